@@ -1,0 +1,112 @@
+/**
+ * The collector engine's contract: what producers (servers) call and what readers (API, UI, export) get.
+ * Plain data and interfaces only; the implementation lives beside this file.
+ *
+ * Units: bytes are whole bytes; every rate is bit/s (bytes × 8) as a float. Conversions to kbit/mbit/MB
+ * (binary divisors, see spec §2.4) happen only where the API renders them.
+ */
+
+/** Collector ids the local core registers, in Core's order. `https` exists for parity and is never fed. */
+export const COLLECTOR_IDS = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 'srt', 'ffmpeg'] as const;
+export type CollectorId = (typeof COLLECTOR_IDS)[number];
+
+/** Injected time and timers, so tests move time instead of sleeping. `now()` is Unix milliseconds. */
+export interface Clock {
+  now(): number;
+  setInterval(fn: () => void, ms: number): TimerHandle;
+  clearInterval(handle: TimerHandle): void;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+export type TimerHandle = { readonly __timer: unique symbol } | object;
+
+/** One active session as readers see it (spec §4.2 `Session`, before unit conversion). */
+export interface SessionSnapshot {
+  id: string;
+  reference: string;
+  /** Unix milliseconds of registration (the API truncates to seconds). */
+  createdAtMs: number;
+  /** `local` in JSON: where on this core the traffic is. */
+  location: string;
+  /** `remote` in JSON: the other party. */
+  peer: string;
+  extra: string;
+  rxBytes: number;
+  txBytes: number;
+  rxBitsPerSec: number;
+  txBitsPerSec: number;
+}
+
+/** Finished-session totals of one group (raw bytes; the API floors to MB per group). */
+export interface HistoryTotals {
+  sessions: number;
+  rxBytes: number;
+  txBytes: number;
+}
+
+/** One history entry, keyed `location:peer:reference` (spec §3.1); the file format of §3.3. */
+export interface HistoryEntry {
+  location: string;
+  peer: string;
+  reference: string;
+  totalSessions: number;
+  totalRxBytes: number;
+  totalTxBytes: number;
+}
+
+/** The aggregated history of spec §3.2. Maps iterate in insertion order; renderers sort keys themselves. */
+export interface HistorySummary {
+  peers: Map<string, HistoryTotals & { locations: Map<string, HistoryTotals> }>;
+  locations: Map<string, HistoryTotals>;
+  references: Map<string, HistoryTotals>;
+  totals: HistoryTotals;
+}
+
+/** Everything `GET /api/v3/session` says about one collector (spec §3.2), in raw units. */
+export interface CollectorSummary {
+  /** Active sessions, ordered by registration time ascending. */
+  active: SessionSnapshot[];
+  activeSessions: number;
+  rxBitsPerSec: number;
+  txBitsPerSec: number;
+  maxSessions: number;
+  maxRxBitsPerSec: number;
+  maxTxBitsPerSec: number;
+  history: HistorySummary;
+}
+
+/** What a producer (HTTP/HLS middleware, RTMP, SRT, ffmpeg) calls. Mirrors Core's collector (spec §1.3). */
+export interface SessionCollector {
+  readonly id: string;
+  /** Creates a pending session; a no-op when the id exists. Does not consult limits. */
+  register(id: string, reference: string, location: string, peer: string): void;
+  /** True exactly once per session. */
+  activate(id: string): boolean;
+  registerAndActivate(id: string, reference: string, location: string, peer: string): void;
+  setExtra(id: string, extra: string): void;
+  /** Counts received bytes; ignored for unknown/empty ids and n <= 0 (negative deltas are dropped, spec §7.19). */
+  ingress(id: string, n: number): void;
+  egress(id: string, n: number): void;
+  /** Closes the session now (active ones go to the history). */
+  unregister(id: string): void;
+  isKnownSession(id: string): boolean;
+  /** False for unparseable/empty IPs and for IPs in the ignore list (spec §3.5). */
+  isCollectableIp(ip: string): boolean;
+  /** active >= maxSessions, with maxSessions > 0. */
+  isSessionsExceeded(): boolean;
+  /** Sets a session's top tx bitrate (HLS admission, spec §1.5). */
+  setTopEgressBitrate(id: string, bitsPerSec: number): void;
+  /** Top rx bitrate of one session (0 when unknown). */
+  topIngressBitrate(id: string): number;
+  /** Own top tx over active sessions plus the companions' (spec §3.4). */
+  companionTopEgressBitrate(): number;
+  /** Configured tx limit in bit/s, 0 = none. */
+  readonly maxTxBitsPerSec: number;
+}
+
+/** What readers (API, UI bridge, metrics, export) call. Unknown ids never fail (spec §1.1). */
+export interface SessionReader {
+  ids(): string[];
+  summary(collectorId: string): CollectorSummary;
+  active(collectorId: string): SessionSnapshot[];
+}

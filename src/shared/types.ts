@@ -1,0 +1,73 @@
+/**
+ * Plain data shared by the main process and the renderer: no electron, node:* or DOM here.
+ * Rates are bit/s, sizes are bytes, times are Unix milliseconds; the renderer formats units.
+ */
+
+/** The id of the app's own built-in core in every core-tagged record. */
+export const LOCAL_CORE_ID = 'local';
+
+export type CoreKind = 'local' | 'remote';
+
+/** Health of one core (spec-independent app state; see remote/). */
+export type CoreStateName = 'running' | 'connecting' | 'online' | 'auth-failed' | 'unreachable' | 'incompatible' | 'paused';
+
+export interface CoreInfo {
+  id: string;
+  name: string;
+  kind: CoreKind;
+  /** Base URL of a remote core (no credentials), or the local API address. */
+  url: string;
+  state: CoreStateName;
+  version?: string;
+  lastError?: string;
+  lastSuccessMs?: number;
+  rttMs?: number;
+}
+
+/** One active session of one core. */
+export interface SessionRow {
+  core: string;
+  collector: string;
+  id: string;
+  reference: string;
+  local: string;
+  remote: string;
+  extra: string;
+  createdAtMs: number;
+  bytesRx: number;
+  bytesTx: number;
+  rxBitsPerSec: number;
+  txBitsPerSec: number;
+}
+
+/** Live totals of one collector of one core. */
+export interface CollectorTotals {
+  core: string;
+  collector: string;
+  sessions: number;
+  rxBitsPerSec: number;
+  txBitsPerSec: number;
+  maxSessions: number;
+  maxTxBitsPerSec: number;
+}
+
+/** Everything live, once a second. */
+export interface Snapshot {
+  atMs: number;
+  cores: CoreInfo[];
+  collectors: CollectorTotals[];
+  sessions: SessionRow[];
+}
+
+export type HistoryGroup = 'remote' | 'local' | 'reference';
+
+/** One row of the finished-session summary (spec §3.2), raw bytes. */
+export interface HistoryRow {
+  core: string;
+  collector: string;
+  group: HistoryGroup;
+  key: string;
+  sessions: number;
+  rxBytes: number;
+  txBytes: number;
+}
