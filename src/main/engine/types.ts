@@ -35,6 +35,12 @@ export interface SessionSnapshot {
   txBytes: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
+  /**
+   * Set only in the merged (fleet) view: the id of the core the session belongs to. The API then renders an extra
+   * `"core"` field after Core's fields; the local core's own sessions leave it unset, so single-core output stays
+   * byte-compatible with Core.
+   */
+  core?: string;
 }
 
 /** Finished-session totals of one group (raw bytes; the API floors to MB per group). */
