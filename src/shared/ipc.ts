@@ -56,3 +56,8 @@ export type RendererApi = {
 export const INVOKE_CHANNELS = ['app:info', 'sessions:snapshot', 'history:list', 'cores:list'] as const satisfies readonly InvokeChannel[];
 export const SEND_CHANNELS = ['app:ready'] as const satisfies readonly SendChannel[];
 export const PUSH_CHANNELS = ['sessions:update'] as const satisfies readonly PushChannel[];
+
+/** Main-side implementations of every invoke channel, electron-free (the shell and the web bridge both serve them). */
+export type InvokeHandlers = {
+  [C in InvokeChannel]: (...args: InvokeMap[C]['args']) => Promise<InvokeMap[C]['result']>;
+};

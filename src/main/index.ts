@@ -1,0 +1,2 @@
+// placeholder; the shell owner writes the Electron composition root
+export {};

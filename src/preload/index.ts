@@ -1,0 +1,2 @@
+// placeholder; the shell owner writes the real preload
+export {};
