@@ -1,0 +1,276 @@
+/**
+ * The app's settings: defaults, a JSON config file, and command-line flags (headless mode), in that order of
+ * precedence (flags win). Pure: no I/O except reading the --config file, which the caller passes in.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { isIP } from 'node:net';
+
+/** host:port of a listener; `null` means off. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface AppConfig {
+  /** The HTTP listener: v3 API, /metrics, /memfs, and the UI at /ui/ in headless mode. */
+  listen: ListenAddress;
+  dataDir: string;
+  /** JWT login as Core's when set; the API is open otherwise (allowed on loopback only). */
+  auth: Credentials | null;
+  /** Signing secret part; random on every start when empty (as Core: tokens die with a restart). */
+  jwtSecret: string;
+  ignoreCidrs: string[];
+  sessionTimeoutSec: number;
+  persist: boolean;
+  persistIntervalSec: number;
+  maxSessions: number;
+  maxBitrateMbit: number;
+  rtmp: ListenAddress | null;
+  rtmpToken: string;
+  rtmpApp: string;
+  memfsAuth: Credentials | null;
+  memfsMaxMb: number;
+  trustedProxies: string[];
+  /** A folder served read-only at /disk (Core serves its disk at `/`, which is the UI here). */
+  diskDir: string | null;
+  /** Remote Cores, as URLs that may carry credentials (http://user:pass@host:port). */
+  cores: string[];
+  coreCredentialsFile: string | null;
+  pollIntervalMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const DEFAULT_API_PORT = 8787;
+export const DEFAULT_RTMP_PORT = 1935;
+
+export function defaultDataDir(): string {
+  const xdg = process.env.XDG_DATA_HOME;
+  return join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.local', 'share'), 'core-sessions');
+}
+
+export function defaultConfig(): AppConfig {
+  return {
+    listen: { host: '127.0.0.1', port: DEFAULT_API_PORT },
+    dataDir: defaultDataDir(),
+    auth: null,
+    jwtSecret: '',
+    ignoreCidrs: [],
+    sessionTimeoutSec: 30,
+    persist: true,
+    persistIntervalSec: 60,
+    maxSessions: 0,
+    maxBitrateMbit: 0,
+    rtmp: { host: '127.0.0.1', port: DEFAULT_RTMP_PORT },
+    rtmpToken: '',
+    rtmpApp: '/',
+    memfsAuth: null,
+    memfsMaxMb: 256,
+    trustedProxies: [],
+    diskDir: null,
+    cores: [],
+    coreCredentialsFile: null,
+    pollIntervalMs: 1000,
+    logLevel: 'info',
+  };
+}
+
+/** A user-facing configuration error: printed as one line, exit code 2, never a stack trace. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const HELP = `Usage: npm run serve -- [flags]
+
+Runs Core Sessions without Electron: the local core (collectors, HTTP with memfs/HLS, RTMP), the
+Core-compatible v3 API, remote Cores, and the dashboard at http://HOST:PORT/ui/.
+
+Flags (a --config file takes the same names in camelCase; flags win over the file):
+  --listen HOST:PORT          HTTP listener for API, memfs and UI        [127.0.0.1:${DEFAULT_API_PORT}]
+  --data-dir DIR              history files go to DIR/sessions/           [$XDG_DATA_HOME/core-sessions]
+  --auth USER:PASS            JWT login as datarhei Core's (required off loopback)
+  --jwt-secret SECRET         fixed JWT secret part (default: random per start)
+  --ignore-ips LIST           comma-separated CIDRs not counted; "" for none   [""]
+  --session-timeout SEC       idle time before a session closes           [30]
+  --persist-interval SEC      history write interval; 0 = on exit only   [60]
+  --no-persist                keep the history in memory only
+  --max-sessions N            HLS admission limit; 0 = none               [0]
+  --max-bitrate MBIT          HLS admission tx limit in Mbit/s; 0 = none  [0]
+  --rtmp HOST:PORT|off        RTMP server                                  [127.0.0.1:${DEFAULT_RTMP_PORT}]
+  --rtmp-token TOKEN          require ?token=TOKEN (or as last path element)
+  --rtmp-app APP              RTMP app prefix stripped from references    [/]
+  --memfs-auth USER:PASS      basic auth for writes to /memfs
+  --memfs-max-mb N            in-memory filesystem size limit in MB       [256]
+  --trusted-proxies LIST      CIDRs whose X-Forwarded-For/X-Real-IP is trusted   [""]
+  --disk-dir DIR              serve DIR read-only at /disk
+  --core URL                  watch a remote datarhei Core (repeatable); http://user:pass@host:port
+  --core-credentials FILE     JSON {"<url>": {"username": "...", "password": "..."}}
+  --poll-interval MS          remote Core poll interval                    [1000]
+  --log-level LEVEL           debug|info|warn|error                        [info]
+  --config FILE               JSON file with any of the settings above
+  -h, --help                  this text
+`;
+
+export function parseHostPort(value: string, what: string): ListenAddress {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value.trim());
+  if (!m) throw new ConfigError(`${what}: expected HOST:PORT (IPv6 as [::1]:PORT), got "${value}"`);
+  const host = m[1] ?? m[2] ?? '';
+  const port = Number(m[3]);
+  if (port > 65535) throw new ConfigError(`${what}: port ${port} is out of range`);
+  if (host === '') throw new ConfigError(`${what}: missing host in "${value}"`);
+  return { host, port };
+}
+
+export function parseCredentials(value: string, what: string): Credentials {
+  const i = value.indexOf(':');
+  if (i <= 0 || i === value.length - 1) throw new ConfigError(`${what}: expected USER:PASS`);
+  return { username: value.slice(0, i), password: value.slice(i + 1) };
+}
+
+function parseList(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function parseNumber(value: string, what: string, min: number): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new ConfigError(`${what}: expected a number >= ${min}, got "${value}"`);
+  return n;
+}
+
+function parseInteger(value: string, what: string, min: number): number {
+  const n = parseNumber(value, what, min);
+  if (!Number.isInteger(n)) throw new ConfigError(`${what}: expected a whole number, got "${value}"`);
+  return n;
+}
+
+/** True for 127.0.0.0/8, ::1 and `localhost`: addresses no other machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(host) || host.toLowerCase().startsWith('::ffff:127.');
+  return false;
+}
+
+type Setter = (config: AppConfig, value: string) => void;
+
+const FLAGS: Record<string, Setter> = {
+  listen: (c, v) => { c.listen = parseHostPort(v, '--listen'); },
+  'data-dir': (c, v) => { c.dataDir = v; },
+  auth: (c, v) => { c.auth = parseCredentials(v, '--auth'); },
+  'jwt-secret': (c, v) => { c.jwtSecret = v; },
+  'ignore-ips': (c, v) => { c.ignoreCidrs = parseList(v); },
+  'session-timeout': (c, v) => { c.sessionTimeoutSec = parseNumber(v, '--session-timeout', 1); },
+  'persist-interval': (c, v) => { c.persistIntervalSec = parseNumber(v, '--persist-interval', 0); },
+  'max-sessions': (c, v) => { c.maxSessions = parseInteger(v, '--max-sessions', 0); },
+  'max-bitrate': (c, v) => { c.maxBitrateMbit = parseNumber(v, '--max-bitrate', 0); },
+  rtmp: (c, v) => { c.rtmp = v === 'off' ? null : parseHostPort(v, '--rtmp'); },
+  'rtmp-token': (c, v) => { c.rtmpToken = v; },
+  'rtmp-app': (c, v) => { c.rtmpApp = v; },
+  'memfs-auth': (c, v) => { c.memfsAuth = parseCredentials(v, '--memfs-auth'); },
+  'memfs-max-mb': (c, v) => { c.memfsMaxMb = parseNumber(v, '--memfs-max-mb', 1); },
+  'trusted-proxies': (c, v) => { c.trustedProxies = parseList(v); },
+  'disk-dir': (c, v) => { c.diskDir = v; },
+  core: (c, v) => { c.cores.push(v); },
+  'core-credentials': (c, v) => { c.coreCredentialsFile = v; },
+  'poll-interval': (c, v) => { c.pollIntervalMs = parseInteger(v, '--poll-interval', 100); },
+  'log-level': (c, v) => {
+    if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw new ConfigError(`--log-level: expected debug|info|warn|error, got "${v}"`);
+    c.logLevel = v;
+  },
+};
+
+const BOOLEAN_FLAGS: Record<string, (c: AppConfig) => void> = {
+  'no-persist': (c) => { c.persist = false; },
+};
+
+/** camelCase key of a flag name, for the --config file. */
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());
+}
+
+/** Applies a parsed JSON config object: the same settings as the flags, in camelCase (e.g. `dataDir`, `ignoreIps`). */
+export function applyConfigObject(config: AppConfig, obj: unknown, source: string): void {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new ConfigError(`${source}: expected a JSON object`);
+  const byCamel = new Map(Object.keys(FLAGS).map((f) => [camel(f), f]));
+  for (const [key, raw] of Object.entries(obj as Record<string, unknown>)) {
+    if (key === 'persist' && typeof raw === 'boolean') { config.persist = raw; continue; }
+    const flag = byCamel.get(key);
+    if (!flag) throw new ConfigError(`${source}: unknown setting "${key}"`);
+    const values = flag === 'core' && Array.isArray(raw) ? raw : [raw];
+    for (const value of values) {
+      if (flag === 'rtmp' && value === null) { config.rtmp = null; continue; }
+      if (Array.isArray(value)) FLAGS[flag](config, value.map(String).join(','));
+      else if (typeof value === 'string' || typeof value === 'number') FLAGS[flag](config, String(value));
+      else throw new ConfigError(`${source}: "${key}" must be a string or number`);
+    }
+  }
+}
+
+export interface ParsedArgs {
+  config: AppConfig;
+  help: boolean;
+  configFile: string | null;
+}
+
+/**
+ * Parses flags (`--name value` or `--name=value`). `readFile` loads a --config file; it is applied first and the
+ * other flags on top, whatever their order on the command line.
+ */
+export function parseArgs(argv: string[], readFile: (path: string) => string): ParsedArgs {
+  const pairs: Array<[string, string]> = [];
+  const booleans: string[] = [];
+  let help = false;
+  let configFile: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') { help = true; continue; }
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument "${arg}" (see --help)`);
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    if (BOOLEAN_FLAGS[name]) { booleans.push(name); continue; }
+    if (!FLAGS[name] && name !== 'config') throw new ConfigError(`unknown flag --${name} (see --help)`);
+    let value: string;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      if (i + 1 >= argv.length) throw new ConfigError(`--${name} needs a value`);
+      value = argv[++i];
+    }
+    if (name === 'config') configFile = value;
+    else pairs.push([name, value]);
+  }
+  const config = defaultConfig();
+  if (configFile !== null) {
+    let text: string;
+    try {
+      text = readFile(configFile);
+    } catch (err) {
+      throw new ConfigError(`--config ${configFile}: ${(err as Error).message}`);
+    }
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(`--config ${configFile}: invalid JSON (${(err as Error).message})`);
+    }
+    applyConfigObject(config, obj, `--config ${configFile}`);
+  }
+  // Repeatable --core flags add to the file's list; everything else overrides it.
+  for (const [name, value] of pairs) FLAGS[name](config, value);
+  for (const name of booleans) BOOLEAN_FLAGS[name](config);
+  return { config, help, configFile };
+}
+
+/** Checks that need the whole configuration. */
+export function validateConfig(config: AppConfig): void {
+  if (!isLoopbackHost(config.listen.host) && config.auth === null) {
+    throw new ConfigError(
+      `refusing to listen on ${config.listen.host}:${config.listen.port} without --auth: the API would be open to the network. ` +
+        'Use --auth USER:PASS, or listen on 127.0.0.1.',
+    );
+  }
+}
