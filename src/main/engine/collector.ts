@@ -1,0 +1,548 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../log.ts';
+import { systemClock, unrefTimer } from './clock.ts';
+import { History, parseHistory } from './history.ts';
+import { IpLimiter } from './ip-limiter.ts';
+import type { Clock, CollectorSummary, HistoryEntry, SessionCollector, SessionSnapshot, TimerHandle } from './types.ts';
+import { SlidingWindow } from './window.ts';
+
+/** Construction options of a collector (spec §1.1). Every field is optional; defaults as Core's. */
+export interface CollectorOptions {
+  clock?: Clock;
+  /** Idle timeout of a session after its last non-zero byte. ≤ 0 → 5000 (Core's default). */
+  sessionTimeoutMs?: number;
+  /** Timeout of a session that never sees a byte (the pending timeout is min(this, sessionTimeoutMs)). ≤ 0 → sessionTimeoutMs. */
+  inactiveTimeoutMs?: number;
+  /** 0 = unlimited. Active sessions only (spec §3.5). */
+  maxSessions?: number;
+  /** 0 = unlimited. */
+  maxTxBitsPerSec?: number;
+  /** Missing → an empty ignore list. */
+  limiter?: IpLimiter;
+  /** Where `<id>.json` lives; no persistence when missing. */
+  persistDir?: string;
+  /** Periodic write interval; ≤ 0 or missing → write on stop only. */
+  persistIntervalMs?: number;
+  log?: Logger;
+}
+
+/** Anything whose top egress bitrate counts in a companion sum (spec §3.4). */
+export interface EgressTopSource {
+  topEgressBitrate(): number;
+}
+
+const SWEEP_INTERVAL_MS = 1000;
+const DECAY_INTERVAL_MS = 1000;
+const DECAY = 0.95;
+
+const noopLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return noopLogger;
+  },
+};
+
+/** One session (spec §1.2). Every session starts at zero bytes and empty extra (Core's reuse bug, §7.7, is not copied). */
+class Session {
+  readonly id: string;
+  readonly reference: string;
+  readonly location: string;
+  readonly peer: string;
+  readonly createdAtMs: number;
+  readonly seq: number;
+  extra = '';
+  active = false;
+  rxBytes = 0;
+  txBytes = 0;
+  readonly rxWin: SlidingWindow;
+  readonly txWin: SlidingWindow;
+  topRx = 0;
+  topTx = 0;
+  maxRx = 0;
+  maxTx = 0;
+  activatedAtMs = 0;
+  /** Decay steps already applied to topRx/topTx (1 per second since activation). */
+  decayTick = 0;
+  /** The session closes at the first sweep at or after this time. */
+  deadlineMs: number;
+
+  constructor(id: string, reference: string, location: string, peer: string, nowMs: number, seq: number, deadlineMs: number) {
+    this.id = id;
+    this.reference = reference;
+    this.location = location;
+    this.peer = peer;
+    this.createdAtMs = nowMs;
+    this.seq = seq;
+    this.rxWin = new SlidingWindow(nowMs);
+    this.txWin = new SlidingWindow(nowMs);
+    this.deadlineMs = deadlineMs;
+  }
+
+  /** Applies the per-second 0.95 decay of the top bitrates that Core's ticker would have applied by now. */
+  decay(nowMs: number): void {
+    const tick = Math.floor((nowMs - this.activatedAtMs) / DECAY_INTERVAL_MS);
+    let steps = tick - this.decayTick;
+    if (steps <= 0) return;
+    this.decayTick = tick;
+    if (steps > 64) {
+      const f = Math.pow(DECAY, steps);
+      this.topRx *= f;
+      this.topTx *= f;
+      return;
+    }
+    while (steps-- > 0) {
+      this.topRx *= DECAY;
+      this.topTx *= DECAY;
+    }
+  }
+}
+
+/**
+ * A session collector (spec §1.3): pending and active sessions, per-session and per-collector 10 s rates,
+ * top bitrates, limits, the IP ignore list, companions and the history with its persistence (§3).
+ *
+ * Timeouts are deadlines swept by one 1 s interval per collector, so a byte call only stores a number;
+ * a session closes at the first sweep at or after its deadline (within 1 s; exact on a fake clock when
+ * sessions start at whole seconds after the collector). The constructor loads the history and starts
+ * the collector; `start()` is idempotent and restarts a stopped collector.
+ */
+export class Collector implements SessionCollector, EgressTopSource {
+  readonly id: string;
+  readonly sessionTimeoutMs: number;
+  readonly inactiveTimeoutMs: number;
+  readonly maxSessions: number;
+  readonly maxTxBitsPerSec: number;
+  /** Never configured in Core (spec §1.1). */
+  readonly maxRxBitsPerSec = 0;
+  readonly persistPath: string | undefined;
+
+  readonly #clock: Clock;
+  readonly #pendingTimeoutMs: number;
+  readonly #limiter: IpLimiter;
+  readonly #persistDir: string | undefined;
+  readonly #persistIntervalMs: number;
+  readonly #log: Logger;
+  readonly #sessions = new Map<string, Session>();
+  readonly #history = new History();
+  readonly #companions: EgressTopSource[] = [];
+  #seq = 0;
+  #pending = 0;
+  #active = 0;
+  #rxBytes = 0;
+  #txBytes = 0;
+  #rxWin: SlidingWindow;
+  #txWin: SlidingWindow;
+  #running = false;
+  #sweepTimer: TimerHandle | undefined;
+  #persistTimer: TimerHandle | undefined;
+  #persistChain: Promise<unknown> = Promise.resolve();
+  #persistedVersion = -1;
+  #tmpCounter = 0;
+  #writes = 0;
+
+  constructor(id: string, options: CollectorOptions = {}) {
+    this.id = id;
+    this.#clock = options.clock ?? systemClock;
+    const session = options.sessionTimeoutMs !== undefined && options.sessionTimeoutMs > 0 ? options.sessionTimeoutMs : 5000;
+    const inactive = options.inactiveTimeoutMs !== undefined && options.inactiveTimeoutMs > 0 ? options.inactiveTimeoutMs : session;
+    this.sessionTimeoutMs = session;
+    this.inactiveTimeoutMs = inactive;
+    this.#pendingTimeoutMs = Math.min(session, inactive);
+    this.maxSessions = options.maxSessions !== undefined && options.maxSessions > 0 ? Math.floor(options.maxSessions) : 0;
+    this.maxTxBitsPerSec = options.maxTxBitsPerSec !== undefined && options.maxTxBitsPerSec > 0 ? options.maxTxBitsPerSec : 0;
+    this.#limiter = options.limiter ?? IpLimiter.empty();
+    this.#persistDir = options.persistDir;
+    this.persistPath = options.persistDir === undefined ? undefined : join(options.persistDir, `${id}.json`);
+    this.#persistIntervalMs = options.persistIntervalMs ?? 0;
+    this.#log = options.log ?? noopLogger;
+    const now = this.#clock.now();
+    this.#rxWin = new SlidingWindow(now);
+    this.#txWin = new SlidingWindow(now);
+    this.#load();
+    this.start();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Arms the sweep (and persist) interval and restarts the collector windows. No-op while running. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    const now = this.#clock.now();
+    this.#rxWin = new SlidingWindow(now);
+    this.#txWin = new SlidingWindow(now);
+    this.#sweepTimer = this.#clock.setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS);
+    unrefTimer(this.#sweepTimer);
+    if (this.#persistDir !== undefined && this.#persistIntervalMs > 0) {
+      this.#persistTimer = this.#clock.setInterval(() => {
+        if (this.#history.version !== this.#persistedVersion) void this.persistNow();
+      }, this.#persistIntervalMs);
+      unrefTimer(this.#persistTimer);
+    }
+  }
+
+  /** Closes every session (active ones into the history), persists once, and resolves when the file is written. */
+  async stop(): Promise<void> {
+    if (this.#running) {
+      this.#running = false;
+      if (this.#sweepTimer !== undefined) this.#clock.clearInterval(this.#sweepTimer);
+      if (this.#persistTimer !== undefined) this.#clock.clearInterval(this.#persistTimer);
+      this.#sweepTimer = this.#persistTimer = undefined;
+      for (const s of this.#sessions.values()) this.#close(s);
+      if (this.#persistDir !== undefined) await this.persistNow();
+    }
+    await this.#persistChain;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  // ---------------------------------------------------------------- producer side
+
+  register(id: string, reference: string, location: string, peer: string): void {
+    if (!this.#running || id === '' || this.#sessions.has(id)) return;
+    const now = this.#clock.now();
+    const s = new Session(id, reference, location === '' ? 'unknown' : location, peer === '' ? 'unknown' : peer, now, ++this.#seq, now + this.#pendingTimeoutMs);
+    this.#sessions.set(id, s);
+    this.#pending++;
+  }
+
+  activate(id: string): boolean {
+    const s = this.#sessions.get(id);
+    if (s === undefined || s.active) return false;
+    s.active = true;
+    s.activatedAtMs = this.#clock.now();
+    s.decayTick = 0;
+    this.#pending--;
+    this.#active++;
+    return true;
+  }
+
+  registerAndActivate(id: string, reference: string, location: string, peer: string): void {
+    this.register(id, reference, location, peer);
+    this.activate(id);
+  }
+
+  setExtra(id: string, extra: string): void {
+    const s = this.#sessions.get(id);
+    if (s !== undefined) s.extra = extra;
+  }
+
+  ingress(id: string, n: number): void {
+    if (!(n >= 1 && n < Infinity)) return; // 0, negative, NaN, ±Infinity and fractions below 1 (§7.19)
+    const s = this.#sessions.get(id);
+    if (s === undefined) return;
+    const bytes = Math.floor(n);
+    const now = this.#clock.now();
+    s.rxBytes += bytes;
+    this.#rxBytes += bytes;
+    s.rxWin.add(bytes * 8, now);
+    this.#rxWin.add(bytes * 8, now);
+    if (s.active) s.decay(now);
+    const avg = s.rxWin.average(now);
+    if (avg > s.topRx) s.topRx = avg;
+    if (avg > s.maxRx) s.maxRx = avg;
+    s.deadlineMs = now + this.sessionTimeoutMs;
+  }
+
+  egress(id: string, n: number): void {
+    if (!(n >= 1 && n < Infinity)) return;
+    const s = this.#sessions.get(id);
+    if (s === undefined) return;
+    const bytes = Math.floor(n);
+    const now = this.#clock.now();
+    s.txBytes += bytes;
+    this.#txBytes += bytes;
+    s.txWin.add(bytes * 8, now);
+    this.#txWin.add(bytes * 8, now);
+    if (s.active) s.decay(now);
+    const avg = s.txWin.average(now);
+    if (avg > s.topTx) s.topTx = avg;
+    if (avg > s.maxTx) s.maxTx = avg;
+    s.deadlineMs = now + this.sessionTimeoutMs;
+  }
+
+  unregister(id: string): void {
+    const s = this.#sessions.get(id);
+    if (s !== undefined) this.#close(s);
+  }
+
+  isKnownSession(id: string): boolean {
+    return this.#sessions.has(id);
+  }
+
+  isCollectableIp(ip: string): boolean {
+    return this.#limiter.isCollectable(ip);
+  }
+
+  isSessionsExceeded(): boolean {
+    return this.maxSessions > 0 && this.#active >= this.maxSessions;
+  }
+
+  setTopEgressBitrate(id: string, bitsPerSec: number): void {
+    const s = this.#sessions.get(id);
+    if (s === undefined || !Number.isFinite(bitsPerSec)) return;
+    if (s.active) s.decay(this.#clock.now());
+    s.topTx = bitsPerSec > 0 ? bitsPerSec : 0;
+  }
+
+  topIngressBitrate(id: string): number {
+    const s = this.#sessions.get(id);
+    if (s === undefined) return 0;
+    if (s.active) s.decay(this.#clock.now());
+    return s.topRx;
+  }
+
+  /** Top egress bitrate of one session (0 when unknown). */
+  topEgressBitrateOf(id: string): number {
+    const s = this.#sessions.get(id);
+    if (s === undefined) return 0;
+    if (s.active) s.decay(this.#clock.now());
+    return s.topTx;
+  }
+
+  /** Sum of the top tx bitrates of the active sessions (Core's `TopEgressBitrate`). */
+  topEgressBitrate(): number {
+    const now = this.#clock.now();
+    let sum = 0;
+    for (const s of this.#sessions.values()) {
+      if (!s.active) continue;
+      s.decay(now);
+      sum += s.topTx;
+    }
+    return sum;
+  }
+
+  companionTopEgressBitrate(): number {
+    let sum = this.topEgressBitrate();
+    for (const c of this.#companions) sum += c.topEgressBitrate();
+    return sum;
+  }
+
+  addCompanion(c: EgressTopSource): void {
+    if (c !== this && !this.#companions.includes(c)) this.#companions.push(c);
+  }
+
+  // ---------------------------------------------------------------- reader side
+
+  /** Active sessions, ordered by registration time (ties: registration order). */
+  active(): SessionSnapshot[] {
+    const now = this.#clock.now();
+    const list: Session[] = [];
+    let ordered = true;
+    let last: Session | undefined;
+    for (const s of this.#sessions.values()) {
+      if (!s.active) continue;
+      if (last !== undefined && s.createdAtMs < last.createdAtMs) ordered = false; // only if the wall clock went back
+      list.push(s);
+      last = s;
+    }
+    if (!ordered) list.sort((a, b) => a.createdAtMs - b.createdAtMs || a.seq - b.seq);
+    const out = new Array<SessionSnapshot>(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      out[i] = {
+        id: s.id,
+        reference: s.reference,
+        createdAtMs: s.createdAtMs,
+        location: s.location,
+        peer: s.peer,
+        extra: s.extra,
+        rxBytes: s.rxBytes,
+        txBytes: s.txBytes,
+        rxBitsPerSec: s.rxWin.average(now),
+        txBitsPerSec: s.txWin.average(now),
+      };
+    }
+    return out;
+  }
+
+  /** Spec §3.2. The active count and the list come from the same synchronous read, so they always agree. */
+  summary(): CollectorSummary {
+    const now = this.#clock.now();
+    const active = this.active();
+    return {
+      active,
+      activeSessions: active.length,
+      rxBitsPerSec: this.#rxWin.average(now),
+      txBitsPerSec: this.#txWin.average(now),
+      maxSessions: this.maxSessions,
+      maxRxBitsPerSec: this.maxRxBitsPerSec,
+      maxTxBitsPerSec: this.maxTxBitsPerSec,
+      history: this.#history.summary(),
+    };
+  }
+
+  /** Active sessions (Core's `Sessions()`). */
+  get activeSessions(): number {
+    return this.#active;
+  }
+
+  get pendingSessions(): number {
+    return this.#pending;
+  }
+
+  /** Bytes counted since construction, pending sessions included. */
+  get rxBytesTotal(): number {
+    return this.#rxBytes;
+  }
+
+  get txBytesTotal(): number {
+    return this.#txBytes;
+  }
+
+  /** Collector-window rates (bit/s). */
+  rxBitsPerSec(): number {
+    return this.#rxWin.average(this.#clock.now());
+  }
+
+  txBitsPerSec(): number {
+    return this.#txWin.average(this.#clock.now());
+  }
+
+  /** Copies of the history entries keyed `location:peer:reference`. */
+  historyEntries(): Array<[string, HistoryEntry]> {
+    return this.#history.entries();
+  }
+
+  /** Number of successful persist writes since construction. */
+  get persistWrites(): number {
+    return this.#writes;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #sweep(): void {
+    const now = this.#clock.now();
+    for (const s of this.#sessions.values()) if (s.deadlineMs <= now) this.#close(s);
+  }
+
+  /** Runs at most once per session: the session leaves the map first. */
+  #close(s: Session): void {
+    if (this.#sessions.get(s.id) !== s) return;
+    this.#sessions.delete(s.id);
+    if (s.active) {
+      this.#active--;
+      this.#history.add(s.location, s.peer, s.reference, 1, s.rxBytes, s.txBytes);
+    } else {
+      this.#pending--;
+    }
+  }
+
+  // ---------------------------------------------------------------- persistence (spec §3.3)
+
+  /**
+   * Writes the history now (atomically: temp file in the same directory, fsync, rename, fsync of the
+   * directory). Writes are serialised; the text is taken when called. Resolves true on success; errors
+   * are logged, never thrown. Resolves false without persistence configured.
+   */
+  persistNow(): Promise<boolean> {
+    const dir = this.#persistDir;
+    if (dir === undefined) return Promise.resolve(false);
+    const version = this.#history.version;
+    const text = this.#history.serialize();
+    const run = this.#persistChain.then(() => this.#write(dir, text, version));
+    this.#persistChain = run;
+    return run;
+  }
+
+  async #write(dir: string, text: string, version: number): Promise<boolean> {
+    const final = join(dir, `${this.id}.json`);
+    const tmp = join(dir, `.${this.id}.json.${process.pid}.${++this.#tmpCounter}.tmp`);
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, final);
+      try {
+        const dh = await open(dir, 'r');
+        try {
+          await dh.sync();
+        } finally {
+          await dh.close();
+        }
+      } catch {
+        // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
+      }
+      this.#writes++;
+      if (version > this.#persistedVersion) this.#persistedVersion = version;
+      return true;
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      this.#log.warn('could not write the session history', { collector: this.id, file: final, error: String(err) });
+      return false;
+    }
+  }
+
+  /** Loads `<id>.json` once; a corrupt or unreadable file is moved aside and logged, never fatal. */
+  #load(): void {
+    const dir = this.#persistDir;
+    const file = this.persistPath;
+    if (dir === undefined || file === undefined) return;
+    this.#removeStaleTemps(dir);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      this.#moveAside(file, `unreadable: ${String(err)}`);
+      return;
+    }
+    let entries: Map<string, HistoryEntry>;
+    try {
+      entries = parseHistory(text);
+    } catch (err) {
+      this.#moveAside(file, `corrupt: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    for (const [key, e] of entries) this.#history.add(e.location, e.peer, e.reference, e.totalSessions, e.totalRxBytes, e.totalTxBytes, key);
+    this.#persistedVersion = this.#history.version;
+    this.#log.info('loaded the session history', { collector: this.id, file, entries: entries.size });
+  }
+
+  #moveAside(file: string, reason: string): void {
+    const stamp = new Date(this.#clock.now()).toISOString().replace(/[:.]/g, '-');
+    let target = `${file}.corrupt-${stamp}`;
+    for (let i = 1; existsSync(target); i++) target = `${file}.corrupt-${stamp}-${i}`;
+    try {
+      renameSync(file, target);
+      this.#log.warn('session history file is corrupt or unreadable; moved it aside and starting with an empty history', { collector: this.id, file, movedTo: target, reason });
+    } catch (err) {
+      this.#log.error('session history file is corrupt or unreadable and could not be moved aside; starting with an empty history', { collector: this.id, file, reason, error: String(err) });
+    }
+  }
+
+  #removeStaleTemps(dir: string): void {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    const prefix = `.${this.id}.json.`;
+    for (const name of names) {
+      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+      try {
+        unlinkSync(join(dir, name));
+      } catch {
+        // another process may have removed it
+      }
+    }
+  }
+}
+
+/** Creates the persist directory with mode 0700 (sync; used at startup by the local core). */
+export function ensurePersistDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
