@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { TOOLTIP_MAX, trayMenuModel, trayTooltip, trayTotals } from '../../../src/main/tray/model.ts';
+import type { Snapshot } from '../../../src/shared/types.ts';
+
+const snap: Snapshot = {
+  atMs: 0,
+  cores: [
+    { id: 'local', name: 'This computer', kind: 'local', url: 'http://127.0.0.1:8787', state: 'running' },
+    { id: 'b', name: 'studio', kind: 'remote', url: 'https://b.example', state: 'unreachable' },
+  ],
+  collectors: [
+    { core: 'local', collector: 'hls', sessions: 3, rxBitsPerSec: 0, txBitsPerSec: 6e6, maxSessions: 0, maxTxBitsPerSec: 0 },
+    { core: 'local', collector: 'rtmp', sessions: 1, rxBitsPerSec: 4e6, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 },
+  ],
+  sessions: [],
+};
+
+describe('tray model', () => {
+  it('sums rates and sessions per core', () => {
+    const t = trayTotals(snap);
+    expect(t).toMatchObject({ rxBitsPerSec: 4e6, txBitsPerSec: 6e6, sessions: 4 });
+    expect(t.cores.map((c) => [c.id, c.sessions, c.state])).toEqual([['local', 4, 'running'], ['b', 0, 'unreachable']]);
+  });
+  it('tooltip lists rx/tx and each core', () => {
+    expect(trayTooltip(trayTotals(snap), false)).toBe('Core Sessions\n↓ 4.0 Mbit/s ↑ 6.0 Mbit/s\nThis computer: running, 4 sessions\nstudio: unreachable, 0 sessions');
+  });
+  it('tooltip stays within the Windows limit with many cores', () => {
+    const many: Snapshot = { ...snap, cores: Array.from({ length: 20 }, (_, i) => ({ ...snap.cores[1], id: `c${i}`, name: `core number ${i}` })) };
+    const tip = trayTooltip(trayTotals(many), true);
+    expect(tip.length).toBeLessThanOrEqual(TOOLTIP_MAX);
+    expect(tip).toMatch(/\n\+\d+ more$/);
+    expect(tip.startsWith('Core Sessions (paused)')).toBe(true);
+  });
+  it('menu: open, cores, pause, export, quit', () => {
+    const kinds = trayMenuModel(trayTotals(snap), true).map((i) => i.kind);
+    expect(kinds).toEqual(['open', 'separator', 'core', 'core', 'separator', 'pause', 'export', 'export', 'separator', 'quit']);
+  });
+});
