@@ -1,0 +1,213 @@
+/**
+ * The Core-compatible API as HTTP mounts (`/api` and `/metrics`) for the one listener. The composition root
+ * (app.ts / headless.ts) mounts what `createApi` returns; later features add routes through `extraRoutes`
+ * (e.g. `GET /api/v3/cores`, `/api/export/*`), which sit behind the same auth.
+ *
+ * Routing follows Core's echo server: every `/api/v3/*` path needs an access token when auth is on (an unknown
+ * v3 path without a token is 401, with a token 404); a known path with another method is 404; login routes exist
+ * only when auth is on.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock, SessionReader } from '../engine/types.ts';
+import type { Logger } from '../log.ts';
+import type { HttpMount } from '../servers/http-types.ts';
+import type { AboutInfo, AboutVersion } from './about.ts';
+import { buildAboutFull, buildAboutShort, defaultVersion } from './about.ts';
+import type { AuthOptions } from './auth.ts';
+import { JwtAuth, LOGIN_BODY_LIMIT, parseLogin } from './auth.ts';
+import type { GoQuery, JsonResponseOptions } from './http.ts';
+import { BodyTooLargeError, errorJson, parseGoQuery, rawQueryOf, readBody, sendApiError, sendJson } from './http.ts';
+import { stringifyGo } from './json.ts';
+import { buildMetricsText, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
+import { buildActiveBody, buildSummaryBody, collectorNames } from './sessions.ts';
+
+export { CORE_COMPATIBLE_VERSION } from './about.ts';
+export type { AboutInfo, AboutVersion } from './about.ts';
+export type { AuthOptions } from './auth.ts';
+
+/** What a route handler gets: the raw request/response plus the parsed query and response helpers. */
+export interface ApiContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Request path without the query (raw, not percent-decoded). */
+  path: string;
+  /** Query parsed like Go's url.Values. */
+  query: GoQuery;
+  /** `?pretty` was given (any value). */
+  pretty: boolean;
+  /** Sends compact JSON text (no trailing newline) with Core's headers; `/api/v3/*` bodies are gzip-able. */
+  json(status: number, compact: string, options?: JsonResponseOptions): Promise<void>;
+  /** Sends Core's error shape. */
+  error(status: number, details?: string[]): Promise<void>;
+}
+
+export type ApiHandler = (ctx: ApiContext) => void | Promise<void>;
+
+export interface ApiRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  /** Exact path such as `/api/v3/cores`, or a prefix ending in `/*` such as `/api/export/*`. */
+  path: string;
+  handler: ApiHandler;
+  /** Needs an access token when auth is on. Default true. */
+  auth?: boolean;
+}
+
+export interface ApiOptions {
+  reader: SessionReader;
+  /** Enables Core's local JWT auth and the login routes. Absent: no auth, `/api/login` is 404 (as Core). */
+  auth?: AuthOptions;
+  about: AboutInfo;
+  log: Logger;
+  clock?: Pick<Clock, 'now'>;
+  extraRoutes?: ApiRoute[];
+  /** `/metrics` needs an access token too. Default false: Core's /metrics has no JWT (scrapers cannot log in). */
+  metricsRequireAuth?: boolean;
+}
+
+const systemNow: Pick<Clock, 'now'> = { now: () => Date.now() };
+
+function splitTarget(url: string | undefined): { path: string; rawQuery: string } {
+  const u = url ?? '/';
+  const q = u.indexOf('?');
+  let path = q < 0 ? u : u.slice(0, q);
+  if (path[0] !== '/') {
+    const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*/.exec(path);
+    path = m ? path.slice(m[0].length) || '/' : path;
+  }
+  return { path, rawQuery: rawQueryOf(u) };
+}
+
+function matches(route: ApiRoute, path: string): boolean {
+  return route.path.endsWith('/*') ? path.startsWith(route.path.slice(0, -1)) : route.path === path;
+}
+
+export function createApi(options: ApiOptions): HttpMount[] {
+  const { reader, log } = options;
+  const clock = options.clock ?? systemNow;
+  const auth = options.auth ? new JwtAuth(options.auth, clock) : null;
+  const auths = auth ? ['localjwt'] : [];
+  const version: AboutVersion = { ...defaultVersion(), ...options.about.version };
+  const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+  const routes: ApiRoute[] = [
+    {
+      method: 'GET',
+      path: '/api',
+      auth: false,
+      handler: (ctx) => {
+        const full = !auth || auth.authorize(ctx.req) !== null;
+        const body = full ? buildAboutFull(auths, options.about, version, clock.now()) : buildAboutShort(auths, version);
+        return ctx.json(200, body);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v3/session',
+      handler: (ctx) => ctx.json(200, buildSummaryBody(reader, collectorNames(ctx.query)), { compressible: true }),
+    },
+    {
+      method: 'GET',
+      path: '/api/v3/session/active',
+      handler: (ctx) => ctx.json(200, buildActiveBody(reader, collectorNames(ctx.query)), { compressible: true }),
+    },
+  ];
+
+  if (auth) {
+    routes.push(
+      {
+        method: 'POST',
+        path: '/api/login',
+        auth: false,
+        handler: async (ctx) => {
+          let body: Buffer;
+          try {
+            body = await readBody(ctx.req, LOGIN_BODY_LIMIT);
+          } catch (err) {
+            if (err instanceof BodyTooLargeError) return ctx.error(413, [`Request body larger than ${err.limit} bytes`]);
+            throw err;
+          }
+          const parsed = parseLogin(ctx.req.headers['content-type'], body);
+          if (parsed.kind === 'credentials' && auth.checkCredentials(parsed.username, parsed.password)) {
+            const tokens = { access_token: auth.issue('access'), refresh_token: auth.issue('refresh') };
+            return ctx.json(200, stringifyGo(tokens));
+          }
+          await delay(auth.loginDelayMs);
+          if (parsed.kind === 'missing') {
+            log.info('login without credentials', { ip: ctx.req.socket.remoteAddress });
+            return ctx.error(400, ['Missing authorization credentials']);
+          }
+          log.warn('login failed: invalid username or password', { ip: ctx.req.socket.remoteAddress });
+          return ctx.error(401, ['Invalid authorization credentials: invalid username or password']);
+        },
+      },
+      {
+        method: 'GET',
+        path: '/api/login/refresh',
+        auth: false,
+        handler: (ctx) => {
+          if (!auth.authorize(ctx.req, 'refresh')) return ctx.error(401, ['Missing or invalid JWT token']);
+          return ctx.json(200, stringifyGo({ access_token: auth.issue('access') }));
+        },
+      },
+    );
+  }
+  routes.push(...(options.extraRoutes ?? []));
+
+  const makeContext = (req: IncomingMessage, res: ServerResponse): ApiContext => {
+    const { path, rawQuery } = splitTarget(req.url);
+    const query = parseGoQuery(rawQuery);
+    const pretty = query.has('pretty');
+    return {
+      req,
+      res,
+      path,
+      query,
+      pretty,
+      json: (status, compact, opts) => sendJson(req, res, status, compact, { pretty, ...opts }),
+      error: (status, details) => sendApiError(req, res, status, details, { pretty }),
+    };
+  };
+
+  const apiHandler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const ctx = makeContext(req, res);
+    const method = req.method ?? 'GET';
+    const onPath = routes.filter((r) => matches(r, ctx.path));
+    const route = onPath.find((r) => r.method === method);
+    const needsToken = route ? route.auth !== false : ctx.path.startsWith('/api/v3/') || onPath.some((r) => r.auth !== false);
+    if (auth && needsToken && !auth.authorize(req)) {
+      await ctx.error(401, ['Missing or invalid JWT token']);
+      return;
+    }
+    if (!route) {
+      await ctx.error(404);
+      return;
+    }
+    await route.handler(ctx);
+  };
+
+  const metricsHandler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const { path } = splitTarget(req.url);
+    const ctx = makeContext(req, res);
+    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      await ctx.error(404);
+      return;
+    }
+    if (auth && options.metricsRequireAuth && !auth.authorize(req)) {
+      await ctx.error(401, ['Missing or invalid JWT token']);
+      return;
+    }
+    const body = Buffer.from(buildMetricsText(reader, options.about.id), 'utf8');
+    res.statusCode = 200;
+    res.setHeader('Content-Type', PROMETHEUS_CONTENT_TYPE);
+    res.setHeader('Content-Length', body.length);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+
+  return [
+    { prefix: '/api', handler: apiHandler },
+    { prefix: '/metrics', handler: metricsHandler },
+  ];
+}
+
+/** Core's 404 body (for callers that need it verbatim). */
+export const NOT_FOUND_BODY = errorJson(404) + '\n';

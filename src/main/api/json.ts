@@ -1,0 +1,261 @@
+/**
+ * A JSON writer that produces what Go's encoding/json (as used by datarhei Core's echo server) produces:
+ * compact output plus "\n", struct fields in declaration order, map keys sorted bytewise (UTF-8 order),
+ * HTML characters and U+2028/U+2029 escaped, control characters escaped like Go, lone surrogates as \ufffd,
+ * and `?pretty` indentation like json.Indent with two spaces (spec §4.1, §7.23).
+ *
+ * Numbers that Core renders with `toNumber` (spec §2.5) are pre-rendered strings wrapped in `RawNumber`.
+ */
+
+/** A number already rendered as JSON text (e.g. `1.500`); the writer emits it verbatim. */
+export class RawNumber {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+/** Values the generic writer accepts. Plain objects keep insertion order (Go structs); `Map`s are sorted (Go maps). */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | RawNumber
+  | readonly JsonValue[]
+  | ReadonlyMap<string, JsonValue>
+  | { readonly [key: string]: JsonValue | undefined };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Strings
+
+/** Characters that need more than copying: controls, quote, backslash, HTML, U+2028/9 and any surrogate. */
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\<>&\u2028\u2029\ud800-\udfff]/;
+const HEX = '0123456789abcdef';
+
+/** Quotes a string the way Go's encoder (with HTML escaping on, the default) does. */
+export function quote(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
+  let out = '"';
+  let start = 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    let rep: string | undefined;
+    if (c < 0x20) {
+      if (c === 0x0a) rep = '\\n';
+      else if (c === 0x0d) rep = '\\r';
+      else if (c === 0x09) rep = '\\t';
+      else rep = '\\u00' + HEX[c >> 4] + HEX[c & 15];
+    } else if (c === 0x22) rep = '\\"';
+    else if (c === 0x5c) rep = '\\\\';
+    else if (c === 0x3c) rep = '\\u003c';
+    else if (c === 0x3e) rep = '\\u003e';
+    else if (c === 0x26) rep = '\\u0026';
+    else if (c === 0x2028) rep = '\\u2028';
+    else if (c === 0x2029) rep = '\\u2029';
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        i++; // a valid pair: copied as is (UTF-8 output)
+        continue;
+      }
+      rep = '\\ufffd'; // a lone surrogate has no UTF-8 form; Go writes invalid bytes as \ufffd
+    }
+    if (rep !== undefined) {
+      out += s.slice(start, i) + rep;
+      start = i + 1;
+    }
+  }
+  return out + s.slice(start) + '"';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Key order
+
+const NON_ASCII_HIGH = /[\ud800-\uffff]/;
+
+/**
+ * Compares two strings by their UTF-8 bytes. UTF-16 code-unit order equals UTF-8 byte order except that
+ * surrogates (U+10000 and above) must sort after U+E000..U+FFFF.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x <= 0xdfff ? x + 0x2000 : x - 0x800;
+      y = y <= 0xdfff ? y + 0x2000 : y - 0x800;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** Sorts keys in place bytewise (UTF-8), taking the native sort when no key can be ordered differently. */
+export function sortKeys(keys: string[]): string[] {
+  for (let i = 0; i < keys.length; i++) {
+    if (NON_ASCII_HIGH.test(keys[i]!)) return keys.sort(compareUtf8);
+  }
+  return keys.sort();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Numbers
+
+const TWO_63 = 9223372036854775808; // 2^63
+
+/** Go's `float64(int64(f)) == f` on amd64: integral and inside int64 (out-of-range converts to -2^63). */
+function isGoIntegral(x: number): boolean {
+  return Number.isInteger(x) && x >= -TWO_63 && x < TWO_63;
+}
+
+/**
+ * Core's `toNumber` (spec §2.5): integral values without decimals, everything else with exactly three
+ * decimals, correctly rounded from the exact binary value with exact ties rounded half to even (Go's `%.3f`).
+ *
+ * Fast path: `toFixed(3)` is correctly rounded except that it breaks exact ties upwards. An exact tie at the
+ * third decimal means x·1000 = k + ½, which for a binary double means x·16 is an odd integer; only those go
+ * through the exact path.
+ */
+export function toNumber(x: number): string {
+  if (isGoIntegral(x)) return x === 0 && 1 / x < 0 ? '-0' : Number.isSafeInteger(x) ? String(x) : BigInt(x).toString();
+  if (!Number.isFinite(x)) return '0'; // Go would fail to encode NaN/Inf; we render 0 rather than break the body
+  const ax = Math.abs(x);
+  if (ax < 1e21) {
+    const x16 = x * 16;
+    if (!Number.isInteger(x16) || x16 % 2 === 0) return x.toFixed(3);
+  }
+  return toNumberExact(x);
+}
+
+/** The exact algorithm (BigInt on the double's mantissa and exponent); also the reference for tests. */
+export function toNumberExact(x: number): string {
+  if (isGoIntegral(x)) return x === 0 && 1 / x < 0 ? '-0' : BigInt(x).toString();
+  if (!Number.isFinite(x)) return '0';
+  const { mantissa, exponent, negative } = decompose(x);
+  // |x| = mantissa · 2^exponent. Scaled by 1000: numerator / denominator.
+  let num = mantissa * 1000n;
+  let den = 1n;
+  if (exponent >= 0) num <<= BigInt(exponent);
+  else den <<= BigInt(-exponent);
+  let q = num / den;
+  const r = num - q * den;
+  const twice = r * 2n;
+  if (twice > den || (twice === den && (q & 1n) === 1n)) q += 1n;
+  const digits = q.toString().padStart(4, '0');
+  const text = digits.slice(0, -3) + '.' + digits.slice(-3);
+  return negative ? '-' + text : text;
+}
+
+function decompose(x: number): { mantissa: bigint; exponent: number; negative: boolean } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const negative = hi >>> 31 === 1;
+  const biased = (hi >>> 20) & 0x7ff;
+  let mantissa = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let exponent: number;
+  if (biased === 0) exponent = -1074;
+  else {
+    mantissa |= 1n << 52n;
+    exponent = biased - 1075;
+  }
+  return { mantissa, exponent, negative };
+}
+
+/** A Go integer field (uint64/int counters): whole number text; non-integral input is truncated. */
+export function toInt(x: number): string {
+  if (Number.isSafeInteger(x)) return String(x);
+  if (!Number.isFinite(x)) return '0';
+  return BigInt(Math.trunc(x)).toString();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Generic writer (small bodies: errors, about, login). Session bodies use the specialised writers in sessions.ts.
+
+/** Serialises a value compactly, without the trailing newline. */
+export function stringifyGo(value: JsonValue): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      return Number.isInteger(value) ? toInt(value) : Number.isFinite(value) ? String(value) : '0';
+    case 'boolean':
+      return value ? 'true' : 'false';
+  }
+  if (value instanceof RawNumber) return value.text;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + stringifyGo(value[i] as JsonValue);
+    return out + ']';
+  }
+  if (value instanceof Map) {
+    const keys = sortKeys([...value.keys()] as string[]);
+    let out = '{';
+    for (let i = 0; i < keys.length; i++) out += (i ? ',' : '') + quote(keys[i]!) + ':' + stringifyGo(value.get(keys[i]!) as JsonValue);
+    return out + '}';
+  }
+  let out = '{';
+  let first = true;
+  for (const [k, v] of Object.entries(value as Record<string, JsonValue | undefined>)) {
+    if (v === undefined) continue;
+    out += (first ? '' : ',') + quote(k) + ':' + stringifyGo(v);
+    first = false;
+  }
+  return out + '}';
+}
+
+/**
+ * Re-indents compact JSON like Go's json.Indent(prefix "", indent "  "): empty objects and arrays stay `{}`/`[]`,
+ * `": "` after keys, one element per line.
+ */
+export function indentGo(compact: string): string {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  let inString = false;
+  const n = compact.length;
+  const newline = (d: number): string => '\n' + '  '.repeat(d);
+  for (let i = 0; i < n; i++) {
+    const c = compact.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      const next = compact.charCodeAt(i + 1);
+      if (next === (c === 0x7b ? 0x7d : 0x5d)) {
+        i++; // empty: keep compact
+        continue;
+      }
+      depth++;
+      parts.push(compact.slice(start, i + 1), newline(depth));
+      start = i + 1;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      parts.push(compact.slice(start, i), newline(depth));
+      start = i;
+    } else if (c === 0x2c) {
+      parts.push(compact.slice(start, i + 1), newline(depth));
+      start = i + 1;
+    } else if (c === 0x3a) {
+      parts.push(compact.slice(start, i + 1), ' ');
+      start = i + 1;
+    }
+  }
+  parts.push(compact.slice(start));
+  return parts.join('');
+}
+
+/** The response body Core sends: compact (or indented when `pretty`) plus a trailing newline. */
+export function encodeBody(compact: string, pretty: boolean): string {
+  return (pretty ? indentGo(compact) : compact) + '\n';
+}
