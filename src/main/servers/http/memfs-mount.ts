@@ -1,0 +1,534 @@
+/**
+ * The file mounts of the one HTTP listener: the in-memory filesystem under `/memfs` (read/write) and, optionally,
+ * a folder on disk under `/disk` (read-only; Core serves its disk filesystem at `/`, which here belongs to the
+ * headless UI). The HLS middleware (spec §1.5) runs on both. `GET /api/v3/fs/mem` lists the memfs.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { realpath, stat, open } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SessionCollector } from '../../engine/types.ts';
+import type { Logger } from '../../log.ts';
+import { stringifyGo } from '../../api/json.ts';
+import type { HttpHandler, HttpMount } from '../http-types.ts';
+import { sendError } from './server.ts';
+import { HlsTracker, isPlaylistName, isSegmentName, queryParam, rewritePlaylist } from './hls.ts';
+import { MemfsError, type Memfs } from './memfs.ts';
+import { meterResponse, requestHeaderSize } from './meter.ts';
+import { cidrSet, realIp, type CidrSet } from './net-util.ts';
+import { contentTypeFor, parseMountPath, type ParsedPath } from './paths.ts';
+
+export interface MemfsMountOptions {
+  memfs: Memfs;
+  /** Default `/memfs`. */
+  prefix?: string;
+  collectors: { hls: SessionCollector; hlsingress: SessionCollector };
+  /** Basic auth for PUT/POST/DELETE (`--memfs-auth USER:PASS`); reads stay public, as in Core. */
+  auth?: { username: string; password: string };
+  /** CIDRs whose X-Forwarded-For / X-Real-IP are believed (`--trusted-proxies`). Throws on an invalid entry. */
+  trustedProxies?: string[];
+  log: Logger;
+  /** A folder served read-only (with the HLS middleware) under `diskPrefix`. */
+  diskRoot?: string;
+  /** Default `/disk`. */
+  diskPrefix?: string;
+  /** Largest playlist upload in bytes (a playlist that never ends is cut off with 413). Default 1 MiB. */
+  maxPlaylistBytes?: number;
+  /** An upload that sends nothing for this long is discarded (408). Default 10 s. */
+  uploadIdleTimeoutMs?: number;
+  /** Bytes of unfinished uploads held at once; more gets 503. Default: the memfs file limit, at least 64 MiB. */
+  maxInflightBytes?: number;
+  /** Largest playlist rewritten on read; larger ones are served as they are, untracked. Default 4 MiB. */
+  maxRewriteBytes?: number;
+  /** For tests: the tracker to use (else one is created). */
+  tracker?: HlsTracker;
+}
+
+/** What a mount can read: whole files (memfs) or a folder (disk). */
+interface SourceFile {
+  size: number;
+  lastModified: number;
+  contentType: string;
+  /** Whole content (playlists). */
+  readAll(): Promise<Buffer>;
+  /** Sends bytes [start, end] inclusive. */
+  pipe(res: ServerResponse, start: number, end: number): void;
+}
+interface FileSource {
+  open(name: string): Promise<SourceFile | null> | SourceFile | null;
+}
+
+const ALLOW_RW = 'GET, HEAD, PUT, POST, DELETE';
+const ALLOW_RO = 'GET, HEAD';
+
+function memfsSource(memfs: Memfs): FileSource {
+  return {
+    open(name) {
+      const f = memfs.get(name);
+      if (!f) return null;
+      return {
+        size: f.size,
+        lastModified: f.lastModified,
+        contentType: f.contentType,
+        readAll: async () => f.data,
+        pipe(res, start, end) {
+          res.end(start === 0 && end === f.size - 1 ? f.data : f.data.subarray(start, end + 1));
+        },
+      };
+    },
+  };
+}
+
+/** Read-only folder. Security guard: names come from parseMountPath (no `..`), and symlinks leaving the root are refused. */
+function diskSource(root: string, log: Logger): FileSource {
+  let realRoot: Promise<string> | null = null;
+  return {
+    async open(name) {
+      realRoot ??= realpath(root);
+      let base: string;
+      try {
+        base = await realRoot;
+      } catch {
+        realRoot = null;
+        log.warn('disk mount root is not readable', { root });
+        return null;
+      }
+      let full: string;
+      try {
+        full = await realpath(join(base, ...name.split('/')));
+      } catch {
+        return null;
+      }
+      if (full !== base && !full.startsWith(base.endsWith(sep) ? base : base + sep)) return null;
+      let st;
+      try {
+        st = await stat(full);
+      } catch {
+        return null;
+      }
+      if (!st.isFile()) return null;
+      const size = st.size;
+      return {
+        size,
+        lastModified: st.mtimeMs,
+        contentType: contentTypeFor(name),
+        async readAll() {
+          const fh = await open(full, 'r');
+          try {
+            return await fh.readFile();
+          } finally {
+            await fh.close();
+          }
+        },
+        pipe(res, start, end) {
+          if (size === 0 || end < start) {
+            res.end();
+            return;
+          }
+          const stream = createReadStream(full, { start, end });
+          stream.on('error', () => res.destroy());
+          res.on('close', () => stream.destroy());
+          stream.pipe(res);
+        },
+      };
+    },
+  };
+}
+
+/** Parses a single `bytes=` range; null = serve everything (absent, multi-range or not bytes), 'bad' = 416. */
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'bad' | null {
+  if (!header) return null;
+  const m = /^bytes=\s*(\d*)\s*-\s*(\d*)\s*$/.exec(header);
+  if (!m) return header.startsWith('bytes=') && !header.includes(',') ? 'bad' : null;
+  const [, a, b] = m;
+  if (a === '' && b === '') return 'bad';
+  let start: number;
+  let end: number;
+  if (a === '') {
+    const n = Number(b);
+    if (n === 0) return 'bad';
+    start = Math.max(0, size - n);
+    end = size - 1;
+  } else {
+    start = Number(a);
+    end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
+    if (b !== '' && Number(b) < start) return 'bad';
+  }
+  if (start >= size || !Number.isSafeInteger(start)) return 'bad';
+  return { start, end };
+}
+
+function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+function sendFile(req: IncomingMessage, res: ServerResponse, file: SourceFile, isHead: boolean): void {
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Content-Type', file.contentType);
+  res.setHeader('Last-Modified', httpDate(file.lastModified));
+  const ims = req.headers['if-modified-since'];
+  if (ims && !req.headers.range) {
+    const since = Date.parse(ims);
+    if (!Number.isNaN(since) && Math.floor(file.lastModified / 1000) * 1000 <= since) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+  }
+  const range = parseRange(req.headers.range, file.size);
+  if (range === 'bad') {
+    res.setHeader('Content-Range', `bytes */${file.size}`);
+    sendError(res, 416);
+    return;
+  }
+  const start = range ? range.start : 0;
+  const end = range ? range.end : file.size - 1;
+  if (range) {
+    res.statusCode = 206;
+    res.setHeader('Content-Range', `bytes ${start}-${end}/${file.size}`);
+  } else {
+    res.statusCode = 200;
+  }
+  res.setHeader('Content-Length', Math.max(0, end - start + 1));
+  if (isHead) {
+    res.end();
+    return;
+  }
+  file.pipe(res, start, end);
+}
+
+/** Makes the server close the connection after this response (used when a request body is left unread). */
+function closeAfter(res: ServerResponse): void {
+  if (!res.headersSent) res.setHeader('Connection', 'close');
+  res.shouldKeepAlive = false;
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Basic auth check for writes. Security guard: constant-time comparison of digests, no early exit per field. */
+function authorized(req: IncomingMessage, auth: { username: string; password: string } | undefined): boolean {
+  if (!auth) return true;
+  const h = req.headers.authorization ?? '';
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(h);
+  if (!m) return false;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return false;
+  const userOk = timingSafeEqual(digest(decoded.slice(0, colon)), digest(auth.username));
+  const passOk = timingSafeEqual(digest(decoded.slice(colon + 1)), digest(auth.password));
+  return userOk && passOk;
+}
+
+interface MountContext {
+  prefix: string;
+  source: FileSource;
+  writable: Memfs | null;
+  tracker: HlsTracker;
+  trusted: CidrSet;
+  auth?: { username: string; password: string };
+  log: Logger;
+  maxPlaylistBytes: number;
+  idleMs: number;
+  maxRewriteBytes: number;
+  inflight: { bytes: number; max: number };
+}
+
+async function handleRead(req: IncomingMessage, res: ServerResponse, p: ParsedPath & { ok: true }, ctx: MountContext): Promise<void> {
+  const isHead = req.method === 'HEAD';
+  const isPl = isPlaylistName(p.name);
+  const isSeg = !isPl && isSegmentName(p.name);
+  let track = false;
+  let sessionId = '';
+  let clientIp = '';
+  if (isPl || isSeg) {
+    clientIp = realIp(req, ctx.trusted);
+    track = ctx.tracker.hls.isCollectableIp(clientIp);
+    if (track) sessionId = queryParam(p.query, 'session');
+  }
+  const file = await ctx.source.open(p.name);
+  if (!file) {
+    sendError(res, 404, ['File not found']);
+    return;
+  }
+  if (!track) {
+    sendFile(req, res, file, isHead);
+    return;
+  }
+  if (isPl) {
+    const adm = ctx.tracker.admitPlaylist(req, p.path, sessionId, clientIp);
+    if (!adm.ok) {
+      if (isHead) {
+        res.statusCode = adm.status;
+        res.end();
+      } else sendError(res, adm.status, adm.details, adm.message);
+      return;
+    }
+  }
+  const meter = meterResponse(res, isHead);
+  res.once('close', () => {
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      ctx.tracker.countEgress(sessionId, meter.headerBytes(), meter.bodyBytes, isSeg);
+    }
+  });
+  if (isSeg || file.size > ctx.maxRewriteBytes) {
+    sendFile(req, res, file, isHead);
+    return;
+  }
+  // Playlist: rewritten whole, so Range and conditional requests do not apply (Core drops Range here too).
+  const original = await file.readAll();
+  const body = Buffer.from(rewritePlaylist(original.toString('utf8'), sessionId, p.path, p.query), 'utf8');
+  res.statusCode = 200;
+  res.setHeader('Content-Type', file.contentType);
+  res.setHeader('Last-Modified', httpDate(file.lastModified));
+  res.setHeader('Cache-Control', 'private');
+  res.setHeader('Content-Length', body.length);
+  if (isHead) res.end();
+  else res.end(body);
+}
+
+function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & { ok: true }, ctx: MountContext, memfs: Memfs): Promise<void> {
+  const isPl = isPlaylistName(p.name);
+  const isSeg = !isPl && isSegmentName(p.name);
+  const fileCap = memfs.maxBytes > 0 ? Math.min(memfs.maxBytes, memfs.maxFileBytes) : memfs.maxFileBytes;
+  const cap = isPl ? Math.min(ctx.maxPlaylistBytes, fileCap) : fileCap;
+  const lenHeader = req.headers['content-length'];
+  if (lenHeader !== undefined) {
+    if (!/^\d+$/.test(lenHeader)) {
+      closeAfter(res);
+      sendError(res, 400, ['Invalid Content-Length']);
+      return Promise.resolve();
+    }
+    const len = Number(lenHeader);
+    if (len > cap) {
+      closeAfter(res);
+      sendError(res, 413, [`File is too big (limit ${cap} bytes)`]);
+      return Promise.resolve();
+    }
+    if (ctx.inflight.bytes + len > ctx.inflight.max) {
+      closeAfter(res);
+      res.setHeader('Retry-After', '1');
+      sendError(res, 503, ['Too many uploads in progress']);
+      return Promise.resolve();
+    }
+  }
+  return new Promise<void>((resolve) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      ctx.inflight.bytes -= received;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      req.off('error', onError);
+      resolve();
+    };
+    // The upload is discarded unless it ends completely: the old file (if any) stays untouched.
+    const reject = (status: number, detail: string): void => {
+      if (done) return;
+      finish();
+      chunks.length = 0;
+      // Keep draining silently until the connection closes, so the response can be read by the client.
+      req.on('data', () => {});
+      req.on('error', () => {});
+      closeAfter(res);
+      if (!res.writableEnded && !res.destroyed) sendError(res, status, [detail]);
+    };
+    const timer = setTimeout(() => {
+      ctx.log.debug('upload stalled; discarded', { path: p.path.slice(0, 200), received });
+      reject(408, 'Upload stalled');
+      setTimeout(() => req.destroy(), 1000).unref();
+    }, ctx.idleMs);
+    timer.unref();
+    const onData = (chunk: Buffer): void => {
+      if (done) return;
+      received += chunk.length;
+      ctx.inflight.bytes += chunk.length;
+      if (received > cap) {
+        reject(413, `File is too big (limit ${cap} bytes)`);
+        return;
+      }
+      if (ctx.inflight.bytes > ctx.inflight.max) {
+        res.setHeader('Retry-After', '1');
+        reject(503, 'Too many uploads in progress');
+        return;
+      }
+      chunks.push(chunk);
+      timer.refresh();
+    };
+    const onEnd = (): void => {
+      if (done) return;
+      const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+      finish();
+      let result;
+      try {
+        result = memfs.put(p.name, data);
+      } catch (err) {
+        if (err instanceof MemfsError) {
+          sendError(res, err.status, [err.message]);
+          return;
+        }
+        throw err;
+      }
+      res.statusCode = result.replaced ? 204 : 201;
+      res.end();
+      const headerBytes = requestHeaderSize(req);
+      if (isSeg) ctx.tracker.segmentUploaded(p.path, headerBytes + data.length);
+      else if (isPl) {
+        const ua = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : '';
+        ctx.tracker.playlistUploaded(p.path, headerBytes, data, ua);
+      }
+    };
+    const onClose = (): void => {
+      if (!done && !req.complete) {
+        ctx.log.debug('upload aborted; discarded', { path: p.path.slice(0, 200), received });
+        finish();
+      }
+    };
+    const onError = (): void => {
+      finish();
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
+    req.on('error', onError);
+  });
+}
+
+function makeHandler(ctx: MountContext): HttpHandler {
+  return async (req, res) => {
+    const p = parseMountPath(req.url ?? '', ctx.prefix);
+    const method = req.method ?? 'GET';
+    const reading = method === 'GET' || method === 'HEAD';
+    if (!p.ok) {
+      if (!reading) closeAfter(res);
+      sendError(res, p.status, [p.detail]);
+      return;
+    }
+    if (reading) return handleRead(req, res, p, ctx);
+    const memfs = ctx.writable;
+    if (!memfs || (method !== 'PUT' && method !== 'POST' && method !== 'DELETE')) {
+      closeAfter(res);
+      res.setHeader('Allow', memfs ? ALLOW_RW : ALLOW_RO);
+      sendError(res, 405);
+      return;
+    }
+    if (!authorized(req, ctx.auth)) {
+      closeAfter(res);
+      res.setHeader('WWW-Authenticate', 'Basic realm="memfs", charset="UTF-8"');
+      sendError(res, 401, ['Missing or invalid credentials']);
+      return;
+    }
+    if (method === 'DELETE') {
+      if (!memfs.delete(p.name)) sendError(res, 404, ['File not found']);
+      else {
+        res.statusCode = 204;
+        res.end();
+      }
+      return;
+    }
+    return handleWrite(req, res, p, ctx, memfs);
+  };
+}
+
+/**
+ * The memfs mount (read/write) and, with `diskRoot`, the read-only disk mount, both with the HLS middleware.
+ * Both mounts share one HLS tracker, so remembered segment uploads and sessions are per listener, as in Core.
+ */
+export function createMemfsMount(options: MemfsMountOptions): HttpMount[] {
+  const log = options.log;
+  const trusted = cidrSet(options.trustedProxies);
+  const tracker =
+    options.tracker ?? new HlsTracker({ hls: options.collectors.hls, hlsingress: options.collectors.hlsingress, log: log.child('hls') });
+  const memfs = options.memfs;
+  const fileCap = memfs.maxBytes > 0 ? Math.min(memfs.maxBytes, memfs.maxFileBytes) : memfs.maxFileBytes;
+  const base = {
+    tracker,
+    trusted,
+    auth: options.auth,
+    log,
+    maxPlaylistBytes: options.maxPlaylistBytes ?? 1024 * 1024,
+    idleMs: options.uploadIdleTimeoutMs ?? 10_000,
+    maxRewriteBytes: options.maxRewriteBytes ?? 4 * 1024 * 1024,
+    inflight: { bytes: 0, max: options.maxInflightBytes ?? Math.max(fileCap, 64 * 1024 * 1024) },
+  };
+  const prefix = normalizePrefix(options.prefix ?? '/memfs');
+  const mounts: HttpMount[] = [
+    { prefix, handler: makeHandler({ ...base, prefix, source: memfsSource(memfs), writable: memfs }) },
+  ];
+  if (options.diskRoot) {
+    const diskPrefix = normalizePrefix(options.diskPrefix ?? '/disk');
+    if (diskPrefix === '' || diskPrefix === prefix) throw new Error(`invalid disk mount prefix: ${JSON.stringify(options.diskPrefix)}`);
+    mounts.push({ prefix: diskPrefix, handler: makeHandler({ ...base, prefix: diskPrefix, source: diskSource(options.diskRoot, log), writable: null }) });
+  }
+  return mounts;
+}
+
+function normalizePrefix(p: string): string {
+  let s = p.trim();
+  if (!s.startsWith('/')) s = '/' + s;
+  while (s.endsWith('/')) s = s.slice(0, -1);
+  return s;
+}
+
+/** gobwas/glob with `/` as separator, as Core's `?glob=`: `*` and `?` stay inside a segment, `**` crosses them. */
+function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        re += '.*';
+        i++;
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp('^' + re + '$', 's');
+}
+
+/**
+ * `GET /api/v3/fs/mem`: the memfs files as Core lists them, `[{"name","size_bytes","last_modified"}]`
+ * (last_modified in Unix seconds), with Core's `glob`, `sort` (`none`|`name`|`size`|`lastmod`) and
+ * `order` (`asc`|`desc`) parameters. Mount it behind the API's auth.
+ */
+export function createMemfsApiRoute(memfs: Memfs): HttpHandler {
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      sendError(res, 405);
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://local');
+    let files = memfs.list();
+    const glob = url.searchParams.get('glob');
+    if (glob) {
+      const re = globToRegExp(glob);
+      files = files.filter((f) => re.test(f.name));
+    }
+    const sort = url.searchParams.get('sort') ?? 'none';
+    const desc = (url.searchParams.get('order') ?? 'asc') === 'desc';
+    const cmp =
+      sort === 'name'
+        ? (a: (typeof files)[0], b: (typeof files)[0]) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+        : sort === 'size'
+          ? (a: (typeof files)[0], b: (typeof files)[0]) => a.size - b.size
+          : sort === 'lastmod'
+            ? (a: (typeof files)[0], b: (typeof files)[0]) => a.lastModified - b.lastModified
+            : null;
+    if (cmp) files.sort((a, b) => (desc ? -cmp(a, b) : cmp(a, b)));
+    const body =
+      stringifyGo(files.map((f) => ({ name: f.name, size_bytes: f.size, last_modified: Math.floor(f.lastModified / 1000) }))) + '\n';
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'application/json; charset=UTF-8');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    if (req.method === 'HEAD') res.end();
+    else res.end(body);
+  };
+}
