@@ -1,0 +1,206 @@
+import { gunzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../src/main/engine/clock.ts';
+import { createLocalCore } from '../../../src/main/engine/local-core.ts';
+import { FakeReader, get, historyOf, session, startApi, type TestServer, zero } from './support.ts';
+
+const ZERO =
+  '{"active":{"list":[],"sessions":0,"bandwidth_rx_mbit":0,"bandwidth_tx_mbit":0,"max_sessions":0,"max_bandwidth_rx_mbit":0,"max_bandwidth_tx_mbit":0},"summary":{"remote":{},"local":{},"reference":{},"sessions":0,"traffic_rx_mb":0,"traffic_tx_mb":0}}';
+
+const MiB = 1024 * 1024;
+
+describe('GET /api/v3/session and /active over HTTP (no auth)', () => {
+  let srv: TestServer;
+  const reader = new FakeReader({
+    hls: {
+      active: [
+        session({ id: 'a', reference: 'r', createdAtMs: 1_718_000_000_999, location: '/memfs/r.m3u8', peer: 'www.example.com', extra: '[203.0.113.0] <UA>', txBytes: 15237121, txBitsPerSec: 2510028.8 }),
+        session({ id: 'b', createdAtMs: 1_718_000_001_000, txBitsPerSec: 1536, rxBitsPerSec: 8000 }),
+      ],
+      activeSessions: 2,
+      rxBitsPerSec: 2 * 524288, // §6.19
+      txBitsPerSec: 2510028.8, // §6.20
+      maxSessions: 50,
+      maxTxBitsPerSec: 100 * MiB, // §6.24
+      history: historyOf([
+        // §6.22: per group floors
+        { location: 'L1', peer: 'p1', reference: 'r1', sessions: 1, rxBytes: 1048575, txBytes: 1048576 },
+        { location: 'L2', peer: 'p2', reference: 'r2', sessions: 2, rxBytes: 0, txBytes: 3145727 },
+        // §6.23: two locations under one peer, 629146 bytes each
+        { location: 'A', peer: 'p3', reference: 'r3', sessions: 1, rxBytes: 629146, txBytes: 0 },
+        { location: 'B', peer: 'p3', reference: 'r3', sessions: 1, rxBytes: 629146, txBytes: 0 },
+      ]),
+    },
+    hlsingress: { maxTxBitsPerSec: 0 },
+    rtmp: { maxTxBitsPerSec: 100 * MiB },
+  });
+
+  beforeAll(async () => {
+    srv = await startApi({ reader });
+  });
+  afterAll(() => srv.close());
+
+  it('§6.25 no parameter → exactly one key "" with the zero summary; collectors= the same', async () => {
+    for (const q of ['', '?collectors=']) {
+      const r = await get(`${srv.base}/api/v3/session${q}`);
+      expect(r.status).toBe(200);
+      expect(r.headers['content-type']).toBe('application/json; charset=UTF-8');
+      expect(r.body).toBe(`{"":${ZERO}}\n`);
+    }
+  });
+
+  it('§6.26 unknown names get the zero summary with status 200', async () => {
+    const r = await get(`${srv.base}/api/v3/session?collectors=hlsingress,nope`);
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(['hlsingress', 'nope']);
+    expect(r.body).toContain(`"nope":${ZERO}`);
+  });
+
+  it('§6.19–24 units, number rendering and per-group MB floors', async () => {
+    const r = await get(`${srv.base}/api/v3/session?collectors=hls,hlsingress,rtmp`);
+    const b = r.body;
+    expect(b).toContain('"bandwidth_rx_mbit":1,'); // §6.19
+    expect(b).toContain('"bandwidth_tx_mbit":2.394,'); // §6.20
+    expect(b).toContain('"bandwidth_tx_kbit":2451.200}');
+    expect(b).toContain('"bandwidth_rx_kbit":7.812,"bandwidth_tx_kbit":1.500}'); // §6.18, §6.20
+    expect(b).toContain('"created_at":1718000000,'); // truncated seconds
+    expect(b).toContain('"extra":"[203.0.113.0] \\u003cUA\\u003e"');
+    const j = JSON.parse(b) as Record<string, { active: Record<string, number>; summary: Record<string, unknown> }>;
+    expect(j.hls!.active.max_bandwidth_tx_mbit).toBe(100); // §6.24
+    expect(j.hls!.active.max_bandwidth_rx_mbit).toBe(0);
+    expect(j.rtmp!.active.max_bandwidth_tx_mbit).toBe(100);
+    expect(j.hlsingress!.active.max_bandwidth_tx_mbit).toBe(0);
+    expect(b).toContain('"max_sessions":50,"max_bandwidth_rx_mbit":0,"max_bandwidth_tx_mbit":100}');
+    const s = j.hls!.summary as { remote: Record<string, { traffic_rx_mb: number; traffic_tx_mb: number; local: Record<string, { traffic_rx_mb: number }> }>; traffic_rx_mb: number };
+    expect(s.remote.p1!.traffic_rx_mb).toBe(0); // 1 048 575 B
+    expect(s.remote.p1!.traffic_tx_mb).toBe(1); // 1 048 576 B
+    expect(s.remote.p2!.traffic_tx_mb).toBe(2); // 3 145 727 B (§6.22)
+    expect(s.remote.p3!.local.A!.traffic_rx_mb).toBe(0); // §6.23
+    expect(s.remote.p3!.local.B!.traffic_rx_mb).toBe(0);
+    expect(s.remote.p3!.traffic_rx_mb).toBe(1);
+    expect(b).toContain('"local":{"A":{"sessions":1,"traffic_rx_mb":0,"traffic_tx_mb":0},"B":{"sessions":1,"traffic_rx_mb":0,"traffic_tx_mb":0},"L1"');
+    expect(b).toContain('"reference":{"r1":{"sessions":1,"traffic_rx_mb":0,"traffic_tx_mb":1},"r2":{"sessions":2,"traffic_rx_mb":0,"traffic_tx_mb":2},"r3":{"sessions":2,"traffic_rx_mb":1,"traffic_tx_mb":0}},"sessions":5,"traffic_rx_mb":2,"traffic_tx_mb":3}}');
+  });
+
+  it.each([
+    ['collectors=hls,rtmp', ['hls', 'rtmp']],
+    ['collectors=hls%2Crtmp', ['hls', 'rtmp']],
+    ['collectors=hls%252Crtmp', ['hls', 'rtmp']], // §6.28 decoded twice
+    ['collectors=hls,hls', ['hls']], // §6.27
+    ['collectors=hls&collectors=rtmp', ['hls']], // first value wins
+    ['collectors=hls,', ['', 'hls']], // §6.27
+    ['collectors=foo', ['foo']],
+    ['collectors=%20hls', [' hls']], // §6.27
+    ['collectors=+hls', [' hls']],
+    ['collectors=HLS', ['HLS']],
+    ['collectors=a%25zz', ['']], // second decode fails
+    ['collectors=hls%2Brtmp', ['hls rtmp']],
+    ['collectors=%zz', ['']], // first decode fails: Go drops the pair
+    ['collectors=hls;x', ['']], // Go drops pairs with ';'
+    ['collectors=rtmp,hls,,', ['', 'hls', 'rtmp']],
+    ['collectors=%C3%A9,z', ['z', 'é']],
+    ['collectors=%ff', ['\ufffd']], // invalid UTF-8
+  ])('collectors edge case %s → keys %j', async (q, keys) => {
+    for (const path of ['/api/v3/session', '/api/v3/session/active']) {
+      const r = await get(`${srv.base}${path}?${q}`);
+      expect(r.status).toBe(200);
+      expect(Object.keys(JSON.parse(r.body) as object)).toEqual(keys);
+    }
+  });
+
+  it('§6.29 active with no sessions is [] (never null), active lists keep registration order', async () => {
+    const r = await get(`${srv.base}/api/v3/session/active?collectors=rtmp,hls`);
+    expect(r.body.startsWith('{"hls":[{"id":"a",')).toBe(true);
+    expect(r.body).toContain('},{"id":"b",');
+    expect(r.body.endsWith('],"rtmp":[]}\n')).toBe(true);
+  });
+
+  it('§6.31 an empty history renders {} maps, never null', async () => {
+    const r = await get(`${srv.base}/api/v3/session?collectors=rtmp`);
+    expect(r.body).toContain('"summary":{"remote":{},"local":{},"reference":{},"sessions":0');
+  });
+
+  it('?pretty (any value) indents with two spaces; headers as Core', async () => {
+    for (const q of ['pretty', 'pretty=', 'pretty=false']) {
+      const r = await get(`${srv.base}/api/v3/session/active?collectors=foo&${q}`);
+      expect(r.body).toBe('{\n  "foo": []\n}\n');
+    }
+    const r = await get(`${srv.base}/api/v3/session/active?collectors=foo`);
+    expect(r.headers.vary).toEqual(['Origin', 'Accept-Encoding']);
+  });
+
+  it('gzips bodies of at least 1000 bytes when the client accepts gzip', async () => {
+    const small = await get(`${srv.base}/api/v3/session/active?collectors=foo`, { 'accept-encoding': 'gzip' });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    const plain = await get(`${srv.base}/api/v3/session?collectors=hls,rtmp`);
+    expect(plain.raw.length).toBeGreaterThanOrEqual(1000);
+    const big = await get(`${srv.base}/api/v3/session?collectors=hls,rtmp`, { 'accept-encoding': 'gzip, deflate' });
+    expect(big.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(big.raw).toString('utf8')).toBe(plain.body);
+    const refused = await get(`${srv.base}/api/v3/session?collectors=hls,rtmp`, { 'accept-encoding': 'gzip;q=0' });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('other methods on the session routes → 404 in Core shape; unknown v3 paths → 404', async () => {
+    for (const m of ['POST', 'PUT', 'HEAD'] as const) {
+      const r = await get(`${srv.base}/api/v3/session/active?collectors=hls`, {}, m);
+      expect(r.status).toBe(404);
+      if (m !== 'HEAD') expect(r.body).toBe('{"code":404,"message":"Not Found","details":["Not Found"]}\n');
+    }
+    expect((await get(`${srv.base}/api/v3/sessions`)).status).toBe(404); // the plural path of old clients
+    expect((await get(`${srv.base}/api/login`, {}, 'POST', '{}')).status).toBe(404); // no login without auth
+  });
+
+  it('bad input: huge query → 414, invalid percent-encoding in the path → 400, never a crash', async () => {
+    const huge = await get(`${srv.base}/api/v3/session?collectors=${'a'.repeat(70 * 1024)}`);
+    expect(huge.status).toBe(414);
+    expect(JSON.parse(huge.body)).toMatchObject({ code: 414 });
+    const bigger = await get(`${srv.base}/api/v3/session?collectors=${'a'.repeat(200 * 1024)}`).catch(() => ({ status: 431 }));
+    expect([414, 431]).toContain(bigger.status);
+    const bad = await get(`${srv.base}/api/v3/%zzsession`);
+    expect(bad.status).toBe(400);
+    const ok = await get(`${srv.base}/api/v3/session?collectors=foo`);
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe('with the real engine (createLocalCore on a fake clock)', () => {
+  it('lists an activated session, counts bandwidth and renders the history after close (§6.8, §6.9)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'api-engine-'));
+    const clock = new FakeClock(1_718_000_000_000);
+    const core = createLocalCore({ persist: false, maxBitrateMbit: 100, maxSessions: 7 }, { clock, dataDir: dir });
+    const srv = await startApi({ reader: core.registry });
+    try {
+      const rtmp = core.collectors.rtmp;
+      rtmp.registerAndActivate('/live/x.stream', '/live/x', 'publish:/live/x.stream', '198.51.100.23:50412');
+      for (let i = 0; i < 12; i++) {
+        clock.advance(1000);
+        rtmp.ingress('/live/x.stream', 1000); // steady 1000 B/s, read right after the add (§6.18)
+      }
+      let r = await get(`${srv.base}/api/v3/session/active?collectors=rtmp,https`);
+      const active = JSON.parse(r.body) as Record<string, Array<Record<string, unknown>>>;
+      expect(Object.keys(active)).toEqual(['https', 'rtmp']);
+      expect(active.https).toEqual([]);
+      expect(active.rtmp![0]).toMatchObject({ id: '/live/x.stream', reference: '/live/x', created_at: 1718000000, local: 'publish:/live/x.stream', remote: '198.51.100.23:50412', bytes_rx: 12000 });
+      expect(r.body).toMatch(/"bandwidth_rx_kbit":7\.812,/);
+      r = await get(`${srv.base}/api/v3/session?collectors=rtmp`);
+      expect(r.body).toContain('"max_sessions":7,"max_bandwidth_rx_mbit":0,"max_bandwidth_tx_mbit":100}');
+      rtmp.unregister('/live/x.stream');
+      clock.advance(3000);
+      r = await get(`${srv.base}/api/v3/session?collectors=rtmp`);
+      const s = JSON.parse(r.body) as { rtmp: { active: { list: unknown[] }; summary: { sessions: number; reference: Record<string, unknown> } } };
+      expect(s.rtmp.active.list).toEqual([]);
+      expect(s.rtmp.summary.sessions).toBe(1);
+      expect(Object.keys(s.rtmp.summary.reference)).toEqual(['/live/x']);
+      expect(zero().active).toEqual([]);
+    } finally {
+      await srv.close();
+      await core.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
