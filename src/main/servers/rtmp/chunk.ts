@@ -1,0 +1,345 @@
+/**
+ * The RTMP chunk stream (RTMP 1.0 §5.3): an incremental parser that turns received bytes into messages, and a
+ * serializer that turns messages into chunks.
+ *
+ * The parser is a streaming state machine: it consumes chunk bodies as they arrive, so the only input it keeps
+ * between calls is an incomplete chunk header (< 18 bytes). Partial message bodies are kept as a list of copied
+ * pieces and joined once the message is complete. Limits (message size, total partial bytes, number of chunk
+ * streams) are checked before anything is stored, so a hostile peer cannot make it allocate more than the caps.
+ */
+
+/** Protocol control message types (§5.4) and the other message types this server handles. */
+export const MSG = {
+  setChunkSize: 1,
+  abort: 2,
+  acknowledgement: 3,
+  userControl: 4,
+  windowAckSize: 5,
+  setPeerBandwidth: 6,
+  audio: 8,
+  video: 9,
+  dataAmf3: 15,
+  sharedObjectAmf3: 16,
+  commandAmf3: 17,
+  dataAmf0: 18,
+  sharedObjectAmf0: 19,
+  commandAmf0: 20,
+  aggregate: 22,
+} as const;
+
+/** One complete RTMP message. `timestamp` is the absolute 32-bit timestamp in milliseconds. */
+export interface RtmpMessage {
+  csid: number;
+  typeId: number;
+  streamId: number;
+  timestamp: number;
+  payload: Buffer;
+}
+
+/** A violation that ends the connection (the caller logs `message` and closes). */
+export class RtmpProtocolError extends Error {
+  override name = 'RtmpProtocolError';
+}
+
+export interface ChunkParserLimits {
+  /** Largest message body accepted (the header's 24-bit length can announce up to 16 MiB). */
+  maxMessageBytes: number;
+  /** Largest sum of the bodies of all incomplete messages. */
+  maxPartialBytes: number;
+  /** Largest number of distinct chunk stream ids seen on one connection. */
+  maxChunkStreams: number;
+}
+
+export const DEFAULT_CHUNK_SIZE = 128;
+/** RTMP 1.0 §5.4.1: the chunk size is 31 bits, 1 .. 0x7FFFFFFF. */
+export const MAX_CHUNK_SIZE = 0x7fffffff;
+const EXTENDED = 0xffffff;
+
+interface ChunkStreamState {
+  /** Absolute timestamp of the current (or last) message. */
+  timestamp: number;
+  /** Delta applied by a type-3 chunk that starts a new message: the last type-1/2 delta, 0 after a type 0. */
+  delta: number;
+  length: number;
+  typeId: number;
+  streamId: number;
+  /** The last type 0/1/2 header carried an extended timestamp, so type-3 chunks of this stream carry one too. */
+  extended: boolean;
+  hasHeader: boolean;
+  pieces: Buffer[];
+  received: number;
+}
+
+/**
+ * Incremental chunk parser. `push()` bytes as they come; complete messages go to `onMessage` in order.
+ * Set Chunk Size (type 1) and Abort (type 2) are applied by the parser itself (they change how the following bytes
+ * are read) and are still delivered to `onMessage`. Throws `RtmpProtocolError` on invalid input; after that the
+ * parser is unusable.
+ */
+export class ChunkParser {
+  /** Chunk size of the incoming direction (changed by the peer's Set Chunk Size). */
+  chunkSize = DEFAULT_CHUNK_SIZE;
+  limits: ChunkParserLimits;
+  private readonly onMessage: (m: RtmpMessage) => void;
+  private streams = new Map<number, ChunkStreamState>();
+  /** An incomplete chunk header carried over to the next push (at most 17 bytes). */
+  private headerRest: Buffer | null = null;
+  /** Chunk stream whose chunk body is being read, and how many body bytes of that chunk are still due. */
+  private bodyCsid = -1;
+  private bodyLeft = 0;
+  private partialBytes = 0;
+  private stopped = false;
+
+  constructor(limits: ChunkParserLimits, onMessage: (m: RtmpMessage) => void) {
+    this.limits = limits;
+    this.onMessage = onMessage;
+  }
+
+  /** Bytes held for incomplete messages and headers. */
+  bufferedBytes(): number {
+    return this.partialBytes + (this.headerRest?.length ?? 0);
+  }
+
+  /** True while a chunk header or body is incomplete (the peer is mid-chunk). */
+  midChunk(): boolean {
+    return this.headerRest !== null || this.bodyLeft > 0;
+  }
+
+  /** Stops parsing: the rest of the current and every later push is ignored (the connection is closing). */
+  stop(): void {
+    this.stopped = true;
+    this.streams.clear();
+    this.headerRest = null;
+    this.partialBytes = 0;
+  }
+
+  push(data: Buffer): void {
+    if (this.stopped) return;
+    let buf = data;
+    if (this.headerRest) {
+      buf = Buffer.concat([this.headerRest, data]);
+      this.headerRest = null;
+    }
+    let pos = 0;
+    while (pos < buf.length && !this.stopped) {
+      if (this.bodyLeft > 0) {
+        const n = Math.min(this.bodyLeft, buf.length - pos);
+        this.appendBody(buf.subarray(pos, pos + n));
+        pos += n;
+        continue;
+      }
+      const used = this.readHeader(buf, pos);
+      if (used === 0) {
+        this.headerRest = Buffer.from(buf.subarray(pos));
+        return;
+      }
+      pos += used;
+    }
+  }
+
+  private state(csid: number): ChunkStreamState {
+    let st = this.streams.get(csid);
+    if (!st) {
+      if (this.streams.size >= this.limits.maxChunkStreams) {
+        throw new RtmpProtocolError(`too many chunk streams (> ${this.limits.maxChunkStreams})`);
+      }
+      st = {
+        timestamp: 0,
+        delta: 0,
+        length: 0,
+        typeId: 0,
+        streamId: 0,
+        extended: false,
+        hasHeader: false,
+        pieces: [],
+        received: 0,
+      };
+      this.streams.set(csid, st);
+    }
+    return st;
+  }
+
+  /** Parses one chunk header at `pos`. Returns the bytes used, or 0 when the header is not complete yet. */
+  private readHeader(buf: Buffer, pos: number): number {
+    const avail = buf.length - pos;
+    const b0 = buf[pos]!;
+    const fmt = b0 >> 6;
+    let csid = b0 & 0x3f;
+    let p = pos + 1;
+    if (csid === 0) {
+      if (avail < 2) return 0;
+      csid = 64 + buf[p]!;
+      p += 1;
+    } else if (csid === 1) {
+      if (avail < 3) return 0;
+      csid = 64 + buf[p]! + buf[p + 1]! * 256;
+      p += 2;
+    }
+    const mhLen = fmt === 0 ? 11 : fmt === 1 ? 7 : fmt === 2 ? 3 : 0;
+    if (buf.length < p + mhLen) return 0;
+
+    const known = this.streams.get(csid);
+    if (fmt !== 0 && (!known || !known.hasHeader)) {
+      throw new RtmpProtocolError(`chunk type ${fmt} on chunk stream ${csid} without a previous header`);
+    }
+    let tsField = 0;
+    let length = known?.length ?? 0;
+    let typeId = known?.typeId ?? 0;
+    let streamId = known?.streamId ?? 0;
+    if (fmt <= 2) {
+      tsField = buf.readUIntBE(p, 3);
+      if (fmt <= 1) {
+        length = buf.readUIntBE(p + 3, 3);
+        typeId = buf[p + 6]!;
+      }
+      if (fmt === 0) streamId = buf.readUInt32LE(p + 7);
+      p += mhLen;
+    }
+    const extended = fmt <= 2 ? tsField === EXTENDED : (known?.extended ?? false);
+    let extValue = 0;
+    if (extended) {
+      if (buf.length < p + 4) return 0;
+      extValue = buf.readUInt32BE(p);
+      p += 4;
+    }
+
+    // The header is complete: commit it.
+    const st = this.state(csid);
+    if (fmt === 3) {
+      if (st.received === 0) {
+        // A type-3 chunk that starts a new message repeats the previous delta (0 after a type-0 header).
+        st.timestamp = (st.timestamp + st.delta) >>> 0;
+      }
+      // else: continuation of the current message; the (repeated) extended timestamp is read and ignored.
+    } else {
+      if (st.received > 0) {
+        // A new header while a message is incomplete: the peer gave up on it (as after an Abort).
+        this.dropPartial(st);
+      }
+      const value = extended ? extValue : tsField;
+      if (fmt === 0) {
+        st.timestamp = value;
+        st.delta = 0;
+      } else {
+        st.timestamp = (st.timestamp + value) >>> 0;
+        st.delta = value;
+      }
+      st.extended = extended;
+      st.length = length;
+      st.typeId = typeId;
+      st.streamId = streamId;
+      st.hasHeader = true;
+    }
+    if (st.received === 0 && st.length > this.limits.maxMessageBytes) {
+      throw new RtmpProtocolError(`message length ${st.length} exceeds the limit of ${this.limits.maxMessageBytes}`);
+    }
+    this.bodyCsid = csid;
+    this.bodyLeft = Math.min(this.chunkSize, st.length - st.received);
+    if (this.bodyLeft === 0) this.complete(st, csid); // zero-length message
+    return p - pos;
+  }
+
+  private appendBody(piece: Buffer): void {
+    const st = this.streams.get(this.bodyCsid)!;
+    if (this.partialBytes + piece.length > this.limits.maxPartialBytes) {
+      throw new RtmpProtocolError(`more than ${this.limits.maxPartialBytes} bytes of incomplete messages`);
+    }
+    // Copy: the socket's buffer must not be kept alive by a small piece.
+    st.pieces.push(Buffer.from(piece));
+    st.received += piece.length;
+    this.partialBytes += piece.length;
+    this.bodyLeft -= piece.length;
+    if (st.received === st.length) this.complete(st, this.bodyCsid);
+  }
+
+  private dropPartial(st: ChunkStreamState): void {
+    this.partialBytes -= st.received;
+    st.pieces = [];
+    st.received = 0;
+  }
+
+  private complete(st: ChunkStreamState, csid: number): void {
+    const payload = st.pieces.length === 1 ? st.pieces[0]! : Buffer.concat(st.pieces, st.received);
+    this.partialBytes -= st.received;
+    st.pieces = [];
+    st.received = 0;
+    this.bodyLeft = 0;
+    const msg: RtmpMessage = { csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, payload };
+    if (msg.typeId === MSG.setChunkSize) {
+      if (payload.length < 4) throw new RtmpProtocolError('short Set Chunk Size message');
+      const size = payload.readUInt32BE(0);
+      if (size < 1 || size > MAX_CHUNK_SIZE) throw new RtmpProtocolError(`invalid chunk size ${size}`);
+      this.chunkSize = size;
+    } else if (msg.typeId === MSG.abort) {
+      if (payload.length < 4) throw new RtmpProtocolError('short Abort message');
+      const target = this.streams.get(payload.readUInt32BE(0));
+      if (target) this.dropPartial(target);
+    }
+    this.onMessage(msg);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ serializing
+
+function basicHeader(fmt: number, csid: number): Buffer {
+  if (csid < 2 || csid > 65599) throw new RangeError(`invalid chunk stream id ${csid}`);
+  if (csid < 64) return Buffer.from([(fmt << 6) | csid]);
+  if (csid < 320) return Buffer.from([fmt << 6, csid - 64]);
+  const v = csid - 64;
+  return Buffer.from([(fmt << 6) | 1, v & 0xff, v >> 8]);
+}
+
+/**
+ * Writes one chunk header. For fmt 0 `time` is the absolute timestamp, for fmt 1/2 the delta; fmt 3 carries only
+ * the extended timestamp `time` when `extended3` is set (the type-3 rule: repeat it when the stream's last
+ * type 0/1/2 header had one).
+ */
+export function chunkHeader(
+  fmt: 0 | 1 | 2 | 3,
+  csid: number,
+  h: { time?: number; length?: number; typeId?: number; streamId?: number; extended3?: boolean },
+): Buffer {
+  const bh = basicHeader(fmt, csid);
+  const time = (h.time ?? 0) >>> 0;
+  if (fmt === 3) {
+    if (!h.extended3) return bh;
+    const ext = Buffer.allocUnsafe(4);
+    ext.writeUInt32BE(time);
+    return Buffer.concat([bh, ext]);
+  }
+  const ext = time >= EXTENDED;
+  const mh = Buffer.alloc(fmt === 0 ? 11 : fmt === 1 ? 7 : 3);
+  mh.writeUIntBE(ext ? EXTENDED : time, 0, 3);
+  if (fmt <= 1) {
+    mh.writeUIntBE(h.length ?? 0, 3, 3);
+    mh[6] = h.typeId ?? 0;
+  }
+  if (fmt === 0) mh.writeUInt32LE(h.streamId ?? 0, 7);
+  if (!ext) return Buffer.concat([bh, mh]);
+  const e = Buffer.allocUnsafe(4);
+  e.writeUInt32BE(time);
+  return Buffer.concat([bh, mh, e]);
+}
+
+/**
+ * Serializes a message as a type-0 chunk followed by type-3 chunks. Every message carrying a full header makes
+ * the bytes independent of what was sent before on that chunk stream, so one serialization can be written to any
+ * number of players.
+ */
+export function serializeMessage(m: RtmpMessage, chunkSize: number): Buffer {
+  const len = m.payload.length;
+  if (len > 0xffffff) throw new RangeError('message too large for RTMP');
+  const ts = m.timestamp >>> 0;
+  const first = chunkHeader(0, m.csid, { time: ts, length: len, typeId: m.typeId, streamId: m.streamId });
+  if (len <= chunkSize) return Buffer.concat([first, m.payload], first.length + len);
+  const cont = chunkHeader(3, m.csid, { time: ts, extended3: ts >= EXTENDED });
+  const nChunks = Math.ceil(len / chunkSize);
+  const out = Buffer.allocUnsafe(first.length + len + (nChunks - 1) * cont.length);
+  let o = first.copy(out, 0);
+  for (let i = 0; i < nChunks; i++) {
+    if (i > 0) o += cont.copy(out, o);
+    const start = i * chunkSize;
+    o += m.payload.copy(out, o, start, Math.min(len, start + chunkSize));
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+/**
+ * The local core's RTMP server (issue 4): publish and play over RTMP, rtmp sessions per spec §1.4.
+ *
+ *   const rtmp = createRtmpServer({ collector: core.collectors.rtmp, log, app: '/', token: '' });
+ *   const { host, port } = await rtmp.listen('127.0.0.1', 1935);
+ *   ...
+ *   await rtmp.close();
+ *
+ * One 1 s interval serves the whole server: it feeds each session's byte deltas to the collector and enforces the
+ * connection timeouts. See docs/decisions.md, section RTMP, for the choices made here.
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { SessionCollector } from '../../engine/types.ts';
+import type { Logger } from '../../log.ts';
+import { DEFAULT_LIMITS, RtmpConnection, type ConnectionContext, type RtmpCounters, type RtmpLimits } from './connection.ts';
+import type { LiveStream } from './stream-hub.ts';
+
+export { DEFAULT_LIMITS, type RtmpLimits } from './connection.ts';
+
+/** Default listen address of the local core's RTMP server (`--rtmp HOST:PORT`). Loopback, Core's default port. */
+export const DEFAULT_RTMP_ADDRESS = { host: '127.0.0.1', port: 1935 } as const;
+
+export interface RtmpServerOptions {
+  /** The `rtmp` collector. */
+  collector: SessionCollector;
+  log: Logger;
+  /** Core's `rtmp.app`: publish paths must start with it; it is stripped from references. Default `/`. */
+  app?: string;
+  /** Core's `rtmp.token`: when set, publish and play need it (`?token=` or last path element). */
+  token?: string;
+  /** Overrides of the bounds in `DEFAULT_LIMITS`. */
+  limits?: Partial<RtmpLimits>;
+  /** Interval of the session deltas and timeout checks. Default 1000 ms (spec §1.4). */
+  tickMs?: number;
+}
+
+export interface RtmpServerStats {
+  connections: number;
+  streams: number;
+  publishers: number;
+  players: number;
+  /** Bytes received / sent by every connection since the server started (closed ones included). */
+  rxBytes: number;
+  txBytes: number;
+  /** Input held for incomplete messages plus output not yet taken by the kernel, over all connections. */
+  bufferedBytes: number;
+  droppedMessages: number;
+  slowPlayersClosed: number;
+  protocolErrors: number;
+  refusedConnections: number;
+}
+
+export interface RtmpServer {
+  listen(host: string, port: number): Promise<{ host: string; port: number }>;
+  close(): Promise<void>;
+  stats(): RtmpServerStats;
+  /** Paths of the streams being published now. */
+  streams(): string[];
+}
+
+export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
+  const log = options.log;
+  const limits: RtmpLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const conns = new Set<RtmpConnection>();
+  const streams = new Map<string, LiveStream>();
+  const counters: RtmpCounters = { droppedMessages: 0, slowPlayersClosed: 0, protocolErrors: 0 };
+  let closedRx = 0;
+  let closedTx = 0;
+  let refused = 0;
+  let refusedLogged = 0;
+  let ticker: NodeJS.Timeout | null = null;
+
+  const ctx: ConnectionContext = {
+    log,
+    collector: options.collector,
+    app: options.app || '/',
+    token: options.token ?? '',
+    limits,
+    streams,
+    counters,
+    startedAtMs: Date.now(),
+    closed(conn) {
+      if (!conns.delete(conn)) return;
+      closedRx += conn.socket.bytesRead;
+      closedTx += conn.socket.bytesWritten;
+    },
+  };
+
+  const server: Server = createServer({ noDelay: true, pauseOnConnect: false }, (socket: Socket) => {
+    if (conns.size >= limits.maxConnections) {
+      refused++;
+      socket.destroy();
+      return;
+    }
+    conns.add(new RtmpConnection(socket, ctx, Date.now()));
+  });
+  server.on('error', (err) => log.error('rtmp server error', { error: err.message }));
+
+  const tick = (): void => {
+    const now = Date.now();
+    for (const c of conns) c.tick(now);
+    if (refused > refusedLogged) {
+      log.warn('rtmp connections refused: too many connections', { refused: refused - refusedLogged, max: limits.maxConnections });
+      refusedLogged = refused;
+    }
+  };
+
+  return {
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error): void => reject(err);
+        server.once('error', onError);
+        server.listen(port, host, () => {
+          server.off('error', onError);
+          ticker ??= setInterval(tick, options.tickMs ?? 1000);
+          const a = server.address() as AddressInfo;
+          log.info('rtmp server listening', { host: a.address, port: a.port, app: ctx.app, token: ctx.token !== '' });
+          resolve({ host: a.address, port: a.port });
+        });
+      });
+    },
+
+    close() {
+      if (ticker) clearInterval(ticker);
+      ticker = null;
+      return new Promise((resolve) => {
+        for (const c of conns) {
+          c.reportDeltas();
+          c.socket.destroy();
+        }
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+      });
+    },
+
+    stats() {
+      let rx = closedRx;
+      let tx = closedTx;
+      let buffered = 0;
+      let publishers = 0;
+      let players = 0;
+      for (const c of conns) {
+        rx += c.socket.bytesRead;
+        tx += c.socket.bytesWritten;
+        buffered += c.bufferedBytes();
+        if (c.stream && c.role === 'publisher') publishers++;
+        if (c.stream && c.role === 'player') players++;
+      }
+      return {
+        connections: conns.size,
+        streams: streams.size,
+        publishers,
+        players,
+        rxBytes: rx,
+        txBytes: tx,
+        bufferedBytes: buffered,
+        droppedMessages: counters.droppedMessages,
+        slowPlayersClosed: counters.slowPlayersClosed,
+        protocolErrors: counters.protocolErrors,
+        refusedConnections: refused,
+      };
+    },
+
+    streams() {
+      return [...streams.keys()];
+    },
+  };
+}

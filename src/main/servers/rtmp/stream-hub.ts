@@ -1,0 +1,145 @@
+/**
+ * Live streams: one publisher each, any number of players. A stream keeps what a joining player needs to start
+ * cleanly (metadata, the audio/video sequence headers and the messages since the last keyframe, "the GOP") and
+ * fans each published message out as one serialized buffer written to every player's socket.
+ */
+import { MSG, serializeMessage, type RtmpMessage } from './chunk.ts';
+import { isAudioSequenceHeader, isVideoKeyframe, isVideoSequenceHeader } from './media.ts';
+
+/** Chunk stream ids and the message stream id the server uses towards players. */
+export const OUT = { controlCsid: 2, commandCsid: 3, audioCsid: 4, dataCsid: 5, videoCsid: 6, streamId: 1 } as const;
+
+export type MediaKind = 'audio' | 'video' | 'data';
+
+/** One media message ready for the wire, shared by every player. */
+export interface OutMessage {
+  kind: MediaKind;
+  keyframe: boolean;
+  /** Metadata and sequence headers: never dropped for a slow player (tiny, and nothing decodes without them). */
+  essential: boolean;
+  timestamp: number;
+  typeId: number;
+  payload: Buffer;
+  /** The serialized chunks (type-0 header, absolute timestamp, stream id 1, the server's chunk size). */
+  wire: Buffer;
+}
+
+/** What a stream needs from a playing connection. */
+export interface PlayerSink {
+  /** Sends one live message; the sink decides to drop it when its socket is backed up. */
+  sendMedia(m: OutMessage): void;
+  /** The publisher left: send UnpublishNotify and end the connection. */
+  unpublished(): void;
+}
+
+export interface StreamLimits {
+  /** Largest GOP cache; beyond it the cache is emptied until the next keyframe (players then join at that one). */
+  maxGopBytes: number;
+  maxGopMessages: number;
+}
+
+export class LiveStream {
+  /** Stream key: the publish path without the token. */
+  readonly path: string;
+  readonly reference: string;
+  readonly players = new Set<PlayerSink>();
+  metadata: OutMessage | null = null;
+  videoHeader: OutMessage | null = null;
+  audioHeader: OutMessage | null = null;
+  /** Messages from the last keyframe on (empty when the stream has no video or the cache overflowed). */
+  gop: OutMessage[] = [];
+  gopBytes = 0;
+  private readonly chunkSize: number;
+  private readonly limits: StreamLimits;
+
+  constructor(path: string, reference: string, chunkSize: number, limits: StreamLimits) {
+    this.path = path;
+    this.reference = reference;
+    this.chunkSize = chunkSize;
+    this.limits = limits;
+  }
+
+  private out(kind: MediaKind, typeId: number, timestamp: number, payload: Buffer, keyframe = false, essential = false): OutMessage {
+    const csid = kind === 'audio' ? OUT.audioCsid : kind === 'video' ? OUT.videoCsid : OUT.dataCsid;
+    const wire = serializeMessage({ csid, typeId, streamId: OUT.streamId, timestamp, payload }, this.chunkSize);
+    return { kind, keyframe, essential, timestamp, typeId, payload, wire };
+  }
+
+  /**
+   * `onMetaData` (already stripped of `@setDataFrame`), as an AMF0 data message body. Sent with timestamp 0: a
+   * script tag at a later time makes ffmpeg's FLV demuxer open an extra (subtitle) stream for it.
+   */
+  setMetadata(payload: Buffer): void {
+    this.metadata = this.out('data', MSG.dataAmf0, 0, payload, false, true);
+    this.fanOut(this.metadata);
+  }
+
+  /** Any other AMF0 data message (`onCuePoint`, `onTextData`, ...): forwarded live, not cached. */
+  publishData(payload: Buffer, timestamp: number): void {
+    this.fanOut(this.out('data', MSG.dataAmf0, timestamp, payload));
+  }
+
+  /** A message from the publisher: cache what joiners need and fan it out. */
+  publish(msg: RtmpMessage): void {
+    const isVideo = msg.typeId === MSG.video;
+    const payload = msg.payload;
+    if (payload.length === 0) return;
+    if (isVideo && isVideoSequenceHeader(payload)) {
+      this.videoHeader = this.out('video', MSG.video, msg.timestamp, payload, false, true);
+      this.fanOut(this.videoHeader);
+      return;
+    }
+    if (!isVideo && isAudioSequenceHeader(payload)) {
+      this.audioHeader = this.out('audio', MSG.audio, msg.timestamp, payload, false, true);
+      this.fanOut(this.audioHeader);
+      return;
+    }
+    const keyframe = isVideo && isVideoKeyframe(payload);
+    const m = this.out(isVideo ? 'video' : 'audio', msg.typeId, msg.timestamp, payload, keyframe);
+    this.cache(m);
+    this.fanOut(m);
+  }
+
+  private cache(m: OutMessage): void {
+    if (m.keyframe) {
+      this.gop = [m];
+      this.gopBytes = m.wire.length;
+      return;
+    }
+    if (this.gop.length === 0) return; // no keyframe yet (or audio-only, or overflowed): players start live
+    if (this.gopBytes + m.wire.length > this.limits.maxGopBytes || this.gop.length >= this.limits.maxGopMessages) {
+      this.gop = [];
+      this.gopBytes = 0;
+      return;
+    }
+    this.gop.push(m);
+    this.gopBytes += m.wire.length;
+  }
+
+  private fanOut(m: OutMessage): void {
+    for (const p of this.players) p.sendMedia(m);
+  }
+
+  /**
+   * Messages a joining player gets before the live ones: metadata, sequence headers, then the GOP. The headers are
+   * re-stamped with the GOP's first timestamp so the player sees no backwards jump.
+   */
+  joinBurst(): OutMessage[] {
+    const start = this.gop[0]?.timestamp;
+    const restamp = (m: OutMessage | null): OutMessage[] => {
+      if (!m) return [];
+      if (start === undefined || m.timestamp === start) return [m];
+      return [this.out(m.kind, m.typeId, start, m.payload, false, true)];
+    };
+    return [...(this.metadata ? [this.metadata] : []), ...restamp(this.videoHeader), ...restamp(this.audioHeader), ...this.gop];
+  }
+
+  /** The publisher left: tell every player, forget the cache. */
+  end(): void {
+    const players = [...this.players];
+    this.players.clear();
+    this.gop = [];
+    this.gopBytes = 0;
+    for (const p of players) p.unpublished();
+  }
+}
