@@ -100,8 +100,69 @@ export interface AppSettings {
 /** A partial update; `apiPassword` sets a new password (never read back). */
 export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'restartRequired'>> & { apiPassword?: string };
 
+// ---- desktop (Electron shell: alerts, CSV export; src/main/shell, src/main/alerts, src/main/export) ----
+
+export type AlertKind = 'egress-above' | 'sessions-above' | 'core-unreachable' | 'publisher-gone';
+
+/** One alert, raised by a rule for one subject (a core, a core's collector, or a core's reference). */
+export interface AlertItem {
+  /** Stable per rule and subject, e.g. `egress|studio|hls`. */
+  key: string;
+  ruleId: string;
+  kind: AlertKind;
+  core: string;
+  collector?: string;
+  reference?: string;
+  /** Human text, e.g. "studio hls egress 120.3 Mbit/s > 100 Mbit/s". */
+  message: string;
+  raisedAtMs: number;
+  /** Set once cleared (only in `recent`). */
+  clearedAtMs?: number;
+}
+
+/** The window's alert list: what is raised now, and the most recently cleared (newest first, bounded). */
+export interface AlertList {
+  active: AlertItem[];
+  recent: AlertItem[];
+}
+
+/** A CSV export the page asks for (the same filters as the sessions table; history uses core and collectors). */
+export interface ExportRequest {
+  kind: 'sessions' | 'history';
+  collectors?: string[];
+  core?: string[];
+  text?: string;
+}
+
+/** Outcome of a save-dialog export; `null` from `export:save` means the user cancelled the dialog. */
+export interface ExportResult {
+  id: string;
+  path: string;
+  rows: number;
+}
+
+/** Progress of a running export (pushed about every 64 KiB of CSV, and once when done or failed). */
+export interface ExportProgress {
+  id: string;
+  kind: ExportRequest['kind'];
+  rowsWritten: number;
+  done: boolean;
+  error?: string;
+}
+
+/**
+ * Invoke channels the Electron shell answers itself (save dialogs, desktop alerts), not the UI service: headless mode
+ * exports through `GET /api/export/*.csv` instead, and serves alerts only if it wires src/main/alerts itself.
+ */
+export interface ShellInvokeMap {
+  'alerts:list': { args: []; result: AlertList };
+  /** Opens a save dialog and writes the CSV; resolves when written (progress arrives as `export:progress`). */
+  'export:save': { args: [ExportRequest]; result: ExportResult | null };
+}
+export type ShellInvokeChannel = keyof ShellInvokeMap;
+
 /** Calls that return a value: `invoke` in the renderer, `handle` in main. */
-export interface InvokeMap {
+export interface InvokeMap extends ShellInvokeMap {
   'app:info': { args: []; result: AppInfo };
   'sessions:snapshot': { args: []; result: Snapshot };
   'history:list': { args: [HistoryQuery]; result: HistoryRow[] };
@@ -128,6 +189,9 @@ export interface SendMap {
 export interface PushMap {
   'sessions:update': Snapshot;
   'settings:changed': AppSettings;
+  /** The alert list changed (an alert was raised or cleared). */
+  'alerts:update': AlertList;
+  'export:progress': ExportProgress;
 }
 
 export type InvokeChannel = keyof InvokeMap;
@@ -159,17 +223,29 @@ export const INVOKE_CHANNELS = [
   'cores:test',
   'settings:get',
   'settings:update',
+  'alerts:list',
+  'export:save',
 ] as const satisfies readonly InvokeChannel[];
+export const SHELL_INVOKE_CHANNELS = ['alerts:list', 'export:save'] as const satisfies readonly ShellInvokeChannel[];
 export const SEND_CHANNELS = ['app:ready'] as const satisfies readonly SendChannel[];
-export const PUSH_CHANNELS = ['sessions:update', 'settings:changed'] as const satisfies readonly PushChannel[];
+export const PUSH_CHANNELS = ['sessions:update', 'settings:changed', 'alerts:update', 'export:progress'] as const satisfies readonly PushChannel[];
 
-/** Main-side implementations of every invoke channel, electron-free (the shell and the web bridge both serve them). */
+/**
+ * Main-side implementations of every invoke channel, electron-free (the shell and the web bridge both serve them).
+ * The shell's own channels are optional here: the Electron shell always adds them (ShellInvokeHandlers); elsewhere a
+ * missing one answers an error.
+ */
 export type InvokeHandlers = {
-  [C in InvokeChannel]: (...args: InvokeMap[C]['args']) => Promise<InvokeMap[C]['result']>;
+  [C in Exclude<InvokeChannel, ShellInvokeChannel>]: (...args: InvokeMap[C]['args']) => Promise<InvokeMap[C]['result']>;
+} & Partial<ShellInvokeHandlers>;
+/** The shell's own invoke channels (src/main/shell). */
+export type ShellInvokeHandlers = {
+  [C in ShellInvokeChannel]: (...args: InvokeMap[C]['args']) => Promise<InvokeMap[C]['result']>;
 };
 
 /** Compile-time completeness: each list must name every channel of its map (a missing one fails `tsc`). */
 type AllListed<Missing extends never> = Missing;
 export type InvokeChannelsListed = AllListed<Exclude<InvokeChannel, (typeof INVOKE_CHANNELS)[number]>>;
 export type SendChannelsListed = AllListed<Exclude<SendChannel, (typeof SEND_CHANNELS)[number]>>;
+export type ShellInvokeChannelsListed = AllListed<Exclude<ShellInvokeChannel, (typeof SHELL_INVOKE_CHANNELS)[number]>>;
 export type PushChannelsListed = AllListed<Exclude<PushChannel, (typeof PUSH_CHANNELS)[number]>>;
