@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ChunkParser,
+  MSG,
+  RtmpProtocolError,
+  chunkHeader,
+  serializeMessage,
+  type ChunkParserLimits,
+  type RtmpMessage,
+} from '../../../../src/main/servers/rtmp/chunk.ts';
+
+const LIMITS: ChunkParserLimits = { maxMessageBytes: 1 << 20, maxPartialBytes: 2 << 20, maxChunkStreams: 16 };
+
+function parse(bytes: Buffer, opts: { split?: number; limits?: ChunkParserLimits } = {}): { msgs: RtmpMessage[]; parser: ChunkParser } {
+  const msgs: RtmpMessage[] = [];
+  const parser = new ChunkParser(opts.limits ?? LIMITS, (m) => msgs.push(m));
+  const step = opts.split ?? bytes.length;
+  for (let i = 0; i < bytes.length; i += step) parser.push(bytes.subarray(i, i + step));
+  return { msgs, parser };
+}
+
+const payload = (n: number, seed = 1): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
+
+function setChunkSize(size: number): Buffer {
+  const p = Buffer.alloc(4);
+  p.writeUInt32BE(size >>> 0);
+  return serializeMessage({ csid: 2, typeId: MSG.setChunkSize, streamId: 0, timestamp: 0, payload: p }, 128);
+}
+
+describe('chunk serializer + parser', () => {
+  it('round-trips messages of every size at several chunk sizes, fed in any split', () => {
+    for (const size of [1, 128, 4096]) {
+      for (const len of [0, 1, size - 1, size, size + 1, 3 * size + 7]) {
+        if (len < 0) continue;
+        const m: RtmpMessage = { csid: 6, typeId: MSG.video, streamId: 1, timestamp: 1234, payload: payload(len) };
+        const wire = Buffer.concat([setChunkSize(size), serializeMessage(m, size)]);
+        for (const split of [1, 7, wire.length]) {
+          const { msgs } = parse(wire, { split });
+          expect(msgs.length).toBe(2);
+          expect(msgs[1]).toEqual(m);
+        }
+      }
+    }
+  });
+
+  it('encodes chunk stream ids in 1, 2 and 3 byte basic headers', () => {
+    expect(chunkHeader(3, 63, {})).toEqual(Buffer.from([0xc0 | 63]));
+    expect(chunkHeader(3, 64, {})).toEqual(Buffer.from([0xc0, 0]));
+    expect(chunkHeader(3, 319, {})).toEqual(Buffer.from([0xc0, 255]));
+    expect(chunkHeader(3, 320, {})).toEqual(Buffer.from([0xc1, 0, 1]));
+    expect(chunkHeader(3, 65599, {})).toEqual(Buffer.from([0xc1, 255, 255]));
+    for (const csid of [2, 63, 64, 319, 320, 65599]) {
+      const m: RtmpMessage = { csid, typeId: MSG.audio, streamId: 1, timestamp: 5, payload: payload(300) };
+      const { msgs } = parse(serializeMessage(m, 128), { limits: { ...LIMITS } });
+      expect(msgs).toEqual([m]);
+    }
+  });
+
+  it('applies type 1, 2 and 3 headers: deltas, inherited length/type/stream id', () => {
+    const a = payload(10, 1);
+    const b = payload(10, 2);
+    const c = payload(20, 3);
+    const d = payload(20, 4);
+    const e = payload(20, 5);
+    const wire = Buffer.concat([
+      chunkHeader(0, 4, { time: 1000, length: 10, typeId: MSG.audio, streamId: 1 }),
+      a,
+      chunkHeader(2, 4, { time: 20 }), // same length/type, delta 20
+      b,
+      chunkHeader(1, 4, { time: 30, length: 20, typeId: MSG.video }), // new length and type, delta 30
+      c,
+      chunkHeader(3, 4, {}), // new message: repeats delta 30
+      d,
+      chunkHeader(3, 4, {}),
+      e,
+    ]);
+    const { msgs } = parse(wire, { split: 3 });
+    expect(msgs.map((m) => [m.timestamp, m.typeId, m.streamId, m.payload.length])).toEqual([
+      [1000, MSG.audio, 1, 10],
+      [1020, MSG.audio, 1, 10],
+      [1050, MSG.video, 1, 20],
+      [1080, MSG.video, 1, 20],
+      [1110, MSG.video, 1, 20],
+    ]);
+    expect(msgs[3]!.payload).toEqual(d);
+  });
+
+  it('a type-3 chunk starting a message after a type-0 header keeps the timestamp (delta 0)', () => {
+    const wire = Buffer.concat([
+      chunkHeader(0, 5, { time: 500, length: 2, typeId: MSG.dataAmf0, streamId: 1 }),
+      Buffer.from('ab'),
+      chunkHeader(3, 5, {}),
+      Buffer.from('cd'),
+    ]);
+    expect(parse(wire).msgs.map((m) => m.timestamp)).toEqual([500, 500]);
+  });
+
+  it('reads extended timestamps on type 0 and 1, and repeats them on type-3 chunks (continuation and new message)', () => {
+    const big = 0x01000000 + 5;
+    const m: RtmpMessage = { csid: 6, typeId: MSG.video, streamId: 1, timestamp: big, payload: payload(300) };
+    const wire = serializeMessage(m, 128);
+    // type-0 header: 1 + 11 + 4; two type-3 continuation headers of 1 + 4 bytes
+    expect(wire.length).toBe(16 + 300 + 2 * 5);
+    expect(wire.readUIntBE(1, 3)).toBe(0xffffff);
+    expect(wire.readUInt32BE(12)).toBe(big);
+    expect(wire.readUInt32BE(16 + 128 + 1)).toBe(big);
+    expect(parse(wire, { split: 5 }).msgs).toEqual([m]);
+
+    // type 1 with an extended delta, followed by a type-3 new message that repeats the extended field
+    const wire2 = Buffer.concat([
+      chunkHeader(0, 4, { time: 10, length: 1, typeId: MSG.audio, streamId: 1 }),
+      Buffer.from([1]),
+      chunkHeader(1, 4, { time: 0xffffff + 1, length: 1, typeId: MSG.audio }),
+      Buffer.from([2]),
+      chunkHeader(3, 4, { time: 0xffffff + 1, extended3: true }),
+      Buffer.from([3]),
+    ]);
+    expect(parse(wire2, { split: 1 }).msgs.map((x) => x.timestamp)).toEqual([10, 10 + 0x1000000, 10 + 2 * 0x1000000]);
+  });
+
+  it('interleaves chunks of different chunk streams', () => {
+    const v: RtmpMessage = { csid: 6, typeId: MSG.video, streamId: 1, timestamp: 40, payload: payload(300, 9) };
+    const a: RtmpMessage = { csid: 4, typeId: MSG.audio, streamId: 1, timestamp: 41, payload: payload(50, 8) };
+    const vw = serializeMessage(v, 128); // 12 + 128 | 1 + 128 | 1 + 44
+    const aw = serializeMessage(a, 128);
+    const wire = Buffer.concat([vw.subarray(0, 140), aw, vw.subarray(140)]);
+    expect(parse(wire, { split: 2 }).msgs).toEqual([a, v]);
+  });
+
+  it('changes the chunk size mid-stream, and handles the largest legal size', () => {
+    const m1: RtmpMessage = { csid: 6, typeId: MSG.video, streamId: 1, timestamp: 1, payload: payload(1000) };
+    const wire = Buffer.concat([serializeMessage(m1, 128), setChunkSize(0x7fffffff), serializeMessage(m1, 0x7fffffff)]);
+    const { msgs, parser } = parse(wire, { split: 100 });
+    expect(parser.chunkSize).toBe(0x7fffffff);
+    expect(msgs.filter((m) => m.typeId === MSG.video)).toEqual([m1, m1]);
+  });
+
+  it('drops a partial message on Abort', () => {
+    const m: RtmpMessage = { csid: 6, typeId: MSG.video, streamId: 1, timestamp: 1, payload: payload(300) };
+    const first = serializeMessage(m, 128).subarray(0, 12 + 128);
+    const abort = Buffer.alloc(4);
+    abort.writeUInt32BE(6);
+    const wire = Buffer.concat([
+      first,
+      serializeMessage({ csid: 2, typeId: MSG.abort, streamId: 0, timestamp: 0, payload: abort }, 128),
+      serializeMessage({ ...m, payload: payload(10) }, 128),
+    ]);
+    const { msgs, parser } = parse(wire);
+    expect(msgs.map((x) => [x.typeId, x.payload.length])).toEqual([
+      [MSG.abort, 4],
+      [MSG.video, 10],
+    ]);
+    expect(parser.bufferedBytes()).toBe(0);
+  });
+
+  it('rejects chunk size 0 and 2^31', () => {
+    expect(() => parse(setChunkSize(0))).toThrow(/invalid chunk size 0/);
+    expect(() => parse(setChunkSize(2 ** 31))).toThrow(/invalid chunk size 2147483648/);
+  });
+
+  it('rejects a 16 MB message before buffering any of it', () => {
+    const h = chunkHeader(0, 6, { time: 0, length: 0xffffff, typeId: MSG.video, streamId: 1 });
+    expect(() => parse(h)).toThrow(RtmpProtocolError);
+  });
+
+  it('caps the bytes of incomplete messages and the number of chunk streams', () => {
+    const limits = { maxMessageBytes: 1000, maxPartialBytes: 1500, maxChunkStreams: 4 };
+    const parts: Buffer[] = [];
+    for (let csid = 3; csid < 6; csid++) {
+      parts.push(chunkHeader(0, csid, { time: 0, length: 1000, typeId: MSG.video, streamId: 1 }), payload(128));
+    }
+    // 3 × 128 bytes pending: fine
+    expect(parse(Buffer.concat(parts), { limits }).parser.bufferedBytes()).toBe(384);
+    const more = [...parts];
+    for (let i = 0; i < 6; i++) more.push(chunkHeader(3, 4, {}), payload(128)); // 1152 pending
+    for (let i = 0; i < 3; i++) more.push(chunkHeader(3, 5, {}), payload(128)); // would be 1536
+    expect(() => parse(Buffer.concat(more), { limits })).toThrow(/incomplete messages/);
+    const many: Buffer[] = [];
+    for (let csid = 3; csid < 10; csid++) many.push(chunkHeader(0, csid, { time: 0, length: 1, typeId: MSG.audio, streamId: 1 }), Buffer.from([0]));
+    expect(() => parse(Buffer.concat(many), { limits })).toThrow(/too many chunk streams/);
+  });
+
+  it('rejects a type 1/2/3 chunk on a chunk stream that never had a type-0 header', () => {
+    expect(() => parse(Buffer.concat([chunkHeader(3, 9, {}), Buffer.from([1])]))).toThrow(/without a previous header/);
+  });
+
+  it('keeps only an incomplete header between pushes and reports mid-chunk state', () => {
+    const m: RtmpMessage = { csid: 6, typeId: MSG.video, streamId: 1, timestamp: 1, payload: payload(100) };
+    const wire = serializeMessage(m, 128);
+    const { parser, msgs } = parse(wire.subarray(0, 5));
+    expect(parser.midChunk()).toBe(true);
+    expect(parser.bufferedBytes()).toBe(5);
+    parser.push(wire.subarray(5, 50));
+    expect(parser.bufferedBytes()).toBe(38); // body bytes so far
+    parser.push(wire.subarray(50));
+    expect(parser.midChunk()).toBe(false);
+    expect(msgs).toEqual([m]);
+  });
+});
