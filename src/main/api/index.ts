@@ -54,6 +54,11 @@ export interface ApiRoute {
 
 export interface ApiOptions {
   reader: SessionReader;
+  /**
+   * Picks the reader of `/api/v3/session` and `/active` per request (the fleet's `?core=ID[,ID]` selection and merged
+   * view, src/main/remote/api-routes.ts). Default: `reader`. `/metrics` always uses `reader`.
+   */
+  readerFor?: (ctx: ApiContext) => SessionReader;
   /** Enables Core's local JWT auth and the login routes. Absent: no auth, `/api/login` is 404 (as Core). */
   auth?: AuthOptions;
   about: AboutInfo;
@@ -103,12 +108,12 @@ export function createApi(options: ApiOptions): HttpMount[] {
     {
       method: 'GET',
       path: '/api/v3/session',
-      handler: (ctx) => ctx.json(200, buildSummaryBody(reader, collectorNames(ctx.query)), { compressible: true }),
+      handler: (ctx) => ctx.json(200, buildSummaryBody(options.readerFor?.(ctx) ?? reader, collectorNames(ctx.query)), { compressible: true }),
     },
     {
       method: 'GET',
       path: '/api/v3/session/active',
-      handler: (ctx) => ctx.json(200, buildActiveBody(reader, collectorNames(ctx.query)), { compressible: true }),
+      handler: (ctx) => ctx.json(200, buildActiveBody(options.readerFor?.(ctx) ?? reader, collectorNames(ctx.query)), { compressible: true }),
     },
   ];
 

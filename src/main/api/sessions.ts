@@ -50,7 +50,8 @@ export function writeSession(s: SessionSnapshot): string {
     toNumber(s.rxBitsPerSec / 1024) +
     ',"bandwidth_tx_kbit":' +
     toNumber(s.txBitsPerSec / 1024) +
-    '}'
+    // The merged (fleet) view adds the session's core after Core's fields; single-core output stays Core's.
+    (s.core === undefined ? '}' : ',"core":' + quote(s.core) + '}')
   );
 }
 
