@@ -1,0 +1,343 @@
+/**
+ * One client per remote datarhei Core (spec §4.4–4.6) on an undici `Pool` for its origin: keep-alive, a connect
+ * timeout, headers/body timeouts, and a longer timeout for login because Core delays every failed login by 5 s.
+ *
+ * Auth: `GET /api` identifies the Core; an absent or empty `id` means "log in" (`POST /api/login`). The access token is
+ * refreshed proactively (`GET /api/login/refresh`) at exp − 60 s (80 % of its life for short tokens), a fresh login
+ * replaces the refresh when the refresh token is near its end or the refresh answers 401 (a Core restarted with a
+ * random JWT secret, spec §7.26), and a 401 on a call triggers one renewal and one retry. Refused credentials throw
+ * RemoteError('auth'); the caller decides not to retry (no login loop against Core's 5 s delay).
+ *
+ * Secrets: the password and the tokens live only in this object's private fields. They are never logged, never part
+ * of an error message and never returned.
+ */
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { Clock } from '../engine/types.ts';
+import type { Logger } from '../log.ts';
+import { RemoteError, toRemoteError } from './errors.ts';
+import { holdToken, type HeldToken } from './jwt.ts';
+import { parseAbout, parseClusterNodes, parseVersion, type ClusterNodeOffer, type CoreAbout } from './parse.ts';
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface ClientTimeouts {
+  /** TCP/TLS connect. Default 5 s. */
+  connectTimeoutMs: number;
+  /** Headers and body of ordinary calls (identify, session polls, refresh). Default 10 s. */
+  requestTimeoutMs: number;
+  /** Headers and body of `POST /api/login`: must exceed Core's 5 s failed-login delay. Default 15 s. */
+  loginTimeoutMs: number;
+  /** Idle keep-alive of pooled sockets. Default 30 s (polls come every second, so the socket stays warm). */
+  keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ClientTimeouts = {
+  connectTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  loginTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 30_000,
+};
+
+export interface CoreClientOptions {
+  /** Base URL without credentials, e.g. `http://10.0.0.5:8080` or `https://host/core` (path prefix kept). */
+  url: string;
+  credentials?: Credentials;
+  clock: Clock;
+  log: Logger;
+  timeouts?: Partial<ClientTimeouts>;
+  /** Largest accepted response body. Default 64 MiB. */
+  maxResponseBytes?: number;
+}
+
+export interface JsonResponse {
+  status: number;
+  body: unknown;
+  /** Wall time of the HTTP exchange that produced the answer (the retried one after a 401), ms. */
+  rttMs: number;
+}
+
+interface RawResponse {
+  status: number;
+  contentType: string;
+  text: string;
+  rttMs: number;
+}
+
+/** Counters for tests and the bench; no secrets. */
+export interface ClientStats {
+  requests: number;
+  logins: number;
+  failedLogins: number;
+  refreshes: number;
+  failedRefreshes: number;
+  reactive401: number;
+}
+
+export class CoreClient {
+  readonly baseUrl: string;
+  readonly #origin: string;
+  readonly #basePath: string;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #timeouts: ClientTimeouts;
+  readonly #pool: Pool;
+  #credentials: Credentials | undefined;
+  #access: HeldToken | undefined;
+  #refresh: HeldToken | undefined;
+  #authInFlight: Promise<void> | undefined;
+  #closed = false;
+  readonly stats: ClientStats = { requests: 0, logins: 0, failedLogins: 0, refreshes: 0, failedRefreshes: 0, reactive401: 0 };
+
+  constructor(options: CoreClientOptions) {
+    const u = new URL(options.url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`remote Core URL must be http(s): ${u.protocol}`);
+    this.#origin = u.origin;
+    this.#basePath = u.pathname.replace(/\/+$/, '');
+    this.baseUrl = this.#origin + this.#basePath;
+    this.#clock = options.clock;
+    this.#log = options.log;
+    this.#credentials = options.credentials;
+    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    const t = this.#timeouts;
+    this.#pool = new Pool(this.#origin, {
+      connections: 2,
+      pipelining: 1,
+      connectTimeout: t.connectTimeoutMs,
+      headersTimeout: t.requestTimeoutMs,
+      bodyTimeout: t.requestTimeoutMs,
+      keepAliveTimeout: t.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: Math.max(t.keepAliveTimeoutMs, 60_000),
+      maxResponseSize: options.maxResponseBytes ?? 64 * 1024 * 1024,
+    });
+  }
+
+  /** Replaces the credentials (user edited them); drops held tokens. */
+  setCredentials(credentials: Credentials | undefined): void {
+    this.#credentials = credentials;
+    this.#access = undefined;
+    this.#refresh = undefined;
+  }
+
+  get hasCredentials(): boolean {
+    return this.#credentials !== undefined;
+  }
+
+  /** Token timing for tests and diagnostics (no token values). */
+  tokenTimes(): { accessRenewAtMs?: number; accessExpiresAtMs?: number; refreshRenewAtMs?: number } {
+    return { accessRenewAtMs: this.#access?.renewAtMs, accessExpiresAtMs: this.#access?.expiresAtMs, refreshRenewAtMs: this.#refresh?.renewAtMs };
+  }
+
+  /**
+   * Spec §4.6 steps 1–2: `GET /api`, log in when `id` is empty, `GET /api` again. Throws RemoteError: `incompatible`
+   * for a non-Core answer, `auth` when login is needed but impossible or refused.
+   */
+  async identify(): Promise<CoreAbout> {
+    let about = await this.#about();
+    if (about.id !== '') return about;
+    const v = parseVersion(about.version);
+    if (!v || v[0] < 16) throw new RemoteError('incompatible', `unsupported Core version "${about.version}"`);
+    if (!this.#credentials) throw new RemoteError('auth', 'the Core requires a login and no credentials are configured');
+    await this.#runAuth(() => this.#login());
+    about = await this.#about();
+    if (about.id === '') throw new RemoteError('auth', 'logged in, but the Core still does not accept the token');
+    return about;
+  }
+
+  async #about(): Promise<CoreAbout> {
+    await this.#renewIfDue();
+    const res = await this.#send('GET', '/api', this.#access?.value, undefined, this.#timeouts.requestTimeoutMs);
+    if (res.status === 401 && this.#access) {
+      // A held token the Core no longer accepts (restart with a new secret): /api normally answers 200 without one.
+      this.#access = undefined;
+      return this.#about();
+    }
+    if (res.status !== 200) {
+      if (isHtml(res)) throw new RemoteError('incompatible', `GET /api answered ${res.status} with HTML: not a datarhei Core`, res.status);
+      throw httpError('GET /api', res);
+    }
+    const body = parseJsonBody(res, 'incompatible');
+    const about = parseAbout(body);
+    if (about.app !== 'datarhei-core') throw new RemoteError('incompatible', `not a datarhei Core (app "${about.app.slice(0, 40)}")`);
+    return about;
+  }
+
+  /**
+   * GET a JSON API path (relative to the base URL) with the access token. Renews the token proactively when due,
+   * and on a 401 renews once (refresh, else login) and retries once. Non-2xx answers throw RemoteError('http');
+   * a non-JSON body throws `incompatible` (HTML) or `parse` (anything else).
+   */
+  async getJson(path: string): Promise<JsonResponse> {
+    await this.#renewIfDue();
+    let res = await this.#send('GET', path, this.#access?.value, undefined, this.#timeouts.requestTimeoutMs);
+    if (res.status === 401) {
+      if (!this.#credentials) throw new RemoteError('auth', 'the Core requires a login and no credentials are configured', 401);
+      this.stats.reactive401++;
+      const stale = this.#access;
+      await this.#runAuth(async () => {
+        if (this.#access !== stale) return; // someone else already renewed
+        await this.#refreshOrLogin();
+      });
+      res = await this.#send('GET', path, this.#access?.value, undefined, this.#timeouts.requestTimeoutMs);
+      if (res.status === 401) {
+        this.#access = undefined;
+        throw new RemoteError('auth', `${path.split('?')[0]}: 401 even after a fresh login`, 401);
+      }
+    }
+    if (res.status < 200 || res.status > 299) {
+      if (isHtml(res)) throw new RemoteError('incompatible', `${path.split('?')[0]} answered ${res.status} with HTML`, res.status);
+      throw httpError(`GET ${path.split('?')[0]}`, res);
+    }
+    return { status: res.status, body: parseJsonBody(res, isHtml(res) ? 'incompatible' : 'parse'), rttMs: res.rttMs };
+  }
+
+  /** The nodes a clustered Core offers (empty when the Core is not a cluster: 404 or no node list). */
+  async clusterNodes(): Promise<ClusterNodeOffer[]> {
+    try {
+      const res = await this.getJson('/api/v3/cluster');
+      return parseClusterNodes(res.body, this.baseUrl);
+    } catch (err) {
+      if (err instanceof RemoteError && (err.status === 404 || err.status === 405 || err.status === 501)) return [];
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#access = undefined;
+    this.#refresh = undefined;
+    await this.#pool.destroy().catch(() => undefined);
+  }
+
+  /** Open/pending counts of the pool (bounded-resource checks in tests). */
+  poolStats(): { connected: number; pending: number; running: number; queued: number } {
+    const s = this.#pool.stats;
+    return { connected: s.connected, pending: s.pending, running: s.running, queued: s.queued };
+  }
+
+  async #renewIfDue(): Promise<void> {
+    if (!this.#credentials || !this.#access) return;
+    if (this.#clock.now() < this.#access.renewAtMs) return;
+    const due = this.#access;
+    await this.#runAuth(async () => {
+      if (this.#access !== due) return;
+      await this.#refreshOrLogin();
+    });
+  }
+
+  /** Serialises renewals: concurrent callers share one login/refresh. */
+  async #runAuth(fn: () => Promise<void>): Promise<void> {
+    while (this.#authInFlight) await this.#authInFlight.catch(() => undefined);
+    const p = fn();
+    this.#authInFlight = p;
+    try {
+      await p;
+    } finally {
+      if (this.#authInFlight === p) this.#authInFlight = undefined;
+    }
+  }
+
+  async #refreshOrLogin(): Promise<void> {
+    const refresh = this.#refresh;
+    if (refresh && this.#clock.now() < refresh.renewAtMs) {
+      const res = await this.#send('GET', '/api/login/refresh', refresh.value, undefined, this.#timeouts.requestTimeoutMs);
+      if (res.status === 200) {
+        const body = parseJsonBody(res, 'parse') as { access_token?: unknown };
+        if (typeof body?.access_token === 'string' && body.access_token !== '') {
+          this.#access = holdToken(body.access_token, this.#clock.now());
+          this.stats.refreshes++;
+          this.#log.debug('access token refreshed', { core: this.baseUrl });
+          return;
+        }
+      }
+      this.stats.failedRefreshes++;
+      if (res.status !== 401 && res.status !== 200) throw httpError('GET /api/login/refresh', res);
+      // 401: the refresh token is no longer valid (expired, or the Core restarted with a new secret): log in again.
+      this.#log.info('token refresh refused, logging in again', { core: this.baseUrl, status: res.status });
+    }
+    await this.#login();
+  }
+
+  async #login(): Promise<void> {
+    const creds = this.#credentials;
+    if (!creds) throw new RemoteError('auth', 'the Core requires a login and no credentials are configured');
+    this.#access = undefined;
+    this.#refresh = undefined;
+    const body = JSON.stringify({ username: creds.username, password: creds.password });
+    const res = await this.#send('POST', '/api/login', undefined, body, this.#timeouts.loginTimeoutMs);
+    if (res.status === 400 || res.status === 401 || res.status === 403) {
+      this.stats.failedLogins++;
+      const detail = errorDetail(res);
+      this.#log.warn('login refused by the remote Core', { core: this.baseUrl, status: res.status, user: creds.username });
+      throw new RemoteError('auth', `login refused (${res.status}${detail ? `: ${detail}` : ''})`, res.status);
+    }
+    if (res.status !== 200) {
+      if (isHtml(res)) throw new RemoteError('incompatible', `POST /api/login answered ${res.status} with HTML`, res.status);
+      throw httpError('POST /api/login', res);
+    }
+    const tokens = parseJsonBody(res, 'parse') as { access_token?: unknown; refresh_token?: unknown };
+    if (typeof tokens?.access_token !== 'string' || tokens.access_token === '') throw new RemoteError('parse', 'login answer has no access_token');
+    const now = this.#clock.now();
+    this.#access = holdToken(tokens.access_token, now);
+    this.#refresh = typeof tokens.refresh_token === 'string' && tokens.refresh_token !== '' ? holdToken(tokens.refresh_token, now) : undefined;
+    this.stats.logins++;
+    this.#log.info('logged in to remote Core', { core: this.baseUrl, user: creds.username });
+  }
+
+  async #send(method: 'GET' | 'POST', path: string, token: string | undefined, body: string | undefined, timeoutMs: number): Promise<RawResponse> {
+    if (this.#closed) throw new RemoteError('network', 'client closed');
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    this.stats.requests++;
+    const t0 = performance.now();
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.#pool.request({ method, path: this.#basePath + path, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    } catch (err) {
+      throw toRemoteError(err);
+    }
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (err) {
+      throw toRemoteError(err);
+    }
+    const ct = res.headers['content-type'];
+    return { status: res.statusCode, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '', text, rttMs: performance.now() - t0 };
+  }
+}
+
+function isHtml(res: RawResponse): boolean {
+  return /text\/html/i.test(res.contentType) || /^\s*<(!doctype|html|head|body)/i.test(res.text);
+}
+
+function parseJsonBody(res: RawResponse, kind: 'parse' | 'incompatible'): unknown {
+  if (isHtml(res)) throw new RemoteError('incompatible', 'answered HTML instead of JSON: not a datarhei Core API', res.status);
+  try {
+    return JSON.parse(res.text) as unknown;
+  } catch (err) {
+    throw new RemoteError(kind, `invalid JSON (${(err as Error).message.slice(0, 80)})`, res.status);
+  }
+}
+
+/** Core's error body `{code,message,details}` (spec §4.6 step 7), as one short line. */
+function errorDetail(res: RawResponse): string {
+  try {
+    const b = JSON.parse(res.text) as { message?: unknown; details?: unknown };
+    const details = Array.isArray(b.details) ? b.details.filter((d) => typeof d === 'string').join('; ') : '';
+    const msg = typeof b.message === 'string' ? b.message : '';
+    return [msg, details].filter((s) => s !== '').join(': ').slice(0, 200);
+  } catch {
+    return '';
+  }
+}
+
+function httpError(what: string, res: RawResponse): RemoteError {
+  const detail = errorDetail(res);
+  return new RemoteError('http', `${what}: HTTP ${res.status}${detail ? ` (${detail})` : ''}`, res.status);
+}

@@ -1,0 +1,458 @@
+/**
+ * The fleet: the local core and every remote Core in one model (a `SessionSource` for the UI, tray, exports and
+ * alerts) plus a merged `SessionReader` for the Core-compatible API.
+ *
+ * - Every session of the merged view carries `core` (its core's id); totals are kept per core and merged.
+ * - The merged reader adds up the numbers and joins the lists sorted by `createdAtMs` (stable: ties keep core
+ *   order, local first). Remote numbers come in kbit/mbit/MB and are converted back to raw units in parse.ts;
+ *   remote MB become bytes = MB × 1024², so the merged MB of remote Cores is exactly the sum of their MB.
+ * - A remote Core contributes its last good answer while it is not paused and that answer is at most `staleAfterMs`
+ *   old (default max(5 s, 3 intervals)): one failed poll does not make its sessions flicker, a dead Core's sessions
+ *   do not linger. Its CoreInfo always tells the truth (state, lastError, lastSuccessMs).
+ */
+import type { Clock, CollectorSummary, HistorySummary, HistoryTotals, SessionReader, SessionSnapshot, TimerHandle } from '../engine/types.ts';
+import { COLLECTOR_IDS } from '../engine/types.ts';
+import type { CoreInfo, CollectorTotals, HistoryGroup, HistoryRow, SessionRow, Snapshot } from '../../shared/types.ts';
+import type { HistoryQuery } from '../../shared/ipc.ts';
+import type { Logger } from '../log.ts';
+import type { SessionSource } from '../source.ts';
+import type { ClientTimeouts } from './client.ts';
+import type { ClusterNodeOffer } from './parse.ts';
+import { sortByCreated } from './parse.ts';
+import { RemotePoller, type PollerStats, type RemoteCoreConfig } from './poller.ts';
+
+export interface LocalCoreRef {
+  id: string;
+  name: string;
+  reader: SessionReader;
+  /** The local API address shown in CoreInfo.url. */
+  url?: string;
+}
+
+export interface FleetOptions {
+  local: LocalCoreRef;
+  clock: Clock;
+  log: Logger;
+  /** Random source for the back-off jitter. */
+  random?: () => number;
+  /** Client timeouts for every remote Core (tests shorten them). */
+  timeouts?: Partial<ClientTimeouts>;
+  /** Floor of the back-off (default 250 ms). */
+  minBackoffMs?: number;
+  /** How long a remote Core's last answer stays in the merged view after failures. Default max(5 s, 3 intervals). */
+  staleAfterMs?: number;
+  /** Period of `onUpdate` pushes. Default 1000 ms. */
+  updateIntervalMs?: number;
+}
+
+export interface CoreTotals {
+  sessions: number;
+  rxBitsPerSec: number;
+  txBitsPerSec: number;
+}
+
+export interface Fleet extends SessionSource {
+  /** Adds a remote Core and starts polling it. Throws on a duplicate id or an invalid URL. */
+  addCore(config: RemoteCoreConfig): CoreInfo;
+  /** Changes a remote Core (URL, name, interval, credentials, enabled). Throws for an unknown id. */
+  updateCore(id: string, patch: Partial<Omit<RemoteCoreConfig, 'id'>>): Promise<CoreInfo>;
+  /** Stops polling and forgets the Core. False when unknown. */
+  removeCore(id: string): Promise<boolean>;
+  /** Pauses one remote Core, or all without an id. */
+  pause(id?: string): void;
+  resume(id?: string): void;
+  /** Polls now, also after `auth-failed`. */
+  retry(id: string): void;
+  /** The configured remote Cores (no credentials). */
+  remoteConfigs(): ReturnType<RemotePoller['config']>[];
+  hasRemotes(): boolean;
+  /** A merged reader over the given core ids (local and/or remote), or all cores. Sessions carry `core`. */
+  reader(coreIds?: readonly string[]): SessionReader;
+  /** Live totals per core and merged. */
+  totals(): { perCore: Record<string, CoreTotals>; merged: CoreTotals };
+  /** The nodes a clustered remote Core offers that are not in the fleet yet (empty for a single Core). */
+  clusterNodes(coreId: string): Promise<ClusterNodeOffer[]>;
+  /** Adds the offered nodes (all, or those with the given node ids) with the same credentials as `coreId`. */
+  addClusterNodes(coreId: string, nodeIds?: readonly string[]): Promise<CoreInfo[]>;
+  /** Poller counters per remote Core (bench, tests, diagnostics). */
+  stats(): Record<string, ReturnType<RemotePoller['stats']>>;
+  /** Stops every poller and the update timer. */
+  stop(): Promise<void>;
+}
+
+/** A read-only view over one core's data, tagged with its id. */
+interface CoreView {
+  id: string;
+  ids(): string[];
+  summary(collector: string): CollectorSummary | undefined;
+  active(collector: string): SessionSnapshot[] | undefined;
+}
+
+export function zeroCollectorSummary(): CollectorSummary {
+  return {
+    active: [],
+    activeSessions: 0,
+    rxBitsPerSec: 0,
+    txBitsPerSec: 0,
+    maxSessions: 0,
+    maxRxBitsPerSec: 0,
+    maxTxBitsPerSec: 0,
+    history: { peers: new Map(), locations: new Map(), references: new Map(), totals: { sessions: 0, rxBytes: 0, txBytes: 0 } },
+  };
+}
+
+function addTotals(into: HistoryTotals, t: HistoryTotals): void {
+  into.sessions += t.sessions;
+  into.rxBytes += t.rxBytes;
+  into.txBytes += t.txBytes;
+}
+
+function mergeTotalsMap(into: Map<string, HistoryTotals>, from: ReadonlyMap<string, HistoryTotals>): void {
+  for (const [k, t] of from) {
+    const cur = into.get(k);
+    if (cur) addTotals(cur, t);
+    else into.set(k, { sessions: t.sessions, rxBytes: t.rxBytes, txBytes: t.txBytes });
+  }
+}
+
+function mergeHistory(into: HistorySummary, from: HistorySummary): void {
+  for (const [peer, p] of from.peers) {
+    let cur = into.peers.get(peer);
+    if (!cur) {
+      cur = { sessions: 0, rxBytes: 0, txBytes: 0, locations: new Map() };
+      into.peers.set(peer, cur);
+    }
+    addTotals(cur, p);
+    mergeTotalsMap(cur.locations, p.locations);
+  }
+  mergeTotalsMap(into.locations, from.locations);
+  mergeTotalsMap(into.references, from.references);
+  addTotals(into.totals, from.totals);
+}
+
+function tag(list: readonly SessionSnapshot[], core: string): SessionSnapshot[] {
+  return list.map((s) => ({ ...s, core }));
+}
+
+/** Sums summaries of several cores (sessions tagged with their core) into one. */
+export function mergeSummaries(parts: readonly { core: string; summary: CollectorSummary }[]): CollectorSummary {
+  const out = zeroCollectorSummary();
+  const lists: SessionSnapshot[] = [];
+  for (const { core, summary: s } of parts) {
+    lists.push(...tag(s.active, core));
+    out.activeSessions += s.activeSessions;
+    out.rxBitsPerSec += s.rxBitsPerSec;
+    out.txBitsPerSec += s.txBitsPerSec;
+    out.maxSessions += s.maxSessions;
+    out.maxRxBitsPerSec += s.maxRxBitsPerSec;
+    out.maxTxBitsPerSec += s.maxTxBitsPerSec;
+    mergeHistory(out.history, s.history);
+  }
+  out.active = sortByCreated(lists);
+  return out;
+}
+
+class MergedReader implements SessionReader {
+  readonly #views: () => CoreView[];
+
+  constructor(views: () => CoreView[]) {
+    this.#views = views;
+  }
+
+  ids(): string[] {
+    const seen = new Set<string>();
+    for (const v of this.#views()) for (const id of v.ids()) seen.add(id);
+    return [...seen];
+  }
+
+  summary(collectorId: string): CollectorSummary {
+    const parts: { core: string; summary: CollectorSummary }[] = [];
+    for (const v of this.#views()) {
+      const s = v.summary(collectorId);
+      if (s) parts.push({ core: v.id, summary: s });
+    }
+    return mergeSummaries(parts);
+  }
+
+  active(collectorId: string): SessionSnapshot[] {
+    const lists: SessionSnapshot[] = [];
+    for (const v of this.#views()) {
+      const l = v.active(collectorId);
+      if (l) lists.push(...tag(l, v.id));
+    }
+    return sortByCreated(lists);
+  }
+}
+
+export function createFleet(options: FleetOptions): Fleet {
+  const { clock, local } = options;
+  const log = options.log.child('fleet');
+  const pollers = new Map<string, RemotePoller>();
+  const listeners = new Set<(s: Snapshot) => void>();
+  let updateTimer: TimerHandle | undefined;
+  let stopped = false;
+
+  const localView: CoreView = {
+    id: local.id,
+    ids: () => local.reader.ids(),
+    summary: (c) => local.reader.summary(c),
+    active: (c) => local.reader.active(c),
+  };
+
+  const remoteView = (p: RemotePoller): CoreView | undefined => {
+    if (p.state === 'paused') return undefined;
+    const data = p.data();
+    if (!data) return undefined;
+    const staleAfter = options.staleAfterMs ?? Math.max(5000, 3 * p.intervalMs);
+    if (clock.now() - data.atMs > staleAfter) return undefined;
+    return {
+      id: p.id,
+      ids: () => [...data.summaries.keys()],
+      summary: (c) => data.summaries.get(c),
+      active: (c) => data.active.get(c) ?? data.summaries.get(c)?.active,
+    };
+  };
+
+  const views = (coreIds?: readonly string[]): CoreView[] => {
+    const want = coreIds ? new Set(coreIds) : undefined;
+    const out: CoreView[] = [];
+    if (!want || want.has(local.id)) out.push(localView);
+    for (const p of pollers.values()) {
+      if (want && !want.has(p.id)) continue;
+      const v = remoteView(p);
+      if (v) out.push(v);
+    }
+    return out;
+  };
+
+  const localInfo = (): CoreInfo => ({ id: local.id, name: local.name, kind: 'local', url: local.url ?? '', state: 'running' });
+
+  const cores = (): CoreInfo[] => [localInfo(), ...[...pollers.values()].map((p) => p.info())];
+
+  const collectorIdsOf = (v: CoreView): string[] => {
+    const ids = v.ids();
+    return ids.length > 0 ? ids : [...COLLECTOR_IDS];
+  };
+
+  const snapshot = (): Snapshot => {
+    const collectors: CollectorTotals[] = [];
+    const sessions: SessionRow[] = [];
+    for (const v of views()) {
+      for (const c of collectorIdsOf(v)) {
+        const s = v.summary(c);
+        if (!s) continue;
+        collectors.push({
+          core: v.id,
+          collector: c,
+          sessions: s.activeSessions,
+          rxBitsPerSec: s.rxBitsPerSec,
+          txBitsPerSec: s.txBitsPerSec,
+          maxSessions: s.maxSessions,
+          maxTxBitsPerSec: s.maxTxBitsPerSec,
+        });
+        for (const a of v.active(c) ?? s.active) {
+          sessions.push({
+            core: v.id,
+            collector: c,
+            id: a.id,
+            reference: a.reference,
+            local: a.location,
+            remote: a.peer,
+            extra: a.extra,
+            createdAtMs: a.createdAtMs,
+            bytesRx: a.rxBytes,
+            bytesTx: a.txBytes,
+            rxBitsPerSec: a.rxBitsPerSec,
+            txBitsPerSec: a.txBitsPerSec,
+          });
+        }
+      }
+    }
+    return { atMs: clock.now(), cores: cores(), collectors, sessions };
+  };
+
+  const history = (query: HistoryQuery): HistoryRow[] => {
+    const rows: HistoryRow[] = [];
+    const wantCollectors = query.collectors && query.collectors.length > 0 ? new Set(query.collectors) : undefined;
+    const push = (core: string, collector: string, group: HistoryGroup, map: ReadonlyMap<string, HistoryTotals>): void => {
+      for (const [key, t] of map) rows.push({ core, collector, group, key, sessions: t.sessions, rxBytes: t.rxBytes, txBytes: t.txBytes });
+    };
+    for (const v of views(query.core && query.core.length > 0 ? query.core : undefined)) {
+      for (const c of collectorIdsOf(v)) {
+        if (wantCollectors && !wantCollectors.has(c)) continue;
+        const s = v.summary(c);
+        if (!s) continue;
+        push(v.id, c, 'remote', s.history.peers);
+        push(v.id, c, 'local', s.history.locations);
+        push(v.id, c, 'reference', s.history.references);
+      }
+    }
+    return rows;
+  };
+
+  const totals = (): { perCore: Record<string, CoreTotals>; merged: CoreTotals } => {
+    const perCore: Record<string, CoreTotals> = {};
+    const merged: CoreTotals = { sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+    for (const v of views()) {
+      const t: CoreTotals = { sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+      for (const c of collectorIdsOf(v)) {
+        const s = v.summary(c);
+        if (!s) continue;
+        t.sessions += s.activeSessions;
+        t.rxBitsPerSec += s.rxBitsPerSec;
+        t.txBitsPerSec += s.txBitsPerSec;
+      }
+      perCore[v.id] = t;
+      merged.sessions += t.sessions;
+      merged.rxBitsPerSec += t.rxBitsPerSec;
+      merged.txBitsPerSec += t.txBitsPerSec;
+    }
+    return { perCore, merged };
+  };
+
+  const emit = (): void => {
+    if (listeners.size === 0) return;
+    const snap = snapshot();
+    for (const cb of [...listeners]) {
+      try {
+        cb(snap);
+      } catch (err) {
+        log.error('snapshot listener failed', { error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  };
+
+  const getPoller = (id: string): RemotePoller => {
+    const p = pollers.get(id);
+    if (!p) throw new Error(`unknown remote Core ${JSON.stringify(id)}`);
+    return p;
+  };
+
+  const fleet: Fleet = {
+    snapshot,
+    history,
+    cores,
+    onUpdate(callback) {
+      listeners.add(callback);
+      if (updateTimer === undefined && !stopped) updateTimer = clock.setInterval(emit, options.updateIntervalMs ?? 1000);
+      return () => {
+        listeners.delete(callback);
+        if (listeners.size === 0 && updateTimer !== undefined) {
+          clock.clearInterval(updateTimer);
+          updateTimer = undefined;
+        }
+      };
+    },
+
+    addCore(config) {
+      if (stopped) throw new Error('the fleet is stopped');
+      if (!config.id || config.id === local.id || pollers.has(config.id)) throw new Error(`a core with the id ${JSON.stringify(config.id)} exists already`);
+      if (config.id.includes(',')) throw new Error('a core id cannot contain ","');
+      const poller = new RemotePoller(config, {
+        clock,
+        log: options.log,
+        random: options.random,
+        timeouts: options.timeouts,
+        minBackoffMs: options.minBackoffMs,
+      });
+      pollers.set(config.id, poller);
+      log.info('remote Core added', { id: config.id, url: poller.info().url });
+      poller.start();
+      return poller.info();
+    },
+
+    async updateCore(id, patch) {
+      const p = getPoller(id);
+      await p.update(patch);
+      return p.info();
+    },
+
+    async removeCore(id) {
+      const p = pollers.get(id);
+      if (!p) return false;
+      pollers.delete(id);
+      await p.stop();
+      log.info('remote Core removed', { id });
+      return true;
+    },
+
+    pause(id) {
+      if (id !== undefined) getPoller(id).pause();
+      else for (const p of pollers.values()) p.pause();
+    },
+
+    resume(id) {
+      if (id !== undefined) getPoller(id).resume();
+      else for (const p of pollers.values()) p.resume();
+    },
+
+    retry(id) {
+      getPoller(id).retry();
+    },
+
+    remoteConfigs: () => [...pollers.values()].map((p) => p.config()),
+    hasRemotes: () => pollers.size > 0,
+
+    reader(coreIds) {
+      const ids = coreIds ? [...coreIds] : undefined;
+      return new MergedReader(() => views(ids));
+    },
+
+    totals,
+
+    async clusterNodes(coreId) {
+      const nodes = await getPoller(coreId).clusterNodes();
+      const known = new Set([...pollers.values()].map((p) => p.info().url));
+      return nodes.filter((n) => !known.has(n.url));
+    },
+
+    async addClusterNodes(coreId, nodeIds) {
+      const source = getPoller(coreId);
+      const offers = await fleet.clusterNodes(coreId);
+      const want = nodeIds ? new Set(nodeIds) : undefined;
+      const added: CoreInfo[] = [];
+      for (const n of offers) {
+        if (want && !want.has(n.id)) continue;
+        const id = uniqueId(defaultCoreId(n.url));
+        added.push(
+          fleet.addCore({ id, url: n.url, name: n.name || undefined, credentials: source.credentials(), intervalMs: source.intervalMs }),
+        );
+      }
+      return added;
+    },
+
+    stats() {
+      const out: Record<string, ReturnType<RemotePoller['stats']>> = {};
+      for (const p of pollers.values()) out[p.id] = p.stats();
+      return out;
+    },
+
+    async stop() {
+      stopped = true;
+      if (updateTimer !== undefined) clock.clearInterval(updateTimer);
+      updateTimer = undefined;
+      listeners.clear();
+      const all = [...pollers.values()];
+      pollers.clear();
+      await Promise.all(all.map((p) => p.stop()));
+    },
+  };
+
+  const uniqueId = (base: string): string => {
+    let id = base;
+    for (let i = 2; pollers.has(id) || id === local.id; i++) id = `${base}-${i}`;
+    return id;
+  };
+
+  return fleet;
+}
+
+/** The default id of a remote Core: its URL's host:port (with the default port), plus the path when it has one. */
+export function defaultCoreId(url: string): string {
+  const u = new URL(url);
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  const path = u.pathname.replace(/\/+$/, '');
+  return `${u.hostname}:${port}${path}`;
+}
+
+export type { PollerStats, RemoteCoreConfig };

@@ -1,0 +1,337 @@
+/**
+ * Polls one remote Core: `GET /api/v3/session?collectors=…` and `/api/v3/session/active?…` every interval (default
+ * 1 s), one request in flight at a time (a tick that finds the previous poll still running is skipped), and keeps
+ * the last good answer in raw units plus the Core's state.
+ *
+ * States: `connecting` (no answer yet), `online`, `auth-failed` (credentials missing or refused: waits for
+ * `update({credentials})`/`retry()`, never loops against Core's 5 s login delay), `unreachable` (network, timeout,
+ * 5xx, truncated/invalid JSON), `incompatible` (something that is not a datarhei Core with the session API: HTML,
+ * another `app`, a version below 16.7.2, JSON of the wrong shape), `paused` (by the user). Every failure except auth backs off
+ * exponentially with full jitter (random in [0, min(30 s, interval × 2^n)], at least `minBackoffMs`), then the Core
+ * is identified again (`GET /api`) and polled; recovery needs no user action.
+ */
+import type { Clock, CollectorSummary, SessionSnapshot, TimerHandle } from '../engine/types.ts';
+import type { CoreInfo, CoreStateName } from '../../shared/types.ts';
+import type { Logger } from '../log.ts';
+import { CoreClient, type ClientTimeouts, type Credentials } from './client.ts';
+import { RemoteError, toRemoteError } from './errors.ts';
+import { parseSessionActive, parseSessionSummary, parseVersion, versionAtLeast, type ClusterNodeOffer, type CoreAbout } from './parse.ts';
+
+/** Collectors asked for on every poll, in Core's order (spec §4.6 step 5: always an explicit list). */
+export const REMOTE_COLLECTORS = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 'srt', 'ffmpeg'] as const;
+
+export const DEFAULT_INTERVAL_MS = 1000;
+export const MAX_BACKOFF_MS = 30_000;
+const MIN_SESSION_API: [number, number, number] = [16, 7, 2];
+
+/** One remote Core as configured (credentials are kept apart from everything that is shown or logged). */
+export interface RemoteCoreConfig {
+  /** Stable id used in `?core=` and in every session's `core` tag. Default: the URL's host:port. */
+  id: string;
+  /** Base URL without credentials. */
+  url: string;
+  /** Display name; default: the name the Core reports. */
+  name?: string;
+  credentials?: Credentials;
+  /** Poll interval, ms (default 1000). */
+  intervalMs?: number;
+  /** False starts the Core paused. */
+  enabled?: boolean;
+}
+
+/** The last good answer of a Core, raw units (bit/s, bytes, ms). */
+export interface RemoteCoreData {
+  atMs: number;
+  summaries: Map<string, CollectorSummary>;
+  active: Map<string, SessionSnapshot[]>;
+}
+
+export interface PollerStats {
+  polls: number;
+  okPolls: number;
+  failedPolls: number;
+  skippedTicks: number;
+  consecutiveFailures: number;
+  inFlight: boolean;
+  /** Last back-off chosen, ms (0 after a success). */
+  backoffMs: number;
+  nextAttemptAtMs: number;
+}
+
+export interface PollerOptions {
+  clock: Clock;
+  log: Logger;
+  /** Random source in [0, 1) for the jitter (tests pass a fixed one). */
+  random?: () => number;
+  timeouts?: Partial<ClientTimeouts>;
+  /** Floor of the back-off, ms (default 250) so full jitter never retries in a hot loop. */
+  minBackoffMs?: number;
+  /** Called after every state or data change. */
+  onChange?: () => void;
+}
+
+export class RemotePoller {
+  #config: RemoteCoreConfig;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #random: () => number;
+  readonly #minBackoffMs: number;
+  readonly #onChange: () => void;
+  readonly #timeouts: Partial<ClientTimeouts> | undefined;
+  #client: CoreClient;
+  #timer: TimerHandle | undefined;
+  #busy: Promise<void> | undefined;
+  #identified: CoreAbout | undefined;
+  #collectors: string[] = [...REMOTE_COLLECTORS];
+  #state: CoreStateName = 'connecting';
+  #paused: boolean;
+  #lastError: string | undefined;
+  #lastSuccessMs: number | undefined;
+  #rttMs: number | undefined;
+  #data: RemoteCoreData | undefined;
+  #stopped = false;
+  readonly #stats: PollerStats = { polls: 0, okPolls: 0, failedPolls: 0, skippedTicks: 0, consecutiveFailures: 0, inFlight: false, backoffMs: 0, nextAttemptAtMs: 0 };
+
+  constructor(config: RemoteCoreConfig, options: PollerOptions) {
+    this.#config = { ...config };
+    this.#clock = options.clock;
+    this.#log = options.log.child(`remote:${config.id}`);
+    this.#random = options.random ?? Math.random;
+    this.#minBackoffMs = options.minBackoffMs ?? 250;
+    this.#onChange = options.onChange ?? (() => undefined);
+    this.#timeouts = options.timeouts;
+    this.#paused = config.enabled === false;
+    if (this.#paused) this.#state = 'paused';
+    this.#client = this.#newClient();
+  }
+
+  get id(): string {
+    return this.#config.id;
+  }
+
+  get intervalMs(): number {
+    const ms = this.#config.intervalMs;
+    return ms !== undefined && Number.isFinite(ms) && ms >= 50 ? ms : DEFAULT_INTERVAL_MS;
+  }
+
+  /** The config without credentials. */
+  config(): Omit<RemoteCoreConfig, 'credentials'> & { hasCredentials: boolean } {
+    const { credentials, ...rest } = this.#config;
+    return { ...rest, hasCredentials: credentials !== undefined };
+  }
+
+  /** Starts the interval and polls right away. */
+  start(): void {
+    if (this.#timer !== undefined || this.#stopped) return;
+    this.#timer = this.#clock.setInterval(() => this.#tick(), this.intervalMs);
+    this.#tick();
+  }
+
+  /** Stops polling, waits for a running poll, closes the connection pool. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#clearTimer();
+    await this.#busy?.catch(() => undefined);
+    await this.#client.close();
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#setState('paused');
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#identified = undefined;
+    this.#stats.nextAttemptAtMs = 0;
+    this.#setState('connecting');
+    this.#tick();
+  }
+
+  /** Tries now (after `auth-failed`, or to skip a back-off). */
+  retry(): void {
+    if (this.#paused || this.#stopped) return;
+    this.#identified = undefined;
+    this.#stats.nextAttemptAtMs = 0;
+    if (this.#state === 'auth-failed') this.#setState('connecting');
+    this.#tick();
+  }
+
+  /** New URL, name, interval or credentials; reconnects when the URL or credentials change. */
+  async update(patch: Partial<Omit<RemoteCoreConfig, 'id'>>): Promise<void> {
+    const prev = this.#config;
+    this.#config = { ...prev, ...patch, id: prev.id };
+    const urlChanged = patch.url !== undefined && patch.url !== prev.url;
+    const credsChanged = 'credentials' in patch;
+    if (urlChanged) {
+      const old = this.#client;
+      await this.#busy?.catch(() => undefined);
+      this.#client = this.#newClient();
+      await old.close();
+      this.#data = undefined;
+    } else if (credsChanged) {
+      this.#client.setCredentials(this.#config.credentials);
+    }
+    if (patch.intervalMs !== undefined && this.#timer !== undefined) {
+      this.#clearTimer();
+      this.#timer = this.#clock.setInterval(() => this.#tick(), this.intervalMs);
+    }
+    if (patch.enabled === false) this.pause();
+    else if (patch.enabled === true) this.resume();
+    if (urlChanged || credsChanged) this.retry();
+    this.#onChange();
+  }
+
+  info(): CoreInfo {
+    const info: CoreInfo = {
+      id: this.#config.id,
+      name: this.#config.name || this.#identified?.name || this.#config.id,
+      kind: 'remote',
+      url: this.#client.baseUrl,
+      state: this.#state,
+    };
+    if (this.#identified?.version) info.version = this.#identified.version;
+    if (this.#lastError !== undefined) info.lastError = this.#lastError;
+    if (this.#lastSuccessMs !== undefined) info.lastSuccessMs = this.#lastSuccessMs;
+    if (this.#rttMs !== undefined) info.rttMs = Math.round(this.#rttMs * 10) / 10;
+    return info;
+  }
+
+  get state(): CoreStateName {
+    return this.#state;
+  }
+
+  /** The last good answer (kept through failures; the fleet decides how long it stays visible). */
+  data(): RemoteCoreData | undefined {
+    return this.#data;
+  }
+
+  stats(): PollerStats & { client: CoreClient['stats']; pool: ReturnType<CoreClient['poolStats']> } {
+    return { ...this.#stats, inFlight: this.#busy !== undefined, client: { ...this.#client.stats }, pool: this.#client.poolStats() };
+  }
+
+  tokenTimes(): ReturnType<CoreClient['tokenTimes']> {
+    return this.#client.tokenTimes();
+  }
+
+  /** Runs one poll now (unless one is running) and resolves when it is done. For tests and `retry` UIs. */
+  async pollNow(): Promise<void> {
+    if (this.#busy) return this.#busy;
+    this.#stats.nextAttemptAtMs = 0;
+    this.#tick();
+    await this.#busy;
+  }
+
+  /** The nodes of the cluster this Core belongs to (empty when it is not a cluster). */
+  async clusterNodes(): Promise<ClusterNodeOffer[]> {
+    return this.#client.clusterNodes();
+  }
+
+  /** Credentials to reuse for the nodes of its cluster; stays inside the main process. */
+  credentials(): Credentials | undefined {
+    return this.#config.credentials;
+  }
+
+  #newClient(): CoreClient {
+    return new CoreClient({ url: this.#config.url, credentials: this.#config.credentials, clock: this.#clock, log: this.#log, timeouts: this.#timeouts });
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#clock.clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #tick(): void {
+    if (this.#stopped || this.#paused) return;
+    if (this.#busy) {
+      this.#stats.skippedTicks++;
+      return;
+    }
+    if (this.#state === 'auth-failed') return; // waits for the user
+    if (this.#clock.now() < this.#stats.nextAttemptAtMs) return;
+    const p = this.#poll().finally(() => {
+      if (this.#busy === p) this.#busy = undefined;
+    });
+    this.#busy = p;
+  }
+
+  async #poll(): Promise<void> {
+    this.#stats.polls++;
+    try {
+      if (!this.#identified) {
+        const about = await this.#client.identify();
+        const v = parseVersion(about.version);
+        if (!v || !versionAtLeast(v, MIN_SESSION_API)) {
+          throw new RemoteError('incompatible', `Core version ${about.version || '?'} has no session API (needs 16.7.2 or newer)`);
+        }
+        // v16.7.x answers 404 for any unknown collector name (spec §4.7): ask only for what it registers.
+        this.#collectors = versionAtLeast(v, [16, 9, 0]) ? [...REMOTE_COLLECTORS] : REMOTE_COLLECTORS.filter((c) => c !== 'srt' && c !== 'https');
+        this.#identified = about;
+        this.#log.info('identified remote Core', { name: about.name, version: about.version });
+      }
+      const summaryRes = await this.#getSessions('/api/v3/session');
+      const summaries = parseSessionSummary(summaryRes.body);
+      const activeRes = await this.#getSessions('/api/v3/session/active');
+      const active = parseSessionActive(activeRes.body);
+      if (this.#stopped) return;
+      this.#data = { atMs: this.#clock.now(), summaries, active };
+      this.#rttMs = (summaryRes.rttMs + activeRes.rttMs) / 2;
+      this.#lastSuccessMs = this.#clock.now();
+      this.#lastError = undefined;
+      this.#stats.okPolls++;
+      this.#stats.consecutiveFailures = 0;
+      this.#stats.backoffMs = 0;
+      this.#stats.nextAttemptAtMs = 0;
+      if (this.#state !== 'online') this.#log.info('remote Core online');
+      this.#setState('online', true);
+    } catch (err) {
+      if (this.#stopped) return;
+      this.#fail(toRemoteError(err));
+    }
+  }
+
+  async #getSessions(path: string): Promise<{ body: unknown; rttMs: number }> {
+    const query = `?collectors=${encodeURIComponent(this.#collectors.join(','))}`;
+    try {
+      return await this.#client.getJson(path + query);
+    } catch (err) {
+      // v16.7.2: 404 "Unknown collector", details "Registered collectors are: a, b" → ask for those only.
+      const m = err instanceof RemoteError && err.status === 404 ? /Registered collectors are: ([^)]*)/.exec(err.message) : null;
+      if (!m) throw err;
+      const registered = new Set(m[1].split(',').map((s) => s.trim()));
+      const next = this.#collectors.filter((c) => registered.has(c));
+      if (next.length === 0 || next.length === this.#collectors.length) throw err;
+      this.#collectors = next;
+      return this.#client.getJson(path + `?collectors=${encodeURIComponent(next.join(','))}`);
+    }
+  }
+
+  #fail(err: RemoteError): void {
+    this.#stats.failedPolls++;
+    this.#stats.consecutiveFailures++;
+    this.#lastError = err.message;
+    this.#identified = undefined; // identify again on the next attempt (restart, version change, proxy in front)
+    if (err.kind === 'auth') {
+      this.#stats.backoffMs = 0;
+      this.#log.warn('remote Core: authentication failed; waiting for new credentials', { error: err.message });
+      this.#setState('auth-failed', true);
+      return;
+    }
+    const n = this.#stats.consecutiveFailures;
+    const cap = Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** Math.min(n, 20));
+    const delay = Math.max(this.#minBackoffMs, Math.floor(this.#random() * cap));
+    this.#stats.backoffMs = delay;
+    this.#stats.nextAttemptAtMs = this.#clock.now() + delay;
+    const state: CoreStateName = err.kind === 'incompatible' ? 'incompatible' : 'unreachable';
+    if (this.#state !== state || n === 1) this.#log.warn(`remote Core ${state}`, { error: err.message, retryInMs: delay });
+    this.#setState(state, true);
+  }
+
+  #setState(state: CoreStateName, changed = false): void {
+    const differs = this.#state !== state;
+    this.#state = state;
+    if (differs || changed) this.#onChange();
+  }
+}
