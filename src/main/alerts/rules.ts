@@ -1,0 +1,105 @@
+import type { AlertKind } from '../../shared/ipc.ts';
+import type { CoreStateName } from '../../shared/types.ts';
+
+/**
+ * Alert rules: plain data (a JSON file can hold them). Hysteresis comes from two things: separate raise and clear
+ * thresholds (a value inside the band keeps the current state) and hold times (a condition must last
+ * `raiseAfterMs` before raising and its opposite `clearAfterMs` before clearing). A value hovering at the raise line
+ * therefore raises once and stays raised until it falls below the clear line for long enough.
+ */
+interface RuleBase {
+  /** Unique among the rules; part of every alert key. */
+  id: string;
+  kind: AlertKind;
+  /** Only this core; omitted: every core, each evaluated on its own. */
+  core?: string;
+  /** How long the condition must hold before the alert is raised (default 0: on the first snapshot). */
+  raiseAfterMs?: number;
+  /** How long the all-clear must hold before the alert is cleared (default 0). */
+  clearAfterMs?: number;
+}
+
+/** Egress of a core's collector (or, without `collector`, of the whole core) above a rate. */
+export interface EgressRule extends RuleBase {
+  kind: 'egress-above';
+  collector?: string;
+  /** Raise when tx > this. */
+  raiseBitsPerSec: number;
+  /** Clear when tx < this; must be ≤ raiseBitsPerSec. */
+  clearBitsPerSec: number;
+}
+
+/** Active sessions of a core's collector (or of the whole core) above a count. */
+export interface SessionsRule extends RuleBase {
+  kind: 'sessions-above';
+  collector?: string;
+  /** Raise when sessions > this. */
+  raiseAbove: number;
+  /** Clear when sessions ≤ this; must be ≤ raiseAbove. */
+  clearAtOrBelow: number;
+}
+
+/** A core in one of `states` (default: unreachable); cleared once it is online/running again. */
+export interface UnreachableRule extends RuleBase {
+  kind: 'core-unreachable';
+  states?: CoreStateName[];
+}
+
+/**
+ * A publisher (rtmp/srt `publish:` session, or an hlsingress upload) of a reference disappears while that reference
+ * had viewers (hls sessions, rtmp/srt `play:` sessions). `raiseAfterMs` is the grace for a quick reconnect. Cleared
+ * when a publisher of the reference is back, or when no viewer is left for `clearAfterMs`.
+ */
+export interface PublisherGoneRule extends RuleBase {
+  kind: 'publisher-gone';
+}
+
+export type AlertRule = EgressRule | SessionsRule | UnreachableRule | PublisherGoneRule;
+
+/** 1 Mbit/s as the alert thresholds count it (SI, 10^6 bit/s), e.g. `raiseBitsPerSec: 100 * MBIT`. */
+export const MBIT = 1_000_000;
+
+/** Defaults when the user configured nothing: the two rules that need no number from the user. */
+export const DEFAULT_ALERT_RULES: readonly AlertRule[] = [
+  { id: 'core-unreachable', kind: 'core-unreachable', raiseAfterMs: 15_000, clearAfterMs: 5_000 },
+  { id: 'publisher-gone', kind: 'publisher-gone', raiseAfterMs: 5_000, clearAfterMs: 30_000 },
+];
+
+function nonNegative(v: unknown): boolean {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+}
+
+/**
+ * Checks rules (they come from a file the user edits): unique ids, known kinds, finite non-negative numbers, and
+ * clear thresholds not above raise thresholds (else the alert would flap on every snapshot). Throws a RangeError
+ * naming the first bad rule.
+ */
+export function validateAlertRules(rules: readonly AlertRule[]): AlertRule[] {
+  const ids = new Set<string>();
+  for (const r of rules) {
+    const bad = (why: string): never => {
+      throw new RangeError(`alert rule ${JSON.stringify(r.id)}: ${why}`);
+    };
+    if (typeof r.id !== 'string' || r.id === '') bad('id must be a non-empty string');
+    if (ids.has(r.id)) bad('duplicate id');
+    ids.add(r.id);
+    if (r.raiseAfterMs !== undefined && !nonNegative(r.raiseAfterMs)) bad('raiseAfterMs must be ≥ 0');
+    if (r.clearAfterMs !== undefined && !nonNegative(r.clearAfterMs)) bad('clearAfterMs must be ≥ 0');
+    switch (r.kind) {
+      case 'egress-above':
+        if (!nonNegative(r.raiseBitsPerSec) || !nonNegative(r.clearBitsPerSec)) bad('thresholds must be numbers ≥ 0');
+        if (r.clearBitsPerSec > r.raiseBitsPerSec) bad('clearBitsPerSec must be ≤ raiseBitsPerSec');
+        break;
+      case 'sessions-above':
+        if (!nonNegative(r.raiseAbove) || !nonNegative(r.clearAtOrBelow)) bad('thresholds must be numbers ≥ 0');
+        if (r.clearAtOrBelow > r.raiseAbove) bad('clearAtOrBelow must be ≤ raiseAbove');
+        break;
+      case 'core-unreachable':
+      case 'publisher-gone':
+        break;
+      default:
+        bad(`unknown kind ${JSON.stringify((r as { kind: unknown }).kind)}`);
+    }
+  }
+  return [...rules];
+}

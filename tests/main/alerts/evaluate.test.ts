@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { createAlertEvaluator, type AlertEvent } from '../../../src/main/alerts/evaluate.ts';
+import { MBIT, validateAlertRules, type AlertRule } from '../../../src/main/alerts/rules.ts';
+import { createAlertService } from '../../../src/main/alerts/service.ts';
+import type { CollectorTotals, CoreInfo, SessionRow, Snapshot } from '../../../src/shared/types.ts';
+
+const core = (id: string, state: CoreInfo['state'] = 'online'): CoreInfo => ({ id, name: id, kind: id === 'local' ? 'local' : 'remote', url: '', state });
+const totals = (coreId: string, collector: string, txBitsPerSec: number, sessions = 0): CollectorTotals => ({
+  core: coreId, collector, sessions, rxBitsPerSec: 0, txBitsPerSec, maxSessions: 0, maxTxBitsPerSec: 0,
+});
+const snap = (atMs: number, collectors: CollectorTotals[], cores: CoreInfo[] = [core('a')], sessions: SessionRow[] = []): Snapshot => ({ atMs, cores, collectors, sessions });
+
+/** Feeds one value per second; returns "R"/"C" marks per step ('.' for nothing) so a flap shows as a pattern. */
+function script(rules: AlertRule[], values: number[], build: (v: number, t: number) => Snapshot): { marks: string; events: AlertEvent[] } {
+  const ev = createAlertEvaluator(rules);
+  const events: AlertEvent[] = [];
+  let marks = '';
+  values.forEach((v, i) => {
+    const out = ev.update(build(v, i * 1000));
+    events.push(...out);
+    marks += out.length === 0 ? '.' : out.map((e) => (e.type === 'raised' ? 'R' : 'C')).join('');
+  });
+  return { marks, events };
+}
+
+describe('egress rule with hysteresis', () => {
+  const rule: AlertRule = { id: 'egress', kind: 'egress-above', collector: 'hls', raiseBitsPerSec: 100 * MBIT, clearBitsPerSec: 80 * MBIT };
+  const build = (v: number, t: number) => snap(t, [totals('a', 'hls', v * MBIT), totals('a', 'rtmp', 500 * MBIT)]);
+
+  it('a value hovering at the raise line raises once and does not flap', () => {
+    const hovering = [90, 101, 99, 101, 99, 100, 101, 95, 85, 81, 101, 79, 81, 79];
+    const { marks, events } = script([rule], hovering, build);
+    expect(marks).toBe('.R.........C..');
+    expect(events[0].alert).toMatchObject({ key: 'egress|a|hls', core: 'a', collector: 'hls', raisedAtMs: 1000, message: 'a hls egress 101.0 Mbit/s > 100.0 Mbit/s' });
+    expect(events[1].alert.clearedAtMs).toBe(11_000);
+  });
+
+  it('hold times: raise only after the value stays above for raiseAfterMs, clear after clearAfterMs below', () => {
+    const held: AlertRule = { ...rule, raiseAfterMs: 3000, clearAfterMs: 2000 };
+    //        0   1    2    3   4    5    6    7    8   9   10  11  12
+    const v = [50, 120, 120, 90, 120, 120, 120, 120, 50, 50, 90, 50, 50, 50];
+    // 1..2 above, interrupted by 90 (band: not "above") at 3 → restart at 4; raised at 7 (4 + 3 s).
+    // Below from 8; 10 is in the band → restart; below from 11, cleared at 13.
+    expect(script([held], v, build).marks).toBe('.......R.....C');
+  });
+
+  it('without collector the whole core counts; other cores separately', () => {
+    const whole: AlertRule = { id: 'core-tx', kind: 'egress-above', raiseBitsPerSec: 550 * MBIT, clearBitsPerSec: 500 * MBIT };
+    const ev = createAlertEvaluator([whole]);
+    const out = ev.update(snap(0, [totals('a', 'hls', 60 * MBIT), totals('a', 'rtmp', 500 * MBIT), totals('b', 'hls', 10 * MBIT)], [core('a'), core('b')]));
+    expect(out.map((e) => e.alert.key)).toEqual(['core-tx|a|*']);
+    expect(ev.active()).toHaveLength(1);
+  });
+});
+
+describe('sessions rule', () => {
+  it('raises above N, clears at or below the clear count', () => {
+    const rule: AlertRule = { id: 'many', kind: 'sessions-above', core: 'a', raiseAbove: 10, clearAtOrBelow: 8 };
+    const { marks } = script([rule], [10, 11, 10, 9, 11, 8, 9, 11], (v, t) => snap(t, [totals('a', 'hls', 0, v - 1), totals('a', 'rtmp', 0, 1)]));
+    expect(marks).toBe('.R...C.R');
+  });
+});
+
+describe('core unreachable', () => {
+  it('raises after the hold, ignores connecting, clears when online again', () => {
+    const rule: AlertRule = { id: 'down', kind: 'core-unreachable', raiseAfterMs: 2000, clearAfterMs: 1000 };
+    const states: CoreInfo['state'][] = ['online', 'unreachable', 'unreachable', 'connecting', 'unreachable', 'unreachable', 'unreachable', 'connecting', 'online', 'unreachable', 'online', 'online'];
+    const { marks, events } = script([rule], states.map((_, i) => i), (i, t) => snap(t, [], [core('b', states[i])]));
+    expect(marks).toBe('......R....C');
+    expect(events[0].alert.message).toBe('b is unreachable');
+  });
+
+  it('a removed core clears its alert at once', () => {
+    const ev = createAlertEvaluator([{ id: 'down', kind: 'core-unreachable' }]);
+    expect(ev.update(snap(0, [], [core('b', 'unreachable')])).map((e) => e.type)).toEqual(['raised']);
+    expect(ev.update(snap(1000, [], [])).map((e) => e.type)).toEqual(['cleared']);
+    expect(ev.active()).toEqual([]);
+  });
+});
+
+describe('publisher gone', () => {
+  const s = (collector: string, local: string, reference = 'live', coreId = 'a'): SessionRow => ({
+    core: coreId, collector, id: `${collector}-${local}`, reference, local, remote: '198.51.100.1:5000', extra: '', createdAtMs: 0, bytesRx: 0, bytesTx: 0, rxBitsPerSec: 0, txBitsPerSec: 0,
+  });
+  const pub = s('rtmp', 'publish:/live.stream');
+  const viewerHls = s('hls', '/memfs/live.m3u8');
+  const viewerRtmp = s('rtmp', 'play:/live.stream');
+  const rule: AlertRule = { id: 'gone', kind: 'publisher-gone', raiseAfterMs: 2000, clearAfterMs: 3000 };
+
+  function run(steps: SessionRow[][], cores: (t: number) => CoreInfo[] = () => [core('a')]) {
+    return script([rule], steps.map((_, i) => i), (i, t) => snap(t, [], cores(t), steps[i]));
+  }
+
+  it('raises when the publisher of a watched reference ends (after the reconnect grace)', () => {
+    const { marks, events } = run([[pub], [pub, viewerHls, viewerRtmp], [viewerHls, viewerRtmp], [viewerHls], [viewerHls], [viewerHls, pub]]);
+    expect(marks).toBe('....RC');
+    expect(events[0].alert).toMatchObject({ key: JSON.stringify(['gone', 'a', 'live']), reference: 'live', message: 'a: publisher of live gone while 2 viewers were watching' });
+  });
+
+  it('a quick reconnect inside the grace raises nothing', () => {
+    expect(run([[pub, viewerHls], [viewerHls], [viewerHls, pub], [viewerHls], [viewerHls, pub]]).marks).toBe('.....');
+  });
+
+  it('a publisher without viewers may leave silently; hlsingress and srt publishers count', () => {
+    expect(run([[pub], [], [], [], []]).marks).toBe('.....');
+    const ingest = s('hlsingress', '/memfs/live.m3u8');
+    expect(run([[ingest, viewerHls], [viewerHls], [viewerHls], [viewerHls]]).marks).toBe('...R');
+    const srtPub = s('srt', 'publish:live');
+    const srtPlay = s('srt', 'play:live');
+    expect(run([[srtPub, srtPlay], [srtPlay], [srtPlay], [srtPlay]]).marks).toBe('...R');
+  });
+
+  it('clears after viewers are gone for clearAfterMs', () => {
+    expect(run([[pub, viewerHls], [viewerHls], [viewerHls], [viewerHls], [], [], [viewerHls], [], [], [], []]).marks).toBe('...R......C');
+  });
+
+  it('an unhealthy core does not look like every publisher leaving', () => {
+    const cores = (t: number) => [core('a', t >= 1000 && t < 5000 ? 'unreachable' : 'online')];
+    expect(run([[pub, viewerHls], [], [], [], [], [pub, viewerHls]], cores).marks).toBe('......');
+  });
+
+  it('other references and cores are independent', () => {
+    const other = s('rtmp', 'publish:/other.stream', 'other');
+    const otherCorePub = s('rtmp', 'publish:/live.stream', 'live', 'b');
+    const { events } = run(
+      [[pub, viewerHls, other, otherCorePub], [viewerHls, other, otherCorePub], [viewerHls, other], [viewerHls, other], [viewerHls, other]],
+      () => [core('a'), core('b')],
+    );
+    expect(events.filter((e) => e.type === 'raised').map((e) => e.alert.core + '/' + e.alert.reference)).toEqual(['a/live']);
+  });
+});
+
+describe('rule validation', () => {
+  it('rejects clear thresholds above raise thresholds, duplicates and bad numbers', () => {
+    expect(() => validateAlertRules([{ id: 'x', kind: 'egress-above', raiseBitsPerSec: 1, clearBitsPerSec: 2 }])).toThrow(/clearBitsPerSec/);
+    expect(() => validateAlertRules([{ id: 'x', kind: 'core-unreachable' }, { id: 'x', kind: 'publisher-gone' }])).toThrow(/duplicate/);
+    expect(() => validateAlertRules([{ id: 'x', kind: 'sessions-above', raiseAbove: Number.NaN, clearAtOrBelow: 0 }])).toThrow(/thresholds/);
+    expect(() => validateAlertRules([{ id: 'x', kind: 'core-unreachable', raiseAfterMs: -1 }])).toThrow(/raiseAfterMs/);
+  });
+});
+
+describe('alert service', () => {
+  it('evaluates every update, keeps recent cleared alerts and notifies', () => {
+    let push: (s: Snapshot) => void = () => {};
+    const source = { snapshot: () => snap(0, []), history: () => [], cores: () => [], onUpdate: (cb: (s: Snapshot) => void) => ((push = cb), () => {}) };
+    const svc = createAlertService({ source, rules: [{ id: 'down', kind: 'core-unreachable' }], recentLimit: 2 });
+    const lists: number[] = [];
+    const events: string[] = [];
+    svc.onChange((l) => lists.push(l.active.length));
+    svc.onEvent((e) => events.push(e.type));
+    for (let i = 0; i < 6; i++) push(snap(i * 1000, [], [core('b', i % 2 === 0 ? 'unreachable' : 'online')]));
+    expect(events).toEqual(['raised', 'cleared', 'raised', 'cleared', 'raised', 'cleared']);
+    expect(lists).toEqual([1, 0, 1, 0, 1, 0]);
+    expect(svc.list().recent.map((a) => a.clearedAtMs)).toEqual([5000, 3000]);
+    svc.dispose();
+  });
+});
