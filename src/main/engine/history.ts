@@ -18,10 +18,10 @@ export function historyKey(location: string, peer: string, reference: string): s
  * A collector's history (spec §3): the entries keyed `location:peer:reference`, plus the aggregates of
  * §3.2 (per peer with its locations, per location, per reference, totals) maintained incrementally.
  *
- * `summary()` hands out the aggregate maps themselves, so it costs O(1) however large the history is.
- * They are copy-on-write: after a summary has been handed out, the next change copies a map (or a peer's
- * locations map) before touching it, so every summary a reader holds stays frozen in time. Readers must
- * treat the returned maps and objects as read-only.
+ * `summary()` hands out the aggregate maps themselves, so it costs O(1) while the history is unchanged.
+ * They are copy-on-write, so every summary a reader holds stays frozen in time: changes made after a
+ * handout are queued (a close stays O(1) for the producer) and the next `summary()` copies the maps once
+ * and applies them. Readers must treat the returned maps and objects as read-only.
  */
 export class History {
   readonly #entries = new Map<string, HistoryEntry>();
@@ -34,6 +34,8 @@ export class History {
   #mapsGen = 1;
   readonly #peerGen = new Map<string, number>();
   #cached: HistorySummary | undefined;
+  /** Changes not yet applied to handed-out (shared) aggregate maps. */
+  #deltas: Array<[string, string, string, number, number, number]> = [];
   /** Increments on every change (used to skip writing an unchanged history). */
   version = 0;
 
@@ -51,13 +53,21 @@ export class History {
     entry.totalSessions += sessions;
     entry.totalRxBytes += rxBytes;
     entry.totalTxBytes += txBytes;
-    this.#aggregate(entry.location, entry.peer, entry.reference, sessions, rxBytes, txBytes);
+    this.#cached = undefined;
     this.version++;
+    if (this.#mapsGen === this.#gen) {
+      this.#aggregate(entry.location, entry.peer, entry.reference, sessions, rxBytes, txBytes);
+    } else {
+      this.#deltas.push([entry.location, entry.peer, entry.reference, sessions, rxBytes, txBytes]);
+      // Nobody may ask for a summary again: bound the queue by copying once it is large (amortised O(1)).
+      if (this.#deltas.length > 1024 && this.#deltas.length > this.#entries.size >> 2) this.#flush();
+    }
   }
 
   /** The aggregates of spec §3.2. Read-only; stays unchanged after later additions. */
   summary(): HistorySummary {
     if (this.#cached === undefined) {
+      this.#flush();
       this.#cached = { peers: this.#peers, locations: this.#locations, references: this.#references, totals: this.#totals };
       this.#gen++;
     }
@@ -74,15 +84,23 @@ export class History {
     return serializeHistory(this.#entries);
   }
 
-  #aggregate(location: string, peer: string, reference: string, sessions: number, rx: number, tx: number): void {
-    const gen = this.#gen;
-    if (this.#mapsGen !== gen) {
+  /** Takes private copies of shared maps and applies the queued changes. */
+  #flush(): void {
+    if (this.#deltas.length === 0) return;
+    if (this.#mapsGen !== this.#gen) {
       this.#peers = new Map(this.#peers);
       this.#locations = new Map(this.#locations);
       this.#references = new Map(this.#references);
-      this.#mapsGen = gen;
+      this.#mapsGen = this.#gen;
     }
-    this.#cached = undefined;
+    const deltas = this.#deltas;
+    this.#deltas = [];
+    for (const d of deltas) this.#aggregate(d[0], d[1], d[2], d[3], d[4], d[5]);
+  }
+
+  /** Applies one change to maps this history owns (mapsGen === gen). */
+  #aggregate(location: string, peer: string, reference: string, sessions: number, rx: number, tx: number): void {
+    const gen = this.#gen;
     this.#locations.set(location, plus(this.#locations.get(location), sessions, rx, tx));
     this.#references.set(reference, plus(this.#references.get(reference), sessions, rx, tx));
     const p = this.#peers.get(peer);
