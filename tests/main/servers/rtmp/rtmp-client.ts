@@ -76,7 +76,32 @@ export class RtmpTestClient {
     });
   }
 
+  private pings = new Map<number, () => void>();
+  private pingSeq = 1;
+
+  /** Round trip through the server (PingRequest → PingResponse): everything sent before has been processed. */
+  sync(timeoutMs = 5000): Promise<void> {
+    const n = this.pingSeq++;
+    const p = Buffer.alloc(6);
+    p.writeUInt16BE(6, 0);
+    p.writeUInt32BE(n, 2);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no PingResponse')), timeoutMs);
+      this.pings.set(n, () => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.send(2, MSG.userControl, 0, 0, p);
+    });
+  }
+
   private onMessage(m: RtmpMessage): void {
+    if (m.typeId === MSG.userControl && m.payload.length >= 6 && m.payload.readUInt16BE(0) === 7) {
+      const n = m.payload.readUInt32BE(2);
+      this.pings.get(n)?.();
+      this.pings.delete(n);
+      return;
+    }
     if (m.typeId === MSG.audio || m.typeId === MSG.video) {
       this.mediaMessages++;
       this.mediaBytes += m.payload.length;
