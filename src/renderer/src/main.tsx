@@ -1,7 +1,37 @@
 import { createRoot } from 'react-dom/client';
+import type { RendererApi } from '../../shared/ipc.ts';
+import { createHttpApi, type HttpApi } from './api/http-api.ts';
+import { App } from './App.tsx';
+import { connect } from './store/connect.ts';
+import { StoreContext } from './store/hooks.ts';
+import { createAppStore } from './store/store.ts';
+import './styles.css';
 
-function App(): React.JSX.Element {
-  return <h1>Core Sessions</h1>;
+declare global {
+  interface Window {
+    /** Set by the preload in Electron; absent in a browser (headless mode), where the HTTP api stands in. */
+    api?: RendererApi;
+  }
 }
 
-createRoot(document.getElementById('root')!).render(<App />);
+/** Start-up: pick the api (preload or HTTP), build the store, connect them, render. Nothing happens on import elsewhere. */
+function start(): void {
+  const httpApi: HttpApi | null = window.api ? null : createHttpApi();
+  const api: RendererApi = window.api ?? httpApi!;
+  const store = createAppStore();
+  const connection = connect(api, store);
+  httpApi?.auth.onChange((state) => store.getState().setAuthRequired(state === 'required'));
+  if (document.visibilityState !== undefined) {
+    // A hidden page stops getting frames; on return, main's metrics history fills the gap at once.
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') void store.getState().api?.invoke('metrics:history').then((h) => store.getState().loadMetrics(h), () => undefined);
+    });
+  }
+  createRoot(document.getElementById('root')!).render(
+    <StoreContext.Provider value={store}>
+      <App auth={httpApi?.auth} onLoggedIn={() => void connection.reload()} />
+    </StoreContext.Provider>,
+  );
+}
+
+start();

@@ -1,0 +1,124 @@
+import type { AppInfo, InvokeHandlers, PushChannel, PushMap } from '../../shared/ipc.ts';
+import type { SessionSource } from '../source.ts';
+import { UiError, type AppControl } from './app-control.ts';
+import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.ts';
+import { expectArgCount, parseCoreInput, parseHistoryQuery, parseId, parseSettingsPatch } from './validate.ts';
+
+/** A push to every open page: the Electron shell forwards it over IPC, the web bridge over server-sent events. */
+export type UiPush = { [C in PushChannel]: { channel: C; payload: PushMap[C] } }[PushChannel];
+
+export interface UiServiceOptions {
+  source: SessionSource;
+  appInfo: AppInfo | (() => AppInfo);
+  /** Cores and settings management; without it those channels answer `unsupported`. */
+  control?: AppControl;
+  /** Samples of metrics history kept (one per source update, i.e. per second); default 600 = 10 minutes. */
+  metricsSamples?: number;
+}
+
+export interface UiService {
+  /** One implementation per invoke channel; every argument is validated here (the page is not trusted). */
+  handlers: InvokeHandlers;
+  /** Subscribes to pushes; returns the unsubscribe function. */
+  onPush(callback: (push: UiPush) => void): () => void;
+  dispose(): void;
+}
+
+/**
+ * The electron-free main-side half of the dashboard: answers the page's questions and streams the live snapshot.
+ * It records per-second metrics from the moment it is created, independent of any window being open.
+ */
+export function createUiService(options: UiServiceOptions): UiService {
+  const { source, control } = options;
+  const metrics = new MetricsHistoryBuffer(options.metricsSamples ?? METRICS_WINDOW_SAMPLES);
+  const listeners = new Set<(push: UiPush) => void>();
+
+  function emit(push: UiPush): void {
+    for (const cb of [...listeners]) {
+      try {
+        cb(push);
+      } catch {
+        // One broken subscriber (a closed window, a dead socket) must not stop the others.
+      }
+    }
+  }
+
+  const offUpdate = source.onUpdate((snapshot) => {
+    metrics.record(snapshot);
+    emit({ channel: 'sessions:update', payload: snapshot });
+  });
+  const offSettings = control?.onSettingsChanged?.((settings) => emit({ channel: 'settings:changed', payload: settings }));
+
+  function needControl(): AppControl {
+    if (!control) throw new UiError('unsupported', 'managing cores and settings is not available here');
+    return control;
+  }
+
+  const handlers: InvokeHandlers = {
+    'app:info': async (...args) => {
+      expectArgCount(args, 0, 0);
+      return typeof options.appInfo === 'function' ? options.appInfo() : options.appInfo;
+    },
+    'sessions:snapshot': async (...args) => {
+      expectArgCount(args, 0, 0);
+      return source.snapshot();
+    },
+    'history:list': async (...args) => {
+      expectArgCount(args, 0, 1);
+      return source.history(parseHistoryQuery(args[0]));
+    },
+    'cores:list': async (...args) => {
+      expectArgCount(args, 0, 0);
+      return source.cores();
+    },
+    'metrics:history': async (...args) => {
+      expectArgCount(args, 0, 0);
+      return metrics.toJSON();
+    },
+    'cores:configs': async (...args) => {
+      expectArgCount(args, 0, 0);
+      return needControl().listCores();
+    },
+    'cores:add': async (...args) => {
+      expectArgCount(args, 1, 1);
+      return needControl().addCore(parseCoreInput(args[0]));
+    },
+    'cores:update': async (...args) => {
+      expectArgCount(args, 2, 2);
+      return needControl().updateCore(parseId(args[0]), parseCoreInput(args[1]));
+    },
+    'cores:remove': async (...args) => {
+      expectArgCount(args, 1, 1);
+      await needControl().removeCore(parseId(args[0]));
+    },
+    'cores:test': async (...args) => {
+      expectArgCount(args, 1, 2);
+      const input = parseCoreInput(args[0]);
+      return args[1] === undefined ? needControl().testCore(input) : needControl().testCore(input, parseId(args[1]));
+    },
+    'settings:get': async (...args) => {
+      expectArgCount(args, 0, 0);
+      return needControl().getSettings();
+    },
+    'settings:update': async (...args) => {
+      expectArgCount(args, 1, 1);
+      const settings = await needControl().updateSettings(parseSettingsPatch(args[0]));
+      // Other windows/tabs learn about it too (unless the control already announces its own changes).
+      if (!control?.onSettingsChanged) emit({ channel: 'settings:changed', payload: settings });
+      return settings;
+    },
+  };
+
+  return {
+    handlers,
+    onPush(callback) {
+      listeners.add(callback);
+      return () => listeners.delete(callback);
+    },
+    dispose() {
+      offUpdate();
+      offSettings?.();
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import type { AppSettingsPatch, HistoryQuery, RemoteCoreInput } from '../../shared/ipc.ts';
+import { UiError } from './app-control.ts';
+
+/**
+ * Guards for arguments that arrive from the page (Electron renderer or an HTTP client): the page is not trusted,
+ * so every field is checked for type and size before it reaches the app. Unknown fields are dropped.
+ */
+
+const MAX_STRING = 2048;
+
+function bad(message: string): never {
+  throw new UiError('bad-args', message);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown, name: string, max = MAX_STRING): string {
+  if (typeof v !== 'string') bad(`${name} must be a string`);
+  if (v.length > max) bad(`${name} is too long`);
+  return v;
+}
+
+function int(v: unknown, name: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(`${name} must be an integer in [${min}, ${max}]`);
+  return v;
+}
+
+function strList(v: unknown, name: string, maxItems = 1000): string[] {
+  if (!Array.isArray(v) || v.length > maxItems) bad(`${name} must be a list of at most ${maxItems} strings`);
+  return v.map((x, i) => str(x, `${name}[${i}]`, 256));
+}
+
+export function expectArgCount(args: unknown[], min: number, max: number): void {
+  if (args.length < min || args.length > max) bad(`expected ${min === max ? min : `${min}-${max}`} arguments, got ${args.length}`);
+}
+
+export function parseId(v: unknown): string {
+  const id = str(v, 'id', 200);
+  if (id === '') bad('id must not be empty');
+  return id;
+}
+
+export function parseHistoryQuery(v: unknown): HistoryQuery {
+  if (v === undefined) return {};
+  if (!isObject(v)) bad('query must be an object');
+  const q: HistoryQuery = {};
+  if (v.core !== undefined) q.core = strList(v.core, 'core');
+  if (v.collectors !== undefined) q.collectors = strList(v.collectors, 'collectors');
+  return q;
+}
+
+export function parseCoreInput(v: unknown): RemoteCoreInput {
+  if (!isObject(v)) bad('core must be an object');
+  const name = str(v.name, 'name', 200).trim();
+  const url = str(v.url, 'url').trim();
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    bad('url is not a valid URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') bad('url must be http or https');
+  // Credentials belong in their own fields: a URL is shown and logged, a password must not be.
+  if (parsed.username !== '' || parsed.password !== '') bad('put the username and password in their fields, not in the url');
+  const input: RemoteCoreInput = { name: name === '' ? parsed.host : name, url };
+  if (v.username !== undefined) input.username = str(v.username, 'username', 256);
+  if (v.password !== undefined) input.password = str(v.password, 'password', 1024);
+  if (v.pollIntervalMs !== undefined) input.pollIntervalMs = int(v.pollIntervalMs, 'pollIntervalMs', 250, 3_600_000);
+  if (v.enabled !== undefined) {
+    if (typeof v.enabled !== 'boolean') bad('enabled must be a boolean');
+    input.enabled = v.enabled;
+  }
+  return input;
+}
+
+export function parseSettingsPatch(v: unknown): AppSettingsPatch {
+  if (!isObject(v)) bad('settings must be an object');
+  const p: AppSettingsPatch = {};
+  if (v.pollIntervalMs !== undefined) p.pollIntervalMs = int(v.pollIntervalMs, 'pollIntervalMs', 250, 3_600_000);
+  if (v.apiAddress !== undefined) p.apiAddress = str(v.apiAddress, 'apiAddress', 300).trim();
+  if (v.apiAuthEnabled !== undefined) {
+    if (typeof v.apiAuthEnabled !== 'boolean') bad('apiAuthEnabled must be a boolean');
+    p.apiAuthEnabled = v.apiAuthEnabled;
+  }
+  if (v.apiUsername !== undefined) p.apiUsername = str(v.apiUsername, 'apiUsername', 256);
+  if (v.apiPassword !== undefined) p.apiPassword = str(v.apiPassword, 'apiPassword', 1024);
+  if (v.ipIgnoreList !== undefined) p.ipIgnoreList = strList(v.ipIgnoreList, 'ipIgnoreList').map((s) => s.trim()).filter((s) => s !== '');
+  if (v.sessionTimeoutMs !== undefined) p.sessionTimeoutMs = int(v.sessionTimeoutMs, 'sessionTimeoutMs', 0, 86_400_000);
+  if (v.inactiveTimeoutMs !== undefined) p.inactiveTimeoutMs = int(v.inactiveTimeoutMs, 'inactiveTimeoutMs', 0, 86_400_000);
+  if (v.maxSessions !== undefined) p.maxSessions = int(v.maxSessions, 'maxSessions', 0, 10_000_000);
+  if (v.maxBitrateMbit !== undefined) p.maxBitrateMbit = int(v.maxBitrateMbit, 'maxBitrateMbit', 0, 10_000_000);
+  if (v.units !== undefined) {
+    if (v.units !== 'decimal' && v.units !== 'binary') bad('units must be decimal or binary');
+    p.units = v.units;
+  }
+  return p;
+}

@@ -1,0 +1,144 @@
+import { useEffect, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { AuthClient } from './api/http-api.ts';
+import { formatBitrate, formatCount } from './format/units.ts';
+import { useApp, useAppStore } from './store/hooks.ts';
+import { VIEWS, type ViewName } from './store/store.ts';
+import { Cores } from './views/Cores.tsx';
+import { History } from './views/History.tsx';
+import { Login } from './views/Login.tsx';
+import { Overview } from './views/Overview.tsx';
+import { Sessions } from './views/Sessions.tsx';
+import { Settings } from './views/Settings.tsx';
+
+const LABELS: Record<ViewName, string> = { overview: 'Overview', sessions: 'Sessions', history: 'History', cores: 'Cores', settings: 'Settings' };
+const STALE_AFTER_MS = 5000;
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+}
+
+/** The view in the URL hash (#sessions), so a reload keeps the place. */
+function viewFromHash(): ViewName | null {
+  const v = location.hash.replace(/^#\/?/, '');
+  return (VIEWS as readonly string[]).includes(v) ? (v as ViewName) : null;
+}
+
+export function App({ auth, onLoggedIn }: { auth?: AuthClient; onLoggedIn?: () => void }): React.JSX.Element {
+  const store = useAppStore();
+  const [view, setView, authRequired] = useApp(useShallow((s) => [s.view, s.setView, s.authRequired]));
+
+  useEffect(() => {
+    const fromHash = viewFromHash();
+    if (fromHash) setView(fromHash);
+    const onHash = (): void => {
+      const v = viewFromHash();
+      if (v) setView(v);
+    };
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, [setView]);
+  useEffect(() => {
+    if (viewFromHash() !== view) history.replaceState(null, '', `#${view}`);
+  }, [view]);
+
+  // Keyboard: `/` focuses the search of the view (the sessions search from elsewhere); 1-5 switch views.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      if (e.key === '/') {
+        e.preventDefault();
+        let input = document.querySelector<HTMLInputElement>('[data-search]');
+        if (!input) {
+          store.getState().setView('sessions');
+          requestAnimationFrame(() => document.querySelector<HTMLInputElement>('[data-search]')?.focus());
+          return;
+        }
+        input.focus();
+        input.select();
+      } else if (/^[1-5]$/.test(e.key)) {
+        store.getState().setView(VIEWS[Number(e.key) - 1]!);
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [store]);
+
+  if (auth && authRequired) return <Login auth={auth} onLoggedIn={() => onLoggedIn?.()} />;
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">Core Sessions</div>
+        <nav className="nav" aria-label="Views">
+          {VIEWS.map((v, i) => (
+            <a key={v} href={`#${v}`} aria-current={view === v ? 'page' : undefined} data-testid={`nav-${v}`} title={`${LABELS[v]} (${i + 1})`}>
+              {LABELS[v]}
+            </a>
+          ))}
+        </nav>
+        <Totals />
+        {auth?.state() === 'logged-in' && (
+          <button type="button" className="link" onClick={() => auth.logout()}>
+            Log out
+          </button>
+        )}
+      </header>
+      <main className="main">
+        {view === 'overview' && <Overview />}
+        {view === 'sessions' && <Sessions />}
+        {view === 'history' && <History />}
+        {view === 'cores' && <Cores />}
+        {view === 'settings' && <Settings />}
+      </main>
+      <StatusBar />
+    </div>
+  );
+}
+
+function Totals(): React.JSX.Element {
+  const [sessions, rx, tx, units] = useApp(
+    useShallow((s) => {
+      let rx = 0;
+      let tx = 0;
+      for (const c of s.collectors) {
+        rx += c.rxBitsPerSec;
+        tx += c.txBitsPerSec;
+      }
+      return [s.sessions.length, rx, tx, s.units];
+    }),
+  );
+  return (
+    <div className="totals" data-testid="totals">
+      <span>
+        <b>{formatCount(sessions)}</b> sessions
+      </span>
+      <span>
+        rx <b>{formatBitrate(rx, units)}</b>
+      </span>
+      <span>
+        tx <b>{formatBitrate(tx, units)}</b>
+      </span>
+    </div>
+  );
+}
+
+function StatusBar(): React.JSX.Element {
+  const [receivedAtMs, lastError, appInfo] = useApp(useShallow((s) => [s.receivedAtMs, s.lastError, s.appInfo]));
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const live = receivedAtMs > 0 && now - receivedAtMs < STALE_AFTER_MS;
+  return (
+    <footer className="statusbar" data-testid="statusbar">
+      <span className={live ? 'dot dot-live' : 'dot dot-stale'} />
+      <span data-testid="connection">{receivedAtMs === 0 ? 'connecting…' : live ? 'live' : 'no updates for a while: reconnecting…'}</span>
+      {lastError && <span className="error-text">{lastError}</span>}
+      <span className="spacer" />
+      {appInfo && <span className="muted">v{appInfo.version}</span>}
+    </footer>
+  );
+}

@@ -1,0 +1,267 @@
+import {
+  PUSH_CHANNELS,
+  type InvokeChannel,
+  type InvokeMap,
+  type IpcResult,
+  type PushChannel,
+  type PushMap,
+  type RendererApi,
+} from '../../../shared/ipc.ts';
+
+/**
+ * The renderer api in a browser (headless mode): the same contract as the preload's, over HTTP.
+ * invoke → `POST /api/ui/invoke/:channel` (JSON args → IpcResult); pushes ← `GET /api/ui/events` (SSE).
+ *
+ * Auth (when the server has API auth on): the page logs in with the API's `POST /api/login`, keeps both tokens in
+ * memory only (a reload asks again), refreshes the access token with `GET /api/login/refresh` shortly before it
+ * expires or after a 401, and sends `Authorization: Bearer` on every call. The event stream is read with fetch
+ * streaming, not EventSource, so the token goes in a header and never in a URL.
+ */
+
+export type AuthState = 'unknown' | 'not-required' | 'required' | 'logged-in';
+
+export interface AuthClient {
+  state(): AuthState;
+  login(username: string, password: string): Promise<void>;
+  logout(): void;
+  onChange(callback: (state: AuthState) => void): () => void;
+}
+
+export interface HttpApi extends RendererApi {
+  auth: AuthClient;
+}
+
+/** An Error carrying the IpcResult code, as the preload's errors do. */
+export class ApiError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+  }
+}
+
+interface Tokens {
+  access: string;
+  refresh: string | null;
+  accessExpMs: number;
+  refreshExpMs: number;
+}
+
+function jwtExpMs(token: string): number {
+  try {
+    const part = token.split('.')[1] ?? '';
+    const json = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
+    return typeof json.exp === 'number' ? json.exp * 1000 : Number.POSITIVE_INFINITY;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+export function createHttpApi(baseUrl = ''): HttpApi {
+  let tokens: Tokens | null = null;
+  let authState: AuthState = 'unknown';
+  const authListeners = new Set<(s: AuthState) => void>();
+  let refreshing: Promise<boolean> | null = null;
+
+  const setAuth = (s: AuthState): void => {
+    if (s === authState) return;
+    authState = s;
+    for (const cb of [...authListeners]) cb(s);
+  };
+
+  async function refresh(): Promise<boolean> {
+    if (!tokens?.refresh || Date.now() >= tokens.refreshExpMs - 5_000) return false;
+    refreshing ??= (async () => {
+      try {
+        const res = await fetch(`${baseUrl}/api/login/refresh`, { headers: { Authorization: `Bearer ${tokens!.refresh}` } });
+        if (!res.ok) return false;
+        const body = (await res.json()) as { access_token?: string };
+        if (!body.access_token || !tokens) return false;
+        tokens = { ...tokens, access: body.access_token, accessExpMs: jwtExpMs(body.access_token) };
+        return true;
+      } catch {
+        return false;
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  }
+
+  async function authHeader(): Promise<Record<string, string>> {
+    if (!tokens) return {};
+    if (Date.now() >= tokens.accessExpMs - 30_000) await refresh();
+    return tokens ? { Authorization: `Bearer ${tokens.access}` } : {};
+  }
+
+  /** fetch with the bearer token; one refresh-and-retry on 401. */
+  async function authedFetch(url: string, init: RequestInit): Promise<Response> {
+    const go = async (): Promise<Response> => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...(await authHeader()) } });
+    let res = await go();
+    if (res.status === 401 && tokens && (await refresh())) res = await go();
+    if (res.status === 401) {
+      tokens = null;
+      setAuth('required');
+    } else if (authState === 'unknown') {
+      setAuth('not-required');
+    }
+    return res;
+  }
+
+  const api: HttpApi = {
+    async invoke<C extends InvokeChannel>(channel: C, ...args: InvokeMap[C]['args']): Promise<InvokeMap[C]['result']> {
+      const res = await authedFetch(`${baseUrl}/api/ui/invoke/${encodeURIComponent(channel)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(args),
+      });
+      if (res.status === 401) throw new ApiError('unauthorized', 'Login required');
+      if (!res.ok) throw new ApiError(`http-${res.status}`, `${channel}: HTTP ${res.status}`);
+      const result = (await res.json()) as IpcResult<InvokeMap[C]['result']>;
+      if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+      return result.value;
+    },
+    send() {
+      // Sends exist for Electron's push queue (`app:ready`); the event stream needs no such handshake.
+    },
+    on<C extends PushChannel>(channel: C, callback: (payload: PushMap[C]) => void): () => void {
+      let set = listeners.get(channel);
+      if (!set) listeners.set(channel, (set = new Set()));
+      const cb = callback as (p: unknown) => void;
+      set.add(cb);
+      stream.start();
+      return () => {
+        set.delete(cb);
+        if ([...listeners.values()].every((s) => s.size === 0)) stream.stop();
+      };
+    },
+    auth: {
+      state: () => authState,
+      async login(username, password) {
+        const res = await fetch(`${baseUrl}/api/login`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username, password }),
+        });
+        if (!res.ok) {
+          throw new ApiError(res.status === 401 ? 'bad-credentials' : `http-${res.status}`, res.status === 401 ? 'Wrong username or password' : `Login failed (HTTP ${res.status})`);
+        }
+        const body = (await res.json()) as { access_token?: string; refresh_token?: string };
+        if (!body.access_token) throw new ApiError('bad-login-response', 'The server sent no access token');
+        tokens = {
+          access: body.access_token,
+          refresh: body.refresh_token ?? null,
+          accessExpMs: jwtExpMs(body.access_token),
+          refreshExpMs: body.refresh_token ? jwtExpMs(body.refresh_token) : 0,
+        };
+        setAuth('logged-in');
+        stream.kick();
+      },
+      logout() {
+        tokens = null;
+        setAuth('required');
+        stream.kick();
+      },
+      onChange(callback) {
+        authListeners.add(callback);
+        return () => authListeners.delete(callback);
+      },
+    },
+  };
+
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const known = new Set<string>(PUSH_CHANNELS);
+  const dispatch = (event: string, data: string): void => {
+    if (!known.has(event)) return;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(data);
+    } catch {
+      return;
+    }
+    for (const cb of [...(listeners.get(event) ?? [])]) cb(payload);
+  };
+
+  /** The event stream: reconnects with back-off; waits for a login after a 401. */
+  const stream = (() => {
+    let running = false;
+    let controller: AbortController | null = null;
+    let wake: (() => void) | null = null;
+    const sleep = (ms: number): Promise<void> =>
+      new Promise((resolve) => {
+        const t = setTimeout(done, ms);
+        function done(): void {
+          clearTimeout(t);
+          wake = null;
+          resolve();
+        }
+        wake = done;
+      });
+
+    async function loop(): Promise<void> {
+      let backoffMs = 500;
+      while (running) {
+        controller = new AbortController();
+        try {
+          const res = await authedFetch(`${baseUrl}/api/ui/events`, { headers: { Accept: 'text/event-stream' }, signal: controller.signal });
+          if (res.status === 401) {
+            await sleep(60_000); // woken by login()
+            continue;
+          }
+          if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+          backoffMs = 500;
+          await read(res.body);
+        } catch {
+          // network error or abort: retry below
+        }
+        if (!running) break;
+        await sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 10_000);
+      }
+    }
+
+    async function read(body: ReadableStream<Uint8Array>): Promise<void> {
+      const reader = body.getReader();
+      const decoder = new TextDecoder();
+      let buf = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buf.indexOf('\n\n')) !== -1) {
+          const block = buf.slice(0, end);
+          buf = buf.slice(end + 2);
+          let event = 'message';
+          const data: string[] = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event:')) event = line.slice(6).trim();
+            else if (line.startsWith('data:')) data.push(line.slice(line[5] === ' ' ? 6 : 5));
+          }
+          if (data.length > 0) dispatch(event, data.join('\n'));
+        }
+      }
+    }
+
+    return {
+      start() {
+        if (running) return;
+        running = true;
+        void loop();
+      },
+      stop() {
+        running = false;
+        controller?.abort();
+        wake?.();
+      },
+      /** Reconnect now (credentials changed). */
+      kick() {
+        controller?.abort();
+        wake?.();
+      },
+    };
+  })();
+
+  return api;
+}

@@ -1,0 +1,108 @@
+import type { MetricsHistory } from '../../../shared/ipc.ts';
+import type { Snapshot } from '../../../shared/types.ts';
+
+/** One chartable line: a value per sample time (null: no sample). */
+export interface MetricLine {
+  rx: (number | null)[];
+  tx: (number | null)[];
+  sessions: (number | null)[];
+}
+
+/**
+ * The page's copy of main's metrics history: filled once from `metrics:history`, then extended by every pushed
+ * snapshot. Mutable on purpose (600 samples × many series, every second); the store bumps a version number so
+ * charts know when to redraw.
+ */
+export class MetricsModel {
+  readonly capacity: number;
+  atMs: number[] = [];
+  /** Keyed by `core\u0001collector`. */
+  series = new Map<string, { core: string; collector: string } & MetricLine>();
+
+  constructor(capacity = 600) {
+    this.capacity = capacity;
+  }
+
+  load(history: MetricsHistory): void {
+    this.atMs = history.atMs.slice(-this.capacity);
+    const drop = history.atMs.length - this.atMs.length;
+    this.series.clear();
+    for (const s of history.series) {
+      this.series.set(`${s.core}\u0001${s.collector}`, {
+        core: s.core,
+        collector: s.collector,
+        rx: s.rxBitsPerSec.slice(drop),
+        tx: s.txBitsPerSec.slice(drop),
+        sessions: s.sessions.slice(drop),
+      });
+    }
+  }
+
+  /** Appends one snapshot as one sample; older or equal times are ignored (a push that raced the history load). */
+  append(snapshot: Snapshot): boolean {
+    const last = this.atMs[this.atMs.length - 1];
+    if (last !== undefined && snapshot.atMs <= last) return false;
+    const n = this.atMs.length;
+    this.atMs.push(snapshot.atMs);
+    const seen = new Set<string>();
+    for (const c of snapshot.collectors) {
+      const key = `${c.core}\u0001${c.collector}`;
+      let s = this.series.get(key);
+      if (!s) {
+        const empty = (): (number | null)[] => new Array<number | null>(n).fill(null);
+        s = { core: c.core, collector: c.collector, rx: empty(), tx: empty(), sessions: empty() };
+        this.series.set(key, s);
+      }
+      s.rx.push(c.rxBitsPerSec);
+      s.tx.push(c.txBitsPerSec);
+      s.sessions.push(c.sessions);
+      seen.add(key);
+    }
+    for (const [key, s] of this.series) {
+      if (seen.has(key)) continue;
+      s.rx.push(null);
+      s.tx.push(null);
+      s.sessions.push(null);
+    }
+    if (this.atMs.length > this.capacity) {
+      const extra = this.atMs.length - this.capacity;
+      this.atMs.splice(0, extra);
+      for (const [key, s] of this.series) {
+        s.rx.splice(0, extra);
+        s.tx.splice(0, extra);
+        s.sessions.splice(0, extra);
+        if (s.sessions.every((v) => v === null)) this.series.delete(key);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Sums the chosen collectors per sample, per core (`byCore`) and over all cores (`merged`). A sample where no
+   * chosen series had a value stays null (a gap in the chart), so an unreachable Core shows as a gap, not a zero.
+   */
+  sum(collectors: ReadonlySet<string> | null, cores: ReadonlySet<string> | null): { merged: MetricLine; byCore: Map<string, MetricLine> } {
+    const n = this.atMs.length;
+    const blank = (): MetricLine => ({ rx: new Array(n).fill(null), tx: new Array(n).fill(null), sessions: new Array(n).fill(null) });
+    const merged = blank();
+    const byCore = new Map<string, MetricLine>();
+    for (const s of this.series.values()) {
+      if (collectors && !collectors.has(s.collector)) continue;
+      if (cores && !cores.has(s.core)) continue;
+      let line = byCore.get(s.core);
+      if (!line) byCore.set(s.core, (line = blank()));
+      for (let i = 0; i < n; i++) {
+        add(line.rx, merged.rx, i, s.rx[i]);
+        add(line.tx, merged.tx, i, s.tx[i]);
+        add(line.sessions, merged.sessions, i, s.sessions[i]);
+      }
+    }
+    return { merged, byCore };
+  }
+}
+
+function add(a: (number | null)[], b: (number | null)[], i: number, v: number | null | undefined): void {
+  if (v === null || v === undefined) return;
+  a[i] = (a[i] ?? 0) + v;
+  b[i] = (b[i] ?? 0) + v;
+}

@@ -1,0 +1,368 @@
+import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
+import type {
+  AppInfo,
+  AppSettings,
+  AppSettingsPatch,
+  CoreTestResult,
+  MetricsHistory,
+  RendererApi,
+  RemoteCoreConfig,
+  RemoteCoreInput,
+  UnitSystem,
+} from '../../../shared/ipc.ts';
+import type { CollectorTotals, CoreInfo, HistoryRow, SessionRow, Snapshot } from '../../../shared/types.ts';
+import { MetricsModel } from './metrics.ts';
+import { sessionKey, visibleSessions, type SessionFilter, type SessionSort, type SessionSortKey } from './session-view.ts';
+
+/**
+ * One vanilla zustand store built from slices (STYLE.md §7). It is created at start-up (not on import) and filled by
+ * `connect(api, store)`, so a test builds one with a fake api. Actions that talk to main use `api` from the state.
+ */
+
+export type ViewName = 'overview' | 'sessions' | 'history' | 'cores' | 'settings';
+export const VIEWS: readonly ViewName[] = ['overview', 'sessions', 'history', 'cores', 'settings'];
+
+/** Points kept for the selected session's own chart. */
+export const SELECTED_SERIES_POINTS = 300;
+
+export interface AppSlice {
+  api: RendererApi | null;
+  appInfo: AppInfo | null;
+  view: ViewName;
+  /** True when the server answered 401: the page shows the login form. */
+  authRequired: boolean;
+  /** The last failure of a call, shown in the status bar. */
+  lastError: string | null;
+  setView(view: ViewName): void;
+  setAuthRequired(required: boolean): void;
+  reportError(error: unknown): void;
+}
+
+export interface LiveSlice {
+  /** Time of the last applied snapshot (0 before the first). */
+  atMs: number;
+  /** Local receive time of the last snapshot, to spot a stalled stream. */
+  receivedAtMs: number;
+  sessions: SessionRow[];
+  collectors: CollectorTotals[];
+  cores: CoreInfo[];
+  /** Bumped whenever `metrics` changes (the model itself is mutable). */
+  metricsVersion: number;
+  metrics: MetricsModel;
+  /** Applies snapshots received since the last frame, oldest first: metrics take every one, the live view the last. */
+  applySnapshots(snapshots: readonly Snapshot[]): void;
+  loadMetrics(history: MetricsHistory): void;
+  coreName(id: string): string;
+}
+
+export interface SelectedSeries {
+  atMs: number[];
+  rx: number[];
+  tx: number[];
+}
+
+export interface SessionsSlice {
+  filter: SessionFilter;
+  sort: SessionSort;
+  /** The filtered, sorted rows the table shows (recomputed on updates and filter/sort changes). */
+  visible: SessionRow[];
+  selectedKey: string | null;
+  /** The selected session as last seen (kept when it ends, so its details stay readable). */
+  selected: SessionRow | null;
+  selectedEnded: boolean;
+  selectedSeries: SelectedSeries;
+  toggleCollector(collector: string): void;
+  setCollectors(collectors: string[]): void;
+  setCoreFilter(core: string): void;
+  setText(text: string): void;
+  /** Same key flips the direction; a new key starts descending for numbers, ascending for text. */
+  sortBy(key: SessionSortKey): void;
+  select(key: string | null): void;
+  /** Moves the selection by `delta` rows in the visible order (arrow keys). */
+  moveSelection(delta: number): void;
+}
+
+export interface HistorySlice {
+  history: HistoryRow[];
+  historyLoadedAtMs: number;
+  loadHistory(): Promise<void>;
+}
+
+export interface CoresSlice {
+  coreConfigs: RemoteCoreConfig[];
+  /** False when main has no AppControl (the channels answer `unsupported`). */
+  manageable: boolean;
+  loadCoreConfigs(): Promise<void>;
+  addCore(input: RemoteCoreInput): Promise<RemoteCoreConfig>;
+  updateCore(id: string, input: RemoteCoreInput): Promise<RemoteCoreConfig>;
+  removeCore(id: string): Promise<void>;
+  testCore(input: RemoteCoreInput, id?: string): Promise<CoreTestResult>;
+}
+
+export interface SettingsSlice {
+  settings: AppSettings | null;
+  units: UnitSystem;
+  loadSettings(): Promise<void>;
+  updateSettings(patch: AppSettingsPatch): Promise<AppSettings>;
+  setSettings(settings: AppSettings): void;
+  setUnits(units: UnitSystem): void;
+}
+
+export type AppState = AppSlice & LiveSlice & SessionsSlice & HistorySlice & CoresSlice & SettingsSlice;
+export type AppStore = StoreApi<AppState>;
+type Slice<T> = StateCreator<AppState, [], [], T>;
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function needApi(get: () => AppState): RendererApi {
+  const api = get().api;
+  if (!api) throw new Error('not connected');
+  return api;
+}
+
+const createAppSlice: Slice<AppSlice> = (set) => ({
+  api: null,
+  appInfo: null,
+  view: 'overview',
+  authRequired: false,
+  lastError: null,
+  setView: (view) => set({ view }),
+  setAuthRequired: (authRequired) => set({ authRequired }),
+  reportError: (error) => {
+    if (errorCode(error) === 'unauthorized') set({ authRequired: true });
+    else set({ lastError: errorText(error) });
+  },
+});
+
+/** Search text cache per session; cleared when it outgrows the live rows (sessions that ended). */
+const haystackCaches = new WeakMap<object, Map<string, string>>();
+
+function recompute(state: AppState, patch: Partial<AppState>, store: object): Partial<AppState> {
+  const s = { ...state, ...patch };
+  let hay = haystackCaches.get(store);
+  if (!hay) haystackCaches.set(store, (hay = new Map()));
+  if (hay.size > s.sessions.length * 2 + 1000) hay.clear();
+  const visible = visibleSessions(s.sessions, s.filter, s.sort, s.coreName, hay);
+  return { ...patch, visible };
+}
+
+const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
+  atMs: 0,
+  receivedAtMs: 0,
+  sessions: [],
+  collectors: [],
+  cores: [],
+  metricsVersion: 0,
+  metrics: new MetricsModel(),
+  applySnapshots: (snapshots) => {
+    if (snapshots.length === 0) return;
+    const state = get();
+    let appended = false;
+    for (const s of snapshots) appended = state.metrics.append(s) || appended;
+    const last = snapshots[snapshots.length - 1]!;
+    if (last.atMs < state.atMs) {
+      if (appended) set({ metricsVersion: state.metricsVersion + 1 });
+      return;
+    }
+    const patch: Partial<AppState> = {
+      atMs: last.atMs,
+      receivedAtMs: Date.now(),
+      sessions: last.sessions,
+      collectors: last.collectors,
+      cores: sameCores(state.cores, last.cores) ? state.cores : last.cores,
+      metricsVersion: appended ? state.metricsVersion + 1 : state.metricsVersion,
+    };
+    if (patch.cores !== state.cores) haystackCaches.get(store)?.clear();
+    if (state.selectedKey !== null) {
+      const row = last.sessions.find((r) => sessionKey(r) === state.selectedKey) ?? null;
+      patch.selected = row ?? state.selected;
+      patch.selectedEnded = row === null;
+      if (row) patch.selectedSeries = extendSeries(state.selectedSeries, last.atMs, row);
+    }
+    set(recompute(state, patch, store));
+  },
+  loadMetrics: (history) => {
+    const { metrics, metricsVersion } = get();
+    // A push may have arrived before the history: keep the samples newer than the history's last one.
+    const newer = metrics.atMs.length;
+    const tail = newer > 0 ? captureTail(metrics, history.atMs[history.atMs.length - 1] ?? 0) : [];
+    metrics.load(history);
+    for (const s of tail) metrics.append(s);
+    set({ metricsVersion: metricsVersion + 1 });
+  },
+  coreName: (id) => get().cores.find((c) => c.id === id)?.name ?? id,
+});
+
+function sameCores(a: CoreInfo[], b: CoreInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (
+      x.id !== y.id ||
+      x.name !== y.name ||
+      x.state !== y.state ||
+      x.version !== y.version ||
+      x.lastError !== y.lastError ||
+      x.rttMs !== y.rttMs ||
+      x.lastSuccessMs !== y.lastSuccessMs ||
+      x.url !== y.url
+    )
+      return false;
+  }
+  return true;
+}
+
+/** Rebuilds minimal snapshots of the model's samples after `afterMs` (enough for `append`). */
+function captureTail(model: MetricsModel, afterMs: number): Snapshot[] {
+  const out: Snapshot[] = [];
+  model.atMs.forEach((at, i) => {
+    if (at <= afterMs) return;
+    const collectors: CollectorTotals[] = [];
+    for (const s of model.series.values()) {
+      const sessions = s.sessions[i];
+      if (sessions === null || sessions === undefined) continue;
+      collectors.push({ core: s.core, collector: s.collector, sessions, rxBitsPerSec: s.rx[i] ?? 0, txBitsPerSec: s.tx[i] ?? 0, maxSessions: 0, maxTxBitsPerSec: 0 });
+    }
+    out.push({ atMs: at, cores: [], collectors, sessions: [] });
+  });
+  return out;
+}
+
+function extendSeries(series: SelectedSeries, atMs: number, row: SessionRow): SelectedSeries {
+  const last = series.atMs[series.atMs.length - 1];
+  if (last !== undefined && atMs <= last) return series;
+  const cut = series.atMs.length >= SELECTED_SERIES_POINTS ? 1 : 0;
+  return {
+    atMs: [...series.atMs.slice(cut), atMs],
+    rx: [...series.rx.slice(cut), row.rxBitsPerSec],
+    tx: [...series.tx.slice(cut), row.txBitsPerSec],
+  };
+}
+
+const EMPTY_SERIES: SelectedSeries = { atMs: [], rx: [], tx: [] };
+const TEXT_KEYS: ReadonlySet<SessionSortKey> = new Set(['collector', 'core', 'id', 'reference', 'local', 'remote', 'extra']);
+
+const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => ({
+  filter: { collectors: [], core: '', text: '' },
+  sort: { key: 'duration', dir: 'desc' },
+  visible: [],
+  selectedKey: null,
+  selected: null,
+  selectedEnded: false,
+  selectedSeries: EMPTY_SERIES,
+  toggleCollector: (collector) => {
+    const { filter } = get();
+    const collectors = filter.collectors.includes(collector)
+      ? filter.collectors.filter((c) => c !== collector)
+      : [...filter.collectors, collector];
+    set(recompute(get(), { filter: { ...filter, collectors } }, store));
+  },
+  setCollectors: (collectors) => set(recompute(get(), { filter: { ...get().filter, collectors } }, store)),
+  setCoreFilter: (core) => set(recompute(get(), { filter: { ...get().filter, core } }, store)),
+  setText: (text) => set(recompute(get(), { filter: { ...get().filter, text } }, store)),
+  sortBy: (key) => {
+    const { sort } = get();
+    const next: SessionSort =
+      sort.key === key ? { key, dir: sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: TEXT_KEYS.has(key) ? 'asc' : 'desc' };
+    set(recompute(get(), { sort: next }, store));
+  },
+  select: (key) => {
+    if (key === get().selectedKey) return;
+    if (key === null) return set({ selectedKey: null, selected: null, selectedEnded: false, selectedSeries: EMPTY_SERIES });
+    const row = get().sessions.find((r) => sessionKey(r) === key) ?? null;
+    set({
+      selectedKey: key,
+      selected: row,
+      selectedEnded: row === null,
+      selectedSeries: row ? extendSeries(EMPTY_SERIES, get().atMs, row) : EMPTY_SERIES,
+    });
+  },
+  moveSelection: (delta) => {
+    const { visible, selectedKey, select } = get();
+    if (visible.length === 0) return;
+    const at = selectedKey === null ? -1 : visible.findIndex((r) => sessionKey(r) === selectedKey);
+    const next = at === -1 ? (delta > 0 ? 0 : visible.length - 1) : Math.min(visible.length - 1, Math.max(0, at + delta));
+    select(sessionKey(visible[next]!));
+  },
+});
+
+const createHistorySlice: Slice<HistorySlice> = (set, get) => ({
+  history: [],
+  historyLoadedAtMs: 0,
+  loadHistory: async () => {
+    try {
+      const history = await needApi(get).invoke('history:list', {});
+      set({ history, historyLoadedAtMs: Date.now() });
+    } catch (error) {
+      get().reportError(error);
+    }
+  },
+});
+
+const createCoresSlice: Slice<CoresSlice> = (set, get) => ({
+  coreConfigs: [],
+  manageable: true,
+  loadCoreConfigs: async () => {
+    try {
+      set({ coreConfigs: await needApi(get).invoke('cores:configs'), manageable: true });
+    } catch (error) {
+      if (errorCode(error) === 'unsupported') set({ manageable: false });
+      else get().reportError(error);
+    }
+  },
+  addCore: async (input) => {
+    const config = await needApi(get).invoke('cores:add', input);
+    await get().loadCoreConfigs();
+    return config;
+  },
+  updateCore: async (id, input) => {
+    const config = await needApi(get).invoke('cores:update', id, input);
+    await get().loadCoreConfigs();
+    return config;
+  },
+  removeCore: async (id) => {
+    await needApi(get).invoke('cores:remove', id);
+    await get().loadCoreConfigs();
+  },
+  testCore: (input, id) => (id === undefined ? needApi(get).invoke('cores:test', input) : needApi(get).invoke('cores:test', input, id)),
+});
+
+const createSettingsSlice: Slice<SettingsSlice> = (set, get) => ({
+  settings: null,
+  units: 'decimal',
+  loadSettings: async () => {
+    try {
+      get().setSettings(await needApi(get).invoke('settings:get'));
+    } catch (error) {
+      if (errorCode(error) !== 'unsupported') get().reportError(error);
+    }
+  },
+  updateSettings: async (patch) => {
+    const settings = await needApi(get).invoke('settings:update', patch);
+    get().setSettings(settings);
+    return settings;
+  },
+  setSettings: (settings) => set({ settings, units: settings.units }),
+  setUnits: (units) => set({ units }),
+});
+
+/** A fresh store; nothing is fetched until `connect(api, store)`. */
+export function createAppStore(): AppStore {
+  return createStore<AppState>()((...a) => ({
+    ...createAppSlice(...a),
+    ...createLiveSlice(...a),
+    ...createSessionsSlice(...a),
+    ...createHistorySlice(...a),
+    ...createCoresSlice(...a),
+    ...createSettingsSlice(...a),
+  }));
+}

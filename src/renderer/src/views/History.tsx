@@ -1,0 +1,160 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { HistoryGroup, HistoryRow } from '../../../shared/types.ts';
+import { Chips } from '../components/Chips.tsx';
+import { formatBytes, formatCount } from '../format/units.ts';
+import { useApp } from '../store/hooks.ts';
+
+type SortKey = 'key' | 'collector' | 'core' | 'sessions' | 'rxBytes' | 'txBytes';
+const GROUPS: { value: HistoryGroup; label: string }[] = [
+  { value: 'remote', label: 'Per remote' },
+  { value: 'local', label: 'Per local' },
+  { value: 'reference', label: 'Per reference' },
+];
+const REFRESH_MS = 5000;
+
+/** Finished sessions summed per remote / local / reference (spec §3.2), per core or merged over cores. */
+export function History(): React.JSX.Element {
+  const rows = useApp((s) => s.history);
+  const loadHistory = useApp((s) => s.loadHistory);
+  const cores = useApp((s) => s.cores);
+  const coreName = useApp((s) => s.coreName);
+  const units = useApp((s) => s.units);
+  const [group, setGroup] = useState<HistoryGroup>('remote');
+  const [scope, setScope] = useState<string>('*');
+  const [collectors, setCollectors] = useState<string[]>([]);
+  const [text, setText] = useState('');
+  const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'txBytes', dir: -1 });
+
+  useEffect(() => {
+    void loadHistory();
+    const t = setInterval(() => void loadHistory(), REFRESH_MS);
+    return () => clearInterval(t);
+  }, [loadHistory]);
+
+  const collectorIds = useMemo(() => [...new Set(rows.map((r) => r.collector))].sort(), [rows]);
+
+  const shown = useMemo(() => {
+    const wanted = collectors.length > 0 ? new Set(collectors) : null;
+    const needle = text.trim().toLowerCase();
+    const merged = new Map<string, HistoryRow>();
+    for (const r of rows) {
+      if (r.group !== group) continue;
+      if (wanted && !wanted.has(r.collector)) continue;
+      if (scope !== '*' && scope !== 'each' && r.core !== scope) continue;
+      if (needle && !r.key.toLowerCase().includes(needle)) continue;
+      // Merged: one row per collector and key over all cores; otherwise one per core too.
+      const core = scope === '*' ? '*' : r.core;
+      const id = `${core}\u0001${r.collector}\u0001${r.key}`;
+      const m = merged.get(id);
+      if (m) {
+        m.sessions += r.sessions;
+        m.rxBytes += r.rxBytes;
+        m.txBytes += r.txBytes;
+      } else merged.set(id, { ...r, core });
+    }
+    const list = [...merged.values()];
+    const { key, dir } = sort;
+    list.sort((a, b) => {
+      const va = key === 'core' ? coreName(a.core) : a[key];
+      const vb = key === 'core' ? coreName(b.core) : b[key];
+      if (va !== vb) return (va < vb ? -1 : 1) * dir;
+      return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+    });
+    return list;
+  }, [rows, group, scope, collectors, text, sort, coreName]);
+
+  const totals = useMemo(
+    () => shown.reduce((t, r) => ({ sessions: t.sessions + r.sessions, rx: t.rx + r.rxBytes, tx: t.tx + r.txBytes }), { sessions: 0, rx: 0, tx: 0 }),
+    [shown],
+  );
+
+  const header = (key: SortKey, label: string, numeric = false): React.JSX.Element => (
+    <th className={numeric ? 'num' : undefined} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+      <button
+        type="button"
+        data-testid={`history-sort-${key}`}
+        onClick={() => setSort((s) => (s.key === key ? { key, dir: s.dir === 1 ? -1 : 1 } : { key, dir: numeric ? -1 : 1 }))}
+      >
+        {label}
+        <span className="sort-mark">{sort.key === key ? (sort.dir === 1 ? '▲' : '▼') : ''}</span>
+      </button>
+    </th>
+  );
+
+  return (
+    <section className="view history" data-testid="view-history">
+      <div className="toolbar">
+        <div className="tabs" role="tablist">
+          {GROUPS.map((g) => (
+            <button type="button" role="tab" key={g.value} aria-selected={group === g.value} data-testid={`history-group-${g.value}`} onClick={() => setGroup(g.value)}>
+              {g.label}
+            </button>
+          ))}
+        </div>
+        <label className="field">
+          <span>Cores</span>
+          <select value={scope} onChange={(e) => setScope(e.target.value)} data-testid="history-scope">
+            <option value="*">All cores (merged)</option>
+            <option value="each">All cores (per core)</option>
+            {cores.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <input type="search" className="search" placeholder="Filter  ( / )" aria-label="Filter history" data-search="" data-testid="history-search" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setText('')} />
+      </div>
+      <Chips
+        options={collectorIds.map((c) => ({ value: c, label: c }))}
+        selected={collectors}
+        onToggle={(c) => setCollectors((s) => (s.includes(c) ? s.filter((x) => x !== c) : [...s, c]))}
+        onAll={() => setCollectors([])}
+        testIdPrefix="history-chip"
+      />
+      <div className="plain-table-wrap">
+        <table className="plain-table" data-testid="history-table">
+          <thead>
+            <tr>
+              {header('key', GROUPS.find((g) => g.value === group)!.label.replace('Per ', ''))}
+              {header('collector', 'Collector')}
+              {scope !== '*' && header('core', 'Core')}
+              {header('sessions', 'Sessions', true)}
+              {header('rxBytes', 'rx', true)}
+              {header('txBytes', 'tx', true)}
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((r) => (
+              <tr key={`${r.core}\u0001${r.collector}\u0001${r.key}`} data-testid="history-row">
+                <td title={r.key}>{r.key === '' ? <span className="muted">(empty)</span> : r.key}</td>
+                <td>{r.collector}</td>
+                {scope !== '*' && <td>{coreName(r.core)}</td>}
+                <td className="num">{formatCount(r.sessions)}</td>
+                <td className="num">{formatBytes(r.rxBytes, units)}</td>
+                <td className="num">{formatBytes(r.txBytes, units)}</td>
+              </tr>
+            ))}
+            {shown.length === 0 && (
+              <tr>
+                <td colSpan={6} className="empty">
+                  No finished sessions{text || collectors.length ? ' match the filter' : ' yet'}.
+                </td>
+              </tr>
+            )}
+          </tbody>
+          <tfoot>
+            <tr data-testid="history-totals">
+              <th>Total ({formatCount(shown.length)} rows)</th>
+              <th />
+              {scope !== '*' && <th />}
+              <th className="num">{formatCount(totals.sessions)}</th>
+              <th className="num">{formatBytes(totals.rx, units)}</th>
+              <th className="num">{formatBytes(totals.tx, units)}</th>
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,185 @@
+import { useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { MERGED_CORE } from '../../../shared/ipc.ts';
+import type { CollectorTotals } from '../../../shared/types.ts';
+import { PALETTE } from '../charts/register.ts';
+import { Chips } from '../components/Chips.tsx';
+import { LineChart, type LineSeries } from '../components/LineChart.tsx';
+import { StateBadge } from '../components/StateBadge.tsx';
+import { formatBitrate, formatCount, formatPercent, formatRtt, shareOf } from '../format/units.ts';
+import { useApp } from '../store/hooks.ts';
+
+/** 'each' draws one line per core; MERGED_CORE adds all cores; anything else is one core's id. */
+type Scope = string;
+
+function totalsByCollector(collectors: readonly CollectorTotals[], scope: Scope): CollectorTotals[] {
+  const out = new Map<string, CollectorTotals>();
+  for (const c of collectors) {
+    if (scope !== MERGED_CORE && scope !== 'each' && c.core !== scope) continue;
+    const t = out.get(c.collector);
+    if (!t) out.set(c.collector, { ...c, core: scope });
+    else {
+      t.sessions += c.sessions;
+      t.rxBitsPerSec += c.rxBitsPerSec;
+      t.txBitsPerSec += c.txBitsPerSec;
+      // A limit of 0 means "none" in Core: a merged limit exists only if every core has one.
+      t.maxSessions = t.maxSessions > 0 && c.maxSessions > 0 ? t.maxSessions + c.maxSessions : 0;
+      t.maxTxBitsPerSec = t.maxTxBitsPerSec > 0 && c.maxTxBitsPerSec > 0 ? t.maxTxBitsPerSec + c.maxTxBitsPerSec : 0;
+    }
+  }
+  return [...out.values()];
+}
+
+function ShareBar({ percent }: { percent: number | null }): React.JSX.Element | null {
+  if (percent === null) return null;
+  return <progress className={percent >= 90 ? 'share hot' : 'share'} max={100} value={Math.min(100, percent)} />;
+}
+
+export function Overview(): React.JSX.Element {
+  const collectors = useApp((s) => s.collectors);
+  const cores = useApp((s) => s.cores);
+  const units = useApp((s) => s.units);
+  const metricsVersion = useApp((s) => s.metricsVersion);
+  const metrics = useApp((s) => s.metrics);
+  const coreName = useApp((s) => s.coreName);
+  const [setView, setCollectors, setCoreFilter] = useApp(useShallow((s) => [s.setView, s.setCollectors, s.setCoreFilter]));
+  const [scope, setScope] = useState<Scope>(MERGED_CORE);
+  const [chartCollectors, setChartCollectors] = useState<string[]>([]);
+
+  const collectorIds = useMemo(() => [...new Set(collectors.map((c) => c.collector))], [collectors]);
+  const cards = useMemo(() => totalsByCollector(collectors, scope), [collectors, scope]);
+
+  const chart = useMemo(() => {
+    const wanted = chartCollectors.length > 0 ? new Set(chartCollectors) : null;
+    const coreSet = scope === MERGED_CORE || scope === 'each' ? null : new Set([scope]);
+    const { merged, byCore } = metrics.sum(wanted, coreSet);
+    const last = metrics.atMs[metrics.atMs.length - 1] ?? 0;
+    const x = metrics.atMs.map((t) => Math.round((t - last) / 1000));
+    const bandwidth: LineSeries[] = [];
+    const sessions: LineSeries[] = [];
+    if (scope === 'each') {
+      let i = 0;
+      for (const [core, line] of byCore) {
+        const color = PALETTE[i++ % PALETTE.length]!;
+        bandwidth.push({ label: `${coreName(core)} rx`, color, values: line.rx });
+        bandwidth.push({ label: `${coreName(core)} tx`, color, values: line.tx, dashed: true });
+        sessions.push({ label: coreName(core), color, values: line.sessions });
+      }
+    } else {
+      bandwidth.push({ label: 'rx', color: PALETTE[0]!, values: merged.rx });
+      bandwidth.push({ label: 'tx', color: PALETTE[1]!, values: merged.tx });
+      sessions.push({ label: 'sessions', color: PALETTE[2]!, values: merged.sessions });
+    }
+    return { x, bandwidth, sessions };
+    // metricsVersion: the model is mutable; the version says when it changed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [metrics, metricsVersion, scope, chartCollectors, coreName]);
+
+  const openSessions = (collector: string): void => {
+    setCollectors([collector]);
+    setCoreFilter(scope === MERGED_CORE || scope === 'each' ? '' : scope);
+    setView('sessions');
+  };
+
+  return (
+    <section className="view overview" data-testid="view-overview">
+      <div className="toolbar">
+        <label className="field">
+          <span>Cores</span>
+          <select value={scope} onChange={(e) => setScope(e.target.value)} data-testid="overview-scope">
+            <option value={MERGED_CORE}>All cores (merged)</option>
+            <option value="each">All cores (per core)</option>
+            {cores.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+
+      <div className="cards" data-testid="collector-cards">
+        {cards.map((c) => {
+          const sessionShare = shareOf(c.sessions, c.maxSessions);
+          const txShare = shareOf(c.txBitsPerSec, c.maxTxBitsPerSec);
+          return (
+            <button type="button" key={c.collector} className="card" data-testid={`card-${c.collector}`} onClick={() => openSessions(c.collector)}>
+              <div className="card-title">{c.collector}</div>
+              <div className="card-big" data-testid="card-sessions">
+                {formatCount(c.sessions)} <small>sessions</small>
+              </div>
+              <div className="card-line">
+                <span>rx</span> <b>{formatBitrate(c.rxBitsPerSec, units)}</b>
+              </div>
+              <div className="card-line">
+                <span>tx</span> <b>{formatBitrate(c.txBitsPerSec, units)}</b>
+              </div>
+              <div className="card-line" title={c.maxSessions > 0 ? `max ${formatCount(c.maxSessions)} sessions` : 'no session limit'}>
+                <span>of max sessions</span> <b>{formatPercent(sessionShare)}</b>
+              </div>
+              <ShareBar percent={sessionShare} />
+              <div className="card-line" title={c.maxTxBitsPerSec > 0 ? `max ${formatBitrate(c.maxTxBitsPerSec, units)}` : 'no bandwidth limit'}>
+                <span>of max tx</span> <b>{formatPercent(txShare)}</b>
+              </div>
+              <ShareBar percent={txShare} />
+            </button>
+          );
+        })}
+        {cards.length === 0 && <p className="empty">No collectors yet.</p>}
+      </div>
+
+      <div className="panel">
+        <div className="panel-head">
+          <h2>Last 10 minutes</h2>
+          <Chips
+            options={collectorIds.map((c) => ({ value: c, label: c }))}
+            selected={chartCollectors}
+            onToggle={(c) => setChartCollectors((s) => (s.includes(c) ? s.filter((x) => x !== c) : [...s, c]))}
+            onAll={() => setChartCollectors([])}
+            testIdPrefix="chart-chip"
+          />
+        </div>
+        <p className="hint">The http collector counts every HTTP request, including HLS: leave it out to avoid counting those bytes twice.</p>
+        <div className="charts">
+          <figure>
+            <figcaption>Bandwidth ({units === 'binary' ? 'binary' : 'decimal'} units)</figcaption>
+            <LineChart
+              xSecondsAgo={chart.x}
+              series={chart.bandwidth}
+              formatY={(v) => formatBitrate(v, units)}
+              windowSeconds={600}
+              testId="chart-bandwidth"
+              ariaLabel="rx and tx bandwidth over the last 10 minutes"
+            />
+          </figure>
+          <figure>
+            <figcaption>Active sessions</figcaption>
+            <LineChart
+              xSecondsAgo={chart.x}
+              series={chart.sessions}
+              formatY={(v) => formatCount(Math.round(v))}
+              windowSeconds={600}
+              testId="chart-sessions"
+              ariaLabel="active sessions over the last 10 minutes"
+            />
+          </figure>
+        </div>
+      </div>
+
+      <div className="panel">
+        <h2>Cores</h2>
+        <ul className="health" data-testid="core-health">
+          {cores.map((c) => (
+            <li key={c.id} data-testid={`health-${c.id}`}>
+              <StateBadge state={c.state} />
+              <b>{c.name}</b>
+              <span className="muted">{c.version ?? ''}</span>
+              <span className="muted">{c.kind === 'remote' ? `rtt ${formatRtt(c.rttMs)}` : 'built in'}</span>
+              {c.lastError && <span className="error-text">{c.lastError}</span>}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </section>
+  );
+}

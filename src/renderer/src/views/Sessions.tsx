@@ -1,0 +1,255 @@
+import { useMemo, useRef } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useShallow } from 'zustand/react/shallow';
+import type { UnitSystem } from '../../../shared/ipc.ts';
+import type { SessionRow } from '../../../shared/types.ts';
+import { PALETTE } from '../charts/register.ts';
+import { Chips } from '../components/Chips.tsx';
+import { LineChart } from '../components/LineChart.tsx';
+import { formatBitrate, formatBytes, formatCount, formatDuration } from '../format/units.ts';
+import { useApp, useAppStore } from '../store/hooks.ts';
+import { sessionKey, type SessionSortKey } from '../store/session-view.ts';
+
+export const ROW_HEIGHT_PX = 30;
+
+interface Column {
+  key: SessionSortKey;
+  label: string;
+  numeric?: boolean;
+  cell: (r: SessionRow, ctx: { units: UnitSystem; atMs: number; coreName: (id: string) => string }) => string;
+}
+
+/** Column order and widths match `.sessions-grid` in styles.css. */
+const COLUMNS: readonly Column[] = [
+  { key: 'collector', label: 'Collector', cell: (r) => r.collector },
+  { key: 'core', label: 'Core', cell: (r, c) => c.coreName(r.core) },
+  { key: 'id', label: 'Id', cell: (r) => r.id },
+  { key: 'reference', label: 'Reference', cell: (r) => r.reference },
+  { key: 'local', label: 'Local', cell: (r) => r.local },
+  { key: 'remote', label: 'Remote', cell: (r) => r.remote },
+  { key: 'extra', label: 'Extra', cell: (r) => r.extra },
+  { key: 'rxBitsPerSec', label: 'rx', numeric: true, cell: (r, c) => formatBitrate(r.rxBitsPerSec, c.units) },
+  { key: 'txBitsPerSec', label: 'tx', numeric: true, cell: (r, c) => formatBitrate(r.txBitsPerSec, c.units) },
+  { key: 'bytesRx', label: 'rx bytes', numeric: true, cell: (r, c) => formatBytes(r.bytesRx, c.units) },
+  { key: 'bytesTx', label: 'tx bytes', numeric: true, cell: (r, c) => formatBytes(r.bytesTx, c.units) },
+  { key: 'duration', label: 'Duration', numeric: true, cell: (r, c) => formatDuration(c.atMs - r.createdAtMs) },
+];
+
+export function Sessions(): React.JSX.Element {
+  const store = useAppStore();
+  const visible = useApp((s) => s.visible);
+  const total = useApp((s) => s.sessions.length);
+  const sessions = useApp((s) => s.sessions);
+  const cores = useApp((s) => s.cores);
+  const [filter, sort, units, atMs, coreName, selectedKey] = useApp(
+    useShallow((s) => [s.filter, s.sort, s.units, s.atMs, s.coreName, s.selectedKey]),
+  );
+  const [toggleCollector, setCollectors, setCoreFilter, setText, sortBy, select, moveSelection] = useApp(
+    useShallow((s) => [s.toggleCollector, s.setCollectors, s.setCoreFilter, s.setText, s.sortBy, s.select, s.moveSelection]),
+  );
+  const scrollRef = useRef<HTMLDivElement>(null);
+
+  const collectorCounts = useMemo(() => {
+    const counts = new Map<string, number>();
+    for (const c of store.getState().collectors) counts.set(c.collector, 0);
+    for (const r of sessions) counts.set(r.collector, (counts.get(r.collector) ?? 0) + 1);
+    return [...counts].map(([value, count]) => ({ value, label: value, count }));
+  }, [sessions, store]);
+
+  const virtualizer = useVirtualizer({
+    count: visible.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT_PX,
+    overscan: 12,
+    getItemKey: (i) => sessionKey(visible[i]!),
+  });
+
+  const onKeyDown = (e: React.KeyboardEvent): void => {
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 300) / ROW_HEIGHT_PX) - 1);
+    const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page, Home: -Infinity, End: Infinity };
+    const delta = moves[e.key];
+    if (delta === undefined) {
+      if (e.key === 'Escape' && selectedKey !== null) {
+        select(null);
+        e.preventDefault();
+      }
+      return;
+    }
+    e.preventDefault();
+    moveSelection(Number.isFinite(delta) ? delta : delta > 0 ? 1e9 : -1e9);
+    const s = store.getState();
+    const index = s.visible.findIndex((r) => sessionKey(r) === s.selectedKey);
+    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'auto' });
+  };
+
+  const ctx = { units, atMs, coreName };
+  const items = virtualizer.getVirtualItems();
+
+  return (
+    <section className={selectedKey === null ? 'view sessions' : 'view sessions with-details'} data-testid="view-sessions">
+      <div className="toolbar">
+        <Chips
+          options={collectorCounts}
+          selected={filter.collectors}
+          onToggle={toggleCollector}
+          onAll={() => setCollectors([])}
+          testIdPrefix="collector-chip"
+        />
+        <label className="field">
+          <span>Core</span>
+          <select value={filter.core} onChange={(e) => setCoreFilter(e.target.value)} data-testid="core-filter">
+            <option value="">All cores</option>
+            {cores.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <input
+          type="search"
+          className="search"
+          placeholder="Search  ( / )"
+          aria-label="Search sessions"
+          data-search=""
+          data-testid="session-search"
+          value={filter.text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              setText('');
+              e.currentTarget.blur();
+            } else if (e.key === 'ArrowDown') {
+              e.preventDefault();
+              scrollRef.current?.focus();
+              moveSelection(1);
+            }
+          }}
+        />
+        <span className="count" data-testid="sessions-count">
+          {formatCount(visible.length)} of {formatCount(total)} sessions
+        </span>
+      </div>
+
+      <div className="table-wrap">
+        <div className="table" role="table" aria-label="Active sessions" aria-rowcount={visible.length}>
+          <div className="sessions-grid thead" role="row">
+            {COLUMNS.map((c) => (
+              <button
+                type="button"
+                role="columnheader"
+                key={c.key}
+                className={c.numeric ? 'th num' : 'th'}
+                aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
+                data-testid={`sort-${c.key}`}
+                onClick={() => sortBy(c.key)}
+              >
+                {c.label}
+                <span className="sort-mark">{sort.key === c.key ? (sort.dir === 'asc' ? '▲' : '▼') : ''}</span>
+              </button>
+            ))}
+          </div>
+          <div className="tbody" ref={scrollRef} tabIndex={0} onKeyDown={onKeyDown} data-testid="sessions-table" aria-label="Sessions, arrow keys move">
+            <div className="tbody-inner" style={{ height: virtualizer.getTotalSize() }}>
+              {items.map((item) => {
+                const r = visible[item.index]!;
+                const key = item.key as string;
+                return (
+                  <div
+                    key={key}
+                    role="row"
+                    className={key === selectedKey ? 'sessions-grid tr selected' : 'sessions-grid tr'}
+                    aria-selected={key === selectedKey}
+                    aria-rowindex={item.index + 1}
+                    data-testid="session-row"
+                    data-key={key}
+                    style={{ transform: `translateY(${item.start}px)` }}
+                    onClick={() => select(key === selectedKey ? null : key)}
+                  >
+                    {COLUMNS.map((c) => {
+                      const text = c.cell(r, ctx);
+                      return (
+                        <div role="cell" key={c.key} data-col={c.key} className={c.numeric ? 'td num' : 'td'} title={c.numeric ? undefined : text}>
+                          {text}
+                        </div>
+                      );
+                    })}
+                  </div>
+                );
+              })}
+            </div>
+            {visible.length === 0 && <p className="empty">{total === 0 ? 'No active sessions.' : 'No session matches the filter.'}</p>}
+          </div>
+        </div>
+        {selectedKey !== null && <Details />}
+      </div>
+    </section>
+  );
+}
+
+function Details(): React.JSX.Element {
+  const [row, ended, series, units, atMs, coreName, select] = useApp(
+    useShallow((s) => [s.selected, s.selectedEnded, s.selectedSeries, s.units, s.atMs, s.coreName, s.select]),
+  );
+  const chart = useMemo(() => {
+    const last = series.atMs[series.atMs.length - 1] ?? 0;
+    return {
+      x: series.atMs.map((t) => Math.round((t - last) / 1000)),
+      lines: [
+        { label: 'rx', color: PALETTE[0]!, values: series.rx },
+        { label: 'tx', color: PALETTE[1]!, values: series.tx },
+      ],
+    };
+  }, [series]);
+  if (!row) {
+    return (
+      <aside className="details" data-testid="session-details">
+        <p className="empty">This session has ended.</p>
+      </aside>
+    );
+  }
+  const fields: [string, string][] = [
+    ['Collector', row.collector],
+    ['Core', coreName(row.core)],
+    ['Id', row.id],
+    ['Reference', row.reference || '—'],
+    ['Local', row.local],
+    ['Remote', row.remote],
+    ['Extra', row.extra || '—'],
+    ['rx', formatBitrate(row.rxBitsPerSec, units)],
+    ['tx', formatBitrate(row.txBitsPerSec, units)],
+    ['rx bytes', formatBytes(row.bytesRx, units)],
+    ['tx bytes', formatBytes(row.bytesTx, units)],
+    ['Started', new Date(row.createdAtMs).toLocaleString()],
+    ['Duration', formatDuration(atMs - row.createdAtMs)],
+  ];
+  return (
+    <aside className="details" data-testid="session-details">
+      <div className="details-head">
+        <h2>Session{ended && <span className="badge badge-wait">ended</span>}</h2>
+        <button type="button" className="icon" aria-label="Close details" onClick={() => select(null)}>
+          ×
+        </button>
+      </div>
+      <dl>
+        {fields.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd title={v}>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      <figure>
+        <figcaption>Bandwidth since selected</figcaption>
+        <LineChart
+          xSecondsAgo={chart.x}
+          series={chart.lines}
+          formatY={(v) => formatBitrate(v, units)}
+          windowSeconds={300}
+          testId="chart-session"
+          ariaLabel="bandwidth of the selected session"
+        />
+      </figure>
+    </aside>
+  );
+}

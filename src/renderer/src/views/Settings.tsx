@@ -1,0 +1,149 @@
+import { useEffect, useState } from 'react';
+import type { AppSettings, AppSettingsPatch, UnitSystem } from '../../../shared/ipc.ts';
+import { formatBitrate, formatBytes } from '../format/units.ts';
+import { useApp } from '../store/hooks.ts';
+
+interface Form {
+  pollIntervalS: string;
+  apiAddress: string;
+  apiAuthEnabled: boolean;
+  apiUsername: string;
+  apiPassword: string;
+  ipIgnoreList: string;
+  sessionTimeoutS: string;
+  inactiveTimeoutS: string;
+  maxSessions: string;
+  maxBitrateMbit: string;
+}
+
+function toForm(s: AppSettings): Form {
+  return {
+    pollIntervalS: String(s.pollIntervalMs / 1000),
+    apiAddress: s.apiAddress,
+    apiAuthEnabled: s.apiAuthEnabled,
+    apiUsername: s.apiUsername,
+    apiPassword: '',
+    ipIgnoreList: s.ipIgnoreList.join('\n'),
+    sessionTimeoutS: String(s.sessionTimeoutMs / 1000),
+    inactiveTimeoutS: String(s.inactiveTimeoutMs / 1000),
+    maxSessions: String(s.maxSessions),
+    maxBitrateMbit: String(s.maxBitrateMbit),
+  };
+}
+
+function toPatch(f: Form): AppSettingsPatch {
+  const num = (v: string, name: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`${name}: enter a number ≥ 0`);
+    return n;
+  };
+  const patch: AppSettingsPatch = {
+    pollIntervalMs: Math.round(num(f.pollIntervalS, 'Poll interval') * 1000),
+    apiAddress: f.apiAddress.trim(),
+    apiAuthEnabled: f.apiAuthEnabled,
+    apiUsername: f.apiUsername.trim(),
+    ipIgnoreList: f.ipIgnoreList.split(/[\s,]+/).filter((s) => s !== ''),
+    sessionTimeoutMs: Math.round(num(f.sessionTimeoutS, 'Session timeout') * 1000),
+    inactiveTimeoutMs: Math.round(num(f.inactiveTimeoutS, 'Inactive timeout') * 1000),
+    maxSessions: Math.round(num(f.maxSessions, 'Max sessions')),
+    maxBitrateMbit: Math.round(num(f.maxBitrateMbit, 'Max bitrate')),
+  };
+  if (f.apiPassword !== '') patch.apiPassword = f.apiPassword;
+  return patch;
+}
+
+export function Settings(): React.JSX.Element {
+  const settings = useApp((s) => s.settings);
+  const units = useApp((s) => s.units);
+  const setUnits = useApp((s) => s.setUnits);
+  const updateSettings = useApp((s) => s.updateSettings);
+  const loadSettings = useApp((s) => s.loadSettings);
+  const [form, setForm] = useState<Form | null>(settings ? toForm(settings) : null);
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+
+  useEffect(() => void loadSettings(), [loadSettings]);
+  useEffect(() => {
+    if (settings && form === null) setForm(toForm(settings));
+  }, [settings, form]);
+
+  const chooseUnits = (u: UnitSystem): void => {
+    setUnits(u);
+    if (settings) updateSettings({ units: u }).catch((e: unknown) => setStatus({ ok: false, text: String(e) }));
+  };
+
+  const save = async (): Promise<void> => {
+    if (!form) return;
+    try {
+      const saved = await updateSettings(toPatch(form));
+      setForm(toForm(saved));
+      const restart = saved.restartRequired?.length ? ` Restart needed for: ${saved.restartRequired.join(', ')}.` : '';
+      setStatus({ ok: true, text: `Saved.${restart}` });
+    } catch (e) {
+      setStatus({ ok: false, text: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  const text = (k: keyof Form, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}): React.JSX.Element => (
+    <label className="field">
+      <span>{label}</span>
+      <input {...props} value={form![k] as string} onChange={(e) => setForm({ ...form!, [k]: e.target.value })} data-testid={`settings-${k}`} />
+    </label>
+  );
+
+  return (
+    <section className="view settings" data-testid="view-settings">
+      <div className="panel form">
+        <h2>Units</h2>
+        <div className="segmented" role="radiogroup" aria-label="Units">
+          {(['decimal', 'binary'] as const).map((u) => (
+            <label key={u} className="check">
+              <input type="radio" name="units" checked={units === u} onChange={() => chooseUnits(u)} data-testid={`units-${u}`} />
+              {u === 'decimal' ? `Decimal (${formatBitrate(1_500_000, 'decimal')}, ${formatBytes(2_500_000_000, 'decimal')})` : `Binary (${formatBitrate(1_500_000, 'binary')}, ${formatBytes(2_500_000_000, 'binary')})`}
+            </label>
+          ))}
+        </div>
+      </div>
+      {!form ? (
+        <p className="muted">{settings === null ? 'Settings are not available here.' : 'Loading…'}</p>
+      ) : (
+        <form
+          className="panel form"
+          data-testid="settings-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          <h2>Remote Cores</h2>
+          {text('pollIntervalS', 'Poll interval (s)', { type: 'number', min: '0.25', step: '0.25' })}
+          <h2>Local API</h2>
+          {text('apiAddress', 'Address (host:port)', { placeholder: '127.0.0.1:8787' })}
+          <label className="check">
+            <input type="checkbox" checked={form.apiAuthEnabled} onChange={(e) => setForm({ ...form, apiAuthEnabled: e.target.checked })} data-testid="settings-apiAuthEnabled" />
+            Require login
+          </label>
+          {text('apiUsername', 'Username', { autoComplete: 'off' })}
+          {text('apiPassword', 'Password', { type: 'password', autoComplete: 'new-password', placeholder: settings?.apiHasPassword ? '(unchanged)' : '' })}
+          <h2>Sessions</h2>
+          <label className="field">
+            <span>IP ignore list (CIDRs, one a line)</span>
+            <textarea rows={4} value={form.ipIgnoreList} onChange={(e) => setForm({ ...form, ipIgnoreList: e.target.value })} data-testid="settings-ipIgnoreList" />
+          </label>
+          {text('sessionTimeoutS', 'Session timeout (s)', { type: 'number', min: '0', step: '1' })}
+          {text('inactiveTimeoutS', 'Inactive timeout (s)', { type: 'number', min: '0', step: '1' })}
+          {text('maxSessions', 'Max sessions (0 = no limit)', { type: 'number', min: '0', step: '1' })}
+          {text('maxBitrateMbit', 'Max tx bitrate, Mbit/s (0 = no limit)', { type: 'number', min: '0', step: '1' })}
+          <div className="form-actions">
+            <button type="submit" className="primary" data-testid="settings-save">
+              Save
+            </button>
+            <button type="button" onClick={() => settings && setForm(toForm(settings))}>
+              Revert
+            </button>
+          </div>
+          {status && <p className={status.ok ? 'ok-text' : 'error-text'}>{status.text}</p>}
+        </form>
+      )}
+    </section>
+  );
+}
