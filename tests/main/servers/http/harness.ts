@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createApi } from '../../../../src/main/api/index.ts';
 import { createLocalCore, type EngineSettings, type LocalCore } from '../../../../src/main/engine/local-core.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
 import type { HttpMount } from '../../../../src/main/servers/http-types.ts';
@@ -83,7 +84,11 @@ export async function startHarness(
   });
   if (o.observe !== false) mounts = mounts.map((m) => observe(m, seen));
   const server = createHttpServer({
-    mounts: [...mounts, { prefix: '/api/v3/fs/mem', handler: createMemfsApiRoute(memfs) }],
+    mounts: [
+      ...mounts,
+      { prefix: '/api/v3/fs/mem', handler: createMemfsApiRoute(memfs) },
+      ...createApi({ reader: core.registry, about: { name: 'test', id: 'test', startedAtMs: Date.now() }, log }),
+    ],
     middleware: [createHttpCollectorMiddleware({ collector: core.collectors.http, log })],
     log,
   });
