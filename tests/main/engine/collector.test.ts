@@ -423,6 +423,34 @@ describe('Collector rates (spec §2, §6 items 16–24)', () => {
   });
 });
 
+describe('History aggregates under many closes', () => {
+  it('stay exact whether changes are applied directly, queued after a summary, or flushed when the queue grows', () => {
+    const { c } = setup();
+    const close = (i: number): void => {
+      const id = `s${i}`;
+      c.registerAndActivate(id, `ref${i % 7}`, `/loc${i % 13}`, `peer${i % 101}`);
+      c.egress(id, i);
+      c.unregister(id);
+    };
+    for (let i = 0; i < 500; i++) close(i);
+    const early = c.summary().history;
+    for (let i = 500; i < 5000; i++) close(i); // queued, then flushed in bulk while nobody reads
+    const h = c.summary().history;
+    expect(early.totals.sessions).toBe(500);
+    expect(h.totals).toEqual({ sessions: 5000, rxBytes: 0, txBytes: (4999 * 5000) / 2 });
+    let peerSum = 0;
+    for (const p of h.peers.values()) {
+      let locSum = 0;
+      for (const l of p.locations.values()) locSum += l.sessions;
+      expect(locSum).toBe(p.sessions);
+      peerSum += p.sessions;
+    }
+    expect(peerSum).toBe(5000);
+    expect(h.references.get('ref3')!.sessions).toBe([...Array(5000).keys()].filter((i) => i % 7 === 3).length);
+    expect([...h.locations.values()].reduce((a, l) => a + l.txBytes, 0)).toBe(h.totals.txBytes);
+  });
+});
+
 describe('Top bitrate, limits and companions (spec §2.3, §3.4, §3.5)', () => {
   it('a single burst never raises top; a steady stream does', () => {
     const { clock, c } = setup();
