@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.ts';
@@ -540,9 +540,4 @@ export class Collector implements SessionCollector, EgressTopSource {
       }
     }
   }
-}
-
-/** Creates the persist directory with mode 0700 (sync; used at startup by the local core). */
-export function ensurePersistDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
