@@ -1,0 +1,235 @@
+/**
+ * The wiring both roots use (src/main/index.ts in Electron, src/main/headless.ts under plain Node): the local core's
+ * engine, its servers (HTTP with memfs/HLS, RTMP), the Core-compatible API, the fleet of remote Cores, the UI
+ * service and, in headless mode, the web bridge that serves the dashboard at /ui/.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Server } from 'node:http';
+import type { AppInfo } from '../shared/ipc.ts';
+import { LOCAL_CORE_ID } from '../shared/types.ts';
+import { ConfigError, type AppConfig } from './config.ts';
+import { systemClock } from './engine/clock.ts';
+import { createLocalCore, type LocalCore } from './engine/local-core.ts';
+import type { Clock } from './engine/types.ts';
+import { createApi, type ApiRoute } from './api/index.ts';
+import { JwtAuth, randomSecret } from './api/auth.ts';
+import { createHttpServer, listen } from './servers/http/server.ts';
+import { createHttpCollectorMiddleware, createMemfs, createMemfsApiRoute, createMemfsMount, type Memfs } from './servers/http/index.ts';
+import type { HttpMiddleware, HttpMount } from './servers/http-types.ts';
+import { createRtmpServer, type RtmpServer } from './servers/rtmp/server.ts';
+import { createFleet, type Fleet } from './remote/fleet.ts';
+import { fleetApi } from './remote/api-routes.ts';
+import { createExportRoutes } from './export/routes.ts';
+import { createUiService, type UiService } from './ui/service.ts';
+import { createWebBridge } from './ui/web-bridge.ts';
+import { createAppControl, type SecretStore } from './control.ts';
+import { writeFileAtomicSync } from './atomic-file.ts';
+import type { Logger } from './log.ts';
+
+/** A start-up failure the user can act on (taken port, unwritable data dir): one line, no stack trace. */
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
+export interface StartDeps {
+  log: Logger;
+  mode: AppInfo['mode'];
+  clock?: Clock;
+  /** Where remote Cores' passwords live: Electron safeStorage in the app, an owner-only file headless. */
+  secrets?: SecretStore;
+  /** The built renderer served at /ui/ in headless mode. Default `out/renderer` beside package.json. */
+  staticDir?: string;
+  /** The app's version for /api and the UI. */
+  version?: string;
+}
+
+export interface RunningApp {
+  config: AppConfig;
+  localCore: LocalCore;
+  memfs: Memfs;
+  fleet: Fleet;
+  ui: UiService;
+  server: Server;
+  rtmp: RtmpServer | null;
+  /** Bound addresses, e.g. { api: 'http://127.0.0.1:8787', rtmp: 'rtmp://127.0.0.1:1935' }. */
+  listeners: Record<string, string>;
+  /** Closes servers and pollers, closes open sessions into the history and persists it. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** Paths of the app's own dashboard: not counted by the `http` collector (the app's own traffic, left out by identity). */
+function isDashboardPath(url: string | undefined): boolean {
+  const u = url ?? '/';
+  return u === '/' || u.startsWith('/ui/') || u === '/ui' || u.startsWith('/api/ui/');
+}
+
+function urlOf(scheme: string, a: { host: string; port: number }): string {
+  return `${scheme}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+}
+
+/** The local core's stable identity (Core's config `id` and `name`), created on first start. */
+function loadIdentity(dataDir: string, log: Logger): { id: string; name: string } {
+  const file = join(dataDir, 'identity.json');
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { id?: unknown; name?: unknown };
+    if (typeof parsed.id === 'string' && parsed.id !== '' && typeof parsed.name === 'string') return { id: parsed.id, name: parsed.name };
+  } catch {
+    // Missing or unreadable: make a new one below.
+  }
+  const identity = { id: randomUUID(), name: `core-sessions@${hostname()}` };
+  try {
+    writeFileAtomicSync(file, JSON.stringify(identity, null, 2) + '\n', 0o600);
+  } catch (err) {
+    log.warn('could not save the local core identity', { error: String(err) });
+  }
+  return identity;
+}
+
+export async function startApp(config: AppConfig, deps: StartDeps): Promise<RunningApp> {
+  const { log } = deps;
+  const clock = deps.clock ?? systemClock;
+  const startedAtMs = clock.now();
+  try {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new StartError(`cannot create the data directory ${config.dataDir}: ${(err as Error).message}`);
+  }
+  const identity = loadIdentity(config.dataDir, log);
+
+  let localCore: LocalCore;
+  try {
+    localCore = createLocalCore(
+      {
+        sessionTimeoutSec: config.sessionTimeoutSec,
+        persist: config.persist,
+        persistIntervalSec: config.persistIntervalSec,
+        maxSessions: config.maxSessions,
+        maxBitrateMbit: config.maxBitrateMbit,
+        ignoreCidrs: config.ignoreCidrs,
+      },
+      { clock, dataDir: config.dataDir, log },
+    );
+  } catch (err) {
+    throw new ConfigError(`--ignore-ips: ${(err as Error).message}`);
+  }
+  const { collectors } = localCore;
+  localCore.start();
+
+  const memfs = createMemfs({ maxBytes: config.memfsMaxMb * 1024 * 1024, log: log.child('memfs') });
+  const listeners: Record<string, string> = {};
+
+  const fleet = createFleet({
+    local: { id: LOCAL_CORE_ID, name: identity.name, reader: localCore.registry },
+    clock,
+    log: log.child('remote'),
+  });
+
+  // One secret for every verifier of this run, so the dashboard's bridge accepts the API's tokens.
+  const auth = config.auth ? { ...config.auth, jwtSecret: config.jwtSecret !== '' ? config.jwtSecret : randomSecret(32) } : undefined;
+  const verifier = auth ? new JwtAuth(auth, clock) : null;
+
+  const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets });
+  const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
+  const ui = createUiService({ source: fleet, appInfo, control });
+
+  const fleetHooks = fleetApi(fleet, localCore.registry);
+  const exports = createExportRoutes({ source: fleet });
+  const memfsApi = createMemfsApiRoute(memfs);
+  const extraRoutes: ApiRoute[] = [
+    ...fleetHooks.extraRoutes,
+    ...exports.routes.map((r): ApiRoute => ({ method: r.method, path: r.path, handler: (ctx) => r.handler(ctx.req, ctx.res) })),
+    { method: 'GET', path: '/api/v3/fs/mem', handler: (ctx) => memfsApi(ctx.req, ctx.res) },
+  ];
+  const apiMounts = createApi({
+    reader: localCore.registry,
+    readerFor: fleetHooks.readerFor,
+    auth,
+    about: { id: identity.id, name: identity.name, startedAtMs },
+    log: log.child('api'),
+    clock,
+    extraRoutes,
+  });
+
+  const mounts: HttpMount[] = [
+    ...apiMounts,
+    ...createMemfsMount({
+      memfs,
+      collectors: { hls: collectors.hls, hlsingress: collectors.hlsingress },
+      auth: config.memfsAuth ?? undefined,
+      trustedProxies: config.trustedProxies,
+      log: log.child('memfs'),
+      diskRoot: config.diskDir ?? undefined,
+    }),
+  ];
+  if (deps.mode === 'headless') {
+    mounts.push(
+      ...createWebBridge({
+        service: ui,
+        staticDir: deps.staticDir ?? join(PROJECT_ROOT, 'out', 'renderer'),
+        auth: verifier ? (req) => verifier.authorize(req) !== null : undefined,
+      }),
+    );
+  }
+  const countHttp = createHttpCollectorMiddleware({ collector: collectors.http, log: log.child('http') });
+  const middleware: HttpMiddleware[] = [(req, res, next) => (isDashboardPath(req.url) ? next() : countHttp(req, res, next))];
+  const server = createHttpServer({ mounts, middleware, log: log.child('http') });
+
+  let rtmp: RtmpServer | null = null;
+  const stopAll = async (): Promise<void> => {
+    ui.dispose();
+    await Promise.allSettled([
+      fleet.stop(),
+      rtmp?.close(),
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+    ]);
+    await localCore.stop();
+  };
+
+  try {
+    const bound = await listen(server, config.listen.host, config.listen.port);
+    listeners.api = urlOf('http', bound);
+    if (config.rtmp) {
+      rtmp = createRtmpServer({ collector: collectors.rtmp, log: log.child('rtmp'), app: config.rtmpApp, token: config.rtmpToken || undefined });
+      const rtmpBound = await listen2(rtmp, config.rtmp);
+      listeners.rtmp = urlOf('rtmp', rtmpBound);
+    }
+  } catch (err) {
+    await stopAll();
+    throw err instanceof StartError ? err : new StartError((err as Error).message);
+  }
+
+  await control.restoreCores();
+  log.info('started', { ...listeners, dataDir: config.dataDir });
+
+  let stopped: Promise<void> | null = null;
+  return {
+    config,
+    localCore,
+    memfs,
+    fleet,
+    ui,
+    server,
+    rtmp,
+    listeners,
+    stop: () => (stopped ??= stopAll()),
+  };
+}
+
+async function listen2(rtmp: RtmpServer, address: { host: string; port: number }): Promise<{ host: string; port: number }> {
+  try {
+    return await rtmp.listen(address.host, address.port);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = urlOf('rtmp', address);
+    if (code === 'EADDRINUSE') throw new StartError(`the RTMP address ${where} is already in use (choose another with --rtmp HOST:PORT, or --rtmp off)`);
+    throw new StartError(`cannot listen for RTMP on ${where}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Headless mode (`npm run serve`): the same main-process wiring as the Electron app under plain Node, with the
+ * dashboard served at /ui/. Prints `listening http://HOST:PORT` (and `rtmp rtmp://HOST:PORT`) on stdout once ready,
+ * for people and for tests. SIGINT/SIGTERM close open sessions into the history, persist, and exit 0.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError, HELP, parseArgs, validateConfig } from './config.ts';
+import { startApp, StartError } from './app.ts';
+import { createLogger } from './log.ts';
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(argv, (p) => readFileSync(p, 'utf8'));
+    if (parsed.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    validateConfig(parsed.config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`core-sessions: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const config = parsed.config;
+  const log = createLogger('core-sessions', config.logLevel);
+  let app;
+  try {
+    app = await startApp(config, { log, mode: 'headless' });
+  } catch (err) {
+    if (err instanceof StartError || err instanceof ConfigError) {
+      process.stderr.write(`core-sessions: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  for (const [name, url] of Object.entries(app.listeners)) process.stdout.write(`${name === 'api' ? 'listening' : name} ${url}\n`);
+  process.stdout.write(`dashboard ${app.listeners.api}/ui/\n`);
+
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal}: closing sessions into the history and persisting`);
+      app.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error('stop failed', { error: String(err) });
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`core-sessions: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
