@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import type { AppSettings, RemoteCoreConfig } from '../../../src/shared/ipc.ts';
+import type { AppControl } from '../../../src/main/ui/app-control.ts';
+import { MetricsHistoryBuffer } from '../../../src/main/ui/metrics-history.ts';
+import { createUiService, type UiPush } from '../../../src/main/ui/service.ts';
+import { FakeSource, snap } from './fake-source.ts';
+
+const INFO = { version: '0.1.0', mode: 'headless' as const, listeners: {} };
+
+const SETTINGS: AppSettings = {
+  pollIntervalMs: 1000,
+  apiAddress: '127.0.0.1:8787',
+  apiAuthEnabled: false,
+  apiUsername: '',
+  apiHasPassword: false,
+  ipIgnoreList: ['127.0.0.0/8'],
+  sessionTimeoutMs: 30000,
+  inactiveTimeoutMs: 5000,
+  maxSessions: 0,
+  maxBitrateMbit: 0,
+  units: 'decimal',
+};
+
+function fakeControl(): AppControl & { added: unknown[]; patches: unknown[] } {
+  const added: unknown[] = [];
+  const patches: unknown[] = [];
+  let settings = { ...SETTINGS };
+  const cfg = (id: string): RemoteCoreConfig => ({ id, name: 'A', url: 'http://10.0.0.1:8080', username: '', hasPassword: false, pollIntervalMs: 1000, enabled: true });
+  return {
+    added,
+    patches,
+    listCores: async () => [cfg('c1')],
+    addCore: async (input) => (added.push(input), cfg('c2')),
+    updateCore: async (id) => cfg(id),
+    removeCore: async () => undefined,
+    testCore: async () => ({ ok: true, state: 'online', version: '16.14.0', rttMs: 2 }),
+    getSettings: async () => settings,
+    updateSettings: async (patch) => (patches.push(patch), (settings = { ...settings, ...patch })),
+  };
+}
+
+describe('createUiService', () => {
+  it('answers from the source and pushes each update', async () => {
+    const source = new FakeSource(snap(1000, 2));
+    const ui = createUiService({ source, appInfo: INFO });
+    const pushes: UiPush[] = [];
+    ui.onPush((p) => pushes.push(p));
+    expect((await ui.handlers['sessions:snapshot']()).sessions).toHaveLength(2);
+    expect(await ui.handlers['app:info']()).toEqual(INFO);
+    source.emit(snap(2000, 3));
+    expect(pushes).toHaveLength(1);
+    expect(pushes[0]!.channel).toBe('sessions:update');
+    await ui.handlers['history:list']({ core: ['local'] });
+    expect(source.queries).toEqual([{ core: ['local'] }]);
+    ui.dispose();
+    expect(source.listenerCount).toBe(0);
+  });
+
+  it('keeps the metrics history in main, whether or not a page listens', async () => {
+    const source = new FakeSource(snap(0));
+    const ui = createUiService({ source, appInfo: INFO, metricsSamples: 3 });
+    for (let t = 1; t <= 5; t++) source.emit(snap(t * 1000, t));
+    const h = await ui.handlers['metrics:history']();
+    expect(h.atMs).toEqual([3000, 4000, 5000]);
+    expect(h.series).toEqual([{ core: 'local', collector: 'hls', rxBitsPerSec: [0, 0, 0], txBitsPerSec: [3000, 4000, 5000], sessions: [3, 4, 5] }]);
+  });
+
+  it('validates arguments from the page', async () => {
+    const control = fakeControl();
+    const ui = createUiService({ source: new FakeSource(snap(0)), appInfo: INFO, control });
+    const h = ui.handlers as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    await expect(h['history:list']!('x')).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['app:info']!(1)).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['cores:add']!({ name: 'x', url: 'ftp://h' })).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['cores:add']!({ name: 'x', url: 'http://u:p@h:1' })).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['cores:remove']!('')).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['settings:update']!({ units: 'metric' })).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['settings:update']!({ pollIntervalMs: 1.5 })).rejects.toMatchObject({ code: 'bad-args' });
+    // Unknown fields are dropped, known ones pass.
+    await h['cores:add']!({ name: '', url: 'http://10.0.0.9:8080', password: 's', evil: true });
+    expect(control.added).toEqual([{ name: '10.0.0.9:8080', url: 'http://10.0.0.9:8080', password: 's' }]);
+  });
+
+  it('settings: update pushes settings:changed; without a control the channels say unsupported', async () => {
+    const source = new FakeSource(snap(0));
+    const ui = createUiService({ source, appInfo: INFO, control: fakeControl() });
+    const pushes: UiPush[] = [];
+    ui.onPush((p) => pushes.push(p));
+    const s = await ui.handlers['settings:update']({ units: 'binary', ipIgnoreList: [' 10.0.0.0/8 ', ''] });
+    expect(s.units).toBe('binary');
+    expect(s.ipIgnoreList).toEqual(['10.0.0.0/8']);
+    expect(pushes.map((p) => p.channel)).toEqual(['settings:changed']);
+    const bare = createUiService({ source, appInfo: INFO });
+    await expect(bare.handlers['settings:get']()).rejects.toMatchObject({ code: 'unsupported' });
+    await expect(bare.handlers['cores:configs']()).rejects.toMatchObject({ code: 'unsupported' });
+  });
+
+  it('a throwing subscriber does not stop the others', () => {
+    const source = new FakeSource(snap(0));
+    const ui = createUiService({ source, appInfo: INFO });
+    let got = 0;
+    ui.onPush(() => {
+      throw new Error('dead window');
+    });
+    ui.onPush(() => got++);
+    source.emit(snap(1000));
+    expect(got).toBe(1);
+  });
+});
+
+describe('MetricsHistoryBuffer', () => {
+  it('marks missing samples null and drops series that left the window', () => {
+    const m = new MetricsHistoryBuffer(2);
+    m.record(snap(1000, 1));
+    m.record({ ...snap(2000), collectors: [] });
+    expect(m.toJSON().series[0]!.sessions).toEqual([1, null]);
+    m.record({ ...snap(3000), collectors: [] });
+    expect(m.toJSON().series).toEqual([]);
+    m.record(snap(2500, 1)); // older than the last sample: ignored
+    expect(m.toJSON().atMs).toEqual([2000, 3000]);
+  });
+});

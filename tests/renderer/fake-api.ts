@@ -1,0 +1,73 @@
+import type { InvokeChannel, InvokeMap, PushChannel, PushMap, RendererApi } from '../../src/shared/ipc.ts';
+import type { CollectorTotals, SessionRow, Snapshot } from '../../src/shared/types.ts';
+
+type Handlers = { [C in InvokeChannel]?: (...args: InvokeMap[C]['args']) => InvokeMap[C]['result'] | Promise<InvokeMap[C]['result']> };
+
+/** A fake renderer api: canned invoke answers, and `push()` to play main's pushes. */
+export function createFakeApi(handlers: Handlers) {
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const sent: string[] = [];
+  const calls: { channel: string; args: unknown[] }[] = [];
+  const api: RendererApi = {
+    async invoke(channel, ...args) {
+      calls.push({ channel, args });
+      const h = handlers[channel] as ((...a: unknown[]) => unknown) | undefined;
+      if (!h) throw Object.assign(new Error(`${channel} unsupported`), { code: 'unsupported' });
+      return (await h(...args)) as never;
+    },
+    send(channel, ..._args) {
+      sent.push(channel);
+    },
+    on(channel, cb) {
+      let set = listeners.get(channel);
+      if (!set) listeners.set(channel, (set = new Set()));
+      set.add(cb as (p: unknown) => void);
+      return () => set.delete(cb as (p: unknown) => void);
+    },
+  };
+  return {
+    api,
+    sent,
+    calls,
+    push<C extends PushChannel>(channel: C, payload: PushMap[C]): void {
+      for (const cb of listeners.get(channel) ?? []) cb(payload);
+    },
+    listenerCount: (channel: string) => listeners.get(channel)?.size ?? 0,
+  };
+}
+
+export function row(p: Partial<SessionRow> & Pick<SessionRow, 'id'>): SessionRow {
+  return {
+    core: 'local',
+    collector: 'hls',
+    reference: '',
+    local: '/memfs/a.m3u8',
+    remote: '198.51.100.7:5000',
+    extra: '',
+    createdAtMs: 1_000,
+    bytesRx: 0,
+    bytesTx: 0,
+    rxBitsPerSec: 0,
+    txBitsPerSec: 0,
+    ...p,
+  };
+}
+
+export function snapshot(atMs: number, sessions: SessionRow[], collectors: CollectorTotals[] = []): Snapshot {
+  return {
+    atMs,
+    cores: [
+      { id: 'local', name: 'This computer', kind: 'local', url: 'http://127.0.0.1:8787', state: 'running' },
+      { id: 'r1', name: 'Studio A', kind: 'remote', url: 'http://10.0.0.2:8080', state: 'online', rttMs: 3 },
+    ],
+    collectors,
+    sessions,
+  };
+}
+
+export function totals(core: string, collector: string, sessions: number, rx: number, tx: number): CollectorTotals {
+  return { core, collector, sessions, rxBitsPerSec: rx, txBitsPerSec: tx, maxSessions: 0, maxTxBitsPerSec: 0 };
+}
+
+/** Lets pending promise callbacks run. */
+export const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 0));

@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricsHistory } from '../../src/shared/ipc.ts';
+import { connect } from '../../src/renderer/src/store/connect.ts';
+import { sessionKey } from '../../src/renderer/src/store/session-view.ts';
+import { createAppStore } from '../../src/renderer/src/store/store.ts';
+import { createFakeApi, row, settle, snapshot, totals } from './fake-api.ts';
+
+const EMPTY_HISTORY: MetricsHistory = { stepMs: 1000, atMs: [], series: [] };
+
+/** A store connected to a fake api with a manual frame scheduler. */
+async function setup(initial = snapshot(1000, []), history = EMPTY_HISTORY) {
+  const fake = createFakeApi({
+    'app:info': () => ({ version: '0.1.0', mode: 'headless', listeners: { api: 'http://127.0.0.1:1' } }),
+    'sessions:snapshot': () => initial,
+    'metrics:history': () => history,
+    'history:list': () => [{ core: 'local', collector: 'hls', group: 'remote', key: 'x', sessions: 2, rxBytes: 0, txBytes: 10 }],
+  });
+  const frames: (() => void)[] = [];
+  const store = createAppStore();
+  const connection = connect(fake.api, store, { schedule: (cb) => frames.push(cb) });
+  await settle();
+  await settle();
+  const frame = (): void => {
+    for (const cb of frames.splice(0)) cb();
+  };
+  return { fake, store, frame, connection };
+}
+
+const A = row({ id: 'a', collector: 'hls', reference: 'alpha', rxBitsPerSec: 300, createdAtMs: 100 });
+const B = row({ id: 'b', collector: 'rtmp', reference: 'beta', local: 'publish:/live/beta.stream', rxBitsPerSec: 100, createdAtMs: 200 });
+const C = row({ id: 'c', core: 'r1', collector: 'hls', reference: 'gamma', rxBitsPerSec: 200, createdAtMs: 300 });
+
+describe('connect', () => {
+  it('loads the initial state, says ready, and does nothing before it is called', async () => {
+    const store = createAppStore();
+    expect(store.getState().api).toBeNull();
+    const { fake, store: s } = await setup(snapshot(1000, [A, B]));
+    expect(s.getState().appInfo?.version).toBe('0.1.0');
+    expect(s.getState().sessions).toHaveLength(2);
+    expect(fake.sent).toEqual(['app:ready']);
+    // settings/cores channels unsupported: not an error, the views say so.
+    expect(s.getState().lastError).toBeNull();
+    expect(s.getState().manageable).toBe(false);
+  });
+
+  it('batches pushes per animation frame: one render, every sample in the metrics', async () => {
+    const { fake, store, frame } = await setup();
+    let renders = 0;
+    store.subscribe(() => renders++);
+    fake.push('sessions:update', snapshot(2000, [A], [totals('local', 'hls', 1, 10, 20)]));
+    fake.push('sessions:update', snapshot(3000, [A, B], [totals('local', 'hls', 2, 30, 40)]));
+    expect(store.getState().sessions).toHaveLength(0);
+    frame();
+    expect(renders).toBe(1);
+    expect(store.getState().sessions).toHaveLength(2);
+    expect(store.getState().atMs).toBe(3000);
+    expect(store.getState().metrics.atMs).toEqual([1000, 2000, 3000]);
+    const { merged } = store.getState().metrics.sum(null, null);
+    expect(merged.sessions).toEqual([null, 1, 2]);
+    expect(merged.tx).toEqual([null, 20, 40]);
+  });
+
+  it('disconnect unsubscribes', async () => {
+    const { fake, connection } = await setup();
+    expect(fake.listenerCount('sessions:update')).toBe(1);
+    connection.disconnect();
+    expect(fake.listenerCount('sessions:update')).toBe(0);
+  });
+
+  it('a 401 shows the login form instead of an error', async () => {
+    const fake = createFakeApi({
+      'app:info': () => {
+        throw Object.assign(new Error('Login required'), { code: 'unauthorized' });
+      },
+    });
+    const store = createAppStore();
+    connect(fake.api, store, { schedule: () => undefined });
+    await settle();
+    expect(store.getState().authRequired).toBe(true);
+    expect(store.getState().lastError).toBeNull();
+  });
+});
+
+describe('sessions view', () => {
+  it('filters by collector chips (multi-select), core and text', async () => {
+    const { store } = await setup(snapshot(1000, [A, B, C]));
+    const ids = (): string[] => store.getState().visible.map((r) => r.id);
+    store.getState().sortBy('id');
+    expect(ids()).toEqual(['a', 'b', 'c']);
+    store.getState().toggleCollector('rtmp');
+    expect(ids()).toEqual(['b']);
+    store.getState().toggleCollector('hls');
+    expect(ids()).toEqual(['a', 'b', 'c']);
+    store.getState().toggleCollector('rtmp');
+    expect(ids()).toEqual(['a', 'c']);
+    store.getState().setCoreFilter('r1');
+    expect(ids()).toEqual(['c']);
+    store.getState().setCoreFilter('');
+    store.getState().setCollectors([]);
+    store.getState().setText('PUBLISH:/live');
+    expect(ids()).toEqual(['b']);
+    // The core's display name is searchable too.
+    store.getState().setText('studio');
+    expect(ids()).toEqual(['c']);
+  });
+
+  it('sorts by any column; a second click flips; ties keep a stable order', async () => {
+    const { store } = await setup(snapshot(1000, [A, B, C]));
+    const ids = (): string[] => store.getState().visible.map((r) => r.id);
+    // default: longest running first
+    expect(ids()).toEqual(['a', 'b', 'c']);
+    store.getState().sortBy('rxBitsPerSec');
+    expect(store.getState().sort).toEqual({ key: 'rxBitsPerSec', dir: 'desc' });
+    expect(ids()).toEqual(['a', 'c', 'b']);
+    store.getState().sortBy('rxBitsPerSec');
+    expect(ids()).toEqual(['b', 'c', 'a']);
+    store.getState().sortBy('reference');
+    expect(store.getState().sort.dir).toBe('asc');
+    expect(ids()).toEqual(['a', 'b', 'c']);
+    store.getState().sortBy('core');
+    expect(ids()).toEqual(['c', 'a', 'b']); // "Studio A" < "This computer"; a, b tie → key order
+  });
+
+  it('keeps sort, filter and selection across live updates, and follows the selected row', async () => {
+    const { fake, store, frame } = await setup(snapshot(1000, [A, B, C]));
+    store.getState().sortBy('rxBitsPerSec');
+    store.getState().setCollectors(['hls']);
+    store.getState().select(sessionKey(C));
+    expect(store.getState().selected?.id).toBe('c');
+    // C gets faster than A; B leaves, D arrives.
+    const D = row({ id: 'd', collector: 'hls', rxBitsPerSec: 50, createdAtMs: 400 });
+    fake.push('sessions:update', snapshot(2000, [{ ...A }, { ...C, rxBitsPerSec: 900 }, D]));
+    frame();
+    const s = store.getState();
+    expect(s.sort.key).toBe('rxBitsPerSec');
+    expect(s.filter.collectors).toEqual(['hls']);
+    expect(s.visible.map((r) => r.id)).toEqual(['c', 'a', 'd']);
+    expect(s.selectedKey).toBe(sessionKey(C));
+    expect(s.selected?.rxBitsPerSec).toBe(900);
+    expect(s.selectedSeries.rx).toEqual([200, 900]);
+    // The selected session ends: its details stay, marked as ended.
+    fake.push('sessions:update', snapshot(3000, [A, D]));
+    frame();
+    expect(store.getState().selectedEnded).toBe(true);
+    expect(store.getState().selected?.id).toBe('c');
+  });
+
+  it('arrow keys move the selection in the visible order and stop at the ends', async () => {
+    const { store } = await setup(snapshot(1000, [A, B, C]));
+    store.getState().sortBy('id');
+    store.getState().moveSelection(1);
+    expect(store.getState().selected?.id).toBe('a');
+    store.getState().moveSelection(1);
+    store.getState().moveSelection(1);
+    store.getState().moveSelection(1);
+    expect(store.getState().selected?.id).toBe('c');
+    store.getState().moveSelection(-1e9);
+    expect(store.getState().selected?.id).toBe('a');
+    store.getState().select(null);
+    expect(store.getState().selected).toBeNull();
+  });
+
+  it('handles 10 000 rows', async () => {
+    const rows = Array.from({ length: 10_000 }, (_, i) => row({ id: `s${i}`, collector: i % 3 === 0 ? 'rtmp' : 'hls', rxBitsPerSec: (i * 7919) % 10_000, createdAtMs: i }));
+    const { fake, store, frame } = await setup(snapshot(1000, rows));
+    store.getState().sortBy('rxBitsPerSec');
+    store.getState().setText('s99');
+    expect(store.getState().visible.length).toBe(111); // s99, s990-s999, s9900-s9999
+    fake.push('sessions:update', snapshot(2000, rows.map((r) => ({ ...r, rxBitsPerSec: r.rxBitsPerSec + 1 }))));
+    frame();
+    expect(store.getState().visible.length).toBe(111);
+    const v = store.getState().visible.map((r) => r.rxBitsPerSec);
+    expect([...v].sort((a, b) => b - a)).toEqual(v);
+  });
+});
+
+describe('metrics', () => {
+  it('starts from main\'s history and appends pushes; an old push is ignored', async () => {
+    const history: MetricsHistory = {
+      stepMs: 1000,
+      atMs: [1000, 2000],
+      series: [
+        { core: 'local', collector: 'hls', rxBitsPerSec: [1, 2], txBitsPerSec: [10, 20], sessions: [1, 1] },
+        { core: 'r1', collector: 'hls', rxBitsPerSec: [null, 5], txBitsPerSec: [null, 50], sessions: [null, 3] },
+      ],
+    };
+    const { fake, store, frame } = await setup(snapshot(2000, []), history);
+    fake.push('sessions:update', snapshot(1500, [], [totals('local', 'hls', 9, 9, 9)]));
+    fake.push('sessions:update', snapshot(3000, [], [totals('local', 'hls', 2, 3, 30), totals('local', 'rtmp', 1, 100, 0)]));
+    frame();
+    const m = store.getState().metrics;
+    expect(m.atMs).toEqual([1000, 2000, 3000]);
+    const all = m.sum(null, null);
+    expect(all.merged.tx).toEqual([10, 70, 30]);
+    expect(all.merged.rx).toEqual([1, 7, 103]);
+    expect(all.byCore.get('r1')?.sessions).toEqual([null, 3, null]);
+    const hlsOnly = m.sum(new Set(['hls']), new Set(['local']));
+    expect(hlsOnly.merged.rx).toEqual([1, 2, 3]);
+  });
+});
+
+describe('history', () => {
+  it('loads through the api', async () => {
+    const { store } = await setup();
+    await store.getState().loadHistory();
+    expect(store.getState().history).toHaveLength(1);
+  });
+});
