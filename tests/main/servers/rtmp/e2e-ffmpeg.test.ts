@@ -3,7 +3,8 @@
  * `/api/v3/session/active` and `/api/v3/session` routes. Bounded: every ffmpeg runs under a time limit and is killed
  * in afterEach.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -123,10 +124,12 @@ describe('RTMP server with ffmpeg', () => {
     // the file player stops after 5 s: H.264 + AAC that decode
     expect(await filePlayer.done).toBe(0);
     expect(statSync(file).size).toBeGreaterThan(10_000);
-    const probe = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name', '-of', 'csv=p=0', file]).toString();
-    expect(probe.trim().split('\n').sort()).toEqual(['aac,audio', 'h264,video']);
-    const decode = execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    expect(decode.toString()).toBe('');
+    // (async: the server runs in this process and must keep serving meanwhile)
+    const run = promisify(execFile);
+    const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name', '-of', 'csv=p=0', file], { timeout: 20_000 });
+    expect(probe.stdout.trim().split('\n').sort()).toEqual(['aac,audio', 'h264,video']);
+    const decode = await run('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-'], { timeout: 20_000 });
+    expect(decode.stderr).toBe('');
 
     // a second publisher is refused with BadName (ffmpeg gives up)
     const second = children.spawn('timeout', ['20', 'ffmpeg', ...ffmpegPublishArgs(url)]);
