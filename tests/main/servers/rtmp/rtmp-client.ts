@@ -177,6 +177,13 @@ export class RtmpTestClient {
     return ((v[3] as AmfObject | undefined)?.['code'] as string) ?? 'closed';
   }
 
+  /** Stops parsing: from now on incoming bytes are only counted in `rawBytes` (cheap bench players). */
+  countOnly(): void {
+    this.socket.removeAllListeners('data');
+    this.socket.on('data', (d: Buffer) => (this.rawBytes += d.length));
+  }
+  rawBytes = 0;
+
   close(): void {
     this.socket.destroy();
   }
