@@ -1,2 +1,211 @@
-// placeholder; the shell owner writes the Electron composition root
-export {};
+/**
+ * The Electron composition root: the same wiring as headless mode (`startApp` in ./app.ts) plus the desktop shell:
+ * one locked window (remembered size and position, closing hides it to the tray), the tray gauge, desktop alerts,
+ * CSV export through a save dialog, safeStorage secrets, and a single-instance lock. Everything electron-specific
+ * lives in ./shell/; this file only connects the parts.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog, Notification, safeStorage, screen, shell } from 'electron';
+import { applyConfigObject, ConfigError, defaultConfig, validateConfig, type AppConfig } from './config.ts';
+import { startApp, StartError, type RunningApp } from './app.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createAlertService, type AlertService } from './alerts/service.ts';
+import { loadAlertRules } from './alerts/config.ts';
+import { registerIpc, type IpcBridge } from './shell/ipc.ts';
+import { getMainWindowOptions, lockWindow, MIN_HEIGHT, MIN_WIDTH, type PageOrigin } from './shell/window.ts';
+import { fitToDisplays, loadWindowState, saveWindowState, stateFromWindow, type WindowState } from './shell/window-state.ts';
+import { createSafeSecretStore } from './shell/secrets.ts';
+import { saveExportWithDialog, sanitizeExportRequest } from './shell/dialogs.ts';
+import { createAppTray, type AppTray } from './shell/tray.ts';
+import { acquireSingleInstance, startsHidden } from './shell/single-instance.ts';
+import { loadDesktopPrefs } from './shell/prefs.ts';
+import type { ExportRequest, ExportResult } from '../shared/ipc.ts';
+
+const log: Logger = createLogger('core-sessions', 'info');
+
+/** Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/index.html. */
+const PRELOAD_PATH = join(import.meta.dirname, '..', 'preload', 'index.cjs');
+const RENDERER_FILE = join(import.meta.dirname, '..', 'renderer', 'index.html');
+
+let win: BrowserWindow | null = null;
+let running: RunningApp | null = null;
+let bridge: IpcBridge | null = null;
+let tray: AppTray | null = null;
+let alerts: AlertService | null = null;
+let quitting = false;
+let shutdownDone = false;
+let windowStatePath = '';
+
+function showWindow(): void {
+  if (!win || win.isDestroyed()) return;
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
+/** The Electron app's config: defaults, the data dir in userData, then `config.json` there if present. */
+function loadConfig(userData: string): AppConfig {
+  const config = defaultConfig();
+  config.dataDir = userData;
+  const file = join(userData, 'config.json');
+  if (existsSync(file)) applyConfigObject(config, JSON.parse(readFileSync(file, 'utf8')) as unknown, file);
+  validateConfig(config);
+  return config;
+}
+
+async function persistWindowState(): Promise<void> {
+  if (!win || win.isDestroyed() || windowStatePath === '') return;
+  try {
+    await saveWindowState(windowStatePath, stateFromWindow(win.getNormalBounds(), win.isMaximized()));
+  } catch (err) {
+    log.warn('could not save the window state', { error: String(err) });
+  }
+}
+
+async function exportFromApp(request: ExportRequest): Promise<ExportResult | null> {
+  if (!running) throw Object.assign(new Error('the app is not running'), { code: 'unavailable' });
+  return saveExportWithDialog({
+    source: running.fleet,
+    request,
+    window: win && !win.isDestroyed() && win.isVisible() ? win : null,
+    defaultDir: app.getPath('downloads'),
+    onProgress: (p) => bridge?.push('export:progress', p),
+  });
+}
+
+/** Stops everything in order: remember the window, stop pushing, stop the app (closes sessions into the history). */
+async function shutdown(): Promise<void> {
+  await persistWindowState();
+  tray?.destroy();
+  alerts?.dispose();
+  bridge?.dispose();
+  try {
+    await running?.stop();
+  } catch (err) {
+    log.error('stop failed', { error: String(err) });
+  }
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  const userData = app.getPath('userData');
+  windowStatePath = join(userData, 'window-state.json');
+  const prefs = loadDesktopPrefs(join(userData, 'desktop.json'));
+  const hidden = startsHidden(process.argv, prefs.startHidden);
+
+  let config: AppConfig;
+  try {
+    config = loadConfig(userData);
+    const secrets = createSafeSecretStore({
+      safeStorage,
+      filePath: join(userData, 'secrets.json'),
+      onUnreadable: (key) => log.warn('a stored secret no longer decrypts (keyring changed?)', { key }),
+    });
+    running = await startApp(config, { log, mode: 'electron', secrets, version: app.getVersion() });
+  } catch (err) {
+    const message = err instanceof StartError || err instanceof ConfigError || err instanceof SyntaxError ? err.message : String(err);
+    dialog.showErrorBox('Core Sessions cannot start', message);
+    app.exit(1);
+    return;
+  }
+  const fleet = running.fleet;
+
+  alerts = createAlertService({ source: fleet, rules: loadAlertRules(join(userData, 'alerts.json'), (m) => log.warn(m)) });
+
+  const state: WindowState = fitToDisplays(await loadWindowState(windowStatePath), screen.getAllDisplays().map((d) => d.workArea), MIN_WIDTH, MIN_HEIGHT);
+  win = new BrowserWindow(getMainWindowOptions({ preloadPath: PRELOAD_PATH, bounds: state }));
+  lockWindow(win, { openExternal: (url) => shell.openExternal(url), log });
+
+  const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+  const origin: PageOrigin = { rendererFileUrl: pathToFileURL(RENDERER_FILE).href, devServerUrl };
+  bridge = registerIpc({
+    getWindow: () => win,
+    origin,
+    log: log.child('ipc'),
+    handlers: {
+      ...running.ui.handlers,
+      'alerts:list': async (...args: unknown[]) => {
+        if (args.length !== 0) throw Object.assign(new Error('expected no arguments'), { code: 'bad-args' });
+        return alerts?.list() ?? { active: [], recent: [] };
+      },
+      'export:save': async (...args: unknown[]) => exportFromApp(sanitizeExportRequest(args[0])),
+    },
+  });
+  const ipc = bridge;
+  running.ui.onPush((push) => ipc.forward(push));
+  alerts.onChange((list) => ipc.push('alerts:update', list));
+  alerts.onEvent((event) => {
+    if (event.type !== 'raised' || !Notification.isSupported()) return;
+    const note = new Notification({ title: 'Core Sessions', body: event.alert.message });
+    note.on('click', showWindow);
+    note.show();
+  });
+
+  const mainWindow = win;
+  // A new page load (reload, dev-server refresh) must announce itself again before it gets pushes.
+  mainWindow.webContents.on('did-start-loading', () => ipc.resetReady());
+  mainWindow.once('ready-to-show', () => {
+    if (hidden) return;
+    if (state.maximized) mainWindow.maximize();
+    mainWindow.show();
+  });
+  // Closing the window keeps the app in the tray; only Quit (tray menu, app menu, OS logout) ends it.
+  mainWindow.on('close', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    void persistWindowState();
+    mainWindow.hide();
+  });
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
+  const saveSoon = (): void => {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => void persistWindowState(), 1000);
+  };
+  for (const ev of ['resize', 'move', 'maximize', 'unmaximize'] as const) mainWindow.on(ev as 'resize', saveSoon);
+
+  let paused = false;
+  tray = createAppTray({
+    source: fleet,
+    onOpen: showWindow,
+    onQuit: () => app.quit(),
+    onExport: (what) => {
+      exportFromApp({ kind: what }).catch((err: unknown) => dialog.showErrorBox('Export failed', err instanceof Error ? err.message : String(err)));
+    },
+    polling: {
+      isPaused: () => paused,
+      setPaused: (p) => {
+        paused = p;
+        if (p) fleet.pause();
+        else fleet.resume();
+      },
+    },
+    fixedScaleBitsPerSec: prefs.trayScaleMbit * 1e6,
+  });
+
+  if (devServerUrl) await mainWindow.loadURL(devServerUrl);
+  else await mainWindow.loadFile(RENDERER_FILE);
+}
+
+if (!acquireSingleInstance(app, () => showWindow())) {
+  // Another instance runs: it shows its window; this one leaves before starting anything.
+  app.quit();
+} else {
+  app.setAppUserModelId('org.core-sessions.app');
+  // Keep running in the tray when the window is closed (and on macOS, when all windows are gone).
+  app.on('window-all-closed', () => {});
+  app.on('activate', showWindow);
+  app.on('before-quit', (event) => {
+    quitting = true;
+    if (shutdownDone) return;
+    event.preventDefault();
+    shutdownDone = true;
+    shutdown().finally(() => app.quit());
+  });
+  main().catch((err: unknown) => {
+    log.error('start-up failed', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    dialog.showErrorBox('Core Sessions cannot start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+  });
+}

@@ -83,7 +83,7 @@ export function trayMenuModel(totals: TrayTotals, paused: boolean): TrayMenuItem
   return [
     { kind: 'open', label: 'Open Core Sessions' },
     { kind: 'separator' },
-    ...totals.cores.map((c): TrayMenuItem => ({ kind: 'core', coreId: c.id, label: `${c.name}: ${c.state} (${c.sessions})` })),
+    ...totals.cores.map((c): TrayMenuItem => ({ kind: 'core', coreId: c.id, label: `${c.name}: ${c.state}` })),
     { kind: 'separator' },
     { kind: 'pause', label: 'Pause polling', checked: paused },
     { kind: 'export', label: 'Export active sessions (CSV)…', what: 'sessions' },
@@ -91,4 +91,35 @@ export function trayMenuModel(totals: TrayTotals, paused: boolean): TrayMenuItem
     { kind: 'separator' },
     { kind: 'quit', label: 'Quit' },
   ];
+}
+
+/** The smallest 1-2-5 step (10, 20, 50, 100 … Mbit/s) at or above `peakBitsPerSec`, at least `floorBitsPerSec`. */
+export function niceScaleMax(peakBitsPerSec: number, floorBitsPerSec = 10e6): number {
+  const peak = Number.isFinite(peakBitsPerSec) && peakBitsPerSec > floorBitsPerSec ? peakBitsPerSec : floorBitsPerSec;
+  let decade = 10 ** Math.floor(Math.log10(peak));
+  for (;;) {
+    for (const m of [1, 2, 5]) if (m * decade >= peak) return m * decade;
+    decade *= 10;
+  }
+}
+
+/**
+ * The gauge's full scale: a fixed maximum when configured (then higher values show as over-scale), else the 1-2-5
+ * step above the highest rx or tx of the last `windowSamples` updates, so the bars stay readable at any traffic.
+ */
+export class GaugeScale {
+  readonly #fixedBitsPerSec: number;
+  readonly #window: number;
+  readonly #samples: number[] = [];
+  constructor(fixedBitsPerSec = 0, windowSamples = 60) {
+    this.#fixedBitsPerSec = fixedBitsPerSec > 0 ? fixedBitsPerSec : 0;
+    this.#window = Math.max(1, windowSamples);
+  }
+  /** Records one update's rates and returns the scale to draw with. */
+  update(rxBitsPerSec: number, txBitsPerSec: number): number {
+    this.#samples.push(Math.max(rxBitsPerSec || 0, txBitsPerSec || 0));
+    if (this.#samples.length > this.#window) this.#samples.shift();
+    if (this.#fixedBitsPerSec > 0) return this.#fixedBitsPerSec;
+    return niceScaleMax(Math.max(...this.#samples));
+  }
 }

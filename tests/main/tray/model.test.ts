@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TOOLTIP_MAX, trayMenuModel, trayTooltip, trayTotals } from '../../../src/main/tray/model.ts';
+import { GaugeScale, niceScaleMax, TOOLTIP_MAX, trayMenuModel, trayTooltip, trayTotals } from '../../../src/main/tray/model.ts';
 import type { Snapshot } from '../../../src/shared/types.ts';
 
 const snap: Snapshot = {
@@ -34,5 +34,23 @@ describe('tray model', () => {
   it('menu: open, cores, pause, export, quit', () => {
     const kinds = trayMenuModel(trayTotals(snap), true).map((i) => i.kind);
     expect(kinds).toEqual(['open', 'separator', 'core', 'core', 'separator', 'pause', 'export', 'export', 'separator', 'quit']);
+  });
+});
+
+describe('gauge scale', () => {
+  it('rounds the peak up to 1-2-5 steps with a 10 Mbit/s floor', () => {
+    expect(niceScaleMax(0)).toBe(10e6);
+    expect(niceScaleMax(12e6)).toBe(20e6);
+    expect(niceScaleMax(20e6)).toBe(20e6);
+    expect(niceScaleMax(21e6)).toBe(50e6);
+    expect(niceScaleMax(501e6)).toBe(1e9);
+  });
+  it('follows the peak of the window, or stays fixed when configured', () => {
+    const auto = new GaugeScale(0, 3);
+    expect(auto.update(30e6, 1e6)).toBe(50e6);
+    expect(auto.update(1e6, 1e6)).toBe(50e6);
+    expect(auto.update(1e6, 1e6)).toBe(50e6);
+    expect(auto.update(1e6, 1e6)).toBe(10e6);
+    expect(new GaugeScale(100e6).update(500e6, 0)).toBe(100e6);
   });
 });

@@ -1,0 +1,123 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { SafeStorage } from 'electron';
+import type { SecretStore } from '../control.ts';
+
+/**
+ * The app's SecretStore (src/main/control.ts): remote Cores' passwords (by core id) and the local API password
+ * (key `api`), encrypted with Electron's safeStorage (Keychain on macOS, DPAPI on Windows, the Secret Service or
+ * KWallet on Linux) and kept as base64 ciphertext in one JSON file in userData, mode 0600.
+ *
+ * Security guard: it refuses to store a secret when encryption is unavailable, and on Linux also when safeStorage
+ * fell back to its `basic_text` backend (a hard-coded key, i.e. obfuscated plaintext). `set` then throws a
+ * `SecretStoreError` with code `encryption-unavailable`, which the UI shows ("install a keyring, or use headless
+ * mode with an owner-only file"). Nothing is ever written in plaintext.
+ */
+export class SecretStoreError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'SecretStoreError';
+    this.code = code;
+  }
+}
+
+interface SecretFile {
+  version: 1;
+  /** key → base64 of safeStorage.encryptString(secret) */
+  entries: Record<string, string>;
+}
+
+export type SafeStorageLike = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'> & {
+  getSelectedStorageBackend?: SafeStorage['getSelectedStorageBackend'];
+};
+
+export interface SafeSecretStoreOptions {
+  safeStorage: SafeStorageLike;
+  /** e.g. join(app.getPath('userData'), 'secrets.json') */
+  filePath: string;
+  platform?: NodeJS.Platform;
+  /** Told about an entry that no longer decrypts (keyring reset, file copied from another machine). */
+  onUnreadable?: (key: string, error: unknown) => void;
+}
+
+/** True when safeStorage really encrypts (not unavailable, not Linux's hard-coded-key fallback). */
+export function encryptionUsable(safeStorage: SafeStorageLike, platform: NodeJS.Platform = process.platform): boolean {
+  if (!safeStorage.isEncryptionAvailable()) return false;
+  if (platform === 'linux' && typeof safeStorage.getSelectedStorageBackend === 'function') {
+    const backend = safeStorage.getSelectedStorageBackend();
+    if (backend === 'basic_text' || backend === 'unknown') return false;
+  }
+  return true;
+}
+
+function readSecretFile(path: string): SecretFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, entries: {} };
+    throw err;
+  }
+  let parsed: Partial<SecretFile>;
+  try {
+    parsed = JSON.parse(text) as Partial<SecretFile>;
+  } catch {
+    // A damaged file holds nothing we could decrypt anyway; the next `set` replaces it.
+    return { version: 1, entries: {} };
+  }
+  const entries: Record<string, string> = {};
+  if (parsed && typeof parsed.entries === 'object' && parsed.entries !== null) {
+    for (const [k, v] of Object.entries(parsed.entries)) if (typeof v === 'string') entries[k] = v;
+  }
+  return { version: 1, entries };
+}
+
+/** Temp file (0600) + fsync + rename: a crash leaves the old file or the new one, never half of one. */
+function writeSecretFile(path: string, file: SecretFile): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(file, null, 2) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export function createSafeSecretStore(options: SafeSecretStoreOptions): SecretStore {
+  const { safeStorage, filePath } = options;
+  const platform = options.platform ?? process.platform;
+  return {
+    get(key) {
+      const b64 = readSecretFile(filePath).entries[key];
+      if (b64 === undefined) return undefined;
+      if (!safeStorage.isEncryptionAvailable()) return undefined;
+      try {
+        return safeStorage.decryptString(Buffer.from(b64, 'base64'));
+      } catch (error) {
+        options.onUnreadable?.(key, error);
+        return undefined;
+      }
+    },
+    set(key, secret) {
+      if (!encryptionUsable(safeStorage, platform)) {
+        throw new SecretStoreError(
+          'encryption-unavailable',
+          'Passwords cannot be stored: the system keyring is not available (on Linux, install and unlock GNOME Keyring or KWallet). Nothing was saved.',
+        );
+      }
+      const file = readSecretFile(filePath);
+      file.entries[key] = safeStorage.encryptString(secret).toString('base64');
+      writeSecretFile(filePath, file);
+    },
+    delete(key) {
+      const file = readSecretFile(filePath);
+      if (!(key in file.entries)) return;
+      delete file.entries[key];
+      writeSecretFile(filePath, file);
+    },
+  };
+}
