@@ -370,11 +370,13 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
       try {
         result = memfs.put(p.name, data);
       } catch (err) {
-        if (err instanceof MemfsError) {
-          sendError(res, err.status, [err.message]);
-          return;
+        // Never throw from a stream event: that would take the process down.
+        if (err instanceof MemfsError) sendError(res, err.status, [err.message]);
+        else {
+          ctx.log.error('memfs write failed', { path: p.path.slice(0, 200), error: String(err) });
+          sendError(res, 500);
         }
-        throw err;
+        return;
       }
       res.statusCode = result.replaced ? 204 : 201;
       res.end();
@@ -506,6 +508,10 @@ export function createMemfsApiRoute(memfs: Memfs): HttpHandler {
       return;
     }
     const url = new URL(req.url ?? '/', 'http://local');
+    if (url.pathname.replace(/\/+$/, '') !== '/api/v3/fs/mem') {
+      sendError(res, 404);
+      return;
+    }
     let files = memfs.list();
     const glob = url.searchParams.get('glob');
     if (glob) {
