@@ -49,6 +49,8 @@ export interface TestCoreOptions {
   coreName?: string;
   /** Fixed phase instead of the sequence. */
   phase?: Phase;
+  /** Patches the full about object's version number (e.g. '16.7.1'). */
+  version?: string;
   /** Body of `GET /api/v3/cluster` (404 when absent, as on a single Core). */
   cluster?: unknown;
   host?: string;
@@ -169,7 +171,7 @@ function compareBytes(a: string, b: string): number {
 }
 
 export class TestCore {
-  readonly options: Required<Omit<TestCoreOptions, 'cluster' | 'coreId' | 'coreName' | 'phase'>> & Pick<TestCoreOptions, 'cluster' | 'coreId' | 'coreName'>;
+  readonly options: Required<Omit<TestCoreOptions, 'cluster' | 'coreId' | 'coreName' | 'phase' | 'version'>> & Pick<TestCoreOptions, 'cluster' | 'coreId' | 'coreName' | 'version'>;
   #server: Server | undefined;
   #port = 0;
   #sockets = new Set<Socket>();
@@ -203,6 +205,7 @@ export class TestCore {
       cluster: options.cluster,
       coreId: options.coreId,
       coreName: options.coreName,
+      version: options.version,
     };
     this.#fixedPhase = options.phase;
     if (options.phase) this.#phase = options.phase;
@@ -494,6 +497,7 @@ export class TestCore {
     if (this.options.coreId) text = text.replace('"id":"core-peer-v16-14-0"', `"id":${JSON.stringify(this.options.coreId)}`);
     if (this.options.coreName) text = text.replace('"name":"core-peer"', `"name":${JSON.stringify(this.options.coreName)}`);
     if (!this.options.auth) text = text.replace('"auths":["localjwt"]', '"auths":[]');
+    if (this.options.version) text = text.replace('"number":"16.14.0"', `"number":${JSON.stringify(this.options.version)}`);
     return text;
   }
 }

@@ -296,10 +296,16 @@ export class CoreClient {
     this.stats.requests++;
     const t0 = performance.now();
     let res: Dispatcher.ResponseData;
-    try {
-      res = await this.#pool.request({ method, path: this.#basePath + path, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-    } catch (err) {
-      throw toRemoteError(err);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await this.#pool.request({ method, path: this.#basePath + path, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+        break;
+      } catch (err) {
+        // A kept-alive socket the server closed meanwhile (idle timeout, restart): retry an idempotent GET once.
+        const code = (err as { code?: string }).code;
+        if (method === 'GET' && attempt === 0 && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')) continue;
+        throw toRemoteError(err);
+      }
     }
     let text: string;
     try {
