@@ -59,11 +59,16 @@ export async function startServer(opts: Partial<RtmpServerOptions> = {}): Promis
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
-export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+export async function until<T>(
+  fn: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+  stepMs = 50,
+): Promise<Exclude<T, null | undefined | false | 0 | ''>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
-    if (v) return v;
+    if (v) return v as Exclude<T, null | undefined | false | 0 | ''>;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(stepMs);
   }
