@@ -40,7 +40,7 @@ describe('JWT auth and login (spec §4.4, §6.32–36)', () => {
   it('§6.32 session routes need an access token: none, garbage and refresh tokens give Core\'s 401 body', async () => {
     const { refresh_token, access_token } = await login(srv.base);
     for (const path of ['/api/v3/session?collectors=hls', '/api/v3/session/active?collectors=hls', '/api/v3/nothing-here']) {
-      for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${refresh_token}` }, { authorization: access_token }]) {
+      for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${refresh_token}` }, { authorization: access_token }] as Array<Record<string, string>>) {
         const r = await get(srv.base + path, headers);
         expect(r.status).toBe(401);
         expect(r.body).toBe(UNAUTH);

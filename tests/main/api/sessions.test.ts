@@ -204,3 +204,38 @@ describe('with the real engine (createLocalCore on a fake clock)', () => {
     }
   });
 });
+
+describe('history text caches (large histories)', () => {
+  it('renders exactly what an uncached render gives, across changes, new peers and a reset', async () => {
+    const { History } = await import('../../../src/main/engine/history.ts');
+    const { writeHistory } = await import('../../../src/main/api/sessions.ts');
+    const fresh = (h: InstanceType<typeof History>): string => {
+      // an uncached reference: a structural copy (new objects) rendered without a cache key
+      const s = h.summary();
+      const copy = {
+        peers: new Map([...s.peers].map(([k, p]) => [k, { ...p, locations: new Map([...p.locations].map(([l, t]) => [l, { ...t }])) }])),
+        locations: new Map([...s.locations].map(([k, t]) => [k, { ...t }])),
+        references: new Map([...s.references].map(([k, t]) => [k, { ...t }])),
+        totals: { ...s.totals },
+      };
+      return writeHistory(copy);
+    };
+    const h = new History();
+    for (let i = 0; i < 3000; i++) h.add(`loc${i % 7}`, `peer-${(i * 7919) % 2500}`, `ref${i % 5}`, 1, i, 2 * i);
+    expect(writeHistory(h.summary(), 'cache-test')).toBe(fresh(h));
+    expect(writeHistory(h.summary(), 'cache-test')).toBe(fresh(h)); // same object: cached text
+    h.add('loc1', 'peer-7', 'ref1', 1, 5 * 1024 * 1024, 0); // one peer changes
+    expect(writeHistory(h.summary(), 'cache-test')).toBe(fresh(h));
+    h.add('loc1', 'peer-0000', 'ref1', 1, 1, 1); // new keys that sort in the middle and at the ends
+    h.add('loc1', '\u00e9', 'ref1', 1, 1, 1);
+    h.add('loc1', '', 'ref1', 1, 1, 1);
+    h.add('loc9', 'peer-1250x', 'ref9', 1, 1, 1);
+    expect(writeHistory(h.summary(), 'cache-test')).toBe(fresh(h));
+    const other = new History(); // a different (smaller, then large) history under the same name
+    for (let i = 0; i < 1200; i++) other.add('l', `p${i}`, 'r', 1, 1, 1);
+    expect(writeHistory(other.summary(), 'cache-test')).toBe(fresh(other));
+    const small = new History();
+    small.add('l', 'p', 'r', 1, 1, 1);
+    expect(writeHistory(small.summary(), 'cache-test')).toBe(fresh(small));
+  });
+});
