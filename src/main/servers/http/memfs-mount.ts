@@ -37,7 +37,7 @@ export interface MemfsMountOptions {
   maxPlaylistBytes?: number;
   /** An upload that sends nothing for this long is discarded (408). Default 10 s. */
   uploadIdleTimeoutMs?: number;
-  /** Bytes of unfinished uploads held at once; more gets 503. Default: the memfs file limit, at least 64 MiB. */
+  /** Bytes of unfinished uploads held at once; more gets 503. Default 64 MiB; never below the largest file allowed. */
   maxInflightBytes?: number;
   /** Largest playlist rewritten on read; larger ones are served as they are, untracked. Default 4 MiB. */
   maxRewriteBytes?: number;
@@ -458,7 +458,8 @@ export function createMemfsMount(options: MemfsMountOptions): HttpMount[] {
     maxPlaylistBytes: options.maxPlaylistBytes ?? 1024 * 1024,
     idleMs: options.uploadIdleTimeoutMs ?? 10_000,
     maxRewriteBytes: options.maxRewriteBytes ?? 4 * 1024 * 1024,
-    inflight: { bytes: 0, max: options.maxInflightBytes ?? Math.max(fileCap, 64 * 1024 * 1024) },
+    // Never below one file at the cap, or such a file could not be uploaded at all.
+    inflight: { bytes: 0, max: Math.max(fileCap, options.maxInflightBytes ?? 64 * 1024 * 1024) },
   };
   const prefix = normalizePrefix(options.prefix ?? '/memfs');
   const mounts: HttpMount[] = [

@@ -149,6 +149,7 @@ const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
  */
 export function refererHost(referer: string): string {
   if (referer === '') return '';
+  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(referer)) return referer;
   if (/%(?![0-9A-Fa-f]{2})/.test(referer)) return referer;
   let rest = referer;

@@ -136,6 +136,29 @@ describe('memfs over HTTP', () => {
     expect((await request(p, 'GET', '/memfs/f.bin')).status).toBe(200);
   });
 
+  it('the size limit holds over HTTP (oldest purged first) and unfinished uploads are bounded (503)', async () => {
+    h = await startHarness({ memfsMaxBytes: 10_000, mount: { maxInflightBytes: 1000 } }); // raised to the 10 000 file cap
+    const p = h.port;
+    for (let i = 0; i < 5; i++) expect((await request(p, 'PUT', `/memfs/f${i}.bin`, { body: Buffer.alloc(3000) })).status).toBe(201);
+    expect(h.memfs.usedBytes()).toBeLessThanOrEqual(10_000);
+    expect(h.memfs.list().map((f) => f.name)).toEqual(['/f2.bin', '/f3.bin', '/f4.bin']);
+    expect((await request(p, 'PUT', '/memfs/huge.bin', { body: Buffer.alloc(10_001) })).status).toBe(413);
+    expect(h.memfs.list()).toHaveLength(3);
+    // One upload holds 9000 bytes in flight; a second that would pass 10 000 is refused, the first still completes.
+    const s = net.connect(p, '127.0.0.1');
+    let first = '';
+    s.on('data', (d) => (first += d.toString()));
+    s.write('PUT /memfs/slow.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 9500\r\n\r\n' + 'a'.repeat(9000));
+    await waitFor(() => h!.memfs.fileCount() === 3 && sleep(100).then(() => true), 5000);
+    const second = await request(p, 'PUT', '/memfs/other.bin', { body: Buffer.alloc(2000), keepAlive: false });
+    expect(second.status).toBe(503);
+    s.write('a'.repeat(500));
+    await waitFor(() => /^HTTP\/1\.1 201/.test(first), 5000, 'first upload to finish');
+    s.destroy();
+    expect(h.memfs.get('/slow.bin')!.size).toBe(9500);
+    expect(h.memfs.usedBytes()).toBeLessThanOrEqual(10_000);
+  });
+
   it('a slow upload that stops half-way is discarded (408), an aborted one too; the old file stays', async () => {
     h = await startHarness({ mount: { uploadIdleTimeoutMs: 300 } });
     const p = h.port;
