@@ -170,6 +170,25 @@ describe('RTMP server: publish and play', () => {
     expect(collector.registered[0]).toMatchObject({ id: '/live/channel1.stream', reference: 'channel1' });
   });
 
+  it('formats IPv6 remotes as [ip]:port', async () => {
+    const collector = fakeCollector();
+    const { createRtmpServer } = await import('../../../../src/main/servers/rtmp/server.ts');
+    const { memoryLogger } = await import('../../../../src/main/log.ts');
+    const srv = createRtmpServer({ collector, log: memoryLogger() });
+    let port: number;
+    try {
+      port = (await srv.listen('::1', 0)).port;
+    } catch {
+      return; // no IPv6 loopback in this environment
+    }
+    servers.push({ server: srv, port, lines: [] });
+    const pub = await RtmpTestClient.open({ host: '::1', port });
+    open.push(pub);
+    expect(await pub.publish('live', 'v6')).toBe('NetStream.Publish.Start');
+    const local = pub.socket.address() as { port: number };
+    expect(collector.registered[0]!.peer).toBe(`[::1]:${local.port}`);
+  });
+
   it('registers no session for a non-collectable IP, but still serves it', async () => {
     const collector = fakeCollector();
     collector.collectable = () => false;
