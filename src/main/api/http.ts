@@ -62,7 +62,6 @@ export function parseGoQuery(raw: string): GoQuery {
   const out: GoQuery = new Map();
   if (!raw) return out;
   // Node hands us the request target as latin1; Go sees the raw bytes. Restore UTF-8 text if any high byte.
-  // eslint-disable-next-line no-control-regex
   const text = /[\u0080-\u00ff]/.test(raw) ? Buffer.from(raw, 'latin1').toString('utf8') : raw;
   for (const pair of text.split('&')) {
     if (pair === '' || pair.includes(';')) continue;
