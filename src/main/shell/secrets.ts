@@ -2,6 +2,8 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { dirname } from 'node:path';
 import type { SafeStorage } from 'electron';
 import type { SecretStore } from '../control.ts';
+import type { Credentials } from '../remote/client.ts';
+import type { SecretStore as RemoteSecretStore } from '../remote/config.ts';
 
 /**
  * The app's SecretStore (src/main/control.ts): remote Cores' passwords (by core id) and the local API password
@@ -118,6 +120,33 @@ export function createSafeSecretStore(options: SafeSecretStoreOptions): SecretSt
       if (!(key in file.entries)) return;
       delete file.entries[key];
       writeSecretFile(filePath, file);
+    },
+  };
+}
+
+/**
+ * The same encrypted file behind the remote-Cores owner's async `SecretStore` (src/main/remote/config.ts), which keeps
+ * whole credentials per core id. Entries are namespaced (`credentials:<coreId>`) so they never collide with the
+ * plain password entries of the store above.
+ */
+export function credentialStoreOver(store: SecretStore): RemoteSecretStore {
+  const key = (coreId: string): string => `credentials:${coreId}`;
+  return {
+    async get(coreId) {
+      const text = store.get(key(coreId));
+      if (text === undefined) return undefined;
+      try {
+        const v = JSON.parse(text) as Partial<Credentials>;
+        return typeof v.username === 'string' && typeof v.password === 'string' ? { username: v.username, password: v.password } : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async set(coreId, credentials) {
+      store.set(key(coreId), JSON.stringify({ username: credentials.username, password: credentials.password }));
+    },
+    async delete(coreId) {
+      store.delete(key(coreId));
     },
   };
 }

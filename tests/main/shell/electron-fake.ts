@@ -118,10 +118,10 @@ export const contextBridge = {
 /** A reversible "encryption" so tests can see that the file never holds the plaintext. */
 export const safeStorage = {
   available: true,
-  backend: 'gnome_libsecret' as string,
+  backend: 'gnome_libsecret' as 'basic_text' | 'gnome_libsecret' | 'kwallet' | 'unknown',
   isEncryptionAvailable: () => safeStorage.available,
   getSelectedStorageBackend: () => safeStorage.backend,
-  encryptString: (plain: string): Buffer => Buffer.from('enc:' + Buffer.from(plain, 'utf8').toString('hex'), 'latin1').map((b) => b ^ 0x5a),
+  encryptString: (plain: string): Buffer => Buffer.from(Buffer.from('enc:' + Buffer.from(plain, 'utf8').toString('hex'), 'latin1').map((b) => b ^ 0x5a)),
   decryptString: (cipher: Buffer): string => {
     const text = Buffer.from(cipher.map((b) => b ^ 0x5a)).toString('latin1');
     if (!text.startsWith('enc:')) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');

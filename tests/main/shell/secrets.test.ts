@@ -63,3 +63,18 @@ describe('safeStorage secret store', () => {
     expect(store.get('y')).toBe('v');
   });
 });
+
+describe('credential store adapter (remote/config.ts SecretStore)', () => {
+  it('keeps whole credentials per core id in the same encrypted file, namespaced', async () => {
+    const { credentialStoreOver } = await import('../../../src/main/shell/secrets.ts');
+    const base = createSafeSecretStore({ safeStorage, filePath: file });
+    const creds = credentialStoreOver(base);
+    await creds.set('core-a', { username: 'admin', password: 's3cret' });
+    base.set('core-a', 'plain-password');
+    expect(await creds.get('core-a')).toEqual({ username: 'admin', password: 's3cret' });
+    expect(base.get('core-a')).toBe('plain-password');
+    expect(await readFile(file, 'utf8')).not.toContain('s3cret');
+    await creds.delete('core-a');
+    expect(await creds.get('core-a')).toBeUndefined();
+  });
+});
