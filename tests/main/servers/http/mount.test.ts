@@ -297,6 +297,23 @@ describe('HLS over HTTP (spec §1.5, §6 items 37–41)', () => {
     expect((await request(p, 'GET', `/memfs/test.m3u8?session=${id}`)).status).toBe(200);
   });
 
+  it('38: max_sessions counts active sessions only: 1 active + 5 pending under a limit of 2 still admits', async () => {
+    h = await startHarness({ settings: { maxSessions: 2 } });
+    const p = h.port;
+    await publish(p, 2);
+    const handshake = async (): Promise<string> => {
+      const id = /session=(\w{22})/.exec((await request(p, 'GET', '/memfs/test.m3u8')).body.toString())![1]!;
+      expect((await request(p, 'GET', `/memfs/test.m3u8?session=${id}`)).status).toBe(200);
+      return id;
+    };
+    await request(p, 'GET', `/memfs/test0.ts?session=${await handshake()}`);
+    for (let i = 0; i < 5; i++) await handshake();
+    expect([h.core.collectors.hls.activeSessions, h.core.collectors.hls.pendingSessions]).toEqual([1, 5]);
+    await request(p, 'GET', `/memfs/test0.ts?session=${await handshake()}`);
+    expect(h.core.collectors.hls.activeSessions).toBe(2);
+    expect((await request(p, 'GET', '/memfs/test.m3u8')).status).toBe(509);
+  });
+
   it('not collectable → no session, no limits, playlist served as is; proxies believed only when trusted', async () => {
     h = await startHarness({ settings: { ignoreCidrs: ['127.0.0.1/32'], maxSessions: 1 } });
     const p = h.port;
