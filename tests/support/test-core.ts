@@ -311,6 +311,11 @@ export class TestCore {
     await this.accept();
   }
 
+  /** Requests being answered right now (hung ones included). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
   get openSockets(): number {
     return this.#sockets.size;
   }
