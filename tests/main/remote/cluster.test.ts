@@ -1,0 +1,40 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/main/engine/clock.ts';
+import { memoryLogger } from '../../../src/main/log.ts';
+import { createFleet, zeroCollectorSummary } from '../../../src/main/remote/fleet.ts';
+import { startTestCore, type TestCore } from '../../support/test-core.ts';
+import { waitFor } from './helpers.ts';
+
+const started: TestCore[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((c) => c.close()));
+});
+
+describe('cluster', () => {
+  it('offers the nodes of a clustered Core and adds them with the same credentials', async () => {
+    const node = await startTestCore({ coreId: 'node-2', coreName: 'node two', failedLoginDelayMs: 50 });
+    const leader = await startTestCore({
+      coreId: 'node-1',
+      failedLoginDelayMs: 50,
+      cluster: { id: 'cl', nodes: [{ id: 'node-1', name: 'one', core: { address: 'http://127.0.0.1:1' } }, { id: 'node-2', name: 'two', core: { address: node.url } }] },
+    });
+    const single = await startTestCore({ failedLoginDelayMs: 50 });
+    started.push(node, leader, single);
+    const fleet = createFleet({ local: { id: 'local', name: 'x', reader: { ids: () => [], summary: () => zeroCollectorSummary(), active: () => [] } }, clock: systemClock, log: memoryLogger() });
+    try {
+      fleet.addCore({ id: 'leader', url: leader.url, credentials: { username: 'admin', password: 'datarhei' }, intervalMs: 200 });
+      fleet.addCore({ id: 'single', url: single.url, credentials: { username: 'admin', password: 'datarhei' }, intervalMs: 200 });
+      expect(await fleet.clusterNodes('single')).toEqual([]); // 404: not a cluster
+      const offers = await fleet.clusterNodes('leader');
+      expect(offers.map((o) => o.id)).toEqual(['node-1', 'node-2']);
+      const added = await fleet.addClusterNodes('leader', ['node-2']);
+      expect(added).toHaveLength(1);
+      await waitFor(() => fleet.cores().find((c) => c.id === added[0]!.id)?.state === 'online', 'node online');
+      expect(fleet.cores().find((c) => c.id === added[0]!.id)!.name).toBe('two');
+      expect(node.loginsOk).toBeGreaterThan(0); // the leader's credentials were reused
+      expect((await fleet.clusterNodes('leader')).map((o) => o.id)).toEqual(['node-1']); // already added ones are not offered
+    } finally {
+      await fleet.stop();
+    }
+  });
+});
