@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AppSettings, AppSettingsPatch, CoreTestResult, RemoteCoreConfig as RemoteCoreView, RemoteCoreInput, UnitSystem } from '../shared/ipc.ts';
+import type { AppSettings, AppSettingsPatch, CoreTestResult, RemoteCoreConfig as RemoteCoreView, UnitSystem } from '../shared/ipc.ts';
 import type { AppConfig } from './config.ts';
 import { parseCredentials, parseHostPort } from './config.ts';
 import { writeFileAtomicSync } from './atomic-file.ts';

@@ -148,7 +148,7 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
 
   async function authorized(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     if (!options.auth) return true;
-    let ok = false;
+    let ok: boolean;
     try {
       ok = await options.auth(req);
     } catch {

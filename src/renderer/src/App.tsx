@@ -49,7 +49,7 @@ export function App({ auth, onLoggedIn }: { auth?: AuthClient; onLoggedIn?: () =
       if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
       if (e.key === '/') {
         e.preventDefault();
-        let input = document.querySelector<HTMLInputElement>('[data-search]');
+        const input = document.querySelector<HTMLInputElement>('[data-search]');
         if (!input) {
           store.getState().setView('sessions');
           requestAnimationFrame(() => document.querySelector<HTMLInputElement>('[data-search]')?.focus());

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { AmfError, decodeAmf0, decodeAmf0Value, encodeAmf0, type AmfObject, type AmfValue } from './amf0.ts';
-import { ChunkParser, MSG, RtmpProtocolError, serializeMessage, type ChunkParserLimits, type RtmpMessage } from './chunk.ts';
+import { ChunkParser, MSG, RtmpProtocolError, serializeMessage, type RtmpMessage } from './chunk.ts';
 import { C0C1_SIZE, HANDSHAKE_SIZE, RTMP_VERSION, serverHandshake } from './handshake.ts';
 import { LiveStream, OUT, type OutMessage, type PlayerSink } from './stream-hub.ts';
 import { joinHostPort, normalizeIp, splitToken, streamAddress, streamReference, tokenMatches } from './url.ts';

@@ -72,7 +72,6 @@ export function Overview(): React.JSX.Element {
     }
     return { x, bandwidth, sessions };
     // metricsVersion: the model is mutable; the version says when it changed.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [metrics, metricsVersion, scope, chartCollectors, coreName]);
 
   const openSessions = (collector: string): void => {
