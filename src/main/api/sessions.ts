@@ -27,8 +27,8 @@ function responseKeys(names: string[]): string[] {
   return sortKeys([...new Set(names)]);
 }
 
-/** One `Session` object (spec §4.2), field order as Core's struct. */
-export function writeSession(s: SessionSnapshot): string {
+/** The fields of a `Session` that rarely change, rendered up to `"bytes_rx":`. */
+function sessionHead(s: SessionSnapshot): string {
   return (
     '{"id":' +
     quote(s.id) +
@@ -42,7 +42,12 @@ export function writeSession(s: SessionSnapshot): string {
     quote(s.peer) +
     ',"extra":' +
     quote(s.extra) +
-    ',"bytes_rx":' +
+    ',"bytes_rx":'
+  );
+}
+
+function sessionTail(s: SessionSnapshot): string {
+  return (
     toInt(s.rxBytes) +
     ',"bytes_tx":' +
     toInt(s.txBytes) +
@@ -50,16 +55,56 @@ export function writeSession(s: SessionSnapshot): string {
     toNumber(s.rxBitsPerSec / 1024) +
     ',"bandwidth_tx_kbit":' +
     toNumber(s.txBitsPerSec / 1024) +
-    // The merged (fleet) view adds the session's core after Core's fields; single-core output stays Core's.
-    (s.core === undefined ? '}' : ',"core":' + quote(s.core) + '}')
+    '}'
   );
 }
 
-/** A JSON array of sessions; `[]` when empty, never null. */
-export function writeSessionList(list: readonly SessionSnapshot[]): string {
-  if (list.length === 0) return '[]';
+/** One `Session` object (spec §4.2), field order as Core's struct. */
+export function writeSession(s: SessionSnapshot): string {
+  return sessionHead(s) + sessionTail(s);
+}
+
+interface HeadEntry {
+  reference: string;
+  location: string;
+  peer: string;
+  extra: string;
+  createdAtMs: number;
+  text: string;
+}
+
+/**
+ * Per collector name: the rendered heads of the sessions of the last render, keyed by session id. Each render
+ * builds a new map from the sessions it saw, so the cache never holds more than the current active sessions.
+ */
+const headCaches = new Map<string, Map<string, HeadEntry>>();
+const NO_HEADS = new Map<string, HeadEntry>();
+/** Shorter lists are rendered without the cache. */
+const HEAD_CACHE_MIN = 64;
+
+/** A JSON array of sessions; `[]` when empty, never null. `cacheKey` (the collector name) reuses unchanged heads. */
+export function writeSessionList(list: readonly SessionSnapshot[], cacheKey?: string): string {
+  if (list.length === 0) {
+    if (cacheKey !== undefined) headCaches.delete(cacheKey);
+    return '[]';
+  }
   const parts = new Array<string>(list.length);
-  for (let i = 0; i < list.length; i++) parts[i] = writeSession(list[i]!);
+  if (cacheKey === undefined || list.length < HEAD_CACHE_MIN) {
+    for (let i = 0; i < list.length; i++) parts[i] = writeSession(list[i]!);
+  } else {
+    const prev = headCaches.get(cacheKey) ?? NO_HEADS;
+    const next = new Map<string, HeadEntry>();
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      let e = prev.get(s.id);
+      if (e === undefined || e.reference !== s.reference || e.location !== s.location || e.peer !== s.peer || e.extra !== s.extra || e.createdAtMs !== s.createdAtMs) {
+        e = { reference: s.reference, location: s.location, peer: s.peer, extra: s.extra, createdAtMs: s.createdAtMs, text: sessionHead(s) };
+      }
+      next.set(s.id, e);
+      parts[i] = e.text + sessionTail(s);
+    }
+    headCaches.set(cacheKey, next);
+  }
   return '[' + parts.join(',') + ']';
 }
 
@@ -203,7 +248,7 @@ export function writeHistory(h: HistorySummary, cacheKey?: string): string {
 export function writeCollectorSummary(s: CollectorSummary, cacheKey?: string): string {
   return (
     '{"active":{"list":' +
-    writeSessionList(s.active) +
+    writeSessionList(s.active, cacheKey) +
     ',"sessions":' +
     toInt(s.activeSessions) +
     ',"bandwidth_rx_mbit":' +
@@ -234,6 +279,6 @@ export function buildSummaryBody(reader: SessionReader, names: string[]): string
 export function buildActiveBody(reader: SessionReader, names: string[]): string {
   const keys = responseKeys(names);
   const parts = new Array<string>(keys.length);
-  for (let i = 0; i < keys.length; i++) parts[i] = quote(keys[i]!) + ':' + writeSessionList(reader.active(keys[i]!));
+  for (let i = 0; i < keys.length; i++) parts[i] = quote(keys[i]!) + ':' + writeSessionList(reader.active(keys[i]!), keys[i]);
   return '{' + parts.join(',') + '}';
 }

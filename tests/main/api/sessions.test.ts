@@ -239,3 +239,22 @@ describe('history text caches (large histories)', () => {
     expect(writeHistory(small.summary(), 'cache-test')).toBe(fresh(small));
   });
 });
+
+describe('session head cache (long active lists)', () => {
+  it('renders exactly what an uncached render gives when fields change between renders', async () => {
+    const { writeSession, writeSessionList } = await import('../../../src/main/api/sessions.ts');
+    const make = (n: number, tweak = -1): ReturnType<typeof session>[] =>
+      Array.from({ length: n }, (_, i) =>
+        session({ id: `s${i}`, reference: 'r', createdAtMs: 1000 * i, location: '/l', peer: `p${i}`, extra: i === tweak ? 'changed <x>' : `e${i}`, rxBytes: i, txBytes: 2 * i, rxBitsPerSec: i * 1.5, txBitsPerSec: 8000 }),
+      );
+    const plain = (l: ReturnType<typeof session>[]): string => '[' + l.map(writeSession).join(',') + ']';
+    const a = make(100);
+    expect(writeSessionList(a, 'heads')).toBe(plain(a));
+    const b = make(100, 7).map((s, i) => (i === 3 ? { ...s, peer: 'moved' } : i === 5 ? { ...s, createdAtMs: 99_000 } : { ...s, txBytes: s.txBytes + 1 }));
+    expect(writeSessionList(b, 'heads')).toBe(plain(b));
+    const c = make(80).reverse();
+    expect(writeSessionList(c, 'heads')).toBe(plain(c));
+    expect(writeSessionList([], 'heads')).toBe('[]');
+    expect(writeSessionList(a, 'heads')).toBe(plain(a));
+  });
+});
