@@ -26,7 +26,7 @@ const self = fileURLToPath(import.meta.url);
 
 /** The part of autocannon's API used here (the package ships no types). */
 interface AutocannonResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   throughput: { average: number };
   non2xx: number;
   errors: number;
@@ -41,14 +41,19 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
 }) => Promise<AutocannonResult>;
 
 interface Round {
+  /** Server CPU time (user + system) per request, µs: far less sensitive to other load on the machine than req/s. */
+  cpuUsPerReq: number;
   reqPerSec: number;
   mbPerSec: number;
   errors: number;
   non2xx: number;
 }
 
-async function round(url: string, paths: string[], seconds: number, connections: number): Promise<Round> {
+type Ask = <T>(msg: string) => Promise<T>;
+
+async function round(ask: Ask, url: string, paths: string[], seconds: number, connections: number): Promise<Round> {
   let i = 0;
+  const before = await ask<number>('cpu');
   const result = await autocannon({
     url,
     connections,
@@ -56,7 +61,9 @@ async function round(url: string, paths: string[], seconds: number, connections:
     pipelining: 1,
     requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) }],
   });
+  const after = await ask<number>('cpu');
   return {
+    cpuUsPerReq: (after - before) / Math.max(1, result.requests.total),
     reqPerSec: result.requests.average,
     mbPerSec: result.throughput.average / (1024 * 1024),
     errors: result.errors + result.timeouts,
@@ -91,6 +98,10 @@ async function serve(connections: number, segmentBytes: number): Promise<void> {
   }
   process.on('message', (m) => {
     if (m === 'stats') process.send?.({ active: core.collectors.hls.active().length });
+    if (m === 'cpu') {
+      const u = process.cpuUsage();
+      process.send?.(u.user + u.system);
+    }
     if (m === 'exit') process.exit(0);
   });
   process.send?.({ port, ids });
@@ -108,18 +119,24 @@ export default async function hlsBench(): Promise<void> {
       child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
     });
     const base = `http://127.0.0.1:${ready.port}`;
+    const ask: Ask = (msg) =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve(m as never));
+        child.send(msg);
+      });
     const trackedPaths = ready.ids.map((id) => `/memfs/seg.ts?session=${id}`);
     const plainPaths = ['/plain/seg.ts'];
-    await round(base, plainPaths, 1, connections); // warm-up
-    await round(base, trackedPaths, 1, connections);
+    await round(ask, base, plainPaths, 1, connections); // warm-up
+    await round(ask, base, trackedPaths, 1, connections);
     // Alternating pairs, so load from other processes on the machine hits both sides alike; the median pair counts.
     const plainRounds: Round[] = [];
     const hlsRounds: Round[] = [];
     for (let k = 0; k < pairs; k++) {
-      plainRounds.push(await round(base, plainPaths, seconds, connections));
-      hlsRounds.push(await round(base, trackedPaths, seconds, connections));
+      plainRounds.push(await round(ask, base, plainPaths, seconds, connections));
+      hlsRounds.push(await round(ask, base, trackedPaths, seconds, connections));
     }
     const sum = (rs: Round[]): Round => ({
+      cpuUsPerReq: rs.reduce((n, r) => n + r.cpuUsPerReq, 0) / rs.length,
       reqPerSec: rs.reduce((n, r) => n + r.reqPerSec, 0) / rs.length,
       mbPerSec: rs.reduce((n, r) => n + r.mbPerSec, 0) / rs.length,
       errors: rs.reduce((n, r) => n + r.errors, 0),
@@ -129,16 +146,14 @@ export default async function hlsBench(): Promise<void> {
     const hlsR = sum(hlsRounds);
     const ratios = hlsRounds.map((r, k) => r.reqPerSec / plainRounds[k]!.reqPerSec).sort((a, b) => a - b);
     const median = ratios[Math.floor(ratios.length / 2)]!;
-    const stats = await new Promise<{ active: number }>((resolve) => {
-      child.once('message', (m) => resolve(m as { active: number }));
-      child.send('stats');
-    });
+    const stats = await ask<{ active: number }>('stats');
     const fmt = (r: Round): string =>
-      `${r.reqPerSec.toFixed(0).padStart(6)} req/s ${r.mbPerSec.toFixed(1).padStart(8)} MB/s  errors ${r.errors}, non-2xx ${r.non2xx}`;
+      `${r.cpuUsPerReq.toFixed(0).padStart(5)} µs CPU/req ${r.reqPerSec.toFixed(0).padStart(6)} req/s ${r.mbPerSec.toFixed(1).padStart(8)} MB/s  errors ${r.errors}, non-2xx ${r.non2xx}`;
     console.log(`  segment GETs, ${segmentBytes / 1024} KiB .ts, ${connections} connections, ${pairs} × ${seconds} s each (alternating), loopback`);
     console.log(`  plain static   ${fmt(plainR)}`);
     console.log(`  HLS middleware ${fmt(hlsR)}  (${stats.active} active hls sessions)`);
     console.log(`  ratio HLS/plain: ${(hlsR.reqPerSec / plainR.reqPerSec).toFixed(3)} overall (req/s; MB/s ${(hlsR.mbPerSec / plainR.mbPerSec).toFixed(3)}), median pair ${median.toFixed(3)}, pairs ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
+    console.log(`  server CPU per request, plain/HLS: ${(plainR.cpuUsPerReq / hlsR.cpuUsPerReq).toFixed(3)} (the middleware's cost with the machine's other load factored out)`);
   } finally {
     child.send('exit');
     if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
