@@ -55,7 +55,8 @@ function sessionTail(s: SessionSnapshot): string {
     toNumber(s.rxBitsPerSec / 1024) +
     ',"bandwidth_tx_kbit":' +
     toNumber(s.txBitsPerSec / 1024) +
-    '}'
+    // The merged (fleet) view adds the session's core after Core's fields; single-core output stays Core's.
+    (s.core === undefined ? '}' : ',"core":' + quote(s.core) + '}')
   );
 }
 
