@@ -73,27 +73,28 @@ export function visibleSessions(
   }
   const sign = sort.dir === 'asc' ? 1 : -1;
   const num = NUMERIC[sort.key];
-  // Keys are computed once per row, not once per comparison.
-  const keys = new Map<SessionRow, string>();
-  const k = (r: SessionRow): string => {
-    let v = keys.get(r);
-    if (v === undefined) keys.set(r, (v = sessionKey(r)));
-    return v;
-  };
-  if (num) {
-    out.sort((a, b) => {
-      const d = num(a) - num(b);
-      if (d !== 0) return sign * d;
-      return k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0;
-    });
-  } else {
-    const field = sort.key === 'core' ? (r: SessionRow) => coreName(r.core) : (r: SessionRow) => r[sort.key as keyof SessionRow] as string;
-    out.sort((a, b) => {
-      const fa = field(a);
-      const fb = field(b);
-      if (fa !== fb) return sign * (fa < fb ? -1 : 1);
-      return k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0;
-    });
+  const field = sort.key === 'core' ? (r: SessionRow) => coreName(r.core) : (r: SessionRow) => r[sort.key as keyof SessionRow] as string;
+  // Sort positions by precomputed values (tie-break keys computed lazily, once per row): no per-comparison work and
+  // no per-row objects, which matters at 10 000 rows a second (garbage collection lands in frames).
+  const n = out.length;
+  const values: (number | string)[] = new Array(n);
+  const keys: (string | undefined)[] = new Array(n);
+  const order: number[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = out[i]!;
+    values[i] = num ? num(r) : field(r);
+    order[i] = i;
   }
-  return out;
+  const key = (i: number): string => (keys[i] ??= sessionKey(out[i]!));
+  order.sort((a, b) => {
+    const va = values[a]!;
+    const vb = values[b]!;
+    if (va !== vb) return va < vb ? -sign : sign;
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  const sorted: SessionRow[] = new Array(n);
+  for (let i = 0; i < n; i++) sorted[i] = out[order[i]!]!;
+  return sorted;
 }

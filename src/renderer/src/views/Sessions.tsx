@@ -11,6 +11,8 @@ import { useApp, useAppStore } from '../store/hooks.ts';
 import { sessionKey, type SessionSortKey } from '../store/session-view.ts';
 
 export const ROW_HEIGHT_PX = 30;
+/** The sticky header's height (styles.css `.thead`); rows start below it. */
+const HEADER_HEIGHT_PX = 31;
 
 interface Column {
   key: SessionSortKey;
@@ -61,7 +63,10 @@ export function Sessions(): React.JSX.Element {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT_PX,
     overscan: 12,
-    getItemKey: (i) => sessionKey(visible[i]!),
+    scrollMargin: HEADER_HEIGHT_PX,
+    scrollPaddingStart: HEADER_HEIGHT_PX,
+    // Index keys: rows all have one height, so the virtualizer's measurements only change with the row count
+    // (a per-session key function would rebuild 10 000 measurements on every update). React keys rows by session.
   });
 
   const onKeyDown = (e: React.KeyboardEvent): void => {
@@ -133,37 +138,40 @@ export function Sessions(): React.JSX.Element {
 
       <div className="table-wrap">
         <div className="table" role="table" aria-label="Active sessions" aria-rowcount={visible.length}>
-          <div className="sessions-grid thead" role="row">
-            {COLUMNS.map((c) => (
-              <button
-                type="button"
-                role="columnheader"
-                key={c.key}
-                className={c.numeric ? 'th num' : 'th'}
-                aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
-                data-testid={`sort-${c.key}`}
-                onClick={() => sortBy(c.key)}
-              >
-                {c.label}
-                <span className="sort-mark">{sort.key === c.key ? (sort.dir === 'asc' ? '▲' : '▼') : ''}</span>
-              </button>
-            ))}
-          </div>
+          {/* One scroll container holds the sticky header and the rows, so both scroll sideways together. */}
           <div className="tbody" ref={scrollRef} tabIndex={0} onKeyDown={onKeyDown} data-testid="sessions-table" aria-label="Sessions, arrow keys move">
+            <div className="sessions-grid thead" role="row">
+              {COLUMNS.map((c) => (
+                <button
+                  type="button"
+                  role="columnheader"
+                  key={c.key}
+                  className={c.numeric ? 'th num' : 'th'}
+                  aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
+                  data-testid={`sort-${c.key}`}
+                  onClick={() => sortBy(c.key)}
+                >
+                  {c.label}
+                  <span className="sort-mark">{sort.key === c.key ? (sort.dir === 'asc' ? '▲' : '▼') : ''}</span>
+                </button>
+              ))}
+            </div>
             <div className="tbody-inner" style={{ height: virtualizer.getTotalSize() }}>
               {items.map((item) => {
                 const r = visible[item.index]!;
-                const key = item.key as string;
+                const key = sessionKey(r);
                 return (
                   <div
-                    key={key}
+                    // Keyed by position, not by session: the same few row elements are reused and only their text
+                    // changes when the order changes every second (no DOM churn, much less layout).
+                    key={item.index}
                     role="row"
                     className={key === selectedKey ? 'sessions-grid tr selected' : 'sessions-grid tr'}
                     aria-selected={key === selectedKey}
                     aria-rowindex={item.index + 1}
                     data-testid="session-row"
                     data-key={key}
-                    style={{ transform: `translateY(${item.start}px)` }}
+                    style={{ transform: `translateY(${item.start - HEADER_HEIGHT_PX}px)` }}
                     onClick={() => select(key === selectedKey ? null : key)}
                   >
                     {COLUMNS.map((c) => {
@@ -245,7 +253,7 @@ function Details(): React.JSX.Element {
           xSecondsAgo={chart.x}
           series={chart.lines}
           formatY={(v) => formatBitrate(v, units)}
-          windowSeconds={300}
+          windowSeconds={series.atMs.length > 60 ? 300 : 60}
           testId="chart-session"
           ariaLabel="bandwidth of the selected session"
         />

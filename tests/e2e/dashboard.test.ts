@@ -1,0 +1,290 @@
+/**
+ * The dashboard end to end: the real headless server (`src/main/headless.ts`), real traffic through the local core
+ * (ffmpeg publishing HLS into /memfs, an ffmpeg HLS player, an RTMP publisher), a remote test Core, and the built
+ * page in Debian's Chromium. Screenshots of each view go to test-output/screenshots/.
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCore, type TestCore } from '../support/test-core.ts';
+import {
+  buildRenderer,
+  CHROMIUM,
+  Children,
+  hlsPlayerArgs,
+  hlsPublisherArgs,
+  launchChromium,
+  rtmpPublisherArgs,
+  SCREENSHOTS,
+  startHeadless,
+  waitFor,
+  type Headless,
+} from './support.ts';
+
+// Callbacks passed to page.$eval/waitForFunction run in Chromium; the node tsconfig has no DOM lib, so the few DOM
+// names they use are declared loosely here (module scope only).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+type CanvasLike = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
+type SelectLike = { options: ArrayLike<{ text: string; value: string }> };
+
+const REMOTE_NAME = 'Studio Test';
+/** A session id in the remote test Core's recorded snap-02 active list. */
+const REMOTE_SESSION_ID = 'MJRZzW5wAkaseyHBU6UPov';
+
+interface Row {
+  key: string;
+  cells: Record<string, string>;
+}
+
+/** The rendered (virtualised) rows, in table order. */
+async function rows(page: Page): Promise<Row[]> {
+  return page.$$eval('[data-testid="session-row"]', (els) =>
+    els
+      .map((el) => ({
+        index: Number(el.getAttribute('aria-rowindex')),
+        key: el.getAttribute('data-key') ?? '',
+        cells: Object.fromEntries([...el.querySelectorAll('[data-col]')].map((c) => [c.getAttribute('data-col'), c.textContent ?? ''])),
+      }))
+      .sort((a, b) => a.index - b.index)
+      .map(({ key, cells }) => ({ key, cells })),
+  );
+}
+
+async function count(page: Page): Promise<{ shown: number; total: number }> {
+  const text = (await page.textContent('[data-testid="sessions-count"]')) ?? '';
+  const m = /([\d,]+) of ([\d,]+)/.exec(text);
+  return { shown: Number(m?.[1]?.replace(/,/g, '')), total: Number(m?.[2]?.replace(/,/g, '')) };
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** Pixels of a line colour in the plot part of a canvas (the legend sits at the bottom and is left out). */
+async function linePixels(page: Page, testId: string, rgb: [number, number, number]): Promise<number> {
+  return page.$eval(
+    `[data-testid="${testId}"]`,
+    (el, [r, g, b]) => {
+      const canvas = el as unknown as CanvasLike;
+      const ctx = canvas.getContext('2d')!;
+      const h = Math.floor(canvas.height * 0.75);
+      const data = ctx.getImageData(0, 0, canvas.width, h).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) < 40 && Math.abs(data[i + 1]! - g!) < 40 && Math.abs(data[i + 2]! - b!) < 40) n++;
+      }
+      return n;
+    },
+    rgb,
+  );
+}
+
+const ready = existsSync(CHROMIUM) && existsSync('/usr/bin/ffmpeg');
+
+describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)', () => {
+  const children = new Children();
+  let server: Headless;
+  let remote: TestCore;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await buildRenderer();
+    remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
+    server = await startHeadless(children, ['--core', remote.urlWithCredentials, '--session-timeout', '10']);
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => {
+      // The meta CSP is identical to the header (a test checks it); Chromium notes that a meta tag cannot carry
+      // frame-ancestors, which the header does enforce.
+      if (m.type() === 'error' && !m.text().includes("'frame-ancestors' is ignored")) pageErrors.push(`${m.text()} ${m.location().url}`);
+    });
+    page.on('response', (r) => r.status() >= 400 && pageErrors.push(`${r.status()} ${r.url()}`));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await children.killAll();
+    await remote?.close();
+    if (server) rmSync(server.dataDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('shows live sessions within 3 s, filters, searches, sorts, selects, draws charts; every view has a screenshot', async () => {
+    await page.goto(`${server.base}/`);
+    await page.waitForSelector('[data-testid="view-overview"]');
+    expect(page.url()).toBe(`${server.base}/ui/#overview`);
+    await page.click('[data-testid="nav-sessions"]');
+    await page.waitForSelector('[data-testid="view-sessions"]');
+
+    // Real traffic: HLS into memfs, a player, an RTMP publisher.
+    children.spawn('timeout', hlsPublisherArgs(server.base, 'e2e-hls'));
+    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp}/live/e2e-rtmp.stream`));
+    const api = async (collectors: string): Promise<Record<string, { id: string }[]>> =>
+      (await (await fetch(`${server.base}/api/v3/session/active?collectors=${collectors}`)).json()) as Record<string, { id: string }[]>;
+    await waitFor('the HLS upload to be live', async () => existsSync('/usr/bin/ffmpeg') && (await fetch(`${server.base}/memfs/e2e-hls.m3u8`, { method: 'HEAD' })).ok, 30_000);
+    children.spawn('timeout', hlsPlayerArgs(server.base, 'e2e-hls', 'viewer-e2e'));
+
+    // Each session shows on the page within 3 s of the API listing it.
+    for (const collector of ['hlsingress', 'rtmp', 'hls']) {
+      const id = await waitFor(`an active ${collector} session in the API`, async () => (await api(collector))[collector]?.[0]?.id, 30_000);
+      await page.waitForFunction(
+        ([c, i]) => [...document.querySelectorAll('[data-testid="session-row"]')].some((r) => r.querySelector('[data-col="collector"]')?.textContent === c && r.querySelector('[data-col="id"]')?.textContent === i),
+        [collector, id] as const,
+        { timeout: 3000 },
+      );
+    }
+    // The remote Core's sessions show under its name.
+    await page.waitForFunction((id) => [...document.querySelectorAll('[data-col="id"]')].some((c) => c.textContent === id), REMOTE_SESSION_ID, { timeout: 10_000 });
+    const remoteRow = (await rows(page)).find((r) => r.cells.id === REMOTE_SESSION_ID)!;
+    expect(remoteRow.cells.core).toBe(REMOTE_NAME);
+    await shot(page, 'sessions');
+
+    // Collector chips narrow the table.
+    const all = await count(page);
+    await page.click('[data-testid="collector-chip-rtmp"]');
+    await page.waitForFunction(() => /^\d+ of/.test(document.querySelector('[data-testid="sessions-count"]')?.textContent ?? ''));
+    const rtmpRows = await rows(page);
+    expect(rtmpRows.length).toBeGreaterThan(0);
+    expect(rtmpRows.every((r) => r.cells.collector === 'rtmp')).toBe(true);
+    expect((await count(page)).shown).toBeLessThan(all.total);
+    await page.click('[data-testid="collector-chip-hlsingress"]'); // multi-select: rtmp + hlsingress
+    await waitFor('rtmp and hlsingress rows', async () => {
+      const cs = new Set((await rows(page)).map((r) => r.cells.collector));
+      return cs.has('rtmp') && cs.has('hlsingress') && cs.size === 2;
+    }, 5000);
+    await page.click('[data-testid="collector-chip-all"]');
+
+    // The core filter.
+    const remoteOption = await page.$eval('[data-testid="core-filter"]', (s, name) => [...Array.from((s as unknown as SelectLike).options)].find((o) => o.text === name)?.value, REMOTE_NAME);
+    expect(remoteOption).toBeTruthy();
+    await page.selectOption('[data-testid="core-filter"]', remoteOption!);
+    await waitFor('only remote rows', async () => {
+      const rs = await rows(page);
+      return rs.length > 0 && rs.every((r) => r.cells.core === REMOTE_NAME);
+    }, 5000);
+    await page.selectOption('[data-testid="core-filter"]', '');
+
+    // `/` focuses the search; free text narrows; Esc clears.
+    await page.click('[data-testid="view-sessions"] .count');
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('session-search');
+    await page.keyboard.type('e2e-rtmp');
+    await waitFor('search results', async () => {
+      const rs = await rows(page);
+      return rs.length > 0 && rs.every((r) => Object.values(r.cells).join(' ').toLowerCase().includes('e2e-rtmp'));
+    }, 5000);
+    expect((await count(page)).shown).toBeLessThan((await count(page)).total);
+    await page.keyboard.press('Escape');
+    expect(await page.inputValue('[data-testid="session-search"]')).toBe('');
+
+    // Sorting by id, both directions (one snapshot's worth of rows; they stay sorted across updates).
+    await page.click('[data-testid="sort-id"]');
+    const asc = (await rows(page)).map((r) => r.cells.id!);
+    expect(asc.length).toBeGreaterThan(3);
+    expect([...asc].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(asc);
+    await page.click('[data-testid="sort-id"]');
+    const desc = (await rows(page)).map((r) => r.cells.id!);
+    expect([...desc].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))).toEqual(desc);
+    expect(await page.getAttribute('[data-testid="sort-id"]', 'aria-sort')).toBe('descending');
+
+    // Arrow keys select; the details open with their own chart; the selection survives live updates.
+    await page.focus('[data-testid="sessions-table"]');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForSelector('[data-testid="session-details"]');
+    const selected = await page.getAttribute('[data-testid="session-row"][aria-selected="true"]', 'data-key');
+    expect(selected).toBe((await rows(page))[1]!.key);
+    const atBefore = await page.textContent('[data-testid="totals"]');
+    await page.waitForTimeout(2500); // two or more live updates
+    expect(await page.getAttribute('[data-testid="session-row"][aria-selected="true"]', 'data-key')).toBe(selected);
+    expect(await page.getAttribute('[data-testid="sort-id"]', 'aria-sort')).toBe('descending');
+    expect(atBefore).toBeTruthy();
+    await shot(page, 'session-details');
+    await page.keyboard.press('Escape');
+
+    // Overview: cards and a chart that draws lines.
+    await page.click('[data-testid="nav-overview"]');
+    await page.waitForSelector('[data-testid="card-hls"]');
+    await waitFor('bandwidth lines in the chart', async () => (await linePixels(page, 'chart-bandwidth', [0x2f, 0x7d, 0xe1])) + (await linePixels(page, 'chart-bandwidth', [0xe8, 0x77, 0x2e])) > 5, 10_000);
+    await waitFor('session-count line in the chart', async () => (await linePixels(page, 'chart-sessions', [0x2a, 0xa8, 0x76])) > 5, 10_000);
+    expect(await page.textContent('[data-testid="core-health"]')).toContain(REMOTE_NAME);
+    await page.selectOption('[data-testid="overview-scope"]', 'each');
+    await page.waitForTimeout(1200);
+    await shot(page, 'overview');
+    await page.selectOption('[data-testid="overview-scope"]', '*');
+
+    // History: the remote Core's recorded summary, merged and per core.
+    // The recorded remote Core moves to its after-close state, whose summary holds finished sessions.
+    remote.setPhase('after-close');
+    await new Promise((r) => setTimeout(r, 1500));
+    await page.click('[data-testid="nav-history"]');
+    await page.waitForSelector('[data-testid="history-row"]', { timeout: 15_000 });
+    const merged = await page.$$eval('[data-testid="history-row"]', (rs) => rs.length);
+    await page.selectOption('[data-testid="history-scope"]', 'each');
+    await waitFor('per-core history rows naming the remote Core', async () => (await page.textContent('[data-testid="history-table"]'))?.includes(REMOTE_NAME), 5000);
+    expect(await page.$$eval('[data-testid="history-row"]', (rs) => rs.length)).toBeGreaterThanOrEqual(merged);
+    await page.click('[data-testid="history-sort-sessions"]');
+    await shot(page, 'history');
+
+    // Cores: the remote test Core online under its name, with its version; the local listeners.
+    await page.click('[data-testid="nav-cores"]');
+    await page.waitForFunction((name) => [...document.querySelectorAll('[data-testid^="core-row-"]')].some((r) => r.textContent?.includes(name) && r.textContent.includes('online')), REMOTE_NAME, { timeout: 10_000 });
+    expect(await page.textContent('[data-testid="listeners"]')).toContain(server.base);
+    await shot(page, 'cores');
+
+    // Settings: units switch to binary everywhere.
+    await page.click('[data-testid="nav-settings"]');
+    await page.waitForSelector('[data-testid="settings-form"]');
+    await shot(page, 'settings');
+    await page.check('[data-testid="units-binary"]');
+    await waitFor('binary units in the header', async () => /ibit\/s/.test((await page.textContent('[data-testid="totals"]')) ?? ''), 5000);
+    await page.check('[data-testid="units-decimal"]');
+
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});
+
+describe.skipIf(!ready)('dashboard e2e with API auth on', () => {
+  const children = new Children();
+  let server: Headless;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    if (!existsSync(join(import.meta.dirname, '../../out/renderer/index.html'))) await buildRenderer();
+    server = await startHeadless(children, ['--auth', 'admin:s3cret-pass']);
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await children.killAll();
+    if (server) rmSync(server.dataDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('shows a login form, logs in with the API login, then streams', async () => {
+    const page = await browser.context.newPage();
+    const invoke = await fetch(`${server.base}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
+    expect(invoke.status).toBe(401);
+    await page.goto(`${server.base}/ui/`);
+    await page.waitForSelector('[data-testid="login-form"]', { timeout: 10_000 });
+    await shot(page, 'login');
+    await page.fill('[data-testid="login-username"]', 'admin');
+    await page.fill('[data-testid="login-password"]', 's3cret-pass');
+    await page.click('[data-testid="login-submit"]');
+    await page.waitForSelector('[data-testid="view-overview"]', { timeout: 10_000 });
+    // Live pushes arrive over the authorised event stream.
+    await page.waitForFunction(() => document.querySelector('[data-testid="connection"]')?.textContent === 'live', undefined, { timeout: 10_000 });
+    // The token never appears in a URL.
+    const urls: string[] = [];
+    page.on('request', (r) => urls.push(r.url()));
+    await page.click('[data-testid="nav-sessions"]');
+    await page.waitForTimeout(1500);
+    expect(urls.some((u) => /token/i.test(u))).toBe(false);
+  }, 60_000);
+});
