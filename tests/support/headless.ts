@@ -1,0 +1,92 @@
+/**
+ * Starts the real headless server (`src/main/headless.ts` on Node 24) as a child process for tests, on ephemeral
+ * loopback ports, and waits for its `listening` line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+export const HEADLESS = join(ROOT, 'src', 'main', 'headless.ts');
+
+export interface Headless {
+  proc: ChildProcess;
+  /** e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** e.g. rtmp://127.0.0.1:40124, when RTMP is on */
+  rtmpUrl?: string;
+  dataDir: string;
+  stdout: () => string;
+  stderr: () => string;
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'core-sessions-test-'));
+}
+
+/** Runs headless mode to completion (for --help and start-up errors). */
+export function runHeadless(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const proc = spawn(NODE, [HEADLESS, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      fail(new Error(`headless did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts headless mode with `--listen 127.0.0.1:0 --rtmp 127.0.0.1:0` and a fresh data dir unless given. */
+export function startHeadless(args: string[] = [], options: { dataDir?: string; timeoutMs?: number } = {}): Promise<Headless> {
+  const dataDir = options.dataDir ?? tempDataDir();
+  const full = ['--listen', '127.0.0.1:0', '--rtmp', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warn', ...args];
+  const proc = spawn(NODE, [HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((done) => proc.on('exit', (code) => done(code)));
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      fail(new Error(`headless did not start within ${options.timeoutMs ?? 20_000} ms\nstdout: ${out}\nstderr: ${err}`));
+    }, options.timeoutMs ?? 20_000);
+    const early = (code: number | null): void => {
+      clearTimeout(timer);
+      fail(new Error(`headless exited with ${code} before listening\nstdout: ${out}\nstderr: ${err}`));
+    };
+    proc.on('exit', early);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /^listening (\S+)$/m.exec(out);
+      if (!m || !/^dashboard /m.test(out)) return;
+      clearTimeout(timer);
+      proc.off('exit', early);
+      const rtmp = /^rtmp (\S+)$/m.exec(out);
+      done({
+        proc,
+        url: m[1],
+        rtmpUrl: rtmp?.[1],
+        dataDir,
+        stdout: () => out,
+        stderr: () => err,
+        stop: (signal = 'SIGTERM') => {
+          if (proc.exitCode !== null || proc.signalCode !== null) return exited;
+          proc.kill(signal);
+          const kill = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+          return exited.finally(() => clearTimeout(kill));
+        },
+      });
+    });
+  });
+}
