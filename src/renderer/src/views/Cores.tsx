@@ -82,14 +82,14 @@ export function Cores(): React.JSX.Element {
                   <td>
                     <StateBadge state={c.state} />
                   </td>
-                  <td className="mono">{c.url}</td>
+                  <td className="mono">{c.url || (c.kind === 'local' ? (appInfo?.listeners.api ?? '') : '')}</td>
                   <td>{c.version ?? '–'}</td>
                   <td className="num">{formatRtt(c.rttMs)}</td>
                   <td>{c.kind === 'local' ? '–' : formatAgo(c.lastSuccessMs, atMs || Date.now())}</td>
                   <td className="error-text">{c.lastError ?? ''}</td>
-                  <td className="actions">
+                  <td>
                     {config && manageable && (
-                      <>
+                      <div className="actions">
                         <button type="button" data-testid={`core-edit-${c.id}`} onClick={() => edit(config)}>
                           Edit
                         </button>
@@ -113,7 +113,7 @@ export function Cores(): React.JSX.Element {
                             Remove
                           </button>
                         )}
-                      </>
+                      </div>
                     )}
                   </td>
                 </tr>
