@@ -25,7 +25,8 @@ import { fleetApi } from './remote/api-routes.ts';
 import { createExportRoutes } from './export/routes.ts';
 import { createUiService, type UiService } from './ui/service.ts';
 import { createWebBridge } from './ui/web-bridge.ts';
-import { createAppControl, type SecretStore } from './control.ts';
+import { createAppControl } from './control.ts';
+import type { SecretStore } from './remote/config.ts';
 import { writeFileAtomicSync } from './atomic-file.ts';
 import type { Logger } from './log.ts';
 
@@ -206,7 +207,12 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     throw err instanceof StartError ? err : new StartError((err as Error).message);
   }
 
-  await control.restoreCores();
+  try {
+    await control.restoreCores();
+  } catch (err) {
+    await stopAll();
+    throw new ConfigError((err as Error).message);
+  }
   log.info('started', { ...listeners, dataDir: config.dataDir });
 
   let stopped: Promise<void> | null = null;

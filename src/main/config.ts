@@ -218,10 +218,10 @@ export interface ParsedArgs {
 }
 
 /**
- * Parses flags (`--name value` or `--name=value`). `readFile` loads a --config file; it is applied first and the
- * other flags on top, whatever their order on the command line.
+ * Parses flags (`--name value` or `--name=value`) over `base` (the defaults, or the defaults plus what the Settings
+ * view saved). `readFile` loads a --config file; it is applied first and the other flags on top, whatever their order.
  */
-export function parseArgs(argv: string[], readFile: (path: string) => string): ParsedArgs {
+export function parseArgs(argv: string[], readFile: (path: string) => string, base: AppConfig = defaultConfig()): ParsedArgs {
   const pairs: Array<[string, string]> = [];
   const booleans: string[] = [];
   let help = false;
@@ -243,7 +243,7 @@ export function parseArgs(argv: string[], readFile: (path: string) => string): P
     if (name === 'config') configFile = value;
     else pairs.push([name, value]);
   }
-  const config = defaultConfig();
+  const config: AppConfig = { ...base, cores: [...base.cores], ignoreCidrs: [...base.ignoreCidrs], trustedProxies: [...base.trustedProxies] };
   if (configFile !== null) {
     let text: string;
     try {

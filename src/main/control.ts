@@ -8,28 +8,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppSettings, AppSettingsPatch, CoreTestResult, RemoteCoreConfig as RemoteCoreView, UnitSystem } from '../shared/ipc.ts';
 import type { AppConfig } from './config.ts';
-import { parseCredentials, parseHostPort } from './config.ts';
+import { parseHostPort } from './config.ts';
+import { LOCAL_CORE_ID } from '../shared/types.ts';
 import { writeFileAtomicSync } from './atomic-file.ts';
 import type { Clock } from './engine/types.ts';
 import { INACTIVE_TIMEOUT_MS } from './engine/local-core.ts';
-import { CoreClient } from './remote/client.ts';
+import { CoreClient, type Credentials } from './remote/client.ts';
+import { loadRemoteCores, MemorySecretStore, parseCoreUrl, RemoteConfigError, type SecretStore } from './remote/config.ts';
 import { RemoteError } from './remote/errors.ts';
 import { defaultCoreId, type Fleet, type RemoteCoreConfig } from './remote/fleet.ts';
 import { UiError, type AppControl } from './ui/app-control.ts';
 import type { Logger } from './log.ts';
-
-/** Where secrets live, by key (a remote Core's id, or `api` for the local API password). */
-export interface SecretStore {
-  get(key: string): string | undefined;
-  set(key: string, secret: string): void;
-  delete(key: string): void;
-}
-
-/** Secrets in memory only (used when nothing better is given; nothing is written). */
-export function memorySecretStore(): SecretStore {
-  const map = new Map<string, string>();
-  return { get: (k) => map.get(k), set: (k, v) => void map.set(k, v), delete: (k) => void map.delete(k) };
-}
 
 /** What cores.json holds per remote Core: never a password. */
 interface SavedCore {
@@ -70,11 +59,14 @@ export function loadSavedSettings(dataDir: string): SavedSettings {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as SavedSettings) : {};
 }
 
+/** The secret-store key of the local API's own credentials (remote Cores use their core id). */
+export const API_SECRET_KEY = 'local-api';
+
 /**
  * Applies saved settings to a config built from the defaults, before flags and --config are applied on top
- * (src/main/headless.ts passes the result to parseArgs as the base).
+ * (src/main/headless.ts passes the result to parseArgs as the base). `apiCredentials` comes from the secret store.
  */
-export function applySavedSettings(config: AppConfig, saved: SavedSettings, secrets: SecretStore | undefined): AppConfig {
+export function applySavedSettings(config: AppConfig, saved: SavedSettings, apiCredentials: Credentials | undefined): AppConfig {
   const c = { ...config };
   if (typeof saved.pollIntervalMs === 'number' && saved.pollIntervalMs >= 100) c.pollIntervalMs = saved.pollIntervalMs;
   if (typeof saved.apiAddress === 'string') {
@@ -84,10 +76,7 @@ export function applySavedSettings(config: AppConfig, saved: SavedSettings, secr
       // A broken saved address keeps the default.
     }
   }
-  const password = secrets?.get('api');
-  if (saved.apiAuthEnabled === true && typeof saved.apiUsername === 'string' && saved.apiUsername !== '' && password) {
-    c.auth = { username: saved.apiUsername, password };
-  }
+  if (saved.apiAuthEnabled === true && apiCredentials && apiCredentials.username !== '' && apiCredentials.password !== '') c.auth = { ...apiCredentials };
   if (Array.isArray(saved.ipIgnoreList) && saved.ipIgnoreList.every((s) => typeof s === 'string')) c.ignoreCidrs = [...saved.ipIgnoreList];
   if (typeof saved.sessionTimeoutMs === 'number' && saved.sessionTimeoutMs >= 1000) c.sessionTimeoutSec = saved.sessionTimeoutMs / 1000;
   if (typeof saved.maxSessions === 'number' && saved.maxSessions >= 0) c.maxSessions = Math.floor(saved.maxSessions);
@@ -104,39 +93,28 @@ export interface AppControlOptions {
 }
 
 export interface RunningControl extends AppControl {
-  /** Adds the Cores of cores.json and of --core flags to the fleet. */
+  /** Adds the Cores of cores.json and of --core/--core-credentials to the fleet. */
   restoreCores(): Promise<void>;
 }
 
-function checkUrl(raw: string): URL {
-  let u: URL;
+/** A Core URL from the page: a clear UiError instead of a RemoteConfigError. */
+function coreUrl(raw: string): { url: string; credentials?: Credentials } {
   try {
-    u = new URL(raw);
-  } catch {
-    throw new UiError('invalid-argument', `not a URL: "${raw}"`);
+    return parseCoreUrl(raw);
+  } catch (err) {
+    throw new UiError('invalid-argument', err instanceof RemoteConfigError ? err.message : String(err));
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UiError('invalid-argument', 'a Core URL must start with http:// or https://');
-  return u;
-}
-
-/** Splits `http://user:pass@host:port/path` into a clean base URL and credentials. */
-export function splitCoreUrl(raw: string): { url: string; credentials?: { username: string; password: string } } {
-  const u = checkUrl(raw);
-  const username = decodeURIComponent(u.username);
-  const password = decodeURIComponent(u.password);
-  u.username = '';
-  u.password = '';
-  const url = u.toString().replace(/\/+$/, '');
-  return username !== '' ? { url, credentials: { username, password } } : { url };
 }
 
 export function createAppControl(options: AppControlOptions): RunningControl {
   const { config, fleet, clock, log } = options;
-  const secrets = options.secrets ?? memorySecretStore();
+  const secrets = options.secrets ?? new MemorySecretStore();
   const coresFile = join(config.dataDir, CORES_FILE);
   const settingsFile = join(config.dataDir, SETTINGS_FILE);
+  /** Login names of remote Cores (shown in the UI; the passwords stay in the secret store). */
   const usernames = new Map<string, string>();
   let saved = loadSavedSettings(config.dataDir);
+  let apiHasPassword = config.auth !== null;
   const settingsListeners = new Set<(s: AppSettings) => void>();
 
   const view = (c: ReturnType<Fleet['remoteConfigs']>[number]): RemoteCoreView => ({
@@ -148,6 +126,8 @@ export function createAppControl(options: AppControlOptions): RunningControl {
     pollIntervalMs: c.intervalMs ?? config.pollIntervalMs,
     enabled: c.enabled !== false,
   });
+
+  const configOf = (id: string): ReturnType<Fleet['remoteConfigs']>[number] | undefined => fleet.remoteConfigs().find((c) => c.id === id);
 
   function saveCores(): void {
     const list: SavedCore[] = fleet.remoteConfigs().map((c) => ({
@@ -165,19 +145,13 @@ export function createAppControl(options: AppControlOptions): RunningControl {
     }
   }
 
-  function credentialsFor(id: string, username: string | undefined, password: string | undefined): { username: string; password: string } | undefined {
-    if (!username) return undefined;
-    const pw = password ?? secrets.get(id);
-    return pw === undefined ? undefined : { username, password: pw };
-  }
-
   function settings(): AppSettings {
     return {
       pollIntervalMs: saved.pollIntervalMs ?? config.pollIntervalMs,
       apiAddress: saved.apiAddress ?? `${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`,
       apiAuthEnabled: saved.apiAuthEnabled ?? config.auth !== null,
       apiUsername: saved.apiUsername ?? config.auth?.username ?? '',
-      apiHasPassword: secrets.get('api') !== undefined || config.auth !== null,
+      apiHasPassword,
       ipIgnoreList: saved.ipIgnoreList ?? config.ignoreCidrs,
       sessionTimeoutMs: saved.sessionTimeoutMs ?? config.sessionTimeoutSec * 1000,
       inactiveTimeoutMs: INACTIVE_TIMEOUT_MS,
@@ -192,26 +166,24 @@ export function createAppControl(options: AppControlOptions): RunningControl {
 
   return {
     async restoreCores() {
+      apiHasPassword = apiHasPassword || (await secrets.get(API_SECRET_KEY)) !== undefined;
       const file = readJson(coresFile) as { cores?: SavedCore[] } | undefined;
       for (const c of Array.isArray(file?.cores) ? file.cores : []) {
         if (typeof c?.id !== 'string' || typeof c.url !== 'string') continue;
         try {
+          const credentials = await secrets.get(c.id);
           if (c.username) usernames.set(c.id, c.username);
-          fleet.addCore({ id: c.id, url: c.url, name: c.name, credentials: credentialsFor(c.id, c.username, undefined), intervalMs: c.intervalMs ?? config.pollIntervalMs, enabled: c.enabled });
+          fleet.addCore({ id: c.id, url: c.url, name: c.name, credentials, intervalMs: c.intervalMs ?? config.pollIntervalMs, enabled: c.enabled });
         } catch (err) {
           log.warn('skipping a saved remote Core', { id: c.id, error: (err as Error).message });
         }
       }
-      for (const raw of config.cores) {
-        try {
-          const { url, credentials } = splitCoreUrl(raw);
-          const id = defaultCoreId(url);
-          if (fleet.remoteConfigs().some((c) => c.id === id)) continue;
-          fleet.addCore({ id, url, credentials: credentials ?? fileCredentials(url), intervalMs: config.pollIntervalMs });
-          if (credentials) usernames.set(id, credentials.username);
-        } catch (err) {
-          log.warn('skipping --core', { error: (err as Error).message });
-        }
+      // --core and --core-credentials: for this run only (not written to cores.json or the secret store).
+      const flagged = await loadRemoteCores({ cores: config.cores, credentialsFile: config.coreCredentialsFile ?? undefined, secrets, log });
+      for (const c of flagged) {
+        if (configOf(c.id)) continue;
+        fleet.addCore({ ...c, intervalMs: c.intervalMs ?? config.pollIntervalMs });
+        if (c.credentials) usernames.set(c.id, c.credentials.username);
       }
     },
 
@@ -220,63 +192,62 @@ export function createAppControl(options: AppControlOptions): RunningControl {
     },
 
     async addCore(input) {
-      const { url, credentials } = splitCoreUrl(input.url);
+      const { url, credentials } = coreUrl(input.url);
       const username = input.username ?? credentials?.username;
       const password = input.password ?? credentials?.password;
-      let id = defaultCoreId(url);
-      for (let i = 2; fleet.remoteConfigs().some((c) => c.id === id); i++) id = `${defaultCoreId(url)}-${i}`;
-      const config2: RemoteCoreConfig = {
-        id,
-        url,
-        name: input.name || undefined,
-        credentials: username && password !== undefined ? { username, password } : undefined,
-        intervalMs: input.pollIntervalMs ?? config.pollIntervalMs,
-        enabled: input.enabled,
-      };
-      fleet.addCore(config2);
+      const base = defaultCoreId(url);
+      let id = base;
+      for (let i = 2; configOf(id) || id === LOCAL_CORE_ID; i++) id = `${base}-${i}`;
+      const login = username && password !== undefined ? { username, password } : undefined;
+      const core: RemoteCoreConfig = { id, url, name: input.name || undefined, credentials: login, intervalMs: input.pollIntervalMs ?? config.pollIntervalMs, enabled: input.enabled };
+      fleet.addCore(core);
       if (username) usernames.set(id, username);
-      if (password !== undefined && username) secrets.set(id, password);
+      if (login) await secrets.set(id, login);
       saveCores();
-      return view(fleet.remoteConfigs().find((c) => c.id === id)!);
+      return view(configOf(id)!);
     },
 
     async updateCore(id, input) {
-      const current = fleet.remoteConfigs().find((c) => c.id === id);
+      const current = configOf(id);
       if (!current) throw new UiError('not-found', `no remote Core "${id}"`);
-      const { url } = splitCoreUrl(input.url);
+      const { url } = coreUrl(input.url);
       const username = input.username ?? usernames.get(id);
-      if (input.password === '') secrets.delete(id);
-      else if (input.password !== undefined) secrets.set(id, input.password);
+      let login: Credentials | undefined;
+      if (input.password === '' || !username) await secrets.delete(id);
+      else if (input.password !== undefined) {
+        login = { username, password: input.password };
+        await secrets.set(id, login);
+      } else {
+        const stored = await secrets.get(id);
+        login = stored ? { username, password: stored.password } : undefined;
+        if (login) await secrets.set(id, login);
+      }
       if (username) usernames.set(id, username);
       else usernames.delete(id);
       await fleet.updateCore(id, {
         url,
         name: input.name || undefined,
-        credentials: input.password === '' ? undefined : credentialsFor(id, username, input.password),
+        credentials: login,
         intervalMs: input.pollIntervalMs ?? current.intervalMs,
         enabled: input.enabled ?? current.enabled,
       });
       saveCores();
-      return view(fleet.remoteConfigs().find((c) => c.id === id)!);
+      return view(configOf(id)!);
     },
 
     async removeCore(id) {
       if (!(await fleet.removeCore(id))) throw new UiError('not-found', `no remote Core "${id}"`);
-      secrets.delete(id);
+      await secrets.delete(id);
       usernames.delete(id);
       saveCores();
     },
 
     async testCore(input, id) {
-      const { url, credentials } = splitCoreUrl(input.url);
+      const { url, credentials } = coreUrl(input.url);
+      const stored = id ? await secrets.get(id) : undefined;
       const username = input.username ?? credentials?.username ?? (id ? usernames.get(id) : undefined);
-      const password = input.password ?? credentials?.password ?? (id ? secrets.get(id) : undefined);
-      const client = new CoreClient({
-        url,
-        credentials: username && password !== undefined ? { username, password } : undefined,
-        clock,
-        log,
-      });
+      const password = input.password ?? credentials?.password ?? stored?.password;
+      const client = new CoreClient({ url, credentials: username && password !== undefined ? { username, password } : undefined, clock, log });
       const t0 = clock.now();
       try {
         const about = await client.identify();
@@ -305,12 +276,8 @@ export function createAppControl(options: AppControlOptions): RunningControl {
         }
         next.apiAddress = patch.apiAddress;
       }
-      if (patch.apiPassword !== undefined) {
-        if (patch.apiPassword === '') secrets.delete('api');
-        else secrets.set('api', patch.apiPassword);
-      }
       if (patch.apiUsername !== undefined) {
-        if (patch.apiUsername.includes(':')) parseCredentials(`${patch.apiUsername}:x`, 'API user');
+        if (patch.apiUsername.includes(':')) throw new UiError('invalid-argument', 'the API user name cannot contain ":"');
         next.apiUsername = patch.apiUsername;
       }
       if (patch.apiAuthEnabled !== undefined) next.apiAuthEnabled = patch.apiAuthEnabled;
@@ -319,6 +286,17 @@ export function createAppControl(options: AppControlOptions): RunningControl {
       if (patch.maxSessions !== undefined) next.maxSessions = patch.maxSessions;
       if (patch.maxBitrateMbit !== undefined) next.maxBitrateMbit = patch.maxBitrateMbit;
       if (patch.units !== undefined) next.units = patch.units;
+      if (patch.apiPassword !== undefined || patch.apiUsername !== undefined) {
+        const stored = await secrets.get(API_SECRET_KEY);
+        const password = patch.apiPassword ?? stored?.password ?? '';
+        if (password === '') {
+          await secrets.delete(API_SECRET_KEY);
+          apiHasPassword = false;
+        } else {
+          await secrets.set(API_SECRET_KEY, { username: next.apiUsername ?? config.auth?.username ?? '', password });
+          apiHasPassword = true;
+        }
+      }
       if (patch.pollIntervalMs !== undefined) {
         next.pollIntervalMs = patch.pollIntervalMs;
         // Live: every remote Core that used the old default follows the new one.
@@ -343,14 +321,4 @@ export function createAppControl(options: AppControlOptions): RunningControl {
       return () => settingsListeners.delete(callback);
     },
   };
-
-  /** Credentials for a --core URL from --core-credentials FILE (`{"<url>": {"username","password"}}`). */
-  function fileCredentials(url: string): { username: string; password: string } | undefined {
-    if (!config.coreCredentialsFile) return undefined;
-    const all = readJson(config.coreCredentialsFile) as Record<string, { username?: unknown; password?: unknown }> | undefined;
-    const entry = all?.[url] ?? all?.[url + '/'];
-    if (entry && typeof entry.username === 'string' && typeof entry.password === 'string') return { username: entry.username, password: entry.password };
-    if (all === undefined) log.warn('could not read --core-credentials', { file: config.coreCredentialsFile });
-    return undefined;
-  }
 }

@@ -4,17 +4,26 @@
  * for people and for tests. SIGINT/SIGTERM close open sessions into the history, persist, and exit 0.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, HELP, parseArgs, validateConfig } from './config.ts';
+import { ConfigError, defaultConfig, HELP, parseArgs, validateConfig } from './config.ts';
 import { startApp, StartError } from './app.ts';
+import { API_SECRET_KEY, applySavedSettings, loadSavedSettings } from './control.ts';
+import { FileSecretStore, RemoteConfigError } from './remote/config.ts';
 import { createLogger } from './log.ts';
 
 async function main(argv: string[]): Promise<number> {
+  const readFile = (p: string): string => readFileSync(p, 'utf8');
   let parsed;
   try {
-    parsed = parseArgs(argv, (p) => readFileSync(p, 'utf8'));
+    parsed = parseArgs(argv, readFile);
     if (parsed.help) {
       process.stdout.write(HELP);
       return 0;
+    }
+    // What the Settings view saved in the data dir sits between the defaults and the flags.
+    const saved = loadSavedSettings(parsed.config.dataDir);
+    if (Object.keys(saved).length > 0) {
+      const apiCredentials = await new FileSecretStore(parsed.config.dataDir).get(API_SECRET_KEY).catch(() => undefined);
+      parsed = parseArgs(argv, readFile, applySavedSettings(defaultConfig(), saved, apiCredentials));
     }
     validateConfig(parsed.config);
   } catch (err) {
@@ -28,9 +37,9 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger('core-sessions', config.logLevel);
   let app;
   try {
-    app = await startApp(config, { log, mode: 'headless' });
+    app = await startApp(config, { log, mode: 'headless', secrets: new FileSecretStore(config.dataDir, log.child('secrets')) });
   } catch (err) {
-    if (err instanceof StartError || err instanceof ConfigError) {
+    if (err instanceof StartError || err instanceof ConfigError || err instanceof RemoteConfigError) {
       process.stderr.write(`core-sessions: ${err.message}\n`);
       return 1;
     }

@@ -16,7 +16,7 @@ import { loadAlertRules } from './alerts/config.ts';
 import { registerIpc, type IpcBridge } from './shell/ipc.ts';
 import { getMainWindowOptions, lockWindow, MIN_HEIGHT, MIN_WIDTH, type PageOrigin } from './shell/window.ts';
 import { fitToDisplays, loadWindowState, saveWindowState, stateFromWindow, type WindowState } from './shell/window-state.ts';
-import { createSafeSecretStore } from './shell/secrets.ts';
+import { createSafeSecretStore, credentialStoreOver } from './shell/secrets.ts';
 import { saveExportWithDialog, sanitizeExportRequest } from './shell/dialogs.ts';
 import { createAppTray, type AppTray } from './shell/tray.ts';
 import { acquireSingleInstance, startsHidden } from './shell/single-instance.ts';
@@ -98,11 +98,11 @@ async function main(): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig(userData);
-    const secrets = createSafeSecretStore({
+    const secrets = credentialStoreOver(createSafeSecretStore({
       safeStorage,
       filePath: join(userData, 'secrets.json'),
       onUnreadable: (key) => log.warn('a stored secret no longer decrypts (keyring changed?)', { key }),
-    });
+    }));
     running = await startApp(config, { log, mode: 'electron', secrets, version: app.getVersion() });
   } catch (err) {
     const message = err instanceof StartError || err instanceof ConfigError || err instanceof SyntaxError ? err.message : String(err);

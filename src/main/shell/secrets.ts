@@ -1,13 +1,19 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SafeStorage } from 'electron';
-import type { SecretStore } from '../control.ts';
+import { writeFileAtomicSync } from '../atomic-file.ts';
 import type { Credentials } from '../remote/client.ts';
 import type { SecretStore as RemoteSecretStore } from '../remote/config.ts';
 
+/** Secret strings by key, synchronously (the encrypted file below; `credentialStoreOver` gives the app's store). */
+export interface StringSecretStore {
+  get(key: string): string | undefined;
+  set(key: string, secret: string): void;
+  delete(key: string): void;
+}
+
 /**
- * The app's SecretStore (src/main/control.ts): remote Cores' passwords (by core id) and the local API password
- * (key `api`), encrypted with Electron's safeStorage (Keychain on macOS, DPAPI on Windows, the Secret Service or
+ * The app's secrets: remote Cores' credentials (by core id) and the local API's, encrypted with Electron's safeStorage (Keychain on macOS, DPAPI on Windows, the Secret Service or
  * KWallet on Linux) and kept as base64 ciphertext in one JSON file in userData, mode 0600.
  *
  * Security guard: it refuses to store a secret when encryption is unavailable, and on Linux also when safeStorage
@@ -75,21 +81,13 @@ function readSecretFile(path: string): SecretFile {
   return { version: 1, entries };
 }
 
-/** Temp file (0600) + fsync + rename: a crash leaves the old file or the new one, never half of one. */
+/** Atomic (temp file 0600, fsync, rename): a crash leaves the old file or the new one, never half of one. */
 function writeSecretFile(path: string, file: SecretFile): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(file, null, 2) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, JSON.stringify(file, null, 2) + '\n', 0o600);
 }
 
-export function createSafeSecretStore(options: SafeSecretStoreOptions): SecretStore {
+export function createSafeSecretStore(options: SafeSecretStoreOptions): StringSecretStore {
   const { safeStorage, filePath } = options;
   const platform = options.platform ?? process.platform;
   return {
@@ -129,7 +127,7 @@ export function createSafeSecretStore(options: SafeSecretStoreOptions): SecretSt
  * whole credentials per core id. Entries are namespaced (`credentials:<coreId>`) so they never collide with the
  * plain password entries of the store above.
  */
-export function credentialStoreOver(store: SecretStore): RemoteSecretStore {
+export function credentialStoreOver(store: StringSecretStore): RemoteSecretStore {
   const key = (coreId: string): string => `credentials:${coreId}`;
   return {
     async get(coreId) {
