@@ -5,7 +5,8 @@
  * Auth: `GET /api` identifies the Core; an absent or empty `id` means "log in" (`POST /api/login`). The access token is
  * refreshed proactively (`GET /api/login/refresh`) at exp − 60 s (80 % of its life for short tokens), a fresh login
  * replaces the refresh when the refresh token is near its end or the refresh answers 401 (a Core restarted with a
- * random JWT secret, spec §7.26), and a 401 on a call triggers one renewal and one retry. Refused credentials throw
+ * random JWT secret, spec §7.26), and a 401 on a call triggers one renewal and one retry (plus one login and one more
+ * retry when that renewal was only a refresh and the token is still refused). Refused credentials throw
  * RemoteError('auth'); the caller decides not to retry (no login loop against Core's 5 s delay).
  *
  * Secrets: the password and the tokens live only in this object's private fields. They are never logged, never part
@@ -181,7 +182,16 @@ export class CoreClient {
         if (this.#access !== stale) return; // someone else already renewed
         await this.#refreshOrLogin();
       });
+      const loginsBefore = this.stats.logins;
       res = await this.#send('GET', path, this.#access?.value, undefined, this.#timeouts.requestTimeoutMs);
+      if (res.status === 401 && this.stats.logins === loginsBefore) {
+        // The renewal was a refresh (or someone else's) and the token is still refused: log in once, retry once.
+        const refused = this.#access;
+        await this.#runAuth(async () => {
+          if (this.#access === refused) await this.#login();
+        });
+        res = await this.#send('GET', path, this.#access?.value, undefined, this.#timeouts.requestTimeoutMs);
+      }
       if (res.status === 401) {
         this.#access = undefined;
         throw new RemoteError('auth', `${path.split('?')[0]}: 401 even after a fresh login`, 401);

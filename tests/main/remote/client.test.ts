@@ -128,3 +128,19 @@ describe('CoreClient', () => {
     await expect(client.identify()).rejects.toMatchObject({ kind: 'network' });
   });
 });
+
+describe('CoreClient renewal races', () => {
+  it('a token refused right after a refresh triggers one login and one more retry, not auth-failed', async () => {
+    const core = await startTestCore({ failedLoginDelayMs: 50 });
+    cores.push(core);
+    const client = new CoreClient({ url: core.url, credentials: { username: 'admin', password: 'datarhei' }, clock: new FakeClock(Date.now()), log: memoryLogger(), timeouts: SHORT_TIMEOUTS });
+    clients.push(client);
+    await client.identify();
+    core.setFault({ kind: 'unauthorized', count: 2 }); // the call and its retry after the refresh
+    await expect(client.getJson(SESSION)).resolves.toMatchObject({ status: 200 });
+    expect(client.stats).toMatchObject({ refreshes: 1, logins: 2 });
+    core.setFault({ kind: 'unauthorized' }); // refused whatever we do: auth error, no loop
+    await expect(client.getJson(SESSION)).rejects.toMatchObject({ kind: 'auth' });
+    expect(client.stats.logins).toBe(3);
+  });
+});
