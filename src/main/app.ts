@@ -23,6 +23,8 @@ import { createRtmpServer, type RtmpServer } from './servers/rtmp/server.ts';
 import { createFleet, type Fleet } from './remote/fleet.ts';
 import { fleetApi } from './remote/api-routes.ts';
 import { createExportRoutes } from './export/routes.ts';
+import { createAlertService, type AlertService } from './alerts/service.ts';
+import { loadAlertRules } from './alerts/config.ts';
 import { createUiService, type UiService } from './ui/service.ts';
 import { createWebBridge } from './ui/web-bridge.ts';
 import { createAppControl } from './control.ts';
@@ -53,6 +55,8 @@ export interface RunningApp {
   memfs: Memfs;
   fleet: Fleet;
   ui: UiService;
+  /** Alert rules (`alerts.json` in the data dir) evaluated on every fleet update; served to the page by `ui`. */
+  alerts: AlertService;
   server: Server;
   rtmp: RtmpServer | null;
   /** Bound addresses, e.g. { api: 'http://127.0.0.1:8787', rtmp: 'rtmp://127.0.0.1:1935' }. */
@@ -136,7 +140,11 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
 
   const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets });
   const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
-  const ui = createUiService({ source: fleet, appInfo, control });
+  const alerts = createAlertService({
+    source: fleet,
+    rules: loadAlertRules(join(config.dataDir, 'alerts.json'), (m) => log.warn(m)),
+  });
+  const ui = createUiService({ source: fleet, appInfo, control, alerts });
 
   const fleetHooks = fleetApi(fleet, localCore.registry);
   const exports = createExportRoutes({ source: fleet });
@@ -183,6 +191,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   let rtmp: RtmpServer | null = null;
   const stopAll = async (): Promise<void> => {
     ui.dispose();
+    alerts.dispose();
     await Promise.allSettled([
       fleet.stop(),
       rtmp?.close(),
@@ -222,6 +231,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     memfs,
     fleet,
     ui,
+    alerts,
     server,
     rtmp,
     listeners,

@@ -11,8 +11,6 @@ import { app, BrowserWindow, dialog, Notification, safeStorage, screen, shell } 
 import { applyConfigObject, ConfigError, defaultConfig, validateConfig, type AppConfig } from './config.ts';
 import { startApp, StartError, type RunningApp } from './app.ts';
 import { createLogger, type Logger } from './log.ts';
-import { createAlertService, type AlertService } from './alerts/service.ts';
-import { loadAlertRules } from './alerts/config.ts';
 import { registerIpc, type IpcBridge } from './shell/ipc.ts';
 import { getMainWindowOptions, lockWindow, MIN_HEIGHT, MIN_WIDTH, type PageOrigin } from './shell/window.ts';
 import { fitToDisplays, loadWindowState, saveWindowState, stateFromWindow, type WindowState } from './shell/window-state.ts';
@@ -33,7 +31,6 @@ let win: BrowserWindow | null = null;
 let running: RunningApp | null = null;
 let bridge: IpcBridge | null = null;
 let tray: AppTray | null = null;
-let alerts: AlertService | null = null;
 let quitting = false;
 let shutdownDone = false;
 let windowStatePath = '';
@@ -79,7 +76,6 @@ async function exportFromApp(request: ExportRequest): Promise<ExportResult | nul
 async function shutdown(): Promise<void> {
   await persistWindowState();
   tray?.destroy();
-  alerts?.dispose();
   bridge?.dispose();
   try {
     await running?.stop();
@@ -111,8 +107,9 @@ async function main(): Promise<void> {
     return;
   }
   const fleet = running.fleet;
-
-  alerts = createAlertService({ source: fleet, rules: loadAlertRules(join(userData, 'alerts.json'), (m) => log.warn(m)) });
+  // The alert service is part of the shared wiring (startApp: alerts.json in the data dir = userData); its list
+  // reaches the page through the UI service (`alerts:list`, `alerts:update`); desktop notifications are added here.
+  const alerts = running.alerts;
 
   const state: WindowState = fitToDisplays(await loadWindowState(windowStatePath), screen.getAllDisplays().map((d) => d.workArea), MIN_WIDTH, MIN_HEIGHT);
   win = new BrowserWindow(getMainWindowOptions({ preloadPath: PRELOAD_PATH, bounds: state }));
@@ -128,14 +125,14 @@ async function main(): Promise<void> {
       ...running.ui.handlers,
       'alerts:list': async (...args: unknown[]) => {
         if (args.length !== 0) throw Object.assign(new Error('expected no arguments'), { code: 'bad-args' });
-        return alerts?.list() ?? { active: [], recent: [] };
+        return alerts.list();
       },
       'export:save': async (...args: unknown[]) => exportFromApp(sanitizeExportRequest(args[0])),
     },
   });
   const ipc = bridge;
+  // Every push of the UI service, `alerts:update` included.
   running.ui.onPush((push) => ipc.forward(push));
-  alerts.onChange((list) => ipc.push('alerts:update', list));
   alerts.onEvent((event) => {
     if (event.type !== 'raised' || !Notification.isSupported()) return;
     const note = new Notification({ title: 'Core Sessions', body: event.alert.message });

@@ -99,15 +99,23 @@ export interface SessionFilter {
   collectors?: readonly string[];
   core?: readonly string[];
   text?: string;
+  /**
+   * Core id → display name. The table shows (and searches) a core by its name, so `text` also matches the name of
+   * the row's core, e.g. "studio" finds the sessions of the core named "Studio A" (the export then equals the table).
+   */
+  coreNames?: ReadonlyMap<string, string>;
 }
 
-/** True when the row passes the filter. `text` is a substring of core, collector, id, reference, local, remote or extra. */
+/**
+ * True when the row passes the filter. `text` is a substring of core (id or name), collector, id, reference, local,
+ * remote or extra: the same fields as the sessions table's search (src/renderer/src/store/session-view.ts).
+ */
 export function matchesSessionFilter(row: SessionRow, filter: SessionFilter): boolean {
   if (filter.collectors && filter.collectors.length > 0 && !filter.collectors.includes(row.collector)) return false;
   if (filter.core && filter.core.length > 0 && !filter.core.includes(row.core)) return false;
   const text = filter.text?.trim().toLowerCase();
   if (text) {
-    const hay = [row.core, row.collector, row.id, row.reference, row.local, row.remote, row.extra];
+    const hay = [row.core, filter.coreNames?.get(row.core) ?? '', row.collector, row.id, row.reference, row.local, row.remote, row.extra];
     if (!hay.some((h) => h.toLowerCase().includes(text))) return false;
   }
   return true;

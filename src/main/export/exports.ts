@@ -4,7 +4,7 @@ import { historyCsv, sessionsCsv, type CsvStreamOptions, type SessionFilter } fr
 /** What to export: the active-sessions table (with its filters) or the history summary. */
 export type ExportKind = 'sessions' | 'history';
 
-export interface ExportQuery extends SessionFilter {
+export interface ExportQuery extends Omit<SessionFilter, 'coreNames'> {
   kind: ExportKind;
 }
 
@@ -14,7 +14,9 @@ export interface ExportQuery extends SessionFilter {
  */
 export function exportCsv(source: SessionSource, query: ExportQuery, options: CsvStreamOptions = {}): AsyncGenerator<string, void, undefined> {
   if (query.kind === 'sessions') {
-    return sessionsCsv(source.snapshot().sessions, { collectors: query.collectors, core: query.core, text: query.text }, options);
+    const snapshot = source.snapshot();
+    const coreNames = new Map(snapshot.cores.map((c) => [c.id, c.name]));
+    return sessionsCsv(snapshot.sessions, { collectors: query.collectors, core: query.core, text: query.text, coreNames }, options);
   }
   const historyQuery: { core?: string[]; collectors?: string[] } = {};
   if (query.core && query.core.length > 0) historyQuery.core = [...query.core];

@@ -1,5 +1,6 @@
 import type { AppInfo, InvokeHandlers, PushChannel, PushMap } from '../../shared/ipc.ts';
 import type { SessionSource } from '../source.ts';
+import type { AlertService } from '../alerts/service.ts';
 import { UiError, type AppControl } from './app-control.ts';
 import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.ts';
 import { expectArgCount, parseCoreInput, parseHistoryQuery, parseId, parseSettingsPatch } from './validate.ts';
@@ -12,6 +13,11 @@ export interface UiServiceOptions {
   appInfo: AppInfo | (() => AppInfo);
   /** Cores and settings management; without it those channels answer `unsupported`. */
   control?: AppControl;
+  /**
+   * The alert list: with it, `alerts:list` is answered and `alerts:update` pushed to every page (headless and
+   * Electron alike); without it `alerts:list` is left to the shell (the web bridge answers `unsupported`).
+   */
+  alerts?: Pick<AlertService, 'list' | 'onChange'>;
   /** Samples of metrics history kept (one per source update, i.e. per second); default 600 = 10 minutes. */
   metricsSamples?: number;
 }
@@ -48,6 +54,8 @@ export function createUiService(options: UiServiceOptions): UiService {
     emit({ channel: 'sessions:update', payload: snapshot });
   });
   const offSettings = control?.onSettingsChanged?.((settings) => emit({ channel: 'settings:changed', payload: settings }));
+  const { alerts } = options;
+  const offAlerts = alerts?.onChange((list) => emit({ channel: 'alerts:update', payload: list }));
 
   function needControl(): AppControl {
     if (!control) throw new UiError('unsupported', 'managing cores and settings is not available here');
@@ -108,6 +116,12 @@ export function createUiService(options: UiServiceOptions): UiService {
       return settings;
     },
   };
+  if (alerts) {
+    handlers['alerts:list'] = async (...args) => {
+      expectArgCount(args, 0, 0);
+      return alerts.list();
+    };
+  }
 
   return {
     handlers,
@@ -118,6 +132,7 @@ export function createUiService(options: UiServiceOptions): UiService {
     dispose() {
       offUpdate();
       offSettings?.();
+      offAlerts?.();
       listeners.clear();
     },
   };
