@@ -16,6 +16,11 @@ interface ChildResult {
   rssEndMb: number;
   rssMaxMb: number;
   heapEndMb: number;
+  /** Heap after a full GC at the window's start and end: the "no growing memory" figure. */
+  heapGcStartMb: number;
+  heapGcEndMb: number;
+  heapTotalEndMb: number;
+  externalEndMb: number;
   okPolls: number;
   failedPolls: number;
   skippedTicks: number;
@@ -59,7 +64,13 @@ async function child(): Promise<void> {
     }
     return { ok, failed, skipped };
   };
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+  const heapAfterGc = (): number => {
+    gc();
+    return process.memoryUsage().heapUsed / 2 ** 20;
+  };
   await sleep(warmupSec * 1000);
+  const heapGcStartMb = heapAfterGc();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const p0 = okPolls();
@@ -68,6 +79,7 @@ async function child(): Promise<void> {
   await sleep((seconds - warmupSec) * 1000);
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
+  const heapGcEndMb = heapAfterGc();
   const p1 = okPolls();
   const states: Record<string, number> = {};
   for (const c of fleet.cores()) states[c.state] = (states[c.state] ?? 0) + 1;
@@ -79,6 +91,10 @@ async function child(): Promise<void> {
     rssEndMb: mem.rss / 2 ** 20,
     rssMaxMb: Math.max(rssMax, mem.rss) / 2 ** 20,
     heapEndMb: mem.heapUsed / 2 ** 20,
+    heapGcStartMb,
+    heapGcEndMb,
+    heapTotalEndMb: mem.heapTotal / 2 ** 20,
+    externalEndMb: (mem.external + mem.arrayBuffers) / 2 ** 20,
     okPolls: p1.ok - p0.ok,
     failedPolls: p1.failed - p0.failed,
     skippedTicks: p1.skipped - p0.skipped,
@@ -100,7 +116,7 @@ export default async function bench(): Promise<void> {
   const parentCpu0 = process.cpuUsage();
   try {
     const out = await new Promise<string>((resolve, reject) => {
-      const p = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', fileURLToPath(import.meta.url)], {
+      const p = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', '--expose-gc', fileURLToPath(import.meta.url)], {
         env: { ...process.env, REMOTE_BENCH_CHILD: '1', REMOTE_BENCH_URLS: JSON.stringify(cores.map((c) => c.url)), REMOTE_BENCH_SECONDS: String(seconds) },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -115,6 +131,7 @@ export default async function bench(): Promise<void> {
     console.log(`  remote fleet: ${count} test Cores (loopback, auth on, recorded snap-02), interval 1 s, ${seconds} s run, window ${f(r.windowSec)} s after warm-up`);
     console.log(`  fleet process CPU      ${f(r.cpuPct)} % of one core`);
     console.log(`  fleet process RSS      ${f(r.rssStartMb)} MB at window start, ${f(r.rssEndMb)} MB at end, ${f(r.rssMaxMb)} MB max (heap ${f(r.heapEndMb)} MB)`);
+    console.log(`  heap after full GC     ${f(r.heapGcStartMb)} MB at window start, ${f(r.heapGcEndMb)} MB at end (heap committed ${f(r.heapTotalEndMb)} MB, external+buffers ${f(r.externalEndMb)} MB)`);
     console.log(`  polls/s achieved       ${f(r.pollsPerSec)} (expected ${count}; ok ${r.okPolls}, failed ${r.failedPolls}, skipped ticks ${r.skippedTicks})`);
     console.log(`  core states at end     ${JSON.stringify(r.states)}; merged snapshot rows ${r.mergedSessions}`);
     console.log(`  (test Cores' own process CPU ${f(((parentCpu.user + parentCpu.system) / 1000 / (seconds * 1000)) * 100)} %)`);
