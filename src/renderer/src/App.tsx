@@ -4,6 +4,7 @@ import type { AuthClient } from './api/http-api.ts';
 import { formatBitrate, formatCount } from './format/units.ts';
 import { useApp, useAppStore } from './store/hooks.ts';
 import { VIEWS, type ViewName } from './store/store.ts';
+import { Alerts } from './views/Alerts.tsx';
 import { Cores } from './views/Cores.tsx';
 import { History } from './views/History.tsx';
 import { Login } from './views/Login.tsx';
@@ -11,7 +12,14 @@ import { Overview } from './views/Overview.tsx';
 import { Sessions } from './views/Sessions.tsx';
 import { Settings } from './views/Settings.tsx';
 
-const LABELS: Record<ViewName, string> = { overview: 'Overview', sessions: 'Sessions', history: 'History', cores: 'Cores', settings: 'Settings' };
+const LABELS: Record<ViewName, string> = {
+  overview: 'Overview',
+  sessions: 'Sessions',
+  history: 'History',
+  alerts: 'Alerts',
+  cores: 'Cores',
+  settings: 'Settings',
+};
 const STALE_AFTER_MS = 5000;
 
 function isTyping(target: EventTarget | null): boolean {
@@ -43,7 +51,7 @@ export function App({ auth, onLoggedIn }: { auth?: AuthClient; onLoggedIn?: () =
     if (viewFromHash() !== view) history.replaceState(null, '', `#${view}`);
   }, [view]);
 
-  // Keyboard: `/` focuses the search of the view (the sessions search from elsewhere); 1-5 switch views.
+  // Keyboard: `/` focuses the search of the view (the sessions search from elsewhere); 1-6 switch views.
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
@@ -57,7 +65,7 @@ export function App({ auth, onLoggedIn }: { auth?: AuthClient; onLoggedIn?: () =
         }
         input.focus();
         input.select();
-      } else if (/^[1-5]$/.test(e.key)) {
+      } else if (/^[1-9]$/.test(e.key) && Number(e.key) <= VIEWS.length) {
         store.getState().setView(VIEWS[Number(e.key) - 1]!);
       }
     };
@@ -75,6 +83,7 @@ export function App({ auth, onLoggedIn }: { auth?: AuthClient; onLoggedIn?: () =
           {VIEWS.map((v, i) => (
             <a key={v} href={`#${v}`} aria-current={view === v ? 'page' : undefined} data-testid={`nav-${v}`} title={`${LABELS[v]} (${i + 1})`}>
               {LABELS[v]}
+              {v === 'alerts' && <AlertBadge />}
             </a>
           ))}
         </nav>
@@ -89,11 +98,23 @@ export function App({ auth, onLoggedIn }: { auth?: AuthClient; onLoggedIn?: () =
         {view === 'overview' && <Overview />}
         {view === 'sessions' && <Sessions />}
         {view === 'history' && <History />}
+        {view === 'alerts' && <Alerts />}
         {view === 'cores' && <Cores />}
         {view === 'settings' && <Settings />}
       </main>
       <StatusBar />
     </div>
+  );
+}
+
+/** The number of active alerts next to the nav link (nothing when none). */
+function AlertBadge(): React.JSX.Element | null {
+  const active = useApp((s) => s.alerts.active.length);
+  if (active === 0) return null;
+  return (
+    <span className="badge badge-bad nav-badge" data-testid="alerts-badge" aria-label={`${active} active alerts`}>
+      {active}
+    </span>
   );
 }
 

@@ -1,5 +1,6 @@
 import { createRoot } from 'react-dom/client';
 import type { RendererApi } from '../../shared/ipc.ts';
+import { createBrowserDownloader } from './api/download.ts';
 import { createHttpApi, type HttpApi } from './api/http-api.ts';
 import { App } from './App.tsx';
 import { connect } from './store/connect.ts';
@@ -19,7 +20,7 @@ function start(): void {
   const httpApi: HttpApi | null = window.api ? null : createHttpApi();
   const api: RendererApi = window.api ?? httpApi!;
   const store = createAppStore();
-  const connection = connect(api, store);
+  const connection = connect(api, store, httpApi ? { downloader: createBrowserDownloader(httpApi) } : {});
   httpApi?.auth.onChange((state) => store.getState().setAuthRequired(state === 'required'));
   if (document.visibilityState !== undefined) {
     // A hidden page stops getting frames; on return, main's metrics history fills the gap at once.

@@ -1,5 +1,6 @@
 import {
   PUSH_CHANNELS,
+  type ExportRequest,
   type InvokeChannel,
   type InvokeMap,
   type IpcResult,
@@ -29,6 +30,29 @@ export interface AuthClient {
 
 export interface HttpApi extends RendererApi {
   auth: AuthClient;
+  /**
+   * Fetches a CSV export (`GET /api/export/<kind>.csv` with the table's filters) with the page's token, streaming:
+   * `onBytes` gets the bytes received so far after every chunk. Resolves with the whole file as a Blob and the
+   * server's file name.
+   */
+  fetchCsv(request: ExportRequest, onBytes?: (bytes: number) => void): Promise<{ blob: Blob; fileName: string; bytes: number }>;
+}
+
+/** The query string of an export: `collectors` and `core` comma-separated, `text` for sessions (as routes.ts reads them). */
+export function exportUrl(request: ExportRequest, baseUrl = ''): string {
+  const params = new URLSearchParams();
+  if (request.collectors && request.collectors.length > 0) params.set('collectors', request.collectors.join(','));
+  if (request.core && request.core.length > 0) params.set('core', request.core.join(','));
+  if (request.kind === 'sessions' && request.text && request.text.trim() !== '') params.set('text', request.text);
+  const query = params.toString();
+  return `${baseUrl}/api/export/${request.kind === 'sessions' ? 'sessions' : 'history'}.csv${query ? `?${query}` : ''}`;
+}
+
+/** `attachment; filename="core-sessions-….csv"` → the name; a fallback when absent. */
+export function fileNameFrom(disposition: string | null, fallback: string): string {
+  const m = /filename="([^"]+)"/.exec(disposition ?? '') ?? /filename=([^;]+)/.exec(disposition ?? '');
+  const name = m?.[1]?.trim();
+  return name && !/[\\/]/.test(name) ? name : fallback;
 }
 
 /** An Error carrying the IpcResult code, as the preload's errors do. */
@@ -121,6 +145,23 @@ export function createHttpApi(baseUrl = ''): HttpApi {
       const result = (await res.json()) as IpcResult<InvokeMap[C]['result']>;
       if (!result.ok) throw new ApiError(result.error.code, result.error.message);
       return result.value;
+    },
+    async fetchCsv(request, onBytes) {
+      const res = await authedFetch(exportUrl(request, baseUrl), { headers: { Accept: 'text/csv' } });
+      if (res.status === 401) throw new ApiError('unauthorized', 'Login required');
+      if (!res.ok || !res.body) throw new ApiError(`http-${res.status}`, `export: HTTP ${res.status}`);
+      const fileName = fileNameFrom(res.headers.get('Content-Disposition'), `core-${request.kind}.csv`);
+      const reader = res.body.getReader();
+      const parts: Uint8Array<ArrayBuffer>[] = [];
+      let bytes = 0;
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        parts.push(value as Uint8Array<ArrayBuffer>);
+        bytes += value.byteLength;
+        onBytes?.(bytes);
+      }
+      return { blob: new Blob(parts, { type: 'text/csv;charset=utf-8' }), fileName, bytes };
     },
     send() {
       // Sends exist for Electron's push queue (`app:ready`); the event stream needs no such handshake.

@@ -1,12 +1,14 @@
 import type { RendererApi } from '../../../shared/ipc.ts';
 import type { Snapshot } from '../../../shared/types.ts';
-import type { AppStore } from './store.ts';
+import type { AppStore, CsvDownloader } from './store.ts';
 
 export interface ConnectOptions {
   /** Schedules the batched apply; default requestAnimationFrame (tests pass a manual scheduler). */
   schedule?: (callback: () => void) => void;
   /** Snapshots kept while no frame runs (a hidden window); the oldest are dropped beyond it. */
   maxQueued?: number;
+  /** CSV exports as browser downloads (the HTTP api); without it exports go through `export:save` (Electron). */
+  downloader?: CsvDownloader;
 }
 
 export interface Connection {
@@ -29,7 +31,7 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
   let scheduled = false;
   let closed = false;
 
-  store.setState({ api });
+  store.setState({ api, downloader: options.downloader ?? null });
 
   const flush = (): void => {
     scheduled = false;
@@ -48,6 +50,8 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
     }
   });
   const offSettings = api.on('settings:changed', (settings) => store.getState().setSettings(settings));
+  const offAlerts = api.on('alerts:update', (list) => store.getState().setAlerts(list));
+  const offExport = api.on('export:progress', (progress) => store.getState().applyExportProgress(progress));
 
   const reload = async (): Promise<void> => {
     const state = store.getState();
@@ -65,7 +69,7 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
       state.reportError(error);
       return;
     }
-    await Promise.all([state.loadSettings(), state.loadCoreConfigs()]);
+    await Promise.all([state.loadSettings(), state.loadCoreConfigs(), state.loadAlerts()]);
     api.send('app:ready');
   };
   void reload();
@@ -76,6 +80,8 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
       closed = true;
       offUpdate();
       offSettings();
+      offAlerts();
+      offExport();
     },
   };
 }

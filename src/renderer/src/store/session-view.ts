@@ -25,7 +25,10 @@ export interface SessionFilter {
   collectors: string[];
   /** A core id; '' shows all cores. */
   core: string;
-  /** Free text, matched case-insensitively against id, reference, local, remote, extra, collector and core name. */
+  /**
+   * Free text, matched case-insensitively against id, reference, local, remote, extra, collector and the core's name
+   * and id: the same fields as the CSV export's filter (src/main/export/csv.ts matchesSessionFilter).
+   */
   text: string;
 }
 
@@ -64,7 +67,7 @@ export function visibleSessions(
       const key = sessionKey(r);
       let hay = haystacks.get(key);
       if (hay === undefined) {
-        hay = `${r.id}\n${r.reference}\n${r.local}\n${r.remote}\n${r.extra}\n${r.collector}\n${coreName(r.core)}`.toLowerCase();
+        hay = `${r.id}\n${r.reference}\n${r.local}\n${r.remote}\n${r.extra}\n${r.collector}\n${coreName(r.core)}\n${r.core}`.toLowerCase();
         haystacks.set(key, hay);
       }
       if (!hay.includes(text)) continue;

@@ -1,9 +1,12 @@
 import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import type {
+  AlertList,
   AppInfo,
   AppSettings,
   AppSettingsPatch,
   CoreTestResult,
+  ExportProgress,
+  ExportRequest,
   MetricsHistory,
   RendererApi,
   RemoteCoreConfig,
@@ -19,8 +22,8 @@ import { sessionKey, visibleSessions, type SessionFilter, type SessionSort, type
  * `connect(api, store)`, so a test builds one with a fake api. Actions that talk to main use `api` from the state.
  */
 
-export type ViewName = 'overview' | 'sessions' | 'history' | 'cores' | 'settings';
-export const VIEWS: readonly ViewName[] = ['overview', 'sessions', 'history', 'cores', 'settings'];
+export type ViewName = 'overview' | 'sessions' | 'history' | 'alerts' | 'cores' | 'settings';
+export const VIEWS: readonly ViewName[] = ['overview', 'sessions', 'history', 'alerts', 'cores', 'settings'];
 
 /** Points kept for the selected session's own chart. */
 export const SELECTED_SERIES_POINTS = 300;
@@ -108,7 +111,46 @@ export interface SettingsSlice {
   setUnits(units: UnitSystem): void;
 }
 
-export type AppState = AppSlice & LiveSlice & SessionsSlice & HistorySlice & CoresSlice & SettingsSlice;
+export interface AlertsSlice {
+  alerts: AlertList;
+  /** False when main serves no alert list (the channel answers `unsupported`): the view says so. */
+  alertsSupported: boolean;
+  loadAlerts(): Promise<void>;
+  setAlerts(list: AlertList): void;
+}
+
+/**
+ * A CSV download in the browser (headless mode): the HTTP api fetches `GET /api/export/<kind>.csv` with the page's
+ * token and saves it; `onBytes` reports the bytes received so far. Absent in Electron, where `export:save` opens a
+ * save dialog in main and reports rows through `export:progress` pushes.
+ */
+export interface CsvDownloader {
+  download(request: ExportRequest, onBytes: (bytes: number) => void): Promise<{ fileName: string; bytes: number }>;
+}
+
+export type ExportKind = ExportRequest['kind'];
+
+/** The last export of one kind, as the export control shows it. */
+export interface ExportStatus {
+  state: 'running' | 'done' | 'cancelled' | 'error';
+  /** Rows written (Electron, from `export:progress`). */
+  rows?: number;
+  /** Bytes received (browser download). */
+  bytes?: number;
+  /** Where it went: the saved path (Electron) or the file name (browser). */
+  target?: string;
+  error?: string;
+}
+
+export interface ExportSlice {
+  downloader: CsvDownloader | null;
+  exports: Partial<Record<ExportKind, ExportStatus>>;
+  /** Starts an export (one per kind at a time; a second request while one runs is ignored). */
+  exportCsv(request: ExportRequest): Promise<void>;
+  applyExportProgress(progress: ExportProgress): void;
+}
+
+export type AppState = AppSlice & LiveSlice & SessionsSlice & HistorySlice & CoresSlice & SettingsSlice & AlertsSlice & ExportSlice;
 export type AppStore = StoreApi<AppState>;
 type Slice<T> = StateCreator<AppState, [], [], T>;
 
@@ -355,6 +397,64 @@ const createSettingsSlice: Slice<SettingsSlice> = (set, get) => ({
   setUnits: (units) => set({ units }),
 });
 
+export const EMPTY_ALERTS: AlertList = { active: [], recent: [] };
+
+const createAlertsSlice: Slice<AlertsSlice> = (set, get) => ({
+  alerts: EMPTY_ALERTS,
+  alertsSupported: true,
+  loadAlerts: async () => {
+    try {
+      get().setAlerts(await needApi(get).invoke('alerts:list'));
+    } catch (error) {
+      if (errorCode(error) === 'unsupported') set({ alertsSupported: false });
+      else get().reportError(error);
+    }
+  },
+  setAlerts: (list) => set({ alerts: { active: list.active, recent: list.recent }, alertsSupported: true }),
+});
+
+const createExportSlice: Slice<ExportSlice> = (set, get) => {
+  const update = (kind: ExportKind, patch: Partial<ExportStatus>): void => {
+    const current = get().exports[kind];
+    set({ exports: { ...get().exports, [kind]: { ...(current ?? { state: 'running' }), ...patch } } });
+  };
+  /** Kinds whose export this page started and still awaits (their end comes from the invoke's answer). */
+  const pending = new Set<ExportKind>();
+  return {
+    downloader: null,
+    exports: {},
+    exportCsv: async (request) => {
+      const { kind } = request;
+      if (pending.has(kind)) return;
+      pending.add(kind);
+      const downloader = get().downloader;
+      set({ exports: { ...get().exports, [kind]: downloader ? { state: 'running', bytes: 0 } : { state: 'running', rows: 0 } } });
+      try {
+        if (downloader) {
+          const { fileName, bytes } = await downloader.download(request, (b) => update(kind, { bytes: b }));
+          update(kind, { state: 'done', bytes, target: fileName });
+        } else {
+          const result = await needApi(get).invoke('export:save', request);
+          if (result === null) update(kind, { state: 'cancelled' });
+          else update(kind, { state: 'done', rows: result.rows, target: result.path });
+        }
+      } catch (error) {
+        update(kind, { state: 'error', error: errorText(error) });
+        if (errorCode(error) === 'unauthorized') get().reportError(error);
+      } finally {
+        pending.delete(kind);
+      }
+    },
+    applyExportProgress: (p) => {
+      if (p.error) update(p.kind, { state: 'error', rows: p.rowsWritten, error: p.error });
+      // The page's own export ends with the invoke's answer (it carries the path); one started elsewhere (the tray
+      // menu's) ends here.
+      else if (p.done && !pending.has(p.kind)) update(p.kind, { state: 'done', rows: p.rowsWritten, target: undefined });
+      else update(p.kind, { state: 'running', rows: p.rowsWritten });
+    },
+  };
+};
+
 /** A fresh store; nothing is fetched until `connect(api, store)`. */
 export function createAppStore(): AppStore {
   return createStore<AppState>()((...a) => ({
@@ -364,5 +464,7 @@ export function createAppStore(): AppStore {
     ...createHistorySlice(...a),
     ...createCoresSlice(...a),
     ...createSettingsSlice(...a),
+    ...createAlertsSlice(...a),
+    ...createExportSlice(...a),
   }));
 }

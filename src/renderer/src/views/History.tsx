@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { HistoryGroup, HistoryRow } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
+import { ExportButton } from '../components/ExportButton.tsx';
 import { formatBytes, formatCount } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
 
@@ -104,6 +105,11 @@ export function History(): React.JSX.Element {
           </select>
         </label>
         <input type="search" className="search" placeholder="Filter  ( / )" aria-label="Filter history" data-search="" data-testid="history-search" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setText('')} />
+        <span className="spacer" />
+        <ExportButton
+          title="Export the summary (all groups) of the chosen cores and collectors as CSV"
+          request={() => ({ kind: 'history', core: scope === '*' || scope === 'each' ? [] : [scope], collectors: [...collectors] })}
+        />
       </div>
       <Chips
         options={collectorIds.map((c) => ({ value: c, label: c }))}

@@ -5,6 +5,7 @@ import type { UnitSystem } from '../../../shared/ipc.ts';
 import type { SessionRow } from '../../../shared/types.ts';
 import { PALETTE } from '../charts/register.ts';
 import { Chips } from '../components/Chips.tsx';
+import { ExportButton } from '../components/ExportButton.tsx';
 import { LineChart } from '../components/LineChart.tsx';
 import { formatBitrate, formatBytes, formatCount, formatDuration } from '../format/units.ts';
 import { useApp, useAppStore } from '../store/hooks.ts';
@@ -134,6 +135,13 @@ export function Sessions(): React.JSX.Element {
         <span className="count" data-testid="sessions-count">
           {formatCount(visible.length)} of {formatCount(total)} sessions
         </span>
+        <ExportButton
+          title="Export the sessions the table shows (collector, core and search filters applied) as CSV"
+          request={() => {
+            const f = store.getState().filter;
+            return { kind: 'sessions', collectors: [...f.collectors], core: f.core === '' ? [] : [f.core], text: f.text };
+          }}
+        />
       </div>
 
       <div className="table-wrap">

@@ -1,0 +1,113 @@
+import { useEffect, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { AlertItem, AlertKind } from '../../../shared/ipc.ts';
+import { formatAgo, formatDuration } from '../format/units.ts';
+import { useApp } from '../store/hooks.ts';
+
+const KIND_LABELS: Record<AlertKind, string> = {
+  'egress-above': 'Egress above',
+  'sessions-above': 'Sessions above',
+  'core-unreachable': 'Core unreachable',
+  'publisher-gone': 'Publisher gone',
+};
+
+/** The subject of an alert below its core: a collector, a reference, or both. */
+function subject(a: AlertItem): string {
+  if (a.collector && a.reference) return `${a.collector} · ${a.reference}`;
+  return a.collector ?? a.reference ?? '—';
+}
+
+function time(atMs: number): string {
+  return new Date(atMs).toLocaleString();
+}
+
+/** Alerts raised by main's rules (alerts.json): what is raised now, and the most recently cleared. */
+export function Alerts(): React.JSX.Element {
+  const [alerts, supported, coreName] = useApp(useShallow((s) => [s.alerts, s.alertsSupported, s.coreName]));
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+
+  if (!supported) {
+    return (
+      <section className="view alerts" data-testid="view-alerts">
+        <p className="empty">Alerts are not available here.</p>
+      </section>
+    );
+  }
+
+  return (
+    <section className="view alerts" data-testid="view-alerts">
+      <div className="panel">
+        <div className="panel-head">
+          <h2>Active</h2>
+          <span className={alerts.active.length > 0 ? 'badge badge-bad' : 'badge badge-good'} data-testid="alerts-active-count">
+            {alerts.active.length}
+          </span>
+        </div>
+        <AlertTable items={alerts.active} coreName={coreName} now={now} testId="alerts-active" empty="No active alerts." />
+      </div>
+      <div className="panel">
+        <div className="panel-head">
+          <h2>Recently cleared</h2>
+        </div>
+        <AlertTable items={alerts.recent} coreName={coreName} now={now} testId="alerts-recent" empty="Nothing cleared recently." cleared />
+      </div>
+      <p className="hint">Rules come from alerts.json in the data directory (egress above, sessions above, core unreachable, publisher gone).</p>
+    </section>
+  );
+}
+
+function AlertTable(props: {
+  items: AlertItem[];
+  coreName: (id: string) => string;
+  now: number;
+  testId: string;
+  empty: string;
+  cleared?: boolean;
+}): React.JSX.Element {
+  const { items, coreName, now, testId, empty, cleared } = props;
+  return (
+    <div className="plain-table-wrap">
+      <table className="plain-table" data-testid={testId}>
+        <thead>
+          <tr>
+            <th>Kind</th>
+            <th>Core</th>
+            <th>Collector / reference</th>
+            <th>Message</th>
+            <th>Raised</th>
+            <th>{cleared ? 'Cleared' : 'For'}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((a) => (
+            <tr key={`${a.key}\u0001${a.raisedAtMs}`} data-testid="alert-row" data-kind={a.kind} data-key={a.key}>
+              <td>
+                <span className={cleared ? 'badge badge-good' : 'badge badge-bad'}>{KIND_LABELS[a.kind] ?? a.kind}</span>
+              </td>
+              <td title={a.core}>{coreName(a.core)}</td>
+              <td>{subject(a)}</td>
+              <td className="alert-message" title={a.message}>
+                {a.message}
+              </td>
+              <td title={time(a.raisedAtMs)}>{formatAgo(a.raisedAtMs, now)}</td>
+              <td title={a.clearedAtMs !== undefined ? time(a.clearedAtMs) : undefined}>
+                {a.clearedAtMs !== undefined ? formatAgo(a.clearedAtMs, now) : formatDuration(now - a.raisedAtMs)}
+              </td>
+            </tr>
+          ))}
+          {items.length === 0 && (
+            <tr>
+              <td colSpan={6} className="empty">
+                {empty}
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
