@@ -1,27 +1,76 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
 
+/** A hash of everything the renderer build reads (its sources, the shared contract, the dependency lock). */
+function rendererSourceHash(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else hash.update(relative(ROOT, path)).update('\0').update(readFileSync(path)).update('\0');
+    }
+  };
+  walk(join(ROOT, 'src/renderer'));
+  walk(join(ROOT, 'src/shared'));
+  for (const f of ['package-lock.json', 'tests/e2e/support.ts']) if (existsSync(join(ROOT, f))) hash.update(readFileSync(join(ROOT, f)));
+  return hash.digest('hex');
+}
+
+/** A cross-process lock (an atomic mkdir); a lock older than `staleMs` is taken over (a killed run). */
+async function withLock<T>(lockDir: string, fn: () => Promise<T>, staleMs = 180_000): Promise<T> {
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      try {
+        if (Date.now() - statSync(lockDir).mtimeMs > staleMs) rmSync(lockDir, { recursive: true, force: true });
+      } catch {
+        // Released meanwhile.
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Builds the renderer into out/renderer with vite directly (the renderer part of electron.vite.config.ts), so the
- * e2e run does not depend on the main/preload bundles building.
+ * e2e run does not depend on the main/preload bundles building. Several e2e files run in parallel: the build holds a
+ * lock and is skipped when out/renderer was built from the same sources (a stamp with their hash), so one file never
+ * empties the directory another file's server is serving.
  */
 export async function buildRenderer(outDir = join(ROOT, 'out', 'renderer')): Promise<void> {
-  const { build } = await import('vite');
-  const react = (await import('@vitejs/plugin-react')).default;
-  await build({
-    configFile: false,
-    root: join(ROOT, 'src/renderer'),
-    base: './',
-    logLevel: 'warn',
-    plugins: [react()],
-    build: { outDir, emptyOutDir: true, rollupOptions: { input: { index: join(ROOT, 'src/renderer/index.html') } } },
+  mkdirSync(join(ROOT, 'out'), { recursive: true });
+  await withLock(join(ROOT, 'out', '.renderer-build.lock'), async () => {
+    const hash = rendererSourceHash();
+    const stamp = join(outDir, '.build-stamp');
+    if (existsSync(join(outDir, 'index.html')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
+    const { build } = await import('vite');
+    const react = (await import('@vitejs/plugin-react')).default;
+    await build({
+      configFile: false,
+      root: join(ROOT, 'src/renderer'),
+      base: './',
+      logLevel: 'warn',
+      plugins: [react()],
+      build: { outDir, emptyOutDir: true, rollupOptions: { input: { index: join(ROOT, 'src/renderer/index.html') } } },
+    });
+    writeFileSync(stamp, hash);
   });
 }
 
@@ -67,9 +116,13 @@ export interface Headless {
   dataDir: string;
 }
 
-/** `npm run serve` on an ephemeral port; resolves with the printed addresses. */
-export async function startHeadless(children: Children, args: string[]): Promise<Headless> {
+/**
+ * `npm run serve` on an ephemeral port; resolves with the printed addresses. `files` are written into the fresh data
+ * directory first (e.g. `alerts.json`).
+ */
+export async function startHeadless(children: Children, args: string[], files: Record<string, string> = {}): Promise<Headless> {
   const dataDir = mkdtempSync(join(tmpdir(), 'e2e-data-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dataDir, name), text);
   const child = children.spawn(join(ROOT, 'node_modules/.bin/node'), ['src/main/headless.ts', '--listen', '127.0.0.1:0', '--rtmp', '127.0.0.1:0', '--data-dir', dataDir, '--no-persist', ...args], { stdout: true });
   return await new Promise<Headless>((resolveStart, reject) => {
     let out = '';
