@@ -114,6 +114,9 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
   --log-level LEVEL           debug|info|warn|error                        [info]
   --config FILE               JSON file with any of the settings above
   -h, --help                  this text
+
+Files in the data dir: sessions/<collector>.json (the history, Core's format), alerts.json (alert rules,
+{"rules": [...]}), settings.json and cores.json (saved by the dashboard), remote-credentials.json (mode 0600).
 `;
 
 export function parseHostPort(value: string, what: string): ListenAddress {
