@@ -2,6 +2,7 @@ import { ipcMain, type BrowserWindow, type IpcMainEvent, type IpcMainInvokeEvent
 import { INVOKE_CHANNELS, type InvokeChannel, type InvokeHandlers, type IpcResult, type PushChannel, type PushMap, type ShellInvokeHandlers } from '../../shared/ipc.ts';
 import type { Logger } from '../log.ts';
 import { isTrustedPageUrl, type PageOrigin } from './window.ts';
+import { toIpcError } from '../ui/app-control.ts';
 
 /**
  * The one main-side file that touches `ipcMain` (STYLE.md §2; lint enforces it). It registers every invoke channel
@@ -38,25 +39,6 @@ export interface IpcBridge {
 
 /** State pushes: only the latest payload matters, so the queue keeps one per channel. */
 const COALESCED: ReadonlySet<PushChannel> = new Set<PushChannel>(['sessions:update', 'settings:changed', 'alerts:update', 'export:progress']);
-
-/** An error with a stable code for the page. */
-export class IpcError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'IpcError';
-    this.code = code;
-  }
-}
-
-/** The wire form of anything a handler threw: its string `code` (or `internal`) and its message. */
-export function toIpcError(error: unknown): { code: string; message: string } {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { code: typeof code === 'string' && code !== '' ? code : 'internal', message: error.message };
-  }
-  return { code: 'internal', message: String(error) };
-}
 
 /**
  * Security guard (STYLE.md §5, Electron security checklist 17): a message is accepted only from the main window's
