@@ -260,3 +260,130 @@ export function indentGo(compact: string): string {
 export function encodeBody(compact: string, pretty: boolean): string {
   return (pretty ? indentGo(compact) : compact) + '\n';
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Byte writer (large session bodies): appends into one reusable scratch Buffer and returns one flat string, so a
+// body of many small pieces costs no intermediate strings (and little garbage for the GC).
+
+/** JSON text encoded once as UTF-8, to be copied by `ByteWriter.bytes`. */
+export interface Utf8Bytes {
+  bytes: Uint8Array;
+  ascii: boolean;
+}
+
+export function utf8Bytes(text: string): Utf8Bytes {
+  const bytes = Buffer.from(text, 'utf8');
+  return { bytes, ascii: bytes.length === text.length };
+}
+
+/** Shared scratch space; grows by doubling and is kept for the next body. */
+let scratch = Buffer.allocUnsafe(1 << 16);
+
+/**
+ * Writes JSON text into a scratch buffer. `raw` copies text verbatim, `str` quotes like `quote()`, `uint` writes
+ * a Go integer. The ASCII fast paths are plain loops; other text goes through `quote()` and `utf8Write`.
+ * One writer at a time (synchronous use only: `begin()` … `end()`).
+ */
+export class ByteWriter {
+  #buf = scratch;
+  #pos = 0;
+  #ascii = true;
+
+  begin(): this {
+    this.#buf = scratch;
+    this.#pos = 0;
+    this.#ascii = true;
+    return this;
+  }
+
+  /** The text written since `begin()`, as one flat string. */
+  end(): string {
+    const buf = this.#buf;
+    scratch = buf;
+    return this.#ascii ? buf.latin1Slice(0, this.#pos) : buf.utf8Slice(0, this.#pos);
+  }
+
+  #room(n: number): Buffer {
+    let buf = this.#buf;
+    if (this.#pos + n > buf.length) {
+      let size = buf.length * 2;
+      while (size < this.#pos + n) size *= 2;
+      const bigger = Buffer.allocUnsafe(size);
+      buf.copy(bigger, 0, 0, this.#pos);
+      this.#buf = buf = bigger;
+    }
+    return buf;
+  }
+
+  /** Copies bytes produced by `utf8Bytes` (JSON text as UTF-8). */
+  bytes(b: Utf8Bytes): void {
+    const n = b.bytes.length;
+    const buf = this.#room(n);
+    if (n < 64) for (let i = 0, p = this.#pos; i < n; i++) buf[p + i] = b.bytes[i]!;
+    else buf.set(b.bytes, this.#pos);
+    this.#pos += n;
+    if (!b.ascii) this.#ascii = false;
+  }
+
+  /** Copies JSON text as is. */
+  raw(s: string): void {
+    const n = s.length;
+    const buf = this.#room(n);
+    let p = this.#pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.#pos = p;
+        this.#utf8(s.slice(i));
+        return;
+      }
+      buf[p++] = c;
+    }
+    this.#pos = p;
+  }
+
+  /** A quoted JSON string (Go's escaping, see `quote`). */
+  str(s: string): void {
+    const n = s.length;
+    const buf = this.#room(n + 2);
+    const start = this.#pos;
+    let p = start;
+    buf[p++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) {
+        this.#pos = start;
+        this.raw(quote(s));
+        return;
+      }
+      buf[p++] = c;
+    }
+    buf[p++] = 0x22;
+    this.#pos = p;
+  }
+
+  /** A Go integer field (see `toInt`). */
+  uint(x: number): void {
+    if (!(x >= 0 && Number.isSafeInteger(x))) {
+      this.raw(toInt(x));
+      return;
+    }
+    const buf = this.#room(16);
+    let digits = 1;
+    for (let t = x; t >= 10; t = Math.floor(t / 10)) digits++;
+    let p = this.#pos + digits;
+    this.#pos = p;
+    do {
+      const q = Math.floor(x / 10);
+      buf[--p] = 0x30 + (x - q * 10);
+      x = q;
+    } while (x > 0);
+  }
+
+  #utf8(s: string): void {
+    const n = Buffer.byteLength(s, 'utf8');
+    const buf = this.#room(n);
+    this.#pos += buf.utf8Write(s, this.#pos);
+    this.#ascii = false;
+  }
+}

@@ -4,10 +4,13 @@
  * specialised serialisers for the session shapes (no reflective walk), with the history's text cached by object
  * identity (see below).
  */
-import type { CollectorSummary, HistorySummary, HistoryTotals, SessionReader, SessionSnapshot } from '../engine/types.ts';
+import type { CollectorSummary, HistoryOrder, HistorySummary, HistoryTotals, SessionReader, SessionSnapshot } from '../engine/types.ts';
 import type { GoQuery } from './http.ts';
 import { queryUnescape } from './http.ts';
-import { compareUtf8, quote, sortKeys, toInt, toNumber } from './json.ts';
+import type { Utf8Bytes } from './json.ts';
+import { ByteWriter, compareUtf8, quote, sortKeys, toInt, toNumber, utf8Bytes } from './json.ts';
+
+const writer = new ByteWriter();
 
 const MiB = 1024 * 1024;
 
@@ -71,17 +74,41 @@ interface HeadEntry {
   peer: string;
   extra: string;
   createdAtMs: number;
-  text: string;
+  head: Utf8Bytes;
+  /** Render stamp of the last list that held this session. */
+  seen: number;
+}
+
+interface HeadCache {
+  heads: Map<string, HeadEntry>;
+  stamp: number;
 }
 
 /**
- * Per collector name: the rendered heads of the sessions of the last render, keyed by session id. Each render
- * builds a new map from the sessions it saw, so the cache never holds more than the current active sessions.
+ * Per collector name: the rendered heads (as UTF-8 bytes) of the sessions of recent renders, keyed by session id.
+ * Entries not seen in a render are dropped after it, so the cache never holds more than the current active sessions.
  */
-const headCaches = new Map<string, Map<string, HeadEntry>>();
-const NO_HEADS = new Map<string, HeadEntry>();
+const headCaches = new Map<string, HeadCache>();
 /** Shorter lists are rendered without the cache. */
 const HEAD_CACHE_MIN = 64;
+
+/** `bytes_rx` … end of a session object (the part that changes on every render). */
+function putTail(w: ByteWriter, s: SessionSnapshot): void {
+  w.uint(s.rxBytes);
+  w.raw(',"bytes_tx":');
+  w.uint(s.txBytes);
+  w.raw(',"bandwidth_rx_kbit":');
+  w.raw(toNumber(s.rxBitsPerSec / 1024));
+  w.raw(',"bandwidth_tx_kbit":');
+  w.raw(toNumber(s.txBitsPerSec / 1024));
+  // The merged (fleet) view adds the session's core after Core's fields; single-core output stays Core's.
+  if (s.core === undefined) w.raw('}');
+  else {
+    w.raw(',"core":');
+    w.str(s.core);
+    w.raw('}');
+  }
+}
 
 /** A JSON array of sessions; `[]` when empty, never null. `cacheKey` (the collector name) reuses unchanged heads. */
 export function writeSessionList(list: readonly SessionSnapshot[], cacheKey?: string): string {
@@ -89,24 +116,31 @@ export function writeSessionList(list: readonly SessionSnapshot[], cacheKey?: st
     if (cacheKey !== undefined) headCaches.delete(cacheKey);
     return '[]';
   }
-  const parts = new Array<string>(list.length);
   if (cacheKey === undefined || list.length < HEAD_CACHE_MIN) {
+    const parts = new Array<string>(list.length);
     for (let i = 0; i < list.length; i++) parts[i] = writeSession(list[i]!);
-  } else {
-    const prev = headCaches.get(cacheKey) ?? NO_HEADS;
-    const next = new Map<string, HeadEntry>();
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i]!;
-      let e = prev.get(s.id);
-      if (e === undefined || e.reference !== s.reference || e.location !== s.location || e.peer !== s.peer || e.extra !== s.extra || e.createdAtMs !== s.createdAtMs) {
-        e = { reference: s.reference, location: s.location, peer: s.peer, extra: s.extra, createdAtMs: s.createdAtMs, text: sessionHead(s) };
-      }
-      next.set(s.id, e);
-      parts[i] = e.text + sessionTail(s);
-    }
-    headCaches.set(cacheKey, next);
+    return '[' + parts.join(',') + ']';
   }
-  return '[' + parts.join(',') + ']';
+  let cache = headCaches.get(cacheKey);
+  if (cache === undefined) headCaches.set(cacheKey, (cache = { heads: new Map(), stamp: 0 }));
+  const heads = cache.heads;
+  const stamp = ++cache.stamp;
+  const w = writer.begin();
+  w.raw('[');
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i]!;
+    let e = heads.get(s.id);
+    if (e === undefined || e.reference !== s.reference || e.location !== s.location || e.peer !== s.peer || e.extra !== s.extra || e.createdAtMs !== s.createdAtMs) {
+      e = { reference: s.reference, location: s.location, peer: s.peer, extra: s.extra, createdAtMs: s.createdAtMs, head: utf8Bytes(sessionHead(s)), seen: stamp };
+      heads.set(s.id, e);
+    } else e.seen = stamp;
+    if (i > 0) w.raw(',');
+    w.bytes(e.head);
+    putTail(w, s);
+  }
+  w.raw(']');
+  if (heads.size > list.length) for (const [id, e] of heads) if (e.seen !== stamp) heads.delete(id);
+  return w.end();
 }
 
 /** `{"sessions","traffic_rx_mb","traffic_tx_mb"` without the closing brace; MB floored per group (spec §2.4). */
@@ -120,28 +154,6 @@ function statsOpen(t: HistoryTotals): string {
     toInt(Math.floor(t.txBytes / MiB))
   );
 }
-
-/**
- * Caches of rendered text. The engine hands out history aggregates that never change afterwards
- * (engine/history.ts: a later change copies the maps and replaces only the peer objects it touches), so
- * - a `HistorySummary` seen before renders to the same text (one WeakMap entry per collector and change), and
- * - within a large history, a peer object seen before renders to the same `"peer":{…}` member text. That cache is a
- *   plain Map per collector name keyed by the peer string (no WeakMap: 100k ephemerons would slow every GC).
- * So after a session closes, only the touched peer is rendered again and the unchanged members are joined as is.
- */
-const historyCache = new WeakMap<object, string>();
-
-/** Histories with fewer peers are rendered in full each time (cheap); larger ones use the member cache. */
-const PEER_CACHE_MIN = 1000;
-
-interface PeerMemberCache {
-  /** peer key → the peer object last rendered and its `"key":{…}` member text. */
-  members: Map<string, { peer: object; text: string }>;
-  /** Sorted keys of the last render and the peers map they came from. */
-  sorted: string[];
-  sortedFrom: ReadonlyMap<string, unknown> | null;
-}
-const peerCaches = new Map<string, PeerMemberCache>();
 
 function writeStatsMap(map: ReadonlyMap<string, HistoryTotals>): string {
   if (map.size === 0) return '{}';
@@ -163,86 +175,201 @@ function writePeer(p: PeerTotals): string {
   return statsOpen(p) + ',"local":' + writeStatsMap(p.locations) + '}';
 }
 
-/** Sorted peer keys, reusing the previous order when the key set only grew (histories are never pruned). */
-function sortedPeerKeys(peers: ReadonlyMap<string, unknown>, cache: PeerMemberCache | undefined): string[] {
-  if (!cache || cache.sortedFrom === null) return sortKeys([...peers.keys()]);
-  if (cache.sortedFrom === peers) return cache.sorted;
-  const prev = cache.sorted;
-  if (prev.length > peers.size) return sortKeys([...peers.keys()]);
-  for (let i = 0; i < prev.length; i++) if (!peers.has(prev[i]!)) return sortKeys([...peers.keys()]);
-  if (prev.length === peers.size) return prev;
-  const known = cache.members;
-  const added: string[] = [];
-  for (const k of peers.keys()) if (!known.has(k)) added.push(k);
-  if (prev.length + added.length !== peers.size) return sortKeys([...peers.keys()]);
-  sortKeys(added);
-  const out = new Array<string>(peers.size);
-  let i = 0;
-  let j = 0;
-  let o = 0;
-  while (i < prev.length && j < added.length) out[o++] = compareUtf8(prev[i]!, added[j]!) <= 0 ? prev[i++]! : added[j++]!;
-  while (i < prev.length) out[o++] = prev[i++]!;
-  while (j < added.length) out[o++] = added[j++]!;
-  return out;
-}
-
-function writeRemote(peers: ReadonlyMap<string, PeerTotals>, cacheKey: string | undefined): string {
+function writeRemote(peers: ReadonlyMap<string, PeerTotals>): string {
   if (peers.size === 0) return '{}';
-  let cache = cacheKey === undefined ? undefined : peerCaches.get(cacheKey);
-  if (cacheKey !== undefined && peers.size >= PEER_CACHE_MIN && !cache) {
-    cache = { members: new Map(), sorted: [], sortedFrom: null };
-    peerCaches.set(cacheKey, cache);
-  } else if (cache && peers.size < PEER_CACHE_MIN) {
-    peerCaches.delete(cacheKey!);
-    cache = undefined;
-  }
-  const keys = sortedPeerKeys(peers, cache);
+  const keys = sortKeys([...peers.keys()]);
   const parts = new Array<string>(keys.length);
-  if (cache) {
-    const members = cache.members;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      const p = peers.get(k)!;
-      let m = members.get(k);
-      if (m === undefined || m.peer !== p) {
-        m = { peer: p, text: quote(k) + ':' + writePeer(p) };
-        members.set(k, m);
-      }
-      parts[i] = m.text;
-    }
-    if (members.size > keys.length) for (const k of members.keys()) if (!peers.has(k)) members.delete(k);
-    cache.sorted = keys;
-    cache.sortedFrom = peers;
-  } else {
-    for (let i = 0; i < keys.length; i++) parts[i] = quote(keys[i]!) + ':' + writePeer(peers.get(keys[i]!)!);
-  }
+  for (let i = 0; i < keys.length; i++) parts[i] = quote(keys[i]!) + ':' + writePeer(peers.get(keys[i]!)!);
   return '{' + parts.join(',') + '}';
 }
 
-/**
- * The `summary` object (History) of a collector. `cacheKey` (the collector name) enables the per-peer member
- * cache for large histories.
- */
-export function writeHistory(h: HistorySummary, cacheKey?: string): string {
-  const cached = historyCache.get(h);
-  if (cached !== undefined) return cached;
-  const remote = writeRemote(h.peers, cacheKey);
-  const text =
+function historyText(remote: string, locations: string, references: string, t: HistoryTotals): string {
+  return (
     '{"remote":' +
     remote +
     ',"local":' +
-    writeStatsMap(h.locations) +
+    locations +
     ',"reference":' +
-    writeStatsMap(h.references) +
+    references +
     ',"sessions":' +
-    toInt(h.totals.sessions) +
+    toInt(t.sessions) +
     ',"traffic_rx_mb":' +
-    toInt(Math.floor(h.totals.rxBytes / MiB)) +
+    toInt(Math.floor(t.rxBytes / MiB)) +
     ',"traffic_tx_mb":' +
-    toInt(Math.floor(h.totals.txBytes / MiB)) +
-    '}';
-  historyCache.set(h, text);
-  return text;
+    toInt(Math.floor(t.txBytes / MiB)) +
+    '}'
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Live histories (engine summaries with `version` and `order`, engine/types.ts): rendered text kept per block of
+// sorted members. A close changes one peer, one location and one reference; only the blocks holding them are
+// rendered again, and the map texts are concatenated from the blocks' texts (no per-render sort or full walk).
+
+/** Members per block when a map is first rendered; a block that grows past twice this is split. */
+const BLOCK = 128;
+
+type MemberWriter<V> = (w: ByteWriter, key: string, value: V) => void;
+
+const MiB_INT = MiB;
+
+/** `{"sessions":…,"traffic_rx_mb":…,"traffic_tx_mb":…` (no closing brace); MB floored per group. */
+function putStatsOpen(w: ByteWriter, t: HistoryTotals): void {
+  w.raw('{"sessions":');
+  w.uint(t.sessions);
+  w.raw(',"traffic_rx_mb":');
+  w.uint(Math.floor(t.rxBytes / MiB_INT));
+  w.raw(',"traffic_tx_mb":');
+  w.uint(Math.floor(t.txBytes / MiB_INT));
+}
+
+const writeStatsMember: MemberWriter<HistoryTotals> = (w, k, t) => {
+  w.str(k);
+  w.raw(':');
+  putStatsOpen(w, t);
+  w.raw('}');
+};
+
+const writePeerMember: MemberWriter<PeerTotals> = (w, k, p) => {
+  w.str(k);
+  w.raw(':');
+  putStatsOpen(w, p);
+  w.raw(',"local":');
+  const locs = p.locations;
+  if (locs.size <= 1) {
+    w.raw('{');
+    for (const [l, t] of locs) writeStatsMember(w, l, t);
+    w.raw('}}');
+    return;
+  }
+  w.raw(locs.size === 0 ? '{}' : writeStatsMap(locs));
+  w.raw('}');
+};
+
+interface Block {
+  /** Sorted member keys. */
+  keys: string[];
+  /** The members' text joined by ","; "" while dirty. */
+  text: string;
+}
+
+/** A map's rendered members in sorted blocks, and the map's whole text. */
+class BlockMap<V> {
+  blocks: Block[] = [];
+  text = '{}';
+  readonly #write: MemberWriter<V>;
+
+  constructor(write: MemberWriter<V>) {
+    this.#write = write;
+  }
+
+  /** First render from the engine's sorted keys. */
+  build(map: ReadonlyMap<string, V>, sorted: readonly string[]): void {
+    const blocks: Block[] = [];
+    for (let i = 0; i < sorted.length; i += BLOCK) blocks.push({ keys: sorted.slice(i, i + BLOCK), text: '' });
+    this.blocks = blocks;
+    this.#render(map);
+  }
+
+  /** Re-renders the members whose keys changed (inserting new keys in order). */
+  update(map: ReadonlyMap<string, V>, changed: ReadonlySet<string>): void {
+    if (changed.size === 0) return;
+    const blocks = this.blocks;
+    for (const k of changed) {
+      if (blocks.length === 0) {
+        blocks.push({ keys: [k], text: '' });
+        continue;
+      }
+      // the last block whose first key sorts at or before k (or the first block)
+      let lo = 0;
+      let hi = blocks.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (compareUtf8(blocks[mid]!.keys[0]!, k) <= 0) lo = mid;
+        else hi = mid - 1;
+      }
+      const b = blocks[lo]!;
+      b.text = '';
+      const keys = b.keys;
+      let a = 0;
+      let z = keys.length;
+      while (a < z) {
+        const mid = (a + z) >>> 1;
+        if (compareUtf8(keys[mid]!, k) < 0) a = mid + 1;
+        else z = mid;
+      }
+      const present = a < keys.length && keys[a] === k;
+      if (!map.has(k)) {
+        if (present) keys.splice(a, 1); // histories are never pruned; handled for completeness
+        if (keys.length === 0) blocks.splice(lo, 1);
+      } else if (!present) {
+        keys.splice(a, 0, k);
+        if (keys.length > 2 * BLOCK) blocks.splice(lo + 1, 0, { keys: keys.splice(BLOCK), text: '' });
+      }
+    }
+    this.#render(map);
+  }
+
+  #render(map: ReadonlyMap<string, V>): void {
+    const blocks = this.blocks;
+    const write = this.#write;
+    const w = writer;
+    let text = '{';
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      if (b.text === '') {
+        const keys = b.keys;
+        w.begin();
+        for (let j = 0; j < keys.length; j++) {
+          if (j > 0) w.raw(',');
+          write(w, keys[j]!, map.get(keys[j]!)!);
+        }
+        b.text = w.end();
+      }
+      text += i === 0 ? b.text : ',' + b.text;
+    }
+    this.text = text + '}';
+  }
+}
+
+interface LiveCache {
+  version: number;
+  remote: BlockMap<PeerTotals>;
+  locations: BlockMap<HistoryTotals>;
+  references: BlockMap<HistoryTotals>;
+  text: string;
+}
+
+/** Per live summary object (one per collector history; a WeakMap so a dropped collector frees its text). */
+const liveCaches = new WeakMap<HistorySummary, LiveCache>();
+
+function writeLiveHistory(h: HistorySummary, version: number, order: HistoryOrder): string {
+  let c = liveCaches.get(h);
+  if (c !== undefined && c.version === version) return c.text;
+  const changes = c === undefined ? undefined : order.changedSince(c.version);
+  if (c === undefined || changes === undefined) {
+    c = { version, remote: new BlockMap(writePeerMember), locations: new BlockMap(writeStatsMember), references: new BlockMap(writeStatsMember), text: '' };
+    c.remote.build(h.peers, order.peers());
+    c.locations.build(h.locations, order.locations());
+    c.references.build(h.references, order.references());
+    liveCaches.set(h, c);
+  } else {
+    c.remote.update(h.peers, changes.peers);
+    c.locations.update(h.locations, changes.locations);
+    c.references.update(h.references, changes.references);
+    c.version = version;
+  }
+  c.text = historyText(c.remote.text, c.locations.text, c.references.text, h.totals);
+  return c.text;
+}
+
+/**
+ * The `summary` object (History) of a collector. A live engine summary (with `version` and `order`) is rendered
+ * incrementally and cached with its version; any other summary is rendered in full.
+ */
+export function writeHistory(h: HistorySummary, _cacheKey?: string): string {
+  if (h.version !== undefined && h.order !== undefined) return writeLiveHistory(h, h.version, h.order);
+  return historyText(writeRemote(h.peers), writeStatsMap(h.locations), writeStatsMap(h.references), h.totals);
 }
 
 /** One `SessionSummary` (`{"active":…,"summary":…}`) for a collector. */

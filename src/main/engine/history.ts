@@ -1,43 +1,133 @@
-import type { HistoryEntry, HistorySummary, HistoryTotals } from './types.ts';
+import type { HistoryChanges, HistoryEntry, HistoryOrder, HistorySummary, HistoryTotals } from './types.ts';
 
 type PeerTotals = HistoryTotals & { locations: Map<string, HistoryTotals> };
-
-const ZERO: HistoryTotals = Object.freeze({ sessions: 0, rxBytes: 0, txBytes: 0 });
-
-function plus(t: HistoryTotals | undefined, sessions: number, rx: number, tx: number): HistoryTotals {
-  const base = t ?? ZERO;
-  return { sessions: base.sessions + sessions, rxBytes: base.rxBytes + rx, txBytes: base.txBytes + tx };
-}
 
 /** The history key of spec §3.1: a plain join, so distinct triples can collide (the first triple's fields are kept). */
 export function historyKey(location: string, peer: string, reference: string): string {
   return `${location}:${peer}:${reference}`;
 }
 
+const HIGH = /[\ud800-\uffff]/;
+
+/** Sorts in place bytewise by UTF-8 (the native sort when no key holds a character where UTF-16 order differs). */
+function sortUtf8(keys: string[]): string[] {
+  for (let i = 0; i < keys.length; i++) if (HIGH.test(keys[i]!)) return keys.sort(compareUtf8);
+  return keys.sort();
+}
+
+/**
+ * The keys of one aggregate map in bytewise order, kept up to date cheaply: new keys are queued (O(1) per close)
+ * and merged into a new sorted array on the next read (binary insertion for a few, a merge for many). A returned
+ * array is never mutated afterwards, so readers may keep it and compare it by identity.
+ */
+class SortedKeys {
+  #sorted: readonly string[] = [];
+  #added: string[] = [];
+
+  add(key: string): void {
+    this.#added.push(key);
+  }
+
+  get(): readonly string[] {
+    if (this.#added.length === 0) return this.#sorted;
+    const added = sortUtf8(this.#added);
+    this.#added = [];
+    const prev = this.#sorted;
+    if (prev.length === 0) {
+      this.#sorted = added;
+      return added;
+    }
+    const out = new Array<string>(prev.length + added.length);
+    let i = 0;
+    let o = 0;
+    for (let j = 0; j < added.length; j++) {
+      const k = added[j]!;
+      // first index in prev[i..] whose key sorts after k (keys are unique, so never equal)
+      let lo = i;
+      let hi = prev.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareUtf8(prev[mid]!, k) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      while (i < lo) out[o++] = prev[i++]!;
+      out[o++] = k;
+    }
+    while (i < prev.length) out[o++] = prev[i++]!;
+    this.#sorted = out;
+    return out;
+  }
+}
+
+/**
+ * The live view `History.summary()` hands out. `version` and `order` are accessors on the prototype, so copies
+ * (`{ ...s }`) and structural comparisons see only the plain-data fields.
+ */
+class LiveSummary implements HistorySummary {
+  readonly peers: Map<string, PeerTotals>;
+  readonly locations: Map<string, HistoryTotals>;
+  readonly references: Map<string, HistoryTotals>;
+  readonly totals: HistoryTotals;
+  readonly #version: () => number;
+  readonly #order: HistoryOrder;
+
+  constructor(peers: Map<string, PeerTotals>, locations: Map<string, HistoryTotals>, references: Map<string, HistoryTotals>, totals: HistoryTotals, version: () => number, order: HistoryOrder) {
+    this.peers = peers;
+    this.locations = locations;
+    this.references = references;
+    this.totals = totals;
+    this.#version = version;
+    this.#order = order;
+  }
+
+  get version(): number {
+    return this.#version();
+  }
+
+  get order(): HistoryOrder {
+    return this.#order;
+  }
+}
+
+/** Change log entries kept before readers that fell further behind re-render everything (bounded memory). */
+const LOG_MIN = 4096;
+
 /**
  * A collector's history (spec §3): the entries keyed `location:peer:reference`, plus the aggregates of
- * §3.2 (per peer with its locations, per location, per reference, totals) maintained incrementally.
+ * §3.2 (per peer with its locations, per location, per reference, totals) maintained incrementally in place.
  *
- * `summary()` hands out the aggregate maps themselves, so it costs O(1) while the history is unchanged.
- * They are copy-on-write, so every summary a reader holds stays frozen in time: changes made after a
- * handout are queued (a close stays O(1) for the producer) and the next `summary()` copies the maps once
- * and applies them. Readers must treat the returned maps and objects as read-only.
+ * `summary()` is O(1): it returns the same live view every time (see `HistorySummary.version` in types.ts).
+ * A close updates one entry, one peer (and its location), one location, one reference and the totals, appends
+ * to a bounded change log and bumps `version`. The view's `order` gives each map's keys sorted bytewise and
+ * the keys changed since a version, so a renderer can redo only what changed.
  */
 export class History {
   readonly #entries = new Map<string, HistoryEntry>();
-  #peers = new Map<string, PeerTotals>();
-  #locations = new Map<string, HistoryTotals>();
-  #references = new Map<string, HistoryTotals>();
-  #totals: HistoryTotals = ZERO;
-  /** Generation of objects that have not been handed out yet (those may be mutated in place). */
-  #gen = 1;
-  #mapsGen = 1;
-  readonly #peerGen = new Map<string, number>();
-  #cached: HistorySummary | undefined;
-  /** Changes not yet applied to handed-out (shared) aggregate maps. */
-  #deltas: Array<[string, string, string, number, number, number]> = [];
-  /** Increments on every change (used to skip writing an unchanged history). */
+  readonly #peers = new Map<string, PeerTotals>();
+  readonly #locations = new Map<string, HistoryTotals>();
+  readonly #references = new Map<string, HistoryTotals>();
+  readonly #totals: HistoryTotals = { sessions: 0, rxBytes: 0, txBytes: 0 };
+  readonly #peerOrder = new SortedKeys();
+  readonly #locationOrder = new SortedKeys();
+  readonly #referenceOrder = new SortedKeys();
+  /** Change log: log[i] changed at version logStart + 1 + i (one add = one change). */
+  #logStart = 0;
+  #logPeers: string[] = [];
+  #logLocations: string[] = [];
+  #logReferences: string[] = [];
+  readonly #view: LiveSummary;
+  /** Increments on every change (the view's `version`; also used to skip writing an unchanged history). */
   version = 0;
+
+  constructor() {
+    const order: HistoryOrder = {
+      peers: () => this.#peerOrder.get(),
+      locations: () => this.#locationOrder.get(),
+      references: () => this.#referenceOrder.get(),
+      changedSince: (v) => this.#changedSince(v),
+    };
+    this.#view = new LiveSummary(this.#peers, this.#locations, this.#references, this.#totals, () => this.version, order);
+  }
 
   get size(): number {
     return this.#entries.size;
@@ -53,25 +143,42 @@ export class History {
     entry.totalSessions += sessions;
     entry.totalRxBytes += rxBytes;
     entry.totalTxBytes += txBytes;
-    this.#cached = undefined;
-    this.version++;
-    if (this.#mapsGen === this.#gen) {
-      this.#aggregate(entry.location, entry.peer, entry.reference, sessions, rxBytes, txBytes);
-    } else {
-      this.#deltas.push([entry.location, entry.peer, entry.reference, sessions, rxBytes, txBytes]);
-      // Nobody may ask for a summary again: bound the queue by copying once it is large (amortised O(1)).
-      if (this.#deltas.length > 1024 && this.#deltas.length > this.#entries.size >> 2) this.#flush();
+    // Aggregated from the entry's fields, not from the arguments (a colliding key keeps the first triple, §3.2).
+    const loc = entry.location;
+    const pr = entry.peer;
+    const ref = entry.reference;
+    let p = this.#peers.get(pr);
+    if (p === undefined) {
+      p = { sessions: 0, rxBytes: 0, txBytes: 0, locations: new Map() };
+      this.#peers.set(pr, p);
+      this.#peerOrder.add(pr);
     }
+    p.sessions += sessions;
+    p.rxBytes += rxBytes;
+    p.txBytes += txBytes;
+    bump(p.locations, loc, sessions, rxBytes, txBytes);
+    if (bump(this.#locations, loc, sessions, rxBytes, txBytes)) this.#locationOrder.add(loc);
+    if (bump(this.#references, ref, sessions, rxBytes, txBytes)) this.#referenceOrder.add(ref);
+    const t = this.#totals;
+    t.sessions += sessions;
+    t.rxBytes += rxBytes;
+    t.txBytes += txBytes;
+    this.version++;
+    if (this.#logPeers.length >= LOG_MIN && this.#logPeers.length >= this.#peers.size) {
+      // Readers this far behind re-render everything anyway: forget the log.
+      this.#logStart = this.version - 1;
+      this.#logPeers = [];
+      this.#logLocations = [];
+      this.#logReferences = [];
+    }
+    this.#logPeers.push(pr);
+    this.#logLocations.push(loc);
+    this.#logReferences.push(ref);
   }
 
-  /** The aggregates of spec §3.2. Read-only; stays unchanged after later additions. */
+  /** The aggregates of spec §3.2: a live, read-only view (the same object every call). */
   summary(): HistorySummary {
-    if (this.#cached === undefined) {
-      this.#flush();
-      this.#cached = { peers: this.#peers, locations: this.#locations, references: this.#references, totals: this.#totals };
-      this.#gen++;
-    }
-    return this.#cached;
+    return this.#view;
   }
 
   /** Copies of the entries, in insertion order. */
@@ -84,39 +191,32 @@ export class History {
     return serializeHistory(this.#entries);
   }
 
-  /** Takes private copies of shared maps and applies the queued changes. */
-  #flush(): void {
-    if (this.#deltas.length === 0) return;
-    if (this.#mapsGen !== this.#gen) {
-      this.#peers = new Map(this.#peers);
-      this.#locations = new Map(this.#locations);
-      this.#references = new Map(this.#references);
-      this.#mapsGen = this.#gen;
+  #changedSince(v: number): HistoryChanges | undefined {
+    if (v < this.#logStart || v > this.version) return undefined;
+    const from = v - this.#logStart;
+    const peers = new Set<string>();
+    const locations = new Set<string>();
+    const references = new Set<string>();
+    for (let i = from; i < this.#logPeers.length; i++) {
+      peers.add(this.#logPeers[i]!);
+      locations.add(this.#logLocations[i]!);
+      references.add(this.#logReferences[i]!);
     }
-    const deltas = this.#deltas;
-    this.#deltas = [];
-    for (const d of deltas) this.#aggregate(d[0], d[1], d[2], d[3], d[4], d[5]);
+    return { peers, locations, references };
   }
+}
 
-  /** Applies one change to maps this history owns (mapsGen === gen). */
-  #aggregate(location: string, peer: string, reference: string, sessions: number, rx: number, tx: number): void {
-    const gen = this.#gen;
-    this.#locations.set(location, plus(this.#locations.get(location), sessions, rx, tx));
-    this.#references.set(reference, plus(this.#references.get(reference), sessions, rx, tx));
-    const p = this.#peers.get(peer);
-    if (p !== undefined && this.#peerGen.get(peer) === gen) {
-      p.sessions += sessions;
-      p.rxBytes += rx;
-      p.txBytes += tx;
-      p.locations.set(location, plus(p.locations.get(location), sessions, rx, tx));
-    } else {
-      const locations = new Map(p?.locations);
-      locations.set(location, plus(locations.get(location), sessions, rx, tx));
-      this.#peers.set(peer, { ...plus(p, sessions, rx, tx), locations });
-      this.#peerGen.set(peer, gen);
-    }
-    this.#totals = plus(this.#totals, sessions, rx, tx);
+/** Adds to `map[key]`, creating the record; true when it was created. */
+function bump(map: Map<string, HistoryTotals>, key: string, sessions: number, rx: number, tx: number): boolean {
+  const t = map.get(key);
+  if (t !== undefined) {
+    t.sessions += sessions;
+    t.rxBytes += rx;
+    t.txBytes += tx;
+    return false;
   }
+  map.set(key, { sessions, rxBytes: rx, txBytes: tx });
+  return true;
 }
 
 /** A string as Go's encoding/json writes it (HTML characters and U+2028/U+2029 escaped). */

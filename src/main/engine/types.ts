@@ -60,12 +60,42 @@ export interface HistoryEntry {
   totalTxBytes: number;
 }
 
-/** The aggregated history of spec §3.2. Maps iterate in insertion order; renderers sort keys themselves. */
+/**
+ * The aggregated history of spec §3.2. Maps iterate in insertion order; renderers sort keys themselves (or use
+ * `order` when present).
+ *
+ * Readers never mutate a HistorySummary. Two kinds exist:
+ * - Plain (no `version`): built for one read (remote cores, the merged fleet view, tests); nobody changes it later.
+ * - Live (with `version`, from the engine's `History.summary()`): the same object on every call, whose maps,
+ *   records and totals the engine updates in place as sessions close. Read it synchronously; a reader that
+ *   keeps data across turns copies it, or keeps derived data (e.g. rendered text) together with the `version`
+ *   it came from: for a given object, an unchanged `version` means unchanged content.
+ */
 export interface HistorySummary {
   peers: Map<string, HistoryTotals & { locations: Map<string, HistoryTotals> }>;
   locations: Map<string, HistoryTotals>;
   references: Map<string, HistoryTotals>;
   totals: HistoryTotals;
+  /** Live summaries only: increases with every change of the content (see above). */
+  version?: number;
+  /** Live summaries only: sorted keys and change tracking maintained by the engine. */
+  order?: HistoryOrder;
+}
+
+/** Key order and change tracking of a live HistorySummary. */
+export interface HistoryOrder {
+  /** The map's keys sorted bytewise by UTF-8 (Go's map-key order). A returned array is never mutated later. */
+  peers(): readonly string[];
+  locations(): readonly string[];
+  references(): readonly string[];
+  /** Keys whose record was created or changed after `version`; undefined when that is no longer known. */
+  changedSince(version: number): HistoryChanges | undefined;
+}
+
+export interface HistoryChanges {
+  peers: ReadonlySet<string>;
+  locations: ReadonlySet<string>;
+  references: ReadonlySet<string>;
 }
 
 /** Everything `GET /api/v3/session` says about one collector (spec §3.2), in raw units. */

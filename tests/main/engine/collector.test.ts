@@ -401,30 +401,37 @@ describe('Collector rates (spec §2, §6 items 16–24)', () => {
     expect(h.totals).toEqual({ sessions: 3, rxBytes: 0, txBytes: 2_306_867 });
   });
 
-  it('a history summary handed out earlier stays unchanged (copy-on-write)', () => {
+  it('the history summary is one live view whose version changes with every change (types.ts HistorySummary)', () => {
     const { c } = setup();
     c.registerAndActivate('a', 'ref', 'loc', 'peer');
     c.egress('a', 10);
     c.unregister('a');
     const before = c.summary().history;
-    expect(c.summary().history).toBe(before); // cached while unchanged
+    const v1 = before.version!;
+    expect(c.summary().history).toBe(before); // the same object
+    expect(c.summary().history.version).toBe(v1); // unchanged content, unchanged version
+    expect(before.order!.changedSince(v1)).toEqual({ peers: new Set(), locations: new Set(), references: new Set() });
     c.registerAndActivate('b', 'ref', 'loc', 'peer');
     c.egress('b', 5);
     c.unregister('b');
     c.registerAndActivate('x', 'ref2', 'loc2', 'peer');
     c.unregister('x');
+    c.registerAndActivate('p', 'ref', 'loc', 'pending-only'); // never closed: no change
     const after = c.summary().history;
-    expect(before.totals).toEqual({ sessions: 1, rxBytes: 0, txBytes: 10 });
-    expect(before.peers.get('peer')).toMatchObject({ sessions: 1, txBytes: 10 });
-    expect(before.peers.get('peer')!.locations.size).toBe(1);
-    expect(before.locations.has('loc2')).toBe(false);
+    expect(after).toBe(before);
+    expect(after.version).toBe(v1 + 2);
     expect(after.totals).toEqual({ sessions: 3, rxBytes: 0, txBytes: 15 });
     expect(after.peers.get('peer')!.locations.size).toBe(2);
+    expect(after.order!.changedSince(v1)).toEqual({ peers: new Set(['peer']), locations: new Set(['loc', 'loc2']), references: new Set(['ref', 'ref2']) });
+    expect(after.order!.changedSince(v1 + 1)).toEqual({ peers: new Set(['peer']), locations: new Set(['loc2']), references: new Set(['ref2']) });
+    expect(after.order!.locations()).toEqual(['loc', 'loc2']);
+    // version and order are not own data fields: copies and structural comparisons see plain data only
+    expect(Object.keys(after).sort()).toEqual(['locations', 'peers', 'references', 'totals']);
   });
 });
 
 describe('History aggregates under many closes', () => {
-  it('stay exact whether changes are applied directly, queued after a summary, or flushed when the queue grows', () => {
+  it('stay exact across many closes; the change log is bounded', () => {
     const { c } = setup();
     const close = (i: number): void => {
       const id = `s${i}`;
@@ -434,9 +441,14 @@ describe('History aggregates under many closes', () => {
     };
     for (let i = 0; i < 500; i++) close(i);
     const early = c.summary().history;
-    for (let i = 500; i < 5000; i++) close(i); // queued, then flushed in bulk while nobody reads
+    const earlySessions = early.totals.sessions;
+    const earlyVersion = early.version!;
+    for (let i = 500; i < 5000; i++) close(i); // more changes than the change log keeps for a small history
     const h = c.summary().history;
-    expect(early.totals.sessions).toBe(500);
+    expect(earlySessions).toBe(500);
+    expect(h.version).toBe(earlyVersion + 4500);
+    expect(h.order!.changedSince(earlyVersion)).toBeUndefined(); // too far behind: the reader renders everything
+    expect(h.order!.peers()).toEqual([...h.peers.keys()].sort());
     expect(h.totals).toEqual({ sessions: 5000, rxBytes: 0, txBytes: (4999 * 5000) / 2 });
     let peerSum = 0;
     for (const p of h.peers.values()) {
