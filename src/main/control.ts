@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AppSettings, AppSettingsPatch, CoreTestResult, RemoteCoreConfig as RemoteCoreView, UnitSystem } from '../shared/ipc.ts';
+import type { AppSettings, AppSettingsPatch, ClusterNodeInfo, CoreTestResult, RemoteCoreConfig as RemoteCoreView, UnitSystem } from '../shared/ipc.ts';
 import type { AppConfig } from './config.ts';
 import { parseHostPort } from './config.ts';
-import { LOCAL_CORE_ID } from '../shared/types.ts';
+import { LOCAL_CORE_ID, type CoreInfo } from '../shared/types.ts';
 import { writeFileAtomicSync } from './atomic-file.ts';
 import type { Clock } from './engine/types.ts';
 import { INACTIVE_TIMEOUT_MS } from './engine/local-core.ts';
@@ -104,6 +104,11 @@ function coreUrl(raw: string): { url: string; credentials?: Credentials } {
   } catch (err) {
     throw new UiError('invalid-argument', err instanceof RemoteConfigError ? err.message : String(err));
   }
+}
+
+/** A remote Core's failure as a page error (`remote-auth`, `remote-network`, ...); anything else unchanged. */
+function pageError(err: unknown): unknown {
+  return err instanceof RemoteError ? new UiError(`remote-${err.kind}`, err.message) : err;
 }
 
 export function createAppControl(options: AppControlOptions): RunningControl {
@@ -260,6 +265,41 @@ export function createAppControl(options: AppControlOptions): RunningControl {
       } finally {
         await client.close();
       }
+    },
+
+    async clusterNodes(id) {
+      if (!configOf(id)) throw new UiError('not-found', `no remote Core "${id}"`);
+      try {
+        const nodes = await fleet.listClusterNodes(id);
+        return nodes.map((n): ClusterNodeInfo => (n.addedAs === undefined ? { id: n.id, name: n.name, url: n.url } : { id: n.id, name: n.name, url: n.url, addedAs: n.addedAs }));
+      } catch (err) {
+        throw pageError(err);
+      }
+    },
+
+    async addClusterNodes(id, nodeIds) {
+      if (!configOf(id)) throw new UiError('not-found', `no remote Core "${id}"`);
+      let added: CoreInfo[];
+      try {
+        added = await fleet.addClusterNodes(id, nodeIds);
+      } catch (err) {
+        throw pageError(err);
+      }
+      // Like addCore: the login name for the UI, the password in the secret store under the node's own core id.
+      for (const core of added) {
+        const login = fleet.credentialsOf(core.id);
+        const username = login?.username ?? usernames.get(id);
+        if (username) usernames.set(core.id, username);
+        if (login) await secrets.set(core.id, login);
+      }
+      if (added.length > 0) {
+        saveCores();
+        log.info('cluster nodes added', { from: id, cores: added.map((c) => c.id) });
+      }
+      return added.flatMap((c) => {
+        const config = configOf(c.id);
+        return config ? [view(config)] : [];
+      });
     },
 
     async getSettings() {

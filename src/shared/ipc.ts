@@ -74,6 +74,20 @@ export interface CoreTestResult {
   error?: string;
 }
 
+/**
+ * A node that a clustered remote Core lists (`GET /api/v3/cluster`), offered to add as a Core of its own with the
+ * same credentials. An empty list means the Core does not run as a cluster (or lists no node with a Core API address).
+ */
+export interface ClusterNodeInfo {
+  /** The node's id in the cluster. */
+  id: string;
+  name: string;
+  /** The node's Core API base URL. */
+  url: string;
+  /** The id of the configured Core at that address, when it is in the list already. */
+  addedAs?: string;
+}
+
 /** How byte and bit rates are shown: decimal (kB, Mbit/s: 1000) or binary (KiB, Mibit/s: 1024). */
 export type UnitSystem = 'decimal' | 'binary';
 
@@ -175,6 +189,10 @@ export interface InvokeMap extends ShellInvokeMap {
   'cores:remove': { args: [id: string]; result: void };
   /** Tests a connection; with `id` the stored password of that Core is used when input.password is undefined. */
   'cores:test': { args: [input: RemoteCoreInput, id?: string]; result: CoreTestResult };
+  /** The nodes of a remote Core's cluster (empty when it is not a cluster). */
+  'cores:cluster-nodes': { args: [id: string]; result: ClusterNodeInfo[] };
+  /** Adds the cluster's nodes not added yet (all, or those with the given node ids) with the Core's credentials. */
+  'cores:add-cluster-nodes': { args: [id: string, nodeIds?: string[]]; result: RemoteCoreConfig[] };
   'settings:get': { args: []; result: AppSettings };
   'settings:update': { args: [AppSettingsPatch]; result: AppSettings };
 }
@@ -221,6 +239,8 @@ export const INVOKE_CHANNELS = [
   'cores:update',
   'cores:remove',
   'cores:test',
+  'cores:cluster-nodes',
+  'cores:add-cluster-nodes',
   'settings:get',
   'settings:update',
   'alerts:list',

@@ -45,6 +45,11 @@ export interface FleetOptions {
   updateIntervalMs?: number;
 }
 
+/** A node a clustered remote Core lists, with the id of the fleet's Core at its address when it is in the fleet. */
+export interface ClusterNodeListing extends ClusterNodeOffer {
+  addedAs?: string;
+}
+
 export interface CoreTotals {
   sessions: number;
   rxBitsPerSec: number;
@@ -70,10 +75,14 @@ export interface Fleet extends SessionSource {
   reader(coreIds?: readonly string[]): SessionReader;
   /** Live totals per core and merged. */
   totals(): { perCore: Record<string, CoreTotals>; merged: CoreTotals };
+  /** Every node a clustered remote Core lists (empty for a single Core), those in the fleet marked `addedAs`. */
+  listClusterNodes(coreId: string): Promise<ClusterNodeListing[]>;
   /** The nodes a clustered remote Core offers that are not in the fleet yet (empty for a single Core). */
   clusterNodes(coreId: string): Promise<ClusterNodeOffer[]>;
   /** Adds the offered nodes (all, or those with the given node ids) with the same credentials as `coreId`. */
   addClusterNodes(coreId: string, nodeIds?: readonly string[]): Promise<CoreInfo[]>;
+  /** The credentials a remote Core uses (main process only: never shown, logged or sent to a page). */
+  credentialsOf(coreId: string): RemoteCoreConfig['credentials'];
   /** Poller counters per remote Core (bench, tests, diagnostics). */
   stats(): Record<string, ReturnType<RemotePoller['stats']>>;
   /** Stops every poller and the update timer. */
@@ -400,10 +409,23 @@ export function createFleet(options: FleetOptions): Fleet {
 
     totals,
 
-    async clusterNodes(coreId) {
+    async listClusterNodes(coreId) {
       const nodes = await getPoller(coreId).clusterNodes();
-      const known = new Set([...pollers.values()].map((p) => p.info().url));
-      return nodes.filter((n) => !known.has(n.url));
+      const known = new Map([...pollers.values()].map((p) => [p.info().url, p.id]));
+      return nodes.map((n) => {
+        const addedAs = known.get(n.url);
+        return addedAs === undefined ? { ...n } : { ...n, addedAs };
+      });
+    },
+
+    async clusterNodes(coreId) {
+      const nodes = await fleet.listClusterNodes(coreId);
+      return nodes.filter((n) => n.addedAs === undefined).map(({ id, name, url }) => ({ id, name, url }));
+    },
+
+    credentialsOf(coreId) {
+      const c = getPoller(coreId).credentials();
+      return c ? { ...c } : undefined;
     },
 
     async addClusterNodes(coreId, nodeIds) {

@@ -1,4 +1,4 @@
-import type { AppSettings, AppSettingsPatch, CoreTestResult, RemoteCoreConfig, RemoteCoreInput } from '../../shared/ipc.ts';
+import type { AppSettings, AppSettingsPatch, ClusterNodeInfo, CoreTestResult, RemoteCoreConfig, RemoteCoreInput } from '../../shared/ipc.ts';
 
 /**
  * What the dashboard may change in the running app. The UI service validates the page's arguments and calls these;
@@ -14,6 +14,13 @@ export interface AppControl {
   removeCore(id: string): Promise<void>;
   /** A one-off connection test (GET /api, login when credentials are given); with `id`, falls back to that Core's stored password. */
   testCore(input: RemoteCoreInput, id?: string): Promise<CoreTestResult>;
+  /** The nodes the cluster of remote Core `id` lists (empty when it is not a cluster), marked when added already. */
+  clusterNodes(id: string): Promise<ClusterNodeInfo[]>;
+  /**
+   * Adds the nodes of remote Core `id`'s cluster that are not added yet (all, or those with the given node ids) as
+   * Cores of their own with the same credentials; saved like `addCore`. Resolves to the added Cores.
+   */
+  addClusterNodes(id: string, nodeIds?: string[]): Promise<RemoteCoreConfig[]>;
   getSettings(): Promise<AppSettings>;
   updateSettings(patch: AppSettingsPatch): Promise<AppSettings>;
   /** Optional: settings changed by someone else (another window, a config reload); pushed to the page. */

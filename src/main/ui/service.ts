@@ -3,7 +3,7 @@ import type { SessionSource } from '../source.ts';
 import type { AlertService } from '../alerts/service.ts';
 import { UiError, type AppControl } from './app-control.ts';
 import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.ts';
-import { expectArgCount, parseCoreInput, parseHistoryQuery, parseId, parseSettingsPatch } from './validate.ts';
+import { expectArgCount, parseCoreInput, parseHistoryQuery, parseId, parseNodeIds, parseSettingsPatch } from './validate.ts';
 
 /** A push to every open page: the Electron shell forwards it over IPC, the web bridge over server-sent events. */
 export type UiPush = { [C in PushChannel]: { channel: C; payload: PushMap[C] } }[PushChannel];
@@ -103,6 +103,16 @@ export function createUiService(options: UiServiceOptions): UiService {
       expectArgCount(args, 1, 2);
       const input = parseCoreInput(args[0]);
       return args[1] === undefined ? needControl().testCore(input) : needControl().testCore(input, parseId(args[1]));
+    },
+    'cores:cluster-nodes': async (...args) => {
+      expectArgCount(args, 1, 1);
+      return needControl().clusterNodes(parseId(args[0]));
+    },
+    'cores:add-cluster-nodes': async (...args) => {
+      expectArgCount(args, 1, 2);
+      const id = parseId(args[0]);
+      const nodeIds = parseNodeIds(args[1]);
+      return nodeIds === undefined ? needControl().addClusterNodes(id) : needControl().addClusterNodes(id, nodeIds);
     },
     'settings:get': async (...args) => {
       expectArgCount(args, 0, 0);

@@ -42,6 +42,14 @@ export function parseId(v: unknown): string {
   return id;
 }
 
+/** Node ids of a cluster to add: undefined (or null, as JSON carries an omitted argument) means all. */
+export function parseNodeIds(v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const ids = strList(v, 'nodeIds');
+  if (ids.some((id) => id === '')) bad('nodeIds must not contain an empty id');
+  return ids;
+}
+
 export function parseHistoryQuery(v: unknown): HistoryQuery {
   if (v === undefined) return {};
   if (!isObject(v)) bad('query must be an object');

@@ -21,19 +21,23 @@ const SETTINGS: AppSettings = {
   units: 'decimal',
 };
 
-function fakeControl(): AppControl & { added: unknown[]; patches: unknown[] } {
+function fakeControl(): AppControl & { added: unknown[]; patches: unknown[]; clusterCalls: unknown[][] } {
   const added: unknown[] = [];
   const patches: unknown[] = [];
+  const clusterCalls: unknown[][] = [];
   let settings = { ...SETTINGS };
   const cfg = (id: string): RemoteCoreConfig => ({ id, name: 'A', url: 'http://10.0.0.1:8080', username: '', hasPassword: false, pollIntervalMs: 1000, enabled: true });
   return {
     added,
     patches,
+    clusterCalls,
     listCores: async () => [cfg('c1')],
     addCore: async (input) => (added.push(input), cfg('c2')),
     updateCore: async (id) => cfg(id),
     removeCore: async () => undefined,
     testCore: async () => ({ ok: true, state: 'online', version: '16.14.0', rttMs: 2 }),
+    clusterNodes: async (id) => (clusterCalls.push(['list', id]), [{ id: 'n1', name: 'one', url: 'http://10.0.0.1:8080', addedAs: 'c1' }, { id: 'n2', name: 'two', url: 'http://10.0.0.2:8080' }]),
+    addClusterNodes: async (...args) => (clusterCalls.push(['add', ...args]), [cfg('10.0.0.2:8080')]),
     getSettings: async () => settings,
     updateSettings: async (patch) => (patches.push(patch), (settings = { ...settings, ...patch })),
   };
@@ -79,6 +83,31 @@ describe('createUiService', () => {
     // Unknown fields are dropped, known ones pass.
     await h['cores:add']!({ name: '', url: 'http://10.0.0.9:8080', password: 's', evil: true });
     expect(control.added).toEqual([{ name: '10.0.0.9:8080', url: 'http://10.0.0.9:8080', password: 's' }]);
+  });
+
+  it('cluster nodes: lists and adds through the control, arguments checked', async () => {
+    const control = fakeControl();
+    const ui = createUiService({ source: new FakeSource(snap(0)), appInfo: INFO, control });
+    const offers = await ui.handlers['cores:cluster-nodes']('c1');
+    expect(offers.map((o) => [o.id, o.addedAs])).toEqual([['n1', 'c1'], ['n2', undefined]]);
+    expect((await ui.handlers['cores:add-cluster-nodes']('c1', ['n2'])).map((c) => c.id)).toEqual(['10.0.0.2:8080']);
+    await ui.handlers['cores:add-cluster-nodes']('c1');
+    const h = ui.handlers as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    await h['cores:add-cluster-nodes']!('c1', null); // an omitted argument as JSON carries it: all nodes
+    expect(control.clusterCalls).toEqual([['list', 'c1'], ['add', 'c1', ['n2']], ['add', 'c1'], ['add', 'c1']]);
+    await expect(h['cores:cluster-nodes']!()).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['cores:cluster-nodes']!('')).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['cores:cluster-nodes']!(7)).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['cores:cluster-nodes']!('c1', 'x')).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['cores:add-cluster-nodes']!('c1', 'n2')).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['cores:add-cluster-nodes']!('c1', [1])).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['cores:add-cluster-nodes']!('c1', [''])).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['cores:add-cluster-nodes']!('c1', ['x'.repeat(257)])).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['cores:add-cluster-nodes']!('c1', [], 3)).rejects.toMatchObject({ code: 'bad-args' });
+    expect(control.clusterCalls).toHaveLength(4); // nothing invalid reached the control
+    const bare = createUiService({ source: new FakeSource(snap(0)), appInfo: INFO });
+    await expect(bare.handlers['cores:cluster-nodes']('c1')).rejects.toMatchObject({ code: 'unsupported' });
+    await expect(bare.handlers['cores:add-cluster-nodes']('c1')).rejects.toMatchObject({ code: 'unsupported' });
   });
 
   it('settings: update pushes settings:changed; without a control the channels say unsupported', async () => {

@@ -1,0 +1,131 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { defaultConfig, type AppConfig } from '../../src/main/config.ts';
+import { CORES_FILE, createAppControl } from '../../src/main/control.ts';
+import { systemClock } from '../../src/main/engine/clock.ts';
+import { memoryLogger } from '../../src/main/log.ts';
+import { MemorySecretStore } from '../../src/main/remote/config.ts';
+import { createFleet, zeroCollectorSummary, type Fleet } from '../../src/main/remote/fleet.ts';
+import { startTestCore, type TestCore } from '../support/test-core.ts';
+import { SHORT_TIMEOUTS, waitFor } from './remote/helpers.ts';
+
+const LOGIN = { username: 'admin', password: 'datarhei' };
+const cores: TestCore[] = [];
+const fleets: Fleet[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  await Promise.all(fleets.splice(0).map((f) => f.stop()));
+});
+afterAll(async () => {
+  await Promise.all(cores.map((c) => c.close()));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function core(options: Parameters<typeof startTestCore>[0]): Promise<TestCore> {
+  const c = await startTestCore({ failedLoginDelayMs: 50, ...options });
+  cores.push(c);
+  return c;
+}
+
+function setup(dataDir: string, secrets: MemorySecretStore, patch: Partial<AppConfig> = {}): { fleet: Fleet; control: ReturnType<typeof createAppControl> } {
+  const config: AppConfig = { ...defaultConfig(), dataDir, pollIntervalMs: 200, ...patch };
+  const fleet = createFleet({
+    local: { id: 'local', name: 'x', reader: { ids: () => [], summary: () => zeroCollectorSummary(), active: () => [] } },
+    clock: systemClock,
+    log: memoryLogger(),
+    timeouts: SHORT_TIMEOUTS,
+  });
+  fleets.push(fleet);
+  return { fleet, control: createAppControl({ config, fleet, clock: systemClock, log: memoryLogger(), secrets }) };
+}
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'control-test-'));
+  dirs.push(d);
+  return d;
+}
+
+const stateOf = (fleet: Fleet, id: string): string | undefined => fleet.cores().find((c) => c.id === id)?.state;
+
+describe('AppControl: cluster nodes', () => {
+  it('lists a cluster, adds its nodes with the same credentials, saves them like addCore and restores them', async () => {
+    const node = await core({ coreId: 'node-2', coreName: 'node two' });
+    const leader = await core({
+      coreId: 'node-1',
+      cluster: { id: 'cl', nodes: [{ id: 'node-1', name: 'one', core: { address: 'http://127.0.0.1:1' } }, { id: 'node-2', name: 'two', core: { address: node.url } }] },
+    });
+    const single = await core({});
+    const dataDir = tempDir();
+    const secrets = new MemorySecretStore();
+    const { fleet, control } = setup(dataDir, secrets);
+
+    const lead = await control.addCore({ name: 'Leader', url: leader.url, ...LOGIN });
+    const solo = await control.addCore({ name: 'Solo', url: single.url, ...LOGIN });
+    expect(await control.clusterNodes(solo.id)).toEqual([]); // 404: not a cluster
+    expect(await control.clusterNodes(lead.id)).toEqual([
+      { id: 'node-1', name: 'one', url: 'http://127.0.0.1:1' },
+      { id: 'node-2', name: 'two', url: node.url },
+    ]);
+
+    const added = await control.addClusterNodes(lead.id, ['node-2']);
+    expect(added).toHaveLength(1);
+    const nodeCore = added[0]!;
+    expect(nodeCore).toMatchObject({ name: 'two', url: node.url, username: 'admin', hasPassword: true, pollIntervalMs: 200, enabled: true });
+    expect(await secrets.get(nodeCore.id)).toEqual(LOGIN); // under the node's own core id
+    const saved = readFileSync(join(dataDir, CORES_FILE), 'utf8');
+    expect(saved).not.toContain(LOGIN.password);
+    expect((JSON.parse(saved) as { cores: { id: string; url: string; username?: string }[] }).cores).toContainEqual(
+      expect.objectContaining({ id: nodeCore.id, url: node.url, username: 'admin', name: 'two' }),
+    );
+    await waitFor(() => stateOf(fleet, nodeCore.id) === 'online', () => `node online (is ${stateOf(fleet, nodeCore.id)})`);
+    expect(node.loginsOk).toBeGreaterThan(0); // the leader's credentials were reused
+
+    // Marked once added; asking again adds nothing twice.
+    expect((await control.clusterNodes(lead.id)).map((n) => [n.id, n.addedAs])).toEqual([
+      ['node-1', undefined],
+      ['node-2', nodeCore.id],
+    ]);
+    expect(await control.addClusterNodes(lead.id, ['node-2'])).toEqual([]);
+    expect((await control.listCores()).map((c) => c.id)).toEqual([lead.id, solo.id, nodeCore.id]);
+
+    await expect(control.clusterNodes('nope')).rejects.toMatchObject({ code: 'not-found' });
+    await expect(control.addClusterNodes('nope')).rejects.toMatchObject({ code: 'not-found' });
+
+    // A restart restores the node from cores.json with its stored password.
+    await fleet.stop();
+    const again = setup(dataDir, secrets);
+    await again.control.restoreCores();
+    expect(await again.control.listCores()).toContainEqual(expect.objectContaining({ id: nodeCore.id, username: 'admin', hasPassword: true }));
+    await waitFor(() => stateOf(again.fleet, nodeCore.id) === 'online', () => `restored node online (is ${stateOf(again.fleet, nodeCore.id)})`);
+  });
+
+  it('stores the credentials of a --core leader (not saved itself) for the nodes it adds', async () => {
+    const node = await core({ coreId: 'node-b' });
+    const leader = await core({ cluster: { nodes: [{ id: 'node-b', name: 'bee', core: { address: node.url } }] } });
+    const secrets = new MemorySecretStore();
+    const leaderUrl = new URL(leader.url);
+    leaderUrl.username = LOGIN.username;
+    leaderUrl.password = LOGIN.password;
+    const { fleet, control } = setup(tempDir(), secrets, { cores: [leaderUrl.toString()] });
+    await control.restoreCores();
+    const [flagged] = await control.listCores();
+    expect(flagged).toMatchObject({ hasPassword: true, username: 'admin' });
+    expect(await secrets.get(flagged!.id)).toBeUndefined(); // --core is for this run only
+
+    const added = await control.addClusterNodes(flagged!.id); // no ids: every node not added yet
+    expect(added.map((c) => c.url)).toEqual([node.url]);
+    expect(await secrets.get(added[0]!.id)).toEqual(LOGIN);
+    await waitFor(() => stateOf(fleet, added[0]!.id) === 'online', 'node online');
+  });
+
+  it('a Core that cannot be asked gives the page a remote-* error code', async () => {
+    const gone = await core({});
+    const { control } = setup(tempDir(), new MemorySecretStore());
+    const c = await control.addCore({ name: 'Gone', url: gone.url, ...LOGIN });
+    await gone.close();
+    await expect(control.clusterNodes(c.id)).rejects.toMatchObject({ code: expect.stringMatching(/^remote-/) as unknown });
+  });
+});
