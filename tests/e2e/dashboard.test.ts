@@ -247,6 +247,52 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
 
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it('Cores: a single Core says it is not a cluster; a cluster leader added in the form offers its node, added with the same login', async () => {
+    const node = await startTestCore({ auth: true, coreName: 'E2E Node', coreId: 'e2e-node' });
+    const leader = await startTestCore({
+      auth: true,
+      coreName: 'E2E Leader',
+      coreId: 'e2e-leader',
+      cluster: { id: 'e2e', nodes: [{ id: 'node-b', name: 'bee', core: { address: node.url } }] },
+    });
+    try {
+      await page.click('[data-testid="nav-cores"]');
+      await page.waitForSelector('[data-testid="view-cores"]');
+      const remoteId = new URL(remote.url).host;
+      await page.click(`[data-testid="core-cluster-${remoteId}"]`);
+      await page.waitForSelector('[data-testid="cluster-none"]', { timeout: 10_000 });
+      expect(await page.textContent('[data-testid="cluster-none"]')).toContain('does not run as a cluster');
+      await page.click('[data-testid="cluster-close"]');
+
+      await page.click('[data-testid="core-add"]');
+      await page.fill('[data-testid="core-form-name"]', 'E2E Leader');
+      await page.fill('[data-testid="core-form-url"]', leader.url);
+      await page.fill('[data-testid="core-form-username"]', 'admin');
+      await page.fill('[data-testid="core-form-password"]', 'datarhei');
+      await page.click('[data-testid="core-form-save"]');
+      const leaderId = new URL(leader.url).host;
+      await page.waitForSelector(`[data-testid="core-cluster-${leaderId}"]`, { timeout: 10_000 }); // shown once online
+      await page.click(`[data-testid="core-cluster-${leaderId}"]`);
+      await page.waitForSelector('[data-testid="cluster-node-node-b"]', { timeout: 10_000 });
+      expect(await page.textContent('[data-testid="cluster-node-node-b"]')).toContain(node.url);
+      await shot(page, 'cluster-nodes');
+      await page.click('[data-testid="cluster-add"]');
+      await page.waitForSelector('[data-testid="cluster-result"]', { timeout: 10_000 });
+      // Marked as added, and online with the leader's credentials.
+      expect(await page.textContent('[data-testid="cluster-node-node-b"]')).toContain(`yes (${new URL(node.url).host})`);
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('[data-testid^="core-row-"]')].some((r) => r.textContent?.includes('bee') && r.textContent.includes('online')),
+        undefined,
+        { timeout: 10_000 },
+      );
+      expect(node.loginsOk).toBeGreaterThan(0);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await leader.close();
+      await node.close();
+    }
+  }, 60_000);
 });
 
 describe.skipIf(!ready)('dashboard e2e with API auth on', () => {

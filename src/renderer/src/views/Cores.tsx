@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { CoreTestResult, RemoteCoreConfig, RemoteCoreInput } from '../../../shared/ipc.ts';
+import type { ClusterNodeInfo, CoreTestResult, RemoteCoreConfig, RemoteCoreInput } from '../../../shared/ipc.ts';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { formatAgo, formatRtt } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
@@ -38,6 +38,8 @@ export function Cores(): React.JSX.Element {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [confirmRemove, setConfirmRemove] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  /** The remote Core whose cluster nodes are shown. */
+  const [clusterOf, setClusterOf] = useState<{ id: string; name: string } | null>(null);
 
   useEffect(() => void loadCoreConfigs(), [loadCoreConfigs]);
 
@@ -57,6 +59,7 @@ export function Cores(): React.JSX.Element {
         {message && <span className="muted">{message}</span>}
       </div>
       {draft && <CoreForm draft={draft} hasPassword={draft.id !== null && (configOf(draft.id)?.hasPassword ?? false)} onClose={(m) => { setDraft(null); setMessage(m); }} />}
+      {clusterOf && <ClusterPanel core={clusterOf} onClose={(m) => { setClusterOf(null); if (m) setMessage(m); }} />}
       <div className="plain-table-wrap">
         <table className="plain-table" data-testid="cores-table">
           <thead>
@@ -90,6 +93,16 @@ export function Cores(): React.JSX.Element {
                   <td>
                     {config && manageable && (
                       <div className="actions">
+                        {c.state === 'online' && (
+                          <button
+                            type="button"
+                            data-testid={`core-cluster-${c.id}`}
+                            title="Nodes of this Core's cluster, to add with the same credentials"
+                            onClick={() => setClusterOf({ id: c.id, name: c.name })}
+                          >
+                            Cluster nodes
+                          </button>
+                        )}
                         <button type="button" data-testid={`core-edit-${c.id}`} onClick={() => edit(config)}>
                           Edit
                         </button>
@@ -139,6 +152,131 @@ export function Cores(): React.JSX.Element {
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * The nodes a clustered remote Core lists (`cores:cluster-nodes`), with those not added yet selectable and added
+ * with the Core's credentials (`cores:add-cluster-nodes`). A Core that is not a cluster is said to be one plainly.
+ */
+function ClusterPanel({ core, onClose }: { core: { id: string; name: string }; onClose: (message: string | null) => void }): React.JSX.Element {
+  const api = useApp((s) => s.api);
+  const loadCoreConfigs = useApp((s) => s.loadCoreConfigs);
+  const [nodes, setNodes] = useState<ClusterNodeInfo[] | null>(null);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    setNodes(null);
+    setError(null);
+    if (!api) {
+      setError('not connected');
+      return;
+    }
+    api.invoke('cores:cluster-nodes', core.id).then(
+      (list) => {
+        if (!live) return;
+        setNodes(list);
+        setSelected(new Set(list.filter((n) => n.addedAs === undefined && n.id !== '').map((n) => n.id)));
+      },
+      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, core.id]);
+
+  const toggle = (id: string, on: boolean): void => {
+    const next = new Set(selected);
+    if (on) next.add(id);
+    else next.delete(id);
+    setSelected(next);
+  };
+
+  const addSelected = async (): Promise<void> => {
+    if (!api || selected.size === 0) return;
+    setBusy(true);
+    setError(null);
+    setNote(null);
+    try {
+      const added = await api.invoke('cores:add-cluster-nodes', core.id, [...selected]);
+      await loadCoreConfigs();
+      const list = await api.invoke('cores:cluster-nodes', core.id);
+      setNodes(list);
+      setSelected(new Set());
+      setNote(added.length === 0 ? 'Nothing added: those nodes are in the list already.' : `Added ${added.map((c) => c.name).join(', ')}.`);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="panel form" data-testid="cluster-panel">
+      <h2>Cluster nodes of {core.name}</h2>
+      {nodes === null && !error && <p className="muted">Asking {core.name} for its cluster…</p>}
+      {nodes !== null && nodes.length === 0 && (
+        <p data-testid="cluster-none">{core.name} does not run as a cluster: it lists no nodes to add.</p>
+      )}
+      {nodes !== null && nodes.length > 0 && (
+        <>
+          <p className="muted">Selected nodes are added as Cores of their own, with the same username and password as {core.name}.</p>
+          <div className="plain-table-wrap">
+            <table className="plain-table" data-testid="cluster-nodes">
+              <thead>
+                <tr>
+                  <th />
+                  <th>Node id</th>
+                  <th>Name</th>
+                  <th>Address</th>
+                  <th>Added</th>
+                </tr>
+              </thead>
+              <tbody>
+                {nodes.map((n) => (
+                  <tr key={n.id || n.url} data-testid={`cluster-node-${n.id}`}>
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`add ${n.name}`}
+                        disabled={n.addedAs !== undefined || n.id === '' || busy}
+                        checked={n.addedAs === undefined && selected.has(n.id)}
+                        onChange={(e) => toggle(n.id, e.target.checked)}
+                        data-testid={`cluster-node-check-${n.id}`}
+                      />
+                    </td>
+                    <td className="mono">{n.id}</td>
+                    <td>{n.name}</td>
+                    <td className="mono">{n.url}</td>
+                    <td>{n.addedAs === undefined ? 'no' : `yes (${n.addedAs})`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+      <div className="form-actions">
+        {nodes !== null && nodes.some((n) => n.addedAs === undefined) && (
+          <button type="button" className="primary" disabled={busy || selected.size === 0} onClick={() => void addSelected()} data-testid="cluster-add">
+            Add selected ({selected.size})
+          </button>
+        )}
+        <button type="button" onClick={() => onClose(note)} data-testid="cluster-close">
+          Close
+        </button>
+      </div>
+      {note && (
+        <p className="ok-text" data-testid="cluster-result">
+          {note}
+        </p>
+      )}
+      {error && <p className="error-text">{error}</p>}
+    </div>
   );
 }
 
