@@ -47,8 +47,85 @@ const NUMERIC: Partial<Record<SessionSortKey, (r: SessionRow) => number>> = {
 };
 
 /**
- * Filters and sorts; ties are broken by the session key so equal rows never swap places between updates (a
- * stable order is what keeps the table calm while rates change every second).
+ * The tie-break of every sort: core, then collector, then id (the order of `sessionKey`'s parts), compared field by
+ * field so that no key string is built per comparison (ties are common: idle sessions all run at 0 bit/s).
+ */
+function compareIdentity(a: SessionRow, b: SessionRow): number {
+  if (a.core !== b.core) return a.core < b.core ? -1 : 1;
+  if (a.collector !== b.collector) return a.collector < b.collector ? -1 : 1;
+  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
+  return 0;
+}
+
+// Scratch buffers reused across calls (the function is synchronous): filtering and sorting 10 000 rows a second
+// allocate nothing but the result array, so young-generation garbage collections stay out of the frames.
+let scratchIndex = new Uint32Array(0);
+let scratchPacked = new Float64Array(0);
+
+function ensureScratch(n: number): void {
+  if (scratchIndex.length >= n) return;
+  const size = Math.max(n, scratchIndex.length * 2, 1024);
+  scratchIndex = new Uint32Array(size);
+  scratchPacked = new Float64Array(size);
+}
+
+/**
+ * Numeric sort without a comparator: each value (an integer, shifted by the minimum) is packed with its position into
+ * one float64, `value * 2^bits + position`, and the typed array is sorted natively (several times faster than
+ * `Array#sort` with a comparator on 10 000 rows). Runs of equal values are then put in identity order. Returns null
+ * when a value is not an integer or the range is too wide to pack exactly (the caller falls back to a comparator).
+ */
+function sortNumericPacked(
+  rows: readonly SessionRow[],
+  index: Uint32Array,
+  n: number,
+  num: (r: SessionRow) => number,
+  dir: 'asc' | 'desc',
+): SessionRow[] | null {
+  let bits = 0;
+  while (2 ** bits < n) bits++;
+  const scale = 2 ** bits;
+  const limit = 2 ** (53 - bits);
+  const packed = scratchPacked.subarray(0, n);
+  let min = Infinity;
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) {
+    const v = num(rows[index[j]!]!);
+    if (v !== Math.floor(v)) return null; // fractions, NaN and infinities
+    packed[j] = v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (n > 0 && !(max - min < limit)) return null;
+  for (let j = 0; j < n; j++) packed[j] = (packed[j]! - min) * scale + j;
+  packed.sort();
+  const sorted: SessionRow[] = new Array(n);
+  let runStart = 0;
+  let runValue = NaN;
+  for (let k = 0; k < n; k++) {
+    const p = packed[dir === 'asc' ? k : n - 1 - k]!;
+    const j = p % scale;
+    const value = (p - j) / scale;
+    sorted[k] = rows[index[j]!]!;
+    if (value !== runValue) {
+      if (k - runStart > 1) sortRun(sorted, runStart, k);
+      runStart = k;
+      runValue = value;
+    }
+  }
+  if (n - runStart > 1) sortRun(sorted, runStart, n);
+  return sorted;
+}
+
+/** Puts `rows[from, to)` (equal sort values) in identity order. */
+function sortRun(rows: SessionRow[], from: number, to: number): void {
+  const run = rows.slice(from, to).sort(compareIdentity);
+  for (let i = 0; i < run.length; i++) rows[from + i] = run[i]!;
+}
+
+/**
+ * Filters and sorts; ties are broken by the session's identity (core, collector, id) so equal rows never swap places
+ * between updates (a stable order is what keeps the table calm while rates change every second).
  */
 export function visibleSessions(
   rows: readonly SessionRow[],
@@ -59,8 +136,11 @@ export function visibleSessions(
 ): SessionRow[] {
   const wanted = filter.collectors.length > 0 ? new Set(filter.collectors) : null;
   const text = filter.text.trim().toLowerCase();
-  const out: SessionRow[] = [];
-  for (const r of rows) {
+  ensureScratch(rows.length);
+  const index = scratchIndex;
+  let n = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     if (wanted && !wanted.has(r.collector)) continue;
     if (filter.core !== '' && r.core !== filter.core) continue;
     if (text !== '') {
@@ -72,32 +152,30 @@ export function visibleSessions(
       }
       if (!hay.includes(text)) continue;
     }
-    out.push(r);
+    index[n++] = i;
   }
-  const sign = sort.dir === 'asc' ? 1 : -1;
   const num = NUMERIC[sort.key];
-  const field = sort.key === 'core' ? (r: SessionRow) => coreName(r.core) : (r: SessionRow) => r[sort.key as keyof SessionRow] as string;
-  // Sort positions by precomputed values (tie-break keys computed lazily, once per row): no per-comparison work and
-  // no per-row objects, which matters at 10 000 rows a second (garbage collection lands in frames).
-  const n = out.length;
-  const values: (number | string)[] = new Array(n);
-  const keys: (string | undefined)[] = new Array(n);
-  const order: number[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = out[i]!;
-    values[i] = num ? num(r) : field(r);
-    order[i] = i;
+  if (num) {
+    const sorted = sortNumericPacked(rows, index, n, num, sort.dir);
+    if (sorted) return sorted;
   }
-  const key = (i: number): string => (keys[i] ??= sessionKey(out[i]!));
+  // Text columns (and numbers that cannot be packed): sort positions by precomputed values, no per-row objects.
+  const sign = sort.dir === 'asc' ? 1 : -1;
+  const field = sort.key === 'core' ? (r: SessionRow) => coreName(r.core) : (r: SessionRow) => r[sort.key as keyof SessionRow] as string;
+  const values: (number | string)[] = new Array(n);
+  const order: number[] = new Array(n);
+  for (let j = 0; j < n; j++) {
+    const r = rows[index[j]!]!;
+    values[j] = num ? num(r) : field(r);
+    order[j] = j;
+  }
   order.sort((a, b) => {
     const va = values[a]!;
     const vb = values[b]!;
     if (va !== vb) return va < vb ? -sign : sign;
-    const ka = key(a);
-    const kb = key(b);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
+    return compareIdentity(rows[index[a]!]!, rows[index[b]!]!);
   });
   const sorted: SessionRow[] = new Array(n);
-  for (let i = 0; i < n; i++) sorted[i] = out[order[i]!]!;
+  for (let j = 0; j < n; j++) sorted[j] = rows[index[order[j]!]!]!;
   return sorted;
 }
