@@ -1,5 +1,6 @@
 /**
- * API: time to build the `/api/v3/session` body for 10k active sessions + 100k history keys, and requests/s of
+ * API: time to build the `/api/v3/session` body for 10k active sessions + 100k history keys with the real engine
+ * (cold, after a change, warm; build and UTF-8 encoding shown apart), and requests/s of
  * `GET /api/v3/session/active` with 1k active sessions (autocannon, 10 s, 50 connections, server in a child
  * process so the load generator does not share its event loop).
  * Run with `npm run bench api` or alone: `node_modules/.bin/node bench/api.bench.ts`.
@@ -10,11 +11,11 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { createApi } from '../src/main/api/index.ts';
+import { encodeBody } from '../src/main/api/json.ts';
 import { buildSummaryBody } from '../src/main/api/sessions.ts';
 import { systemClock } from '../src/main/engine/clock.ts';
 import { Collector } from '../src/main/engine/collector.ts';
-import { History } from '../src/main/engine/history.ts';
-import type { CollectorSummary, HistorySummary, SessionReader, SessionSnapshot } from '../src/main/engine/types.ts';
+import type { SessionReader } from '../src/main/engine/types.ts';
 import { createLogger } from '../src/main/log.ts';
 import { createHttpServer, listen } from '../src/main/servers/http/server.ts';
 
@@ -34,47 +35,37 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
   headers: Record<string, string>;
 }) => Promise<AutocannonResult>;
 
-function activeList(active: number): SessionSnapshot[] {
-  const list: SessionSnapshot[] = [];
-  const t0 = 1_764_000_000_000;
+/** A peer like RTMP's `ip:port` (every connection a new key, spec §7.9), scattered so keys arrive unsorted. */
+function rtmpPeer(i: number): string {
+  const h = Math.imul(i + 1, 2654435761) >>> 0; // a bijection on 32 bits: distinct peers
+  return `${h >>> 24}.${(h >>> 16) & 255}.${(h >>> 8) & 255}.${h & 255}:${1024 + (h % 60000)}`;
+}
+
+const STREAMS = 20;
+const stream = (i: number): { reference: string; location: string } => ({
+  reference: `4186b095-7f0a-4e94-8c3d-${String(i % STREAMS).padStart(12, '0')}`,
+  location: `/live/4186b095-7f0a-4e94-8c3d-${String(i % STREAMS).padStart(12, '0')}.stream`,
+});
+
+/** A real engine collector: `historyKeys` closed RTMP sessions (distinct peers, 20 locations/references), then `active` open ones. */
+function rtmpCollector(active: number, historyKeys: number): Collector {
+  const c = new Collector('rtmp', { clock: systemClock, sessionTimeoutMs: 3_600_000, inactiveTimeoutMs: 3_600_000 });
+  for (let i = 0; i < historyKeys; i++) {
+    const id = `h${i}`;
+    const { reference, location } = stream(i);
+    c.registerAndActivate(id, reference, location, rtmpPeer(i));
+    c.egress(id, 1_000_000 + i * 977);
+    if (i % 10 === 0) c.ingress(id, 50_000_000 + i);
+    c.unregister(id);
+  }
   for (let i = 0; i < active; i++) {
-    list.push({
-      id: `5Bd8qNZ4nxqHUgQh${String(i).padStart(6, '0')}`,
-      reference: '4186b095-7f0a-4e94-8c3d-f17459ab252f',
-      createdAtMs: t0 + i * 37,
-      location: '/memfs/4186b095-7f0a-4e94-8c3d-f17459ab252f.m3u8',
-      peer: `viewer-${i % 500}.example.com`,
-      extra: `[203.0.113.0] Mozilla/5.0 (X11; Linux x86_64) #${i}`,
-      rxBytes: i * 13,
-      txBytes: i * 1_048_583,
-      rxBitsPerSec: i % 7 === 0 ? 0 : 8000 + i,
-      txBitsPerSec: 2_510_028.8 + i * 3.3,
-    });
+    const id = `a${i}`;
+    const { reference, location } = stream(i);
+    c.registerAndActivate(id, reference, location, rtmpPeer(historyKeys + i));
+    c.setExtra(id, i % 5 === 0 ? 'rtmp publish' : '');
+    c.egress(id, 1316 * (i + 1));
   }
-  return list;
-}
-
-/** RTMP-like history: the peer carries the ephemeral port, so every connection is a new key (spec §7.9). */
-function bigHistory(keys: number): History {
-  const h = new History();
-  for (let i = 0; i < keys; i++) {
-    const peer = `198.51.${(i >> 8) & 255}.${i & 255}:${40000 + (i % 20000)}`;
-    h.add(`publish:/live/channel${i % 100}.stream`, peer, `/live/channel${i % 100}`, 1 + (i % 3), i * 7919, i * 104_729);
-  }
-  return h;
-}
-
-function summaryOf(list: SessionSnapshot[], history: HistorySummary): CollectorSummary {
-  return {
-    active: list,
-    activeSessions: list.length,
-    rxBitsPerSec: 123_456.7,
-    txBitsPerSec: 25_100_288.8,
-    maxSessions: 0,
-    maxRxBitsPerSec: 0,
-    maxTxBitsPerSec: 100 * 1024 * 1024,
-    history,
-  };
+  return c;
 }
 
 function median(xs: number[]): number {
@@ -82,72 +73,81 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function timeBody(summary: () => CollectorSummary): { ms: number; bytes: number; encodeMs: number } {
-  const s = summary();
-  const reader: SessionReader = { ids: () => ['hls'], summary: () => s, active: () => s.active };
-  const t = performance.now();
-  const body = buildSummaryBody(reader, ['hls']);
+interface Timed {
+  build: number;
+  encode: number;
+  bytes: number;
+}
+
+/** One request's work: Collector.summary() + the body (build), then the UTF-8 Buffer sendJson makes of it (encode). */
+function request(reader: SessionReader): Timed {
+  const t0 = performance.now();
+  const body = buildSummaryBody(reader, ['rtmp']);
   const t1 = performance.now();
-  const buf = Buffer.from(body + '\n', 'utf8');
-  return { ms: t1 - t, bytes: buf.length, encodeMs: performance.now() - t1 };
+  const buf = Buffer.from(encodeBody(body, false), 'utf8');
+  return { build: t1 - t0, encode: performance.now() - t1, bytes: buf.length };
 }
 
 export function benchBody(): void {
-  const list = activeList(10_000);
-  const fmt = (xs: number[]): string => `${median(xs).toFixed(1)} ms median (min ${Math.min(...xs).toFixed(1)})`;
+  const fmt = (xs: number[]): string => `${median(xs).toFixed(1).padStart(6)} ms (min ${Math.min(...xs).toFixed(1)})`;
+  const line = (label: string, rs: Timed[], core = ''): void =>
+    console.log(
+      `    ${label.padEnd(44)} build ${fmt(rs.map((r) => r.build))}  + UTF-8 encode ${fmt(rs.map((r) => r.encode))}  = ${fmt(rs.map((r) => r.build + r.encode))}${core}`,
+    );
+  const CORE = '   (Core: Summary() alone, no JSON, 31 ms)';
 
-  // cold: a history never rendered before (fresh objects, empty caches)
-  const cold: number[] = [];
-  let bytes = 0;
+  // cold: the first request after the history was built (sorts the 100k keys, renders every member)
+  const cold: Timed[] = [];
+  let c: Collector | undefined;
   for (let i = 0; i < 3; i++) {
-    const h = bigHistory(100_000);
-    const r = timeBody(() => summaryOf(list, h.summary()));
-    cold.push(r.ms);
-    bytes = r.bytes;
+    void c?.stop();
+    c = rtmpCollector(10_000, 100_000);
+    const cc = c;
+    cold.push(request({ ids: () => ['rtmp'], summary: () => cc.summary(), active: () => cc.active() }));
   }
-  const h = bigHistory(100_000);
-  timeBody(() => summaryOf(list, h.summary()));
-  // warm: history unchanged since the last request, active list rendered anew
-  const warm: number[] = [];
-  const enc: number[] = [];
+  const col = c!;
+  const reader: SessionReader = { ids: () => ['rtmp'], summary: () => col.summary(), active: () => col.active() };
+  for (let i = 0; i < 3; i++) request(reader);
+  const warm: Timed[] = [];
+  const changed: Timed[] = [];
+  const changed10: Timed[] = [];
+  let n = 0;
+  const closeNew = (): void => {
+    // an RTMP connection closes: a new peer key; the active count stays 10k
+    const id = `x${n}`;
+    const { reference, location } = stream(n);
+    col.registerAndActivate(id, reference, location, rtmpPeer(1_000_000 + n++));
+    col.egress(id, 123_456);
+    col.unregister(id);
+  };
   for (let i = 0; i < 15; i++) {
-    const r = timeBody(() => summaryOf(list, h.summary()));
-    warm.push(r.ms);
-    enc.push(r.encodeMs);
+    closeNew();
+    changed.push(request(reader));
+    for (let k = 0; k < 10; k++) closeNew();
+    changed10.push(request(reader));
+    warm.push(request(reader));
   }
-  // one session closed since the last request (a new history object; one peer changed)
-  const changed: number[] = [];
-  for (let i = 0; i < 15; i++) {
-    h.add('publish:/live/channel1.stream', `198.51.0.${i}:40000`, '/live/channel1', 1, 1000, 1000);
-    changed.push(timeBody(() => summaryOf(list, h.summary())).ms);
-  }
-  console.log(`  /api/v3/session body, 10k active sessions + 100k history keys (${(bytes / 1024 / 1024).toFixed(1)} MiB):`);
-  console.log(`    history unchanged since the last request: ${fmt(warm)}  (Core: Summary() of 10k sessions alone 31 ms)`);
-  console.log(`    one session closed since the last request: ${fmt(changed)}`);
-  console.log(`    first render of the whole history (cold):  ${fmt(cold)}`);
-  console.log(`    UTF-8 encoding of the body for the socket: ${fmt(enc)}`);
-  const activeOnly = timeBody(() => summaryOf(list, new History().summary()));
-  console.log(`    10k active sessions, empty history:        ${activeOnly.ms.toFixed(1)} ms`);
+  const mib = (cold[0]!.bytes / 1024 / 1024).toFixed(1);
+  console.log(`  GET /api/v3/session body, real engine: 10k active + 100k history keys (RTMP-like ip:port peers, ${STREAMS} locations/references; ${mib} MiB):`);
+  line('cold (first request after the history built)', cold, CORE);
+  console.log(`      (cold samples: ${cold.map((r) => (r.build + r.encode).toFixed(0)).join(', ')} ms; the first one includes the JIT warming up)`);
+  line('after one session closed (new peer)', changed, CORE);
+  line('after 10 sessions closed', changed10);
+  line('warm (history unchanged)', warm, CORE);
 
-  const body = Buffer.from(buildSummaryBody({ ids: () => ['hls'], summary: () => summaryOf(list, h.summary()), active: () => list }, ['hls']));
+  const body = Buffer.from(buildSummaryBody(reader, ['rtmp']));
   const t = performance.now();
   const gz = gzipSync(body, { level: 1 });
-  console.log(`  gzip (level 1, in the thread pool in the server) of that body: ${(performance.now() - t).toFixed(1)} ms → ${(gz.length / 1024 / 1024).toFixed(2)} MiB`);
+  console.log(`    gzip level 1 (thread pool in the server) of that body: ${(performance.now() - t).toFixed(1)} ms → ${(gz.length / 1024 / 1024).toFixed(2)} MiB`);
+  void col.stop();
 
-  // With the real engine: Collector.summary() of 10k active sessions plus the body
-  const c = new Collector('hls', { clock: systemClock, sessionTimeoutMs: 300_000, inactiveTimeoutMs: 300_000 });
-  for (let i = 0; i < 10_000; i++) c.registerAndActivate(`s${i}`, 'ref', '/memfs/ref.m3u8', `viewer-${i % 500}.example.com`);
-  for (let i = 0; i < 10_000; i++) c.egress(`s${i}`, 1316);
-  const real: SessionReader = { ids: () => ['hls'], summary: () => c.summary(), active: () => c.active() };
-  for (let i = 0; i < 3; i++) buildSummaryBody(real, ['hls']);
-  const t2: number[] = [];
-  for (let i = 0; i < 15; i++) {
-    const s0 = performance.now();
-    buildSummaryBody(real, ['hls']);
-    t2.push(performance.now() - s0);
-  }
-  console.log(`  real Collector.summary() + body, 10k active sessions: ${fmt(t2)}`);
-  void c.stop();
+  const a = rtmpCollector(10_000, 0);
+  const ra: SessionReader = { ids: () => ['rtmp'], summary: () => a.summary(), active: () => a.active() };
+  for (let i = 0; i < 3; i++) request(ra);
+  const act: Timed[] = [];
+  for (let i = 0; i < 15; i++) act.push(request(ra));
+  line('10k active sessions, empty history', act, CORE);
+  void a.stop();
 }
 
 /** Child process: a server with 1k active hls sessions; prints its port, with or without auth. */
@@ -191,7 +191,7 @@ async function load(withAuth: boolean): Promise<void> {
     const non2xx = result.non2xx;
     console.log(
       `  GET /api/v3/session/active, 1k active sessions (${(size / 1024).toFixed(0)} KiB body, ${withAuth ? 'JWT' : 'no auth'}): ` +
-        `${result.requests.average.toFixed(0)} req/s average, latency p50 ${result.latency.p50} ms p99 ${result.latency.p99} ms` +
+        `${result.requests.average.toFixed(0)} req/s average, latency p50 ${result.latency.p50} ms p99 ${result.latency.p99} ms (Core: no reference figure)` +
         (non2xx ? `, ${non2xx} non-2xx` : '') +
         (result.errors ? `, ${result.errors} errors` : ''),
     );

@@ -262,8 +262,8 @@ export function encodeBody(compact: string, pretty: boolean): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Byte writer (large session bodies): appends into one reusable scratch Buffer and returns one flat string, so a
-// body of many small pieces costs no intermediate strings (and little garbage for the GC).
+// Byte writer (large session bodies): appends into a reusable Buffer and returns one flat string, so a body of
+// many small pieces costs no intermediate strings (and little garbage for the GC).
 
 /** JSON text encoded once as UTF-8, to be copied by `ByteWriter.bytes`. */
 export interface Utf8Bytes {
@@ -276,31 +276,38 @@ export function utf8Bytes(text: string): Utf8Bytes {
   return { bytes, ascii: bytes.length === text.length };
 }
 
-/** Shared scratch space; grows by doubling and is kept for the next body. */
-let scratch = Buffer.allocUnsafe(1 << 16);
+const INITIAL = 1 << 16;
 
 /**
- * Writes JSON text into a scratch buffer. `raw` copies text verbatim, `str` quotes like `quote()`, `uint` writes
- * a Go integer. The ASCII fast paths are plain loops; other text goes through `quote()` and `utf8Write`.
- * One writer at a time (synchronous use only: `begin()` … `end()`).
+ * Writes JSON text into its own growing buffer (kept between uses). `raw` copies text verbatim, `str` quotes like
+ * `quote()`, `uint` writes a Go integer. The ASCII fast paths are plain loops; other text goes through `quote()`
+ * and a UTF-8 write. Synchronous use only: `begin()` … `end()`.
  */
 export class ByteWriter {
-  #buf = scratch;
+  #buf = Buffer.allocUnsafe(INITIAL);
   #pos = 0;
   #ascii = true;
 
   begin(): this {
-    this.#buf = scratch;
     this.#pos = 0;
     this.#ascii = true;
     return this;
   }
 
+  /** Bytes written since `begin()`. */
+  get length(): number {
+    return this.#pos;
+  }
+
   /** The text written since `begin()`, as one flat string. */
   end(): string {
-    const buf = this.#buf;
-    scratch = buf;
-    return this.#ascii ? buf.latin1Slice(0, this.#pos) : buf.utf8Slice(0, this.#pos);
+    return this.#buf.toString(this.#ascii ? 'latin1' : 'utf8', 0, this.#pos);
+  }
+
+  /** Drops a buffer that grew large for a one-off body. */
+  release(): void {
+    if (this.#buf.length > 1 << 20) this.#buf = Buffer.allocUnsafe(INITIAL);
+    this.#pos = 0;
   }
 
   #room(n: number): Buffer {
@@ -313,6 +320,24 @@ export class ByteWriter {
       this.#buf = buf = bigger;
     }
     return buf;
+  }
+
+  /** Copies bytes `start`…`end` that another writer wrote since its `begin()`. */
+  copyFrom(other: ByteWriter, start: number, end: number): void {
+    const n = end - start;
+    const buf = this.#room(n);
+    buf.set(other.#buf.subarray(start, end), this.#pos);
+    this.#pos += n;
+    if (!other.#ascii) this.#ascii = false;
+  }
+
+  /** Appends a copy of bytes `start`…`end` already written since `begin()`. */
+  repeat(start: number, end: number): void {
+    const n = end - start;
+    const buf = this.#room(n);
+    const p = this.#pos;
+    for (let i = 0; i < n; i++) buf[p + i] = buf[start + i]!;
+    this.#pos += n;
   }
 
   /** Copies bytes produced by `utf8Bytes` (JSON text as UTF-8). */
@@ -383,7 +408,134 @@ export class ByteWriter {
   #utf8(s: string): void {
     const n = Buffer.byteLength(s, 'utf8');
     const buf = this.#room(n);
-    this.#pos += buf.utf8Write(s, this.#pos);
+    this.#pos += buf.write(s, this.#pos, 'utf8');
     this.#ascii = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sorting many keys
+
+/** Ranges this short are sorted with the comparator. */
+const RADIX_MIN = 48;
+
+/**
+ * The indices of `keys` in bytewise (UTF-8) key order. Keys must be distinct. An MSD radix sort on 8 code units at
+ * a time (LSD passes over 16-bit digits of the two 32-bit halves): no string comparison unless 8-unit prefixes tie
+ * in a short range or a unit is above U+00FE (then `compareUtf8` for that range).
+ */
+export function sortedOrder(keys: readonly string[]): Int32Array {
+  const n = keys.length;
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  if (n > 1) sortRange(keys, idx, new Int32Array(n), new Uint32Array(n), new Uint32Array(n), 0, n, 0);
+  return idx;
+}
+
+const counts = new Int32Array(65536);
+
+/** `compareUtf8` of two keys known to be equal before index `at`. */
+function compareUtf8From(a: string, b: string, at: number): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = at; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x <= 0xdfff ? x + 0x2000 : x - 0x800;
+      y = y <= 0xdfff ? y + 0x2000 : y - 0x800;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+function insertionSort(keys: readonly string[], idx: Int32Array, from: number, to: number, at: number): void {
+  for (let i = from + 1; i < to; i++) {
+    const v = idx[i]!;
+    const k = keys[v]!;
+    let j = i - 1;
+    while (j >= from && compareUtf8From(keys[idx[j]!]!, k, at) > 0) {
+      idx[j + 1] = idx[j]!;
+      j--;
+    }
+    idx[j + 1] = v;
+  }
+}
+
+function sortRange(keys: readonly string[], idx: Int32Array, tmp: Int32Array, hi: Uint32Array, lo: Uint32Array, from: number, to: number, depth: number): void {
+  const len = to - from;
+  if (len < 2) return;
+  const at = depth * 8;
+  if (len < RADIX_MIN) {
+    insertionSort(keys, idx, from, to, at);
+    return;
+  }
+  // digits: unit + 1 (1..0xff), 0 past the end, so a shorter key sorts first
+  for (let i = from; i < to; i++) {
+    const k = keys[idx[i]!]!;
+    let h = 0;
+    let l = 0;
+    for (let j = 0; j < 8; j++) {
+      const c = at + j < k.length ? k.charCodeAt(at + j) + 1 : 0;
+      if (c > 0xff) {
+        const part = Array.from(idx.subarray(from, to));
+        part.sort((a, b) => compareUtf8From(keys[a]!, keys[b]!, at));
+        idx.set(part, from);
+        return;
+      }
+      if (j < 4) h = (h << 8) | c;
+      else l = (l << 8) | c;
+    }
+    hi[i] = h >>> 0;
+    lo[i] = l >>> 0;
+  }
+  // stable LSD passes over lo, then hi
+  const src = idx;
+  const dst = tmp;
+  const hs = new Uint32Array(len);
+  const ls = new Uint32Array(len);
+  for (let i = 0; i < len; i++) {
+    hs[i] = hi[from + i]!;
+    ls[i] = lo[from + i]!;
+  }
+  let order = new Int32Array(len);
+  for (let i = 0; i < len; i++) order[i] = i;
+  let next = new Int32Array(len);
+  // 16-bit digits for long ranges, 8-bit ones for short ranges (fewer buckets to clear)
+  const bits = len >= 8192 ? 16 : 8;
+  const buckets = 1 << bits;
+  const mask = buckets - 1;
+  for (let pass = 0; pass < 64 / bits; pass++) {
+    const words = pass < 32 / bits ? ls : hs;
+    const shift = (pass * bits) % 32;
+    counts.fill(0, 0, buckets);
+    for (let i = 0; i < len; i++) counts[(words[order[i]!]! >>> shift) & mask]++;
+    let sum = 0;
+    for (let d = 0; d < buckets; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < len; i++) {
+      const o = order[i]!;
+      next[counts[(words[o]! >>> shift) & mask]++] = o;
+    }
+    const t = order;
+    order = next;
+    next = t;
+  }
+  for (let i = 0; i < len; i++) dst[from + i] = src[from + order[i]!]!;
+  for (let i = 0; i < len; i++) {
+    src[from + i] = dst[from + i]!;
+    hi[from + i] = hs[order[i]!]!;
+    lo[from + i] = ls[order[i]!]!;
+  }
+  // ties on the 8 units: the keys go on past them (distinct keys), sort those runs on the next 8
+  let runStart = from;
+  for (let i = from + 1; i <= to; i++) {
+    if (i < to && hi[i] === hi[runStart] && lo[i] === lo[runStart]) continue;
+    if (i - runStart > 1) sortRange(keys, idx, tmp, hi, lo, runStart, i, depth + 1);
+    runStart = i;
   }
 }

@@ -363,7 +363,10 @@ export class Collector implements SessionCollector, EgressTopSource {
     return out;
   }
 
-  /** Spec §3.2. The active count and the list come from the same synchronous read, so they always agree. */
+  /**
+   * Spec §3.2. The active count and the list come from the same synchronous read, so they always agree. `history`
+   * is the history's live view (O(1); see HistorySummary in types.ts): read it now, or keep it with its `version`.
+   */
   summary(): CollectorSummary {
     const now = this.#clock.now();
     const active = this.active();
@@ -507,6 +510,7 @@ export class Collector implements SessionCollector, EgressTopSource {
       return;
     }
     for (const [key, e] of entries) this.#history.add(e.location, e.peer, e.reference, e.totalSessions, e.totalRxBytes, e.totalTxBytes, key);
+    this.#history.prepareOrder();
     this.#persistedVersion = this.#history.version;
     this.#log.info('loaded the session history', { collector: this.id, file, entries: entries.size });
   }

@@ -9,6 +9,16 @@ export function historyKey(location: string, peer: string, reference: string): s
 
 const HIGH = /[\ud800-\uffff]/;
 
+let _sink = 0;
+/**
+ * Makes V8 store a string's characters contiguously (a key built with `+` or a template is a tree of pieces until
+ * then): done once per new aggregate key, it makes the sort and every later read of the key several times faster.
+ */
+function flat(s: string): string {
+  _sink ^= Number(s) | 0; // ToNumber flattens its string argument in place
+  return s;
+}
+
 /** Sorts in place bytewise by UTF-8 (the native sort when no key holds a character where UTF-16 order differs). */
 function sortUtf8(keys: string[]): string[] {
   for (let i = 0; i < keys.length; i++) if (HIGH.test(keys[i]!)) return keys.sort(compareUtf8);
@@ -150,7 +160,7 @@ export class History {
     let p = this.#peers.get(pr);
     if (p === undefined) {
       p = { sessions: 0, rxBytes: 0, txBytes: 0, locations: new Map() };
-      this.#peers.set(pr, p);
+      this.#peers.set(flat(pr), p);
       this.#peerOrder.add(pr);
     }
     p.sessions += sessions;
@@ -174,6 +184,13 @@ export class History {
     this.#logPeers.push(pr);
     this.#logLocations.push(loc);
     this.#logReferences.push(ref);
+  }
+
+  /** Sorts the keys queued so far now (after a load at startup) instead of at the first read. */
+  prepareOrder(): void {
+    this.#peerOrder.get();
+    this.#locationOrder.get();
+    this.#referenceOrder.get();
   }
 
   /** The aggregates of spec §3.2: a live, read-only view (the same object every call). */
@@ -215,7 +232,7 @@ function bump(map: Map<string, HistoryTotals>, key: string, sessions: number, rx
     t.txBytes += tx;
     return false;
   }
-  map.set(key, { sessions, rxBytes: rx, txBytes: tx });
+  map.set(flat(key), { sessions, rxBytes: rx, txBytes: tx });
   return true;
 }
 

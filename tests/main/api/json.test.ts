@@ -96,3 +96,24 @@ describe('stringifyGo and indentGo', () => {
     );
   });
 });
+
+describe('sortedOrder (radix order of many keys)', () => {
+  it('equals a comparator sort by UTF-8 bytes, for shared prefixes, prefixes of each other, and non-Latin-1 units', async () => {
+    const { compareUtf8, sortedOrder } = await import('../../../src/main/api/json.ts');
+    let seed = 1;
+    const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const alphabet = ['a', 'b', '.', ':', '0', '9', '\u00fe', '\u00ff', '\u0100', '\ue000', '\u{1F600}', '\u0000', '~'];
+    const set = new Set<string>(['', 'a', 'aaaaaaaa', 'aaaaaaaab', 'aaaaaaa']);
+    for (let i = 0; i < 20_000; i++) {
+      const prefix = ['viewer-1', '198.51.100.', 'x', ''][rnd(4)]!;
+      let k = prefix;
+      const len = rnd(14);
+      for (let j = 0; j < len; j++) k += rnd(20) === 0 ? alphabet[rnd(alphabet.length)] : String.fromCharCode(0x2e + rnd(12));
+      set.add(k);
+    }
+    const keys = [...set];
+    const order = sortedOrder(keys);
+    expect(Array.from(order, (i) => keys[i])).toEqual([...keys].sort(compareUtf8));
+    expect(Array.from(sortedOrder([]))).toEqual([]);
+  });
+});

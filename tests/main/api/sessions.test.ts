@@ -240,6 +240,39 @@ describe('history text caches (large histories)', () => {
   });
 });
 
+describe('live history rendering (engine summaries with version and order)', () => {
+  it('matches a full render across escaping, non-ASCII keys, huge counters, block splits and change-log overflow', async () => {
+    const { History } = await import('../../../src/main/engine/history.ts');
+    const { writeHistory } = await import('../../../src/main/api/sessions.ts');
+    const plain = (h: InstanceType<typeof History>): string => {
+      const s = h.summary();
+      // a plain summary (no version/order): rendered in full, keys sorted by the generic path
+      return writeHistory({ peers: s.peers, locations: s.locations, references: s.references, totals: s.totals });
+    };
+    const h = new History();
+    const odd = ['', 'a<b>&c', 'q"uote\\', 'ctl\u0001\n', '\u00e9t\u00e9', '\u{1F600}smile', '\uffffhigh', 'lone\ud800', '\u2028sep', 'z'];
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const add = (i: number): void => {
+      const peer = rnd(10) === 0 ? odd[rnd(odd.length)]! + rnd(50) : `10.${rnd(256)}.${rnd(256)}.${rnd(256)}:${1024 + rnd(60000)}`;
+      h.add(`/live/${odd[rnd(odd.length)]}`, peer, `ref${rnd(5)}${odd[rnd(3)]}`, 1, rnd(3) === 0 ? 2 ** 40 + i : i * 1000, rnd(2) === 0 ? 9_007_199_254_740_000 : i);
+    };
+    for (let i = 0; i < 3000; i++) add(i);
+    expect(writeHistory(h.summary())).toBe(plain(h)); // first (cold) render
+    expect(writeHistory(h.summary())).toBe(plain(h)); // cached
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 1 + round * 40; i++) add(i); // changes and new keys, concentrated enough to split blocks
+      expect(writeHistory(h.summary())).toBe(plain(h));
+    }
+    h.add('/live/x', '0.0.0.0:1', 'ref0', 1, 1, 1); // sorts first
+    h.add('/live/x', '\u{10FFFF}', 'ref0', 1, 1, 1); // sorts last (a surrogate pair after U+FFFF)
+    expect(writeHistory(h.summary())).toBe(plain(h));
+    for (let i = 0; i < 10_000; i++) add(i); // more changes than the log keeps: a full render
+    expect(writeHistory(h.summary())).toBe(plain(h));
+    expect(JSON.parse(writeHistory(h.summary())).sessions).toBe(h.summary().totals.sessions);
+  });
+});
+
 describe('session head cache (long active lists)', () => {
   it('renders exactly what an uncached render gives when fields change between renders', async () => {
     const { writeSession, writeSessionList } = await import('../../../src/main/api/sessions.ts');
@@ -256,5 +289,9 @@ describe('session head cache (long active lists)', () => {
     expect(writeSessionList(c, 'heads')).toBe(plain(c));
     expect(writeSessionList([], 'heads')).toBe('[]');
     expect(writeSessionList(a, 'heads')).toBe(plain(a));
+    // non-ASCII and escaped heads, big counters, fractional rates and the merged view's core field
+    const d = make(70).map((s, i) => ({ ...s, extra: i % 3 === 0 ? `\u00e9 <${i}> \u{1F600}` : s.extra, txBytes: 2 ** 53 - 1 - i, rxBitsPerSec: i * 1.0001, core: i % 2 ? 'c\u00f8re' : undefined }));
+    expect(writeSessionList(d, 'heads')).toBe(plain(d));
+    expect(writeSessionList(d.slice(10), 'heads')).toBe(plain(d.slice(10)));
   });
 });
