@@ -510,7 +510,6 @@ export class Collector implements SessionCollector, EgressTopSource {
       return;
     }
     for (const [key, e] of entries) this.#history.add(e.location, e.peer, e.reference, e.totalSessions, e.totalRxBytes, e.totalTxBytes, key);
-    this.#history.prepareOrder();
     this.#persistedVersion = this.#history.version;
     this.#log.info('loaded the session history', { collector: this.id, file, entries: entries.size });
   }

@@ -25,47 +25,22 @@ function sortUtf8(keys: string[]): string[] {
   return keys.sort();
 }
 
-/**
- * The keys of one aggregate map in bytewise order, kept up to date cheaply: new keys are queued (O(1) per close)
- * and merged into a new sorted array on the next read (binary insertion for a few, a merge for many). A returned
- * array is never mutated afterwards, so readers may keep it and compare it by identity.
- */
+/** A map's keys sorted bytewise, computed on demand and kept until the history changes. */
 class SortedKeys {
+  readonly #map: ReadonlyMap<string, unknown>;
   #sorted: readonly string[] = [];
-  #added: string[] = [];
+  #version = -1;
 
-  add(key: string): void {
-    this.#added.push(key);
+  constructor(map: ReadonlyMap<string, unknown>) {
+    this.#map = map;
   }
 
-  get(): readonly string[] {
-    if (this.#added.length === 0) return this.#sorted;
-    const added = sortUtf8(this.#added);
-    this.#added = [];
-    const prev = this.#sorted;
-    if (prev.length === 0) {
-      this.#sorted = added;
-      return added;
+  get(version: number): readonly string[] {
+    if (this.#version !== version) {
+      this.#sorted = sortUtf8([...this.#map.keys()]);
+      this.#version = version;
     }
-    const out = new Array<string>(prev.length + added.length);
-    let i = 0;
-    let o = 0;
-    for (let j = 0; j < added.length; j++) {
-      const k = added[j]!;
-      // first index in prev[i..] whose key sorts after k (keys are unique, so never equal)
-      let lo = i;
-      let hi = prev.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (compareUtf8(prev[mid]!, k) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      while (i < lo) out[o++] = prev[i++]!;
-      out[o++] = k;
-    }
-    while (i < prev.length) out[o++] = prev[i++]!;
-    this.#sorted = out;
-    return out;
+    return this.#sorted;
   }
 }
 
@@ -108,8 +83,8 @@ const LOG_MIN = 4096;
  *
  * `summary()` is O(1): it returns the same live view every time (see `HistorySummary.version` in types.ts).
  * A close updates one entry, one peer (and its location), one location, one reference and the totals, appends
- * to a bounded change log and bumps `version`. The view's `order` gives each map's keys sorted bytewise and
- * the keys changed since a version, so a renderer can redo only what changed.
+ * to a bounded change log and bumps `version`. The view's `order` gives the keys changed since a version (so a
+ * renderer redoes only what changed) and, on demand, each map's keys sorted bytewise.
  */
 export class History {
   readonly #entries = new Map<string, HistoryEntry>();
@@ -117,9 +92,9 @@ export class History {
   readonly #locations = new Map<string, HistoryTotals>();
   readonly #references = new Map<string, HistoryTotals>();
   readonly #totals: HistoryTotals = { sessions: 0, rxBytes: 0, txBytes: 0 };
-  readonly #peerOrder = new SortedKeys();
-  readonly #locationOrder = new SortedKeys();
-  readonly #referenceOrder = new SortedKeys();
+  readonly #peerOrder = new SortedKeys(this.#peers);
+  readonly #locationOrder = new SortedKeys(this.#locations);
+  readonly #referenceOrder = new SortedKeys(this.#references);
   /** Change log: log[i] changed at version logStart + 1 + i (one add = one change). */
   #logStart = 0;
   #logPeers: string[] = [];
@@ -131,9 +106,9 @@ export class History {
 
   constructor() {
     const order: HistoryOrder = {
-      peers: () => this.#peerOrder.get(),
-      locations: () => this.#locationOrder.get(),
-      references: () => this.#referenceOrder.get(),
+      peers: () => this.#peerOrder.get(this.version),
+      locations: () => this.#locationOrder.get(this.version),
+      references: () => this.#referenceOrder.get(this.version),
       changedSince: (v) => this.#changedSince(v),
     };
     this.#view = new LiveSummary(this.#peers, this.#locations, this.#references, this.#totals, () => this.version, order);
@@ -161,14 +136,13 @@ export class History {
     if (p === undefined) {
       p = { sessions: 0, rxBytes: 0, txBytes: 0, locations: new Map() };
       this.#peers.set(flat(pr), p);
-      this.#peerOrder.add(pr);
     }
     p.sessions += sessions;
     p.rxBytes += rxBytes;
     p.txBytes += txBytes;
     bump(p.locations, loc, sessions, rxBytes, txBytes);
-    if (bump(this.#locations, loc, sessions, rxBytes, txBytes)) this.#locationOrder.add(loc);
-    if (bump(this.#references, ref, sessions, rxBytes, txBytes)) this.#referenceOrder.add(ref);
+    bump(this.#locations, loc, sessions, rxBytes, txBytes);
+    bump(this.#references, ref, sessions, rxBytes, txBytes);
     const t = this.#totals;
     t.sessions += sessions;
     t.rxBytes += rxBytes;
@@ -184,13 +158,6 @@ export class History {
     this.#logPeers.push(pr);
     this.#logLocations.push(loc);
     this.#logReferences.push(ref);
-  }
-
-  /** Sorts the keys queued so far now (after a load at startup) instead of at the first read. */
-  prepareOrder(): void {
-    this.#peerOrder.get();
-    this.#locationOrder.get();
-    this.#referenceOrder.get();
   }
 
   /** The aggregates of spec §3.2: a live, read-only view (the same object every call). */
@@ -223,17 +190,14 @@ export class History {
   }
 }
 
-/** Adds to `map[key]`, creating the record; true when it was created. */
-function bump(map: Map<string, HistoryTotals>, key: string, sessions: number, rx: number, tx: number): boolean {
+/** Adds to `map[key]`, creating the record. */
+function bump(map: Map<string, HistoryTotals>, key: string, sessions: number, rx: number, tx: number): void {
   const t = map.get(key);
   if (t !== undefined) {
     t.sessions += sessions;
     t.rxBytes += rx;
     t.txBytes += tx;
-    return false;
-  }
-  map.set(flat(key), { sessions, rxBytes: rx, txBytes: tx });
-  return true;
+  } else map.set(flat(key), { sessions, rxBytes: rx, txBytes: tx });
 }
 
 /** A string as Go's encoding/json writes it (HTML characters and U+2028/U+2029 escaped). */

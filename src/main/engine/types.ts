@@ -84,7 +84,7 @@ export interface HistorySummary {
 
 /** Key order and change tracking of a live HistorySummary. */
 export interface HistoryOrder {
-  /** The map's keys sorted bytewise by UTF-8 (Go's map-key order). A returned array is never mutated later. */
+  /** The map's keys sorted bytewise by UTF-8 (Go's map-key order), sorted on demand. A returned array is never mutated later. */
   peers(): readonly string[];
   locations(): readonly string[];
   references(): readonly string[];
