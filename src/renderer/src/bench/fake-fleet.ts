@@ -32,7 +32,9 @@ export function createFakeFleet(rows: number): { api: RendererApi; tick: (atMs: 
     };
   });
   let seed = 1;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  // 32-bit LCG: `Math.imul` keeps the product exact (a plain `*` overflows 2^53 and the sequence collapses to a short
+  // cycle with half the rates repeated, which made the bench mostly about tie-breaking).
+  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff);
   let last: Snapshot = { atMs: start, cores, collectors: [], sessions: [] };
   const listeners = new Set<(s: Snapshot) => void>();
 

@@ -1,4 +1,4 @@
-import { useMemo, useRef } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useShallow } from 'zustand/react/shallow';
 import type { UnitSystem } from '../../../shared/ipc.ts';
@@ -12,6 +12,8 @@ import { useApp, useAppStore } from '../store/hooks.ts';
 import { sessionKey, type SessionSortKey } from '../store/session-view.ts';
 
 export const ROW_HEIGHT_PX = 30;
+/** Rows rendered beyond each edge of the viewport. */
+const OVERSCAN_ROWS = 4;
 /** The sticky header's height (styles.css `.thead`); rows start below it. */
 const HEADER_HEIGHT_PX = 31;
 
@@ -38,32 +40,28 @@ const COLUMNS: readonly Column[] = [
   { key: 'duration', label: 'Duration', numeric: true, cell: (r, c) => formatDuration(c.atMs - r.createdAtMs) },
 ];
 
+/** A cell's tooltip (its full text, for text cut by the ellipsis), set when the pointer reaches it rather than on
+ * every update: 7 attributes per row, rewritten every second, would cost more than the text itself. */
+function showCellTitle(e: React.PointerEvent): void {
+  const cell = (e.target as Element).closest?.('.td');
+  if (cell instanceof HTMLElement && !cell.classList.contains('num')) cell.title = cell.textContent ?? '';
+}
+
 export function Sessions(): React.JSX.Element {
   const store = useAppStore();
   const visible = useApp((s) => s.visible);
   const total = useApp((s) => s.sessions.length);
-  const sessions = useApp((s) => s.sessions);
-  const cores = useApp((s) => s.cores);
-  const [filter, sort, units, atMs, coreName, selectedKey] = useApp(
-    useShallow((s) => [s.filter, s.sort, s.units, s.atMs, s.coreName, s.selectedKey]),
-  );
-  const [toggleCollector, setCollectors, setCoreFilter, setText, sortBy, select, moveSelection] = useApp(
-    useShallow((s) => [s.toggleCollector, s.setCollectors, s.setCoreFilter, s.setText, s.sortBy, s.select, s.moveSelection]),
-  );
+  const [sort, units, atMs, coreName, selectedKey] = useApp(useShallow((s) => [s.sort, s.units, s.atMs, s.coreName, s.selectedKey]));
+  const [sortBy, select, moveSelection] = useApp(useShallow((s) => [s.sortBy, s.select, s.moveSelection]));
   const scrollRef = useRef<HTMLDivElement>(null);
-
-  const collectorCounts = useMemo(() => {
-    const counts = new Map<string, number>();
-    for (const c of store.getState().collectors) counts.set(c.collector, 0);
-    for (const r of sessions) counts.set(r.collector, (counts.get(r.collector) ?? 0) + 1);
-    return [...counts].map(([value, count]) => ({ value, label: value, count }));
-  }, [sessions, store]);
 
   const virtualizer = useVirtualizer({
     count: visible.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT_PX,
-    overscan: 12,
+    // Rows are rendered in the scroll event (flushSync), so a few spare rows are enough; each one costs layout and
+    // paint on every update.
+    overscan: OVERSCAN_ROWS,
     scrollMargin: HEADER_HEIGHT_PX,
     scrollPaddingStart: HEADER_HEIGHT_PX,
     // Index keys: rows all have one height, so the virtualizer's measurements only change with the row count
@@ -93,77 +91,21 @@ export function Sessions(): React.JSX.Element {
 
   return (
     <section className={selectedKey === null ? 'view sessions' : 'view sessions with-details'} data-testid="view-sessions">
-      <div className="toolbar">
-        <Chips
-          options={collectorCounts}
-          selected={filter.collectors}
-          onToggle={toggleCollector}
-          onAll={() => setCollectors([])}
-          testIdPrefix="collector-chip"
-        />
-        <label className="field">
-          <span>Core</span>
-          <select value={filter.core} onChange={(e) => setCoreFilter(e.target.value)} data-testid="core-filter">
-            <option value="">All cores</option>
-            {cores.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <input
-          type="search"
-          className="search"
-          placeholder="Search  ( / )"
-          aria-label="Search sessions"
-          data-search=""
-          data-testid="session-search"
-          value={filter.text}
-          onChange={(e) => setText(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') {
-              setText('');
-              e.currentTarget.blur();
-            } else if (e.key === 'ArrowDown') {
-              e.preventDefault();
-              scrollRef.current?.focus();
-              moveSelection(1);
-            }
-          }}
-        />
-        <span className="count" data-testid="sessions-count">
-          {formatCount(visible.length)} of {formatCount(total)} sessions
-        </span>
-        <ExportButton
-          title="Export the sessions the table shows (collector, core and search filters applied) as CSV"
-          request={() => {
-            const f = store.getState().filter;
-            return { kind: 'sessions', collectors: [...f.collectors], core: f.core === '' ? [] : [f.core], text: f.text };
-          }}
-        />
-      </div>
+      <Toolbar scrollRef={scrollRef} shown={visible.length} total={total} />
 
       <div className="table-wrap">
         <div className="table" role="table" aria-label="Active sessions" aria-rowcount={visible.length}>
           {/* One scroll container holds the sticky header and the rows, so both scroll sideways together. */}
-          <div className="tbody" ref={scrollRef} tabIndex={0} onKeyDown={onKeyDown} data-testid="sessions-table" aria-label="Sessions, arrow keys move">
-            <div className="sessions-grid thead" role="row">
-              {COLUMNS.map((c) => (
-                <button
-                  type="button"
-                  role="columnheader"
-                  key={c.key}
-                  className={c.numeric ? 'th num' : 'th'}
-                  aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
-                  data-testid={`sort-${c.key}`}
-                  onClick={() => sortBy(c.key)}
-                >
-                  {c.label}
-                  <span className="sort-mark">{sort.key === c.key ? (sort.dir === 'asc' ? '▲' : '▼') : ''}</span>
-                </button>
-              ))}
-            </div>
+          <div
+            className="tbody"
+            ref={scrollRef}
+            tabIndex={0}
+            onKeyDown={onKeyDown}
+            onPointerOver={showCellTitle}
+            data-testid="sessions-table"
+            aria-label="Sessions, arrow keys move"
+          >
+            <Header sortKey={sort.key} sortDir={sort.dir} sortBy={sortBy} />
             <div className="tbody-inner" style={{ height: virtualizer.getTotalSize() }}>
               {items.map((item) => {
                 const r = visible[item.index]!;
@@ -182,14 +124,11 @@ export function Sessions(): React.JSX.Element {
                     style={{ transform: `translateY(${item.start - HEADER_HEIGHT_PX}px)` }}
                     onClick={() => select(key === selectedKey ? null : key)}
                   >
-                    {COLUMNS.map((c) => {
-                      const text = c.cell(r, ctx);
-                      return (
-                        <div role="cell" key={c.key} data-col={c.key} className={c.numeric ? 'td num' : 'td'} title={c.numeric ? undefined : text}>
-                          {text}
-                        </div>
-                      );
-                    })}
+                    {COLUMNS.map((c) => (
+                      <div role="cell" key={c.key} data-col={c.key} className={c.numeric ? 'td num' : 'td'}>
+                        {c.cell(r, ctx)}
+                      </div>
+                    ))}
                   </div>
                 );
               })}
@@ -202,6 +141,124 @@ export function Sessions(): React.JSX.Element {
     </section>
   );
 }
+
+/** The column headers: re-rendered when the sort changes, not on every update. */
+const Header = memo(function Header({
+  sortKey,
+  sortDir,
+  sortBy,
+}: {
+  sortKey: SessionSortKey;
+  sortDir: 'asc' | 'desc';
+  sortBy: (key: SessionSortKey) => void;
+}): React.JSX.Element {
+  return (
+    <div className="sessions-grid thead" role="row">
+      {COLUMNS.map((c) => (
+        <button
+          type="button"
+          role="columnheader"
+          key={c.key}
+          className={c.numeric ? 'th num' : 'th'}
+          aria-sort={sortKey === c.key ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none'}
+          data-testid={`sort-${c.key}`}
+          onClick={() => sortBy(c.key)}
+        >
+          {c.label}
+          <span className="sort-mark">{sortKey === c.key ? (sortDir === 'asc' ? '▲' : '▼') : ''}</span>
+        </button>
+      ))}
+    </div>
+  );
+});
+
+type ChipOption = { value: string; label: string; count: number };
+
+/** The same options as last time when nothing changed, so the chips are not re-rendered every second. */
+function useStableOptions(next: ChipOption[]): ChipOption[] {
+  const ref = useRef(next);
+  const prev = ref.current;
+  if (prev.length !== next.length || prev.some((o, i) => o.value !== next[i]!.value || o.count !== next[i]!.count)) ref.current = next;
+  return ref.current;
+}
+
+/** Filters, search, count and export: re-rendered when they or the per-collector counts change. */
+const Toolbar = memo(function Toolbar({
+  scrollRef,
+  shown,
+  total,
+}: {
+  scrollRef: React.RefObject<HTMLDivElement | null>;
+  shown: number;
+  total: number;
+}): React.JSX.Element {
+  const store = useAppStore();
+  const sessions = useApp((s) => s.sessions);
+  const cores = useApp((s) => s.cores);
+  const filter = useApp((s) => s.filter);
+  const [toggleCollector, setCollectors, setCoreFilter, setText, moveSelection] = useApp(
+    useShallow((s) => [s.toggleCollector, s.setCollectors, s.setCoreFilter, s.setText, s.moveSelection]),
+  );
+
+  const collectorCounts = useStableOptions(
+    useMemo(() => {
+      const counts = new Map<string, number>();
+      for (const c of store.getState().collectors) counts.set(c.collector, 0);
+      for (const r of sessions) counts.set(r.collector, (counts.get(r.collector) ?? 0) + 1);
+      return [...counts].map(([value, count]) => ({ value, label: value, count }));
+    }, [sessions, store]),
+  );
+  const onAll = useMemo(() => () => setCollectors([]), [setCollectors]);
+
+  return (
+    <div className="toolbar">
+      <MemoChips options={collectorCounts} selected={filter.collectors} onToggle={toggleCollector} onAll={onAll} testIdPrefix="collector-chip" />
+      <label className="field">
+        <span>Core</span>
+        <select value={filter.core} onChange={(e) => setCoreFilter(e.target.value)} data-testid="core-filter">
+          <option value="">All cores</option>
+          {cores.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <input
+        type="search"
+        className="search"
+        placeholder="Search  ( / )"
+        aria-label="Search sessions"
+        data-search=""
+        data-testid="session-search"
+        value={filter.text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            setText('');
+            e.currentTarget.blur();
+          } else if (e.key === 'ArrowDown') {
+            e.preventDefault();
+            scrollRef.current?.focus();
+            moveSelection(1);
+          }
+        }}
+      />
+      <span className="count" data-testid="sessions-count">
+        {formatCount(shown)} of {formatCount(total)} sessions
+      </span>
+      <ExportButton
+        title="Export the sessions the table shows (collector, core and search filters applied) as CSV"
+        request={() => {
+          const f = store.getState().filter;
+          return { kind: 'sessions', collectors: [...f.collectors], core: f.core === '' ? [] : [f.core], text: f.text };
+        }}
+      />
+    </div>
+  );
+});
+
+const MemoChips = memo(Chips);
 
 function Details(): React.JSX.Element {
   const [row, ended, series, units, atMs, coreName, select] = useApp(
