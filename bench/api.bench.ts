@@ -7,6 +7,8 @@
  * Reference (datarhei Core v16.14.0, Go): Summary() of 10k active sessions takes 31 ms.
  */
 import { fork } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -20,6 +22,10 @@ import { createLogger } from '../src/main/log.ts';
 import { createHttpServer, listen } from '../src/main/servers/http/server.ts';
 
 const self = fileURLToPath(import.meta.url);
+
+// gc() between scenarios, so one scenario's garbage is not collected during the next one's timings.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 /** The part of autocannon's API used here (the package ships no types). */
 interface AutocannonResult {
@@ -95,6 +101,7 @@ export function benchBody(): void {
       `    ${label.padEnd(44)} build ${fmt(rs.map((r) => r.build))}  + UTF-8 encode ${fmt(rs.map((r) => r.encode))}  = ${fmt(rs.map((r) => r.build + r.encode))}${core}`,
     );
   const CORE = '   (Core: Summary() alone, no JSON, 31 ms)';
+  // Medians and minimums: the spread comes from major GCs, which the 20 MiB Buffer of each request triggers.
 
   // cold: the first request after the history was built (sorts the 100k keys, renders every member)
   const cold: Timed[] = [];
@@ -102,12 +109,15 @@ export function benchBody(): void {
   for (let i = 0; i < 3; i++) {
     void c?.stop();
     c = rtmpCollector(10_000, 100_000);
+    gc(); // the previous collector, and the garbage of building this one
     const cc = c;
     cold.push(request({ ids: () => ['rtmp'], summary: () => cc.summary(), active: () => cc.active() }));
   }
   const col = c!;
+  gc(); // the first two collectors of the cold samples
   const reader: SessionReader = { ids: () => ['rtmp'], summary: () => col.summary(), active: () => col.active() };
   for (let i = 0; i < 3; i++) request(reader);
+  gc();
   const warm: Timed[] = [];
   const changed: Timed[] = [];
   const changed10: Timed[] = [];
@@ -120,7 +130,7 @@ export function benchBody(): void {
     col.egress(id, 123_456);
     col.unregister(id);
   };
-  for (let i = 0; i < 15; i++) {
+  for (let i = 0; i < 25; i++) {
     closeNew();
     changed.push(request(reader));
     for (let k = 0; k < 10; k++) closeNew();
@@ -140,6 +150,7 @@ export function benchBody(): void {
   const gz = gzipSync(body, { level: 1 });
   console.log(`    gzip level 1 (thread pool in the server) of that body: ${(performance.now() - t).toFixed(1)} ms → ${(gz.length / 1024 / 1024).toFixed(2)} MiB`);
   void col.stop();
+  gc();
 
   const a = rtmpCollector(10_000, 0);
   const ra: SessionReader = { ids: () => ['rtmp'], summary: () => a.summary(), active: () => a.active() };
