@@ -32,13 +32,14 @@ interface ChildResult {
 async function child(): Promise<void> {
   const { systemClock } = await import('../src/main/engine/clock.ts');
   const { createLogger } = await import('../src/main/log.ts');
-  const { createFleet, zeroCollectorSummary } = await import('../src/main/remote/fleet.ts');
+  const { createFleet } = await import('../src/main/remote/fleet.ts');
+  const { zeroSummary } = await import('../src/main/engine/registry.ts');
   const { buildSummaryBody } = await import('../src/main/api/sessions.ts');
   const urls = JSON.parse(process.env.REMOTE_BENCH_URLS ?? '[]') as string[];
   const seconds = Number(process.env.REMOTE_BENCH_SECONDS ?? 60);
   const warmupSec = Math.min(5, Math.max(1, Math.floor(seconds / 6)));
   const fleet = createFleet({
-    local: { id: 'local', name: 'bench', reader: { ids: () => [], summary: () => zeroCollectorSummary(), active: () => [] } },
+    local: { id: 'local', name: 'bench', reader: { ids: () => [], summary: () => zeroSummary(), active: () => [] } },
     clock: systemClock,
     log: createLogger('bench', 'warn'),
   });

@@ -7,7 +7,8 @@ import { CORES_FILE, createAppControl } from '../../src/main/control.ts';
 import { systemClock } from '../../src/main/engine/clock.ts';
 import { memoryLogger } from '../../src/main/log.ts';
 import { MemorySecretStore } from '../../src/main/remote/config.ts';
-import { createFleet, zeroCollectorSummary, type Fleet } from '../../src/main/remote/fleet.ts';
+import { createFleet, type Fleet } from '../../src/main/remote/fleet.ts';
+import { zeroSummary } from '../../src/main/engine/registry.ts';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
 import { SHORT_TIMEOUTS, waitFor } from './remote/helpers.ts';
 
@@ -33,7 +34,7 @@ async function core(options: Parameters<typeof startTestCore>[0]): Promise<TestC
 function setup(dataDir: string, secrets: MemorySecretStore, patch: Partial<AppConfig> = {}): { fleet: Fleet; control: ReturnType<typeof createAppControl> } {
   const config: AppConfig = { ...defaultConfig(), dataDir, pollIntervalMs: 200, ...patch };
   const fleet = createFleet({
-    local: { id: 'local', name: 'x', reader: { ids: () => [], summary: () => zeroCollectorSummary(), active: () => [] } },
+    local: { id: 'local', name: 'x', reader: { ids: () => [], summary: () => zeroSummary(), active: () => [] } },
     clock: systemClock,
     log: memoryLogger(),
     timeouts: SHORT_TIMEOUTS,

@@ -6,6 +6,10 @@
  *
  * Numbers that Core renders with `toNumber` (spec §2.5) are pre-rendered strings wrapped in `RawNumber`.
  */
+import { compareUtf8, sortUtf8 as sortKeys } from '../engine/history.ts';
+
+/** Bytewise (UTF-8) key order, as Go sorts map keys: one implementation, shared with the engine's history file. */
+export { compareUtf8, sortKeys };
 
 /** A number already rendered as JSON text (e.g. `1.500`); the writer emits it verbatim. */
 export class RawNumber {
@@ -74,34 +78,7 @@ export function quote(s: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Key order
 
-const NON_ASCII_HIGH = /[\ud800-\uffff]/;
 
-/**
- * Compares two strings by their UTF-8 bytes. UTF-16 code-unit order equals UTF-8 byte order except that
- * surrogates (U+10000 and above) must sort after U+E000..U+FFFF.
- */
-export function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) {
-      x = x <= 0xdfff ? x + 0x2000 : x - 0x800;
-      y = y <= 0xdfff ? y + 0x2000 : y - 0x800;
-    }
-    return x - y;
-  }
-  return a.length - b.length;
-}
-
-/** Sorts keys in place bytewise (UTF-8), taking the native sort when no key can be ordered differently. */
-export function sortKeys(keys: string[]): string[] {
-  for (let i = 0; i < keys.length; i++) {
-    if (NON_ASCII_HIGH.test(keys[i]!)) return keys.sort(compareUtf8);
-  }
-  return keys.sort();
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Numbers

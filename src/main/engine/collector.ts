@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.ts';
 import type { Logger } from '../log.ts';
 import { systemClock, unrefTimer } from './clock.ts';
 import { History, parseHistory } from './history.ts';
@@ -142,7 +143,6 @@ export class Collector implements SessionCollector, EgressTopSource {
   #persistTimer: TimerHandle | undefined;
   #persistChain: Promise<unknown> = Promise.resolve();
   #persistedVersion = -1;
-  #tmpCounter = 0;
   #writes = 0;
 
   constructor(id: string, options: CollectorOptions = {}) {
@@ -457,32 +457,14 @@ export class Collector implements SessionCollector, EgressTopSource {
 
   async #write(dir: string, text: string, version: number): Promise<boolean> {
     const final = join(dir, `${this.id}.json`);
-    const tmp = join(dir, `.${this.id}.json.${process.pid}.${++this.#tmpCounter}.tmp`);
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const fh = await open(tmp, 'w', 0o600);
-      try {
-        await fh.writeFile(text);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, final);
-      try {
-        const dh = await open(dir, 'r');
-        try {
-          await dh.sync();
-        } finally {
-          await dh.close();
-        }
-      } catch {
-        // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
-      }
+      // Temp files are `.<id>.json.<pid>.<n>.tmp` beside the target (see #removeStaleTemps).
+      await writeFileAtomic(final, text, 0o600);
       this.#writes++;
       if (version > this.#persistedVersion) this.#persistedVersion = version;
       return true;
     } catch (err) {
-      await unlink(tmp).catch(() => {});
       this.#log.warn('could not write the session history', { collector: this.id, file: final, error: String(err) });
       return false;
     }

@@ -20,7 +20,7 @@ function flat(s: string): string {
 }
 
 /** Sorts in place bytewise by UTF-8 (the native sort when no key holds a character where UTF-16 order differs). */
-function sortUtf8(keys: string[]): string[] {
+export function sortUtf8(keys: string[]): string[] {
   for (let i = 0; i < keys.length; i++) if (HIGH.test(keys[i]!)) return keys.sort(compareUtf8);
   return keys.sort();
 }

@@ -20,6 +20,7 @@ import type { ClientTimeouts } from './client.ts';
 import type { ClusterNodeOffer } from './parse.ts';
 import { sortByCreated } from './parse.ts';
 import { RemotePoller, type PollerStats, type RemoteCoreConfig } from './poller.ts';
+import { zeroSummary } from '../engine/registry.ts';
 
 export interface LocalCoreRef {
   id: string;
@@ -97,19 +98,6 @@ interface CoreView {
   active(collector: string): SessionSnapshot[] | undefined;
 }
 
-export function zeroCollectorSummary(): CollectorSummary {
-  return {
-    active: [],
-    activeSessions: 0,
-    rxBitsPerSec: 0,
-    txBitsPerSec: 0,
-    maxSessions: 0,
-    maxRxBitsPerSec: 0,
-    maxTxBitsPerSec: 0,
-    history: { peers: new Map(), locations: new Map(), references: new Map(), totals: { sessions: 0, rxBytes: 0, txBytes: 0 } },
-  };
-}
-
 function addTotals(into: HistoryTotals, t: HistoryTotals): void {
   into.sessions += t.sessions;
   into.rxBytes += t.rxBytes;
@@ -145,7 +133,7 @@ function tag(list: readonly SessionSnapshot[], core: string): SessionSnapshot[] 
 
 /** Sums summaries of several cores (sessions tagged with their core) into one. */
 export function mergeSummaries(parts: readonly { core: string; summary: CollectorSummary }[]): CollectorSummary {
-  const out = zeroCollectorSummary();
+  const out = zeroSummary();
   const lists: SessionSnapshot[] = [];
   for (const { core, summary: s } of parts) {
     lists.push(...tag(s.active, core));

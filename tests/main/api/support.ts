@@ -6,19 +6,10 @@ import type { ApiOptions } from '../../../src/main/api/index.ts';
 import { createApi } from '../../../src/main/api/index.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { createHttpServer, listen } from '../../../src/main/servers/http/server.ts';
+import { zeroSummary } from '../../../src/main/engine/registry.ts';
 
-export function zero(): CollectorSummary {
-  return {
-    active: [],
-    activeSessions: 0,
-    rxBitsPerSec: 0,
-    txBitsPerSec: 0,
-    maxSessions: 0,
-    maxRxBitsPerSec: 0,
-    maxTxBitsPerSec: 0,
-    history: { peers: new Map(), locations: new Map(), references: new Map(), totals: { sessions: 0, rxBytes: 0, txBytes: 0 } },
-  };
-}
+/** The all-zero summary (the engine's). */
+export const zero = zeroSummary;
 
 export function session(p: Partial<SessionSnapshot> = {}): SessionSnapshot {
   return {

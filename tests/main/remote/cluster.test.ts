@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/main/engine/clock.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
-import { createFleet, zeroCollectorSummary } from '../../../src/main/remote/fleet.ts';
+import { createFleet } from '../../../src/main/remote/fleet.ts';
 import { startTestCore, type TestCore } from '../../support/test-core.ts';
 import { waitFor } from './helpers.ts';
+import { zeroSummary } from '../../../src/main/engine/registry.ts';
 
 const started: TestCore[] = [];
 afterAll(async () => {
@@ -20,7 +21,7 @@ describe('cluster', () => {
     });
     const single = await startTestCore({ failedLoginDelayMs: 50 });
     started.push(node, leader, single);
-    const fleet = createFleet({ local: { id: 'local', name: 'x', reader: { ids: () => [], summary: () => zeroCollectorSummary(), active: () => [] } }, clock: systemClock, log: memoryLogger() });
+    const fleet = createFleet({ local: { id: 'local', name: 'x', reader: { ids: () => [], summary: () => zeroSummary(), active: () => [] } }, clock: systemClock, log: memoryLogger() });
     try {
       fleet.addCore({ id: 'leader', url: leader.url, credentials: { username: 'admin', password: 'datarhei' }, intervalMs: 200 });
       fleet.addCore({ id: 'single', url: single.url, credentials: { username: 'admin', password: 'datarhei' }, intervalMs: 200 });

@@ -11,11 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/main/engine/clock.ts';
 import type { SessionReader } from '../../../src/main/engine/types.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
-import { createFleet, zeroCollectorSummary, type Fleet } from '../../../src/main/remote/fleet.ts';
+import { createFleet, type Fleet } from '../../../src/main/remote/fleet.ts';
 import { startTestCore, type Fault, type TestCore } from '../../support/test-core.ts';
 import { SHORT_TIMEOUTS, waitFor } from './helpers.ts';
+import { zeroSummary } from '../../../src/main/engine/registry.ts';
 
-const emptyReader: SessionReader = { ids: () => [], summary: () => zeroCollectorSummary(), active: () => [] };
+const emptyReader: SessionReader = { ids: () => [], summary: () => zeroSummary(), active: () => [] };
 
 let A: TestCore;
 let B: TestCore;

@@ -13,13 +13,14 @@ import { toNumber } from '../../../src/main/api/json.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { createHttpServer, listen } from '../../../src/main/servers/http/server.ts';
 import { fleetApi } from '../../../src/main/remote/api-routes.ts';
-import { createFleet, zeroCollectorSummary, type Fleet } from '../../../src/main/remote/fleet.ts';
+import { createFleet, type Fleet } from '../../../src/main/remote/fleet.ts';
 import { fixture, splitObject, startTestCore, type TestCore } from '../../support/test-core.ts';
 import { waitFor } from './helpers.ts';
+import { zeroSummary } from '../../../src/main/engine/registry.ts';
 
 const NAMES = ['ffmpeg', 'hls', 'hlsingress', 'http', 'rtmp', 'srt'];
 const Q = `collectors=${NAMES.join(',')}`;
-const emptyLocal: SessionReader = { ids: () => [], summary: () => zeroCollectorSummary(), active: () => [] };
+const emptyLocal: SessionReader = { ids: () => [], summary: () => zeroSummary(), active: () => [] };
 
 let A: TestCore;
 let B: TestCore;
