@@ -3,11 +3,21 @@
  * second for 30 s (src/renderer/bench.html, built here into out/renderer-bench, never shipped). Prints the median,
  * p95 and max time per update from the start of the batched store update to React's commit, and to the painted
  * frame. Run: `npm run bench renderer` (env BENCH_ROWS, BENCH_SECONDS to change the load).
+ *
+ * What the three figures are (checked against a Chromium trace: "painted frame" equals the BeginMainFrame task):
+ * - t0 is the start of the animation-frame callback that applies the batched snapshots (connect's scheduler);
+ * - store update: `applySnapshots` returned (filter and sort of all rows, zustand listeners, selector checks);
+ * - store→commit: the layout effect of a probe rendered after <App/> ran (React renders and commits the sync-lane
+ *   update in the microtask right after the callback);
+ * - store→painted frame: a message posted from the same callback is handled, i.e. the frame's task has finished
+ *   style, layout, pre-paint, paint and the commit to the compositor (raster and display happen on other threads).
+ * The snapshots are built by the fake fleet in a timer task of their own (their cost is in the CDP "tasks" figure,
+ * not in the three above). The machine's load average is printed: other processes share the cores.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createUiService } from '../src/main/ui/service.ts';
@@ -70,6 +80,7 @@ export default async function rendererBench(): Promise<void> {
       await cdp.send('Performance.enable');
       const metrics = async (): Promise<Record<string, number>> =>
         Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.map((m) => [m.name, m.value]));
+      const load0 = loadavg().map((l) => l.toFixed(2)).join(' ');
       await page.goto(`http://127.0.0.1:${port}/ui/bench.html?rows=${rows}&seconds=${secs}&view=${view}`);
       // Wait for the warm-up to pass before the cumulative counters are read.
       await page.waitForTimeout(3500);
@@ -86,7 +97,7 @@ export default async function rendererBench(): Promise<void> {
       const m1 = await metrics();
       const per = (k: string): string => `${(((m1[k] ?? 0) - (m0[k] ?? 0)) * 1000 / Math.max(1, r.updates)).toFixed(1)} ms`;
       const shown = await page.$$eval('[data-testid="session-row"]', (els) => els.length);
-      console.log(`renderer: ${view} view, ${r.rows} sessions, ${r.updates} updates (1/s), Chromium ${context.browser()?.version() ?? ''}`);
+      console.log(`renderer: ${view} view, ${r.rows} sessions, ${r.updates} updates (1/s), Chromium ${context.browser()?.version() ?? ''}, load average ${load0} → ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
       console.log(`  ${line('store update', r.storeMs)}`);
       console.log(`  ${line('store→commit', r.commitMs)}`);
       console.log(`  ${line('store→painted frame', r.frameMs)}`);

@@ -11,7 +11,8 @@ import { createFakeFleet } from './fake-fleet.ts';
  * The renderer bench page (not part of the product build): the real App fed by a fake api with N sessions updating
  * once a second. Per update it measures, from the start of the batched store update (in the animation frame):
  * `commit` (React has committed: a layout effect of the last component) and `frame` (the frame is painted: a
- * message posted in the same animation frame runs after the rendering step). Results land in `window.benchResult`.
+ * message posted in the same animation frame runs as the next task, after the frame's task has done style, layout,
+ * paint and the commit to the compositor). Results land in `window.benchResult`.
  */
 
 declare global {

@@ -65,7 +65,7 @@ export function Sessions(): React.JSX.Element {
     scrollMargin: HEADER_HEIGHT_PX,
     scrollPaddingStart: HEADER_HEIGHT_PX,
     // Index keys: rows all have one height, so the virtualizer's measurements only change with the row count
-    // (a per-session key function would rebuild 10 000 measurements on every update). React keys rows by session.
+    // (a per-session key function would rebuild 10 000 measurements on every update). React keys rows by position.
   });
 
   const onKeyDown = (e: React.KeyboardEvent): void => {
