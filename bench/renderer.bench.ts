@@ -23,6 +23,7 @@ import { chromium } from 'playwright-core';
 import { createUiService } from '../src/main/ui/service.ts';
 import { createWebBridge } from '../src/main/ui/web-bridge.ts';
 import type { SessionSource } from '../src/main/source.ts';
+import { viteBuildPage } from '../tests/e2e/support.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'out', 'renderer-bench');
@@ -40,16 +41,7 @@ function line(name: string, values: number[]): string {
 export default async function rendererBench(): Promise<void> {
   const rows = Number(process.env.BENCH_ROWS ?? 10_000);
   const seconds = Number(process.env.BENCH_SECONDS ?? 30);
-  const { build } = await import('vite');
-  const react = (await import('@vitejs/plugin-react')).default;
-  await build({
-    configFile: false,
-    root: join(ROOT, 'src/renderer'),
-    base: './',
-    logLevel: 'warn',
-    plugins: [react()],
-    build: { outDir: OUT, emptyOutDir: true, minify: true, chunkSizeWarningLimit: 4000, rollupOptions: { input: { bench: join(ROOT, 'src/renderer/bench.html') } } },
-  });
+  await viteBuildPage('bench', OUT);
 
   // Serve the build through the web bridge's static handler (same headers as /ui/).
   const idle: SessionSource = {

@@ -12,6 +12,7 @@ import {
   buildRenderer,
   CHROMIUM,
   Children,
+  collectPageErrors,
   hlsPlayerArgs,
   hlsPublisherArgs,
   launchChromium,
@@ -98,13 +99,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     server = await startHeadless(children, ['--core', remote.urlWithCredentials, '--session-timeout', '10']);
     browser = await launchChromium();
     page = await browser.context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      // The meta CSP is identical to the header (a test checks it); Chromium notes that a meta tag cannot carry
-      // frame-ancestors, which the header does enforce.
-      if (m.type() === 'error' && !m.text().includes("'frame-ancestors' is ignored")) pageErrors.push(`${m.text()} ${m.location().url}`);
-    });
-    page.on('response', (r) => r.status() >= 400 && pageErrors.push(`${r.status()} ${r.url()}`));
+    collectPageErrors(page, pageErrors);
   }, 120_000);
 
   afterAll(async () => {

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startHeadless as startHeadlessProcess, tempDataDir } from '../support/headless.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -54,22 +55,27 @@ async function withLock<T>(lockDir: string, fn: () => Promise<T>, staleMs = 180_
  * lock and is skipped when out/renderer was built from the same sources (a stamp with their hash), so one file never
  * empties the directory another file's server is serving.
  */
+/** Builds one page of src/renderer (`index` or the bench page `bench`) with vite, as electron.vite.config.ts does. */
+export async function viteBuildPage(page: 'index' | 'bench', outDir: string, minify = true): Promise<void> {
+  const { build } = await import('vite');
+  const react = (await import('@vitejs/plugin-react')).default;
+  await build({
+    configFile: false,
+    root: join(ROOT, 'src/renderer'),
+    base: './',
+    logLevel: 'warn',
+    plugins: [react()],
+    build: { outDir, emptyOutDir: true, minify, chunkSizeWarningLimit: 4000, rollupOptions: { input: { [page]: join(ROOT, `src/renderer/${page}.html`) } } },
+  });
+}
+
 export async function buildRenderer(outDir = join(ROOT, 'out', 'renderer')): Promise<void> {
   mkdirSync(join(ROOT, 'out'), { recursive: true });
   await withLock(join(ROOT, 'out', '.renderer-build.lock'), async () => {
     const hash = rendererSourceHash();
     const stamp = join(outDir, '.build-stamp');
     if (existsSync(join(outDir, 'index.html')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
-    const { build } = await import('vite');
-    const react = (await import('@vitejs/plugin-react')).default;
-    await build({
-      configFile: false,
-      root: join(ROOT, 'src/renderer'),
-      base: './',
-      logLevel: 'warn',
-      plugins: [react()],
-      build: { outDir, emptyOutDir: true, rollupOptions: { input: { index: join(ROOT, 'src/renderer/index.html') } } },
-    });
+    await viteBuildPage('index', outDir);
     writeFileSync(stamp, hash);
   });
 }
@@ -117,30 +123,26 @@ export interface Headless {
 }
 
 /**
- * `npm run serve` on an ephemeral port; resolves with the printed addresses. `files` are written into the fresh data
- * directory first (e.g. `alerts.json`).
+ * The real headless server (tests/support/headless.ts) on ephemeral ports, killed with the test's other children.
+ * `files` are written into the fresh data directory first (e.g. `alerts.json`).
  */
 export async function startHeadless(children: Children, args: string[], files: Record<string, string> = {}): Promise<Headless> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'e2e-data-'));
+  const dataDir = tempDataDir();
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dataDir, name), text);
-  const child = children.spawn(join(ROOT, 'node_modules/.bin/node'), ['src/main/headless.ts', '--listen', '127.0.0.1:0', '--rtmp', '127.0.0.1:0', '--data-dir', dataDir, '--no-persist', ...args], { stdout: true });
-  return await new Promise<Headless>((resolveStart, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`headless did not start: ${out}`)), 20_000);
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      const base = /^listening (\S+)$/m.exec(out)?.[1];
-      if (base && /^dashboard /m.test(out)) {
-        clearTimeout(timer);
-        resolveStart({ base, rtmp: /^rtmp (\S+)$/m.exec(out)?.[1] ?? null, child, dataDir });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`headless exited ${code}: ${(child as ChildProcess & { stderrTail: () => string }).stderrTail()}`));
-    });
+  const h = await startHeadlessProcess(['--no-persist', ...args], { dataDir });
+  children.list.push(h.proc);
+  return { base: h.url, rtmp: h.rtmpUrl ?? null, child: h.proc, dataDir };
+}
+
+/** Collects what a page should never show: uncaught errors, console errors and failed responses. */
+export function collectPageErrors(page: Page, errors: string[]): void {
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    // The meta CSP is identical to the header (a test checks it); Chromium notes that a meta tag cannot carry
+    // frame-ancestors, which the header does enforce.
+    if (m.type() === 'error' && !m.text().includes("'frame-ancestors' is ignored")) errors.push(`${m.text()} ${m.location().url}`);
   });
+  page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
 }
 
 /** Chromium with a fresh profile directory. */

@@ -4,6 +4,7 @@ import { Chips } from '../components/Chips.tsx';
 import { ExportButton } from '../components/ExportButton.tsx';
 import { formatBytes, formatCount } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
+import { CoreSelect } from '../components/CoreSelect.tsx';
 
 type SortKey = 'key' | 'collector' | 'core' | 'sessions' | 'rxBytes' | 'txBytes';
 const GROUPS: { value: HistoryGroup; label: string }[] = [
@@ -12,6 +13,8 @@ const GROUPS: { value: HistoryGroup; label: string }[] = [
   { value: 'reference', label: 'Per reference' },
 ];
 const REFRESH_MS = 5000;
+
+const SCOPE_CHOICES = [['*', 'All cores (merged)'], ['each', 'All cores (per core)']] as const;
 
 /** Finished sessions summed per remote / local / reference (spec §3.2), per core or merged over cores. */
 export function History(): React.JSX.Element {
@@ -92,18 +95,7 @@ export function History(): React.JSX.Element {
             </button>
           ))}
         </div>
-        <label className="field">
-          <span>Cores</span>
-          <select value={scope} onChange={(e) => setScope(e.target.value)} data-testid="history-scope">
-            <option value="*">All cores (merged)</option>
-            <option value="each">All cores (per core)</option>
-            {cores.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CoreSelect label="Cores" value={scope} onChange={setScope} choices={SCOPE_CHOICES} cores={cores} testId="history-scope" />
         <input type="search" className="search" placeholder="Filter  ( / )" aria-label="Filter history" data-search="" data-testid="history-search" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setText('')} />
         <span className="spacer" />
         <ExportButton

@@ -8,9 +8,12 @@ import { LineChart, type LineSeries } from '../components/LineChart.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { formatBitrate, formatCount, formatPercent, formatRtt, shareOf } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
+import { CoreSelect } from '../components/CoreSelect.tsx';
 
 /** 'each' draws one line per core; MERGED_CORE adds all cores; anything else is one core's id. */
 type Scope = string;
+
+const SCOPE_CHOICES = [[MERGED_CORE, 'All cores (merged)'], ['each', 'All cores (per core)']] as const;
 
 function totalsByCollector(collectors: readonly CollectorTotals[], scope: Scope): CollectorTotals[] {
   const out = new Map<string, CollectorTotals>();
@@ -83,18 +86,7 @@ export function Overview(): React.JSX.Element {
   return (
     <section className="view overview" data-testid="view-overview">
       <div className="toolbar">
-        <label className="field">
-          <span>Cores</span>
-          <select value={scope} onChange={(e) => setScope(e.target.value)} data-testid="overview-scope">
-            <option value={MERGED_CORE}>All cores (merged)</option>
-            <option value="each">All cores (per core)</option>
-            {cores.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CoreSelect label="Cores" value={scope} onChange={setScope} choices={SCOPE_CHOICES} cores={cores} testId="overview-scope" />
       </div>
 
       <div className="cards" data-testid="collector-cards">

@@ -10,10 +10,13 @@ import { LineChart } from '../components/LineChart.tsx';
 import { formatBitrate, formatBytes, formatCount, formatDuration } from '../format/units.ts';
 import { useApp, useAppStore } from '../store/hooks.ts';
 import { sessionKey, type SessionSortKey } from '../store/session-view.ts';
+import { CoreSelect } from '../components/CoreSelect.tsx';
 
 export const ROW_HEIGHT_PX = 30;
 /** Rows rendered beyond each edge of the viewport. */
 const OVERSCAN_ROWS = 4;
+
+const ALL_CORES = [['', 'All cores']] as const;
 /** The sticky header's height (styles.css `.thead`); rows start below it. */
 const HEADER_HEIGHT_PX = 31;
 
@@ -213,17 +216,7 @@ const Toolbar = memo(function Toolbar({
   return (
     <div className="toolbar">
       <MemoChips options={collectorCounts} selected={filter.collectors} onToggle={toggleCollector} onAll={onAll} testIdPrefix="collector-chip" />
-      <label className="field">
-        <span>Core</span>
-        <select value={filter.core} onChange={(e) => setCoreFilter(e.target.value)} data-testid="core-filter">
-          <option value="">All cores</option>
-          {cores.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <CoreSelect label="Core" value={filter.core} onChange={setCoreFilter} choices={ALL_CORES} cores={cores} testId="core-filter" />
       <input
         type="search"
         className="search"
