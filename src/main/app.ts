@@ -3,7 +3,7 @@
  * engine, its servers (HTTP with memfs/HLS, RTMP), the Core-compatible API, the fleet of remote Cores, the UI
  * service and, in headless mode, the web bridge that serves the dashboard at /ui/.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -176,10 +176,12 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     }),
   ];
   if (deps.mode === 'headless') {
+    const staticDir = deps.staticDir ?? join(PROJECT_ROOT, 'out', 'renderer');
+    if (!existsSync(join(staticDir, 'index.html'))) log.warn(`the dashboard is not built (${staticDir}): run "npm run build", or start with "npm run serve"`);
     mounts.push(
       ...createWebBridge({
         service: ui,
-        staticDir: deps.staticDir ?? join(PROJECT_ROOT, 'out', 'renderer'),
+        staticDir,
         auth: verifier ? (req) => verifier.authorize(req) !== null : undefined,
       }),
     );
