@@ -20,6 +20,7 @@ import { createHttpServer, listen } from './servers/http/server.ts';
 import { createHttpCollectorMiddleware, createMemfs, createMemfsApiRoute, createMemfsMount, type Memfs } from './servers/http/index.ts';
 import type { HttpMiddleware, HttpMount } from './servers/http-types.ts';
 import { createRtmpServer, type RtmpServer } from './servers/rtmp/server.ts';
+import { createSrtServer, type SrtServer } from './servers/srt/server.ts';
 import { createFleet, type Fleet } from './remote/fleet.ts';
 import { fleetApi } from './remote/api-routes.ts';
 import { createExportRoutes } from './export/routes.ts';
@@ -59,6 +60,7 @@ export interface RunningApp {
   alerts: AlertService;
   server: Server;
   rtmp: RtmpServer | null;
+  srt: SrtServer | null;
   /** Bound addresses, e.g. { api: 'http://127.0.0.1:8787', rtmp: 'rtmp://127.0.0.1:1935' }. */
   listeners: Record<string, string>;
   /** Closes servers and pollers, closes open sessions into the history and persists it. Idempotent. */
@@ -191,12 +193,14 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   const server = createHttpServer({ mounts, middleware, log: log.child('http') });
 
   let rtmp: RtmpServer | null = null;
+  let srt: SrtServer | null = null;
   const stopAll = async (): Promise<void> => {
     ui.dispose();
     alerts.dispose();
     await Promise.allSettled([
       fleet.stop(),
       rtmp?.close(),
+      srt?.close(),
       new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
@@ -212,6 +216,11 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
       rtmp = createRtmpServer({ collector: collectors.rtmp, log: log.child('rtmp'), app: config.rtmpApp, token: config.rtmpToken || undefined });
       const rtmpBound = await listen2(rtmp, config.rtmp);
       listeners.rtmp = urlOf('rtmp', rtmpBound);
+    }
+    if (config.srt) {
+      srt = createSrtServer({ collector: collectors.srt, log: log.child('srt'), token: config.srtToken || undefined });
+      const srtBound = await listenSrt(srt, config.srt);
+      listeners.srt = urlOf('srt', srtBound);
     }
   } catch (err) {
     await stopAll();
@@ -236,6 +245,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     alerts,
     server,
     rtmp,
+    srt,
     listeners,
     stop: () => (stopped ??= stopAll()),
   };
@@ -249,5 +259,16 @@ async function listen2(rtmp: RtmpServer, address: { host: string; port: number }
     const where = urlOf('rtmp', address);
     if (code === 'EADDRINUSE') throw new StartError(`the RTMP address ${where} is already in use (choose another with --rtmp HOST:PORT, or --rtmp off)`);
     throw new StartError(`cannot listen for RTMP on ${where}: ${(err as Error).message}`);
+  }
+}
+
+async function listenSrt(srt: SrtServer, address: { host: string; port: number }): Promise<{ host: string; port: number }> {
+  try {
+    return await srt.listen(address.host, address.port);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = urlOf('srt', address);
+    if (code === 'EADDRINUSE') throw new StartError(`the SRT address ${where} is already in use (choose another with --srt HOST:PORT, or --srt off)`);
+    throw new StartError(`cannot listen for SRT on ${where}: ${(err as Error).message}`);
   }
 }

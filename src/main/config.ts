@@ -34,6 +34,9 @@ export interface AppConfig {
   rtmp: ListenAddress | null;
   rtmpToken: string;
   rtmpApp: string;
+  /** The SRT listener (live mode, no encryption); `null` means off. */
+  srt: ListenAddress | null;
+  srtToken: string;
   memfsAuth: Credentials | null;
   memfsMaxMb: number;
   trustedProxies: string[];
@@ -48,6 +51,7 @@ export interface AppConfig {
 
 export const DEFAULT_API_PORT = 8787;
 export const DEFAULT_RTMP_PORT = 1935;
+export const DEFAULT_SRT_PORT = 6000;
 
 export function defaultDataDir(): string {
   const xdg = process.env.XDG_DATA_HOME;
@@ -69,6 +73,8 @@ export function defaultConfig(): AppConfig {
     rtmp: { host: '127.0.0.1', port: DEFAULT_RTMP_PORT },
     rtmpToken: '',
     rtmpApp: '/',
+    srt: { host: '127.0.0.1', port: DEFAULT_SRT_PORT },
+    srtToken: '',
     memfsAuth: null,
     memfsMaxMb: 256,
     trustedProxies: [],
@@ -87,7 +93,7 @@ export class ConfigError extends Error {
 
 export const HELP = `Usage: npm run serve -- [flags]
 
-Runs Core Sessions without Electron: the local core (collectors, HTTP with memfs/HLS, RTMP), the
+Runs Core Sessions without Electron: the local core (collectors, HTTP with memfs/HLS, RTMP, SRT), the
 Core-compatible v3 API, remote Cores, and the dashboard at http://HOST:PORT/ui/.
 
 Flags (a --config file takes the same names in camelCase; flags win over the file):
@@ -104,6 +110,8 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
   --rtmp HOST:PORT|off        RTMP server                                  [127.0.0.1:${DEFAULT_RTMP_PORT}]
   --rtmp-token TOKEN          require ?token=TOKEN (or as last path element)
   --rtmp-app APP              RTMP app prefix stripped from references    [/]
+  --srt HOST:PORT|off         SRT server (UDP; live mode, no encryption)   [127.0.0.1:${DEFAULT_SRT_PORT}]
+  --srt-token TOKEN           require token:TOKEN in the SRT stream id
   --memfs-auth USER:PASS      basic auth for writes to /memfs
   --memfs-max-mb N            in-memory filesystem size limit in MB       [256]
   --trusted-proxies LIST      CIDRs whose X-Forwarded-For/X-Real-IP is trusted   [""]
@@ -174,6 +182,8 @@ const FLAGS: Record<string, Setter> = {
   rtmp: (c, v) => { c.rtmp = v === 'off' ? null : parseHostPort(v, '--rtmp'); },
   'rtmp-token': (c, v) => { c.rtmpToken = v; },
   'rtmp-app': (c, v) => { c.rtmpApp = v; },
+  srt: (c, v) => { c.srt = v === 'off' ? null : parseHostPort(v, '--srt'); },
+  'srt-token': (c, v) => { c.srtToken = v; },
   'memfs-auth': (c, v) => { c.memfsAuth = parseCredentials(v, '--memfs-auth'); },
   'memfs-max-mb': (c, v) => { c.memfsMaxMb = parseNumber(v, '--memfs-max-mb', 1); },
   'trusted-proxies': (c, v) => { c.trustedProxies = parseList(v); },
@@ -207,6 +217,7 @@ export function applyConfigObject(config: AppConfig, obj: unknown, source: strin
     const values = flag === 'core' && Array.isArray(raw) ? raw : [raw];
     for (const value of values) {
       if (flag === 'rtmp' && value === null) { config.rtmp = null; continue; }
+      if (flag === 'srt' && value === null) { config.srt = null; continue; }
       if (Array.isArray(value)) FLAGS[flag](config, value.map(String).join(','));
       else if (typeof value === 'string' || typeof value === 'number') FLAGS[flag](config, String(value));
       else throw new ConfigError(`${source}: "${key}" must be a string or number`);

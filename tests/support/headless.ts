@@ -47,10 +47,10 @@ export function runHeadless(args: string[], timeoutMs = 15_000): Promise<{ code:
   });
 }
 
-/** Starts headless mode with `--listen 127.0.0.1:0 --rtmp 127.0.0.1:0` and a fresh data dir unless given. */
+/** Starts headless mode with `--listen 127.0.0.1:0 --rtmp 127.0.0.1:0 --srt 127.0.0.1:0` and a fresh data dir unless given. */
 export function startHeadless(args: string[] = [], options: { dataDir?: string; timeoutMs?: number } = {}): Promise<Headless> {
   const dataDir = options.dataDir ?? tempDataDir();
-  const full = ['--listen', '127.0.0.1:0', '--rtmp', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warn', ...args];
+  const full = ['--listen', '127.0.0.1:0', '--rtmp', '127.0.0.1:0', '--srt', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warn', ...args];
   const proc = spawn(NODE, [HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
