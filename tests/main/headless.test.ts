@@ -25,7 +25,7 @@ describe('headless mode', () => {
   });
 
   it('refuses a non-loopback listener without --auth, with one clear line', async () => {
-    const r = await runHeadless(['--listen', '0.0.0.0:0', '--rtmp', 'off']);
+    const r = await runHeadless(['--listen', '0.0.0.0:0', '--rtmp', 'off', '--srt', 'off']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(
       'core-sessions: refusing to listen on 0.0.0.0:0 without --auth: the API would be open to the network. Use --auth USER:PASS, or listen on 127.0.0.1.',
@@ -37,7 +37,7 @@ describe('headless mode', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = await runHeadless(['--listen', `127.0.0.1:${port}`, '--rtmp', 'off', '--data-dir', join(process.cwd(), 'test-output', 'taken')]);
+      const r = await runHeadless(['--listen', `127.0.0.1:${port}`, '--rtmp', 'off', '--srt', 'off', '--data-dir', join(process.cwd(), 'test-output', 'taken')]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`already in use: 127\\.0\\.0\\.1:${port}`));
       expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -47,7 +47,7 @@ describe('headless mode', () => {
   });
 
   it('rejects an invalid --ignore-ips entry at start', async () => {
-    const r = await runHeadless(['--listen', '127.0.0.1:0', '--rtmp', 'off', '--ignore-ips', '10.0.0.0/33', '--data-dir', join(process.cwd(), 'test-output', 'badcidr')]);
+    const r = await runHeadless(['--listen', '127.0.0.1:0', '--rtmp', 'off', '--srt', 'off', '--ignore-ips', '10.0.0.0/33', '--data-dir', join(process.cwd(), 'test-output', 'badcidr')]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/--ignore-ips: .*10\.0\.0\.0\/33/);
   });
