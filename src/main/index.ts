@@ -10,6 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, Notification, safeStorage, screen, shell } from 'electron';
 import { applyConfigObject, ConfigError, defaultConfig, validateConfig, type AppConfig } from './config.ts';
 import { startApp, StartError, type RunningApp } from './app.ts';
+import { API_SECRET_KEY, applySavedSettings, loadSavedSettings } from './control.ts';
+import type { SecretStore } from './remote/config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { registerIpc, type IpcBridge } from './shell/ipc.ts';
 import { getMainWindowOptions, lockWindow, MIN_HEIGHT, MIN_WIDTH, type PageOrigin } from './shell/window.ts';
@@ -42,10 +44,19 @@ function showWindow(): void {
   win.focus();
 }
 
-/** The Electron app's config: defaults, the data dir in userData, then `config.json` there if present. */
-function loadConfig(userData: string): AppConfig {
-  const config = defaultConfig();
+/**
+ * The Electron app's config, layered as headless mode's (docs/decisions.md, "Settings layering"): the defaults with
+ * the data dir in userData, then what the Settings view saved (`settings.json`, the API password from the secret
+ * store), then `config.json` in userData if present.
+ */
+async function loadConfig(userData: string, secrets: SecretStore): Promise<AppConfig> {
+  let config = defaultConfig();
   config.dataDir = userData;
+  const saved = loadSavedSettings(userData);
+  if (Object.keys(saved).length > 0) {
+    const apiCredentials = await secrets.get(API_SECRET_KEY).catch(() => undefined);
+    config = applySavedSettings(config, saved, apiCredentials);
+  }
   const file = join(userData, 'config.json');
   if (existsSync(file)) applyConfigObject(config, JSON.parse(readFileSync(file, 'utf8')) as unknown, file);
   validateConfig(config);
@@ -93,12 +104,12 @@ async function main(): Promise<void> {
 
   let config: AppConfig;
   try {
-    config = loadConfig(userData);
     const secrets = credentialStoreOver(createSafeSecretStore({
       safeStorage,
       filePath: join(userData, 'secrets.json'),
       onUnreadable: (key) => log.warn('a stored secret no longer decrypts (keyring changed?)', { key }),
     }));
+    config = await loadConfig(userData, secrets);
     running = await startApp(config, { log, mode: 'electron', secrets, version: app.getVersion() });
   } catch (err) {
     const message = err instanceof StartError || err instanceof ConfigError || err instanceof SyntaxError ? err.message : String(err);
