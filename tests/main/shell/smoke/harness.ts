@@ -1,0 +1,251 @@
+/**
+ * The smoke test's harness: builds out/main and out/preload (once per source state, under a lock), and runs the
+ * BUILT main bundle under plain Node 24 with the fake `electron` (./fake-electron.ts through ./register.ts), a temp
+ * userData and loopback-only, ephemeral listeners. The test drives the fake over the child-process IPC channel.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
+export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+export const MAIN_BUNDLE = join(ROOT, 'out', 'main', 'index.js');
+export const PRELOAD_BUNDLE = join(ROOT, 'out', 'preload', 'index.cjs');
+export const RENDERER_HTML = join(ROOT, 'out', 'renderer', 'index.html');
+const REGISTER = join(import.meta.dirname, 'register.ts');
+const SMOKE_CONFIG = join(import.meta.dirname, 'electron.vite.config.ts');
+const STAMP = join(ROOT, 'out', 'main', '.smoke-build-stamp');
+
+/** What the fake reports (see `state()` in ./fake-electron.ts). */
+export interface FakeState {
+  calls: string[];
+  exitCode: number | null;
+  lockRequested: boolean;
+  appUserModelId: string;
+  appListeners: string[];
+  windows: Array<{
+    options: { webPreferences?: Record<string, unknown> } & Record<string, unknown>;
+    loaded: { kind: 'file' | 'url'; target: string } | null;
+    url: string;
+    visible: boolean;
+    destroyed: boolean;
+    sent: Record<string, number>;
+    windowOpenHandler: boolean;
+    permissionHandlers: boolean;
+    contentsListeners: string[];
+  }>;
+  handlers: string[];
+  ipcListeners: string[];
+  trays: Array<{
+    images: Array<Array<{ scaleFactor: number; bytes: number; png: boolean }>>;
+    tooltip: string;
+    menuLabels: string[];
+    menus: number;
+    destroyed: boolean;
+  }>;
+  notifications: Array<{ title: string; body: string }>;
+  errorBoxes: Array<{ title: string; content: string }>;
+  externalUrls: string[];
+  saveDialogs: Array<{ defaultPath: string; filePath: string }>;
+}
+
+/** A hash of everything the main and preload bundles are built from. */
+function bundleSourceHash(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else hash.update(relative(ROOT, path)).update('\0').update(readFileSync(path)).update('\0');
+    }
+  };
+  for (const dir of ['src/main', 'src/preload', 'src/shared']) walk(join(ROOT, dir));
+  for (const f of ['electron.vite.config.ts', 'package-lock.json', 'package.json']) hash.update(f).update(readFileSync(join(ROOT, f)));
+  hash.update(readFileSync(SMOKE_CONFIG));
+  return hash.digest('hex');
+}
+
+/** A cross-process lock (an atomic mkdir); a lock older than `staleMs` is taken over (a killed run). */
+async function withLock<T>(lockDir: string, fn: () => Promise<T>, staleMs = 120_000): Promise<T> {
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      try {
+        if (Date.now() - statSync(lockDir).mtimeMs > staleMs) rmSync(lockDir, { recursive: true, force: true });
+      } catch {
+        // Released meanwhile.
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+function run(cmd: string, args: string[], timeoutMs: number): Promise<void> {
+  return new Promise((done, fail) => {
+    const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-8000)));
+    proc.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-8000)));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) done();
+      else fail(new Error(`${cmd} ${args.join(' ')} failed (${code ?? signal})\n${out}`));
+    });
+  });
+}
+
+/**
+ * Makes sure out/main/index.js and out/preload/index.cjs are built from the current sources (electron-vite with the
+ * project's config, renderer left out), and that out/renderer/index.html exists (built by the e2e helper, under its
+ * lock, only when missing: out/renderer is never emptied here).
+ */
+export async function ensureBuilt(): Promise<void> {
+  mkdirSync(join(ROOT, 'out'), { recursive: true });
+  await withLock(join(ROOT, 'out', '.smoke-build.lock'), async () => {
+    const hash = bundleSourceHash();
+    const fresh = existsSync(MAIN_BUNDLE) && existsSync(PRELOAD_BUNDLE) && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash;
+    if (fresh) return;
+    const cli = join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
+    await run(NODE, [cli, 'build', '--config', SMOKE_CONFIG, '--logLevel', 'warn'], 60_000);
+    writeFileSync(STAMP, hash);
+  });
+  if (!existsSync(RENDERER_HTML)) {
+    const { buildRenderer } = await import('../../../e2e/support.ts');
+    await buildRenderer();
+  }
+}
+
+export interface SmokeOptions {
+  /** An existing userData (a restart); default: a fresh temp dir with config.json and alerts.json. */
+  userData?: string;
+  env?: Record<string, string>;
+  /** Command-line arguments after the bundle (e.g. --hidden). */
+  args?: string[];
+  /** Per command; the test's own timeouts bound the whole run. */
+  commandTimeoutMs?: number;
+}
+
+export interface SmokeApp {
+  proc: ChildProcess;
+  userData: string;
+  downloads: string;
+  reportFile: string;
+  command<T = unknown>(cmd: string, args?: Record<string, unknown>): Promise<T>;
+  state(): Promise<FakeState>;
+  /** Polls the fake's state until `check` holds (returns the state) or the deadline passes (throws with `what`). */
+  waitFor(check: (s: FakeState) => boolean, what: string, timeoutMs?: number): Promise<FakeState>;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  /** The fake's final state, written as the process exits. */
+  report(): FakeState;
+  stderr(): string;
+  kill(): Promise<void>;
+}
+
+/** A fresh userData: loopback listeners on ephemeral ports, and an alert rule that fires on the first session. */
+export function freshUserData(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'core-sessions-smoke-'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ listen: '127.0.0.1:0', rtmp: '127.0.0.1:0', srt: '127.0.0.1:0' }));
+  writeFileSync(
+    join(dir, 'alerts.json'),
+    JSON.stringify({ rules: [{ id: 'smoke-any-session', kind: 'sessions-above', raiseAbove: 0, clearAtOrBelow: 0 }] }),
+  );
+  return dir;
+}
+
+export function startSmokeApp(options: SmokeOptions = {}): SmokeApp {
+  const userData = options.userData ?? freshUserData();
+  const downloads = join(userData, 'downloads');
+  mkdirSync(downloads, { recursive: true });
+  const reportFile = join(userData, `smoke-report-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  const env: NodeJS.ProcessEnv = { ...process.env, SMOKE_USER_DATA: userData, SMOKE_DOWNLOADS: downloads, SMOKE_REPORT_FILE: reportFile, ...options.env };
+  // Development mode would load the dev server's URL instead of the built page.
+  delete env.ELECTRON_RENDERER_URL;
+  const proc = spawn(NODE, ['--import', REGISTER, MAIN_BUNDLE, ...(options.args ?? [])], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  let err = '';
+  proc.stdout!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-16_000)));
+  proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-16_000)));
+  const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));
+  const pending = new Map<number, { done: (v: unknown) => void; fail: (e: Error) => void }>();
+  let nextId = 1;
+  proc.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: string }) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.ok) p.done(m.value);
+    else p.fail(new Error(m.error));
+  });
+  void exited.then((code) => {
+    for (const p of pending.values()) p.fail(new Error(`the app exited (${code}) before answering\n${err}`));
+    pending.clear();
+  });
+  const timeoutMs = options.commandTimeoutMs ?? 5000;
+
+  const command = <T>(cmd: string, args?: Record<string, unknown>): Promise<T> =>
+    new Promise<T>((done, fail) => {
+      if (proc.exitCode !== null || !proc.connected) return fail(new Error(`the app is not running (${cmd})\n${err}`));
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        fail(new Error(`no answer to ${cmd} within ${timeoutMs} ms\n${err}`));
+      }, timeoutMs);
+      pending.set(id, {
+        done: (v) => (clearTimeout(timer), done(v as T)),
+        fail: (e) => (clearTimeout(timer), fail(e)),
+      });
+      proc.send({ id, cmd, args });
+    });
+  const state = (): Promise<FakeState> => command<FakeState>('state');
+
+  return {
+    proc,
+    userData,
+    downloads,
+    reportFile,
+    command,
+    state,
+    async waitFor(check, what, waitMs = 10_000) {
+      const deadline = Date.now() + waitMs;
+      let last: FakeState | undefined;
+      while (Date.now() < deadline) {
+        last = await state();
+        if (check(last)) return last;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`timed out waiting for ${what}\nlast state: ${JSON.stringify(last)?.slice(0, 4000)}\noutput: ${err}`);
+    },
+    exited,
+    report: () => JSON.parse(readFileSync(reportFile, 'utf8')) as FakeState,
+    stderr: () => err,
+    async kill() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      // SIGKILL: the fake turns SIGTERM into a graceful quit, which a failed test must not wait for.
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Exits within `ms`, or fails with the output. */
+export async function exitWithin(app: SmokeApp, ms: number): Promise<number | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`the app did not exit within ${ms} ms\n${app.stderr()}`)), ms);
+  });
+  try {
+    return await Promise.race([app.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
