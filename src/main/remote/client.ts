@@ -140,7 +140,8 @@ export class CoreClient {
     let about = await this.#about();
     if (about.id !== '') return about;
     const v = parseVersion(about.version);
-    if (!v || v[0] < 16) throw new RemoteError('incompatible', `unsupported Core version "${about.version}"`);
+    // Spec §4.6: credentials go only to a Core whose (short-form) version says major 16.
+    if (!v || v[0] !== 16) throw new RemoteError('incompatible', `unsupported Core version "${about.version}"`);
     if (!this.#credentials) throw new RemoteError('auth', 'the Core requires a login and no credentials are configured');
     await this.#runAuth(() => this.#login());
     about = await this.#about();

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/main/engine/clock.ts';
 import { CoreClient } from '../../../src/main/remote/client.ts';
@@ -120,6 +122,30 @@ describe('CoreClient', () => {
     core.setFault({ kind: 'hang', count: 1 });
     await expect(client.getJson(SESSION)).rejects.toMatchObject({ kind: 'timeout' });
     await expect(client.getJson(SESSION)).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('sends no credentials to a server whose short /api says a major version other than 16 (spec §4.6 step 2)', async () => {
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(`${req.method} ${req.url}`);
+      res.setHeader('Content-Type', 'application/json; charset=UTF-8');
+      res.end('{"app":"datarhei-core","auths":["localjwt"],"version":{"number":"17.0.0"}}\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const client = new CoreClient({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: { username: 'admin', password: 'datarhei' },
+      clock: new FakeClock(0),
+      log: memoryLogger(),
+      timeouts: SHORT_TIMEOUTS,
+    });
+    try {
+      await expect(client.identify()).rejects.toMatchObject({ kind: 'incompatible' });
+      expect(paths).toEqual(['GET /api']);
+    } finally {
+      await client.close();
+      server.close();
+    }
   });
 
   it('refused connection is a network error', async () => {

@@ -15,7 +15,6 @@ import type { IncomingMessage } from 'node:http';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { anonymizeIp, refererHost } from './net-util.ts';
-import { extname } from './paths.ts';
 
 /** shortuuid's default alphabet (57 characters, no 0/1/I/O/l). */
 export const SHORTUUID_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -39,14 +38,14 @@ export function isValidSessionId(id: string): boolean {
   return SESSION_ID_RE.test(id);
 }
 
+/** Case-sensitive, as Core's `strings.HasSuffix(path, ".m3u8")`: `X.M3U8` is served as a plain file. */
 export function isPlaylistName(name: string): boolean {
-  return extname(name) === '.m3u8';
+  return name.endsWith('.m3u8');
 }
 
-/** `.ts` as in Core, plus fMP4 `.m4s` and `.mp4` (beyond Core). */
+/** `.ts` as in Core, plus fMP4 `.m4s` and `.mp4` (beyond Core); case-sensitive like Core's suffix checks. */
 export function isSegmentName(name: string): boolean {
-  const e = extname(name);
-  return e === '.ts' || e === '.m4s' || e === '.mp4';
+  return name.endsWith('.ts') || name.endsWith('.m4s') || name.endsWith('.mp4');
 }
 
 /** Go's `url.QueryEscape`. */

@@ -381,7 +381,8 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
       res.statusCode = result.replaced ? 204 : 201;
       res.end();
       const headerBytes = requestHeaderSize(req);
-      if (isSeg) ctx.tracker.segmentUploaded(p.path, headerBytes + data.length);
+      // Core remembers a segment upload only when its body is not empty (`if r.size != 0`).
+      if (isSeg && data.length > 0) ctx.tracker.segmentUploaded(p.path, headerBytes + data.length);
       else if (isPl) {
         const ua = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : '';
         ctx.tracker.playlistUploaded(p.path, headerBytes, data, ua);

@@ -236,6 +236,21 @@ describe('HLS over HTTP (spec §1.5, §6 items 37–41)', () => {
     expect(s!.rxBytes).toBe(segs + hdr(playlist(3).length) + playlist(3).length);
   });
 
+  it('like Core: an empty segment upload is not remembered, and upper-case .TS/.M3U8 names are plain files', async () => {
+    h = await startHarness();
+    await request(h.port, 'PUT', '/memfs/test0.ts', { body: Buffer.alloc(0), headers: { 'User-Agent': 'Lavf/test' } });
+    await request(h.port, 'PUT', '/memfs/test.m3u8', { body: playlist(1), headers: { 'User-Agent': 'Lavf/test' } });
+    const hdr = (len: number): number => 'User-Agent: Lavf/test\r\n'.length + 'Connection: keep-alive\r\n'.length + `Content-Length: ${len}\r\n`.length;
+    // Only the playlist upload counts: the empty segment added nothing.
+    expect(h.core.collectors.hlsingress.active()[0]!.rxBytes).toBe(hdr(playlist(1).length) + playlist(1).length);
+
+    await request(h.port, 'PUT', '/memfs/UP.TS', { body: Buffer.alloc(500), headers: { 'User-Agent': 'Lavf/test' } });
+    await request(h.port, 'PUT', '/memfs/UP.M3U8', { body: '#EXTM3U\n#EXTINF:1.0,\nUP.TS\n', headers: { 'User-Agent': 'Lavf/test' } });
+    expect(h.core.collectors.hlsingress.active().map((x) => x.id)).toEqual(['/memfs/test.m3u8']);
+    const served = await request(h.port, 'GET', '/memfs/UP.M3U8');
+    expect(served.body.toString()).toBe('#EXTM3U\n#EXTINF:1.0,\nUP.TS\n');
+  });
+
   it('player handshake: master → registered pending → activated by a segment; exact egress; poller stays pending', async () => {
     h = await startHarness({ settings: { sessionTimeoutSec: 1 } });
     const p = h.port;
