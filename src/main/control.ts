@@ -150,10 +150,21 @@ export function createAppControl(options: AppControlOptions): RunningControl {
     }
   }
 
+  /** The restart-bound settings as this run uses them. */
+  const running = {
+    apiAddress: `${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`,
+    apiAuthEnabled: config.auth !== null,
+    apiUsername: config.auth?.username ?? '',
+    ipIgnoreList: config.ignoreCidrs,
+    sessionTimeoutMs: config.sessionTimeoutSec * 1000,
+    maxSessions: config.maxSessions,
+    maxBitrateMbit: config.maxBitrateMbit,
+  };
+
   function settings(): AppSettings {
     return {
       pollIntervalMs: saved.pollIntervalMs ?? config.pollIntervalMs,
-      apiAddress: saved.apiAddress ?? `${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`,
+      apiAddress: saved.apiAddress ?? running.apiAddress,
       apiAuthEnabled: saved.apiAuthEnabled ?? config.auth !== null,
       apiUsername: saved.apiUsername ?? config.auth?.username ?? '',
       apiHasPassword,
@@ -163,8 +174,9 @@ export function createAppControl(options: AppControlOptions): RunningControl {
       maxSessions: saved.maxSessions ?? config.maxSessions,
       maxBitrateMbit: saved.maxBitrateMbit ?? config.maxBitrateMbit,
       units: saved.units ?? 'decimal',
-      restartRequired: (['apiAddress', 'apiAuthEnabled', 'apiUsername', 'ipIgnoreList', 'sessionTimeoutMs', 'maxSessions', 'maxBitrateMbit'] as const).filter(
-        (k) => saved[k] !== undefined,
+      // Saved values that differ from what this run uses: they take effect at the next start (unless a flag overrides them).
+      restartRequired: (Object.keys(running) as Array<keyof typeof running>).filter(
+        (k) => saved[k] !== undefined && JSON.stringify(saved[k]) !== JSON.stringify(running[k]),
       ),
     };
   }

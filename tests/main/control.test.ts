@@ -130,3 +130,29 @@ describe('AppControl: cluster nodes', () => {
     await expect(control.clusterNodes(c.id)).rejects.toMatchObject({ code: expect.stringMatching(/^remote-/) as unknown });
   });
 });
+
+describe('AppControl: settings', () => {
+  it('saves settings to settings.json; restart-bound ones are flagged only while they differ from the running config', async () => {
+    const dir = tempDir();
+    const secrets = new MemorySecretStore();
+    const { control } = setup(dir, secrets);
+    expect((await control.getSettings()).restartRequired).toEqual([]);
+
+    const after = await control.updateSettings({ maxSessions: 7, units: 'binary', ipIgnoreList: ['10.0.0.0/8'], apiPassword: 'pw', apiUsername: 'admin' });
+    expect(after).toMatchObject({ maxSessions: 7, units: 'binary', ipIgnoreList: ['10.0.0.0/8'], apiHasPassword: true });
+    expect(after.restartRequired).toEqual(['apiUsername', 'ipIgnoreList', 'maxSessions']);
+    expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toEqual({ maxSessions: 7, units: 'binary', ipIgnoreList: ['10.0.0.0/8'], apiUsername: 'admin' });
+    expect(readFileSync(join(dir, 'settings.json'), 'utf8')).not.toContain('pw');
+    expect(await secrets.get('local-api')).toEqual({ username: 'admin', password: 'pw' });
+
+    // The next start runs with them (headless.ts and index.ts apply settings.json under the flags): nothing pending.
+    const restarted = setup(dir, secrets, { maxSessions: 7, ignoreCidrs: ['10.0.0.0/8'], auth: { username: 'admin', password: 'pw' } });
+    expect((await restarted.control.getSettings()).restartRequired).toEqual([]);
+  });
+
+  it('rejects an unusable API address or user name with a clear error', async () => {
+    const { control } = setup(tempDir(), new MemorySecretStore());
+    await expect(control.updateSettings({ apiAddress: 'nohost' })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(control.updateSettings({ apiUsername: 'a:b' })).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+});
