@@ -23,7 +23,8 @@ import { acquireSingleInstance, startsHidden } from './shell/single-instance.ts'
 import { loadDesktopPrefs } from './shell/prefs.ts';
 import type { ExportRequest, ExportResult } from '../shared/ipc.ts';
 
-const log: Logger = createLogger('core-sessions', 'info');
+/** Replaced once the config is read (its `logLevel`); `info` until then. */
+let log: Logger = createLogger('core-sessions', 'info');
 
 /** Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/index.html. */
 const PRELOAD_PATH = join(import.meta.dirname, '..', 'preload', 'index.cjs');
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
       onUnreadable: (key) => log.warn('a stored secret no longer decrypts (keyring changed?)', { key }),
     }));
     config = await loadConfig(userData, secrets);
+    log = createLogger('core-sessions', config.logLevel);
     running = await startApp(config, { log, mode: 'electron', secrets, version: app.getVersion() });
   } catch (err) {
     const message = err instanceof StartError || err instanceof ConfigError || err instanceof SyntaxError ? err.message : String(err);
