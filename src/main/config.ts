@@ -117,7 +117,7 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
   --trusted-proxies LIST      CIDRs whose X-Forwarded-For/X-Real-IP is trusted   [""]
   --disk-dir DIR              serve DIR read-only at /disk
   --core URL                  watch a remote datarhei Core (repeatable); http://user:pass@host:port
-  --core-credentials FILE     JSON {"<url>": {"username": "...", "password": "..."}}
+  --core-credentials FILE     JSON [{"url": "...", "username": "...", "password": "..."}]
   --poll-interval MS          remote Core poll interval                    [1000]
   --log-level LEVEL           debug|info|warn|error                        [info]
   --config FILE               JSON file with any of the settings above
