@@ -1,6 +1,7 @@
 /**
  * API: time to build the `/api/v3/session` body for 10k active sessions + 100k history keys with the real engine
- * (cold, after a change, warm; build and UTF-8 encoding shown apart), and requests/s of
+ * (cold, after a change, warm: the UTF-8 chunks the route hands to the socket; joining them, which only the gzip and
+ * `?pretty` paths do, shown apart), and requests/s of
  * `GET /api/v3/session/active` with 1k active sessions (autocannon, 10 s, 50 connections, server in a child
  * process so the load generator does not share its event loop).
  * Run with `npm run bench api` or alone: `node_modules/.bin/node bench/api.bench.ts`.
@@ -13,8 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { createApi } from '../src/main/api/index.ts';
-import { encodeBody } from '../src/main/api/json.ts';
-import { buildSummaryBody } from '../src/main/api/sessions.ts';
+import { buildSummaryBytes, buildSummaryChunks } from '../src/main/api/sessions.ts';
 import { systemClock } from '../src/main/engine/clock.ts';
 import { Collector } from '../src/main/engine/collector.ts';
 import type { SessionReader } from '../src/main/engine/types.ts';
@@ -81,27 +81,33 @@ function median(xs: number[]): number {
 
 interface Timed {
   build: number;
-  encode: number;
+  /** Joining the chunks into one Buffer: only for gzip or `?pretty` (plain bodies are written chunk by chunk). */
+  join: number;
   bytes: number;
 }
 
-/** One request's work: Collector.summary() + the body (build), then the UTF-8 Buffer sendJson makes of it (encode). */
-function request(reader: SessionReader): Timed {
+/**
+ * One request's work: Collector.summary() + the body's UTF-8 chunks (build: all a plain GET does before the socket),
+ * then, with `join`, one Buffer of them (what gzip and `?pretty` also do; 20 MiB of fresh memory per request).
+ */
+function request(reader: SessionReader, join = false): Timed {
   const t0 = performance.now();
-  const body = buildSummaryBody(reader, ['rtmp']);
+  const chunks = buildSummaryChunks(reader, ['rtmp']);
   const t1 = performance.now();
-  const buf = Buffer.from(encodeBody(body, false), 'utf8');
-  return { build: t1 - t0, encode: performance.now() - t1, bytes: buf.length };
+  let bytes = 0;
+  for (const c of chunks) bytes += c.length;
+  if (join) bytes = Buffer.concat(chunks, bytes).length;
+  return { build: t1 - t0, join: join ? performance.now() - t1 : 0, bytes };
 }
 
 export function benchBody(): void {
   const fmt = (xs: number[]): string => `${median(xs).toFixed(1).padStart(6)} ms (min ${Math.min(...xs).toFixed(1)})`;
   const line = (label: string, rs: Timed[], core = ''): void =>
     console.log(
-      `    ${label.padEnd(44)} build ${fmt(rs.map((r) => r.build))}  + UTF-8 encode ${fmt(rs.map((r) => r.encode))}  = ${fmt(rs.map((r) => r.build + r.encode))}${core}`,
+      `    ${label.padEnd(44)} build ${fmt(rs.map((r) => r.build))}${core}`,
     );
   const CORE = '   (Core: Summary() alone, no JSON, 31 ms)';
-  // Medians and minimums: the spread comes from major GCs, which the 20 MiB Buffer of each request triggers.
+  // Medians and minimums: the spread comes from major GCs (and, on this shared machine, other processes).
 
   // cold: the first request after the history was built (sorts the 100k keys, renders every member)
   const cold: Timed[] = [];
@@ -111,7 +117,7 @@ export function benchBody(): void {
     c = rtmpCollector(10_000, 100_000);
     gc(); // the previous collector, and the garbage of building this one
     const cc = c;
-    cold.push(request({ ids: () => ['rtmp'], summary: () => cc.summary(), active: () => cc.active() }));
+    cold.push(request({ ids: () => ['rtmp'], summary: () => cc.summary(), active: () => cc.active() }, true));
   }
   const col = c!;
   gc(); // the first two collectors of the cold samples
@@ -140,12 +146,15 @@ export function benchBody(): void {
   const mib = (cold[0]!.bytes / 1024 / 1024).toFixed(1);
   console.log(`  GET /api/v3/session body, real engine: 10k active + 100k history keys (RTMP-like ip:port peers, ${STREAMS} locations/references; ${mib} MiB):`);
   line('cold (first request after the history built)', cold, CORE);
-  console.log(`      (cold samples: ${cold.map((r) => (r.build + r.encode).toFixed(0)).join(', ')} ms; the first one includes the JIT warming up)`);
+  console.log(`      (cold samples: ${cold.map((r) => r.build.toFixed(0)).join(', ')} ms; the first one includes the JIT warming up)`);
   line('after one session closed (new peer)', changed, CORE);
   line('after 10 sessions closed', changed10);
   line('warm (history unchanged)', warm, CORE);
+  const joins: Timed[] = [];
+  for (let i = 0; i < 9; i++) joins.push(request(reader, true));
+  console.log(`    + joining the chunks into one Buffer (gzip and ?pretty only; a plain GET writes the chunks): ${fmt([...cold, ...joins].map((r) => r.join))}`);
 
-  const body = Buffer.from(buildSummaryBody(reader, ['rtmp']));
+  const body = buildSummaryBytes(reader, ['rtmp']);
   const t = performance.now();
   const gz = gzipSync(body, { level: 1 });
   console.log(`    gzip level 1 (thread pool in the server) of that body: ${(performance.now() - t).toFixed(1)} ms → ${(gz.length / 1024 / 1024).toFixed(2)} MiB`);

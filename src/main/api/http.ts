@@ -113,32 +113,70 @@ export interface JsonResponseOptions {
   headers?: Record<string, string>;
 }
 
-/** Sends compact JSON text (no trailing newline) the way Core's echo server does. */
+/** A body as sent, as UTF-8 bytes: one buffer or chunks to be sent in order (never written into). */
+export type JsonBytes = Uint8Array | readonly Uint8Array[];
+
+/**
+ * Sends JSON the way Core's echo server does. `compact` is either compact JSON text without the trailing newline, or
+ * the compact body as sent: UTF-8 bytes ending in the newline, in one buffer or in chunks (large session bodies:
+ * sent without re-encoding, and chunks without joining unless gzip needs one buffer; `?pretty` decodes them and
+ * re-indents like the text).
+ */
 export async function sendJson(
   req: IncomingMessage,
   res: ServerResponse,
   status: number,
-  compact: string,
+  compact: string | JsonBytes,
   options: JsonResponseOptions = {},
 ): Promise<void> {
-  const text = encodeBody(compact, options.pretty === true);
-  let body: Buffer = Buffer.from(text, 'utf8');
+  let body: Buffer | readonly Uint8Array[];
+  let length: number;
+  if (typeof compact === 'string') body = Buffer.from(encodeBody(compact, options.pretty === true), 'utf8');
+  else {
+    const bytes = compact instanceof Uint8Array ? [compact] : compact;
+    if (options.pretty === true) {
+      const joined = Buffer.concat(bytes);
+      const end = joined.length > 0 && joined[joined.length - 1] === 0x0a ? joined.length - 1 : joined.length;
+      body = Buffer.from(encodeBody(joined.toString('utf8', 0, end), true), 'utf8');
+    } else body = bytes.length === 1 ? toBuffer(bytes[0]!) : bytes;
+  }
+  length = Buffer.isBuffer(body) ? body.length : totalLength(body);
   res.statusCode = status;
   res.setHeader('Content-Type', JSON_CONTENT_TYPE);
   if (options.headers) for (const [k, v] of Object.entries(options.headers)) res.setHeader(k, v);
   if (options.compressible) {
     res.setHeader('Vary', ['Origin', 'Accept-Encoding']);
-    if (body.length >= GZIP_MIN_BYTES && acceptsGzip(req.headers['accept-encoding'])) {
+    if (length >= GZIP_MIN_BYTES && acceptsGzip(req.headers['accept-encoding'])) {
       // Large bodies (big histories) use the fastest level: compression runs in the thread pool, but CPU is shared.
-      body = await gzip(body, { level: body.length > 1024 * 1024 ? 1 : zlib.constants.Z_DEFAULT_COMPRESSION });
+      const plain = Buffer.isBuffer(body) ? body : Buffer.concat(body, length);
+      body = await gzip(plain, { level: length > 1024 * 1024 ? 1 : zlib.constants.Z_DEFAULT_COMPRESSION });
+      length = body.length;
       res.setHeader('Content-Encoding', 'gzip');
     }
   } else {
     res.setHeader('Vary', 'Origin');
   }
   if (res.destroyed) return;
-  res.setHeader('Content-Length', body.length);
-  res.end(req.method === 'HEAD' ? undefined : body);
+  res.setHeader('Content-Length', length);
+  if (req.method === 'HEAD') res.end();
+  else if (Buffer.isBuffer(body)) res.end(body);
+  else {
+    // one write per chunk, corked: handed to the socket together (writev), no joined copy of a large body
+    res.cork();
+    for (const chunk of body) if (chunk.length > 0) res.write(chunk);
+    res.end();
+    res.uncork();
+  }
+}
+
+function toBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function totalLength(chunks: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  return n;
 }
 
 /** Core's error body `{"code","message","details"}`; message defaults to the status text, details to [message]. */

@@ -15,11 +15,11 @@ import type { AboutInfo, AboutVersion } from './about.ts';
 import { buildAboutFull, buildAboutShort, defaultVersion } from './about.ts';
 import type { AuthOptions } from './auth.ts';
 import { JwtAuth, LOGIN_BODY_LIMIT, parseLogin } from './auth.ts';
-import type { GoQuery, JsonResponseOptions } from './http.ts';
+import type { GoQuery, JsonBytes, JsonResponseOptions } from './http.ts';
 import { BodyTooLargeError, errorJson, parseGoQuery, rawQueryOf, readBody, sendApiError, sendJson } from './http.ts';
 import { stringifyGo } from './json.ts';
 import { buildMetricsText, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
-import { buildActiveBody, buildSummaryBody, collectorNames } from './sessions.ts';
+import { buildActiveChunks, buildSummaryChunks, collectorNames } from './sessions.ts';
 
 export { CORE_COMPATIBLE_VERSION } from './about.ts';
 export type { AboutInfo, AboutVersion } from './about.ts';
@@ -35,8 +35,11 @@ export interface ApiContext {
   query: GoQuery;
   /** `?pretty` was given (any value). */
   pretty: boolean;
-  /** Sends compact JSON text (no trailing newline) with Core's headers; `/api/v3/*` bodies are gzip-able. */
-  json(status: number, compact: string, options?: JsonResponseOptions): Promise<void>;
+  /**
+   * Sends JSON with Core's headers; `/api/v3/*` bodies are gzip-able. `compact`: JSON text without the trailing
+   * newline, or the compact body as UTF-8 bytes (one buffer or chunks) ending in the newline (see `sendJson`).
+   */
+  json(status: number, compact: string | JsonBytes, options?: JsonResponseOptions): Promise<void>;
   /** Sends Core's error shape. */
   error(status: number, details?: string[]): Promise<void>;
 }
@@ -108,12 +111,12 @@ export function createApi(options: ApiOptions): HttpMount[] {
     {
       method: 'GET',
       path: '/api/v3/session',
-      handler: (ctx) => ctx.json(200, buildSummaryBody(options.readerFor?.(ctx) ?? reader, collectorNames(ctx.query)), { compressible: true }),
+      handler: (ctx) => ctx.json(200, buildSummaryChunks(options.readerFor?.(ctx) ?? reader, collectorNames(ctx.query)), { compressible: true }),
     },
     {
       method: 'GET',
       path: '/api/v3/session/active',
-      handler: (ctx) => ctx.json(200, buildActiveBody(options.readerFor?.(ctx) ?? reader, collectorNames(ctx.query)), { compressible: true }),
+      handler: (ctx) => ctx.json(200, buildActiveChunks(options.readerFor?.(ctx) ?? reader, collectorNames(ctx.query)), { compressible: true }),
     },
   ];
 

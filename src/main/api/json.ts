@@ -239,8 +239,8 @@ export function encodeBody(compact: string, pretty: boolean): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Byte writer (large session bodies): appends into a reusable Buffer and returns one flat string, so a body of
-// many small pieces costs no intermediate strings (and little garbage for the GC).
+// Byte writer (large session bodies): appends into a reusable Buffer and hands out copies of what was written
+// (`take`), so a body of many small pieces costs no intermediate strings (and little garbage for the GC).
 
 /** JSON text encoded once as UTF-8, to be copied by `ByteWriter.bytes`. */
 export interface Utf8Bytes {
@@ -281,6 +281,21 @@ export class ByteWriter {
     return this.#buf.toString(this.#ascii ? 'latin1' : 'utf8', 0, this.#pos);
   }
 
+  /** A copy of the bytes written since `begin()` (the writer's own buffer is reused). */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.#pos);
+    this.#buf.copy(out, 0, 0, this.#pos);
+    return out;
+  }
+
+  /** Copies bytes `start`…`end` written since `begin()` to `target` at `at` (a loop for short ranges: no views). */
+  copyTo(target: Uint8Array, at: number, start: number, end: number): void {
+    const n = end - start;
+    const buf = this.#buf;
+    if (n < 256) for (let i = 0; i < n; i++) target[at + i] = buf[start + i]!;
+    else target.set(buf.subarray(start, end), at);
+  }
+
   /** Drops a buffer that grew large for a one-off body. */
   release(): void {
     if (this.#buf.length > 1 << 20) this.#buf = Buffer.allocUnsafe(INITIAL);
@@ -297,15 +312,6 @@ export class ByteWriter {
       this.#buf = buf = bigger;
     }
     return buf;
-  }
-
-  /** Copies bytes `start`…`end` that another writer wrote since its `begin()`. */
-  copyFrom(other: ByteWriter, start: number, end: number): void {
-    const n = end - start;
-    const buf = this.#room(n);
-    buf.set(other.#buf.subarray(start, end), this.#pos);
-    this.#pos += n;
-    if (!other.#ascii) this.#ascii = false;
   }
 
   /** Appends a copy of bytes `start`…`end` already written since `begin()`. */

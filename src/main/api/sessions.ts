@@ -1,8 +1,11 @@
 /**
  * `GET /api/v3/session` and `GET /api/v3/session/active` (spec §4.2–4.3): the `collectors` parameter with Core's
  * quirks (first value, decoded twice, split on "," with no trimming), binary units, `toNumber` rendering, and
- * specialised serialisers for the session shapes (no reflective walk), with the history's text cached by object
- * identity (see below).
+ * specialised serialisers for the session shapes (no reflective walk), with the history's rendered bytes cached by
+ * object identity (see below).
+ *
+ * Bodies are built as UTF-8 byte chunks (cached history blocks are referenced, not copied) that the route writes
+ * to the socket as they are: no string in between, no second UTF-8 encoding, no joined copy unless gzip needs one.
  */
 import type { CollectorSummary, HistoryOrder, HistorySummary, HistoryTotals, SessionReader, SessionSnapshot } from '../engine/types.ts';
 import type { GoQuery } from './http.ts';
@@ -10,7 +13,7 @@ import { queryUnescape } from './http.ts';
 import type { Utf8Bytes } from './json.ts';
 import { ByteWriter, compareUtf8, quote, sortedOrder, sortKeys, toInt, toNumber, utf8Bytes } from './json.ts';
 
-/** Block and list texts. */
+/** Block and list bytes. */
 const writer = new ByteWriter();
 /** A first render's members (grows to the size of a large map, released after). */
 const coldWriter = new ByteWriter();
@@ -115,14 +118,21 @@ function putTail(w: ByteWriter, s: SessionSnapshot): void {
 
 /** A JSON array of sessions; `[]` when empty, never null. `cacheKey` (the collector name) reuses unchanged heads. */
 export function writeSessionList(list: readonly SessionSnapshot[], cacheKey?: string): string {
+  return sessionListBytes(list, cacheKey).toString('utf8');
+}
+
+const EMPTY_LIST = Buffer.from('[]');
+
+/** `writeSessionList` as UTF-8 bytes. */
+function sessionListBytes(list: readonly SessionSnapshot[], cacheKey?: string): Buffer {
   if (list.length === 0) {
     if (cacheKey !== undefined) headCaches.delete(cacheKey);
-    return '[]';
+    return EMPTY_LIST;
   }
   if (cacheKey === undefined || list.length < HEAD_CACHE_MIN) {
     const parts = new Array<string>(list.length);
     for (let i = 0; i < list.length; i++) parts[i] = writeSession(list[i]!);
-    return '[' + parts.join(',') + ']';
+    return Buffer.from('[' + parts.join(',') + ']', 'utf8');
   }
   let cache = headCaches.get(cacheKey);
   if (cache === undefined) headCaches.set(cacheKey, (cache = { heads: new Map(), stamp: 0 }));
@@ -143,7 +153,7 @@ export function writeSessionList(list: readonly SessionSnapshot[], cacheKey?: st
   }
   w.raw(']');
   if (heads.size > list.length) for (const [id, e] of heads) if (e.seen !== stamp) heads.delete(id);
-  return w.end();
+  return w.take();
 }
 
 /** `{"sessions","traffic_rx_mb","traffic_tx_mb"` without the closing brace; MB floored per group (spec §2.4). */
@@ -205,9 +215,10 @@ function historyText(remote: string, locations: string, references: string, t: H
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Live histories (engine summaries with `version` and `order`, engine/types.ts): rendered text kept per block of
+// Live histories (engine summaries with `version` and `order`, engine/types.ts): rendered bytes kept per block of
 // sorted members. A close changes one peer, one location and one reference; only the blocks holding them are
-// rendered again, and the map texts are concatenated from the blocks' texts (no per-render sort or full walk).
+// rendered again, and the body references the blocks' bytes (no per-render sort, full walk or copy before the
+// final `Buffer.concat`).
 
 /** Members per block when a map is first rendered; a block that grows past twice this is split. */
 const BLOCK = 128;
@@ -266,14 +277,19 @@ const writePeerMember: MemberWriter<PeerTotals> = (w, k, p) => {
 interface Block {
   /** Sorted member keys. */
   keys: string[];
-  /** The members' text joined by ","; "" while dirty. */
-  text: string;
+  /** The members' UTF-8 text joined by ","; null while dirty. */
+  bytes: Uint8Array | null;
 }
 
-/** A map's rendered members in sorted blocks, and the map's whole text. */
+const OPEN = Buffer.from('{');
+const CLOSE = Buffer.from('}');
+const COMMA = Buffer.from(',');
+const EMPTY_OBJECT = Buffer.from('{}');
+
+/** A map's rendered members in sorted blocks, and the map's whole text as chunks (`{`, block, `,`, block, …, `}`). */
 class BlockMap<V> {
   blocks: Block[] = [];
-  text = '{}';
+  chunks: Uint8Array[] = [EMPTY_OBJECT];
   readonly #write: MemberWriter<V>;
 
   constructor(write: MemberWriter<V>) {
@@ -282,7 +298,8 @@ class BlockMap<V> {
 
   /**
    * First render. Walks the map in insertion order (memory order: no lookups, no random reads of 100k records),
-   * writes each member's bytes into one buffer, sorts the indices (radix), then copies the byte ranges into blocks.
+   * writes each member's bytes into one buffer, sorts the indices (radix), then copies the byte ranges into one
+   * exact-size buffer per block.
    */
   build(map: ReadonlyMap<string, V>): void {
     const n = map.size;
@@ -299,18 +316,26 @@ class BlockMap<V> {
     offsets[n] = all.length;
     const order = sortedOrder(keys);
     const blocks: Block[] = [];
-    const w = writer;
     for (let b = 0; b < n; b += BLOCK) {
       const end = Math.min(n, b + BLOCK);
       const bkeys = new Array<string>(end - b);
-      w.begin();
+      let size = end - b - 1; // the commas
+      for (let j = b; j < end; j++) {
+        const o = order[j]!;
+        size += offsets[o + 1]! - offsets[o]!;
+      }
+      const bytes = Buffer.allocUnsafe(size);
+      let p = 0;
       for (let j = b; j < end; j++) {
         const o = order[j]!;
         bkeys[j - b] = keys[o]!;
-        if (j > b) w.raw(',');
-        w.copyFrom(all, offsets[o]!, offsets[o + 1]!);
+        if (j > b) bytes[p++] = 0x2c;
+        const from = offsets[o]!;
+        const to = offsets[o + 1]!;
+        all.copyTo(bytes, p, from, to);
+        p += to - from;
       }
-      blocks.push({ keys: bkeys, text: w.end() });
+      blocks.push({ keys: bkeys, bytes });
     }
     all.release();
     this.blocks = blocks;
@@ -323,7 +348,7 @@ class BlockMap<V> {
     const blocks = this.blocks;
     for (const k of changed) {
       if (blocks.length === 0) {
-        blocks.push({ keys: [k], text: '' });
+        blocks.push({ keys: [k], bytes: null });
         continue;
       }
       // the last block whose first key sorts at or before k (or the first block)
@@ -335,7 +360,7 @@ class BlockMap<V> {
         else hi = mid - 1;
       }
       const b = blocks[lo]!;
-      b.text = '';
+      b.bytes = null;
       const keys = b.keys;
       let a = 0;
       let z = keys.length;
@@ -350,7 +375,7 @@ class BlockMap<V> {
         if (keys.length === 0) blocks.splice(lo, 1);
       } else if (!present) {
         keys.splice(a, 0, k);
-        if (keys.length > 2 * BLOCK) blocks.splice(lo + 1, 0, { keys: keys.splice(BLOCK), text: '' });
+        if (keys.length > 2 * BLOCK) blocks.splice(lo + 1, 0, { keys: keys.splice(BLOCK), bytes: null });
       }
     }
     this.#render(map);
@@ -360,21 +385,27 @@ class BlockMap<V> {
     const blocks = this.blocks;
     const write = this.#write;
     const w = writer;
-    let text = '{';
+    if (blocks.length === 0) {
+      this.chunks = [EMPTY_OBJECT];
+      return;
+    }
+    const chunks = new Array<Uint8Array>(2 * blocks.length + 1);
+    chunks[0] = OPEN;
     for (let i = 0; i < blocks.length; i++) {
       const b = blocks[i]!;
-      if (b.text === '') {
+      if (b.bytes === null) {
         const keys = b.keys;
         w.begin();
         for (let j = 0; j < keys.length; j++) {
           if (j > 0) w.raw(',');
           write(w, keys[j]!, map.get(keys[j]!)!);
         }
-        b.text = w.end();
+        b.bytes = w.take();
       }
-      text += i === 0 ? b.text : ',' + b.text;
+      chunks[2 * i + 1] = b.bytes;
+      chunks[2 * i + 2] = i + 1 < blocks.length ? COMMA : CLOSE;
     }
-    this.text = text + '}';
+    this.chunks = chunks;
   }
 }
 
@@ -383,18 +414,27 @@ interface LiveCache {
   remote: BlockMap<PeerTotals>;
   locations: BlockMap<HistoryTotals>;
   references: BlockMap<HistoryTotals>;
-  text: string;
+  chunks: Uint8Array[];
 }
 
-/** Per live summary object (one per collector history; a WeakMap so a dropped collector frees its text). */
+/** Per live summary object (one per collector history; a WeakMap so a dropped collector frees its bytes). */
 const liveCaches = new WeakMap<HistorySummary, LiveCache>();
 
-function writeLiveHistory(h: HistorySummary, version: number, order: HistoryOrder): string {
+const REMOTE_KEY = Buffer.from('{"remote":');
+const LOCAL_KEY = Buffer.from(',"local":');
+const REFERENCE_KEY = Buffer.from(',"reference":');
+
+/** `,"sessions":…,"traffic_rx_mb":…,"traffic_tx_mb":…}`: the end of a History object. */
+function historyTotalsText(t: HistoryTotals): string {
+  return ',"sessions":' + toInt(t.sessions) + ',"traffic_rx_mb":' + toInt(Math.floor(t.rxBytes / MiB)) + ',"traffic_tx_mb":' + toInt(Math.floor(t.txBytes / MiB)) + '}';
+}
+
+function liveHistoryChunks(h: HistorySummary, version: number, order: HistoryOrder): Uint8Array[] {
   let c = liveCaches.get(h);
-  if (c !== undefined && c.version === version) return c.text;
+  if (c !== undefined && c.version === version) return c.chunks;
   const changes = c === undefined ? undefined : order.changedSince(c.version);
   if (c === undefined || changes === undefined) {
-    c = { version, remote: new BlockMap(writePeerMember), locations: new BlockMap(writeStatsMember), references: new BlockMap(writeStatsMember), text: '' };
+    c = { version, remote: new BlockMap(writePeerMember), locations: new BlockMap(writeStatsMember), references: new BlockMap(writeStatsMember), chunks: [] };
     c.remote.build(h.peers);
     c.locations.build(h.locations);
     c.references.build(h.references);
@@ -405,24 +445,31 @@ function writeLiveHistory(h: HistorySummary, version: number, order: HistoryOrde
     c.references.update(h.references, changes.references);
     c.version = version;
   }
-  c.text = historyText(c.remote.text, c.locations.text, c.references.text, h.totals);
-  return c.text;
+  c.chunks = [REMOTE_KEY, ...c.remote.chunks, LOCAL_KEY, ...c.locations.chunks, REFERENCE_KEY, ...c.references.chunks, Buffer.from(historyTotalsText(h.totals))];
+  return c.chunks;
 }
 
 /**
- * The `summary` object (History) of a collector. A live engine summary (with `version` and `order`) is rendered
- * incrementally and cached with its version; any other summary is rendered in full.
+ * The `summary` object (History) of a collector as UTF-8 chunks (to be joined; never mutated). A live engine summary
+ * (with `version` and `order`) is rendered incrementally and cached with its version; any other summary is rendered
+ * in full.
  */
-export function writeHistory(h: HistorySummary, _cacheKey?: string): string {
-  if (h.version !== undefined && h.order !== undefined) return writeLiveHistory(h, h.version, h.order);
-  return historyText(writeRemote(h.peers), writeStatsMap(h.locations), writeStatsMap(h.references), h.totals);
+function historyChunks(h: HistorySummary): readonly Uint8Array[] {
+  if (h.version !== undefined && h.order !== undefined) return liveHistoryChunks(h, h.version, h.order);
+  return [Buffer.from(historyText(writeRemote(h.peers), writeStatsMap(h.locations), writeStatsMap(h.references), h.totals), 'utf8')];
 }
 
-/** One `SessionSummary` (`{"active":…,"summary":…}`) for a collector. */
-export function writeCollectorSummary(s: CollectorSummary, cacheKey?: string): string {
-  return (
-    '{"active":{"list":' +
-    writeSessionList(s.active, cacheKey) +
+/** The `summary` object (History) of a collector as text (tests; the routes use the bytes). */
+export function writeHistory(h: HistorySummary, _cacheKey?: string): string {
+  return Buffer.concat(historyChunks(h)).toString('utf8');
+}
+
+const ACTIVE_OPEN = Buffer.from('{"active":{"list":');
+
+/** One `SessionSummary` (`{"active":…,"summary":…}`) for a collector, appended to `out` as UTF-8 chunks. */
+function collectorSummaryChunks(out: Uint8Array[], s: CollectorSummary, cacheKey?: string): void {
+  out.push(ACTIVE_OPEN, sessionListBytes(s.active, cacheKey));
+  const mid =
     ',"sessions":' +
     toInt(s.activeSessions) +
     ',"bandwidth_rx_mbit":' +
@@ -435,24 +482,63 @@ export function writeCollectorSummary(s: CollectorSummary, cacheKey?: string): s
     toNumber(s.maxRxBitsPerSec / MiB) +
     ',"max_bandwidth_tx_mbit":' +
     toNumber(s.maxTxBitsPerSec / MiB) +
-    '},"summary":' +
-    writeHistory(s.history, cacheKey) +
-    '}'
-  );
+    '},"summary":';
+  out.push(Buffer.from(mid, 'utf8'));
+  const history = historyChunks(s.history);
+  for (let i = 0; i < history.length; i++) out.push(history[i]!);
+  out.push(CLOSE);
 }
 
-/** The compact body of `GET /api/v3/session` for these names (without the trailing newline). */
+const BODY_END = Buffer.from('}\n');
+
+/** The quoted key and `:` of a response member (after a `,` unless it is the first). */
+function keyChunk(i: number, key: string): Buffer {
+  return Buffer.from((i === 0 ? '' : ',') + quote(key) + ':', 'utf8');
+}
+
+/**
+ * The body of `GET /api/v3/session` for these names as UTF-8 chunks: compact JSON plus the trailing newline, as
+ * sent (`sendJson` writes them in order, or joins them for gzip). Chunks may be cache-owned and shared between
+ * bodies: never write into them.
+ */
+export function buildSummaryChunks(reader: SessionReader, names: string[]): Uint8Array[] {
+  const keys = responseKeys(names);
+  const out: Uint8Array[] = [OPEN];
+  for (let i = 0; i < keys.length; i++) {
+    out.push(keyChunk(i, keys[i]!));
+    collectorSummaryChunks(out, reader.summary(keys[i]!), keys[i]);
+  }
+  out.push(BODY_END);
+  return out;
+}
+
+/** The body of `GET /api/v3/session/active` for these names as UTF-8 chunks (see `buildSummaryChunks`). */
+export function buildActiveChunks(reader: SessionReader, names: string[]): Uint8Array[] {
+  const keys = responseKeys(names);
+  const out: Uint8Array[] = [OPEN];
+  for (let i = 0; i < keys.length; i++) out.push(keyChunk(i, keys[i]!), sessionListBytes(reader.active(keys[i]!), keys[i]));
+  out.push(BODY_END);
+  return out;
+}
+
+/** The body of `GET /api/v3/session` as sent (compact JSON + "\n", UTF-8). */
+export function buildSummaryBytes(reader: SessionReader, names: string[]): Buffer {
+  return Buffer.concat(buildSummaryChunks(reader, names));
+}
+
+/** The body of `GET /api/v3/session/active` as sent (compact JSON + "\n", UTF-8). */
+export function buildActiveBytes(reader: SessionReader, names: string[]): Buffer {
+  return Buffer.concat(buildActiveChunks(reader, names));
+}
+
+/** The compact body of `GET /api/v3/session` as text, without the trailing newline (benches, tests). */
 export function buildSummaryBody(reader: SessionReader, names: string[]): string {
-  const keys = responseKeys(names);
-  const parts = new Array<string>(keys.length);
-  for (let i = 0; i < keys.length; i++) parts[i] = quote(keys[i]!) + ':' + writeCollectorSummary(reader.summary(keys[i]!), keys[i]);
-  return '{' + parts.join(',') + '}';
+  const body = buildSummaryBytes(reader, names);
+  return body.toString('utf8', 0, body.length - 1);
 }
 
-/** The compact body of `GET /api/v3/session/active` for these names (without the trailing newline). */
+/** The compact body of `GET /api/v3/session/active` as text, without the trailing newline (tests). */
 export function buildActiveBody(reader: SessionReader, names: string[]): string {
-  const keys = responseKeys(names);
-  const parts = new Array<string>(keys.length);
-  for (let i = 0; i < keys.length; i++) parts[i] = quote(keys[i]!) + ':' + writeSessionList(reader.active(keys[i]!), keys[i]);
-  return '{' + parts.join(',') + '}';
+  const body = buildActiveBytes(reader, names);
+  return body.toString('utf8', 0, body.length - 1);
 }

@@ -295,3 +295,65 @@ describe('session head cache (long active lists)', () => {
     expect(writeSessionList(d.slice(10), 'heads')).toBe(plain(d.slice(10)));
   });
 });
+
+describe('session bodies sent as byte chunks (large history, long list)', () => {
+  it('GET, gzip, ?pretty and /active give the text render byte for byte, with a matching Content-Length', async () => {
+    const { History } = await import('../../../src/main/engine/history.ts');
+    const { indentGo } = await import('../../../src/main/api/json.ts');
+    const { buildActiveBody, buildSummaryBody } = await import('../../../src/main/api/sessions.ts');
+    const h = new History();
+    for (let i = 0; i < 2000; i++) h.add(`/live/s${i % 3}`, i % 97 === 0 ? `p\u00e9<${i}>` : `10.0.${i % 200}.${i % 7}:${1000 + i}`, `r${i % 3}`, 1, i * 1000, 3 * i);
+    const live = h.summary();
+    const active = Array.from({ length: 100 }, (_, i) =>
+      session({ id: `s${i}`, reference: 'r', createdAtMs: 1000 * i, location: '/l', peer: `p${i}`, extra: i % 9 ? '' : '\u00e9 <x>', txBytes: i, txBitsPerSec: 8000 + i }),
+    );
+    const reader = new FakeReader({ rtmp: { active, activeSessions: 100, history: live } });
+    // the same content as a plain summary (no version/order): rendered as text, uncached
+    const plainReader = new FakeReader({
+      rtmp: { active, activeSessions: 100, history: { peers: live.peers, locations: live.locations, references: live.references, totals: live.totals } },
+    });
+    const srv = await startApi({ reader });
+    try {
+      const url = `${srv.base}/api/v3/session?collectors=rtmp,x`;
+      for (let round = 0; round < 3; round++) {
+        const expected = buildSummaryBody(plainReader, ['rtmp', 'x']) + '\n';
+        const r = await get(url);
+        expect(r.status).toBe(200);
+        expect(r.body).toBe(expected);
+        expect(Number(r.headers['content-length'])).toBe(Buffer.byteLength(expected));
+        const z = await get(url, { 'accept-encoding': 'gzip' });
+        expect(z.headers['content-encoding']).toBe('gzip');
+        expect(Number(z.headers['content-length'])).toBe(z.raw.length);
+        expect(gunzipSync(z.raw).toString('utf8')).toBe(expected);
+        const p = await get(`${url}&pretty`);
+        expect(p.body).toBe(indentGo(expected.slice(0, -1)) + '\n');
+        const a = await get(`${srv.base}/api/v3/session/active?collectors=rtmp`);
+        expect(a.body).toBe(buildActiveBody(plainReader, ['rtmp']) + '\n');
+        expect(Number(a.headers['content-length'])).toBe(a.raw.length);
+        h.add('/live/s1', round === 0 ? 'new-peer' : '10.0.1.1:1001', 'r1', 1, 5 * 1024 * 1024, 5); // changes cached blocks
+      }
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('sendJson writes chunks with the summed Content-Length, and none for HEAD', async () => {
+    const { createServer } = await import('node:http');
+    const { sendJson } = await import('../../../src/main/api/http.ts');
+    const chunks = [Buffer.from('{"a":'), new Uint8Array(0), Buffer.from('"\u00e9"'), Buffer.from('}\n')];
+    const server = createServer((req, res) => void sendJson(req, res, 200, chunks));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const r = await get(`http://127.0.0.1:${port}/`);
+      expect(r.body).toBe('{"a":"\u00e9"}\n');
+      expect(Number(r.headers['content-length'])).toBe(Buffer.byteLength('{"a":"\u00e9"}\n'));
+      const head = await get(`http://127.0.0.1:${port}/`, {}, 'HEAD');
+      expect(head.raw.length).toBe(0);
+      expect(head.headers['content-length']).toBe(r.headers['content-length']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
