@@ -57,7 +57,7 @@ const kinds = (ms: RtmpMessage[]): string[] =>
 
 describe('RTMP server: publish and play', () => {
   it('publishes, registers the publisher session like Core, refuses a second publisher with BadName', async () => {
-    const collector = fakeCollector();
+    const collector = fakeCollector('rtmp');
     const s = await server({ collector });
     const pub = await client(s);
     expect(await pub.publish('live', 'channel1.stream')).toBe('NetStream.Publish.Start');
@@ -81,7 +81,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('gives a joining player metadata, sequence headers and the GOP from the last keyframe, then live data', async () => {
-    const collector = fakeCollector();
+    const collector = fakeCollector('rtmp');
     const s = await server({ collector });
     const pub = await client(s);
     await pub.publish('live', 'test');
@@ -136,7 +136,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('checks the token (query or last path element), never logs it and keeps it out of session ids', async () => {
-    const collector = fakeCollector();
+    const collector = fakeCollector('rtmp');
     const s = await server({ collector, token: 's3cret' });
     const bad = await client(s);
     expect(await bad.publish('live', 'test?token=wrong')).toBe('NetStream.Publish.Denied');
@@ -161,7 +161,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('checks the app prefix for publishers and strips it from the reference', async () => {
-    const collector = fakeCollector();
+    const collector = fakeCollector('rtmp');
     const s = await server({ collector, app: '/live' });
     const other = await client(s);
     expect(await other.publish('other', 'x')).toBe('NetStream.Publish.Denied');
@@ -171,7 +171,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('formats IPv6 remotes as [ip]:port', async () => {
-    const collector = fakeCollector();
+    const collector = fakeCollector('rtmp');
     const { createRtmpServer } = await import('../../../../src/main/servers/rtmp/server.ts');
     const { memoryLogger } = await import('../../../../src/main/log.ts');
     const srv = createRtmpServer({ collector, log: memoryLogger() });
@@ -190,7 +190,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('registers no session for a non-collectable IP, but still serves it', async () => {
-    const collector = fakeCollector();
+    const collector = fakeCollector('rtmp');
     collector.collectable = () => false;
     const s = await server({ collector });
     const pub = await client(s);
@@ -199,7 +199,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('feeds 1 s deltas of each connection byte counters to the collector from one server tick', async () => {
-    const collector: FakeCollector = fakeCollector();
+    const collector: FakeCollector = fakeCollector('rtmp');
     const s = await server({ collector, tickMs: 100 });
     const pub = await client(s);
     await pub.publish('live', 'x');

@@ -30,7 +30,7 @@ afterEach(async () => {
 
 async function start(opts: Partial<SrtServerOptions> = {}): Promise<{ srt: SrtServer; port: number; collector: FakeCollector; lines: string[] }> {
   const log = memoryLogger();
-  const collector = fakeCollector();
+  const collector = fakeCollector('srt');
   const srt = createSrtServer({ collector, log, ...opts });
   const { port } = await srt.listen('127.0.0.1', 0);
   cleanups.push(() => srt.close());
@@ -131,7 +131,7 @@ describe('SRT server handshake', () => {
   });
 
   it('does not start with a passphrase (encryption is not supported)', () => {
-    expect(() => createSrtServer({ collector: fakeCollector(), log: memoryLogger(), passphrase: 'x'.repeat(10) })).toThrow(/not supported/);
+    expect(() => createSrtServer({ collector: fakeCollector('srt'), log: memoryLogger(), passphrase: 'x'.repeat(10) })).toThrow(/not supported/);
   });
 
   it('ignores a conclusion with a cookie it did not issue', async () => {
