@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startHeadless as startHeadlessProcess, tempDataDir } from '../support/headless.ts';
+import { hashSources, withLock } from '../support/build-cache.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -12,42 +12,9 @@ export const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
 
 /** A hash of everything the renderer build reads (its sources, the shared contract, the dependency lock). */
 function rendererSourceHash(): string {
-  const hash = createHash('sha256');
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else hash.update(relative(ROOT, path)).update('\0').update(readFileSync(path)).update('\0');
-    }
-  };
-  walk(join(ROOT, 'src/renderer'));
-  walk(join(ROOT, 'src/shared'));
-  for (const f of ['package-lock.json', 'tests/e2e/support.ts']) if (existsSync(join(ROOT, f))) hash.update(readFileSync(join(ROOT, f)));
-  return hash.digest('hex');
+  return hashSources(['src/renderer', 'src/shared'], ['package-lock.json', 'tests/e2e/support.ts', 'tests/support/build-cache.ts']);
 }
 
-/** A cross-process lock (an atomic mkdir); a lock older than `staleMs` is taken over (a killed run). */
-async function withLock<T>(lockDir: string, fn: () => Promise<T>, staleMs = 180_000): Promise<T> {
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      try {
-        if (Date.now() - statSync(lockDir).mtimeMs > staleMs) rmSync(lockDir, { recursive: true, force: true });
-      } catch {
-        // Released meanwhile.
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lockDir, { recursive: true, force: true });
-  }
-}
 
 /**
  * Builds the renderer into out/renderer with vite directly (the renderer part of electron.vite.config.ts), so the

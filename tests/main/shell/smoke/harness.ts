@@ -4,10 +4,10 @@
  * userData and loopback-only, ephemeral listeners. The test drives the fake over the child-process IPC channel.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { hashSources, withLock } from '../../../support/build-cache.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
@@ -53,42 +53,9 @@ export interface FakeState {
 
 /** A hash of everything the main and preload bundles are built from. */
 function bundleSourceHash(): string {
-  const hash = createHash('sha256');
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else hash.update(relative(ROOT, path)).update('\0').update(readFileSync(path)).update('\0');
-    }
-  };
-  for (const dir of ['src/main', 'src/preload', 'src/shared']) walk(join(ROOT, dir));
-  for (const f of ['electron.vite.config.ts', 'package-lock.json', 'package.json']) hash.update(f).update(readFileSync(join(ROOT, f)));
-  hash.update(readFileSync(SMOKE_CONFIG));
-  return hash.digest('hex');
+  return hashSources(['src/main', 'src/preload', 'src/shared'], ['electron.vite.config.ts', 'package-lock.json', 'package.json', relative(ROOT, SMOKE_CONFIG)]);
 }
 
-/** A cross-process lock (an atomic mkdir); a lock older than `staleMs` is taken over (a killed run). */
-async function withLock<T>(lockDir: string, fn: () => Promise<T>, staleMs = 120_000): Promise<T> {
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      try {
-        if (Date.now() - statSync(lockDir).mtimeMs > staleMs) rmSync(lockDir, { recursive: true, force: true });
-      } catch {
-        // Released meanwhile.
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lockDir, { recursive: true, force: true });
-  }
-}
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<void> {
   return new Promise((done, fail) => {
