@@ -2,7 +2,7 @@
  * Shared pieces of the protocol servers' tests (RTMP, SRT): a recording fake collector, polling and child-process
  * tracking.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import type { SessionCollector } from '../../src/main/engine/types.ts';
 
 export interface FakeCollector extends SessionCollector {
@@ -83,3 +83,16 @@ export class Children {
   }
 }
 
+
+/** Waits (bounded) until ffmpeg and ffprobe are on the PATH: they may still be being installed when tests start. */
+export async function waitForFfmpeg(): Promise<void> {
+  await until(() => {
+    try {
+      execFileSync('which', ['ffmpeg']);
+      execFileSync('which', ['ffprobe']);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'ffmpeg to be installed', 50_000, 1000);
+}

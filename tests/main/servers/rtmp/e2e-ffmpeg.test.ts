@@ -3,7 +3,7 @@
  * `/api/v3/session/active` and `/api/v3/session` routes. Bounded: every ffmpeg runs under a time limit and is killed
  * in afterEach.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -16,7 +16,7 @@ import { Registry } from '../../../../src/main/engine/registry.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
 import { createHttpServer, listen } from '../../../../src/main/servers/http/server.ts';
 import { createRtmpServer, type RtmpServer } from '../../../../src/main/servers/rtmp/server.ts';
-import { Children, ffmpegPublishArgs, until } from './support.ts';
+import { Children, ffmpegPublishArgs, until, waitForFfmpeg } from './support.ts';
 
 const children = new Children();
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -25,18 +25,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-beforeAll(async () => {
-  // ffmpeg may still be being installed by the CI script: wait for it (bounded).
-  await until(() => {
-    try {
-      execFileSync('which', ['ffmpeg']);
-      execFileSync('which', ['ffprobe']);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'ffmpeg to be installed', 50_000, 1000);
-});
+beforeAll(waitForFfmpeg, 60_000);
 
 interface Rig {
   rtmp: RtmpServer;

@@ -3,7 +3,7 @@
  * `/api/v3/session/active` and `/api/v3/session` routes; packet loss through a lossy relay; bad input before real
  * clients. Bounded: every ffmpeg runs under `timeout` and is killed in afterEach.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { createHttpServer, listen } from '../../../../src/main/servers/http/serv
 import { createSrtServer, type SrtServer, type SrtServerOptions } from '../../../../src/main/servers/srt/server.ts';
 import { lossyProxy } from './lossy-proxy.ts';
 import { induction } from './srt-client.ts';
-import { Children, ffmpegSrtPublishArgs, until } from './support.ts';
+import { Children, ffmpegSrtPublishArgs, until, waitForFfmpeg } from './support.ts';
 
 const run = promisify(execFile);
 const children = new Children();
@@ -30,18 +30,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-beforeAll(async () => {
-  // ffmpeg may still be being installed by the CI script: wait for it (bounded).
-  await until(() => {
-    try {
-      execFileSync('which', ['ffmpeg']);
-      execFileSync('which', ['ffprobe']);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'ffmpeg to be installed', 50_000, 1000);
-});
+beforeAll(waitForFfmpeg, 60_000);
 
 interface Rig {
   srt: SrtServer;
