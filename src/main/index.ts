@@ -6,8 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, Notification, safeStorage, screen, shell } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, protocol, safeStorage, screen, shell } from 'electron';
 import { applyConfigObject, ConfigError, defaultConfig, validateConfig, type AppConfig } from './config.ts';
 import { startApp, StartError, type RunningApp } from './app.ts';
 import { API_SECRET_KEY, applySavedSettings, loadSavedSettings } from './control.ts';
@@ -21,14 +20,16 @@ import { saveExportWithDialog, sanitizeExportRequest } from './shell/dialogs.ts'
 import { createAppTray, type AppTray } from './shell/tray.ts';
 import { acquireSingleInstance, startsHidden } from './shell/single-instance.ts';
 import { loadDesktopPrefs } from './shell/prefs.ts';
+import { APP_PAGE_URL, registerAppScheme, serveRenderer } from './shell/protocol.ts';
+import { appMenuTemplate } from './shell/menu.ts';
 import type { ExportRequest, ExportResult } from '../shared/ipc.ts';
 
 /** Replaced once the config is read (its `logLevel`); `info` until then. */
 let log: Logger = createLogger('core-sessions', 'info');
 
-/** Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/index.html. */
+/** Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/ (served on app://, ./shell/protocol.ts). */
 const PRELOAD_PATH = join(import.meta.dirname, '..', 'preload', 'index.cjs');
-const RENDERER_FILE = join(import.meta.dirname, '..', 'renderer', 'index.html');
+const RENDERER_DIR = join(import.meta.dirname, '..', 'renderer');
 
 let win: BrowserWindow | null = null;
 let running: RunningApp | null = null;
@@ -124,12 +125,17 @@ async function main(): Promise<void> {
   // reaches the page through the UI service (`alerts:list`, `alerts:update`); desktop notifications are added here.
   const alerts = running.alerts;
 
+  // Development (not packaged) keeps Reload and the DevTools; a packaged app has neither (./shell/menu.ts).
+  const dev = !app.isPackaged;
+  serveRenderer(protocol, RENDERER_DIR);
+  Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate({ appName: 'Core Sessions', platform: process.platform, dev, onQuit: () => app.quit() })));
+
   const state: WindowState = fitToDisplays(await loadWindowState(windowStatePath), screen.getAllDisplays().map((d) => d.workArea), MIN_WIDTH, MIN_HEIGHT);
-  win = new BrowserWindow(getMainWindowOptions({ preloadPath: PRELOAD_PATH, bounds: state }));
+  win = new BrowserWindow(getMainWindowOptions({ preloadPath: PRELOAD_PATH, bounds: state, devTools: dev }));
   lockWindow(win, { openExternal: (url) => shell.openExternal(url), log });
 
-  const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
-  const origin: PageOrigin = { rendererFileUrl: pathToFileURL(RENDERER_FILE).href, devServerUrl };
+  const devServerUrl = dev ? process.env.ELECTRON_RENDERER_URL : undefined;
+  const origin: PageOrigin = { pageUrl: APP_PAGE_URL, devServerUrl };
   bridge = registerIpc({
     getWindow: () => win,
     origin,
@@ -194,8 +200,7 @@ async function main(): Promise<void> {
     fixedScaleBitsPerSec: prefs.trayScaleMbit * 1e6,
   });
 
-  if (devServerUrl) await mainWindow.loadURL(devServerUrl);
-  else await mainWindow.loadFile(RENDERER_FILE);
+  await mainWindow.loadURL(devServerUrl ?? APP_PAGE_URL);
 }
 
 if (!acquireSingleInstance(app, () => showWindow())) {
@@ -203,6 +208,8 @@ if (!acquireSingleInstance(app, () => showWindow())) {
   app.quit();
 } else {
   app.setAppUserModelId('org.core-sessions.app');
+  // Scheme privileges are fixed before `ready`.
+  registerAppScheme(protocol);
   // Keep running in the tray when the window is closed (and on macOS, when all windows are gone).
   app.on('window-all-closed', () => {});
   app.on('activate', showWindow);

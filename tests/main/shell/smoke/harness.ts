@@ -38,6 +38,12 @@ export interface FakeState {
   }>;
   handlers: string[];
   ipcListeners: string[];
+  privilegedSchemes: Array<{ scheme: string; privileges?: Record<string, boolean> }>;
+  protocolFetches: Array<{ url: string; status: number; contentType: string; csp: string; bytes: number }>;
+  /** Roles (or labels) of the application menu, flattened; null when none was set. */
+  applicationMenu: string[] | null;
+  loginItem: { openAtLogin: boolean; openAsHidden: boolean; args: string[] };
+  isPackaged: boolean;
   trays: Array<{
     images: Array<Array<{ scaleFactor: number; bytes: number; png: boolean }>>;
     tooltip: string;
