@@ -107,6 +107,11 @@ export interface SmokeOptions {
   args?: string[];
   /** Per command; the test's own timeouts bound the whole run. */
   commandTimeoutMs?: number;
+  /** The script Node runs (default: the built main bundle) and Node flags before it (after the fake's --import). */
+  main?: string;
+  nodeArgs?: string[];
+  /** Working directory (default: the repository). */
+  cwd?: string;
 }
 
 export interface SmokeApp {
@@ -145,7 +150,8 @@ export function startSmokeApp(options: SmokeOptions = {}): SmokeApp {
   const env: NodeJS.ProcessEnv = { ...process.env, SMOKE_USER_DATA: userData, SMOKE_DOWNLOADS: downloads, SMOKE_REPORT_FILE: reportFile, ...options.env };
   // Development mode would load the dev server's URL instead of the built page.
   delete env.ELECTRON_RENDERER_URL;
-  const proc = spawn(NODE, ['--import', REGISTER, MAIN_BUNDLE, ...(options.args ?? [])], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const argv = ['--import', REGISTER, ...(options.nodeArgs ?? []), options.main ?? MAIN_BUNDLE, ...(options.args ?? [])];
+  const proc = spawn(NODE, argv, { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let err = '';
   proc.stdout!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-16_000)));
   proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-16_000)));
