@@ -16,4 +16,8 @@ if (args.includes('--version') || args.includes('-v')) {
   process.stdout.write(pkg.name + ' ' + pkg.version + '\n');
   process.exit(0);
 }
+if (args.includes('--help') || args.includes('-h')) {
+  // The flags below are headless mode's (its help names `npm run serve`, the same program from a checkout).
+  process.stdout.write('core-sessions ' + pkg.version + ': Core Sessions without Electron. core-sessions [flags], core-sessions --version\n\n');
+}
 await import('../out/main/headless.js');

@@ -264,7 +264,7 @@ describe('the built Electron main bundle under a fake electron', () => {
     await first.command('ready');
     await first.waitFor(started, 'first start');
     const updated = await invoke(first, 'settings:update', [{ maxSessions: 7 }]);
-    expect(updated).toMatchObject({ ok: true, value: { maxSessions: 7 } });
+    expect(updated, JSON.stringify(updated)).toMatchObject({ ok: true, value: { maxSessions: 7 } });
     await first.command('tray-click', { label: 'Quit' });
     expect(await exitWithin(first, 15_000)).toBe(0);
 

@@ -221,10 +221,12 @@ export class BrowserWindow extends EventEmitter {
   }
   async loadURL(url: string): Promise<void> {
     calls.push('win.loadURL');
-    this.loaded = { kind: 'url', target: url };
-    // A scheme with a registered handler is fetched through it (a failed document fails the load, as in Chromium).
+    // A scheme with a registered handler is fetched through it (a failed document fails the load, as in Chromium);
+    // `loaded` is recorded once the document is there, as the test reads it as "the page is up".
     const scheme = new URL(url).protocol.slice(0, -1);
-    return this.#load(url, protocolHandlers.has(scheme) ? await loadFromProtocol(url) : scheme === 'http' || scheme === 'https');
+    const found = protocolHandlers.has(scheme) ? await loadFromProtocol(url) : scheme === 'http' || scheme === 'https';
+    this.loaded = { kind: 'url', target: url };
+    return this.#load(url, found);
   }
   async #load(url: string, found: boolean): Promise<void> {
     this.webContents.emit('did-start-loading');
