@@ -5,6 +5,7 @@
  * lives in ./shell/; this file only connects the parts.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, Menu, Notification, protocol, safeStorage, screen, shell } from 'electron';
 import { applyConfigObject, ConfigError, defaultConfig, validateConfig, type AppConfig } from './config.ts';
@@ -22,6 +23,7 @@ import { acquireSingleInstance, startsHidden } from './shell/single-instance.ts'
 import { loadDesktopPrefs } from './shell/prefs.ts';
 import { APP_PAGE_URL, registerAppScheme, serveRenderer } from './shell/protocol.ts';
 import { appMenuTemplate } from './shell/menu.ts';
+import { createAutostart, openedAtLogin } from './shell/login-item.ts';
 import type { ExportRequest, ExportResult } from '../shared/ipc.ts';
 
 /** Replaced once the config is read (its `logLevel`); `info` until then. */
@@ -102,7 +104,14 @@ async function main(): Promise<void> {
   const userData = app.getPath('userData');
   windowStatePath = join(userData, 'window-state.json');
   const prefs = loadDesktopPrefs(join(userData, 'desktop.json'));
-  const hidden = startsHidden(process.argv, prefs.startHidden);
+  // A login item starts the app in the tray: `--hidden` (Windows, the Linux autostart entry), or macOS's own flag.
+  const hidden = startsHidden(process.argv, prefs.startHidden) || openedAtLogin(app, process.platform);
+  const autostart = createAutostart({
+    app,
+    platform: process.platform,
+    autostartDir: join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'autostart'),
+    execPath: process.env.APPIMAGE ?? process.execPath,
+  });
 
   let config: AppConfig;
   try {
@@ -147,6 +156,14 @@ async function main(): Promise<void> {
         return alerts.list();
       },
       'export:save': async (...args: unknown[]) => exportFromApp(sanitizeExportRequest(args[0])),
+      'autostart:get': async (...args: unknown[]) => {
+        if (args.length !== 0) throw Object.assign(new Error('expected no arguments'), { code: 'bad-args' });
+        return autostart.get();
+      },
+      'autostart:set': async (...args: unknown[]) => {
+        if (args.length !== 1 || typeof args[0] !== 'boolean') throw Object.assign(new Error('expected true or false'), { code: 'bad-args' });
+        return autostart.set(args[0]);
+      },
     },
   });
   const ipc = bridge;

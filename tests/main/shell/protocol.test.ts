@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { APP_CSP, APP_PAGE_URL, mimeTypeFor, registerAppScheme, serveAppRequest, serveRenderer } from '../../../src/main/shell/protocol.ts';
 import { appMenuTemplate, menuRoles } from '../../../src/main/shell/menu.ts';
-import { getOpenAtLogin, LOGIN_ITEM_ARGS, openedAtLogin, setOpenAtLogin } from '../../../src/main/shell/login-item.ts';
+import { autostartDesktopEntry, createAutostart, getOpenAtLogin, LOGIN_ITEM_ARGS, openedAtLogin, quoteExecArg, setOpenAtLogin } from '../../../src/main/shell/login-item.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'core-sessions-protocol-'));
 const renderer = join(root, 'renderer');
@@ -112,5 +112,26 @@ describe('start at login', () => {
     expect(getOpenAtLogin(app as never)).toBe(false);
     expect(openedAtLogin(app as never, 'darwin')).toBe(true);
     expect(openedAtLogin(app as never, 'linux')).toBe(false);
+  });
+
+  it('macOS and Windows: Electron login items; Linux: the XDG autostart entry', async () => {
+    const calls: unknown[] = [];
+    let on = false;
+    const app = {
+      setLoginItemSettings: (x: { openAtLogin: boolean }) => void (calls.push(x), (on = x.openAtLogin)),
+      getLoginItemSettings: () => ({ openAtLogin: on }) as never,
+    };
+    const win = createAutostart({ app: app as never, platform: 'win32', autostartDir: join(root, 'unused'), execPath: 'x' });
+    expect(await win.set(true)).toBe(true);
+    expect(calls).toEqual([{ openAtLogin: true, args: ['--hidden'] }]);
+    const dir = join(root, 'autostart');
+    const linux = createAutostart({ app: app as never, platform: 'linux', autostartDir: dir, execPath: '/opt/Core Sessions/core-sessions' });
+    expect(linux.get()).toBe(false);
+    expect(await linux.set(true)).toBe(true);
+    expect(readFileSync(join(dir, 'core-sessions.desktop'), 'utf8')).toBe(autostartDesktopEntry('/opt/Core Sessions/core-sessions'));
+    expect(autostartDesktopEntry('/opt/Core Sessions/core-sessions')).toContain('Exec="/opt/Core Sessions/core-sessions" "--hidden"\n');
+    expect(await linux.set(false)).toBe(false);
+    expect(calls).toHaveLength(1);
+    expect(quoteExecArg('a"b$c`d\\e')).toBe('"a\\"b\\$c\\`d\\\\e"');
   });
 });

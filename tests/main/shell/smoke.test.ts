@@ -153,6 +153,16 @@ describe('the built Electron main bundle under a fake electron', () => {
     expect(await invoke(app, 'history:list', [{}])).toMatchObject({ ok: true });
     expect(await invoke(app, 'export:save', [{ kind: 'nonsense' }])).toMatchObject({ ok: false, error: { code: 'bad-args' } });
 
+    // Start at login (Settings): on Linux the XDG autostart entry, starting the app with --hidden; off removes it.
+    const entry = join(app.userData, 'xdg-config', 'autostart', 'core-sessions.desktop');
+    expect(await invoke(app, 'autostart:get')).toEqual({ ok: true, value: false });
+    expect(await invoke(app, 'autostart:set', [true])).toEqual({ ok: true, value: true });
+    expect(readFileSync(entry, 'utf8')).toMatch(/^Exec=".+" "--hidden"$/m);
+    expect(await invoke(app, 'autostart:get')).toEqual({ ok: true, value: true });
+    expect(await invoke(app, 'autostart:set', ['yes'])).toMatchObject({ ok: false, error: { code: 'bad-args' } });
+    expect(await invoke(app, 'autostart:set', [false])).toEqual({ ok: true, value: false });
+    expect(existsSync(entry)).toBe(false);
+
     // Untrusted senders are refused on every path.
     for (const sender of ['subframe', 'other-url', 'other-file', 'other-window']) {
       expect(await invoke(app, 'app:info', [], sender), sender).toEqual({ ok: false, error: { code: 'forbidden', message: 'untrusted sender' } });

@@ -147,7 +147,15 @@ export function startSmokeApp(options: SmokeOptions = {}): SmokeApp {
   const downloads = join(userData, 'downloads');
   mkdirSync(downloads, { recursive: true });
   const reportFile = join(userData, `smoke-report-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  const env: NodeJS.ProcessEnv = { ...process.env, SMOKE_USER_DATA: userData, SMOKE_DOWNLOADS: downloads, SMOKE_REPORT_FILE: reportFile, ...options.env };
+  // XDG_CONFIG_HOME: the Linux autostart entry goes below userData, never into the real ~/.config.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SMOKE_USER_DATA: userData,
+    SMOKE_DOWNLOADS: downloads,
+    SMOKE_REPORT_FILE: reportFile,
+    XDG_CONFIG_HOME: join(userData, 'xdg-config'),
+    ...options.env,
+  };
   // Development mode would load the dev server's URL instead of the built page.
   delete env.ELECTRON_RENDERER_URL;
   const argv = ['--import', REGISTER, ...(options.nodeArgs ?? []), options.main ?? MAIN_BUNDLE, ...(options.args ?? [])];
