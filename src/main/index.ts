@@ -24,6 +24,7 @@ import { loadDesktopPrefs } from './shell/prefs.ts';
 import { APP_PAGE_URL, registerAppScheme, serveRenderer } from './shell/protocol.ts';
 import { appMenuTemplate } from './shell/menu.ts';
 import { createAutostart, openedAtLogin } from './shell/login-item.ts';
+import { runSelfTest } from './shell/self-test.ts';
 import type { ExportRequest, ExportResult } from '../shared/ipc.ts';
 
 /** Replaced once the config is read (its `logLevel`); `info` until then. */
@@ -217,12 +218,27 @@ async function main(): Promise<void> {
     fixedScaleBitsPerSec: prefs.trayScaleMbit * 1e6,
   });
 
+  if (process.argv.includes('--self-test')) {
+    runSelfTest({
+      isReady: () => ipc.isReady(),
+      pageUrl: () => (mainWindow.isDestroyed() ? '' : mainWindow.webContents.getURL()),
+      expectedUrl: devServerUrl ?? APP_PAGE_URL,
+      log,
+      finish: (code) => (code === 0 ? app.quit() : app.exit(code)),
+    });
+  }
   await mainWindow.loadURL(devServerUrl ?? APP_PAGE_URL);
 }
 
+// `--user-data-dir=DIR` (Chromium's switch) moves userData too, before the single-instance lock, which is per userData
+// folder: `npm run check:desktop` runs its self-test beside an app the maintainer may have open.
+const userDataDir = process.argv.find((a) => a.startsWith('--user-data-dir='))?.slice('--user-data-dir='.length);
+if (userDataDir) app.setPath('userData', userDataDir);
+
 if (!acquireSingleInstance(app, () => showWindow())) {
-  // Another instance runs: it shows its window; this one leaves before starting anything.
-  app.quit();
+  // Another instance runs: it shows its window; this one leaves before starting anything (a self-test fails).
+  if (process.argv.includes('--self-test')) app.exit(1);
+  else app.quit();
 } else {
   app.setAppUserModelId('org.core-sessions.app');
   // Scheme privileges are fixed before `ready`.

@@ -221,6 +221,16 @@ describe('the built Electron main bundle under a fake electron', () => {
     expect(existsSync(join(app.userData, 'window-state.json'))).toBe(true);
   }, 30_000);
 
+  it('--self-test quits with 0 once the page is loaded over app:// and has called app:ready', async () => {
+    const app = start({ args: ['--self-test', '--hidden'] });
+    await app.command('ready');
+    await app.waitFor(started, 'start-up');
+    await app.command('send', { channel: 'app:ready' });
+    expect(await exitWithin(app, 15_000)).toBe(0);
+    expect(app.report().errorBoxes).toEqual([]);
+    expect(app.stderr()).toContain('self-test passed');
+  }, 20_000);
+
   it('a second instance quits before starting anything', async () => {
     const app = start({ env: { SMOKE_SECOND_INSTANCE: '1' } });
     expect(await exitWithin(app, 10_000)).toBe(0);
