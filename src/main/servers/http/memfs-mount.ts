@@ -12,7 +12,7 @@ import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { stringifyGo } from '../../api/json.ts';
 import type { HttpHandler, HttpMount } from '../http-types.ts';
-import { expectsContinue, sendError } from './server.ts';
+import { expectsContinue, sendContinue, sendError } from './server.ts';
 import { throttledWarn } from './request-guards.ts';
 import { clientKey, FailureBudget } from '../client-limits.ts';
 import { HlsTracker, isPlaylistName, isSegmentName, queryParam, rewritePlaylist } from './hls.ts';
@@ -329,7 +329,7 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
     }
   }
   // Authorized and within the limits: now the client may send the body.
-  if (expectsContinue(req)) res.writeContinue();
+  sendContinue(req, res);
   return new Promise<void>((resolve) => {
     const chunks: Buffer[] = [];
     let received = 0;

@@ -70,6 +70,15 @@ export function expectsContinue(req: IncomingMessage): boolean {
   return typeof e === 'string' && e.trim().toLowerCase() === '100-continue';
 }
 
+const continued = new WeakSet<ServerResponse>();
+
+/** Sends `100 Continue` once when the client waits for it (a second call, or none expected, does nothing). */
+export function sendContinue(req: IncomingMessage, res: ServerResponse): void {
+  if (!expectsContinue(req) || continued.has(res) || res.headersSent) return;
+  continued.add(res);
+  res.writeContinue();
+}
+
 const BAD_PERCENT = /%(?![0-9a-fA-F]{2})/;
 
 /** Finds the mount with the longest prefix that matches at a path-segment boundary. */
@@ -117,7 +126,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     }
     // `Expect: 100-continue` (see 'checkContinue' below): the guards have passed; a mount that checks credentials
     // first sends the 100 itself, so a client such as ffmpeg gets the 401 challenge before it sends the body.
-    if (expectsContinue(req) && !mount.sendsContinue) res.writeContinue();
+    if (!mount.sendsContinue) sendContinue(req, res);
     await mount.handler(req, res);
   };
 
