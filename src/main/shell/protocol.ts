@@ -41,9 +41,13 @@ export function mimeTypeFor(path: string): string {
   return MIME_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 }
 
-/** Must run before `app` is ready: Electron fixes scheme privileges at start-up. */
+/**
+ * Must run before `app` is ready: Electron fixes scheme privileges at start-up. `corsEnabled` lets Chromium make
+ * CORS-mode requests to the scheme, which Vite's `<script type="module" crossorigin>` does even for its own origin;
+ * no other origin gains anything, as no response carries Access-Control-Allow-Origin.
+ */
 export function registerAppScheme(protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 }
 
 function plain(status: number, text: string): Response {

@@ -24,6 +24,8 @@ describe('app:// protocol (the page without file://)', () => {
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('content-security-policy')).toBe(APP_CSP);
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    // No other origin may read the app's files (the scheme is corsEnabled only for the page's own module scripts).
+    expect(page.headers.get('access-control-allow-origin')).toBeNull();
     expect(await page.text()).toContain('assets/index.js');
     const root = await get('app://core-sessions/');
     expect(root.status).toBe(200);
@@ -72,7 +74,7 @@ describe('app:// protocol (the page without file://)', () => {
   it('registers a standard, secure scheme and one handler', async () => {
     const registered: unknown[] = [];
     registerAppScheme({ registerSchemesAsPrivileged: (s) => void registered.push(...s) });
-    expect(registered).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+    expect(registered).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
     let handler: ((r: Request) => Promise<Response> | Response) | undefined;
     serveRenderer({ handle: (scheme: string, h: typeof handler) => void (scheme === 'app' && (handler = h)) } as never, renderer);
     expect((await handler!(new Request(APP_PAGE_URL))).status).toBe(200);

@@ -95,7 +95,7 @@ describe('the built Electron main bundle under a fake electron', () => {
     const early = await app.waitFor((s) => s.calls.includes('app.whenReady'), 'app.whenReady');
     expect(early.calls.slice(0, 3)).toEqual(['app.requestSingleInstanceLock', 'app.setAppUserModelId', 'protocol.registerSchemesAsPrivileged']);
     // The page's scheme is privileged before ready: a standard, secure origin of its own (no file://).
-    expect(early.privilegedSchemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+    expect(early.privilegedSchemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
     expect(early.lockRequested).toBe(true);
     expect(early.appListeners).toEqual(expect.arrayContaining(['second-instance', 'before-quit', 'window-all-closed']));
     expect(early.windows).toEqual([]);
