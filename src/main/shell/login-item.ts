@@ -34,6 +34,7 @@ export interface Autostart {
   set(openAtLogin: boolean): Promise<boolean>;
 }
 
+/** Where start-at-login is kept, per platform. */
 export interface AutostartOptions {
   app: LoginItemApp;
   platform: NodeJS.Platform;

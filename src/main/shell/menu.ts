@@ -1,5 +1,6 @@
 import type { MenuItemConstructorOptions } from 'electron';
 
+/** What the application menu depends on. */
 export interface AppMenuOptions {
   /** The app's name (the macOS app menu's title). */
   appName: string;

@@ -9,6 +9,7 @@ import type { Protocol } from 'electron';
  * name exactly this origin), and served only from the built renderer folder (inside app.asar when packaged).
  */
 export const APP_SCHEME = 'app';
+/** The one host of the scheme: every other host is answered 404. */
 export const APP_HOST = 'core-sessions';
 /** The page the window loads. */
 export const APP_PAGE_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;

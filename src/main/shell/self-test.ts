@@ -1,5 +1,6 @@
 import type { Logger } from '../log.ts';
 
+/** What `runSelfTest` watches and how it ends the app. */
 export interface SelfTestOptions {
   /** True once the page said `app:ready` (the preload's bridge works, the page's script ran under its CSP). */
   isReady: () => boolean;
