@@ -10,8 +10,19 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 
 const DIST = resolve(import.meta.dirname, '..', 'dist');
+
+/** The fuses electron-builder.yml sets, as the wire's bytes ('0' off, '1' on). */
+const EXPECTED_FUSES: ReadonlyArray<readonly [FuseV1Options, '0' | '1']> = [
+  [FuseV1Options.RunAsNode, '0'],
+  [FuseV1Options.EnableCookieEncryption, '1'],
+  [FuseV1Options.EnableNodeOptionsEnvironmentVariable, '0'],
+  [FuseV1Options.EnableNodeCliInspectArguments, '0'],
+  [FuseV1Options.EnableEmbeddedAsarIntegrityValidation, '1'],
+  [FuseV1Options.OnlyLoadAppFromAsar, '1'],
+];
 
 /** The unpacked app's executable in dist/ (linux-unpacked, win-unpacked, mac*\/Core Sessions.app). */
 export function findUnpackedExecutable(dist: string): string | null {
@@ -31,6 +42,15 @@ if (import.meta.main) {
     process.stderr.write(`check:desktop: no unpacked app in ${DIST} (run electron-builder --dir first)\n`);
     process.exit(1);
   }
+  // The fuses in the real Electron binary (on macOS @electron/fuses finds them from the .app).
+  const app = exe.includes('.app/Contents/MacOS/') ? exe.slice(0, exe.indexOf('.app/') + 4) : exe;
+  const wire = await getCurrentFuseWire(app);
+  const wrong = EXPECTED_FUSES.filter(([fuse, on]) => wire[fuse] !== on.charCodeAt(0)).map(([fuse]) => FuseV1Options[fuse]);
+  if (wrong.length > 0) {
+    process.stderr.write(`check:desktop: FAILED: fuses not as electron-builder.yml sets them: ${wrong.join(', ')}\n`);
+    process.exit(1);
+  }
+  process.stdout.write('check:desktop: fuses as configured\n');
   const userData = mkdtempSync(join(tmpdir(), 'core-sessions-check-'));
   writeFileSync(join(userData, 'config.json'), JSON.stringify({ listen: '127.0.0.1:0', rtmp: '127.0.0.1:0', srt: '127.0.0.1:0' }));
   process.stdout.write(`check:desktop: starting ${exe} --self-test\n`);
