@@ -11,7 +11,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withLock } from '../support/build-cache.ts';
+import { buildRenderer } from '../e2e/support.ts';
+import { withOutLocked } from './support.ts';
 import { Children, until, waitForFfmpeg } from '../support/servers.ts';
 import { ffmpegPublishArgs } from '../main/servers/rtmp/support.ts';
 import { ensureBuilt, NODE, ROOT } from '../main/shell/smoke/harness.ts';
@@ -43,10 +44,12 @@ function runBin(args: string[], env: NodeJS.ProcessEnv = {}): { status: number |
 }
 
 beforeAll(async () => {
+  // out/main and out/preload (smoke build), out/renderer (the e2e build), each cached by a hash of its sources.
   await ensureBuilt();
+  await buildRenderer();
   // --ignore-scripts: prepack would rebuild out/; ensureBuilt made it from the current sources (under the build lock).
   let started = performance.now();
-  const packed = await withLock(join(ROOT, 'out', '.smoke-build.lock'), async () =>
+  const packed = await withOutLocked(async () =>
     execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }),
   );
   packMs = performance.now() - started;
@@ -77,6 +80,7 @@ describe('npm pack → npm install --omit=dev → core-sessions (headless, from 
       }
     };
     walk(pkgDir, '');
+    for (const f of files) expect(f.split('/').some((part) => part.startsWith('.')), f).toBe(false);
     for (const f of files) expect(f, f).toMatch(/^(package\.json|README\.md|LICENSE.*|bin\/core-sessions\.js|out\/main\/[^/]+\.js|out\/renderer\/.+|resources\/linux\/core-sessions\.service)$/);
     expect(files).toEqual(expect.arrayContaining(['bin/core-sessions.js', 'out/main/headless.js', 'out/renderer/index.html', 'resources/linux/core-sessions.service']));
     // The only package installed is core-sessions itself.

@@ -18,7 +18,8 @@ import { pathToFileURL } from 'node:url';
 import asar from '@electron/asar';
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withLock } from '../support/build-cache.ts';
+import { buildRenderer } from '../e2e/support.ts';
+import { withOutLocked } from './support.ts';
 import { ensureBuilt, exitWithin, NODE, ROOT, startSmokeApp, type FakeState, type SmokeApp } from '../main/shell/smoke/harness.ts';
 import { expectPageServed } from '../main/shell/smoke/expect-page.ts';
 import { getMainWindowOptions } from '../../src/main/shell/window.ts';
@@ -76,7 +77,9 @@ function asarFiles(): string[] {
 }
 
 beforeAll(async () => {
+  // out/main and out/preload (smoke build), out/renderer (the e2e build), each cached by a hash of its sources.
   await ensureBuilt();
+  await buildRenderer();
   mkdirSync(standIn, { recursive: true });
   writeFileSync(
     join(standIn, 'electron'),
@@ -90,10 +93,8 @@ beforeAll(async () => {
   chmodSync(join(standIn, 'electron'), 0o755);
   const cli = join(ROOT, 'node_modules', 'electron-builder', 'cli.js');
   const started = performance.now();
-  // The smoke build's lock: no test rebuilds out/main while electron-builder collects it.
-  await withLock(join(ROOT, 'out', '.smoke-build.lock'), () =>
-    run(NODE, [cli, '--dir', '--linux', `--${process.arch}`, `-c.electronDist=${standIn}`, `-c.directories.output=${output}`], 150_000),
-  );
+  // Both build locks: no other test rebuilds out/ while electron-builder collects it.
+  await withOutLocked(() => run(NODE, [cli, '--dir', '--linux', `--${process.arch}`, `-c.electronDist=${standIn}`, `-c.directories.output=${output}`], 150_000));
   packMs = performance.now() - started;
 }, 240_000);
 
