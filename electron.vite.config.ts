@@ -18,7 +18,7 @@ export default defineConfig({
       externalizeDeps: { exclude: ['undici'] },
       rollupOptions: {
         input: { index: resolve(import.meta.dirname, 'src/main/index.ts'), headless: resolve(import.meta.dirname, 'src/main/headless.ts') },
-        output: { chunkFileNames: '[name]-[hash].js' },
+        output: { chunkFileNames: 'shared-[hash].js' },
       },
     },
   },
