@@ -142,7 +142,7 @@ describe('AppControl: cluster nodes', () => {
     const node = await core({ coreId: 'far-b' });
     const leader = await core({ cluster: { nodes: [{ id: 'far-b', name: 'far', core: { address: node.url.replace('127.0.0.1', 'localhost') } }] } });
     const { control } = setup(tempDir(), new MemorySecretStore());
-    const added0 = await control.addCore({ url: leader.url, username: LOGIN.username, password: LOGIN.password });
+    const added0 = await control.addCore({ name: 'leader', url: leader.url, username: LOGIN.username, password: LOGIN.password });
     await expect(control.addClusterNodes(added0.id)).rejects.toMatchObject({ code: 'confirm-credentials', message: expect.stringContaining('localhost') });
     expect((await control.listCores()).length).toBe(1);
     const added = await control.addClusterNodes(added0.id, undefined, true);
