@@ -262,7 +262,8 @@ async function handleRead(req: IncomingMessage, res: ServerResponse, p: ParsedPa
   }
   const file = await ctx.source.open(p.name);
   if (!file) {
-    sendError(res, 404, ['File not found']);
+    // Core's filesystem handler: `api.Err(404, "File not found", path)`.
+    sendError(res, 404, [p.name], 'File not found');
     return;
   }
   if (!track) {
@@ -395,7 +396,10 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
         }
         return;
       }
+      // As Core's PutFile: Content-Location, 201 with an empty text body, or 204 for a replaced file.
+      res.setHeader('Content-Location', req.url ?? p.path);
       res.statusCode = result.replaced ? 204 : 201;
+      if (!result.replaced) res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
       res.end();
       const headerBytes = requestHeaderSize(req);
       // Core remembers a segment upload only when its body is not empty (`if r.size != 0`).
@@ -511,10 +515,14 @@ function makeHandler(ctx: MountContext): HttpHandler {
     }
     if (ctx.auth && !checkWriteAuth(req, res, p.path, ctx)) return;
     if (method === 'DELETE') {
-      if (!memfs.delete(p.name)) sendError(res, 404, ['File not found']);
+      // As Core's DeleteFile: 200 `Deleted: /name` as text, or 404 `File not found` with the name.
+      if (!memfs.delete(p.name)) sendError(res, 404, [p.name], 'File not found');
       else {
-        res.statusCode = 204;
-        res.end();
+        const text = `Deleted: ${p.name}`;
+        res.statusCode = 200;
+        res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
+        res.setHeader('Content-Length', Buffer.byteLength(text));
+        res.end(text);
       }
       return;
     }
