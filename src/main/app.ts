@@ -17,7 +17,7 @@ import type { Clock } from './engine/types.ts';
 import { createApi, type ApiRoute } from './api/index.ts';
 import { JwtAuth, randomSecret } from './api/auth.ts';
 import { createHttpServer, listen } from './servers/http/server.ts';
-import { createHttpCollectorMiddleware, createMemfs, createMemfsApiRoute, createMemfsMount, type Memfs } from './servers/http/index.ts';
+import { createFsApi, createHttpCollectorMiddleware, createMemfs, createMemfsMount, FS_API_PREFIX, type Memfs } from './servers/http/index.ts';
 import type { HttpMiddleware, HttpMount } from './servers/http-types.ts';
 import { createRequestGuards } from './servers/http/request-guards.ts';
 import { createRtmpServer, type RtmpServer } from './servers/rtmp/server.ts';
@@ -32,7 +32,10 @@ import { createWebBridge } from './ui/web-bridge.ts';
 import { createAppControl } from './control.ts';
 import type { SecretStore } from './remote/config.ts';
 import { writeFileAtomicSync } from './atomic-file.ts';
-import type { Logger } from './log.ts';
+import type { LogRing, Logger } from './log.ts';
+import { SessionMetrics } from './api/core-metrics.ts';
+import { createCoreRoutes } from './api/core-routes.ts';
+import { rtmpChannelsJson, srtChannelsJson } from './servers/channels-api.ts';
 
 /** A start-up failure the user can act on (taken port, unwritable data dir): one line, no stack trace. */
 export class StartError extends Error {
@@ -49,6 +52,8 @@ export interface StartDeps {
   staticDir?: string;
   /** The app's version for /api and the UI. */
   version?: string;
+  /** The recent log events the root's logger keeps, served at `GET /api/v3/log`. */
+  logRing?: LogRing;
 }
 
 export interface RunningApp {
@@ -128,6 +133,9 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   }
   const { collectors } = localCore;
   localCore.start();
+  // Core's metrics monitor over the local core's session collectors (GET/POST /api/v3/metrics).
+  const sessionMetrics = new SessionMetrics({ reader: localCore.registry, clock });
+  sessionMetrics.start();
 
   const memfs = createMemfs({ maxBytes: config.memfsMaxMb * 1024 * 1024, log: log.child('memfs') });
   const listeners: Record<string, string> = {};
@@ -152,11 +160,16 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
 
   const fleetHooks = fleetApi(fleet, localCore.registry);
   const exports = createExportRoutes({ source: fleet });
-  const memfsApi = createMemfsApiRoute(memfs);
+  const fsApi = createFsApi({ memfs, diskRoot: config.diskDir ?? undefined, log: log.child('fs') });
+  const fsRoute = (method: ApiRoute['method'], path: string): ApiRoute => ({ method, path, handler: (ctx) => fsApi(ctx.req, ctx.res) });
   const extraRoutes: ApiRoute[] = [
     ...fleetHooks.extraRoutes,
     ...exports.routes.map((r): ApiRoute => ({ method: r.method, path: r.path, handler: (ctx) => r.handler(ctx.req, ctx.res) })),
-    { method: 'GET', path: '/api/v3/fs/mem', handler: (ctx) => memfsApi(ctx.req, ctx.res) },
+    // Core's filesystem API (servers/http/fs-api.ts), behind the API's auth.
+    ...(['GET', 'HEAD'] as const).map((m) => fsRoute(m, FS_API_PREFIX)),
+    ...(['GET', 'HEAD', 'PUT', 'DELETE'] as const).map((m) => fsRoute(m, `${FS_API_PREFIX}/*`)),
+    // Core's channel lists, session metrics and recent log (issue 14).
+    ...createCoreRoutes({ metrics: sessionMetrics, logRing: deps.logRing, rtmpChannels: () => rtmpChannelsJson(rtmp), srtChannels: () => srtChannelsJson(srt) }),
   ];
   const apiMounts = createApi({
     reader: localCore.registry,
@@ -171,6 +184,16 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
 
   const mounts: HttpMount[] = [
     ...apiMounts,
+    // Core's liveness probe: `GET /ping` → `pong` (no auth, as Core).
+    {
+      prefix: '/ping',
+      handler: (req, res) => {
+        const ok = (req.method === 'GET' || req.method === 'HEAD') && (req.url === '/ping' || req.url?.startsWith('/ping?'));
+        res.statusCode = ok ? 200 : 404;
+        res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
+        res.end(ok ? (req.method === 'HEAD' ? undefined : 'pong') : 'Not Found');
+      },
+    },
     ...createMemfsMount({
       memfs,
       collectors: { hls: collectors.hls, hlsingress: collectors.hlsingress },
@@ -207,6 +230,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   let rtmp: RtmpServer | null = null;
   let srt: SrtServer | null = null;
   const stopAll = async (): Promise<void> => {
+    sessionMetrics.stop();
     ui.dispose();
     alerts.dispose();
     await Promise.allSettled([

@@ -8,7 +8,7 @@ import { ConfigError, defaultConfig, HELP, parseArgs, validateConfig } from './c
 import { startApp, StartError } from './app.ts';
 import { API_SECRET_KEY, applySavedSettings, loadSavedSettings } from './control.ts';
 import { FileSecretStore, RemoteConfigError } from './remote/config.ts';
-import { createLogger } from './log.ts';
+import { createLogger, LogRing } from './log.ts';
 
 async function main(argv: string[]): Promise<number> {
   const readFile = (p: string): string => readFileSync(p, 'utf8');
@@ -34,10 +34,11 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const config = parsed.config;
-  const log = createLogger('core-sessions', config.logLevel);
+  const logRing = new LogRing();
+  const log = createLogger('core-sessions', config.logLevel, undefined, logRing);
   let app;
   try {
-    app = await startApp(config, { log, mode: 'headless', secrets: new FileSecretStore(config.dataDir, log.child('secrets')) });
+    app = await startApp(config, { log, logRing, mode: 'headless', secrets: new FileSecretStore(config.dataDir, log.child('secrets')) });
   } catch (err) {
     if (err instanceof StartError || err instanceof ConfigError || err instanceof RemoteConfigError) {
       process.stderr.write(`core-sessions: ${err.message}\n`);

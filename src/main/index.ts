@@ -12,7 +12,7 @@ import { applyConfigObject, ConfigError, defaultConfig, validateConfig, type App
 import { startApp, StartError, type RunningApp } from './app.ts';
 import { API_SECRET_KEY, applySavedSettings, loadSavedSettings } from './control.ts';
 import type { SecretStore } from './remote/config.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, LogRing, type Logger } from './log.ts';
 import { registerIpc, type IpcBridge } from './shell/ipc.ts';
 import { getMainWindowOptions, lockWindow, MIN_HEIGHT, MIN_WIDTH, type PageOrigin } from './shell/window.ts';
 import { fitToDisplays, loadWindowState, saveWindowState, stateFromWindow, type WindowState } from './shell/window-state.ts';
@@ -122,8 +122,9 @@ async function main(): Promise<void> {
       onUnreadable: (key) => log.warn('a stored secret no longer decrypts (keyring changed?)', { key }),
     }));
     config = await loadConfig(userData, secrets);
-    log = createLogger('core-sessions', config.logLevel);
-    running = await startApp(config, { log, mode: 'electron', secrets, version: app.getVersion() });
+    const logRing = new LogRing();
+    log = createLogger('core-sessions', config.logLevel, undefined, logRing);
+    running = await startApp(config, { log, logRing, mode: 'electron', secrets, version: app.getVersion() });
   } catch (err) {
     const message = err instanceof StartError || err instanceof ConfigError || err instanceof SyntaxError ? err.message : String(err);
     dialog.showErrorBox('Core Sessions cannot start', message);

@@ -49,7 +49,7 @@ export interface ApiContext {
 export type ApiHandler = (ctx: ApiContext) => void | Promise<void>;
 
 export interface ApiRoute {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
   /** Exact path such as `/api/v3/cores`, or a prefix ending in `/*` such as `/api/export/*`. */
   path: string;
   handler: ApiHandler;

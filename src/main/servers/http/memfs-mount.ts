@@ -10,7 +10,6 @@ import { join, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
-import { stringifyGo } from '../../api/json.ts';
 import type { HttpHandler, HttpMount } from '../http-types.ts';
 import { expectsContinue, sendContinue, sendError } from './server.ts';
 import { throttledWarn } from './request-guards.ts';
@@ -62,14 +61,15 @@ interface SourceFile {
   /** Sends bytes [start, end] inclusive. */
   pipe(res: ServerResponse, start: number, end: number): void;
 }
-interface FileSource {
+/** A mount's files by name (memfs or a disk folder); names come from parseMountPath. */
+export interface FileSource {
   open(name: string): Promise<SourceFile | null> | SourceFile | null;
 }
 
 const ALLOW_RW = 'GET, HEAD, PUT, POST, DELETE';
 const ALLOW_RO = 'GET, HEAD';
 
-function memfsSource(memfs: Memfs): FileSource {
+export function memfsSource(memfs: Memfs): FileSource {
   return {
     open(name) {
       const f = memfs.get(name);
@@ -88,7 +88,7 @@ function memfsSource(memfs: Memfs): FileSource {
 }
 
 /** Read-only folder. Security guard: names come from parseMountPath (no `..`), and symlinks leaving the root are refused. */
-function diskSource(root: string, log: Logger): FileSource {
+export function diskSource(root: string, log: Logger): FileSource {
   let realRoot: Promise<string> | null = null;
   return {
     async open(name) {
@@ -262,7 +262,8 @@ async function handleRead(req: IncomingMessage, res: ServerResponse, p: ParsedPa
   }
   const file = await ctx.source.open(p.name);
   if (!file) {
-    sendError(res, 404, ['File not found']);
+    // Core's filesystem handler: `api.Err(404, "File not found", path)`.
+    sendError(res, 404, [p.name], 'File not found');
     return;
   }
   if (!track) {
@@ -395,7 +396,10 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
         }
         return;
       }
+      // As Core's PutFile: Content-Location, 201 with an empty text body, or 204 for a replaced file.
+      res.setHeader('Content-Location', req.url ?? p.path);
       res.statusCode = result.replaced ? 204 : 201;
+      if (!result.replaced) res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
       res.end();
       const headerBytes = requestHeaderSize(req);
       // Core remembers a segment upload only when its body is not empty (`if r.size != 0`).
@@ -465,9 +469,34 @@ function checkWriteAuth(req: IncomingMessage, res: ServerResponse, path: string,
   return false;
 }
 
+/** Core's CORS middleware (echo's, origins `*`) on file routes: preflights listed methods; the API has its own rule. */
+const CORS_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE';
+
+/**
+ * CORS as Core sends it for files: `Access-Control-Allow-Origin: *` when the request carries an `Origin`, always
+ * `Vary: Origin`, and a preflight (`OPTIONS`) answered 204, so a player on another site (hls.js) can fetch the
+ * playlists and segments. Reads only in effect: a cross-site write is refused by the Origin guard before this.
+ * Returns true when the request was a preflight and is answered.
+ */
+function applyCors(req: IncomingMessage, res: ServerResponse): boolean {
+  res.setHeader('Vary', 'Origin');
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  if (req.method !== 'OPTIONS') return false;
+  res.setHeader('Vary', ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers']);
+  res.setHeader('Access-Control-Allow-Methods', CORS_METHODS);
+  const asked = req.headers['access-control-request-headers'];
+  if (typeof asked === 'string' && asked !== '') res.setHeader('Access-Control-Allow-Headers', asked.slice(0, 1024));
+  res.statusCode = 204;
+  res.end();
+  return true;
+}
+
 function makeHandler(ctx: MountContext): HttpHandler {
   return async (req, res) => {
     setFileSecurityHeaders(res);
+    if (applyCors(req, res)) return;
     const p = parseMountPath(req.url ?? '', ctx.prefix);
     const method = req.method ?? 'GET';
     const reading = method === 'GET' || method === 'HEAD';
@@ -486,10 +515,14 @@ function makeHandler(ctx: MountContext): HttpHandler {
     }
     if (ctx.auth && !checkWriteAuth(req, res, p.path, ctx)) return;
     if (method === 'DELETE') {
-      if (!memfs.delete(p.name)) sendError(res, 404, ['File not found']);
+      // As Core's DeleteFile: 200 `Deleted: /name` as text, or 404 `File not found` with the name.
+      if (!memfs.delete(p.name)) sendError(res, 404, [p.name], 'File not found');
       else {
-        res.statusCode = 204;
-        res.end();
+        const text = `Deleted: ${p.name}`;
+        res.statusCode = 200;
+        res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
+        res.setHeader('Content-Length', Buffer.byteLength(text));
+        res.end(text);
       }
       return;
     }
@@ -539,64 +572,4 @@ function normalizePrefix(p: string): string {
   if (!s.startsWith('/')) s = '/' + s;
   while (s.endsWith('/')) s = s.slice(0, -1);
   return s;
-}
-
-/** gobwas/glob with `/` as separator, as Core's `?glob=`: `*` and `?` stay inside a segment, `**` crosses them. */
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        re += '.*';
-        i++;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp('^' + re + '$', 's');
-}
-
-/**
- * `GET /api/v3/fs/mem`: the memfs files as Core lists them, `[{"name","size_bytes","last_modified"}]`
- * (last_modified in Unix seconds), with Core's `glob`, `sort` (`none`|`name`|`size`|`lastmod`) and
- * `order` (`asc`|`desc`) parameters. Mount it behind the API's auth.
- */
-export function createMemfsApiRoute(memfs: Memfs): HttpHandler {
-  return (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      sendError(res, 405);
-      return;
-    }
-    const url = new URL(req.url ?? '/', 'http://local');
-    if (url.pathname.replace(/\/+$/, '') !== '/api/v3/fs/mem') {
-      sendError(res, 404);
-      return;
-    }
-    let files = memfs.list();
-    const glob = url.searchParams.get('glob');
-    if (glob) {
-      const re = globToRegExp(glob);
-      files = files.filter((f) => re.test(f.name));
-    }
-    const sort = url.searchParams.get('sort') ?? 'none';
-    const desc = (url.searchParams.get('order') ?? 'asc') === 'desc';
-    const cmp =
-      sort === 'name'
-        ? (a: (typeof files)[0], b: (typeof files)[0]) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
-        : sort === 'size'
-          ? (a: (typeof files)[0], b: (typeof files)[0]) => a.size - b.size
-          : sort === 'lastmod'
-            ? (a: (typeof files)[0], b: (typeof files)[0]) => a.lastModified - b.lastModified
-            : null;
-    if (cmp) files.sort((a, b) => (desc ? -cmp(a, b) : cmp(a, b)));
-    const body =
-      stringifyGo(files.map((f) => ({ name: f.name, size_bytes: f.size, last_modified: Math.floor(f.lastModified / 1000) }))) + '\n';
-    res.statusCode = 200;
-    res.setHeader('Content-Type', 'application/json; charset=UTF-8');
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    if (req.method === 'HEAD') res.end();
-    else res.end(body);
-  };
 }

@@ -92,7 +92,8 @@ export function extname(name: string): string {
 }
 
 const TYPES: Record<string, string> = {
-  '.m3u8': 'application/x-mpegURL',
+  // As Core sends it (its mime.types), and the type RFC 8216 registers.
+  '.m3u8': 'application/vnd.apple.mpegurl',
   '.ts': 'video/MP2T',
   '.m4s': 'video/iso.segment',
   '.mp4': 'video/mp4',

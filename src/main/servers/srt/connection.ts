@@ -73,6 +73,34 @@ export interface SrtContext {
   closed(conn: SrtConnection, reason: string): void;
 }
 
+/** Core's accumulated SRT statistics of one connection (the subset this server tracks; the rest is 0). */
+export interface SrtConnectionStats {
+  pktSent: number;
+  pktRecv: number;
+  pktRcvLoss: number;
+  /** Packets the player reported lost (NAKed), whether or not they could be retransmitted. */
+  pktSndLoss: number;
+  pktRetrans: number;
+  pktRcvRetrans: number;
+  pktSentACK: number;
+  pktRecvACK: number;
+  pktSentNAK: number;
+  pktRecvNAK: number;
+  byteRetrans: number;
+}
+
+function newStats(): SrtConnectionStats {
+  return { pktSent: 0, pktRecv: 0, pktRcvLoss: 0, pktSndLoss: 0, pktRetrans: 0, pktRcvRetrans: 0, pktSentACK: 0, pktRecvACK: 0, pktSentNAK: 0, pktRecvNAK: 0, byteRetrans: 0 };
+}
+
+/**
+ * IP + UDP header bytes of a datagram from or to `ip`: 20 + 8 on IPv4 (also an IPv4-mapped IPv6 address on a
+ * dual-stack socket: the wire is IPv4), 40 + 8 on IPv6. Core (gosrt) counts them in every data packet's bytes.
+ */
+export function ipUdpHeaderBytes(ip: string): number {
+  return ip.includes(':') && !ip.toLowerCase().startsWith('::ffff:') ? 48 : 28;
+}
+
 /** A live stream: one publisher, its players, and the mapping of the publisher's clock onto ours. */
 export class SrtStream {
   readonly resource: string;
@@ -158,8 +186,13 @@ export class SrtConnection {
   stream: SrtStream | null = null;
   /** Collector session id, when registered. */
   sessionId: string | null = null;
+  /** Data bytes as Core counts them (gosrt's ByteRecv/ByteSent): payload + SRT header + IP and UDP headers. */
   rxDataBytes = 0;
   txDataBytes = 0;
+  /** Per-connection statistics for `GET /api/v3/srt` (Core's SRTStatistics, accumulated). */
+  readonly stats: SrtConnectionStats = newStats();
+  /** IP + UDP header bytes of one datagram on this connection's address family. */
+  private readonly ipUdpBytes: number;
   private reportedRx = 0;
   private reportedTx = 0;
   lastRxUs: number;
@@ -215,6 +248,7 @@ export class SrtConnection {
     this.ip = init.ip;
     this.port = init.port;
     this.remote = init.remote;
+    this.ipUdpBytes = ipUdpHeaderBytes(this.ip);
     this.role = init.role;
     this.resource = init.resource;
     this.latencyMs = init.latencyMs;
@@ -227,6 +261,16 @@ export class SrtConnection {
     this.sendSeq = init.isn;
     this.slots = init.role === 'player' ? new Array<SendSlot | undefined>(ctx.limits.sendBufferPackets) : [];
     this.retransmitBudget = ctx.limits.maxRetransmitsPerSec;
+  }
+
+  /** Smoothed round-trip time, ms. */
+  get rttMs(): number {
+    return this.rttUs / 1000;
+  }
+
+  /** Time since the connection started, ms (Core's `timestamp_ms`). */
+  ageMs(now: number): number {
+    return Math.max(0, Math.floor((now - this.startUs) / 1000));
   }
 
   private elapsed(now: number): number {
@@ -243,7 +287,10 @@ export class SrtConnection {
   onData(p: DataPacket, now: number): void {
     this.lastRxUs = now;
     if (this.role !== 'publisher' || !this.stream) return;
-    this.rxDataBytes += HEADER_SIZE + p.payload.length;
+    const wire = this.ipUdpBytes + HEADER_SIZE + p.payload.length;
+    this.rxDataBytes += wire;
+    this.stats.pktRecv++;
+    if (p.retransmitted) this.stats.pktRcvRetrans++;
     this.rxPacketsWindow++;
     this.rxBytesWindow += HEADER_SIZE + p.payload.length;
     const stream = this.stream;
@@ -266,7 +313,10 @@ export class SrtConnection {
         // A gap: everything between the highest seen and this one is missing. Report it at once.
         const from = seqNext(this.maxSeq);
         const to = seqAdd(p.seq, -1);
-        for (let s = from; s !== p.seq; s = seqNext(s)) this.loss.set(s, now);
+        for (let s = from; s !== p.seq; s = seqNext(s)) {
+          this.loss.set(s, now);
+          this.stats.pktRcvLoss++;
+        }
         this.sendNak([[from, to]], now);
       }
       this.maxSeq = p.seq;
@@ -300,6 +350,7 @@ export class SrtConnection {
         return;
       }
       case CTRL.ack: {
+        this.stats.pktRecvACK++;
         if (this.role !== 'player') return;
         // Full ACKs (more than the sequence number) are answered with ACKACK so the player can measure RTT.
         if (p.cif.length >= 16) this.sendControl(CTRL.ackack, p.info, now);
@@ -309,6 +360,7 @@ export class SrtConnection {
         return;
       }
       case CTRL.nak:
+        this.stats.pktRecvNAK++;
         if (this.role === 'player') this.retransmit(decodeLossList(p.cif), now);
         return;
       case CTRL.dropreq: {
@@ -344,6 +396,7 @@ export class SrtConnection {
   private sendNak(ranges: SeqRange[], now: number): void {
     if (ranges.length === 0) return;
     this.sendControl(CTRL.nak, 0, now, encodeLossList(ranges));
+    this.stats.pktSentNAK++;
     this.ctx.counters.naksSent++;
   }
 
@@ -373,7 +426,13 @@ export class SrtConnection {
 
   private transmit(s: SendSlot, retransmitted: boolean, now: number): void {
     this.ctx.send([encodeDataHeader(s.seq, s.msgNo, retransmitted, s.timestamp, this.peerSocketId), s.payload], this.port, this.ip);
-    this.txDataBytes += HEADER_SIZE + s.payload.length;
+    const wire = this.ipUdpBytes + HEADER_SIZE + s.payload.length;
+    this.txDataBytes += wire;
+    this.stats.pktSent++;
+    if (retransmitted) {
+      this.stats.pktRetrans++;
+      this.stats.byteRetrans += wire;
+    }
     this.lastTxUs = now;
   }
 
@@ -383,6 +442,7 @@ export class SrtConnection {
     for (const [from, to] of ranges) {
       const n = seqDiff(from, to);
       if (n < 0 || n >= this.slots.length) continue;
+      this.stats.pktSndLoss += n + 1;
       for (let i = 0, seq = from; i <= n; i++, seq = seqNext(seq)) {
         const s = this.slots[seq & (this.slots.length - 1)];
         if (!s || s.seq !== seq || now - s.sentUs > maxAgeUs || this.retransmitBudget <= 0) {
@@ -438,6 +498,7 @@ export class SrtConnection {
         bytesPerSec: this.rxBps,
       });
       this.sendControl(CTRL.ack, this.ackNo, now, cif);
+      this.stats.pktSentACK++;
       this.lastAckedSeq = this.nextSeq;
       this.lastAckUs = now;
     }

@@ -19,7 +19,7 @@ import { isIPv6 } from 'node:net';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { joinHostPort, normalizeIp, tokenMatches } from '../rtmp/url.ts';
-import { DEFAULT_SRT_LIMITS, nowUs, SrtConnection, SrtStream, type SrtContext, type SrtCounters, type SrtLimits } from './connection.ts';
+import { DEFAULT_SRT_LIMITS, nowUs, SrtConnection, SrtStream, type SrtConnectionStats, type SrtContext, type SrtCounters, type SrtLimits } from './connection.ts';
 import {
   CTRL,
   decodeHandshake,
@@ -89,12 +89,31 @@ export interface SrtServerStats {
   bufferedPackets: number;
 }
 
+/** One connection as `GET /api/v3/srt` shows it (raw numbers; the route renders Core's field names). */
+export interface SrtChannelConnection {
+  socketId: number;
+  ageMs: number;
+  rttMs: number;
+  rxBytes: number;
+  txBytes: number;
+  stats: SrtConnectionStats;
+}
+
+/** Core's `SRTChannels`: publisher socket per resource, player sockets per resource, and every connection. */
+export interface SrtChannels {
+  publisher: Map<string, number>;
+  subscriber: Map<string, number[]>;
+  connections: SrtChannelConnection[];
+}
+
 export interface SrtServer {
   listen(host: string, port: number): Promise<{ host: string; port: number }>;
   close(): Promise<void>;
   stats(): SrtServerStats;
   /** Resources being published now. */
   streams(): string[];
+  /** The channels and their connections' statistics, now. */
+  channels(): SrtChannels;
 }
 
 /** What we support and announce in HSRSP. */
@@ -378,6 +397,19 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
 
     streams() {
       return [...streams.keys()];
+    },
+    channels() {
+      const now = nowUs();
+      const out: SrtChannels = { publisher: new Map(), subscriber: new Map(), connections: [] };
+      for (const [resource, s] of streams) {
+        out.publisher.set(resource, s.publisher.socketId);
+        out.subscriber.set(resource, [...s.players].map((p) => p.socketId));
+      }
+      for (const c of conns.values()) {
+        if (c.closed) continue;
+        out.connections.push({ socketId: c.socketId, ageMs: c.ageMs(now), rttMs: c.rttMs, rxBytes: c.rxDataBytes, txBytes: c.txDataBytes, stats: { ...c.stats } });
+      }
+      return out;
     },
   };
 }

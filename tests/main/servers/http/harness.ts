@@ -10,7 +10,8 @@ import { memoryLogger } from '../../../../src/main/log.ts';
 import type { HttpMount } from '../../../../src/main/servers/http-types.ts';
 import { createHttpServer, listen } from '../../../../src/main/servers/http/server.ts';
 import { createMemfs, type Memfs } from '../../../../src/main/servers/http/memfs.ts';
-import { createMemfsApiRoute, createMemfsMount, type MemfsMountOptions } from '../../../../src/main/servers/http/memfs-mount.ts';
+import { createMemfsMount, type MemfsMountOptions } from '../../../../src/main/servers/http/memfs-mount.ts';
+import { createFsApi } from '../../../../src/main/servers/http/fs-api.ts';
 import { createHttpCollectorMiddleware } from '../../../../src/main/servers/http/http-collector.ts';
 import { headerMapSize } from '../../../../src/main/servers/http/meter.ts';
 
@@ -86,7 +87,7 @@ export async function startHarness(
   const server = createHttpServer({
     mounts: [
       ...mounts,
-      { prefix: '/api/v3/fs/mem', handler: createMemfsApiRoute(memfs) },
+      { prefix: '/api/v3/fs', handler: createFsApi({ memfs, log }) },
       ...createApi({ reader: core.registry, about: { name: 'test', id: 'test', startedAtMs: Date.now() }, log }),
     ],
     middleware: [createHttpCollectorMiddleware({ collector: core.collectors.http, log })],

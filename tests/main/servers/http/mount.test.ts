@@ -33,7 +33,8 @@ describe('memfs over HTTP', () => {
   it('PUT/GET/HEAD/Range/DELETE with Content-Type, Content-Length, Last-Modified', async () => {
     h = await startHarness();
     const p = h.port;
-    expect((await request(p, 'PUT', '/memfs/a/hello.txt', { body: 'hello world' })).status).toBe(201);
+    const created = await request(p, 'PUT', '/memfs/a/hello.txt', { body: 'hello world' });
+    expect([created.status, created.headers['content-location'], created.body.toString()]).toEqual([201, '/memfs/a/hello.txt', '']); // as Core's PutFile
     expect((await request(p, 'PUT', '/memfs/a/hello.txt', { body: 'hello memfs' })).status).toBe(204);
     const g = await request(p, 'GET', '/memfs/a/hello.txt');
     expect(g.status).toBe(200);
@@ -59,10 +60,11 @@ describe('memfs over HTTP', () => {
     expect(list.map((f: { name: string }) => f.name)).toEqual(['/b.ts', '/a/hello.txt']);
     expect(list[1]).toEqual({ name: '/a/hello.txt', size_bytes: 11, last_modified: Math.floor(h.memfs.get('/a/hello.txt')!.lastModified / 1000) });
     expect(JSON.parse((await request(p, 'GET', '/api/v3/fs/mem?glob=/a/*')).body.toString())).toHaveLength(1);
-    expect((await request(p, 'DELETE', '/memfs/a/hello.txt')).status).toBe(204);
+    const del = await request(p, 'DELETE', '/memfs/a/hello.txt');
+    expect([del.status, del.body.toString()]).toEqual([200, 'Deleted: /a/hello.txt']); // as Core's DeleteFile
     const gone = await request(p, 'GET', '/memfs/a/hello.txt');
     expect(gone.status).toBe(404);
-    expect(JSON.parse(gone.body.toString())).toEqual({ code: 404, message: 'Not Found', details: ['File not found'] });
+    expect(JSON.parse(gone.body.toString())).toEqual({ code: 404, message: 'File not found', details: ['/a/hello.txt'] });
     expect((await request(p, 'PATCH', '/memfs/b.ts')).status).toBe(405);
   });
 
@@ -77,7 +79,7 @@ describe('memfs over HTTP', () => {
     expect((await request(p, 'PUT', '/memfs/x.txt', { body: 'x', headers: { Authorization: AUTH } })).status).toBe(201);
     expect((await request(p, 'GET', '/memfs/x.txt')).status).toBe(200);
     expect((await request(p, 'DELETE', '/memfs/x.txt')).status).toBe(401);
-    expect((await request(p, 'DELETE', '/memfs/x.txt', { headers: { Authorization: AUTH } })).status).toBe(204);
+    expect((await request(p, 'DELETE', '/memfs/x.txt', { headers: { Authorization: AUTH } })).status).toBe(200);
   });
 
   it('bad names get a clear 400 and harm no file', async () => {

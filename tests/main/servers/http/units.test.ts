@@ -228,7 +228,7 @@ describe('memfs', () => {
     expect(fs.has('/a') && fs.has('/c')).toBe(true);
     expect(fs.get('/c')?.contentType).toBe('application/octet-stream');
     expect(fs.put('/x.m3u8', Buffer.alloc(21)).purged).toEqual(['/a']);
-    expect(fs.get('/x.m3u8')?.contentType).toBe('application/x-mpegURL');
+    expect(fs.get('/x.m3u8')?.contentType).toBe('application/vnd.apple.mpegurl');
   });
 
   it('bounds the number of files', () => {

@@ -19,6 +19,7 @@ import { memoryLogger } from '../../../../src/main/log.ts';
 import { createHttpServer, listen } from '../../../../src/main/servers/http/server.ts';
 import { createSrtServer, type SrtServer, type SrtServerOptions } from '../../../../src/main/servers/srt/server.ts';
 import { lossyProxy } from './lossy-proxy.ts';
+import { srtChannelsJson } from '../../../../src/main/servers/channels-api.ts';
 import { induction } from './srt-client.ts';
 import { Children, ffmpegSrtPublishArgs, until, waitForFfmpeg } from './support.ts';
 
@@ -159,6 +160,49 @@ describe('SRT server with ffmpeg', () => {
     expect(relay.dropped).toBeGreaterThan(0);
     expect(s.naksSent).toBeGreaterThan(0);
     expect(s.retransmitted).toBeGreaterThan(0);
+  });
+
+  it('/api/v3/srt shows the loss and retransmissions; the collector counts payload + 44 bytes per data packet, as Core', async () => {
+    const r = await rig();
+    const relay = await lossyProxy(r.port, 0.03, 11);
+    cleanups.push(() => relay.close());
+    const pub = children.spawn('timeout', ['60', 'ffmpeg', ...ffmpegSrtPublishArgs(`srt://127.0.0.1:${relay.port}?streamid=counted,mode:publish`, ['-b:v', '1M', '-t', '8'])]);
+    await until(() => r.srt.streams().includes('counted'), 'the publisher to start', 20_000);
+    const file = join(r.dir, 'counted.ts');
+    const player = children.spawn('timeout', ['30', 'ffmpeg', ...playerArgs(`srt://127.0.0.1:${relay.port}?streamid=counted`, file, 4)]);
+    type Stats = Record<string, number>;
+    type Channels = { publisher: Record<string, number>; subscriber: Record<string, number[]>; connections: Record<string, { log: object; stats: Stats }> };
+    // While both run: the publisher's connection lost packets and asked for them; the player's got NAKs and resent.
+    const seen = await until(
+      () => {
+        const ch = JSON.parse(srtChannelsJson(r.srt)) as Channels;
+        const pubStats = ch.connections[String(ch.publisher['counted'])]?.stats;
+        const plyId = ch.subscriber['counted']?.[0];
+        const plyStats = plyId === undefined ? undefined : ch.connections[String(plyId)]?.stats;
+        return pubStats && plyStats && pubStats.recv_loss_pkt > 0 && pubStats.recv_retran_pkts > 0 && plyStats.sent_retrans_pkt > 0 ? { ch, pubStats, plyStats } : undefined;
+      },
+      'loss and retransmissions in /api/v3/srt',
+      20_000,
+    );
+    console.log(`publisher: ${JSON.stringify({ recv_pkt: seen.pubStats.recv_pkt, recv_loss_pkt: seen.pubStats.recv_loss_pkt, sent_nak_pkt: seen.pubStats.sent_nak_pkt, recv_retran_pkts: seen.pubStats.recv_retran_pkts, rtt_ms: seen.pubStats.rtt_ms })}; player: ${JSON.stringify({ sent_pkt: seen.plyStats.sent_pkt, recv_nak_pkt: seen.plyStats.recv_nak_pkt, sent_retrans_pkt: seen.plyStats.sent_retrans_pkt })}`);
+    expect(seen.pubStats.sent_nak_pkt).toBeGreaterThan(0);
+    expect(seen.plyStats.recv_nak_pkt).toBeGreaterThan(0);
+    expect(Object.keys(seen.ch)).toEqual(['publisher', 'subscriber', 'connections', 'log']); // SRTChannels' field order
+    expect(await player.done).toBe(0);
+    expect(await pub.done).toBe(0);
+    // Every data datagram the relay delivered to the server: SRT header 16 + payload; Core adds IPv4 20 + UDP 8.
+    const expected = relay.upData.bytes + 28 * relay.upData.packets;
+    const counted = await until(
+      async () => {
+        const list = ((await r.api('/api/v3/session/active?collectors=srt')) as { srt: ApiSession[] }).srt;
+        const active = list.find((x) => x.local === 'publish:counted');
+        return active && active.bytes_rx === expected ? active.bytes_rx : undefined;
+      },
+      `the publisher's bytes_rx to reach ${expected} (${relay.upData.packets} data packets)`,
+      10_000,
+    );
+    console.log(`srt publisher: ${relay.upData.packets} data packets, ${relay.upData.bytes} datagram bytes through the relay (${relay.dropped} datagrams dropped); collector bytes_rx ${counted} = Σ(payload + 44)`);
+    expect(counted).toBe(expected);
   });
 
   it('still serves ffmpeg after random datagrams, truncated handshakes and an induction flood', async () => {

@@ -8,6 +8,9 @@ export interface LossyProxy {
   port: number;
   dropped: number;
   forwarded: number;
+  /** SRT data packets (and their datagram bytes: SRT header + payload) delivered towards the server / the clients. */
+  upData: { packets: number; bytes: number };
+  downData: { packets: number; bytes: number };
   close(): Promise<void>;
 }
 
@@ -18,6 +21,9 @@ export async function lossyProxy(targetPort: number, dropRatio: number, seed = 1
   const front = createSocket('udp4');
   const upstreams = new Map<string, Socket>();
   const stats = { dropped: 0, forwarded: 0 };
+  const upData = { packets: 0, bytes: 0 };
+  const downData = { packets: 0, bytes: 0 };
+  const isData = (b: Buffer): boolean => b.length >= 16 && (b[0]! & 0x80) === 0;
   const isHandshake = (b: Buffer): boolean => b.length >= 4 && (b.readUInt32BE(0) & 0xffff0000) >>> 0 === 0x80000000;
   const lose = (b: Buffer): boolean => {
     if (isHandshake(b) || rnd() >= dropRatio) return false;
@@ -32,6 +38,10 @@ export async function lossyProxy(targetPort: number, dropRatio: number, seed = 1
       s.on('message', (back: Buffer) => {
         if (lose(back)) return;
         stats.forwarded++;
+        if (isData(back)) {
+          downData.packets++;
+          downData.bytes += back.length;
+        }
         front.send(back, rinfo.port, rinfo.address);
       });
       s.bind(0, '127.0.0.1');
@@ -40,6 +50,10 @@ export async function lossyProxy(targetPort: number, dropRatio: number, seed = 1
     }
     if (lose(msg)) return;
     stats.forwarded++;
+    if (isData(msg)) {
+      upData.packets++;
+      upData.bytes += msg.length;
+    }
     up.send(msg, targetPort, '127.0.0.1');
   });
   await new Promise<void>((r) => front.bind(0, '127.0.0.1', () => r()));
@@ -51,6 +65,8 @@ export async function lossyProxy(targetPort: number, dropRatio: number, seed = 1
     get forwarded() {
       return stats.forwarded;
     },
+    upData,
+    downData,
     async close() {
       for (const s of upstreams.values()) s.close();
       await new Promise<void>((r) => front.close(() => r()));

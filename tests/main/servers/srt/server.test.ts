@@ -202,9 +202,9 @@ describe('SRT server data path', () => {
     expect((ackack as { info: number }).info).toBe(7);
     expect(srt.stats().retransmitted).toBe(1);
 
-    // bytes: data packets only (header + payload), per second
-    await until(() => collector.rx.get('s') === 4 * (16 + 188), 'publisher bytes');
-    await until(() => collector.tx.get(`127.0.0.1:${ply.socket.address().port}`) === 5 * (16 + 188), 'player bytes');
+    // bytes: data packets only, as Core counts them: payload + SRT header 16 + UDP 8 + IPv4 20, per second
+    await until(() => collector.rx.get('s') === 4 * (44 + 188), 'publisher bytes');
+    await until(() => collector.tx.get(`127.0.0.1:${ply.socket.address().port}`) === 5 * (44 + 188), 'player bytes');
     expect(collector.tx.get('s')).toBeUndefined();
   });
 
