@@ -36,6 +36,8 @@ import type { LogRing, Logger } from './log.ts';
 import { SessionMetrics } from './api/core-metrics.ts';
 import { createCoreRoutes } from './api/core-routes.ts';
 import { rtmpChannelsJson, srtChannelsJson } from './servers/channels-api.ts';
+import { startTimeseries, type TimeseriesService } from './timeseries/service.ts';
+import { createTimeseriesRoutes } from './timeseries/routes.ts';
 
 /** A start-up failure the user can act on (taken port, unwritable data dir): one line, no stack trace. */
 export class StartError extends Error {
@@ -64,6 +66,8 @@ export interface RunningApp {
   ui: UiService;
   /** Alert rules (`alerts.json` in the data dir) evaluated on every fleet update; served to the page by `ui`. */
   alerts: AlertService;
+  /** The time-series history (`timeseries.sqlite` in the data dir); null when off or its file cannot be opened. */
+  timeseries: TimeseriesService | null;
   server: Server;
   rtmp: RtmpServer | null;
   srt: SrtServer | null;
@@ -156,7 +160,21 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     source: fleet,
     rules: loadAlertRules(join(config.dataDir, 'alerts.json'), (m) => log.warn(m)),
   });
-  const ui = createUiService({ source: fleet, appInfo, control, alerts });
+  const timeseries = startTimeseries({
+    settings: {
+      enabled: config.timeseries,
+      intervalSec: config.timeseriesIntervalSec,
+      rawRetentionHours: config.timeseriesRawHours,
+      minuteRetentionDays: config.timeseriesMinuteDays,
+      hourRetentionDays: config.timeseriesHourDays,
+      maxMb: config.timeseriesMaxMb,
+    },
+    dataDir: config.dataDir,
+    snapshot: () => fleet.snapshot(),
+    clock,
+    log: log.child('timeseries'),
+  });
+  const ui = createUiService({ source: fleet, appInfo, control, alerts, timeseries: timeseries?.forUi() });
 
   const fleetHooks = fleetApi(fleet, localCore.registry);
   const exports = createExportRoutes({ source: fleet });
@@ -170,6 +188,8 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     ...(['GET', 'HEAD', 'PUT', 'DELETE'] as const).map((m) => fsRoute(m, `${FS_API_PREFIX}/*`)),
     // Core's channel lists, session metrics and recent log (issue 14).
     ...createCoreRoutes({ metrics: sessionMetrics, logRing: deps.logRing, rtmpChannels: () => rtmpChannelsJson(rtmp), srtChannels: () => srtChannelsJson(srt) }),
+    // The time-series history and its report (issue 12).
+    ...(timeseries ? createTimeseriesRoutes({ service: timeseries, now: () => clock.now() }) : []),
   ];
   const apiMounts = createApi({
     reader: localCore.registry,
@@ -231,6 +251,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   let srt: SrtServer | null = null;
   const stopAll = async (): Promise<void> => {
     sessionMetrics.stop();
+    timeseries?.stop();
     ui.dispose();
     alerts.dispose();
     await Promise.allSettled([
@@ -285,6 +306,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     fleet,
     ui,
     alerts,
+    timeseries,
     server,
     rtmp,
     srt,

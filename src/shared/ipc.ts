@@ -4,6 +4,7 @@
  * Plain data only: no electron, node:* or DOM types here.
  */
 import type { CoreInfo, CoreStateName, HistoryRow, Snapshot } from './types.ts';
+import type { ReportQuery, ReportResult, TimeseriesQuery, TimeseriesResult } from './timeseries.ts';
 
 /** Facts about the running app shown in the UI. */
 export interface AppInfo {
@@ -200,6 +201,12 @@ export interface InvokeMap extends ShellInvokeMap {
   'cores:add-cluster-nodes': { args: [id: string, nodeIds?: string[], toOtherHosts?: boolean]; result: RemoteCoreConfig[] };
   'settings:get': { args: []; result: AppSettings };
   'settings:update': { args: [AppSettingsPatch]; result: AppSettings };
+  /** One series of the time-series history (src/main/timeseries/), as `GET /api/timeseries`. */
+  'timeseries:query': { args: [TimeseriesQuery]; result: TimeseriesResult };
+  /** The traffic report per day or month, per stream and core, as `GET /api/reports/daily`. */
+  'reports:daily': { args: [ReportQuery]; result: ReportResult };
+  /** The same report as CSV text (the page saves it as a file). */
+  'reports:csv': { args: [ReportQuery]; result: string };
 }
 
 /** Messages from the renderer that expect no answer. */
@@ -248,6 +255,9 @@ export const INVOKE_CHANNELS = [
   'cores:add-cluster-nodes',
   'settings:get',
   'settings:update',
+  'timeseries:query',
+  'reports:daily',
+  'reports:csv',
   'alerts:list',
   'export:save',
   'autostart:get',
