@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import type { Logger } from '../log.ts';
 import type { TimeseriesStatus } from '../../shared/timeseries.ts';
 import { HyperLogLog } from './hll.ts';
-import { isCorruptionError, isFullError, moveAside, openDatabase, PAGE_SIZE_BYTES } from './db.ts';
+import { isCorruptionError, isFullError, moveAside, openDatabase, PAGE_SIZE_BYTES, walLimitBytes } from './db.ts';
 import type { Tier } from './settings.ts';
 
 /** Which series: a core, a stream key on it and a protocol; `*` stands for the stored total over that dimension. */
@@ -378,36 +378,49 @@ export class TimeseriesStore {
   }
 
   /**
-   * The size bound: above 90 % of it (or after a full-database error) the oldest rows go, finest tier first: raw
-   * samples older than an hour (they are rolled up already), then minutes older than a day, then hours, then days.
+   * The size bound: above 90 % of the page budget (or after a full-database error) the least valuable rows go until
+   * 80 % is reached: raw samples older than an hour (rolled up already), minutes older than a day, hours older than a
+   * week, then the oldest day, then the oldest rows of each tier, finest first. Freed pages are reused in place.
    */
   #bound(): boolean {
-    const used = this.usedBytes();
-    const max = this.options.maxBytes;
+    // The file's page budget: the bound less the write-ahead log's share (db.ts).
+    const max = this.options.maxBytes - walLimitBytes(this.options.maxBytes);
+    let used = this.usedBytes();
     if (used > max * HIGH_WATER) this.#trimming = true;
     if (!this.#trimming) return false;
-    if (used <= max * LOW_WATER) {
-      this.#trimming = false;
-      return false;
+    // A few batches per step: enough to stay ahead of the rounds, little enough not to hold up the event loop.
+    let deleted = false;
+    for (let k = 0; k < 4 && used > max * LOW_WATER; k++) {
+      if (!this.#trimOnce()) break;
+      deleted = true;
+      used = this.usedBytes();
     }
+    if (used <= max * LOW_WATER) this.#trimming = false;
+    // More to do only when this step could delete something (otherwise the next round's upkeep tries again).
+    return this.#trimming && deleted;
+  }
+
+  /** Deletes one batch of the least valuable data; false when nothing is left to delete. */
+  #trimOnce(): boolean {
     const nowS = Math.floor(this.options.now() / 1000);
     const [raw, first, ...coarser] = this.options.tiers;
     const rolled = this.rolledUntilSec() ?? 0;
-    const candidates: Array<{ table: string; keepSec: number; batchSec: number; limit?: number }> = [
-      { table: raw.table, keepSec: 3600, batchSec: raw.resolutionSec * this.#batchBuckets(), limit: rolled },
-      { table: first.table, keepSec: 86_400, batchSec: first.resolutionSec * this.#batchBuckets() },
-      ...coarser.map((t) => ({ table: t.table, keepSec: 7 * 86_400, batchSec: t.resolutionSec * this.#batchBuckets() })),
+    const batch = this.#batchBuckets();
+    // First what coarser tiers also hold: raw samples older than an hour, minutes older than a day, hours older than a week.
+    const floors: Array<{ table: string; cutoff: number; batchSec: number }> = [
+      { table: raw.table, cutoff: Math.min(nowS - 3600, rolled), batchSec: raw.resolutionSec * batch },
+      { table: first.table, cutoff: nowS - 86_400, batchSec: first.resolutionSec * batch },
+      ...coarser.map((t) => ({ table: t.table, cutoff: nowS - 7 * 86_400, batchSec: t.resolutionSec * batch })),
     ];
-    for (const c of candidates) {
-      const min = this.#minT(c.table);
-      const cutoff = Math.min(nowS - c.keepSec, c.limit ?? Infinity);
-      if (min !== null && min < cutoff) {
-        this.#deleteOldest(c.table, cutoff, c.batchSec);
-        if (c.table === raw.table) this.#db.prepare('DELETE FROM rounds WHERE t < ?').run(this.#minT('raw') ?? cutoff);
+    for (const f of floors) {
+      const min = this.#minT(f.table);
+      if (min !== null && min < f.cutoff) {
+        this.#deleteOldest(f.table, f.cutoff, f.batchSec);
+        if (f.table === raw.table) this.#db.prepare('DELETE FROM rounds WHERE t < ?').run(this.#minT('raw') ?? f.cutoff);
         return true;
       }
     }
-    // Only recent data is left: the oldest day of the daily table, then the oldest samples whatever their age.
+    // Then the oldest day of the daily table, then the oldest rows of each tier whatever their age.
     const day = this.#db.prepare('SELECT MIN(day) AS d FROM daily').get() as { d: string | null };
     if (day.d !== null && day.d < this.options.dayOf(nowS * 1000)) {
       this.#db.prepare('DELETE FROM daily WHERE day = ?').run(day.d);
@@ -416,8 +429,10 @@ export class TimeseriesStore {
     }
     for (const t of this.options.tiers) {
       const min = this.#minT(t.table);
-      if (min !== null && (t.table !== raw.table || min < rolled)) {
-        this.#deleteOldest(t.table, t.table === raw.table ? rolled : nowS + 1, t.resolutionSec * 6);
+      const cutoff = t.table === raw.table ? rolled : nowS + 1;
+      if (min !== null && min < cutoff) {
+        this.#deleteOldest(t.table, cutoff, t.resolutionSec * batch);
+        if (t.table === raw.table) this.#db.prepare('DELETE FROM rounds WHERE t < ?').run(this.#minT('raw') ?? cutoff);
         return true;
       }
     }
