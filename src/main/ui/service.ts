@@ -1,5 +1,6 @@
 import type { AppInfo, InvokeHandlers, PushChannel, PushMap } from '../../shared/ipc.ts';
 import type { SessionSource } from '../source.ts';
+import { StreamModel } from '../../shared/streams.ts';
 import type { AlertService } from '../alerts/service.ts';
 import { UiError, type AppControl } from './app-control.ts';
 import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.ts';
@@ -20,6 +21,8 @@ export interface UiServiceOptions {
   alerts?: Pick<AlertService, 'list' | 'onChange'>;
   /** Samples of metrics history kept (one per source update, i.e. per second); default 600 = 10 minutes. */
   metricsSamples?: number;
+  /** Groups each update's sessions into streams (pushed with the snapshot); default: a model without aliases. */
+  streams?: StreamModel;
 }
 
 export interface UiService {
@@ -49,9 +52,10 @@ export function createUiService(options: UiServiceOptions): UiService {
     }
   }
 
+  const streams = options.streams ?? new StreamModel();
   const offUpdate = source.onUpdate((snapshot) => {
     metrics.record(snapshot);
-    emit({ channel: 'sessions:update', payload: snapshot });
+    emit({ channel: 'sessions:update', payload: { ...snapshot, streams: streams.update(snapshot) } });
   });
   const offSettings = control?.onSettingsChanged?.((settings) => emit({ channel: 'settings:changed', payload: settings }));
   const { alerts } = options;
@@ -69,7 +73,7 @@ export function createUiService(options: UiServiceOptions): UiService {
     },
     'sessions:snapshot': async (...args) => {
       expectArgCount(args, 0, 0);
-      return source.snapshot();
+      return { ...source.snapshot(), streams: streams.rows() };
     },
     'history:list': async (...args) => {
       expectArgCount(args, 0, 1);
