@@ -11,9 +11,11 @@ import { History } from './views/History.tsx';
 import { Login } from './views/Login.tsx';
 import { Overview } from './views/Overview.tsx';
 import { Sessions } from './views/Sessions.tsx';
+import { Streams } from './views/Streams.tsx';
 import { Settings } from './views/Settings.tsx';
 
 const LABELS: Record<ViewName, string> = {
+  streams: 'Streams',
   overview: 'Overview',
   sessions: 'Sessions',
   history: 'History',
@@ -96,6 +98,7 @@ export function App({ auth, onLoggedIn }: { auth?: AuthClient; onLoggedIn?: () =
         )}
       </header>
       <main className="main">
+        {view === 'streams' && <Streams />}
         {view === 'overview' && <Overview />}
         {view === 'sessions' && <Sessions />}
         {view === 'history' && <History />}
