@@ -9,7 +9,7 @@
  * whose data is not current (a remote Core that is stale or unreachable) keeps its last known numbers, marked
  * `stale` with since when, rather than dropping to zero.
  */
-import { classifySession, type StreamProtocol } from './stream-key.ts';
+import { classifySession, type SessionStreamRef, type StreamProtocol } from './stream-key.ts';
 import type { CoreInfo, Snapshot } from './types.ts';
 
 export type StreamState = 'live' | 'idle' | 'gone';
@@ -36,8 +36,8 @@ export interface StreamRow {
   processes: number;
   /** Peak concurrent viewers since the start of the local day. */
   peakViewersToday: number;
-  /** `collector:id` of every session behind the numbers. */
-  sessions: string[];
+  /** The keys of the key rule that make up this stream (one, or several merged by aliases): see `streamSessions`. */
+  keys: string[];
   /** Set while the core's data is not current: the numbers are the last known, since then (Unix ms). */
   staleSinceMs?: number;
 }
@@ -70,8 +70,18 @@ function emptyRow(core: string, key: string): StreamRow {
     egressBitsPerSec: 0,
     processes: 0,
     peakViewersToday: 0,
-    sessions: [],
+    keys: [],
   };
+}
+
+/** The sessions behind a stream's numbers, from a snapshot's session list (the key rule, before aliases). */
+export function streamSessions<T extends { core: string; collector: string; reference: string; local: string }>(row: Pick<StreamRow, 'core' | 'keys'>, sessions: readonly T[]): T[] {
+  const keys = new Set(row.keys);
+  return sessions.filter((s) => {
+    if (s.core !== row.core) return false;
+    const ref = classifySession(s.collector, s.reference, s.local);
+    return ref !== null && keys.has(ref.key);
+  });
 }
 
 /** The local day number of a time (days since the epoch in the local time zone). */
@@ -86,6 +96,9 @@ function localDay(ms: number): number {
  */
 export class StreamModel {
   readonly #aliases: ReadonlyMap<string, string>;
+  /** collector → reference → local → the session's stream (many sessions share one; bounded, see #classify). */
+  #refs = new Map<string, Map<string, Map<string, (SessionStreamRef & { shownAs: string }) | null>>>();
+  #refCount = 0;
   readonly #memory = new Map<string, Memory>();
   #rows: StreamRow[] = [];
 
@@ -99,26 +112,55 @@ export class StreamModel {
     return this.#rows;
   }
 
+  /** classifySession plus aliases, memoised: a snapshot has many sessions per stream, and streams change rarely. */
+  #classify(collector: string, reference: string, local: string): (SessionStreamRef & { shownAs: string }) | null {
+    let byRef = this.#refs.get(collector);
+    if (!byRef) this.#refs.set(collector, (byRef = new Map()));
+    let byLocal = byRef.get(reference);
+    if (!byLocal) byRef.set(reference, (byLocal = new Map()));
+    let ref = byLocal.get(local);
+    if (ref === undefined) {
+      const raw = classifySession(collector, reference, local);
+      ref = raw && { ...raw, shownAs: this.#aliases.get(raw.key) ?? raw.key };
+      byLocal.set(local, ref);
+      // Bounded: locals that are per-connection strings would otherwise grow it forever.
+      if (++this.#refCount > 50_000) {
+        this.#refs = new Map();
+        this.#refCount = 0;
+      }
+    }
+    return ref;
+  }
+
   update(snapshot: Snapshot): StreamRow[] {
     const now = snapshot.atMs;
     const today = localDay(now);
     const healthy = new Set(snapshot.cores.filter((c) => HEALTHY.has(c.state)).map((c) => c.id));
     const known = new Set(snapshot.cores.map((c) => c.id));
     const current = new Map<string, StreamRow>();
+    const byCore = new Map<string, Map<string, StreamRow>>();
     for (const s of snapshot.sessions) {
-      const ref = classifySession(s.collector, s.reference, s.local);
+      const ref = this.#classify(s.collector, s.reference, s.local);
       if (!ref) continue;
-      const key = this.#aliases.get(ref.key) ?? ref.key;
-      const id = `${s.core}\u0000${key}`;
-      let row = current.get(id);
-      if (!row) current.set(id, (row = emptyRow(s.core, key)));
-      row.sessions.push(`${s.collector}:${s.id}`);
+      const key = ref.shownAs;
+      let rowsOfCore = byCore.get(s.core);
+      if (!rowsOfCore) byCore.set(s.core, (rowsOfCore = new Map()));
+      let row = rowsOfCore.get(key);
+      if (!row) {
+        row = emptyRow(s.core, key);
+        rowsOfCore.set(key, row);
+        current.set(`${s.core}\u0000${key}`, row);
+      }
+      if (row.keys[0] !== ref.key && !row.keys.includes(ref.key)) row.keys.push(ref.key);
       if (ref.role === 'publisher') {
         row.publishers++;
         row.ingestBitsPerSec += s.rxBitsPerSec;
         row.ingestProtocol ??= ref.protocol;
       } else if (ref.role === 'viewer') {
-        row.viewers[ref.protocol as ViewerProtocol]++;
+        const v = row.viewers;
+        if (ref.protocol === 'hls') v.hls++;
+        else if (ref.protocol === 'rtmp') v.rtmp++;
+        else v.srt++;
         row.viewersTotal++;
         row.egressBitsPerSec += s.txBitsPerSec;
       } else {

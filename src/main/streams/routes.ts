@@ -8,7 +8,7 @@ import { csvRecord, kbit, UTF8_BOM } from '../export/csv.ts';
 import { CSV_CONTENT_TYPE, listParam } from '../export/routes.ts';
 import type { ApiContext, ApiRoute } from '../api/index.ts';
 import type { SessionSource } from '../source.ts';
-import type { StreamModel, StreamRow } from '../../shared/streams.ts';
+import { streamSessions, type StreamModel, type StreamRow } from '../../shared/streams.ts';
 
 export interface StreamRoutesOptions {
   model: StreamModel;
@@ -84,8 +84,7 @@ export function createStreamRoutes(options: StreamRoutesOptions): ApiRoute[] {
         }
         const row = model.rows().find((r) => r.core === core && r.key === key);
         if (!row) return ctx.error(404, [`no stream ${JSON.stringify(key)} on core ${JSON.stringify(core)}`]);
-        const ids = new Set(row.sessions);
-        const sessions = source.snapshot().sessions.filter((s) => s.core === core && ids.has(`${s.collector}:${s.id}`));
+        const sessions = streamSessions(row, source.snapshot().sessions);
         return sendJson(ctx, 200, { stream: row, sessions });
       },
     },

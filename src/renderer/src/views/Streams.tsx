@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CoreInfo, SessionRow } from '../../../shared/types.ts';
-import { VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
+import { streamSessions, VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
 import { LOCAL_CORE_ID } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
 import { CoreSelect } from '../components/CoreSelect.tsx';
@@ -98,8 +98,7 @@ function EmptyState({ listeners }: { listeners: Record<string, string> }): React
 
 function StreamPage({ row, sessions, coreName, local, listeners, onClose }: { row: StreamRow; sessions: readonly SessionRow[]; coreName: string; local: boolean; listeners: Record<string, string>; onClose: () => void }): React.JSX.Element {
   const units = useApp((s) => s.units);
-  const ids = new Set(row.sessions);
-  const mine = sessions.filter((s) => s.core === row.core && ids.has(`${s.collector}:${s.id}`));
+  const mine = streamSessions(row, sessions);
   const viewers = mine.filter((s) => s.collector === 'hls' || s.local.startsWith('play:'));
   const publishers = mine.filter((s) => s.collector === 'hlsingress' || s.local.startsWith('publish:'));
   return (
