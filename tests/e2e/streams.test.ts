@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamRow } from '../../src/shared/streams.ts';
 import { buildRenderer, Children, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
 import { ffmpegSrtPublishArgs } from '../main/servers/srt/support.ts';
+import { startTestCore } from '../support/test-core.ts';
 
 const children = new Children();
 let h: Headless;
@@ -104,4 +105,30 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     expect((await fetch(`${h.base}/api/streams/local/nope`)).status).toBe(404);
     expect(pageErrors).toEqual([]);
   }, 150_000);
+
+  it('a remote Core\'s streams stay when it stops answering: marked stale, the banner names it, the chart has a gap', async () => {
+    const remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: 'Studio Remote', coreId: 'studio-remote' });
+    const r = await startHeadless(children, ['--core', remote.urlWithCredentials, '--poll-interval', '300', '--rtmp', 'off', '--srt', 'off']);
+    const remoteStreams = async (): Promise<StreamRow[]> => ((await (await fetch(`${r.base}/api/streams`)).json()) as { streams: StreamRow[] }).streams.filter((x) => x.core !== 'local');
+    try {
+      const before = await waitFor('the remote Core\'s streams', async () => {
+        const rows = await remoteStreams();
+        return rows.length > 0 && rows.every((x) => x.staleSinceMs === undefined) ? rows : undefined;
+      }, 20_000);
+      await page.goto(`${r.base}/`);
+      await page.waitForSelector('[data-testid="streams-table"]');
+      remote.refuse();
+      const after = await waitFor('the streams marked stale', async () => {
+        const rows = await remoteStreams();
+        return rows.length === before.length && rows.every((x) => x.staleSinceMs !== undefined) ? rows : undefined;
+      }, 20_000);
+      expect(after.map((x) => [x.key, x.viewersTotal])).toEqual(before.map((x) => [x.key, x.viewersTotal])); // last known, not zero
+      await page.waitForSelector('[data-testid="streams-banner"]', { timeout: 10_000 });
+      expect(await page.textContent('[data-testid="streams-banner"]')).toContain('Studio Remote');
+      expect(await page.textContent('[data-testid="stream-state"]')).toBe('stale');
+      await shots('streams-remote-stale');
+    } finally {
+      await remote.close();
+    }
+  }, 90_000);
 });

@@ -235,7 +235,7 @@ export function Streams(): React.JSX.Element {
       {missing.length > 0 && (
         <div className="banner banner-warn" role="status" data-testid="streams-banner">
           Totals are incomplete:{' '}
-          {missing.map((c) => `${c.name} is ${c.state}${c.lastSuccessMs ? ` since ${formatAgo(c.lastSuccessMs, now)}` : ''}`).join('; ')}. Its streams show their last known numbers.
+          {missing.map((c) => `${c.name} is ${c.state}${c.lastSuccessMs ? ` (last answer ${formatAgo(c.lastSuccessMs, now)})` : ''}`).join('; ')}. Its streams show their last known numbers.
         </div>
       )}
       <div className="toolbar">
@@ -282,7 +282,7 @@ export function Streams(): React.JSX.Element {
                   </td>
                   {multiCore && <td>{coreName(r.core)}</td>}
                   <td>
-                    <span className={r.state === 'live' ? 'badge badge-good' : r.state === 'idle' ? 'badge badge-wait' : 'badge badge-bad'} data-testid="stream-state">
+                    <span className={r.staleSinceMs !== undefined || r.state === 'idle' ? 'badge badge-wait' : r.state === 'live' ? 'badge badge-good' : 'badge badge-bad'} data-testid="stream-state">
                       {r.staleSinceMs !== undefined ? 'stale' : r.state}
                     </span>{' '}
                     <small className="muted">{formatDuration(now - (r.staleSinceMs ?? r.sinceMs))}</small>
