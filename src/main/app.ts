@@ -164,7 +164,14 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     rules: loadAlertRules(join(config.dataDir, 'alerts.json'), (m) => log.warn(m)),
   });
   const streams = new StreamModel(loadStreamAliases(config.dataDir, log));
-  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams });
+  // An operator's disconnect of a local RTMP/SRT session (the Streams view); logged, since it ends someone's stream.
+  const disconnect = (collector: string, id: string): boolean => {
+    const server = collector === 'rtmp' ? rtmp : collector === 'srt' ? srt : null;
+    const done = server?.disconnect(id) ?? false;
+    log.warn('session disconnected by the dashboard', { collector, session: id.slice(0, 200), done, by: deps.mode === 'electron' ? 'the desktop window' : 'the web dashboard' });
+    return done;
+  };
+  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect });
 
   const fleetHooks = fleetApi(fleet, localCore.registry);
   const exports = createExportRoutes({ source: fleet });

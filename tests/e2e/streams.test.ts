@@ -63,7 +63,7 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
       return s.find((r) => r.key === 'cam')?.publishers === 2 && s.find((r) => r.key === 'srtcam')?.publishers === 1;
     }, 30_000);
     for (const v of ['viewer-a', 'viewer-b', 'viewer-c']) children.spawn('timeout', hlsPlayerArgs(h.base, 'cam', v));
-    for (let i = 0; i < 2; i++) children.spawn('timeout', ['60', 'ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${h.rtmp}/live/cam`, '-c', 'copy', '-f', 'null', '-']);
+    const rtmpPlayers = [0, 1].map(() => children.spawn('timeout', ['60', 'ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${h.rtmp}/live/cam`, '-c', 'copy', '-f', 'null', '-']));
     children.spawn('timeout', ['60', 'ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${srtUrl}?streamid=srtcam`, '-c', 'copy', '-f', 'null', '-']);
 
     const rows = await waitFor('5 viewers of cam and 1 of srtcam', async () => {
@@ -98,6 +98,13 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     const referrers = (await page.textContent('[data-testid="stream-referrers"]')) ?? '';
     for (const v of ['viewer-a', 'viewer-b', 'viewer-c']) expect(referrers).toContain(`${v}.example`);
     await shots('stream-page');
+
+    // Disconnect one RTMP player from the stream's page: its ffmpeg ends, cam counts 4 viewers.
+    const playerButton = await page.waitForSelector('[data-testid^="disconnect-rtmp-127.0.0.1:"]');
+    await playerButton.click();
+    await waitFor('one RTMP player to end', () => rtmpPlayers.some((c) => c.exitCode !== null || c.signalCode !== null), 15_000);
+    await waitFor('cam at 4 viewers', async () => (await streams()).find((r) => r.key === 'cam')?.viewersTotal === 4, 45_000, 500);
+    expect(rtmpPlayers.filter((c) => c.exitCode === null && c.signalCode === null)).toHaveLength(1);
 
     const one = await (await fetch(`${h.base}/api/streams/local/cam`)).json() as { stream: StreamRow; sessions: Array<{ collector: string }> };
     expect(one.stream.key).toBe('cam');

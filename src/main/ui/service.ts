@@ -23,6 +23,8 @@ export interface UiServiceOptions {
   metricsSamples?: number;
   /** Groups each update's sessions into streams (pushed with the snapshot); default: a model without aliases. */
   streams?: StreamModel;
+  /** Closes a local-core session (RTMP/SRT); without it `sessions:disconnect` answers `unsupported`. */
+  disconnect?: (collector: string, id: string) => boolean;
 }
 
 export interface UiService {
@@ -74,6 +76,14 @@ export function createUiService(options: UiServiceOptions): UiService {
     'sessions:snapshot': async (...args) => {
       expectArgCount(args, 0, 0);
       return { ...source.snapshot(), streams: streams.rows() };
+    },
+    'sessions:disconnect': async (...args) => {
+      expectArgCount(args, 2, 2);
+      const [collector, id] = args;
+      if (typeof collector !== 'string' || typeof id !== 'string' || id === '' || id.length > 2048) throw new UiError('bad-args', 'expected a collector and a session id');
+      if (!options.disconnect) throw new UiError('unsupported', 'sessions cannot be disconnected here');
+      if (collector !== 'rtmp' && collector !== 'srt') throw new UiError('unsupported', `a ${collector} session cannot be disconnected (only RTMP and SRT connections)`);
+      return options.disconnect(collector, id);
     },
     'history:list': async (...args) => {
       expectArgCount(args, 0, 1);

@@ -97,8 +97,16 @@ function EmptyState({ listeners }: { listeners: Record<string, string> }): React
 }
 
 function StreamPage({ row, sessions, coreName, local, listeners, onClose }: { row: StreamRow; sessions: readonly SessionRow[]; coreName: string; local: boolean; listeners: Record<string, string>; onClose: () => void }): React.JSX.Element {
-  const units = useApp((s) => s.units);
+  const [units, api, reportError] = useApp(useShallow((s) => [s.units, s.api, s.reportError]));
   const mine = streamSessions(row, sessions);
+  const disconnect = async (s: SessionRow, publisher: boolean): Promise<void> => {
+    if (publisher && !window.confirm(`Disconnect the publisher of ${row.key} (${s.remote})? Everyone watching loses the stream.`)) return;
+    try {
+      await api?.invoke('sessions:disconnect', s.collector, s.id);
+    } catch (e) {
+      reportError(e);
+    }
+  };
   const viewers = mine.filter((s) => s.collector === 'hls' || s.local.startsWith('play:'));
   const publishers = mine.filter((s) => s.collector === 'hlsingress' || s.local.startsWith('publish:'));
   return (
@@ -171,6 +179,7 @@ function StreamPage({ row, sessions, coreName, local, listeners, onClose }: { ro
               <th>Player</th>
               <th className="num">rx</th>
               <th className="num">tx</th>
+              {local && <th />}
             </tr>
           </thead>
           <tbody>
@@ -182,6 +191,15 @@ function StreamPage({ row, sessions, coreName, local, listeners, onClose }: { ro
                 <td title={s.extra}>{s.collector === 'hls' ? playerFamily(s.extra) : ''}</td>
                 <td className="num">{formatBitrate(s.rxBitsPerSec, units)}</td>
                 <td className="num">{formatBitrate(s.txBitsPerSec, units)}</td>
+                {local && (
+                  <td>
+                    {(s.collector === 'rtmp' || s.collector === 'srt') && (
+                      <button type="button" data-testid={`disconnect-${s.collector}-${s.id}`} onClick={() => void disconnect(s, publishers.includes(s))}>
+                        Disconnect
+                      </button>
+                    )}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
