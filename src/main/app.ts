@@ -35,6 +35,9 @@ import { writeFileAtomicSync } from './atomic-file.ts';
 import type { LogRing, Logger } from './log.ts';
 import { SessionMetrics } from './api/core-metrics.ts';
 import { createCoreRoutes } from './api/core-routes.ts';
+import { StreamModel } from '../shared/streams.ts';
+import { loadStreamAliases } from './streams/aliases.ts';
+import { createStreamRoutes } from './streams/routes.ts';
 import { rtmpChannelsJson, srtChannelsJson } from './servers/channels-api.ts';
 
 /** A start-up failure the user can act on (taken port, unwritable data dir): one line, no stack trace. */
@@ -85,6 +88,9 @@ function urlOf(scheme: string, a: { host: string; port: number }): string {
   return `${scheme}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 }
 
+/** The generated name's prefix: a name without it was chosen by the user. */
+const DEFAULT_NAME_PREFIX = 'core-sessions@';
+
 /** The local core's stable identity (Core's config `id` and `name`), created on first start. */
 function loadIdentity(dataDir: string, log: Logger): { id: string; name: string } {
   const file = join(dataDir, 'identity.json');
@@ -94,7 +100,7 @@ function loadIdentity(dataDir: string, log: Logger): { id: string; name: string 
   } catch {
     // Missing or unreadable: make a new one below.
   }
-  const identity = { id: randomUUID(), name: `core-sessions@${hostname()}` };
+  const identity = { id: randomUUID(), name: `${DEFAULT_NAME_PREFIX}${hostname()}` };
   try {
     writeFileAtomicSync(file, JSON.stringify(identity, null, 2) + '\n', 0o600);
   } catch (err) {
@@ -141,7 +147,8 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   const listeners: Record<string, string> = {};
 
   const fleet = createFleet({
-    local: { id: LOCAL_CORE_ID, name: identity.name, reader: localCore.registry },
+    // Shown as "This computer" unless renamed (the `name` in identity.json); /api keeps Core's `name` field.
+    local: { id: LOCAL_CORE_ID, name: identity.name.startsWith(DEFAULT_NAME_PREFIX) ? 'This computer' : identity.name, reader: localCore.registry },
     clock,
     log: log.child('remote'),
   });
@@ -156,7 +163,15 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     source: fleet,
     rules: loadAlertRules(join(config.dataDir, 'alerts.json'), (m) => log.warn(m)),
   });
-  const ui = createUiService({ source: fleet, appInfo, control, alerts });
+  const streams = new StreamModel(loadStreamAliases(config.dataDir, log));
+  // An operator's disconnect of a local RTMP/SRT session (the Streams view); logged, since it ends someone's stream.
+  const disconnect = (collector: string, id: string): boolean => {
+    const server = collector === 'rtmp' ? rtmp : collector === 'srt' ? srt : null;
+    const done = server?.disconnect(id) ?? false;
+    log.warn('session disconnected by the dashboard', { collector, session: id.slice(0, 200), done, by: deps.mode === 'electron' ? 'the desktop window' : 'the web dashboard' });
+    return done;
+  };
+  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect });
 
   const fleetHooks = fleetApi(fleet, localCore.registry);
   const exports = createExportRoutes({ source: fleet });
@@ -168,6 +183,8 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     // Core's filesystem API (servers/http/fs-api.ts), behind the API's auth.
     ...(['GET', 'HEAD'] as const).map((m) => fsRoute(m, FS_API_PREFIX)),
     ...(['GET', 'HEAD', 'PUT', 'DELETE'] as const).map((m) => fsRoute(m, `${FS_API_PREFIX}/*`)),
+    // Streams across cores and protocols (src/shared/streams.ts), for other tools.
+    ...createStreamRoutes({ model: streams, source: fleet }),
     // Core's channel lists, session metrics and recent log (issue 14).
     ...createCoreRoutes({ metrics: sessionMetrics, logRing: deps.logRing, rtmpChannels: () => rtmpChannelsJson(rtmp), srtChannels: () => srtChannelsJson(srt) }),
   ];

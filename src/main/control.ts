@@ -98,6 +98,19 @@ export interface RunningControl extends AppControl {
 }
 
 /** A Core URL from the page: a clear UiError instead of a RemoteConfigError. */
+/** Two base URLs of the same Core: scheme, host and port (default ports filled in) and path, case-insensitive host. */
+function sameCoreUrl(a: string, b: string): boolean {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    const port = (u: URL): string => u.port || (u.protocol === 'https:' ? '443' : '80');
+    const path = (u: URL): string => u.pathname.replace(/\/+$/, '');
+    return x.protocol === y.protocol && x.hostname.toLowerCase() === y.hostname.toLowerCase() && port(x) === port(y) && path(x) === path(y);
+  } catch {
+    return false;
+  }
+}
+
 function coreUrl(raw: string): { url: string; credentials?: Credentials } {
   try {
     return parseCoreUrl(raw);
@@ -210,6 +223,9 @@ export function createAppControl(options: AppControlOptions): RunningControl {
 
     async addCore(input) {
       const { url, credentials } = coreUrl(input.url);
+      // One Core, one entry: the same address again is refused, naming the Core that has it.
+      const twin = fleet.remoteConfigs().find((c) => sameCoreUrl(c.url, url));
+      if (twin) throw new UiError('duplicate', `this Core is already watched as "${fleet.cores().find((c) => c.id === twin.id)?.name ?? twin.id}" (${twin.url})`);
       const username = input.username ?? credentials?.username;
       const password = input.password ?? credentials?.password;
       const base = defaultCoreId(url);

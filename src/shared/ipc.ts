@@ -200,6 +200,8 @@ export interface InvokeMap extends ShellInvokeMap {
   'cores:add-cluster-nodes': { args: [id: string, nodeIds?: string[], toOtherHosts?: boolean]; result: RemoteCoreConfig[] };
   'settings:get': { args: []; result: AppSettings };
   'settings:update': { args: [AppSettingsPatch]; result: AppSettings };
+  /** Closes one session of the local core (RTMP or SRT connection); false when it is gone already. */
+  'sessions:disconnect': { args: [collector: string, id: string]; result: boolean };
 }
 
 /** Messages from the renderer that expect no answer. */
@@ -248,6 +250,7 @@ export const INVOKE_CHANNELS = [
   'cores:add-cluster-nodes',
   'settings:get',
   'settings:update',
+  'sessions:disconnect',
   'alerts:list',
   'export:save',
   'autostart:get',

@@ -1,5 +1,6 @@
 import type { AppInfo, InvokeHandlers, PushChannel, PushMap } from '../../shared/ipc.ts';
 import type { SessionSource } from '../source.ts';
+import { StreamModel } from '../../shared/streams.ts';
 import type { AlertService } from '../alerts/service.ts';
 import { UiError, type AppControl } from './app-control.ts';
 import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.ts';
@@ -20,6 +21,10 @@ export interface UiServiceOptions {
   alerts?: Pick<AlertService, 'list' | 'onChange'>;
   /** Samples of metrics history kept (one per source update, i.e. per second); default 600 = 10 minutes. */
   metricsSamples?: number;
+  /** Groups each update's sessions into streams (pushed with the snapshot); default: a model without aliases. */
+  streams?: StreamModel;
+  /** Closes a local-core session (RTMP/SRT); without it `sessions:disconnect` answers `unsupported`. */
+  disconnect?: (collector: string, id: string) => boolean;
 }
 
 export interface UiService {
@@ -49,9 +54,10 @@ export function createUiService(options: UiServiceOptions): UiService {
     }
   }
 
+  const streams = options.streams ?? new StreamModel();
   const offUpdate = source.onUpdate((snapshot) => {
     metrics.record(snapshot);
-    emit({ channel: 'sessions:update', payload: snapshot });
+    emit({ channel: 'sessions:update', payload: { ...snapshot, streams: streams.update(snapshot) } });
   });
   const offSettings = control?.onSettingsChanged?.((settings) => emit({ channel: 'settings:changed', payload: settings }));
   const { alerts } = options;
@@ -69,7 +75,15 @@ export function createUiService(options: UiServiceOptions): UiService {
     },
     'sessions:snapshot': async (...args) => {
       expectArgCount(args, 0, 0);
-      return source.snapshot();
+      return { ...source.snapshot(), streams: streams.rows() };
+    },
+    'sessions:disconnect': async (...args) => {
+      expectArgCount(args, 2, 2);
+      const [collector, id] = args;
+      if (typeof collector !== 'string' || typeof id !== 'string' || id === '' || id.length > 2048) throw new UiError('bad-args', 'expected a collector and a session id');
+      if (!options.disconnect) throw new UiError('unsupported', 'sessions cannot be disconnected here');
+      if (collector !== 'rtmp' && collector !== 'srt') throw new UiError('unsupported', `a ${collector} session cannot be disconnected (only RTMP and SRT connections)`);
+      return options.disconnect(collector, id);
     },
     'history:list': async (...args) => {
       expectArgCount(args, 0, 1);
