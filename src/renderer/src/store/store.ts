@@ -15,6 +15,7 @@ import type {
 } from '../../../shared/ipc.ts';
 import type { CollectorTotals, CoreInfo, HistoryRow, SessionRow, Snapshot } from '../../../shared/types.ts';
 import type { StreamRow } from '../../../shared/streams.ts';
+import { StreamSeriesModel } from './stream-series.ts';
 import { MetricsModel } from './metrics.ts';
 import { sessionKey, visibleSessions, type SessionFilter, type SessionSort, type SessionSortKey } from './session-view.ts';
 
@@ -52,6 +53,9 @@ export interface LiveSlice {
   cores: CoreInfo[];
   /** The sessions grouped into streams by the main process (src/shared/streams.ts). */
   streams: StreamRow[];
+  /** Each stream's last 10 minutes (mutable; `streamsVersion` bumps with it). */
+  streamSeries: StreamSeriesModel;
+  streamsVersion: number;
   /** Bumped whenever `metrics` changes (the model itself is mutable). */
   metricsVersion: number;
   metrics: MetricsModel;
@@ -206,13 +210,18 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
   collectors: [],
   cores: [],
   streams: [],
+  streamSeries: new StreamSeriesModel(),
+  streamsVersion: 0,
   metricsVersion: 0,
   metrics: new MetricsModel(),
   applySnapshots: (snapshots) => {
     if (snapshots.length === 0) return;
     const state = get();
     let appended = false;
-    for (const s of snapshots) appended = state.metrics.append(s) || appended;
+    for (const s of snapshots) {
+      appended = state.metrics.append(s) || appended;
+      if (s.streams) state.streamSeries.append(s.atMs, s.streams);
+    }
     const last = snapshots[snapshots.length - 1]!;
     if (last.atMs < state.atMs) {
       if (appended) set({ metricsVersion: state.metricsVersion + 1 });
@@ -224,6 +233,7 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
       sessions: last.sessions,
       collectors: last.collectors,
       streams: last.streams ?? [],
+      streamsVersion: state.streamsVersion + 1,
       cores: sameCores(state.cores, last.cores) ? state.cores : last.cores,
       metricsVersion: appended ? state.metricsVersion + 1 : state.metricsVersion,
     };

@@ -7,6 +7,9 @@ import { Chips } from '../components/Chips.tsx';
 import { CoreSelect } from '../components/CoreSelect.tsx';
 import { formatAgo, formatBitrate, formatCount, formatDuration } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
+import { PALETTE } from '../charts/register.ts';
+import { LineChart } from '../components/LineChart.tsx';
+import { streamId, type StreamSeries } from '../store/stream-series.ts';
 
 const ALL = '*';
 const PROTOCOL_LABELS: Record<string, string> = { hls: 'HLS', hlsingress: 'HLS ingest', rtmp: 'RTMP', srt: 'SRT', ffmpeg: 'FFmpeg' };
@@ -29,6 +32,32 @@ export function playerFamily(extra: string): string {
     if (re.test(ua)) return name;
   }
   return ua.split(/[\s/]/)[0] || 'unknown';
+}
+
+/** Viewers over the last 10 minutes as a small line (gaps where the stream was stale). */
+function Sparkline({ series }: { series: StreamSeries | undefined }): React.JSX.Element | null {
+  if (!series || series.atMs.length < 2) return null;
+  const w = 90;
+  const h = 18;
+  const t1 = series.atMs[series.atMs.length - 1]!;
+  const max = Math.max(1, ...series.viewers.map((v) => v ?? 0));
+  let d = '';
+  let pen = false;
+  series.viewers.forEach((v, i) => {
+    if (v === null) {
+      pen = false;
+      return;
+    }
+    const x = w - ((t1 - series.atMs[i]!) / 600_000) * w;
+    const y = h - 1 - (v / max) * (h - 2);
+    d += `${pen ? 'L' : 'M'}${x.toFixed(1)},${y.toFixed(1)}`;
+    pen = true;
+  });
+  return (
+    <svg className="sparkline" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`viewers over the last 10 minutes, up to ${max}`}>
+      <path d={d} fill="none" stroke="currentColor" strokeWidth="1.5" />
+    </svg>
+  );
 }
 
 function countBy<T>(items: readonly T[], key: (t: T) => string): Array<[string, number]> {
@@ -96,7 +125,7 @@ function EmptyState({ listeners }: { listeners: Record<string, string> }): React
   );
 }
 
-function StreamPage({ row, sessions, coreName, local, listeners, onClose }: { row: StreamRow; sessions: readonly SessionRow[]; coreName: string; local: boolean; listeners: Record<string, string>; onClose: () => void }): React.JSX.Element {
+function StreamPage({ row, series, sessions, coreName, local, listeners, onClose }: { row: StreamRow; series: StreamSeries | undefined; sessions: readonly SessionRow[]; coreName: string; local: boolean; listeners: Record<string, string>; onClose: () => void }): React.JSX.Element {
   const [units, api, reportError] = useApp(useShallow((s) => [s.units, s.api, s.reportError]));
   const mine = streamSessions(row, sessions);
   const disconnect = async (s: SessionRow, publisher: boolean): Promise<void> => {
@@ -138,6 +167,32 @@ function StreamPage({ row, sessions, coreName, local, listeners, onClose }: { ro
           <b>{formatBitrate(row.egressBitsPerSec, units)}</b>
         </div>
       </div>
+      {series && series.atMs.length > 1 && (
+        <div className="charts">
+          <figure>
+            <figcaption>Viewers by protocol, last 10 minutes</figcaption>
+            <LineChart
+              xSecondsAgo={series.atMs.map((t) => (t - series.atMs[series.atMs.length - 1]!) / 1000)}
+              series={VIEWER_PROTOCOLS.map((p, i) => ({ label: p.toUpperCase(), color: PALETTE[i % PALETTE.length]!, values: series[p] }))}
+              formatY={(v) => formatCount(Math.round(v))}
+              windowSeconds={600}
+              testId="stream-chart-viewers"
+              ariaLabel="viewers of this stream by protocol over the last 10 minutes"
+            />
+          </figure>
+          <figure>
+            <figcaption>Publisher ingest, last 10 minutes</figcaption>
+            <LineChart
+              xSecondsAgo={series.atMs.map((t) => (t - series.atMs[series.atMs.length - 1]!) / 1000)}
+              series={[{ label: 'ingest', color: PALETTE[3 % PALETTE.length]!, values: series.ingestBitsPerSec }]}
+              formatY={(v) => formatBitrate(v, units)}
+              windowSeconds={600}
+              testId="stream-chart-ingest"
+              ariaLabel="the publisher's ingest bitrate over the last 10 minutes"
+            />
+          </figure>
+        </div>
+      )}
       <div className="breakdowns">
         <div>
           <h3>Referrers</h3>
@@ -214,7 +269,8 @@ function StreamPage({ row, sessions, coreName, local, listeners, onClose }: { ro
  * publisher, viewers per protocol, referrer and player breakdowns, and for the local core the play/publish addresses.
  */
 export function Streams(): React.JSX.Element {
-  const [streams, cores, sessions, coreName, units, appInfo] = useApp(useShallow((s) => [s.streams, s.cores, s.sessions, s.coreName, s.units, s.appInfo]));
+  const [streams, cores, sessions, coreName, units, appInfo, streamSeries] = useApp(useShallow((s) => [s.streams, s.cores, s.sessions, s.coreName, s.units, s.appInfo, s.streamSeries]));
+  useApp((s) => s.streamsVersion); // re-render with every update: the series are mutable
   const [core, setCore] = useState(ALL);
   const [protocols, setProtocols] = useState<ViewerProtocol[]>([]);
   const [text, setText] = useState('');
@@ -286,6 +342,7 @@ export function Streams(): React.JSX.Element {
               ))}
               <th className="num">Egress</th>
               <th className="num">Peak today</th>
+              <th>Last 10 min</th>
             </tr>
           </thead>
           <tbody>
@@ -316,6 +373,9 @@ export function Streams(): React.JSX.Element {
                   ))}
                   <td className="num">{formatBitrate(r.egressBitsPerSec, units)}</td>
                   <td className="num">{formatCount(r.peakViewersToday)}</td>
+                  <td className="spark">
+                    <Sparkline series={streamSeries.series.get(id)} />
+                  </td>
                 </tr>
               );
             })}
@@ -324,7 +384,7 @@ export function Streams(): React.JSX.Element {
         {shown.length === 0 && <p className="empty">No stream matches the filter.</p>}
       </div>
       {openRow && (
-        <StreamPage row={openRow} sessions={sessions} coreName={coreName(openRow.core)} local={openRow.core === LOCAL_CORE_ID} listeners={listeners} onClose={() => setOpen(null)} />
+        <StreamPage row={openRow} series={streamSeries.series.get(streamId(openRow))} sessions={sessions} coreName={coreName(openRow.core)} local={openRow.core === LOCAL_CORE_ID} listeners={listeners} onClose={() => setOpen(null)} />
       )}
     </section>
   );
