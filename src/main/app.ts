@@ -18,7 +18,7 @@ import { createApi, type ApiRoute } from './api/index.ts';
 import { JwtAuth, randomSecret } from './api/auth.ts';
 import { createHttpServer, listen } from './servers/http/server.ts';
 import { createFsApi, createHttpCollectorMiddleware, createMemfs, createMemfsMount, FS_API_PREFIX, type Memfs } from './servers/http/index.ts';
-import type { HttpMiddleware, HttpMount } from './servers/http-types.ts';
+import type { HttpMiddleware, HttpMount } from './http/types.ts';
 import { createRequestGuards } from './servers/http/request-guards.ts';
 import { createRtmpServer, type RtmpServer } from './servers/rtmp/server.ts';
 import { createSrtServer, type SrtServer } from './servers/srt/server.ts';
