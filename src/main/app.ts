@@ -32,6 +32,9 @@ import { createAppControl } from './control.ts';
 import type { SecretStore } from './remote/config.ts';
 import { writeFileAtomicSync } from './atomic-file.ts';
 import type { Logger } from './log.ts';
+import { ProcessManager } from './processes/manager.ts';
+import { processApiRoutes } from './processes/api-routes.ts';
+import { localEndpoints } from './processes/endpoints.ts';
 
 /** A start-up failure the user can act on (taken port, unwritable data dir): one line, no stack trace. */
 export class StartError extends Error {
@@ -61,6 +64,8 @@ export interface RunningApp {
   server: Server;
   rtmp: RtmpServer | null;
   srt: SrtServer | null;
+  /** The local core's FFmpeg processes (Core's process API). */
+  processes: ProcessManager;
   /** Bound addresses, e.g. { api: 'http://127.0.0.1:8787', rtmp: 'rtmp://127.0.0.1:1935' }. */
   listeners: Record<string, string>;
   /** Closes servers and pollers, closes open sessions into the history and persists it. Idempotent. */
@@ -151,10 +156,19 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   const fleetHooks = fleetApi(fleet, localCore.registry);
   const exports = createExportRoutes({ source: fleet });
   const memfsApi = createMemfsApiRoute(memfs);
+  const processes = new ProcessManager({
+    dataDir: config.dataDir,
+    ffmpegBinary: config.ffmpeg,
+    endpoints: () => localEndpoints(config, listeners),
+    clock,
+    log: log.child('processes'),
+    collectors: { ffmpeg: collectors.ffmpeg, marked: [collectors.rtmp, collectors.srt] },
+  });
   const extraRoutes: ApiRoute[] = [
     ...fleetHooks.extraRoutes,
     ...exports.routes.map((r): ApiRoute => ({ method: r.method, path: r.path, handler: (ctx) => r.handler(ctx.req, ctx.res) })),
     { method: 'GET', path: '/api/v3/fs/mem', handler: (ctx) => memfsApi(ctx.req, ctx.res) },
+    ...processApiRoutes(processes),
   ];
   const apiMounts = createApi({
     reader: localCore.registry,
@@ -197,6 +211,8 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   const stopAll = async (): Promise<void> => {
     ui.dispose();
     alerts.dispose();
+    // FFmpeg first, while the servers it writes to are still up (it finishes its outputs on SIGTERM).
+    await processes.stop();
     await Promise.allSettled([
       fleet.stop(),
       rtmp?.close(),
@@ -233,6 +249,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     await stopAll();
     throw new ConfigError((err as Error).message);
   }
+  await processes.init();
   log.info('started', { ...listeners, dataDir: config.dataDir });
 
   let stopped: Promise<void> | null = null;
@@ -246,6 +263,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     server,
     rtmp,
     srt,
+    processes,
     listeners,
     stop: () => (stopped ??= stopAll()),
   };

@@ -47,6 +47,8 @@ export interface AppConfig {
   coreCredentialsFile: string | null;
   pollIntervalMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The FFmpeg binary the local core's processes run (`--ffmpeg PATH`); a name is looked up on PATH. */
+  ffmpeg: string;
 }
 
 export const DEFAULT_API_PORT = 8787;
@@ -83,6 +85,7 @@ export function defaultConfig(): AppConfig {
     coreCredentialsFile: null,
     pollIntervalMs: 1000,
     logLevel: 'info',
+    ffmpeg: 'ffmpeg',
   };
 }
 
@@ -120,6 +123,7 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
   --core-credentials FILE     JSON [{"url": "...", "username": "...", "password": "..."}]
   --poll-interval MS          remote Core poll interval                    [1000]
   --log-level LEVEL           debug|info|warn|error                        [info]
+  --ffmpeg PATH               FFmpeg binary for the local core's processes [ffmpeg]
   --config FILE               JSON file with any of the settings above
   -h, --help                  this text
 
@@ -191,6 +195,7 @@ const FLAGS: Record<string, Setter> = {
   core: (c, v) => { c.cores.push(v); },
   'core-credentials': (c, v) => { c.coreCredentialsFile = v; },
   'poll-interval': (c, v) => { c.pollIntervalMs = parseInteger(v, '--poll-interval', 100); },
+  ffmpeg: (c, v) => { c.ffmpeg = v; },
   'log-level': (c, v) => {
     if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw new ConfigError(`--log-level: expected debug|info|warn|error, got "${v}"`);
     c.logLevel = v;

@@ -1,0 +1,114 @@
+/**
+ * A counting TCP relay on loopback: FFmpeg connects to `127.0.0.1:<relay port>` instead of the real host, the relay
+ * connects on to the real host and counts every byte both ways. This is how the app gets per-input and per-output
+ * byte counts from a stock FFmpeg (which prints only its total output size). It also tells which local sockets are
+ * the app's own FFmpeg connections (`localPeers`), so the local core's servers can recognise them.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+/** Byte counters of one relay, cumulative over all its connections. */
+export interface RelayCounts {
+  /** Bytes from the real host to FFmpeg. */
+  downBytes: number;
+  /** Bytes from FFmpeg to the real host. */
+  upBytes: number;
+}
+
+export interface CountingRelay {
+  /** The port FFmpeg connects to on 127.0.0.1. */
+  readonly port: number;
+  readonly counts: RelayCounts;
+  /** `ip:port` of the relay's own sockets towards the real host (what that host sees as the peer). */
+  readonly localPeers: ReadonlySet<string>;
+  /** The real host's IP as last connected (for the collector's ignore list), or '' before a connection. */
+  readonly remoteIp: string;
+  close(): void;
+}
+
+function joinHostPort(ip: string, port: number): string {
+  const plain = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return plain.includes(':') ? `[${plain}]:${port}` : `${plain}:${port}`;
+}
+
+/** Opens a relay to `host:port`; resolves once it listens. At most `maxConnections` at once (FFmpeg needs a few). */
+export function openRelay(host: string, port: number, maxConnections = 16): Promise<CountingRelay> {
+  const counts: RelayCounts = { downBytes: 0, upBytes: 0 };
+  const localPeers = new Set<string>();
+  const sockets = new Set<Socket>();
+  let remoteIp = '';
+  const server: Server = createServer((client) => {
+    if (sockets.size >= maxConnections * 2) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect({ host, port });
+    sockets.add(client);
+    sockets.add(upstream);
+    let peerKey = '';
+    upstream.on('connect', () => {
+      remoteIp = upstream.remoteAddress ?? '';
+      if (upstream.localAddress && upstream.localPort) {
+        peerKey = joinHostPort(upstream.localAddress, upstream.localPort);
+        localPeers.add(peerKey);
+      }
+    });
+    client.on('data', (d: Buffer) => (counts.upBytes += d.length));
+    upstream.on('data', (d: Buffer) => (counts.downBytes += d.length));
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+      // Keep the peer a little: the server may still hold the session while it times out.
+      if (peerKey !== '') setTimeout(() => localPeers.delete(peerKey), 60_000).unref();
+    };
+    client.on('close', end);
+    upstream.on('close', end);
+    client.on('error', end);
+    upstream.on('error', end);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      const addr = server.address();
+      const boundPort = typeof addr === 'object' && addr ? addr.port : 0;
+      resolve({
+        port: boundPort,
+        counts,
+        localPeers,
+        get remoteIp() {
+          return remoteIp;
+        },
+        close() {
+          server.close();
+          for (const s of sockets) s.destroy();
+          sockets.clear();
+        },
+      });
+    });
+  });
+}
+
+const DEFAULT_PORTS: Record<string, number> = { rtmp: 1935, http: 80 };
+const URL_PARTS = /^([A-Za-z]+):\/\/(?:([^@/?#]*)@)?(\[[^\]]+\]|[^:/?#]+)(?::(\d+))?(.*)$/s;
+
+/** The parts of an address the relay can carry (plain `rtmp://` and `http://`), or null. */
+export function relayTarget(address: string): { scheme: string; userinfo: string; host: string; port: number; rest: string } | null {
+  const m = URL_PARTS.exec(address);
+  if (!m) return null;
+  const scheme = m[1].toLowerCase();
+  const port = m[4] !== undefined ? Number(m[4]) : DEFAULT_PORTS[scheme];
+  if (port === undefined || !(port > 0 && port < 65536)) return null;
+  const host = m[3].startsWith('[') ? m[3].slice(1, -1) : m[3];
+  return { scheme, userinfo: m[2] ?? '', host, port, rest: m[5] };
+}
+
+/** The address with its host:port replaced by the relay's loopback port. */
+export function rewriteToRelay(address: string, relayPort: number): string {
+  const t = relayTarget(address);
+  if (t === null) return address;
+  return `${t.scheme}://${t.userinfo !== '' ? t.userinfo + '@' : ''}127.0.0.1:${relayPort}${t.rest}`;
+}
