@@ -81,7 +81,7 @@ export function resolvePlaceholders(text: string, ep: LocalEndpoints, process: {
       case 'rtmp': {
         if (ep.rtmpUrl === null) throw new ProcessConfigError('{rtmp} needs the RTMP server (it is off)');
         const stream = p.get('name') ?? '';
-        if (!RTMP_NAME.test(stream)) throw new ProcessConfigError(`{rtmp,name=...} needs a name of letters, digits and _ . - /, not "${stream}"`);
+        if (!RTMP_NAME.test(stream) || stream.split('/').some((seg) => /^\.+$/.test(seg))) throw new ProcessConfigError(`{rtmp,name=...} needs a name of letters, digits and _ . - /, not "${stream}"`);
         // FFmpeg's RTMP client takes the first path element as the app: a one-element path would play an empty
         // name. A plain name therefore lives under the app (`/live` when the server's app is `/`).
         const app = ep.rtmpApp.replace(/^\/+|\/+$/g, '');

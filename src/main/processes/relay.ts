@@ -100,6 +100,7 @@ export function relayTarget(address: string): { scheme: string; userinfo: string
   const m = URL_PARTS.exec(address);
   if (!m) return null;
   const scheme = m[1].toLowerCase();
+  if (DEFAULT_PORTS[scheme] === undefined) return null;
   const port = m[4] !== undefined ? Number(m[4]) : DEFAULT_PORTS[scheme];
   if (port === undefined || !(port > 0 && port < 65536)) return null;
   const host = m[3].startsWith('[') ? m[3].slice(1, -1) : m[3];

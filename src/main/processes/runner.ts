@@ -320,7 +320,7 @@ export class ProcessRunner {
   async #attachRelays(run: Run, cmd: ResolvedCommand): Promise<void> {
     const attach = async (io: ResolvedCommand['input'][number], kind: 'input' | 'output'): Promise<IoCount> => {
       const t = relayTarget(io.address);
-      if (t === null || (t.scheme !== 'rtmp' && t.scheme !== 'http')) {
+      if (t === null) {
         return { id: io.id, address: io.configured, counted: false, bytes: 0, localPeers: new Set(), remoteIp: '' };
       }
       const relay = await openRelay(t.host, t.port);

@@ -1,0 +1,35 @@
+import { createServer, connect, type AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { openRelay, relayTarget, rewriteToRelay } from '../../../src/main/processes/relay.ts';
+import { until } from '../../support/servers.ts';
+
+describe('counting relay', () => {
+  it('carries bytes both ways on loopback, counts them, and knows its own sockets', async () => {
+    const peers: string[] = [];
+    const echo = createServer((s) => {
+      peers.push(`${s.remoteAddress}:${s.remotePort}`);
+      s.on('data', (d: Buffer) => s.write(Buffer.concat([d, d])));
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const relay = await openRelay('127.0.0.1', (echo.address() as AddressInfo).port);
+    const client = connect(relay.port, '127.0.0.1');
+    let got = 0;
+    client.on('data', (d: Buffer) => (got += d.length));
+    client.write(Buffer.alloc(10_000, 1));
+    await until(() => got === 20_000, 'the echo');
+    expect(relay.counts).toEqual({ upBytes: 10_000, downBytes: 20_000 });
+    expect([...relay.localPeers]).toEqual(peers);
+    expect(relay.remoteIp).toBe('127.0.0.1');
+    client.destroy();
+    relay.close();
+    echo.close();
+  });
+
+  it('rewrites rtmp and http addresses and leaves others alone', () => {
+    expect(relayTarget('rtmp://a.example:1936/live/x?token=1')).toEqual({ scheme: 'rtmp', userinfo: '', host: 'a.example', port: 1936, rest: '/live/x?token=1' });
+    expect(relayTarget('http://u:p@[::1]/memfs/a.m3u8')).toEqual({ scheme: 'http', userinfo: 'u:p', host: '::1', port: 80, rest: '/memfs/a.m3u8' });
+    expect(rewriteToRelay('rtmp://a.example/live/x', 4000)).toBe('rtmp://127.0.0.1:4000/live/x');
+    expect(relayTarget('srt://a.example:6000?streamid=x')).toBeNull();
+    expect(relayTarget('/var/file.mp4')).toBeNull();
+  });
+});
