@@ -34,6 +34,7 @@ import { writeFileAtomicSync } from './atomic-file.ts';
 import type { Logger } from './log.ts';
 import { ProcessManager } from './processes/manager.ts';
 import { processApiRoutes } from './processes/api-routes.ts';
+import { processUiHandlers } from './processes/ui-handlers.ts';
 import { localEndpoints } from './processes/endpoints.ts';
 
 /** A start-up failure the user can act on (taken port, unwritable data dir): one line, no stack trace. */
@@ -145,17 +146,6 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   const auth = config.auth ? { ...config.auth, jwtSecret: config.jwtSecret !== '' ? config.jwtSecret : randomSecret(32) } : undefined;
   const verifier = auth ? new JwtAuth(auth, clock) : null;
 
-  const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets });
-  const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
-  const alerts = createAlertService({
-    source: fleet,
-    rules: loadAlertRules(join(config.dataDir, 'alerts.json'), (m) => log.warn(m)),
-  });
-  const ui = createUiService({ source: fleet, appInfo, control, alerts });
-
-  const fleetHooks = fleetApi(fleet, localCore.registry);
-  const exports = createExportRoutes({ source: fleet });
-  const memfsApi = createMemfsApiRoute(memfs);
   const processes = new ProcessManager({
     dataDir: config.dataDir,
     ffmpegBinary: config.ffmpeg,
@@ -164,6 +154,17 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     log: log.child('processes'),
     collectors: { ffmpeg: collectors.ffmpeg, marked: [collectors.rtmp, collectors.srt] },
   });
+  const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets });
+  const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
+  const alerts = createAlertService({
+    source: fleet,
+    rules: loadAlertRules(join(config.dataDir, 'alerts.json'), (m) => log.warn(m)),
+  });
+  const ui = createUiService({ source: fleet, appInfo, control, alerts, processes: processUiHandlers(processes) });
+
+  const fleetHooks = fleetApi(fleet, localCore.registry);
+  const exports = createExportRoutes({ source: fleet });
+  const memfsApi = createMemfsApiRoute(memfs);
   const extraRoutes: ApiRoute[] = [
     ...fleetHooks.extraRoutes,
     ...exports.routes.map((r): ApiRoute => ({ method: r.method, path: r.path, handler: (ctx) => r.handler(ctx.req, ctx.res) })),
