@@ -108,10 +108,11 @@ function Row(props: { p: ProcessRow; now: number; units: 'decimal' | 'binary'; s
   const { p, now, units } = props;
   const [confirming, setConfirming] = useState(false);
   const running = p.exec === 'running' || p.exec === 'starting';
-  const ios = (list: ProcessRow['inputs']): React.JSX.Element[] =>
+  const ios = (list: ProcessRow['inputs'], arrow: string): React.JSX.Element[] =>
     list.map((io) => (
-      <div key={io.id} className="mono" title={io.counted ? 'counted by the relay' : 'not countable (not relayed)'}>
-        {io.address} <span className="muted">{io.counted ? formatBytes(io.bytes, units) : '—'}</span>
+      <div key={io.id} className="mono" title={io.counted ? 'bytes counted by the relay' : 'not countable (not relayed)'}>
+        {arrow}
+        {io.address} <span className="muted">{io.counted ? formatBytes(io.bytes, units) : ''}</span>
       </div>
     ));
   return (
@@ -132,12 +133,11 @@ function Row(props: { p: ProcessRow; now: number; units: 'decimal' | 'binary'; s
       <td>{running ? `${p.cpuPercent.toFixed(1)} %` : '—'}</td>
       <td>{running ? formatBytes(p.memoryBytes, units) : '—'}</td>
       <td>
-        {ios(p.inputs)}
-        {ios(p.outputs).map((el) => (
-          <div key={el.key}>→ {el}</div>
-        ))}
+        {ios(p.inputs, '')}
+        {ios(p.outputs, '→ ')}
       </td>
-      <td className="actions">
+      <td>
+        <div className="actions">
         {running ? (
           <button type="button" onClick={() => props.onCommand('stop')} data-testid="process-stop">Stop</button>
         ) : (
@@ -152,6 +152,7 @@ function Row(props: { p: ProcessRow; now: number; units: 'decimal' | 'binary'; s
         ) : (
           <button type="button" onClick={() => setConfirming(true)} data-testid="process-delete">Delete</button>
         )}
+        </div>
       </td>
     </tr>
   );
@@ -221,7 +222,7 @@ function CreatePanel({ onCreated }: { onCreated: () => void }): React.JSX.Elemen
         {message !== '' && <span className="muted" data-testid="process-create-message">{message}</span>}
       </div>
       <p className="hint">Core&apos;s process JSON. Placeholders: {'{memfs}'}, {'{diskfs}'}, {'{rtmp,name=…}'}, {'{srt,name=…,mode=publish|request}'}, {'{processid}'}, {'{reference}'}.</p>
-      <textarea className="mono process-json" rows={16} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} data-testid="process-json" aria-label="process JSON" />
+      <textarea className="mono process-json" rows={12} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} data-testid="process-json" aria-label="process JSON" />
     </div>
   );
 }
