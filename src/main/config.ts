@@ -128,7 +128,8 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
   -h, --help                  this text
 
 Files in the data dir: sessions/<collector>.json (the history, Core's format), alerts.json (alert rules,
-{"rules": [...]}), settings.json and cores.json (saved by the dashboard), remote-credentials.json (mode 0600).
+{"rules": [...]}), settings.json and cores.json (saved by the dashboard), remote-credentials.json (mode 0600),
+processes.json (the local core's FFmpeg processes).
 `;
 
 export function parseHostPort(value: string, what: string): ListenAddress {
