@@ -52,6 +52,13 @@ describe('Processes view', { timeout: 120_000 }, () => {
     await waitFor('the log tail', async () => /Output #0, null/.test((await page.textContent('[data-testid="process-log"]')) ?? ''), 10_000);
     await page.screenshot({ path: join(SCREENSHOTS, 'processes-running.png'), fullPage: true });
 
+    // "Sessions" opens the Sessions view searching for the process id (its ffmpeg session, the sessions it marked).
+    await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-sessions"]');
+    await page.waitForSelector('[data-testid="view-sessions"]');
+    expect(await page.inputValue('[data-search]')).toBe('gen');
+    await page.click('[data-testid="nav-processes"]');
+    await page.waitForSelector('[data-testid="process-row"][data-id="gen"]');
+
     await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-stop"]');
     await waitFor('the process stopped', async () => (await rowState('gen')) === 'finished', 15_000);
     expect(await page.textContent('[data-testid="process-row"][data-id="gen"] [data-testid="process-reason"]')).toBe('stopped by command');

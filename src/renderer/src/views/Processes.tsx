@@ -104,6 +104,24 @@ export function Processes(): React.JSX.Element {
   );
 }
 
+/** Opens the Sessions view filtered to a process: its ffmpeg session (id = process id) and the local sessions marked `ffmpeg:<id>`. */
+function SessionsLink({ id }: { id: string }): React.JSX.Element {
+  const [setText, setView] = useApp(useShallow((s) => [s.setText, s.setView]));
+  return (
+    <button
+      type="button"
+      title="the sessions of this process: its ffmpeg session and the local RTMP sessions it opened"
+      data-testid="process-sessions"
+      onClick={() => {
+        setText(id);
+        setView('sessions');
+      }}
+    >
+      Sessions
+    </button>
+  );
+}
+
 function Row(props: { p: ProcessRow; now: number; units: 'decimal' | 'binary'; selected: boolean; onSelect: () => void; onCommand: (c: ProcessCommandName | 'delete') => void }): React.JSX.Element {
   const { p, now, units } = props;
   const [confirming, setConfirming] = useState(false);
@@ -143,6 +161,7 @@ function Row(props: { p: ProcessRow; now: number; units: 'decimal' | 'binary'; s
         ) : (
           <button type="button" onClick={() => props.onCommand('start')} data-testid="process-start">Start</button>
         )}
+        <SessionsLink id={p.id} />
         <button type="button" onClick={() => props.onCommand('restart')}>Restart</button>
         {confirming ? (
           <>
