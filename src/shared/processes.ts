@@ -9,7 +9,7 @@ export interface ProcessIoRow {
   /** As configured, e.g. `{rtmp,name=cam}`. */
   address: string;
   bytes: number;
-  /** False when the address cannot go through the counting relay (files, SRT, HTTPS, RTMPS, …). */
+  /** False when the address cannot go through a counting relay (files, HTTPS, RTMPS, UDP, RTSP, …). */
   counted: boolean;
 }
 

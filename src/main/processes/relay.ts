@@ -4,6 +4,8 @@
  * byte counts from a stock FFmpeg (which prints only its total output size). It also tells which local sockets are
  * the app's own FFmpeg connections (`localPeers`), so the local core's servers can recognise them.
  */
+import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /** Byte counters of one relay, cumulative over all its connections. */
@@ -92,15 +94,92 @@ export function openRelay(host: string, port: number, maxConnections = 16): Prom
   });
 }
 
+/** How long a UDP flow without packets keeps its upstream socket. */
+const UDP_IDLE_MS = 30_000;
+
+/**
+ * The UDP form for SRT (caller mode): FFmpeg sends to `127.0.0.1:<relay port>`, the relay keeps one upstream socket
+ * per FFmpeg socket and forwards datagrams both ways, counting their payload bytes. The real host sees the upstream
+ * socket as the peer (`localPeers`).
+ */
+export async function openUdpRelay(host: string, port: number, maxFlows = 16): Promise<CountingRelay> {
+  const counts: RelayCounts = { downBytes: 0, upBytes: 0 };
+  const localPeers = new Set<string>();
+  const { address: remoteIp, family } = await lookup(host);
+  const type = family === 6 ? 'udp6' : 'udp4';
+  const flows = new Map<string, { upstream: UdpSocket; lastMs: number; peerKey: string }>();
+  const front = createSocket('udp4');
+  front.on('error', () => undefined);
+  front.on('message', (msg: Buffer, from: RemoteInfo) => {
+    const key = `${from.address}:${from.port}`;
+    let flow = flows.get(key);
+    if (!flow) {
+      if (flows.size >= maxFlows) return;
+      const upstream = createSocket(type);
+      const f = { upstream, lastMs: Date.now(), peerKey: '' };
+      flow = f;
+      flows.set(key, f);
+      upstream.on('error', () => undefined);
+      upstream.on('message', (back: Buffer) => {
+        counts.downBytes += back.length;
+        f.lastMs = Date.now();
+        front.send(back, from.port, from.address);
+      });
+      // Towards a loopback host, bind to its address: the host then sees exactly this socket as the peer.
+      const loopbackTarget = remoteIp.startsWith('127.') || remoteIp === '::1';
+      upstream.bind(0, loopbackTarget ? remoteIp : type === 'udp6' ? '::' : '0.0.0.0', () => {
+        f.peerKey = joinHostPort(upstream.address().address, upstream.address().port);
+        localPeers.add(f.peerKey);
+      });
+    }
+    counts.upBytes += msg.length;
+    flow.lastMs = Date.now();
+    flow.upstream.send(msg, port, remoteIp);
+  });
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [key, f] of flows) {
+      if (now - f.lastMs < UDP_IDLE_MS) continue;
+      f.upstream.close();
+      flows.delete(key);
+      localPeers.delete(f.peerKey);
+    }
+  }, 5000);
+  sweep.unref();
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', reject);
+    front.bind(0, '127.0.0.1', () => {
+      front.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: front.address().port,
+    counts,
+    localPeers,
+    remoteIp,
+    close() {
+      clearInterval(sweep);
+      for (const f of flows.values()) f.upstream.close();
+      flows.clear();
+      front.close();
+    },
+  };
+}
+
 const DEFAULT_PORTS: Record<string, number> = { rtmp: 1935, http: 80 };
+/** Schemes that need an explicit port to be relayed. */
+const PORT_REQUIRED = new Set(['srt']);
 const URL_PARTS = /^([A-Za-z]+):\/\/(?:([^@/?#]*)@)?(\[[^\]]+\]|[^:/?#]+)(?::(\d+))?(.*)$/s;
 
-/** The parts of an address the relay can carry (plain `rtmp://` and `http://`), or null. */
+/** The parts of an address a relay can carry (plain `rtmp://` and `http://` over TCP, `srt://` caller over UDP), or null. */
 export function relayTarget(address: string): { scheme: string; userinfo: string; host: string; port: number; rest: string } | null {
   const m = URL_PARTS.exec(address);
   if (!m) return null;
   const scheme = m[1].toLowerCase();
-  if (DEFAULT_PORTS[scheme] === undefined) return null;
+  if (DEFAULT_PORTS[scheme] === undefined && !PORT_REQUIRED.has(scheme)) return null;
+  // SRT in listener or rendezvous mode: FFmpeg itself listens, nothing to relay.
+  if (scheme === 'srt' && /[?&]mode=(listener|rendezvous)(&|$)/.test(m[5])) return null;
   const port = m[4] !== undefined ? Number(m[4]) : DEFAULT_PORTS[scheme];
   if (port === undefined || !(port > 0 && port < 65536)) return null;
   const host = m[3].startsWith('[') ? m[3].slice(1, -1) : m[3];

@@ -12,7 +12,7 @@ import type { Logger } from '../log.ts';
 import { buildArgs, resolveCommand, type LocalEndpoints, type ResolvedCommand } from './command.ts';
 import type { ProcessConfig } from './config.ts';
 import { emptyProgress, ProgressParser, type FfmpegProgress } from './progress.ts';
-import { openRelay, relayTarget, rewriteToRelay, type CountingRelay } from './relay.ts';
+import { openRelay, openUdpRelay, relayTarget, rewriteToRelay, type CountingRelay } from './relay.ts';
 
 /** Core's `exec` states. */
 export type ExecState = 'starting' | 'running' | 'finishing' | 'finished' | 'failed' | 'killed';
@@ -323,7 +323,7 @@ export class ProcessRunner {
       if (t === null) {
         return { id: io.id, address: io.configured, counted: false, bytes: 0, localPeers: new Set(), remoteIp: '' };
       }
-      const relay = await openRelay(t.host, t.port);
+      const relay = t.scheme === 'srt' ? await openUdpRelay(t.host, t.port) : await openRelay(t.host, t.port);
       run.relays.push(relay);
       io.address = rewriteToRelay(io.address, relay.port);
       // HTTP virtual hosts need the real Host header; FFmpeg sends a `Host:` from -headers instead of its own.

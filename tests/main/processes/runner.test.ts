@@ -13,6 +13,8 @@ import { IpLimiter } from '../../../src/main/engine/ip-limiter.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { ProcessManager } from '../../../src/main/processes/manager.ts';
 import { createRtmpServer, type RtmpServer } from '../../../src/main/servers/rtmp/server.ts';
+import { createSrtServer } from '../../../src/main/servers/srt/server.ts';
+import { ffmpegSrtPublishArgs } from '../servers/srt/support.ts';
 import { Children, until, waitForFfmpeg } from '../../support/servers.ts';
 
 const children = new Children();
@@ -22,7 +24,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function setup(opts: { ignoreCidrs?: string[]; rtmpUrl?: string | null } = {}): { manager: ProcessManager; ffmpeg: Collector; rtmp: Collector; dataDir: string } {
+function setup(opts: { ignoreCidrs?: string[]; rtmpUrl?: string | null; srtHostPort?: string | null; marked?: Collector[] } = {}): { manager: ProcessManager; ffmpeg: Collector; rtmp: Collector; dataDir: string } {
   const limiter = IpLimiter.fromCidrs(opts.ignoreCidrs ?? []);
   const ffmpeg = new Collector('ffmpeg', { clock: systemClock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 5000, limiter });
   const rtmp = new Collector('rtmp', { clock: systemClock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 5000, limiter });
@@ -30,10 +32,10 @@ function setup(opts: { ignoreCidrs?: string[]; rtmpUrl?: string | null } = {}): 
   const manager = new ProcessManager({
     dataDir,
     ffmpegBinary: 'ffmpeg',
-    endpoints: () => ({ memfsUrl: null, diskDir: null, rtmpUrl: opts.rtmpUrl ?? null, rtmpApp: '/', rtmpToken: '', srtHostPort: null, srtToken: '' }),
+    endpoints: () => ({ memfsUrl: null, diskDir: null, rtmpUrl: opts.rtmpUrl ?? null, rtmpApp: '/', rtmpToken: '', srtHostPort: opts.srtHostPort ?? null, srtToken: '' }),
     clock: systemClock,
     log: memoryLogger(),
-    collectors: { ffmpeg, marked: [rtmp] },
+    collectors: { ffmpeg, marked: [rtmp, ...(opts.marked ?? [])] },
   });
   cleanups.push(async () => {
     await manager.stop();
@@ -111,5 +113,25 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     await new Promise((done) => setTimeout(done, 1500)); // a feed tick after the bytes
     expect(ffmpeg.active()).toEqual([]);
     expect(ffmpeg.rxBytesTotal).toBe(0);
+  });
+
+  it('counts an SRT input through the UDP relay and marks the SRT player of the process as its own', async () => {
+    const srtSessions = new Collector('srt', { clock: systemClock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 5000 });
+    const srt = createSrtServer({ collector: srtSessions, log: memoryLogger() });
+    const { port } = await srt.listen('127.0.0.1', 0);
+    cleanups.push(async () => {
+      await srt.close();
+      await srtSessions.stop();
+    });
+    children.spawn('ffmpeg', ffmpegSrtPublishArgs(`srt://127.0.0.1:${port}?streamid=cam,mode:publish`));
+    await until(() => srt.streams().includes('cam'), 'the SRT publisher', 20_000, 100);
+    const { manager, ffmpeg } = setup({ srtHostPort: `127.0.0.1:${port}`, marked: [srtSessions] });
+    await manager.init();
+    manager.create({ id: 'srtpull', reference: 'cam', input: [{ address: '{srt,name=cam,mode=request}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
+    const s = await until(() => ffmpeg.active().find((x) => x.id === 'srtpull' && x.rxBytes > 50_000), 'SRT ingress on the ffmpeg session', 20_000, 100);
+    expect(s.reference).toBe('cam');
+    const player = await until(() => srtSessions.active().find((x) => x.location === 'play:cam' && x.extra === 'ffmpeg:srtpull'), 'the marked SRT player', 10_000, 100);
+    expect(manager.get('srtpull').current?.inputs[0]?.localPeers.has(player.peer)).toBe(true);
+    console.log('[processes srt] bytes', JSON.stringify({ processRx: ffmpeg.active()[0]?.rxBytes, srtPlayerTx: player.txBytes }));
   });
 });
