@@ -69,6 +69,14 @@ export interface RunView {
 }
 
 const CLK_TCK = 100;
+
+/** Hides URL credentials and tokens (the memfs password, `?token=`, SRT `token:`) in what the API and the log show. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]+@/gi, '$1***@')
+    .replace(/([?&]token=)[^&\s'"]*/gi, '$1***')
+    .replace(/(,token:)[^,&\s'"]*/gi, '$1***');
+}
 const PAGE_BYTES = 4096;
 
 interface Run extends RunView {
@@ -192,7 +200,8 @@ export class ProcessRunner {
 
   #appendLog(run: Run, line: string): void {
     const max = this.#deps.logLines ?? 200;
-    run.log.push({ atMs: this.#deps.clock.now(), line: line.length > 1000 ? line.slice(0, 1000) + '…' : line });
+    const safe = redactSecrets(line);
+    run.log.push({ atMs: this.#deps.clock.now(), line: safe.length > 1000 ? safe.slice(0, 1000) + '…' : safe });
     if (run.log.length > max) run.log.splice(0, run.log.length - max);
   }
 
@@ -254,7 +263,7 @@ export class ProcessRunner {
     }
 
     const args = buildArgs(cmd, ['-progress', 'pipe:1']);
-    run.command = args;
+    run.command = args.map(redactSecrets);
     const child = spawn(this.#deps.binary(), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     run.child = child;
     run.pid = child.pid ?? 0;

@@ -53,3 +53,12 @@ describe('resolveCommand and buildArgs', () => {
     expect(() => resolveCommand(config, ep)).toThrow(/writes outside memfs and the disk folder/);
   });
 });
+
+describe('redactSecrets', () => {
+  it('hides URL credentials and tokens in commands and log lines', async () => {
+    const { redactSecrets } = await import('../../../src/main/processes/runner.ts');
+    expect(redactSecrets("Output #0, hls, to 'http://admin:s3cret@127.0.0.1:41000/memfs/cam.m3u8':")).toBe("Output #0, hls, to 'http://***@127.0.0.1:41000/memfs/cam.m3u8':");
+    expect(redactSecrets('rtmp://127.0.0.1:1935/live/cam?token=abc&x=1')).toBe('rtmp://127.0.0.1:1935/live/cam?token=***&x=1');
+    expect(redactSecrets('srt://h:1?streamid=cam,mode:request,token:xyz')).toBe('srt://h:1?streamid=cam,mode:request,token:***');
+  });
+});
