@@ -99,6 +99,16 @@ export default async function bench(): Promise<void> {
     const states = manager.list().map((r) => r.state());
     const rxBytes = ffmpegCollector.active().reduce((n, s) => n + s.rxBytes, 0);
     const marked = rtmpCollector.active().filter((s) => s.extra.startsWith('ffmpeg:')).length;
+    // kill -9 of a process with reconnect on (delay 1 s): time until FFmpeg runs again.
+    manager.create({ id: 'reconnector', input: [{ address: 'testsrc=size=160x120:rate=10', options: ['-re', '-f', 'lavfi'] }], output: [{ address: '-', options: ['-f', 'null'] }], autostart: true, reconnect: true, reconnect_delay_seconds: 1 });
+    const rc = manager.get('reconnector');
+    while (rc.exec !== 'running') await sleep(20);
+    const killedPid = rc.pid;
+    const tKill = performance.now();
+    process.kill(killedPid, 'SIGKILL');
+    while (!(rc.exec === 'running' && rc.pid !== killedPid)) await sleep(10);
+    const backMs = performance.now() - tKill;
+
     const t0 = performance.now();
     await manager.stop();
     const stopMs = performance.now() - t0;
@@ -110,6 +120,7 @@ export default async function bench(): Promise<void> {
     console.log(`  with the runner: app process ${fmt(withRunner.selfCpu)} % CPU, ${fmt(withRunner.selfRssMb)} MB RSS; ffmpeg ${fmt(withRunner.ffCpu)} % CPU, ${fmt(withRunner.ffRssMb)} MB RSS`);
     console.log(`  runner + relays + collector feed: ${fmt(runnerCpu)} % CPU (aim ≤ 25 % of one core for 20 processes), ${fmt(runnerCpu / PROCESSES, 2)} % per process`);
     console.log(`  ffmpeg collector: ${ffmpegCollector.active().length} sessions, ${fmt(rxBytes / 1024 / 1024)} MiB ingress counted; ${marked} RTMP players marked as own`);
+    console.log(`  kill -9 with reconnect_delay_seconds=1: running again after ${fmt(backMs, 0)} ms (aim < 2000 ms: the delay plus FFmpeg's start)`);
     console.log(`  stop of all ${PROCESSES}: ${fmt(stopMs, 0)} ms (aim < 3500 ms: SIGTERM, SIGKILL after 3 s), ffmpeg left running: ${left} (aim 0)`);
   } finally {
     publisher.kill('SIGKILL');

@@ -271,7 +271,6 @@ export class ProcessRunner {
     const parser = new ProgressParser((p) => {
       run.progress = p;
       run.progressBlocks++;
-      if (this.exec === 'starting') this.exec = 'running';
       const key = `${p.frame}/${p.totalSizeBytes}/${p.timeSec}`;
       if (key !== run.lastProgressKey) {
         run.lastProgressKey = key;
@@ -288,6 +287,10 @@ export class ProcessRunner {
       pendingErr = lines.pop() ?? '';
       if (pendingErr.length > 4096) pendingErr = '';
       for (const l of lines) if (l.trim() !== '') this.#appendLog(run, l);
+    });
+    // Core's `running`: the process has started (progress may come later, e.g. while FFmpeg probes its input).
+    child.on('spawn', () => {
+      if (this.#run === run && !run.ended && this.exec === 'starting') this.exec = 'running';
     });
     child.on('error', (err) => {
       const code = (err as NodeJS.ErrnoException).code;

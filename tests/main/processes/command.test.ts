@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildArgs, resolveCommand, resolvePlaceholders, type LocalEndpoints } from '../../../src/main/processes/command.ts';
 import { parseProcessConfig } from '../../../src/main/processes/config.ts';
+import { redactSecrets } from '../../../src/main/processes/runner.ts';
 
 const disk = mkdtempSync(join(tmpdir(), 'processes-disk-'));
 writeFileSync(join(disk, 'in.mp4'), 'x');
@@ -55,8 +56,7 @@ describe('resolveCommand and buildArgs', () => {
 });
 
 describe('redactSecrets', () => {
-  it('hides URL credentials and tokens in commands and log lines', async () => {
-    const { redactSecrets } = await import('../../../src/main/processes/runner.ts');
+  it('hides URL credentials and tokens in commands and log lines', () => {
     expect(redactSecrets("Output #0, hls, to 'http://admin:s3cret@127.0.0.1:41000/memfs/cam.m3u8':")).toBe("Output #0, hls, to 'http://***@127.0.0.1:41000/memfs/cam.m3u8':");
     expect(redactSecrets('rtmp://127.0.0.1:1935/live/cam?token=abc&x=1')).toBe('rtmp://127.0.0.1:1935/live/cam?token=***&x=1');
     expect(redactSecrets('srt://h:1?streamid=cam,mode:request,token:xyz')).toBe('srt://h:1?streamid=cam,mode:request,token:***');

@@ -29,7 +29,10 @@ describe('counting relay', () => {
     expect(relayTarget('rtmp://a.example:1936/live/x?token=1')).toEqual({ scheme: 'rtmp', userinfo: '', host: 'a.example', port: 1936, rest: '/live/x?token=1' });
     expect(relayTarget('http://u:p@[::1]/memfs/a.m3u8')).toEqual({ scheme: 'http', userinfo: 'u:p', host: '::1', port: 80, rest: '/memfs/a.m3u8' });
     expect(rewriteToRelay('rtmp://a.example/live/x', 4000)).toBe('rtmp://127.0.0.1:4000/live/x');
-    expect(relayTarget('srt://a.example:6000?streamid=x')).toBeNull();
+    expect(relayTarget('srt://a.example:6000?mode=caller&streamid=x')).toMatchObject({ scheme: 'srt', host: 'a.example', port: 6000 });
+    expect(relayTarget('srt://0.0.0.0:6000?mode=listener')).toBeNull();
+    expect(relayTarget('srt://a.example?streamid=x')).toBeNull(); // SRT has no default port
+    expect(relayTarget('https://a.example/x.m3u8')).toBeNull();
     expect(relayTarget('/var/file.mp4')).toBeNull();
   });
 });
