@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { AppInfo } from '../shared/ipc.ts';
 import { LOCAL_CORE_ID } from '../shared/types.ts';
-import { ConfigError, type AppConfig } from './config.ts';
+import { ConfigError, isLoopbackHost, type AppConfig } from './config.ts';
 import { systemClock } from './engine/clock.ts';
 import { createLocalCore, type LocalCore } from './engine/local-core.ts';
 import type { Clock } from './engine/types.ts';
@@ -19,6 +19,7 @@ import { JwtAuth, randomSecret } from './api/auth.ts';
 import { createHttpServer, listen } from './servers/http/server.ts';
 import { createHttpCollectorMiddleware, createMemfs, createMemfsApiRoute, createMemfsMount, type Memfs } from './servers/http/index.ts';
 import type { HttpMiddleware, HttpMount } from './servers/http-types.ts';
+import { createRequestGuards } from './servers/http/request-guards.ts';
 import { createRtmpServer, type RtmpServer } from './servers/rtmp/server.ts';
 import { createSrtServer, type SrtServer } from './servers/srt/server.ts';
 import { createFleet, type Fleet } from './remote/fleet.ts';
@@ -179,6 +180,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     log: log.child('api'),
     clock,
     extraRoutes,
+    metricsRequireAuth: config.metricsAuth,
   });
 
   const mounts: HttpMount[] = [
@@ -204,8 +206,17 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     );
   }
   const countHttp = createHttpCollectorMiddleware({ collector: collectors.http, log: log.child('http') });
-  const middleware: HttpMiddleware[] = [(req, res, next) => (isDashboardPath(req.url) ? next() : countHttp(req, res, next))];
-  const server = createHttpServer({ mounts, middleware, log: log.child('http') });
+  const middleware: HttpMiddleware[] = [
+    // Host allow-list and Origin check first (docs/security.md): nothing else sees a rebound or cross-site request.
+    // Off loopback, the machine's own name is how people reach it, so it is allowed too.
+    createRequestGuards({
+      listenHost: config.listen.host,
+      allowedHosts: isLoopbackHost(config.listen.host) ? config.allowedHosts : [...config.allowedHosts, hostname(), `${hostname()}.local`],
+      log: log.child('http'),
+    }),
+    (req, res, next) => (isDashboardPath(req.url) ? next() : countHttp(req, res, next)),
+  ];
+  const server = createHttpServer({ mounts, middleware, log: log.child('http'), maxConnectionsPerClient: config.maxConnsPerIp });
 
   let rtmp: RtmpServer | null = null;
   let srt: SrtServer | null = null;
@@ -230,12 +241,18 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     const bound = await listen(server, config.listen.host, config.listen.port);
     listeners.api = urlOf('http', bound);
     if (config.rtmp) {
-      rtmp = createRtmpServer({ collector: collectors.rtmp, log: log.child('rtmp'), app: config.rtmpApp, token: config.rtmpToken || undefined });
+      rtmp = createRtmpServer({
+        collector: collectors.rtmp,
+        log: log.child('rtmp'),
+        app: config.rtmpApp,
+        token: config.rtmpToken || undefined,
+        limits: { maxConnectionsPerClient: config.maxConnsPerIp },
+      });
       const rtmpBound = await listen2(rtmp, config.rtmp);
       listeners.rtmp = urlOf('rtmp', rtmpBound);
     }
     if (config.srt) {
-      srt = createSrtServer({ collector: collectors.srt, log: log.child('srt'), token: config.srtToken || undefined });
+      srt = createSrtServer({ collector: collectors.srt, log: log.child('srt'), token: config.srtToken || undefined, limits: { maxConnectionsPerClient: config.maxConnsPerIp } });
       const srtBound = await listenSrt(srt, config.srt);
       listeners.srt = urlOf('srt', srtBound);
     }

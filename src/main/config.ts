@@ -49,6 +49,12 @@ export interface AppConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The FFmpeg binary the local core's processes run (`--ffmpeg PATH`); a name is looked up on PATH. */
   ffmpeg: string;
+  /** Host names the HTTP listener answers to besides IP literals, localhost and the listen host (DNS-rebinding guard). */
+  allowedHosts: string[];
+  /** `/metrics` needs the API's access token (when --auth is set). Default off, as Core. */
+  metricsAuth: boolean;
+  /** Connections one client (IPv4 address, IPv6 /64) may hold on each of HTTP, RTMP and SRT; 0 = no bound. */
+  maxConnsPerIp: number;
 }
 
 export const DEFAULT_API_PORT = 8787;
@@ -86,6 +92,9 @@ export function defaultConfig(): AppConfig {
     pollIntervalMs: 1000,
     logLevel: 'info',
     ffmpeg: 'ffmpeg',
+    allowedHosts: [],
+    metricsAuth: false,
+    maxConnsPerIp: 100,
   };
 }
 
@@ -124,6 +133,10 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
   --poll-interval MS          remote Core poll interval                    [1000]
   --log-level LEVEL           debug|info|warn|error                        [info]
   --ffmpeg PATH               FFmpeg binary for the local core's processes [ffmpeg]
+  --allowed-hosts LIST        host names the HTTP listener answers to besides IP addresses, localhost
+                              and the listen host (.example.com = domain and subdomains, * = any)  [""]
+  --metrics-auth              /metrics needs the API's token too (with --auth; default open, as Core)
+  --max-conns-per-ip N        connections one client may hold on HTTP, RTMP and SRT each; 0 = none  [100]
   --config FILE               JSON file with any of the settings above
   -h, --help                  this text
 
@@ -197,6 +210,8 @@ const FLAGS: Record<string, Setter> = {
   'core-credentials': (c, v) => { c.coreCredentialsFile = v; },
   'poll-interval': (c, v) => { c.pollIntervalMs = parseInteger(v, '--poll-interval', 100); },
   ffmpeg: (c, v) => { c.ffmpeg = v; },
+  'allowed-hosts': (c, v) => { c.allowedHosts = parseList(v); },
+  'max-conns-per-ip': (c, v) => { c.maxConnsPerIp = parseInteger(v, '--max-conns-per-ip', 0); },
   'log-level': (c, v) => {
     if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw new ConfigError(`--log-level: expected debug|info|warn|error, got "${v}"`);
     c.logLevel = v;
@@ -205,6 +220,7 @@ const FLAGS: Record<string, Setter> = {
 
 const BOOLEAN_FLAGS: Record<string, (c: AppConfig) => void> = {
   'no-persist': (c) => { c.persist = false; },
+  'metrics-auth': (c) => { c.metricsAuth = true; },
 };
 
 /** camelCase key of a flag name, for the --config file. */
@@ -218,6 +234,7 @@ export function applyConfigObject(config: AppConfig, obj: unknown, source: strin
   const byCamel = new Map(Object.keys(FLAGS).map((f) => [camel(f), f]));
   for (const [key, raw] of Object.entries(obj as Record<string, unknown>)) {
     if (key === 'persist' && typeof raw === 'boolean') { config.persist = raw; continue; }
+    if (key === 'metricsAuth' && typeof raw === 'boolean') { config.metricsAuth = raw; continue; }
     const flag = byCamel.get(key);
     if (!flag) throw new ConfigError(`${source}: unknown setting "${key}"`);
     const values = flag === 'core' && Array.isArray(raw) ? raw : [raw];
@@ -263,7 +280,7 @@ export function parseArgs(argv: string[], readFile: (path: string) => string, ba
     if (name === 'config') configFile = value;
     else pairs.push([name, value]);
   }
-  const config: AppConfig = { ...base, cores: [...base.cores], ignoreCidrs: [...base.ignoreCidrs], trustedProxies: [...base.trustedProxies] };
+  const config: AppConfig = { ...base, cores: [...base.cores], ignoreCidrs: [...base.ignoreCidrs], trustedProxies: [...base.trustedProxies], allowedHosts: [...base.allowedHosts] };
   if (configFile !== null) {
     let text: string;
     try {

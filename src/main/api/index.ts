@@ -20,6 +20,8 @@ import { BodyTooLargeError, errorJson, parseGoQuery, rawQueryOf, readBody, sendA
 import { stringifyGo } from './json.ts';
 import { buildMetricsText, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import { buildActiveChunks, buildSummaryChunks, collectorNames } from './sessions.ts';
+import { clientKey, FailureBudget } from '../servers/client-limits.ts';
+import { throttledWarn } from '../servers/http/request-guards.ts';
 
 export { CORE_COMPATIBLE_VERSION } from './about.ts';
 export type { AboutInfo, AboutVersion } from './about.ts';
@@ -70,7 +72,12 @@ export interface ApiOptions {
   extraRoutes?: ApiRoute[];
   /** `/metrics` needs an access token too. Default false: Core's /metrics has no JWT (scrapers cannot log in). */
   metricsRequireAuth?: boolean;
+  /** Failed-login budget per client (default `LOGIN_BUDGET`); over it `POST /api/login` answers 429 unchecked. */
+  loginBudget?: FailureBudget;
 }
+
+/** Default failed-login budget per client: 5 at once, then one every 5 s (on top of Core's 5 s delay per failure). */
+export const LOGIN_BUDGET = { burst: 5, refillPerSec: 0.2 } as const;
 
 const systemNow: Pick<Clock, 'now'> = { now: () => Date.now() };
 
@@ -121,6 +128,8 @@ export function createApi(options: ApiOptions): HttpMount[] {
   ];
 
   if (auth) {
+    const budget = options.loginBudget ?? new FailureBudget(LOGIN_BUDGET);
+    const warnRefused = throttledWarn(log);
     routes.push(
       {
         method: 'POST',
@@ -134,13 +143,23 @@ export function createApi(options: ApiOptions): HttpMount[] {
             if (err instanceof BodyTooLargeError) return ctx.error(413, [`Request body larger than ${err.limit} bytes`]);
             throw err;
           }
+          // Security guard: the attempt is taken from the client's budget before the password is checked, so
+          // parallel guesses from one client are not all evaluated (Core's delay alone lets 200 finish in 5 s).
+          const client = clientKey(ctx.req.socket.remoteAddress);
+          if (!budget.take(client)) {
+            warnRefused('login refused: too many failed attempts from this client', { client, refusedSoFar: budget.refused });
+            ctx.res.setHeader('Retry-After', String(budget.retryAfterSec(client)));
+            return ctx.error(429, ['Too many failed login attempts; try again later']);
+          }
           const parsed = parseLogin(ctx.req.headers['content-type'], body);
           if (parsed.kind === 'credentials' && auth.checkCredentials(parsed.username, parsed.password)) {
+            budget.refund(client);
             const tokens = { access_token: auth.issue('access'), refresh_token: auth.issue('refresh') };
             return ctx.json(200, stringifyGo(tokens));
           }
           await delay(auth.loginDelayMs);
           if (parsed.kind === 'missing') {
+            budget.refund(client);
             log.info('login without credentials', { ip: ctx.req.socket.remoteAddress });
             return ctx.error(400, ['Missing authorization credentials']);
           }

@@ -32,6 +32,17 @@ function needsFormulaGuard(text: string): boolean {
   return text.length > 0 && FORMULA_PREFIXES.includes(text[0]);
 }
 
+/**
+ * Security guard, second half: a spreadsheet that splits on another separator (`;` in many locales, tab, or `,`
+ * when the quoting is lost) starts a new cell after each one, so `a;=cmd|...` would start a formula too. Every
+ * formula prefix right after a field separator or a line break gets a `'` as well (`a;=b` → `a;'=b`).
+ */
+const FORMULA_AFTER_SEPARATOR = /([;,\t\r\n|])([=+\-@\t\r])/g;
+
+function guardAfterSeparators(text: string): string {
+  return text.replace(FORMULA_AFTER_SEPARATOR, "$1'$2");
+}
+
 /** Formats one number cell: integers as digits, fractions with at most 3 decimals, non-finite as empty. */
 export function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return '';
@@ -47,6 +58,11 @@ export function csvCell(value: CsvValue): string {
   if (typeof value === 'number') return formatNumber(value);
   let text = value;
   let quote = false;
+  const inner = guardAfterSeparators(text);
+  if (inner !== text) {
+    text = inner;
+    quote = true;
+  }
   if (needsFormulaGuard(text)) {
     text = "'" + text;
     quote = true;

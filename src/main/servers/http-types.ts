@@ -10,4 +10,9 @@ export interface HttpMount {
   /** Path prefix such as `/api`, `/memfs`, `/ui`; the longest matching prefix wins. */
   prefix: string;
   handler: HttpHandler;
+  /**
+   * The handler sends `100 Continue` itself (after checking credentials) for requests with `Expect: 100-continue`;
+   * otherwise the server sends it before calling the handler.
+   */
+  sendsContinue?: boolean;
 }

@@ -6,6 +6,7 @@ import { INVOKE_CHANNELS, type InvokeChannel, type IpcResult } from '../../share
 import type { HttpMount } from '../servers/http-types.ts';
 import { toIpcError } from './app-control.ts';
 import { UI_CSP } from './csp.ts';
+import { checkPageInvoke, type ResolveHost } from './page-guards.ts';
 import type { UiPush, UiService } from './service.ts';
 
 /**
@@ -32,6 +33,8 @@ export interface WebBridgeOptions {
   heartbeatMs?: number;
   /** A slow event-stream client with more than this many bytes queued skips pushes until it drains; default 8 MiB. */
   maxBufferedBytes?: number;
+  /** Host name resolution for the remote-Core address guard (tests); default the system resolver. */
+  resolveHost?: ResolveHost;
 }
 
 const UI_PREFIX = '/ui';
@@ -193,6 +196,16 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
     }
     if (!Array.isArray(args)) {
       return sendJson(res, 200, { ok: false, error: { code: 'bad-args', message: 'the body must be a JSON array of arguments' } } satisfies IpcResult<never>);
+    }
+    // Security guards for calls from a web page (exposure-widening settings with auth off, SSRF to metadata).
+    try {
+      await checkPageInvoke(channel, args, {
+        authenticated: options.auth !== undefined,
+        currentSettings: () => service.handlers['settings:get'](),
+        resolve: options.resolveHost,
+      });
+    } catch (error) {
+      return sendJson(res, 200, { ok: false, error: toIpcError(error) } satisfies IpcResult<never>);
     }
     // Shell-only channels (e.g. a save dialog) may have no handler outside Electron.
     const handler = service.handlers[channel as InvokeChannel] as ((...a: unknown[]) => Promise<unknown>) | undefined;

@@ -27,6 +27,14 @@ describe('csv cells', () => {
     expect(csvCell('a=b')).toBe('a=b');
     expect(csvCell(-5)).toBe('-5');
   });
+  it('guards formula starts after a field separator too (a spreadsheet splitting on ; or tab)', () => {
+    expect(csvCell('a;=cmd|"/c calc"!A1')).toBe(`"a;'=cmd|""/c calc""!A1"`);
+    expect(csvCell('x,=1+1')).toBe(`"x,'=1+1"`);
+    expect(csvCell('x\t@SUM(A1)')).toBe(`"x\t'@SUM(A1)"`);
+    expect(csvCell('=a;+b')).toBe(`"'=a;'+b"`);
+    expect(csvCell('a|-2+3')).toBe(`"a|'-2+3"`);
+    expect(csvCell('a; b=c')).toBe('a; b=c');
+  });
   it('formats numbers plainly', () => {
     expect(formatNumber(0)).toBe('0');
     expect(formatNumber(123456789012)).toBe('123456789012');

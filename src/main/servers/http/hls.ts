@@ -14,7 +14,7 @@ import { posix } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
-import { anonymizeIp, refererHost } from './net-util.ts';
+import { anonymizeIp, headerUtf8, refererHost } from './net-util.ts';
 
 /** shortuuid's default alphabet (57 characters, no 0/1/I/O/l). */
 export const SHORTUUID_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -313,8 +313,8 @@ export class HlsTracker {
     }
     if (sessionId !== '') {
       if (!isValidSessionId(sessionId)) return { ok: false, status: 403, details: ['Forbidden'] };
-      const referer = typeof req.headers.referer === 'string' ? req.headers.referer : '';
-      const ua = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : '';
+      const referer = headerUtf8(req, 'referer');
+      const ua = headerUtf8(req, 'user-agent');
       hls.register(sessionId, referenceOf(path), path, refererHost(referer));
       hls.setExtra(sessionId, `[${anonymizeIp(clientIp)}] ${ua}`);
       hls.setTopEgressBitrate(sessionId, stream);

@@ -12,11 +12,13 @@ import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { stringifyGo } from '../../api/json.ts';
 import type { HttpHandler, HttpMount } from '../http-types.ts';
-import { sendError } from './server.ts';
+import { expectsContinue, sendContinue, sendError } from './server.ts';
+import { throttledWarn } from './request-guards.ts';
+import { clientKey, FailureBudget } from '../client-limits.ts';
 import { HlsTracker, isPlaylistName, isSegmentName, queryParam, rewritePlaylist } from './hls.ts';
 import { MemfsError, type Memfs } from './memfs.ts';
 import { meterResponse, requestHeaderSize } from './meter.ts';
-import { cidrSet, realIp, type CidrSet } from './net-util.ts';
+import { cidrSet, headerUtf8, realIp, type CidrSet } from './net-util.ts';
 import { contentTypeFor, parseMountPath, type ParsedPath } from './paths.ts';
 
 export interface MemfsMountOptions {
@@ -43,7 +45,12 @@ export interface MemfsMountOptions {
   maxRewriteBytes?: number;
   /** For tests: the tracker to use (else one is created). */
   tracker?: HlsTracker;
+  /** Wrong-password budget per client for writes (default: 10 at once, then 1 per second); over it answers 429. */
+  authBudget?: FailureBudget;
 }
+
+/** The default wrong-password budget of memfs writes: 10 at once, then one per second per client. */
+export const MEMFS_AUTH_BUDGET = { burst: 10, refillPerSec: 1 } as const;
 
 /** What a mount can read: whole files (memfs) or a folder (disk). */
 interface SourceFile {
@@ -234,6 +241,11 @@ interface MountContext {
   idleMs: number;
   maxRewriteBytes: number;
   inflight: { bytes: number; max: number };
+  authBudget: FailureBudget;
+  /** Refused uploads at WARN, throttled per reason. */
+  warnRefused: (reason: string, fields: Record<string, unknown>) => void;
+  /** When each client last wrote with valid credentials: its next credential-less try is a challenge round, not news. */
+  lastAuthorizedMs: Map<string, number>;
 }
 
 async function handleRead(req: IncomingMessage, res: ServerResponse, p: ParsedPath & { ok: true }, ctx: MountContext): Promise<void> {
@@ -303,17 +315,21 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
     }
     const len = Number(lenHeader);
     if (len > cap) {
+      ctx.warnRefused('memfs upload refused: file too big', { path: p.path.slice(0, 200), bytes: len, limit: cap });
       closeAfter(res);
       sendError(res, 413, [`File is too big (limit ${cap} bytes)`]);
       return Promise.resolve();
     }
     if (ctx.inflight.bytes + len > ctx.inflight.max) {
+      ctx.warnRefused('memfs upload refused: too many uploads in progress', { path: p.path.slice(0, 200), limit: ctx.inflight.max });
       closeAfter(res);
       res.setHeader('Retry-After', '1');
       sendError(res, 503, ['Too many uploads in progress']);
       return Promise.resolve();
     }
   }
+  // Authorized and within the limits: now the client may send the body.
+  sendContinue(req, res);
   return new Promise<void>((resolve) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -332,6 +348,7 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
     // The upload is discarded unless it ends completely: the old file (if any) stays untouched.
     const reject = (status: number, detail: string): void => {
       if (done) return;
+      ctx.warnRefused(`memfs upload refused: ${detail}`, { path: p.path.slice(0, 200), received });
       finish();
       chunks.length = 0;
       // Keep draining silently until the connection closes, so the response can be read by the client.
@@ -384,7 +401,7 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
       // Core remembers a segment upload only when its body is not empty (`if r.size != 0`).
       if (isSeg && data.length > 0) ctx.tracker.segmentUploaded(p.path, headerBytes + data.length);
       else if (isPl) {
-        const ua = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : '';
+        const ua = headerUtf8(req, 'user-agent');
         ctx.tracker.playlistUploaded(p.path, headerBytes, data, ua);
       }
     };
@@ -404,8 +421,53 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
   });
 }
 
+/**
+ * Security guard: files under /memfs and /disk are uploaded by publishers (anyone, when memfs auth is off) yet share
+ * the dashboard's origin. `sandbox` makes a document served from here run on an opaque origin with scripts, forms
+ * and popups off, so an uploaded `.html`/`.svg` page can neither read the dashboard's storage nor call the API with
+ * the user's token; `nosniff` stops a browser from guessing an active type for a file served as something else.
+ * Neither header affects how a player fetches playlists and segments (hls.js, Safari, ffmpeg).
+ */
+export function setFileSecurityHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', 'sandbox');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+}
+
+/**
+ * Basic auth of a write, with the per-client budget of wrong passwords (security guard against guessing: without it
+ * 3400 guesses/s were possible). Answers 401 with the challenge (before `100 Continue`, so ffmpeg retries with the
+ * credentials of its URL) or 429, logs the refusal at WARN, and returns false; true when the write may go on.
+ */
+function checkWriteAuth(req: IncomingMessage, res: ServerResponse, path: string, ctx: MountContext): boolean {
+  const client = clientKey(req.socket.remoteAddress);
+  const given = req.headers.authorization !== undefined;
+  // A request without credentials is not a guess (ffmpeg sends its first try without them): it costs nothing.
+  if (given && !ctx.authBudget.take(client)) {
+    closeAfter(res);
+    res.setHeader('Retry-After', String(ctx.authBudget.retryAfterSec(client)));
+    ctx.warnRefused('memfs upload refused: too many wrong passwords from this client', { path: path.slice(0, 200), client });
+    sendError(res, 429, ['Too many failed authentication attempts; try again later']);
+    return false;
+  }
+  if (authorized(req, ctx.auth)) {
+    if (given) ctx.authBudget.refund(client);
+    ctx.lastAuthorizedMs.delete(client);
+    ctx.lastAuthorizedMs.set(client, Date.now());
+    if (ctx.lastAuthorizedMs.size > 10_000) ctx.lastAuthorizedMs.delete(ctx.lastAuthorizedMs.keys().next().value!);
+    return true;
+  }
+  if (!expectsContinue(req)) closeAfter(res);
+  res.setHeader('WWW-Authenticate', 'Basic realm="memfs", charset="UTF-8"');
+  const recentOk = Date.now() - (ctx.lastAuthorizedMs.get(client) ?? -Infinity) < 60_000;
+  if (given) ctx.warnRefused('memfs upload refused: invalid credentials', { path: path.slice(0, 200), client });
+  else if (!recentOk) ctx.warnRefused('memfs upload refused: missing credentials (--memfs-auth is set; put USER:PASS in the URL)', { path: path.slice(0, 200), client });
+  sendError(res, 401, ['Missing or invalid credentials']);
+  return false;
+}
+
 function makeHandler(ctx: MountContext): HttpHandler {
   return async (req, res) => {
+    setFileSecurityHeaders(res);
     const p = parseMountPath(req.url ?? '', ctx.prefix);
     const method = req.method ?? 'GET';
     const reading = method === 'GET' || method === 'HEAD';
@@ -422,12 +484,7 @@ function makeHandler(ctx: MountContext): HttpHandler {
       sendError(res, 405);
       return;
     }
-    if (!authorized(req, ctx.auth)) {
-      closeAfter(res);
-      res.setHeader('WWW-Authenticate', 'Basic realm="memfs", charset="UTF-8"');
-      sendError(res, 401, ['Missing or invalid credentials']);
-      return;
-    }
+    if (ctx.auth && !checkWriteAuth(req, res, p.path, ctx)) return;
     if (method === 'DELETE') {
       if (!memfs.delete(p.name)) sendError(res, 404, ['File not found']);
       else {
@@ -461,15 +518,18 @@ export function createMemfsMount(options: MemfsMountOptions): HttpMount[] {
     maxRewriteBytes: options.maxRewriteBytes ?? 4 * 1024 * 1024,
     // Never below one file at the cap, or such a file could not be uploaded at all.
     inflight: { bytes: 0, max: Math.max(fileCap, options.maxInflightBytes ?? 64 * 1024 * 1024) },
+    authBudget: options.authBudget ?? new FailureBudget(MEMFS_AUTH_BUDGET),
+    warnRefused: throttledWarn(log),
+    lastAuthorizedMs: new Map<string, number>(),
   };
   const prefix = normalizePrefix(options.prefix ?? '/memfs');
   const mounts: HttpMount[] = [
-    { prefix, handler: makeHandler({ ...base, prefix, source: memfsSource(memfs), writable: memfs }) },
+    { prefix, handler: makeHandler({ ...base, prefix, source: memfsSource(memfs), writable: memfs }), sendsContinue: true },
   ];
   if (options.diskRoot) {
     const diskPrefix = normalizePrefix(options.diskPrefix ?? '/disk');
     if (diskPrefix === '' || diskPrefix === prefix) throw new Error(`invalid disk mount prefix: ${JSON.stringify(options.diskPrefix)}`);
-    mounts.push({ prefix: diskPrefix, handler: makeHandler({ ...base, prefix: diskPrefix, source: diskSource(options.diskRoot, log), writable: null }) });
+    mounts.push({ prefix: diskPrefix, handler: makeHandler({ ...base, prefix: diskPrefix, source: diskSource(options.diskRoot, log), writable: null }), sendsContinue: true });
   }
   return mounts;
 }

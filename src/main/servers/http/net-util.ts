@@ -139,6 +139,24 @@ export function realIp(req: IncomingMessage, trusted: CidrSet): string {
   return peer;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A request header as the client sent it in UTF-8. Node's parser gives header values as latin1 (one char per byte),
+ * so `Mozilla/5.0 (Pixel; Größe)` arrives as mojibake; Core (Go) keeps the bytes, which are UTF-8 in practice. The
+ * bytes are decoded as UTF-8 when they are valid UTF-8, else kept as latin1. Repeated headers are joined with `,`.
+ */
+export function headerUtf8(req: IncomingMessage, name: string): string {
+  const raw = headerValue(req, name);
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(raw) || /[^\x00-\xff]/.test(raw)) return raw;
+  try {
+    return UTF8.decode(Buffer.from(raw, 'latin1'));
+  } catch {
+    return raw;
+  }
+}
+
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 /**

@@ -5,10 +5,12 @@
  */
 import http from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorJson, statusText } from '../../api/http.ts';
 import type { Logger } from '../../log.ts';
 import type { HttpMiddleware, HttpMount } from '../http-types.ts';
+import { clientKey, ConnectionsPerClient } from '../client-limits.ts';
 
 export interface HttpServerOptions {
   mounts: HttpMount[];
@@ -22,6 +24,8 @@ export interface HttpServerOptions {
   requestTimeoutMs?: number;
   /** Time allowed to receive the request head. Default 20 s. */
   headersTimeoutMs?: number;
+  /** Open connections one client (IPv4 address or IPv6 /64) may hold; more are closed at once. 0 = no bound (default). */
+  maxConnectionsPerClient?: number;
 }
 
 const DEFAULT_MAX_URL_BYTES = 64 * 1024;
@@ -58,6 +62,21 @@ export function requestPath(url: string | undefined): string | null {
   }
   const q = target.indexOf('?');
   return q < 0 ? target : target.slice(0, q);
+}
+
+/** Whether the client waits for `100 Continue` before sending the body. */
+export function expectsContinue(req: IncomingMessage): boolean {
+  const e = req.headers.expect;
+  return typeof e === 'string' && e.trim().toLowerCase() === '100-continue';
+}
+
+const continued = new WeakSet<ServerResponse>();
+
+/** Sends `100 Continue` once when the client waits for it (a second call, or none expected, does nothing). */
+export function sendContinue(req: IncomingMessage, res: ServerResponse): void {
+  if (!expectsContinue(req) || continued.has(res) || res.headersSent) return;
+  continued.add(res);
+  res.writeContinue();
 }
 
 const BAD_PERCENT = /%(?![0-9a-fA-F]{2})/;
@@ -105,6 +124,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
       sendError(res, 404);
       return;
     }
+    // `Expect: 100-continue` (see 'checkContinue' below): the guards have passed; a mount that checks credentials
+    // first sends the 100 itself, so a client such as ffmpeg gets the 401 challenge before it sends the body.
+    if (!mount.sendsContinue) sendContinue(req, res);
     await mount.handler(req, res);
   };
 
@@ -118,20 +140,39 @@ export function createHttpServer(options: HttpServerOptions): Server {
     await next();
   };
 
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      handle(req, res).catch((err: unknown) => fail(req, res, err));
+    } catch (err) {
+      fail(req, res, err);
+    }
+  };
   const server = http.createServer(
     {
       maxHeaderSize: options.maxHeaderSize ?? 96 * 1024,
       requestTimeout: options.requestTimeoutMs ?? 60_000,
       headersTimeout: options.headersTimeoutMs ?? 20_000,
     },
-    (req, res) => {
-      try {
-        handle(req, res).catch((err: unknown) => fail(req, res, err));
-      } catch (err) {
-        fail(req, res, err);
-      }
-    },
+    onRequest,
   );
+  // With a listener here Node no longer answers `100 Continue` on its own: the middleware (Host/Origin guards) and
+  // the mount decide first (see dispatch).
+  server.on('checkContinue', onRequest);
+
+  // Security guard: one client cannot hold every connection the process can take.
+  const perClient = new ConnectionsPerClient(options.maxConnectionsPerClient ?? 0);
+  server.on('connection', (socket: Socket) => {
+    const key = clientKey(socket.remoteAddress);
+    if (!perClient.tryOpen(key)) {
+      // The first refusal and every 100th after it: a flood cannot fill the log.
+      if (perClient.refused % 100 === 1) {
+        log.warn('http connection refused: too many connections from one client (--max-conns-per-ip)', { client: key, max: perClient.maxPerClient, refusedSoFar: perClient.refused });
+      }
+      socket.destroy();
+      return;
+    }
+    socket.once('close', () => perClient.close(key));
+  });
 
   // Headers beyond this count are dropped (not rejected) by Node; bounds the work per request.
   server.maxHeadersCount = 256;

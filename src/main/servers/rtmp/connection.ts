@@ -23,6 +23,8 @@ export interface RtmpLimits {
   /** A connection that is ending (status sent, `end()` called) is destroyed after this long. */
   lingerMs: number;
   maxConnections: number;
+  /** Connections one client (IPv4 address, IPv6 /64) may hold, below `maxConnections`; 0 = no bound. */
+  maxConnectionsPerClient: number;
   /** Largest message of a publisher (a keyframe of a high-bitrate 4K stream stays well below). */
   maxMessageBytes: number;
   /** Largest message before a connection publishes (commands only): keeps unauthenticated peers cheap. */
@@ -54,6 +56,7 @@ export const DEFAULT_LIMITS: RtmpLimits = {
   midChunkTimeoutMs: 10_000,
   lingerMs: 5_000,
   maxConnections: 1_000,
+  maxConnectionsPerClient: 100,
   maxMessageBytes: 8 * 1024 * 1024,
   maxControlMessageBytes: 64 * 1024,
   maxPartialBytes: 16 * 1024 * 1024,

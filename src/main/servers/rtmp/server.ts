@@ -10,6 +10,7 @@
  * connection timeouts. See docs/decisions.md, section RTMP, for the choices made here.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { clientKey, ConnectionsPerClient } from '../client-limits.ts';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { DEFAULT_LIMITS, RtmpConnection, type ConnectionContext, type RtmpCounters, type RtmpLimits } from './connection.ts';
@@ -86,14 +87,25 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
     },
   };
 
+  // Security guard: one client holding idle sockets must not lock every real publisher and player out.
+  const perClient = new ConnectionsPerClient(limits.maxConnectionsPerClient);
   const server: Server = createServer({ noDelay: true, pauseOnConnect: false }, (socket: Socket) => {
     if (conns.size >= limits.maxConnections) {
       refused++;
       socket.destroy();
       return;
     }
+    const client = clientKey(socket.remoteAddress);
+    if (!perClient.tryOpen(client)) {
+      if (refusedByClient.size < 1000 || refusedByClient.has(client)) refusedByClient.set(client, (refusedByClient.get(client) ?? 0) + 1);
+      socket.destroy();
+      return;
+    }
+    socket.once('close', () => perClient.close(client));
     conns.add(new RtmpConnection(socket, ctx, Date.now()));
   });
+  /** Refusals by the per-client bound since the last tick, logged once per tick. */
+  const refusedByClient = new Map<string, number>();
   server.on('error', (err) => log.error('rtmp server error', { error: err.message }));
 
   const tick = (): void => {
@@ -102,6 +114,13 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
     if (refused > refusedLogged) {
       log.warn('rtmp connections refused: too many connections', { refused: refused - refusedLogged, max: limits.maxConnections });
       refusedLogged = refused;
+    }
+    // One line per tick names the first client refused; `clients` says how many were.
+    const first = refusedByClient.entries().next().value;
+    if (first) {
+      const [client, n] = first;
+      log.warn('rtmp connections refused: too many from one client (--max-conns-per-ip)', { client, refused: n, open: perClient.openOf(client), max: perClient.maxPerClient, clients: refusedByClient.size });
+      refusedByClient.clear();
     }
   };
 
@@ -157,7 +176,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
         droppedMessages: counters.droppedMessages,
         slowPlayersClosed: counters.slowPlayersClosed,
         protocolErrors: counters.protocolErrors,
-        refusedConnections: refused,
+        refusedConnections: refused + perClient.refused,
       };
     },
 

@@ -26,6 +26,8 @@ import {
 /** Every bound the server enforces; see `DEFAULT_SRT_LIMITS` and docs/decisions.md (SRT). */
 export interface SrtLimits {
   maxConnections: number;
+  /** Connections one client (IPv4 address, IPv6 /64) may hold, below `maxConnections`; 0 = no bound. */
+  maxConnectionsPerClient: number;
   /** A connection that receives nothing for this long is closed (libsrt's SRTO_PEERIDLETIMEO default). */
   peerIdleTimeoutMs: number;
   /** Our TSBPD latency; the negotiated one is the larger of this and the peer's. */
@@ -42,6 +44,7 @@ export interface SrtLimits {
 
 export const DEFAULT_SRT_LIMITS: SrtLimits = {
   maxConnections: 1000,
+  maxConnectionsPerClient: 100,
   peerIdleTimeoutMs: 5000,
   latencyMs: 120,
   receiveWindowPackets: 8192,

@@ -42,6 +42,7 @@ import {
   type Handshake,
 } from './packet.ts';
 import { parseStreamId } from './stream-id.ts';
+import { clientKey, ConnectionsPerClient } from '../client-limits.ts';
 
 export { DEFAULT_SRT_LIMITS, type SrtLimits } from './connection.ts';
 
@@ -106,6 +107,7 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
   const limits: SrtLimits = { ...DEFAULT_SRT_LIMITS, ...options.limits };
   const token = options.token ?? '';
   const conns = new Map<number, SrtConnection>();
+  const perClient = new ConnectionsPerClient(limits.maxConnectionsPerClient);
   /** `remote/callerSocketId` → connection: a repeated conclusion gets the same answer. */
   const byCaller = new Map<string, SrtConnection>();
   const streams = new Map<string, SrtStream>();
@@ -134,7 +136,7 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
     counters,
     send,
     closed(conn, reason) {
-      conns.delete(conn.socketId);
+      if (conns.delete(conn.socketId)) perClient.close(clientKey(conn.ip));
       if (byCaller.get(callerKey(conn.remote, conn.peerSocketId)) === conn) byCaller.delete(callerKey(conn.remote, conn.peerSocketId));
       const stream = conn.stream;
       conn.stream = null;
@@ -234,6 +236,10 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
     if (publishing && stream) return refuse(hs, rinfo, remote, REJECT.conflict, 'already publishing', streamId);
     if (!publishing && !stream) return refuse(hs, rinfo, remote, REJECT.notFound, 'no publisher for this resource', streamId);
     if (conns.size >= limits.maxConnections) return refuse(hs, rinfo, remote, REJECT.backlog, 'too many connections', streamId);
+    // Security guard: one client cannot take every connection slot (the refusal is logged like the others).
+    if (!perClient.tryOpen(clientKey(rinfo.address))) {
+      return refuse(hs, rinfo, remote, REJECT.backlog, `too many connections from this client (--max-conns-per-ip ${perClient.maxPerClient})`, streamId);
+    }
 
     // Latencies: each direction uses the larger of both sides' wishes (HSv5 negotiation).
     const rcvLatencyMs = Math.max(limits.latencyMs, req.sndLatencyMs);

@@ -38,7 +38,7 @@ export interface Harness {
  */
 function observe(mount: HttpMount, seen: SeenResponse[]): HttpMount {
   return {
-    prefix: mount.prefix,
+    ...mount,
     handler: (req: IncomingMessage, res: ServerResponse) => {
       let body = 0;
       const w = res.write.bind(res);

@@ -96,6 +96,15 @@ describe('SRT server handshake', () => {
     expect(lines.some((l) => l.includes('srt connection refused') && l.includes(reason))).toBe(true);
   });
 
+  it('refuses a client over its connection bound (--max-conns-per-ip) and says why', async () => {
+    const { srt, port, lines } = await start({ limits: { maxConnectionsPerClient: 2 } });
+    expect((await handshake(await caller(port), { streamId: 'a,mode:publish' })).type).toBe(HS_TYPE.conclusion);
+    expect((await handshake(await caller(port), { streamId: 'a' })).type).toBe(HS_TYPE.conclusion);
+    expect((await handshake(await caller(port), { streamId: 'a' })).type).toBe(REJECT_BASE + 5);
+    expect(lines.some((l) => l.includes('srt connection refused') && l.includes('too many connections from this client'))).toBe(true);
+    expect(srt.stats().connections).toBe(2);
+  });
+
   it('refuses a second publisher of a resource (conflict) and serves players of it', async () => {
     const { srt, port, lines } = await start();
     expect((await handshake(await caller(port), { streamId: 'a,mode:publish' })).type).toBe(HS_TYPE.conclusion);

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { checkCoreUrl, checkSettingsPatch, isForbiddenCoreAddress } from '../../../src/main/ui/page-guards.ts';
+import type { AppSettings } from '../../../src/shared/ipc.ts';
+
+describe('link-local and metadata addresses', () => {
+  it('are recognised in every spelling', () => {
+    for (const a of ['169.254.169.254', '169.254.0.1', '::ffff:169.254.169.254', 'fe80::1', '[fe80::1%eth0]', 'fd00:ec2::254', '100.100.100.200', '168.63.129.16']) {
+      expect(isForbiddenCoreAddress(a), a).toBe(true);
+    }
+    for (const a of ['127.0.0.1', '10.0.0.1', '192.168.1.1', '::1', '2001:db8::1', 'example.com']) expect(isForbiddenCoreAddress(a), a).toBe(false);
+  });
+  it('a host name that resolves to one is refused too; unresolvable names pass', async () => {
+    const resolve = async (host: string): Promise<string[]> => {
+      if (host === 'metadata.google.internal') return ['169.254.169.254'];
+      if (host === 'core.example') return ['192.0.2.10'];
+      throw new Error('ENOTFOUND');
+    };
+    await expect(checkCoreUrl('http://metadata.google.internal/computeMetadata/v1/', resolve)).rejects.toThrow(/metadata\.google\.internal \(169\.254\.169\.254\)/);
+    await expect(checkCoreUrl('http://core.example:8080', resolve)).resolves.toBeUndefined();
+    await expect(checkCoreUrl('http://nowhere.invalid', resolve)).resolves.toBeUndefined();
+    await expect(checkCoreUrl('not a url', resolve)).resolves.toBeUndefined();
+  });
+});
+
+describe('exposure-widening settings', () => {
+  const now = { apiAddress: '127.0.0.1:8787', apiAuthEnabled: false, apiUsername: '' } as AppSettings;
+  const ctx = (authenticated: boolean) => ({ authenticated, currentSettings: async () => now });
+  it('are refused from an unauthenticated page, allowed when unchanged or loopback', async () => {
+    await expect(checkSettingsPatch({ apiAddress: '0.0.0.0:8787' }, ctx(false))).rejects.toThrow(/non-loopback/);
+    await expect(checkSettingsPatch({ apiAuthEnabled: true, apiUsername: 'x', apiPassword: 'y' }, ctx(false))).rejects.toThrow(/switching API auth, the API user name, the API password/);
+    await expect(checkSettingsPatch({ apiAddress: '127.0.0.1:9000', apiAuthEnabled: false, apiUsername: '', pollIntervalMs: 5 }, ctx(false))).resolves.toBeUndefined();
+    await expect(checkSettingsPatch({ apiAddress: '[::1]:9000' }, ctx(false))).resolves.toBeUndefined();
+  });
+  it('are allowed to an authenticated caller', async () => {
+    await expect(checkSettingsPatch({ apiAddress: '0.0.0.0:8787', apiAuthEnabled: true }, ctx(true))).resolves.toBeUndefined();
+  });
+});

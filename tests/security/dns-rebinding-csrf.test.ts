@@ -1,0 +1,118 @@
+/**
+ * Attack: with auth off (the default), a web page reconfigures the app. Run against the real headless server:
+ * DNS rebinding (the browser sends `Host: attacker.example`), cross-site POSTs (`Origin: http://attacker.example`,
+ * text/plain or JSON), exposure-widening settings from the page itself, and server-side requests to link-local and
+ * cloud metadata addresses through `cores:test` / `cores:add`.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHeadless, type Headless } from '../support/headless.ts';
+import { invoke, rawRequest } from './support.ts';
+
+let h: Headless;
+let port: string;
+
+beforeAll(async () => {
+  h = await startHeadless(['--no-persist']);
+  port = new URL(h.url).port;
+}, 30_000);
+afterAll(async () => {
+  await h?.stop();
+});
+
+const settingsFile = (): string => join(h.dataDir, 'settings.json');
+
+describe('DNS rebinding: a Host that is not this server', () => {
+  it('is answered 421 on every route, and nothing is changed', async () => {
+    const host = `attacker.example:${port}`;
+    for (const path of ['/api', '/api/v3/session/active', '/ui/', '/memfs/x.m3u8', '/metrics', '/api/ui/events']) {
+      const r = await rawRequest(`${h.url}${path}`, { headers: { Host: host } });
+      expect(r.status, path).toBe(421);
+    }
+    const put = await rawRequest(`${h.url}/api/ui/invoke/settings:update`, {
+      method: 'POST',
+      headers: { Host: host, 'Content-Type': 'application/json', Origin: `http://${host}` },
+      body: JSON.stringify([{ apiAddress: '0.0.0.0:8787', apiAuthEnabled: true, apiUsername: 'evil', apiPassword: 'evil' }]),
+    });
+    expect(put.status).toBe(421);
+    expect(existsSync(settingsFile())).toBe(false);
+  });
+
+  it('still serves the names of this server', async () => {
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`, `app.localhost:${port}`]) {
+      const r = await rawRequest(`${h.url}/api`, { headers: { Host: host } });
+      expect(r.status, host).toBe(200);
+    }
+  });
+});
+
+describe('cross-site requests', () => {
+  it('a text/plain or JSON POST from another origin is refused (403) and saves nothing', async () => {
+    for (const type of ['text/plain', 'application/json']) {
+      const r = await rawRequest(`${h.url}/api/ui/invoke/settings:update`, {
+        method: 'POST',
+        headers: { 'Content-Type': type, Origin: 'http://attacker.example' },
+        body: JSON.stringify([{ apiAddress: '0.0.0.0:8787' }]),
+      });
+      expect(r.status, type).toBe(403);
+    }
+    const nullOrigin = await invoke(h.url, 'settings:update', [{ pollIntervalMs: 5000 }], { Origin: 'null' });
+    expect(nullOrigin.status).toBe(403);
+    expect(existsSync(settingsFile())).toBe(false);
+  });
+
+  it('a cross-site upload to /memfs is refused too', async () => {
+    const r = await rawRequest(`${h.url}/memfs/evil.html`, { method: 'POST', headers: { 'Content-Type': 'text/plain', Origin: 'http://attacker.example' }, body: '<script>1</script>' });
+    expect(r.status).toBe(403);
+    expect((await rawRequest(`${h.url}/memfs/evil.html`)).status).toBe(404);
+  });
+
+  it('the dashboard itself (same origin) and clients without Origin still work', async () => {
+    const current = (await invoke(h.url, 'settings:get', [], { Origin: h.url })).json as { ok: boolean; value: Record<string, unknown> };
+    expect(current.ok).toBe(true);
+    const s = current.value;
+    // The Settings view sends its whole form: unchanged exposure fields plus the one change.
+    const form = { apiAddress: s.apiAddress, apiAuthEnabled: s.apiAuthEnabled, apiUsername: s.apiUsername, pollIntervalMs: 2500 };
+    const saved = (await invoke(h.url, 'settings:update', [form], { Origin: h.url })).json as { ok: boolean; value: { pollIntervalMs: number } };
+    expect(saved).toMatchObject({ ok: true, value: { pollIntervalMs: 2500 } });
+    const noOrigin = (await invoke(h.url, 'settings:get', [])).json as { ok: boolean };
+    expect(noOrigin.ok).toBe(true);
+  });
+});
+
+describe('exposure-widening settings from the page with auth off', () => {
+  it('a non-loopback address, auth switched, or API credentials are refused with a clear message', async () => {
+    const patches = [{ apiAddress: '0.0.0.0:8787' }, { apiAuthEnabled: true }, { apiUsername: 'evil' }, { apiPassword: 'evil' }];
+    for (const patch of patches) {
+      const r = (await invoke(h.url, 'settings:update', [patch], { Origin: h.url })).json as { ok: boolean; error?: { code: string; message: string } };
+      expect(r.ok, JSON.stringify(patch)).toBe(false);
+      expect(r.error?.code).toBe('forbidden');
+      expect(r.error?.message).toMatch(/--auth/);
+    }
+    const settings = (await invoke(h.url, 'settings:get', [])).json as { value: { apiAddress: string; apiAuthEnabled: boolean } };
+    expect(settings.value.apiAddress).toBe('127.0.0.1:0'); // as started (--listen 127.0.0.1:0)
+    expect(settings.value.apiAuthEnabled).toBe(false);
+  });
+});
+
+describe('server-side requests to link-local and metadata addresses', () => {
+  it('cores:test, cores:add and cores:update refuse them', async () => {
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[fe80::1]:8080', 'http://[::ffff:169.254.169.254]/', 'http://100.100.100.200/']) {
+      const test = (await invoke(h.url, 'cores:test', [{ url, name: 'x' }], { Origin: h.url })).json as { ok: boolean; error?: { code: string; message: string } };
+      expect(test.ok, url).toBe(false);
+      expect(test.error?.code).toBe('forbidden-address');
+      expect(test.error?.message).toMatch(/metadata/);
+      const add = (await invoke(h.url, 'cores:add', [{ url, name: 'x' }], { Origin: h.url })).json as { ok: boolean; error?: { code: string } };
+      expect(add.error?.code, url).toBe('forbidden-address');
+    }
+    const list = (await invoke(h.url, 'cores:configs', [])).json as { value: unknown[] };
+    expect(list.value).toEqual([]);
+  });
+
+  it('an ordinary address is still tested (and found unreachable)', async () => {
+    const r = (await invoke(h.url, 'cores:test', [{ url: 'http://127.0.0.1:9', name: 'x' }], { Origin: h.url })).json as { ok: boolean; value: { ok: boolean; state: string } };
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    expect(r.value.state).toBe('unreachable');
+  });
+});
