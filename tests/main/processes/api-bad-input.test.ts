@@ -94,4 +94,10 @@ describe('POST/PUT /api/v3/process with bad configurations', { timeout: 60_000 }
     expect(bad.status).toBe(400);
     expect(bad.json.details[0]).toMatch(/Unknown command/);
   });
+
+  it('refuses a cross-site web page creating a process (the Origin guard covers the process routes)', async () => {
+    const res = await fetch(`${h.url}/api/v3/process`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'http://evil.example' }, body: JSON.stringify(valid({ id: 'csrf' })) });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect((await fetch(`${h.url}/api/v3/process/csrf`)).status).toBe(404);
+  });
 });
