@@ -192,9 +192,9 @@ export function processApiRoutes(manager: ProcessManager): ApiRoute[] {
       return ctx.error(404);
     });
   };
-  const skills = (ctx: ApiContext): Promise<void> => {
-    const p = manager.probe;
-    if (p === null || !p.ok) return ctx.error(503, [p?.message ?? 'FFmpeg has not been probed yet']);
+  const skills = async (ctx: ApiContext): Promise<void> => {
+    const p = await manager.whenProbed();
+    if (!p.ok) return ctx.error(503, [p.message]);
     return send(ctx, 200, p.skills);
   };
   return [

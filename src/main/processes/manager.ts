@@ -40,6 +40,7 @@ export class ProcessManager {
   readonly #runners = new Map<string, ProcessRunner>();
   readonly feed: SessionFeed;
   #probe: FfmpegProbe | null = null;
+  #probing: Promise<void> = Promise.resolve();
   #tick: TimerHandle | null = null;
   #stopped = false;
   readonly #onExit = (): void => this.killAllNow();
@@ -49,11 +50,12 @@ export class ProcessManager {
     this.feed = new SessionFeed(deps.collectors.ffmpeg, deps.collectors.marked);
   }
 
-  /** Probes FFmpeg, loads the saved processes and starts those with autostart. Never throws on a bad file. */
+  /**
+   * Loads the saved processes, starts probing FFmpeg (in the background: start-up does not wait for it) and starts the
+   * autostart processes, which wait for the probe. Never throws on a bad file.
+   */
   async init(): Promise<void> {
-    this.#probe = await probeFfmpeg(this.#deps.ffmpegBinary);
-    if (!this.#probe.ok) this.#deps.log.error(this.#probe.message);
-    else this.#deps.log.info('ffmpeg', { binary: this.#probe.binary, version: this.#probe.version });
+    this.#probing = this.#runProbe();
     for (const { config, createdAtMs } of this.#load()) this.#runners.set(config.id, this.#makeRunner(config, createdAtMs));
     this.#tick = this.#deps.clock.setInterval(() => this.feed.tick(), 1000);
     // Last resort when the app exits without stop() (an uncaught error): no FFmpeg is left behind.
@@ -65,10 +67,24 @@ export class ProcessManager {
     return this.#probe;
   }
 
+  /** The probe result once the probe has run (at once when it has). */
+  async whenProbed(): Promise<FfmpegProbe> {
+    await this.#probing;
+    return this.#probe ?? this.#runProbe().then(() => this.#probe!);
+  }
+
   /** Probes the binary again (Core's `PUT /api/v3/skills/reload`). */
   async reprobe(): Promise<FfmpegProbe> {
-    this.#probe = await probeFfmpeg(this.#deps.ffmpegBinary);
-    return this.#probe;
+    this.#probing = this.#runProbe();
+    await this.#probing;
+    return this.#probe!;
+  }
+
+  async #runProbe(): Promise<void> {
+    const probe = await probeFfmpeg(this.#deps.ffmpegBinary);
+    this.#probe = probe;
+    if (!probe.ok) this.#deps.log.error(probe.message);
+    else this.#deps.log.info('ffmpeg', { binary: probe.binary, version: probe.version });
   }
 
   /** Why processes cannot run, or null. */
@@ -167,6 +183,7 @@ export class ProcessManager {
       {
         binary: () => this.#deps.ffmpegBinary,
         binaryProblem: () => this.binaryProblem(),
+        ready: () => this.#probing,
         endpoints: this.#deps.endpoints,
         clock: this.#deps.clock,
         log: this.#deps.log,

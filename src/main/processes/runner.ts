@@ -47,8 +47,10 @@ export interface RunRecord {
 
 export interface RunnerDeps {
   binary: () => string;
-  /** Null while the binary is usable; otherwise why not (missing, too old). */
+  /** Null while the binary is usable; otherwise why not (missing, too old). Read after `ready`. */
   binaryProblem: () => string | null;
+  /** Resolves once the binary has been probed. */
+  ready?: () => Promise<void>;
   endpoints: () => LocalEndpoints;
   clock: Clock;
   log: Logger;
@@ -237,6 +239,7 @@ export class ProcessRunner {
     let resolveExited!: () => void;
     this.#exited = new Promise((r) => (resolveExited = r));
 
+    await this.#deps.ready?.();
     const problem = this.#deps.binaryProblem();
     let cmd: ResolvedCommand | null = null;
     let failure = problem;

@@ -71,10 +71,8 @@ export function processUiHandlers(manager: ProcessManager): ProcessInvokeHandler
   return {
     'processes:list': async (...a) => {
       args(a, 0);
-      const p = manager.probe;
-      const ffmpeg: ProcessList['ffmpeg'] = p?.ok
-        ? { ok: true, binary: p.binary, version: p.version, message: '' }
-        : { ok: false, binary: p?.binary ?? '', version: '', message: p?.message ?? 'FFmpeg has not been probed yet' };
+      const p = await manager.whenProbed();
+      const ffmpeg: ProcessList['ffmpeg'] = p.ok ? { ok: true, binary: p.binary, version: p.version, message: '' } : { ok: false, binary: p.binary, version: '', message: p.message };
       return { ffmpeg, processes: manager.list().map(processRow) };
     },
     'processes:create': async (...a) => {

@@ -125,9 +125,10 @@ describe('local processes with Debian ffmpeg', { timeout: 90_000 }, () => {
     };
     console.log('[processes e2e] bytes', JSON.stringify(figures));
     expect(ffHls.bytes_tx).toBeGreaterThan(100_000);
-    expect(within5(ffHls.bytes_tx, ingest.bytes_rx)).toBe(true);
-    expect(within5(ffPush.bytes_tx, bPublisher.bytes_rx)).toBe(true);
-    expect(within5(figures.processesRx, figures.localPlayersTx)).toBe(true);
+    const why = JSON.stringify(figures);
+    expect(within5(ffHls.bytes_tx, ingest.bytes_rx), why).toBe(true);
+    expect(within5(ffPush.bytes_tx, bPublisher.bytes_rx), why).toBe(true);
+    expect(within5(figures.processesRx, figures.localPlayersTx), why).toBe(true);
   });
 
   it('brings a kill -9ed process back by its reconnect policy, and says why', async () => {
