@@ -24,7 +24,13 @@ export interface CountingRelay {
   readonly localPeers: ReadonlySet<string>;
   /** The real host's IP as last connected (for the collector's ignore list), or '' before a connection. */
   readonly remoteIp: string;
-  close(): void;
+  /** Connections (TCP) still carrying bytes; 0 for UDP. */
+  readonly openConnections: number;
+  /**
+   * Takes no new connections; open ones end by themselves (FFmpeg's last bytes still reach the host: destroying
+   * them at FFmpeg's exit could cut e.g. the final HLS playlist) and are destroyed after `graceMs`.
+   */
+  close(graceMs?: number): void;
 }
 
 function joinHostPort(ip: string, port: number): string {
@@ -38,12 +44,14 @@ export function openRelay(host: string, port: number, maxConnections = 16): Prom
   const localPeers = new Set<string>();
   const sockets = new Set<Socket>();
   let remoteIp = '';
+  let open = 0;
   const server: Server = createServer((client) => {
     if (sockets.size >= maxConnections * 2) {
       client.destroy();
       return;
     }
     const upstream = connect({ host, port });
+    open++;
     sockets.add(client);
     sockets.add(upstream);
     let peerKey = '';
@@ -61,7 +69,7 @@ export function openRelay(host: string, port: number, maxConnections = 16): Prom
     const end = (): void => {
       client.destroy();
       upstream.destroy();
-      sockets.delete(client);
+      if (sockets.delete(client)) open--;
       sockets.delete(upstream);
       // Keep the peer a little: the server may still hold the session while it times out.
       if (peerKey !== '') setTimeout(() => localPeers.delete(peerKey), 60_000).unref();
@@ -84,10 +92,18 @@ export function openRelay(host: string, port: number, maxConnections = 16): Prom
         get remoteIp() {
           return remoteIp;
         },
-        close() {
+        get openConnections() {
+          return open;
+        },
+        close(graceMs = 0) {
           server.close();
-          for (const s of sockets) s.destroy();
-          sockets.clear();
+          const destroyAll = (): void => {
+            for (const s of sockets) s.destroy();
+            sockets.clear();
+            open = 0;
+          };
+          if (graceMs <= 0 || sockets.size === 0) destroyAll();
+          else setTimeout(destroyAll, graceMs).unref();
         },
       });
     });
@@ -158,6 +174,7 @@ export async function openUdpRelay(host: string, port: number, maxFlows = 16): P
     counts,
     localPeers,
     remoteIp,
+    openConnections: 0,
     close() {
       clearInterval(sweep);
       for (const f of flows.values()) f.upstream.close();

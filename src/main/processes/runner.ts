@@ -68,6 +68,8 @@ export interface RunView {
   readonly outputs: readonly IoCount[];
   readonly progressBlocks: number;
   readonly ended: boolean;
+  /** Ended, and no relay connection is still carrying bytes: the counts are final. */
+  readonly settled: boolean;
 }
 
 const CLK_TCK = 100;
@@ -81,7 +83,8 @@ export function redactSecrets(text: string): string {
 }
 const PAGE_BYTES = 4096;
 
-interface Run extends RunView {
+interface Run extends Omit<RunView, 'settled'> {
+  readonly settled: boolean;
   processId: string;
   reference: string;
   child: ChildProcess | null;
@@ -232,6 +235,9 @@ export class ProcessRunner {
       mem: { cur: 0, max: 0, sum: 0, n: 0 },
       overLimitSinceMs: 0,
       watchdogReason: '',
+      get settled() {
+        return this.ended && this.relays.every((r) => r.openConnections === 0);
+      },
     };
     this.#run = run;
     this.exec = 'starting';
@@ -369,8 +375,8 @@ export class ProcessRunner {
     if (run.killTimer !== null) this.#deps.clock.clearTimeout(run.killTimer);
     if (this.#sampler !== null) this.#deps.clock.clearInterval(this.#sampler);
     this.#sampler = null;
-    // Let the last bytes reach the feed's next tick before the relay goes.
-    for (const r of run.relays) r.close();
+    // FFmpeg has exited; its last bytes may still be in the relays: they drain, then close (5 s at most).
+    for (const r of run.relays) r.close(5000);
   }
 
   #finish(run: Run, state: ExecState, reason: string): void {

@@ -77,7 +77,7 @@ export class SessionFeed {
         if (rx > 0) c.ingress(run.processId, rx);
         if (tx > 0) c.egress(run.processId, tx);
       }
-      if (run.ended) this.#runs.delete(run);
+      if (run.settled) this.#runs.delete(run);
     }
     this.#markOwnSessions();
   }
