@@ -5,9 +5,9 @@
  * lives in ./shell/; this file only connects the parts.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, Notification, safeStorage, screen, shell } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, protocol, safeStorage, screen, shell } from 'electron';
 import { applyConfigObject, ConfigError, defaultConfig, validateConfig, type AppConfig } from './config.ts';
 import { startApp, StartError, type RunningApp } from './app.ts';
 import { API_SECRET_KEY, applySavedSettings, loadSavedSettings } from './control.ts';
@@ -21,14 +21,18 @@ import { saveExportWithDialog, sanitizeExportRequest } from './shell/dialogs.ts'
 import { createAppTray, type AppTray } from './shell/tray.ts';
 import { acquireSingleInstance, startsHidden } from './shell/single-instance.ts';
 import { loadDesktopPrefs } from './shell/prefs.ts';
+import { APP_PAGE_URL, registerAppScheme, serveRenderer } from './shell/protocol.ts';
+import { appMenuTemplate } from './shell/menu.ts';
+import { createAutostart, openedAtLogin } from './shell/login-item.ts';
+import { runSelfTest } from './shell/self-test.ts';
 import type { ExportRequest, ExportResult } from '../shared/ipc.ts';
 
 /** Replaced once the config is read (its `logLevel`); `info` until then. */
 let log: Logger = createLogger('core-sessions', 'info');
 
-/** Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/index.html. */
+/** Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/ (served on app://, ./shell/protocol.ts). */
 const PRELOAD_PATH = join(import.meta.dirname, '..', 'preload', 'index.cjs');
-const RENDERER_FILE = join(import.meta.dirname, '..', 'renderer', 'index.html');
+const RENDERER_DIR = join(import.meta.dirname, '..', 'renderer');
 
 let win: BrowserWindow | null = null;
 let running: RunningApp | null = null;
@@ -101,7 +105,14 @@ async function main(): Promise<void> {
   const userData = app.getPath('userData');
   windowStatePath = join(userData, 'window-state.json');
   const prefs = loadDesktopPrefs(join(userData, 'desktop.json'));
-  const hidden = startsHidden(process.argv, prefs.startHidden);
+  // A login item starts the app in the tray: `--hidden` (Windows, the Linux autostart entry), or macOS's own flag.
+  const hidden = startsHidden(process.argv, prefs.startHidden) || openedAtLogin(app, process.platform);
+  const autostart = createAutostart({
+    app,
+    platform: process.platform,
+    autostartDir: join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'autostart'),
+    execPath: process.env.APPIMAGE ?? process.execPath,
+  });
 
   let config: AppConfig;
   try {
@@ -124,12 +135,17 @@ async function main(): Promise<void> {
   // reaches the page through the UI service (`alerts:list`, `alerts:update`); desktop notifications are added here.
   const alerts = running.alerts;
 
+  // Development (not packaged) keeps Reload and the DevTools; a packaged app has neither (./shell/menu.ts).
+  const dev = !app.isPackaged;
+  serveRenderer(protocol, RENDERER_DIR);
+  Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate({ appName: 'Core Sessions', platform: process.platform, dev, onQuit: () => app.quit() })));
+
   const state: WindowState = fitToDisplays(await loadWindowState(windowStatePath), screen.getAllDisplays().map((d) => d.workArea), MIN_WIDTH, MIN_HEIGHT);
-  win = new BrowserWindow(getMainWindowOptions({ preloadPath: PRELOAD_PATH, bounds: state }));
+  win = new BrowserWindow(getMainWindowOptions({ preloadPath: PRELOAD_PATH, bounds: state, devTools: dev }));
   lockWindow(win, { openExternal: (url) => shell.openExternal(url), log });
 
-  const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
-  const origin: PageOrigin = { rendererFileUrl: pathToFileURL(RENDERER_FILE).href, devServerUrl };
+  const devServerUrl = dev ? process.env.ELECTRON_RENDERER_URL : undefined;
+  const origin: PageOrigin = { pageUrl: APP_PAGE_URL, devServerUrl };
   bridge = registerIpc({
     getWindow: () => win,
     origin,
@@ -141,6 +157,14 @@ async function main(): Promise<void> {
         return alerts.list();
       },
       'export:save': async (...args: unknown[]) => exportFromApp(sanitizeExportRequest(args[0])),
+      'autostart:get': async (...args: unknown[]) => {
+        if (args.length !== 0) throw Object.assign(new Error('expected no arguments'), { code: 'bad-args' });
+        return autostart.get();
+      },
+      'autostart:set': async (...args: unknown[]) => {
+        if (args.length !== 1 || typeof args[0] !== 'boolean') throw Object.assign(new Error('expected true or false'), { code: 'bad-args' });
+        return autostart.set(args[0]);
+      },
     },
   });
   const ipc = bridge;
@@ -194,15 +218,31 @@ async function main(): Promise<void> {
     fixedScaleBitsPerSec: prefs.trayScaleMbit * 1e6,
   });
 
-  if (devServerUrl) await mainWindow.loadURL(devServerUrl);
-  else await mainWindow.loadFile(RENDERER_FILE);
+  if (process.argv.includes('--self-test')) {
+    runSelfTest({
+      isReady: () => ipc.isReady(),
+      pageUrl: () => (mainWindow.isDestroyed() ? '' : mainWindow.webContents.getURL()),
+      expectedUrl: devServerUrl ?? APP_PAGE_URL,
+      log,
+      finish: (code) => (code === 0 ? app.quit() : app.exit(code)),
+    });
+  }
+  await mainWindow.loadURL(devServerUrl ?? APP_PAGE_URL);
 }
 
+// `--user-data-dir=DIR` (Chromium's switch) moves userData too, before the single-instance lock, which is per userData
+// folder: `npm run check:desktop` runs its self-test beside an app the maintainer may have open.
+const userDataDir = process.argv.find((a) => a.startsWith('--user-data-dir='))?.slice('--user-data-dir='.length);
+if (userDataDir) app.setPath('userData', userDataDir);
+
 if (!acquireSingleInstance(app, () => showWindow())) {
-  // Another instance runs: it shows its window; this one leaves before starting anything.
-  app.quit();
+  // Another instance runs: it shows its window; this one leaves before starting anything (a self-test fails).
+  if (process.argv.includes('--self-test')) app.exit(1);
+  else app.quit();
 } else {
   app.setAppUserModelId('org.core-sessions.app');
+  // Scheme privileges are fixed before `ready`.
+  registerAppScheme(protocol);
   // Keep running in the tray when the window is closed (and on macOS, when all windows are gone).
   app.on('window-all-closed', () => {});
   app.on('activate', showWindow);

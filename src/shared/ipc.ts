@@ -173,6 +173,10 @@ export interface ShellInvokeMap {
   'alerts:list': { args: []; result: AlertList };
   /** Opens a save dialog and writes the CSV; resolves when written (progress arrives as `export:progress`). */
   'export:save': { args: [ExportRequest]; result: ExportResult | null };
+  /** Whether the app starts at login (hidden in the tray); the OS's login item, read back. */
+  'autostart:get': { args: []; result: boolean };
+  /** Turns start-at-login on or off; answers the state read back from the OS. */
+  'autostart:set': { args: [openAtLogin: boolean]; result: boolean };
 }
 export type ShellInvokeChannel = keyof ShellInvokeMap;
 
@@ -258,8 +262,10 @@ export const INVOKE_CHANNELS = [
   'processes:log',
   'alerts:list',
   'export:save',
+  'autostart:get',
+  'autostart:set',
 ] as const satisfies readonly InvokeChannel[];
-export const SHELL_INVOKE_CHANNELS = ['alerts:list', 'export:save'] as const satisfies readonly ShellInvokeChannel[];
+export const SHELL_INVOKE_CHANNELS = ['alerts:list', 'export:save', 'autostart:get', 'autostart:set'] as const satisfies readonly ShellInvokeChannel[];
 export const SEND_CHANNELS = ['app:ready'] as const satisfies readonly SendChannel[];
 export const PUSH_CHANNELS = ['sessions:update', 'settings:changed', 'alerts:update', 'export:progress'] as const satisfies readonly PushChannel[];
 

@@ -7,8 +7,9 @@ export interface MainWindowOptionsInput {
   preloadPath: string;
   /** Remembered size and position (window-state.ts); the position may be absent. */
   bounds: WindowBounds;
-  /** Whether to show the window once its page is ready (false when started minimised to the tray). */
   title?: string;
+  /** Developer tools: development only (a packaged app has none, not even by shortcut). Default false. */
+  devTools?: boolean;
 }
 
 export const MIN_WIDTH = 720;
@@ -46,6 +47,7 @@ export function getMainWindowOptions(input: MainWindowOptionsInput): BrowserWind
       navigateOnDragDrop: false,
       spellcheck: false,
       safeDialogs: true,
+      devTools: input.devTools ?? false,
     },
   };
 }
@@ -64,18 +66,18 @@ export function isAllowedExternalUrl(url: string): boolean {
   return parsed.protocol === 'https:' && parsed.username === '' && parsed.password === '' && parsed.hostname !== '';
 }
 
-/** Where our page legitimately comes from: the built file, or the electron-vite dev server in development. */
+/** Where our page legitimately comes from: the app scheme (./protocol.ts), or the electron-vite dev server in development. */
 export interface PageOrigin {
-  /** `file://…/out/renderer/index.html` of the built page. */
-  rendererFileUrl: string;
+  /** `app://core-sessions/index.html`, the built page on the app's own scheme. */
+  pageUrl: string;
   /** `ELECTRON_RENDERER_URL` in development (e.g. http://localhost:5173), else undefined. */
   devServerUrl?: string;
 }
 
 /**
- * Security guard for IPC senders: true only for our own page. A `file:` URL must be exactly the renderer's file
- * (any query or hash allowed), so another local file loaded by a bug cannot talk to main; in development the dev
- * server's origin must match exactly.
+ * Security guard for IPC senders: true only for our own page: the app scheme's host and page path exactly (any query
+ * or hash allowed; `file:` never), so another page or local file loaded by a bug cannot talk to main; in development
+ * the dev server's origin must match exactly.
  */
 export function isTrustedPageUrl(url: string, origin: PageOrigin): boolean {
   let parsed: URL;
@@ -84,9 +86,9 @@ export function isTrustedPageUrl(url: string, origin: PageOrigin): boolean {
   } catch {
     return false;
   }
-  if (parsed.protocol === 'file:') {
-    const expected = new URL(origin.rendererFileUrl);
-    return expected.protocol === 'file:' && parsed.host === expected.host && parsed.pathname === expected.pathname;
+  const expected = new URL(origin.pageUrl);
+  if (parsed.protocol === expected.protocol) {
+    return parsed.host === expected.host && (parsed.pathname === expected.pathname || parsed.pathname === '/');
   }
   if (origin.devServerUrl) {
     try {

@@ -72,7 +72,7 @@ export class BrowserWindow extends EventEmitter {
   options: unknown;
   webContents: FakeWebContents;
   destroyed = false;
-  constructor(options: unknown = {}, url = 'file:///app/out/renderer/index.html') {
+  constructor(options: unknown = {}, url = 'app://core-sessions/index.html') {
     super();
     this.options = options;
     this.webContents = new FakeWebContents(url);

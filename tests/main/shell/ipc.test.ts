@@ -6,8 +6,8 @@ vi.mock('electron', () => import('./electron-fake.ts'));
 const { registerIpc } = await import('../../../src/main/shell/ipc.ts');
 const fake = await import('./electron-fake.ts');
 
-const PAGE = 'file:///app/out/renderer/index.html';
-const origin = { rendererFileUrl: PAGE };
+const PAGE = 'app://core-sessions/index.html';
+const origin = { pageUrl: PAGE };
 
 function setup(handlers: Record<string, (...a: unknown[]) => Promise<unknown>> = {}) {
   const win = new fake.BrowserWindow({}, PAGE);

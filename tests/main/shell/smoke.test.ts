@@ -10,12 +10,13 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { INVOKE_CHANNELS } from '../../../src/shared/ipc.ts';
 import { getMainWindowOptions } from '../../../src/main/shell/window.ts';
 import { DEFAULT_WINDOW_STATE } from '../../../src/main/shell/window-state.ts';
+import { APP_PAGE_URL } from '../../../src/main/shell/protocol.ts';
+import { expectPageServed } from './smoke/expect-page.ts';
 import { ensureBuilt, exitWithin, freshUserData, PRELOAD_BUNDLE, RENDERER_HTML, startSmokeApp, type FakeState, type SmokeApp } from './smoke/harness.ts';
 
 type IpcResult = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
@@ -92,7 +93,9 @@ describe('the built Electron main bundle under a fake electron', () => {
 
     // Before `ready`: the lock is taken and the app waits; nothing is started, nothing is written.
     const early = await app.waitFor((s) => s.calls.includes('app.whenReady'), 'app.whenReady');
-    expect(early.calls.slice(0, 2)).toEqual(['app.requestSingleInstanceLock', 'app.setAppUserModelId']);
+    expect(early.calls.slice(0, 3)).toEqual(['app.requestSingleInstanceLock', 'app.setAppUserModelId', 'protocol.registerSchemesAsPrivileged']);
+    // The page's scheme is privileged before ready: a standard, secure origin of its own (no file://).
+    expect(early.privilegedSchemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
     expect(early.lockRequested).toBe(true);
     expect(early.appListeners).toEqual(expect.arrayContaining(['second-instance', 'before-quit', 'window-all-closed']));
     expect(early.windows).toEqual([]);
@@ -107,7 +110,10 @@ describe('the built Electron main bundle under a fake electron', () => {
     const win = s.windows[0]!;
 
     // The window: exactly the locked options of getMainWindowOptions, with the built preload.
-    expect(win.options).toEqual(getMainWindowOptions({ preloadPath: PRELOAD_BUNDLE, bounds: DEFAULT_WINDOW_STATE }));
+    // Not packaged: the development menu and DevTools (the packing test checks the packaged app has neither).
+    expect(s.isPackaged).toBe(false);
+    expect(win.options).toEqual(getMainWindowOptions({ preloadPath: PRELOAD_BUNDLE, bounds: DEFAULT_WINDOW_STATE, devTools: true }));
+    expect(s.applicationMenu).toContain('toggleDevTools');
     const prefs = win.options.webPreferences!;
     expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
     expect(prefs.preload).toBe(PRELOAD_BUNDLE);
@@ -120,10 +126,12 @@ describe('the built Electron main bundle under a fake electron', () => {
     expect(win.permissionHandlers).toBe(true);
     expect(win.contentsListeners).toEqual(expect.arrayContaining(['will-navigate', 'will-redirect', 'will-attach-webview', 'did-start-loading']));
 
-    // The page: the built renderer file, loaded as a file (not a dev-server URL), and shown once ready.
-    expect(win.loaded).toEqual({ kind: 'file', target: RENDERER_HTML });
+    // The page: the built renderer on the app's own scheme (not file://, not a dev-server URL), every script and
+    // stylesheet served by the app's handler with its content type, the CSP header and nosniff; shown once ready.
+    expect(win.loaded).toEqual({ kind: 'url', target: APP_PAGE_URL });
     expect(existsSync(RENDERER_HTML)).toBe(true);
-    expect(win.url).toBe(pathToFileURL(RENDERER_HTML).href);
+    expect(win.url).toBe(APP_PAGE_URL);
+    expectPageServed(s);
     await app.waitFor((x) => x.windows[0]!.visible, 'the window shown on ready-to-show');
 
     // IPC: a handler for every channel of the contract, and app:ready.
@@ -144,6 +152,16 @@ describe('the built Electron main bundle under a fake electron', () => {
     }
     expect(await invoke(app, 'history:list', [{}])).toMatchObject({ ok: true });
     expect(await invoke(app, 'export:save', [{ kind: 'nonsense' }])).toMatchObject({ ok: false, error: { code: 'bad-args' } });
+
+    // Start at login (Settings): on Linux the XDG autostart entry, starting the app with --hidden; off removes it.
+    const entry = join(app.userData, 'xdg-config', 'autostart', 'core-sessions.desktop');
+    expect(await invoke(app, 'autostart:get')).toEqual({ ok: true, value: false });
+    expect(await invoke(app, 'autostart:set', [true])).toEqual({ ok: true, value: true });
+    expect(readFileSync(entry, 'utf8')).toMatch(/^Exec=".+" "--hidden"$/m);
+    expect(await invoke(app, 'autostart:get')).toEqual({ ok: true, value: true });
+    expect(await invoke(app, 'autostart:set', ['yes'])).toMatchObject({ ok: false, error: { code: 'bad-args' } });
+    expect(await invoke(app, 'autostart:set', [false])).toEqual({ ok: true, value: false });
+    expect(existsSync(entry)).toBe(false);
 
     // Untrusted senders are refused on every path.
     for (const sender of ['subframe', 'other-url', 'other-file', 'other-window']) {
@@ -203,6 +221,16 @@ describe('the built Electron main bundle under a fake electron', () => {
     expect(existsSync(join(app.userData, 'window-state.json'))).toBe(true);
   }, 30_000);
 
+  it('--self-test quits with 0 once the page is loaded over app:// and has called app:ready', async () => {
+    const app = start({ args: ['--self-test', '--hidden'] });
+    await app.command('ready');
+    await app.waitFor(started, 'start-up');
+    await app.command('send', { channel: 'app:ready' });
+    expect(await exitWithin(app, 15_000)).toBe(0);
+    expect(app.report().errorBoxes).toEqual([]);
+    expect(app.stderr()).toContain('self-test passed');
+  }, 20_000);
+
   it('a second instance quits before starting anything', async () => {
     const app = start({ env: { SMOKE_SECOND_INSTANCE: '1' } });
     expect(await exitWithin(app, 10_000)).toBe(0);
@@ -256,7 +284,7 @@ describe('the built Electron main bundle under a fake electron', () => {
     await first.command('ready');
     await first.waitFor(started, 'first start');
     const updated = await invoke(first, 'settings:update', [{ maxSessions: 7 }]);
-    expect(updated).toMatchObject({ ok: true, value: { maxSessions: 7 } });
+    expect(updated, JSON.stringify(updated)).toMatchObject({ ok: true, value: { maxSessions: 7 } });
     await first.command('tray-click', { label: 'Quit' });
     expect(await exitWithin(first, 15_000)).toBe(0);
 

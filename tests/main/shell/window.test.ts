@@ -20,6 +20,9 @@ describe('main window options', () => {
       webviewTag: false,
     });
     expect(o).toMatchObject({ width: 1000, height: 700, x: 10, y: 20, show: false });
+    // No DevTools unless asked for (development only).
+    expect(o.webPreferences?.devTools).toBe(false);
+    expect(getMainWindowOptions({ preloadPath: '/p.cjs', bounds: { width: 800, height: 600 }, devTools: true }).webPreferences?.devTools).toBe(true);
   });
   it('centre when no position is remembered', () => {
     const o = getMainWindowOptions({ preloadPath: '/p.cjs', bounds: { width: 800, height: 600 } });
@@ -39,10 +42,15 @@ describe('url guards', () => {
     ['not a url', false],
   ])('openExternal %s → %s', (url, ok) => expect(isAllowedExternalUrl(url)).toBe(ok));
 
-  const origin = { rendererFileUrl: 'file:///app/out/renderer/index.html' };
+  const origin = { pageUrl: 'app://core-sessions/index.html' };
   it('trusts only our page', () => {
-    expect(isTrustedPageUrl('file:///app/out/renderer/index.html', origin)).toBe(true);
-    expect(isTrustedPageUrl('file:///app/out/renderer/index.html#/alerts?x=1', origin)).toBe(true);
+    expect(isTrustedPageUrl('app://core-sessions/index.html', origin)).toBe(true);
+    expect(isTrustedPageUrl('app://core-sessions/index.html#/alerts?x=1', origin)).toBe(true);
+    expect(isTrustedPageUrl('app://core-sessions/', origin)).toBe(true);
+    expect(isTrustedPageUrl('app://core-sessions/assets/other.html', origin)).toBe(false);
+    expect(isTrustedPageUrl('app://evil/index.html', origin)).toBe(false);
+    // file:// is never our page any more, not even the built renderer file.
+    expect(isTrustedPageUrl('file:///app/out/renderer/index.html', origin)).toBe(false);
     expect(isTrustedPageUrl('file:///tmp/evil.html', origin)).toBe(false);
     expect(isTrustedPageUrl('https://evil.example/', origin)).toBe(false);
     expect(isTrustedPageUrl('http://localhost:5173/', origin)).toBe(false);

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { AppSettings, AppSettingsPatch, UnitSystem } from '../../../shared/ipc.ts';
 import { formatBitrate, formatBytes } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
+import { AutostartSetting } from '../components/AutostartSetting.tsx';
 
 interface Form {
   pollIntervalS: string;
@@ -103,6 +104,7 @@ export function Settings(): React.JSX.Element {
           ))}
         </div>
       </div>
+      <AutostartSetting />
       {!form ? (
         <p className="muted">{settings === null ? 'Settings are not available here.' : 'Loading…'}</p>
       ) : (

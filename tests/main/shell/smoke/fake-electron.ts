@@ -99,6 +99,48 @@ export const shell = {
   },
 };
 
+// ---------------------------------------------------------------- protocol
+
+type ProtocolHandler = (request: Request) => Response | Promise<Response>;
+const privilegedSchemes: Array<{ scheme: string; privileges?: Record<string, boolean> }> = [];
+const protocolHandlers = new Map<string, ProtocolHandler>();
+/** What the page's loads got from the app's protocol handler: the page, then each script and stylesheet it names. */
+const protocolFetches: Array<{ url: string; status: number; contentType: string; csp: string; bytes: number }> = [];
+
+export const protocol = {
+  /** As Electron: only before `ready`. */
+  registerSchemesAsPrivileged(schemes: Array<{ scheme: string; privileges?: Record<string, boolean> }>): void {
+    calls.push('protocol.registerSchemesAsPrivileged');
+    if (ready) throw new Error('protocol.registerSchemesAsPrivileged should be called before app is ready');
+    privilegedSchemes.push(...structuredClone(schemes));
+  },
+  handle(scheme: string, handler: ProtocolHandler): void {
+    calls.push('protocol.handle');
+    if (!ready) throw new Error('protocol.handle before app is ready');
+    protocolHandlers.set(scheme, handler);
+  },
+  isProtocolHandled(scheme: string): boolean {
+    return protocolHandlers.has(scheme);
+  },
+};
+
+async function protocolFetch(url: string): Promise<{ status: number; body: string }> {
+  const handler = protocolHandlers.get(new URL(url).protocol.slice(0, -1));
+  if (!handler) return { status: -1, body: '' };
+  const res = await handler(new Request(url));
+  const body = Buffer.from(await res.arrayBuffer());
+  protocolFetches.push({ url, status: res.status, contentType: res.headers.get('content-type') ?? '', csp: res.headers.get('content-security-policy') ?? '', bytes: body.length });
+  return { status: res.status, body: body.toString('utf8') };
+}
+
+/** Like Chromium loading a page from a custom scheme: the document, then the scripts and stylesheets it names. */
+async function loadFromProtocol(url: string): Promise<boolean> {
+  const page = await protocolFetch(url);
+  if (page.status !== 200) return false;
+  for (const m of page.body.matchAll(/<(?:script|link)\b[^>]*?(?:src|href)="([^"]+)"/g)) await protocolFetch(new URL(m[1]!, url).href);
+  return true;
+}
+
 // ---------------------------------------------------------------- windows
 
 export class WebFrameMain {
@@ -179,8 +221,12 @@ export class BrowserWindow extends EventEmitter {
   }
   async loadURL(url: string): Promise<void> {
     calls.push('win.loadURL');
+    // A scheme with a registered handler is fetched through it (a failed document fails the load, as in Chromium);
+    // `loaded` is recorded once the document is there, as the test reads it as "the page is up".
+    const scheme = new URL(url).protocol.slice(0, -1);
+    const found = protocolHandlers.has(scheme) ? await loadFromProtocol(url) : scheme === 'http' || scheme === 'https';
     this.loaded = { kind: 'url', target: url };
-    return this.#load(url, true);
+    return this.#load(url, found);
   }
   async #load(url: string, found: boolean): Promise<void> {
     this.webContents.emit('did-start-loading');
@@ -273,10 +319,18 @@ export const ipcMain = new IpcMain();
 
 interface MenuItemOptions {
   label?: string;
+  role?: string;
+  submenu?: MenuItemOptions[];
   type?: string;
   checked?: boolean;
   enabled?: boolean;
   click?: (item: MenuItemOptions, window: unknown, event: unknown) => void;
+}
+
+let applicationMenu: Menu | null = null;
+
+function menuItemNames(items: MenuItemOptions[]): string[] {
+  return items.flatMap((i) => [...(i.role ? [i.role] : i.label ? [i.label] : []), ...(Array.isArray(i.submenu) ? menuItemNames(i.submenu) : [])]);
 }
 
 export class Menu {
@@ -287,8 +341,9 @@ export class Menu {
   static buildFromTemplate(template: MenuItemOptions[]): Menu {
     return new Menu(template);
   }
-  static setApplicationMenu(_menu: Menu | null): void {
+  static setApplicationMenu(menu: Menu | null): void {
     calls.push('Menu.setApplicationMenu');
+    applicationMenu = menu;
   }
 }
 
@@ -370,8 +425,18 @@ const readyPromise = new Promise<void>((r) => (resolveReady = r));
 let ready = false;
 let quitRequested = false;
 
+const loginItem = { openAtLogin: false, openAsHidden: false, args: [] as string[] };
+
 class App extends EventEmitter {
-  readonly isPackaged = false;
+  /** SMOKE_PACKAGED=1 runs the bundle as a packaged app (the packing test, from inside app.asar). */
+  readonly isPackaged = process.env.SMOKE_PACKAGED === '1';
+  setLoginItemSettings(settings: { openAtLogin?: boolean; openAsHidden?: boolean; args?: string[] }): void {
+    calls.push('app.setLoginItemSettings');
+    Object.assign(loginItem, structuredClone(settings));
+  }
+  getLoginItemSettings(): { openAtLogin: boolean; openAsHidden: boolean; args: string[] } {
+    return { ...loginItem };
+  }
   appUserModelId = '';
   lockRequested = false;
   whenReady(): Promise<void> {
@@ -469,6 +534,11 @@ function state(): Record<string, unknown> {
       contentsListeners: w.webContents.eventNames().map(String),
     })),
     handlers: [...ipcMain.handlers.keys()],
+    privilegedSchemes,
+    protocolFetches,
+    applicationMenu: applicationMenu === null ? null : menuItemNames(applicationMenu.items),
+    loginItem,
+    isPackaged: app.isPackaged,
     ipcListeners: ipcMain.eventNames().map(String),
     trays: Tray.all.map(trayState),
     notifications,
@@ -573,5 +643,5 @@ if (typeof process.send === 'function') {
   // event loop is empty.
 }
 
-const electron = { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, safeStorage, screen, shell, Tray };
+const electron = { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, protocol, safeStorage, screen, shell, Tray };
 export default electron;

@@ -38,6 +38,12 @@ export interface FakeState {
   }>;
   handlers: string[];
   ipcListeners: string[];
+  privilegedSchemes: Array<{ scheme: string; privileges?: Record<string, boolean> }>;
+  protocolFetches: Array<{ url: string; status: number; contentType: string; csp: string; bytes: number }>;
+  /** Roles (or labels) of the application menu, flattened; null when none was set. */
+  applicationMenu: string[] | null;
+  loginItem: { openAtLogin: boolean; openAsHidden: boolean; args: string[] };
+  isPackaged: boolean;
   trays: Array<{
     images: Array<Array<{ scaleFactor: number; bytes: number; png: boolean }>>;
     tooltip: string;
@@ -101,6 +107,11 @@ export interface SmokeOptions {
   args?: string[];
   /** Per command; the test's own timeouts bound the whole run. */
   commandTimeoutMs?: number;
+  /** The script Node runs (default: the built main bundle) and Node flags before it (after the fake's --import). */
+  main?: string;
+  nodeArgs?: string[];
+  /** Working directory (default: the repository). */
+  cwd?: string;
 }
 
 export interface SmokeApp {
@@ -136,10 +147,19 @@ export function startSmokeApp(options: SmokeOptions = {}): SmokeApp {
   const downloads = join(userData, 'downloads');
   mkdirSync(downloads, { recursive: true });
   const reportFile = join(userData, `smoke-report-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  const env: NodeJS.ProcessEnv = { ...process.env, SMOKE_USER_DATA: userData, SMOKE_DOWNLOADS: downloads, SMOKE_REPORT_FILE: reportFile, ...options.env };
+  // XDG_CONFIG_HOME: the Linux autostart entry goes below userData, never into the real ~/.config.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SMOKE_USER_DATA: userData,
+    SMOKE_DOWNLOADS: downloads,
+    SMOKE_REPORT_FILE: reportFile,
+    XDG_CONFIG_HOME: join(userData, 'xdg-config'),
+    ...options.env,
+  };
   // Development mode would load the dev server's URL instead of the built page.
   delete env.ELECTRON_RENDERER_URL;
-  const proc = spawn(NODE, ['--import', REGISTER, MAIN_BUNDLE, ...(options.args ?? [])], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const argv = ['--import', REGISTER, ...(options.nodeArgs ?? []), options.main ?? MAIN_BUNDLE, ...(options.args ?? [])];
+  const proc = spawn(NODE, argv, { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let err = '';
   proc.stdout!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-16_000)));
   proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-16_000)));
