@@ -34,6 +34,8 @@ export class UnknownProcessError extends Error {
 export type ProcessCommand = 'start' | 'stop' | 'restart' | 'reload';
 
 const FILE = 'processes.json';
+/** Process group ids of the running FFmpegs, so a start after a crash of the app can end the ones left behind. */
+const PIDS_FILE = 'processes.pids.json';
 
 export class ProcessManager {
   readonly #deps: ProcessManagerDeps;
@@ -56,8 +58,12 @@ export class ProcessManager {
    */
   async init(): Promise<void> {
     this.#probing = this.#runProbe();
+    this.#reapOrphans();
     for (const { config, createdAtMs } of this.#load()) this.#runners.set(config.id, this.#makeRunner(config, createdAtMs));
-    this.#tick = this.#deps.clock.setInterval(() => this.feed.tick(), 1000);
+    this.#tick = this.#deps.clock.setInterval(() => {
+      this.feed.tick();
+      this.#savePids();
+    }, 1000);
     // Last resort when the app exits without stop() (an uncaught error): no FFmpeg is left behind.
     process.on('exit', this.#onExit);
     for (const r of this.#runners.values()) if (r.config.autostart) r.start();
@@ -155,6 +161,7 @@ export class ProcessManager {
     if (this.#tick !== null) this.#deps.clock.clearInterval(this.#tick);
     await Promise.all([...this.#runners.values()].map((r) => r.stop('the app is quitting')));
     this.feed.tick();
+    this.#savePids();
     process.off('exit', this.#onExit);
   }
 
@@ -167,6 +174,53 @@ export class ProcessManager {
         } catch {
           // Already gone.
         }
+      }
+    }
+  }
+
+  #savedPids = '';
+
+  /** Writes the running FFmpegs' pids when they changed (atomic, like every file of the data dir). */
+  #savePids(): void {
+    const pids = [...this.#runners.values()].map((r) => r.pid).filter((p) => p > 0).sort((a, b) => a - b);
+    const text = JSON.stringify({ ffmpeg: this.#deps.ffmpegBinary, pids });
+    if (text === this.#savedPids) return;
+    try {
+      writeFileAtomicSync(join(this.#deps.dataDir, PIDS_FILE), text + '\n');
+      this.#savedPids = text;
+    } catch (err) {
+      this.#deps.log.warn('could not save the FFmpeg pids', { error: String(err) });
+    }
+  }
+
+  /**
+   * After a crash of the app (SIGKILL leaves no time to stop anything, and Node has no prctl(PDEATHSIG)), the FFmpegs
+   * of the last run may still run: end every recorded pid that is still an FFmpeg started by this runner (its command
+   * line has our `-progress pipe:1`), with its process group.
+   */
+  #reapOrphans(): void {
+    let saved: { pids?: unknown };
+    try {
+      saved = JSON.parse(readFileSync(join(this.#deps.dataDir, PIDS_FILE), 'utf8')) as { pids?: unknown };
+    } catch {
+      return;
+    }
+    if (!Array.isArray(saved.pids)) return;
+    for (const pid of saved.pids) {
+      if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 1) continue;
+      let cmdline: string[];
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      } catch {
+        continue; // gone
+      }
+      const ours = /ffmpeg/i.test(cmdline[0] ?? '') && cmdline.includes('-progress') && cmdline.includes('pipe:1') && cmdline.includes('-nostdin');
+      if (!ours) continue;
+      try {
+        process.kill(-pid, 'SIGKILL');
+        this.#deps.log.warn('ended an FFmpeg left running by an earlier run of the app', { pid });
+      } catch {
+        // Not a group leader any more, or gone.
       }
     }
   }

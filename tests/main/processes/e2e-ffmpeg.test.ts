@@ -174,4 +174,21 @@ describe('local processes with Debian ffmpeg', { timeout: 90_000 }, () => {
     }, 'looper running after the restart', 20_000, 200);
     expect(back.pid).not.toBe(state.pid);
   });
+
+  it('after a crash of the app (SIGKILL), the next start ends the FFmpeg it left behind', async () => {
+    const before = await until(async () => {
+      const s = (await api(a, 'GET', '/api/v3/process/looper/state')).json;
+      return s.exec === 'running' && s.pid > 0 ? s : null;
+    }, 'looper running', 20_000, 200);
+    await sleep(1500); // the pid file is written on the next 1 s tick
+    await a.stop('SIGKILL');
+    expect(alive(before.pid)).toBe(true); // no time to stop anything: FFmpeg runs on
+    a = await startHeadless(['--srt', 'off'], { dataDir: a.dataDir });
+    await until(() => !alive(before.pid), 'the orphan ended', 10_000, 100);
+    const back = await until(async () => {
+      const s = (await api(a, 'GET', '/api/v3/process/looper/state')).json;
+      return s.exec === 'running' && s.pid > 0 ? s : null;
+    }, 'looper running again', 20_000, 200);
+    expect(back.pid).not.toBe(before.pid);
+  });
 });
