@@ -27,8 +27,10 @@ export interface ProcessRow {
   startedAtMs: number;
   /** Seconds until the next automatic restart, -1 when none is pending. */
   reconnectSec: number;
-  /** FFmpeg's own output bitrate estimate, bit/s. */
-  bitrateBitsPerSec: number;
+  /** What the counted inputs received over the last second, bit/s (0 when no input is countable). */
+  inBitsPerSec: number;
+  /** What the counted outputs sent over the last second, bit/s; FFmpeg's own estimate when no output is countable. */
+  outBitsPerSec: number;
   fps: number;
   speed: number;
   /** Percent of one CPU. */

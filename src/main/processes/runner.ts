@@ -105,6 +105,8 @@ interface Run extends Omit<RunView, 'settled'> {
   cpu: { lastTicks: number; lastAtMs: number; cur: number; max: number; sum: number; n: number };
   mem: { cur: number; max: number; sum: number; n: number };
   overLimitSinceMs: number;
+  /** Relay bytes at the last sample and the rates since, bit/s (inputs: received, outputs: sent). */
+  io: { lastAtMs: number; lastIn: number; lastOut: number; inBitsPerSec: number; outBitsPerSec: number };
   /** Set when a watchdog (stale, limits) killed the run: the exit reason. */
   watchdogReason: string;
 }
@@ -235,6 +237,7 @@ export class ProcessRunner {
       mem: { cur: 0, max: 0, sum: 0, n: 0 },
       overLimitSinceMs: 0,
       watchdogReason: '',
+      io: { lastAtMs: 0, lastIn: 0, lastOut: 0, inBitsPerSec: 0, outBitsPerSec: 0 },
       get settled() {
         return this.ended && this.relays.every((r) => r.openConnections === 0);
       },
@@ -404,6 +407,16 @@ export class ProcessRunner {
   async #sample(run: Run): Promise<void> {
     if (run.ended || run.pid <= 0) return;
     const now = this.#deps.clock.now();
+    const inBytes = run.inputs.reduce((n, io) => n + io.bytes, 0);
+    const outBytes = run.outputs.reduce((n, io) => n + io.bytes, 0);
+    if (run.io.lastAtMs > 0 && now > run.io.lastAtMs) {
+      const sec = (now - run.io.lastAtMs) / 1000;
+      run.io.inBitsPerSec = ((inBytes - run.io.lastIn) * 8) / sec;
+      run.io.outBitsPerSec = ((outBytes - run.io.lastOut) * 8) / sec;
+    }
+    run.io.lastAtMs = now;
+    run.io.lastIn = inBytes;
+    run.io.lastOut = outBytes;
     try {
       const [stat, statm] = await Promise.all([readFile(`/proc/${run.pid}/stat`, 'utf8'), readFile(`/proc/${run.pid}/statm`, 'utf8')]);
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -466,6 +479,8 @@ export class ProcessRunner {
       progress: live ? run.progress : emptyProgress(),
       inputs: run?.inputs ?? [],
       outputs: run?.outputs ?? [],
+      inBitsPerSec: live ? run.io.inBitsPerSec : 0,
+      outBitsPerSec: live ? run.io.outBitsPerSec : 0,
       cpu: live ? { cur: run.cpu.cur, avg: run.cpu.n > 0 ? run.cpu.sum / run.cpu.n : 0, max: run.cpu.max } : { cur: 0, avg: 0, max: 0 },
       memoryBytes: live ? { cur: run.mem.cur, avg: run.mem.n > 0 ? run.mem.sum / run.mem.n : 0, max: run.mem.max } : { cur: 0, avg: 0, max: 0 },
       command: run?.command ?? [],
@@ -497,6 +512,9 @@ export interface ProcessStateView {
   progress: FfmpegProgress;
   inputs: readonly IoCount[];
   outputs: readonly IoCount[];
+  /** What the counted inputs received and the counted outputs sent over the last second, bit/s. */
+  inBitsPerSec: number;
+  outBitsPerSec: number;
   cpu: { cur: number; avg: number; max: number };
   memoryBytes: { cur: number; avg: number; max: number };
   command: string[];

@@ -76,7 +76,7 @@ export function Processes(): React.JSX.Element {
                 <th>Reference</th>
                 <th>State</th>
                 <th>Uptime</th>
-                <th>Bitrate</th>
+                <th>Bitrate in / out</th>
                 <th>CPU</th>
                 <th>Memory</th>
                 <th>Inputs → outputs</th>
@@ -147,7 +147,9 @@ function Row(props: { p: ProcessRow; now: number; units: 'decimal' | 'binary'; s
         {!running && p.exitReason !== '' && <div className="muted" data-testid="process-reason">{p.exitReason}</div>}
       </td>
       <td>{p.startedAtMs > 0 ? formatDuration(now - p.startedAtMs) : '—'}</td>
-      <td>{running ? formatBitrate(p.bitrateBitsPerSec, units) : '—'}</td>
+      <td title="in (received by the inputs) / out (sent by the outputs)">
+        {running ? `${formatBitrate(p.inBitsPerSec, units)} / ${formatBitrate(p.outBitsPerSec, units)}` : '—'}
+      </td>
       <td>{running ? `${p.cpuPercent.toFixed(1)} %` : '—'}</td>
       <td>{running ? formatBytes(p.memoryBytes, units) : '—'}</td>
       <td>
