@@ -27,9 +27,9 @@ export interface ProcessRow {
   startedAtMs: number;
   /** Seconds until the next automatic restart, -1 when none is pending. */
   reconnectSec: number;
-  /** What the counted inputs received over the last second, bit/s (0 when no input is countable). */
+  /** What the counted inputs received over the last 10 s, bit/s (0 when no input is countable). */
   inBitsPerSec: number;
-  /** What the counted outputs sent over the last second, bit/s; FFmpeg's own estimate when no output is countable. */
+  /** What the counted outputs sent over the last 10 s, bit/s; FFmpeg's own estimate when no output is countable. */
   outBitsPerSec: number;
   fps: number;
   speed: number;

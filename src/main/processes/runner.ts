@@ -105,8 +105,8 @@ interface Run extends Omit<RunView, 'settled'> {
   cpu: { lastTicks: number; lastAtMs: number; cur: number; max: number; sum: number; n: number };
   mem: { cur: number; max: number; sum: number; n: number };
   overLimitSinceMs: number;
-  /** Relay bytes at the last sample and the rates since, bit/s (inputs: received, outputs: sent). */
-  io: { lastAtMs: number; lastIn: number; lastOut: number; inBitsPerSec: number; outBitsPerSec: number };
+  /** Relay byte samples of the last 10 s and the rates over them, bit/s (inputs: received, outputs: sent). */
+  io: { samples: { atMs: number; inBytes: number; outBytes: number }[]; inBitsPerSec: number; outBitsPerSec: number };
   /** Set when a watchdog (stale, limits) killed the run: the exit reason. */
   watchdogReason: string;
 }
@@ -237,7 +237,7 @@ export class ProcessRunner {
       mem: { cur: 0, max: 0, sum: 0, n: 0 },
       overLimitSinceMs: 0,
       watchdogReason: '',
-      io: { lastAtMs: 0, lastIn: 0, lastOut: 0, inBitsPerSec: 0, outBitsPerSec: 0 },
+      io: { samples: [], inBitsPerSec: 0, outBitsPerSec: 0 },
       get settled() {
         return this.ended && this.relays.every((r) => r.openConnections === 0);
       },
@@ -409,14 +409,16 @@ export class ProcessRunner {
     const now = this.#deps.clock.now();
     const inBytes = run.inputs.reduce((n, io) => n + io.bytes, 0);
     const outBytes = run.outputs.reduce((n, io) => n + io.bytes, 0);
-    if (run.io.lastAtMs > 0 && now > run.io.lastAtMs) {
-      const sec = (now - run.io.lastAtMs) / 1000;
-      run.io.inBitsPerSec = ((inBytes - run.io.lastIn) * 8) / sec;
-      run.io.outBitsPerSec = ((outBytes - run.io.lastOut) * 8) / sec;
+    // Over 10 s, as Core's windows: HLS outputs upload a segment every few seconds, a 1 s rate would jump to 0.
+    const samples = run.io.samples;
+    samples.push({ atMs: now, inBytes, outBytes });
+    if (samples.length > 11) samples.shift();
+    const first = samples[0]!;
+    if (now > first.atMs) {
+      const sec = (now - first.atMs) / 1000;
+      run.io.inBitsPerSec = ((inBytes - first.inBytes) * 8) / sec;
+      run.io.outBitsPerSec = ((outBytes - first.outBytes) * 8) / sec;
     }
-    run.io.lastAtMs = now;
-    run.io.lastIn = inBytes;
-    run.io.lastOut = outBytes;
     try {
       const [stat, statm] = await Promise.all([readFile(`/proc/${run.pid}/stat`, 'utf8'), readFile(`/proc/${run.pid}/statm`, 'utf8')]);
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -512,7 +514,7 @@ export interface ProcessStateView {
   progress: FfmpegProgress;
   inputs: readonly IoCount[];
   outputs: readonly IoCount[];
-  /** What the counted inputs received and the counted outputs sent over the last second, bit/s. */
+  /** What the counted inputs received and the counted outputs sent over the last 10 s, bit/s. */
   inBitsPerSec: number;
   outBitsPerSec: number;
   cpu: { cur: number; avg: number; max: number };
