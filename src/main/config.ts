@@ -142,7 +142,7 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
 
 Files in the data dir: sessions/<collector>.json (the history, Core's format), alerts.json (alert rules,
 {"rules": [...]}), settings.json and cores.json (saved by the dashboard), remote-credentials.json (mode 0600),
-processes.json (the local core's FFmpeg processes).
+processes.json (the local core's FFmpeg processes), processes.pids.json (their pids, ended after a crash).
 `;
 
 export function parseHostPort(value: string, what: string): ListenAddress {
