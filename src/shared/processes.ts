@@ -3,6 +3,18 @@
  * (src/main/processes/ui-handlers.ts) and the page; no node:* or DOM.
  */
 
+/**
+ * The contract with the stream model: a session of the local core's own servers (rtmp, srt) whose peer is one of the
+ * app's FFmpeg processes has `extra` = this prefix + the process id (set by src/main/processes/session-feed.ts within
+ * a second of the connection). Such a session is role `process`: neither a viewer nor a publisher a person runs.
+ */
+export const OWN_PROCESS_EXTRA_PREFIX = 'ffmpeg:';
+
+/** The id of the app's own process a session belongs to (from its `extra`), or null for anyone else's session. */
+export function ownProcessOf(extra: string): string | null {
+  return extra.startsWith(OWN_PROCESS_EXTRA_PREFIX) && extra.length > OWN_PROCESS_EXTRA_PREFIX.length ? extra.slice(OWN_PROCESS_EXTRA_PREFIX.length) : null;
+}
+
 /** One input or output of a process with the bytes its current run moved (0 when not countable). */
 export interface ProcessIoRow {
   id: string;

@@ -5,15 +5,13 @@
  * list), then once per second: input bytes → Ingress, output bytes → Egress.
  *
  * It also marks the local core's own sessions whose peer is one of these runs' relay sockets: their `extra` becomes
- * `ffmpeg:<process id>` (OWN_PROCESS_EXTRA_PREFIX). That is how the RTMP session of a process that pulls or pushes
- * a local stream is told apart from a person's player or encoder; the stream model counts such sessions as role
- * `process`, not as viewers or publishers.
+ * `ffmpeg:<process id>` (OWN_PROCESS_EXTRA_PREFIX and ownProcessOf in src/shared/processes.ts). That is how the
+ * RTMP/SRT session of a process that pulls or pushes a local stream is told apart from a person's player or encoder;
+ * the stream model counts such sessions as role `process`, not as viewers or publishers.
  */
 import type { SessionCollector, SessionSnapshot } from '../engine/types.ts';
+import { OWN_PROCESS_EXTRA_PREFIX } from '../../shared/processes.ts';
 import type { RunView } from './runner.ts';
-
-/** `extra` of a local RTMP/SRT session whose peer is one of the app's own FFmpeg processes: this prefix + process id. */
-export const OWN_PROCESS_EXTRA_PREFIX = 'ffmpeg:';
 
 /** What the feed needs of a collector: the producer calls, the ignore list, and (for marking) the active list. */
 export interface FeedCollector extends SessionCollector {

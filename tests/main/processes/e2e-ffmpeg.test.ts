@@ -7,6 +7,7 @@
  * Then: kill -9 of a process with reconnect on, quit (no ffmpeg left) and restart (autostart comes back).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownProcessOf } from '../../../src/shared/processes.ts';
 import { startHeadless, type Headless } from '../../support/headless.ts';
 import { Children, sleep, until, waitForFfmpeg } from '../../support/servers.ts';
 
@@ -95,7 +96,9 @@ describe('local processes with Debian ffmpeg', { timeout: 90_000 }, () => {
       const marked = (s.rtmp ?? []).filter((x) => x.local === 'play:/live/cam' && x.extra.startsWith('ffmpeg:'));
       return marked.length === 2 && (s.ffmpeg ?? []).length === 2 ? s : null;
     }, 'both processes running and marked', 20_000, 250);
-    expect(running.rtmp.filter((x) => x.local === 'play:/live/cam').map((x) => x.extra).sort()).toEqual(['ffmpeg:restream:hls', 'ffmpeg:restream:push']);
+    expect(running.rtmp.filter((x) => x.local === 'play:/live/cam').map((x) => ownProcessOf(x.extra)).sort()).toEqual(['restream:hls', 'restream:push']);
+    // The external publisher is nobody's process.
+    expect(running.rtmp.filter((x) => x.local === 'publish:/live/cam').map((x) => ownProcessOf(x.extra))).toEqual([null]);
     expect(running.ffmpeg.map((x) => [x.id, x.reference, x.local, x.remote]).sort()).toEqual([
       ['restream:hls', 'cam', 'unknown', 'unknown'],
       ['restream:push', 'cam', 'unknown', 'unknown'],
