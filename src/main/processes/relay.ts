@@ -39,7 +39,7 @@ function joinHostPort(ip: string, port: number): string {
 }
 
 /** Opens a relay to `host:port`; resolves once it listens. At most `maxConnections` at once (FFmpeg needs a few). */
-export function openRelay(host: string, port: number, maxConnections = 16): Promise<CountingRelay> {
+export function openRelay(host: string, port: number, onError?: (message: string) => void, maxConnections = 16): Promise<CountingRelay> {
   const counts: RelayCounts = { downBytes: 0, upBytes: 0 };
   const localPeers = new Set<string>();
   const sockets = new Set<Socket>();
@@ -77,7 +77,11 @@ export function openRelay(host: string, port: number, maxConnections = 16): Prom
     client.on('close', end);
     upstream.on('close', end);
     client.on('error', end);
-    upstream.on('error', end);
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      // FFmpeg only sees a closed connection: the reason goes to the process's log.
+      if (!upstream.remoteAddress) onError?.(`cannot reach ${host}:${port}: ${err.code ?? err.message}`);
+      end();
+    });
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

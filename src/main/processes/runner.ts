@@ -347,7 +347,7 @@ export class ProcessRunner {
       if (t === null) {
         return { id: io.id, address: io.configured, counted: false, bytes: 0, localPeers: new Set(), remoteIp: '' };
       }
-      const relay = t.scheme === 'srt' ? await openUdpRelay(t.host, t.port) : await openRelay(t.host, t.port);
+      const relay = t.scheme === 'srt' ? await openUdpRelay(t.host, t.port) : await openRelay(t.host, t.port, (m) => this.#appendLog(run, `[relay] ${m}`));
       run.relays.push(relay);
       io.address = rewriteToRelay(io.address, relay.port);
       // HTTP virtual hosts need the real Host header; FFmpeg sends a `Host:` from -headers instead of its own.

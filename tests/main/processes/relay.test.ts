@@ -36,3 +36,19 @@ describe('counting relay', () => {
     expect(relayTarget('/var/file.mp4')).toBeNull();
   });
 });
+
+describe('counting relay errors', () => {
+  it('says why the real host cannot be reached (FFmpeg itself only sees a closed connection)', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const deadPort = (closed.address() as AddressInfo).port;
+    closed.close();
+    const errors: string[] = [];
+    const relay = await openRelay('127.0.0.1', deadPort, (m) => errors.push(m));
+    const client = connect(relay.port, '127.0.0.1');
+    client.on('error', () => undefined);
+    await until(() => errors.length > 0, 'the error');
+    expect(errors[0]).toBe(`cannot reach 127.0.0.1:${deadPort}: ECONNREFUSED`);
+    relay.close();
+  });
+});
