@@ -122,6 +122,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
         sessionTimeoutSec: config.sessionTimeoutSec,
         persist: config.persist,
         persistIntervalSec: config.persistIntervalSec,
+        historyMaxEntries: config.historyMaxEntries,
         maxSessions: config.maxSessions,
         maxBitrateMbit: config.maxBitrateMbit,
         ignoreCidrs: config.ignoreCidrs,

@@ -55,6 +55,8 @@ export interface AppConfig {
   metricsAuth: boolean;
   /** Connections one client (IPv4 address, IPv6 /64) may hold on each of HTTP, RTMP and SRT; 0 = no bound. */
   maxConnsPerIp: number;
+  /** History entries per collector before the least recent are folded into `(other)` (sums stay exact); 0 = no bound. */
+  historyMaxEntries: number;
 }
 
 export const DEFAULT_API_PORT = 8787;
@@ -95,6 +97,7 @@ export function defaultConfig(): AppConfig {
     allowedHosts: [],
     metricsAuth: false,
     maxConnsPerIp: 100,
+    historyMaxEntries: 10_000,
   };
 }
 
@@ -137,6 +140,12 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
                               and the listen host (.example.com = domain and subdomains, * = any)  [""]
   --metrics-auth              /metrics needs the API's token too (with --auth; default open, as Core)
   --max-conns-per-ip N        connections one client may hold on HTTP, RTMP and SRT each; 0 = none  [100]
+  --history-max-entries N     history entries per collector; the least recent fold into "(other)",
+                              totals stay exact; 0 = no bound                              [10000]
+  --auth-file FILE            --auth, --memfs-auth and --jwt-secret read from a file (first line),
+  --memfs-auth-file FILE      so that no secret shows in \`ps\`; or from the environment:
+  --jwt-secret-file FILE      CORE_SESSIONS_AUTH, CORE_SESSIONS_MEMFS_AUTH, CORE_SESSIONS_JWT_SECRET,
+                              and CORE_SESSIONS_CORES (remote Core URLs with credentials, space-separated)
   --config FILE               JSON file with any of the settings above
   -h, --help                  this text
 
@@ -212,6 +221,7 @@ const FLAGS: Record<string, Setter> = {
   ffmpeg: (c, v) => { c.ffmpeg = v; },
   'allowed-hosts': (c, v) => { c.allowedHosts = parseList(v); },
   'max-conns-per-ip': (c, v) => { c.maxConnsPerIp = parseInteger(v, '--max-conns-per-ip', 0); },
+  'history-max-entries': (c, v) => { c.historyMaxEntries = parseInteger(v, '--history-max-entries', 0); },
   'log-level': (c, v) => {
     if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw new ConfigError(`--log-level: expected debug|info|warn|error, got "${v}"`);
     c.logLevel = v;
@@ -222,6 +232,31 @@ const BOOLEAN_FLAGS: Record<string, (c: AppConfig) => void> = {
   'no-persist': (c) => { c.persist = false; },
   'metrics-auth': (c) => { c.metricsAuth = true; },
 };
+
+/**
+ * Secrets that must not show in `ps`: each flag has a `-file` twin (the file's first line) and an environment
+ * variable. Precedence: defaults, the --config file, the environment, then flags (a `-file` flag like its twin).
+ */
+const SECRET_FLAGS: ReadonlyArray<{ flag: string; env: string }> = [
+  { flag: 'auth', env: 'CORE_SESSIONS_AUTH' },
+  { flag: 'memfs-auth', env: 'CORE_SESSIONS_MEMFS_AUTH' },
+  { flag: 'jwt-secret', env: 'CORE_SESSIONS_JWT_SECRET' },
+];
+/** Remote Core URLs with credentials, whitespace-separated (added to --core). */
+export const CORES_ENV = 'CORE_SESSIONS_CORES';
+
+/** The first line of a secret file (a trailing newline is not part of the secret). */
+function readSecretFile(path: string, flag: string, readFile: (path: string) => string): string {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    throw new ConfigError(`--${flag}-file ${path}: ${(err as Error).message}`);
+  }
+  const line = text.split(/\r?\n/, 1)[0] ?? '';
+  if (line === '') throw new ConfigError(`--${flag}-file ${path}: the file is empty`);
+  return line;
+}
 
 /** camelCase key of a flag name, for the --config file. */
 function camel(flag: string): string {
@@ -258,7 +293,7 @@ export interface ParsedArgs {
  * Parses flags (`--name value` or `--name=value`) over `base` (the defaults, or the defaults plus what the Settings
  * view saved). `readFile` loads a --config file; it is applied first and the other flags on top, whatever their order.
  */
-export function parseArgs(argv: string[], readFile: (path: string) => string, base: AppConfig = defaultConfig()): ParsedArgs {
+export function parseArgs(argv: string[], readFile: (path: string) => string, base: AppConfig = defaultConfig(), env: Readonly<Record<string, string | undefined>> = process.env): ParsedArgs {
   const pairs: Array<[string, string]> = [];
   const booleans: string[] = [];
   let help = false;
@@ -270,7 +305,8 @@ export function parseArgs(argv: string[], readFile: (path: string) => string, ba
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
     if (BOOLEAN_FLAGS[name]) { booleans.push(name); continue; }
-    if (!FLAGS[name] && name !== 'config') throw new ConfigError(`unknown flag --${name} (see --help)`);
+    const secretFile = SECRET_FLAGS.find((f) => `${f.flag}-file` === name);
+    if (!FLAGS[name] && name !== 'config' && !secretFile) throw new ConfigError(`unknown flag --${name} (see --help)`);
     let value: string;
     if (eq >= 0) value = arg.slice(eq + 1);
     else {
@@ -278,6 +314,7 @@ export function parseArgs(argv: string[], readFile: (path: string) => string, ba
       value = argv[++i];
     }
     if (name === 'config') configFile = value;
+    else if (secretFile) pairs.push([secretFile.flag, readSecretFile(value, secretFile.flag, readFile)]);
     else pairs.push([name, value]);
   }
   const config: AppConfig = { ...base, cores: [...base.cores], ignoreCidrs: [...base.ignoreCidrs], trustedProxies: [...base.trustedProxies], allowedHosts: [...base.allowedHosts] };
@@ -296,6 +333,11 @@ export function parseArgs(argv: string[], readFile: (path: string) => string, ba
     }
     applyConfigObject(config, obj, `--config ${configFile}`);
   }
+  for (const { flag, env: name } of SECRET_FLAGS) {
+    const value = env[name];
+    if (value !== undefined && value !== '') FLAGS[flag](config, value);
+  }
+  for (const url of (env[CORES_ENV] ?? '').split(/\s+/)) if (url !== '') config.cores.push(url);
   // Repeatable --core flags add to the file's list; everything else overrides it.
   for (const [name, value] of pairs) FLAGS[name](config, value);
   for (const name of booleans) BOOLEAN_FLAGS[name](config);

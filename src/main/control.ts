@@ -16,7 +16,7 @@ import { INACTIVE_TIMEOUT_MS } from './engine/local-core.ts';
 import { CoreClient, type Credentials } from './remote/client.ts';
 import { loadRemoteCores, MemorySecretStore, parseCoreUrl, RemoteConfigError, type SecretStore } from './remote/config.ts';
 import { RemoteError } from './remote/errors.ts';
-import { defaultCoreId, type Fleet, type RemoteCoreConfig } from './remote/fleet.ts';
+import { defaultCoreId, OtherHostsError, type Fleet, type RemoteCoreConfig } from './remote/fleet.ts';
 import { UiError, type AppControl } from './ui/app-control.ts';
 import type { Logger } from './log.ts';
 
@@ -235,7 +235,9 @@ export function createAppControl(options: AppControlOptions): RunningControl {
         login = { username, password: input.password };
         await secrets.set(id, login);
       } else {
-        const stored = await secrets.get(id);
+        // The password is kept when it is not retyped: from the secret store, or (a --core Core, whose password is
+        // not stored) from the running fleet.
+        const stored = (await secrets.get(id)) ?? fleet.credentialsOf(id);
         login = stored ? { username, password: stored.password } : undefined;
         if (login) await secrets.set(id, login);
       }
@@ -289,12 +291,13 @@ export function createAppControl(options: AppControlOptions): RunningControl {
       }
     },
 
-    async addClusterNodes(id, nodeIds) {
+    async addClusterNodes(id, nodeIds, toOtherHosts) {
       if (!configOf(id)) throw new UiError('not-found', `no remote Core "${id}"`);
       let added: CoreInfo[];
       try {
-        added = await fleet.addClusterNodes(id, nodeIds);
+        added = await fleet.addClusterNodes(id, nodeIds, toOtherHosts);
       } catch (err) {
+        if (err instanceof OtherHostsError) throw new UiError('confirm-credentials', err.message);
         throw pageError(err);
       }
       // Like addCore: the login name for the UI, the password in the secret store under the node's own core id.

@@ -197,7 +197,8 @@ export interface InvokeMap extends ShellInvokeMap {
   /** The nodes of a remote Core's cluster (empty when it is not a cluster). */
   'cores:cluster-nodes': { args: [id: string]; result: ClusterNodeInfo[] };
   /** Adds the cluster's nodes not added yet (all, or those with the given node ids) with the Core's credentials. */
-  'cores:add-cluster-nodes': { args: [id: string, nodeIds?: string[]]; result: RemoteCoreConfig[] };
+  /** `toOtherHosts`: the user agreed that nodes on other hosts than the Core receive its credentials. */
+  'cores:add-cluster-nodes': { args: [id: string, nodeIds?: string[], toOtherHosts?: boolean]; result: RemoteCoreConfig[] };
   'settings:get': { args: []; result: AppSettings };
   'settings:update': { args: [AppSettingsPatch]; result: AppSettings };
   /** The local core's FFmpeg processes and the FFmpeg binary's status (src/main/processes). */

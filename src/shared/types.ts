@@ -9,7 +9,8 @@ export const LOCAL_CORE_ID = 'local';
 export type CoreKind = 'local' | 'remote';
 
 /** Health of one core (spec-independent app state; see remote/). */
-export type CoreStateName = 'running' | 'connecting' | 'online' | 'auth-failed' | 'unreachable' | 'incompatible' | 'paused';
+/** `stale`: a remote Core that was online, but whose last answer is too old (see remote/poller.ts). */
+export type CoreStateName = 'running' | 'connecting' | 'online' | 'stale' | 'auth-failed' | 'unreachable' | 'incompatible' | 'paused';
 
 export interface CoreInfo {
   id: string;

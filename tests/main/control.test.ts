@@ -122,6 +122,33 @@ describe('AppControl: cluster nodes', () => {
     await waitFor(() => stateOf(fleet, added[0]!.id) === 'online', 'node online');
   });
 
+  it('editing a --core Core without retyping its password keeps the password (it was dropped before)', async () => {
+    const remote = await core({ coreId: 'edit-me' });
+    const url = new URL(remote.url);
+    url.username = LOGIN.username;
+    url.password = LOGIN.password;
+    const { fleet, control } = setup(tempDir(), new MemorySecretStore(), { cores: [url.toString()] });
+    await control.restoreCores();
+    const [c] = await control.listCores();
+    await waitFor(() => stateOf(fleet, c!.id) === 'online', 'online');
+    const logins = remote.loginsOk;
+    const edited = await control.updateCore(c!.id, { url: remote.url, name: 'renamed' }); // no password field: keep it
+    expect(edited).toMatchObject({ name: 'renamed', hasPassword: true, username: 'admin' });
+    expect(fleet.credentialsOf(c!.id)).toEqual(LOGIN);
+    await waitFor(() => remote.loginsOk > logins && stateOf(fleet, c!.id) === 'online', 'logged in again with the kept password');
+  });
+
+  it('cluster nodes on another host: refused with a confirm-credentials error until the user agrees', async () => {
+    const node = await core({ coreId: 'far-b' });
+    const leader = await core({ cluster: { nodes: [{ id: 'far-b', name: 'far', core: { address: node.url.replace('127.0.0.1', 'localhost') } }] } });
+    const { control } = setup(tempDir(), new MemorySecretStore());
+    const added0 = await control.addCore({ name: 'leader', url: leader.url, username: LOGIN.username, password: LOGIN.password });
+    await expect(control.addClusterNodes(added0.id)).rejects.toMatchObject({ code: 'confirm-credentials', message: expect.stringContaining('localhost') });
+    expect((await control.listCores()).length).toBe(1);
+    const added = await control.addClusterNodes(added0.id, undefined, true);
+    expect(added).toHaveLength(1);
+  });
+
   it('a Core that cannot be asked gives the page a remote-* error code', async () => {
     const gone = await core({});
     const { control } = setup(tempDir(), new MemorySecretStore());

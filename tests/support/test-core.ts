@@ -24,12 +24,12 @@ export const FIXTURES_DIR =
 export type Phase = 'snap-01' | 'snap-02' | 'snap-03' | 'after-close' | 'after-restart';
 export const SEQUENCE: readonly Phase[] = ['snap-01', 'snap-02', 'snap-03', 'after-close'];
 
-export type FaultKind = 'hang' | 'delay' | 'http500' | 'truncated' | 'html' | 'unauthorized';
+export type FaultKind = 'hang' | 'delay' | 'http500' | 'truncated' | 'html' | 'unauthorized' | 'drip';
 export interface Fault {
   kind: FaultKind;
   /** Which requests: session endpoints only (default) or every request including /api and login. */
   scope?: 'sessions' | 'all';
-  /** For `delay`. */
+  /** For `delay`; for `drip`, the pause between two bytes of the answer (default 3000). */
   delayMs?: number;
   /** Number of matching requests to affect; undefined = until cleared. */
   count?: number;
@@ -388,6 +388,21 @@ export class TestCore {
     this.#hung.clear();
   }
 
+  async #drip(res: ServerResponse, body: string, pauseMs: number): Promise<void> {
+    const bytes = Buffer.from(body);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': bytes.length });
+    res.flushHeaders();
+    for (let i = 0; i < bytes.length && !res.destroyed; i++) {
+      if (this.#fault?.kind !== 'drip') {
+        res.end(bytes.subarray(i));
+        return;
+      }
+      res.write(bytes.subarray(i, i + 1));
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+    if (!res.destroyed) res.end();
+  }
+
   /** Applies the current fault; returns true when the request was answered (or swallowed) by it. */
   async #applyFault(res: ServerResponse, isSession: boolean, ok: () => string): Promise<boolean> {
     const f = this.#fault;
@@ -417,6 +432,11 @@ export class TestCore {
         return true;
       case 'unauthorized':
         this.#send(res, 401, UNAUTHORIZED);
+        return true;
+      case 'drip':
+        // A valid answer, one byte at a time: every idle timer (headers, body) stays happy, the answer never ends
+        // in time. Stops when the client goes away or the fault is cleared (the rest is then sent at once).
+        void this.#drip(res, ok(), f.delayMs ?? 3000);
         return true;
     }
   }

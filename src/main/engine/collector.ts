@@ -26,6 +26,8 @@ export interface CollectorOptions {
   persistDir?: string;
   /** Periodic write interval; ≤ 0 or missing → write on stop only. */
   persistIntervalMs?: number;
+  /** History entries kept at most (least recent folded into `(other)`, see History); ≤ 0 or missing → unbounded. */
+  historyMaxEntries?: number;
   log?: Logger;
 }
 
@@ -129,7 +131,7 @@ export class Collector implements SessionCollector, EgressTopSource {
   readonly #persistIntervalMs: number;
   readonly #log: Logger;
   readonly #sessions = new Map<string, Session>();
-  readonly #history = new History();
+  readonly #history: History;
   readonly #companions: EgressTopSource[] = [];
   #seq = 0;
   #pending = 0;
@@ -160,6 +162,7 @@ export class Collector implements SessionCollector, EgressTopSource {
     this.persistPath = options.persistDir === undefined ? undefined : join(options.persistDir, `${id}.json`);
     this.#persistIntervalMs = options.persistIntervalMs ?? 0;
     this.#log = options.log ?? noopLogger;
+    this.#history = new History(options.historyMaxEntries ?? 0);
     const now = this.#clock.now();
     this.#rxWin = new SlidingWindow(now);
     this.#txWin = new SlidingWindow(now);

@@ -74,6 +74,11 @@ class LiveSummary implements HistorySummary {
   }
 }
 
+/** The peer (and, for folded-again entries, location and reference) that folded history entries are added to. */
+export const OTHER_KEY = '(other)';
+/** When the bound is exceeded, entries are folded until this share of it is left, so folds come in batches. */
+const FOLD_TO = 0.9;
+
 /** Change log entries kept before readers that fell further behind re-render everything (bounded memory). */
 const LOG_MIN = 4096;
 
@@ -103,8 +108,19 @@ export class History {
   readonly #view: LiveSummary;
   /** Increments on every change (the view's `version`; also used to skip writing an unchanged history). */
   version = 0;
+  /** Entries kept at most (Infinity: unbounded, as Core). */
+  readonly maxEntries: number;
+  /** Entries folded into `(other)` so far (since start). */
+  folded = 0;
+  #folding = false;
 
-  constructor() {
+  /**
+   * `maxEntries` bounds what one anonymous client can make the history hold (every distinct Referer host or
+   * RTMP client port is a key): beyond it the least recently updated entries are folded into `(other)` entries
+   * (see #fold), so every sum stays exact.
+   */
+  constructor(maxEntries = Infinity) {
+    this.maxEntries = maxEntries > 0 ? maxEntries : Infinity;
     const order: HistoryOrder = {
       peers: () => this.#peerOrder.get(this.version),
       locations: () => this.#locationOrder.get(this.version),
@@ -123,6 +139,10 @@ export class History {
     let entry = this.#entries.get(key);
     if (entry === undefined) {
       entry = { location, peer, reference, totalSessions: 0, totalRxBytes: 0, totalTxBytes: 0 };
+      this.#entries.set(key, entry);
+    } else if (this.maxEntries !== Infinity) {
+      // Most recently updated last: the map's order is the recency the bound folds by.
+      this.#entries.delete(key);
       this.#entries.set(key, entry);
     }
     entry.totalSessions += sessions;
@@ -158,6 +178,64 @@ export class History {
     this.#logPeers.push(pr);
     this.#logLocations.push(loc);
     this.#logReferences.push(ref);
+    if (this.#entries.size > this.maxEntries && !this.#folding) {
+      // A pass may only turn entries into `(other)` entries (distinct location/reference pairs); the next ones then
+      // fold those into the one `(other):(other):(other)` entry, so this ends after a few passes.
+      this.#folding = true;
+      try {
+        for (let pass = 0; pass < 100 && this.#entries.size > this.maxEntries; pass++) this.#fold();
+      } finally {
+        this.#folding = false;
+      }
+    }
+  }
+
+  /**
+   * Folds the least recently updated entries until FOLD_TO of the bound is left. An entry `location:peer:reference`
+   * moves into `location:(other):reference` (per-location and per-reference sums stay exact; its peer's numbers
+   * move to the peer `(other)`); an entry that is already such an `(other)` entry moves into
+   * `(other):(other):(other)`. Totals never change. Readers re-render everything afterwards (the change log is reset),
+   * which happens once per batch.
+   */
+  #fold(): void {
+    const target = Math.floor(this.maxEntries * FOLD_TO);
+    const moves: HistoryEntry[] = [];
+    for (const [key, e] of this.#entries) {
+      if (this.#entries.size <= target) break;
+      if (e.location === OTHER_KEY && e.peer === OTHER_KEY && e.reference === OTHER_KEY) continue;
+      this.#entries.delete(key);
+      this.#subtract(e);
+      moves.push(e);
+    }
+    for (const e of moves) {
+      const deep = e.peer === OTHER_KEY;
+      const loc = deep ? OTHER_KEY : e.location;
+      const ref = deep ? OTHER_KEY : e.reference;
+      this.add(loc, OTHER_KEY, ref, e.totalSessions, e.totalRxBytes, e.totalTxBytes);
+      // add() counted the numbers into the totals again: they were never removed from them.
+      this.#totals.sessions -= e.totalSessions;
+      this.#totals.rxBytes -= e.totalRxBytes;
+      this.#totals.txBytes -= e.totalTxBytes;
+    }
+    this.folded += moves.length;
+    this.#logStart = this.version;
+    this.#logPeers = [];
+    this.#logLocations = [];
+    this.#logReferences = [];
+  }
+
+  /** Takes one entry's numbers out of the peer, location and reference aggregates (not the totals). */
+  #subtract(e: HistoryEntry): void {
+    const p = this.#peers.get(e.peer);
+    if (p !== undefined) {
+      p.sessions -= e.totalSessions;
+      p.rxBytes -= e.totalRxBytes;
+      p.txBytes -= e.totalTxBytes;
+      unbump(p.locations, e.location, e);
+      if (p.locations.size === 0) this.#peers.delete(e.peer);
+    }
+    unbump(this.#locations, e.location, e);
+    unbump(this.#references, e.reference, e);
   }
 
   /** The aggregates of spec §3.2: a live, read-only view (the same object every call). */
@@ -198,6 +276,16 @@ function bump(map: Map<string, HistoryTotals>, key: string, sessions: number, rx
     t.rxBytes += rx;
     t.txBytes += tx;
   } else map.set(flat(key), { sessions, rxBytes: rx, txBytes: tx });
+}
+
+/** Subtracts an entry's numbers from `map[key]`; drops the record when nothing is left in it. */
+function unbump(map: Map<string, HistoryTotals>, key: string, e: HistoryEntry): void {
+  const t = map.get(key);
+  if (t === undefined) return;
+  t.sessions -= e.totalSessions;
+  t.rxBytes -= e.totalRxBytes;
+  t.txBytes -= e.totalTxBytes;
+  if (t.sessions <= 0 && t.rxBytes <= 0 && t.txBytes <= 0) map.delete(key);
 }
 
 /** A string as Go's encoding/json writes it (HTML characters and U+2028/U+2029 escaped). */

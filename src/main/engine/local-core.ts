@@ -20,6 +20,8 @@ export interface EngineSettings {
   maxBitrateMbit: number;
   /** CIDRs whose addresses are not counted. Empty by default: on a desktop OBS publishes from loopback. */
   ignoreCidrs: string[];
+  /** History entries per collector; beyond it the least recent are folded into `(other)` (sums exact). 0 = unbounded. */
+  historyMaxEntries: number;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: Readonly<EngineSettings> = Object.freeze({
@@ -29,6 +31,7 @@ export const DEFAULT_ENGINE_SETTINGS: Readonly<EngineSettings> = Object.freeze({
   maxSessions: 0,
   maxBitrateMbit: 0,
   ignoreCidrs: [],
+  historyMaxEntries: 10_000,
 });
 
 /** Core's fixed 5 s timeout of sessions that never see a byte. */
@@ -70,9 +73,9 @@ export function createLocalCore(settings: Partial<EngineSettings> = {}, deps: Lo
   const make = (id: CollectorId): Collector => {
     const log = deps.log?.child(`sessions.${id}`);
     if (id === 'hlsingress') {
-      return new Collector(id, { clock, sessionTimeoutMs: HLS_INGRESS_TIMEOUT_MS, inactiveTimeoutMs: HLS_INGRESS_TIMEOUT_MS, maxSessions: 0, maxTxBitsPerSec: 0, limiter: IpLimiter.empty(), persistDir, persistIntervalMs, log });
+      return new Collector(id, { clock, sessionTimeoutMs: HLS_INGRESS_TIMEOUT_MS, inactiveTimeoutMs: HLS_INGRESS_TIMEOUT_MS, maxSessions: 0, maxTxBitsPerSec: 0, limiter: IpLimiter.empty(), persistDir, persistIntervalMs, historyMaxEntries: s.historyMaxEntries, log });
     }
-    return new Collector(id, { clock, sessionTimeoutMs, inactiveTimeoutMs: INACTIVE_TIMEOUT_MS, maxSessions: s.maxSessions, maxTxBitsPerSec, limiter, persistDir, persistIntervalMs, log });
+    return new Collector(id, { clock, sessionTimeoutMs, inactiveTimeoutMs: INACTIVE_TIMEOUT_MS, maxSessions: s.maxSessions, maxTxBitsPerSec, limiter, persistDir, persistIntervalMs, historyMaxEntries: s.historyMaxEntries, log });
   };
 
   const collectors = {} as Record<CollectorId, Collector>;

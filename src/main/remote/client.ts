@@ -28,9 +28,12 @@ export interface Credentials {
 export interface ClientTimeouts {
   /** TCP/TLS connect. Default 5 s. */
   connectTimeoutMs: number;
-  /** Headers and body of ordinary calls (identify, session polls, refresh). Default 10 s. */
+  /**
+   * Ordinary calls (identify, session polls, refresh): a deadline for the whole exchange, from sending to the last
+   * byte of the body, besides undici's idle timers (which a Core dripping one byte at a time keeps happy). Default 10 s.
+   */
   requestTimeoutMs: number;
-  /** Headers and body of `POST /api/login`: must exceed Core's 5 s failed-login delay. Default 15 s. */
+  /** The whole exchange of `POST /api/login`: must exceed Core's 5 s failed-login delay. Default 15 s. */
   loginTimeoutMs: number;
   /** Idle keep-alive of pooled sockets. Default 30 s (polls come every second, so the socket stays warm). */
   keepAliveTimeoutMs: number;
@@ -306,23 +309,31 @@ export class CoreClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     this.stats.requests++;
     const t0 = performance.now();
+    // The total deadline (wall time, like the sockets it guards): aborts the request and the body read alike.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new RemoteError('timeout', `timeout: no complete answer within ${timeoutMs} ms`)), timeoutMs);
+    timer.unref?.();
     let res: Dispatcher.ResponseData;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        res = await this.#pool.request({ method, path: this.#basePath + path, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-        break;
-      } catch (err) {
-        // A kept-alive socket the server closed meanwhile (idle timeout, restart): retry an idempotent GET once.
-        const code = (err as { code?: string }).code;
-        if (method === 'GET' && attempt === 0 && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')) continue;
-        throw toRemoteError(err);
-      }
-    }
     let text: string;
     try {
-      text = await res.body.text();
-    } catch (err) {
-      throw toRemoteError(err);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          res = await this.#pool.request({ method, path: this.#basePath + path, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: deadline.signal });
+          break;
+        } catch (err) {
+          // A kept-alive socket the server closed meanwhile (idle timeout, restart): retry an idempotent GET once.
+          const code = (err as { code?: string }).code;
+          if (method === 'GET' && attempt === 0 && !deadline.signal.aborted && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')) continue;
+          throw toRemoteError(deadline.signal.aborted ? deadline.signal.reason : err);
+        }
+      }
+      try {
+        text = await res.body.text();
+      } catch (err) {
+        throw toRemoteError(deadline.signal.aborted ? deadline.signal.reason : err);
+      }
+    } finally {
+      clearTimeout(timer);
     }
     const ct = res.headers['content-type'];
     return { status: res.statusCode, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '', text, rttMs: performance.now() - t0 };

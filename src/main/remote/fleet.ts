@@ -81,7 +81,11 @@ export interface Fleet extends SessionSource {
   /** The nodes a clustered remote Core offers that are not in the fleet yet (empty for a single Core). */
   clusterNodes(coreId: string): Promise<ClusterNodeOffer[]>;
   /** Adds the offered nodes (all, or those with the given node ids) with the same credentials as `coreId`. */
-  addClusterNodes(coreId: string, nodeIds?: readonly string[]): Promise<CoreInfo[]>;
+  /**
+   * Adds the cluster's nodes as Cores of their own, with the Core's credentials. A node on another host than the
+   * Core would receive those credentials: without `toOtherHosts` that is refused (OtherHostsError, nothing added).
+   */
+  addClusterNodes(coreId: string, nodeIds?: readonly string[], toOtherHosts?: boolean): Promise<CoreInfo[]>;
   /** The credentials a remote Core uses (main process only: never shown, logged or sent to a page). */
   credentialsOf(coreId: string): RemoteCoreConfig['credentials'];
   /** Poller counters per remote Core (bench, tests, diagnostics). */
@@ -416,13 +420,16 @@ export function createFleet(options: FleetOptions): Fleet {
       return c ? { ...c } : undefined;
     },
 
-    async addClusterNodes(coreId, nodeIds) {
+    async addClusterNodes(coreId, nodeIds, toOtherHosts = false) {
       const source = getPoller(coreId);
       const offers = await fleet.clusterNodes(coreId);
       const want = nodeIds ? new Set(nodeIds) : undefined;
+      const chosen = offers.filter((n) => !want || want.has(n.id));
+      const sourceHost = new URL(source.config().url).hostname;
+      const others = [...new Set(chosen.map((n) => new URL(n.url).hostname).filter((h) => h !== sourceHost))];
+      if (others.length > 0 && source.credentials() !== undefined && !toOtherHosts) throw new OtherHostsError(others);
       const added: CoreInfo[] = [];
-      for (const n of offers) {
-        if (want && !want.has(n.id)) continue;
+      for (const n of chosen) {
         const id = uniqueId(defaultCoreId(n.url));
         added.push(
           fleet.addCore({ id, url: n.url, name: n.name || undefined, credentials: source.credentials(), intervalMs: source.intervalMs }),
@@ -455,6 +462,16 @@ export function createFleet(options: FleetOptions): Fleet {
   };
 
   return fleet;
+}
+
+/** Cluster nodes on hosts other than their Core's would be sent its credentials: the user has to agree first. */
+export class OtherHostsError extends Error {
+  readonly hosts: readonly string[];
+  constructor(hosts: readonly string[]) {
+    super(`these nodes are on other hosts than the Core (${hosts.join(', ')}): they would receive its username and password; confirm to send them`);
+    this.name = 'OtherHostsError';
+    this.hosts = hosts;
+  }
 }
 
 /** The default id of a remote Core: its URL's host:port (with the default port), plus the path when it has one. */

@@ -6,6 +6,9 @@
  *   remote's MB, and a sum of such values renders as the sum of the MB (see docs/decisions.md, Remote Cores).
  * - `extra` may be a string (main line) or an object (newer cluster builds): objects become their JSON text.
  * - Numbers may arrive as JSON numbers or numeric strings; unknown fields are ignored; missing maps/lists are empty.
+ * - Counts (sessions, bytes, bandwidths, MB) must not be negative: a negative one throws like a wrong shape (a hostile
+ *   or broken Core must not subtract from the fleet's totals). Values past 2^53 stay the nearest double; a product
+ *   past the double range (MB × 1024²) is clamped to the largest double, never Infinity (which renders as 0).
  * - A wrong shape (not an object where one is required, a non-numeric number) throws RemoteError('incompatible'):
  *   valid JSON that is not Core's session API (the poller shows `incompatible` with the path in `lastError`).
  */
@@ -43,6 +46,14 @@ function num(v: unknown, where: string): number {
   return fail(where, `expected a number, got ${typeof v}`);
 }
 
+/** A count in the remote's unit, scaled to raw units: never negative, never Infinity. */
+function count(v: unknown, where: string, factor = 1): number {
+  const n = num(v, where);
+  if (n < 0) fail(where, `negative value ${n}`);
+  const x = n * factor;
+  return Number.isFinite(x) ? x : Number.MAX_VALUE;
+}
+
 function str(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === undefined || v === null) return '';
@@ -66,10 +77,10 @@ export function parseSession(v: unknown, where: string): SessionSnapshot {
     location: str(v.local),
     peer: str(v.remote),
     extra: extraToString(v.extra),
-    rxBytes: num(v.bytes_rx, `${where}.bytes_rx`),
-    txBytes: num(v.bytes_tx, `${where}.bytes_tx`),
-    rxBitsPerSec: num(v.bandwidth_rx_kbit, `${where}.bandwidth_rx_kbit`) * 1024,
-    txBitsPerSec: num(v.bandwidth_tx_kbit, `${where}.bandwidth_tx_kbit`) * 1024,
+    rxBytes: count(v.bytes_rx, `${where}.bytes_rx`),
+    txBytes: count(v.bytes_tx, `${where}.bytes_tx`),
+    rxBitsPerSec: count(v.bandwidth_rx_kbit, `${where}.bandwidth_rx_kbit`, 1024),
+    txBitsPerSec: count(v.bandwidth_tx_kbit, `${where}.bandwidth_tx_kbit`, 1024),
   };
 }
 
@@ -88,9 +99,9 @@ export function sortByCreated(list: SessionSnapshot[]): SessionSnapshot[] {
 function totals(v: unknown, where: string): HistoryTotals {
   const o = obj(v, where);
   return {
-    sessions: num(o.sessions, `${where}.sessions`),
-    rxBytes: num(o.traffic_rx_mb, `${where}.traffic_rx_mb`) * MIB,
-    txBytes: num(o.traffic_tx_mb, `${where}.traffic_tx_mb`) * MIB,
+    sessions: count(o.sessions, `${where}.sessions`),
+    rxBytes: count(o.traffic_rx_mb, `${where}.traffic_rx_mb`, MIB),
+    txBytes: count(o.traffic_tx_mb, `${where}.traffic_tx_mb`, MIB),
   };
 }
 
@@ -121,12 +132,12 @@ export function parseCollectorSummary(v: unknown, where: string): CollectorSumma
   const list = parseList(a.list, `${where}.active.list`);
   return {
     active: list,
-    activeSessions: a.sessions === undefined ? list.length : num(a.sessions, `${where}.active.sessions`),
-    rxBitsPerSec: num(a.bandwidth_rx_mbit, `${where}.active.bandwidth_rx_mbit`) * MIB,
-    txBitsPerSec: num(a.bandwidth_tx_mbit, `${where}.active.bandwidth_tx_mbit`) * MIB,
-    maxSessions: num(a.max_sessions, `${where}.active.max_sessions`),
-    maxRxBitsPerSec: num(a.max_bandwidth_rx_mbit, `${where}.active.max_bandwidth_rx_mbit`) * MIB,
-    maxTxBitsPerSec: num(a.max_bandwidth_tx_mbit, `${where}.active.max_bandwidth_tx_mbit`) * MIB,
+    activeSessions: a.sessions === undefined ? list.length : count(a.sessions, `${where}.active.sessions`),
+    rxBitsPerSec: count(a.bandwidth_rx_mbit, `${where}.active.bandwidth_rx_mbit`, MIB),
+    txBitsPerSec: count(a.bandwidth_tx_mbit, `${where}.active.bandwidth_tx_mbit`, MIB),
+    maxSessions: count(a.max_sessions, `${where}.active.max_sessions`),
+    maxRxBitsPerSec: count(a.max_bandwidth_rx_mbit, `${where}.active.max_bandwidth_rx_mbit`, MIB),
+    maxTxBitsPerSec: count(a.max_bandwidth_tx_mbit, `${where}.active.max_bandwidth_tx_mbit`, MIB),
     history: parseHistory(o.summary, `${where}.summary`),
   };
 }

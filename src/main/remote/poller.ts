@@ -5,7 +5,9 @@
  *
  * States: `connecting` (no answer yet), `online`, `auth-failed` (credentials missing or refused: waits for
  * `update({credentials})`/`retry()`, never loops against Core's 5 s login delay), `unreachable` (network, timeout,
- * 5xx, truncated/invalid JSON), `incompatible` (something that is not a datarhei Core with the session API: HTML,
+ * 5xx, truncated/invalid JSON, no complete answer within the request deadline), `stale` (was online, but no poll has
+ * finished for 2.5 intervals: a Core that answers too slowly, e.g. one byte at a time, is never shown `online` with
+ * old data; the tick at the third interval says so), `incompatible` (something that is not a datarhei Core with the session API: HTML,
  * another `app`, a version below 16.7.2, JSON of the wrong shape), `paused` (by the user). Every failure except auth backs off
  * exponentially with full jitter (random in [0, min(30 s, interval × 2^n)], at least `minBackoffMs`), then the Core
  * is identified again (`GET /api`) and polled; recovery needs no user action.
@@ -23,6 +25,8 @@ export const REMOTE_COLLECTORS = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 
 export const DEFAULT_INTERVAL_MS = 1000;
 export const MAX_BACKOFF_MS = 30_000;
 const MIN_SESSION_API: [number, number, number] = [16, 7, 2];
+/** An online Core whose last finished poll is older than this many intervals is `stale`. */
+export const STALE_AFTER_INTERVALS = 2.5;
 
 /** One remote Core as configured (credentials are kept apart from everything that is shown or logged). */
 export interface RemoteCoreConfig {
@@ -245,6 +249,7 @@ export class RemotePoller {
 
   #tick(): void {
     if (this.#stopped || this.#paused) return;
+    this.#checkStale();
     if (this.#busy) {
       this.#stats.skippedTicks++;
       return;
@@ -284,7 +289,7 @@ export class RemotePoller {
       this.#stats.consecutiveFailures = 0;
       this.#stats.backoffMs = 0;
       this.#stats.nextAttemptAtMs = 0;
-      if (this.#state !== 'online') this.#log.info('remote Core online');
+      if (this.#state !== 'online') this.#log.info('remote Core online', { previous: this.#state });
       this.#setState('online', true);
     } catch (err) {
       if (this.#stopped) return;
@@ -306,6 +311,16 @@ export class RemotePoller {
       this.#collectors = next;
       return this.#client.getJson(path + `?collectors=${encodeURIComponent(next.join(','))}`);
     }
+  }
+
+  /** Online with an answer older than STALE_AFTER_INTERVALS intervals → `stale`, with the age as the reason. */
+  #checkStale(): void {
+    if (this.#state !== 'online' || this.#lastSuccessMs === undefined) return;
+    const ageMs = this.#clock.now() - this.#lastSuccessMs;
+    if (ageMs <= STALE_AFTER_INTERVALS * this.intervalMs) return;
+    this.#lastError = `no fresh answer for ${(ageMs / 1000).toFixed(1)} s (a poll is still running: the Core answers too slowly)`;
+    this.#log.warn('remote Core stale', { ageMs });
+    this.#setState('stale', true);
   }
 
   #fail(err: RemoteError): void {

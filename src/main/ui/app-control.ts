@@ -20,7 +20,8 @@ export interface AppControl {
    * Adds the nodes of remote Core `id`'s cluster that are not added yet (all, or those with the given node ids) as
    * Cores of their own with the same credentials; saved like `addCore`. Resolves to the added Cores.
    */
-  addClusterNodes(id: string, nodeIds?: string[]): Promise<RemoteCoreConfig[]>;
+  /** `toOtherHosts`: the user agreed to send the Core's credentials to nodes on other hosts. */
+  addClusterNodes(id: string, nodeIds?: string[], toOtherHosts?: boolean): Promise<RemoteCoreConfig[]>;
   getSettings(): Promise<AppSettings>;
   updateSettings(patch: AppSettingsPatch): Promise<AppSettings>;
   /** Optional: settings changed by someone else (another window, a config reload); pushed to the page. */

@@ -113,9 +113,11 @@ export function createUiService(options: UiServiceOptions): UiService {
       return needControl().clusterNodes(parseId(args[0]));
     },
     'cores:add-cluster-nodes': async (...args) => {
-      expectArgCount(args, 1, 2);
+      expectArgCount(args, 1, 3);
       const id = parseId(args[0]);
       const nodeIds = parseNodeIds(args[1]);
+      if (args[2] !== undefined && typeof args[2] !== 'boolean') throw new UiError('bad-args', 'toOtherHosts must be true or false');
+      if (args[2] === true) return needControl().addClusterNodes(id, nodeIds, true);
       return nodeIds === undefined ? needControl().addClusterNodes(id) : needControl().addClusterNodes(id, nodeIds);
     },
     'settings:get': async (...args) => {

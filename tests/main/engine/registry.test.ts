@@ -84,7 +84,7 @@ describe('createLocalCore (spec §1.1)', () => {
   });
 
   it('defaults: empty ignore list, 30 s timeout, persistence on; invalid CIDRs throw', async () => {
-    expect(DEFAULT_ENGINE_SETTINGS).toEqual({ sessionTimeoutSec: 30, persist: true, persistIntervalSec: 300, maxSessions: 0, maxBitrateMbit: 0, ignoreCidrs: [] });
+    expect(DEFAULT_ENGINE_SETTINGS).toEqual({ sessionTimeoutSec: 30, persist: true, persistIntervalSec: 300, maxSessions: 0, maxBitrateMbit: 0, ignoreCidrs: [], historyMaxEntries: 10_000 });
     const core = createLocalCore({ persist: false }, { clock: new FakeClock(), dataDir: '/nonexistent' });
     expect(core.collectors.hls.isCollectableIp('127.0.0.1')).toBe(true);
     expect(core.collectors.https.persistPath).toBeUndefined();

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/main/engine/clock.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
-import { createFleet } from '../../../src/main/remote/fleet.ts';
+import { createFleet, OtherHostsError } from '../../../src/main/remote/fleet.ts';
 import { startTestCore, type TestCore } from '../../support/test-core.ts';
 import { waitFor } from './helpers.ts';
 import { zeroSummary } from '../../../src/main/engine/registry.ts';
@@ -34,6 +34,28 @@ describe('cluster', () => {
       expect(fleet.cores().find((c) => c.id === added[0]!.id)!.name).toBe('two');
       expect(node.loginsOk).toBeGreaterThan(0); // the leader's credentials were reused
       expect((await fleet.clusterNodes('leader')).map((o) => o.id)).toEqual(['node-1']); // already added ones are not offered
+    } finally {
+      await fleet.stop();
+    }
+  });
+
+  it('a node on another host gets the credentials only with the user\'s yes; nothing is sent or added before', async () => {
+    const node = await startTestCore({ coreId: 'far', coreName: 'far node', failedLoginDelayMs: 50 });
+    // The same server under another host name: `localhost` is not the leader's host `127.0.0.1`.
+    const farUrl = node.url.replace('127.0.0.1', 'localhost');
+    const leader = await startTestCore({ coreId: 'lead', failedLoginDelayMs: 50, cluster: { id: 'cl', nodes: [{ id: 'far', name: 'far', core: { address: farUrl } }] } });
+    started.push(node, leader);
+    const fleet = createFleet({ local: { id: 'local', name: 'x', reader: { ids: () => [], summary: () => zeroSummary(), active: () => [] } }, clock: systemClock, log: memoryLogger() });
+    try {
+      fleet.addCore({ id: 'leader', url: leader.url, credentials: { username: 'admin', password: 'datarhei' }, intervalMs: 200 });
+      const refused = await fleet.addClusterNodes('leader', ['far']).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(OtherHostsError);
+      expect((refused as OtherHostsError).hosts).toEqual(['localhost']);
+      expect(fleet.remoteConfigs().map((c) => c.id)).toEqual(['leader']);
+      expect(node.loginsOk).toBe(0); // no login attempt carried the password there
+      const added = await fleet.addClusterNodes('leader', ['far'], true);
+      expect(added).toHaveLength(1);
+      await waitFor(() => node.loginsOk > 0, 'logged in on the far node after the yes');
     } finally {
       await fleet.stop();
     }

@@ -95,7 +95,7 @@ describe('faults on one Core', () => {
     });
   }
 
-  it('a 5 s delay within the default 10 s request timeout: stays online, one request in flight, ticks skipped', async () => {
+  it('a 5 s delay within the default 10 s request timeout: shown stale while it waits, one request in flight, ticks skipped, online again', async () => {
     const C = await startTestCore({ failedLoginDelayMs: 100 });
     const own = createFleet({ local: { id: 'local', name: 'x', reader: emptyReader }, clock: systemClock, log: memoryLogger() });
     try {
@@ -105,6 +105,8 @@ describe('faults on one Core', () => {
       await waitFor(() => ci().state === 'online', 'c online');
       C.setFault({ kind: 'delay', delayMs: 5000, count: 1 });
       await waitFor(() => C.fault?.count === 0, 'delayed request started');
+      await waitFor(() => ci().state === 'stale', 'shown stale while the answer is late');
+      expect(ci().lastError).toMatch(/no fresh answer/);
       const skipped = cs().skippedTicks;
       await waitFor(() => cs().okPolls > 0 && cs().inFlight === false && cs().skippedTicks > skipped + 10, 'delayed poll done');
       expect(ci().state).toBe('online');

@@ -39,6 +39,21 @@ describe('tolerant parsing', () => {
     expect(() => parseSessionActive({ hls: {} })).toThrow(expect.objectContaining({ kind: 'incompatible' }));
   });
 
+  it('hostile numbers: negative counts are refused with their path; past 2^53 and past the double range never become 0', () => {
+    const negatives: unknown[] = [
+      { hls: { active: { sessions: -1 } } },
+      { hls: { active: { bandwidth_tx_mbit: -5 } } },
+      { hls: { summary: { traffic_tx_mb: -100 } } },
+      { hls: { summary: { remote: { p: { sessions: -2 } } } } },
+      { hls: { active: { list: [{ id: 'x', bytes_tx: -1 }] } } },
+    ];
+    for (const bad of negatives) expect(() => parseSessionSummary(bad)).toThrow(/negative value/);
+    expect(() => parseSessionActive({ rtmp: [{ id: 'x', bandwidth_rx_kbit: '-0.5' }] })).toThrow(/rtmp\[0\]\.bandwidth_rx_kbit: negative value/);
+    const big = parseSessionSummary(JSON.parse('{"hls":{"active":{"list":[{"id":"x","bytes_tx":18446744073709551615}]},"summary":{"traffic_tx_mb":1e308}}}'));
+    expect(big.get('hls')!.active[0]!.txBytes).toBe(2 ** 64);
+    expect(big.get('hls')!.history.totals.txBytes).toBe(Number.MAX_VALUE); // 1e308 MB × 1024² is past the double range
+  });
+
   it('cluster nodes: core.address, with scheme/host taken from the Core when missing', () => {
     const nodes = parseClusterNodes(
       { nodes: [{ id: 'n1', name: 'one', core: { address: 'http://10.0.0.1:8080' } }, { id: 'n2', core: { address: ':8081' } }, { id: 'n3' }] },

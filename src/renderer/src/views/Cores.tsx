@@ -202,7 +202,18 @@ function ClusterPanel({ core, onClose }: { core: { id: string; name: string }; o
     setError(null);
     setNote(null);
     try {
-      const added = await api.invoke('cores:add-cluster-nodes', core.id, [...selected]);
+      let added;
+      try {
+        added = await api.invoke('cores:add-cluster-nodes', core.id, [...selected]);
+      } catch (e) {
+        // Nodes on other hosts would receive this Core's password: only with the user's explicit yes.
+        if (!(e instanceof Error && (e as Error & { code?: string }).code === 'confirm-credentials')) throw e;
+        if (!window.confirm(`${e.message}.\n\nSend ${core.name}'s username and password to them?`)) {
+          setNote('Nothing added: the credentials were not sent to the other hosts.');
+          return;
+        }
+        added = await api.invoke('cores:add-cluster-nodes', core.id, [...selected], true);
+      }
       await loadCoreConfigs();
       const list = await api.invoke('cores:cluster-nodes', core.id);
       setNodes(list);
