@@ -10,6 +10,7 @@ import { Cores } from './views/Cores.tsx';
 import { History } from './views/History.tsx';
 import { Login } from './views/Login.tsx';
 import { Overview } from './views/Overview.tsx';
+import { Processes } from './views/Processes.tsx';
 import { Sessions } from './views/Sessions.tsx';
 import { Streams } from './views/Streams.tsx';
 import { Settings } from './views/Settings.tsx';
@@ -21,6 +22,7 @@ const LABELS: Record<ViewName, string> = {
   history: 'History',
   alerts: 'Alerts',
   cores: 'Cores',
+  processes: 'Processes',
   settings: 'Settings',
 };
 const STALE_AFTER_MS = 5000;
@@ -104,6 +106,7 @@ export function App({ auth, onLoggedIn }: { auth?: AuthClient; onLoggedIn?: () =
         {view === 'history' && <History />}
         {view === 'alerts' && <Alerts />}
         {view === 'cores' && <Cores />}
+        {view === 'processes' && <Processes />}
         {view === 'settings' && <Settings />}
       </main>
       <StatusBar />
