@@ -61,8 +61,10 @@ describe('local processes with Debian ffmpeg', { timeout: 90_000 }, () => {
   });
 
   it('restreams RTMP to memfs HLS and to another instance, and the ffmpeg sessions count what the other sides count', async () => {
-    // 12 s of a small H.264 + AAC stream at real time.
-    const publisher = children.spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '12', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-c:a', 'aac', '-f', 'flv', `${a.rtmpUrl}/live/cam`]);
+    // 30 s of a small H.264 + AAC stream at real time. Long enough that one 1 s segment is under the 5 % bound:
+    // hlsingress (as Core, spec §1.5) counts a segment only when a later playlist upload references it, so on a busy
+    // machine the last segment can race the final playlist and be left out, while the process's relay counted it.
+    const publisher = children.spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '30', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-c:a', 'aac', '-f', 'flv', `${a.rtmpUrl}/live/cam`]);
     await until(async () => (await active(a, 'rtmp')).rtmp?.some((s) => s.local === 'publish:/live/cam'), 'the publisher on A', 20_000, 200);
 
     const hls = await api(a, 'POST', '/api/v3/process', {
@@ -104,7 +106,7 @@ describe('local processes with Debian ffmpeg', { timeout: 90_000 }, () => {
       ['restream:push', 'cam', 'unknown', 'unknown'],
     ]);
 
-    // The publisher ends after 12 s; both processes then reach the end of their input and finish.
+    // The publisher ends after 30 s; both processes then reach the end of their input and finish.
     expect(await publisher.done).toBe(0);
     for (const id of ['restream:hls', 'restream:push']) {
       await until(async () => (await api(a, 'GET', `/api/v3/process/${encodeURIComponent(id)}/state`)).json.exec === 'finished', `${id} to finish`, 20_000, 250);
