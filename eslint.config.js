@@ -22,6 +22,13 @@ const nodeBans = [
   ...builtinModules.filter((m) => !m.startsWith('_')).map((name) => ({ name, message: 'No Node built-ins in src/shared or the renderer: they run in the page.' })),
 ];
 const nodePattern = { group: ['node:*'], message: 'No Node built-ins (node:*) in src/shared or the renderer: they run in the page.' };
+/** Layer direction (docs issue 15): every layer points down; these are the arrows already enforced. */
+const sharedUp = { group: ['**/main/**'], message: 'src/shared is the bottom layer: it never imports src/main.' };
+const engineUp = {
+  group: ['**/servers/**', '**/remote/**', '**/api/**', '**/ui/**', '**/export/**', '**/shell/**', '**/http/**', '../index.ts', '../app.ts', '../headless.ts'],
+  message: 'src/main/engine is below servers, remote, http, api, ui, export and the shell: it never imports them.',
+};
+const serversUp = { group: ['**/api/**'], message: 'src/main/servers is below src/main/api: shared HTTP helpers live in src/main/http.' };
 
 /** Syntax the import rule cannot see: dynamic import/require of electron, and ipcMain/ipcRenderer reached as members. */
 const dynamicElectron = [
@@ -83,6 +90,9 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [electronBan, ...nodeBans], patterns: [nodePattern] }],
     },
   },
+  { files: ['src/shared/**'], rules: { 'no-restricted-imports': ['error', { paths: [electronBan, ...nodeBans], patterns: [nodePattern, sharedUp] }] } },
+  { files: ['src/main/engine/**'], rules: { 'no-restricted-imports': ['error', { paths: [electronBan], patterns: [engineUp] }] } },
+  { files: ['src/main/servers/**'], rules: { 'no-restricted-imports': ['error', { paths: [electronBan], patterns: [serversUp] }] } },
   {
     // The shell's tests drive the electron fake (tests/main/shell/electron-fake.ts), whose ipcMain/ipcRenderer are
     // plain objects; they never import electron itself (they vi.mock it), so that ban stays.

@@ -18,7 +18,7 @@ import { createApi, type ApiRoute } from './api/index.ts';
 import { JwtAuth, randomSecret } from './api/auth.ts';
 import { createHttpServer, listen } from './servers/http/server.ts';
 import { createFsApi, createHttpCollectorMiddleware, createMemfs, createMemfsMount, FS_API_PREFIX, type Memfs } from './servers/http/index.ts';
-import type { HttpMiddleware, HttpMount } from './servers/http-types.ts';
+import type { HttpMiddleware, HttpMount } from './http/types.ts';
 import { createRequestGuards } from './servers/http/request-guards.ts';
 import { createRtmpServer, type RtmpServer } from './servers/rtmp/server.ts';
 import { createSrtServer, type SrtServer } from './servers/srt/server.ts';
@@ -35,9 +35,16 @@ import { writeFileAtomicSync } from './atomic-file.ts';
 import type { LogRing, Logger } from './log.ts';
 import { SessionMetrics } from './api/core-metrics.ts';
 import { createCoreRoutes } from './api/core-routes.ts';
+import { StreamModel } from '../shared/streams.ts';
+import { loadStreamAliases } from './streams/aliases.ts';
+import { createStreamRoutes } from './streams/routes.ts';
 import { rtmpChannelsJson, srtChannelsJson } from './servers/channels-api.ts';
 import { startTimeseries, type TimeseriesService } from './timeseries/service.ts';
 import { createTimeseriesRoutes } from './timeseries/routes.ts';
+import { ProcessManager } from './processes/manager.ts';
+import { processApiRoutes } from './processes/api-routes.ts';
+import { processUiHandlers } from './processes/ui-handlers.ts';
+import { localEndpoints } from './processes/endpoints.ts';
 
 /** A start-up failure the user can act on (taken port, unwritable data dir): one line, no stack trace. */
 export class StartError extends Error {
@@ -71,6 +78,8 @@ export interface RunningApp {
   server: Server;
   rtmp: RtmpServer | null;
   srt: SrtServer | null;
+  /** The local core's FFmpeg processes (Core's process API). */
+  processes: ProcessManager;
   /** Bound addresses, e.g. { api: 'http://127.0.0.1:8787', rtmp: 'rtmp://127.0.0.1:1935' }. */
   listeners: Record<string, string>;
   /** Closes servers and pollers, closes open sessions into the history and persists it. Idempotent. */
@@ -89,6 +98,9 @@ function urlOf(scheme: string, a: { host: string; port: number }): string {
   return `${scheme}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 }
 
+/** The generated name's prefix: a name without it was chosen by the user. */
+const DEFAULT_NAME_PREFIX = 'core-sessions@';
+
 /** The local core's stable identity (Core's config `id` and `name`), created on first start. */
 function loadIdentity(dataDir: string, log: Logger): { id: string; name: string } {
   const file = join(dataDir, 'identity.json');
@@ -98,7 +110,7 @@ function loadIdentity(dataDir: string, log: Logger): { id: string; name: string 
   } catch {
     // Missing or unreadable: make a new one below.
   }
-  const identity = { id: randomUUID(), name: `core-sessions@${hostname()}` };
+  const identity = { id: randomUUID(), name: `${DEFAULT_NAME_PREFIX}${hostname()}` };
   try {
     writeFileAtomicSync(file, JSON.stringify(identity, null, 2) + '\n', 0o600);
   } catch (err) {
@@ -145,7 +157,8 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   const listeners: Record<string, string> = {};
 
   const fleet = createFleet({
-    local: { id: LOCAL_CORE_ID, name: identity.name, reader: localCore.registry },
+    // Shown as "This computer" unless renamed (the `name` in identity.json); /api keeps Core's `name` field.
+    local: { id: LOCAL_CORE_ID, name: identity.name.startsWith(DEFAULT_NAME_PREFIX) ? 'This computer' : identity.name, reader: localCore.registry },
     clock,
     log: log.child('remote'),
   });
@@ -154,6 +167,14 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   const auth = config.auth ? { ...config.auth, jwtSecret: config.jwtSecret !== '' ? config.jwtSecret : randomSecret(32) } : undefined;
   const verifier = auth ? new JwtAuth(auth, clock) : null;
 
+  const processes = new ProcessManager({
+    dataDir: config.dataDir,
+    ffmpegBinary: config.ffmpeg,
+    endpoints: () => localEndpoints(config, listeners),
+    clock,
+    log: log.child('processes'),
+    collectors: { ffmpeg: collectors.ffmpeg, marked: [collectors.rtmp, collectors.srt] },
+  });
   const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets });
   const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
   const alerts = createAlertService({
@@ -174,7 +195,15 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     clock,
     log: log.child('timeseries'),
   });
-  const ui = createUiService({ source: fleet, appInfo, control, alerts, timeseries: timeseries?.forUi() });
+  const streams = new StreamModel(loadStreamAliases(config.dataDir, log));
+  // An operator's disconnect of a local RTMP/SRT session (the Streams view); logged, since it ends someone's stream.
+  const disconnect = (collector: string, id: string): boolean => {
+    const server = collector === 'rtmp' ? rtmp : collector === 'srt' ? srt : null;
+    const done = server?.disconnect(id) ?? false;
+    log.warn('session disconnected by the dashboard', { collector, session: id.slice(0, 200), done, by: deps.mode === 'electron' ? 'the desktop window' : 'the web dashboard' });
+    return done;
+  };
+  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect, processes: processUiHandlers(processes), timeseries: timeseries?.forUi() });
 
   const fleetHooks = fleetApi(fleet, localCore.registry);
   const exports = createExportRoutes({ source: fleet });
@@ -186,10 +215,13 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     // Core's filesystem API (servers/http/fs-api.ts), behind the API's auth.
     ...(['GET', 'HEAD'] as const).map((m) => fsRoute(m, FS_API_PREFIX)),
     ...(['GET', 'HEAD', 'PUT', 'DELETE'] as const).map((m) => fsRoute(m, `${FS_API_PREFIX}/*`)),
+    // Streams across cores and protocols (src/shared/streams.ts), for other tools.
+    ...createStreamRoutes({ model: streams, source: fleet }),
     // Core's channel lists, session metrics and recent log (issue 14).
     ...createCoreRoutes({ metrics: sessionMetrics, logRing: deps.logRing, rtmpChannels: () => rtmpChannelsJson(rtmp), srtChannels: () => srtChannelsJson(srt) }),
     // The time-series history and its report (issue 12).
     ...(timeseries ? createTimeseriesRoutes({ service: timeseries, now: () => clock.now() }) : []),
+    ...processApiRoutes(processes),
   ];
   const apiMounts = createApi({
     reader: localCore.registry,
@@ -254,6 +286,8 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     timeseries?.stop();
     ui.dispose();
     alerts.dispose();
+    // FFmpeg first, while the servers it writes to are still up (it finishes its outputs on SIGTERM).
+    await processes.stop();
     await Promise.allSettled([
       fleet.stop(),
       rtmp?.close(),
@@ -296,6 +330,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     await stopAll();
     throw new ConfigError((err as Error).message);
   }
+  await processes.init();
   log.info('started', { ...listeners, dataDir: config.dataDir });
 
   let stopped: Promise<void> | null = null;
@@ -310,6 +345,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     server,
     rtmp,
     srt,
+    processes,
     listeners,
     stop: () => (stopped ??= stopAll()),
   };

@@ -2,7 +2,7 @@
  * Atomic file replacement: write a temp file in the same directory, fsync it, rename it over the target, fsync the
  * directory. A reader (or a crash at any moment) sees the old content or the new, never a torn file.
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -72,4 +72,16 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, mod
   } catch {
     // see syncDir
   }
+}
+
+/**
+ * Moves a corrupt file out of the way as `<file>.corrupt-<time>` (never overwriting an earlier one) so the next save
+ * cannot destroy what the user may still want to recover. Returns the new path; throws when the rename fails.
+ */
+export function moveAsideCorrupt(file: string, nowMs: number): string {
+  const stamp = new Date(nowMs).toISOString().replace(/[:.]/g, '-');
+  let target = `${file}.corrupt-${stamp}`;
+  for (let i = 1; existsSync(target); i++) target = `${file}.corrupt-${stamp}-${i}`;
+  renameSync(file, target);
+  return target;
 }

@@ -10,7 +10,7 @@ import type { AppSettings, AppSettingsPatch, ClusterNodeInfo, CoreTestResult, Re
 import type { AppConfig } from './config.ts';
 import { parseHostPort } from './config.ts';
 import { LOCAL_CORE_ID, type CoreInfo } from '../shared/types.ts';
-import { writeFileAtomicSync } from './atomic-file.ts';
+import { moveAsideCorrupt, writeFileAtomicSync } from './atomic-file.ts';
 import type { Clock } from './engine/types.ts';
 import { INACTIVE_TIMEOUT_MS } from './engine/local-core.ts';
 import { CoreClient, type Credentials } from './remote/client.ts';
@@ -46,10 +46,27 @@ export interface SavedSettings {
 export const SETTINGS_FILE = 'settings.json';
 export const CORES_FILE = 'cores.json';
 
-function readJson(path: string): unknown {
+/**
+ * A JSON file of the user's (settings, remote Cores), or undefined when it is missing. A file that exists but is not
+ * valid JSON is moved aside (`<file>.corrupt-<time>`) and reported through `onCorrupt`, so the next save cannot
+ * overwrite what the user may want back.
+ */
+function readJson(path: string, onCorrupt?: (detail: Record<string, unknown>) => void): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    try {
+      const movedTo = moveAsideCorrupt(path, Date.now());
+      onCorrupt?.({ file: path, movedTo, reason: (err as Error).message });
+    } catch (moveErr) {
+      onCorrupt?.({ file: path, reason: (err as Error).message, moveError: String(moveErr) });
+    }
     return undefined;
   }
 }
@@ -98,6 +115,19 @@ export interface RunningControl extends AppControl {
 }
 
 /** A Core URL from the page: a clear UiError instead of a RemoteConfigError. */
+/** Two base URLs of the same Core: scheme, host and port (default ports filled in) and path, case-insensitive host. */
+function sameCoreUrl(a: string, b: string): boolean {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    const port = (u: URL): string => u.port || (u.protocol === 'https:' ? '443' : '80');
+    const path = (u: URL): string => u.pathname.replace(/\/+$/, '');
+    return x.protocol === y.protocol && x.hostname.toLowerCase() === y.hostname.toLowerCase() && port(x) === port(y) && path(x) === path(y);
+  } catch {
+    return false;
+  }
+}
+
 function coreUrl(raw: string): { url: string; credentials?: Credentials } {
   try {
     return parseCoreUrl(raw);
@@ -184,7 +214,7 @@ export function createAppControl(options: AppControlOptions): RunningControl {
   return {
     async restoreCores() {
       apiHasPassword = apiHasPassword || (await secrets.get(API_SECRET_KEY)) !== undefined;
-      const file = readJson(coresFile) as { cores?: SavedCore[] } | undefined;
+      const file = readJson(coresFile, (detail) => log.warn('cores.json is not valid JSON: moved it aside; the remote Cores it listed are not restored', detail)) as { cores?: SavedCore[] } | undefined;
       for (const c of Array.isArray(file?.cores) ? file.cores : []) {
         if (typeof c?.id !== 'string' || typeof c.url !== 'string') continue;
         try {
@@ -210,6 +240,9 @@ export function createAppControl(options: AppControlOptions): RunningControl {
 
     async addCore(input) {
       const { url, credentials } = coreUrl(input.url);
+      // One Core, one entry: the same address again is refused, naming the Core that has it.
+      const twin = fleet.remoteConfigs().find((c) => sameCoreUrl(c.url, url));
+      if (twin) throw new UiError('duplicate', `this Core is already watched as "${fleet.cores().find((c) => c.id === twin.id)?.name ?? twin.id}" (${twin.url})`);
       const username = input.username ?? credentials?.username;
       const password = input.password ?? credentials?.password;
       const base = defaultCoreId(url);

@@ -5,6 +5,7 @@
  */
 import type { CoreInfo, CoreStateName, HistoryRow, Snapshot } from './types.ts';
 import type { ReportQuery, ReportResult, TimeseriesQuery, TimeseriesResult } from './timeseries.ts';
+import type { ProcessCommandName, ProcessList, ProcessLogLine, ProcessRow } from './processes.ts';
 
 /** Facts about the running app shown in the UI. */
 export interface AppInfo {
@@ -207,6 +208,15 @@ export interface InvokeMap extends ShellInvokeMap {
   'reports:daily': { args: [ReportQuery]; result: ReportResult };
   /** The same report as CSV text (the page saves it as a file). */
   'reports:csv': { args: [ReportQuery]; result: string };
+  /** Closes one session of the local core (RTMP or SRT connection); false when it is gone already. */
+  'sessions:disconnect': { args: [collector: string, id: string]; result: boolean };
+  /** The local core's FFmpeg processes and the FFmpeg binary's status (src/main/processes). */
+  'processes:list': { args: []; result: ProcessList };
+  /** Creates a process from Core's process JSON (text); a refused configuration is an error with the reason. */
+  'processes:create': { args: [configJson: string]; result: ProcessRow };
+  'processes:command': { args: [id: string, command: ProcessCommandName]; result: void };
+  'processes:delete': { args: [id: string]; result: void };
+  'processes:log': { args: [id: string]; result: ProcessLogLine[] };
 }
 
 /** Messages from the renderer that expect no answer. */
@@ -258,6 +268,12 @@ export const INVOKE_CHANNELS = [
   'timeseries:query',
   'reports:daily',
   'reports:csv',
+  'sessions:disconnect',
+  'processes:list',
+  'processes:create',
+  'processes:command',
+  'processes:delete',
+  'processes:log',
   'alerts:list',
   'export:save',
   'autostart:get',

@@ -3,6 +3,8 @@
  * Rates are bit/s, sizes are bytes, times are Unix milliseconds; the renderer formats units.
  */
 
+import type { StreamRow } from './streams.ts';
+
 /** The id of the app's own built-in core in every core-tagged record. */
 export const LOCAL_CORE_ID = 'local';
 
@@ -58,6 +60,8 @@ export interface Snapshot {
   cores: CoreInfo[];
   collectors: CollectorTotals[];
   sessions: SessionRow[];
+  /** The sessions grouped into streams (src/shared/streams.ts); set by the UI service on every push. */
+  streams?: StreamRow[];
 }
 
 export type HistoryGroup = 'remote' | 'local' | 'reference';

@@ -68,7 +68,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     await page.fill('[data-testid="login-username"]', USER);
     await page.fill('[data-testid="login-password"]', PASSWORD);
     await page.click('[data-testid="login-submit"]');
-    await page.waitForSelector('[data-testid="view-overview"]', { timeout: 10_000 });
+    await page.waitForSelector('[data-testid="view-streams"]', { timeout: 10_000 });
     // Before the login, the page's first calls answer 401 (that is how it learns to show the form): not errors.
     pageErrors.length = 0;
   }, 120_000);

@@ -111,8 +111,10 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
 
   it('shows live sessions within 3 s, filters, searches, sorts, selects, draws charts; every view has a screenshot', async () => {
     await page.goto(`${server.base}/`);
-    await page.waitForSelector('[data-testid="view-overview"]');
-    expect(page.url()).toBe(`${server.base}/ui/#overview`);
+    // Streams is the first screen; with nothing published yet it tells how to publish.
+    await page.waitForSelector('[data-testid="view-streams"]');
+    expect(page.url()).toBe(`${server.base}/ui/#streams`);
+    await page.waitForSelector('[data-testid="streams-table"]'); // the remote test Core's recorded streams
     await page.click('[data-testid="nav-sessions"]');
     await page.waitForSelector('[data-testid="view-sessions"]');
 
@@ -318,7 +320,7 @@ describe.skipIf(!ready)('dashboard e2e with API auth on', () => {
     await page.fill('[data-testid="login-username"]', 'admin');
     await page.fill('[data-testid="login-password"]', 's3cret-pass');
     await page.click('[data-testid="login-submit"]');
-    await page.waitForSelector('[data-testid="view-overview"]', { timeout: 10_000 });
+    await page.waitForSelector('[data-testid="view-streams"]', { timeout: 10_000 });
     // Live pushes arrive over the authorised event stream.
     await page.waitForFunction(() => document.querySelector('[data-testid="connection"]')?.textContent === 'live', undefined, { timeout: 10_000 });
     // The token never appears in a URL.

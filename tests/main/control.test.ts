@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -147,6 +147,24 @@ describe('AppControl: cluster nodes', () => {
     expect((await control.listCores()).length).toBe(1);
     const added = await control.addClusterNodes(added0.id, undefined, true);
     expect(added).toHaveLength(1);
+  });
+
+  it('a corrupt cores.json is moved aside and logged, never overwritten by the next save', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, CORES_FILE), '{"cores": [{"id": "x", "url": "http://10.0.0.9:8080"}');
+    const lines: string[] = [];
+    const config: AppConfig = { ...defaultConfig(), dataDir: dir, pollIntervalMs: 200 };
+    const fleet = createFleet({ local: { id: 'local', name: 'x', reader: { ids: () => [], summary: () => zeroSummary(), active: () => [] } }, clock: systemClock, log: memoryLogger() });
+    fleets.push(fleet);
+    const control = createAppControl({ config, fleet, clock: systemClock, log: memoryLogger(lines), secrets: new MemorySecretStore() });
+    await control.restoreCores();
+    const aside = readdirSync(dir).filter((f) => f.startsWith(`${CORES_FILE}.corrupt-`));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(dir, aside[0]!), 'utf8')).toContain('10.0.0.9');
+    expect(lines.some((l) => l.includes('WARN') && l.includes('moved it aside'))).toBe(true);
+    const remote = await core({ coreId: 'after-corrupt' });
+    await control.addCore({ name: 'new', url: remote.url });
+    expect(readFileSync(join(dir, aside[0]!), 'utf8')).toContain('10.0.0.9'); // the user's old list is still there
   });
 
   it('a Core that cannot be asked gives the page a remote-* error code', async () => {

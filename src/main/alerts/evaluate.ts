@@ -1,5 +1,6 @@
 import type { AlertItem } from '../../shared/ipc.ts';
 import type { CoreInfo, SessionRow, Snapshot } from '../../shared/types.ts';
+import { addToTotals } from '../../shared/totals.ts';
 import { validateAlertRules, type AlertRule, type EgressRule, type PublisherGoneRule, type SessionsRule, type UnreachableRule } from './rules.ts';
 
 /** What one snapshot changed. */
@@ -70,18 +71,20 @@ function step(state: SubjectState, level: Level, nowMs: number, rule: AlertRule,
   return { type: 'raised', alert: state.raised };
 }
 
-/** Totals of one core, or one of its collectors. */
+/** Totals of one core (people and traffic counted once, src/shared/totals.ts), or one collector's raw numbers. */
 function totals(snapshot: Snapshot, core: string, collector: string | undefined): { sessions: number; txBitsPerSec: number } | null {
   let found = false;
-  let sessions = 0;
-  let tx = 0;
+  const sum = { sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
   for (const t of snapshot.collectors) {
     if (t.core !== core || (collector !== undefined && t.collector !== collector)) continue;
     found = true;
-    sessions += t.sessions;
-    tx += t.txBitsPerSec;
+    if (collector === undefined) addToTotals(sum, t);
+    else {
+      sum.sessions += t.sessions;
+      sum.txBitsPerSec += t.txBitsPerSec;
+    }
   }
-  return found ? { sessions, txBitsPerSec: tx } : null;
+  return found ? { sessions: sum.sessions, txBitsPerSec: sum.txBitsPerSec } : null;
 }
 
 export interface AlertEvaluator {

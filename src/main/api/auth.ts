@@ -10,7 +10,7 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../engine/types.ts';
-import { stringifyGo } from './json.ts';
+import { stringifyGo } from '../http/json.ts';
 
 export const ACCESS_TTL_SEC = 600;
 export const REFRESH_TTL_SEC = 86400;

@@ -10,14 +10,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, SessionReader } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
-import type { HttpMount } from '../servers/http-types.ts';
+import type { HttpMount } from '../http/types.ts';
 import type { AboutInfo, AboutVersion } from './about.ts';
 import { buildAboutFull, buildAboutShort, defaultVersion } from './about.ts';
 import type { AuthOptions } from './auth.ts';
 import { JwtAuth, LOGIN_BODY_LIMIT, parseLogin } from './auth.ts';
-import type { GoQuery, JsonBytes, JsonResponseOptions } from './http.ts';
-import { BodyTooLargeError, errorJson, parseGoQuery, rawQueryOf, readBody, sendApiError, sendJson } from './http.ts';
-import { stringifyGo } from './json.ts';
+import type { GoQuery, JsonBytes, JsonResponseOptions } from '../http/http.ts';
+import { BodyTooLargeError, errorJson, parseGoQuery, rawQueryOf, readBody, sendApiError, sendJson } from '../http/http.ts';
+import { stringifyGo } from '../http/json.ts';
 import { buildMetricsText, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import { buildActiveChunks, buildSummaryChunks, collectorNames } from './sessions.ts';
 import { clientKey, FailureBudget } from '../servers/client-limits.ts';

@@ -5,7 +5,7 @@
  * Families are sorted by name and series by label values, as Go's prometheus registry writes them.
  */
 import type { SessionReader } from '../engine/types.ts';
-import { sortKeys } from './json.ts';
+import { sortKeys } from '../http/json.ts';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 

@@ -8,10 +8,10 @@
  * to the socket as they are: no string in between, no second UTF-8 encoding, no joined copy unless gzip needs one.
  */
 import type { CollectorSummary, HistoryOrder, HistorySummary, HistoryTotals, SessionReader, SessionSnapshot } from '../engine/types.ts';
-import type { GoQuery } from './http.ts';
-import { queryUnescape } from './http.ts';
-import type { Utf8Bytes } from './json.ts';
-import { ByteWriter, compareUtf8, quote, sortedOrder, sortKeys, toInt, toNumber, utf8Bytes } from './json.ts';
+import type { GoQuery } from '../http/http.ts';
+import { queryUnescape } from '../http/http.ts';
+import type { Utf8Bytes } from '../http/json.ts';
+import { ByteWriter, compareUtf8, quote, sortedOrder, sortKeys, toInt, toNumber, utf8Bytes } from '../http/json.ts';
 
 /** Block and list bytes. */
 const writer = new ByteWriter();

@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.ts';
+import { moveAsideCorrupt, writeFileAtomic } from '../atomic-file.ts';
 import type { Logger } from '../log.ts';
 import { systemClock, unrefTimer } from './clock.ts';
 import { History, parseHistory } from './history.ts';
@@ -500,11 +500,8 @@ export class Collector implements SessionCollector, EgressTopSource {
   }
 
   #moveAside(file: string, reason: string): void {
-    const stamp = new Date(this.#clock.now()).toISOString().replace(/[:.]/g, '-');
-    let target = `${file}.corrupt-${stamp}`;
-    for (let i = 1; existsSync(target); i++) target = `${file}.corrupt-${stamp}-${i}`;
     try {
-      renameSync(file, target);
+      const target = moveAsideCorrupt(file, this.#clock.now());
       this.#log.warn('session history file is corrupt or unreadable; moved it aside and starting with an empty history', { collector: this.id, file, movedTo: target, reason });
     } catch (err) {
       this.#log.error('session history file is corrupt or unreadable and could not be moved aside; starting with an empty history', { collector: this.id, file, reason, error: String(err) });

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import type { HttpHandler } from '../servers/http-types.ts';
+import type { HttpHandler } from '../http/types.ts';
 import type { SessionSource } from '../source.ts';
 import { exportCsv, exportFileName, type ExportKind } from './exports.ts';
 

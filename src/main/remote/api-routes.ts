@@ -9,7 +9,7 @@
 import type { SessionReader } from '../engine/types.ts';
 import type { CoreInfo } from '../../shared/types.ts';
 import type { ApiContext, ApiRoute } from '../api/index.ts';
-import { quote, toInt, toNumber } from '../api/json.ts';
+import { quote, toInt, toNumber } from '../http/json.ts';
 import type { Fleet } from './fleet.ts';
 
 /** `core` query value(s) → ids: first value, split on ",", trimmed, empties dropped; undefined when absent/empty. */

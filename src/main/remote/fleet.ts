@@ -200,12 +200,13 @@ export function createFleet(options: FleetOptions): Fleet {
     active: (c) => local.reader.active(c),
   };
 
-  const remoteView = (p: RemotePoller): CoreView | undefined => {
+  /** `keepStale`: the last answer however old (finished-session totals stay true through an outage). */
+  const remoteView = (p: RemotePoller, keepStale = false): CoreView | undefined => {
     if (p.state === 'paused') return undefined;
     const data = p.data();
     if (!data) return undefined;
     const staleAfter = options.staleAfterMs ?? Math.max(5000, 3 * p.intervalMs);
-    if (clock.now() - data.atMs > staleAfter) return undefined;
+    if (!keepStale && clock.now() - data.atMs > staleAfter) return undefined;
     return {
       id: p.id,
       ids: () => [...data.summaries.keys()],
@@ -214,13 +215,13 @@ export function createFleet(options: FleetOptions): Fleet {
     };
   };
 
-  const views = (coreIds?: readonly string[]): CoreView[] => {
+  const views = (coreIds?: readonly string[], keepStale = false): CoreView[] => {
     const want = coreIds ? new Set(coreIds) : undefined;
     const out: CoreView[] = [];
     if (!want || want.has(local.id)) out.push(localView);
     for (const p of pollers.values()) {
       if (want && !want.has(p.id)) continue;
-      const v = remoteView(p);
+      const v = remoteView(p, keepStale);
       if (v) out.push(v);
     }
     return out;
@@ -278,7 +279,8 @@ export function createFleet(options: FleetOptions): Fleet {
     const push = (core: string, collector: string, group: HistoryGroup, map: ReadonlyMap<string, HistoryTotals>): void => {
       for (const [key, t] of map) rows.push({ core, collector, group, key, sessions: t.sessions, rxBytes: t.rxBytes, txBytes: t.txBytes });
     };
-    for (const v of views(query.core && query.core.length > 0 ? query.core : undefined)) {
+    // A Core that stopped answering keeps its history (the CoreInfo says it is not current), instead of vanishing.
+    for (const v of views(query.core && query.core.length > 0 ? query.core : undefined, true)) {
       for (const c of collectorIdsOf(v)) {
         if (wantCollectors && !wantCollectors.has(c)) continue;
         const s = v.summary(c);

@@ -86,6 +86,8 @@ export class RemotePoller {
   #timer: TimerHandle | undefined;
   #busy: Promise<void> | undefined;
   #identified: CoreAbout | undefined;
+  /** The name the Core last reported: kept while it fails, so an outage is shown under its name, not its id. */
+  #lastName: string | undefined;
   #collectors: string[] = [...REMOTE_COLLECTORS];
   #state: CoreStateName = 'connecting';
   #paused: boolean;
@@ -191,7 +193,7 @@ export class RemotePoller {
   info(): CoreInfo {
     const info: CoreInfo = {
       id: this.#config.id,
-      name: this.#config.name || this.#identified?.name || this.#config.id,
+      name: this.#config.name || this.#identified?.name || this.#lastName || this.#config.id,
       kind: 'remote',
       url: this.#client.baseUrl,
       state: this.#state,
@@ -274,6 +276,7 @@ export class RemotePoller {
         // v16.7.x answers 404 for any unknown collector name (spec §4.7): ask only for what it registers.
         this.#collectors = versionAtLeast(v, [16, 9, 0]) ? [...REMOTE_COLLECTORS] : REMOTE_COLLECTORS.filter((c) => c !== 'srt' && c !== 'https');
         this.#identified = about;
+        if (about.name) this.#lastName = about.name;
         this.#log.info('identified remote Core', { name: about.name, version: about.version });
       }
       const summaryRes = await this.#getSessions('/api/v3/session');

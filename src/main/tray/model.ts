@@ -1,4 +1,5 @@
 import type { CoreInfo, Snapshot } from '../../shared/types.ts';
+import { addToTotals, ownProcessSessions } from '../../shared/totals.ts';
 
 /** Totals of one core as the tray shows them. */
 export interface CoreLine {
@@ -30,12 +31,17 @@ export function trayTotals(snapshot: Snapshot): TrayTotals {
       line = { id: t.core, name: t.core, state: 'online', sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
       lines.set(t.core, line);
     }
-    line.sessions += t.sessions;
-    line.rxBitsPerSec += t.rxBitsPerSec;
-    line.txBitsPerSec += t.txBitsPerSec;
-    rx += t.rxBitsPerSec;
-    tx += t.txBitsPerSec;
-    sessions += t.sessions;
+    // People and traffic counted once (src/shared/totals.ts).
+    addToTotals(line, t);
+  }
+  for (const [core, n] of ownProcessSessions(snapshot.sessions)) {
+    const line = lines.get(core);
+    if (line) line.sessions -= n;
+  }
+  for (const line of lines.values()) {
+    rx += line.rxBitsPerSec;
+    tx += line.txBitsPerSec;
+    sessions += line.sessions;
   }
   return { rxBitsPerSec: rx, txBitsPerSec: tx, sessions, cores: [...lines.values()] };
 }

@@ -1,9 +1,11 @@
 import type { AppInfo, InvokeHandlers, PushChannel, PushMap } from '../../shared/ipc.ts';
 import type { SessionSource } from '../source.ts';
+import { StreamModel } from '../../shared/streams.ts';
 import type { AlertService } from '../alerts/service.ts';
 import type { ReportQuery, ReportResult, TimeseriesQuery, TimeseriesResult } from '../../shared/timeseries.ts';
 import { UiError, type AppControl } from './app-control.ts';
 import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.ts';
+import { NO_PROCESS_HANDLERS, type ProcessInvokeHandlers } from '../processes/ui-handlers.ts';
 import { expectArgCount, parseCoreInput, parseHistoryQuery, parseId, parseNodeIds, parseSettingsPatch } from './validate.ts';
 
 /** A push to every open page: the Electron shell forwards it over IPC, the web bridge over server-sent events. */
@@ -28,8 +30,14 @@ export interface UiServiceOptions {
     parseQuery(value: unknown): TimeseriesQuery;
     parseReport(value: unknown): ReportQuery;
   };
+  /** The local core's FFmpeg processes (`processes:*`); without them those channels answer `unsupported`. */
+  processes?: ProcessInvokeHandlers;
   /** Samples of metrics history kept (one per source update, i.e. per second); default 600 = 10 minutes. */
   metricsSamples?: number;
+  /** Groups each update's sessions into streams (pushed with the snapshot); default: a model without aliases. */
+  streams?: StreamModel;
+  /** Closes a local-core session (RTMP/SRT); without it `sessions:disconnect` answers `unsupported`. */
+  disconnect?: (collector: string, id: string) => boolean;
 }
 
 export interface UiService {
@@ -59,9 +67,10 @@ export function createUiService(options: UiServiceOptions): UiService {
     }
   }
 
+  const streams = options.streams ?? new StreamModel();
   const offUpdate = source.onUpdate((snapshot) => {
     metrics.record(snapshot);
-    emit({ channel: 'sessions:update', payload: snapshot });
+    emit({ channel: 'sessions:update', payload: { ...snapshot, streams: streams.update(snapshot) } });
   });
   const offSettings = control?.onSettingsChanged?.((settings) => emit({ channel: 'settings:changed', payload: settings }));
   const { alerts } = options;
@@ -78,13 +87,22 @@ export function createUiService(options: UiServiceOptions): UiService {
   }
 
   const handlers: InvokeHandlers = {
+    ...(options.processes ?? NO_PROCESS_HANDLERS),
     'app:info': async (...args) => {
       expectArgCount(args, 0, 0);
       return typeof options.appInfo === 'function' ? options.appInfo() : options.appInfo;
     },
     'sessions:snapshot': async (...args) => {
       expectArgCount(args, 0, 0);
-      return source.snapshot();
+      return { ...source.snapshot(), streams: streams.rows() };
+    },
+    'sessions:disconnect': async (...args) => {
+      expectArgCount(args, 2, 2);
+      const [collector, id] = args;
+      if (typeof collector !== 'string' || typeof id !== 'string' || id === '' || id.length > 2048) throw new UiError('bad-args', 'expected a collector and a session id');
+      if (!options.disconnect) throw new UiError('unsupported', 'sessions cannot be disconnected here');
+      if (collector !== 'rtmp' && collector !== 'srt') throw new UiError('unsupported', `a ${collector} session cannot be disconnected (only RTMP and SRT connections)`);
+      return options.disconnect(collector, id);
     },
     'history:list': async (...args) => {
       expectArgCount(args, 0, 1);

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import { INVOKE_CHANNELS, type InvokeChannel, type IpcResult } from '../../shared/ipc.ts';
-import type { HttpMount } from '../servers/http-types.ts';
+import type { HttpMount } from '../http/types.ts';
 import { toIpcError } from './app-control.ts';
 import { UI_CSP } from './csp.ts';
 import { checkPageInvoke, type ResolveHost } from './page-guards.ts';

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AuthClient } from './api/http-api.ts';
 import { formatBitrate, formatCount } from './format/units.ts';
+import { addToTotals, ownProcessSessions, type Totals as TotalsSum } from '../../shared/totals.ts';
 import { useApp, useAppStore } from './store/hooks.ts';
 import { VIEWS, type ViewName } from './store/store.ts';
 import { Alerts } from './views/Alerts.tsx';
@@ -9,15 +10,19 @@ import { Cores } from './views/Cores.tsx';
 import { History } from './views/History.tsx';
 import { Login } from './views/Login.tsx';
 import { Overview } from './views/Overview.tsx';
+import { Processes } from './views/Processes.tsx';
 import { Sessions } from './views/Sessions.tsx';
+import { Streams } from './views/Streams.tsx';
 import { Settings } from './views/Settings.tsx';
 
 const LABELS: Record<ViewName, string> = {
+  streams: 'Streams',
   overview: 'Overview',
   sessions: 'Sessions',
   history: 'History',
   alerts: 'Alerts',
   cores: 'Cores',
+  processes: 'Processes',
   settings: 'Settings',
 };
 const STALE_AFTER_MS = 5000;
@@ -95,11 +100,13 @@ export function App({ auth, onLoggedIn }: { auth?: AuthClient; onLoggedIn?: () =
         )}
       </header>
       <main className="main">
+        {view === 'streams' && <Streams />}
         {view === 'overview' && <Overview />}
         {view === 'sessions' && <Sessions />}
         {view === 'history' && <History />}
         {view === 'alerts' && <Alerts />}
         {view === 'cores' && <Cores />}
+        {view === 'processes' && <Processes />}
         {view === 'settings' && <Settings />}
       </main>
       <StatusBar />
@@ -121,13 +128,11 @@ function AlertBadge(): React.JSX.Element | null {
 function Totals(): React.JSX.Element {
   const [sessions, rx, tx, units] = useApp(
     useShallow((s) => {
-      let rx = 0;
-      let tx = 0;
-      for (const c of s.collectors) {
-        rx += c.rxBitsPerSec;
-        tx += c.txBitsPerSec;
-      }
-      return [s.sessions.length, rx, tx, s.units];
+      // People and traffic counted once (src/shared/totals.ts): not the http aggregate, not an ffmpeg run.
+      const t: TotalsSum = { sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+      for (const c of s.collectors) addToTotals(t, c);
+      for (const n of ownProcessSessions(s.sessions).values()) t.sessions -= n;
+      return [t.sessions, t.rxBitsPerSec, t.txBitsPerSec, s.units];
     }),
   );
   return (

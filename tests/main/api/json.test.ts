@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareUtf8, indentGo, quote, RawNumber, sortKeys, stringifyGo, toNumber, toNumberExact } from '../../../src/main/api/json.ts';
+import { compareUtf8, indentGo, quote, RawNumber, sortKeys, stringifyGo, toNumber, toNumberExact } from '../../../src/main/http/json.ts';
 
 describe('toNumber (spec §2.5)', () => {
   it.each([
@@ -99,7 +99,7 @@ describe('stringifyGo and indentGo', () => {
 
 describe('sortedOrder (radix order of many keys)', () => {
   it('equals a comparator sort by UTF-8 bytes, for shared prefixes, prefixes of each other, and non-Latin-1 units', async () => {
-    const { compareUtf8, sortedOrder } = await import('../../../src/main/api/json.ts');
+    const { compareUtf8, sortedOrder } = await import('../../../src/main/http/json.ts');
     let seed = 1;
     const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
     const alphabet = ['a', 'b', '.', ':', '0', '9', '\u00fe', '\u00ff', '\u0100', '\ue000', '\u{1F600}', '\u0000', '~'];

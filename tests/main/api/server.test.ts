@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { createHttpServer, listen, matchMount, requestPath } from '../../../src/main/servers/http/server.ts';
-import type { HttpMount } from '../../../src/main/servers/http-types.ts';
+import type { HttpMount } from '../../../src/main/http/types.ts';
 import { get } from './support.ts';
 
 /** Sends raw bytes and returns everything the server answers until it closes (or 5 s pass). */

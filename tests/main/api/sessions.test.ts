@@ -299,7 +299,7 @@ describe('session head cache (long active lists)', () => {
 describe('session bodies sent as byte chunks (large history, long list)', () => {
   it('GET, gzip, ?pretty and /active give the text render byte for byte, with a matching Content-Length', async () => {
     const { History } = await import('../../../src/main/engine/history.ts');
-    const { indentGo } = await import('../../../src/main/api/json.ts');
+    const { indentGo } = await import('../../../src/main/http/json.ts');
     const { buildActiveBody, buildSummaryBody } = await import('../../../src/main/api/sessions.ts');
     const h = new History();
     for (let i = 0; i < 2000; i++) h.add(`/live/s${i % 3}`, i % 97 === 0 ? `p\u00e9<${i}>` : `10.0.${i % 200}.${i % 7}:${1000 + i}`, `r${i % 3}`, 1, i * 1000, 3 * i);
@@ -339,7 +339,7 @@ describe('session bodies sent as byte chunks (large history, long list)', () => 
 
   it('sendJson writes chunks with the summed Content-Length, and none for HEAD', async () => {
     const { createServer } = await import('node:http');
-    const { sendJson } = await import('../../../src/main/api/http.ts');
+    const { sendJson } = await import('../../../src/main/http/http.ts');
     const chunks = [Buffer.from('{"a":'), new Uint8Array(0), Buffer.from('"\u00e9"'), Buffer.from('}\n')];
     const server = createServer((req, res) => void sendJson(req, res, 200, chunks));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

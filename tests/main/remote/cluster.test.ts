@@ -61,3 +61,23 @@ describe('cluster', () => {
     }
   });
 });
+
+describe('an outage', () => {
+  it('a Core that stops answering keeps its finished-session history in the fleet (its live sessions drop out)', async () => {
+    const core = await startTestCore({ phase: 'after-close', failedLoginDelayMs: 50 });
+    started.push(core);
+    const fleet = createFleet({ local: { id: 'local', name: 'x', reader: { ids: () => [], summary: () => zeroSummary(), active: () => [] } }, clock: systemClock, log: memoryLogger(), staleAfterMs: 300 });
+    try {
+      fleet.addCore({ id: 'c', url: core.url, credentials: { username: 'admin', password: 'datarhei' }, intervalMs: 100 });
+      await waitFor(() => fleet.history({}).some((r) => r.core === 'c'), 'history of the Core');
+      const before = fleet.history({}).filter((r) => r.core === 'c').length;
+      await core.refuse();
+      await waitFor(() => fleet.cores().find((c) => c.id === 'c')?.state === 'unreachable', 'unreachable');
+      await new Promise((r) => setTimeout(r, 500)); // past staleAfterMs
+      expect(fleet.snapshot().sessions.filter((s) => s.core === 'c')).toEqual([]);
+      expect(fleet.history({}).filter((r) => r.core === 'c')).toHaveLength(before);
+    } finally {
+      await fleet.stop();
+    }
+  });
+});

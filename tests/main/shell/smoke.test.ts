@@ -175,12 +175,15 @@ describe('the built Electron main bundle under a fake electron', () => {
     await app.command('send', { channel: 'app:ready' });
     await app.waitFor((x) => (x.windows[0]!.sent['sessions:update'] ?? 0) >= 1, 'a sessions:update push after app:ready');
 
-    // The local API answers on the recorded listener; the request is an HTTP session the tray and alerts see.
+    // The local API answers on the recorded listener; an HLS playlist uploaded to memfs is a publisher (an
+    // hlsingress session, a person by the totals rule) that the tray and the alerts see.
     const imagesBefore = (await app.state()).trays[0]!.images.length;
     const res = await fetch(`${info.listeners.api}/api`);
     expect(res.status).toBe(200);
     const about = (await res.json()) as Record<string, unknown>;
     expect(about).toMatchObject({ app: expect.any(String) });
+    const put = await fetch(`${info.listeners.api}/memfs/smoke.m3u8`, { method: 'PUT', body: '#EXTM3U\n#EXT-X-TARGETDURATION:2\n' });
+    expect(put.status).toBe(201);
     const live = await app.waitFor(
       (x) => / 1 session\b/.test(x.trays[0]!.tooltip) && x.trays[0]!.images.length > imagesBefore && x.notifications.length > 0,
       'the tray and an alert following the live snapshot',

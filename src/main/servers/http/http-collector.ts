@@ -9,7 +9,7 @@
  */
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
-import type { HttpMiddleware } from '../http-types.ts';
+import type { HttpMiddleware } from '../../http/types.ts';
 import { meterRequestBody, meterResponse, requestHeaderSize } from './meter.ts';
 import { normalizeIp } from './net-util.ts';
 

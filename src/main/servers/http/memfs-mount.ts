@@ -10,7 +10,7 @@ import { join, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
-import type { HttpHandler, HttpMount } from '../http-types.ts';
+import type { HttpHandler, HttpMount } from '../../http/types.ts';
 import { expectsContinue, sendContinue, sendError } from './server.ts';
 import { throttledWarn } from './request-guards.ts';
 import { clientKey, FailureBudget } from '../client-limits.ts';

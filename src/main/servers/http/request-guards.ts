@@ -12,7 +12,7 @@
 import { isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../log.ts';
-import type { HttpMiddleware } from '../http-types.ts';
+import type { HttpMiddleware } from '../../http/types.ts';
 import { sendError } from './server.ts';
 
 export interface RequestGuardOptions {

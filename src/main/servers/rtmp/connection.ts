@@ -134,7 +134,8 @@ export class RtmpConnection implements PlayerSink {
   private ackWindow = 0;
   private ackedBytes = 0;
   private unknownCommands = 0;
-  private sessionId: string | null = null;
+  /** The collector session id (publisher: URL path; player: remote ip:port), once registered. */
+  sessionId: string | null = null;
   private reportedRx = 0;
   private reportedTx = 0;
   private waitingKeyframe = false;

@@ -57,6 +57,8 @@ export interface RtmpServer {
   stats(): RtmpServerStats;
   /** Paths of the streams being published now. */
   streams(): string[];
+  /** Closes the connection of a collector session (an operator's disconnect); false when there is none. */
+  disconnect(sessionId: string): boolean;
 }
 
 export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
@@ -137,6 +139,16 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
           resolve({ host: a.address, port: a.port });
         });
       });
+    },
+
+    disconnect(sessionId) {
+      for (const c of conns) {
+        if (c.sessionId !== sessionId) continue;
+        c.reportDeltas();
+        c.socket.destroy();
+        return true;
+      }
+      return false;
     },
 
     close() {

@@ -114,6 +114,8 @@ export interface SrtServer {
   streams(): string[];
   /** The channels and their connections' statistics, now. */
   channels(): SrtChannels;
+  /** Closes the connection of a collector session with a shutdown (an operator's disconnect); false when there is none. */
+  disconnect(sessionId: string): boolean;
 }
 
 /** What we support and announce in HSRSP. */
@@ -397,6 +399,14 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
 
     streams() {
       return [...streams.keys()];
+    },
+    disconnect(sessionId) {
+      for (const c of conns.values()) {
+        if (c.closed || c.sessionId !== sessionId) continue;
+        c.close('disconnected by the operator', true);
+        return true;
+      }
+      return false;
     },
     channels() {
       const now = nowUs();

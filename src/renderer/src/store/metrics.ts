@@ -1,5 +1,6 @@
 import type { MetricsHistory } from '../../../shared/ipc.ts';
 import type { Snapshot } from '../../../shared/types.ts';
+import { countsSessions, countsTraffic } from '../../../shared/totals.ts';
 
 /** One chartable line: a value per sample time (null: no sample). */
 export interface MetricLine {
@@ -80,6 +81,7 @@ export class MetricsModel {
   /**
    * Sums the chosen collectors per sample, per core (`byCore`) and over all cores (`merged`). A sample where no
    * chosen series had a value stays null (a gap in the chart), so an unreachable Core shows as a gap, not a zero.
+   * No choice (`null`, "All") sums by the totals rule (src/shared/totals.ts): people and traffic counted once.
    */
   sum(collectors: ReadonlySet<string> | null, cores: ReadonlySet<string> | null): { merged: MetricLine; byCore: Map<string, MetricLine> } {
     const n = this.atMs.length;
@@ -91,10 +93,14 @@ export class MetricsModel {
       if (cores && !cores.has(s.core)) continue;
       let line = byCore.get(s.core);
       if (!line) byCore.set(s.core, (line = blank()));
+      const traffic = collectors !== null || countsTraffic(s.collector);
+      const people = collectors !== null || countsSessions(s.collector);
       for (let i = 0; i < n; i++) {
-        add(line.rx, merged.rx, i, s.rx[i]);
-        add(line.tx, merged.tx, i, s.tx[i]);
-        add(line.sessions, merged.sessions, i, s.sessions[i]);
+        if (traffic) {
+          add(line.rx, merged.rx, i, s.rx[i]);
+          add(line.tx, merged.tx, i, s.tx[i]);
+        }
+        if (people) add(line.sessions, merged.sessions, i, s.sessions[i]);
       }
     }
     return { merged, byCore };

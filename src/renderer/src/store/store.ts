@@ -14,6 +14,8 @@ import type {
   UnitSystem,
 } from '../../../shared/ipc.ts';
 import type { CollectorTotals, CoreInfo, HistoryRow, SessionRow, Snapshot } from '../../../shared/types.ts';
+import type { StreamRow } from '../../../shared/streams.ts';
+import { StreamSeriesModel } from './stream-series.ts';
 import { MetricsModel } from './metrics.ts';
 import { sessionKey, visibleSessions, type SessionFilter, type SessionSort, type SessionSortKey } from './session-view.ts';
 
@@ -22,8 +24,8 @@ import { sessionKey, visibleSessions, type SessionFilter, type SessionSort, type
  * `connect(api, store)`, so a test builds one with a fake api. Actions that talk to main use `api` from the state.
  */
 
-export type ViewName = 'overview' | 'sessions' | 'history' | 'alerts' | 'cores' | 'settings';
-export const VIEWS: readonly ViewName[] = ['overview', 'sessions', 'history', 'alerts', 'cores', 'settings'];
+export type ViewName = 'streams' | 'overview' | 'sessions' | 'history' | 'alerts' | 'cores' | 'processes' | 'settings';
+export const VIEWS: readonly ViewName[] = ['streams', 'overview', 'sessions', 'history', 'alerts', 'cores', 'processes', 'settings'];
 
 /** Points kept for the selected session's own chart. */
 export const SELECTED_SERIES_POINTS = 300;
@@ -49,6 +51,11 @@ export interface LiveSlice {
   sessions: SessionRow[];
   collectors: CollectorTotals[];
   cores: CoreInfo[];
+  /** The sessions grouped into streams by the main process (src/shared/streams.ts). */
+  streams: StreamRow[];
+  /** Each stream's last 10 minutes (mutable; `streamsVersion` bumps with it). */
+  streamSeries: StreamSeriesModel;
+  streamsVersion: number;
   /** Bumped whenever `metrics` changes (the model itself is mutable). */
   metricsVersion: number;
   metrics: MetricsModel;
@@ -173,7 +180,7 @@ function needApi(get: () => AppState): RendererApi {
 const createAppSlice: Slice<AppSlice> = (set) => ({
   api: null,
   appInfo: null,
-  view: 'overview',
+  view: 'streams',
   authRequired: false,
   lastError: null,
   setView: (view) => set({ view }),
@@ -202,13 +209,19 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
   sessions: [],
   collectors: [],
   cores: [],
+  streams: [],
+  streamSeries: new StreamSeriesModel(),
+  streamsVersion: 0,
   metricsVersion: 0,
   metrics: new MetricsModel(),
   applySnapshots: (snapshots) => {
     if (snapshots.length === 0) return;
     const state = get();
     let appended = false;
-    for (const s of snapshots) appended = state.metrics.append(s) || appended;
+    for (const s of snapshots) {
+      appended = state.metrics.append(s) || appended;
+      if (s.streams) state.streamSeries.append(s.atMs, s.streams);
+    }
     const last = snapshots[snapshots.length - 1]!;
     if (last.atMs < state.atMs) {
       if (appended) set({ metricsVersion: state.metricsVersion + 1 });
@@ -219,6 +232,8 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
       receivedAtMs: Date.now(),
       sessions: last.sessions,
       collectors: last.collectors,
+      streams: last.streams ?? [],
+      streamsVersion: state.streamsVersion + 1,
       cores: sameCores(state.cores, last.cores) ? state.cores : last.cores,
       metricsVersion: appended ? state.metricsVersion + 1 : state.metricsVersion,
     };

@@ -3,6 +3,7 @@ import type { HistoryGroup, HistoryRow } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
 import { ExportButton } from '../components/ExportButton.tsx';
 import { formatBytes, formatCount } from '../format/units.ts';
+import { countsSessions, countsTraffic } from '../../../shared/totals.ts';
 import { useApp } from '../store/hooks.ts';
 import { CoreSelect } from '../components/CoreSelect.tsx';
 
@@ -67,10 +68,18 @@ export function History(): React.JSX.Element {
     return list;
   }, [rows, group, scope, collectors, text, sort, coreName]);
 
-  const totals = useMemo(
-    () => shown.reduce((t, r) => ({ sessions: t.sessions + r.sessions, rx: t.rx + r.rxBytes, tx: t.tx + r.txBytes }), { sessions: 0, rx: 0, tx: 0 }),
-    [shown],
-  );
+  // With no collector chosen, the total follows the totals rule (src/shared/totals.ts): people and bytes once.
+  const totals = useMemo(() => {
+    const all = collectors.length === 0;
+    return shown.reduce(
+      (t, r) => ({
+        sessions: t.sessions + (!all || countsSessions(r.collector) ? r.sessions : 0),
+        rx: t.rx + (!all || countsTraffic(r.collector) ? r.rxBytes : 0),
+        tx: t.tx + (!all || countsTraffic(r.collector) ? r.txBytes : 0),
+      }),
+      { sessions: 0, rx: 0, tx: 0 },
+    );
+  }, [shown, collectors]);
 
   const header = (key: SortKey, label: string, numeric = false): React.JSX.Element => (
     <th className={numeric ? 'num' : undefined} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>

@@ -1,0 +1,391 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { CoreInfo, SessionRow } from '../../../shared/types.ts';
+import { streamSessions, VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
+import { LOCAL_CORE_ID } from '../../../shared/types.ts';
+import { Chips } from '../components/Chips.tsx';
+import { CoreSelect } from '../components/CoreSelect.tsx';
+import { formatAgo, formatBitrate, formatCount, formatDuration } from '../format/units.ts';
+import { useApp } from '../store/hooks.ts';
+import { PALETTE } from '../charts/register.ts';
+import { LineChart } from '../components/LineChart.tsx';
+import { streamId, type StreamSeries } from '../store/stream-series.ts';
+
+const ALL = '*';
+const PROTOCOL_LABELS: Record<string, string> = { hls: 'HLS', hlsingress: 'HLS ingest', rtmp: 'RTMP', srt: 'SRT', ffmpeg: 'FFmpeg' };
+const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
+
+/** The user-agent family of a session's `extra` (`[masked ip] UA`): what kind of player watches. */
+export function playerFamily(extra: string): string {
+  const ua = extra.replace(/^\[[^\]]*\]\s*/, '');
+  if (ua === '') return 'unknown';
+  for (const [re, name] of [
+    [/Edg\//, 'Edge'],
+    [/Firefox\//, 'Firefox'],
+    [/Chrome\//, 'Chrome'],
+    [/Safari\//, 'Safari'],
+    [/VLC/i, 'VLC'],
+    [/Lavf|ffmpeg|ffprobe/i, 'FFmpeg'],
+    [/AppleCoreMedia|iPhone|iPad/, 'Apple player'],
+    [/ExoPlayer|Android/, 'Android player'],
+  ] as const) {
+    if (re.test(ua)) return name;
+  }
+  return ua.split(/[\s/]/)[0] || 'unknown';
+}
+
+/** Viewers over the last 10 minutes as a small line (gaps where the stream was stale). */
+function Sparkline({ series }: { series: StreamSeries | undefined }): React.JSX.Element | null {
+  if (!series || series.atMs.length < 2) return null;
+  const w = 90;
+  const h = 18;
+  const t1 = series.atMs[series.atMs.length - 1]!;
+  const max = Math.max(1, ...series.viewers.map((v) => v ?? 0));
+  let d = '';
+  let pen = false;
+  series.viewers.forEach((v, i) => {
+    if (v === null) {
+      pen = false;
+      return;
+    }
+    const x = w - ((t1 - series.atMs[i]!) / 600_000) * w;
+    const y = h - 1 - (v / max) * (h - 2);
+    d += `${pen ? 'L' : 'M'}${x.toFixed(1)},${y.toFixed(1)}`;
+    pen = true;
+  });
+  return (
+    <svg className="sparkline" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`viewers over the last 10 minutes, up to ${max}`}>
+      <path d={d} fill="none" stroke="currentColor" strokeWidth="1.5" />
+    </svg>
+  );
+}
+
+function countBy<T>(items: readonly T[], key: (t: T) => string): Array<[string, number]> {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
+  return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+}
+
+function CopyField({ label, value, testId }: { label: string; value: string; testId: string }): React.JSX.Element {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="copy-field">
+      <span className="muted">{label}</span>
+      <code data-testid={testId}>{value}</code>
+      <button
+        type="button"
+        onClick={() => {
+          void navigator.clipboard?.writeText(value).then(() => setCopied(true), () => setCopied(false));
+        }}
+      >
+        {copied ? 'Copied' : 'Copy'}
+      </button>
+    </div>
+  );
+}
+
+/** Play and publish addresses of a stream on the local core, from the listeners this app bound. */
+function localUrls(listeners: Record<string, string>, key: string): Array<[string, string, string]> {
+  const out: Array<[string, string, string]> = [];
+  if (listeners.rtmp) {
+    out.push(['RTMP publish / play', `${listeners.rtmp}/live/${key}`, 'url-rtmp']);
+  }
+  if (listeners.srt) {
+    out.push(['SRT publish', `${listeners.srt}?streamid=${key},mode:publish`, 'url-srt-publish']);
+    out.push(['SRT play', `${listeners.srt}?streamid=${key}`, 'url-srt-play']);
+  }
+  if (listeners.api) out.push(['HLS play', `${listeners.api}/memfs/${key}.m3u8`, 'url-hls']);
+  return out;
+}
+
+function EmptyState({ listeners }: { listeners: Record<string, string> }): React.JSX.Element {
+  const rtmp = listeners.rtmp;
+  return (
+    <div className="panel empty-state" data-testid="streams-empty">
+      <h2>No streams yet</h2>
+      <p>Publish to this computer and the stream shows up here within a second, with everyone who watches it.</p>
+      {rtmp ? (
+        <>
+          <h3>OBS</h3>
+          <p className="muted">Settings → Stream: Service “Custom…”, then</p>
+          <CopyField label="Server" value={`${rtmp}/live`} testId="obs-server" />
+          <CopyField label="Stream key" value="cam" testId="obs-key" />
+          <h3>ffmpeg</h3>
+          <CopyField
+            label="Test stream"
+            value={`ffmpeg -re -f lavfi -i testsrc=size=1280x720:rate=25 -f lavfi -i sine -c:v libx264 -preset veryfast -g 50 -c:a aac -f flv ${rtmp}/live/cam`}
+            testId="ffmpeg-line"
+          />
+        </>
+      ) : (
+        <p className="muted">The RTMP server is off (--rtmp off); publish over SRT or HLS instead.</p>
+      )}
+      {listeners.srt && <CopyField label="SRT" value={`ffmpeg -re -f lavfi -i testsrc -c:v libx264 -f mpegts '${listeners.srt}?streamid=cam,mode:publish'`} testId="srt-line" />}
+    </div>
+  );
+}
+
+function StreamPage({ row, series, sessions, coreName, local, listeners, onClose }: { row: StreamRow; series: StreamSeries | undefined; sessions: readonly SessionRow[]; coreName: string; local: boolean; listeners: Record<string, string>; onClose: () => void }): React.JSX.Element {
+  const [units, api, reportError] = useApp(useShallow((s) => [s.units, s.api, s.reportError]));
+  const mine = streamSessions(row, sessions);
+  const disconnect = async (s: SessionRow, publisher: boolean): Promise<void> => {
+    if (publisher && !window.confirm(`Disconnect the publisher of ${row.key} (${s.remote})? Everyone watching loses the stream.`)) return;
+    try {
+      await api?.invoke('sessions:disconnect', s.collector, s.id);
+    } catch (e) {
+      reportError(e);
+    }
+  };
+  const viewers = mine.filter((s) => s.collector === 'hls' || s.local.startsWith('play:'));
+  const publishers = mine.filter((s) => s.collector === 'hlsingress' || s.local.startsWith('publish:'));
+  return (
+    <div className="panel stream-page" data-testid="stream-page">
+      <div className="panel-head">
+        <h2>
+          {row.key} <small className="muted">on {coreName}</small>
+        </h2>
+        <span className="spacer" />
+        <button type="button" onClick={onClose} data-testid="stream-page-close">
+          Close
+        </button>
+      </div>
+      <div className="stream-facts">
+        <div>
+          <span className="muted">Publisher</span>
+          <b>{publishers.length === 0 ? 'none' : publishers.map((p) => `${PROTOCOL_LABELS[p.collector] ?? p.collector} from ${p.remote}`).join(', ')}</b>
+        </div>
+        <div>
+          <span className="muted">Ingest</span>
+          <b>{formatBitrate(row.ingestBitsPerSec, units)}</b>
+        </div>
+        <div>
+          <span className="muted">Viewers</span>
+          <b>{VIEWER_PROTOCOLS.map((p) => `${row.viewers[p]} ${p}`).join(' · ')}</b>
+        </div>
+        <div>
+          <span className="muted">Egress</span>
+          <b>{formatBitrate(row.egressBitsPerSec, units)}</b>
+        </div>
+      </div>
+      {series && series.atMs.length > 1 && (
+        <div className="charts">
+          <figure>
+            <figcaption>Viewers by protocol, last 10 minutes</figcaption>
+            <LineChart
+              xSecondsAgo={series.atMs.map((t) => (t - series.atMs[series.atMs.length - 1]!) / 1000)}
+              series={VIEWER_PROTOCOLS.map((p, i) => ({ label: p.toUpperCase(), color: PALETTE[i % PALETTE.length]!, values: series[p] }))}
+              formatY={(v) => formatCount(Math.round(v))}
+              windowSeconds={600}
+              testId="stream-chart-viewers"
+              ariaLabel="viewers of this stream by protocol over the last 10 minutes"
+            />
+          </figure>
+          <figure>
+            <figcaption>Publisher ingest, last 10 minutes</figcaption>
+            <LineChart
+              xSecondsAgo={series.atMs.map((t) => (t - series.atMs[series.atMs.length - 1]!) / 1000)}
+              series={[{ label: 'ingest', color: PALETTE[3 % PALETTE.length]!, values: series.ingestBitsPerSec }]}
+              formatY={(v) => formatBitrate(v, units)}
+              windowSeconds={600}
+              testId="stream-chart-ingest"
+              ariaLabel="the publisher's ingest bitrate over the last 10 minutes"
+            />
+          </figure>
+        </div>
+      )}
+      <div className="breakdowns">
+        <div>
+          <h3>Referrers</h3>
+          <ul data-testid="stream-referrers">
+            {countBy(viewers.filter((v) => v.collector === 'hls'), (v) => v.remote).map(([k, n]) => (
+              <li key={k}>
+                {k} <b>{n}</b>
+              </li>
+            ))}
+          </ul>
+        </div>
+        <div>
+          <h3>Players</h3>
+          <ul data-testid="stream-players">
+            {countBy(viewers, (v) => (v.collector === 'hls' ? playerFamily(v.extra) : v.collector.toUpperCase() + ' client')).map(([k, n]) => (
+              <li key={k}>
+                {k} <b>{n}</b>
+              </li>
+            ))}
+          </ul>
+        </div>
+      </div>
+      {local && (
+        <div className="urls" data-testid="stream-urls">
+          <h3>Addresses</h3>
+          {localUrls(listeners, row.key).map(([label, url, id]) => (
+            <CopyField key={id} label={label} value={url} testId={id} />
+          ))}
+        </div>
+      )}
+      <h3>Sessions ({mine.length})</h3>
+      <div className="plain-table-wrap">
+        <table className="plain-table" data-testid="stream-sessions">
+          <thead>
+            <tr>
+              <th>Collector</th>
+              <th>Role</th>
+              <th>Remote</th>
+              <th>Player</th>
+              <th className="num">rx</th>
+              <th className="num">tx</th>
+              {local && <th />}
+            </tr>
+          </thead>
+          <tbody>
+            {mine.map((s) => (
+              <tr key={`${s.collector}:${s.id}`}>
+                <td>{s.collector}</td>
+                <td>{publishers.includes(s) ? 'publisher' : viewers.includes(s) ? 'viewer' : 'process'}</td>
+                <td>{s.remote}</td>
+                <td title={s.extra}>{s.collector === 'hls' ? playerFamily(s.extra) : ''}</td>
+                <td className="num">{formatBitrate(s.rxBitsPerSec, units)}</td>
+                <td className="num">{formatBitrate(s.txBitsPerSec, units)}</td>
+                {local && (
+                  <td>
+                    {(s.collector === 'rtmp' || s.collector === 'srt') && (
+                      <button type="button" data-testid={`disconnect-${s.collector}-${s.id}`} onClick={() => void disconnect(s, publishers.includes(s))}>
+                        Disconnect
+                      </button>
+                    )}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * The first screen: one row per stream across protocols and cores, sorted by viewers. A stream's page shows its
+ * publisher, viewers per protocol, referrer and player breakdowns, and for the local core the play/publish addresses.
+ */
+export function Streams(): React.JSX.Element {
+  const [streams, cores, sessions, coreName, units, appInfo, streamSeries] = useApp(useShallow((s) => [s.streams, s.cores, s.sessions, s.coreName, s.units, s.appInfo, s.streamSeries]));
+  useApp((s) => s.streamsVersion); // re-render with every update: the series are mutable
+  const [core, setCore] = useState(ALL);
+  const [protocols, setProtocols] = useState<ViewerProtocol[]>([]);
+  const [text, setText] = useState('');
+  const [open, setOpen] = useState<string | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const listeners = appInfo?.listeners ?? {};
+  const missing = cores.filter((c) => c.kind === 'remote' && !HEALTHY.has(c.state) && c.state !== 'paused');
+  const multiCore = cores.length > 1;
+
+  const shown = useMemo(() => {
+    const needle = text.trim().toLowerCase();
+    return streams.filter(
+      (r) =>
+        (core === ALL || r.core === core) &&
+        // Whole stream names: `cam` finds cam, not srtcam.
+        (needle === '' || r.key.toLowerCase() === needle) &&
+        (protocols.length === 0 || protocols.some((p) => r.viewers[p] > 0 || r.ingestProtocol === p)),
+    );
+  }, [streams, core, text, protocols]);
+  const openRow = open === null ? undefined : streams.find((r) => `${r.core}\u0000${r.key}` === open);
+
+  if (streams.length === 0) {
+    return (
+      <section className="view streams" data-testid="view-streams">
+        <EmptyState listeners={listeners} />
+      </section>
+    );
+  }
+
+  return (
+    <section className="view streams" data-testid="view-streams">
+      {missing.length > 0 && (
+        <div className="banner banner-warn" role="status" data-testid="streams-banner">
+          Totals are incomplete:{' '}
+          {missing.map((c) => `${c.name} is ${c.state}${c.lastSuccessMs ? ` (last answer ${formatAgo(c.lastSuccessMs, now)})` : ''}`).join('; ')}. Its streams show their last known numbers.
+        </div>
+      )}
+      <div className="toolbar">
+        <CoreSelect label="Core" value={core} onChange={setCore} choices={[[ALL, 'All cores']]} cores={cores} testId="streams-core" />
+        <Chips
+          options={VIEWER_PROTOCOLS.map((p) => ({ value: p, label: p.toUpperCase() }))}
+          selected={protocols}
+          onToggle={(p) => setProtocols((s) => (s.includes(p as ViewerProtocol) ? s.filter((x) => x !== p) : [...s, p as ViewerProtocol]))}
+          onAll={() => setProtocols([])}
+          testIdPrefix="streams-protocol"
+        />
+        <label className="field">
+          <span>Stream</span>
+          <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="exact name" data-testid="streams-search" />
+        </label>
+      </div>
+      <div className="plain-table-wrap">
+        <table className="plain-table streams-table" data-testid="streams-table">
+          <thead>
+            <tr>
+              <th>Stream</th>
+              {multiCore && <th>Core</th>}
+              <th>State</th>
+              <th>Ingest</th>
+              <th className="num">Viewers</th>
+              {VIEWER_PROTOCOLS.map((p) => (
+                <th key={p} className="num">
+                  {p.toUpperCase()}
+                </th>
+              ))}
+              <th className="num">Egress</th>
+              <th className="num">Peak today</th>
+              <th>Last 10 min</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((r) => {
+              const id = `${r.core}\u0000${r.key}`;
+              return (
+                <tr key={id} className={r.staleSinceMs !== undefined ? 'stale' : undefined} data-testid={`stream-row-${r.key}`} onClick={() => setOpen(id)} aria-selected={open === id}>
+                  <td>
+                    <button type="button" className="link" onClick={() => setOpen(id)}>
+                      {r.key}
+                    </button>
+                  </td>
+                  {multiCore && <td>{coreName(r.core)}</td>}
+                  <td>
+                    <span className={r.staleSinceMs !== undefined || r.state === 'idle' ? 'badge badge-wait' : r.state === 'live' ? 'badge badge-good' : 'badge badge-bad'} data-testid="stream-state">
+                      {r.staleSinceMs !== undefined ? 'stale' : r.state}
+                    </span>{' '}
+                    <small className="muted">{formatDuration(now - (r.staleSinceMs ?? r.sinceMs))}</small>
+                  </td>
+                  <td>{r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, units)}` : '—'}</td>
+                  <td className="num" data-testid="stream-viewers">
+                    <b>{formatCount(r.viewersTotal)}</b>
+                  </td>
+                  {VIEWER_PROTOCOLS.map((p) => (
+                    <td key={p} className="num" data-testid={`stream-viewers-${p}`}>
+                      {r.viewers[p] || ''}
+                    </td>
+                  ))}
+                  <td className="num">{formatBitrate(r.egressBitsPerSec, units)}</td>
+                  <td className="num">{formatCount(r.peakViewersToday)}</td>
+                  <td className="spark">
+                    <Sparkline series={streamSeries.series.get(id)} />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        {shown.length === 0 && <p className="empty">No stream matches the filter.</p>}
+      </div>
+      {openRow && (
+        <StreamPage row={openRow} series={streamSeries.series.get(streamId(openRow))} sessions={sessions} coreName={coreName(openRow.core)} local={openRow.core === LOCAL_CORE_ID} listeners={listeners} onClose={() => setOpen(null)} />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * The one rule for headline totals (top bar, "All" charts, history total, tray, alerts): no person and no byte is
+ * counted twice. Core's raw per-collector numbers stay available as they are; only their sums follow this rule.
+ *
+ * - Sessions are people: viewers and publishers, i.e. the `hls`, `hlsingress`, `rtmp` and `srt` collectors. The
+ *   `http` collector is one aggregate of all HTTP traffic (not a person), `https` is never fed, and an `ffmpeg`
+ *   session is a process run, not a person.
+ * - Traffic is what crosses the core's edge once: `hls`, `hlsingress`, `rtmp`, `srt`, plus `ffmpeg`, which counts
+ *   only a process's network inputs and outputs that do not go through this core's own servers (Core's default
+ *   ignore list leaves out its own address; the local core's processes are counted by its servers instead). `http`
+ *   is left out: it already contains every HLS byte (and the API's own traffic).
+ */
+
+import { ownProcessOf } from './processes.ts';
+
+const SESSION_COLLECTORS: ReadonlySet<string> = new Set(['hls', 'hlsingress', 'rtmp', 'srt']);
+const TRAFFIC_COLLECTORS: ReadonlySet<string> = new Set(['hls', 'hlsingress', 'rtmp', 'srt', 'ffmpeg']);
+
+/** True when this collector's sessions are people (count them in a session total). */
+export function countsSessions(collector: string): boolean {
+  return SESSION_COLLECTORS.has(collector);
+}
+
+/** True when this collector's bytes and bitrates belong in a traffic total. */
+export function countsTraffic(collector: string): boolean {
+  return TRAFFIC_COLLECTORS.has(collector);
+}
+
+export interface Totals {
+  sessions: number;
+  rxBitsPerSec: number;
+  txBitsPerSec: number;
+}
+
+/** Adds one collector's live numbers to `into` by the rule above. */
+export function addToTotals(into: Totals, c: { collector: string; sessions: number; rxBitsPerSec: number; txBitsPerSec: number }): void {
+  if (countsSessions(c.collector)) into.sessions += c.sessions;
+  if (countsTraffic(c.collector)) {
+    into.rxBitsPerSec += c.rxBitsPerSec;
+    into.txBitsPerSec += c.txBitsPerSec;
+  }
+}
+
+/**
+ * Sessions of a people collector that are the app's own FFmpeg processes (src/shared/processes.ts), per core: they
+ * are in the collectors' counts but are not people, so session totals subtract them.
+ */
+export function ownProcessSessions(sessions: readonly { core: string; collector: string; extra: string }[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of sessions) if (countsSessions(s.collector) && ownProcessOf(s.extra) !== null) out.set(s.core, (out.get(s.core) ?? 0) + 1);
+  return out;
+}
