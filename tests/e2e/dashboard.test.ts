@@ -220,6 +220,8 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     remote.setPhase('after-close');
     await new Promise((r) => setTimeout(r, 1500));
     await page.click('[data-testid="nav-history"]');
+    // The History view opens on the traffic report (issue 12); the finished-session summary is its second tab.
+    await page.click('[data-testid="history-mode-sessions"]');
     await page.waitForSelector('[data-testid="history-row"]', { timeout: 15_000 });
     const merged = await page.$$eval('[data-testid="history-row"]', (rs) => rs.length);
     await page.selectOption('[data-testid="history-scope"]', 'each');

@@ -6,6 +6,7 @@ import { formatBytes, formatCount } from '../format/units.ts';
 import { countsSessions, countsTraffic } from '../../../shared/totals.ts';
 import { useApp } from '../store/hooks.ts';
 import { CoreSelect } from '../components/CoreSelect.tsx';
+import { Report } from './Report.tsx';
 
 type SortKey = 'key' | 'collector' | 'core' | 'sessions' | 'rxBytes' | 'txBytes';
 const GROUPS: { value: HistoryGroup; label: string }[] = [
@@ -17,8 +18,29 @@ const REFRESH_MS = 5000;
 
 const SCOPE_CHOICES = [['*', 'All cores (merged)'], ['each', 'All cores (per core)']] as const;
 
-/** Finished sessions summed per remote / local / reference (spec §3.2), per core or merged over cores. */
+/**
+ * The History view: the traffic report of the time-series history (per day or month, per stream and core; the
+ * default), or finished sessions summed per remote / local / reference (spec §3.2).
+ */
 export function History(): React.JSX.Element {
+  const [mode, setMode] = useState<'report' | 'sessions'>('report');
+  return (
+    <section className="view history" data-testid="view-history">
+      <div className="tabs" role="tablist" aria-label="History">
+        <button type="button" role="tab" aria-selected={mode === 'report'} data-testid="history-mode-report" onClick={() => setMode('report')}>
+          Traffic report
+        </button>
+        <button type="button" role="tab" aria-selected={mode === 'sessions'} data-testid="history-mode-sessions" onClick={() => setMode('sessions')}>
+          Finished sessions
+        </button>
+      </div>
+      {mode === 'report' ? <Report /> : <FinishedSessions />}
+    </section>
+  );
+}
+
+/** Finished sessions summed per remote / local / reference (spec §3.2), per core or merged over cores. */
+function FinishedSessions(): React.JSX.Element {
   const rows = useApp((s) => s.history);
   const loadHistory = useApp((s) => s.loadHistory);
   const cores = useApp((s) => s.cores);
@@ -95,7 +117,7 @@ export function History(): React.JSX.Element {
   );
 
   return (
-    <section className="view history" data-testid="view-history">
+    <div className="finished-sessions">
       <div className="toolbar">
         <div className="tabs" role="tablist">
           {GROUPS.map((g) => (
@@ -162,6 +184,6 @@ export function History(): React.JSX.Element {
           </tfoot>
         </table>
       </div>
-    </section>
+    </div>
   );
 }

@@ -9,6 +9,9 @@ import { StateBadge } from '../components/StateBadge.tsx';
 import { formatBitrate, formatCount, formatPercent, formatRtt, shareOf } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
 import { CoreSelect } from '../components/CoreSelect.tsx';
+import { TimeRangePicker } from '../components/TimeRangePicker.tsx';
+import { HistoryCharts } from '../components/HistoryCharts.tsx';
+import { LIVE_RANGE, type TimeRange } from '../timeseries/range.ts';
 
 /** 'each' draws one line per core; MERGED_CORE adds all cores; anything else is one core's id. */
 type Scope = string;
@@ -48,6 +51,8 @@ export function Overview(): React.JSX.Element {
   const [setView, setCollectors, setCoreFilter] = useApp(useShallow((s) => [s.setView, s.setCollectors, s.setCoreFilter]));
   const [scope, setScope] = useState<Scope>(MERGED_CORE);
   const [chartCollectors, setChartCollectors] = useState<string[]>([]);
+  // Live 10 minutes (per second, in memory) by default; longer ranges come from the time-series history.
+  const [range, setRange] = useState<TimeRange>(LIVE_RANGE);
 
   const collectorIds = useMemo(() => [...new Set(collectors.map((c) => c.collector))], [collectors]);
   const cards = useMemo(() => totalsByCollector(collectors, scope), [collectors, scope]);
@@ -121,40 +126,48 @@ export function Overview(): React.JSX.Element {
 
       <div className="panel">
         <div className="panel-head">
-          <h2>Last 10 minutes</h2>
-          <Chips
-            options={collectorIds.map((c) => ({ value: c, label: c }))}
-            selected={chartCollectors}
-            onToggle={(c) => setChartCollectors((s) => (s.includes(c) ? s.filter((x) => x !== c) : [...s, c]))}
-            onAll={() => setChartCollectors([])}
-            testIdPrefix="chart-chip"
-          />
-        </div>
-        <p className="hint">The http collector counts every HTTP request, including HLS: leave it out to avoid counting those bytes twice.</p>
-        <div className="charts">
-          <figure>
-            <figcaption>Bandwidth ({units === 'binary' ? 'binary' : 'decimal'} units)</figcaption>
-            <LineChart
-              xSecondsAgo={chart.x}
-              series={chart.bandwidth}
-              formatY={(v) => formatBitrate(v, units)}
-              windowSeconds={600}
-              testId="chart-bandwidth"
-              ariaLabel="rx and tx bandwidth over the last 10 minutes"
+          <h2>{range.key === 'live' ? 'Last 10 minutes' : 'History'}</h2>
+          <TimeRangePicker value={range} onChange={setRange} />
+          {range.key === 'live' && (
+            <Chips
+              options={collectorIds.map((c) => ({ value: c, label: c }))}
+              selected={chartCollectors}
+              onToggle={(c) => setChartCollectors((s) => (s.includes(c) ? s.filter((x) => x !== c) : [...s, c]))}
+              onAll={() => setChartCollectors([])}
+              testIdPrefix="chart-chip"
             />
-          </figure>
-          <figure>
-            <figcaption>Active sessions</figcaption>
-            <LineChart
-              xSecondsAgo={chart.x}
-              series={chart.sessions}
-              formatY={(v) => formatCount(Math.round(v))}
-              windowSeconds={600}
-              testId="chart-sessions"
-              ariaLabel="active sessions over the last 10 minutes"
-            />
-          </figure>
+          )}
         </div>
+        {range.key !== 'live' && <HistoryCharts core={scope === MERGED_CORE || scope === 'each' ? undefined : scope} range={range} onRangeChange={setRange} />}
+        {range.key === 'live' && (
+          <>
+            <p className="hint">The http collector counts every HTTP request, including HLS: leave it out to avoid counting those bytes twice.</p>
+            <div className="charts">
+              <figure>
+                <figcaption>Bandwidth ({units === 'binary' ? 'binary' : 'decimal'} units)</figcaption>
+                <LineChart
+                  xSecondsAgo={chart.x}
+                  series={chart.bandwidth}
+                  formatY={(v) => formatBitrate(v, units)}
+                  windowSeconds={600}
+                  testId="chart-bandwidth"
+                  ariaLabel="rx and tx bandwidth over the last 10 minutes"
+                />
+              </figure>
+              <figure>
+                <figcaption>Active sessions</figcaption>
+                <LineChart
+                  xSecondsAgo={chart.x}
+                  series={chart.sessions}
+                  formatY={(v) => formatCount(Math.round(v))}
+                  windowSeconds={600}
+                  testId="chart-sessions"
+                  ariaLabel="active sessions over the last 10 minutes"
+                />
+              </figure>
+            </div>
+          </>
+        )}
       </div>
 
       <div className="panel">
