@@ -115,6 +115,8 @@ export class TimeseriesStore {
   #error: string | undefined;
   #trimming = false;
   #closed = false;
+  /** No round written by this instance yet: a span of an earlier run goes on only without any gap. */
+  #firstRound = true;
 
   constructor(options: StoreOptions) {
     this.options = options;
@@ -209,8 +211,10 @@ export class TimeseriesStore {
         }
         for (const { core, state } of round.coreStates) {
           const open = this.#spans.get(core);
-          // A span goes on while the state stays and no round was missed (one round of slack for a late timer).
-          if (open && open.state === state && round.startMs <= open.endMs + round.durSec * 1000 && round.startMs >= open.startMs) {
+          // A span goes on while the state stays and no round was missed (one round of slack for a late timer; none
+          // across a restart, where the time in between was not watched).
+          const slackMs = this.#firstRound ? 0 : round.durSec * 1000;
+          if (open && open.state === state && round.startMs <= open.endMs + slackMs && round.startMs >= open.startMs) {
             s.extendSpan.run(endMs, core, open.startMs);
             newSpans.set(core, { ...open, endMs });
           } else {
@@ -231,6 +235,7 @@ export class TimeseriesStore {
       return false;
     }
     for (const [core, span] of newSpans) this.#spans.set(core, span);
+    this.#firstRound = false;
     this.#error = undefined;
     return true;
   }
