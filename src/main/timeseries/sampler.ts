@@ -70,22 +70,19 @@ export class Sampler {
     }
     for (const core of [...this.#watchedSinceMs.keys()]) if (!observed.has(core)) this.#watchedSinceMs.delete(core);
 
+    // Per session only its protocol series is summed; the stored totals are sums of those, made afterwards.
     const acc = new Map<string, RoundSample>();
-    const add = (key: SeriesKey, viewers: number, publishers: number, rx: number, tx: number): void => {
-      const k = seriesKeyString(key);
-      let s = acc.get(k);
+    const add = (into: Map<string, RoundSample>, k: string, core: string, stream: string, protocol: string, from: Omit<RoundSample, keyof SeriesKey>): void => {
+      let s = into.get(k);
       if (!s) {
-        s = { ...key, viewers: 0, publishers: 0, rxBytes: 0, txBytes: 0 };
-        acc.set(k, s);
+        s = { core, stream, protocol, viewers: 0, publishers: 0, rxBytes: 0, txBytes: 0 };
+        into.set(k, s);
       }
-      s.viewers += viewers;
-      s.publishers += publishers;
-      s.rxBytes += rx;
-      s.txBytes += tx;
+      s.viewers += from.viewers;
+      s.publishers += from.publishers;
+      s.rxBytes += from.rxBytes;
+      s.txBytes += from.txBytes;
     };
-    // Every observed core has its total row each round (zeros included), and so has the whole fleet.
-    add({ core: TS_ALL, stream: TS_ALL, protocol: TS_ALL }, 0, 0, 0, 0);
-    for (const core of observed) add({ core, stream: TS_ALL, protocol: TS_ALL }, 0, 0, 0, 0);
 
     const next = new Map<string, Counters>();
     const dirty = new Map<string, { day: string; core: string; stream: string; hll: HyperLogLog }>();
@@ -111,10 +108,7 @@ export class Sampler {
       }
       const viewers = ref.role === 'viewer' ? 1 : 0;
       const publishers = ref.role === 'publisher' ? 1 : 0;
-      add({ core: row.core, stream: ref.key, protocol: ref.protocol }, viewers, publishers, rx, tx);
-      add({ core: row.core, stream: ref.key, protocol: TS_ALL }, viewers, publishers, rx, tx);
-      add({ core: row.core, stream: TS_ALL, protocol: TS_ALL }, viewers, publishers, rx, tx);
-      add({ core: TS_ALL, stream: TS_ALL, protocol: TS_ALL }, viewers, publishers, rx, tx);
+      add(acc, seriesKeyString({ core: row.core, stream: ref.key, protocol: ref.protocol }), row.core, ref.key, ref.protocol, { viewers, publishers, rxBytes: rx, txBytes: tx });
       if (viewers === 1 && (!prev || newDay)) {
         const sk = `${row.core}\u0000${ref.key}`;
         let hll = this.#sketches.get(sk);
@@ -132,6 +126,18 @@ export class Sampler {
       if (!observed.has(core) && snapshot.cores.some((x) => x.id === core)) next.set(id, c);
     }
     this.#counters = next;
-    return { startMs, durSec, samples: [...acc.values()], coreStates, uniques: [...dirty.values()] };
+
+    // The stored totals: per stream (all protocols), per core and over all cores. Every observed core and the fleet
+    // have their total row each round, zeros included.
+    const totals = new Map<string, RoundSample>();
+    const zero = { viewers: 0, publishers: 0, rxBytes: 0, txBytes: 0 };
+    add(totals, TS_ALL, TS_ALL, TS_ALL, TS_ALL, zero);
+    for (const core of observed) add(totals, core, core, TS_ALL, TS_ALL, zero);
+    for (const x of acc.values()) {
+      add(totals, `${x.core}\u0000${x.stream}`, x.core, x.stream, TS_ALL, x);
+      add(totals, x.core, x.core, TS_ALL, TS_ALL, x);
+      add(totals, TS_ALL, TS_ALL, TS_ALL, TS_ALL, x);
+    }
+    return { startMs, durSec, samples: [...acc.values(), ...totals.values()], coreStates, uniques: [...dirty.values()] };
   }
 }
