@@ -1,7 +1,7 @@
 /**
  * The time-series history end to end (issue 12): real ffmpeg traffic into the local core of the headless server
  * (an RTMP publisher, HLS into /memfs, three HLS viewers joining and leaving over about 45 s, sampled every second),
- * then the Overview's 1 h chart in Chromium shows the viewers curve; the app is restarted on the same data dir and
+ * then the Overview's 1 h chart in Chromium shows the viewers curve (and the stream page's); the app is restarted on the same data dir and
  * the same curve is still there (API and page). Screenshots in test-output/screenshots/timeseries-*.png.
  */
 import { join } from 'node:path';
@@ -98,6 +98,16 @@ describe('time-series history (headless server, real ffmpeg, Chromium)', () => {
 
     const shown = await overviewHour(h.url, '1h-live');
     expect(shown.peak).toBe(3);
+    // The stream's page has the same picker: 1 h of cam alone.
+    await page.click('[data-testid="nav-streams"]');
+    await page.click('[data-testid="stream-row-cam"] button.link');
+    await page.click('[data-testid="stream-range-1h"]');
+    const streamPeak = await waitFor('the stream page 1 h chart', async () => {
+      const peak = Number(await (await page.$('[data-testid="stream-history-charts"]'))?.getAttribute('data-peak-viewers'));
+      return peak >= 3 ? peak : undefined;
+    }, 15_000);
+    expect(streamPeak).toBe(3);
+    await page.screenshot({ path: join(SCREENSHOTS, 'timeseries-stream-page-1h.png'), fullPage: true });
 
     // Restart on the same data dir: the same samples answer the same query, and the page draws the same curve.
     // (The page leaves first, so its event stream does not retry against the stopped server.)

@@ -8,6 +8,9 @@ import { CoreSelect } from '../components/CoreSelect.tsx';
 import { formatAgo, formatBitrate, formatCount, formatDuration } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
 import { PALETTE } from '../charts/register.ts';
+import { TimeRangePicker } from '../components/TimeRangePicker.tsx';
+import { HistoryCharts } from '../components/HistoryCharts.tsx';
+import { LIVE_RANGE, type TimeRange } from '../timeseries/range.ts';
 import { LineChart } from '../components/LineChart.tsx';
 import { streamId, type StreamSeries } from '../store/stream-series.ts';
 
@@ -138,6 +141,8 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
   };
   const viewers = mine.filter((s) => s.collector === 'hls' || s.local.startsWith('play:'));
   const publishers = mine.filter((s) => s.collector === 'hlsingress' || s.local.startsWith('publish:'));
+  // Live 10 minutes by default; longer ranges from the time-series history (stored under the key rule's key).
+  const [range, setRange] = useState<TimeRange>(LIVE_RANGE);
   return (
     <div className="panel stream-page" data-testid="stream-page">
       <div className="panel-head">
@@ -167,7 +172,9 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
           <b>{formatBitrate(row.egressBitsPerSec, units)}</b>
         </div>
       </div>
-      {series && series.atMs.length > 1 && (
+      <TimeRangePicker value={range} onChange={setRange} idPrefix="stream-range" />
+      {range.key !== 'live' && <HistoryCharts core={row.core} stream={row.keys[0]} range={range} onRangeChange={setRange} idPrefix="stream-history" />}
+      {range.key === 'live' && series && series.atMs.length > 1 && (
         <div className="charts">
           <figure>
             <figcaption>Viewers by protocol, last 10 minutes</figcaption>
