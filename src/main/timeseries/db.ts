@@ -8,12 +8,22 @@
  * moment loses at most the round being written; a power cut may lose the last rounds since the last checkpoint,
  * never the file's consistency.
  */
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { closeSync, existsSync, openSync, renameSync } from 'node:fs';
 import type { Logger } from '../log.ts';
 import type { Tier } from './settings.ts';
 
 export const PAGE_SIZE_BYTES = 4096;
+
+/**
+ * `node:sqlite`, looked up when the history starts rather than imported: a runtime without it (an older Node or an
+ * Electron build that leaves it out) then turns the history off with a logged error instead of failing the app.
+ */
+function sqlite(): typeof import('node:sqlite') {
+  const mod = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite') | undefined;
+  if (!mod) throw new Error(`this runtime (Node ${process.versions.node}) has no node:sqlite`);
+  return mod;
+}
 
 /** SQLite primary result codes we act on (the low byte of an extended code). */
 const SQLITE_CORRUPT = 11;
@@ -100,7 +110,7 @@ function configure(db: DatabaseSync, options: OpenOptions): void {
 function openChecked(options: OpenOptions): DatabaseSync {
   // Owner-only, like the rest of the data dir; SQLite gives its -wal and -shm files the same mode.
   closeSync(openSync(options.file, 'a', 0o600));
-  const db = new DatabaseSync(options.file);
+  const db = new (sqlite().DatabaseSync)(options.file);
   try {
     configure(db, options);
     db.exec(schemaSql(options.tiers));

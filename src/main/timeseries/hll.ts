@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 
 export const HLL_PRECISION = 10;
 export const HLL_REGISTERS = 1 << HLL_PRECISION;
+/** 2^-rank for every possible register value (0…33), so an estimate is additions only. */
+const INVERSE_POWERS = Array.from({ length: 34 }, (_, r) => 2 ** -r);
 
 /** A HyperLogLog sketch; `registers[i]` is the longest run of leading zeros + 1 seen for bucket i. */
 export class HyperLogLog {
@@ -36,7 +38,7 @@ export class HyperLogLog {
     let sum = 0;
     let zeros = 0;
     for (let i = 0; i < m; i++) {
-      sum += 2 ** -this.registers[i];
+      sum += INVERSE_POWERS[this.registers[i]]!;
       if (this.registers[i] === 0) zeros++;
     }
     const alpha = 0.7213 / (1 + 1.079 / m);

@@ -7,6 +7,8 @@ import { memoryLogger } from '../../../src/main/log.ts';
 import { TimeseriesStore, type RoundSample } from '../../../src/main/timeseries/store.ts';
 import { querySeries } from '../../../src/main/timeseries/query.ts';
 import { DEFAULT_TIMESERIES_SETTINGS, tiersOf } from '../../../src/main/timeseries/settings.ts';
+import { startTimeseries } from '../../../src/main/timeseries/service.ts';
+import { FakeClock } from '../../../src/main/engine/clock.ts';
 
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const T0 = Date.UTC(2026, 5, 1);
@@ -122,5 +124,16 @@ describe('time-series store: size bound, full disk, corrupt file', () => {
     expect(store.lastRoundEndMs()).toBeNull();
     expect(store.writeRound(round(now.ms, samples(2, 0)))).toBe(true);
     store.close();
+  });
+
+  it('a data dir where the database cannot be created turns the history off (logged), not the app', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-robust-'));
+    dirs.push(dir);
+    const notADir = join(dir, 'file');
+    writeFileSync(notADir, 'x');
+    const lines: string[] = [];
+    const svc = startTimeseries({ settings: DEFAULT_TIMESERIES_SETTINGS, dataDir: notADir, snapshot: () => ({ atMs: 0, cores: [], collectors: [], sessions: [] }), clock: new FakeClock(T0), log: memoryLogger(lines) });
+    expect(svc).toBeNull();
+    expect(lines.some((l) => /ERROR .*time-series history is off/.test(l))).toBe(true);
   });
 });
