@@ -283,7 +283,8 @@ export class RemotePoller {
       const summaries = parseSessionSummary(summaryRes.body);
       const activeRes = await this.#getSessions('/api/v3/session/active');
       const active = parseSessionActive(activeRes.body);
-      if (this.#stopped) return;
+      // Paused or stopped while this poll ran: its answer must not turn the Core back `online`.
+      if (this.#stopped || this.#paused) return;
       this.#data = { atMs: this.#clock.now(), summaries, active };
       this.#rttMs = (summaryRes.rttMs + activeRes.rttMs) / 2;
       this.#lastSuccessMs = this.#clock.now();
@@ -295,7 +296,7 @@ export class RemotePoller {
       if (this.#state !== 'online') this.#log.info('remote Core online', { previous: this.#state });
       this.#setState('online', true);
     } catch (err) {
-      if (this.#stopped) return;
+      if (this.#stopped || this.#paused) return;
       this.#fail(toRemoteError(err));
     }
   }
