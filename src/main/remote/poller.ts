@@ -18,7 +18,7 @@ import type { CoreInfo, CoreStateName } from '../../shared/types.ts';
 import type { Logger } from '../log.ts';
 import { CoreClient, DEFAULT_TIMEOUTS, type ClientTimeouts, type Credentials } from './client.ts';
 import { RemoteError, toRemoteError } from './errors.ts';
-import { parseSessionActive, parseSessionSummary, parseVersion, versionAtLeast, type ClusterNodeOffer, type CoreAbout } from './parse.ts';
+import { parseIssues, parseSessionActive, parseSessionSummary, parseVersion, versionAtLeast, type ClusterNodeOffer, type CoreAbout, type ParseIssues } from './parse.ts';
 
 /** Collectors asked for on every poll, in Core's order (spec §4.6 step 5: always an explicit list). */
 export const REMOTE_COLLECTORS = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 'srt', 'ffmpeg'] as const;
@@ -26,6 +26,8 @@ export const REMOTE_COLLECTORS = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 
 export const DEFAULT_INTERVAL_MS = 1000;
 export const MAX_BACKOFF_MS = 30_000;
 const MIN_SESSION_API: [number, number, number] = [16, 7, 2];
+/** While a Core keeps sending refused values, the warning about them repeats at most this often. */
+const REJECTED_LOG_EVERY_MS = 60_000;
 /** An online Core whose last finished poll is older than this many intervals is `stale`. */
 export const STALE_AFTER_INTERVALS = 2.5;
 
@@ -97,6 +99,8 @@ export class RemotePoller {
   #rttMs: number | undefined;
   #data: RemoteCoreData | undefined;
   #stopped = false;
+  /** When refused values were last logged (undefined: the last answer had none). */
+  #rejectedLoggedAtMs: number | undefined;
   readonly #stats: PollerStats = { polls: 0, okPolls: 0, failedPolls: 0, skippedTicks: 0, consecutiveFailures: 0, inFlight: false, backoffMs: 0, nextAttemptAtMs: 0 };
 
   constructor(config: RemoteCoreConfig, options: PollerOptions) {
@@ -287,11 +291,13 @@ export class RemotePoller {
         if (about.name) this.#lastName = about.name;
         this.#log.info('identified remote Core', { name: about.name, version: about.version });
       }
+      const issues = parseIssues();
       const summaryRes = await this.#getSessions('/api/v3/session', signal);
-      const summaries = parseSessionSummary(summaryRes.body);
+      const summaries = parseSessionSummary(summaryRes.body, issues);
       const activeRes = await this.#getSessions('/api/v3/session/active', signal);
-      const active = parseSessionActive(activeRes.body);
+      const active = parseSessionActive(activeRes.body, issues);
       if (this.#stopped) return;
+      this.#logRejected(issues);
       this.#data = { atMs: this.#clock.now(), summaries, active };
       this.#rttMs = (summaryRes.rttMs + activeRes.rttMs) / 2;
       this.#lastSuccessMs = this.#clock.now();
@@ -324,6 +330,18 @@ export class RemotePoller {
       this.#collectors = next;
       return this.#client.getJson(path + `?collectors=${encodeURIComponent(next.join(','))}`, signal);
     }
+  }
+
+  /** One warning when a Core starts sending refused values (negative counts), repeated at most once a minute. */
+  #logRejected(issues: ParseIssues): void {
+    if (issues.rejected === 0) {
+      this.#rejectedLoggedAtMs = undefined;
+      return;
+    }
+    const now = this.#clock.now();
+    if (this.#rejectedLoggedAtMs !== undefined && now - this.#rejectedLoggedAtMs < REJECTED_LOG_EVERY_MS) return;
+    this.#rejectedLoggedAtMs = now;
+    this.#log.warn('remote Core sent invalid values; those records were left out', { rejected: issues.rejected, examples: issues.examples });
   }
 
   /** Online with an answer older than STALE_AFTER_INTERVALS intervals → `stale`, with the age as the reason. */
