@@ -39,6 +39,10 @@ import { StreamModel } from '../shared/streams.ts';
 import { loadStreamAliases } from './streams/aliases.ts';
 import { createStreamRoutes } from './streams/routes.ts';
 import { rtmpChannelsJson, srtChannelsJson } from './servers/channels-api.ts';
+import { ProcessManager } from './processes/manager.ts';
+import { processApiRoutes } from './processes/api-routes.ts';
+import { processUiHandlers } from './processes/ui-handlers.ts';
+import { localEndpoints } from './processes/endpoints.ts';
 
 /** A start-up failure the user can act on (taken port, unwritable data dir): one line, no stack trace. */
 export class StartError extends Error {
@@ -70,6 +74,8 @@ export interface RunningApp {
   server: Server;
   rtmp: RtmpServer | null;
   srt: SrtServer | null;
+  /** The local core's FFmpeg processes (Core's process API). */
+  processes: ProcessManager;
   /** Bound addresses, e.g. { api: 'http://127.0.0.1:8787', rtmp: 'rtmp://127.0.0.1:1935' }. */
   listeners: Record<string, string>;
   /** Closes servers and pollers, closes open sessions into the history and persists it. Idempotent. */
@@ -157,6 +163,14 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   const auth = config.auth ? { ...config.auth, jwtSecret: config.jwtSecret !== '' ? config.jwtSecret : randomSecret(32) } : undefined;
   const verifier = auth ? new JwtAuth(auth, clock) : null;
 
+  const processes = new ProcessManager({
+    dataDir: config.dataDir,
+    ffmpegBinary: config.ffmpeg,
+    endpoints: () => localEndpoints(config, listeners),
+    clock,
+    log: log.child('processes'),
+    collectors: { ffmpeg: collectors.ffmpeg, marked: [collectors.rtmp, collectors.srt] },
+  });
   const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets });
   const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
   const alerts = createAlertService({
@@ -171,7 +185,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     log.warn('session disconnected by the dashboard', { collector, session: id.slice(0, 200), done, by: deps.mode === 'electron' ? 'the desktop window' : 'the web dashboard' });
     return done;
   };
-  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect });
+  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect, processes: processUiHandlers(processes) });
 
   const fleetHooks = fleetApi(fleet, localCore.registry);
   const exports = createExportRoutes({ source: fleet });
@@ -187,6 +201,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     ...createStreamRoutes({ model: streams, source: fleet }),
     // Core's channel lists, session metrics and recent log (issue 14).
     ...createCoreRoutes({ metrics: sessionMetrics, logRing: deps.logRing, rtmpChannels: () => rtmpChannelsJson(rtmp), srtChannels: () => srtChannelsJson(srt) }),
+    ...processApiRoutes(processes),
   ];
   const apiMounts = createApi({
     reader: localCore.registry,
@@ -250,6 +265,8 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     sessionMetrics.stop();
     ui.dispose();
     alerts.dispose();
+    // FFmpeg first, while the servers it writes to are still up (it finishes its outputs on SIGTERM).
+    await processes.stop();
     await Promise.allSettled([
       fleet.stop(),
       rtmp?.close(),
@@ -292,6 +309,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     await stopAll();
     throw new ConfigError((err as Error).message);
   }
+  await processes.init();
   log.info('started', { ...listeners, dataDir: config.dataDir });
 
   let stopped: Promise<void> | null = null;
@@ -305,6 +323,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     server,
     rtmp,
     srt,
+    processes,
     listeners,
     stop: () => (stopped ??= stopAll()),
   };

@@ -47,6 +47,8 @@ export interface AppConfig {
   coreCredentialsFile: string | null;
   pollIntervalMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The FFmpeg binary the local core's processes run (`--ffmpeg PATH`); a name is looked up on PATH. */
+  ffmpeg: string;
   /** Host names the HTTP listener answers to besides IP literals, localhost and the listen host (DNS-rebinding guard). */
   allowedHosts: string[];
   /** `/metrics` needs the API's access token (when --auth is set). Default off, as Core. */
@@ -91,6 +93,7 @@ export function defaultConfig(): AppConfig {
     coreCredentialsFile: null,
     pollIntervalMs: 1000,
     logLevel: 'info',
+    ffmpeg: 'ffmpeg',
     allowedHosts: [],
     metricsAuth: false,
     maxConnsPerIp: 100,
@@ -132,6 +135,7 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
   --core-credentials FILE     JSON [{"url": "...", "username": "...", "password": "..."}]
   --poll-interval MS          remote Core poll interval                    [1000]
   --log-level LEVEL           debug|info|warn|error                        [info]
+  --ffmpeg PATH               FFmpeg binary for the local core's processes [ffmpeg]
   --allowed-hosts LIST        host names the HTTP listener answers to besides IP addresses, localhost
                               and the listen host (.example.com = domain and subdomains, * = any)  [""]
   --metrics-auth              /metrics needs the API's token too (with --auth; default open, as Core)
@@ -148,7 +152,8 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
   -h, --help                  this text
 
 Files in the data dir: sessions/<collector>.json (the history, Core's format), alerts.json (alert rules,
-{"rules": [...]}), settings.json and cores.json (saved by the dashboard), remote-credentials.json (mode 0600).
+{"rules": [...]}), settings.json and cores.json (saved by the dashboard), remote-credentials.json (mode 0600),
+processes.json (the local core's FFmpeg processes), processes.pids.json (their pids, ended after a crash).
 `;
 
 export function parseHostPort(value: string, what: string): ListenAddress {
@@ -215,6 +220,7 @@ const FLAGS: Record<string, Setter> = {
   core: (c, v) => { c.cores.push(v); },
   'core-credentials': (c, v) => { c.coreCredentialsFile = v; },
   'poll-interval': (c, v) => { c.pollIntervalMs = parseInteger(v, '--poll-interval', 100); },
+  ffmpeg: (c, v) => { c.ffmpeg = v; },
   'allowed-hosts': (c, v) => { c.allowedHosts = parseList(v); },
   'max-conns-per-ip': (c, v) => { c.maxConnsPerIp = parseInteger(v, '--max-conns-per-ip', 0); },
   'history-max-entries': (c, v) => { c.historyMaxEntries = parseInteger(v, '--history-max-entries', 0); },

@@ -4,6 +4,7 @@
  * Plain data only: no electron, node:* or DOM types here.
  */
 import type { CoreInfo, CoreStateName, HistoryRow, Snapshot } from './types.ts';
+import type { ProcessCommandName, ProcessList, ProcessLogLine, ProcessRow } from './processes.ts';
 
 /** Facts about the running app shown in the UI. */
 export interface AppInfo {
@@ -202,6 +203,13 @@ export interface InvokeMap extends ShellInvokeMap {
   'settings:update': { args: [AppSettingsPatch]; result: AppSettings };
   /** Closes one session of the local core (RTMP or SRT connection); false when it is gone already. */
   'sessions:disconnect': { args: [collector: string, id: string]; result: boolean };
+  /** The local core's FFmpeg processes and the FFmpeg binary's status (src/main/processes). */
+  'processes:list': { args: []; result: ProcessList };
+  /** Creates a process from Core's process JSON (text); a refused configuration is an error with the reason. */
+  'processes:create': { args: [configJson: string]; result: ProcessRow };
+  'processes:command': { args: [id: string, command: ProcessCommandName]; result: void };
+  'processes:delete': { args: [id: string]; result: void };
+  'processes:log': { args: [id: string]; result: ProcessLogLine[] };
 }
 
 /** Messages from the renderer that expect no answer. */
@@ -251,6 +259,11 @@ export const INVOKE_CHANNELS = [
   'settings:get',
   'settings:update',
   'sessions:disconnect',
+  'processes:list',
+  'processes:create',
+  'processes:command',
+  'processes:delete',
+  'processes:log',
   'alerts:list',
   'export:save',
   'autostart:get',

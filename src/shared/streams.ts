@@ -9,6 +9,7 @@
  * whose data is not current (a remote Core that is stale or unreachable) keeps its last known numbers, marked
  * `stale` with since when, rather than dropping to zero.
  */
+import { ownProcessOf } from './processes.ts';
 import { classifySession, type SessionStreamRef, type StreamProtocol } from './stream-key.ts';
 import type { CoreInfo, Snapshot } from './types.ts';
 
@@ -143,6 +144,9 @@ export class StreamModel {
       const ref = this.#classify(s.collector, s.reference, s.local);
       if (!ref) continue;
       const key = ref.shownAs;
+      // The app's own FFmpeg process reading from or writing to its own servers (src/shared/processes.ts) is
+      // role `process`: counted as a process run, never as a viewer or a publisher.
+      const role = ownProcessOf(s.extra) !== null ? 'process' : ref.role;
       let rowsOfCore = byCore.get(s.core);
       if (!rowsOfCore) byCore.set(s.core, (rowsOfCore = new Map()));
       let row = rowsOfCore.get(key);
@@ -152,11 +156,11 @@ export class StreamModel {
         current.set(`${s.core}\u0000${key}`, row);
       }
       if (row.keys[0] !== ref.key && !row.keys.includes(ref.key)) row.keys.push(ref.key);
-      if (ref.role === 'publisher') {
+      if (role === 'publisher') {
         row.publishers++;
         row.ingestBitsPerSec += s.rxBitsPerSec;
         row.ingestProtocol ??= ref.protocol;
-      } else if (ref.role === 'viewer') {
+      } else if (role === 'viewer') {
         const v = row.viewers;
         if (ref.protocol === 'hls') v.hls++;
         else if (ref.protocol === 'rtmp') v.rtmp++;

@@ -11,6 +11,8 @@
  *   is left out: it already contains every HLS byte (and the API's own traffic).
  */
 
+import { ownProcessOf } from './processes.ts';
+
 const SESSION_COLLECTORS: ReadonlySet<string> = new Set(['hls', 'hlsingress', 'rtmp', 'srt']);
 const TRAFFIC_COLLECTORS: ReadonlySet<string> = new Set(['hls', 'hlsingress', 'rtmp', 'srt', 'ffmpeg']);
 
@@ -37,4 +39,14 @@ export function addToTotals(into: Totals, c: { collector: string; sessions: numb
     into.rxBitsPerSec += c.rxBitsPerSec;
     into.txBitsPerSec += c.txBitsPerSec;
   }
+}
+
+/**
+ * Sessions of a people collector that are the app's own FFmpeg processes (src/shared/processes.ts), per core: they
+ * are in the collectors' counts but are not people, so session totals subtract them.
+ */
+export function ownProcessSessions(sessions: readonly { core: string; collector: string; extra: string }[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of sessions) if (countsSessions(s.collector) && ownProcessOf(s.extra) !== null) out.set(s.core, (out.get(s.core) ?? 0) + 1);
+  return out;
 }

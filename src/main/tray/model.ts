@@ -1,5 +1,5 @@
 import type { CoreInfo, Snapshot } from '../../shared/types.ts';
-import { addToTotals } from '../../shared/totals.ts';
+import { addToTotals, ownProcessSessions } from '../../shared/totals.ts';
 
 /** Totals of one core as the tray shows them. */
 export interface CoreLine {
@@ -33,6 +33,10 @@ export function trayTotals(snapshot: Snapshot): TrayTotals {
     }
     // People and traffic counted once (src/shared/totals.ts).
     addToTotals(line, t);
+  }
+  for (const [core, n] of ownProcessSessions(snapshot.sessions)) {
+    const line = lines.get(core);
+    if (line) line.sessions -= n;
   }
   for (const line of lines.values()) {
     rx += line.rxBitsPerSec;

@@ -4,6 +4,7 @@ import { StreamModel } from '../../shared/streams.ts';
 import type { AlertService } from '../alerts/service.ts';
 import { UiError, type AppControl } from './app-control.ts';
 import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.ts';
+import { NO_PROCESS_HANDLERS, type ProcessInvokeHandlers } from '../processes/ui-handlers.ts';
 import { expectArgCount, parseCoreInput, parseHistoryQuery, parseId, parseNodeIds, parseSettingsPatch } from './validate.ts';
 
 /** A push to every open page: the Electron shell forwards it over IPC, the web bridge over server-sent events. */
@@ -19,6 +20,8 @@ export interface UiServiceOptions {
    * Electron alike); without it `alerts:list` is left to the shell (the web bridge answers `unsupported`).
    */
   alerts?: Pick<AlertService, 'list' | 'onChange'>;
+  /** The local core's FFmpeg processes (`processes:*`); without them those channels answer `unsupported`. */
+  processes?: ProcessInvokeHandlers;
   /** Samples of metrics history kept (one per source update, i.e. per second); default 600 = 10 minutes. */
   metricsSamples?: number;
   /** Groups each update's sessions into streams (pushed with the snapshot); default: a model without aliases. */
@@ -69,6 +72,7 @@ export function createUiService(options: UiServiceOptions): UiService {
   }
 
   const handlers: InvokeHandlers = {
+    ...(options.processes ?? NO_PROCESS_HANDLERS),
     'app:info': async (...args) => {
       expectArgCount(args, 0, 0);
       return typeof options.appInfo === 'function' ? options.appInfo() : options.appInfo;

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AuthClient } from './api/http-api.ts';
 import { formatBitrate, formatCount } from './format/units.ts';
-import { addToTotals, type Totals as TotalsSum } from '../../shared/totals.ts';
+import { addToTotals, ownProcessSessions, type Totals as TotalsSum } from '../../shared/totals.ts';
 import { useApp, useAppStore } from './store/hooks.ts';
 import { VIEWS, type ViewName } from './store/store.ts';
 import { Alerts } from './views/Alerts.tsx';
@@ -10,6 +10,7 @@ import { Cores } from './views/Cores.tsx';
 import { History } from './views/History.tsx';
 import { Login } from './views/Login.tsx';
 import { Overview } from './views/Overview.tsx';
+import { Processes } from './views/Processes.tsx';
 import { Sessions } from './views/Sessions.tsx';
 import { Streams } from './views/Streams.tsx';
 import { Settings } from './views/Settings.tsx';
@@ -21,6 +22,7 @@ const LABELS: Record<ViewName, string> = {
   history: 'History',
   alerts: 'Alerts',
   cores: 'Cores',
+  processes: 'Processes',
   settings: 'Settings',
 };
 const STALE_AFTER_MS = 5000;
@@ -104,6 +106,7 @@ export function App({ auth, onLoggedIn }: { auth?: AuthClient; onLoggedIn?: () =
         {view === 'history' && <History />}
         {view === 'alerts' && <Alerts />}
         {view === 'cores' && <Cores />}
+        {view === 'processes' && <Processes />}
         {view === 'settings' && <Settings />}
       </main>
       <StatusBar />
@@ -128,6 +131,7 @@ function Totals(): React.JSX.Element {
       // People and traffic counted once (src/shared/totals.ts): not the http aggregate, not an ffmpeg run.
       const t: TotalsSum = { sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
       for (const c of s.collectors) addToTotals(t, c);
+      for (const n of ownProcessSessions(s.sessions).values()) t.sessions -= n;
       return [t.sessions, t.rxBitsPerSec, t.txBitsPerSec, s.units];
     }),
   );

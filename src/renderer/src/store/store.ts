@@ -24,8 +24,8 @@ import { sessionKey, visibleSessions, type SessionFilter, type SessionSort, type
  * `connect(api, store)`, so a test builds one with a fake api. Actions that talk to main use `api` from the state.
  */
 
-export type ViewName = 'streams' | 'overview' | 'sessions' | 'history' | 'alerts' | 'cores' | 'settings';
-export const VIEWS: readonly ViewName[] = ['streams', 'overview', 'sessions', 'history', 'alerts', 'cores', 'settings'];
+export type ViewName = 'streams' | 'overview' | 'sessions' | 'history' | 'alerts' | 'cores' | 'processes' | 'settings';
+export const VIEWS: readonly ViewName[] = ['streams', 'overview', 'sessions', 'history', 'alerts', 'cores', 'processes', 'settings'];
 
 /** Points kept for the selected session's own chart. */
 export const SELECTED_SERIES_POINTS = 300;

@@ -1,0 +1,93 @@
+/**
+ * Feeds the `ffmpeg` collector from the runs' counting relays (spec §1.4): one session per process run, id = process
+ * id, reference = process reference, location and peer `unknown`. Registered on the run's first progress block (or
+ * first byte), activated on the first byte of an input/output whose real host is collectable (not in the ignore
+ * list), then once per second: input bytes → Ingress, output bytes → Egress.
+ *
+ * It also marks the local core's own sessions whose peer is one of these runs' relay sockets: their `extra` becomes
+ * `ffmpeg:<process id>` (OWN_PROCESS_EXTRA_PREFIX and ownProcessOf in src/shared/processes.ts). That is how the
+ * RTMP/SRT session of a process that pulls or pushes a local stream is told apart from a person's player or encoder;
+ * the stream model counts such sessions as role `process`, not as viewers or publishers.
+ */
+import type { SessionCollector, SessionSnapshot } from '../engine/types.ts';
+import { OWN_PROCESS_EXTRA_PREFIX } from '../../shared/processes.ts';
+import type { RunView } from './runner.ts';
+
+/** What the feed needs of a collector: the producer calls, the ignore list, and (for marking) the active list. */
+export interface FeedCollector extends SessionCollector {
+  isCollectableIp(ip: string): boolean;
+  active(): SessionSnapshot[];
+}
+
+interface RunFeed {
+  registered: boolean;
+  activated: boolean;
+  lastIn: number[];
+  lastOut: number[];
+}
+
+export class SessionFeed {
+  readonly #ffmpeg: FeedCollector;
+  readonly #marked: FeedCollector[];
+  readonly #runs = new Map<RunView, RunFeed>();
+
+  constructor(ffmpeg: FeedCollector, marked: FeedCollector[]) {
+    this.#ffmpeg = ffmpeg;
+    this.#marked = marked;
+  }
+
+  /** A new run: tracked until it has ended and its last bytes are fed. */
+  add(run: RunView): void {
+    this.#runs.set(run, { registered: false, activated: false, lastIn: run.inputs.map(() => 0), lastOut: run.outputs.map(() => 0) });
+  }
+
+  /** The process id whose relay socket is `peer` (`ip:port`), or undefined. */
+  processOfPeer(peer: string): string | undefined {
+    for (const run of this.#runs.keys()) {
+      for (const io of [...run.inputs, ...run.outputs]) if (io.localPeers.has(peer)) return run.processId;
+    }
+    return undefined;
+  }
+
+  /** One step (every second): feeds byte deltas, marks own sessions, forgets ended runs. */
+  tick(): void {
+    const c = this.#ffmpeg;
+    for (const [run, f] of this.#runs) {
+      const collectable = (ip: string): boolean => ip !== '' && c.isCollectableIp(ip);
+      const deltas = (ios: RunView['inputs'], last: number[]): number => {
+        let sum = 0;
+        ios.forEach((io, i) => {
+          const d = io.bytes - (last[i] ?? 0);
+          last[i] = io.bytes;
+          if (d > 0 && io.counted && collectable(io.remoteIp)) sum += d;
+        });
+        return sum;
+      };
+      const anyBytes = [...run.inputs, ...run.outputs].some((io) => io.bytes > 0);
+      if (!f.registered && (run.progressBlocks > 0 || anyBytes)) {
+        c.register(run.processId, run.reference, 'unknown', 'unknown');
+        f.registered = true;
+      }
+      if (f.registered) {
+        const rx = deltas(run.inputs, f.lastIn);
+        const tx = deltas(run.outputs, f.lastOut);
+        if (!f.activated && rx + tx > 0) f.activated = c.activate(run.processId) || true;
+        if (rx > 0) c.ingress(run.processId, rx);
+        if (tx > 0) c.egress(run.processId, tx);
+      }
+      if (run.settled) this.#runs.delete(run);
+    }
+    this.#markOwnSessions();
+  }
+
+  #markOwnSessions(): void {
+    if (this.#runs.size === 0) return;
+    for (const collector of this.#marked) {
+      for (const s of collector.active()) {
+        if (s.extra.startsWith(OWN_PROCESS_EXTRA_PREFIX)) continue;
+        const id = this.processOfPeer(s.peer);
+        if (id !== undefined) collector.setExtra(s.id, OWN_PROCESS_EXTRA_PREFIX + id);
+      }
+    }
+  }
+}

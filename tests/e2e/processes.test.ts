@@ -1,0 +1,100 @@
+/**
+ * The Processes view end to end: the built page in Debian's Chromium against the real headless server and Debian's
+ * ffmpeg. Create a process from JSON, see it run with its log tail, stop it, delete it (confirmed); and a missing
+ * FFmpeg binary is a clear message in the view, the API and the process's state, not a crash.
+ * Screenshots go to test-output/screenshots/processes-*.png.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRenderer, Children, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
+
+const GENERATOR = {
+  id: 'gen',
+  reference: 'bars',
+  input: [{ id: 'in', address: 'testsrc=size=160x120:rate=10', options: ['-re', '-f', 'lavfi'] }],
+  output: [{ id: 'out', address: '-', options: ['-f', 'null'] }],
+  autostart: true,
+};
+
+describe('Processes view', { timeout: 120_000 }, () => {
+  const children = new Children();
+  let server: Headless;
+  let broken: Headless;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await buildRenderer();
+    [server, broken] = await Promise.all([startHeadless(children, []), startHeadless(children, ['--ffmpeg', '/nonexistent/ffmpeg'])]);
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    collectPageErrors(page, pageErrors);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await children.killAll();
+  });
+
+  const rowState = (id: string): Promise<string | null> => page.getAttribute(`[data-testid="process-row"][data-id="${id}"]`, 'data-exec').catch(() => null);
+
+  it('creates a process from JSON, shows it running with its log, stops and deletes it', async () => {
+    await page.goto(`${server.base}/ui/#processes`);
+    await page.waitForSelector('[data-testid="ffmpeg-version"]');
+    await page.fill('[data-testid="process-json"]', JSON.stringify(GENERATOR));
+    await page.click('[data-testid="process-create"]');
+    await waitFor('the process running', async () => (await rowState('gen')) === 'running', 20_000);
+    await page.click('[data-testid="process-row"][data-id="gen"] button.link');
+    await waitFor('the log tail', async () => /Output #0, null/.test((await page.textContent('[data-testid="process-log"]')) ?? ''), 10_000);
+    await page.screenshot({ path: join(SCREENSHOTS, 'processes-running.png'), fullPage: true });
+
+    // "Sessions" opens the Sessions view searching for the process id (its ffmpeg session, the sessions it marked).
+    await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-sessions"]');
+    await page.waitForSelector('[data-testid="view-sessions"]');
+    expect(await page.inputValue('[data-search]')).toBe('gen');
+    await page.click('[data-testid="nav-processes"]');
+    await page.waitForSelector('[data-testid="process-row"][data-id="gen"]');
+
+    await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-stop"]');
+    await waitFor('the process stopped', async () => (await rowState('gen')) === 'finished', 15_000);
+    expect(await page.textContent('[data-testid="process-row"][data-id="gen"] [data-testid="process-reason"]')).toBe('stopped by command');
+
+    await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-delete"]');
+    expect(await rowState('gen')).toBe('finished'); // the first click only asks
+    await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-delete-confirm"]');
+    await waitFor('the row gone', async () => (await page.$('[data-testid="process-row"][data-id="gen"]')) === null, 10_000);
+    const list = (await (await fetch(`${server.base}/api/v3/process`)).json()) as unknown[];
+    expect(list).toEqual([]);
+  });
+
+  it('shows a refused configuration as a message and creates nothing', async () => {
+    await page.fill('[data-testid="process-json"]', JSON.stringify({ ...GENERATOR, output: [{ address: '/etc/evil.mp4' }] }));
+    await page.click('[data-testid="process-create"]');
+    await waitFor('the message', async () => /writes outside memfs and the disk folder/.test((await page.textContent('[data-testid="process-create-message"]')) ?? ''), 10_000);
+    expect(await page.$$('[data-testid="process-row"]')).toHaveLength(0);
+  });
+
+  it('says so clearly when the FFmpeg binary is missing: view, API and process state', async () => {
+    const skills = await fetch(`${broken.base}/api/v3/skills`);
+    expect(skills.status).toBe(503);
+    expect(((await skills.json()) as { details: string[] }).details[0]).toMatch(/FFmpeg not found: "\/nonexistent\/ffmpeg"/);
+    const created = await fetch(`${broken.base}/api/v3/process`, { method: 'POST', body: JSON.stringify(GENERATOR) });
+    expect(created.status).toBe(200);
+    const state = await waitFor('the process failed', async () => {
+      const s = (await (await fetch(`${broken.base}/api/v3/process/gen/state`)).json()) as { exec: string; exit_reason: string };
+      return s.exec === 'failed' ? s : undefined;
+    }, 10_000);
+    expect(state.exit_reason).toMatch(/FFmpeg not found/);
+
+    await page.goto(`${broken.base}/ui/#processes`);
+    await page.waitForSelector('[data-testid="ffmpeg-problem"]');
+    expect(await page.textContent('[data-testid="ffmpeg-problem"]')).toMatch(/FFmpeg not found: "\/nonexistent\/ffmpeg" \(install ffmpeg, or choose one with --ffmpeg PATH\)/);
+    await waitFor('the failed row', async () => (await rowState('gen')) === 'failed', 10_000);
+    await page.screenshot({ path: join(SCREENSHOTS, 'processes-no-ffmpeg.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+});

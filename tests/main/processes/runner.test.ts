@@ -1,0 +1,137 @@
+/**
+ * The runner's watchdogs and the session feed with Debian's ffmpeg, without HTTP: a process whose progress stops is
+ * killed as stale, one over its memory limit is killed for it, each with the reason in its state and log; the feed
+ * registers one ffmpeg session per run and leaves out I/O whose host is in the ignore list.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/main/engine/clock.ts';
+import { Collector } from '../../../src/main/engine/collector.ts';
+import { IpLimiter } from '../../../src/main/engine/ip-limiter.ts';
+import { memoryLogger } from '../../../src/main/log.ts';
+import { ProcessManager } from '../../../src/main/processes/manager.ts';
+import { createRtmpServer, type RtmpServer } from '../../../src/main/servers/rtmp/server.ts';
+import { createSrtServer } from '../../../src/main/servers/srt/server.ts';
+import { ffmpegSrtPublishArgs } from '../servers/srt/support.ts';
+import { Children, until, waitForFfmpeg } from '../../support/servers.ts';
+
+const children = new Children();
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  children.killAll();
+  for (const c of cleanups.splice(0)) await c();
+});
+
+function setup(opts: { ignoreCidrs?: string[]; rtmpUrl?: string | null; srtHostPort?: string | null; marked?: Collector[] } = {}): { manager: ProcessManager; ffmpeg: Collector; rtmp: Collector; dataDir: string } {
+  const limiter = IpLimiter.fromCidrs(opts.ignoreCidrs ?? []);
+  const ffmpeg = new Collector('ffmpeg', { clock: systemClock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 5000, limiter });
+  const rtmp = new Collector('rtmp', { clock: systemClock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 5000, limiter });
+  const dataDir = mkdtempSync(join(tmpdir(), 'processes-runner-'));
+  const manager = new ProcessManager({
+    dataDir,
+    ffmpegBinary: 'ffmpeg',
+    endpoints: () => ({ memfsUrl: null, diskDir: null, rtmpUrl: opts.rtmpUrl ?? null, rtmpApp: '/', rtmpToken: '', srtHostPort: opts.srtHostPort ?? null, srtToken: '' }),
+    clock: systemClock,
+    log: memoryLogger(),
+    collectors: { ffmpeg, marked: [rtmp, ...(opts.marked ?? [])] },
+  });
+  cleanups.push(async () => {
+    await manager.stop();
+    await ffmpeg.stop();
+    await rtmp.stop();
+  });
+  return { manager, ffmpeg, rtmp, dataDir };
+}
+
+const generator = (over: Record<string, unknown>): Record<string, unknown> => ({
+  id: 'gen',
+  input: [{ address: 'testsrc=size=160x120:rate=25', options: ['-re', '-f', 'lavfi'] }],
+  output: [{ address: '-', options: ['-f', 'null'] }],
+  autostart: true,
+  ...over,
+});
+
+describe('runner watchdogs', { timeout: 40_000 }, () => {
+  it('kills a process whose progress stopped moving, and says why', async () => {
+    await waitForFfmpeg();
+    const { manager, dataDir } = setup();
+    // Five frames, then the filter drops every frame: FFmpeg keeps running but its output stands still.
+    await manager.init();
+    manager.create(generator({ output: [{ address: '-', options: ['-vf', 'select=lt(n\\,5)', '-f', 'null'] }], stale_timeout_seconds: 2 }));
+    const r = manager.get('gen');
+    await until(() => r.exec === 'failed', 'the stale kill', 20_000, 100);
+    expect(r.exitReason).toBe('stale: no progress for 2 s');
+    expect(r.history.at(-1)?.log.map((l) => l.line)).toContain('[core] killing FFmpeg: stale: no progress for 2 s');
+    // The definition was saved atomically in the data dir.
+    expect(JSON.parse(readFileSync(join(dataDir, 'processes.json'), 'utf8')).processes[0]).toMatchObject({ id: 'gen', stale_timeout_seconds: 2 });
+  });
+
+  it('kills a process over its memory limit, and says why', async () => {
+    const { manager } = setup();
+    await manager.init();
+    manager.create(generator({ limits: { memory_mbytes: 1, waitfor_seconds: 1 } }));
+    const r = manager.get('gen');
+    await until(() => r.exec === 'failed', 'the limit kill', 20_000, 100);
+    expect(r.exitReason).toMatch(/^limit exceeded: memory \d+ MB > 1 MB for 1 s$/);
+  });
+});
+
+describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
+  async function withRtmp(): Promise<{ server: RtmpServer; url: string; collector: Collector }> {
+    const collector = new Collector('rtmp-server', { clock: systemClock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 5000 });
+    const server = createRtmpServer({ collector, log: memoryLogger() });
+    const { port } = await server.listen('127.0.0.1', 0);
+    cleanups.push(async () => {
+      await server.close();
+      await collector.stop();
+    });
+    const url = `rtmp://127.0.0.1:${port}`;
+    children.spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-f', 'flv', `${url}/live/cam`]);
+    await until(() => server.streams().includes('/live/cam'), 'the publisher', 20_000, 100);
+    return { server, url, collector };
+  }
+
+  it('counts a relayed input as ingress of one session per run (id and reference of the process)', async () => {
+    const { url } = await withRtmp();
+    const { manager, ffmpeg } = setup({ rtmpUrl: url });
+    await manager.init();
+    manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
+    const s = await until(() => ffmpeg.active().find((x) => x.id === 'pull' && x.rxBytes > 10_000), 'ingress on the ffmpeg session', 20_000, 100);
+    expect(s).toMatchObject({ reference: 'cam', location: 'unknown', peer: 'unknown', txBytes: 0 });
+    expect(ffmpeg.active()).toHaveLength(1);
+  });
+
+  it('leaves out I/O whose real host is in the ignore list (the session is never activated)', async () => {
+    const { url } = await withRtmp();
+    const { manager, ffmpeg } = setup({ rtmpUrl: url, ignoreCidrs: ['127.0.0.0/8'] });
+    await manager.init();
+    manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
+    const r = manager.get('pull');
+    await until(() => (r.current?.inputs[0]?.bytes ?? 0) > 10_000, 'bytes through the relay', 20_000, 100);
+    await new Promise((done) => setTimeout(done, 1500)); // a feed tick after the bytes
+    expect(ffmpeg.active()).toEqual([]);
+    expect(ffmpeg.rxBytesTotal).toBe(0);
+  });
+
+  it('counts an SRT input through the UDP relay and marks the SRT player of the process as its own', async () => {
+    const srtSessions = new Collector('srt', { clock: systemClock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 5000 });
+    const srt = createSrtServer({ collector: srtSessions, log: memoryLogger() });
+    const { port } = await srt.listen('127.0.0.1', 0);
+    cleanups.push(async () => {
+      await srt.close();
+      await srtSessions.stop();
+    });
+    children.spawn('ffmpeg', ffmpegSrtPublishArgs(`srt://127.0.0.1:${port}?streamid=cam,mode:publish`));
+    await until(() => srt.streams().includes('cam'), 'the SRT publisher', 20_000, 100);
+    const { manager, ffmpeg } = setup({ srtHostPort: `127.0.0.1:${port}`, marked: [srtSessions] });
+    await manager.init();
+    manager.create({ id: 'srtpull', reference: 'cam', input: [{ address: '{srt,name=cam,mode=request}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
+    const s = await until(() => ffmpeg.active().find((x) => x.id === 'srtpull' && x.rxBytes > 50_000), 'SRT ingress on the ffmpeg session', 20_000, 100);
+    expect(s.reference).toBe('cam');
+    const player = await until(() => srtSessions.active().find((x) => x.location === 'play:cam' && x.extra === 'ffmpeg:srtpull'), 'the marked SRT player', 10_000, 100);
+    expect(manager.get('srtpull').current?.inputs[0]?.localPeers.has(player.peer)).toBe(true);
+    console.log('[processes srt] bytes', JSON.stringify({ processRx: ffmpeg.active()[0]?.rxBytes, srtPlayerTx: player.txBytes }));
+  });
+});
