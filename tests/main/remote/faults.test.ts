@@ -131,17 +131,18 @@ describe('faults on one Core', () => {
       log: memoryLogger(lines),
       random: () => 0.5,
       minBackoffMs: 50,
-      // Two session calls of 600 ms each: both within the 800 ms request deadline, their sum past the 1000 ms round.
-      timeouts: { ...SHORT_TIMEOUTS, pollTimeoutMs: 1000 },
+      // Two session calls of 1000 ms each: both well within the 3000 ms request deadline (room for a busy machine),
+      // their sum past the 1500 ms round.
+      timeouts: { ...SHORT_TIMEOUTS, requestTimeoutMs: 3000, pollTimeoutMs: 1500 },
     });
     try {
       own.addCore({ id: 'c', url: C.url, credentials: creds, intervalMs: 100 });
       const ci = () => own.cores().find((c) => c.id === 'c')!;
       const cs = () => own.stats()['c']!;
       await waitFor(() => ci().state === 'online', 'c online');
-      C.setFault({ kind: 'delay', delayMs: 600 });
+      C.setFault({ kind: 'delay', delayMs: 1000 });
       await waitFor(() => ci().state === 'unreachable', 'c unreachable by the round deadline');
-      expect(ci().lastError).toMatch(/the poll round did not finish within 1000 ms/);
+      expect(ci().lastError).toMatch(/the poll round did not finish within 1500 ms/);
       await waitFor(() => !cs().inFlight, 'the poller free again');
       C.setFault(undefined);
       await waitFor(() => ci().state === 'online', 'c online again', 20_000);
