@@ -39,6 +39,8 @@ import { StreamModel } from '../shared/streams.ts';
 import { loadStreamAliases } from './streams/aliases.ts';
 import { createStreamRoutes } from './streams/routes.ts';
 import { rtmpChannelsJson, srtChannelsJson } from './servers/channels-api.ts';
+import { startTimeseries, type TimeseriesService } from './timeseries/service.ts';
+import { createTimeseriesRoutes } from './timeseries/routes.ts';
 import { ProcessManager } from './processes/manager.ts';
 import { processApiRoutes } from './processes/api-routes.ts';
 import { processUiHandlers } from './processes/ui-handlers.ts';
@@ -71,6 +73,8 @@ export interface RunningApp {
   ui: UiService;
   /** Alert rules (`alerts.json` in the data dir) evaluated on every fleet update; served to the page by `ui`. */
   alerts: AlertService;
+  /** The time-series history (`timeseries.sqlite` in the data dir); null when off or its file cannot be opened. */
+  timeseries: TimeseriesService | null;
   server: Server;
   rtmp: RtmpServer | null;
   srt: SrtServer | null;
@@ -177,6 +181,20 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     source: fleet,
     rules: loadAlertRules(join(config.dataDir, 'alerts.json'), (m) => log.warn(m)),
   });
+  const timeseries = startTimeseries({
+    settings: {
+      enabled: config.timeseries,
+      intervalSec: config.timeseriesIntervalSec,
+      rawRetentionHours: config.timeseriesRawHours,
+      minuteRetentionDays: config.timeseriesMinuteDays,
+      hourRetentionDays: config.timeseriesHourDays,
+      maxMb: config.timeseriesMaxMb,
+    },
+    dataDir: config.dataDir,
+    snapshot: () => fleet.snapshot(),
+    clock,
+    log: log.child('timeseries'),
+  });
   const streams = new StreamModel(loadStreamAliases(config.dataDir, log));
   // An operator's disconnect of a local RTMP/SRT session (the Streams view); logged, since it ends someone's stream.
   const disconnect = (collector: string, id: string): boolean => {
@@ -185,7 +203,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     log.warn('session disconnected by the dashboard', { collector, session: id.slice(0, 200), done, by: deps.mode === 'electron' ? 'the desktop window' : 'the web dashboard' });
     return done;
   };
-  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect, processes: processUiHandlers(processes) });
+  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect, processes: processUiHandlers(processes), timeseries: timeseries?.forUi() });
 
   const fleetHooks = fleetApi(fleet, localCore.registry);
   const exports = createExportRoutes({ source: fleet });
@@ -201,6 +219,8 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     ...createStreamRoutes({ model: streams, source: fleet }),
     // Core's channel lists, session metrics and recent log (issue 14).
     ...createCoreRoutes({ metrics: sessionMetrics, logRing: deps.logRing, rtmpChannels: () => rtmpChannelsJson(rtmp), srtChannels: () => srtChannelsJson(srt) }),
+    // The time-series history and its report (issue 12).
+    ...(timeseries ? createTimeseriesRoutes({ service: timeseries, now: () => clock.now() }) : []),
     ...processApiRoutes(processes),
   ];
   const apiMounts = createApi({
@@ -263,6 +283,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   let srt: SrtServer | null = null;
   const stopAll = async (): Promise<void> => {
     sessionMetrics.stop();
+    timeseries?.stop();
     ui.dispose();
     alerts.dispose();
     // FFmpeg first, while the servers it writes to are still up (it finishes its outputs on SIGTERM).
@@ -320,6 +341,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     fleet,
     ui,
     alerts,
+    timeseries,
     server,
     rtmp,
     srt,

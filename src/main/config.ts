@@ -57,6 +57,13 @@ export interface AppConfig {
   maxConnsPerIp: number;
   /** History entries per collector before the least recent are folded into `(other)` (sums stay exact); 0 = no bound. */
   historyMaxEntries: number;
+  /** The time-series history (src/main/timeseries/): on, its sample interval, tier retentions and size bound. */
+  timeseries: boolean;
+  timeseriesIntervalSec: number;
+  timeseriesRawHours: number;
+  timeseriesMinuteDays: number;
+  timeseriesHourDays: number;
+  timeseriesMaxMb: number;
 }
 
 export const DEFAULT_API_PORT = 8787;
@@ -98,6 +105,12 @@ export function defaultConfig(): AppConfig {
     metricsAuth: false,
     maxConnsPerIp: 100,
     historyMaxEntries: 10_000,
+    timeseries: true,
+    timeseriesIntervalSec: 10,
+    timeseriesRawHours: 48,
+    timeseriesMinuteDays: 30,
+    timeseriesHourDays: 730,
+    timeseriesMaxMb: 512,
   };
 }
 
@@ -142,6 +155,12 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
   --max-conns-per-ip N        connections one client may hold on HTTP, RTMP and SRT each; 0 = none  [100]
   --history-max-entries N     history entries per collector; the least recent fold into "(other)",
                               totals stay exact; 0 = no bound                              [10000]
+  --timeseries-interval SEC   time-series sample interval; divides 60      [10]
+  --timeseries-raw-hours H    keep the samples themselves for H hours      [48]
+  --timeseries-minute-days D  keep 1-minute aggregates for D days          [30]
+  --timeseries-hour-days D    keep 1-hour aggregates (and days) for D days [730]
+  --timeseries-max-mb MB      size bound of timeseries.sqlite; the oldest data goes first  [512]
+  --no-timeseries             no time-series history
   --auth-file FILE            --auth, --memfs-auth, --jwt-secret, --rtmp-token and --srt-token read
   --memfs-auth-file FILE      from the first line of a file, so that no secret shows in \`ps\`; or
   --jwt-secret-file FILE      from the environment: CORE_SESSIONS_AUTH, CORE_SESSIONS_MEMFS_AUTH,
@@ -151,7 +170,8 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
   --config FILE               JSON file with any of the settings above
   -h, --help                  this text
 
-Files in the data dir: sessions/<collector>.json (the history, Core's format), alerts.json (alert rules,
+Files in the data dir: sessions/<collector>.json (the history, Core's format), timeseries.sqlite (viewers and
+traffic over time, with its -wal and -shm files), alerts.json (alert rules,
 {"rules": [...]}), settings.json and cores.json (saved by the dashboard), remote-credentials.json (mode 0600),
 processes.json (the local core's FFmpeg processes), processes.pids.json (their pids, ended after a crash).
 `;
@@ -224,6 +244,15 @@ const FLAGS: Record<string, Setter> = {
   'allowed-hosts': (c, v) => { c.allowedHosts = parseList(v); },
   'max-conns-per-ip': (c, v) => { c.maxConnsPerIp = parseInteger(v, '--max-conns-per-ip', 0); },
   'history-max-entries': (c, v) => { c.historyMaxEntries = parseInteger(v, '--history-max-entries', 0); },
+  'timeseries-interval': (c, v) => {
+    const n = parseInteger(v, '--timeseries-interval', 1);
+    if (60 % n !== 0) throw new ConfigError(`--timeseries-interval: expected a divisor of 60 seconds (1, 2, 5, 10, 15, 30, 60…), got ${n}`);
+    c.timeseriesIntervalSec = n;
+  },
+  'timeseries-raw-hours': (c, v) => { c.timeseriesRawHours = parseNumber(v, '--timeseries-raw-hours', 1); },
+  'timeseries-minute-days': (c, v) => { c.timeseriesMinuteDays = parseNumber(v, '--timeseries-minute-days', 1); },
+  'timeseries-hour-days': (c, v) => { c.timeseriesHourDays = parseNumber(v, '--timeseries-hour-days', 1); },
+  'timeseries-max-mb': (c, v) => { c.timeseriesMaxMb = parseNumber(v, '--timeseries-max-mb', 1); },
   'log-level': (c, v) => {
     if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw new ConfigError(`--log-level: expected debug|info|warn|error, got "${v}"`);
     c.logLevel = v;
@@ -233,6 +262,7 @@ const FLAGS: Record<string, Setter> = {
 const BOOLEAN_FLAGS: Record<string, (c: AppConfig) => void> = {
   'no-persist': (c) => { c.persist = false; },
   'metrics-auth': (c) => { c.metricsAuth = true; },
+  'no-timeseries': (c) => { c.timeseries = false; },
 };
 
 /**
@@ -274,6 +304,7 @@ export function applyConfigObject(config: AppConfig, obj: unknown, source: strin
   for (const [key, raw] of Object.entries(obj as Record<string, unknown>)) {
     if (key === 'persist' && typeof raw === 'boolean') { config.persist = raw; continue; }
     if (key === 'metricsAuth' && typeof raw === 'boolean') { config.metricsAuth = raw; continue; }
+    if (key === 'timeseries' && typeof raw === 'boolean') { config.timeseries = raw; continue; }
     const flag = byCamel.get(key);
     if (!flag) throw new ConfigError(`${source}: unknown setting "${key}"`);
     const values = flag === 'core' && Array.isArray(raw) ? raw : [raw];

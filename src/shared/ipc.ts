@@ -4,6 +4,7 @@
  * Plain data only: no electron, node:* or DOM types here.
  */
 import type { CoreInfo, CoreStateName, HistoryRow, Snapshot } from './types.ts';
+import type { ReportQuery, ReportResult, TimeseriesQuery, TimeseriesResult } from './timeseries.ts';
 import type { ProcessCommandName, ProcessList, ProcessLogLine, ProcessRow } from './processes.ts';
 
 /** Facts about the running app shown in the UI. */
@@ -201,6 +202,12 @@ export interface InvokeMap extends ShellInvokeMap {
   'cores:add-cluster-nodes': { args: [id: string, nodeIds?: string[], toOtherHosts?: boolean]; result: RemoteCoreConfig[] };
   'settings:get': { args: []; result: AppSettings };
   'settings:update': { args: [AppSettingsPatch]; result: AppSettings };
+  /** One series of the time-series history (src/main/timeseries/), as `GET /api/timeseries`. */
+  'timeseries:query': { args: [TimeseriesQuery]; result: TimeseriesResult };
+  /** The traffic report per day or month, per stream and core, as `GET /api/reports/daily`. */
+  'reports:daily': { args: [ReportQuery]; result: ReportResult };
+  /** The same report as CSV text (the page saves it as a file). */
+  'reports:csv': { args: [ReportQuery]; result: string };
   /** Closes one session of the local core (RTMP or SRT connection); false when it is gone already. */
   'sessions:disconnect': { args: [collector: string, id: string]; result: boolean };
   /** The local core's FFmpeg processes and the FFmpeg binary's status (src/main/processes). */
@@ -258,6 +265,9 @@ export const INVOKE_CHANNELS = [
   'cores:add-cluster-nodes',
   'settings:get',
   'settings:update',
+  'timeseries:query',
+  'reports:daily',
+  'reports:csv',
   'sessions:disconnect',
   'processes:list',
   'processes:create',

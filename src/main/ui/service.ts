@@ -2,6 +2,7 @@ import type { AppInfo, InvokeHandlers, PushChannel, PushMap } from '../../shared
 import type { SessionSource } from '../source.ts';
 import { StreamModel } from '../../shared/streams.ts';
 import type { AlertService } from '../alerts/service.ts';
+import type { ReportQuery, ReportResult, TimeseriesQuery, TimeseriesResult } from '../../shared/timeseries.ts';
 import { UiError, type AppControl } from './app-control.ts';
 import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.ts';
 import { NO_PROCESS_HANDLERS, type ProcessInvokeHandlers } from '../processes/ui-handlers.ts';
@@ -20,6 +21,15 @@ export interface UiServiceOptions {
    * Electron alike); without it `alerts:list` is left to the shell (the web bridge answers `unsupported`).
    */
   alerts?: Pick<AlertService, 'list' | 'onChange'>;
+  /** The time-series history (src/main/timeseries/); without it those channels answer `unsupported`. */
+  timeseries?: {
+    query(q: TimeseriesQuery): TimeseriesResult;
+    report(q: ReportQuery): ReportResult;
+    reportCsv(q: ReportQuery): Promise<string>;
+    /** Checks the page's query object (throws a UiError-like `bad-args` error). */
+    parseQuery(value: unknown): TimeseriesQuery;
+    parseReport(value: unknown): ReportQuery;
+  };
   /** The local core's FFmpeg processes (`processes:*`); without them those channels answer `unsupported`. */
   processes?: ProcessInvokeHandlers;
   /** Samples of metrics history kept (one per source update, i.e. per second); default 600 = 10 minutes. */
@@ -65,6 +75,11 @@ export function createUiService(options: UiServiceOptions): UiService {
   const offSettings = control?.onSettingsChanged?.((settings) => emit({ channel: 'settings:changed', payload: settings }));
   const { alerts } = options;
   const offAlerts = alerts?.onChange((list) => emit({ channel: 'alerts:update', payload: list }));
+
+  function needTimeseries(): NonNullable<UiServiceOptions['timeseries']> {
+    if (!options.timeseries) throw new UiError('unsupported', 'the time-series history is off (--no-timeseries)');
+    return options.timeseries;
+  }
 
   function needControl(): AppControl {
     if (!control) throw new UiError('unsupported', 'managing cores and settings is not available here');
@@ -144,6 +159,21 @@ export function createUiService(options: UiServiceOptions): UiService {
       // Other windows/tabs learn about it too (unless the control already announces its own changes).
       if (!control?.onSettingsChanged) emit({ channel: 'settings:changed', payload: settings });
       return settings;
+    },
+    'timeseries:query': async (...args) => {
+      expectArgCount(args, 1, 1);
+      const ts = needTimeseries();
+      return ts.query(ts.parseQuery(args[0]));
+    },
+    'reports:daily': async (...args) => {
+      expectArgCount(args, 1, 1);
+      const ts = needTimeseries();
+      return ts.report(ts.parseReport(args[0]));
+    },
+    'reports:csv': async (...args) => {
+      expectArgCount(args, 1, 1);
+      const ts = needTimeseries();
+      return ts.reportCsv(ts.parseReport(args[0]));
     },
   };
   if (alerts) {
