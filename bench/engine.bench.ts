@@ -98,6 +98,26 @@ function summaryMs(): SummaryTimes {
   return { cold, changed: median(changed), warm: median(warm), closeNs };
 }
 
+/** Closes into a history bounded at 10 000 entries where every close is a new key (a Referer flood): folds included. */
+function boundedCloseNs(closes: number): { ns: number; entries: number; folded: number } {
+  const c = new Collector('hls', { clock: systemClock, sessionTimeoutMs: 300_000, inactiveTimeoutMs: 300_000, historyMaxEntries: 10_000 });
+  const run = (from: number, to: number): void => {
+    for (let i = from; i < to; i++) {
+      const id = `f${i}`;
+      c.registerAndActivate(id, 'cam', '/memfs/cam.m3u8', `viewer-${i}.referrer.example`);
+      c.egress(id, 1316);
+      c.unregister(id);
+    }
+  };
+  run(0, 20_000); // fill to the bound and warm up (JIT)
+  const t0 = process.hrtime.bigint();
+  run(20_000, 20_000 + closes);
+  const ns = Number(process.hrtime.bigint() - t0) / closes;
+  const entries = c.historyEntries().length;
+  void c.stop();
+  return { ns, entries, folded: closes + 20_000 - entries };
+}
+
 function rssWith10k(): { rss: number; baseRss: number; heapDelta: number } {
   gc();
   const before = process.memoryUsage();
@@ -130,6 +150,8 @@ export default async function bench(): Promise<void> {
   console.log(`engine.summary() 10k active + 100k history keys, no JSON (the API body is in api.bench.ts) (Core: Summary() of 10k active 31 ms):`);
   console.log(`  first call: ${s.cold.toFixed(2)} ms; after a session closed: ${s.changed.toFixed(2)} ms (median); history unchanged: ${s.warm.toFixed(2)} ms (median)`);
   console.log(`engine.unregister into a 100k-key history: ${(s.closeNs / 1000).toFixed(2)} µs/call (10k closes)`);
+  const b = boundedCloseNs(200_000);
+  console.log(`engine.register+egress+unregister into a 10k-bounded history, each close a new Referer (folds included): ${(b.ns / 1000).toFixed(2)} µs/call (200k closes; ${b.entries} entries kept) (Core: unbounded, no reference figure)`);
   console.log(`engine.rss 10k active sessions: ${mib(m.rss)} MB process RSS in a fresh process (${mib(m.baseRss)} MB before creating them); heap for the sessions: ${mib(m.heapDelta)} MB (Core: no reference figure)`);
 }
 

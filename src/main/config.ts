@@ -161,10 +161,12 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
   --timeseries-hour-days D    keep 1-hour aggregates (and days) for D days [730]
   --timeseries-max-mb MB      size bound of timeseries.sqlite; the oldest data goes first  [512]
   --no-timeseries             no time-series history
-  --auth-file FILE            --auth, --memfs-auth and --jwt-secret read from a file (first line),
-  --memfs-auth-file FILE      so that no secret shows in \`ps\`; or from the environment:
-  --jwt-secret-file FILE      CORE_SESSIONS_AUTH, CORE_SESSIONS_MEMFS_AUTH, CORE_SESSIONS_JWT_SECRET,
-                              and CORE_SESSIONS_CORES (remote Core URLs with credentials, space-separated)
+  --auth-file FILE            --auth, --memfs-auth, --jwt-secret, --rtmp-token and --srt-token read
+  --memfs-auth-file FILE      from the first line of a file, so that no secret shows in \`ps\`; or
+  --jwt-secret-file FILE      from the environment: CORE_SESSIONS_AUTH, CORE_SESSIONS_MEMFS_AUTH,
+  --rtmp-token-file FILE      CORE_SESSIONS_JWT_SECRET, CORE_SESSIONS_RTMP_TOKEN, CORE_SESSIONS_SRT_TOKEN.
+  --srt-token-file FILE       Remote Cores' passwords: --core-credentials FILE, or CORE_SESSIONS_CORES
+                              (URLs with credentials, space-separated, added to --core)
   --config FILE               JSON file with any of the settings above
   -h, --help                  this text
 
@@ -271,6 +273,8 @@ const SECRET_FLAGS: ReadonlyArray<{ flag: string; env: string }> = [
   { flag: 'auth', env: 'CORE_SESSIONS_AUTH' },
   { flag: 'memfs-auth', env: 'CORE_SESSIONS_MEMFS_AUTH' },
   { flag: 'jwt-secret', env: 'CORE_SESSIONS_JWT_SECRET' },
+  { flag: 'rtmp-token', env: 'CORE_SESSIONS_RTMP_TOKEN' },
+  { flag: 'srt-token', env: 'CORE_SESSIONS_SRT_TOKEN' },
 ];
 /** Remote Core URLs with credentials, whitespace-separated (added to --core). */
 export const CORES_ENV = 'CORE_SESSIONS_CORES';

@@ -6,6 +6,8 @@ const files: Record<string, string> = {
   '/run/secrets/auth': 'admin:s3cret\n',
   '/run/secrets/memfs': 'pub:lish\r\nignored second line',
   '/run/secrets/jwt': 'jwt-part',
+  '/run/secrets/rtmp': 'rtmp-tok\n',
+  '/run/secrets/srt': 'srt-tok',
   '/run/secrets/empty': '\n',
 };
 const readFile = (path: string): string => {
@@ -20,6 +22,13 @@ describe('secrets from files and the environment', () => {
     expect(config.auth).toEqual({ username: 'admin', password: 's3cret' });
     expect(config.memfsAuth).toEqual({ username: 'pub', password: 'lish' });
     expect(config.jwtSecret).toBe('jwt-part');
+  });
+
+  it('--rtmp-token-file and --srt-token-file, CORE_SESSIONS_RTMP_TOKEN and _SRT_TOKEN: the stream tokens too', () => {
+    const fromFiles = parseArgs(['--rtmp-token-file', '/run/secrets/rtmp', '--srt-token-file=/run/secrets/srt'], readFile, undefined, {}).config;
+    expect([fromFiles.rtmpToken, fromFiles.srtToken]).toEqual(['rtmp-tok', 'srt-tok']);
+    const fromEnv = parseArgs([], readFile, undefined, { CORE_SESSIONS_RTMP_TOKEN: 'r', CORE_SESSIONS_SRT_TOKEN: 's' }).config;
+    expect([fromEnv.rtmpToken, fromEnv.srtToken]).toEqual(['r', 's']);
   });
 
   it('the environment: CORE_SESSIONS_AUTH, _MEMFS_AUTH, _JWT_SECRET and _CORES; flags win over it', () => {

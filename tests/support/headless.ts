@@ -48,10 +48,11 @@ export function runHeadless(args: string[], timeoutMs = 15_000): Promise<{ code:
 }
 
 /** Starts headless mode with `--listen 127.0.0.1:0 --rtmp 127.0.0.1:0 --srt 127.0.0.1:0` and a fresh data dir unless given. */
-export function startHeadless(args: string[] = [], options: { dataDir?: string; timeoutMs?: number } = {}): Promise<Headless> {
+export function startHeadless(args: string[] = [], options: { dataDir?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Headless> {
   const dataDir = options.dataDir ?? tempDataDir();
   const full = ['--listen', '127.0.0.1:0', '--rtmp', '127.0.0.1:0', '--srt', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warn', ...args];
-  const proc = spawn(NODE, [HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = options.env ? { ...process.env, ...options.env } : undefined;
+  const proc = spawn(NODE, [HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));

@@ -9,8 +9,9 @@
  * - Session data cycles during/snap-01 → 02 → 03 → after-close (one step per `GET /api/v3/session`); `/active`
  *   answers the active file of the current step. Responses are cut down to the requested collectors from the recorded
  *   text (number literals kept), with Core's zero entry for names not recorded (e.g. `https`).
- * Faults on command: refused connections (listener closed), hang, delay, 500, truncated JSON, HTML, 401, token expiry,
- * and a restart with a new JWT secret.
+ * Faults on command: refused connections (listener closed), hang, delay, a drip (one byte at a time), 500, truncated
+ * JSON, HTML, 401, token expiry, a restart with a new JWT secret, and hostile answers (`setSessionBodies`: any text,
+ * e.g. negative counts or numbers past 2^53, sent verbatim).
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -183,6 +184,7 @@ export class TestCore {
   #step = 0;
   #phase: Phase = 'snap-01';
   #fault: Fault | undefined;
+  #bodies: { summary?: string; active?: string } | undefined;
   #inFlight = 0;
   /** Requests received, by `METHOD path` (no query). */
   readonly requests = new Map<string, number>();
@@ -264,6 +266,11 @@ export class TestCore {
   setFault(fault: Fault | undefined): void {
     this.#fault = fault;
     if (!fault || fault.kind !== 'hang') this.#releaseHung();
+  }
+
+  /** Answers the session endpoints with these texts, verbatim (hostile JSON); undefined goes back to the recordings. */
+  setSessionBodies(bodies: { summary?: string; active?: string } | undefined): void {
+    this.#bodies = bodies;
   }
 
   get fault(): Fault | undefined {
@@ -508,9 +515,9 @@ export class TestCore {
           this.#phase = SEQUENCE[Math.min(this.#step, SEQUENCE.length - 1)]!;
           this.#step++;
         }
-        return this.#send(res, 200, this.summaryText(this.#phase, names));
+        return this.#send(res, 200, this.#bodies?.summary ?? this.summaryText(this.#phase, names));
       }
-      if (path === '/api/v3/session/active') return this.#send(res, 200, this.activeText(this.#phase, names));
+      if (path === '/api/v3/session/active') return this.#send(res, 200, this.#bodies?.active ?? this.activeText(this.#phase, names));
       if (path === '/api/v3/cluster' && this.options.cluster !== undefined) return this.#send(res, 200, JSON.stringify(this.options.cluster));
     }
     return this.#send(res, 404, NOT_FOUND);

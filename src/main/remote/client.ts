@@ -37,6 +37,11 @@ export interface ClientTimeouts {
   loginTimeoutMs: number;
   /** Idle keep-alive of pooled sockets. Default 30 s (polls come every second, so the socket stays warm). */
   keepAliveTimeoutMs: number;
+  /**
+   * The poller's deadline for one whole poll round (identify, login, refresh and both session calls, each also under
+   * its own deadline): a Core that answers each request just in time cannot hold the poller for their sum. Default 20 s.
+   */
+  pollTimeoutMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: ClientTimeouts = {
@@ -44,6 +49,7 @@ export const DEFAULT_TIMEOUTS: ClientTimeouts = {
   requestTimeoutMs: 10_000,
   loginTimeoutMs: 15_000,
   keepAliveTimeoutMs: 30_000,
+  pollTimeoutMs: 20_000,
 };
 
 export interface CoreClientOptions {
@@ -139,26 +145,26 @@ export class CoreClient {
    * Spec §4.6 steps 1–2: `GET /api`, log in when `id` is empty, `GET /api` again. Throws RemoteError: `incompatible`
    * for a non-Core answer, `auth` when login is needed but impossible or refused.
    */
-  async identify(): Promise<CoreAbout> {
-    let about = await this.#about();
+  async identify(signal?: AbortSignal): Promise<CoreAbout> {
+    let about = await this.#about(signal);
     if (about.id !== '') return about;
     const v = parseVersion(about.version);
     // Spec §4.6: credentials go only to a Core whose (short-form) version says major 16.
     if (!v || v[0] !== 16) throw new RemoteError('incompatible', `unsupported Core version "${about.version}"`);
     if (!this.#credentials) throw new RemoteError('auth', 'the Core requires a login and no credentials are configured');
-    await this.#runAuth(() => this.#login());
-    about = await this.#about();
+    await this.#runAuth(() => this.#login(signal));
+    about = await this.#about(signal);
     if (about.id === '') throw new RemoteError('auth', 'logged in, but the Core still does not accept the token');
     return about;
   }
 
-  async #about(): Promise<CoreAbout> {
-    await this.#renewIfDue();
-    const res = await this.#send('GET', '/api', this.#access?.value, undefined, this.#timeouts.requestTimeoutMs);
+  async #about(signal: AbortSignal | undefined): Promise<CoreAbout> {
+    await this.#renewIfDue(signal);
+    const res = await this.#send('GET', '/api', this.#access?.value, undefined, this.#timeouts.requestTimeoutMs, signal);
     if (res.status === 401 && this.#access) {
       // A held token the Core no longer accepts (restart with a new secret): /api normally answers 200 without one.
       this.#access = undefined;
-      return this.#about();
+      return this.#about(signal);
     }
     if (res.status !== 200) {
       if (isHtml(res)) throw new RemoteError('incompatible', `GET /api answered ${res.status} with HTML: not a datarhei Core`, res.status);
@@ -173,28 +179,29 @@ export class CoreClient {
   /**
    * GET a JSON API path (relative to the base URL) with the access token. Renews the token proactively when due,
    * and on a 401 renews once (refresh, else login) and retries once. Non-2xx answers throw RemoteError('http');
-   * a non-JSON body throws `incompatible` (HTML) or `parse` (anything else).
+   * a non-JSON body throws `incompatible` (HTML) or `parse` (anything else). `signal` (the poll round's deadline)
+   * aborts every request made on the way, with its reason.
    */
-  async getJson(path: string): Promise<JsonResponse> {
-    await this.#renewIfDue();
-    let res = await this.#send('GET', path, this.#access?.value, undefined, this.#timeouts.requestTimeoutMs);
+  async getJson(path: string, signal?: AbortSignal): Promise<JsonResponse> {
+    await this.#renewIfDue(signal);
+    let res = await this.#send('GET', path, this.#access?.value, undefined, this.#timeouts.requestTimeoutMs, signal);
     if (res.status === 401) {
       if (!this.#credentials) throw new RemoteError('auth', 'the Core requires a login and no credentials are configured', 401);
       this.stats.reactive401++;
       const stale = this.#access;
       await this.#runAuth(async () => {
         if (this.#access !== stale) return; // someone else already renewed
-        await this.#refreshOrLogin();
+        await this.#refreshOrLogin(signal);
       });
       const loginsBefore = this.stats.logins;
-      res = await this.#send('GET', path, this.#access?.value, undefined, this.#timeouts.requestTimeoutMs);
+      res = await this.#send('GET', path, this.#access?.value, undefined, this.#timeouts.requestTimeoutMs, signal);
       if (res.status === 401 && this.stats.logins === loginsBefore) {
         // The renewal was a refresh (or someone else's) and the token is still refused: log in once, retry once.
         const refused = this.#access;
         await this.#runAuth(async () => {
-          if (this.#access === refused) await this.#login();
+          if (this.#access === refused) await this.#login(signal);
         });
-        res = await this.#send('GET', path, this.#access?.value, undefined, this.#timeouts.requestTimeoutMs);
+        res = await this.#send('GET', path, this.#access?.value, undefined, this.#timeouts.requestTimeoutMs, signal);
       }
       if (res.status === 401) {
         this.#access = undefined;
@@ -233,13 +240,13 @@ export class CoreClient {
     return { connected: s.connected, pending: s.pending, running: s.running, queued: s.queued };
   }
 
-  async #renewIfDue(): Promise<void> {
+  async #renewIfDue(signal: AbortSignal | undefined): Promise<void> {
     if (!this.#credentials || !this.#access) return;
     if (this.#clock.now() < this.#access.renewAtMs) return;
     const due = this.#access;
     await this.#runAuth(async () => {
       if (this.#access !== due) return;
-      await this.#refreshOrLogin();
+      await this.#refreshOrLogin(signal);
     });
   }
 
@@ -255,10 +262,10 @@ export class CoreClient {
     }
   }
 
-  async #refreshOrLogin(): Promise<void> {
+  async #refreshOrLogin(signal: AbortSignal | undefined): Promise<void> {
     const refresh = this.#refresh;
     if (refresh && this.#clock.now() < refresh.renewAtMs) {
-      const res = await this.#send('GET', '/api/login/refresh', refresh.value, undefined, this.#timeouts.requestTimeoutMs);
+      const res = await this.#send('GET', '/api/login/refresh', refresh.value, undefined, this.#timeouts.requestTimeoutMs, signal);
       if (res.status === 200) {
         const body = parseJsonBody(res, 'parse') as { access_token?: unknown };
         if (typeof body?.access_token === 'string' && body.access_token !== '') {
@@ -273,16 +280,16 @@ export class CoreClient {
       // 401: the refresh token is no longer valid (expired, or the Core restarted with a new secret): log in again.
       this.#log.info('token refresh refused, logging in again', { core: this.baseUrl, status: res.status });
     }
-    await this.#login();
+    await this.#login(signal);
   }
 
-  async #login(): Promise<void> {
+  async #login(signal: AbortSignal | undefined): Promise<void> {
     const creds = this.#credentials;
     if (!creds) throw new RemoteError('auth', 'the Core requires a login and no credentials are configured');
     this.#access = undefined;
     this.#refresh = undefined;
     const body = JSON.stringify({ username: creds.username, password: creds.password });
-    const res = await this.#send('POST', '/api/login', undefined, body, this.#timeouts.loginTimeoutMs);
+    const res = await this.#send('POST', '/api/login', undefined, body, this.#timeouts.loginTimeoutMs, signal);
     if (res.status === 400 || res.status === 401 || res.status === 403) {
       this.stats.failedLogins++;
       const detail = errorDetail(res);
@@ -302,8 +309,9 @@ export class CoreClient {
     this.#log.info('logged in to remote Core', { core: this.baseUrl, user: creds.username });
   }
 
-  async #send(method: 'GET' | 'POST', path: string, token: string | undefined, body: string | undefined, timeoutMs: number): Promise<RawResponse> {
+  async #send(method: 'GET' | 'POST', path: string, token: string | undefined, body: string | undefined, timeoutMs: number, outer?: AbortSignal): Promise<RawResponse> {
     if (this.#closed) throw new RemoteError('network', 'client closed');
+    if (outer?.aborted) throw toRemoteError(outer.reason);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -313,6 +321,9 @@ export class CoreClient {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new RemoteError('timeout', `timeout: no complete answer within ${timeoutMs} ms`)), timeoutMs);
     timer.unref?.();
+    // The caller's deadline (the poll round) cuts this request too, with its own reason.
+    const onOuter = (): void => deadline.abort(outer?.reason);
+    outer?.addEventListener('abort', onOuter, { once: true });
     let res: Dispatcher.ResponseData;
     let text: string;
     try {
@@ -334,6 +345,7 @@ export class CoreClient {
       }
     } finally {
       clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuter);
     }
     const ct = res.headers['content-type'];
     return { status: res.statusCode, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '', text, rttMs: performance.now() - t0 };

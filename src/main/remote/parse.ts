@@ -6,9 +6,12 @@
  *   remote's MB, and a sum of such values renders as the sum of the MB (see docs/decisions.md, Remote Cores).
  * - `extra` may be a string (main line) or an object (newer cluster builds): objects become their JSON text.
  * - Numbers may arrive as JSON numbers or numeric strings; unknown fields are ignored; missing maps/lists are empty.
- * - Counts (sessions, bytes, bandwidths, MB) must not be negative: a negative one throws like a wrong shape (a hostile
- *   or broken Core must not subtract from the fleet's totals). Values past 2^53 stay the nearest double; a product
- *   past the double range (MB × 1024²) is clamped to the largest double, never Infinity (which renders as 0).
+ * - Counts (sessions, bytes, bandwidths, MB) must not be negative (a hostile or broken Core must not subtract from the
+ *   fleet's totals): a negative one is a parse error of its record, which is left out (a session of a list, an entry of
+ *   a history map), or of its field when it stands alone (a collector's aggregate, a summary total), which counts as 0.
+ *   Each is noted in the caller's `ParseIssues` (the poller logs them); the rest of the answer is used. Counts past
+ *   2^53 (in raw units) are clamped below Number.MAX_SAFE_INTEGER (to a whole number of the remote's unit): never Infinity (which renders as 0), and any sum of
+ *   them across collectors and Cores stays finite.
  * - A wrong shape (not an object where one is required, a non-numeric number) throws RemoteError('incompatible'):
  *   valid JSON that is not Core's session API (the poller shows `incompatible` with the path in `lastError`).
  */
@@ -46,12 +49,53 @@ function num(v: unknown, where: string): number {
   return fail(where, `expected a number, got ${typeof v}`);
 }
 
-/** A count in the remote's unit, scaled to raw units: never negative, never Infinity. */
+/** Values a parse left out (negative counts), for one log line per answer; see the module comment. */
+export interface ParseIssues {
+  /** Records or fields left out. */
+  rejected: number;
+  /** The first few, as `path: reason`. */
+  examples: string[];
+}
+
+/** An empty ParseIssues. */
+export function parseIssues(): ParseIssues {
+  return { rejected: 0, examples: [] };
+}
+
+/** A count refused by its value (not its shape): the enclosing record or field is left out, the answer is kept. */
+class RejectedValue extends RemoteError {
+  constructor(message: string) {
+    super('parse', message);
+  }
+}
+
+/**
+ * A count in the remote's unit, scaled to raw units: never negative (throws RejectedValue), at most 2^53 − 1 (also
+ * for a literal past the double range, which JSON.parse reads as Infinity).
+ */
 function count(v: unknown, where: string, factor = 1): number {
-  const n = num(v, where);
-  if (n < 0) fail(where, `negative value ${n}`);
-  const x = n * factor;
-  return Number.isFinite(x) ? x : Number.MAX_VALUE;
+  const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : num(v, where);
+  if (Number.isNaN(n)) fail(where, `expected a number, got ${typeof v}`);
+  if (n < 0) throw new RejectedValue(`${where}: negative value ${n}`);
+  // Clamped in the remote's unit, so a clamped MB value still renders back to whole MB (and sums of them add up).
+  return Math.min(n, Math.floor(Number.MAX_SAFE_INTEGER / factor)) * factor;
+}
+
+/** Runs the parse of one record or field; a RejectedValue inside is noted and gives undefined. */
+function guarded<T>(issues: ParseIssues, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (err) {
+    if (!(err instanceof RejectedValue)) throw err;
+    issues.rejected++;
+    if (issues.examples.length < 3) issues.examples.push(err.message);
+    return undefined;
+  }
+}
+
+/** A stand-alone count field: 0 when refused. */
+function countField(issues: ParseIssues, v: unknown, where: string, factor = 1): number {
+  return guarded(issues, () => count(v, where, factor)) ?? 0;
 }
 
 function str(v: unknown): string {
@@ -84,10 +128,14 @@ export function parseSession(v: unknown, where: string): SessionSnapshot {
   };
 }
 
-function parseList(v: unknown, where: string): SessionSnapshot[] {
+function parseList(v: unknown, where: string, issues: ParseIssues): SessionSnapshot[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) fail(where, 'list is not an array');
-  const list = v.map((s, i) => parseSession(s, `${where}[${i}]`));
+  const list: SessionSnapshot[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const s = guarded(issues, () => parseSession(v[i], `${where}[${i}]`));
+    if (s !== undefined) list.push(s);
+  }
   return sortByCreated(list);
 }
 
@@ -96,6 +144,7 @@ export function sortByCreated(list: SessionSnapshot[]): SessionSnapshot[] {
   return list.sort((a, b) => a.createdAtMs - b.createdAtMs);
 }
 
+/** A history record's totals; a negative one throws RejectedValue (the record is left out). */
 function totals(v: unknown, where: string): HistoryTotals {
   const o = obj(v, where);
   return {
@@ -105,56 +154,69 @@ function totals(v: unknown, where: string): HistoryTotals {
   };
 }
 
-function totalsMap(v: unknown, where: string): Map<string, HistoryTotals> {
+/** The totals of a whole summary, each a stand-alone field (0 when refused). */
+function totalsFields(o: Obj, where: string, issues: ParseIssues): HistoryTotals {
+  return {
+    sessions: countField(issues, o.sessions, `${where}.sessions`),
+    rxBytes: countField(issues, o.traffic_rx_mb, `${where}.traffic_rx_mb`, MIB),
+    txBytes: countField(issues, o.traffic_tx_mb, `${where}.traffic_tx_mb`, MIB),
+  };
+}
+
+function totalsMap(v: unknown, where: string, issues: ParseIssues): Map<string, HistoryTotals> {
   const out = new Map<string, HistoryTotals>();
-  for (const [k, t] of Object.entries(obj(v, where))) out.set(k, totals(t, `${where}.${k}`));
+  for (const [k, t] of Object.entries(obj(v, where))) {
+    const parsed = guarded(issues, () => totals(t, `${where}.${k}`));
+    if (parsed !== undefined) out.set(k, parsed);
+  }
   return out;
 }
 
-function parseHistory(v: unknown, where: string): HistorySummary {
+function parseHistory(v: unknown, where: string, issues: ParseIssues): HistorySummary {
   const o = obj(v, where);
   const peers: HistorySummary['peers'] = new Map();
   for (const [peer, p] of Object.entries(obj(o.remote, `${where}.remote`))) {
     const po = obj(p, `${where}.remote.${peer}`);
-    peers.set(peer, { ...totals(po, `${where}.remote.${peer}`), locations: totalsMap(po.local, `${where}.remote.${peer}.local`) });
+    const own = guarded(issues, () => totals(po, `${where}.remote.${peer}`));
+    if (own !== undefined) peers.set(peer, { ...own, locations: totalsMap(po.local, `${where}.remote.${peer}.local`, issues) });
   }
   return {
     peers,
-    locations: totalsMap(o.local, `${where}.local`),
-    references: totalsMap(o.reference, `${where}.reference`),
-    totals: totals(o, where),
+    locations: totalsMap(o.local, `${where}.local`, issues),
+    references: totalsMap(o.reference, `${where}.reference`, issues),
+    totals: totalsFields(o, where, issues),
   };
 }
 
-export function parseCollectorSummary(v: unknown, where: string): CollectorSummary {
+export function parseCollectorSummary(v: unknown, where: string, issues: ParseIssues = parseIssues()): CollectorSummary {
   const o = obj(v, where);
   const a = obj(o.active, `${where}.active`);
-  const list = parseList(a.list, `${where}.active.list`);
+  const list = parseList(a.list, `${where}.active.list`, issues);
   return {
     active: list,
-    activeSessions: a.sessions === undefined ? list.length : count(a.sessions, `${where}.active.sessions`),
-    rxBitsPerSec: count(a.bandwidth_rx_mbit, `${where}.active.bandwidth_rx_mbit`, MIB),
-    txBitsPerSec: count(a.bandwidth_tx_mbit, `${where}.active.bandwidth_tx_mbit`, MIB),
-    maxSessions: count(a.max_sessions, `${where}.active.max_sessions`),
-    maxRxBitsPerSec: count(a.max_bandwidth_rx_mbit, `${where}.active.max_bandwidth_rx_mbit`, MIB),
-    maxTxBitsPerSec: count(a.max_bandwidth_tx_mbit, `${where}.active.max_bandwidth_tx_mbit`, MIB),
-    history: parseHistory(o.summary, `${where}.summary`),
+    activeSessions: a.sessions === undefined ? list.length : countField(issues, a.sessions, `${where}.active.sessions`),
+    rxBitsPerSec: countField(issues, a.bandwidth_rx_mbit, `${where}.active.bandwidth_rx_mbit`, MIB),
+    txBitsPerSec: countField(issues, a.bandwidth_tx_mbit, `${where}.active.bandwidth_tx_mbit`, MIB),
+    maxSessions: countField(issues, a.max_sessions, `${where}.active.max_sessions`),
+    maxRxBitsPerSec: countField(issues, a.max_bandwidth_rx_mbit, `${where}.active.max_bandwidth_rx_mbit`, MIB),
+    maxTxBitsPerSec: countField(issues, a.max_bandwidth_tx_mbit, `${where}.active.max_bandwidth_tx_mbit`, MIB),
+    history: parseHistory(o.summary, `${where}.summary`, issues),
   };
 }
 
-/** `GET /api/v3/session?collectors=…` → collector id → summary (raw units). */
-export function parseSessionSummary(body: unknown): Map<string, CollectorSummary> {
+/** `GET /api/v3/session?collectors=…` → collector id → summary (raw units); refused values go to `issues`. */
+export function parseSessionSummary(body: unknown, issues: ParseIssues = parseIssues()): Map<string, CollectorSummary> {
   if (!isObj(body)) fail('$', `expected an object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
   const out = new Map<string, CollectorSummary>();
-  for (const [k, v] of Object.entries(body)) out.set(k, parseCollectorSummary(v, k));
+  for (const [k, v] of Object.entries(body)) out.set(k, parseCollectorSummary(v, k, issues));
   return out;
 }
 
-/** `GET /api/v3/session/active?collectors=…` → collector id → active sessions (raw units). */
-export function parseSessionActive(body: unknown): Map<string, SessionSnapshot[]> {
+/** `GET /api/v3/session/active?collectors=…` → collector id → active sessions (raw units); refused ones go to `issues`. */
+export function parseSessionActive(body: unknown, issues: ParseIssues = parseIssues()): Map<string, SessionSnapshot[]> {
   if (!isObj(body)) fail('$', `expected an object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
   const out = new Map<string, SessionSnapshot[]>();
-  for (const [k, v] of Object.entries(body)) out.set(k, parseList(v, k));
+  for (const [k, v] of Object.entries(body)) out.set(k, parseList(v, k, issues));
   return out;
 }
 

@@ -5,7 +5,8 @@
  *
  * States: `connecting` (no answer yet), `online`, `auth-failed` (credentials missing or refused: waits for
  * `update({credentials})`/`retry()`, never loops against Core's 5 s login delay), `unreachable` (network, timeout,
- * 5xx, truncated/invalid JSON, no complete answer within the request deadline), `stale` (was online, but no poll has
+ * 5xx, truncated/invalid JSON, no complete answer within the request deadline or the whole round not within the
+ * poll deadline), `stale` (was online, but no poll has
  * finished for 2.5 intervals: a Core that answers too slowly, e.g. one byte at a time, is never shown `online` with
  * old data; the tick at the third interval says so), `incompatible` (something that is not a datarhei Core with the session API: HTML,
  * another `app`, a version below 16.7.2, JSON of the wrong shape), `paused` (by the user). Every failure except auth backs off
@@ -15,9 +16,9 @@
 import type { Clock, CollectorSummary, SessionSnapshot, TimerHandle } from '../engine/types.ts';
 import type { CoreInfo, CoreStateName } from '../../shared/types.ts';
 import type { Logger } from '../log.ts';
-import { CoreClient, type ClientTimeouts, type Credentials } from './client.ts';
+import { CoreClient, DEFAULT_TIMEOUTS, type ClientTimeouts, type Credentials } from './client.ts';
 import { RemoteError, toRemoteError } from './errors.ts';
-import { parseSessionActive, parseSessionSummary, parseVersion, versionAtLeast, type ClusterNodeOffer, type CoreAbout } from './parse.ts';
+import { parseIssues, parseSessionActive, parseSessionSummary, parseVersion, versionAtLeast, type ClusterNodeOffer, type CoreAbout, type ParseIssues } from './parse.ts';
 
 /** Collectors asked for on every poll, in Core's order (spec §4.6 step 5: always an explicit list). */
 export const REMOTE_COLLECTORS = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 'srt', 'ffmpeg'] as const;
@@ -25,6 +26,8 @@ export const REMOTE_COLLECTORS = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 
 export const DEFAULT_INTERVAL_MS = 1000;
 export const MAX_BACKOFF_MS = 30_000;
 const MIN_SESSION_API: [number, number, number] = [16, 7, 2];
+/** While a Core keeps sending refused values, the warning about them repeats at most this often. */
+const REJECTED_LOG_EVERY_MS = 60_000;
 /** An online Core whose last finished poll is older than this many intervals is `stale`. */
 export const STALE_AFTER_INTERVALS = 2.5;
 
@@ -96,6 +99,8 @@ export class RemotePoller {
   #rttMs: number | undefined;
   #data: RemoteCoreData | undefined;
   #stopped = false;
+  /** When refused values were last logged (undefined: the last answer had none). */
+  #rejectedLoggedAtMs: number | undefined;
   readonly #stats: PollerStats = { polls: 0, okPolls: 0, failedPolls: 0, skippedTicks: 0, consecutiveFailures: 0, inFlight: false, backoffMs: 0, nextAttemptAtMs: 0 };
 
   constructor(config: RemoteCoreConfig, options: PollerOptions) {
@@ -266,9 +271,16 @@ export class RemotePoller {
 
   async #poll(): Promise<void> {
     this.#stats.polls++;
+    // One deadline for the whole round (wall time, like the request deadlines inside it), so a Core that answers
+    // every request just within its own deadline still cannot hold the poller for their sum.
+    const roundMs = this.#timeouts?.pollTimeoutMs ?? DEFAULT_TIMEOUTS.pollTimeoutMs;
+    const round = new AbortController();
+    const timer = setTimeout(() => round.abort(new RemoteError('timeout', `timeout: the poll round did not finish within ${roundMs} ms`)), roundMs);
+    timer.unref?.();
+    const signal = round.signal;
     try {
       if (!this.#identified) {
-        const about = await this.#client.identify();
+        const about = await this.#client.identify(signal);
         const v = parseVersion(about.version);
         if (!v || !versionAtLeast(v, MIN_SESSION_API)) {
           throw new RemoteError('incompatible', `Core version ${about.version || '?'} has no session API (needs 16.7.2 or newer)`);
@@ -279,12 +291,14 @@ export class RemotePoller {
         if (about.name) this.#lastName = about.name;
         this.#log.info('identified remote Core', { name: about.name, version: about.version });
       }
-      const summaryRes = await this.#getSessions('/api/v3/session');
-      const summaries = parseSessionSummary(summaryRes.body);
-      const activeRes = await this.#getSessions('/api/v3/session/active');
-      const active = parseSessionActive(activeRes.body);
+      const issues = parseIssues();
+      const summaryRes = await this.#getSessions('/api/v3/session', signal);
+      const summaries = parseSessionSummary(summaryRes.body, issues);
+      const activeRes = await this.#getSessions('/api/v3/session/active', signal);
+      const active = parseSessionActive(activeRes.body, issues);
       // Paused or stopped while this poll ran: its answer must not turn the Core back `online`.
       if (this.#stopped || this.#paused) return;
+      this.#logRejected(issues);
       this.#data = { atMs: this.#clock.now(), summaries, active };
       this.#rttMs = (summaryRes.rttMs + activeRes.rttMs) / 2;
       this.#lastSuccessMs = this.#clock.now();
@@ -298,13 +312,15 @@ export class RemotePoller {
     } catch (err) {
       if (this.#stopped || this.#paused) return;
       this.#fail(toRemoteError(err));
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  async #getSessions(path: string): Promise<{ body: unknown; rttMs: number }> {
+  async #getSessions(path: string, signal: AbortSignal): Promise<{ body: unknown; rttMs: number }> {
     const query = `?collectors=${encodeURIComponent(this.#collectors.join(','))}`;
     try {
-      return await this.#client.getJson(path + query);
+      return await this.#client.getJson(path + query, signal);
     } catch (err) {
       // v16.7.2: 404 "Unknown collector", details "Registered collectors are: a, b" → ask for those only.
       const m = err instanceof RemoteError && err.status === 404 ? /Registered collectors are: ([^)]*)/.exec(err.message) : null;
@@ -313,8 +329,20 @@ export class RemotePoller {
       const next = this.#collectors.filter((c) => registered.has(c));
       if (next.length === 0 || next.length === this.#collectors.length) throw err;
       this.#collectors = next;
-      return this.#client.getJson(path + `?collectors=${encodeURIComponent(next.join(','))}`);
+      return this.#client.getJson(path + `?collectors=${encodeURIComponent(next.join(','))}`, signal);
     }
+  }
+
+  /** One warning when a Core starts sending refused values (negative counts), repeated at most once a minute. */
+  #logRejected(issues: ParseIssues): void {
+    if (issues.rejected === 0) {
+      this.#rejectedLoggedAtMs = undefined;
+      return;
+    }
+    const now = this.#clock.now();
+    if (this.#rejectedLoggedAtMs !== undefined && now - this.#rejectedLoggedAtMs < REJECTED_LOG_EVERY_MS) return;
+    this.#rejectedLoggedAtMs = now;
+    this.#log.warn('remote Core sent invalid values; those records were left out', { rejected: issues.rejected, examples: issues.examples });
   }
 
   /** Online with an answer older than STALE_AFTER_INTERVALS intervals → `stale`, with the age as the reason. */

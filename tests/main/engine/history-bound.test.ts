@@ -63,6 +63,18 @@ describe('History with a bound', () => {
     expectConsistent(h);
   });
 
+  it('distinct locations of one stream (more pairs than the bound) end in (other):(other):stream, the per-stream sum exact', () => {
+    const h = new History(40);
+    for (let i = 0; i < 2000; i++) h.add(`play:/live/cam.stream?token=${i}`, `127.0.0.1:${20000 + i}`, 'cam', 1, 0, 10);
+    h.add('play:/live/other.stream', '127.0.0.1:1', 'other', 1, 0, 10);
+    expect(h.size).toBeLessThanOrEqual(40);
+    expect(h.summary().references.get('cam')).toEqual({ sessions: 2000, rxBytes: 0, txBytes: 20_000 });
+    expect(h.summary().references.get('other')).toEqual({ sessions: 1, rxBytes: 0, txBytes: 10 });
+    expect(h.summary().locations.get(OTHER_KEY)?.sessions).toBeGreaterThan(1900);
+    expect(h.summary().references.has(OTHER_KEY)).toBe(false);
+    expectConsistent(h);
+  });
+
   it('distinct stream names too (one key per location/reference pair) end in (other):(other):(other), bounded, totals exact', () => {
     const h = new History(50);
     for (let i = 0; i < 3000; i++) h.add(`publish:/live/s${i}.stream`, `127.0.0.1:${10000 + i}`, `/live/s${i}`, 1, 100, 1);

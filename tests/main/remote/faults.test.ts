@@ -64,6 +64,8 @@ const scenarios: Scenario[] = [
   { name: 'refused connection', inject: () => A.refuse(), clear: () => A.accept(), state: 'unreachable', error: /ECONNREFUSED|other side closed|UND_ERR/ },
   { name: 'a hang', inject: fault({ kind: 'hang' }), clear: clearFault, state: 'unreachable', error: /timeout/ },
   { name: 'a 5 s delay (longer than the request timeout)', inject: fault({ kind: 'delay', delayMs: 5000 }), clear: clearFault, state: 'unreachable', error: /timeout/ },
+  // One byte every 300 ms keeps undici's idle timers (800 ms here) happy: only the total deadline ends the request.
+  { name: 'a drip (one byte every 300 ms)', inject: fault({ kind: 'drip', delayMs: 300 }), clear: clearFault, state: 'unreachable', error: /no complete answer within 800 ms/ },
   { name: 'HTTP 500', inject: fault({ kind: 'http500' }), clear: clearFault, state: 'unreachable', error: /HTTP 500/ },
   { name: 'truncated JSON', inject: fault({ kind: 'truncated' }), clear: clearFault, state: 'unreachable', error: /invalid JSON/ },
   { name: 'HTML instead of JSON', inject: fault({ kind: 'html', scope: 'all' }), clear: clearFault, state: 'incompatible', error: /HTML/ },
@@ -113,6 +115,37 @@ describe('faults on one Core', () => {
       expect(ci().rttMs).toBeGreaterThan(0);
       expect(cs().failedPolls).toBe(0);
       expect(C.maxConcurrentSessionRequests).toBe(1); // one request in flight, the ticks meanwhile were skipped
+      expect(info('b').state).toBe('online');
+    } finally {
+      await own.stop();
+      await C.close();
+    }
+  }, 30_000);
+
+  it('each request just within its deadline, the round past the poll deadline: unreachable by the round deadline, online again', async () => {
+    const C = await startTestCore({ failedLoginDelayMs: 100 });
+    const lines: string[] = [];
+    const own = createFleet({
+      local: { id: 'local', name: 'x', reader: emptyReader },
+      clock: systemClock,
+      log: memoryLogger(lines),
+      random: () => 0.5,
+      minBackoffMs: 50,
+      // Two session calls of 1000 ms each: both well within the 3000 ms request deadline (room for a busy machine),
+      // their sum past the 1500 ms round.
+      timeouts: { ...SHORT_TIMEOUTS, requestTimeoutMs: 3000, pollTimeoutMs: 1500 },
+    });
+    try {
+      own.addCore({ id: 'c', url: C.url, credentials: creds, intervalMs: 100 });
+      const ci = () => own.cores().find((c) => c.id === 'c')!;
+      const cs = () => own.stats()['c']!;
+      await waitFor(() => ci().state === 'online', 'c online');
+      C.setFault({ kind: 'delay', delayMs: 1000 });
+      await waitFor(() => ci().state === 'unreachable', 'c unreachable by the round deadline');
+      expect(ci().lastError).toMatch(/the poll round did not finish within 1500 ms/);
+      await waitFor(() => !cs().inFlight, 'the poller free again');
+      C.setFault(undefined);
+      await waitFor(() => ci().state === 'online', 'c online again', 20_000);
       expect(info('b').state).toBe('online');
     } finally {
       await own.stop();

@@ -6,7 +6,7 @@ import { FakeClock } from '../../../src/main/engine/clock.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { extractCoreFlags, FileSecretStore, loadRemoteCores, parseCoreUrl, RemoteConfigError } from '../../../src/main/remote/config.ts';
 import { defaultCoreId } from '../../../src/main/remote/fleet.ts';
-import { MIB, parseClusterNodes, parseSessionActive, parseSessionSummary } from '../../../src/main/remote/parse.ts';
+import { MIB, parseClusterNodes, parseIssues, parseSessionActive, parseSessionSummary } from '../../../src/main/remote/parse.ts';
 import { RemotePoller } from '../../../src/main/remote/poller.ts';
 import { fixture, startTestCore } from '../../support/test-core.ts';
 import { waitFor } from './helpers.ts';
@@ -39,19 +39,41 @@ describe('tolerant parsing', () => {
     expect(() => parseSessionActive({ hls: {} })).toThrow(expect.objectContaining({ kind: 'incompatible' }));
   });
 
-  it('hostile numbers: negative counts are refused with their path; past 2^53 and past the double range never become 0', () => {
-    const negatives: unknown[] = [
-      { hls: { active: { sessions: -1 } } },
-      { hls: { active: { bandwidth_tx_mbit: -5 } } },
-      { hls: { summary: { traffic_tx_mb: -100 } } },
-      { hls: { summary: { remote: { p: { sessions: -2 } } } } },
-      { hls: { active: { list: [{ id: 'x', bytes_tx: -1 }] } } },
+  it('hostile numbers: a negative count leaves out its record (or counts 0 as a lone field), noted with its path; past 2^53 is clamped, never 0', () => {
+    const cases: Array<[unknown, string]> = [
+      [{ hls: { active: { sessions: -1 } } }, 'hls.active.sessions: negative value -1'],
+      [{ hls: { active: { bandwidth_tx_mbit: -5 } } }, 'hls.active.bandwidth_tx_mbit: negative value -5'],
+      [{ hls: { summary: { traffic_tx_mb: -100 } } }, 'hls.summary.traffic_tx_mb: negative value -100'],
+      [{ hls: { summary: { remote: { p: { sessions: -2 } } } } }, 'hls.summary.remote.p.sessions: negative value -2'],
+      [{ hls: { summary: { reference: { cam: { traffic_rx_mb: '-1' } } } } }, 'hls.summary.reference.cam.traffic_rx_mb: negative value -1'],
+      [{ hls: { active: { list: [{ id: 'x', bytes_tx: -1 }] } } }, 'hls.active.list[0].bytes_tx: negative value -1'],
     ];
-    for (const bad of negatives) expect(() => parseSessionSummary(bad)).toThrow(/negative value/);
-    expect(() => parseSessionActive({ rtmp: [{ id: 'x', bandwidth_rx_kbit: '-0.5' }] })).toThrow(/rtmp\[0\]\.bandwidth_rx_kbit: negative value/);
-    const big = parseSessionSummary(JSON.parse('{"hls":{"active":{"list":[{"id":"x","bytes_tx":18446744073709551615}]},"summary":{"traffic_tx_mb":1e308}}}'));
-    expect(big.get('hls')!.active[0]!.txBytes).toBe(2 ** 64);
-    expect(big.get('hls')!.history.totals.txBytes).toBe(Number.MAX_VALUE); // 1e308 MB × 1024² is past the double range
+    for (const [bad, path] of cases) {
+      const issues = parseIssues();
+      const s = parseSessionSummary(bad, issues).get('hls')!;
+      expect(issues).toEqual({ rejected: 1, examples: [path] });
+      expect(s.activeSessions).toBe(0);
+      expect(s.active).toEqual([]);
+      expect(s.txBitsPerSec).toBe(0);
+      expect(s.history.totals).toEqual({ sessions: 0, rxBytes: 0, txBytes: 0 });
+      expect(s.history.peers.size + s.history.references.size).toBe(0);
+    }
+    // One bad session of a list: the others stay.
+    const issues = parseIssues();
+    const a = parseSessionActive({ rtmp: [{ id: 'ok', bytes_rx: 5 }, { id: 'x', bandwidth_rx_kbit: '-0.5' }, { id: 'ok2' }] }, issues);
+    expect(a.get('rtmp')!.map((s) => s.id)).toEqual(['ok', 'ok2']);
+    expect(issues.examples).toEqual(['rtmp[1].bandwidth_rx_kbit: negative value -0.5']);
+    // Past 2^53 and past the double range (JSON.parse reads 1e400 as Infinity): the largest safe integer, never 0.
+    const big = parseSessionSummary(JSON.parse('{"hls":{"active":{"list":[{"id":"x","bytes_tx":18446744073709551615,"bandwidth_tx_kbit":1e400}],"bandwidth_tx_mbit":"1e300"},"summary":{"traffic_tx_mb":1e308}}}'));
+    const hls = big.get('hls')!;
+    // Clamped in the remote's unit (whole kbit, whole MB), so the value renders back to a whole number of it.
+    const clamped = (unit: number): number => Math.floor(Number.MAX_SAFE_INTEGER / unit) * unit;
+    expect(hls.active[0]!.txBytes).toBe(Number.MAX_SAFE_INTEGER);
+    expect(hls.active[0]!.txBitsPerSec).toBe(clamped(1024));
+    expect(hls.txBitsPerSec).toBe(clamped(MIB));
+    expect(hls.history.totals.txBytes).toBe(clamped(MIB));
+    // Shapes are still shapes: a non-numeric count is `incompatible` for the whole answer.
+    expect(() => parseSessionSummary({ hls: { active: { sessions: 'many' } } })).toThrow(expect.objectContaining({ kind: 'incompatible' }));
   });
 
   it('cluster nodes: core.address, with scheme/host taken from the Core when missing', () => {
