@@ -66,7 +66,7 @@ describe('two sharded headless instances over four Cores', () => {
   it('add up to the whole fleet without overlap', async () => {
     const ids = cores.map((c) => `127.0.0.1:${c.port}`);
     const upOf = (text: string): Set<string> => new Set([...text.matchAll(/^core_sessions_core_up\{core="([^"]+)"\} 1$/gm)].map((m) => m[1]));
-    let texts: string[] = [];
+    let texts: string[];
     const deadline = Date.now() + 20_000;
     for (;;) {
       texts = await Promise.all(instances.map(async (h) => (await fetch(`${h.url}/metrics`)).text()));
