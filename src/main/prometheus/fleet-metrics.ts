@@ -46,6 +46,8 @@ export interface FleetMetricsOptions {
 }
 
 interface ProtocolNumbers {
+  /** The series' label set `{core=…,protocol=…,stream=…}`, made on the first render (a scrape writes ~60 000 lines). */
+  labels?: string;
   viewers: number;
   publishers: number;
   rxBitsPerSec: number;
@@ -132,6 +134,8 @@ export class FleetMetrics {
   #counters = new Map<string, { rx: number; tx: number }>();
   #watchedSinceMs = new Map<string, number>();
   #lastAtMs = 0;
+  /** classifySession per collector, reference and local, memoised (streams change rarely; bounded like StreamModel's). */
+  #refs = new Map<string, ReturnType<typeof classifySession>>();
 
   constructor(options: FleetMetricsOptions) {
     this.options = { localCoreId: LOCAL_CORE_ID, aliases: new Map(), keepMs: GONE_KEEP_MS, ...options };
@@ -213,7 +217,13 @@ export class FleetMetrics {
       const col = collectorOf(c, s.collector);
       col.rxBytes += rx;
       col.txBytes += tx;
-      const ref = classifySession(s.collector, s.reference, s.local);
+      const refKey = `${s.collector}\u0000${s.reference}\u0000${s.local}`;
+      let ref = this.#refs.get(refKey);
+      if (ref === undefined) {
+        ref = classifySession(s.collector, s.reference, s.local);
+        if (this.#refs.size >= 50_000) this.#refs.clear();
+        this.#refs.set(refKey, ref);
+      }
       if (!ref) continue;
       const key = this.options.aliases.get(ref.key) ?? ref.key;
       const role = ownProcessOf(s.extra) !== null ? 'process' : ref.role;
@@ -324,8 +334,10 @@ export class FleetMetrics {
         if (!c.observed) continue;
         const core = coreLabel(c);
         const write = (key: string, s: StreamSeries): void => {
-          const stream = labelValue(key);
-          for (const [protocol, n] of s.protocols) parts.push(`${f.name}{core="${core}",protocol="${protocol}",stream="${stream}"} ${formatPromValue(value(n))}\n`);
+          for (const [protocol, n] of s.protocols) {
+            n.labels ??= `{core="${core}",protocol="${labelValue(protocol)}",stream="${labelValue(key)}"} `;
+            parts.push(f.name + n.labels + formatPromValue(value(n)) + '\n');
+          }
         };
         for (const [key, s] of c.streams) write(key, s);
         write(OTHER_STREAM, c.other);
