@@ -49,6 +49,8 @@ interface ProtocolNumbers {
   /** The series' label set `{core=…,protocol=…,stream=…}`, made on the first render (a scrape writes ~60 000 lines). */
   labels?: string;
   viewers: number;
+  /** Viewers × seconds watched, summed over updates: viewer-hours are its increase over a day / 3600. */
+  viewerSeconds: number;
   publishers: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
@@ -85,7 +87,7 @@ interface CoreSeries {
 }
 
 function zeroNumbers(): ProtocolNumbers {
-  return { viewers: 0, publishers: 0, rxBitsPerSec: 0, txBitsPerSec: 0, rxBytes: 0, txBytes: 0 };
+  return { viewers: 0, viewerSeconds: 0, publishers: 0, rxBitsPerSec: 0, txBitsPerSec: 0, rxBytes: 0, txBytes: 0 };
 }
 
 function labelValue(s: string): string {
@@ -114,6 +116,7 @@ const F = {
   streams: { name: 'core_sessions_core_streams', help: 'Streams with sessions on the core', type: 'gauge' },
   folded: { name: 'core_sessions_core_streams_folded', help: 'Streams on the core beyond the per-core cap, summed into stream="(other)"', type: 'gauge' },
   viewers: { name: 'core_sessions_stream_viewers', help: 'Viewers of the stream per protocol', type: 'gauge' },
+  viewerSeconds: { name: 'core_sessions_stream_viewer_seconds_total', help: 'Seconds watched by the viewers of the stream per protocol (viewers times time)', type: 'counter' },
   publishers: { name: 'core_sessions_stream_publishers', help: 'Publishers of the stream per protocol', type: 'gauge' },
   ingestRate: { name: 'core_sessions_stream_ingest_bytes_per_second', help: 'Bytes per second received by the stream sessions per protocol (10 s window)', type: 'gauge' },
   egressRate: { name: 'core_sessions_stream_egress_bytes_per_second', help: 'Bytes per second sent by the stream sessions per protocol (10 s window)', type: 'gauge' },
@@ -270,6 +273,8 @@ export class FleetMetrics {
           c.streams.set(key, { protocols: new Map(), lastSeenMs: now });
         }
       }
+      // Seconds since the last update this core was observed in (at most 5: a stalled app does not extrapolate).
+      const watchedSec = Math.min(5, sinceLast / 1000);
       let folded = 0;
       for (const [key, protocols] of streams) {
         let target = c.streams.get(key);
@@ -281,6 +286,7 @@ export class FleetMetrics {
           let t = target.protocols.get(protocol);
           if (!t) target.protocols.set(protocol, (t = zeroNumbers()));
           t.viewers += n.viewers;
+          t.viewerSeconds += n.viewers * watchedSec;
           t.publishers += n.publishers;
           t.rxBitsPerSec += n.rxBitsPerSec;
           t.txBitsPerSec += n.txBitsPerSec;
@@ -368,6 +374,7 @@ export class FleetMetrics {
     perStream(F.ingestRate, (n) => n.rxBitsPerSec / 8);
     perStream(F.ingestBytes, (n) => n.rxBytes);
     perStream(F.publishers, (n) => n.publishers);
+    perStream(F.viewerSeconds, (n) => n.viewerSeconds);
     perStream(F.viewers, (n) => n.viewers);
     return parts.join('');
   }

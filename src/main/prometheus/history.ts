@@ -9,8 +9,8 @@
  * - bytes: `sum(increase(*_bytes_total[step]))` (Prometheus extrapolates to the window edges: not whole bytes).
  * - observed: `avg_over_time(core_sessions_core_up[step])` of the core (over all cores: the best of them) times
  *   the step; a bucket with none is null and part of a `no-data` gap, as an outage in the embedded store.
- * - the report: per local day, `increase` of the byte counters, viewer-hours from a 60 s subquery, the peak from a
- *   `res` subquery; months are sums of their days. Unique viewers are not in Prometheus: 0 there (documented).
+ * - the report: per local day, `increase` of the byte and viewer-seconds counters, the peak from a 10 s subquery;
+ *   months are sums of their days. Unique viewers are not in Prometheus: 0 there (documented).
  */
 import { TS_ALL, type ReportQuery, type ReportResult, type ReportRow, type TimeseriesGap, type TimeseriesQuery, type TimeseriesResult, type TimeseriesStatus } from '../../shared/timeseries.ts';
 import { LOCAL_CORE_ID } from '../../shared/types.ts';
@@ -173,7 +173,7 @@ export class PrometheusHistory implements HistoryBackend {
     const exprs = [
       `${by} (increase(core_sessions_stream_egress_bytes_total${m}[1d]))`,
       `${by} (increase(core_sessions_stream_ingest_bytes_total${m}[1d]))`,
-      `${by} (sum_over_time((${by} (core_sessions_stream_viewers${m}))[1d:60s])) * 60 / 3600`,
+      `${by} (increase(core_sessions_stream_viewer_seconds_total${m}[1d])) / 3600`,
       `max_over_time((${by} (core_sessions_stream_viewers${m}))[1d:${PEAK_RESOLUTION_SEC}s])`,
     ];
     const [egress, ingress, hours, peak] = await Promise.all(exprs.map((e) => this.client.queryRange(e, startS, lastS, 86_400)));

@@ -142,6 +142,8 @@ describe('fleet metrics on /metrics', () => {
     expect(s.get(key)).toBe(2400);
     expect(s.get('core_sessions_stream_viewers{core="me",protocol="hls",stream="cam"}')).toBe(1);
     expect(s.get('core_sessions_collector_transmit_bytes_total{collector="hls",core="me"}')).toBe(2400);
+    // Viewer-seconds: two viewers for one second, then one for one second.
+    expect(s.get('core_sessions_stream_viewer_seconds_total{core="me",protocol="hls",stream="cam"}')).toBe(3);
   });
 
   it('caps streams per core and sums the rest into (other), so sums stay exact and counters never jump', () => {

@@ -134,6 +134,21 @@ describe.skipIf(!have)('fleet history from a real Prometheus', () => {
     expect(compared).toBeGreaterThanOrEqual(6);
   }, 50_000);
 
+  it('answers the daily report from Prometheus with the embedded store’s peak and about its viewer-hours', async () => {
+    const coreId = `127.0.0.1:${changing.port}`;
+    const owner = watchers[shardOf(coreId, 2)];
+    type Report = { rows: Array<{ core: string; stream: string; peakViewers: number; viewerHours: number; egressBytes: number }> };
+    const embedded = await getJson<Report>(`${owner.url}/api/reports/daily?from=now-1h&core=${encodeURIComponent(coreId)}`);
+    const fromProm = await getJson<Report>(`${reader.url}/api/reports/daily?from=now-1h&core=${encodeURIComponent(coreId)}`);
+    expect(fromProm.status).toBe(200);
+    const e = embedded.body.rows.find((r) => r.stream === 'peer-hls')!;
+    const p = fromProm.body.rows.find((r) => r.stream === 'peer-hls')!;
+    expect(p.core).toBe(coreId);
+    expect(p.peakViewers).toBe(e.peakViewers);
+    expect(e.viewerHours).toBeGreaterThan(0);
+    expect(Math.abs(p.viewerHours - e.viewerHours) / e.viewerHours).toBeLessThan(0.5);
+  }, 20_000);
+
   it('every PromQL expression of the Grafana dashboard returns data', async () => {
     const exprs = dashboardExpressions();
     expect(exprs.length).toBeGreaterThanOrEqual(10);
