@@ -81,6 +81,8 @@ interface CoreSeries {
   txBitsPerSec: number;
   streams: Map<string, StreamSeries>;
   other: StreamSeries;
+  /** Last byte counters per session (`collector\0id`), updated in place (no garbage per session and update). */
+  counters: Map<string, { rx: number; tx: number; gen: number }>;
   /** Streams with sessions now, and how many of them are in `(other)`. */
   liveStreams: number;
   foldedStreams: number;
@@ -88,6 +90,11 @@ interface CoreSeries {
 
 function zeroNumbers(): ProtocolNumbers {
   return { viewers: 0, viewerSeconds: 0, publishers: 0, rxBitsPerSec: 0, txBitsPerSec: 0, rxBytes: 0, txBytes: 0 };
+}
+
+/** formatPromValue with a fast path: whole numbers below 10^6 print as they are (most of a scrape's values). */
+function num(v: number): string {
+  return Number.isInteger(v) && v > -1e6 && v < 1e6 ? String(v) : formatPromValue(v);
 }
 
 function labelValue(s: string): string {
@@ -134,7 +141,8 @@ export const FLEET_FAMILIES: readonly string[] = Object.values(F).map((f) => f.n
 export class FleetMetrics {
   readonly options: Required<Omit<FleetMetricsOptions, 'exports'>> & Pick<FleetMetricsOptions, 'exports'>;
   #cores = new Map<string, CoreSeries>();
-  #counters = new Map<string, { rx: number; tx: number }>();
+  /** Update number: a session counter not seen in the current update is dropped (its core being observed). */
+  #gen = 0;
   #watchedSinceMs = new Map<string, number>();
   #lastAtMs = 0;
   /** classifySession per collector, reference and local, memoised (streams change rarely; bounded like StreamModel's). */
@@ -159,7 +167,7 @@ export class FleetMetrics {
       listed.add(info.id);
       let c = this.#cores.get(info.id);
       if (!c) {
-        c = { info, observed: false, collectors: new Map(), people: 0, rxBitsPerSec: 0, txBitsPerSec: 0, streams: new Map(), other: { protocols: new Map(), lastSeenMs: now }, liveStreams: 0, foldedStreams: 0 };
+        c = { info, observed: false, collectors: new Map(), people: 0, rxBitsPerSec: 0, txBitsPerSec: 0, streams: new Map(), other: { protocols: new Map(), lastSeenMs: now }, counters: new Map(), liveStreams: 0, foldedStreams: 0 };
         this.#cores.set(info.id, c);
       }
       c.info = info;
@@ -198,24 +206,27 @@ export class FleetMetrics {
 
     // This update's streams per core, with each session's numbers and byte deltas.
     const live = new Map<CoreSeries, Map<string, Map<string, ProtocolNumbers>>>();
-    const next = new Map<string, { rx: number; tx: number }>();
+    const gen = ++this.#gen;
     for (const s of snapshot.sessions) {
       const c = this.#cores.get(s.core);
-      if (!c) continue;
-      const id = `${s.core}\u0000${s.collector}\u0000${s.id}`;
-      const prev = this.#counters.get(id);
-      next.set(id, { rx: s.bytesRx, tx: s.bytesTx });
-      if (!c.observed) continue;
+      // A core that is not observed keeps its sessions' counters for when it is back.
+      if (!c?.observed) continue;
+      const id = `${s.collector}\u0000${s.id}`;
+      const prev = c.counters.get(id);
       let rx: number;
       let tx: number;
       if (prev) {
         rx = s.bytesRx >= prev.rx ? s.bytesRx - prev.rx : s.bytesRx;
         tx = s.bytesTx >= prev.tx ? s.bytesTx - prev.tx : s.bytesTx;
-      } else if (s.createdAtMs < (this.#watchedSinceMs.get(s.core) ?? now) - sinceLast) {
-        rx = tx = 0;
+        prev.rx = s.bytesRx;
+        prev.tx = s.bytesTx;
+        prev.gen = gen;
       } else {
-        rx = s.bytesRx;
-        tx = s.bytesTx;
+        c.counters.set(id, { rx: s.bytesRx, tx: s.bytesTx, gen });
+        // New to us: its whole counter, unless it is older than what this run has watched of its core.
+        const old = s.createdAtMs < (this.#watchedSinceMs.get(s.core) ?? now) - sinceLast;
+        rx = old ? 0 : s.bytesRx;
+        tx = old ? 0 : s.bytesTx;
       }
       const col = collectorOf(c, s.collector);
       col.rxBytes += rx;
@@ -243,13 +254,9 @@ export class FleetMetrics {
       n.rxBytes += rx;
       n.txBytes += tx;
     }
-    // Sessions of cores still listed but not observed keep their counters for when the core is back.
-    for (const [id, v] of this.#counters) {
-      if (next.has(id)) continue;
-      const c = this.#cores.get(id.slice(0, id.indexOf('\u0000')));
-      if (c && !c.observed) next.set(id, v);
+    for (const c of this.#cores.values()) {
+      if (c.observed) for (const [id, v] of c.counters) if (v.gen !== gen) c.counters.delete(id);
     }
-    this.#counters = next;
 
     for (const c of this.#cores.values()) {
       if (!c.observed) continue;
@@ -323,7 +330,7 @@ export class FleetMetrics {
       for (const c of cores) {
         if (observedOnly && !c.observed) continue;
         const v = value(c);
-        if (v !== undefined) parts.push(`${f.name}{core="${coreLabel(c)}"} ${formatPromValue(v)}\n`);
+        if (v !== undefined) parts.push(`${f.name}{core="${coreLabel(c)}"} ${num(v)}\n`);
       }
     };
     const perCollector = (f: Family, value: (s: CollectorSeries) => number): void => {
@@ -331,7 +338,7 @@ export class FleetMetrics {
       for (const c of cores) {
         if (!c.observed) continue;
         const core = coreLabel(c);
-        for (const [name, s] of c.collectors) parts.push(`${f.name}{collector="${labelValue(name)}",core="${core}"} ${formatPromValue(value(s))}\n`);
+        for (const [name, s] of c.collectors) parts.push(`${f.name}{collector="${labelValue(name)}",core="${core}"} ${num(value(s))}\n`);
       }
     };
     const perStream = (f: Family, value: (n: ProtocolNumbers) => number): void => {
@@ -342,7 +349,7 @@ export class FleetMetrics {
         const write = (key: string, s: StreamSeries): void => {
           for (const [protocol, n] of s.protocols) {
             n.labels ??= `{core="${core}",protocol="${labelValue(protocol)}",stream="${labelValue(key)}"} `;
-            parts.push(f.name + n.labels + formatPromValue(value(n)) + '\n');
+            parts.push(f.name + n.labels + num(value(n)) + '\n');
           }
         };
         for (const [key, s] of c.streams) write(key, s);
