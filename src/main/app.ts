@@ -210,7 +210,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     log.warn('session disconnected by the dashboard', { collector, session: id.slice(0, 200), done, by: deps.mode === 'electron' ? 'the desktop window' : 'the web dashboard' });
     return done;
   };
-  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect, processes: processUiHandlers(processes), timeseries: prom.history ? historyForUi(prom.history, () => clock.now()) : timeseries?.forUi() });
+  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect, processes: processUiHandlers(processes), timeseries: history ? historyForUi(history, () => clock.now()) : undefined });
 
   const fleetHooks = fleetApi(fleet, localCore.registry);
   const exports = createExportRoutes({ source: fleet });
