@@ -335,6 +335,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
 
   try {
     await control.restoreCores();
+    fleet.restored();
   } catch (err) {
     await stopAll();
     throw new ConfigError((err as Error).message);

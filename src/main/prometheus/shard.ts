@@ -46,20 +46,39 @@ export function parseShard(value: string, what = '--shard'): Shard {
   return { index, count };
 }
 
+/** A Core of another shard added from the dashboard: refused, naming the shard that watches it. */
+export class OtherShardError extends Error {
+  override name = 'OtherShardError';
+  /** The page's IPC error code. */
+  readonly code = 'invalid-argument';
+}
+
+/** The fleet of one shard; `restored()` ends the start-up phase in which other shards' Cores are skipped quietly. */
+export interface ShardedFleet extends Fleet {
+  restored(): void;
+}
+
 /**
- * The fleet of one shard: adding a Core of another shard (from --core, cores.json or the dashboard) does not poll
- * it; the answer says which shard watches it. The exporter filters by `inShard` too, so a Core added around this
- * (a cluster's nodes) is watched here but never exported twice.
+ * The fleet of one shard. At start-up (--core, --core-credentials, cores.json: every instance gets the same list)
+ * a Core of another shard is skipped with an info line; added later from the dashboard it is refused with the
+ * shard that should watch it, since no other instance would learn about it. The exporter filters by `inShard` too,
+ * so a Core added around this (a cluster's nodes) is watched here but never exported twice.
  */
-export function shardFleet(fleet: Fleet, shard: Shard | null, log: Logger): Fleet {
-  if (shard === null) return fleet;
+export function shardFleet(fleet: Fleet, shard: Shard | null, log: Logger): ShardedFleet {
+  if (shard === null) return { ...fleet, restored: () => undefined };
+  let starting = true;
   return {
     ...fleet,
+    restored: () => {
+      starting = false;
+    },
     addCore(config) {
       if (inShard(config.id, shard)) return fleet.addCore(config);
-      const other = shardOf(config.id, shard.count);
-      log.info('remote Core left to another shard', { id: config.id, shard: `${other}/${shard.count}`, thisShard: `${shard.index}/${shard.count}` });
-      const info: CoreInfo = { id: config.id, name: config.name ?? config.id, kind: 'remote', url: config.url, state: 'paused', lastError: `watched by shard ${other}/${shard.count}, not by this instance (${shard.index}/${shard.count})` };
+      const other = `${shardOf(config.id, shard.count)}/${shard.count}`;
+      const mine = `${shard.index}/${shard.count}`;
+      if (!starting) throw new OtherShardError(`this Core belongs to shard ${other} (this instance runs --shard ${mine}): add it to the instance of that shard`);
+      log.info('remote Core left to another shard', { id: config.id, shard: other, thisShard: mine });
+      const info: CoreInfo = { id: config.id, name: config.name ?? config.id, kind: 'remote', url: config.url, state: 'paused', lastError: `watched by shard ${other}, not by this instance (${mine})` };
       return info;
     },
   };

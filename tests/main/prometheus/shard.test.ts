@@ -46,6 +46,12 @@ describe('shard rule', () => {
     const mine = ids.filter((id) => shardOf(id, 2) === 0);
     expect(fleet.remoteConfigs().map((c) => c.id).sort()).toEqual(mine.sort());
     for (const info of infos.filter((i) => !mine.includes(i.id))) expect(info.lastError).toMatch(/watched by shard 1\/2/);
+    // After start-up, adding a Core of the other shard from the dashboard is refused, naming its shard.
+    fleet.restored();
+    const theirs = ids.find((id) => shardOf(id, 2) === 1)!;
+    expect(() => fleet.addCore({ id: theirs, url: `http://${theirs}` })).toThrow(/belongs to shard 1\/2 \(this instance runs --shard 0\/2\)/);
+    const other = Array.from({ length: 50 }, (_, i) => `127.0.0.2:${9100 + i}`).find((id) => shardOf(id, 2) === 1)!;
+    expect(() => fleet.addCore({ id: other, url: `http://${other}` })).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
     await fleet.stop();
   });
 });
