@@ -19,6 +19,17 @@ beforeAll(async () => {
         res.writeHead(401).end('Unauthorized');
         return;
       }
+      if (req.url?.startsWith('/report')) {
+        // Two local days of one stream of this instance's local core (`me`), by expression.
+        const p = new URLSearchParams(body);
+        const start = Number(p.get('start'));
+        const step = Number(p.get('step'));
+        const q = p.get('query') ?? '';
+        const values = q.includes('egress_bytes_total') ? ['100', '50'] : q.includes('viewer_seconds_total') ? ['1.5', '0.25'] : q.includes('max_over_time') ? ['4', '7'] : null;
+        const result = values ? [{ metric: { core: 'me', stream: 'cam' }, values: values.map((v, i) => [start + i * step, v]) }] : [];
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }));
+        return;
+      }
       if (req.url?.startsWith('/bad')) {
         res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"status":"error","errorType":"bad_data","error":"parse error at char 3"}');
         return;
@@ -63,6 +74,22 @@ describe('Prometheus query client', () => {
     expect(seen[0].path).toBe('/ok/api/v1/query_range');
     expect(seen[0].auth).toBe('Bearer t0k');
     expect(Object.fromEntries(new URLSearchParams(seen[0].body))).toEqual({ query: 'sum(x{a="1"})', start: '100', end: '200', step: '10' });
+  });
+
+  it('folds the report per local day into months, with the local core under its page name', async () => {
+    const history = new PrometheusHistory({ url: `${base}/report`, auth: '', timeoutMs: 2000, localExportId: 'me' });
+    const fromMs = new Date(2026, 10, 3).getTime();
+    const toMs = new Date(2026, 10, 5).getTime();
+    const days = await history.report({ fromMs, toMs, period: 'day', core: 'local' });
+    expect(days.rows.map((r) => [r.period, r.core, r.stream, r.egressBytes, r.viewerHours, r.peakViewers])).toEqual([
+      ['2026-11-03', 'local', 'cam', 100, 1.5, 4],
+      ['2026-11-04', 'local', 'cam', 50, 0.25, 7],
+    ]);
+    const sent = seen.filter((x) => x.path === '/report/api/v1/query_range').map((x) => new URLSearchParams(x.body));
+    expect(sent.every((p) => Number(p.get('start')) * 1000 === fromMs + 86_400_000 && p.get('step') === '86400' && p.get('query')!.includes('core="me"'))).toBe(true);
+    const month = await history.report({ fromMs, toMs, period: 'month' });
+    expect(month.rows).toEqual([{ period: '2026-11', core: 'local', stream: 'cam', egressBytes: 150, ingressBytes: 0, viewerHours: 1.75, peakViewers: 7, uniqueViewersEstimate: 0 }]);
+    expect(month.totals).toEqual({ egressBytes: 150, ingressBytes: 0, viewerHours: 1.75, peakViewers: 7, uniqueViewersEstimate: 0 });
   });
 
   it('a history over a failing Prometheus rejects with the reason and reports it in status()', async () => {
