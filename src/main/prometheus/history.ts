@@ -4,12 +4,13 @@
  * exports on /metrics (src/main/prometheus/fleet-metrics.ts). Buckets are the embedded store's: `[t, t + step)`
  * from `floor(from / step) * step`, each evaluated at its end over a `[step]` window.
  *
- * - viewers (average): `sum(avg_over_time(viewers[step]))`; peak: `max_over_time(sum(viewers)[step:res])`, exact
- *   at the subquery resolution even over several series; publishers likewise.
+ * - viewers (average): `sum(avg_over_time(viewers[step]))`; peak: the higher of `max_over_time(sum(viewers)
+ *   [step:res])` (the sum, at the subquery resolution) and `max(max_over_time(viewers[step]))` (one protocol, at
+ *   every sample): exact for a stream watched over one protocol; publishers' average likewise.
  * - bytes: `sum(increase(*_bytes_total[step]))` (Prometheus extrapolates to the window edges: not whole bytes).
  * - observed: `avg_over_time(core_sessions_core_up[step])` of the core (over all cores: the best of them) times
  *   the step; a bucket with none is null and part of a `no-data` gap, as an outage in the embedded store.
- * - the report: per local day, `increase` of the byte and viewer-seconds counters, the peak from a 10 s subquery;
+ * - the report: per local day, `increase` of the byte and viewer-seconds counters, the peak as above over `[1d]`;
  *   months are sums of their days. Unique viewers are not in Prometheus: 0 there (documented).
  */
 import { TS_ALL, type ReportQuery, type ReportResult, type ReportRow, type TimeseriesGap, type TimeseriesQuery, type TimeseriesResult, type TimeseriesStatus } from '../../shared/timeseries.ts';
@@ -29,6 +30,16 @@ export interface PrometheusHistoryOptions extends PrometheusClientOptions {
 
 /** Finest subquery resolution for peaks, seconds (the embedded store's default sample interval). */
 const PEAK_RESOLUTION_SEC = 10;
+
+/**
+ * The peak: the sum over series sampled every `res` seconds (may miss a short peak between two points), or the
+ * highest single series (protocol) at every sample, whichever is higher. Exact for a stream watched over one protocol,
+ * otherwise at least every sampled sum.
+ */
+function peakOf(ofSum: number | undefined, ofOne: number | undefined): number | undefined {
+  if (ofSum === undefined) return ofOne;
+  return ofOne === undefined ? ofSum : Math.max(ofSum, ofOne);
+}
 
 function floorTo(value: number, step: number): number {
   return Math.floor(value / step) * step;
@@ -104,6 +115,7 @@ export class PrometheusHistory implements HistoryBackend {
     const exprs = [
       `sum(avg_over_time(${sel('core_sessions_stream_viewers')}${w}))`,
       `max_over_time(sum(${sel('core_sessions_stream_viewers')})[${step}s:${res}s])`,
+      `max(max_over_time(${sel('core_sessions_stream_viewers')}${w}))`,
       `sum(avg_over_time(${sel('core_sessions_stream_publishers')}${w}))`,
       `sum(increase(${sel('core_sessions_stream_ingest_bytes_total')}${w}))`,
       `sum(increase(${sel('core_sessions_stream_egress_bytes_total')}${w}))`,
@@ -111,7 +123,7 @@ export class PrometheusHistory implements HistoryBackend {
     ];
     const start = from0 + step;
     const end = from0 + n * step;
-    const [viewers, peak, publishers, rx, tx, observed] = (await Promise.all(exprs.map((e) => this.client.queryRange(e, start, end, step)))).map(byTime);
+    const [viewers, peakOfSum, peakOfOne, publishers, rx, tx, observed] = (await Promise.all(exprs.map((e) => this.client.queryRange(e, start, end, step)))).map(byTime);
 
     const atMs: number[] = [];
     const out = { viewers: [] as (number | null)[], viewersPeak: [] as (number | null)[], publishers: [] as (number | null)[], rxBytes: [] as (number | null)[], txBytes: [] as (number | null)[] };
@@ -136,7 +148,7 @@ export class PrometheusHistory implements HistoryBackend {
         continue;
       }
       const avg = viewers.get(t) ?? 0;
-      const pk = peak.get(t);
+      const pk = peakOf(peakOfSum.get(t), peakOfOne.get(t));
       out.viewers.push(pk === undefined ? avg : Math.min(pk, avg));
       out.viewersPeak.push(pk ?? avg);
       out.publishers.push(publishers.get(t) ?? 0);
@@ -175,8 +187,9 @@ export class PrometheusHistory implements HistoryBackend {
       `${by} (increase(core_sessions_stream_ingest_bytes_total${m}[1d]))`,
       `${by} (increase(core_sessions_stream_viewer_seconds_total${m}[1d])) / 3600`,
       `max_over_time((${by} (core_sessions_stream_viewers${m}))[1d:${PEAK_RESOLUTION_SEC}s])`,
+      `max by (core, stream) (max_over_time(core_sessions_stream_viewers${m}[1d]))`,
     ];
-    const [egress, ingress, hours, peak] = await Promise.all(exprs.map((e) => this.client.queryRange(e, startS, lastS, 86_400)));
+    const [egress, ingress, hours, peak, peakOfOne] = await Promise.all(exprs.map((e) => this.client.queryRange(e, startS, lastS, 86_400)));
     const firstDay = dayOf(q.fromMs);
     const lastDay = dayOf(Math.max(q.fromMs, q.toMs - 1));
     const rows = new Map<string, ReportRow>();
@@ -201,6 +214,7 @@ export class PrometheusHistory implements HistoryBackend {
     add(ingress, (r, v) => (r.ingressBytes += v));
     add(hours, (r, v) => (r.viewerHours += v));
     add(peak, (r, v) => (r.peakViewers = Math.max(r.peakViewers, v)));
+    add(peakOfOne, (r, v) => (r.peakViewers = Math.max(r.peakViewers, v)));
     const list = [...rows.values()].sort((x, y) => (x.period < y.period ? -1 : x.period > y.period ? 1 : x.core < y.core ? -1 : x.core > y.core ? 1 : x.stream < y.stream ? -1 : x.stream > y.stream ? 1 : 0));
     const totals = { egressBytes: 0, ingressBytes: 0, viewerHours: 0, peakViewers: 0, uniqueViewersEstimate: 0 };
     for (const r of list) {

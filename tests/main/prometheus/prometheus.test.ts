@@ -103,7 +103,7 @@ describe.skipIf(!have)('fleet history from a real Prometheus', () => {
       return r.body.data.result.length === 1;
     }, 'the changing Core in Prometheus', 15_000, 250);
     const fromMs = Math.ceil(Date.now() / 1000 / STEP_SEC) * STEP_SEC * 1000;
-    await sleep(4 * TOGGLE_MS + 1500);
+    await sleep(5 * TOGGLE_MS + 1500);
     const toMs = Math.floor((Date.now() - 2500) / 1000 / STEP_SEC) * STEP_SEC * 1000;
     const q = `core=${encodeURIComponent(coreId)}&stream=peer-hls&from=${fromMs}&to=${toMs}&step=${STEP_SEC}s`;
     const embedded = await getJson<TimeseriesResult>(`${owner.url}/api/timeseries?${q}`);
@@ -132,7 +132,7 @@ describe.skipIf(!have)('fleet history from a real Prometheus', () => {
       if (p[b]! < lo - 1e-6 || p[b]! > hi + 1e-6) mismatches.push(`${new Date(fromProm.body.atMs[b]).toISOString()}: prometheus ${p[b]}, embedded ${around.join('/')}`);
     }
     expect(mismatches).toEqual([]);
-    expect(compared).toBeGreaterThanOrEqual(5);
+    expect(compared, `embedded ${JSON.stringify(e)}, prometheus ${JSON.stringify(p)}`).toBeGreaterThanOrEqual(5);
   }, 50_000);
 
   it('answers the daily report from Prometheus with the embedded store’s peak and about its viewer-hours', async () => {

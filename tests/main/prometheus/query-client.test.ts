@@ -103,7 +103,7 @@ describe('Prometheus query client', () => {
     expect(r.atMs).toHaveLength(6);
     expect(r.viewers.every((v) => v === null)).toBe(true);
     expect(r.gaps).toEqual([{ fromMs: 1_780_000_000_000, toMs: 1_780_000_060_000, state: 'no-data' }]);
-    const queries = seen.slice(-6).map((s) => new URLSearchParams(s.body).get('query'));
+    const queries = seen.slice(-7).map((s) => new URLSearchParams(s.body).get('query'));
     expect(queries).toContain('sum(avg_over_time(core_sessions_stream_viewers{core="me",stream="cam"}[10s]))');
   });
 });
