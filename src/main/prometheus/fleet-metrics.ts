@@ -11,8 +11,8 @@
  * stream keeps its slot while it has sessions and for `keepMs` after (then the slot is free again); a stream that
  * gets no slot adds to `(other)` for as long as it lives, so both counters only ever grow (no jumps in `rate()`).
  *
- * Bytes are per-session counter deltas, as the time-series sampler takes them: a session first seen brings its whole
- * counter unless it is older than what this run has watched of its core. Cores that are not observed (a remote
+ * Bytes are per-session counter deltas by the time-series sampler's rule (`bytesSince`): a session first seen brings
+ * its whole counter unless it is older than what this run has watched of its core. Cores that are not observed (a remote
  * Core stale or unreachable) export their state only: no last-known numbers dressed up as current.
  */
 import { ownProcessOf } from '../../shared/processes.ts';
@@ -21,6 +21,7 @@ import { GONE_KEEP_MS } from '../../shared/streams.ts';
 import { countsSessions, countsTraffic } from '../../shared/totals.ts';
 import { LOCAL_CORE_ID, type CoreInfo, type CoreStateName, type Snapshot } from '../../shared/types.ts';
 import { formatPromValue } from '../api/metrics.ts';
+import { bytesSince } from '../timeseries/sampler.ts';
 
 /** The label value of the series that sums the streams beyond the cap (the name the history's fold uses too). */
 export const OTHER_STREAM = '(other)';
@@ -213,20 +214,13 @@ export class FleetMetrics {
       if (!c?.observed) continue;
       const id = `${s.collector}\u0000${s.id}`;
       const prev = c.counters.get(id);
-      let rx: number;
-      let tx: number;
+      const { rx, tx } = bytesSince(prev, s, this.#watchedSinceMs.get(s.core) ?? now, sinceLast);
       if (prev) {
-        rx = s.bytesRx >= prev.rx ? s.bytesRx - prev.rx : s.bytesRx;
-        tx = s.bytesTx >= prev.tx ? s.bytesTx - prev.tx : s.bytesTx;
         prev.rx = s.bytesRx;
         prev.tx = s.bytesTx;
         prev.gen = gen;
       } else {
         c.counters.set(id, { rx: s.bytesRx, tx: s.bytesTx, gen });
-        // New to us: its whole counter, unless it is older than what this run has watched of its core.
-        const old = s.createdAtMs < (this.#watchedSinceMs.get(s.core) ?? now) - sinceLast;
-        rx = old ? 0 : s.bytesRx;
-        tx = old ? 0 : s.bytesTx;
       }
       const col = collectorOf(c, s.collector);
       col.rxBytes += rx;
