@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AuthClient } from './api/http-api.ts';
-import { formatBitrate, formatCount } from './format/units.ts';
+import { formatBitrate, formatCount, formatDuration } from './format/units.ts';
 import { addToTotals, ownProcessSessions, type Totals as TotalsSum } from '../../shared/totals.ts';
 import { useApp, useAppStore } from './store/hooks.ts';
 import { VIEWS, type ViewName } from './store/store.ts';
@@ -158,10 +158,21 @@ function StatusBar(): React.JSX.Element {
     return () => clearInterval(t);
   }, []);
   const live = receivedAtMs > 0 && now - receivedAtMs < STALE_AFTER_MS;
+  const stale = receivedAtMs > 0 && !live;
+  // A stale page dims its numbers (styles.css `body.stale`), so nobody reads old figures as live ones.
+  useEffect(() => {
+    document.body.classList.toggle('stale', stale);
+  }, [stale]);
   return (
     <footer className="statusbar" data-testid="statusbar">
       <span className={live ? 'dot dot-live' : 'dot dot-stale'} />
-      <span data-testid="connection">{receivedAtMs === 0 ? 'connecting…' : live ? 'live' : 'no updates for a while: reconnecting…'}</span>
+      <span data-testid="connection">
+        {receivedAtMs === 0
+          ? 'connecting…'
+          : live
+            ? 'live'
+            : `stale since ${new Date(receivedAtMs).toLocaleTimeString()} (${formatDuration(now - receivedAtMs)}): no updates from the server, reconnecting…`}
+      </span>
       {lastError && <span className="error-text">{lastError}</span>}
       <span className="spacer" />
       {appInfo && <span className="muted">v{appInfo.version}</span>}
