@@ -105,10 +105,14 @@ export interface FittedColumns {
 
 /**
  * Fits the wanted columns into `widthPx`: drops the least important (highest priority number, the rightmost of equal
- * ones) until the minimum widths fit in `widthPx` less `reservedPx` (covered by a drawer). The two rates stay,
- * whatever the width.
+ * ones) until the minimum widths fit in `widthPx` less `reservedPx` (covered by a drawer). The two rates and the
+ * column the table is sorted by stay, whatever the width.
  */
-export function fitColumns(prefs: ColumnPrefs, widthPx: number, opts: { coreCount: number; reservedPx?: number }): FittedColumns {
+export function fitColumns(
+  prefs: ColumnPrefs,
+  widthPx: number,
+  opts: { coreCount: number; reservedPx?: number; sortKey?: SessionColumnKey },
+): FittedColumns {
   const reservedPx = Math.max(0, Math.round(opts.reservedPx ?? 0));
   const room = widthPx - reservedPx;
   const redundant: ColumnSpec[] = [];
@@ -124,7 +128,10 @@ export function fitColumns(prefs: ColumnPrefs, widthPx: number, opts: { coreCoun
   const sum = (cols: readonly ColumnSpec[]): number => cols.reduce((n, c) => n + c.minWidthPx, 0);
   while (sum(wanted) > room && wanted.length > 2) {
     let drop = -1;
-    for (let i = 0; i < wanted.length; i++) if (wanted[i]!.priority > 1 && (drop < 0 || wanted[i]!.priority >= wanted[drop]!.priority)) drop = i;
+    for (let i = 0; i < wanted.length; i++) {
+      const c = wanted[i]!;
+      if (c.priority > 1 && c.key !== opts.sortKey && (drop < 0 || c.priority >= wanted[drop]!.priority)) drop = i;
+    }
     if (drop < 0) break;
     squeezed.push(wanted[drop]!);
     wanted = wanted.filter((_, i) => i !== drop);

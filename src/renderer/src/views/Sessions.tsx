@@ -75,6 +75,7 @@ function useColumns(
   scrollRef: React.RefObject<HTMLDivElement | null>,
   coreCount: number,
   drawerOpen: boolean,
+  sortKey: SessionSortKey,
 ): [FittedColumns, ColumnPrefs, (p: ColumnPrefs) => void] {
   const [prefs, setPrefsState] = useState(readColumnPrefs);
   const [widthPx, setWidthPx] = useState(1400);
@@ -96,8 +97,8 @@ function useColumns(
   };
   // The details drawer covers the table's right side: the columns fit what stays uncovered, so rates stay readable.
   const fitted = useMemo(
-    () => fitColumns(prefs, widthPx, { coreCount, reservedPx: drawerOpen ? detailsDrawerWidthPx(widthPx) : 0 }),
-    [prefs, widthPx, coreCount, drawerOpen],
+    () => fitColumns(prefs, widthPx, { coreCount, reservedPx: drawerOpen ? detailsDrawerWidthPx(widthPx) : 0, sortKey }),
+    [prefs, widthPx, coreCount, drawerOpen, sortKey],
   );
   return [fitted, prefs, setPrefs];
 }
@@ -117,7 +118,7 @@ export function Sessions(): React.JSX.Element {
   const [sortBy, select, moveSelection] = useApp(useShallow((s) => [s.sortBy, s.select, s.moveSelection]));
   const scrollRef = useRef<HTMLDivElement>(null);
   const coreCount = useApp((s) => s.cores.length);
-  const [columns, prefs, setPrefs] = useColumns(scrollRef, coreCount, selectedKey !== null);
+  const [columns, prefs, setPrefs] = useColumns(scrollRef, coreCount, selectedKey !== null, sort.key);
   const gridStyle = useMemo(() => ({ gridTemplateColumns: columns.template }), [columns.template]);
 
   const virtualizer = useVirtualizer({
