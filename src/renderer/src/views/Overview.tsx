@@ -183,6 +183,8 @@ export function Overview(): React.JSX.Element {
                   xSecondsAgo={chart.x}
                   series={chart.bandwidth}
                   formatY={(v) => formatBitrate(v, units)}
+                  scale={units}
+                  smoothPoints={5}
                   windowSeconds={600}
                   testId="chart-bandwidth"
                   ariaLabel="rx and tx bandwidth over the last 10 minutes"
@@ -194,6 +196,7 @@ export function Overview(): React.JSX.Element {
                   xSecondsAgo={chart.x}
                   series={chart.sessions}
                   formatY={(v) => formatCount(Math.round(v))}
+                  scale="count"
                   windowSeconds={600}
                   testId="chart-sessions"
                   ariaLabel="active sessions over the last 10 minutes"

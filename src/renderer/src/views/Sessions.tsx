@@ -390,6 +390,8 @@ function Details(): React.JSX.Element {
           xSecondsAgo={chart.x}
           series={chart.lines}
           formatY={(v) => formatBitrate(v, units)}
+          scale={units}
+          smoothPoints={series.atMs.length > 60 ? 5 : 1}
           windowSeconds={series.atMs.length > 60 ? 300 : 60}
           testId="chart-session"
           ariaLabel="bandwidth of the selected session"
