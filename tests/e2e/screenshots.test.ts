@@ -166,6 +166,40 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
       }
     }
     expect(problems).toEqual([]);
+
+    // 1–6 switch views also while a checkbox or radio button has focus.
+    await page.emulateMedia({ colorScheme: 'light' });
+    await openView(page, 'sessions');
+    await page.click('[data-testid="columns-button"]');
+    await page.focus('[data-testid="column-extra"]');
+    await page.keyboard.press('2');
+    await page.waitForSelector('[data-testid="view-overview"]');
+    await openView(page, 'settings');
+    const radio = await page.$('input[type="radio"]');
+    if (radio) {
+      await radio.focus();
+      await page.keyboard.press('3');
+      await page.waitForSelector('[data-testid="view-sessions"]');
+    }
+
+    // Collector chip counts follow the Core filter: with the remote Core chosen they add up to its sessions.
+    await openView(page, 'sessions');
+    const remoteOption = await page.$eval('[data-testid="core-filter"]', (sel, name) => [...sel.options].find((o: { text: string }) => o.text === name)?.value, REMOTE_NAME);
+    await page.selectOption('[data-testid="core-filter"]', remoteOption!);
+    await waitFor('chip counts of the remote Core', async () => {
+      const chips = await page.$$eval('[data-testid^="collector-chip-"] .chip-count', (els) => els.reduce((n, e) => n + Number(e.textContent), 0));
+      const shown = Number(/([\d,]+) of/.exec((await page.textContent('[data-testid="sessions-count"]')) ?? '')?.[1]?.replace(/,/g, ''));
+      return chips === shown && shown > 0;
+    }, 5000);
+    await page.selectOption('[data-testid="core-filter"]', '');
+
+    // Export CSV shows its progress without moving the table.
+    const before = (await page.$eval('[data-testid="sessions-table"]', (el) => el.getBoundingClientRect().top)) as number;
+    await page.click('[data-testid="export-sessions"]');
+    await page.waitForSelector('[data-testid="export-status-sessions"]');
+    expect(await page.$eval('[data-testid="sessions-table"]', (el) => el.getBoundingClientRect().top)).toBe(before);
+    await page.waitForSelector('[data-testid="export-status-sessions"][data-state="done"]', { timeout: 10_000 });
+    expect(await page.$eval('[data-testid="sessions-table"]', (el) => el.getBoundingClientRect().top)).toBe(before);
     expect(pageErrors).toEqual([]);
 
     // The server dies: the page dims its numbers and says since when they are stale.

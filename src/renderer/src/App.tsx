@@ -27,9 +27,14 @@ const LABELS: Record<ViewName, string> = {
 };
 const STALE_AFTER_MS = 5000;
 
+/** Inputs that take no typed text: a digit pressed on them switches the view (a focused radio button must not eat it). */
+const NON_TEXT_INPUTS = new Set(['radio', 'checkbox', 'button', 'submit', 'reset', 'range', 'color', 'file', 'image']);
+
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+  if (!el) return false;
+  if (el.tagName === 'INPUT') return !NON_TEXT_INPUTS.has((el as HTMLInputElement).type);
+  return el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
 }
 
 /** The view in the URL hash (#sessions), so a reload keeps the place. */
