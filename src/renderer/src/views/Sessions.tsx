@@ -329,7 +329,9 @@ function Details(): React.JSX.Element {
   );
   const chart = useMemo(() => {
     const last = series.atMs[series.atMs.length - 1] ?? 0;
+    const spanS = (last - (series.atMs[0] ?? last)) / 1000;
     return {
+      windowSeconds: spanS > 300 ? 600 : spanS > 60 ? 300 : 60,
       x: series.atMs.map((t) => Math.round((t - last) / 1000)),
       lines: [
         { label: 'rx', color: PALETTE[0]!, values: series.rx },
@@ -385,14 +387,13 @@ function Details(): React.JSX.Element {
         ))}
       </dl>
       <figure>
-        <figcaption>Bandwidth since selected</figcaption>
+        <figcaption>Bandwidth: 10 s averages before it was selected, then each second</figcaption>
         <LineChart
           xSecondsAgo={chart.x}
           series={chart.lines}
           formatY={(v) => formatBitrate(v, units)}
           scale={units}
-          smoothPoints={series.atMs.length > 60 ? 5 : 1}
-          windowSeconds={series.atMs.length > 60 ? 300 : 60}
+          windowSeconds={chart.windowSeconds}
           testId="chart-session"
           ariaLabel="bandwidth of the selected session"
         />
