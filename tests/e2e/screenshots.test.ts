@@ -91,6 +91,8 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
   const children = new Children();
   let server: Headless;
   let remote: TestCore;
+  /** A second remote Core after its sessions closed: finished sessions in its summary. */
+  let archive: TestCore;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
   const pageErrors: string[] = [];
@@ -99,7 +101,8 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     mkdirSync(SCREENSHOTS, { recursive: true });
     await buildRenderer();
     remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
-    server = await startHeadless(children, ['--core', remote.urlWithCredentials, '--session-timeout', '10']);
+    archive = await startTestCore({ auth: true, phase: 'after-close', coreName: 'Archive Test', coreId: 'archive-test' });
+    server = await startHeadless(children, ['--core', remote.urlWithCredentials, '--core', archive.urlWithCredentials, '--session-timeout', '10']);
     // Real traffic: HLS into memfs with three players, RTMP in with two players, an ffmpeg process.
     children.spawn('timeout', hlsPublisherArgs(server.base, 'studio-a'));
     children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp}/live/studio-b.stream`));
@@ -129,6 +132,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     await browser?.close();
     await children.killAll();
     await remote?.close();
+    await archive?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);
 
@@ -154,6 +158,15 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
           else await page.waitForTimeout(400);
           await page.screenshot({ path: join(SCREENSHOTS, `layout-${view}-${width}-${scheme}.png`) });
           if (width === 1024) for (const p of await clipProblems(page)) problems.push(`${view} ${scheme}: ${p}`);
+          if (view === 'history') {
+            // The finished-session summary per core: the remote Core's bytes are whole MiB, said so.
+            await page.click('[data-testid="history-mode-sessions"]');
+            await page.selectOption('[data-testid="history-scope"]', 'each');
+            await page.waitForSelector('[data-testid="history-rounding-note"]', { timeout: 10_000 });
+            await page.screenshot({ path: join(SCREENSHOTS, `layout-history-sessions-${width}-${scheme}.png`) });
+            if (width === 1024) for (const p of await clipProblems(page)) problems.push(`finished sessions ${scheme}: ${p}`);
+            await page.click('[data-testid="history-mode-report"]');
+          }
         }
         // The session details, open over the table.
         await openView(page, 'sessions');

@@ -186,8 +186,9 @@ function FinishedSessions(): React.JSX.Element {
               <th />
               {scope !== '*' && <th />}
               <th className="num">{formatCount(totals.sessions)}</th>
-              <th className="num">{formatBytes(totals.rx, units)}</th>
-              <th className="num">{formatBytes(totals.tx, units)}</th>
+              {/* A total with a remote Core's whole MiB in it is known only to the MiB as well. */}
+              <th className="num">{rounded.size > 0 ? formatWholeMiB(totals.rx) : formatBytes(totals.rx, units)}</th>
+              <th className="num">{rounded.size > 0 ? formatWholeMiB(totals.tx) : formatBytes(totals.tx, units)}</th>
             </tr>
           </tfoot>
         </table>
