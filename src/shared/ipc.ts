@@ -42,6 +42,15 @@ export interface MetricsHistory {
   series: MetricsSeries[];
 }
 
+/** One session's recent rx/tx as averages over `bucketMs`, oldest first (src/main/ui/session-series.ts). */
+export interface SessionSeries {
+  bucketMs: number;
+  /** Time of each point (the end of its bucket). */
+  atMs: number[];
+  rxBitsPerSec: number[];
+  txBitsPerSec: number[];
+}
+
 /** A remote Core as configured (never carries a password or token). */
 export interface RemoteCoreConfig {
   id: string;
@@ -189,6 +198,8 @@ export interface InvokeMap extends ShellInvokeMap {
   'cores:list': { args: []; result: CoreInfo[] };
   /** The last 10 minutes of per-second rx/tx/sessions per core and collector. */
   'metrics:history': { args: []; result: MetricsHistory };
+  /** One session's last 10 minutes as 10 s averages (the details chart's backfill). */
+  'sessions:series': { args: [core: string, collector: string, id: string]; result: SessionSeries };
   'cores:configs': { args: []; result: RemoteCoreConfig[] };
   'cores:add': { args: [RemoteCoreInput]; result: RemoteCoreConfig };
   'cores:update': { args: [id: string, input: RemoteCoreInput]; result: RemoteCoreConfig };
@@ -256,6 +267,7 @@ export const INVOKE_CHANNELS = [
   'history:list',
   'cores:list',
   'metrics:history',
+  'sessions:series',
   'cores:configs',
   'cores:add',
   'cores:update',

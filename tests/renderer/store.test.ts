@@ -206,3 +206,25 @@ describe('history', () => {
     expect(store.getState().history).toHaveLength(1);
   });
 });
+
+describe('the selected session chart is backfilled from main', () => {
+  it('puts the last 10 minutes (10 s averages) before the live points', async () => {
+    const A = row({ id: 'a', rxBitsPerSec: 5, txBitsPerSec: 6 });
+    const fake = createFakeApi({
+      'app:info': () => ({ version: '0.1.0', mode: 'headless', listeners: {} }),
+      'sessions:snapshot': () => snapshot(100_000, [A]),
+      'metrics:history': () => EMPTY_HISTORY,
+      'history:list': () => [],
+      'sessions:series': () => ({ bucketMs: 10_000, atMs: [80_000, 90_000, 100_000], rxBitsPerSec: [1, 2, 3], txBitsPerSec: [4, 5, 6] }),
+    });
+    const store = createAppStore();
+    connect(fake.api, store, { schedule: (cb) => cb() });
+    await settle();
+    await settle();
+    store.getState().select(sessionKey(A));
+    await settle();
+    // The bucket at 100 000 is not older than the first live point (100 000): the live one stays.
+    expect(store.getState().selectedSeries).toEqual({ atMs: [80_000, 90_000, 100_000], rx: [1, 2, 5], tx: [4, 5, 6] });
+    expect(fake.calls.find((c) => c.channel === 'sessions:series')?.args).toEqual(['local', 'hls', 'a']);
+  });
+});

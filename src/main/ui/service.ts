@@ -5,6 +5,7 @@ import type { AlertService } from '../alerts/service.ts';
 import type { HistoryForUi } from '../timeseries/backend.ts';
 import { UiError, type AppControl } from './app-control.ts';
 import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.ts';
+import { SessionSeriesBuffer } from './session-series.ts';
 import { NO_PROCESS_HANDLERS, type ProcessInvokeHandlers } from '../processes/ui-handlers.ts';
 import { expectArgCount, parseCoreInput, parseHistoryQuery, parseId, parseNodeIds, parseSettingsPatch } from './validate.ts';
 
@@ -48,6 +49,7 @@ export interface UiService {
 export function createUiService(options: UiServiceOptions): UiService {
   const { source, control } = options;
   const metrics = new MetricsHistoryBuffer(options.metricsSamples ?? METRICS_WINDOW_SAMPLES);
+  const sessionSeries = new SessionSeriesBuffer();
   const listeners = new Set<(push: UiPush) => void>();
 
   function emit(push: UiPush): void {
@@ -63,6 +65,7 @@ export function createUiService(options: UiServiceOptions): UiService {
   const streams = options.streams ?? new StreamModel();
   const offUpdate = source.onUpdate((snapshot) => {
     metrics.record(snapshot);
+    sessionSeries.record(snapshot);
     emit({ channel: 'sessions:update', payload: { ...snapshot, streams: streams.update(snapshot) } });
   });
   const offSettings = control?.onSettingsChanged?.((settings) => emit({ channel: 'settings:changed', payload: settings }));
@@ -108,6 +111,12 @@ export function createUiService(options: UiServiceOptions): UiService {
     'metrics:history': async (...args) => {
       expectArgCount(args, 0, 0);
       return metrics.toJSON();
+    },
+    'sessions:series': async (...args) => {
+      expectArgCount(args, 3, 3);
+      const [core, collector, id] = args;
+      if (![core, collector, id].every((x) => typeof x === 'string' && x.length <= 2048)) throw new UiError('bad-args', 'expected a core, a collector and a session id');
+      return sessionSeries.series(core, collector, id);
     },
     'cores:configs': async (...args) => {
       expectArgCount(args, 0, 0);

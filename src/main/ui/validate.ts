@@ -1,4 +1,5 @@
 import type { AppSettingsPatch, HistoryQuery, RemoteCoreInput } from '../../shared/ipc.ts';
+import { withDefaultScheme } from '../remote/config.ts';
 import { UiError } from './app-control.ts';
 
 /**
@@ -62,16 +63,19 @@ export function parseHistoryQuery(v: unknown): HistoryQuery {
 export function parseCoreInput(v: unknown): RemoteCoreInput {
   if (!isObject(v)) bad('core must be an object');
   const name = str(v.name, 'name', 200).trim();
-  const url = str(v.url, 'url').trim();
+  const typed = str(v.url, 'url').trim();
+  if (typed === '') bad('the address is empty: enter host:port, e.g. 192.168.1.20:8080');
+  // host:port is enough: http:// is assumed.
+  const url = withDefaultScheme(typed);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    bad('url is not a valid URL');
+    bad(`"${typed.slice(0, 100)}" is not an address: enter host:port or http(s)://host:port`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') bad('url must be http or https');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') bad(`the address must start with http:// or https://, not ${parsed.protocol}//`);
   // Credentials belong in their own fields: a URL is shown and logged, a password must not be.
-  if (parsed.username !== '' || parsed.password !== '') bad('put the username and password in their fields, not in the url');
+  if (parsed.username !== '' || parsed.password !== '') bad('put the username and password in their fields, not in the address');
   const input: RemoteCoreInput = { name: name === '' ? parsed.host : name, url };
   if (v.username !== undefined) input.username = str(v.username, 'username', 256);
   if (v.password !== undefined) input.password = str(v.password, 'password', 1024);

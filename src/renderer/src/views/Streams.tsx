@@ -182,6 +182,7 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
               xSecondsAgo={series.atMs.map((t) => (t - series.atMs[series.atMs.length - 1]!) / 1000)}
               series={VIEWER_PROTOCOLS.map((p, i) => ({ label: p.toUpperCase(), color: PALETTE[i % PALETTE.length]!, values: series[p] }))}
               formatY={(v) => formatCount(Math.round(v))}
+              scale="count"
               windowSeconds={600}
               testId="stream-chart-viewers"
               ariaLabel="viewers of this stream by protocol over the last 10 minutes"
@@ -193,6 +194,8 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
               xSecondsAgo={series.atMs.map((t) => (t - series.atMs[series.atMs.length - 1]!) / 1000)}
               series={[{ label: 'ingest', color: PALETTE[3 % PALETTE.length]!, values: series.ingestBitsPerSec }]}
               formatY={(v) => formatBitrate(v, units)}
+              scale={units}
+              smoothPoints={5}
               windowSeconds={600}
               testId="stream-chart-ingest"
               ariaLabel="the publisher's ingest bitrate over the last 10 minutes"
