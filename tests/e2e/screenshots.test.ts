@@ -183,7 +183,10 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     // 1–6 switch views also while a checkbox or radio button has focus.
     await page.emulateMedia({ colorScheme: 'light' });
     await openView(page, 'sessions');
+    await page.setViewportSize({ width: 1024, height: HEIGHT_PX });
     await page.click('[data-testid="columns-button"]');
+    await page.waitForSelector('[data-testid="column-chooser"]');
+    await page.screenshot({ path: join(SCREENSHOTS, 'layout-sessions-columns-1024-light.png') });
     await page.focus('[data-testid="column-extra"]');
     await page.keyboard.press('2');
     await page.waitForSelector('[data-testid="view-overview"]');
@@ -217,6 +220,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
 
     // The server dies: the page dims its numbers and says since when they are stale.
     await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1024, height: HEIGHT_PX });
     await openView(page, 'overview');
     server.child.kill('SIGTERM');
     await page.waitForFunction(() => document.body.classList.contains('stale'), undefined, { timeout: 15_000 });
