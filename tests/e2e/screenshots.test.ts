@@ -7,6 +7,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,15 @@ function clipProblems(page: Page): Promise<string[]> {
     }
     return out;
   });
+}
+
+/** host:port of a loopback port nothing listens on (bound, then closed). */
+async function deadPortUrl(): Promise<string> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return `127.0.0.1:${port}`;
 }
 
 async function openView(page: Page, view: (typeof VIEWS)[number]): Promise<void> {
@@ -197,6 +207,26 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
       await page.keyboard.press('3');
       await page.waitForSelector('[data-testid="view-sessions"]');
     }
+
+    // The add-Core form: host:port without http:// is taken; errors are plain, said once, and replace the old result.
+    await openView(page, 'cores');
+    await page.click('[data-testid="core-add"]');
+    await page.fill('[data-testid="core-form-url"]', `127.0.0.1:${new URL(server.base).port}`);
+    await page.click('[data-testid="core-form-test"]');
+    await page.waitForSelector('[data-testid="core-form-result"]', { timeout: 15_000 });
+    const refused = await deadPortUrl();
+    await page.fill('[data-testid="core-form-url"]', refused);
+    await page.click('[data-testid="core-form-test"]');
+    await waitFor('the refused test', async () => /refused/.test((await page.textContent('[data-testid="core-form-result"]').catch(() => '')) ?? ''), 15_000);
+    const refusedText = (await page.textContent('[data-testid="core-form-result"]')) ?? '';
+    expect(refusedText.match(/ECONNREFUSED/g) ?? []).toHaveLength(1);
+    await page.fill('[data-testid="core-form-url"]', 'studio:port');
+    await page.click('[data-testid="core-form-save"]');
+    await page.waitForSelector('[data-testid="core-form-error"]');
+    expect(await page.textContent('[data-testid="core-form-error"]')).toContain('"studio:port" is not an address: enter host:port or http(s)://host:port');
+    expect(await page.$('[data-testid="core-form-result"]')).toBeNull();
+    await page.screenshot({ path: join(SCREENSHOTS, 'layout-core-form-1024-light.png') });
+    await openView(page, 'sessions');
 
     // Collector chip counts follow the Core filter: with the remote Core chosen they add up to its sessions.
     await openView(page, 'sessions');
