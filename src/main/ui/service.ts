@@ -2,7 +2,7 @@ import type { AppInfo, InvokeHandlers, PushChannel, PushMap } from '../../shared
 import type { SessionSource } from '../source.ts';
 import { StreamModel } from '../../shared/streams.ts';
 import type { AlertService } from '../alerts/service.ts';
-import type { ReportQuery, ReportResult, TimeseriesQuery, TimeseriesResult } from '../../shared/timeseries.ts';
+import type { HistoryForUi } from '../timeseries/backend.ts';
 import { UiError, type AppControl } from './app-control.ts';
 import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.ts';
 import { SessionSeriesBuffer } from './session-series.ts';
@@ -23,14 +23,7 @@ export interface UiServiceOptions {
    */
   alerts?: Pick<AlertService, 'list' | 'onChange'>;
   /** The time-series history (src/main/timeseries/); without it those channels answer `unsupported`. */
-  timeseries?: {
-    query(q: TimeseriesQuery): TimeseriesResult;
-    report(q: ReportQuery): ReportResult;
-    reportCsv(q: ReportQuery): Promise<string>;
-    /** Checks the page's query object (throws a UiError-like `bad-args` error). */
-    parseQuery(value: unknown): TimeseriesQuery;
-    parseReport(value: unknown): ReportQuery;
-  };
+  timeseries?: HistoryForUi;
   /** The local core's FFmpeg processes (`processes:*`); without them those channels answer `unsupported`. */
   processes?: ProcessInvokeHandlers;
   /** Samples of metrics history kept (one per source update, i.e. per second); default 600 = 10 minutes. */
