@@ -155,7 +155,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
       const text = (await page.textContent('[data-testid="sessions-table"]')) ?? '';
       return text.includes(REMOTE_NAME) && text.includes('rtmp') && text.includes('hls');
     }, 30_000);
-    await page.waitForTimeout(8000);
+    await page.waitForTimeout(3000); // a few seconds of chart
 
     const problems: string[] = [];
     for (const scheme of SCHEMES) {
@@ -164,8 +164,8 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
         await page.setViewportSize({ width, height: HEIGHT_PX });
         for (const view of VIEWS) {
           await openView(page, view);
-          if (view === 'history') await page.waitForTimeout(1500); // the report loads from the server
-          else await page.waitForTimeout(400);
+          if (view === 'history') await page.waitForSelector('[data-testid="report-table"]', { timeout: 10_000 }); // loads from the server
+          await page.waitForTimeout(250);
           await page.screenshot({ path: join(SCREENSHOTS, `layout-${view}-${width}-${scheme}.png`) });
           if (width === 1024) for (const p of await clipProblems(page)) problems.push(`${view} ${scheme}: ${p}`);
           if (view === 'history') {
