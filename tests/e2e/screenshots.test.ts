@@ -7,6 +7,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +81,15 @@ function clipProblems(page: Page): Promise<string[]> {
   });
 }
 
+/** host:port of a loopback port nothing listens on (bound, then closed). */
+async function deadPortUrl(): Promise<string> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return `127.0.0.1:${port}`;
+}
+
 async function openView(page: Page, view: (typeof VIEWS)[number]): Promise<void> {
   await page.click(`[data-testid="nav-${view}"]`);
   await page.waitForSelector(`[data-testid="view-${view}"]`);
@@ -145,7 +155,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
       const text = (await page.textContent('[data-testid="sessions-table"]')) ?? '';
       return text.includes(REMOTE_NAME) && text.includes('rtmp') && text.includes('hls');
     }, 30_000);
-    await page.waitForTimeout(8000);
+    await page.waitForTimeout(3000); // a few seconds of chart
 
     const problems: string[] = [];
     for (const scheme of SCHEMES) {
@@ -154,8 +164,8 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
         await page.setViewportSize({ width, height: HEIGHT_PX });
         for (const view of VIEWS) {
           await openView(page, view);
-          if (view === 'history') await page.waitForTimeout(1500); // the report loads from the server
-          else await page.waitForTimeout(400);
+          if (view === 'history') await page.waitForSelector('[data-testid="report-table"]', { timeout: 10_000 }); // loads from the server
+          await page.waitForTimeout(250);
           await page.screenshot({ path: join(SCREENSHOTS, `layout-${view}-${width}-${scheme}.png`) });
           if (width === 1024) for (const p of await clipProblems(page)) problems.push(`${view} ${scheme}: ${p}`);
           if (view === 'history') {
@@ -183,7 +193,10 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     // 1–6 switch views also while a checkbox or radio button has focus.
     await page.emulateMedia({ colorScheme: 'light' });
     await openView(page, 'sessions');
+    await page.setViewportSize({ width: 1024, height: HEIGHT_PX });
     await page.click('[data-testid="columns-button"]');
+    await page.waitForSelector('[data-testid="column-chooser"]');
+    await page.screenshot({ path: join(SCREENSHOTS, 'layout-sessions-columns-1024-light.png') });
     await page.focus('[data-testid="column-extra"]');
     await page.keyboard.press('2');
     await page.waitForSelector('[data-testid="view-overview"]');
@@ -194,6 +207,26 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
       await page.keyboard.press('3');
       await page.waitForSelector('[data-testid="view-sessions"]');
     }
+
+    // The add-Core form: host:port without http:// is taken; errors are plain, said once, and replace the old result.
+    await openView(page, 'cores');
+    await page.click('[data-testid="core-add"]');
+    await page.fill('[data-testid="core-form-url"]', `127.0.0.1:${new URL(server.base).port}`);
+    await page.click('[data-testid="core-form-test"]');
+    await page.waitForSelector('[data-testid="core-form-result"]', { timeout: 15_000 });
+    const refused = await deadPortUrl();
+    await page.fill('[data-testid="core-form-url"]', refused);
+    await page.click('[data-testid="core-form-test"]');
+    await waitFor('the refused test', async () => /refused/.test((await page.textContent('[data-testid="core-form-result"]').catch(() => '')) ?? ''), 15_000);
+    const refusedText = (await page.textContent('[data-testid="core-form-result"]')) ?? '';
+    expect(refusedText.match(/ECONNREFUSED/g) ?? []).toHaveLength(1);
+    await page.fill('[data-testid="core-form-url"]', 'studio:port');
+    await page.click('[data-testid="core-form-save"]');
+    await page.waitForSelector('[data-testid="core-form-error"]');
+    expect(await page.textContent('[data-testid="core-form-error"]')).toContain('"studio:port" is not an address: enter host:port or http(s)://host:port');
+    expect(await page.$('[data-testid="core-form-result"]')).toBeNull();
+    await page.screenshot({ path: join(SCREENSHOTS, 'layout-core-form-1024-light.png') });
+    await openView(page, 'sessions');
 
     // Collector chip counts follow the Core filter: with the remote Core chosen they add up to its sessions.
     await openView(page, 'sessions');
@@ -217,6 +250,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
 
     // The server dies: the page dims its numbers and says since when they are stale.
     await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1024, height: HEIGHT_PX });
     await openView(page, 'overview');
     server.child.kill('SIGTERM');
     await page.waitForFunction(() => document.body.classList.contains('stale'), undefined, { timeout: 15_000 });

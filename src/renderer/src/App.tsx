@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AuthClient } from './api/http-api.ts';
 import { formatBitrate, formatCount, formatDuration } from './format/units.ts';
 import { addToTotals, ownProcessSessions, type Totals as TotalsSum } from '../../shared/totals.ts';
-import { useApp, useAppStore } from './store/hooks.ts';
+import { useApp, useAppStore, useNow } from './store/hooks.ts';
 import { VIEWS, type ViewName } from './store/store.ts';
 import { Alerts } from './views/Alerts.tsx';
 import { Cores } from './views/Cores.tsx';
@@ -142,8 +142,8 @@ function Totals(): React.JSX.Element {
   );
   return (
     <div className="totals" data-testid="totals">
-      <span>
-        <b>{formatCount(sessions)}</b> sessions
+      <span title="Viewers and publishers (HLS, HLS ingest, RTMP, SRT). HTTP requests and FFmpeg runs are in their own collectors, not counted here.">
+        <b>{formatCount(sessions)}</b> {sessions === 1 ? 'user' : 'users'}
       </span>
       <span>
         rx <b>{formatBitrate(rx, units)}</b>
@@ -157,11 +157,7 @@ function Totals(): React.JSX.Element {
 
 function StatusBar(): React.JSX.Element {
   const [receivedAtMs, lastError, appInfo] = useApp(useShallow((s) => [s.receivedAtMs, s.lastError, s.appInfo]));
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, []);
+  const now = useNow();
   const live = receivedAtMs > 0 && now - receivedAtMs < STALE_AFTER_MS;
   const stale = receivedAtMs > 0 && !live;
   // A stale page dims its numbers (styles.css `body.stale`), so nobody reads old figures as live ones.

@@ -42,13 +42,13 @@ export function ColumnChooser({
                   {on && squeezed.has(key) && <span className="muted"> (no room)</span>}
                   {on && redundant.has(key) && <span className="muted"> (one core: hidden)</span>}
                   <span className="spacer" />
-                  <button type="button" className="icon" aria-label={`Move ${spec.label} left`} disabled={i === 0} onClick={() => setPrefs(moveColumn(prefs, key, -1))}>
+                  <button type="button" className="icon" aria-label={`Move ${spec.label} earlier (left)`} disabled={i === 0} onClick={() => setPrefs(moveColumn(prefs, key, -1))}>
                     ↑
                   </button>
                   <button
                     type="button"
                     className="icon"
-                    aria-label={`Move ${spec.label} right`}
+                    aria-label={`Move ${spec.label} later (right)`}
                     disabled={i === prefs.order.length - 1}
                     onClick={() => setPrefs(moveColumn(prefs, key, 1))}
                   >

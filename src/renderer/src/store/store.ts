@@ -417,24 +417,36 @@ const createCoresSlice: Slice<CoresSlice> = (set, get) => ({
   testCore: (input, id) => (id === undefined ? needApi(get).invoke('cores:test', input) : needApi(get).invoke('cores:test', input, id)),
 });
 
-const createSettingsSlice: Slice<SettingsSlice> = (set, get) => ({
-  settings: null,
-  units: 'decimal',
-  loadSettings: async () => {
-    try {
-      get().setSettings(await needApi(get).invoke('settings:get'));
-    } catch (error) {
-      if (errorCode(error) !== 'unsupported') get().reportError(error);
-    }
-  },
-  updateSettings: async (patch) => {
-    const settings = await needApi(get).invoke('settings:update', patch);
-    get().setSettings(settings);
-    return settings;
-  },
-  setSettings: (settings) => set({ settings, units: settings.units }),
-  setUnits: (units) => set({ units }),
-});
+const createSettingsSlice: Slice<SettingsSlice> = (set, get) => {
+  let unitWritesInFlight = 0;
+  return {
+    settings: null,
+    units: 'decimal',
+    loadSettings: async () => {
+      try {
+        get().setSettings(await needApi(get).invoke('settings:get'));
+      } catch (error) {
+        if (errorCode(error) !== 'unsupported') get().reportError(error);
+      }
+    },
+    updateSettings: async (patch) => {
+      const choosesUnits = patch.units !== undefined;
+      if (choosesUnits) unitWritesInFlight++;
+      let settings: AppSettings;
+      try {
+        settings = await needApi(get).invoke('settings:update', patch);
+      } finally {
+        if (choosesUnits) unitWritesInFlight--;
+      }
+      get().setSettings(settings);
+      return settings;
+    },
+    // While a units choice is on its way to main, an answer or push for an earlier one must not undo the newer choice
+    // on screen (two quick clicks would flip back to the first); the last answer sets them.
+    setSettings: (settings) => set(unitWritesInFlight > 0 ? { settings } : { settings, units: settings.units }),
+    setUnits: (units) => set({ units }),
+  };
+};
 
 export const EMPTY_ALERTS: AlertList = { active: [], recent: [] };
 

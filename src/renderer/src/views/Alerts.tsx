@@ -1,8 +1,7 @@
-import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AlertItem, AlertKind } from '../../../shared/ipc.ts';
 import { formatAgo, formatDuration } from '../format/units.ts';
-import { useApp } from '../store/hooks.ts';
+import { useApp, useNow } from '../store/hooks.ts';
 
 const KIND_LABELS: Record<AlertKind, string> = {
   'egress-above': 'Egress above',
@@ -24,11 +23,7 @@ function time(atMs: number): string {
 /** Alerts raised by main's rules (alerts.json): what is raised now, and the most recently cleared. */
 export function Alerts(): React.JSX.Element {
   const [alerts, supported, coreName] = useApp(useShallow((s) => [s.alerts, s.alertsSupported, s.coreName]));
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, []);
+  const now = useNow();
 
   if (!supported) {
     return (

@@ -376,7 +376,7 @@ function CoreForm({ draft: initial, hasPassword, onClose }: { draft: Draft; hasP
           {test.ok ? `OK: ${test.name ?? ''} ${test.version ?? ''}, ${formatRtt(test.rttMs)}` : `${test.state}: ${test.error ?? 'failed'}`}
         </p>
       )}
-      {error && <p className="error-text">{error}</p>}
+      {error && <p className="error-text" data-testid="core-form-error">{error}</p>}
     </form>
   );
 }

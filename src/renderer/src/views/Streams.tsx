@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CoreInfo, SessionRow } from '../../../shared/types.ts';
 import { streamSessions, VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
@@ -6,7 +6,7 @@ import { LOCAL_CORE_ID } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
 import { CoreSelect } from '../components/CoreSelect.tsx';
 import { formatAgo, formatBitrate, formatCount, formatDuration } from '../format/units.ts';
-import { useApp } from '../store/hooks.ts';
+import { useApp, useNow } from '../store/hooks.ts';
 import { PALETTE } from '../charts/register.ts';
 import { TimeRangePicker } from '../components/TimeRangePicker.tsx';
 import { HistoryCharts } from '../components/HistoryCharts.tsx';
@@ -285,11 +285,7 @@ export function Streams(): React.JSX.Element {
   const [protocols, setProtocols] = useState<ViewerProtocol[]>([]);
   const [text, setText] = useState('');
   const [open, setOpen] = useState<string | null>(null);
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, []);
+  const now = useNow();
   const listeners = appInfo?.listeners ?? {};
   const missing = cores.filter((c) => c.kind === 'remote' && !HEALTHY.has(c.state) && c.state !== 'paused');
   const multiCore = cores.length > 1;
