@@ -118,12 +118,22 @@ export interface AppSettings {
   maxSessions: number;
   maxBitrateMbit: number;
   units: UnitSystem;
+  /** Where the history views read from: the embedded store (default) or a Prometheus-compatible query API. */
+  historyBackend: 'embedded' | 'prometheus';
+  /** That API's base URL, e.g. `http://127.0.0.1:9090` ('' when none). */
+  prometheusUrl: string;
+  /** Whether its auth (basic `USER:PASS` or `Bearer TOKEN`) is set; the value itself is write-only. */
+  prometheusHasAuth: boolean;
   /** Settings that only take effect after a restart, named as keys of this type. */
   restartRequired?: string[];
 }
 
 /** A partial update; `apiPassword` sets a new password (never read back). */
-export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'restartRequired'>> & { apiPassword?: string };
+export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'prometheusHasAuth' | 'restartRequired'>> & {
+  apiPassword?: string;
+  /** `USER:PASS` or `Bearer TOKEN`; '' removes it. */
+  prometheusAuth?: string;
+};
 
 // ---- desktop (Electron shell: alerts, CSV export; src/main/shell, src/main/alerts, src/main/export) ----
 
