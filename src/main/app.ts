@@ -26,7 +26,7 @@ import { createFleet, type Fleet } from './remote/fleet.ts';
 import { fleetApi } from './remote/api-routes.ts';
 import { createExportRoutes } from './export/routes.ts';
 import { createAlertService, type AlertService } from './alerts/service.ts';
-import { loadAlertRules } from './alerts/config.ts';
+import { loadAlertConfig } from './alerts/config.ts';
 import { createUiService, type UiService } from './ui/service.ts';
 import { createWebBridge } from './ui/web-bridge.ts';
 import { createAppControl } from './control.ts';
@@ -180,9 +180,13 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   });
   const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets });
   const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
+  const alertsPath = join(config.dataDir, 'alerts.json');
   const alerts = createAlertService({
     source: fleet,
-    rules: loadAlertRules(join(config.dataDir, 'alerts.json'), (m) => log.warn(m)),
+    config: loadAlertConfig(alertsPath, (m) => log.warn(m)),
+    path: alertsPath,
+    log: log.child('alerts'),
+    coreName: (id) => fleet.cores().find((c) => c.id === id)?.name ?? id,
   });
   const timeseries = startTimeseries({
     settings: {

@@ -153,7 +153,38 @@ export interface AlertItem {
   raisedAtMs: number;
   /** Set once cleared (only in `recent`). */
   clearedAtMs?: number;
+  /** Set when the user acknowledged it (it stays listed until it clears). */
+  acknowledgedAtMs?: number;
 }
+
+/**
+ * One alert rule as the editor and `alerts.json` hold it (src/main/alerts/rules.ts has the kinds' fields and checks
+ * them): `id`, `kind`, optional `core`, `raiseAfterMs`, `clearAfterMs`, and the kind's thresholds.
+ */
+export interface AlertRuleData {
+  id: string;
+  kind: AlertKind;
+  core?: string;
+  collector?: string;
+  raiseAfterMs?: number;
+  clearAfterMs?: number;
+  raiseBitsPerSec?: number;
+  clearBitsPerSec?: number;
+  raiseAbove?: number;
+  clearAtOrBelow?: number;
+}
+
+/** The alert editor's content: the rules, the webhook, and the file they are saved in. */
+export interface AlertConfigView {
+  /** `alerts.json` in the data directory ('' when the editor cannot save). */
+  path: string;
+  rules: AlertRuleData[];
+  /** Raised and cleared alerts are POSTed here as JSON ('' = no webhook). */
+  webhookUrl: string;
+}
+
+/** The outcome of a webhook delivery (the editor's "Send test"). */
+export type WebhookResult = { ok: true; status: number; attempts: number } | { ok: false; error: string; attempts: number };
 
 /** The window's alert list: what is raised now, and the most recently cleared (newest first, bounded). */
 export interface AlertList {
@@ -238,6 +269,14 @@ export interface InvokeMap extends ShellInvokeMap {
   'processes:command': { args: [id: string, command: ProcessCommandName]; result: void };
   'processes:delete': { args: [id: string]; result: void };
   'processes:log': { args: [id: string]; result: ProcessLogLine[] };
+  /** The alert rules and webhook for the editor. */
+  'alerts:config': { args: []; result: AlertConfigView };
+  /** Saves and applies the editor's rules and webhook; a refused rule is an `invalid-argument` error naming it. */
+  'alerts:save-config': { args: [input: { rules: AlertRuleData[]; webhookUrl: string }]; result: AlertConfigView };
+  /** Acknowledges an active alert by key; false when it is no longer active. */
+  'alerts:acknowledge': { args: [key: string]; result: boolean };
+  /** POSTs a test payload to the URL (with the real retries) and says how it went. */
+  'alerts:test-webhook': { args: [url: string]; result: WebhookResult };
 }
 
 /** Messages from the renderer that expect no answer. */
@@ -296,6 +335,10 @@ export const INVOKE_CHANNELS = [
   'processes:command',
   'processes:delete',
   'processes:log',
+  'alerts:config',
+  'alerts:save-config',
+  'alerts:acknowledge',
+  'alerts:test-webhook',
   'alerts:list',
   'export:save',
   'autostart:get',

@@ -107,5 +107,34 @@ export function parseSettingsPatch(v: unknown): AppSettingsPatch {
     if (v.units !== 'decimal' && v.units !== 'binary') bad('units must be decimal or binary');
     p.units = v.units;
   }
+  if (v.historyBackend !== undefined) {
+    if (v.historyBackend !== 'embedded' && v.historyBackend !== 'prometheus') bad('historyBackend must be embedded or prometheus');
+    p.historyBackend = v.historyBackend;
+  }
+  if (v.prometheusUrl !== undefined) p.prometheusUrl = str(v.prometheusUrl, 'prometheusUrl', 1024).trim();
+  if (v.prometheusAuth !== undefined) p.prometheusAuth = str(v.prometheusAuth, 'prometheusAuth', 4096);
   return p;
+}
+
+/** The alert editor's input: at most 200 rules of plain fields (their meaning is checked by validateAlertRules). */
+export function parseAlertConfigInput(v: unknown): { rules: Record<string, unknown>[]; webhookUrl: string } {
+  if (!isObject(v)) bad('the alert configuration must be an object');
+  if (!Array.isArray(v.rules) || v.rules.length > 200) bad('rules must be a list of at most 200 rules');
+  const rules = v.rules.map((r, i) => {
+    if (!isObject(r)) bad(`rules[${i}] must be an object`);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(r)) {
+      if (!['id', 'kind', 'core', 'collector', 'raiseAfterMs', 'clearAfterMs', 'raiseBitsPerSec', 'clearBitsPerSec', 'raiseAbove', 'clearAtOrBelow'].includes(k)) continue;
+      if (typeof x === 'string') out[k] = str(x, `rules[${i}].${k}`, 200);
+      else if (typeof x === 'number' && Number.isFinite(x)) out[k] = x;
+      else bad(`rules[${i}].${k} must be a string or a finite number`);
+    }
+    return out;
+  });
+  return { rules, webhookUrl: v.webhookUrl === undefined ? '' : str(v.webhookUrl, 'webhookUrl') };
+}
+
+/** A webhook URL argument (checked for its form by the alert service). */
+export function parseWebhookUrl(v: unknown): string {
+  return str(v, 'url');
 }

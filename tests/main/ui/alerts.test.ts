@@ -10,7 +10,7 @@ describe('UI service with alerts (headless and Electron alike)', () => {
     const source = new FakeSource(snap(0, 0));
     const alerts = createAlertService({
       source,
-      rules: [{ id: 'busy', kind: 'sessions-above', core: 'local', collector: 'hls', raiseAbove: 1, clearAtOrBelow: 0 }],
+      config: { rules: [{ id: 'busy', kind: 'sessions-above', core: 'local', collector: 'hls', raiseAbove: 1, clearAtOrBelow: 0 }], webhookUrl: '' },
     });
     const ui = createUiService({ source, appInfo: INFO, alerts });
     const pushes: UiPush[] = [];
