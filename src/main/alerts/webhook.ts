@@ -5,6 +5,7 @@
  */
 import type { AlertItem, WebhookResult } from '../../shared/ipc.ts';
 import type { Logger } from '../log.ts';
+import { toRemoteError } from '../remote/errors.ts';
 
 /** The JSON body of a webhook POST (docs/decisions.md "Alerts you can manage"). */
 export interface WebhookPayload {
@@ -39,16 +40,26 @@ export function redactUrl(url: string): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** One POST; resolves with the status of a 2xx answer, throws with a plain reason otherwise. */
+/** One POST; resolves with the status of a 2xx answer, throws with a plain reason (never the URL's password) otherwise. */
 async function postOnce(url: string, body: string, timeoutMs: number): Promise<number> {
+  // fetch refuses user:password@ in a URL: they become the Basic auth header instead.
+  const target = new URL(url);
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (target.username !== '' || target.password !== '') {
+    headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+    target.username = '';
+    target.password = '';
+  }
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    res = await fetch(target, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     await res.arrayBuffer();
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    if (e.name === 'TimeoutError') throw new Error(`no answer within ${timeoutMs} ms`, { cause: err });
-    throw new Error(e.cause?.code ? `cannot connect (${e.cause.code})` : e.message, { cause: err });
+    if ((err as Error).name === 'TimeoutError') throw new Error(`no answer within ${timeoutMs} ms`, { cause: err });
+    // undici says "fetch failed" and keeps the reason (a refused connection, a blocked port) in `cause`.
+    const reason = toRemoteError(err).message;
+    const cause = (err as { cause?: { message?: string } }).cause?.message;
+    throw new Error(reason === 'fetch failed' && cause ? cause : reason, { cause: err });
   }
   if (res.status < 200 || res.status > 299) throw new Error(`the receiver answered HTTP ${res.status}`);
   return res.status;
