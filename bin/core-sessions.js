@@ -1,7 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2 --max-old-space-size=512
 // The `core-sessions` command (package.json "bin"): headless mode from the built bundle out/main/headless.js (no
 // TypeScript at run time, no Electron). Plain JavaScript an old Node can parse, so that the version check below can
 // say what is wrong in one line instead of a syntax error from the bundle.
+// V8 flags on the first line (issue 16's memory budget, docs/performance.md): a 2 MB young generation and a stated
+// old-space limit keep V8 from growing the heap to 300 MB under API load; the same flags run `npm run serve`.
 import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));

@@ -26,7 +26,7 @@ import { createFleet, type Fleet } from './remote/fleet.ts';
 import { fleetApi } from './remote/api-routes.ts';
 import { createExportRoutes } from './export/routes.ts';
 import { createAlertService, type AlertService } from './alerts/service.ts';
-import { loadAlertRules } from './alerts/config.ts';
+import { loadAlertConfig } from './alerts/config.ts';
 import { createUiService, type UiService } from './ui/service.ts';
 import { createWebBridge } from './ui/web-bridge.ts';
 import { createAppControl } from './control.ts';
@@ -45,6 +45,9 @@ import { ProcessManager } from './processes/manager.ts';
 import { processApiRoutes } from './processes/api-routes.ts';
 import { processUiHandlers } from './processes/ui-handlers.ts';
 import { localEndpoints } from './processes/endpoints.ts';
+import { startPrometheusParts } from './prometheus/index.ts';
+import { shardFleet } from './prometheus/shard.ts';
+import { historyForUi } from './timeseries/backend.ts';
 
 /** A start-up failure the user can act on (taken port, unwritable data dir): one line, no stack trace. */
 export class StartError extends Error {
@@ -156,12 +159,12 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   const memfs = createMemfs({ maxBytes: config.memfsMaxMb * 1024 * 1024, log: log.child('memfs') });
   const listeners: Record<string, string> = {};
 
-  const fleet = createFleet({
+  const fleet = shardFleet(createFleet({
     // Shown as "This computer" unless renamed (the `name` in identity.json); /api keeps Core's `name` field.
     local: { id: LOCAL_CORE_ID, name: identity.name.startsWith(DEFAULT_NAME_PREFIX) ? 'This computer' : identity.name, reader: localCore.registry },
     clock,
     log: log.child('remote'),
-  });
+  }), config.shard, log.child('shard'));
 
   // One secret for every verifier of this run, so the dashboard's bridge accepts the API's tokens.
   const auth = config.auth ? { ...config.auth, jwtSecret: config.jwtSecret !== '' ? config.jwtSecret : randomSecret(32) } : undefined;
@@ -177,9 +180,13 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   });
   const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets });
   const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
+  const alertsPath = join(config.dataDir, 'alerts.json');
   const alerts = createAlertService({
     source: fleet,
-    rules: loadAlertRules(join(config.dataDir, 'alerts.json'), (m) => log.warn(m)),
+    config: loadAlertConfig(alertsPath, (m) => log.warn(m)),
+    path: alertsPath,
+    log: log.child('alerts'),
+    coreName: (id) => fleet.cores().find((c) => c.id === id)?.name ?? id,
   });
   const timeseries = startTimeseries({
     settings: {
@@ -195,7 +202,11 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     clock,
     log: log.child('timeseries'),
   });
-  const streams = new StreamModel(loadStreamAliases(config.dataDir, log));
+  const aliases = loadStreamAliases(config.dataDir, log);
+  const streams = new StreamModel(aliases);
+  // The fleet's series on /metrics and, with --history-backend prometheus, the history from Prometheus (issue 18).
+  const prom = startPrometheusParts({ config, source: fleet, localExportId: identity.id, aliases, log: log.child('prometheus') });
+  const history = prom.history ?? timeseries;
   // An operator's disconnect of a local RTMP/SRT session (the Streams view); logged, since it ends someone's stream.
   const disconnect = (collector: string, id: string): boolean => {
     const server = collector === 'rtmp' ? rtmp : collector === 'srt' ? srt : null;
@@ -203,7 +214,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     log.warn('session disconnected by the dashboard', { collector, session: id.slice(0, 200), done, by: deps.mode === 'electron' ? 'the desktop window' : 'the web dashboard' });
     return done;
   };
-  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect, processes: processUiHandlers(processes), timeseries: timeseries?.forUi() });
+  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect, processes: processUiHandlers(processes), timeseries: history ? historyForUi(history, () => clock.now()) : undefined });
 
   const fleetHooks = fleetApi(fleet, localCore.registry);
   const exports = createExportRoutes({ source: fleet });
@@ -220,7 +231,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     // Core's channel lists, session metrics and recent log (issue 14).
     ...createCoreRoutes({ metrics: sessionMetrics, logRing: deps.logRing, rtmpChannels: () => rtmpChannelsJson(rtmp), srtChannels: () => srtChannelsJson(srt) }),
     // The time-series history and its report (issue 12).
-    ...(timeseries ? createTimeseriesRoutes({ service: timeseries, now: () => clock.now() }) : []),
+    ...(history ? createTimeseriesRoutes({ service: history, now: () => clock.now() }) : []),
     ...processApiRoutes(processes),
   ];
   const apiMounts = createApi({
@@ -232,6 +243,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     clock,
     extraRoutes,
     metricsRequireAuth: config.metricsAuth,
+    extraMetricsText: prom.metricsText,
   });
 
   const mounts: HttpMount[] = [
@@ -283,6 +295,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   let srt: SrtServer | null = null;
   const stopAll = async (): Promise<void> => {
     sessionMetrics.stop();
+    prom.stop();
     timeseries?.stop();
     ui.dispose();
     alerts.dispose();
@@ -326,6 +339,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
 
   try {
     await control.restoreCores();
+    fleet.restored();
   } catch (err) {
     await stopAll();
     throw new ConfigError((err as Error).message);

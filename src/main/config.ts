@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
+import { parseShard, type Shard } from './prometheus/shard.ts';
 
 /** host:port of a listener; `null` means off. */
 export interface ListenAddress {
@@ -64,6 +65,15 @@ export interface AppConfig {
   timeseriesMinuteDays: number;
   timeseriesHourDays: number;
   timeseriesMaxMb: number;
+  /** Prometheus (issue 18): streams per core with series of their own in /metrics; this instance's shard of the Cores. */
+  metricsMaxStreamsPerCore: number;
+  shard: Shard | null;
+  /** Where History and reports read from: the embedded store, or a Prometheus-compatible query API. */
+  historyBackend: 'embedded' | 'prometheus';
+  prometheusUrl: string;
+  /** `USER:PASS` (basic) or `Bearer TOKEN`; empty: none. */
+  prometheusAuth: string;
+  prometheusTimeoutMs: number;
 }
 
 export const DEFAULT_API_PORT = 8787;
@@ -111,6 +121,12 @@ export function defaultConfig(): AppConfig {
     timeseriesMinuteDays: 30,
     timeseriesHourDays: 730,
     timeseriesMaxMb: 512,
+    metricsMaxStreamsPerCore: 50,
+    shard: null,
+    historyBackend: 'embedded',
+    prometheusUrl: '',
+    prometheusAuth: '',
+    prometheusTimeoutMs: 5000,
   };
 }
 
@@ -161,6 +177,13 @@ Flags (a --config file takes the same names in camelCase; flags win over the fil
   --timeseries-hour-days D    keep 1-hour aggregates (and days) for D days [730]
   --timeseries-max-mb MB      size bound of timeseries.sqlite; the oldest data goes first  [512]
   --no-timeseries             no time-series history
+  --metrics-max-streams-per-core N  streams per core with series of their own in /metrics; the rest
+                              are summed into stream="(other)"              [50]
+  --shard I/N                 watch and export only the Cores whose id hashes (FNV-1a) to shard I of N
+  --history-backend NAME      embedded|prometheus: where History and reports read from   [embedded]
+  --prometheus-url URL        Prometheus-compatible query API for --history-backend prometheus
+  --prometheus-auth-file FILE USER:PASS (basic) or "Bearer TOKEN" for it; or CORE_SESSIONS_PROMETHEUS_AUTH
+  --prometheus-timeout-ms MS  deadline of each query to Prometheus        [5000]
   --auth-file FILE            --auth, --memfs-auth, --jwt-secret, --rtmp-token and --srt-token read
   --memfs-auth-file FILE      from the first line of a file, so that no secret shows in \`ps\`; or
   --jwt-secret-file FILE      from the environment: CORE_SESSIONS_AUTH, CORE_SESSIONS_MEMFS_AUTH,
@@ -253,6 +276,17 @@ const FLAGS: Record<string, Setter> = {
   'timeseries-minute-days': (c, v) => { c.timeseriesMinuteDays = parseNumber(v, '--timeseries-minute-days', 1); },
   'timeseries-hour-days': (c, v) => { c.timeseriesHourDays = parseNumber(v, '--timeseries-hour-days', 1); },
   'timeseries-max-mb': (c, v) => { c.timeseriesMaxMb = parseNumber(v, '--timeseries-max-mb', 1); },
+  'metrics-max-streams-per-core': (c, v) => { c.metricsMaxStreamsPerCore = parseInteger(v, '--metrics-max-streams-per-core', 0); },
+  shard: (c, v) => {
+    try { c.shard = v === '' ? null : parseShard(v); } catch (err) { throw new ConfigError((err as Error).message); }
+  },
+  'history-backend': (c, v) => {
+    if (v !== 'embedded' && v !== 'prometheus') throw new ConfigError(`--history-backend: expected embedded|prometheus, got "${v}"`);
+    c.historyBackend = v;
+  },
+  'prometheus-url': (c, v) => { c.prometheusUrl = v; },
+  'prometheus-auth': (c, v) => { c.prometheusAuth = v; },
+  'prometheus-timeout-ms': (c, v) => { c.prometheusTimeoutMs = parseInteger(v, '--prometheus-timeout-ms', 100); },
   'log-level': (c, v) => {
     if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw new ConfigError(`--log-level: expected debug|info|warn|error, got "${v}"`);
     c.logLevel = v;
@@ -275,6 +309,7 @@ const SECRET_FLAGS: ReadonlyArray<{ flag: string; env: string }> = [
   { flag: 'jwt-secret', env: 'CORE_SESSIONS_JWT_SECRET' },
   { flag: 'rtmp-token', env: 'CORE_SESSIONS_RTMP_TOKEN' },
   { flag: 'srt-token', env: 'CORE_SESSIONS_SRT_TOKEN' },
+  { flag: 'prometheus-auth', env: 'CORE_SESSIONS_PROMETHEUS_AUTH' },
 ];
 /** Remote Core URLs with credentials, whitespace-separated (added to --core). */
 export const CORES_ENV = 'CORE_SESSIONS_CORES';
@@ -381,6 +416,9 @@ export function parseArgs(argv: string[], readFile: (path: string) => string, ba
 
 /** Checks that need the whole configuration. */
 export function validateConfig(config: AppConfig): void {
+  if (config.historyBackend === 'prometheus' && !/^https?:\/\/[^/]/.test(config.prometheusUrl)) {
+    throw new ConfigError('--history-backend prometheus needs --prometheus-url http(s)://HOST:PORT[/PATH]');
+  }
   if (!isLoopbackHost(config.listen.host) && config.auth === null) {
     throw new ConfigError(
       `refusing to listen on ${config.listen.host}:${config.listen.port} without --auth: the API would be open to the network. ` +

@@ -41,6 +41,8 @@ export interface SavedSettings {
   sessionTimeoutMs?: number;
   maxSessions?: number;
   maxBitrateMbit?: number;
+  historyBackend?: 'embedded' | 'prometheus';
+  prometheusUrl?: string;
 }
 
 export const SETTINGS_FILE = 'settings.json';
@@ -78,12 +80,32 @@ export function loadSavedSettings(dataDir: string): SavedSettings {
 
 /** The secret-store key of the local API's own credentials (remote Cores use their core id). */
 export const API_SECRET_KEY = 'local-api';
+/** The secret-store key of the Prometheus history backend's auth (`USER:PASS` or `Bearer TOKEN`, as the password). */
+export const PROMETHEUS_SECRET_KEY = 'prometheus-history';
+
+/** The secrets the saved settings refer to, from the secret store (missing or unreadable: undefined). */
+export interface SavedSecrets {
+  apiCredentials?: Credentials;
+  prometheusAuth?: string;
+}
+
+/** Reads the secrets applySavedSettings needs; a store that cannot be read gives none (the flags still apply). */
+export async function loadSavedSecrets(secrets: SecretStore): Promise<SavedSecrets> {
+  const apiCredentials = await secrets.get(API_SECRET_KEY).catch(() => undefined);
+  const prometheus = await secrets.get(PROMETHEUS_SECRET_KEY).catch(() => undefined);
+  return { apiCredentials, prometheusAuth: prometheus?.password };
+}
+
+/** A Prometheus base URL as the Settings view may save it: http(s) with a host. */
+function isPrometheusUrl(url: string): boolean {
+  return /^https?:\/\/[^/]/.test(url);
+}
 
 /**
  * Applies saved settings to a config built from the defaults, before flags and --config are applied on top
  * (src/main/headless.ts passes the result to parseArgs as the base). `apiCredentials` comes from the secret store.
  */
-export function applySavedSettings(config: AppConfig, saved: SavedSettings, apiCredentials: Credentials | undefined): AppConfig {
+export function applySavedSettings(config: AppConfig, saved: SavedSettings, { apiCredentials, prometheusAuth }: SavedSecrets): AppConfig {
   const c = { ...config };
   if (typeof saved.pollIntervalMs === 'number' && saved.pollIntervalMs >= 100) c.pollIntervalMs = saved.pollIntervalMs;
   if (typeof saved.apiAddress === 'string') {
@@ -98,6 +120,9 @@ export function applySavedSettings(config: AppConfig, saved: SavedSettings, apiC
   if (typeof saved.sessionTimeoutMs === 'number' && saved.sessionTimeoutMs >= 1000) c.sessionTimeoutSec = saved.sessionTimeoutMs / 1000;
   if (typeof saved.maxSessions === 'number' && saved.maxSessions >= 0) c.maxSessions = Math.floor(saved.maxSessions);
   if (typeof saved.maxBitrateMbit === 'number' && saved.maxBitrateMbit >= 0) c.maxBitrateMbit = saved.maxBitrateMbit;
+  if (typeof saved.prometheusUrl === 'string' && (saved.prometheusUrl === '' || isPrometheusUrl(saved.prometheusUrl))) c.prometheusUrl = saved.prometheusUrl;
+  if (saved.historyBackend === 'embedded' || (saved.historyBackend === 'prometheus' && isPrometheusUrl(c.prometheusUrl))) c.historyBackend = saved.historyBackend;
+  if (prometheusAuth !== undefined) c.prometheusAuth = prometheusAuth;
   return c;
 }
 
@@ -189,7 +214,10 @@ export function createAppControl(options: AppControlOptions): RunningControl {
     sessionTimeoutMs: config.sessionTimeoutSec * 1000,
     maxSessions: config.maxSessions,
     maxBitrateMbit: config.maxBitrateMbit,
+    historyBackend: config.historyBackend,
+    prometheusUrl: config.prometheusUrl,
   };
+  let prometheusHasAuth = config.prometheusAuth !== '';
 
   function settings(): AppSettings {
     return {
@@ -204,6 +232,9 @@ export function createAppControl(options: AppControlOptions): RunningControl {
       maxSessions: saved.maxSessions ?? config.maxSessions,
       maxBitrateMbit: saved.maxBitrateMbit ?? config.maxBitrateMbit,
       units: saved.units ?? 'decimal',
+      historyBackend: saved.historyBackend ?? config.historyBackend,
+      prometheusUrl: saved.prometheusUrl ?? config.prometheusUrl,
+      prometheusHasAuth,
       // Saved values that differ from what this run uses: they take effect at the next start (unless a flag overrides them).
       restartRequired: (Object.keys(running) as Array<keyof typeof running>).filter(
         (k) => saved[k] !== undefined && JSON.stringify(saved[k]) !== JSON.stringify(running[k]),
@@ -374,6 +405,23 @@ export function createAppControl(options: AppControlOptions): RunningControl {
       if (patch.maxSessions !== undefined) next.maxSessions = patch.maxSessions;
       if (patch.maxBitrateMbit !== undefined) next.maxBitrateMbit = patch.maxBitrateMbit;
       if (patch.units !== undefined) next.units = patch.units;
+      if (patch.prometheusUrl !== undefined) {
+        const url = patch.prometheusUrl.trim();
+        if (url !== '' && !isPrometheusUrl(url)) throw new UiError('invalid-argument', `the Prometheus URL must start with http:// or https:// and name a host, got "${url}"`);
+        next.prometheusUrl = url;
+      }
+      if (patch.historyBackend !== undefined) {
+        if (patch.historyBackend !== 'embedded' && patch.historyBackend !== 'prometheus') throw new UiError('invalid-argument', 'the history backend is "embedded" or "prometheus"');
+        if (patch.historyBackend === 'prometheus' && !isPrometheusUrl(next.prometheusUrl ?? config.prometheusUrl)) {
+          throw new UiError('invalid-argument', 'a Prometheus history needs the Prometheus URL (e.g. http://127.0.0.1:9090)');
+        }
+        next.historyBackend = patch.historyBackend;
+      }
+      if (patch.prometheusAuth !== undefined) {
+        if (patch.prometheusAuth === '') await secrets.delete(PROMETHEUS_SECRET_KEY);
+        else await secrets.set(PROMETHEUS_SECRET_KEY, { username: '', password: patch.prometheusAuth });
+        prometheusHasAuth = patch.prometheusAuth !== '';
+      }
       if (patch.apiPassword !== undefined || patch.apiUsername !== undefined) {
         const stored = await secrets.get(API_SECRET_KEY);
         const password = patch.apiPassword ?? stored?.password ?? '';

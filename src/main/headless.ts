@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, defaultConfig, HELP, parseArgs, validateConfig } from './config.ts';
 import { startApp, StartError } from './app.ts';
-import { API_SECRET_KEY, applySavedSettings, loadSavedSettings } from './control.ts';
+import { applySavedSettings, loadSavedSecrets, loadSavedSettings } from './control.ts';
 import { FileSecretStore, RemoteConfigError } from './remote/config.ts';
 import { createLogger, LogRing } from './log.ts';
 
@@ -22,8 +22,8 @@ async function main(argv: string[]): Promise<number> {
     // What the Settings view saved in the data dir sits between the defaults and the flags.
     const saved = loadSavedSettings(parsed.config.dataDir);
     if (Object.keys(saved).length > 0) {
-      const apiCredentials = await new FileSecretStore(parsed.config.dataDir).get(API_SECRET_KEY).catch(() => undefined);
-      parsed = parseArgs(argv, readFile, applySavedSettings(defaultConfig(), saved, apiCredentials));
+      const secrets = await loadSavedSecrets(new FileSecretStore(parsed.config.dataDir));
+      parsed = parseArgs(argv, readFile, applySavedSettings(defaultConfig(), saved, secrets));
     }
     validateConfig(parsed.config);
   } catch (err) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog, Menu, Notification, protocol, safeStorage, screen, shell } from 'electron';
 import { applyConfigObject, ConfigError, defaultConfig, validateConfig, type AppConfig } from './config.ts';
 import { startApp, StartError, type RunningApp } from './app.ts';
-import { API_SECRET_KEY, applySavedSettings, loadSavedSettings } from './control.ts';
+import { applySavedSettings, loadSavedSecrets, loadSavedSettings } from './control.ts';
 import type { SecretStore } from './remote/config.ts';
 import { createLogger, LogRing, type Logger } from './log.ts';
 import { registerIpc, type IpcBridge } from './shell/ipc.ts';
@@ -59,8 +59,7 @@ async function loadConfig(userData: string, secrets: SecretStore): Promise<AppCo
   config.dataDir = userData;
   const saved = loadSavedSettings(userData);
   if (Object.keys(saved).length > 0) {
-    const apiCredentials = await secrets.get(API_SECRET_KEY).catch(() => undefined);
-    config = applySavedSettings(config, saved, apiCredentials);
+    config = applySavedSettings(config, saved, await loadSavedSecrets(secrets));
   }
   const file = join(userData, 'config.json');
   if (existsSync(file)) applyConfigObject(config, JSON.parse(readFileSync(file, 'utf8')) as unknown, file);

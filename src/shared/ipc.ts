@@ -42,6 +42,15 @@ export interface MetricsHistory {
   series: MetricsSeries[];
 }
 
+/** One session's recent rx/tx as averages over `bucketMs`, oldest first (src/main/ui/session-series.ts). */
+export interface SessionSeries {
+  bucketMs: number;
+  /** Time of each point (the end of its bucket). */
+  atMs: number[];
+  rxBitsPerSec: number[];
+  txBitsPerSec: number[];
+}
+
 /** A remote Core as configured (never carries a password or token). */
 export interface RemoteCoreConfig {
   id: string;
@@ -109,12 +118,22 @@ export interface AppSettings {
   maxSessions: number;
   maxBitrateMbit: number;
   units: UnitSystem;
+  /** Where the history views read from: the embedded store (default) or a Prometheus-compatible query API. */
+  historyBackend: 'embedded' | 'prometheus';
+  /** That API's base URL, e.g. `http://127.0.0.1:9090` ('' when none). */
+  prometheusUrl: string;
+  /** Whether its auth (basic `USER:PASS` or `Bearer TOKEN`) is set; the value itself is write-only. */
+  prometheusHasAuth: boolean;
   /** Settings that only take effect after a restart, named as keys of this type. */
   restartRequired?: string[];
 }
 
 /** A partial update; `apiPassword` sets a new password (never read back). */
-export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'restartRequired'>> & { apiPassword?: string };
+export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'prometheusHasAuth' | 'restartRequired'>> & {
+  apiPassword?: string;
+  /** `USER:PASS` or `Bearer TOKEN`; '' removes it. */
+  prometheusAuth?: string;
+};
 
 // ---- desktop (Electron shell: alerts, CSV export; src/main/shell, src/main/alerts, src/main/export) ----
 
@@ -134,7 +153,38 @@ export interface AlertItem {
   raisedAtMs: number;
   /** Set once cleared (only in `recent`). */
   clearedAtMs?: number;
+  /** Set when the user acknowledged it (it stays listed until it clears). */
+  acknowledgedAtMs?: number;
 }
+
+/**
+ * One alert rule as the editor and `alerts.json` hold it (src/main/alerts/rules.ts has the kinds' fields and checks
+ * them): `id`, `kind`, optional `core`, `raiseAfterMs`, `clearAfterMs`, and the kind's thresholds.
+ */
+export interface AlertRuleData {
+  id: string;
+  kind: AlertKind;
+  core?: string;
+  collector?: string;
+  raiseAfterMs?: number;
+  clearAfterMs?: number;
+  raiseBitsPerSec?: number;
+  clearBitsPerSec?: number;
+  raiseAbove?: number;
+  clearAtOrBelow?: number;
+}
+
+/** The alert editor's content: the rules, the webhook, and the file they are saved in. */
+export interface AlertConfigView {
+  /** `alerts.json` in the data directory ('' when the editor cannot save). */
+  path: string;
+  rules: AlertRuleData[];
+  /** Raised and cleared alerts are POSTed here as JSON ('' = no webhook). */
+  webhookUrl: string;
+}
+
+/** The outcome of a webhook delivery (the editor's "Send test"). */
+export type WebhookResult = { ok: true; status: number; attempts: number } | { ok: false; error: string; attempts: number };
 
 /** The window's alert list: what is raised now, and the most recently cleared (newest first, bounded). */
 export interface AlertList {
@@ -189,6 +239,8 @@ export interface InvokeMap extends ShellInvokeMap {
   'cores:list': { args: []; result: CoreInfo[] };
   /** The last 10 minutes of per-second rx/tx/sessions per core and collector. */
   'metrics:history': { args: []; result: MetricsHistory };
+  /** One session's last 10 minutes as 10 s averages (the details chart's backfill). */
+  'sessions:series': { args: [core: string, collector: string, id: string]; result: SessionSeries };
   'cores:configs': { args: []; result: RemoteCoreConfig[] };
   'cores:add': { args: [RemoteCoreInput]; result: RemoteCoreConfig };
   'cores:update': { args: [id: string, input: RemoteCoreInput]; result: RemoteCoreConfig };
@@ -217,6 +269,14 @@ export interface InvokeMap extends ShellInvokeMap {
   'processes:command': { args: [id: string, command: ProcessCommandName]; result: void };
   'processes:delete': { args: [id: string]; result: void };
   'processes:log': { args: [id: string]; result: ProcessLogLine[] };
+  /** The alert rules and webhook for the editor. */
+  'alerts:config': { args: []; result: AlertConfigView };
+  /** Saves and applies the editor's rules and webhook; a refused rule is an `invalid-argument` error naming it. */
+  'alerts:save-config': { args: [input: { rules: AlertRuleData[]; webhookUrl: string }]; result: AlertConfigView };
+  /** Acknowledges an active alert by key; false when it is no longer active. */
+  'alerts:acknowledge': { args: [key: string]; result: boolean };
+  /** POSTs a test payload to the URL (with the real retries) and says how it went. */
+  'alerts:test-webhook': { args: [url: string]; result: WebhookResult };
 }
 
 /** Messages from the renderer that expect no answer. */
@@ -256,6 +316,7 @@ export const INVOKE_CHANNELS = [
   'history:list',
   'cores:list',
   'metrics:history',
+  'sessions:series',
   'cores:configs',
   'cores:add',
   'cores:update',
@@ -274,6 +335,10 @@ export const INVOKE_CHANNELS = [
   'processes:command',
   'processes:delete',
   'processes:log',
+  'alerts:config',
+  'alerts:save-config',
+  'alerts:acknowledge',
+  'alerts:test-webhook',
   'alerts:list',
   'export:save',
   'autostart:get',

@@ -80,7 +80,7 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     expect(rows.find((r) => r.key === 'srtcam')!.viewers).toEqual({ hls: 0, rtmp: 0, srt: 1 });
 
     // The top bar: people once (6 viewers + 3 publishers), not the http aggregate.
-    await waitFor('the top bar to count 9 sessions', async () => /\b9\s*sessions/.test((await page.textContent('[data-testid="totals"]')) ?? ''), 20_000);
+    await waitFor('the top bar to count 9 users', async () => /\b9\s*users/.test((await page.textContent('[data-testid="totals"]')) ?? ''), 20_000);
     const csv = await (await fetch(`${h.base}/api/streams?format=csv`)).text();
     expect(csv.split('\r\n')[0]).toContain('core,stream,state');
     expect(csv).toContain('local,cam,live');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type AppConfig } from '../../src/main/config.ts';
-import { CORES_FILE, createAppControl } from '../../src/main/control.ts';
+import { applySavedSettings, CORES_FILE, createAppControl, loadSavedSecrets, loadSavedSettings } from '../../src/main/control.ts';
 import { systemClock } from '../../src/main/engine/clock.ts';
 import { memoryLogger } from '../../src/main/log.ts';
 import { MemorySecretStore } from '../../src/main/remote/config.ts';
@@ -193,6 +193,31 @@ describe('AppControl: settings', () => {
     // The next start runs with them (headless.ts and index.ts apply settings.json under the flags): nothing pending.
     const restarted = setup(dir, secrets, { maxSessions: 7, ignoreCidrs: ['10.0.0.0/8'], auth: { username: 'admin', password: 'pw' } });
     expect((await restarted.control.getSettings()).restartRequired).toEqual([]);
+  });
+
+  it('the history backend from Settings: Prometheus URL saved, its auth only in the secret store, applied at the next start', async () => {
+    const dir = tempDir();
+    const secrets = new MemorySecretStore();
+    const { control } = setup(dir, secrets);
+    // A Prometheus history without a URL, or a URL that is not http(s), is refused plainly.
+    await expect(control.updateSettings({ historyBackend: 'prometheus' })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringContaining('Prometheus URL') });
+    await expect(control.updateSettings({ prometheusUrl: 'prom:9090' })).rejects.toMatchObject({ code: 'invalid-argument' });
+    const after = await control.updateSettings({ historyBackend: 'prometheus', prometheusUrl: 'http://127.0.0.1:9090', prometheusAuth: 'Bearer t0ken' });
+    expect(after).toMatchObject({ historyBackend: 'prometheus', prometheusUrl: 'http://127.0.0.1:9090', prometheusHasAuth: true });
+    expect(after.restartRequired).toEqual(['historyBackend', 'prometheusUrl']);
+    const file = readFileSync(join(dir, 'settings.json'), 'utf8');
+    expect(JSON.parse(file)).toEqual({ historyBackend: 'prometheus', prometheusUrl: 'http://127.0.0.1:9090' });
+    expect(file).not.toContain('t0ken');
+
+    // The next start (headless.ts, index.ts): settings.json and the secret store under the flags.
+    const next = applySavedSettings({ ...defaultConfig(), dataDir: dir }, loadSavedSettings(dir), await loadSavedSecrets(secrets));
+    expect(next).toMatchObject({ historyBackend: 'prometheus', prometheusUrl: 'http://127.0.0.1:9090', prometheusAuth: 'Bearer t0ken' });
+    const restarted = setup(dir, secrets, next);
+    expect((await restarted.control.getSettings()).restartRequired).toEqual([]);
+
+    // '' removes the auth.
+    expect(await control.updateSettings({ prometheusAuth: '' })).toMatchObject({ prometheusHasAuth: false });
+    expect((await loadSavedSecrets(secrets)).prometheusAuth).toBeUndefined();
   });
 
   it('rejects an unusable API address or user name with a clear error', async () => {

@@ -7,12 +7,13 @@
  * An older Node gets one clear line. The installed size is printed.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRenderer } from '../e2e/support.ts';
 import { withOutLocked } from './support.ts';
+import { HEADLESS_NODE_FLAGS } from '../support/headless.ts';
 import { Children, until, waitForFfmpeg } from '../support/servers.ts';
 import { ffmpegPublishArgs } from '../main/servers/rtmp/support.ts';
 import { ensureBuilt, NODE, ROOT } from '../main/shell/smoke/harness.ts';
@@ -91,6 +92,14 @@ describe('npm pack → npm install --omit=dev → core-sessions (headless, from 
     );
   });
 
+  it('runs with the V8 memory flags of `npm run serve` (the memory budget holds for both)', () => {
+    expect(HEADLESS_NODE_FLAGS).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-semi-space-size=\d+$/), expect.stringMatching(/^--max-old-space-size=\d+$/)]));
+    const installedFirstLine = readFileSync(join(installDir, 'node_modules', 'core-sessions', 'bin', 'core-sessions.js'), 'utf8').split('\n', 1)[0];
+    expect(installedFirstLine).toBe(`#!/usr/bin/env -S node ${HEADLESS_NODE_FLAGS.join(' ')}`);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.serve).toContain(`node ${HEADLESS_NODE_FLAGS.join(' ')} src/main/headless.ts`);
+  });
+
   it('--version, --help; an older Node gets one clear line naming the version', () => {
     const version = runBin(['--version']);
     expect(version.status).toBe(0);
@@ -125,6 +134,10 @@ describe('npm pack → npm install --omit=dev → core-sessions (headless, from 
       await until(async () => /^dashboard /m.test(out), `core-sessions to listen\n${out}`, 20_000, 100);
       const api = /^listening (\S+)$/m.exec(out)![1]!;
       const rtmp = /^rtmp (\S+)$/m.exec(out)![1]!;
+
+      // env -S ran node with the flags of the bin's first line.
+      const cmdline = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0');
+      for (const flag of HEADLESS_NODE_FLAGS) expect(cmdline).toContain(flag);
 
       const about = await fetch(`${api}/api`);
       expect(about.status).toBe(200);

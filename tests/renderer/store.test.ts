@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricsHistory } from '../../src/shared/ipc.ts';
+import type { AppSettings, MetricsHistory } from '../../src/shared/ipc.ts';
 import { connect } from '../../src/renderer/src/store/connect.ts';
 import { sessionKey } from '../../src/renderer/src/store/session-view.ts';
 import { createAppStore } from '../../src/renderer/src/store/store.ts';
@@ -204,5 +204,59 @@ describe('history', () => {
     const { store } = await setup();
     await store.getState().loadHistory();
     expect(store.getState().history).toHaveLength(1);
+  });
+});
+
+describe('the selected session chart is backfilled from main', () => {
+  it('puts the last 10 minutes (10 s averages) before the live points', async () => {
+    const A = row({ id: 'a', rxBitsPerSec: 5, txBitsPerSec: 6 });
+    const fake = createFakeApi({
+      'app:info': () => ({ version: '0.1.0', mode: 'headless', listeners: {} }),
+      'sessions:snapshot': () => snapshot(100_000, [A]),
+      'metrics:history': () => EMPTY_HISTORY,
+      'history:list': () => [],
+      'sessions:series': () => ({ bucketMs: 10_000, atMs: [80_000, 90_000, 100_000], rxBitsPerSec: [1, 2, 3], txBitsPerSec: [4, 5, 6] }),
+    });
+    const store = createAppStore();
+    connect(fake.api, store, { schedule: (cb) => cb() });
+    await settle();
+    await settle();
+    store.getState().select(sessionKey(A));
+    await settle();
+    // The bucket at 100 000 is not older than the first live point (100 000): the live one stays.
+    expect(store.getState().selectedSeries).toEqual({ atMs: [80_000, 90_000, 100_000], rx: [1, 2, 5], tx: [4, 5, 6] });
+    expect(fake.calls.find((c) => c.channel === 'sessions:series')?.args).toEqual(['local', 'hls', 'a']);
+  });
+});
+
+describe('units choice', () => {
+  it('two quick choices end on the second, whatever order the answers and pushes for the first arrive in', async () => {
+    const answers: (() => void)[] = [];
+    const base = { units: 'decimal' } as AppSettings;
+    const fake = createFakeApi({
+      'app:info': () => ({ version: '0.1.0', mode: 'headless', listeners: { api: 'http://127.0.0.1:1' } }),
+      'sessions:snapshot': () => snapshot(1000, []),
+      'metrics:history': () => EMPTY_HISTORY,
+      'settings:update': (patch) => new Promise<AppSettings>((resolve) => answers.push(() => resolve({ ...base, ...patch } as AppSettings))),
+    });
+    const store = createAppStore();
+    connect(fake.api, store, { schedule: (cb) => cb() });
+    await settle();
+    const choose = (u: 'binary' | 'decimal'): Promise<AppSettings> => {
+      store.getState().setUnits(u);
+      return store.getState().updateSettings({ units: u });
+    };
+    const first = choose('binary');
+    const second = choose('decimal');
+    expect(store.getState().units).toBe('decimal');
+    // The first answer, and main's push for it, arrive while the second is still on its way.
+    answers[0]!();
+    await first;
+    fake.push('settings:changed', { ...base, units: 'binary' });
+    expect(store.getState().units).toBe('decimal');
+    answers[1]!();
+    await second;
+    expect(store.getState().units).toBe('decimal');
+    expect(store.getState().settings?.units).toBe('decimal');
   });
 });

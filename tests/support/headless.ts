@@ -3,13 +3,15 @@
  * loopback ports, and waits for its `listening` line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 export const HEADLESS = join(ROOT, 'src', 'main', 'headless.ts');
+/** The V8 flags headless mode ships with: those on the `core-sessions` command's first line (also `npm run serve`'s). */
+export const HEADLESS_NODE_FLAGS: readonly string[] = readFileSync(join(ROOT, 'bin', 'core-sessions.js'), 'utf8').split('\n', 1)[0]!.split(' ').filter((w) => w.startsWith('--'));
 
 export interface Headless {
   proc: ChildProcess;
@@ -31,7 +33,7 @@ export function tempDataDir(): string {
 /** Runs headless mode to completion (for --help and start-up errors). */
 export function runHeadless(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const proc = spawn(NODE, [HEADLESS, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, HEADLESS, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -52,7 +54,7 @@ export function startHeadless(args: string[] = [], options: { dataDir?: string; 
   const dataDir = options.dataDir ?? tempDataDir();
   const full = ['--listen', '127.0.0.1:0', '--rtmp', '127.0.0.1:0', '--srt', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warn', ...args];
   const env = options.env ? { ...process.env, ...options.env } : undefined;
-  const proc = spawn(NODE, [HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
+  const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));

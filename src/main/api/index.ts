@@ -44,6 +44,8 @@ export interface ApiOptions {
   extraRoutes?: ApiRoute[];
   /** `/metrics` needs an access token too. Default false: Core's /metrics has no JWT (scrapers cannot log in). */
   metricsRequireAuth?: boolean;
+  /** More exposition text after Core's families (the fleet's series, src/main/prometheus/fleet-metrics.ts). */
+  extraMetricsText?: () => string;
   /** Failed-login budget per client (default `LOGIN_BUDGET`); over it `POST /api/login` answers 429 unchecked. */
   loginBudget?: FailureBudget;
 }
@@ -195,7 +197,7 @@ export function createApi(options: ApiOptions): HttpMount[] {
       await ctx.error(401, ['Missing or invalid JWT token']);
       return;
     }
-    const body = Buffer.from(buildMetricsText(reader, options.about.id), 'utf8');
+    const body = Buffer.from(buildMetricsText(reader, options.about.id) + (options.extraMetricsText?.() ?? ''), 'utf8');
     res.statusCode = 200;
     res.setHeader('Content-Type', PROMETHEUS_CONTENT_TYPE);
     res.setHeader('Content-Length', body.length);

@@ -27,11 +27,20 @@ export interface SecretStore {
   delete(coreId: string): Promise<void>;
 }
 
+/**
+ * A Core address as a person types it: `host:port`, `host` or a full URL. Without a scheme, `http://` is assumed
+ * (Core's default listener is plain HTTP); surrounding blanks are dropped.
+ */
+export function withDefaultScheme(raw: string): string {
+  const text = raw.trim();
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+}
+
 /** A URL as given to `--core`, split into the base URL (no credentials) and the credentials it carried. */
 export function parseCoreUrl(raw: string): { url: string; credentials?: Credentials } {
   let u: URL;
   try {
-    u = new URL(raw);
+    u = new URL(withDefaultScheme(raw));
   } catch {
     // Never echo the input: it may contain a password.
     throw new RemoteConfigError('invalid remote Core URL (expected http(s)://[user:pass@]host:port[/path])');

@@ -32,5 +32,21 @@ export function toRemoteError(err: unknown): RemoteError {
   }
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return new RemoteError('parse', 'response too large');
   const msg = typeof e?.message === 'string' ? e.message : String(err);
-  return new RemoteError('network', code ? `${code}: ${msg}` : msg);
+  const plain = PLAIN_NETWORK_ERRORS[code];
+  if (plain) return new RemoteError('network', `${plain} (${code})`);
+  // Node's messages often start with the code already ("connect ECONNREFUSED …"): say it once.
+  return new RemoteError('network', code && !msg.includes(code) ? `${code}: ${msg}` : msg);
 }
+
+/** What the common socket errors mean, said plainly (the code follows in brackets, once). */
+const PLAIN_NETWORK_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: nothing listens at that address and port',
+  ENOTFOUND: 'host not found: check the address',
+  EAI_AGAIN: 'host name lookup failed: check the address and the network',
+  ECONNRESET: 'the connection was reset by the other side',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'the connection timed out',
+  EPROTO: 'TLS handshake failed: is the address https on a plain http port?',
+  UND_ERR_SOCKET: 'the other side closed the connection',
+};

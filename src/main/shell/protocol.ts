@@ -15,8 +15,8 @@ export const APP_HOST = 'core-sessions';
 export const APP_PAGE_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
 /**
- * The page's Content-Security-Policy, sent as a header on every response (it also sits in index.html's meta tag; the
- * header covers what a meta tag cannot: frame-ancestors, and responses that are not HTML).
+ * The page's Content-Security-Policy, sent as a header on every response (index.html's meta tag has the same policy
+ * less what a meta tag cannot carry, frame-ancestors; the header also covers responses that are not HTML).
  */
 export const APP_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

@@ -86,7 +86,8 @@ function readSpans(store: TimeseriesStore, core: string, fromMs: number, toMs: n
   return rows.map((r) => ({ startMs: r.start_ms, endMs: r.end_ms, state: r.state }));
 }
 
-function chooseStep(rangeSec: number, stepSec: number | undefined): number {
+/** The bucket width: the asked step, or a round one giving about 600 buckets over the range. */
+export function chooseStep(rangeSec: number, stepSec: number | undefined): number {
   if (stepSec !== undefined && stepSec > 0) return stepSec;
   const target = rangeSec / DEFAULT_BUCKETS;
   return NICE_STEPS_SEC.find((s) => s >= target) ?? NICE_STEPS_SEC[NICE_STEPS_SEC.length - 1];

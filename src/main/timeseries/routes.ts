@@ -12,7 +12,7 @@ import { toCsvChunks, type CsvColumn } from '../export/csv.ts';
 import { CSV_CONTENT_TYPE } from '../export/routes.ts';
 import { REPORT_COLUMNS, reportCsvRows } from './report-csv.ts';
 import { QueryError, reportQueryOf, timeseriesQueryOf } from './params.ts';
-import type { TimeseriesService } from './service.ts';
+import type { HistoryBackend } from './backend.ts';
 
 interface SeriesCsvRow {
   atMs: number;
@@ -64,7 +64,8 @@ function stamp(ms: number): string {
 }
 
 export interface TimeseriesRoutesOptions {
-  service: TimeseriesService;
+  /** The embedded store or Prometheus (src/main/timeseries/backend.ts). */
+  service: HistoryBackend;
   now: () => number;
 }
 
@@ -76,6 +77,8 @@ export function createTimeseriesRoutes(options: TimeseriesRoutesOptions): ApiRou
       await answer();
     } catch (err) {
       if (err instanceof QueryError) return ctx.error(400, [err.message]);
+      // A history backend that cannot answer now (Prometheus down or slow): 503, with its one-line reason.
+      if ((err as { code?: unknown }).code === 'unavailable') return ctx.error(503, [(err as Error).message]);
       return ctx.error(500, [`time series: ${(err as Error).message}`]);
     }
   };
@@ -86,7 +89,7 @@ export function createTimeseriesRoutes(options: TimeseriesRoutesOptions): ApiRou
       handler: (ctx) =>
         run(ctx, async () => {
           const q = timeseriesQueryOf(getter(ctx), options.now());
-          const result = service.query(q);
+          const result = await service.query(q);
           if (getter(ctx)('format') === 'csv') return sendCsv(ctx.res, `timeseries-${stamp(q.fromMs)}-${stamp(q.toMs)}.csv`, toCsvChunks(SERIES_COLUMNS, seriesRows(result)));
           return ctx.json(200, JSON.stringify({ ...result, status: service.status() }));
         }),
@@ -97,7 +100,7 @@ export function createTimeseriesRoutes(options: TimeseriesRoutesOptions): ApiRou
       handler: (ctx) =>
         run(ctx, async () => {
           const q = reportQueryOf(getter(ctx), options.now());
-          const result = service.report(q);
+          const result = await service.report(q);
           if (getter(ctx)('format') === 'csv') return sendCsv(ctx.res, `report-${q.period}-${stamp(q.fromMs)}-${stamp(q.toMs)}.csv`, toCsvChunks(REPORT_COLUMNS, reportCsvRows(result)));
           return ctx.json(200, JSON.stringify(result));
         }),

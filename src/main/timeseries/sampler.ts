@@ -36,6 +36,18 @@ export function viewerIdentity(row: SessionRow): string {
   return row.collector === 'hls' ? row.extra : `${address} ${row.extra}`;
 }
 
+/**
+ * Bytes a session moved since it was last seen (`prev`), by the one rule for per-session deltas (also used by the
+ * fleet's Prometheus counters): a counter that went down restarted (all of it is new); a session seen for the first
+ * time brings its whole counter, unless it began more than `windowMs` before `watchedSinceMs` (what this run has
+ * watched of its core): its earlier bytes are not this run's.
+ */
+export function bytesSince(prev: { rx: number; tx: number } | undefined, row: Pick<SessionRow, 'bytesRx' | 'bytesTx' | 'createdAtMs'>, watchedSinceMs: number, windowMs: number): { rx: number; tx: number } {
+  if (prev) return { rx: row.bytesRx >= prev.rx ? row.bytesRx - prev.rx : row.bytesRx, tx: row.bytesTx >= prev.tx ? row.bytesTx - prev.tx : row.bytesTx };
+  if (row.createdAtMs < watchedSinceMs - windowMs) return { rx: 0, tx: 0 };
+  return { rx: row.bytesRx, tx: row.bytesTx };
+}
+
 /** The sampler's memory between rounds: last counters per session, watched-since per core, today's sketches. */
 export class Sampler {
   readonly options: SamplerOptions;
@@ -94,18 +106,7 @@ export class Sampler {
       next.set(id, { rx: row.bytesRx, tx: row.bytesTx });
       // A core that is not observed now (stale, unreachable) keeps its counters for when it is back.
       if (!observed.has(row.core)) continue;
-      let rx: number;
-      let tx: number;
-      if (prev) {
-        rx = row.bytesRx >= prev.rx ? row.bytesRx - prev.rx : row.bytesRx;
-        tx = row.bytesTx >= prev.tx ? row.bytesTx - prev.tx : row.bytesTx;
-      } else if (row.createdAtMs < (this.#watchedSinceMs.get(row.core) ?? startMs) - durSec * 1000) {
-        rx = 0;
-        tx = 0;
-      } else {
-        rx = row.bytesRx;
-        tx = row.bytesTx;
-      }
+      const { rx, tx } = bytesSince(prev, row, this.#watchedSinceMs.get(row.core) ?? startMs, durSec * 1000);
       const viewers = ref.role === 'viewer' ? 1 : 0;
       const publishers = ref.role === 'publisher' ? 1 : 0;
       add(acc, seriesKeyString({ core: row.core, stream: ref.key, protocol: ref.protocol }), row.core, ref.key, ref.protocol, { viewers, publishers, rxBytes: rx, txBytes: tx });

@@ -14,9 +14,7 @@ import { Sampler } from './sampler.ts';
 import { localDayOf, TimeseriesStore, type RoundInput } from './store.ts';
 import { dailyReport, querySeries } from './query.ts';
 import { tiersOf, type TimeseriesSettings } from './settings.ts';
-import { reportQueryFromObject, timeseriesQueryFromObject } from './params.ts';
-import { REPORT_COLUMNS, reportCsvRows } from './report-csv.ts';
-import { csvToString, toCsvChunks } from '../export/csv.ts';
+import { historyForUi, type HistoryForUi } from './backend.ts';
 
 /** The database's file name in the data dir. */
 export const TIMESERIES_FILE = 'timeseries.sqlite';
@@ -42,13 +40,7 @@ export interface TimeseriesService {
   report(q: ReportQuery): ReportResult;
   status(): TimeseriesStatus;
   /** What the UI service needs (src/main/ui/service.ts `timeseries`): the page's queries, checked. */
-  forUi(): {
-    query(q: TimeseriesQuery): TimeseriesResult;
-    report(q: ReportQuery): ReportResult;
-    reportCsv(q: ReportQuery): Promise<string>;
-    parseQuery(value: unknown): TimeseriesQuery;
-    parseReport(value: unknown): ReportQuery;
-  };
+  forUi(): HistoryForUi;
   readonly store: TimeseriesStore;
   stop(): void;
 }
@@ -135,14 +127,7 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
     report: (q) => dailyReport(store, q),
     status: () => store.status(),
     forUi() {
-      const report = (q: ReportQuery): ReportResult => dailyReport(store, q);
-      return {
-        query: (q) => querySeries(store, q, clock.now()),
-        report,
-        reportCsv: (q) => csvToString(toCsvChunks(REPORT_COLUMNS, reportCsvRows(report(q)))),
-        parseQuery: (v) => timeseriesQueryFromObject(v, clock.now()),
-        parseReport: (v) => reportQueryFromObject(v, clock.now()),
-      };
+      return historyForUi(this, () => clock.now());
     },
     stop() {
       stopped = true;

@@ -1,3 +1,4 @@
+import { hexToRgb, RX_COLOR, TX_COLOR } from '../../shared/colors.ts';
 import { GLYPHS, GLYPH_HEIGHT, textWidth } from './font.ts';
 import { createBitmap, encodePng, type RgbaBitmap } from './png.ts';
 
@@ -30,10 +31,13 @@ export interface IconPalette {
   over: Rgba;
 }
 
-/** Colours per theme; exported so tests and docs name them rather than repeat numbers. */
+/**
+ * Colours per theme; exported so tests and docs name them rather than repeat numbers. rx and tx are the dashboard's
+ * hues (src/shared/colors.ts): blue in, orange out.
+ */
 export const PALETTES: Readonly<Record<TrayIconInput['theme'], IconPalette>> = {
-  dark: { text: [255, 255, 255, 255], track: [255, 255, 255, 72], rx: [46, 204, 113, 255], tx: [52, 152, 219, 255], over: [231, 76, 60, 255] },
-  light: { text: [0, 0, 0, 255], track: [0, 0, 0, 72], rx: [22, 140, 70, 255], tx: [21, 101, 192, 255], over: [192, 57, 43, 255] },
+  dark: { text: [255, 255, 255, 255], track: [255, 255, 255, 72], rx: [...hexToRgb(RX_COLOR.onDark), 255], tx: [...hexToRgb(TX_COLOR.onDark), 255], over: [231, 76, 60, 255] },
+  light: { text: [0, 0, 0, 255], track: [0, 0, 0, 72], rx: [...hexToRgb(RX_COLOR.onLight), 255], tx: [...hexToRgb(TX_COLOR.onLight), 255], over: [192, 57, 43, 255] },
 };
 
 export const ICON_SIZE = 16;

@@ -109,7 +109,13 @@ export async function checkSettingsPatch(patch: unknown, ctx: PageGuardContext):
 /** All page guards for one invoke; throws a UiError when the call is refused. */
 export async function checkPageInvoke(channel: string, args: unknown[], ctx: PageGuardContext): Promise<void> {
   const resolve = ctx.resolve ?? systemResolve;
-  if (channel === 'settings:update') return checkSettingsPatch(args[0], ctx);
+  if (channel === 'settings:update') {
+    await checkCoreUrl((args[0] as AppSettingsPatch | undefined)?.prometheusUrl, resolve);
+    return checkSettingsPatch(args[0], ctx);
+  }
+  // A webhook is a URL this process will POST to: the same refusal of link-local and metadata addresses.
+  if (channel === 'alerts:test-webhook') return checkCoreUrl(args[0], resolve);
+  if (channel === 'alerts:save-config') return checkCoreUrl((args[0] as { webhookUrl?: unknown } | undefined)?.webhookUrl, resolve);
   if (channel === 'cores:test' || channel === 'cores:add') return checkCoreUrl((args[0] as RemoteCoreInput | undefined)?.url, resolve);
   if (channel === 'cores:update') return checkCoreUrl((args[1] as RemoteCoreInput | undefined)?.url, resolve);
 }

@@ -2,11 +2,13 @@ import type { AppInfo, InvokeHandlers, PushChannel, PushMap } from '../../shared
 import type { SessionSource } from '../source.ts';
 import { StreamModel } from '../../shared/streams.ts';
 import type { AlertService } from '../alerts/service.ts';
-import type { ReportQuery, ReportResult, TimeseriesQuery, TimeseriesResult } from '../../shared/timeseries.ts';
+import { checkWebhookUrl } from '../alerts/config.ts';
+import type { HistoryForUi } from '../timeseries/backend.ts';
 import { UiError, type AppControl } from './app-control.ts';
 import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.ts';
+import { SessionSeriesBuffer } from './session-series.ts';
 import { NO_PROCESS_HANDLERS, type ProcessInvokeHandlers } from '../processes/ui-handlers.ts';
-import { expectArgCount, parseCoreInput, parseHistoryQuery, parseId, parseNodeIds, parseSettingsPatch } from './validate.ts';
+import { expectArgCount, parseAlertConfigInput, parseCoreInput, parseHistoryQuery, parseId, parseNodeIds, parseSettingsPatch, parseWebhookUrl } from './validate.ts';
 
 /** A push to every open page: the Electron shell forwards it over IPC, the web bridge over server-sent events. */
 export type UiPush = { [C in PushChannel]: { channel: C; payload: PushMap[C] } }[PushChannel];
@@ -20,16 +22,9 @@ export interface UiServiceOptions {
    * The alert list: with it, `alerts:list` is answered and `alerts:update` pushed to every page (headless and
    * Electron alike); without it `alerts:list` is left to the shell (the web bridge answers `unsupported`).
    */
-  alerts?: Pick<AlertService, 'list' | 'onChange'>;
+  alerts?: Pick<AlertService, 'list' | 'onChange'> & Partial<Pick<AlertService, 'config' | 'saveConfig' | 'acknowledge' | 'testWebhook'>>;
   /** The time-series history (src/main/timeseries/); without it those channels answer `unsupported`. */
-  timeseries?: {
-    query(q: TimeseriesQuery): TimeseriesResult;
-    report(q: ReportQuery): ReportResult;
-    reportCsv(q: ReportQuery): Promise<string>;
-    /** Checks the page's query object (throws a UiError-like `bad-args` error). */
-    parseQuery(value: unknown): TimeseriesQuery;
-    parseReport(value: unknown): ReportQuery;
-  };
+  timeseries?: HistoryForUi;
   /** The local core's FFmpeg processes (`processes:*`); without them those channels answer `unsupported`. */
   processes?: ProcessInvokeHandlers;
   /** Samples of metrics history kept (one per source update, i.e. per second); default 600 = 10 minutes. */
@@ -55,6 +50,7 @@ export interface UiService {
 export function createUiService(options: UiServiceOptions): UiService {
   const { source, control } = options;
   const metrics = new MetricsHistoryBuffer(options.metricsSamples ?? METRICS_WINDOW_SAMPLES);
+  const sessionSeries = new SessionSeriesBuffer();
   const listeners = new Set<(push: UiPush) => void>();
 
   function emit(push: UiPush): void {
@@ -70,6 +66,7 @@ export function createUiService(options: UiServiceOptions): UiService {
   const streams = options.streams ?? new StreamModel();
   const offUpdate = source.onUpdate((snapshot) => {
     metrics.record(snapshot);
+    sessionSeries.record(snapshot);
     emit({ channel: 'sessions:update', payload: { ...snapshot, streams: streams.update(snapshot) } });
   });
   const offSettings = control?.onSettingsChanged?.((settings) => emit({ channel: 'settings:changed', payload: settings }));
@@ -115,6 +112,12 @@ export function createUiService(options: UiServiceOptions): UiService {
     'metrics:history': async (...args) => {
       expectArgCount(args, 0, 0);
       return metrics.toJSON();
+    },
+    'sessions:series': async (...args) => {
+      expectArgCount(args, 3, 3);
+      const [core, collector, id] = args;
+      if (![core, collector, id].every((x) => typeof x === 'string' && x.length <= 2048)) throw new UiError('bad-args', 'expected a core, a collector and a session id');
+      return sessionSeries.series(core, collector, id);
     },
     'cores:configs': async (...args) => {
       expectArgCount(args, 0, 0);
@@ -170,6 +173,26 @@ export function createUiService(options: UiServiceOptions): UiService {
       const ts = needTimeseries();
       return ts.report(ts.parseReport(args[0]));
     },
+    'alerts:config': async (...args) => {
+      expectArgCount(args, 0, 0);
+      return needAlertEditor().config();
+    },
+    'alerts:save-config': async (...args) => {
+      expectArgCount(args, 1, 1);
+      const input = parseAlertConfigInput(args[0]);
+      return asInvalid(() => needAlertEditor().saveConfig(input));
+    },
+    'alerts:acknowledge': async (...args) => {
+      expectArgCount(args, 1, 1);
+      return needAlertEditor().acknowledge(parseId(args[0]));
+    },
+    'alerts:test-webhook': async (...args) => {
+      expectArgCount(args, 1, 1);
+      const editor = needAlertEditor();
+      const url = asInvalid(() => checkWebhookUrl(parseWebhookUrl(args[0])));
+      if (url === '') throw new UiError('invalid-argument', 'enter the webhook URL to test');
+      return editor.testWebhook(url);
+    },
     'reports:csv': async (...args) => {
       expectArgCount(args, 1, 1);
       const ts = needTimeseries();
@@ -182,6 +205,20 @@ export function createUiService(options: UiServiceOptions): UiService {
       return alerts.list();
     };
   }
+
+  function needAlertEditor(): Required<NonNullable<UiServiceOptions['alerts']>> {
+    if (!alerts?.config || !alerts.saveConfig || !alerts.acknowledge || !alerts.testWebhook) throw new UiError('unsupported', 'alerts are not managed here');
+    return alerts as Required<NonNullable<UiServiceOptions['alerts']>>;
+  }
+  /** A RangeError from the rules' or the URL's checks is the user's to fix: say it as such. */
+  const asInvalid = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof RangeError) throw new UiError('invalid-argument', err.message);
+      throw err;
+    }
+  };
 
   return {
     handlers,

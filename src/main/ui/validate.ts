@@ -1,4 +1,5 @@
 import type { AppSettingsPatch, HistoryQuery, RemoteCoreInput } from '../../shared/ipc.ts';
+import { withDefaultScheme } from '../remote/config.ts';
 import { UiError } from './app-control.ts';
 
 /**
@@ -62,16 +63,19 @@ export function parseHistoryQuery(v: unknown): HistoryQuery {
 export function parseCoreInput(v: unknown): RemoteCoreInput {
   if (!isObject(v)) bad('core must be an object');
   const name = str(v.name, 'name', 200).trim();
-  const url = str(v.url, 'url').trim();
+  const typed = str(v.url, 'url').trim();
+  if (typed === '') bad('the address is empty: enter host:port, e.g. 192.168.1.20:8080');
+  // host:port is enough: http:// is assumed.
+  const url = withDefaultScheme(typed);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    bad('url is not a valid URL');
+    bad(`"${typed.slice(0, 100)}" is not an address: enter host:port or http(s)://host:port`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') bad('url must be http or https');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') bad(`the address must start with http:// or https://, not ${parsed.protocol}//`);
   // Credentials belong in their own fields: a URL is shown and logged, a password must not be.
-  if (parsed.username !== '' || parsed.password !== '') bad('put the username and password in their fields, not in the url');
+  if (parsed.username !== '' || parsed.password !== '') bad('put the username and password in their fields, not in the address');
   const input: RemoteCoreInput = { name: name === '' ? parsed.host : name, url };
   if (v.username !== undefined) input.username = str(v.username, 'username', 256);
   if (v.password !== undefined) input.password = str(v.password, 'password', 1024);
@@ -103,5 +107,34 @@ export function parseSettingsPatch(v: unknown): AppSettingsPatch {
     if (v.units !== 'decimal' && v.units !== 'binary') bad('units must be decimal or binary');
     p.units = v.units;
   }
+  if (v.historyBackend !== undefined) {
+    if (v.historyBackend !== 'embedded' && v.historyBackend !== 'prometheus') bad('historyBackend must be embedded or prometheus');
+    p.historyBackend = v.historyBackend;
+  }
+  if (v.prometheusUrl !== undefined) p.prometheusUrl = str(v.prometheusUrl, 'prometheusUrl', 1024).trim();
+  if (v.prometheusAuth !== undefined) p.prometheusAuth = str(v.prometheusAuth, 'prometheusAuth', 4096);
   return p;
+}
+
+/** The alert editor's input: at most 200 rules of plain fields (their meaning is checked by validateAlertRules). */
+export function parseAlertConfigInput(v: unknown): { rules: Record<string, unknown>[]; webhookUrl: string } {
+  if (!isObject(v)) bad('the alert configuration must be an object');
+  if (!Array.isArray(v.rules) || v.rules.length > 200) bad('rules must be a list of at most 200 rules');
+  const rules = v.rules.map((r, i) => {
+    if (!isObject(r)) bad(`rules[${i}] must be an object`);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(r)) {
+      if (!['id', 'kind', 'core', 'collector', 'raiseAfterMs', 'clearAfterMs', 'raiseBitsPerSec', 'clearBitsPerSec', 'raiseAbove', 'clearAtOrBelow'].includes(k)) continue;
+      if (typeof x === 'string') out[k] = str(x, `rules[${i}].${k}`, 200);
+      else if (typeof x === 'number' && Number.isFinite(x)) out[k] = x;
+      else bad(`rules[${i}].${k} must be a string or a finite number`);
+    }
+    return out;
+  });
+  return { rules, webhookUrl: v.webhookUrl === undefined ? '' : str(v.webhookUrl, 'webhookUrl') };
+}
+
+/** A webhook URL argument (checked for its form by the alert service). */
+export function parseWebhookUrl(v: unknown): string {
+  return str(v, 'url');
 }

@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AuthClient } from './api/http-api.ts';
-import { formatBitrate, formatCount } from './format/units.ts';
+import { formatBitrate, formatCount, formatDuration } from './format/units.ts';
 import { addToTotals, ownProcessSessions, type Totals as TotalsSum } from '../../shared/totals.ts';
-import { useApp, useAppStore } from './store/hooks.ts';
+import { useApp, useAppStore, useNow } from './store/hooks.ts';
 import { VIEWS, type ViewName } from './store/store.ts';
 import { Alerts } from './views/Alerts.tsx';
 import { Cores } from './views/Cores.tsx';
@@ -27,9 +27,14 @@ const LABELS: Record<ViewName, string> = {
 };
 const STALE_AFTER_MS = 5000;
 
+/** Inputs that take no typed text: a digit pressed on them switches the view (a focused radio button must not eat it). */
+const NON_TEXT_INPUTS = new Set(['radio', 'checkbox', 'button', 'submit', 'reset', 'range', 'color', 'file', 'image']);
+
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+  if (!el) return false;
+  if (el.tagName === 'INPUT') return !NON_TEXT_INPUTS.has((el as HTMLInputElement).type);
+  return el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
 }
 
 /** The view in the URL hash (#sessions), so a reload keeps the place. */
@@ -137,8 +142,8 @@ function Totals(): React.JSX.Element {
   );
   return (
     <div className="totals" data-testid="totals">
-      <span>
-        <b>{formatCount(sessions)}</b> sessions
+      <span title="Viewers and publishers (HLS, HLS ingest, RTMP, SRT). HTTP requests and FFmpeg runs are in their own collectors, not counted here.">
+        <b>{formatCount(sessions)}</b> {sessions === 1 ? 'user' : 'users'}
       </span>
       <span>
         rx <b>{formatBitrate(rx, units)}</b>
@@ -152,16 +157,23 @@ function Totals(): React.JSX.Element {
 
 function StatusBar(): React.JSX.Element {
   const [receivedAtMs, lastError, appInfo] = useApp(useShallow((s) => [s.receivedAtMs, s.lastError, s.appInfo]));
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, []);
+  const now = useNow();
   const live = receivedAtMs > 0 && now - receivedAtMs < STALE_AFTER_MS;
+  const stale = receivedAtMs > 0 && !live;
+  // A stale page dims its numbers (styles.css `body.stale`), so nobody reads old figures as live ones.
+  useEffect(() => {
+    document.body.classList.toggle('stale', stale);
+  }, [stale]);
   return (
     <footer className="statusbar" data-testid="statusbar">
       <span className={live ? 'dot dot-live' : 'dot dot-stale'} />
-      <span data-testid="connection">{receivedAtMs === 0 ? 'connecting…' : live ? 'live' : 'no updates for a while: reconnecting…'}</span>
+      <span data-testid="connection">
+        {receivedAtMs === 0
+          ? 'connecting…'
+          : live
+            ? 'live'
+            : `stale since ${new Date(receivedAtMs).toLocaleTimeString()} (${formatDuration(now - receivedAtMs)}): no updates from the server, reconnecting…`}
+      </span>
       {lastError && <span className="error-text">{lastError}</span>}
       <span className="spacer" />
       {appInfo && <span className="muted">v{appInfo.version}</span>}

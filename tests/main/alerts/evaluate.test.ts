@@ -143,7 +143,7 @@ describe('alert service', () => {
   it('evaluates every update, keeps recent cleared alerts and notifies', () => {
     let push: (s: Snapshot) => void = () => {};
     const source = { snapshot: () => snap(0, []), history: () => [], cores: () => [], onUpdate: (cb: (s: Snapshot) => void) => ((push = cb), () => {}) };
-    const svc = createAlertService({ source, rules: [{ id: 'down', kind: 'core-unreachable' }], recentLimit: 2 });
+    const svc = createAlertService({ source, config: { rules: [{ id: 'down', kind: 'core-unreachable' }], webhookUrl: '' }, recentLimit: 2 });
     const lists: number[] = [];
     const events: string[] = [];
     svc.onChange((l) => lists.push(l.active.length));

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { UI_CSP, UI_CSP_META } from '../../../src/main/ui/csp.ts';
 import { APP_CSP, APP_PAGE_URL, mimeTypeFor, registerAppScheme, serveAppRequest, serveRenderer } from '../../../src/main/shell/protocol.ts';
 import { appMenuTemplate, menuRoles } from '../../../src/main/shell/menu.ts';
 import { autostartDesktopEntry, createAutostart, getOpenAtLogin, LOGIN_ITEM_ARGS, openedAtLogin, quoteExecArg, setOpenAtLogin } from '../../../src/main/shell/login-item.ts';
@@ -65,10 +66,11 @@ describe('app:// protocol (the page without file://)', () => {
     expect(mimeTypeFor('noext')).toBe('application/octet-stream');
   });
 
-  it('the CSP header is the policy of the page itself (index.html meta tag)', () => {
+  it('the CSP header is the policy of the page itself (index.html meta tag, less frame-ancestors, which a meta cannot carry)', () => {
     const html = readFileSync(join(import.meta.dirname, '..', '..', '..', 'src', 'renderer', 'index.html'), 'utf8');
     const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html);
-    expect(meta?.[1]).toBe(APP_CSP);
+    expect(meta?.[1]).toBe(UI_CSP_META);
+    expect(APP_CSP).toBe(UI_CSP);
   });
 
   it('registers a standard, secure scheme and one handler', async () => {

@@ -10,7 +10,7 @@ describe('UI service with alerts (headless and Electron alike)', () => {
     const source = new FakeSource(snap(0, 0));
     const alerts = createAlertService({
       source,
-      rules: [{ id: 'busy', kind: 'sessions-above', core: 'local', collector: 'hls', raiseAbove: 1, clearAtOrBelow: 0 }],
+      config: { rules: [{ id: 'busy', kind: 'sessions-above', core: 'local', collector: 'hls', raiseAbove: 1, clearAtOrBelow: 0 }], webhookUrl: '' },
     });
     const ui = createUiService({ source, appInfo: INFO, alerts });
     const pushes: UiPush[] = [];
@@ -44,5 +44,60 @@ describe('UI service with alerts (headless and Electron alike)', () => {
     const ui = createUiService({ source: new FakeSource(snap(0)), appInfo: INFO });
     expect(ui.handlers['alerts:list']).toBeUndefined();
     ui.dispose();
+  });
+});
+
+describe('the alert editor through the UI service', () => {
+  it('saves valid rules to alerts.json and applies them; refuses bad ones by name; acknowledges; delivers the webhook', async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { createServer } = await import('node:http');
+    const dir = mkdtempSync(join(tmpdir(), 'alerts-editor-'));
+    const received: Array<{ event: string; alert: { ruleId: string; coreName: string } }> = [];
+    const hook = createServer((req, res) => {
+      let t = '';
+      req.on('data', (d: Buffer) => (t += d.toString()));
+      req.on('end', () => {
+        received.push(JSON.parse(t) as (typeof received)[number]);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/alerts`;
+    const source = new FakeSource(snap(0, 0));
+    const alerts = createAlertService({ source, config: { rules: [], webhookUrl: '' }, path: join(dir, 'alerts.json'), coreName: () => 'Studio A' });
+    const ui = createUiService({ source, appInfo: INFO, alerts });
+    try {
+      expect(await ui.handlers['alerts:config']()).toEqual({ path: join(dir, 'alerts.json'), rules: [], webhookUrl: '' });
+      // A clear line above the raise line is refused, naming the rule; nothing is written.
+      await expect(
+        ui.handlers['alerts:save-config']({ rules: [{ id: 'busy', kind: 'sessions-above', collector: 'hls', raiseAbove: 1, clearAtOrBelow: 5 }], webhookUrl: '' }),
+      ).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringContaining('"busy"') });
+      await expect(ui.handlers['alerts:save-config']({ rules: [], webhookUrl: 'ftp://x' })).rejects.toMatchObject({ code: 'invalid-argument' });
+      const saved = await ui.handlers['alerts:save-config']({ rules: [{ id: 'busy', kind: 'sessions-above', core: 'local', collector: 'hls', raiseAbove: 1, clearAtOrBelow: 0 }], webhookUrl: hookUrl });
+      expect(saved.rules).toHaveLength(1);
+      expect(JSON.parse(readFileSync(join(dir, 'alerts.json'), 'utf8'))).toEqual({ rules: saved.rules, webhookUrl: hookUrl });
+
+      source.emit(snap(1000, 2));
+      const [active] = (await ui.handlers['alerts:list']!()).active;
+      expect(active).toMatchObject({ ruleId: 'busy' });
+      expect(await ui.handlers['alerts:acknowledge'](active!.key)).toBe(true);
+      expect((await ui.handlers['alerts:list']!()).active[0]!.acknowledgedAtMs).toBeGreaterThan(0);
+      expect(await ui.handlers['alerts:acknowledge']('no-such-key')).toBe(false);
+      source.emit(snap(2000, 0));
+      await alerts.idle();
+      expect(received.map((r) => [r.event, r.alert.ruleId, r.alert.coreName])).toEqual([
+        ['raised', 'busy', 'Studio A'],
+        ['cleared', 'busy', 'Studio A'],
+      ]);
+      expect(await ui.handlers['alerts:test-webhook'](hookUrl)).toMatchObject({ ok: true, status: 204 });
+      expect(received.at(-1)?.event).toBe('test');
+    } finally {
+      ui.dispose();
+      alerts.dispose();
+      hook.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -19,6 +19,9 @@ const SETTINGS: AppSettings = {
   maxSessions: 0,
   maxBitrateMbit: 0,
   units: 'decimal',
+  historyBackend: 'embedded',
+  prometheusUrl: '',
+  prometheusHasAuth: false,
 };
 
 function fakeControl(): AppControl & { added: unknown[]; patches: unknown[]; clusterCalls: unknown[][] } {

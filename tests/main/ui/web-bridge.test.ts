@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { createHttpServer, listen } from '../../../src/main/servers/http/server.ts';
-import { UI_CSP } from '../../../src/main/ui/csp.ts';
+import { UI_CSP, UI_CSP_META } from '../../../src/main/ui/csp.ts';
 import { createUiService } from '../../../src/main/ui/service.ts';
 import { createWebBridge } from '../../../src/main/ui/web-bridge.ts';
 import { FakeSource, snap } from './fake-source.ts';
@@ -103,10 +103,12 @@ describe('static /ui/', () => {
     }
     expect((await call('POST', '/ui/', '')).status).toBe(405);
   });
-  it('the page and the bridge carry the same CSP (index.html meta = UI_CSP)', () => {
+  it('the page and the bridge carry the same CSP (index.html meta = the header less frame-ancestors, which a meta cannot carry)', () => {
     const html = readFileSync(join(import.meta.dirname, '../../../src/renderer/index.html'), 'utf8');
     const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
-    expect(meta).toBe(UI_CSP);
+    expect(meta).toBe(UI_CSP_META);
+    expect(meta).not.toContain('frame-ancestors');
+    expect(UI_CSP).toBe(`${UI_CSP_META}; frame-ancestors 'none'`);
     expect(UI_CSP).toContain("script-src 'self'");
   });
 });

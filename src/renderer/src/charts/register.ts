@@ -1,3 +1,4 @@
+import { RX_COLOR, TX_COLOR } from '../../../shared/colors.ts';
 import { Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 
 /** chart.js is tree-shaken: only what the line charts use is registered, once. */
@@ -8,5 +9,5 @@ export function registerCharts(): void {
   Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Legend, Tooltip);
 }
 
-/** Line colours that read on light and dark backgrounds. */
-export const PALETTE = ['#2f7de1', '#e8772e', '#2aa876', '#c04fc7', '#d6b30a', '#e0475b', '#36a9c9', '#8a6cf0', '#7a8b2f', '#b86b4b'];
+/** Line colours that read on light and dark backgrounds; the first two are rx and tx everywhere (and in the tray). */
+export const PALETTE = [RX_COLOR.onLight, TX_COLOR.onLight, '#2aa876', '#c04fc7', '#d6b30a', '#e0475b', '#36a9c9', '#8a6cf0', '#7a8b2f', '#b86b4b'];

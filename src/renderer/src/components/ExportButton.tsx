@@ -1,12 +1,12 @@
 import type { ExportRequest, UnitSystem } from '../../../shared/ipc.ts';
-import { formatBytes, formatCount } from '../format/units.ts';
+import { formatBytes, formatCountOf } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
 import type { ExportStatus } from '../store/store.ts';
 
 /** What the export control says about the last export of its kind. */
 export function exportStatusText(status: ExportStatus | undefined, units: UnitSystem = 'decimal'): string {
   if (!status) return '';
-  const amount = status.rows !== undefined ? `${formatCount(status.rows)} rows` : status.bytes !== undefined ? formatBytes(status.bytes, units) : '';
+  const amount = status.rows !== undefined ? formatCountOf(status.rows, 'row') : status.bytes !== undefined ? formatBytes(status.bytes, units) : '';
   switch (status.state) {
     case 'running':
       return `Exporting… ${amount}`;

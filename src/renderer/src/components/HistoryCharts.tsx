@@ -94,6 +94,7 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
               toMs={data.toMs}
               gaps={data.gaps}
               formatY={(v) => formatCount(Math.round(v * 10) / 10)}
+              scale="count"
               onZoom={zoom}
               testId={`${idPrefix}-chart-viewers`}
               ariaLabel="viewers over the chosen time range"
@@ -108,6 +109,7 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
               toMs={data.toMs}
               gaps={data.gaps}
               formatY={(v) => formatBitrate(v, units)}
+              scale={units}
               onZoom={zoom}
               testId={`${idPrefix}-chart-traffic`}
               ariaLabel="egress and ingress over the chosen time range"

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { Chart, type ChartDataset } from 'chart.js';
 import { registerCharts } from '../charts/register.ts';
 import { formatAxisSeconds } from '../format/units.ts';
+import { applyNiceScale, movingAverage, type ScaleKind, type YAxisOptions } from '../charts/ticks.ts';
 
 export interface LineSeries {
   label: string;
@@ -20,6 +21,13 @@ interface Props {
   windowSeconds: number;
   testId: string;
   ariaLabel: string;
+  /** How y values count (whole numbers, or decimal/binary units): gives round ticks in that unit. */
+  scale: ScaleKind;
+  /**
+   * Draw each line as the average of this many samples (per-second rates saw-tooth); the tooltip shows the raw
+   * sample. 1 (the default) draws the samples as they are.
+   */
+  smoothPoints?: number;
 }
 
 function themeColor(name: string, fallback: string): string {
@@ -31,11 +39,15 @@ function themeColor(name: string, fallback: string): string {
  * A chart.js line chart that is created once and updated in place (no animation, no re-creation), so a chart
  * that changes every second costs one draw.
  */
-export function LineChart({ xSecondsAgo, series, formatY, windowSeconds, testId, ariaLabel }: Props): React.JSX.Element {
+export function LineChart({ xSecondsAgo, series, formatY, windowSeconds, testId, ariaLabel, scale, smoothPoints = 1 }: Props): React.JSX.Element {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const chartRef = useRef<Chart<'line', { x: number; y: number | null }[]> | null>(null);
   const formatRef = useRef(formatY);
   formatRef.current = formatY;
+  /** The raw samples of each drawn line, for the tooltip when the line is smoothed. */
+  const rawRef = useRef<readonly (readonly (number | null)[])[]>([]);
+  const smoothRef = useRef(smoothPoints);
+  smoothRef.current = smoothPoints;
 
   useEffect(() => {
     registerCharts();
@@ -65,7 +77,7 @@ export function LineChart({ xSecondsAgo, series, formatY, windowSeconds, testId,
           y: {
             type: 'linear',
             beginAtZero: true,
-            ticks: { color: text, maxTicksLimit: 5, callback: (v) => formatRef.current(Number(v)) },
+            ticks: { color: text, callback: (v) => formatRef.current(Number(v)) },
             grid: { color: grid },
           },
         },
@@ -74,7 +86,12 @@ export function LineChart({ xSecondsAgo, series, formatY, windowSeconds, testId,
           tooltip: {
             callbacks: {
               title: (items) => formatAxisSeconds(Math.round(items[0]?.parsed.x ?? 0)),
-              label: (item) => `${item.dataset.label}: ${item.parsed.y === null ? '–' : formatRef.current(item.parsed.y)}`,
+              label: (item) => {
+                const raw = rawRef.current[item.datasetIndex]?.[item.dataIndex];
+                if (raw === null || raw === undefined) return `${item.dataset.label}: –`;
+                const avg = smoothRef.current > 1 && item.parsed.y !== null ? ` (${smoothRef.current} s average ${formatRef.current(item.parsed.y)})` : '';
+                return `${item.dataset.label}: ${formatRef.current(raw)}${avg}`;
+              },
             },
           },
         },
@@ -95,11 +112,13 @@ export function LineChart({ xSecondsAgo, series, formatY, windowSeconds, testId,
       borderColor: s.color,
       backgroundColor: s.color,
       borderDash: s.dashed ? [4, 3] : [],
-      data: s.values.map((y, i) => ({ x: xSecondsAgo[i] ?? 0, y })),
+      data: (smoothPoints > 1 ? movingAverage(s.values, smoothPoints) : s.values).map((y, i) => ({ x: xSecondsAgo[i] ?? 0, y })),
     }));
+    rawRef.current = series.map((s) => s.values);
     chart.data.datasets = datasets;
+    applyNiceScale(chart.options.scales!.y as YAxisOptions, datasets.map((d) => d.data.map((p) => p.y)), scale);
     chart.update('none');
-  }, [xSecondsAgo, series]);
+  }, [xSecondsAgo, series, scale, smoothPoints]);
 
   return (
     <div className="chart-box">

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { Chart, type ChartDataset, type Plugin } from 'chart.js';
 import type { TimeseriesGap } from '../../../shared/timeseries.ts';
 import { registerCharts } from '../charts/register.ts';
+import { applyNiceScale, type ScaleKind, type YAxisOptions } from '../charts/ticks.ts';
 import { formatDateTime, formatTick, timeTicks } from '../timeseries/range.ts';
 
 export interface TimeLine {
@@ -24,6 +25,8 @@ interface Props {
   onZoom?: (fromMs: number, toMs: number) => void;
   testId: string;
   ariaLabel: string;
+  /** How y values count (whole numbers, or decimal/binary units): gives round ticks in that unit. */
+  scale: ScaleKind;
 }
 
 type Point = { x: number; y: number | null };
@@ -71,7 +74,7 @@ function overlayPlugin(overlay: { current: Overlay }): Plugin<'line'> {
  * A line chart over time with dates on the x axis (local time), outages shaded and zoom by dragging across it.
  * Created once per mount and updated in place.
  */
-export function TimeSeriesChart({ atMs, lines, fromMs, toMs, gaps, formatY, onZoom, testId, ariaLabel }: Props): React.JSX.Element {
+export function TimeSeriesChart({ atMs, lines, fromMs, toMs, gaps, formatY, onZoom, testId, ariaLabel, scale }: Props): React.JSX.Element {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const chartRef = useRef<Chart<'line', Point[]> | null>(null);
   const formatRef = useRef(formatY);
@@ -107,7 +110,7 @@ export function TimeSeriesChart({ atMs, lines, fromMs, toMs, gaps, formatY, onZo
             },
             grid: { color: grid },
           },
-          y: { type: 'linear', beginAtZero: true, ticks: { color: text, maxTicksLimit: 5, callback: (v) => formatRef.current(Number(v)) }, grid: { color: grid } },
+          y: { type: 'linear', beginAtZero: true, ticks: { color: text, callback: (v) => formatRef.current(Number(v)) }, grid: { color: grid } },
         },
         plugins: {
           legend: { position: 'bottom', labels: { color: text, boxWidth: 12, boxHeight: 2 } },
@@ -177,8 +180,9 @@ export function TimeSeriesChart({ atMs, lines, fromMs, toMs, gaps, formatY, onZo
     const x = chart.options.scales!.x!;
     x.min = fromMs;
     x.max = toMs;
+    applyNiceScale(chart.options.scales!.y as YAxisOptions, lines.map((l) => l.values), scale);
     chart.update('none');
-  }, [atMs, lines, gaps, fromMs, toMs]);
+  }, [atMs, lines, gaps, fromMs, toMs, scale]);
 
   return (
     <div className="chart-box">

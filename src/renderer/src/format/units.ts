@@ -102,3 +102,19 @@ export function formatAxisSeconds(secondsAgo: number): string {
   if (a % 60 === 0) return `-${a / 60}${SPACE}min`;
   return `-${a}${SPACE}s`;
 }
+
+/** A count with its noun, singular for one: `1 row`, `2 rows`, `1,024 rows`. */
+export function formatCountOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * Bytes a remote Core reported in whole MiB, rounded down (its API's `traffic_*_mb`): shown as what is known,
+ * `7 MiB`, `1,024 MiB`, never with digits the Core did not send. Whatever the unit setting, the unit is MiB.
+ */
+export function formatWholeMiB(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '–';
+  return `${formatCount(Math.floor(bytes / MIB))}${SPACE}MiB`;
+}

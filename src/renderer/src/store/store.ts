@@ -11,6 +11,7 @@ import type {
   RendererApi,
   RemoteCoreConfig,
   RemoteCoreInput,
+  SessionSeries,
   UnitSystem,
 } from '../../../shared/ipc.ts';
 import type { CollectorTotals, CoreInfo, HistoryRow, SessionRow, Snapshot } from '../../../shared/types.ts';
@@ -306,6 +307,19 @@ function extendSeries(series: SelectedSeries, atMs: number, row: SessionRow): Se
 }
 
 const EMPTY_SERIES: SelectedSeries = { atMs: [], rx: [], tx: [] };
+
+/** Puts the points of `past` that are older than the first live point in front of the live series. */
+export function prependSeries(live: SelectedSeries, past: SessionSeries): SelectedSeries {
+  const first = live.atMs[0] ?? Infinity;
+  let n = 0;
+  while (n < past.atMs.length && past.atMs[n]! < first) n++;
+  if (n === 0) return live;
+  return {
+    atMs: [...past.atMs.slice(0, n), ...live.atMs],
+    rx: [...past.rxBitsPerSec.slice(0, n), ...live.rx],
+    tx: [...past.txBitsPerSec.slice(0, n), ...live.tx],
+  };
+}
 const TEXT_KEYS: ReadonlySet<SessionSortKey> = new Set(['collector', 'core', 'id', 'reference', 'local', 'remote', 'extra']);
 
 const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => ({
@@ -342,6 +356,16 @@ const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => ({
       selectedEnded: row === null,
       selectedSeries: row ? extendSeries(EMPTY_SERIES, get().atMs, row) : EMPTY_SERIES,
     });
+    // The chart opens with the session's last 10 minutes (10 s averages kept by main), not empty.
+    const api = get().api;
+    if (row && api) {
+      api.invoke('sessions:series', row.core, row.collector, row.id).then(
+        (past) => {
+          if (get().selectedKey === key) set({ selectedSeries: prependSeries(get().selectedSeries, past) });
+        },
+        () => undefined, // an older main without the channel: the chart starts empty, as before
+      );
+    }
   },
   moveSelection: (delta) => {
     const { visible, selectedKey, select } = get();
@@ -393,24 +417,36 @@ const createCoresSlice: Slice<CoresSlice> = (set, get) => ({
   testCore: (input, id) => (id === undefined ? needApi(get).invoke('cores:test', input) : needApi(get).invoke('cores:test', input, id)),
 });
 
-const createSettingsSlice: Slice<SettingsSlice> = (set, get) => ({
-  settings: null,
-  units: 'decimal',
-  loadSettings: async () => {
-    try {
-      get().setSettings(await needApi(get).invoke('settings:get'));
-    } catch (error) {
-      if (errorCode(error) !== 'unsupported') get().reportError(error);
-    }
-  },
-  updateSettings: async (patch) => {
-    const settings = await needApi(get).invoke('settings:update', patch);
-    get().setSettings(settings);
-    return settings;
-  },
-  setSettings: (settings) => set({ settings, units: settings.units }),
-  setUnits: (units) => set({ units }),
-});
+const createSettingsSlice: Slice<SettingsSlice> = (set, get) => {
+  let unitWritesInFlight = 0;
+  return {
+    settings: null,
+    units: 'decimal',
+    loadSettings: async () => {
+      try {
+        get().setSettings(await needApi(get).invoke('settings:get'));
+      } catch (error) {
+        if (errorCode(error) !== 'unsupported') get().reportError(error);
+      }
+    },
+    updateSettings: async (patch) => {
+      const choosesUnits = patch.units !== undefined;
+      if (choosesUnits) unitWritesInFlight++;
+      let settings: AppSettings;
+      try {
+        settings = await needApi(get).invoke('settings:update', patch);
+      } finally {
+        if (choosesUnits) unitWritesInFlight--;
+      }
+      get().setSettings(settings);
+      return settings;
+    },
+    // While a units choice is on its way to main, an answer or push for an earlier one must not undo the newer choice
+    // on screen (two quick clicks would flip back to the first); the last answer sets them.
+    setSettings: (settings) => set(unitWritesInFlight > 0 ? { settings } : { settings, units: settings.units }),
+    setUnits: (units) => set({ units }),
+  };
+};
 
 export const EMPTY_ALERTS: AlertList = { active: [], recent: [] };
 

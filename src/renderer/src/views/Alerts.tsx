@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AlertItem, AlertKind } from '../../../shared/ipc.ts';
 import { formatAgo, formatDuration } from '../format/units.ts';
-import { useApp } from '../store/hooks.ts';
+import { useApp, useNow } from '../store/hooks.ts';
+import { AlertEditor } from '../components/AlertEditor.tsx';
 
 const KIND_LABELS: Record<AlertKind, string> = {
   'egress-above': 'Egress above',
@@ -23,12 +23,8 @@ function time(atMs: number): string {
 
 /** Alerts raised by main's rules (alerts.json): what is raised now, and the most recently cleared. */
 export function Alerts(): React.JSX.Element {
-  const [alerts, supported, coreName] = useApp(useShallow((s) => [s.alerts, s.alertsSupported, s.coreName]));
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, []);
+  const [alerts, supported, coreName, api] = useApp(useShallow((s) => [s.alerts, s.alertsSupported, s.coreName, s.api]));
+  const now = useNow();
 
   if (!supported) {
     return (
@@ -47,7 +43,14 @@ export function Alerts(): React.JSX.Element {
             {alerts.active.length}
           </span>
         </div>
-        <AlertTable items={alerts.active} coreName={coreName} now={now} testId="alerts-active" empty="No active alerts." />
+        <AlertTable
+          items={alerts.active}
+          coreName={coreName}
+          now={now}
+          testId="alerts-active"
+          empty="No active alerts."
+          onAcknowledge={api ? (key) => void api.invoke('alerts:acknowledge', key).catch(() => undefined) : undefined}
+        />
       </div>
       <div className="panel">
         <div className="panel-head">
@@ -55,7 +58,7 @@ export function Alerts(): React.JSX.Element {
         </div>
         <AlertTable items={alerts.recent} coreName={coreName} now={now} testId="alerts-recent" empty="Nothing cleared recently." cleared />
       </div>
-      <p className="hint">Rules come from alerts.json in the data directory (egress above, sessions above, core unreachable, publisher gone).</p>
+      <AlertEditor />
     </section>
   );
 }
@@ -67,8 +70,10 @@ function AlertTable(props: {
   testId: string;
   empty: string;
   cleared?: boolean;
+  /** Active alerts only: marks one as seen (it stays listed until it clears). */
+  onAcknowledge?: (key: string) => void;
 }): React.JSX.Element {
-  const { items, coreName, now, testId, empty, cleared } = props;
+  const { items, coreName, now, testId, empty, cleared, onAcknowledge } = props;
   return (
     <div className="plain-table-wrap">
       <table className="plain-table" data-testid={testId}>
@@ -80,6 +85,7 @@ function AlertTable(props: {
             <th>Message</th>
             <th>Raised</th>
             <th>{cleared ? 'Cleared' : 'For'}</th>
+            {onAcknowledge && <th>Seen</th>}
           </tr>
         </thead>
         <tbody>
@@ -97,11 +103,24 @@ function AlertTable(props: {
               <td title={a.clearedAtMs !== undefined ? time(a.clearedAtMs) : undefined}>
                 {a.clearedAtMs !== undefined ? formatAgo(a.clearedAtMs, now) : formatDuration(now - a.raisedAtMs)}
               </td>
+              {onAcknowledge && (
+                <td>
+                  {a.acknowledgedAtMs !== undefined ? (
+                    <span className="muted" data-testid="alert-acknowledged" title={time(a.acknowledgedAtMs)}>
+                      acknowledged {formatAgo(a.acknowledgedAtMs, now)}
+                    </span>
+                  ) : (
+                    <button type="button" onClick={() => onAcknowledge(a.key)} data-testid="alert-acknowledge">
+                      Acknowledge
+                    </button>
+                  )}
+                </td>
+              )}
             </tr>
           ))}
           {items.length === 0 && (
             <tr>
-              <td colSpan={6} className="empty">
+              <td colSpan={onAcknowledge ? 7 : 6} className="empty">
                 {empty}
               </td>
             </tr>

@@ -304,6 +304,8 @@ function CoreForm({ draft: initial, hasPassword, onClose }: { draft: Draft; hasP
   const run = async (what: 'test' | 'save'): Promise<void> => {
     setBusy(true);
     setError(null);
+    // A new attempt clears the last test's answer, so an old "OK" never sits under a new error.
+    setTest(null);
     try {
       const input = toInput(d, hasPassword);
       if (what === 'test') setTest(await testCore(input, d.id ?? undefined));
@@ -334,7 +336,7 @@ function CoreForm({ draft: initial, hasPassword, onClose }: { draft: Draft; hasP
       </label>
       <label className="field">
         <span>Address</span>
-        <input value={d.url} onChange={field('url')} placeholder="http://host:8080" required data-testid="core-form-url" />
+        <input value={d.url} onChange={field('url')} placeholder="host:8080 or https://host" required data-testid="core-form-url" />
       </label>
       <label className="field">
         <span>Username</span>
@@ -374,7 +376,7 @@ function CoreForm({ draft: initial, hasPassword, onClose }: { draft: Draft; hasP
           {test.ok ? `OK: ${test.name ?? ''} ${test.version ?? ''}, ${formatRtt(test.rttMs)}` : `${test.state}: ${test.error ?? 'failed'}`}
         </p>
       )}
-      {error && <p className="error-text">{error}</p>}
+      {error && <p className="error-text" data-testid="core-form-error">{error}</p>}
     </form>
   );
 }

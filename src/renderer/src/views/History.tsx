@@ -2,19 +2,21 @@ import { useEffect, useMemo, useState } from 'react';
 import type { HistoryGroup, HistoryRow } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
 import { ExportButton } from '../components/ExportButton.tsx';
-import { formatBytes, formatCount } from '../format/units.ts';
+import { formatBytes, formatCount, formatCountOf, formatWholeMiB } from '../format/units.ts';
 import { countsSessions, countsTraffic } from '../../../shared/totals.ts';
 import { useApp } from '../store/hooks.ts';
 import { CoreSelect } from '../components/CoreSelect.tsx';
 import { Report } from './Report.tsx';
 
 type SortKey = 'key' | 'collector' | 'core' | 'sessions' | 'rxBytes' | 'txBytes';
-const GROUPS: { value: HistoryGroup; label: string }[] = [
-  { value: 'remote', label: 'Per remote' },
-  { value: 'local', label: 'Per local' },
-  { value: 'reference', label: 'Per reference' },
+const GROUPS: { value: HistoryGroup; label: string; column: string }[] = [
+  { value: 'remote', label: 'Per remote', column: 'Remote' },
+  { value: 'local', label: 'Per local', column: 'Local' },
+  { value: 'reference', label: 'Per reference', column: 'Reference' },
 ];
 const REFRESH_MS = 5000;
+/** Core's API sends a finished session's traffic in whole MiB, rounded down (`traffic_rx_mb`). */
+const ROUNDED_NOTE = 'Remote Cores report finished-session traffic in whole MiB, rounded down: their bytes show as such.';
 
 const SCOPE_CHOICES = [['*', 'All cores (merged)'], ['each', 'All cores (per core)']] as const;
 
@@ -60,10 +62,13 @@ function FinishedSessions(): React.JSX.Element {
 
   const collectorIds = useMemo(() => [...new Set(rows.map((r) => r.collector))].sort(), [rows]);
 
-  const shown = useMemo(() => {
+  const remoteIds = useMemo(() => new Set(cores.filter((c) => c.kind === 'remote').map((c) => c.id)), [cores]);
+  const view = useMemo(() => {
     const wanted = collectors.length > 0 ? new Set(collectors) : null;
     const needle = text.trim().toLowerCase();
     const merged = new Map<string, HistoryRow>();
+    // Rows with a remote Core's bytes in them: known only to the whole MiB.
+    const fromRemote = new Set<HistoryRow>();
     for (const r of rows) {
       if (r.group !== group) continue;
       if (wanted && !wanted.has(r.collector)) continue;
@@ -72,12 +77,13 @@ function FinishedSessions(): React.JSX.Element {
       // Merged: one row per collector and key over all cores; otherwise one per core too.
       const core = scope === '*' ? '*' : r.core;
       const id = `${core}\u0001${r.collector}\u0001${r.key}`;
-      const m = merged.get(id);
+      let m = merged.get(id);
       if (m) {
         m.sessions += r.sessions;
         m.rxBytes += r.rxBytes;
         m.txBytes += r.txBytes;
-      } else merged.set(id, { ...r, core });
+      } else merged.set(id, (m = { ...r, core }));
+      if (remoteIds.has(r.core)) fromRemote.add(m);
     }
     const list = [...merged.values()];
     const { key, dir } = sort;
@@ -87,8 +93,10 @@ function FinishedSessions(): React.JSX.Element {
       if (va !== vb) return (va < vb ? -1 : 1) * dir;
       return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
     });
-    return list;
-  }, [rows, group, scope, collectors, text, sort, coreName]);
+    return { list, fromRemote };
+  }, [rows, group, scope, collectors, text, sort, coreName, remoteIds]);
+  const shown = view.list;
+  const rounded = view.fromRemote;
 
   // With no collector chosen, the total follows the totals rule (src/shared/totals.ts): people and bytes once.
   const totals = useMemo(() => {
@@ -145,7 +153,7 @@ function FinishedSessions(): React.JSX.Element {
         <table className="plain-table" data-testid="history-table">
           <thead>
             <tr>
-              {header('key', GROUPS.find((g) => g.value === group)!.label.replace('Per ', ''))}
+              {header('key', GROUPS.find((g) => g.value === group)!.column)}
               {header('collector', 'Collector')}
               {scope !== '*' && header('core', 'Core')}
               {header('sessions', 'Sessions', true)}
@@ -160,8 +168,8 @@ function FinishedSessions(): React.JSX.Element {
                 <td>{r.collector}</td>
                 {scope !== '*' && <td>{coreName(r.core)}</td>}
                 <td className="num">{formatCount(r.sessions)}</td>
-                <td className="num">{formatBytes(r.rxBytes, units)}</td>
-                <td className="num">{formatBytes(r.txBytes, units)}</td>
+                <td className="num" title={rounded.has(r) ? ROUNDED_NOTE : undefined}>{rounded.has(r) ? formatWholeMiB(r.rxBytes) : formatBytes(r.rxBytes, units)}</td>
+                <td className="num" title={rounded.has(r) ? ROUNDED_NOTE : undefined}>{rounded.has(r) ? formatWholeMiB(r.txBytes) : formatBytes(r.txBytes, units)}</td>
               </tr>
             ))}
             {shown.length === 0 && (
@@ -174,16 +182,22 @@ function FinishedSessions(): React.JSX.Element {
           </tbody>
           <tfoot>
             <tr data-testid="history-totals">
-              <th>Total ({formatCount(shown.length)} rows)</th>
+              <th>Total ({formatCountOf(shown.length, 'row')})</th>
               <th />
               {scope !== '*' && <th />}
               <th className="num">{formatCount(totals.sessions)}</th>
-              <th className="num">{formatBytes(totals.rx, units)}</th>
-              <th className="num">{formatBytes(totals.tx, units)}</th>
+              {/* A total with a remote Core's whole MiB in it is known only to the MiB as well. */}
+              <th className="num">{rounded.size > 0 ? formatWholeMiB(totals.rx) : formatBytes(totals.rx, units)}</th>
+              <th className="num">{rounded.size > 0 ? formatWholeMiB(totals.tx) : formatBytes(totals.tx, units)}</th>
             </tr>
           </tfoot>
         </table>
       </div>
+      {rounded.size > 0 && (
+        <p className="hint" data-testid="history-rounding-note">
+          {ROUNDED_NOTE}
+        </p>
+      )}
     </div>
   );
 }

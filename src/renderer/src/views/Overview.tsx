@@ -36,6 +36,11 @@ function totalsByCollector(collectors: readonly CollectorTotals[], scope: Scope)
   return [...out.values()];
 }
 
+/** A collector worth a card: it has sessions or moves bits. */
+function hasTraffic(c: CollectorTotals): boolean {
+  return c.sessions > 0 || c.rxBitsPerSec > 0 || c.txBitsPerSec > 0;
+}
+
 function ShareBar({ percent }: { percent: number | null }): React.JSX.Element | null {
   if (percent === null) return null;
   return <progress className={percent >= 90 ? 'share hot' : 'share'} max={100} value={Math.min(100, percent)} />;
@@ -56,6 +61,9 @@ export function Overview(): React.JSX.Element {
 
   const collectorIds = useMemo(() => [...new Set(collectors.map((c) => c.collector))], [collectors]);
   const cards = useMemo(() => totalsByCollector(collectors, scope), [collectors, scope]);
+  // A card for each collector with sessions or traffic; the idle ones are named in one line below.
+  const busyCards = cards.filter(hasTraffic);
+  const idleCards = cards.filter((c) => !hasTraffic(c));
 
   const chart = useMemo(() => {
     const wanted = chartCollectors.length > 0 ? new Set(chartCollectors) : null;
@@ -92,14 +100,30 @@ export function Overview(): React.JSX.Element {
     <section className="view overview" data-testid="view-overview">
       <div className="toolbar">
         <CoreSelect label="Cores" value={scope} onChange={setScope} choices={SCOPE_CHOICES} cores={cores} testId="overview-scope" />
+        {idleCards.length > 0 && (
+          <span className="muted" data-testid="idle-collectors">
+            No sessions or traffic: {idleCards.map((c) => c.collector).join(', ')}
+          </span>
+        )}
+        <span className="hint cards-hint">Click a card for its sessions.</span>
       </div>
 
       <div className="cards" data-testid="collector-cards">
-        {cards.map((c) => {
+        {busyCards.map((c) => {
           const sessionShare = shareOf(c.sessions, c.maxSessions);
           const txShare = shareOf(c.txBitsPerSec, c.maxTxBitsPerSec);
           return (
-            <button type="button" key={c.collector} className="card" data-testid={`card-${c.collector}`} onClick={() => openSessions(c.collector)}>
+            <button
+              type="button"
+              key={c.collector}
+              className="card"
+              data-testid={`card-${c.collector}`}
+              onClick={() => openSessions(c.collector)}
+              title={`Show the ${c.collector} sessions`}
+            >
+              <span className="card-open" aria-hidden="true">
+                ›
+              </span>
               <div className="card-title">{c.collector}</div>
               <div className="card-big" data-testid="card-sessions">
                 {formatCount(c.sessions)} <small>sessions</small>
@@ -110,18 +134,28 @@ export function Overview(): React.JSX.Element {
               <div className="card-line">
                 <span>tx</span> <b>{formatBitrate(c.txBitsPerSec, units)}</b>
               </div>
-              <div className="card-line" title={c.maxSessions > 0 ? `max ${formatCount(c.maxSessions)} sessions` : 'no session limit'}>
-                <span>of max sessions</span> <b>{formatPercent(sessionShare)}</b>
-              </div>
-              <ShareBar percent={sessionShare} />
-              <div className="card-line" title={c.maxTxBitsPerSec > 0 ? `max ${formatBitrate(c.maxTxBitsPerSec, units)}` : 'no bandwidth limit'}>
-                <span>of max tx</span> <b>{formatPercent(txShare)}</b>
-              </div>
-              <ShareBar percent={txShare} />
+              {/* Limits only where one is set (0 means none in Core). */}
+              {sessionShare !== null && (
+                <>
+                  <div className="card-line" title={`max ${formatCount(c.maxSessions)} sessions`}>
+                    <span>of max</span> <b>{formatPercent(sessionShare)}</b>
+                  </div>
+                  <ShareBar percent={sessionShare} />
+                </>
+              )}
+              {txShare !== null && (
+                <>
+                  <div className="card-line" title={`max ${formatBitrate(c.maxTxBitsPerSec, units)}`}>
+                    <span>of max tx</span> <b>{formatPercent(txShare)}</b>
+                  </div>
+                  <ShareBar percent={txShare} />
+                </>
+              )}
             </button>
           );
         })}
         {cards.length === 0 && <p className="empty">No collectors yet.</p>}
+
       </div>
 
       <div className="panel">
@@ -149,6 +183,8 @@ export function Overview(): React.JSX.Element {
                   xSecondsAgo={chart.x}
                   series={chart.bandwidth}
                   formatY={(v) => formatBitrate(v, units)}
+                  scale={units}
+                  smoothPoints={5}
                   windowSeconds={600}
                   testId="chart-bandwidth"
                   ariaLabel="rx and tx bandwidth over the last 10 minutes"
@@ -160,6 +196,7 @@ export function Overview(): React.JSX.Element {
                   xSecondsAgo={chart.x}
                   series={chart.sessions}
                   formatY={(v) => formatCount(Math.round(v))}
+                  scale="count"
                   windowSeconds={600}
                   testId="chart-sessions"
                   ariaLabel="active sessions over the last 10 minutes"

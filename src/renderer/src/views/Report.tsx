@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ReportQuery, ReportResult } from '../../../shared/timeseries.ts';
 import { saveBlob } from '../api/download.ts';
 import { CoreSelect } from '../components/CoreSelect.tsx';
-import { formatBytes, formatCount } from '../format/units.ts';
+import { formatBytes, formatCount, formatCountOf } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
 
 const DAY_MS = 86_400_000;
@@ -159,7 +159,7 @@ export function Report(): React.JSX.Element {
           {report && (
             <tfoot>
               <tr data-testid="report-totals">
-                <th colSpan={3}>Total ({formatCount(report.rows.length)} rows)</th>
+                <th colSpan={3}>Total ({formatCountOf(report.rows.length, 'row')})</th>
                 <th className="num">{formatBytes(report.totals.egressBytes, units)}</th>
                 <th className="num">{formatBytes(report.totals.ingressBytes, units)}</th>
                 <th className="num">{formatHours(report.totals.viewerHours)}</th>

@@ -1,16 +1,29 @@
-import { memo, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useShallow } from 'zustand/react/shallow';
 import type { UnitSystem } from '../../../shared/ipc.ts';
 import type { SessionRow } from '../../../shared/types.ts';
 import { PALETTE } from '../charts/register.ts';
 import { Chips } from '../components/Chips.tsx';
+import { ColumnChooser } from '../components/ColumnChooser.tsx';
 import { ExportButton } from '../components/ExportButton.tsx';
 import { LineChart } from '../components/LineChart.tsx';
 import { formatBitrate, formatBytes, formatCount, formatDuration } from '../format/units.ts';
 import { useApp, useAppStore } from '../store/hooks.ts';
 import { sessionKey, type SessionSortKey } from '../store/session-view.ts';
 import { CoreSelect } from '../components/CoreSelect.tsx';
+import {
+  COLUMN_PREFS_KEY,
+  fitColumns,
+  formatExtra,
+  formatLocal,
+  parseColumnPrefs,
+  splitExtra,
+  type ColumnPrefs,
+  type ColumnSpec,
+  type FittedColumns,
+  type SessionColumnKey,
+} from '../store/session-columns.ts';
 
 export const ROW_HEIGHT_PX = 30;
 /** Rows rendered beyond each edge of the viewport. */
@@ -20,34 +33,81 @@ const ALL_CORES = [['', 'All cores']] as const;
 /** The sticky header's height (styles.css `.thead`); rows start below it. */
 const HEADER_HEIGHT_PX = 31;
 
-interface Column {
-  key: SessionSortKey;
-  label: string;
-  numeric?: boolean;
-  cell: (r: SessionRow, ctx: { units: UnitSystem; atMs: number; coreName: (id: string) => string }) => string;
+type CellContext = { units: UnitSystem; atMs: number; coreName: (id: string) => string };
+
+/** The text of each column's cell (layout facts: src/renderer/src/store/session-columns.ts). */
+const CELLS: Record<SessionColumnKey, (r: SessionRow, c: CellContext) => string> = {
+  collector: (r) => r.collector,
+  core: (r, c) => c.coreName(r.core),
+  id: (r) => r.id,
+  reference: (r) => r.reference,
+  local: (r) => formatLocal(r.local, r.reference),
+  remote: (r) => r.remote,
+  extra: (r) => formatExtra(r.extra),
+  rxBitsPerSec: (r, c) => formatBitrate(r.rxBitsPerSec, c.units),
+  txBitsPerSec: (r, c) => formatBitrate(r.txBitsPerSec, c.units),
+  bytesRx: (r, c) => formatBytes(r.bytesRx, c.units),
+  bytesTx: (r, c) => formatBytes(r.bytesTx, c.units),
+  duration: (r, c) => formatDuration(c.atMs - r.createdAtMs),
+};
+
+/** Full text of the cells whose display is shortened (the tooltip shows Core's text). */
+const FULL_TEXT: Partial<Record<SessionColumnKey, (r: SessionRow) => string>> = {
+  local: (r) => r.local,
+  extra: (r) => r.extra,
+};
+
+/** The details drawer's width: `.table-wrap > .details` in styles.css, min(380px, 45%) of the table. */
+function detailsDrawerWidthPx(tableWidthPx: number): number {
+  return Math.min(380, tableWidthPx * 0.45) + 8;
 }
 
-/** Column order and widths match `.sessions-grid` in styles.css. */
-const COLUMNS: readonly Column[] = [
-  { key: 'collector', label: 'Collector', cell: (r) => r.collector },
-  { key: 'core', label: 'Core', cell: (r, c) => c.coreName(r.core) },
-  { key: 'id', label: 'Id', cell: (r) => r.id },
-  { key: 'reference', label: 'Reference', cell: (r) => r.reference },
-  { key: 'local', label: 'Local', cell: (r) => r.local },
-  { key: 'remote', label: 'Remote', cell: (r) => r.remote },
-  { key: 'extra', label: 'Extra', cell: (r) => r.extra },
-  { key: 'rxBitsPerSec', label: 'rx', numeric: true, cell: (r, c) => formatBitrate(r.rxBitsPerSec, c.units) },
-  { key: 'txBitsPerSec', label: 'tx', numeric: true, cell: (r, c) => formatBitrate(r.txBitsPerSec, c.units) },
-  { key: 'bytesRx', label: 'rx bytes', numeric: true, cell: (r, c) => formatBytes(r.bytesRx, c.units) },
-  { key: 'bytesTx', label: 'tx bytes', numeric: true, cell: (r, c) => formatBytes(r.bytesTx, c.units) },
-  { key: 'duration', label: 'Duration', numeric: true, cell: (r, c) => formatDuration(c.atMs - r.createdAtMs) },
-];
+function readColumnPrefs(): ColumnPrefs {
+  try {
+    return parseColumnPrefs(localStorage.getItem(COLUMN_PREFS_KEY));
+  } catch {
+    return parseColumnPrefs(null);
+  }
+}
+
+/** The user's column choice (remembered in localStorage) fitted to the table's width, refitted on resize. */
+function useColumns(
+  scrollRef: React.RefObject<HTMLDivElement | null>,
+  coreCount: number,
+  drawerOpen: boolean,
+  sortKey: SessionSortKey,
+): [FittedColumns, ColumnPrefs, (p: ColumnPrefs) => void] {
+  const [prefs, setPrefsState] = useState(readColumnPrefs);
+  const [widthPx, setWidthPx] = useState(1400);
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    setWidthPx(el.clientWidth);
+    const ro = new ResizeObserver(() => setWidthPx(el.clientWidth));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [scrollRef]);
+  const setPrefs = (p: ColumnPrefs): void => {
+    setPrefsState(p);
+    try {
+      localStorage.setItem(COLUMN_PREFS_KEY, JSON.stringify(p));
+    } catch {
+      // Storage full or off: the choice lasts until the page reloads.
+    }
+  };
+  // The details drawer covers the table's right side: the columns fit what stays uncovered, so rates stay readable.
+  const fitted = useMemo(
+    () => fitColumns(prefs, widthPx, { coreCount, reservedPx: drawerOpen ? detailsDrawerWidthPx(widthPx) : 0, sortKey }),
+    [prefs, widthPx, coreCount, drawerOpen, sortKey],
+  );
+  return [fitted, prefs, setPrefs];
+}
 
 /** A cell's tooltip (its full text, for text cut by the ellipsis), set when the pointer reaches it rather than on
  * every update: 7 attributes per row, rewritten every second, would cost more than the text itself. */
 function showCellTitle(e: React.PointerEvent): void {
   const cell = (e.target as Element).closest?.('.td');
-  if (cell instanceof HTMLElement && !cell.classList.contains('num')) cell.title = cell.textContent ?? '';
+  if (cell instanceof HTMLElement && !cell.classList.contains('num')) cell.title = cell.getAttribute('data-full') ?? cell.textContent ?? '';
 }
 
 export function Sessions(): React.JSX.Element {
@@ -57,6 +117,9 @@ export function Sessions(): React.JSX.Element {
   const [sort, units, atMs, coreName, selectedKey] = useApp(useShallow((s) => [s.sort, s.units, s.atMs, s.coreName, s.selectedKey]));
   const [sortBy, select, moveSelection] = useApp(useShallow((s) => [s.sortBy, s.select, s.moveSelection]));
   const scrollRef = useRef<HTMLDivElement>(null);
+  const coreCount = useApp((s) => s.cores.length);
+  const [columns, prefs, setPrefs] = useColumns(scrollRef, coreCount, selectedKey !== null, sort.key);
+  const gridStyle = useMemo(() => ({ gridTemplateColumns: columns.template }), [columns.template]);
 
   const virtualizer = useVirtualizer({
     count: visible.length,
@@ -95,6 +158,7 @@ export function Sessions(): React.JSX.Element {
   return (
     <section className={selectedKey === null ? 'view sessions' : 'view sessions with-details'} data-testid="view-sessions">
       <Toolbar scrollRef={scrollRef} shown={visible.length} total={total} />
+      <ColumnChooser columns={columns} prefs={prefs} setPrefs={setPrefs} />
 
       <div className="table-wrap">
         <div className="table" role="table" aria-label="Active sessions" aria-rowcount={visible.length}>
@@ -108,7 +172,7 @@ export function Sessions(): React.JSX.Element {
             data-testid="sessions-table"
             aria-label="Sessions, arrow keys move"
           >
-            <Header sortKey={sort.key} sortDir={sort.dir} sortBy={sortBy} />
+            <Header columns={columns.shown} gridStyle={gridStyle} sortKey={sort.key} sortDir={sort.dir} sortBy={sortBy} />
             <div className="tbody-inner" style={{ height: virtualizer.getTotalSize() }}>
               {items.map((item) => {
                 const r = visible[item.index]!;
@@ -119,17 +183,18 @@ export function Sessions(): React.JSX.Element {
                     // changes when the order changes every second (no DOM churn, much less layout).
                     key={item.index}
                     role="row"
-                    className={key === selectedKey ? 'sessions-grid tr selected' : 'sessions-grid tr'}
+                    // No traffic either way: idle, or ended and kept until Core's session timeout.
+                    className={`sessions-grid tr${key === selectedKey ? ' selected' : ''}${r.rxBitsPerSec === 0 && r.txBitsPerSec === 0 ? ' idle' : ''}`}
                     aria-selected={key === selectedKey}
                     aria-rowindex={item.index + 1}
                     data-testid="session-row"
                     data-key={key}
-                    style={{ transform: `translateY(${item.start - HEADER_HEIGHT_PX}px)` }}
+                    style={{ transform: `translateY(${item.start - HEADER_HEIGHT_PX}px)`, gridTemplateColumns: columns.template }}
                     onClick={() => select(key === selectedKey ? null : key)}
                   >
-                    {COLUMNS.map((c) => (
-                      <div role="cell" key={c.key} data-col={c.key} className={c.numeric ? 'td num' : 'td'}>
-                        {c.cell(r, ctx)}
+                    {columns.shown.map((c) => (
+                      <div role="cell" key={c.key} data-col={c.key} className={c.numeric ? 'td num' : 'td'} data-full={FULL_TEXT[c.key]?.(r)}>
+                        {CELLS[c.key](r, ctx)}
                       </div>
                     ))}
                   </div>
@@ -147,17 +212,21 @@ export function Sessions(): React.JSX.Element {
 
 /** The column headers: re-rendered when the sort changes, not on every update. */
 const Header = memo(function Header({
+  columns,
+  gridStyle,
   sortKey,
   sortDir,
   sortBy,
 }: {
+  columns: readonly ColumnSpec[];
+  gridStyle: React.CSSProperties;
   sortKey: SessionSortKey;
   sortDir: 'asc' | 'desc';
   sortBy: (key: SessionSortKey) => void;
 }): React.JSX.Element {
   return (
-    <div className="sessions-grid thead" role="row">
-      {COLUMNS.map((c) => (
+    <div className="sessions-grid thead" role="row" style={gridStyle}>
+      {columns.map((c) => (
         <button
           type="button"
           role="columnheader"
@@ -207,9 +276,10 @@ const Toolbar = memo(function Toolbar({
     useMemo(() => {
       const counts = new Map<string, number>();
       for (const c of store.getState().collectors) counts.set(c.collector, 0);
-      for (const r of sessions) counts.set(r.collector, (counts.get(r.collector) ?? 0) + 1);
+      // Counted under the Core filter, as the table shows them.
+      for (const r of sessions) if (filter.core === '' || r.core === filter.core) counts.set(r.collector, (counts.get(r.collector) ?? 0) + 1);
       return [...counts].map(([value, count]) => ({ value, label: value, count }));
-    }, [sessions, store]),
+    }, [sessions, store, filter.core]),
   );
   const onAll = useMemo(() => () => setCollectors([]), [setCollectors]);
 
@@ -259,7 +329,9 @@ function Details(): React.JSX.Element {
   );
   const chart = useMemo(() => {
     const last = series.atMs[series.atMs.length - 1] ?? 0;
+    const spanS = (last - (series.atMs[0] ?? last)) / 1000;
     return {
+      windowSeconds: spanS > 300 ? 600 : spanS > 60 ? 300 : 60,
       x: series.atMs.map((t) => Math.round((t - last) / 1000)),
       lines: [
         { label: 'rx', color: PALETTE[0]!, values: series.rx },
@@ -274,6 +346,7 @@ function Details(): React.JSX.Element {
       </aside>
     );
   }
+  const extra = splitExtra(row.extra);
   const fields: [string, string][] = [
     ['Collector', row.collector],
     ['Core', coreName(row.core)],
@@ -281,7 +354,8 @@ function Details(): React.JSX.Element {
     ['Reference', row.reference || '—'],
     ['Local', row.local],
     ['Remote', row.remote],
-    ['Extra', row.extra || '—'],
+    ['Client', extra.rest || '—'],
+    ...(extra.maskedIp !== null ? [['IP', `${extra.maskedIp} (masked by Core)`] as [string, string]] : []),
     ['rx', formatBitrate(row.rxBitsPerSec, units)],
     ['tx', formatBitrate(row.txBitsPerSec, units)],
     ['rx bytes', formatBytes(row.bytesRx, units)],
@@ -292,7 +366,14 @@ function Details(): React.JSX.Element {
   return (
     <aside className="details" data-testid="session-details">
       <div className="details-head">
-        <h2>Session{ended && <span className="badge badge-wait">ended</span>}</h2>
+        <h2>
+          Session{ended && <span className="badge badge-wait">ended</span>}
+          {!ended && row.rxBitsPerSec === 0 && row.txBitsPerSec === 0 && (
+            <span className="badge badge-wait" title="No traffic either way: idle, or ended and kept until the session timeout">
+              idle
+            </span>
+          )}
+        </h2>
         <button type="button" className="icon" aria-label="Close details" onClick={() => select(null)}>
           ×
         </button>
@@ -306,12 +387,13 @@ function Details(): React.JSX.Element {
         ))}
       </dl>
       <figure>
-        <figcaption>Bandwidth since selected</figcaption>
+        <figcaption>Bandwidth: 10 s averages before it was selected, then each second</figcaption>
         <LineChart
           xSecondsAgo={chart.x}
           series={chart.lines}
           formatY={(v) => formatBitrate(v, units)}
-          windowSeconds={series.atMs.length > 60 ? 300 : 60}
+          scale={units}
+          windowSeconds={chart.windowSeconds}
           testId="chart-session"
           ariaLabel="bandwidth of the selected session"
         />

@@ -15,6 +15,9 @@ interface Form {
   inactiveTimeoutS: string;
   maxSessions: string;
   maxBitrateMbit: string;
+  historyBackend: 'embedded' | 'prometheus';
+  prometheusUrl: string;
+  prometheusAuth: string;
 }
 
 function toForm(s: AppSettings): Form {
@@ -29,6 +32,9 @@ function toForm(s: AppSettings): Form {
     inactiveTimeoutS: String(s.inactiveTimeoutMs / 1000),
     maxSessions: String(s.maxSessions),
     maxBitrateMbit: String(s.maxBitrateMbit),
+    historyBackend: s.historyBackend,
+    prometheusUrl: s.prometheusUrl,
+    prometheusAuth: '',
   };
 }
 
@@ -48,8 +54,11 @@ function toPatch(f: Form): AppSettingsPatch {
     inactiveTimeoutMs: Math.round(num(f.inactiveTimeoutS, 'Inactive timeout') * 1000),
     maxSessions: Math.round(num(f.maxSessions, 'Max sessions')),
     maxBitrateMbit: Math.round(num(f.maxBitrateMbit, 'Max bitrate')),
+    historyBackend: f.historyBackend,
+    prometheusUrl: f.prometheusUrl.trim(),
   };
   if (f.apiPassword !== '') patch.apiPassword = f.apiPassword;
+  if (f.prometheusAuth !== '') patch.prometheusAuth = f.prometheusAuth;
   return patch;
 }
 
@@ -84,10 +93,11 @@ export function Settings(): React.JSX.Element {
     }
   };
 
-  const text = (k: keyof Form, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}): React.JSX.Element => (
+  const text = (k: keyof Form, label: string, help: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}): React.JSX.Element => (
     <label className="field">
       <span>{label}</span>
       <input {...props} value={form![k] as string} onChange={(e) => setForm({ ...form!, [k]: e.target.value })} data-testid={`settings-${k}`} />
+      <small className="muted help">{help}</small>
     </label>
   );
 
@@ -117,24 +127,39 @@ export function Settings(): React.JSX.Element {
           }}
         >
           <h2>Remote Cores</h2>
-          {text('pollIntervalS', 'Poll interval (s)', { type: 'number', min: '0.25', step: '0.25' })}
+          {text('pollIntervalS', 'Poll interval (s)', 'How often each remote Core is asked for its sessions, unless the Core sets its own.', { type: 'number', min: '0.25', step: '0.25' })}
           <h2>Local API</h2>
-          {text('apiAddress', 'Address (host:port)', { placeholder: '127.0.0.1:8787' })}
+          {text('apiAddress', 'Address (host:port)', 'Where the API and this dashboard listen; off loopback it needs a login. Takes effect at the next start.', { placeholder: '127.0.0.1:8787' })}
           <label className="check">
             <input type="checkbox" checked={form.apiAuthEnabled} onChange={(e) => setForm({ ...form, apiAuthEnabled: e.target.checked })} data-testid="settings-apiAuthEnabled" />
             Require login
           </label>
-          {text('apiUsername', 'Username', { autoComplete: 'off' })}
-          {text('apiPassword', 'Password', { type: 'password', autoComplete: 'new-password', placeholder: settings?.apiHasPassword ? '(unchanged)' : '' })}
+          {text('apiUsername', 'Username', 'The login for the API and the dashboard.', { autoComplete: 'off' })}
+          {text('apiPassword', 'Password', 'Kept in the secret store; leave empty to keep the current one.', { type: 'password', autoComplete: 'new-password', placeholder: settings?.apiHasPassword ? '(unchanged)' : '' })}
           <h2>Sessions</h2>
           <label className="field">
             <span>IP ignore list (CIDRs, one a line)</span>
             <textarea rows={4} value={form.ipIgnoreList} onChange={(e) => setForm({ ...form, ipIgnoreList: e.target.value })} data-testid="settings-ipIgnoreList" />
           </label>
-          {text('sessionTimeoutS', 'Session timeout (s)', { type: 'number', min: '0', step: '1' })}
-          {text('inactiveTimeoutS', 'Inactive timeout (s)', { type: 'number', min: '0', step: '1' })}
-          {text('maxSessions', 'Max sessions (0 = no limit)', { type: 'number', min: '0', step: '1' })}
-          {text('maxBitrateMbit', 'Max tx bitrate, Mbit/s (0 = no limit)', { type: 'number', min: '0', step: '1' })}
+          {text('sessionTimeoutS', 'Session timeout (s)', 'How long an HLS viewer without requests still counts (Core: 30 s).', { type: 'number', min: '0', step: '1' })}
+          {text('inactiveTimeoutS', 'Inactive timeout (s)', 'How long a connection without bytes waits before it ends.', { type: 'number', min: '0', step: '1' })}
+          {text('maxSessions', 'Max sessions (0 = no limit)', 'New HLS viewers beyond this get HTTP 509, as Core does.', { type: 'number', min: '0', step: '1' })}
+          {text('maxBitrateMbit', 'Max tx bitrate, Mbit/s (0 = no limit)', 'New viewers are refused once egress would pass this.', { type: 'number', min: '0', step: '1' })}
+          <h2>History</h2>
+          <label className="field">
+            <span>History backend</span>
+            <select value={form.historyBackend} onChange={(e) => setForm({ ...form, historyBackend: e.target.value as Form['historyBackend'] })} data-testid="settings-historyBackend">
+              <option value="embedded">Embedded (timeseries.sqlite in the data dir)</option>
+              <option value="prometheus">Prometheus-compatible query API</option>
+            </select>
+            <small className="muted help">Where the history charts and the traffic report read from. Takes effect at the next start.</small>
+          </label>
+          {text('prometheusUrl', 'Prometheus URL', 'Base URL of Prometheus, VictoriaMetrics, Thanos or Mimir, e.g. http://127.0.0.1:9090.', { placeholder: 'http://127.0.0.1:9090' })}
+          {text('prometheusAuth', 'Prometheus auth', 'USER:PASS for basic auth or "Bearer TOKEN"; kept in the secret store.', {
+            type: 'password',
+            autoComplete: 'off',
+            placeholder: settings?.prometheusHasAuth ? '(unchanged)' : 'none',
+          })}
           <div className="form-actions">
             <button type="submit" className="primary" data-testid="settings-save">
               Save

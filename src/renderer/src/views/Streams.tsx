@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CoreInfo, SessionRow } from '../../../shared/types.ts';
 import { streamSessions, VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
@@ -6,7 +6,7 @@ import { LOCAL_CORE_ID } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
 import { CoreSelect } from '../components/CoreSelect.tsx';
 import { formatAgo, formatBitrate, formatCount, formatDuration } from '../format/units.ts';
-import { useApp } from '../store/hooks.ts';
+import { useApp, useNow } from '../store/hooks.ts';
 import { PALETTE } from '../charts/register.ts';
 import { TimeRangePicker } from '../components/TimeRangePicker.tsx';
 import { HistoryCharts } from '../components/HistoryCharts.tsx';
@@ -182,6 +182,7 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
               xSecondsAgo={series.atMs.map((t) => (t - series.atMs[series.atMs.length - 1]!) / 1000)}
               series={VIEWER_PROTOCOLS.map((p, i) => ({ label: p.toUpperCase(), color: PALETTE[i % PALETTE.length]!, values: series[p] }))}
               formatY={(v) => formatCount(Math.round(v))}
+              scale="count"
               windowSeconds={600}
               testId="stream-chart-viewers"
               ariaLabel="viewers of this stream by protocol over the last 10 minutes"
@@ -193,6 +194,8 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
               xSecondsAgo={series.atMs.map((t) => (t - series.atMs[series.atMs.length - 1]!) / 1000)}
               series={[{ label: 'ingest', color: PALETTE[3 % PALETTE.length]!, values: series.ingestBitsPerSec }]}
               formatY={(v) => formatBitrate(v, units)}
+              scale={units}
+              smoothPoints={5}
               windowSeconds={600}
               testId="stream-chart-ingest"
               ariaLabel="the publisher's ingest bitrate over the last 10 minutes"
@@ -282,11 +285,7 @@ export function Streams(): React.JSX.Element {
   const [protocols, setProtocols] = useState<ViewerProtocol[]>([]);
   const [text, setText] = useState('');
   const [open, setOpen] = useState<string | null>(null);
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, []);
+  const now = useNow();
   const listeners = appInfo?.listeners ?? {};
   const missing = cores.filter((c) => c.kind === 'remote' && !HEALTHY.has(c.state) && c.state !== 'paused');
   const multiCore = cores.length > 1;

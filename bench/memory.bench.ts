@@ -1,0 +1,140 @@
+/**
+ * Memory of the headless server (issue 16's budget): RSS with 1 000 live HLS sessions, then during and after a minute
+ * of API load on `/api/v3/session` and `/api/v3/session/active`, sampled every second from /proc. The server is the
+ * real `src/main/headless.ts` in a child process with its defaults (time-series history on); the HLS viewers are
+ * real playlist and segment GETs that keep their sessions alive.
+ *
+ *   npm run bench -- memory   (env MEMORY_BENCH_SESSIONS=1000, MEMORY_BENCH_SECONDS=60, MEMORY_BENCH_CONNECTIONS=10)
+ *
+ * Aim: ≤ 150 MB RSS under that load, no growth once it stops. Reference (issue 16): this server held 148 MB with the
+ * sessions and 342 MB after the load; datarhei Core 46 → 57 MB on the same load.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { startHeadless, type Headless } from '../tests/support/headless.ts';
+
+const SESSIONS = Number(process.env.MEMORY_BENCH_SESSIONS ?? 1000);
+const SECONDS = Number(process.env.MEMORY_BENCH_SECONDS ?? 60);
+const CONNECTIONS = Number(process.env.MEMORY_BENCH_CONNECTIONS ?? 10);
+const AIM_MB = 150;
+const SEGMENT_BYTES = 8 * 1024;
+
+/** The part of autocannon's API used here (the package ships no types). */
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  non2xx: number;
+  errors: number;
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
+  url: string;
+  connections: number;
+  duration: number;
+  requests: Array<{ method: string; path: string }>;
+}) => Promise<AutocannonResult>;
+
+/** Resident set of a process in MB (10^6 bytes), from /proc. */
+function rssMb(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? (Number(m[1]) * 1024) / 1e6 : 0;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `fn` over `items` with at most `width` at a time. */
+async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+/** Uploads a live playlist with three segments, as an HLS publisher would. */
+async function publish(base: string): Promise<void> {
+  const segment = Buffer.alloc(SEGMENT_BYTES, 7);
+  for (let i = 0; i < 3; i++) await fetch(`${base}/memfs/bench${i}.ts`, { method: 'PUT', body: segment });
+  const playlist = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0'];
+  for (let i = 0; i < 3; i++) playlist.push('#EXTINF:2.0,', `bench${i}.ts`);
+  const res = await fetch(`${base}/memfs/bench.m3u8`, { method: 'PUT', body: playlist.join('\n') + '\n' });
+  if (res.status >= 300) throw new Error(`playlist upload: HTTP ${res.status}`);
+}
+
+/** One viewer: a playlist GET without a session (a new session), then the media playlist with its id, as a player does. */
+async function newViewer(base: string, i: number): Promise<string> {
+  const res = await fetch(`${base}/memfs/bench.m3u8`, { headers: { 'User-Agent': `bench-viewer/${i}` } });
+  const body = await res.text();
+  const m = /\?session=([A-Za-z0-9]+)/.exec(body);
+  if (!m) throw new Error(`viewer ${i}: no session in the playlist (HTTP ${res.status})`);
+  // The first answer is a master playlist naming the media playlist with the new session; the player follows it.
+  await (await fetch(`${base}/memfs/bench.m3u8?session=${m[1]}`, { headers: { 'User-Agent': `bench-viewer/${i}` } })).text();
+  return m[1]!;
+}
+
+/** Keeps every viewer's session alive: one segment GET each. */
+async function keepAlive(base: string, ids: readonly string[]): Promise<void> {
+  await pool(ids, 20, async (id) => {
+    await (await fetch(`${base}/memfs/bench0.ts?session=${id}`)).arrayBuffer();
+  });
+}
+
+async function activeHls(base: string): Promise<number> {
+  const body = (await (await fetch(`${base}/api/v3/session/active?collectors=hls`)).json()) as { hls?: unknown[] };
+  return body.hls?.length ?? 0;
+}
+
+export default async function bench(): Promise<void> {
+  let h: Headless | undefined;
+  try {
+    h = await startHeadless();
+    const pid = h.proc.pid!;
+    const base = h.url;
+    await sleep(1000);
+    const idleMb = rssMb(pid);
+    await publish(base);
+    const ids: string[] = [];
+    await pool(
+      Array.from({ length: SESSIONS }, (_, i) => i),
+      20,
+      async (i) => void ids.push(await newViewer(base, i)),
+    );
+    await keepAlive(base, ids);
+    const active = await activeHls(base);
+    await sleep(2000);
+    const withSessionsMb = rssMb(pid);
+
+    // The load, with the viewers kept alive every 10 s and RSS sampled every second.
+    const samples: number[] = [];
+    const sampler = setInterval(() => samples.push(rssMb(pid)), 1000);
+    const keeper = setInterval(() => void keepAlive(base, ids).catch(() => undefined), 10_000);
+    const load = await autocannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      requests: [
+        { method: 'GET', path: '/api/v3/session' },
+        { method: 'GET', path: '/api/v3/session/active' },
+      ],
+    });
+    clearInterval(sampler);
+    const endOfLoadMb = rssMb(pid);
+    await sleep(15_000);
+    clearInterval(keeper);
+    const settledMb = rssMb(pid);
+
+    const f = (mb: number): string => `${mb.toFixed(0)} MB`;
+    const maxMb = Math.max(...samples, endOfLoadMb);
+    const verdict = maxMb <= AIM_MB ? 'within the aim' : 'OVER the aim';
+    console.log(`  headless server, ${active} active HLS sessions (${SESSIONS} viewers), load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
+    console.log(`  RSS idle ${f(idleMb)}; with the sessions ${f(withSessionsMb)} (issue's figure before: 148 MB)`);
+    console.log(
+      `  ${SECONDS} s of API load (${CONNECTIONS} connections, /api/v3/session + /active): ${Math.round(load.requests.average)} req/s, ${load.non2xx} non-2xx, ${load.errors} errors`,
+    );
+    console.log(`  RSS during the load: max ${f(maxMb)}, at the end ${f(endOfLoadMb)}; aim ≤ ${AIM_MB} MB: ${verdict} (before: 342 MB; Core 46 → 57 MB)`);
+    console.log(`  RSS 15 s after the load: ${f(settledMb)}`);
+  } finally {
+    await h?.stop();
+  }
+}
+
+if (import.meta.main) await bench();

@@ -1,0 +1,232 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { AlertConfigView, AlertKind, AlertRuleData } from '../../../shared/ipc.ts';
+import { useApp } from '../store/hooks.ts';
+
+/** What each kind needs, in the words of the form. */
+const KINDS: Record<AlertKind, string> = {
+  'sessions-above': 'Sessions above a count',
+  'egress-above': 'Egress above a rate',
+  'core-unreachable': 'Core unreachable',
+  'publisher-gone': 'Publisher gone (while watched)',
+};
+
+interface Draft {
+  id: string;
+  kind: AlertKind;
+  core: string;
+  collector: string;
+  /** Sessions: the count; egress: Mbit/s. */
+  raise: string;
+  clear: string;
+  raiseAfterS: string;
+}
+
+const EMPTY_DRAFT: Draft = { id: '', kind: 'sessions-above', core: '', collector: '', raise: '', clear: '', raiseAfterS: '0' };
+
+/** The rule the form describes; thresholds in the rule's units (Mbit/s → bit/s). Throws with what to fix. */
+function ruleOf(d: Draft): AlertRuleData {
+  const id = d.id.trim();
+  if (id === '') throw new Error('give the rule a name (its id)');
+  const num = (v: string, what: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`${what}: enter a number ≥ 0`);
+    return n;
+  };
+  const rule: AlertRuleData = { id, kind: d.kind, raiseAfterMs: Math.round(num(d.raiseAfterS, 'Raise after') * 1000) };
+  if (d.core.trim() !== '') rule.core = d.core.trim();
+  if (d.kind === 'sessions-above' || d.kind === 'egress-above') {
+    if (d.collector.trim() !== '') rule.collector = d.collector.trim();
+    const raise = num(d.raise, 'Raise above');
+    const clear = d.clear.trim() === '' ? raise : num(d.clear, 'Clear at or below');
+    if (d.kind === 'sessions-above') Object.assign(rule, { raiseAbove: raise, clearAtOrBelow: clear });
+    else Object.assign(rule, { raiseBitsPerSec: raise * 1e6, clearBitsPerSec: clear * 1e6 });
+  }
+  return rule;
+}
+
+/** One line saying what a rule does. */
+function describe(r: AlertRuleData): string {
+  const where = [r.core ? `core ${r.core}` : 'every core', r.collector].filter(Boolean).join(' · ');
+  const after = r.raiseAfterMs ? ` for ${r.raiseAfterMs / 1000} s` : '';
+  switch (r.kind) {
+    case 'sessions-above':
+      return `${where}: more than ${r.raiseAbove} sessions${after} (clears at ${r.clearAtOrBelow} or fewer)`;
+    case 'egress-above':
+      return `${where}: egress above ${(r.raiseBitsPerSec ?? 0) / 1e6} Mbit/s${after} (clears below ${(r.clearBitsPerSec ?? 0) / 1e6})`;
+    case 'core-unreachable':
+      return `${where}: not online${after}`;
+    case 'publisher-gone':
+      return `${where}: a watched stream's publisher leaves${after}`;
+  }
+}
+
+/** The rules and the webhook of alerts.json, edited in place: add, remove, switch the webhook, send a test. */
+export function AlertEditor(): React.JSX.Element | null {
+  const api = useApp((s) => s.api);
+  const [config, setConfig] = useState<AlertConfigView | null>(null);
+  const [unsupported, setUnsupported] = useState(false);
+  const [draft, setDraft] = useState<Draft>(EMPTY_DRAFT);
+  const [webhookUrl, setWebhookUrl] = useState('');
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+
+  const load = useCallback(async () => {
+    if (!api) return;
+    try {
+      const c = await api.invoke('alerts:config');
+      setConfig(c);
+      setWebhookUrl(c.webhookUrl);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'unsupported') setUnsupported(true);
+      else setStatus({ ok: false, text: (err as Error).message });
+    }
+  }, [api]);
+  useEffect(() => void load(), [load]);
+
+  if (unsupported || !api) return null;
+  if (!config) return <p className="muted">Loading the alert rules…</p>;
+
+  const save = async (rules: AlertRuleData[], url: string, done: string): Promise<boolean> => {
+    try {
+      const saved = await api.invoke('alerts:save-config', { rules, webhookUrl: url });
+      setConfig(saved);
+      setWebhookUrl(saved.webhookUrl);
+      setStatus({ ok: true, text: done });
+      return true;
+    } catch (err) {
+      setStatus({ ok: false, text: (err as Error).message });
+      return false;
+    }
+  };
+
+  const add = async (): Promise<void> => {
+    let rule: AlertRuleData;
+    try {
+      rule = ruleOf(draft);
+    } catch (err) {
+      setStatus({ ok: false, text: (err as Error).message });
+      return;
+    }
+    if (config.rules.some((r) => r.id === rule.id)) {
+      setStatus({ ok: false, text: `a rule named "${rule.id}" exists already: remove it first or choose another name` });
+      return;
+    }
+    if (await save([...config.rules, rule], config.webhookUrl, `Rule "${rule.id}" added and active.`)) setDraft(EMPTY_DRAFT);
+  };
+
+  const test = async (): Promise<void> => {
+    setStatus({ ok: true, text: 'Sending a test…' });
+    try {
+      const r = await api.invoke('alerts:test-webhook', webhookUrl.trim());
+      setStatus(r.ok ? { ok: true, text: `Delivered: the receiver answered HTTP ${r.status}.` } : { ok: false, text: `Not delivered after ${r.attempts} attempts: ${r.error}.` });
+    } catch (err) {
+      setStatus({ ok: false, text: (err as Error).message });
+    }
+  };
+
+  const thresholds = draft.kind === 'sessions-above' || draft.kind === 'egress-above';
+  const field = (k: keyof Draft, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}): React.JSX.Element => (
+    <label className="field">
+      <span>{label}</span>
+      <input {...props} value={draft[k]} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} data-testid={`alert-draft-${k}`} />
+    </label>
+  );
+
+  return (
+    <div className="panel alert-editor" data-testid="alert-editor">
+      <div className="panel-head">
+        <h2>Rules</h2>
+        {config.path && (
+          <span className="muted" title="The rules and the webhook are saved here; edits by hand are read at the next start.">
+            {config.path}
+          </span>
+        )}
+      </div>
+      <div className="plain-table-wrap">
+        <table className="plain-table" data-testid="alert-rules">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Kind</th>
+              <th>When</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {config.rules.map((r) => (
+              <tr key={r.id} data-testid="alert-rule" data-rule={r.id}>
+                <td>{r.id}</td>
+                <td>{KINDS[r.kind] ?? r.kind}</td>
+                <td>{describe(r)}</td>
+                <td>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => void save(config.rules.filter((x) => x.id !== r.id), config.webhookUrl, `Rule "${r.id}" removed.`)}
+                    data-testid={`alert-rule-remove-${r.id}`}
+                  >
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+            {config.rules.length === 0 && (
+              <tr>
+                <td colSpan={4} className="empty">
+                  No rules: nothing will alert.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      <form
+        className="alert-draft"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void add();
+        }}
+      >
+        <h3>Add a rule</h3>
+        <div className="alert-draft-fields">
+          {field('id', 'Name', { placeholder: 'e.g. studio-busy' })}
+          <label className="field">
+            <span>Kind</span>
+            <select value={draft.kind} onChange={(e) => setDraft({ ...draft, kind: e.target.value as AlertKind })} data-testid="alert-draft-kind">
+              {(Object.keys(KINDS) as AlertKind[]).map((k) => (
+                <option key={k} value={k}>
+                  {KINDS[k]}
+                </option>
+              ))}
+            </select>
+          </label>
+          {field('core', 'Core id (empty: every core)', { placeholder: 'local' })}
+          {thresholds && field('collector', 'Collector (empty: all)', { placeholder: 'hls, rtmp, srt…' })}
+          {thresholds && field('raise', draft.kind === 'sessions-above' ? 'Raise above (sessions)' : 'Raise above (Mbit/s)', { type: 'number', min: '0', step: 'any' })}
+          {thresholds && field('clear', 'Clear at or below (empty: same)', { type: 'number', min: '0', step: 'any' })}
+          {field('raiseAfterS', 'Raise after (s)', { type: 'number', min: '0', step: '1' })}
+        </div>
+        <button type="submit" className="primary" data-testid="alert-draft-add">
+          Add rule
+        </button>
+      </form>
+      <div className="alert-webhook">
+        <h3>Webhook</h3>
+        <p className="muted">Each raised and cleared alert is POSTed here as JSON, retried with back-off when the receiver fails.</p>
+        <div className="alert-webhook-row">
+          <input value={webhookUrl} onChange={(e) => setWebhookUrl(e.target.value)} placeholder="https://hooks.example.com/core-sessions" aria-label="Webhook URL" data-testid="alert-webhook-url" />
+          <button type="button" onClick={() => void save(config.rules, webhookUrl, webhookUrl.trim() ? 'Webhook saved.' : 'Webhook removed.')} data-testid="alert-webhook-save">
+            Save
+          </button>
+          <button type="button" onClick={() => void test()} disabled={webhookUrl.trim() === ''} data-testid="alert-webhook-test">
+            Send test
+          </button>
+        </div>
+      </div>
+      {status && (
+        <p className={status.ok ? 'ok-text' : 'error-text'} data-testid="alert-editor-status" role="status">
+          {status.text}
+        </p>
+      )}
+    </div>
+  );
+}

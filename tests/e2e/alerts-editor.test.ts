@@ -1,0 +1,121 @@
+/**
+ * Issue 16's alert editor end to end: in Chromium, against the real headless server, the operator adds a rule in the
+ * Alerts view and a webhook pointing at a loopback receiver, real ffmpeg RTMP traffic raises the alert, the page
+ * shows it and acknowledges it, and the receiver gets the JSON POST; alerts.json holds what the editor saved.
+ * Screenshots: test-output/screenshots/alerts-editor-*.png.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRenderer, CHROMIUM, Children, collectPageErrors, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
+
+interface Delivery {
+  source: string;
+  event: string;
+  alert: { ruleId: string; kind: string; core: string; coreName: string; collector?: string; message: string };
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real ffmpeg, Chromium, loopback webhook)', () => {
+  const children = new Children();
+  let server: Headless;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  let receiver: Server;
+  let hookUrl = '';
+  const deliveries: Delivery[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await buildRenderer();
+    receiver = createServer((req, res) => {
+      let text = '';
+      req.on('data', (d: Buffer) => (text += d.toString()));
+      req.on('end', () => {
+        if (req.method === 'POST' && req.headers['content-type'] === 'application/json') deliveries.push(JSON.parse(text) as Delivery);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/core-sessions`;
+    // No alerts.json: the defaults, as a new user has them.
+    server = await startHeadless(children, []);
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1024, height: 900 });
+    collectPageErrors(page, pageErrors);
+    await page.goto(`${server.base}/ui/`);
+    await page.waitForSelector('[data-testid="view-streams"]', { timeout: 10_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await children.killAll();
+    receiver?.closeAllConnections();
+    await new Promise((r) => receiver?.close(r));
+    if (server) rmSync(server.dataDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('creates a rule in the editor, real RTMP traffic raises it, the page acknowledges it, the webhook receives it', async () => {
+    await page.click('[data-testid="nav-alerts"]');
+    await page.waitForSelector('[data-testid="alert-editor"]');
+    // The editor names the file the rules live in, and lists the default rules.
+    expect(await page.textContent('[data-testid="alert-editor"]')).toContain(join(server.dataDir, 'alerts.json'));
+    expect(await page.$$eval('[data-testid="alert-rule"]', (rows) => rows.map((r) => (r as unknown as { dataset: { rule: string } }).dataset.rule))).toEqual([
+      'core-unreachable',
+      'publisher-gone',
+    ]);
+
+    // A wrong threshold is refused with the reason, and nothing is added.
+    await page.fill('[data-testid="alert-draft-id"]', 'rtmp-live');
+    await page.selectOption('[data-testid="alert-draft-kind"]', 'sessions-above');
+    await page.fill('[data-testid="alert-draft-core"]', 'local');
+    await page.fill('[data-testid="alert-draft-collector"]', 'rtmp');
+    await page.fill('[data-testid="alert-draft-raise"]', '0');
+    await page.fill('[data-testid="alert-draft-clear"]', '3');
+    await page.click('[data-testid="alert-draft-add"]');
+    await waitFor('the refusal', async () => /clearAtOrBelow must be ≤ raiseAbove/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 5000);
+    expect(await page.$$('[data-testid="alert-rule"]')).toHaveLength(2);
+
+    // The rule as meant: any RTMP session on this computer.
+    await page.fill('[data-testid="alert-draft-clear"]', '');
+    await page.click('[data-testid="alert-draft-add"]');
+    await page.waitForSelector('[data-testid="alert-rule"][data-rule="rtmp-live"]');
+    // The webhook, checked with a test delivery first.
+    await page.fill('[data-testid="alert-webhook-url"]', hookUrl);
+    await page.click('[data-testid="alert-webhook-test"]');
+    await waitFor('the test delivery', async () => /Delivered: the receiver answered HTTP 204/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 15_000);
+    expect(deliveries.map((d) => d.event)).toEqual(['test']);
+    await page.click('[data-testid="alert-webhook-save"]');
+    await waitFor('the webhook saved', async () => /Webhook saved/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 5000);
+    const saved = JSON.parse(readFileSync(join(server.dataDir, 'alerts.json'), 'utf8')) as { rules: Array<{ id: string }>; webhookUrl: string };
+    expect(saved.rules.map((r) => r.id)).toEqual(['core-unreachable', 'publisher-gone', 'rtmp-live']);
+    expect(saved.webhookUrl).toBe(hookUrl);
+    await page.screenshot({ path: join(SCREENSHOTS, 'alerts-editor-rules.png'), fullPage: true });
+
+    // Real traffic: an ffmpeg RTMP publisher on the local core.
+    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp!}/live/editor-cam`));
+    await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-row"]', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid="alerts-active"]')).toContain('sessions > 0');
+    const raised = await waitFor('the raised alert at the webhook', () => deliveries.find((d) => d.event === 'raised'), 15_000);
+    expect(raised).toMatchObject({ source: 'core-sessions', alert: { ruleId: 'rtmp-live', kind: 'sessions-above', core: 'local', coreName: 'This computer', collector: 'rtmp' } });
+
+    // Acknowledged in the page: it stays listed, marked as seen.
+    await page.click('[data-testid="alert-acknowledge"]');
+    await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-acknowledged"]', { timeout: 5000 });
+    const list = (await (await fetch(`${server.base}/api/ui/invoke/alerts:list`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' })).json()) as {
+      value: { active: Array<{ ruleId: string; acknowledgedAtMs?: number }> };
+    };
+    expect(list.value.active.find((a) => a.ruleId === 'rtmp-live')?.acknowledgedAtMs).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'alerts-editor-acknowledged.png'), fullPage: true });
+
+    // Removing the rule in the editor stops it.
+    await page.click('[data-testid="alert-rule-remove-rtmp-live"]');
+    await waitFor('the rule gone from the page', async () => (await page.$('[data-testid="alert-rule"][data-rule="rtmp-live"]')) === null, 5000);
+    await waitFor('the alert gone', async () => (await page.$('[data-testid="alerts-active"] [data-testid="alert-acknowledge"], [data-testid="alerts-active"] [data-testid="alert-acknowledged"]')) === null, 5000);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});

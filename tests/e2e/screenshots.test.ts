@@ -1,0 +1,260 @@
+/**
+ * Every view at 1024 and 1440 px, light and dark, with data in it: the real headless server with real ffmpeg traffic
+ * through the local core (an HLS publisher into /memfs, HLS players, an RTMP publisher and players, an ffmpeg
+ * process) and a remote test Core. Screenshots go to test-output/screenshots/layout-<view>-<width>-<scheme>.png.
+ * At 1024 px no column header may sit outside the window, no number cell or card may be cut, and no table may need
+ * sideways scrolling (issue 16, "Layout and reading").
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCore, type TestCore } from '../support/test-core.ts';
+import {
+  buildRenderer,
+  CHROMIUM,
+  Children,
+  collectPageErrors,
+  hlsPlayerArgs,
+  hlsPublisherArgs,
+  launchChromium,
+  rtmpPublisherArgs,
+  SCREENSHOTS,
+  startHeadless,
+  waitFor,
+  type Headless,
+} from './support.ts';
+
+// Callbacks passed to page.evaluate run in Chromium; the node tsconfig has no DOM lib.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const window: any;
+
+const REMOTE_NAME = 'Studio Test';
+const VIEWS = ['streams', 'overview', 'sessions', 'cores', 'processes', 'history', 'alerts', 'settings'] as const;
+const WIDTHS = [1024, 1440] as const;
+const SCHEMES = ['light', 'dark'] as const;
+const HEIGHT_PX = 768;
+
+/** What is cut or out of the window in the page as it is now (empty when nothing is). */
+function clipProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const width = window.innerWidth as number;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const shown = (el: any): boolean => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && window.getComputedStyle(el).visibility !== 'hidden';
+    };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const name = (el: any): string => `${el.getAttribute('data-testid') ?? el.getAttribute('data-col') ?? el.className ?? el.tagName} "${(el.textContent ?? '').trim().slice(0, 40)}"`;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const cut = (el: any): boolean => el.scrollWidth > el.clientWidth + 1;
+    if (document.documentElement.scrollWidth > width + 1) out.push(`the page scrolls sideways (${document.documentElement.scrollWidth} px)`);
+    for (const el of document.querySelectorAll('[role="columnheader"], th')) {
+      if (!shown(el)) continue;
+      const r = el.getBoundingClientRect();
+      if (r.left < -1 || r.right > width + 1) out.push(`column header outside the window: ${name(el)} (${Math.round(r.left)}..${Math.round(r.right)})`);
+      else if (cut(el)) out.push(`column header cut: ${name(el)}`);
+      else if (r.bottom > 0 && r.top < window.innerHeight) {
+        // Not covered (e.g. by the session details drawer).
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        if (hit && hit !== el && !el.contains(hit)) out.push(`column header covered: ${name(el)} by ${name(hit)}`);
+      }
+    }
+    for (const el of document.querySelectorAll('.td.num, td.num, th.num')) {
+      if (shown(el) && cut(el)) out.push(`number cut: ${name(el)} (${el.scrollWidth} > ${el.clientWidth})`);
+    }
+    for (const el of document.querySelectorAll('.tbody, .plain-table-wrap')) {
+      if (shown(el) && cut(el)) out.push(`table scrolls sideways: ${name(el)} (${el.scrollWidth} > ${el.clientWidth})`);
+    }
+    for (const card of document.querySelectorAll('.card')) {
+      if (!shown(card)) continue;
+      const r = card.getBoundingClientRect();
+      if (r.right > width + 1) out.push(`card outside the window: ${name(card)}`);
+      for (const el of [card, ...card.querySelectorAll('*')]) if (shown(el) && cut(el)) out.push(`card content cut: ${name(el)}`);
+    }
+    return out;
+  });
+}
+
+/** host:port of a loopback port nothing listens on (bound, then closed). */
+async function deadPortUrl(): Promise<string> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return `127.0.0.1:${port}`;
+}
+
+async function openView(page: Page, view: (typeof VIEWS)[number]): Promise<void> {
+  await page.click(`[data-testid="nav-${view}"]`);
+  await page.waitForSelector(`[data-testid="view-${view}"]`);
+}
+
+const ready = existsSync(CHROMIUM) && existsSync('/usr/bin/ffmpeg');
+
+describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light and dark; nothing clipped at 1024 px', () => {
+  const children = new Children();
+  let server: Headless;
+  let remote: TestCore;
+  /** A second remote Core after its sessions closed: finished sessions in its summary. */
+  let archive: TestCore;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await buildRenderer();
+    remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
+    archive = await startTestCore({ auth: true, phase: 'after-close', coreName: 'Archive Test', coreId: 'archive-test' });
+    server = await startHeadless(children, ['--core', remote.urlWithCredentials, '--core', archive.urlWithCredentials, '--session-timeout', '10']);
+    // Real traffic: HLS into memfs with three players, RTMP in with two players, an ffmpeg process.
+    children.spawn('timeout', hlsPublisherArgs(server.base, 'studio-a'));
+    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp}/live/studio-b.stream`));
+    await waitFor('the HLS upload to be live', async () => (await fetch(`${server.base}/memfs/studio-a.m3u8`, { method: 'HEAD' })).ok, 30_000);
+    for (const viewer of ['viewer-one', 'viewer-two', 'viewer-three']) children.spawn('timeout', hlsPlayerArgs(server.base, 'studio-a', viewer));
+    for (let i = 0; i < 2; i++) {
+      children.spawn('timeout', ['60', '/usr/bin/ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${server.rtmp}/live/studio-b.stream`, '-c', 'copy', '-f', 'null', '-']);
+    }
+    const created = await fetch(`${server.base}/api/v3/process`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        id: 'bars',
+        reference: 'bars',
+        input: [{ id: 'in', address: 'testsrc=size=160x120:rate=10', options: ['-re', '-f', 'lavfi'] }],
+        output: [{ id: 'out', address: '-', options: ['-f', 'null'] }],
+        autostart: true,
+      }),
+    });
+    expect(created.ok).toBe(true);
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    collectPageErrors(page, pageErrors);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await children.killAll();
+    await remote?.close();
+    await archive?.close();
+    if (server) rmSync(server.dataDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('saves every view and finds nothing clipped at 1024 px', async () => {
+    await page.setViewportSize({ width: 1440, height: HEIGHT_PX });
+    await page.goto(`${server.base}/ui/#sessions`);
+    await page.waitForSelector('[data-testid="view-sessions"]');
+    // Busy: local players and publishers plus the remote Core's recorded sessions, and the charts have some history.
+    await waitFor('local and remote sessions in the table', async () => {
+      const text = (await page.textContent('[data-testid="sessions-table"]')) ?? '';
+      return text.includes(REMOTE_NAME) && text.includes('rtmp') && text.includes('hls');
+    }, 30_000);
+    await page.waitForTimeout(3000); // a few seconds of chart
+
+    const problems: string[] = [];
+    for (const scheme of SCHEMES) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height: HEIGHT_PX });
+        for (const view of VIEWS) {
+          await openView(page, view);
+          if (view === 'history') await page.waitForSelector('[data-testid="report-table"]', { timeout: 10_000 }); // loads from the server
+          await page.waitForTimeout(250);
+          await page.screenshot({ path: join(SCREENSHOTS, `layout-${view}-${width}-${scheme}.png`) });
+          if (width === 1024) for (const p of await clipProblems(page)) problems.push(`${view} ${scheme}: ${p}`);
+          if (view === 'history') {
+            // The finished-session summary per core: the remote Core's bytes are whole MiB, said so.
+            await page.click('[data-testid="history-mode-sessions"]');
+            await page.selectOption('[data-testid="history-scope"]', 'each');
+            await page.waitForSelector('[data-testid="history-rounding-note"]', { timeout: 10_000 });
+            await page.screenshot({ path: join(SCREENSHOTS, `layout-history-sessions-${width}-${scheme}.png`) });
+            if (width === 1024) for (const p of await clipProblems(page)) problems.push(`finished sessions ${scheme}: ${p}`);
+            await page.click('[data-testid="history-mode-report"]');
+          }
+        }
+        // The session details, open over the table.
+        await openView(page, 'sessions');
+        await page.click('[data-testid="session-row"]');
+        await page.waitForSelector('[data-testid="session-details"]');
+        await page.waitForTimeout(400);
+        await page.screenshot({ path: join(SCREENSHOTS, `layout-session-details-${width}-${scheme}.png`) });
+        if (width === 1024) for (const p of await clipProblems(page)) problems.push(`session details ${scheme}: ${p}`);
+        await page.keyboard.press('Escape');
+      }
+    }
+    expect(problems).toEqual([]);
+
+    // 1–6 switch views also while a checkbox or radio button has focus.
+    await page.emulateMedia({ colorScheme: 'light' });
+    await openView(page, 'sessions');
+    await page.setViewportSize({ width: 1024, height: HEIGHT_PX });
+    await page.click('[data-testid="columns-button"]');
+    await page.waitForSelector('[data-testid="column-chooser"]');
+    await page.screenshot({ path: join(SCREENSHOTS, 'layout-sessions-columns-1024-light.png') });
+    await page.focus('[data-testid="column-extra"]');
+    await page.keyboard.press('2');
+    await page.waitForSelector('[data-testid="view-overview"]');
+    await openView(page, 'settings');
+    const radio = await page.$('input[type="radio"]');
+    if (radio) {
+      await radio.focus();
+      await page.keyboard.press('3');
+      await page.waitForSelector('[data-testid="view-sessions"]');
+    }
+
+    // The add-Core form: host:port without http:// is taken; errors are plain, said once, and replace the old result.
+    await openView(page, 'cores');
+    await page.click('[data-testid="core-add"]');
+    await page.fill('[data-testid="core-form-url"]', `127.0.0.1:${new URL(server.base).port}`);
+    await page.click('[data-testid="core-form-test"]');
+    await page.waitForSelector('[data-testid="core-form-result"]', { timeout: 15_000 });
+    const refused = await deadPortUrl();
+    await page.fill('[data-testid="core-form-url"]', refused);
+    await page.click('[data-testid="core-form-test"]');
+    await waitFor('the refused test', async () => /refused/.test((await page.textContent('[data-testid="core-form-result"]').catch(() => '')) ?? ''), 15_000);
+    const refusedText = (await page.textContent('[data-testid="core-form-result"]')) ?? '';
+    expect(refusedText.match(/ECONNREFUSED/g) ?? []).toHaveLength(1);
+    await page.fill('[data-testid="core-form-url"]', 'studio:port');
+    await page.click('[data-testid="core-form-save"]');
+    await page.waitForSelector('[data-testid="core-form-error"]');
+    expect(await page.textContent('[data-testid="core-form-error"]')).toContain('"studio:port" is not an address: enter host:port or http(s)://host:port');
+    expect(await page.$('[data-testid="core-form-result"]')).toBeNull();
+    await page.screenshot({ path: join(SCREENSHOTS, 'layout-core-form-1024-light.png') });
+    await openView(page, 'sessions');
+
+    // Collector chip counts follow the Core filter: with the remote Core chosen they add up to its sessions.
+    await openView(page, 'sessions');
+    const remoteOption = await page.$eval('[data-testid="core-filter"]', (sel, name) => [...sel.options].find((o: { text: string }) => o.text === name)?.value, REMOTE_NAME);
+    await page.selectOption('[data-testid="core-filter"]', remoteOption!);
+    await waitFor('chip counts of the remote Core', async () => {
+      const chips = await page.$$eval('[data-testid^="collector-chip-"] .chip-count', (els) => els.reduce((n, e) => n + Number(e.textContent), 0));
+      const shown = Number(/([\d,]+) of/.exec((await page.textContent('[data-testid="sessions-count"]')) ?? '')?.[1]?.replace(/,/g, ''));
+      return chips === shown && shown > 0;
+    }, 5000);
+    await page.selectOption('[data-testid="core-filter"]', '');
+
+    // Export CSV shows its progress without moving the table.
+    const before = (await page.$eval('[data-testid="sessions-table"]', (el) => el.getBoundingClientRect().top)) as number;
+    await page.click('[data-testid="export-sessions"]');
+    await page.waitForSelector('[data-testid="export-status-sessions"]');
+    expect(await page.$eval('[data-testid="sessions-table"]', (el) => el.getBoundingClientRect().top)).toBe(before);
+    await page.waitForSelector('[data-testid="export-status-sessions"][data-state="done"]', { timeout: 10_000 });
+    expect(await page.$eval('[data-testid="sessions-table"]', (el) => el.getBoundingClientRect().top)).toBe(before);
+    expect(pageErrors).toEqual([]);
+
+    // The server dies: the page dims its numbers and says since when they are stale.
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1024, height: HEIGHT_PX });
+    await openView(page, 'overview');
+    server.child.kill('SIGTERM');
+    await page.waitForFunction(() => document.body.classList.contains('stale'), undefined, { timeout: 15_000 });
+    expect(await page.textContent('[data-testid="connection"]')).toMatch(/^stale since .+ \(\d+/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'layout-stale-1024-light.png') });
+  }, 180_000);
+});
