@@ -5,7 +5,7 @@
  * The routes sit behind the API's JWT auth like every v3 route. A refused configuration is a 400 with Core's
  * `{code, message, details}` and changes nothing.
  */
-import type { ApiContext, ApiRoute } from '../api/index.ts';
+import type { ApiContext, ApiRoute } from '../http/types.ts';
 import { BodyTooLargeError, readBody } from '../http/http.ts';
 import { processConfigToWire, ProcessConfigError } from './config.ts';
 import { UnknownProcessError, type ProcessCommand, type ProcessManager } from './manager.ts';

@@ -6,7 +6,7 @@
  */
 import { csvRecord, kbit, UTF8_BOM } from '../export/csv.ts';
 import { CSV_CONTENT_TYPE, listParam } from '../export/routes.ts';
-import type { ApiContext, ApiRoute } from '../api/index.ts';
+import type { ApiContext, ApiRoute } from '../http/types.ts';
 import type { SessionSource } from '../source.ts';
 import { streamSessions, type StreamModel, type StreamRow } from '../../shared/streams.ts';
 

@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { TimeseriesResult } from '../../shared/timeseries.ts';
-import type { ApiContext, ApiRoute } from '../api/index.ts';
+import type { ApiContext, ApiRoute } from '../http/types.ts';
 import { toCsvChunks, type CsvColumn } from '../export/csv.ts';
 import { CSV_CONTENT_TYPE } from '../export/routes.ts';
 import { REPORT_COLUMNS, reportCsvRows } from './report-csv.ts';
