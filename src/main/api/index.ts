@@ -15,7 +15,7 @@ import type { AboutInfo, AboutVersion } from './about.ts';
 import { buildAboutFull, buildAboutShort, defaultVersion } from './about.ts';
 import type { AuthOptions } from './auth.ts';
 import { JwtAuth, LOGIN_BODY_LIMIT, parseLogin } from './auth.ts';
-import { BodyTooLargeError, errorJson, parseGoQuery, rawQueryOf, readBody, sendApiError, sendJson } from '../http/http.ts';
+import { BodyTooLargeError, parseGoQuery, rawQueryOf, readBody, sendApiError, sendJson } from '../http/http.ts';
 import { stringifyGo } from '../http/json.ts';
 import { buildMetricsText, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import { buildActiveChunks, buildSummaryChunks, collectorNames } from './sessions.ts';
@@ -209,6 +209,3 @@ export function createApi(options: ApiOptions): HttpMount[] {
     { prefix: '/metrics', handler: metricsHandler },
   ];
 }
-
-/** Core's 404 body (for callers that need it verbatim). */
-export const NOT_FOUND_BODY = errorJson(404) + '\n';
