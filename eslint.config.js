@@ -29,6 +29,8 @@ const engineUp = {
   message: 'src/main/engine is below servers, remote, http, api, ui, export and the shell: it never imports them.',
 };
 const serversUp = { group: ['**/api/**'], message: 'src/main/servers is below src/main/api: shared HTTP helpers live in src/main/http.' };
+const apiNoServers = { group: ['**/servers/**'], message: 'src/main/api does not reach into src/main/servers: the shared HTTP edge lives in src/main/http.' };
+const remoteUp = { group: ['**/api/**'], message: 'src/main/remote is below src/main/api: route and mount types live in src/main/http.' };
 
 /** Syntax the import rule cannot see: dynamic import/require of electron, and ipcMain/ipcRenderer reached as members. */
 const dynamicElectron = [
@@ -93,6 +95,8 @@ export default tseslint.config(
   { files: ['src/shared/**'], rules: { 'no-restricted-imports': ['error', { paths: [electronBan, ...nodeBans], patterns: [nodePattern, sharedUp] }] } },
   { files: ['src/main/engine/**'], rules: { 'no-restricted-imports': ['error', { paths: [electronBan], patterns: [engineUp] }] } },
   { files: ['src/main/servers/**'], rules: { 'no-restricted-imports': ['error', { paths: [electronBan], patterns: [serversUp] }] } },
+  { files: ['src/main/api/**'], rules: { 'no-restricted-imports': ['error', { paths: [electronBan], patterns: [apiNoServers] }] } },
+  { files: ['src/main/remote/**'], rules: { 'no-restricted-imports': ['error', { paths: [electronBan], patterns: [remoteUp] }] } },
   {
     // The shell's tests drive the electron fake (tests/main/shell/electron-fake.ts), whose ipcMain/ipcRenderer are
     // plain objects; they never import electron itself (they vi.mock it), so that ban stays.

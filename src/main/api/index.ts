@@ -15,47 +15,19 @@ import type { AboutInfo, AboutVersion } from './about.ts';
 import { buildAboutFull, buildAboutShort, defaultVersion } from './about.ts';
 import type { AuthOptions } from './auth.ts';
 import { JwtAuth, LOGIN_BODY_LIMIT, parseLogin } from './auth.ts';
-import type { GoQuery, JsonBytes, JsonResponseOptions } from '../http/http.ts';
 import { BodyTooLargeError, errorJson, parseGoQuery, rawQueryOf, readBody, sendApiError, sendJson } from '../http/http.ts';
 import { stringifyGo } from '../http/json.ts';
 import { buildMetricsText, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import { buildActiveChunks, buildSummaryChunks, collectorNames } from './sessions.ts';
-import { clientKey, FailureBudget } from '../servers/client-limits.ts';
-import { throttledWarn } from '../servers/http/request-guards.ts';
+import { clientKey, FailureBudget } from '../http/client-limits.ts';
+import { throttledWarn } from '../http/throttled-warn.ts';
 
 export { CORE_COMPATIBLE_VERSION } from './about.ts';
 export type { AboutInfo, AboutVersion } from './about.ts';
 export type { AuthOptions } from './auth.ts';
 
-/** What a route handler gets: the raw request/response plus the parsed query and response helpers. */
-export interface ApiContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-  /** Request path without the query (raw, not percent-decoded). */
-  path: string;
-  /** Query parsed like Go's url.Values. */
-  query: GoQuery;
-  /** `?pretty` was given (any value). */
-  pretty: boolean;
-  /**
-   * Sends JSON with Core's headers; `/api/v3/*` bodies are gzip-able. `compact`: JSON text without the trailing
-   * newline, or the compact body as UTF-8 bytes (one buffer or chunks) ending in the newline (see `sendJson`).
-   */
-  json(status: number, compact: string | JsonBytes, options?: JsonResponseOptions): Promise<void>;
-  /** Sends Core's error shape. */
-  error(status: number, details?: string[]): Promise<void>;
-}
-
-export type ApiHandler = (ctx: ApiContext) => void | Promise<void>;
-
-export interface ApiRoute {
-  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
-  /** Exact path such as `/api/v3/cores`, or a prefix ending in `/*` such as `/api/export/*`. */
-  path: string;
-  handler: ApiHandler;
-  /** Needs an access token when auth is on. Default true. */
-  auth?: boolean;
-}
+export type { ApiContext, ApiHandler, ApiRoute } from '../http/types.ts';
+import type { ApiContext, ApiRoute } from '../http/types.ts';
 
 export interface ApiOptions {
   reader: SessionReader;

@@ -8,7 +8,7 @@
  */
 import type { SessionReader } from '../engine/types.ts';
 import type { CoreInfo } from '../../shared/types.ts';
-import type { ApiContext, ApiRoute } from '../api/index.ts';
+import type { ApiContext, ApiRoute } from '../http/types.ts';
 import { quote, toInt, toNumber } from '../http/json.ts';
 import type { Fleet } from './fleet.ts';
 

@@ -14,7 +14,7 @@ import { posix } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
-import { anonymizeIp, headerUtf8, refererHost } from './net-util.ts';
+import { anonymizeIp, headerUtf8, refererHost } from '../../http/net-util.ts';
 
 /** shortuuid's default alphabet (57 characters, no 0/1/I/O/l). */
 export const SHORTUUID_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';

@@ -11,7 +11,7 @@ import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import type { HttpMiddleware } from '../../http/types.ts';
 import { meterRequestBody, meterResponse, requestHeaderSize } from './meter.ts';
-import { normalizeIp } from './net-util.ts';
+import { normalizeIp } from '../../http/net-util.ts';
 
 export const HTTP_SESSION_ID = 'HTTP';
 

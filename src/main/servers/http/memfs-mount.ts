@@ -12,12 +12,12 @@ import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import type { HttpHandler, HttpMount } from '../../http/types.ts';
 import { expectsContinue, sendContinue, sendError } from './server.ts';
-import { throttledWarn } from './request-guards.ts';
-import { clientKey, FailureBudget } from '../client-limits.ts';
+import { throttledWarn } from '../../http/throttled-warn.ts';
+import { clientKey, FailureBudget } from '../../http/client-limits.ts';
 import { HlsTracker, isPlaylistName, isSegmentName, queryParam, rewritePlaylist } from './hls.ts';
 import { MemfsError, type Memfs } from './memfs.ts';
 import { meterResponse, requestHeaderSize } from './meter.ts';
-import { cidrSet, headerUtf8, realIp, type CidrSet } from './net-util.ts';
+import { cidrSet, headerUtf8, realIp, type CidrSet } from '../../http/net-util.ts';
 import { contentTypeFor, parseMountPath, type ParsedPath } from './paths.ts';
 
 export interface MemfsMountOptions {

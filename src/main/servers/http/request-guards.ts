@@ -14,6 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../log.ts';
 import type { HttpMiddleware } from '../../http/types.ts';
 import { sendError } from './server.ts';
+import { throttledWarn } from '../../http/throttled-warn.ts';
 
 export interface RequestGuardOptions {
   /** The HTTP listen host (`--listen`), allowed as a Host name. */
@@ -79,20 +80,6 @@ export function isAllowedOrigin(req: Pick<IncomingMessage, 'method' | 'headers'>
   }
 }
 
-/** At most one warning per reason every 10 s, with the number left out, so a flood cannot fill the log. */
-export function throttledWarn(log: Logger, intervalMs = 10_000): (reason: string, fields: Record<string, unknown>) => void {
-  const last = new Map<string, { atMs: number; suppressed: number }>();
-  return (reason, fields) => {
-    const now = Date.now();
-    const entry = last.get(reason);
-    if (entry && now - entry.atMs < intervalMs) {
-      entry.suppressed++;
-      return;
-    }
-    log.warn(reason, entry && entry.suppressed > 0 ? { ...fields, suppressed: entry.suppressed } : fields);
-    last.set(reason, { atMs: now, suppressed: 0 });
-  };
-}
 
 /** The Host and Origin guards as one middleware, first in the chain. */
 export function createRequestGuards(options: RequestGuardOptions): HttpMiddleware {

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { errorJson, statusText } from '../../http/http.ts';
 import type { Logger } from '../../log.ts';
 import type { HttpMiddleware, HttpMount } from '../../http/types.ts';
-import { clientKey, ConnectionsPerClient } from '../client-limits.ts';
+import { clientKey, ConnectionsPerClient } from '../../http/client-limits.ts';
 
 export interface HttpServerOptions {
   mounts: HttpMount[];

@@ -10,7 +10,7 @@
  * connection timeouts. See docs/decisions.md, section RTMP, for the choices made here.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { clientKey, ConnectionsPerClient } from '../client-limits.ts';
+import { clientKey, ConnectionsPerClient } from '../../http/client-limits.ts';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { DEFAULT_LIMITS, RtmpConnection, type ConnectionContext, type RtmpCounters, type RtmpLimits } from './connection.ts';

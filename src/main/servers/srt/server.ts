@@ -42,7 +42,7 @@ import {
   type Handshake,
 } from './packet.ts';
 import { parseStreamId } from './stream-id.ts';
-import { clientKey, ConnectionsPerClient } from '../client-limits.ts';
+import { clientKey, ConnectionsPerClient } from '../../http/client-limits.ts';
 
 export { DEFAULT_SRT_LIMITS, type SrtLimits } from './connection.ts';
 

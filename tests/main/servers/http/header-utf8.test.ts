@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { headerUtf8 } from '../../../../src/main/servers/http/net-util.ts';
+import { headerUtf8 } from '../../../../src/main/http/net-util.ts';
 import type { IncomingMessage } from 'node:http';
 import { startHeadless, type Headless } from '../../../support/headless.ts';
 import { waitFor } from '../../../e2e/support.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
-import { anonymizeIp, cidrSet, realIp, refererHost } from '../../../../src/main/servers/http/net-util.ts';
+import { anonymizeIp, cidrSet, realIp, refererHost } from '../../../../src/main/http/net-util.ts';
 import { parseMountPath } from '../../../../src/main/servers/http/paths.ts';
 import {
   HlsTracker,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientKey, ConnectionsPerClient, FailureBudget } from '../../../src/main/servers/client-limits.ts';
+import { clientKey, ConnectionsPerClient, FailureBudget } from '../../../src/main/http/client-limits.ts';
 
 describe('clientKey', () => {
   it('is the IPv4 address, or the IPv6 /64', () => {

@@ -4,7 +4,7 @@
  * whole /64, so counting single IPv6 addresses would let it rotate past any bound).
  */
 import { isIPv6 } from 'node:net';
-import { normalizeIp } from './http/net-util.ts';
+import { normalizeIp } from './net-util.ts';
 
 /** The key a per-client bound counts under: the IPv4 address, or the /64 prefix of an IPv6 address. */
 export function clientKey(remoteAddress: string | undefined): string {
