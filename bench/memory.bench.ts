@@ -9,9 +9,9 @@
  * Aim: ≤ 150 MB RSS under that load, no growth once it stops. Reference (issue 16): this server held 148 MB with the
  * sessions and 342 MB after the load; datarhei Core 46 → 57 MB on the same load.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { startHeadless, type Headless } from '../tests/support/headless.ts';
+import { loadAverage, procUsage } from './proc.ts';
 
 const SESSIONS = Number(process.env.MEMORY_BENCH_SESSIONS ?? 1000);
 const SECONDS = Number(process.env.MEMORY_BENCH_SECONDS ?? 60);
@@ -32,11 +32,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
   requests: Array<{ method: string; path: string }>;
 }) => Promise<AutocannonResult>;
 
-/** Resident set of a process in MB (10^6 bytes), from /proc. */
-function rssMb(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? (Number(m[1]) * 1024) / 1e6 : 0;
-}
+/** Resident set of a process in MB (10^6 bytes). */
+const rssMb = (pid: number): number => procUsage(pid).rssBytes / 1e6;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -125,7 +122,7 @@ export default async function bench(): Promise<void> {
     const f = (mb: number): string => `${mb.toFixed(0)} MB`;
     const maxMb = Math.max(...samples, endOfLoadMb);
     const verdict = maxMb <= AIM_MB ? 'within the aim' : 'OVER the aim';
-    console.log(`  headless server, ${active} active HLS sessions (${SESSIONS} viewers), load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
+    console.log(`  headless server, ${active} active HLS sessions (${SESSIONS} viewers), load average ${loadAverage()}`);
     console.log(`  RSS idle ${f(idleMb)}; with the sessions ${f(withSessionsMb)} (issue's figure before: 148 MB)`);
     console.log(
       `  ${SECONDS} s of API load (${CONNECTIONS} connections, /api/v3/session + /active): ${Math.round(load.requests.average)} req/s, ${load.non2xx} non-2xx, ${load.errors} errors`,

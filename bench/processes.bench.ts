@@ -6,7 +6,7 @@
  * Run with `npm run bench processes` or alone: `node_modules/.bin/node bench/processes.bench.ts`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,25 +15,14 @@ import { Collector } from '../src/main/engine/collector.ts';
 import { createLogger } from '../src/main/log.ts';
 import { ProcessManager } from '../src/main/processes/manager.ts';
 import { createRtmpServer } from '../src/main/servers/rtmp/server.ts';
+import { CLK_TCK, procUsage } from './proc.ts';
 
 const PROCESSES = 20;
 const WARMUP_MS = 4000;
 const MEASURE_MS = 10_000;
-const CLK_TCK = 100;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** utime+stime ticks and RSS bytes of a pid from /proc (0 when gone). */
-function procUsage(pid: number): { ticks: number; rssBytes: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const statm = readFileSync(`/proc/${pid}/statm`, 'utf8');
-    return { ticks: Number(f[11]) + Number(f[12]), rssBytes: Number(statm.split(' ')[1]) * 4096 };
-  } catch {
-    return { ticks: 0, rssBytes: 0 };
-  }
-}
 
 /** CPU percent of one core of this process and of `pids` over `ms`, and their RSS at the end. */
 async function measure(pids: () => number[], ms: number): Promise<{ selfCpu: number; selfRssMb: number; ffCpu: number; ffRssMb: number }> {
