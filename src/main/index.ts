@@ -152,10 +152,6 @@ async function main(): Promise<void> {
     log: log.child('ipc'),
     handlers: {
       ...running.ui.handlers,
-      'alerts:list': async (...args: unknown[]) => {
-        if (args.length !== 0) throw Object.assign(new Error('expected no arguments'), { code: 'bad-args' });
-        return alerts.list();
-      },
       'export:save': async (...args: unknown[]) => exportFromApp(sanitizeExportRequest(args[0])),
       'autostart:get': async (...args: unknown[]) => {
         if (args.length !== 0) throw Object.assign(new Error('expected no arguments'), { code: 'bad-args' });

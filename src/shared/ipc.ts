@@ -217,11 +217,10 @@ export interface ExportProgress {
 }
 
 /**
- * Invoke channels the Electron shell answers itself (save dialogs, desktop alerts), not the UI service: headless mode
- * exports through `GET /api/export/*.csv` instead, and serves alerts only if it wires src/main/alerts itself.
+ * Invoke channels the Electron shell answers itself (save dialogs, the login item), not the UI service: headless mode
+ * exports through `GET /api/export/*.csv` instead.
  */
 export interface ShellInvokeMap {
-  'alerts:list': { args: []; result: AlertList };
   /** Opens a save dialog and writes the CSV; resolves when written (progress arrives as `export:progress`). */
   'export:save': { args: [ExportRequest]; result: ExportResult | null };
   /** Whether the app starts at login (hidden in the tray); the OS's login item, read back. */
@@ -269,6 +268,8 @@ export interface InvokeMap extends ShellInvokeMap {
   'processes:command': { args: [id: string, command: ProcessCommandName]; result: void };
   'processes:delete': { args: [id: string]; result: void };
   'processes:log': { args: [id: string]; result: ProcessLogLine[] };
+  /** What is raised now and what cleared recently (src/main/alerts, served by the UI service in both modes). */
+  'alerts:list': { args: []; result: AlertList };
   /** The alert rules and webhook for the editor. */
   'alerts:config': { args: []; result: AlertConfigView };
   /** Saves and applies the editor's rules and webhook; a refused rule is an `invalid-argument` error naming it. */
@@ -344,7 +345,7 @@ export const INVOKE_CHANNELS = [
   'autostart:get',
   'autostart:set',
 ] as const satisfies readonly InvokeChannel[];
-export const SHELL_INVOKE_CHANNELS = ['alerts:list', 'export:save', 'autostart:get', 'autostart:set'] as const satisfies readonly ShellInvokeChannel[];
+export const SHELL_INVOKE_CHANNELS = ['export:save', 'autostart:get', 'autostart:set'] as const satisfies readonly ShellInvokeChannel[];
 export const SEND_CHANNELS = ['app:ready'] as const satisfies readonly SendChannel[];
 export const PUSH_CHANNELS = ['sessions:update', 'settings:changed', 'alerts:update', 'export:progress'] as const satisfies readonly PushChannel[];
 

@@ -1,5 +1,5 @@
 import { ipcMain, type BrowserWindow, type IpcMainEvent, type IpcMainInvokeEvent, type WebFrameMain } from 'electron';
-import { INVOKE_CHANNELS, type InvokeChannel, type InvokeHandlers, type IpcResult, type PushChannel, type PushMap, type ShellInvokeHandlers } from '../../shared/ipc.ts';
+import { INVOKE_CHANNELS, PUSH_CHANNELS, type InvokeChannel, type InvokeHandlers, type IpcResult, type PushChannel, type PushMap, type ShellInvokeHandlers } from '../../shared/ipc.ts';
 import type { Logger } from '../log.ts';
 import { isTrustedPageUrl, type PageOrigin } from './window.ts';
 import { toIpcError } from '../ui/app-control.ts';
@@ -37,8 +37,11 @@ export interface IpcBridge {
   dispose(): void;
 }
 
-/** State pushes: only the latest payload matters, so the queue keeps one per channel. */
-const COALESCED: ReadonlySet<PushChannel> = new Set<PushChannel>(['sessions:update', 'settings:changed', 'alerts:update', 'export:progress']);
+/**
+ * State pushes: only the latest payload matters, so the queue keeps one per channel. Every push channel is one today,
+ * so the set is the contract's own list (a new channel that is an event stream must be taken out here).
+ */
+const COALESCED: ReadonlySet<PushChannel> = new Set<PushChannel>(PUSH_CHANNELS);
 
 /**
  * Security guard (STYLE.md §5, Electron security checklist 17): a message is accepted only from the main window's

@@ -19,8 +19,8 @@ export interface UiServiceOptions {
   /** Cores and settings management; without it those channels answer `unsupported`. */
   control?: AppControl;
   /**
-   * The alert list: with it, `alerts:list` is answered and `alerts:update` pushed to every page (headless and
-   * Electron alike); without it `alerts:list` is left to the shell (the web bridge answers `unsupported`).
+   * The alerts: with them, `alerts:*` are answered and `alerts:update` pushed to every page (headless and Electron
+   * alike); without them those channels answer `unsupported`.
    */
   alerts?: Pick<AlertService, 'list' | 'onChange'> & Partial<Pick<AlertService, 'config' | 'saveConfig' | 'acknowledge' | 'testWebhook'>>;
   /** The time-series history (src/main/timeseries/); without it those channels answer `unsupported`. */
@@ -173,6 +173,11 @@ export function createUiService(options: UiServiceOptions): UiService {
       const ts = needTimeseries();
       return ts.report(ts.parseReport(args[0]));
     },
+    'alerts:list': async (...args) => {
+      expectArgCount(args, 0, 0);
+      if (!alerts) throw new UiError('unsupported', 'alerts are not managed here');
+      return alerts.list();
+    },
     'alerts:config': async (...args) => {
       expectArgCount(args, 0, 0);
       return needAlertEditor().config();
@@ -199,12 +204,6 @@ export function createUiService(options: UiServiceOptions): UiService {
       return ts.reportCsv(ts.parseReport(args[0]));
     },
   };
-  if (alerts) {
-    handlers['alerts:list'] = async (...args) => {
-      expectArgCount(args, 0, 0);
-      return alerts.list();
-    };
-  }
 
   function needAlertEditor(): Required<NonNullable<UiServiceOptions['alerts']>> {
     if (!alerts?.config || !alerts.saveConfig || !alerts.acknowledge || !alerts.testWebhook) throw new UiError('unsupported', 'alerts are not managed here');

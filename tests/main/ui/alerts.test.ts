@@ -16,12 +16,12 @@ describe('UI service with alerts (headless and Electron alike)', () => {
     const pushes: UiPush[] = [];
     ui.onPush((p) => p.channel === 'alerts:update' && pushes.push(p));
 
-    expect(await ui.handlers['alerts:list']!()).toEqual({ active: [], recent: [] });
+    expect(await ui.handlers['alerts:list']()).toEqual({ active: [], recent: [] });
     source.emit(snap(1000, 1)); // at the line: nothing
     expect(pushes).toHaveLength(0);
     source.emit(snap(2000, 2)); // above: raised
     expect(pushes).toHaveLength(1);
-    const raised = await ui.handlers['alerts:list']!();
+    const raised = await ui.handlers['alerts:list']();
     expect(raised.active).toHaveLength(1);
     expect(raised.active[0]).toMatchObject({ ruleId: 'busy', kind: 'sessions-above', core: 'local', collector: 'hls' });
     expect(pushes[0]!.payload).toEqual(raised);
@@ -29,20 +29,21 @@ describe('UI service with alerts (headless and Electron alike)', () => {
     expect(pushes).toHaveLength(1);
     source.emit(snap(4000, 0)); // at or below the clear line: cleared
     expect(pushes).toHaveLength(2);
-    const cleared = await ui.handlers['alerts:list']!();
+    const cleared = await ui.handlers['alerts:list']();
     expect(cleared.active).toEqual([]);
     expect(cleared.recent[0]).toMatchObject({ ruleId: 'busy', clearedAtMs: 4000 });
 
-    await expect(ui.handlers['alerts:list']!(...([1] as unknown as []))).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(ui.handlers['alerts:list'](...([1] as unknown as []))).rejects.toMatchObject({ code: 'bad-args' });
     ui.dispose();
     source.emit(snap(5000, 5));
     expect(pushes).toHaveLength(2); // no pushes after dispose
     alerts.dispose();
   });
 
-  it('without alerts, alerts:list is left to the shell (absent)', () => {
+  it('without alerts, the alert channels answer unsupported (the page then hides the view)', async () => {
     const ui = createUiService({ source: new FakeSource(snap(0)), appInfo: INFO });
-    expect(ui.handlers['alerts:list']).toBeUndefined();
+    await expect(ui.handlers['alerts:list']()).rejects.toMatchObject({ code: 'unsupported' });
+    await expect(ui.handlers['alerts:config']()).rejects.toMatchObject({ code: 'unsupported' });
     ui.dispose();
   });
 });
@@ -80,10 +81,10 @@ describe('the alert editor through the UI service', () => {
       expect(JSON.parse(readFileSync(join(dir, 'alerts.json'), 'utf8'))).toEqual({ rules: saved.rules, webhookUrl: hookUrl });
 
       source.emit(snap(1000, 2));
-      const [active] = (await ui.handlers['alerts:list']!()).active;
+      const [active] = (await ui.handlers['alerts:list']()).active;
       expect(active).toMatchObject({ ruleId: 'busy' });
       expect(await ui.handlers['alerts:acknowledge'](active!.key)).toBe(true);
-      expect((await ui.handlers['alerts:list']!()).active[0]!.acknowledgedAtMs).toBeGreaterThan(0);
+      expect((await ui.handlers['alerts:list']()).active[0]!.acknowledgedAtMs).toBeGreaterThan(0);
       expect(await ui.handlers['alerts:acknowledge']('no-such-key')).toBe(false);
       source.emit(snap(2000, 0));
       await alerts.idle();
