@@ -62,43 +62,6 @@ export function parseCoreUrl(raw: string): { url: string; credentials?: Credenti
   return credentials ? { url, credentials } : { url };
 }
 
-/** The flags this module understands, taken out of an argv (other flags are left for the caller). */
-export interface CoreFlags {
-  cores: string[];
-  credentialsFile?: string;
-  /** argv without the flags above. */
-  rest: string[];
-}
-
-/** Extracts `--core URL` / `--core=URL` (repeatable) and `--core-credentials FILE` / `=FILE`. */
-export function extractCoreFlags(argv: readonly string[]): CoreFlags {
-  const out: CoreFlags = { cores: [], rest: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const take = (name: string): string | undefined => {
-      if (a === name) {
-        const v = argv[++i];
-        if (v === undefined || v.startsWith('--')) throw new RemoteConfigError(`${name} needs a value`);
-        return v;
-      }
-      if (a.startsWith(name + '=')) return a.slice(name.length + 1);
-      return undefined;
-    };
-    const core = take('--core');
-    if (core !== undefined) {
-      out.cores.push(core);
-      continue;
-    }
-    const file = take('--core-credentials');
-    if (file !== undefined) {
-      out.credentialsFile = file;
-      continue;
-    }
-    out.rest.push(a);
-  }
-  return out;
-}
-
 /**
  * One entry of a `--core-credentials` file. The file is a JSON array of entries, or `{"cores":[…]}`. An entry whose
  * `url` (or `id`) matches a `--core` gives that Core its credentials; other entries add Cores of their own.

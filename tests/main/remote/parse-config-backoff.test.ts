@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/main/engine/clock.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
-import { extractCoreFlags, FileSecretStore, loadRemoteCores, parseCoreUrl, RemoteConfigError } from '../../../src/main/remote/config.ts';
+import { FileSecretStore, loadRemoteCores, parseCoreUrl, RemoteConfigError } from '../../../src/main/remote/config.ts';
+import { parseArgs } from '../../../src/main/config.ts';
 import { defaultCoreId } from '../../../src/main/remote/fleet.ts';
 import { MIB, parseClusterNodes, parseIssues, parseSessionActive, parseSessionSummary } from '../../../src/main/remote/parse.ts';
 import { RemotePoller } from '../../../src/main/remote/poller.ts';
@@ -90,8 +91,10 @@ describe('tolerant parsing', () => {
 
 describe('configuration', () => {
   it('--core URL with credentials, --core-credentials FILE, secret store', async () => {
-    const flags = extractCoreFlags(['--port', '1', '--core', 'http://admin:p%40ss@10.0.0.5:8080/', '--core=https://b.example', '--core-credentials', 'f.json']);
-    expect(flags.rest).toEqual(['--port', '1']);
+    // The app's own flag parser: --core repeats, in both spellings.
+    const { config } = parseArgs(['--core', 'http://admin:p%40ss@10.0.0.5:8080/', '--core=https://b.example', '--core-credentials', 'f.json'], () => '', undefined, {});
+    const flags = { cores: config.cores, credentialsFile: config.coreCredentialsFile };
+    expect(flags).toEqual({ cores: ['http://admin:p%40ss@10.0.0.5:8080/', 'https://b.example'], credentialsFile: 'f.json' });
     expect(parseCoreUrl('http://admin:p%40ss@10.0.0.5:8080/')).toEqual({ url: 'http://10.0.0.5:8080', credentials: { username: 'admin', password: 'p@ss' } });
     const file = JSON.stringify({ cores: [{ url: 'https://b.example', username: 'u', password: 'x', name: 'B' }, { url: 'http://c.example:9000', id: 'c' }] });
     const cfg = await loadRemoteCores({ cores: flags.cores, credentialsFile: 'f.json', readFile: async () => file });
