@@ -7,10 +7,11 @@
  * a refresh token is never accepted where an access token is required and vice versa; failed logins answer only
  * after the delay so guessing is slow.
  */
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../engine/types.ts';
 import { stringifyGo } from '../http/json.ts';
+import { sameSecret } from '../http/secret.ts';
 
 export const ACCESS_TTL_SEC = 600;
 export const REFRESH_TTL_SEC = 86400;
@@ -59,17 +60,11 @@ function b64url(data: Buffer | string): string {
 
 const HEADER_B64 = b64url('{"alg":"HS256","typ":"JWT"}');
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
-}
-
 export class JwtAuth {
   readonly username: string;
   readonly loginDelayMs: number;
   private readonly password: string;
   private readonly key: Buffer;
-  private readonly userDigest: Buffer;
-  private readonly passDigest: Buffer;
   private readonly clock: Pick<Clock, 'now'>;
 
   constructor(options: AuthOptions, clock: Pick<Clock, 'now'>) {
@@ -78,15 +73,13 @@ export class JwtAuth {
     this.loginDelayMs = options.loginDelayMs ?? DEFAULT_LOGIN_DELAY_MS;
     const secret = options.jwtSecret ? options.jwtSecret : randomSecret(32);
     this.key = Buffer.from(this.username + this.password + secret, 'utf8');
-    this.userDigest = digest(this.username);
-    this.passDigest = digest(this.password);
     this.clock = clock;
   }
 
   /** Constant-time check of both fields (both are always compared). */
   checkCredentials(username: string, password: string): boolean {
-    const u = timingSafeEqual(digest(username), this.userDigest);
-    const p = timingSafeEqual(digest(password), this.passDigest);
+    const u = sameSecret(username, this.username);
+    const p = sameSecret(password, this.password);
     return u && p && this.username !== '' && this.password !== '';
   }
 

@@ -3,7 +3,6 @@
  * a folder on disk under `/disk` (read-only; Core serves its disk filesystem at `/`, which here belongs to the
  * headless UI). The HLS middleware (spec §1.5) runs on both. `GET /api/v3/fs/mem` lists the memfs.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { realpath, stat, open } from 'node:fs/promises';
 import { join, sep } from 'node:path';
@@ -13,6 +12,7 @@ import type { Logger } from '../../log.ts';
 import type { HttpHandler, HttpMount } from '../../http/types.ts';
 import { expectsContinue, sendContinue, sendError } from './server.ts';
 import { throttledWarn } from '../../http/throttled-warn.ts';
+import { sameSecret } from '../../http/secret.ts';
 import { clientKey, FailureBudget } from '../../http/client-limits.ts';
 import { HlsTracker, isPlaylistName, isSegmentName, queryParam, rewritePlaylist } from './hls.ts';
 import { MemfsError, type Memfs } from './memfs.ts';
@@ -211,11 +211,7 @@ function closeAfter(res: ServerResponse): void {
   res.shouldKeepAlive = false;
 }
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
-/** Basic auth check for writes. Security guard: constant-time comparison of digests, no early exit per field. */
+/** Basic auth check for writes. Security guard: constant-time comparison (sameSecret), both fields always checked. */
 function authorized(req: IncomingMessage, auth: { username: string; password: string } | undefined): boolean {
   if (!auth) return true;
   const h = req.headers.authorization ?? '';
@@ -224,8 +220,8 @@ function authorized(req: IncomingMessage, auth: { username: string; password: st
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return false;
-  const userOk = timingSafeEqual(digest(decoded.slice(0, colon)), digest(auth.username));
-  const passOk = timingSafeEqual(digest(decoded.slice(colon + 1)), digest(auth.password));
+  const userOk = sameSecret(decoded.slice(0, colon), auth.username);
+  const passOk = sameSecret(decoded.slice(colon + 1), auth.password);
   return userOk && passOk;
 }
 

@@ -10,7 +10,8 @@ import { AmfError, decodeAmf0, decodeAmf0Value, encodeAmf0, type AmfObject, type
 import { ChunkParser, MSG, RtmpProtocolError, serializeMessage, type RtmpMessage } from './chunk.ts';
 import { C0C1_SIZE, HANDSHAKE_SIZE, RTMP_VERSION, serverHandshake } from './handshake.ts';
 import { LiveStream, OUT, type OutMessage, type PlayerSink } from './stream-hub.ts';
-import { joinHostPort, normalizeIp, splitToken, streamAddress, streamReference, tokenMatches } from './url.ts';
+import { joinHostPort, splitToken, streamAddress, streamReference, tokenMatches } from './url.ts';
+import { normalizeIp } from '../../http/net-util.ts';
 
 /** Every bound the server enforces; see `DEFAULT_LIMITS` for the values and docs/decisions.md (RTMP) for why. */
 export interface RtmpLimits {
@@ -144,7 +145,7 @@ export class RtmpConnection implements PlayerSink {
   constructor(socket: Socket, ctx: ConnectionContext, nowMs: number) {
     this.socket = socket;
     this.ctx = ctx;
-    this.ip = normalizeIp(socket.remoteAddress);
+    this.ip = normalizeIp(socket.remoteAddress ?? '');
     this.remote = joinHostPort(this.ip, socket.remotePort);
     this.createdAtMs = nowMs;
     this.lastRxAtMs = nowMs;

@@ -3,7 +3,7 @@
  * the connect `app` and the publish/play name joined with `/`, empty segments dropped; the query strings of both are
  * merged. A token comes from `?token=` or, when there is none, from the last path element.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { sameSecret } from '../../http/secret.ts';
 
 export interface StreamAddress {
   /** `/` + app + `/` + name, percent-decoded, without the query, e.g. `/live/channel1.stream`. */
@@ -47,9 +47,7 @@ export function splitToken(addr: StreamAddress): { path: string; token: string; 
 
 /** Compares tokens in constant time (hashes first, so the length does not leak either). */
 export function tokenMatches(expected: string, given: string): boolean {
-  const a = createHash('sha256').update(expected).digest();
-  const b = createHash('sha256').update(given).digest();
-  return timingSafeEqual(a, b);
+  return sameSecret(given, expected);
 }
 
 /** Go's filepath.Ext: the suffix from the last `.` of the last path element, or `""`. */
@@ -65,12 +63,6 @@ export function streamReference(path: string, app: string): string {
   const noExt = path.slice(0, path.length - ext(path).length);
   const prefix = app + '/';
   return noExt.startsWith(prefix) ? noExt.slice(prefix.length) : noExt;
-}
-
-/** The IP as the collector wants it: IPv4-mapped IPv6 addresses become plain IPv4. */
-export function normalizeIp(ip: string | undefined): string {
-  if (!ip) return '';
-  return ip.toLowerCase().startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
 /** `ip:port`, or `[ip]:port` for IPv6 (Go's net.JoinHostPort). */

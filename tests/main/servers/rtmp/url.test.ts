@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { joinHostPort, normalizeIp, splitToken, streamAddress, streamReference, tokenMatches } from '../../../../src/main/servers/rtmp/url.ts';
+import { joinHostPort, splitToken, streamAddress, streamReference, tokenMatches } from '../../../../src/main/servers/rtmp/url.ts';
+import { normalizeIp } from '../../../../src/main/http/net-util.ts';
 
 describe('RTMP stream addressing', () => {
   it('joins app and name like Core (empty segments dropped, queries merged)', () => {
