@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../engine/types.ts';
 import { stringifyGo } from '../http/json.ts';
 import { sameSecret } from '../http/secret.ts';
+import { decodeJwt } from '../../shared/jwt.ts';
 
 export const ACCESS_TTL_SEC = 600;
 export const REFRESH_TTL_SEC = 86400;
@@ -95,22 +96,12 @@ export class JwtAuth {
 
   /** Returns the claims of a valid, unexpired token of the given use, else null. */
   verify(token: string, use: TokenUse): JwtClaims | null {
-    const parts = token.split('.');
-    if (parts.length !== 3) return null;
-    const [h, p, sig] = parts as [string, string, string];
-    let header: unknown;
-    let claims: unknown;
-    try {
-      header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
-      claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
-    } catch {
-      return null;
-    }
-    if (!isRecord(header) || header.alg !== 'HS256') return null;
-    const expected = createHmac('sha256', this.key).update(h + '.' + p).digest();
-    const given = Buffer.from(sig, 'base64url');
+    const jwt = decodeJwt(token);
+    if (!jwt || jwt.header.alg !== 'HS256') return null;
+    const expected = createHmac('sha256', this.key).update(jwt.signingInput).digest();
+    const given = Buffer.from(jwt.signature, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    if (!isRecord(claims)) return null;
+    const claims = jwt.claims;
     const now = Math.floor(this.clock.now() / 1000);
     if (typeof claims.exp !== 'number' || now > claims.exp) return null;
     if (typeof claims.nbf === 'number' && now < claims.nbf) return null;

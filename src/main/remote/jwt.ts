@@ -3,6 +3,7 @@
  * schedule derived from it. Times are measured from when the client *received* the token plus the token's own
  * lifetime (`exi`, else `exp − iat`), so a skewed clock on either side does not matter.
  */
+import { decodeJwt } from '../../shared/jwt.ts';
 
 export interface TokenClaims {
   exp?: number;
@@ -24,19 +25,12 @@ export interface HeldToken {
   readonly expiresAtMs: number;
 }
 
+/** The lifetime claims of a Core token (unverified: the client has no key), or undefined when it cannot be read. */
 export function decodeJwtPayload(token: string): TokenClaims | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    const json = Buffer.from(parts[1], 'base64url').toString('utf8');
-    const payload = JSON.parse(json) as unknown;
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return undefined;
-    const p = payload as Record<string, unknown>;
-    const n = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-    return { exp: n(p.exp), iat: n(p.iat), exi: n(p.exi), usefor: typeof p.usefor === 'string' ? p.usefor : undefined };
-  } catch {
-    return undefined;
-  }
+  const p = decodeJwt(token)?.claims;
+  if (!p) return undefined;
+  const n = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  return { exp: n(p.exp), iat: n(p.iat), exi: n(p.exi), usefor: typeof p.usefor === 'string' ? p.usefor : undefined };
 }
 
 /**

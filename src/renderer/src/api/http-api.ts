@@ -8,6 +8,7 @@ import {
   type PushMap,
   type RendererApi,
 } from '../../../shared/ipc.ts';
+import { decodeJwt } from '../../../shared/jwt.ts';
 
 /**
  * The renderer api in a browser (headless mode): the same contract as the preload's, over HTTP.
@@ -73,13 +74,8 @@ interface Tokens {
 }
 
 function jwtExpMs(token: string): number {
-  try {
-    const part = token.split('.')[1] ?? '';
-    const json = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
-    return typeof json.exp === 'number' ? json.exp * 1000 : Number.POSITIVE_INFINITY;
-  } catch {
-    return Number.POSITIVE_INFINITY;
-  }
+  const exp = decodeJwt(token)?.claims.exp;
+  return typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY;
 }
 
 export function createHttpApi(baseUrl = ''): HttpApi {
