@@ -111,7 +111,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
       const raised = await waitFor('the alert in main', async () => (await list()).active.find((a) => a.ruleId === 'local-http-busy'), 10_000);
       expect(raised).toMatchObject({ kind: 'sessions-above', core: 'local', collector: 'http' });
       // The page learns it by push (alerts:update over the event stream), without a reload.
-      await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-row"][data-kind="sessions-above"]', { timeout: 5000 });
+      await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-row"][data-kind="sessions-above"]', { timeout: 15_000 });
       const row = await page.$eval('[data-testid="alerts-active"] [data-testid="alert-row"]', (el) => [...el.querySelectorAll('td')].map((td) => td.textContent ?? ''));
       expect(row[0]).toBe('Sessions above');
       expect(row[2]).toBe('http');
