@@ -116,7 +116,7 @@ export function applySavedSettings(config: AppConfig, saved: SavedSettings, { ap
     }
   }
   if (saved.apiAuthEnabled === true && apiCredentials && apiCredentials.username !== '' && apiCredentials.password !== '') c.auth = { ...apiCredentials };
-  if (Array.isArray(saved.ipIgnoreList) && saved.ipIgnoreList.every((s) => typeof s === 'string')) c.ignoreCidrs = [...saved.ipIgnoreList];
+  if (Array.isArray(saved.ipIgnoreList) && saved.ipIgnoreList.every((s) => typeof s === 'string')) c.ignoreIps = [...saved.ipIgnoreList];
   if (typeof saved.sessionTimeoutMs === 'number' && saved.sessionTimeoutMs >= 1000) c.sessionTimeoutSec = saved.sessionTimeoutMs / 1000;
   if (typeof saved.maxSessions === 'number' && saved.maxSessions >= 0) c.maxSessions = Math.floor(saved.maxSessions);
   if (typeof saved.maxBitrateMbit === 'number' && saved.maxBitrateMbit >= 0) c.maxBitrateMbit = saved.maxBitrateMbit;
@@ -210,7 +210,7 @@ export function createAppControl(options: AppControlOptions): RunningControl {
     apiAddress: `${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`,
     apiAuthEnabled: config.auth !== null,
     apiUsername: config.auth?.username ?? '',
-    ipIgnoreList: config.ignoreCidrs,
+    ipIgnoreList: config.ignoreIps,
     sessionTimeoutMs: config.sessionTimeoutSec * 1000,
     maxSessions: config.maxSessions,
     maxBitrateMbit: config.maxBitrateMbit,
@@ -226,7 +226,7 @@ export function createAppControl(options: AppControlOptions): RunningControl {
       apiAuthEnabled: saved.apiAuthEnabled ?? config.auth !== null,
       apiUsername: saved.apiUsername ?? config.auth?.username ?? '',
       apiHasPassword,
-      ipIgnoreList: saved.ipIgnoreList ?? config.ignoreCidrs,
+      ipIgnoreList: saved.ipIgnoreList ?? config.ignoreIps,
       sessionTimeoutMs: saved.sessionTimeoutMs ?? config.sessionTimeoutSec * 1000,
       inactiveTimeoutMs: INACTIVE_TIMEOUT_MS,
       maxSessions: saved.maxSessions ?? config.maxSessions,

@@ -191,7 +191,7 @@ describe('AppControl: settings', () => {
     expect(await secrets.get('local-api')).toEqual({ username: 'admin', password: 'pw' });
 
     // The next start runs with them (headless.ts and index.ts apply settings.json under the flags): nothing pending.
-    const restarted = setup(dir, secrets, { maxSessions: 7, ignoreCidrs: ['10.0.0.0/8'], auth: { username: 'admin', password: 'pw' } });
+    const restarted = setup(dir, secrets, { maxSessions: 7, ignoreIps: ['10.0.0.0/8'], auth: { username: 'admin', password: 'pw' } });
     expect((await restarted.control.getSettings()).restartRequired).toEqual([]);
   });
 
