@@ -29,7 +29,7 @@ import { createAlertService, type AlertService } from './alerts/service.ts';
 import { loadAlertConfig } from './alerts/config.ts';
 import { createUiService, type UiService } from './ui/service.ts';
 import { createWebBridge } from './ui/web-bridge.ts';
-import { createAppControl } from './control.ts';
+import { createAppControl } from './control/index.ts';
 import type { SecretStore } from './remote/config.ts';
 import { writeFileAtomicSync } from './atomic-file.ts';
 import type { LogRing, Logger } from './log.ts';
