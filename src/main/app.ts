@@ -16,7 +16,7 @@ import { createLocalCore, type LocalCore } from './engine/local-core.ts';
 import type { Clock } from './engine/types.ts';
 import { createApi, type ApiRoute } from './api/index.ts';
 import { JwtAuth, randomSecret } from './api/auth.ts';
-import { createHttpServer, listen } from './servers/http/server.ts';
+import { createHttpServer, listen } from './http/server.ts';
 import { createFsApiRoutes, createHttpCollectorMiddleware, createMemfs, createMemfsMount, type Memfs } from './servers/http/index.ts';
 import type { HttpMiddleware, HttpMount } from './http/types.ts';
 import { createRequestGuards } from './servers/http/request-guards.ts';

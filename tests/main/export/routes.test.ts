@@ -10,7 +10,7 @@ import { createExportRoutes, listParam } from '../../../src/main/export/routes.t
 import { createApi } from '../../../src/main/api/index.ts';
 import { zeroSummary } from '../../../src/main/engine/registry.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
-import { createHttpServer, listen } from '../../../src/main/servers/http/server.ts';
+import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import type { HistoryRow } from '../../../src/shared/types.ts';
 import { fixedSource, session } from './fixtures.ts';
 

@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../log.ts';
 import { stringifyGo } from '../../http/json.ts';
 import { BodyTooLargeError, readBody } from '../../http/http.ts';
-import { sendError } from './server.ts';
+import { sendError } from '../../http/server.ts';
 import { MemfsError, type Memfs } from './memfs.ts';
 import { diskSource, memfsSource, setFileSecurityHeaders, type FileSource } from './memfs-mount.ts';
 import { parseMountPath } from './paths.ts';

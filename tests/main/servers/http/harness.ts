@@ -8,7 +8,7 @@ import { createApi } from '../../../../src/main/api/index.ts';
 import { createLocalCore, type EngineSettings, type LocalCore } from '../../../../src/main/engine/local-core.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
 import type { HttpMount } from '../../../../src/main/http/types.ts';
-import { createHttpServer, listen } from '../../../../src/main/servers/http/server.ts';
+import { createHttpServer, listen } from '../../../../src/main/http/server.ts';
 import { createMemfs, type Memfs } from '../../../../src/main/servers/http/memfs.ts';
 import { createMemfsMount, type MemfsMountOptions } from '../../../../src/main/servers/http/memfs-mount.ts';
 import { createFsApiRoutes } from '../../../../src/main/servers/http/fs-api.ts';
