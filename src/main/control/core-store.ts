@@ -4,7 +4,7 @@
  * save cannot overwrite the user's list.
  */
 import { join } from 'node:path';
-import type { ClusterNodeInfo, CoreTestResult, RemoteCoreConfig as RemoteCoreView, RemoteCoreInput } from '../../shared/ipc.ts';
+import type { ClusterNodeInfo, RemoteCoreConfig as RemoteCoreView } from '../../shared/ipc.ts';
 import { LOCAL_CORE_ID, type CoreInfo } from '../../shared/types.ts';
 import type { AppConfig } from '../config.ts';
 import { writeFileAtomicSync } from '../atomic-file.ts';
@@ -13,7 +13,7 @@ import type { Credentials } from '../remote/client.ts';
 import { loadRemoteCores, parseCoreUrl, RemoteConfigError, type SecretStore } from '../remote/config.ts';
 import { RemoteError } from '../remote/errors.ts';
 import { defaultCoreId, OtherHostsError, type Fleet, type RemoteCoreConfig } from '../remote/fleet.ts';
-import { UiError } from '../ui/app-control.ts';
+import { UiError, type AppControl } from '../ui/app-control.ts';
 import type { Logger } from '../log.ts';
 import { testCoreConnection } from './core-tester.ts';
 import { readUserJson } from './user-json.ts';
@@ -30,18 +30,11 @@ interface SavedCore {
 
 export const CORES_FILE = 'cores.json';
 
-/** The Cores page's side of AppControl. */
-export interface CoreStore {
+/** The Cores page's side of AppControl, and the restore of the saved Cores at start. */
+export type CoreStore = Pick<AppControl, 'listCores' | 'addCore' | 'updateCore' | 'removeCore' | 'testCore' | 'clusterNodes' | 'addClusterNodes'> & {
   /** Adds the Cores of cores.json and of --core/--core-credentials to the fleet. */
   restoreCores(): Promise<void>;
-  listCores(): Promise<RemoteCoreView[]>;
-  addCore(input: RemoteCoreInput): Promise<RemoteCoreView>;
-  updateCore(id: string, input: RemoteCoreInput): Promise<RemoteCoreView>;
-  removeCore(id: string): Promise<void>;
-  testCore(input: RemoteCoreInput, id?: string): Promise<CoreTestResult>;
-  clusterNodes(id: string): Promise<ClusterNodeInfo[]>;
-  addClusterNodes(id: string, nodeIds: string[], toOtherHosts?: boolean): Promise<RemoteCoreView[]>;
-}
+};
 
 export interface CoreStoreOptions {
   config: AppConfig;

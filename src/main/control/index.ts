@@ -8,7 +8,7 @@ import { MemorySecretStore, type SecretStore } from '../remote/config.ts';
 import type { Fleet } from '../remote/fleet.ts';
 import type { AppControl } from '../ui/app-control.ts';
 import type { Logger } from '../log.ts';
-import { createCoreStore } from './core-store.ts';
+import { createCoreStore, type CoreStore } from './core-store.ts';
 import { createSettingsStore } from './settings-store.ts';
 
 export { CORES_FILE } from './core-store.ts';
@@ -22,10 +22,8 @@ export interface AppControlOptions {
   secrets?: SecretStore;
 }
 
-export interface RunningControl extends AppControl {
-  /** Adds the Cores of cores.json and of --core/--core-credentials to the fleet. */
-  restoreCores(): Promise<void>;
-}
+/** AppControl and the restore of the saved Cores at start. */
+export type RunningControl = AppControl & Pick<CoreStore, 'restoreCores'>;
 
 export function createAppControl(options: AppControlOptions): RunningControl {
   const secrets = options.secrets ?? new MemorySecretStore();

@@ -16,7 +16,7 @@ import type { Credentials } from '../remote/client.ts';
 import type { SecretStore } from '../remote/config.ts';
 import type { Fleet } from '../remote/fleet.ts';
 import type { Logger } from '../log.ts';
-import { UiError } from '../ui/app-control.ts';
+import { UiError, type AppControl } from '../ui/app-control.ts';
 import { readUserJson } from './user-json.ts';
 
 /** The settings.json layer: what the Settings view changed, applied under the command-line flags on start. */
@@ -115,11 +115,7 @@ export function applySavedSettings(config: AppConfig, saved: SavedSettings, { ap
 }
 
 /** The Settings view's side of AppControl. */
-export interface SettingsStore {
-  getSettings(): Promise<AppSettings>;
-  updateSettings(patch: AppSettingsPatch): Promise<AppSettings>;
-  onSettingsChanged(callback: (settings: AppSettings) => void): () => void;
-}
+export type SettingsStore = Required<Pick<AppControl, 'getSettings' | 'updateSettings' | 'onSettingsChanged'>>;
 
 export interface SettingsStoreOptions {
   config: AppConfig;
