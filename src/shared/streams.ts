@@ -76,11 +76,11 @@ function emptyRow(core: string, key: string): StreamRow {
 }
 
 /** The sessions behind a stream's numbers, from a snapshot's session list (the key rule, before aliases). */
-export function streamSessions<T extends { core: string; collector: string; reference: string; local: string }>(row: Pick<StreamRow, 'core' | 'keys'>, sessions: readonly T[]): T[] {
+export function streamSessions<T extends { core: string; collector: string; reference: string; location: string }>(row: Pick<StreamRow, 'core' | 'keys'>, sessions: readonly T[]): T[] {
   const keys = new Set(row.keys);
   return sessions.filter((s) => {
     if (s.core !== row.core) return false;
-    const ref = classifySession(s.collector, s.reference, s.local);
+    const ref = classifySession(s.collector, s.reference, s.location);
     return ref !== null && keys.has(ref.key);
   });
 }
@@ -141,7 +141,7 @@ export class StreamModel {
     const current = new Map<string, StreamRow>();
     const byCore = new Map<string, Map<string, StreamRow>>();
     for (const s of snapshot.sessions) {
-      const ref = this.#classify(s.collector, s.reference, s.local);
+      const ref = this.#classify(s.collector, s.reference, s.location);
       if (!ref) continue;
       const key = ref.shownAs;
       // The app's own FFmpeg process reading from or writing to its own servers (src/shared/processes.ts) is

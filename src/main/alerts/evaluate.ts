@@ -32,16 +32,16 @@ interface ReferenceState extends SubjectState {
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
 const PUBLISHER_COLLECTORS: ReadonlySet<string> = new Set(['rtmp', 'srt', 'hlsingress']);
 
-/** rtmp/srt publishers carry `local = "publish:<path>"`; every hlsingress session is an upload. */
+/** rtmp/srt publishers carry `location = "publish:<path>"` (`local` in Core's JSON); every hlsingress session is an upload. */
 export function isPublisher(s: SessionRow): boolean {
   if (s.collector === 'hlsingress') return true;
-  return PUBLISHER_COLLECTORS.has(s.collector) && s.local.startsWith('publish:');
+  return PUBLISHER_COLLECTORS.has(s.collector) && s.location.startsWith('publish:');
 }
 
-/** hls sessions, and rtmp/srt sessions with `local = "play:<path>"`. */
+/** hls sessions, and rtmp/srt sessions with `location = "play:<path>"`. */
 export function isViewer(s: SessionRow): boolean {
   if (s.collector === 'hls') return true;
-  return (s.collector === 'rtmp' || s.collector === 'srt') && s.local.startsWith('play:');
+  return (s.collector === 'rtmp' || s.collector === 'srt') && s.location.startsWith('play:');
 }
 
 function mbit(bitsPerSec: number): string {

@@ -20,28 +20,9 @@ export interface Clock {
 }
 export type TimerHandle = { readonly __timer: unique symbol } | object;
 
-/** One active session as readers see it (spec §4.2 `Session`, before unit conversion). */
-export interface SessionSnapshot {
-  id: string;
-  reference: string;
-  /** Unix milliseconds of registration (the API truncates to seconds). */
-  createdAtMs: number;
-  /** `local` in JSON: where on this core the traffic is. */
-  location: string;
-  /** `remote` in JSON: the other party. */
-  peer: string;
-  extra: string;
-  rxBytes: number;
-  txBytes: number;
-  rxBitsPerSec: number;
-  txBitsPerSec: number;
-  /**
-   * Set only in the merged (fleet) view: the id of the core the session belongs to. The API then renders an extra
-   * `"core"` field after Core's fields; the local core's own sessions leave it unset, so single-core output stays
-   * byte-compatible with Core.
-   */
-  core?: string;
-}
+/** One active session as readers see it: the shared shape (spec §4.2 `Session`, before unit conversion). */
+export type { SessionSnapshot } from '../../shared/types.ts';
+import type { SessionSnapshot } from '../../shared/types.ts';
 
 /** Finished-session totals of one group (raw bytes; the API floors to MB per group). */
 export interface HistoryTotals {

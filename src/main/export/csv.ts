@@ -89,12 +89,12 @@ export const SESSION_COLUMNS: readonly CsvColumn<SessionRow>[] = [
   { header: 'collector', value: (r) => r.collector },
   { header: 'id', value: (r) => r.id },
   { header: 'reference', value: (r) => r.reference },
-  { header: 'local', value: (r) => r.local },
-  { header: 'remote', value: (r) => r.remote },
+  { header: 'local', value: (r) => r.location },
+  { header: 'remote', value: (r) => r.peer },
   { header: 'extra', value: (r) => r.extra },
   { header: 'created_at', value: (r) => (Number.isFinite(r.createdAtMs) ? new Date(r.createdAtMs).toISOString() : '') },
-  { header: 'rx_bytes', value: (r) => r.bytesRx },
-  { header: 'tx_bytes', value: (r) => r.bytesTx },
+  { header: 'rx_bytes', value: (r) => r.rxBytes },
+  { header: 'tx_bytes', value: (r) => r.txBytes },
   { header: 'rx_kbit_s', value: (r) => kbit(r.rxBitsPerSec) },
   { header: 'tx_kbit_s', value: (r) => kbit(r.txBitsPerSec) },
 ];
@@ -131,7 +131,7 @@ export function matchesSessionFilter(row: SessionRow, filter: SessionFilter): bo
   if (filter.core && filter.core.length > 0 && !filter.core.includes(row.core)) return false;
   const text = filter.text?.trim().toLowerCase();
   if (text) {
-    const hay = [row.core, filter.coreNames?.get(row.core) ?? '', row.collector, row.id, row.reference, row.local, row.remote, row.extra];
+    const hay = [row.core, filter.coreNames?.get(row.core) ?? '', row.collector, row.id, row.reference, row.location, row.peer, row.extra];
     if (!hay.some((h) => h.toLowerCase().includes(text))) return false;
   }
   return true;

@@ -79,8 +79,8 @@ describe('core unreachable', () => {
 });
 
 describe('publisher gone', () => {
-  const s = (collector: string, local: string, reference = 'live', coreId = 'a'): SessionRow => ({
-    core: coreId, collector, id: `${collector}-${local}`, reference, local, remote: '198.51.100.1:5000', extra: '', createdAtMs: 0, bytesRx: 0, bytesTx: 0, rxBitsPerSec: 0, txBitsPerSec: 0,
+  const s = (collector: string, location: string, reference = 'live', coreId = 'a'): SessionRow => ({
+    core: coreId, collector, id: `${collector}-${location}`, reference, location, peer: '198.51.100.1:5000', extra: '', createdAtMs: 0, rxBytes: 0, txBytes: 0, rxBitsPerSec: 0, txBitsPerSec: 0,
   });
   const pub = s('rtmp', 'publish:/live.stream');
   const viewerHls = s('hls', '/memfs/live.m3u8');

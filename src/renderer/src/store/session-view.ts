@@ -6,13 +6,13 @@ export type SessionSortKey =
   | 'core'
   | 'id'
   | 'reference'
-  | 'local'
-  | 'remote'
+  | 'location'
+  | 'peer'
   | 'extra'
   | 'rxBitsPerSec'
   | 'txBitsPerSec'
-  | 'bytesRx'
-  | 'bytesTx'
+  | 'rxBytes'
+  | 'txBytes'
   | 'duration';
 
 export interface SessionSort {
@@ -40,8 +40,8 @@ export function sessionKey(row: Pick<SessionRow, 'core' | 'collector' | 'id'>): 
 const NUMERIC: Partial<Record<SessionSortKey, (r: SessionRow) => number>> = {
   rxBitsPerSec: (r) => r.rxBitsPerSec,
   txBitsPerSec: (r) => r.txBitsPerSec,
-  bytesRx: (r) => r.bytesRx,
-  bytesTx: (r) => r.bytesTx,
+  rxBytes: (r) => r.rxBytes,
+  txBytes: (r) => r.txBytes,
   // Longest-running first when descending: a duration is "now - createdAt", so sort by -createdAt.
   duration: (r) => -r.createdAtMs,
 };
@@ -147,7 +147,7 @@ export function visibleSessions(
       const key = sessionKey(r);
       let hay = haystacks.get(key);
       if (hay === undefined) {
-        hay = `${r.id}\n${r.reference}\n${r.local}\n${r.remote}\n${r.extra}\n${r.collector}\n${coreName(r.core)}\n${r.core}`.toLowerCase();
+        hay = `${r.id}\n${r.reference}\n${r.location}\n${r.peer}\n${r.extra}\n${r.collector}\n${coreName(r.core)}\n${r.core}`.toLowerCase();
         haystacks.set(key, hay);
       }
       if (!hay.includes(text)) continue;
