@@ -97,7 +97,7 @@ function localDay(ms: number): number {
  */
 export class StreamModel {
   readonly #aliases: ReadonlyMap<string, string>;
-  /** collector → reference → local → the session's stream (many sessions share one; bounded, see #classify). */
+  /** collector → reference → location → the session's stream (many sessions share one; bounded, see #classify). */
   #refs = new Map<string, Map<string, Map<string, (SessionStreamRef & { shownAs: string }) | null>>>();
   #refCount = 0;
   readonly #memory = new Map<string, Memory>();
@@ -114,17 +114,17 @@ export class StreamModel {
   }
 
   /** classifySession plus aliases, memoised: a snapshot has many sessions per stream, and streams change rarely. */
-  #classify(collector: string, reference: string, local: string): (SessionStreamRef & { shownAs: string }) | null {
+  #classify(collector: string, reference: string, location: string): (SessionStreamRef & { shownAs: string }) | null {
     let byRef = this.#refs.get(collector);
     if (!byRef) this.#refs.set(collector, (byRef = new Map()));
-    let byLocal = byRef.get(reference);
-    if (!byLocal) byRef.set(reference, (byLocal = new Map()));
-    let ref = byLocal.get(local);
+    let byLocation = byRef.get(reference);
+    if (!byLocation) byRef.set(reference, (byLocation = new Map()));
+    let ref = byLocation.get(location);
     if (ref === undefined) {
-      const raw = classifySession(collector, reference, local);
+      const raw = classifySession(collector, reference, location);
       ref = raw && { ...raw, shownAs: this.#aliases.get(raw.key) ?? raw.key };
-      byLocal.set(local, ref);
-      // Bounded: locals that are per-connection strings would otherwise grow it forever.
+      byLocation.set(location, ref);
+      // Bounded: locations that are per-connection strings would otherwise grow it forever.
       if (++this.#refCount > 50_000) {
         this.#refs = new Map();
         this.#refCount = 0;
