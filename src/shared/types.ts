@@ -37,7 +37,7 @@ export interface SessionSnapshot {
   reference: string;
   /** Unix milliseconds of registration (Core's API truncates to seconds). */
   createdAtMs: number;
-  /** `local` in Core's JSON: where on the core the traffic is (a path, `publish:…`/`play:…`, a process id). */
+  /** `local` in Core's JSON: where on the core the traffic is (a path, `publish:…`/`play:…`). */
   location: string;
   /** `remote` in Core's JSON: the other party's address. */
   peer: string;
