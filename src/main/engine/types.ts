@@ -6,6 +6,8 @@
  * (binary divisors, see spec §2.4) happen only where the API renders them.
  */
 
+import type { SessionSnapshot } from '../../shared/types.ts';
+
 /** Collector ids the local core registers, in Core's order. `https` exists for parity and is never fed. */
 export const COLLECTOR_IDS = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 'srt', 'ffmpeg'] as const;
 export type CollectorId = (typeof COLLECTOR_IDS)[number];
@@ -21,8 +23,7 @@ export interface Clock {
 export type TimerHandle = { readonly __timer: unique symbol } | object;
 
 /** One active session as readers see it: the shared shape (spec §4.2 `Session`, before unit conversion). */
-export type { SessionSnapshot } from '../../shared/types.ts';
-import type { SessionSnapshot } from '../../shared/types.ts';
+export type { SessionSnapshot };
 
 /** Finished-session totals of one group (raw bytes; the API floors to MB per group). */
 export interface HistoryTotals {
