@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, CHROMIUM, Children, collectPageErrors, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
+import { buildRenderer, CHROMIUM, Children, collectPageErrors, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
+import { waitFor } from '../support/wait.ts';
 
 interface Delivery {
   source: string;
@@ -77,7 +78,7 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     await page.fill('[data-testid="alert-draft-raise"]', '0');
     await page.fill('[data-testid="alert-draft-clear"]', '3');
     await page.click('[data-testid="alert-draft-add"]');
-    await waitFor('the refusal', async () => /clearAtOrBelow must be ≤ raiseAbove/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 5000);
+    await waitFor(async () => /clearAtOrBelow must be ≤ raiseAbove/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 'the refusal', 5000, 200);
     expect(await page.$$('[data-testid="alert-rule"]')).toHaveLength(2);
 
     // The rule as meant: any RTMP session on this computer.
@@ -87,10 +88,10 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     // The webhook, checked with a test delivery first.
     await page.fill('[data-testid="alert-webhook-url"]', hookUrl);
     await page.click('[data-testid="alert-webhook-test"]');
-    await waitFor('the test delivery', async () => /Delivered: the receiver answered HTTP 204/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 15_000);
+    await waitFor(async () => /Delivered: the receiver answered HTTP 204/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 'the test delivery', 15_000, 200);
     expect(deliveries.map((d) => d.event)).toEqual(['test']);
     await page.click('[data-testid="alert-webhook-save"]');
-    await waitFor('the webhook saved', async () => /Webhook saved/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 5000);
+    await waitFor(async () => /Webhook saved/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 'the webhook saved', 5000, 200);
     const saved = JSON.parse(readFileSync(join(server.dataDir, 'alerts.json'), 'utf8')) as { rules: Array<{ id: string }>; webhookUrl: string };
     expect(saved.rules.map((r) => r.id)).toEqual(['core-unreachable', 'publisher-gone', 'rtmp-live']);
     expect(saved.webhookUrl).toBe(hookUrl);
@@ -100,7 +101,7 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp!}/live/editor-cam`));
     await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-row"]', { timeout: 30_000 });
     expect(await page.textContent('[data-testid="alerts-active"]')).toContain('sessions > 0');
-    const raised = await waitFor('the raised alert at the webhook', () => deliveries.find((d) => d.event === 'raised'), 15_000);
+    const raised = await waitFor(() => deliveries.find((d) => d.event === 'raised'), 'the raised alert at the webhook', 15_000, 200);
     expect(raised).toMatchObject({ source: 'core-sessions', alert: { ruleId: 'rtmp-live', kind: 'sessions-above', core: 'local', coreName: 'This computer', collector: 'rtmp' } });
 
     // Acknowledged in the page: it stays listed, marked as seen.
@@ -114,8 +115,8 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
 
     // Removing the rule in the editor stops it.
     await page.click('[data-testid="alert-rule-remove-rtmp-live"]');
-    await waitFor('the rule gone from the page', async () => (await page.$('[data-testid="alert-rule"][data-rule="rtmp-live"]')) === null, 5000);
-    await waitFor('the alert gone', async () => (await page.$('[data-testid="alerts-active"] [data-testid="alert-acknowledge"], [data-testid="alerts-active"] [data-testid="alert-acknowledged"]')) === null, 5000);
+    await waitFor(async () => (await page.$('[data-testid="alert-rule"][data-rule="rtmp-live"]')) === null, 'the rule gone from the page', 5000, 200);
+    await waitFor(async () => (await page.$('[data-testid="alerts-active"] [data-testid="alert-acknowledge"], [data-testid="alerts-active"] [data-testid="alert-acknowledged"]')) === null, 'the alert gone', 5000, 200);
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
-import { buildRenderer, CHROMIUM, Children, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
+import { buildRenderer, CHROMIUM, Children, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
+import { waitFor } from '../support/wait.ts';
 
 // Callbacks passed to page.$eval/waitForFunction run in Chromium; the node tsconfig has no DOM lib.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -90,10 +91,10 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
       return body.value;
     };
     // The logins above were HTTP requests to the local core: the alert was raised, and clears once that session ends.
-    const cleared = await waitFor('the first alert to clear', async () => {
+    const cleared = await waitFor(async () => {
       const l = await list();
       return l.active.length === 0 && l.recent.find((a) => a.ruleId === 'local-http-busy');
-    }, 20_000);
+    }, 'the first alert to clear', 20_000, 200);
     expect(cleared.clearedAtMs).toBeGreaterThan(0);
     await page.click('[data-testid="nav-alerts"]');
     await page.waitForSelector('[data-testid="view-alerts"]');
@@ -108,7 +109,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     const poke = setInterval(() => void fetch(`${server.base}/api`).catch(() => undefined), 500);
     try {
       await fetch(`${server.base}/api`);
-      const raised = await waitFor('the alert in main', async () => (await list()).active.find((a) => a.ruleId === 'local-http-busy'), 10_000);
+      const raised = await waitFor(async () => (await list()).active.find((a) => a.ruleId === 'local-http-busy'), 'the alert in main', 10_000, 200);
       expect(raised).toMatchObject({ kind: 'sessions-above', core: 'local', collector: 'http' });
       // The page learns it by push (alerts:update over the event stream), without a reload.
       await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-row"][data-kind="sessions-above"]', { timeout: 15_000 });
@@ -138,11 +139,11 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     await page.click('[data-testid="collector-chip-hls"]');
     await page.click('[data-testid="collector-chip-hlsingress"]');
     await page.fill('[data-testid="session-search"]', 'peer-hls');
-    const shownIds = await waitFor('the filtered table', async () => {
+    const shownIds = await waitFor(async () => {
       const ids: string[] = await page.$$eval('[data-testid="session-row"] [data-col="id"]', (els) => els.map((e) => e.textContent ?? ''));
       const text = (await page.textContent('[data-testid="sessions-count"]')) ?? '';
       return ids.length > 0 && text.startsWith(`${ids.length} of`) ? ids : undefined;
-    }, 5000);
+    }, 'the filtered table', 5000, 200);
 
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('[data-testid="export-sessions"]')]);
     expect(download.suggestedFilename()).toMatch(/^core-sessions-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.csv$/);

@@ -8,6 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
+import { waitFor } from '../support/wait.ts';
 import { buildRenderer, CHROMIUM, Children, collectPageErrors, launchChromium, startHeadless, type Headless } from './support.ts';
 
 // The waitForFunction callback runs in Chromium; the node tsconfig has no DOM lib.
@@ -74,9 +75,7 @@ describe.skipIf(!ready)('cluster nodes on another host need the user\'s yes', ()
     await page.waitForFunction(() => /^Added/.test(document.querySelector('[data-testid="cluster-result"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
     expect(asked).toHaveLength(2);
     expect(await page.textContent('[data-testid="cluster-node-far"]')).toContain('yes');
-    const end = Date.now() + 15_000;
-    while (node.loginsOk === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    expect(node.loginsOk).toBeGreaterThan(0);
+    await waitFor(() => node.loginsOk > 0, 'a login on the far node', 15_000, 100);
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -19,9 +19,9 @@ import {
   rtmpPublisherArgs,
   SCREENSHOTS,
   startHeadless,
-  waitFor,
   type Headless,
 } from './support.ts';
+import { waitFor } from '../support/wait.ts';
 
 // Callbacks passed to page.$eval/waitForFunction run in Chromium; the node tsconfig has no DOM lib, so the few DOM
 // names they use are declared loosely here (module scope only).
@@ -123,12 +123,12 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp}/live/e2e-rtmp.stream`));
     const api = async (collectors: string): Promise<Record<string, { id: string }[]>> =>
       (await (await fetch(`${server.base}/api/v3/session/active?collectors=${collectors}`)).json()) as Record<string, { id: string }[]>;
-    await waitFor('the HLS upload to be live', async () => existsSync('/usr/bin/ffmpeg') && (await fetch(`${server.base}/memfs/e2e-hls.m3u8`, { method: 'HEAD' })).ok, 30_000);
+    await waitFor(async () => existsSync('/usr/bin/ffmpeg') && (await fetch(`${server.base}/memfs/e2e-hls.m3u8`, { method: 'HEAD' })).ok, 'the HLS upload to be live', 30_000, 200);
     children.spawn('timeout', hlsPlayerArgs(server.base, 'e2e-hls', 'viewer-e2e'));
 
     // Each session shows on the page within 3 s of the API listing it.
     for (const collector of ['hlsingress', 'rtmp', 'hls']) {
-      const id = await waitFor(`an active ${collector} session in the API`, async () => (await api(collector))[collector]?.[0]?.id, 30_000);
+      const id = await waitFor(async () => (await api(collector))[collector]?.[0]?.id, `an active ${collector} session in the API`, 30_000, 200);
       await page.waitForFunction(
         ([c, i]) => [...document.querySelectorAll('[data-testid="session-row"]')].some((r) => r.querySelector('[data-col="collector"]')?.textContent === c && r.querySelector('[data-col="id"]')?.textContent === i),
         [collector, id] as const,
@@ -150,20 +150,20 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     expect(rtmpRows.every((r) => r.cells.collector === 'rtmp')).toBe(true);
     expect((await count(page)).shown).toBeLessThan(all.total);
     await page.click('[data-testid="collector-chip-hlsingress"]'); // multi-select: rtmp + hlsingress
-    await waitFor('rtmp and hlsingress rows', async () => {
+    await waitFor(async () => {
       const cs = new Set((await rows(page)).map((r) => r.cells.collector));
       return cs.has('rtmp') && cs.has('hlsingress') && cs.size === 2;
-    }, 5000);
+    }, 'rtmp and hlsingress rows', 5000, 200);
     await page.click('[data-testid="collector-chip-all"]');
 
     // The core filter.
     const remoteOption = await page.$eval('[data-testid="core-filter"]', (s, name) => [...Array.from((s as unknown as SelectLike).options)].find((o) => o.text === name)?.value, REMOTE_NAME);
     expect(remoteOption).toBeTruthy();
     await page.selectOption('[data-testid="core-filter"]', remoteOption!);
-    await waitFor('only remote rows', async () => {
+    await waitFor(async () => {
       const rs = await rows(page);
       return rs.length > 0 && rs.every((r) => r.cells.core === REMOTE_NAME);
-    }, 5000);
+    }, 'only remote rows', 5000, 200);
     await page.selectOption('[data-testid="core-filter"]', '');
 
     // `/` focuses the search; free text narrows; Esc clears.
@@ -171,10 +171,10 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     await page.keyboard.press('/');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('session-search');
     await page.keyboard.type('e2e-rtmp');
-    await waitFor('search results', async () => {
+    await waitFor(async () => {
       const rs = await rows(page);
       return rs.length > 0 && rs.every((r) => Object.values(r.cells).join(' ').toLowerCase().includes('e2e-rtmp'));
-    }, 5000);
+    }, 'search results', 5000, 200);
     expect((await count(page)).shown).toBeLessThan((await count(page)).total);
     await page.keyboard.press('Escape');
     expect(await page.inputValue('[data-testid="session-search"]')).toBe('');
@@ -207,8 +207,8 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     // Overview: cards and a chart that draws lines.
     await page.click('[data-testid="nav-overview"]');
     await page.waitForSelector('[data-testid="card-hls"]');
-    await waitFor('bandwidth lines in the chart', async () => (await linePixels(page, 'chart-bandwidth', [0x2f, 0x7d, 0xe1])) + (await linePixels(page, 'chart-bandwidth', [0xe8, 0x77, 0x2e])) > 5, 10_000);
-    await waitFor('session-count line in the chart', async () => (await linePixels(page, 'chart-sessions', [0x2a, 0xa8, 0x76])) > 5, 10_000);
+    await waitFor(async () => (await linePixels(page, 'chart-bandwidth', [0x2f, 0x7d, 0xe1])) + (await linePixels(page, 'chart-bandwidth', [0xe8, 0x77, 0x2e])) > 5, 'bandwidth lines in the chart', 10_000, 200);
+    await waitFor(async () => (await linePixels(page, 'chart-sessions', [0x2a, 0xa8, 0x76])) > 5, 'session-count line in the chart', 10_000, 200);
     expect(await page.textContent('[data-testid="core-health"]')).toContain(REMOTE_NAME);
     await page.selectOption('[data-testid="overview-scope"]', 'each');
     await page.waitForTimeout(1200);
@@ -225,7 +225,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     await page.waitForSelector('[data-testid="history-row"]', { timeout: 15_000 });
     const merged = await page.$$eval('[data-testid="history-row"]', (rs) => rs.length);
     await page.selectOption('[data-testid="history-scope"]', 'each');
-    await waitFor('per-core history rows naming the remote Core', async () => (await page.textContent('[data-testid="history-table"]'))?.includes(REMOTE_NAME), 5000);
+    await waitFor(async () => (await page.textContent('[data-testid="history-table"]'))?.includes(REMOTE_NAME), 'per-core history rows naming the remote Core', 5000, 200);
     expect(await page.$$eval('[data-testid="history-row"]', (rs) => rs.length)).toBeGreaterThanOrEqual(merged);
     await page.click('[data-testid="history-sort-sessions"]');
     await shot(page, 'history');
@@ -241,7 +241,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     await page.waitForSelector('[data-testid="settings-form"]');
     await shot(page, 'settings');
     await page.check('[data-testid="units-binary"]');
-    await waitFor('binary units in the header', async () => /ibit\/s/.test((await page.textContent('[data-testid="totals"]')) ?? ''), 5000);
+    await waitFor(async () => /ibit\/s/.test((await page.textContent('[data-testid="totals"]')) ?? ''), 'binary units in the header', 5000, 200);
     await page.check('[data-testid="units-decimal"]');
 
     expect(pageErrors).toEqual([]);

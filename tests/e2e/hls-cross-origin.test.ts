@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Children, hlsPublisherArgs, launchChromium, ROOT, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
+import { Children, hlsPublisherArgs, launchChromium, ROOT, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
+import { waitFor } from '../support/wait.ts';
 
 const children = new Children();
 let h: Headless;
@@ -31,7 +32,7 @@ function page(playlist: string): string {
 beforeAll(async () => {
   h = await startHeadless(children, []);
   children.spawn('timeout', hlsPublisherArgs(h.base, 'cross'));
-  await waitFor('the published playlist', async () => (await fetch(`${h.base}/memfs/cross.m3u8`)).status === 200, 30_000);
+  await waitFor(async () => (await fetch(`${h.base}/memfs/cross.m3u8`)).status === 200, 'the published playlist', 30_000, 200);
   const hlsJs = readFileSync(join(ROOT, 'node_modules/hls.js/dist/hls.min.js'));
   site = createServer((req, res) => {
     if (req.url === '/hls.js') {
@@ -60,12 +61,12 @@ describe('hls.js on another origin plays the local core\'s HLS', () => {
     const tab = await browser.context.newPage();
     await tab.goto(`${siteOrigin}/`);
     const played = await waitFor(
-      'hls.js to play',
       async () => {
         const s = (await tab.evaluate(`({ ...window.state, t: document.getElementById('v').currentTime })`)) as { errors: string[]; fragments: number; t: number };
         if (s.errors.some((e) => e.endsWith(':fatal'))) throw new Error(`hls.js failed: ${s.errors.join(', ')}`);
         return s.fragments >= 2 && s.t > 0.5 ? s : undefined;
       },
+      'hls.js to play',
       40_000,
       250,
     );
@@ -73,12 +74,13 @@ describe('hls.js on another origin plays the local core\'s HLS', () => {
     console.log(`hls.js from ${siteOrigin}: ${played.fragments} fragments, currentTime ${played.t.toFixed(1)} s`);
     const host = new URL(siteOrigin).host;
     const session = await waitFor(
-      'the hls session of the page',
       async () => {
         const active = (await (await fetch(`${h.base}/api/v3/session/active?collectors=hls`)).json()) as { hls: Array<{ remote: string; extra: string; bytes_tx: number; reference: string }> };
         return active.hls.find((x) => x.remote === host && x.bytes_tx > 0);
       },
+      'the hls session of the page',
       20_000,
+      200,
     );
     expect(session.reference).toBe('cross');
     expect(session.extra).toMatch(/^\[127\.0\.0\.0\] Mozilla\/5\.0/);

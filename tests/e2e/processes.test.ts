@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, Children, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
+import { buildRenderer, Children, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
+import { waitFor } from '../support/wait.ts';
 
 const GENERATOR = {
   id: 'gen',
@@ -47,9 +48,9 @@ describe('Processes view', { timeout: 120_000 }, () => {
     await page.waitForSelector('[data-testid="ffmpeg-version"]');
     await page.fill('[data-testid="process-json"]', JSON.stringify(GENERATOR));
     await page.click('[data-testid="process-create"]');
-    await waitFor('the process running', async () => (await rowState('gen')) === 'running', 20_000);
+    await waitFor(async () => (await rowState('gen')) === 'running', 'the process running', 20_000, 200);
     await page.click('[data-testid="process-row"][data-id="gen"] button.link');
-    await waitFor('the log tail', async () => /Output #0, null/.test((await page.textContent('[data-testid="process-log"]')) ?? ''), 10_000);
+    await waitFor(async () => /Output #0, null/.test((await page.textContent('[data-testid="process-log"]')) ?? ''), 'the log tail', 10_000, 200);
     await page.screenshot({ path: join(SCREENSHOTS, 'processes-running.png'), fullPage: true });
 
     // "Sessions" opens the Sessions view searching for the process id (its ffmpeg session, the sessions it marked).
@@ -60,13 +61,13 @@ describe('Processes view', { timeout: 120_000 }, () => {
     await page.waitForSelector('[data-testid="process-row"][data-id="gen"]');
 
     await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-stop"]');
-    await waitFor('the process stopped', async () => (await rowState('gen')) === 'finished', 15_000);
+    await waitFor(async () => (await rowState('gen')) === 'finished', 'the process stopped', 15_000, 200);
     expect(await page.textContent('[data-testid="process-row"][data-id="gen"] [data-testid="process-reason"]')).toBe('stopped by command');
 
     await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-delete"]');
     expect(await rowState('gen')).toBe('finished'); // the first click only asks
     await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-delete-confirm"]');
-    await waitFor('the row gone', async () => (await page.$('[data-testid="process-row"][data-id="gen"]')) === null, 10_000);
+    await waitFor(async () => (await page.$('[data-testid="process-row"][data-id="gen"]')) === null, 'the row gone', 10_000, 200);
     const list = (await (await fetch(`${server.base}/api/v3/process`)).json()) as unknown[];
     expect(list).toEqual([]);
   });
@@ -74,7 +75,7 @@ describe('Processes view', { timeout: 120_000 }, () => {
   it('shows a refused configuration as a message and creates nothing', async () => {
     await page.fill('[data-testid="process-json"]', JSON.stringify({ ...GENERATOR, output: [{ address: '/etc/evil.mp4' }] }));
     await page.click('[data-testid="process-create"]');
-    await waitFor('the message', async () => /writes outside memfs and the disk folder/.test((await page.textContent('[data-testid="process-create-message"]')) ?? ''), 10_000);
+    await waitFor(async () => /writes outside memfs and the disk folder/.test((await page.textContent('[data-testid="process-create-message"]')) ?? ''), 'the message', 10_000, 200);
     expect(await page.$$('[data-testid="process-row"]')).toHaveLength(0);
   });
 
@@ -84,16 +85,16 @@ describe('Processes view', { timeout: 120_000 }, () => {
     expect(((await skills.json()) as { details: string[] }).details[0]).toMatch(/FFmpeg not found: "\/nonexistent\/ffmpeg"/);
     const created = await fetch(`${broken.base}/api/v3/process`, { method: 'POST', body: JSON.stringify(GENERATOR) });
     expect(created.status).toBe(200);
-    const state = await waitFor('the process failed', async () => {
+    const state = await waitFor(async () => {
       const s = (await (await fetch(`${broken.base}/api/v3/process/gen/state`)).json()) as { exec: string; exit_reason: string };
       return s.exec === 'failed' ? s : undefined;
-    }, 10_000);
+    }, 'the process failed', 10_000, 200);
     expect(state.exit_reason).toMatch(/FFmpeg not found/);
 
     await page.goto(`${broken.base}/ui/#processes`);
     await page.waitForSelector('[data-testid="ffmpeg-problem"]');
     expect(await page.textContent('[data-testid="ffmpeg-problem"]')).toMatch(/FFmpeg not found: "\/nonexistent\/ffmpeg" \(install ffmpeg, or choose one with --ffmpeg PATH\)/);
-    await waitFor('the failed row', async () => (await rowState('gen')) === 'failed', 10_000);
+    await waitFor(async () => (await rowState('gen')) === 'failed', 'the failed row', 10_000, 200);
     await page.screenshot({ path: join(SCREENSHOTS, 'processes-no-ffmpeg.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });

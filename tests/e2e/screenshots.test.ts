@@ -23,9 +23,9 @@ import {
   rtmpPublisherArgs,
   SCREENSHOTS,
   startHeadless,
-  waitFor,
   type Headless,
 } from './support.ts';
+import { waitFor } from '../support/wait.ts';
 
 // Callbacks passed to page.evaluate run in Chromium; the node tsconfig has no DOM lib.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -116,7 +116,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     // Real traffic: HLS into memfs with three players, RTMP in with two players, an ffmpeg process.
     children.spawn('timeout', hlsPublisherArgs(server.base, 'studio-a'));
     children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp}/live/studio-b.stream`));
-    await waitFor('the HLS upload to be live', async () => (await fetch(`${server.base}/memfs/studio-a.m3u8`, { method: 'HEAD' })).ok, 30_000);
+    await waitFor(async () => (await fetch(`${server.base}/memfs/studio-a.m3u8`, { method: 'HEAD' })).ok, 'the HLS upload to be live', 30_000, 200);
     for (const viewer of ['viewer-one', 'viewer-two', 'viewer-three']) children.spawn('timeout', hlsPlayerArgs(server.base, 'studio-a', viewer));
     for (let i = 0; i < 2; i++) {
       children.spawn('timeout', ['60', '/usr/bin/ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${server.rtmp}/live/studio-b.stream`, '-c', 'copy', '-f', 'null', '-']);
@@ -151,10 +151,10 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     await page.goto(`${server.base}/ui/#sessions`);
     await page.waitForSelector('[data-testid="view-sessions"]');
     // Busy: local players and publishers plus the remote Core's recorded sessions, and the charts have some history.
-    await waitFor('local and remote sessions in the table', async () => {
+    await waitFor(async () => {
       const text = (await page.textContent('[data-testid="sessions-table"]')) ?? '';
       return text.includes(REMOTE_NAME) && text.includes('rtmp') && text.includes('hls');
-    }, 30_000);
+    }, 'local and remote sessions in the table', 30_000, 200);
     await page.waitForTimeout(3000); // a few seconds of chart
 
     const problems: string[] = [];
@@ -217,7 +217,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     const refused = await deadPortUrl();
     await page.fill('[data-testid="core-form-url"]', refused);
     await page.click('[data-testid="core-form-test"]');
-    await waitFor('the refused test', async () => /refused/.test((await page.textContent('[data-testid="core-form-result"]').catch(() => '')) ?? ''), 15_000);
+    await waitFor(async () => /refused/.test((await page.textContent('[data-testid="core-form-result"]').catch(() => '')) ?? ''), 'the refused test', 15_000, 200);
     const refusedText = (await page.textContent('[data-testid="core-form-result"]')) ?? '';
     expect(refusedText.match(/ECONNREFUSED/g) ?? []).toHaveLength(1);
     await page.fill('[data-testid="core-form-url"]', 'studio:port');
@@ -232,11 +232,11 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     await openView(page, 'sessions');
     const remoteOption = await page.$eval('[data-testid="core-filter"]', (sel, name) => [...sel.options].find((o: { text: string }) => o.text === name)?.value, REMOTE_NAME);
     await page.selectOption('[data-testid="core-filter"]', remoteOption!);
-    await waitFor('chip counts of the remote Core', async () => {
+    await waitFor(async () => {
       const chips = await page.$$eval('[data-testid^="collector-chip-"] .chip-count', (els) => els.reduce((n, e) => n + Number(e.textContent), 0));
       const shown = Number(/([\d,]+) of/.exec((await page.textContent('[data-testid="sessions-count"]')) ?? '')?.[1]?.replace(/,/g, ''));
       return chips === shown && shown > 0;
-    }, 5000);
+    }, 'chip counts of the remote Core', 5000, 200);
     await page.selectOption('[data-testid="core-filter"]', '');
 
     // Export CSV shows its progress without moving the table.

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamRow } from '../../src/shared/streams.ts';
-import { buildRenderer, Children, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
+import { buildRenderer, Children, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
 import { ffmpegSrtPublishArgs } from '../main/servers/srt/support.ts';
 import { startTestCore } from '../support/test-core.ts';
+import { waitFor } from '../support/wait.ts';
 
 const children = new Children();
 let h: Headless;
@@ -58,20 +59,20 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     children.spawn('timeout', rtmpPublisherArgs(`${h.rtmp}/live/cam`));
     children.spawn('timeout', ['60', 'ffmpeg', ...ffmpegSrtPublishArgs(`${srtUrl}?streamid=srtcam,mode:publish`)]);
     children.spawn('timeout', hlsPublisherArgs(h.base, 'cam'));
-    await waitFor('the three publishers', async () => {
+    await waitFor(async () => {
       const s = await streams();
       return s.find((r) => r.key === 'cam')?.publishers === 2 && s.find((r) => r.key === 'srtcam')?.publishers === 1;
-    }, 30_000);
+    }, 'the three publishers', 30_000, 200);
     for (const v of ['viewer-a', 'viewer-b', 'viewer-c']) children.spawn('timeout', hlsPlayerArgs(h.base, 'cam', v));
     const rtmpPlayers = [0, 1].map(() => children.spawn('timeout', ['60', 'ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${h.rtmp}/live/cam`, '-c', 'copy', '-f', 'null', '-']));
     children.spawn('timeout', ['60', 'ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${srtUrl}?streamid=srtcam`, '-c', 'copy', '-f', 'null', '-']);
 
-    const rows = await waitFor('5 viewers of cam and 1 of srtcam', async () => {
+    const rows = await waitFor(async () => {
       const s = await streams();
       const cam = s.find((r) => r.key === 'cam');
       const srtcam = s.find((r) => r.key === 'srtcam');
       return cam?.viewersTotal === 5 && srtcam?.viewersTotal === 1 ? s : undefined;
-    }, 45_000, 500);
+    }, '5 viewers of cam and 1 of srtcam', 45_000, 500);
     expect(rows.map((r) => r.key).sort()).toEqual(['cam', 'srtcam']); // exactly two streams
     const cam = rows.find((r) => r.key === 'cam')!;
     expect(cam.viewers).toEqual({ hls: 3, rtmp: 2, srt: 0 });
@@ -80,14 +81,14 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     expect(rows.find((r) => r.key === 'srtcam')!.viewers).toEqual({ hls: 0, rtmp: 0, srt: 1 });
 
     // The top bar: people once (6 viewers + 3 publishers), not the http aggregate.
-    await waitFor('the top bar to count 9 users', async () => /\b9\s*users/.test((await page.textContent('[data-testid="totals"]')) ?? ''), 20_000);
+    await waitFor(async () => /\b9\s*users/.test((await page.textContent('[data-testid="totals"]')) ?? ''), 'the top bar to count 9 users', 20_000, 200);
     const csv = await (await fetch(`${h.base}/api/streams?format=csv`)).text();
     expect(csv.split('\r\n')[0]).toContain('core,stream,state');
     expect(csv).toContain('local,cam,live');
 
     // Whole-name search: `cam` finds cam, not srtcam.
     await page.fill('[data-testid="streams-search"]', 'cam');
-    await waitFor('one row', async () => (await page.$$('[data-testid^="stream-row-"]')).length === 1, 5000);
+    await waitFor(async () => (await page.$$('[data-testid^="stream-row-"]')).length === 1, 'one row', 5000, 200);
     expect(await page.$('[data-testid="stream-row-srtcam"]')).toBeNull();
     await page.fill('[data-testid="streams-search"]', '');
     await shots('streams');
@@ -104,8 +105,8 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     // Disconnect one RTMP player from the stream's page: its ffmpeg ends, cam counts 4 viewers.
     const playerButton = await page.waitForSelector('[data-testid^="disconnect-rtmp-127.0.0.1:"]');
     await playerButton.click();
-    await waitFor('one RTMP player to end', () => rtmpPlayers.some((c) => c.exitCode !== null || c.signalCode !== null), 15_000);
-    await waitFor('cam at 4 viewers', async () => (await streams()).find((r) => r.key === 'cam')?.viewersTotal === 4, 45_000, 500);
+    await waitFor(() => rtmpPlayers.some((c) => c.exitCode !== null || c.signalCode !== null), 'one RTMP player to end', 15_000, 200);
+    await waitFor(async () => (await streams()).find((r) => r.key === 'cam')?.viewersTotal === 4, 'cam at 4 viewers', 45_000, 500);
     expect(rtmpPlayers.filter((c) => c.exitCode === null && c.signalCode === null)).toHaveLength(1);
 
     const one = await (await fetch(`${h.base}/api/streams/local/cam`)).json() as { stream: StreamRow; sessions: Array<{ collector: string }> };
@@ -120,17 +121,17 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     const r = await startHeadless(children, ['--core', remote.urlWithCredentials, '--poll-interval', '300', '--rtmp', 'off', '--srt', 'off']);
     const remoteStreams = async (): Promise<StreamRow[]> => ((await (await fetch(`${r.base}/api/streams`)).json()) as { streams: StreamRow[] }).streams.filter((x) => x.core !== 'local');
     try {
-      const before = await waitFor('the remote Core\'s streams', async () => {
+      const before = await waitFor(async () => {
         const rows = await remoteStreams();
         return rows.length > 0 && rows.every((x) => x.staleSinceMs === undefined) ? rows : undefined;
-      }, 20_000);
+      }, 'the remote Core\'s streams', 20_000, 200);
       await page.goto(`${r.base}/`);
       await page.waitForSelector('[data-testid="streams-table"]');
       remote.refuse();
-      const after = await waitFor('the streams marked stale', async () => {
+      const after = await waitFor(async () => {
         const rows = await remoteStreams();
         return rows.length === before.length && rows.every((x) => x.staleSinceMs !== undefined) ? rows : undefined;
-      }, 20_000);
+      }, 'the streams marked stale', 20_000, 200);
       expect(after.map((x) => [x.key, x.viewersTotal])).toEqual(before.map((x) => [x.key, x.viewersTotal])); // last known, not zero
       await page.waitForSelector('[data-testid="streams-banner"]', { timeout: 10_000 });
       expect(await page.textContent('[data-testid="streams-banner"]')).toContain('Studio Remote');

@@ -1,9 +1,9 @@
 /**
- * Shared pieces of the protocol servers' tests (RTMP, SRT): a recording fake collector, polling and child-process
- * tracking.
+ * Shared pieces of the protocol servers' tests (RTMP, SRT): a recording fake collector and child-process tracking.
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import type { SessionCollector } from '../../src/main/engine/types.ts';
+import { waitFor } from './wait.ts';
 
 export interface FakeCollector extends SessionCollector {
   registered: Array<{ id: string; reference: string; location: string; peer: string }>;
@@ -44,24 +44,6 @@ export function fakeCollector(id: string): FakeCollector {
   return c;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
-export async function until<T>(
-  fn: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 10_000,
-  stepMs = 50,
-): Promise<Exclude<T, null | undefined | false | 0 | ''>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as Exclude<T, null | undefined | false | 0 | ''>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(stepMs);
-  }
-}
-
 /** Child processes started by a test; `killAll()` in afterEach. */
 export class Children {
   private procs = new Set<ChildProcess>();
@@ -86,7 +68,7 @@ export class Children {
 
 /** Waits (bounded) until ffmpeg and ffprobe are on the PATH: they may still be being installed when tests start. */
 export async function waitForFfmpeg(): Promise<void> {
-  await until(() => {
+  await waitFor(() => {
     try {
       execFileSync('which', ['ffmpeg']);
       execFileSync('which', ['ffprobe']);

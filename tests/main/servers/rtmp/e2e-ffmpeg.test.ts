@@ -16,7 +16,8 @@ import { Registry } from '../../../../src/main/engine/registry.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
 import { createHttpServer, listen } from '../../../../src/main/servers/http/server.ts';
 import { createRtmpServer, type RtmpServer } from '../../../../src/main/servers/rtmp/server.ts';
-import { Children, ffmpegPublishArgs, until, waitForFfmpeg } from './support.ts';
+import { Children, ffmpegPublishArgs, waitForFfmpeg } from './support.ts';
+import { waitFor } from '../../../support/wait.ts';
 
 const children = new Children();
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -77,7 +78,7 @@ describe('RTMP server with ffmpeg', () => {
     const r = await rig();
     const url = `rtmp://127.0.0.1:${r.port}/live/test`;
     const pub = children.spawn('timeout', ['60', 'ffmpeg', ...ffmpegPublishArgs(url)]);
-    await until(() => r.rtmp.streams().includes('/live/test'), 'the publisher to start', 20_000);
+    await waitFor(() => r.rtmp.streams().includes('/live/test'), 'the publisher to start', 20_000);
     await new Promise((res) => setTimeout(res, 1500)); // let a keyframe arrive
 
     const dir = mkdtempSync(join(tmpdir(), 'rtmp-e2e-'));
@@ -88,7 +89,7 @@ describe('RTMP server with ffmpeg', () => {
 
     // three active sessions with Core's fields and growing bytes
     const active = async (): Promise<ApiSession[]> => ((await r.api('/api/v3/session/active?collectors=rtmp')) as { rtmp: ApiSession[] }).rtmp;
-    const first = await until(async () => {
+    const first = await waitFor(async () => {
       const a = await active();
       return a.length === 3 && a.every((s) => s.bytes_rx > 0 && s.bytes_tx > 0) ? a : null;
     }, 'three active rtmp sessions', 20_000, 200);
@@ -102,7 +103,7 @@ describe('RTMP server with ffmpeg', () => {
       expect(p.id).toBe(p.remote);
       expect(p.id).toMatch(/^127\.0\.0\.1:\d+$/);
     }
-    await until(async () => {
+    await waitFor(async () => {
       const a = await active();
       return a.length === 3 && a.every((s) => {
         const before = first.find((f) => f.id === s.id)!;
@@ -129,7 +130,7 @@ describe('RTMP server with ffmpeg', () => {
     pub.kill('SIGINT');
     nullPlayer.kill('SIGINT');
     await Promise.all([pub.done, nullPlayer.done]);
-    await until(async () => (await active()).length === 0, 'the sessions to time out', 15_000, 250);
+    await waitFor(async () => (await active()).length === 0, 'the sessions to time out', 15_000, 250);
     const summary = ((await r.api('/api/v3/session?collectors=rtmp')) as { rtmp: { summary: Record<string, unknown> } }).rtmp.summary;
     const local = summary['local'] as Record<string, { sessions: number }>;
     expect(local['publish:/live/test']?.sessions).toBe(1);
@@ -143,7 +144,7 @@ describe('RTMP server with ffmpeg', () => {
     expect(await bad.done).not.toBe(0);
     expect(r.lines.some((l) => l.includes('rtmp publish refused') && l.includes('invalid token'))).toBe(true);
     const good = children.spawn('timeout', ['20', 'ffmpeg', ...ffmpegPublishArgs(`rtmp://127.0.0.1:${r.port}/live/test/s3cret`, ['-t', '1'])]);
-    await until(() => r.rtmp.streams().includes('/live/test'), 'the publisher with the token to start', 15_000);
+    await waitFor(() => r.rtmp.streams().includes('/live/test'), 'the publisher with the token to start', 15_000);
     // the token given as the last path element stays out of the session id (spec §7.13, see docs/decisions.md)
     expect(r.collector.isKnownSession('/live/test')).toBe(true);
     expect(r.collector.isKnownSession('/live/test/s3cret')).toBe(false);

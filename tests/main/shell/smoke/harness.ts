@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { hashSources, withLock } from '../../../support/build-cache.ts';
+import { waitFor } from '../../../support/wait.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
@@ -203,14 +204,12 @@ export function startSmokeApp(options: SmokeOptions = {}): SmokeApp {
     command,
     state,
     async waitFor(check, what, waitMs = 10_000) {
-      const deadline = Date.now() + waitMs;
       let last: FakeState | undefined;
-      while (Date.now() < deadline) {
+      const seen = async (): Promise<FakeState | false> => {
         last = await state();
-        if (check(last)) return last;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`timed out waiting for ${what}\nlast state: ${JSON.stringify(last)?.slice(0, 4000)}\noutput: ${err}`);
+        return check(last) && last;
+      };
+      return waitFor(seen, () => `${what}\nlast state: ${JSON.stringify(last)?.slice(0, 4000)}\noutput: ${err}`, waitMs, 100);
     },
     exited,
     report: () => JSON.parse(readFileSync(reportFile, 'utf8')) as FakeState,
