@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, CHROMIUM, Children, collectPageErrors, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
+import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
 import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 interface Delivery {
   source: string;
@@ -54,7 +55,7 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     receiver?.closeAllConnections();
     await new Promise((r) => receiver?.close(r));
     if (server) rmSync(server.dataDir, { recursive: true, force: true });

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
-import { buildRenderer, CHROMIUM, Children, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
+import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
 import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 // Callbacks passed to page.$eval/waitForFunction run in Chromium; the node tsconfig has no DOM lib.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -76,7 +77,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     await remote?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);

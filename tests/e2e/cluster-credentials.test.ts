@@ -9,7 +9,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
 import { waitFor } from '../support/wait.ts';
-import { buildRenderer, CHROMIUM, Children, collectPageErrors, launchChromium, startHeadless, type Headless } from './support.ts';
+import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium, startHeadless, type Headless } from './support.ts';
+import { Children } from '../support/children.ts';
 
 // The waitForFunction callback runs in Chromium; the node tsconfig has no DOM lib.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -39,7 +40,7 @@ describe.skipIf(!ready)('cluster nodes on another host need the user\'s yes', ()
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     await leader?.close();
     await node?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });

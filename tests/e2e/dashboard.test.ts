@@ -11,7 +11,6 @@ import { startTestCore, type TestCore } from '../support/test-core.ts';
 import {
   buildRenderer,
   CHROMIUM,
-  Children,
   collectPageErrors,
   hlsPlayerArgs,
   hlsPublisherArgs,
@@ -22,6 +21,7 @@ import {
   type Headless,
 } from './support.ts';
 import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 // Callbacks passed to page.$eval/waitForFunction run in Chromium; the node tsconfig has no DOM lib, so the few DOM
 // names they use are declared loosely here (module scope only).
@@ -104,7 +104,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     await remote?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);
@@ -308,7 +308,7 @@ describe.skipIf(!ready)('dashboard e2e with API auth on', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);
 

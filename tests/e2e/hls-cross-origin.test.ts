@@ -7,8 +7,9 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Children, hlsPublisherArgs, launchChromium, ROOT, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
+import { hlsPublisherArgs, launchChromium, ROOT, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
 import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 const children = new Children();
 let h: Headless;
@@ -52,7 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise<void>((r) => (site ? site.close(() => r()) : r()));
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
 });
 
 describe('hls.js on another origin plays the local core\'s HLS', () => {

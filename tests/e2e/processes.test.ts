@@ -8,8 +8,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, Children, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
+import { buildRenderer, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
 import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 const GENERATOR = {
   id: 'gen',
@@ -38,7 +39,7 @@ describe('Processes view', { timeout: 120_000 }, () => {
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
   });
 
   const rowState = (id: string): Promise<string | null> => page.getAttribute(`[data-testid="process-row"][data-id="${id}"]`, 'data-exec').catch(() => null);

@@ -15,7 +15,6 @@ import { startTestCore, type TestCore } from '../support/test-core.ts';
 import {
   buildRenderer,
   CHROMIUM,
-  Children,
   collectPageErrors,
   hlsPlayerArgs,
   hlsPublisherArgs,
@@ -26,6 +25,7 @@ import {
   type Headless,
 } from './support.ts';
 import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 // Callbacks passed to page.evaluate run in Chromium; the node tsconfig has no DOM lib.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -140,7 +140,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     await remote?.close();
     await archive?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });

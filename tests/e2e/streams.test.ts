@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamRow } from '../../src/shared/streams.ts';
-import { buildRenderer, Children, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
+import { buildRenderer, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
 import { ffmpegSrtPublishArgs } from '../main/servers/srt/support.ts';
 import { startTestCore } from '../support/test-core.ts';
 import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 const children = new Children();
 let h: Headless;
@@ -33,7 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
 });
 
 async function shots(name: string): Promise<void> {

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startHeadless as startHeadlessProcess, tempDataDir } from '../support/headless.ts';
 import { hashSources, withLock } from '../support/build-cache.ts';
+import type { Children } from '../support/children.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -47,41 +48,6 @@ export async function buildRenderer(outDir = join(ROOT, 'out', 'renderer')): Pro
   });
 }
 
-/** Child processes of a test, all killed (by pid) at the end. */
-export class Children {
-  readonly list: ChildProcess[] = [];
-  spawn(cmd: string, args: string[], opts: { stdout?: boolean } = {}): ChildProcess {
-    const child = spawn(cmd, args, { stdio: ['ignore', opts.stdout ? 'pipe' : 'ignore', 'pipe'], cwd: ROOT });
-    child.stderr?.setEncoding('utf8');
-    let err = '';
-    child.stderr?.on('data', (d: string) => {
-      err = (err + d).slice(-4000);
-    });
-    (child as ChildProcess & { stderrTail: () => string }).stderrTail = () => err;
-    this.list.push(child);
-    return child;
-  }
-  async killAll(): Promise<void> {
-    await Promise.all(
-      this.list.map(
-        (c) =>
-          new Promise<void>((done) => {
-            if (c.exitCode !== null || c.signalCode !== null) return done();
-            const t = setTimeout(() => {
-              c.kill('SIGKILL');
-              done();
-            }, 5000);
-            c.once('exit', () => {
-              clearTimeout(t);
-              done();
-            });
-            c.kill('SIGTERM');
-          }),
-      ),
-    );
-  }
-}
-
 export interface Headless {
   base: string;
   rtmp: string | null;
@@ -97,7 +63,7 @@ export async function startHeadless(children: Children, args: string[], files: R
   const dataDir = tempDataDir();
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dataDir, name), text);
   const h = await startHeadlessProcess(['--no-persist', ...args], { dataDir });
-  children.list.push(h.proc);
+  children.adopt(h.proc);
   return { base: h.url, rtmp: h.rtmpUrl ?? null, child: h.proc, dataDir };
 }
 

@@ -10,8 +10,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimeseriesResult } from '../../src/shared/timeseries.ts';
 import { startHeadless, tempDataDir, type Headless } from '../support/headless.ts';
-import { buildRenderer, Children, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS } from './support.ts';
+import { buildRenderer, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS } from './support.ts';
 import { sleep, waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 const children = new Children();
 const dataDir = tempDataDir();
@@ -29,7 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
   await h?.stop();
 });
 
@@ -112,7 +113,7 @@ describe('time-series history (headless server, real ffmpeg, Chromium)', () => {
     // Restart on the same data dir: the same samples answer the same query, and the page draws the same curve.
     // (The page leaves first, so its event stream does not retry against the stopped server.)
     await page.goto('about:blank');
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     expect(await h.stop()).toBe(0);
     // The app stays off for 3 s: that stretch must come back as a gap.
     await sleep(3000);

@@ -14,10 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRenderer } from '../e2e/support.ts';
 import { withOutLocked } from './support.ts';
 import { HEADLESS_NODE_FLAGS } from '../support/headless.ts';
-import { Children, waitForFfmpeg } from '../support/servers.ts';
 import { ffmpegPublishArgs } from '../main/servers/rtmp/support.ts';
 import { ensureBuilt, NODE, ROOT } from '../main/shell/smoke/harness.ts';
 import { waitFor } from '../support/wait.ts';
+import { Children, waitForFfmpeg } from '../support/children.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'core-sessions-npm-'));
 const installDir = join(work, 'install');

@@ -6,10 +6,11 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Children, rtmpPublisherArgs } from '../e2e/support.ts';
+import { rtmpPublisherArgs } from '../e2e/support.ts';
 import { startHeadless, type Headless } from '../support/headless.ts';
 import { rawRequest } from './support.ts';
 import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 const ATTACKER = '127.0.0.2';
 const SOCKETS = 1100;
@@ -20,11 +21,11 @@ let h: Headless;
 
 beforeAll(async () => {
   h = await startHeadless(['--no-persist', '--max-conns-per-ip', String(PER_IP)]);
-  children.list.push(h.proc);
+  children.adopt(h.proc);
 }, 30_000);
 afterAll(async () => {
   for (const s of held) s.destroy();
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
 });
 
 function rssMiB(pid: number): number {

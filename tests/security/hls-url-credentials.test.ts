@@ -8,9 +8,10 @@ import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Children, hlsPublisherArgs } from '../e2e/support.ts';
+import { hlsPublisherArgs } from '../e2e/support.ts';
 import { startHeadless, type Headless } from '../support/headless.ts';
 import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 const run = promisify(execFile);
 const children = new Children();
@@ -18,10 +19,10 @@ let h: Headless;
 
 beforeAll(async () => {
   h = await startHeadless(['--no-persist', '--memfs-auth', 'pub:s3cret']);
-  children.list.push(h.proc);
+  children.adopt(h.proc);
 }, 30_000);
 afterAll(async () => {
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
 });
 
 /** The first status line the server sends for a PUT that waits for `100 Continue`. */

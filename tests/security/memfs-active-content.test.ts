@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import { buildRenderer, Children, launchChromium, startHeadless, type Headless } from '../e2e/support.ts';
+import { buildRenderer, launchChromium, startHeadless, type Headless } from '../e2e/support.ts';
 import { rawRequest } from './support.ts';
+import { Children } from '../support/children.ts';
 
 const SECRET = 'dashboard-secret-' + Math.random().toString(36).slice(2);
 
@@ -46,7 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closeBrowser?.();
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
 });
 
 describe('an uploaded page on the dashboard origin', () => {

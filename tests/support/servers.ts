@@ -1,9 +1,7 @@
 /**
- * Shared pieces of the protocol servers' tests (RTMP, SRT): a recording fake collector and child-process tracking.
+ * Shared pieces of the protocol servers' tests (RTMP, SRT): a recording fake collector.
  */
-import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import type { SessionCollector } from '../../src/main/engine/types.ts';
-import { waitFor } from './wait.ts';
 
 export interface FakeCollector extends SessionCollector {
   registered: Array<{ id: string; reference: string; location: string; peer: string }>;
@@ -42,39 +40,4 @@ export function fakeCollector(id: string): FakeCollector {
     companionTopEgressBitrate: () => 0,
   };
   return c;
-}
-
-/** Child processes started by a test; `killAll()` in afterEach. */
-export class Children {
-  private procs = new Set<ChildProcess>();
-  spawn(cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess & { output: () => string; done: Promise<number | null> } {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-    this.procs.add(p);
-    let out = '';
-    p.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-    p.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-    const done = new Promise<number | null>((resolve) => p.on('close', (code) => {
-      this.procs.delete(p);
-      resolve(code);
-    }));
-    return Object.assign(p, { output: () => out, done });
-  }
-  killAll(): void {
-    for (const p of this.procs) p.kill('SIGKILL');
-    this.procs.clear();
-  }
-}
-
-
-/** Waits (bounded) until ffmpeg and ffprobe are on the PATH: they may still be being installed when tests start. */
-export async function waitForFfmpeg(): Promise<void> {
-  await waitFor(() => {
-    try {
-      execFileSync('which', ['ffmpeg']);
-      execFileSync('which', ['ffprobe']);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'ffmpeg to be installed', 50_000, 1000);
 }

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadless, type Headless } from '../../support/headless.ts';
-import { Children, waitForFfmpeg } from '../../support/servers.ts';
 import { get, login } from './support.ts';
 import { waitFor } from '../../support/wait.ts';
+import { Children, waitForFfmpeg } from '../../support/children.ts';
 
 let h: Headless;
 let auth: Record<string, string>;

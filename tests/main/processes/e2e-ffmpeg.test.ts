@@ -9,8 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownProcessOf } from '../../../src/shared/processes.ts';
 import { startHeadless, type Headless } from '../../support/headless.ts';
-import { Children, waitForFfmpeg } from '../../support/servers.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
+import { Children, waitForFfmpeg } from '../../support/children.ts';
 
 interface ActiveSession {
   id: string;

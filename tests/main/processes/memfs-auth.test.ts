@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadless, type Headless } from '../../support/headless.ts';
-import { waitForFfmpeg } from '../../support/servers.ts';
 import { waitFor } from '../../support/wait.ts';
+import { waitForFfmpeg } from '../../support/children.ts';
 
 describe('{memfs} behind --memfs-auth', { timeout: 60_000 }, () => {
   let h: Headless;

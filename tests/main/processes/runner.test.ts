@@ -15,8 +15,8 @@ import { ProcessManager } from '../../../src/main/processes/manager.ts';
 import { createRtmpServer, type RtmpServer } from '../../../src/main/servers/rtmp/server.ts';
 import { createSrtServer } from '../../../src/main/servers/srt/server.ts';
 import { ffmpegSrtPublishArgs } from '../servers/srt/support.ts';
-import { Children, waitForFfmpeg } from '../../support/servers.ts';
 import { waitFor } from '../../support/wait.ts';
+import { Children, waitForFfmpeg } from '../../support/children.ts';
 
 const children = new Children();
 const cleanups: Array<() => Promise<void>> = [];

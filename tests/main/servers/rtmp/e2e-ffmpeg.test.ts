@@ -16,8 +16,9 @@ import { Registry } from '../../../../src/main/engine/registry.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
 import { createHttpServer, listen } from '../../../../src/main/http/server.ts';
 import { createRtmpServer, type RtmpServer } from '../../../../src/main/servers/rtmp/server.ts';
-import { Children, ffmpegPublishArgs, waitForFfmpeg } from './support.ts';
+import { ffmpegPublishArgs } from './support.ts';
 import { waitFor } from '../../../support/wait.ts';
+import { Children, waitForFfmpeg } from '../../../support/children.ts';
 
 const children = new Children();
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -8,8 +8,9 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AmfEcmaArray, encodeAmf0 } from '../../../../src/main/servers/rtmp/amf0.ts';
 import { MSG, chunkHeader, serializeMessage } from '../../../../src/main/servers/rtmp/chunk.ts';
-import { Children, ffmpegPublishArgs, startServer, type TestServer } from './support.ts';
+import { ffmpegPublishArgs, startServer, type TestServer } from './support.ts';
 import { waitFor } from '../../../support/wait.ts';
+import { Children } from '../../../support/children.ts';
 
 const FUZZ_MS = Number(process.env.RTMP_FUZZ_MS ?? 20_000);
 const WORKERS = 12;

@@ -1,6 +1,6 @@
 /** Shared pieces of the RTMP server tests: a server factory and ffmpeg arguments (plus the shared test helpers). */
 import { memoryLogger } from '../../../../src/main/log.ts';
-import { Children, fakeCollector, waitForFfmpeg, type FakeCollector } from '../../../support/servers.ts';
+import { fakeCollector, type FakeCollector } from '../../../support/servers.ts';
 import { createRtmpServer, type RtmpServer, type RtmpServerOptions } from '../../../../src/main/servers/rtmp/server.ts';
 
 export interface TestServer {
@@ -27,4 +27,4 @@ export function ffmpegPublishArgs(url: string, extra: string[] = []): string[] {
   ];
 }
 
-export { Children, fakeCollector, waitForFfmpeg, type FakeCollector };
+export { fakeCollector, type FakeCollector };

@@ -21,8 +21,9 @@ import { createSrtServer, type SrtServer, type SrtServerOptions } from '../../..
 import { lossyProxy } from './lossy-proxy.ts';
 import { srtChannelsJson } from '../../../../src/main/servers/channels-api.ts';
 import { induction } from './srt-client.ts';
-import { Children, ffmpegSrtPublishArgs, waitForFfmpeg } from './support.ts';
+import { ffmpegSrtPublishArgs } from './support.ts';
 import { waitFor } from '../../../support/wait.ts';
+import { Children, waitForFfmpeg } from '../../../support/children.ts';
 
 const run = promisify(execFile);
 const children = new Children();
