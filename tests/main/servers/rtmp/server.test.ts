@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AmfEcmaArray, decodeAmf0, encodeAmf0 } from '../../../../src/main/servers/rtmp/amf0.ts';
 import { MSG, type RtmpMessage } from '../../../../src/main/servers/rtmp/chunk.ts';
 import { RtmpTestClient } from './rtmp-client.ts';
-import { fakeCollector, startServer, type FakeCollector, type TestServer } from './support.ts';
+import { startServer, type TestServer } from './support.ts';
 import { waitFor } from '../../../support/wait.ts';
+import { FakeCollector } from '../../../support/fake-collector.ts';
 
 const open: RtmpTestClient[] = [];
 const servers: TestServer[] = [];
@@ -58,7 +59,7 @@ const kinds = (ms: RtmpMessage[]): string[] =>
 
 describe('RTMP server: publish and play', () => {
   it('publishes, registers the publisher session like Core, refuses a second publisher with BadName', async () => {
-    const collector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     const s = await server({ collector });
     const pub = await client(s);
     expect(await pub.publish('live', 'channel1.stream')).toBe('NetStream.Publish.Start');
@@ -82,7 +83,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('gives a joining player metadata, sequence headers and the GOP from the last keyframe, then live data', async () => {
-    const collector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     const s = await server({ collector });
     const pub = await client(s);
     await pub.publish('live', 'test');
@@ -137,7 +138,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('checks the token (query or last path element), never logs it and keeps it out of session ids', async () => {
-    const collector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     const s = await server({ collector, token: 's3cret' });
     const bad = await client(s);
     expect(await bad.publish('live', 'test?token=wrong')).toBe('NetStream.Publish.Denied');
@@ -162,7 +163,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('checks the app prefix for publishers and strips it from the reference', async () => {
-    const collector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     const s = await server({ collector, app: '/live' });
     const other = await client(s);
     expect(await other.publish('other', 'x')).toBe('NetStream.Publish.Denied');
@@ -172,7 +173,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('formats IPv6 remotes as [ip]:port', async () => {
-    const collector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     const { createRtmpServer } = await import('../../../../src/main/servers/rtmp/server.ts');
     const { memoryLogger } = await import('../../../../src/main/log.ts');
     const srv = createRtmpServer({ collector, log: memoryLogger() });
@@ -191,7 +192,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('registers no session for a non-collectable IP, but still serves it', async () => {
-    const collector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     collector.collectable = () => false;
     const s = await server({ collector });
     const pub = await client(s);
@@ -200,7 +201,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('feeds 1 s deltas of each connection byte counters to the collector from one server tick', async () => {
-    const collector: FakeCollector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     const s = await server({ collector, tickMs: 100 });
     const pub = await client(s);
     await pub.publish('live', 'x');
@@ -208,12 +209,12 @@ describe('RTMP server: publish and play', () => {
     await player.play('live', 'x');
     for (let i = 0; i < 20; i++) sendVideo(pub, i * 40, i % 10 === 0 ? media.key(i, 2000) : media.inter(i, 2000));
     const playerId = collector.registered[1]!.id;
-    await waitFor(() => (collector.tx.get(playerId) ?? 0) >= 40_000, 'player egress');
-    await waitFor(() => collector.rx.get('/live/x') === (s.server.stats().rxBytes - (collector.rx.get(playerId) ?? 0)), 'publisher ingress to settle');
+    await waitFor(() => collector.txBytes(playerId) >= 40_000, 'player egress');
+    await waitFor(() => collector.rxBytes('/live/x') === (s.server.stats().rxBytes - collector.rxBytes(playerId)), 'publisher ingress to settle');
     const st = s.server.stats();
     // every byte the server read or wrote went to exactly one session
-    expect((collector.rx.get('/live/x') ?? 0) + (collector.rx.get(playerId) ?? 0)).toBe(st.rxBytes);
-    await waitFor(() => (collector.tx.get('/live/x') ?? 0) + (collector.tx.get(playerId) ?? 0) === s.server.stats().txBytes, 'egress to settle');
+    expect(collector.rxBytes('/live/x') + collector.rxBytes(playerId)).toBe(st.rxBytes);
+    await waitFor(() => collector.txBytes('/live/x') + collector.txBytes(playerId) === s.server.stats().txBytes, 'egress to settle');
   });
 
   it('answers unknown commands with _error and closes after too many', async () => {

@@ -21,8 +21,8 @@ import {
 } from '../../../../src/main/servers/srt/packet.ts';
 import { createSrtServer, type SrtServer, type SrtServerOptions } from '../../../../src/main/servers/srt/server.ts';
 import { conclusion, handshake, induction, testCaller, type TestCaller } from './srt-client.ts';
-import { fakeCollector, type FakeCollector } from './support.ts';
 import { sleep, waitFor } from '../../../support/wait.ts';
+import { FakeCollector } from '../../../support/fake-collector.ts';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -31,7 +31,7 @@ afterEach(async () => {
 
 async function start(opts: Partial<SrtServerOptions> = {}): Promise<{ srt: SrtServer; port: number; collector: FakeCollector; lines: string[] }> {
   const log = memoryLogger();
-  const collector = fakeCollector('srt');
+  const collector = new FakeCollector('srt');
   const srt = createSrtServer({ collector, log, ...opts });
   const { port } = await srt.listen('127.0.0.1', 0);
   cleanups.push(() => srt.close());
@@ -141,7 +141,7 @@ describe('SRT server handshake', () => {
   });
 
   it('does not start with a passphrase (encryption is not supported)', () => {
-    expect(() => createSrtServer({ collector: fakeCollector('srt'), log: memoryLogger(), passphrase: 'x'.repeat(10) })).toThrow(/not supported/);
+    expect(() => createSrtServer({ collector: new FakeCollector('srt'), log: memoryLogger(), passphrase: 'x'.repeat(10) })).toThrow(/not supported/);
   });
 
   it('ignores a conclusion with a cookie it did not issue', async () => {
@@ -204,9 +204,9 @@ describe('SRT server data path', () => {
     expect(srt.stats().retransmitted).toBe(1);
 
     // bytes: data packets only, as Core counts them: payload + SRT header 16 + UDP 8 + IPv4 20, per second
-    await waitFor(() => collector.rx.get('s') === 4 * (44 + 188), 'publisher bytes');
-    await waitFor(() => collector.tx.get(`127.0.0.1:${ply.socket.address().port}`) === 5 * (44 + 188), 'player bytes');
-    expect(collector.tx.get('s')).toBeUndefined();
+    await waitFor(() => collector.rxBytes('s') === 4 * (44 + 188), 'publisher bytes');
+    await waitFor(() => collector.txBytes(`127.0.0.1:${ply.socket.address().port}`) === 5 * (44 + 188), 'player bytes');
+    expect(collector.txBytes('s')).toBe(0);
   });
 
   it('gives up on a packet the publisher never resends, after the latency', async () => {
