@@ -1,7 +1,8 @@
 /**
  * The smoke test's harness: builds out/main and out/preload (once per source state, under a lock), and runs the
- * BUILT main bundle under plain Node 24 with the fake `electron` (./fake-electron.ts through ./register.ts), a temp
- * userData and loopback-only, ephemeral listeners. The test drives the fake over the child-process IPC channel.
+ * BUILT main bundle under plain Node 24 with the fake `electron` (../electron-fake.ts, driven by ./driven-electron.ts,
+ * through ./register.ts), a temp userData and loopback-only, ephemeral listeners. The test drives the fake over the
+ * child-process IPC channel.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ const REGISTER = join(import.meta.dirname, 'register.ts');
 const SMOKE_CONFIG = join(import.meta.dirname, 'electron.vite.config.ts');
 const STAMP = join(ROOT, 'out', 'main', '.smoke-build-stamp');
 
-/** What the fake reports (see `state()` in ./fake-electron.ts). */
+/** What the fake reports (see `state()` in ./driven-electron.ts). */
 export interface FakeState {
   calls: string[];
   exitCode: number | null;
