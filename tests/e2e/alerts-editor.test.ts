@@ -10,9 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
+import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium, rtmpPublisherArgs, SCREENSHOTS } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 interface Delivery {
   source: string;
@@ -44,12 +45,12 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/core-sessions`;
     // No alerts.json: the defaults, as a new user has them.
-    server = await startHeadless(children, []);
+    server = await startHeadless(['--no-persist'], { children });
     browser = await launchChromium();
     page = await browser.context.newPage();
     await page.setViewportSize({ width: 1024, height: 900 });
     collectPageErrors(page, pageErrors);
-    await page.goto(`${server.base}/ui/`);
+    await page.goto(`${server.url}/ui/`);
     await page.waitForSelector('[data-testid="view-streams"]', { timeout: 10_000 });
   }, 120_000);
 
@@ -99,7 +100,7 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     await page.screenshot({ path: join(SCREENSHOTS, 'alerts-editor-rules.png'), fullPage: true });
 
     // Real traffic: an ffmpeg RTMP publisher on the local core.
-    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp!}/live/editor-cam`));
+    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmpUrl!}/live/editor-cam`));
     await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-row"]', { timeout: 30_000 });
     expect(await page.textContent('[data-testid="alerts-active"]')).toContain('sessions > 0');
     const raised = await waitFor(() => deliveries.find((d) => d.event === 'raised'), 'the raised alert at the webhook', 15_000, 200);
@@ -108,7 +109,7 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     // Acknowledged in the page: it stays listed, marked as seen.
     await page.click('[data-testid="alert-acknowledge"]');
     await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-acknowledged"]', { timeout: 5000 });
-    const list = (await (await fetch(`${server.base}/api/ui/invoke/alerts:list`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' })).json()) as {
+    const list = (await (await fetch(`${server.url}/api/ui/invoke/alerts:list`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' })).json()) as {
       value: { active: Array<{ ruleId: string; acknowledgedAtMs?: number }> };
     };
     expect(list.value.active.find((a) => a.ruleId === 'rtmp-live')?.acknowledgedAtMs).toBeGreaterThan(0);

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
-import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
+import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium, SCREENSHOTS } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 // Callbacks passed to page.$eval/waitForFunction run in Chromium; the node tsconfig has no DOM lib.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -48,7 +49,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
   const pageErrors: string[] = [];
 
   const login = async (): Promise<string> => {
-    const res = await fetch(`${server.base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: USER, password: PASSWORD }) });
+    const res = await fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: USER, password: PASSWORD }) });
     expect(res.status).toBe(200);
     return ((await res.json()) as { access_token: string }).access_token;
   };
@@ -58,14 +59,15 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     await buildRenderer();
     remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
     // A short session timeout, so the `http` collector's session (and with it the alert) ends soon after the traffic.
-    server = await startHeadless(children, ['--core', remote.urlWithCredentials, '--auth', `${USER}:${PASSWORD}`, '--session-timeout', '2'], {
-      'alerts.json': JSON.stringify(ALERT_RULES),
+    server = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--auth', `${USER}:${PASSWORD}`, '--session-timeout', '2'], {
+      children,
+      files: { 'alerts.json': JSON.stringify(ALERT_RULES) },
     });
     token = await login();
     browser = await launchChromium();
     page = await browser.context.newPage();
     collectPageErrors(page, pageErrors);
-    await page.goto(`${server.base}/ui/`);
+    await page.goto(`${server.url}/ui/`);
     await page.waitForSelector('[data-testid="login-form"]', { timeout: 10_000 });
     await page.fill('[data-testid="login-username"]', USER);
     await page.fill('[data-testid="login-password"]', PASSWORD);
@@ -86,7 +88,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     type Item = { ruleId: string; core: string; collector?: string; kind: string; clearedAtMs?: number };
     // Headless mode serves the alert list (it is not an Electron-only channel any more).
     const list = async (): Promise<{ active: Item[]; recent: Item[] }> => {
-      const res = await fetch(`${server.base}/api/ui/invoke/alerts:list`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: '[]' });
+      const res = await fetch(`${server.url}/api/ui/invoke/alerts:list`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: '[]' });
       const body = (await res.json()) as { ok: boolean; value: { active: Item[]; recent: Item[] } };
       expect(body.ok).toBe(true);
       return body.value;
@@ -107,9 +109,9 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     expect(await page.$('[data-testid="alerts-badge"]')).toBeNull();
 
     // Plain HTTP traffic to the local core: its `http` collector gets an active session (counted per request).
-    const poke = setInterval(() => void fetch(`${server.base}/api`).catch(() => undefined), 500);
+    const poke = setInterval(() => void fetch(`${server.url}/api`).catch(() => undefined), 500);
     try {
-      await fetch(`${server.base}/api`);
+      await fetch(`${server.url}/api`);
       const raised = await waitFor(async () => (await list()).active.find((a) => a.ruleId === 'local-http-busy'), 'the alert in main', 10_000, 200);
       expect(raised).toMatchObject({ kind: 'sessions-above', core: 'local', collector: 'http' });
       // The page learns it by push (alerts:update over the event stream), without a reload.
@@ -154,7 +156,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     expect(await page.textContent('[data-testid="export-status-sessions"]')).toMatch(/^Saved [\d.,]+\s*(B|kB) to core-sessions-/);
 
     // The same filters over the API, with the API's auth (without a token: 401).
-    const url = `${server.base}/api/export/sessions.csv?collectors=hls,hlsingress&core=${encodeURIComponent(remoteOption!)}&text=peer-hls`;
+    const url = `${server.url}/api/export/sessions.csv?collectors=hls,hlsingress&core=${encodeURIComponent(remoteOption!)}&text=peer-hls`;
     expect((await fetch(url)).status).toBe(401);
     const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);

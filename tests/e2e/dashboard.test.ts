@@ -17,11 +17,10 @@ import {
   launchChromium,
   rtmpPublisherArgs,
   SCREENSHOTS,
-  startHeadless,
-  type Headless,
 } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 // Callbacks passed to page.$eval/waitForFunction run in Chromium; the node tsconfig has no DOM lib, so the few DOM
 // names they use are declared loosely here (module scope only).
@@ -96,7 +95,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     mkdirSync(SCREENSHOTS, { recursive: true });
     await buildRenderer();
     remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
-    server = await startHeadless(children, ['--core', remote.urlWithCredentials, '--session-timeout', '10']);
+    server = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--session-timeout', '10'], { children });
     browser = await launchChromium();
     page = await browser.context.newPage();
     collectPageErrors(page, pageErrors);
@@ -110,21 +109,21 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
   }, 30_000);
 
   it('shows live sessions within 3 s, filters, searches, sorts, selects, draws charts; every view has a screenshot', async () => {
-    await page.goto(`${server.base}/`);
+    await page.goto(`${server.url}/`);
     // Streams is the first screen; with nothing published yet it tells how to publish.
     await page.waitForSelector('[data-testid="view-streams"]');
-    expect(page.url()).toBe(`${server.base}/ui/#streams`);
+    expect(page.url()).toBe(`${server.url}/ui/#streams`);
     await page.waitForSelector('[data-testid="streams-table"]'); // the remote test Core's recorded streams
     await page.click('[data-testid="nav-sessions"]');
     await page.waitForSelector('[data-testid="view-sessions"]');
 
     // Real traffic: HLS into memfs, a player, an RTMP publisher.
-    children.spawn('timeout', hlsPublisherArgs(server.base, 'e2e-hls'));
-    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp}/live/e2e-rtmp.stream`));
+    children.spawn('timeout', hlsPublisherArgs(server.url, 'e2e-hls'));
+    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmpUrl}/live/e2e-rtmp.stream`));
     const api = async (collectors: string): Promise<Record<string, { id: string }[]>> =>
-      (await (await fetch(`${server.base}/api/v3/session/active?collectors=${collectors}`)).json()) as Record<string, { id: string }[]>;
-    await waitFor(async () => existsSync('/usr/bin/ffmpeg') && (await fetch(`${server.base}/memfs/e2e-hls.m3u8`, { method: 'HEAD' })).ok, 'the HLS upload to be live', 30_000, 200);
-    children.spawn('timeout', hlsPlayerArgs(server.base, 'e2e-hls', 'viewer-e2e'));
+      (await (await fetch(`${server.url}/api/v3/session/active?collectors=${collectors}`)).json()) as Record<string, { id: string }[]>;
+    await waitFor(async () => existsSync('/usr/bin/ffmpeg') && (await fetch(`${server.url}/memfs/e2e-hls.m3u8`, { method: 'HEAD' })).ok, 'the HLS upload to be live', 30_000, 200);
+    children.spawn('timeout', hlsPlayerArgs(server.url, 'e2e-hls', 'viewer-e2e'));
 
     // Each session shows on the page within 3 s of the API listing it.
     for (const collector of ['hlsingress', 'rtmp', 'hls']) {
@@ -233,7 +232,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     // Cores: the remote test Core online under its name, with its version; the local listeners.
     await page.click('[data-testid="nav-cores"]');
     await page.waitForFunction((name) => [...document.querySelectorAll('[data-testid^="core-row-"]')].some((r) => r.textContent?.includes(name) && r.textContent.includes('online')), REMOTE_NAME, { timeout: 10_000 });
-    expect(await page.textContent('[data-testid="listeners"]')).toContain(server.base);
+    expect(await page.textContent('[data-testid="listeners"]')).toContain(server.url);
     await shot(page, 'cores');
 
     // Settings: units switch to binary everywhere.
@@ -302,7 +301,7 @@ describe.skipIf(!ready)('dashboard e2e with API auth on', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     if (!existsSync(join(import.meta.dirname, '../../out/renderer/index.html'))) await buildRenderer();
-    server = await startHeadless(children, ['--auth', 'admin:s3cret-pass']);
+    server = await startHeadless(['--no-persist', '--auth', 'admin:s3cret-pass'], { children });
     browser = await launchChromium();
   }, 120_000);
 
@@ -314,9 +313,9 @@ describe.skipIf(!ready)('dashboard e2e with API auth on', () => {
 
   it('shows a login form, logs in with the API login, then streams', async () => {
     const page = await browser.context.newPage();
-    const invoke = await fetch(`${server.base}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
+    const invoke = await fetch(`${server.url}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
     expect(invoke.status).toBe(401);
-    await page.goto(`${server.base}/ui/`);
+    await page.goto(`${server.url}/ui/`);
     await page.waitForSelector('[data-testid="login-form"]', { timeout: 10_000 });
     await shot(page, 'login');
     await page.fill('[data-testid="login-username"]', 'admin');

@@ -8,9 +8,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, type Headless } from './support.ts';
+import { buildRenderer, collectPageErrors, launchChromium, SCREENSHOTS } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 const GENERATOR = {
   id: 'gen',
@@ -31,7 +32,7 @@ describe('Processes view', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     await buildRenderer();
-    [server, broken] = await Promise.all([startHeadless(children, []), startHeadless(children, ['--ffmpeg', '/nonexistent/ffmpeg'])]);
+    [server, broken] = await Promise.all([startHeadless(['--no-persist'], { children }), startHeadless(['--no-persist', '--ffmpeg', '/nonexistent/ffmpeg'], { children })]);
     browser = await launchChromium();
     page = await browser.context.newPage();
     collectPageErrors(page, pageErrors);
@@ -45,7 +46,7 @@ describe('Processes view', { timeout: 120_000 }, () => {
   const rowState = (id: string): Promise<string | null> => page.getAttribute(`[data-testid="process-row"][data-id="${id}"]`, 'data-exec').catch(() => null);
 
   it('creates a process from JSON, shows it running with its log, stops and deletes it', async () => {
-    await page.goto(`${server.base}/ui/#processes`);
+    await page.goto(`${server.url}/ui/#processes`);
     await page.waitForSelector('[data-testid="ffmpeg-version"]');
     await page.fill('[data-testid="process-json"]', JSON.stringify(GENERATOR));
     await page.click('[data-testid="process-create"]');
@@ -69,7 +70,7 @@ describe('Processes view', { timeout: 120_000 }, () => {
     expect(await rowState('gen')).toBe('finished'); // the first click only asks
     await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-delete-confirm"]');
     await waitFor(async () => (await page.$('[data-testid="process-row"][data-id="gen"]')) === null, 'the row gone', 10_000, 200);
-    const list = (await (await fetch(`${server.base}/api/v3/process`)).json()) as unknown[];
+    const list = (await (await fetch(`${server.url}/api/v3/process`)).json()) as unknown[];
     expect(list).toEqual([]);
   });
 
@@ -81,18 +82,18 @@ describe('Processes view', { timeout: 120_000 }, () => {
   });
 
   it('says so clearly when the FFmpeg binary is missing: view, API and process state', async () => {
-    const skills = await fetch(`${broken.base}/api/v3/skills`);
+    const skills = await fetch(`${broken.url}/api/v3/skills`);
     expect(skills.status).toBe(503);
     expect(((await skills.json()) as { details: string[] }).details[0]).toMatch(/FFmpeg not found: "\/nonexistent\/ffmpeg"/);
-    const created = await fetch(`${broken.base}/api/v3/process`, { method: 'POST', body: JSON.stringify(GENERATOR) });
+    const created = await fetch(`${broken.url}/api/v3/process`, { method: 'POST', body: JSON.stringify(GENERATOR) });
     expect(created.status).toBe(200);
     const state = await waitFor(async () => {
-      const s = (await (await fetch(`${broken.base}/api/v3/process/gen/state`)).json()) as { exec: string; exit_reason: string };
+      const s = (await (await fetch(`${broken.url}/api/v3/process/gen/state`)).json()) as { exec: string; exit_reason: string };
       return s.exec === 'failed' ? s : undefined;
     }, 'the process failed', 10_000, 200);
     expect(state.exit_reason).toMatch(/FFmpeg not found/);
 
-    await page.goto(`${broken.base}/ui/#processes`);
+    await page.goto(`${broken.url}/ui/#processes`);
     await page.waitForSelector('[data-testid="ffmpeg-problem"]');
     expect(await page.textContent('[data-testid="ffmpeg-problem"]')).toMatch(/FFmpeg not found: "\/nonexistent\/ffmpeg" \(install ffmpeg, or choose one with --ffmpeg PATH\)/);
     await waitFor(async () => (await rowState('gen')) === 'failed', 'the failed row', 10_000, 200);

@@ -21,11 +21,10 @@ import {
   launchChromium,
   rtmpPublisherArgs,
   SCREENSHOTS,
-  startHeadless,
-  type Headless,
 } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 // Callbacks passed to page.evaluate run in Chromium; the node tsconfig has no DOM lib.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -112,16 +111,16 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     await buildRenderer();
     remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
     archive = await startTestCore({ auth: true, phase: 'after-close', coreName: 'Archive Test', coreId: 'archive-test' });
-    server = await startHeadless(children, ['--core', remote.urlWithCredentials, '--core', archive.urlWithCredentials, '--session-timeout', '10']);
+    server = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--core', archive.urlWithCredentials, '--session-timeout', '10'], { children });
     // Real traffic: HLS into memfs with three players, RTMP in with two players, an ffmpeg process.
-    children.spawn('timeout', hlsPublisherArgs(server.base, 'studio-a'));
-    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp}/live/studio-b.stream`));
-    await waitFor(async () => (await fetch(`${server.base}/memfs/studio-a.m3u8`, { method: 'HEAD' })).ok, 'the HLS upload to be live', 30_000, 200);
-    for (const viewer of ['viewer-one', 'viewer-two', 'viewer-three']) children.spawn('timeout', hlsPlayerArgs(server.base, 'studio-a', viewer));
+    children.spawn('timeout', hlsPublisherArgs(server.url, 'studio-a'));
+    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmpUrl}/live/studio-b.stream`));
+    await waitFor(async () => (await fetch(`${server.url}/memfs/studio-a.m3u8`, { method: 'HEAD' })).ok, 'the HLS upload to be live', 30_000, 200);
+    for (const viewer of ['viewer-one', 'viewer-two', 'viewer-three']) children.spawn('timeout', hlsPlayerArgs(server.url, 'studio-a', viewer));
     for (let i = 0; i < 2; i++) {
-      children.spawn('timeout', ['60', '/usr/bin/ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${server.rtmp}/live/studio-b.stream`, '-c', 'copy', '-f', 'null', '-']);
+      children.spawn('timeout', ['60', '/usr/bin/ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${server.rtmpUrl}/live/studio-b.stream`, '-c', 'copy', '-f', 'null', '-']);
     }
-    const created = await fetch(`${server.base}/api/v3/process`, {
+    const created = await fetch(`${server.url}/api/v3/process`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({
@@ -148,7 +147,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
 
   it('saves every view and finds nothing clipped at 1024 px', async () => {
     await page.setViewportSize({ width: 1440, height: HEIGHT_PX });
-    await page.goto(`${server.base}/ui/#sessions`);
+    await page.goto(`${server.url}/ui/#sessions`);
     await page.waitForSelector('[data-testid="view-sessions"]');
     // Busy: local players and publishers plus the remote Core's recorded sessions, and the charts have some history.
     await waitFor(async () => {
@@ -211,7 +210,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     // The add-Core form: host:port without http:// is taken; errors are plain, said once, and replace the old result.
     await openView(page, 'cores');
     await page.click('[data-testid="core-add"]');
-    await page.fill('[data-testid="core-form-url"]', `127.0.0.1:${new URL(server.base).port}`);
+    await page.fill('[data-testid="core-form-url"]', `127.0.0.1:${new URL(server.url).port}`);
     await page.click('[data-testid="core-form-test"]');
     await page.waitForSelector('[data-testid="core-form-result"]', { timeout: 15_000 });
     const refused = await deadPortUrl();
@@ -252,7 +251,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1024, height: HEIGHT_PX });
     await openView(page, 'overview');
-    server.child.kill('SIGTERM');
+    server.proc.kill('SIGTERM');
     await page.waitForFunction(() => document.body.classList.contains('stale'), undefined, { timeout: 15_000 });
     expect(await page.textContent('[data-testid="connection"]')).toMatch(/^stale since .+ \(\d+/);
     await page.screenshot({ path: join(SCREENSHOTS, 'layout-stale-1024-light.png') });

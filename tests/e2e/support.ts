@@ -1,11 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startHeadless as startHeadlessProcess, tempDataDir } from '../support/headless.ts';
 import { hashSources, withLock } from '../support/build-cache.ts';
-import type { Children } from '../support/children.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -46,25 +43,6 @@ export async function buildRenderer(outDir = join(ROOT, 'out', 'renderer')): Pro
     await viteBuildPage('index', outDir);
     writeFileSync(stamp, hash);
   });
-}
-
-export interface Headless {
-  base: string;
-  rtmp: string | null;
-  child: ChildProcess;
-  dataDir: string;
-}
-
-/**
- * The real headless server (tests/support/headless.ts) on ephemeral ports, killed with the test's other children.
- * `files` are written into the fresh data directory first (e.g. `alerts.json`).
- */
-export async function startHeadless(children: Children, args: string[], files: Record<string, string> = {}): Promise<Headless> {
-  const dataDir = tempDataDir();
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dataDir, name), text);
-  const h = await startHeadlessProcess(['--no-persist', ...args], { dataDir });
-  children.adopt(h.proc);
-  return { base: h.url, rtmp: h.rtmpUrl ?? null, child: h.proc, dataDir };
 }
 
 /** Collects what a page should never show: uncaught errors, console errors and failed responses. */
