@@ -63,6 +63,40 @@ export class Children {
   }
 }
 
+/**
+ * Runs `cmd args` (in the repository root) and SIGKILLs it `killDelayMs` after its stdout first satisfies `armed`
+ * (given the complete lines so far): the crash tests' kill at a chosen moment. Resolves with every complete stdout
+ * line it printed; fails when it exits by itself, or is not armed within `guardMs`.
+ */
+export function killMidway(cmd: string, args: string[], o: { armed: (lines: string[]) => boolean; killDelayMs: number; guardMs: number }): Promise<string[]> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let killTimer: NodeJS.Timeout | undefined;
+    const lines = (): string[] => out.split('\n').slice(0, -1);
+    const guard = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${cmd} ${args.join(' ')}: not armed within ${o.guardMs} ms\n${out.slice(-500)}\n${err}`));
+    }, o.guardMs);
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (killTimer === undefined && o.armed(lines())) {
+        clearTimeout(guard);
+        killTimer = setTimeout(() => child.kill('SIGKILL'), o.killDelayMs);
+      }
+    });
+    child.on('error', fail);
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      clearTimeout(killTimer);
+      if (signal !== 'SIGKILL') fail(new Error(`${cmd} ${args.join(' ')} exited by itself (code ${code}): ${err}`));
+      else done(lines());
+    });
+  });
+}
+
 /** Waits (bounded) until ffmpeg and ffprobe are on the PATH: they may still be being installed when tests start. */
 export async function waitForFfmpeg(): Promise<void> {
   await waitFor(() => {
