@@ -169,7 +169,7 @@ describe('merged /api/v3/session of two Cores', () => {
     const solo = createFleet({ local: { id: 'local', name: 'x', reader: emptyLocal }, clock: systemClock, log: memoryLogger() });
     const hooks = fleetApi(solo, emptyLocal);
     const ctx = { query: new Map<string, string[]>() } as unknown as Parameters<typeof hooks.readerFor>[0];
-    expect(hooks.readerFor(ctx)).toBe(emptyLocal);
+    expect(hooks.readerFor(ctx).reader).toBe(emptyLocal);
     await solo.stop();
   });
 });
