@@ -17,7 +17,7 @@ import type { AuthOptions } from './auth.ts';
 import { JwtAuth, LOGIN_BODY_LIMIT, parseLogin } from './auth.ts';
 import { BodyTooLargeError, readBody } from '../http/http.ts';
 import { apiContext, createRouter } from '../http/router.ts';
-import { stringifyGo } from '../http/json.ts';
+import { stringifyGo } from '../engine/go-json.ts';
 import { buildMetricsText, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import { buildActiveChunks, buildSummaryChunks, collectorNames, SessionCaches } from './sessions.ts';
 import { clientKey, FailureBudget } from '../http/client-limits.ts';

@@ -10,8 +10,8 @@
 import type { CollectorSummary, HistoryOrder, HistorySummary, HistoryTotals, SessionReader, SessionSnapshot } from '../engine/types.ts';
 import type { GoQuery } from '../http/http.ts';
 import { queryUnescape } from '../http/http.ts';
-import type { Utf8Bytes } from '../http/json.ts';
-import { ByteWriter, compareUtf8, quote, sortedOrder, sortKeys, toInt, toNumber, utf8Bytes } from '../http/json.ts';
+import type { Utf8Bytes } from '../engine/go-json.ts';
+import { ByteWriter, compareUtf8, quote, sortedOrder, sortUtf8, toInt, toNumber, utf8Bytes } from '../engine/go-json.ts';
 
 // Scratch buffers, not caches: every render is synchronous and copies out what it keeps, so one pair serves all.
 /** Block and list bytes. */
@@ -34,7 +34,7 @@ export function collectorNames(query: GoQuery): string[] {
 
 /** Unique names in Go's map-key order (bytewise), as the response object's keys. */
 function responseKeys(names: string[]): string[] {
-  return sortKeys([...new Set(names)]);
+  return sortUtf8([...new Set(names)]);
 }
 
 /** The fields of a `Session` that rarely change, rendered up to `"bytes_rx":`. */
@@ -171,7 +171,7 @@ function writeStatsMap(map: ReadonlyMap<string, HistoryTotals>): string {
   if (map.size === 1) {
     for (const [k, v] of map) return '{' + quote(k) + ':' + statsOpen(v) + '}}';
   }
-  const keys = sortKeys([...map.keys()]);
+  const keys = sortUtf8([...map.keys()]);
   const parts = new Array<string>(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
@@ -188,7 +188,7 @@ function writePeer(p: PeerTotals): string {
 
 function writeRemote(peers: ReadonlyMap<string, PeerTotals>): string {
   if (peers.size === 0) return '{}';
-  const keys = sortKeys([...peers.keys()]);
+  const keys = sortUtf8([...peers.keys()]);
   const parts = new Array<string>(keys.length);
   for (let i = 0; i < keys.length; i++) parts[i] = quote(keys[i]!) + ':' + writePeer(peers.get(keys[i]!)!);
   return '{' + parts.join(',') + '}';

@@ -9,7 +9,7 @@
 import type { SessionReader, SessionSelection } from '../engine/types.ts';
 import type { CoreInfo } from '../../shared/types.ts';
 import type { ApiContext, ApiRoute } from '../http/types.ts';
-import { quote, toInt, toNumber } from '../http/json.ts';
+import { quote, toInt, toNumber } from '../engine/go-json.ts';
 import type { Fleet } from './fleet.ts';
 
 /** `core` query value(s) → ids: first value, split on ",", trimmed, empties dropped; undefined when absent/empty. */

@@ -302,7 +302,7 @@ describe('session head cache (long active lists)', () => {
 describe('session bodies sent as byte chunks (large history, long list)', () => {
   it('GET, gzip, ?pretty and /active give the text render byte for byte, with a matching Content-Length', async () => {
     const { History } = await import('../../../src/main/engine/history.ts');
-    const { indentGo } = await import('../../../src/main/http/json.ts');
+    const { indentGo } = await import('../../../src/main/engine/go-json.ts');
     const { buildActiveBody, buildSummaryBody } = await import('../../../src/main/api/sessions.ts');
     const h = new History();
     for (let i = 0; i < 2000; i++) h.add(`/live/s${i % 3}`, i % 97 === 0 ? `p\u00e9<${i}>` : `10.0.${i % 200}.${i % 7}:${1000 + i}`, `r${i % 3}`, 1, i * 1000, 3 * i);

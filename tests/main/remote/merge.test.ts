@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { systemClock } from '../../../src/main/engine/clock.ts';
 import type { SessionReader } from '../../../src/main/engine/types.ts';
 import { createApi } from '../../../src/main/api/index.ts';
-import { toNumber } from '../../../src/main/http/json.ts';
+import { toNumber } from '../../../src/main/engine/go-json.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import { fleetApi } from '../../../src/main/remote/api-routes.ts';
