@@ -18,7 +18,7 @@ import {
   rtmpPublisherArgs,
   SCREENSHOTS,
 } from './support.ts';
-import { waitFor } from '../support/wait.ts';
+import { sleep, waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
 
@@ -217,7 +217,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     // History: the remote Core's recorded summary, merged and per core.
     // The recorded remote Core moves to its after-close state, whose summary holds finished sessions.
     remote.setPhase('after-close');
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     await page.click('[data-testid="nav-history"]');
     // The History view opens on the traffic report (issue 12); the finished-session summary is its second tab.
     await page.click('[data-testid="history-mode-sessions"]');

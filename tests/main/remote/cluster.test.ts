@@ -4,7 +4,7 @@ import { memoryLogger } from '../../../src/main/log.ts';
 import { createFleet, OtherHostsError } from '../../../src/main/remote/fleet.ts';
 import { startTestCore, type TestCore } from '../../support/test-core.ts';
 import { zeroSummary } from '../../../src/main/engine/registry.ts';
-import { waitFor } from '../../support/wait.ts';
+import { sleep, waitFor } from '../../support/wait.ts';
 
 const started: TestCore[] = [];
 afterAll(async () => {
@@ -73,7 +73,7 @@ describe('an outage', () => {
       const before = fleet.history({}).filter((r) => r.core === 'c').length;
       await core.refuse();
       await waitFor(() => fleet.cores().find((c) => c.id === 'c')?.state === 'unreachable', 'unreachable', 15_000);
-      await new Promise((r) => setTimeout(r, 500)); // past staleAfterMs
+      await sleep(500); // past staleAfterMs
       expect(fleet.snapshot().sessions.filter((s) => s.core === 'c')).toEqual([]);
       expect(fleet.history({}).filter((r) => r.core === 'c')).toHaveLength(before);
     } finally {

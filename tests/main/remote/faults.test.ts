@@ -15,7 +15,7 @@ import { createFleet, type Fleet } from '../../../src/main/remote/fleet.ts';
 import { startTestCore, type Fault, type TestCore } from '../../support/test-core.ts';
 import { SHORT_TIMEOUTS } from './helpers.ts';
 import { zeroSummary } from '../../../src/main/engine/registry.ts';
-import { waitFor } from '../../support/wait.ts';
+import { sleep, waitFor } from '../../support/wait.ts';
 
 const emptyReader: SessionReader = { ids: () => [], summary: () => zeroSummary(), active: () => [] };
 
@@ -184,7 +184,7 @@ describe('faults on one Core', () => {
       fleet.addCore({ id: 'wrong', url: C.url, credentials: { username: 'admin', password: 'nope' }, intervalMs: 100 });
       await waitFor(() => info('wrong').state === 'auth-failed', 'auth-failed', 15_000);
       expect(info('wrong').lastError).toMatch(/invalid username or password/);
-      await new Promise((r) => setTimeout(r, 700)); // 7 intervals
+      await sleep(700); // 7 intervals
       expect(C.loginsFailed).toBe(1);
       await fleet.updateCore('wrong', { credentials: creds });
       await waitFor(() => info('wrong').state === 'online', 'online with fixed credentials', 15_000);
@@ -220,7 +220,7 @@ describe('faults on one Core', () => {
     fleet.pause('a');
     expect(info('a').state).toBe('paused');
     const polls = st('a').polls;
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect(st('a').polls).toBe(polls);
     expect(fleet.reader(['a']).summary('http').activeSessions).toBe(0); // a paused Core leaves the merged view
     fleet.resume('a');

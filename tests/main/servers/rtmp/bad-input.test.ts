@@ -5,7 +5,7 @@ import { MSG, chunkHeader, serializeMessage } from '../../../../src/main/servers
 import { encodeAmf0 } from '../../../../src/main/servers/rtmp/amf0.ts';
 import { RtmpTestClient } from './rtmp-client.ts';
 import { startServer, type TestServer } from './support.ts';
-import { waitFor } from '../../../support/wait.ts';
+import { sleep, waitFor } from '../../../support/wait.ts';
 
 const sockets: Socket[] = [];
 const clients: RtmpTestClient[] = [];
@@ -205,7 +205,7 @@ describe('RTMP server: bad input', () => {
         pub2.send(6, MSG.video, 1, i * 10, Buffer.from([0x17, 1, 0, 0, 0, 0, 0, 0, i]));
         await pub.sync();
         maxBuffered = Math.max(maxBuffered, s.server.stats().bufferedBytes);
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     }
     await pub.sync();
@@ -253,7 +253,7 @@ describe('RTMP server: bad input', () => {
       pub.send(6, MSG.video, 1, i, f);
       if (i % 20 === 0) {
         await pub.sync();
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
       if (s.lines.some((l) => l.includes('player too slow'))) break;
     }

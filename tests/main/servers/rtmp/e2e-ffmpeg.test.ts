@@ -17,7 +17,7 @@ import { memoryLogger } from '../../../../src/main/log.ts';
 import { createHttpServer, listen } from '../../../../src/main/http/server.ts';
 import { createRtmpServer, type RtmpServer } from '../../../../src/main/servers/rtmp/server.ts';
 import { ffmpegPublishArgs } from './support.ts';
-import { waitFor } from '../../../support/wait.ts';
+import { sleep, waitFor } from '../../../support/wait.ts';
 import { Children, waitForFfmpeg } from '../../../support/children.ts';
 
 const children = new Children();
@@ -80,7 +80,7 @@ describe('RTMP server with ffmpeg', () => {
     const url = `rtmp://127.0.0.1:${r.port}/live/test`;
     const pub = children.spawn('timeout', ['60', 'ffmpeg', ...ffmpegPublishArgs(url)]);
     await waitFor(() => r.rtmp.streams().includes('/live/test'), 'the publisher to start', 20_000);
-    await new Promise((res) => setTimeout(res, 1500)); // let a keyframe arrive
+    await sleep(1500); // let a keyframe arrive
 
     const dir = mkdtempSync(join(tmpdir(), 'rtmp-e2e-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
