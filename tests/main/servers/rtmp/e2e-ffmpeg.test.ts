@@ -6,19 +6,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../../../../src/main/api/index.ts';
 import { Collector } from '../../../../src/main/engine/collector.ts';
-import { Registry } from '../../../../src/main/engine/registry.ts';
-import { memoryLogger } from '../../../../src/main/log.ts';
-import { createHttpServer, listen } from '../../../../src/main/http/server.ts';
 import { createRtmpServer, type RtmpServer } from '../../../../src/main/servers/rtmp/server.ts';
 import { ffmpegPublishArgs } from './support.ts';
 import { sleep, waitFor } from '../../../support/wait.ts';
 import { Children, waitForFfmpeg } from '../../../support/children.ts';
+import { startCollectorApi } from '../../../support/collector-api.ts';
 
 const children = new Children();
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -38,30 +34,14 @@ interface Rig {
 }
 
 async function rig(token = ''): Promise<Rig> {
-  const log = memoryLogger();
-  const collector = new Collector('rtmp', { sessionTimeoutMs: 2000 });
-  collector.start();
-  const registry = new Registry();
-  registry.register(collector);
+  const { collector, log, lines, api, close } = await startCollectorApi('rtmp');
   const rtmp = createRtmpServer({ collector, log, token });
   const { port } = await rtmp.listen('127.0.0.1', 0);
-  const http: Server = createHttpServer({
-    mounts: createApi({ reader: registry, about: { name: 'test', id: 'test', startedAtMs: Date.now() }, log }),
-    log,
-  });
-  const addr = await listen(http, '127.0.0.1', 0);
   cleanups.push(async () => {
     await rtmp.close();
-    await new Promise<void>((r) => http.close(() => r()));
-    http.closeAllConnections?.();
-    await registry.unregisterAll();
+    await close();
   });
-  const api = async (path: string): Promise<unknown> => {
-    const res = await fetch(`http://127.0.0.1:${addr.port}${path}`);
-    expect(res.status).toBe(200);
-    return res.json();
-  };
-  return { rtmp, port, collector, lines: log.lines, api };
+  return { rtmp, port, collector, lines, api };
 }
 
 interface ApiSession {

@@ -7,16 +7,11 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../../../../src/main/api/index.ts';
 import { Collector } from '../../../../src/main/engine/collector.ts';
-import { Registry } from '../../../../src/main/engine/registry.ts';
-import { memoryLogger } from '../../../../src/main/log.ts';
-import { createHttpServer, listen } from '../../../../src/main/http/server.ts';
 import { createSrtServer, type SrtServer, type SrtServerOptions } from '../../../../src/main/servers/srt/server.ts';
 import { lossyProxy } from './lossy-proxy.ts';
 import { srtChannelsJson } from '../../../../src/main/servers/channels-api.ts';
@@ -24,6 +19,7 @@ import { induction } from './srt-client.ts';
 import { ffmpegSrtPublishArgs } from './support.ts';
 import { waitFor } from '../../../support/wait.ts';
 import { Children, waitForFfmpeg } from '../../../support/children.ts';
+import { startCollectorApi } from '../../../support/collector-api.ts';
 
 const run = promisify(execFile);
 const children = new Children();
@@ -45,32 +41,16 @@ interface Rig {
 }
 
 async function rig(opts: Partial<SrtServerOptions> = {}): Promise<Rig> {
-  const log = memoryLogger();
-  const collector = new Collector('srt', { sessionTimeoutMs: 2000 });
-  collector.start();
-  const registry = new Registry();
-  registry.register(collector);
+  const { collector, log, lines, api, close } = await startCollectorApi('srt');
   const srt = createSrtServer({ collector, log, limits: { peerIdleTimeoutMs: 1500 }, ...opts });
   const { port } = await srt.listen('127.0.0.1', 0);
-  const http: Server = createHttpServer({
-    mounts: createApi({ reader: registry, about: { name: 'test', id: 'test', startedAtMs: Date.now() }, log }),
-    log,
-  });
-  const addr = await listen(http, '127.0.0.1', 0);
   const dir = mkdtempSync(join(tmpdir(), 'srt-e2e-'));
   cleanups.push(async () => {
     await srt.close();
-    await new Promise<void>((r) => http.close(() => r()));
-    http.closeAllConnections?.();
-    await registry.unregisterAll();
+    await close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const api = async (path: string): Promise<unknown> => {
-    const res = await fetch(`http://127.0.0.1:${addr.port}${path}`);
-    expect(res.status).toBe(200);
-    return res.json();
-  };
-  return { srt, port, collector, lines: log.lines, api, dir };
+  return { srt, port, collector, lines, api, dir };
 }
 
 interface ApiSession {
