@@ -10,6 +10,8 @@ export interface FakeCollector extends SessionCollector {
   rx: Map<string, number>;
   tx: Map<string, number>;
   collectable: (ip: string) => boolean;
+  /** Session ids whose connection closed (markClosed), in order. */
+  closed: string[];
 }
 
 /** A minimal SessionCollector that records what the server calls. */
@@ -20,6 +22,7 @@ export function fakeCollector(id: string): FakeCollector {
     registered: [],
     rx: new Map(),
     tx: new Map(),
+    closed: [],
     collectable: () => true,
     register() {},
     activate: () => true,
@@ -34,6 +37,9 @@ export function fakeCollector(id: string): FakeCollector {
       if (n > 0 && c.registered.some((r) => r.id === id)) c.tx.set(id, (c.tx.get(id) ?? 0) + n);
     },
     unregister() {},
+    markClosed(id) {
+      c.closed.push(id);
+    },
     isKnownSession: (id) => c.registered.some((r) => r.id === id),
     isCollectableIp: (ip) => c.collectable(ip),
     isSessionsExceeded: () => false,

@@ -1,6 +1,8 @@
 import type { AlertItem } from '../../shared/ipc.ts';
 import type { CoreInfo, SessionRow, Snapshot } from '../../shared/types.ts';
 import { addToTotals } from '../../shared/totals.ts';
+import { classifySession, type StreamRole } from '../../shared/stream-key.ts';
+import { countedRole } from '../../shared/streams.ts';
 import { validateAlertRules, type AlertRule, type EgressRule, type PublisherGoneRule, type SessionsRule, type UnreachableRule } from './rules.ts';
 
 /** What one snapshot changed. */
@@ -30,18 +32,15 @@ interface ReferenceState extends SubjectState {
 }
 
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
-const PUBLISHER_COLLECTORS: ReadonlySet<string> = new Set(['rtmp', 'srt', 'hlsingress']);
 
-/** rtmp/srt publishers carry `local = "publish:<path>"`; every hlsingress session is an upload. */
-export function isPublisher(s: SessionRow): boolean {
-  if (s.collector === 'hlsingress') return true;
-  return PUBLISHER_COLLECTORS.has(s.collector) && s.local.startsWith('publish:');
-}
-
-/** hls sessions, and rtmp/srt sessions with `local = "play:<path>"`. */
-export function isViewer(s: SessionRow): boolean {
-  if (s.collector === 'hls') return true;
-  return (s.collector === 'rtmp' || s.collector === 'srt') && s.local.startsWith('play:');
+/**
+ * A session's stream key and role as every count has them (classifySession, countedRole), or null for sessions of
+ * no stream. A session whose connection closed (`closedAtMs`, local RTMP/SRT) counts in no role: it is listed until
+ * the core's timeout, but nobody is behind it any more.
+ */
+export function streamRoleOf(s: SessionRow): { key: string; role: StreamRole; closed: boolean } | null {
+  const ref = classifySession(s.collector, s.reference, s.local);
+  return ref && { key: ref.key, role: countedRole(ref, s.extra), closed: s.closedAtMs !== undefined };
 }
 
 function mbit(bitsPerSec: number): string {
@@ -161,22 +160,26 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
 
   function publisherGone(rule: PublisherGoneRule, snapshot: Snapshot, seen: Set<string>, events: AlertEvent[]): void {
     const cores = new Map(coresOf(rule, snapshot).map((c) => [c.id, c]));
-    // Count publishers and viewers per core and reference in this snapshot (healthy cores only).
-    const counts = new Map<string, { core: string; reference: string; publishers: number; viewers: number }>();
+    // Count open publishers and viewers per core and stream key (healthy cores only). A publisher whose connection
+    // closed (local RTMP/SRT) is gone now, not at the core's session timeout; one missing from the list (a remote
+    // Core's next poll, or any core after its timeout) is gone too.
+    const counts = new Map<string, { core: string; reference: string; publishers: number; viewers: number; closedPublisher: boolean }>();
     for (const s of snapshot.sessions) {
       const core = cores.get(s.core);
-      if (!core || !HEALTHY.has(core.state) || s.reference === '') continue;
-      const pub = isPublisher(s);
-      if (!pub && !isViewer(s)) continue;
-      const key = JSON.stringify([rule.id, s.core, s.reference]);
+      if (!core || !HEALTHY.has(core.state)) continue;
+      const ref = streamRoleOf(s);
+      if (!ref || ref.role === 'process') continue;
+      const key = JSON.stringify([rule.id, s.core, ref.key]);
       let c = counts.get(key);
-      if (!c) counts.set(key, (c = { core: s.core, reference: s.reference, publishers: 0, viewers: 0 }));
-      if (pub) c.publishers++;
+      if (!c) counts.set(key, (c = { core: s.core, reference: ref.key, publishers: 0, viewers: 0, closedPublisher: false }));
+      if (ref.closed) {
+        if (ref.role === 'publisher') c.closedPublisher = true;
+      } else if (ref.role === 'publisher') c.publishers++;
       else c.viewers++;
     }
     for (const [key, st] of references) {
       if (st.ruleId !== rule.id || counts.has(key)) continue;
-      counts.set(key, { core: st.core, reference: st.reference, publishers: 0, viewers: 0 });
+      counts.set(key, { core: st.core, reference: st.reference, publishers: 0, viewers: 0, closedPublisher: false });
     }
     for (const [key, c] of counts) {
       const core = cores.get(c.core);
@@ -201,10 +204,11 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
       } else {
         if (!st.armed && st.viewersWithPublisher > 0) st.armed = true;
         const viewersAtLoss = st.viewersWithPublisher;
+        const how = c.closedPublisher ? ' (its connection closed)' : '';
         const level: Level = st.raised ? (c.viewers === 0 ? 'clear' : 'hold') : st.armed ? 'raise' : 'hold';
         const ev = step(st, level, snapshot.atMs, rule, () => ({
           key, ruleId: rule.id, kind: rule.kind, core: c.core, reference: c.reference,
-          message: `${core.name}: publisher of ${c.reference} gone while ${viewersAtLoss} viewer${viewersAtLoss === 1 ? ' was' : 's were'} watching`,
+          message: `${core.name}: publisher of ${c.reference} gone${how} while ${viewersAtLoss} viewer${viewersAtLoss === 1 ? ' was' : 's were'} watching`,
           raisedAtMs: snapshot.atMs,
         }));
         if (ev?.type === 'cleared') {
@@ -213,7 +217,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
         }
         if (ev) events.push(ev);
       }
-      // Forget references with nothing going on (bounded memory over days of streams).
+      // Forget streams with nothing going on (bounded memory over days of streams).
       if (!st.raised && !st.armed && st.pendingSinceMs === null && c.publishers === 0 && c.viewers === 0) {
         references.delete(key);
         seen.delete(key);

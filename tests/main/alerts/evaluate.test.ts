@@ -128,6 +128,30 @@ describe('publisher gone', () => {
     );
     expect(events.filter((e) => e.type === 'raised').map((e) => e.alert.core + '/' + e.alert.reference)).toEqual(['a/live']);
   });
+
+  it('a publisher whose connection closed is gone at once, though its session is still listed (local RTMP/SRT)', () => {
+    const closed: SessionRow = { ...pub, closedAtMs: 1000 };
+    // The closed session stays listed until the core's timeout (here never): the rule does not wait for that.
+    const { marks, events } = run([[pub, viewerHls], [closed, viewerHls], [closed, viewerHls], [closed, viewerHls], [pub, viewerHls]]);
+    expect(marks).toBe('...RC');
+    expect(events[0].alert.message).toBe('a: publisher of live gone (its connection closed) while 1 viewer was watching');
+    // Closed players watch nothing either: with only a closed viewer left, the alert clears after clearAfterMs.
+    const closedViewer: SessionRow = { ...viewerRtmp, closedAtMs: 1000 };
+    expect(run([[pub, viewerRtmp], [closed, closedViewer], [closed, closedViewer], [closed, closedViewer], [closedViewer], [], [], []]).marks).toBe('...R...C');
+  });
+
+  it('publishers and viewers meet by the stream key rule (classifySession), not by the raw reference', () => {
+    const rtmpPub = s('rtmp', 'publish:/live/cam.stream', '/live/cam');
+    const hlsVariant = s('hls', '/memfs/cam_0.m3u8', 'cam_0');
+    const { marks, events } = run([[rtmpPub, hlsVariant], [hlsVariant], [hlsVariant], [hlsVariant]]);
+    expect(marks).toBe('...R');
+    expect(events[0].alert).toMatchObject({ reference: 'cam', key: JSON.stringify(['gone', 'a', 'cam']) });
+  });
+
+  it("the app's own FFmpeg process is neither a publisher nor a viewer", () => {
+    const relay: SessionRow = { ...s('rtmp', 'play:/live.stream'), extra: 'ffmpeg:relay-1' };
+    expect(run([[pub, relay], [relay], [relay], [relay]]).marks).toBe('....');
+  });
 });
 
 describe('rule validation', () => {

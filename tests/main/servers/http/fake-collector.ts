@@ -53,6 +53,7 @@ export class FakeCollector implements SessionCollector {
   unregister(id: string): void {
     this.sessions.delete(id);
   }
+  markClosed(): void {}
   isKnownSession(id: string): boolean {
     return this.sessions.has(id);
   }
