@@ -137,7 +137,7 @@ export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'pro
 
 // ---- desktop (Electron shell: alerts, CSV export; src/main/shell, src/main/alerts, src/main/export) ----
 
-export type AlertKind = 'egress-above' | 'sessions-above' | 'core-unreachable' | 'publisher-gone';
+export type AlertKind = 'egress-above' | 'sessions-above' | 'core-unreachable' | 'publisher-gone' | 'ingest-below-median' | 'publisher-reconnects';
 
 /** One alert, raised by a rule for one subject (a core, a core's collector, or a core's reference). */
 export interface AlertItem {
@@ -172,6 +172,10 @@ export interface AlertRuleData {
   clearBitsPerSec?: number;
   raiseAbove?: number;
   clearAtOrBelow?: number;
+  belowPercent?: number;
+  medianWindowMs?: number;
+  moreThan?: number;
+  withinMs?: number;
 }
 
 /** The alert editor's content: the rules, the webhook, and the file they are saved in. */

@@ -3,7 +3,18 @@ import type { CoreInfo, SessionRow, Snapshot } from '../../shared/types.ts';
 import { addToTotals } from '../../shared/totals.ts';
 import { classifySession, type StreamRole } from '../../shared/stream-key.ts';
 import { countedRole } from '../../shared/streams.ts';
-import { validateAlertRules, type AlertRule, type EgressRule, type PublisherGoneRule, type SessionsRule, type UnreachableRule } from './rules.ts';
+import {
+  DEFAULT_MEDIAN_WINDOW_MS,
+  validateAlertRules,
+  type AlertRule,
+  type EgressRule,
+  type IngestBelowMedianRule,
+  type PublisherGoneRule,
+  type PublisherReconnectsRule,
+  type SessionsRule,
+  type UnreachableRule,
+} from './rules.ts';
+import { MedianWindow } from './median.ts';
 
 /** What one snapshot changed. */
 export interface AlertEvent {
@@ -30,6 +41,24 @@ interface ReferenceState extends SubjectState {
   /** True while the publisher is missing after having had viewers. */
   armed: boolean;
 }
+
+/** Ingest-median bookkeeping per rule, core and stream. */
+interface IngestState extends SubjectState {
+  samples: MedianWindow;
+}
+
+/** Reconnect bookkeeping per rule, core and stream. */
+interface ReconnectState extends SubjectState {
+  /** An open publisher in the last healthy snapshot. */
+  open: boolean;
+  /** When an open publisher was last seen. */
+  lastOpenAtMs: number;
+  /** When the publisher came back, oldest first (within the rule's window). */
+  reconnectsAtMs: number[];
+}
+
+/** Stream health needs this much history before a median means anything (or half the window, if shorter). */
+const MIN_MEDIAN_HISTORY_MS = 60_000;
 
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
 
@@ -103,6 +132,8 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
   const rules = validateAlertRules(rulesIn);
   const subjects = new Map<string, SubjectState>();
   const references = new Map<string, ReferenceState>();
+  const ingests = new Map<string, IngestState>();
+  const reconnects = new Map<string, ReconnectState>();
 
   function subject(key: string): SubjectState {
     let s = subjects.get(key);
@@ -225,6 +256,96 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
     }
   }
 
+  /** Per healthy core of the rule and stream key: the summed rx of its open publishers, and whether there is one. */
+  function ingestByStream(rule: AlertRule, snapshot: Snapshot): Map<string, { core: CoreInfo; key: string; open: boolean; rxBitsPerSec: number }> {
+    const cores = new Map(coresOf(rule, snapshot).filter((c) => HEALTHY.has(c.state)).map((c) => [c.id, c]));
+    const out = new Map<string, { core: CoreInfo; key: string; open: boolean; rxBitsPerSec: number }>();
+    for (const s of snapshot.sessions) {
+      const core = cores.get(s.core);
+      if (!core) continue;
+      const ref = streamRoleOf(s);
+      if (!ref || ref.role !== 'publisher') continue;
+      const id = JSON.stringify([rule.id, s.core, ref.key]);
+      let e = out.get(id);
+      if (!e) out.set(id, (e = { core, key: ref.key, open: false, rxBitsPerSec: 0 }));
+      if (!ref.closed) {
+        e.open = true;
+        e.rxBitsPerSec += s.rxBitsPerSec;
+      }
+    }
+    return out;
+  }
+
+  /** The state of a stream subject of the health rules kept as long as its core is there but not healthy. */
+  function keepWhileUnknown(map: Map<string, SubjectState>, rule: AlertRule, snapshot: Snapshot, seen: Set<string>): void {
+    const unknown = new Set(coresOf(rule, snapshot).filter((c) => !HEALTHY.has(c.state)).map((c) => c.id));
+    if (unknown.size === 0) return;
+    for (const [key, st] of map) {
+      const [ruleId, coreId] = JSON.parse(key) as [string, string, string];
+      if (ruleId === rule.id && unknown.has(coreId)) {
+        seen.add(key);
+        st.pendingSinceMs = null;
+      }
+    }
+  }
+
+  function ingestBelowMedian(rule: IngestBelowMedianRule, snapshot: Snapshot, seen: Set<string>, events: AlertEvent[]): void {
+    const windowMs = rule.medianWindowMs ?? DEFAULT_MEDIAN_WINDOW_MS;
+    const needMs = Math.min(MIN_MEDIAN_HISTORY_MS, windowMs / 2);
+    keepWhileUnknown(ingests, rule, snapshot, seen);
+    for (const [key, e] of ingestByStream(rule, snapshot)) {
+      // Without an open publisher the stream is forgotten (publisher-gone speaks for it; a new run, a new median).
+      if (!e.open) continue;
+      seen.add(key);
+      let st = ingests.get(key);
+      if (!st) ingests.set(key, (st = { raised: null, pendingSinceMs: null, samples: new MedianWindow(windowMs) }));
+      st.samples.add(snapshot.atMs, e.rxBitsPerSec);
+      let level: Level = 'hold';
+      const median = st.samples.median();
+      if (st.samples.spanMs(snapshot.atMs) >= needMs) level = e.rxBitsPerSec < (median * rule.belowPercent) / 100 ? 'raise' : 'clear';
+      const ev = step(st, level, snapshot.atMs, rule, () => ({
+        key, ruleId: rule.id, kind: rule.kind, core: e.core.id, reference: e.key,
+        message: `${e.core.name}: ingest of ${e.key} ${mbit(e.rxBitsPerSec)}, below ${rule.belowPercent} % of its median ${mbit(median)}`,
+        raisedAtMs: snapshot.atMs,
+      }));
+      if (ev) events.push(ev);
+    }
+  }
+
+  function publisherReconnects(rule: PublisherReconnectsRule, snapshot: Snapshot, seen: Set<string>, events: AlertEvent[]): void {
+    keepWhileUnknown(reconnects, rule, snapshot, seen);
+    const now = snapshot.atMs;
+    const streams = ingestByStream(rule, snapshot);
+    // Streams known from before whose publisher is not listed now (gone past the core's timeout) keep counting.
+    const healthy = new Map(coresOf(rule, snapshot).filter((c) => HEALTHY.has(c.state)).map((c) => [c.id, c]));
+    for (const key of reconnects.keys()) {
+      const [ruleId, coreId, streamKey] = JSON.parse(key) as [string, string, string];
+      const core = healthy.get(coreId);
+      if (ruleId === rule.id && core && !streams.has(key)) streams.set(key, { core, key: streamKey, open: false, rxBitsPerSec: 0 });
+    }
+    for (const [key, e] of streams) {
+      let st = reconnects.get(key);
+      if (!st) reconnects.set(key, (st = { raised: null, pendingSinceMs: null, open: false, lastOpenAtMs: now, reconnectsAtMs: [] }));
+      else if (e.open && !st.open) st.reconnectsAtMs.push(now);
+      st.open = e.open;
+      if (e.open) st.lastOpenAtMs = now;
+      while (st.reconnectsAtMs.length > 0 && st.reconnectsAtMs[0]! <= now - rule.withinMs) st.reconnectsAtMs.shift();
+      const count = st.reconnectsAtMs.length;
+      // Forget a stream without a publisher for the whole window and nothing to count (bounded memory over days).
+      if (!e.open && count === 0 && !st.raised && now - st.lastOpenAtMs >= rule.withinMs) {
+        reconnects.delete(key);
+        continue;
+      }
+      seen.add(key);
+      const ev = step(st, count > rule.moreThan ? 'raise' : 'clear', now, rule, () => ({
+        key, ruleId: rule.id, kind: rule.kind, core: e.core.id, reference: e.key,
+        message: `${e.core.name}: publisher of ${e.key} reconnected ${count} times in ${Math.round(rule.withinMs / 60_000 * 10) / 10} min (more than ${rule.moreThan})`,
+        raisedAtMs: now,
+      }));
+      if (ev) events.push(ev);
+    }
+  }
+
   return {
     update(snapshot) {
       const events: AlertEvent[] = [];
@@ -241,10 +362,16 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
           case 'publisher-gone':
             publisherGone(rule, snapshot, seen, events);
             break;
+          case 'ingest-below-median':
+            ingestBelowMedian(rule, snapshot, seen, events);
+            break;
+          case 'publisher-reconnects':
+            publisherReconnects(rule, snapshot, seen, events);
+            break;
         }
       }
       // Subjects that vanished (core removed, collector gone): clear at once, forget them.
-      for (const map of [subjects, references] as Map<string, SubjectState>[]) {
+      for (const map of [subjects, references, ingests, reconnects] as Map<string, SubjectState>[]) {
         for (const [key, st] of map) {
           if (seen.has(key)) continue;
           if (st.raised) events.push({ type: 'cleared', alert: { ...st.raised, clearedAtMs: snapshot.atMs } });
@@ -254,7 +381,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
       return events;
     },
     active() {
-      return [...subjects.values(), ...references.values()].flatMap((s) => (s.raised ? [s.raised] : [])).sort((a, b) => a.raisedAtMs - b.raisedAtMs);
+      return [...subjects.values(), ...references.values(), ...ingests.values(), ...reconnects.values()].flatMap((s) => (s.raised ? [s.raised] : [])).sort((a, b) => a.raisedAtMs - b.raisedAtMs);
     },
   };
 }

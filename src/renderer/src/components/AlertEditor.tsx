@@ -8,6 +8,8 @@ const KINDS: Record<AlertKind, string> = {
   'egress-above': 'Egress above a rate',
   'core-unreachable': 'Core unreachable',
   'publisher-gone': 'Publisher gone (while watched)',
+  'ingest-below-median': 'Ingest below its median',
+  'publisher-reconnects': 'Publisher reconnects',
 };
 
 interface Draft {
@@ -19,9 +21,15 @@ interface Draft {
   raise: string;
   clear: string;
   raiseAfterS: string;
+  /** Ingest: below this % of the median, over this window (minutes). */
+  percent: string;
+  windowMin: string;
+  /** Reconnects: more than this many within this many minutes. */
+  moreThan: string;
+  withinMin: string;
 }
 
-const EMPTY_DRAFT: Draft = { id: '', kind: 'sessions-above', core: '', collector: '', raise: '', clear: '', raiseAfterS: '0' };
+const EMPTY_DRAFT: Draft = { id: '', kind: 'sessions-above', core: '', collector: '', raise: '', clear: '', raiseAfterS: '0', percent: '50', windowMin: '5', moreThan: '3', withinMin: '10' };
 
 /** The rule the form describes; thresholds in the rule's units (Mbit/s → bit/s). Throws with what to fix. */
 function ruleOf(d: Draft): AlertRuleData {
@@ -40,6 +48,10 @@ function ruleOf(d: Draft): AlertRuleData {
     const clear = d.clear.trim() === '' ? raise : num(d.clear, 'Clear at or below');
     if (d.kind === 'sessions-above') Object.assign(rule, { raiseAbove: raise, clearAtOrBelow: clear });
     else Object.assign(rule, { raiseBitsPerSec: raise * 1e6, clearBitsPerSec: clear * 1e6 });
+  } else if (d.kind === 'ingest-below-median') {
+    Object.assign(rule, { belowPercent: num(d.percent, 'Below (% of the median)'), medianWindowMs: Math.round(num(d.windowMin, 'Median over (min)') * 60_000) });
+  } else if (d.kind === 'publisher-reconnects') {
+    Object.assign(rule, { moreThan: num(d.moreThan, 'More than (reconnects)'), withinMs: Math.round(num(d.withinMin, 'Within (min)') * 60_000) });
   }
   return rule;
 }
@@ -57,6 +69,10 @@ function describe(r: AlertRuleData): string {
       return `${where}: not online${after}`;
     case 'publisher-gone':
       return `${where}: a watched stream's publisher leaves${after}`;
+    case 'ingest-below-median':
+      return `${where}: a stream's ingest below ${r.belowPercent} % of its ${(r.medianWindowMs ?? 300_000) / 60_000} min median${after}`;
+    case 'publisher-reconnects':
+      return `${where}: a stream's publisher reconnects more than ${r.moreThan} times in ${(r.withinMs ?? 0) / 60_000} min${after}`;
   }
 }
 
@@ -203,7 +219,11 @@ export function AlertEditor(): React.JSX.Element | null {
           {thresholds && field('collector', 'Collector (empty: all)', { placeholder: 'hls, rtmp, srt…' })}
           {thresholds && field('raise', draft.kind === 'sessions-above' ? 'Raise above (sessions)' : 'Raise above (Mbit/s)', { type: 'number', min: '0', step: 'any' })}
           {thresholds && field('clear', 'Clear at or below (empty: same)', { type: 'number', min: '0', step: 'any' })}
-          {field('raiseAfterS', 'Raise after (s)', { type: 'number', min: '0', step: '1' })}
+          {draft.kind === 'ingest-below-median' && field('percent', 'Below (% of the median)', { type: 'number', min: '1', max: '99', step: 'any' })}
+          {draft.kind === 'ingest-below-median' && field('windowMin', 'Median over (min)', { type: 'number', min: '1', step: 'any' })}
+          {draft.kind === 'publisher-reconnects' && field('moreThan', 'More than (reconnects)', { type: 'number', min: '0', step: '1' })}
+          {draft.kind === 'publisher-reconnects' && field('withinMin', 'Within (min)', { type: 'number', min: '1', step: 'any' })}
+          {field('raiseAfterS', draft.kind === 'ingest-below-median' ? 'For (s)' : 'Raise after (s)', { type: 'number', min: '0', step: '1' })}
         </div>
         <button type="submit" className="primary" data-testid="alert-draft-add">
           Add rule

@@ -9,6 +9,8 @@ const KIND_LABELS: Record<AlertKind, string> = {
   'sessions-above': 'Sessions above',
   'core-unreachable': 'Core unreachable',
   'publisher-gone': 'Publisher gone',
+  'ingest-below-median': 'Ingest dropped',
+  'publisher-reconnects': 'Publisher reconnects',
 };
 
 /** The subject of an alert below its core: a collector, a reference, or both. */
