@@ -351,6 +351,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
       const events: AlertEvent[] = [];
       const seen = new Set<string>();
       for (const rule of rules) {
+        if (rule.enabled === false) continue;
         switch (rule.kind) {
           case 'egress-above':
           case 'sessions-above':

@@ -13,6 +13,8 @@ interface RuleBase {
   kind: AlertKind;
   /** Only this core; omitted: every core, each evaluated on its own. */
   core?: string;
+  /** false: kept (in the file and the editor) but not evaluated; default true. */
+  enabled?: boolean;
   /** How long the condition must hold before the alert is raised (default 0: on the first snapshot). */
   raiseAfterMs?: number;
   /** How long the all-clear must hold before the alert is cleared (default 0). */
@@ -110,6 +112,7 @@ export function validateAlertRules(rules: readonly AlertRule[]): AlertRule[] {
     if (typeof r.id !== 'string' || r.id === '') bad('id must be a non-empty string');
     if (ids.has(r.id)) bad('duplicate id');
     ids.add(r.id);
+    if (r.enabled !== undefined && typeof r.enabled !== 'boolean') bad('enabled must be true or false');
     if (r.raiseAfterMs !== undefined && !nonNegative(r.raiseAfterMs)) bad('raiseAfterMs must be ≥ 0');
     if (r.clearAfterMs !== undefined && !nonNegative(r.clearAfterMs)) bad('clearAfterMs must be ≥ 0');
     switch (r.kind) {

@@ -16,7 +16,7 @@ describe('UI service with alerts (headless and Electron alike)', () => {
     const pushes: UiPush[] = [];
     ui.onPush((p) => p.channel === 'alerts:update' && pushes.push(p));
 
-    expect(await ui.handlers['alerts:list']()).toEqual({ active: [], recent: [] });
+    expect(await ui.handlers['alerts:list']()).toEqual({ active: [], recent: [], mutes: [] });
     source.emit(snap(1000, 1)); // at the line: nothing
     expect(pushes).toHaveLength(0);
     source.emit(snap(2000, 2)); // above: raised
