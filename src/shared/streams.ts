@@ -162,6 +162,9 @@ export class StreamModel {
         current.set(`${s.core}\u0000${key}`, row);
       }
       if (row.keys[0] !== ref.key && !row.keys.includes(ref.key)) row.keys.push(ref.key);
+      // A session whose connection closed (local RTMP/SRT) is listed until the core's timeout, but nobody is behind
+      // it: the stream is idle from the close on, as the publisher-gone alert sees it.
+      if (s.closedAtMs !== undefined) continue;
       if (role === 'publisher') {
         row.publishers++;
         row.ingestBitsPerSec += s.rxBitsPerSec;
