@@ -67,7 +67,7 @@ const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
  * no stream. A session whose connection closed (`closedAtMs`, local RTMP/SRT) counts in no role: it is listed until
  * the core's timeout, but nobody is behind it any more.
  */
-export function streamRoleOf(s: SessionRow): { key: string; role: StreamRole; closed: boolean } | null {
+function streamRoleOf(s: SessionRow): { key: string; role: StreamRole; closed: boolean } | null {
   const ref = classifySession(s.collector, s.reference, s.local);
   return ref && { key: ref.key, role: countedRole(ref, s.extra), closed: s.closedAtMs !== undefined };
 }
