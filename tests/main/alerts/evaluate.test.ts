@@ -140,6 +140,16 @@ describe('publisher gone', () => {
     expect(run([[pub, viewerRtmp], [closed, closedViewer], [closed, closedViewer], [closed, closedViewer], [closedViewer], [], [], []]).marks).toBe('...R...C');
   });
 
+  it('a remote Core: the publisher missing from the next poll is the signal (no close mark there)', () => {
+    const remotePub = s('rtmp', 'publish:/live.stream', 'live', 'b');
+    const remoteViewer = s('hls', '/memfs/live.m3u8', 'live', 'b');
+    const now: AlertRule = { id: 'gone', kind: 'publisher-gone' };
+    const steps = [[remotePub, remoteViewer], [remoteViewer]];
+    const { marks, events } = script([now], [0, 1], (i, t) => snap(t, [], [core('b')], steps[i]));
+    expect(marks).toBe('.R');
+    expect(events[0].alert.message).toBe('b: publisher of live gone while 1 viewer was watching');
+  });
+
   it('publishers and viewers meet by the stream key rule (classifySession), not by the raw reference', () => {
     const rtmpPub = s('rtmp', 'publish:/live/cam.stream', '/live/cam');
     const hlsVariant = s('hls', '/memfs/cam_0.m3u8', 'cam_0');
