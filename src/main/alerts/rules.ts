@@ -48,9 +48,10 @@ export interface UnreachableRule extends RuleBase {
 }
 
 /**
- * A publisher (rtmp/srt `publish:` session, or an hlsingress upload) of a reference disappears while that reference
- * had viewers (hls sessions, rtmp/srt `play:` sessions). `raiseAfterMs` is the grace for a quick reconnect. Cleared
- * when a publisher of the reference is back, or when no viewer is left for `clearAfterMs`.
+ * The publisher of a stream (the key rule's role, src/shared/stream-key.ts: rtmp/srt `publish:`, an hlsingress upload)
+ * is gone while the stream had viewers: its connection closed (local RTMP/SRT, at once) or its session left the list
+ * (a remote Core's next poll, or the session timeout). `raiseAfterMs` is the grace for a quick reconnect. Cleared
+ * when a publisher of the stream is back, or when no viewer is left for `clearAfterMs`.
  */
 export interface PublisherGoneRule extends RuleBase {
   kind: 'publisher-gone';
