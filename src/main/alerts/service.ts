@@ -73,6 +73,8 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   let restoredAcks = new Set(acknowledged.keys());
   let restoredSinceMs: number | null = null;
   let mutes: AlertMute[] = state.mutes;
+  /** Keys of active alerts whose raise was announced (onEvent, webhook): only those announce their clearing. */
+  const announced = new Set<string>();
 
   function persist(): void {
     if (!options.statePath) return;
@@ -141,13 +143,14 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       return;
     }
     for (const e of events) {
-      const muted = mutedUntil(e.alert) !== undefined;
+      // A muted rule or stream: listed, not announced; nor is the clearing of a raise that was not announced.
+      let silent = mutedUntil(e.alert) !== undefined;
       if (e.type === 'cleared') {
         recent = [withAck(e.alert), ...recent].slice(0, recentLimit);
         if (acknowledged.delete(e.alert.key)) changed = true;
-      }
-      // A muted rule or stream: listed, not announced.
-      if (muted) continue;
+        if (!announced.delete(e.alert.key)) silent = true;
+      } else if (!silent) announced.add(e.alert.key);
+      if (silent) continue;
       notify(eventListeners, e);
       if (current.webhookUrl !== '') {
         void webhook.deliver(current.webhookUrl, { source: 'core-sessions', event: e.type, alert: { ...e.alert, coreName: coreName(e.alert.core) }, atMs: snapshot.atMs });
@@ -160,6 +163,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   function setRules(rules: readonly AlertRule[]): void {
     evaluator = createAlertEvaluator(rules);
     acknowledged.clear();
+    announced.clear();
     restoredAcks = new Set();
     persist();
     notify(changeListeners, list());

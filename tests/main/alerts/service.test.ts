@@ -82,7 +82,12 @@ describe('alert service: mutes, persisted acknowledgements, disabled rules', () 
     expect(events).toEqual([]);
     expect(posts).toEqual([]);
 
+    // Raised while muted, cleared after the mute ran out: the clearing of an unannounced raise stays silent too.
+    source.emit(snap(2500, 2));
     clockMs += 61_000; // the mute has run out
+    source.emit(snap(2600, 0));
+    await alerts.idle();
+    expect(events).toEqual([]);
     source.emit(snap(3000, 2));
     await alerts.idle();
     expect(events.map((e) => e.type)).toEqual(['raised']);
