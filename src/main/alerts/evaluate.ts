@@ -1,7 +1,8 @@
 import type { AlertItem } from '../../shared/ipc.ts';
-import type { CoreInfo, SessionRow, Snapshot } from '../../shared/types.ts';
+import type { CoreInfo, Snapshot } from '../../shared/types.ts';
 import { addToTotals } from '../../shared/totals.ts';
 import { classifySession, type StreamRole } from '../../shared/stream-key.ts';
+import { ownProcessOf } from '../../shared/processes.ts';
 import { countedRole } from '../../shared/streams.ts';
 import {
   DEFAULT_MEDIAN_WINDOW_MS,
@@ -42,13 +43,20 @@ interface ReferenceState extends SubjectState {
   armed: boolean;
 }
 
+/** The subject of a stream-health state: which rule, core and stream key. */
+interface StreamSubject {
+  ruleId: string;
+  core: string;
+  stream: string;
+}
+
 /** Ingest-median bookkeeping per rule, core and stream. */
-interface IngestState extends SubjectState {
+interface IngestState extends SubjectState, StreamSubject {
   samples: MedianWindow;
 }
 
 /** Reconnect bookkeeping per rule, core and stream. */
-interface ReconnectState extends SubjectState {
+interface ReconnectState extends SubjectState, StreamSubject {
   /** An open publisher in the last healthy snapshot. */
   open: boolean;
   /** When an open publisher was last seen. */
@@ -62,15 +70,27 @@ const MIN_MEDIAN_HISTORY_MS = 60_000;
 
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
 
-/**
- * A session's stream key and role as every count has them (classifySession, countedRole), or null for sessions of
- * no stream. A session whose connection closed (`closedAtMs`, local RTMP/SRT) counts in no role: it is listed until
- * the core's timeout, but nobody is behind it any more.
- */
-function streamRoleOf(s: SessionRow): { key: string; role: StreamRole; closed: boolean } | null {
-  const ref = classifySession(s.collector, s.reference, s.local);
-  return ref && { key: ref.key, role: countedRole(ref, s.extra), closed: s.closedAtMs !== undefined };
+/** One stream of one core in one snapshot, as the stream rules read it. */
+interface StreamNow {
+  core: string;
+  key: string;
+  /** Open publishers (a session whose connection closed counts in no role: nobody is behind it any more). */
+  publishers: number;
+  viewers: number;
+  /** A publisher session is listed but its connection closed (local RTMP/SRT). */
+  closedPublisher: boolean;
+  /** The rx of the open publishers. */
+  rxBitsPerSec: number;
 }
+
+/** A session's stream key and the role it counts in. */
+interface StreamRef {
+  key: string;
+  role: StreamRole;
+}
+
+/** Sessions classified by the key rule (classifySession, countedRole) are memoised this many at most. */
+const CLASSIFY_MEMO_MAX = 50_000;
 
 function mbit(bitsPerSec: number): string {
   return `${(bitsPerSec / 1e6).toFixed(1)} Mbit/s`;
@@ -134,6 +154,66 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
   const references = new Map<string, ReferenceState>();
   const ingests = new Map<string, IngestState>();
   const reconnects = new Map<string, ReconnectState>();
+  /** collector → reference → local → [anyone's, the app's own process] stream key and role (bounded, see classify). */
+  let classified = new Map<string, Map<string, Map<string, [StreamRef | null | undefined, StreamRef | null | undefined]>>>();
+  let classifiedCount = 0;
+
+  /** classifySession and countedRole, memoised: many sessions share one stream, and streams change rarely. */
+  function classify(collector: string, reference: string, local: string, extra: string): StreamRef | null {
+    // The role depends on `extra` only through "is it the app's own FFmpeg process" (countedRole).
+    const own = ownProcessOf(extra) !== null;
+    let byRef = classified.get(collector);
+    if (!byRef) classified.set(collector, (byRef = new Map()));
+    let byLocal = byRef.get(reference);
+    if (!byLocal) byRef.set(reference, (byLocal = new Map()));
+    let pair = byLocal.get(local);
+    if (!pair) byLocal.set(local, (pair = [undefined, undefined]));
+    const i = own ? 1 : 0;
+    let ref = pair[i];
+    if (ref === undefined) {
+      const r = classifySession(collector, reference, local);
+      ref = r && { key: r.key, role: countedRole(r, extra) };
+      pair[i] = ref;
+      // Bounded: per-connection locals would otherwise grow it forever.
+      if (++classifiedCount > CLASSIFY_MEMO_MAX) {
+        classified = new Map();
+        classifiedCount = 0;
+      }
+    }
+    return ref;
+  }
+  /** The streams of the snapshot being evaluated, by core and key (built once per update, for every stream rule). */
+  let streamsNow: Map<string, Map<string, StreamNow>> | null = null;
+
+  function streamsOf(snapshot: Snapshot): Map<string, Map<string, StreamNow>> {
+    if (streamsNow) return streamsNow;
+    const byCore = new Map<string, Map<string, StreamNow>>();
+    for (const s of snapshot.sessions) {
+      const ref = classify(s.collector, s.reference, s.local, s.extra);
+      if (!ref || ref.role === 'process') continue;
+      let streams = byCore.get(s.core);
+      if (!streams) byCore.set(s.core, (streams = new Map()));
+      let st = streams.get(ref.key);
+      if (!st) streams.set(ref.key, (st = { core: s.core, key: ref.key, publishers: 0, viewers: 0, closedPublisher: false, rxBitsPerSec: 0 }));
+      if (s.closedAtMs !== undefined) {
+        if (ref.role === 'publisher') st.closedPublisher = true;
+      } else if (ref.role === 'publisher') {
+        st.publishers++;
+        st.rxBitsPerSec += s.rxBitsPerSec;
+      } else st.viewers++;
+    }
+    streamsNow = byCore;
+    return byCore;
+  }
+
+  /** The streams of the rule's healthy cores, each with its alert key for this rule. */
+  function* ruleStreams(rule: AlertRule, snapshot: Snapshot): Generator<{ key: string; core: CoreInfo; stream: StreamNow }> {
+    const all = streamsOf(snapshot);
+    for (const core of coresOf(rule, snapshot)) {
+      if (!HEALTHY.has(core.state)) continue;
+      for (const stream of all.get(core.id)?.values() ?? []) yield { key: JSON.stringify([rule.id, core.id, stream.key]), core, stream };
+    }
+  }
 
   function subject(key: string): SubjectState {
     let s = subjects.get(key);
@@ -191,23 +271,11 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
 
   function publisherGone(rule: PublisherGoneRule, snapshot: Snapshot, seen: Set<string>, events: AlertEvent[]): void {
     const cores = new Map(coresOf(rule, snapshot).map((c) => [c.id, c]));
-    // Count open publishers and viewers per core and stream key (healthy cores only). A publisher whose connection
-    // closed (local RTMP/SRT) is gone now, not at the core's session timeout; one missing from the list (a remote
-    // Core's next poll, or any core after its timeout) is gone too.
+    // Open publishers and viewers per core and stream key (healthy cores only). A publisher whose connection closed
+    // (local RTMP/SRT) is gone now, not at the core's session timeout; one missing from the list (a remote Core's
+    // next poll, or any core after its timeout) is gone too.
     const counts = new Map<string, { core: string; reference: string; publishers: number; viewers: number; closedPublisher: boolean }>();
-    for (const s of snapshot.sessions) {
-      const core = cores.get(s.core);
-      if (!core || !HEALTHY.has(core.state)) continue;
-      const ref = streamRoleOf(s);
-      if (!ref || ref.role === 'process') continue;
-      const key = JSON.stringify([rule.id, s.core, ref.key]);
-      let c = counts.get(key);
-      if (!c) counts.set(key, (c = { core: s.core, reference: ref.key, publishers: 0, viewers: 0, closedPublisher: false }));
-      if (ref.closed) {
-        if (ref.role === 'publisher') c.closedPublisher = true;
-      } else if (ref.role === 'publisher') c.publishers++;
-      else c.viewers++;
-    }
+    for (const { key, stream } of ruleStreams(rule, snapshot)) counts.set(key, { ...stream, reference: stream.key });
     for (const [key, st] of references) {
       if (st.ruleId !== rule.id || counts.has(key)) continue;
       counts.set(key, { core: st.core, reference: st.reference, publishers: 0, viewers: 0, closedPublisher: false });
@@ -256,36 +324,14 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
     }
   }
 
-  /** Per healthy core of the rule and stream key: the summed rx of its open publishers, and whether there is one. */
-  function ingestByStream(rule: AlertRule, snapshot: Snapshot): Map<string, { core: CoreInfo; key: string; open: boolean; rxBitsPerSec: number }> {
-    const cores = new Map(coresOf(rule, snapshot).filter((c) => HEALTHY.has(c.state)).map((c) => [c.id, c]));
-    const out = new Map<string, { core: CoreInfo; key: string; open: boolean; rxBitsPerSec: number }>();
-    for (const s of snapshot.sessions) {
-      const core = cores.get(s.core);
-      if (!core) continue;
-      const ref = streamRoleOf(s);
-      if (!ref || ref.role !== 'publisher') continue;
-      const id = JSON.stringify([rule.id, s.core, ref.key]);
-      let e = out.get(id);
-      if (!e) out.set(id, (e = { core, key: ref.key, open: false, rxBitsPerSec: 0 }));
-      if (!ref.closed) {
-        e.open = true;
-        e.rxBitsPerSec += s.rxBitsPerSec;
-      }
-    }
-    return out;
-  }
-
-  /** The state of a stream subject of the health rules kept as long as its core is there but not healthy. */
-  function keepWhileUnknown(map: Map<string, SubjectState>, rule: AlertRule, snapshot: Snapshot, seen: Set<string>): void {
+  /** Keeps (and restarts the waits of) the rule's stream states whose core is there but not healthy: unknown now. */
+  function keepWhileUnknown(map: Map<string, SubjectState & StreamSubject>, rule: AlertRule, snapshot: Snapshot, seen: Set<string>): void {
     const unknown = new Set(coresOf(rule, snapshot).filter((c) => !HEALTHY.has(c.state)).map((c) => c.id));
     if (unknown.size === 0) return;
     for (const [key, st] of map) {
-      const [ruleId, coreId] = JSON.parse(key) as [string, string, string];
-      if (ruleId === rule.id && unknown.has(coreId)) {
-        seen.add(key);
-        st.pendingSinceMs = null;
-      }
+      if (st.ruleId !== rule.id || !unknown.has(st.core)) continue;
+      seen.add(key);
+      st.pendingSinceMs = null;
     }
   }
 
@@ -293,19 +339,19 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
     const windowMs = rule.medianWindowMs ?? DEFAULT_MEDIAN_WINDOW_MS;
     const needMs = Math.min(MIN_MEDIAN_HISTORY_MS, windowMs / 2);
     keepWhileUnknown(ingests, rule, snapshot, seen);
-    for (const [key, e] of ingestByStream(rule, snapshot)) {
+    for (const { key, core, stream } of ruleStreams(rule, snapshot)) {
       // Without an open publisher the stream is forgotten (publisher-gone speaks for it; a new run, a new median).
-      if (!e.open) continue;
+      if (stream.publishers === 0) continue;
       seen.add(key);
       let st = ingests.get(key);
-      if (!st) ingests.set(key, (st = { raised: null, pendingSinceMs: null, samples: new MedianWindow(windowMs) }));
-      st.samples.add(snapshot.atMs, e.rxBitsPerSec);
+      if (!st) ingests.set(key, (st = { ruleId: rule.id, core: core.id, stream: stream.key, raised: null, pendingSinceMs: null, samples: new MedianWindow(windowMs) }));
+      st.samples.add(snapshot.atMs, stream.rxBitsPerSec);
       let level: Level = 'hold';
       const median = st.samples.median();
-      if (st.samples.spanMs(snapshot.atMs) >= needMs) level = e.rxBitsPerSec < (median * rule.belowPercent) / 100 ? 'raise' : 'clear';
+      if (st.samples.spanMs(snapshot.atMs) >= needMs) level = stream.rxBitsPerSec < (median * rule.belowPercent) / 100 ? 'raise' : 'clear';
       const ev = step(st, level, snapshot.atMs, rule, () => ({
-        key, ruleId: rule.id, kind: rule.kind, core: e.core.id, reference: e.key,
-        message: `${e.core.name}: ingest of ${e.key} ${mbit(e.rxBitsPerSec)}, below ${rule.belowPercent} % of its median ${mbit(median)}`,
+        key, ruleId: rule.id, kind: rule.kind, core: core.id, reference: stream.key,
+        message: `${core.name}: ingest of ${stream.key} ${mbit(stream.rxBitsPerSec)}, below ${rule.belowPercent} % of its median ${mbit(median)}`,
         raisedAtMs: snapshot.atMs,
       }));
       if (ev) events.push(ev);
@@ -315,39 +361,45 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
   function publisherReconnects(rule: PublisherReconnectsRule, snapshot: Snapshot, seen: Set<string>, events: AlertEvent[]): void {
     keepWhileUnknown(reconnects, rule, snapshot, seen);
     const now = snapshot.atMs;
-    const streams = ingestByStream(rule, snapshot);
-    // Streams known from before whose publisher is not listed now (gone past the core's timeout) keep counting.
-    const healthy = new Map(coresOf(rule, snapshot).filter((c) => HEALTHY.has(c.state)).map((c) => [c.id, c]));
-    for (const key of reconnects.keys()) {
-      const [ruleId, coreId, streamKey] = JSON.parse(key) as [string, string, string];
-      const core = healthy.get(coreId);
-      if (ruleId === rule.id && core && !streams.has(key)) streams.set(key, { core, key: streamKey, open: false, rxBitsPerSec: 0 });
-    }
-    for (const [key, e] of streams) {
+    const visit = (key: string, core: CoreInfo, stream: string, open: boolean): void => {
       let st = reconnects.get(key);
-      if (!st) reconnects.set(key, (st = { raised: null, pendingSinceMs: null, open: false, lastOpenAtMs: now, reconnectsAtMs: [] }));
-      else if (e.open && !st.open) st.reconnectsAtMs.push(now);
-      st.open = e.open;
-      if (e.open) st.lastOpenAtMs = now;
+      if (!st) reconnects.set(key, (st = { ruleId: rule.id, core: core.id, stream, raised: null, pendingSinceMs: null, open: false, lastOpenAtMs: now, reconnectsAtMs: [] }));
+      else if (open && !st.open) st.reconnectsAtMs.push(now);
+      st.open = open;
+      if (open) st.lastOpenAtMs = now;
       while (st.reconnectsAtMs.length > 0 && st.reconnectsAtMs[0]! <= now - rule.withinMs) st.reconnectsAtMs.shift();
       const count = st.reconnectsAtMs.length;
       // Forget a stream without a publisher for the whole window and nothing to count (bounded memory over days).
-      if (!e.open && count === 0 && !st.raised && now - st.lastOpenAtMs >= rule.withinMs) {
+      if (!open && count === 0 && !st.raised && now - st.lastOpenAtMs >= rule.withinMs) {
         reconnects.delete(key);
-        continue;
+        return;
       }
       seen.add(key);
       const ev = step(st, count > rule.moreThan ? 'raise' : 'clear', now, rule, () => ({
-        key, ruleId: rule.id, kind: rule.kind, core: e.core.id, reference: e.key,
-        message: `${e.core.name}: publisher of ${e.key} reconnected ${count} times in ${Math.round(rule.withinMs / 60_000 * 10) / 10} min (more than ${rule.moreThan})`,
+        key, ruleId: rule.id, kind: rule.kind, core: core.id, reference: stream,
+        message: `${core.name}: publisher of ${stream} reconnected ${count} times in ${Math.round((rule.withinMs / 60_000) * 10) / 10} min (more than ${rule.moreThan})`,
         raisedAtMs: now,
       }));
       if (ev) events.push(ev);
+    };
+    const visited = new Set<string>();
+    for (const { key, core, stream } of ruleStreams(rule, snapshot)) {
+      // Only streams that have or had a publisher (a viewers-only stream has nothing to reconnect).
+      if (stream.publishers === 0 && !stream.closedPublisher && !reconnects.has(key)) continue;
+      visited.add(key);
+      visit(key, core, stream.key, stream.publishers > 0);
+    }
+    // Streams known from before whose sessions are all gone (past the core's timeout) keep counting.
+    const healthy = new Map(coresOf(rule, snapshot).filter((c) => HEALTHY.has(c.state)).map((c) => [c.id, c]));
+    for (const [key, st] of [...reconnects]) {
+      const core = healthy.get(st.core);
+      if (st.ruleId === rule.id && core && !visited.has(key)) visit(key, core, st.stream, false);
     }
   }
 
   return {
     update(snapshot) {
+      streamsNow = null;
       const events: AlertEvent[] = [];
       const seen = new Set<string>();
       for (const rule of rules) {
@@ -379,6 +431,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
           map.delete(key);
         }
       }
+      streamsNow = null;
       return events;
     },
     active() {
