@@ -115,6 +115,30 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     expect(list.value.active.find((a) => a.ruleId === 'rtmp-live')?.acknowledgedAtMs).toBeGreaterThan(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'alerts-editor-acknowledged.png'), fullPage: true });
 
+    // Muted from the list for an hour: still listed, marked; kept with the acknowledgement in alert-state.json.
+    await page.click('[data-testid="alerts-active"] [data-testid="alert-mute-rule"]');
+    await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-muted"]', { timeout: 5000 });
+    expect(await page.textContent('[data-testid="alert-mutes"]')).toContain('rule rtmp-live');
+    const state = JSON.parse(readFileSync(join(server.dataDir, 'alert-state.json'), 'utf8')) as { acknowledged: Record<string, number>; mutes: Array<{ ruleId?: string }> };
+    expect(state.mutes.map((m) => m.ruleId)).toEqual(['rtmp-live']);
+    expect(Object.keys(state.acknowledged)).toHaveLength(1);
+    await page.screenshot({ path: join(SCREENSHOTS, 'alerts-editor-muted.png'), fullPage: true });
+    await page.click('[data-testid="alert-unmute"]');
+    await waitFor(async () => (await page.$('[data-testid="alert-mutes"]')) === null, 'the mute lifted', 5000);
+
+    // Edited in place: a higher line (one RTMP session no longer raises it), then disabled; alerts.json follows.
+    await page.click('[data-testid="alert-rule-edit-rtmp-live"]');
+    expect(await page.inputValue('[data-testid="alert-draft-id"]')).toBe('rtmp-live');
+    await page.fill('[data-testid="alert-draft-raise"]', '5');
+    await page.fill('[data-testid="alert-draft-clear"]', '');
+    await page.click('[data-testid="alert-draft-add"]');
+    await waitFor(async () => /Rule "rtmp-live" saved/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 'the edit saved', 5000);
+    await page.click('[data-testid="alert-rule-toggle-rtmp-live"]');
+    await page.waitForSelector('[data-testid="alert-rule"][data-rule="rtmp-live"] [data-testid="alert-rule-disabled"]', { timeout: 5000 });
+    const edited = (JSON.parse(readFileSync(join(server.dataDir, 'alerts.json'), 'utf8')) as { rules: Array<Record<string, unknown>> }).rules.find((r) => r.id === 'rtmp-live');
+    expect(edited).toMatchObject({ kind: 'sessions-above', raiseAbove: 5, clearAtOrBelow: 5, enabled: false });
+    expect(await page.$('[data-testid="alerts-active"] [data-testid="alert-acknowledged"]')).toBeNull();
+
     // Removing the rule in the editor stops it.
     await page.click('[data-testid="alert-rule-remove-rtmp-live"]');
     await waitFor(async () => (await page.$('[data-testid="alert-rule"][data-rule="rtmp-live"]')) === null, 'the rule gone from the page', 5000, 200);

@@ -30,6 +30,8 @@ export class FakeCollector implements SessionCollector {
   readonly sessions = new Map<string, FakeSession>();
   /** Every registration, in order. */
   readonly registered: FakeRegistration[] = [];
+  /** Session ids whose connection closed (markClosed), in order. */
+  readonly closed: string[] = [];
   /** Top rx bitrate per session id, as `topIngressBitrate` answers it (set by the test). */
   readonly tops = new Map<string, number>();
   readonly maxTxBitsPerSec: number;
@@ -79,6 +81,9 @@ export class FakeCollector implements SessionCollector {
   }
   unregister(id: string): void {
     this.sessions.delete(id);
+  }
+  markClosed(id: string): void {
+    this.closed.push(id);
   }
   isKnownSession(id: string): boolean {
     return this.sessions.has(id);

@@ -74,7 +74,7 @@ describe('ipc bridge: pushes wait for app:ready', () => {
     const snap = (atMs: number) => ({ atMs, cores: [], collectors: [], sessions: [] });
     bridge.push('sessions:update', snap(1));
     bridge.push('sessions:update', snap(2));
-    bridge.forward({ channel: 'alerts:update', payload: { active: [], recent: [] } });
+    bridge.forward({ channel: 'alerts:update', payload: { active: [], recent: [], mutes: [] } });
     expect(win.webContents.sent).toEqual([]);
     // app:ready from an iframe does not count
     fake.ipcMain.emit('app:ready', { sender: win.webContents, senderFrame: new fake.WebFrameMain(PAGE, win.webContents.mainFrame) });
@@ -83,7 +83,7 @@ describe('ipc bridge: pushes wait for app:ready', () => {
     expect(bridge.isReady()).toBe(true);
     expect(win.webContents.sent).toEqual([
       { channel: 'sessions:update', payload: snap(2) },
-      { channel: 'alerts:update', payload: { active: [], recent: [] } },
+      { channel: 'alerts:update', payload: { active: [], recent: [], mutes: [] } },
     ]);
     bridge.push('sessions:update', snap(3));
     expect(win.webContents.sent.at(-1)).toEqual({ channel: 'sessions:update', payload: snap(3) });

@@ -221,7 +221,7 @@ describe('SRT server data path', () => {
   });
 
   it('closes an idle connection after the peer idle timeout, sends shutdown, and ends the players of a publisher', async () => {
-    const { srt, port, lines } = await start({ limits: { peerIdleTimeoutMs: 300 } });
+    const { srt, port, lines, collector } = await start({ limits: { peerIdleTimeoutMs: 300 } });
     const pub = await caller(port);
     await handshake(pub, { streamId: 's,mode:publish' });
     const ply = await caller(port);
@@ -233,6 +233,9 @@ describe('SRT server data path', () => {
     expect(srt.stats()).toMatchObject({ connections: 0, streams: 0 });
     expect(lines.some((l) => l.includes('srt publish stop') && l.includes('timeout'))).toBe(true);
     expect(lines.some((l) => l.includes('srt play stop') && l.includes('publisher left'))).toBe(true);
+    // Both sessions are marked closed at once (alerts need not wait for the session timeout), the publisher first.
+    expect(collector.closed[0]).toBe('s');
+    expect(collector.closed).toHaveLength(2);
   });
 
   it('ends a publisher on its shutdown; the resource can be published again', async () => {
