@@ -47,6 +47,12 @@ export interface SessionSnapshot {
   rxBitsPerSec: number;
   txBitsPerSec: number;
   /**
+   * When the connection carrying the session closed (Unix ms), set by RTMP/SRT (`markClosed`) on the local core. Not
+   * Core's: the session stays in the active list until its timeout as in Core (spec §1.4), and the API does not render
+   * this; alerts and the dashboard read it to know at once that the publisher or player is gone.
+   */
+  closedAtMs?: number;
+  /**
    * Set only in the merged (fleet) view: the id of the core the session belongs to. The API then renders an extra
    * `"core"` field after Core's fields; the local core's own sessions leave it unset, so single-core output stays
    * byte-compatible with Core.

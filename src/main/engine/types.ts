@@ -107,6 +107,12 @@ export interface SessionCollector {
   egress(id: string, n: number): void;
   /** Closes the session now (active ones go to the history). */
   unregister(id: string): void;
+  /**
+   * Marks that the connection carrying the session has closed (RTMP/SRT on socket close). The session is not
+   * closed: Core keeps it until its timeout (spec §1.4), and so does this engine; it only carries `closedAtMs`.
+   * A later register of the same id (a publisher reconnecting to the same path) clears the mark.
+   */
+  markClosed(id: string): void;
   isKnownSession(id: string): boolean;
   /** False for unparseable/empty IPs and for IPs in the ignore list (spec §3.5). */
   isCollectableIp(ip: string): boolean;
@@ -127,4 +133,14 @@ export interface SessionReader {
   ids(): string[];
   summary(collectorId: string): CollectorSummary;
   active(collectorId: string): SessionSnapshot[];
+}
+
+/**
+ * A reader chosen for one request (the fleet's `?core=` selection) with a key naming the choice: requests with the
+ * same key read the same cores, so renders may reuse each other's cached bytes (src/main/api/sessions.ts).
+ */
+export interface SessionSelection {
+  reader: SessionReader;
+  /** Equal for equal choices, whatever their spelling (ids sorted and deduplicated). */
+  key: string;
 }

@@ -9,14 +9,14 @@ import type { Server } from 'node:http';
 import { systemClock } from '../../../src/main/engine/clock.ts';
 import type { SessionReader } from '../../../src/main/engine/types.ts';
 import { createApi } from '../../../src/main/api/index.ts';
-import { toNumber } from '../../../src/main/http/json.ts';
+import { toNumber } from '../../../src/main/engine/go-json.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import { fleetApi } from '../../../src/main/remote/api-routes.ts';
 import { createFleet, type Fleet } from '../../../src/main/remote/fleet.ts';
 import { fixture, splitObject, startTestCore, type TestCore } from '../../support/test-core.ts';
-import { waitFor } from './helpers.ts';
 import { zeroSummary } from '../../../src/main/engine/registry.ts';
+import { waitFor } from '../../support/wait.ts';
 
 const NAMES = ['ffmpeg', 'hls', 'hlsingress', 'http', 'rtmp', 'srt'];
 const Q = `collectors=${NAMES.join(',')}`;
@@ -40,7 +40,7 @@ beforeAll(async () => {
   const creds = { username: 'admin', password: 'datarhei' };
   fleet.addCore({ id: 'a', url: A.url, credentials: creds, intervalMs: 200 });
   fleet.addCore({ id: 'b', url: B.url, credentials: creds, intervalMs: 200 });
-  await waitFor(() => fleet.cores().every((c) => c.state === 'online' || c.state === 'running'), 'online');
+  await waitFor(() => fleet.cores().every((c) => c.state === 'online' || c.state === 'running'), 'online', 15_000);
   const log = memoryLogger();
   const mounts = createApi({ reader: emptyLocal, about: { name: 'n', id: 'i', startedAtMs: 0 }, log, ...fleetApi(fleet, emptyLocal) });
   server = createHttpServer({ mounts, log });
@@ -187,7 +187,7 @@ describe('merged /api/v3/session of two Cores', () => {
     const solo = createFleet({ local: { id: 'local', name: 'x', reader: emptyLocal }, clock: systemClock, log: memoryLogger() });
     const hooks = fleetApi(solo, emptyLocal);
     const ctx = { query: new Map<string, string[]>() } as unknown as Parameters<typeof hooks.readerFor>[0];
-    expect(hooks.readerFor(ctx)).toBe(emptyLocal);
+    expect(hooks.readerFor(ctx).reader).toBe(emptyLocal);
     await solo.stop();
   });
 });
