@@ -1,4 +1,5 @@
-import { useMemo, useState } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { useShallow } from 'zustand/react/shallow';
 import type { CoreInfo, SessionRow } from '../../../shared/types.ts';
 import { streamSessions, VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
@@ -17,6 +18,76 @@ import { streamId, type StreamSeries } from '../store/stream-series.ts';
 const ALL = '*';
 const PROTOCOL_LABELS: Record<string, string> = { hls: 'HLS', hlsingress: 'HLS ingest', rtmp: 'RTMP', srt: 'SRT', ffmpeg: 'FFmpeg' };
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
+/** Stream rows rendered beyond each edge of the viewport. */
+const OVERSCAN_ROWS = 6;
+
+/**
+ * The ancestor the streams table scrolls in (the main area): the nearest one that overflows vertically, else the
+ * outermost that may scroll (the table's own wrapper only scrolls sideways: it grows with the table).
+ */
+function scrollParent(el: HTMLElement | null): HTMLElement | null {
+  let outermost: HTMLElement | null = null;
+  for (let e = el?.parentElement ?? null; e; e = e.parentElement) {
+    const overflow = getComputedStyle(e).overflowY;
+    if (overflow !== 'auto' && overflow !== 'scroll') continue;
+    if (e.scrollHeight > e.clientHeight) return e;
+    outermost = e;
+  }
+  return outermost;
+}
+
+/**
+ * Virtual rows for the streams table: only the rows in (and near) the viewport are in the DOM, between two spacer
+ * rows, so 2 000 streams cost what 30 do on each update (all rows and their sparklines took 0.5 s per update). The
+ * table stays a table (semantics, selectable text); rows have one height (nowrap cells), measured from the first.
+ */
+function useStreamRows(count: number): {
+  tableRef: React.RefObject<HTMLTableElement | null>;
+  first: number;
+  last: number;
+  padTopPx: number;
+  padBottomPx: number;
+} {
+  const tableRef = useRef<HTMLTableElement>(null);
+  const [scrollEl, setScrollEl] = useState<HTMLElement | null>(null);
+  const [marginPx, setMarginPx] = useState(0);
+  const [rowPx, setRowPx] = useState(34);
+  const hasTable = count > 0;
+  useLayoutEffect(() => {
+    const table = tableRef.current;
+    const parent = scrollParent(table);
+    setScrollEl(parent);
+    if (!table || !parent) return;
+    // Where the rows start inside the scroll area; it moves when a banner shows or the toolbar wraps.
+    const measure = (): void => {
+      const body = table.tBodies[0];
+      if (body) setMarginPx(body.getBoundingClientRect().top - parent.getBoundingClientRect().top + parent.scrollTop);
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(parent);
+    if (parent.firstElementChild) ro.observe(parent.firstElementChild);
+    return () => ro.disconnect();
+  }, [hasTable]);
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollEl,
+    estimateSize: () => rowPx,
+    overscan: OVERSCAN_ROWS,
+    scrollMargin: marginPx,
+    initialRect: { width: 0, height: typeof window === 'undefined' ? 900 : window.innerHeight },
+  });
+  useLayoutEffect(() => {
+    const row = tableRef.current?.tBodies[0]?.querySelector<HTMLElement>('tr[data-index]');
+    if (row && row.offsetHeight > 0 && row.offsetHeight !== rowPx) setRowPx(row.offsetHeight);
+  });
+  useLayoutEffect(() => virtualizer.measure(), [virtualizer, rowPx]);
+  const items = virtualizer.getVirtualItems();
+  if (items.length === 0) return { tableRef, first: 0, last: -1, padTopPx: 0, padBottomPx: 0 };
+  const first = items[0]!.index;
+  const last = items[items.length - 1]!.index;
+  return { tableRef, first, last, padTopPx: first * rowPx, padBottomPx: (count - 1 - last) * rowPx };
+}
 
 /** The user-agent family of a session's `extra` (`[masked ip] UA`): what kind of player watches. */
 export function playerFamily(extra: string): string {
@@ -301,6 +372,7 @@ export function Streams(): React.JSX.Element {
     );
   }, [streams, core, text, protocols]);
   const openRow = open === null ? undefined : streams.find((r) => `${r.core}\u0000${r.key}` === open);
+  const rows = useStreamRows(shown.length);
 
   if (streams.length === 0) {
     return (
@@ -333,7 +405,7 @@ export function Streams(): React.JSX.Element {
         </label>
       </div>
       <div className="plain-table-wrap">
-        <table className="plain-table streams-table" data-testid="streams-table">
+        <table className="plain-table streams-table" data-testid="streams-table" ref={rows.tableRef} aria-rowcount={shown.length + 1}>
           <thead>
             <tr>
               <th>Stream</th>
@@ -352,10 +424,11 @@ export function Streams(): React.JSX.Element {
             </tr>
           </thead>
           <tbody>
-            {shown.map((r) => {
+            {rows.padTopPx > 0 && <tr aria-hidden="true" style={{ height: rows.padTopPx }} />}
+            {shown.slice(rows.first, rows.last + 1).map((r, i) => {
               const id = `${r.core}\u0000${r.key}`;
               return (
-                <tr key={id} className={r.staleSinceMs !== undefined ? 'stale' : undefined} data-testid={`stream-row-${r.key}`} onClick={() => setOpen(id)} aria-selected={open === id}>
+                <tr key={id} data-index={rows.first + i} aria-rowindex={rows.first + i + 2} className={r.staleSinceMs !== undefined ? 'stale' : undefined} data-testid={`stream-row-${r.key}`} onClick={() => setOpen(id)} aria-selected={open === id}>
                   <td>
                     <button type="button" className="link" onClick={() => setOpen(id)}>
                       {r.key}
@@ -385,6 +458,7 @@ export function Streams(): React.JSX.Element {
                 </tr>
               );
             })}
+            {rows.padBottomPx > 0 && <tr aria-hidden="true" style={{ height: rows.padBottomPx }} />}
           </tbody>
         </table>
         {shown.length === 0 && <p className="empty">No stream matches the filter.</p>}
