@@ -183,6 +183,24 @@ export class Tray extends EventEmitter {
   }
 }
 
+/** Chromium's command line as `app.commandLine` shows it: switches by name, the last value wins. */
+export class FakeCommandLine {
+  readonly switches = new Map<string, string>();
+  readonly appended: Array<[string, string | undefined]> = [];
+  getSwitchValue(name: string): string {
+    return this.switches.get(name) ?? '';
+  }
+  hasSwitch(name: string): boolean {
+    return this.switches.has(name);
+  }
+  appendSwitch(name: string, value?: string): void {
+    this.appended.push([name, value]);
+    this.switches.set(name, value ?? '');
+  }
+}
+
+export const app = { commandLine: new FakeCommandLine() };
+
 export const dialog = {
   nextPath: undefined as string | undefined,
   async showSaveDialog(..._args: unknown[]): Promise<{ canceled: boolean; filePath?: string }> {
@@ -190,4 +208,4 @@ export const dialog = {
   },
 };
 
-export default { ipcMain, ipcRenderer, contextBridge, safeStorage, shell, nativeTheme, nativeImage, Menu, Tray, BrowserWindow, dialog };
+export default { app, ipcMain, ipcRenderer, contextBridge, safeStorage, shell, nativeTheme, nativeImage, Menu, Tray, BrowserWindow, dialog };

@@ -439,6 +439,15 @@ class App extends EventEmitter {
   }
   appUserModelId = '';
   lockRequested = false;
+  /** Chromium's switches (`js-flags` from src/main/shell/v8-flags.ts); the last value of a name wins. */
+  readonly commandLine = {
+    switches: new Map<string, string>(),
+    getSwitchValue: (name: string): string => this.commandLine.switches.get(name) ?? '',
+    appendSwitch: (name: string, value?: string): void => {
+      calls.push(`app.commandLine.appendSwitch:${name}=${value ?? ''}`);
+      this.commandLine.switches.set(name, value ?? '');
+    },
+  };
   whenReady(): Promise<void> {
     calls.push('app.whenReady');
     return readyPromise;
