@@ -19,7 +19,7 @@ import { systemClock } from '../src/main/engine/clock.ts';
 import { Collector } from '../src/main/engine/collector.ts';
 import type { SessionReader } from '../src/main/engine/types.ts';
 import { createLogger } from '../src/main/log.ts';
-import { createHttpServer, listen } from '../src/main/servers/http/server.ts';
+import { createHttpServer, listen } from '../src/main/http/server.ts';
 
 const self = fileURLToPath(import.meta.url);
 

@@ -9,7 +9,7 @@ import http from 'node:http';
 import { createApi, LOGIN_BUDGET } from '../src/main/api/index.ts';
 import { createLogger } from '../src/main/log.ts';
 import { FailureBudget } from '../src/main/http/client-limits.ts';
-import { createHttpServer, listen } from '../src/main/servers/http/server.ts';
+import { createHttpServer, listen } from '../src/main/http/server.ts';
 import { createMemfs } from '../src/main/servers/http/memfs.ts';
 import { createMemfsMount, MEMFS_AUTH_BUDGET } from '../src/main/servers/http/memfs-mount.ts';
 import { createLocalCore } from '../src/main/engine/local-core.ts';

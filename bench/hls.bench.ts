@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createLocalCore } from '../src/main/engine/local-core.ts';
 import { createLogger } from '../src/main/log.ts';
 import type { SessionCollector } from '../src/main/engine/types.ts';
-import { createHttpServer, listen } from '../src/main/servers/http/server.ts';
+import { createHttpServer, listen } from '../src/main/http/server.ts';
 import { createMemfs } from '../src/main/servers/http/memfs.ts';
 import { createMemfsMount } from '../src/main/servers/http/memfs-mount.ts';
 import { createHttpCollectorMiddleware } from '../src/main/servers/http/http-collector.ts';

@@ -16,8 +16,8 @@ import { createLocalCore, type LocalCore } from './engine/local-core.ts';
 import type { Clock } from './engine/types.ts';
 import { createApi, type ApiRoute } from './api/index.ts';
 import { JwtAuth, randomSecret } from './api/auth.ts';
-import { createHttpServer, listen } from './servers/http/server.ts';
-import { createFsApi, createHttpCollectorMiddleware, createMemfs, createMemfsMount, FS_API_PREFIX, type Memfs } from './servers/http/index.ts';
+import { createHttpServer, listen } from './http/server.ts';
+import { createFsApiRoutes, createHttpCollectorMiddleware, createMemfs, createMemfsMount, type Memfs } from './servers/http/index.ts';
 import type { HttpMiddleware, HttpMount } from './http/types.ts';
 import { createRequestGuards } from './servers/http/request-guards.ts';
 import { createRtmpServer, type RtmpServer } from './servers/rtmp/server.ts';
@@ -29,7 +29,7 @@ import { createAlertService, type AlertService } from './alerts/service.ts';
 import { loadAlertConfig } from './alerts/config.ts';
 import { createUiService, type UiService } from './ui/service.ts';
 import { createWebBridge } from './ui/web-bridge.ts';
-import { createAppControl } from './control.ts';
+import { createAppControl } from './control/index.ts';
 import type { SecretStore } from './remote/config.ts';
 import { writeFileAtomicSync } from './atomic-file.ts';
 import type { LogRing, Logger } from './log.ts';
@@ -143,7 +143,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
         historyMaxEntries: config.historyMaxEntries,
         maxSessions: config.maxSessions,
         maxBitrateMbit: config.maxBitrateMbit,
-        ignoreCidrs: config.ignoreCidrs,
+        ignoreCidrs: config.ignoreIps,
       },
       { clock, dataDir: config.dataDir, log },
     );
@@ -217,15 +217,11 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect, processes: processUiHandlers(processes), timeseries: history ? historyForUi(history, () => clock.now()) : undefined });
 
   const fleetHooks = fleetApi(fleet, localCore.registry);
-  const exports = createExportRoutes({ source: fleet });
-  const fsApi = createFsApi({ memfs, diskRoot: config.diskDir ?? undefined, log: log.child('fs') });
-  const fsRoute = (method: ApiRoute['method'], path: string): ApiRoute => ({ method, path, handler: (ctx) => fsApi(ctx.req, ctx.res) });
   const extraRoutes: ApiRoute[] = [
     ...fleetHooks.extraRoutes,
-    ...exports.routes.map((r): ApiRoute => ({ method: r.method, path: r.path, handler: (ctx) => r.handler(ctx.req, ctx.res) })),
+    ...createExportRoutes({ source: fleet }),
     // Core's filesystem API (servers/http/fs-api.ts), behind the API's auth.
-    ...(['GET', 'HEAD'] as const).map((m) => fsRoute(m, FS_API_PREFIX)),
-    ...(['GET', 'HEAD', 'PUT', 'DELETE'] as const).map((m) => fsRoute(m, `${FS_API_PREFIX}/*`)),
+    ...createFsApiRoutes({ memfs, diskRoot: config.diskDir ?? undefined, log: log.child('fs') }),
     // Streams across cores and protocols (src/shared/streams.ts), for other tools.
     ...createStreamRoutes({ model: streams, source: fleet }),
     // Core's channel lists, session metrics and recent log (issue 14).

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, defaultConfig, HELP, parseArgs, validateConfig } from './config.ts';
 import { startApp, StartError } from './app.ts';
-import { applySavedSettings, loadSavedSecrets, loadSavedSettings } from './control.ts';
+import { applySavedSettings, loadSavedSecrets, loadSavedSettings } from './control/index.ts';
 import { FileSecretStore, RemoteConfigError } from './remote/config.ts';
 import { createLogger, LogRing } from './log.ts';
 

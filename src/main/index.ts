@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog, Menu, Notification, protocol, safeStorage, screen, shell } from 'electron';
 import { applyConfigObject, ConfigError, defaultConfig, validateConfig, type AppConfig } from './config.ts';
 import { startApp, StartError, type RunningApp } from './app.ts';
-import { applySavedSettings, loadSavedSecrets, loadSavedSettings } from './control.ts';
+import { applySavedSettings, loadSavedSecrets, loadSavedSettings } from './control/index.ts';
 import type { SecretStore } from './remote/config.ts';
 import { createLogger, LogRing, type Logger } from './log.ts';
 import { registerIpc, type IpcBridge } from './shell/ipc.ts';

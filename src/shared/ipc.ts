@@ -106,15 +106,16 @@ export type UnitSystem = 'decimal' | 'binary';
 export interface AppSettings {
   /** Default poll interval of remote Cores. */
   pollIntervalMs: number;
-  /** The local API listener, e.g. `127.0.0.1:8787`. */
-  apiAddress: string;
+  /** The local API listener, `HOST:PORT` as `--listen`, e.g. `127.0.0.1:8787`. */
+  listen: string;
   apiAuthEnabled: boolean;
   apiUsername: string;
   apiHasPassword: boolean;
   /** CIDRs whose traffic is not collected (sessions.ip_ignorelist). */
-  ipIgnoreList: string[];
-  sessionTimeoutMs: number;
-  inactiveTimeoutMs: number;
+  ignoreIps: string[];
+  sessionTimeoutSec: number;
+  /** Fixed as Core's (read-only). */
+  inactiveTimeoutSec: number;
   maxSessions: number;
   maxBitrateMbit: number;
   units: UnitSystem;
@@ -129,7 +130,7 @@ export interface AppSettings {
 }
 
 /** A partial update; `apiPassword` sets a new password (never read back). */
-export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'prometheusHasAuth' | 'restartRequired'>> & {
+export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'inactiveTimeoutSec' | 'prometheusHasAuth' | 'restartRequired'>> & {
   apiPassword?: string;
   /** `USER:PASS` or `Bearer TOKEN`; '' removes it. */
   prometheusAuth?: string;

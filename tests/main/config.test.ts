@@ -10,7 +10,7 @@ describe('config flags', () => {
     const { config, help } = parseArgs([], noFile);
     expect(help).toBe(false);
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 8787 });
-    expect(config.ignoreCidrs).toEqual([]);
+    expect(config.ignoreIps).toEqual([]);
     expect(config.sessionTimeoutSec).toBe(30);
     expect(config.rtmp).toEqual({ host: '127.0.0.1', port: 1935 });
     expect(config.auth).toBeNull();
@@ -25,7 +25,7 @@ describe('config flags', () => {
     );
     expect(config.listen).toEqual({ host: '::1', port: 0 });
     expect(config.auth).toEqual({ username: 'admin', password: 'da:tarhei' });
-    expect(config.ignoreCidrs).toEqual(['127.0.0.1/32', '::1/128']);
+    expect(config.ignoreIps).toEqual(['127.0.0.1/32', '::1/128']);
     expect(config.sessionTimeoutSec).toBe(5);
     expect(config.persistIntervalSec).toBe(0);
     expect(config.maxSessions).toBe(3);
@@ -37,7 +37,7 @@ describe('config flags', () => {
   });
 
   it('an empty --ignore-ips means none', () => {
-    expect(parseArgs(['--ignore-ips', ''], noFile).config.ignoreCidrs).toEqual([]);
+    expect(parseArgs(['--ignore-ips', ''], noFile).config.ignoreIps).toEqual([]);
   });
 
   it('reads --config JSON first and lets flags win', () => {
@@ -45,7 +45,7 @@ describe('config flags', () => {
     const { config } = parseArgs(['--session-timeout', '7', '--config', 'c.json'], () => file);
     expect(config.listen).toEqual({ host: '127.0.0.2', port: 9000 });
     expect(config.sessionTimeoutSec).toBe(7);
-    expect(config.ignoreCidrs).toEqual(['10.0.0.0/8']);
+    expect(config.ignoreIps).toEqual(['10.0.0.0/8']);
     expect(config.persist).toBe(false);
   });
 

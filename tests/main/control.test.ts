@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type AppConfig } from '../../src/main/config.ts';
-import { applySavedSettings, CORES_FILE, createAppControl, loadSavedSecrets, loadSavedSettings } from '../../src/main/control.ts';
+import { applySavedSettings, CORES_FILE, createAppControl, loadSavedSecrets, loadSavedSettings } from '../../src/main/control/index.ts';
 import { systemClock } from '../../src/main/engine/clock.ts';
 import { memoryLogger } from '../../src/main/log.ts';
 import { MemorySecretStore } from '../../src/main/remote/config.ts';
@@ -183,15 +183,15 @@ describe('AppControl: settings', () => {
     const { control } = setup(dir, secrets);
     expect((await control.getSettings()).restartRequired).toEqual([]);
 
-    const after = await control.updateSettings({ maxSessions: 7, units: 'binary', ipIgnoreList: ['10.0.0.0/8'], apiPassword: 'pw', apiUsername: 'admin' });
-    expect(after).toMatchObject({ maxSessions: 7, units: 'binary', ipIgnoreList: ['10.0.0.0/8'], apiHasPassword: true });
-    expect(after.restartRequired).toEqual(['apiUsername', 'ipIgnoreList', 'maxSessions']);
-    expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toEqual({ maxSessions: 7, units: 'binary', ipIgnoreList: ['10.0.0.0/8'], apiUsername: 'admin' });
+    const after = await control.updateSettings({ maxSessions: 7, units: 'binary', ignoreIps: ['10.0.0.0/8'], apiPassword: 'pw', apiUsername: 'admin' });
+    expect(after).toMatchObject({ maxSessions: 7, units: 'binary', ignoreIps: ['10.0.0.0/8'], apiHasPassword: true });
+    expect(after.restartRequired).toEqual(['apiUsername', 'ignoreIps', 'maxSessions']);
+    expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toEqual({ maxSessions: 7, units: 'binary', ignoreIps: ['10.0.0.0/8'], apiUsername: 'admin' });
     expect(readFileSync(join(dir, 'settings.json'), 'utf8')).not.toContain('pw');
     expect(await secrets.get('local-api')).toEqual({ username: 'admin', password: 'pw' });
 
     // The next start runs with them (headless.ts and index.ts apply settings.json under the flags): nothing pending.
-    const restarted = setup(dir, secrets, { maxSessions: 7, ignoreCidrs: ['10.0.0.0/8'], auth: { username: 'admin', password: 'pw' } });
+    const restarted = setup(dir, secrets, { maxSessions: 7, ignoreIps: ['10.0.0.0/8'], auth: { username: 'admin', password: 'pw' } });
     expect((await restarted.control.getSettings()).restartRequired).toEqual([]);
   });
 
@@ -220,9 +220,35 @@ describe('AppControl: settings', () => {
     expect((await loadSavedSecrets(secrets)).prometheusAuth).toBeUndefined();
   });
 
+  it('reads a settings.json written under the old names as the new ones, and the next save writes only the new names', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ apiAddress: '127.0.0.1:9001', ipIgnoreList: ['10.0.0.0/8'], sessionTimeoutMs: 45_000, units: 'binary' }));
+    // The next start applies them as --listen, --ignore-ips and --session-timeout-sec.
+    const next = applySavedSettings({ ...defaultConfig(), dataDir: dir }, loadSavedSettings(dir), {});
+    expect(next).toMatchObject({ listen: { host: '127.0.0.1', port: 9001 }, ignoreIps: ['10.0.0.0/8'], sessionTimeoutSec: 45 });
+
+    const { control } = setup(dir, new MemorySecretStore());
+    expect(await control.getSettings()).toMatchObject({ listen: '127.0.0.1:9001', ignoreIps: ['10.0.0.0/8'], sessionTimeoutSec: 45, units: 'binary' });
+    await control.updateSettings({ maxSessions: 3 });
+    expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toEqual({ listen: '127.0.0.1:9001', ignoreIps: ['10.0.0.0/8'], sessionTimeoutSec: 45, units: 'binary', maxSessions: 3 });
+
+    // A file holding both spellings keeps the new one.
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ sessionTimeoutMs: 45_000, sessionTimeoutSec: 20 }));
+    expect(loadSavedSettings(dir)).toEqual({ sessionTimeoutSec: 20 });
+  });
+
+  it('moves a corrupt settings.json aside and says so; the defaults apply', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'settings.json'), '{"maxSessions": 7,');
+    const log = memoryLogger();
+    expect(loadSavedSettings(dir, log)).toEqual({});
+    expect(readdirSync(dir).some((f) => f.startsWith('settings.json.corrupt-'))).toBe(true);
+    expect(log.lines.some((l) => l.includes('settings.json is not valid JSON'))).toBe(true);
+  });
+
   it('rejects an unusable API address or user name with a clear error', async () => {
     const { control } = setup(tempDir(), new MemorySecretStore());
-    await expect(control.updateSettings({ apiAddress: 'nohost' })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(control.updateSettings({ listen: 'nohost' })).rejects.toMatchObject({ code: 'invalid-argument' });
     await expect(control.updateSettings({ apiUsername: 'a:b' })).rejects.toMatchObject({ code: 'invalid-argument' });
   });
 });

@@ -33,7 +33,7 @@ describe('DNS rebinding: a Host that is not this server', () => {
     const put = await rawRequest(`${h.url}/api/ui/invoke/settings:update`, {
       method: 'POST',
       headers: { Host: host, 'Content-Type': 'application/json', Origin: `http://${host}` },
-      body: JSON.stringify([{ apiAddress: '0.0.0.0:8787', apiAuthEnabled: true, apiUsername: 'evil', apiPassword: 'evil' }]),
+      body: JSON.stringify([{ listen: '0.0.0.0:8787', apiAuthEnabled: true, apiUsername: 'evil', apiPassword: 'evil' }]),
     });
     expect(put.status).toBe(421);
     expect(existsSync(settingsFile())).toBe(false);
@@ -53,7 +53,7 @@ describe('cross-site requests', () => {
       const r = await rawRequest(`${h.url}/api/ui/invoke/settings:update`, {
         method: 'POST',
         headers: { 'Content-Type': type, Origin: 'http://attacker.example' },
-        body: JSON.stringify([{ apiAddress: '0.0.0.0:8787' }]),
+        body: JSON.stringify([{ listen: '0.0.0.0:8787' }]),
       });
       expect(r.status, type).toBe(403);
     }
@@ -73,7 +73,7 @@ describe('cross-site requests', () => {
     expect(current.ok).toBe(true);
     const s = current.value;
     // The Settings view sends its whole form: unchanged exposure fields plus the one change.
-    const form = { apiAddress: s.apiAddress, apiAuthEnabled: s.apiAuthEnabled, apiUsername: s.apiUsername, pollIntervalMs: 2500 };
+    const form = { listen: s.listen, apiAuthEnabled: s.apiAuthEnabled, apiUsername: s.apiUsername, pollIntervalMs: 2500 };
     const saved = (await invoke(h.url, 'settings:update', [form], { Origin: h.url })).json as { ok: boolean; value: { pollIntervalMs: number } };
     expect(saved).toMatchObject({ ok: true, value: { pollIntervalMs: 2500 } });
     const noOrigin = (await invoke(h.url, 'settings:get', [])).json as { ok: boolean };
@@ -83,15 +83,15 @@ describe('cross-site requests', () => {
 
 describe('exposure-widening settings from the page with auth off', () => {
   it('a non-loopback address, auth switched, or API credentials are refused with a clear message', async () => {
-    const patches = [{ apiAddress: '0.0.0.0:8787' }, { apiAuthEnabled: true }, { apiUsername: 'evil' }, { apiPassword: 'evil' }];
+    const patches = [{ listen: '0.0.0.0:8787' }, { apiAuthEnabled: true }, { apiUsername: 'evil' }, { apiPassword: 'evil' }];
     for (const patch of patches) {
       const r = (await invoke(h.url, 'settings:update', [patch], { Origin: h.url })).json as { ok: boolean; error?: { code: string; message: string } };
       expect(r.ok, JSON.stringify(patch)).toBe(false);
       expect(r.error?.code).toBe('forbidden');
       expect(r.error?.message).toMatch(/--auth/);
     }
-    const settings = (await invoke(h.url, 'settings:get', [])).json as { value: { apiAddress: string; apiAuthEnabled: boolean } };
-    expect(settings.value.apiAddress).toBe('127.0.0.1:0'); // as started (--listen 127.0.0.1:0)
+    const settings = (await invoke(h.url, 'settings:get', [])).json as { value: { listen: string; apiAuthEnabled: boolean } };
+    expect(settings.value.listen).toBe('127.0.0.1:0'); // as started (--listen 127.0.0.1:0)
     expect(settings.value.apiAuthEnabled).toBe(false);
   });
 });

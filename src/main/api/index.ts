@@ -3,9 +3,9 @@
  * (app.ts / headless.ts) mounts what `createApi` returns; later features add routes through `extraRoutes`
  * (e.g. `GET /api/v3/cores`, `/api/export/*`), which sit behind the same auth.
  *
- * Routing follows Core's echo server: every `/api/v3/*` path needs an access token when auth is on (an unknown
- * v3 path without a token is 401, with a token 404); a known path with another method is 404; login routes exist
- * only when auth is on.
+ * Routing follows Core's echo server (src/main/http/router.ts): every `/api/v3/*` path needs an access token when
+ * auth is on (an unknown v3 path without a token is 401, with a token 404); a known path with another method is
+ * 404; login routes exist only when auth is on.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, SessionReader } from '../engine/types.ts';
@@ -15,7 +15,8 @@ import type { AboutInfo, AboutVersion } from './about.ts';
 import { buildAboutFull, buildAboutShort, defaultVersion } from './about.ts';
 import type { AuthOptions } from './auth.ts';
 import { JwtAuth, LOGIN_BODY_LIMIT, parseLogin } from './auth.ts';
-import { BodyTooLargeError, parseGoQuery, rawQueryOf, readBody, sendApiError, sendJson } from '../http/http.ts';
+import { BodyTooLargeError, readBody } from '../http/http.ts';
+import { apiContext, createRouter } from '../http/router.ts';
 import { stringifyGo } from '../http/json.ts';
 import { buildMetricsText, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import { buildActiveChunks, buildSummaryChunks, collectorNames } from './sessions.ts';
@@ -54,21 +55,6 @@ export interface ApiOptions {
 export const LOGIN_BUDGET = { burst: 5, refillPerSec: 0.2 } as const;
 
 const systemNow: Pick<Clock, 'now'> = { now: () => Date.now() };
-
-function splitTarget(url: string | undefined): { path: string; rawQuery: string } {
-  const u = url ?? '/';
-  const q = u.indexOf('?');
-  let path = q < 0 ? u : u.slice(0, q);
-  if (path[0] !== '/') {
-    const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*/.exec(path);
-    path = m ? path.slice(m[0].length) || '/' : path;
-  }
-  return { path, rawQuery: rawQueryOf(u) };
-}
-
-function matches(route: ApiRoute, path: string): boolean {
-  return route.path.endsWith('/*') ? path.startsWith(route.path.slice(0, -1)) : route.path === path;
-}
 
 export function createApi(options: ApiOptions): HttpMount[] {
   const { reader, log } = options;
@@ -154,42 +140,11 @@ export function createApi(options: ApiOptions): HttpMount[] {
   }
   routes.push(...(options.extraRoutes ?? []));
 
-  const makeContext = (req: IncomingMessage, res: ServerResponse): ApiContext => {
-    const { path, rawQuery } = splitTarget(req.url);
-    const query = parseGoQuery(rawQuery);
-    const pretty = query.has('pretty');
-    return {
-      req,
-      res,
-      path,
-      query,
-      pretty,
-      json: (status, compact, opts) => sendJson(req, res, status, compact, { pretty, ...opts }),
-      error: (status, details) => sendApiError(req, res, status, details, { pretty }),
-    };
-  };
-
-  const apiHandler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const ctx = makeContext(req, res);
-    const method = req.method ?? 'GET';
-    const onPath = routes.filter((r) => matches(r, ctx.path));
-    const route = onPath.find((r) => r.method === method);
-    const needsToken = route ? route.auth !== false : ctx.path.startsWith('/api/v3/') || onPath.some((r) => r.auth !== false);
-    if (auth && needsToken && !auth.authorize(req)) {
-      await ctx.error(401, ['Missing or invalid JWT token']);
-      return;
-    }
-    if (!route) {
-      await ctx.error(404);
-      return;
-    }
-    await route.handler(ctx);
-  };
+  const apiHandler = createRouter({ routes, authorize: auth ? (req) => auth.authorize(req) !== null : undefined });
 
   const metricsHandler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const { path } = splitTarget(req.url);
-    const ctx = makeContext(req, res);
-    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+    const ctx = apiContext(req, res);
+    if (ctx.path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
       await ctx.error(404);
       return;
     }

@@ -1,15 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import type { HttpHandler } from '../http/types.ts';
+import type { ApiRoute } from '../http/types.ts';
 import type { SessionSource } from '../source.ts';
 import { exportCsv, exportFileName, type ExportKind } from './exports.ts';
-
-/** One route of the headless export API, for the API's `extraRoutes` hook (mounted behind its auth). */
-export interface ExportRoute {
-  method: 'GET';
-  path: '/api/export/sessions.csv' | '/api/export/history.csv';
-  handler: HttpHandler;
-}
 
 export interface ExportRoutesOptions {
   source: SessionSource;
@@ -27,10 +20,6 @@ export function listParam(params: URLSearchParams, name: string): string[] | und
 
 /** Streams one export to an HTTP response with backpressure; stops early when the client goes away. */
 async function serve(kind: ExportKind, options: ExportRoutesOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
-    return;
-  }
   const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const text = params.get('text') ?? undefined;
   const abort = new AbortController();
@@ -64,20 +53,10 @@ async function serve(kind: ExportKind, options: ExportRoutesOptions, req: Incomi
   }
 }
 
-/** The two export endpoints; `handler` dispatches by path for callers that mount one handler. */
-export function createExportRoutes(options: ExportRoutesOptions): { routes: ExportRoute[]; handler: HttpHandler } {
-  const routes: ExportRoute[] = [
-    { method: 'GET', path: '/api/export/sessions.csv', handler: (req, res) => serve('sessions', options, req, res) },
-    { method: 'GET', path: '/api/export/history.csv', handler: (req, res) => serve('history', options, req, res) },
+/** The two export endpoints, as routes of the API (mounted behind its auth). */
+export function createExportRoutes(options: ExportRoutesOptions): ApiRoute[] {
+  return [
+    { method: 'GET', path: '/api/export/sessions.csv', handler: (ctx) => serve('sessions', options, ctx.req, ctx.res) },
+    { method: 'GET', path: '/api/export/history.csv', handler: (ctx) => serve('history', options, ctx.req, ctx.res) },
   ];
-  const handler: HttpHandler = async (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const route = routes.find((r) => r.path === path);
-    if (!route) {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
-      return;
-    }
-    await route.handler(req, res);
-  };
-  return { routes, handler };
 }

@@ -85,10 +85,10 @@ export async function checkSettingsPatch(patch: unknown, ctx: PageGuardContext):
   const p = patch as AppSettingsPatch;
   const now = await ctx.currentSettings();
   const refused: string[] = [];
-  if (typeof p.apiAddress === 'string' && p.apiAddress.trim() !== now.apiAddress) {
+  if (typeof p.listen === 'string' && p.listen.trim() !== now.listen) {
     let host = '';
     try {
-      host = parseHostPort(p.apiAddress, 'API address').host;
+      host = parseHostPort(p.listen, 'API address').host;
     } catch {
       // Malformed: the handler answers it with its own message.
     }

@@ -28,6 +28,11 @@ function int(v: unknown, name: string, min: number, max: number): number {
   return v;
 }
 
+function num(v: unknown, name: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) bad(`${name} must be a number in [${min}, ${max}]`);
+  return v;
+}
+
 function strList(v: unknown, name: string, maxItems = 1000): string[] {
   if (!Array.isArray(v) || v.length > maxItems) bad(`${name} must be a list of at most ${maxItems} strings`);
   return v.map((x, i) => str(x, `${name}[${i}]`, 256));
@@ -91,16 +96,15 @@ export function parseSettingsPatch(v: unknown): AppSettingsPatch {
   if (!isObject(v)) bad('settings must be an object');
   const p: AppSettingsPatch = {};
   if (v.pollIntervalMs !== undefined) p.pollIntervalMs = int(v.pollIntervalMs, 'pollIntervalMs', 250, 3_600_000);
-  if (v.apiAddress !== undefined) p.apiAddress = str(v.apiAddress, 'apiAddress', 300).trim();
+  if (v.listen !== undefined) p.listen = str(v.listen, 'listen', 300).trim();
   if (v.apiAuthEnabled !== undefined) {
     if (typeof v.apiAuthEnabled !== 'boolean') bad('apiAuthEnabled must be a boolean');
     p.apiAuthEnabled = v.apiAuthEnabled;
   }
   if (v.apiUsername !== undefined) p.apiUsername = str(v.apiUsername, 'apiUsername', 256);
   if (v.apiPassword !== undefined) p.apiPassword = str(v.apiPassword, 'apiPassword', 1024);
-  if (v.ipIgnoreList !== undefined) p.ipIgnoreList = strList(v.ipIgnoreList, 'ipIgnoreList').map((s) => s.trim()).filter((s) => s !== '');
-  if (v.sessionTimeoutMs !== undefined) p.sessionTimeoutMs = int(v.sessionTimeoutMs, 'sessionTimeoutMs', 0, 86_400_000);
-  if (v.inactiveTimeoutMs !== undefined) p.inactiveTimeoutMs = int(v.inactiveTimeoutMs, 'inactiveTimeoutMs', 0, 86_400_000);
+  if (v.ignoreIps !== undefined) p.ignoreIps = strList(v.ignoreIps, 'ignoreIps').map((s) => s.trim()).filter((s) => s !== '');
+  if (v.sessionTimeoutSec !== undefined) p.sessionTimeoutSec = num(v.sessionTimeoutSec, 'sessionTimeoutSec', 1, 86_400);
   if (v.maxSessions !== undefined) p.maxSessions = int(v.maxSessions, 'maxSessions', 0, 10_000_000);
   if (v.maxBitrateMbit !== undefined) p.maxBitrateMbit = int(v.maxBitrateMbit, 'maxBitrateMbit', 0, 10_000_000);
   if (v.units !== undefined) {

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import { INVOKE_CHANNELS, type InvokeChannel, type IpcResult } from '../../shared/ipc.ts';
+import { BodyTooLargeError, readBody, sendJson } from '../http/http.ts';
 import type { HttpMount } from '../http/types.ts';
 import { toIpcError } from './app-control.ts';
 import { UI_CSP } from './csp.ts';
@@ -65,19 +66,14 @@ function securityHeaders(res: ServerResponse): void {
   res.setHeader('X-Frame-Options', 'DENY');
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+/** A JSON reply of the bridge (IPC results and errors): never cached, with the bridge's security headers. */
+function reply(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
   securityHeaders(res);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-  });
-  res.end(text);
+  void sendJson(req, res, status, JSON.stringify(body), { headers: { 'Cache-Control': 'no-store' } });
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { code: status, message, details: [code] });
+function replyError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string): void {
+  reply(req, res, status, { code: status, message, details: [code] });
 }
 
 function pathOf(req: IncomingMessage): string {
@@ -96,32 +92,32 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
   async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
-      return sendError(res, 405, 'method', 'Method Not Allowed');
+      return replyError(req, res, 405, 'method', 'Method Not Allowed');
     }
     const path = pathOf(req);
     if (path === UI_PREFIX) return redirect(res, '/ui/');
-    if (!path.startsWith(UI_PREFIX + '/')) return sendError(res, 404, 'not-found', 'Not Found');
+    if (!path.startsWith(UI_PREFIX + '/')) return replyError(req, res, 404, 'not-found', 'Not Found');
     let rel: string;
     try {
       rel = decodeURIComponent(path.slice(UI_PREFIX.length));
     } catch {
-      return sendError(res, 400, 'path', 'Bad Request');
+      return replyError(req, res, 400, 'path', 'Bad Request');
     }
     // Path-traversal guard: no NUL, no backslashes, no `..` segment, and the resolved file must stay inside root.
     if (rel.includes('\0') || rel.includes('\\') || rel.split('/').some((seg) => seg === '..')) {
-      return sendError(res, 404, 'not-found', 'Not Found');
+      return replyError(req, res, 404, 'not-found', 'Not Found');
     }
     if (rel === '' || rel.endsWith('/')) rel += 'index.html';
     const file = resolve(root, '.' + rel);
-    if (!file.startsWith(root + sep)) return sendError(res, 404, 'not-found', 'Not Found');
+    if (!file.startsWith(root + sep)) return replyError(req, res, 404, 'not-found', 'Not Found');
     let size: number;
     try {
       const st = await stat(file);
       // Directories are never listed nor redirected: only regular files are served.
-      if (!st.isFile()) return sendError(res, 404, 'not-found', 'Not Found');
+      if (!st.isFile()) return replyError(req, res, 404, 'not-found', 'Not Found');
       size = st.size;
     } catch {
-      return sendError(res, 404, 'not-found', 'Not Found');
+      return replyError(req, res, 404, 'not-found', 'Not Found');
     }
     securityHeaders(res);
     const ext = extname(file).toLowerCase();
@@ -159,43 +155,37 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
     }
     if (!ok) {
       res.setHeader('WWW-Authenticate', 'Bearer');
-      sendError(res, 401, 'unauthorized', 'Unauthorized');
+      replyError(req, res, 401, 'unauthorized', 'Unauthorized');
     }
     return ok;
-  }
-
-  async function readBody(req: IncomingMessage): Promise<string | null> {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of req) {
-      total += (chunk as Buffer).length;
-      if (total > MAX_BODY_BYTES) return null;
-      chunks.push(chunk as Buffer);
-    }
-    return Buffer.concat(chunks).toString('utf8');
   }
 
   async function invoke(req: IncomingMessage, res: ServerResponse, channel: string): Promise<void> {
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
-      return sendError(res, 405, 'method', 'Method Not Allowed');
+      return replyError(req, res, 405, 'method', 'Method Not Allowed');
     }
-    if (!invokeChannels.has(channel)) return sendError(res, 404, 'unknown-channel', 'Not Found');
+    if (!invokeChannels.has(channel)) return replyError(req, res, 404, 'unknown-channel', 'Not Found');
     // CSRF guard: a cross-site form cannot send application/json without a CORS preflight, which we never grant.
     if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
-      return sendError(res, 415, 'content-type', 'Unsupported Media Type');
+      return replyError(req, res, 415, 'content-type', 'Unsupported Media Type');
     }
     if (!(await authorized(req, res))) return;
-    const body = await readBody(req);
-    if (body === null) return sendError(res, 413, 'too-large', 'Payload Too Large');
+    let body: string;
+    try {
+      body = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return replyError(req, res, 413, 'too-large', 'Payload Too Large');
+      throw err;
+    }
     let args: unknown;
     try {
       args = body === '' ? [] : JSON.parse(body);
     } catch {
-      return sendJson(res, 200, { ok: false, error: { code: 'bad-args', message: 'the body is not JSON' } } satisfies IpcResult<never>);
+      return reply(req, res, 200, { ok: false, error: { code: 'bad-args', message: 'the body is not JSON' } } satisfies IpcResult<never>);
     }
     if (!Array.isArray(args)) {
-      return sendJson(res, 200, { ok: false, error: { code: 'bad-args', message: 'the body must be a JSON array of arguments' } } satisfies IpcResult<never>);
+      return reply(req, res, 200, { ok: false, error: { code: 'bad-args', message: 'the body must be a JSON array of arguments' } } satisfies IpcResult<never>);
     }
     // Security guards for calls from a web page (exposure-widening settings with auth off, SSRF to metadata).
     try {
@@ -205,7 +195,7 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
         resolve: options.resolveHost,
       });
     } catch (error) {
-      return sendJson(res, 200, { ok: false, error: toIpcError(error) } satisfies IpcResult<never>);
+      return reply(req, res, 200, { ok: false, error: toIpcError(error) } satisfies IpcResult<never>);
     }
     // Shell-only channels (e.g. a save dialog) may have no handler outside Electron.
     const handler = service.handlers[channel as InvokeChannel] as ((...a: unknown[]) => Promise<unknown>) | undefined;
@@ -217,13 +207,13 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
       result = { ok: false, error: toIpcError(error) };
     }
     // `undefined` (a void result) does not survive JSON as a field; null stands in for it.
-    sendJson(res, 200, result.ok ? { ok: true, value: result.value ?? null } : result);
+    reply(req, res, 200, result.ok ? { ok: true, value: result.value ?? null } : result);
   }
 
   async function events(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET') {
       res.setHeader('Allow', 'GET');
-      return sendError(res, 405, 'method', 'Method Not Allowed');
+      return replyError(req, res, 405, 'method', 'Method Not Allowed');
     }
     if (!(await authorized(req, res))) return;
     securityHeaders(res);
@@ -266,16 +256,16 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
       try {
         channel = decodeURIComponent(path.slice(invokePrefix.length));
       } catch {
-        return sendError(res, 400, 'path', 'Bad Request');
+        return replyError(req, res, 400, 'path', 'Bad Request');
       }
       return invoke(req, res, channel);
     }
-    return sendError(res, 404, 'not-found', 'Not Found');
+    return replyError(req, res, 404, 'not-found', 'Not Found');
   }
 
   function rootRedirect(req: IncomingMessage, res: ServerResponse): void {
     if (pathOf(req) === '/') return redirect(res, '/ui/');
-    sendError(res, 404, 'not-found', 'Not Found');
+    replyError(req, res, 404, 'not-found', 'Not Found');
   }
 
   return [

@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../src/main/log.ts';
-import { createHttpServer, listen, matchMount, requestPath } from '../../../src/main/servers/http/server.ts';
+import { createHttpServer, listen, matchMount, requestPath } from '../../../src/main/http/server.ts';
 import type { HttpMount } from '../../../src/main/http/types.ts';
 import { get } from './support.ts';
 

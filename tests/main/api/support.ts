@@ -5,7 +5,7 @@ import type { CollectorSummary, HistoryTotals, SessionReader, SessionSnapshot } 
 import type { ApiOptions } from '../../../src/main/api/index.ts';
 import { createApi } from '../../../src/main/api/index.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
-import { createHttpServer, listen } from '../../../src/main/servers/http/server.ts';
+import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import { zeroSummary } from '../../../src/main/engine/registry.ts';
 
 /** The all-zero summary (the engine's). */

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,10 @@ import { csvToString } from '../../../src/main/export/csv.ts';
 import { exportCsv, exportFileName } from '../../../src/main/export/exports.ts';
 import { writeCsvFile } from '../../../src/main/export/file.ts';
 import { createExportRoutes, listParam } from '../../../src/main/export/routes.ts';
+import { createApi } from '../../../src/main/api/index.ts';
+import { zeroSummary } from '../../../src/main/engine/registry.ts';
+import { memoryLogger } from '../../../src/main/log.ts';
+import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import type { HistoryRow } from '../../../src/shared/types.ts';
 import { fixedSource, session } from './fixtures.ts';
 
@@ -19,18 +23,19 @@ const history: HistoryRow[] = [
 ];
 const source = fixedSource(sessions, history);
 const NOW = Date.UTC(2026, 10, 26, 1, 2, 3);
+const emptyReader = { ids: () => [], summary: () => zeroSummary(), active: () => [] };
 
 let server: Server;
 let base: string;
 let dir: string;
 
 beforeAll(async () => {
-  const { handler } = createExportRoutes({ source, now: () => NOW });
-  server = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('no address');
-  base = `http://127.0.0.1:${addr.port}`;
+  // Mounted as the app mounts them: routes of the API (no auth here).
+  const log = memoryLogger();
+  const api = createApi({ reader: emptyReader, about: { name: 'test', id: 'test', startedAtMs: NOW }, log, extraRoutes: createExportRoutes({ source, now: () => NOW }) });
+  server = createHttpServer({ mounts: api, log });
+  const { port } = await listen(server, '127.0.0.1', 0);
+  base = `http://127.0.0.1:${port}`;
   dir = await mkdtemp(join(tmpdir(), 'csv-export-'));
 });
 afterAll(async () => {
@@ -63,10 +68,10 @@ describe('headless export endpoints', () => {
     expect((await readdir(dir)).some((f) => f.endsWith('.partial'))).toBe(false);
   });
 
-  it('answers 404 for other paths and 405 for other methods', async () => {
+  it('answers 404 for other paths and, as every API route (Core\'s router), for other methods', async () => {
     expect((await get('/api/export/nope.csv')).status).toBe(404);
     const res = await fetch(base + '/api/export/sessions.csv', { method: 'POST', signal: AbortSignal.timeout(10_000) });
-    expect(res.status).toBe(405);
+    expect(res.status).toBe(404);
     await res.arrayBuffer();
   });
 

@@ -15,7 +15,7 @@ import { memoryLogger } from '../../../src/main/log.ts';
 import { fleetApi } from '../../../src/main/remote/api-routes.ts';
 import { createFleet, type Fleet } from '../../../src/main/remote/fleet.ts';
 import { MIB } from '../../../src/main/remote/parse.ts';
-import { createHttpServer, listen } from '../../../src/main/servers/http/server.ts';
+import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import { startTestCore, type TestCore } from '../../support/test-core.ts';
 import { waitFor } from './helpers.ts';
 

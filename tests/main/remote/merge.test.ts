@@ -11,7 +11,7 @@ import type { SessionReader } from '../../../src/main/engine/types.ts';
 import { createApi } from '../../../src/main/api/index.ts';
 import { toNumber } from '../../../src/main/http/json.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
-import { createHttpServer, listen } from '../../../src/main/servers/http/server.ts';
+import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import { fleetApi } from '../../../src/main/remote/api-routes.ts';
 import { createFleet, type Fleet } from '../../../src/main/remote/fleet.ts';
 import { fixture, splitObject, startTestCore, type TestCore } from '../../support/test-core.ts';

@@ -45,11 +45,11 @@ describe('eslint layering bans', () => {
   it('layers point down: shared ↛ main, engine ↛ anything above it, servers ↛ api, api ↛ servers, remote ↛ api', async () => {
     const imp = (spec: string): string => `import { x } from '${spec}';\nexport const y = x;\n`;
     expect(await bans('src/shared/x.ts', imp('../main/engine/types.ts'))).toEqual([expect.stringMatching(/src\/shared is the bottom layer/)]);
-    for (const spec of ['../servers/http/server.ts', '../remote/client.ts', '../api/index.ts', '../ui/web-bridge.ts', '../export/csv.ts', '../shell/tray.ts', '../http/json.ts', '../index.ts', '../app.ts', '../headless.ts']) {
+    for (const spec of ['../servers/http/memfs.ts', '../remote/client.ts', '../api/index.ts', '../ui/web-bridge.ts', '../export/csv.ts', '../shell/tray.ts', '../http/json.ts', '../index.ts', '../app.ts', '../headless.ts']) {
       expect(await bans('src/main/engine/x.ts', imp(spec))).toEqual([expect.stringMatching(/src\/main\/engine is below/)]);
     }
     expect(await bans('src/main/servers/http/x.ts', imp('../../api/index.ts'))).toEqual([expect.stringMatching(/src\/main\/servers is below src\/main\/api/)]);
-    expect(await bans('src/main/api/x.ts', imp('../servers/http/server.ts'))).toEqual([expect.stringMatching(/src\/main\/api does not reach into src\/main\/servers/)]);
+    expect(await bans('src/main/api/x.ts', imp('../servers/http/memfs.ts'))).toEqual([expect.stringMatching(/src\/main\/api does not reach into src\/main\/servers/)]);
     expect(await bans('src/main/remote/x.ts', imp('../api/index.ts'))).toEqual([expect.stringMatching(/src\/main\/remote is below src\/main\/api/)]);
     expect(await bans('src/main/remote/x.ts', imp('../http/types.ts'))).toEqual([]);
     // The allowed directions stay quiet.

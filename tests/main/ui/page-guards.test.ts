@@ -23,15 +23,15 @@ describe('link-local and metadata addresses', () => {
 });
 
 describe('exposure-widening settings', () => {
-  const now = { apiAddress: '127.0.0.1:8787', apiAuthEnabled: false, apiUsername: '' } as AppSettings;
+  const now = { listen: '127.0.0.1:8787', apiAuthEnabled: false, apiUsername: '' } as AppSettings;
   const ctx = (authenticated: boolean) => ({ authenticated, currentSettings: async () => now });
   it('are refused from an unauthenticated page, allowed when unchanged or loopback', async () => {
-    await expect(checkSettingsPatch({ apiAddress: '0.0.0.0:8787' }, ctx(false))).rejects.toThrow(/non-loopback/);
+    await expect(checkSettingsPatch({ listen: '0.0.0.0:8787' }, ctx(false))).rejects.toThrow(/non-loopback/);
     await expect(checkSettingsPatch({ apiAuthEnabled: true, apiUsername: 'x', apiPassword: 'y' }, ctx(false))).rejects.toThrow(/switching API auth, the API user name, the API password/);
-    await expect(checkSettingsPatch({ apiAddress: '127.0.0.1:9000', apiAuthEnabled: false, apiUsername: '', pollIntervalMs: 5 }, ctx(false))).resolves.toBeUndefined();
-    await expect(checkSettingsPatch({ apiAddress: '[::1]:9000' }, ctx(false))).resolves.toBeUndefined();
+    await expect(checkSettingsPatch({ listen: '127.0.0.1:9000', apiAuthEnabled: false, apiUsername: '', pollIntervalMs: 5 }, ctx(false))).resolves.toBeUndefined();
+    await expect(checkSettingsPatch({ listen: '[::1]:9000' }, ctx(false))).resolves.toBeUndefined();
   });
   it('are allowed to an authenticated caller', async () => {
-    await expect(checkSettingsPatch({ apiAddress: '0.0.0.0:8787', apiAuthEnabled: true }, ctx(true))).resolves.toBeUndefined();
+    await expect(checkSettingsPatch({ listen: '0.0.0.0:8787', apiAuthEnabled: true }, ctx(true))).resolves.toBeUndefined();
   });
 });

@@ -9,13 +9,13 @@ const INFO = { version: '0.1.0', mode: 'headless' as const, listeners: {} };
 
 const SETTINGS: AppSettings = {
   pollIntervalMs: 1000,
-  apiAddress: '127.0.0.1:8787',
+  listen: '127.0.0.1:8787',
   apiAuthEnabled: false,
   apiUsername: '',
   apiHasPassword: false,
-  ipIgnoreList: ['127.0.0.0/8'],
-  sessionTimeoutMs: 30000,
-  inactiveTimeoutMs: 5000,
+  ignoreIps: ['127.0.0.0/8'],
+  sessionTimeoutSec: 30,
+  inactiveTimeoutSec: 5,
   maxSessions: 0,
   maxBitrateMbit: 0,
   units: 'decimal',
@@ -118,9 +118,9 @@ describe('createUiService', () => {
     const ui = createUiService({ source, appInfo: INFO, control: fakeControl() });
     const pushes: UiPush[] = [];
     ui.onPush((p) => pushes.push(p));
-    const s = await ui.handlers['settings:update']({ units: 'binary', ipIgnoreList: [' 10.0.0.0/8 ', ''] });
+    const s = await ui.handlers['settings:update']({ units: 'binary', ignoreIps: [' 10.0.0.0/8 ', ''] });
     expect(s.units).toBe('binary');
-    expect(s.ipIgnoreList).toEqual(['10.0.0.0/8']);
+    expect(s.ignoreIps).toEqual(['10.0.0.0/8']);
     expect(pushes.map((p) => p.channel)).toEqual(['settings:changed']);
     const bare = createUiService({ source, appInfo: INFO });
     await expect(bare.handlers['settings:get']()).rejects.toMatchObject({ code: 'unsupported' });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../src/main/log.ts';
-import { createHttpServer, listen } from '../../../src/main/servers/http/server.ts';
+import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import { UI_CSP, UI_CSP_META } from '../../../src/main/ui/csp.ts';
 import { createUiService } from '../../../src/main/ui/service.ts';
 import { createWebBridge } from '../../../src/main/ui/web-bridge.ts';

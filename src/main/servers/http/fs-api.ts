@@ -16,10 +16,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../log.ts';
 import { stringifyGo } from '../../http/json.ts';
 import { BodyTooLargeError, readBody } from '../../http/http.ts';
-import { sendError } from './server.ts';
+import { sendError } from '../../http/server.ts';
 import { MemfsError, type Memfs } from './memfs.ts';
 import { diskSource, memfsSource, setFileSecurityHeaders, type FileSource } from './memfs-mount.ts';
 import { parseMountPath } from './paths.ts';
+import type { ApiRoute } from '../../http/types.ts';
 
 export const FS_API_PREFIX = '/api/v3/fs';
 /** Files listed from a disk folder at the most (a listing is one request: it must stay bounded). */
@@ -98,6 +99,13 @@ function sendJsonBody(req: IncomingMessage, res: ServerResponse, value: Paramete
   res.setHeader('Content-Type', 'application/json; charset=UTF-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** Core's filesystem API as routes of the API (behind its auth): `/api/v3/fs` and everything under it. */
+export function createFsApiRoutes(options: FsApiOptions): ApiRoute[] {
+  const fsApi = createFsApi(options);
+  const route = (method: ApiRoute['method'], path: string): ApiRoute => ({ method, path, handler: (ctx) => fsApi(ctx.req, ctx.res) });
+  return [...(['GET', 'HEAD'] as const).map((m) => route(m, FS_API_PREFIX)), ...(['GET', 'HEAD', 'PUT', 'DELETE'] as const).map((m) => route(m, `${FS_API_PREFIX}/*`))];
 }
 
 /** One handler for every `/api/v3/fs…` request (auth is checked by the API before it). */

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import type { HttpHandler, HttpMount } from '../../http/types.ts';
-import { expectsContinue, sendContinue, sendError } from './server.ts';
+import { expectsContinue, sendContinue, sendError } from '../../http/server.ts';
 import { throttledWarn } from '../../http/throttled-warn.ts';
 import { sameSecret } from '../../http/secret.ts';
 import { clientKey, FailureBudget } from '../../http/client-limits.ts';

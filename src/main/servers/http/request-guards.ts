@@ -13,7 +13,7 @@ import { isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../log.ts';
 import type { HttpMiddleware } from '../../http/types.ts';
-import { sendError } from './server.ts';
+import { sendError } from '../../http/server.ts';
 import { throttledWarn } from '../../http/throttled-warn.ts';
 
 export interface RequestGuardOptions {

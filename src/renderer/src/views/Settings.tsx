@@ -4,15 +4,28 @@ import { formatBitrate, formatBytes } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
 import { AutostartSetting } from '../components/AutostartSetting.tsx';
 
+/** The names the restart notice gives the restart-bound settings (AppSettings keys). */
+const SETTING_LABEL: Record<string, string> = {
+  listen: 'API address',
+  apiAuthEnabled: 'Require login',
+  apiUsername: 'API user name',
+  ignoreIps: 'Ignored IPs',
+  sessionTimeoutSec: 'Session timeout',
+  maxSessions: 'Max sessions',
+  maxBitrateMbit: 'Max bitrate',
+  historyBackend: 'History backend',
+  prometheusUrl: 'Prometheus URL',
+};
+
 interface Form {
   pollIntervalS: string;
-  apiAddress: string;
+  listen: string;
   apiAuthEnabled: boolean;
   apiUsername: string;
   apiPassword: string;
-  ipIgnoreList: string;
-  sessionTimeoutS: string;
-  inactiveTimeoutS: string;
+  ignoreIps: string;
+  sessionTimeoutSec: string;
+  inactiveTimeoutSec: string;
   maxSessions: string;
   maxBitrateMbit: string;
   historyBackend: 'embedded' | 'prometheus';
@@ -23,13 +36,13 @@ interface Form {
 function toForm(s: AppSettings): Form {
   return {
     pollIntervalS: String(s.pollIntervalMs / 1000),
-    apiAddress: s.apiAddress,
+    listen: s.listen,
     apiAuthEnabled: s.apiAuthEnabled,
     apiUsername: s.apiUsername,
     apiPassword: '',
-    ipIgnoreList: s.ipIgnoreList.join('\n'),
-    sessionTimeoutS: String(s.sessionTimeoutMs / 1000),
-    inactiveTimeoutS: String(s.inactiveTimeoutMs / 1000),
+    ignoreIps: s.ignoreIps.join('\n'),
+    sessionTimeoutSec: String(s.sessionTimeoutSec),
+    inactiveTimeoutSec: String(s.inactiveTimeoutSec),
     maxSessions: String(s.maxSessions),
     maxBitrateMbit: String(s.maxBitrateMbit),
     historyBackend: s.historyBackend,
@@ -46,12 +59,11 @@ function toPatch(f: Form): AppSettingsPatch {
   };
   const patch: AppSettingsPatch = {
     pollIntervalMs: Math.round(num(f.pollIntervalS, 'Poll interval') * 1000),
-    apiAddress: f.apiAddress.trim(),
+    listen: f.listen.trim(),
     apiAuthEnabled: f.apiAuthEnabled,
     apiUsername: f.apiUsername.trim(),
-    ipIgnoreList: f.ipIgnoreList.split(/[\s,]+/).filter((s) => s !== ''),
-    sessionTimeoutMs: Math.round(num(f.sessionTimeoutS, 'Session timeout') * 1000),
-    inactiveTimeoutMs: Math.round(num(f.inactiveTimeoutS, 'Inactive timeout') * 1000),
+    ignoreIps: f.ignoreIps.split(/[\s,]+/).filter((s) => s !== ''),
+    sessionTimeoutSec: num(f.sessionTimeoutSec, 'Session timeout'),
     maxSessions: Math.round(num(f.maxSessions, 'Max sessions')),
     maxBitrateMbit: Math.round(num(f.maxBitrateMbit, 'Max bitrate')),
     historyBackend: f.historyBackend,
@@ -86,7 +98,7 @@ export function Settings(): React.JSX.Element {
     try {
       const saved = await updateSettings(toPatch(form));
       setForm(toForm(saved));
-      const restart = saved.restartRequired?.length ? ` Restart needed for: ${saved.restartRequired.join(', ')}.` : '';
+      const restart = saved.restartRequired?.length ? ` Restart needed for: ${saved.restartRequired.map((k) => SETTING_LABEL[k] ?? k).join(', ')}.` : '';
       setStatus({ ok: true, text: `Saved.${restart}` });
     } catch (e) {
       setStatus({ ok: false, text: e instanceof Error ? e.message : String(e) });
@@ -129,7 +141,7 @@ export function Settings(): React.JSX.Element {
           <h2>Remote Cores</h2>
           {text('pollIntervalS', 'Poll interval (s)', 'How often each remote Core is asked for its sessions, unless the Core sets its own.', { type: 'number', min: '0.25', step: '0.25' })}
           <h2>Local API</h2>
-          {text('apiAddress', 'Address (host:port)', 'Where the API and this dashboard listen; off loopback it needs a login. Takes effect at the next start.', { placeholder: '127.0.0.1:8787' })}
+          {text('listen', 'Address (host:port)', 'Where the API and this dashboard listen; off loopback it needs a login. Takes effect at the next start.', { placeholder: '127.0.0.1:8787' })}
           <label className="check">
             <input type="checkbox" checked={form.apiAuthEnabled} onChange={(e) => setForm({ ...form, apiAuthEnabled: e.target.checked })} data-testid="settings-apiAuthEnabled" />
             Require login
@@ -139,10 +151,10 @@ export function Settings(): React.JSX.Element {
           <h2>Sessions</h2>
           <label className="field">
             <span>IP ignore list (CIDRs, one a line)</span>
-            <textarea rows={4} value={form.ipIgnoreList} onChange={(e) => setForm({ ...form, ipIgnoreList: e.target.value })} data-testid="settings-ipIgnoreList" />
+            <textarea rows={4} value={form.ignoreIps} onChange={(e) => setForm({ ...form, ignoreIps: e.target.value })} data-testid="settings-ignoreIps" />
           </label>
-          {text('sessionTimeoutS', 'Session timeout (s)', 'How long an HLS viewer without requests still counts (Core: 30 s).', { type: 'number', min: '0', step: '1' })}
-          {text('inactiveTimeoutS', 'Inactive timeout (s)', 'How long a connection without bytes waits before it ends.', { type: 'number', min: '0', step: '1' })}
+          {text('sessionTimeoutSec', 'Session timeout (s)', 'How long an HLS viewer without requests still counts (Core: 30 s).', { type: 'number', min: '1', step: '1' })}
+          {text('inactiveTimeoutSec', 'Inactive timeout (s)', 'How long a connection without bytes waits before it ends (fixed, as Core).', { type: 'number', readOnly: true })}
           {text('maxSessions', 'Max sessions (0 = no limit)', 'New HLS viewers beyond this get HTTP 509, as Core does.', { type: 'number', min: '0', step: '1' })}
           {text('maxBitrateMbit', 'Max tx bitrate, Mbit/s (0 = no limit)', 'New viewers are refused once egress would pass this.', { type: 'number', min: '0', step: '1' })}
           <h2>History</h2>

@@ -8,10 +8,10 @@ import { createApi } from '../../../../src/main/api/index.ts';
 import { createLocalCore, type EngineSettings, type LocalCore } from '../../../../src/main/engine/local-core.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
 import type { HttpMount } from '../../../../src/main/http/types.ts';
-import { createHttpServer, listen } from '../../../../src/main/servers/http/server.ts';
+import { createHttpServer, listen } from '../../../../src/main/http/server.ts';
 import { createMemfs, type Memfs } from '../../../../src/main/servers/http/memfs.ts';
 import { createMemfsMount, type MemfsMountOptions } from '../../../../src/main/servers/http/memfs-mount.ts';
-import { createFsApi } from '../../../../src/main/servers/http/fs-api.ts';
+import { createFsApiRoutes } from '../../../../src/main/servers/http/fs-api.ts';
 import { createHttpCollectorMiddleware } from '../../../../src/main/servers/http/http-collector.ts';
 import { headerMapSize } from '../../../../src/main/servers/http/meter.ts';
 
@@ -87,8 +87,7 @@ export async function startHarness(
   const server = createHttpServer({
     mounts: [
       ...mounts,
-      { prefix: '/api/v3/fs', handler: createFsApi({ memfs, log }) },
-      ...createApi({ reader: core.registry, about: { name: 'test', id: 'test', startedAtMs: Date.now() }, log }),
+      ...createApi({ reader: core.registry, about: { name: 'test', id: 'test', startedAtMs: Date.now() }, log, extraRoutes: createFsApiRoutes({ memfs, log }) }),
     ],
     middleware: [createHttpCollectorMiddleware({ collector: core.collectors.http, log })],
     log,

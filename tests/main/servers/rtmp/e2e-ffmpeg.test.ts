@@ -14,7 +14,7 @@ import { createApi } from '../../../../src/main/api/index.ts';
 import { Collector } from '../../../../src/main/engine/collector.ts';
 import { Registry } from '../../../../src/main/engine/registry.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
-import { createHttpServer, listen } from '../../../../src/main/servers/http/server.ts';
+import { createHttpServer, listen } from '../../../../src/main/http/server.ts';
 import { createRtmpServer, type RtmpServer } from '../../../../src/main/servers/rtmp/server.ts';
 import { Children, ffmpegPublishArgs, until, waitForFfmpeg } from './support.ts';
 

@@ -16,7 +16,7 @@ import { createApi } from '../../../../src/main/api/index.ts';
 import { Collector } from '../../../../src/main/engine/collector.ts';
 import { Registry } from '../../../../src/main/engine/registry.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
-import { createHttpServer, listen } from '../../../../src/main/servers/http/server.ts';
+import { createHttpServer, listen } from '../../../../src/main/http/server.ts';
 import { createSrtServer, type SrtServer, type SrtServerOptions } from '../../../../src/main/servers/srt/server.ts';
 import { lossyProxy } from './lossy-proxy.ts';
 import { srtChannelsJson } from '../../../../src/main/servers/channels-api.ts';

@@ -7,10 +7,10 @@ import http from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { errorJson, statusText } from '../../http/http.ts';
-import type { Logger } from '../../log.ts';
-import type { HttpMiddleware, HttpMount } from '../../http/types.ts';
-import { clientKey, ConnectionsPerClient } from '../../http/client-limits.ts';
+import { errorJson, statusText } from './http.ts';
+import type { Logger } from '../log.ts';
+import type { HttpMiddleware, HttpMount } from './types.ts';
+import { clientKey, ConnectionsPerClient } from './client-limits.ts';
 
 export interface HttpServerOptions {
   mounts: HttpMount[];

@@ -1,0 +1,129 @@
+/**
+ * THE list of settings: one entry per setting, with one name from flag to JSON to the Settings view. Pure data (the
+ * renderer shows the help lines; src/main/settings/ parses, validates and documents with it). Names carry their unit
+ * (`sessionTimeoutSec`, `pollIntervalMs`, `memfsMaxMb`); a flag is the key in kebab-case, the key is the AppConfig
+ * field and the key of `--config`, `config.json` and `settings.json`. Old names stay readable (`oldFlags`,
+ * `oldKeys`) so no command line or saved file breaks; only the new name is written and documented.
+ */
+
+/** Where a setting appears in `--help`, the README table and the Settings view. */
+export type SettingGroup = 'Servers' | 'Security' | 'Sessions & history' | 'Time series' | 'Remote Cores' | 'Prometheus' | 'Desktop' | 'General';
+
+/** How a value is read from a flag or JSON (validation lives in src/main/settings/values.ts, one parser per kind). */
+export type SettingKind =
+  | 'string'
+  | 'number'
+  | 'integer'
+  | 'boolean'
+  | 'list'
+  | 'repeated'
+  | 'hostPort'
+  | 'hostPortOrOff'
+  | 'credentials'
+  | 'choice'
+  | 'shard';
+
+/** One setting. */
+export interface SettingSpec {
+  /** camelCase: the AppConfig field and the JSON key. */
+  key: string;
+  /** kebab-case flag without `--`; undefined: the key in kebab-case; null: not a flag (Settings view only). */
+  flag?: string | null;
+  /** Former flag names, still accepted (not in --help). */
+  oldFlags?: readonly string[];
+  /** Former JSON keys, still read from existing files (never written). */
+  oldKeys?: readonly string[];
+  kind: SettingKind;
+  /** Smallest accepted number (number, integer). */
+  min?: number;
+  /** The value must divide this number (e.g. a sample interval dividing a minute). */
+  divides?: number;
+  /** Accepted values (choice). */
+  choices?: readonly string[];
+  /** Placeholder of the value in --help and the README (`HOST:PORT`, `SEC`). */
+  arg?: string;
+  /** The default as documented. */
+  defaultText: string;
+  /** One line: what it does. */
+  help: string;
+  group: SettingGroup;
+  /** A secret: also read from this environment variable and from `--FLAG-file FILE` (first line). */
+  secretEnv?: string;
+  /** A boolean that is on by default: documented as `--no-FLAG` (both forms are accepted). */
+  onByDefault?: boolean;
+}
+
+/** Every setting the command line, the JSON files and the Settings view know, in --help order. */
+export const SETTINGS: readonly SettingSpec[] = [
+  { key: 'listen', kind: 'hostPort', arg: 'HOST:PORT', defaultText: '127.0.0.1:8787', help: 'HTTP listener: v3 API, /metrics, /memfs, the UI at /ui/', group: 'Servers' },
+  { key: 'rtmp', kind: 'hostPortOrOff', arg: 'HOST:PORT|off', defaultText: '127.0.0.1:1935', help: 'RTMP server; off: none', group: 'Servers' },
+  { key: 'rtmpApp', kind: 'string', arg: 'APP', defaultText: '/', help: 'app prefix stripped from RTMP references', group: 'Servers' },
+  { key: 'srt', kind: 'hostPortOrOff', arg: 'HOST:PORT|off', defaultText: '127.0.0.1:6000', help: 'SRT server (UDP, live mode, no encryption); off: none', group: 'Servers' },
+  { key: 'memfsMaxMb', kind: 'number', min: 1, arg: 'MB', defaultText: '256', help: 'in-memory filesystem size; the oldest files are purged first', group: 'Servers' },
+  { key: 'diskDir', kind: 'string', arg: 'DIR', defaultText: 'none', help: 'a folder served read-only at /disk', group: 'Servers' },
+  { key: 'ffmpeg', kind: 'string', arg: 'PATH', defaultText: 'ffmpeg on PATH', help: "the FFmpeg binary the local core's processes run", group: 'Servers' },
+  { key: 'dataDir', kind: 'string', arg: 'DIR', defaultText: '$XDG_DATA_HOME/core-sessions', help: 'history, time series, alerts, settings and cores.json go here', group: 'General' },
+  { key: 'logLevel', kind: 'choice', choices: ['debug', 'info', 'warn', 'error'], arg: 'LEVEL', defaultText: 'info', help: 'debug, info, warn or error', group: 'General' },
+
+  { key: 'auth', kind: 'credentials', arg: 'USER:PASS', defaultText: 'off', help: "JWT login as datarhei Core's; required to listen off loopback", group: 'Security', secretEnv: 'CORE_SESSIONS_AUTH' },
+  { key: 'jwtSecret', kind: 'string', arg: 'SECRET', defaultText: 'random per start', help: 'fixed JWT secret part (tokens then survive a restart)', group: 'Security', secretEnv: 'CORE_SESSIONS_JWT_SECRET' },
+  { key: 'rtmpToken', kind: 'string', arg: 'TOKEN', defaultText: 'none', help: 'RTMP needs ?token=TOKEN or the token as last path element', group: 'Security', secretEnv: 'CORE_SESSIONS_RTMP_TOKEN' },
+  { key: 'srtToken', kind: 'string', arg: 'TOKEN', defaultText: 'none', help: 'SRT needs token:TOKEN (or token=TOKEN) in the stream id', group: 'Security', secretEnv: 'CORE_SESSIONS_SRT_TOKEN' },
+  { key: 'memfsAuth', kind: 'credentials', arg: 'USER:PASS', defaultText: 'none', help: 'basic auth for writes to /memfs', group: 'Security', secretEnv: 'CORE_SESSIONS_MEMFS_AUTH' },
+  { key: 'trustedProxies', kind: 'list', arg: 'LIST', defaultText: 'none', help: 'CIDRs whose X-Forwarded-For/X-Real-IP is believed', group: 'Security' },
+  { key: 'allowedHosts', kind: 'list', arg: 'LIST', defaultText: 'none', help: 'host names answered besides IPs, localhost and the listen host (.example.com: and subdomains, *: any)', group: 'Security' },
+  { key: 'metricsAuth', kind: 'boolean', defaultText: 'off (open, as Core)', help: "/metrics needs the API's token too (with --auth)", group: 'Security' },
+  { key: 'maxConnsPerIp', kind: 'integer', min: 0, arg: 'N', defaultText: '100', help: 'connections one client (IPv4 address, IPv6 /64) may hold on HTTP, RTMP and SRT each; 0: none', group: 'Security' },
+
+  { key: 'ignoreIps', oldKeys: ['ipIgnoreList', 'ignoreCidrs'], kind: 'list', arg: 'LIST', defaultText: 'none', help: 'CIDRs whose sessions are not counted ("" for none; Core ignores loopback)', group: 'Sessions & history' },
+  { key: 'sessionTimeoutSec', oldFlags: ['session-timeout'], oldKeys: ['sessionTimeout'], kind: 'number', min: 1, arg: 'SEC', defaultText: '30', help: 'idle time before a session closes into the history', group: 'Sessions & history' },
+  { key: 'maxSessions', kind: 'integer', min: 0, arg: 'N', defaultText: '0 (none)', help: 'HLS admission limit (509 beyond); 0: none', group: 'Sessions & history' },
+  { key: 'maxBitrateMbit', oldFlags: ['max-bitrate'], oldKeys: ['maxBitrate'], kind: 'number', min: 0, arg: 'MBIT', defaultText: '0 (none)', help: 'HLS admission limit on the total tx bitrate in Mbit/s; 0: none', group: 'Sessions & history' },
+  { key: 'persist', kind: 'boolean', onByDefault: true, defaultText: 'on', help: 'write the history to DIR/sessions/ (--no-persist: in memory only)', group: 'Sessions & history' },
+  { key: 'persistIntervalSec', oldFlags: ['persist-interval'], oldKeys: ['persistInterval'], kind: 'number', min: 0, arg: 'SEC', defaultText: '60', help: 'history write interval; 0: only on exit', group: 'Sessions & history' },
+  { key: 'historyMaxEntries', kind: 'integer', min: 0, arg: 'N', defaultText: '10000', help: 'history entries per collector; the least recent fold into "(other)", totals stay exact; 0: none', group: 'Sessions & history' },
+
+  { key: 'timeseries', kind: 'boolean', onByDefault: true, defaultText: 'on', help: 'keep viewers and traffic over time (--no-timeseries: off)', group: 'Time series' },
+  { key: 'timeseriesIntervalSec', oldFlags: ['timeseries-interval'], oldKeys: ['timeseriesInterval'], kind: 'integer', min: 1, divides: 60, arg: 'SEC', defaultText: '10', help: 'time-series sample interval; divides 60', group: 'Time series' },
+  { key: 'timeseriesRawHours', kind: 'number', min: 1, arg: 'H', defaultText: '48', help: 'keep the samples themselves for H hours', group: 'Time series' },
+  { key: 'timeseriesMinuteDays', kind: 'number', min: 1, arg: 'D', defaultText: '30', help: 'keep 1-minute aggregates for D days', group: 'Time series' },
+  { key: 'timeseriesHourDays', kind: 'number', min: 1, arg: 'D', defaultText: '730', help: 'keep 1-hour aggregates (and the daily report) for D days', group: 'Time series' },
+  { key: 'timeseriesMaxMb', kind: 'number', min: 1, arg: 'MB', defaultText: '512', help: 'size bound of timeseries.sqlite; the oldest, finest data goes first', group: 'Time series' },
+
+  { key: 'cores', flag: 'core', oldKeys: ['core'], kind: 'repeated', arg: 'URL', defaultText: 'none', help: 'watch a remote datarhei Core (repeatable), http://user:pass@host:port', group: 'Remote Cores' },
+  { key: 'coreCredentialsFile', oldFlags: ['core-credentials'], oldKeys: ['coreCredentials'], kind: 'string', arg: 'FILE', defaultText: 'none', help: 'JSON [{"url", "username", "password", "name"}] of remote Cores', group: 'Remote Cores' },
+  { key: 'pollIntervalMs', oldFlags: ['poll-interval'], oldKeys: ['pollInterval'], kind: 'integer', min: 100, arg: 'MS', defaultText: '1000', help: 'how often each remote Core is asked for its sessions', group: 'Remote Cores' },
+  { key: 'shard', kind: 'shard', arg: 'I/N', defaultText: 'off', help: 'watch and export only the Cores whose id hashes (FNV-1a) to shard I of N (0-based)', group: 'Remote Cores' },
+
+  { key: 'metricsMaxStreamsPerCore', kind: 'integer', min: 0, arg: 'N', defaultText: '50', help: 'streams per core with series of their own in /metrics; the rest sum into stream="(other)"', group: 'Prometheus' },
+  { key: 'historyBackend', kind: 'choice', choices: ['embedded', 'prometheus'], arg: 'NAME', defaultText: 'embedded', help: 'where History and reports read from: embedded or prometheus', group: 'Prometheus' },
+  { key: 'prometheusUrl', kind: 'string', arg: 'URL', defaultText: 'none', help: 'Prometheus-compatible query API for --history-backend prometheus', group: 'Prometheus' },
+  { key: 'prometheusAuth', kind: 'string', arg: 'AUTH', defaultText: 'none', help: 'USER:PASS (basic) or "Bearer TOKEN" for that API', group: 'Prometheus', secretEnv: 'CORE_SESSIONS_PROMETHEUS_AUTH' },
+  { key: 'prometheusTimeoutMs', kind: 'integer', min: 100, arg: 'MS', defaultText: '5000', help: 'deadline of each query to Prometheus', group: 'Prometheus' },
+];
+
+/** The Settings view's own entries: saved by the view in settings.json, no flag. */
+export const VIEW_SETTINGS: readonly SettingSpec[] = [
+  { key: 'apiAuthEnabled', flag: null, kind: 'boolean', defaultText: 'off', help: 'the API and the browser dashboard ask for this login (needed off loopback)', group: 'Security' },
+  { key: 'apiUsername', flag: null, kind: 'string', defaultText: 'none', help: 'user name of that login (no ":")', group: 'Security' },
+  { key: 'apiPassword', flag: null, kind: 'string', defaultText: 'none', help: 'kept in the system keychain; leave empty to keep the current one', group: 'Security' },
+  { key: 'inactiveTimeoutSec', flag: null, kind: 'number', defaultText: '5', help: 'a session that never moves a byte closes after this (fixed, as Core)', group: 'Sessions & history' },
+  { key: 'units', flag: null, kind: 'choice', choices: ['decimal', 'binary'], defaultText: 'decimal', help: 'how bitrates and sizes are shown (applies at once)', group: 'Desktop' },
+  { key: 'startHidden', flag: null, kind: 'boolean', defaultText: 'off', help: 'start minimised to the tray', group: 'Desktop' },
+  { key: 'trayScaleMbit', flag: null, kind: 'number', defaultText: '0 (follow the peak)', help: "full scale of the tray gauge in Mbit/s; 0: the last minute's peak", group: 'Desktop' },
+];
+
+/** kebab-case of a camelCase key. */
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`);
+}
+
+/** The flag of a setting (without `--`), or null when it has none. */
+export function flagOf(spec: SettingSpec): string | null {
+  return spec.flag === undefined ? kebab(spec.key) : spec.flag;
+}
+
+/** The one-line help of a setting by key (flag settings and the view's own), or '' when unknown. */
+export function settingHelp(key: string): string {
+  return (SETTINGS.find((s) => s.key === key) ?? VIEW_SETTINGS.find((s) => s.key === key))?.help ?? '';
+}
