@@ -271,13 +271,22 @@ async function headlessBench(): Promise<void> {
     const streams = ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: unknown[] }).streams.length;
     console.log(`renderer (headless server): ${want} sessions, ${streams} streams on ${coresN} remote test Cores, every rate changes each second; ${phaseS} s per phase; load average ${loadavg()[0]!.toFixed(2)}`);
     console.log(`  aim: p95 ≤ 16 ms per frame with changes. interval: rAF to rAF (one 60 Hz frame is 16.7 ms, so p95 16.7 = no frame dropped); work: the frame's main-thread time (rAF callbacks incl. the store update, style, layout, paint)`);
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const metrics = async (): Promise<Record<string, number>> =>
+      Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.map((m) => [m.name, m.value]));
     const measure = async (name: string, during?: () => Promise<void>): Promise<void> => {
+      const m0 = await metrics();
+      const t0 = performance.now();
       await page.evaluate('window.__frames.start()');
       const end = Date.now() + phaseS * 1000;
       if (during) while (Date.now() < end) await during();
       else await page.waitForTimeout(phaseS * 1000);
       const r = (await page.evaluate('window.__frames.stop()')) as FrameStats;
+      const [m1, s] = [await metrics(), (performance.now() - t0) / 1000];
+      const per = (k: string): string => `${((((m1[k] ?? 0) - (m0[k] ?? 0)) * 1000) / s).toFixed(0)}`;
       console.log(frameLine(name, r));
+      console.log(`  ${''.padEnd(30)} main thread per second (CDP): tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms`);
     };
     const scroll = (selector: string) => async (): Promise<void> => {
       await page.evaluate(`window.__frames.scroll(${JSON.stringify(selector)}, 90)`);
