@@ -4,7 +4,7 @@
  * 20 real ffmpeg RTMP players (`-c copy -f null`). The server's CPU is read from /proc (bench/proc.ts) over each
  * window and printed per player beside datarhei Core v16.14.0's figures from issue 16 (no Core binary here).
  *
- *   npm run bench fanout        (FANOUT_SECONDS per window, default 10; FANOUT_PLAYERS, default 20)
+ *   npm run bench fanout        (FANOUT_SECONDS per window, default 15; FANOUT_PLAYERS, default 20)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CLK_TCK, loadAverage, procUsage } from './proc.ts';
@@ -57,7 +57,7 @@ async function rtmpSessions(base: string): Promise<{ players: number; txMbit: nu
 }
 
 export default async function fanoutBench(): Promise<void> {
-  const seconds = Number(process.env.FANOUT_SECONDS ?? 10);
+  const seconds = Number(process.env.FANOUT_SECONDS ?? 15);
   const many = Number(process.env.FANOUT_PLAYERS ?? 20);
   const flv = recordFlv();
   const h = await startHeadless(['--no-persist']);
@@ -68,9 +68,12 @@ export default async function fanoutBench(): Promise<void> {
   try {
     await sleep(3000);
     const idle = await window(pid, [], seconds);
+    // 1 and N players twice, alternating, so that a burst of load from other processes on a shared machine shows
+    // as two different figures for the same case rather than as a fan-out cost.
     const rows: Array<{ n: number; w: Window; api: Awaited<ReturnType<typeof rtmpSessions>> }> = [];
-    for (const n of [1, many]) {
+    for (const n of [1, many, 1, many]) {
       while (players.length < n) players.push(ffmpeg(['-i', url, '-c', 'copy', '-f', 'null', '-']));
+      while (players.length > n) players.pop()!.kill('SIGTERM');
       await sleep(4000);
       const w = await window(pid, players, seconds);
       rows.push({ n, w, api: await rtmpSessions(h.url) });
@@ -84,10 +87,10 @@ export default async function fanoutBench(): Promise<void> {
           `API: ${api.players} players, ${api.publishers} publisher, ${api.txMbit.toFixed(1)} Mbit/s out; RSS ${w.rssMb.toFixed(0)} MiB; the ffmpeg players ${w.playersPct.toFixed(1)} %`,
       );
     }
-    const [one, all] = [rows[0]!, rows[rows.length - 1]!];
-    const perExtra = (all.w.serverPct - one.w.serverPct) / (all.n - one.n);
+    const mean = (n: number): number => rows.filter((r) => r.n === n).reduce((a, r, _, l) => a + r.w.serverPct / l.length, 0);
+    const perExtra = (mean(many) - mean(1)) / (many - 1);
     const corePerExtra = (CORE_REFERENCE.twentyPlayersPct - CORE_REFERENCE.onePlayerPct) / 19;
-    console.log(`  per extra player          ${perExtra.toFixed(3)} % of one core (Core v16.14.0: ${corePerExtra.toFixed(3)} %); first player ${(one.w.serverPct - idle.serverPct).toFixed(2)} % over publisher-only`);
+    console.log(`  mean of the two windows   1 player ${mean(1).toFixed(2)} %, ${many} players ${mean(many).toFixed(2)} %; per extra player ${perExtra.toFixed(3)} % of one core (Core v16.14.0: ${corePerExtra.toFixed(3)} %); first player ${(mean(1) - idle.serverPct).toFixed(2)} % over publisher-only`);
     console.log(`  aim: at or below Core. Core's figures are issue 16's (same publisher, measured beside this server); there is no Core binary on this machine to run it here.`);
   } finally {
     stopping = true;
