@@ -23,7 +23,7 @@ function ffmpeg(args: string[]): ChildProcess {
   let err = '';
   p.stderr!.on('data', (d: string) => (err = (err + d).slice(-2000)));
   p.on('exit', (code, signal) => {
-    if (!stopping && signal === null && code !== 0) console.log(`  ffmpeg ${args.join(' ').slice(0, 80)}… exited with ${code}: ${err.trim()}`);
+    if (!stopping && !p.killed && signal === null && code !== 0) console.log(`  ffmpeg ${args.join(' ').slice(0, 80)}… exited with ${code}: ${err.trim()}`);
   });
   return p;
 }
@@ -52,7 +52,8 @@ async function rtmpSessions(base: string): Promise<{ players: number; txMbit: nu
   const res = await fetch(`${base}/api/v3/session/active?collectors=rtmp`);
   const body = (await res.json()) as { rtmp?: Array<{ local: string; bandwidth_tx_kbit: number }> };
   const list = body.rtmp ?? [];
-  const players = list.filter((s) => !s.local.startsWith('publish:'));
+  // Players that left stay listed without traffic until the session timeout: count those still receiving.
+  const players = list.filter((s) => !s.local.startsWith('publish:') && s.bandwidth_tx_kbit > 0);
   return { players: players.length, publishers: list.length - players.length, txMbit: players.reduce((n, s) => n + s.bandwidth_tx_kbit, 0) / 1000 };
 }
 
