@@ -115,63 +115,75 @@ export function Settings(): React.JSX.Element {
 
   return (
     <section className="view settings" data-testid="view-settings">
-      <div className="panel form">
-        <h2>Units</h2>
-        <div className="segmented" role="radiogroup" aria-label="Units">
-          {(['decimal', 'binary'] as const).map((u) => (
-            <label key={u} className="check">
-              <input type="radio" name="units" checked={units === u} onChange={() => chooseUnits(u)} data-testid={`units-${u}`} />
-              {u === 'decimal' ? `Decimal (${formatBitrate(1_500_000, 'decimal')}, ${formatBytes(2_500_000_000, 'decimal')})` : `Binary (${formatBitrate(1_500_000, 'binary')}, ${formatBytes(2_500_000_000, 'binary')})`}
-            </label>
-          ))}
+      <div className="settings-grid">
+        <div className="panel form">
+          <h2>Units</h2>
+          <div className="segmented" role="radiogroup" aria-label="Units">
+            {(['decimal', 'binary'] as const).map((u) => (
+              <label key={u} className="check">
+                <input type="radio" name="units" checked={units === u} onChange={() => chooseUnits(u)} data-testid={`units-${u}`} />
+                {u === 'decimal' ? `Decimal (${formatBitrate(1_500_000, 'decimal')}, ${formatBytes(2_500_000_000, 'decimal')})` : `Binary (${formatBitrate(1_500_000, 'binary')}, ${formatBytes(2_500_000_000, 'binary')})`}
+              </label>
+            ))}
+          </div>
         </div>
+        <AutostartSetting />
       </div>
-      <AutostartSetting />
       {!form ? (
         <p className="muted">{settings === null ? 'Settings are not available here.' : 'Loading…'}</p>
       ) : (
         <form
-          className="panel form"
+          className="settings-form"
           data-testid="settings-form"
           onSubmit={(e) => {
             e.preventDefault();
             void save();
           }}
         >
-          <h2>Remote Cores</h2>
-          {text('pollIntervalS', 'Poll interval (s)', 'How often each remote Core is asked for its sessions, unless the Core sets its own.', { type: 'number', min: '0.25', step: '0.25' })}
-          <h2>Local API</h2>
-          {text('listen', 'Address (host:port)', 'Where the API and this dashboard listen; off loopback it needs a login. Takes effect at the next start.', { placeholder: '127.0.0.1:8787' })}
-          <label className="check">
-            <input type="checkbox" checked={form.apiAuthEnabled} onChange={(e) => setForm({ ...form, apiAuthEnabled: e.target.checked })} data-testid="settings-apiAuthEnabled" />
-            Require login
-          </label>
-          {text('apiUsername', 'Username', 'The login for the API and the dashboard.', { autoComplete: 'off' })}
-          {text('apiPassword', 'Password', 'Kept in the secret store; leave empty to keep the current one.', { type: 'password', autoComplete: 'new-password', placeholder: settings?.apiHasPassword ? '(unchanged)' : '' })}
-          <h2>Sessions</h2>
-          <label className="field">
-            <span>IP ignore list (CIDRs, one a line)</span>
-            <textarea rows={4} value={form.ignoreIps} onChange={(e) => setForm({ ...form, ignoreIps: e.target.value })} data-testid="settings-ignoreIps" />
-          </label>
-          {text('sessionTimeoutSec', 'Session timeout (s)', 'How long an HLS viewer without requests still counts (Core: 30 s).', { type: 'number', min: '1', step: '1' })}
-          {text('inactiveTimeoutSec', 'Inactive timeout (s)', 'How long a connection without bytes waits before it ends (fixed, as Core).', { type: 'number', readOnly: true })}
-          {text('maxSessions', 'Max sessions (0 = no limit)', 'New HLS viewers beyond this get HTTP 509, as Core does.', { type: 'number', min: '0', step: '1' })}
-          {text('maxBitrateMbit', 'Max tx bitrate, Mbit/s (0 = no limit)', 'New viewers are refused once egress would pass this.', { type: 'number', min: '0', step: '1' })}
-          <h2>History</h2>
-          <label className="field">
-            <span>History backend</span>
-            <select value={form.historyBackend} onChange={(e) => setForm({ ...form, historyBackend: e.target.value as Form['historyBackend'] })} data-testid="settings-historyBackend">
-              <option value="embedded">Embedded (timeseries.sqlite in the data dir)</option>
-              <option value="prometheus">Prometheus-compatible query API</option>
-            </select>
-            <small className="muted help">Where the history charts and the traffic report read from. Takes effect at the next start.</small>
-          </label>
-          {text('prometheusUrl', 'Prometheus URL', 'Base URL of Prometheus, VictoriaMetrics, Thanos or Mimir, e.g. http://127.0.0.1:9090.', { placeholder: 'http://127.0.0.1:9090' })}
-          {text('prometheusAuth', 'Prometheus auth', 'USER:PASS for basic auth or "Bearer TOKEN"; kept in the secret store.', {
-            type: 'password',
-            autoComplete: 'off',
-            placeholder: settings?.prometheusHasAuth ? '(unchanged)' : 'none',
-          })}
+          <div className="settings-grid">
+            <fieldset className="panel form">
+              <h2>Remote Cores</h2>
+              {text('pollIntervalS', 'Poll interval (s)', 'How often each remote Core is asked for its sessions, unless the Core sets its own.', { type: 'number', min: '0.25', step: '0.25' })}
+            </fieldset>
+            <fieldset className="panel form">
+              <h2>Local API</h2>
+              {text('listen', 'Address (host:port)', 'Where the API and this dashboard listen; off loopback it needs a login. Takes effect at the next start.', { placeholder: '127.0.0.1:8787' })}
+              <label className="check">
+                <input type="checkbox" checked={form.apiAuthEnabled} onChange={(e) => setForm({ ...form, apiAuthEnabled: e.target.checked })} data-testid="settings-apiAuthEnabled" />
+                Require login
+              </label>
+              {text('apiUsername', 'Username', 'The login for the API and the dashboard.', { autoComplete: 'off' })}
+              {text('apiPassword', 'Password', 'Kept in the secret store; leave empty to keep the current one.', { type: 'password', autoComplete: 'new-password', placeholder: settings?.apiHasPassword ? '(unchanged)' : '' })}
+            </fieldset>
+            <fieldset className="panel form">
+              <h2>Sessions</h2>
+              <label className="field">
+                <span>IP ignore list (CIDRs, one a line)</span>
+                <textarea rows={4} value={form.ignoreIps} onChange={(e) => setForm({ ...form, ignoreIps: e.target.value })} data-testid="settings-ignoreIps" />
+              </label>
+              {text('sessionTimeoutSec', 'Session timeout (s)', 'How long an HLS viewer without requests still counts (Core: 30 s).', { type: 'number', min: '1', step: '1' })}
+              {text('inactiveTimeoutSec', 'Inactive timeout (s)', 'How long a connection without bytes waits before it ends (fixed, as Core).', { type: 'number', readOnly: true })}
+              {text('maxSessions', 'Max sessions (0 = no limit)', 'New HLS viewers beyond this get HTTP 509, as Core does.', { type: 'number', min: '0', step: '1' })}
+              {text('maxBitrateMbit', 'Max tx bitrate, Mbit/s (0 = no limit)', 'New viewers are refused once egress would pass this.', { type: 'number', min: '0', step: '1' })}
+            </fieldset>
+            <fieldset className="panel form">
+              <h2>History</h2>
+              <label className="field">
+                <span>History backend</span>
+                <select value={form.historyBackend} onChange={(e) => setForm({ ...form, historyBackend: e.target.value as Form['historyBackend'] })} data-testid="settings-historyBackend">
+                  <option value="embedded">Embedded (timeseries.sqlite in the data dir)</option>
+                  <option value="prometheus">Prometheus-compatible query API</option>
+                </select>
+                <small className="muted help">Where the history charts and the traffic report read from. Takes effect at the next start.</small>
+              </label>
+              {text('prometheusUrl', 'Prometheus URL', 'Base URL of Prometheus, VictoriaMetrics, Thanos or Mimir, e.g. http://127.0.0.1:9090.', { placeholder: 'http://127.0.0.1:9090' })}
+              {text('prometheusAuth', 'Prometheus auth', 'USER:PASS for basic auth or "Bearer TOKEN"; kept in the secret store.', {
+                type: 'password',
+                autoComplete: 'off',
+                placeholder: settings?.prometheusHasAuth ? '(unchanged)' : 'none',
+              })}
+            </fieldset>
+          </div>
           <div className="form-actions">
             <button type="submit" className="primary" data-testid="settings-save">
               Save
@@ -179,8 +191,8 @@ export function Settings(): React.JSX.Element {
             <button type="button" onClick={() => settings && setForm(toForm(settings))}>
               Revert
             </button>
+            {status && <p className={status.ok ? 'ok-text' : 'error-text'}>{status.text}</p>}
           </div>
-          {status && <p className={status.ok ? 'ok-text' : 'error-text'}>{status.text}</p>}
         </form>
       )}
     </section>
