@@ -79,7 +79,9 @@ function useStreamRows(count: number): {
   });
   useLayoutEffect(() => {
     const row = tableRef.current?.tBodies[0]?.querySelector<HTMLElement>('tr[data-index]');
-    if (row && row.offsetHeight > 0 && row.offsetHeight !== rowPx) setRowPx(row.offsetHeight);
+    // The fractional height: rows are e.g. 31.4 px, and 0.4 px per row is 240 px over 600 spacer rows.
+    const heightPx = row?.getBoundingClientRect().height ?? 0;
+    if (heightPx > 0 && Math.abs(heightPx - rowPx) > 0.01) setRowPx(heightPx);
   });
   useLayoutEffect(() => virtualizer.measure(), [virtualizer, rowPx]);
   const items = virtualizer.getVirtualItems();
