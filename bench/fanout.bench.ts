@@ -54,7 +54,7 @@ async function rtmpSessions(base: string): Promise<{ players: number; txMbit: nu
   const list = body.rtmp ?? [];
   // Players that left stay listed without traffic until the session timeout: count those still receiving.
   const players = list.filter((s) => !s.local.startsWith('publish:') && s.bandwidth_tx_kbit > 0);
-  return { players: players.length, publishers: list.length - players.length, txMbit: players.reduce((n, s) => n + s.bandwidth_tx_kbit, 0) / 1000 };
+  return { players: players.length, publishers: list.filter((s) => s.local.startsWith('publish:')).length, txMbit: players.reduce((n, s) => n + s.bandwidth_tx_kbit, 0) / 1000 };
 }
 
 export default async function fanoutBench(): Promise<void> {
@@ -65,8 +65,12 @@ export default async function fanoutBench(): Promise<void> {
   const pid = h.proc.pid!;
   const url = `${h.rtmpUrl!}/live/fanout`;
   const players: ChildProcess[] = [];
-  const publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', '-f', 'flv', url]);
+  let publisher: ChildProcess | undefined;
   try {
+    // The server's own background (collectors' ticks, the dashboard's snapshot, time series) before any traffic.
+    await sleep(3000);
+    const noTraffic = await window(pid, [], seconds);
+    publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', '-f', 'flv', url]);
     await sleep(3000);
     const idle = await window(pid, [], seconds);
     // 1 and N players twice, alternating, so that a burst of load from other processes on a shared machine shows
@@ -80,6 +84,7 @@ export default async function fanoutBench(): Promise<void> {
       rows.push({ n, w, api: await rtmpSessions(h.url) });
     }
     console.log(`  app: headless server (node ${process.versions.node}), ${seconds} s windows, load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
+    console.log(`  no traffic                server CPU ${noTraffic.serverPct.toFixed(2).padStart(5)} % of one core`);
     console.log(`  publisher only            server CPU ${idle.serverPct.toFixed(2).padStart(5)} % of one core, RSS ${idle.rssMb.toFixed(0)} MiB`);
     for (const { n, w, api } of rows) {
       const ref = n === 1 ? CORE_REFERENCE.onePlayerPct : n === 20 ? CORE_REFERENCE.twentyPlayersPct : NaN;
@@ -95,7 +100,7 @@ export default async function fanoutBench(): Promise<void> {
     console.log(`  aim: at or below Core. Core's figures are issue 16's (same publisher, measured beside this server); there is no Core binary on this machine to run it here.`);
   } finally {
     stopping = true;
-    for (const p of [...players, publisher]) p.kill('SIGTERM');
+    for (const p of [...players, publisher]) p?.kill('SIGTERM');
     await h.stop();
   }
 }
