@@ -34,7 +34,7 @@ async function child(): Promise<void> {
   const { createLogger } = await import('../src/main/log.ts');
   const { createFleet } = await import('../src/main/remote/fleet.ts');
   const { zeroSummary } = await import('../src/main/engine/registry.ts');
-  const { buildSummaryChunks } = await import('../src/main/api/sessions.ts');
+  const { buildSummaryChunks, SessionCaches } = await import('../src/main/api/sessions.ts');
   const urls = JSON.parse(process.env.REMOTE_BENCH_URLS ?? '[]') as string[];
   const seconds = Number(process.env.REMOTE_BENCH_SECONDS ?? 60);
   const warmupSec = Math.min(5, Math.max(1, Math.floor(seconds / 6)));
@@ -45,12 +45,13 @@ async function child(): Promise<void> {
   });
   urls.forEach((url, i) => fleet.addCore({ id: `core-${i}`, url, credentials: { username: 'admin', password: 'datarhei' }, intervalMs: 1000 }));
   const reader = fleet.reader();
+  const caches = new SessionCaches();
   const names = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 'srt', 'ffmpeg'];
   let mergedSessions = 0;
   let rssMax = 0;
   const unsubscribe = fleet.onUpdate((snap) => {
     mergedSessions = snap.sessions.length;
-    buildSummaryChunks(reader, names); // what GET /api/v3/session of the merged view costs each second
+    buildSummaryChunks(reader, names, caches, 'all'); // what GET /api/v3/session of the merged view costs each second
     rssMax = Math.max(rssMax, process.memoryUsage().rss);
   });
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

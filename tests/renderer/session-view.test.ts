@@ -46,7 +46,7 @@ describe('visibleSessions', () => {
       const rows = fleet(n, seed, big);
       for (const key of KEYS) {
         for (const dir of ['asc', 'desc'] as const) {
-          const got = visibleSessions(rows, { collectors: [], core: '', text: '' }, { key, dir }, coreName, new Map());
+          const got = visibleSessions(rows, { collectors: [], core: [], text: '' }, { key, dir }, coreName, new Map());
           expect(got.map(sessionKey), `${n} ${key} ${dir}`).toEqual(reference(rows, { key, dir }).map(sessionKey));
         }
       }
@@ -55,7 +55,7 @@ describe('visibleSessions', () => {
 
   it('filters before sorting and returns a new array each time', () => {
     const rows = fleet(400, 9);
-    const filter = { collectors: ['hls', 'srt'], core: 'r1', text: 'REF-1' };
+    const filter = { collectors: ['hls', 'srt'], core: ['r1'], text: 'REF-1' };
     const got = visibleSessions(rows, filter, { key: 'rxBitsPerSec', dir: 'desc' }, coreName, new Map());
     const want = reference(
       rows.filter((r) => ['hls', 'srt'].includes(r.collector) && r.core === 'r1' && r.reference.includes('ref-1')),

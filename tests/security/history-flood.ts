@@ -5,7 +5,7 @@
  * Usage: node --expose-gc history-flood.ts MAX_ENTRIES COUNT
  */
 import { createLocalCore } from '../../src/main/engine/local-core.ts';
-import { buildSummaryBytes } from '../../src/main/api/sessions.ts';
+import { buildSummaryBytes, SessionCaches } from '../../src/main/api/sessions.ts';
 import { FakeClock } from '../../src/main/engine/clock.ts';
 
 const maxEntries = Number(process.argv[2]);
@@ -13,6 +13,7 @@ const count = Number(process.argv[3]);
 const clock = new FakeClock(1_700_000_000_000);
 const core = createLocalCore({ persist: false, historyMaxEntries: maxEntries }, { dataDir: '/nonexistent', clock });
 const hls = core.collectors.hls;
+const caches = new SessionCaches(); // the API instance's, as a dashboard polling it would fill them
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const rssMb = (): number => {
   gc();
@@ -32,7 +33,7 @@ for (let i = 1; i <= count; i++) {
   txBytes += n;
   hls.unregister(id);
   if (i % (count / 4) === 0) {
-    const body = buildSummaryBytes(core.registry, ['hls']);
+    const body = buildSummaryBytes(core.registry, ['hls'], caches);
     samples.push({ sessions: i, entries: hls.historyEntries().length, rssMb: rssMb(), bodyBytes: body.length });
   }
 }

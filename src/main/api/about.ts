@@ -2,7 +2,7 @@
  * `GET /api` (spec §4.5): the full identity for an authorised caller (or when auth is off), the short form
  * `{"app","auths","version":{"number":"16.0.0"}}` otherwise. Clients detect "needs login" by a missing `id`.
  */
-import { stringifyGo } from '../http/json.ts';
+import { stringifyGo } from '../engine/go-json.ts';
 
 /**
  * The Core version this API is compatible with. We report a Core 16.x number so that Core clients

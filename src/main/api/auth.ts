@@ -10,7 +10,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../engine/types.ts';
-import { stringifyGo } from '../http/json.ts';
+import { stringifyGo } from '../engine/go-json.ts';
 import { sameSecret } from '../http/secret.ts';
 import { decodeJwt } from '../../shared/jwt.ts';
 

@@ -10,7 +10,7 @@
  * Memory is bounded: rangeSec / intervalSec samples of (9 × collectors) numbers.
  */
 import type { Clock, SessionReader, TimerHandle } from '../engine/types.ts';
-import { RawNumber, stringifyGo, type JsonValue } from '../http/json.ts';
+import { RawNumber, stringifyGo, type JsonValue } from '../engine/go-json.ts';
 
 interface MetricDef {
   name: string;

@@ -7,7 +7,7 @@ import type { LogRing } from '../log.ts';
 import { MetricsQueryError, parseMetricsQuery, type SessionMetrics } from './core-metrics.ts';
 import { BodyTooLargeError, errorJson, readBody } from '../http/http.ts';
 import type { ApiRoute } from './index.ts';
-import { stringifyGo, type JsonValue } from '../http/json.ts';
+import { stringifyGo, type JsonValue } from '../engine/go-json.ts';
 
 export interface CoreRoutesOptions {
   metrics: SessionMetrics;

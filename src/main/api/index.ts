@@ -8,7 +8,7 @@
  * 404; login routes exist only when auth is on.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock, SessionReader } from '../engine/types.ts';
+import type { Clock, SessionReader, SessionSelection } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { HttpMount } from '../http/types.ts';
 import type { AboutInfo, AboutVersion } from './about.ts';
@@ -17,9 +17,9 @@ import type { AuthOptions } from './auth.ts';
 import { JwtAuth, LOGIN_BODY_LIMIT, parseLogin } from './auth.ts';
 import { BodyTooLargeError, readBody } from '../http/http.ts';
 import { apiContext, createRouter } from '../http/router.ts';
-import { stringifyGo } from '../http/json.ts';
+import { stringifyGo } from '../engine/go-json.ts';
 import { buildMetricsText, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
-import { buildActiveChunks, buildSummaryChunks, collectorNames } from './sessions.ts';
+import { buildActiveChunks, buildSummaryChunks, collectorNames, SessionCaches } from './sessions.ts';
 import { clientKey, FailureBudget } from '../http/client-limits.ts';
 import { throttledWarn } from '../http/throttled-warn.ts';
 
@@ -34,9 +34,12 @@ export interface ApiOptions {
   reader: SessionReader;
   /**
    * Picks the reader of `/api/v3/session` and `/active` per request (the fleet's `?core=ID[,ID]` selection and merged
-   * view, src/main/remote/api-routes.ts). Default: `reader`. `/metrics` always uses `reader`.
+   * view, src/main/remote/api-routes.ts); its key keeps each selection's render caches apart. Default: `reader`.
+   * `/metrics` always uses `reader`.
    */
-  readerFor?: (ctx: ApiContext) => SessionReader;
+  readerFor?: (ctx: ApiContext) => SessionSelection;
+  /** The session bodies' render caches. Default: a new one (each API instance owns its caches); tests read its counters. */
+  sessionCaches?: SessionCaches;
   /** Enables Core's local JWT auth and the login routes. Absent: no auth, `/api/login` is 404 (as Core). */
   auth?: AuthOptions;
   about: AboutInfo;
@@ -63,6 +66,8 @@ export function createApi(options: ApiOptions): HttpMount[] {
   const auths = auth ? ['localjwt'] : [];
   const version: AboutVersion = { ...defaultVersion(), ...options.about.version };
   const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  const caches = options.sessionCaches ?? new SessionCaches();
+  const select = (ctx: ApiContext): SessionSelection => options.readerFor?.(ctx) ?? { reader, key: '' };
 
   const routes: ApiRoute[] = [
     {
@@ -78,12 +83,18 @@ export function createApi(options: ApiOptions): HttpMount[] {
     {
       method: 'GET',
       path: '/api/v3/session',
-      handler: (ctx) => ctx.json(200, buildSummaryChunks(options.readerFor?.(ctx) ?? reader, collectorNames(ctx.query)), { compressible: true }),
+      handler: (ctx) => {
+        const { reader: selected, key } = select(ctx);
+        return ctx.json(200, buildSummaryChunks(selected, collectorNames(ctx.query), caches, key), { compressible: true });
+      },
     },
     {
       method: 'GET',
       path: '/api/v3/session/active',
-      handler: (ctx) => ctx.json(200, buildActiveChunks(options.readerFor?.(ctx) ?? reader, collectorNames(ctx.query)), { compressible: true }),
+      handler: (ctx) => {
+        const { reader: selected, key } = select(ctx);
+        return ctx.json(200, buildActiveChunks(selected, collectorNames(ctx.query), caches, key), { compressible: true });
+      },
     },
   ];
 

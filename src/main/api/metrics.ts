@@ -5,7 +5,7 @@
  * Families are sorted by name and series by label values, as Go's prometheus registry writes them.
  */
 import type { SessionReader } from '../engine/types.ts';
-import { sortKeys } from '../http/json.ts';
+import { sortUtf8 } from '../engine/go-json.ts';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -61,7 +61,7 @@ function labelValue(s: string): string {
 
 /** The exposition text for every collector of the reader. Empty when the reader has no collectors. */
 export function buildMetricsText(reader: SessionReader, coreId: string): string {
-  const ids = sortKeys([...reader.ids()]);
+  const ids = sortUtf8([...reader.ids()]);
   if (ids.length === 0) return '';
   const stats = ids.map((id) => {
     const s = reader.summary(id);

@@ -1,8 +1,8 @@
 /**
  * `GET /api/v3/session` and `GET /api/v3/session/active` (spec §4.2–4.3): the `collectors` parameter with Core's
  * quirks (first value, decoded twice, split on "," with no trimming), binary units, `toNumber` rendering, and
- * specialised serialisers for the session shapes (no reflective walk), with the history's rendered bytes cached by
- * object identity (see below).
+ * specialised serialisers for the session shapes (no reflective walk). Rendered bytes are cached in a `SessionCaches`
+ * that each API instance owns: session heads per selection (`?core=`) and collector, live histories by object identity.
  *
  * Bodies are built as UTF-8 byte chunks (cached history blocks are referenced, not copied) that the route writes
  * to the socket as they are: no string in between, no second UTF-8 encoding, no joined copy unless gzip needs one.
@@ -10,9 +10,10 @@
 import type { CollectorSummary, HistoryOrder, HistorySummary, HistoryTotals, SessionReader, SessionSnapshot } from '../engine/types.ts';
 import type { GoQuery } from '../http/http.ts';
 import { queryUnescape } from '../http/http.ts';
-import type { Utf8Bytes } from '../http/json.ts';
-import { ByteWriter, compareUtf8, quote, sortedOrder, sortKeys, toInt, toNumber, utf8Bytes } from '../http/json.ts';
+import type { Utf8Bytes } from '../engine/go-json.ts';
+import { ByteWriter, compareUtf8, quote, sortedOrder, sortUtf8, toInt, toNumber, utf8Bytes } from '../engine/go-json.ts';
 
+// Scratch buffers, not caches: every render is synchronous and copies out what it keeps, so one pair serves all.
 /** Block and list bytes. */
 const writer = new ByteWriter();
 /** A first render's members (grows to the size of a large map, released after). */
@@ -33,7 +34,7 @@ export function collectorNames(query: GoQuery): string[] {
 
 /** Unique names in Go's map-key order (bytewise), as the response object's keys. */
 function responseKeys(names: string[]): string[] {
-  return sortKeys([...new Set(names)]);
+  return sortUtf8([...new Set(names)]);
 }
 
 /** The fields of a `Session` that rarely change, rendered up to `"bytes_rx":`. */
@@ -85,16 +86,14 @@ interface HeadEntry {
   seen: number;
 }
 
-interface HeadCache {
+/**
+ * The rendered heads (as UTF-8 bytes) of one collector's sessions in one selection, keyed by session id. Entries not
+ * seen in a render are dropped after it, so it never holds more than the list last rendered with it.
+ */
+export interface HeadCache {
   heads: Map<string, HeadEntry>;
   stamp: number;
 }
-
-/**
- * Per collector name: the rendered heads (as UTF-8 bytes) of the sessions of recent renders, keyed by session id.
- * Entries not seen in a render are dropped after it, so the cache never holds more than the current active sessions.
- */
-const headCaches = new Map<string, HeadCache>();
 /** Shorter lists are rendered without the cache. */
 const HEAD_CACHE_MIN = 64;
 
@@ -116,26 +115,24 @@ function putTail(w: ByteWriter, s: SessionSnapshot): void {
   }
 }
 
-/** A JSON array of sessions; `[]` when empty, never null. `cacheKey` (the collector name) reuses unchanged heads. */
-export function writeSessionList(list: readonly SessionSnapshot[], cacheKey?: string): string {
-  return sessionListBytes(list, cacheKey).toString('utf8');
+/** A JSON array of sessions; `[]` when empty, never null. `cache` (one collector's in one selection) reuses unchanged heads. */
+export function writeSessionList(list: readonly SessionSnapshot[], cache?: HeadCache): string {
+  return sessionListBytes(list, cache).toString('utf8');
 }
 
 const EMPTY_LIST = Buffer.from('[]');
 
 /** `writeSessionList` as UTF-8 bytes. */
-function sessionListBytes(list: readonly SessionSnapshot[], cacheKey?: string): Buffer {
+function sessionListBytes(list: readonly SessionSnapshot[], cache?: HeadCache, counters?: RenderCounters): Buffer {
   if (list.length === 0) {
-    if (cacheKey !== undefined) headCaches.delete(cacheKey);
+    cache?.heads.clear();
     return EMPTY_LIST;
   }
-  if (cacheKey === undefined || list.length < HEAD_CACHE_MIN) {
+  if (cache === undefined || list.length < HEAD_CACHE_MIN) {
     const parts = new Array<string>(list.length);
     for (let i = 0; i < list.length; i++) parts[i] = writeSession(list[i]!);
     return Buffer.from('[' + parts.join(',') + ']', 'utf8');
   }
-  let cache = headCaches.get(cacheKey);
-  if (cache === undefined) headCaches.set(cacheKey, (cache = { heads: new Map(), stamp: 0 }));
   const heads = cache.heads;
   const stamp = ++cache.stamp;
   const w = writer.begin();
@@ -146,6 +143,7 @@ function sessionListBytes(list: readonly SessionSnapshot[], cacheKey?: string): 
     if (e === undefined || e.reference !== s.reference || e.location !== s.location || e.peer !== s.peer || e.extra !== s.extra || e.createdAtMs !== s.createdAtMs) {
       e = { reference: s.reference, location: s.location, peer: s.peer, extra: s.extra, createdAtMs: s.createdAtMs, head: utf8Bytes(sessionHead(s)), seen: stamp };
       heads.set(s.id, e);
+      if (counters) counters.headsRendered++;
     } else e.seen = stamp;
     if (i > 0) w.raw(',');
     w.bytes(e.head);
@@ -173,7 +171,7 @@ function writeStatsMap(map: ReadonlyMap<string, HistoryTotals>): string {
   if (map.size === 1) {
     for (const [k, v] of map) return '{' + quote(k) + ':' + statsOpen(v) + '}}';
   }
-  const keys = sortKeys([...map.keys()]);
+  const keys = sortUtf8([...map.keys()]);
   const parts = new Array<string>(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
@@ -190,7 +188,7 @@ function writePeer(p: PeerTotals): string {
 
 function writeRemote(peers: ReadonlyMap<string, PeerTotals>): string {
   if (peers.size === 0) return '{}';
-  const keys = sortKeys([...peers.keys()]);
+  const keys = sortUtf8([...peers.keys()]);
   const parts = new Array<string>(keys.length);
   for (let i = 0; i < keys.length; i++) parts[i] = quote(keys[i]!) + ':' + writePeer(peers.get(keys[i]!)!);
   return '{' + parts.join(',') + '}';
@@ -409,17 +407,6 @@ class BlockMap<V> {
   }
 }
 
-interface LiveCache {
-  version: number;
-  remote: BlockMap<PeerTotals>;
-  locations: BlockMap<HistoryTotals>;
-  references: BlockMap<HistoryTotals>;
-  chunks: Uint8Array[];
-}
-
-/** Per live summary object (one per collector history; a WeakMap so a dropped collector frees its bytes). */
-const liveCaches = new WeakMap<HistorySummary, LiveCache>();
-
 const REMOTE_KEY = Buffer.from('{"remote":');
 const LOCAL_KEY = Buffer.from(',"local":');
 const REFERENCE_KEY = Buffer.from(',"reference":');
@@ -429,46 +416,97 @@ function historyTotalsText(t: HistoryTotals): string {
   return ',"sessions":' + toInt(t.sessions) + ',"traffic_rx_mb":' + toInt(Math.floor(t.rxBytes / MiB)) + ',"traffic_tx_mb":' + toInt(Math.floor(t.txBytes / MiB)) + '}';
 }
 
-function liveHistoryChunks(h: HistorySummary, version: number, order: HistoryOrder): Uint8Array[] {
-  let c = liveCaches.get(h);
-  if (c !== undefined && c.version === version) return c.chunks;
-  const changes = c === undefined ? undefined : order.changedSince(c.version);
-  if (c === undefined || changes === undefined) {
-    c = { version, remote: new BlockMap(writePeerMember), locations: new BlockMap(writeStatsMember), references: new BlockMap(writeStatsMember), chunks: [] };
-    c.remote.build(h.peers);
-    c.locations.build(h.locations);
-    c.references.build(h.references);
-    liveCaches.set(h, c);
-  } else {
-    c.remote.update(h.peers, changes.peers);
-    c.locations.update(h.locations, changes.locations);
-    c.references.update(h.references, changes.references);
-    c.version = version;
+interface LiveCache {
+  version: number;
+  remote: BlockMap<PeerTotals>;
+  locations: BlockMap<HistoryTotals>;
+  references: BlockMap<HistoryTotals>;
+  chunks: Uint8Array[];
+}
+
+/** Work done by one `SessionCaches` (tests show with them what a cache saved). */
+export interface RenderCounters {
+  /** Session heads rendered because no cached head matched. */
+  headsRendered: number;
+  /** Live histories rendered in full (first render, or more changes than the history's change log keeps). */
+  historiesBuilt: number;
+}
+
+/** Most selections whose session heads are kept (least recently rendered dropped first): `?core=` is the client's. */
+const MAX_SELECTIONS = 8;
+
+/**
+ * The render caches of one API instance. Session heads are kept per selection (the fleet's `?core=` choice; "" for a
+ * single reader) and collector, so renders of different selections do not evict each other. Live histories are
+ * kept per summary object (one per collector history; a WeakMap so a dropped collector frees its bytes): the same
+ * object renders the same bytes whichever selection holds it.
+ */
+export class SessionCaches {
+  readonly counters: RenderCounters = { headsRendered: 0, historiesBuilt: 0 };
+  readonly #selections = new Map<string, Map<string, HeadCache>>();
+  readonly #live = new WeakMap<HistorySummary, LiveCache>();
+
+  /** The head cache of `collector` in `selection`, which becomes the most recently used selection. */
+  heads(selection: string, collector: string): HeadCache {
+    let bySelection = this.#selections.get(selection);
+    if (bySelection === undefined) {
+      bySelection = new Map();
+      if (this.#selections.size >= MAX_SELECTIONS) this.#selections.delete(this.#selections.keys().next().value!);
+    } else this.#selections.delete(selection);
+    this.#selections.set(selection, bySelection);
+    let cache = bySelection.get(collector);
+    if (cache === undefined) bySelection.set(collector, (cache = { heads: new Map(), stamp: 0 }));
+    return cache;
   }
-  c.chunks = [REMOTE_KEY, ...c.remote.chunks, LOCAL_KEY, ...c.locations.chunks, REFERENCE_KEY, ...c.references.chunks, Buffer.from(historyTotalsText(h.totals))];
-  return c.chunks;
+
+  /** The selections whose heads are kept, least recently used first (tests). */
+  selections(): string[] {
+    return [...this.#selections.keys()];
+  }
+
+  /** The rendered chunks of a live summary at `version`, updated from the cached ones when the change log allows. */
+  liveHistoryChunks(h: HistorySummary, version: number, order: HistoryOrder): Uint8Array[] {
+    let c = this.#live.get(h);
+    if (c !== undefined && c.version === version) return c.chunks;
+    const changes = c === undefined ? undefined : order.changedSince(c.version);
+    if (c === undefined || changes === undefined) {
+      c = { version, remote: new BlockMap(writePeerMember), locations: new BlockMap(writeStatsMember), references: new BlockMap(writeStatsMember), chunks: [] };
+      c.remote.build(h.peers);
+      c.locations.build(h.locations);
+      c.references.build(h.references);
+      this.#live.set(h, c);
+      this.counters.historiesBuilt++;
+    } else {
+      c.remote.update(h.peers, changes.peers);
+      c.locations.update(h.locations, changes.locations);
+      c.references.update(h.references, changes.references);
+      c.version = version;
+    }
+    c.chunks = [REMOTE_KEY, ...c.remote.chunks, LOCAL_KEY, ...c.locations.chunks, REFERENCE_KEY, ...c.references.chunks, Buffer.from(historyTotalsText(h.totals))];
+    return c.chunks;
+  }
 }
 
 /**
- * The `summary` object (History) of a collector as UTF-8 chunks (to be joined; never mutated). A live engine summary
- * (with `version` and `order`) is rendered incrementally and cached with its version; any other summary is rendered
- * in full.
+ * The `summary` object (History) of a collector as UTF-8 chunks (to be joined; never mutated). With `caches`, a live
+ * engine summary (with `version` and `order`) is rendered incrementally and cached with its version; anything else
+ * is rendered in full.
  */
-function historyChunks(h: HistorySummary): readonly Uint8Array[] {
-  if (h.version !== undefined && h.order !== undefined) return liveHistoryChunks(h, h.version, h.order);
+function historyChunks(h: HistorySummary, caches?: SessionCaches): readonly Uint8Array[] {
+  if (caches && h.version !== undefined && h.order !== undefined) return caches.liveHistoryChunks(h, h.version, h.order);
   return [Buffer.from(historyText(writeRemote(h.peers), writeStatsMap(h.locations), writeStatsMap(h.references), h.totals), 'utf8')];
 }
 
 /** The `summary` object (History) of a collector as text (tests; the routes use the bytes). */
-export function writeHistory(h: HistorySummary, _cacheKey?: string): string {
-  return Buffer.concat(historyChunks(h)).toString('utf8');
+export function writeHistory(h: HistorySummary, caches?: SessionCaches): string {
+  return Buffer.concat(historyChunks(h, caches)).toString('utf8');
 }
 
 const ACTIVE_OPEN = Buffer.from('{"active":{"list":');
 
 /** One `SessionSummary` (`{"active":…,"summary":…}`) for a collector, appended to `out` as UTF-8 chunks. */
-function collectorSummaryChunks(out: Uint8Array[], s: CollectorSummary, cacheKey?: string): void {
-  out.push(ACTIVE_OPEN, sessionListBytes(s.active, cacheKey));
+function collectorSummaryChunks(out: Uint8Array[], s: CollectorSummary, caches: SessionCaches | undefined, selection: string, collector: string): void {
+  out.push(ACTIVE_OPEN, sessionListBytes(s.active, caches?.heads(selection, collector), caches?.counters));
   const mid =
     ',"sessions":' +
     toInt(s.activeSessions) +
@@ -484,7 +522,7 @@ function collectorSummaryChunks(out: Uint8Array[], s: CollectorSummary, cacheKey
     toNumber(s.maxTxBitsPerSec / MiB) +
     '},"summary":';
   out.push(Buffer.from(mid, 'utf8'));
-  const history = historyChunks(s.history);
+  const history = historyChunks(s.history, caches);
   for (let i = 0; i < history.length; i++) out.push(history[i]!);
   out.push(CLOSE);
 }
@@ -498,32 +536,36 @@ function keyChunk(i: number, key: string): Buffer {
 
 /**
  * The body of `GET /api/v3/session` for these names as UTF-8 chunks: compact JSON plus the trailing newline, as
- * sent (`sendJson` writes them in order, or joins them for gzip). Chunks may be cache-owned and shared between
- * bodies: never write into them.
+ * sent (`sendJson` writes them in order, or joins them for gzip). With `caches`, unchanged parts are reused from
+ * earlier renders of the same `selection` (the reader's choice of cores; "" for a single reader). Chunks may be
+ * cache-owned and shared between bodies: never write into them.
  */
-export function buildSummaryChunks(reader: SessionReader, names: string[]): Uint8Array[] {
+export function buildSummaryChunks(reader: SessionReader, names: string[], caches?: SessionCaches, selection = ''): Uint8Array[] {
   const keys = responseKeys(names);
   const out: Uint8Array[] = [OPEN];
   for (let i = 0; i < keys.length; i++) {
     out.push(keyChunk(i, keys[i]!));
-    collectorSummaryChunks(out, reader.summary(keys[i]!), keys[i]);
+    collectorSummaryChunks(out, reader.summary(keys[i]!), caches, selection, keys[i]!);
   }
   out.push(BODY_END);
   return out;
 }
 
 /** The body of `GET /api/v3/session/active` for these names as UTF-8 chunks (see `buildSummaryChunks`). */
-export function buildActiveChunks(reader: SessionReader, names: string[]): Uint8Array[] {
+export function buildActiveChunks(reader: SessionReader, names: string[], caches?: SessionCaches, selection = ''): Uint8Array[] {
   const keys = responseKeys(names);
   const out: Uint8Array[] = [OPEN];
-  for (let i = 0; i < keys.length; i++) out.push(keyChunk(i, keys[i]!), sessionListBytes(reader.active(keys[i]!), keys[i]));
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    out.push(keyChunk(i, key), sessionListBytes(reader.active(key), caches?.heads(selection, key), caches?.counters));
+  }
   out.push(BODY_END);
   return out;
 }
 
 /** The body of `GET /api/v3/session` as sent (compact JSON + "\n", UTF-8). */
-export function buildSummaryBytes(reader: SessionReader, names: string[]): Buffer {
-  return Buffer.concat(buildSummaryChunks(reader, names));
+export function buildSummaryBytes(reader: SessionReader, names: string[], caches?: SessionCaches): Buffer {
+  return Buffer.concat(buildSummaryChunks(reader, names, caches));
 }
 
 /** The body of `GET /api/v3/session/active` as sent (compact JSON + "\n", UTF-8). */
@@ -532,13 +574,13 @@ export function buildActiveBytes(reader: SessionReader, names: string[]): Buffer
 }
 
 /** The compact body of `GET /api/v3/session` as text, without the trailing newline (benches, tests). */
-export function buildSummaryBody(reader: SessionReader, names: string[]): string {
-  const body = buildSummaryBytes(reader, names);
+export function buildSummaryBody(reader: SessionReader, names: string[], caches?: SessionCaches, selection = ''): string {
+  const body = Buffer.concat(buildSummaryChunks(reader, names, caches, selection));
   return body.toString('utf8', 0, body.length - 1);
 }
 
 /** The compact body of `GET /api/v3/session/active` as text, without the trailing newline (tests). */
-export function buildActiveBody(reader: SessionReader, names: string[]): string {
-  const body = buildActiveBytes(reader, names);
+export function buildActiveBody(reader: SessionReader, names: string[], caches?: SessionCaches, selection = ''): string {
+  const body = Buffer.concat(buildActiveChunks(reader, names, caches, selection));
   return body.toString('utf8', 0, body.length - 1);
 }

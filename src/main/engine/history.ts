@@ -1,4 +1,5 @@
 import type { HistoryChanges, HistoryEntry, HistoryOrder, HistorySummary, HistoryTotals } from './types.ts';
+import { quote, sortUtf8 } from './go-json.ts';
 
 type PeerTotals = HistoryTotals & { locations: Map<string, HistoryTotals> };
 
@@ -6,8 +7,6 @@ type PeerTotals = HistoryTotals & { locations: Map<string, HistoryTotals> };
 export function historyKey(location: string, peer: string, reference: string): string {
   return `${location}:${peer}:${reference}`;
 }
-
-const HIGH = /[\ud800-\uffff]/;
 
 let _sink = 0;
 /**
@@ -17,12 +16,6 @@ let _sink = 0;
 function flat(s: string): string {
   _sink ^= Number(s) | 0; // ToNumber flattens its string argument in place
   return s;
-}
-
-/** Sorts in place bytewise by UTF-8 (the native sort when no key holds a character where UTF-16 order differs). */
-export function sortUtf8(keys: string[]): string[] {
-  for (let i = 0; i < keys.length; i++) if (HIGH.test(keys[i]!)) return keys.sort(compareUtf8);
-  return keys.sort();
 }
 
 /** A map's keys sorted bytewise, computed on demand and kept until the history changes. */
@@ -313,41 +306,21 @@ function unbump(map: Map<string, HistoryTotals>, key: string, e: HistoryEntry): 
   if (t.sessions <= 0 && t.rxBytes <= 0 && t.txBytes <= 0) map.delete(key);
 }
 
-/** A string as Go's encoding/json writes it (HTML characters and U+2028/U+2029 escaped). */
-export function goJsonString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-}
-
-/** Orders strings by their UTF-8 bytes (= code points), as Go sorts map keys. */
-export function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (code points >= U+10000) sort after U+E000..U+FFFF in code-point order.
-    if (x >= 0xd800) x = x <= 0xdfff ? x + 0x2000 : x - 0x800;
-    if (y >= 0xd800) y = y <= 0xdfff ? y + 0x2000 : y - 0x800;
-    return x - y;
-  }
-  return a.length - b.length;
-}
-
 /**
  * Core's history file: `json.MarshalIndent(history, "", "    ")` of `{"sessions": {key: entry}}`,
  * map keys sorted bytewise, entry fields in struct order, no trailing newline.
  */
 export function serializeHistory(entries: ReadonlyMap<string, HistoryEntry>): string {
   if (entries.size === 0) return '{\n    "sessions": {}\n}';
-  const keys = [...entries.keys()].sort(compareUtf8);
+  const keys = sortUtf8([...entries.keys()]);
   const parts: string[] = [];
   for (const key of keys) {
     const e = entries.get(key)!;
     parts.push(
-      `        ${goJsonString(key)}: {\n` +
-        `            "location": ${goJsonString(e.location)},\n` +
-        `            "peer": ${goJsonString(e.peer)},\n` +
-        `            "reference": ${goJsonString(e.reference)},\n` +
+      `        ${quote(key)}: {\n` +
+        `            "location": ${quote(e.location)},\n` +
+        `            "peer": ${quote(e.peer)},\n` +
+        `            "reference": ${quote(e.reference)},\n` +
         `            "total_sessions": ${e.totalSessions},\n` +
         `            "total_rxbytes": ${e.totalRxBytes},\n` +
         `            "total_txbytes": ${e.totalTxBytes}\n` +

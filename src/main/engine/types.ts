@@ -146,3 +146,13 @@ export interface SessionReader {
   summary(collectorId: string): CollectorSummary;
   active(collectorId: string): SessionSnapshot[];
 }
+
+/**
+ * A reader chosen for one request (the fleet's `?core=` selection) with a key naming the choice: requests with the
+ * same key read the same cores, so renders may reuse each other's cached bytes (src/main/api/sessions.ts).
+ */
+export interface SessionSelection {
+  reader: SessionReader;
+  /** Equal for equal choices, whatever their spelling (ids sorted and deduplicated). */
+  key: string;
+}

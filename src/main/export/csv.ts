@@ -1,4 +1,5 @@
 import type { HistoryRow, SessionRow } from '../../shared/types.ts';
+import { sessionMatcher, type SessionFilter } from '../../shared/session-filter.ts';
 
 /**
  * CSV export (docs/csv.md): RFC 4180 records (CRLF line ends, `"` doubled inside quoted cells, quoting only
@@ -110,33 +111,6 @@ export const HISTORY_COLUMNS: readonly CsvColumn<HistoryRow>[] = [
   { header: 'tx_bytes', value: (r) => r.txBytes },
 ];
 
-/** The session table's filters: empty or missing lists mean "all"; `text` matches case-insensitively anywhere. */
-export interface SessionFilter {
-  collectors?: readonly string[];
-  core?: readonly string[];
-  text?: string;
-  /**
-   * Core id → display name. The table shows (and searches) a core by its name, so `text` also matches the name of
-   * the row's core, e.g. "studio" finds the sessions of the core named "Studio A" (the export then equals the table).
-   */
-  coreNames?: ReadonlyMap<string, string>;
-}
-
-/**
- * True when the row passes the filter. `text` is a substring of core (id or name), collector, id, reference, local,
- * remote or extra: the same fields as the sessions table's search (src/renderer/src/store/session-view.ts).
- */
-export function matchesSessionFilter(row: SessionRow, filter: SessionFilter): boolean {
-  if (filter.collectors && filter.collectors.length > 0 && !filter.collectors.includes(row.collector)) return false;
-  if (filter.core && filter.core.length > 0 && !filter.core.includes(row.core)) return false;
-  const text = filter.text?.trim().toLowerCase();
-  if (text) {
-    const hay = [row.core, filter.coreNames?.get(row.core) ?? '', row.collector, row.id, row.reference, row.local, row.remote, row.extra];
-    if (!hay.some((h) => h.toLowerCase().includes(text))) return false;
-  }
-  return true;
-}
-
 export interface CsvStreamOptions {
   /** Start with the UTF-8 BOM (default true; see UTF8_BOM). */
   bom?: boolean;
@@ -176,13 +150,21 @@ export async function* toCsvChunks<T>(columns: readonly CsvColumn<T>[], rows: It
   options.onProgress?.(written);
 }
 
-function* filtered(rows: Iterable<SessionRow>, filter: SessionFilter): Generator<SessionRow> {
-  for (const row of rows) if (matchesSessionFilter(row, filter)) yield row;
+function* filtered(rows: Iterable<SessionRow>, matches: (row: SessionRow) => boolean): Generator<SessionRow> {
+  for (const row of rows) if (matches(row)) yield row;
 }
 
-/** Active sessions as CSV, the table's filters applied. */
-export function sessionsCsv(rows: Iterable<SessionRow>, filter: SessionFilter = {}, options: CsvStreamOptions = {}): AsyncGenerator<string, void, undefined> {
-  return toCsvChunks(SESSION_COLUMNS, filtered(rows, filter), options);
+/**
+ * Active sessions as CSV, the table's filters applied (src/shared/session-filter.ts, the table's own matcher).
+ * `coreName` gives a core's display name, which the text also matches, as in the table.
+ */
+export function sessionsCsv(
+  rows: Iterable<SessionRow>,
+  filter: Partial<SessionFilter> = {},
+  options: CsvStreamOptions = {},
+  coreName: (coreId: string) => string = () => '',
+): AsyncGenerator<string, void, undefined> {
+  return toCsvChunks(SESSION_COLUMNS, filtered(rows, sessionMatcher(filter, coreName)), options);
 }
 
 /** The history summary as CSV. */

@@ -1,10 +1,11 @@
 import type { SessionSource } from '../source.ts';
-import { historyCsv, sessionsCsv, type CsvStreamOptions, type SessionFilter } from './csv.ts';
+import { historyCsv, sessionsCsv, type CsvStreamOptions } from './csv.ts';
+import type { SessionFilter } from '../../shared/session-filter.ts';
 
 /** What to export: the active-sessions table (with its filters) or the history summary. */
 export type ExportKind = 'sessions' | 'history';
 
-export interface ExportQuery extends Omit<SessionFilter, 'coreNames'> {
+export interface ExportQuery extends Partial<SessionFilter> {
   kind: ExportKind;
 }
 
@@ -16,7 +17,7 @@ export function exportCsv(source: SessionSource, query: ExportQuery, options: Cs
   if (query.kind === 'sessions') {
     const snapshot = source.snapshot();
     const coreNames = new Map(snapshot.cores.map((c) => [c.id, c.name]));
-    return sessionsCsv(snapshot.sessions, { collectors: query.collectors, core: query.core, text: query.text, coreNames }, options);
+    return sessionsCsv(snapshot.sessions, { collectors: query.collectors, core: query.core, text: query.text }, options, (id) => coreNames.get(id) ?? '');
   }
   const historyQuery: { core?: string[]; collectors?: string[] } = {};
   if (query.core && query.core.length > 0) historyQuery.core = [...query.core];

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { encodeBody, stringifyGo } from './json.ts';
+import { encodeBody, stringifyGo } from '../engine/go-json.ts';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=UTF-8';
 /** Core's gzip middleware compresses only bodies of at least this many bytes. */

@@ -2,7 +2,8 @@
  * Small address helpers for the HTTP collectors: parsing, Go-compatible anonymisation, trusted-proxy matching,
  * the client's "real IP" and the Referer host. No I/O.
  */
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
+import type { CidrList } from '../../shared/cidr.ts';
 import type { IncomingMessage } from 'node:http';
 
 /** Strips brackets, a port after a bracketed address, and an IPv6 zone; unmaps `::ffff:a.b.c.d`. */
@@ -74,41 +75,6 @@ export function anonymizeIp(raw: string): string {
   return '';
 }
 
-/** Matches addresses against a CIDR list (the `--trusted-proxies` option). Throws on an invalid entry. */
-export interface CidrSet {
-  has(ip: string): boolean;
-  readonly size: number;
-}
-
-export function cidrSet(list: readonly string[] | undefined): CidrSet {
-  const bl = new BlockList();
-  let size = 0;
-  for (const raw of list ?? []) {
-    const entry = raw.trim();
-    if (entry === '') continue;
-    const slash = entry.indexOf('/');
-    const addr = normalizeIp(slash < 0 ? entry : entry.slice(0, slash));
-    const family = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : null;
-    const prefix = slash < 0 ? (family === 'ipv4' ? 32 : 128) : Number(entry.slice(slash + 1));
-    const max = family === 'ipv4' ? 32 : 128;
-    if (!family || !/^\d+$/.test(slash < 0 ? String(prefix) : entry.slice(slash + 1)) || prefix > max) {
-      throw new Error(`invalid CIDR in the trusted proxies: ${JSON.stringify(raw)} (expected ADDRESS/PREFIX, e.g. 10.0.0.0/8)`);
-    }
-    bl.addSubnet(addr, prefix, family);
-    size++;
-  }
-  return {
-    size,
-    has(ip: string): boolean {
-      if (size === 0) return false;
-      const a = normalizeIp(ip);
-      if (isIPv4(a)) return bl.check(a, 'ipv4');
-      if (isIPv6(a)) return bl.check(a, 'ipv6');
-      return false;
-    },
-  };
-}
-
 function headerValue(req: IncomingMessage, name: string): string {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(',') : (v ?? '');
@@ -120,9 +86,9 @@ function headerValue(req: IncomingMessage, name: string): string {
  * is walked from the right, skipping trusted proxies, so a client cannot pick its own address by prepending
  * entries; the leftmost entry is used when every hop is trusted. Core instead takes the first entry from anyone.
  */
-export function realIp(req: IncomingMessage, trusted: CidrSet): string {
+export function realIp(req: IncomingMessage, trusted: CidrList): string {
   const peer = normalizeIp(req.socket.remoteAddress ?? '');
-  if (trusted.size === 0 || !trusted.has(peer)) return peer;
+  if (trusted.size === 0 || !trusted.contains(peer)) return peer;
   const xff = headerValue(req, 'x-forwarded-for');
   if (xff.trim() !== '') {
     const hops = xff
@@ -130,7 +96,7 @@ export function realIp(req: IncomingMessage, trusted: CidrSet): string {
       .map((h) => normalizeIp(h))
       .filter((h) => h !== '');
     for (let i = hops.length - 1; i >= 0; i--) {
-      if (!trusted.has(hops[i]!)) return hops[i]!;
+      if (!trusted.contains(hops[i]!)) return hops[i]!;
     }
     if (hops.length > 0) return hops[0]!;
   }

@@ -6,10 +6,10 @@
  * - With no remote Core configured and no `core` parameter, the local reader answers: byte-compatible with Core.
  * - `GET /api/v3/cores`: the cores and their states (no credentials, no tokens), behind the same auth as `/api/v3/*`.
  */
-import type { SessionReader } from '../engine/types.ts';
+import type { SessionReader, SessionSelection } from '../engine/types.ts';
 import type { CoreInfo } from '../../shared/types.ts';
 import type { ApiContext, ApiRoute } from '../http/types.ts';
-import { quote, toInt, toNumber } from '../http/json.ts';
+import { quote, toInt, toNumber } from '../engine/go-json.ts';
 import type { Fleet } from './fleet.ts';
 
 /** `core` query value(s) → ids: first value, split on ",", trimmed, empties dropped; undefined when absent/empty. */
@@ -31,7 +31,7 @@ export function writeCoreInfo(c: CoreInfo): string {
 }
 
 export interface FleetApiHooks {
-  readerFor: (ctx: ApiContext) => SessionReader;
+  readerFor: (ctx: ApiContext) => SessionSelection;
   extraRoutes: ApiRoute[];
 }
 
@@ -40,8 +40,9 @@ export function fleetApi(fleet: Fleet, localReader: SessionReader): FleetApiHook
   return {
     readerFor: (ctx) => {
       const ids = selectedCores(ctx.query);
-      if (ids) return fleet.reader(ids);
-      return fleet.hasRemotes() ? fleet.reader() : localReader;
+      // Keys: the same cores in any order or repetition read the same (views keep the fleet's order).
+      if (ids) return { reader: fleet.reader(ids), key: 'cores:' + [...new Set(ids)].sort().join(',') };
+      return fleet.hasRemotes() ? { reader: fleet.reader(), key: 'all' } : { reader: localReader, key: 'local' };
     },
     extraRoutes: [
       {

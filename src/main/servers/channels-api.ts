@@ -8,7 +8,7 @@
  *   Bytes include the IP, UDP and SRT headers, as gosrt counts them.
  * Either answers `[]` / empty maps when its server is off.
  */
-import { stringifyGo, type JsonValue } from '../http/json.ts';
+import { stringifyGo, type JsonValue } from '../engine/go-json.ts';
 import type { RtmpServer } from './rtmp/server.ts';
 import type { SrtChannelConnection, SrtServer } from './srt/server.ts';
 

@@ -12,7 +12,8 @@
  *   or `--core-credentials` do not pass here and stay allowed.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { CidrList } from '../../shared/cidr.ts';
 import type { AppSettings, AppSettingsPatch, RemoteCoreInput } from '../../shared/ipc.ts';
 import { isLoopbackHost, parseHostPort } from '../config.ts';
 import { UiError } from './app-control.ts';
@@ -28,24 +29,20 @@ export interface PageGuardContext {
   resolve?: ResolveHost;
 }
 
-const FORBIDDEN = new BlockList();
-FORBIDDEN.addSubnet('169.254.0.0', 16, 'ipv4'); // link-local: AWS, GCP, Azure, DigitalOcean, ... metadata at .169.254
-FORBIDDEN.addAddress('100.100.100.200', 'ipv4'); // Alibaba Cloud metadata
-FORBIDDEN.addAddress('168.63.129.16', 'ipv4'); // Azure WireServer
-FORBIDDEN.addSubnet('fe80::', 10, 'ipv6'); // IPv6 link-local
-FORBIDDEN.addAddress('fd00:ec2::254', 'ipv6'); // AWS metadata over IPv6
+const FORBIDDEN = CidrList.parse(
+  [
+    '169.254.0.0/16', // link-local: AWS, GCP, Azure, DigitalOcean, ... metadata at .169.254
+    '100.100.100.200', // Alibaba Cloud metadata
+    '168.63.129.16', // Azure WireServer
+    'fe80::/10', // IPv6 link-local
+    'fd00:ec2::254', // AWS metadata over IPv6
+  ],
+  'forbidden Core addresses',
+);
 
-/** Whether an address is link-local or a cloud metadata address (IPv4-mapped IPv6 included). */
+/** Whether an address is link-local or a cloud metadata address (IPv4-mapped IPv6, brackets and zones included). */
 export function isForbiddenCoreAddress(address: string): boolean {
-  let a = address.replace(/^\[|\]$/g, '');
-  const pct = a.indexOf('%');
-  if (pct >= 0) a = a.slice(0, pct);
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
-  if (mapped) a = mapped[1]!;
-  const family = isIP(a);
-  if (family === 4) return FORBIDDEN.check(a, 'ipv4');
-  if (family === 6) return FORBIDDEN.check(a, 'ipv6');
-  return false;
+  return FORBIDDEN.contains(address);
 }
 
 const systemResolve: ResolveHost = async (host) => (await dnsLookup(host, { all: true, verbatim: true })).map((r) => r.address);

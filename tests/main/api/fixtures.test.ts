@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toNumber } from '../../../src/main/http/json.ts';
+import { toNumber } from '../../../src/main/engine/go-json.ts';
 import { buildActiveBody, buildSummaryBody } from '../../../src/main/api/sessions.ts';
 import { EXACT, FIXTURES, readerFromFixtures, readIndex, shape, STRUCTURAL, type IndexRow } from './fixture-data.ts';
 

@@ -208,7 +208,8 @@ describe('with the real engine (createLocalCore on a fake clock)', () => {
 describe('history text caches (large histories)', () => {
   it('renders exactly what an uncached render gives, across changes, new peers and a reset', async () => {
     const { History } = await import('../../../src/main/engine/history.ts');
-    const { writeHistory } = await import('../../../src/main/api/sessions.ts');
+    const { SessionCaches, writeHistory } = await import('../../../src/main/api/sessions.ts');
+    const caches = new SessionCaches();
     const fresh = (h: InstanceType<typeof History>): string => {
       // an uncached reference: a structural copy (new objects) rendered without a cache key
       const s = h.summary();
@@ -222,28 +223,29 @@ describe('history text caches (large histories)', () => {
     };
     const h = new History();
     for (let i = 0; i < 3000; i++) h.add(`loc${i % 7}`, `peer-${(i * 7919) % 2500}`, `ref${i % 5}`, 1, i, 2 * i);
-    expect(writeHistory(h.summary(), 'cache-test')).toBe(fresh(h));
-    expect(writeHistory(h.summary(), 'cache-test')).toBe(fresh(h)); // same object: cached text
+    expect(writeHistory(h.summary(), caches)).toBe(fresh(h));
+    expect(writeHistory(h.summary(), caches)).toBe(fresh(h)); // same object: cached text
     h.add('loc1', 'peer-7', 'ref1', 1, 5 * 1024 * 1024, 0); // one peer changes
-    expect(writeHistory(h.summary(), 'cache-test')).toBe(fresh(h));
+    expect(writeHistory(h.summary(), caches)).toBe(fresh(h));
     h.add('loc1', 'peer-0000', 'ref1', 1, 1, 1); // new keys that sort in the middle and at the ends
     h.add('loc1', '\u00e9', 'ref1', 1, 1, 1);
     h.add('loc1', '', 'ref1', 1, 1, 1);
     h.add('loc9', 'peer-1250x', 'ref9', 1, 1, 1);
-    expect(writeHistory(h.summary(), 'cache-test')).toBe(fresh(h));
+    expect(writeHistory(h.summary(), caches)).toBe(fresh(h));
     const other = new History(); // a different (smaller, then large) history under the same name
     for (let i = 0; i < 1200; i++) other.add('l', `p${i}`, 'r', 1, 1, 1);
-    expect(writeHistory(other.summary(), 'cache-test')).toBe(fresh(other));
+    expect(writeHistory(other.summary(), caches)).toBe(fresh(other));
     const small = new History();
     small.add('l', 'p', 'r', 1, 1, 1);
-    expect(writeHistory(small.summary(), 'cache-test')).toBe(fresh(small));
+    expect(writeHistory(small.summary(), caches)).toBe(fresh(small));
   });
 });
 
 describe('live history rendering (engine summaries with version and order)', () => {
   it('matches a full render across escaping, non-ASCII keys, huge counters, block splits and change-log overflow', async () => {
     const { History } = await import('../../../src/main/engine/history.ts');
-    const { writeHistory } = await import('../../../src/main/api/sessions.ts');
+    const { SessionCaches, writeHistory } = await import('../../../src/main/api/sessions.ts');
+    const caches = new SessionCaches();
     const plain = (h: InstanceType<typeof History>): string => {
       const s = h.summary();
       // a plain summary (no version/order): rendered in full, keys sorted by the generic path
@@ -258,48 +260,49 @@ describe('live history rendering (engine summaries with version and order)', () 
       h.add(`/live/${odd[rnd(odd.length)]}`, peer, `ref${rnd(5)}${odd[rnd(3)]}`, 1, rnd(3) === 0 ? 2 ** 40 + i : i * 1000, rnd(2) === 0 ? 9_007_199_254_740_000 : i);
     };
     for (let i = 0; i < 3000; i++) add(i);
-    expect(writeHistory(h.summary())).toBe(plain(h)); // first (cold) render
-    expect(writeHistory(h.summary())).toBe(plain(h)); // cached
+    expect(writeHistory(h.summary(), caches)).toBe(plain(h)); // first (cold) render
+    expect(writeHistory(h.summary(), caches)).toBe(plain(h)); // cached
     for (let round = 0; round < 20; round++) {
       for (let i = 0; i < 1 + round * 40; i++) add(i); // changes and new keys, concentrated enough to split blocks
-      expect(writeHistory(h.summary())).toBe(plain(h));
+      expect(writeHistory(h.summary(), caches)).toBe(plain(h));
     }
     h.add('/live/x', '0.0.0.0:1', 'ref0', 1, 1, 1); // sorts first
     h.add('/live/x', '\u{10FFFF}', 'ref0', 1, 1, 1); // sorts last (a surrogate pair after U+FFFF)
-    expect(writeHistory(h.summary())).toBe(plain(h));
+    expect(writeHistory(h.summary(), caches)).toBe(plain(h));
     for (let i = 0; i < 10_000; i++) add(i); // more changes than the log keeps: a full render
-    expect(writeHistory(h.summary())).toBe(plain(h));
-    expect(JSON.parse(writeHistory(h.summary())).sessions).toBe(h.summary().totals.sessions);
+    expect(writeHistory(h.summary(), caches)).toBe(plain(h));
+    expect(JSON.parse(writeHistory(h.summary(), caches)).sessions).toBe(h.summary().totals.sessions);
   });
 });
 
 describe('session head cache (long active lists)', () => {
   it('renders exactly what an uncached render gives when fields change between renders', async () => {
-    const { writeSession, writeSessionList } = await import('../../../src/main/api/sessions.ts');
+    const { SessionCaches, writeSession, writeSessionList } = await import('../../../src/main/api/sessions.ts');
+    const heads = new SessionCaches().heads('', 'rtmp');
     const make = (n: number, tweak = -1): ReturnType<typeof session>[] =>
       Array.from({ length: n }, (_, i) =>
         session({ id: `s${i}`, reference: 'r', createdAtMs: 1000 * i, location: '/l', peer: `p${i}`, extra: i === tweak ? 'changed <x>' : `e${i}`, rxBytes: i, txBytes: 2 * i, rxBitsPerSec: i * 1.5, txBitsPerSec: 8000 }),
       );
     const plain = (l: ReturnType<typeof session>[]): string => '[' + l.map(writeSession).join(',') + ']';
     const a = make(100);
-    expect(writeSessionList(a, 'heads')).toBe(plain(a));
+    expect(writeSessionList(a, heads)).toBe(plain(a));
     const b = make(100, 7).map((s, i) => (i === 3 ? { ...s, peer: 'moved' } : i === 5 ? { ...s, createdAtMs: 99_000 } : { ...s, txBytes: s.txBytes + 1 }));
-    expect(writeSessionList(b, 'heads')).toBe(plain(b));
+    expect(writeSessionList(b, heads)).toBe(plain(b));
     const c = make(80).reverse();
-    expect(writeSessionList(c, 'heads')).toBe(plain(c));
-    expect(writeSessionList([], 'heads')).toBe('[]');
-    expect(writeSessionList(a, 'heads')).toBe(plain(a));
+    expect(writeSessionList(c, heads)).toBe(plain(c));
+    expect(writeSessionList([], heads)).toBe('[]');
+    expect(writeSessionList(a, heads)).toBe(plain(a));
     // non-ASCII and escaped heads, big counters, fractional rates and the merged view's core field
     const d = make(70).map((s, i) => ({ ...s, extra: i % 3 === 0 ? `\u00e9 <${i}> \u{1F600}` : s.extra, txBytes: 2 ** 53 - 1 - i, rxBitsPerSec: i * 1.0001, core: i % 2 ? 'c\u00f8re' : undefined }));
-    expect(writeSessionList(d, 'heads')).toBe(plain(d));
-    expect(writeSessionList(d.slice(10), 'heads')).toBe(plain(d.slice(10)));
+    expect(writeSessionList(d, heads)).toBe(plain(d));
+    expect(writeSessionList(d.slice(10), heads)).toBe(plain(d.slice(10)));
   });
 });
 
 describe('session bodies sent as byte chunks (large history, long list)', () => {
   it('GET, gzip, ?pretty and /active give the text render byte for byte, with a matching Content-Length', async () => {
     const { History } = await import('../../../src/main/engine/history.ts');
-    const { indentGo } = await import('../../../src/main/http/json.ts');
+    const { indentGo } = await import('../../../src/main/engine/go-json.ts');
     const { buildActiveBody, buildSummaryBody } = await import('../../../src/main/api/sessions.ts');
     const h = new History();
     for (let i = 0; i < 2000; i++) h.add(`/live/s${i % 3}`, i % 97 === 0 ? `p\u00e9<${i}>` : `10.0.${i % 200}.${i % 7}:${1000 + i}`, `r${i % 3}`, 1, i * 1000, 3 * i);

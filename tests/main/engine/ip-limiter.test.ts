@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IpLimiter, parseIp } from '../../../src/main/engine/ip-limiter.ts';
+import { IpLimiter } from '../../../src/main/engine/ip-limiter.ts';
+import { parseIp } from '../../../src/shared/cidr.ts';
 
 describe('IpLimiter (spec §3.5)', () => {
   const core = IpLimiter.fromCidrs(['127.0.0.1/32', '::1/128']);
@@ -54,9 +55,18 @@ describe('IpLimiter (spec §3.5)', () => {
   it('skips empty entries and rejects invalid ones with a clear error', () => {
     expect(IpLimiter.fromCidrs(['', '  ', '10.0.0.0/8']).cidrs).toEqual(['10.0.0.0/8']);
     expect(IpLimiter.fromCidrs([]).isCollectable('127.0.0.1')).toBe(true);
-    for (const bad of ['127.0.0.1', '10.0.0.0/33', '::1/129', 'foo/8', '10.0.0.0/', '10.0.0.0/-1', '[::1]/128']) {
+    for (const bad of ['10.0.0.0/33', '::1/129', 'foo/8', '10.0.0.0/', '10.0.0.0/-1', '[::1]/128']) {
       expect(() => IpLimiter.fromCidrs(['127.0.0.1/32', bad]), bad).toThrow(/invalid CIDR in the IP ignore list/);
     }
+  });
+
+  it('takes a bare address as /32 or /128 (the one CIDR syntax, src/shared/cidr.ts)', () => {
+    const l = IpLimiter.fromCidrs(['127.0.0.1', '::1']);
+    expect(l.isCollectable('127.0.0.1')).toBe(false);
+    expect(l.isCollectable('::ffff:127.0.0.1')).toBe(false);
+    expect(l.isCollectable('127.0.0.2')).toBe(true);
+    expect(l.isCollectable('::1')).toBe(false);
+    expect(l.isCollectable('::2')).toBe(true);
   });
 
   it('masks the host bits of a range', () => {

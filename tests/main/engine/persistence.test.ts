@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { FakeClock } from '../../../src/main/engine/clock.ts';
 import { Collector } from '../../../src/main/engine/collector.ts';
-import { compareUtf8, parseHistory, serializeHistory } from '../../../src/main/engine/history.ts';
+import { parseHistory, serializeHistory } from '../../../src/main/engine/history.ts';
+import { compareUtf8 } from '../../../src/main/engine/go-json.ts';
 
 let dir: string;
 beforeEach(() => {

@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { systemClock } from '../../../src/main/engine/clock.ts';
 import type { SessionReader } from '../../../src/main/engine/types.ts';
 import { createApi } from '../../../src/main/api/index.ts';
-import { toNumber } from '../../../src/main/http/json.ts';
+import { toNumber } from '../../../src/main/engine/go-json.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import { fleetApi } from '../../../src/main/remote/api-routes.ts';
@@ -169,7 +169,7 @@ describe('merged /api/v3/session of two Cores', () => {
     const solo = createFleet({ local: { id: 'local', name: 'x', reader: emptyLocal }, clock: systemClock, log: memoryLogger() });
     const hooks = fleetApi(solo, emptyLocal);
     const ctx = { query: new Map<string, string[]>() } as unknown as Parameters<typeof hooks.readerFor>[0];
-    expect(hooks.readerFor(ctx)).toBe(emptyLocal);
+    expect(hooks.readerFor(ctx).reader).toBe(emptyLocal);
     await solo.stop();
   });
 });

@@ -45,7 +45,7 @@ describe('eslint layering bans', () => {
   it('layers point down: shared ↛ main, engine ↛ anything above it, servers ↛ api, api ↛ servers, remote ↛ api', async () => {
     const imp = (spec: string): string => `import { x } from '${spec}';\nexport const y = x;\n`;
     expect(await bans('src/shared/x.ts', imp('../main/engine/types.ts'))).toEqual([expect.stringMatching(/src\/shared is the bottom layer/)]);
-    for (const spec of ['../servers/http/memfs.ts', '../remote/client.ts', '../api/index.ts', '../ui/web-bridge.ts', '../export/csv.ts', '../shell/tray.ts', '../http/json.ts', '../index.ts', '../app.ts', '../headless.ts']) {
+    for (const spec of ['../servers/http/memfs.ts', '../remote/client.ts', '../api/index.ts', '../ui/web-bridge.ts', '../export/csv.ts', '../shell/tray.ts', '../http/http.ts', '../index.ts', '../app.ts', '../headless.ts']) {
       expect(await bans('src/main/engine/x.ts', imp(spec))).toEqual([expect.stringMatching(/src\/main\/engine is below/)]);
     }
     expect(await bans('src/main/servers/http/x.ts', imp('../../api/index.ts'))).toEqual([expect.stringMatching(/src\/main\/servers is below src\/main\/api/)]);
@@ -55,7 +55,8 @@ describe('eslint layering bans', () => {
     // The allowed directions stay quiet.
     expect(await bans('src/main/engine/x.ts', imp('../log.ts'))).toEqual([]);
     expect(await bans('src/main/engine/x.ts', imp('../../shared/stream-key.ts'))).toEqual([]);
-    expect(await bans('src/main/servers/http/x.ts', imp('../../http/json.ts'))).toEqual([]);
+    expect(await bans('src/main/engine/x.ts', imp('./go-json.ts'))).toEqual([]);
+    expect(await bans('src/main/servers/http/x.ts', imp('../../http/http.ts'))).toEqual([]);
     expect(await bans('src/main/api/x.ts', imp('../engine/types.ts'))).toEqual([]);
   });
 });

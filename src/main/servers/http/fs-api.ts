@@ -14,7 +14,7 @@ import { readdir, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../log.ts';
-import { stringifyGo } from '../../http/json.ts';
+import { stringifyGo } from '../../engine/go-json.ts';
 import { BodyTooLargeError, readBody } from '../../http/http.ts';
 import { sendError } from '../../http/server.ts';
 import { MemfsError, type Memfs } from './memfs.ts';

@@ -17,7 +17,8 @@ import { clientKey, FailureBudget } from '../../http/client-limits.ts';
 import { HlsTracker, isPlaylistName, isSegmentName, queryParam, rewritePlaylist } from './hls.ts';
 import { MemfsError, type Memfs } from './memfs.ts';
 import { meterResponse, requestHeaderSize } from './meter.ts';
-import { cidrSet, headerUtf8, realIp, type CidrSet } from '../../http/net-util.ts';
+import { headerUtf8, realIp } from '../../http/net-util.ts';
+import { CidrList } from '../../../shared/cidr.ts';
 import { contentTypeFor, parseMountPath, type ParsedPath } from './paths.ts';
 
 export interface MemfsMountOptions {
@@ -230,7 +231,7 @@ interface MountContext {
   source: FileSource;
   writable: Memfs | null;
   tracker: HlsTracker;
-  trusted: CidrSet;
+  trusted: CidrList;
   auth?: { username: string; password: string };
   log: Logger;
   maxPlaylistBytes: number;
@@ -532,7 +533,7 @@ function makeHandler(ctx: MountContext): HttpHandler {
  */
 export function createMemfsMount(options: MemfsMountOptions): HttpMount[] {
   const log = options.log;
-  const trusted = cidrSet(options.trustedProxies);
+  const trusted = CidrList.parse(options.trustedProxies, 'trusted proxies');
   const tracker =
     options.tracker ?? new HlsTracker({ hls: options.collectors.hls, hlsingress: options.collectors.hlsingress, log: log.child('hls') });
   const memfs = options.memfs;

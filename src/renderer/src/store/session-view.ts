@@ -1,4 +1,5 @@
 import type { SessionRow } from '../../../shared/types.ts';
+import { sessionMatcher, sessionSearchText, type SessionFilter } from '../../../shared/session-filter.ts';
 
 /** Columns of the sessions table that can be sorted. */
 export type SessionSortKey =
@@ -18,18 +19,6 @@ export type SessionSortKey =
 export interface SessionSort {
   key: SessionSortKey;
   dir: 'asc' | 'desc';
-}
-
-export interface SessionFilter {
-  /** Collectors to show; empty shows all. */
-  collectors: string[];
-  /** A core id; '' shows all cores. */
-  core: string;
-  /**
-   * Free text, matched case-insensitively against id, reference, local, remote, extra, collector and the core's name
-   * and id: the same fields as the CSV export's filter (src/main/export/csv.ts matchesSessionFilter).
-   */
-  text: string;
 }
 
 /** Identity of a session across updates: unique per core and collector. */
@@ -134,26 +123,17 @@ export function visibleSessions(
   coreName: (id: string) => string,
   haystacks: Map<string, string>,
 ): SessionRow[] {
-  const wanted = filter.collectors.length > 0 ? new Set(filter.collectors) : null;
-  const text = filter.text.trim().toLowerCase();
+  // The export's matcher (src/shared/session-filter.ts), with each session's search text cached across updates.
+  const matches = sessionMatcher(filter, coreName, (r) => {
+    const key = sessionKey(r);
+    let hay = haystacks.get(key);
+    if (hay === undefined) haystacks.set(key, (hay = sessionSearchText(r, coreName)));
+    return hay;
+  });
   ensureScratch(rows.length);
   const index = scratchIndex;
   let n = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (wanted && !wanted.has(r.collector)) continue;
-    if (filter.core !== '' && r.core !== filter.core) continue;
-    if (text !== '') {
-      const key = sessionKey(r);
-      let hay = haystacks.get(key);
-      if (hay === undefined) {
-        hay = `${r.id}\n${r.reference}\n${r.local}\n${r.remote}\n${r.extra}\n${r.collector}\n${coreName(r.core)}\n${r.core}`.toLowerCase();
-        haystacks.set(key, hay);
-      }
-      if (!hay.includes(text)) continue;
-    }
-    index[n++] = i;
-  }
+  for (let i = 0; i < rows.length; i++) if (matches(rows[i]!)) index[n++] = i;
   const num = NUMERIC[sort.key];
   if (num) {
     const sorted = sortNumericPacked(rows, index, n, num, sort.dir);

@@ -18,7 +18,8 @@ import type { CollectorTotals, CoreInfo, HistoryRow, SessionRow, Snapshot } from
 import type { StreamRow } from '../../../shared/streams.ts';
 import { StreamSeriesModel } from './stream-series.ts';
 import { MetricsModel } from './metrics.ts';
-import { sessionKey, visibleSessions, type SessionFilter, type SessionSort, type SessionSortKey } from './session-view.ts';
+import { sessionKey, visibleSessions, type SessionSort, type SessionSortKey } from './session-view.ts';
+import { NO_SESSION_FILTER, type SessionFilter } from '../../../shared/session-filter.ts';
 
 /**
  * One vanilla zustand store built from slices (STYLE.md §7). It is created at start-up (not on import) and filled by
@@ -323,7 +324,7 @@ export function prependSeries(live: SelectedSeries, past: SessionSeries): Select
 const TEXT_KEYS: ReadonlySet<SessionSortKey> = new Set(['collector', 'core', 'id', 'reference', 'local', 'remote', 'extra']);
 
 const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => ({
-  filter: { collectors: [], core: '', text: '' },
+  filter: NO_SESSION_FILTER,
   sort: { key: 'duration', dir: 'desc' },
   visible: [],
   selectedKey: null,
@@ -338,7 +339,7 @@ const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => ({
     set(recompute(get(), { filter: { ...filter, collectors } }, store));
   },
   setCollectors: (collectors) => set(recompute(get(), { filter: { ...get().filter, collectors } }, store)),
-  setCoreFilter: (core) => set(recompute(get(), { filter: { ...get().filter, core } }, store)),
+  setCoreFilter: (core) => set(recompute(get(), { filter: { ...get().filter, core: core === '' ? [] : [core] } }, store)),
   setText: (text) => set(recompute(get(), { filter: { ...get().filter, text } }, store)),
   sortBy: (key) => {
     const { sort } = get();

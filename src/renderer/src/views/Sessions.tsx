@@ -3,6 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useShallow } from 'zustand/react/shallow';
 import type { UnitSystem } from '../../../shared/ipc.ts';
 import type { SessionRow } from '../../../shared/types.ts';
+import { filterShowsCore } from '../../../shared/session-filter.ts';
 import { PALETTE } from '../charts/register.ts';
 import { Chips } from '../components/Chips.tsx';
 import { ColumnChooser } from '../components/ColumnChooser.tsx';
@@ -277,7 +278,7 @@ const Toolbar = memo(function Toolbar({
       const counts = new Map<string, number>();
       for (const c of store.getState().collectors) counts.set(c.collector, 0);
       // Counted under the Core filter, as the table shows them.
-      for (const r of sessions) if (filter.core === '' || r.core === filter.core) counts.set(r.collector, (counts.get(r.collector) ?? 0) + 1);
+      for (const r of sessions) if (filterShowsCore(filter, r.core)) counts.set(r.collector, (counts.get(r.collector) ?? 0) + 1);
       return [...counts].map(([value, count]) => ({ value, label: value, count }));
     }, [sessions, store, filter.core]),
   );
@@ -286,7 +287,7 @@ const Toolbar = memo(function Toolbar({
   return (
     <div className="toolbar">
       <MemoChips options={collectorCounts} selected={filter.collectors} onToggle={toggleCollector} onAll={onAll} testIdPrefix="collector-chip" />
-      <CoreSelect label="Core" value={filter.core} onChange={setCoreFilter} choices={ALL_CORES} cores={cores} testId="core-filter" />
+      <CoreSelect label="Core" value={filter.core[0] ?? ''} onChange={setCoreFilter} choices={ALL_CORES} cores={cores} testId="core-filter" />
       <input
         type="search"
         className="search"
@@ -314,7 +315,7 @@ const Toolbar = memo(function Toolbar({
         title="Export the sessions the table shows (collector, core and search filters applied) as CSV"
         request={() => {
           const f = store.getState().filter;
-          return { kind: 'sessions', collectors: [...f.collectors], core: f.core === '' ? [] : [f.core], text: f.text };
+          return { kind: 'sessions', collectors: [...f.collectors], core: [...f.core], text: f.text };
         }}
       />
     </div>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
-import { anonymizeIp, cidrSet, realIp, refererHost } from '../../../../src/main/http/net-util.ts';
+import { anonymizeIp, realIp, refererHost } from '../../../../src/main/http/net-util.ts';
+import { CidrList } from '../../../../src/shared/cidr.ts';
 import { parseMountPath } from '../../../../src/main/servers/http/paths.ts';
 import {
   HlsTracker,
@@ -13,6 +14,8 @@ import {
 import { createMemfs, MemfsError } from '../../../../src/main/servers/http/memfs.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
 import { FakeCollector } from './fake-collector.ts';
+
+const cidrSet = (list: string[]): CidrList => CidrList.parse(list, 'trusted proxies');
 
 const fakeReq = (remote: string, headers: Record<string, string> = {}): IncomingMessage =>
   ({ socket: { remoteAddress: remote }, headers }) as unknown as IncomingMessage;

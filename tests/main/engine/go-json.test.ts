@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareUtf8, indentGo, quote, RawNumber, sortKeys, stringifyGo, toNumber, toNumberExact } from '../../../src/main/http/json.ts';
+import { compareUtf8, indentGo, quote, RawNumber, sortUtf8, stringifyGo, toNumber, toNumberExact } from '../../../src/main/engine/go-json.ts';
 
 describe('toNumber (spec §2.5)', () => {
   it.each([
@@ -77,8 +77,8 @@ describe('quote (Go encoding/json strings)', () => {
 describe('key order (Go sorts map keys bytewise)', () => {
   it('sorts by UTF-8 bytes, which differs from UTF-16 order above U+E000', () => {
     const keys = ['\uffff', '😀', 'b', '', 'B', ' hls', 'a', '\u00e9'];
-    expect(sortKeys([...keys])).toEqual(['', ' hls', 'B', 'a', 'b', '\u00e9', '\uffff', '😀']);
-    expect([...keys].sort()).not.toEqual(sortKeys([...keys]));
+    expect(sortUtf8([...keys])).toEqual(['', ' hls', 'B', 'a', 'b', '\u00e9', '\uffff', '😀']);
+    expect([...keys].sort()).not.toEqual(sortUtf8([...keys]));
     const bytes = (s: string): Buffer => Buffer.from(s, 'utf8');
     const pool = ['a', 'ab', '\u00ff', '\ue000', '\uffee', '😀', '𝄞', 'z', ''];
     for (const x of pool) for (const y of pool) expect(Math.sign(compareUtf8(x, y))).toBe(Math.sign(Buffer.compare(bytes(x), bytes(y))));
@@ -99,7 +99,7 @@ describe('stringifyGo and indentGo', () => {
 
 describe('sortedOrder (radix order of many keys)', () => {
   it('equals a comparator sort by UTF-8 bytes, for shared prefixes, prefixes of each other, and non-Latin-1 units', async () => {
-    const { compareUtf8, sortedOrder } = await import('../../../src/main/http/json.ts');
+    const { compareUtf8, sortedOrder } = await import('../../../src/main/engine/go-json.ts');
     let seed = 1;
     const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
     const alphabet = ['a', 'b', '.', ':', '0', '9', '\u00fe', '\u00ff', '\u0100', '\ue000', '\u{1F600}', '\u0000', '~'];

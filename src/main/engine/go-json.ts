@@ -5,11 +5,11 @@
  * and `?pretty` indentation like json.Indent with two spaces (spec §4.1, §7.23).
  *
  * Numbers that Core renders with `toNumber` (spec §2.5) are pre-rendered strings wrapped in `RawNumber`.
+ *
+ * The one Go-compatible JSON module: the API, the servers' routes and the engine's history file all write with it
+ * (it lives in the engine, the lowest layer that needs it). Reading stays `JSON.parse`, which also reads what older
+ * versions wrote (a history file with `\ud800` escapes for lone surrogates).
  */
-import { compareUtf8, sortUtf8 as sortKeys } from '../engine/history.ts';
-
-/** Bytewise (UTF-8) key order, as Go sorts map keys: one implementation, shared with the engine's history file. */
-export { compareUtf8, sortKeys };
 
 /** A number already rendered as JSON text (e.g. `1.500`); the writer emits it verbatim. */
 export class RawNumber {
@@ -78,7 +78,29 @@ export function quote(s: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Key order
 
+/** Orders strings by their UTF-8 bytes (= code points), as Go sorts map keys. */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (code points >= U+10000) sort after U+E000..U+FFFF in code-point order.
+    if (x >= 0xd800) x = x <= 0xdfff ? x + 0x2000 : x - 0x800;
+    if (y >= 0xd800) y = y <= 0xdfff ? y + 0x2000 : y - 0x800;
+    return x - y;
+  }
+  return a.length - b.length;
+}
 
+/** A character where UTF-16 order and UTF-8 order can differ. */
+const HIGH = /[\ud800-\uffff]/;
+
+/** Sorts in place bytewise by UTF-8 (the native sort when no key holds a character where UTF-16 order differs). */
+export function sortUtf8(keys: string[]): string[] {
+  for (let i = 0; i < keys.length; i++) if (HIGH.test(keys[i]!)) return keys.sort(compareUtf8);
+  return keys.sort();
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Numbers
@@ -173,7 +195,7 @@ export function stringifyGo(value: JsonValue): string {
     return out + ']';
   }
   if (value instanceof Map) {
-    const keys = sortKeys([...value.keys()] as string[]);
+    const keys = sortUtf8([...value.keys()] as string[]);
     let out = '{';
     for (let i = 0; i < keys.length; i++) out += (i ? ',' : '') + quote(keys[i]!) + ':' + stringifyGo(value.get(keys[i]!) as JsonValue);
     return out + '}';
