@@ -1,6 +1,7 @@
-import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useShallow } from 'zustand/react/shallow';
+import type { UnitSystem } from '../../../shared/ipc.ts';
 import type { CoreInfo, SessionRow } from '../../../shared/types.ts';
 import { streamSessions, VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
 import { LOCAL_CORE_ID } from '../../../shared/types.ts';
@@ -58,10 +59,16 @@ function useStreamRows(count: number): {
     const parent = scrollParent(table);
     setScrollEl(parent);
     if (!table || !parent) return;
-    // Where the rows start inside the scroll area; it moves when a banner shows or the toolbar wraps.
+    // Where the rows start inside the scroll area (it moves when a banner shows or the toolbar wraps) and the rows'
+    // height, to the fraction (31.4 px rows measured as 31 would leave 240 px of spacer missing at 600 streams).
+    // Measured at mount and when sizes change (ResizeObserver, after layout), never per render: reading geometry
+    // in every commit forced a layout per scroll event (155 ms/s of getBoundingClientRect while scrolling).
     const measure = (): void => {
       const body = table.tBodies[0];
-      if (body) setMarginPx(body.getBoundingClientRect().top - parent.getBoundingClientRect().top + parent.scrollTop);
+      if (!body) return;
+      setMarginPx(body.getBoundingClientRect().top - parent.getBoundingClientRect().top + parent.scrollTop);
+      const heightPx = body.querySelector('tr[data-index]')?.getBoundingClientRect().height ?? 0;
+      if (heightPx > 0) setRowPx((old) => (Math.abs(heightPx - old) > 0.01 ? heightPx : old));
     };
     measure();
     const ro = new ResizeObserver(measure);
@@ -76,12 +83,6 @@ function useStreamRows(count: number): {
     overscan: OVERSCAN_ROWS,
     scrollMargin: marginPx,
     initialRect: { width: 0, height: typeof window === 'undefined' ? 900 : window.innerHeight },
-  });
-  useLayoutEffect(() => {
-    const row = tableRef.current?.tBodies[0]?.querySelector<HTMLElement>('tr[data-index]');
-    // The fractional height: rows are e.g. 31.4 px, and 0.4 px per row is 240 px over 600 spacer rows.
-    const heightPx = row?.getBoundingClientRect().height ?? 0;
-    if (heightPx > 0 && Math.abs(heightPx - rowPx) > 0.01) setRowPx(heightPx);
   });
   useLayoutEffect(() => virtualizer.measure(), [virtualizer, rowPx]);
   const items = virtualizer.getVirtualItems();
@@ -348,12 +349,72 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
 }
 
 /**
+ * One row of the streams table, memoised: while the table scrolls, the rows that stay in view are not rendered
+ * again (the virtualiser re-renders the view on every scroll event); an update re-renders them through new row
+ * objects, `now` and `seriesVersion` (the series are mutated in place).
+ */
+const StreamTableRow = memo(function StreamTableRow({
+  row: r,
+  index,
+  selected,
+  coreName,
+  units,
+  now,
+  series,
+  seriesVersion: _seriesVersion,
+  onOpen,
+}: {
+  row: StreamRow;
+  index: number;
+  selected: boolean;
+  /** The core's name, or null when there is one core (no column). */
+  coreName: string | null;
+  units: UnitSystem;
+  now: number;
+  series: StreamSeries | undefined;
+  seriesVersion: number;
+  onOpen: (id: string) => void;
+}): React.JSX.Element {
+  const id = `${r.core}\u0000${r.key}`;
+  return (
+    <tr data-index={index} aria-rowindex={index + 2} className={r.staleSinceMs !== undefined ? 'stale' : undefined} data-testid={`stream-row-${r.key}`} onClick={() => onOpen(id)} aria-selected={selected}>
+      <td>
+        <button type="button" className="link" onClick={() => onOpen(id)}>
+          {r.key}
+        </button>
+      </td>
+      {coreName !== null && <td>{coreName}</td>}
+      <td>
+        <span className={r.staleSinceMs !== undefined || r.state === 'idle' ? 'badge badge-wait' : r.state === 'live' ? 'badge badge-good' : 'badge badge-bad'} data-testid="stream-state">
+          {r.staleSinceMs !== undefined ? 'stale' : r.state}
+        </span>{' '}
+        <small className="muted">{formatDuration(now - (r.staleSinceMs ?? r.sinceMs))}</small>
+      </td>
+      <td>{r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, units)}` : '—'}</td>
+      <td className="num" data-testid="stream-viewers">
+        <b>{formatCount(r.viewersTotal)}</b>
+      </td>
+      {VIEWER_PROTOCOLS.map((p) => (
+        <td key={p} className="num" data-testid={`stream-viewers-${p}`}>
+          {r.viewers[p] || ''}
+        </td>
+      ))}
+      <td className="num">{formatBitrate(r.egressBitsPerSec, units)}</td>
+      <td className="num">{formatCount(r.peakViewersToday)}</td>
+      <td className="spark">
+        <Sparkline series={series} />
+      </td>
+    </tr>
+  );
+});
+
+/**
  * The first screen: one row per stream across protocols and cores, sorted by viewers. A stream's page shows its
  * publisher, viewers per protocol, referrer and player breakdowns, and for the local core the play/publish addresses.
  */
 export function Streams(): React.JSX.Element {
   const [streams, cores, sessions, coreName, units, appInfo, streamSeries] = useApp(useShallow((s) => [s.streams, s.cores, s.sessions, s.coreName, s.units, s.appInfo, s.streamSeries]));
-  useApp((s) => s.streamsVersion); // re-render with every update: the series are mutable
+  const streamsVersion = useApp((s) => s.streamsVersion); // re-render with every update: the series are mutable
   const [core, setCore] = useState(ALL);
   const [protocols, setProtocols] = useState<ViewerProtocol[]>([]);
   const [text, setText] = useState('');
@@ -430,34 +491,18 @@ export function Streams(): React.JSX.Element {
             {shown.slice(rows.first, rows.last + 1).map((r, i) => {
               const id = `${r.core}\u0000${r.key}`;
               return (
-                <tr key={id} data-index={rows.first + i} aria-rowindex={rows.first + i + 2} className={r.staleSinceMs !== undefined ? 'stale' : undefined} data-testid={`stream-row-${r.key}`} onClick={() => setOpen(id)} aria-selected={open === id}>
-                  <td>
-                    <button type="button" className="link" onClick={() => setOpen(id)}>
-                      {r.key}
-                    </button>
-                  </td>
-                  {multiCore && <td>{coreName(r.core)}</td>}
-                  <td>
-                    <span className={r.staleSinceMs !== undefined || r.state === 'idle' ? 'badge badge-wait' : r.state === 'live' ? 'badge badge-good' : 'badge badge-bad'} data-testid="stream-state">
-                      {r.staleSinceMs !== undefined ? 'stale' : r.state}
-                    </span>{' '}
-                    <small className="muted">{formatDuration(now - (r.staleSinceMs ?? r.sinceMs))}</small>
-                  </td>
-                  <td>{r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, units)}` : '—'}</td>
-                  <td className="num" data-testid="stream-viewers">
-                    <b>{formatCount(r.viewersTotal)}</b>
-                  </td>
-                  {VIEWER_PROTOCOLS.map((p) => (
-                    <td key={p} className="num" data-testid={`stream-viewers-${p}`}>
-                      {r.viewers[p] || ''}
-                    </td>
-                  ))}
-                  <td className="num">{formatBitrate(r.egressBitsPerSec, units)}</td>
-                  <td className="num">{formatCount(r.peakViewersToday)}</td>
-                  <td className="spark">
-                    <Sparkline series={streamSeries.series.get(id)} />
-                  </td>
-                </tr>
+                <StreamTableRow
+                  key={id}
+                  row={r}
+                  index={rows.first + i}
+                  selected={open === id}
+                  coreName={multiCore ? coreName(r.core) : null}
+                  units={units}
+                  now={now}
+                  series={streamSeries.series.get(id)}
+                  seriesVersion={streamsVersion}
+                  onOpen={setOpen}
+                />
               );
             })}
             {rows.padBottomPx > 0 && <tr aria-hidden="true" style={{ height: rows.padBottomPx }} />}
