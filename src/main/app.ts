@@ -185,6 +185,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     source: fleet,
     config: loadAlertConfig(alertsPath, (m) => log.warn(m)),
     path: alertsPath,
+    statePath: join(config.dataDir, 'alert-state.json'),
     log: log.child('alerts'),
     coreName: (id) => fleet.cores().find((c) => c.id === id)?.name ?? id,
   });

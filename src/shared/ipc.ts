@@ -138,7 +138,7 @@ export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'ina
 
 // ---- desktop (Electron shell: alerts, CSV export; src/main/shell, src/main/alerts, src/main/export) ----
 
-export type AlertKind = 'egress-above' | 'sessions-above' | 'core-unreachable' | 'publisher-gone';
+export type AlertKind = 'egress-above' | 'sessions-above' | 'core-unreachable' | 'publisher-gone' | 'ingest-below-median' | 'publisher-reconnects';
 
 /** One alert, raised by a rule for one subject (a core, a core's collector, or a core's reference). */
 export interface AlertItem {
@@ -156,7 +156,15 @@ export interface AlertItem {
   clearedAtMs?: number;
   /** Set when the user acknowledged it (it stays listed until it clears). */
   acknowledgedAtMs?: number;
+  /** Set while its rule or its stream is muted: listed, but no desktop notification and no webhook until then. */
+  mutedUntilMs?: number;
 }
+
+/** What a mute silences: every alert of one rule, or every alert about one stream (stream key) of one core. */
+export type AlertMuteTarget = { ruleId: string } | { core: string; stream: string };
+
+/** A mute in force until `untilMs` (Unix ms). */
+export type AlertMute = AlertMuteTarget & { untilMs: number };
 
 /**
  * One alert rule as the editor and `alerts.json` hold it (src/main/alerts/rules.ts has the kinds' fields and checks
@@ -167,12 +175,18 @@ export interface AlertRuleData {
   kind: AlertKind;
   core?: string;
   collector?: string;
+  /** false: kept in the file and the editor, not evaluated (default true). */
+  enabled?: boolean;
   raiseAfterMs?: number;
   clearAfterMs?: number;
   raiseBitsPerSec?: number;
   clearBitsPerSec?: number;
   raiseAbove?: number;
   clearAtOrBelow?: number;
+  belowPercent?: number;
+  medianWindowMs?: number;
+  moreThan?: number;
+  withinMs?: number;
 }
 
 /** The alert editor's content: the rules, the webhook, and the file they are saved in. */
@@ -191,6 +205,8 @@ export type WebhookResult = { ok: true; status: number; attempts: number } | { o
 export interface AlertList {
   active: AlertItem[];
   recent: AlertItem[];
+  /** Mutes in force now. */
+  mutes: AlertMute[];
 }
 
 /** A CSV export the page asks for (the same filters as the sessions table; history uses core and collectors). */
@@ -277,6 +293,8 @@ export interface InvokeMap extends ShellInvokeMap {
   'alerts:save-config': { args: [input: { rules: AlertRuleData[]; webhookUrl: string }]; result: AlertConfigView };
   /** Acknowledges an active alert by key; false when it is no longer active. */
   'alerts:acknowledge': { args: [key: string]; result: boolean };
+  /** Mutes a rule or a stream for `forMs` from now (main's clock); 0 lifts the mute. Answers the new list. */
+  'alerts:mute': { args: [target: AlertMuteTarget, forMs: number]; result: AlertList };
   /** POSTs a test payload to the URL (with the real retries) and says how it went. */
   'alerts:test-webhook': { args: [url: string]; result: WebhookResult };
 }
@@ -340,6 +358,7 @@ export const INVOKE_CHANNELS = [
   'alerts:config',
   'alerts:save-config',
   'alerts:acknowledge',
+  'alerts:mute',
   'alerts:test-webhook',
   'alerts:list',
   'export:save',

@@ -10,7 +10,7 @@
  * `stale` with since when, rather than dropping to zero.
  */
 import { ownProcessOf } from './processes.ts';
-import { classifySession, type SessionStreamRef, type StreamProtocol } from './stream-key.ts';
+import { classifySession, type SessionStreamRef, type StreamProtocol, type StreamRole } from './stream-key.ts';
 import type { CoreInfo, Snapshot } from './types.ts';
 
 export type StreamState = 'live' | 'idle' | 'gone';
@@ -85,6 +85,14 @@ export function streamSessions<T extends { core: string; collector: string; refe
   });
 }
 
+/**
+ * The role a session counts in (streams, alerts): the key rule's, except that the app's own FFmpeg process reading
+ * from or writing to its own servers (src/shared/processes.ts) is `process`, never a viewer or a publisher.
+ */
+export function countedRole(ref: SessionStreamRef, extra: string): StreamRole {
+  return ownProcessOf(extra) !== null ? 'process' : ref.role;
+}
+
 /** The local day number of a time (days since the epoch in the local time zone). */
 function localDay(ms: number): number {
   const d = new Date(ms);
@@ -144,9 +152,7 @@ export class StreamModel {
       const ref = this.#classify(s.collector, s.reference, s.local);
       if (!ref) continue;
       const key = ref.shownAs;
-      // The app's own FFmpeg process reading from or writing to its own servers (src/shared/processes.ts) is
-      // role `process`: counted as a process run, never as a viewer or a publisher.
-      const role = ownProcessOf(s.extra) !== null ? 'process' : ref.role;
+      const role = countedRole(ref, s.extra);
       let rowsOfCore = byCore.get(s.core);
       if (!rowsOfCore) byCore.set(s.core, (rowsOfCore = new Map()));
       let row = rowsOfCore.get(key);
@@ -156,6 +162,9 @@ export class StreamModel {
         current.set(`${s.core}\u0000${key}`, row);
       }
       if (row.keys[0] !== ref.key && !row.keys.includes(ref.key)) row.keys.push(ref.key);
+      // A session whose connection closed (local RTMP/SRT) is listed until the core's timeout, but nobody is behind
+      // it: the stream is idle from the close on, as the publisher-gone alert sees it.
+      if (s.closedAtMs !== undefined) continue;
       if (role === 'publisher') {
         row.publishers++;
         row.ingestBitsPerSec += s.rxBitsPerSec;

@@ -41,6 +41,8 @@ export interface SessionRow {
   bytesTx: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
+  /** Local RTMP/SRT only: when the session's connection closed; it stays listed until the core's session timeout. */
+  closedAtMs?: number;
 }
 
 /** Live totals of one collector of one core. */

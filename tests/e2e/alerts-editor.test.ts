@@ -10,7 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, CHROMIUM, Children, collectPageErrors, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
+import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium, rtmpPublisherArgs, SCREENSHOTS } from './support.ts';
+import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 interface Delivery {
   source: string;
@@ -42,18 +45,18 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/core-sessions`;
     // No alerts.json: the defaults, as a new user has them.
-    server = await startHeadless(children, []);
+    server = await startHeadless(['--no-persist'], { children });
     browser = await launchChromium();
     page = await browser.context.newPage();
     await page.setViewportSize({ width: 1024, height: 900 });
     collectPageErrors(page, pageErrors);
-    await page.goto(`${server.base}/ui/`);
+    await page.goto(`${server.url}/ui/`);
     await page.waitForSelector('[data-testid="view-streams"]', { timeout: 10_000 });
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     receiver?.closeAllConnections();
     await new Promise((r) => receiver?.close(r));
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
@@ -77,7 +80,7 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     await page.fill('[data-testid="alert-draft-raise"]', '0');
     await page.fill('[data-testid="alert-draft-clear"]', '3');
     await page.click('[data-testid="alert-draft-add"]');
-    await waitFor('the refusal', async () => /clearAtOrBelow must be ≤ raiseAbove/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 5000);
+    await waitFor(async () => /clearAtOrBelow must be ≤ raiseAbove/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 'the refusal', 5000, 200);
     expect(await page.$$('[data-testid="alert-rule"]')).toHaveLength(2);
 
     // The rule as meant: any RTMP session on this computer.
@@ -87,35 +90,59 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     // The webhook, checked with a test delivery first.
     await page.fill('[data-testid="alert-webhook-url"]', hookUrl);
     await page.click('[data-testid="alert-webhook-test"]');
-    await waitFor('the test delivery', async () => /Delivered: the receiver answered HTTP 204/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 15_000);
+    await waitFor(async () => /Delivered: the receiver answered HTTP 204/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 'the test delivery', 15_000, 200);
     expect(deliveries.map((d) => d.event)).toEqual(['test']);
     await page.click('[data-testid="alert-webhook-save"]');
-    await waitFor('the webhook saved', async () => /Webhook saved/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 5000);
+    await waitFor(async () => /Webhook saved/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 'the webhook saved', 5000, 200);
     const saved = JSON.parse(readFileSync(join(server.dataDir, 'alerts.json'), 'utf8')) as { rules: Array<{ id: string }>; webhookUrl: string };
     expect(saved.rules.map((r) => r.id)).toEqual(['core-unreachable', 'publisher-gone', 'rtmp-live']);
     expect(saved.webhookUrl).toBe(hookUrl);
     await page.screenshot({ path: join(SCREENSHOTS, 'alerts-editor-rules.png'), fullPage: true });
 
     // Real traffic: an ffmpeg RTMP publisher on the local core.
-    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp!}/live/editor-cam`));
+    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmpUrl!}/live/editor-cam`));
     await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-row"]', { timeout: 30_000 });
     expect(await page.textContent('[data-testid="alerts-active"]')).toContain('sessions > 0');
-    const raised = await waitFor('the raised alert at the webhook', () => deliveries.find((d) => d.event === 'raised'), 15_000);
+    const raised = await waitFor(() => deliveries.find((d) => d.event === 'raised'), 'the raised alert at the webhook', 15_000, 200);
     expect(raised).toMatchObject({ source: 'core-sessions', alert: { ruleId: 'rtmp-live', kind: 'sessions-above', core: 'local', coreName: 'This computer', collector: 'rtmp' } });
 
     // Acknowledged in the page: it stays listed, marked as seen.
     await page.click('[data-testid="alert-acknowledge"]');
     await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-acknowledged"]', { timeout: 5000 });
-    const list = (await (await fetch(`${server.base}/api/ui/invoke/alerts:list`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' })).json()) as {
+    const list = (await (await fetch(`${server.url}/api/ui/invoke/alerts:list`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' })).json()) as {
       value: { active: Array<{ ruleId: string; acknowledgedAtMs?: number }> };
     };
     expect(list.value.active.find((a) => a.ruleId === 'rtmp-live')?.acknowledgedAtMs).toBeGreaterThan(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'alerts-editor-acknowledged.png'), fullPage: true });
 
+    // Muted from the list for an hour: still listed, marked; kept with the acknowledgement in alert-state.json.
+    await page.click('[data-testid="alerts-active"] [data-testid="alert-mute-rule"]');
+    await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-muted"]', { timeout: 5000 });
+    expect(await page.textContent('[data-testid="alert-mutes"]')).toContain('rule rtmp-live');
+    const state = JSON.parse(readFileSync(join(server.dataDir, 'alert-state.json'), 'utf8')) as { acknowledged: Record<string, number>; mutes: Array<{ ruleId?: string }> };
+    expect(state.mutes.map((m) => m.ruleId)).toEqual(['rtmp-live']);
+    expect(Object.keys(state.acknowledged)).toHaveLength(1);
+    await page.screenshot({ path: join(SCREENSHOTS, 'alerts-editor-muted.png'), fullPage: true });
+    await page.click('[data-testid="alert-unmute"]');
+    await waitFor(async () => (await page.$('[data-testid="alert-mutes"]')) === null, 'the mute lifted', 5000);
+
+    // Edited in place: a higher line (one RTMP session no longer raises it), then disabled; alerts.json follows.
+    await page.click('[data-testid="alert-rule-edit-rtmp-live"]');
+    expect(await page.inputValue('[data-testid="alert-draft-id"]')).toBe('rtmp-live');
+    await page.fill('[data-testid="alert-draft-raise"]', '5');
+    await page.fill('[data-testid="alert-draft-clear"]', '');
+    await page.click('[data-testid="alert-draft-add"]');
+    await waitFor(async () => /Rule "rtmp-live" saved/.test((await page.textContent('[data-testid="alert-editor-status"]')) ?? ''), 'the edit saved', 5000);
+    await page.click('[data-testid="alert-rule-toggle-rtmp-live"]');
+    await page.waitForSelector('[data-testid="alert-rule"][data-rule="rtmp-live"] [data-testid="alert-rule-disabled"]', { timeout: 5000 });
+    const edited = (JSON.parse(readFileSync(join(server.dataDir, 'alerts.json'), 'utf8')) as { rules: Array<Record<string, unknown>> }).rules.find((r) => r.id === 'rtmp-live');
+    expect(edited).toMatchObject({ kind: 'sessions-above', raiseAbove: 5, clearAtOrBelow: 5, enabled: false });
+    expect(await page.$('[data-testid="alerts-active"] [data-testid="alert-acknowledged"]')).toBeNull();
+
     // Removing the rule in the editor stops it.
     await page.click('[data-testid="alert-rule-remove-rtmp-live"]');
-    await waitFor('the rule gone from the page', async () => (await page.$('[data-testid="alert-rule"][data-rule="rtmp-live"]')) === null, 5000);
-    await waitFor('the alert gone', async () => (await page.$('[data-testid="alerts-active"] [data-testid="alert-acknowledge"], [data-testid="alerts-active"] [data-testid="alert-acknowledged"]')) === null, 5000);
+    await waitFor(async () => (await page.$('[data-testid="alert-rule"][data-rule="rtmp-live"]')) === null, 'the rule gone from the page', 5000, 200);
+    await waitFor(async () => (await page.$('[data-testid="alerts-active"] [data-testid="alert-acknowledge"], [data-testid="alerts-active"] [data-testid="alert-acknowledged"]')) === null, 'the alert gone', 5000, 200);
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });

@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
-import { buildRenderer, CHROMIUM, Children, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
+import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium, SCREENSHOTS } from './support.ts';
+import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 // Callbacks passed to page.$eval/waitForFunction run in Chromium; the node tsconfig has no DOM lib.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -46,7 +49,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
   const pageErrors: string[] = [];
 
   const login = async (): Promise<string> => {
-    const res = await fetch(`${server.base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: USER, password: PASSWORD }) });
+    const res = await fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: USER, password: PASSWORD }) });
     expect(res.status).toBe(200);
     return ((await res.json()) as { access_token: string }).access_token;
   };
@@ -56,14 +59,15 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     await buildRenderer();
     remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
     // A short session timeout, so the `http` collector's session (and with it the alert) ends soon after the traffic.
-    server = await startHeadless(children, ['--core', remote.urlWithCredentials, '--auth', `${USER}:${PASSWORD}`, '--session-timeout', '2'], {
-      'alerts.json': JSON.stringify(ALERT_RULES),
+    server = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--auth', `${USER}:${PASSWORD}`, '--session-timeout', '2'], {
+      children,
+      files: { 'alerts.json': JSON.stringify(ALERT_RULES) },
     });
     token = await login();
     browser = await launchChromium();
     page = await browser.context.newPage();
     collectPageErrors(page, pageErrors);
-    await page.goto(`${server.base}/ui/`);
+    await page.goto(`${server.url}/ui/`);
     await page.waitForSelector('[data-testid="login-form"]', { timeout: 10_000 });
     await page.fill('[data-testid="login-username"]', USER);
     await page.fill('[data-testid="login-password"]', PASSWORD);
@@ -75,7 +79,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     await remote?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);
@@ -84,16 +88,16 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     type Item = { ruleId: string; core: string; collector?: string; kind: string; clearedAtMs?: number };
     // Headless mode serves the alert list (it is not an Electron-only channel any more).
     const list = async (): Promise<{ active: Item[]; recent: Item[] }> => {
-      const res = await fetch(`${server.base}/api/ui/invoke/alerts:list`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: '[]' });
+      const res = await fetch(`${server.url}/api/ui/invoke/alerts:list`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: '[]' });
       const body = (await res.json()) as { ok: boolean; value: { active: Item[]; recent: Item[] } };
       expect(body.ok).toBe(true);
       return body.value;
     };
     // The logins above were HTTP requests to the local core: the alert was raised, and clears once that session ends.
-    const cleared = await waitFor('the first alert to clear', async () => {
+    const cleared = await waitFor(async () => {
       const l = await list();
       return l.active.length === 0 && l.recent.find((a) => a.ruleId === 'local-http-busy');
-    }, 20_000);
+    }, 'the first alert to clear', 20_000, 200);
     expect(cleared.clearedAtMs).toBeGreaterThan(0);
     await page.click('[data-testid="nav-alerts"]');
     await page.waitForSelector('[data-testid="view-alerts"]');
@@ -105,10 +109,10 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     expect(await page.$('[data-testid="alerts-badge"]')).toBeNull();
 
     // Plain HTTP traffic to the local core: its `http` collector gets an active session (counted per request).
-    const poke = setInterval(() => void fetch(`${server.base}/api`).catch(() => undefined), 500);
+    const poke = setInterval(() => void fetch(`${server.url}/api`).catch(() => undefined), 500);
     try {
-      await fetch(`${server.base}/api`);
-      const raised = await waitFor('the alert in main', async () => (await list()).active.find((a) => a.ruleId === 'local-http-busy'), 10_000);
+      await fetch(`${server.url}/api`);
+      const raised = await waitFor(async () => (await list()).active.find((a) => a.ruleId === 'local-http-busy'), 'the alert in main', 10_000, 200);
       expect(raised).toMatchObject({ kind: 'sessions-above', core: 'local', collector: 'http' });
       // The page learns it by push (alerts:update over the event stream), without a reload.
       await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-row"][data-kind="sessions-above"]', { timeout: 15_000 });
@@ -138,11 +142,11 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     await page.click('[data-testid="collector-chip-hls"]');
     await page.click('[data-testid="collector-chip-hlsingress"]');
     await page.fill('[data-testid="session-search"]', 'peer-hls');
-    const shownIds = await waitFor('the filtered table', async () => {
+    const shownIds = await waitFor(async () => {
       const ids: string[] = await page.$$eval('[data-testid="session-row"] [data-col="id"]', (els) => els.map((e) => e.textContent ?? ''));
       const text = (await page.textContent('[data-testid="sessions-count"]')) ?? '';
       return ids.length > 0 && text.startsWith(`${ids.length} of`) ? ids : undefined;
-    }, 5000);
+    }, 'the filtered table', 5000, 200);
 
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('[data-testid="export-sessions"]')]);
     expect(download.suggestedFilename()).toMatch(/^core-sessions-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.csv$/);
@@ -152,7 +156,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     expect(await page.textContent('[data-testid="export-status-sessions"]')).toMatch(/^Saved [\d.,]+\s*(B|kB) to core-sessions-/);
 
     // The same filters over the API, with the API's auth (without a token: 401).
-    const url = `${server.base}/api/export/sessions.csv?collectors=hls,hlsingress&core=${encodeURIComponent(remoteOption!)}&text=peer-hls`;
+    const url = `${server.url}/api/export/sessions.csv?collectors=hls,hlsingress&core=${encodeURIComponent(remoteOption!)}&text=peer-hls`;
     expect((await fetch(url)).status).toBe(401);
     const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);

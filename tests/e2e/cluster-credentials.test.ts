@@ -8,7 +8,10 @@ import { existsSync, rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
-import { buildRenderer, CHROMIUM, Children, collectPageErrors, launchChromium, startHeadless, type Headless } from './support.ts';
+import { waitFor } from '../support/wait.ts';
+import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium } from './support.ts';
+import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 // The waitForFunction callback runs in Chromium; the node tsconfig has no DOM lib.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -30,7 +33,7 @@ describe.skipIf(!ready)('cluster nodes on another host need the user\'s yes', ()
     node = await startTestCore({ coreName: 'Far Node', coreId: 'far-node', failedLoginDelayMs: 100 });
     const farUrl = node.url.replace('127.0.0.1', 'localhost');
     leader = await startTestCore({ coreName: 'Leader', coreId: 'leader', failedLoginDelayMs: 100, cluster: { id: 'c', nodes: [{ id: 'far', name: 'far', core: { address: farUrl } }] } });
-    server = await startHeadless(children, ['--core', leader.urlWithCredentials, '--poll-interval', '300']);
+    server = await startHeadless(['--no-persist', '--core', leader.urlWithCredentials, '--poll-interval', '300'], { children });
     browser = await launchChromium();
     page = await browser.context.newPage();
     collectPageErrors(page, pageErrors);
@@ -38,14 +41,14 @@ describe.skipIf(!ready)('cluster nodes on another host need the user\'s yes', ()
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     await leader?.close();
     await node?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);
 
   it('"no" sends nothing and adds nothing; "yes" adds the node, which logs in with the leader\'s credentials', async () => {
-    await page.goto(`${server.base}/`);
+    await page.goto(`${server.url}/`);
     await page.click('[data-testid="nav-cores"]');
     const leaderId = new URL(leader.url).host;
     await page.waitForSelector(`[data-testid="core-cluster-${leaderId}"]`, { timeout: 15_000 }); // shown once online
@@ -74,9 +77,7 @@ describe.skipIf(!ready)('cluster nodes on another host need the user\'s yes', ()
     await page.waitForFunction(() => /^Added/.test(document.querySelector('[data-testid="cluster-result"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
     expect(asked).toHaveLength(2);
     expect(await page.textContent('[data-testid="cluster-node-far"]')).toContain('yes');
-    const end = Date.now() + 15_000;
-    while (node.loginsOk === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    expect(node.loginsOk).toBeGreaterThan(0);
+    await waitFor(() => node.loginsOk > 0, 'a login on the far node', 15_000, 100);
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -11,17 +11,16 @@ import { startTestCore, type TestCore } from '../support/test-core.ts';
 import {
   buildRenderer,
   CHROMIUM,
-  Children,
   collectPageErrors,
   hlsPlayerArgs,
   hlsPublisherArgs,
   launchChromium,
   rtmpPublisherArgs,
   SCREENSHOTS,
-  startHeadless,
-  waitFor,
-  type Headless,
 } from './support.ts';
+import { sleep, waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 // Callbacks passed to page.$eval/waitForFunction run in Chromium; the node tsconfig has no DOM lib, so the few DOM
 // names they use are declared loosely here (module scope only).
@@ -96,7 +95,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     mkdirSync(SCREENSHOTS, { recursive: true });
     await buildRenderer();
     remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
-    server = await startHeadless(children, ['--core', remote.urlWithCredentials, '--session-timeout', '10']);
+    server = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--session-timeout', '10'], { children });
     browser = await launchChromium();
     page = await browser.context.newPage();
     collectPageErrors(page, pageErrors);
@@ -104,31 +103,31 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     await remote?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);
 
   it('shows live sessions within 3 s, filters, searches, sorts, selects, draws charts; every view has a screenshot', async () => {
-    await page.goto(`${server.base}/`);
+    await page.goto(`${server.url}/`);
     // Streams is the first screen; with nothing published yet it tells how to publish.
     await page.waitForSelector('[data-testid="view-streams"]');
-    expect(page.url()).toBe(`${server.base}/ui/#streams`);
+    expect(page.url()).toBe(`${server.url}/ui/#streams`);
     await page.waitForSelector('[data-testid="streams-table"]'); // the remote test Core's recorded streams
     await page.click('[data-testid="nav-sessions"]');
     await page.waitForSelector('[data-testid="view-sessions"]');
 
     // Real traffic: HLS into memfs, a player, an RTMP publisher.
-    children.spawn('timeout', hlsPublisherArgs(server.base, 'e2e-hls'));
-    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp}/live/e2e-rtmp.stream`));
+    children.spawn('timeout', hlsPublisherArgs(server.url, 'e2e-hls'));
+    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmpUrl}/live/e2e-rtmp.stream`));
     const api = async (collectors: string): Promise<Record<string, { id: string }[]>> =>
-      (await (await fetch(`${server.base}/api/v3/session/active?collectors=${collectors}`)).json()) as Record<string, { id: string }[]>;
-    await waitFor('the HLS upload to be live', async () => existsSync('/usr/bin/ffmpeg') && (await fetch(`${server.base}/memfs/e2e-hls.m3u8`, { method: 'HEAD' })).ok, 30_000);
-    children.spawn('timeout', hlsPlayerArgs(server.base, 'e2e-hls', 'viewer-e2e'));
+      (await (await fetch(`${server.url}/api/v3/session/active?collectors=${collectors}`)).json()) as Record<string, { id: string }[]>;
+    await waitFor(async () => existsSync('/usr/bin/ffmpeg') && (await fetch(`${server.url}/memfs/e2e-hls.m3u8`, { method: 'HEAD' })).ok, 'the HLS upload to be live', 30_000, 200);
+    children.spawn('timeout', hlsPlayerArgs(server.url, 'e2e-hls', 'viewer-e2e'));
 
     // Each session shows on the page within 3 s of the API listing it.
     for (const collector of ['hlsingress', 'rtmp', 'hls']) {
-      const id = await waitFor(`an active ${collector} session in the API`, async () => (await api(collector))[collector]?.[0]?.id, 30_000);
+      const id = await waitFor(async () => (await api(collector))[collector]?.[0]?.id, `an active ${collector} session in the API`, 30_000, 200);
       await page.waitForFunction(
         ([c, i]) => [...document.querySelectorAll('[data-testid="session-row"]')].some((r) => r.querySelector('[data-col="collector"]')?.textContent === c && r.querySelector('[data-col="id"]')?.textContent === i),
         [collector, id] as const,
@@ -150,20 +149,20 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     expect(rtmpRows.every((r) => r.cells.collector === 'rtmp')).toBe(true);
     expect((await count(page)).shown).toBeLessThan(all.total);
     await page.click('[data-testid="collector-chip-hlsingress"]'); // multi-select: rtmp + hlsingress
-    await waitFor('rtmp and hlsingress rows', async () => {
+    await waitFor(async () => {
       const cs = new Set((await rows(page)).map((r) => r.cells.collector));
       return cs.has('rtmp') && cs.has('hlsingress') && cs.size === 2;
-    }, 5000);
+    }, 'rtmp and hlsingress rows', 5000, 200);
     await page.click('[data-testid="collector-chip-all"]');
 
     // The core filter.
     const remoteOption = await page.$eval('[data-testid="core-filter"]', (s, name) => [...Array.from((s as unknown as SelectLike).options)].find((o) => o.text === name)?.value, REMOTE_NAME);
     expect(remoteOption).toBeTruthy();
     await page.selectOption('[data-testid="core-filter"]', remoteOption!);
-    await waitFor('only remote rows', async () => {
+    await waitFor(async () => {
       const rs = await rows(page);
       return rs.length > 0 && rs.every((r) => r.cells.core === REMOTE_NAME);
-    }, 5000);
+    }, 'only remote rows', 5000, 200);
     await page.selectOption('[data-testid="core-filter"]', '');
 
     // `/` focuses the search; free text narrows; Esc clears.
@@ -171,10 +170,10 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     await page.keyboard.press('/');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('session-search');
     await page.keyboard.type('e2e-rtmp');
-    await waitFor('search results', async () => {
+    await waitFor(async () => {
       const rs = await rows(page);
       return rs.length > 0 && rs.every((r) => Object.values(r.cells).join(' ').toLowerCase().includes('e2e-rtmp'));
-    }, 5000);
+    }, 'search results', 5000, 200);
     expect((await count(page)).shown).toBeLessThan((await count(page)).total);
     await page.keyboard.press('Escape');
     expect(await page.inputValue('[data-testid="session-search"]')).toBe('');
@@ -207,8 +206,8 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     // Overview: cards and a chart that draws lines.
     await page.click('[data-testid="nav-overview"]');
     await page.waitForSelector('[data-testid="card-hls"]');
-    await waitFor('bandwidth lines in the chart', async () => (await linePixels(page, 'chart-bandwidth', [0x2f, 0x7d, 0xe1])) + (await linePixels(page, 'chart-bandwidth', [0xe8, 0x77, 0x2e])) > 5, 10_000);
-    await waitFor('session-count line in the chart', async () => (await linePixels(page, 'chart-sessions', [0x2a, 0xa8, 0x76])) > 5, 10_000);
+    await waitFor(async () => (await linePixels(page, 'chart-bandwidth', [0x2f, 0x7d, 0xe1])) + (await linePixels(page, 'chart-bandwidth', [0xe8, 0x77, 0x2e])) > 5, 'bandwidth lines in the chart', 10_000, 200);
+    await waitFor(async () => (await linePixels(page, 'chart-sessions', [0x2a, 0xa8, 0x76])) > 5, 'session-count line in the chart', 10_000, 200);
     expect(await page.textContent('[data-testid="core-health"]')).toContain(REMOTE_NAME);
     await page.selectOption('[data-testid="overview-scope"]', 'each');
     await page.waitForTimeout(1200);
@@ -218,14 +217,14 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     // History: the remote Core's recorded summary, merged and per core.
     // The recorded remote Core moves to its after-close state, whose summary holds finished sessions.
     remote.setPhase('after-close');
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     await page.click('[data-testid="nav-history"]');
     // The History view opens on the traffic report (issue 12); the finished-session summary is its second tab.
     await page.click('[data-testid="history-mode-sessions"]');
     await page.waitForSelector('[data-testid="history-row"]', { timeout: 15_000 });
     const merged = await page.$$eval('[data-testid="history-row"]', (rs) => rs.length);
     await page.selectOption('[data-testid="history-scope"]', 'each');
-    await waitFor('per-core history rows naming the remote Core', async () => (await page.textContent('[data-testid="history-table"]'))?.includes(REMOTE_NAME), 5000);
+    await waitFor(async () => (await page.textContent('[data-testid="history-table"]'))?.includes(REMOTE_NAME), 'per-core history rows naming the remote Core', 5000, 200);
     expect(await page.$$eval('[data-testid="history-row"]', (rs) => rs.length)).toBeGreaterThanOrEqual(merged);
     await page.click('[data-testid="history-sort-sessions"]');
     await shot(page, 'history');
@@ -233,7 +232,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     // Cores: the remote test Core online under its name, with its version; the local listeners.
     await page.click('[data-testid="nav-cores"]');
     await page.waitForFunction((name) => [...document.querySelectorAll('[data-testid^="core-row-"]')].some((r) => r.textContent?.includes(name) && r.textContent.includes('online')), REMOTE_NAME, { timeout: 10_000 });
-    expect(await page.textContent('[data-testid="listeners"]')).toContain(server.base);
+    expect(await page.textContent('[data-testid="listeners"]')).toContain(server.url);
     await shot(page, 'cores');
 
     // Settings: units switch to binary everywhere.
@@ -241,7 +240,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     await page.waitForSelector('[data-testid="settings-form"]');
     await shot(page, 'settings');
     await page.check('[data-testid="units-binary"]');
-    await waitFor('binary units in the header', async () => /ibit\/s/.test((await page.textContent('[data-testid="totals"]')) ?? ''), 5000);
+    await waitFor(async () => /ibit\/s/.test((await page.textContent('[data-testid="totals"]')) ?? ''), 'binary units in the header', 5000, 200);
     await page.check('[data-testid="units-decimal"]');
 
     expect(pageErrors).toEqual([]);
@@ -302,21 +301,21 @@ describe.skipIf(!ready)('dashboard e2e with API auth on', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     if (!existsSync(join(import.meta.dirname, '../../out/renderer/index.html'))) await buildRenderer();
-    server = await startHeadless(children, ['--auth', 'admin:s3cret-pass']);
+    server = await startHeadless(['--no-persist', '--auth', 'admin:s3cret-pass'], { children });
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);
 
   it('shows a login form, logs in with the API login, then streams', async () => {
     const page = await browser.context.newPage();
-    const invoke = await fetch(`${server.base}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
+    const invoke = await fetch(`${server.url}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
     expect(invoke.status).toBe(401);
-    await page.goto(`${server.base}/ui/`);
+    await page.goto(`${server.url}/ui/`);
     await page.waitForSelector('[data-testid="login-form"]', { timeout: 10_000 });
     await shot(page, 'login');
     await page.fill('[data-testid="login-username"]', 'admin');

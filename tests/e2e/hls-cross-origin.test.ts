@@ -7,7 +7,10 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Children, hlsPublisherArgs, launchChromium, ROOT, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
+import { hlsPublisherArgs, launchChromium, ROOT, SCREENSHOTS } from './support.ts';
+import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 const children = new Children();
 let h: Headless;
@@ -29,9 +32,9 @@ function page(playlist: string): string {
 }
 
 beforeAll(async () => {
-  h = await startHeadless(children, []);
-  children.spawn('timeout', hlsPublisherArgs(h.base, 'cross'));
-  await waitFor('the published playlist', async () => (await fetch(`${h.base}/memfs/cross.m3u8`)).status === 200, 30_000);
+  h = await startHeadless(['--no-persist'], { children });
+  children.spawn('timeout', hlsPublisherArgs(h.url, 'cross'));
+  await waitFor(async () => (await fetch(`${h.url}/memfs/cross.m3u8`)).status === 200, 'the published playlist', 30_000, 200);
   const hlsJs = readFileSync(join(ROOT, 'node_modules/hls.js/dist/hls.min.js'));
   site = createServer((req, res) => {
     if (req.url === '/hls.js') {
@@ -39,7 +42,7 @@ beforeAll(async () => {
       res.end(hlsJs);
     } else {
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
-      res.end(page(`${h.base}/memfs/cross.m3u8`));
+      res.end(page(`${h.url}/memfs/cross.m3u8`));
     }
   });
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
@@ -51,21 +54,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise<void>((r) => (site ? site.close(() => r()) : r()));
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
 });
 
 describe('hls.js on another origin plays the local core\'s HLS', () => {
   it('plays (fragments loaded, the video advances) and the viewer is an hls session with that Referer', async () => {
-    expect(new URL(siteOrigin).origin).not.toBe(new URL(h.base).origin);
+    expect(new URL(siteOrigin).origin).not.toBe(new URL(h.url).origin);
     const tab = await browser.context.newPage();
     await tab.goto(`${siteOrigin}/`);
     const played = await waitFor(
-      'hls.js to play',
       async () => {
         const s = (await tab.evaluate(`({ ...window.state, t: document.getElementById('v').currentTime })`)) as { errors: string[]; fragments: number; t: number };
         if (s.errors.some((e) => e.endsWith(':fatal'))) throw new Error(`hls.js failed: ${s.errors.join(', ')}`);
         return s.fragments >= 2 && s.t > 0.5 ? s : undefined;
       },
+      'hls.js to play',
       40_000,
       250,
     );
@@ -73,12 +76,13 @@ describe('hls.js on another origin plays the local core\'s HLS', () => {
     console.log(`hls.js from ${siteOrigin}: ${played.fragments} fragments, currentTime ${played.t.toFixed(1)} s`);
     const host = new URL(siteOrigin).host;
     const session = await waitFor(
-      'the hls session of the page',
       async () => {
-        const active = (await (await fetch(`${h.base}/api/v3/session/active?collectors=hls`)).json()) as { hls: Array<{ remote: string; extra: string; bytes_tx: number; reference: string }> };
+        const active = (await (await fetch(`${h.url}/api/v3/session/active?collectors=hls`)).json()) as { hls: Array<{ remote: string; extra: string; bytes_tx: number; reference: string }> };
         return active.hls.find((x) => x.remote === host && x.bytes_tx > 0);
       },
+      'the hls session of the page',
       20_000,
+      200,
     );
     expect(session.reference).toBe('cross');
     expect(session.extra).toMatch(/^\[127\.0\.0\.0\] Mozilla\/5\.0/);

@@ -8,7 +8,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, Children, collectPageErrors, launchChromium, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
+import { buildRenderer, collectPageErrors, launchChromium, SCREENSHOTS } from './support.ts';
+import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 const GENERATOR = {
   id: 'gen',
@@ -29,7 +32,7 @@ describe('Processes view', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     await buildRenderer();
-    [server, broken] = await Promise.all([startHeadless(children, []), startHeadless(children, ['--ffmpeg', '/nonexistent/ffmpeg'])]);
+    [server, broken] = await Promise.all([startHeadless(['--no-persist'], { children }), startHeadless(['--no-persist', '--ffmpeg', '/nonexistent/ffmpeg'], { children })]);
     browser = await launchChromium();
     page = await browser.context.newPage();
     collectPageErrors(page, pageErrors);
@@ -37,19 +40,19 @@ describe('Processes view', { timeout: 120_000 }, () => {
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
   });
 
   const rowState = (id: string): Promise<string | null> => page.getAttribute(`[data-testid="process-row"][data-id="${id}"]`, 'data-exec').catch(() => null);
 
   it('creates a process from JSON, shows it running with its log, stops and deletes it', async () => {
-    await page.goto(`${server.base}/ui/#processes`);
+    await page.goto(`${server.url}/ui/#processes`);
     await page.waitForSelector('[data-testid="ffmpeg-version"]');
     await page.fill('[data-testid="process-json"]', JSON.stringify(GENERATOR));
     await page.click('[data-testid="process-create"]');
-    await waitFor('the process running', async () => (await rowState('gen')) === 'running', 20_000);
+    await waitFor(async () => (await rowState('gen')) === 'running', 'the process running', 20_000, 200);
     await page.click('[data-testid="process-row"][data-id="gen"] button.link');
-    await waitFor('the log tail', async () => /Output #0, null/.test((await page.textContent('[data-testid="process-log"]')) ?? ''), 10_000);
+    await waitFor(async () => /Output #0, null/.test((await page.textContent('[data-testid="process-log"]')) ?? ''), 'the log tail', 10_000, 200);
     await page.screenshot({ path: join(SCREENSHOTS, 'processes-running.png'), fullPage: true });
 
     // "Sessions" opens the Sessions view searching for the process id (its ffmpeg session, the sessions it marked).
@@ -60,40 +63,40 @@ describe('Processes view', { timeout: 120_000 }, () => {
     await page.waitForSelector('[data-testid="process-row"][data-id="gen"]');
 
     await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-stop"]');
-    await waitFor('the process stopped', async () => (await rowState('gen')) === 'finished', 15_000);
+    await waitFor(async () => (await rowState('gen')) === 'finished', 'the process stopped', 15_000, 200);
     expect(await page.textContent('[data-testid="process-row"][data-id="gen"] [data-testid="process-reason"]')).toBe('stopped by command');
 
     await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-delete"]');
     expect(await rowState('gen')).toBe('finished'); // the first click only asks
     await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-delete-confirm"]');
-    await waitFor('the row gone', async () => (await page.$('[data-testid="process-row"][data-id="gen"]')) === null, 10_000);
-    const list = (await (await fetch(`${server.base}/api/v3/process`)).json()) as unknown[];
+    await waitFor(async () => (await page.$('[data-testid="process-row"][data-id="gen"]')) === null, 'the row gone', 10_000, 200);
+    const list = (await (await fetch(`${server.url}/api/v3/process`)).json()) as unknown[];
     expect(list).toEqual([]);
   });
 
   it('shows a refused configuration as a message and creates nothing', async () => {
     await page.fill('[data-testid="process-json"]', JSON.stringify({ ...GENERATOR, output: [{ address: '/etc/evil.mp4' }] }));
     await page.click('[data-testid="process-create"]');
-    await waitFor('the message', async () => /writes outside memfs and the disk folder/.test((await page.textContent('[data-testid="process-create-message"]')) ?? ''), 10_000);
+    await waitFor(async () => /writes outside memfs and the disk folder/.test((await page.textContent('[data-testid="process-create-message"]')) ?? ''), 'the message', 10_000, 200);
     expect(await page.$$('[data-testid="process-row"]')).toHaveLength(0);
   });
 
   it('says so clearly when the FFmpeg binary is missing: view, API and process state', async () => {
-    const skills = await fetch(`${broken.base}/api/v3/skills`);
+    const skills = await fetch(`${broken.url}/api/v3/skills`);
     expect(skills.status).toBe(503);
     expect(((await skills.json()) as { details: string[] }).details[0]).toMatch(/FFmpeg not found: "\/nonexistent\/ffmpeg"/);
-    const created = await fetch(`${broken.base}/api/v3/process`, { method: 'POST', body: JSON.stringify(GENERATOR) });
+    const created = await fetch(`${broken.url}/api/v3/process`, { method: 'POST', body: JSON.stringify(GENERATOR) });
     expect(created.status).toBe(200);
-    const state = await waitFor('the process failed', async () => {
-      const s = (await (await fetch(`${broken.base}/api/v3/process/gen/state`)).json()) as { exec: string; exit_reason: string };
+    const state = await waitFor(async () => {
+      const s = (await (await fetch(`${broken.url}/api/v3/process/gen/state`)).json()) as { exec: string; exit_reason: string };
       return s.exec === 'failed' ? s : undefined;
-    }, 10_000);
+    }, 'the process failed', 10_000, 200);
     expect(state.exit_reason).toMatch(/FFmpeg not found/);
 
-    await page.goto(`${broken.base}/ui/#processes`);
+    await page.goto(`${broken.url}/ui/#processes`);
     await page.waitForSelector('[data-testid="ffmpeg-problem"]');
     expect(await page.textContent('[data-testid="ffmpeg-problem"]')).toMatch(/FFmpeg not found: "\/nonexistent\/ffmpeg" \(install ffmpeg, or choose one with --ffmpeg PATH\)/);
-    await waitFor('the failed row', async () => (await rowState('gen')) === 'failed', 10_000);
+    await waitFor(async () => (await rowState('gen')) === 'failed', 'the failed row', 10_000, 200);
     await page.screenshot({ path: join(SCREENSHOTS, 'processes-no-ffmpeg.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });

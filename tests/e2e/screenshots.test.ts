@@ -15,17 +15,16 @@ import { startTestCore, type TestCore } from '../support/test-core.ts';
 import {
   buildRenderer,
   CHROMIUM,
-  Children,
   collectPageErrors,
   hlsPlayerArgs,
   hlsPublisherArgs,
   launchChromium,
   rtmpPublisherArgs,
   SCREENSHOTS,
-  startHeadless,
-  waitFor,
-  type Headless,
 } from './support.ts';
+import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 // Callbacks passed to page.evaluate run in Chromium; the node tsconfig has no DOM lib.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -112,16 +111,16 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     await buildRenderer();
     remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
     archive = await startTestCore({ auth: true, phase: 'after-close', coreName: 'Archive Test', coreId: 'archive-test' });
-    server = await startHeadless(children, ['--core', remote.urlWithCredentials, '--core', archive.urlWithCredentials, '--session-timeout', '10']);
+    server = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--core', archive.urlWithCredentials, '--session-timeout', '10'], { children });
     // Real traffic: HLS into memfs with three players, RTMP in with two players, an ffmpeg process.
-    children.spawn('timeout', hlsPublisherArgs(server.base, 'studio-a'));
-    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmp}/live/studio-b.stream`));
-    await waitFor('the HLS upload to be live', async () => (await fetch(`${server.base}/memfs/studio-a.m3u8`, { method: 'HEAD' })).ok, 30_000);
-    for (const viewer of ['viewer-one', 'viewer-two', 'viewer-three']) children.spawn('timeout', hlsPlayerArgs(server.base, 'studio-a', viewer));
+    children.spawn('timeout', hlsPublisherArgs(server.url, 'studio-a'));
+    children.spawn('timeout', rtmpPublisherArgs(`${server.rtmpUrl}/live/studio-b.stream`));
+    await waitFor(async () => (await fetch(`${server.url}/memfs/studio-a.m3u8`, { method: 'HEAD' })).ok, 'the HLS upload to be live', 30_000, 200);
+    for (const viewer of ['viewer-one', 'viewer-two', 'viewer-three']) children.spawn('timeout', hlsPlayerArgs(server.url, 'studio-a', viewer));
     for (let i = 0; i < 2; i++) {
-      children.spawn('timeout', ['60', '/usr/bin/ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${server.rtmp}/live/studio-b.stream`, '-c', 'copy', '-f', 'null', '-']);
+      children.spawn('timeout', ['60', '/usr/bin/ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${server.rtmpUrl}/live/studio-b.stream`, '-c', 'copy', '-f', 'null', '-']);
     }
-    const created = await fetch(`${server.base}/api/v3/process`, {
+    const created = await fetch(`${server.url}/api/v3/process`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({
@@ -140,7 +139,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
 
   afterAll(async () => {
     await browser?.close();
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     await remote?.close();
     await archive?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
@@ -148,13 +147,13 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
 
   it('saves every view and finds nothing clipped at 1024 px', async () => {
     await page.setViewportSize({ width: 1440, height: HEIGHT_PX });
-    await page.goto(`${server.base}/ui/#sessions`);
+    await page.goto(`${server.url}/ui/#sessions`);
     await page.waitForSelector('[data-testid="view-sessions"]');
     // Busy: local players and publishers plus the remote Core's recorded sessions, and the charts have some history.
-    await waitFor('local and remote sessions in the table', async () => {
+    await waitFor(async () => {
       const text = (await page.textContent('[data-testid="sessions-table"]')) ?? '';
       return text.includes(REMOTE_NAME) && text.includes('rtmp') && text.includes('hls');
-    }, 30_000);
+    }, 'local and remote sessions in the table', 30_000, 200);
     await page.waitForTimeout(3000); // a few seconds of chart
 
     const problems: string[] = [];
@@ -211,13 +210,13 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     // The add-Core form: host:port without http:// is taken; errors are plain, said once, and replace the old result.
     await openView(page, 'cores');
     await page.click('[data-testid="core-add"]');
-    await page.fill('[data-testid="core-form-url"]', `127.0.0.1:${new URL(server.base).port}`);
+    await page.fill('[data-testid="core-form-url"]', `127.0.0.1:${new URL(server.url).port}`);
     await page.click('[data-testid="core-form-test"]');
     await page.waitForSelector('[data-testid="core-form-result"]', { timeout: 15_000 });
     const refused = await deadPortUrl();
     await page.fill('[data-testid="core-form-url"]', refused);
     await page.click('[data-testid="core-form-test"]');
-    await waitFor('the refused test', async () => /refused/.test((await page.textContent('[data-testid="core-form-result"]').catch(() => '')) ?? ''), 15_000);
+    await waitFor(async () => /refused/.test((await page.textContent('[data-testid="core-form-result"]').catch(() => '')) ?? ''), 'the refused test', 15_000, 200);
     const refusedText = (await page.textContent('[data-testid="core-form-result"]')) ?? '';
     expect(refusedText.match(/ECONNREFUSED/g) ?? []).toHaveLength(1);
     await page.fill('[data-testid="core-form-url"]', 'studio:port');
@@ -232,11 +231,11 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     await openView(page, 'sessions');
     const remoteOption = await page.$eval('[data-testid="core-filter"]', (sel, name) => [...sel.options].find((o: { text: string }) => o.text === name)?.value, REMOTE_NAME);
     await page.selectOption('[data-testid="core-filter"]', remoteOption!);
-    await waitFor('chip counts of the remote Core', async () => {
+    await waitFor(async () => {
       const chips = await page.$$eval('[data-testid^="collector-chip-"] .chip-count', (els) => els.reduce((n, e) => n + Number(e.textContent), 0));
       const shown = Number(/([\d,]+) of/.exec((await page.textContent('[data-testid="sessions-count"]')) ?? '')?.[1]?.replace(/,/g, ''));
       return chips === shown && shown > 0;
-    }, 5000);
+    }, 'chip counts of the remote Core', 5000, 200);
     await page.selectOption('[data-testid="core-filter"]', '');
 
     // Export CSV shows its progress without moving the table.
@@ -252,7 +251,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1024, height: HEIGHT_PX });
     await openView(page, 'overview');
-    server.child.kill('SIGTERM');
+    server.proc.kill('SIGTERM');
     await page.waitForFunction(() => document.body.classList.contains('stale'), undefined, { timeout: 15_000 });
     expect(await page.textContent('[data-testid="connection"]')).toMatch(/^stale since .+ \(\d+/);
     await page.screenshot({ path: join(SCREENSHOTS, 'layout-stale-1024-light.png') });

@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { StreamRow } from '../../src/shared/streams.ts';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
-import { buildRenderer, Children, collectPageErrors, launchChromium, startHeadless, waitFor, type Headless } from './support.ts';
+import { buildRenderer, collectPageErrors, launchChromium } from './support.ts';
+import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 const STREAMS = 600;
 const children = new Children();
@@ -35,7 +38,7 @@ beforeAll(async () => {
   await buildRenderer();
   remote = await startTestCore({ auth: true, phase: 'snap-02', coreId: 'many', coreName: 'Many' });
   remote.setSessionBodies({ active: activeBody() });
-  h = await startHeadless(children, ['--core', remote.urlWithCredentials, '--poll-interval-ms', '500', '--rtmp', 'off', '--srt', 'off']);
+  h = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--poll-interval-ms', '500', '--rtmp', 'off', '--srt', 'off'], { children });
   browser = await launchChromium();
   page = await browser.context.newPage();
   collectPageErrors(page, pageErrors);
@@ -43,17 +46,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
   await remote?.close();
 });
 
 describe('Streams view with 600 streams (virtualised rows)', () => {
   it('keeps a viewport of rows in the DOM, announces the row count, and scrolls to the last rows', async () => {
-    const total = await waitFor('the remote Core\'s streams', async () => {
-      const rows = ((await (await fetch(`${h.base}/api/streams`)).json()) as { streams: StreamRow[] }).streams.filter((s) => s.key.startsWith('many-'));
+    const total = await waitFor(async () => {
+      const rows = ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: StreamRow[] }).streams.filter((s) => s.key.startsWith('many-'));
       return rows.length >= STREAMS ? rows.length : undefined;
-    }, 30_000);
-    await page.goto(`${h.base}/ui/#streams`);
+    }, 'the remote Core\'s streams', 30_000);
+    await page.goto(`${h.url}/ui/#streams`);
     await page.waitForSelector('[data-testid="streams-table"] tbody tr[data-index]');
     const allRows = (await page.getAttribute('[data-testid="streams-table"]', 'aria-rowcount'))!;
     // Every stream the page knows (the remote's plus any of the snap-02 recording) is a row, plus the header row.
@@ -69,10 +72,10 @@ describe('Streams view with 600 streams (virtualised rows)', () => {
     expect(tableHeightPx).toBeGreaterThan(rowHeightPx * (Number(allRows) - 2));
 
     await page.$eval('[data-testid="streams-table"]', (t) => t.closest('.main')!.scrollTo(0, 1e9));
-    const end = await waitFor('the last rows', async () => {
+    const end = await waitFor(async () => {
       const idx = await inDom();
       return idx.includes(Number(allRows) - 2) ? idx : undefined;
-    }, 5000);
+    }, 'the last rows', 5000);
     expect(end.length).toBeLessThan(80);
     expect(end[0]).toBeGreaterThan(top[top.length - 1]!);
     // The rendered rows are the view's rows in order: data-index and aria-rowindex agree.

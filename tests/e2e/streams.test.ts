@@ -7,9 +7,12 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamRow } from '../../src/shared/streams.ts';
-import { buildRenderer, Children, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS, startHeadless, waitFor, type Headless } from './support.ts';
+import { buildRenderer, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS } from './support.ts';
 import { ffmpegSrtPublishArgs } from '../main/servers/srt/support.ts';
 import { startTestCore } from '../support/test-core.ts';
+import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 const children = new Children();
 let h: Headless;
@@ -18,12 +21,12 @@ let browser: Awaited<ReturnType<typeof launchChromium>>;
 let page: Page;
 const pageErrors: string[] = [];
 
-const streams = async (): Promise<StreamRow[]> => ((await (await fetch(`${h.base}/api/streams`)).json()) as { streams: StreamRow[] }).streams;
+const streams = async (): Promise<StreamRow[]> => ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: StreamRow[] }).streams;
 
 beforeAll(async () => {
   await buildRenderer();
-  h = await startHeadless(children, []);
-  const info = (await (await fetch(`${h.base}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' })).json()) as { value: { listeners: Record<string, string> } };
+  h = await startHeadless(['--no-persist'], { children });
+  const info = (await (await fetch(`${h.url}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' })).json()) as { value: { listeners: Record<string, string> } };
   srtUrl = info.value.listeners.srt!;
   browser = await launchChromium();
   page = await browser.context.newPage();
@@ -32,7 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
 });
 
 async function shots(name: string): Promise<void> {
@@ -50,28 +53,28 @@ async function shots(name: string): Promise<void> {
 
 describe('Streams (headless server, real ffmpeg, Chromium)', () => {
   it('groups publishers and viewers of cam and srtcam into two streams; the top bar counts people once', async () => {
-    await page.goto(`${h.base}/`);
+    await page.goto(`${h.url}/`);
     await page.waitForSelector('[data-testid="streams-empty"]');
-    expect(await page.textContent('[data-testid="obs-server"]')).toBe(`${h.rtmp}/live`);
+    expect(await page.textContent('[data-testid="obs-server"]')).toBe(`${h.rtmpUrl}/live`);
     await shots('streams-empty');
 
-    children.spawn('timeout', rtmpPublisherArgs(`${h.rtmp}/live/cam`));
+    children.spawn('timeout', rtmpPublisherArgs(`${h.rtmpUrl}/live/cam`));
     children.spawn('timeout', ['60', 'ffmpeg', ...ffmpegSrtPublishArgs(`${srtUrl}?streamid=srtcam,mode:publish`)]);
-    children.spawn('timeout', hlsPublisherArgs(h.base, 'cam'));
-    await waitFor('the three publishers', async () => {
+    children.spawn('timeout', hlsPublisherArgs(h.url, 'cam'));
+    await waitFor(async () => {
       const s = await streams();
       return s.find((r) => r.key === 'cam')?.publishers === 2 && s.find((r) => r.key === 'srtcam')?.publishers === 1;
-    }, 30_000);
-    for (const v of ['viewer-a', 'viewer-b', 'viewer-c']) children.spawn('timeout', hlsPlayerArgs(h.base, 'cam', v));
-    const rtmpPlayers = [0, 1].map(() => children.spawn('timeout', ['60', 'ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${h.rtmp}/live/cam`, '-c', 'copy', '-f', 'null', '-']));
+    }, 'the three publishers', 30_000, 200);
+    for (const v of ['viewer-a', 'viewer-b', 'viewer-c']) children.spawn('timeout', hlsPlayerArgs(h.url, 'cam', v));
+    const rtmpPlayers = [0, 1].map(() => children.spawn('timeout', ['60', 'ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${h.rtmpUrl}/live/cam`, '-c', 'copy', '-f', 'null', '-']));
     children.spawn('timeout', ['60', 'ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${srtUrl}?streamid=srtcam`, '-c', 'copy', '-f', 'null', '-']);
 
-    const rows = await waitFor('5 viewers of cam and 1 of srtcam', async () => {
+    const rows = await waitFor(async () => {
       const s = await streams();
       const cam = s.find((r) => r.key === 'cam');
       const srtcam = s.find((r) => r.key === 'srtcam');
       return cam?.viewersTotal === 5 && srtcam?.viewersTotal === 1 ? s : undefined;
-    }, 45_000, 500);
+    }, '5 viewers of cam and 1 of srtcam', 45_000, 500);
     expect(rows.map((r) => r.key).sort()).toEqual(['cam', 'srtcam']); // exactly two streams
     const cam = rows.find((r) => r.key === 'cam')!;
     expect(cam.viewers).toEqual({ hls: 3, rtmp: 2, srt: 0 });
@@ -80,14 +83,14 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     expect(rows.find((r) => r.key === 'srtcam')!.viewers).toEqual({ hls: 0, rtmp: 0, srt: 1 });
 
     // The top bar: people once (6 viewers + 3 publishers), not the http aggregate.
-    await waitFor('the top bar to count 9 users', async () => /\b9\s*users/.test((await page.textContent('[data-testid="totals"]')) ?? ''), 20_000);
-    const csv = await (await fetch(`${h.base}/api/streams?format=csv`)).text();
+    await waitFor(async () => /\b9\s*users/.test((await page.textContent('[data-testid="totals"]')) ?? ''), 'the top bar to count 9 users', 20_000, 200);
+    const csv = await (await fetch(`${h.url}/api/streams?format=csv`)).text();
     expect(csv.split('\r\n')[0]).toContain('core,stream,state');
     expect(csv).toContain('local,cam,live');
 
     // Whole-name search: `cam` finds cam, not srtcam.
     await page.fill('[data-testid="streams-search"]', 'cam');
-    await waitFor('one row', async () => (await page.$$('[data-testid^="stream-row-"]')).length === 1, 5000);
+    await waitFor(async () => (await page.$$('[data-testid^="stream-row-"]')).length === 1, 'one row', 5000, 200);
     expect(await page.$('[data-testid="stream-row-srtcam"]')).toBeNull();
     await page.fill('[data-testid="streams-search"]', '');
     await shots('streams');
@@ -96,7 +99,7 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     await page.waitForSelector('[data-testid="stream-page"]');
     await page.waitForSelector('[data-testid="stream-chart-viewers"]'); // viewers over time by protocol
     expect(await page.$$('[data-testid^="stream-row-"] svg.sparkline')).toHaveLength(2);
-    expect(await page.textContent('[data-testid="url-rtmp"]')).toBe(`${h.rtmp}/live/cam`);
+    expect(await page.textContent('[data-testid="url-rtmp"]')).toBe(`${h.rtmpUrl}/live/cam`);
     const referrers = (await page.textContent('[data-testid="stream-referrers"]')) ?? '';
     for (const v of ['viewer-a', 'viewer-b', 'viewer-c']) expect(referrers).toContain(`${v}.example`);
     await shots('stream-page');
@@ -104,33 +107,33 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     // Disconnect one RTMP player from the stream's page: its ffmpeg ends, cam counts 4 viewers.
     const playerButton = await page.waitForSelector('[data-testid^="disconnect-rtmp-127.0.0.1:"]');
     await playerButton.click();
-    await waitFor('one RTMP player to end', () => rtmpPlayers.some((c) => c.exitCode !== null || c.signalCode !== null), 15_000);
-    await waitFor('cam at 4 viewers', async () => (await streams()).find((r) => r.key === 'cam')?.viewersTotal === 4, 45_000, 500);
+    await waitFor(() => rtmpPlayers.some((c) => c.exitCode !== null || c.signalCode !== null), 'one RTMP player to end', 15_000, 200);
+    await waitFor(async () => (await streams()).find((r) => r.key === 'cam')?.viewersTotal === 4, 'cam at 4 viewers', 45_000, 500);
     expect(rtmpPlayers.filter((c) => c.exitCode === null && c.signalCode === null)).toHaveLength(1);
 
-    const one = await (await fetch(`${h.base}/api/streams/local/cam`)).json() as { stream: StreamRow; sessions: Array<{ collector: string }> };
+    const one = await (await fetch(`${h.url}/api/streams/local/cam`)).json() as { stream: StreamRow; sessions: Array<{ collector: string }> };
     expect(one.stream.key).toBe('cam');
     expect(one.sessions.filter((s) => s.collector === 'hls')).toHaveLength(3);
-    expect((await fetch(`${h.base}/api/streams/local/nope`)).status).toBe(404);
+    expect((await fetch(`${h.url}/api/streams/local/nope`)).status).toBe(404);
     expect(pageErrors).toEqual([]);
   }, 150_000);
 
   it('a remote Core\'s streams stay when it stops answering: marked stale, the banner names it, the chart has a gap', async () => {
     const remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: 'Studio Remote', coreId: 'studio-remote' });
-    const r = await startHeadless(children, ['--core', remote.urlWithCredentials, '--poll-interval', '300', '--rtmp', 'off', '--srt', 'off']);
-    const remoteStreams = async (): Promise<StreamRow[]> => ((await (await fetch(`${r.base}/api/streams`)).json()) as { streams: StreamRow[] }).streams.filter((x) => x.core !== 'local');
+    const r = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--poll-interval', '300', '--rtmp', 'off', '--srt', 'off'], { children });
+    const remoteStreams = async (): Promise<StreamRow[]> => ((await (await fetch(`${r.url}/api/streams`)).json()) as { streams: StreamRow[] }).streams.filter((x) => x.core !== 'local');
     try {
-      const before = await waitFor('the remote Core\'s streams', async () => {
+      const before = await waitFor(async () => {
         const rows = await remoteStreams();
         return rows.length > 0 && rows.every((x) => x.staleSinceMs === undefined) ? rows : undefined;
-      }, 20_000);
-      await page.goto(`${r.base}/`);
+      }, 'the remote Core\'s streams', 20_000, 200);
+      await page.goto(`${r.url}/`);
       await page.waitForSelector('[data-testid="streams-table"]');
       remote.refuse();
-      const after = await waitFor('the streams marked stale', async () => {
+      const after = await waitFor(async () => {
         const rows = await remoteStreams();
         return rows.length === before.length && rows.every((x) => x.staleSinceMs !== undefined) ? rows : undefined;
-      }, 20_000);
+      }, 'the streams marked stale', 20_000, 200);
       expect(after.map((x) => [x.key, x.viewersTotal])).toEqual(before.map((x) => [x.key, x.viewersTotal])); // last known, not zero
       await page.waitForSelector('[data-testid="streams-banner"]', { timeout: 10_000 });
       expect(await page.textContent('[data-testid="streams-banner"]')).toContain('Studio Remote');

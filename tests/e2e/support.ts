@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startHeadless as startHeadlessProcess, tempDataDir } from '../support/headless.ts';
 import { hashSources, withLock } from '../support/build-cache.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -45,60 +43,6 @@ export async function buildRenderer(outDir = join(ROOT, 'out', 'renderer')): Pro
     await viteBuildPage('index', outDir);
     writeFileSync(stamp, hash);
   });
-}
-
-/** Child processes of a test, all killed (by pid) at the end. */
-export class Children {
-  readonly list: ChildProcess[] = [];
-  spawn(cmd: string, args: string[], opts: { stdout?: boolean } = {}): ChildProcess {
-    const child = spawn(cmd, args, { stdio: ['ignore', opts.stdout ? 'pipe' : 'ignore', 'pipe'], cwd: ROOT });
-    child.stderr?.setEncoding('utf8');
-    let err = '';
-    child.stderr?.on('data', (d: string) => {
-      err = (err + d).slice(-4000);
-    });
-    (child as ChildProcess & { stderrTail: () => string }).stderrTail = () => err;
-    this.list.push(child);
-    return child;
-  }
-  async killAll(): Promise<void> {
-    await Promise.all(
-      this.list.map(
-        (c) =>
-          new Promise<void>((done) => {
-            if (c.exitCode !== null || c.signalCode !== null) return done();
-            const t = setTimeout(() => {
-              c.kill('SIGKILL');
-              done();
-            }, 5000);
-            c.once('exit', () => {
-              clearTimeout(t);
-              done();
-            });
-            c.kill('SIGTERM');
-          }),
-      ),
-    );
-  }
-}
-
-export interface Headless {
-  base: string;
-  rtmp: string | null;
-  child: ChildProcess;
-  dataDir: string;
-}
-
-/**
- * The real headless server (tests/support/headless.ts) on ephemeral ports, killed with the test's other children.
- * `files` are written into the fresh data directory first (e.g. `alerts.json`).
- */
-export async function startHeadless(children: Children, args: string[], files: Record<string, string> = {}): Promise<Headless> {
-  const dataDir = tempDataDir();
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dataDir, name), text);
-  const h = await startHeadlessProcess(['--no-persist', ...args], { dataDir });
-  children.list.push(h.proc);
-  return { base: h.url, rtmp: h.rtmpUrl ?? null, child: h.proc, dataDir };
 }
 
 /** Collects what a page should never show: uncaught errors, console errors and failed responses. */
@@ -167,17 +111,3 @@ export function rtmpPublisherArgs(url: string): string[] {
   ];
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, everyMs = 200): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

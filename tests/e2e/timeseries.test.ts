@@ -10,7 +10,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimeseriesResult } from '../../src/shared/timeseries.ts';
 import { startHeadless, tempDataDir, type Headless } from '../support/headless.ts';
-import { buildRenderer, Children, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS, waitFor } from './support.ts';
+import { buildRenderer, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS } from './support.ts';
+import { sleep, waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 const children = new Children();
 const dataDir = tempDataDir();
@@ -28,11 +30,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
   await h?.stop();
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function series(base: string, fromMs: number, toMs: number): Promise<TimeseriesResult> {
   const res = await fetch(`${base}/api/timeseries?core=local&stream=cam&from=${fromMs}&to=${toMs}&step=1s`);
@@ -46,14 +46,15 @@ async function overviewHour(base: string, shot: string): Promise<{ points: numbe
   await page.click('[data-testid="nav-overview"]');
   await page.click('[data-testid="range-1h"]');
   const figures = await waitFor(
-    'the 1 h viewers chart',
     async () => {
       const el = await page.$('[data-testid="history-charts"]');
       const peak = Number(await el?.getAttribute('data-peak-viewers'));
       const points = Number(await el?.getAttribute('data-points'));
       return peak >= 3 && points > 0 ? { points, peak } : undefined;
     },
+    'the 1 h viewers chart',
     15_000,
+    200,
   );
   await page.waitForSelector('[data-testid="history-chart-viewers"]');
   await page.screenshot({ path: join(SCREENSHOTS, `timeseries-${shot}.png`), fullPage: true });
@@ -67,7 +68,7 @@ describe('time-series history (headless server, real ffmpeg, Chromium)', () => {
     const startMs = Date.now();
     children.spawn('timeout', rtmpPublisherArgs(`${rtmp}/live/cam`));
     children.spawn('timeout', hlsPublisherArgs(h.url, 'cam'));
-    await waitFor('the HLS playlist', async () => (await fetch(`${h.url}/memfs/cam.m3u8`)).status === 200, 30_000, 500);
+    await waitFor(async () => (await fetch(`${h.url}/memfs/cam.m3u8`)).status === 200, 'the HLS playlist', 30_000, 500);
     // Viewers: a from the start, b after 12 s, c after 24 s; a leaves after 36 s; b and c stay to the end.
     const viewer = (name: string): ChildProcess => children.spawn('timeout', hlsPlayerArgs(h.url, 'cam', name));
     const a = viewer('viewer-a');
@@ -78,10 +79,10 @@ describe('time-series history (headless server, real ffmpeg, Chromium)', () => {
     await sleep(12_000);
     a.kill('SIGTERM');
     // An HLS session ends after the session timeout (30 s, Core's default): wait until it does, then 3 s more.
-    await waitFor('viewer a to time out', async () => {
+    await waitFor(async () => {
       const s = await series(h.url, Date.now() - 3000, Date.now());
       return s.viewers.some((v) => v === 2);
-    }, 45_000, 1000);
+    }, 'viewer a to time out', 45_000, 1000);
     await sleep(3000);
     const endMs = Date.now() - 2000;
 
@@ -102,17 +103,17 @@ describe('time-series history (headless server, real ffmpeg, Chromium)', () => {
     await page.click('[data-testid="nav-streams"]');
     await page.click('[data-testid="stream-row-cam"] button.link');
     await page.click('[data-testid="stream-range-1h"]');
-    const streamPeak = await waitFor('the stream page 1 h chart', async () => {
+    const streamPeak = await waitFor(async () => {
       const peak = Number(await (await page.$('[data-testid="stream-history-charts"]'))?.getAttribute('data-peak-viewers'));
       return peak >= 3 ? peak : undefined;
-    }, 15_000);
+    }, 'the stream page 1 h chart', 15_000, 200);
     expect(streamPeak).toBe(3);
     await page.screenshot({ path: join(SCREENSHOTS, 'timeseries-stream-page-1h.png'), fullPage: true });
 
     // Restart on the same data dir: the same samples answer the same query, and the page draws the same curve.
     // (The page leaves first, so its event stream does not retry against the stopped server.)
     await page.goto('about:blank');
-    await children.killAll();
+    await children.killAll({ termGraceMs: 5000 });
     expect(await h.stop()).toBe(0);
     // The app stays off for 3 s: that stretch must come back as a gap.
     await sleep(3000);

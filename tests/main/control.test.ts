@@ -10,7 +10,8 @@ import { MemorySecretStore } from '../../src/main/remote/config.ts';
 import { createFleet, type Fleet } from '../../src/main/remote/fleet.ts';
 import { zeroSummary } from '../../src/main/engine/registry.ts';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
-import { SHORT_TIMEOUTS, waitFor } from './remote/helpers.ts';
+import { SHORT_TIMEOUTS } from './remote/helpers.ts';
+import { waitFor } from '../support/wait.ts';
 
 const LOGIN = { username: 'admin', password: 'datarhei' };
 const cores: TestCore[] = [];
@@ -81,7 +82,7 @@ describe('AppControl: cluster nodes', () => {
     expect((JSON.parse(saved) as { cores: { id: string; url: string; username?: string }[] }).cores).toContainEqual(
       expect.objectContaining({ id: nodeCore.id, url: node.url, username: 'admin', name: 'two' }),
     );
-    await waitFor(() => stateOf(fleet, nodeCore.id) === 'online', () => `node online (is ${stateOf(fleet, nodeCore.id)})`);
+    await waitFor(() => stateOf(fleet, nodeCore.id) === 'online', () => `node online (is ${stateOf(fleet, nodeCore.id)})`, 15_000);
     expect(node.loginsOk).toBeGreaterThan(0); // the leader's credentials were reused
 
     // Marked once added; asking again adds nothing twice.
@@ -100,7 +101,7 @@ describe('AppControl: cluster nodes', () => {
     const again = setup(dataDir, secrets);
     await again.control.restoreCores();
     expect(await again.control.listCores()).toContainEqual(expect.objectContaining({ id: nodeCore.id, username: 'admin', hasPassword: true }));
-    await waitFor(() => stateOf(again.fleet, nodeCore.id) === 'online', () => `restored node online (is ${stateOf(again.fleet, nodeCore.id)})`);
+    await waitFor(() => stateOf(again.fleet, nodeCore.id) === 'online', () => `restored node online (is ${stateOf(again.fleet, nodeCore.id)})`, 15_000);
   });
 
   it('stores the credentials of a --core leader (not saved itself) for the nodes it adds', async () => {
@@ -119,7 +120,7 @@ describe('AppControl: cluster nodes', () => {
     const added = await control.addClusterNodes(flagged!.id); // no ids: every node not added yet
     expect(added.map((c) => c.url)).toEqual([node.url]);
     expect(await secrets.get(added[0]!.id)).toEqual(LOGIN);
-    await waitFor(() => stateOf(fleet, added[0]!.id) === 'online', 'node online');
+    await waitFor(() => stateOf(fleet, added[0]!.id) === 'online', 'node online', 15_000);
   });
 
   it('editing a --core Core without retyping its password keeps the password (it was dropped before)', async () => {
@@ -130,12 +131,12 @@ describe('AppControl: cluster nodes', () => {
     const { fleet, control } = setup(tempDir(), new MemorySecretStore(), { cores: [url.toString()] });
     await control.restoreCores();
     const [c] = await control.listCores();
-    await waitFor(() => stateOf(fleet, c!.id) === 'online', 'online');
+    await waitFor(() => stateOf(fleet, c!.id) === 'online', 'online', 15_000);
     const logins = remote.loginsOk;
     const edited = await control.updateCore(c!.id, { url: remote.url, name: 'renamed' }); // no password field: keep it
     expect(edited).toMatchObject({ name: 'renamed', hasPassword: true, username: 'admin' });
     expect(fleet.credentialsOf(c!.id)).toEqual(LOGIN);
-    await waitFor(() => remote.loginsOk > logins && stateOf(fleet, c!.id) === 'online', 'logged in again with the kept password');
+    await waitFor(() => remote.loginsOk > logins && stateOf(fleet, c!.id) === 'online', 'logged in again with the kept password', 15_000);
   });
 
   it('cluster nodes on another host: refused with a confirm-credentials error until the user agrees', async () => {

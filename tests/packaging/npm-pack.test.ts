@@ -14,9 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRenderer } from '../e2e/support.ts';
 import { withOutLocked } from './support.ts';
 import { HEADLESS_NODE_FLAGS } from '../support/headless.ts';
-import { Children, until, waitForFfmpeg } from '../support/servers.ts';
 import { ffmpegPublishArgs } from '../main/servers/rtmp/support.ts';
 import { ensureBuilt, NODE, ROOT } from '../main/shell/smoke/harness.ts';
+import { waitFor } from '../support/wait.ts';
+import { Children, waitForFfmpeg } from '../support/children.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'core-sessions-npm-'));
 const installDir = join(work, 'install');
@@ -131,7 +132,7 @@ describe('npm pack → npm install --omit=dev → core-sessions (headless, from 
     proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));
     try {
-      await until(async () => /^dashboard /m.test(out), `core-sessions to listen\n${out}`, 20_000, 100);
+      await waitFor(async () => /^dashboard /m.test(out), () => `core-sessions to listen\n${out}`, 20_000, 100);
       const api = /^listening (\S+)$/m.exec(out)![1]!;
       const rtmp = /^rtmp (\S+)$/m.exec(out)![1]!;
 
@@ -157,7 +158,7 @@ describe('npm pack → npm install --omit=dev → core-sessions (headless, from 
         const res = await fetch(`${api}/api/v3/session/active?collectors=rtmp`);
         return ((await res.json()) as { rtmp: Array<{ reference?: string }> }).rtmp;
       };
-      await until(async () => (await active()).some((s) => s.reference?.includes('/live/packaged') === true), `an active rtmp publish session\n${out}`, 20_000, 200);
+      await waitFor(async () => (await active()).some((s) => s.reference?.includes('/live/packaged') === true), () => `an active rtmp publish session\n${out}`, 20_000, 200);
       pub.kill('SIGKILL');
 
       proc.kill('SIGTERM');

@@ -38,13 +38,13 @@ function deferred<T>() {
 
 describe('alerts slice', () => {
   it('loads the list at start, then follows alerts:update pushes', async () => {
-    const initial: AlertList = { active: [alert({ key: 'a' })], recent: [] };
+    const initial: AlertList = { active: [alert({ key: 'a' })], recent: [], mutes: [] };
     const { fake, store, connection } = await setup({ 'alerts:list': () => initial });
     expect(fake.calls.some((c) => c.channel === 'alerts:list')).toBe(true);
     expect(store.getState().alerts).toEqual(initial);
     expect(store.getState().alertsSupported).toBe(true);
 
-    const next: AlertList = { active: [alert({ key: 'b', kind: 'core-unreachable', collector: undefined })], recent: [{ ...alert({ key: 'a' }), clearedAtMs: 2000 }] };
+    const next: AlertList = { active: [alert({ key: 'b', kind: 'core-unreachable', collector: undefined })], recent: [{ ...alert({ key: 'a' }), clearedAtMs: 2000 }], mutes: [{ ruleId: 'busy', untilMs: 9000 }] };
     fake.push('alerts:update', next);
     expect(store.getState().alerts).toEqual(next);
     expect(store.getState().lastError).toBeNull();
@@ -57,7 +57,7 @@ describe('alerts slice', () => {
   it('an older main without the channel: unsupported, not an error', async () => {
     const { store } = await setup();
     expect(store.getState().alertsSupported).toBe(false);
-    expect(store.getState().alerts).toEqual({ active: [], recent: [] });
+    expect(store.getState().alerts).toEqual({ active: [], recent: [], mutes: [] });
     expect(store.getState().lastError).toBeNull();
   });
 

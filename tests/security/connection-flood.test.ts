@@ -6,9 +6,11 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Children, rtmpPublisherArgs, waitFor } from '../e2e/support.ts';
+import { rtmpPublisherArgs } from '../e2e/support.ts';
 import { startHeadless, type Headless } from '../support/headless.ts';
 import { rawRequest } from './support.ts';
+import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 const ATTACKER = '127.0.0.2';
 const SOCKETS = 1100;
@@ -19,11 +21,11 @@ let h: Headless;
 
 beforeAll(async () => {
   h = await startHeadless(['--no-persist', '--max-conns-per-ip', String(PER_IP)]);
-  children.list.push(h.proc);
+  children.adopt(h.proc);
 }, 30_000);
 afterAll(async () => {
   for (const s of held) s.destroy();
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
 });
 
 function rssMiB(pid: number): number {
@@ -61,12 +63,12 @@ describe('per-client connection bound', () => {
     children.spawn('timeout', rtmpPublisherArgs(`${h.rtmpUrl}/live/cam`));
     const active = async (): Promise<Array<{ reference: string }>> =>
       ((await (await fetch(`${h.url}/api/v3/session/active?collectors=rtmp`)).json()) as { rtmp: Array<{ reference: string }> }).rtmp;
-    await waitFor('the ffmpeg publisher in the rtmp sessions', async () => (await active()).some((s) => s.reference.includes('cam')), 9_000);
+    await waitFor(async () => (await active()).some((s) => s.reference.includes('cam')), 'the ffmpeg publisher in the rtmp sessions', 9_000, 200);
     const rssUnder = rssMiB(h.proc.pid!);
     console.log(`RTMP flood: ${SOCKETS} sockets from one client, ${attack.open()} held open (bound ${PER_IP}); server RSS ${rssBefore} MiB before, ${rssUnder} MiB under the flood`);
     expect(attack.open()).toBeLessThanOrEqual(PER_IP);
     expect(attack.open()).toBeGreaterThan(0);
-    await waitFor('the refusal in the log', () => /rtmp connections refused: too many from one client/.test(h.stderr()), 5_000);
+    await waitFor(() => /rtmp connections refused: too many from one client/.test(h.stderr()), 'the refusal in the log', 5_000, 200);
     for (const s of held.splice(0)) s.destroy();
   }, 40_000);
 
@@ -75,7 +77,7 @@ describe('per-client connection bound', () => {
     const attack = await flood(port, PER_IP * 3, ATTACKER);
     const ok = await rawRequest(`${h.url}/api`);
     expect(ok.status).toBe(200);
-    await waitFor('the attacker held to its bound', () => attack.open() <= PER_IP, 5_000);
+    await waitFor(() => attack.open() <= PER_IP, 'the attacker held to its bound', 5_000, 200);
     await expect(rawRequest(`${h.url}/api`, { localAddress: ATTACKER, timeoutMs: 5_000 })).rejects.toThrow();
     for (const s of held.splice(0)) s.destroy();
   }, 30_000);

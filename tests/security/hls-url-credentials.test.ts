@@ -8,8 +8,10 @@ import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Children, hlsPublisherArgs, waitFor } from '../e2e/support.ts';
+import { hlsPublisherArgs } from '../e2e/support.ts';
 import { startHeadless, type Headless } from '../support/headless.ts';
+import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
 
 const run = promisify(execFile);
 const children = new Children();
@@ -17,10 +19,10 @@ let h: Headless;
 
 beforeAll(async () => {
   h = await startHeadless(['--no-persist', '--memfs-auth', 'pub:s3cret']);
-  children.list.push(h.proc);
+  children.adopt(h.proc);
 }, 30_000);
 afterAll(async () => {
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
 });
 
 /** The first status line the server sends for a PUT that waits for `100 Continue`. */
@@ -62,7 +64,7 @@ describe('ffmpeg publishing with user:pass in the URL', () => {
     children.spawn('timeout', hlsPublisherArgs(base, 'cam'));
     const active = async (): Promise<Array<{ reference: string; bytes_rx: number }>> =>
       ((await (await fetch(`${h.url}/api/v3/session/active?collectors=hlsingress`)).json()) as { hlsingress: Array<{ reference: string; bytes_rx: number }> }).hlsingress;
-    const session = await waitFor('an hlsingress session for cam', async () => (await active()).find((s) => s.reference.includes('cam') && s.bytes_rx > 0), 20_000);
+    const session = await waitFor(async () => (await active()).find((s) => s.reference.includes('cam') && s.bytes_rx > 0), 'an hlsingress session for cam', 20_000, 200);
     expect(session.bytes_rx).toBeGreaterThan(0);
     const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', `${h.url}/memfs/cam.m3u8`], { timeout: 20_000 });
     expect([...new Set(probe.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== ''))].sort()).toEqual(['audio', 'video']);
@@ -71,7 +73,7 @@ describe('ffmpeg publishing with user:pass in the URL', () => {
   it('a wrong password stores nothing and is logged at WARN with the path and the reason', async () => {
     const base = h.url.replace('http://', 'http://pub:wrong@');
     const ff = children.spawn('timeout', ['20', ...hlsPublisherArgs(base, 'intruder').slice(1)]);
-    await waitFor('the refusal in the log', () => /WARN.*memfs upload refused: invalid credentials.*\/memfs\/intruder/i.test(h.stderr()), 20_000);
+    await waitFor(() => /WARN.*memfs upload refused: invalid credentials.*\/memfs\/intruder/i.test(h.stderr()), 'the refusal in the log', 20_000, 200);
     ff.kill('SIGTERM');
     expect((await fetch(`${h.url}/memfs/intruder.m3u8`)).status).toBe(404);
   }, 40_000);

@@ -6,8 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import { buildRenderer, Children, launchChromium, startHeadless, type Headless } from '../e2e/support.ts';
+import { buildRenderer, launchChromium } from '../e2e/support.ts';
 import { rawRequest } from './support.ts';
+import { Children } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
 
 const SECRET = 'dashboard-secret-' + Math.random().toString(36).slice(2);
 
@@ -29,9 +31,9 @@ let token = '';
 
 beforeAll(async () => {
   await buildRenderer();
-  h = await startHeadless(children, ['--auth', 'admin:correct-horse']);
+  h = await startHeadless(['--no-persist', '--auth', 'admin:correct-horse'], { children });
   ({ context, close: closeBrowser } = await launchChromium());
-  const login = await rawRequest(`${h.base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'correct-horse' }) });
+  const login = await rawRequest(`${h.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'correct-horse' }) });
   token = (JSON.parse(login.body) as { access_token: string }).access_token;
   for (const [name, body, type] of [
     ['evil.html', EVIL_HTML, 'text/html'],
@@ -39,20 +41,20 @@ beforeAll(async () => {
     ['live/index.m3u8', '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nseg0.ts\n', 'application/vnd.apple.mpegurl'],
     ['live/seg0.ts', 'G'.repeat(188 * 4), 'video/MP2T'],
   ] as const) {
-    const r = await rawRequest(`${h.base}/memfs/${name}`, { method: 'PUT', headers: { 'Content-Type': type }, body });
+    const r = await rawRequest(`${h.url}/memfs/${name}`, { method: 'PUT', headers: { 'Content-Type': type }, body });
     expect(r.status, name).toBe(201);
   }
 }, 240_000);
 
 afterAll(async () => {
   await closeBrowser?.();
-  await children.killAll();
+  await children.killAll({ termGraceMs: 5000 });
 });
 
 describe('an uploaded page on the dashboard origin', () => {
   it('is served with CSP sandbox and nosniff, on every file response', async () => {
     for (const path of ['/memfs/evil.html', '/memfs/evil.svg', '/memfs/live/index.m3u8', '/memfs/live/seg0.ts', '/memfs/missing.html']) {
-      const r = await rawRequest(`${h.base}${path}`);
+      const r = await rawRequest(`${h.url}${path}`);
       expect(r.headers['content-security-policy'], path).toBe('sandbox');
       expect(r.headers['x-content-type-options'], path).toBe('nosniff');
     }
@@ -61,10 +63,10 @@ describe('an uploaded page on the dashboard origin', () => {
   it('runs no script, on an opaque origin: no dashboard storage, no same-origin frame, no API call with the token', async () => {
     const page = await context.newPage();
     // The dashboard's storage holds something the attacker wants.
-    await page.goto(`${h.base}/ui/`);
+    await page.goto(`${h.url}/ui/`);
     await page.evaluate((s) => localStorage.setItem('secret', s), SECRET);
 
-    const response = await page.goto(`${h.base}/memfs/evil.html`, { waitUntil: 'load' });
+    const response = await page.goto(`${h.url}/memfs/evil.html`, { waitUntil: 'load' });
     expect(response?.status()).toBe(200);
     // The inline script would have rewritten the title synchronously, before `load`.
     expect(await page.title()).toBe('idle');
@@ -93,9 +95,9 @@ describe('an uploaded page on the dashboard origin', () => {
 
   it('an uploaded SVG runs no script either', async () => {
     const page = await context.newPage();
-    await page.goto(`${h.base}/ui/`);
+    await page.goto(`${h.url}/ui/`);
     await page.evaluate((s) => localStorage.setItem('secret', s), SECRET);
-    await page.goto(`${h.base}/memfs/evil.svg`, { waitUntil: 'load' });
+    await page.goto(`${h.url}/memfs/evil.svg`, { waitUntil: 'load' });
     expect(await page.evaluate(() => document.documentElement.getAttribute('data-ran'))).toBeNull();
     expect(await page.evaluate(() => window.origin)).toBe('null');
     await page.close();
@@ -105,7 +107,7 @@ describe('an uploaded page on the dashboard origin', () => {
 describe('HLS from the dashboard page still loads', () => {
   it('a playlist and its segment fetched by the page (as hls.js does) arrive whole', async () => {
     const page = await context.newPage();
-    await page.goto(`${h.base}/ui/`);
+    await page.goto(`${h.url}/ui/`);
     // Like a player: follow playlists (Core's session handshake rewrites the first one) down to a segment.
     const got = await page.evaluate(async () => {
       let url = new URL('/memfs/live/index.m3u8', location.href).href;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadless, tempDataDir, type Headless } from '../support/headless.ts';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
+import { waitFor } from '../support/wait.ts';
 import { rawRequest } from './support.ts';
 
 const API_PASSWORD = 'file-secret-4f9c';
@@ -42,14 +43,12 @@ describe('secrets off the command line', () => {
     const ok = await login(API_PASSWORD);
     expect(ok.status).toBe(200);
     const token = (JSON.parse(ok.body) as { access_token: string }).access_token;
-    const end = Date.now() + 20_000;
     let cores: Array<{ kind: string; state: string }> = [];
-    while (Date.now() < end) {
+    await waitFor(async () => {
       const res = await rawRequest(`${h.url}/api/v3/cores`, { headers: { authorization: `Bearer ${token}` } });
       cores = JSON.parse(res.body) as typeof cores;
-      if (cores.some((c) => c.kind === 'remote' && c.state === 'online')) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return cores.some((c) => c.kind === 'remote' && c.state === 'online');
+    }, () => `the remote Core online: ${JSON.stringify(cores)}`, 20_000, 100);
     expect(cores.find((c) => c.kind === 'remote')?.state).toBe('online');
     expect(core.loginsOk).toBeGreaterThan(0);
   }, 30_000);

@@ -102,6 +102,14 @@ describe('the stream model', () => {
     expect(m.update(snap(t0 + 3000 + GONE_KEEP_MS + 1000, [])).length).toBe(0);
   });
 
+  it('a publisher or player whose connection closed counts no more: the stream is idle at the close, not at the timeout', () => {
+    const m = new StreamModel();
+    m.update(snap(t0, live));
+    const closed = live.map((s) => (s.collector === 'rtmp' ? { ...s, closedAtMs: t0 + 500 } : s));
+    const cam = m.update(snap(t0 + 1000, closed)).find((r) => r.key === 'cam')!;
+    expect([cam.state, cam.sinceMs, cam.publishers, cam.viewers, cam.keys]).toEqual(['idle', t0 + 1000, 0, { hls: 2, rtmp: 0, srt: 0 }, ['cam']]);
+  });
+
   it('a Core that stops answering keeps its last streams, marked stale since then, not zero', () => {
     const m = new StreamModel();
     const remote = [session('a', 'hls', 'news', '/memfs/news.m3u8', 'x'), session('a', 'hlsingress', 'news', '/memfs/news.m3u8', 'y', 0, 100)];

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { sleep } from './wait.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -36,7 +37,7 @@ export async function withLock<T>(lockDir: string, fn: () => Promise<T>, staleMs
       } catch {
         // Released meanwhile.
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
   }
   try {

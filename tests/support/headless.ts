@@ -3,9 +3,10 @@
  * loopback ports, and waits for its `listening` line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Children } from './children.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
@@ -49,12 +50,26 @@ export function runHeadless(args: string[], timeoutMs = 15_000): Promise<{ code:
   });
 }
 
+/** How to start headless mode; everything optional. */
+export interface StartHeadlessOptions {
+  /** Default: a fresh one. */
+  dataDir?: string;
+  /** Written into the data directory first (e.g. `alerts.json`). */
+  files?: Record<string, string>;
+  /** The test's tracked children: the server is ended with them. */
+  children?: Children;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
 /** Starts headless mode with `--listen 127.0.0.1:0 --rtmp 127.0.0.1:0 --srt 127.0.0.1:0` and a fresh data dir unless given. */
-export function startHeadless(args: string[] = [], options: { dataDir?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Headless> {
+export function startHeadless(args: string[] = [], options: StartHeadlessOptions = {}): Promise<Headless> {
   const dataDir = options.dataDir ?? tempDataDir();
+  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dataDir, name), text);
   const full = ['--listen', '127.0.0.1:0', '--rtmp', '127.0.0.1:0', '--srt', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warn', ...args];
   const env = options.env ? { ...process.env, ...options.env } : undefined;
   const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
+  options.children?.adopt(proc);
   let out = '';
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));

@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { sleep } from './wait.ts';
 
 export const FIXTURES_DIR =
   process.env.CORE_FIXTURES_DIR ?? fileURLToPath(new URL('../../../shared/fixtures/core-v16.14.0/', import.meta.url));
@@ -405,7 +406,7 @@ export class TestCore {
         return;
       }
       res.write(bytes.subarray(i, i + 1));
-      await new Promise((r) => setTimeout(r, pauseMs));
+      await sleep(pauseMs);
     }
     if (!res.destroyed) res.end();
   }
@@ -424,7 +425,7 @@ export class TestCore {
         res.on('close', () => this.#hung.delete(res));
         return true;
       case 'delay':
-        await new Promise((r) => setTimeout(r, f.delayMs ?? 5000));
+        await sleep(f.delayMs ?? 5000);
         return false;
       case 'http500':
         this.#send(res, 500, INTERNAL);
@@ -499,7 +500,7 @@ export class TestCore {
         return this.#send(res, 200, JSON.stringify({ access_token: this.#sign('access'), refresh_token: this.#sign('refresh') }));
       }
       this.loginsFailed++;
-      await new Promise((r) => setTimeout(r, this.options.failedLoginDelayMs));
+      await sleep(this.options.failedLoginDelayMs);
       return this.#send(res, missing ? 400 : 401, missing ? BAD_REQUEST_LOGIN : fixture('idle/login-wrong-password.json'));
     }
     if (path === '/api/login/refresh' && req.method === 'GET' && auth) {

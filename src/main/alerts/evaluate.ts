@@ -1,7 +1,21 @@
 import type { AlertItem } from '../../shared/ipc.ts';
-import type { CoreInfo, SessionRow, Snapshot } from '../../shared/types.ts';
+import type { CoreInfo, Snapshot } from '../../shared/types.ts';
 import { addToTotals } from '../../shared/totals.ts';
-import { validateAlertRules, type AlertRule, type EgressRule, type PublisherGoneRule, type SessionsRule, type UnreachableRule } from './rules.ts';
+import { classifySession, type StreamRole } from '../../shared/stream-key.ts';
+import { ownProcessOf } from '../../shared/processes.ts';
+import { countedRole } from '../../shared/streams.ts';
+import {
+  DEFAULT_MEDIAN_WINDOW_MS,
+  validateAlertRules,
+  type AlertRule,
+  type EgressRule,
+  type IngestBelowMedianRule,
+  type PublisherGoneRule,
+  type PublisherReconnectsRule,
+  type SessionsRule,
+  type UnreachableRule,
+} from './rules.ts';
+import { MedianWindow } from './median.ts';
 
 /** What one snapshot changed. */
 export interface AlertEvent {
@@ -29,20 +43,54 @@ interface ReferenceState extends SubjectState {
   armed: boolean;
 }
 
+/** The subject of a stream-health state: which rule, core and stream key. */
+interface StreamSubject {
+  ruleId: string;
+  core: string;
+  stream: string;
+}
+
+/** Ingest-median bookkeeping per rule, core and stream. */
+interface IngestState extends SubjectState, StreamSubject {
+  samples: MedianWindow;
+}
+
+/** Reconnect bookkeeping per rule, core and stream. */
+interface ReconnectState extends SubjectState, StreamSubject {
+  /** An open publisher in the last healthy snapshot. */
+  open: boolean;
+  /** When an open publisher was last seen. */
+  lastOpenAtMs: number;
+  /** When the publisher came back, oldest first (within the rule's window). */
+  reconnectsAtMs: number[];
+}
+
+/** Stream health needs this much history before a median means anything (or half the window, if shorter). */
+const MIN_MEDIAN_HISTORY_MS = 60_000;
+
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
-const PUBLISHER_COLLECTORS: ReadonlySet<string> = new Set(['rtmp', 'srt', 'hlsingress']);
 
-/** rtmp/srt publishers carry `local = "publish:<path>"`; every hlsingress session is an upload. */
-export function isPublisher(s: SessionRow): boolean {
-  if (s.collector === 'hlsingress') return true;
-  return PUBLISHER_COLLECTORS.has(s.collector) && s.local.startsWith('publish:');
+/** One stream of one core in one snapshot, as the stream rules read it. */
+interface StreamNow {
+  core: string;
+  key: string;
+  /** Open publishers (a session whose connection closed counts in no role: nobody is behind it any more). */
+  publishers: number;
+  viewers: number;
+  /** A publisher session is listed but its connection closed (local RTMP/SRT). */
+  closedPublisher: boolean;
+  /** The rx of the open publishers. */
+  rxBitsPerSec: number;
 }
 
-/** hls sessions, and rtmp/srt sessions with `local = "play:<path>"`. */
-export function isViewer(s: SessionRow): boolean {
-  if (s.collector === 'hls') return true;
-  return (s.collector === 'rtmp' || s.collector === 'srt') && s.local.startsWith('play:');
+/** A session's stream key and the role it counts in. */
+interface StreamRef {
+  key: string;
+  role: StreamRole;
 }
+
+/** Sessions classified by the key rule (classifySession, countedRole) are memoised this many at most. */
+const CLASSIFY_MEMO_MAX = 50_000;
 
 function mbit(bitsPerSec: number): string {
   return `${(bitsPerSec / 1e6).toFixed(1)} Mbit/s`;
@@ -104,6 +152,68 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
   const rules = validateAlertRules(rulesIn);
   const subjects = new Map<string, SubjectState>();
   const references = new Map<string, ReferenceState>();
+  const ingests = new Map<string, IngestState>();
+  const reconnects = new Map<string, ReconnectState>();
+  /** collector → reference → local → [anyone's, the app's own process] stream key and role (bounded, see classify). */
+  let classified = new Map<string, Map<string, Map<string, [StreamRef | null | undefined, StreamRef | null | undefined]>>>();
+  let classifiedCount = 0;
+
+  /** classifySession and countedRole, memoised: many sessions share one stream, and streams change rarely. */
+  function classify(collector: string, reference: string, local: string, extra: string): StreamRef | null {
+    // The role depends on `extra` only through "is it the app's own FFmpeg process" (countedRole).
+    const own = ownProcessOf(extra) !== null;
+    let byRef = classified.get(collector);
+    if (!byRef) classified.set(collector, (byRef = new Map()));
+    let byLocal = byRef.get(reference);
+    if (!byLocal) byRef.set(reference, (byLocal = new Map()));
+    let pair = byLocal.get(local);
+    if (!pair) byLocal.set(local, (pair = [undefined, undefined]));
+    const i = own ? 1 : 0;
+    let ref = pair[i];
+    if (ref === undefined) {
+      const r = classifySession(collector, reference, local);
+      ref = r && { key: r.key, role: countedRole(r, extra) };
+      pair[i] = ref;
+      // Bounded: per-connection locals would otherwise grow it forever.
+      if (++classifiedCount > CLASSIFY_MEMO_MAX) {
+        classified = new Map();
+        classifiedCount = 0;
+      }
+    }
+    return ref;
+  }
+  /** The streams of the snapshot being evaluated, by core and key (built once per update, for every stream rule). */
+  let streamsNow: Map<string, Map<string, StreamNow>> | null = null;
+
+  function streamsOf(snapshot: Snapshot): Map<string, Map<string, StreamNow>> {
+    if (streamsNow) return streamsNow;
+    const byCore = new Map<string, Map<string, StreamNow>>();
+    for (const s of snapshot.sessions) {
+      const ref = classify(s.collector, s.reference, s.local, s.extra);
+      if (!ref || ref.role === 'process') continue;
+      let streams = byCore.get(s.core);
+      if (!streams) byCore.set(s.core, (streams = new Map()));
+      let st = streams.get(ref.key);
+      if (!st) streams.set(ref.key, (st = { core: s.core, key: ref.key, publishers: 0, viewers: 0, closedPublisher: false, rxBitsPerSec: 0 }));
+      if (s.closedAtMs !== undefined) {
+        if (ref.role === 'publisher') st.closedPublisher = true;
+      } else if (ref.role === 'publisher') {
+        st.publishers++;
+        st.rxBitsPerSec += s.rxBitsPerSec;
+      } else st.viewers++;
+    }
+    streamsNow = byCore;
+    return byCore;
+  }
+
+  /** The streams of the rule's healthy cores, each with its alert key for this rule. */
+  function* ruleStreams(rule: AlertRule, snapshot: Snapshot): Generator<{ key: string; core: CoreInfo; stream: StreamNow }> {
+    const all = streamsOf(snapshot);
+    for (const core of coresOf(rule, snapshot)) {
+      if (!HEALTHY.has(core.state)) continue;
+      for (const stream of all.get(core.id)?.values() ?? []) yield { key: JSON.stringify([rule.id, core.id, stream.key]), core, stream };
+    }
+  }
 
   function subject(key: string): SubjectState {
     let s = subjects.get(key);
@@ -161,22 +271,14 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
 
   function publisherGone(rule: PublisherGoneRule, snapshot: Snapshot, seen: Set<string>, events: AlertEvent[]): void {
     const cores = new Map(coresOf(rule, snapshot).map((c) => [c.id, c]));
-    // Count publishers and viewers per core and reference in this snapshot (healthy cores only).
-    const counts = new Map<string, { core: string; reference: string; publishers: number; viewers: number }>();
-    for (const s of snapshot.sessions) {
-      const core = cores.get(s.core);
-      if (!core || !HEALTHY.has(core.state) || s.reference === '') continue;
-      const pub = isPublisher(s);
-      if (!pub && !isViewer(s)) continue;
-      const key = JSON.stringify([rule.id, s.core, s.reference]);
-      let c = counts.get(key);
-      if (!c) counts.set(key, (c = { core: s.core, reference: s.reference, publishers: 0, viewers: 0 }));
-      if (pub) c.publishers++;
-      else c.viewers++;
-    }
+    // Open publishers and viewers per core and stream key (healthy cores only). A publisher whose connection closed
+    // (local RTMP/SRT) is gone now, not at the core's session timeout; one missing from the list (a remote Core's
+    // next poll, or any core after its timeout) is gone too.
+    const counts = new Map<string, { core: string; reference: string; publishers: number; viewers: number; closedPublisher: boolean }>();
+    for (const { key, stream } of ruleStreams(rule, snapshot)) counts.set(key, { ...stream, reference: stream.key });
     for (const [key, st] of references) {
       if (st.ruleId !== rule.id || counts.has(key)) continue;
-      counts.set(key, { core: st.core, reference: st.reference, publishers: 0, viewers: 0 });
+      counts.set(key, { core: st.core, reference: st.reference, publishers: 0, viewers: 0, closedPublisher: false });
     }
     for (const [key, c] of counts) {
       const core = cores.get(c.core);
@@ -201,10 +303,11 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
       } else {
         if (!st.armed && st.viewersWithPublisher > 0) st.armed = true;
         const viewersAtLoss = st.viewersWithPublisher;
+        const how = c.closedPublisher ? ' (its connection closed)' : '';
         const level: Level = st.raised ? (c.viewers === 0 ? 'clear' : 'hold') : st.armed ? 'raise' : 'hold';
         const ev = step(st, level, snapshot.atMs, rule, () => ({
           key, ruleId: rule.id, kind: rule.kind, core: c.core, reference: c.reference,
-          message: `${core.name}: publisher of ${c.reference} gone while ${viewersAtLoss} viewer${viewersAtLoss === 1 ? ' was' : 's were'} watching`,
+          message: `${core.name}: publisher of ${c.reference} gone${how} while ${viewersAtLoss} viewer${viewersAtLoss === 1 ? ' was' : 's were'} watching`,
           raisedAtMs: snapshot.atMs,
         }));
         if (ev?.type === 'cleared') {
@@ -213,7 +316,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
         }
         if (ev) events.push(ev);
       }
-      // Forget references with nothing going on (bounded memory over days of streams).
+      // Forget streams with nothing going on (bounded memory over days of streams).
       if (!st.raised && !st.armed && st.pendingSinceMs === null && c.publishers === 0 && c.viewers === 0) {
         references.delete(key);
         seen.delete(key);
@@ -221,11 +324,86 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
     }
   }
 
+  /** Keeps (and restarts the waits of) the rule's stream states whose core is there but not healthy: unknown now. */
+  function keepWhileUnknown(map: Map<string, SubjectState & StreamSubject>, rule: AlertRule, snapshot: Snapshot, seen: Set<string>): void {
+    const unknown = new Set(coresOf(rule, snapshot).filter((c) => !HEALTHY.has(c.state)).map((c) => c.id));
+    if (unknown.size === 0) return;
+    for (const [key, st] of map) {
+      if (st.ruleId !== rule.id || !unknown.has(st.core)) continue;
+      seen.add(key);
+      st.pendingSinceMs = null;
+    }
+  }
+
+  function ingestBelowMedian(rule: IngestBelowMedianRule, snapshot: Snapshot, seen: Set<string>, events: AlertEvent[]): void {
+    const windowMs = rule.medianWindowMs ?? DEFAULT_MEDIAN_WINDOW_MS;
+    const needMs = Math.min(MIN_MEDIAN_HISTORY_MS, windowMs / 2);
+    keepWhileUnknown(ingests, rule, snapshot, seen);
+    for (const { key, core, stream } of ruleStreams(rule, snapshot)) {
+      // Without an open publisher the stream is forgotten (publisher-gone speaks for it; a new run, a new median).
+      if (stream.publishers === 0) continue;
+      seen.add(key);
+      let st = ingests.get(key);
+      if (!st) ingests.set(key, (st = { ruleId: rule.id, core: core.id, stream: stream.key, raised: null, pendingSinceMs: null, samples: new MedianWindow(windowMs) }));
+      st.samples.add(snapshot.atMs, stream.rxBitsPerSec);
+      let level: Level = 'hold';
+      const median = st.samples.median();
+      if (st.samples.spanMs(snapshot.atMs) >= needMs) level = stream.rxBitsPerSec < (median * rule.belowPercent) / 100 ? 'raise' : 'clear';
+      const ev = step(st, level, snapshot.atMs, rule, () => ({
+        key, ruleId: rule.id, kind: rule.kind, core: core.id, reference: stream.key,
+        message: `${core.name}: ingest of ${stream.key} ${mbit(stream.rxBitsPerSec)}, below ${rule.belowPercent} % of its median ${mbit(median)}`,
+        raisedAtMs: snapshot.atMs,
+      }));
+      if (ev) events.push(ev);
+    }
+  }
+
+  function publisherReconnects(rule: PublisherReconnectsRule, snapshot: Snapshot, seen: Set<string>, events: AlertEvent[]): void {
+    keepWhileUnknown(reconnects, rule, snapshot, seen);
+    const now = snapshot.atMs;
+    const visit = (key: string, core: CoreInfo, stream: string, open: boolean): void => {
+      let st = reconnects.get(key);
+      if (!st) reconnects.set(key, (st = { ruleId: rule.id, core: core.id, stream, raised: null, pendingSinceMs: null, open: false, lastOpenAtMs: now, reconnectsAtMs: [] }));
+      else if (open && !st.open) st.reconnectsAtMs.push(now);
+      st.open = open;
+      if (open) st.lastOpenAtMs = now;
+      while (st.reconnectsAtMs.length > 0 && st.reconnectsAtMs[0]! <= now - rule.withinMs) st.reconnectsAtMs.shift();
+      const count = st.reconnectsAtMs.length;
+      // Forget a stream without a publisher for the whole window and nothing to count (bounded memory over days).
+      if (!open && count === 0 && !st.raised && now - st.lastOpenAtMs >= rule.withinMs) {
+        reconnects.delete(key);
+        return;
+      }
+      seen.add(key);
+      const ev = step(st, count > rule.moreThan ? 'raise' : 'clear', now, rule, () => ({
+        key, ruleId: rule.id, kind: rule.kind, core: core.id, reference: stream,
+        message: `${core.name}: publisher of ${stream} reconnected ${count} times in ${Math.round((rule.withinMs / 60_000) * 10) / 10} min (more than ${rule.moreThan})`,
+        raisedAtMs: now,
+      }));
+      if (ev) events.push(ev);
+    };
+    const visited = new Set<string>();
+    for (const { key, core, stream } of ruleStreams(rule, snapshot)) {
+      // Only streams that have or had a publisher (a viewers-only stream has nothing to reconnect).
+      if (stream.publishers === 0 && !stream.closedPublisher && !reconnects.has(key)) continue;
+      visited.add(key);
+      visit(key, core, stream.key, stream.publishers > 0);
+    }
+    // Streams known from before whose sessions are all gone (past the core's timeout) keep counting.
+    const healthy = new Map(coresOf(rule, snapshot).filter((c) => HEALTHY.has(c.state)).map((c) => [c.id, c]));
+    for (const [key, st] of [...reconnects]) {
+      const core = healthy.get(st.core);
+      if (st.ruleId === rule.id && core && !visited.has(key)) visit(key, core, st.stream, false);
+    }
+  }
+
   return {
     update(snapshot) {
+      streamsNow = null;
       const events: AlertEvent[] = [];
       const seen = new Set<string>();
       for (const rule of rules) {
+        if (rule.enabled === false) continue;
         switch (rule.kind) {
           case 'egress-above':
           case 'sessions-above':
@@ -237,20 +415,27 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
           case 'publisher-gone':
             publisherGone(rule, snapshot, seen, events);
             break;
+          case 'ingest-below-median':
+            ingestBelowMedian(rule, snapshot, seen, events);
+            break;
+          case 'publisher-reconnects':
+            publisherReconnects(rule, snapshot, seen, events);
+            break;
         }
       }
       // Subjects that vanished (core removed, collector gone): clear at once, forget them.
-      for (const map of [subjects, references] as Map<string, SubjectState>[]) {
+      for (const map of [subjects, references, ingests, reconnects] as Map<string, SubjectState>[]) {
         for (const [key, st] of map) {
           if (seen.has(key)) continue;
           if (st.raised) events.push({ type: 'cleared', alert: { ...st.raised, clearedAtMs: snapshot.atMs } });
           map.delete(key);
         }
       }
+      streamsNow = null;
       return events;
     },
     active() {
-      return [...subjects.values(), ...references.values()].flatMap((s) => (s.raised ? [s.raised] : [])).sort((a, b) => a.raisedAtMs - b.raisedAtMs);
+      return [...subjects.values(), ...references.values(), ...ingests.values(), ...reconnects.values()].flatMap((s) => (s.raised ? [s.raised] : [])).sort((a, b) => a.raisedAtMs - b.raisedAtMs);
     },
   };
 }

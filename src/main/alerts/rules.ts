@@ -13,6 +13,8 @@ interface RuleBase {
   kind: AlertKind;
   /** Only this core; omitted: every core, each evaluated on its own. */
   core?: string;
+  /** false: kept (in the file and the editor) but not evaluated; default true. */
+  enabled?: boolean;
   /** How long the condition must hold before the alert is raised (default 0: on the first snapshot). */
   raiseAfterMs?: number;
   /** How long the all-clear must hold before the alert is cleared (default 0). */
@@ -46,15 +48,43 @@ export interface UnreachableRule extends RuleBase {
 }
 
 /**
- * A publisher (rtmp/srt `publish:` session, or an hlsingress upload) of a reference disappears while that reference
- * had viewers (hls sessions, rtmp/srt `play:` sessions). `raiseAfterMs` is the grace for a quick reconnect. Cleared
- * when a publisher of the reference is back, or when no viewer is left for `clearAfterMs`.
+ * The publisher of a stream (the key rule's role, src/shared/stream-key.ts: rtmp/srt `publish:`, an hlsingress upload)
+ * is gone while the stream had viewers: its connection closed (local RTMP/SRT, at once) or its session left the list
+ * (a remote Core's next poll, or the session timeout). `raiseAfterMs` is the grace for a quick reconnect. Cleared
+ * when a publisher of the stream is back, or when no viewer is left for `clearAfterMs`.
  */
 export interface PublisherGoneRule extends RuleBase {
   kind: 'publisher-gone';
 }
 
-export type AlertRule = EgressRule | SessionsRule | UnreachableRule | PublisherGoneRule;
+/**
+ * Stream health: a stream's ingest (the rx of its open publishers) below `belowPercent` % of its own median over the
+ * last `medianWindowMs` for `raiseAfterMs`. Judged once the stream has published for min(60 s, half the window); a
+ * stream without a publisher is forgotten (the publisher-gone rule speaks for it), so a new run starts a new median.
+ * Every sample enters the median, so a lasting change of bitrate becomes the new normal after half the window.
+ */
+export interface IngestBelowMedianRule extends RuleBase {
+  kind: 'ingest-below-median';
+  /** Raise when ingest < this % of the median (0 < x < 100); clear at or above it. */
+  belowPercent: number;
+  /** The median's window (default 300 000 ms, at least 10 000). */
+  medianWindowMs?: number;
+}
+
+/**
+ * Stream health: a stream's publisher came back (an open publisher after none, having had one) more than `moreThan`
+ * times within the last `withinMs`. Cleared once the count in the window is back at or below `moreThan`.
+ */
+export interface PublisherReconnectsRule extends RuleBase {
+  kind: 'publisher-reconnects';
+  moreThan: number;
+  withinMs: number;
+}
+
+export type AlertRule = EgressRule | SessionsRule | UnreachableRule | PublisherGoneRule | IngestBelowMedianRule | PublisherReconnectsRule;
+
+/** The median window of an ingest rule without one. */
+export const DEFAULT_MEDIAN_WINDOW_MS = 300_000;
 
 /** 1 Mbit/s as the alert thresholds count it (SI, 10^6 bit/s), e.g. `raiseBitsPerSec: 100 * MBIT`. */
 export const MBIT = 1_000_000;
@@ -83,6 +113,7 @@ export function validateAlertRules(rules: readonly AlertRule[]): AlertRule[] {
     if (typeof r.id !== 'string' || r.id === '') bad('id must be a non-empty string');
     if (ids.has(r.id)) bad('duplicate id');
     ids.add(r.id);
+    if (r.enabled !== undefined && typeof r.enabled !== 'boolean') bad('enabled must be true or false');
     if (r.raiseAfterMs !== undefined && !nonNegative(r.raiseAfterMs)) bad('raiseAfterMs must be ≥ 0');
     if (r.clearAfterMs !== undefined && !nonNegative(r.clearAfterMs)) bad('clearAfterMs must be ≥ 0');
     switch (r.kind) {
@@ -93,6 +124,14 @@ export function validateAlertRules(rules: readonly AlertRule[]): AlertRule[] {
       case 'sessions-above':
         if (!nonNegative(r.raiseAbove) || !nonNegative(r.clearAtOrBelow)) bad('thresholds must be numbers ≥ 0');
         if (r.clearAtOrBelow > r.raiseAbove) bad('clearAtOrBelow must be ≤ raiseAbove');
+        break;
+      case 'ingest-below-median':
+        if (typeof r.belowPercent !== 'number' || !(r.belowPercent > 0 && r.belowPercent < 100)) bad('belowPercent must be a number between 0 and 100');
+        if (r.medianWindowMs !== undefined && !(nonNegative(r.medianWindowMs) && r.medianWindowMs >= 10_000)) bad('medianWindowMs must be ≥ 10000');
+        break;
+      case 'publisher-reconnects':
+        if (!nonNegative(r.moreThan) || !Number.isInteger(r.moreThan)) bad('moreThan must be a whole number ≥ 0');
+        if (!nonNegative(r.withinMs) || r.withinMs <= 0) bad('withinMs must be > 0');
         break;
       case 'core-unreachable':
       case 'publisher-gone':

@@ -73,6 +73,8 @@ class Session {
   decayTick = 0;
   /** The session closes at the first sweep at or after this time. */
   deadlineMs: number;
+  /** When its connection closed (markClosed), 0 while open. */
+  closedAtMs = 0;
 
   constructor(id: string, reference: string, location: string, peer: string, nowMs: number, seq: number, deadlineMs: number) {
     this.id = id;
@@ -209,7 +211,13 @@ export class Collector implements SessionCollector, EgressTopSource {
   // ---------------------------------------------------------------- producer side
 
   register(id: string, reference: string, location: string, peer: string): void {
-    if (!this.#running || id === '' || this.#sessions.has(id)) return;
+    if (!this.#running || id === '') return;
+    const existing = this.#sessions.get(id);
+    if (existing !== undefined) {
+      // The same id again (a publisher back on its path before the timeout): its connection is open again.
+      existing.closedAtMs = 0;
+      return;
+    }
     const now = this.#clock.now();
     const s = new Session(id, reference, location === '' ? 'unknown' : location, peer === '' ? 'unknown' : peer, now, ++this.#seq, now + this.#pendingTimeoutMs);
     this.#sessions.set(id, s);
@@ -274,6 +282,11 @@ export class Collector implements SessionCollector, EgressTopSource {
   unregister(id: string): void {
     const s = this.#sessions.get(id);
     if (s !== undefined) this.#close(s);
+  }
+
+  markClosed(id: string): void {
+    const s = this.#sessions.get(id);
+    if (s !== undefined && s.closedAtMs === 0) s.closedAtMs = this.#clock.now();
   }
 
   isKnownSession(id: string): boolean {
@@ -362,6 +375,7 @@ export class Collector implements SessionCollector, EgressTopSource {
         rxBitsPerSec: s.rxWin.average(now),
         txBitsPerSec: s.txWin.average(now),
       };
+      if (s.closedAtMs !== 0) out[i].closedAtMs = s.closedAtMs;
     }
     return out;
   }

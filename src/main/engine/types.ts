@@ -36,6 +36,12 @@ export interface SessionSnapshot {
   rxBitsPerSec: number;
   txBitsPerSec: number;
   /**
+   * When the connection carrying the session closed (Unix ms), set by RTMP/SRT (`markClosed`). Not Core's: the
+   * session stays in the active list until its timeout as in Core (spec §1.4), and the API does not render this;
+   * alerts and the dashboard read it to know at once that the publisher or player is gone.
+   */
+  closedAtMs?: number;
+  /**
    * Set only in the merged (fleet) view: the id of the core the session belongs to. The API then renders an extra
    * `"core"` field after Core's fields; the local core's own sessions leave it unset, so single-core output stays
    * byte-compatible with Core.
@@ -125,6 +131,12 @@ export interface SessionCollector {
   egress(id: string, n: number): void;
   /** Closes the session now (active ones go to the history). */
   unregister(id: string): void;
+  /**
+   * Marks that the connection carrying the session has closed (RTMP/SRT on socket close). The session is not
+   * closed: Core keeps it until its timeout (spec §1.4), and so does this engine; it only carries `closedAtMs`.
+   * A later register of the same id (a publisher reconnecting to the same path) clears the mark.
+   */
+  markClosed(id: string): void;
   isKnownSession(id: string): boolean;
   /** False for unparseable/empty IPs and for IPs in the ignore list (spec §3.5). */
   isCollectableIp(ip: string): boolean;

@@ -266,6 +266,7 @@ export function createFleet(options: FleetOptions): Fleet {
             bytesTx: a.txBytes,
             rxBitsPerSec: a.rxBitsPerSec,
             txBitsPerSec: a.txBitsPerSec,
+            ...(a.closedAtMs !== undefined ? { closedAtMs: a.closedAtMs } : {}),
           });
         }
       }

@@ -3,6 +3,7 @@ import type { SessionSource } from '../source.ts';
 import { StreamModel } from '../../shared/streams.ts';
 import type { AlertService } from '../alerts/service.ts';
 import { checkWebhookUrl } from '../alerts/config.ts';
+import { checkMuteTarget } from '../alerts/state.ts';
 import type { HistoryForUi } from '../timeseries/backend.ts';
 import { UiError, type AppControl } from './app-control.ts';
 import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.ts';
@@ -22,7 +23,7 @@ export interface UiServiceOptions {
    * The alerts: with them, `alerts:*` are answered and `alerts:update` pushed to every page (headless and Electron
    * alike); without them those channels answer `unsupported`.
    */
-  alerts?: Pick<AlertService, 'list' | 'onChange'> & Partial<Pick<AlertService, 'config' | 'saveConfig' | 'acknowledge' | 'testWebhook'>>;
+  alerts?: Pick<AlertService, 'list' | 'onChange'> & Partial<Pick<AlertService, 'config' | 'saveConfig' | 'acknowledge' | 'mute' | 'testWebhook'>>;
   /** The time-series history (src/main/timeseries/); without it those channels answer `unsupported`. */
   timeseries?: HistoryForUi;
   /** The local core's FFmpeg processes (`processes:*`); without them those channels answer `unsupported`. */
@@ -191,6 +192,14 @@ export function createUiService(options: UiServiceOptions): UiService {
       expectArgCount(args, 1, 1);
       return needAlertEditor().acknowledge(parseId(args[0]));
     },
+    'alerts:mute': async (...args) => {
+      expectArgCount(args, 2, 2);
+      const editor = needAlertEditor();
+      const target = asInvalid(() => checkMuteTarget(args[0]));
+      if (typeof args[1] !== 'number') throw new UiError('invalid-argument', 'forMs must be a number of milliseconds');
+      const forMs = args[1];
+      return asInvalid(() => editor.mute(target, forMs));
+    },
     'alerts:test-webhook': async (...args) => {
       expectArgCount(args, 1, 1);
       const editor = needAlertEditor();
@@ -206,7 +215,7 @@ export function createUiService(options: UiServiceOptions): UiService {
   };
 
   function needAlertEditor(): Required<NonNullable<UiServiceOptions['alerts']>> {
-    if (!alerts?.config || !alerts.saveConfig || !alerts.acknowledge || !alerts.testWebhook) throw new UiError('unsupported', 'alerts are not managed here');
+    if (!alerts?.config || !alerts.saveConfig || !alerts.acknowledge || !alerts.mute || !alerts.testWebhook) throw new UiError('unsupported', 'alerts are not managed here');
     return alerts as Required<NonNullable<UiServiceOptions['alerts']>>;
   }
   /** A RangeError from the rules' or the URL's checks is the user's to fix: say it as such. */

@@ -120,6 +120,12 @@ export function parseSettingsPatch(v: unknown): AppSettingsPatch {
   return p;
 }
 
+/** The fields an alert rule may have (others are dropped). */
+const ALERT_RULE_FIELDS: ReadonlySet<string> = new Set([
+  'id', 'kind', 'core', 'collector', 'enabled', 'raiseAfterMs', 'clearAfterMs', 'raiseBitsPerSec', 'clearBitsPerSec', 'raiseAbove', 'clearAtOrBelow',
+  'belowPercent', 'medianWindowMs', 'moreThan', 'withinMs',
+]);
+
 /** The alert editor's input: at most 200 rules of plain fields (their meaning is checked by validateAlertRules). */
 export function parseAlertConfigInput(v: unknown): { rules: Record<string, unknown>[]; webhookUrl: string } {
   if (!isObject(v)) bad('the alert configuration must be an object');
@@ -128,10 +134,11 @@ export function parseAlertConfigInput(v: unknown): { rules: Record<string, unkno
     if (!isObject(r)) bad(`rules[${i}] must be an object`);
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(r)) {
-      if (!['id', 'kind', 'core', 'collector', 'raiseAfterMs', 'clearAfterMs', 'raiseBitsPerSec', 'clearBitsPerSec', 'raiseAbove', 'clearAtOrBelow'].includes(k)) continue;
+      if (!ALERT_RULE_FIELDS.has(k)) continue;
       if (typeof x === 'string') out[k] = str(x, `rules[${i}].${k}`, 200);
+      else if (typeof x === 'boolean') out[k] = x;
       else if (typeof x === 'number' && Number.isFinite(x)) out[k] = x;
-      else bad(`rules[${i}].${k} must be a string or a finite number`);
+      else bad(`rules[${i}].${k} must be a string, a finite number or true/false`);
     }
     return out;
   });

@@ -128,9 +128,50 @@ describe('publisher gone', () => {
     );
     expect(events.filter((e) => e.type === 'raised').map((e) => e.alert.core + '/' + e.alert.reference)).toEqual(['a/live']);
   });
+
+  it('a publisher whose connection closed is gone at once, though its session is still listed (local RTMP/SRT)', () => {
+    const closed: SessionRow = { ...pub, closedAtMs: 1000 };
+    // The closed session stays listed until the core's timeout (here never): the rule does not wait for that.
+    const { marks, events } = run([[pub, viewerHls], [closed, viewerHls], [closed, viewerHls], [closed, viewerHls], [pub, viewerHls]]);
+    expect(marks).toBe('...RC');
+    expect(events[0].alert.message).toBe('a: publisher of live gone (its connection closed) while 1 viewer was watching');
+    // Closed players watch nothing either: with only a closed viewer left, the alert clears after clearAfterMs.
+    const closedViewer: SessionRow = { ...viewerRtmp, closedAtMs: 1000 };
+    expect(run([[pub, viewerRtmp], [closed, closedViewer], [closed, closedViewer], [closed, closedViewer], [closedViewer], [], [], []]).marks).toBe('...R...C');
+  });
+
+  it('a remote Core: the publisher missing from the next poll is the signal (no close mark there)', () => {
+    const remotePub = s('rtmp', 'publish:/live.stream', 'live', 'b');
+    const remoteViewer = s('hls', '/memfs/live.m3u8', 'live', 'b');
+    const now: AlertRule = { id: 'gone', kind: 'publisher-gone' };
+    const steps = [[remotePub, remoteViewer], [remoteViewer]];
+    const { marks, events } = script([now], [0, 1], (i, t) => snap(t, [], [core('b')], steps[i]));
+    expect(marks).toBe('.R');
+    expect(events[0].alert.message).toBe('b: publisher of live gone while 1 viewer was watching');
+  });
+
+  it('publishers and viewers meet by the stream key rule (classifySession), not by the raw reference', () => {
+    const rtmpPub = s('rtmp', 'publish:/live/cam.stream', '/live/cam');
+    const hlsVariant = s('hls', '/memfs/cam_0.m3u8', 'cam_0');
+    const { marks, events } = run([[rtmpPub, hlsVariant], [hlsVariant], [hlsVariant], [hlsVariant]]);
+    expect(marks).toBe('...R');
+    expect(events[0].alert).toMatchObject({ reference: 'cam', key: JSON.stringify(['gone', 'a', 'cam']) });
+  });
+
+  it("the app's own FFmpeg process is neither a publisher nor a viewer", () => {
+    const relay: SessionRow = { ...s('rtmp', 'play:/live.stream'), extra: 'ffmpeg:relay-1' };
+    expect(run([[pub, relay], [relay], [relay], [relay]]).marks).toBe('....');
+  });
 });
 
 describe('rule validation', () => {
+  it('checks the stream-health rules: a percent between 0 and 100, a window of 10 s or more, whole counts, a window > 0', () => {
+    expect(() => validateAlertRules([{ id: 'd', kind: 'ingest-below-median', belowPercent: 100 }])).toThrow(/belowPercent/);
+    expect(() => validateAlertRules([{ id: 'd', kind: 'ingest-below-median', belowPercent: 50, medianWindowMs: 500 }])).toThrow(/medianWindowMs/);
+    expect(() => validateAlertRules([{ id: 'r', kind: 'publisher-reconnects', moreThan: 1.5, withinMs: 60_000 }])).toThrow(/moreThan/);
+    expect(() => validateAlertRules([{ id: 'r', kind: 'publisher-reconnects', moreThan: 2, withinMs: 0 }])).toThrow(/withinMs/);
+    expect(validateAlertRules([{ id: 'd', kind: 'ingest-below-median', belowPercent: 40 }, { id: 'r', kind: 'publisher-reconnects', moreThan: 0, withinMs: 1 }])).toHaveLength(2);
+  });
   it('rejects clear thresholds above raise thresholds, duplicates and bad numbers', () => {
     expect(() => validateAlertRules([{ id: 'x', kind: 'egress-above', raiseBitsPerSec: 1, clearBitsPerSec: 2 }])).toThrow(/clearBitsPerSec/);
     expect(() => validateAlertRules([{ id: 'x', kind: 'core-unreachable' }, { id: 'x', kind: 'publisher-gone' }])).toThrow(/duplicate/);
@@ -153,5 +194,75 @@ describe('alert service', () => {
     expect(lists).toEqual([1, 0, 1, 0, 1, 0]);
     expect(svc.list().recent.map((a) => a.clearedAtMs)).toEqual([5000, 3000]);
     svc.dispose();
+  });
+});
+
+describe('stream health: ingest below its median', () => {
+  const pubAt = (rxMbit: number, extra: Partial<SessionRow> = {}): SessionRow => ({
+    core: 'a', collector: 'rtmp', id: '/live/cam', reference: '/live/cam', local: 'publish:/live/cam.stream', remote: '198.51.100.1:5000', extra: '',
+    createdAtMs: 0, bytesRx: 0, bytesTx: 0, rxBitsPerSec: rxMbit * MBIT, txBitsPerSec: 0, ...extra,
+  });
+  const rule: AlertRule = { id: 'drop', kind: 'ingest-below-median', belowPercent: 50, medianWindowMs: 60_000, raiseAfterMs: 3000, clearAfterMs: 2000 };
+  /** One publisher sample (Mbit/s, or null: no publisher) per second. */
+  const run = (values: (number | null)[], r: AlertRule = rule) => script([r], values.map((_, i) => i), (i, t) => snap(t, [], [core('a')], values[i] === null ? [] : [pubAt(values[i]!)]));
+
+  it('judges only after the window has filled, raises after N s below X % of the median, clears on recovery', () => {
+    // 61 s at 4 Mbit/s with jitter (judged from 30 s on: half the window), then 1 Mbit/s for 4 s, then back to 4.
+    const steady = Array.from({ length: 61 }, (_, i) => 4 + (i % 3) * 0.1);
+    const { marks, events } = run([...steady, 1, 1, 1, 1, 4, 4, 4]);
+    expect(marks).toBe('.'.repeat(61) + '...R..C');
+    expect(events[0].alert).toMatchObject({ kind: 'ingest-below-median', reference: 'cam', key: JSON.stringify(['drop', 'a', 'cam']) });
+    expect(events[0].alert.message).toBe('a: ingest of cam 1.0 Mbit/s, below 50 % of its median 4.1 Mbit/s');
+  });
+
+  it('a dip shorter than N s, or one above X %, raises nothing; a young stream is not judged', () => {
+    const steady = Array.from({ length: 61 }, () => 4);
+    expect(run([...steady, 1, 1, 4, 1, 1, 4, 2.5, 2.5, 2.5, 2.5]).marks).toBe('.'.repeat(71));
+    expect(run([4, 4, 4, 0.1, 0.1, 0.1, 0.1, 0.1]).marks).toBe('........');
+  });
+
+  it('a publisher that leaves clears the alert and is forgotten (a new run builds a new median)', () => {
+    const steady = Array.from({ length: 61 }, () => 4);
+    const { marks } = run([...steady, 1, 1, 1, 1, null, 1, 1, 1, 1, 1]);
+    expect(marks).toBe('.'.repeat(61) + '...RC.....');
+  });
+
+  it('a lasting lower bitrate becomes the new normal once it is half the window', () => {
+    const steady = Array.from({ length: 61 }, () => 4);
+    const low = Array.from({ length: 40 }, () => 1);
+    const { marks } = run([...steady, ...low]);
+    expect(marks.indexOf('R')).toBe(64);
+    expect(marks.indexOf('C')).toBeGreaterThan(64);
+    expect(marks.replace(/\./g, '')).toBe('RC');
+  });
+});
+
+describe('stream health: publisher reconnects', () => {
+  const pub = (closed = false): SessionRow => ({
+    core: 'a', collector: 'srt', id: 'cam', reference: 'cam', local: 'publish:cam', remote: '198.51.100.1:5000', extra: '',
+    createdAtMs: 0, bytesRx: 0, bytesTx: 0, rxBitsPerSec: 0, txBitsPerSec: 0, ...(closed ? { closedAtMs: 1 } : {}),
+  });
+  const viewer: SessionRow = { ...pub(), collector: 'hls', id: 'v', local: '/memfs/cam.m3u8', reference: 'cam' };
+  const rule: AlertRule = { id: 'flap', kind: 'publisher-reconnects', moreThan: 2, withinMs: 10_000 };
+  // 'P' open publisher, 'c' closed publisher still listed, '-' none listed (viewers only), 'x' the core unreachable.
+  const run = (pattern: string) =>
+    script([rule], [...pattern].map((_, i) => i), (i, t) => {
+      const ch = pattern[i]!;
+      const sessions = ch === 'P' ? [pub(), viewer] : ch === 'c' ? [pub(true), viewer] : ch === '-' ? [viewer] : [];
+      return snap(t, [], [core('a', ch === 'x' ? 'unreachable' : 'online')], sessions);
+    });
+
+  it('counts a publisher coming back after a close or an absence; raises above K in M, clears when they age out', () => {
+    // Comebacks at 2, 4 and 6 s: the third is more than 2 within 10 s. They age out at 12 s (>2 no longer).
+    const { marks, events } = run('PcPcP-PPPPPPPPP');
+    expect(marks).toBe('......R.....C..');
+    expect(events[0].alert).toMatchObject({ kind: 'publisher-reconnects', reference: 'cam' });
+    expect(events[0].alert.message).toBe('a: publisher of cam reconnected 3 times in 0.2 min (more than 2)');
+  });
+
+  it('the first publish is no reconnect, an unreachable core is no comeback, slow comebacks stay under K', () => {
+    expect(run('-PPPPP').marks).toBe('......');
+    expect(run('PxPxPxPxP').marks).toBe('.........');
+    expect(run('PcPccccccPcccccccP').marks).toBe('..................');
   });
 });

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadless, type Headless } from '../../support/headless.ts';
-import { Children, until, waitForFfmpeg } from '../../support/servers.ts';
 import { get, login } from './support.ts';
+import { waitFor } from '../../support/wait.ts';
+import { Children, waitForFfmpeg } from '../../support/children.ts';
 
 let h: Headless;
 let auth: Record<string, string>;
@@ -122,7 +123,7 @@ describe('/api/v3/rtmp, /api/v3/srt', () => {
     expect(srtEmpty).toEqual({ publisher: {}, subscriber: {}, connections: {}, log: {} });
     const pub = children.spawn('timeout', ['30', 'ffmpeg', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-c:v', 'libx264', '-preset', 'ultrafast', '-t', '20', '-f', 'flv', `${h.rtmpUrl}/live/cam.stream`]);
     void pub;
-    const list = await until(async () => {
+    const list = await waitFor(async () => {
       const l = JSON.parse((await get(`${h.url}/api/v3/rtmp`, auth)).body) as Array<{ name: string }>;
       return l.length > 0 ? l : undefined;
     }, 'the RTMP channel', 20_000);
@@ -150,7 +151,7 @@ describe('/api/v3/metrics', () => {
     expect(now.metrics.map((m) => m.labels['collector']).sort()).toEqual(['hls', 'rtmp']);
     expect(now.metrics[0]!.values).toHaveLength(1);
     expect(now.metrics[0]!.values[0]![0]).toBeGreaterThan(1_600_000_000);
-    await until(async () => {
+    await waitFor(async () => {
       const hist = JSON.parse((await post({ timerange_sec: 300, interval_sec: 2, metrics: [{ name: 'session_total' }] })).body) as typeof now;
       return hist.metrics.length === 7 && hist.metrics.every((m) => m.values.length >= 2);
     }, 'two samples of history per collector', 10_000, 250);

@@ -535,3 +535,26 @@ describe('Top bitrate, limits and companions (spec §2.3, §3.4, §3.5)', () => 
     expect(e.inactiveTimeoutMs).toBe(30_000);
   });
 });
+
+describe('Collector closed mark (RTMP/SRT connection closed before the timeout)', () => {
+  it('marks the session, keeps it listed until the timeout (Core), and a re-register of the id clears the mark', () => {
+    const { clock, c } = setup();
+    c.registerAndActivate('/live/cam', '/live/cam', 'publish:/live/cam', '127.0.0.1:5000');
+    c.ingress('/live/cam', 1000);
+    expect(c.active()[0]!.closedAtMs).toBeUndefined();
+    clock.advance(sec(2));
+    c.markClosed('/live/cam');
+    c.markClosed('/live/cam'); // the first close time stays
+    c.markClosed('unknown'); // ignored
+    expect(c.active().map((s) => [s.id, s.closedAtMs])).toEqual([['/live/cam', sec(2)]]);
+    // The publisher is back on its path before the timeout: the same session, open again.
+    c.registerAndActivate('/live/cam', '/live/cam', 'publish:/live/cam', '127.0.0.1:5001');
+    expect(c.active()[0]!.closedAtMs).toBeUndefined();
+    c.markClosed('/live/cam');
+    // The timeout still counts from the last byte (t = 0), as in Core.
+    clock.advance(sec(27));
+    expect(c.activeSessions).toBe(1);
+    clock.advance(sec(1));
+    expect(c.activeSessions).toBe(0);
+  });
+});

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +6,7 @@ import { FakeClock } from '../../../src/main/engine/clock.ts';
 import { Collector } from '../../../src/main/engine/collector.ts';
 import { serializeHistory } from '../../../src/main/engine/history.ts';
 import type { HistoryEntry } from '../../../src/main/engine/types.ts';
+import { killMidway } from '../../support/children.ts';
 
 const NODE = resolve('node_modules/.bin/node');
 const CHILD = resolve('tests/main/engine/fixtures/persist-child.ts');
@@ -26,38 +26,16 @@ function expectedText(n: number): string {
 }
 
 /** Runs the child until a random moment after it is ready, SIGKILLs it; returns what it reported. */
-function runAndKill(dir: string, delayMs: number): Promise<{ loaded: number; lastWritten: number }> {
-  return new Promise((done, fail) => {
-    const child = spawn(NODE, ['--no-warnings', CHILD, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let loaded = -1;
-    let lastWritten = -1;
-    let timer: NodeJS.Timeout | undefined;
-    const guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.stdout.on('data', (d: string) => {
-      out += d;
-      const lines = out.split('\n');
-      out = lines.pop() ?? '';
-      for (const line of lines) {
-        const [word, num] = line.split(' ');
-        if (word === 'ready') {
-          loaded = Number(num);
-          lastWritten = loaded;
-          timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
-        } else if (word === 'wrote') lastWritten = Number(num);
-      }
-    });
-    child.on('error', fail);
-    child.on('exit', (code, signal) => {
-      clearTimeout(guard);
-      if (timer) clearTimeout(timer);
-      if (signal !== 'SIGKILL') fail(new Error(`child exited by itself (code ${code}): ${err}`));
-      else done({ loaded, lastWritten });
-    });
-  });
+async function runAndKill(dir: string, delayMs: number): Promise<{ loaded: number; lastWritten: number }> {
+  const lines = await killMidway(NODE, ['--no-warnings', CHILD, dir], { armed: (l) => l.some((x) => x.startsWith('ready ')), killDelayMs: delayMs, guardMs: 10_000 });
+  let loaded = -1;
+  let lastWritten = -1;
+  for (const line of lines) {
+    const [word, num] = line.split(' ');
+    if (word === 'ready') loaded = lastWritten = Number(num);
+    else if (word === 'wrote') lastWritten = Number(num);
+  }
+  return { loaded, lastWritten };
 }
 
 const dirs: string[] = [];

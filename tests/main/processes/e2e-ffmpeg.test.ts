@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownProcessOf } from '../../../src/shared/processes.ts';
 import { startHeadless, type Headless } from '../../support/headless.ts';
-import { Children, sleep, until, waitForFfmpeg } from '../../support/servers.ts';
+import { sleep, waitFor } from '../../support/wait.ts';
+import { Children, waitForFfmpeg } from '../../support/children.ts';
 
 interface ActiveSession {
   id: string;
@@ -65,7 +66,7 @@ describe('local processes with Debian ffmpeg', { timeout: 90_000 }, () => {
     // hlsingress (as Core, spec §1.5) counts a segment only when a later playlist upload references it, so on a busy
     // machine the last segment can race the final playlist and be left out, while the process's relay counted it.
     const publisher = children.spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '30', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-c:a', 'aac', '-f', 'flv', `${a.rtmpUrl}/live/cam`]);
-    await until(async () => (await active(a, 'rtmp')).rtmp?.some((s) => s.local === 'publish:/live/cam'), 'the publisher on A', 20_000, 200);
+    await waitFor(async () => (await active(a, 'rtmp')).rtmp?.some((s) => s.local === 'publish:/live/cam'), 'the publisher on A', 20_000, 200);
 
     const hls = await api(a, 'POST', '/api/v3/process', {
       id: 'restream:hls',
@@ -87,13 +88,13 @@ describe('local processes with Debian ffmpeg', { timeout: 90_000 }, () => {
     expect(push.status).toBe(200);
 
     // An HLS viewer plays the playlist the first process writes.
-    await until(async () => (await fetch(`${a.url}/memfs/cam.m3u8`)).status === 200, 'the playlist in memfs', 20_000, 200);
-    await until(async () => (await active(a, 'hlsingress')).hlsingress?.some((s) => s.id === '/memfs/cam.m3u8'), 'the playlist upload', 20_000, 200);
+    await waitFor(async () => (await fetch(`${a.url}/memfs/cam.m3u8`)).status === 200, 'the playlist in memfs', 20_000, 200);
+    await waitFor(async () => (await active(a, 'hlsingress')).hlsingress?.some((s) => s.id === '/memfs/cam.m3u8'), 'the playlist upload', 20_000, 200);
     const viewer = children.spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', `${a.url}/memfs/cam.m3u8`, '-t', '2', '-f', 'null', '-']);
     expect(await viewer.done).toBe(0);
 
     // While running: the processes' RTMP players on A are marked as the app's own (extra `ffmpeg:<id>`).
-    const running = await until(async () => {
+    const running = await waitFor(async () => {
       const s = await active(a, 'rtmp,ffmpeg');
       const marked = (s.rtmp ?? []).filter((x) => x.local === 'play:/live/cam' && x.extra.startsWith('ffmpeg:'));
       return marked.length === 2 && (s.ffmpeg ?? []).length === 2 ? s : null;
@@ -109,7 +110,7 @@ describe('local processes with Debian ffmpeg', { timeout: 90_000 }, () => {
     // The publisher ends after 30 s; both processes then reach the end of their input and finish.
     expect(await publisher.done).toBe(0);
     for (const id of ['restream:hls', 'restream:push']) {
-      await until(async () => (await api(a, 'GET', `/api/v3/process/${encodeURIComponent(id)}/state`)).json.exec === 'finished', `${id} to finish`, 20_000, 250);
+      await waitFor(async () => (await api(a, 'GET', `/api/v3/process/${encodeURIComponent(id)}/state`)).json.exec === 'finished', `${id} to finish`, 20_000, 250);
     }
     await sleep(2500); // two collector ticks on both sides for the last deltas
 
@@ -147,12 +148,12 @@ describe('local processes with Debian ffmpeg', { timeout: 90_000 }, () => {
       reconnect_delay_seconds: 1,
     });
     expect(created.status).toBe(200);
-    const first = await until(async () => {
+    const first = await waitFor(async () => {
       const s = (await api(a, 'GET', '/api/v3/process/looper/state')).json;
       return s.exec === 'running' && s.pid > 0 ? s : null;
     }, 'looper running', 15_000, 200);
     process.kill(first.pid, 'SIGKILL');
-    const second = await until(async () => {
+    const second = await waitFor(async () => {
       const s = (await api(a, 'GET', '/api/v3/process/looper/state')).json;
       return s.exec === 'running' && s.pid > 0 && s.pid !== first.pid ? s : null;
     }, 'looper back after the kill', 15_000, 100);
@@ -173,7 +174,7 @@ describe('local processes with Debian ffmpeg', { timeout: 90_000 }, () => {
     a = await startHeadless(['--srt', 'off'], { dataDir: a.dataDir });
     const list = (await api(a, 'GET', '/api/v3/process?filter=config')).json as { id: string }[];
     expect(list.map((p) => p.id).sort()).toEqual(['looper', 'restream:hls', 'restream:push']);
-    const back = await until(async () => {
+    const back = await waitFor(async () => {
       const s = (await api(a, 'GET', '/api/v3/process/looper/state')).json;
       return s.exec === 'running' && s.pid > 0 ? s : null;
     }, 'looper running after the restart', 20_000, 200);
@@ -181,7 +182,7 @@ describe('local processes with Debian ffmpeg', { timeout: 90_000 }, () => {
   });
 
   it('after a crash of the app (SIGKILL), the next start ends the FFmpeg it left behind', async () => {
-    const before = await until(async () => {
+    const before = await waitFor(async () => {
       const s = (await api(a, 'GET', '/api/v3/process/looper/state')).json;
       return s.exec === 'running' && s.pid > 0 ? s : null;
     }, 'looper running', 20_000, 200);
@@ -189,8 +190,8 @@ describe('local processes with Debian ffmpeg', { timeout: 90_000 }, () => {
     await a.stop('SIGKILL');
     expect(alive(before.pid)).toBe(true); // no time to stop anything: FFmpeg runs on
     a = await startHeadless(['--srt', 'off'], { dataDir: a.dataDir });
-    await until(() => !alive(before.pid), 'the orphan ended', 10_000, 100);
-    const back = await until(async () => {
+    await waitFor(() => !alive(before.pid), 'the orphan ended', 10_000, 100);
+    const back = await waitFor(async () => {
       const s = (await api(a, 'GET', '/api/v3/process/looper/state')).json;
       return s.exec === 'running' && s.pid > 0 ? s : null;
     }, 'looper running again', 20_000, 200);

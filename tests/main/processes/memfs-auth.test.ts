@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadless, type Headless } from '../../support/headless.ts';
-import { until, waitForFfmpeg } from '../../support/servers.ts';
+import { waitFor } from '../../support/wait.ts';
+import { waitForFfmpeg } from '../../support/children.ts';
 
 describe('{memfs} behind --memfs-auth', { timeout: 60_000 }, () => {
   let h: Headless;
@@ -28,7 +29,7 @@ describe('{memfs} behind --memfs-auth', { timeout: 60_000 }, () => {
       }),
     });
     expect(res.status).toBe(200);
-    await until(async () => (await fetch(`${h.url}/memfs/gen.m3u8`)).status === 200, 'the playlist in memfs', 20_000, 200);
+    await waitFor(async () => (await fetch(`${h.url}/memfs/gen.m3u8`)).status === 200, 'the playlist in memfs', 20_000, 200);
     const state = await (await fetch(`${h.url}/api/v3/process/gen-hls/state`)).text();
     const report = await (await fetch(`${h.url}/api/v3/process/gen-hls/report`)).text();
     expect(state).toContain('http://***@127.0.0.1:');

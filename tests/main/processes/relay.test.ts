@@ -1,7 +1,7 @@
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openRelay, relayTarget, rewriteToRelay } from '../../../src/main/processes/relay.ts';
-import { until } from '../../support/servers.ts';
+import { waitFor } from '../../support/wait.ts';
 
 describe('counting relay', () => {
   it('carries bytes both ways on loopback, counts them, and knows its own sockets', async () => {
@@ -16,7 +16,7 @@ describe('counting relay', () => {
     let got = 0;
     client.on('data', (d: Buffer) => (got += d.length));
     client.write(Buffer.alloc(10_000, 1));
-    await until(() => got === 20_000, 'the echo');
+    await waitFor(() => got === 20_000, 'the echo');
     expect(relay.counts).toEqual({ upBytes: 10_000, downBytes: 20_000 });
     expect([...relay.localPeers]).toEqual(peers);
     expect(relay.remoteIp).toBe('127.0.0.1');
@@ -47,7 +47,7 @@ describe('counting relay errors', () => {
     const relay = await openRelay('127.0.0.1', deadPort, (m) => errors.push(m));
     const client = connect(relay.port, '127.0.0.1');
     client.on('error', () => undefined);
-    await until(() => errors.length > 0, 'the error');
+    await waitFor(() => errors.length > 0, 'the error');
     expect(errors[0]).toBe(`cannot reach 127.0.0.1:${deadPort}: ECONNREFUSED`);
     relay.close();
   });

@@ -15,7 +15,8 @@ import { ProcessManager } from '../../../src/main/processes/manager.ts';
 import { createRtmpServer, type RtmpServer } from '../../../src/main/servers/rtmp/server.ts';
 import { createSrtServer } from '../../../src/main/servers/srt/server.ts';
 import { ffmpegSrtPublishArgs } from '../servers/srt/support.ts';
-import { Children, until, waitForFfmpeg } from '../../support/servers.ts';
+import { waitFor } from '../../support/wait.ts';
+import { Children, waitForFfmpeg } from '../../support/children.ts';
 
 const children = new Children();
 const cleanups: Array<() => Promise<void>> = [];
@@ -61,7 +62,7 @@ describe('runner watchdogs', { timeout: 40_000 }, () => {
     await manager.init();
     manager.create(generator({ output: [{ address: '-', options: ['-vf', 'select=lt(n\\,5)', '-f', 'null'] }], stale_timeout_seconds: 2 }));
     const r = manager.get('gen');
-    await until(() => r.exec === 'failed', 'the stale kill', 20_000, 100);
+    await waitFor(() => r.exec === 'failed', 'the stale kill', 20_000, 100);
     expect(r.exitReason).toBe('stale: no progress for 2 s');
     expect(r.history.at(-1)?.log.map((l) => l.line)).toContain('[core] killing FFmpeg: stale: no progress for 2 s');
     // The definition was saved atomically in the data dir.
@@ -73,7 +74,7 @@ describe('runner watchdogs', { timeout: 40_000 }, () => {
     await manager.init();
     manager.create(generator({ limits: { memory_mbytes: 1, waitfor_seconds: 1 } }));
     const r = manager.get('gen');
-    await until(() => r.exec === 'failed', 'the limit kill', 20_000, 100);
+    await waitFor(() => r.exec === 'failed', 'the limit kill', 20_000, 100);
     expect(r.exitReason).toMatch(/^limit exceeded: memory \d+ MB > 1 MB for 1 s$/);
   });
 });
@@ -89,7 +90,7 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     });
     const url = `rtmp://127.0.0.1:${port}`;
     children.spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-f', 'flv', `${url}/live/cam`]);
-    await until(() => server.streams().includes('/live/cam'), 'the publisher', 20_000, 100);
+    await waitFor(() => server.streams().includes('/live/cam'), 'the publisher', 20_000, 100);
     return { server, url, collector };
   }
 
@@ -98,7 +99,7 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     const { manager, ffmpeg } = setup({ rtmpUrl: url });
     await manager.init();
     manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
-    const s = await until(() => ffmpeg.active().find((x) => x.id === 'pull' && x.rxBytes > 10_000), 'ingress on the ffmpeg session', 20_000, 100);
+    const s = await waitFor(() => ffmpeg.active().find((x) => x.id === 'pull' && x.rxBytes > 10_000), 'ingress on the ffmpeg session', 20_000, 100);
     expect(s).toMatchObject({ reference: 'cam', location: 'unknown', peer: 'unknown', txBytes: 0 });
     expect(ffmpeg.active()).toHaveLength(1);
   });
@@ -109,7 +110,7 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     await manager.init();
     manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
     const r = manager.get('pull');
-    await until(() => (r.current?.inputs[0]?.bytes ?? 0) > 10_000, 'bytes through the relay', 20_000, 100);
+    await waitFor(() => (r.current?.inputs[0]?.bytes ?? 0) > 10_000, 'bytes through the relay', 20_000, 100);
     await new Promise((done) => setTimeout(done, 1500)); // a feed tick after the bytes
     expect(ffmpeg.active()).toEqual([]);
     expect(ffmpeg.rxBytesTotal).toBe(0);
@@ -124,13 +125,13 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
       await srtSessions.stop();
     });
     children.spawn('ffmpeg', ffmpegSrtPublishArgs(`srt://127.0.0.1:${port}?streamid=cam,mode:publish`));
-    await until(() => srt.streams().includes('cam'), 'the SRT publisher', 20_000, 100);
+    await waitFor(() => srt.streams().includes('cam'), 'the SRT publisher', 20_000, 100);
     const { manager, ffmpeg } = setup({ srtHostPort: `127.0.0.1:${port}`, marked: [srtSessions] });
     await manager.init();
     manager.create({ id: 'srtpull', reference: 'cam', input: [{ address: '{srt,name=cam,mode=request}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
-    const s = await until(() => ffmpeg.active().find((x) => x.id === 'srtpull' && x.rxBytes > 50_000), 'SRT ingress on the ffmpeg session', 20_000, 100);
+    const s = await waitFor(() => ffmpeg.active().find((x) => x.id === 'srtpull' && x.rxBytes > 50_000), 'SRT ingress on the ffmpeg session', 20_000, 100);
     expect(s.reference).toBe('cam');
-    const player = await until(() => srtSessions.active().find((x) => x.location === 'play:cam' && x.extra === 'ffmpeg:srtpull'), 'the marked SRT player', 10_000, 100);
+    const player = await waitFor(() => srtSessions.active().find((x) => x.location === 'play:cam' && x.extra === 'ffmpeg:srtpull'), 'the marked SRT player', 10_000, 100);
     expect(manager.get('srtpull').current?.inputs[0]?.localPeers.has(player.peer)).toBe(true);
     console.log('[processes srt] bytes', JSON.stringify({ processRx: ffmpeg.active()[0]?.rxBytes, srtPlayerTx: player.txBytes }));
   });

@@ -15,8 +15,8 @@ import type { TimeseriesResult } from '../../../src/shared/timeseries.ts';
 import { shardOf } from '../../../src/main/prometheus/shard.ts';
 import { ROOT, startHeadless, type Headless } from '../../support/headless.ts';
 import { startTestCore, type TestCore } from '../../support/test-core.ts';
-import { sleep, until } from '../../support/servers.ts';
 import { buildRenderer, collectPageErrors, launchChromium, SCREENSHOTS } from '../../e2e/support.ts';
+import { sleep, waitFor } from '../../support/wait.ts';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
@@ -68,7 +68,7 @@ describe.skipIf(!have)('fleet history from a real Prometheus', () => {
     prom = spawn(PROMETHEUS, [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let promLog = '';
     prom.stderr!.on('data', (d: Buffer) => (promLog = (promLog + d.toString()).slice(-4000)));
-    await until(async () => (await fetch(`${promUrl}/-/ready`).catch(() => null))?.ok, `prometheus ready (${promLog})`, 20_000, 200);
+    await waitFor(async () => (await fetch(`${promUrl}/-/ready`).catch(() => null))?.ok, `prometheus ready (${promLog})`, 20_000, 200);
     const coreArgs = cores.flatMap((c) => ['--core', c.urlWithCredentials]);
     const common = ['--rtmp', 'off', '--srt', 'off'];
     [watchers[0], watchers[1], reader] = await Promise.all([
@@ -100,7 +100,7 @@ describe.skipIf(!have)('fleet history from a real Prometheus', () => {
     const coreId = `127.0.0.1:${changing.port}`;
     const owner = watchers[shardOf(coreId, 2)];
     // Both shards scraped, with the changing Core online in its owner.
-    await until(async () => {
+    await waitFor(async () => {
       const r = await getJson<{ data: { result: unknown[] } }>(`${promUrl}/api/v1/query?query=${encodeURIComponent(`core_sessions_core_up{core="${coreId}"} == 1`)}`);
       return r.body.data.result.length === 1;
     }, 'the changing Core in Prometheus', 15_000, 250);
@@ -179,7 +179,7 @@ describe.skipIf(!have)('fleet history from a real Prometheus', () => {
       await page.goto(`${reader.url}/`);
       await page.click('[data-testid="nav-overview"]');
       await page.click('[data-testid="range-1h"]');
-      await until(async () => {
+      await waitFor(async () => {
         const el = await page.$('[data-testid="history-charts"]');
         return Number(await el?.getAttribute('data-peak-viewers')) >= 3 && Number(await el?.getAttribute('data-points')) > 0;
       }, 'the Overview history chart fed from Prometheus', 15_000, 200);
@@ -191,7 +191,7 @@ describe.skipIf(!have)('fleet history from a real Prometheus', () => {
       await page.reload();
       await page.click('[data-testid="nav-overview"]');
       await page.click('[data-testid="range-1h"]');
-      const shown = await until(async () => page.$eval('[data-testid="history-error"]', (e) => e.textContent ?? '').catch(() => ''), 'the Prometheus error above the charts', 15_000, 200).catch(async (err: Error) => {
+      const shown = await waitFor(async () => page.$eval('[data-testid="history-error"]', (e) => e.textContent ?? '').catch(() => ''), 'the Prometheus error above the charts', 15_000, 200).catch(async (err: Error) => {
         throw new Error(`${err.message}; the charts show: ${await page.innerText('main').catch(() => '?')}`);
       });
       expect(shown).toBe(`Prometheus at ${promUrl} is unreachable: ECONNREFUSED`);

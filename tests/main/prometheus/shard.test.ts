@@ -6,6 +6,7 @@ import { memoryLogger } from '../../../src/main/log.ts';
 import { FakeReader } from '../api/support.ts';
 import { startHeadless, type Headless } from '../../support/headless.ts';
 import { startTestCore, type TestCore } from '../../support/test-core.ts';
+import { waitFor } from '../../support/wait.ts';
 
 describe('shard rule', () => {
   it('is 32-bit FNV-1a over UTF-8 (the published test vectors)', () => {
@@ -72,14 +73,11 @@ describe('two sharded headless instances over four Cores', () => {
   it('add up to the whole fleet without overlap', async () => {
     const ids = cores.map((c) => `127.0.0.1:${c.port}`);
     const upOf = (text: string): Set<string> => new Set([...text.matchAll(/^core_sessions_core_up\{core="([^"]+)"\} 1$/gm)].map((m) => m[1]));
-    let texts: string[];
-    const deadline = Date.now() + 20_000;
-    for (;;) {
+    let texts: string[] = [];
+    await waitFor(async () => {
       texts = await Promise.all(instances.map(async (h) => (await fetch(`${h.url}/metrics`)).text()));
-      const seen = texts.flatMap((t) => [...upOf(t)]).filter((id) => ids.includes(id));
-      if (seen.length >= 4 || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+      return texts.flatMap((t) => [...upOf(t)]).filter((id) => ids.includes(id)).length >= 4;
+    }, 'the 4 remote Cores up across both instances', 20_000, 250);
     const perInstance = texts.map((t) => [...upOf(t)]);
     const remote = perInstance.map((list) => list.filter((id) => ids.includes(id)).sort());
     expect([...remote[0], ...remote[1]].sort()).toEqual([...ids].sort());

@@ -3,8 +3,8 @@ import { systemClock } from '../../../src/main/engine/clock.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { createFleet, OtherHostsError } from '../../../src/main/remote/fleet.ts';
 import { startTestCore, type TestCore } from '../../support/test-core.ts';
-import { waitFor } from './helpers.ts';
 import { zeroSummary } from '../../../src/main/engine/registry.ts';
+import { sleep, waitFor } from '../../support/wait.ts';
 
 const started: TestCore[] = [];
 afterAll(async () => {
@@ -30,7 +30,7 @@ describe('cluster', () => {
       expect(offers.map((o) => o.id)).toEqual(['node-1', 'node-2']);
       const added = await fleet.addClusterNodes('leader', ['node-2']);
       expect(added).toHaveLength(1);
-      await waitFor(() => fleet.cores().find((c) => c.id === added[0]!.id)?.state === 'online', 'node online');
+      await waitFor(() => fleet.cores().find((c) => c.id === added[0]!.id)?.state === 'online', 'node online', 15_000);
       expect(fleet.cores().find((c) => c.id === added[0]!.id)!.name).toBe('two');
       expect(node.loginsOk).toBeGreaterThan(0); // the leader's credentials were reused
       expect((await fleet.clusterNodes('leader')).map((o) => o.id)).toEqual(['node-1']); // already added ones are not offered
@@ -55,7 +55,7 @@ describe('cluster', () => {
       expect(node.loginsOk).toBe(0); // no login attempt carried the password there
       const added = await fleet.addClusterNodes('leader', ['far'], true);
       expect(added).toHaveLength(1);
-      await waitFor(() => node.loginsOk > 0, 'logged in on the far node after the yes');
+      await waitFor(() => node.loginsOk > 0, 'logged in on the far node after the yes', 15_000);
     } finally {
       await fleet.stop();
     }
@@ -69,11 +69,11 @@ describe('an outage', () => {
     const fleet = createFleet({ local: { id: 'local', name: 'x', reader: { ids: () => [], summary: () => zeroSummary(), active: () => [] } }, clock: systemClock, log: memoryLogger(), staleAfterMs: 300 });
     try {
       fleet.addCore({ id: 'c', url: core.url, credentials: { username: 'admin', password: 'datarhei' }, intervalMs: 100 });
-      await waitFor(() => fleet.history({}).some((r) => r.core === 'c'), 'history of the Core');
+      await waitFor(() => fleet.history({}).some((r) => r.core === 'c'), 'history of the Core', 15_000);
       const before = fleet.history({}).filter((r) => r.core === 'c').length;
       await core.refuse();
-      await waitFor(() => fleet.cores().find((c) => c.id === 'c')?.state === 'unreachable', 'unreachable');
-      await new Promise((r) => setTimeout(r, 500)); // past staleAfterMs
+      await waitFor(() => fleet.cores().find((c) => c.id === 'c')?.state === 'unreachable', 'unreachable', 15_000);
+      await sleep(500); // past staleAfterMs
       expect(fleet.snapshot().sessions.filter((s) => s.core === 'c')).toEqual([]);
       expect(fleet.history({}).filter((r) => r.core === 'c')).toHaveLength(before);
     } finally {

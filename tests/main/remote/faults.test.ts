@@ -13,8 +13,9 @@ import type { SessionReader } from '../../../src/main/engine/types.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { createFleet, type Fleet } from '../../../src/main/remote/fleet.ts';
 import { startTestCore, type Fault, type TestCore } from '../../support/test-core.ts';
-import { SHORT_TIMEOUTS, waitFor } from './helpers.ts';
+import { SHORT_TIMEOUTS } from './helpers.ts';
 import { zeroSummary } from '../../../src/main/engine/registry.ts';
+import { sleep, waitFor } from '../../support/wait.ts';
 
 const emptyReader: SessionReader = { ids: () => [], summary: () => zeroSummary(), active: () => [] };
 
@@ -40,7 +41,7 @@ beforeAll(async () => {
   });
   fleet.addCore({ id: 'a', url: A.url, credentials: creds, intervalMs: 100 });
   fleet.addCore({ id: 'b', url: B.url, credentials: creds, intervalMs: 100 });
-  await waitFor(() => info('a').state === 'online' && info('b').state === 'online', 'both online');
+  await waitFor(() => info('a').state === 'online' && info('b').state === 'online', 'both online', 15_000);
 });
 
 afterAll(async () => {
@@ -77,11 +78,11 @@ describe('faults on one Core', () => {
       const bBefore = st('b').okPolls;
       const aPollsBefore = st('a').polls;
       await s.inject();
-      await waitFor(() => info('a').state === s.state, `a ${s.state}`);
+      await waitFor(() => info('a').state === s.state, `a ${s.state}`, 15_000);
       expect(info('a').lastError).toMatch(s.error);
       expect(info('a').lastSuccessMs).toBeGreaterThan(0); // kept from before the fault
       // Back-off: consecutive failures get growing delays (random fixed at 0.5: 0.5 × interval × 2^n, at least 50 ms).
-      await waitFor(() => st('a').consecutiveFailures >= 3, 'three failures');
+      await waitFor(() => st('a').consecutiveFailures >= 3, 'three failures', 15_000);
       const f = st('a');
       expect(f.backoffMs).toBeGreaterThanOrEqual(400);
       expect(f.backoffMs).toBeLessThanOrEqual(30_000);
@@ -104,13 +105,13 @@ describe('faults on one Core', () => {
       own.addCore({ id: 'c', url: C.url, credentials: creds, intervalMs: 100 });
       const ci = () => own.cores().find((c) => c.id === 'c')!;
       const cs = () => own.stats()['c']!;
-      await waitFor(() => ci().state === 'online', 'c online');
+      await waitFor(() => ci().state === 'online', 'c online', 15_000);
       C.setFault({ kind: 'delay', delayMs: 5000, count: 1 });
-      await waitFor(() => C.fault?.count === 0, 'delayed request started');
-      await waitFor(() => ci().state === 'stale', 'shown stale while the answer is late');
+      await waitFor(() => C.fault?.count === 0, 'delayed request started', 15_000);
+      await waitFor(() => ci().state === 'stale', 'shown stale while the answer is late', 15_000);
       expect(ci().lastError).toMatch(/no fresh answer/);
       const skipped = cs().skippedTicks;
-      await waitFor(() => cs().okPolls > 0 && cs().inFlight === false && cs().skippedTicks > skipped + 10, 'delayed poll done');
+      await waitFor(() => cs().okPolls > 0 && cs().inFlight === false && cs().skippedTicks > skipped + 10, 'delayed poll done', 15_000);
       expect(ci().state).toBe('online');
       expect(ci().rttMs).toBeGreaterThan(0);
       expect(cs().failedPolls).toBe(0);
@@ -139,11 +140,11 @@ describe('faults on one Core', () => {
       own.addCore({ id: 'c', url: C.url, credentials: creds, intervalMs: 100 });
       const ci = () => own.cores().find((c) => c.id === 'c')!;
       const cs = () => own.stats()['c']!;
-      await waitFor(() => ci().state === 'online', 'c online');
+      await waitFor(() => ci().state === 'online', 'c online', 15_000);
       C.setFault({ kind: 'delay', delayMs: 1000 });
-      await waitFor(() => ci().state === 'unreachable', 'c unreachable by the round deadline');
+      await waitFor(() => ci().state === 'unreachable', 'c unreachable by the round deadline', 15_000);
       expect(ci().lastError).toMatch(/the poll round did not finish within 1500 ms/);
-      await waitFor(() => !cs().inFlight, 'the poller free again');
+      await waitFor(() => !cs().inFlight, 'the poller free again', 15_000);
       C.setFault(undefined);
       await waitFor(() => ci().state === 'online', 'c online again', 20_000);
       expect(info('b').state).toBe('online');
@@ -159,19 +160,19 @@ describe('faults on one Core', () => {
     A.expireAccessTokens();
     // Renewed by a refresh (or by a login when the poll happened to re-identify first, e.g. after a slow poll).
     const renewed = (): boolean => st('a').client.refreshes > s0.refreshes || st('a').client.logins > s0.logins;
-    await waitFor(renewed, () => `renewed after expiry: ${JSON.stringify(st('a'))}`);
-    await waitFor(() => !st('a').inFlight && info('a').state === 'online', 'renewal settled');
+    await waitFor(renewed, () => `renewed after expiry: ${JSON.stringify(st('a'))}`, 15_000);
+    await waitFor(() => !st('a').inFlight && info('a').state === 'online', 'renewal settled', 15_000);
     const s1 = st('a').client;
     A.revokeAllTokens();
-    await waitFor(() => st('a').client.logins > s1.logins, () => `logged in again after revocation: ${JSON.stringify(st('a'))}`);
-    await waitFor(() => !st('a').inFlight && info('a').state === 'online', 'login settled');
+    await waitFor(() => st('a').client.logins > s1.logins, () => `logged in again after revocation: ${JSON.stringify(st('a'))}`, 15_000);
+    await waitFor(() => !st('a').inFlight && info('a').state === 'online', 'login settled', 15_000);
     A.setFault({ kind: 'unauthorized', count: 1 });
-    await waitFor(() => A.fault?.count === 0 && info('a').state === 'online', () => `one 401 served: ${JSON.stringify(st('a'))} ${JSON.stringify(info('a'))} ${JSON.stringify(A.fault)}`);
+    await waitFor(() => A.fault?.count === 0 && info('a').state === 'online', () => `one 401 served: ${JSON.stringify(st('a'))} ${JSON.stringify(info('a'))} ${JSON.stringify(A.fault)}`, 15_000);
     expect(st('a').failedPolls).toBe(failed0); // every auth event was absorbed inside its poll
     const s2 = st('a').client;
     await A.restart();
-    await waitFor(() => st('a').client.logins > s2.logins && info('a').state === 'online', () => `online after restart: ${JSON.stringify(st('a'))}`);
-    await waitFor(() => fleet.reader(['a']).summary('http').history.totals.sessions === 2, 'after-restart data');
+    await waitFor(() => st('a').client.logins > s2.logins && info('a').state === 'online', () => `online after restart: ${JSON.stringify(st('a'))}`, 15_000);
+    await waitFor(() => fleet.reader(['a']).summary('http').history.totals.sessions === 2, 'after-restart data', 15_000);
     expect(info('a').state).toBe('online');
     expect(info('b').state).toBe('online');
     expect(st('b').failedPolls).toBe(0);
@@ -181,12 +182,12 @@ describe('faults on one Core', () => {
     const C = await startTestCore({ failedLoginDelayMs: 100 });
     try {
       fleet.addCore({ id: 'wrong', url: C.url, credentials: { username: 'admin', password: 'nope' }, intervalMs: 100 });
-      await waitFor(() => info('wrong').state === 'auth-failed', 'auth-failed');
+      await waitFor(() => info('wrong').state === 'auth-failed', 'auth-failed', 15_000);
       expect(info('wrong').lastError).toMatch(/invalid username or password/);
-      await new Promise((r) => setTimeout(r, 700)); // 7 intervals
+      await sleep(700); // 7 intervals
       expect(C.loginsFailed).toBe(1);
       await fleet.updateCore('wrong', { credentials: creds });
-      await waitFor(() => info('wrong').state === 'online', 'online with fixed credentials');
+      await waitFor(() => info('wrong').state === 'online', 'online with fixed credentials', 15_000);
       expect(JSON.stringify(fleet.cores())).not.toMatch(/nope|datarhei"|eyJ/);
     } finally {
       await fleet.removeCore('wrong');
@@ -204,7 +205,7 @@ describe('faults on one Core', () => {
     try {
       fleet.addCore({ id: 'old', url: old.url, credentials: creds, intervalMs: 100 });
       fleet.addCore({ id: 'other', url: `http://127.0.0.1:${(other.address() as AddressInfo).port}`, intervalMs: 100 });
-      await waitFor(() => info('old').state === 'incompatible' && info('other').state === 'incompatible', 'incompatible');
+      await waitFor(() => info('old').state === 'incompatible' && info('other').state === 'incompatible', 'incompatible', 15_000);
       expect(info('old').lastError).toMatch(/16\.7\.1.*16\.7\.2/);
       expect(info('other').lastError).toMatch(/not a datarhei Core/);
     } finally {
@@ -219,11 +220,11 @@ describe('faults on one Core', () => {
     fleet.pause('a');
     expect(info('a').state).toBe('paused');
     const polls = st('a').polls;
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect(st('a').polls).toBe(polls);
     expect(fleet.reader(['a']).summary('http').activeSessions).toBe(0); // a paused Core leaves the merged view
     fleet.resume('a');
-    await waitFor(() => info('a').state === 'online', 'a online after resume');
+    await waitFor(() => info('a').state === 'online', 'a online after resume', 15_000);
   });
 
   it('no growing memory over many fault cycles; pools, sockets and hung requests stay bounded', async () => {
@@ -231,10 +232,10 @@ describe('faults on one Core', () => {
     const gc = runInNewContext('gc') as () => void;
     const cycle = async (f: Fault): Promise<void> => {
       A.setFault({ ...f });
-      await waitFor(() => st('a').consecutiveFailures >= 1, () => `a failure with ${JSON.stringify(f)}: ${JSON.stringify(info('a'))} ${JSON.stringify(st('a'))}`);
+      await waitFor(() => st('a').consecutiveFailures >= 1, () => `a failure with ${JSON.stringify(f)}: ${JSON.stringify(info('a'))} ${JSON.stringify(st('a'))}`, 15_000);
       A.setFault(undefined);
       fleet.retry('a'); // skip the back-off: this test is about memory, not timing
-      await waitFor(() => info('a').state === 'online', 'a online');
+      await waitFor(() => info('a').state === 'online', 'a online', 15_000);
     };
     const kinds: Fault[] = [{ kind: 'http500' }, { kind: 'truncated' }, { kind: 'html' }, { kind: 'unauthorized', count: 3 }, { kind: 'hang' }];
     const heap = (): number => {

@@ -17,7 +17,7 @@ import { createFleet, type Fleet } from '../../../src/main/remote/fleet.ts';
 import { MIB } from '../../../src/main/remote/parse.ts';
 import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import { startTestCore, type TestCore } from '../../support/test-core.ts';
-import { waitFor } from './helpers.ts';
+import { waitFor } from '../../support/wait.ts';
 
 const emptyLocal: SessionReader = { ids: () => [], summary: () => zeroSummary(), active: () => [] };
 
@@ -62,7 +62,7 @@ beforeAll(async () => {
   fleet = createFleet({ local: { id: 'local', name: 'this app', reader: emptyLocal }, clock: systemClock, log: memoryLogger(lines) });
   fleet.addCore({ id: 'a', url: A.url, intervalMs: 200 });
   fleet.addCore({ id: 'b', url: B.url, intervalMs: 200 });
-  await waitFor(() => fleet.cores().filter((c) => c.kind === 'remote').every((c) => c.state === 'online'), 'both online');
+  await waitFor(() => fleet.cores().filter((c) => c.kind === 'remote').every((c) => c.state === 'online'), 'both online', 15_000);
   const log = memoryLogger();
   server = createHttpServer({ mounts: createApi({ reader: emptyLocal, about: { name: 'n', id: 'i', startedAtMs: 0 }, log, ...fleetApi(fleet, emptyLocal) }), log });
   base = `http://127.0.0.1:${(await listen(server, '127.0.0.1', 0)).port}`;

@@ -15,8 +15,8 @@ import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import { fleetApi } from '../../../src/main/remote/api-routes.ts';
 import { createFleet, type Fleet } from '../../../src/main/remote/fleet.ts';
 import { fixture, splitObject, startTestCore, type TestCore } from '../../support/test-core.ts';
-import { waitFor } from './helpers.ts';
 import { zeroSummary } from '../../../src/main/engine/registry.ts';
+import { waitFor } from '../../support/wait.ts';
 
 const NAMES = ['ffmpeg', 'hls', 'hlsingress', 'http', 'rtmp', 'srt'];
 const Q = `collectors=${NAMES.join(',')}`;
@@ -40,7 +40,7 @@ beforeAll(async () => {
   const creds = { username: 'admin', password: 'datarhei' };
   fleet.addCore({ id: 'a', url: A.url, credentials: creds, intervalMs: 200 });
   fleet.addCore({ id: 'b', url: B.url, credentials: creds, intervalMs: 200 });
-  await waitFor(() => fleet.cores().every((c) => c.state === 'online' || c.state === 'running'), 'online');
+  await waitFor(() => fleet.cores().every((c) => c.state === 'online' || c.state === 'running'), 'online', 15_000);
   const log = memoryLogger();
   const mounts = createApi({ reader: emptyLocal, about: { name: 'n', id: 'i', startedAtMs: 0 }, log, ...fleetApi(fleet, emptyLocal) });
   server = createHttpServer({ mounts, log });

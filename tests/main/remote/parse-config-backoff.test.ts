@@ -10,7 +10,7 @@ import { defaultCoreId } from '../../../src/main/remote/fleet.ts';
 import { MIB, parseClusterNodes, parseIssues, parseSessionActive, parseSessionSummary } from '../../../src/main/remote/parse.ts';
 import { RemotePoller } from '../../../src/main/remote/poller.ts';
 import { fixture, startTestCore } from '../../support/test-core.ts';
-import { waitFor } from './helpers.ts';
+import { waitFor } from '../../support/wait.ts';
 
 describe('tolerant parsing', () => {
   it('converts a recorded summary back to raw units', () => {
@@ -142,13 +142,13 @@ describe('back-off (fake clock)', () => {
     const p = new RemotePoller({ id: 'x', url: core.url, credentials: { username: 'admin', password: 'datarhei' } }, { clock, log: memoryLogger(), random: () => 0.999 });
     try {
       p.start();
-      await waitFor(() => !p.stats().inFlight && p.state === 'online', 'online');
+      await waitFor(() => !p.stats().inFlight && p.state === 'online', 'online', 15_000);
       await core.refuse();
       const delays: number[] = [];
       for (let i = 0; i < 7; i++) {
         const before = p.stats().polls;
         while (p.stats().polls === before) clock.advance(100); // ticks come every interval; the first one past the back-off polls
-        await waitFor(() => !p.stats().inFlight, 'poll done');
+        await waitFor(() => !p.stats().inFlight, 'poll done', 15_000);
         delays.push(p.stats().backoffMs);
       }
       expect(p.state).toBe('unreachable');
@@ -160,7 +160,7 @@ describe('back-off (fake clock)', () => {
       await core.accept();
       const before = p.stats().polls;
       while (p.stats().polls === before) clock.advance(100);
-      await waitFor(() => !p.stats().inFlight && p.state === 'online', 'recovered');
+      await waitFor(() => !p.stats().inFlight && p.state === 'online', 'recovered', 15_000);
       expect(p.stats()).toMatchObject({ consecutiveFailures: 0, backoffMs: 0 });
       expect(clock.timerCount).toBe(1); // one interval, nothing piles up
     } finally {

@@ -17,7 +17,7 @@ import { fleetApi } from '../../../src/main/remote/api-routes.ts';
 import { createFleet, type Fleet } from '../../../src/main/remote/fleet.ts';
 import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import { startTestCore, type TestCore } from '../../support/test-core.ts';
-import { waitFor } from './helpers.ts';
+import { waitFor } from '../../support/wait.ts';
 
 const emptyLocal: SessionReader = { ids: () => [], summary: () => zeroSummary(), active: () => [] };
 const COUNT = 100; // above the head cache's minimum list length (64)
@@ -62,7 +62,7 @@ beforeAll(async () => {
   fleet = createFleet({ local: { id: 'local', name: 'this app', reader: emptyLocal }, clock: systemClock, log: memoryLogger() });
   fleet.addCore({ id: 'a', url: A.url, intervalMs: 200 });
   fleet.addCore({ id: 'b', url: B.url, intervalMs: 200 });
-  await waitFor(() => fleet.snapshot().sessions.length === 2 * COUNT, 'both cores polled');
+  await waitFor(() => fleet.snapshot().sessions.length === 2 * COUNT, 'both cores polled', 15_000);
   const log = memoryLogger();
   server = createHttpServer({ mounts: createApi({ reader: emptyLocal, about: { name: 'n', id: 'i', startedAtMs: 0 }, log, sessionCaches: caches, ...fleetApi(fleet, emptyLocal) }), log });
   base = `http://127.0.0.1:${(await listen(server, '127.0.0.1', 0)).port}`;

@@ -47,7 +47,7 @@ describe('ipc bridge: invoke', () => {
     const other = new fake.BrowserWindow({}, PAGE);
     const forbidden = { ok: false, error: { code: 'forbidden', message: 'untrusted sender' } };
     // an iframe inside our page
-    const iframe = new fake.FakeFrame(PAGE, win.webContents.mainFrame);
+    const iframe = new fake.WebFrameMain(PAGE, win.webContents.mainFrame);
     expect(await fake.ipcMain.invoke('app:info', { sender: win.webContents, senderFrame: iframe })).toEqual(forbidden);
     // another window
     expect(await fake.ipcMain.invoke('app:info', { sender: other.webContents, senderFrame: other.webContents.mainFrame })).toEqual(forbidden);
@@ -74,16 +74,16 @@ describe('ipc bridge: pushes wait for app:ready', () => {
     const snap = (atMs: number) => ({ atMs, cores: [], collectors: [], sessions: [] });
     bridge.push('sessions:update', snap(1));
     bridge.push('sessions:update', snap(2));
-    bridge.forward({ channel: 'alerts:update', payload: { active: [], recent: [] } });
+    bridge.forward({ channel: 'alerts:update', payload: { active: [], recent: [], mutes: [] } });
     expect(win.webContents.sent).toEqual([]);
     // app:ready from an iframe does not count
-    fake.ipcMain.emit('app:ready', { sender: win.webContents, senderFrame: new fake.FakeFrame(PAGE, win.webContents.mainFrame) });
+    fake.ipcMain.emit('app:ready', { sender: win.webContents, senderFrame: new fake.WebFrameMain(PAGE, win.webContents.mainFrame) });
     expect(bridge.isReady()).toBe(false);
     fake.ipcMain.emit('app:ready', fromPage);
     expect(bridge.isReady()).toBe(true);
     expect(win.webContents.sent).toEqual([
       { channel: 'sessions:update', payload: snap(2) },
-      { channel: 'alerts:update', payload: { active: [], recent: [] } },
+      { channel: 'alerts:update', payload: { active: [], recent: [], mutes: [] } },
     ]);
     bridge.push('sessions:update', snap(3));
     expect(win.webContents.sent.at(-1)).toEqual({ channel: 'sessions:update', payload: snap(3) });

@@ -18,6 +18,7 @@ import { DEFAULT_WINDOW_STATE } from '../../../src/main/shell/window-state.ts';
 import { APP_PAGE_URL } from '../../../src/main/shell/protocol.ts';
 import { expectPageServed } from './smoke/expect-page.ts';
 import { ensureBuilt, exitWithin, freshUserData, PRELOAD_BUNDLE, RENDERER_HTML, startSmokeApp, type FakeState, type SmokeApp } from './smoke/harness.ts';
+import { sleep } from '../../support/wait.ts';
 
 type IpcResult = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
 interface AppInfo {
@@ -176,7 +177,7 @@ describe('the built Electron main bundle under a fake electron', () => {
 
     // Pushes wait for the page's app:ready; an untrusted app:ready does not release them.
     await app.command('send', { channel: 'app:ready', sender: 'other-url' });
-    await new Promise((r) => setTimeout(r, 1200));
+    await sleep(1200);
     expect((await app.state()).windows[0]!.sent).toEqual({});
     await app.command('send', { channel: 'app:ready' });
     await app.waitFor((x) => (x.windows[0]!.sent['sessions:update'] ?? 0) >= 1, 'a sessions:update push after app:ready');
@@ -255,7 +256,7 @@ describe('the built Electron main bundle under a fake electron', () => {
     await app.command('ready');
     await app.waitFor(started, 'start-up');
     // ready-to-show has fired by the time the page is loaded and the tray exists; give it a moment more.
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const s = await app.state();
     expect(s.windows[0]!.visible).toBe(false);
     expect(s.calls).not.toContain('win.show');

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NODE, ROOT } from '../../support/headless.ts';
+import { killMidway } from '../../support/children.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { TimeseriesStore } from '../../../src/main/timeseries/store.ts';
 import { TIMESERIES_FILE } from '../../../src/main/timeseries/service.ts';
@@ -15,32 +15,11 @@ const dir = mkdtempSync(join(tmpdir(), 'ts-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the writer until it has committed `rounds` more rounds plus a random moment, then SIGKILLs it. */
-function runAndKill(startMs: number, rounds: number, extraMs: number): Promise<{ lastCommittedMs: number; printed: number }> {
-  return new Promise((done, fail) => {
-    const child = spawn(NODE, [WRITER, dir, String(startMs)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let killing = false;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(new Error(`writer did not commit ${rounds} rounds in time\n${out.slice(-500)}\n${err}`));
-    }, 30_000);
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!killing && out.split('\n').length > rounds) {
-        killing = true;
-        setTimeout(() => child.kill('SIGKILL'), extraMs);
-      }
-    });
-    child.on('exit', (_code, signal) => {
-      clearTimeout(timer);
-      if (signal !== 'SIGKILL') return fail(new Error(`writer exited by itself: ${err}`));
-      // Lines printed before the kill: every one of them was committed before it was printed.
-      const lines = out.split('\n').filter((l) => l.startsWith('committed '));
-      done({ lastCommittedMs: Number(lines.at(-1)!.slice('committed '.length)), printed: lines.length });
-    });
-  });
+async function runAndKill(startMs: number, rounds: number, extraMs: number): Promise<{ lastCommittedMs: number; printed: number }> {
+  const out = await killMidway(NODE, [WRITER, dir, String(startMs)], { armed: (l) => l.length >= rounds, killDelayMs: extraMs, guardMs: 30_000 });
+  // Lines printed before the kill: every one of them was committed before it was printed.
+  const lines = out.filter((l) => l.startsWith('committed '));
+  return { lastCommittedMs: Number(lines.at(-1)!.slice('committed '.length)), printed: lines.length };
 }
 
 describe('time-series store: kill -9', () => {

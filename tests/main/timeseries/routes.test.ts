@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadless, type Headless } from '../../support/headless.ts';
+import { sleep } from '../../support/wait.ts';
 
 let h: Headless;
 let token = '';
@@ -9,7 +10,7 @@ beforeAll(async () => {
   const res = await fetch(`${h.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'secret-pass' }) });
   token = ((await res.json()) as { access_token: string }).access_token;
   // A few samples of the (idle) local core.
-  await new Promise((r) => setTimeout(r, 2500));
+  await sleep(2500);
 }, 60_000);
 
 afterAll(async () => {

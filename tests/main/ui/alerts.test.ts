@@ -16,7 +16,7 @@ describe('UI service with alerts (headless and Electron alike)', () => {
     const pushes: UiPush[] = [];
     ui.onPush((p) => p.channel === 'alerts:update' && pushes.push(p));
 
-    expect(await ui.handlers['alerts:list']()).toEqual({ active: [], recent: [] });
+    expect(await ui.handlers['alerts:list']()).toEqual({ active: [], recent: [], mutes: [] });
     source.emit(snap(1000, 1)); // at the line: nothing
     expect(pushes).toHaveLength(0);
     source.emit(snap(2000, 2)); // above: raised
@@ -98,6 +98,39 @@ describe('the alert editor through the UI service', () => {
       ui.dispose();
       alerts.dispose();
       hook.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the stream-health and switched-off rules through the UI service', () => {
+  it('saves and reads back ingest and reconnect rules and enabled: false; a wrong type or kind field is refused by name', async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'alerts-health-'));
+    const source = new FakeSource(snap(0, 0));
+    const alerts = createAlertService({ source, config: { rules: [], webhookUrl: '' }, path: join(dir, 'alerts.json') });
+    const ui = createUiService({ source, appInfo: INFO, alerts });
+    try {
+      const rules = [
+        { id: 'drop', kind: 'ingest-below-median' as const, belowPercent: 40, medianWindowMs: 600_000, raiseAfterMs: 10_000 },
+        { id: 'flap', kind: 'publisher-reconnects' as const, moreThan: 3, withinMs: 600_000, enabled: false },
+      ];
+      const saved = await ui.handlers['alerts:save-config']({ rules, webhookUrl: '' });
+      expect(saved.rules).toEqual(rules);
+      expect((JSON.parse(readFileSync(join(dir, 'alerts.json'), 'utf8')) as { rules: unknown }).rules).toEqual(rules);
+      await expect(ui.handlers['alerts:save-config']({ rules: [{ id: 'x', kind: 'publisher-gone', enabled: 'no' as never }], webhookUrl: '' })).rejects.toMatchObject({
+        code: 'invalid-argument',
+        message: expect.stringContaining('enabled must be true or false'),
+      });
+      await expect(ui.handlers['alerts:save-config']({ rules: [{ id: 'd', kind: 'ingest-below-median', belowPercent: 150 }], webhookUrl: '' })).rejects.toMatchObject({
+        code: 'invalid-argument',
+        message: expect.stringContaining('belowPercent'),
+      });
+    } finally {
+      ui.dispose();
+      alerts.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -9,6 +9,7 @@ import { UI_CSP, UI_CSP_META } from '../../../src/main/ui/csp.ts';
 import { createUiService } from '../../../src/main/ui/service.ts';
 import { createWebBridge } from '../../../src/main/ui/web-bridge.ts';
 import { FakeSource, snap } from './fake-source.ts';
+import { waitFor } from '../../support/wait.ts';
 
 interface Res {
   status: number;
@@ -155,7 +156,6 @@ describe('events', () => {
     expect(JSON.parse(data!).atMs).toBe(2000);
     // The source keeps one subscription (the service's); the closed stream's push listener is released.
     expect(source.listenerCount).toBe(before);
-    for (let i = 0; i < 50 && openStreams > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(openStreams).toBe(0);
+    await waitFor(() => openStreams === 0, () => `the closed stream released (${openStreams} open)`, 1000, 20);
   });
 });

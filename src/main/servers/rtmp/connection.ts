@@ -189,6 +189,8 @@ export class RtmpConnection implements PlayerSink {
     this.parser.stop();
     this.leaveRole();
     this.reportDeltas();
+    // The session stays until Core's timeout (spec §1.4); the mark tells alerts and the page at once.
+    if (this.sessionId !== null) this.ctx.collector.markClosed(this.sessionId);
     this.ctx.closed(this);
   }
 

@@ -158,6 +158,8 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
     counters,
     send,
     closed(conn, reason) {
+      // The session stays until Core's timeout (spec §1.4); the mark tells alerts and the page at once.
+      if (conn.sessionId !== null) options.collector.markClosed(conn.sessionId);
       if (conns.delete(conn.socketId)) perClient.close(clientKey(conn.ip));
       if (byCaller.get(callerKey(conn.remote, conn.peerSocketId)) === conn) byCaller.delete(callerKey(conn.remote, conn.peerSocketId));
       const stream = conn.stream;

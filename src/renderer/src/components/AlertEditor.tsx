@@ -8,6 +8,8 @@ const KINDS: Record<AlertKind, string> = {
   'egress-above': 'Egress above a rate',
   'core-unreachable': 'Core unreachable',
   'publisher-gone': 'Publisher gone (while watched)',
+  'ingest-below-median': 'Ingest below its median',
+  'publisher-reconnects': 'Publisher reconnects',
 };
 
 interface Draft {
@@ -19,9 +21,16 @@ interface Draft {
   raise: string;
   clear: string;
   raiseAfterS: string;
+  clearAfterS: string;
+  /** Ingest: below this % of the median, over this window (minutes). */
+  percent: string;
+  windowMin: string;
+  /** Reconnects: more than this many within this many minutes. */
+  moreThan: string;
+  withinMin: string;
 }
 
-const EMPTY_DRAFT: Draft = { id: '', kind: 'sessions-above', core: '', collector: '', raise: '', clear: '', raiseAfterS: '0' };
+const EMPTY_DRAFT: Draft = { id: '', kind: 'sessions-above', core: '', collector: '', raise: '', clear: '', raiseAfterS: '0', clearAfterS: '0', percent: '50', windowMin: '5', moreThan: '3', withinMin: '10' };
 
 /** The rule the form describes; thresholds in the rule's units (Mbit/s → bit/s). Throws with what to fix. */
 function ruleOf(d: Draft): AlertRuleData {
@@ -33,6 +42,8 @@ function ruleOf(d: Draft): AlertRuleData {
     return n;
   };
   const rule: AlertRuleData = { id, kind: d.kind, raiseAfterMs: Math.round(num(d.raiseAfterS, 'Raise after') * 1000) };
+  const clearAfterMs = Math.round(num(d.clearAfterS, 'Clear after') * 1000);
+  if (clearAfterMs > 0) rule.clearAfterMs = clearAfterMs;
   if (d.core.trim() !== '') rule.core = d.core.trim();
   if (d.kind === 'sessions-above' || d.kind === 'egress-above') {
     if (d.collector.trim() !== '') rule.collector = d.collector.trim();
@@ -40,9 +51,38 @@ function ruleOf(d: Draft): AlertRuleData {
     const clear = d.clear.trim() === '' ? raise : num(d.clear, 'Clear at or below');
     if (d.kind === 'sessions-above') Object.assign(rule, { raiseAbove: raise, clearAtOrBelow: clear });
     else Object.assign(rule, { raiseBitsPerSec: raise * 1e6, clearBitsPerSec: clear * 1e6 });
+  } else if (d.kind === 'ingest-below-median') {
+    Object.assign(rule, { belowPercent: num(d.percent, 'Below (% of the median)'), medianWindowMs: Math.round(num(d.windowMin, 'Median over (min)') * 60_000) });
+  } else if (d.kind === 'publisher-reconnects') {
+    Object.assign(rule, { moreThan: num(d.moreThan, 'More than (reconnects)'), withinMs: Math.round(num(d.withinMin, 'Within (min)') * 60_000) });
   }
   return rule;
 }
+
+/** The form filled from an existing rule (Edit). */
+function draftOf(r: AlertRuleData): Draft {
+  const mbit = (v: number | undefined): string => (v === undefined ? '' : String(v / 1e6));
+  const raise = r.kind === 'sessions-above' ? String(r.raiseAbove ?? '') : mbit(r.raiseBitsPerSec);
+  const clear = r.kind === 'sessions-above' ? String(r.clearAtOrBelow ?? '') : mbit(r.clearBitsPerSec);
+  return {
+    ...EMPTY_DRAFT,
+    id: r.id,
+    kind: r.kind,
+    core: r.core ?? '',
+    collector: r.collector ?? '',
+    raise,
+    clear,
+    raiseAfterS: String((r.raiseAfterMs ?? 0) / 1000),
+    clearAfterS: String((r.clearAfterMs ?? 0) / 1000),
+    ...(r.belowPercent !== undefined ? { percent: String(r.belowPercent) } : {}),
+    ...(r.medianWindowMs !== undefined ? { windowMin: String(r.medianWindowMs / 60_000) } : {}),
+    ...(r.moreThan !== undefined ? { moreThan: String(r.moreThan) } : {}),
+    ...(r.withinMs !== undefined ? { withinMin: String(r.withinMs / 60_000) } : {}),
+  };
+}
+
+/** How long the editor's and the list's Mute buttons silence a rule or a stream. */
+export const MUTE_FOR_MS = 3_600_000;
 
 /** One line saying what a rule does. */
 function describe(r: AlertRuleData): string {
@@ -57,12 +97,19 @@ function describe(r: AlertRuleData): string {
       return `${where}: not online${after}`;
     case 'publisher-gone':
       return `${where}: a watched stream's publisher leaves${after}`;
+    case 'ingest-below-median':
+      return `${where}: a stream's ingest below ${r.belowPercent} % of its ${(r.medianWindowMs ?? 300_000) / 60_000} min median${after}`;
+    case 'publisher-reconnects':
+      return `${where}: a stream's publisher reconnects more than ${r.moreThan} times in ${(r.withinMs ?? 0) / 60_000} min${after}`;
   }
 }
 
-/** The rules and the webhook of alerts.json, edited in place: add, remove, switch the webhook, send a test. */
+/** The rules and the webhook of alerts.json, edited in place: add, edit, enable/disable, mute, remove; the webhook. */
 export function AlertEditor(): React.JSX.Element | null {
   const api = useApp((s) => s.api);
+  const mutes = useApp((s) => s.alerts.mutes);
+  /** The id the rule in the form had when Edit was pressed; null: the form adds a new rule. */
+  const [editing, setEditing] = useState<string | null>(null);
   const [config, setConfig] = useState<AlertConfigView | null>(null);
   const [unsupported, setUnsupported] = useState(false);
   const [draft, setDraft] = useState<Draft>(EMPTY_DRAFT);
@@ -98,7 +145,7 @@ export function AlertEditor(): React.JSX.Element | null {
     }
   };
 
-  const add = async (): Promise<void> => {
+  const submit = async (): Promise<void> => {
     let rule: AlertRuleData;
     try {
       rule = ruleOf(draft);
@@ -106,11 +153,42 @@ export function AlertEditor(): React.JSX.Element | null {
       setStatus({ ok: false, text: (err as Error).message });
       return;
     }
-    if (config.rules.some((r) => r.id === rule.id)) {
+    if (config.rules.some((r) => r.id === rule.id && r.id !== editing)) {
       setStatus({ ok: false, text: `a rule named "${rule.id}" exists already: remove it first or choose another name` });
       return;
     }
-    if (await save([...config.rules, rule], config.webhookUrl, `Rule "${rule.id}" added and active.`)) setDraft(EMPTY_DRAFT);
+    let ok: boolean;
+    if (editing === null) {
+      ok = await save([...config.rules, rule], config.webhookUrl, `Rule "${rule.id}" added and active.`);
+    } else {
+      // An edit keeps the rule's place and whether it is enabled.
+      const before = config.rules.find((r) => r.id === editing);
+      const edited: AlertRuleData = before?.enabled === false ? { ...rule, enabled: false } : rule;
+      ok = await save(config.rules.map((r) => (r.id === editing ? edited : r)), config.webhookUrl, `Rule "${rule.id}" saved.`);
+    }
+    if (ok) {
+      setDraft(EMPTY_DRAFT);
+      setEditing(null);
+    }
+  };
+
+  const setEnabled = (r: AlertRuleData, enabled: boolean): void => {
+    const next = config.rules.map((x) => {
+      if (x.id !== r.id) return x;
+      const { enabled: _was, ...rest } = x;
+      return enabled ? rest : { ...rest, enabled: false };
+    });
+    void save(next, config.webhookUrl, enabled ? `Rule "${r.id}" enabled.` : `Rule "${r.id}" disabled: kept, not evaluated.`);
+  };
+
+  const ruleMute = (id: string): number | undefined => mutes.find((m) => 'ruleId' in m && m.ruleId === id)?.untilMs;
+  const mute = async (id: string, forMs: number): Promise<void> => {
+    try {
+      await api.invoke('alerts:mute', { ruleId: id }, forMs);
+      setStatus({ ok: true, text: forMs > 0 ? `Rule "${id}" muted for ${forMs / 60_000} min: listed, not notified.` : `Rule "${id}" unmuted.` });
+    } catch (err) {
+      setStatus({ ok: false, text: (err as Error).message });
+    }
   };
 
   const test = async (): Promise<void> => {
@@ -153,19 +231,58 @@ export function AlertEditor(): React.JSX.Element | null {
           </thead>
           <tbody>
             {config.rules.map((r) => (
-              <tr key={r.id} data-testid="alert-rule" data-rule={r.id}>
-                <td>{r.id}</td>
+              <tr key={r.id} data-testid="alert-rule" data-rule={r.id} className={r.enabled === false ? 'muted' : undefined}>
+                <td>
+                  {r.id}
+                  {r.enabled === false && <span className="badge" data-testid="alert-rule-disabled">off</span>}
+                  {ruleMute(r.id) !== undefined && (
+                    <span className="badge" title={new Date(ruleMute(r.id)!).toLocaleString()} data-testid="alert-rule-muted">
+                      muted until {new Date(ruleMute(r.id)!).toLocaleTimeString()}
+                    </span>
+                  )}
+                </td>
                 <td>{KINDS[r.kind] ?? r.kind}</td>
                 <td>{describe(r)}</td>
                 <td>
-                  <button
-                    type="button"
-                    className="link"
-                    onClick={() => void save(config.rules.filter((x) => x.id !== r.id), config.webhookUrl, `Rule "${r.id}" removed.`)}
-                    data-testid={`alert-rule-remove-${r.id}`}
-                  >
-                    Remove
-                  </button>
+                  <div className="alert-rule-actions">
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => {
+                        setEditing(r.id);
+                        setDraft(draftOf(r));
+                        setStatus(null);
+                      }}
+                      data-testid={`alert-rule-edit-${r.id}`}
+                    >
+                      Edit
+                    </button>
+                    <button type="button" className="link" onClick={() => setEnabled(r, r.enabled === false)} data-testid={`alert-rule-toggle-${r.id}`}>
+                      {r.enabled === false ? 'Enable' : 'Disable'}
+                    </button>
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => void mute(r.id, ruleMute(r.id) !== undefined ? 0 : MUTE_FOR_MS)}
+                      data-testid={`alert-rule-mute-${r.id}`}
+                    >
+                      {ruleMute(r.id) !== undefined ? 'Unmute' : 'Mute 1 h'}
+                    </button>
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => {
+                        if (editing === r.id) {
+                          setEditing(null);
+                          setDraft(EMPTY_DRAFT);
+                        }
+                        void save(config.rules.filter((x) => x.id !== r.id), config.webhookUrl, `Rule "${r.id}" removed.`);
+                      }}
+                      data-testid={`alert-rule-remove-${r.id}`}
+                    >
+                      Remove
+                    </button>
+                  </div>
                 </td>
               </tr>
             ))}
@@ -183,10 +300,10 @@ export function AlertEditor(): React.JSX.Element | null {
         className="alert-draft"
         onSubmit={(e) => {
           e.preventDefault();
-          void add();
+          void submit();
         }}
       >
-        <h3>Add a rule</h3>
+        <h3>{editing === null ? 'Add a rule' : `Edit rule "${editing}"`}</h3>
         <div className="alert-draft-fields">
           {field('id', 'Name', { placeholder: 'e.g. studio-busy' })}
           <label className="field">
@@ -203,11 +320,28 @@ export function AlertEditor(): React.JSX.Element | null {
           {thresholds && field('collector', 'Collector (empty: all)', { placeholder: 'hls, rtmp, srt…' })}
           {thresholds && field('raise', draft.kind === 'sessions-above' ? 'Raise above (sessions)' : 'Raise above (Mbit/s)', { type: 'number', min: '0', step: 'any' })}
           {thresholds && field('clear', 'Clear at or below (empty: same)', { type: 'number', min: '0', step: 'any' })}
-          {field('raiseAfterS', 'Raise after (s)', { type: 'number', min: '0', step: '1' })}
+          {draft.kind === 'ingest-below-median' && field('percent', 'Below (% of the median)', { type: 'number', min: '1', max: '99', step: 'any' })}
+          {draft.kind === 'ingest-below-median' && field('windowMin', 'Median over (min)', { type: 'number', min: '1', step: 'any' })}
+          {draft.kind === 'publisher-reconnects' && field('moreThan', 'More than (reconnects)', { type: 'number', min: '0', step: '1' })}
+          {draft.kind === 'publisher-reconnects' && field('withinMin', 'Within (min)', { type: 'number', min: '1', step: 'any' })}
+          {field('raiseAfterS', draft.kind === 'ingest-below-median' ? 'For (s)' : 'Raise after (s)', { type: 'number', min: '0', step: '1' })}
+          {field('clearAfterS', 'Clear after (s)', { type: 'number', min: '0', step: '1' })}
         </div>
         <button type="submit" className="primary" data-testid="alert-draft-add">
-          Add rule
+          {editing === null ? 'Add rule' : 'Save changes'}
         </button>
+        {editing !== null && (
+          <button
+            type="button"
+            onClick={() => {
+              setEditing(null);
+              setDraft(EMPTY_DRAFT);
+            }}
+            data-testid="alert-draft-cancel"
+          >
+            Cancel
+          </button>
+        )}
       </form>
       <div className="alert-webhook">
         <h3>Webhook</h3>

@@ -449,7 +449,7 @@ const createSettingsSlice: Slice<SettingsSlice> = (set, get) => {
   };
 };
 
-export const EMPTY_ALERTS: AlertList = { active: [], recent: [] };
+export const EMPTY_ALERTS: AlertList = { active: [], recent: [], mutes: [] };
 
 const createAlertsSlice: Slice<AlertsSlice> = (set, get) => ({
   alerts: EMPTY_ALERTS,
@@ -462,7 +462,7 @@ const createAlertsSlice: Slice<AlertsSlice> = (set, get) => ({
       else get().reportError(error);
     }
   },
-  setAlerts: (list) => set({ alerts: { active: list.active, recent: list.recent }, alertsSupported: true }),
+  setAlerts: (list) => set({ alerts: { active: list.active, recent: list.recent, mutes: list.mutes ?? [] }, alertsSupported: true }),
 });
 
 const createExportSlice: Slice<ExportSlice> = (set, get) => {

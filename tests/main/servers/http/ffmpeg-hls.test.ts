@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { startHarness, waitFor, type Harness } from './harness.ts';
+import { startHarness, type Harness } from './harness.ts';
+import { waitFor } from '../../../support/wait.ts';
 
 const FFMPEG = '/usr/bin/ffmpeg';
 const children: ChildProcess[] = [];
@@ -52,13 +53,13 @@ function seenBytes(hh: Harness, id: string): number {
 }
 
 async function scenario(fmp4: boolean): Promise<void> {
-  await waitFor(() => existsSync(FFMPEG), 300_000, 'ffmpeg to be installed');
+  await waitFor(() => existsSync(FFMPEG), 'ffmpeg to be installed', 300_000, 100);
   h = await startHarness({ settings: { sessionTimeoutSec: 2 } });
   const hh = h;
   const name = fmp4 ? 'fm' : 'test';
   const pub = publisher(hh.base, fmp4);
   const ingress = (): number => hh.core.collectors.hlsingress.active().find((s) => s.id === `/memfs/${name}.m3u8`)?.rxBytes ?? 0;
-  await waitFor(() => (hh.memfs.get(`/${name}.m3u8`)?.data.toString().match(/#EXTINF/g)?.length ?? 0) >= 3, 30_000, 'the publisher’s playlist');
+  await waitFor(() => (hh.memfs.get(`/${name}.m3u8`)?.data.toString().match(/#EXTINF/g)?.length ?? 0) >= 3, 'the publisher’s playlist', 30_000, 100);
   const rx1 = ingress();
   expect(rx1).toBeGreaterThan(0);
 
@@ -67,7 +68,7 @@ async function scenario(fmp4: boolean): Promise<void> {
   const during = await waitFor(() => {
     const act = hh.core.collectors.hls.active();
     return act.length === 2 ? act : null;
-  }, 30_000, 'two active hls sessions');
+  }, 'two active hls sessions', 30_000, 100);
   const byRemote = Object.fromEntries(during.map((s) => [s.peer, s]));
   for (const v of ['viewer-a', 'viewer-b']) {
     const s = byRemote[`${v}.example`]!;
@@ -77,7 +78,7 @@ async function scenario(fmp4: boolean): Promise<void> {
   const [ing] = hh.core.collectors.hlsingress.active();
   expect(ing).toMatchObject({ id: `/memfs/${name}.m3u8`, reference: name, location: `/memfs/${name}.m3u8`, peer: 'unknown' });
   expect(ing!.extra).toMatch(/^Lavf\//);
-  await waitFor(() => ingress() > rx1, 10_000, 'growing hlsingress bytes_rx');
+  await waitFor(() => ingress() > rx1, 'growing hlsingress bytes_rx', 10_000, 100);
   expect(hh.core.collectors.http.active().map((s) => s.id)).toEqual(['HTTP']);
   // The same through Core's API, as a client sees it.
   const api = (await (await fetch(`${hh.base}/api/v3/session/active?collectors=hls,hlsingress,http`)).json()) as Record<string, Array<Record<string, unknown>>>;
@@ -97,7 +98,7 @@ async function scenario(fmp4: boolean): Promise<void> {
   const hist = await waitFor(() => {
     const e = hh.core.collectors.hls.historyEntries();
     return e.length === 2 && ids.every((id) => !hh.core.collectors.hls.isKnownSession(id)) ? Object.fromEntries(e) : null;
-  }, 20_000, 'hls history');
+  }, 'hls history', 20_000, 100);
   for (const s of during) {
     const key = `/memfs/${name}.m3u8:${s.peer}:${name}`;
     expect(hist[key]).toEqual({ location: `/memfs/${name}.m3u8`, peer: s.peer, reference: name, totalSessions: 1, totalRxBytes: 0, totalTxBytes: seenBytes(hh, s.id) });

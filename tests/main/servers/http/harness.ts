@@ -139,19 +139,3 @@ export function request(
 
 export { headerMapSize };
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `fn` until it returns a truthy value or `ms` pass. */
-export async function waitFor<T>(
-  fn: () => T | null | undefined | false | Promise<T | null | undefined | false>,
-  ms = 20_000,
-  what = 'condition',
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}

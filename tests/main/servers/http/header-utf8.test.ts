@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerUtf8 } from '../../../../src/main/http/net-util.ts';
 import type { IncomingMessage } from 'node:http';
 import { startHeadless, type Headless } from '../../../support/headless.ts';
-import { waitFor } from '../../../e2e/support.ts';
+import { waitFor } from '../../../support/wait.ts';
 
 const UA = 'Größe/1.0 (Ünïcödé; 日本語) 🎥';
 let h: Headless;
@@ -50,10 +50,10 @@ describe('UTF-8 header values', () => {
   it('an upload keeps its User-Agent, a player its User-Agent and Referer host', async () => {
     const playlist = '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\ns0.ts\n';
     expect(await rawUtf8(`PUT /memfs/utf.m3u8 HTTP/1.1\r\nHost: HOST\r\nUser-Agent: ${UA}\r\n`, playlist)).toBe('HTTP/1.1 201 Created');
-    const ingress = await waitFor('the hlsingress session', async () => {
+    const ingress = await waitFor(async () => {
       const a = (await (await fetch(`${h.url}/api/v3/session/active?collectors=hlsingress`)).json()) as { hlsingress: Array<{ extra: string }> };
       return a.hlsingress[0];
-    }, 5_000);
+    }, 'the hlsingress session', 5_000, 200);
     expect(ingress.extra).toBe(UA);
 
     const session = 'a'.repeat(22);
@@ -62,10 +62,10 @@ describe('UTF-8 header values', () => {
     // A segment read activates the player's session (spec §1.5).
     expect(await rawUtf8('PUT /memfs/s0.ts HTTP/1.1\r\nHost: HOST\r\n', 'G'.repeat(188))).toBe('HTTP/1.1 201 Created');
     expect(await rawUtf8(`GET /memfs/s0.ts?session=${session} HTTP/1.1\r\nHost: HOST\r\n`)).toMatch(/^HTTP\/1.1 200/);
-    const hls = await waitFor('the hls session', async () => {
+    const hls = await waitFor(async () => {
       const a = (await (await fetch(`${h.url}/api/v3/session/active?collectors=hls`)).json()) as { hls: Array<{ extra: string; remote: string }> };
       return a.hls[0];
-    }, 5_000);
+    }, 'the hls session', 5_000, 200);
     expect(hls.remote).toBe('bücher.example');
     expect(hls.extra.endsWith(UA)).toBe(true);
   });

@@ -13,7 +13,7 @@ import {
 } from '../../../../src/main/servers/http/hls.ts';
 import { createMemfs, MemfsError } from '../../../../src/main/servers/http/memfs.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
-import { FakeCollector } from './fake-collector.ts';
+import { FakeCollector } from '../../../support/fake-collector.ts';
 
 const cidrSet = (list: string[]): CidrList => CidrList.parse(list, 'trusted proxies');
 
@@ -159,7 +159,7 @@ describe('playlist rewriting (spec §1.5)', () => {
 });
 
 describe('HlsTracker with a fake collector', () => {
-  const setup = (o: { maxSessions?: number; maxTx?: number } = {}) => {
+  const setup = (o: { maxSessions?: number; maxTxBitsPerSec?: number } = {}) => {
     const hls = new FakeCollector('hls', o);
     const hlsingress = new FakeCollector('hlsingress');
     let now = 0;
@@ -187,13 +187,13 @@ describe('HlsTracker with a fake collector', () => {
       details: ['Number of sessions exceeded'],
       message: 'Bandwith limit exceeded',
     });
-    const b = setup({ maxTx: 1000 });
+    const b = setup({ maxTxBitsPerSec: 1000 });
     b.hlsingress.tops.set('/memfs/t.m3u8', 500);
     expect(b.t.admitPlaylist(req(), '/memfs/t.m3u8', newSessionId(), '1.2.3.4')).toMatchObject({ status: 509, details: ['Bitrate limit exceeded'] });
     b.hlsingress.tops.set('/memfs/t.m3u8', 400);
     const id = newSessionId();
     expect(b.t.admitPlaylist(req(), '/memfs/t.m3u8', id, '1.2.3.4')).toEqual({ ok: true });
-    expect(b.hls.sessions.get(id)?.topTx).toBe(800);
+    expect(b.hls.sessions.get(id)?.topTxBitsPerSec).toBe(800);
   });
 
   it('hlsingress: segment sizes are counted when a playlist references them, bounded in number and time', () => {
@@ -203,9 +203,9 @@ describe('HlsTracker with a fake collector', () => {
     t.playlistUploaded('/memfs/p.m3u8', 50, Buffer.from('#EXTM3U\np0.ts\n'), 'Lavf/59');
     const s = hlsingress.sessions.get('/memfs/p.m3u8')!;
     expect(s).toMatchObject({ reference: 'p', location: '/memfs/p.m3u8', peer: 'unknown', extra: 'Lavf/59', active: true });
-    expect(s.rx).toBe(50 + 14 + 100);
+    expect(s.rxBytes).toBe(50 + 14 + 100);
     t.playlistUploaded('/memfs/p.m3u8', 50, Buffer.from('#EXTM3U\np0.ts\np1.ts\n'), 'Lavf/59');
-    expect(s.rx).toBe(164 + 50 + 20 + 200);
+    expect(s.rxBytes).toBe(164 + 50 + 20 + 200);
     expect(t.rememberedUploads).toBe(0);
     for (let i = 0; i < 10; i++) t.segmentUploaded(`/memfs/x${i}.ts`, 1);
     expect(t.rememberedUploads).toBe(3);

@@ -3,7 +3,8 @@ import net from 'node:net';
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request, sleep, startHarness, waitFor, type Harness } from './harness.ts';
+import { request, startHarness, type Harness } from './harness.ts';
+import { sleep, waitFor } from '../../../support/wait.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -151,11 +152,11 @@ describe('memfs over HTTP', () => {
     let first = '';
     s.on('data', (d) => (first += d.toString()));
     s.write('PUT /memfs/slow.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 9500\r\n\r\n' + 'a'.repeat(9000));
-    await waitFor(() => h!.memfs.fileCount() === 3 && sleep(100).then(() => true), 5000);
+    await waitFor(() => h!.memfs.fileCount() === 3 && sleep(100).then(() => true), 'condition', 5000, 100);
     const second = await request(p, 'PUT', '/memfs/other.bin', { body: Buffer.alloc(2000), keepAlive: false });
     expect(second.status).toBe(503);
     s.write('a'.repeat(500));
-    await waitFor(() => /^HTTP\/1\.1 201/.test(first), 5000, 'first upload to finish');
+    await waitFor(() => /^HTTP\/1\.1 201/.test(first), 'first upload to finish', 5000, 100);
     s.destroy();
     expect(h.memfs.get('/slow.bin')!.size).toBe(9500);
     expect(h.memfs.usedBytes()).toBeLessThanOrEqual(10_000);
@@ -290,7 +291,7 @@ describe('HLS over HTTP (spec §1.5, §6 items 37–41)', () => {
     const hist = await waitFor(() => {
       const e = h!.core.collectors.hls.historyEntries();
       return e.length > 0 && !h!.core.collectors.hls.isKnownSession(pid) ? e : null;
-    }, 15_000, 'hls history');
+    }, 'hls history', 15_000, 100);
     expect(Object.fromEntries(hist)).toEqual({
       '/memfs/test.m3u8:viewer-a.example:test': { location: '/memfs/test.m3u8', peer: 'viewer-a.example', reference: 'test', totalSessions: 1, totalRxBytes: 0, totalTxBytes: expected },
     });
@@ -383,7 +384,7 @@ describe('http collector (spec §1.4 http row, §7.15)', () => {
     const out = h.seen.at(-1)!;
     expect(s!.txBytes).toBe(out.headerBytes + out.bodyBytes);
     // Idle past the timeout: the session closes into the history; the next request is counted in full.
-    await waitFor(() => h!.core.collectors.http.active().length === 0, 10_000, 'http session close');
+    await waitFor(() => h!.core.collectors.http.active().length === 0, 'http session close', 10_000, 100);
     const g = await request(p, 'GET', '/memfs/x.bin', { keepAlive: false });
     expect(g.body.length).toBe(5000);
     const [s2] = h.core.collectors.http.active();

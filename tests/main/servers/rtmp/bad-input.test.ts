@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MSG, chunkHeader, serializeMessage } from '../../../../src/main/servers/rtmp/chunk.ts';
 import { encodeAmf0 } from '../../../../src/main/servers/rtmp/amf0.ts';
 import { RtmpTestClient } from './rtmp-client.ts';
-import { startServer, until, type TestServer } from './support.ts';
+import { startServer, type TestServer } from './support.ts';
+import { sleep, waitFor } from '../../../support/wait.ts';
 
 const sockets: Socket[] = [];
 const clients: RtmpTestClient[] = [];
@@ -121,7 +122,7 @@ describe('RTMP server: bad input', () => {
     clients.push(pub);
     await pub.publish('live', 'big');
     pub.socket.write(chunkHeader(0, 6, { time: 0, length: 0xffffff, typeId: MSG.video, streamId: 1 }));
-    await until(() => pub.closed, 'the publisher to be closed');
+    await waitFor(() => pub.closed, 'the publisher to be closed');
     expect(logged(s, 'message length 16777215 exceeds the limit of 8388608')).toBe(true);
     await stillServes(s);
   });
@@ -140,7 +141,7 @@ describe('RTMP server: bad input', () => {
     clients.push(c);
     await c.connect('live');
     c.command(0, 'connect', 2, { app: 'live' });
-    await until(() => c.closed, 'the client to be closed');
+    await waitFor(() => c.closed, 'the client to be closed');
     expect(logged(s, 'second connect')).toBe(true);
   });
 
@@ -157,7 +158,7 @@ describe('RTMP server: bad input', () => {
       );
     }
     await Promise.all(batch);
-    await until(() => s.server.stats().connections === 0, 'every connection to be gone');
+    await waitFor(() => s.server.stats().connections === 0, 'every connection to be gone');
     await stillServes(s);
   });
 
@@ -166,7 +167,7 @@ describe('RTMP server: bad input', () => {
     const socks = await Promise.all([raw(s), raw(s), raw(s)]);
     const extra = await raw(s);
     await extra.closedP;
-    await until(() => s.lines.some((l) => l.includes('connections refused')), 'the refusal log line');
+    await waitFor(() => s.lines.some((l) => l.includes('connections refused')), 'the refusal log line');
     for (const x of socks) x.destroy();
   });
 
@@ -204,7 +205,7 @@ describe('RTMP server: bad input', () => {
         pub2.send(6, MSG.video, 1, i * 10, Buffer.from([0x17, 1, 0, 0, 0, 0, 0, 0, i]));
         await pub.sync();
         maxBuffered = Math.max(maxBuffered, s.server.stats().bufferedBytes);
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     }
     await pub.sync();
@@ -213,14 +214,14 @@ describe('RTMP server: bad input', () => {
     expect(st.droppedMessages).toBeGreaterThan(0);
     // bounded: the slow player's backlog stays near the drop limit (+ one keyframe + kernel-side slack)
     expect(maxBuffered).toBeLessThan(512 * 1024 + 4 * 125_000 + 2 * 1024 * 1024);
-    await until(() => fastPlayer.mediaMessages >= 200, 'the fast player to get every frame');
-    await until(() => p2.mediaMessages >= 20, 'the other stream to flow');
+    await waitFor(() => fastPlayer.mediaMessages >= 200, 'the fast player to get every frame');
+    await waitFor(() => p2.mediaMessages >= 20, 'the other stream to flow');
 
     // the slow player resumes and continues at a keyframe after each gap
     slow.socket.resume();
     // keyframes until one gets through (the player resumes once its backlog is below the resume mark)
     let n = 1000;
-    await until(() => {
+    await waitFor(() => {
       const k = Buffer.alloc(9);
       k[0] = 0x17;
       k[1] = 1;
@@ -252,11 +253,11 @@ describe('RTMP server: bad input', () => {
       pub.send(6, MSG.video, 1, i, f);
       if (i % 20 === 0) {
         await pub.sync();
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
       if (s.lines.some((l) => l.includes('player too slow'))) break;
     }
-    await until(() => s.lines.some((l) => l.includes('player too slow')), 'the slow player to be closed');
+    await waitFor(() => s.lines.some((l) => l.includes('player too slow')), 'the slow player to be closed');
     expect(s.server.stats().slowPlayersClosed).toBe(1);
   });
 });

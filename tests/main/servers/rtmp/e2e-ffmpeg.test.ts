@@ -6,17 +6,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../../../../src/main/api/index.ts';
 import { Collector } from '../../../../src/main/engine/collector.ts';
-import { Registry } from '../../../../src/main/engine/registry.ts';
-import { memoryLogger } from '../../../../src/main/log.ts';
-import { createHttpServer, listen } from '../../../../src/main/http/server.ts';
 import { createRtmpServer, type RtmpServer } from '../../../../src/main/servers/rtmp/server.ts';
-import { Children, ffmpegPublishArgs, until, waitForFfmpeg } from './support.ts';
+import { ffmpegPublishArgs } from './support.ts';
+import { sleep, waitFor } from '../../../support/wait.ts';
+import { Children, waitForFfmpeg } from '../../../support/children.ts';
+import { startCollectorApi } from '../../../support/collector-api.ts';
 
 const children = new Children();
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -36,30 +34,14 @@ interface Rig {
 }
 
 async function rig(token = ''): Promise<Rig> {
-  const log = memoryLogger();
-  const collector = new Collector('rtmp', { sessionTimeoutMs: 2000 });
-  collector.start();
-  const registry = new Registry();
-  registry.register(collector);
+  const { collector, log, lines, api, close } = await startCollectorApi('rtmp');
   const rtmp = createRtmpServer({ collector, log, token });
   const { port } = await rtmp.listen('127.0.0.1', 0);
-  const http: Server = createHttpServer({
-    mounts: createApi({ reader: registry, about: { name: 'test', id: 'test', startedAtMs: Date.now() }, log }),
-    log,
-  });
-  const addr = await listen(http, '127.0.0.1', 0);
   cleanups.push(async () => {
     await rtmp.close();
-    await new Promise<void>((r) => http.close(() => r()));
-    http.closeAllConnections?.();
-    await registry.unregisterAll();
+    await close();
   });
-  const api = async (path: string): Promise<unknown> => {
-    const res = await fetch(`http://127.0.0.1:${addr.port}${path}`);
-    expect(res.status).toBe(200);
-    return res.json();
-  };
-  return { rtmp, port, collector, lines: log.lines, api };
+  return { rtmp, port, collector, lines, api };
 }
 
 interface ApiSession {
@@ -77,8 +59,8 @@ describe('RTMP server with ffmpeg', () => {
     const r = await rig();
     const url = `rtmp://127.0.0.1:${r.port}/live/test`;
     const pub = children.spawn('timeout', ['60', 'ffmpeg', ...ffmpegPublishArgs(url)]);
-    await until(() => r.rtmp.streams().includes('/live/test'), 'the publisher to start', 20_000);
-    await new Promise((res) => setTimeout(res, 1500)); // let a keyframe arrive
+    await waitFor(() => r.rtmp.streams().includes('/live/test'), 'the publisher to start', 20_000);
+    await sleep(1500); // let a keyframe arrive
 
     const dir = mkdtempSync(join(tmpdir(), 'rtmp-e2e-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -88,7 +70,7 @@ describe('RTMP server with ffmpeg', () => {
 
     // three active sessions with Core's fields and growing bytes
     const active = async (): Promise<ApiSession[]> => ((await r.api('/api/v3/session/active?collectors=rtmp')) as { rtmp: ApiSession[] }).rtmp;
-    const first = await until(async () => {
+    const first = await waitFor(async () => {
       const a = await active();
       return a.length === 3 && a.every((s) => s.bytes_rx > 0 && s.bytes_tx > 0) ? a : null;
     }, 'three active rtmp sessions', 20_000, 200);
@@ -102,7 +84,7 @@ describe('RTMP server with ffmpeg', () => {
       expect(p.id).toBe(p.remote);
       expect(p.id).toMatch(/^127\.0\.0\.1:\d+$/);
     }
-    await until(async () => {
+    await waitFor(async () => {
       const a = await active();
       return a.length === 3 && a.every((s) => {
         const before = first.find((f) => f.id === s.id)!;
@@ -129,7 +111,7 @@ describe('RTMP server with ffmpeg', () => {
     pub.kill('SIGINT');
     nullPlayer.kill('SIGINT');
     await Promise.all([pub.done, nullPlayer.done]);
-    await until(async () => (await active()).length === 0, 'the sessions to time out', 15_000, 250);
+    await waitFor(async () => (await active()).length === 0, 'the sessions to time out', 15_000, 250);
     const summary = ((await r.api('/api/v3/session?collectors=rtmp')) as { rtmp: { summary: Record<string, unknown> } }).rtmp.summary;
     const local = summary['local'] as Record<string, { sessions: number }>;
     expect(local['publish:/live/test']?.sessions).toBe(1);
@@ -143,7 +125,7 @@ describe('RTMP server with ffmpeg', () => {
     expect(await bad.done).not.toBe(0);
     expect(r.lines.some((l) => l.includes('rtmp publish refused') && l.includes('invalid token'))).toBe(true);
     const good = children.spawn('timeout', ['20', 'ffmpeg', ...ffmpegPublishArgs(`rtmp://127.0.0.1:${r.port}/live/test/s3cret`, ['-t', '1'])]);
-    await until(() => r.rtmp.streams().includes('/live/test'), 'the publisher with the token to start', 15_000);
+    await waitFor(() => r.rtmp.streams().includes('/live/test'), 'the publisher with the token to start', 15_000);
     // the token given as the last path element stays out of the session id (spec §7.13, see docs/decisions.md)
     expect(r.collector.isKnownSession('/live/test')).toBe(true);
     expect(r.collector.isKnownSession('/live/test/s3cret')).toBe(false);

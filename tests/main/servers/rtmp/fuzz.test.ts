@@ -8,7 +8,9 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AmfEcmaArray, encodeAmf0 } from '../../../../src/main/servers/rtmp/amf0.ts';
 import { MSG, chunkHeader, serializeMessage } from '../../../../src/main/servers/rtmp/chunk.ts';
-import { Children, ffmpegPublishArgs, startServer, until, type TestServer } from './support.ts';
+import { ffmpegPublishArgs, startServer, type TestServer } from './support.ts';
+import { waitFor } from '../../../support/wait.ts';
+import { Children } from '../../../support/children.ts';
 
 const FUZZ_MS = Number(process.env.RTMP_FUZZ_MS ?? 20_000);
 const WORKERS = 12;
@@ -151,12 +153,12 @@ describe('RTMP server fuzz', () => {
     expect(srv.lines.filter((l) => l.includes('internal error'))).toEqual([]);
     expect(maxConnections).toBeLessThanOrEqual(WORKERS + 50);
     expect(maxBuffered).toBeLessThan(64 * 1024 * 1024);
-    await until(() => srv!.server.stats().connections === 0, 'fuzz connections to be gone', 10_000);
+    await waitFor(() => srv!.server.stats().connections === 0, 'fuzz connections to be gone', 10_000);
 
     // a real ffmpeg publisher and player still work
     const url = `rtmp://127.0.0.1:${port}/live/after-fuzz`;
     children.spawn('timeout', ['40', 'ffmpeg', ...ffmpegPublishArgs(url)]);
-    await until(() => srv!.server.streams().includes('/live/after-fuzz'), 'the publisher', 20_000);
+    await waitFor(() => srv!.server.streams().includes('/live/after-fuzz'), 'the publisher', 20_000);
     // (async: the server runs in this process, a blocking exec would starve it)
     const player = children.spawn('timeout', ['20', 'ffmpeg', '-hide_banner', '-nostdin', '-i', url, '-t', '2', '-c', 'copy', '-f', 'null', '-']);
     expect(await player.done).toBe(0);

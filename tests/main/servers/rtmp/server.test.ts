@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AmfEcmaArray, decodeAmf0, encodeAmf0 } from '../../../../src/main/servers/rtmp/amf0.ts';
 import { MSG, type RtmpMessage } from '../../../../src/main/servers/rtmp/chunk.ts';
 import { RtmpTestClient } from './rtmp-client.ts';
-import { fakeCollector, startServer, until, type FakeCollector, type TestServer } from './support.ts';
+import { startServer, type TestServer } from './support.ts';
+import { waitFor } from '../../../support/wait.ts';
+import { FakeCollector } from '../../../support/fake-collector.ts';
 
 const open: RtmpTestClient[] = [];
 const servers: TestServer[] = [];
@@ -57,7 +59,7 @@ const kinds = (ms: RtmpMessage[]): string[] =>
 
 describe('RTMP server: publish and play', () => {
   it('publishes, registers the publisher session like Core, refuses a second publisher with BadName', async () => {
-    const collector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     const s = await server({ collector });
     const pub = await client(s);
     expect(await pub.publish('live', 'channel1.stream')).toBe('NetStream.Publish.Start');
@@ -68,7 +70,7 @@ describe('RTMP server: publish and play', () => {
     ]);
     const second = await client(s);
     expect(await second.publish('live', 'channel1.stream')).toBe('NetStream.Publish.BadName');
-    await until(() => second.closed, 'the second publisher to be closed');
+    await waitFor(() => second.closed, 'the second publisher to be closed');
     expect(s.lines.some((l) => l.includes('rtmp publish refused') && l.includes('already publishing'))).toBe(true);
     expect(pub.closed).toBe(false);
   });
@@ -77,11 +79,11 @@ describe('RTMP server: publish and play', () => {
     const s = await server();
     const p = await client(s);
     expect(await p.play('live', 'nothing')).toBe('NetStream.Play.StreamNotFound');
-    await until(() => p.closed, 'the player to be closed');
+    await waitFor(() => p.closed, 'the player to be closed');
   });
 
   it('gives a joining player metadata, sequence headers and the GOP from the last keyframe, then live data', async () => {
-    const collector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     const s = await server({ collector });
     const pub = await client(s);
     await pub.publish('live', 'test');
@@ -96,9 +98,9 @@ describe('RTMP server: publish and play', () => {
     await pub.sync();
     const player = await client(s);
     expect(await player.play('live', 'test')).toBe('NetStream.Play.Reset');
-    await until(() => player.media.length >= 7, 'the join burst');
+    await waitFor(() => player.media.length >= 7, 'the join burst');
     sendVideo(pub, 1080, media.inter(6));
-    await until(() => player.media.length >= 8, 'live data');
+    await waitFor(() => player.media.length >= 8, 'live data');
     expect(kinds(player.media)).toEqual(['|RtmpSampleAccess', 'onMetaData', 'avc-header', 'aac-header', 'K3', 'a4', 'P5', 'P6']);
     // metadata at 0 (no script stream), headers restamped to the GOP start, then original timestamps
     expect(player.media.map((m) => m.timestamp)).toEqual([0, 0, 1000, 1000, 1000, 1010, 1040, 1080]);
@@ -114,7 +116,7 @@ describe('RTMP server: publish and play', () => {
 
     // the publisher leaves: UnpublishNotify, and the player's connection ends
     pub.close();
-    await until(() => player.closed, 'the player to be ended');
+    await waitFor(() => player.closed, 'the player to be ended');
     expect(player.statuses).toContain('NetStream.Play.UnpublishNotify');
     expect(s.server.streams()).toEqual([]);
   });
@@ -131,12 +133,12 @@ describe('RTMP server: publish and play', () => {
     sendVideo(pub, 80, media.inter(2));
     sendVideo(pub, 120, media.key(3));
     sendVideo(pub, 160, media.inter(4));
-    await until(() => player.media.length >= 4, 'media');
+    await waitFor(() => player.media.length >= 4, 'media');
     expect(kinds(player.media)).toEqual(['|RtmpSampleAccess', 'avc-header', 'K3', 'P4']);
   });
 
   it('checks the token (query or last path element), never logs it and keeps it out of session ids', async () => {
-    const collector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     const s = await server({ collector, token: 's3cret' });
     const bad = await client(s);
     expect(await bad.publish('live', 'test?token=wrong')).toBe('NetStream.Publish.Denied');
@@ -153,7 +155,7 @@ describe('RTMP server: publish and play', () => {
       ['/live/test', 'publish:/live/test'],
       [expect.stringMatching(/^127\.0\.0\.1:\d+$/), 'play:/live/test'],
     ]);
-    await until(() => bad.closed && none.closed && badPlayer.closed, 'refused clients to be closed');
+    await waitFor(() => bad.closed && none.closed && badPlayer.closed, 'refused clients to be closed');
     const logs = s.lines.join('\n');
     expect(logs).toContain('invalid token');
     expect(logs).not.toContain('s3cret');
@@ -161,7 +163,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('checks the app prefix for publishers and strips it from the reference', async () => {
-    const collector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     const s = await server({ collector, app: '/live' });
     const other = await client(s);
     expect(await other.publish('other', 'x')).toBe('NetStream.Publish.Denied');
@@ -171,7 +173,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('formats IPv6 remotes as [ip]:port', async () => {
-    const collector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     const { createRtmpServer } = await import('../../../../src/main/servers/rtmp/server.ts');
     const { memoryLogger } = await import('../../../../src/main/log.ts');
     const srv = createRtmpServer({ collector, log: memoryLogger() });
@@ -190,7 +192,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('registers no session for a non-collectable IP, but still serves it', async () => {
-    const collector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     collector.collectable = () => false;
     const s = await server({ collector });
     const pub = await client(s);
@@ -199,7 +201,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('feeds 1 s deltas of each connection byte counters to the collector from one server tick', async () => {
-    const collector: FakeCollector = fakeCollector('rtmp');
+    const collector = new FakeCollector('rtmp');
     const s = await server({ collector, tickMs: 100 });
     const pub = await client(s);
     await pub.publish('live', 'x');
@@ -207,12 +209,12 @@ describe('RTMP server: publish and play', () => {
     await player.play('live', 'x');
     for (let i = 0; i < 20; i++) sendVideo(pub, i * 40, i % 10 === 0 ? media.key(i, 2000) : media.inter(i, 2000));
     const playerId = collector.registered[1]!.id;
-    await until(() => (collector.tx.get(playerId) ?? 0) >= 40_000, 'player egress');
-    await until(() => collector.rx.get('/live/x') === (s.server.stats().rxBytes - (collector.rx.get(playerId) ?? 0)), 'publisher ingress to settle');
+    await waitFor(() => collector.txBytes(playerId) >= 40_000, 'player egress');
+    await waitFor(() => collector.rxBytes('/live/x') === (s.server.stats().rxBytes - collector.rxBytes(playerId)), 'publisher ingress to settle');
     const st = s.server.stats();
     // every byte the server read or wrote went to exactly one session
-    expect((collector.rx.get('/live/x') ?? 0) + (collector.rx.get(playerId) ?? 0)).toBe(st.rxBytes);
-    await until(() => (collector.tx.get('/live/x') ?? 0) + (collector.tx.get(playerId) ?? 0) === s.server.stats().txBytes, 'egress to settle');
+    expect(collector.rxBytes('/live/x') + collector.rxBytes(playerId)).toBe(st.rxBytes);
+    await waitFor(() => collector.txBytes('/live/x') + collector.txBytes(playerId) === s.server.stats().txBytes, 'egress to settle');
   });
 
   it('answers unknown commands with _error and closes after too many', async () => {
@@ -223,7 +225,7 @@ describe('RTMP server: publish and play', () => {
     c.command(0, 'bogusCommand', 77, null);
     expect((await reply)[3]).toMatchObject({ code: 'NetConnection.Call.Failed' });
     for (let i = 0; i < 5; i++) c.command(0, 'bogusCommand', 0, null);
-    await until(() => c.closed, 'the connection to be closed');
+    await waitFor(() => c.closed, 'the connection to be closed');
     expect(s.lines.some((l) => l.includes('more than 3 unknown commands'))).toBe(true);
   });
 
@@ -251,7 +253,7 @@ describe('RTMP server: publish and play', () => {
       for (let i = 0; i + 16 <= d.length; i++) if (d[i] === 0x02 && d[i + 6] === 4 && d[i + 7] === 3) acks.push(d.readUInt32BE(i + 12));
     });
     for (let i = 0; i < 3; i++) c.command(0, 'FCSubscribe', 0, null, 'x'.repeat(500));
-    await until(() => acks.length > 0, 'an acknowledgement');
+    await waitFor(() => acks.length > 0, 'an acknowledgement');
     expect(acks[0]).toBeGreaterThanOrEqual(1000);
   });
 });

@@ -1,7 +1,7 @@
-/** Shared pieces of the RTMP server tests: a server factory and ffmpeg arguments (plus the shared test helpers). */
+/** Shared pieces of the RTMP server tests: a server factory and ffmpeg arguments. */
 import { memoryLogger } from '../../../../src/main/log.ts';
-import { Children, fakeCollector, sleep, until, waitForFfmpeg, type FakeCollector } from '../../../support/servers.ts';
 import { createRtmpServer, type RtmpServer, type RtmpServerOptions } from '../../../../src/main/servers/rtmp/server.ts';
+import { FakeCollector } from '../../../support/fake-collector.ts';
 
 export interface TestServer {
   server: RtmpServer;
@@ -11,7 +11,7 @@ export interface TestServer {
 
 export async function startServer(opts: Partial<RtmpServerOptions> = {}): Promise<TestServer> {
   const log = memoryLogger();
-  const server = createRtmpServer({ collector: fakeCollector('rtmp'), log, ...opts });
+  const server = createRtmpServer({ collector: new FakeCollector('rtmp'), log, ...opts });
   const { port } = await server.listen('127.0.0.1', 0);
   return { server, port, lines: log.lines };
 }
@@ -26,5 +26,3 @@ export function ffmpegPublishArgs(url: string, extra: string[] = []): string[] {
     '-f', 'flv', url,
   ];
 }
-
-export { Children, fakeCollector, sleep, until, waitForFfmpeg, type FakeCollector };

@@ -7,21 +7,19 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../../../../src/main/api/index.ts';
 import { Collector } from '../../../../src/main/engine/collector.ts';
-import { Registry } from '../../../../src/main/engine/registry.ts';
-import { memoryLogger } from '../../../../src/main/log.ts';
-import { createHttpServer, listen } from '../../../../src/main/http/server.ts';
 import { createSrtServer, type SrtServer, type SrtServerOptions } from '../../../../src/main/servers/srt/server.ts';
 import { lossyProxy } from './lossy-proxy.ts';
 import { srtChannelsJson } from '../../../../src/main/servers/channels-api.ts';
 import { induction } from './srt-client.ts';
-import { Children, ffmpegSrtPublishArgs, until, waitForFfmpeg } from './support.ts';
+import { ffmpegSrtPublishArgs } from './support.ts';
+import { waitFor } from '../../../support/wait.ts';
+import { Children, waitForFfmpeg } from '../../../support/children.ts';
+import { startCollectorApi } from '../../../support/collector-api.ts';
 
 const run = promisify(execFile);
 const children = new Children();
@@ -43,32 +41,16 @@ interface Rig {
 }
 
 async function rig(opts: Partial<SrtServerOptions> = {}): Promise<Rig> {
-  const log = memoryLogger();
-  const collector = new Collector('srt', { sessionTimeoutMs: 2000 });
-  collector.start();
-  const registry = new Registry();
-  registry.register(collector);
+  const { collector, log, lines, api, close } = await startCollectorApi('srt');
   const srt = createSrtServer({ collector, log, limits: { peerIdleTimeoutMs: 1500 }, ...opts });
   const { port } = await srt.listen('127.0.0.1', 0);
-  const http: Server = createHttpServer({
-    mounts: createApi({ reader: registry, about: { name: 'test', id: 'test', startedAtMs: Date.now() }, log }),
-    log,
-  });
-  const addr = await listen(http, '127.0.0.1', 0);
   const dir = mkdtempSync(join(tmpdir(), 'srt-e2e-'));
   cleanups.push(async () => {
     await srt.close();
-    await new Promise<void>((r) => http.close(() => r()));
-    http.closeAllConnections?.();
-    await registry.unregisterAll();
+    await close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const api = async (path: string): Promise<unknown> => {
-    const res = await fetch(`http://127.0.0.1:${addr.port}${path}`);
-    expect(res.status).toBe(200);
-    return res.json();
-  };
-  return { srt, port, collector, lines: log.lines, api, dir };
+  return { srt, port, collector, lines, api, dir };
 }
 
 interface ApiSession {
@@ -100,13 +82,13 @@ describe('SRT server with ffmpeg', () => {
     const r = await rig();
     // ffmpeg itself (bounded by -t), not under `timeout`: the test kills it with SIGKILL below
     const pub = children.spawn('ffmpeg', ffmpegSrtPublishArgs(`srt://127.0.0.1:${r.port}?streamid=test,mode:publish`, ['-t', '60']));
-    await until(() => r.srt.streams().includes('test'), 'the publisher to start', 20_000);
+    await waitFor(() => r.srt.streams().includes('test'), 'the publisher to start', 20_000);
 
     const file = join(r.dir, 'out.ts');
     const player = children.spawn('timeout', ['30', 'ffmpeg', ...playerArgs(`srt://127.0.0.1:${r.port}?streamid=test,mode:request`, file)]);
 
     const active = async (): Promise<ApiSession[]> => ((await r.api('/api/v3/session/active?collectors=srt')) as { srt: ApiSession[] }).srt;
-    const first = await until(async () => {
+    const first = await waitFor(async () => {
       const a = await active();
       return a.length === 2 && a.every((s) => s.bytes_rx > 0 || s.bytes_tx > 0) ? a : null;
     }, 'two active srt sessions', 20_000, 200);
@@ -117,7 +99,7 @@ describe('SRT server with ffmpeg', () => {
     expect(play).toMatchObject({ reference: 'test', local: 'play:test', extra: '', bytes_rx: 0 });
     expect(play.id).toBe(play.remote);
     expect(play.id).toMatch(/^127\.0\.0\.1:\d+$/);
-    await until(async () => {
+    await waitFor(async () => {
       const a = await active();
       const p = a.find((s) => s.id === publisher.id);
       const q = a.find((s) => s.id === play.id);
@@ -135,9 +117,9 @@ describe('SRT server with ffmpeg', () => {
     // the publisher vanishes without a word: the server's idle timeout ends it, the sessions time out into the history
     pub.kill('SIGKILL');
     await pub.done;
-    await until(() => r.srt.stats().connections === 0, 'the idle timeout', 10_000, 100);
+    await waitFor(() => r.srt.stats().connections === 0, 'the idle timeout', 10_000, 100);
     expect(r.lines.some((l) => l.includes('srt publish stop') && l.includes('timeout'))).toBe(true);
-    await until(async () => (await active()).length === 0, 'the sessions to time out', 15_000, 250);
+    await waitFor(async () => (await active()).length === 0, 'the sessions to time out', 15_000, 250);
     const summary = ((await r.api('/api/v3/session?collectors=srt')) as { srt: { summary: Record<string, unknown> } }).srt.summary;
     const local = summary['local'] as Record<string, { sessions: number }>;
     expect(local['publish:test']?.sessions).toBe(1);
@@ -151,7 +133,7 @@ describe('SRT server with ffmpeg', () => {
     cleanups.push(() => relay.close());
     const pub = children.spawn('timeout', ['60', 'ffmpeg', ...ffmpegSrtPublishArgs(`srt://127.0.0.1:${relay.port}?streamid=lossy,mode:publish`, ['-b:v', '1M'])]);
     void pub;
-    await until(() => r.srt.streams().includes('lossy'), 'the publisher to start', 20_000);
+    await waitFor(() => r.srt.streams().includes('lossy'), 'the publisher to start', 20_000);
     const file = join(r.dir, 'lossy.ts');
     const player = children.spawn('timeout', ['30', 'ffmpeg', ...playerArgs(`srt://127.0.0.1:${relay.port}?streamid=lossy`, file)]);
     expect(await player.done).toBe(0);
@@ -167,13 +149,13 @@ describe('SRT server with ffmpeg', () => {
     const relay = await lossyProxy(r.port, 0.03, 11);
     cleanups.push(() => relay.close());
     const pub = children.spawn('timeout', ['60', 'ffmpeg', ...ffmpegSrtPublishArgs(`srt://127.0.0.1:${relay.port}?streamid=counted,mode:publish`, ['-b:v', '1M', '-t', '8'])]);
-    await until(() => r.srt.streams().includes('counted'), 'the publisher to start', 20_000);
+    await waitFor(() => r.srt.streams().includes('counted'), 'the publisher to start', 20_000);
     const file = join(r.dir, 'counted.ts');
     const player = children.spawn('timeout', ['30', 'ffmpeg', ...playerArgs(`srt://127.0.0.1:${relay.port}?streamid=counted`, file, 4)]);
     type Stats = Record<string, number>;
     type Channels = { publisher: Record<string, number>; subscriber: Record<string, number[]>; connections: Record<string, { log: object; stats: Stats }> };
     // While both run: the publisher's connection lost packets and asked for them; the player's got NAKs and resent.
-    const seen = await until(
+    const seen = await waitFor(
       () => {
         const ch = JSON.parse(srtChannelsJson(r.srt)) as Channels;
         const pubStats = ch.connections[String(ch.publisher['counted'])]?.stats;
@@ -192,7 +174,7 @@ describe('SRT server with ffmpeg', () => {
     expect(await pub.done).toBe(0);
     // Every data datagram the relay delivered to the server: SRT header 16 + payload; Core adds IPv4 20 + UDP 8.
     const expected = relay.upData.bytes + 28 * relay.upData.packets;
-    const counted = await until(
+    const counted = await waitFor(
       async () => {
         const list = ((await r.api('/api/v3/session/active?collectors=srt')) as { srt: ApiSession[] }).srt;
         const active = list.find((x) => x.local === 'publish:counted');
@@ -215,7 +197,7 @@ describe('SRT server with ffmpeg', () => {
     const ind = induction(9);
     for (let n = 1; n < ind.length; n += 4) fire(ind.subarray(0, n));
     for (let i = 0; i < 2000; i++) fire(induction(5000 + i));
-    await until(() => r.srt.stats().inductions >= 1900, 'the flood to be answered', 10_000);
+    await waitFor(() => r.srt.stats().inductions >= 1900, 'the flood to be answered', 10_000);
     expect(r.srt.stats().connections).toBe(0);
 
     // a wrong token is refused; the right one (old #!: form) publishes and plays
@@ -223,7 +205,7 @@ describe('SRT server with ffmpeg', () => {
     expect(await bad.done).not.toBe(0);
     expect(r.lines.some((l) => l.includes('invalid token'))).toBe(true);
     children.spawn('timeout', ['60', 'ffmpeg', ...ffmpegSrtPublishArgs(`srt://127.0.0.1:${r.port}?streamid=${encodeURIComponent('#!:m=publish,r=x,token=tok')}`)]);
-    await until(() => r.srt.streams().includes('x'), 'the publisher with the token to start', 20_000);
+    await waitFor(() => r.srt.streams().includes('x'), 'the publisher with the token to start', 20_000);
     const file = join(r.dir, 'after.ts');
     const player = children.spawn('timeout', ['30', 'ffmpeg', ...playerArgs(`srt://127.0.0.1:${r.port}?streamid=x,token:tok`, file, 3)]);
     expect(await player.done).toBe(0);

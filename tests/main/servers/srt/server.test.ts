@@ -21,7 +21,8 @@ import {
 } from '../../../../src/main/servers/srt/packet.ts';
 import { createSrtServer, type SrtServer, type SrtServerOptions } from '../../../../src/main/servers/srt/server.ts';
 import { conclusion, handshake, induction, testCaller, type TestCaller } from './srt-client.ts';
-import { fakeCollector, sleep, until, type FakeCollector } from './support.ts';
+import { sleep, waitFor } from '../../../support/wait.ts';
+import { FakeCollector } from '../../../support/fake-collector.ts';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -30,7 +31,7 @@ afterEach(async () => {
 
 async function start(opts: Partial<SrtServerOptions> = {}): Promise<{ srt: SrtServer; port: number; collector: FakeCollector; lines: string[] }> {
   const log = memoryLogger();
-  const collector = fakeCollector('srt');
+  const collector = new FakeCollector('srt');
   const srt = createSrtServer({ collector, log, ...opts });
   const { port } = await srt.listen('127.0.0.1', 0);
   cleanups.push(() => srt.close());
@@ -71,7 +72,7 @@ describe('SRT server handshake', () => {
     expect(srt.streams()).toEqual(['channel1']);
     expect(collector.registered).toEqual([{ id: 'channel1', reference: 'channel1', location: 'publish:channel1', peer: `127.0.0.1:${c.socket.address().port}` }]);
     c.send(conclusion(c.socketId, { streamId: 'channel1,mode:publish', cookie: hs.cookie }));
-    await until(() => c.received.filter((p) => p.control && p.type === CTRL.handshake).length === 3, 'the repeated answer');
+    await waitFor(() => c.received.filter((p) => p.control && p.type === CTRL.handshake).length === 3, 'the repeated answer');
     expect(srt.stats().connections).toBe(1);
   });
 
@@ -140,14 +141,14 @@ describe('SRT server handshake', () => {
   });
 
   it('does not start with a passphrase (encryption is not supported)', () => {
-    expect(() => createSrtServer({ collector: fakeCollector('srt'), log: memoryLogger(), passphrase: 'x'.repeat(10) })).toThrow(/not supported/);
+    expect(() => createSrtServer({ collector: new FakeCollector('srt'), log: memoryLogger(), passphrase: 'x'.repeat(10) })).toThrow(/not supported/);
   });
 
   it('ignores a conclusion with a cookie it did not issue', async () => {
     const { srt, port } = await start();
     const c = await caller(port);
     c.send(conclusion(c.socketId, { streamId: 'a,mode:publish', cookie: 12345 }));
-    await until(() => srt.stats().badCookies === 1, 'the bad cookie to be counted');
+    await waitFor(() => srt.stats().badCookies === 1, 'the bad cookie to be counted');
     await sleep(100);
     expect(c.received).toEqual([]);
     expect(srt.stats().connections).toBe(0);
@@ -181,7 +182,7 @@ describe('SRT server data path', () => {
     sendData(1002, 30_000);
     await pub.next((p) => p.control && p.type === CTRL.ack && (p as { cif: Buffer }).cif.readUInt32BE(0) === 1004);
 
-    const got = await until(() => {
+    const got = await waitFor(() => {
       const d = ply.received.filter(isData);
       return d.length === 4 ? d : null;
     }, 'four data packets at the player');
@@ -203,9 +204,9 @@ describe('SRT server data path', () => {
     expect(srt.stats().retransmitted).toBe(1);
 
     // bytes: data packets only, as Core counts them: payload + SRT header 16 + UDP 8 + IPv4 20, per second
-    await until(() => collector.rx.get('s') === 4 * (44 + 188), 'publisher bytes');
-    await until(() => collector.tx.get(`127.0.0.1:${ply.socket.address().port}`) === 5 * (44 + 188), 'player bytes');
-    expect(collector.tx.get('s')).toBeUndefined();
+    await waitFor(() => collector.rxBytes('s') === 4 * (44 + 188), 'publisher bytes');
+    await waitFor(() => collector.txBytes(`127.0.0.1:${ply.socket.address().port}`) === 5 * (44 + 188), 'player bytes');
+    expect(collector.txBytes('s')).toBe(0);
   });
 
   it('gives up on a packet the publisher never resends, after the latency', async () => {
@@ -215,12 +216,12 @@ describe('SRT server data path', () => {
     const ply = await caller(port);
     await handshake(ply, { streamId: 's', latencyMs: 50 });
     for (const seq of [1000, 1002]) pub.send(Buffer.concat([encodeDataHeader(seq, 1, false, seq, phs.socketId), Buffer.alloc(100)]));
-    await until(() => ply.received.filter(isData).length === 2, 'both packets at the player');
+    await waitFor(() => ply.received.filter(isData).length === 2, 'both packets at the player');
     expect(srt.stats().lostPackets).toBe(1);
   });
 
   it('closes an idle connection after the peer idle timeout, sends shutdown, and ends the players of a publisher', async () => {
-    const { srt, port, lines } = await start({ limits: { peerIdleTimeoutMs: 300 } });
+    const { srt, port, lines, collector } = await start({ limits: { peerIdleTimeoutMs: 300 } });
     const pub = await caller(port);
     await handshake(pub, { streamId: 's,mode:publish' });
     const ply = await caller(port);
@@ -232,6 +233,9 @@ describe('SRT server data path', () => {
     expect(srt.stats()).toMatchObject({ connections: 0, streams: 0 });
     expect(lines.some((l) => l.includes('srt publish stop') && l.includes('timeout'))).toBe(true);
     expect(lines.some((l) => l.includes('srt play stop') && l.includes('publisher left'))).toBe(true);
+    // Both sessions are marked closed at once (alerts need not wait for the session timeout), the publisher first.
+    expect(collector.closed[0]).toBe('s');
+    expect(collector.closed).toHaveLength(2);
   });
 
   it('ends a publisher on its shutdown; the resource can be published again', async () => {
@@ -239,7 +243,7 @@ describe('SRT server data path', () => {
     const pub = await caller(port);
     const phs = await handshake(pub, { streamId: 's,mode:publish' });
     pub.send(encodeControl(CTRL.shutdown, 0, 0, phs.socketId));
-    await until(() => srt.streams().length === 0, 'the stream to end');
+    await waitFor(() => srt.streams().length === 0, 'the stream to end');
     expect((await handshake(await caller(port), { streamId: 's,mode:publish' })).type).toBe(HS_TYPE.conclusion);
   });
 });
@@ -259,7 +263,7 @@ describe('SRT server bad input', () => {
     fire(encodeControl(CTRL.ack, 1, 0, 123456, Buffer.alloc(28))); // unknown socket
     fire(Buffer.concat([encodeDataHeader(1, 1, false, 1, 0), Buffer.alloc(100)])); // data to socket 0
     for (let i = 0; i < 3000; i++) fire(induction(1000 + i));
-    await until(() => srt.stats().inductions >= 2900, 'the induction flood to be answered', 10_000);
+    await waitFor(() => srt.stats().inductions >= 2900, 'the induction flood to be answered', 10_000);
     expect(srt.stats()).toMatchObject({ connections: 0, streams: 0 });
     expect(srt.stats().malformed + srt.stats().strays).toBeGreaterThan(0);
     // still serves a real handshake

@@ -1,7 +1,4 @@
-/** Shared pieces of the SRT server tests: ffmpeg arguments (plus the shared test helpers). */
-import { Children, fakeCollector, sleep, until, waitForFfmpeg, type FakeCollector } from '../../../support/servers.ts';
-
-export { Children, fakeCollector, sleep, until, waitForFfmpeg, type FakeCollector };
+/** Shared pieces of the SRT server tests: ffmpeg arguments. */
 
 /** ffmpeg publishing a 25 fps H.264 test pattern as MPEG-TS over SRT, in real time. */
 export function ffmpegSrtPublishArgs(url: string, extra: string[] = []): string[] {

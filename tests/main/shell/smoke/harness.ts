@@ -1,13 +1,15 @@
 /**
  * The smoke test's harness: builds out/main and out/preload (once per source state, under a lock), and runs the
- * BUILT main bundle under plain Node 24 with the fake `electron` (./fake-electron.ts through ./register.ts), a temp
- * userData and loopback-only, ephemeral listeners. The test drives the fake over the child-process IPC channel.
+ * BUILT main bundle under plain Node 24 with the fake `electron` (../electron-fake.ts, driven by ./driven-electron.ts,
+ * through ./register.ts), a temp userData and loopback-only, ephemeral listeners. The test drives the fake over the
+ * child-process IPC channel.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { hashSources, withLock } from '../../../support/build-cache.ts';
+import { waitFor } from '../../../support/wait.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
@@ -18,7 +20,7 @@ const REGISTER = join(import.meta.dirname, 'register.ts');
 const SMOKE_CONFIG = join(import.meta.dirname, 'electron.vite.config.ts');
 const STAMP = join(ROOT, 'out', 'main', '.smoke-build-stamp');
 
-/** What the fake reports (see `state()` in ./fake-electron.ts). */
+/** What the fake reports (see `state()` in ./driven-electron.ts). */
 export interface FakeState {
   calls: string[];
   exitCode: number | null;
@@ -203,14 +205,12 @@ export function startSmokeApp(options: SmokeOptions = {}): SmokeApp {
     command,
     state,
     async waitFor(check, what, waitMs = 10_000) {
-      const deadline = Date.now() + waitMs;
       let last: FakeState | undefined;
-      while (Date.now() < deadline) {
+      const seen = async (): Promise<FakeState | false> => {
         last = await state();
-        if (check(last)) return last;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`timed out waiting for ${what}\nlast state: ${JSON.stringify(last)?.slice(0, 4000)}\noutput: ${err}`);
+        return check(last) && last;
+      };
+      return waitFor(seen, () => `${what}\nlast state: ${JSON.stringify(last)?.slice(0, 4000)}\noutput: ${err}`, waitMs, 100);
     },
     exited,
     report: () => JSON.parse(readFileSync(reportFile, 'utf8')) as FakeState,
