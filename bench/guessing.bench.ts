@@ -33,7 +33,7 @@ function request(port: number, method: string, path: string, headers: Record<str
 }
 
 async function server(budget: { burst: number; refillPerSec: number }): Promise<{ port: number; close: () => Promise<void> }> {
-  const core = createLocalCore({ persist: false, ignoreCidrs: [] }, { clock: systemClock, dataDir: mkdtempSync(join(tmpdir(), 'bench-guess-')), log });
+  const core = createLocalCore({ persist: false, ignoreIps: [] }, { clock: systemClock, dataDir: mkdtempSync(join(tmpdir(), 'bench-guess-')), log });
   const mounts = [
     ...createApi({ reader: core.registry, auth: { username: 'admin', password: 'correct-horse' }, about: { id: 'b', name: 'b', startedAtMs: Date.now() }, log, loginBudget: new FailureBudget(budget) }),
     ...createMemfsMount({

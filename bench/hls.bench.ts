@@ -74,7 +74,7 @@ async function round(ask: Ask, url: string, paths: string[], seconds: number, co
 /** The server side, in a child process so the load generator does not share its event loop. */
 async function serve(connections: number, segmentBytes: number): Promise<void> {
   const log = createLogger('bench', 'error');
-  const core = createLocalCore({ persist: false, ignoreCidrs: [], sessionTimeoutSec: 30 }, { dataDir: mkdtempSync(join(tmpdir(), 'cs-bench-')), log });
+  const core = createLocalCore({ persist: false, ignoreIps: [], sessionTimeoutSec: 30 }, { dataDir: mkdtempSync(join(tmpdir(), 'cs-bench-')), log });
   const memfs = createMemfs({ maxBytes: 256 * 1024 * 1024, log });
   memfs.put('/seg.ts', Buffer.alloc(segmentBytes, 0x47));
   memfs.put('/live.m3u8', Buffer.from('#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nseg.ts\n'));

@@ -3,6 +3,9 @@
  * second for 30 s (src/renderer/bench.html, built here into out/renderer-bench, never shipped). Prints the median,
  * p95 and max time per update from the start of the batched store update to React's commit, and to the painted
  * frame. Run: `npm run bench renderer` (env BENCH_ROWS, BENCH_SECONDS to change the load).
+ * Part 2 (`BENCH_PART=headless`, BENCH_PHASE_SECONDS): the real headless server fed by 4 remote test Cores with
+ * 10 000 sessions in 2 000 streams, the built dashboard at /ui/, frame intervals, frame work and long tasks while the
+ * sessions table and the Streams view update, scroll, sort and filter (see headlessBench).
  *
  * What the three figures are (checked against a Chromium trace: "painted frame" equals the BeginMainFrame task):
  * - t0 is the start of the animation-frame callback that applies the batched snapshots (connect's scheduler);
@@ -38,7 +41,7 @@ function line(name: string, values: number[]): string {
   return `${name.padEnd(22)} median ${pct(s, 50).toFixed(1).padStart(6)} ms   p95 ${pct(s, 95).toFixed(1).padStart(6)} ms   max ${s[s.length - 1]!.toFixed(1).padStart(6)} ms`;
 }
 
-export default async function rendererBench(): Promise<void> {
+async function fakeApiBench(): Promise<void> {
   const rows = Number(process.env.BENCH_ROWS ?? 10_000);
   const seconds = Number(process.env.BENCH_SECONDS ?? 30);
   await viteBuildPage('bench', OUT);
@@ -103,4 +106,231 @@ export default async function rendererBench(): Promise<void> {
     server.close();
     service.dispose();
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Part 2: the real dashboard of the real headless server, fed by remote test Cores, while the user scrolls and sorts.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Frame timing in the page: a requestAnimationFrame loop (frame interval and the frame's main-thread work) and
+ * PerformanceObserver 'longtask'; `scroll` moves a scroll container by a fixed step every frame (a fast flick). */
+const FRAME_PROBE = `(() => {
+  let on = false, last = 0, t0 = 0, lastWork = 0, longN = 0, longMs = 0, scroller = null, step = 0, changed = false;
+  const intervals = [], work = [], changedIntervals = [], changedWork = [];
+  const ch = new MessageChannel();
+  ch.port1.onmessage = () => { if (on && t0) work.push((lastWork = performance.now() - t0)); };
+  // A frame "with changes" is one in which the page's DOM changed (an update, a sort, rows moved by a scroll): its
+  // interval and work are the update-to-painted-frame figures; the other frames only show that nothing blocks.
+  // Text and nodes only: attribute records (a row's transform on every scroll event) made the observer cost more
+  // than what it watches.
+  new MutationObserver(() => (changed = true)).observe(document, { subtree: true, childList: true, characterData: true });
+  const loop = (t) => {
+    if (on && last) {
+      intervals.push(t - last);
+      if (changed) { changedIntervals.push(t - last); changedWork.push(lastWork); }
+    }
+    changed = false;
+    last = t;
+    lastWork = 0;
+    t0 = performance.now();
+    if (scroller) {
+      const max = scroller.scrollHeight - scroller.clientHeight;
+      if ((step > 0 && scroller.scrollTop >= max - 1) || (step < 0 && scroller.scrollTop <= 0)) step = -step;
+      scroller.scrollTop += step;
+    }
+    ch.port2.postMessage(0);
+    requestAnimationFrame(loop);
+  };
+  requestAnimationFrame(loop);
+  try {
+    new PerformanceObserver((l) => { if (on) for (const e of l.getEntries()) { longN++; longMs += e.duration; } }).observe({ type: 'longtask' });
+  } catch {}
+  const scrollable = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const o = getComputedStyle(e).overflowY;
+      if ((o === 'auto' || o === 'scroll') && e.scrollHeight > e.clientHeight) return e;
+    }
+    return document.scrollingElement;
+  };
+  window.__frames = {
+    start() { for (const a of [intervals, work, changedIntervals, changedWork]) a.length = 0; longN = 0; longMs = 0; last = 0; t0 = 0; on = true; },
+    stop() { on = false; scroller = null; return { intervals: [...intervals], work: [...work], changedIntervals: [...changedIntervals], changedWork: [...changedWork], longN, longMs }; },
+    scroll(selector, px) { scroller = scrollable(document.querySelector(selector)); step = px; return scroller === document.scrollingElement ? 'page' : scroller.className; },
+  };
+})();`;
+
+interface FrameStats {
+  intervals: number[];
+  work: number[];
+  changedIntervals: number[];
+  changedWork: number[];
+  longN: number;
+  longMs: number;
+}
+
+/** Core's wire shape of one active session (GET /api/v3/session/active). */
+interface WireSession {
+  id: string;
+  reference: string;
+  created_at: number;
+  local: string;
+  remote: string;
+  extra: string;
+  bytes_rx: number;
+  bytes_tx: number;
+  bandwidth_rx_kbit: number;
+  bandwidth_tx_kbit: number;
+}
+
+/**
+ * One remote Core's sessions: `streams` streams, each with an RTMP publisher, `hlsViewers` HLS viewers and one RTMP
+ * player; `tick` changes every rate and byte count and returns the /active text.
+ */
+function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () => string {
+  const createdS = Math.floor(Date.now() / 1000) - 600;
+  const byCollector: Record<'hls' | 'rtmp', WireSession[]> = { hls: [], rtmp: [] };
+  for (let k = 0; k < streams; k++) {
+    const name = `c${coreIndex}-stream-${k}`;
+    const s = (id: string, reference: string, local: string, remote: string, extra: string): WireSession => ({
+      id, reference, created_at: createdS + (k % 600), local, remote, extra, bytes_rx: 0, bytes_tx: 0, bandwidth_rx_kbit: 0, bandwidth_tx_kbit: 0,
+    });
+    byCollector.rtmp.push(s(`/live/${name}`, `/live/${name}`, `publish:/live/${name}`, `198.51.100.${k % 250}:${40000 + k}`, ''));
+    byCollector.rtmp.push(s(`/live/${name}-play`, `/live/${name}`, `play:/live/${name}`, `203.0.113.${k % 250}:${50000 + k}`, ''));
+    for (let v = 0; v < hlsViewers; v++) {
+      byCollector.hls.push(s(`h${coreIndex}x${k}x${v}`, name, `/memfs/${name}.m3u8`, `viewer-${(k * 7 + v) % 997}.example`, `[192.0.2.0] Mozilla/5.0 (X11; Linux x86_64) player-${v}`));
+    }
+  }
+  let seed = coreIndex + 1;
+  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => {
+    for (const s of byCollector.rtmp) {
+      const publisher = s.local.startsWith('publish:');
+      const kbit = Math.round(rand() * 6000 * 1000) / 1000;
+      if (publisher) {
+        s.bandwidth_rx_kbit = kbit;
+        s.bytes_rx += Math.round((kbit * 1000) / 8);
+      } else {
+        s.bandwidth_tx_kbit = kbit;
+        s.bytes_tx += Math.round((kbit * 1000) / 8);
+      }
+    }
+    for (const s of byCollector.hls) {
+      s.bandwidth_tx_kbit = Math.round(rand() * 4000 * 1000) / 1000;
+      s.bytes_tx += Math.round((s.bandwidth_tx_kbit * 1000) / 8);
+    }
+    return JSON.stringify(byCollector);
+  };
+}
+
+function frameLine(name: string, r: FrameStats): string {
+  const sorted = (v: number[]): number[] => [...v].sort((a, b) => a - b);
+  const [iv, ci, cw] = [sorted(r.intervals), sorted(r.changedIntervals), sorted(r.changedWork)];
+  const dropped = iv.filter((d) => d > 16.7 * 1.5).length;
+  const f = (v: number[], p: number): string => pct(v, p).toFixed(1).padStart(5);
+  return (
+    `  ${name.padEnd(30)} all frames ${String(iv.length).padStart(4)}: interval p50 ${f(iv, 50)} p95 ${f(iv, 95)} max ${(iv[iv.length - 1] ?? NaN).toFixed(0).padStart(4)} ms, ` +
+    `dropped ${((dropped / Math.max(1, iv.length)) * 100).toFixed(0).padStart(2)} % | frames with changes ${String(ci.length).padStart(4)}: ` +
+    `interval p50 ${f(ci, 50)} p95 ${f(ci, 95)} ms, work p50 ${f(cw, 50)} p95 ${f(cw, 95)} ms (aim p95 ≤ 16) | long tasks ${r.longN} (${r.longMs.toFixed(0)} ms)`
+  );
+}
+
+/**
+ * The real headless server with 4 remote test Cores × 500 streams × 5 sessions (10 000 sessions, 2 000 streams) whose
+ * every rate changes each second; Chromium shows /ui/ and the page measures frames while it updates, while the
+ * sessions table scrolls, while the user sorts it, and the same for the Streams view.
+ */
+async function headlessBench(): Promise<void> {
+  const { startTestCore } = await import('../tests/support/test-core.ts');
+  const { startHeadless } = await import('../tests/support/headless.ts');
+  const { buildRenderer, launchChromium } = await import('../tests/e2e/support.ts');
+  const phaseS = Number(process.env.BENCH_PHASE_SECONDS ?? 8);
+  const coresN = 4;
+  const streamsPerCore = Number(process.env.BENCH_STREAMS ?? 2000) / coresN;
+  const hlsViewers = 3;
+  await buildRenderer();
+  const cores = await Promise.all(Array.from({ length: coresN }, (_, i) => startTestCore({ phase: 'snap-02', coreId: `bench-${i}`, coreName: `Studio ${i + 1}` })));
+  const fleets = cores.map((_, i) => wireFleet(i, streamsPerCore, hlsViewers));
+  const feed = (): void => cores.forEach((c, i) => c.setSessionBodies({ active: fleets[i]!() }));
+  feed();
+  const feeder = setInterval(feed, 1000);
+  const h = await startHeadless(['--no-persist', ...cores.flatMap((c) => ['--core', c.urlWithCredentials])], { timeoutMs: 60_000 });
+  const browser = await launchChromium();
+  try {
+    await browser.context.addInitScript({ content: FRAME_PROBE });
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${h.url}/ui/#sessions`);
+    const want = coresN * streamsPerCore * (2 + hlsViewers);
+    const t0 = Date.now();
+    for (;;) {
+      const shown = await page.textContent('[data-testid="sessions-count"]').catch(() => null);
+      const n = Number((/of (.+) sessions/.exec(shown ?? '')?.[1] ?? '0').replace(/\D/g, ''));
+      if (n >= want) break;
+      if (Date.now() - t0 > 60_000) throw new Error(`the sessions view shows ${shown ?? 'nothing'} after 60 s, want ${want}`);
+      await page.waitForTimeout(500);
+    }
+    const streams = ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: unknown[] }).streams.length;
+    console.log(`renderer (headless server): ${want} sessions, ${streams} streams on ${coresN} remote test Cores, every rate changes each second; ${phaseS} s per phase; load average ${loadavg()[0]!.toFixed(2)}`);
+    console.log(`  aim: p95 ≤ 16 ms per frame with changes. interval: rAF to rAF (one 60 Hz frame is 16.7 ms, so p95 16.7 = no frame dropped); work: the frame's main-thread time (rAF callbacks incl. the store update, style, layout, paint)`);
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const metrics = async (): Promise<Record<string, number>> =>
+      Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.map((m) => [m.name, m.value]));
+    const measure = async (name: string, during?: () => Promise<void>): Promise<void> => {
+      const m0 = await metrics();
+      const t0 = performance.now();
+      await page.evaluate('window.__frames.start()');
+      const end = Date.now() + phaseS * 1000;
+      if (during) while (Date.now() < end) await during();
+      else await page.waitForTimeout(phaseS * 1000);
+      const r = (await page.evaluate('window.__frames.stop()')) as FrameStats;
+      const [m1, s] = [await metrics(), (performance.now() - t0) / 1000];
+      const per = (k: string): string => `${((((m1[k] ?? 0) - (m0[k] ?? 0)) * 1000) / s).toFixed(0)}`;
+      console.log(frameLine(name, r));
+      console.log(`  ${''.padEnd(30)} main thread per second (CDP): tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms`);
+    };
+    const scroll = (selector: string) => async (): Promise<void> => {
+      await page.evaluate(`window.__frames.scroll(${JSON.stringify(selector)}, 90)`);
+      await page.waitForTimeout(phaseS * 1000);
+    };
+    // Sessions: sorted by rx (every update reorders the visible rows), then scrolled, then re-sorted by the user.
+    await page.click('[data-testid="sort-rxBitsPerSec"]');
+    await page.waitForTimeout(1500);
+    await measure('sessions, updates', undefined);
+    await measure('sessions, updates + scrolling', scroll('[data-testid="sessions-table"]'));
+    await page.evaluate(`document.querySelector('[data-testid="sessions-table"]').scrollTo(0, 0)`);
+    const sortKeys = await page.$$eval('[data-testid^="sort-"]', (els) => els.map((e) => e.getAttribute('data-testid')!));
+    let k = 0;
+    await measure('sessions, updates + sorting', async () => {
+      await page.click(`[data-testid="${sortKeys[k++ % sortKeys.length]}"]`);
+      await page.waitForTimeout(400);
+    });
+    // Streams: ordered by viewers; the user scrolls and filters by protocol (the view has no sort control).
+    await page.click('[data-testid="nav-streams"]');
+    await page.waitForSelector('[data-testid="streams-table"]');
+    await page.waitForTimeout(1500);
+    await measure('streams, updates', undefined);
+    await measure('streams, updates + scrolling', scroll('[data-testid="streams-table"]'));
+    const chips = await page.$$eval('[data-testid^="streams-protocol-"]', (els) => els.map((e) => e.getAttribute('data-testid')!));
+    let c = 0;
+    await measure('streams, updates + filtering', async () => {
+      await page.click(`[data-testid="${chips[c++ % chips.length]}"]`);
+      await page.waitForTimeout(400);
+    });
+    const domRows = await page.$$eval('[data-testid^="stream-row-"]', (els) => els.length);
+    console.log(`  stream rows in the DOM: ${domRows}; load average at the end ${loadavg()[0]!.toFixed(2)}${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
+  } finally {
+    clearInterval(feeder);
+    await browser.close();
+    await h.stop();
+    await Promise.all(cores.map((c) => c.close()));
+  }
+}
+
+/** BENCH_PART=fake (the bench page with a fake api) or headless (the real server and remote test Cores); both by default. */
+export default async function rendererBench(): Promise<void> {
+  const part = process.env.BENCH_PART ?? 'all';
+  if (part === 'all' || part === 'fake') await fakeApiBench();
+  if (part === 'all' || part === 'headless') await headlessBench();
 }

@@ -58,7 +58,8 @@ function request<T>(child: ChildProcess, msg: string): Promise<T> {
   });
 }
 
-function recordFlv(): string {
+/** The recorded ~6 Mbit/s FLV (720p30 libx264 CBR + AAC, 10 s), made once with ffmpeg into the temp dir. */
+export function recordFlv(): string {
   const dir = join(tmpdir(), 'core-sessions-bench');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'rtmp-6mbit.flv');

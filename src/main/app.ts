@@ -143,7 +143,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
         historyMaxEntries: config.historyMaxEntries,
         maxSessions: config.maxSessions,
         maxBitrateMbit: config.maxBitrateMbit,
-        ignoreCidrs: config.ignoreIps,
+        ignoreIps: config.ignoreIps,
       },
       { clock, dataDir: config.dataDir, log },
     );

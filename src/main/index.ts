@@ -25,6 +25,7 @@ import { APP_PAGE_URL, registerAppScheme, serveRenderer } from './shell/protocol
 import { appMenuTemplate } from './shell/menu.ts';
 import { createAutostart, openedAtLogin } from './shell/login-item.ts';
 import { runSelfTest } from './shell/self-test.ts';
+import { applyV8HeapFlags } from './shell/v8-flags.ts';
 import type { ExportRequest, ExportResult } from '../shared/ipc.ts';
 
 /** Replaced once the config is read (its `logLevel`); `info` until then. */
@@ -41,6 +42,7 @@ let tray: AppTray | null = null;
 let quitting = false;
 let shutdownDone = false;
 let windowStatePath = '';
+let v8Heap = { jsFlags: '', mainProcessHasLimits: false };
 
 function showWindow(): void {
   if (!win || win.isDestroyed()) return;
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
     config = await loadConfig(userData, secrets);
     const logRing = new LogRing();
     log = createLogger('core-sessions', config.logLevel, undefined, logRing);
+    log.debug('V8 heap limits', { jsFlags: v8Heap.jsFlags, mainProcess: v8Heap.mainProcessHasLimits ? 'from the launch command line' : 'V8 defaults (not launched with --js-flags)' });
     running = await startApp(config, { log, logRing, mode: 'electron', secrets, version: app.getVersion() });
   } catch (err) {
     const message = err instanceof StartError || err instanceof ConfigError || err instanceof SyntaxError ? err.message : String(err);
@@ -237,6 +240,8 @@ if (!acquireSingleInstance(app, () => showWindow())) {
   else app.quit();
 } else {
   app.setAppUserModelId('org.core-sessions.app');
+  // Headless mode's V8 heap limits for every process Chromium starts from here on (the dashboard's renderer).
+  v8Heap = applyV8HeapFlags();
   // Scheme privileges are fixed before `ready`.
   registerAppScheme(protocol);
   // Keep running in the tray when the window is closed (and on macOS, when all windows are gone).

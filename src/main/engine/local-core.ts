@@ -19,7 +19,7 @@ export interface EngineSettings {
   /** 0 = unlimited; the tx limit is `maxBitrateMbit × 1024 × 1024` bit/s. */
   maxBitrateMbit: number;
   /** CIDRs whose addresses are not counted. Empty by default: on a desktop OBS publishes from loopback. */
-  ignoreCidrs: string[];
+  ignoreIps: string[];
   /** History entries per collector; beyond it the least recent are folded into `(other)` (sums exact). 0 = unbounded. */
   historyMaxEntries: number;
 }
@@ -30,7 +30,7 @@ export const DEFAULT_ENGINE_SETTINGS: Readonly<EngineSettings> = Object.freeze({
   persistIntervalSec: 300,
   maxSessions: 0,
   maxBitrateMbit: 0,
-  ignoreCidrs: [],
+  ignoreIps: [],
   historyMaxEntries: 10_000,
 });
 
@@ -59,12 +59,12 @@ export interface LocalCore {
 /**
  * Core's 7 collectors (spec §1.1) in a registry: hls, hlsingress (30 s/30 s, no limits, empty limiter),
  * http, https (never fed), rtmp, srt, ffmpeg; hls/rtmp/srt/ffmpeg are each other's companions.
- * Throws on an invalid CIDR in `ignoreCidrs` (like Core's startup error).
+ * Throws on an invalid CIDR in `ignoreIps` (like Core's startup error).
  */
 export function createLocalCore(settings: Partial<EngineSettings> = {}, deps: LocalCoreDeps): LocalCore {
-  const s: EngineSettings = { ...DEFAULT_ENGINE_SETTINGS, ...settings, ignoreCidrs: [...(settings.ignoreCidrs ?? DEFAULT_ENGINE_SETTINGS.ignoreCidrs)] };
+  const s: EngineSettings = { ...DEFAULT_ENGINE_SETTINGS, ...settings, ignoreIps: [...(settings.ignoreIps ?? DEFAULT_ENGINE_SETTINGS.ignoreIps)] };
   const clock = deps.clock ?? systemClock;
-  const limiter = IpLimiter.fromCidrs(s.ignoreCidrs);
+  const limiter = IpLimiter.fromCidrs(s.ignoreIps);
   const persistDir = s.persist ? join(deps.dataDir, 'sessions') : undefined;
   const persistIntervalMs = s.persistIntervalSec > 0 ? s.persistIntervalSec * 1000 : 0;
   const sessionTimeoutMs = s.sessionTimeoutSec > 0 ? s.sessionTimeoutSec * 1000 : 30_000;

@@ -83,7 +83,7 @@ export function createAppTray(options: AppTrayOptions): AppTray {
       iconKey = key;
       tray.setImage(iconImage(input));
     }
-    // macOS has a text title beside the icon: the figure in the system font reads better than 3×5 pixel digits.
+    // macOS has a text title beside the icon: the figure in the system font reads better than 3×7 pixel digits.
     if (process.platform === 'darwin') {
       const t = `${formatFigure(totals.rxBitsPerSec + totals.txBitsPerSec)} Mbit/s`;
       if (t !== title) {

@@ -6,10 +6,14 @@ import { createBitmap, encodePng, type RgbaBitmap } from './png.ts';
  * The tray icon: a pure function from numbers to pixels, so it is tested under Node without Electron.
  *
  * Layout in logical pixels (16×16; every coordinate doubles at scale factor 2):
- * - rows 0–4: the total (rx + tx) in Mbit/s (1 Mbit = 10^6 bit, see docs/decisions.md) in a 3×5 pixel font, centred;
- * - rows 7–10: the rx bar, rows 12–15: the tx bar, filled from the left in proportion to `scaleMaxBitsPerSec`
+ * - rows 0–6: the total (rx + tx) in Mbit/s (1 Mbit = 10^6 bit, see docs/decisions.md) in a 3×7 pixel font, centred,
+ *   ringed by a one-pixel halo in the opposite colour (row 7 holds the halo below it);
+ * - rows 9–11: the rx bar, rows 13–15: the tx bar, filled from the left in proportion to `scaleMaxBitsPerSec`
  *   over a faint track; a value above the maximum fills the bar in the over-scale colour.
- * The background is transparent.
+ * The background is transparent. The halo is why the digits read on any panel: the theme says whether the app is
+ * dark, not what colour the panel behind the icon is (a dark GNOME top bar with a light theme, a light Windows
+ * taskbar with dark apps); white digits with a dark ring, or dark digits with a light ring, keep their contrast on
+ * both (tests/main/tray/icon.test.ts composites the icon on light and dark panels and checks it).
  */
 export interface TrayIconInput {
   rxBitsPerSec: number;
@@ -25,6 +29,8 @@ export type Rgba = readonly [number, number, number, number];
 
 export interface IconPalette {
   text: Rgba;
+  /** The ring around the digits: the text's opposite, mostly opaque. */
+  halo: Rgba;
   track: Rgba;
   rx: Rgba;
   tx: Rgba;
@@ -36,14 +42,14 @@ export interface IconPalette {
  * hues (src/shared/colors.ts): blue in, orange out.
  */
 export const PALETTES: Readonly<Record<TrayIconInput['theme'], IconPalette>> = {
-  dark: { text: [255, 255, 255, 255], track: [255, 255, 255, 72], rx: [...hexToRgb(RX_COLOR.onDark), 255], tx: [...hexToRgb(TX_COLOR.onDark), 255], over: [231, 76, 60, 255] },
-  light: { text: [0, 0, 0, 255], track: [0, 0, 0, 72], rx: [...hexToRgb(RX_COLOR.onLight), 255], tx: [...hexToRgb(TX_COLOR.onLight), 255], over: [192, 57, 43, 255] },
+  dark: { text: [255, 255, 255, 255], halo: [0, 0, 0, 200], track: [255, 255, 255, 72], rx: [...hexToRgb(RX_COLOR.onDark), 255], tx: [...hexToRgb(TX_COLOR.onDark), 255], over: [231, 76, 60, 255] },
+  light: { text: [0, 0, 0, 255], halo: [255, 255, 255, 200], track: [0, 0, 0, 72], rx: [...hexToRgb(RX_COLOR.onLight), 255], tx: [...hexToRgb(TX_COLOR.onLight), 255], over: [192, 57, 43, 255] },
 };
 
 export const ICON_SIZE = 16;
 export const TEXT_TOP = 0;
-export const RX_BAR = { top: 7, height: 4 } as const;
-export const TX_BAR = { top: 12, height: 4 } as const;
+export const RX_BAR = { top: 9, height: 3 } as const;
+export const TX_BAR = { top: 13, height: 3 } as const;
 
 /** A finite, non-negative rate; NaN, negatives and infinities from a confused source read as 0 / full scale. */
 function sane(bitsPerSec: number): number {
@@ -94,16 +100,38 @@ function drawBar(bmp: RgbaBitmap, s: number, bar: { top: number; height: number 
   fillRect(bmp, 0, bar.top * s, fill, bar.height * s, over ? pal.over : color);
 }
 
-function drawText(bmp: RgbaBitmap, s: number, text: string, color: Rgba): void {
+/** The figure's pixels (logical, row-major 16×16): 1 = glyph, 2 = halo (a glyph pixel's 8 neighbours), 0 = none. */
+export function figureMask(text: string): Uint8Array {
+  const mask = new Uint8Array(ICON_SIZE * ICON_SIZE);
   let x = Math.floor((ICON_SIZE - textWidth(text)) / 2);
   for (const ch of text) {
-    const glyph = GLYPHS[ch];
+    const glyph = GLYPHS[ch]!;
     for (let row = 0; row < GLYPH_HEIGHT; row++) {
-      for (let col = 0; col < glyph[row].length; col++) {
-        if (glyph[row][col] === '#') fillRect(bmp, (x + col) * s, (TEXT_TOP + row) * s, s, s, color);
+      for (let col = 0; col < glyph[row]!.length; col++) {
+        const px = x + col;
+        if (glyph[row]![col] === '#' && px >= 0 && px < ICON_SIZE) mask[(TEXT_TOP + row) * ICON_SIZE + px] = 1;
       }
     }
-    x += glyph[0].length + 1;
+    x += glyph[0]!.length + 1;
+  }
+  for (let y = 0; y < ICON_SIZE; y++) {
+    for (let x2 = 0; x2 < ICON_SIZE; x2++) {
+      if (mask[y * ICON_SIZE + x2] !== 1) continue;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const [nx, ny] = [x2 + dx, y + dy];
+          if (nx >= 0 && ny >= 0 && nx < ICON_SIZE && ny < ICON_SIZE && mask[ny * ICON_SIZE + nx] === 0) mask[ny * ICON_SIZE + nx] = 2;
+        }
+      }
+    }
+  }
+  return mask;
+}
+
+function drawText(bmp: RgbaBitmap, s: number, text: string, pal: IconPalette): void {
+  const mask = figureMask(text);
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i] !== 0) fillRect(bmp, (i % ICON_SIZE) * s, Math.floor(i / ICON_SIZE) * s, s, s, mask[i] === 1 ? pal.text : pal.halo);
   }
 }
 
@@ -116,7 +144,7 @@ export function drawTrayIcon(input: TrayIconInput): RgbaBitmap {
   }
   const pal = PALETTES[input.theme];
   const bmp = createBitmap(ICON_SIZE * s, ICON_SIZE * s);
-  drawText(bmp, s, formatFigure(sane(input.rxBitsPerSec) + sane(input.txBitsPerSec)), pal.text);
+  drawText(bmp, s, formatFigure(sane(input.rxBitsPerSec) + sane(input.txBitsPerSec)), pal);
   drawBar(bmp, s, RX_BAR, input.rxBitsPerSec, input.scaleMaxBitsPerSec, pal.rx, pal);
   drawBar(bmp, s, TX_BAR, input.txBitsPerSec, input.scaleMaxBitsPerSec, pal.tx, pal);
   return bmp;

@@ -54,7 +54,7 @@ describe('createLocalCore (spec §1.1)', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'engine-core-'));
     try {
       const clock = new FakeClock(0);
-      const core = createLocalCore({ maxBitrateMbit: 100, maxSessions: 50, ignoreCidrs: ['127.0.0.1/32'] }, { clock, dataDir });
+      const core = createLocalCore({ maxBitrateMbit: 100, maxSessions: 50, ignoreIps: ['127.0.0.1/32'] }, { clock, dataDir });
       expect(core.registry.ids()).toEqual([...COLLECTOR_IDS]);
       // 24: every collector except hlsingress reports max tx 100 mbit and max rx 0
       for (const id of COLLECTOR_IDS) {
@@ -84,12 +84,12 @@ describe('createLocalCore (spec §1.1)', () => {
   });
 
   it('defaults: empty ignore list, 30 s timeout, persistence on; invalid CIDRs throw', async () => {
-    expect(DEFAULT_ENGINE_SETTINGS).toEqual({ sessionTimeoutSec: 30, persist: true, persistIntervalSec: 300, maxSessions: 0, maxBitrateMbit: 0, ignoreCidrs: [], historyMaxEntries: 10_000 });
+    expect(DEFAULT_ENGINE_SETTINGS).toEqual({ sessionTimeoutSec: 30, persist: true, persistIntervalSec: 300, maxSessions: 0, maxBitrateMbit: 0, ignoreIps: [], historyMaxEntries: 10_000 });
     const core = createLocalCore({ persist: false }, { clock: new FakeClock(), dataDir: '/nonexistent' });
     expect(core.collectors.hls.isCollectableIp('127.0.0.1')).toBe(true);
     expect(core.collectors.https.persistPath).toBeUndefined();
     expect(core.collectors.rtmp.maxTxBitsPerSec).toBe(0);
     await core.stop();
-    expect(() => createLocalCore({ ignoreCidrs: ['nope'] }, { clock: new FakeClock(), dataDir: '/nonexistent' })).toThrow(/invalid CIDR/);
+    expect(() => createLocalCore({ ignoreIps: ['nope'] }, { clock: new FakeClock(), dataDir: '/nonexistent' })).toThrow(/invalid CIDR/);
   });
 });

@@ -25,8 +25,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function setup(opts: { ignoreCidrs?: string[]; rtmpUrl?: string | null; srtHostPort?: string | null; marked?: Collector[] } = {}): { manager: ProcessManager; ffmpeg: Collector; rtmp: Collector; dataDir: string } {
-  const limiter = IpLimiter.fromCidrs(opts.ignoreCidrs ?? []);
+function setup(opts: { ignoreIps?: string[]; rtmpUrl?: string | null; srtHostPort?: string | null; marked?: Collector[] } = {}): { manager: ProcessManager; ffmpeg: Collector; rtmp: Collector; dataDir: string } {
+  const limiter = IpLimiter.fromCidrs(opts.ignoreIps ?? []);
   const ffmpeg = new Collector('ffmpeg', { clock: systemClock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 5000, limiter });
   const rtmp = new Collector('rtmp', { clock: systemClock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 5000, limiter });
   const dataDir = mkdtempSync(join(tmpdir(), 'processes-runner-'));
@@ -106,7 +106,7 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
 
   it('leaves out I/O whose real host is in the ignore list (the session is never activated)', async () => {
     const { url } = await withRtmp();
-    const { manager, ffmpeg } = setup({ rtmpUrl: url, ignoreCidrs: ['127.0.0.0/8'] });
+    const { manager, ffmpeg } = setup({ rtmpUrl: url, ignoreIps: ['127.0.0.0/8'] });
     await manager.init();
     manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
     const r = manager.get('pull');

@@ -412,6 +412,23 @@ export class Tray extends EventEmitter {
   }
 }
 
+/** Chromium's command line as `app.commandLine` shows it: switches by name, the last value wins. */
+export class FakeCommandLine {
+  readonly switches = new Map<string, string>();
+  readonly appended: Array<[string, string | undefined]> = [];
+  getSwitchValue(name: string): string {
+    return this.switches.get(name) ?? '';
+  }
+  hasSwitch(name: string): boolean {
+    return this.switches.has(name);
+  }
+  appendSwitch(name: string, value?: string): void {
+    calls.push(`app.commandLine.appendSwitch:${name}=${value ?? ''}`);
+    this.appended.push([name, value]);
+    this.switches.set(name, value ?? '');
+  }
+}
+
 export class Notification extends EventEmitter {
   readonly title: string;
   readonly body: string;
@@ -469,6 +486,8 @@ class App extends EventEmitter {
   readonly paths = new Map<string, string>();
   appUserModelId = '';
   lockRequested = false;
+  /** Chromium's switches (`js-flags` from src/main/shell/v8-flags.ts). */
+  readonly commandLine = new FakeCommandLine();
   #ready = false;
   #quitRequested = false;
   /** Not in Electron: the moment the platform is ready (will-finish-launching, ready, whenReady resolves). */

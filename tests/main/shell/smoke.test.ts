@@ -94,7 +94,13 @@ describe('the built Electron main bundle under a fake electron', () => {
 
     // Before `ready`: the lock is taken and the app waits; nothing is started, nothing is written.
     const early = await app.waitFor((s) => s.calls.includes('app.whenReady'), 'app.whenReady');
-    expect(early.calls.slice(0, 3)).toEqual(['app.requestSingleInstanceLock', 'app.setAppUserModelId', 'protocol.registerSchemesAsPrivileged']);
+    // Headless mode's V8 heap limits go on Chromium's js-flags before `ready`, so the renderer starts with them.
+    expect(early.calls.slice(0, 4)).toEqual([
+      'app.requestSingleInstanceLock',
+      'app.setAppUserModelId',
+      'app.commandLine.appendSwitch:js-flags=--max-semi-space-size=2 --max-old-space-size=512',
+      'protocol.registerSchemesAsPrivileged',
+    ]);
     // The page's scheme is privileged before ready: a standard, secure origin of its own (no file://).
     expect(early.privilegedSchemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
     expect(early.lockRequested).toBe(true);

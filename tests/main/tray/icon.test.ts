@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barFillPixels, drawTrayIcon, formatFigure, PALETTES, renderTrayIconPng, type TrayIconInput } from '../../../src/main/tray/icon.ts';
+import { barFillPixels, drawTrayIcon, formatFigure, PALETTES, renderTrayIconPng, RX_BAR, TX_BAR, type TrayIconInput } from '../../../src/main/tray/icon.ts';
 import { crc32, encodePng, createBitmap } from '../../../src/main/tray/png.ts';
 import { decodePng, pixel } from './png-decode.ts';
 
@@ -40,68 +40,72 @@ describe('tray icon pixels', () => {
   const dark = PALETTES.dark;
   const light = PALETTES.light;
 
-  it('zero: figure "0", empty tracks, transparent gap rows', () => {
+  it('zero: figure "0" with its halo, empty tracks, transparent gap rows', () => {
     const img = icon({});
     expect([img.width, img.height]).toEqual([16, 16]);
-    // "0" is 3 px wide centred at x = 6..8: top row ###, middle row #.#
+    // "0" is 3 px wide centred at x = 6..8, rows 0..6: top row ###, middle rows #.#; the counter and a one-pixel
+    // ring around the glyph are the halo.
     expect(pixel(img, 6, 0)).toEqual([...dark.text]);
-    expect(pixel(img, 8, 0)).toEqual([...dark.text]);
-    expect(pixel(img, 7, 2)).toEqual(TRANSPARENT);
-    expect(pixel(img, 5, 0)).toEqual(TRANSPARENT);
-    for (const y of [5, 6, 11]) expect(run(img, y, TRANSPARENT)).toBe(16);
-    for (const y of [7, 10, 12, 15]) expect(run(img, y, dark.track)).toBe(16);
+    expect(pixel(img, 8, 6)).toEqual([...dark.text]);
+    expect(pixel(img, 7, 3)).toEqual([...dark.halo]);
+    expect(pixel(img, 5, 0)).toEqual([...dark.halo]);
+    expect(pixel(img, 9, 7)).toEqual([...dark.halo]);
+    expect(pixel(img, 4, 0)).toEqual(TRANSPARENT);
+    for (const y of [8, 12]) expect(run(img, y, TRANSPARENT)).toBe(16);
+    for (const y of [RX_BAR.top, RX_BAR.top + 2, TX_BAR.top, TX_BAR.top + 2]) expect(run(img, y, dark.track)).toBe(16);
   });
 
   it('half scale fills half of each bar, rx and tx independently', () => {
     const img = icon({ rxBitsPerSec: MAX / 2, txBitsPerSec: MAX / 4 });
-    for (const y of [7, 8, 9, 10]) {
+    for (const y of [9, 10, 11]) {
       expect(run(img, y, dark.rx)).toBe(8);
       expect(pixel(img, 7, y)).toEqual([...dark.rx]);
       expect(pixel(img, 8, y)).toEqual([...dark.track]);
     }
-    for (const y of [12, 13, 14, 15]) expect(run(img, y, dark.tx)).toBe(4);
+    for (const y of [13, 14, 15]) expect(run(img, y, dark.tx)).toBe(4);
     expect(formatFigure(MAX * 0.75)).toBe('75');
   });
 
   it('full scale fills the bar in its own colour; over-scale switches to the warning colour', () => {
     const full = icon({ rxBitsPerSec: MAX, txBitsPerSec: MAX });
-    expect(run(full, 8, dark.rx)).toBe(16);
-    expect(run(full, 13, dark.tx)).toBe(16);
+    expect(run(full, 10, dark.rx)).toBe(16);
+    expect(run(full, 14, dark.tx)).toBe(16);
     const over = icon({ rxBitsPerSec: MAX * 3, txBitsPerSec: MAX / 2 });
-    expect(run(over, 8, dark.over)).toBe(16);
-    expect(run(over, 8, dark.rx)).toBe(0);
-    expect(run(over, 13, dark.tx)).toBe(8);
+    expect(run(over, 10, dark.over)).toBe(16);
+    expect(run(over, 10, dark.rx)).toBe(0);
+    expect(run(over, 14, dark.tx)).toBe(8);
   });
 
   it('2x doubles every coordinate and has twice the bar resolution', () => {
     const img = icon({ rxBitsPerSec: MAX / 2, txBitsPerSec: (MAX * 17) / 32, scaleFactor: 2 });
     expect([img.width, img.height]).toEqual([32, 32]);
-    for (const y of [14, 21]) expect(run(img, y, dark.rx)).toBe(16);
-    expect(run(img, 13, dark.rx)).toBe(0);
-    expect(run(img, 22, dark.rx)).toBe(0);
+    for (const y of [18, 23]) expect(run(img, y, dark.rx)).toBe(16);
+    expect(run(img, 17, dark.rx)).toBe(0);
+    expect(run(img, 24, dark.rx)).toBe(0);
     // 17/32 of the scale: 17 device pixels at 2x, where 1x can only show 8 or 9 logical pixels.
-    for (const y of [24, 31]) expect(run(img, y, dark.tx)).toBe(17);
+    for (const y of [26, 31]) expect(run(img, y, dark.tx)).toBe(17);
     // Figure "103" (103.125 Mbit/s) is 11 px wide at 1x (x = 2..12); the 1's top pixel is logical (3, 0),
-    // so at 2x it is the 2×2 block (6..7, 0..1) and device pixel (5, 0) stays empty.
+    // so at 2x it is the 2×2 block (6..7, 0..1); its halo neighbours are 2×2 blocks too.
     expect(formatFigure(50e6 + (100e6 * 17) / 32)).toBe('103');
     for (const [x, y] of [[6, 0], [7, 0], [6, 1], [7, 1]]) expect(pixel(img, x, y)).toEqual([...dark.text]);
-    expect(pixel(img, 5, 0)).toEqual(TRANSPARENT);
-    expect(pixel(img, 8, 0)).toEqual(TRANSPARENT);
+    for (const [x, y] of [[8, 0], [9, 1], [2, 0]]) expect(pixel(img, x, y)).toEqual([...dark.halo]);
+    expect(pixel(img, 1, 0)).toEqual(TRANSPARENT);
   });
 
-  it('light theme draws dark glyphs and its own bar colours', () => {
+  it('light theme draws dark glyphs with a light halo and its own bar colours', () => {
     const img = icon({ rxBitsPerSec: MAX, txBitsPerSec: 0, theme: 'light' });
     expect(pixel(img, 3, 0)).toEqual([...light.text]); // "100": the 1's top pixel at x = 3
-    expect(pixel(img, 2, 0)).toEqual(TRANSPARENT);
-    expect(run(img, 9, light.rx)).toBe(16);
+    expect(pixel(img, 4, 0)).toEqual([...light.halo]);
+    expect(pixel(img, 0, 0)).toEqual(TRANSPARENT);
+    expect(run(img, 10, light.rx)).toBe(16);
     expect(run(img, 14, light.track)).toBe(16);
-    expect(run(img, 9, dark.rx)).toBe(0);
+    expect(run(img, 10, dark.rx)).toBe(0);
   });
 
   it('garbage rates read as zero, infinity as over-scale', () => {
     const img = icon({ rxBitsPerSec: Number.NaN, txBitsPerSec: -5 });
-    expect(run(img, 8, dark.track)).toBe(16);
-    expect(run(img, 13, dark.track)).toBe(16);
+    expect(run(img, 10, dark.track)).toBe(16);
+    expect(run(img, 14, dark.track)).toBe(16);
     expect(barFillPixels(Number.POSITIVE_INFINITY, MAX, 16)).toBe(16);
     expect(() => drawTrayIcon({ rxBitsPerSec: 0, txBitsPerSec: 0, scaleMaxBitsPerSec: 0, theme: 'dark', scaleFactor: 1 })).toThrow(RangeError);
   });

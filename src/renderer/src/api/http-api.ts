@@ -9,6 +9,7 @@ import {
   type RendererApi,
 } from '../../../shared/ipc.ts';
 import { decodeJwt } from '../../../shared/jwt.ts';
+import { SseParser } from './sse-parser.ts';
 
 /**
  * The renderer api in a browser (headless mode): the same contract as the preload's, over HTTP.
@@ -261,23 +262,11 @@ export function createHttpApi(baseUrl = ''): HttpApi {
     async function read(body: ReadableStream<Uint8Array>): Promise<void> {
       const reader = body.getReader();
       const decoder = new TextDecoder();
-      let buf = '';
+      const parser = new SseParser(dispatch);
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
-        buf += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buf.indexOf('\n\n')) !== -1) {
-          const block = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('data:')) data.push(line.slice(line[5] === ' ' ? 6 : 5));
-          }
-          if (data.length > 0) dispatch(event, data.join('\n'));
-        }
+        parser.push(decoder.decode(value, { stream: true }));
       }
     }
 

@@ -1,5 +1,7 @@
-import { useMemo, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { useShallow } from 'zustand/react/shallow';
+import type { UnitSystem } from '../../../shared/ipc.ts';
 import type { CoreInfo, SessionRow } from '../../../shared/types.ts';
 import { streamSessions, VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
 import { LOCAL_CORE_ID } from '../../../shared/types.ts';
@@ -17,6 +19,78 @@ import { streamId, type StreamSeries } from '../store/stream-series.ts';
 const ALL = '*';
 const PROTOCOL_LABELS: Record<string, string> = { hls: 'HLS', hlsingress: 'HLS ingest', rtmp: 'RTMP', srt: 'SRT', ffmpeg: 'FFmpeg' };
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
+/** Stream rows rendered beyond each edge of the viewport. */
+const OVERSCAN_ROWS = 6;
+
+/**
+ * The ancestor the streams table scrolls in (the main area): the nearest one that overflows vertically, else the
+ * outermost that may scroll (the table's own wrapper only scrolls sideways: it grows with the table).
+ */
+function scrollParent(el: HTMLElement | null): HTMLElement | null {
+  let outermost: HTMLElement | null = null;
+  for (let e = el?.parentElement ?? null; e; e = e.parentElement) {
+    const overflow = getComputedStyle(e).overflowY;
+    if (overflow !== 'auto' && overflow !== 'scroll') continue;
+    if (e.scrollHeight > e.clientHeight) return e;
+    outermost = e;
+  }
+  return outermost;
+}
+
+/**
+ * Virtual rows for the streams table: only the rows in (and near) the viewport are in the DOM, between two spacer
+ * rows, so 2 000 streams cost what 30 do on each update (all rows and their sparklines took 0.5 s per update). The
+ * table stays a table (semantics, selectable text); rows have one height (nowrap cells), measured from the first.
+ */
+function useStreamRows(count: number): {
+  tableRef: React.RefObject<HTMLTableElement | null>;
+  first: number;
+  last: number;
+  padTopPx: number;
+  padBottomPx: number;
+} {
+  const tableRef = useRef<HTMLTableElement>(null);
+  const [scrollEl, setScrollEl] = useState<HTMLElement | null>(null);
+  const [marginPx, setMarginPx] = useState(0);
+  const [rowPx, setRowPx] = useState(34);
+  const hasTable = count > 0;
+  useLayoutEffect(() => {
+    const table = tableRef.current;
+    const parent = scrollParent(table);
+    setScrollEl(parent);
+    if (!table || !parent) return;
+    // Where the rows start inside the scroll area (it moves when a banner shows or the toolbar wraps) and the rows'
+    // height, to the fraction (31.4 px rows measured as 31 would leave 240 px of spacer missing at 600 streams).
+    // Measured at mount and when sizes change (ResizeObserver, after layout), never per render: reading geometry
+    // in every commit forced a layout per scroll event (155 ms/s of getBoundingClientRect while scrolling).
+    const measure = (): void => {
+      const body = table.tBodies[0];
+      if (!body) return;
+      setMarginPx(body.getBoundingClientRect().top - parent.getBoundingClientRect().top + parent.scrollTop);
+      const heightPx = body.querySelector('tr[data-index]')?.getBoundingClientRect().height ?? 0;
+      if (heightPx > 0) setRowPx((old) => (Math.abs(heightPx - old) > 0.01 ? heightPx : old));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(parent);
+    if (parent.firstElementChild) ro.observe(parent.firstElementChild);
+    return () => ro.disconnect();
+  }, [hasTable]);
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollEl,
+    estimateSize: () => rowPx,
+    overscan: OVERSCAN_ROWS,
+    scrollMargin: marginPx,
+    initialRect: { width: 0, height: typeof window === 'undefined' ? 900 : window.innerHeight },
+  });
+  useLayoutEffect(() => virtualizer.measure(), [virtualizer, rowPx]);
+  const items = virtualizer.getVirtualItems();
+  if (items.length === 0) return { tableRef, first: 0, last: -1, padTopPx: 0, padBottomPx: 0 };
+  const first = items[0]!.index;
+  const last = items[items.length - 1]!.index;
+  return { tableRef, first, last, padTopPx: first * rowPx, padBottomPx: (count - 1 - last) * rowPx };
+}
 
 /** The user-agent family of a session's `extra` (`[masked ip] UA`): what kind of player watches. */
 export function playerFamily(extra: string): string {
@@ -275,12 +349,72 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
 }
 
 /**
+ * One row of the streams table, memoised: while the table scrolls, the rows that stay in view are not rendered
+ * again (the virtualiser re-renders the view on every scroll event); an update re-renders them through new row
+ * objects, `now` and `seriesVersion` (the series are mutated in place).
+ */
+const StreamTableRow = memo(function StreamTableRow({
+  row: r,
+  index,
+  selected,
+  coreName,
+  units,
+  now,
+  series,
+  seriesVersion: _seriesVersion,
+  onOpen,
+}: {
+  row: StreamRow;
+  index: number;
+  selected: boolean;
+  /** The core's name, or null when there is one core (no column). */
+  coreName: string | null;
+  units: UnitSystem;
+  now: number;
+  series: StreamSeries | undefined;
+  seriesVersion: number;
+  onOpen: (id: string) => void;
+}): React.JSX.Element {
+  const id = `${r.core}\u0000${r.key}`;
+  return (
+    <tr data-index={index} aria-rowindex={index + 2} className={r.staleSinceMs !== undefined ? 'stale' : undefined} data-testid={`stream-row-${r.key}`} onClick={() => onOpen(id)} aria-selected={selected}>
+      <td>
+        <button type="button" className="link" onClick={() => onOpen(id)}>
+          {r.key}
+        </button>
+      </td>
+      {coreName !== null && <td>{coreName}</td>}
+      <td>
+        <span className={r.staleSinceMs !== undefined || r.state === 'idle' ? 'badge badge-wait' : r.state === 'live' ? 'badge badge-good' : 'badge badge-bad'} data-testid="stream-state">
+          {r.staleSinceMs !== undefined ? 'stale' : r.state}
+        </span>{' '}
+        <small className="muted">{formatDuration(now - (r.staleSinceMs ?? r.sinceMs))}</small>
+      </td>
+      <td>{r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, units)}` : '—'}</td>
+      <td className="num" data-testid="stream-viewers">
+        <b>{formatCount(r.viewersTotal)}</b>
+      </td>
+      {VIEWER_PROTOCOLS.map((p) => (
+        <td key={p} className="num" data-testid={`stream-viewers-${p}`}>
+          {r.viewers[p] || ''}
+        </td>
+      ))}
+      <td className="num">{formatBitrate(r.egressBitsPerSec, units)}</td>
+      <td className="num">{formatCount(r.peakViewersToday)}</td>
+      <td className="spark">
+        <Sparkline series={series} />
+      </td>
+    </tr>
+  );
+});
+
+/**
  * The first screen: one row per stream across protocols and cores, sorted by viewers. A stream's page shows its
  * publisher, viewers per protocol, referrer and player breakdowns, and for the local core the play/publish addresses.
  */
 export function Streams(): React.JSX.Element {
   const [streams, cores, sessions, coreName, units, appInfo, streamSeries] = useApp(useShallow((s) => [s.streams, s.cores, s.sessions, s.coreName, s.units, s.appInfo, s.streamSeries]));
-  useApp((s) => s.streamsVersion); // re-render with every update: the series are mutable
+  const streamsVersion = useApp((s) => s.streamsVersion); // re-render with every update: the series are mutable
   const [core, setCore] = useState(ALL);
   const [protocols, setProtocols] = useState<ViewerProtocol[]>([]);
   const [text, setText] = useState('');
@@ -301,6 +435,7 @@ export function Streams(): React.JSX.Element {
     );
   }, [streams, core, text, protocols]);
   const openRow = open === null ? undefined : streams.find((r) => `${r.core}\u0000${r.key}` === open);
+  const rows = useStreamRows(shown.length);
 
   if (streams.length === 0) {
     return (
@@ -333,7 +468,7 @@ export function Streams(): React.JSX.Element {
         </label>
       </div>
       <div className="plain-table-wrap">
-        <table className="plain-table streams-table" data-testid="streams-table">
+        <table className="plain-table streams-table" data-testid="streams-table" ref={rows.tableRef} aria-rowcount={shown.length + 1}>
           <thead>
             <tr>
               <th>Stream</th>
@@ -352,39 +487,25 @@ export function Streams(): React.JSX.Element {
             </tr>
           </thead>
           <tbody>
-            {shown.map((r) => {
+            {rows.padTopPx > 0 && <tr aria-hidden="true" style={{ height: rows.padTopPx }} />}
+            {shown.slice(rows.first, rows.last + 1).map((r, i) => {
               const id = `${r.core}\u0000${r.key}`;
               return (
-                <tr key={id} className={r.staleSinceMs !== undefined ? 'stale' : undefined} data-testid={`stream-row-${r.key}`} onClick={() => setOpen(id)} aria-selected={open === id}>
-                  <td>
-                    <button type="button" className="link" onClick={() => setOpen(id)}>
-                      {r.key}
-                    </button>
-                  </td>
-                  {multiCore && <td>{coreName(r.core)}</td>}
-                  <td>
-                    <span className={r.staleSinceMs !== undefined || r.state === 'idle' ? 'badge badge-wait' : r.state === 'live' ? 'badge badge-good' : 'badge badge-bad'} data-testid="stream-state">
-                      {r.staleSinceMs !== undefined ? 'stale' : r.state}
-                    </span>{' '}
-                    <small className="muted">{formatDuration(now - (r.staleSinceMs ?? r.sinceMs))}</small>
-                  </td>
-                  <td>{r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, units)}` : '—'}</td>
-                  <td className="num" data-testid="stream-viewers">
-                    <b>{formatCount(r.viewersTotal)}</b>
-                  </td>
-                  {VIEWER_PROTOCOLS.map((p) => (
-                    <td key={p} className="num" data-testid={`stream-viewers-${p}`}>
-                      {r.viewers[p] || ''}
-                    </td>
-                  ))}
-                  <td className="num">{formatBitrate(r.egressBitsPerSec, units)}</td>
-                  <td className="num">{formatCount(r.peakViewersToday)}</td>
-                  <td className="spark">
-                    <Sparkline series={streamSeries.series.get(id)} />
-                  </td>
-                </tr>
+                <StreamTableRow
+                  key={id}
+                  row={r}
+                  index={rows.first + i}
+                  selected={open === id}
+                  coreName={multiCore ? coreName(r.core) : null}
+                  units={units}
+                  now={now}
+                  series={streamSeries.series.get(id)}
+                  seriesVersion={streamsVersion}
+                  onOpen={setOpen}
+                />
               );
             })}
+            {rows.padBottomPx > 0 && <tr aria-hidden="true" style={{ height: rows.padBottomPx }} />}
           </tbody>
         </table>
         {shown.length === 0 && <p className="empty">No stream matches the filter.</p>}

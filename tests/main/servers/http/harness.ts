@@ -73,7 +73,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const log = memoryLogger();
   const dataDir = mkdtempSync(join(tmpdir(), 'cs-http-'));
-  const core = createLocalCore({ persist: false, sessionTimeoutSec: 30, ignoreCidrs: [], ...o.settings }, { dataDir, log });
+  const core = createLocalCore({ persist: false, sessionTimeoutSec: 30, ignoreIps: [], ...o.settings }, { dataDir, log });
   const memfs = createMemfs({ maxBytes: o.memfsMaxBytes ?? 64 * 1024 * 1024, log });
   const seen: SeenResponse[] = [];
   let mounts = createMemfsMount({

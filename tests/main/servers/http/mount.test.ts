@@ -333,7 +333,7 @@ describe('HLS over HTTP (spec §1.5, §6 items 37–41)', () => {
   });
 
   it('not collectable → no session, no limits, playlist served as is; proxies believed only when trusted', async () => {
-    h = await startHarness({ settings: { ignoreCidrs: ['127.0.0.1/32'], maxSessions: 1 } });
+    h = await startHarness({ settings: { ignoreIps: ['127.0.0.1/32'], maxSessions: 1 } });
     const p = h.port;
     await publish(p, 2);
     const plain = await request(p, 'GET', '/memfs/test.m3u8', { headers: { 'X-Forwarded-For': '203.0.113.5' } });
@@ -341,7 +341,7 @@ describe('HLS over HTTP (spec §1.5, §6 items 37–41)', () => {
     expect(h.core.collectors.http.active()).toEqual([]);
     await h.close();
 
-    h = await startHarness({ settings: { ignoreCidrs: ['127.0.0.1/32'] }, mount: { trustedProxies: ['127.0.0.1/32'] } });
+    h = await startHarness({ settings: { ignoreIps: ['127.0.0.1/32'] }, mount: { trustedProxies: ['127.0.0.1/32'] } });
     await publish(h.port, 2);
     const xff = { 'X-Forwarded-For': '198.51.100.99, 203.0.113.5', 'User-Agent': 'ua' };
     const id = /session=(\w{22})/.exec((await request(h.port, 'GET', '/memfs/test.m3u8', { headers: xff })).body.toString())![1]!;

@@ -1,0 +1,106 @@
+/**
+ * RTMP fan-out of the app itself: the real headless server (its RTMP server, collectors, API and dashboard service,
+ * as shipped), a real ffmpeg publisher replaying a recorded ~6 Mbit/s FLV (`-re -stream_loop -1 -c copy`), then 1 and
+ * 20 real ffmpeg RTMP players (`-c copy -f null`). The server's CPU is read from /proc (bench/proc.ts) over each
+ * window and printed per player beside datarhei Core v16.14.0's figures from issue 16 (no Core binary here).
+ *
+ *   npm run bench fanout        (FANOUT_SECONDS per window, default 15; FANOUT_PLAYERS, default 20)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CLK_TCK, loadAverage, procUsage } from './proc.ts';
+import { recordFlv } from './rtmp.bench.ts';
+import { startHeadless } from '../tests/support/headless.ts';
+
+/** Core v16.14.0, same machine, same publisher (issue 16, "Budgets"): % of one core. */
+const CORE_REFERENCE = { onePlayerPct: 0.8, twentyPlayersPct: 2.6 };
+
+let stopping = false;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function ffmpeg(args: string[]): ChildProcess {
+  const p = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  p.stderr!.setEncoding('utf8');
+  let err = '';
+  p.stderr!.on('data', (d: string) => (err = (err + d).slice(-2000)));
+  p.on('exit', (code, signal) => {
+    if (!stopping && !p.killed && signal === null && code !== 0) console.log(`  ffmpeg ${args.join(' ').slice(0, 80)}… exited with ${code}: ${err.trim()}`);
+  });
+  return p;
+}
+
+interface Window {
+  serverPct: number;
+  playersPct: number;
+  rssMb: number;
+}
+
+/** CPU % of one core of `pid` (and of the players) over `seconds`. */
+async function window(pid: number, players: ChildProcess[], seconds: number): Promise<Window> {
+  const ticks = (): number => players.reduce((n, p) => n + procUsage(p.pid!).ticks, 0);
+  const s0 = procUsage(pid).ticks;
+  const p0 = ticks();
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const s1 = procUsage(pid);
+  const p1 = ticks();
+  const wallS = (performance.now() - t0) / 1000;
+  return { serverPct: ((s1.ticks - s0) / CLK_TCK / wallS) * 100, playersPct: ((p1 - p0) / CLK_TCK / wallS) * 100, rssMb: s1.rssBytes / 2 ** 20 };
+}
+
+/** The rtmp sessions the server's own API reports (players and their tx rate). */
+async function rtmpSessions(base: string): Promise<{ players: number; txMbit: number; publishers: number }> {
+  const res = await fetch(`${base}/api/v3/session/active?collectors=rtmp`);
+  const body = (await res.json()) as { rtmp?: Array<{ local: string; bandwidth_tx_kbit: number }> };
+  const list = body.rtmp ?? [];
+  // Players that left stay listed without traffic until the session timeout: count those still receiving.
+  const players = list.filter((s) => !s.local.startsWith('publish:') && s.bandwidth_tx_kbit > 0);
+  return { players: players.length, publishers: list.filter((s) => s.local.startsWith('publish:')).length, txMbit: players.reduce((n, s) => n + s.bandwidth_tx_kbit, 0) / 1000 };
+}
+
+export default async function fanoutBench(): Promise<void> {
+  const seconds = Number(process.env.FANOUT_SECONDS ?? 15);
+  const many = Number(process.env.FANOUT_PLAYERS ?? 20);
+  const flv = recordFlv();
+  const h = await startHeadless(['--no-persist']);
+  const pid = h.proc.pid!;
+  const url = `${h.rtmpUrl!}/live/fanout`;
+  const players: ChildProcess[] = [];
+  let publisher: ChildProcess | undefined;
+  try {
+    // The server's own background (collectors' ticks, the dashboard's snapshot, time series) before any traffic.
+    await sleep(3000);
+    const noTraffic = await window(pid, [], seconds);
+    publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', '-f', 'flv', url]);
+    await sleep(3000);
+    const idle = await window(pid, [], seconds);
+    // 1 and N players twice, alternating, so that a burst of load from other processes on a shared machine shows
+    // as two different figures for the same case rather than as a fan-out cost.
+    const rows: Array<{ n: number; w: Window; api: Awaited<ReturnType<typeof rtmpSessions>> }> = [];
+    for (const n of [1, many, 1, many]) {
+      while (players.length < n) players.push(ffmpeg(['-i', url, '-c', 'copy', '-f', 'null', '-']));
+      while (players.length > n) players.pop()!.kill('SIGTERM');
+      await sleep(4000);
+      const w = await window(pid, players, seconds);
+      rows.push({ n, w, api: await rtmpSessions(h.url) });
+    }
+    console.log(`  app: headless server (node ${process.versions.node}), ${seconds} s windows, load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
+    console.log(`  no traffic                server CPU ${noTraffic.serverPct.toFixed(2).padStart(5)} % of one core`);
+    console.log(`  publisher only            server CPU ${idle.serverPct.toFixed(2).padStart(5)} % of one core, RSS ${idle.rssMb.toFixed(0)} MiB`);
+    for (const { n, w, api } of rows) {
+      const ref = n === 1 ? CORE_REFERENCE.onePlayerPct : n === 20 ? CORE_REFERENCE.twentyPlayersPct : NaN;
+      console.log(
+        `  ${String(n).padStart(2)} player(s)              server CPU ${w.serverPct.toFixed(2).padStart(5)} % (Core v16.14.0: ${Number.isNaN(ref) ? 'n/a' : `${ref} %`}), ` +
+          `API: ${api.players} players, ${api.publishers} publisher, ${api.txMbit.toFixed(1)} Mbit/s out; RSS ${w.rssMb.toFixed(0)} MiB; the ffmpeg players ${w.playersPct.toFixed(1)} %`,
+      );
+    }
+    const mean = (n: number): number => rows.filter((r) => r.n === n).reduce((a, r, _, l) => a + r.w.serverPct / l.length, 0);
+    const perExtra = (mean(many) - mean(1)) / (many - 1);
+    const corePerExtra = (CORE_REFERENCE.twentyPlayersPct - CORE_REFERENCE.onePlayerPct) / 19;
+    console.log(`  mean of the two windows   1 player ${mean(1).toFixed(2)} %, ${many} players ${mean(many).toFixed(2)} %; per extra player ${perExtra.toFixed(3)} % of one core (Core v16.14.0: ${corePerExtra.toFixed(3)} %); first player ${(mean(1) - idle.serverPct).toFixed(2)} % over publisher-only`);
+    console.log(`  aim: at or below Core. Core's figures are issue 16's (same publisher, measured beside this server); there is no Core binary on this machine to run it here.`);
+  } finally {
+    stopping = true;
+    for (const p of [...players, publisher]) p?.kill('SIGTERM');
+    await h.stop();
+  }
+}
