@@ -25,8 +25,8 @@ function sessions(step: number): SessionRow[] {
     if (publisher && (i / 50) % 7 === 0 && step % 10 === 5) continue;
     out.push({
       core: CORES[i % CORES.length]!, collector, id: `s${i}`, reference: collector === 'rtmp' ? `/live/${key}` : key,
-      local: collector === 'rtmp' || collector === 'srt' ? `${publisher ? 'publish' : 'play'}:/${key}` : `/memfs/${key}.m3u8`,
-      remote: `viewer-${i % 997}.example`, extra: '', createdAtMs: 0, bytesRx: 0, bytesTx: i * 1000,
+      location: collector === 'rtmp' || collector === 'srt' ? `${publisher ? 'publish' : 'play'}:/${key}` : `/memfs/${key}.m3u8`,
+      peer: `viewer-${i % 997}.example`, extra: '', createdAtMs: 0, rxBytes: 0, txBytes: i * 1000,
       rxBitsPerSec: publisher ? 4e6 * (0.9 + rnd() * 0.2) * (step > 100 && i % 100 === 0 ? 0.2 : 1) : rnd() * 1e4, txBitsPerSec: rnd() * 4e6,
     });
   }

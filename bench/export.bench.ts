@@ -19,9 +19,9 @@ function* sessionRows(): Generator<SessionRow> {
   for (let i = 0; i < ROWS; i++) {
     yield {
       core: i % 4 === 0 ? 'studio' : 'local', collector: 'hls', id: `5Bd8qNZ4nxqHUgQhF${i}`, reference: '4186b095-7f0a-4e94-8c3d-f17459ab252f',
-      local: '/memfs/4186b095-7f0a-4e94-8c3d-f17459ab252f.m3u8', remote: i % 10 === 0 ? '=cmd|"/c calc"!A0' : 'www.example.com',
+      location: '/memfs/4186b095-7f0a-4e94-8c3d-f17459ab252f.m3u8', peer: i % 10 === 0 ? '=cmd|"/c calc"!A0' : 'www.example.com',
       extra: '[203.0.113.0] Mozilla/5.0 (X11; Linux x86_64) "quoted", ünïcode', createdAtMs: 1_764_000_000_000 + i,
-      bytesRx: 0, bytesTx: i * 188 * 7, rxBitsPerSec: 0, txBitsPerSec: 2_451_200 + i,
+      rxBytes: 0, txBytes: i * 188 * 7, rxBitsPerSec: 0, txBitsPerSec: 2_451_200 + i,
     };
   }
 }

@@ -12,8 +12,8 @@ import type { CoreInfo, SessionRow, Snapshot } from '../src/shared/types.ts';
 
 const T0 = 1_780_000_000_000;
 
-function row(core: string, collector: string, id: string, reference: string, local: string, i: number): SessionRow {
-  return { core, collector, id, reference, local, remote: `198.51.100.${i % 250}:4000`, extra: '', createdAtMs: T0, bytesRx: i * 100, bytesTx: i * 1000, rxBitsPerSec: 1e5 + i, txBitsPerSec: 2e6 + i };
+function row(core: string, collector: string, id: string, reference: string, location: string, i: number): SessionRow {
+  return { core, collector, id, reference, location, peer: `198.51.100.${i % 250}:4000`, extra: '', createdAtMs: T0, rxBytes: i * 100, txBytes: i * 1000, rxBitsPerSec: 1e5 + i, txBitsPerSec: 2e6 + i };
 }
 
 function streamSessions(core: string, key: string, n: number): SessionRow[] {
@@ -50,7 +50,7 @@ function fleetRender(): void {
   const m = new FleetMetrics({ maxStreamsPerCore: DEFAULT_MAX_STREAMS_PER_CORE, localExportId: 'me' });
   const updates: number[] = [];
   for (let i = 0; i < 15; i++) {
-    for (const s of sessions) s.bytesTx += 1000;
+    for (const s of sessions) s.txBytes += 1000;
     const snap = snapshotOf(T0 + i * 1000, cores, sessions);
     const t0 = performance.now();
     m.update(snap);

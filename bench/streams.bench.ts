@@ -21,8 +21,8 @@ function fleet(seed: number): SessionRow[] {
     const reference = collector === 'rtmp' ? `/live/${key}` : collector === 'hls' && i % 3 === 0 ? `${key}_${i % 3}` : key;
     const local = collector === 'rtmp' || collector === 'srt' ? `${i % 50 === 0 ? 'publish' : 'play'}:/${key}` : `/memfs/${key}.m3u8`;
     out.push({
-      core: CORES[i % CORES.length]!, collector, id: `s${i}`, reference, local, remote: `viewer-${i % 997}.example`, extra: '[203.0.113.0] Mozilla/5.0',
-      createdAtMs: 0, bytesRx: 0, bytesTx: i * 1000, rxBitsPerSec: rnd() * 1e6, txBitsPerSec: rnd() * 4e6,
+      core: CORES[i % CORES.length]!, collector, id: `s${i}`, reference, location: local, peer: `viewer-${i % 997}.example`, extra: '[203.0.113.0] Mozilla/5.0',
+      createdAtMs: 0, rxBytes: 0, txBytes: i * 1000, rxBitsPerSec: rnd() * 1e6, txBitsPerSec: rnd() * 4e6,
     });
   }
   return out;

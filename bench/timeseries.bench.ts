@@ -39,8 +39,8 @@ const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
 function fleet(): { cores: CoreInfo[]; sessions: SessionRow[] } {
   const cores: CoreInfo[] = Array.from({ length: CORES }, (_, c) => ({ id: `core-${c}`, name: `core-${c}`, kind: 'remote', url: '', state: 'online' }));
   const sessions: SessionRow[] = [];
-  const row = (core: string, collector: string, id: string, reference: string, local: string, extra = ''): SessionRow => ({
-    core, collector, id, reference, local, remote: `192.0.2.${sessions.length % 250}:${1000 + (sessions.length % 60000)}`, extra, createdAtMs: 0, bytesRx: 0, bytesTx: 0, rxBitsPerSec: 0, txBitsPerSec: 0,
+  const row = (core: string, collector: string, id: string, reference: string, location: string, extra = ''): SessionRow => ({
+    core, collector, id, reference, location, peer: `192.0.2.${sessions.length % 250}:${1000 + (sessions.length % 60000)}`, extra, createdAtMs: 0, rxBytes: 0, txBytes: 0, rxBitsPerSec: 0, txBitsPerSec: 0,
   });
   for (const c of cores) {
     for (let s = 0; s < STREAMS; s++) {
@@ -71,8 +71,8 @@ export default async function bench(): Promise<void> {
   for (let i = 0; i < MEASURED_ROUNDS; i++) {
     nowMs += STEP_SEC * 1000;
     for (const s of sessions) {
-      if (s.local.startsWith('publish:')) s.bytesRx += 3_000_000;
-      else s.bytesTx += 3_000_000;
+      if (s.location.startsWith('publish:')) s.rxBytes += 3_000_000;
+      else s.txBytes += 3_000_000;
     }
     const snapshot: Snapshot = { atMs: nowMs, cores, collectors: [], sessions };
     const t0 = performance.now();

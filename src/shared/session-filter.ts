@@ -20,7 +20,7 @@ export const NO_SESSION_FILTER: SessionFilter = { collectors: [], core: [], text
 
 /** The fields the text searches: id, reference, local, remote, extra, collector, the core's name and its id. */
 function searchFields(row: SessionRow, coreName: (coreId: string) => string): string[] {
-  return [row.id, row.reference, row.local, row.remote, row.extra, row.collector, coreName(row.core), row.core];
+  return [row.id, row.reference, row.location, row.peer, row.extra, row.collector, coreName(row.core), row.core];
 }
 
 /**

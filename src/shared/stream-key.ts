@@ -39,10 +39,10 @@ function lastSegment(reference: string): string {
 }
 
 /**
- * The stream of one session from its collector, reference and `local` (Core's `location`), or null for sessions
+ * The stream of one session from its collector, reference and `location` (`local` in Core's JSON), or null for sessions
  * that belong to no stream (the `http`/`https` aggregates, unknown collectors, empty references).
  */
-export function classifySession(collector: string, reference: string, local: string): SessionStreamRef | null {
+export function classifySession(collector: string, reference: string, location: string): SessionStreamRef | null {
   let ref: SessionStreamRef | null;
   switch (collector) {
     case 'hls':
@@ -53,7 +53,7 @@ export function classifySession(collector: string, reference: string, local: str
       break;
     case 'rtmp':
     case 'srt':
-      ref = { key: lastSegment(reference), protocol: collector, role: local.startsWith('publish:') ? 'publisher' : 'viewer' };
+      ref = { key: lastSegment(reference), protocol: collector, role: location.startsWith('publish:') ? 'publisher' : 'viewer' };
       break;
     case 'ffmpeg':
       ref = { key: reference, protocol: 'ffmpeg', role: 'process' };

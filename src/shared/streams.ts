@@ -76,11 +76,11 @@ function emptyRow(core: string, key: string): StreamRow {
 }
 
 /** The sessions behind a stream's numbers, from a snapshot's session list (the key rule, before aliases). */
-export function streamSessions<T extends { core: string; collector: string; reference: string; local: string }>(row: Pick<StreamRow, 'core' | 'keys'>, sessions: readonly T[]): T[] {
+export function streamSessions<T extends { core: string; collector: string; reference: string; location: string }>(row: Pick<StreamRow, 'core' | 'keys'>, sessions: readonly T[]): T[] {
   const keys = new Set(row.keys);
   return sessions.filter((s) => {
     if (s.core !== row.core) return false;
-    const ref = classifySession(s.collector, s.reference, s.local);
+    const ref = classifySession(s.collector, s.reference, s.location);
     return ref !== null && keys.has(ref.key);
   });
 }
@@ -105,7 +105,7 @@ function localDay(ms: number): number {
  */
 export class StreamModel {
   readonly #aliases: ReadonlyMap<string, string>;
-  /** collector → reference → local → the session's stream (many sessions share one; bounded, see #classify). */
+  /** collector → reference → location → the session's stream (many sessions share one; bounded, see #classify). */
   #refs = new Map<string, Map<string, Map<string, (SessionStreamRef & { shownAs: string }) | null>>>();
   #refCount = 0;
   readonly #memory = new Map<string, Memory>();
@@ -122,17 +122,17 @@ export class StreamModel {
   }
 
   /** classifySession plus aliases, memoised: a snapshot has many sessions per stream, and streams change rarely. */
-  #classify(collector: string, reference: string, local: string): (SessionStreamRef & { shownAs: string }) | null {
+  #classify(collector: string, reference: string, location: string): (SessionStreamRef & { shownAs: string }) | null {
     let byRef = this.#refs.get(collector);
     if (!byRef) this.#refs.set(collector, (byRef = new Map()));
-    let byLocal = byRef.get(reference);
-    if (!byLocal) byRef.set(reference, (byLocal = new Map()));
-    let ref = byLocal.get(local);
+    let byLocation = byRef.get(reference);
+    if (!byLocation) byRef.set(reference, (byLocation = new Map()));
+    let ref = byLocation.get(location);
     if (ref === undefined) {
-      const raw = classifySession(collector, reference, local);
+      const raw = classifySession(collector, reference, location);
       ref = raw && { ...raw, shownAs: this.#aliases.get(raw.key) ?? raw.key };
-      byLocal.set(local, ref);
-      // Bounded: locals that are per-connection strings would otherwise grow it forever.
+      byLocation.set(location, ref);
+      // Bounded: locations that are per-connection strings would otherwise grow it forever.
       if (++this.#refCount > 50_000) {
         this.#refs = new Map();
         this.#refCount = 0;
@@ -149,7 +149,7 @@ export class StreamModel {
     const current = new Map<string, StreamRow>();
     const byCore = new Map<string, Map<string, StreamRow>>();
     for (const s of snapshot.sessions) {
-      const ref = this.#classify(s.collector, s.reference, s.local);
+      const ref = this.#classify(s.collector, s.reference, s.location);
       if (!ref) continue;
       const key = ref.shownAs;
       const role = countedRole(ref, s.extra);

@@ -27,22 +27,43 @@ export interface CoreInfo {
   rttMs?: number;
 }
 
-/** One active session of one core. */
-export interface SessionRow {
-  core: string;
-  collector: string;
+/**
+ * One active session: the one internal shape, from the engine's snapshot through the fleet, IPC, the page and the
+ * export. Core's JSON names (`local`, `remote`, `bytes_rx`, `bandwidth_rx_kbit`, …) exist only at the Core wire edge:
+ * the v3 API's serializer (main/api/sessions.ts) and the remote client's parser (main/remote/parse.ts).
+ */
+export interface SessionSnapshot {
   id: string;
   reference: string;
-  local: string;
-  remote: string;
-  extra: string;
+  /** Unix milliseconds of registration (Core's API truncates to seconds). */
   createdAtMs: number;
-  bytesRx: number;
-  bytesTx: number;
+  /** `local` in Core's JSON: where on the core the traffic is (a path, `publish:…`/`play:…`). */
+  location: string;
+  /** `remote` in Core's JSON: the other party's address. */
+  peer: string;
+  extra: string;
+  rxBytes: number;
+  txBytes: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
-  /** Local RTMP/SRT only: when the session's connection closed; it stays listed until the core's session timeout. */
+  /**
+   * When the connection carrying the session closed (Unix ms), set by RTMP/SRT (`markClosed`) on the local core. Not
+   * Core's: the session stays in the active list until its timeout as in Core (spec §1.4), and the API does not render
+   * this; alerts and the dashboard read it to know at once that the publisher or player is gone.
+   */
   closedAtMs?: number;
+  /**
+   * Set only in the merged (fleet) view: the id of the core the session belongs to. The API then renders an extra
+   * `"core"` field after Core's fields; the local core's own sessions leave it unset, so single-core output stays
+   * byte-compatible with Core.
+   */
+  core?: string;
+}
+
+/** One active session of one core, tagged with its core and collector (the snapshot's rows). */
+export interface SessionRow extends SessionSnapshot {
+  core: string;
+  collector: string;
 }
 
 /** Live totals of one collector of one core. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamRow } from '../../src/shared/streams.ts';
+import type { SessionRow } from '../../src/shared/types.ts';
 import { buildRenderer, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS } from './support.ts';
 import { ffmpegSrtPublishArgs } from '../main/servers/srt/support.ts';
 import { startTestCore } from '../support/test-core.ts';
@@ -111,9 +112,13 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     await waitFor(async () => (await streams()).find((r) => r.key === 'cam')?.viewersTotal === 4, 'cam at 4 viewers', 45_000, 500);
     expect(rtmpPlayers.filter((c) => c.exitCode === null && c.signalCode === null)).toHaveLength(1);
 
-    const one = await (await fetch(`${h.url}/api/streams/local/cam`)).json() as { stream: StreamRow; sessions: Array<{ collector: string }> };
+    const one = await (await fetch(`${h.url}/api/streams/local/cam`)).json() as { stream: StreamRow; sessions: SessionRow[] };
     expect(one.stream.key).toBe('cam');
     expect(one.sessions.filter((s) => s.collector === 'hls')).toHaveLength(3);
+    // The sessions come in the app's one session shape (Core's names, local/remote/bytes_rx, only on /api/v3).
+    const player = one.sessions.find((s) => s.collector === 'rtmp' && s.location.startsWith('play:'));
+    expect(player?.peer).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(one.sessions.every((s) => Number.isInteger(s.rxBytes) && Number.isInteger(s.txBytes) && !('local' in s) && !('bytesRx' in s))).toBe(true);
     expect((await fetch(`${h.url}/api/streams/local/nope`)).status).toBe(404);
     expect(pageErrors).toEqual([]);
   }, 150_000);

@@ -26,7 +26,7 @@ describe('Sessions table columns', () => {
 
   it('drops the least important first as the table narrows, names what it dropped, keeps rx, tx and the sort column', () => {
     const fitted = fitColumns(DEFAULT_COLUMN_PREFS, 975, { coreCount: 2 });
-    expect(keys(fitted.squeezed).slice(0, 2)).toEqual(['id', 'local']);
+    expect(keys(fitted.squeezed).slice(0, 2)).toEqual(['id', 'location']);
     expect(fitted.minWidthPx).toBeLessThanOrEqual(975);
     for (const k of ['rxBitsPerSec', 'txBitsPerSec', 'duration', 'reference', 'collector']) expect(keys(fitted.shown)).toContain(k);
     // Every wanted column is either shown or named as squeezed.
@@ -47,7 +47,7 @@ describe('Sessions table columns', () => {
     prefs = moveColumn(prefs, 'duration', -1);
     const fitted = fitColumns(prefs, 5000, { coreCount: 2 });
     expect(keys(fitted.shown)).not.toContain('extra');
-    expect(keys(fitted.shown).indexOf('duration')).toBe(keys(fitted.shown).indexOf('bytesTx') - 1);
+    expect(keys(fitted.shown).indexOf('duration')).toBe(keys(fitted.shown).indexOf('txBytes') - 1);
     expect(moveColumn(prefs, prefs.order[0]!, -1)).toBe(prefs);
     expect(parseColumnPrefs(JSON.stringify(prefs))).toEqual(prefs);
     expect(parseColumnPrefs('{not json')).toEqual(DEFAULT_COLUMN_PREFS);
@@ -57,6 +57,16 @@ describe('Sessions table columns', () => {
     expect(odd.order[0]).toBe('rxBitsPerSec');
     expect([...odd.order].sort()).toEqual(keys(COLUMN_SPECS).sort());
     expect(odd.hidden).toEqual(['id']);
+  });
+
+  it('reads a choice stored under the old column keys (local, remote, bytesRx, bytesTx) as the renamed columns', () => {
+    const stored = { order: ['bytesTx', 'remote', 'id', 'local', 'bytesRx'], hidden: ['local', 'bytesRx'] };
+    const prefs = parseColumnPrefs(JSON.stringify(stored));
+    expect(prefs.order.slice(0, 5)).toEqual(['txBytes', 'peer', 'id', 'location', 'rxBytes']);
+    expect([...prefs.order].sort()).toEqual(keys(COLUMN_SPECS).sort());
+    expect(prefs.hidden).toEqual(['location', 'rxBytes']);
+    // An old and a new key for the same column count once.
+    expect(parseColumnPrefs(JSON.stringify({ order: ['peer', 'remote'], hidden: [] })).order.filter((k) => k === 'peer')).toHaveLength(1);
   });
 });
 

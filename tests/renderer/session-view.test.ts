@@ -3,7 +3,7 @@ import type { SessionRow } from '../../src/shared/types.ts';
 import { sessionKey, visibleSessions, type SessionSort, type SessionSortKey } from '../../src/renderer/src/store/session-view.ts';
 import { row } from './fake-api.ts';
 
-const KEYS: SessionSortKey[] = ['collector', 'core', 'id', 'reference', 'local', 'remote', 'extra', 'rxBitsPerSec', 'txBitsPerSec', 'bytesRx', 'bytesTx', 'duration'];
+const KEYS: SessionSortKey[] = ['collector', 'core', 'id', 'reference', 'location', 'peer', 'extra', 'rxBitsPerSec', 'txBitsPerSec', 'rxBytes', 'txBytes', 'duration'];
 const coreName = (id: string): string => ({ local: 'This computer', r1: 'Studio A' })[id] ?? id;
 
 /** The plain definition: compare the column's value, then the session key. */
@@ -33,8 +33,8 @@ function fleet(n: number, seed: number, big = false): SessionRow[] {
       // Many ties (idle sessions), fractions now and then, and huge byte counts when `big`.
       rxBitsPerSec: rand(4) === 0 ? 0 : rand(1000),
       txBitsPerSec: rand(5) === 0 ? rand(10) + 0.5 : rand(50),
-      bytesRx: big && rand(3) === 0 ? 2 ** 52 - rand(1000) : rand(100),
-      bytesTx: rand(1_000_000),
+      rxBytes: big && rand(3) === 0 ? 2 ** 52 - rand(1000) : rand(100),
+      txBytes: rand(1_000_000),
       createdAtMs: 1_700_000_000_000 + rand(5000),
     }),
   );

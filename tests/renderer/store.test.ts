@@ -27,7 +27,7 @@ async function setup(initial = snapshot(1000, []), history = EMPTY_HISTORY) {
 }
 
 const A = row({ id: 'a', collector: 'hls', reference: 'alpha', rxBitsPerSec: 300, createdAtMs: 100 });
-const B = row({ id: 'b', collector: 'rtmp', reference: 'beta', local: 'publish:/live/beta.stream', rxBitsPerSec: 100, createdAtMs: 200 });
+const B = row({ id: 'b', collector: 'rtmp', reference: 'beta', location: 'publish:/live/beta.stream', rxBitsPerSec: 100, createdAtMs: 200 });
 const C = row({ id: 'c', core: 'r1', collector: 'hls', reference: 'gamma', rxBitsPerSec: 200, createdAtMs: 300 });
 
 describe('connect', () => {

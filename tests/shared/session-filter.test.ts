@@ -22,8 +22,8 @@ function rows(n: number, seed: number): SessionRow[] {
       core: ['local', 'r1', 'zz'][rand(3)]!,
       collector: ['hls', 'rtmp', 'srt', 'http'][rand(4)]!,
       reference: `Ref-${rand(20)}`,
-      local: `/live/Cam${rand(5)}`,
-      remote: `10.0.${rand(4)}.${rand(255)}:${1000 + rand(9000)}`,
+      location: `/live/Cam${rand(5)}`,
+      peer: `10.0.${rand(4)}.${rand(255)}:${1000 + rand(9000)}`,
       extra: ['', 'Mozilla/5.0 (X11)', 'OBS 30.1', 'ffmpeg:p1'][rand(4)]!,
     }),
   );

@@ -62,7 +62,7 @@ describe('the key rule', () => {
 });
 
 function session(core: string, collector: string, reference: string, local: string, id: string, tx = 1000, rx = 0): SessionRow {
-  return { core, collector, id, reference, local, remote: 'r', extra: '', createdAtMs: 0, bytesRx: 0, bytesTx: 0, rxBitsPerSec: rx, txBitsPerSec: tx };
+  return { core, collector, id, reference, location: local, peer: 'r', extra: '', createdAtMs: 0, rxBytes: 0, txBytes: 0, rxBitsPerSec: rx, txBitsPerSec: tx };
 }
 
 function snap(atMs: number, sessions: SessionRow[], cores: Array<Pick<CoreInfo, 'id' | 'state'>> = [{ id: 'local', state: 'running' }]): Snapshot {

@@ -189,7 +189,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
     if (streamsNow) return streamsNow;
     const byCore = new Map<string, Map<string, StreamNow>>();
     for (const s of snapshot.sessions) {
-      const ref = classify(s.collector, s.reference, s.local, s.extra);
+      const ref = classify(s.collector, s.reference, s.location, s.extra);
       if (!ref || ref.role === 'process') continue;
       let streams = byCore.get(s.core);
       if (!streams) byCore.set(s.core, (streams = new Map()));

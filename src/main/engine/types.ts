@@ -6,6 +6,8 @@
  * (binary divisors, see spec §2.4) happen only where the API renders them.
  */
 
+import type { SessionSnapshot } from '../../shared/types.ts';
+
 /** Collector ids the local core registers, in Core's order. `https` exists for parity and is never fed. */
 export const COLLECTOR_IDS = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 'srt', 'ffmpeg'] as const;
 export type CollectorId = (typeof COLLECTOR_IDS)[number];
@@ -20,34 +22,8 @@ export interface Clock {
 }
 export type TimerHandle = { readonly __timer: unique symbol } | object;
 
-/** One active session as readers see it (spec §4.2 `Session`, before unit conversion). */
-export interface SessionSnapshot {
-  id: string;
-  reference: string;
-  /** Unix milliseconds of registration (the API truncates to seconds). */
-  createdAtMs: number;
-  /** `local` in JSON: where on this core the traffic is. */
-  location: string;
-  /** `remote` in JSON: the other party. */
-  peer: string;
-  extra: string;
-  rxBytes: number;
-  txBytes: number;
-  rxBitsPerSec: number;
-  txBitsPerSec: number;
-  /**
-   * When the connection carrying the session closed (Unix ms), set by RTMP/SRT (`markClosed`). Not Core's: the
-   * session stays in the active list until its timeout as in Core (spec §1.4), and the API does not render this;
-   * alerts and the dashboard read it to know at once that the publisher or player is gone.
-   */
-  closedAtMs?: number;
-  /**
-   * Set only in the merged (fleet) view: the id of the core the session belongs to. The API then renders an extra
-   * `"core"` field after Core's fields; the local core's own sessions leave it unset, so single-core output stays
-   * byte-compatible with Core.
-   */
-  core?: string;
-}
+/** One active session as readers see it: the shared shape (spec §4.2 `Session`, before unit conversion). */
+export type { SessionSnapshot };
 
 /** Finished-session totals of one group (raw bytes; the API floors to MB per group). */
 export interface HistoryTotals {

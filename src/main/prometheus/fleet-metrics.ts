@@ -146,7 +146,7 @@ export class FleetMetrics {
   #gen = 0;
   #watchedSinceMs = new Map<string, number>();
   #lastAtMs = 0;
-  /** classifySession per collector, reference and local, memoised (streams change rarely; bounded like StreamModel's). */
+  /** classifySession per collector, reference and location, memoised (streams change rarely; bounded like StreamModel's). */
   #refs = new Map<string, ReturnType<typeof classifySession>>();
 
   constructor(options: FleetMetricsOptions) {
@@ -216,19 +216,19 @@ export class FleetMetrics {
       const prev = c.counters.get(id);
       const { rx, tx } = bytesSince(prev, s, this.#watchedSinceMs.get(s.core) ?? now, sinceLast);
       if (prev) {
-        prev.rx = s.bytesRx;
-        prev.tx = s.bytesTx;
+        prev.rx = s.rxBytes;
+        prev.tx = s.txBytes;
         prev.gen = gen;
       } else {
-        c.counters.set(id, { rx: s.bytesRx, tx: s.bytesTx, gen });
+        c.counters.set(id, { rx: s.rxBytes, tx: s.txBytes, gen });
       }
       const col = collectorOf(c, s.collector);
       col.rxBytes += rx;
       col.txBytes += tx;
-      const refKey = `${s.collector}\u0000${s.reference}\u0000${s.local}`;
+      const refKey = `${s.collector}\u0000${s.reference}\u0000${s.location}`;
       let ref = this.#refs.get(refKey);
       if (ref === undefined) {
-        ref = classifySession(s.collector, s.reference, s.local);
+        ref = classifySession(s.collector, s.reference, s.location);
         if (this.#refs.size >= 50_000) this.#refs.clear();
         this.#refs.set(refKey, ref);
       }

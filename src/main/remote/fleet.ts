@@ -252,23 +252,8 @@ export function createFleet(options: FleetOptions): Fleet {
           maxSessions: s.maxSessions,
           maxTxBitsPerSec: s.maxTxBitsPerSec,
         });
-        for (const a of v.active(c) ?? s.active) {
-          sessions.push({
-            core: v.id,
-            collector: c,
-            id: a.id,
-            reference: a.reference,
-            local: a.location,
-            remote: a.peer,
-            extra: a.extra,
-            createdAtMs: a.createdAtMs,
-            bytesRx: a.rxBytes,
-            bytesTx: a.txBytes,
-            rxBitsPerSec: a.rxBitsPerSec,
-            txBitsPerSec: a.txBitsPerSec,
-            ...(a.closedAtMs !== undefined ? { closedAtMs: a.closedAtMs } : {}),
-          });
-        }
+        // The engine's shape is the page's: a row is the session tagged with its core and collector.
+        for (const a of v.active(c) ?? s.active) sessions.push({ ...a, core: v.id, collector: c });
       }
     }
     return { atMs: clock.now(), cores: cores(), collectors, sessions };

@@ -29,10 +29,10 @@ export interface SamplerOptions {
 /**
  * Who a viewer is for the unique count: the remote address and user agent. HLS sessions carry both in `extra`
  * (`[203.0.113.0] Mozilla/5.0`, the address already anonymised by Core); RTMP/SRT players have `ip:port` in
- * `remote` (the port differs per connection, so it is dropped) and no user agent.
+ * `peer` (the port differs per connection, so it is dropped) and no user agent.
  */
 export function viewerIdentity(row: SessionRow): string {
-  const address = row.remote.replace(/^\[([^\]]*)\]:\d+$/, '$1').replace(/^([^:]*):\d+$/, '$1');
+  const address = row.peer.replace(/^\[([^\]]*)\]:\d+$/, '$1').replace(/^([^:]*):\d+$/, '$1');
   return row.collector === 'hls' ? row.extra : `${address} ${row.extra}`;
 }
 
@@ -42,10 +42,10 @@ export function viewerIdentity(row: SessionRow): string {
  * time brings its whole counter, unless it began more than `windowMs` before `watchedSinceMs` (what this run has
  * watched of its core): its earlier bytes are not this run's.
  */
-export function bytesSince(prev: { rx: number; tx: number } | undefined, row: Pick<SessionRow, 'bytesRx' | 'bytesTx' | 'createdAtMs'>, watchedSinceMs: number, windowMs: number): { rx: number; tx: number } {
-  if (prev) return { rx: row.bytesRx >= prev.rx ? row.bytesRx - prev.rx : row.bytesRx, tx: row.bytesTx >= prev.tx ? row.bytesTx - prev.tx : row.bytesTx };
+export function bytesSince(prev: { rx: number; tx: number } | undefined, row: Pick<SessionRow, 'rxBytes' | 'txBytes' | 'createdAtMs'>, watchedSinceMs: number, windowMs: number): { rx: number; tx: number } {
+  if (prev) return { rx: row.rxBytes >= prev.rx ? row.rxBytes - prev.rx : row.rxBytes, tx: row.txBytes >= prev.tx ? row.txBytes - prev.tx : row.txBytes };
   if (row.createdAtMs < watchedSinceMs - windowMs) return { rx: 0, tx: 0 };
-  return { rx: row.bytesRx, tx: row.bytesTx };
+  return { rx: row.rxBytes, tx: row.txBytes };
 }
 
 /** The sampler's memory between rounds: last counters per session, watched-since per core, today's sketches. */
@@ -99,11 +99,11 @@ export class Sampler {
     const next = new Map<string, Counters>();
     const dirty = new Map<string, { day: string; core: string; stream: string; hll: HyperLogLog }>();
     for (const row of snapshot.sessions) {
-      const ref = classifySession(row.collector, row.reference, row.local);
+      const ref = classifySession(row.collector, row.reference, row.location);
       if (!ref) continue;
       const id = `${row.core}\u0000${row.collector}\u0000${row.id}`;
       const prev = this.#counters.get(id);
-      next.set(id, { rx: row.bytesRx, tx: row.bytesTx });
+      next.set(id, { rx: row.rxBytes, tx: row.txBytes });
       // A core that is not observed now (stale, unreachable) keeps its counters for when it is back.
       if (!observed.has(row.core)) continue;
       const { rx, tx } = bytesSince(prev, row, this.#watchedSinceMs.get(row.core) ?? startMs, durSec * 1000);

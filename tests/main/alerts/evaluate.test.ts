@@ -79,8 +79,8 @@ describe('core unreachable', () => {
 });
 
 describe('publisher gone', () => {
-  const s = (collector: string, local: string, reference = 'live', coreId = 'a'): SessionRow => ({
-    core: coreId, collector, id: `${collector}-${local}`, reference, local, remote: '198.51.100.1:5000', extra: '', createdAtMs: 0, bytesRx: 0, bytesTx: 0, rxBitsPerSec: 0, txBitsPerSec: 0,
+  const s = (collector: string, location: string, reference = 'live', coreId = 'a'): SessionRow => ({
+    core: coreId, collector, id: `${collector}-${location}`, reference, location, peer: '198.51.100.1:5000', extra: '', createdAtMs: 0, rxBytes: 0, txBytes: 0, rxBitsPerSec: 0, txBitsPerSec: 0,
   });
   const pub = s('rtmp', 'publish:/live.stream');
   const viewerHls = s('hls', '/memfs/live.m3u8');
@@ -199,8 +199,8 @@ describe('alert service', () => {
 
 describe('stream health: ingest below its median', () => {
   const pubAt = (rxMbit: number, extra: Partial<SessionRow> = {}): SessionRow => ({
-    core: 'a', collector: 'rtmp', id: '/live/cam', reference: '/live/cam', local: 'publish:/live/cam.stream', remote: '198.51.100.1:5000', extra: '',
-    createdAtMs: 0, bytesRx: 0, bytesTx: 0, rxBitsPerSec: rxMbit * MBIT, txBitsPerSec: 0, ...extra,
+    core: 'a', collector: 'rtmp', id: '/live/cam', reference: '/live/cam', location: 'publish:/live/cam.stream', peer: '198.51.100.1:5000', extra: '',
+    createdAtMs: 0, rxBytes: 0, txBytes: 0, rxBitsPerSec: rxMbit * MBIT, txBitsPerSec: 0, ...extra,
   });
   const rule: AlertRule = { id: 'drop', kind: 'ingest-below-median', belowPercent: 50, medianWindowMs: 60_000, raiseAfterMs: 3000, clearAfterMs: 2000 };
   /** One publisher sample (Mbit/s, or null: no publisher) per second. */
@@ -239,10 +239,10 @@ describe('stream health: ingest below its median', () => {
 
 describe('stream health: publisher reconnects', () => {
   const pub = (closed = false): SessionRow => ({
-    core: 'a', collector: 'srt', id: 'cam', reference: 'cam', local: 'publish:cam', remote: '198.51.100.1:5000', extra: '',
-    createdAtMs: 0, bytesRx: 0, bytesTx: 0, rxBitsPerSec: 0, txBitsPerSec: 0, ...(closed ? { closedAtMs: 1 } : {}),
+    core: 'a', collector: 'srt', id: 'cam', reference: 'cam', location: 'publish:cam', peer: '198.51.100.1:5000', extra: '',
+    createdAtMs: 0, rxBytes: 0, txBytes: 0, rxBitsPerSec: 0, txBitsPerSec: 0, ...(closed ? { closedAtMs: 1 } : {}),
   });
-  const viewer: SessionRow = { ...pub(), collector: 'hls', id: 'v', local: '/memfs/cam.m3u8', reference: 'cam' };
+  const viewer: SessionRow = { ...pub(), collector: 'hls', id: 'v', location: '/memfs/cam.m3u8', reference: 'cam' };
   const rule: AlertRule = { id: 'flap', kind: 'publisher-reconnects', moreThan: 2, withinMs: 10_000 };
   // 'P' open publisher, 'c' closed publisher still listed, '-' none listed (viewers only), 'x' the core unreachable.
   const run = (pattern: string) =>

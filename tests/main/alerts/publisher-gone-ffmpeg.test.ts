@@ -64,7 +64,7 @@ describe('publisher gone at connection close (local RTMP and SRT, real ffmpeg)',
   /** Publishes, plays, kills the publisher; returns the raised alert and what the core listed at that moment. */
   async function killPublisher(collector: 'rtmp' | 'srt', publish: string[], playUrl: string) {
     const open = (role: string): boolean =>
-      fleet.snapshot().sessions.some((s) => s.collector === collector && s.local.startsWith(role) && s.closedAtMs === undefined && s.bytesRx + s.bytesTx > 0);
+      fleet.snapshot().sessions.some((s) => s.collector === collector && s.location.startsWith(role) && s.closedAtMs === undefined && s.rxBytes + s.txBytes > 0);
     const publisher = children.spawn('ffmpeg', publish);
     await waitFor(() => open('publish:'), `an open ${collector} publisher session`, 20_000, 100);
     children.spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-i', playUrl, '-c', 'copy', '-f', 'null', '-']);

@@ -23,11 +23,11 @@ function withStreams(atMs: number, viewers: number, streams: Record<string, bool
   const s = snap(atMs, viewers);
   for (const [key, published] of Object.entries(streams)) {
     const base: SessionRow = {
-      core: 'local', collector: 'hls', id: `v-${key}`, reference: key, local: `/memfs/${key}.m3u8`, remote: '198.51.100.7:4000', extra: '',
-      createdAtMs: 0, bytesRx: 0, bytesTx: 0, rxBitsPerSec: 0, txBitsPerSec: 0,
+      core: 'local', collector: 'hls', id: `v-${key}`, reference: key, location: `/memfs/${key}.m3u8`, peer: '198.51.100.7:4000', extra: '',
+      createdAtMs: 0, rxBytes: 0, txBytes: 0, rxBitsPerSec: 0, txBitsPerSec: 0,
     };
     s.sessions.push(base);
-    if (published) s.sessions.push({ ...base, id: `/live/${key}`, collector: 'rtmp', reference: `/live/${key}`, local: `publish:/live/${key}.stream` });
+    if (published) s.sessions.push({ ...base, id: `/live/${key}`, collector: 'rtmp', reference: `/live/${key}`, location: `publish:/live/${key}.stream` });
   }
   return s;
 }

@@ -48,9 +48,9 @@ describe('csv cells', () => {
 
 describe('sessions CSV, byte-exact', () => {
   const rows = [
-    session({ id: 'a1', remote: 'www.example.com', extra: '[203.0.113.0] Mozilla/5.0 (X11; Linux x86_64)', bytesTx: 1048576, txBitsPerSec: 8000 }),
-    session({ id: 'quote"d', reference: 'one,two', remote: 'line1\r\nline2', extra: 'Ünïcødé 日本語 🎥' }),
-    session({ collector: 'rtmp', id: '=cmd|" /C calc"!A0', reference: '+SUM(1)', local: '-2+3', remote: '@evil', extra: '\tTAB', bytesRx: 5, rxBitsPerSec: 1536.5 }),
+    session({ id: 'a1', peer: 'www.example.com', extra: '[203.0.113.0] Mozilla/5.0 (X11; Linux x86_64)', txBytes: 1048576, txBitsPerSec: 8000 }),
+    session({ id: 'quote"d', reference: 'one,two', peer: 'line1\r\nline2', extra: 'Ünïcødé 日本語 🎥' }),
+    session({ collector: 'rtmp', id: '=cmd|" /C calc"!A0', reference: '+SUM(1)', location: '-2+3', peer: '@evil', extra: '\tTAB', rxBytes: 5, rxBitsPerSec: 1536.5 }),
     session({ core: 'b', collector: 'srt', id: '\rCR', createdAtMs: 0 }),
   ];
   const expected =

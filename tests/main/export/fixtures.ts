@@ -4,8 +4,8 @@ import type { HistoryQuery } from '../../../src/shared/ipc.ts';
 
 export function session(over: Partial<SessionRow>): SessionRow {
   return {
-    core: 'local', collector: 'hls', id: 'id', reference: 'ref', local: '/memfs/ref.m3u8', remote: 'unknown', extra: '',
-    createdAtMs: Date.UTC(2026, 0, 2, 3, 4, 5, 678), bytesRx: 0, bytesTx: 0, rxBitsPerSec: 0, txBitsPerSec: 0, ...over,
+    core: 'local', collector: 'hls', id: 'id', reference: 'ref', location: '/memfs/ref.m3u8', peer: 'unknown', extra: '',
+    createdAtMs: Date.UTC(2026, 0, 2, 3, 4, 5, 678), rxBytes: 0, txBytes: 0, rxBitsPerSec: 0, txBitsPerSec: 0, ...over,
   };
 }
 

@@ -15,7 +15,7 @@ import type { HistoryRow } from '../../../src/shared/types.ts';
 import { fixedSource, session } from './fixtures.ts';
 
 const sessions = Array.from({ length: 3000 }, (_, i) =>
-  session({ core: i % 3 === 0 ? 'b' : 'local', collector: ['hls', 'rtmp', 'srt'][i % 3], id: `s${i}`, remote: i % 7 === 0 ? '=evil,"x"' : `peer-${i} ü`, bytesTx: i * 1000, txBitsPerSec: i * 3.3 }),
+  session({ core: i % 3 === 0 ? 'b' : 'local', collector: ['hls', 'rtmp', 'srt'][i % 3], id: `s${i}`, peer: i % 7 === 0 ? '=evil,"x"' : `peer-${i} ü`, txBytes: i * 1000, txBitsPerSec: i * 3.3 }),
 );
 const history: HistoryRow[] = [
   { core: 'local', collector: 'hls', group: 'remote', key: 'www.example.com', sessions: 2, rxBytes: 0, txBytes: 99 },

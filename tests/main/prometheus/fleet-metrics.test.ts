@@ -8,8 +8,8 @@ import type { CoreInfo, SessionRow, Snapshot } from '../../../src/shared/types.t
 
 const T0 = 1_780_000_000_000;
 
-function session(core: string, collector: string, id: string, reference: string, local: string, o: Partial<SessionRow> = {}): SessionRow {
-  return { core, collector, id, reference, local, remote: '203.0.113.7:5000', extra: '', createdAtMs: T0 + 1000, bytesRx: 0, bytesTx: 0, rxBitsPerSec: 0, txBitsPerSec: 0, ...o };
+function session(core: string, collector: string, id: string, reference: string, location: string, o: Partial<SessionRow> = {}): SessionRow {
+  return { core, collector, id, reference, location, peer: '203.0.113.7:5000', extra: '', createdAtMs: T0 + 1000, rxBytes: 0, txBytes: 0, rxBitsPerSec: 0, txBitsPerSec: 0, ...o };
 }
 const hlsViewer = (core: string, stream: string, id: string, o: Partial<SessionRow> = {}): SessionRow => session(core, 'hls', id, stream, `/memfs/${stream}.m3u8`, o);
 const rtmpPublisher = (core: string, stream: string, o: Partial<SessionRow> = {}): SessionRow => session(core, 'rtmp', `pub-${stream}`, `/live/${stream}`, `publish:/live/${stream}`, o);
@@ -132,12 +132,12 @@ describe('fleet metrics on /metrics', () => {
     const m = new FleetMetrics({ maxStreamsPerCore: 50, localExportId: 'me' });
     const key = 'core_sessions_stream_egress_bytes_total{core="me",protocol="hls",stream="cam"}';
     // A session older than the watch: its earlier bytes are not counted.
-    m.update(snap(T0 + 10_000, [hlsViewer('local', 'cam', 'old', { createdAtMs: T0, bytesTx: 5000 })]));
+    m.update(snap(T0 + 10_000, [hlsViewer('local', 'cam', 'old', { createdAtMs: T0, txBytes: 5000 })]));
     expect(parseExposition(m.render()).samples.get(key)).toBe(0);
-    m.update(snap(T0 + 11_000, [hlsViewer('local', 'cam', 'old', { createdAtMs: T0, bytesTx: 7000 }), hlsViewer('local', 'cam', 'new', { createdAtMs: T0 + 10_500, bytesTx: 300 })]));
+    m.update(snap(T0 + 11_000, [hlsViewer('local', 'cam', 'old', { createdAtMs: T0, txBytes: 7000 }), hlsViewer('local', 'cam', 'new', { createdAtMs: T0 + 10_500, txBytes: 300 })]));
     expect(parseExposition(m.render()).samples.get(key)).toBe(2000 + 300);
     // A session ends: the counter keeps what it counted.
-    m.update(snap(T0 + 12_000, [hlsViewer('local', 'cam', 'new', { createdAtMs: T0 + 10_500, bytesTx: 400 })]));
+    m.update(snap(T0 + 12_000, [hlsViewer('local', 'cam', 'new', { createdAtMs: T0 + 10_500, txBytes: 400 })]));
     const s = parseExposition(m.render()).samples;
     expect(s.get(key)).toBe(2400);
     expect(s.get('core_sessions_stream_viewers{core="me",protocol="hls",stream="cam"}')).toBe(1);
@@ -150,7 +150,7 @@ describe('fleet metrics on /metrics', () => {
     const m = new FleetMetrics({ maxStreamsPerCore: 2, localExportId: 'me', keepMs: 60_000 });
     const round = (atMs: number, viewersByStream: Record<string, number>, bytes: number): Map<string, number> => {
       const sessions: SessionRow[] = [];
-      for (const [stream, n] of Object.entries(viewersByStream)) for (let i = 0; i < n; i++) sessions.push(hlsViewer('local', stream, `${stream}-${i}`, { createdAtMs: T0 + 1000, bytesTx: bytes }));
+      for (const [stream, n] of Object.entries(viewersByStream)) for (let i = 0; i < n; i++) sessions.push(hlsViewer('local', stream, `${stream}-${i}`, { createdAtMs: T0 + 1000, txBytes: bytes }));
       m.update(snap(atMs, sessions));
       return parseExposition(m.render()).samples;
     };

@@ -165,6 +165,24 @@ describe('merged /api/v3/session of two Cores', () => {
     expect(rows.find((r) => r.group === 'reference' && r.key === '/live/peer-rtmp')).toMatchObject({ sessions: 3, rxBytes: 7 * 1024 * 1024, txBytes: 14 * 1024 * 1024 });
   });
 
+  it("a snapshot row is the session in the one internal shape: Core's JSON names converted at the wire edge, tagged with core and collector", () => {
+    const ra = JSON.parse(fixture('during/snap-02/session-active.json')) as Json;
+    const rows = fleet.snapshot().sessions.filter((s) => s.core === 'a');
+    let compared = 0;
+    for (const c of NAMES) {
+      for (const r of ra[c] as Json[]) {
+        const row = rows.find((s) => s.collector === c && s.id === r.id);
+        expect(row, `${c} ${r.id}`).toBeDefined();
+        expect(Object.keys(row!).sort()).toEqual(
+          ['collector', 'core', 'createdAtMs', 'extra', 'id', 'location', 'peer', 'reference', 'rxBitsPerSec', 'rxBytes', 'txBitsPerSec', 'txBytes'],
+        );
+        expect(row).toMatchObject({ location: r.local, peer: r.remote, reference: r.reference, rxBytes: r.bytes_rx, txBytes: r.bytes_tx, createdAtMs: r.created_at * 1000 });
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(0);
+  });
+
   it('with no remote Core the local reader answers, byte-compatible with Core (no core field)', async () => {
     const solo = createFleet({ local: { id: 'local', name: 'x', reader: emptyLocal }, clock: systemClock, log: memoryLogger() });
     const hooks = fleetApi(solo, emptyLocal);

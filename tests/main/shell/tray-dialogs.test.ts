@@ -77,7 +77,7 @@ describe('save-dialog export', () => {
   afterAll(async () => rm(await dirP, { recursive: true, force: true }));
 
   it('writes the same bytes as the export function (and the HTTP endpoint), with progress', async () => {
-    const rows = Array.from({ length: 5000 }, (_, i) => session({ id: `s${i}`, remote: i % 3 ? 'x' : '=1+1', extra: 'ünï "q", \n' }));
+    const rows = Array.from({ length: 5000 }, (_, i) => session({ id: `s${i}`, peer: i % 3 ? 'x' : '=1+1', extra: 'ünï "q", \n' }));
     const source = fixedSource(rows);
     const out = join(await dirP, 'out.csv');
     fake.dialog.savePath = () => out;

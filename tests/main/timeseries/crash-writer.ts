@@ -15,8 +15,8 @@ let n = 0;
 const snapshot = (): Snapshot => {
   n++;
   const sessions = Array.from({ length: 40 }, (_, i) => ({
-    core: 'local', collector: i % 2 === 0 ? 'hls' : 'rtmp', id: `s${i}-${Math.floor(n / 50)}`, reference: `cam${i % 20}`, local: i % 2 === 0 ? '' : 'play:x', remote: '192.0.2.1:1',
-    extra: `[192.0.2.0] ua${i}`, createdAtMs: clock.now(), bytesRx: n * 1000, bytesTx: n * 5000, rxBitsPerSec: 0, txBitsPerSec: 0,
+    core: 'local', collector: i % 2 === 0 ? 'hls' : 'rtmp', id: `s${i}-${Math.floor(n / 50)}`, reference: `cam${i % 20}`, location: i % 2 === 0 ? '' : 'play:x', peer: '192.0.2.1:1',
+    extra: `[192.0.2.0] ua${i}`, createdAtMs: clock.now(), rxBytes: n * 1000, txBytes: n * 5000, rxBitsPerSec: 0, txBitsPerSec: 0,
   }));
   return { atMs: clock.now(), cores: [{ id: 'local', name: 'local', kind: 'local', url: '', state: 'running' }], collectors: [], sessions };
 };

@@ -37,9 +37,9 @@ describe('unique viewers: HyperLogLog', () => {
   });
 
   it('a viewer is its address and user agent: HLS from extra, RTMP/SRT address without the port', () => {
-    const base = { core: 'local', id: 'x', reference: 'cam', local: '', createdAtMs: 0, bytesRx: 0, bytesTx: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
-    expect(viewerIdentity({ ...base, collector: 'hls', remote: 'www.example.com', extra: '[203.0.113.0] Firefox' })).toBe('[203.0.113.0] Firefox');
-    expect(viewerIdentity({ ...base, collector: 'rtmp', remote: '192.0.2.7:50412', extra: '' })).toBe(viewerIdentity({ ...base, collector: 'rtmp', remote: '192.0.2.7:50999', extra: '' }));
-    expect(viewerIdentity({ ...base, collector: 'srt', remote: '[2001:db8::1]:4000', extra: '' })).toBe('2001:db8::1 ');
+    const base = { core: 'local', id: 'x', reference: 'cam', location: '', createdAtMs: 0, rxBytes: 0, txBytes: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+    expect(viewerIdentity({ ...base, collector: 'hls', peer: 'www.example.com', extra: '[203.0.113.0] Firefox' })).toBe('[203.0.113.0] Firefox');
+    expect(viewerIdentity({ ...base, collector: 'rtmp', peer: '192.0.2.7:50412', extra: '' })).toBe(viewerIdentity({ ...base, collector: 'rtmp', peer: '192.0.2.7:50999', extra: '' }));
+    expect(viewerIdentity({ ...base, collector: 'srt', peer: '[2001:db8::1]:4000', extra: '' })).toBe('2001:db8::1 ');
   });
 });

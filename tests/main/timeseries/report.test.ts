@@ -31,8 +31,8 @@ interface Scripted {
   collector: string;
   id: string;
   reference: string;
-  local: string;
-  remote: string;
+  location: string;
+  peer: string;
   extra: string;
   fromMs: number;
   toMs: number;
@@ -50,12 +50,12 @@ function snapshotAt(nowMs: number, script: Scripted[], cores: CoreInfo[]): Snaps
       collector: s.collector,
       id: s.id,
       reference: s.reference,
-      local: s.local,
-      remote: s.remote,
+      location: s.location,
+      peer: s.peer,
       extra: s.extra,
       createdAtMs: s.fromMs,
-      bytesRx: steps * s.rxPer10s,
-      bytesTx: steps * s.txPer10s,
+      rxBytes: steps * s.rxPer10s,
+      txBytes: steps * s.txPer10s,
       rxBitsPerSec: 0,
       txBitsPerSec: 0,
     });
@@ -69,22 +69,22 @@ describe('daily report', () => {
   it('a scripted day of traffic gives the hand-computed figures', () => {
     const at = (h: number, m = 0): number => DAY + h * H + m * M;
     const hls = (id: string, fromMs: number, toMs: number, extra: string, tx = 50_000): Scripted => ({
-      core: 'local', collector: 'hls', id, reference: 'cam', local: '/memfs/cam.m3u8', remote: 'www.example.com', extra, fromMs, toMs, rxPer10s: 0, txPer10s: tx,
+      core: 'local', collector: 'hls', id, reference: 'cam', location: '/memfs/cam.m3u8', peer: 'www.example.com', extra, fromMs, toMs, rxPer10s: 0, txPer10s: tx,
     });
     const script: Scripted[] = [
       // The publisher: 20:00–21:00, 100 000 bytes in per 10 s.
-      { core: 'local', collector: 'rtmp', id: '/live/cam.stream', reference: '/live/cam', local: 'publish:/live/cam.stream', remote: '192.0.2.1:5000', extra: '', fromMs: at(20), toMs: at(21), rxPer10s: 100_000, txPer10s: 0 },
+      { core: 'local', collector: 'rtmp', id: '/live/cam.stream', reference: '/live/cam', location: 'publish:/live/cam.stream', peer: '192.0.2.1:5000', extra: '', fromMs: at(20), toMs: at(21), rxPer10s: 100_000, txPer10s: 0 },
       // Viewer A watches 20:00–20:40, reconnects (a new session, same address and browser) and stays until 21:00.
       hls('A1', at(20), at(20, 40), '[203.0.113.0] Firefox/1'),
       hls('A2', at(20, 40), at(21), '[203.0.113.0] Firefox/1'),
       // Viewer B: 20:30–21:00 over HLS; C: 20:30–20:45, an RTMP player (20 000 bytes per 10 s).
       hls('B', at(20, 30), at(21), '[198.51.100.0] Chrome/2'),
-      { core: 'local', collector: 'rtmp', id: '192.0.2.7:6000', reference: '/live/cam', local: 'play:/live/cam.stream', remote: '192.0.2.7:6000', extra: '', fromMs: at(20, 30), toMs: at(20, 45), rxPer10s: 0, txPer10s: 20_000 },
+      { core: 'local', collector: 'rtmp', id: '192.0.2.7:6000', reference: '/live/cam', location: 'play:/live/cam.stream', peer: '192.0.2.7:6000', extra: '', fromMs: at(20, 30), toMs: at(20, 45), rxPer10s: 0, txPer10s: 20_000 },
       // Another stream on a remote Core: one viewer 22:00–22:10, whose Core is unreachable 22:05–22:10.
-      { core: 'studio', collector: 'hls', id: 'D', reference: 'news_0', local: '/memfs/news_0.m3u8', remote: 'x', extra: '[192.0.2.0] Safari/3', fromMs: at(22), toMs: at(22, 10), rxPer10s: 0, txPer10s: 10_000 },
+      { core: 'studio', collector: 'hls', id: 'D', reference: 'news_0', location: '/memfs/news_0.m3u8', peer: 'x', extra: '[192.0.2.0] Safari/3', fromMs: at(22), toMs: at(22, 10), rxPer10s: 0, txPer10s: 10_000 },
       // Not people: the http aggregate (no stream) and an FFmpeg process (bytes, not a viewer).
-      { core: 'local', collector: 'http', id: 'any', reference: '', local: 'any', remote: 'any', extra: '', fromMs: at(20), toMs: at(21), rxPer10s: 1, txPer10s: 1 },
-      { core: 'local', collector: 'ffmpeg', id: 'proc', reference: 'cam', local: 'unknown', remote: 'unknown', extra: '', fromMs: at(20), toMs: at(20, 10), rxPer10s: 0, txPer10s: 7 },
+      { core: 'local', collector: 'http', id: 'any', reference: '', location: 'any', peer: 'any', extra: '', fromMs: at(20), toMs: at(21), rxPer10s: 1, txPer10s: 1 },
+      { core: 'local', collector: 'ffmpeg', id: 'proc', reference: 'cam', location: 'unknown', peer: 'unknown', extra: '', fromMs: at(20), toMs: at(20, 10), rxPer10s: 0, txPer10s: 7 },
     ];
     const clock = new FakeClock(at(19, 59));
     const dir = mkdtempSync(join(tmpdir(), 'ts-report-'));
@@ -129,9 +129,9 @@ describe('daily report', () => {
   it('the viewers curve of the evening: 1 viewer, then 3 at 20:30, then 2; before the first sample is a gap', () => {
     const at = (h: number, m = 0): number => DAY + h * H + m * M;
     const script: Scripted[] = [
-      { core: 'local', collector: 'hls', id: 'a', reference: 'cam', local: '', remote: '', extra: 'a', fromMs: at(20), toMs: at(21), rxPer10s: 0, txPer10s: 1 },
-      { core: 'local', collector: 'hls', id: 'b', reference: 'cam_1', local: '', remote: '', extra: 'b', fromMs: at(20, 30), toMs: at(21), rxPer10s: 0, txPer10s: 1 },
-      { core: 'local', collector: 'srt', id: 'c', reference: 'cam', local: 'play:cam', remote: '192.0.2.9:1', extra: '', fromMs: at(20, 30), toMs: at(20, 45), rxPer10s: 0, txPer10s: 1 },
+      { core: 'local', collector: 'hls', id: 'a', reference: 'cam', location: '', peer: '', extra: 'a', fromMs: at(20), toMs: at(21), rxPer10s: 0, txPer10s: 1 },
+      { core: 'local', collector: 'hls', id: 'b', reference: 'cam_1', location: '', peer: '', extra: 'b', fromMs: at(20, 30), toMs: at(21), rxPer10s: 0, txPer10s: 1 },
+      { core: 'local', collector: 'srt', id: 'c', reference: 'cam', location: 'play:cam', peer: '192.0.2.9:1', extra: '', fromMs: at(20, 30), toMs: at(20, 45), rxPer10s: 0, txPer10s: 1 },
     ];
     const clock = new FakeClock(at(19, 50));
     const dir = mkdtempSync(join(tmpdir(), 'ts-report-'));

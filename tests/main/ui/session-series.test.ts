@@ -5,7 +5,7 @@ import type { SessionRow, Snapshot } from '../../../src/shared/types.ts';
 import { FakeSource, snap } from './fake-source.ts';
 
 function session(id: string, rx: number, tx: number): SessionRow {
-  return { core: 'local', collector: 'hls', id, reference: 'a', local: '/memfs/a.m3u8', remote: '198.51.100.7', extra: '', createdAtMs: 0, bytesRx: 0, bytesTx: 0, rxBitsPerSec: rx, txBitsPerSec: tx };
+  return { core: 'local', collector: 'hls', id, reference: 'a', location: '/memfs/a.m3u8', peer: '198.51.100.7', extra: '', createdAtMs: 0, rxBytes: 0, txBytes: 0, rxBitsPerSec: rx, txBitsPerSec: tx };
 }
 function at(atMs: number, sessions: SessionRow[]): Snapshot {
   return { atMs, cores: [], collectors: [], sessions };

@@ -21,12 +21,12 @@ export function createFakeFleet(rows: number): { api: RendererApi; tick: (atMs: 
       collector,
       id: `${collector}-${i.toString(36).padStart(6, '0')}`,
       reference: `stream-${i % 97}`,
-      local: collector === 'rtmp' ? `publish:/live/stream-${i % 97}.stream` : `/memfs/stream-${i % 97}.m3u8`,
-      remote: `198.51.${(i >> 8) & 255}.${i & 255}:${40000 + (i % 20000)}`,
+      location: collector === 'rtmp' ? `publish:/live/stream-${i % 97}.stream` : `/memfs/stream-${i % 97}.m3u8`,
+      peer: `198.51.${(i >> 8) & 255}.${i & 255}:${40000 + (i % 20000)}`,
       extra: collector === 'hls' ? '[203.0.113.0] Mozilla/5.0 (X11; Linux x86_64)' : '',
       createdAtMs: start - (i % 3600) * 1000,
-      bytesRx: 0,
-      bytesTx: 0,
+      rxBytes: 0,
+      txBytes: 0,
       rxBitsPerSec: 0,
       txBitsPerSec: 0,
     };
@@ -43,8 +43,8 @@ export function createFakeFleet(rows: number): { api: RendererApi; tick: (atMs: 
     const sessions = base.map((r) => {
       const rx = Math.round(rand() * 4_000_000);
       const tx = Math.round(rand() * 4_000_000);
-      r.bytesRx += rx / 8;
-      r.bytesTx += tx / 8;
+      r.rxBytes += rx / 8;
+      r.txBytes += tx / 8;
       const k = `${r.core}/${r.collector}`;
       let t = totals.get(k);
       if (!t) totals.set(k, (t = { core: r.core, collector: r.collector, sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 }));

@@ -26,14 +26,14 @@ export const COLUMN_SPECS: readonly ColumnSpec[] = [
   { key: 'collector', label: 'Collector', numeric: false, minWidthPx: 84, grow: 0, priority: 2 },
   { key: 'core', label: 'Core', numeric: false, minWidthPx: 110, grow: 0.8, priority: 4 },
   { key: 'reference', label: 'Reference', numeric: false, minWidthPx: 120, grow: 1.3, priority: 2 },
-  { key: 'remote', label: 'Remote', numeric: false, minWidthPx: 132, grow: 1, priority: 4 },
+  { key: 'peer', label: 'Remote', numeric: false, minWidthPx: 132, grow: 1, priority: 4 },
   { key: 'extra', label: 'Client', numeric: false, minWidthPx: 150, grow: 1.6, priority: 5 },
   { key: 'rxBitsPerSec', label: 'rx', numeric: true, minWidthPx: 92, grow: 0, priority: 1 },
   { key: 'txBitsPerSec', label: 'tx', numeric: true, minWidthPx: 92, grow: 0, priority: 1 },
-  { key: 'bytesRx', label: 'rx bytes', numeric: true, minWidthPx: 84, grow: 0, priority: 6 },
-  { key: 'bytesTx', label: 'tx bytes', numeric: true, minWidthPx: 84, grow: 0, priority: 6 },
+  { key: 'rxBytes', label: 'rx bytes', numeric: true, minWidthPx: 84, grow: 0, priority: 6 },
+  { key: 'txBytes', label: 'tx bytes', numeric: true, minWidthPx: 84, grow: 0, priority: 6 },
   { key: 'duration', label: 'Duration', numeric: true, minWidthPx: 92, grow: 0, priority: 3 },
-  { key: 'local', label: 'Local', numeric: false, minWidthPx: 100, grow: 0.8, priority: 7 },
+  { key: 'location', label: 'Local', numeric: false, minWidthPx: 100, grow: 0.8, priority: 7 },
   { key: 'id', label: 'Id', numeric: false, minWidthPx: 110, grow: 1, priority: 8 },
 ];
 
@@ -60,13 +60,24 @@ export const DEFAULT_COLUMN_PREFS: ColumnPrefs = { order: COLUMN_SPECS.map((c) =
 /** localStorage key of the column choice. */
 export const COLUMN_PREFS_KEY = 'core-sessions.sessions-columns';
 
-/** Reads a stored choice; anything unreadable or stale gives the defaults, new columns are appended. */
+/** Column keys stored before the session's fields got their one name (Core's `local`/`remote`, `bytesRx`/`bytesTx`). */
+const RENAMED_KEYS: Readonly<Record<string, SessionColumnKey>> = { local: 'location', remote: 'peer', bytesRx: 'rxBytes', bytesTx: 'txBytes' };
+
+/** Reads a stored choice (old key names too); anything unreadable or stale gives the defaults, new columns are appended. */
 export function parseColumnPrefs(text: string | null): ColumnPrefs {
   if (!text) return DEFAULT_COLUMN_PREFS;
   try {
     const raw = JSON.parse(text) as { order?: unknown; hidden?: unknown };
     const known = (list: unknown): SessionColumnKey[] =>
-      Array.isArray(list) ? [...new Set(list.filter((k): k is SessionColumnKey => typeof k === 'string' && SPEC.has(k as SessionColumnKey)))] : [];
+      Array.isArray(list)
+        ? [
+            ...new Set(
+              list
+                .map((k: unknown) => (typeof k === 'string' && Object.hasOwn(RENAMED_KEYS, k) ? RENAMED_KEYS[k] : k))
+                .filter((k): k is SessionColumnKey => typeof k === 'string' && SPEC.has(k as SessionColumnKey)),
+            ),
+          ]
+        : [];
     const order = known(raw.order);
     for (const c of COLUMN_SPECS) if (!order.includes(c.key)) order.push(c.key);
     return { order, hidden: known(raw.hidden) };

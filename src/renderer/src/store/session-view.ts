@@ -7,13 +7,13 @@ export type SessionSortKey =
   | 'core'
   | 'id'
   | 'reference'
-  | 'local'
-  | 'remote'
+  | 'location'
+  | 'peer'
   | 'extra'
   | 'rxBitsPerSec'
   | 'txBitsPerSec'
-  | 'bytesRx'
-  | 'bytesTx'
+  | 'rxBytes'
+  | 'txBytes'
   | 'duration';
 
 export interface SessionSort {
@@ -29,8 +29,8 @@ export function sessionKey(row: Pick<SessionRow, 'core' | 'collector' | 'id'>): 
 const NUMERIC: Partial<Record<SessionSortKey, (r: SessionRow) => number>> = {
   rxBitsPerSec: (r) => r.rxBitsPerSec,
   txBitsPerSec: (r) => r.txBitsPerSec,
-  bytesRx: (r) => r.bytesRx,
-  bytesTx: (r) => r.bytesTx,
+  rxBytes: (r) => r.rxBytes,
+  txBytes: (r) => r.txBytes,
   // Longest-running first when descending: a duration is "now - createdAt", so sort by -createdAt.
   duration: (r) => -r.createdAtMs,
 };

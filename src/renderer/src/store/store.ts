@@ -321,7 +321,7 @@ export function prependSeries(live: SelectedSeries, past: SessionSeries): Select
     tx: [...past.txBitsPerSec.slice(0, n), ...live.tx],
   };
 }
-const TEXT_KEYS: ReadonlySet<SessionSortKey> = new Set(['collector', 'core', 'id', 'reference', 'local', 'remote', 'extra']);
+const TEXT_KEYS: ReadonlySet<SessionSortKey> = new Set(['collector', 'core', 'id', 'reference', 'location', 'peer', 'extra']);
 
 const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => ({
   filter: NO_SESSION_FILTER,

@@ -42,19 +42,19 @@ const CELLS: Record<SessionColumnKey, (r: SessionRow, c: CellContext) => string>
   core: (r, c) => c.coreName(r.core),
   id: (r) => r.id,
   reference: (r) => r.reference,
-  local: (r) => formatLocal(r.local, r.reference),
-  remote: (r) => r.remote,
+  location: (r) => formatLocal(r.location, r.reference),
+  peer: (r) => r.peer,
   extra: (r) => formatExtra(r.extra),
   rxBitsPerSec: (r, c) => formatBitrate(r.rxBitsPerSec, c.units),
   txBitsPerSec: (r, c) => formatBitrate(r.txBitsPerSec, c.units),
-  bytesRx: (r, c) => formatBytes(r.bytesRx, c.units),
-  bytesTx: (r, c) => formatBytes(r.bytesTx, c.units),
+  rxBytes: (r, c) => formatBytes(r.rxBytes, c.units),
+  txBytes: (r, c) => formatBytes(r.txBytes, c.units),
   duration: (r, c) => formatDuration(c.atMs - r.createdAtMs),
 };
 
 /** Full text of the cells whose display is shortened (the tooltip shows Core's text). */
 const FULL_TEXT: Partial<Record<SessionColumnKey, (r: SessionRow) => string>> = {
-  local: (r) => r.local,
+  location: (r) => r.location,
   extra: (r) => r.extra,
 };
 
@@ -353,14 +353,14 @@ function Details(): React.JSX.Element {
     ['Core', coreName(row.core)],
     ['Id', row.id],
     ['Reference', row.reference || '—'],
-    ['Local', row.local],
-    ['Remote', row.remote],
+    ['Local', row.location],
+    ['Remote', row.peer],
     ['Client', extra.rest || '—'],
     ...(extra.maskedIp !== null ? [['IP', `${extra.maskedIp} (masked by Core)`] as [string, string]] : []),
     ['rx', formatBitrate(row.rxBitsPerSec, units)],
     ['tx', formatBitrate(row.txBitsPerSec, units)],
-    ['rx bytes', formatBytes(row.bytesRx, units)],
-    ['tx bytes', formatBytes(row.bytesTx, units)],
+    ['rx bytes', formatBytes(row.rxBytes, units)],
+    ['tx bytes', formatBytes(row.txBytes, units)],
     ['Started', new Date(row.createdAtMs).toLocaleString()],
     ['Duration', formatDuration(atMs - row.createdAtMs)],
   ];

@@ -206,15 +206,15 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
   const [units, api, reportError] = useApp(useShallow((s) => [s.units, s.api, s.reportError]));
   const mine = streamSessions(row, sessions);
   const disconnect = async (s: SessionRow, publisher: boolean): Promise<void> => {
-    if (publisher && !window.confirm(`Disconnect the publisher of ${row.key} (${s.remote})? Everyone watching loses the stream.`)) return;
+    if (publisher && !window.confirm(`Disconnect the publisher of ${row.key} (${s.peer})? Everyone watching loses the stream.`)) return;
     try {
       await api?.invoke('sessions:disconnect', s.collector, s.id);
     } catch (e) {
       reportError(e);
     }
   };
-  const viewers = mine.filter((s) => s.collector === 'hls' || s.local.startsWith('play:'));
-  const publishers = mine.filter((s) => s.collector === 'hlsingress' || s.local.startsWith('publish:'));
+  const viewers = mine.filter((s) => s.collector === 'hls' || s.location.startsWith('play:'));
+  const publishers = mine.filter((s) => s.collector === 'hlsingress' || s.location.startsWith('publish:'));
   // Live 10 minutes by default; longer ranges from the time-series history (stored under the key rule's key).
   const [range, setRange] = useState<TimeRange>(LIVE_RANGE);
   return (
@@ -231,7 +231,7 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
       <div className="stream-facts">
         <div>
           <span className="muted">Publisher</span>
-          <b>{publishers.length === 0 ? 'none' : publishers.map((p) => `${PROTOCOL_LABELS[p.collector] ?? p.collector} from ${p.remote}`).join(', ')}</b>
+          <b>{publishers.length === 0 ? 'none' : publishers.map((p) => `${PROTOCOL_LABELS[p.collector] ?? p.collector} from ${p.peer}`).join(', ')}</b>
         </div>
         <div>
           <span className="muted">Ingest</span>
@@ -281,7 +281,7 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
         <div>
           <h3>Referrers</h3>
           <ul data-testid="stream-referrers">
-            {countBy(viewers.filter((v) => v.collector === 'hls'), (v) => v.remote).map(([k, n]) => (
+            {countBy(viewers.filter((v) => v.collector === 'hls'), (v) => v.peer).map(([k, n]) => (
               <li key={k}>
                 {k} <b>{n}</b>
               </li>
@@ -326,7 +326,7 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
               <tr key={`${s.collector}:${s.id}`}>
                 <td>{s.collector}</td>
                 <td>{publishers.includes(s) ? 'publisher' : viewers.includes(s) ? 'viewer' : 'process'}</td>
-                <td>{s.remote}</td>
+                <td>{s.peer}</td>
                 <td title={s.extra}>{s.collector === 'hls' ? playerFamily(s.extra) : ''}</td>
                 <td className="num">{formatBitrate(s.rxBitsPerSec, units)}</td>
                 <td className="num">{formatBitrate(s.txBitsPerSec, units)}</td>
