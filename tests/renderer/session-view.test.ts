@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionRow } from '../../src/shared/types.ts';
-import { sessionKey, visibleSessions, type SessionSort, type SessionSortKey } from '../../src/renderer/src/store/session-view.ts';
+import { sessionKey, sessionState, visibleSessions, type SessionSort, type SessionSortKey } from '../../src/renderer/src/store/session-view.ts';
 import { row } from './fake-api.ts';
 
 const KEYS: SessionSortKey[] = ['collector', 'core', 'id', 'reference', 'location', 'peer', 'extra', 'rxBitsPerSec', 'txBitsPerSec', 'rxBytes', 'txBytes', 'duration'];
@@ -64,5 +64,15 @@ describe('visibleSessions', () => {
     expect(got.map(sessionKey)).toEqual(want.map(sessionKey));
     expect(got.length).toBeGreaterThan(0);
     expect(visibleSessions(rows, filter, { key: 'rxBitsPerSec', dir: 'desc' }, coreName, new Map())).not.toBe(got);
+  });
+});
+
+describe('sessionState', () => {
+  it('a closed connection reads ending even while bytes still show; no traffic reads idle; else live', () => {
+    const base = row({ id: 'a', rxBitsPerSec: 0, txBitsPerSec: 0 });
+    expect(sessionState(base)).toBe('idle');
+    expect(sessionState({ ...base, txBitsPerSec: 8000 })).toBe('live');
+    expect(sessionState({ ...base, closedAtMs: 1_000 })).toBe('ending');
+    expect(sessionState({ ...base, txBitsPerSec: 8000, closedAtMs: 1_000 })).toBe('ending');
   });
 });

@@ -21,6 +21,15 @@ export interface SessionSort {
   dir: 'asc' | 'desc';
 }
 
+/**
+ * How a listed session reads: `ending` when its connection closed (the local RTMP/SRT servers mark it; Core keeps
+ * it listed until the session timeout), `idle` when no byte moves either way, else `live`.
+ */
+export function sessionState(row: Pick<SessionRow, 'closedAtMs' | 'rxBitsPerSec' | 'txBitsPerSec'>): 'ending' | 'idle' | 'live' {
+  if (row.closedAtMs !== undefined) return 'ending';
+  return row.rxBitsPerSec === 0 && row.txBitsPerSec === 0 ? 'idle' : 'live';
+}
+
 /** Identity of a session across updates: unique per core and collector. */
 export function sessionKey(row: Pick<SessionRow, 'core' | 'collector' | 'id'>): string {
   return `${row.core}\u0001${row.collector}\u0001${row.id}`;

@@ -11,7 +11,7 @@ import { ExportButton } from '../components/ExportButton.tsx';
 import { LineChart } from '../components/LineChart.tsx';
 import { formatBitrate, formatBytes, formatCount, formatDuration } from '../format/units.ts';
 import { useApp, useAppStore } from '../store/hooks.ts';
-import { sessionKey, type SessionSortKey } from '../store/session-view.ts';
+import { sessionKey, sessionState, type SessionSortKey } from '../store/session-view.ts';
 import { CoreSelect } from '../components/CoreSelect.tsx';
 import {
   COLUMN_PREFS_KEY,
@@ -184,8 +184,8 @@ export function Sessions(): React.JSX.Element {
                     // changes when the order changes every second (no DOM churn, much less layout).
                     key={item.index}
                     role="row"
-                    // No traffic either way: idle, or ended and kept until Core's session timeout.
-                    className={`sessions-grid tr${key === selectedKey ? ' selected' : ''}${r.rxBitsPerSec === 0 && r.txBitsPerSec === 0 ? ' idle' : ''}`}
+                    // Its connection closed (kept until Core's session timeout): ending; no traffic either way: idle.
+                    className={`sessions-grid tr${key === selectedKey ? ' selected' : ''}${sessionState(r) === 'live' ? '' : ` ${sessionState(r)}`}`}
                     aria-selected={key === selectedKey}
                     aria-rowindex={item.index + 1}
                     data-testid="session-row"
@@ -369,7 +369,12 @@ function Details(): React.JSX.Element {
       <div className="details-head">
         <h2>
           Session{ended && <span className="badge badge-wait">ended</span>}
-          {!ended && row.rxBitsPerSec === 0 && row.txBitsPerSec === 0 && (
+          {!ended && sessionState(row) === 'ending' && (
+            <span className="badge badge-wait" title={`The connection closed at ${new Date(row.closedAtMs ?? 0).toLocaleTimeString()}; listed until the session timeout, as Core does`}>
+              ending
+            </span>
+          )}
+          {!ended && sessionState(row) === 'idle' && (
             <span className="badge badge-wait" title="No traffic either way: idle, or ended and kept until the session timeout">
               idle
             </span>
