@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium, rtmpPublisherArgs, SCREENSHOTS } from './support.ts';
+import { buildRenderer, CHROMIUM, closeE2e, openPage, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
@@ -24,7 +24,7 @@ interface Delivery {
 describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real ffmpeg, Chromium, loopback webhook)', () => {
   const children = new Children();
   let server: Headless;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: TestBrowser;
   let page: Page;
   let receiver: Server;
   let hookUrl = '';
@@ -46,17 +46,14 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/core-sessions`;
     // No alerts.json: the defaults, as a new user has them.
     server = await startHeadless(['--no-persist'], { children });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
+    ({ browser, page } = await openPage(pageErrors));
     await page.setViewportSize({ width: 1024, height: 900 });
-    collectPageErrors(page, pageErrors);
     await page.goto(`${server.url}/ui/`);
     await page.waitForSelector('[data-testid="view-streams"]', { timeout: 10_000 });
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await children.killAll({ termGraceMs: 5000 });
+    await closeE2e(browser, children);
     receiver?.closeAllConnections();
     await new Promise((r) => receiver?.close(r));
     if (server) rmSync(server.dataDir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
-import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium, SCREENSHOTS } from './support.ts';
+import { buildRenderer, CHROMIUM, closeE2e, openPage, SCREENSHOTS, type TestBrowser } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
@@ -43,7 +43,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
   const children = new Children();
   let server: Headless;
   let remote: TestCore;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: TestBrowser;
   let page: Page;
   let token = '';
   const pageErrors: string[] = [];
@@ -64,9 +64,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
       files: { 'alerts.json': JSON.stringify(ALERT_RULES) },
     });
     token = await login();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    collectPageErrors(page, pageErrors);
+    ({ browser, page } = await openPage(pageErrors));
     await page.goto(`${server.url}/ui/`);
     await page.waitForSelector('[data-testid="login-form"]', { timeout: 10_000 });
     await page.fill('[data-testid="login-username"]', USER);
@@ -78,8 +76,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await children.killAll({ termGraceMs: 5000 });
+    await closeE2e(browser, children);
     await remote?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);

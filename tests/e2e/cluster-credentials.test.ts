@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
 import { waitFor } from '../support/wait.ts';
-import { buildRenderer, CHROMIUM, collectPageErrors, launchChromium } from './support.ts';
+import { buildRenderer, CHROMIUM, closeE2e, openPage, type TestBrowser } from './support.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
 
@@ -24,7 +24,7 @@ describe.skipIf(!ready)('cluster nodes on another host need the user\'s yes', ()
   let server: Headless;
   let node: TestCore;
   let leader: TestCore;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: TestBrowser;
   let page: Page;
   const pageErrors: string[] = [];
 
@@ -34,14 +34,11 @@ describe.skipIf(!ready)('cluster nodes on another host need the user\'s yes', ()
     const farUrl = node.url.replace('127.0.0.1', 'localhost');
     leader = await startTestCore({ coreName: 'Leader', coreId: 'leader', failedLoginDelayMs: 100, cluster: { id: 'c', nodes: [{ id: 'far', name: 'far', core: { address: farUrl } }] } });
     server = await startHeadless(['--no-persist', '--core', leader.urlWithCredentials, '--poll-interval', '300'], { children });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    collectPageErrors(page, pageErrors);
+    ({ browser, page } = await openPage(pageErrors));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await children.killAll({ termGraceMs: 5000 });
+    await closeE2e(browser, children);
     await leader?.close();
     await node?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });

@@ -11,12 +11,14 @@ import { startTestCore, type TestCore } from '../support/test-core.ts';
 import {
   buildRenderer,
   CHROMIUM,
-  collectPageErrors,
+  closeE2e,
   hlsPlayerArgs,
   hlsPublisherArgs,
   launchChromium,
+  openPage,
   rtmpPublisherArgs,
   SCREENSHOTS,
+  type TestBrowser,
 } from './support.ts';
 import { sleep, waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
@@ -87,7 +89,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
   const children = new Children();
   let server: Headless;
   let remote: TestCore;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: TestBrowser;
   let page: Page;
   const pageErrors: string[] = [];
 
@@ -96,14 +98,11 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     await buildRenderer();
     remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
     server = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--session-timeout', '10'], { children });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    collectPageErrors(page, pageErrors);
+    ({ browser, page } = await openPage(pageErrors));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await children.killAll({ termGraceMs: 5000 });
+    await closeE2e(browser, children);
     await remote?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);
@@ -296,7 +295,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
 describe.skipIf(!ready)('dashboard e2e with API auth on', () => {
   const children = new Children();
   let server: Headless;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: TestBrowser;
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -306,8 +305,7 @@ describe.skipIf(!ready)('dashboard e2e with API auth on', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await children.killAll({ termGraceMs: 5000 });
+    await closeE2e(browser, children);
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);
 

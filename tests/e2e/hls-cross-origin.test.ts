@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hlsPublisherArgs, launchChromium, ROOT, SCREENSHOTS } from './support.ts';
+import { hlsPublisherArgs, launchChromium, ROOT, SCREENSHOTS, type TestBrowser } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
@@ -16,7 +16,7 @@ const children = new Children();
 let h: Headless;
 let site: Server;
 let siteOrigin = '';
-let browser: Awaited<ReturnType<typeof launchChromium>>;
+let browser: TestBrowser;
 
 function page(playlist: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>other site</title><script src="/hls.js"></script></head>

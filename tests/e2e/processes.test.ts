@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, collectPageErrors, launchChromium, SCREENSHOTS } from './support.ts';
+import { buildRenderer, closeE2e, openPage, SCREENSHOTS, type TestBrowser } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
@@ -25,7 +25,7 @@ describe('Processes view', { timeout: 120_000 }, () => {
   const children = new Children();
   let server: Headless;
   let broken: Headless;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: TestBrowser;
   let page: Page;
   const pageErrors: string[] = [];
 
@@ -33,14 +33,11 @@ describe('Processes view', { timeout: 120_000 }, () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     await buildRenderer();
     [server, broken] = await Promise.all([startHeadless(['--no-persist'], { children }), startHeadless(['--no-persist', '--ffmpeg', '/nonexistent/ffmpeg'], { children })]);
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    collectPageErrors(page, pageErrors);
+    ({ browser, page } = await openPage(pageErrors));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await children.killAll({ termGraceMs: 5000 });
+    await closeE2e(browser, children);
   });
 
   const rowState = (id: string): Promise<string | null> => page.getAttribute(`[data-testid="process-row"][data-id="${id}"]`, 'data-exec').catch(() => null);

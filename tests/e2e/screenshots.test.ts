@@ -15,12 +15,13 @@ import { startTestCore, type TestCore } from '../support/test-core.ts';
 import {
   buildRenderer,
   CHROMIUM,
-  collectPageErrors,
+  closeE2e,
   hlsPlayerArgs,
   hlsPublisherArgs,
-  launchChromium,
+  openPage,
   rtmpPublisherArgs,
   SCREENSHOTS,
+  type TestBrowser,
 } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
@@ -102,7 +103,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
   let remote: TestCore;
   /** A second remote Core after its sessions closed: finished sessions in its summary. */
   let archive: TestCore;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: TestBrowser;
   let page: Page;
   const pageErrors: string[] = [];
 
@@ -132,14 +133,11 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
       }),
     });
     expect(created.ok).toBe(true);
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    collectPageErrors(page, pageErrors);
+    ({ browser, page } = await openPage(pageErrors));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await children.killAll({ termGraceMs: 5000 });
+    await closeE2e(browser, children);
     await remote?.close();
     await archive?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });

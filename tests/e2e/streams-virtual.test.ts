@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { StreamRow } from '../../src/shared/streams.ts';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
-import { buildRenderer, collectPageErrors, launchChromium } from './support.ts';
+import { buildRenderer, closeE2e, openPage, type TestBrowser } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
@@ -16,7 +16,7 @@ const STREAMS = 600;
 const children = new Children();
 let remote: TestCore;
 let h: Headless;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
+let browser: TestBrowser;
 let page: Page;
 const pageErrors: string[] = [];
 
@@ -39,14 +39,11 @@ beforeAll(async () => {
   remote = await startTestCore({ auth: true, phase: 'snap-02', coreId: 'many', coreName: 'Many' });
   remote.setSessionBodies({ active: activeBody() });
   h = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--poll-interval-ms', '500', '--rtmp', 'off', '--srt', 'off'], { children });
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  collectPageErrors(page, pageErrors);
+  ({ browser, page } = await openPage(pageErrors));
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await children.killAll({ termGraceMs: 5000 });
+  await closeE2e(browser, children);
   await remote?.close();
 });
 

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamRow } from '../../src/shared/streams.ts';
 import type { SessionRow } from '../../src/shared/types.ts';
-import { buildRenderer, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS } from './support.ts';
+import { buildRenderer, closeE2e, hlsPlayerArgs, hlsPublisherArgs, openPage, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
 import { ffmpegSrtPublishArgs } from '../main/servers/srt/support.ts';
 import { startTestCore } from '../support/test-core.ts';
 import { waitFor } from '../support/wait.ts';
@@ -18,7 +18,7 @@ import { type Headless, startHeadless } from '../support/headless.ts';
 const children = new Children();
 let h: Headless;
 let srtUrl = '';
-let browser: Awaited<ReturnType<typeof launchChromium>>;
+let browser: TestBrowser;
 let page: Page;
 const pageErrors: string[] = [];
 
@@ -29,14 +29,11 @@ beforeAll(async () => {
   h = await startHeadless(['--no-persist'], { children });
   const info = (await (await fetch(`${h.url}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' })).json()) as { value: { listeners: Record<string, string> } };
   srtUrl = info.value.listeners.srt!;
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  collectPageErrors(page, pageErrors);
+  ({ browser, page } = await openPage(pageErrors));
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await children.killAll({ termGraceMs: 5000 });
+  await closeE2e(browser, children);
 });
 
 async function shots(name: string): Promise<void> {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { hashSources, withLock } from '../support/build-cache.ts';
+import type { Children } from '../support/children.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -53,6 +54,23 @@ export function collectPageErrors(page: Page, errors: string[]): void {
     if (m.type() === 'error') errors.push(`${m.text()} ${m.location().url}`);
   });
   page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+}
+
+/** A Chromium with a fresh profile, as launchChromium gives it. */
+export type TestBrowser = Awaited<ReturnType<typeof launchChromium>>;
+
+/** A fresh Chromium and one page in it whose errors go to `errors` (collectPageErrors). */
+export async function openPage(errors: string[]): Promise<{ browser: TestBrowser; page: Page }> {
+  const browser = await launchChromium();
+  const page = await browser.context.newPage();
+  collectPageErrors(page, errors);
+  return { browser, page };
+}
+
+/** An e2e test's teardown: the browser closed, then its processes ended (SIGTERM, SIGKILL after 5 s). */
+export async function closeE2e(browser: TestBrowser | undefined, children: Children): Promise<void> {
+  await browser?.close();
+  await children.killAll({ termGraceMs: 5000 });
 }
 
 /** Chromium with a fresh profile directory. */

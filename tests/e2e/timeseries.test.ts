@@ -10,27 +10,24 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimeseriesResult } from '../../src/shared/timeseries.ts';
 import { startHeadless, tempDataDir, type Headless } from '../support/headless.ts';
-import { buildRenderer, collectPageErrors, hlsPlayerArgs, hlsPublisherArgs, launchChromium, rtmpPublisherArgs, SCREENSHOTS } from './support.ts';
+import { buildRenderer, closeE2e, hlsPlayerArgs, hlsPublisherArgs, openPage, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
 import { sleep, waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 
 const children = new Children();
 const dataDir = tempDataDir();
 let h: Headless;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
+let browser: TestBrowser;
 let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
   await buildRenderer();
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  collectPageErrors(page, pageErrors);
+  ({ browser, page } = await openPage(pageErrors));
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await children.killAll({ termGraceMs: 5000 });
+  await closeE2e(browser, children);
   await h?.stop();
 });
 
