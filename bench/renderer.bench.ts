@@ -222,6 +222,49 @@ function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () =
   };
 }
 
+/**
+ * The bytes of `sessions:update` events an event-stream client receives per second: one plain fetch of the bridge's
+ * event stream (no auth in the bench), read for `seconds`; the first event (a full snapshot, or the first update) is
+ * reported apart from the steady rate.
+ */
+async function pushBytesPerSecond(baseUrl: string, seconds: number): Promise<{ bytesPerSec: number; eventsPerSec: number; firstEventBytes: number }> {
+  const controller = new AbortController();
+  const res = await fetch(`${baseUrl}/api/ui/events`, { headers: { Accept: 'text/event-stream' }, signal: controller.signal });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let firstEventBytes = -1;
+  let bytes = 0;
+  let events = 0;
+  let t0 = 0;
+  const end = Date.now() + (seconds + 5) * 1000;
+  try {
+    while (Date.now() < end) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      for (let cut = text.indexOf('\n\n'); cut !== -1; cut = text.indexOf('\n\n')) {
+        const block = text.slice(0, cut + 2);
+        text = text.slice(cut + 2);
+        if (!block.startsWith('event: sessions:update')) continue;
+        const size = Buffer.byteLength(block);
+        if (firstEventBytes < 0) {
+          firstEventBytes = size;
+          t0 = performance.now();
+          continue;
+        }
+        bytes += size;
+        events++;
+      }
+      if (t0 > 0 && performance.now() - t0 >= seconds * 1000) break;
+    }
+  } finally {
+    controller.abort();
+  }
+  const s = Math.max(0.001, (performance.now() - t0) / 1000);
+  return { bytesPerSec: bytes / s, eventsPerSec: events / s, firstEventBytes: Math.max(0, firstEventBytes) };
+}
+
 function frameLine(name: string, r: FrameStats): string {
   const sorted = (v: number[]): number[] => [...v].sort((a, b) => a - b);
   const [iv, ci, cw] = [sorted(r.intervals), sorted(r.changedIntervals), sorted(r.changedWork)];
@@ -272,6 +315,11 @@ async function headlessBench(): Promise<void> {
     }
     const streams = ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: unknown[] }).streams.length;
     console.log(`renderer (headless server): ${want} sessions, ${streams} streams on ${coresN} remote test Cores, every rate changes each second; ${phaseS} s per phase; load average ${loadavg()[0]!.toFixed(2)}`);
+    const wire = await pushBytesPerSecond(h.url, Math.min(phaseS, 6));
+    console.log(
+      `  push payload (sessions:update over /api/ui/events, as a page receives it after its first event): ${(wire.bytesPerSec / 1024).toFixed(0)} KiB/s ` +
+        `in ${wire.eventsPerSec.toFixed(1)} events/s (first event ${(wire.firstEventBytes / 1024).toFixed(0)} KiB)`,
+    );
     console.log(`  aim: p95 ≤ 16 ms per frame with changes. interval: rAF to rAF (one 60 Hz frame is 16.7 ms, so p95 16.7 = no frame dropped); work: the frame's main-thread time (rAF callbacks incl. the store update, style, layout, paint)`);
     const cdp = await browser.context.newCDPSession(page);
     await cdp.send('Performance.enable');

@@ -1,6 +1,8 @@
 import type { AppInfo, InvokeHandlers, PushChannel, PushMap } from '../../shared/ipc.ts';
 import type { SessionSource } from '../source.ts';
 import { StreamModel } from '../../shared/streams.ts';
+import { SessionsEncoder } from '../../shared/sessions-wire.ts';
+import type { Snapshot } from '../../shared/types.ts';
 import type { AlertService } from '../alerts/service.ts';
 import { checkWebhookUrl } from '../alerts/config.ts';
 import { checkMuteTarget } from '../alerts/state.ts';
@@ -10,6 +12,9 @@ import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.
 import { SessionSeriesBuffer } from './session-series.ts';
 import { NO_PROCESS_HANDLERS, type ProcessInvokeHandlers } from '../processes/ui-handlers.ts';
 import { expectArgCount, parseAlertConfigInput, parseCoreInput, parseHistoryQuery, parseId, parseNodeIds, parseSettingsPatch, parseWebhookUrl } from './validate.ts';
+
+/** A `sessions:snapshot` answer older than this is refreshed first (pushes come once a second). */
+const SNAPSHOT_STALE_MS = 2_000;
 
 /** A push to every open page: the Electron shell forwards it over IPC, the web bridge over server-sent events. */
 export type UiPush = { [C in PushChannel]: { channel: C; payload: PushMap[C] } }[PushChannel];
@@ -65,10 +70,15 @@ export function createUiService(options: UiServiceOptions): UiService {
   }
 
   const streams = options.streams ?? new StreamModel();
+  // One encoder for every page: each push is a delta from the previous one (src/shared/sessions-wire.ts).
+  const wire = new SessionsEncoder();
+  const pushSessions = (snapshot: Snapshot): void => {
+    emit({ channel: 'sessions:update', payload: wire.encode({ ...snapshot, streams: streams.update(snapshot) }) });
+  };
   const offUpdate = source.onUpdate((snapshot) => {
     metrics.record(snapshot);
     sessionSeries.record(snapshot);
-    emit({ channel: 'sessions:update', payload: { ...snapshot, streams: streams.update(snapshot) } });
+    pushSessions(snapshot);
   });
   const offSettings = control?.onSettingsChanged?.((settings) => emit({ channel: 'settings:changed', payload: settings }));
   const { alerts } = options;
@@ -92,7 +102,11 @@ export function createUiService(options: UiServiceOptions): UiService {
     },
     'sessions:snapshot': async (...args) => {
       expectArgCount(args, 0, 0);
-      return { ...source.snapshot(), streams: streams.rows() };
+      // The page's base for the deltas: the state of the last push. Before the first push, or when pushes were
+      // skipped for a while (no page listened), a fresh snapshot is pushed first, so every page stays in sequence.
+      const fresh = source.snapshot();
+      if (wire.seq === 0 || fresh.atMs - wire.atMs > SNAPSHOT_STALE_MS) pushSessions(fresh);
+      return wire.full();
     },
     'sessions:disconnect': async (...args) => {
       expectArgCount(args, 2, 2);

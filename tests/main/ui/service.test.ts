@@ -52,11 +52,16 @@ describe('createUiService', () => {
     const ui = createUiService({ source, appInfo: INFO });
     const pushes: UiPush[] = [];
     ui.onPush((p) => pushes.push(p));
-    expect((await ui.handlers['sessions:snapshot']()).sessions).toHaveLength(2);
+    // Before the first update the snapshot asked for becomes the first push (the base of the deltas that follow).
+    const first = await ui.handlers['sessions:snapshot']();
+    expect(first.sessions).toHaveLength(2);
+    expect(pushes.map((p) => p.channel)).toEqual(['sessions:update']);
     expect(await ui.handlers['app:info']()).toEqual(INFO);
     source.emit(snap(2000, 3));
-    expect(pushes).toHaveLength(1);
-    expect(pushes[0]!.channel).toBe('sessions:update');
+    expect(pushes).toHaveLength(2);
+    const update = pushes[1]!;
+    if (update.channel !== 'sessions:update') throw new Error('expected a sessions:update push');
+    expect(update.payload).toMatchObject({ kind: 'delta', epoch: first.epoch, seq: first.seq + 1, atMs: 2000 });
     await ui.handlers['history:list']({ core: ['local'] });
     expect(source.queries).toEqual([{ core: ['local'] }]);
     ui.dispose();
