@@ -17,7 +17,7 @@
  * The snapshots are built by the fake fleet in a timer task of their own (their cost is in the CDP "tasks" figure,
  * not in the three above). The machine's load average is printed: other processes share the cores.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -303,6 +303,9 @@ async function headlessBench(): Promise<void> {
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    // Whole snapshots the page asks for (the first load, and a resync after a missed push).
+    let wholeSnapshots = 0;
+    page.on('request', (r) => void (decodeURIComponent(r.url()).endsWith('/invoke/sessions:snapshot') && wholeSnapshots++));
     await page.goto(`${h.url}/ui/#sessions`);
     const want = coresN * streamsPerCore * (2 + hlsViewers);
     const t0 = Date.now();
@@ -325,7 +328,13 @@ async function headlessBench(): Promise<void> {
     await cdp.send('Performance.enable');
     const metrics = async (): Promise<Record<string, number>> =>
       Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.map((m) => [m.name, m.value]));
+    // BENCH_PROFILE=DIR: a CPU profile of the page per phase (DIR/<phase>.cpuprofile, open in Chromium's devtools).
+    const profileDir = process.env.BENCH_PROFILE;
     const measure = async (name: string, during?: () => Promise<void>): Promise<void> => {
+      if (profileDir) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.start');
+      }
       const m0 = await metrics();
       const t0 = performance.now();
       await page.evaluate('window.__frames.start()');
@@ -335,6 +344,10 @@ async function headlessBench(): Promise<void> {
       const r = (await page.evaluate('window.__frames.stop()')) as FrameStats;
       const [m1, s] = [await metrics(), (performance.now() - t0) / 1000];
       const per = (k: string): string => `${((((m1[k] ?? 0) - (m0[k] ?? 0)) * 1000) / s).toFixed(0)}`;
+      if (profileDir) {
+        const { profile } = (await cdp.send('Profiler.stop')) as { profile: unknown };
+        writeFileSync(join(profileDir, `${name.replace(/[^a-z]+/g, '-')}.cpuprofile`), JSON.stringify(profile));
+      }
       console.log(frameLine(name, r));
       console.log(`  ${''.padEnd(30)} main thread per second (CDP): tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms`);
     };
@@ -367,7 +380,7 @@ async function headlessBench(): Promise<void> {
       await page.waitForTimeout(400);
     });
     const domRows = await page.$$eval('[data-testid^="stream-row-"]', (els) => els.length);
-    console.log(`  stream rows in the DOM: ${domRows}; load average at the end ${loadavg()[0]!.toFixed(2)}${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
+    console.log(`  stream rows in the DOM: ${domRows}; whole snapshots the page fetched: ${wholeSnapshots}; load average at the end ${loadavg()[0]!.toFixed(2)}${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
   } finally {
     clearInterval(feeder);
     await browser.close();
