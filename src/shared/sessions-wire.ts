@@ -55,42 +55,85 @@ export interface SessionsDelta {
 /** The payload of `sessions:update`. */
 export type SessionsUpdate = SessionsFull | SessionsDelta;
 
-/** How one list is keyed and which of its numeric fields change often. */
+/** How a row's field travels in a delta: `hot` numbers by value, `counter` numbers as increments, `cold` in a replaced row. */
+type FieldWire = 'cold' | 'hot' | 'counter';
+
+/** How one list is keyed, and how each of its fields travels (every field of the type: a new one must be placed). */
 interface ListSpec<Row> {
   key(row: Row): string;
-  /** Numeric fields sent in `hot` (at most 30). */
-  hot: readonly (keyof Row & string)[];
-  /** The hot fields that are counters: sent as increments. */
-  counters: readonly (keyof Row & string)[];
+  fields: { [K in keyof Required<Row>]: FieldWire };
 }
 
-const CORES: ListSpec<CoreInfo> = { key: (c) => c.id, hot: ['rttMs', 'lastSuccessMs'], counters: [] };
+const CORES: ListSpec<CoreInfo> = {
+  key: (c) => c.id,
+  fields: { id: 'cold', name: 'cold', kind: 'cold', url: 'cold', state: 'cold', version: 'cold', lastError: 'cold', lastSuccessMs: 'hot', rttMs: 'hot' },
+};
 const COLLECTORS: ListSpec<CollectorTotals> = {
   key: (c) => `${c.core}\u0001${c.collector}`,
-  hot: ['sessions', 'rxBitsPerSec', 'txBitsPerSec'],
-  counters: [],
+  fields: { core: 'cold', collector: 'cold', sessions: 'hot', rxBitsPerSec: 'hot', txBitsPerSec: 'hot', maxSessions: 'cold', maxTxBitsPerSec: 'cold' },
 };
 const SESSIONS: ListSpec<SessionRow> = {
   key: (s) => `${s.core}\u0001${s.collector}\u0001${s.id}`,
-  hot: ['rxBytes', 'txBytes', 'rxBitsPerSec', 'txBitsPerSec'],
-  counters: ['rxBytes', 'txBytes'],
+  fields: {
+    core: 'cold',
+    collector: 'cold',
+    id: 'cold',
+    reference: 'cold',
+    createdAtMs: 'cold',
+    location: 'cold',
+    peer: 'cold',
+    extra: 'cold',
+    closedAtMs: 'cold',
+    rxBytes: 'counter',
+    txBytes: 'counter',
+    rxBitsPerSec: 'hot',
+    txBitsPerSec: 'hot',
+  },
 };
 const STREAMS: ListSpec<StreamRow> = {
   key: (s) => `${s.core}\u0001${s.key}`,
-  hot: ['ingestBitsPerSec', 'egressBitsPerSec', 'viewersTotal', 'peakViewersToday', 'sinceMs'],
-  counters: [],
+  fields: {
+    core: 'cold',
+    key: 'cold',
+    state: 'cold',
+    sinceMs: 'hot',
+    ingestProtocol: 'cold',
+    ingestBitsPerSec: 'hot',
+    publishers: 'cold',
+    viewers: 'cold',
+    viewersTotal: 'hot',
+    egressBitsPerSec: 'hot',
+    processes: 'cold',
+    peakViewersToday: 'hot',
+    keys: 'cold',
+    staleSinceMs: 'cold',
+  },
 };
 
-/** True when `a` and `b` agree on every field but the hot ones (nested objects and arrays: one level deep). */
-function sameColdFields(a: object, b: object, hot: ReadonlySet<string>): boolean {
+/** A spec's fields by kind: the hot ones (with a bit per counter) in the order of the mask bits, and the cold ones. */
+function fieldsOf<Row>(spec: ListSpec<Row>): { hot: string[]; counterBits: number; cold: string[] } {
+  const hot: string[] = [];
+  const cold: string[] = [];
+  let counterBits = 0;
+  for (const [name, wire] of Object.entries(spec.fields) as [string, FieldWire][]) {
+    if (wire === 'cold') cold.push(name);
+    else {
+      if (wire === 'counter') counterBits |= 1 << hot.length;
+      hot.push(name);
+    }
+  }
+  return { hot, counterBits, cold };
+}
+
+/** True when `a` and `b` agree on every cold field (nested objects and arrays: one level deep). */
+function sameColdFields(a: object, b: object, cold: readonly string[]): boolean {
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  for (const k in x) {
-    if (hot.has(k)) continue;
-    if (!sameValue(x[k], y[k])) return false;
-  }
-  for (const k in y) {
-    if (!hot.has(k) && !(k in x) && y[k] !== undefined) return false;
+  for (let i = 0; i < cold.length; i++) {
+    const k = cold[i]!;
+    const u = x[k];
+    const v = y[k];
+    if (u !== v && !sameValue(u, v)) return false;
   }
   return true;
 }
@@ -116,22 +159,26 @@ const wireNumber = (v: unknown): v is number => typeof v === 'number' && Number.
 
 /** One list's side of the encoder: slots, the last rows sent, their order. */
 class ListEncoder<Row extends object> {
-  readonly #spec: ListSpec<Row>;
-  readonly #hotSet: ReadonlySet<string>;
+  readonly #key: (row: Row) => string;
+  readonly #hot: readonly string[];
   readonly #counterBits: number;
-  #slotOf = new Map<string, number>();
+  readonly #cold: readonly string[];
+  readonly #slotOf = new Map<string, number>();
+  /** By slot: the row last sent, its key, and the round that last saw it. */
   #rows: (Row | undefined)[] = [];
+  #keys: string[] = [];
+  #seenIn = new Uint32Array(64);
+  #round = 0;
   #order: number[] = [];
   #free: number[] = [];
 
   constructor(spec: ListSpec<Row>) {
-    this.#spec = spec;
-    this.#hotSet = new Set(spec.hot);
-    let bits = 0;
-    spec.hot.forEach((f, i) => {
-      if (spec.counters.includes(f)) bits |= 1 << i;
-    });
-    this.#counterBits = bits;
+    this.#key = spec.key;
+    const f = fieldsOf(spec);
+    if (f.hot.length > 30) throw new RangeError('at most 30 hot fields');
+    this.#hot = f.hot;
+    this.#counterBits = f.counterBits;
+    this.#cold = f.cold;
   }
 
   /** The rows as last sent, in their order. */
@@ -146,64 +193,74 @@ class ListEncoder<Row extends object> {
 
   /** Makes `next` the state and says how it differs from the previous one. */
   encode(next: readonly Row[]): ListDelta<Row> {
-    const { key } = this.#spec;
-    const seen = new Map<string, number>();
-    const added: ListDelta<Row>['added'] = [];
-    const replaced: ListDelta<Row>['replaced'] = [];
-    const hotOut: number[] = [];
-    const order: number[] = new Array(next.length);
-    const stillHere = new Uint8Array(this.#rows.length);
-    // Pass 1: which slots stay (a duplicate key in `next` is a new row of its own: it gets a slot of its own).
-    const slots: number[] = new Array(next.length);
-    for (let i = 0; i < next.length; i++) {
-      const k = key(next[i]!);
-      const slot = seen.has(k) ? undefined : this.#slotOf.get(k);
-      seen.set(k, i);
-      if (slot !== undefined && stillHere[slot] === 0) {
-        stillHere[slot] = 1;
+    const n = next.length;
+    const round = ++this.#round;
+    if (this.#seenIn.length < this.#rows.length + n) {
+      const grown = new Uint32Array(Math.max(this.#seenIn.length * 2, this.#rows.length + n));
+      grown.set(this.#seenIn);
+      this.#seenIn = grown;
+    }
+    const seenIn = this.#seenIn;
+    // Pass 1: the slot of each row that stays (a key twice in `next`: the second is a row of its own).
+    const keys: string[] = new Array(n);
+    const slots = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = (keys[i] = this.#key(next[i]!));
+      const slot = this.#slotOf.get(k);
+      if (slot !== undefined && seenIn[slot] !== round) {
+        seenIn[slot] = round;
         slots[i] = slot;
       } else slots[i] = -1;
     }
     const removed: number[] = [];
-    for (const s of this.#order) {
-      if (stillHere[s] === 0) {
+    const prevIndex = new Int32Array(this.#rows.length);
+    const prevOrder = this.#order;
+    for (let i = 0; i < prevOrder.length; i++) {
+      const s = prevOrder[i]!;
+      prevIndex[s] = i;
+      if (seenIn[s] !== round) {
         removed.push(s);
+        if (this.#slotOf.get(this.#keys[s]!) === s) this.#slotOf.delete(this.#keys[s]!);
         this.#rows[s] = undefined;
         this.#free.push(s);
       }
     }
-    this.#slotOf = new Map();
     // Pass 2: new rows get free slots; rows that stayed are compared field by field.
+    const added: ListDelta<Row>['added'] = [];
+    const replaced: ListDelta<Row>['replaced'] = [];
+    const hot: number[] = [];
+    const order: number[] = new Array(n);
     let lastKept = -1;
     let keptInOrder = true;
-    const prevIndex = new Int32Array(this.#rows.length).fill(-1);
-    this.#order.forEach((s, i) => (prevIndex[s] = i));
-    for (let i = 0; i < next.length; i++) {
+    for (let i = 0; i < n; i++) {
       const row = next[i]!;
       let slot = slots[i]!;
       if (slot === -1) {
         slot = this.#free.length > 0 ? this.#free.pop()! : this.#rows.length;
+        seenIn[slot] = round;
         this.#rows[slot] = row;
+        this.#keys[slot] = keys[i]!;
+        if (!this.#slotOf.has(keys[i]!)) this.#slotOf.set(keys[i]!, slot);
         added.push([slot, i, row]);
       } else {
         if (prevIndex[slot]! < lastKept) keptInOrder = false;
         lastKept = prevIndex[slot]!;
         const prev = this.#rows[slot]!;
         this.#rows[slot] = row;
-        if (!sameColdFields(prev, row, this.#hotSet)) replaced.push([slot, row]);
-        else this.#hotDelta(slot, prev, row, hotOut, replaced);
+        if (!sameColdFields(prev, row, this.#cold)) replaced.push([slot, row]);
+        else this.#hotDelta(slot, prev, row, hot, replaced);
       }
       order[i] = slot;
-      if (!this.#slotOf.has(key(row))) this.#slotOf.set(key(row), slot);
     }
     this.#order = order;
-    const delta: ListDelta<Row> = { removed, added, replaced, hot: hotOut };
+    const delta: ListDelta<Row> = { removed, added, replaced, hot };
     if (!keptInOrder) delta.order = order;
     return delta;
   }
 
   #hotDelta(slot: number, prev: Row, row: Row, out: number[], replaced: ListDelta<Row>['replaced']): void {
-    const { hot } = this.#spec;
+    const hot = this.#hot;
+    const counters = this.#counterBits;
     const p = prev as Record<string, unknown>;
     const r = row as Record<string, unknown>;
     let mask = 0;
@@ -211,8 +268,8 @@ class ListEncoder<Row extends object> {
       const a = p[hot[f]!];
       const b = r[hot[f]!];
       if (a === b) continue;
-      // Only finite numbers on both sides, and increments that add back exactly, travel as numbers.
-      if (!wireNumber(b) || ((this.#counterBits >> f) & 1 && (!wireNumber(a) || a + (b - a) !== b))) {
+      // Only finite numbers, and increments that add back exactly, travel as numbers; otherwise the whole row.
+      if (!wireNumber(b) || ((counters >> f) & 1 && (!wireNumber(a) || a + (b - a) !== b))) {
         replaced.push([slot, row]);
         return;
       }
@@ -223,7 +280,7 @@ class ListEncoder<Row extends object> {
     for (let f = 0; f < hot.length; f++) {
       if (!((mask >> f) & 1)) continue;
       const b = r[hot[f]!] as number;
-      out.push((this.#counterBits >> f) & 1 ? b - (p[hot[f]!] as number) : b);
+      out.push((counters >> f) & 1 ? b - (p[hot[f]!] as number) : b);
     }
   }
 }
@@ -289,19 +346,16 @@ export class SessionsEncoder {
 
 /** One list's side of the decoder. */
 class ListDecoder<Row extends object> {
-  readonly #spec: ListSpec<Row>;
+  readonly #hot: readonly string[];
   readonly #counterBits: number;
   #rows: (Row | undefined)[] = [];
   #order: number[] = [];
   #list: Row[] = [];
 
   constructor(spec: ListSpec<Row>) {
-    this.#spec = spec;
-    let bits = 0;
-    spec.hot.forEach((f, i) => {
-      if (spec.counters.includes(f)) bits |= 1 << i;
-    });
-    this.#counterBits = bits;
+    const f = fieldsOf(spec);
+    this.#hot = f.hot;
+    this.#counterBits = f.counterBits;
   }
 
   /** Starts again from whole rows and their slots; throws when they do not fit. */
@@ -319,7 +373,7 @@ class ListDecoder<Row extends object> {
 
   /** Applies a delta; returns the new list (the same array when nothing changed). Throws on a delta that does not fit. */
   apply(d: ListDelta<Row>): Row[] {
-    const { hot } = this.#spec;
+    const hot = this.#hot;
     if (d.removed.length === 0 && d.added.length === 0 && d.replaced.length === 0 && d.hot.length === 0 && !d.order) return this.#list;
     const gone = new Uint8Array(this.#rows.length);
     for (const s of d.removed) {
