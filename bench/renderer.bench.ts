@@ -3,7 +3,8 @@
  * second for 30 s (src/renderer/bench.html, built here into out/renderer-bench, never shipped). Prints the median,
  * p95 and max time per update from the start of the batched store update to React's commit, and to the painted
  * frame. Run: `npm run bench renderer` (env BENCH_ROWS, BENCH_SECONDS to change the load).
- * Part 2 (`BENCH_PART=headless`, BENCH_PHASE_SECONDS): the real headless server fed by 4 remote test Cores with
+ * Part 2 (`BENCH_PART=headless`, BENCH_PHASE_SECONDS; BENCH_PROFILE=DIR a CPU profile per phase; BENCH_TRACE=1 a
+ * Chromium trace per phase summed per event): the real headless server fed by 4 remote test Cores with
  * 10 000 sessions in 2 000 streams, the built dashboard at /ui/, frame intervals, frame work and long tasks while the
  * sessions table and the Streams view update, scroll, sort and filter (see headlessBench).
  *
@@ -330,7 +331,15 @@ async function headlessBench(): Promise<void> {
       Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.map((m) => [m.name, m.value]));
     // BENCH_PROFILE=DIR: a CPU profile of the page per phase (DIR/<phase>.cpuprofile, open in Chromium's devtools).
     const profileDir = process.env.BENCH_PROFILE;
+    // BENCH_TRACE=1: a Chromium trace per phase, summed per event on the page's main thread (ms per second).
+    const trace = process.env.BENCH_TRACE === '1';
+    const traceEvents: { name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }[] = [];
+    (cdp as unknown as { on(event: string, cb: (e: { value: typeof traceEvents }) => void): void }).on('Tracing.dataCollected', (e) => void traceEvents.push(...e.value));
     const measure = async (name: string, during?: () => Promise<void>): Promise<void> => {
+      if (trace) {
+        traceEvents.length = 0;
+        await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+      }
       if (profileDir) {
         await cdp.send('Profiler.enable');
         await cdp.send('Profiler.start');
@@ -349,6 +358,16 @@ async function headlessBench(): Promise<void> {
         writeFileSync(join(profileDir, `${name.replace(/[^a-z]+/g, '-')}.cpuprofile`), JSON.stringify(profile));
       }
       console.log(frameLine(name, r));
+      if (trace) {
+        const done = new Promise<void>((resolve) => (cdp as unknown as { once(event: string, cb: () => void): void }).once('Tracing.tracingComplete', resolve));
+        await cdp.send('Tracing.end');
+        await done;
+        const main = traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+        const sums = new Map<string, number>();
+        for (const e of traceEvents) if (main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.dur) sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
+        const top = [...sums.entries()].sort((x, y) => y[1] - x[1]).slice(0, 12);
+        console.log(`  ${''.padEnd(30)} trace, main thread ms/s (nested events overlap): ${top.map(([k, v]) => `${k} ${(v / s).toFixed(1)}`).join(', ')}`);
+      }
       console.log(`  ${''.padEnd(30)} main thread per second (CDP): tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms`);
     };
     const scroll = (selector: string) => async (): Promise<void> => {
