@@ -1,6 +1,6 @@
 import type { AppInfo, InvokeHandlers, PushChannel, PushMap } from '../../shared/ipc.ts';
 import type { SessionSource } from '../source.ts';
-import { StreamModel } from '../../shared/streams.ts';
+import { StreamModel, type StreamRow } from '../../shared/streams.ts';
 import { SessionsEncoder } from '../../shared/sessions-wire.ts';
 import type { Snapshot } from '../../shared/types.ts';
 import type { AlertService } from '../alerts/service.ts';
@@ -12,9 +12,6 @@ import { MetricsHistoryBuffer, METRICS_WINDOW_SAMPLES } from './metrics-history.
 import { SessionSeriesBuffer } from './session-series.ts';
 import { NO_PROCESS_HANDLERS, type ProcessInvokeHandlers } from '../processes/ui-handlers.ts';
 import { expectArgCount, parseAlertConfigInput, parseCoreInput, parseHistoryQuery, parseId, parseNodeIds, parseSettingsPatch, parseWebhookUrl } from './validate.ts';
-
-/** A `sessions:snapshot` answer older than this is refreshed first (pushes come once a second). */
-const SNAPSHOT_STALE_MS = 2_000;
 
 /** A push to every open page: the Electron shell forwards it over IPC, the web bridge over server-sent events. */
 export type UiPush = { [C in PushChannel]: { channel: C; payload: PushMap[C] } }[PushChannel];
@@ -72,13 +69,21 @@ export function createUiService(options: UiServiceOptions): UiService {
   const streams = options.streams ?? new StreamModel();
   // One encoder for every page: each push is a delta from the previous one (src/shared/sessions-wire.ts).
   const wire = new SessionsEncoder();
-  const pushSessions = (snapshot: Snapshot): void => {
-    emit({ channel: 'sessions:update', payload: wire.encode({ ...snapshot, streams: streams.update(snapshot) }) });
+  /** The last update with its streams, and whether it was pushed (not while no page listens). */
+  let latest: { snapshot: Snapshot; streams: StreamRow[]; pushed: boolean } | null = null;
+  const pushLatest = (): void => {
+    if (!latest) return;
+    latest.pushed = true;
+    emit({ channel: 'sessions:update', payload: wire.encode({ ...latest.snapshot, streams: latest.streams }) });
   };
   const offUpdate = source.onUpdate((snapshot) => {
     metrics.record(snapshot);
     sessionSeries.record(snapshot);
-    pushSessions(snapshot);
+    // The stream model sees every update (since-when, today's peak, stale marks; /api/streams reads it too); the
+    // push is built only when a page listens (docs/decisions.md, "Idle CPU").
+    latest = { snapshot, streams: streams.update(snapshot), pushed: false };
+    if (listeners.size === 0) return;
+    pushLatest();
   });
   const offSettings = control?.onSettingsChanged?.((settings) => emit({ channel: 'settings:changed', payload: settings }));
   const { alerts } = options;
@@ -102,10 +107,10 @@ export function createUiService(options: UiServiceOptions): UiService {
     },
     'sessions:snapshot': async (...args) => {
       expectArgCount(args, 0, 0);
-      // The page's base for the deltas: the state of the last push. Before the first push, or when pushes were
-      // skipped for a while (no page listened), a fresh snapshot is pushed first, so every page stays in sequence.
-      const fresh = source.snapshot();
-      if (wire.seq === 0 || fresh.atMs - wire.atMs > SNAPSHOT_STALE_MS) pushSessions(fresh);
+      // The page's base for the deltas is the state of the last push. An update that was not pushed (no page
+      // listened) is pushed first, so that every page stays in sequence; before the first update, the source's now.
+      if (!latest) latest = { snapshot: source.snapshot(), streams: streams.rows(), pushed: false };
+      if (!latest.pushed) pushLatest();
       return wire.full();
     },
     'sessions:disconnect': async (...args) => {
