@@ -3,6 +3,7 @@ import type { CoreInfo, Snapshot } from '../../shared/types.ts';
 import { addToTotals } from '../../shared/totals.ts';
 import {
   DEFAULT_MEDIAN_WINDOW_MS,
+  STREAM_RULE_KINDS,
   validateAlertRules,
   type AlertRule,
   type EgressRule,
@@ -74,9 +75,6 @@ const MIN_MEDIAN_HISTORY_MS = 60_000;
 
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
 
-/** The kinds that read streams (the sessions are grouped only when one of them is enabled). */
-const STREAM_KINDS: ReadonlySet<AlertRule['kind']> = new Set(['publisher-gone', 'ingest-below-median', 'publisher-reconnects']);
-
 function mbit(bitsPerSec: number): string {
   return `${(bitsPerSec / 1e6).toFixed(1)} Mbit/s`;
 }
@@ -104,6 +102,9 @@ function step(state: SubjectState, level: Level, nowMs: number, rule: AlertRule)
   }
   return RAISE;
 }
+
+/** No streams. */
+const NONE: readonly AlertStream[] = [];
 
 /** What `step` answers when the alert is to be raised now. */
 const RAISE = 'raise';
@@ -152,7 +153,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
   const stateMaps = [subjects, references, ingests, reconnects] as Map<string, SubjectState>[];
   /** The sessions grouped into streams, once per update for every stream rule. */
   const table = new AlertStreamTable();
-  const readsStreams = rules.some((r) => r.enabled !== false && STREAM_KINDS.has(r.kind));
+  const readsStreams = rules.some((r) => r.enabled !== false && STREAM_RULE_KINDS.includes(r.kind));
   /** The states of each unreachable rule, as a set (made once). */
   const badStates = rules.map((r) => (r.kind === 'core-unreachable' ? new Set(r.states ?? ['unreachable']) : null));
   /** The update being evaluated: states seen in it carry this number (no per-update sets of keys). */
@@ -164,6 +165,12 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
   let atMs = 0;
 
   const inRule = (rule: AlertRule, coreId: string): boolean => rule.core === undefined || rule.core === coreId;
+  /** The last snapshot's streams of a core that the rule judges: all of them, or the one it is scoped to. */
+  const streamsFor = (rule: AlertRule, coreId: string): readonly AlertStream[] => {
+    if (rule.stream === undefined) return table.streamsOf(coreId);
+    const one = table.stream(coreId, rule.stream);
+    return one ? [one] : NONE;
+  };
   /** A stream's alert key for the rule at index `ri` (JSON of rule id, core and stream key), made once per stream. */
   const alertKey = (ri: number, rule: AlertRule, stream: AlertStream): string => (stream.alertKeys[ri] ??= JSON.stringify([rule.id, stream.core, stream.key]));
 
@@ -270,7 +277,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
     // The streams of the snapshot (healthy cores only), in snapshot order.
     for (const core of snapshot.cores) {
       if (!inRule(rule, core.id) || !HEALTHY.has(core.state)) continue;
-      for (const stream of table.streamsOf(core.id)) {
+      for (const stream of streamsFor(rule, core.id)) {
         judgeGone(rule, alertKey(ri, rule, stream), core.id, stream.key, stream.publishers, stream.viewers, stream.closedPublisher);
       }
     }
@@ -298,7 +305,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
     keepWhileUnknown(ingests, rule, snapshot);
     for (const core of snapshot.cores) {
       if (!inRule(rule, core.id) || !HEALTHY.has(core.state)) continue;
-      for (const stream of table.streamsOf(core.id)) {
+      for (const stream of streamsFor(rule, core.id)) {
         // Without an open publisher the stream is forgotten (publisher-gone speaks for it; a new run, a new median).
         if (stream.publishers === 0) continue;
         const key = alertKey(ri, rule, stream);
@@ -345,7 +352,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
     keepWhileUnknown(reconnects, rule, snapshot);
     for (const core of snapshot.cores) {
       if (!inRule(rule, core.id) || !HEALTHY.has(core.state)) continue;
-      for (const stream of table.streamsOf(core.id)) {
+      for (const stream of streamsFor(rule, core.id)) {
         const key = alertKey(ri, rule, stream);
         // Only streams that have or had a publisher (a viewers-only stream has nothing to reconnect).
         if (stream.publishers === 0 && !stream.closedPublisher && !reconnects.has(key)) continue;
