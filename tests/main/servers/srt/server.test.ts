@@ -209,6 +209,22 @@ describe('SRT server data path', () => {
     expect(collector.txBytes('s')).toBe(0);
   });
 
+  it('ticks only while it has connections: none while idle, from the first connection until the last one is gone', async () => {
+    const { srt, port } = await start({ tickMs: 100, limits: { peerIdleTimeoutMs: 300 } });
+    expect(srt.stats().ticking).toBe(false);
+    const pub = await caller(port);
+    await handshake(pub, { streamId: 's,mode:publish' });
+    expect(srt.stats()).toMatchObject({ connections: 1, ticking: true });
+    // The idle timeout (which the tick runs) still ends the connection; the next tick finds nothing left to time.
+    await pub.next((p) => p.control && p.type === CTRL.shutdown, 3000);
+    await waitFor(() => !srt.stats().ticking, 'the ticks to stop');
+    expect(srt.stats().connections).toBe(0);
+    // A new connection arms them again and is served.
+    const again = await caller(port);
+    expect((await handshake(again, { streamId: 't,mode:publish' })).type).toBe(HS_TYPE.conclusion);
+    expect(srt.stats().ticking).toBe(true);
+  });
+
   it('gives up on a packet the publisher never resends, after the latency', async () => {
     const { srt, port } = await start({ limits: { latencyMs: 50 } });
     const pub = await caller(port);
