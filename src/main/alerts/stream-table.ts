@@ -25,10 +25,12 @@ export interface AlertStream {
   dropped: boolean;
 }
 
-/** What one session's identity (core, collector, id) last classified as; checked against the session's fields. */
+/** What one session (core, collector, id, creation time) classified as, and with which `extra`. */
 interface SessionMemo {
+  id: string;
   core: string;
   collector: string;
+  createdAtMs: number;
   reference: string;
   location: string;
   extra: string;
@@ -44,14 +46,18 @@ interface SessionMemo {
 
 /**
  * Groups each snapshot's sessions into streams per core by the key rule (classifySession, countedRole), for the
- * stream rules. Cheap per update: a session's classification is memoised by its id (Core keeps a session's
- * reference for its lifetime; the memo is still checked against collector, reference, location and extra, so a
- * changed field is classified again) and points at its stream, so an update costs one map lookup per session and
- * allocates nothing for streams that were already there.
+ * stream rules. Cheap per update: a session's classification is memoised by its identity (core, collector, id and
+ * creation time) and points at its stream, so an update costs one map lookup per session, compares no long strings
+ * and allocates nothing for streams that were already there. A session's reference and location are fixed for its
+ * life (Core registers them once; the engine's Session has them readonly); an id used again by a new session has
+ * another creation time and is classified again, and so is a session whose `extra` changed (the app's own FFmpeg
+ * process is marked in `extra` a second after it connects).
  */
 export class AlertStreamTable {
   #gen = 0;
   readonly #memos = new Map<string, SessionMemo>();
+  /** The memos in the order of the last snapshot's sessions: a snapshot lists mostly the same sessions in the same order, so the memo at the same place is tried before the map. */
+  #order: SessionMemo[] = [];
   /** core → stream key → stream, for the streams counted in the last update. */
   readonly #streams = new Map<string, Map<string, AlertStream>>();
   /** The last update's streams per core, in order of their first session in the snapshot. */
@@ -66,7 +72,10 @@ export class AlertStreamTable {
     this.#live = new Map();
     this.#lastCore = '';
     this.#lastList = null;
-    for (const s of snapshot.sessions) this.#count(s, gen);
+    const sessions = snapshot.sessions;
+    const order = this.#order;
+    for (let i = 0; i < sessions.length; i++) this.#count(sessions[i]!, i, order, gen);
+    order.length = sessions.length;
     this.#lastList = null;
     // Streams without a session now leave the table (bounded over days of streams).
     this.#streams.forEach((byKey, core) => {
@@ -86,8 +95,9 @@ export class AlertStreamTable {
    * called 10 000 times per update reaches optimised code within the first updates; a long-running loop waits for
    * on-stack replacement.
    */
-  #count(s: SessionRow, gen: number): void {
-    const memo = this.#memo(s.core, s.collector, s.id, s.reference, s.location, s.extra, gen);
+  #count(s: SessionRow, i: number, order: SessionMemo[], gen: number): void {
+    const at = order[i];
+    const memo = at !== undefined && at.id === s.id && at.core === s.core && at.collector === s.collector ? this.#check(at, s, gen) : (order[i] = this.#memo(s, gen));
     if (memo.key === null || memo.role === 'process') return;
     let st = memo.stream;
     if (st === null || st.dropped) st = memo.stream = this.#stream(s.core, memo.key);
@@ -131,18 +141,26 @@ export class AlertStreamTable {
     return st;
   }
 
-  #memo(core: string, collector: string, id: string, reference: string, location: string, extra: string, gen: number): SessionMemo {
-    const head = this.#memos.get(id) ?? null;
+  #memo(s: SessionRow, gen: number): SessionMemo {
+    const head = this.#memos.get(s.id) ?? null;
     let m = head;
-    while (m !== null && (m.core !== core || m.collector !== collector)) m = m.next;
+    while (m !== null && (m.core !== s.core || m.collector !== s.collector)) m = m.next;
     if (!m) {
-      m = { core, collector, reference, location, extra, key: null, role: 'viewer', stream: null, gen, next: head };
-      this.#memos.set(id, m);
+      m = { id: s.id, core: s.core, collector: s.collector, createdAtMs: s.createdAtMs, reference: s.reference, location: s.location, extra: s.extra, key: null, role: 'viewer', stream: null, gen, next: head };
+      this.#memos.set(s.id, m);
       this.#classify(m);
-    } else if (m.reference !== reference || m.location !== location || m.extra !== extra) {
-      m.reference = reference;
-      m.location = location;
-      m.extra = extra;
+      return m;
+    }
+    return this.#check(m, s, gen);
+  }
+
+  /** The memo of this session, classified again if it is another session under the id or its `extra` changed. */
+  #check(m: SessionMemo, s: SessionRow, gen: number): SessionMemo {
+    if (m.createdAtMs !== s.createdAtMs || m.extra !== s.extra) {
+      m.createdAtMs = s.createdAtMs;
+      m.reference = s.reference;
+      m.location = s.location;
+      m.extra = s.extra;
       this.#classify(m);
     }
     m.gen = gen;

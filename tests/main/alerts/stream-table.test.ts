@@ -32,8 +32,8 @@ describe('alert stream table', () => {
     const many = Array.from({ length: 5000 }, (_, i) => row('a', 'hls', `s${i}`, `k${i % 10}`, `/memfs/k${i % 10}.m3u8`));
     t.update(snap(0, many));
     expect(t.streamsOf('a')).toHaveLength(10);
-    // Almost everyone left, and s1 moved to another stream under the same id.
-    t.update(snap(1000, [many[0]!, { ...many[1]!, reference: 'k7', location: '/memfs/k7.m3u8' }]));
+    // Almost everyone left, and a new session took s1's id (another creation time) on another stream.
+    t.update(snap(1000, [many[0]!, { ...many[1]!, createdAtMs: 900, reference: 'k7', location: '/memfs/k7.m3u8' }]));
     expect(counts(t, 'a')).toEqual(['k0:0p1v', 'k7:0p1v']);
     t.update(snap(2000, [many[1]!]));
     expect(counts(t, 'a')).toEqual(['k1:0p1v']);
