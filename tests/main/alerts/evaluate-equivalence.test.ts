@@ -4,7 +4,8 @@
  * (support/evaluate-before.ts, a frozen copy) the same scripted snapshots and asserts the same events and the same
  * active alerts after every update: publishers that leave, close, come back and flap, viewers that come and go,
  * cores that go unreachable and are removed, the app's own FFmpeg sessions, a session whose `extra` changes, ids
- * shared across cores and collectors, and several rules of one kind with and without a core.
+ * shared across cores and collectors, and several rules of one kind with and without a core. As from a real core, a
+ * session (id and creation time) keeps its reference and location.
  */
 import { describe, expect, it } from 'vitest';
 import { createAlertEvaluator } from '../../../src/main/alerts/evaluate.ts';
