@@ -95,7 +95,7 @@ function draftOf(r: AlertRuleData): Draft {
  * `key<TAB>label` with the cores it is on and its shown name when an alias renames it: strings, so a shallow compare
  * keeps the editor from re-rendering on every update.
  */
-function knownStreamOptions(rows: readonly StreamRow[], coreName: (id: string) => string): string[] {
+export function knownStreamOptions(rows: readonly StreamRow[], coreName: (id: string) => string): string[] {
   const where = new Map<string, { cores: string[]; shownAs: string[] }>();
   for (const row of rows) {
     for (const key of row.keys) {
@@ -139,6 +139,8 @@ export function AlertEditor(): React.JSX.Element | null {
   const mutes = useApp((s) => s.alerts.mutes);
   /** The streams the key rule knows now (raw keys, as a scope names them), each with where it is and its shown name. */
   const knownStreams = useApp(useShallow((s) => knownStreamOptions(s.streams, s.coreName)));
+  /** The Cores by id (a rule names a Core by id), as `id<TAB>name`. */
+  const knownCores = useApp(useShallow((s) => s.cores.map((c) => `${c.id}\t${c.name}`)));
   /** The id the rule in the form had when Edit was pressed; null: the form adds a new rule. */
   const [editing, setEditing] = useState<string | null>(null);
   const [config, setConfig] = useState<AlertConfigView | null>(null);
@@ -347,7 +349,7 @@ export function AlertEditor(): React.JSX.Element | null {
               ))}
             </select>
           </label>
-          {field('core', 'Core id (empty: every core)', { placeholder: 'local' })}
+          {field('core', 'Core id (empty: every core)', { placeholder: 'local', list: 'alert-known-cores' })}
           {STREAM_KINDS.includes(draft.kind) && field('stream', 'Stream (empty: every stream)', { placeholder: 'e.g. cam', list: 'alert-known-streams' })}
           {thresholds && field('collector', 'Collector (empty: all)', { placeholder: 'hls, rtmp, srt…' })}
           {thresholds && field('raise', draft.kind === 'sessions-above' ? 'Raise above (sessions)' : 'Raise above (Mbit/s)', { type: 'number', min: '0', step: 'any' })}
@@ -359,6 +361,12 @@ export function AlertEditor(): React.JSX.Element | null {
           {field('raiseAfterS', draft.kind === 'ingest-below-median' ? 'For (s)' : 'Raise after (s)', { type: 'number', min: '0', step: '1' })}
           {field('clearAfterS', 'Clear after (s)', { type: 'number', min: '0', step: '1' })}
         </div>
+        <datalist id="alert-known-cores">
+          {knownCores.map((o) => {
+            const [id, name] = o.split('\t');
+            return <option key={id} value={id} label={name} />;
+          })}
+        </datalist>
         <datalist id="alert-known-streams" data-testid="alert-known-streams">
           {knownStreams.map((o) => {
             const [key, label] = o.split('\t');
