@@ -142,7 +142,8 @@ export interface AlertEvaluator {
  * Evaluates rules over successive snapshots; pure apart from its own state (no clock, no I/O). A subject that
  * disappears (a removed core, a collector no longer reported) clears its alert at once. Collector and publisher
  * rules skip cores that are not healthy (online/running): an unreachable core reports no sessions, which must read
- * as "unknown", not "every publisher left" (the core-unreachable rule covers that case).
+ * as "unknown", not "every publisher left" (the core-unreachable rule covers that case). A stream rule with a
+ * `stream` judges that stream key only (on every core, or on its `core`).
  */
 export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvaluator {
   const rules = validateAlertRules(rulesIn);

@@ -56,7 +56,10 @@ interface SessionMemo {
 export class AlertStreamTable {
   #gen = 0;
   readonly #memos = new Map<string, SessionMemo>();
-  /** The memos in the order of the last snapshot's sessions: a snapshot lists mostly the same sessions in the same order, so the memo at the same place is tried before the map. */
+  /**
+   * The memos in the order of the last snapshot's sessions: a snapshot lists mostly the same sessions in the same
+   * order, so the memo at the same place is tried before the map.
+   */
   #order: SessionMemo[] = [];
   /** core → stream key → stream, for the streams counted in the last update. */
   readonly #streams = new Map<string, Map<string, AlertStream>>();
