@@ -160,6 +160,8 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
       await page.selectOption('[data-testid="alert-draft-kind"]', 'publisher-gone');
       await page.fill('[data-testid="alert-draft-stream"]', stream);
       await page.fill('[data-testid="alert-draft-raiseAfterS"]', '0');
+      // Held for a minute once raised: the player may leave with the publisher, which would clear it at once.
+      await page.fill('[data-testid="alert-draft-clearAfterS"]', '60');
       await page.click('[data-testid="alert-draft-add"]');
       await page.waitForSelector(`[data-testid="alert-rule"][data-rule="${id}"]`);
     }
