@@ -320,9 +320,12 @@ async function headlessBench(): Promise<void> {
     const streams = ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: unknown[] }).streams.length;
     console.log(`renderer (headless server): ${want} sessions, ${streams} streams on ${coresN} remote test Cores, every rate changes each second; ${phaseS} s per phase; load average ${loadavg()[0]!.toFixed(2)}`);
     const wire = await pushBytesPerSecond(h.url, Math.min(phaseS, 6));
+    // What one whole snapshot weighs (the answer to sessions:snapshot): before the deltas, every push was one.
+    const whole = await (await fetch(`${h.url}/api/ui/invoke/sessions:snapshot`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' })).text();
     console.log(
       `  push payload (sessions:update over /api/ui/events, as a page receives it after its first event): ${(wire.bytesPerSec / 1024).toFixed(0)} KiB/s ` +
-        `in ${wire.eventsPerSec.toFixed(1)} events/s (first event ${(wire.firstEventBytes / 1024).toFixed(0)} KiB)`,
+        `in ${wire.eventsPerSec.toFixed(1)} events/s (first event ${(wire.firstEventBytes / 1024).toFixed(0)} KiB); a whole snapshot is ` +
+        `${(Buffer.byteLength(whole) / 1024).toFixed(0)} KiB (whole snapshots every second, as before the deltas: ${((Buffer.byteLength(whole) * wire.eventsPerSec) / 1024).toFixed(0)} KiB/s)`,
     );
     console.log(`  aim: p95 ≤ 16 ms per frame with changes. interval: rAF to rAF (one 60 Hz frame is 16.7 ms, so p95 16.7 = no frame dropped); work: the frame's main-thread time (rAF callbacks incl. the store update, style, layout, paint)`);
     const cdp = await browser.context.newCDPSession(page);
