@@ -336,7 +336,7 @@ async function headlessBench(): Promise<void> {
     const profileDir = process.env.BENCH_PROFILE;
     // BENCH_TRACE=1: a Chromium trace per phase, summed per event on the page's main thread (ms per second).
     const trace = process.env.BENCH_TRACE === '1';
-    const traceEvents: { name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }[] = [];
+    const traceEvents: { name: string; ph: string; dur?: number; tdur?: number; tid: number; pid: number; args?: { name?: string } }[] = [];
     (cdp as unknown as { on(event: string, cb: (e: { value: typeof traceEvents }) => void): void }).on('Tracing.dataCollected', (e) => void traceEvents.push(...e.value));
     const measure = async (name: string, during?: () => Promise<void>): Promise<void> => {
       if (trace) {
@@ -370,6 +370,22 @@ async function headlessBench(): Promise<void> {
         for (const e of traceEvents) if (main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.dur) sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
         const top = [...sums.entries()].sort((x, y) => y[1] - x[1]).slice(0, 12);
         console.log(`  ${''.padEnd(30)} trace, main thread ms/s (nested events overlap): ${top.map(([k, v]) => `${k} ${(v / s).toFixed(1)}`).join(', ')}`);
+        // Thread time (CPU, not wall clock: robust under load) per frame with changes, by kind of work. Scripting is
+        // the rAF callbacks (store update and React render), other script tasks (the push's decoding, timers) and
+        // input events; paint includes pre-paint, layerize and the commit to the compositor.
+        const cpu = new Map<string, number>();
+        for (const e of traceEvents) if (main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.tdur) cpu.set(e.name, (cpu.get(e.name) ?? 0) + e.tdur / 1000);
+        const sum = (...names: string[]): number => names.reduce((a, n) => a + (cpu.get(n) ?? 0), 0);
+        const updates = Math.max(1, r.changedWork.length);
+        const kinds: [string, number][] = [
+          ['rAF', sum('FireAnimationFrame')],
+          ['other script', sum('FunctionCall', 'TimerFire', 'EventDispatch')],
+          ['style', sum('UpdateLayoutTree')],
+          ['layout', sum('Layout')],
+          ['paint', sum('PrePaint', 'Paint', 'Layerize', 'Commit')],
+          ['all tasks', sum('RunTask')],
+        ];
+        console.log(`  ${''.padEnd(30)} trace, main thread CPU ms per frame with changes (${updates}): ${kinds.map(([k, v]) => `${k} ${(v / updates).toFixed(1)}`).join(', ')}`);
       }
       console.log(`  ${''.padEnd(30)} main thread per second (CDP): tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms`);
     };
