@@ -19,7 +19,7 @@ declare global {
 function start(): void {
   const httpApi: HttpApi | null = window.api ? null : createHttpApi();
   const api: RendererApi = window.api ?? httpApi!;
-  const store = createAppStore();
+  const store = createAppStore({ lazyVisible: true });
   const connection = connect(api, store, httpApi ? { downloader: createBrowserDownloader(httpApi) } : {});
   httpApi?.auth.onChange((state) => store.getState().setAuthRequired(state === 'required'));
   if (document.visibilityState !== undefined) {

@@ -44,7 +44,7 @@ function CommitProbe(): null {
 }
 
 const fleet = createFakeFleet(rows);
-const store = createAppStore();
+const store = createAppStore({ lazyVisible: true });
 const channel = new MessageChannel();
 channel.port1.onmessage = () => {
   if (!measuring) return;
