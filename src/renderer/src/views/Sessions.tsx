@@ -277,8 +277,22 @@ const Toolbar = memo(function Toolbar({
     useMemo(() => {
       const counts = new Map<string, number>();
       for (const c of store.getState().collectors) counts.set(c.collector, 0);
-      // Counted under the Core filter, as the table shows them.
-      for (const r of sessions) if (filterShowsCore(filter, r.core)) counts.set(r.collector, (counts.get(r.collector) ?? 0) + 1);
+      // Counted under the Core filter, as the table shows them. Rows come grouped by collector: a run of one
+      // collector is added to the map once (10 000 map updates per second cost more than the rest of the toolbar).
+      const allCores = filter.core.length === 0;
+      let run: string | null = null;
+      let n = 0;
+      for (let i = 0; i < sessions.length; i++) {
+        const r = sessions[i]!;
+        if (!allCores && !filterShowsCore(filter, r.core)) continue;
+        if (r.collector !== run) {
+          if (run !== null) counts.set(run, (counts.get(run) ?? 0) + n);
+          run = r.collector;
+          n = 0;
+        }
+        n++;
+      }
+      if (run !== null) counts.set(run, (counts.get(run) ?? 0) + n);
       return [...counts].map(([value, count]) => ({ value, label: value, count }));
     }, [sessions, store, filter.core]),
   );
