@@ -19,6 +19,8 @@ import { streamId, type StreamSeries } from '../store/stream-series.ts';
 const ALL = '*';
 const PROTOCOL_LABELS: Record<string, string> = { hls: 'HLS', hlsingress: 'HLS ingest', rtmp: 'RTMP', srt: 'SRT', ffmpeg: 'FFmpeg' };
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
+/** Pushes come every second: after this long without one, the rows' durations follow the wall clock. */
+const PUSH_GAP_MS = 2500;
 /** Stream rows rendered beyond each edge of the viewport. */
 const OVERSCAN_ROWS = 6;
 
@@ -351,7 +353,7 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
 /**
  * One row of the streams table, memoised: while the table scrolls, the rows that stay in view are not rendered
  * again (the virtualiser re-renders the view on every scroll event); an update re-renders them through new row
- * objects, `now` and `seriesVersion` (the series are mutated in place).
+ * objects, `now` (the clock of the durations) and `seriesVersion` (the series are mutated in place).
  */
 const StreamTableRow = memo(function StreamTableRow({
   row: r,
@@ -420,6 +422,11 @@ export function Streams(): React.JSX.Element {
   const [text, setText] = useState('');
   const [open, setOpen] = useState<string | null>(null);
   const now = useNow();
+  const [atMs, receivedAtMs] = useApp(useShallow((s) => [s.atMs, s.receivedAtMs]));
+  // The rows' clock: while pushes arrive, the last snapshot's time, so the rows change once per update and not a
+  // second time when the wall clock ticks (each change costs a React render, layout and paint of every row in view);
+  // the wall clock once pushes stop, so durations keep counting on a stalled page.
+  const clockMs = receivedAtMs > 0 && now - receivedAtMs < PUSH_GAP_MS ? atMs : now;
   const listeners = appInfo?.listeners ?? {};
   const missing = cores.filter((c) => c.kind === 'remote' && !HEALTHY.has(c.state) && c.state !== 'paused');
   const multiCore = cores.length > 1;
@@ -498,7 +505,7 @@ export function Streams(): React.JSX.Element {
                   selected={open === id}
                   coreName={multiCore ? coreName(r.core) : null}
                   units={units}
-                  now={now}
+                  now={clockMs}
                   series={streamSeries.series.get(id)}
                   seriesVersion={streamsVersion}
                   onOpen={setOpen}
