@@ -105,10 +105,15 @@ function useColumns(
 }
 
 /** A cell's tooltip (its full text, for text cut by the ellipsis), set when the pointer reaches it rather than on
- * every update: 7 attributes per row, rewritten every second, would cost more than the text itself. */
-function showCellTitle(e: React.PointerEvent): void {
+ * every update: 7 attributes per row, rewritten every second, would cost more than the text itself. The full text of
+ * a shortened cell is looked up then too (from the row's session), not kept in an attribute per cell. */
+function showCellTitle(e: React.PointerEvent, visible: readonly SessionRow[]): void {
   const cell = (e.target as Element).closest?.('.td');
-  if (cell instanceof HTMLElement && !cell.classList.contains('num')) cell.title = cell.getAttribute('data-full') ?? cell.textContent ?? '';
+  if (!(cell instanceof HTMLElement) || cell.classList.contains('num')) return;
+  const full = FULL_TEXT[cell.dataset.col as SessionColumnKey];
+  const key = full ? cell.parentElement?.dataset.key : undefined;
+  const row = key === undefined ? undefined : visible.find((r) => sessionKey(r) === key);
+  cell.title = row && full ? full(row) : (cell.textContent ?? '');
 }
 
 export function Sessions(): React.JSX.Element {
@@ -169,7 +174,7 @@ export function Sessions(): React.JSX.Element {
             ref={scrollRef}
             tabIndex={0}
             onKeyDown={onKeyDown}
-            onPointerOver={showCellTitle}
+            onPointerOver={(e) => showCellTitle(e, store.getState().visible)}
             data-testid="sessions-table"
             aria-label="Sessions, arrow keys move"
           >
@@ -194,7 +199,7 @@ export function Sessions(): React.JSX.Element {
                     onClick={() => select(key === selectedKey ? null : key)}
                   >
                     {columns.shown.map((c) => (
-                      <div role="cell" key={c.key} data-col={c.key} className={c.numeric ? 'td num' : 'td'} data-full={FULL_TEXT[c.key]?.(r)}>
+                      <div role="cell" key={c.key} data-col={c.key} className={c.numeric ? 'td num' : 'td'}>
                         {CELLS[c.key](r, ctx)}
                       </div>
                     ))}
