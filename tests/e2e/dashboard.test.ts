@@ -187,6 +187,15 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
     expect([...desc].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))).toEqual(desc);
     expect(await page.getAttribute('[data-testid="sort-id"]', 'aria-sort')).toBe('descending');
 
+    // A shortened cell's tooltip is its session's full text, looked up when the pointer reaches the cell.
+    const shortened = page.locator('[data-testid="session-row"] [data-col="location"]', { hasText: '…' }).first();
+    await shortened.hover();
+    const [shortText, fullText] = [(await shortened.textContent()) ?? '', (await shortened.getAttribute('title')) ?? ''];
+    expect(fullText).not.toBe('');
+    expect(fullText).not.toContain('…');
+    expect(fullText.startsWith(shortText.split('…')[0]!)).toBe(true);
+    expect(fullText.length).toBeGreaterThan(shortText.length);
+
     // Arrow keys select; the details open with their own chart; the selection survives live updates.
     await page.focus('[data-testid="sessions-table"]');
     await page.keyboard.press('ArrowDown');
