@@ -91,3 +91,28 @@ describe('sessionState', () => {
     expect(sessionState({ ...base, txBitsPerSec: 8000, closedAtMs: 1_000 })).toBe('ending');
   });
 });
+
+describe('identity ranks kept across updates', () => {
+  it('sorts like the plain definition over a scripted sequence: numbers change, sessions join, leave and move', () => {
+    let rows = fleet(400, 7);
+    let seed = 3;
+    const rand = (m: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % m);
+    for (let step = 0; step < 24; step++) {
+      // Mostly numbers only (the ranks are kept); every 5th step a join, a leave or a swap of positions.
+      rows = rows.map((r) => ({ ...r, rxBitsPerSec: rand(3) === 0 ? 0 : rand(500) + (step % 4 === 0 ? rand(8) / 125 : 0), txBytes: r.txBytes + rand(1000) }));
+      if (step % 5 === 1) rows.push(row({ id: `new-${step}`, core: 'r1', collector: 'hls', rxBitsPerSec: 0 }));
+      if (step % 5 === 2) rows.splice(rand(rows.length), 1);
+      if (step % 5 === 3) {
+        const [a, b] = [rand(rows.length), rand(rows.length)];
+        [rows[a], rows[b]] = [rows[b]!, rows[a]!];
+      }
+      for (const key of ['rxBitsPerSec', 'txBytes', 'duration', 'id'] as const) {
+        for (const dir of ['asc', 'desc'] as const) {
+          const got = visibleSessions(rows, { collectors: step % 3 === 0 ? ['hls'] : [], core: [], text: '' }, { key, dir }, coreName, new Map());
+          const want = reference(rows.filter((r) => step % 3 !== 0 || r.collector === 'hls'), { key, dir });
+          expect(got.map(sessionKey)).toEqual(want.map(sessionKey));
+        }
+      }
+    }
+  });
+});
