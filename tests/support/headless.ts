@@ -60,6 +60,8 @@ export interface StartHeadlessOptions {
   children?: Children;
   timeoutMs?: number;
   env?: Record<string, string>;
+  /** Extra node/V8 flags after the shipped ones (benches: `--cpu-prof`, `--trace-gc`, ...). */
+  nodeFlags?: readonly string[];
 }
 
 /** Starts headless mode with `--listen 127.0.0.1:0 --rtmp 127.0.0.1:0 --srt 127.0.0.1:0` and a fresh data dir unless given. */
@@ -68,7 +70,7 @@ export function startHeadless(args: string[] = [], options: StartHeadlessOptions
   for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dataDir, name), text);
   const full = ['--listen', '127.0.0.1:0', '--rtmp', '127.0.0.1:0', '--srt', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warn', ...args];
   const env = options.env ? { ...process.env, ...options.env } : undefined;
-  const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
+  const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, ...(options.nodeFlags ?? []), HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   options.children?.adopt(proc);
   let out = '';
   let err = '';

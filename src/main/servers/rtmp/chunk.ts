@@ -3,9 +3,11 @@
  * serializer that turns messages into chunks.
  *
  * The parser is a streaming state machine: it consumes chunk bodies as they arrive, so the only input it keeps
- * between calls is an incomplete chunk header (< 18 bytes). Partial message bodies are kept as a list of copied
- * pieces and joined once the message is complete. Limits (message size, total partial bytes, number of chunk
- * streams) are checked before anything is stored, so a hostile peer cannot make it allocate more than the caps.
+ * between calls is an incomplete chunk header (< 18 bytes). A message's body is allocated once, at its length from
+ * the header, when its first body byte arrives, and each chunk body is copied straight into it: one allocation and
+ * one copy per message, whatever the chunk size (this is the publisher's hot path, see docs/decisions.md, "RTMP
+ * fan-out cost"). Limits (message size, bytes allocated for incomplete messages, number of chunk streams) are
+ * checked before anything is allocated, so a hostile peer cannot make it allocate more than the caps.
  */
 
 /** Protocol control message types (§5.4) and the other message types this server handles. */
@@ -44,7 +46,7 @@ export class RtmpProtocolError extends Error {
 export interface ChunkParserLimits {
   /** Largest message body accepted (the header's 24-bit length can announce up to 16 MiB). */
   maxMessageBytes: number;
-  /** Largest sum of the bodies of all incomplete messages. */
+  /** Largest sum of the (announced) lengths of all incomplete messages whose body has started: what is allocated. */
   maxPartialBytes: number;
   /** Largest number of distinct chunk stream ids seen on one connection. */
   maxChunkStreams: number;
@@ -54,6 +56,7 @@ export const DEFAULT_CHUNK_SIZE = 128;
 /** RTMP 1.0 §5.4.1: the chunk size is 31 bits, 1 .. 0x7FFFFFFF. */
 export const MAX_CHUNK_SIZE = 0x7fffffff;
 const EXTENDED = 0xffffff;
+const EMPTY = Buffer.alloc(0);
 
 interface ChunkStreamState {
   /** Absolute timestamp of the current (or last) message. */
@@ -66,7 +69,8 @@ interface ChunkStreamState {
   /** The last type 0/1/2 header carried an extended timestamp, so type-3 chunks of this stream carry one too. */
   extended: boolean;
   hasHeader: boolean;
-  pieces: Buffer[];
+  /** The current message's body, allocated at its full length by its first body byte (null before). */
+  body: Buffer | null;
   received: number;
 }
 
@@ -95,7 +99,7 @@ export class ChunkParser {
     this.onMessage = onMessage;
   }
 
-  /** Bytes held for incomplete messages and headers. */
+  /** Bytes held for incomplete messages (their allocated bodies) and headers. */
   bufferedBytes(): number {
     return this.partialBytes + (this.headerRest?.length ?? 0);
   }
@@ -124,7 +128,7 @@ export class ChunkParser {
     while (pos < buf.length && !this.stopped) {
       if (this.bodyLeft > 0) {
         const n = Math.min(this.bodyLeft, buf.length - pos);
-        this.appendBody(buf.subarray(pos, pos + n));
+        this.appendBody(buf, pos, pos + n);
         pos += n;
         continue;
       }
@@ -151,7 +155,7 @@ export class ChunkParser {
         streamId: 0,
         extended: false,
         hasHeader: false,
-        pieces: [],
+        body: null,
         received: 0,
       };
       this.streams.set(csid, st);
@@ -239,29 +243,35 @@ export class ChunkParser {
     return p - pos;
   }
 
-  private appendBody(piece: Buffer): void {
+  /** Copies `buf[start, end)`, the next bytes of the current chunk body, into its message's body. */
+  private appendBody(buf: Buffer, start: number, end: number): void {
     const st = this.streams.get(this.bodyCsid)!;
-    if (this.partialBytes + piece.length > this.limits.maxPartialBytes) {
-      throw new RtmpProtocolError(`more than ${this.limits.maxPartialBytes} bytes of incomplete messages`);
+    let body = st.body;
+    if (body === null) {
+      if (this.partialBytes + st.length > this.limits.maxPartialBytes) {
+        throw new RtmpProtocolError(`more than ${this.limits.maxPartialBytes} bytes of incomplete messages`);
+      }
+      // Its own copy (pooled when small): the socket's read buffer must not be kept alive by a message.
+      body = st.body = Buffer.allocUnsafe(st.length);
+      this.partialBytes += st.length;
     }
-    // Copy: the socket's buffer must not be kept alive by a small piece.
-    st.pieces.push(Buffer.from(piece));
-    st.received += piece.length;
-    this.partialBytes += piece.length;
-    this.bodyLeft -= piece.length;
+    const n = end - start;
+    buf.copy(body, st.received, start, end);
+    st.received += n;
+    this.bodyLeft -= n;
     if (st.received === st.length) this.complete(st, this.bodyCsid);
   }
 
   private dropPartial(st: ChunkStreamState): void {
-    this.partialBytes -= st.received;
-    st.pieces = [];
+    if (st.body !== null) this.partialBytes -= st.length;
+    st.body = null;
     st.received = 0;
   }
 
   private complete(st: ChunkStreamState, csid: number): void {
-    const payload = st.pieces.length === 1 ? st.pieces[0]! : Buffer.concat(st.pieces, st.received);
-    this.partialBytes -= st.received;
-    st.pieces = [];
+    const payload = st.body ?? EMPTY;
+    if (st.body !== null) this.partialBytes -= st.length;
+    st.body = null;
     st.received = 0;
     this.bodyLeft = 0;
     const msg: RtmpMessage = { csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, payload };

@@ -11,17 +11,56 @@ export const OUT = { controlCsid: 2, commandCsid: 3, audioCsid: 4, dataCsid: 5, 
 
 export type MediaKind = 'audio' | 'video' | 'data';
 
-/** One media message ready for the wire, shared by every player. */
-export interface OutMessage {
-  kind: MediaKind;
-  keyframe: boolean;
+/**
+ * One media message, shared by every player. Its chunks (`wire`) are serialized on first use, once: a stream
+ * without players serializes nothing, and the GOP cache then holds one copy of each message instead of two (the
+ * publisher's base cost, see docs/decisions.md, "RTMP fan-out cost").
+ */
+export class OutMessage {
+  readonly kind: MediaKind;
+  readonly keyframe: boolean;
   /** Metadata and sequence headers: never dropped for a slow player (tiny, and nothing decodes without them). */
-  essential: boolean;
-  timestamp: number;
-  typeId: number;
-  payload: Buffer;
+  readonly essential: boolean;
+  readonly timestamp: number;
+  readonly typeId: number;
+  /** Body length in bytes. */
+  readonly bytes: number;
+  readonly #chunkSize: number;
+  /** The body; kept after serializing only for essential messages (a joining player may need them re-stamped). */
+  #payload: Buffer | null;
+  #wire: Buffer | null = null;
+
+  constructor(kind: MediaKind, typeId: number, timestamp: number, payload: Buffer, chunkSize: number, keyframe = false, essential = false) {
+    this.kind = kind;
+    this.typeId = typeId;
+    this.timestamp = timestamp;
+    this.keyframe = keyframe;
+    this.essential = essential;
+    this.bytes = payload.length;
+    this.#chunkSize = chunkSize;
+    this.#payload = payload;
+  }
+
+  /** The body (essential messages, and any message before its first serialization). */
+  get payload(): Buffer {
+    if (this.#payload === null) throw new Error('the payload of a serialized media message is released');
+    return this.#payload;
+  }
+
+  /** True once the chunks exist (tests: a stream without players serializes nothing). */
+  get serialized(): boolean {
+    return this.#wire !== null;
+  }
+
   /** The serialized chunks (type-0 header, absolute timestamp, stream id 1, the server's chunk size). */
-  wire: Buffer;
+  get wire(): Buffer {
+    if (this.#wire === null) {
+      const csid = this.kind === 'audio' ? OUT.audioCsid : this.kind === 'video' ? OUT.videoCsid : OUT.dataCsid;
+      this.#wire = serializeMessage({ csid, typeId: this.typeId, streamId: OUT.streamId, timestamp: this.timestamp, payload: this.payload }, this.#chunkSize);
+      if (!this.essential) this.#payload = null;
+    }
+    return this.#wire;
+  }
 }
 
 /** What a stream needs from a playing connection. */
@@ -60,9 +99,7 @@ export class LiveStream {
   }
 
   private out(kind: MediaKind, typeId: number, timestamp: number, payload: Buffer, keyframe = false, essential = false): OutMessage {
-    const csid = kind === 'audio' ? OUT.audioCsid : kind === 'video' ? OUT.videoCsid : OUT.dataCsid;
-    const wire = serializeMessage({ csid, typeId, streamId: OUT.streamId, timestamp, payload }, this.chunkSize);
-    return { kind, keyframe, essential, timestamp, typeId, payload, wire };
+    return new OutMessage(kind, typeId, timestamp, payload, this.chunkSize, keyframe, essential);
   }
 
   /**
@@ -103,17 +140,17 @@ export class LiveStream {
   private cache(m: OutMessage): void {
     if (m.keyframe) {
       this.gop = [m];
-      this.gopBytes = m.wire.length;
+      this.gopBytes = m.bytes;
       return;
     }
     if (this.gop.length === 0) return; // no keyframe yet (or audio-only, or overflowed): players start live
-    if (this.gopBytes + m.wire.length > this.limits.maxGopBytes || this.gop.length >= this.limits.maxGopMessages) {
+    if (this.gopBytes + m.bytes > this.limits.maxGopBytes || this.gop.length >= this.limits.maxGopMessages) {
       this.gop = [];
       this.gopBytes = 0;
       return;
     }
     this.gop.push(m);
-    this.gopBytes += m.wire.length;
+    this.gopBytes += m.bytes;
   }
 
   private fanOut(m: OutMessage): void {

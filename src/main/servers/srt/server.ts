@@ -161,6 +161,10 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
       // The session stays until Core's timeout (spec §1.4); the mark tells alerts and the page at once.
       if (conn.sessionId !== null) options.collector.markClosed(conn.sessionId);
       if (conns.delete(conn.socketId)) perClient.close(clientKey(conn.ip));
+      if (conns.size === 0 && fast) {
+        clearInterval(fast);
+        fast = null;
+      }
       if (byCaller.get(callerKey(conn.remote, conn.peerSocketId)) === conn) byCaller.delete(callerKey(conn.remote, conn.peerSocketId));
       const stream = conn.stream;
       conn.stream = null;
@@ -287,6 +291,8 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
       response,
     });
     conns.set(socketId, conn);
+    // The 10 ms tick runs only while there are connections: 100 wake-ups a second cost an idle server ~0.5 % of a core.
+    fast ??= setInterval(tick10, 10);
     byCaller.set(callerKey(remote, hs.socketId), conn);
     if (publishing) {
       const s = new SrtStream(si.resource, conn);
@@ -368,7 +374,6 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
             // keep the system default
           }
           socket = s;
-          fast ??= setInterval(tick10, 10);
           slow ??= setInterval(tick1s, options.tickMs ?? 1000);
           const a = s.address();
           log.info('srt server listening', { host: a.address, port: a.port, token: token !== '' });

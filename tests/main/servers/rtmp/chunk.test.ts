@@ -165,16 +165,19 @@ describe('chunk serializer + parser', () => {
 
   it('caps the bytes of incomplete messages and the number of chunk streams', () => {
     const limits = { maxMessageBytes: 1000, maxPartialBytes: 1500, maxChunkStreams: 4 };
-    const parts: Buffer[] = [];
-    for (let csid = 3; csid < 6; csid++) {
-      parts.push(chunkHeader(0, csid, { time: 0, length: 1000, typeId: MSG.video, streamId: 1 }), payload(128));
-    }
-    // 3 × 128 bytes pending: fine
-    expect(parse(Buffer.concat(parts), { limits }).parser.bufferedBytes()).toBe(384);
-    const more = [...parts];
-    for (let i = 0; i < 6; i++) more.push(chunkHeader(3, 4, {}), payload(128)); // 1152 pending
-    for (let i = 0; i < 3; i++) more.push(chunkHeader(3, 5, {}), payload(128)); // would be 1536
-    expect(() => parse(Buffer.concat(more), { limits })).toThrow(/incomplete messages/);
+    // A message's body is allocated at its announced length by its first body byte: that is what the cap counts.
+    const started = (csid: number, length: number): Buffer[] => [chunkHeader(0, csid, { time: 0, length, typeId: MSG.video, streamId: 1 }), payload(128)];
+    // 700 + 700 allocated, 2 × 128 received: fine
+    expect(parse(Buffer.concat([...started(3, 700), ...started(4, 700)]), { limits }).parser.bufferedBytes()).toBe(1400);
+    // a header alone allocates nothing
+    expect(parse(Buffer.concat([...started(3, 700), ...started(4, 700), chunkHeader(0, 5, { time: 0, length: 700, typeId: MSG.video, streamId: 1 })]), { limits }).parser.bufferedBytes()).toBe(1400);
+    // the third body would make 2100
+    expect(() => parse(Buffer.concat([...started(3, 700), ...started(4, 700), ...started(5, 700)]), { limits })).toThrow(/incomplete messages/);
+    // completed messages give their bytes back: five 700-byte messages one after the other on one chunk stream
+    const one = serializeMessage({ csid: 3, typeId: MSG.video, streamId: 1, timestamp: 0, payload: payload(700) }, 128);
+    const { msgs, parser } = parse(Buffer.concat([one, one, one, one, one]), { limits });
+    expect(msgs).toHaveLength(5);
+    expect(parser.bufferedBytes()).toBe(0);
     const many: Buffer[] = [];
     for (let csid = 3; csid < 10; csid++) many.push(chunkHeader(0, csid, { time: 0, length: 1, typeId: MSG.audio, streamId: 1 }), Buffer.from([0]));
     expect(() => parse(Buffer.concat(many), { limits })).toThrow(/too many chunk streams/);
@@ -191,7 +194,7 @@ describe('chunk serializer + parser', () => {
     expect(parser.midChunk()).toBe(true);
     expect(parser.bufferedBytes()).toBe(5);
     parser.push(wire.subarray(5, 50));
-    expect(parser.bufferedBytes()).toBe(38); // body bytes so far
+    expect(parser.bufferedBytes()).toBe(100); // the body, allocated at the message's length
     parser.push(wire.subarray(50));
     expect(parser.midChunk()).toBe(false);
     expect(msgs).toEqual([m]);
