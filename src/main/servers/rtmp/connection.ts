@@ -96,6 +96,8 @@ export interface ConnectionContext {
 type State = 'c0c1' | 'c2' | 'open' | 'ending' | 'closed';
 type Role = 'none' | 'publisher' | 'player';
 
+const MEDIA_TYPES: ReadonlySet<number> = new Set([MSG.audio, MSG.video]);
+
 /** Commands that need no answer and change nothing here. */
 const IGNORED_COMMANDS = new Set([
   'receiveAudio',
@@ -157,7 +159,12 @@ export class RtmpConnection implements PlayerSink {
         maxChunkStreams: l.maxChunkStreams,
       },
       (m) => this.onMessage(m),
+      // Large audio/video messages of a publisher arrive as views of the read buffers: no copy on the way in.
+      (m) => {
+        if (this.state === 'open' && this.role === 'publisher' && this.stream) this.stream.publish(m);
+      },
     );
+    this.parser.viewTypes = MEDIA_TYPES;
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', (err) => this.ctx.log.debug('rtmp socket error', { remote: this.remote, error: err.message }));
