@@ -248,6 +248,24 @@ describe('SRT server data path', () => {
   });
 });
 
+describe('SRT server timers', () => {
+  it('runs its 10 ms tick only while it has connections (an idle server wakes once a second)', async () => {
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const { srt, port } = await start();
+    expect(timers()).toBe(before + 1); // the 1 s tick
+    const pub = await caller(port);
+    const phs = await handshake(pub, { streamId: 't,mode:publish' });
+    expect(timers()).toBe(before + 2); // + the 10 ms tick
+    pub.send(encodeControl(CTRL.shutdown, 0, 0, phs.socketId));
+    await waitFor(() => srt.stats().connections === 0, 'the connection to end');
+    expect(timers()).toBe(before + 1);
+    // and it comes back with the next connection
+    await handshake(await caller(port), { streamId: 't,mode:publish' });
+    expect(timers()).toBe(before + 2);
+  });
+});
+
 describe('SRT server bad input', () => {
   it('survives random datagrams, truncated handshakes, packets for unknown sockets and an induction flood without keeping state', async () => {
     const { srt, port } = await start();
