@@ -3,42 +3,67 @@
  * it watches one remote Core (a test Core replaying a recorded snapshot, polled every second), over a minute,
  * from /proc. Also the same without the remote Core.
  *
- *   npm run bench -- idle   (env IDLE_BENCH_SECONDS=60)
+ *   npm run bench -- idle   (env IDLE_BENCH_SECONDS=60; IDLE_BENCH_CPU_PROF=1 also profiles the run with the remote
+ *                            Core with node --cpu-prof and prints its main thread's busy time and top functions)
  *
  * Aim: ≤ 1 % of one core with the remote Core (issue 16: 0.4 % without it before).
  */
-import { startHeadless } from '../tests/support/headless.ts';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, startHeadless } from '../tests/support/headless.ts';
 import { startTestCore } from '../tests/support/test-core.ts';
+import { summarizeCpuProfile } from './cpu-profile.ts';
 import { CLK_TCK, loadAverage, procUsage } from './proc.ts';
 
 const SECONDS = Number(process.env.IDLE_BENCH_SECONDS ?? 60);
 // Start-up work (the FFmpeg probe, module loading, the first polls) is not idle: measured after it.
 const WARMUP_MS = 20_000;
 const AIM_PCT = 1;
+const PROFILE = process.env.IDLE_BENCH_CPU_PROF === '1';
+const PROFILE_DIR = join(ROOT, 'test-output', 'idle-bench');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** CPU % of one core used by a fresh headless server with `args`, measured after a warm-up. */
-async function idleCpuPct(args: string[]): Promise<number> {
-  const h = await startHeadless(args);
+/** CPU % of one core used by a fresh headless server with `args`, measured after a warm-up (and profiled when asked). */
+async function idleCpuPct(label: string, args: string[]): Promise<number> {
+  const dir = join(PROFILE_DIR, `${Date.now()}-${label}`);
+  if (PROFILE) mkdirSync(dir, { recursive: true });
+  const h = await startHeadless(args, { nodeFlags: PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [] });
+  let pct: number;
   try {
     await sleep(WARMUP_MS);
     const pid = h.proc.pid!;
     const before = procUsage(pid).ticks;
     await sleep(SECONDS * 1000);
-    return ((procUsage(pid).ticks - before) / CLK_TCK / SECONDS) * 100;
+    pct = ((procUsage(pid).ticks - before) / CLK_TCK / SECONDS) * 100;
   } finally {
     await h.stop();
   }
+  if (PROFILE) printProfile(label, dir);
+  return pct;
+}
+
+/** Main-thread time per function after the warm-up, from the run's `--cpu-prof` file. */
+function printProfile(label: string, dir: string): void {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) {
+    console.log(`  (${label}: no profile written to ${dir})`);
+    return;
+  }
+  const s = summarizeCpuProfile(join(dir, file), WARMUP_MS * 1000);
+  const pctOf = (us: number): string => `${((us / s.windowUs) * 100).toFixed(3)} %`;
+  console.log(`  ${label}, profiled (${join(dir, file)}): main thread busy ${pctOf(s.busyUs)} of ${(s.windowUs / 1e6).toFixed(0)} s, plus (program) ${pctOf(s.programUs)}; top self time:`);
+  for (const f of s.functions.filter((x) => x.name !== '(idle)' && x.name !== '(program)').slice(0, 20)) console.log(`    ${pctOf(f.selfUs).padStart(9)}  ${f.name}`);
 }
 
 export default async function bench(): Promise<void> {
   const core = await startTestCore({ phase: 'snap-02', coreId: 'idle-bench' });
   try {
-    const alone = await idleCpuPct([]);
-    const withRemote = await idleCpuPct(['--core', core.urlWithCredentials]);
+    const alone = await idleCpuPct('local core only', []);
+    const withRemote = await idleCpuPct('with one remote Core', ['--core', core.urlWithCredentials]);
     const verdict = withRemote <= AIM_PCT ? 'within the aim' : 'OVER the aim';
-    console.log(`  headless server idle over ${SECONDS} s (load average ${loadAverage()}), time-series history on:`);
+    const note = PROFILE ? ' (profiled: the figures include the profiler\'s own sampling)' : '';
+    console.log(`  headless server idle over ${SECONDS} s (load average ${loadAverage()}), time-series history on${note}:`);
     console.log(`  local core only: ${alone.toFixed(2)} % of one core (before: 0.4 %)`);
     console.log(`  local core + one remote Core polled every second: ${withRemote.toFixed(2)} %; aim ≤ ${AIM_PCT} %: ${verdict}`);
   } finally {

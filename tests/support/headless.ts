@@ -60,8 +60,8 @@ export interface StartHeadlessOptions {
   children?: Children;
   timeoutMs?: number;
   env?: Record<string, string>;
-  /** Extra node/V8 flags after the shipped ones (benches: `--cpu-prof`, `--trace-gc`, ...). */
-  nodeFlags?: readonly string[];
+  /** Extra node flags after the shipped ones (e.g. `--cpu-prof` for a bench). */
+  nodeFlags?: string[];
 }
 
 /** Starts headless mode with `--listen 127.0.0.1:0 --rtmp 127.0.0.1:0 --srt 127.0.0.1:0` and a fresh data dir unless given. */

@@ -88,6 +88,8 @@ export interface SrtServerStats {
   unrecoverable: number;
   /** Reorder-held packets of publishers plus unacknowledged packets of players. */
   bufferedPackets: number;
+  /** Whether the connection ticks run (only with connections: an idle server never wakes up). */
+  ticking: boolean;
 }
 
 /** One connection as `GET /api/v3/srt` shows it (raw numbers; the route renders Core's field names). */
@@ -161,10 +163,6 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
       // The session stays until Core's timeout (spec §1.4); the mark tells alerts and the page at once.
       if (conn.sessionId !== null) options.collector.markClosed(conn.sessionId);
       if (conns.delete(conn.socketId)) perClient.close(clientKey(conn.ip));
-      if (conns.size === 0 && fast) {
-        clearInterval(fast);
-        fast = null;
-      }
       if (byCaller.get(callerKey(conn.remote, conn.peerSocketId)) === conn) byCaller.delete(callerKey(conn.remote, conn.peerSocketId));
       const stream = conn.stream;
       conn.stream = null;
@@ -209,6 +207,7 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
     totals.rejected++;
     const reply = handshakeReply(hs, REJECT_BASE + reason, listenerSocketId, 0, normalizeIp(rinfo.address), []);
     send(encodeControl(CTRL.handshake, 0, 0, hs.socketId, reply), rinfo.port, rinfo.address);
+    armTimers();
     if (refusalsLogged < REFUSAL_LOGS_PER_SEC) {
       refusalsLogged++;
       log.info('srt connection refused', { remote, streamId: streamId.slice(0, 128), reason: why, code: reason });
@@ -291,8 +290,7 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
       response,
     });
     conns.set(socketId, conn);
-    // The 10 ms tick runs only while there are connections: 100 wake-ups a second cost an idle server ~0.5 % of a core.
-    fast ??= setInterval(tick10, 10);
+    armTimers();
     byCaller.set(callerKey(remote, hs.socketId), conn);
     if (publishing) {
       const s = new SrtStream(si.resource, conn);
@@ -353,7 +351,23 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
     if (refusalsUnlogged > 0) log.info('srt connections refused (not logged one by one)', { count: refusalsUnlogged });
     refusalsLogged = 0;
     refusalsUnlogged = 0;
+    // Nothing left to time: no wake-ups while idle (the 10 ms tick was most of an idle server's CPU). A connection or
+    // a refusal arms the ticks again.
+    if (conns.size === 0) stopTimers();
   };
+
+  /** The ticks run while there are connections, and for the second after a refusal (its rate-limited log line). */
+  function armTimers(): void {
+    if (!socket) return;
+    fast ??= setInterval(tick10, 10);
+    slow ??= setInterval(tick1s, options.tickMs ?? 1000);
+  }
+
+  function stopTimers(): void {
+    if (fast) clearInterval(fast);
+    if (slow) clearInterval(slow);
+    fast = slow = null;
+  }
 
   return {
     listen(host, port) {
@@ -374,7 +388,6 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
             // keep the system default
           }
           socket = s;
-          slow ??= setInterval(tick1s, options.tickMs ?? 1000);
           const a = s.address();
           log.info('srt server listening', { host: a.address, port: a.port, token: token !== '' });
           resolve({ host: a.address, port: a.port });
@@ -383,9 +396,7 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
     },
 
     close() {
-      if (fast) clearInterval(fast);
-      if (slow) clearInterval(slow);
-      fast = slow = null;
+      stopTimers();
       for (const c of [...conns.values()]) c.close('server closing', true);
       const s = socket;
       socket = null;
@@ -402,7 +413,7 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
         else players++;
         buffered += c.bufferedPackets();
       }
-      return { connections: conns.size, streams: streams.size, publishers, players, ...totals, ...counters, bufferedPackets: buffered };
+      return { connections: conns.size, streams: streams.size, publishers, players, ...totals, ...counters, bufferedPackets: buffered, ticking: fast !== null };
     },
 
     streams() {
