@@ -258,7 +258,9 @@ export class RtmpConnection implements PlayerSink {
       data = rest;
     }
     try {
-      this.parser.push(data);
+      const stream = this.role === 'publisher' ? this.stream : null;
+      if (stream) stream.batch(() => this.parser.push(data));
+      else this.parser.push(data);
     } catch (err) {
       this.ctx.counters.protocolErrors++;
       if (err instanceof RtmpProtocolError || err instanceof AmfError) return this.fail(err.message);
@@ -549,6 +551,14 @@ export class RtmpConnection implements PlayerSink {
       }
     }
     this.socket.write(m.wire);
+  }
+
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
   }
 
   unpublished(): void {

@@ -25,9 +25,29 @@ function asParts(m: RtmpMessage, cut: number): RtmpMessageParts {
 const expectedWire = (typeId: number, timestamp: number, payload: Buffer): Buffer =>
   serializeMessage({ csid: typeId === MSG.video ? OUT.videoCsid : OUT.audioCsid, typeId, streamId: OUT.streamId, timestamp, payload }, CHUNK);
 
-function sink(): PlayerSink & { got: OutMessage[] } {
+/** A player that records what it is sent, and when its writes would leave (`flushed`: one entry per write). */
+function sink(): PlayerSink & { got: OutMessage[]; flushed: OutMessage[][] } {
   const got: OutMessage[] = [];
-  return { got, sendMedia: (m) => void got.push(m), unpublished: () => {} };
+  const flushed: OutMessage[][] = [];
+  let corked = 0;
+  let held: OutMessage[] = [];
+  return {
+    got,
+    flushed,
+    sendMedia: (m) => {
+      got.push(m);
+      if (corked > 0) held.push(m);
+      else flushed.push([m]);
+    },
+    unpublished: () => {},
+    cork: () => void corked++,
+    uncork: () => {
+      if (--corked === 0 && held.length > 0) {
+        flushed.push(held);
+        held = [];
+      }
+    },
+  };
 }
 
 describe('LiveStream', () => {
@@ -94,5 +114,23 @@ describe('LiveStream', () => {
     s.publish(p); // 135 000 > 100 000: the cache empties until the next keyframe
     expect(s.gop).toHaveLength(0);
     expect(s.gopBytes).toBe(0);
+  });
+
+  it('sends the messages of one read of the publisher to each player in one write', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
+    const a = sink();
+    s.players.add(a);
+    s.publish(msg(MSG.video, 0, frame(true, 1, 100)));
+    s.batch(() => {
+      s.publish(msg(MSG.audio, 10, Buffer.from([0xaf, 1, 1])));
+      s.publish(msg(MSG.video, 40, frame(false, 2, 100)));
+    });
+    s.batch(() => {}); // a read with no complete message: nothing to write
+    expect(a.flushed.map((w) => w.map((m) => m.timestamp))).toEqual([[0], [10, 40]]);
+    // without players the read is parsed all the same
+    const lonely = new LiveStream('/live/y', 'y', CHUNK, LIMITS);
+    let ran = false;
+    lonely.batch(() => (ran = true));
+    expect(ran).toBe(true);
   });
 });
