@@ -65,7 +65,10 @@ export class RtmpProtocolError extends Error {
 export interface ChunkParserLimits {
   /** Largest message body accepted (the header's 24-bit length can announce up to 16 MiB). */
   maxMessageBytes: number;
-  /** Largest sum of the (announced) lengths of all incomplete messages whose body has started: what is allocated. */
+  /**
+   * Largest sum of what incomplete messages hold, from their first body byte: a copied body counts its announced
+   * length (allocated at once), a body of views the size of every buffer it keeps alive.
+   */
   maxPartialBytes: number;
   /** Largest number of distinct chunk stream ids seen on one connection. */
   maxChunkStreams: number;
@@ -127,7 +130,7 @@ export class ChunkParser {
     this.onParts = onParts ?? null;
   }
 
-  /** Bytes held for incomplete messages (their allocated bodies) and headers. */
+  /** Bytes held for incomplete messages (allocated bodies, buffers kept alive by views) and headers. */
   bufferedBytes(): number {
     return this.partialBytes + (this.headerRest?.length ?? 0);
   }

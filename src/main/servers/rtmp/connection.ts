@@ -30,7 +30,7 @@ export interface RtmpLimits {
   maxMessageBytes: number;
   /** Largest message before a connection publishes (commands only): keeps unauthenticated peers cheap. */
   maxControlMessageBytes: number;
-  /** Largest sum of incomplete message bodies of a publisher. */
+  /** Largest sum of what a publisher's incomplete messages hold (see `ChunkParserLimits.maxPartialBytes`). */
   maxPartialBytes: number;
   maxChunkStreams: number;
   maxGopBytes: number;
