@@ -14,6 +14,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { CLK_TCK, loadAverage, procUsage } from './proc.ts';
 import { recordFlv } from './rtmp.bench.ts';
 import { startHeadless, type Headless } from '../tests/support/headless.ts';
+import { readFileSync } from 'node:fs';
+import { ChunkParser, MSG, serializeMessage } from '../src/main/servers/rtmp/chunk.ts';
+import { LiveStream } from '../src/main/servers/rtmp/stream-hub.ts';
+import { readFlvTags } from '../tests/main/servers/rtmp/rtmp-client.ts';
 
 /** Core v16.14.0, same machine, same publisher (issue 16, "Budgets"): % of one core. */
 const CORE_REFERENCE = { onePlayerPct: 0.8, twentyPlayersPct: 2.6 };
@@ -80,10 +84,54 @@ async function rtmpSessions(base: string): Promise<{ players: number; txMbit: nu
   return { players: players.length, publishers: list.filter((s) => s.local.startsWith('publish:')).length, txMbit: players.reduce((n, s) => n + s.bandwidth_tx_kbit, 0) / 1000 };
 }
 
+/**
+ * The ingest path alone, in this process: the recorded FLV as the chunk stream ffmpeg sends (4096-byte chunks),
+ * pushed in 20 000-byte reads through the chunk parser into a stream without players, as the server does it (large
+ * media as views) and with every body copied. Prints the time per second of 6 Mbit/s and the buffer bytes allocated.
+ */
+export function parserMicroBench(flv: string): void {
+  const tags = readFlvTags(readFileSync(flv)).filter((t) => t.type === 8 || t.type === 9);
+  const chunks = Buffer.concat(tags.map((t) => serializeMessage({ csid: t.type === 8 ? 4 : 6, typeId: t.type, streamId: 1, timestamp: t.timestamp, payload: t.data }, 4096)));
+  const reads: Buffer[] = [];
+  for (let i = 0; i < chunks.length; i += 20_000) reads.push(Buffer.from(chunks.subarray(i, i + 20_000)));
+  const mediaSeconds = (tags[tags.length - 1]!.timestamp + 34) / 1000;
+  const limits = { maxMessageBytes: 8 << 20, maxPartialBytes: 16 << 20, maxChunkStreams: 64 };
+  const run = (views: boolean): { usPerS: number; allocMbPerS: number } => {
+    const rounds = 20;
+    let allocated = 0;
+    const t0 = performance.now();
+    for (let r = 0; r < rounds; r++) {
+      const stream = new LiveStream('/live/b', 'b', 4096, { maxGopBytes: 16 << 20, maxGopMessages: 10_000 });
+      const parser = new ChunkParser(
+        limits,
+        (m) => {
+          allocated += m.payload.length;
+          stream.publish(m);
+        },
+        views ? (m) => stream.publish(m) : undefined,
+      );
+      parser.viewTypes = new Set([MSG.audio, MSG.video]);
+      parser.push(setChunkSize4096);
+      for (const read of reads) parser.push(read);
+    }
+    const ms = performance.now() - t0;
+    return { usPerS: (ms * 1000) / (rounds * mediaSeconds), allocMbPerS: allocated / rounds / mediaSeconds / 1e6 };
+  };
+  const setChunkSize4096 = serializeMessage({ csid: 2, typeId: MSG.setChunkSize, streamId: 0, timestamp: 0, payload: Buffer.from([0, 0, 16, 0]) }, 128);
+  run(true); // warm-up
+  run(false);
+  const v = run(true);
+  const c = run(false);
+  console.log(`  chunk parser + stream, no player (this process, ${(chunks.length / mediaSeconds / 125_000).toFixed(1)} Mbit/s of chunks in 20 000-byte reads):`);
+  console.log(`    as served (large media as views)  ${v.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${v.allocMbPerS.toFixed(2)} MB/s`);
+  console.log(`    every body copied                 ${c.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${c.allocMbPerS.toFixed(2)} MB/s`);
+}
+
 export default async function fanoutBench(): Promise<void> {
   const seconds = Number(process.env.FANOUT_SECONDS ?? 15);
   const many = Number(process.env.FANOUT_PLAYERS ?? 20);
   const flv = recordFlv();
+  parserMicroBench(flv);
   const nodeFlags = ['--trace-gc', ...(process.env.FANOUT_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
   const h = await startHeadless(['--no-persist'], { nodeFlags });
   const url = `${h.rtmpUrl!}/live/fanout`;
