@@ -50,7 +50,7 @@ function printProfile(label: string, dir: string): void {
     console.log(`  (${label}: no profile written to ${dir})`);
     return;
   }
-  const s = summarizeCpuProfile(join(dir, file), WARMUP_MS * 1000);
+  const s = summarizeCpuProfile(join(dir, file), WARMUP_MS * 1000, SECONDS * 1e6);
   const pctOf = (us: number): string => `${((us / s.windowUs) * 100).toFixed(3)} %`;
   console.log(`  ${label}, profiled (${join(dir, file)}): main thread busy ${pctOf(s.busyUs)} of ${(s.windowUs / 1e6).toFixed(0)} s, plus (program) ${pctOf(s.programUs)}; top self time:`);
   for (const f of s.functions.filter((x) => x.name !== '(idle)' && x.name !== '(program)').slice(0, 20)) console.log(`    ${pctOf(f.selfUs).padStart(9)}  ${f.name}`);

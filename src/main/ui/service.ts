@@ -68,7 +68,11 @@ export function createUiService(options: UiServiceOptions): UiService {
   const offUpdate = source.onUpdate((snapshot) => {
     metrics.record(snapshot);
     sessionSeries.record(snapshot);
-    emit({ channel: 'sessions:update', payload: { ...snapshot, streams: streams.update(snapshot) } });
+    // The stream model sees every update (since-when, today's peak, stale marks; /api/streams reads it too); the
+    // push is built only when a page listens (docs/decisions.md, "Idle CPU").
+    const rows = streams.update(snapshot);
+    if (listeners.size === 0) return;
+    emit({ channel: 'sessions:update', payload: { ...snapshot, streams: rows } });
   });
   const offSettings = control?.onSettingsChanged?.((settings) => emit({ channel: 'settings:changed', payload: settings }));
   const { alerts } = options;

@@ -72,6 +72,28 @@ describe('createUiService', () => {
     expect(h.series).toEqual([{ core: 'local', collector: 'hls', rxBitsPerSec: [0, 0, 0], txBitsPerSec: [3000, 4000, 5000], sessions: [3, 4, 5] }]);
   });
 
+  it('with no page listening it pushes nothing, yet a page opened later gets current streams, their peak and the metrics history', async () => {
+    const source = new FakeSource(snap(0));
+    const ui = createUiService({ source, appInfo: INFO, metricsSamples: 600 });
+    // Nobody listens while the audience peaks at 5 and falls back to 2.
+    for (const [t, n] of [[1, 1], [2, 5], [3, 2]] as const) source.emit(snap(t * 1000, n));
+    const answer = await ui.handlers['sessions:snapshot']();
+    expect(answer.atMs).toBe(3000);
+    expect(answer.streams).toHaveLength(1);
+    expect(answer.streams[0]).toMatchObject({ core: 'local', viewersTotal: 2, peakViewersToday: 5 });
+    expect((await ui.handlers['metrics:history']()).series[0]!.sessions).toEqual([1, 5, 2]);
+    // The page subscribes: the next update is pushed with its streams, the peak seen while nobody listened kept.
+    const pushes: UiPush[] = [];
+    ui.onPush((p) => pushes.push(p));
+    source.emit(snap(4000, 3));
+    expect(pushes).toHaveLength(1);
+    const push = pushes[0]!;
+    if (push.channel !== 'sessions:update') throw new Error(`unexpected push ${push.channel}`);
+    expect(push.payload.sessions).toHaveLength(3);
+    expect(push.payload.streams[0]).toMatchObject({ viewersTotal: 3, peakViewersToday: 5 });
+    expect((await ui.handlers['metrics:history']()).atMs).toEqual([1000, 2000, 3000, 4000]);
+  });
+
   it('validates arguments from the page', async () => {
     const control = fakeControl();
     const ui = createUiService({ source: new FakeSource(snap(0)), appInfo: INFO, control });
