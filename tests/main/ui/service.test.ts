@@ -80,7 +80,7 @@ describe('createUiService', () => {
     const answer = await ui.handlers['sessions:snapshot']();
     expect(answer.atMs).toBe(3000);
     expect(answer.streams).toHaveLength(1);
-    expect(answer.streams[0]).toMatchObject({ core: 'local', viewersTotal: 2, peakViewersToday: 5 });
+    expect(answer.streams?.[0]).toMatchObject({ core: 'local', viewersTotal: 2, peakViewersToday: 5 });
     expect((await ui.handlers['metrics:history']()).series[0]!.sessions).toEqual([1, 5, 2]);
     // The page subscribes: the next update is pushed with its streams, the peak seen while nobody listened kept.
     const pushes: UiPush[] = [];
@@ -90,7 +90,7 @@ describe('createUiService', () => {
     const push = pushes[0]!;
     if (push.channel !== 'sessions:update') throw new Error(`unexpected push ${push.channel}`);
     expect(push.payload.sessions).toHaveLength(3);
-    expect(push.payload.streams[0]).toMatchObject({ viewersTotal: 3, peakViewersToday: 5 });
+    expect(push.payload.streams?.[0]).toMatchObject({ viewersTotal: 3, peakViewersToday: 5 });
     expect((await ui.handlers['metrics:history']()).atMs).toEqual([1000, 2000, 3000, 4000]);
   });
 
