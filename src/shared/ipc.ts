@@ -175,6 +175,8 @@ export interface AlertRuleData {
   kind: AlertKind;
   core?: string;
   collector?: string;
+  /** Only this stream key (classifySession's, before aliases); stream rules only. */
+  stream?: string;
   /** false: kept in the file and the editor, not evaluated (default true). */
   enabled?: boolean;
   raiseAfterMs?: number;

@@ -1,7 +1,8 @@
 /**
  * Issue 16's alert editor end to end: in Chromium, against the real headless server, the operator adds a rule in the
  * Alerts view and a webhook pointing at a loopback receiver, real ffmpeg RTMP traffic raises the alert, the page
- * shows it and acknowledges it, and the receiver gets the JSON POST; alerts.json holds what the editor saved.
+ * shows it and acknowledges it, and the receiver gets the JSON POST; alerts.json holds what the editor saved. Rules
+ * scoped to one stream: the one for the stream whose publisher leaves raises, the one for another stream does not.
  * Screenshots: test-output/screenshots/alerts-editor-*.png.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -140,6 +141,42 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     await page.click('[data-testid="alert-rule-remove-rtmp-live"]');
     await waitFor(async () => (await page.$('[data-testid="alert-rule"][data-rule="rtmp-live"]')) === null, 'the rule gone from the page', 5000, 200);
     await waitFor(async () => (await page.$('[data-testid="alerts-active"] [data-testid="alert-acknowledge"], [data-testid="alerts-active"] [data-testid="alert-acknowledged"]')) === null, 'the alert gone', 5000, 200);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it('a rule scoped to the live stream raises when its publisher leaves; one scoped to another stream does not', async () => {
+    // A stream of its own: an RTMP publisher and one player.
+    const publisher = children.spawn('timeout', rtmpPublisherArgs(`${server.rtmpUrl!}/live/scoped-cam`));
+    const streams = async (): Promise<Array<{ key: string; publishers: number; viewersTotal: number }>> =>
+      ((await (await fetch(`${server.url}/api/streams`)).json()) as { streams: Array<{ key: string; publishers: number; viewersTotal: number }> }).streams;
+    await waitFor(async () => (await streams()).some((s) => s.key === 'scoped-cam' && s.publishers > 0), 'the scoped-cam publisher live', 30_000, 200);
+    children.spawn('timeout', ['60', '/usr/bin/ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${server.rtmpUrl!}/live/scoped-cam`, '-c', 'copy', '-f', 'null', '-']);
+
+    // The editor offers the live streams by key; one rule for scoped-cam, one for editor-cam (whose publisher stays).
+    await page.selectOption('[data-testid="alert-draft-kind"]', 'publisher-gone');
+    await page.waitForSelector('[data-testid="alert-known-streams"] option[value="scoped-cam"]', { state: 'attached', timeout: 10_000 });
+    for (const [id, stream] of [['scoped-gone', 'scoped-cam'], ['other-gone', 'editor-cam']] as const) {
+      await page.fill('[data-testid="alert-draft-id"]', id);
+      await page.selectOption('[data-testid="alert-draft-kind"]', 'publisher-gone');
+      await page.fill('[data-testid="alert-draft-stream"]', stream);
+      await page.fill('[data-testid="alert-draft-raiseAfterS"]', '0');
+      // Held for a minute once raised: the player may leave with the publisher, which would clear it at once.
+      await page.fill('[data-testid="alert-draft-clearAfterS"]', '60');
+      await page.click('[data-testid="alert-draft-add"]');
+      await page.waitForSelector(`[data-testid="alert-rule"][data-rule="${id}"]`);
+    }
+    const rules = (JSON.parse(readFileSync(join(server.dataDir, 'alerts.json'), 'utf8')) as { rules: Array<{ id: string; stream?: string }> }).rules;
+    expect(rules.filter((r) => r.stream !== undefined).map((r) => `${r.id}:${r.stream}`)).toEqual(['scoped-gone:scoped-cam', 'other-gone:editor-cam']);
+
+    // Watched, then the publisher leaves: only the rule scoped to scoped-cam raises.
+    await waitFor(async () => (await streams()).some((s) => s.key === 'scoped-cam' && s.publishers > 0 && s.viewersTotal > 0), 'a player of scoped-cam', 30_000, 200);
+    publisher.kill('SIGTERM');
+    await page.waitForSelector(`[data-testid="alerts-active"] [data-testid="alert-row"][data-key^='["scoped-gone",']`, { timeout: 15_000 });
+    const list = (await (await fetch(`${server.url}/api/ui/invoke/alerts:list`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' })).json()) as {
+      value: { active: Array<{ ruleId: string; reference?: string }> };
+    };
+    expect(list.value.active.filter((a) => a.ruleId === 'scoped-gone' || a.ruleId === 'other-gone').map((a) => `${a.ruleId}:${a.reference}`)).toEqual(['scoped-gone:scoped-cam']);
+    await page.screenshot({ path: join(SCREENSHOTS, 'alerts-editor-scoped.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });

@@ -71,6 +71,12 @@ function clipProblems(page: Page): Promise<string[]> {
     for (const el of document.querySelectorAll('.tbody, .plain-table-wrap')) {
       if (shown(el) && cut(el)) out.push(`table scrolls sideways: ${name(el)} (${el.scrollWidth} > ${el.clientWidth})`);
     }
+    // Buttons that must keep one line (the alert editor's row buttons): wrapped means stacked.
+    for (const el of document.querySelectorAll('[data-one-line]')) {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const tops = new Set([...el.children].filter(shown).map((c: any) => Math.round(c.getBoundingClientRect().top)));
+      if (shown(el) && tops.size > 1) out.push(`buttons stacked: ${name(el)}`);
+    }
     for (const card of document.querySelectorAll('.card')) {
       if (!shown(card)) continue;
       const r = card.getBoundingClientRect();
@@ -153,6 +159,13 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
       return text.includes(REMOTE_NAME) && text.includes('rtmp') && text.includes('hls');
     }, 'local and remote sessions in the table', 30_000, 200);
     await page.waitForTimeout(3000); // a few seconds of chart
+    // The alert editor with a rule scoped to a stream (the longest kind of description) besides the defaults.
+    await openView(page, 'alerts');
+    await page.fill('[data-testid="alert-draft-id"]', 'studio-a-ingest');
+    await page.selectOption('[data-testid="alert-draft-kind"]', 'ingest-below-median');
+    await page.fill('[data-testid="alert-draft-stream"]', 'studio-a');
+    await page.click('[data-testid="alert-draft-add"]');
+    await page.waitForSelector('[data-testid="alert-rule"][data-rule="studio-a-ingest"]');
 
     const problems: string[] = [];
     for (const scheme of SCHEMES) {

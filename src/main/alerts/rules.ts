@@ -13,6 +13,12 @@ interface RuleBase {
   kind: AlertKind;
   /** Only this core; omitted: every core, each evaluated on its own. */
   core?: string;
+  /**
+   * Only this stream: a stream key as the key rule names it (src/shared/stream-key.ts `classifySession`, before the
+   * user's aliases, e.g. `cam` for `/live/cam.stream` and `cam_0.m3u8`); with `core`, that stream of that core only.
+   * Omitted: every stream. For the stream kinds only (STREAM_RULE_KINDS).
+   */
+  stream?: string;
   /** false: kept (in the file and the editor) but not evaluated; default true. */
   enabled?: boolean;
   /** How long the condition must hold before the alert is raised (default 0: on the first snapshot). */
@@ -83,6 +89,9 @@ export interface PublisherReconnectsRule extends RuleBase {
 
 export type AlertRule = EgressRule | SessionsRule | UnreachableRule | PublisherGoneRule | IngestBelowMedianRule | PublisherReconnectsRule;
 
+/** The kinds that judge streams (one subject per core and stream key), the only ones a `stream` scope applies to. */
+export const STREAM_RULE_KINDS: readonly AlertRule['kind'][] = ['publisher-gone', 'ingest-below-median', 'publisher-reconnects'];
+
 /** The median window of an ingest rule without one. */
 export const DEFAULT_MEDIAN_WINDOW_MS = 300_000;
 
@@ -100,9 +109,9 @@ function nonNegative(v: unknown): boolean {
 }
 
 /**
- * Checks rules (they come from a file the user edits): unique ids, known kinds, finite non-negative numbers, and
- * clear thresholds not above raise thresholds (else the alert would flap on every snapshot). Throws a RangeError
- * naming the first bad rule.
+ * Checks rules (they come from a file the user edits): unique ids, known kinds, finite non-negative numbers, clear
+ * thresholds not above raise thresholds (else the alert would flap on every snapshot), and a `stream` scope only on
+ * the stream kinds. Throws a RangeError naming the first bad rule.
  */
 export function validateAlertRules(rules: readonly AlertRule[]): AlertRule[] {
   const ids = new Set<string>();
@@ -138,6 +147,12 @@ export function validateAlertRules(rules: readonly AlertRule[]): AlertRule[] {
         break;
       default:
         bad(`unknown kind ${JSON.stringify((r as { kind: unknown }).kind)}`);
+    }
+    if (r.stream !== undefined) {
+      if (typeof r.stream !== 'string' || r.stream.trim() === '' || r.stream !== r.stream.trim() || r.stream.length > 1000) {
+        bad('stream must be a stream key (e.g. "cam", as the Streams view names it), or left out for every stream');
+      }
+      if (!STREAM_RULE_KINDS.includes(r.kind)) bad(`stream applies to the stream rules only (${STREAM_RULE_KINDS.join(', ')}); ${r.kind} counts a whole core or collector`);
     }
   }
   return [...rules];

@@ -123,7 +123,7 @@ export function parseSettingsPatch(v: unknown): AppSettingsPatch {
 /** The fields an alert rule may have (others are dropped). */
 const ALERT_RULE_FIELDS: ReadonlySet<string> = new Set([
   'id', 'kind', 'core', 'collector', 'enabled', 'raiseAfterMs', 'clearAfterMs', 'raiseBitsPerSec', 'clearBitsPerSec', 'raiseAbove', 'clearAtOrBelow',
-  'belowPercent', 'medianWindowMs', 'moreThan', 'withinMs',
+  'belowPercent', 'medianWindowMs', 'moreThan', 'withinMs', 'stream',
 ]);
 
 /** The alert editor's input: at most 200 rules of plain fields (their meaning is checked by validateAlertRules). */

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { AlertConfigView, AlertKind, AlertRuleData } from '../../../shared/ipc.ts';
+import type { StreamRow } from '../../../shared/streams.ts';
 import { useApp } from '../store/hooks.ts';
 
 /** What each kind needs, in the words of the form. */
@@ -12,11 +14,16 @@ const KINDS: Record<AlertKind, string> = {
   'publisher-reconnects': 'Publisher reconnects',
 };
 
+/** The kinds that judge single streams: only they take a stream scope (src/main/alerts/rules.ts STREAM_RULE_KINDS). */
+const STREAM_KINDS: readonly AlertKind[] = ['publisher-gone', 'ingest-below-median', 'publisher-reconnects'];
+
 interface Draft {
   id: string;
   kind: AlertKind;
   core: string;
   collector: string;
+  /** Stream rules: only this stream key (empty: every stream). */
+  stream: string;
   /** Sessions: the count; egress: Mbit/s. */
   raise: string;
   clear: string;
@@ -30,7 +37,7 @@ interface Draft {
   withinMin: string;
 }
 
-const EMPTY_DRAFT: Draft = { id: '', kind: 'sessions-above', core: '', collector: '', raise: '', clear: '', raiseAfterS: '0', clearAfterS: '0', percent: '50', windowMin: '5', moreThan: '3', withinMin: '10' };
+const EMPTY_DRAFT: Draft = { id: '', kind: 'sessions-above', core: '', collector: '', stream: '', raise: '', clear: '', raiseAfterS: '0', clearAfterS: '0', percent: '50', windowMin: '5', moreThan: '3', withinMin: '10' };
 
 /** The rule the form describes; thresholds in the rule's units (Mbit/s → bit/s). Throws with what to fix. */
 function ruleOf(d: Draft): AlertRuleData {
@@ -45,6 +52,7 @@ function ruleOf(d: Draft): AlertRuleData {
   const clearAfterMs = Math.round(num(d.clearAfterS, 'Clear after') * 1000);
   if (clearAfterMs > 0) rule.clearAfterMs = clearAfterMs;
   if (d.core.trim() !== '') rule.core = d.core.trim();
+  if (STREAM_KINDS.includes(d.kind) && d.stream.trim() !== '') rule.stream = d.stream.trim();
   if (d.kind === 'sessions-above' || d.kind === 'egress-above') {
     if (d.collector.trim() !== '') rule.collector = d.collector.trim();
     const raise = num(d.raise, 'Raise above');
@@ -70,6 +78,7 @@ function draftOf(r: AlertRuleData): Draft {
     kind: r.kind,
     core: r.core ?? '',
     collector: r.collector ?? '',
+    stream: r.stream ?? '',
     raise,
     clear,
     raiseAfterS: String((r.raiseAfterMs ?? 0) / 1000),
@@ -81,12 +90,32 @@ function draftOf(r: AlertRuleData): Draft {
   };
 }
 
+/**
+ * The stream keys of the live streams (a stream row may merge several keys under an alias), sorted, each as
+ * `key<TAB>label` with the cores it is on and its shown name when an alias renames it: strings, so a shallow compare
+ * keeps the editor from re-rendering on every update.
+ */
+export function knownStreamOptions(rows: readonly StreamRow[], coreName: (id: string) => string): string[] {
+  const where = new Map<string, { cores: string[]; shownAs: string[] }>();
+  for (const row of rows) {
+    for (const key of row.keys) {
+      let w = where.get(key);
+      if (!w) where.set(key, (w = { cores: [], shownAs: [] }));
+      if (!w.cores.includes(coreName(row.core))) w.cores.push(coreName(row.core));
+      if (row.key !== key && !w.shownAs.includes(row.key)) w.shownAs.push(row.key);
+    }
+  }
+  return [...where]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, w]) => `${key}\t${w.cores.join(', ')}${w.shownAs.length > 0 ? ` · shown as ${w.shownAs.join(', ')}` : ''}`);
+}
+
 /** How long the editor's and the list's Mute buttons silence a rule or a stream. */
 export const MUTE_FOR_MS = 3_600_000;
 
 /** One line saying what a rule does. */
 function describe(r: AlertRuleData): string {
-  const where = [r.core ? `core ${r.core}` : 'every core', r.collector].filter(Boolean).join(' · ');
+  const where = [r.core ? `core ${r.core}` : 'every core', r.collector, r.stream ? `stream ${r.stream}` : ''].filter(Boolean).join(' · ');
   const after = r.raiseAfterMs ? ` for ${r.raiseAfterMs / 1000} s` : '';
   switch (r.kind) {
     case 'sessions-above':
@@ -96,11 +125,11 @@ function describe(r: AlertRuleData): string {
     case 'core-unreachable':
       return `${where}: not online${after}`;
     case 'publisher-gone':
-      return `${where}: a watched stream's publisher leaves${after}`;
+      return `${where}: ${r.stream ? 'its' : "a watched stream's"} publisher leaves${after}`;
     case 'ingest-below-median':
-      return `${where}: a stream's ingest below ${r.belowPercent} % of its ${(r.medianWindowMs ?? 300_000) / 60_000} min median${after}`;
+      return `${where}: ${r.stream ? 'its' : "a stream's"} ingest below ${r.belowPercent} % of its ${(r.medianWindowMs ?? 300_000) / 60_000} min median${after}`;
     case 'publisher-reconnects':
-      return `${where}: a stream's publisher reconnects more than ${r.moreThan} times in ${(r.withinMs ?? 0) / 60_000} min${after}`;
+      return `${where}: ${r.stream ? 'its' : "a stream's"} publisher reconnects more than ${r.moreThan} times in ${(r.withinMs ?? 0) / 60_000} min${after}`;
   }
 }
 
@@ -108,6 +137,10 @@ function describe(r: AlertRuleData): string {
 export function AlertEditor(): React.JSX.Element | null {
   const api = useApp((s) => s.api);
   const mutes = useApp((s) => s.alerts.mutes);
+  /** The streams the key rule knows now (raw keys, as a scope names them), each with where it is and its shown name. */
+  const knownStreams = useApp(useShallow((s) => knownStreamOptions(s.streams, s.coreName)));
+  /** The Cores by id (a rule names a Core by id), as `id<TAB>name`. */
+  const knownCores = useApp(useShallow((s) => s.cores.map((c) => `${c.id}\t${c.name}`)));
   /** The id the rule in the form had when Edit was pressed; null: the form adds a new rule. */
   const [editing, setEditing] = useState<string | null>(null);
   const [config, setConfig] = useState<AlertConfigView | null>(null);
@@ -242,9 +275,9 @@ export function AlertEditor(): React.JSX.Element | null {
                   )}
                 </td>
                 <td>{KINDS[r.kind] ?? r.kind}</td>
-                <td>{describe(r)}</td>
-                <td>
-                  <div className="alert-rule-actions">
+                <td className="alert-rule-when">{describe(r)}</td>
+                <td className="alert-rule-actions-cell">
+                  <div className="alert-rule-actions" data-testid="alert-rule-actions" data-one-line>
                     <button
                       type="button"
                       className="link"
@@ -316,7 +349,8 @@ export function AlertEditor(): React.JSX.Element | null {
               ))}
             </select>
           </label>
-          {field('core', 'Core id (empty: every core)', { placeholder: 'local' })}
+          {field('core', 'Core id (empty: every core)', { placeholder: 'local', list: 'alert-known-cores' })}
+          {STREAM_KINDS.includes(draft.kind) && field('stream', 'Stream (empty: every stream)', { placeholder: 'e.g. cam', list: 'alert-known-streams' })}
           {thresholds && field('collector', 'Collector (empty: all)', { placeholder: 'hls, rtmp, srt…' })}
           {thresholds && field('raise', draft.kind === 'sessions-above' ? 'Raise above (sessions)' : 'Raise above (Mbit/s)', { type: 'number', min: '0', step: 'any' })}
           {thresholds && field('clear', 'Clear at or below (empty: same)', { type: 'number', min: '0', step: 'any' })}
@@ -327,6 +361,18 @@ export function AlertEditor(): React.JSX.Element | null {
           {field('raiseAfterS', draft.kind === 'ingest-below-median' ? 'For (s)' : 'Raise after (s)', { type: 'number', min: '0', step: '1' })}
           {field('clearAfterS', 'Clear after (s)', { type: 'number', min: '0', step: '1' })}
         </div>
+        <datalist id="alert-known-cores">
+          {knownCores.map((o) => {
+            const [id, name] = o.split('\t');
+            return <option key={id} value={id} label={name} />;
+          })}
+        </datalist>
+        <datalist id="alert-known-streams" data-testid="alert-known-streams">
+          {knownStreams.map((o) => {
+            const [key, label] = o.split('\t');
+            return <option key={key} value={key} label={label} />;
+          })}
+        </datalist>
         <button type="submit" className="primary" data-testid="alert-draft-add">
           {editing === null ? 'Add rule' : 'Save changes'}
         </button>
