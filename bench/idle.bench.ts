@@ -3,8 +3,12 @@
  * it watches one remote Core (a test Core replaying a recorded snapshot, polled every second), over a minute,
  * from /proc. Also the same without the remote Core.
  *
- *   npm run bench -- idle   (env IDLE_BENCH_SECONDS=60; IDLE_BENCH_CPU_PROF=1 also profiles the run with the remote
- *                            Core with node --cpu-prof and prints its main thread's busy time and top functions)
+ *   npm run bench -- idle   (env IDLE_BENCH_SECONDS=60; IDLE_BENCH_CPU_PROF=1 runs both under node --cpu-prof and
+ *                            prints the main thread's busy time and top functions by self time; the profiler's own
+ *                            sampling then inflates the /proc figures several times over)
+ *
+ * Beside the CPU it prints the event loop's wake-ups per second (the main thread's voluntary context switches):
+ * a count the machine's load does not change.
  *
  * Aim: ≤ 1 % of one core with the remote Core (issue 16: 0.4 % without it before).
  */
