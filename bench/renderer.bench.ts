@@ -3,7 +3,8 @@
  * second for 30 s (src/renderer/bench.html, built here into out/renderer-bench, never shipped). Prints the median,
  * p95 and max time per update from the start of the batched store update to React's commit, and to the painted
  * frame. Run: `npm run bench renderer` (env BENCH_ROWS, BENCH_SECONDS to change the load).
- * Part 2 (`BENCH_PART=headless`, BENCH_PHASE_SECONDS): the real headless server fed by 4 remote test Cores with
+ * Part 2 (`BENCH_PART=headless`, BENCH_PHASE_SECONDS; BENCH_PROFILE=DIR a CPU profile per phase; BENCH_TRACE=1 a
+ * Chromium trace per phase summed per event): the real headless server fed by 4 remote test Cores with
  * 10 000 sessions in 2 000 streams, the built dashboard at /ui/, frame intervals, frame work and long tasks while the
  * sessions table and the Streams view update, scroll, sort and filter (see headlessBench).
  *
@@ -17,7 +18,7 @@
  * The snapshots are built by the fake fleet in a timer task of their own (their cost is in the CDP "tasks" figure,
  * not in the three above). The machine's load average is printed: other processes share the cores.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -222,6 +223,49 @@ function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () =
   };
 }
 
+/**
+ * The bytes of `sessions:update` events an event-stream client receives per second: one plain fetch of the bridge's
+ * event stream (no auth in the bench), read for `seconds`; the first event (a full snapshot, or the first update) is
+ * reported apart from the steady rate.
+ */
+async function pushBytesPerSecond(baseUrl: string, seconds: number): Promise<{ bytesPerSec: number; eventsPerSec: number; firstEventBytes: number }> {
+  const controller = new AbortController();
+  const res = await fetch(`${baseUrl}/api/ui/events`, { headers: { Accept: 'text/event-stream' }, signal: controller.signal });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let firstEventBytes = -1;
+  let bytes = 0;
+  let events = 0;
+  let t0 = 0;
+  const end = Date.now() + (seconds + 5) * 1000;
+  try {
+    while (Date.now() < end) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      for (let cut = text.indexOf('\n\n'); cut !== -1; cut = text.indexOf('\n\n')) {
+        const block = text.slice(0, cut + 2);
+        text = text.slice(cut + 2);
+        if (!block.startsWith('event: sessions:update')) continue;
+        const size = Buffer.byteLength(block);
+        if (firstEventBytes < 0) {
+          firstEventBytes = size;
+          t0 = performance.now();
+          continue;
+        }
+        bytes += size;
+        events++;
+      }
+      if (t0 > 0 && performance.now() - t0 >= seconds * 1000) break;
+    }
+  } finally {
+    controller.abort();
+  }
+  const s = Math.max(0.001, (performance.now() - t0) / 1000);
+  return { bytesPerSec: bytes / s, eventsPerSec: events / s, firstEventBytes: Math.max(0, firstEventBytes) };
+}
+
 function frameLine(name: string, r: FrameStats): string {
   const sorted = (v: number[]): number[] => [...v].sort((a, b) => a - b);
   const [iv, ci, cw] = [sorted(r.intervals), sorted(r.changedIntervals), sorted(r.changedWork)];
@@ -260,6 +304,9 @@ async function headlessBench(): Promise<void> {
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    // Whole snapshots the page asks for (the first load, and a resync after a missed push).
+    let wholeSnapshots = 0;
+    page.on('request', (r) => void (decodeURIComponent(r.url()).endsWith('/invoke/sessions:snapshot') && wholeSnapshots++));
     await page.goto(`${h.url}/ui/#sessions`);
     const want = coresN * streamsPerCore * (2 + hlsViewers);
     const t0 = Date.now();
@@ -272,12 +319,34 @@ async function headlessBench(): Promise<void> {
     }
     const streams = ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: unknown[] }).streams.length;
     console.log(`renderer (headless server): ${want} sessions, ${streams} streams on ${coresN} remote test Cores, every rate changes each second; ${phaseS} s per phase; load average ${loadavg()[0]!.toFixed(2)}`);
+    const wire = await pushBytesPerSecond(h.url, Math.min(phaseS, 6));
+    // What one whole snapshot weighs (the answer to sessions:snapshot): before the deltas, every push was one.
+    const whole = await (await fetch(`${h.url}/api/ui/invoke/sessions:snapshot`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' })).text();
+    console.log(
+      `  push payload (sessions:update over /api/ui/events, as a page receives it after its first event): ${(wire.bytesPerSec / 1024).toFixed(0)} KiB/s ` +
+        `in ${wire.eventsPerSec.toFixed(1)} events/s (first event ${(wire.firstEventBytes / 1024).toFixed(0)} KiB); a whole snapshot is ` +
+        `${(Buffer.byteLength(whole) / 1024).toFixed(0)} KiB (whole snapshots every second, as before the deltas: ${((Buffer.byteLength(whole) * wire.eventsPerSec) / 1024).toFixed(0)} KiB/s)`,
+    );
     console.log(`  aim: p95 ≤ 16 ms per frame with changes. interval: rAF to rAF (one 60 Hz frame is 16.7 ms, so p95 16.7 = no frame dropped); work: the frame's main-thread time (rAF callbacks incl. the store update, style, layout, paint)`);
     const cdp = await browser.context.newCDPSession(page);
     await cdp.send('Performance.enable');
     const metrics = async (): Promise<Record<string, number>> =>
       Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.map((m) => [m.name, m.value]));
+    // BENCH_PROFILE=DIR: a CPU profile of the page per phase (DIR/<phase>.cpuprofile, open in Chromium's devtools).
+    const profileDir = process.env.BENCH_PROFILE;
+    // BENCH_TRACE=1: a Chromium trace per phase, summed per event on the page's main thread (ms per second).
+    const trace = process.env.BENCH_TRACE === '1';
+    const traceEvents: { name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }[] = [];
+    (cdp as unknown as { on(event: string, cb: (e: { value: typeof traceEvents }) => void): void }).on('Tracing.dataCollected', (e) => void traceEvents.push(...e.value));
     const measure = async (name: string, during?: () => Promise<void>): Promise<void> => {
+      if (trace) {
+        traceEvents.length = 0;
+        await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+      }
+      if (profileDir) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.start');
+      }
       const m0 = await metrics();
       const t0 = performance.now();
       await page.evaluate('window.__frames.start()');
@@ -287,7 +356,21 @@ async function headlessBench(): Promise<void> {
       const r = (await page.evaluate('window.__frames.stop()')) as FrameStats;
       const [m1, s] = [await metrics(), (performance.now() - t0) / 1000];
       const per = (k: string): string => `${((((m1[k] ?? 0) - (m0[k] ?? 0)) * 1000) / s).toFixed(0)}`;
+      if (profileDir) {
+        const { profile } = (await cdp.send('Profiler.stop')) as { profile: unknown };
+        writeFileSync(join(profileDir, `${name.replace(/[^a-z]+/g, '-')}.cpuprofile`), JSON.stringify(profile));
+      }
       console.log(frameLine(name, r));
+      if (trace) {
+        const done = new Promise<void>((resolve) => (cdp as unknown as { once(event: string, cb: () => void): void }).once('Tracing.tracingComplete', resolve));
+        await cdp.send('Tracing.end');
+        await done;
+        const main = traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+        const sums = new Map<string, number>();
+        for (const e of traceEvents) if (main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.dur) sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
+        const top = [...sums.entries()].sort((x, y) => y[1] - x[1]).slice(0, 12);
+        console.log(`  ${''.padEnd(30)} trace, main thread ms/s (nested events overlap): ${top.map(([k, v]) => `${k} ${(v / s).toFixed(1)}`).join(', ')}`);
+      }
       console.log(`  ${''.padEnd(30)} main thread per second (CDP): tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms`);
     };
     const scroll = (selector: string) => async (): Promise<void> => {
@@ -319,7 +402,7 @@ async function headlessBench(): Promise<void> {
       await page.waitForTimeout(400);
     });
     const domRows = await page.$$eval('[data-testid^="stream-row-"]', (els) => els.length);
-    console.log(`  stream rows in the DOM: ${domRows}; load average at the end ${loadavg()[0]!.toFixed(2)}${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
+    console.log(`  stream rows in the DOM: ${domRows}; whole snapshots the page fetched: ${wholeSnapshots}; load average at the end ${loadavg()[0]!.toFixed(2)}${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
   } finally {
     clearInterval(feeder);
     await browser.close();

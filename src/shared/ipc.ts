@@ -3,9 +3,10 @@
  * the preload api and the renderer's `window.api` type are all derived. A renamed field breaks the build.
  * Plain data only: no electron, node:* or DOM types here.
  */
-import type { CoreInfo, CoreStateName, HistoryRow, Snapshot } from './types.ts';
+import type { CoreInfo, CoreStateName, HistoryRow } from './types.ts';
 import type { ReportQuery, ReportResult, TimeseriesQuery, TimeseriesResult } from './timeseries.ts';
 import type { ProcessCommandName, ProcessList, ProcessLogLine, ProcessRow } from './processes.ts';
+import type { SessionsFull, SessionsUpdate } from './sessions-wire.ts';
 
 /** Facts about the running app shown in the UI. */
 export interface AppInfo {
@@ -252,7 +253,8 @@ export type ShellInvokeChannel = keyof ShellInvokeMap;
 /** Calls that return a value: `invoke` in the renderer, `handle` in main. */
 export interface InvokeMap extends ShellInvokeMap {
   'app:info': { args: []; result: AppInfo };
-  'sessions:snapshot': { args: []; result: Snapshot };
+  /** The live state as of the last `sessions:update`, whole (a page starts from it and resyncs with it). */
+  'sessions:snapshot': { args: []; result: SessionsFull };
   'history:list': { args: [HistoryQuery]; result: HistoryRow[] };
   'cores:list': { args: []; result: CoreInfo[] };
   /** The last 10 minutes of per-second rx/tx/sessions per core and collector. */
@@ -309,7 +311,8 @@ export interface SendMap {
 
 /** Pushes from main to the page: payload only, never the Electron event. */
 export interface PushMap {
-  'sessions:update': Snapshot;
+  /** A whole snapshot, then per second what changed (src/shared/sessions-wire.ts). */
+  'sessions:update': SessionsUpdate;
   'settings:changed': AppSettings;
   /** The alert list changed (an alert was raised or cleared). */
   'alerts:update': AlertList;

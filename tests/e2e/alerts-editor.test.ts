@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRenderer, CHROMIUM, closeE2e, openPage, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
-import { waitFor } from '../support/wait.ts';
+import { sleep, waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
 
@@ -170,6 +170,9 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
 
     // Watched, then the publisher leaves: only the rule scoped to scoped-cam raises.
     await waitFor(async () => (await streams()).some((s) => s.key === 'scoped-cam' && s.publishers > 0 && s.viewersTotal > 0), 'a player of scoped-cam', 30_000, 200);
+    // The rule arms only once its evaluator has seen the publisher with a viewer: give it a few of its 1 s updates
+    // (the API above may answer from a newer update than the evaluator has judged on a loaded machine).
+    await sleep(3000);
     publisher.kill('SIGTERM');
     await page.waitForSelector(`[data-testid="alerts-active"] [data-testid="alert-row"][data-key^='["scoped-gone",']`, { timeout: 15_000 });
     const list = (await (await fetch(`${server.url}/api/ui/invoke/alerts:list`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' })).json()) as {

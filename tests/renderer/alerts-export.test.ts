@@ -4,7 +4,7 @@ import { exportUrl, fileNameFrom } from '../../src/renderer/src/api/http-api.ts'
 import { exportStatusText } from '../../src/renderer/src/components/ExportButton.tsx';
 import { connect } from '../../src/renderer/src/store/connect.ts';
 import { createAppStore, type CsvDownloader } from '../../src/renderer/src/store/store.ts';
-import { createFakeApi, settle, snapshot } from './fake-api.ts';
+import { createFakeApi, fakeMain, settle, snapshot } from './fake-api.ts';
 
 const EMPTY_HISTORY: MetricsHistory = { stepMs: 1000, atMs: [], series: [] };
 
@@ -17,7 +17,7 @@ type Extra = Parameters<typeof createFakeApi>[0];
 async function setup(extra: Extra = {}, downloader?: CsvDownloader) {
   const fake = createFakeApi({
     'app:info': () => ({ version: '0.1.0', mode: 'headless', listeners: {} }),
-    'sessions:snapshot': () => snapshot(1000, []),
+    'sessions:snapshot': () => fakeMain().full(snapshot(1000, [])),
     'metrics:history': () => EMPTY_HISTORY,
     ...extra,
   });

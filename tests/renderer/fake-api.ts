@@ -1,10 +1,28 @@
 import type { InvokeChannel, InvokeMap, PushChannel, PushMap, RendererApi } from '../../src/shared/ipc.ts';
+import { SessionsEncoder, type SessionsFull, type SessionsUpdate } from '../../src/shared/sessions-wire.ts';
 import type { CollectorTotals, SessionRow, Snapshot } from '../../src/shared/types.ts';
 
 type Handlers = { [C in InvokeChannel]?: (...args: InvokeMap[C]['args']) => InvokeMap[C]['result'] | Promise<InvokeMap[C]['result']> };
 
-/** A fake renderer api: canned invoke answers, and `push()` to play main's pushes. */
-export function createFakeApi(handlers: Handlers) {
+/** Main's side of the live push for a test (the real encoder): each snapshot as main pushes it, or whole. */
+export function fakeMain(): { update(s: Snapshot): SessionsUpdate; full(s?: Snapshot): SessionsFull } {
+  const encoder = new SessionsEncoder();
+  const update = (s: Snapshot): SessionsUpdate => encoder.encode({ ...s, streams: s.streams ?? [] });
+  return {
+    update,
+    /** With a snapshot: it becomes the state first; without: the state as of the last push. */
+    full(s) {
+      if (s) update(s);
+      return encoder.full();
+    },
+  };
+}
+
+/**
+ * A fake renderer api: canned invoke answers, `push()` to play main's pushes, `pushSnapshot()` to push a snapshot
+ * encoded by `main` (answer `sessions:snapshot` with `main.full(…)`).
+ */
+export function createFakeApi(handlers: Handlers, main = fakeMain()) {
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const sent: string[] = [];
   const calls: { channel: string; args: unknown[] }[] = [];
@@ -31,6 +49,9 @@ export function createFakeApi(handlers: Handlers) {
     calls,
     push<C extends PushChannel>(channel: C, payload: PushMap[C]): void {
       for (const cb of listeners.get(channel) ?? []) cb(payload);
+    },
+    pushSnapshot(snapshot: Snapshot): void {
+      for (const cb of listeners.get('sessions:update') ?? []) cb(main.update(snapshot));
     },
     listenerCount: (channel: string) => listeners.get(channel)?.size ?? 0,
   };

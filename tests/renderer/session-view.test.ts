@@ -53,6 +53,21 @@ describe('visibleSessions', () => {
     }
   });
 
+  it('sorts rates of remote Cores (kbit with 3 decimals × 1024) and other fractions like the plain definition', () => {
+    let seed = 9;
+    const rand = (m: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % m);
+    const remote = fleet(2000, 6).map((r) => ({ ...r, rxBitsPerSec: (rand(5_000_000) / 1000) * 1024, txBitsPerSec: rand(3) === 0 ? 0 : (rand(50) / 1000) * 1024 }));
+    const thirds = fleet(300, 7).map((r) => ({ ...r, rxBitsPerSec: rand(100) / 3 }));
+    for (const rows of [remote, thirds]) {
+      for (const key of ['rxBitsPerSec', 'txBitsPerSec'] as const) {
+        for (const dir of ['asc', 'desc'] as const) {
+          const got = visibleSessions(rows, { collectors: [], core: [], text: '' }, { key, dir }, coreName, new Map());
+          expect(got.map(sessionKey), `${rows.length} ${key} ${dir}`).toEqual(reference(rows, { key, dir }).map(sessionKey));
+        }
+      }
+    }
+  });
+
   it('filters before sorting and returns a new array each time', () => {
     const rows = fleet(400, 9);
     const filter = { collectors: ['hls', 'srt'], core: ['r1'], text: 'REF-1' };

@@ -3,18 +3,20 @@ import type { AppSettings, MetricsHistory } from '../../src/shared/ipc.ts';
 import { connect } from '../../src/renderer/src/store/connect.ts';
 import { sessionKey } from '../../src/renderer/src/store/session-view.ts';
 import { createAppStore } from '../../src/renderer/src/store/store.ts';
-import { createFakeApi, row, settle, snapshot, totals } from './fake-api.ts';
+import { createFakeApi, fakeMain, row, settle, snapshot, totals } from './fake-api.ts';
 
 const EMPTY_HISTORY: MetricsHistory = { stepMs: 1000, atMs: [], series: [] };
 
 /** A store connected to a fake api with a manual frame scheduler. */
 async function setup(initial = snapshot(1000, []), history = EMPTY_HISTORY) {
+  const main = fakeMain();
+  main.update(initial);
   const fake = createFakeApi({
     'app:info': () => ({ version: '0.1.0', mode: 'headless', listeners: { api: 'http://127.0.0.1:1' } }),
-    'sessions:snapshot': () => initial,
+    'sessions:snapshot': () => main.full(),
     'metrics:history': () => history,
     'history:list': () => [{ core: 'local', collector: 'hls', group: 'remote', key: 'x', sessions: 2, rxBytes: 0, txBytes: 10 }],
-  });
+  }, main);
   const frames: (() => void)[] = [];
   const store = createAppStore();
   const connection = connect(fake.api, store, { schedule: (cb) => frames.push(cb) });
@@ -23,7 +25,7 @@ async function setup(initial = snapshot(1000, []), history = EMPTY_HISTORY) {
   const frame = (): void => {
     for (const cb of frames.splice(0)) cb();
   };
-  return { fake, store, frame, connection };
+  return { fake, store, frame, connection, main };
 }
 
 const A = row({ id: 'a', collector: 'hls', reference: 'alpha', rxBitsPerSec: 300, createdAtMs: 100 });
@@ -47,8 +49,8 @@ describe('connect', () => {
     const { fake, store, frame } = await setup();
     let renders = 0;
     store.subscribe(() => renders++);
-    fake.push('sessions:update', snapshot(2000, [A], [totals('local', 'hls', 1, 10, 20)]));
-    fake.push('sessions:update', snapshot(3000, [A, B], [totals('local', 'hls', 2, 30, 40)]));
+    fake.pushSnapshot(snapshot(2000, [A], [totals('local', 'hls', 1, 10, 20)]));
+    fake.pushSnapshot(snapshot(3000, [A, B], [totals('local', 'hls', 2, 30, 40)]));
     expect(store.getState().sessions).toHaveLength(0);
     frame();
     expect(renders).toBe(1);
@@ -58,6 +60,33 @@ describe('connect', () => {
     const { merged } = store.getState().metrics.sum(null, null);
     expect(merged.sessions).toEqual([null, 1, 2]);
     expect(merged.tx).toEqual([null, 20, 40]);
+  });
+
+  it('a missed push makes the page fetch the whole state again; pushes that arrive meanwhile are applied after it', async () => {
+    const { fake, store, frame, main } = await setup(snapshot(1000, [A]));
+    const fetches = (): number => fake.calls.filter((c) => c.channel === 'sessions:snapshot').length;
+    expect(fetches()).toBe(1);
+    fake.pushSnapshot(snapshot(2000, [A, B]));
+    frame();
+    const a = store.getState().sessions[0];
+    main.update(snapshot(3000, [A, B, C])); // lost (a slow event-stream client skipped it)
+    fake.pushSnapshot(snapshot(4000, [B, C]));
+    expect(fetches()).toBe(2);
+    // Before the answer arrives, the next push is held, then applied on top of it.
+    fake.pushSnapshot(snapshot(5000, [A, B, C], [totals('local', 'hls', 3, 1, 2)]));
+    await settle();
+    frame();
+    const s = store.getState();
+    expect(s.atMs).toBe(5000);
+    expect(s.sessions.map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(s.collectors).toEqual([totals('local', 'hls', 3, 1, 2)]);
+    expect(s.metrics.atMs).toEqual([1000, 2000, 4000, 5000]);
+    expect(fetches()).toBe(2);
+    // An unchanged session kept its object through deltas (not through the resync, which starts from whole rows).
+    fake.pushSnapshot(snapshot(6000, [A, B, C], [totals('local', 'hls', 3, 1, 2)]));
+    frame();
+    expect(store.getState().sessions[1]).toBe(s.sessions[1]);
+    expect(a).toEqual(A);
   });
 
   it('disconnect unsubscribes', async () => {
@@ -129,7 +158,7 @@ describe('sessions view', () => {
     expect(store.getState().selected?.id).toBe('c');
     // C gets faster than A; B leaves, D arrives.
     const D = row({ id: 'd', collector: 'hls', rxBitsPerSec: 50, createdAtMs: 400 });
-    fake.push('sessions:update', snapshot(2000, [{ ...A }, { ...C, rxBitsPerSec: 900 }, D]));
+    fake.pushSnapshot(snapshot(2000, [{ ...A }, { ...C, rxBitsPerSec: 900 }, D]));
     frame();
     const s = store.getState();
     expect(s.sort.key).toBe('rxBitsPerSec');
@@ -139,7 +168,7 @@ describe('sessions view', () => {
     expect(s.selected?.rxBitsPerSec).toBe(900);
     expect(s.selectedSeries.rx).toEqual([200, 900]);
     // The selected session ends: its details stay, marked as ended.
-    fake.push('sessions:update', snapshot(3000, [A, D]));
+    fake.pushSnapshot(snapshot(3000, [A, D]));
     frame();
     expect(store.getState().selectedEnded).toBe(true);
     expect(store.getState().selected?.id).toBe('c');
@@ -166,7 +195,7 @@ describe('sessions view', () => {
     store.getState().sortBy('rxBitsPerSec');
     store.getState().setText('s99');
     expect(store.getState().visible.length).toBe(111); // s99, s990-s999, s9900-s9999
-    fake.push('sessions:update', snapshot(2000, rows.map((r) => ({ ...r, rxBitsPerSec: r.rxBitsPerSec + 1 }))));
+    fake.pushSnapshot(snapshot(2000, rows.map((r) => ({ ...r, rxBitsPerSec: r.rxBitsPerSec + 1 }))));
     frame();
     expect(store.getState().visible.length).toBe(111);
     const v = store.getState().visible.map((r) => r.rxBitsPerSec);
@@ -185,8 +214,8 @@ describe('metrics', () => {
       ],
     };
     const { fake, store, frame } = await setup(snapshot(2000, []), history);
-    fake.push('sessions:update', snapshot(1500, [], [totals('local', 'hls', 9, 9, 9)]));
-    fake.push('sessions:update', snapshot(3000, [], [totals('local', 'hls', 2, 3, 30), totals('local', 'rtmp', 1, 100, 0)]));
+    fake.pushSnapshot(snapshot(1500, [], [totals('local', 'hls', 9, 9, 9)]));
+    fake.pushSnapshot(snapshot(3000, [], [totals('local', 'hls', 2, 3, 30), totals('local', 'rtmp', 1, 100, 0)]));
     frame();
     const m = store.getState().metrics;
     expect(m.atMs).toEqual([1000, 2000, 3000]);
@@ -212,7 +241,7 @@ describe('the selected session chart is backfilled from main', () => {
     const A = row({ id: 'a', rxBitsPerSec: 5, txBitsPerSec: 6 });
     const fake = createFakeApi({
       'app:info': () => ({ version: '0.1.0', mode: 'headless', listeners: {} }),
-      'sessions:snapshot': () => snapshot(100_000, [A]),
+      'sessions:snapshot': () => fakeMain().full(snapshot(100_000, [A])),
       'metrics:history': () => EMPTY_HISTORY,
       'history:list': () => [],
       'sessions:series': () => ({ bucketMs: 10_000, atMs: [80_000, 90_000, 100_000], rxBitsPerSec: [1, 2, 3], txBitsPerSec: [4, 5, 6] }),
@@ -235,7 +264,7 @@ describe('units choice', () => {
     const base = { units: 'decimal' } as AppSettings;
     const fake = createFakeApi({
       'app:info': () => ({ version: '0.1.0', mode: 'headless', listeners: { api: 'http://127.0.0.1:1' } }),
-      'sessions:snapshot': () => snapshot(1000, []),
+      'sessions:snapshot': () => fakeMain().full(snapshot(1000, [])),
       'metrics:history': () => EMPTY_HISTORY,
       'settings:update': (patch) => new Promise<AppSettings>((resolve) => answers.push(() => resolve({ ...base, ...patch } as AppSettings))),
     });

@@ -40,6 +40,7 @@ export interface IpcBridge {
 /**
  * State pushes: only the latest payload matters, so the queue keeps one per channel. Every push channel is one today,
  * so the set is the contract's own list (a new channel that is an event stream must be taken out here).
+ * `sessions:update` carries deltas: the page sees the gap a dropped one leaves and fetches `sessions:snapshot`.
  */
 const COALESCED: ReadonlySet<PushChannel> = new Set<PushChannel>(PUSH_CHANNELS);
 

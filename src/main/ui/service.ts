@@ -1,6 +1,8 @@
 import type { AppInfo, InvokeHandlers, PushChannel, PushMap } from '../../shared/ipc.ts';
 import type { SessionSource } from '../source.ts';
-import { StreamModel } from '../../shared/streams.ts';
+import { StreamModel, type StreamRow } from '../../shared/streams.ts';
+import { SessionsEncoder } from '../../shared/sessions-wire.ts';
+import type { Snapshot } from '../../shared/types.ts';
 import type { AlertService } from '../alerts/service.ts';
 import { checkWebhookUrl } from '../alerts/config.ts';
 import { checkMuteTarget } from '../alerts/state.ts';
@@ -65,10 +67,23 @@ export function createUiService(options: UiServiceOptions): UiService {
   }
 
   const streams = options.streams ?? new StreamModel();
+  // One encoder for every page: each push is a delta from the previous one (src/shared/sessions-wire.ts).
+  const wire = new SessionsEncoder();
+  /** The last update with its streams, and whether it was pushed (not while no page listens). */
+  let latest: { snapshot: Snapshot; streams: StreamRow[]; pushed: boolean } | null = null;
+  const pushLatest = (): void => {
+    if (!latest) return;
+    latest.pushed = true;
+    emit({ channel: 'sessions:update', payload: wire.encode({ ...latest.snapshot, streams: latest.streams }) });
+  };
   const offUpdate = source.onUpdate((snapshot) => {
     metrics.record(snapshot);
     sessionSeries.record(snapshot);
-    emit({ channel: 'sessions:update', payload: { ...snapshot, streams: streams.update(snapshot) } });
+    // The stream model sees every update (since-when, today's peak, stale marks; /api/streams reads it too); the
+    // push is built only when a page listens (docs/decisions.md, "Idle CPU").
+    latest = { snapshot, streams: streams.update(snapshot), pushed: false };
+    if (listeners.size === 0) return;
+    pushLatest();
   });
   const offSettings = control?.onSettingsChanged?.((settings) => emit({ channel: 'settings:changed', payload: settings }));
   const { alerts } = options;
@@ -92,7 +107,11 @@ export function createUiService(options: UiServiceOptions): UiService {
     },
     'sessions:snapshot': async (...args) => {
       expectArgCount(args, 0, 0);
-      return { ...source.snapshot(), streams: streams.rows() };
+      // The page's base for the deltas is the state of the last push. An update that was not pushed (no page
+      // listened) is pushed first, so that every page stays in sequence; before the first update, the source's now.
+      if (!latest) latest = { snapshot: source.snapshot(), streams: streams.rows(), pushed: false };
+      if (!latest.pushed) pushLatest();
+      return wire.full();
     },
     'sessions:disconnect': async (...args) => {
       expectArgCount(args, 2, 2);

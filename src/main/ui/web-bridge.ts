@@ -227,7 +227,8 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
     let closed = false;
     const write = (push: UiPush): void => {
       if (closed) return;
-      // Back-pressure: a snapshot replaces the previous one, so a client that cannot keep up skips some.
+      // Back-pressure: a client that cannot keep up skips pushes; the page sees the gap in `seq` and fetches the
+      // whole state again (src/shared/sessions-wire.ts).
       if (res.writableLength > maxBuffered) return;
       res.write(`event: ${push.channel}\ndata: ${JSON.stringify(push.payload)}\n\n`);
     };

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { INVOKE_CHANNELS } from '../../../src/shared/ipc.ts';
+import { SessionsEncoder } from '../../../src/shared/sessions-wire.ts';
 
 vi.mock('electron', () => import('./electron-fake.ts'));
 
@@ -71,7 +72,10 @@ describe('ipc bridge: pushes wait for app:ready', () => {
   it('queues (state channels coalesced) until the page is ready, then sends directly', () => {
     const { win, bridge, fromPage } = setup();
     dispose = bridge.dispose;
-    const snap = (atMs: number) => ({ atMs, cores: [], collectors: [], sessions: [] });
+    // The pushes as main sends them: a whole snapshot, then deltas (the page resyncs over a coalesced gap).
+    const wire = new SessionsEncoder();
+    const pushes = [1, 2, 3, 4].map((atMs) => wire.encode({ atMs, cores: [], collectors: [], sessions: [], streams: [] }));
+    const snap = (atMs: number) => pushes[atMs - 1]!;
     bridge.push('sessions:update', snap(1));
     bridge.push('sessions:update', snap(2));
     bridge.forward({ channel: 'alerts:update', payload: { active: [], recent: [], mutes: [] } });

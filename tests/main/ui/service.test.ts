@@ -4,6 +4,7 @@ import type { AppControl } from '../../../src/main/ui/app-control.ts';
 import { MetricsHistoryBuffer } from '../../../src/main/ui/metrics-history.ts';
 import { createUiService, type UiPush } from '../../../src/main/ui/service.ts';
 import { FakeSource, snap } from './fake-source.ts';
+import { SessionsDecoder, type LiveSnapshot, type SessionsUpdate } from '../../../src/shared/sessions-wire.ts';
 
 const INFO = { version: '0.1.0', mode: 'headless' as const, listeners: {} };
 
@@ -52,11 +53,16 @@ describe('createUiService', () => {
     const ui = createUiService({ source, appInfo: INFO });
     const pushes: UiPush[] = [];
     ui.onPush((p) => pushes.push(p));
-    expect((await ui.handlers['sessions:snapshot']()).sessions).toHaveLength(2);
+    // Before the first update the snapshot asked for becomes the first push (the base of the deltas that follow).
+    const first = await ui.handlers['sessions:snapshot']();
+    expect(first.sessions).toHaveLength(2);
+    expect(pushes.map((p) => p.channel)).toEqual(['sessions:update']);
     expect(await ui.handlers['app:info']()).toEqual(INFO);
     source.emit(snap(2000, 3));
-    expect(pushes).toHaveLength(1);
-    expect(pushes[0]!.channel).toBe('sessions:update');
+    expect(pushes).toHaveLength(2);
+    const update = pushes[1]!;
+    if (update.channel !== 'sessions:update') throw new Error('expected a sessions:update push');
+    expect(update.payload).toMatchObject({ kind: 'delta', epoch: first.epoch, seq: first.seq + 1, atMs: 2000 });
     await ui.handlers['history:list']({ core: ['local'] });
     expect(source.queries).toEqual([{ core: ['local'] }]);
     ui.dispose();
@@ -70,6 +76,65 @@ describe('createUiService', () => {
     const h = await ui.handlers['metrics:history']();
     expect(h.atMs).toEqual([3000, 4000, 5000]);
     expect(h.series).toEqual([{ core: 'local', collector: 'hls', rxBitsPerSec: [0, 0, 0], txBitsPerSec: [3000, 4000, 5000], sessions: [3, 4, 5] }]);
+  });
+
+  it('with no page listening it pushes nothing, yet a page opened later gets current streams, their peak and the metrics history', async () => {
+    const source = new FakeSource(snap(0));
+    const ui = createUiService({ source, appInfo: INFO, metricsSamples: 600 });
+    // Nobody listens while the audience peaks at 5 and falls back to 2.
+    for (const [t, n] of [[1, 1], [2, 5], [3, 2]] as const) source.emit(snap(t * 1000, n));
+    const answer = await ui.handlers['sessions:snapshot']();
+    expect(answer.atMs).toBe(3000);
+    expect(answer.streams).toHaveLength(1);
+    expect(answer.streams[0]).toMatchObject({ core: 'local', viewersTotal: 2, peakViewersToday: 5 });
+    expect((await ui.handlers['metrics:history']()).series[0]!.sessions).toEqual([1, 5, 2]);
+    // The page subscribes and starts from the answer: the next update is a delta on top of it, with its streams and
+    // the peak seen while nobody listened.
+    const page = new SessionsDecoder();
+    page.apply(answer);
+    const pushes: UiPush[] = [];
+    ui.onPush((p) => pushes.push(p));
+    source.emit(snap(4000, 3));
+    expect(pushes).toHaveLength(1);
+    const push = pushes[0]!;
+    if (push.channel !== 'sessions:update') throw new Error(`unexpected push ${push.channel}`);
+    expect(push.payload.kind).toBe('delta');
+    const state = page.apply(push.payload);
+    if (!state.ok) throw new Error(`the push does not follow the answer: ${state.reason}`);
+    expect(state.snapshot.sessions).toEqual(snap(4000, 3).sessions);
+    expect(state.snapshot.streams[0]).toMatchObject({ viewersTotal: 3, peakViewersToday: 5 });
+    expect((await ui.handlers['metrics:history']()).atMs).toEqual([1000, 2000, 3000, 4000]);
+  });
+
+  it('every page that decodes the pushes holds what the source last sent, however it joined', async () => {
+    const source = new FakeSource(snap(0));
+    const ui = createUiService({ source, appInfo: INFO });
+    const early = new SessionsDecoder();
+    const late = new SessionsDecoder();
+    const pushes: UiPush[] = [];
+    ui.onPush((p) => pushes.push(p));
+    const held = new Map<SessionsDecoder, LiveSnapshot>();
+    const apply = (page: SessionsDecoder, payload: SessionsUpdate): void => {
+      const out = page.apply(JSON.parse(JSON.stringify(payload)) as SessionsUpdate);
+      if (!out.ok) throw new Error(`push ${payload.seq} not applied: ${out.reason}`);
+      held.set(page, out.snapshot);
+    };
+    const updates = (): SessionsUpdate[] => pushes.flatMap((p) => (p.channel === 'sessions:update' ? [p.payload] : []));
+    for (let t = 1; t <= 3; t++) source.emit(snap(t * 1000, t));
+    updates().forEach((u) => apply(early, u));
+    apply(late, await ui.handlers['sessions:snapshot']());
+    pushes.length = 0;
+    for (let t = 4; t <= 6; t++) source.emit(snap(t * 1000, 7 - t));
+    for (const u of updates()) {
+      apply(early, u);
+      apply(late, u);
+    }
+    for (const page of [early, late]) {
+      expect(page.seq).toBe((await ui.handlers['sessions:snapshot']()).seq);
+      expect(held.get(page)!.sessions).toEqual(snap(6000, 1).sessions);
+      expect(held.get(page)!.collectors).toEqual(snap(6000, 1).collectors);
+      expect(held.get(page)!.atMs).toBe(6000);
+    }
   });
 
   it('validates arguments from the page', async () => {

@@ -1,4 +1,5 @@
 import type { MetricsHistory, RendererApi } from '../../../shared/ipc.ts';
+import { SessionsEncoder, type SessionsUpdate } from '../../../shared/sessions-wire.ts';
 import type { CollectorTotals, CoreInfo, SessionRow, Snapshot } from '../../../shared/types.ts';
 
 const COLLECTORS = ['hls', 'hlsingress', 'rtmp', 'srt', 'http', 'ffmpeg'];
@@ -35,8 +36,11 @@ export function createFakeFleet(rows: number): { api: RendererApi; tick: (atMs: 
   // 32-bit LCG: `Math.imul` keeps the product exact (a plain `*` overflows 2^53 and the sequence collapses to a short
   // cycle with half the rates repeated, which made the bench mostly about tie-breaking).
   const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff);
+  // Pushed as main pushes them: encoded as deltas (the page decodes each as it arrives).
+  const encoder = new SessionsEncoder();
   let last: Snapshot = { atMs: start, cores, collectors: [], sessions: [] };
-  const listeners = new Set<(s: Snapshot) => void>();
+  encoder.encode({ ...last, streams: [] });
+  const listeners = new Set<(s: SessionsUpdate) => void>();
 
   const tick = (atMs: number): void => {
     const totals = new Map<string, CollectorTotals>();
@@ -54,7 +58,9 @@ export function createFakeFleet(rows: number): { api: RendererApi; tick: (atMs: 
       return { ...r, rxBitsPerSec: rx, txBitsPerSec: tx };
     });
     last = { atMs, cores, collectors: [...totals.values()], sessions };
-    for (const cb of listeners) cb(last);
+    // As over IPC or the event stream: a fresh copy of the push on the page's side.
+    const push = encoder.encode({ ...last, streams: [] });
+    for (const cb of listeners) cb(structuredClone(push));
   };
 
   const api = {
@@ -63,7 +69,7 @@ export function createFakeFleet(rows: number): { api: RendererApi; tick: (atMs: 
         case 'app:info':
           return { version: 'bench', mode: 'headless', listeners: {} };
         case 'sessions:snapshot':
-          return last;
+          return encoder.full();
         case 'metrics:history':
           return { stepMs: 1000, atMs: [], series: [] } satisfies MetricsHistory;
         case 'history:list':
@@ -73,7 +79,7 @@ export function createFakeFleet(rows: number): { api: RendererApi; tick: (atMs: 
       }
     },
     send() {},
-    on(channel: string, cb: (s: Snapshot) => void) {
+    on(channel: string, cb: (s: SessionsUpdate) => void) {
       if (channel !== 'sessions:update') return () => undefined;
       listeners.add(cb);
       return () => listeners.delete(cb);

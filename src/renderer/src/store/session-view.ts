@@ -87,9 +87,20 @@ function sortNumericPacked(
   const packed = scratchPacked.subarray(0, n);
   let min = Infinity;
   let max = -Infinity;
+  let grid = 1;
   for (let j = 0; j < n; j++) {
-    const v = num(rows[index[j]!]!);
-    if (v !== Math.floor(v)) return null; // fractions, NaN and infinities
+    let v = num(rows[index[j]!]!);
+    if (grid !== 1) v = Math.round(v * grid);
+    else if (v !== Math.floor(v)) {
+      // A fraction: rates of remote Cores are kbit with 3 decimals × 1024 (multiples of 1/125 bit/s), byte counts
+      // may be eighths. Scaled onto that grid the values are integers again and keep their order.
+      grid = gridScale(rows, index, n, num);
+      if (grid === 0) return null; // other fractions, NaN and infinities
+      j = -1;
+      min = Infinity;
+      max = -Infinity;
+      continue;
+    }
     packed[j] = v;
     if (v < min) min = v;
     if (v > max) max = v;
@@ -113,6 +124,24 @@ function sortNumericPacked(
   }
   if (n - runStart > 1) sortRun(sorted, runStart, n);
   return sorted;
+}
+
+/** Grids that fractional sort values are on in practice: eighths (bytes), 1/125 (kbit × 1024), thousandths. */
+const GRID_SCALES = [8, 125, 1000];
+
+/**
+ * The first scale that puts every value within 1e-6 of an integer (float noise of values on that grid), or 0. Two
+ * values that round to one grid point tie (broken by identity), as their difference is noise.
+ */
+function gridScale(rows: readonly SessionRow[], index: Uint32Array, n: number, num: (r: SessionRow) => number): number {
+  next: for (const scale of GRID_SCALES) {
+    for (let j = 0; j < n; j++) {
+      const v = num(rows[index[j]!]!) * scale;
+      if (!(Math.abs(v - Math.round(v)) < 1e-6)) continue next;
+    }
+    return scale;
+  }
+  return 0;
 }
 
 /** Puts `rows[from, to)` (equal sort values) in identity order. */

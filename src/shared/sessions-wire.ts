@@ -1,0 +1,504 @@
+/**
+ * The live push's wire format (`sessions:update`, both transports: Electron IPC and the web bridge's server-sent
+ * events). A whole snapshot of 10 000 sessions is ~2–3 MB of JSON; sent every second it cost the page ~40 ms of
+ * parsing per second on its main thread. So main sends a whole snapshot once (`sessions:snapshot`, and as the first
+ * push), then per second only what changed, list by list (cores, collectors, sessions, streams):
+ *
+ * - every row of a list has a **slot** (a small integer, stable while the row lives, reused after it left);
+ * - `removed`: slots of rows that left; `added`: `[slot, index, row]` for new rows (index = place in the new list);
+ * - `replaced`: `[slot, row]` for rows of which a field other than the hot ones changed (a rename, a close mark);
+ * - `hot`: the list's hot numeric fields (rates, byte counters) that changed, one flat number array: per row its
+ *   slot, a bit mask of the fields that follow, then their values; counters go as increments (smaller numbers);
+ * - `order`: the whole order as slots, only when rows that stayed changed their order (the streams are sorted by
+ *   viewers).
+ *
+ * Every push carries `epoch` (one per main-process encoder) and `seq` (+1 per push). A page applies a delta only to
+ * the state of `seq - 1` of the same epoch; a gap (a skipped push of a slow event-stream client, a coalesced push
+ * before the page was ready, a restarted server) makes it fetch a whole snapshot again (`sessions:snapshot`).
+ * Rows that did not change keep their identity in the decoded state, so memoised rows do not render again.
+ * Pure, no node:* or DOM: main encodes, the page decodes, tests round-trip.
+ */
+import type { StreamRow } from './streams.ts';
+import type { CollectorTotals, CoreInfo, SessionRow, Snapshot } from './types.ts';
+
+/** A whole snapshot with its place in the push sequence (the page's base for the deltas that follow). */
+export interface SessionsFull extends Snapshot {
+  kind: 'full';
+  epoch: string;
+  seq: number;
+  streams: StreamRow[];
+  /** Each list's slots, in the order of its rows (the deltas that follow name rows by slot). */
+  slots: { cores: number[]; collectors: number[]; sessions: number[]; streams: number[] };
+}
+
+/** What changed in one list since the previous push (see the file comment). */
+export interface ListDelta<Row> {
+  removed: number[];
+  added: Array<[slot: number, index: number, row: Row]>;
+  replaced: Array<[slot: number, row: Row]>;
+  hot: number[];
+  order?: number[];
+}
+
+/** What changed since push `seq - 1` of the same epoch. */
+export interface SessionsDelta {
+  kind: 'delta';
+  epoch: string;
+  seq: number;
+  atMs: number;
+  cores: ListDelta<CoreInfo>;
+  collectors: ListDelta<CollectorTotals>;
+  sessions: ListDelta<SessionRow>;
+  streams: ListDelta<StreamRow>;
+}
+
+/** The payload of `sessions:update`. */
+export type SessionsUpdate = SessionsFull | SessionsDelta;
+
+/** How a row's field travels in a delta: `hot` numbers by value, `counter` numbers as increments, `cold` in a replaced row. */
+type FieldWire = 'cold' | 'hot' | 'counter';
+
+/** How one list is keyed, and how each of its fields travels (every field of the type: a new one must be placed). */
+interface ListSpec<Row> {
+  key(row: Row): string;
+  fields: { [K in keyof Required<Row>]: FieldWire };
+}
+
+const CORES: ListSpec<CoreInfo> = {
+  key: (c) => c.id,
+  fields: { id: 'cold', name: 'cold', kind: 'cold', url: 'cold', state: 'cold', version: 'cold', lastError: 'cold', lastSuccessMs: 'hot', rttMs: 'hot' },
+};
+const COLLECTORS: ListSpec<CollectorTotals> = {
+  key: (c) => `${c.core}\u0001${c.collector}`,
+  fields: { core: 'cold', collector: 'cold', sessions: 'hot', rxBitsPerSec: 'hot', txBitsPerSec: 'hot', maxSessions: 'cold', maxTxBitsPerSec: 'cold' },
+};
+const SESSIONS: ListSpec<SessionRow> = {
+  key: (s) => `${s.core}\u0001${s.collector}\u0001${s.id}`,
+  fields: {
+    core: 'cold',
+    collector: 'cold',
+    id: 'cold',
+    reference: 'cold',
+    createdAtMs: 'cold',
+    location: 'cold',
+    peer: 'cold',
+    extra: 'cold',
+    closedAtMs: 'cold',
+    rxBytes: 'counter',
+    txBytes: 'counter',
+    rxBitsPerSec: 'hot',
+    txBitsPerSec: 'hot',
+  },
+};
+const STREAMS: ListSpec<StreamRow> = {
+  key: (s) => `${s.core}\u0001${s.key}`,
+  fields: {
+    core: 'cold',
+    key: 'cold',
+    state: 'cold',
+    sinceMs: 'hot',
+    ingestProtocol: 'cold',
+    ingestBitsPerSec: 'hot',
+    publishers: 'cold',
+    viewers: 'cold',
+    viewersTotal: 'hot',
+    egressBitsPerSec: 'hot',
+    processes: 'cold',
+    peakViewersToday: 'hot',
+    keys: 'cold',
+    staleSinceMs: 'cold',
+  },
+};
+
+/** A spec's fields by kind: the hot ones (with a bit per counter) in the order of the mask bits, and the cold ones. */
+function fieldsOf<Row>(spec: ListSpec<Row>): { hot: string[]; counterBits: number; cold: string[] } {
+  const hot: string[] = [];
+  const cold: string[] = [];
+  let counterBits = 0;
+  for (const [name, wire] of Object.entries(spec.fields) as [string, FieldWire][]) {
+    if (wire === 'cold') cold.push(name);
+    else {
+      if (wire === 'counter') counterBits |= 1 << hot.length;
+      hot.push(name);
+    }
+  }
+  return { hot, counterBits, cold };
+}
+
+/** True when `a` and `b` agree on every cold field (nested objects and arrays: one level deep). */
+function sameColdFields(a: object, b: object, cold: readonly string[]): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (let i = 0; i < cold.length; i++) {
+    const k = cold[i]!;
+    const u = x[k];
+    const v = y[k];
+    if (u !== v && !sameValue(u, v)) return false;
+  }
+  return true;
+}
+
+function sameValue(u: unknown, v: unknown): boolean {
+  if (u === v) return true;
+  if (typeof u !== 'object' || typeof v !== 'object' || u === null || v === null) return false;
+  if (Array.isArray(u)) {
+    if (!Array.isArray(v) || u.length !== v.length) return false;
+    for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return false;
+    return true;
+  }
+  const o = u as Record<string, unknown>;
+  const p = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length !== Object.keys(p).length) return false;
+  for (const k of keys) if (o[k] !== p[k]) return false;
+  return true;
+}
+
+/** A number that survives JSON as itself (a hot value that is not one goes in a replaced row instead). */
+const wireNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** One list's side of the encoder: slots, the last rows sent, their order. */
+class ListEncoder<Row extends object> {
+  readonly #key: (row: Row) => string;
+  readonly #hot: readonly string[];
+  readonly #counterBits: number;
+  readonly #cold: readonly string[];
+  readonly #slotOf = new Map<string, number>();
+  /** By slot: the row last sent, its key, and the round that last saw it. */
+  #rows: (Row | undefined)[] = [];
+  #keys: string[] = [];
+  #seenIn = new Uint32Array(64);
+  #round = 0;
+  #order: number[] = [];
+  #free: number[] = [];
+
+  constructor(spec: ListSpec<Row>) {
+    this.#key = spec.key;
+    const f = fieldsOf(spec);
+    if (f.hot.length > 30) throw new RangeError('at most 30 hot fields');
+    this.#hot = f.hot;
+    this.#counterBits = f.counterBits;
+    this.#cold = f.cold;
+  }
+
+  /** The rows as last sent, in their order. */
+  rows(): Row[] {
+    return this.#order.map((s) => this.#rows[s]!);
+  }
+
+  /** Their slots, in the same order. */
+  slots(): number[] {
+    return [...this.#order];
+  }
+
+  /** Makes `next` the state and says how it differs from the previous one. */
+  encode(next: readonly Row[]): ListDelta<Row> {
+    const n = next.length;
+    const round = ++this.#round;
+    if (this.#seenIn.length < this.#rows.length + n) {
+      const grown = new Uint32Array(Math.max(this.#seenIn.length * 2, this.#rows.length + n));
+      grown.set(this.#seenIn);
+      this.#seenIn = grown;
+    }
+    const seenIn = this.#seenIn;
+    // Pass 1: the slot of each row that stays (a key twice in `next`: the second is a row of its own).
+    const keys: string[] = new Array(n);
+    const slots = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = (keys[i] = this.#key(next[i]!));
+      const slot = this.#slotOf.get(k);
+      if (slot !== undefined && seenIn[slot] !== round) {
+        seenIn[slot] = round;
+        slots[i] = slot;
+      } else slots[i] = -1;
+    }
+    const removed: number[] = [];
+    const prevIndex = new Int32Array(this.#rows.length);
+    const prevOrder = this.#order;
+    for (let i = 0; i < prevOrder.length; i++) {
+      const s = prevOrder[i]!;
+      prevIndex[s] = i;
+      if (seenIn[s] !== round) {
+        removed.push(s);
+        if (this.#slotOf.get(this.#keys[s]!) === s) this.#slotOf.delete(this.#keys[s]!);
+        this.#rows[s] = undefined;
+        this.#free.push(s);
+      }
+    }
+    // Pass 2: new rows get free slots; rows that stayed are compared field by field.
+    const added: ListDelta<Row>['added'] = [];
+    const replaced: ListDelta<Row>['replaced'] = [];
+    const hot: number[] = [];
+    const order: number[] = new Array(n);
+    let lastKept = -1;
+    let keptInOrder = true;
+    for (let i = 0; i < n; i++) {
+      const row = next[i]!;
+      let slot = slots[i]!;
+      if (slot === -1) {
+        slot = this.#free.length > 0 ? this.#free.pop()! : this.#rows.length;
+        seenIn[slot] = round;
+        this.#rows[slot] = row;
+        this.#keys[slot] = keys[i]!;
+        if (!this.#slotOf.has(keys[i]!)) this.#slotOf.set(keys[i]!, slot);
+        added.push([slot, i, row]);
+      } else {
+        if (prevIndex[slot]! < lastKept) keptInOrder = false;
+        lastKept = prevIndex[slot]!;
+        const prev = this.#rows[slot]!;
+        this.#rows[slot] = row;
+        if (!sameColdFields(prev, row, this.#cold)) replaced.push([slot, row]);
+        else this.#hotDelta(slot, prev, row, hot, replaced);
+      }
+      order[i] = slot;
+    }
+    this.#order = order;
+    const delta: ListDelta<Row> = { removed, added, replaced, hot };
+    if (!keptInOrder) delta.order = order;
+    return delta;
+  }
+
+  #hotDelta(slot: number, prev: Row, row: Row, out: number[], replaced: ListDelta<Row>['replaced']): void {
+    const hot = this.#hot;
+    const counters = this.#counterBits;
+    const p = prev as Record<string, unknown>;
+    const r = row as Record<string, unknown>;
+    let mask = 0;
+    for (let f = 0; f < hot.length; f++) {
+      const a = p[hot[f]!];
+      const b = r[hot[f]!];
+      if (a === b) continue;
+      // Only finite numbers, and increments that add back exactly, travel as numbers; otherwise the whole row.
+      if (!wireNumber(b) || ((counters >> f) & 1 && (!wireNumber(a) || a + (b - a) !== b))) {
+        replaced.push([slot, row]);
+        return;
+      }
+      mask |= 1 << f;
+    }
+    if (mask === 0) return;
+    out.push(slot, mask);
+    for (let f = 0; f < hot.length; f++) {
+      if (!((mask >> f) & 1)) continue;
+      const b = r[hot[f]!] as number;
+      out.push((counters >> f) & 1 ? b - (p[hot[f]!] as number) : b);
+    }
+  }
+}
+
+/** A random tag per encoder: a page that sees another one (main restarted) starts again from a whole snapshot. */
+function newEpoch(): string {
+  return `${Date.now().toString(36)}-${Math.floor(Math.random() * 2 ** 32).toString(36)}`;
+}
+
+/** Main's side: turns each update's whole snapshot into the push to send (a delta from the previous push). */
+export class SessionsEncoder {
+  readonly epoch = newEpoch();
+  #seq = 0;
+  #atMs = 0;
+  #cores = new ListEncoder(CORES);
+  #collectors = new ListEncoder(COLLECTORS);
+  #sessions = new ListEncoder(SESSIONS);
+  #streams = new ListEncoder(STREAMS);
+
+  /** The number of pushes encoded so far (the `seq` of the last). */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Time of the last encoded snapshot (0 before the first). */
+  get atMs(): number {
+    return this.#atMs;
+  }
+
+  /** The next push: a whole snapshot the first time, then what changed since the previous one. */
+  encode(snapshot: Snapshot & { streams: StreamRow[] }): SessionsUpdate {
+    const first = this.#seq === 0;
+    this.#seq++;
+    this.#atMs = snapshot.atMs;
+    const delta: SessionsDelta = {
+      kind: 'delta',
+      epoch: this.epoch,
+      seq: this.#seq,
+      atMs: snapshot.atMs,
+      cores: this.#cores.encode(snapshot.cores),
+      collectors: this.#collectors.encode(snapshot.collectors),
+      sessions: this.#sessions.encode(snapshot.sessions),
+      streams: this.#streams.encode(snapshot.streams),
+    };
+    return first ? this.full() : delta;
+  }
+
+  /** The state as of the last push, whole (what a page that lost its place starts again from). */
+  full(): SessionsFull {
+    return {
+      kind: 'full',
+      epoch: this.epoch,
+      seq: this.#seq,
+      atMs: this.#atMs,
+      cores: this.#cores.rows(),
+      collectors: this.#collectors.rows(),
+      sessions: this.#sessions.rows(),
+      streams: this.#streams.rows(),
+      slots: { cores: this.#cores.slots(), collectors: this.#collectors.slots(), sessions: this.#sessions.slots(), streams: this.#streams.slots() },
+    };
+  }
+}
+
+/** One list's side of the decoder. */
+class ListDecoder<Row extends object> {
+  readonly #hot: readonly string[];
+  readonly #counterBits: number;
+  #rows: (Row | undefined)[] = [];
+  #order: number[] = [];
+  #list: Row[] = [];
+
+  constructor(spec: ListSpec<Row>) {
+    const f = fieldsOf(spec);
+    this.#hot = f.hot;
+    this.#counterBits = f.counterBits;
+  }
+
+  /** Starts again from whole rows and their slots; throws when they do not fit. */
+  reset(rows: readonly Row[], slots: readonly number[]): Row[] {
+    if (slots.length !== rows.length) throw new RangeError('a slot per row expected');
+    this.#rows = [];
+    slots.forEach((s, i) => {
+      if (!Number.isInteger(s) || s < 0 || s > 10_000_000 || this.#rows[s] !== undefined) throw new RangeError(`bad slot ${s}`);
+      this.#rows[s] = rows[i];
+    });
+    this.#order = [...slots];
+    this.#list = [...rows];
+    return this.#list;
+  }
+
+  /** Applies a delta; returns the new list (the same array when nothing changed). Throws on a delta that does not fit. */
+  apply(d: ListDelta<Row>): Row[] {
+    const hot = this.#hot;
+    if (d.removed.length === 0 && d.added.length === 0 && d.replaced.length === 0 && d.hot.length === 0 && !d.order) return this.#list;
+    const gone = new Uint8Array(this.#rows.length);
+    for (const s of d.removed) {
+      if (this.#rows[s] === undefined) throw new RangeError(`no row in slot ${s}`);
+      this.#rows[s] = undefined;
+      gone[s] = 1;
+    }
+    for (const [s, row] of d.replaced) {
+      if (this.#rows[s] === undefined) throw new RangeError(`no row in slot ${s}`);
+      this.#rows[s] = row;
+    }
+    const h = d.hot;
+    for (let i = 0; i < h.length; ) {
+      const s = h[i++]!;
+      const mask = h[i++]!;
+      const prev = this.#rows[s];
+      if (prev === undefined) throw new RangeError(`no row in slot ${s}`);
+      const row = { ...prev } as Record<string, unknown>;
+      for (let f = 0; f < hot.length; f++) {
+        if (!((mask >> f) & 1)) continue;
+        const v = h[i++]!;
+        row[hot[f]!] = (this.#counterBits >> f) & 1 ? (row[hot[f]!] as number) + v : v;
+      }
+      this.#rows[s] = row as Row;
+    }
+    for (const [s, , row] of d.added) {
+      if (this.#rows[s] !== undefined) throw new RangeError(`slot ${s} is taken`);
+      this.#rows[s] = row;
+    }
+    let order: number[];
+    if (d.order) order = d.order;
+    else {
+      // The rows that stayed, in their order, with the new ones put in at their places.
+      const kept = this.#order.filter((s) => s >= gone.length || gone[s] === 0);
+      order = new Array(kept.length + d.added.length);
+      let k = 0;
+      let a = 0;
+      for (let i = 0; i < order.length; i++) {
+        const next = d.added[a];
+        order[i] = next !== undefined && next[1] === i ? (a++, next[0]) : kept[k++]!;
+      }
+      if (k !== kept.length || a !== d.added.length) throw new RangeError('added rows do not fit the list');
+    }
+    const list: Row[] = new Array(order.length);
+    for (let i = 0; i < order.length; i++) {
+      const row = this.#rows[order[i]!];
+      if (row === undefined) throw new RangeError(`no row in slot ${order[i]}`);
+      list[i] = row;
+    }
+    this.#order = order;
+    this.#list = list;
+    return list;
+  }
+}
+
+/** The live state a page holds: a snapshot with its streams. */
+export type LiveSnapshot = Snapshot & { streams: StreamRow[] };
+
+/** Why a push was not applied: `gap` means fetch a whole snapshot (`sessions:snapshot`) and `reset` with it. */
+export type DecodeOutcome = { ok: true; snapshot: LiveSnapshot } | { ok: false; reason: 'stale' | 'gap' };
+
+/**
+ * The page's side: holds the state as of the last applied push and applies the next. The snapshots it returns share
+ * every row (and list) that did not change with the previous one.
+ */
+export class SessionsDecoder {
+  #epoch = '';
+  #seq = 0;
+  #cores = new ListDecoder(CORES);
+  #collectors = new ListDecoder(COLLECTORS);
+  #sessions = new ListDecoder(SESSIONS);
+  #streams = new ListDecoder(STREAMS);
+  #last: LiveSnapshot | null = null;
+
+  /** The `seq` of the applied state (0: none yet). */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Applies a push. A whole snapshot always applies unless it is older than the state; a delta needs `seq - 1`. */
+  apply(update: SessionsUpdate): DecodeOutcome {
+    if (update.kind === 'full') {
+      if (update.epoch === this.#epoch && update.seq < this.#seq) return { ok: false, reason: 'stale' };
+      try {
+        return { ok: true, snapshot: this.reset(update) };
+      } catch {
+        return { ok: false, reason: 'gap' };
+      }
+    }
+    if (update.epoch === this.#epoch && update.seq <= this.#seq) return { ok: false, reason: 'stale' };
+    if (this.#last === null || update.epoch !== this.#epoch || update.seq !== this.#seq + 1) return { ok: false, reason: 'gap' };
+    let snapshot: LiveSnapshot;
+    try {
+      snapshot = {
+        atMs: update.atMs,
+        cores: this.#cores.apply(update.cores),
+        collectors: this.#collectors.apply(update.collectors),
+        sessions: this.#sessions.apply(update.sessions),
+        streams: this.#streams.apply(update.streams),
+      };
+    } catch {
+      // A delta that does not fit the state (should not happen): the state is unknown now, start again.
+      this.#last = null;
+      this.#seq = 0;
+      return { ok: false, reason: 'gap' };
+    }
+    this.#seq = update.seq;
+    this.#last = snapshot;
+    return { ok: true, snapshot };
+  }
+
+  /** Starts again from a whole snapshot (throws a RangeError when its slots do not fit its rows). */
+  reset(full: SessionsFull): LiveSnapshot {
+    this.#last = null;
+    this.#seq = 0;
+    const snapshot: LiveSnapshot = {
+      atMs: full.atMs,
+      cores: this.#cores.reset(full.cores, full.slots.cores),
+      collectors: this.#collectors.reset(full.collectors, full.slots.collectors),
+      sessions: this.#sessions.reset(full.sessions, full.slots.sessions),
+      streams: this.#streams.reset(full.streams, full.slots.streams),
+    };
+    this.#epoch = full.epoch;
+    this.#seq = full.seq;
+    this.#last = snapshot;
+    return snapshot;
+  }
+}
