@@ -42,8 +42,11 @@ function frameName(node: ProfileNode): string {
   return file === '' ? functionName || '(anonymous)' : `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
 }
 
-/** Sums self time per function over the samples taken from `skipUs` after the profile's start to its end. */
-export function summarizeCpuProfile(path: string, skipUs = 0): ProfileSummary {
+/**
+ * Sums self time per function over the samples taken from `skipUs` after the profile's start, for `forUs` (default: to
+ * its end, which includes the shutdown).
+ */
+export function summarizeCpuProfile(path: string, skipUs = 0, forUs = Infinity): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
@@ -55,6 +58,7 @@ export function summarizeCpuProfile(path: string, skipUs = 0): ProfileSummary {
     t += profile.timeDeltas[i] ?? 0;
     const next = profile.timeDeltas[i + 1] ?? 0;
     if (t < from) continue;
+    if (t >= from + forUs) break;
     windowUs += next;
     const node = byId.get(profile.samples[i]!);
     if (!node) continue;

@@ -5,11 +5,19 @@
  * window and printed per player beside datarhei Core v16.14.0's figures from issue 16 (no Core binary here).
  *
  *   npm run bench fanout        (FANOUT_SECONDS per window, default 15; FANOUT_PLAYERS, default 20)
+ *
+ * The server runs with `--trace-gc` so that each window also counts its garbage collections (a figure the machine's
+ * load does not move; mark-compacts were most of the publisher's cost). FANOUT_NODE_FLAGS adds node flags to the
+ * server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it; the profile is written when it stops).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CLK_TCK, loadAverage, procUsage } from './proc.ts';
 import { recordFlv } from './rtmp.bench.ts';
-import { startHeadless } from '../tests/support/headless.ts';
+import { startHeadless, type Headless } from '../tests/support/headless.ts';
+import { readFileSync } from 'node:fs';
+import { ChunkParser, MSG, serializeMessage } from '../src/main/servers/rtmp/chunk.ts';
+import { LiveStream } from '../src/main/servers/rtmp/stream-hub.ts';
+import { readFlvTags } from '../tests/main/servers/rtmp/rtmp-client.ts';
 
 /** Core v16.14.0, same machine, same publisher (issue 16, "Budgets"): % of one core. */
 const CORE_REFERENCE = { onePlayerPct: 0.8, twentyPlayersPct: 2.6 };
@@ -32,20 +40,39 @@ interface Window {
   serverPct: number;
   playersPct: number;
   rssMb: number;
+  markCompacts: number;
+  scavenges: number;
 }
 
-/** CPU % of one core of `pid` (and of the players) over `seconds`. */
-async function window(pid: number, players: ChildProcess[], seconds: number): Promise<Window> {
+/** Lines of the server's `--trace-gc` output of each kind so far. */
+function gcCounts(h: Headless): { markCompacts: number; scavenges: number } {
+  const out = h.stdout();
+  return { markCompacts: out.split(': Mark-Compact ').length - 1, scavenges: out.split(': Scavenge ').length - 1 };
+}
+
+/** CPU % of one core of the server (and of the players) over `seconds`, and its garbage collections. */
+async function window(h: Headless, players: ChildProcess[], seconds: number): Promise<Window> {
+  const pid = h.proc.pid!;
   const ticks = (): number => players.reduce((n, p) => n + procUsage(p.pid!).ticks, 0);
   const s0 = procUsage(pid).ticks;
   const p0 = ticks();
+  const g0 = gcCounts(h);
   const t0 = performance.now();
   await sleep(seconds * 1000);
   const s1 = procUsage(pid);
   const p1 = ticks();
+  const g1 = gcCounts(h);
   const wallS = (performance.now() - t0) / 1000;
-  return { serverPct: ((s1.ticks - s0) / CLK_TCK / wallS) * 100, playersPct: ((p1 - p0) / CLK_TCK / wallS) * 100, rssMb: s1.rssBytes / 2 ** 20 };
+  return {
+    serverPct: ((s1.ticks - s0) / CLK_TCK / wallS) * 100,
+    playersPct: ((p1 - p0) / CLK_TCK / wallS) * 100,
+    rssMb: s1.rssBytes / 2 ** 20,
+    markCompacts: g1.markCompacts - g0.markCompacts,
+    scavenges: g1.scavenges - g0.scavenges,
+  };
 }
+
+const gcText = (w: Window): string => `GC ${w.markCompacts} mark-compacts, ${w.scavenges} scavenges`;
 
 /** The rtmp sessions the server's own API reports (players and their tx rate). */
 async function rtmpSessions(base: string): Promise<{ players: number; txMbit: number; publishers: number }> {
@@ -57,22 +84,66 @@ async function rtmpSessions(base: string): Promise<{ players: number; txMbit: nu
   return { players: players.length, publishers: list.filter((s) => s.local.startsWith('publish:')).length, txMbit: players.reduce((n, s) => n + s.bandwidth_tx_kbit, 0) / 1000 };
 }
 
+/**
+ * The ingest path alone, in this process: the recorded FLV as the chunk stream ffmpeg sends (4096-byte chunks),
+ * pushed in 20 000-byte reads through the chunk parser into a stream without players, as the server does it (large
+ * media as views) and with every body copied. Prints the time per second of 6 Mbit/s and the buffer bytes allocated.
+ */
+export function parserMicroBench(flv: string): void {
+  const tags = readFlvTags(readFileSync(flv)).filter((t) => t.type === 8 || t.type === 9);
+  const chunks = Buffer.concat(tags.map((t) => serializeMessage({ csid: t.type === 8 ? 4 : 6, typeId: t.type, streamId: 1, timestamp: t.timestamp, payload: t.data }, 4096)));
+  const reads: Buffer[] = [];
+  for (let i = 0; i < chunks.length; i += 20_000) reads.push(Buffer.from(chunks.subarray(i, i + 20_000)));
+  const mediaSeconds = (tags[tags.length - 1]!.timestamp + 34) / 1000;
+  const limits = { maxMessageBytes: 8 << 20, maxPartialBytes: 16 << 20, maxChunkStreams: 64 };
+  const run = (views: boolean): { usPerS: number; allocMbPerS: number } => {
+    const rounds = 20;
+    let allocated = 0;
+    const t0 = performance.now();
+    for (let r = 0; r < rounds; r++) {
+      const stream = new LiveStream('/live/b', 'b', 4096, { maxGopBytes: 16 << 20, maxGopMessages: 10_000 });
+      const parser = new ChunkParser(
+        limits,
+        (m) => {
+          allocated += m.payload.length;
+          stream.publish(m);
+        },
+        views ? (m) => stream.publish(m) : undefined,
+      );
+      parser.viewTypes = new Set([MSG.audio, MSG.video]);
+      parser.push(setChunkSize4096);
+      for (const read of reads) parser.push(read);
+    }
+    const ms = performance.now() - t0;
+    return { usPerS: (ms * 1000) / (rounds * mediaSeconds), allocMbPerS: allocated / rounds / mediaSeconds / 1e6 };
+  };
+  const setChunkSize4096 = serializeMessage({ csid: 2, typeId: MSG.setChunkSize, streamId: 0, timestamp: 0, payload: Buffer.from([0, 0, 16, 0]) }, 128);
+  run(true); // warm-up
+  run(false);
+  const v = run(true);
+  const c = run(false);
+  console.log(`  chunk parser + stream, no player (this process, ${(chunks.length / mediaSeconds / 125_000).toFixed(1)} Mbit/s of chunks in 20 000-byte reads):`);
+  console.log(`    as served (large media as views)  ${v.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${v.allocMbPerS.toFixed(2)} MB/s`);
+  console.log(`    every body copied                 ${c.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${c.allocMbPerS.toFixed(2)} MB/s`);
+}
+
 export default async function fanoutBench(): Promise<void> {
   const seconds = Number(process.env.FANOUT_SECONDS ?? 15);
   const many = Number(process.env.FANOUT_PLAYERS ?? 20);
   const flv = recordFlv();
-  const h = await startHeadless(['--no-persist']);
-  const pid = h.proc.pid!;
+  parserMicroBench(flv);
+  const nodeFlags = ['--trace-gc', ...(process.env.FANOUT_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
+  const h = await startHeadless(['--no-persist'], { nodeFlags });
   const url = `${h.rtmpUrl!}/live/fanout`;
   const players: ChildProcess[] = [];
   let publisher: ChildProcess | undefined;
   try {
     // The server's own background (collectors' ticks, the dashboard's snapshot, time series) before any traffic.
     await sleep(3000);
-    const noTraffic = await window(pid, [], seconds);
+    const noTraffic = await window(h, [], seconds);
     publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', '-f', 'flv', url]);
     await sleep(3000);
-    const idle = await window(pid, [], seconds);
+    const idle = await window(h, [], seconds);
     // 1 and N players twice, alternating, so that a burst of load from other processes on a shared machine shows
     // as two different figures for the same case rather than as a fan-out cost.
     const rows: Array<{ n: number; w: Window; api: Awaited<ReturnType<typeof rtmpSessions>> }> = [];
@@ -80,17 +151,19 @@ export default async function fanoutBench(): Promise<void> {
       while (players.length < n) players.push(ffmpeg(['-i', url, '-c', 'copy', '-f', 'null', '-']));
       while (players.length > n) players.pop()!.kill('SIGTERM');
       await sleep(4000);
-      const w = await window(pid, players, seconds);
+      const w = await window(h, players, seconds);
       rows.push({ n, w, api: await rtmpSessions(h.url) });
     }
-    console.log(`  app: headless server (node ${process.versions.node}), ${seconds} s windows, load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
-    console.log(`  no traffic                server CPU ${noTraffic.serverPct.toFixed(2).padStart(5)} % of one core`);
-    console.log(`  publisher only            server CPU ${idle.serverPct.toFixed(2).padStart(5)} % of one core, RSS ${idle.rssMb.toFixed(0)} MiB`);
+    console.log(`  app: headless server (node ${process.versions.node}, ${nodeFlags.join(' ')}), ${seconds} s windows, load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
+    console.log(`  no traffic                server CPU ${noTraffic.serverPct.toFixed(2).padStart(5)} % of one core; ${gcText(noTraffic)}`);
+    console.log(
+      `   0 player(s)              server CPU ${idle.serverPct.toFixed(2).padStart(5)} % (Core v16.14.0: ≤ ${CORE_REFERENCE.onePlayerPct} %, its 1-player figure), publisher only; RSS ${idle.rssMb.toFixed(0)} MiB; ${gcText(idle)}`,
+    );
     for (const { n, w, api } of rows) {
       const ref = n === 1 ? CORE_REFERENCE.onePlayerPct : n === 20 ? CORE_REFERENCE.twentyPlayersPct : NaN;
       console.log(
         `  ${String(n).padStart(2)} player(s)              server CPU ${w.serverPct.toFixed(2).padStart(5)} % (Core v16.14.0: ${Number.isNaN(ref) ? 'n/a' : `${ref} %`}), ` +
-          `API: ${api.players} players, ${api.publishers} publisher, ${api.txMbit.toFixed(1)} Mbit/s out; RSS ${w.rssMb.toFixed(0)} MiB; the ffmpeg players ${w.playersPct.toFixed(1)} %`,
+          `API: ${api.players} players, ${api.publishers} publisher, ${api.txMbit.toFixed(1)} Mbit/s out; RSS ${w.rssMb.toFixed(0)} MiB; ${gcText(w)}; the ffmpeg players ${w.playersPct.toFixed(1)} %`,
       );
     }
     const mean = (n: number): number => rows.filter((r) => r.n === n).reduce((a, r, _, l) => a + r.w.serverPct / l.length, 0);

@@ -20,3 +20,15 @@ export function procUsage(pid: number): { ticks: number; rssBytes: number } {
 export function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
 }
+
+/**
+ * Times the main thread of a pid went to sleep and was woken again (`voluntary_ctxt_switches`; 0 when gone): a count
+ * of event-loop wake-ups, which the machine's load does not change.
+ */
+export function mainThreadWakeups(pid: number): number {
+  try {
+    return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}

@@ -68,6 +68,10 @@ export interface JsonResponse {
   body: unknown;
   /** Wall time of the HTTP exchange that produced the answer (the retried one after a 401), ms. */
   rttMs: number;
+  /** The body as received. */
+  text: string;
+  /** The text equals the caller's `unchangedText`: `body` was not parsed again (it is undefined). */
+  unchanged: boolean;
 }
 
 interface RawResponse {
@@ -180,9 +184,10 @@ export class CoreClient {
    * GET a JSON API path (relative to the base URL) with the access token. Renews the token proactively when due,
    * and on a 401 renews once (refresh, else login) and retries once. Non-2xx answers throw RemoteError('http');
    * a non-JSON body throws `incompatible` (HTML) or `parse` (anything else). `signal` (the poll round's deadline)
-   * aborts every request made on the way, with its reason.
+   * aborts every request made on the way, with its reason. An answer whose text equals `unchangedText` (the caller's
+   * last one) is not parsed again: `unchanged` is true and `body` undefined.
    */
-  async getJson(path: string, signal?: AbortSignal): Promise<JsonResponse> {
+  async getJson(path: string, signal?: AbortSignal, unchangedText?: string): Promise<JsonResponse> {
     await this.#renewIfDue(signal);
     let res = await this.#send('GET', path, this.#access?.value, undefined, this.#timeouts.requestTimeoutMs, signal);
     if (res.status === 401) {
@@ -212,7 +217,8 @@ export class CoreClient {
       if (isHtml(res)) throw new RemoteError('incompatible', `${path.split('?')[0]} answered ${res.status} with HTML`, res.status);
       throw httpError(`GET ${path.split('?')[0]}`, res);
     }
-    return { status: res.status, body: parseJsonBody(res, isHtml(res) ? 'incompatible' : 'parse'), rttMs: res.rttMs };
+    if (res.text === unchangedText) return { status: res.status, body: undefined, rttMs: res.rttMs, text: res.text, unchanged: true };
+    return { status: res.status, body: parseJsonBody(res, isHtml(res) ? 'incompatible' : 'parse'), rttMs: res.rttMs, text: res.text, unchanged: false };
   }
 
   /** The nodes a clustered Core offers (empty when the Core is not a cluster: 404 or no node list). */

@@ -16,7 +16,7 @@
 import type { Clock, CollectorSummary, SessionSnapshot, TimerHandle } from '../engine/types.ts';
 import type { CoreInfo, CoreStateName } from '../../shared/types.ts';
 import type { Logger } from '../log.ts';
-import { CoreClient, DEFAULT_TIMEOUTS, type ClientTimeouts, type Credentials } from './client.ts';
+import { CoreClient, DEFAULT_TIMEOUTS, type ClientTimeouts, type Credentials, type JsonResponse } from './client.ts';
 import { RemoteError, toRemoteError } from './errors.ts';
 import { parseIssues, parseSessionActive, parseSessionSummary, parseVersion, versionAtLeast, type ClusterNodeOffer, type CoreAbout, type ParseIssues } from './parse.ts';
 
@@ -44,6 +44,14 @@ export interface RemoteCoreConfig {
   intervalMs?: number;
   /** False starts the Core paused. */
   enabled?: boolean;
+}
+
+/** One answer's text and what it parsed to (parsing is a function of the text alone). */
+interface Parsed<T> {
+  /** Undefined when too long to keep. */
+  text: string | undefined;
+  value: T;
+  issues: ParseIssues;
 }
 
 /** The last good answer of a Core, raw units (bit/s, bytes, ms). */
@@ -99,6 +107,9 @@ export class RemotePoller {
   #rttMs: number | undefined;
   #data: RemoteCoreData | undefined;
   #stopped = false;
+  /** The last parsed answer per session path: a Core with nothing going on sends the same text again, not re-parsed. */
+  #lastSummary: Parsed<Map<string, CollectorSummary>> | undefined;
+  #lastActive: Parsed<Map<string, SessionSnapshot[]>> | undefined;
   /** When refused values were last logged (undefined: the last answer had none). */
   #rejectedLoggedAtMs: number | undefined;
   readonly #stats: PollerStats = { polls: 0, okPolls: 0, failedPolls: 0, skippedTicks: 0, consecutiveFailures: 0, inFlight: false, backoffMs: 0, nextAttemptAtMs: 0 };
@@ -291,15 +302,16 @@ export class RemotePoller {
         if (about.name) this.#lastName = about.name;
         this.#log.info('identified remote Core', { name: about.name, version: about.version });
       }
-      const issues = parseIssues();
-      const summaryRes = await this.#getSessions('/api/v3/session', signal);
-      const summaries = parseSessionSummary(summaryRes.body, issues);
-      const activeRes = await this.#getSessions('/api/v3/session/active', signal);
-      const active = parseSessionActive(activeRes.body, issues);
+      const summaryRes = await this.#getSessions('/api/v3/session', signal, this.#lastSummary?.text);
+      const summary = parsedOnce(this.#lastSummary, summaryRes, parseSessionSummary);
+      const activeRes = await this.#getSessions('/api/v3/session/active', signal, this.#lastActive?.text);
+      const active = parsedOnce(this.#lastActive, activeRes, parseSessionActive);
+      this.#lastSummary = summary;
+      this.#lastActive = active;
       // Paused or stopped while this poll ran: its answer must not turn the Core back `online`.
       if (this.#stopped || this.#paused) return;
-      this.#logRejected(issues);
-      this.#data = { atMs: this.#clock.now(), summaries, active };
+      this.#logRejected({ rejected: summary.issues.rejected + active.issues.rejected, examples: [...summary.issues.examples, ...active.issues.examples].slice(0, 3) });
+      this.#data = { atMs: this.#clock.now(), summaries: summary.value, active: active.value };
       this.#rttMs = (summaryRes.rttMs + activeRes.rttMs) / 2;
       this.#lastSuccessMs = this.#clock.now();
       this.#lastError = undefined;
@@ -317,10 +329,10 @@ export class RemotePoller {
     }
   }
 
-  async #getSessions(path: string, signal: AbortSignal): Promise<{ body: unknown; rttMs: number }> {
+  async #getSessions(path: string, signal: AbortSignal, unchangedText: string | undefined): Promise<JsonResponse> {
     const query = `?collectors=${encodeURIComponent(this.#collectors.join(','))}`;
     try {
-      return await this.#client.getJson(path + query, signal);
+      return await this.#client.getJson(path + query, signal, unchangedText);
     } catch (err) {
       // v16.7.2: 404 "Unknown collector", details "Registered collectors are: a, b" → ask for those only.
       const m = err instanceof RemoteError && err.status === 404 ? /Registered collectors are: ([^)]*)/.exec(err.message) : null;
@@ -329,7 +341,7 @@ export class RemotePoller {
       const next = this.#collectors.filter((c) => registered.has(c));
       if (next.length === 0 || next.length === this.#collectors.length) throw err;
       this.#collectors = next;
-      return this.#client.getJson(path + `?collectors=${encodeURIComponent(next.join(','))}`, signal);
+      return this.#client.getJson(path + `?collectors=${encodeURIComponent(next.join(','))}`, signal, unchangedText);
     }
   }
 
@@ -381,4 +393,15 @@ export class RemotePoller {
     this.#state = state;
     if (differs || changed) this.#onChange();
   }
+}
+
+/** Longest answer text kept for the comparison (a bigger one is parsed every time: it changes every second anyway). */
+const KEEP_TEXT_MAX_CHARS = 4 * 1024 * 1024;
+
+/** The answer parsed, or the last parse again when the text is the same (`unchanged`). */
+function parsedOnce<T>(last: Parsed<T> | undefined, res: JsonResponse, parse: (body: unknown, issues: ParseIssues) => T): Parsed<T> {
+  if (last && res.unchanged) return last;
+  const issues = parseIssues();
+  const value = parse(res.body, issues);
+  return { text: res.text.length <= KEEP_TEXT_MAX_CHARS ? res.text : undefined, value, issues };
 }

@@ -3,9 +3,13 @@
  * serializer that turns messages into chunks.
  *
  * The parser is a streaming state machine: it consumes chunk bodies as they arrive, so the only input it keeps
- * between calls is an incomplete chunk header (< 18 bytes). Partial message bodies are kept as a list of copied
- * pieces and joined once the message is complete. Limits (message size, total partial bytes, number of chunk
- * streams) are checked before anything is stored, so a hostile peer cannot make it allocate more than the caps.
+ * between calls is an incomplete chunk header (< 18 bytes). A message's body is allocated once, at its length from
+ * the header, when its first body byte arrives, and each chunk body is copied straight into it: one allocation and
+ * one copy per message, whatever the chunk size. Large media messages (`viewTypes`, ≥ `VIEW_MIN_BYTES`) are not
+ * copied at all: they are delivered to `onParts` as views of the received buffers, charged at the full size of
+ * every buffer they keep alive (this is the publisher's hot path, see docs/decisions.md, "RTMP fan-out cost").
+ * Limits (message size, bytes held for incomplete messages, number of chunk streams) are checked before anything
+ * is held, so a hostile peer cannot make it hold more than the caps.
  */
 
 /** Protocol control message types (§5.4) and the other message types this server handles. */
@@ -36,6 +40,23 @@ export interface RtmpMessage {
   payload: Buffer;
 }
 
+/**
+ * A media message whose body is the views of the received chunk bodies it arrived in (no copy). `heldBytes` is the
+ * size of every distinct buffer those views keep alive: what caching the message costs in memory.
+ */
+export interface RtmpMessageParts {
+  csid: number;
+  typeId: number;
+  streamId: number;
+  timestamp: number;
+  length: number;
+  parts: Buffer[];
+  heldBytes: number;
+}
+
+/** Messages this long or longer, of a type in `ChunkParser.viewTypes`, are delivered as views (`onParts`). */
+export const VIEW_MIN_BYTES = 4096;
+
 /** A violation that ends the connection (the caller logs `message` and closes). */
 export class RtmpProtocolError extends Error {
   override name = 'RtmpProtocolError';
@@ -44,7 +65,10 @@ export class RtmpProtocolError extends Error {
 export interface ChunkParserLimits {
   /** Largest message body accepted (the header's 24-bit length can announce up to 16 MiB). */
   maxMessageBytes: number;
-  /** Largest sum of the bodies of all incomplete messages. */
+  /**
+   * Largest sum of what incomplete messages hold, from their first body byte: a copied body counts its announced
+   * length (allocated at once), a body of views the size of every buffer it keeps alive.
+   */
   maxPartialBytes: number;
   /** Largest number of distinct chunk stream ids seen on one connection. */
   maxChunkStreams: number;
@@ -54,6 +78,7 @@ export const DEFAULT_CHUNK_SIZE = 128;
 /** RTMP 1.0 §5.4.1: the chunk size is 31 bits, 1 .. 0x7FFFFFFF. */
 export const MAX_CHUNK_SIZE = 0x7fffffff;
 const EXTENDED = 0xffffff;
+const EMPTY = Buffer.alloc(0);
 
 interface ChunkStreamState {
   /** Absolute timestamp of the current (or last) message. */
@@ -66,7 +91,12 @@ interface ChunkStreamState {
   /** The last type 0/1/2 header carried an extended timestamp, so type-3 chunks of this stream carry one too. */
   extended: boolean;
   hasHeader: boolean;
-  pieces: Buffer[];
+  /** The current message's body, allocated at its full length by its first body byte (null before). */
+  body: Buffer | null;
+  /** Or its views, when the message is delivered as parts (null otherwise). */
+  parts: Buffer[] | null;
+  /** Bytes charged to `partialBytes` for the current message. */
+  held: number;
   received: number;
 }
 
@@ -90,12 +120,17 @@ export class ChunkParser {
   private partialBytes = 0;
   private stopped = false;
 
-  constructor(limits: ChunkParserLimits, onMessage: (m: RtmpMessage) => void) {
+  /** Message types delivered as views to `onParts` when they are at least `VIEW_MIN_BYTES` long. */
+  viewTypes: ReadonlySet<number> = new Set();
+  private readonly onParts: ((m: RtmpMessageParts) => void) | null;
+
+  constructor(limits: ChunkParserLimits, onMessage: (m: RtmpMessage) => void, onParts?: (m: RtmpMessageParts) => void) {
     this.limits = limits;
     this.onMessage = onMessage;
+    this.onParts = onParts ?? null;
   }
 
-  /** Bytes held for incomplete messages and headers. */
+  /** Bytes held for incomplete messages (allocated bodies, buffers kept alive by views) and headers. */
   bufferedBytes(): number {
     return this.partialBytes + (this.headerRest?.length ?? 0);
   }
@@ -124,7 +159,7 @@ export class ChunkParser {
     while (pos < buf.length && !this.stopped) {
       if (this.bodyLeft > 0) {
         const n = Math.min(this.bodyLeft, buf.length - pos);
-        this.appendBody(buf.subarray(pos, pos + n));
+        this.appendBody(buf, pos, pos + n);
         pos += n;
         continue;
       }
@@ -151,7 +186,9 @@ export class ChunkParser {
         streamId: 0,
         extended: false,
         hasHeader: false,
-        pieces: [],
+        body: null,
+        parts: null,
+        held: 0,
         received: 0,
       };
       this.streams.set(csid, st);
@@ -239,31 +276,56 @@ export class ChunkParser {
     return p - pos;
   }
 
-  private appendBody(piece: Buffer): void {
+  /** Takes `buf[start, end)`, the next bytes of the current chunk body, into its message (copied, or as a view). */
+  private appendBody(buf: Buffer, start: number, end: number): void {
     const st = this.streams.get(this.bodyCsid)!;
-    if (this.partialBytes + piece.length > this.limits.maxPartialBytes) {
-      throw new RtmpProtocolError(`more than ${this.limits.maxPartialBytes} bytes of incomplete messages`);
+    if (st.received === 0) {
+      if (this.onParts !== null && st.length >= VIEW_MIN_BYTES && this.viewTypes.has(st.typeId)) st.parts = [];
+      else this.hold(st, st.length);
     }
-    // Copy: the socket's buffer must not be kept alive by a small piece.
-    st.pieces.push(Buffer.from(piece));
-    st.received += piece.length;
-    this.partialBytes += piece.length;
-    this.bodyLeft -= piece.length;
+    const n = end - start;
+    const parts = st.parts;
+    if (parts !== null) {
+      // A view: charged at the size of the whole buffer it keeps alive, once per buffer and message.
+      const last = parts.length > 0 ? parts[parts.length - 1]! : null;
+      if (last === null || last.buffer !== buf.buffer) this.hold(st, buf.buffer.byteLength);
+      parts.push(buf.subarray(start, end));
+    } else {
+      // Its own copy (pooled when small): the socket's read buffer must not be kept alive by a message.
+      st.body ??= Buffer.allocUnsafe(st.length);
+      buf.copy(st.body, st.received, start, end);
+    }
+    st.received += n;
+    this.bodyLeft -= n;
     if (st.received === st.length) this.complete(st, this.bodyCsid);
   }
 
+  private hold(st: ChunkStreamState, bytes: number): void {
+    if (this.partialBytes + bytes > this.limits.maxPartialBytes) {
+      throw new RtmpProtocolError(`more than ${this.limits.maxPartialBytes} bytes of incomplete messages`);
+    }
+    this.partialBytes += bytes;
+    st.held += bytes;
+  }
+
   private dropPartial(st: ChunkStreamState): void {
-    this.partialBytes -= st.received;
-    st.pieces = [];
+    this.partialBytes -= st.held;
+    st.held = 0;
+    st.body = null;
+    st.parts = null;
     st.received = 0;
   }
 
   private complete(st: ChunkStreamState, csid: number): void {
-    const payload = st.pieces.length === 1 ? st.pieces[0]! : Buffer.concat(st.pieces, st.received);
-    this.partialBytes -= st.received;
-    st.pieces = [];
-    st.received = 0;
+    const parts = st.parts;
+    const held = st.held;
+    const payload = st.body ?? EMPTY;
+    this.dropPartial(st);
     this.bodyLeft = 0;
+    if (parts !== null) {
+      this.onParts!({ csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, length: st.length, parts, heldBytes: held });
+      return;
+    }
     const msg: RtmpMessage = { csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, payload };
     if (msg.typeId === MSG.setChunkSize) {
       if (payload.length < 4) throw new RtmpProtocolError('short Set Chunk Size message');
@@ -327,19 +389,31 @@ export function chunkHeader(
  * number of players.
  */
 export function serializeMessage(m: RtmpMessage, chunkSize: number): Buffer {
-  const len = m.payload.length;
-  if (len > 0xffffff) throw new RangeError('message too large for RTMP');
-  const ts = m.timestamp >>> 0;
-  const first = chunkHeader(0, m.csid, { time: ts, length: len, typeId: m.typeId, streamId: m.streamId });
-  if (len <= chunkSize) return Buffer.concat([first, m.payload], first.length + len);
-  const cont = chunkHeader(3, m.csid, { time: ts, extended3: ts >= EXTENDED });
-  const nChunks = Math.ceil(len / chunkSize);
-  const out = Buffer.allocUnsafe(first.length + len + (nChunks - 1) * cont.length);
+  return serializeParts(m, [m.payload], m.payload.length, chunkSize);
+}
+
+/** `serializeMessage` of a body given as consecutive pieces (`length` bytes in all), copied once into the chunks. */
+export function serializeParts(h: Omit<RtmpMessage, 'payload'>, parts: readonly Buffer[], length: number, chunkSize: number): Buffer {
+  if (length > 0xffffff) throw new RangeError('message too large for RTMP');
+  const ts = h.timestamp >>> 0;
+  const first = chunkHeader(0, h.csid, { time: ts, length, typeId: h.typeId, streamId: h.streamId });
+  const cont = length > chunkSize ? chunkHeader(3, h.csid, { time: ts, extended3: ts >= EXTENDED }) : EMPTY;
+  const nChunks = Math.max(1, Math.ceil(length / chunkSize));
+  const out = Buffer.allocUnsafe(first.length + length + (nChunks - 1) * cont.length);
   let o = first.copy(out, 0);
-  for (let i = 0; i < nChunks; i++) {
-    if (i > 0) o += cont.copy(out, o);
-    const start = i * chunkSize;
-    o += m.payload.copy(out, o, start, Math.min(len, start + chunkSize));
+  let inChunk = 0; // body bytes written into the current chunk
+  for (const part of parts) {
+    let p = 0;
+    while (p < part.length) {
+      if (inChunk === chunkSize) {
+        o += cont.copy(out, o);
+        inChunk = 0;
+      }
+      const n = Math.min(part.length - p, chunkSize - inChunk);
+      o += part.copy(out, o, p, p + n);
+      p += n;
+      inChunk += n;
+    }
   }
   return out;
 }

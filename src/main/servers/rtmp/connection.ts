@@ -30,7 +30,7 @@ export interface RtmpLimits {
   maxMessageBytes: number;
   /** Largest message before a connection publishes (commands only): keeps unauthenticated peers cheap. */
   maxControlMessageBytes: number;
-  /** Largest sum of incomplete message bodies of a publisher. */
+  /** Largest sum of what a publisher's incomplete messages hold (see `ChunkParserLimits.maxPartialBytes`). */
   maxPartialBytes: number;
   maxChunkStreams: number;
   maxGopBytes: number;
@@ -96,6 +96,8 @@ export interface ConnectionContext {
 type State = 'c0c1' | 'c2' | 'open' | 'ending' | 'closed';
 type Role = 'none' | 'publisher' | 'player';
 
+const MEDIA_TYPES: ReadonlySet<number> = new Set([MSG.audio, MSG.video]);
+
 /** Commands that need no answer and change nothing here. */
 const IGNORED_COMMANDS = new Set([
   'receiveAudio',
@@ -157,7 +159,12 @@ export class RtmpConnection implements PlayerSink {
         maxChunkStreams: l.maxChunkStreams,
       },
       (m) => this.onMessage(m),
+      // Large audio/video messages of a publisher arrive as views of the read buffers: no copy on the way in.
+      (m) => {
+        if (this.state === 'open' && this.role === 'publisher' && this.stream) this.stream.publish(m);
+      },
     );
+    this.parser.viewTypes = MEDIA_TYPES;
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', (err) => this.ctx.log.debug('rtmp socket error', { remote: this.remote, error: err.message }));
@@ -251,7 +258,9 @@ export class RtmpConnection implements PlayerSink {
       data = rest;
     }
     try {
-      this.parser.push(data);
+      const stream = this.role === 'publisher' ? this.stream : null;
+      if (stream) stream.batch(() => this.parser.push(data));
+      else this.parser.push(data);
     } catch (err) {
       this.ctx.counters.protocolErrors++;
       if (err instanceof RtmpProtocolError || err instanceof AmfError) return this.fail(err.message);
@@ -542,6 +551,14 @@ export class RtmpConnection implements PlayerSink {
       }
     }
     this.socket.write(m.wire);
+  }
+
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
   }
 
   unpublished(): void {

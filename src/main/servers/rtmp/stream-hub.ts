@@ -3,7 +3,7 @@
  * cleanly (metadata, the audio/video sequence headers and the messages since the last keyframe, "the GOP") and
  * fans each published message out as one serialized buffer written to every player's socket.
  */
-import { MSG, serializeMessage, type RtmpMessage } from './chunk.ts';
+import { MSG, serializeParts, type RtmpMessage, type RtmpMessageParts } from './chunk.ts';
 import { isAudioSequenceHeader, isVideoKeyframe, isVideoSequenceHeader } from './media.ts';
 
 /** Chunk stream ids and the message stream id the server uses towards players. */
@@ -11,17 +11,61 @@ export const OUT = { controlCsid: 2, commandCsid: 3, audioCsid: 4, dataCsid: 5, 
 
 export type MediaKind = 'audio' | 'video' | 'data';
 
-/** One media message ready for the wire, shared by every player. */
-export interface OutMessage {
-  kind: MediaKind;
-  keyframe: boolean;
+/**
+ * One media message, shared by every player. Its chunks (`wire`) are serialized on first use, once: a stream
+ * without players serializes nothing, and the GOP cache then holds one copy of each message instead of two (the
+ * publisher's base cost, see docs/decisions.md, "RTMP fan-out cost"). The body may be views of the publisher's
+ * received buffers (`ChunkParser` parts); they are let go once the chunks exist.
+ */
+export class OutMessage {
+  readonly kind: MediaKind;
+  readonly keyframe: boolean;
   /** Metadata and sequence headers: never dropped for a slow player (tiny, and nothing decodes without them). */
-  essential: boolean;
-  timestamp: number;
-  typeId: number;
-  payload: Buffer;
+  readonly essential: boolean;
+  readonly timestamp: number;
+  readonly typeId: number;
+  /** Body length in bytes. */
+  readonly bytes: number;
+  /** What caching this message may hold: the buffers its body keeps alive plus its chunks. */
+  readonly cacheBytes: number;
+  readonly #chunkSize: number;
+  /** The body; kept after serializing only for essential messages (a joining player may need them re-stamped). */
+  #parts: readonly Buffer[] | null;
+  #wire: Buffer | null = null;
+
+  constructor(kind: MediaKind, typeId: number, timestamp: number, body: { parts: readonly Buffer[]; length: number; heldBytes: number }, chunkSize: number, keyframe = false, essential = false) {
+    this.kind = kind;
+    this.typeId = typeId;
+    this.timestamp = timestamp;
+    this.keyframe = keyframe;
+    this.essential = essential;
+    this.bytes = body.length;
+    this.cacheBytes = body.heldBytes + body.length;
+    this.#chunkSize = chunkSize;
+    this.#parts = body.parts;
+  }
+
+  /** The body in one piece (essential messages, and any message before its first serialization). */
+  get payload(): Buffer {
+    if (this.#parts === null) throw new Error('the payload of a serialized media message is released');
+    return this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.bytes);
+  }
+
+  /** True once the chunks exist (tests: a stream without players serializes nothing). */
+  get serialized(): boolean {
+    return this.#wire !== null;
+  }
+
   /** The serialized chunks (type-0 header, absolute timestamp, stream id 1, the server's chunk size). */
-  wire: Buffer;
+  get wire(): Buffer {
+    if (this.#wire === null) {
+      if (this.#parts === null) throw new Error('unreachable: a media message without body or chunks');
+      const csid = this.kind === 'audio' ? OUT.audioCsid : this.kind === 'video' ? OUT.videoCsid : OUT.dataCsid;
+      this.#wire = serializeParts({ csid, typeId: this.typeId, streamId: OUT.streamId, timestamp: this.timestamp }, this.#parts, this.bytes, this.#chunkSize);
+      if (!this.essential) this.#parts = null;
+    }
+    return this.#wire;
+  }
 }
 
 /** What a stream needs from a playing connection. */
@@ -30,6 +74,9 @@ export interface PlayerSink {
   sendMedia(m: OutMessage): void;
   /** The publisher left: send UnpublishNotify and end the connection. */
   unpublished(): void;
+  /** Hold writes until `uncork` (the messages of one read of the publisher go out in one write). */
+  cork(): void;
+  uncork(): void;
 }
 
 export interface StreamLimits {
@@ -60,9 +107,7 @@ export class LiveStream {
   }
 
   private out(kind: MediaKind, typeId: number, timestamp: number, payload: Buffer, keyframe = false, essential = false): OutMessage {
-    const csid = kind === 'audio' ? OUT.audioCsid : kind === 'video' ? OUT.videoCsid : OUT.dataCsid;
-    const wire = serializeMessage({ csid, typeId, streamId: OUT.streamId, timestamp, payload }, this.chunkSize);
-    return { kind, keyframe, essential, timestamp, typeId, payload, wire };
+    return new OutMessage(kind, typeId, timestamp, { parts: [payload], length: payload.length, heldBytes: payload.length }, this.chunkSize, keyframe, essential);
   }
 
   /**
@@ -79,23 +124,25 @@ export class LiveStream {
     this.fanOut(this.out('data', MSG.dataAmf0, timestamp, payload));
   }
 
-  /** A message from the publisher: cache what joiners need and fan it out. */
-  publish(msg: RtmpMessage): void {
+  /** A message from the publisher (its body in one piece, or as the parser's views): cache what joiners need and fan it out. */
+  publish(msg: RtmpMessage | RtmpMessageParts): void {
     const isVideo = msg.typeId === MSG.video;
-    const payload = msg.payload;
-    if (payload.length === 0) return;
-    if (isVideo && isVideoSequenceHeader(payload)) {
-      this.videoHeader = this.out('video', MSG.video, msg.timestamp, payload, false, true);
-      this.fanOut(this.videoHeader);
+    const body = 'parts' in msg ? msg : { parts: [msg.payload], length: msg.payload.length, heldBytes: msg.payload.length };
+    if (body.length === 0) return;
+    // The FLV tag header is in the first two bytes (only a 1-byte first chunk splits them).
+    const first = body.parts[0]!;
+    const head = first.length >= 2 || body.parts.length === 1 ? first : Buffer.concat(body.parts, body.length).subarray(0, 2);
+    if (isVideo ? isVideoSequenceHeader(head) : isAudioSequenceHeader(head)) {
+      // Kept for the stream's life: its own copy, not views that would keep the publisher's read buffers alive.
+      const payload = 'parts' in msg ? Buffer.concat(msg.parts, msg.length) : msg.payload;
+      const m = this.out(isVideo ? 'video' : 'audio', msg.typeId, msg.timestamp, payload, false, true);
+      if (isVideo) this.videoHeader = m;
+      else this.audioHeader = m;
+      this.fanOut(m);
       return;
     }
-    if (!isVideo && isAudioSequenceHeader(payload)) {
-      this.audioHeader = this.out('audio', MSG.audio, msg.timestamp, payload, false, true);
-      this.fanOut(this.audioHeader);
-      return;
-    }
-    const keyframe = isVideo && isVideoKeyframe(payload);
-    const m = this.out(isVideo ? 'video' : 'audio', msg.typeId, msg.timestamp, payload, keyframe);
+    const keyframe = isVideo && isVideoKeyframe(head);
+    const m = new OutMessage(isVideo ? 'video' : 'audio', msg.typeId, msg.timestamp, body, this.chunkSize, keyframe);
     this.cache(m);
     this.fanOut(m);
   }
@@ -103,17 +150,33 @@ export class LiveStream {
   private cache(m: OutMessage): void {
     if (m.keyframe) {
       this.gop = [m];
-      this.gopBytes = m.wire.length;
+      this.gopBytes = m.cacheBytes;
       return;
     }
     if (this.gop.length === 0) return; // no keyframe yet (or audio-only, or overflowed): players start live
-    if (this.gopBytes + m.wire.length > this.limits.maxGopBytes || this.gop.length >= this.limits.maxGopMessages) {
+    if (this.gopBytes + m.cacheBytes > this.limits.maxGopBytes || this.gop.length >= this.limits.maxGopMessages) {
       this.gop = [];
       this.gopBytes = 0;
       return;
     }
     this.gop.push(m);
-    this.gopBytes += m.wire.length;
+    this.gopBytes += m.cacheBytes;
+  }
+
+  /**
+   * Runs `fn` (the parsing of one read of the publisher) with every player's writes held, then lets each player's
+   * messages go out in one write: a read often carries an audio and a video message, and each write to a socket is
+   * a system call plus the loopback's receive path (the bulk of the per-player cost).
+   */
+  batch(fn: () => void): void {
+    if (this.players.size === 0) return fn();
+    const corked = [...this.players];
+    for (const p of corked) p.cork();
+    try {
+      fn();
+    } finally {
+      for (const p of corked) p.uncork();
+    }
   }
 
   private fanOut(m: OutMessage): void {

@@ -5,8 +5,11 @@ import {
   RtmpProtocolError,
   chunkHeader,
   serializeMessage,
+  serializeParts,
+  VIEW_MIN_BYTES,
   type ChunkParserLimits,
   type RtmpMessage,
+  type RtmpMessageParts,
 } from '../../../../src/main/servers/rtmp/chunk.ts';
 
 const LIMITS: ChunkParserLimits = { maxMessageBytes: 1 << 20, maxPartialBytes: 2 << 20, maxChunkStreams: 16 };
@@ -165,16 +168,19 @@ describe('chunk serializer + parser', () => {
 
   it('caps the bytes of incomplete messages and the number of chunk streams', () => {
     const limits = { maxMessageBytes: 1000, maxPartialBytes: 1500, maxChunkStreams: 4 };
-    const parts: Buffer[] = [];
-    for (let csid = 3; csid < 6; csid++) {
-      parts.push(chunkHeader(0, csid, { time: 0, length: 1000, typeId: MSG.video, streamId: 1 }), payload(128));
-    }
-    // 3 × 128 bytes pending: fine
-    expect(parse(Buffer.concat(parts), { limits }).parser.bufferedBytes()).toBe(384);
-    const more = [...parts];
-    for (let i = 0; i < 6; i++) more.push(chunkHeader(3, 4, {}), payload(128)); // 1152 pending
-    for (let i = 0; i < 3; i++) more.push(chunkHeader(3, 5, {}), payload(128)); // would be 1536
-    expect(() => parse(Buffer.concat(more), { limits })).toThrow(/incomplete messages/);
+    // A message's body is allocated at its announced length by its first body byte: that is what the cap counts.
+    const started = (csid: number, length: number): Buffer[] => [chunkHeader(0, csid, { time: 0, length, typeId: MSG.video, streamId: 1 }), payload(128)];
+    // 700 + 700 allocated, 2 × 128 received: fine
+    expect(parse(Buffer.concat([...started(3, 700), ...started(4, 700)]), { limits }).parser.bufferedBytes()).toBe(1400);
+    // a header alone allocates nothing
+    expect(parse(Buffer.concat([...started(3, 700), ...started(4, 700), chunkHeader(0, 5, { time: 0, length: 700, typeId: MSG.video, streamId: 1 })]), { limits }).parser.bufferedBytes()).toBe(1400);
+    // the third body would make 2100
+    expect(() => parse(Buffer.concat([...started(3, 700), ...started(4, 700), ...started(5, 700)]), { limits })).toThrow(/incomplete messages/);
+    // completed messages give their bytes back: five 700-byte messages one after the other on one chunk stream
+    const one = serializeMessage({ csid: 3, typeId: MSG.video, streamId: 1, timestamp: 0, payload: payload(700) }, 128);
+    const { msgs, parser } = parse(Buffer.concat([one, one, one, one, one]), { limits });
+    expect(msgs).toHaveLength(5);
+    expect(parser.bufferedBytes()).toBe(0);
     const many: Buffer[] = [];
     for (let csid = 3; csid < 10; csid++) many.push(chunkHeader(0, csid, { time: 0, length: 1, typeId: MSG.audio, streamId: 1 }), Buffer.from([0]));
     expect(() => parse(Buffer.concat(many), { limits })).toThrow(/too many chunk streams/);
@@ -191,9 +197,110 @@ describe('chunk serializer + parser', () => {
     expect(parser.midChunk()).toBe(true);
     expect(parser.bufferedBytes()).toBe(5);
     parser.push(wire.subarray(5, 50));
-    expect(parser.bufferedBytes()).toBe(38); // body bytes so far
+    expect(parser.bufferedBytes()).toBe(100); // the body, allocated at the message's length
     parser.push(wire.subarray(50));
     expect(parser.midChunk()).toBe(false);
     expect(msgs).toEqual([m]);
+  });
+});
+
+describe('chunk parser: large media messages as views', () => {
+  function parseViews(bytes: Buffer, split: number, limits = LIMITS): { msgs: RtmpMessage[]; parts: RtmpMessageParts[]; parser: ChunkParser } {
+    const msgs: RtmpMessage[] = [];
+    const parts: RtmpMessageParts[] = [];
+    const parser = new ChunkParser(limits, (m) => msgs.push(m), (m) => parts.push(m));
+    parser.viewTypes = new Set([MSG.audio, MSG.video]);
+    // Each push is its own exactly sized buffer, as a socket's reads are.
+    for (let i = 0; i < bytes.length; i += split) parser.push(Buffer.from(bytes.subarray(i, i + split)));
+    return { msgs, parts, parser };
+  }
+
+  it('delivers a large video message as views of the pushed buffers (no copy), whole when joined, and copies everything else', () => {
+    const video: RtmpMessage = { csid: 6, typeId: MSG.video, streamId: 1, timestamp: 40, payload: payload(3 * 4096 + 100, 3) };
+    const audio: RtmpMessage = { csid: 4, typeId: MSG.audio, streamId: 1, timestamp: 41, payload: payload(VIEW_MIN_BYTES - 1, 5) };
+    const data: RtmpMessage = { csid: 5, typeId: MSG.dataAmf0, streamId: 1, timestamp: 42, payload: payload(VIEW_MIN_BYTES + 1, 7) };
+    const wire = Buffer.concat([setChunkSize(4096), serializeMessage(video, 4096), serializeMessage(audio, 4096), serializeMessage(data, 4096)]);
+    for (const split of [wire.length, 5000, 777]) {
+      const { msgs, parts, parser } = parseViews(wire, split);
+      expect(parts).toHaveLength(1);
+      const v = parts[0]!;
+      expect({ csid: v.csid, typeId: v.typeId, streamId: v.streamId, timestamp: v.timestamp, length: v.length }).toEqual({ csid: 6, typeId: MSG.video, streamId: 1, timestamp: 40, length: video.payload.length });
+      expect(Buffer.concat(v.parts)).toEqual(video.payload);
+      // held: the size of every distinct buffer the views keep alive
+      const buffers = new Set(v.parts.map((x) => x.buffer));
+      expect(v.heldBytes).toBe([...buffers].reduce((n, b) => n + b.byteLength, 0));
+      expect(v.heldBytes).toBeGreaterThanOrEqual(v.length);
+      // small media and non-media come copied, in one piece, as before
+      expect(msgs.map((m) => m.typeId)).toEqual([MSG.setChunkSize, MSG.audio, MSG.dataAmf0]);
+      expect(msgs[1]).toEqual(audio);
+      expect(msgs[2]).toEqual(data);
+      expect(parser.bufferedBytes()).toBe(0);
+    }
+  });
+
+  it('copies what it keeps when there is no parts handler or the type is not a view type', () => {
+    const video: RtmpMessage = { csid: 6, typeId: MSG.video, streamId: 1, timestamp: 1, payload: payload(10_000) };
+    const input = Buffer.concat([setChunkSize(4096), serializeMessage(video, 4096)]);
+    const { msgs } = parse(input);
+    input.fill(0); // the parser's result must not alias the pushed bytes
+    expect(msgs[1]).toEqual(video);
+  });
+
+  it('serializes views exactly as the joined body (any piece boundaries, extended timestamps)', () => {
+    const body = payload(3 * 4096 + 17, 9);
+    for (const timestamp of [0, 1234, 0xffffff, 0xfffffffe]) {
+      const h = { csid: 6, typeId: MSG.video, streamId: 1, timestamp };
+      const expected = serializeMessage({ ...h, payload: body }, 4096);
+      for (const cuts of [[], [1], [4095, 4097], [100, 5000, 8192, 12_000]]) {
+        const pieces: Buffer[] = [];
+        let at = 0;
+        for (const c of [...cuts, body.length]) {
+          pieces.push(body.subarray(at, c));
+          at = c;
+        }
+        expect(serializeParts(h, pieces, body.length, 4096)).toEqual(expected);
+      }
+    }
+    expect(serializeParts({ csid: 4, typeId: MSG.audio, streamId: 1, timestamp: 5 }, [], 0, 4096)).toEqual(
+      serializeMessage({ csid: 4, typeId: MSG.audio, streamId: 1, timestamp: 5, payload: Buffer.alloc(0) }, 4096),
+    );
+  });
+
+  it('charges incomplete views at the size of the buffers they keep alive, and gives it back on Abort', () => {
+    const limits = { maxMessageBytes: 1 << 20, maxPartialBytes: 65_000, maxChunkStreams: 8 };
+    const parser = new ChunkParser(limits, () => {}, () => {});
+    parser.viewTypes = new Set([MSG.video]);
+    parser.push(setChunkSize(10)); // a chunk of the video message ends after 10 bytes
+    // One read: the first 10 bytes of a 60 000-byte video message, then a complete 20 000-byte data message
+    // (~22 000 bytes in all; two of them plus the data message being read fit in 65 000, a third view does not).
+    // In a buffer of exactly its size, as a socket's read (Buffer.concat may hand out a larger ArrayBuffer).
+    const read = (csid: number): Buffer => {
+      const bytes = Buffer.concat([
+        chunkHeader(0, csid, { time: 0, length: 60_000, typeId: MSG.video, streamId: 1 }),
+        payload(10),
+        serializeMessage({ csid: 3, typeId: MSG.dataAmf0, streamId: 1, timestamp: 0, payload: payload(20_000) }, 10),
+      ]);
+      const exact = Buffer.from(new ArrayBuffer(bytes.length));
+      bytes.copy(exact);
+      return exact;
+    };
+    const r6 = read(6);
+    parser.push(r6);
+    expect(parser.bufferedBytes()).toBe(r6.length); // the whole read stays alive for those 10 bytes
+    parser.push(read(7));
+    expect(parser.bufferedBytes()).toBe(2 * r6.length);
+    expect(() => parser.push(read(8))).toThrow(/incomplete messages/);
+    const abort = (csid: number): Buffer => {
+      const p = Buffer.alloc(4);
+      p.writeUInt32BE(csid);
+      return serializeMessage({ csid: 2, typeId: MSG.abort, streamId: 0, timestamp: 0, payload: p }, 10);
+    };
+    const again = new ChunkParser(limits, () => {}, () => {});
+    again.viewTypes = new Set([MSG.video]);
+    again.push(setChunkSize(10));
+    again.push(read(6));
+    again.push(read(7));
+    again.push(Buffer.concat([abort(6), abort(7)]));
+    expect(again.bufferedBytes()).toBe(0);
   });
 });

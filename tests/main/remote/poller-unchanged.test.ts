@@ -1,0 +1,60 @@
+/**
+ * A remote Core that sends the same answer again (nothing going on there) is not parsed again: the poller keeps the
+ * last parse, and parses as soon as the text differs, including an answer that is no longer valid.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../src/main/engine/clock.ts';
+import { memoryLogger } from '../../../src/main/log.ts';
+import { parseSessionSummary } from '../../../src/main/remote/parse.ts';
+import { RemotePoller } from '../../../src/main/remote/poller.ts';
+import { startTestCore, type TestCore } from '../../support/test-core.ts';
+import { SHORT_TIMEOUTS } from './helpers.ts';
+
+const ALL = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 'srt', 'ffmpeg'];
+
+let core: TestCore | undefined;
+let poller: RemotePoller | undefined;
+afterEach(async () => {
+  await poller?.stop();
+  await core?.close();
+  poller = core = undefined;
+});
+
+describe('RemotePoller with an unchanged answer', () => {
+  it('reuses the last parse for the same text, parses a changed one, and still notices an invalid one', async () => {
+    core = await startTestCore({ phase: 'snap-02', failedLoginDelayMs: 50 });
+    const clock = new FakeClock(Date.now());
+    poller = new RemotePoller({ id: 'x', url: core.url, credentials: { username: 'admin', password: 'datarhei' } }, { clock, log: memoryLogger(), timeouts: SHORT_TIMEOUTS });
+    await poller.pollNow();
+    expect(poller.state).toBe('online');
+    const first = poller.data()!;
+    expect(first.summaries).toEqual(parseSessionSummary(JSON.parse(core.summaryText('snap-02', ALL))));
+
+    // The same answer: the same parsed maps, a fresh time.
+    clock.advance(1000);
+    await poller.pollNow();
+    const second = poller.data()!;
+    expect(second.atMs).toBe(first.atMs + 1000);
+    expect(second.summaries).toBe(first.summaries);
+    expect(second.active).toBe(first.active);
+    expect(core.count('GET /api/v3/session')).toBe(2);
+
+    // A changed answer is parsed.
+    core.setPhase('snap-03');
+    await poller.pollNow();
+    const third = poller.data()!;
+    expect(third.summaries).not.toBe(first.summaries);
+    expect(third.summaries).toEqual(parseSessionSummary(JSON.parse(core.summaryText('snap-03', ALL))));
+    expect(third.summaries).not.toEqual(first.summaries);
+
+    // A broken answer after a good one fails as before (the kept parse is for that text only)...
+    core.setSessionBodies({ summary: '{"hls": 5}' });
+    await poller.pollNow();
+    expect(poller.state).toBe('incompatible');
+    // ...and the good text again, after it, is taken without a new parse.
+    core.setSessionBodies(undefined);
+    await poller.pollNow();
+    expect(poller.state).toBe('online');
+    expect(poller.data()!.summaries).toBe(third.summaries);
+  });
+});

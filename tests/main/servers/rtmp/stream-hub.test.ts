@@ -1,0 +1,136 @@
+/** LiveStream: what it caches for joiners, when it serializes, and what its GOP cache is charged. */
+import { describe, expect, it } from 'vitest';
+import { MSG, serializeMessage, type RtmpMessage, type RtmpMessageParts } from '../../../../src/main/servers/rtmp/chunk.ts';
+import { LiveStream, OUT, type OutMessage, type PlayerSink } from '../../../../src/main/servers/rtmp/stream-hub.ts';
+
+const LIMITS = { maxGopBytes: 1 << 20, maxGopMessages: 1000 };
+const CHUNK = 4096;
+
+const avcHeader = (): Buffer => Buffer.from([0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1f]);
+const aacHeader = (): Buffer => Buffer.from([0xaf, 0, 0x12, 0x10]);
+function frame(key: boolean, n: number, bytes: number): Buffer {
+  const b = Buffer.alloc(bytes, n & 0xff);
+  b[0] = key ? 0x17 : 0x27;
+  b[1] = 1;
+  return b;
+}
+const msg = (typeId: number, timestamp: number, payload: Buffer): RtmpMessage => ({ csid: typeId === MSG.video ? 6 : 4, typeId, streamId: 1, timestamp, payload });
+/** The body split in pieces that view one larger buffer, as the parser delivers large media. */
+function asParts(m: RtmpMessage, cut: number): RtmpMessageParts {
+  const read = Buffer.concat([Buffer.alloc(100), m.payload, Buffer.alloc(100)]);
+  const body = read.subarray(100, 100 + m.payload.length);
+  return { csid: m.csid, typeId: m.typeId, streamId: m.streamId, timestamp: m.timestamp, length: m.payload.length, parts: [body.subarray(0, cut), body.subarray(cut)], heldBytes: read.buffer.byteLength };
+}
+/** What a player must receive for a message: one type-0 chunk and type-3 continuations on the server's ids. */
+const expectedWire = (typeId: number, timestamp: number, payload: Buffer): Buffer =>
+  serializeMessage({ csid: typeId === MSG.video ? OUT.videoCsid : OUT.audioCsid, typeId, streamId: OUT.streamId, timestamp, payload }, CHUNK);
+
+/** A player that records what it is sent, and when its writes would leave (`flushed`: one entry per write). */
+function sink(): PlayerSink & { got: OutMessage[]; flushed: OutMessage[][] } {
+  const got: OutMessage[] = [];
+  const flushed: OutMessage[][] = [];
+  let corked = 0;
+  let held: OutMessage[] = [];
+  return {
+    got,
+    flushed,
+    sendMedia: (m) => {
+      got.push(m);
+      if (corked > 0) held.push(m);
+      else flushed.push([m]);
+    },
+    unpublished: () => {},
+    cork: () => void corked++,
+    uncork: () => {
+      if (--corked === 0 && held.length > 0) {
+        flushed.push(held);
+        held = [];
+      }
+    },
+  };
+}
+
+describe('LiveStream', () => {
+  it('serializes nothing while nobody plays; a joiner gets the headers and the GOP as the exact chunks', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
+    s.publish(msg(MSG.video, 0, avcHeader()));
+    s.publish(msg(MSG.audio, 0, aacHeader()));
+    const key = frame(true, 1, 10_000);
+    const p1 = frame(false, 2, 9_000);
+    s.publish(asParts(msg(MSG.video, 40, key), 1)); // a 1-byte first piece: the tag header spans two pieces
+    s.publish(msg(MSG.audio, 45, Buffer.from([0xaf, 1, 9, 9])));
+    s.publish(asParts(msg(MSG.video, 80, p1), 4096));
+    expect(s.gop.map((m) => [m.kind, m.keyframe])).toEqual([['video', true], ['audio', false], ['video', false]]);
+    expect([s.videoHeader, s.audioHeader, ...s.gop].some((m) => m!.serialized)).toBe(false);
+
+    const burst = s.joinBurst();
+    expect(burst.map((m) => m.wire)).toEqual([
+      expectedWire(MSG.video, 40, avcHeader()), // re-stamped to the GOP's start
+      expectedWire(MSG.audio, 40, aacHeader()),
+      expectedWire(MSG.video, 40, key),
+      expectedWire(MSG.audio, 45, Buffer.from([0xaf, 1, 9, 9])),
+      expectedWire(MSG.video, 80, p1),
+    ]);
+    // once serialized, a media message lets its body go; the sequence headers keep theirs (re-stamping needs them)
+    expect(() => s.gop[0]!.payload).toThrow(/released/);
+    expect(s.videoHeader!.payload).toEqual(avcHeader());
+  });
+
+  it('fans each message out once to every player, serialized once and shared', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
+    const a = sink();
+    const b = sink();
+    s.players.add(a);
+    s.players.add(b);
+    const f = frame(true, 3, 20_000);
+    s.publish(asParts(msg(MSG.video, 7, f), 5000));
+    expect(a.got).toHaveLength(1);
+    expect(a.got[0]).toBe(b.got[0]);
+    expect(a.got[0]!.wire).toBe(b.got[0]!.wire);
+    expect(a.got[0]!.wire).toEqual(expectedWire(MSG.video, 7, f));
+  });
+
+  it('keeps a sequence header that arrived as views as its own copy (not the publisher\'s read buffer)', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
+    const big = Buffer.concat([avcHeader(), Buffer.alloc(5000, 7)]);
+    const parts = asParts(msg(MSG.video, 0, big), 3);
+    s.publish(parts);
+    for (const piece of parts.parts) piece.fill(0); // the read buffer is reused or gone
+    expect(s.videoHeader!.payload).toEqual(big);
+  });
+
+  it('charges the GOP cache with what its messages keep alive (their views\' buffers plus their chunks)', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, { maxGopBytes: 100_000, maxGopMessages: 1000 });
+    const key = asParts(msg(MSG.video, 0, frame(true, 1, 5000)), 10);
+    key.heldBytes = 40_000; // as if the views kept a 40 000-byte read alive
+    s.publish(key);
+    expect(s.gopBytes).toBe(45_000);
+    s.publish(key);
+    expect(s.gopBytes).toBe(45_000); // a keyframe starts a new GOP
+    const p = asParts(msg(MSG.video, 40, frame(false, 2, 5000)), 10);
+    p.heldBytes = 40_000;
+    s.publish(p);
+    expect(s.gop).toHaveLength(2);
+    s.publish(p); // 135 000 > 100 000: the cache empties until the next keyframe
+    expect(s.gop).toHaveLength(0);
+    expect(s.gopBytes).toBe(0);
+  });
+
+  it('sends the messages of one read of the publisher to each player in one write', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
+    const a = sink();
+    s.players.add(a);
+    s.publish(msg(MSG.video, 0, frame(true, 1, 100)));
+    s.batch(() => {
+      s.publish(msg(MSG.audio, 10, Buffer.from([0xaf, 1, 1])));
+      s.publish(msg(MSG.video, 40, frame(false, 2, 100)));
+    });
+    s.batch(() => {}); // a read with no complete message: nothing to write
+    expect(a.flushed.map((w) => w.map((m) => m.timestamp))).toEqual([[0], [10, 40]]);
+    // without players the read is parsed all the same
+    const lonely = new LiveStream('/live/y', 'y', CHUNK, LIMITS);
+    let ran = false;
+    lonely.batch(() => (ran = true));
+    expect(ran).toBe(true);
+  });
+});
