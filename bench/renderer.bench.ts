@@ -307,6 +307,15 @@ async function headlessBench(): Promise<void> {
     // Whole snapshots the page asks for (the first load, and a resync after a missed push).
     let wholeSnapshots = 0;
     page.on('request', (r) => void (decodeURIComponent(r.url()).endsWith('/invoke/sessions:snapshot') && wholeSnapshots++));
+    // BENCH_CSS='...': rules appended to the page's stylesheet (the CSP allows no inline style), to try a style change
+    // back to back with the same build.
+    const extraCss = process.env.BENCH_CSS;
+    if (extraCss) {
+      await page.route(/\.css(\?|$)/, async (route) => {
+        const res = await route.fetch();
+        await route.fulfill({ response: res, body: `${await res.text()}\n${extraCss}\n` });
+      });
+    }
     await page.goto(`${h.url}/ui/#sessions`);
     const want = coresN * streamsPerCore * (2 + hlsViewers);
     const t0 = Date.now();
@@ -319,6 +328,7 @@ async function headlessBench(): Promise<void> {
     }
     const streams = ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: unknown[] }).streams.length;
     console.log(`renderer (headless server): ${want} sessions, ${streams} streams on ${coresN} remote test Cores, every rate changes each second; ${phaseS} s per phase; load average ${loadavg()[0]!.toFixed(2)}`);
+    if (extraCss) console.log(`  extra CSS (BENCH_CSS): ${extraCss}`);
     const wire = await pushBytesPerSecond(h.url, Math.min(phaseS, 6));
     // What one whole snapshot weighs (the answer to sessions:snapshot): before the deltas, every push was one.
     const whole = await (await fetch(`${h.url}/api/ui/invoke/sessions:snapshot`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' })).text();
@@ -341,7 +351,9 @@ async function headlessBench(): Promise<void> {
     const measure = async (name: string, during?: () => Promise<void>): Promise<void> => {
       if (trace) {
         traceEvents.length = 0;
-        await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+        // BENCH_INVALIDATIONS=1: also which elements were invalidated for paint and layout, and why (counts per phase).
+        const categories = `devtools.timeline,disabled-by-default-devtools.timeline${process.env.BENCH_INVALIDATIONS === '1' ? ',disabled-by-default-devtools.timeline.invalidationTracking' : ''}`;
+        await cdp.send('Tracing.start', { categories, transferMode: 'ReportEvents' });
       }
       if (profileDir) {
         await cdp.send('Profiler.enable');
@@ -384,11 +396,24 @@ async function headlessBench(): Promise<void> {
           ['style', sum('UpdateLayoutTree')],
           ['layout', sum('Layout')],
           ['paint', sum('PrePaint', 'Paint', 'Layerize')],
+          ['of it: pre-paint', sum('PrePaint')],
+          ['record', sum('Paint')],
+          ['layerize', sum('Layerize')],
           // The commit to the compositor runs in every frame (the probe asks for one each), most of it in frames
           // without changes: shown apart.
           ['commit (all frames)', sum('Commit')],
           ['all tasks', sum('RunTask')],
         ];
+        if (process.env.BENCH_INVALIDATIONS === '1') {
+          const why = new Map<string, number>();
+          for (const e of traceEvents as { name: string; args?: { data?: { nodeName?: string; reason?: string } } }[]) {
+            if (!e.name.endsWith('InvalidationTracking')) continue;
+            const k = `${e.name.replace('InvalidationTracking', '')} ${e.args?.data?.nodeName ?? '?'} (${e.args?.data?.reason ?? '?'})`;
+            why.set(k, (why.get(k) ?? 0) + 1);
+          }
+          const top = [...why.entries()].sort((x, y) => y[1] - x[1]).slice(0, 15);
+          console.log(`  ${''.padEnd(30)} invalidations per frame with changes: ${top.map(([k, v]) => `${k} ${(v / Math.max(1, r.changedWork.length)).toFixed(0)}`).join(', ')}`);
+        }
         console.log(`  ${''.padEnd(30)} trace, main thread CPU ms per frame with changes (${updates}): ${kinds.map(([k, v]) => `${k} ${(v / updates).toFixed(1)}`).join(', ')}`);
       }
       console.log(`  ${''.padEnd(30)} main thread per second (CDP): tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms`);
@@ -409,6 +434,8 @@ async function headlessBench(): Promise<void> {
       await page.click(`[data-testid="${sortKeys[k++ % sortKeys.length]}"]`);
       await page.waitForTimeout(400);
     });
+    // BENCH_VIEWS=sessions: the Sessions phases only (a shorter run to compare a change back to back).
+    if (process.env.BENCH_VIEWS === 'sessions') return;
     // Streams: ordered by viewers; the user scrolls and filters by protocol (the view has no sort control).
     await page.click('[data-testid="nav-streams"]');
     await page.waitForSelector('[data-testid="streams-table"]');
