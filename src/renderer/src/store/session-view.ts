@@ -112,6 +112,36 @@ function identityRanks(rows: readonly SessionRow[]): IdentityRanks | null {
 }
 
 /**
+ * Fills `scratchPacked[0, n)` with the sort values of the indexed rows as integers and returns their minimum; null
+ * when they cannot be packed beside `bits` low bits of a float64 (a fraction off every grid, NaN, an infinity, or a
+ * range wider than 2^(53 - bits)). A fraction: rates of remote Cores are kbit with 3 decimals × 1024 (multiples of
+ * 1/125 bit/s), byte counts may be eighths; scaled onto that grid the values are integers again and keep their order.
+ */
+function integerValues(rows: readonly SessionRow[], index: Uint32Array, n: number, num: (r: SessionRow) => number, bits: number): number | null {
+  const packed = scratchPacked;
+  let min = Infinity;
+  let max = -Infinity;
+  let grid = 1;
+  for (let j = 0; j < n; j++) {
+    let v = num(rows[index[j]!]!);
+    if (grid !== 1) v = Math.round(v * grid);
+    else if (v !== Math.floor(v)) {
+      grid = gridScale(rows, index, n, num);
+      if (grid === 0) return null;
+      j = -1; // scaled onto the grid from the start
+      min = Infinity;
+      max = -Infinity;
+      continue;
+    }
+    packed[j] = v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (n > 0 && !(max - min < 2 ** (53 - bits))) return null;
+  return min;
+}
+
+/**
  * Numeric sort packed with the identity rank, `value * 2^bits + rank` (ascending rank within a value for both
  * directions), so the native sort alone gives the final order. Null when the values cannot be packed so.
  */
@@ -126,27 +156,9 @@ function sortNumericRanked(
   let bits = 0;
   while (2 ** bits < rows.length) bits++;
   const scale = 2 ** bits;
+  const min = integerValues(rows, index, n, num, bits);
+  if (min === null) return null;
   const packed = scratchPacked.subarray(0, n);
-  let min = Infinity;
-  let max = -Infinity;
-  let grid = 1;
-  for (let j = 0; j < n; j++) {
-    let v = num(rows[index[j]!]!);
-    if (grid !== 1) v = Math.round(v * grid);
-    else if (v !== Math.floor(v)) {
-      // Fractions on a grid (see sortNumericPacked): scaled onto it, from the start.
-      grid = gridScale(rows, index, n, num);
-      if (grid === 0) return null;
-      j = -1;
-      min = Infinity;
-      max = -Infinity;
-      continue;
-    }
-    packed[j] = v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (n > 0 && !(max - min < 2 ** (53 - bits))) return null;
   const desc = dir === 'desc';
   for (let j = 0; j < n; j++) {
     const r = ids.rank[index[j]!]!;
@@ -166,7 +178,7 @@ function sortNumericRanked(
  * Numeric sort without a comparator: each value (an integer, shifted by the minimum) is packed with its position into
  * one float64, `value * 2^bits + position`, and the typed array is sorted natively (several times faster than
  * `Array#sort` with a comparator on 10 000 rows). Runs of equal values are then put in identity order. Returns null
- * when a value is not an integer or the range is too wide to pack exactly (the caller falls back to a comparator).
+ * when the values cannot be packed exactly (`integerValues`; the caller falls back to a comparator).
  */
 function sortNumericPacked(
   rows: readonly SessionRow[],
@@ -178,29 +190,9 @@ function sortNumericPacked(
   let bits = 0;
   while (2 ** bits < n) bits++;
   const scale = 2 ** bits;
-  const limit = 2 ** (53 - bits);
+  const min = integerValues(rows, index, n, num, bits);
+  if (min === null) return null;
   const packed = scratchPacked.subarray(0, n);
-  let min = Infinity;
-  let max = -Infinity;
-  let grid = 1;
-  for (let j = 0; j < n; j++) {
-    let v = num(rows[index[j]!]!);
-    if (grid !== 1) v = Math.round(v * grid);
-    else if (v !== Math.floor(v)) {
-      // A fraction: rates of remote Cores are kbit with 3 decimals × 1024 (multiples of 1/125 bit/s), byte counts
-      // may be eighths. Scaled onto that grid the values are integers again and keep their order.
-      grid = gridScale(rows, index, n, num);
-      if (grid === 0) return null; // other fractions, NaN and infinities
-      j = -1;
-      min = Infinity;
-      max = -Infinity;
-      continue;
-    }
-    packed[j] = v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (n > 0 && !(max - min < limit)) return null;
   for (let j = 0; j < n; j++) packed[j] = (packed[j]! - min) * scale + j;
   packed.sort();
   const sorted: SessionRow[] = new Array(n);
