@@ -30,17 +30,21 @@ export class CidrError extends Error {
   }
 }
 
+/** What `[...]` holds, with an optional `:port` after the bracket; the text itself without one; undefined when malformed. */
+export function unbracket(s: string): string | undefined {
+  if (!s.startsWith('[')) return s;
+  const end = s.indexOf(']');
+  if (end < 0) return undefined;
+  const rest = s.slice(end + 1);
+  if (rest !== '' && !/^:\d{1,5}$/.test(rest)) return undefined;
+  return s.slice(1, end);
+}
+
 /** Parses an address to 4 bytes (IPv4 or IPv4-mapped IPv6) or 16 bytes (IPv6); undefined if invalid. Brackets, a port after them and a zone are allowed. */
 export function parseIp(input: string): Uint8Array | undefined {
   if (typeof input !== 'string' || input === '') return undefined;
-  let s = input;
-  if (s.startsWith('[')) {
-    const end = s.indexOf(']');
-    if (end < 0) return undefined;
-    const rest = s.slice(end + 1);
-    if (rest !== '' && !/^:\d{1,5}$/.test(rest)) return undefined;
-    s = s.slice(1, end);
-  }
+  let s = unbracket(input);
+  if (s === undefined) return undefined;
   if (s.includes(':')) {
     const pct = s.indexOf('%');
     if (pct >= 0) {

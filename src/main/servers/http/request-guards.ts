@@ -10,6 +10,7 @@
  *   without one is a non-browser client (ffmpeg, curl, a Core client) and passes. Others get 403.
  */
 import { isIP } from 'node:net';
+import { unbracket } from '../../../shared/cidr.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../log.ts';
 import type { HttpMiddleware } from '../../http/types.ts';
@@ -30,12 +31,8 @@ export function hostName(host: string): string | null {
   if (h === '') return null;
   let name: string;
   if (h.startsWith('[')) {
-    const end = h.indexOf(']');
-    if (end < 0) return null;
-    const rest = h.slice(end + 1);
-    if (rest !== '' && !/^:\d{1,5}$/.test(rest)) return null;
-    name = h.slice(1, end);
-    return isIP(name) === 6 ? name : null;
+    const inner = unbracket(h);
+    return inner !== undefined && isIP(inner) === 6 ? inner : null;
   }
   const colon = h.indexOf(':');
   if (colon >= 0) {
