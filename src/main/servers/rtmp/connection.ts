@@ -12,6 +12,7 @@ import { C0C1_SIZE, HANDSHAKE_SIZE, RTMP_VERSION, serverHandshake } from './hand
 import { LiveStream, OUT, type OutMessage, type PlayerSink } from './stream-hub.ts';
 import { joinHostPort, splitToken, streamAddress, streamReference, tokenMatches } from './url.ts';
 import { normalizeIp } from '../../http/net-util.ts';
+import { startReading, type ReadMode } from './reader.ts';
 
 /** Every bound the server enforces; see `DEFAULT_LIMITS` for the values and docs/decisions.md (RTMP) for why. */
 export interface RtmpLimits {
@@ -90,6 +91,10 @@ export interface ConnectionContext {
   streams: Map<string, LiveStream>;
   counters: RtmpCounters;
   startedAtMs: number;
+  /** The server's one read buffer, shared by its connections (see reader.ts). */
+  readBuffer: Buffer;
+  /** The read mode to use where the socket allows it. */
+  readMode: ReadMode;
   closed(conn: RtmpConnection): void;
 }
 
@@ -97,6 +102,7 @@ type State = 'c0c1' | 'c2' | 'open' | 'ending' | 'closed';
 type Role = 'none' | 'publisher' | 'player';
 
 const MEDIA_TYPES: ReadonlySet<number> = new Set([MSG.audio, MSG.video]);
+const NO_TYPES: ReadonlySet<number> = new Set();
 
 /** Commands that need no answer and change nothing here. */
 const IGNORED_COMMANDS = new Set([
@@ -116,6 +122,8 @@ const IGNORED_COMMANDS = new Set([
 
 export class RtmpConnection implements PlayerSink {
   readonly socket: Socket;
+  /** How the socket is read: into the server's shared buffer, or as a stream (reader.ts). */
+  readonly readMode: ReadMode;
   readonly ip: string;
   /** `ip:port` / `[ip]:port`: the player session id and every session's `remote`. */
   readonly remote: string;
@@ -144,8 +152,11 @@ export class RtmpConnection implements PlayerSink {
   private waitingKeyframe = false;
   private backedUpSinceMs: number | null = null;
 
-  constructor(socket: Socket, ctx: ConnectionContext, nowMs: number) {
+  /** `accepted`: a socket accepted with `pauseOnConnect`; the connection starts reading it. */
+  constructor(accepted: Socket, ctx: ConnectionContext, nowMs: number) {
+    const { socket, mode } = startReading(accepted, ctx.readBuffer, (bytes) => this.receive(bytes), ctx.readMode);
     this.socket = socket;
+    this.readMode = mode;
     this.ctx = ctx;
     this.ip = normalizeIp(socket.remoteAddress ?? '');
     this.remote = joinHostPort(this.ip, socket.remotePort);
@@ -164,9 +175,10 @@ export class RtmpConnection implements PlayerSink {
         if (this.state === 'open' && this.role === 'publisher' && this.stream) this.stream.publish(m);
       },
     );
-    this.parser.viewTypes = MEDIA_TYPES;
+    // Views need input buffers that stay valid; the shared read buffer is overwritten by the next read, so with it
+    // every message is copied into its own body (one copy per byte, as Node's own per-read buffer took).
+    this.parser.viewTypes = mode === 'stream' ? MEDIA_TYPES : NO_TYPES;
     socket.setNoDelay(true);
-    socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', (err) => this.ctx.log.debug('rtmp socket error', { remote: this.remote, error: err.message }));
     socket.on('close', () => this.onClose());
   }
@@ -238,11 +250,13 @@ export class RtmpConnection implements PlayerSink {
 
   // ------------------------------------------------------------------------------------------------ input
 
-  private onData(data: Buffer): void {
+  /** One read of the socket; `data` may be a view of the shared read buffer, valid only during this call. */
+  receive(data: Buffer): void {
     if (this.state === 'closed' || this.state === 'ending') return;
     this.lastRxAtMs = Date.now();
     if (this.state !== 'open') {
-      this.hs = this.hs.length === 0 ? data : Buffer.concat([this.hs, data]);
+      // Copied (concat copies even one piece): the handshake is kept across reads.
+      this.hs = Buffer.concat([this.hs, data]);
       if (this.state === 'c0c1') {
         if (this.hs[0] !== RTMP_VERSION) return this.fail(`not an RTMP handshake (version byte ${this.hs[0]})`);
         if (this.hs.length < C0C1_SIZE) return;

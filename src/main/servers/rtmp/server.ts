@@ -15,6 +15,7 @@ import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { DEFAULT_LIMITS, RtmpConnection, type ConnectionContext, type RtmpCounters, type RtmpLimits } from './connection.ts';
 import type { LiveStream } from './stream-hub.ts';
+import { READ_BUFFER_BYTES, type ReadMode } from './reader.ts';
 
 export { DEFAULT_LIMITS, type RtmpLimits } from './connection.ts';
 
@@ -33,6 +34,8 @@ export interface RtmpServerOptions {
   limits?: Partial<RtmpLimits>;
   /** Interval of the session deltas and timeout checks. Default 1000 ms (spec §1.4). */
   tickMs?: number;
+  /** How connections are read (reader.ts); `stream` only to compare the two (tests, benches). Default `reused-buffer`. */
+  readMode?: ReadMode;
 }
 
 export interface RtmpServerStats {
@@ -82,6 +85,8 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
     streams,
     counters,
     startedAtMs: Date.now(),
+    readBuffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+    readMode: options.readMode ?? 'reused-buffer',
     closed(conn) {
       if (!conns.delete(conn)) return;
       closedRx += conn.socket.bytesRead;
@@ -91,20 +96,22 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
 
   // Security guard: one client holding idle sockets must not lock every real publisher and player out.
   const perClient = new ConnectionsPerClient(limits.maxConnectionsPerClient);
-  const server: Server = createServer({ noDelay: true, pauseOnConnect: false }, (socket: Socket) => {
+  // Paused on accept: the connection reads the socket itself, into the shared buffer where it can (reader.ts).
+  const server: Server = createServer({ noDelay: true, pauseOnConnect: true }, (accepted: Socket) => {
     if (conns.size >= limits.maxConnections) {
       refused++;
-      socket.destroy();
+      accepted.destroy();
       return;
     }
-    const client = clientKey(socket.remoteAddress);
+    const client = clientKey(accepted.remoteAddress);
     if (!perClient.tryOpen(client)) {
       if (refusedByClient.size < 1000 || refusedByClient.has(client)) refusedByClient.set(client, (refusedByClient.get(client) ?? 0) + 1);
-      socket.destroy();
+      accepted.destroy();
       return;
     }
-    socket.once('close', () => perClient.close(client));
-    conns.add(new RtmpConnection(socket, ctx, Date.now()));
+    const conn = new RtmpConnection(accepted, ctx, Date.now());
+    conn.socket.once('close', () => perClient.close(client));
+    conns.add(conn);
   });
   /** Refusals by the per-client bound since the last tick, logged once per tick. */
   const refusedByClient = new Map<string, number>();
