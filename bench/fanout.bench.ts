@@ -11,7 +11,7 @@
  * server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it; the profile is written when it stops).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CLK_TCK, loadAverage, procUsage } from './proc.ts';
+import { CLK_TCK, loadAverage, mainThreadWakeups, procUsage } from './proc.ts';
 import { recordFlv } from './rtmp.bench.ts';
 import { startHeadless, type Headless } from '../tests/support/headless.ts';
 import { readFileSync } from 'node:fs';
@@ -42,6 +42,8 @@ interface Window {
   rssMb: number;
   markCompacts: number;
   scavenges: number;
+  /** The server's main thread going to sleep and woken again, per second (load does not move it). */
+  wakeupsPerS: number;
 }
 
 /** Lines of the server's `--trace-gc` output of each kind so far. */
@@ -57,11 +59,13 @@ async function window(h: Headless, players: ChildProcess[], seconds: number): Pr
   const s0 = procUsage(pid).ticks;
   const p0 = ticks();
   const g0 = gcCounts(h);
+  const w0 = mainThreadWakeups(pid);
   const t0 = performance.now();
   await sleep(seconds * 1000);
   const s1 = procUsage(pid);
   const p1 = ticks();
   const g1 = gcCounts(h);
+  const w1 = mainThreadWakeups(pid);
   const wallS = (performance.now() - t0) / 1000;
   return {
     serverPct: ((s1.ticks - s0) / CLK_TCK / wallS) * 100,
@@ -69,10 +73,11 @@ async function window(h: Headless, players: ChildProcess[], seconds: number): Pr
     rssMb: s1.rssBytes / 2 ** 20,
     markCompacts: g1.markCompacts - g0.markCompacts,
     scavenges: g1.scavenges - g0.scavenges,
+    wakeupsPerS: (w1 - w0) / wallS,
   };
 }
 
-const gcText = (w: Window): string => `GC ${w.markCompacts} mark-compacts, ${w.scavenges} scavenges`;
+const gcText = (w: Window): string => `GC ${w.markCompacts} mark-compacts, ${w.scavenges} scavenges; ${w.wakeupsPerS.toFixed(1)} wake-ups/s`;
 
 /** The rtmp sessions the server's own API reports (players and their tx rate). */
 async function rtmpSessions(base: string): Promise<{ players: number; txMbit: number; publishers: number }> {

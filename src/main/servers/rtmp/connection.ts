@@ -76,6 +76,8 @@ export const DEFAULT_LIMITS: RtmpLimits = {
 
 /** Server-wide counters the connections bump (exposed by `RtmpServer.stats()`). */
 export interface RtmpCounters {
+  /** Reads of all connections' sockets (each one a wake-up of the process, unless several are ready at once). */
+  reads: number;
   droppedMessages: number;
   slowPlayersClosed: number;
   protocolErrors: number;
@@ -253,6 +255,7 @@ export class RtmpConnection implements PlayerSink {
   /** One read of the socket; `data` may be a view of the shared read buffer, valid only during this call. */
   receive(data: Buffer): void {
     if (this.state === 'closed' || this.state === 'ending') return;
+    this.ctx.counters.reads++;
     this.lastRxAtMs = Date.now();
     if (this.state !== 'open') {
       // Copied (concat copies even one piece): the handshake is kept across reads.

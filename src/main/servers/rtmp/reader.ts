@@ -64,3 +64,4 @@ export function startReading(accepted: Socket, buffer: Buffer, onBytes: (bytes: 
   accepted.resume();
   return { socket: accepted, mode: 'stream' };
 }
+

@@ -48,6 +48,8 @@ export interface RtmpServerStats {
   txBytes: number;
   /** Input held for incomplete messages plus output not yet taken by the kernel, over all connections. */
   bufferedBytes: number;
+  /** Socket reads of every connection since the server started (a wake-up of the process each, at most). */
+  reads: number;
   droppedMessages: number;
   slowPlayersClosed: number;
   protocolErrors: number;
@@ -69,7 +71,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
   const limits: RtmpLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const conns = new Set<RtmpConnection>();
   const streams = new Map<string, LiveStream>();
-  const counters: RtmpCounters = { droppedMessages: 0, slowPlayersClosed: 0, protocolErrors: 0 };
+  const counters: RtmpCounters = { reads: 0, droppedMessages: 0, slowPlayersClosed: 0, protocolErrors: 0 };
   let closedRx = 0;
   let closedTx = 0;
   let refused = 0;
@@ -192,6 +194,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
         rxBytes: rx,
         txBytes: tx,
         bufferedBytes: buffered,
+        reads: counters.reads,
         droppedMessages: counters.droppedMessages,
         slowPlayersClosed: counters.slowPlayersClosed,
         protocolErrors: counters.protocolErrors,

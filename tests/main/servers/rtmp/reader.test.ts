@@ -46,7 +46,9 @@ describe('reading into one shared, reused buffer', () => {
       const pieces: Buffer[] = [];
       got.push(pieces);
       // Copy what arrives: with the shared buffer the argument is only valid during the call.
-      const r = startReading(accepted, buffer, (bytes) => pieces.push(Buffer.from(bytes)), mode);
+      const r = startReading(accepted, buffer, (bytes) => {
+        pieces.push(Buffer.from(bytes));
+      }, mode);
       modes.push(r.mode);
       sockets.push(r.socket);
     });
