@@ -116,19 +116,19 @@ function raise(state: SubjectState, alert: AlertItem): AlertEvent {
 }
 
 /** Totals of one core (people and traffic counted once, src/shared/totals.ts), or one collector's raw numbers. */
-function totals(snapshot: Snapshot, core: string, collector: string | undefined): { sessions: number; txBitsPerSec: number } | null {
+function totals(snapshot: Snapshot, core: string, collector: string | undefined): { activeSessions: number; txBitsPerSec: number } | null {
   let found = false;
-  const sum = { sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+  const sum = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
   for (const t of snapshot.collectors) {
     if (t.core !== core || (collector !== undefined && t.collector !== collector)) continue;
     found = true;
     if (collector === undefined) addToTotals(sum, t);
     else {
-      sum.sessions += t.sessions;
+      sum.activeSessions += t.activeSessions;
       sum.txBitsPerSec += t.txBitsPerSec;
     }
   }
-  return found ? { sessions: sum.sessions, txBitsPerSec: sum.txBitsPerSec } : null;
+  return found ? { activeSessions: sum.activeSessions, txBitsPerSec: sum.txBitsPerSec } : null;
 }
 
 export interface AlertEvaluator {
@@ -204,8 +204,8 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
         level = t.txBitsPerSec > rule.raiseBitsPerSec ? 'raise' : t.txBitsPerSec < rule.clearBitsPerSec ? 'clear' : 'hold';
         message = `${where} egress ${mbit(t.txBitsPerSec)} > ${mbit(rule.raiseBitsPerSec)}`;
       } else {
-        level = t.sessions > rule.raiseAbove ? 'raise' : t.sessions <= rule.clearAtOrBelow ? 'clear' : 'hold';
-        message = `${where}: ${t.sessions} sessions > ${rule.raiseAbove}`;
+        level = t.activeSessions > rule.raiseAbove ? 'raise' : t.activeSessions <= rule.clearAtOrBelow ? 'clear' : 'hold';
+        message = `${where}: ${t.activeSessions} sessions > ${rule.raiseAbove}`;
       }
       const ev = step(st, level, atMs, rule);
       if (ev === RAISE) events.push(raise(st, { key, ruleId: rule.id, kind: rule.kind, core: core.id, ...(rule.collector ? { collector: rule.collector } : {}), message, raisedAtMs: atMs }));

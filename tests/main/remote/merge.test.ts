@@ -160,7 +160,7 @@ describe('merged /api/v3/session of two Cores', () => {
     const ra = JSON.parse(fixture('during/snap-02/session-active.json')) as Json;
     expect(snap.sessions.filter((s) => s.core === 'a')).toHaveLength(NAMES.reduce((n, c) => n + ra[c].length, 0));
     const t = fleet.totals();
-    expect(t.merged.sessions).toBe(t.perCore.a!.sessions + t.perCore.b!.sessions + t.perCore.local!.sessions);
+    expect(t.merged.activeSessions).toBe(t.perCore.a!.activeSessions + t.perCore.b!.activeSessions + t.perCore.local!.activeSessions);
     const rows = fleet.history({ core: ['b'], collectors: ['rtmp'] });
     expect(rows.find((r) => r.group === 'reference' && r.key === '/live/peer-rtmp')).toMatchObject({ sessions: 3, rxBytes: 7 * 1024 * 1024, txBytes: 14 * 1024 * 1024 });
   });
