@@ -8,7 +8,7 @@ import type { CoreInfo, Snapshot } from '../../../../src/shared/types.ts';
 import { addToTotals } from '../../../../src/shared/totals.ts';
 import { classifySession, type StreamRole } from '../../../../src/shared/stream-key.ts';
 import { ownProcessOf } from '../../../../src/shared/processes.ts';
-import { countedRole } from '../../../../src/shared/streams.ts';
+import { countedRole } from '../../../../src/shared/stream-groups.ts';
 import {
   DEFAULT_MEDIAN_WINDOW_MS,
   validateAlertRules,
