@@ -212,7 +212,7 @@ export function createFleet(options: FleetOptions): Fleet {
       id: p.id,
       ids: () => [...data.summaries.keys()],
       summary: (c) => data.summaries.get(c),
-      active: (c) => data.active.get(c) ?? data.summaries.get(c)?.active,
+      active: (c) => data.summaries.get(c)?.active,
     };
   };
 
