@@ -64,4 +64,3 @@ export function startReading(accepted: Socket, buffer: Buffer, onBytes: (bytes: 
   accepted.resume();
   return { socket: accepted, mode: 'stream' };
 }
-
