@@ -4,7 +4,8 @@
  * 20 real ffmpeg RTMP players (`-c copy -f null`). The server's CPU is read from /proc (bench/proc.ts) over each
  * window and printed per player beside datarhei Core v16.14.0's figures from issue 16 (no Core binary here).
  *
- *   npm run bench fanout        (FANOUT_SECONDS per window, default 15; FANOUT_PLAYERS, default 20)
+ *   npm run bench fanout        (FANOUT_SECONDS per window, default 15; FANOUT_PLAYERS, default 20;
+ *                                FANOUT_READ_MODES=0 skips the RTMP server alone, read as a stream vs into one buffer)
  *
  * The server runs with `--trace-gc` so that each window also counts its garbage collections (a figure the machine's
  * load does not move; mark-compacts were most of the publisher's cost). FANOUT_NODE_FLAGS adds node flags to the
@@ -15,6 +16,7 @@ import { CLK_TCK, loadAverage, mainThreadWakeups, procUsage } from './proc.ts';
 import { recordFlv } from './rtmp.bench.ts';
 import { startHeadless, type Headless } from '../tests/support/headless.ts';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ChunkParser, MSG, serializeMessage } from '../src/main/servers/rtmp/chunk.ts';
 import { LiveStream } from '../src/main/servers/rtmp/stream-hub.ts';
 import { readFlvTags } from '../tests/main/servers/rtmp/rtmp-client.ts';
@@ -91,8 +93,9 @@ async function rtmpSessions(base: string): Promise<{ players: number; txMbit: nu
 
 /**
  * The ingest path alone, in this process: the recorded FLV as the chunk stream ffmpeg sends (4096-byte chunks),
- * pushed in 20 000-byte reads through the chunk parser into a stream without players, as the server does it (large
- * media as views) and with every body copied. Prints the time per second of 6 Mbit/s and the buffer bytes allocated.
+ * pushed in 20 000-byte reads through the chunk parser into a stream without players: with large media as views (how
+ * a connection read as a stream is parsed) and with every body copied (read into the shared buffer, the default; see
+ * src/main/servers/rtmp/reader.ts). Prints the time per second of 6 Mbit/s and the buffer bytes allocated.
  */
 export function parserMicroBench(flv: string): void {
   const tags = readFlvTags(readFileSync(flv)).filter((t) => t.type === 8 || t.type === 9);
@@ -128,8 +131,83 @@ export function parserMicroBench(flv: string): void {
   const v = run(true);
   const c = run(false);
   console.log(`  chunk parser + stream, no player (this process, ${(chunks.length / mediaSeconds / 125_000).toFixed(1)} Mbit/s of chunks in 20 000-byte reads):`);
-  console.log(`    as served (large media as views)  ${v.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${v.allocMbPerS.toFixed(2)} MB/s`);
-  console.log(`    every body copied                 ${c.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${c.allocMbPerS.toFixed(2)} MB/s`);
+  console.log(`    large media as views (stream reads) ${v.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${v.allocMbPerS.toFixed(2)} MB/s`);
+  console.log(`    every body copied (as served now)   ${c.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${c.allocMbPerS.toFixed(2)} MB/s`);
+}
+
+const serverModule = pathToFileURL(fileURLToPath(new URL('../src/main/servers/rtmp/server.ts', import.meta.url))).href;
+
+/** A child running only the RTMP server (a collector that takes nothing), reading its connections in `argv[1]`'s mode. */
+const READ_MODE_CHILD = `
+const { createRtmpServer } = await import(${JSON.stringify(serverModule)});
+const noop = () => {};
+const collector = { id: 'rtmp', maxTxBitsPerSec: 0, register: noop, activate: () => false, registerAndActivate: noop, markClosed: noop,
+  setExtra: noop, ingress: noop, egress: noop, unregister: noop, isKnownSession: () => false, isCollectableIp: () => false,
+  isSessionsExceeded: () => false, setTopEgressBitrate: noop, topIngressBitrate: () => 0, companionTopEgressBitrate: () => 0 };
+const log = { debug: noop, info: noop, warn: noop, error: (m, f) => console.error(m, f), child() { return log; } };
+const server = createRtmpServer({ collector, log, readMode: process.argv[1] });
+const { port } = await server.listen('127.0.0.1', 0);
+process.on('message', (m) => {
+  if (m === 'exit') return void server.close().then(() => process.exit(0));
+  process.send({ cpu: process.cpuUsage(), reads: server.stats().reads, rxBytes: server.stats().rxBytes });
+});
+process.send({ port });
+`;
+
+interface ReadModeWindow {
+  userPct: number;
+  systemPct: number;
+  readsPerS: number;
+  wakeupsPerS: number;
+  mbitPerS: number;
+}
+
+/**
+ * The RTMP server alone (no app around it), the publisher only, read into the shared buffer and as a stream, in
+ * alternating windows: the receive path's own cost, beside figures the machine's load does not move (reads and
+ * wake-ups per second).
+ */
+async function readModeComparison(flv: string, seconds: number): Promise<void> {
+  const rows: Array<{ mode: string; w: ReadModeWindow }> = [];
+  for (const mode of ['stream', 'reused-buffer', 'stream', 'reused-buffer']) {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', READ_MODE_CHILD, mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let publisher: ChildProcess | undefined;
+    try {
+      const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
+      publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${port}/live/modes`]);
+      await sleep(4000);
+      type Mark = { cpu: NodeJS.CpuUsage; reads: number; rxBytes: number };
+      const ask = (): Promise<Mark> => new Promise((resolve) => { child.once('message', (m) => resolve(m as Mark)); child.send('mark'); });
+      const a = await ask();
+      const w0 = mainThreadWakeups(child.pid!);
+      const t0 = performance.now();
+      await sleep(seconds * 1000);
+      const b = await ask();
+      const w1 = mainThreadWakeups(child.pid!);
+      const wallS = (performance.now() - t0) / 1000;
+      rows.push({
+        mode,
+        w: {
+          userPct: (b.cpu.user - a.cpu.user) / 1e4 / wallS,
+          systemPct: (b.cpu.system - a.cpu.system) / 1e4 / wallS,
+          readsPerS: (b.reads - a.reads) / wallS,
+          wakeupsPerS: (w1 - w0) / wallS,
+          mbitPerS: ((b.rxBytes - a.rxBytes) * 8) / 1e6 / wallS,
+        },
+      });
+    } finally {
+      publisher?.kill('SIGTERM');
+      child.send('exit');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+  console.log(`  the RTMP server alone, publisher only, ${seconds} s windows alternating, load average ${loadAverage()}:`);
+  for (const { mode, w } of rows) {
+    console.log(
+      `    read ${mode === 'stream' ? 'as a stream    ' : 'into one buffer'}  CPU ${(w.userPct + w.systemPct).toFixed(2).padStart(5)} % (user ${w.userPct.toFixed(2)}, system ${w.systemPct.toFixed(2)}); ` +
+        `${w.readsPerS.toFixed(1)} reads/s, ${w.wakeupsPerS.toFixed(1)} wake-ups/s, ${w.mbitPerS.toFixed(2)} Mbit/s in`,
+    );
+  }
 }
 
 export default async function fanoutBench(): Promise<void> {
@@ -137,6 +215,7 @@ export default async function fanoutBench(): Promise<void> {
   const many = Number(process.env.FANOUT_PLAYERS ?? 20);
   const flv = recordFlv();
   parserMicroBench(flv);
+  if (process.env.FANOUT_READ_MODES !== '0') await readModeComparison(flv, seconds);
   const nodeFlags = ['--trace-gc', ...(process.env.FANOUT_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
   const h = await startHeadless(['--no-persist'], { nodeFlags });
   const url = `${h.rtmpUrl!}/live/fanout`;
