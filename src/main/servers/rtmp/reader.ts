@@ -4,10 +4,10 @@
  *
  * A readable stream allocates a buffer per read (Node copies each read into a backing store of its exact size) and
  * runs the stream's push, 'data' event and nextTick machinery for it. A 6 Mbit/s publisher is read about 60 times a
- * second, each time after ~16 ms of idleness, so that machinery runs cold every time: it was most of the server's
- * own CPU with a publisher (docs/decisions.md, "RTMP receive path"). Node offers `onread: { buffer, callback }`
- * (libuv reads straight into `buffer`, the callback gets the byte count) only to sockets it constructs with that
- * option; an accepted socket is constructed by `net.Server`. So the server accepts with `pauseOnConnect` and moves
+ * second, each time after ~16 ms of idleness, so that machinery runs cold every time: with a publisher alone the
+ * server spends about 15 % less CPU without it (docs/decisions.md, "RTMP receive path"). Node offers
+ * `onread: { buffer, callback }` (libuv reads straight into `buffer`, the callback gets the byte count) only to
+ * sockets it constructs with that option; an accepted socket is constructed by `net.Server`. So the server accepts with `pauseOnConnect` and moves
  * the accepted handle into a `net.Socket` constructed with `onread`. That needs the accepted socket's `_handle`, an
  * undocumented field; where it is missing (another Node, a wrapped socket) the connection is read as a stream.
  *
@@ -29,8 +29,9 @@ interface HandleOwner {
 /**
  * Starts reading a socket accepted with `pauseOnConnect`: into `buffer` when its handle can be moved into a socket
  * constructed with `onread`, else (or when `prefer` says so) as a stream. `onBytes` gets each read; with
- * `reused-buffer` its argument is a view of `buffer`, valid only during the call. Returns the socket to use from then on (the accepted one is destroyed
- * without closing its handle when it is replaced; that also settles `net.Server`'s connection count).
+ * `reused-buffer` its argument is a view of `buffer`, valid only during the call. Returns the socket to use from
+ * then on (the accepted one is destroyed without closing its handle when it is replaced; that also settles
+ * `net.Server`'s connection count).
  */
 export function startReading(accepted: Socket, buffer: Buffer, onBytes: (bytes: Buffer) => void, prefer: ReadMode = 'reused-buffer'): { socket: Socket; mode: ReadMode } {
   const owner = accepted as unknown as HandleOwner;
