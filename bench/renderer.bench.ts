@@ -451,6 +451,8 @@ async function headlessBench(): Promise<void> {
       await page.click(`[data-testid="${chips[c++ % chips.length]}"]`);
       await page.waitForTimeout(400);
     });
+    // BENCH_SCREENSHOT=FILE.png: the Streams view as the phases left it (to look at what was measured).
+    if (process.env.BENCH_SCREENSHOT) await page.screenshot({ path: process.env.BENCH_SCREENSHOT });
     const domRows = await page.$$eval('[data-testid^="stream-row-"]', (els) => els.length);
     console.log(`  stream rows in the DOM: ${domRows}; whole snapshots the page fetched: ${wholeSnapshots}; load average at the end ${loadavg()[0]!.toFixed(2)}${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
   } finally {
