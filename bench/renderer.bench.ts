@@ -348,6 +348,7 @@ async function headlessBench(): Promise<void> {
     const trace = process.env.BENCH_TRACE === '1';
     const traceEvents: { name: string; ph: string; dur?: number; tdur?: number; tid: number; pid: number; args?: { name?: string } }[] = [];
     (cdp as unknown as { on(event: string, cb: (e: { value: typeof traceEvents }) => void): void }).on('Tracing.dataCollected', (e) => void traceEvents.push(...e.value));
+    let lastMain: (typeof traceEvents)[number] | undefined;
     const measure = async (name: string, during?: () => Promise<void>): Promise<void> => {
       if (trace) {
         traceEvents.length = 0;
@@ -377,7 +378,9 @@ async function headlessBench(): Promise<void> {
         const done = new Promise<void>((resolve) => (cdp as unknown as { once(event: string, cb: () => void): void }).once('Tracing.tracingComplete', resolve));
         await cdp.send('Tracing.end');
         await done;
-        const main = traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+        // The page's main thread (named in the trace's metadata, which a phase's trace may lack: then the last one's).
+        const main = traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain') ?? lastMain;
+        lastMain = main;
         const sums = new Map<string, number>();
         for (const e of traceEvents) if (main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.dur) sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
         const top = [...sums.entries()].sort((x, y) => y[1] - x[1]).slice(0, 12);
@@ -390,8 +393,13 @@ async function headlessBench(): Promise<void> {
         for (const e of traceEvents) if (main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.tdur) cpu.set(e.name, (cpu.get(e.name) ?? 0) + e.tdur / 1000);
         const sum = (...names: string[]): number => names.reduce((a, n) => a + (cpu.get(n) ?? 0), 0);
         const updates = Math.max(1, r.changedWork.length);
+        // The update's own callbacks (store update, React, the Streams rows) without the probe's per-frame one: the
+        // callbacks that took over 1 ms of thread time (the probe's takes a few µs).
+        let rafUpdate = 0;
+        for (const e of traceEvents) if (main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.name === 'FireAnimationFrame' && (e.tdur ?? 0) > 1000) rafUpdate += e.tdur! / 1000;
         const kinds: [string, number][] = [
           ['rAF', sum('FireAnimationFrame')],
+          ['of it: callbacks > 1 ms', rafUpdate],
           ['other script', sum('FunctionCall', 'TimerFire', 'EventDispatch')],
           ['style', sum('UpdateLayoutTree')],
           ['layout', sum('Layout')],

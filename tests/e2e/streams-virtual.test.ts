@@ -100,7 +100,7 @@ describe('Streams view with 600 streams (virtualised rows)', () => {
       els.map((tr) => ({
         topPx: tr.getBoundingClientRect().top,
         index: Number(tr.getAttribute('aria-rowindex')),
-        spark: tr.querySelector('canvas.sparkline[role="img"]')?.getAttribute('aria-label') ?? '',
+        spark: tr.querySelector('svg.sparkline[role="img"]')?.getAttribute('aria-label') ?? '',
       })),
     );
     for (let i = 1; i < rows.length; i++) {

@@ -96,7 +96,7 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     await page.click('[data-testid="stream-row-cam"] button.link');
     await page.waitForSelector('[data-testid="stream-page"]');
     await page.waitForSelector('[data-testid="stream-chart-viewers"]'); // viewers over time by protocol
-    expect(await page.$$('[data-testid^="stream-row-"] canvas.sparkline')).toHaveLength(2);
+    expect(await page.$$('[data-testid^="stream-row-"] svg.sparkline')).toHaveLength(2);
     expect(await page.textContent('[data-testid="url-rtmp"]')).toBe(`${h.rtmpUrl}/live/cam`);
     const referrers = (await page.textContent('[data-testid="stream-referrers"]')) ?? '';
     for (const v of ['viewer-a', 'viewer-b', 'viewer-c']) expect(referrers).toContain(`${v}.example`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drawSparkColumns, sameColumns, sparkColumns, type SparkPen } from '../../src/renderer/src/charts/sparkline.ts';
+import { drawSparkColumns, sameColumns, sparkColumns, sparkPath, type SparkPen } from '../../src/renderer/src/charts/sparkline.ts';
 
 const WINDOW_MS = 600_000;
 const COLUMNS = 90;
@@ -92,5 +92,16 @@ describe('sparkline columns', () => {
     const into = sparkColumns([], [], COLUMNS, WINDOW_MS);
     expect(sparkColumns(atMs, values, COLUMNS, WINDOW_MS, into)).toBe(into);
     expect(into.samples).toBe(31);
+  });
+
+  it('writes the same moves as an SVG path', () => {
+    const { atMs, values } = samples(0, 60, (s) => (s < 30 ? 2 : 4));
+    const c = sparkColumns(atMs, values, COLUMNS, WINDOW_MS);
+    const { pen, ops } = record();
+    drawSparkColumns(pen, c, 18);
+    const fromOps = ops.filter((o) => o !== 'begin' && o !== 'stroke').map((o) => o.replace(' ', '')).join('');
+    expect(sparkPath(c, 18)).toBe(fromOps);
+    expect(sparkPath(c, 18)).toMatch(/^M[\d.]+,9L.*L[\d.]+,1$/); // from 2 (y = 9) to the top value 4 (y = 1)
+    expect(sparkPath(sparkColumns([], [], COLUMNS, WINDOW_MS), 18)).toBe('');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The Streams view's sparklines: a stream's viewers over the last 10 minutes, reduced to one column per pixel and
- * drawn on a canvas. Columns are aligned to absolute time (column = floor(t / column width)), so the picture only
+ * drawn as one SVG path. Columns are aligned to absolute time (column = floor(t / column width)), so the picture only
  * changes when a new column starts (every 6.7 s at 90 px for 10 minutes) or a value in the newest column changes:
  * a row whose picture did not change is not drawn again. Each column keeps the minimum and maximum of its samples
  * (a dip inside 6.7 s stays visible, as when every sample was a path point); a column without a sample is a gap, and
@@ -100,4 +100,21 @@ export function drawSparkColumns(pen: SparkPen, c: SparkColumns, heightPx: numbe
     drawn = true;
   }
   if (drawn) pen.stroke();
+}
+
+/** The columns as an SVG path (`M`/`L` commands, one decimal), as drawSparkColumns draws them. */
+export function sparkPath(c: SparkColumns, heightPx: number): string {
+  let d = '';
+  const f = (v: number): string => String(Math.round(v * 10) / 10);
+  drawSparkColumns(
+    {
+      beginPath: () => undefined,
+      moveTo: (x, y) => void (d += `M${f(x)},${f(y)}`),
+      lineTo: (x, y) => void (d += `L${f(x)},${f(y)}`),
+      stroke: () => undefined,
+    },
+    c,
+    heightPx,
+  );
+  return d;
 }

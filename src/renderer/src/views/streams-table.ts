@@ -6,14 +6,16 @@
  * - only the rows in (and near) the viewport are in the DOM, between two spacer rows, in visual order (screen
  *   readers and text selection follow DOM order); a row is keyed by its stream and stays the same element while the
  *   stream stays in view, so an update rewrites only the texts that changed (each cell keeps its last text);
- * - a row's sparkline is a canvas drawn only when its pixel columns changed (charts/sparkline.ts);
+ * - a row's sparkline is an SVG path of at most one point pair per pixel column, set only when its columns changed
+ *   (charts/sparkline.ts); a canvas per row was tried: each became a layer of its own, and layerizing 30 of them cost
+ *   more than the paths;
  * - scrolling re-renders only when the viewport nears the edge of the rendered rows, and rows that leave are
  *   recycled for the rows that come in.
  * The table stays a table: `aria-rowindex` on each row (the header row is 1), `aria-rowcount` on the table (React).
  */
 import type { UnitSystem } from '../../../shared/ipc.ts';
 import { VIEWER_PROTOCOLS, type StreamRow } from '../../../shared/streams.ts';
-import { drawSparkColumns, sameColumns, sparkColumns, type SparkColumns } from '../charts/sparkline.ts';
+import { sameColumns, sparkColumns, sparkPath, type SparkColumns } from '../charts/sparkline.ts';
 import { formatBitrate, formatCount, formatDuration } from '../format/units.ts';
 import { streamId, type StreamSeries } from '../store/stream-series.ts';
 
@@ -27,6 +29,7 @@ const REFILL_ROWS = 2;
 const SPARK_WIDTH_PX = 90;
 const SPARK_HEIGHT_PX = 18;
 const SPARK_WINDOW_MS = 600_000;
+const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** What the rows show besides the stream rows themselves. */
 export interface StreamTableContext {
@@ -90,13 +93,6 @@ function cell(tr: HTMLTableRowElement, className?: string, testId?: string): HTM
   return td;
 }
 
-/** The colour and pixel ratio the sparklines were drawn with: a change redraws them all. */
-interface SparkInk {
-  color: string;
-  ratio: number;
-  epoch: number;
-}
-
 /** One `<tr>`: its cells, the texts and attributes last written, and its sparkline's last columns. */
 class RowView {
   readonly tr = document.createElement('tr');
@@ -117,11 +113,11 @@ class RowView {
   readonly #perProtocol: TextSlot[];
   readonly #egress: TextSlot;
   readonly #peak: TextSlot;
-  readonly #canvas = document.createElement('canvas');
+  readonly #svg = document.createElementNS(SVG_NS, 'svg');
+  readonly #path = document.createElementNS(SVG_NS, 'path');
   #pending: { r: StreamRow; ctx: StreamTableContext } | null = null;
   #drawn: SparkColumns | null = null;
   #spare: SparkColumns | undefined;
-  #inkEpoch = -1;
 
   constructor(withCore: boolean) {
     const tr = this.tr;
@@ -148,9 +144,15 @@ class RowView {
     this.#perProtocol = VIEWER_PROTOCOLS.map((p) => text(cell(tr, 'num', `stream-viewers-${p}`)));
     this.#egress = text(cell(tr, 'num'));
     this.#peak = text(cell(tr, 'num'));
-    this.#canvas.className = 'sparkline';
-    this.#canvas.setAttribute('role', 'img');
-    cell(tr, 'spark').appendChild(this.#canvas);
+    const svg = this.#svg;
+    svg.setAttribute('class', 'sparkline');
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('width', String(SPARK_WIDTH_PX));
+    svg.setAttribute('height', String(SPARK_HEIGHT_PX));
+    svg.setAttribute('viewBox', `0 0 ${SPARK_WIDTH_PX} ${SPARK_HEIGHT_PX}`);
+    for (const [k, v] of [['fill', 'none'], ['stroke', 'currentColor'], ['stroke-width', '1.5'], ['stroke-linejoin', 'round']]) this.#path.setAttribute(k!, v!);
+    svg.appendChild(this.#path);
+    cell(tr, 'spark').appendChild(svg);
   }
 
   /**
@@ -159,7 +161,7 @@ class RowView {
    * numbers of the last update until it scrolls into view (`flush`), so an update lays out and paints the rows the
    * user sees, not the dozen rows kept ready beyond them.
    */
-  set(r: StreamRow, id: string, index: number, ctx: StreamTableContext, seen: boolean, ink: () => SparkInk): void {
+  set(r: StreamRow, id: string, index: number, ctx: StreamTableContext, seen: boolean): void {
     const tr = this.tr;
     const same = this.id === id;
     this.id = id;
@@ -170,7 +172,7 @@ class RowView {
     }
     const selected = String(ctx.selectedId === id);
     if (this.#selected !== selected) tr.setAttribute('aria-selected', (this.#selected = selected));
-    if (seen || !same) this.#write(r, ctx, ink);
+    if (seen || !same) this.#write(r, ctx);
     else this.#pending = { r, ctx };
   }
 
@@ -181,13 +183,13 @@ class RowView {
   }
 
   /** Writes the numbers held back while the row was out of view. */
-  flush(ink: () => SparkInk): void {
+  flush(): void {
     const p = this.#pending;
-    if (p) this.#write(p.r, p.ctx, ink);
+    if (p) this.#write(p.r, p.ctx);
   }
 
   /** Writes what changed since the last write (also when the view now shows another stream). */
-  #write(r: StreamRow, ctx: StreamTableContext, ink: () => SparkInk): void {
+  #write(r: StreamRow, ctx: StreamTableContext): void {
     this.#pending = null;
     const tr = this.tr;
     const testId = `stream-row-${r.key}`;
@@ -209,33 +211,20 @@ class RowView {
     }
     setText(this.#egress, formatBitrate(r.egressBitsPerSec, ctx.units));
     setText(this.#peak, formatCount(r.peakViewersToday));
-    this.#drawSpark(ctx.series.get(this.id), ink);
+    this.#drawSpark(ctx.series.get(this.id));
   }
 
-  #drawSpark(series: StreamSeries | undefined, ink: () => SparkInk): void {
+  #drawSpark(series: StreamSeries | undefined): void {
     const next = sparkColumns(series?.atMs ?? [], series?.viewers ?? [], SPARK_WIDTH_PX, SPARK_WINDOW_MS, this.#spare);
-    const current = ink();
-    if (this.#drawn && this.#inkEpoch === current.epoch && sameColumns(this.#drawn, next)) {
+    if (this.#drawn && sameColumns(this.#drawn, next)) {
       this.#spare = next;
       return;
     }
     this.#spare = this.#drawn ?? undefined;
     this.#drawn = next;
-    this.#inkEpoch = current.epoch;
-    const canvas = this.#canvas;
-    const [w, h] = [Math.round(SPARK_WIDTH_PX * current.ratio), Math.round(SPARK_HEIGHT_PX * current.ratio)];
-    if (canvas.width !== w || canvas.height !== h) [canvas.width, canvas.height] = [w, h]; // clears it too
-    const g = canvas.getContext('2d');
-    if (g) {
-      g.setTransform(current.ratio, 0, 0, current.ratio, 0, 0);
-      g.clearRect(0, 0, SPARK_WIDTH_PX, SPARK_HEIGHT_PX);
-      g.strokeStyle = current.color;
-      g.lineWidth = 1.5;
-      g.lineJoin = 'round';
-      drawSparkColumns(g, next, SPARK_HEIGHT_PX);
-    }
+    this.#path.setAttribute('d', sparkPath(next, SPARK_HEIGHT_PX));
     const label = next.samples < 2 ? 'viewers over the last 10 minutes: not enough samples yet' : `viewers over the last 10 minutes, up to ${formatCount(next.top)}`;
-    if (this.#label !== label) this.#canvas.setAttribute('aria-label', (this.#label = label));
+    if (this.#label !== label) this.#svg.setAttribute('aria-label', (this.#label = label));
   }
 }
 
@@ -261,11 +250,6 @@ export class StreamTableBody {
   #marginPx = 0;
   #viewportPx = typeof window === 'undefined' ? 900 : window.innerHeight;
   #rowPx = 34;
-  #ink: SparkInk = { color: '', ratio: 1, epoch: 0 };
-  /** The colour must be read again (first draw, theme switch). */
-  #inkStale = true;
-  /** The ink was checked in this render. */
-  #inkRead = false;
   readonly #detach: (() => void)[] = [];
 
   constructor(tbody: HTMLTableSectionElement, onOpen: (id: string) => void) {
@@ -283,14 +267,6 @@ export class StreamTableBody {
     };
     tbody.addEventListener('click', click);
     this.#detach.push(() => tbody.removeEventListener('click', click));
-    // A light/dark switch changes the sparklines' colour.
-    const dark = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
-    const recolour = (): void => {
-      this.#inkStale = true;
-      this.#render(true);
-    };
-    dark?.addEventListener('change', recolour);
-    this.#detach.push(() => dark?.removeEventListener('change', recolour));
   }
 
   /**
@@ -363,10 +339,8 @@ export class StreamTableBody {
     const viewport = { topPx: this.#scrollTopPx - this.#marginPx, heightPx: this.#viewportPx, rowPx: this.#rowPx };
     const next = rowWindow(rows.length, { first: this.#first, last: Math.min(this.#last, rows.length - 1) }, viewport);
     const seen = seenRows(rows.length, viewport);
-    this.#inkRead = false;
-    const ink = (): SparkInk => this.#readInk();
     if (!next && !all) {
-      for (let i = Math.max(seen.first, this.#first); i <= Math.min(seen.last, this.#last); i++) this.#order[i - this.#first]?.flush(ink);
+      for (let i = Math.max(seen.first, this.#first); i <= Math.min(seen.last, this.#last); i++) this.#order[i - this.#first]?.flush();
       return;
     }
     if (next) [this.#first, this.#last] = [next.first, next.last];
@@ -394,7 +368,7 @@ export class StreamTableBody {
         this.#byTr.set(view.tr, view);
         this.#shown.set(id, view);
       }
-      view.set(rows[i]!, id, i, ctx, i >= seen.first && i <= seen.last, ink);
+      view.set(rows[i]!, id, i, ctx, i >= seen.first && i <= seen.last);
       this.#order.push(view);
       // DOM order is the visual order: a row whose rank changed is moved, the rest stay put.
       if (view.tr === at) at = at.nextSibling;
@@ -410,19 +384,5 @@ export class StreamTableBody {
     else this.#bottomPadPx = heightPx;
     spacer.hidden = heightPx <= 0;
     spacer.style.height = `${heightPx}px`;
-  }
-
-  /** The sparklines' colour (the accent, from the stylesheet) and the device pixel ratio, checked once per render. */
-  #readInk(): SparkInk {
-    if (this.#inkRead) return this.#ink;
-    this.#inkRead = true;
-    const ratio = typeof devicePixelRatio === 'number' && devicePixelRatio > 0 ? devicePixelRatio : 1;
-    // Read at the first draw, after a theme switch or a zoom only: reading a computed style may force a style recalc.
-    if (this.#inkStale || this.#ink.ratio !== ratio) {
-      this.#inkStale = false;
-      const color = getComputedStyle(this.#tbody).getPropertyValue('--accent').trim() || getComputedStyle(this.#tbody).color;
-      this.#ink = { color, ratio, epoch: this.#ink.epoch + 1 };
-    }
-    return this.#ink;
   }
 }
