@@ -378,8 +378,10 @@ async function headlessBench(): Promise<void> {
         const done = new Promise<void>((resolve) => (cdp as unknown as { once(event: string, cb: () => void): void }).once('Tracing.tracingComplete', resolve));
         await cdp.send('Tracing.end');
         await done;
-        // The page's main thread (named in the trace's metadata, which a phase's trace may lack: then the last one's).
-        const main = traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain') ?? lastMain;
+        // The page's main thread, named in the trace's metadata; a phase's trace may lack it: then the last phase's,
+        // or the thread that ran the animation frames.
+        const main =
+          traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain') ?? lastMain ?? traceEvents.find((e) => e.name === 'FireAnimationFrame');
         lastMain = main;
         const sums = new Map<string, number>();
         for (const e of traceEvents) if (main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.dur) sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
