@@ -378,6 +378,8 @@ async function headlessBench(): Promise<void> {
         const done = new Promise<void>((resolve) => (cdp as unknown as { once(event: string, cb: () => void): void }).once('Tracing.tracingComplete', resolve));
         await cdp.send('Tracing.end');
         await done;
+        // BENCH_TRACE_DIR=DIR: the phase's trace events, to open in Chromium's performance panel or sum otherwise.
+        if (process.env.BENCH_TRACE_DIR) writeFileSync(join(process.env.BENCH_TRACE_DIR, `${name.replace(/[^a-z]+/g, '-')}.json`), JSON.stringify({ traceEvents }));
         // The page's main thread, named in the trace's metadata; a phase's trace may lack it: then the last phase's,
         // or the thread that ran the animation frames.
         const main =
