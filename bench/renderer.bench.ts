@@ -28,6 +28,7 @@ import { createUiService } from '../src/main/ui/service.ts';
 import { createWebBridge } from '../src/main/ui/web-bridge.ts';
 import type { SessionSource } from '../src/main/source.ts';
 import { viteBuildPage } from '../tests/e2e/support.ts';
+import { summaryOfLists } from '../tests/support/test-core.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'out', 'renderer-bench');
@@ -185,7 +186,7 @@ interface WireSession {
 
 /**
  * One remote Core's sessions: `streams` streams, each with an RTMP publisher, `hlsViewers` HLS viewers and one RTMP
- * player; `tick` changes every rate and byte count and returns the /active text.
+ * player; `tick` changes every rate and byte count and returns the /api/v3/session text.
  */
 function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () => string {
   const createdS = Math.floor(Date.now() / 1000) - 600;
@@ -219,7 +220,8 @@ function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () =
       s.bandwidth_tx_kbit = Math.round(rand() * 4000 * 1000) / 1000;
       s.bytes_tx += Math.round((s.bandwidth_tx_kbit * 1000) / 8);
     }
-    return JSON.stringify(byCollector);
+    // The app polls only /api/v3/session (its collectors' active lists are these sessions).
+    return summaryOfLists(byCollector);
   };
 }
 
@@ -294,7 +296,7 @@ async function headlessBench(): Promise<void> {
   await buildRenderer();
   const cores = await Promise.all(Array.from({ length: coresN }, (_, i) => startTestCore({ phase: 'snap-02', coreId: `bench-${i}`, coreName: `Studio ${i + 1}` })));
   const fleets = cores.map((_, i) => wireFleet(i, streamsPerCore, hlsViewers));
-  const feed = (): void => cores.forEach((c, i) => c.setSessionBodies({ active: fleets[i]!() }));
+  const feed = (): void => cores.forEach((c, i) => c.setSessionBodies({ summary: fleets[i]!() }));
   feed();
   const feeder = setInterval(feed, 1000);
   const h = await startHeadless(['--no-persist', ...cores.flatMap((c) => ['--core', c.urlWithCredentials])], { timeoutMs: 60_000 });
