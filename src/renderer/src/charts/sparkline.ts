@@ -59,12 +59,9 @@ export function sparkColumns(atMs: readonly number[], values: readonly (number |
 /** True when `a` and `b` draw the same picture. */
 export function sameColumns(a: SparkColumns, b: SparkColumns): boolean {
   if (a.top !== b.top || a.min.length !== b.min.length) return false;
+  const same = (x: number, y: number): boolean => x === y || (x !== x && y !== y); // equal, or both NaN
   for (let i = 0; i < a.min.length; i++) {
-    const [x, y] = [a.min[i]!, b.min[i]!];
-    if (x !== y && !(x !== x && y !== y)) return false; // equal, or both NaN
-    const [p, q] = [a.max[i]!, b.max[i]!];
-    if (p !== q && !(p !== p && q !== q)) return false;
-    if (a.lift[i] !== b.lift[i]) return false;
+    if (!same(a.min[i]!, b.min[i]!) || !same(a.max[i]!, b.max[i]!) || a.lift[i] !== b.lift[i]) return false;
   }
   return true;
 }
