@@ -185,9 +185,9 @@ interface WireSession {
 
 /**
  * One remote Core's sessions: `streams` streams, each with an RTMP publisher, `hlsViewers` HLS viewers and one RTMP
- * player; `tick` changes every rate and byte count and returns the /active text.
+ * player; `tick` changes every rate and byte count and returns the lists per collector.
  */
-function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () => string {
+function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () => Record<string, WireSession[]> {
   const createdS = Math.floor(Date.now() / 1000) - 600;
   const byCollector: Record<'hls' | 'rtmp', WireSession[]> = { hls: [], rtmp: [] };
   for (let k = 0; k < streams; k++) {
@@ -219,7 +219,7 @@ function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () =
       s.bandwidth_tx_kbit = Math.round(rand() * 4000 * 1000) / 1000;
       s.bytes_tx += Math.round((s.bandwidth_tx_kbit * 1000) / 8);
     }
-    return JSON.stringify(byCollector);
+    return byCollector;
   };
 }
 
@@ -284,7 +284,7 @@ function frameLine(name: string, r: FrameStats): string {
  * sessions table scrolls, while the user sorts it, and the same for the Streams view.
  */
 async function headlessBench(): Promise<void> {
-  const { startTestCore } = await import('../tests/support/test-core.ts');
+  const { startTestCore, summaryOfLists } = await import('../tests/support/test-core.ts');
   const { startHeadless } = await import('../tests/support/headless.ts');
   const { buildRenderer, launchChromium } = await import('../tests/e2e/support.ts');
   const phaseS = Number(process.env.BENCH_PHASE_SECONDS ?? 8);
@@ -294,7 +294,8 @@ async function headlessBench(): Promise<void> {
   await buildRenderer();
   const cores = await Promise.all(Array.from({ length: coresN }, (_, i) => startTestCore({ phase: 'snap-02', coreId: `bench-${i}`, coreName: `Studio ${i + 1}` })));
   const fleets = cores.map((_, i) => wireFleet(i, streamsPerCore, hlsViewers));
-  const feed = (): void => cores.forEach((c, i) => c.setSessionBodies({ active: fleets[i]!() }));
+  // The app polls a Core's /api/v3/session summary only (its lists are the active sessions).
+  const feed = (): void => cores.forEach((c, i) => c.setSessionBodies({ summary: summaryOfLists(fleets[i]!()) }));
   feed();
   const feeder = setInterval(feed, 1000);
   const h = await startHeadless(['--no-persist', ...cores.flatMap((c) => ['--core', c.urlWithCredentials])], { timeoutMs: 60_000 });
@@ -346,7 +347,7 @@ async function headlessBench(): Promise<void> {
     const profileDir = process.env.BENCH_PROFILE;
     // BENCH_TRACE=1: a Chromium trace per phase, summed per event on the page's main thread (ms per second).
     const trace = process.env.BENCH_TRACE === '1';
-    const traceEvents: { name: string; ph: string; dur?: number; tdur?: number; tid: number; pid: number; args?: { name?: string } }[] = [];
+    const traceEvents: { name: string; ph: string; ts?: number; dur?: number; tdur?: number; tid: number; pid: number; args?: { name?: string; data?: { functionName?: string } } }[] = [];
     (cdp as unknown as { on(event: string, cb: (e: { value: typeof traceEvents }) => void): void }).on('Tracing.dataCollected', (e) => void traceEvents.push(...e.value));
     const measure = async (name: string, during?: () => Promise<void>): Promise<void> => {
       if (trace) {
@@ -377,7 +378,17 @@ async function headlessBench(): Promise<void> {
         const done = new Promise<void>((resolve) => (cdp as unknown as { once(event: string, cb: () => void): void }).once('Tracing.tracingComplete', resolve));
         await cdp.send('Tracing.end');
         await done;
-        const main = traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+        // BENCH_TRACE_DIR=DIR: the raw trace of each phase too (DIR/<phase>.json, opens in Chromium's performance panel).
+        const traceDir = process.env.BENCH_TRACE_DIR;
+        if (traceDir) writeFileSync(join(traceDir, `${name.replace(/[^a-z]+/g, '-')}.json`), JSON.stringify({ traceEvents }));
+        // The page's main thread: of the renderer main threads named in the trace, the busiest (a trace may name
+        // another renderer's too).
+        const busy = new Map<string, number>();
+        for (const e of traceEvents) if (e.ph === 'X' && e.name === 'RunTask') busy.set(`${e.pid}/${e.tid}`, (busy.get(`${e.pid}/${e.tid}`) ?? 0) + (e.dur ?? 0));
+        const main = traceEvents
+          .filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+          .sort((x, y) => (busy.get(`${y.pid}/${y.tid}`) ?? 0) - (busy.get(`${x.pid}/${x.tid}`) ?? 0))[0];
+        const worker = traceEvents.find((e) => e.name === 'thread_name' && e.pid === main?.pid && /Worker/.test(e.args?.name ?? ''));
         const sums = new Map<string, number>();
         for (const e of traceEvents) if (main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.dur) sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
         const top = [...sums.entries()].sort((x, y) => y[1] - x[1]).slice(0, 12);
@@ -415,6 +426,40 @@ async function headlessBench(): Promise<void> {
           console.log(`  ${''.padEnd(30)} invalidations per frame with changes: ${top.map(([k, v]) => `${k} ${(v / Math.max(1, r.changedWork.length)).toFixed(0)}`).join(', ')}`);
         }
         console.log(`  ${''.padEnd(30)} trace, main thread CPU ms per frame with changes (${updates}): ${kinds.map(([k, v]) => `${k} ${(v / updates).toFixed(1)}`).join(', ')}`);
+        // Per task, thread time (CPU): the frames that laid out or painted something (an update, a scroll, a sort;
+        // a frame of the probe alone does neither) apart from the other tasks (receiving the push, timers, the
+        // worker's answers). Load stretches wall-clock frame times; it moves these much less.
+        const tasks = traceEvents.filter((e) => main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X').sort((x, y) => x.ts! - y.ts!);
+        const frameCpu: number[] = [];
+        let otherCpu = 0;
+        // The probe's own functions (FRAME_PROBE): a task that ran only these is the probe's, not the page's.
+        const probe = new Set(['loop', 'ch.port1.onmessage']);
+        for (let i = 0; i < tasks.length; i++) {
+          const t = tasks[i]!;
+          if (t.name !== 'RunTask') continue;
+          const end = t.ts! + (t.dur ?? 0);
+          let drew = false;
+          let probeCalls = 0;
+          let otherCalls = 0;
+          for (let j = i + 1; j < tasks.length && tasks[j]!.ts! < end; j++) {
+            const e = tasks[j]!;
+            if (e.name === 'Layout' || e.name === 'Paint') drew = true;
+            if (e.name === 'FunctionCall') {
+              if (probe.has(e.args?.data?.functionName ?? '')) probeCalls++;
+              else otherCalls++;
+            }
+          }
+          if (drew) frameCpu.push((t.tdur ?? 0) / 1000);
+          // Promise reactions (the event stream's reads) run without a FunctionCall event: only tasks that ran the
+          // probe alone are left out.
+          else if (!(probeCalls > 0 && otherCalls === 0)) otherCpu += (t.tdur ?? 0) / 1000;
+        }
+        frameCpu.sort((x, y) => x - y);
+        const workerCpu = worker ? traceEvents.filter((e) => e.tid === worker.tid && e.pid === worker.pid && e.ph === 'X' && e.name === 'RunTask').reduce((a, e) => a + (e.tdur ?? 0) / 1000, 0) : 0;
+        console.log(
+          `  ${''.padEnd(30)} trace, main thread CPU per frame that drew (${frameCpu.length}): p50 ${pct(frameCpu, 50).toFixed(1)} p95 ${pct(frameCpu, 95).toFixed(1)} ms; ` +
+            `other tasks (the push, the worker's answers, timers; not the probe's) ${(otherCpu / updates).toFixed(1)} ms per frame with changes${worker ? `; sessions worker ${(workerCpu / updates).toFixed(1)} ms per frame with changes` : ''}`,
+        );
       }
       console.log(`  ${''.padEnd(30)} main thread per second (CDP): tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms`);
     };
@@ -423,17 +468,20 @@ async function headlessBench(): Promise<void> {
       await page.waitForTimeout(phaseS * 1000);
     };
     // Sessions: sorted by rx (every update reorders the visible rows), then scrolled, then re-sorted by the user.
-    await page.click('[data-testid="sort-rxBitsPerSec"]');
-    await page.waitForTimeout(1500);
-    await measure('sessions, updates', undefined);
-    await measure('sessions, updates + scrolling', scroll('[data-testid="sessions-table"]'));
-    await page.evaluate(`document.querySelector('[data-testid="sessions-table"]').scrollTo(0, 0)`);
-    const sortKeys = await page.$$eval('[data-testid^="sort-"]', (els) => els.map((e) => e.getAttribute('data-testid')!));
-    let k = 0;
-    await measure('sessions, updates + sorting', async () => {
-      await page.click(`[data-testid="${sortKeys[k++ % sortKeys.length]}"]`);
-      await page.waitForTimeout(400);
-    });
+    // BENCH_VIEWS=streams skips them (the Streams phases only, to compare a change back to back).
+    if (process.env.BENCH_VIEWS !== 'streams') {
+      await page.click('[data-testid="sort-rxBitsPerSec"]');
+      await page.waitForTimeout(1500);
+      await measure('sessions, updates', undefined);
+      await measure('sessions, updates + scrolling', scroll('[data-testid="sessions-table"]'));
+      await page.evaluate(`document.querySelector('[data-testid="sessions-table"]').scrollTo(0, 0)`);
+      const sortKeys = await page.$$eval('[data-testid^="sort-"]', (els) => els.map((e) => e.getAttribute('data-testid')!));
+      let k = 0;
+      await measure('sessions, updates + sorting', async () => {
+        await page.click(`[data-testid="${sortKeys[k++ % sortKeys.length]}"]`);
+        await page.waitForTimeout(400);
+      });
+    }
     // BENCH_VIEWS=sessions: the Sessions phases only (a shorter run to compare a change back to back).
     if (process.env.BENCH_VIEWS === 'sessions') return;
     // Streams: ordered by viewers; the user scrolls and filters by protocol (the view has no sort control).
@@ -448,6 +496,8 @@ async function headlessBench(): Promise<void> {
       await page.click(`[data-testid="${chips[c++ % chips.length]}"]`);
       await page.waitForTimeout(400);
     });
+    // BENCH_SCREENSHOT=FILE.png: the Streams view as the phases left it (to look at what was measured).
+    if (process.env.BENCH_SCREENSHOT) await page.screenshot({ path: process.env.BENCH_SCREENSHOT });
     const domRows = await page.$$eval('[data-testid^="stream-row-"]', (els) => els.length);
     console.log(`  stream rows in the DOM: ${domRows}; whole snapshots the page fetched: ${wholeSnapshots}; load average at the end ${loadavg()[0]!.toFixed(2)}${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
   } finally {
