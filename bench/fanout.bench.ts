@@ -94,7 +94,7 @@ async function rtmpSessions(base: string): Promise<{ players: number; txMbit: nu
 /**
  * The ingest path alone, in this process: the recorded FLV as the chunk stream ffmpeg sends (4096-byte chunks),
  * pushed in 20 000-byte reads through the chunk parser into a stream without players: with large media as views (how
- * a connection read as a stream is parsed) and with every body copied (read into the shared buffer, the default; see
+ * a connection read as a stream is parsed, the default) and with every body copied (read into the shared buffer; see
  * src/main/servers/rtmp/reader.ts). Prints the time per second of 6 Mbit/s and the buffer bytes allocated.
  */
 export function parserMicroBench(flv: string): void {
@@ -131,8 +131,8 @@ export function parserMicroBench(flv: string): void {
   const v = run(true);
   const c = run(false);
   console.log(`  chunk parser + stream, no player (this process, ${(chunks.length / mediaSeconds / 125_000).toFixed(1)} Mbit/s of chunks in 20 000-byte reads):`);
-  console.log(`    large media as views (stream reads) ${v.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${v.allocMbPerS.toFixed(2)} MB/s`);
-  console.log(`    every body copied (as served now)   ${c.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${c.allocMbPerS.toFixed(2)} MB/s`);
+  console.log(`    large media as views (as served)    ${v.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${v.allocMbPerS.toFixed(2)} MB/s`);
+  console.log(`    every body copied (one read buffer) ${c.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${c.allocMbPerS.toFixed(2)} MB/s`);
 }
 
 const serverModule = pathToFileURL(fileURLToPath(new URL('../src/main/servers/rtmp/server.ts', import.meta.url))).href;

@@ -13,6 +13,9 @@
  *
  * The buffer is shared: a read's callback runs to completion before libuv reads into the buffer again, and the
  * callback must not keep any view of it (the chunk parser copies what it keeps; see `RtmpConnection`).
+ *
+ * Not the server's default: in the app those copies (an ArrayBuffer per media message, kept two seconds by the GOP
+ * cache) brought back about one mark-compact more per 15 s, which ate the gain (docs/decisions.md).
  */
 import { Socket } from 'node:net';
 

@@ -34,7 +34,10 @@ export interface RtmpServerOptions {
   limits?: Partial<RtmpLimits>;
   /** Interval of the session deltas and timeout checks. Default 1000 ms (spec §1.4). */
   tickMs?: number;
-  /** How connections are read (reader.ts); `stream` only to compare the two (tests, benches). Default `reused-buffer`. */
+  /**
+   * How connections are read (reader.ts). Default `stream`: in the app, the copies `reused-buffer` needs brought back
+   * mark-compacts (docs/decisions.md, "RTMP receive path"); `reused-buffer` is kept for the benches and tests.
+   */
   readMode?: ReadMode;
 }
 
@@ -88,7 +91,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
     counters,
     startedAtMs: Date.now(),
     readBuffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
-    readMode: options.readMode ?? 'reused-buffer',
+    readMode: options.readMode ?? 'stream',
     closed(conn) {
       if (!conns.delete(conn)) return;
       closedRx += conn.socket.bytesRead;
@@ -98,7 +101,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
 
   // Security guard: one client holding idle sockets must not lock every real publisher and player out.
   const perClient = new ConnectionsPerClient(limits.maxConnectionsPerClient);
-  // Paused on accept: the connection reads the socket itself, into the shared buffer where it can (reader.ts).
+  // Paused on accept: the connection starts reading the socket itself, in the server's read mode (reader.ts).
   const server: Server = createServer({ noDelay: true, pauseOnConnect: true }, (accepted: Socket) => {
     if (conns.size >= limits.maxConnections) {
       refused++;
