@@ -346,7 +346,7 @@ async function headlessBench(): Promise<void> {
     const profileDir = process.env.BENCH_PROFILE;
     // BENCH_TRACE=1: a Chromium trace per phase, summed per event on the page's main thread (ms per second).
     const trace = process.env.BENCH_TRACE === '1';
-    const traceEvents: { name: string; ph: string; dur?: number; tdur?: number; tid: number; pid: number; args?: { name?: string } }[] = [];
+    const traceEvents: { name: string; ph: string; ts?: number; dur?: number; tdur?: number; tid: number; pid: number; args?: { name?: string } }[] = [];
     (cdp as unknown as { on(event: string, cb: (e: { value: typeof traceEvents }) => void): void }).on('Tracing.dataCollected', (e) => void traceEvents.push(...e.value));
     const measure = async (name: string, during?: () => Promise<void>): Promise<void> => {
       if (trace) {
@@ -377,7 +377,17 @@ async function headlessBench(): Promise<void> {
         const done = new Promise<void>((resolve) => (cdp as unknown as { once(event: string, cb: () => void): void }).once('Tracing.tracingComplete', resolve));
         await cdp.send('Tracing.end');
         await done;
-        const main = traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+        // BENCH_TRACE_DIR=DIR: the raw trace of each phase too (DIR/<phase>.json, opens in Chromium's performance panel).
+        const traceDir = process.env.BENCH_TRACE_DIR;
+        if (traceDir) writeFileSync(join(traceDir, `${name.replace(/[^a-z]+/g, '-')}.json`), JSON.stringify({ traceEvents }));
+        // The page's main thread: of the renderer main threads named in the trace, the busiest (a trace may name
+        // another renderer's too).
+        const busy = new Map<string, number>();
+        for (const e of traceEvents) if (e.ph === 'X' && e.name === 'RunTask') busy.set(`${e.pid}/${e.tid}`, (busy.get(`${e.pid}/${e.tid}`) ?? 0) + (e.dur ?? 0));
+        const main = traceEvents
+          .filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+          .sort((x, y) => (busy.get(`${y.pid}/${y.tid}`) ?? 0) - (busy.get(`${x.pid}/${x.tid}`) ?? 0))[0];
+        const worker = traceEvents.find((e) => e.name === 'thread_name' && e.pid === main?.pid && /Worker/.test(e.args?.name ?? ''));
         const sums = new Map<string, number>();
         for (const e of traceEvents) if (main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.dur) sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
         const top = [...sums.entries()].sort((x, y) => y[1] - x[1]).slice(0, 12);
@@ -415,6 +425,27 @@ async function headlessBench(): Promise<void> {
           console.log(`  ${''.padEnd(30)} invalidations per frame with changes: ${top.map(([k, v]) => `${k} ${(v / Math.max(1, r.changedWork.length)).toFixed(0)}`).join(', ')}`);
         }
         console.log(`  ${''.padEnd(30)} trace, main thread CPU ms per frame with changes (${updates}): ${kinds.map(([k, v]) => `${k} ${(v / updates).toFixed(1)}`).join(', ')}`);
+        // Per task, thread time (CPU): the frames that laid out or painted something (an update, a scroll, a sort;
+        // a frame of the probe alone does neither) apart from the other tasks (receiving the push, timers, the
+        // worker's answers). Load stretches wall-clock frame times; it moves these much less.
+        const tasks = traceEvents.filter((e) => main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X').sort((x, y) => x.ts! - y.ts!);
+        const frameCpu: number[] = [];
+        let otherCpu = 0;
+        for (let i = 0; i < tasks.length; i++) {
+          const t = tasks[i]!;
+          if (t.name !== 'RunTask') continue;
+          const end = t.ts! + (t.dur ?? 0);
+          let drew = false;
+          for (let j = i + 1; j < tasks.length && tasks[j]!.ts! < end; j++) if (tasks[j]!.name === 'Layout' || tasks[j]!.name === 'Paint') drew = true;
+          if (drew) frameCpu.push((t.tdur ?? 0) / 1000);
+          else otherCpu += (t.tdur ?? 0) / 1000;
+        }
+        frameCpu.sort((x, y) => x - y);
+        const workerCpu = worker ? traceEvents.filter((e) => e.tid === worker.tid && e.pid === worker.pid && e.ph === 'X' && e.name === 'RunTask').reduce((a, e) => a + (e.tdur ?? 0) / 1000, 0) : 0;
+        console.log(
+          `  ${''.padEnd(30)} trace, main thread CPU per frame that drew (${frameCpu.length}): p50 ${pct(frameCpu, 50).toFixed(1)} p95 ${pct(frameCpu, 95).toFixed(1)} ms; ` +
+            `other main-thread tasks ${(otherCpu / updates).toFixed(1)} ms per frame with changes${worker ? `; sessions worker ${(workerCpu / updates).toFixed(1)} ms per frame with changes` : ''}`,
+        );
       }
       console.log(`  ${''.padEnd(30)} main thread per second (CDP): tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms`);
     };
