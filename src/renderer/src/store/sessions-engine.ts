@@ -147,7 +147,7 @@ export class SessionsEngine {
     return this.frame();
   }
 
-  /** The key `delta` rows away from the selected one in the table's order (the arrow keys), or null without rows. */
+  /** Selects the row `delta` rows away from the selected one in the table's order (the arrow keys); null without rows. */
   move(delta: number): { key: string; index: number; row: SessionRow } | null {
     this.#version++;
     const visible = this.#fresh();
@@ -155,7 +155,9 @@ export class SessionsEngine {
     const key = this.#query.selectedKey;
     const at = key === null ? -1 : visible.findIndex((r) => sessionKey(r) === key);
     const next = at === -1 ? (delta > 0 ? 0 : visible.length - 1) : Math.min(visible.length - 1, Math.max(0, at + delta));
-    return { key: sessionKey(visible[next]!), index: next, row: visible[next]! };
+    // Selected from here on: a second key press, sent before the page had the answer to the first, moves on from it.
+    this.#query = { ...this.#query, selectedKey: sessionKey(visible[next]!) };
+    return { key: this.#query.selectedKey!, index: next, row: visible[next]! };
   }
 
   /** The filtered, sorted rows, brought up to date. */

@@ -438,7 +438,39 @@ export function prependSeries(live: SelectedSeries, past: SessionSeries): Select
 }
 const TEXT_KEYS: ReadonlySet<SessionSortKey> = new Set(['collector', 'core', 'id', 'reference', 'location', 'peer', 'extra']);
 
-const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => ({
+/** Keyboard moves a store has asked the sessions worker for and not had answered. */
+const movesInFlight = new WeakMap<object, number>();
+
+const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => {
+  /** Selects `key` (`known`: its row, when the caller has it); `tell`: the sessions worker does not know yet. */
+  const selectRow = (key: string | null, known: SessionRow | undefined, tell: boolean): void => {
+    if (key === get().selectedKey) return;
+    const engine = get().engine;
+    if (key === null) {
+      engine?.query({ selectedKey: null }, (frame) => get().applySessionsFrame(frame));
+      return set({ selectedKey: null, selected: null, selectedEnded: false, selectedSeries: EMPTY_SERIES });
+    }
+    // With the sessions worker the page has only the rows in view: a click or a keyboard move names one of them.
+    const row = known ?? (engine ? get().sessionsWindow.rows : get().sessions).find((r) => sessionKey(r) === key) ?? null;
+    if (engine && tell) engine.query({ selectedKey: key }, (frame) => get().applySessionsFrame(frame));
+    set({
+      selectedKey: key,
+      selected: row,
+      selectedEnded: row === null,
+      selectedSeries: row ? extendSeries(EMPTY_SERIES, get().atMs, row) : EMPTY_SERIES,
+    });
+    // The chart opens with the session's last 10 minutes (10 s averages kept by main), not empty.
+    const api = get().api;
+    if (row && api) {
+      api.invoke('sessions:series', row.core, row.collector, row.id).then(
+        (past) => {
+          if (get().selectedKey === key) set({ selectedSeries: prependSeries(get().selectedSeries, past) });
+        },
+        () => undefined, // an older main without the channel: the chart starts empty, as before
+      );
+    }
+  };
+  return {
   filter: NO_SESSION_FILTER,
   sort: { key: 'duration', dir: 'desc' },
   visible: [],
@@ -479,39 +511,27 @@ const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => ({
       sort.key === key ? { key, dir: sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: TEXT_KEYS.has(key) ? 'asc' : 'desc' };
     set(recompute(get(), { sort: next }, store));
   },
-  select: (key, known) => {
-    if (key === get().selectedKey) return;
-    const engine = get().engine;
-    if (key === null) {
-      engine?.query({ selectedKey: null }, (frame) => get().applySessionsFrame(frame));
-      return set({ selectedKey: null, selected: null, selectedEnded: false, selectedSeries: EMPTY_SERIES });
-    }
-    // With the sessions worker the page has only the rows in view: a click or a keyboard move names one of them.
-    const row = known ?? (engine ? get().sessionsWindow.rows : get().sessions).find((r) => sessionKey(r) === key) ?? null;
-    if (engine) engine.query({ selectedKey: key }, (frame) => get().applySessionsFrame(frame));
-    set({
-      selectedKey: key,
-      selected: row,
-      selectedEnded: row === null,
-      selectedSeries: row ? extendSeries(EMPTY_SERIES, get().atMs, row) : EMPTY_SERIES,
-    });
-    // The chart opens with the session's last 10 minutes (10 s averages kept by main), not empty.
-    const api = get().api;
-    if (row && api) {
-      api.invoke('sessions:series', row.core, row.collector, row.id).then(
-        (past) => {
-          if (get().selectedKey === key) set({ selectedSeries: prependSeries(get().selectedSeries, past) });
-        },
-        () => undefined, // an older main without the channel: the chart starts empty, as before
-      );
-    }
-  },
+  select: (key, known) => selectRow(key, known, true),
   moveSelection: (delta) => {
     const { visible, selectedKey, select, engine } = get();
     if (engine) {
+      // A move within the rows the page has is made at once (the worker is told); others (Home, End, a selection
+      // scrolled away) are made by the worker, and the moves after one of those wait for it too, to keep their order.
+      const w = get().sessionsWindow;
+      const at = selectedKey === null ? -1 : w.rows.findIndex((r) => sessionKey(r) === selectedKey);
+      const from = at >= 0 ? w.start + at : selectedKey === null && delta > 0 ? -1 : null;
+      const next = from === null ? -1 : from === -1 ? 0 : Math.min(w.count - 1, Math.max(0, from + delta));
+      const r = next >= 0 ? w.rows[next - w.start] : undefined;
+      if (r && (movesInFlight.get(store) ?? 0) === 0) {
+        select(sessionKey(r), r);
+        set({ selectedIndex: next, selectionMoves: get().selectionMoves + 1 });
+        return;
+      }
+      movesInFlight.set(store, (movesInFlight.get(store) ?? 0) + 1);
       engine.move(delta, (moved) => {
+        movesInFlight.set(store, (movesInFlight.get(store) ?? 1) - 1);
         if (!moved) return;
-        select(moved.key, moved.row);
+        selectRow(moved.key, moved.row, false);
         set({ selectedIndex: moved.index, selectionMoves: get().selectionMoves + 1 });
       });
       return;
@@ -522,7 +542,8 @@ const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => ({
     select(sessionKey(visible[next]!));
     set({ selectedIndex: next, selectionMoves: get().selectionMoves + 1 });
   },
-});
+  };
+};
 
 const createHistorySlice: Slice<HistorySlice> = (set, get) => ({
   history: [],
