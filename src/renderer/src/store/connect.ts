@@ -51,6 +51,8 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
     (typeof requestAnimationFrame === 'function' ? (cb: () => void) => void requestAnimationFrame(cb) : (cb: () => void) => void setTimeout(cb, 16));
   const maxQueued = options.maxQueued ?? 600;
   let queue: Snapshot[] = [];
+  /** Whether the metrics took a queued snapshot (each is recorded as it arrives, not in the frame). */
+  let metricsAppended = false;
   /** The sessions engine's frame after the last queued snapshot. */
   let frame: SessionsFrame | undefined;
   let scheduled = false;
@@ -79,12 +81,16 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
     if (closed) return;
     const batch = queue;
     const last = frame;
+    const recorded = { metricsAppended };
     queue = [];
     frame = undefined;
-    store.getState().applySnapshots(batch, last);
+    metricsAppended = false;
+    store.getState().applySnapshots(batch, last, recorded);
   };
 
   const enqueue = (snapshot: Snapshot, withFrame?: SessionsFrame): void => {
+    // The metrics and the streams' series take it now, in the push's task: the frame that shows it only renders.
+    metricsAppended = store.getState().recordSnapshot(snapshot) || metricsAppended;
     queue.push(snapshot);
     if (withFrame) frame = withFrame;
     if (queue.length > maxQueued) queue.splice(0, queue.length - maxQueued);

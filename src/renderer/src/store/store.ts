@@ -70,8 +70,14 @@ export interface LiveSlice {
   /**
    * Applies snapshots received since the last frame, oldest first: metrics take every one, the live view the last.
    * With the sessions worker, the snapshots carry no sessions and `frame` is the table's state after the last one.
+   * `recorded`: `recordSnapshot` already took them (and whether the metrics changed).
    */
-  applySnapshots(snapshots: readonly Snapshot[], frame?: SessionsFrame): void;
+  applySnapshots(snapshots: readonly Snapshot[], frame?: SessionsFrame, recorded?: { metricsAppended: boolean }): void;
+  /**
+   * Adds a snapshot to the metrics and the streams' series (mutable models; the versions bump when it is applied).
+   * `connect` does it as each push arrives, so that the frame that shows it only renders. True when the metrics took it.
+   */
+  recordSnapshot(snapshot: Snapshot): boolean;
   /** The sessions worker that filters and sorts the sessions (set by `connect`); null: the page does it. */
   engine: EngineClient | null;
   /** Shows a frame of the sessions worker (unless the store already shows a newer one). */
@@ -325,14 +331,17 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
   applySessionsFrame: (frame) => {
     if (newerFrame(store, frame)) set(framePatch(get(), frame, get().atMs));
   },
-  applySnapshots: (snapshots, frame) => {
+  recordSnapshot: (s) => {
+    const { metrics, streamSeries } = get();
+    const appended = metrics.append(s);
+    if (s.streams) streamSeries.append(s.atMs, s.streams);
+    return appended;
+  },
+  applySnapshots: (snapshots, frame, recorded) => {
     if (snapshots.length === 0) return;
     const state = get();
-    let appended = false;
-    for (const s of snapshots) {
-      appended = state.metrics.append(s) || appended;
-      if (s.streams) state.streamSeries.append(s.atMs, s.streams);
-    }
+    let appended = recorded?.metricsAppended ?? false;
+    if (!recorded) for (const s of snapshots) appended = state.recordSnapshot(s) || appended;
     const last = snapshots[snapshots.length - 1]!;
     if (last.atMs < state.atMs) {
       if (appended) set({ metricsVersion: state.metricsVersion + 1 });

@@ -26,8 +26,9 @@ import {
 } from '../store/session-columns.ts';
 
 export const ROW_HEIGHT_PX = 30;
-/** Rows rendered beyond each edge of the viewport. */
+/** Rows rendered beyond each edge of the viewport while the table scrolls, and while it stands still. */
 const OVERSCAN_ROWS = 4;
+const OVERSCAN_ROWS_AT_REST = 1;
 
 const ALL_CORES = [['', 'All cores']] as const;
 /** The sticky header's height (styles.css `.thead`); rows start below it. */
@@ -124,6 +125,7 @@ export function Sessions(): React.JSX.Element {
   const [sortBy, select, moveSelection, setSessionsWindow] = useApp(useShallow((s) => [s.sortBy, s.select, s.moveSelection, s.setSessionsWindow]));
   const [selectedIndex, selectionMoves] = useApp(useShallow((s) => [s.selectedIndex, s.selectionMoves]));
   const scrollRef = useRef<HTMLDivElement>(null);
+  const scrollingRef = useRef(false);
   const coreCount = useApp((s) => s.cores.length);
   const [columns, prefs, setPrefs] = useColumns(scrollRef, coreCount, selectedKey !== null, sort.key);
   const gridStyle = useMemo(() => ({ gridTemplateColumns: columns.template }), [columns.template]);
@@ -132,9 +134,10 @@ export function Sessions(): React.JSX.Element {
     count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT_PX,
-    // Rows are rendered in the scroll event (flushSync), so a few spare rows are enough; each one costs layout and
-    // paint on every update.
-    overscan: OVERSCAN_ROWS,
+    // Rows are rendered in the scroll event (flushSync), so a few spare rows are enough while scrolling; each one
+    // costs layout and paint on every update, so at rest (where updates land) one is kept beyond each edge.
+    overscan: scrollingRef.current ? OVERSCAN_ROWS : OVERSCAN_ROWS_AT_REST,
+    onChange: (v) => void (scrollingRef.current = v.isScrolling),
     scrollMargin: HEADER_HEIGHT_PX,
     scrollPaddingStart: HEADER_HEIGHT_PX,
     // Index keys: rows all have one height, so the virtualizer's measurements only change with the row count
