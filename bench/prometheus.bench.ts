@@ -29,8 +29,8 @@ function snapshotOf(atMs: number, cores: CoreInfo[], sessions: SessionRow[]): Sn
   const collectors = new Map<string, Snapshot['collectors'][number]>();
   for (const s of sessions) {
     const k = `${s.core}\u0000${s.collector}`;
-    const c = collectors.get(k) ?? { core: s.core, collector: s.collector, sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
-    c.sessions++;
+    const c = collectors.get(k) ?? { core: s.core, collector: s.collector, activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
+    c.activeSessions++;
     c.rxBitsPerSec += s.rxBitsPerSec;
     c.txBitsPerSec += s.txBitsPerSec;
     collectors.set(k, c);

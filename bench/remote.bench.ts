@@ -4,7 +4,8 @@
  * one `onUpdate` subscriber building the snapshot each second, and the merged reader rendered each second.
  *
  * `npm run bench remote` (≈ 65 s). REMOTE_BENCH_SECONDS shortens it (default 60), REMOTE_BENCH_CORES sets the count.
- * Prints: fleet CPU % (of one core), RSS MB (start of window / end / max), polls/s achieved vs. expected.
+ * Prints: fleet CPU % (of one core), RSS MB (start of window / end / max), polls/s achieved vs. expected, and the
+ * HTTP requests/s the fleet sent.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,8 @@ interface ChildResult {
   heapTotalEndMb: number;
   externalEndMb: number;
   okPolls: number;
+  /** HTTP requests the fleet sent per second (polls, logins, refreshes): a figure load does not move. */
+  requestsPerSec: number;
   failedPolls: number;
   skippedTicks: number;
   pollsPerSec: number;
@@ -55,16 +58,18 @@ async function child(): Promise<void> {
     rssMax = Math.max(rssMax, process.memoryUsage().rss);
   });
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-  const okPolls = (): { ok: number; failed: number; skipped: number } => {
+  const okPolls = (): { ok: number; failed: number; skipped: number; requests: number } => {
     let ok = 0;
     let failed = 0;
     let skipped = 0;
+    let requests = 0;
     for (const s of Object.values(fleet.stats())) {
       ok += s.okPolls;
       failed += s.failedPolls;
       skipped += s.skippedTicks;
+      requests += s.client.requests;
     }
-    return { ok, failed, skipped };
+    return { ok, failed, skipped, requests };
   };
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
   const heapAfterGc = (): number => {
@@ -98,6 +103,7 @@ async function child(): Promise<void> {
     heapTotalEndMb: mem.heapTotal / 2 ** 20,
     externalEndMb: (mem.external + mem.arrayBuffers) / 2 ** 20,
     okPolls: p1.ok - p0.ok,
+    requestsPerSec: ((p1.requests - p0.requests) / wallMs) * 1000,
     failedPolls: p1.failed - p0.failed,
     skippedTicks: p1.skipped - p0.skipped,
     pollsPerSec: ((p1.ok - p0.ok) / wallMs) * 1000,
@@ -136,7 +142,7 @@ export default async function bench(): Promise<void> {
     console.log(`  fleet process CPU      ${f(r.cpuPct)} % of one core`);
     console.log(`  fleet process RSS      ${f(r.rssStartMb)} MB at window start, ${f(r.rssEndMb)} MB at end, ${f(r.rssMaxMb)} MB max (heap ${f(r.heapEndMb)} MB)`);
     console.log(`  heap after full GC     ${f(r.heapGcStartMb)} MB at window start, ${f(r.heapGcEndMb)} MB at end (heap committed ${f(r.heapTotalEndMb)} MB, external+buffers ${f(r.externalEndMb)} MB)`);
-    console.log(`  polls/s achieved       ${f(r.pollsPerSec)} (expected ${count}; ok ${r.okPolls}, failed ${r.failedPolls}, skipped ticks ${r.skippedTicks})`);
+    console.log(`  polls/s achieved       ${f(r.pollsPerSec)} (expected ${count}; ok ${r.okPolls}, failed ${r.failedPolls}, skipped ticks ${r.skippedTicks}); HTTP requests/s ${f(r.requestsPerSec)}`);
     console.log(`  core states at end     ${JSON.stringify(r.states)}; merged snapshot rows ${r.mergedSessions}`);
     console.log(`  (test Cores' own process CPU ${f(((parentCpu.user + parentCpu.system) / 1000 / (seconds * 1000)) * 100)} %)`);
   } finally {

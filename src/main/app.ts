@@ -35,6 +35,7 @@ import { writeFileAtomicSync } from './atomic-file.ts';
 import type { LogRing, Logger } from './log.ts';
 import { SessionMetrics } from './api/core-metrics.ts';
 import { createCoreRoutes } from './api/core-routes.ts';
+import { StreamGroups } from '../shared/stream-groups.ts';
 import { StreamModel } from '../shared/streams.ts';
 import { loadStreamAliases } from './streams/aliases.ts';
 import { createStreamRoutes } from './streams/routes.ts';
@@ -181,6 +182,8 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets });
   const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
   const alertsPath = join(config.dataDir, 'alerts.json');
+  // The sessions grouped into streams once per update, for the stream rules and the stream model alike.
+  const streamGroups = new StreamGroups();
   const alerts = createAlertService({
     source: fleet,
     config: loadAlertConfig(alertsPath, (m) => log.warn(m)),
@@ -188,6 +191,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     statePath: join(config.dataDir, 'alert-state.json'),
     log: log.child('alerts'),
     coreName: (id) => fleet.cores().find((c) => c.id === id)?.name ?? id,
+    groups: streamGroups,
   });
   const timeseries = startTimeseries({
     settings: {
@@ -204,7 +208,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     log: log.child('timeseries'),
   });
   const aliases = loadStreamAliases(config.dataDir, log);
-  const streams = new StreamModel(aliases);
+  const streams = new StreamModel(aliases, streamGroups);
   // The fleet's series on /metrics and, with --history-backend prometheus, the history from Prometheus (issue 18).
   const prom = startPrometheusParts({ config, source: fleet, localExportId: identity.id, aliases, log: log.child('prometheus') });
   const history = prom.history ?? timeseries;

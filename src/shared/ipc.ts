@@ -32,7 +32,7 @@ export interface MetricsSeries {
   collector: string;
   rxBitsPerSec: (number | null)[];
   txBitsPerSec: (number | null)[];
-  sessions: (number | null)[];
+  activeSessions: (number | null)[];
 }
 
 /** The last 10 minutes of per-second totals, kept in main so a reopened window still has its charts. */

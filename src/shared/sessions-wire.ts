@@ -70,7 +70,7 @@ const CORES: ListSpec<CoreInfo> = {
 };
 const COLLECTORS: ListSpec<CollectorTotals> = {
   key: (c) => `${c.core}\u0001${c.collector}`,
-  fields: { core: 'cold', collector: 'cold', sessions: 'hot', rxBitsPerSec: 'hot', txBitsPerSec: 'hot', maxSessions: 'cold', maxTxBitsPerSec: 'cold' },
+  fields: { core: 'cold', collector: 'cold', activeSessions: 'hot', rxBitsPerSec: 'hot', txBitsPerSec: 'hot', maxSessions: 'cold', maxTxBitsPerSec: 'cold' },
 };
 const SESSIONS: ListSpec<SessionRow> = {
   key: (s) => `${s.core}\u0001${s.collector}\u0001${s.id}`,

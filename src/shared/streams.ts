@@ -9,8 +9,8 @@
  * whose data is not current (a remote Core that is stale or unreachable) keeps its last known numbers, marked
  * `stale` with since when, rather than dropping to zero.
  */
-import { ownProcessOf } from './processes.ts';
-import { classifySession, type SessionStreamRef, type StreamProtocol, type StreamRole } from './stream-key.ts';
+import { StreamGroups } from './stream-groups.ts';
+import { classifySession, type StreamProtocol } from './stream-key.ts';
 import type { CoreInfo, Snapshot } from './types.ts';
 
 export type StreamState = 'live' | 'idle' | 'gone';
@@ -85,14 +85,6 @@ export function streamSessions<T extends { core: string; collector: string; refe
   });
 }
 
-/**
- * The role a session counts in (streams, alerts): the key rule's, except that the app's own FFmpeg process reading
- * from or writing to its own servers (src/shared/processes.ts) is `process`, never a viewer or a publisher.
- */
-export function countedRole(ref: SessionStreamRef, extra: string): StreamRole {
-  return ownProcessOf(extra) !== null ? 'process' : ref.role;
-}
-
 /** The local day number of a time (days since the epoch in the local time zone). */
 function localDay(ms: number): number {
   const d = new Date(ms);
@@ -100,45 +92,28 @@ function localDay(ms: number): number {
 }
 
 /**
- * Groups the sessions of each update into streams and remembers what a single snapshot cannot say: since when a
- * state holds, the day's peak, and the last known rows of a core that stopped answering.
+ * Makes each update's streams (stream-groups.ts, the user's aliases applied) into rows, and remembers what a single
+ * snapshot cannot say: since when a state holds, the day's peak, and the last known rows of a core that stopped
+ * answering.
  */
 export class StreamModel {
   readonly #aliases: ReadonlyMap<string, string>;
-  /** collector → reference → location → the session's stream (many sessions share one; bounded, see #classify). */
-  #refs = new Map<string, Map<string, Map<string, (SessionStreamRef & { shownAs: string }) | null>>>();
-  #refCount = 0;
+  readonly #groups: StreamGroups;
   readonly #memory = new Map<string, Memory>();
   #rows: StreamRow[] = [];
 
-  /** `aliases`: stream key → the key it is shown as (rename, or merge several keys into one). */
-  constructor(aliases: ReadonlyMap<string, string> = new Map()) {
+  /**
+   * `aliases`: stream key → the key it is shown as (rename, or merge several keys into one). `groups`: the grouping
+   * it reads (the app shares one with the alert evaluator, so an update is grouped once).
+   */
+  constructor(aliases: ReadonlyMap<string, string> = new Map(), groups: StreamGroups = new StreamGroups()) {
     this.#aliases = aliases;
+    this.#groups = groups;
   }
 
   /** The rows of the last update, sorted by viewers (most first), then core and key. */
   rows(): StreamRow[] {
     return this.#rows;
-  }
-
-  /** classifySession plus aliases, memoised: a snapshot has many sessions per stream, and streams change rarely. */
-  #classify(collector: string, reference: string, location: string): (SessionStreamRef & { shownAs: string }) | null {
-    let byRef = this.#refs.get(collector);
-    if (!byRef) this.#refs.set(collector, (byRef = new Map()));
-    let byLocation = byRef.get(reference);
-    if (!byLocation) byRef.set(reference, (byLocation = new Map()));
-    let ref = byLocation.get(location);
-    if (ref === undefined) {
-      const raw = classifySession(collector, reference, location);
-      ref = raw && { ...raw, shownAs: this.#aliases.get(raw.key) ?? raw.key };
-      byLocation.set(location, ref);
-      // Bounded: locations that are per-connection strings would otherwise grow it forever.
-      if (++this.#refCount > 50_000) {
-        this.#refs = new Map();
-        this.#refCount = 0;
-      }
-    }
-    return ref;
   }
 
   update(snapshot: Snapshot): StreamRow[] {
@@ -148,37 +123,34 @@ export class StreamModel {
     const known = new Set(snapshot.cores.map((c) => c.id));
     const current = new Map<string, StreamRow>();
     const byCore = new Map<string, Map<string, StreamRow>>();
-    for (const s of snapshot.sessions) {
-      const ref = this.#classify(s.collector, s.reference, s.location);
-      if (!ref) continue;
-      const key = ref.shownAs;
-      const role = countedRole(ref, s.extra);
-      let rowsOfCore = byCore.get(s.core);
-      if (!rowsOfCore) byCore.set(s.core, (rowsOfCore = new Map()));
+    /** Where a row's first open publisher is in the snapshot, for rows that several keys make up (aliases). */
+    const ingestIndex = new Map<StreamRow, number>();
+    this.#groups.update(snapshot);
+    // The grouping's streams are keys of the key rule; an alias shows several of them as one row.
+    for (const g of this.#groups.all()) {
+      const key = this.#aliases.get(g.key) ?? g.key;
+      let rowsOfCore = byCore.get(g.core);
+      if (!rowsOfCore) byCore.set(g.core, (rowsOfCore = new Map()));
       let row = rowsOfCore.get(key);
       if (!row) {
-        row = emptyRow(s.core, key);
+        row = emptyRow(g.core, key);
         rowsOfCore.set(key, row);
-        current.set(`${s.core}\u0000${key}`, row);
+        current.set(`${g.core}\u0000${key}`, row);
       }
-      if (row.keys[0] !== ref.key && !row.keys.includes(ref.key)) row.keys.push(ref.key);
-      // A session whose connection closed (local RTMP/SRT) is listed until the core's timeout, but nobody is behind
-      // it: the stream is idle from the close on, as the publisher-gone alert sees it.
-      if (s.closedAtMs !== undefined) continue;
-      if (role === 'publisher') {
-        row.publishers++;
-        row.ingestBitsPerSec += s.rxBitsPerSec;
-        row.ingestProtocol ??= ref.protocol;
-      } else if (role === 'viewer') {
-        const v = row.viewers;
-        if (ref.protocol === 'hls') v.hls++;
-        else if (ref.protocol === 'rtmp') v.rtmp++;
-        else v.srt++;
-        row.viewersTotal++;
-        row.egressBitsPerSec += s.txBitsPerSec;
-      } else {
-        row.processes++;
+      row.keys.push(g.key);
+      row.publishers += g.publishers;
+      row.ingestBitsPerSec += g.ingestBitsPerSec;
+      if (g.ingestProtocol !== null && (row.ingestProtocol === null || g.ingestIndex < ingestIndex.get(row)!)) {
+        row.ingestProtocol = g.ingestProtocol;
+        ingestIndex.set(row, g.ingestIndex);
       }
+      const v = row.viewers;
+      v.hls += g.viewersHls;
+      v.rtmp += g.viewersRtmp;
+      v.srt += g.viewersSrt;
+      row.viewersTotal += g.viewersTotal;
+      row.egressBitsPerSec += g.egressBitsPerSec;
+      row.processes += g.processes;
     }
     // A core whose data is not current: rows from its last answer are stale (since the first update that saw it so).
     for (const [id, row] of current) {

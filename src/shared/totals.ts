@@ -26,15 +26,16 @@ export function countsTraffic(collector: string): boolean {
   return TRAFFIC_COLLECTORS.has(collector);
 }
 
+/** A headline total: active sessions that are people, and traffic counted once (the rule above). */
 export interface Totals {
-  sessions: number;
+  activeSessions: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
 }
 
-/** Adds one collector's live numbers to `into` by the rule above. */
-export function addToTotals(into: Totals, c: { collector: string; sessions: number; rxBitsPerSec: number; txBitsPerSec: number }): void {
-  if (countsSessions(c.collector)) into.sessions += c.sessions;
+/** Adds one collector's live numbers (a CollectorTotals) to `into` by the rule above. */
+export function addToTotals(into: Totals, c: Totals & { collector: string }): void {
+  if (countsSessions(c.collector)) into.activeSessions += c.activeSessions;
   if (countsTraffic(c.collector)) {
     into.rxBitsPerSec += c.rxBitsPerSec;
     into.txBitsPerSec += c.txBitsPerSec;

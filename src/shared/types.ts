@@ -70,7 +70,8 @@ export interface SessionRow extends SessionSnapshot {
 export interface CollectorTotals {
   core: string;
   collector: string;
-  sessions: number;
+  /** Sessions active now (Core's `active.sessions`; `sessions` elsewhere counts finished ones). */
+  activeSessions: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
   maxSessions: number;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { StreamRow } from '../../src/shared/streams.ts';
-import { startTestCore, type TestCore } from '../support/test-core.ts';
+import { startTestCore, summaryOfLists, type TestCore } from '../support/test-core.ts';
 import { buildRenderer, closeE2e, openPage, type TestBrowser } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
@@ -20,8 +20,8 @@ let browser: TestBrowser;
 let page: Page;
 const pageErrors: string[] = [];
 
-/** Core's /active answer: stream k has one RTMP publisher and k % 4 + 1 HLS viewers. */
-function activeBody(): string {
+/** Core's /api/v3/session answer: stream k has one RTMP publisher and k % 4 + 1 HLS viewers. */
+function summaryBody(): string {
   const createdS = Math.floor(Date.now() / 1000) - 60;
   const rtmp = [];
   const hls = [];
@@ -31,13 +31,13 @@ function activeBody(): string {
     rtmp.push({ ...base, id: `/live/${name}`, reference: `/live/${name}`, local: `publish:/live/${name}`, remote: `198.51.100.1:${40000 + k}`, bandwidth_rx_kbit: 1000 });
     for (let v = 0; v <= k % 4; v++) hls.push({ ...base, id: `h${k}x${v}`, reference: name, local: `/memfs/${name}.m3u8`, remote: `viewer-${v}.example`, bandwidth_tx_kbit: 800 });
   }
-  return JSON.stringify({ rtmp, hls });
+  return summaryOfLists({ rtmp, hls });
 }
 
 beforeAll(async () => {
   await buildRenderer();
   remote = await startTestCore({ auth: true, phase: 'snap-02', coreId: 'many', coreName: 'Many' });
-  remote.setSessionBodies({ active: activeBody() });
+  remote.setSessionBodies({ summary: summaryBody() });
   h = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--poll-interval-ms', '500', '--rtmp', 'off', '--srt', 'off'], { children });
   ({ browser, page } = await openPage(pageErrors));
 }, 120_000);
@@ -56,7 +56,7 @@ describe('Streams view with 600 streams (virtualised rows)', () => {
     await page.goto(`${h.url}/ui/#streams`);
     await page.waitForSelector('[data-testid="streams-table"] tbody tr[data-index]');
     const allRows = (await page.getAttribute('[data-testid="streams-table"]', 'aria-rowcount'))!;
-    // Every stream the page knows (the remote's plus any of the snap-02 recording) is a row, plus the header row.
+    // Every stream the page knows (the remote's, and any of this app's own) is a row, plus the header row.
     expect(Number(allRows)).toBeGreaterThanOrEqual(total + 1);
     const inDom = async (): Promise<number[]> => page.$$eval('[data-testid="streams-table"] tbody tr[data-index]', (els) => els.map((e) => Number(e.getAttribute('data-index'))));
     const top = await inDom();

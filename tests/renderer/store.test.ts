@@ -209,8 +209,8 @@ describe('metrics', () => {
       stepMs: 1000,
       atMs: [1000, 2000],
       series: [
-        { core: 'local', collector: 'hls', rxBitsPerSec: [1, 2], txBitsPerSec: [10, 20], sessions: [1, 1] },
-        { core: 'r1', collector: 'hls', rxBitsPerSec: [null, 5], txBitsPerSec: [null, 50], sessions: [null, 3] },
+        { core: 'local', collector: 'hls', rxBitsPerSec: [1, 2], txBitsPerSec: [10, 20], activeSessions: [1, 1] },
+        { core: 'r1', collector: 'hls', rxBitsPerSec: [null, 5], txBitsPerSec: [null, 50], activeSessions: [null, 3] },
       ],
     };
     const { fake, store, frame } = await setup(snapshot(2000, []), history);

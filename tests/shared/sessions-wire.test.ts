@@ -49,7 +49,7 @@ function script(): Snapshot[] {
         return {
           core,
           collector,
-          sessions: of.length,
+          activeSessions: of.length,
           rxBitsPerSec: of.reduce((a, r) => a + r.rxBitsPerSec, 0),
           txBitsPerSec: of.reduce((a, r) => a + r.txBitsPerSec, 0),
           maxSessions: 0,

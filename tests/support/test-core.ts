@@ -126,6 +126,29 @@ export function splitObject(text: string): Map<string, string> {
   return out;
 }
 
+/**
+ * What `/api/v3/session/active` answers at the instant a `/api/v3/session` text was recorded: Core builds both with
+ * one function (`collector.Summary()` calls `Active()`, and both render each session with `api.Session.Unmarshal`),
+ * so it is each collector's `active.list`, written as Core writes it. The recorded `session-active.json` files were
+ * taken a moment later (other byte counts and bitrates); the app polls only the summary.
+ */
+export function activeOfSummary(summaryText: string): string {
+  const parts: string[] = [];
+  for (const [name, text] of splitObject(summaryText)) parts.push(`${JSON.stringify(name)}:${splitObject(splitObject(text).get('active')!).get('list')!}`);
+  return `{${parts.join(',')}}`;
+}
+
+/** A `/api/v3/session` answer whose collectors list these sessions (Core's JSON objects), with no history. */
+export function summaryOfLists(lists: Record<string, object[]>): string {
+  const parts = Object.entries(lists).map(([name, list]) => {
+    const zero = JSON.parse(ZERO_SUMMARY) as { active: { list: object[]; sessions: number } };
+    zero.active.list = list;
+    zero.active.sessions = list.length;
+    return `${JSON.stringify(name)}:${JSON.stringify(zero)}`;
+  });
+  return `{${parts.join(',')}}`;
+}
+
 interface PhaseData {
   summary: Map<string, string>;
   active: Map<string, string>;

@@ -1,6 +1,7 @@
 import type { AlertItem } from '../../shared/ipc.ts';
 import type { CoreInfo, Snapshot } from '../../shared/types.ts';
 import { addToTotals } from '../../shared/totals.ts';
+import { StreamGroups, type KeyStream } from '../../shared/stream-groups.ts';
 import {
   DEFAULT_MEDIAN_WINDOW_MS,
   STREAM_RULE_KINDS,
@@ -14,7 +15,6 @@ import {
   type UnreachableRule,
 } from './rules.ts';
 import { MedianWindow } from './median.ts';
-import { AlertStreamTable, type AlertStream } from './stream-table.ts';
 
 /** What one snapshot changed. */
 export interface AlertEvent {
@@ -104,7 +104,7 @@ function step(state: SubjectState, level: Level, nowMs: number, rule: AlertRule)
 }
 
 /** No streams. */
-const NONE: readonly AlertStream[] = [];
+const NONE: readonly KeyStream[] = [];
 
 /** What `step` answers when the alert is to be raised now. */
 const RAISE = 'raise';
@@ -116,19 +116,19 @@ function raise(state: SubjectState, alert: AlertItem): AlertEvent {
 }
 
 /** Totals of one core (people and traffic counted once, src/shared/totals.ts), or one collector's raw numbers. */
-function totals(snapshot: Snapshot, core: string, collector: string | undefined): { sessions: number; txBitsPerSec: number } | null {
+function totals(snapshot: Snapshot, core: string, collector: string | undefined): { activeSessions: number; txBitsPerSec: number } | null {
   let found = false;
-  const sum = { sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+  const sum = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
   for (const t of snapshot.collectors) {
     if (t.core !== core || (collector !== undefined && t.collector !== collector)) continue;
     found = true;
     if (collector === undefined) addToTotals(sum, t);
     else {
-      sum.sessions += t.sessions;
+      sum.activeSessions += t.activeSessions;
       sum.txBitsPerSec += t.txBitsPerSec;
     }
   }
-  return found ? { sessions: sum.sessions, txBitsPerSec: sum.txBitsPerSec } : null;
+  return found ? { activeSessions: sum.activeSessions, txBitsPerSec: sum.txBitsPerSec } : null;
 }
 
 export interface AlertEvaluator {
@@ -145,15 +145,13 @@ export interface AlertEvaluator {
  * as "unknown", not "every publisher left" (the core-unreachable rule covers that case). A stream rule with a
  * `stream` judges that stream key only (on every core, or on its `core`).
  */
-export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvaluator {
+export function createAlertEvaluator(rulesIn: readonly AlertRule[], groups: StreamGroups = new StreamGroups()): AlertEvaluator {
   const rules = validateAlertRules(rulesIn);
   const subjects = new Map<string, SubjectState>();
   const references = new Map<string, ReferenceState>();
   const ingests = new Map<string, IngestState>();
   const reconnects = new Map<string, ReconnectState>();
   const stateMaps = [subjects, references, ingests, reconnects] as Map<string, SubjectState>[];
-  /** The sessions grouped into streams, once per update for every stream rule. */
-  const table = new AlertStreamTable();
   const readsStreams = rules.some((r) => r.enabled !== false && STREAM_RULE_KINDS.includes(r.kind));
   /** The states of each unreachable rule, as a set (made once). */
   const badStates = rules.map((r) => (r.kind === 'core-unreachable' ? new Set(r.states ?? ['unreachable']) : null));
@@ -167,13 +165,21 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
 
   const inRule = (rule: AlertRule, coreId: string): boolean => rule.core === undefined || rule.core === coreId;
   /** The last snapshot's streams of a core that the rule judges: all of them, or the one it is scoped to. */
-  const streamsFor = (rule: AlertRule, coreId: string): readonly AlertStream[] => {
-    if (rule.stream === undefined) return table.streamsOf(coreId);
-    const one = table.stream(coreId, rule.stream);
-    return one ? [one] : NONE;
+  const streamsFor = (rule: AlertRule, coreId: string): readonly KeyStream[] => {
+    if (rule.stream === undefined) return groups.withPeople(coreId);
+    const one = groups.stream(coreId, rule.stream);
+    return one?.people ? [one] : NONE;
   };
+  /** This evaluator, as the reader of the streams' `derived` strings. */
+  const self = {};
   /** A stream's alert key for the rule at index `ri` (JSON of rule id, core and stream key), made once per stream. */
-  const alertKey = (ri: number, rule: AlertRule, stream: AlertStream): string => (stream.alertKeys[ri] ??= JSON.stringify([rule.id, stream.core, stream.key]));
+  const alertKey = (ri: number, rule: AlertRule, stream: KeyStream): string => {
+    if (stream.derivedFor !== self) {
+      stream.derivedFor = self;
+      stream.derived = [];
+    }
+    return (stream.derived[ri] ??= JSON.stringify([rule.id, stream.core, stream.key]));
+  };
 
   function subject(key: string): SubjectState {
     let s = subjects.get(key);
@@ -204,8 +210,8 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
         level = t.txBitsPerSec > rule.raiseBitsPerSec ? 'raise' : t.txBitsPerSec < rule.clearBitsPerSec ? 'clear' : 'hold';
         message = `${where} egress ${mbit(t.txBitsPerSec)} > ${mbit(rule.raiseBitsPerSec)}`;
       } else {
-        level = t.sessions > rule.raiseAbove ? 'raise' : t.sessions <= rule.clearAtOrBelow ? 'clear' : 'hold';
-        message = `${where}: ${t.sessions} sessions > ${rule.raiseAbove}`;
+        level = t.activeSessions > rule.raiseAbove ? 'raise' : t.activeSessions <= rule.clearAtOrBelow ? 'clear' : 'hold';
+        message = `${where}: ${t.activeSessions} sessions > ${rule.raiseAbove}`;
       }
       const ev = step(st, level, atMs, rule);
       if (ev === RAISE) events.push(raise(st, { key, ruleId: rule.id, kind: rule.kind, core: core.id, ...(rule.collector ? { collector: rule.collector } : {}), message, raisedAtMs: atMs }));
@@ -279,7 +285,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
     for (const core of snapshot.cores) {
       if (!inRule(rule, core.id) || !HEALTHY.has(core.state)) continue;
       for (const stream of streamsFor(rule, core.id)) {
-        judgeGone(rule, alertKey(ri, rule, stream), core.id, stream.key, stream.publishers, stream.viewers, stream.closedPublisher);
+        judgeGone(rule, alertKey(ri, rule, stream), core.id, stream.key, stream.publishers, stream.viewersTotal, stream.closedPublisher);
       }
     }
     // Streams known from before without a session now: their publisher (and viewers) are gone.
@@ -313,13 +319,13 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
         let st = ingests.get(key);
         if (!st) ingests.set(key, (st = { ruleId: rule.id, core: core.id, stream: stream.key, raised: null, pendingSinceMs: null, seenGen: 0, samples: new MedianWindow(windowMs) }));
         st.seenGen = gen;
-        st.samples.add(atMs, stream.rxBitsPerSec);
+        st.samples.add(atMs, stream.ingestBitsPerSec);
         let level: Level = 'hold';
         const median = st.samples.median();
-        if (st.samples.spanMs(atMs) >= needMs) level = stream.rxBitsPerSec < (median * rule.belowPercent) / 100 ? 'raise' : 'clear';
+        if (st.samples.spanMs(atMs) >= needMs) level = stream.ingestBitsPerSec < (median * rule.belowPercent) / 100 ? 'raise' : 'clear';
         const ev = step(st, level, atMs, rule);
         if (ev === RAISE) {
-          const message = `${core.name}: ingest of ${stream.key} ${mbit(stream.rxBitsPerSec)}, below ${rule.belowPercent} % of its median ${mbit(median)}`;
+          const message = `${core.name}: ingest of ${stream.key} ${mbit(stream.ingestBitsPerSec)}, below ${rule.belowPercent} % of its median ${mbit(median)}`;
           events.push(raise(st, { key, ruleId: rule.id, kind: rule.kind, core: core.id, reference: stream.key, message, raisedAtMs: atMs }));
         } else if (ev) events.push(ev);
       }
@@ -382,7 +388,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[]): AlertEvalua
       events = [];
       coreById.clear();
       for (const c of snapshot.cores) coreById.set(c.id, c);
-      if (readsStreams) table.update(snapshot);
+      if (readsStreams) groups.update(snapshot);
       for (let ri = 0; ri < rules.length; ri++) {
         const rule = rules[ri]!;
         if (rule.enabled === false) continue;

@@ -1,4 +1,5 @@
 import type { AlertConfigView, AlertItem, AlertList, AlertMute, AlertMuteTarget, WebhookResult } from '../../shared/ipc.ts';
+import { StreamGroups } from '../../shared/stream-groups.ts';
 import { memoryLogger, type Logger } from '../log.ts';
 import type { SessionSource } from '../source.ts';
 import { saveAlertConfig, type AlertConfig } from './config.ts';
@@ -49,6 +50,8 @@ export interface AlertServiceOptions {
   statePath?: string;
   /** Wall-clock time for acknowledgements and mutes (default Date.now). */
   now?: () => number;
+  /** The streams grouping the stream rules read; the app shares one with the stream model (one grouping per update). */
+  groups?: StreamGroups;
 }
 
 /**
@@ -60,7 +63,8 @@ export const RESTORED_ACK_GRACE_MS = 5 * 60_000;
 /** Runs the evaluator on every source update; electron-free, so headless mode can serve the same list. */
 export function createAlertService(options: AlertServiceOptions): AlertService {
   let current: AlertConfig = { rules: [...options.config.rules], webhookUrl: options.config.webhookUrl };
-  let evaluator = createAlertEvaluator(current.rules);
+  const groups = options.groups ?? new StreamGroups();
+  let evaluator = createAlertEvaluator(current.rules, groups);
   const recentLimit = options.recentLimit ?? 50;
   const log = options.log ?? memoryLogger();
   const coreName = options.coreName ?? ((id: string) => id);
@@ -161,7 +165,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   });
 
   function setRules(rules: readonly AlertRule[]): void {
-    evaluator = createAlertEvaluator(rules);
+    evaluator = createAlertEvaluator(rules, groups);
     acknowledged.clear();
     announced.clear();
     restoredAcks = new Set();

@@ -13,17 +13,18 @@ interface Family {
   name: string;
   help: string;
   type: 'counter' | 'gauge';
-  value: (s: { sessions: number; active: number; rxBytes: number; txBytes: number; rxBits: number; txBits: number }) => number;
+  /** `sessions`: finished sessions (Core's history total); `activeSessions`: the sessions active now. */
+  value: (s: { sessions: number; activeSessions: number; rxBytes: number; txBytes: number; rxBitsPerSec: number; txBitsPerSec: number }) => number;
 }
 
 /** Core's four families (names, HELP and TYPE exactly as Core) and our two live gauges, in name order. */
 const FAMILIES: Family[] = [
-  { name: 'session_active', help: 'Current number of active sessions by collector', type: 'gauge', value: (s) => s.active },
+  { name: 'session_active', help: 'Current number of active sessions by collector', type: 'gauge', value: (s) => s.activeSessions },
   {
     name: 'session_rx_bitrate_bits_per_second',
     help: 'Current receive bitrate of the collector (10 s sliding window) in bit/s',
     type: 'gauge',
-    value: (s) => s.rxBits,
+    value: (s) => s.rxBitsPerSec,
   },
   { name: 'session_rx_bytes', help: 'Total received bytes by collector', type: 'counter', value: (s) => s.rxBytes },
   { name: 'session_total', help: 'Total number of sessions by collector', type: 'counter', value: (s) => s.sessions },
@@ -31,7 +32,7 @@ const FAMILIES: Family[] = [
     name: 'session_tx_bitrate_bits_per_second',
     help: 'Current send bitrate of the collector (10 s sliding window) in bit/s',
     type: 'gauge',
-    value: (s) => s.txBits,
+    value: (s) => s.txBitsPerSec,
   },
   { name: 'session_tx_bytes', help: 'Total sent bytes by collector', type: 'counter', value: (s) => s.txBytes },
 ];
@@ -68,11 +69,11 @@ export function buildMetricsText(reader: SessionReader, coreId: string): string 
     return {
       id,
       sessions: s.history.totals.sessions,
-      active: s.activeSessions,
+      activeSessions: s.activeSessions,
       rxBytes: s.history.totals.rxBytes,
       txBytes: s.history.totals.txBytes,
-      rxBits: s.rxBitsPerSec,
-      txBits: s.txBitsPerSec,
+      rxBitsPerSec: s.rxBitsPerSec,
+      txBitsPerSec: s.txBitsPerSec,
     };
   });
   const core = labelValue(coreId);

@@ -18,7 +18,7 @@
 import { ownProcessOf } from '../../shared/processes.ts';
 import { classifySession } from '../../shared/stream-key.ts';
 import { GONE_KEEP_MS } from '../../shared/streams.ts';
-import { countsSessions, countsTraffic } from '../../shared/totals.ts';
+import { addToTotals } from '../../shared/totals.ts';
 import { LOCAL_CORE_ID, type CoreInfo, type CoreStateName, type Snapshot } from '../../shared/types.ts';
 import { formatPromValue } from '../api/metrics.ts';
 import { bytesSince } from '../timeseries/sampler.ts';
@@ -65,7 +65,7 @@ interface StreamSeries {
 }
 
 interface CollectorSeries {
-  sessions: number;
+  activeSessions: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
   rxBytes: number;
@@ -76,8 +76,8 @@ interface CoreSeries {
   info: CoreInfo;
   observed: boolean;
   collectors: Map<string, CollectorSeries>;
-  /** Sessions that are people and traffic by the totals rule (src/shared/totals.ts). */
-  people: number;
+  /** Active sessions that are people and traffic by the totals rule (src/shared/totals.ts). */
+  activeSessions: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
   streams: Map<string, StreamSeries>;
@@ -168,7 +168,7 @@ export class FleetMetrics {
       listed.add(info.id);
       let c = this.#cores.get(info.id);
       if (!c) {
-        c = { info, observed: false, collectors: new Map(), people: 0, rxBitsPerSec: 0, txBitsPerSec: 0, streams: new Map(), other: { protocols: new Map(), lastSeenMs: now }, counters: new Map(), liveStreams: 0, foldedStreams: 0 };
+        c = { info, observed: false, collectors: new Map(), activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, streams: new Map(), other: { protocols: new Map(), lastSeenMs: now }, counters: new Map(), liveStreams: 0, foldedStreams: 0 };
         this.#cores.set(info.id, c);
       }
       c.info = info;
@@ -176,10 +176,10 @@ export class FleetMetrics {
       if (c.observed && !this.#watchedSinceMs.has(info.id)) this.#watchedSinceMs.set(info.id, now);
       if (!c.observed) this.#watchedSinceMs.delete(info.id);
       if (c.observed) {
-        c.people = 0;
+        c.activeSessions = 0;
         c.rxBitsPerSec = 0;
         c.txBitsPerSec = 0;
-        for (const col of c.collectors.values()) col.sessions = col.rxBitsPerSec = col.txBitsPerSec = 0;
+        for (const col of c.collectors.values()) col.activeSessions = col.rxBitsPerSec = col.txBitsPerSec = 0;
         for (const s of c.streams.values()) for (const p of s.protocols.values()) p.viewers = p.publishers = p.rxBitsPerSec = p.txBitsPerSec = 0;
         for (const p of c.other.protocols.values()) p.viewers = p.publishers = p.rxBitsPerSec = p.txBitsPerSec = 0;
       }
@@ -188,21 +188,17 @@ export class FleetMetrics {
 
     const collectorOf = (c: CoreSeries, name: string): CollectorSeries => {
       let col = c.collectors.get(name);
-      if (!col) c.collectors.set(name, (col = { sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, rxBytes: 0, txBytes: 0 }));
+      if (!col) c.collectors.set(name, (col = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, rxBytes: 0, txBytes: 0 }));
       return col;
     };
     for (const t of snapshot.collectors) {
       const c = this.#cores.get(t.core);
       if (!c?.observed) continue;
       const col = collectorOf(c, t.collector);
-      col.sessions = t.sessions;
+      col.activeSessions = t.activeSessions;
       col.rxBitsPerSec = t.rxBitsPerSec;
       col.txBitsPerSec = t.txBitsPerSec;
-      if (countsSessions(t.collector)) c.people += t.sessions;
-      if (countsTraffic(t.collector)) {
-        c.rxBitsPerSec += t.rxBitsPerSec;
-        c.txBitsPerSec += t.txBitsPerSec;
-      }
+      addToTotals(c, t);
     }
 
     // This update's streams per core, with each session's numbers and byte deltas.
@@ -353,14 +349,14 @@ export class FleetMetrics {
     // Families in name order, as Go's registry writes them.
     perCollector(F.colRxRate, (s) => s.rxBitsPerSec / 8);
     perCollector(F.colRxBytes, (s) => s.rxBytes);
-    perCollector(F.colSessions, (s) => s.sessions);
+    perCollector(F.colSessions, (s) => s.activeSessions);
     perCollector(F.colTxRate, (s) => s.txBitsPerSec / 8);
     perCollector(F.colTxBytes, (s) => s.txBytes);
     head(F.coreInfo);
     for (const c of cores) parts.push(`${F.coreInfo.name}{core="${coreLabel(c)}",kind="${c.info.kind}",name="${labelValue(c.info.name)}"} 1\n`);
     perCore(F.coreRxRate, (c) => c.rxBitsPerSec / 8, true);
     perCore(F.coreRtt, (c) => (c.info.rttMs === undefined ? undefined : c.info.rttMs / 1000), false);
-    perCore(F.coreSessions, (c) => c.people, true);
+    perCore(F.coreSessions, (c) => c.activeSessions, true);
     head(F.coreState);
     for (const c of cores) {
       const core = coreLabel(c);

@@ -51,8 +51,9 @@ export interface ClusterNodeListing extends ClusterNodeOffer {
   addedAs?: string;
 }
 
+/** Live totals of one core, or of all: every collector added, not by the headline rule (src/shared/totals.ts). */
 export interface CoreTotals {
-  sessions: number;
+  activeSessions: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
 }
@@ -211,7 +212,7 @@ export function createFleet(options: FleetOptions): Fleet {
       id: p.id,
       ids: () => [...data.summaries.keys()],
       summary: (c) => data.summaries.get(c),
-      active: (c) => data.active.get(c) ?? data.summaries.get(c)?.active,
+      active: (c) => data.summaries.get(c)?.active,
     };
   };
 
@@ -246,7 +247,7 @@ export function createFleet(options: FleetOptions): Fleet {
         collectors.push({
           core: v.id,
           collector: c,
-          sessions: s.activeSessions,
+          activeSessions: s.activeSessions,
           rxBitsPerSec: s.rxBitsPerSec,
           txBitsPerSec: s.txBitsPerSec,
           maxSessions: s.maxSessions,
@@ -281,18 +282,18 @@ export function createFleet(options: FleetOptions): Fleet {
 
   const totals = (): { perCore: Record<string, CoreTotals>; merged: CoreTotals } => {
     const perCore: Record<string, CoreTotals> = {};
-    const merged: CoreTotals = { sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+    const merged: CoreTotals = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
     for (const v of views()) {
-      const t: CoreTotals = { sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+      const t: CoreTotals = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
       for (const c of collectorIdsOf(v)) {
         const s = v.summary(c);
         if (!s) continue;
-        t.sessions += s.activeSessions;
+        t.activeSessions += s.activeSessions;
         t.rxBitsPerSec += s.rxBitsPerSec;
         t.txBitsPerSec += s.txBitsPerSec;
       }
       perCore[v.id] = t;
-      merged.sessions += t.sessions;
+      merged.activeSessions += t.activeSessions;
       merged.rxBitsPerSec += t.rxBitsPerSec;
       merged.txBitsPerSec += t.txBitsPerSec;
     }

@@ -212,14 +212,6 @@ export function parseSessionSummary(body: unknown, issues: ParseIssues = parseIs
   return out;
 }
 
-/** `GET /api/v3/session/active?collectors=…` → collector id → active sessions (raw units); refused ones go to `issues`. */
-export function parseSessionActive(body: unknown, issues: ParseIssues = parseIssues()): Map<string, SessionSnapshot[]> {
-  if (!isObj(body)) fail('$', `expected an object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
-  const out = new Map<string, SessionSnapshot[]>();
-  for (const [k, v] of Object.entries(body)) out.set(k, parseList(v, k, issues));
-  return out;
-}
-
 /** What `GET /api` says (spec §4.5); `id` empty means "log in first". */
 export interface CoreAbout {
   app: string;

@@ -1,6 +1,7 @@
 /**
- * Polls one remote Core: `GET /api/v3/session?collectors=…` and `/api/v3/session/active?…` every interval (default
- * 1 s), one request in flight at a time (a tick that finds the previous poll still running is skipped), and keeps
+ * Polls one remote Core: `GET /api/v3/session?collectors=…` every interval (default 1 s; its `active.list` is what
+ * `/api/v3/session/active` would list: Core builds both with the same function, so one request serves both), one
+ * request in flight at a time (a tick that finds the previous poll still running is skipped), and keeps
  * the last good answer in raw units plus the Core's state.
  *
  * States: `connecting` (no answer yet), `online`, `auth-failed` (credentials missing or refused: waits for
@@ -13,12 +14,12 @@
  * exponentially with full jitter (random in [0, min(30 s, interval × 2^n)], at least `minBackoffMs`), then the Core
  * is identified again (`GET /api`) and polled; recovery needs no user action.
  */
-import type { Clock, CollectorSummary, SessionSnapshot, TimerHandle } from '../engine/types.ts';
+import type { Clock, CollectorSummary, TimerHandle } from '../engine/types.ts';
 import type { CoreInfo, CoreStateName } from '../../shared/types.ts';
 import type { Logger } from '../log.ts';
 import { CoreClient, DEFAULT_TIMEOUTS, type ClientTimeouts, type Credentials, type JsonResponse } from './client.ts';
 import { RemoteError, toRemoteError } from './errors.ts';
-import { parseIssues, parseSessionActive, parseSessionSummary, parseVersion, versionAtLeast, type ClusterNodeOffer, type CoreAbout, type ParseIssues } from './parse.ts';
+import { parseIssues, parseSessionSummary, parseVersion, versionAtLeast, type ClusterNodeOffer, type CoreAbout, type ParseIssues } from './parse.ts';
 
 /** Collectors asked for on every poll, in Core's order (spec §4.6 step 5: always an explicit list). */
 export const REMOTE_COLLECTORS = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 'srt', 'ffmpeg'] as const;
@@ -54,11 +55,10 @@ interface Parsed<T> {
   issues: ParseIssues;
 }
 
-/** The last good answer of a Core, raw units (bit/s, bytes, ms). */
+/** The last good answer of a Core, raw units (bit/s, bytes, ms); each summary's `active` is the collector's list. */
 export interface RemoteCoreData {
   atMs: number;
   summaries: Map<string, CollectorSummary>;
-  active: Map<string, SessionSnapshot[]>;
 }
 
 export interface PollerStats {
@@ -107,9 +107,8 @@ export class RemotePoller {
   #rttMs: number | undefined;
   #data: RemoteCoreData | undefined;
   #stopped = false;
-  /** The last parsed answer per session path: a Core with nothing going on sends the same text again, not re-parsed. */
+  /** The last parsed answer: a Core with nothing going on sends the same text again, not re-parsed. */
   #lastSummary: Parsed<Map<string, CollectorSummary>> | undefined;
-  #lastActive: Parsed<Map<string, SessionSnapshot[]>> | undefined;
   /** When refused values were last logged (undefined: the last answer had none). */
   #rejectedLoggedAtMs: number | undefined;
   readonly #stats: PollerStats = { polls: 0, okPolls: 0, failedPolls: 0, skippedTicks: 0, consecutiveFailures: 0, inFlight: false, backoffMs: 0, nextAttemptAtMs: 0 };
@@ -304,15 +303,12 @@ export class RemotePoller {
       }
       const summaryRes = await this.#getSessions('/api/v3/session', signal, this.#lastSummary?.text);
       const summary = parsedOnce(this.#lastSummary, summaryRes, parseSessionSummary);
-      const activeRes = await this.#getSessions('/api/v3/session/active', signal, this.#lastActive?.text);
-      const active = parsedOnce(this.#lastActive, activeRes, parseSessionActive);
       this.#lastSummary = summary;
-      this.#lastActive = active;
       // Paused or stopped while this poll ran: its answer must not turn the Core back `online`.
       if (this.#stopped || this.#paused) return;
-      this.#logRejected({ rejected: summary.issues.rejected + active.issues.rejected, examples: [...summary.issues.examples, ...active.issues.examples].slice(0, 3) });
-      this.#data = { atMs: this.#clock.now(), summaries: summary.value, active: active.value };
-      this.#rttMs = (summaryRes.rttMs + activeRes.rttMs) / 2;
+      this.#logRejected(summary.issues);
+      this.#data = { atMs: this.#clock.now(), summaries: summary.value };
+      this.#rttMs = summaryRes.rttMs;
       this.#lastSuccessMs = this.#clock.now();
       this.#lastError = undefined;
       this.#stats.okPolls++;

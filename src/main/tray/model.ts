@@ -6,7 +6,7 @@ export interface CoreLine {
   id: string;
   name: string;
   state: CoreInfo['state'];
-  sessions: number;
+  activeSessions: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
 }
@@ -14,21 +14,21 @@ export interface CoreLine {
 export interface TrayTotals {
   rxBitsPerSec: number;
   txBitsPerSec: number;
-  sessions: number;
+  activeSessions: number;
   cores: CoreLine[];
 }
 
 /** Sums each core's collectors (the snapshot's `collectors` are already per core). Cores keep the snapshot's order. */
 export function trayTotals(snapshot: Snapshot): TrayTotals {
   const lines = new Map<string, CoreLine>();
-  for (const c of snapshot.cores) lines.set(c.id, { id: c.id, name: c.name, state: c.state, sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 });
+  for (const c of snapshot.cores) lines.set(c.id, { id: c.id, name: c.name, state: c.state, activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 });
   let rx = 0;
   let tx = 0;
-  let sessions = 0;
+  let activeSessions = 0;
   for (const t of snapshot.collectors) {
     let line = lines.get(t.core);
     if (!line) {
-      line = { id: t.core, name: t.core, state: 'online', sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+      line = { id: t.core, name: t.core, state: 'online', activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
       lines.set(t.core, line);
     }
     // People and traffic counted once (src/shared/totals.ts).
@@ -36,14 +36,14 @@ export function trayTotals(snapshot: Snapshot): TrayTotals {
   }
   for (const [core, n] of ownProcessSessions(snapshot.sessions)) {
     const line = lines.get(core);
-    if (line) line.sessions -= n;
+    if (line) line.activeSessions -= n;
   }
   for (const line of lines.values()) {
     rx += line.rxBitsPerSec;
     tx += line.txBitsPerSec;
-    sessions += line.sessions;
+    activeSessions += line.activeSessions;
   }
-  return { rxBitsPerSec: rx, txBitsPerSec: tx, sessions, cores: [...lines.values()] };
+  return { rxBitsPerSec: rx, txBitsPerSec: tx, activeSessions, cores: [...lines.values()] };
 }
 
 /** "12.3 Mbit/s" with SI prefixes (10^3), the unit the tray figure uses. */
@@ -64,7 +64,7 @@ export function trayTooltip(totals: TrayTotals, paused: boolean): string {
   let text = head;
   for (let i = 0; i < totals.cores.length; i++) {
     const c = totals.cores[i];
-    const line = `\n${c.name}: ${c.state}, ${c.sessions} session${c.sessions === 1 ? '' : 's'}`;
+    const line = `\n${c.name}: ${c.state}, ${c.activeSessions} session${c.activeSessions === 1 ? '' : 's'}`;
     const rest = totals.cores.length - i - 1;
     const more = rest > 0 ? `\n+${rest} more` : '';
     if ((text + line + more).length > TOOLTIP_MAX) {

@@ -9,7 +9,7 @@ interface SeriesRing {
   collector: string;
   rx: Float64Array;
   tx: Float64Array;
-  sessions: Float64Array;
+  activeSessions: Float64Array;
   /** Ring slot index of the last sample this series had (-1: none); used to prune series that vanished. */
   lastSeenSeq: number;
 }
@@ -39,7 +39,7 @@ export class MetricsHistoryBuffer {
     for (const ring of this.#series.values()) {
       ring.rx[slot] = NaN;
       ring.tx[slot] = NaN;
-      ring.sessions[slot] = NaN;
+      ring.activeSessions[slot] = NaN;
     }
     for (const c of snapshot.collectors) {
       const key = `${c.core}\u0000${c.collector}`;
@@ -50,14 +50,14 @@ export class MetricsHistoryBuffer {
           collector: c.collector,
           rx: new Float64Array(this.capacity).fill(NaN),
           tx: new Float64Array(this.capacity).fill(NaN),
-          sessions: new Float64Array(this.capacity).fill(NaN),
+          activeSessions: new Float64Array(this.capacity).fill(NaN),
           lastSeenSeq: -1,
         };
         this.#series.set(key, ring);
       }
       ring.rx[slot] = c.rxBitsPerSec;
       ring.tx[slot] = c.txBitsPerSec;
-      ring.sessions[slot] = c.sessions;
+      ring.activeSessions[slot] = c.activeSessions;
       ring.lastSeenSeq = this.#seq;
     }
     this.#seq++;
@@ -80,7 +80,7 @@ export class MetricsHistoryBuffer {
         collector: ring.collector,
         rxBitsPerSec: read(ring.rx, first, n, this.capacity),
         txBitsPerSec: read(ring.tx, first, n, this.capacity),
-        sessions: read(ring.sessions, first, n, this.capacity),
+        activeSessions: read(ring.activeSessions, first, n, this.capacity),
       });
     }
     return { stepMs, atMs, series };

@@ -133,11 +133,11 @@ function AlertBadge(): React.JSX.Element | null {
 function Totals(): React.JSX.Element {
   const [collectors, processSessions, units] = useApp(useShallow((s) => [s.collectors, s.processSessions, s.units]));
   // Once per update, not in the selector (which runs on every change of the store, e.g. each key typed in a search).
-  const { sessions, rxBitsPerSec: rx, txBitsPerSec: tx } = useMemo(() => {
+  const { activeSessions: sessions, rxBitsPerSec: rx, txBitsPerSec: tx } = useMemo(() => {
     // People and traffic counted once (src/shared/totals.ts): not the http aggregate, not an ffmpeg run.
-    const t: TotalsSum = { sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+    const t: TotalsSum = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
     for (const c of collectors) addToTotals(t, c);
-    for (const [, n] of processSessions) t.sessions -= n;
+    for (const [, n] of processSessions) t.activeSessions -= n;
     return t;
   }, [collectors, processSessions]);
   return (

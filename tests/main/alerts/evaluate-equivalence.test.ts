@@ -1,15 +1,17 @@
 /**
- * The evaluator was rewritten for speed (src/main/alerts/stream-table.ts: sessions memoised by id, streams kept across
- * updates, no per-update key sets). This feeds the rewrite and the evaluator as it was before
- * (support/evaluate-before.ts, a frozen copy) the same scripted snapshots and asserts the same events and the same
- * active alerts after every update: publishers that leave, close, come back and flap, viewers that come and go,
- * cores that go unreachable and are removed, the app's own FFmpeg sessions, a session whose `extra` changes, ids
- * shared across cores and collectors, and several rules of one kind with and without a core. As from a real core, a
- * session (id and creation time) keeps its reference and location.
+ * The evaluator was rewritten for speed (src/shared/stream-groups.ts, the grouping it shares with the stream model:
+ * sessions memoised by id, streams kept across updates, no per-update key sets). This feeds the rewrite and the
+ * evaluator as it was before (support/evaluate-before.ts, a frozen copy) the same scripted snapshots and asserts the
+ * same events and the same active alerts after every update: publishers that leave, close, come back and flap, viewers
+ * that come and go, cores that go unreachable and are removed, the app's own FFmpeg sessions, a session whose `extra`
+ * changes, ids shared across cores and collectors, and several rules of one kind with and without a core. As from a
+ * real core, a session (id and creation time) keeps its reference and location.
  */
 import { describe, expect, it } from 'vitest';
 import { createAlertEvaluator } from '../../../src/main/alerts/evaluate.ts';
 import { MBIT, type AlertRule } from '../../../src/main/alerts/rules.ts';
+import { StreamGroups } from '../../../src/shared/stream-groups.ts';
+import { StreamModel } from '../../../src/shared/streams.ts';
 import type { CollectorTotals, CoreInfo, SessionRow, Snapshot } from '../../../src/shared/types.ts';
 import { createAlertEvaluator as createBefore } from './support/evaluate-before.ts';
 
@@ -72,7 +74,7 @@ function scripted(steps: number, seed: number): Snapshot[] {
         // The app's own relay reads every other stream; its `extra` is set a little after it connects.
         if (key.length % 2 === 0) sessions.push({ ...base, collector: 'rtmp', id: `relay-${key}`, reference: `/live/${key}`, location: `play:/live/${key}.stream`, extra: t % 7 === 0 ? '' : 'ffmpeg:relay', rxBitsPerSec: 0 });
       }
-      collectors.push({ core: core.id, collector: 'hls', sessions: count, rxBitsPerSec: 0, txBitsPerSec: hlsTx, maxSessions: 0, maxTxBitsPerSec: 0 });
+      collectors.push({ core: core.id, collector: 'hls', activeSessions: count, rxBitsPerSec: 0, txBitsPerSec: hlsTx, maxSessions: 0, maxTxBitsPerSec: 0 });
     }
     out.push({ atMs: 1_765_000_000_000 + t * 1000, cores, collectors, sessions });
   }
@@ -95,4 +97,27 @@ describe('the rewritten evaluator gives the same alerts as before', () => {
       expect(raised).toBeGreaterThan(10);
     });
   }
+
+  it('the same with the grouping shared with a stream model that reads each update first, and across a rule change', () => {
+    // As the app wires it: one StreamGroups for the stream model and the evaluator, which the model groups first.
+    const groups = new StreamGroups();
+    const model = new StreamModel(new Map(), groups);
+    let after = createAlertEvaluator(RULES, groups);
+    let before = createBefore(RULES);
+    const renamed = RULES.map((r) => ({ ...r, id: `${r.id}-2` }));
+    let raised = 0;
+    scripted(260, 3).forEach((snapshot, t) => {
+      if (t === 130) {
+        // The rules change (the service makes a new evaluator): keys built for the old rules must not be reused.
+        after = createAlertEvaluator(renamed, groups);
+        before = createBefore(renamed);
+      }
+      model.update(snapshot);
+      const want = before.update(snapshot);
+      expect(after.update(snapshot)).toEqual(want);
+      expect(after.active()).toEqual(before.active());
+      if (t >= 130) raised += want.filter((e) => e.type === 'raised').length;
+    });
+    expect(raised).toBeGreaterThan(5);
+  });
 });

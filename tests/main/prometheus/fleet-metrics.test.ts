@@ -22,11 +22,11 @@ const CORES: CoreInfo[] = [
 ];
 
 function snap(atMs: number, sessions: SessionRow[], cores: CoreInfo[] = CORES): Snapshot {
-  const collectors = new Map<string, { core: string; collector: string; sessions: number; rxBitsPerSec: number; txBitsPerSec: number; maxSessions: number; maxTxBitsPerSec: number }>();
+  const collectors = new Map<string, { core: string; collector: string; activeSessions: number; rxBitsPerSec: number; txBitsPerSec: number; maxSessions: number; maxTxBitsPerSec: number }>();
   for (const s of sessions) {
     const k = `${s.core}/${s.collector}`;
-    const c = collectors.get(k) ?? { core: s.core, collector: s.collector, sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
-    c.sessions++;
+    const c = collectors.get(k) ?? { core: s.core, collector: s.collector, activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
+    c.activeSessions++;
     c.rxBitsPerSec += s.rxBitsPerSec;
     c.txBitsPerSec += s.txBitsPerSec;
     collectors.set(k, c);

@@ -132,8 +132,8 @@ describe('faults on one Core', () => {
       log: memoryLogger(lines),
       random: () => 0.5,
       minBackoffMs: 50,
-      // Two session calls of 1000 ms each: both well within the 3000 ms request deadline (room for a busy machine),
-      // their sum past the 1500 ms round.
+      // Two calls of 1000 ms each (identify, then the sessions): both well within the 3000 ms request deadline (room
+      // for a busy machine), their sum past the 1500 ms round.
       timeouts: { ...SHORT_TIMEOUTS, requestTimeoutMs: 3000, pollTimeoutMs: 1500 },
     });
     try {
@@ -141,7 +141,10 @@ describe('faults on one Core', () => {
       const ci = () => own.cores().find((c) => c.id === 'c')!;
       const cs = () => own.stats()['c']!;
       await waitFor(() => ci().state === 'online', 'c online', 15_000);
-      C.setFault({ kind: 'delay', delayMs: 1000 });
+      // A round is one session request once the Core is identified: `retry` makes the next round identify it again
+      // (as after any failure), so the round holds two delayed calls.
+      C.setFault({ kind: 'delay', delayMs: 1000, scope: 'all' });
+      own.retry('c');
       await waitFor(() => ci().state === 'unreachable', 'c unreachable by the round deadline', 15_000);
       expect(ci().lastError).toMatch(/the poll round did not finish within 1500 ms/);
       await waitFor(() => !cs().inFlight, 'the poller free again', 15_000);

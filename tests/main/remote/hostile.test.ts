@@ -40,7 +40,6 @@ const SUMMARY =
   `"6.6.6.6":{"local":{},"sessions":-5,"traffic_rx_mb":0,"traffic_tx_mb":0}},` +
   `"local":{"/memfs/cam.m3u8":{"sessions":1,"traffic_rx_mb":0,"traffic_tx_mb":1e308}},"reference":{"cam":{"sessions":-1,"traffic_rx_mb":0,"traffic_tx_mb":0}},` +
   `"sessions":1,"traffic_rx_mb":0,"traffic_tx_mb":1e308}}}`;
-const ACTIVE = `{"hls":[${GOOD},${NEGATIVE}]}`;
 
 let A: TestCore;
 let B: TestCore;
@@ -58,7 +57,7 @@ async function getJson(path: string): Promise<Record<string, any>> { // eslint-d
 beforeAll(async () => {
   A = await startTestCore({ coreId: 'core-a', auth: false });
   B = await startTestCore({ coreId: 'core-b', auth: false });
-  for (const c of [A, B]) c.setSessionBodies({ summary: SUMMARY, active: ACTIVE });
+  for (const c of [A, B]) c.setSessionBodies({ summary: SUMMARY });
   fleet = createFleet({ local: { id: 'local', name: 'this app', reader: emptyLocal }, clock: systemClock, log: memoryLogger(lines) });
   fleet.addCore({ id: 'a', url: A.url, intervalMs: 200 });
   fleet.addCore({ id: 'b', url: B.url, intervalMs: 200 });

@@ -14,7 +14,7 @@ import { memoryLogger } from '../../../src/main/log.ts';
 import { createHttpServer, listen } from '../../../src/main/http/server.ts';
 import { fleetApi } from '../../../src/main/remote/api-routes.ts';
 import { createFleet, type Fleet } from '../../../src/main/remote/fleet.ts';
-import { fixture, splitObject, startTestCore, type TestCore } from '../../support/test-core.ts';
+import { activeOfSummary, fixture, splitObject, startTestCore, type TestCore } from '../../support/test-core.ts';
 import { zeroSummary } from '../../../src/main/engine/registry.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -122,15 +122,16 @@ describe('merged /api/v3/session of two Cores', () => {
 
   it('/active joins the lists; ?core= selects cores', async () => {
     const all = JSON.parse((await get(`/api/v3/session/active?${Q}`)).body) as Json;
-    const ra = JSON.parse(fixture('during/snap-02/session-active.json')) as Json;
-    const rb = JSON.parse(fixture('after-close/session-active.json')) as Json;
+    // The fleet polls only the summary: each Core's active sessions are its recorded summary's lists.
+    const ra = JSON.parse(activeOfSummary(fixture('during/snap-02/session.json'))) as Json;
+    const rb = JSON.parse(activeOfSummary(fixture('after-close/session.json'))) as Json;
     for (const c of NAMES) {
       expect(all[c]).toHaveLength(ra[c].length + rb[c].length);
       expect(all[c].map((s: Json) => s.created_at)).toEqual([...all[c].map((s: Json) => s.created_at)].sort((x, y) => x - y));
     }
     const onlyA = await get(`/api/v3/session/active?${Q}&core=a`);
-    const recordedA = fixture('during/snap-02/session-active.json');
-    // One core selected: Core's own text, plus the core tag on each session.
+    const recordedA = activeOfSummary(fixture('during/snap-02/session.json'));
+    // One core selected: the text Core's /active gives with that summary, plus the core tag on each session.
     expect(onlyA.body.replace(/,"core":"a"/g, '')).toBe(recordedA + '\n');
     const both = JSON.parse((await get(`/api/v3/session?${Q}&core=a,b`)).body) as Json;
     expect(both.hls.active.sessions).toBe(all.hls.length);
@@ -157,16 +158,16 @@ describe('merged /api/v3/session of two Cores', () => {
   it('the fleet as a SessionSource: snapshot, totals per core and merged, history rows', () => {
     const snap = fleet.snapshot();
     expect(snap.cores.map((c) => c.id)).toEqual(['local', 'a', 'b']);
-    const ra = JSON.parse(fixture('during/snap-02/session-active.json')) as Json;
+    const ra = JSON.parse(activeOfSummary(fixture('during/snap-02/session.json'))) as Json;
     expect(snap.sessions.filter((s) => s.core === 'a')).toHaveLength(NAMES.reduce((n, c) => n + ra[c].length, 0));
     const t = fleet.totals();
-    expect(t.merged.sessions).toBe(t.perCore.a!.sessions + t.perCore.b!.sessions + t.perCore.local!.sessions);
+    expect(t.merged.activeSessions).toBe(t.perCore.a!.activeSessions + t.perCore.b!.activeSessions + t.perCore.local!.activeSessions);
     const rows = fleet.history({ core: ['b'], collectors: ['rtmp'] });
     expect(rows.find((r) => r.group === 'reference' && r.key === '/live/peer-rtmp')).toMatchObject({ sessions: 3, rxBytes: 7 * 1024 * 1024, txBytes: 14 * 1024 * 1024 });
   });
 
   it("a snapshot row is the session in the one internal shape: Core's JSON names converted at the wire edge, tagged with core and collector", () => {
-    const ra = JSON.parse(fixture('during/snap-02/session-active.json')) as Json;
+    const ra = JSON.parse(activeOfSummary(fixture('during/snap-02/session.json'))) as Json;
     const rows = fleet.snapshot().sessions.filter((s) => s.core === 'a');
     let compared = 0;
     for (const c of NAMES) {

@@ -7,7 +7,7 @@ import { memoryLogger } from '../../../src/main/log.ts';
 import { FileSecretStore, loadRemoteCores, parseCoreUrl, RemoteConfigError } from '../../../src/main/remote/config.ts';
 import { parseArgs } from '../../../src/main/config.ts';
 import { defaultCoreId } from '../../../src/main/remote/fleet.ts';
-import { MIB, parseClusterNodes, parseIssues, parseSessionActive, parseSessionSummary } from '../../../src/main/remote/parse.ts';
+import { MIB, parseClusterNodes, parseIssues, parseSessionSummary } from '../../../src/main/remote/parse.ts';
 import { RemotePoller } from '../../../src/main/remote/poller.ts';
 import { fixture, startTestCore } from '../../support/test-core.ts';
 import { waitFor } from '../../support/wait.ts';
@@ -25,9 +25,9 @@ describe('tolerant parsing', () => {
   });
 
   it('accepts extra as an object, numeric strings, unknown fields and missing maps', () => {
-    const m = parseSessionActive({ hls: [{ id: 'x', created_at: '5', extra: { ip: '1.2.3.4', ua: 'a' }, bandwidth_tx_kbit: 1.5, new_field: [1] }], srt: null });
-    expect(m.get('hls')![0]).toMatchObject({ id: 'x', createdAtMs: 5000, extra: '{"ip":"1.2.3.4","ua":"a"}', txBitsPerSec: 1536, rxBytes: 0 });
-    expect(m.get('srt')).toEqual([]);
+    const m = parseSessionSummary({ hls: { active: { list: [{ id: 'x', created_at: '5', extra: { ip: '1.2.3.4', ua: 'a' }, bandwidth_tx_kbit: 1.5, new_field: [1] }] } }, srt: { active: { list: null } } });
+    expect(m.get('hls')!.active[0]).toMatchObject({ id: 'x', createdAtMs: 5000, extra: '{"ip":"1.2.3.4","ua":"a"}', txBitsPerSec: 1536, rxBytes: 0 });
+    expect(m.get('srt')!.active).toEqual([]);
     const s = parseSessionSummary({ hls: { active: { sessions: 1 }, resources: {} } });
     expect(s.get('hls')!.activeSessions).toBe(1);
     expect(s.get('hls')!.history.peers.size).toBe(0);
@@ -37,7 +37,7 @@ describe('tolerant parsing', () => {
     for (const bad of [[], null, 'x', { hls: [] }, { hls: { active: { list: {} } } }, { hls: { active: { sessions: 'many' } } }, { hls: { active: { list: [1] } } }]) {
       expect(() => parseSessionSummary(bad)).toThrow(expect.objectContaining({ kind: 'incompatible' }));
     }
-    expect(() => parseSessionActive({ hls: {} })).toThrow(expect.objectContaining({ kind: 'incompatible' }));
+    expect(() => parseSessionSummary({ hls: { active: { list: {} } } })).toThrow(expect.objectContaining({ kind: 'incompatible' }));
   });
 
   it('hostile numbers: a negative count leaves out its record (or counts 0 as a lone field), noted with its path; past 2^53 is clamped, never 0', () => {
@@ -61,9 +61,9 @@ describe('tolerant parsing', () => {
     }
     // One bad session of a list: the others stay.
     const issues = parseIssues();
-    const a = parseSessionActive({ rtmp: [{ id: 'ok', bytes_rx: 5 }, { id: 'x', bandwidth_rx_kbit: '-0.5' }, { id: 'ok2' }] }, issues);
-    expect(a.get('rtmp')!.map((s) => s.id)).toEqual(['ok', 'ok2']);
-    expect(issues.examples).toEqual(['rtmp[1].bandwidth_rx_kbit: negative value -0.5']);
+    const a = parseSessionSummary({ rtmp: { active: { list: [{ id: 'ok', bytes_rx: 5 }, { id: 'x', bandwidth_rx_kbit: '-0.5' }, { id: 'ok2' }] } } }, issues);
+    expect(a.get('rtmp')!.active.map((s) => s.id)).toEqual(['ok', 'ok2']);
+    expect(issues.examples).toEqual(['rtmp.active.list[1].bandwidth_rx_kbit: negative value -0.5']);
     // Past 2^53 and past the double range (JSON.parse reads 1e400 as Infinity): the largest safe integer, never 0.
     const big = parseSessionSummary(JSON.parse('{"hls":{"active":{"list":[{"id":"x","bytes_tx":18446744073709551615,"bandwidth_tx_kbit":1e400}],"bandwidth_tx_mbit":"1e300"},"summary":{"traffic_tx_mb":1e308}}}'));
     const hls = big.get('hls')!;

@@ -36,8 +36,9 @@ describe('RemotePoller with an unchanged answer', () => {
     const second = poller.data()!;
     expect(second.atMs).toBe(first.atMs + 1000);
     expect(second.summaries).toBe(first.summaries);
-    expect(second.active).toBe(first.active);
     expect(core.count('GET /api/v3/session')).toBe(2);
+    // One request per poll: the summary's lists are the active sessions (Core builds both answers with one function).
+    expect(core.count('GET /api/v3/session/active')).toBe(0);
 
     // A changed answer is parsed.
     core.setPhase('snap-03');

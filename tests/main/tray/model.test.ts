@@ -9,8 +9,8 @@ const snap: Snapshot = {
     { id: 'b', name: 'studio', kind: 'remote', url: 'https://b.example', state: 'unreachable' },
   ],
   collectors: [
-    { core: 'local', collector: 'hls', sessions: 3, rxBitsPerSec: 0, txBitsPerSec: 6e6, maxSessions: 0, maxTxBitsPerSec: 0 },
-    { core: 'local', collector: 'rtmp', sessions: 1, rxBitsPerSec: 4e6, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 },
+    { core: 'local', collector: 'hls', activeSessions: 3, rxBitsPerSec: 0, txBitsPerSec: 6e6, maxSessions: 0, maxTxBitsPerSec: 0 },
+    { core: 'local', collector: 'rtmp', activeSessions: 1, rxBitsPerSec: 4e6, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 },
   ],
   sessions: [],
 };
@@ -18,8 +18,8 @@ const snap: Snapshot = {
 describe('tray model', () => {
   it('sums rates and sessions per core', () => {
     const t = trayTotals(snap);
-    expect(t).toMatchObject({ rxBitsPerSec: 4e6, txBitsPerSec: 6e6, sessions: 4 });
-    expect(t.cores.map((c) => [c.id, c.sessions, c.state])).toEqual([['local', 4, 'running'], ['b', 0, 'unreachable']]);
+    expect(t).toMatchObject({ rxBitsPerSec: 4e6, txBitsPerSec: 6e6, activeSessions: 4 });
+    expect(t.cores.map((c) => [c.id, c.activeSessions, c.state])).toEqual([['local', 4, 'running'], ['b', 0, 'unreachable']]);
   });
   it('tooltip lists rx/tx and each core', () => {
     expect(trayTooltip(trayTotals(snap), false)).toBe('Core Sessions\n↓ 4.0 Mbit/s ↑ 6.0 Mbit/s\nThis computer: running, 4 sessions\nstudio: unreachable, 0 sessions');

@@ -75,7 +75,7 @@ describe('createUiService', () => {
     for (let t = 1; t <= 5; t++) source.emit(snap(t * 1000, t));
     const h = await ui.handlers['metrics:history']();
     expect(h.atMs).toEqual([3000, 4000, 5000]);
-    expect(h.series).toEqual([{ core: 'local', collector: 'hls', rxBitsPerSec: [0, 0, 0], txBitsPerSec: [3000, 4000, 5000], sessions: [3, 4, 5] }]);
+    expect(h.series).toEqual([{ core: 'local', collector: 'hls', rxBitsPerSec: [0, 0, 0], txBitsPerSec: [3000, 4000, 5000], activeSessions: [3, 4, 5] }]);
   });
 
   it('with no page listening it pushes nothing, yet a page opened later gets current streams, their peak and the metrics history', async () => {
@@ -87,7 +87,7 @@ describe('createUiService', () => {
     expect(answer.atMs).toBe(3000);
     expect(answer.streams).toHaveLength(1);
     expect(answer.streams[0]).toMatchObject({ core: 'local', viewersTotal: 2, peakViewersToday: 5 });
-    expect((await ui.handlers['metrics:history']()).series[0]!.sessions).toEqual([1, 5, 2]);
+    expect((await ui.handlers['metrics:history']()).series[0]!.activeSessions).toEqual([1, 5, 2]);
     // The page subscribes and starts from the answer: the next update is a delta on top of it, with its streams and
     // the peak seen while nobody listened.
     const page = new SessionsDecoder();
@@ -210,7 +210,7 @@ describe('MetricsHistoryBuffer', () => {
     const m = new MetricsHistoryBuffer(2);
     m.record(snap(1000, 1));
     m.record({ ...snap(2000), collectors: [] });
-    expect(m.toJSON().series[0]!.sessions).toEqual([1, null]);
+    expect(m.toJSON().series[0]!.activeSessions).toEqual([1, null]);
     m.record({ ...snap(3000), collectors: [] });
     expect(m.toJSON().series).toEqual([]);
     m.record(snap(2500, 1)); // older than the last sample: ignored

@@ -51,8 +51,8 @@ export function createFakeFleet(rows: number): { api: RendererApi; tick: (atMs: 
       r.txBytes += tx / 8;
       const k = `${r.core}/${r.collector}`;
       let t = totals.get(k);
-      if (!t) totals.set(k, (t = { core: r.core, collector: r.collector, sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 }));
-      t.sessions++;
+      if (!t) totals.set(k, (t = { core: r.core, collector: r.collector, activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 }));
+      t.activeSessions++;
       t.rxBitsPerSec += rx;
       t.txBitsPerSec += tx;
       return { ...r, rxBitsPerSec: rx, txBitsPerSec: tx };

@@ -34,7 +34,7 @@ export class MetricsModel {
         collector: s.collector,
         rx: s.rxBitsPerSec.slice(drop),
         tx: s.txBitsPerSec.slice(drop),
-        sessions: s.sessions.slice(drop),
+        sessions: s.activeSessions.slice(drop),
       });
     }
   }
@@ -56,7 +56,7 @@ export class MetricsModel {
       }
       s.rx.push(c.rxBitsPerSec);
       s.tx.push(c.txBitsPerSec);
-      s.sessions.push(c.sessions);
+      s.sessions.push(c.activeSessions);
       seen.add(key);
     }
     for (const [key, s] of this.series) {

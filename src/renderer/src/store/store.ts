@@ -411,9 +411,9 @@ function captureTail(model: MetricsModel, afterMs: number): Snapshot[] {
     if (at <= afterMs) return;
     const collectors: CollectorTotals[] = [];
     for (const s of model.series.values()) {
-      const sessions = s.sessions[i];
-      if (sessions === null || sessions === undefined) continue;
-      collectors.push({ core: s.core, collector: s.collector, sessions, rxBitsPerSec: s.rx[i] ?? 0, txBitsPerSec: s.tx[i] ?? 0, maxSessions: 0, maxTxBitsPerSec: 0 });
+      const activeSessions = s.sessions[i];
+      if (activeSessions === null || activeSessions === undefined) continue;
+      collectors.push({ core: s.core, collector: s.collector, activeSessions, rxBitsPerSec: s.rx[i] ?? 0, txBitsPerSec: s.tx[i] ?? 0, maxSessions: 0, maxTxBitsPerSec: 0 });
     }
     out.push({ atMs: at, cores: [], collectors, sessions: [] });
   });

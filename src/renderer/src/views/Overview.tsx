@@ -25,7 +25,7 @@ function totalsByCollector(collectors: readonly CollectorTotals[], scope: Scope)
     const t = out.get(c.collector);
     if (!t) out.set(c.collector, { ...c, core: scope });
     else {
-      t.sessions += c.sessions;
+      t.activeSessions += c.activeSessions;
       t.rxBitsPerSec += c.rxBitsPerSec;
       t.txBitsPerSec += c.txBitsPerSec;
       // A limit of 0 means "none" in Core: a merged limit exists only if every core has one.
@@ -38,7 +38,7 @@ function totalsByCollector(collectors: readonly CollectorTotals[], scope: Scope)
 
 /** A collector worth a card: it has sessions or moves bits. */
 function hasTraffic(c: CollectorTotals): boolean {
-  return c.sessions > 0 || c.rxBitsPerSec > 0 || c.txBitsPerSec > 0;
+  return c.activeSessions > 0 || c.rxBitsPerSec > 0 || c.txBitsPerSec > 0;
 }
 
 function ShareBar({ percent }: { percent: number | null }): React.JSX.Element | null {
@@ -110,7 +110,7 @@ export function Overview(): React.JSX.Element {
 
       <div className="cards" data-testid="collector-cards">
         {busyCards.map((c) => {
-          const sessionShare = shareOf(c.sessions, c.maxSessions);
+          const sessionShare = shareOf(c.activeSessions, c.maxSessions);
           const txShare = shareOf(c.txBitsPerSec, c.maxTxBitsPerSec);
           return (
             <button
@@ -126,7 +126,7 @@ export function Overview(): React.JSX.Element {
               </span>
               <div className="card-title">{c.collector}</div>
               <div className="card-big" data-testid="card-sessions">
-                {formatCount(c.sessions)} <small>sessions</small>
+                {formatCount(c.activeSessions)} <small>sessions</small>
               </div>
               <div className="card-line">
                 <span>rx</span> <b>{formatBitrate(c.rxBitsPerSec, units)}</b>

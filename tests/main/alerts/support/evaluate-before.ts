@@ -8,7 +8,7 @@ import type { CoreInfo, Snapshot } from '../../../../src/shared/types.ts';
 import { addToTotals } from '../../../../src/shared/totals.ts';
 import { classifySession, type StreamRole } from '../../../../src/shared/stream-key.ts';
 import { ownProcessOf } from '../../../../src/shared/processes.ts';
-import { countedRole } from '../../../../src/shared/streams.ts';
+import { countedRole } from '../../../../src/shared/stream-groups.ts';
 import {
   DEFAULT_MEDIAN_WINDOW_MS,
   validateAlertRules,
@@ -127,17 +127,17 @@ function step(state: SubjectState, level: Level, nowMs: number, rule: AlertRule,
 /** Totals of one core (people and traffic counted once, src/shared/totals.ts), or one collector's raw numbers. */
 function totals(snapshot: Snapshot, core: string, collector: string | undefined): { sessions: number; txBitsPerSec: number } | null {
   let found = false;
-  const sum = { sessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+  const sum = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
   for (const t of snapshot.collectors) {
     if (t.core !== core || (collector !== undefined && t.collector !== collector)) continue;
     found = true;
     if (collector === undefined) addToTotals(sum, t);
     else {
-      sum.sessions += t.sessions;
+      sum.activeSessions += t.activeSessions;
       sum.txBitsPerSec += t.txBitsPerSec;
     }
   }
-  return found ? { sessions: sum.sessions, txBitsPerSec: sum.txBitsPerSec } : null;
+  return found ? { sessions: sum.activeSessions, txBitsPerSec: sum.txBitsPerSec } : null;
 }
 
 export interface AlertEvaluator {
