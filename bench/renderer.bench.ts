@@ -185,9 +185,9 @@ interface WireSession {
 
 /**
  * One remote Core's sessions: `streams` streams, each with an RTMP publisher, `hlsViewers` HLS viewers and one RTMP
- * player; `tick` changes every rate and byte count and returns the /active text.
+ * player; `tick` changes every rate and byte count and returns the lists per collector.
  */
-function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () => string {
+function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () => Record<string, WireSession[]> {
   const createdS = Math.floor(Date.now() / 1000) - 600;
   const byCollector: Record<'hls' | 'rtmp', WireSession[]> = { hls: [], rtmp: [] };
   for (let k = 0; k < streams; k++) {
@@ -219,7 +219,7 @@ function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () =
       s.bandwidth_tx_kbit = Math.round(rand() * 4000 * 1000) / 1000;
       s.bytes_tx += Math.round((s.bandwidth_tx_kbit * 1000) / 8);
     }
-    return JSON.stringify(byCollector);
+    return byCollector;
   };
 }
 
@@ -284,7 +284,7 @@ function frameLine(name: string, r: FrameStats): string {
  * sessions table scrolls, while the user sorts it, and the same for the Streams view.
  */
 async function headlessBench(): Promise<void> {
-  const { startTestCore } = await import('../tests/support/test-core.ts');
+  const { startTestCore, summaryOfLists } = await import('../tests/support/test-core.ts');
   const { startHeadless } = await import('../tests/support/headless.ts');
   const { buildRenderer, launchChromium } = await import('../tests/e2e/support.ts');
   const phaseS = Number(process.env.BENCH_PHASE_SECONDS ?? 8);
@@ -294,7 +294,8 @@ async function headlessBench(): Promise<void> {
   await buildRenderer();
   const cores = await Promise.all(Array.from({ length: coresN }, (_, i) => startTestCore({ phase: 'snap-02', coreId: `bench-${i}`, coreName: `Studio ${i + 1}` })));
   const fleets = cores.map((_, i) => wireFleet(i, streamsPerCore, hlsViewers));
-  const feed = (): void => cores.forEach((c, i) => c.setSessionBodies({ active: fleets[i]!() }));
+  // The app polls a Core's /api/v3/session summary only (its lists are the active sessions).
+  const feed = (): void => cores.forEach((c, i) => c.setSessionBodies({ summary: summaryOfLists(fleets[i]!()) }));
   feed();
   const feeder = setInterval(feed, 1000);
   const h = await startHeadless(['--no-persist', ...cores.flatMap((c) => ['--core', c.urlWithCredentials])], { timeoutMs: 60_000 });
