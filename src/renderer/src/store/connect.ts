@@ -121,7 +121,15 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
         return;
       }
       const out = decoder.apply(o.live);
-      done(out.ok ? { ok: true, snapshot: out.snapshot, frame: o.frame } : out);
+      if (!out.ok) return done(out);
+      // The page mirrors the sessions from now on (a view other than Sessions): it takes them over once.
+      let snapshot: Snapshot = out.snapshot;
+      try {
+        if (o.sessions) snapshot = decoder.resetSessions(o.sessions.rows, o.sessions.slots);
+      } catch {
+        return done({ ok: false, reason: 'gap' });
+      }
+      done({ ok: true, snapshot, frame: o.frame });
     });
   };
   /** True while a whole snapshot is on its way (the first load, or a resync). */

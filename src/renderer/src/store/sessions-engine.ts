@@ -24,7 +24,10 @@ export interface SessionsQuery {
   start: number;
   end: number;
   selectedKey: string | null;
-  /** Every session in each frame (`all`): the views that still read the whole list (a stream's own sessions). */
+  /**
+   * The page decodes the sessions too (the views that read the whole list: a stream's own sessions): pushes go back
+   * to it whole, after one push that hands it the sessions as they are (`EnginePushOutcome.sessions`).
+   */
   mirror: boolean;
 }
 
@@ -45,14 +48,20 @@ export interface SessionsFrame {
   selected: SessionRow | null;
   /** Its place in the filtered, sorted order; -1 when it is not in it. */
   selectedIndex: number;
-  /** Every session (only when the query asks to `mirror`). */
-  all?: SessionRow[];
+  /** True when the page's own decoder has the sessions as of this frame (the query asks to `mirror`). */
+  mirrored: boolean;
   /** Requests the engine had answered when it made this frame: a page shows no frame older than one it showed. */
   version: number;
 }
 
-/** A push applied: the push without its sessions (for the page's own decoder) and the table's new frame. */
-export type EnginePushOutcome = { ok: true; live: SessionsUpdate; frame: SessionsFrame } | { ok: false; reason: 'stale' | 'gap' | 'malformed' };
+/**
+ * A push applied: the push for the page's own decoder (without its sessions, unless the page mirrors them), the
+ * sessions and their slots when the page starts mirroring (`SessionsDecoder.resetSessions` after `live`), and the
+ * table's new frame.
+ */
+export type EnginePushOutcome =
+  | { ok: true; live: SessionsUpdate; sessions?: { rows: SessionRow[]; slots: number[] }; frame: SessionsFrame }
+  | { ok: false; reason: 'stale' | 'gap' | 'malformed' };
 
 const NO_ROWS: ListDelta<SessionRow> = { removed: [], added: [], replaced: [], hot: [] };
 
@@ -113,6 +122,8 @@ export class SessionsEngine {
   #haystacks = new Map<string, string>();
   #coreName: (id: string) => string = (id) => id;
   #version = 0;
+  /** True while the page's decoder has the sessions (it gets whole pushes). */
+  #mirrored = false;
 
   /** Applies a push (a parsed object, or its JSON text as the event stream delivers it). */
   push(update: SessionsUpdate | string): EnginePushOutcome {
@@ -129,7 +140,17 @@ export class SessionsEngine {
     this.#sessions = out.snapshot.sessions;
     this.#collectors = out.snapshot.collectors;
     this.#stale = true;
-    return { ok: true, live: withoutSessions(parsed), frame: this.frame() };
+    if (!this.#query.mirror) {
+      this.#mirrored = false;
+      return { ok: true, live: withoutSessions(parsed), frame: this.frame() };
+    }
+    // A whole snapshot, or a delta to sessions the page has, goes as it came; else the page takes the sessions over.
+    if (this.#mirrored || parsed.kind === 'full') {
+      this.#mirrored = true;
+      return { ok: true, live: parsed, frame: this.frame() };
+    }
+    this.#mirrored = true;
+    return { ok: true, live: withoutSessions(parsed), sessions: { rows: this.#sessions, slots: this.#decoder.sessionSlots() }, frame: this.frame() };
   }
 
   /** Changes the query (the parts given) and answers with the frame. */
@@ -144,6 +165,7 @@ export class SessionsEngine {
       this.#haystacks.clear();
     }
     this.#query = q;
+    if (!q.mirror) this.#mirrored = false;
     return this.frame();
   }
 
@@ -177,9 +199,9 @@ export class SessionsEngine {
     const processSessions = [...ownProcessSessions(sessions)];
     let selected: SessionRow | null = null;
     if (q.selectedKey !== null) selected = sessions.find((r) => sessionKey(r) === q.selectedKey) ?? null;
-    const mirror = q.mirror ? { all: sessions } : {};
+    const mirrored = this.#mirrored;
     if (!q.open) {
-      return { total: sessions.length, count: 0, start: 0, rows: [], collectorCounts: [], processSessions, selected, selectedIndex: -1, version: this.#version, ...mirror };
+      return { total: sessions.length, count: 0, start: 0, rows: [], collectorCounts: [], processSessions, selected, selectedIndex: -1, version: this.#version, mirrored };
     }
     const visible = this.#fresh();
     const start = Math.max(0, Math.min(q.start, visible.length));
@@ -201,7 +223,7 @@ export class SessionsEngine {
       selected,
       selectedIndex,
       version: this.#version,
-      ...mirror,
+      mirrored,
     };
   }
 }

@@ -289,7 +289,6 @@ function recompute(state: AppState, patch: Partial<AppState>, store: object): Pa
 /** The store's part of a sessions worker's frame (the selection as last seen when it left the list). */
 function framePatch(state: AppState, frame: SessionsFrame, atMs: number): Partial<AppState> {
   const patch: Partial<AppState> = {
-    sessions: frame.all ?? EMPTY_ROWS,
     processSessions: frame.processSessions,
     sessionsWindow: { total: frame.total, count: frame.count, start: frame.start, rows: frame.rows },
     collectorCounts: frame.collectorCounts,
@@ -360,6 +359,8 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
     if (state.engine) {
       // The sessions worker holds the sessions: its frame brings the rows in view, the counts and the selection.
       if (frame && newerFrame(store, frame)) Object.assign(patch, framePatch(state, frame, last.atMs));
+      // Outside the Sessions view the page decodes the sessions too (the worker mirrors them).
+      patch.sessions = frame?.mirrored ? last.sessions : EMPTY_ROWS;
       return set(recompute(state, patch, store));
     }
     patch.sessions = last.sessions;
