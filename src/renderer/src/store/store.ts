@@ -240,9 +240,6 @@ const createAppSlice: Slice<AppSlice> = (set, get, store) => ({
 /** Search text cache per session; cleared when it outgrows the live rows (sessions that ended). */
 const haystackCaches = new WeakMap<object, Map<string, string>>();
 
-/** The rows in view a store last asked the sessions worker for. */
-const lastWindowAsked = new WeakMap<object, [number, number]>();
-
 /** Stores made with `lazyVisible` (see createAppStore). */
 const lazyStores = new WeakSet<object>();
 
@@ -497,8 +494,7 @@ const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => {
     const have = win.start + win.rows.length;
     const edge = WINDOW_MARGIN_ROWS / 4;
     const covered = start >= win.start && end <= have && (start - win.start >= edge || win.start === 0) && (have - end >= edge || have >= win.count);
-    if (covered && lastWindowAsked.get(store) !== undefined) return;
-    lastWindowAsked.set(store, [start, end]);
+    if (covered) return;
     engine.query({ start: Math.max(0, start - WINDOW_MARGIN_ROWS), end: end + WINDOW_MARGIN_ROWS }, (frame) => get().applySessionsFrame(frame));
   },
   selectedKey: null,
