@@ -468,17 +468,20 @@ async function headlessBench(): Promise<void> {
       await page.waitForTimeout(phaseS * 1000);
     };
     // Sessions: sorted by rx (every update reorders the visible rows), then scrolled, then re-sorted by the user.
-    await page.click('[data-testid="sort-rxBitsPerSec"]');
-    await page.waitForTimeout(1500);
-    await measure('sessions, updates', undefined);
-    await measure('sessions, updates + scrolling', scroll('[data-testid="sessions-table"]'));
-    await page.evaluate(`document.querySelector('[data-testid="sessions-table"]').scrollTo(0, 0)`);
-    const sortKeys = await page.$$eval('[data-testid^="sort-"]', (els) => els.map((e) => e.getAttribute('data-testid')!));
-    let k = 0;
-    await measure('sessions, updates + sorting', async () => {
-      await page.click(`[data-testid="${sortKeys[k++ % sortKeys.length]}"]`);
-      await page.waitForTimeout(400);
-    });
+    // BENCH_VIEWS=streams skips them (the Streams phases only, to compare a change back to back).
+    if (process.env.BENCH_VIEWS !== 'streams') {
+      await page.click('[data-testid="sort-rxBitsPerSec"]');
+      await page.waitForTimeout(1500);
+      await measure('sessions, updates', undefined);
+      await measure('sessions, updates + scrolling', scroll('[data-testid="sessions-table"]'));
+      await page.evaluate(`document.querySelector('[data-testid="sessions-table"]').scrollTo(0, 0)`);
+      const sortKeys = await page.$$eval('[data-testid^="sort-"]', (els) => els.map((e) => e.getAttribute('data-testid')!));
+      let k = 0;
+      await measure('sessions, updates + sorting', async () => {
+        await page.click(`[data-testid="${sortKeys[k++ % sortKeys.length]}"]`);
+        await page.waitForTimeout(400);
+      });
+    }
     // BENCH_VIEWS=sessions: the Sessions phases only (a shorter run to compare a change back to back).
     if (process.env.BENCH_VIEWS === 'sessions') return;
     // Streams: ordered by viewers; the user scrolls and filters by protocol (the view has no sort control).
@@ -493,6 +496,8 @@ async function headlessBench(): Promise<void> {
       await page.click(`[data-testid="${chips[c++ % chips.length]}"]`);
       await page.waitForTimeout(400);
     });
+    // BENCH_SCREENSHOT=FILE.png: the Streams view as the phases left it (to look at what was measured).
+    if (process.env.BENCH_SCREENSHOT) await page.screenshot({ path: process.env.BENCH_SCREENSHOT });
     const domRows = await page.$$eval('[data-testid^="stream-row-"]', (els) => els.length);
     console.log(`  stream rows in the DOM: ${domRows}; whole snapshots the page fetched: ${wholeSnapshots}; load average at the end ${loadavg()[0]!.toFixed(2)}${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
   } finally {

@@ -80,4 +80,53 @@ describe('Streams view with 600 streams (virtualised rows)', () => {
     expect(ariaIdx).toEqual(end.map((i) => i + 2));
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  it('keeps each stream\'s row element across updates, rewriting only its texts; DOM order is the visual order', async () => {
+    await page.$eval('[data-testid="streams-table"]', (t) => t.closest('.main')!.scrollTo(0, 0));
+    await page.waitForSelector('[data-testid="streams-table"] tbody tr[data-index="0"]');
+    // Mark the first row's element and remember its duration text ("live 12 s"), which changes every second.
+    const before = await page.$eval('[data-testid="streams-table"] tbody tr[data-index="0"]', (tr) => {
+      (tr as unknown as { mark: string }).mark = tr.getAttribute('data-testid')!;
+      return tr.querySelector('small')!.textContent;
+    });
+    const after = await waitFor(async () => {
+      const t = await page.$eval('[data-testid="streams-table"] tbody tr[data-index="0"]', (tr) => [tr.querySelector('small')!.textContent, (tr as unknown as { mark?: string }).mark ?? null, tr.getAttribute('data-testid')] as const);
+      return t[0] !== before ? t : undefined;
+    }, 'an update of the first row\'s duration', 10_000);
+    // The same element shows the same stream: the update wrote its text, it did not build a new row.
+    expect(after[1]).toBe(after[2]);
+    // Rows in DOM order sit top to bottom, with consecutive row indexes; each has its sparkline as an image.
+    const rows = await page.$$eval('[data-testid="streams-table"] tbody tr[data-index]', (els) =>
+      els.map((tr) => ({
+        topPx: tr.getBoundingClientRect().top,
+        index: Number(tr.getAttribute('aria-rowindex')),
+        spark: tr.querySelector('svg.sparkline[role="img"]')?.getAttribute('aria-label') ?? '',
+      })),
+    );
+    for (let i = 1; i < rows.length; i++) {
+      expect(rows[i]!.topPx).toBeGreaterThan(rows[i - 1]!.topPx);
+      expect(rows[i]!.index).toBe(rows[i - 1]!.index + 1);
+    }
+    for (const r of rows) expect(r.spark).toMatch(/^viewers over the last 10 minutes/);
+    // Rows kept beyond the viewport take an update's numbers when they scroll into view: after updates have come
+    // (each moves every duration on by a second), a short scroll brings rows in that show what the others show.
+    await page.waitForTimeout(2500);
+    await page.$eval('[data-testid="streams-table"]', (t) => t.closest('.main')!.scrollBy(0, 70));
+    await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))'); // the scroll event ran
+    const seen = await page.$eval('[data-testid="streams-table"]', (t) => {
+      const box = t.closest('.main')!.getBoundingClientRect();
+      return [...t.querySelectorAll('tbody tr[data-testid^="stream-row-many-"]')]
+        .filter((tr) => tr.getBoundingClientRect().top >= box.top && tr.getBoundingClientRect().bottom <= box.bottom)
+        .map((tr) => tr.querySelector('small')!.textContent);
+    });
+    expect(seen.length).toBeGreaterThan(5);
+    expect(new Set(seen).size).toBe(1); // the streams came up together: one duration
+    await page.$eval('[data-testid="streams-table"]', (t) => t.closest('.main')!.scrollTo(0, 0));
+    // A click on a row opens the stream's page and marks the row selected.
+    await page.click('[data-testid="streams-table"] tbody tr[data-index="1"] td:nth-child(3)');
+    await page.waitForSelector('[data-testid="stream-page"]');
+    expect(await page.getAttribute('[data-testid="streams-table"] tbody tr[data-index="1"]', 'aria-selected')).toBe('true');
+    expect(await page.getAttribute('[data-testid="streams-table"] tbody tr[data-index="0"]', 'aria-selected')).toBe('false');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

@@ -76,8 +76,10 @@ describe('two sharded headless instances over four Cores', () => {
     let texts: string[] = [];
     await waitFor(async () => {
       texts = await Promise.all(instances.map(async (h) => (await fetch(`${h.url}/metrics`)).text()));
-      return texts.flatMap((t) => [...upOf(t)]).filter((id) => ids.includes(id)).length >= 4;
-    }, 'the 4 remote Cores up across both instances', 20_000, 250);
+      const ups = texts.map((t) => [...upOf(t)]);
+      // The remote Cores' first poll can finish before an instance's local core has its first update.
+      return ups.flat().filter((id) => ids.includes(id)).length >= 4 && ups.every((list) => list.some((id) => !ids.includes(id)));
+    }, 'the 4 remote Cores and both local cores up', 20_000, 250);
     const perInstance = texts.map((t) => [...upOf(t)]);
     const remote = perInstance.map((list) => list.filter((id) => ids.includes(id)).sort());
     expect([...remote[0], ...remote[1]].sort()).toEqual([...ids].sort());

@@ -1,13 +1,11 @@
-import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { UnitSystem } from '../../../shared/ipc.ts';
 import type { CoreInfo, SessionRow } from '../../../shared/types.ts';
 import { streamSessions, VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
 import { LOCAL_CORE_ID } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
 import { CoreSelect } from '../components/CoreSelect.tsx';
-import { formatAgo, formatBitrate, formatCount, formatDuration } from '../format/units.ts';
+import { formatAgo, formatBitrate, formatCount } from '../format/units.ts';
 import { useApp, useNow } from '../store/hooks.ts';
 import { PALETTE } from '../charts/register.ts';
 import { TimeRangePicker } from '../components/TimeRangePicker.tsx';
@@ -15,14 +13,12 @@ import { HistoryCharts } from '../components/HistoryCharts.tsx';
 import { LIVE_RANGE, type TimeRange } from '../timeseries/range.ts';
 import { LineChart } from '../components/LineChart.tsx';
 import { streamId, type StreamSeries } from '../store/stream-series.ts';
+import { PROTOCOL_LABELS, StreamTableBody, type StreamTableContext } from './streams-table.ts';
 
 const ALL = '*';
-const PROTOCOL_LABELS: Record<string, string> = { hls: 'HLS', hlsingress: 'HLS ingest', rtmp: 'RTMP', srt: 'SRT', ffmpeg: 'FFmpeg' };
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
 /** Pushes come every second: after this long without one, the rows' durations follow the wall clock. */
 const PUSH_GAP_MS = 2500;
-/** Stream rows rendered beyond each edge of the viewport. */
-const OVERSCAN_ROWS = 6;
 
 /**
  * The ancestor the streams table scrolls in (the main area): the nearest one that overflows vertically, else the
@@ -40,58 +36,25 @@ function scrollParent(el: HTMLElement | null): HTMLElement | null {
 }
 
 /**
- * Virtual rows for the streams table: only the rows in (and near) the viewport are in the DOM, between two spacer
- * rows, so 2 000 streams cost what 30 do on each update (all rows and their sparklines took 0.5 s per update). The
- * table stays a table (semantics, selectable text); rows have one height (nowrap cells), measured from the first.
+ * The streams table's body (streams-table.ts): made when the table appears, attached to the area it scrolls in,
+ * and given the rows and their context in the commit of every render that changes them (the update's frame).
  */
-function useStreamRows(count: number): {
-  tableRef: React.RefObject<HTMLTableElement | null>;
-  first: number;
-  last: number;
-  padTopPx: number;
-  padBottomPx: number;
-} {
-  const tableRef = useRef<HTMLTableElement>(null);
-  const [scrollEl, setScrollEl] = useState<HTMLElement | null>(null);
-  const [marginPx, setMarginPx] = useState(0);
-  const [rowPx, setRowPx] = useState(34);
-  const hasTable = count > 0;
+function useStreamTableBody(hasTable: boolean, rows: readonly StreamRow[], ctx: StreamTableContext, onOpen: (id: string) => void): React.RefObject<HTMLTableSectionElement | null> {
+  const bodyRef = useRef<HTMLTableSectionElement>(null);
+  const [body, setBody] = useState<StreamTableBody | null>(null);
   useLayoutEffect(() => {
-    const table = tableRef.current;
-    const parent = scrollParent(table);
-    setScrollEl(parent);
-    if (!table || !parent) return;
-    // Where the rows start inside the scroll area (it moves when a banner shows or the toolbar wraps) and the rows'
-    // height, to the fraction (31.4 px rows measured as 31 would leave 240 px of spacer missing at 600 streams).
-    // Measured at mount and when sizes change (ResizeObserver, after layout), never per render: reading geometry
-    // in every commit forced a layout per scroll event (155 ms/s of getBoundingClientRect while scrolling).
-    const measure = (): void => {
-      const body = table.tBodies[0];
-      if (!body) return;
-      setMarginPx(body.getBoundingClientRect().top - parent.getBoundingClientRect().top + parent.scrollTop);
-      const heightPx = body.querySelector('tr[data-index]')?.getBoundingClientRect().height ?? 0;
-      if (heightPx > 0) setRowPx((old) => (Math.abs(heightPx - old) > 0.01 ? heightPx : old));
+    const tbody = bodyRef.current;
+    if (!tbody) return;
+    const b = new StreamTableBody(tbody, onOpen);
+    b.attach(scrollParent(tbody));
+    setBody(b);
+    return () => {
+      b.dispose();
+      setBody(null);
     };
-    measure();
-    const ro = new ResizeObserver(measure);
-    ro.observe(parent);
-    if (parent.firstElementChild) ro.observe(parent.firstElementChild);
-    return () => ro.disconnect();
-  }, [hasTable]);
-  const virtualizer = useVirtualizer({
-    count,
-    getScrollElement: () => scrollEl,
-    estimateSize: () => rowPx,
-    overscan: OVERSCAN_ROWS,
-    scrollMargin: marginPx,
-    initialRect: { width: 0, height: typeof window === 'undefined' ? 900 : window.innerHeight },
-  });
-  useLayoutEffect(() => virtualizer.measure(), [virtualizer, rowPx]);
-  const items = virtualizer.getVirtualItems();
-  if (items.length === 0) return { tableRef, first: 0, last: -1, padTopPx: 0, padBottomPx: 0 };
-  const first = items[0]!.index;
-  const last = items[items.length - 1]!.index;
-  return { tableRef, first, last, padTopPx: first * rowPx, padBottomPx: (count - 1 - last) * rowPx };
+  }, [hasTable, onOpen]);
+  useLayoutEffect(() => body?.update(rows, ctx), [body, rows, ctx]);
+  return bodyRef;
 }
 
 /** The user-agent family of a session's `extra` (`[masked ip] UA`): what kind of player watches. */
@@ -111,32 +74,6 @@ export function playerFamily(extra: string): string {
     if (re.test(ua)) return name;
   }
   return ua.split(/[\s/]/)[0] || 'unknown';
-}
-
-/** Viewers over the last 10 minutes as a small line (gaps where the stream was stale). */
-function Sparkline({ series }: { series: StreamSeries | undefined }): React.JSX.Element | null {
-  if (!series || series.atMs.length < 2) return null;
-  const w = 90;
-  const h = 18;
-  const t1 = series.atMs[series.atMs.length - 1]!;
-  const max = Math.max(1, ...series.viewers.map((v) => v ?? 0));
-  let d = '';
-  let pen = false;
-  series.viewers.forEach((v, i) => {
-    if (v === null) {
-      pen = false;
-      return;
-    }
-    const x = w - ((t1 - series.atMs[i]!) / 600_000) * w;
-    const y = h - 1 - (v / max) * (h - 2);
-    d += `${pen ? 'L' : 'M'}${x.toFixed(1)},${y.toFixed(1)}`;
-    pen = true;
-  });
-  return (
-    <svg className="sparkline" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`viewers over the last 10 minutes, up to ${max}`}>
-      <path d={d} fill="none" stroke="currentColor" strokeWidth="1.5" />
-    </svg>
-  );
 }
 
 function countBy<T>(items: readonly T[], key: (t: T) => string): Array<[string, number]> {
@@ -351,66 +288,6 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
 }
 
 /**
- * One row of the streams table, memoised: while the table scrolls, the rows that stay in view are not rendered
- * again (the virtualiser re-renders the view on every scroll event); an update re-renders them through new row
- * objects, `now` (the clock of the durations) and `seriesVersion` (the series are mutated in place).
- */
-const StreamTableRow = memo(function StreamTableRow({
-  row: r,
-  index,
-  selected,
-  coreName,
-  units,
-  now,
-  series,
-  seriesVersion: _seriesVersion,
-  onOpen,
-}: {
-  row: StreamRow;
-  index: number;
-  selected: boolean;
-  /** The core's name, or null when there is one core (no column). */
-  coreName: string | null;
-  units: UnitSystem;
-  now: number;
-  series: StreamSeries | undefined;
-  seriesVersion: number;
-  onOpen: (id: string) => void;
-}): React.JSX.Element {
-  const id = `${r.core}\u0000${r.key}`;
-  return (
-    <tr data-index={index} aria-rowindex={index + 2} className={r.staleSinceMs !== undefined ? 'stale' : undefined} data-testid={`stream-row-${r.key}`} onClick={() => onOpen(id)} aria-selected={selected}>
-      <td>
-        <button type="button" className="link" onClick={() => onOpen(id)}>
-          {r.key}
-        </button>
-      </td>
-      {coreName !== null && <td>{coreName}</td>}
-      <td>
-        <span className={r.staleSinceMs !== undefined || r.state === 'idle' ? 'badge badge-wait' : r.state === 'live' ? 'badge badge-good' : 'badge badge-bad'} data-testid="stream-state">
-          {r.staleSinceMs !== undefined ? 'stale' : r.state}
-        </span>{' '}
-        <small className="muted">{formatDuration(now - (r.staleSinceMs ?? r.sinceMs))}</small>
-      </td>
-      <td>{r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, units)}` : '—'}</td>
-      <td className="num" data-testid="stream-viewers">
-        <b>{formatCount(r.viewersTotal)}</b>
-      </td>
-      {VIEWER_PROTOCOLS.map((p) => (
-        <td key={p} className="num" data-testid={`stream-viewers-${p}`}>
-          {r.viewers[p] || ''}
-        </td>
-      ))}
-      <td className="num">{formatBitrate(r.egressBitsPerSec, units)}</td>
-      <td className="num">{formatCount(r.peakViewersToday)}</td>
-      <td className="spark">
-        <Sparkline series={series} />
-      </td>
-    </tr>
-  );
-});
-
-/**
  * The first screen: one row per stream across protocols and cores, sorted by viewers. A stream's page shows its
  * publisher, viewers per protocol, referrer and player breakdowns, and for the local core the play/publish addresses.
  */
@@ -442,7 +319,13 @@ export function Streams(): React.JSX.Element {
     );
   }, [streams, core, text, protocols]);
   const openRow = open === null ? undefined : streams.find((r) => `${r.core}\u0000${r.key}` === open);
-  const rows = useStreamRows(shown.length);
+  // The rows' context; a new one rewrites the rows in view (each cell only where its text changed).
+  const ctx = useMemo<StreamTableContext>(
+    () => ({ clockMs, units, coreName: multiCore ? coreName : null, series: streamSeries.series, selectedId: open }),
+    // streamsVersion: the series are mutated in place; cores: the names behind coreName.
+    [clockMs, units, multiCore, coreName, cores, streamSeries, streamsVersion, open],
+  );
+  const bodyRef = useStreamTableBody(streams.length > 0, shown, ctx, setOpen);
 
   if (streams.length === 0) {
     return (
@@ -475,7 +358,7 @@ export function Streams(): React.JSX.Element {
         </label>
       </div>
       <div className="plain-table-wrap">
-        <table className="plain-table streams-table" data-testid="streams-table" ref={rows.tableRef} aria-rowcount={shown.length + 1}>
+        <table className="plain-table streams-table" data-testid="streams-table" aria-rowcount={shown.length + 1}>
           <thead>
             <tr>
               <th>Stream</th>
@@ -493,27 +376,8 @@ export function Streams(): React.JSX.Element {
               <th>Last 10 min</th>
             </tr>
           </thead>
-          <tbody>
-            {rows.padTopPx > 0 && <tr aria-hidden="true" style={{ height: rows.padTopPx }} />}
-            {shown.slice(rows.first, rows.last + 1).map((r, i) => {
-              const id = `${r.core}\u0000${r.key}`;
-              return (
-                <StreamTableRow
-                  key={id}
-                  row={r}
-                  index={rows.first + i}
-                  selected={open === id}
-                  coreName={multiCore ? coreName(r.core) : null}
-                  units={units}
-                  now={clockMs}
-                  series={streamSeries.series.get(id)}
-                  seriesVersion={streamsVersion}
-                  onOpen={setOpen}
-                />
-              );
-            })}
-            {rows.padBottomPx > 0 && <tr aria-hidden="true" style={{ height: rows.padBottomPx }} />}
-          </tbody>
+          {/* Rows are written by StreamTableBody (streams-table.ts), not by React. */}
+          <tbody ref={bodyRef} />
         </table>
         {shown.length === 0 && <p className="empty">No stream matches the filter.</p>}
       </div>

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { drawSparkColumns, sameColumns, sparkColumns, sparkPath, type SparkPen } from '../../src/renderer/src/charts/sparkline.ts';
+
+const WINDOW_MS = 600_000;
+const COLUMNS = 90;
+const COLUMN_MS = WINDOW_MS / COLUMNS;
+
+/** One sample a second from `fromS` to `toS` (inclusive), value from `value(t)`. */
+function samples(fromS: number, toS: number, value: (s: number) => number | null): { atMs: number[]; values: (number | null)[] } {
+  const atMs: number[] = [];
+  const values: (number | null)[] = [];
+  for (let s = fromS; s <= toS; s++) {
+    atMs.push(s * 1000);
+    values.push(value(s));
+  }
+  return { atMs, values };
+}
+
+/** Records the pen's moves as text: `M x,y` and `L x,y`. */
+function record(): { pen: SparkPen; ops: string[] } {
+  const ops: string[] = [];
+  const pen: SparkPen = {
+    beginPath: () => ops.push('begin'),
+    moveTo: (x, y) => ops.push(`M ${x},${y}`),
+    lineTo: (x, y) => ops.push(`L ${x},${y}`),
+    stroke: () => ops.push('stroke'),
+  };
+  return { pen, ops };
+}
+
+describe('sparkline columns', () => {
+  it('puts each sample in the pixel column of its absolute time, the newest column at the right edge', () => {
+    const { atMs, values } = samples(1000, 1000 + 599, (s) => s % 7);
+    const c = sparkColumns(atMs, values, COLUMNS, WINDOW_MS);
+    const last = Math.floor(atMs[atMs.length - 1]! / COLUMN_MS);
+    // Every sample in the window, checked against its column's min and max by the plain definition.
+    for (let i = 0; i < atMs.length; i++) {
+      const slot = COLUMNS - 1 - (last - Math.floor(atMs[i]! / COLUMN_MS));
+      if (slot < 0) continue;
+      expect(c.min[slot]!).toBeLessThanOrEqual(values[i]!);
+      expect(c.max[slot]!).toBeGreaterThanOrEqual(values[i]!);
+    }
+    expect(c.top).toBe(6);
+    expect(c.max[COLUMNS - 1]).not.toBeNaN();
+    expect(c.samples).toBeGreaterThan(590);
+    expect(c.samples).toBeLessThanOrEqual(600);
+  });
+
+  it('keeps a dip inside a column (min and max), leaves empty columns as gaps and lifts the pen at a stale sample', () => {
+    const { atMs, values } = samples(0, 120, (s) => (s === 60 ? 0 : s >= 90 && s < 100 ? null : 5));
+    const c = sparkColumns(atMs, values, COLUMNS, WINDOW_MS);
+    const slotOf = (s: number): number => COLUMNS - 1 - (Math.floor(120_000 / COLUMN_MS) - Math.floor((s * 1000) / COLUMN_MS));
+    expect(c.min[slotOf(60)]).toBe(0);
+    expect(c.max[slotOf(60)]).toBe(5);
+    expect(c.lift[slotOf(95)]).toBe(1);
+    expect(c.min[0]).toBeNaN(); // before the first sample: nothing
+    const { pen, ops } = record();
+    drawSparkColumns(pen, c, 18);
+    expect(ops[0]).toBe('begin');
+    expect(ops[ops.length - 1]).toBe('stroke');
+    // The dip is drawn: a stroke down to y = 17 (value 0) in its column.
+    expect(ops).toContain(`L ${slotOf(60) + 0.5},17`);
+    // The column after the stale samples starts a new line (a move, not a line from the column before).
+    const firstAfter = slotOf(100);
+    expect(ops.some((o) => o.startsWith(`M ${firstAfter + 0.5},`) || o.startsWith(`M ${slotOf(99) + 0.5},`))).toBe(true);
+  });
+
+  it('draws nothing for fewer than two samples', () => {
+    const { pen, ops } = record();
+    drawSparkColumns(pen, sparkColumns([5000], [3], COLUMNS, WINDOW_MS), 18);
+    drawSparkColumns(pen, sparkColumns([], [], COLUMNS, WINDOW_MS), 18);
+    expect(ops).toEqual([]);
+  });
+
+  it('gives the same picture for a new sample in the same column with the same value, and another when a column starts', () => {
+    const base = Math.floor(1_000_000 / COLUMN_MS) * COLUMN_MS; // the start of a column
+    const a = samples(base / 1000 - 300, base / 1000 + 1, () => 4);
+    const b = samples(base / 1000 - 300, base / 1000 + 2, () => 4);
+    const first = sparkColumns(a.atMs, a.values, COLUMNS, WINDOW_MS);
+    const spare = sparkColumns(b.atMs, b.values, COLUMNS, WINDOW_MS);
+    expect(sameColumns(first, spare)).toBe(true);
+    // A changed value in the newest column changes the picture.
+    b.values[b.values.length - 1] = 5;
+    expect(sameColumns(first, sparkColumns(b.atMs, b.values, COLUMNS, WINDOW_MS, spare))).toBe(false);
+    // So does the next column starting (everything shifts left by one pixel).
+    const c = samples(base / 1000 - 300, base / 1000 + Math.ceil(COLUMN_MS / 1000) + 1, () => 4);
+    expect(sameColumns(first, sparkColumns(c.atMs, c.values, COLUMNS, WINDOW_MS))).toBe(false);
+  });
+
+  it('reuses the buffer it is given', () => {
+    const { atMs, values } = samples(0, 30, () => 1);
+    const into = sparkColumns([], [], COLUMNS, WINDOW_MS);
+    expect(sparkColumns(atMs, values, COLUMNS, WINDOW_MS, into)).toBe(into);
+    expect(into.samples).toBe(31);
+  });
+
+  it('writes the same moves as an SVG path', () => {
+    const { atMs, values } = samples(0, 60, (s) => (s < 30 ? 2 : 4));
+    const c = sparkColumns(atMs, values, COLUMNS, WINDOW_MS);
+    const { pen, ops } = record();
+    drawSparkColumns(pen, c, 18);
+    const fromOps = ops.filter((o) => o !== 'begin' && o !== 'stroke').map((o) => o.replace(' ', '')).join('');
+    expect(sparkPath(c, 18)).toBe(fromOps);
+    expect(sparkPath(c, 18)).toMatch(/^M[\d.]+,9L.*L[\d.]+,1$/); // from 2 (y = 9) to the top value 4 (y = 1)
+    expect(sparkPath(sparkColumns([], [], COLUMNS, WINDOW_MS), 18)).toBe('');
+  });
+});
