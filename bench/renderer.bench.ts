@@ -2,9 +2,10 @@
  * Renderer bench: the real dashboard page in Chromium, fed by a fake api with 10 000 sessions updating once a
  * second for 30 s (src/renderer/bench.html, built here into out/renderer-bench, never shipped). Prints the median,
  * p95 and max time per update from the start of the batched store update to React's commit, and to the painted
- * frame. Run: `npm run bench renderer` (env BENCH_ROWS, BENCH_SECONDS to change the load).
+ * frame. Run: `npm run bench renderer` (env BENCH_ROWS, BENCH_SECONDS to change the load). This part runs the
+ * store in the page, without the sessions worker (the page's fallback where no worker starts).
  * Part 2 (`BENCH_PART=headless`, BENCH_PHASE_SECONDS; BENCH_PROFILE=DIR a CPU profile per phase; BENCH_TRACE=1 a
- * Chromium trace per phase summed per event): the real headless server fed by 4 remote test Cores with
+ * Chromium trace per phase summed per event, BENCH_TRACE_DIR=DIR the raw traces too): the real headless server fed by 4 remote test Cores with
  * 10 000 sessions in 2 000 streams, the built dashboard at /ui/, frame intervals, frame work and long tasks while the
  * sessions table and the Streams view update, scroll, sort and filter (see headlessBench).
  *

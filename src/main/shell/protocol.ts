@@ -19,7 +19,7 @@ export const APP_PAGE_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
  * less what a meta tag cannot carry, frame-ancestors; the header also covers responses that are not HTML).
  */
 export const APP_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Content types of what the renderer build contains; anything else is served as bytes (and nosniff keeps it so). */
 const MIME_TYPES: Readonly<Record<string, string>> = {

@@ -2,7 +2,7 @@ import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AuthClient } from './api/http-api.ts';
 import { formatBitrate, formatCount, formatDuration } from './format/units.ts';
-import { addToTotals, ownProcessSessions, type Totals as TotalsSum } from '../../shared/totals.ts';
+import { addToTotals, type Totals as TotalsSum } from '../../shared/totals.ts';
 import { useApp, useAppStore, useNow } from './store/hooks.ts';
 import { VIEWS, type ViewName } from './store/store.ts';
 import { Alerts } from './views/Alerts.tsx';
@@ -131,15 +131,15 @@ function AlertBadge(): React.JSX.Element | null {
 }
 
 function Totals(): React.JSX.Element {
-  const [collectors, all, units] = useApp(useShallow((s) => [s.collectors, s.sessions, s.units]));
+  const [collectors, processSessions, units] = useApp(useShallow((s) => [s.collectors, s.processSessions, s.units]));
   // Once per update, not in the selector (which runs on every change of the store, e.g. each key typed in a search).
   const { activeSessions: sessions, rxBitsPerSec: rx, txBitsPerSec: tx } = useMemo(() => {
     // People and traffic counted once (src/shared/totals.ts): not the http aggregate, not an ffmpeg run.
     const t: TotalsSum = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
     for (const c of collectors) addToTotals(t, c);
-    for (const n of ownProcessSessions(all).values()) t.activeSessions -= n;
+    for (const [, n] of processSessions) t.activeSessions -= n;
     return t;
-  }, [collectors, all]);
+  }, [collectors, processSessions]);
   return (
     <div className="totals" data-testid="totals">
       <span title="Viewers and publishers (HLS, HLS ingest, RTMP, SRT). HTTP requests and FFmpeg runs are in their own collectors, not counted here.">

@@ -3,7 +3,8 @@ import type { RendererApi } from '../../shared/ipc.ts';
 import { createBrowserDownloader } from './api/download.ts';
 import { createHttpApi, type HttpApi } from './api/http-api.ts';
 import { App } from './App.tsx';
-import { connect } from './store/connect.ts';
+import { connect, type ConnectOptions } from './store/connect.ts';
+import { startSessionsWorker } from './store/sessions-client.ts';
 import { StoreContext } from './store/hooks.ts';
 import { createAppStore } from './store/store.ts';
 import './styles.css';
@@ -20,7 +21,20 @@ function start(): void {
   const httpApi: HttpApi | null = window.api ? null : createHttpApi();
   const api: RendererApi = window.api ?? httpApi!;
   const store = createAppStore({ lazyVisible: true });
-  const connection = connect(api, store, httpApi ? { downloader: createBrowserDownloader(httpApi) } : {});
+  const options: ConnectOptions = httpApi
+    ? { downloader: createBrowserDownloader(httpApi), rawUpdates: (cb) => httpApi.onRaw('sessions:update', cb) }
+    : {};
+  // The sessions' decoding, filter and sort run in a worker; where none starts (or it fails to load), the page does
+  // them, as before.
+  let fellBack = false;
+  const engine = startSessionsWorker((error) => {
+    console.warn('sessions worker:', error);
+    if (fellBack) return;
+    fellBack = true;
+    connection.disconnect();
+    connection = connect(api, store, options);
+  });
+  let connection = connect(api, store, engine ? { ...options, engine } : options);
   httpApi?.auth.onChange((state) => store.getState().setAuthRequired(state === 'required'));
   if (document.visibilityState !== undefined) {
     // A hidden page stops getting frames; on return, main's metrics history fills the gap at once.

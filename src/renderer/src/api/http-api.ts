@@ -38,6 +38,11 @@ export interface HttpApi extends RendererApi {
    * server's file name.
    */
   fetchCsv(request: ExportRequest, onBytes?: (bytes: number) => void): Promise<{ blob: Blob; fileName: string; bytes: number }>;
+  /**
+   * A push channel's events as their JSON text, not parsed (the sessions worker parses `sessions:update` off the main
+   * thread). Listeners of `on` for the same channel still get the parsed payload.
+   */
+  onRaw(channel: PushChannel, callback: (text: string) => void): () => void;
 }
 
 /** The query string of an export: `collectors` and `core` comma-separated, `text` for sessions (as routes.ts reads them). */
@@ -164,15 +169,10 @@ export function createHttpApi(baseUrl = ''): HttpApi {
       // Sends exist for Electron's push queue (`app:ready`); the event stream needs no such handshake.
     },
     on<C extends PushChannel>(channel: C, callback: (payload: PushMap[C]) => void): () => void {
-      let set = listeners.get(channel);
-      if (!set) listeners.set(channel, (set = new Set()));
-      const cb = callback as (p: unknown) => void;
-      set.add(cb);
-      stream.start();
-      return () => {
-        set.delete(cb);
-        if ([...listeners.values()].every((s) => s.size === 0)) stream.stop();
-      };
+      return listen(listeners, channel, callback as (p: unknown) => void);
+    },
+    onRaw(channel, callback) {
+      return listen(rawListeners, channel, callback as (p: unknown) => void);
     },
     auth: {
       state: () => authState,
@@ -209,16 +209,31 @@ export function createHttpApi(baseUrl = ''): HttpApi {
   };
 
   const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const rawListeners = new Map<string, Set<(p: unknown) => void>>();
+  /** Adds a listener to one of the two maps; the event stream runs while any listener is left. */
+  const listen = (map: Map<string, Set<(p: unknown) => void>>, channel: string, cb: (p: unknown) => void): (() => void) => {
+    let set = map.get(channel);
+    if (!set) map.set(channel, (set = new Set()));
+    set.add(cb);
+    stream.start();
+    return () => {
+      set.delete(cb);
+      if ([...listeners.values(), ...rawListeners.values()].every((s) => s.size === 0)) stream.stop();
+    };
+  };
   const known = new Set<string>(PUSH_CHANNELS);
   const dispatch = (event: string, data: string): void => {
     if (!known.has(event)) return;
+    for (const cb of [...(rawListeners.get(event) ?? [])]) cb(data);
+    const parsedFor = listeners.get(event);
+    if (!parsedFor || parsedFor.size === 0) return;
     let payload: unknown;
     try {
       payload = JSON.parse(data);
     } catch {
       return;
     }
-    for (const cb of [...(listeners.get(event) ?? [])]) cb(payload);
+    for (const cb of [...parsedFor]) cb(payload);
   };
 
   /** The event stream: reconnects with back-off; waits for a login after a 401. */

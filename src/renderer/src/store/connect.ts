@@ -1,6 +1,8 @@
 import type { RendererApi } from '../../../shared/ipc.ts';
 import { SessionsDecoder, type SessionsFull, type SessionsUpdate } from '../../../shared/sessions-wire.ts';
 import type { Snapshot } from '../../../shared/types.ts';
+import type { EngineClient } from './sessions-client.ts';
+import type { SessionsFrame } from './sessions-engine.ts';
 import type { AppStore, CsvDownloader } from './store.ts';
 
 export interface ConnectOptions {
@@ -10,7 +12,20 @@ export interface ConnectOptions {
   maxQueued?: number;
   /** CSV exports as browser downloads (the HTTP api); without it exports go through `export:save` (Electron). */
   downloader?: CsvDownloader;
+  /**
+   * The sessions engine in a Web Worker (sessions-client.ts): pushes go to it, and the store gets the table's rows in
+   * view from it instead of filtering and sorting every session itself. Without it, the page does all that.
+   */
+  engine?: EngineClient;
+  /**
+   * `sessions:update` pushes as their JSON text (the HTTP api's event stream), handed to the engine unparsed; used
+   * only with `engine`.
+   */
+  rawUpdates?: (callback: (text: string) => void) => () => void;
 }
+
+/** A push decoded: the page's snapshot, and with the sessions engine the table's frame after it. */
+type Decoded = { ok: true; snapshot: Snapshot; frame?: SessionsFrame } | { ok: false; reason: 'stale' | 'gap' };
 
 export interface Connection {
   /** Fetches the initial state again (after a login, or when the page becomes visible). */
@@ -36,21 +51,48 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
     (typeof requestAnimationFrame === 'function' ? (cb: () => void) => void requestAnimationFrame(cb) : (cb: () => void) => void setTimeout(cb, 16));
   const maxQueued = options.maxQueued ?? 600;
   let queue: Snapshot[] = [];
+  /** Whether the metrics took a queued snapshot (each is recorded as it arrives, not in the frame). */
+  let metricsAppended = false;
+  /** The sessions engine's frame after the last queued snapshot. */
+  let frame: SessionsFrame | undefined;
   let scheduled = false;
   let closed = false;
+  const engine = options.engine ?? null;
 
-  store.setState({ api, downloader: options.downloader ?? null });
+  store.setState({ api, downloader: options.downloader ?? null, engine });
+  if (engine) {
+    // The engine starts from the store's view, filter, sort and selection; later changes go as the store makes them.
+    const s = store.getState();
+    engine.query(
+      {
+        open: s.view === 'sessions',
+        mirror: s.view !== 'sessions',
+        filter: s.filter,
+        sort: s.sort,
+        coreNames: s.cores.map((c) => [c.id, c.name] as const),
+        selectedKey: s.selectedKey,
+      },
+      (f) => store.getState().applySessionsFrame(f),
+    );
+  }
 
   const flush = (): void => {
     scheduled = false;
     if (closed) return;
     const batch = queue;
+    const last = frame;
+    const recorded = { metricsAppended };
     queue = [];
-    store.getState().applySnapshots(batch);
+    frame = undefined;
+    metricsAppended = false;
+    store.getState().applySnapshots(batch, last, recorded);
   };
 
-  const enqueue = (snapshot: Snapshot): void => {
+  const enqueue = (snapshot: Snapshot, withFrame?: SessionsFrame): void => {
+    // The metrics and the streams' series take it now, in the push's task: the frame that shows it only renders.
+    metricsAppended = store.getState().recordSnapshot(snapshot) || metricsAppended;
     queue.push(snapshot);
+    if (withFrame) frame = withFrame;
     if (queue.length > maxQueued) queue.splice(0, queue.length - maxQueued);
     if (!scheduled) {
       scheduled = true;
@@ -58,33 +100,71 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
     }
   };
 
+  /** The page's decoder; with the engine it decodes the pushes stripped of their sessions (cores, collectors, streams). */
   const decoder = new SessionsDecoder();
-  /** True while a whole snapshot is on its way (the first load, or a resync). */
-  let fetchingFull = true;
-  let held: SessionsUpdate[] = [];
-  const receive = (update: SessionsUpdate): void => {
-    if (fetchingFull) {
-      held.push(update);
-      if (held.length > MAX_HELD_PUSHES) held.splice(0, held.length - MAX_HELD_PUSHES);
+  /** Decodes a push (at once in the page; with the engine, when it answers: answers come in order). */
+  const decode = (update: SessionsUpdate | string, done: (out: Decoded) => void): void => {
+    if (!engine) {
+      let parsed: SessionsUpdate;
+      try {
+        parsed = typeof update === 'string' ? (JSON.parse(update) as SessionsUpdate) : update;
+      } catch {
+        return;
+      }
+      done(decoder.apply(parsed));
       return;
     }
-    const out = decoder.apply(update);
-    if (out.ok) enqueue(out.snapshot);
-    else if (out.reason === 'gap') {
-      held = [update];
-      void resync();
-    }
+    engine.push(update, (o) => {
+      if (closed) return;
+      if (!o.ok) {
+        if (o.reason !== 'malformed') done({ ok: false, reason: o.reason }); // a malformed push is dropped, as before
+        return;
+      }
+      const out = decoder.apply(o.live);
+      if (!out.ok) return done(out);
+      // The page mirrors the sessions from now on (a view other than Sessions): it takes them over once.
+      let snapshot: Snapshot = out.snapshot;
+      try {
+        if (o.sessions) snapshot = decoder.resetSessions(o.sessions.rows, o.sessions.slots);
+      } catch {
+        return done({ ok: false, reason: 'gap' });
+      }
+      done({ ok: true, snapshot, frame: o.frame });
+    });
+  };
+  /** True while a whole snapshot is on its way (the first load, or a resync). */
+  let fetchingFull = true;
+  /** Pushes that arrived while it was on its way; `gapped`: earlier ones the engine answered with a gap meanwhile. */
+  let held: (SessionsUpdate | string)[] = [];
+  let gapped: (SessionsUpdate | string)[] = [];
+  const hold = (list: (SessionsUpdate | string)[], update: SessionsUpdate | string): void => {
+    list.push(update);
+    if (list.length > MAX_HELD_PUSHES) list.splice(0, list.length - MAX_HELD_PUSHES);
+  };
+  const receive = (update: SessionsUpdate | string): void => {
+    if (fetchingFull) return hold(held, update);
+    decode(update, (out) => {
+      if (out.ok) enqueue(out.snapshot, out.frame);
+      else if (out.reason === 'gap') {
+        // With the engine, pushes sent before its answer came answer with gaps too: held in their order, before
+        // the ones that arrive from now on.
+        if (fetchingFull) return hold(gapped, update);
+        gapped = [update];
+        void resync();
+      }
+    });
   };
   /** Applies a whole snapshot at once (after what was queued before it), then the pushes held meanwhile. */
   const applyFull = (full: SessionsFull): void => {
     fetchingFull = false;
-    const out = decoder.apply(full);
-    if (out.ok) {
-      enqueue(out.snapshot);
+    decode(full, (out) => {
+      if (!out.ok) return;
+      enqueue(out.snapshot, out.frame);
       flush();
-    }
-    const pending = held;
+    });
+    const pending = [...gapped, ...held];
     held = [];
+    gapped = [];
     for (const update of pending) receive(update);
   };
   const resync = async (): Promise<void> => {
@@ -96,11 +176,12 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
       // The next push tries again.
       fetchingFull = false;
       held = [];
+      gapped = [];
       if (!closed) store.getState().reportError(error);
     }
   };
 
-  const offUpdate = api.on('sessions:update', receive);
+  const offUpdate = engine && options.rawUpdates ? options.rawUpdates(receive) : api.on('sessions:update', receive);
   const offSettings = api.on('settings:changed', (settings) => store.getState().setSettings(settings));
   const offAlerts = api.on('alerts:update', (list) => store.getState().setAlerts(list));
   const offExport = api.on('export:progress', (progress) => store.getState().applyExportProgress(progress));
@@ -121,6 +202,7 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
     } catch (error) {
       fetchingFull = false;
       held = [];
+      gapped = [];
       state.reportError(error);
       return;
     }
@@ -137,6 +219,10 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
       offSettings();
       offAlerts();
       offExport();
+      if (engine) {
+        engine.close();
+        store.setState({ engine: null });
+      }
     },
   };
 }

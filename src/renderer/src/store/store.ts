@@ -20,6 +20,9 @@ import { StreamSeriesModel } from './stream-series.ts';
 import { MetricsModel } from './metrics.ts';
 import { sessionKey, visibleSessions, type SessionSort, type SessionSortKey } from './session-view.ts';
 import { NO_SESSION_FILTER, type SessionFilter } from '../../../shared/session-filter.ts';
+import { ownProcessSessions } from '../../../shared/totals.ts';
+import type { EngineClient } from './sessions-client.ts';
+import { countByCollector, type SessionsFrame, type SessionsQuery } from './sessions-engine.ts';
 
 /**
  * One vanilla zustand store built from slices (STYLE.md §7). It is created at start-up (not on import) and filled by
@@ -50,7 +53,10 @@ export interface LiveSlice {
   atMs: number;
   /** Local receive time of the last snapshot, to spot a stalled stream. */
   receivedAtMs: number;
+  /** Every session; in a store fed by the sessions worker, only while a view other than Sessions is shown. */
   sessions: SessionRow[];
+  /** Per core, the sessions that are the app's own FFmpeg processes (the header's totals subtract them). */
+  processSessions: [core: string, sessions: number][];
   collectors: CollectorTotals[];
   cores: CoreInfo[];
   /** The sessions grouped into streams by the main process (src/shared/streams.ts). */
@@ -61,8 +67,21 @@ export interface LiveSlice {
   /** Bumped whenever `metrics` changes (the model itself is mutable). */
   metricsVersion: number;
   metrics: MetricsModel;
-  /** Applies snapshots received since the last frame, oldest first: metrics take every one, the live view the last. */
-  applySnapshots(snapshots: readonly Snapshot[]): void;
+  /**
+   * Applies snapshots received since the last frame, oldest first: metrics take every one, the live view the last.
+   * With the sessions worker, the snapshots carry no sessions and `frame` is the table's state after the last one.
+   * `recorded`: `recordSnapshot` already took them (and whether the metrics changed).
+   */
+  applySnapshots(snapshots: readonly Snapshot[], frame?: SessionsFrame, recorded?: { metricsAppended: boolean }): void;
+  /**
+   * Adds a snapshot to the metrics and the streams' series (mutable models; the versions bump when it is applied).
+   * `connect` does it as each push arrives, so that the frame that shows it only renders. True when the metrics took it.
+   */
+  recordSnapshot(snapshot: Snapshot): boolean;
+  /** The sessions worker that filters and sorts the sessions (set by `connect`); null: the page does it. */
+  engine: EngineClient | null;
+  /** Shows a frame of the sessions worker (unless the store already shows a newer one). */
+  applySessionsFrame(frame: SessionsFrame): void;
   loadMetrics(history: MetricsHistory): void;
   coreName(id: string): string;
 }
@@ -80,6 +99,18 @@ export interface SessionsSlice {
   visible: SessionRow[];
   /** True while `visible` lags the sessions, filter or sort (a `lazyVisible` store outside the Sessions view). */
   visibleStale: boolean;
+  /**
+   * What the table shows: the row count, and the rows from `start` (the whole of `visible` when the page filters and
+   * sorts; the rows in view and a margin around them from the sessions worker, which leaves `visible` empty).
+   */
+  sessionsWindow: SessionsWindow;
+  /** Per collector, its sessions under the Core filter (the chips; computed while the Sessions view is shown). */
+  collectorCounts: [collector: string, sessions: number][];
+  /** Where a keyboard move put the selection in the table's order, and a count of such moves (the table scrolls to it). */
+  selectedIndex: number;
+  selectionMoves: number;
+  /** The rows in view changed (the table's scroll): `[start, end)` in the table's order. */
+  setSessionsWindow(start: number, end: number): void;
   selectedKey: string | null;
   /** The selected session as last seen (kept when it ends, so its details stay readable). */
   selected: SessionRow | null;
@@ -91,9 +122,18 @@ export interface SessionsSlice {
   setText(text: string): void;
   /** Same key flips the direction; a new key starts descending for numbers, ascending for text. */
   sortBy(key: SessionSortKey): void;
-  select(key: string | null): void;
+  /** Selects a session by key (`row`: the session, when the caller has it at hand). */
+  select(key: string | null, row?: SessionRow): void;
   /** Moves the selection by `delta` rows in the visible order (arrow keys). */
   moveSelection(delta: number): void;
+}
+
+/** The table's rows in view (see `sessionsWindow`). */
+export interface SessionsWindow {
+  total: number;
+  count: number;
+  start: number;
+  rows: SessionRow[];
 }
 
 export interface HistorySlice {
@@ -188,7 +228,8 @@ const createAppSlice: Slice<AppSlice> = (set, get, store) => ({
   authRequired: false,
   lastError: null,
   // A lazy store left `visible` behind while another view was shown: it is brought up to date as the view opens.
-  setView: (view) => set(view === 'sessions' && get().visibleStale ? recompute(get(), { view }, store) : { view }),
+  // With the sessions worker, it learns which view is open (it filters and sorts only for the Sessions view).
+  setView: (view) => set((view === 'sessions' && get().visibleStale) || get().engine ? recompute(get(), { view }, store) : { view }),
   setAuthRequired: (authRequired) => set({ authRequired }),
   reportError: (error) => {
     if (errorCode(error) === 'unauthorized') set({ authRequired: true });
@@ -202,8 +243,30 @@ const haystackCaches = new WeakMap<object, Map<string, string>>();
 /** Stores made with `lazyVisible` (see createAppStore). */
 const lazyStores = new WeakSet<object>();
 
+/** Rows asked of the sessions worker beyond each edge of the rows in view, so that a scroll finds them already there. */
+const WINDOW_MARGIN_ROWS = 40;
+
+/** The sessions worker's query for what `patch` changes (only those parts: each of them makes it filter and sort again). */
+function engineQuery(state: AppState, patch: Partial<AppState>): Partial<SessionsQuery> {
+  const q: Partial<SessionsQuery> = {};
+  if (patch.view !== undefined) {
+    q.open = patch.view === 'sessions';
+    q.mirror = !q.open;
+  }
+  if (patch.filter !== undefined) q.filter = patch.filter;
+  if (patch.sort !== undefined) q.sort = patch.sort;
+  if (patch.cores !== undefined && patch.cores !== state.cores) q.coreNames = patch.cores.map((c) => [c.id, c.name] as const);
+  if (patch.selectedKey !== undefined) q.selectedKey = patch.selectedKey;
+  return q;
+}
+
 function recompute(state: AppState, patch: Partial<AppState>, store: object): Partial<AppState> {
   const s = { ...state, ...patch };
+  if (s.engine) {
+    const q = engineQuery(state, patch);
+    if (Object.keys(q).length > 0) s.engine.query(q, (frame) => (store as AppStore).getState().applySessionsFrame(frame));
+    return patch;
+  }
   // Only the Sessions view shows `visible`: elsewhere the filter and sort of every row (3-5 ms per update at 10 000
   // sessions) wait until it opens.
   if (s.view !== 'sessions' && lazyStores.has(store)) return { ...patch, visibleStale: true };
@@ -211,13 +274,48 @@ function recompute(state: AppState, patch: Partial<AppState>, store: object): Pa
   if (!hay) haystackCaches.set(store, (hay = new Map()));
   if (hay.size > s.sessions.length * 2 + 1000) hay.clear();
   const visible = visibleSessions(s.sessions, s.filter, s.sort, s.coreName, hay);
-  return { ...patch, visible, visibleStale: false };
+  return {
+    ...patch,
+    visible,
+    visibleStale: false,
+    sessionsWindow: { total: s.sessions.length, count: visible.length, start: 0, rows: visible },
+    collectorCounts: countByCollector(s.sessions, s.collectors, s.filter),
+  };
+}
+
+/** The store's part of a sessions worker's frame (the selection as last seen when it left the list). */
+function framePatch(state: AppState, frame: SessionsFrame, atMs: number): Partial<AppState> {
+  const patch: Partial<AppState> = {
+    processSessions: frame.processSessions,
+    sessionsWindow: { total: frame.total, count: frame.count, start: frame.start, rows: frame.rows },
+    collectorCounts: frame.collectorCounts,
+  };
+  if (state.selectedKey !== null) {
+    const row = frame.selected;
+    patch.selected = row ?? state.selected;
+    patch.selectedEnded = row === null;
+    if (row) patch.selectedSeries = extendSeries(state.selectedSeries, atMs, row);
+  }
+  return patch;
+}
+
+const EMPTY_ROWS: SessionRow[] = [];
+
+/** The newest sessions-worker frame each store shows (older ones, answered before a newer query, are dropped). */
+const frameVersions = new WeakMap<object, number>();
+
+/** True (and remembered) when `frame` is newer than what the store shows. */
+function newerFrame(store: object, frame: SessionsFrame): boolean {
+  if (frame.version <= (frameVersions.get(store) ?? 0)) return false;
+  frameVersions.set(store, frame.version);
+  return true;
 }
 
 const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
   atMs: 0,
   receivedAtMs: 0,
   sessions: [],
+  processSessions: [],
   collectors: [],
   cores: [],
   streams: [],
@@ -225,14 +323,21 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
   streamsVersion: 0,
   metricsVersion: 0,
   metrics: new MetricsModel(),
-  applySnapshots: (snapshots) => {
+  engine: null,
+  applySessionsFrame: (frame) => {
+    if (newerFrame(store, frame)) set(framePatch(get(), frame, get().atMs));
+  },
+  recordSnapshot: (s) => {
+    const { metrics, streamSeries } = get();
+    const appended = metrics.append(s);
+    if (s.streams) streamSeries.append(s.atMs, s.streams);
+    return appended;
+  },
+  applySnapshots: (snapshots, frame, recorded) => {
     if (snapshots.length === 0) return;
     const state = get();
-    let appended = false;
-    for (const s of snapshots) {
-      appended = state.metrics.append(s) || appended;
-      if (s.streams) state.streamSeries.append(s.atMs, s.streams);
-    }
+    let appended = recorded?.metricsAppended ?? false;
+    if (!recorded) for (const s of snapshots) appended = state.recordSnapshot(s) || appended;
     const last = snapshots[snapshots.length - 1]!;
     if (last.atMs < state.atMs) {
       if (appended) set({ metricsVersion: state.metricsVersion + 1 });
@@ -241,7 +346,6 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
     const patch: Partial<AppState> = {
       atMs: last.atMs,
       receivedAtMs: Date.now(),
-      sessions: last.sessions,
       collectors: last.collectors,
       streams: last.streams ?? [],
       streamsVersion: state.streamsVersion + 1,
@@ -249,6 +353,15 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
       metricsVersion: appended ? state.metricsVersion + 1 : state.metricsVersion,
     };
     if (patch.cores !== state.cores) haystackCaches.get(store)?.clear();
+    if (state.engine) {
+      // The sessions worker holds the sessions: its frame brings the rows in view, the counts and the selection.
+      if (frame && newerFrame(store, frame)) Object.assign(patch, framePatch(state, frame, last.atMs));
+      // Outside the Sessions view the page decodes the sessions too (the worker mirrors them).
+      patch.sessions = frame?.mirrored ? last.sessions : EMPTY_ROWS;
+      return set(recompute(state, patch, store));
+    }
+    patch.sessions = last.sessions;
+    patch.processSessions = [...ownProcessSessions(last.sessions)];
     if (state.selectedKey !== null) {
       const row = last.sessions.find((r) => sessionKey(r) === state.selectedKey) ?? null;
       patch.selected = row ?? state.selected;
@@ -332,11 +445,58 @@ export function prependSeries(live: SelectedSeries, past: SessionSeries): Select
 }
 const TEXT_KEYS: ReadonlySet<SessionSortKey> = new Set(['collector', 'core', 'id', 'reference', 'location', 'peer', 'extra']);
 
-const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => ({
+/** Keyboard moves a store has asked the sessions worker for and not had answered. */
+const movesInFlight = new WeakMap<object, number>();
+
+const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => {
+  /** Selects `key` (`known`: its row, when the caller has it); `tell`: the sessions worker does not know yet. */
+  const selectRow = (key: string | null, known: SessionRow | undefined, tell: boolean): void => {
+    if (key === get().selectedKey) return;
+    const engine = get().engine;
+    if (key === null) {
+      engine?.query({ selectedKey: null }, (frame) => get().applySessionsFrame(frame));
+      return set({ selectedKey: null, selected: null, selectedEnded: false, selectedSeries: EMPTY_SERIES });
+    }
+    // With the sessions worker the page has only the rows in view: a click or a keyboard move names one of them.
+    const row = known ?? (engine ? get().sessionsWindow.rows : get().sessions).find((r) => sessionKey(r) === key) ?? null;
+    if (engine && tell) engine.query({ selectedKey: key }, (frame) => get().applySessionsFrame(frame));
+    set({
+      selectedKey: key,
+      selected: row,
+      selectedEnded: row === null,
+      selectedSeries: row ? extendSeries(EMPTY_SERIES, get().atMs, row) : EMPTY_SERIES,
+    });
+    // The chart opens with the session's last 10 minutes (10 s averages kept by main), not empty.
+    const api = get().api;
+    if (row && api) {
+      api.invoke('sessions:series', row.core, row.collector, row.id).then(
+        (past) => {
+          if (get().selectedKey === key) set({ selectedSeries: prependSeries(get().selectedSeries, past) });
+        },
+        () => undefined, // an older main without the channel: the chart starts empty, as before
+      );
+    }
+  };
+  return {
   filter: NO_SESSION_FILTER,
   sort: { key: 'duration', dir: 'desc' },
   visible: [],
   visibleStale: false,
+  sessionsWindow: { total: 0, count: 0, start: 0, rows: [] },
+  collectorCounts: [],
+  selectedIndex: -1,
+  selectionMoves: 0,
+  setSessionsWindow: (start, end) => {
+    const engine = get().engine;
+    if (!engine) return; // the page's window is the whole list
+    const win = get().sessionsWindow;
+    // Asked again only when the rows in view leave what the worker sent (or come near its edge).
+    const have = win.start + win.rows.length;
+    const edge = WINDOW_MARGIN_ROWS / 4;
+    const covered = start >= win.start && end <= have && (start - win.start >= edge || win.start === 0) && (have - end >= edge || have >= win.count);
+    if (covered) return;
+    engine.query({ start: Math.max(0, start - WINDOW_MARGIN_ROWS), end: end + WINDOW_MARGIN_ROWS }, (frame) => get().applySessionsFrame(frame));
+  },
   selectedKey: null,
   selected: null,
   selectedEnded: false,
@@ -357,35 +517,39 @@ const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => ({
       sort.key === key ? { key, dir: sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: TEXT_KEYS.has(key) ? 'asc' : 'desc' };
     set(recompute(get(), { sort: next }, store));
   },
-  select: (key) => {
-    if (key === get().selectedKey) return;
-    if (key === null) return set({ selectedKey: null, selected: null, selectedEnded: false, selectedSeries: EMPTY_SERIES });
-    const row = get().sessions.find((r) => sessionKey(r) === key) ?? null;
-    set({
-      selectedKey: key,
-      selected: row,
-      selectedEnded: row === null,
-      selectedSeries: row ? extendSeries(EMPTY_SERIES, get().atMs, row) : EMPTY_SERIES,
-    });
-    // The chart opens with the session's last 10 minutes (10 s averages kept by main), not empty.
-    const api = get().api;
-    if (row && api) {
-      api.invoke('sessions:series', row.core, row.collector, row.id).then(
-        (past) => {
-          if (get().selectedKey === key) set({ selectedSeries: prependSeries(get().selectedSeries, past) });
-        },
-        () => undefined, // an older main without the channel: the chart starts empty, as before
-      );
-    }
-  },
+  select: (key, known) => selectRow(key, known, true),
   moveSelection: (delta) => {
-    const { visible, selectedKey, select } = get();
+    const { visible, selectedKey, select, engine } = get();
+    if (engine) {
+      // A move within the rows the page has is made at once (the worker is told); others (Home, End, a selection
+      // scrolled away) are made by the worker, and the moves after one of those wait for it too, to keep their order.
+      const w = get().sessionsWindow;
+      const at = selectedKey === null ? -1 : w.rows.findIndex((r) => sessionKey(r) === selectedKey);
+      const from = at >= 0 ? w.start + at : selectedKey === null && delta > 0 ? -1 : null;
+      const next = from === null ? -1 : from === -1 ? 0 : Math.min(w.count - 1, Math.max(0, from + delta));
+      const r = next >= 0 ? w.rows[next - w.start] : undefined;
+      if (r && (movesInFlight.get(store) ?? 0) === 0) {
+        select(sessionKey(r), r);
+        set({ selectedIndex: next, selectionMoves: get().selectionMoves + 1 });
+        return;
+      }
+      movesInFlight.set(store, (movesInFlight.get(store) ?? 0) + 1);
+      engine.move(delta, (moved) => {
+        movesInFlight.set(store, (movesInFlight.get(store) ?? 1) - 1);
+        if (!moved) return;
+        selectRow(moved.key, moved.row, false);
+        set({ selectedIndex: moved.index, selectionMoves: get().selectionMoves + 1 });
+      });
+      return;
+    }
     if (visible.length === 0) return;
     const at = selectedKey === null ? -1 : visible.findIndex((r) => sessionKey(r) === selectedKey);
     const next = at === -1 ? (delta > 0 ? 0 : visible.length - 1) : Math.min(visible.length - 1, Math.max(0, at + delta));
     select(sessionKey(visible[next]!));
+    set({ selectedIndex: next, selectionMoves: get().selectionMoves + 1 });
   },
-});
+  };
+};
 
 const createHistorySlice: Slice<HistorySlice> = (set, get) => ({
   history: [],

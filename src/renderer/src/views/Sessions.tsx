@@ -3,7 +3,6 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useShallow } from 'zustand/react/shallow';
 import type { UnitSystem } from '../../../shared/ipc.ts';
 import type { SessionRow } from '../../../shared/types.ts';
-import { filterShowsCore } from '../../../shared/session-filter.ts';
 import { PALETTE } from '../charts/register.ts';
 import { Chips } from '../components/Chips.tsx';
 import { ColumnChooser } from '../components/ColumnChooser.tsx';
@@ -27,8 +26,9 @@ import {
 } from '../store/session-columns.ts';
 
 export const ROW_HEIGHT_PX = 30;
-/** Rows rendered beyond each edge of the viewport. */
+/** Rows rendered beyond each edge of the viewport while the table scrolls, and while it stands still. */
 const OVERSCAN_ROWS = 4;
+const OVERSCAN_ROWS_AT_REST = 1;
 
 const ALL_CORES = [['', 'All cores']] as const;
 /** The sticky header's height (styles.css `.thead`); rows start below it. */
@@ -107,33 +107,37 @@ function useColumns(
 /** A cell's tooltip (its full text, for text cut by the ellipsis), set when the pointer reaches it rather than on
  * every update: 7 attributes per row, rewritten every second, would cost more than the text itself. The full text of
  * a shortened cell is looked up then too (from the row's session), not kept in an attribute per cell. */
-function showCellTitle(e: React.PointerEvent, visible: readonly SessionRow[]): void {
+function showCellTitle(e: React.PointerEvent, rows: readonly SessionRow[]): void {
   const cell = (e.target as Element).closest?.('.td');
   if (!(cell instanceof HTMLElement) || cell.classList.contains('num')) return;
   const full = FULL_TEXT[cell.dataset.col as SessionColumnKey];
   const key = full ? cell.parentElement?.dataset.key : undefined;
-  const row = key === undefined ? undefined : visible.find((r) => sessionKey(r) === key);
+  const row = key === undefined ? undefined : rows.find((r) => sessionKey(r) === key);
   cell.title = row && full ? full(row) : (cell.textContent ?? '');
 }
 
 export function Sessions(): React.JSX.Element {
   const store = useAppStore();
-  const visible = useApp((s) => s.visible);
-  const total = useApp((s) => s.sessions.length);
+  // The rows in view (and a margin) with their place in the table; the sessions worker sends no more than that.
+  const win = useApp((s) => s.sessionsWindow);
+  const { count, total } = win;
   const [sort, units, atMs, coreName, selectedKey] = useApp(useShallow((s) => [s.sort, s.units, s.atMs, s.coreName, s.selectedKey]));
-  const [sortBy, select, moveSelection] = useApp(useShallow((s) => [s.sortBy, s.select, s.moveSelection]));
+  const [sortBy, select, moveSelection, setSessionsWindow] = useApp(useShallow((s) => [s.sortBy, s.select, s.moveSelection, s.setSessionsWindow]));
+  const [selectedIndex, selectionMoves] = useApp(useShallow((s) => [s.selectedIndex, s.selectionMoves]));
   const scrollRef = useRef<HTMLDivElement>(null);
+  const scrollingRef = useRef(false);
   const coreCount = useApp((s) => s.cores.length);
   const [columns, prefs, setPrefs] = useColumns(scrollRef, coreCount, selectedKey !== null, sort.key);
   const gridStyle = useMemo(() => ({ gridTemplateColumns: columns.template }), [columns.template]);
 
   const virtualizer = useVirtualizer({
-    count: visible.length,
+    count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT_PX,
-    // Rows are rendered in the scroll event (flushSync), so a few spare rows are enough; each one costs layout and
-    // paint on every update.
-    overscan: OVERSCAN_ROWS,
+    // Rows are rendered in the scroll event (flushSync), so a few spare rows are enough while scrolling; each one
+    // costs layout and paint on every update, so at rest (where updates land) one is kept beyond each edge.
+    overscan: scrollingRef.current ? OVERSCAN_ROWS : OVERSCAN_ROWS_AT_REST,
+    onChange: (v) => void (scrollingRef.current = v.isScrolling),
     scrollMargin: HEADER_HEIGHT_PX,
     scrollPaddingStart: HEADER_HEIGHT_PX,
     // Index keys: rows all have one height, so the virtualizer's measurements only change with the row count
@@ -153,35 +157,41 @@ export function Sessions(): React.JSX.Element {
     }
     e.preventDefault();
     moveSelection(Number.isFinite(delta) ? delta : delta > 0 ? 1e9 : -1e9);
-    const s = store.getState();
-    const index = s.visible.findIndex((r) => sessionKey(r) === s.selectedKey);
-    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'auto' });
   };
+  // A keyboard move brings the selected row into view (once the move is known: the worker answers it).
+  useEffect(() => {
+    if (selectionMoves > 0 && selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectionMoves]);
 
   const ctx = { units, atMs, coreName };
   const items = virtualizer.getVirtualItems();
+  const firstIndex = items[0]?.index ?? 0;
+  const endIndex = (items[items.length - 1]?.index ?? -1) + 1;
+  useEffect(() => setSessionsWindow(firstIndex, endIndex), [setSessionsWindow, firstIndex, endIndex, count]);
 
   return (
     <section className={selectedKey === null ? 'view sessions' : 'view sessions with-details'} data-testid="view-sessions">
-      <Toolbar scrollRef={scrollRef} shown={visible.length} total={total} />
+      <Toolbar scrollRef={scrollRef} shown={count} total={total} />
       <ColumnChooser columns={columns} prefs={prefs} setPrefs={setPrefs} />
 
       <div className="table-wrap">
-        <div className="table" role="table" aria-label="Active sessions" aria-rowcount={visible.length}>
+        <div className="table" role="table" aria-label="Active sessions" aria-rowcount={count}>
           {/* One scroll container holds the sticky header and the rows, so both scroll sideways together. */}
           <div
             className="tbody"
             ref={scrollRef}
             tabIndex={0}
             onKeyDown={onKeyDown}
-            onPointerOver={(e) => showCellTitle(e, store.getState().visible)}
+            onPointerOver={(e) => showCellTitle(e, store.getState().sessionsWindow.rows)}
             data-testid="sessions-table"
             aria-label="Sessions, arrow keys move"
           >
             <Header columns={columns.shown} gridStyle={gridStyle} sortKey={sort.key} sortDir={sort.dir} sortBy={sortBy} />
             <div className="tbody-inner" style={{ height: virtualizer.getTotalSize() }}>
               {items.map((item) => {
-                const r = visible[item.index]!;
+                const r = win.rows[item.index - win.start];
+                // Scrolled past what the worker sent: an empty row until its rows arrive (a frame or two).
+                if (!r) return <div key={item.index} role="row" aria-rowindex={item.index + 1} className="sessions-grid tr" style={{ transform: `translateY(${item.start - HEADER_HEIGHT_PX}px)` }} />;
                 const key = sessionKey(r);
                 return (
                   <div
@@ -196,7 +206,7 @@ export function Sessions(): React.JSX.Element {
                     data-testid="session-row"
                     data-key={key}
                     style={{ transform: `translateY(${item.start - HEADER_HEIGHT_PX}px)`, gridTemplateColumns: columns.template }}
-                    onClick={() => select(key === selectedKey ? null : key)}
+                    onClick={() => select(key === selectedKey ? null : key, r)}
                   >
                     {columns.shown.map((c) => (
                       <div role="cell" key={c.key} data-col={c.key} className={c.numeric ? 'td num' : 'td'}>
@@ -207,7 +217,7 @@ export function Sessions(): React.JSX.Element {
                 );
               })}
             </div>
-            {visible.length === 0 && <p className="empty">{total === 0 ? 'No active sessions.' : 'No session matches the filter.'}</p>}
+            {count === 0 && <p className="empty">{total === 0 ? 'No active sessions.' : 'No session matches the filter.'}</p>}
           </div>
         </div>
         {selectedKey !== null && <Details />}
@@ -271,36 +281,15 @@ const Toolbar = memo(function Toolbar({
   total: number;
 }): React.JSX.Element {
   const store = useAppStore();
-  const sessions = useApp((s) => s.sessions);
+  const counts = useApp((s) => s.collectorCounts);
   const cores = useApp((s) => s.cores);
   const filter = useApp((s) => s.filter);
   const [toggleCollector, setCollectors, setCoreFilter, setText, moveSelection] = useApp(
     useShallow((s) => [s.toggleCollector, s.setCollectors, s.setCoreFilter, s.setText, s.moveSelection]),
   );
 
-  const collectorCounts = useStableOptions(
-    useMemo(() => {
-      const counts = new Map<string, number>();
-      for (const c of store.getState().collectors) counts.set(c.collector, 0);
-      // Counted under the Core filter, as the table shows them. Rows come grouped by collector: a run of one
-      // collector is added to the map once (10 000 map updates per second cost more than the rest of the toolbar).
-      const allCores = filter.core.length === 0;
-      let run: string | null = null;
-      let n = 0;
-      for (let i = 0; i < sessions.length; i++) {
-        const r = sessions[i]!;
-        if (!allCores && !filterShowsCore(filter, r.core)) continue;
-        if (r.collector !== run) {
-          if (run !== null) counts.set(run, (counts.get(run) ?? 0) + n);
-          run = r.collector;
-          n = 0;
-        }
-        n++;
-      }
-      if (run !== null) counts.set(run, (counts.get(run) ?? 0) + n);
-      return [...counts].map(([value, count]) => ({ value, label: value, count }));
-    }, [sessions, store, filter.core]),
-  );
+  // Counted under the Core filter, as the table shows them (by the store or the sessions worker: countByCollector).
+  const collectorCounts = useStableOptions(useMemo(() => counts.map(([value, count]) => ({ value, label: value, count })), [counts]));
   const onAll = useMemo(() => () => setCollectors([]), [setCollectors]);
 
   return (

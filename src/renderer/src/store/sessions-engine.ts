@@ -1,0 +1,259 @@
+import type { SessionRow } from '../../../shared/types.ts';
+import { SessionsDecoder, type ListDelta, type SessionsUpdate } from '../../../shared/sessions-wire.ts';
+import { filterShowsCore, NO_SESSION_FILTER, type SessionFilter } from '../../../shared/session-filter.ts';
+import { ownProcessSessions } from '../../../shared/totals.ts';
+import { sessionKey, visibleSessions, type SessionSort } from './session-view.ts';
+
+/**
+ * The sessions table's data work, apart from the page: the live push's sessions decoded, filtered, sorted and cut to
+ * the rows in view. It runs in a Web Worker (sessions.worker.ts), so the page's main thread parses and decodes
+ * nothing of the 10 000 sessions and gets only the few dozen rows it shows (the rest of each push, cores,
+ * collectors and streams, goes back to the page stripped of its sessions). Pure: tests run it in-process and over a
+ * MessageChannel (serveSessionsEngine).
+ */
+
+/** What the table asks for: the view, its filter and sort, the rows in view, the selected session. */
+export interface SessionsQuery {
+  /** True while the Sessions view is shown: the filter and sort run only then. */
+  open: boolean;
+  filter: SessionFilter;
+  sort: SessionSort;
+  /** Each core's name (the text search matches it; `core` sorts by it). */
+  coreNames: readonly (readonly [id: string, name: string])[];
+  /** The rows wanted, `[start, end)` in the filtered, sorted order (clamped to it). */
+  start: number;
+  end: number;
+  selectedKey: string | null;
+  /**
+   * The page decodes the sessions too (the views that read the whole list: a stream's own sessions): pushes go back
+   * to it whole, after one push that hands it the sessions as they are (`EnginePushOutcome.sessions`).
+   */
+  mirror: boolean;
+}
+
+/** The table's state after a push or a query: what the page shows of the sessions. */
+export interface SessionsFrame {
+  /** All sessions listed. */
+  total: number;
+  /** Sessions through the filter (the table's row count). */
+  count: number;
+  /** The first row's place in the filtered, sorted order; `rows` are the rows from there. */
+  start: number;
+  rows: SessionRow[];
+  /** Per collector of the pushed totals, its sessions under the Core filter (the chips' counts). */
+  collectorCounts: [collector: string, sessions: number][];
+  /** Per core, the sessions that are the app's own FFmpeg processes (the header's totals subtract them). */
+  processSessions: [core: string, sessions: number][];
+  /** The selected session as listed now; null when it is not (ended, or none selected). */
+  selected: SessionRow | null;
+  /** Its place in the filtered, sorted order; -1 when it is not in it. */
+  selectedIndex: number;
+  /** True when the page's own decoder has the sessions as of this frame (the query asks to `mirror`). */
+  mirrored: boolean;
+  /** Requests the engine had answered when it made this frame: a page shows no frame older than one it showed. */
+  version: number;
+}
+
+/**
+ * A push applied: the push for the page's own decoder (without its sessions, unless the page mirrors them), the
+ * sessions and their slots when the page starts mirroring (`SessionsDecoder.resetSessions` after `live`), and the
+ * table's new frame.
+ */
+export type EnginePushOutcome =
+  | { ok: true; live: SessionsUpdate; sessions?: { rows: SessionRow[]; slots: number[] }; frame: SessionsFrame }
+  | { ok: false; reason: 'stale' | 'gap' | 'malformed' };
+
+const NO_ROWS: ListDelta<SessionRow> = { removed: [], added: [], replaced: [], hot: [] };
+
+/** The push with its sessions left out: the page decodes cores, collectors and streams from it as before. */
+export function withoutSessions(update: SessionsUpdate): SessionsUpdate {
+  if (update.kind === 'full') return { ...update, sessions: [], slots: { ...update.slots, sessions: [] } };
+  return { ...update, sessions: NO_ROWS };
+}
+
+/** A query that shows the first rows of every session, by duration. */
+export const DEFAULT_QUERY: SessionsQuery = {
+  open: false,
+  filter: NO_SESSION_FILTER,
+  sort: { key: 'duration', dir: 'desc' },
+  coreNames: [],
+  start: 0,
+  end: 0,
+  selectedKey: null,
+  mirror: false,
+};
+
+/** The collectors' session counts as the chips show them: every collector of `collectors`, counted under the Core filter. */
+export function countByCollector(
+  sessions: readonly SessionRow[],
+  collectors: readonly { collector: string }[],
+  filter: Pick<SessionFilter, 'core'>,
+): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const c of collectors) counts.set(c.collector, 0);
+  // Rows come grouped by collector: a run of one collector is added to the map once (10 000 map updates a second
+  // cost more than the rest of the count).
+  const allCores = filter.core.length === 0;
+  let run: string | null = null;
+  let n = 0;
+  for (let i = 0; i < sessions.length; i++) {
+    const r = sessions[i]!;
+    if (!allCores && !filterShowsCore(filter, r.core)) continue;
+    if (r.collector !== run) {
+      if (run !== null) counts.set(run, (counts.get(run) ?? 0) + n);
+      run = r.collector;
+      n = 0;
+    }
+    n++;
+  }
+  if (run !== null) counts.set(run, (counts.get(run) ?? 0) + n);
+  return [...counts];
+}
+
+/** The decoder, the sessions and the table's query; `push` and `query` answer with the table's frame. */
+export class SessionsEngine {
+  #decoder = new SessionsDecoder();
+  #sessions: SessionRow[] = [];
+  #collectors: readonly { collector: string }[] = [];
+  #query: SessionsQuery = DEFAULT_QUERY;
+  #visible: SessionRow[] = [];
+  /** True while `#visible` lags the sessions or the query (filter and sort wait until the view opens). */
+  #stale = true;
+  #haystacks = new Map<string, string>();
+  #coreName: (id: string) => string = (id) => id;
+  #version = 0;
+  /** True while the page's decoder has the sessions (it gets whole pushes). */
+  #mirrored = false;
+
+  /** Applies a push (a parsed object, or its JSON text as the event stream delivers it). */
+  push(update: SessionsUpdate | string): EnginePushOutcome {
+    this.#version++;
+    let parsed: SessionsUpdate;
+    try {
+      parsed = typeof update === 'string' ? (JSON.parse(update) as SessionsUpdate) : update;
+    } catch {
+      return { ok: false, reason: 'malformed' };
+    }
+    if (!parsed || typeof parsed !== 'object' || (parsed.kind !== 'full' && parsed.kind !== 'delta')) return { ok: false, reason: 'malformed' };
+    const out = this.#decoder.apply(parsed);
+    if (!out.ok) return out;
+    this.#sessions = out.snapshot.sessions;
+    this.#collectors = out.snapshot.collectors;
+    this.#stale = true;
+    if (!this.#query.mirror) {
+      this.#mirrored = false;
+      return { ok: true, live: withoutSessions(parsed), frame: this.frame() };
+    }
+    // A whole snapshot, or a delta to sessions the page has, goes as it came; else the page takes the sessions over.
+    if (this.#mirrored || parsed.kind === 'full') {
+      this.#mirrored = true;
+      return { ok: true, live: parsed, frame: this.frame() };
+    }
+    this.#mirrored = true;
+    return { ok: true, live: withoutSessions(parsed), sessions: { rows: this.#sessions, slots: this.#decoder.sessionSlots() }, frame: this.frame() };
+  }
+
+  /** Changes the query (the parts given) and answers with the frame. */
+  query(patch: Partial<SessionsQuery>): SessionsFrame {
+    this.#version++;
+    const q = { ...this.#query, ...patch };
+    // Compared by presence, not identity: a patch that crossed a MessageChannel is a copy.
+    if (patch.filter !== undefined || patch.sort !== undefined || patch.coreNames !== undefined) this.#stale = true;
+    if (patch.coreNames !== undefined) {
+      const names = new Map(q.coreNames);
+      this.#coreName = (id) => names.get(id) ?? id;
+      this.#haystacks.clear();
+    }
+    this.#query = q;
+    if (!q.mirror) this.#mirrored = false;
+    return this.frame();
+  }
+
+  /** Selects the row `delta` rows away from the selected one in the table's order (the arrow keys); null without rows. */
+  move(delta: number): { key: string; index: number; row: SessionRow } | null {
+    this.#version++;
+    const visible = this.#fresh();
+    if (visible.length === 0) return null;
+    const key = this.#query.selectedKey;
+    const at = key === null ? -1 : visible.findIndex((r) => sessionKey(r) === key);
+    const next = at === -1 ? (delta > 0 ? 0 : visible.length - 1) : Math.min(visible.length - 1, Math.max(0, at + delta));
+    // Selected from here on: a second key press, sent before the page had the answer to the first, moves on from it.
+    this.#query = { ...this.#query, selectedKey: sessionKey(visible[next]!) };
+    return { key: this.#query.selectedKey!, index: next, row: visible[next]! };
+  }
+
+  /** The filtered, sorted rows, brought up to date. */
+  #fresh(): SessionRow[] {
+    if (this.#stale) {
+      if (this.#haystacks.size > this.#sessions.length * 2 + 1000) this.#haystacks.clear();
+      this.#visible = visibleSessions(this.#sessions, this.#query.filter, this.#query.sort, this.#coreName, this.#haystacks);
+      this.#stale = false;
+    }
+    return this.#visible;
+  }
+
+  /** The table's frame for the current sessions and query (filtered and sorted only while the view is open). */
+  frame(): SessionsFrame {
+    const q = this.#query;
+    const sessions = this.#sessions;
+    const processSessions = [...ownProcessSessions(sessions)];
+    let selected: SessionRow | null = null;
+    if (q.selectedKey !== null) selected = sessions.find((r) => sessionKey(r) === q.selectedKey) ?? null;
+    const mirrored = this.#mirrored;
+    if (!q.open) {
+      return { total: sessions.length, count: 0, start: 0, rows: [], collectorCounts: [], processSessions, selected, selectedIndex: -1, version: this.#version, mirrored };
+    }
+    const visible = this.#fresh();
+    const start = Math.max(0, Math.min(q.start, visible.length));
+    const end = Math.max(start, Math.min(q.end, visible.length));
+    let selectedIndex = -1;
+    if (selected) {
+      // Most often in view: look there first.
+      const key = q.selectedKey;
+      for (let i = start; i < end && selectedIndex < 0; i++) if (sessionKey(visible[i]!) === key) selectedIndex = i;
+      if (selectedIndex < 0) selectedIndex = visible.indexOf(selected);
+    }
+    return {
+      total: sessions.length,
+      count: visible.length,
+      start,
+      rows: visible.slice(start, end),
+      collectorCounts: countByCollector(sessions, this.#collectors, q.filter),
+      processSessions,
+      selected,
+      selectedIndex,
+      version: this.#version,
+      mirrored,
+    };
+  }
+}
+
+/** Messages to the engine (the page posts them in order; each is answered in order, `id` echoed). */
+export type EngineRequest =
+  | { id: number; type: 'push'; update: SessionsUpdate | string }
+  | { id: number; type: 'query'; patch: Partial<SessionsQuery> }
+  | { id: number; type: 'move'; delta: number };
+
+/** The engine's answers. */
+export type EngineReply =
+  | { id: number; type: 'push'; outcome: EnginePushOutcome }
+  | { id: number; type: 'query'; frame: SessionsFrame }
+  | { id: number; type: 'move'; moved: { key: string; index: number; row: SessionRow } | null };
+
+/** The side of a port the engine talks through: a worker's global scope, or one end of a MessageChannel in tests. */
+export interface EnginePort {
+  onmessage: ((event: { data: unknown }) => void) | null;
+  postMessage(message: unknown): void;
+}
+
+/** Answers `EngineRequest`s arriving on `port` with one engine. A malformed request is ignored (never thrown). */
+export function serveSessionsEngine(port: EnginePort, engine = new SessionsEngine()): SessionsEngine {
+  port.onmessage = (event) => {
+    const req = event.data as EngineRequest | null;
+    if (!req || typeof req !== 'object' || typeof req.id !== 'number') return;
+    if (req.type === 'push') port.postMessage({ id: req.id, type: 'push', outcome: engine.push(req.update) } satisfies EngineReply);
+    else if (req.type === 'query') port.postMessage({ id: req.id, type: 'query', frame: engine.query(req.patch) } satisfies EngineReply);
+    else if (req.type === 'move') port.postMessage({ id: req.id, type: 'move', moved: engine.move(req.delta) } satisfies EngineReply);
+  };
+  return engine;
+}

@@ -1,0 +1,230 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MetricsHistory } from '../../src/shared/ipc.ts';
+import { OWN_PROCESS_EXTRA_PREFIX } from '../../src/shared/processes.ts';
+import type { SessionRow } from '../../src/shared/types.ts';
+import { connect, type Connection } from '../../src/renderer/src/store/connect.ts';
+import { engineClient } from '../../src/renderer/src/store/sessions-client.ts';
+import { serveSessionsEngine, SessionsEngine, type EnginePort } from '../../src/renderer/src/store/sessions-engine.ts';
+import { sessionKey } from '../../src/renderer/src/store/session-view.ts';
+import { createAppStore, type AppStore } from '../../src/renderer/src/store/store.ts';
+import { createFakeApi, fakeMain, row, settle, snapshot, totals } from './fake-api.ts';
+
+const EMPTY_HISTORY: MetricsHistory = { stepMs: 1000, atMs: [], series: [] };
+
+/**
+ * Sessions whose rates, membership and cold fields change with `step`: joins and leaves, reorders by rate, an own
+ * FFmpeg process (the header's totals subtract it), a close mark, two cores and three collectors.
+ */
+function rowsAt(step: number): SessionRow[] {
+  const out: SessionRow[] = [];
+  for (let i = 0; i < 90; i++) {
+    if ((i + step) % 11 === 0) continue; // leaves and comes back
+    const collector = i % 3 === 0 ? 'rtmp' : i % 3 === 1 ? 'hls' : 'srt';
+    out.push(
+      row({
+        id: `s${i}`,
+        collector,
+        core: i % 4 === 0 ? 'r1' : 'local',
+        reference: `stream-${i % 7}`,
+        extra: i === 5 ? `${OWN_PROCESS_EXTRA_PREFIX}p1` : '',
+        rxBitsPerSec: ((i * 7919 + step * 104729) % 5000) * 8,
+        txBitsPerSec: i % 5 === 0 ? 0 : ((i * 31 + step * 17) % 900) * 8,
+        rxBytes: step * 1000 + i,
+        createdAtMs: i * 10,
+        ...(i === 17 && step > 6 ? { closedAtMs: 9000 } : {}),
+      }),
+    );
+  }
+  return out.sort((a, b) => (a.collector < b.collector ? -1 : a.collector > b.collector ? 1 : 0));
+}
+
+const collectorTotals = [totals('local', 'hls', 20, 0, 0), totals('local', 'rtmp', 20, 0, 0), totals('r1', 'srt', 5, 0, 0)];
+
+/** One page: a store connected to a fake main, with or without the engine (over a MessageChannel, as in a worker). */
+async function page(main: ReturnType<typeof fakeMain>, withEngine: boolean) {
+  const fake = createFakeApi(
+    {
+      'app:info': () => ({ version: '0.1.0', mode: 'headless', listeners: {} }),
+      'sessions:snapshot': () => main.full(),
+      'metrics:history': () => EMPTY_HISTORY,
+    },
+    main,
+  );
+  const store = createAppStore({ lazyVisible: true });
+  let channel: MessageChannel | null = null;
+  let connection: Connection;
+  if (withEngine) {
+    channel = new MessageChannel();
+    serveSessionsEngine(channel.port2 as unknown as EnginePort);
+    connection = connect(fake.api, store, { schedule: (cb) => cb(), engine: engineClient(channel.port1 as unknown as EnginePort) });
+  } else {
+    connection = connect(fake.api, store, { schedule: (cb) => cb() });
+  }
+  return {
+    fake,
+    store,
+    close: () => {
+      connection.disconnect();
+      channel?.port1.close();
+      channel?.port2.close();
+    },
+  };
+}
+
+/** Lets the MessageChannel's messages (both ways) and the fake api's promises run. */
+async function drain(): Promise<void> {
+  for (let i = 0; i < 6; i++) await settle();
+}
+
+/** What a table shows between `start` and `end` (keys), its counts and the selection. */
+function shown(store: AppStore, start: number, end: number) {
+  const s = store.getState();
+  const w = s.sessionsWindow;
+  const rows: string[] = [];
+  for (let i = start; i < Math.min(end, w.count); i++) {
+    const r = w.rows[i - w.start];
+    rows.push(r ? `${sessionKey(r)} ${r.rxBitsPerSec} ${r.rxBytes} ${r.closedAtMs ?? ''}` : 'missing');
+  }
+  return {
+    total: w.total,
+    count: w.count,
+    rows,
+    chips: s.collectorCounts,
+    processSessions: s.processSessions,
+    selected: s.selected ? sessionKey(s.selected) : null,
+    selectedRx: s.selected?.rxBitsPerSec ?? null,
+    selectedEnded: s.selectedEnded,
+    atMs: s.atMs,
+    streams: s.streams.length,
+  };
+}
+
+const closers: (() => void)[] = [];
+afterEach(() => closers.splice(0).forEach((c) => c()));
+
+describe('sessions engine (the worker)', () => {
+  it('shows the same rows, counts, totals and selection as the store that does the work itself, over scripted pushes', async () => {
+    const main = fakeMain();
+    main.update(snapshot(1000, rowsAt(0), collectorTotals));
+    const inPage = await page(main, false);
+    const viaEngine = await page(main, true);
+    closers.push(inPage.close, viaEngine.close);
+    const both = (f: (s: AppStore) => void): void => [inPage.store, viaEngine.store].forEach(f);
+    await drain();
+    both((s) => s.getState().setView('sessions'));
+    await drain();
+    let compared = 0;
+    for (let step = 1; step <= 24; step++) {
+      // The user filters, sorts, scrolls and selects now and then; a view switch leaves the table and comes back.
+      if (step === 3) both((s) => s.getState().sortBy('rxBitsPerSec'));
+      if (step === 6) both((s) => s.getState().toggleCollector('hls'));
+      if (step === 8) both((s) => s.getState().setCoreFilter('r1'));
+      if (step === 10) both((s) => s.getState().setCoreFilter(''));
+      if (step === 12) both((s) => s.getState().setText('stream-3'));
+      if (step === 14) both((s) => s.getState().setText(''));
+      if (step === 15) both((s) => s.getState().sortBy('id'));
+      if (step === 16) both((s) => s.getState().setView('streams'));
+      if (step === 18) both((s) => s.getState().setView('sessions'));
+      if (step === 19) both((s) => s.getState().sortBy('txBitsPerSec'));
+      const [start, end] = step % 2 === 0 ? [0, 20] : [25, 60];
+      both((s) => s.getState().setSessionsWindow(start, end));
+      if (step === 4 || step === 20) {
+        const key = sessionKey(inPage.store.getState().visible[3]!);
+        const r = viaEngine.store.getState().sessionsWindow.rows.find((x) => sessionKey(x) === key);
+        inPage.store.getState().select(key);
+        viaEngine.store.getState().select(key, r);
+      }
+      await drain();
+      const rows = rowsAt(step);
+      if (step === 11) rows.push(row({ id: 'late', collector: 'hls', rxBitsPerSec: 4_000_000 }));
+      inPage.fake.pushSnapshot(snapshot(1000 + step * 1000, rows, collectorTotals));
+      viaEngine.fake.pushSnapshot(snapshot(1000 + step * 1000, rows, collectorTotals));
+      await drain();
+      const view = inPage.store.getState().view;
+      const a = shown(inPage.store, start, end);
+      const b = shown(viaEngine.store, start, end);
+      expect(b.atMs).toBe(1000 + step * 1000);
+      expect(b.processSessions).toEqual(a.processSessions);
+      expect(b.processSessions.length).toBe(rows.some((r) => r.extra !== '') ? 1 : 0);
+      expect(b.selected).toBe(a.selected);
+      expect(b.selectedRx).toBe(a.selectedRx);
+      if (view === 'sessions') {
+        expect(b).toEqual(a);
+        if (b.count > start) expect(b.rows.length).toBeGreaterThan(0);
+        compared++;
+      } else {
+        // Outside the table the engine sends every session (the Streams view lists a stream's own sessions).
+        expect(viaEngine.store.getState().sessions.map(sessionKey)).toEqual(inPage.store.getState().sessions.map(sessionKey));
+      }
+    }
+    expect(compared).toBeGreaterThan(15);
+  });
+
+  it('moves the selection in the table order as the store does (arrow keys, Home, End)', async () => {
+    const main = fakeMain();
+    main.update(snapshot(1000, rowsAt(0), collectorTotals));
+    const inPage = await page(main, false);
+    const viaEngine = await page(main, true);
+    closers.push(inPage.close, viaEngine.close);
+    const both = (f: (s: AppStore) => void): void => [inPage.store, viaEngine.store].forEach(f);
+    both((s) => s.getState().setView('sessions'));
+    both((s) => s.getState().sortBy('rxBitsPerSec'));
+    await drain();
+    const moves = [1, 1, 5, -2, 1e9, -1, -1e9, 3];
+    // First with no rows in the page (the worker makes every move), then with rows in view (moves within them are
+    // made at once, Home and End by the worker); keys pressed faster than the worker answers keep their order.
+    for (const settleEach of [true, false]) {
+      both((s) => s.getState().select(null));
+      for (const delta of moves) {
+        both((s) => s.getState().moveSelection(delta));
+        if (settleEach) await drain();
+      }
+      await drain();
+      expect(viaEngine.store.getState().selectedKey).toBe(inPage.store.getState().selectedKey);
+      expect(viaEngine.store.getState().selectedIndex).toBe(inPage.store.getState().selectedIndex);
+      expect(viaEngine.store.getState().selectionMoves).toBe(inPage.store.getState().selectionMoves);
+      expect(viaEngine.store.getState().selectedIndex).toBe(3);
+      both((s) => s.getState().setSessionsWindow(0, 20));
+      await drain();
+    }
+    expect(viaEngine.store.getState().sessionsWindow.rows.length).toBeGreaterThan(20);
+  });
+
+  it('resyncs after a missed push, and drops a malformed one without a crash', async () => {
+    const main = fakeMain();
+    main.update(snapshot(1000, rowsAt(0), collectorTotals));
+    const viaEngine = await page(main, true);
+    closers.push(viaEngine.close);
+    viaEngine.store.getState().setView('sessions');
+    await drain();
+    const snapshots = viaEngine.fake.calls.filter((c) => c.channel === 'sessions:snapshot').length;
+    main.update(snapshot(2000, rowsAt(1), collectorTotals)); // never reaches the page: a gap
+    viaEngine.fake.pushSnapshot(snapshot(3000, rowsAt(2), collectorTotals));
+    await drain();
+    expect(viaEngine.fake.calls.filter((c) => c.channel === 'sessions:snapshot').length).toBe(snapshots + 1);
+    expect(viaEngine.store.getState().atMs).toBe(3000);
+    expect(viaEngine.store.getState().sessionsWindow.total).toBe(rowsAt(2).length);
+    viaEngine.fake.push('sessions:update', { kind: 'nonsense' } as never);
+    await drain();
+    expect(viaEngine.store.getState().atMs).toBe(3000);
+    viaEngine.fake.pushSnapshot(snapshot(4000, rowsAt(3), collectorTotals));
+    await drain();
+    expect(viaEngine.store.getState().atMs).toBe(4000);
+  });
+
+  it('parses a push from its JSON text (the event stream hands the text over unparsed)', () => {
+    const main = fakeMain();
+    const engine = new SessionsEngine();
+    engine.query({ open: true, start: 0, end: 5, sort: { key: 'rxBitsPerSec', dir: 'desc' } });
+    const out = engine.push(JSON.stringify(main.full(snapshot(1000, rowsAt(0), collectorTotals))));
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    expect(out.frame.total).toBe(rowsAt(0).length);
+    expect(out.frame.rows).toHaveLength(5);
+    expect(out.frame.rows[0]!.rxBitsPerSec).toBe(Math.max(...rowsAt(0).map((r) => r.rxBitsPerSec)));
+    // The page decodes the rest of the push: the sessions are left out of it.
+    expect(out.live.kind === 'full' && out.live.sessions).toEqual([]);
+    expect(engine.push('{"kind":')).toEqual({ ok: false, reason: 'malformed' });
+    expect(engine.push('[1,2]')).toEqual({ ok: false, reason: 'malformed' });
+  });
+});
