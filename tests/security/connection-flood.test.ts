@@ -66,7 +66,9 @@ describe('per-client connection bound', () => {
     await waitFor(async () => (await active()).some((s) => s.reference.includes('cam')), 'the ffmpeg publisher in the rtmp sessions', 9_000, 200);
     const rssUnder = rssMiB(h.proc.pid!);
     console.log(`RTMP flood: ${SOCKETS} sockets from one client, ${attack.open()} held open (bound ${PER_IP}); server RSS ${rssBefore} MiB before, ${rssUnder} MiB under the flood`);
-    expect(attack.open()).toBeLessThanOrEqual(PER_IP);
+    // A client sees 'connect' once the kernel has the connection, before the server accepts (and refuses) it, so
+    // under load its view of what is open lags the server's; it must settle at the bound.
+    await waitFor(() => attack.open() <= PER_IP, `the attacker's open sockets down to the bound (${PER_IP})`, 10_000, 100);
     expect(attack.open()).toBeGreaterThan(0);
     await waitFor(() => /rtmp connections refused: too many from one client/.test(h.stderr()), 'the refusal in the log', 5_000, 200);
     for (const s of held.splice(0)) s.destroy();
