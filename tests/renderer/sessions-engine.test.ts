@@ -102,14 +102,20 @@ function shown(store: AppStore, start: number, end: number) {
 const closers: (() => void)[] = [];
 afterEach(() => closers.splice(0).forEach((c) => c()));
 
+/** One fake main and two pages on it: one doing the work itself, one through the engine; `both` acts on each store. */
+async function twoPages() {
+  const main = fakeMain();
+  main.update(snapshot(1000, rowsAt(0), collectorTotals));
+  const inPage = await page(main, false);
+  const viaEngine = await page(main, true);
+  closers.push(inPage.close, viaEngine.close);
+  const both = (f: (s: AppStore) => void): void => [inPage.store, viaEngine.store].forEach(f);
+  return { inPage, viaEngine, both };
+}
+
 describe('sessions engine (the worker)', () => {
   it('shows the same rows, counts, totals and selection as the store that does the work itself, over scripted pushes', async () => {
-    const main = fakeMain();
-    main.update(snapshot(1000, rowsAt(0), collectorTotals));
-    const inPage = await page(main, false);
-    const viaEngine = await page(main, true);
-    closers.push(inPage.close, viaEngine.close);
-    const both = (f: (s: AppStore) => void): void => [inPage.store, viaEngine.store].forEach(f);
+    const { inPage, viaEngine, both } = await twoPages();
     await drain();
     both((s) => s.getState().setView('sessions'));
     await drain();
@@ -161,12 +167,7 @@ describe('sessions engine (the worker)', () => {
   });
 
   it('moves the selection in the table order as the store does (arrow keys, Home, End)', async () => {
-    const main = fakeMain();
-    main.update(snapshot(1000, rowsAt(0), collectorTotals));
-    const inPage = await page(main, false);
-    const viaEngine = await page(main, true);
-    closers.push(inPage.close, viaEngine.close);
-    const both = (f: (s: AppStore) => void): void => [inPage.store, viaEngine.store].forEach(f);
+    const { inPage, viaEngine, both } = await twoPages();
     both((s) => s.getState().setView('sessions'));
     both((s) => s.getState().sortBy('rxBitsPerSec'));
     await drain();
