@@ -248,7 +248,9 @@ export function visibleSessions(
   coreName: (id: string) => string,
   haystacks: Map<string, string>,
 ): SessionRow[] {
-  // The export's matcher (src/shared/session-filter.ts), with each session's search text cached across updates.
+  // The export's matcher (src/shared/session-filter.ts), with each session's search text cached across updates;
+  // the cache is bounded here, where it is filled, so sessions that left do not pile up in it.
+  if (haystacks.size > rows.length * 2 + 1000) haystacks.clear();
   const matches = sessionMatcher(filter, coreName, (r) => {
     const key = sessionKey(r);
     let hay = haystacks.get(key);

@@ -185,7 +185,6 @@ export class SessionsEngine {
   /** The filtered, sorted rows, brought up to date. */
   #fresh(): SessionRow[] {
     if (this.#stale) {
-      if (this.#haystacks.size > this.#sessions.length * 2 + 1000) this.#haystacks.clear();
       this.#visible = visibleSessions(this.#sessions, this.#query.filter, this.#query.sort, this.#coreName, this.#haystacks);
       this.#stale = false;
     }

@@ -272,7 +272,6 @@ function recompute(state: AppState, patch: Partial<AppState>, store: object): Pa
   if (s.view !== 'sessions' && lazyStores.has(store)) return { ...patch, visibleStale: true };
   let hay = haystackCaches.get(store);
   if (!hay) haystackCaches.set(store, (hay = new Map()));
-  if (hay.size > s.sessions.length * 2 + 1000) hay.clear();
   const visible = visibleSessions(s.sessions, s.filter, s.sort, s.coreName, hay);
   return {
     ...patch,
