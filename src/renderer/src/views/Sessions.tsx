@@ -1,7 +1,5 @@
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { UnitSystem } from '../../../shared/ipc.ts';
 import type { SessionRow } from '../../../shared/types.ts';
 import { PALETTE } from '../charts/register.ts';
 import { Chips } from '../components/Chips.tsx';
@@ -15,8 +13,6 @@ import { CoreSelect } from '../components/CoreSelect.tsx';
 import {
   COLUMN_PREFS_KEY,
   fitColumns,
-  formatExtra,
-  formatLocal,
   parseColumnPrefs,
   splitExtra,
   type ColumnPrefs,
@@ -24,33 +20,11 @@ import {
   type FittedColumns,
   type SessionColumnKey,
 } from '../store/session-columns.ts';
-
-export const ROW_HEIGHT_PX = 30;
-/** Rows rendered beyond each edge of the viewport while the table scrolls, and while it stands still. */
-const OVERSCAN_ROWS = 4;
-const OVERSCAN_ROWS_AT_REST = 1;
+import { ROW_HEIGHT_PX, SessionTableBody, type SessionTableContext } from './sessions-table.ts';
 
 const ALL_CORES = [['', 'All cores']] as const;
 /** The sticky header's height (styles.css `.thead`); rows start below it. */
 const HEADER_HEIGHT_PX = 31;
-
-type CellContext = { units: UnitSystem; atMs: number; coreName: (id: string) => string };
-
-/** The text of each column's cell (layout facts: src/renderer/src/store/session-columns.ts). */
-const CELLS: Record<SessionColumnKey, (r: SessionRow, c: CellContext) => string> = {
-  collector: (r) => r.collector,
-  core: (r, c) => c.coreName(r.core),
-  id: (r) => r.id,
-  reference: (r) => r.reference,
-  location: (r) => formatLocal(r.location, r.reference),
-  peer: (r) => r.peer,
-  extra: (r) => formatExtra(r.extra),
-  rxBitsPerSec: (r, c) => formatBitrate(r.rxBitsPerSec, c.units),
-  txBitsPerSec: (r, c) => formatBitrate(r.txBitsPerSec, c.units),
-  rxBytes: (r, c) => formatBytes(r.rxBytes, c.units),
-  txBytes: (r, c) => formatBytes(r.txBytes, c.units),
-  duration: (r, c) => formatDuration(c.atMs - r.createdAtMs),
-};
 
 /** Full text of the cells whose display is shortened (the tooltip shows Core's text). */
 const FULL_TEXT: Partial<Record<SessionColumnKey, (r: SessionRow) => string>> = {
@@ -116,33 +90,70 @@ function showCellTitle(e: React.PointerEvent, rows: readonly SessionRow[]): void
   cell.title = row && full ? full(row) : (cell.textContent ?? '');
 }
 
+/**
+ * The table body (sessions-table.ts): made with the view, given each update straight from the store (no React render
+ * per update), and the columns when they change. Returns the row group's ref and the body (for scrolling a row into
+ * view).
+ */
+function useSessionTableBody(
+  scrollRef: React.RefObject<HTMLDivElement | null>,
+  columns: FittedColumns,
+): [React.RefObject<HTMLDivElement | null>, React.RefObject<SessionTableBody | null>] {
+  const store = useAppStore();
+  const groupRef = useRef<HTMLDivElement>(null);
+  const bodyRef = useRef<SessionTableBody | null>(null);
+  useLayoutEffect(() => {
+    const group = groupRef.current;
+    if (!group) return;
+    const body = new SessionTableBody(group, {
+      stickyTopPx: HEADER_HEIGHT_PX,
+      onWindow: (first, end) => store.getState().setSessionsWindow(first, end),
+      onClick: (r) => {
+        const key = sessionKey(r);
+        const s = store.getState();
+        s.select(key === s.selectedKey ? null : key, r);
+      },
+    });
+    bodyRef.current = body;
+    body.attach(scrollRef.current);
+    return () => {
+      body.dispose();
+      bodyRef.current = null;
+    };
+  }, [store, scrollRef]);
+  useLayoutEffect(() => {
+    const body = bodyRef.current;
+    if (!body) return;
+    body.setColumns(columns.shown, columns.template);
+    // The rows as the store has them now, and at every change of what they show.
+    let last: SessionTableContext | null = null;
+    let lastWin: unknown = null;
+    const write = (s: ReturnType<typeof store.getState>): void => {
+      const w = s.sessionsWindow;
+      if (last && lastWin === w && last.units === s.units && last.atMs === s.atMs && last.coreName === s.coreName && last.selectedKey === s.selectedKey) return;
+      last = { units: s.units, atMs: s.atMs, coreName: s.coreName, selectedKey: s.selectedKey };
+      lastWin = w;
+      body.update(w.count, w.start, w.rows, last);
+    };
+    write(store.getState());
+    return store.subscribe(write);
+  }, [store, columns]);
+  return [groupRef, bodyRef];
+}
+
 export function Sessions(): React.JSX.Element {
   const store = useAppStore();
-  // The rows in view (and a margin) with their place in the table; the sessions worker sends no more than that.
-  const win = useApp((s) => s.sessionsWindow);
-  const { count, total } = win;
-  const [sort, units, atMs, coreName, selectedKey] = useApp(useShallow((s) => [s.sort, s.units, s.atMs, s.coreName, s.selectedKey]));
-  const [sortBy, select, moveSelection, setSessionsWindow] = useApp(useShallow((s) => [s.sortBy, s.select, s.moveSelection, s.setSessionsWindow]));
+  // Re-rendered when the row count, the sort or the selection change; the rows themselves are written by
+  // SessionTableBody at every update, without React.
+  const [count, total] = useApp(useShallow((s) => [s.sessionsWindow.count, s.sessionsWindow.total]));
+  const [sort, selectedKey] = useApp(useShallow((s) => [s.sort, s.selectedKey]));
+  const [sortBy, select, moveSelection] = useApp(useShallow((s) => [s.sortBy, s.select, s.moveSelection]));
   const [selectedIndex, selectionMoves] = useApp(useShallow((s) => [s.selectedIndex, s.selectionMoves]));
   const scrollRef = useRef<HTMLDivElement>(null);
-  const scrollingRef = useRef(false);
   const coreCount = useApp((s) => s.cores.length);
   const [columns, prefs, setPrefs] = useColumns(scrollRef, coreCount, selectedKey !== null, sort.key);
   const gridStyle = useMemo(() => ({ gridTemplateColumns: columns.template }), [columns.template]);
-
-  const virtualizer = useVirtualizer({
-    count,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT_PX,
-    // Rows are rendered in the scroll event (flushSync), so a few spare rows are enough while scrolling; each one
-    // costs layout and paint on every update, so at rest (where updates land) one is kept beyond each edge.
-    overscan: scrollingRef.current ? OVERSCAN_ROWS : OVERSCAN_ROWS_AT_REST,
-    onChange: (v) => void (scrollingRef.current = v.isScrolling),
-    scrollMargin: HEADER_HEIGHT_PX,
-    scrollPaddingStart: HEADER_HEIGHT_PX,
-    // Index keys: rows all have one height, so the virtualizer's measurements only change with the row count
-    // (a per-session key function would rebuild 10 000 measurements on every update). React keys rows by position.
-  });
+  const [groupRef, bodyRef] = useSessionTableBody(scrollRef, columns);
 
   const onKeyDown = (e: React.KeyboardEvent): void => {
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 300) / ROW_HEIGHT_PX) - 1);
@@ -160,14 +171,8 @@ export function Sessions(): React.JSX.Element {
   };
   // A keyboard move brings the selected row into view (once the move is known: the worker answers it).
   useEffect(() => {
-    if (selectionMoves > 0 && selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+    if (selectionMoves > 0 && selectedIndex >= 0) bodyRef.current?.scrollToIndex(selectedIndex);
   }, [selectionMoves]);
-
-  const ctx = { units, atMs, coreName };
-  const items = virtualizer.getVirtualItems();
-  const firstIndex = items[0]?.index ?? 0;
-  const endIndex = (items[items.length - 1]?.index ?? -1) + 1;
-  useEffect(() => setSessionsWindow(firstIndex, endIndex), [setSessionsWindow, firstIndex, endIndex, count]);
 
   return (
     <section className={selectedKey === null ? 'view sessions' : 'view sessions with-details'} data-testid="view-sessions">
@@ -175,7 +180,8 @@ export function Sessions(): React.JSX.Element {
       <ColumnChooser columns={columns} prefs={prefs} setPrefs={setPrefs} />
 
       <div className="table-wrap">
-        <div className="table" role="table" aria-label="Active sessions" aria-rowcount={count}>
+        {/* aria-rowcount counts the header row (aria-rowindex 1) and every row, rendered or not. */}
+        <div className="table" role="table" aria-label="Active sessions" aria-rowcount={count + 1}>
           {/* One scroll container holds the sticky header and the rows, so both scroll sideways together. */}
           <div
             className="tbody"
@@ -187,36 +193,8 @@ export function Sessions(): React.JSX.Element {
             aria-label="Sessions, arrow keys move"
           >
             <Header columns={columns.shown} gridStyle={gridStyle} sortKey={sort.key} sortDir={sort.dir} sortBy={sortBy} />
-            <div className="tbody-inner" style={{ height: virtualizer.getTotalSize() }}>
-              {items.map((item) => {
-                const r = win.rows[item.index - win.start];
-                // Scrolled past what the worker sent: an empty row until its rows arrive (a frame or two).
-                if (!r) return <div key={item.index} role="row" aria-rowindex={item.index + 1} className="sessions-grid tr" style={{ transform: `translateY(${item.start - HEADER_HEIGHT_PX}px)` }} />;
-                const key = sessionKey(r);
-                return (
-                  <div
-                    // Keyed by position, not by session: the same few row elements are reused and only their text
-                    // changes when the order changes every second (no DOM churn, much less layout).
-                    key={item.index}
-                    role="row"
-                    // Its connection closed (kept until Core's session timeout): ending; no traffic either way: idle.
-                    className={`sessions-grid tr${key === selectedKey ? ' selected' : ''}${sessionState(r) === 'live' ? '' : ` ${sessionState(r)}`}`}
-                    aria-selected={key === selectedKey}
-                    aria-rowindex={item.index + 1}
-                    data-testid="session-row"
-                    data-key={key}
-                    style={{ transform: `translateY(${item.start - HEADER_HEIGHT_PX}px)`, gridTemplateColumns: columns.template }}
-                    onClick={() => select(key === selectedKey ? null : key, r)}
-                  >
-                    {columns.shown.map((c) => (
-                      <div role="cell" key={c.key} data-col={c.key} className={c.numeric ? 'td num' : 'td'}>
-                        {CELLS[c.key](r, ctx)}
-                      </div>
-                    ))}
-                  </div>
-                );
-              })}
-            </div>
+            {/* Rows are written by SessionTableBody (sessions-table.ts), not by React. */}
+            <div className="tbody-inner" role="rowgroup" ref={groupRef} />
             {count === 0 && <p className="empty">{total === 0 ? 'No active sessions.' : 'No session matches the filter.'}</p>}
           </div>
         </div>
@@ -241,7 +219,7 @@ const Header = memo(function Header({
   sortBy: (key: SessionSortKey) => void;
 }): React.JSX.Element {
   return (
-    <div className="sessions-grid thead" role="row" style={gridStyle}>
+    <div className="sessions-grid thead" role="row" aria-rowindex={1} style={gridStyle}>
       {columns.map((c) => (
         <button
           type="button"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OVERSCAN_ROWS, rowWindow, seenRows } from '../../src/renderer/src/views/streams-table.ts';
+import { OVERSCAN_ROWS, rowWindow, seenRows } from '../../src/renderer/src/views/table-body.ts';
 
 describe('streams table window', () => {
   const viewport = (topPx: number): { topPx: number; heightPx: number; rowPx: number } => ({ topPx, heightPx: 600, rowPx: 30 });
