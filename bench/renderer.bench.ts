@@ -17,8 +17,10 @@
  * - store→painted frame: a message posted from the same callback is handled, i.e. the frame's task has finished
  *   style, layout, pre-paint, paint and the commit to the compositor (raster and display happen on other threads).
  * The snapshots are built by the fake fleet in a timer task of their own (their cost is in the CDP "tasks" figure,
- * not in the three above). The machine's load average is printed: other processes share the cores.
+ * not in the three above). The machine's load average is printed: other processes share the cores. BENCH_BUSY=N runs
+ * the parts again with N CPU burners beside them (a busy machine, reproducibly; see rendererBench).
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -509,9 +511,40 @@ async function headlessBench(): Promise<void> {
   }
 }
 
-/** BENCH_PART=fake (the bench page with a fake api) or headless (the real server and remote test Cores); both by default. */
+/**
+ * A busy machine, reproducibly: `n` processes spinning on the CPU at normal priority until `stop()` (an operator's
+ * desktop often sits at load average 2 with a browser, a call and a build). Each adds about 1 to the load average
+ * once its 1-minute average has caught up; `warm()` waits for part of that.
+ */
+function startBurners(n: number): { stop: () => void; warm: () => Promise<void> } {
+  const children = Array.from({ length: n }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  return {
+    stop: () => children.forEach((c) => c.kill('SIGKILL')),
+    warm: () => new Promise((r) => setTimeout(r, Number(process.env.BENCH_BUSY_WARM_SECONDS ?? 30) * 1000)),
+  };
+}
+
+/**
+ * BENCH_PART=fake (the bench page with a fake api) or headless (the real server and remote test Cores); both by default.
+ * BENCH_BUSY=N: each part runs twice, as it is and then with N CPU burners beside it (startBurners), so the figures
+ * on a busy machine are printed beside the quiet ones of the same run.
+ */
 export default async function rendererBench(): Promise<void> {
   const part = process.env.BENCH_PART ?? 'all';
-  if (part === 'all' || part === 'fake') await fakeApiBench();
-  if (part === 'all' || part === 'headless') await headlessBench();
+  const busy = Number(process.env.BENCH_BUSY ?? 0);
+  const run = async (): Promise<void> => {
+    if (part === 'all' || part === 'fake') await fakeApiBench();
+    if (part === 'all' || part === 'headless') await headlessBench();
+  };
+  if (!(busy > 0)) return run();
+  console.log(`renderer: BENCH_BUSY=${busy}: first without burners (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+  await run();
+  const burners = startBurners(busy);
+  try {
+    await burners.warm();
+    console.log(`renderer: with ${busy} CPU burners at normal priority (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    await run();
+  } finally {
+    burners.stop();
+  }
 }
