@@ -26,14 +26,13 @@ export class OutMessage {
   readonly typeId: number;
   /** Body length in bytes. */
   readonly bytes: number;
-  /**
-   * The distinct buffers its body's views keep alive until it is serialized (a publisher's read buffers or slabs),
-   * or null when the body is its own copy. The GOP cache charges each buffer once, however many messages view it.
-   */
-  readonly held: readonly ArrayBufferLike[] | null;
+  /** The body is its own copy (not views of a publisher's read buffers or slabs). */
+  readonly copied: boolean;
   readonly #chunkSize: number;
   /** The body; kept after serializing only for essential messages (a joining player may need them re-stamped). */
   #parts: readonly Buffer[] | null;
+  /** The distinct buffers the body's views keep alive; let go with the body (a reference would keep a slab alive). */
+  #held: readonly ArrayBufferLike[];
   #wire: Buffer | null = null;
 
   constructor(kind: MediaKind, typeId: number, timestamp: number, body: { parts: readonly Buffer[]; length: number; buffers?: readonly ArrayBufferLike[] }, chunkSize: number, keyframe = false, essential = false) {
@@ -43,9 +42,18 @@ export class OutMessage {
     this.keyframe = keyframe;
     this.essential = essential;
     this.bytes = body.length;
-    this.held = body.buffers ?? null;
+    this.copied = body.buffers === undefined;
+    this.#held = body.buffers ?? [];
     this.#chunkSize = chunkSize;
     this.#parts = body.parts;
+  }
+
+  /**
+   * The distinct buffers its body's views keep alive (a publisher's read buffers or slabs): none when the body is its
+   * own copy, or once it is serialized. The GOP cache charges each buffer once, however many messages view it.
+   */
+  get held(): readonly ArrayBufferLike[] {
+    return this.#held;
   }
 
   /** The body in one piece (essential messages, and any message before its first serialization). */
@@ -65,7 +73,10 @@ export class OutMessage {
       if (this.#parts === null) throw new Error('unreachable: a media message without body or chunks');
       const csid = this.kind === 'audio' ? OUT.audioCsid : this.kind === 'video' ? OUT.videoCsid : OUT.dataCsid;
       this.#wire = serializeParts({ csid, typeId: this.typeId, streamId: OUT.streamId, timestamp: this.timestamp }, this.#parts, this.bytes, this.#chunkSize);
-      if (!this.essential) this.#parts = null;
+      if (!this.essential) {
+        this.#parts = null;
+        this.#held = [];
+      }
     }
     return this.#wire;
   }
@@ -170,14 +181,14 @@ export class LiveStream {
       return;
     }
     this.gopBytes += this.cacheCost(m);
-    if (m.held !== null) for (const b of m.held) this.gopBuffers.add(b);
+    for (const b of m.held) this.gopBuffers.add(b);
     this.gop.push(m);
   }
 
   /** What caching `m` adds: its chunks, plus its own body or the buffers its views keep that are not charged yet. */
   private cacheCost(m: OutMessage): number {
     let bytes = m.bytes;
-    if (m.held === null) return bytes + m.bytes;
+    if (m.copied) return bytes + m.bytes;
     for (const b of m.held) if (!this.gopBuffers.has(b)) bytes += b.byteLength;
     return bytes;
   }

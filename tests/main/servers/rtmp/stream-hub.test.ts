@@ -129,6 +129,21 @@ describe('LiveStream', () => {
     expect(s.gopBytes).toBe(45_000); // the slab is charged again: the new GOP keeps it too
   });
 
+  it('lets go of the buffers a message views once it is serialized: the GOP cache then keeps no slab alive', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
+    const slab = Buffer.alloc(40_000);
+    s.publish(inSlab(msg(MSG.video, 0, frame(true, 1, 5000)), slab, 0));
+    expect(s.gop[0]!.held).toEqual([slab.buffer]);
+    expect(s.gop[0]!.wire).toEqual(expectedWire(MSG.video, 0, frame(true, 1, 5000))); // a player's write serializes it
+    expect(s.gop[0]!.held).toEqual([]);
+    const a = sink();
+    s.players.add(a);
+    s.publish(inSlab(msg(MSG.video, 40, frame(false, 2, 5000)), slab, 5000));
+    void a.got[0]!.wire; // what a playing connection's sendMedia does
+    expect(s.gop[1]!.held).toEqual([]);
+    expect(s.gopBytes).toBe(50_000); // still charged: the charge is what the cache may hold, taken when it is cached
+  });
+
   it('sends the messages of one read of the publisher to each player in one write', () => {
     const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
     const a = sink();
