@@ -35,9 +35,8 @@ export interface RtmpServerOptions {
   /** Interval of the session deltas and timeout checks. Default 1000 ms (spec §1.4). */
   tickMs?: number;
   /**
-   * How connections are read (reader.ts). Default `stream`: in the app, the copies `reused-buffer` needs brought back
-   * mark-compacts (docs/decisions.md, "RTMP receive path"); `reused-buffer` and `slab` are kept for the benches and
-   * tests (docs/decisions.md, "RTMP read slabs").
+   * How connections are read (reader.ts). Default `slab`: a publisher into slab regions, the others into the shared
+   * buffer (docs/decisions.md, "RTMP read slabs"); `stream` and `reused-buffer` are kept for the benches and tests.
    */
   readMode?: ReadMode;
 }
