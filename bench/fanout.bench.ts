@@ -6,7 +6,8 @@
  *
  *   npm run bench fanout        (FANOUT_SECONDS per window, default 15; FANOUT_PLAYERS, default 20;
  *                                FANOUT_READ_MODES: the RTMP server alone's read modes, compared in alternating windows,
- *                                default `stream,slab` (also `reused-buffer`), 0 skips it; FANOUT_APP=0 skips the app)
+ *                                default `stream,slab` (also `reused-buffer`), 0 skips it; FANOUT_ALONE_PLAYERS, players
+ *                                there, default 0; FANOUT_APP=0 skips the app)
  *
  * The server runs with `--trace-gc` so that each window also counts its garbage collections (a figure the machine's
  * load does not move; mark-compacts were most of the publisher's cost). FANOUT_NODE_FLAGS adds node flags to the
@@ -178,20 +179,23 @@ interface ReadModeWindow {
 }
 
 /**
- * The RTMP server alone (no app around it), the publisher only, read into the shared buffer and as a stream, in
+ * The RTMP server alone (no app around it), the publisher and `players` ffmpeg players, in each read mode in
  * alternating windows: the receive path's own cost, beside figures the machine's load does not move (reads and
- * wake-ups per second).
+ * wake-ups per second, collections).
  */
-async function readModeComparison(flv: string, seconds: number): Promise<void> {
+async function readModeComparison(flv: string, seconds: number, players: number): Promise<void> {
   const rows: Array<{ mode: string; w: ReadModeWindow }> = [];
   const modes = (process.env.FANOUT_READ_MODES ?? 'stream,slab').split(',').filter((m) => m !== '');
   for (const mode of [...modes, ...modes]) {
     const child = spawn(process.execPath, ['--input-type=module', '-e', READ_MODE_CHILD, mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let publisher: ChildProcess | undefined;
+    const playing: ChildProcess[] = [];
     try {
       const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
       publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${port}/live/modes`]);
-      await sleep(4000);
+      await sleep(2000);
+      while (playing.length < players) playing.push(ffmpeg(['-i', `rtmp://127.0.0.1:${port}/live/modes`, '-c', 'copy', '-f', 'null', '-']));
+      await sleep(players > 0 ? 4000 : 2000);
       type Mark = { cpu: NodeJS.CpuUsage; reads: number; rxBytes: number; slabs: number; gc: { major: number; minor: number }; rssBytes: number; arrayBuffersBytes: number };
       const ask = (): Promise<Mark> => new Promise((resolve) => { child.once('message', (m) => resolve(m as Mark)); child.send('mark'); });
       const a = await ask();
@@ -217,12 +221,13 @@ async function readModeComparison(flv: string, seconds: number): Promise<void> {
         },
       });
     } finally {
+      for (const p of playing) p.kill('SIGTERM');
       publisher?.kill('SIGTERM');
       child.send('exit');
       await new Promise((r) => child.once('exit', r));
     }
   }
-  console.log(`  the RTMP server alone, publisher only, ${seconds} s windows alternating, load average ${loadAverage()}:`);
+  console.log(`  the RTMP server alone, ${players === 0 ? 'publisher only' : `publisher and ${players} ffmpeg player(s)`}, ${seconds} s windows alternating, load average ${loadAverage()}:`);
   const label: Record<string, string> = { stream: 'as a stream    ', 'reused-buffer': 'into one buffer', slab: 'into slabs     ' };
   for (const { mode, w } of rows) {
     console.log(
@@ -238,7 +243,7 @@ export default async function fanoutBench(): Promise<void> {
   const many = Number(process.env.FANOUT_PLAYERS ?? 20);
   const flv = recordFlv();
   parserMicroBench(flv);
-  if (process.env.FANOUT_READ_MODES !== '0') await readModeComparison(flv, seconds);
+  if (process.env.FANOUT_READ_MODES !== '0') await readModeComparison(flv, seconds, Number(process.env.FANOUT_ALONE_PLAYERS ?? 0));
   if (process.env.FANOUT_APP === '0') return;
   const nodeFlags = ['--trace-gc', ...(process.env.FANOUT_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
   const h = await startHeadless(['--no-persist'], { nodeFlags });

@@ -283,6 +283,19 @@ describe('chunk parser: large media messages as views', () => {
         expect(serializeParts(h, pieces, body.length, 4096)).toEqual(expected);
       }
     }
+    // The same bytes as headers built one by one with chunkHeader (1-, 2- and 3-byte chunk stream ids).
+    for (const csid of [6, 70, 400]) {
+      for (const timestamp of [7, 0xffffff]) {
+        const h = { csid, typeId: MSG.video, streamId: 1, timestamp };
+        const ext = timestamp >= 0xffffff;
+        const pieces = [chunkHeader(0, csid, { time: timestamp, length: body.length, typeId: MSG.video, streamId: 1 })];
+        for (let at = 0; at < body.length; at += 4096) {
+          if (at > 0) pieces.push(chunkHeader(3, csid, { time: timestamp, extended3: ext }));
+          pieces.push(body.subarray(at, at + 4096));
+        }
+        expect(serializeParts(h, [body.subarray(0, 5000), body.subarray(5000)], body.length, 4096)).toEqual(Buffer.concat(pieces));
+      }
+    }
     expect(serializeParts({ csid: 4, typeId: MSG.audio, streamId: 1, timestamp: 5 }, [], 0, 4096)).toEqual(
       serializeMessage({ csid: 4, typeId: MSG.audio, streamId: 1, timestamp: 5, payload: Buffer.alloc(0) }, 4096),
     );
