@@ -5,7 +5,9 @@
  * window and printed per player beside datarhei Core v16.14.0's figures from issue 16 (no Core binary here).
  *
  *   npm run bench fanout        (FANOUT_SECONDS per window, default 15; FANOUT_PLAYERS, default 20;
- *                                FANOUT_READ_MODES=0 skips the RTMP server alone, read as a stream vs into one buffer)
+ *                                FANOUT_READ_MODES: the RTMP server alone's read modes, compared in alternating windows,
+ *                                default `stream,slab` (also `reused-buffer`), 0 skips it; FANOUT_ALONE_PLAYERS, players
+ *                                there, default 0; FANOUT_APP=0 skips the app)
  *
  * The server runs with `--trace-gc` so that each window also counts its garbage collections (a figure the machine's
  * load does not move; mark-compacts were most of the publisher's cost). FANOUT_NODE_FLAGS adds node flags to the
@@ -147,9 +149,18 @@ const collector = { id: 'rtmp', maxTxBitsPerSec: 0, register: noop, activate: ()
 const log = { debug: noop, info: noop, warn: noop, error: (m, f) => console.error(m, f), child() { return log; } };
 const server = createRtmpServer({ collector, log, readMode: process.argv[1] });
 const { port } = await server.listen('127.0.0.1', 0);
+const { PerformanceObserver, constants } = await import('node:perf_hooks');
+const gc = { major: 0, minor: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
+    else if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor++;
+  }
+}).observe({ entryTypes: ['gc'] });
 process.on('message', (m) => {
   if (m === 'exit') return void server.close().then(() => process.exit(0));
-  process.send({ cpu: process.cpuUsage(), reads: server.stats().reads, rxBytes: server.stats().rxBytes });
+  const st = server.stats();
+  process.send({ cpu: process.cpuUsage(), reads: st.reads, rxBytes: st.rxBytes, slabs: st.readSlabs, gc: { ...gc }, rssBytes: process.memoryUsage().rss, arrayBuffersBytes: process.memoryUsage().arrayBuffers });
 });
 process.send({ port });
 `;
@@ -160,23 +171,32 @@ interface ReadModeWindow {
   readsPerS: number;
   wakeupsPerS: number;
   mbitPerS: number;
+  slabsPerS: number;
+  markCompacts: number;
+  scavenges: number;
+  rssMb: number;
+  arrayBuffersMb: number;
 }
 
 /**
- * The RTMP server alone (no app around it), the publisher only, read into the shared buffer and as a stream, in
+ * The RTMP server alone (no app around it), the publisher and `players` ffmpeg players, in each read mode in
  * alternating windows: the receive path's own cost, beside figures the machine's load does not move (reads and
- * wake-ups per second).
+ * wake-ups per second, collections).
  */
-async function readModeComparison(flv: string, seconds: number): Promise<void> {
+async function readModeComparison(flv: string, seconds: number, players: number): Promise<void> {
   const rows: Array<{ mode: string; w: ReadModeWindow }> = [];
-  for (const mode of ['stream', 'reused-buffer', 'stream', 'reused-buffer']) {
+  const modes = (process.env.FANOUT_READ_MODES ?? 'stream,slab').split(',').filter((m) => m !== '');
+  for (const mode of [...modes, ...modes]) {
     const child = spawn(process.execPath, ['--input-type=module', '-e', READ_MODE_CHILD, mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let publisher: ChildProcess | undefined;
+    const playing: ChildProcess[] = [];
     try {
       const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
       publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${port}/live/modes`]);
-      await sleep(4000);
-      type Mark = { cpu: NodeJS.CpuUsage; reads: number; rxBytes: number };
+      await sleep(2000);
+      while (playing.length < players) playing.push(ffmpeg(['-i', `rtmp://127.0.0.1:${port}/live/modes`, '-c', 'copy', '-f', 'null', '-']));
+      await sleep(players > 0 ? 4000 : 2000);
+      type Mark = { cpu: NodeJS.CpuUsage; reads: number; rxBytes: number; slabs: number; gc: { major: number; minor: number }; rssBytes: number; arrayBuffersBytes: number };
       const ask = (): Promise<Mark> => new Promise((resolve) => { child.once('message', (m) => resolve(m as Mark)); child.send('mark'); });
       const a = await ask();
       const w0 = mainThreadWakeups(child.pid!);
@@ -193,19 +213,27 @@ async function readModeComparison(flv: string, seconds: number): Promise<void> {
           readsPerS: (b.reads - a.reads) / wallS,
           wakeupsPerS: (w1 - w0) / wallS,
           mbitPerS: ((b.rxBytes - a.rxBytes) * 8) / 1e6 / wallS,
+          slabsPerS: (b.slabs - a.slabs) / wallS,
+          markCompacts: b.gc.major - a.gc.major,
+          scavenges: b.gc.minor - a.gc.minor,
+          rssMb: b.rssBytes / 2 ** 20,
+          arrayBuffersMb: b.arrayBuffersBytes / 2 ** 20,
         },
       });
     } finally {
+      for (const p of playing) p.kill('SIGTERM');
       publisher?.kill('SIGTERM');
       child.send('exit');
       await new Promise((r) => child.once('exit', r));
     }
   }
-  console.log(`  the RTMP server alone, publisher only, ${seconds} s windows alternating, load average ${loadAverage()}:`);
+  console.log(`  the RTMP server alone, ${players === 0 ? 'publisher only' : `publisher and ${players} ffmpeg player(s)`}, ${seconds} s windows alternating, load average ${loadAverage()}:`);
+  const label: Record<string, string> = { stream: 'as a stream    ', 'reused-buffer': 'into one buffer', slab: 'into slabs     ' };
   for (const { mode, w } of rows) {
     console.log(
-      `    read ${mode === 'stream' ? 'as a stream    ' : 'into one buffer'}  CPU ${(w.userPct + w.systemPct).toFixed(2).padStart(5)} % (user ${w.userPct.toFixed(2)}, system ${w.systemPct.toFixed(2)}); ` +
-        `${w.readsPerS.toFixed(1)} reads/s, ${w.wakeupsPerS.toFixed(1)} wake-ups/s, ${w.mbitPerS.toFixed(2)} Mbit/s in`,
+      `    read ${label[mode] ?? mode}  CPU ${(w.userPct + w.systemPct).toFixed(2).padStart(5)} % (user ${w.userPct.toFixed(2)}, system ${w.systemPct.toFixed(2)}); ` +
+        `${w.readsPerS.toFixed(1)} reads/s, ${w.wakeupsPerS.toFixed(1)} wake-ups/s, ${w.mbitPerS.toFixed(2)} Mbit/s in; ` +
+        `GC ${w.markCompacts} mark-compacts, ${w.scavenges} scavenges; ${w.slabsPerS.toFixed(1)} slabs/s; RSS ${w.rssMb.toFixed(0)} MiB, array buffers ${w.arrayBuffersMb.toFixed(1)} MiB`,
     );
   }
 }
@@ -215,7 +243,8 @@ export default async function fanoutBench(): Promise<void> {
   const many = Number(process.env.FANOUT_PLAYERS ?? 20);
   const flv = recordFlv();
   parserMicroBench(flv);
-  if (process.env.FANOUT_READ_MODES !== '0') await readModeComparison(flv, seconds);
+  if (process.env.FANOUT_READ_MODES !== '0') await readModeComparison(flv, seconds, Number(process.env.FANOUT_ALONE_PLAYERS ?? 0));
+  if (process.env.FANOUT_APP === '0') return;
   const nodeFlags = ['--trace-gc', ...(process.env.FANOUT_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
   const h = await startHeadless(['--no-persist'], { nodeFlags });
   const url = `${h.rtmpUrl!}/live/fanout`;

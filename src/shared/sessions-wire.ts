@@ -358,11 +358,6 @@ class ListDecoder<Row extends object> {
     this.#counterBits = f.counterBits;
   }
 
-  /** Each row's slot, in the order of the list. */
-  slots(): number[] {
-    return [...this.#order];
-  }
-
   /** Starts again from whole rows and their slots; throws when they do not fit. */
   reset(rows: readonly Row[], slots: readonly number[]): Row[] {
     if (slots.length !== rows.length) throw new RangeError('a slot per row expected');
@@ -488,22 +483,6 @@ export class SessionsDecoder {
     this.#seq = update.seq;
     this.#last = snapshot;
     return { ok: true, snapshot };
-  }
-
-  /** The sessions' slots in the applied state, in the order of its sessions. */
-  sessionSlots(): number[] {
-    return this.#sessions.slots();
-  }
-
-  /**
-   * Takes over the sessions of the applied state from another decoder of the same pushes (its `sessionSlots` and
-   * sessions): a page whose sessions were decoded in a worker gets them back this way. Throws a RangeError when
-   * nothing is applied yet or the slots do not fit the rows.
-   */
-  resetSessions(rows: readonly SessionRow[], slots: readonly number[]): LiveSnapshot {
-    if (this.#last === null) throw new RangeError('no state to take the sessions into');
-    this.#last = { ...this.#last, sessions: this.#sessions.reset(rows, slots) };
-    return this.#last;
   }
 
   /** Starts again from a whole snapshot (throws a RangeError when its slots do not fit its rows). */

@@ -40,8 +40,20 @@ function rowsAt(step: number): SessionRow[] {
 
 const collectorTotals = [totals('local', 'hls', 20, 0, 0), totals('local', 'rtmp', 20, 0, 0), totals('r1', 'srt', 5, 0, 0)];
 
-/** One page: a store connected to a fake main, with or without the engine (over a MessageChannel, as in a worker). */
-async function page(main: ReturnType<typeof fakeMain>, withEngine: boolean) {
+/** The bytes of an invoke's answer as the HTTP api's `invokeBytes` resolves with them (the IpcResult's JSON). */
+async function answerBytes(answer: Promise<unknown>): Promise<ArrayBuffer> {
+  const result = await answer.then(
+    (value) => ({ ok: true, value }),
+    (e: { code?: string; message: string }) => ({ ok: false, error: { code: e.code ?? 'error', message: e.message } }),
+  );
+  return new TextEncoder().encode(JSON.stringify(result)).buffer as ArrayBuffer;
+}
+
+/**
+ * One page: a store connected to a fake main, with or without the engine (over a MessageChannel, as in a worker);
+ * `bytes`: whole snapshots reach the engine as the bytes of the answer (the HTTP api), else parsed (Electron).
+ */
+async function page(main: ReturnType<typeof fakeMain>, withEngine: boolean, bytes = true) {
   const fake = createFakeApi(
     {
       'app:info': () => ({ version: '0.1.0', mode: 'headless', listeners: {} }),
@@ -56,7 +68,8 @@ async function page(main: ReturnType<typeof fakeMain>, withEngine: boolean) {
   if (withEngine) {
     channel = new MessageChannel();
     serveSessionsEngine(channel.port2 as unknown as EnginePort);
-    connection = connect(fake.api, store, { schedule: (cb) => cb(), engine: engineClient(channel.port1 as unknown as EnginePort) });
+    const rawSnapshot = bytes ? () => answerBytes(fake.api.invoke('sessions:snapshot')) : undefined;
+    connection = connect(fake.api, store, { schedule: (cb) => cb(), engine: engineClient(channel.port1 as unknown as EnginePort), rawSnapshot });
   } else {
     connection = connect(fake.api, store, { schedule: (cb) => cb() });
   }
@@ -103,23 +116,27 @@ const closers: (() => void)[] = [];
 afterEach(() => closers.splice(0).forEach((c) => c()));
 
 /** One fake main and two pages on it: one doing the work itself, one through the engine; `both` acts on each store. */
-async function twoPages() {
+async function twoPages(bytes = true) {
   const main = fakeMain();
   main.update(snapshot(1000, rowsAt(0), collectorTotals));
   const inPage = await page(main, false);
-  const viaEngine = await page(main, true);
+  const viaEngine = await page(main, true, bytes);
   closers.push(inPage.close, viaEngine.close);
   const both = (f: (s: AppStore) => void): void => [inPage.store, viaEngine.store].forEach(f);
   return { inPage, viaEngine, both };
 }
 
 describe('sessions engine (the worker)', () => {
-  it('shows the same rows, counts, totals and selection as the store that does the work itself, over scripted pushes', async () => {
-    const { inPage, viaEngine, both } = await twoPages();
+  it.each([
+    ['whole snapshots as bytes', true],
+    ['whole snapshots parsed', false],
+  ])('shows the same rows, counts, totals, selection and stream sessions as the store that does the work itself, over scripted pushes (%s)', async (_, bytes) => {
+    const { inPage, viaEngine, both } = await twoPages(bytes);
     await drain();
     both((s) => s.getState().setView('sessions'));
     await drain();
     let compared = 0;
+    let streamsCompared = 0;
     for (let step = 1; step <= 24; step++) {
       // The user filters, sorts, scrolls and selects now and then; a view switch leaves the table and comes back.
       if (step === 3) both((s) => s.getState().sortBy('rxBitsPerSec'));
@@ -130,6 +147,10 @@ describe('sessions engine (the worker)', () => {
       if (step === 14) both((s) => s.getState().setText(''));
       if (step === 15) both((s) => s.getState().sortBy('id'));
       if (step === 16) both((s) => s.getState().setView('streams'));
+      // A stream's page opens, shows another stream, and closes (the merged keys of a renamed stream too).
+      if (step === 16) both((s) => s.getState().setOpenStream({ core: 'local', keys: ['stream-3'] }));
+      if (step === 17) both((s) => s.getState().setOpenStream({ core: 'r1', keys: ['stream-0', 'stream-4'] }));
+      if (step === 18) both((s) => s.getState().setOpenStream(null));
       if (step === 18) both((s) => s.getState().setView('sessions'));
       if (step === 19) both((s) => s.getState().sortBy('txBitsPerSec'));
       const [start, end] = step % 2 === 0 ? [0, 20] : [25, 60];
@@ -154,16 +175,22 @@ describe('sessions engine (the worker)', () => {
       expect(b.processSessions.length).toBe(rows.some((r) => r.extra !== '') ? 1 : 0);
       expect(b.selected).toBe(a.selected);
       expect(b.selectedRx).toBe(a.selectedRx);
+      // The page never holds the sessions the engine has; a stream's page gets that stream's sessions.
+      expect(viaEngine.store.getState().sessions).toEqual([]);
+      const streamRows = (st: AppStore) => st.getState().streamSessions.map((r) => `${sessionKey(r)} ${r.rxBitsPerSec}`);
+      expect(streamRows(viaEngine.store)).toEqual(streamRows(inPage.store));
+      if (viaEngine.store.getState().openStream) {
+        expect(streamRows(viaEngine.store).length).toBeGreaterThan(3);
+        streamsCompared++;
+      } else expect(streamRows(viaEngine.store)).toEqual([]);
       if (view === 'sessions') {
         expect(b).toEqual(a);
         if (b.count > start) expect(b.rows.length).toBeGreaterThan(0);
         compared++;
-      } else {
-        // Outside the table the engine sends every session (the Streams view lists a stream's own sessions).
-        expect(viaEngine.store.getState().sessions.map(sessionKey)).toEqual(inPage.store.getState().sessions.map(sessionKey));
       }
     }
     expect(compared).toBeGreaterThan(15);
+    expect(streamsCompared).toBe(2);
   });
 
   it('moves the selection in the table order as the store does (arrow keys, Home, End)', async () => {
@@ -211,6 +238,67 @@ describe('sessions engine (the worker)', () => {
     viaEngine.fake.pushSnapshot(snapshot(4000, rowsAt(3), collectorTotals));
     await drain();
     expect(viaEngine.store.getState().atMs).toBe(4000);
+  });
+
+  it('parses whole snapshots from the bytes the page fetched (first load, resync), and reports an error answer', async () => {
+    const main = fakeMain();
+    main.update(snapshot(1000, rowsAt(0), collectorTotals));
+    let fail = true;
+    const fake = createFakeApi(
+      {
+        'app:info': () => ({ version: '0.1.0', mode: 'headless', listeners: {} }),
+        'sessions:snapshot': () => {
+          if (fail) throw Object.assign(new Error('snapshot unavailable'), { code: 'internal' });
+          return main.full();
+        },
+        'metrics:history': () => EMPTY_HISTORY,
+      },
+      main,
+    );
+    const channel = new MessageChannel();
+    const engine = serveSessionsEngine(channel.port2 as unknown as EnginePort);
+    const fulls: number[] = [];
+    const full = engine.full.bind(engine);
+    engine.full = (bytes) => {
+      fulls.push(bytes.byteLength);
+      return full(bytes);
+    };
+    const store = createAppStore({ lazyVisible: true });
+    const connection = connect(fake.api, store, {
+      schedule: (cb) => cb(),
+      engine: engineClient(channel.port1 as unknown as EnginePort),
+      rawSnapshot: () => answerBytes(fake.api.invoke('sessions:snapshot')),
+    });
+    closers.push(() => {
+      connection.disconnect();
+      channel.port1.close();
+      channel.port2.close();
+    });
+    store.getState().setView('sessions');
+    await drain();
+    // The first load's answer is an error: reported as an invoke's error would be, nothing applied.
+    expect(fulls).toHaveLength(1);
+    expect(store.getState().lastError).toBe('snapshot unavailable');
+    expect(store.getState().atMs).toBe(0);
+    fail = false;
+    // The next push does not follow any state the page has: the page fetches a whole snapshot again.
+    fake.pushSnapshot(snapshot(2000, rowsAt(1), collectorTotals));
+    await drain();
+    expect(fulls).toHaveLength(2);
+    expect(fulls[1]).toBeGreaterThan(10_000);
+    expect(store.getState().atMs).toBe(2000);
+    expect(store.getState().sessionsWindow.total).toBe(rowsAt(1).length);
+    expect(store.getState().streams.length).toBe(0);
+    expect(store.getState().collectors).toHaveLength(collectorTotals.length);
+    // Deltas apply on top of it.
+    fake.pushSnapshot(snapshot(3000, rowsAt(2), collectorTotals));
+    await drain();
+    expect(fulls).toHaveLength(2);
+    expect(store.getState().atMs).toBe(3000);
+    expect(store.getState().sessionsWindow.total).toBe(rowsAt(2).length);
+    // Bytes that are not an answer are dropped without a crash.
+    expect(engine.full(new TextEncoder().encode('{"ok":').buffer as ArrayBuffer)).toEqual({ ok: false, reason: 'malformed' });
+    expect(engine.full(new TextEncoder().encode('{"ok":true,"value":{"kind":"delta"}}').buffer as ArrayBuffer)).toEqual({ ok: false, reason: 'malformed' });
   });
 
   it('parses a push from its JSON text (the event stream hands the text over unparsed)', () => {

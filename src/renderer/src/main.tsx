@@ -22,7 +22,11 @@ function start(): void {
   const api: RendererApi = window.api ?? httpApi!;
   const store = createAppStore({ lazyVisible: true });
   const options: ConnectOptions = httpApi
-    ? { downloader: createBrowserDownloader(httpApi), rawUpdates: (cb) => httpApi.onRaw('sessions:update', cb) }
+    ? {
+        downloader: createBrowserDownloader(httpApi),
+        rawUpdates: (cb) => httpApi.onRaw('sessions:update', cb),
+        rawSnapshot: () => httpApi.invokeBytes('sessions:snapshot'),
+      }
     : {};
   // The sessions' decoding, filter and sort run in a worker; where none starts (or it fails to load), the page does
   // them, as before.

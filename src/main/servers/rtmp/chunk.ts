@@ -52,6 +52,8 @@ export interface RtmpMessageParts {
   length: number;
   parts: Buffer[];
   heldBytes: number;
+  /** The distinct buffers the views keep alive (`heldBytes` is the sum of their sizes). */
+  buffers: ArrayBufferLike[];
 }
 
 /** Messages this long or longer, of a type in `ChunkParser.viewTypes`, are delivered as views (`onParts`). */
@@ -95,6 +97,8 @@ interface ChunkStreamState {
   body: Buffer | null;
   /** Or its views, when the message is delivered as parts (null otherwise). */
   parts: Buffer[] | null;
+  /** The distinct buffers `parts` keep alive. */
+  buffers: ArrayBufferLike[];
   /** Bytes charged to `partialBytes` for the current message. */
   held: number;
   received: number;
@@ -119,6 +123,8 @@ export class ChunkParser {
   private bodyLeft = 0;
   private partialBytes = 0;
   private stopped = false;
+  /** Whether the bytes of the current push may be kept as views (see `push`). */
+  private stable = true;
 
   /** Message types delivered as views to `onParts` when they are at least `VIEW_MIN_BYTES` long. */
   viewTypes: ReadonlySet<number> = new Set();
@@ -148,13 +154,18 @@ export class ChunkParser {
     this.partialBytes = 0;
   }
 
-  push(data: Buffer): void {
+  /**
+   * Parses the next received bytes. `stable`: `data` stays valid after the call, so messages may keep views of it;
+   * false for a buffer the caller reuses (the server's shared read buffer), whose bytes are copied.
+   */
+  push(data: Buffer, stable = true): void {
     if (this.stopped) return;
     let buf = data;
     if (this.headerRest) {
       buf = Buffer.concat([this.headerRest, data]);
       this.headerRest = null;
     }
+    this.stable = stable;
     let pos = 0;
     while (pos < buf.length && !this.stopped) {
       if (this.bodyLeft > 0) {
@@ -188,6 +199,7 @@ export class ChunkParser {
         hasHeader: false,
         body: null,
         parts: null,
+        buffers: [],
         held: 0,
         received: 0,
       };
@@ -280,15 +292,20 @@ export class ChunkParser {
   private appendBody(buf: Buffer, start: number, end: number): void {
     const st = this.streams.get(this.bodyCsid)!;
     if (st.received === 0) {
-      if (this.onParts !== null && st.length >= VIEW_MIN_BYTES && this.viewTypes.has(st.typeId)) st.parts = [];
+      if (this.stable && this.onParts !== null && st.length >= VIEW_MIN_BYTES && this.viewTypes.has(st.typeId)) st.parts = [];
       else this.hold(st, st.length);
+    } else if (st.parts !== null && !this.stable) {
+      this.copyParts(st); // begun as views, continued in bytes that will be overwritten
     }
     const n = end - start;
     const parts = st.parts;
     if (parts !== null) {
       // A view: charged at the size of the whole buffer it keeps alive, once per buffer and message.
-      const last = parts.length > 0 ? parts[parts.length - 1]! : null;
-      if (last === null || last.buffer !== buf.buffer) this.hold(st, buf.buffer.byteLength);
+      const last = st.buffers.length > 0 ? st.buffers[st.buffers.length - 1]! : null;
+      if (last !== buf.buffer) {
+        this.hold(st, buf.buffer.byteLength);
+        st.buffers.push(buf.buffer);
+      }
       parts.push(buf.subarray(start, end));
     } else {
       // Its own copy (pooled when small): the socket's read buffer must not be kept alive by a message.
@@ -308,22 +325,37 @@ export class ChunkParser {
     st.held += bytes;
   }
 
+  /** Turns a message received so far as views into its own body (charged at its length from then on). */
+  private copyParts(st: ChunkStreamState): void {
+    const parts = st.parts!;
+    this.partialBytes -= st.held;
+    st.held = 0;
+    st.parts = null;
+    st.buffers = [];
+    this.hold(st, st.length);
+    st.body = Buffer.allocUnsafe(st.length);
+    let o = 0;
+    for (const p of parts) o += p.copy(st.body, o);
+  }
+
   private dropPartial(st: ChunkStreamState): void {
     this.partialBytes -= st.held;
     st.held = 0;
     st.body = null;
     st.parts = null;
+    st.buffers = [];
     st.received = 0;
   }
 
   private complete(st: ChunkStreamState, csid: number): void {
     const parts = st.parts;
+    const buffers = st.buffers;
     const held = st.held;
     const payload = st.body ?? EMPTY;
     this.dropPartial(st);
     this.bodyLeft = 0;
     if (parts !== null) {
-      this.onParts!({ csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, length: st.length, parts, heldBytes: held });
+      this.onParts!({ csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, length: st.length, parts, heldBytes: held, buffers });
       return;
     }
     const msg: RtmpMessage = { csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, payload };

@@ -12,7 +12,7 @@ import { C0C1_SIZE, HANDSHAKE_SIZE, RTMP_VERSION, serverHandshake } from './hand
 import { LiveStream, OUT, type OutMessage, type PlayerSink } from './stream-hub.ts';
 import { joinHostPort, splitToken, streamAddress, streamReference, tokenMatches } from './url.ts';
 import { normalizeIp } from '../../http/net-util.ts';
-import { startReading, type ReadMode } from './reader.ts';
+import { ReadBuffers, startReading, type ReadMode } from './reader.ts';
 
 /** Every bound the server enforces; see `DEFAULT_LIMITS` for the values and docs/decisions.md (RTMP) for why. */
 export interface RtmpLimits {
@@ -78,6 +78,8 @@ export const DEFAULT_LIMITS: RtmpLimits = {
 export interface RtmpCounters {
   /** Reads of all connections' sockets (each one a wake-up of the process, unless several are ready at once). */
   reads: number;
+  /** Slabs publishers' reads have taken (reader.ts, `slab` mode). */
+  readSlabs: number;
   droppedMessages: number;
   slowPlayersClosed: number;
   protocolErrors: number;
@@ -93,7 +95,7 @@ export interface ConnectionContext {
   streams: Map<string, LiveStream>;
   counters: RtmpCounters;
   startedAtMs: number;
-  /** The server's one read buffer, shared by its connections (see reader.ts). */
+  /** The server's one read buffer, shared by its connections (and by publishers' first reads in `slab` mode; reader.ts). */
   readBuffer: Buffer;
   /** The read mode to use where the socket allows it. */
   readMode: ReadMode;
@@ -104,7 +106,6 @@ type State = 'c0c1' | 'c2' | 'open' | 'ending' | 'closed';
 type Role = 'none' | 'publisher' | 'player';
 
 const MEDIA_TYPES: ReadonlySet<number> = new Set([MSG.audio, MSG.video]);
-const NO_TYPES: ReadonlySet<number> = new Set();
 
 /** Commands that need no answer and change nothing here. */
 const IGNORED_COMMANDS = new Set([
@@ -124,8 +125,10 @@ const IGNORED_COMMANDS = new Set([
 
 export class RtmpConnection implements PlayerSink {
   readonly socket: Socket;
-  /** How the socket is read: into the server's shared buffer, or as a stream (reader.ts). */
+  /** How the socket is read: as a stream, into the server's shared buffer, or into slabs once publishing (reader.ts). */
   readonly readMode: ReadMode;
+  /** Where each read goes in `reused-buffer` and `slab` modes. */
+  readonly readBuffers: ReadBuffers;
   readonly ip: string;
   /** `ip:port` / `[ip]:port`: the player session id and every session's `remote`. */
   readonly remote: string;
@@ -156,7 +159,8 @@ export class RtmpConnection implements PlayerSink {
 
   /** `accepted`: a socket accepted with `pauseOnConnect`; the connection starts reading it. */
   constructor(accepted: Socket, ctx: ConnectionContext, nowMs: number) {
-    const { socket, mode } = startReading(accepted, ctx.readBuffer, (bytes) => this.receive(bytes), ctx.readMode);
+    this.readBuffers = new ReadBuffers(ctx.readBuffer, () => ctx.counters.readSlabs++);
+    const { socket, mode } = startReading(accepted, this.readBuffers, (bytes, stable) => this.receive(bytes, stable), ctx.readMode);
     this.socket = socket;
     this.readMode = mode;
     this.ctx = ctx;
@@ -177,9 +181,9 @@ export class RtmpConnection implements PlayerSink {
         if (this.state === 'open' && this.role === 'publisher' && this.stream) this.stream.publish(m);
       },
     );
-    // Views need input buffers that stay valid; the shared read buffer is overwritten by the next read, so with it
-    // every message is copied into its own body (one copy per byte, as Node's own per-read buffer took).
-    this.parser.viewTypes = mode === 'stream' ? MEDIA_TYPES : NO_TYPES;
+    // Views need input buffers that stay valid: a stream's read buffers and slab regions do; the shared read buffer
+    // is overwritten by the next read, so from it every message is copied into its own body (`receive`'s `stable`).
+    this.parser.viewTypes = MEDIA_TYPES;
     socket.setNoDelay(true);
     socket.on('error', (err) => this.ctx.log.debug('rtmp socket error', { remote: this.remote, error: err.message }));
     socket.on('close', () => this.onClose());
@@ -252,8 +256,8 @@ export class RtmpConnection implements PlayerSink {
 
   // ------------------------------------------------------------------------------------------------ input
 
-  /** One read of the socket; `data` may be a view of the shared read buffer, valid only during this call. */
-  receive(data: Buffer): void {
+  /** One read of the socket; unless `stable`, `data` is a view of the shared read buffer, valid only during this call. */
+  receive(data: Buffer, stable = true): void {
     if (this.state === 'closed' || this.state === 'ending') return;
     this.ctx.counters.reads++;
     this.lastRxAtMs = Date.now();
@@ -273,11 +277,12 @@ export class RtmpConnection implements PlayerSink {
       this.state = 'open';
       if (rest.length === 0) return;
       data = rest;
+      stable = true; // a piece of `hs`, a copy
     }
     try {
       const stream = this.role === 'publisher' ? this.stream : null;
-      if (stream) stream.batch(() => this.parser.push(data));
-      else this.parser.push(data);
+      if (stream) stream.batch(() => this.parser.push(data, stable));
+      else this.parser.push(data, stable);
     } catch (err) {
       this.ctx.counters.protocolErrors++;
       if (err instanceof RtmpProtocolError || err instanceof AmfError) return this.fail(err.message);
@@ -480,6 +485,8 @@ export class RtmpConnection implements PlayerSink {
     this.ctx.streams.set(path, stream);
     this.stream = stream;
     this.role = 'publisher';
+    // From the next read on (this one is being parsed out of the shared buffer), into slab regions the views keep.
+    if (this.readMode === 'slab') this.readBuffers.useSlabs();
     this.parser.limits = {
       maxMessageBytes: l.maxMessageBytes,
       maxPartialBytes: l.maxPartialBytes,

@@ -35,8 +35,8 @@ export interface RtmpServerOptions {
   /** Interval of the session deltas and timeout checks. Default 1000 ms (spec §1.4). */
   tickMs?: number;
   /**
-   * How connections are read (reader.ts). Default `stream`: in the app, the copies `reused-buffer` needs brought back
-   * mark-compacts (docs/decisions.md, "RTMP receive path"); `reused-buffer` is kept for the benches and tests.
+   * How connections are read (reader.ts). Default `slab`: a publisher into slab regions, the others into the shared
+   * buffer (docs/decisions.md, "RTMP read slabs"); `stream` and `reused-buffer` are kept for the benches and tests.
    */
   readMode?: ReadMode;
 }
@@ -53,6 +53,8 @@ export interface RtmpServerStats {
   bufferedBytes: number;
   /** Socket reads of every connection since the server started (a wake-up of the process each, at most). */
   reads: number;
+  /** Slabs publishers' reads have taken since the server started (`readMode: 'slab'`). */
+  readSlabs: number;
   droppedMessages: number;
   slowPlayersClosed: number;
   protocolErrors: number;
@@ -74,7 +76,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
   const limits: RtmpLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const conns = new Set<RtmpConnection>();
   const streams = new Map<string, LiveStream>();
-  const counters: RtmpCounters = { reads: 0, droppedMessages: 0, slowPlayersClosed: 0, protocolErrors: 0 };
+  const counters: RtmpCounters = { reads: 0, readSlabs: 0, droppedMessages: 0, slowPlayersClosed: 0, protocolErrors: 0 };
   let closedRx = 0;
   let closedTx = 0;
   let refused = 0;
@@ -91,7 +93,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
     counters,
     startedAtMs: Date.now(),
     readBuffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
-    readMode: options.readMode ?? 'stream',
+    readMode: options.readMode ?? 'slab',
     closed(conn) {
       if (!conns.delete(conn)) return;
       closedRx += conn.socket.bytesRead;
@@ -198,6 +200,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
         txBytes: tx,
         bufferedBytes: buffered,
         reads: counters.reads,
+        readSlabs: counters.readSlabs,
         droppedMessages: counters.droppedMessages,
         slowPlayersClosed: counters.slowPlayersClosed,
         protocolErrors: counters.protocolErrors,

@@ -26,23 +26,34 @@ export class OutMessage {
   readonly typeId: number;
   /** Body length in bytes. */
   readonly bytes: number;
-  /** What caching this message may hold: the buffers its body keeps alive plus its chunks. */
-  readonly cacheBytes: number;
+  /** The body is its own copy (not views of a publisher's read buffers or slabs). */
+  readonly copied: boolean;
   readonly #chunkSize: number;
   /** The body; kept after serializing only for essential messages (a joining player may need them re-stamped). */
   #parts: readonly Buffer[] | null;
+  /** The distinct buffers the body's views keep alive; let go with the body (a reference would keep a slab alive). */
+  #held: readonly ArrayBufferLike[];
   #wire: Buffer | null = null;
 
-  constructor(kind: MediaKind, typeId: number, timestamp: number, body: { parts: readonly Buffer[]; length: number; heldBytes: number }, chunkSize: number, keyframe = false, essential = false) {
+  constructor(kind: MediaKind, typeId: number, timestamp: number, body: { parts: readonly Buffer[]; length: number; buffers?: readonly ArrayBufferLike[] }, chunkSize: number, keyframe = false, essential = false) {
     this.kind = kind;
     this.typeId = typeId;
     this.timestamp = timestamp;
     this.keyframe = keyframe;
     this.essential = essential;
     this.bytes = body.length;
-    this.cacheBytes = body.heldBytes + body.length;
+    this.copied = body.buffers === undefined;
+    this.#held = body.buffers ?? [];
     this.#chunkSize = chunkSize;
     this.#parts = body.parts;
+  }
+
+  /**
+   * The distinct buffers its body's views keep alive (a publisher's read buffers or slabs): none when the body is its
+   * own copy, or once it is serialized. The GOP cache charges each buffer once, however many messages view it.
+   */
+  get held(): readonly ArrayBufferLike[] {
+    return this.#held;
   }
 
   /** The body in one piece (essential messages, and any message before its first serialization). */
@@ -62,7 +73,10 @@ export class OutMessage {
       if (this.#parts === null) throw new Error('unreachable: a media message without body or chunks');
       const csid = this.kind === 'audio' ? OUT.audioCsid : this.kind === 'video' ? OUT.videoCsid : OUT.dataCsid;
       this.#wire = serializeParts({ csid, typeId: this.typeId, streamId: OUT.streamId, timestamp: this.timestamp }, this.#parts, this.bytes, this.#chunkSize);
-      if (!this.essential) this.#parts = null;
+      if (!this.essential) {
+        this.#parts = null;
+        this.#held = [];
+      }
     }
     return this.#wire;
   }
@@ -95,7 +109,13 @@ export class LiveStream {
   audioHeader: OutMessage | null = null;
   /** Messages from the last keyframe on (empty when the stream has no video or the cache overflowed). */
   gop: OutMessage[] = [];
+  /** What the GOP cache may hold: each buffer its messages' views keep alive once, each own body, and their chunks. */
   gopBytes = 0;
+  /**
+   * The buffers charged to `gopBytes` so far (views of one slab or read buffer are charged for it once). Weak: the
+   * cache must not keep a buffer alive once its messages are serialized and have let their views go.
+   */
+  private gopBuffers = new WeakSet<ArrayBufferLike>();
   private readonly chunkSize: number;
   private readonly limits: StreamLimits;
 
@@ -107,7 +127,7 @@ export class LiveStream {
   }
 
   private out(kind: MediaKind, typeId: number, timestamp: number, payload: Buffer, keyframe = false, essential = false): OutMessage {
-    return new OutMessage(kind, typeId, timestamp, { parts: [payload], length: payload.length, heldBytes: payload.length }, this.chunkSize, keyframe, essential);
+    return new OutMessage(kind, typeId, timestamp, { parts: [payload], length: payload.length }, this.chunkSize, keyframe, essential);
   }
 
   /**
@@ -127,7 +147,7 @@ export class LiveStream {
   /** A message from the publisher (its body in one piece, or as the parser's views): cache what joiners need and fan it out. */
   publish(msg: RtmpMessage | RtmpMessageParts): void {
     const isVideo = msg.typeId === MSG.video;
-    const body = 'parts' in msg ? msg : { parts: [msg.payload], length: msg.payload.length, heldBytes: msg.payload.length };
+    const body = 'parts' in msg ? msg : { parts: [msg.payload], length: msg.payload.length };
     if (body.length === 0) return;
     // The FLV tag header is in the first two bytes (only a 1-byte first chunk splits them).
     const first = body.parts[0]!;
@@ -149,18 +169,28 @@ export class LiveStream {
 
   private cache(m: OutMessage): void {
     if (m.keyframe) {
-      this.gop = [m];
-      this.gopBytes = m.cacheBytes;
-      return;
-    }
-    if (this.gop.length === 0) return; // no keyframe yet (or audio-only, or overflowed): players start live
-    if (this.gopBytes + m.cacheBytes > this.limits.maxGopBytes || this.gop.length >= this.limits.maxGopMessages) {
       this.gop = [];
       this.gopBytes = 0;
+      this.gopBuffers = new WeakSet();
+    } else if (this.gop.length === 0) {
+      return; // no keyframe yet (or audio-only, or overflowed): players start live
+    } else if (this.gopBytes + this.cacheCost(m) > this.limits.maxGopBytes || this.gop.length >= this.limits.maxGopMessages) {
+      this.gop = [];
+      this.gopBytes = 0;
+      this.gopBuffers = new WeakSet();
       return;
     }
+    this.gopBytes += this.cacheCost(m);
+    for (const b of m.held) this.gopBuffers.add(b);
     this.gop.push(m);
-    this.gopBytes += m.cacheBytes;
+  }
+
+  /** What caching `m` adds: its chunks, plus its own body or the buffers its views keep that are not charged yet. */
+  private cacheCost(m: OutMessage): number {
+    let bytes = m.bytes;
+    if (m.copied) return bytes + m.bytes;
+    for (const b of m.held) if (!this.gopBuffers.has(b)) bytes += b.byteLength;
+    return bytes;
   }
 
   /**

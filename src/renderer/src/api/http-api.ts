@@ -43,6 +43,12 @@ export interface HttpApi extends RendererApi {
    * thread). Listeners of `on` for the same channel still get the parsed payload.
    */
   onRaw(channel: PushChannel, callback: (text: string) => void): () => void;
+  /**
+   * An invoke whose answer is not parsed: resolves with the bytes of its `IpcResult` JSON (the sessions worker parses
+   * a whole `sessions:snapshot`, 3-4 MB at 10 000 sessions, off the main thread). HTTP and auth errors throw as
+   * `invoke`'s do; an error the channel answered is in the bytes.
+   */
+  invokeBytes<C extends InvokeChannel>(channel: C, ...args: InvokeMap[C]['args']): Promise<ArrayBuffer>;
 }
 
 /** The query string of an export: `collectors` and `core` comma-separated, `text` for sessions (as routes.ts reads them). */
@@ -135,18 +141,27 @@ export function createHttpApi(baseUrl = ''): HttpApi {
     return res;
   }
 
+  /** `POST /api/ui/invoke/:channel`; throws on HTTP errors (401: unauthorized). */
+  async function invokeResponse(channel: InvokeChannel, args: unknown[]): Promise<Response> {
+    const res = await authedFetch(`${baseUrl}/api/ui/invoke/${encodeURIComponent(channel)}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(args),
+    });
+    if (res.status === 401) throw new ApiError('unauthorized', 'Login required');
+    if (!res.ok) throw new ApiError(`http-${res.status}`, `${channel}: HTTP ${res.status}`);
+    return res;
+  }
+
   const api: HttpApi = {
     async invoke<C extends InvokeChannel>(channel: C, ...args: InvokeMap[C]['args']): Promise<InvokeMap[C]['result']> {
-      const res = await authedFetch(`${baseUrl}/api/ui/invoke/${encodeURIComponent(channel)}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(args),
-      });
-      if (res.status === 401) throw new ApiError('unauthorized', 'Login required');
-      if (!res.ok) throw new ApiError(`http-${res.status}`, `${channel}: HTTP ${res.status}`);
+      const res = await invokeResponse(channel, args);
       const result = (await res.json()) as IpcResult<InvokeMap[C]['result']>;
       if (!result.ok) throw new ApiError(result.error.code, result.error.message);
       return result.value;
+    },
+    async invokeBytes(channel, ...args) {
+      return (await invokeResponse(channel, args)).arrayBuffer();
     },
     async fetchCsv(request, onBytes) {
       const res = await authedFetch(exportUrl(request, baseUrl), { headers: { Accept: 'text/csv' } });

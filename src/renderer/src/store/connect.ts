@@ -2,7 +2,7 @@ import type { RendererApi } from '../../../shared/ipc.ts';
 import { SessionsDecoder, type SessionsFull, type SessionsUpdate } from '../../../shared/sessions-wire.ts';
 import type { Snapshot } from '../../../shared/types.ts';
 import type { EngineClient } from './sessions-client.ts';
-import type { SessionsFrame } from './sessions-engine.ts';
+import type { EnginePushOutcome, SessionsFrame } from './sessions-engine.ts';
 import type { AppStore, CsvDownloader } from './store.ts';
 
 export interface ConnectOptions {
@@ -22,6 +22,11 @@ export interface ConnectOptions {
    * only with `engine`.
    */
   rawUpdates?: (callback: (text: string) => void) => () => void;
+  /**
+   * Fetches `sessions:snapshot` and resolves with the bytes of its answer (an `IpcResult`'s JSON; the HTTP api), which
+   * the engine parses (3-4 MB at 10 000 sessions); used only with `engine`.
+   */
+  rawSnapshot?: () => Promise<ArrayBuffer>;
 }
 
 /** A push decoded: the page's snapshot, and with the sessions engine the table's frame after it. */
@@ -66,11 +71,11 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
     engine.query(
       {
         open: s.view === 'sessions',
-        mirror: s.view !== 'sessions',
         filter: s.filter,
         sort: s.sort,
         coreNames: s.cores.map((c) => [c.id, c.name] as const),
         selectedKey: s.selectedKey,
+        stream: s.openStream,
       },
       (f) => store.getState().applySessionsFrame(f),
     );
@@ -102,35 +107,34 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
 
   /** The page's decoder; with the engine it decodes the pushes stripped of their sessions (cores, collectors, streams). */
   const decoder = new SessionsDecoder();
-  /** Decodes a push (at once in the page; with the engine, when it answers: answers come in order). */
-  const decode = (update: SessionsUpdate | string, done: (out: Decoded) => void): void => {
+  /**
+   * Decodes a push or a whole snapshot (at once in the page; with the engine, when it answers: answers come in order).
+   * Bytes (`rawSnapshot`'s answer) go to the engine only.
+   */
+  const decode = (update: SessionsUpdate | string | ArrayBuffer, done: (out: Decoded) => void): void => {
     if (!engine) {
       let parsed: SessionsUpdate;
       try {
-        parsed = typeof update === 'string' ? (JSON.parse(update) as SessionsUpdate) : update;
+        parsed = typeof update === 'string' ? (JSON.parse(update) as SessionsUpdate) : (update as SessionsUpdate);
       } catch {
         return;
       }
       done(decoder.apply(parsed));
       return;
     }
-    engine.push(update, (o) => {
+    const answered = (o: EnginePushOutcome): void => {
       if (closed) return;
       if (!o.ok) {
-        if (o.reason !== 'malformed') done({ ok: false, reason: o.reason }); // a malformed push is dropped, as before
+        // A whole snapshot's answer was an error: reported as the invoke's would be; the next push tries again.
+        if (o.reason === 'failed') store.getState().reportError(Object.assign(new Error(o.error.message), { code: o.error.code }));
+        else if (o.reason !== 'malformed') done({ ok: false, reason: o.reason }); // a malformed push is dropped, as before
         return;
       }
       const out = decoder.apply(o.live);
-      if (!out.ok) return done(out);
-      // The page mirrors the sessions from now on (a view other than Sessions): it takes them over once.
-      let snapshot: Snapshot = out.snapshot;
-      try {
-        if (o.sessions) snapshot = decoder.resetSessions(o.sessions.rows, o.sessions.slots);
-      } catch {
-        return done({ ok: false, reason: 'gap' });
-      }
-      done({ ok: true, snapshot, frame: o.frame });
-    });
+      done(out.ok ? { ok: true, snapshot: out.snapshot, frame: o.frame } : out);
+    };
+    if (update instanceof ArrayBuffer) engine.full(update, answered);
+    else engine.push(update, answered);
   };
   /** True while a whole snapshot is on its way (the first load, or a resync). */
   let fetchingFull = true;
@@ -155,7 +159,7 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
     });
   };
   /** Applies a whole snapshot at once (after what was queued before it), then the pushes held meanwhile. */
-  const applyFull = (full: SessionsFull): void => {
+  const applyFull = (full: SessionsFull | ArrayBuffer): void => {
     fetchingFull = false;
     decode(full, (out) => {
       if (!out.ok) return;
@@ -167,10 +171,12 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
     gapped = [];
     for (const update of pending) receive(update);
   };
+  /** A whole snapshot: as bytes for the engine to parse where the api gives them, else parsed by the api. */
+  const fetchFull = (): Promise<SessionsFull | ArrayBuffer> => (engine && options.rawSnapshot ? options.rawSnapshot() : api.invoke('sessions:snapshot'));
   const resync = async (): Promise<void> => {
     fetchingFull = true;
     try {
-      const full = await api.invoke('sessions:snapshot');
+      const full = await fetchFull();
       if (!closed) applyFull(full);
     } catch (error) {
       // The next push tries again.
@@ -192,7 +198,7 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
     try {
       const [appInfo, snapshot, history] = await Promise.all([
         api.invoke('app:info'),
-        api.invoke('sessions:snapshot'),
+        fetchFull(),
         api.invoke('metrics:history'),
       ]);
       if (closed) return;

@@ -9,6 +9,8 @@ import type { EnginePort, EnginePushOutcome, EngineReply, EngineRequest, Session
  */
 export interface EngineClient {
   push(update: SessionsUpdate | string, done: (outcome: EnginePushOutcome) => void): void;
+  /** A whole snapshot as the bytes of the `sessions:snapshot` answer (moved to the engine: unusable afterwards). */
+  full(bytes: ArrayBuffer, done: (outcome: EnginePushOutcome) => void): void;
   query(patch: Partial<SessionsQuery>, done: (frame: SessionsFrame) => void): void;
   move(delta: number, done: (moved: { key: string; index: number; row: SessionRow } | null) => void): void;
   close(): void;
@@ -28,13 +30,15 @@ export function engineClient(port: EnginePort, close: () => void = () => undefin
     waiting.delete(reply.id);
     done(reply);
   };
-  const send = (req: Unsent, done: (reply: EngineReply) => void): void => {
+  const send = (req: Unsent, done: (reply: EngineReply) => void, transfer?: Transferable[]): void => {
     const id = nextId++;
     waiting.set(id, done);
-    port.postMessage({ ...req, id });
+    if (transfer) port.postMessage({ ...req, id }, transfer);
+    else port.postMessage({ ...req, id });
   };
   return {
     push: (update, done) => send({ type: 'push', update }, (r) => r.type === 'push' && done(r.outcome)),
+    full: (bytes, done) => send({ type: 'full', bytes }, (r) => r.type === 'full' && done(r.outcome), [bytes]),
     query: (patch, done) => send({ type: 'query', patch }, (r) => r.type === 'query' && done(r.frame)),
     move: (delta, done) => send({ type: 'move', delta }, (r) => r.type === 'move' && done(r.moved)),
     close: () => {

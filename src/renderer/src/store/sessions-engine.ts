@@ -1,5 +1,7 @@
 import type { SessionRow } from '../../../shared/types.ts';
+import type { IpcResult } from '../../../shared/ipc.ts';
 import { SessionsDecoder, type ListDelta, type SessionsUpdate } from '../../../shared/sessions-wire.ts';
+import { streamSessions, type StreamRow } from '../../../shared/streams.ts';
 import { filterShowsCore, NO_SESSION_FILTER, type SessionFilter } from '../../../shared/session-filter.ts';
 import { ownProcessSessions } from '../../../shared/totals.ts';
 import { sessionKey, visibleSessions, type SessionSort } from './session-view.ts';
@@ -8,9 +10,14 @@ import { sessionKey, visibleSessions, type SessionSort } from './session-view.ts
  * The sessions table's data work, apart from the page: the live push's sessions decoded, filtered, sorted and cut to
  * the rows in view. It runs in a Web Worker (sessions.worker.ts), so the page's main thread parses and decodes
  * nothing of the 10 000 sessions and gets only the few dozen rows it shows (the rest of each push, cores,
- * collectors and streams, goes back to the page stripped of its sessions). Pure: tests run it in-process and over a
- * MessageChannel (serveSessionsEngine).
+ * collectors and streams, goes back to the page stripped of its sessions). The page never holds every session: the
+ * one other view that lists sessions, a stream's page, gets that stream's sessions in the frame (`stream`), and a
+ * whole snapshot (first load, resync) is parsed here too, from the bytes the page fetched (`full`). Pure: tests run
+ * it in-process and over a MessageChannel (serveSessionsEngine).
  */
+
+/** The stream whose page is open (its core and the stream keys merged into it, as `StreamRow.keys`). */
+export type StreamRef = Pick<StreamRow, 'core' | 'keys'>;
 
 /** What the table asks for: the view, its filter and sort, the rows in view, the selected session. */
 export interface SessionsQuery {
@@ -24,11 +31,8 @@ export interface SessionsQuery {
   start: number;
   end: number;
   selectedKey: string | null;
-  /**
-   * The page decodes the sessions too (the views that read the whole list: a stream's own sessions): pushes go back
-   * to it whole, after one push that hands it the sessions as they are (`EnginePushOutcome.sessions`).
-   */
-  mirror: boolean;
+  /** The stream whose page is open (the frame lists its sessions, `streamSessions`); null when none is. */
+  stream: StreamRef | null;
 }
 
 /** The table's state after a push or a query: what the page shows of the sessions. */
@@ -48,20 +52,22 @@ export interface SessionsFrame {
   selected: SessionRow | null;
   /** Its place in the filtered, sorted order; -1 when it is not in it. */
   selectedIndex: number;
-  /** True when the page's own decoder has the sessions as of this frame (the query asks to `mirror`). */
-  mirrored: boolean;
+  /** The sessions of `stream` (streams.ts `streamSessions`), in the sessions' order; null without one. */
+  streamSessions: SessionRow[] | null;
+  /** The query's `stream` this frame was made for. */
+  stream: StreamRef | null;
   /** Requests the engine had answered when it made this frame: a page shows no frame older than one it showed. */
   version: number;
 }
 
 /**
- * A push applied: the push for the page's own decoder (without its sessions, unless the page mirrors them), the
- * sessions and their slots when the page starts mirroring (`SessionsDecoder.resetSessions` after `live`), and the
- * table's new frame.
+ * A push applied: the push for the page's own decoder (without its sessions) and the table's new frame. `failed`: a
+ * whole snapshot's answer was an error (`error`, as main sent it).
  */
 export type EnginePushOutcome =
-  | { ok: true; live: SessionsUpdate; sessions?: { rows: SessionRow[]; slots: number[] }; frame: SessionsFrame }
-  | { ok: false; reason: 'stale' | 'gap' | 'malformed' };
+  | { ok: true; live: SessionsUpdate; frame: SessionsFrame }
+  | { ok: false; reason: 'stale' | 'gap' | 'malformed' }
+  | { ok: false; reason: 'failed'; error: { code: string; message: string } };
 
 const NO_ROWS: ListDelta<SessionRow> = { removed: [], added: [], replaced: [], hot: [] };
 
@@ -80,7 +86,7 @@ export const DEFAULT_QUERY: SessionsQuery = {
   start: 0,
   end: 0,
   selectedKey: null,
-  mirror: false,
+  stream: null,
 };
 
 /** The collectors' session counts as the chips show them: every collector of `collectors`, counted under the Core filter. */
@@ -122,8 +128,6 @@ export class SessionsEngine {
   #haystacks = new Map<string, string>();
   #coreName: (id: string) => string = (id) => id;
   #version = 0;
-  /** True while the page's decoder has the sessions (it gets whole pushes). */
-  #mirrored = false;
 
   /** Applies a push (a parsed object, or its JSON text as the event stream delivers it). */
   push(update: SessionsUpdate | string): EnginePushOutcome {
@@ -134,23 +138,38 @@ export class SessionsEngine {
     } catch {
       return { ok: false, reason: 'malformed' };
     }
+    return this.#apply(parsed);
+  }
+
+  /**
+   * Applies a whole snapshot from the bytes of the `sessions:snapshot` answer as the HTTP api received them (an
+   * `IpcResult`'s JSON, UTF-8): 3-4 MB at 10 000 sessions, parsed here rather than on the page's main thread.
+   */
+  full(bytes: ArrayBuffer): EnginePushOutcome {
+    this.#version++;
+    let result: IpcResult<SessionsUpdate>;
+    try {
+      result = JSON.parse(new TextDecoder().decode(bytes)) as IpcResult<SessionsUpdate>;
+    } catch {
+      return { ok: false, reason: 'malformed' };
+    }
+    if (!result || typeof result !== 'object') return { ok: false, reason: 'malformed' };
+    if (result.ok === false) {
+      const e = result.error as { code?: unknown; message?: unknown } | undefined;
+      return { ok: false, reason: 'failed', error: { code: String(e?.code ?? 'error'), message: String(e?.message ?? 'sessions:snapshot failed') } };
+    }
+    if (result.ok !== true || result.value?.kind !== 'full') return { ok: false, reason: 'malformed' };
+    return this.#apply(result.value);
+  }
+
+  #apply(parsed: SessionsUpdate): EnginePushOutcome {
     if (!parsed || typeof parsed !== 'object' || (parsed.kind !== 'full' && parsed.kind !== 'delta')) return { ok: false, reason: 'malformed' };
     const out = this.#decoder.apply(parsed);
     if (!out.ok) return out;
     this.#sessions = out.snapshot.sessions;
     this.#collectors = out.snapshot.collectors;
     this.#stale = true;
-    if (!this.#query.mirror) {
-      this.#mirrored = false;
-      return { ok: true, live: withoutSessions(parsed), frame: this.frame() };
-    }
-    // A whole snapshot, or a delta to sessions the page has, goes as it came; else the page takes the sessions over.
-    if (this.#mirrored || parsed.kind === 'full') {
-      this.#mirrored = true;
-      return { ok: true, live: parsed, frame: this.frame() };
-    }
-    this.#mirrored = true;
-    return { ok: true, live: withoutSessions(parsed), sessions: { rows: this.#sessions, slots: this.#decoder.sessionSlots() }, frame: this.frame() };
+    return { ok: true, live: withoutSessions(parsed), frame: this.frame() };
   }
 
   /** Changes the query (the parts given) and answers with the frame. */
@@ -165,7 +184,6 @@ export class SessionsEngine {
       this.#haystacks.clear();
     }
     this.#query = q;
-    if (!q.mirror) this.#mirrored = false;
     return this.frame();
   }
 
@@ -198,9 +216,9 @@ export class SessionsEngine {
     const processSessions = [...ownProcessSessions(sessions)];
     let selected: SessionRow | null = null;
     if (q.selectedKey !== null) selected = sessions.find((r) => sessionKey(r) === q.selectedKey) ?? null;
-    const mirrored = this.#mirrored;
+    const streamRows = q.stream ? streamSessions(q.stream, sessions) : null;
     if (!q.open) {
-      return { total: sessions.length, count: 0, start: 0, rows: [], collectorCounts: [], processSessions, selected, selectedIndex: -1, version: this.#version, mirrored };
+      return { total: sessions.length, count: 0, start: 0, rows: [], collectorCounts: [], processSessions, selected, selectedIndex: -1, version: this.#version, streamSessions: streamRows, stream: q.stream };
     }
     const visible = this.#fresh();
     const start = Math.max(0, Math.min(q.start, visible.length));
@@ -222,7 +240,8 @@ export class SessionsEngine {
       selected,
       selectedIndex,
       version: this.#version,
-      mirrored,
+      streamSessions: streamRows,
+      stream: q.stream,
     };
   }
 }
@@ -230,19 +249,20 @@ export class SessionsEngine {
 /** Messages to the engine (the page posts them in order; each is answered in order, `id` echoed). */
 export type EngineRequest =
   | { id: number; type: 'push'; update: SessionsUpdate | string }
+  | { id: number; type: 'full'; bytes: ArrayBuffer }
   | { id: number; type: 'query'; patch: Partial<SessionsQuery> }
   | { id: number; type: 'move'; delta: number };
 
 /** The engine's answers. */
 export type EngineReply =
-  | { id: number; type: 'push'; outcome: EnginePushOutcome }
+  | { id: number; type: 'push' | 'full'; outcome: EnginePushOutcome }
   | { id: number; type: 'query'; frame: SessionsFrame }
   | { id: number; type: 'move'; moved: { key: string; index: number; row: SessionRow } | null };
 
 /** The side of a port the engine talks through: a worker's global scope, or one end of a MessageChannel in tests. */
 export interface EnginePort {
   onmessage: ((event: { data: unknown }) => void) | null;
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
 }
 
 /** Answers `EngineRequest`s arriving on `port` with one engine. A malformed request is ignored (never thrown). */
@@ -251,6 +271,7 @@ export function serveSessionsEngine(port: EnginePort, engine = new SessionsEngin
     const req = event.data as EngineRequest | null;
     if (!req || typeof req !== 'object' || typeof req.id !== 'number') return;
     if (req.type === 'push') port.postMessage({ id: req.id, type: 'push', outcome: engine.push(req.update) } satisfies EngineReply);
+    else if (req.type === 'full') port.postMessage({ id: req.id, type: 'full', outcome: req.bytes instanceof ArrayBuffer ? engine.full(req.bytes) : { ok: false, reason: 'malformed' } } satisfies EngineReply);
     else if (req.type === 'query') port.postMessage({ id: req.id, type: 'query', frame: engine.query(req.patch) } satisfies EngineReply);
     else if (req.type === 'move') port.postMessage({ id: req.id, type: 'move', moved: engine.move(req.delta) } satisfies EngineReply);
   };

@@ -15,14 +15,14 @@ import type {
   UnitSystem,
 } from '../../../shared/ipc.ts';
 import type { CollectorTotals, CoreInfo, HistoryRow, SessionRow, Snapshot } from '../../../shared/types.ts';
-import type { StreamRow } from '../../../shared/streams.ts';
+import { streamSessions, type StreamRow } from '../../../shared/streams.ts';
 import { StreamSeriesModel } from './stream-series.ts';
 import { MetricsModel } from './metrics.ts';
 import { sessionKey, visibleSessions, type SessionSort, type SessionSortKey } from './session-view.ts';
 import { NO_SESSION_FILTER, type SessionFilter } from '../../../shared/session-filter.ts';
 import { ownProcessSessions } from '../../../shared/totals.ts';
 import type { EngineClient } from './sessions-client.ts';
-import { countByCollector, type SessionsFrame, type SessionsQuery } from './sessions-engine.ts';
+import { countByCollector, type SessionsFrame, type SessionsQuery, type StreamRef } from './sessions-engine.ts';
 
 /**
  * One vanilla zustand store built from slices (STYLE.md §7). It is created at start-up (not on import) and filled by
@@ -53,8 +53,14 @@ export interface LiveSlice {
   atMs: number;
   /** Local receive time of the last snapshot, to spot a stalled stream. */
   receivedAtMs: number;
-  /** Every session; in a store fed by the sessions worker, only while a view other than Sessions is shown. */
+  /** Every session; empty in a store fed by the sessions worker (it holds them, and answers with what is shown). */
   sessions: SessionRow[];
+  /** The stream whose page is open in the Streams view (its sessions are kept in `streamSessions`); null when none is. */
+  openStream: StreamRef | null;
+  /** The sessions of `openStream` (streams.ts `streamSessions`), as of the last update; empty without one. */
+  streamSessions: SessionRow[];
+  /** A stream's page opened (`stream`) or closed (null). */
+  setOpenStream(stream: StreamRef | null): void;
   /** Per core, the sessions that are the app's own FFmpeg processes (the header's totals subtract them). */
   processSessions: [core: string, sessions: number][];
   collectors: CollectorTotals[];
@@ -249,10 +255,8 @@ const WINDOW_MARGIN_ROWS = 40;
 /** The sessions worker's query for what `patch` changes (only those parts: each of them makes it filter and sort again). */
 function engineQuery(state: AppState, patch: Partial<AppState>): Partial<SessionsQuery> {
   const q: Partial<SessionsQuery> = {};
-  if (patch.view !== undefined) {
-    q.open = patch.view === 'sessions';
-    q.mirror = !q.open;
-  }
+  if (patch.view !== undefined) q.open = patch.view === 'sessions';
+  if (patch.openStream !== undefined) q.stream = patch.openStream;
   if (patch.filter !== undefined) q.filter = patch.filter;
   if (patch.sort !== undefined) q.sort = patch.sort;
   if (patch.cores !== undefined && patch.cores !== state.cores) q.coreNames = patch.cores.map((c) => [c.id, c.name] as const);
@@ -289,6 +293,8 @@ function framePatch(state: AppState, frame: SessionsFrame, atMs: number): Partia
     sessionsWindow: { total: frame.total, count: frame.count, start: frame.start, rows: frame.rows },
     collectorCounts: frame.collectorCounts,
   };
+  // A frame made before the worker learnt of another stream page carries the old stream's sessions: not shown.
+  if (sameStream(frame.stream, state.openStream)) patch.streamSessions = frame.streamSessions ?? EMPTY_ROWS;
   if (state.selectedKey !== null) {
     const row = frame.selected;
     patch.selected = row ?? state.selected;
@@ -314,6 +320,17 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
   atMs: 0,
   receivedAtMs: 0,
   sessions: [],
+  openStream: null,
+  streamSessions: [],
+  setOpenStream: (stream) => {
+    const state = get();
+    if (sameStream(state.openStream, stream)) return;
+    if (state.engine) {
+      state.engine.query({ stream }, (frame) => get().applySessionsFrame(frame));
+      return set({ openStream: stream, streamSessions: EMPTY_ROWS });
+    }
+    set({ openStream: stream, streamSessions: stream ? streamSessions(stream, state.sessions) : EMPTY_ROWS });
+  },
   processSessions: [],
   collectors: [],
   cores: [],
@@ -353,13 +370,13 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
     };
     if (patch.cores !== state.cores) haystackCaches.get(store)?.clear();
     if (state.engine) {
-      // The sessions worker holds the sessions: its frame brings the rows in view, the counts and the selection.
+      // The sessions worker holds the sessions: its frame brings the rows in view, the counts, the selection and the
+      // open stream's sessions.
       if (frame && newerFrame(store, frame)) Object.assign(patch, framePatch(state, frame, last.atMs));
-      // Outside the Sessions view the page decodes the sessions too (the worker mirrors them).
-      patch.sessions = frame?.mirrored ? last.sessions : EMPTY_ROWS;
       return set(recompute(state, patch, store));
     }
     patch.sessions = last.sessions;
+    if (state.openStream) patch.streamSessions = streamSessions(state.openStream, last.sessions);
     patch.processSessions = [...ownProcessSessions(last.sessions)];
     if (state.selectedKey !== null) {
       const row = last.sessions.find((r) => sessionKey(r) === state.selectedKey) ?? null;
@@ -380,6 +397,11 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
   },
   coreName: (id) => get().cores.find((c) => c.id === id)?.name ?? id,
 });
+
+function sameStream(a: StreamRef | null, b: StreamRef | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.core === b.core && a.keys.length === b.keys.length && a.keys.every((k, i) => k === b.keys[i]);
+}
 
 function sameCores(a: CoreInfo[], b: CoreInfo[]): boolean {
   if (a.length !== b.length) return false;

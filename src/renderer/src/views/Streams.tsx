@@ -1,7 +1,7 @@
-import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CoreInfo, SessionRow } from '../../../shared/types.ts';
-import { streamSessions, VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
+import { VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
 import { LOCAL_CORE_ID } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
 import { CoreSelect } from '../components/CoreSelect.tsx';
@@ -141,9 +141,14 @@ function EmptyState({ listeners }: { listeners: Record<string, string> }): React
   );
 }
 
-function StreamPage({ row, series, sessions, coreName, local, listeners, onClose }: { row: StreamRow; series: StreamSeries | undefined; sessions: readonly SessionRow[]; coreName: string; local: boolean; listeners: Record<string, string>; onClose: () => void }): React.JSX.Element {
-  const [units, api, reportError] = useApp(useShallow((s) => [s.units, s.api, s.reportError]));
-  const mine = streamSessions(row, sessions);
+function StreamPage({ row, series, coreName, local, listeners, onClose }: { row: StreamRow; series: StreamSeries | undefined; coreName: string; local: boolean; listeners: Record<string, string>; onClose: () => void }): React.JSX.Element {
+  const [units, api, reportError, mine, setOpenStream] = useApp(useShallow((s) => [s.units, s.api, s.reportError, s.streamSessions, s.setOpenStream]));
+  // The store keeps this stream's sessions (the sessions worker lists them; the page holds no other session).
+  const keysText = row.keys.join('\u0000');
+  useEffect(() => {
+    setOpenStream({ core: row.core, keys: keysText === '' ? [] : keysText.split('\u0000') });
+    return () => setOpenStream(null);
+  }, [row.core, keysText, setOpenStream]);
   const disconnect = async (s: SessionRow, publisher: boolean): Promise<void> => {
     if (publisher && !window.confirm(`Disconnect the publisher of ${row.key} (${s.peer})? Everyone watching loses the stream.`)) return;
     try {
@@ -292,7 +297,7 @@ function StreamPage({ row, series, sessions, coreName, local, listeners, onClose
  * publisher, viewers per protocol, referrer and player breakdowns, and for the local core the play/publish addresses.
  */
 export function Streams(): React.JSX.Element {
-  const [streams, cores, sessions, coreName, units, appInfo, streamSeries] = useApp(useShallow((s) => [s.streams, s.cores, s.sessions, s.coreName, s.units, s.appInfo, s.streamSeries]));
+  const [streams, cores, coreName, units, appInfo, streamSeries] = useApp(useShallow((s) => [s.streams, s.cores, s.coreName, s.units, s.appInfo, s.streamSeries]));
   const streamsVersion = useApp((s) => s.streamsVersion); // re-render with every update: the series are mutable
   const [core, setCore] = useState(ALL);
   const [protocols, setProtocols] = useState<ViewerProtocol[]>([]);
@@ -382,7 +387,7 @@ export function Streams(): React.JSX.Element {
         {shown.length === 0 && <p className="empty">No stream matches the filter.</p>}
       </div>
       {openRow && (
-        <StreamPage row={openRow} series={streamSeries.series.get(streamId(openRow))} sessions={sessions} coreName={coreName(openRow.core)} local={openRow.core === LOCAL_CORE_ID} listeners={listeners} onClose={() => setOpen(null)} />
+        <StreamPage row={openRow} series={streamSeries.series.get(streamId(openRow))} coreName={coreName(openRow.core)} local={openRow.core === LOCAL_CORE_ID} listeners={listeners} onClose={() => setOpen(null)} />
       )}
     </section>
   );

@@ -238,6 +238,28 @@ describe('chunk parser: large media messages as views', () => {
     }
   });
 
+  it('keeps no view of a push that is not stable, and copies a message begun as views once its bytes come from one', () => {
+    const video: RtmpMessage = { csid: 6, typeId: MSG.video, streamId: 1, timestamp: 40, payload: payload(3 * 4096 + 100, 3) };
+    const wire = Buffer.concat([serializeMessage(video, 4096), serializeMessage({ ...video, timestamp: 80 }, 4096)]);
+    const msgs: RtmpMessage[] = [];
+    const parts: RtmpMessageParts[] = [];
+    const parser = new ChunkParser(LIMITS, (m) => msgs.push(m), (m) => parts.push(m));
+    parser.viewTypes = new Set([MSG.video]);
+    parser.push(setChunkSize(4096));
+    const reused = Buffer.alloc(wire.length);
+    // The first message: 5000 bytes as a stable push (views), the rest through a reused buffer (copied).
+    const first = Buffer.from(wire.subarray(0, 5000));
+    parser.push(first, true);
+    expect(parser.bufferedBytes()).toBe(first.buffer.byteLength); // a view, charged at its buffer
+    wire.copy(reused, 0, 5000);
+    parser.push(reused.subarray(0, wire.length - 5000), false);
+    reused.fill(0xee); // overwritten by the next read
+    first.fill(0xdd); // and the stable push's buffer is let go of: nothing may still view it either
+    expect(parts).toHaveLength(0);
+    expect(msgs.slice(1)).toEqual([video, { ...video, timestamp: 80 }]);
+    expect(parser.bufferedBytes()).toBe(0);
+  });
+
   it('copies what it keeps when there is no parts handler or the type is not a view type', () => {
     const video: RtmpMessage = { csid: 6, typeId: MSG.video, streamId: 1, timestamp: 1, payload: payload(10_000) };
     const input = Buffer.concat([setChunkSize(4096), serializeMessage(video, 4096)]);
@@ -259,6 +281,19 @@ describe('chunk parser: large media messages as views', () => {
           at = c;
         }
         expect(serializeParts(h, pieces, body.length, 4096)).toEqual(expected);
+      }
+    }
+    // The same bytes as headers built one by one with chunkHeader (1-, 2- and 3-byte chunk stream ids).
+    for (const csid of [6, 70, 400]) {
+      for (const timestamp of [7, 0xffffff]) {
+        const h = { csid, typeId: MSG.video, streamId: 1, timestamp };
+        const ext = timestamp >= 0xffffff;
+        const pieces = [chunkHeader(0, csid, { time: timestamp, length: body.length, typeId: MSG.video, streamId: 1 })];
+        for (let at = 0; at < body.length; at += 4096) {
+          if (at > 0) pieces.push(chunkHeader(3, csid, { time: timestamp, extended3: ext }));
+          pieces.push(body.subarray(at, at + 4096));
+        }
+        expect(serializeParts(h, [body.subarray(0, 5000), body.subarray(5000)], body.length, 4096)).toEqual(Buffer.concat(pieces));
       }
     }
     expect(serializeParts({ csid: 4, typeId: MSG.audio, streamId: 1, timestamp: 5 }, [], 0, 4096)).toEqual(

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { startReading, READ_BUFFER_BYTES, type ReadMode } from '../../../../src/main/servers/rtmp/reader.ts';
+import { MIN_REGION_BYTES, ReadBuffers, READ_MODES, SLAB_BYTES, startReading, READ_BUFFER_BYTES, type ReadMode } from '../../../../src/main/servers/rtmp/reader.ts';
 import { ChunkParser, MSG, VIEW_MIN_BYTES, type RtmpMessage } from '../../../../src/main/servers/rtmp/chunk.ts';
 import { C0C1_SIZE, HANDSHAKE_SIZE } from '../../../../src/main/servers/rtmp/handshake.ts';
 import { FakeCollector } from '../../../support/fake-collector.ts';
@@ -36,18 +36,22 @@ function random(seed: number): () => number {
   };
 }
 
-describe('reading into one shared, reused buffer', () => {
-  it.each<ReadMode>(['reused-buffer', 'stream'])('%s: two clients at once get every byte in order, counted exactly, and still close', async (mode) => {
+describe('reading into one shared, reused buffer, or into slabs', () => {
+  it.each<ReadMode>(READ_MODES)('%s: two clients at once get every byte in order, counted exactly, and still close', async (mode) => {
     const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
     const got: Buffer[][] = [];
     const sockets: Socket[] = [];
     const modes: ReadMode[] = [];
+    let slabs = 0;
     const server = createServer({ pauseOnConnect: true }, (accepted) => {
       const pieces: Buffer[] = [];
       got.push(pieces);
-      // Copy what arrives: with the shared buffer the argument is only valid during the call.
-      const r = startReading(accepted, buffer, (bytes) => {
-        pieces.push(Buffer.from(bytes));
+      const buffers = new ReadBuffers(buffer, () => slabs++);
+      if (mode === 'slab') buffers.useSlabs(); // as a publisher's connection does once it publishes
+      // Kept as they are when they stay valid (slab regions, a stream's buffers); copied from the shared buffer.
+      const r = startReading(accepted, buffers, (bytes, stable) => {
+        expect(stable).toBe(mode !== 'reused-buffer');
+        pieces.push(stable ? bytes : Buffer.from(bytes));
       }, mode);
       modes.push(r.mode);
       sockets.push(r.socket);
@@ -74,6 +78,9 @@ describe('reading into one shared, reused buffer', () => {
     await Promise.all(closed);
     await waitFor(() => sockets.length === 2 && sockets.every((s) => s.destroyed), 'the server side to close');
     expect(modes).toEqual([mode, mode]);
+    // 1.2 MB read into 256 KiB slabs: at least five of them, at most one per read.
+    if (mode === 'slab') expect(slabs).toBeGreaterThanOrEqual(Math.ceil(1_200_000 / SLAB_BYTES));
+    else expect(slabs).toBe(0);
     // Which accepted connection is which client: match by length.
     const joined = got.map((p) => Buffer.concat(p)).sort((a, b) => b.length - a.length);
     expect(joined[0]!.equals(sent[0]!)).toBe(true);
@@ -81,6 +88,43 @@ describe('reading into one shared, reused buffer', () => {
     expect(sockets.map((s) => s.bytesRead).sort((a, b) => b - a)).toEqual([700_000, 500_000]);
     // The replaced accepted socket let go of the server's connection count: close() can finish.
     expect(await connections(server)).toBe(0);
+  });
+});
+
+describe('slab regions', () => {
+  it('hands out regions of at most one read buffer that never overlap what was read before, and a new slab when one is short', () => {
+    const shared = Buffer.alloc(READ_BUFFER_BYTES);
+    let slabs = 0;
+    const buffers = new ReadBuffers(shared, () => slabs++);
+    expect(buffers.next()).toBe(shared); // before publishing: the shared buffer, not kept
+    expect(buffers.stable).toBe(false);
+    buffers.filled(100);
+    buffers.useSlabs();
+    const rnd = random(3);
+    const read: Array<{ ab: ArrayBufferLike; from: number; to: number }> = [];
+    for (let i = 0; i < 400; i++) {
+      const region = buffers.next();
+      expect(buffers.stable).toBe(true);
+      expect(region.length).toBeGreaterThanOrEqual(MIN_REGION_BYTES);
+      expect(region.length).toBeLessThanOrEqual(READ_BUFFER_BYTES);
+      expect(region.buffer).not.toBe(shared.buffer);
+      // A read of 1 byte .. the whole region (a full read is followed at once by another).
+      const n = rnd() < 0.2 ? region.length : 1 + Math.floor(rnd() * region.length);
+      for (const r of read) {
+        if (r.ab !== region.buffer) continue;
+        expect(region.byteOffset >= r.to || region.byteOffset + n <= r.from).toBe(true);
+      }
+      read.push({ ab: region.buffer, from: region.byteOffset, to: region.byteOffset + n });
+      buffers.filled(n);
+      expect(region.buffer.byteLength).toBe(SLAB_BYTES);
+    }
+    const distinct = new Set(read.map((r) => r.ab));
+    expect(slabs).toBe(distinct.size);
+    // Each slab was used up to less than a region from its end before the next was taken.
+    const used = new Map<ArrayBufferLike, number>();
+    for (const r of read) used.set(r.ab, Math.max(used.get(r.ab) ?? 0, r.to));
+    const last = read[read.length - 1]!.ab;
+    for (const [ab, end] of used) if (ab !== last) expect(ab.byteLength - end).toBeLessThan(MIN_REGION_BYTES);
   });
 });
 
@@ -153,7 +197,7 @@ describe('a real publisher through the server', () => {
     expect(parseThroughReusedBuffer(chunks, 2, true).map(summary)).not.toEqual(reference);
   });
 
-  it.each<ReadMode>(['reused-buffer', 'stream'])('%s: a player gets exactly what the publisher sent, and both sessions count every byte', async (mode) => {
+  it.each<ReadMode>(READ_MODES)('%s: a player gets exactly what the publisher sent, and both sessions count every byte', async (mode) => {
     const collector = new FakeCollector('rtmp');
     const s = await startServer({ collector, tickMs: 100, readMode: mode });
     rtmpServers.push(s);
@@ -178,5 +222,8 @@ describe('a real publisher through the server', () => {
     const pubRx = (): number => collector.rxBytes('/live/m');
     await waitFor(() => pubRx() === pub.socket.bytesWritten, 'the publisher session to count every byte it sent');
     await waitFor(() => collector.txBytes(playerId) === player.socket.bytesRead, 'the player session to count every byte it got');
+    // Only the publisher's reads take slabs, and only in slab mode (a slab holds at most SLAB_BYTES of what it sent).
+    if (mode === 'slab') expect(s.server.stats().readSlabs).toBeGreaterThanOrEqual(Math.floor(pub.socket.bytesWritten / SLAB_BYTES));
+    else expect(s.server.stats().readSlabs).toBe(0);
   });
 });

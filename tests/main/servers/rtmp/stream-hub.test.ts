@@ -19,7 +19,13 @@ const msg = (typeId: number, timestamp: number, payload: Buffer): RtmpMessage =>
 function asParts(m: RtmpMessage, cut: number): RtmpMessageParts {
   const read = Buffer.concat([Buffer.alloc(100), m.payload, Buffer.alloc(100)]);
   const body = read.subarray(100, 100 + m.payload.length);
-  return { csid: m.csid, typeId: m.typeId, streamId: m.streamId, timestamp: m.timestamp, length: m.payload.length, parts: [body.subarray(0, cut), body.subarray(cut)], heldBytes: read.buffer.byteLength };
+  return { csid: m.csid, typeId: m.typeId, streamId: m.streamId, timestamp: m.timestamp, length: m.payload.length, parts: [body.subarray(0, cut), body.subarray(cut)], heldBytes: read.buffer.byteLength, buffers: [read.buffer] };
+}
+/** The message as a view of `slab` at `offset` (a publisher's reads go to successive regions of one slab). */
+function inSlab(m: RtmpMessage, slab: Buffer, offset: number): RtmpMessageParts {
+  m.payload.copy(slab, offset);
+  const body = slab.subarray(offset, offset + m.payload.length);
+  return { csid: m.csid, typeId: m.typeId, streamId: m.streamId, timestamp: m.timestamp, length: m.payload.length, parts: [body], heldBytes: slab.buffer.byteLength, buffers: [slab.buffer] };
 }
 /** What a player must receive for a message: one type-0 chunk and type-3 continuations on the server's ids. */
 const expectedWire = (typeId: number, timestamp: number, payload: Buffer): Buffer =>
@@ -99,21 +105,43 @@ describe('LiveStream', () => {
     expect(s.videoHeader!.payload).toEqual(big);
   });
 
-  it('charges the GOP cache with what its messages keep alive (their views\' buffers plus their chunks)', () => {
+  it('charges the GOP cache with what its messages keep alive: each viewed buffer once, plus their chunks', () => {
     const s = new LiveStream('/live/x', 'x', CHUNK, { maxGopBytes: 100_000, maxGopMessages: 1000 });
-    const key = asParts(msg(MSG.video, 0, frame(true, 1, 5000)), 10);
-    key.heldBytes = 40_000; // as if the views kept a 40 000-byte read alive
+    const slab = Buffer.alloc(40_000); // a buffer of its own (alloc never takes Node's pool)
+    const key = inSlab(msg(MSG.video, 0, frame(true, 1, 5000)), slab, 0);
     s.publish(key);
     expect(s.gopBytes).toBe(45_000);
     s.publish(key);
     expect(s.gopBytes).toBe(45_000); // a keyframe starts a new GOP
-    const p = asParts(msg(MSG.video, 40, frame(false, 2, 5000)), 10);
-    p.heldBytes = 40_000;
-    s.publish(p);
-    expect(s.gop).toHaveLength(2);
-    s.publish(p); // 135 000 > 100 000: the cache empties until the next keyframe
+    // Another view of the same slab: its chunks only.
+    s.publish(inSlab(msg(MSG.video, 40, frame(false, 2, 5000)), slab, 5000));
+    expect(s.gopBytes).toBe(50_000);
+    // A copied body (audio under the view size): its body and its chunks.
+    s.publish(msg(MSG.audio, 50, Buffer.from([0xaf, 1, 1, 2])));
+    expect(s.gopBytes).toBe(50_008);
+    s.publish(inSlab(msg(MSG.video, 80, frame(false, 3, 5000)), Buffer.alloc(40_000), 0));
+    expect(s.gop).toHaveLength(4);
+    expect(s.gopBytes).toBe(95_008);
+    s.publish(inSlab(msg(MSG.video, 120, frame(false, 4, 5000)), Buffer.alloc(40_000), 0)); // 140 008 > 100 000: empties until the next keyframe
     expect(s.gop).toHaveLength(0);
     expect(s.gopBytes).toBe(0);
+    s.publish(inSlab(msg(MSG.video, 160, frame(true, 5, 5000)), slab, 10_000));
+    expect(s.gopBytes).toBe(45_000); // the slab is charged again: the new GOP keeps it too
+  });
+
+  it('lets go of the buffers a message views once it is serialized: the GOP cache then keeps no slab alive', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
+    const slab = Buffer.alloc(40_000);
+    s.publish(inSlab(msg(MSG.video, 0, frame(true, 1, 5000)), slab, 0));
+    expect(s.gop[0]!.held).toEqual([slab.buffer]);
+    expect(s.gop[0]!.wire).toEqual(expectedWire(MSG.video, 0, frame(true, 1, 5000))); // a player's write serializes it
+    expect(s.gop[0]!.held).toEqual([]);
+    const a = sink();
+    s.players.add(a);
+    s.publish(inSlab(msg(MSG.video, 40, frame(false, 2, 5000)), slab, 5000));
+    void a.got[0]!.wire; // what a playing connection's sendMedia does
+    expect(s.gop[1]!.held).toEqual([]);
+    expect(s.gopBytes).toBe(50_000); // still charged: the charge is what the cache may hold, taken when it is cached
   });
 
   it('sends the messages of one read of the publisher to each player in one write', () => {
