@@ -41,8 +41,8 @@ export interface RtmpMessage {
 }
 
 /**
- * A media message whose body is the views of the received chunk bodies it arrived in (no copy). `heldBytes` is the
- * size of every distinct buffer those views keep alive: what caching the message costs in memory.
+ * A media message whose body is the views of the received chunk bodies it arrived in (no copy). `buffers` are the
+ * distinct buffers those views keep alive: what caching the message costs in memory is their size.
  */
 export interface RtmpMessageParts {
   csid: number;
@@ -51,8 +51,7 @@ export interface RtmpMessageParts {
   timestamp: number;
   length: number;
   parts: Buffer[];
-  heldBytes: number;
-  /** The distinct buffers the views keep alive (`heldBytes` is the sum of their sizes). */
+  /** The distinct buffers the views keep alive. */
   buffers: ArrayBufferLike[];
 }
 
@@ -350,12 +349,11 @@ export class ChunkParser {
   private complete(st: ChunkStreamState, csid: number): void {
     const parts = st.parts;
     const buffers = st.buffers;
-    const held = st.held;
     const payload = st.body ?? EMPTY;
     this.dropPartial(st);
     this.bodyLeft = 0;
     if (parts !== null) {
-      this.onParts!({ csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, length: st.length, parts, heldBytes: held, buffers });
+      this.onParts!({ csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, length: st.length, parts, buffers });
       return;
     }
     const msg: RtmpMessage = { csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, payload };

@@ -19,13 +19,13 @@ const msg = (typeId: number, timestamp: number, payload: Buffer): RtmpMessage =>
 function asParts(m: RtmpMessage, cut: number): RtmpMessageParts {
   const read = Buffer.concat([Buffer.alloc(100), m.payload, Buffer.alloc(100)]);
   const body = read.subarray(100, 100 + m.payload.length);
-  return { csid: m.csid, typeId: m.typeId, streamId: m.streamId, timestamp: m.timestamp, length: m.payload.length, parts: [body.subarray(0, cut), body.subarray(cut)], heldBytes: read.buffer.byteLength, buffers: [read.buffer] };
+  return { csid: m.csid, typeId: m.typeId, streamId: m.streamId, timestamp: m.timestamp, length: m.payload.length, parts: [body.subarray(0, cut), body.subarray(cut)], buffers: [read.buffer] };
 }
 /** The message as a view of `slab` at `offset` (a publisher's reads go to successive regions of one slab). */
 function inSlab(m: RtmpMessage, slab: Buffer, offset: number): RtmpMessageParts {
   m.payload.copy(slab, offset);
   const body = slab.subarray(offset, offset + m.payload.length);
-  return { csid: m.csid, typeId: m.typeId, streamId: m.streamId, timestamp: m.timestamp, length: m.payload.length, parts: [body], heldBytes: slab.buffer.byteLength, buffers: [slab.buffer] };
+  return { csid: m.csid, typeId: m.typeId, streamId: m.streamId, timestamp: m.timestamp, length: m.payload.length, parts: [body], buffers: [slab.buffer] };
 }
 /** What a player must receive for a message: one type-0 chunk and type-3 continuations on the server's ids. */
 const expectedWire = (typeId: number, timestamp: number, payload: Buffer): Buffer =>
