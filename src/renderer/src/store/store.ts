@@ -325,10 +325,8 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
   setOpenStream: (stream) => {
     const state = get();
     if (sameStream(state.openStream, stream)) return;
-    if (state.engine) {
-      state.engine.query({ stream }, (frame) => get().applySessionsFrame(frame));
-      return set({ openStream: stream, streamSessions: EMPTY_ROWS });
-    }
+    // With the worker: recompute asks it (engineQuery), and its next frame brings the stream's sessions.
+    if (state.engine) return set(recompute(state, { openStream: stream, streamSessions: EMPTY_ROWS }, store));
     set({ openStream: stream, streamSessions: stream ? streamSessions(stream, state.sessions) : EMPTY_ROWS });
   },
   processSessions: [],
