@@ -14,7 +14,7 @@ import type { SessionRow } from '../../../shared/types.ts';
 import { formatBitrate, formatBytes, formatDuration } from '../format/units.ts';
 import { sessionKey, sessionState } from '../store/session-view.ts';
 import { formatExtra, formatLocal, type ColumnSpec, type SessionColumnKey } from '../store/session-columns.ts';
-import { setText, TableBody, textSlot, type BodyRow, type TextSlot } from './table-body.ts';
+import { writeText, TableBody, textSlot, type BodyRow, type TextSlot } from './table-body.ts';
 
 /** A row's height (styles.css `.tr`), before one is measured. */
 export const ROW_HEIGHT_PX = 30;
@@ -81,7 +81,7 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext> {
   show(r: SessionRow | undefined, ctx: SessionTableContext, seen: boolean): void {
     if (!r) {
       this.release();
-      for (const cell of this.#cells) setText(cell, '');
+      for (const cell of this.#cells) writeText(cell, '');
       this.#setSelected(false);
       this.#setClass('sessions-grid tr');
       this.el.removeAttribute('data-key');
@@ -108,7 +108,7 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext> {
   #write(r: SessionRow, ctx: SessionTableContext): void {
     this.#pending = null;
     const columns = this.#columns;
-    for (let i = 0; i < columns.length; i++) setText(this.#cells[i]!, CELLS[columns[i]!.key](r, ctx));
+    for (let i = 0; i < columns.length; i++) writeText(this.#cells[i]!, CELLS[columns[i]!.key](r, ctx));
     // Its connection closed (kept until Core's session timeout): ending; no traffic either way: idle (styles.css).
     const state = sessionState(r);
     this.#setClass(`sessions-grid tr${this.#selected === 'true' ? ' selected' : ''}${state === 'live' ? '' : ` ${state}`}`);

@@ -15,7 +15,7 @@ import { VIEWER_PROTOCOLS, type StreamRow } from '../../../shared/streams.ts';
 import { sameColumns, sparkColumns, sparkPath, type SparkColumns } from '../charts/sparkline.ts';
 import { formatBitrate, formatCount, formatDuration } from '../format/units.ts';
 import { streamId, type StreamSeries } from '../store/stream-series.ts';
-import { setText, TableBody, textSlot, type BodyRow, type TextSlot } from './table-body.ts';
+import { writeText, TableBody, textSlot, type BodyRow, type TextSlot } from './table-body.ts';
 
 /** Protocol names as the view shows them. */
 export const PROTOCOL_LABELS: Record<string, string> = { hls: 'HLS', hlsingress: 'HLS ingest', rtmp: 'RTMP', srt: 'SRT', ffmpeg: 'FFmpeg' };
@@ -144,20 +144,20 @@ class RowView implements BodyRow<StreamRow, StreamTableContext> {
     const stale = r.staleSinceMs !== undefined;
     const rowClass = stale ? 'stale' : '';
     if (this.#rowClass !== rowClass) tr.className = this.#rowClass = rowClass;
-    setText(this.#key, r.key);
-    if (this.#core && ctx.coreName) setText(this.#core, ctx.coreName(r.core));
+    writeText(this.#key, r.key);
+    if (this.#core && ctx.coreName) writeText(this.#core, ctx.coreName(r.core));
     const badgeClass = stale || r.state === 'idle' ? 'badge badge-wait' : r.state === 'live' ? 'badge badge-good' : 'badge badge-bad';
     if (this.#badgeClass !== badgeClass) this.#badge.className = this.#badgeClass = badgeClass;
-    setText(this.#state, stale ? 'stale' : r.state);
-    setText(this.#since, formatDuration(ctx.clockMs - (r.staleSinceMs ?? r.sinceMs)));
-    setText(this.#ingest, r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, ctx.units)}` : '—');
-    setText(this.#viewers, formatCount(r.viewersTotal));
+    writeText(this.#state, stale ? 'stale' : r.state);
+    writeText(this.#since, formatDuration(ctx.clockMs - (r.staleSinceMs ?? r.sinceMs)));
+    writeText(this.#ingest, r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, ctx.units)}` : '—');
+    writeText(this.#viewers, formatCount(r.viewersTotal));
     for (let i = 0; i < VIEWER_PROTOCOLS.length; i++) {
       const n = r.viewers[VIEWER_PROTOCOLS[i]!];
-      setText(this.#perProtocol[i]!, n ? String(n) : '');
+      writeText(this.#perProtocol[i]!, n ? String(n) : '');
     }
-    setText(this.#egress, formatBitrate(r.egressBitsPerSec, ctx.units));
-    setText(this.#peak, formatCount(r.peakViewersToday));
+    writeText(this.#egress, formatBitrate(r.egressBitsPerSec, ctx.units));
+    writeText(this.#peak, formatCount(r.peakViewersToday));
     this.#drawSpark(ctx.series.get(this.id));
   }
 

@@ -7,7 +7,7 @@
  * - a row element follows a key: the row's identity (the element moves with its row when the order changes) or its
  *   index (the element stays at its place and shows whichever row is there now); rows that leave the window are
  *   recycled for the rows that come in;
- * - a row writes only the texts and attributes that changed (`setText`), and may hold back its numbers while it is
+ * - a row writes only the texts and attributes that changed (`writeText`), and may hold back its numbers while it is
  *   out of the viewport (in the overscan) until it scrolls into view (`flush`);
  * - the window moves only when the viewport comes near its edge, from a passive scroll listener; geometry is measured
  *   by a ResizeObserver (after layout), never per update or scroll event.
@@ -51,7 +51,7 @@ export interface TextSlot {
   value: string;
 }
 
-/** A text node appended to `parent`, to be written with `setText`. */
+/** A text node appended to `parent`, to be written with `writeText`. */
 export function textSlot(parent: Node, value = ''): TextSlot {
   const node = document.createTextNode(value);
   parent.appendChild(node);
@@ -59,7 +59,7 @@ export function textSlot(parent: Node, value = ''): TextSlot {
 }
 
 /** Writes `value` only when it differs from the text last written (an unchanged text costs no layout or paint). */
-export function setText(slot: TextSlot, value: string): void {
+export function writeText(slot: TextSlot, value: string): void {
   if (slot.value !== value) slot.node.data = slot.value = value;
 }
 
