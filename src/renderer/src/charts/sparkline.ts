@@ -22,10 +22,10 @@ export interface SparkColumns {
 }
 
 /**
- * Reduces samples (times ascending, Unix ms) to `columns` columns covering `windowMs` up to the newest sample's
- * column. `into` is reused when it has the right width (the rows keep two and swap them).
+ * Reduces samples (times ascending, Unix ms; a stale sample is null or NaN) to `columns` columns covering `windowMs`
+ * up to the newest sample's column. `into` is reused when it has the right width.
  */
-export function sparkColumns(atMs: readonly number[], values: readonly (number | null)[], columns: number, windowMs: number, into?: SparkColumns): SparkColumns {
+export function sparkColumns(atMs: ArrayLike<number>, values: ArrayLike<number | null>, columns: number, windowMs: number, into?: SparkColumns): SparkColumns {
   const out: SparkColumns =
     into && into.min.length === columns
       ? into
@@ -45,7 +45,7 @@ export function sparkColumns(atMs: readonly number[], values: readonly (number |
     if (slot < 0) break;
     out.samples++;
     const v = values[i];
-    if (v === null || v === undefined) {
+    if (v === null || v === undefined || v !== v) {
       out.lift[slot] = 1;
       continue;
     }

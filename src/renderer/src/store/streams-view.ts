@@ -7,7 +7,7 @@
  */
 import type { StreamRow, ViewerProtocol } from '../../../shared/streams.ts';
 import { sparkColumns, type SparkColumns } from '../charts/sparkline.ts';
-import { StreamSeriesModel, streamId, type StreamSeries } from './stream-series.ts';
+import { SAMPLES, StreamSeriesModel, streamId, type StreamSeries } from './stream-series.ts';
 
 /** The Streams table's sparkline: its width in pixel columns, and the time it covers. */
 export const SPARK_WIDTH_PX = 90;
@@ -98,11 +98,6 @@ export function frameSpark(frame: Pick<StreamsFrame, 'spark' | 'lift'>, i: numbe
   };
 }
 
-/** A series copied (the page gets its own arrays: the model keeps appending to its). */
-function copySeries(s: StreamSeries): StreamSeries {
-  return { atMs: s.atMs.slice(), hls: s.hls.slice(), rtmp: s.rtmp.slice(), srt: s.srt.slice(), viewers: s.viewers.slice(), ingestBitsPerSec: s.ingestBitsPerSec.slice() };
-}
-
 /**
  * Every stream row of the last push and every stream's series (appended on every push, whatever view is open, so a
  * view or a stream page opens with its last 10 minutes; bounded as stream-series.ts says). `frame` answers a query.
@@ -113,6 +108,8 @@ export class StreamsModel {
   #shown: StreamRow[] = [];
   #shownOf: { rows: readonly StreamRow[]; filter: StreamsFilter } | null = null;
   #columns: SparkColumns | undefined;
+  readonly #atMs = new Float64Array(SAMPLES);
+  readonly #viewers = new Float64Array(SAMPLES);
 
   /** A push's streams (`atMs`: its time). */
   append(atMs: number, rows: readonly StreamRow[]): void {
@@ -144,8 +141,8 @@ export class StreamsModel {
     const spark = new Float64Array(rows.length * SPARK_STRIDE);
     const lift = new Uint8Array(rows.length * SPARK_WIDTH_PX);
     for (let i = 0; i < rows.length; i++) {
-      const s = this.series.series.get(streamId(rows[i]!));
-      const c = (this.#columns = sparkColumns(s?.atMs ?? NO_NUMBERS, s?.viewers ?? NO_NUMBERS, SPARK_WIDTH_PX, SPARK_WINDOW_MS, this.#columns));
+      const n = this.series.viewersInto(streamId(rows[i]!), this.#atMs, this.#viewers);
+      const c = (this.#columns = sparkColumns(this.#atMs.subarray(0, n), this.#viewers.subarray(0, n), SPARK_WIDTH_PX, SPARK_WINDOW_MS, this.#columns));
       const at = i * SPARK_STRIDE;
       spark[at] = c.top;
       spark[at + 1] = c.samples;
@@ -156,8 +153,7 @@ export class StreamsModel {
     let page: StreamsFrame['page'] = null;
     if (q.page !== null) {
       const id = q.page;
-      const s = this.series.series.get(id);
-      page = { id, row: this.rows.find((r) => streamId(r) === id) ?? null, series: s ? copySeries(s) : null };
+      page = { id, row: this.rows.find((r) => streamId(r) === id) ?? null, series: this.series.get(id) ?? null };
     }
     return {
       tag: q.tag,
@@ -174,7 +170,6 @@ export class StreamsModel {
 }
 
 const NO_ROWS: StreamRow[] = [];
-const NO_NUMBERS: number[] = [];
 
 export function sameFilter(a: StreamsFilter, b: StreamsFilter): boolean {
   return a.core === b.core && a.text === b.text && a.protocols.length === b.protocols.length && a.protocols.every((p, i) => p === b.protocols[i]);
