@@ -381,8 +381,11 @@ describe('sessions engine: the streams (the worker decodes the stream rows and k
     for (const p of pages) p.fake.pushSnapshot({ ...snapshot(1000 + step * 1000, rowsAt(step), collectorTotals), streams: streamsAt(step) });
   };
 
-  it('shows the same Streams rows, sparklines, stream page and keys as the store that does the work itself, over scripted pushes', async () => {
-    const { inPage, viaEngine, both } = await twoPages();
+  it.each([
+    ['whole snapshots as bytes', true],
+    ['whole snapshots parsed, as from Electron', false],
+  ])('shows the same Streams rows, sparklines, stream page and keys as the store that does the work itself, over scripted pushes (%s)', async (_, bytes) => {
+    const { inPage, viaEngine, both } = await twoPages(bytes);
     await drain();
     let compared = 0;
     let pagesCompared = 0;
