@@ -509,7 +509,7 @@ describe('sessions engine: the streams (the worker decodes the stream rows and k
     if (!out.ok) return;
     const f = out.frame.streams;
     expect(f.rows).toHaveLength(10);
-    expect(f.spark).toBeInstanceOf(Float64Array);
+    expect(f.spark).toBeInstanceOf(Float32Array);
     expect(f.spark.length).toBe(10 * SPARK_STRIDE);
     expect(frameTransfer(out.frame)).toEqual([f.spark.buffer, f.lift.buffer]);
     // The page decodes the rest of the push: its sessions and streams are left out.

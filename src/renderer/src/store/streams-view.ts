@@ -61,7 +61,7 @@ export interface StreamsFrame {
    * Per row of `rows`, its sparkline's columns (viewers over `SPARK_WINDOW_MS`, charts/sparkline.ts): `SPARK_STRIDE`
    * numbers each, `[top, samples, min × SPARK_WIDTH_PX, max × SPARK_WIDTH_PX]`; `lift`: `SPARK_WIDTH_PX` per row.
    */
-  spark: Float64Array;
+  spark: Float32Array;
   lift: Uint8Array;
   /** The open stream's row (null: not listed now) and its last 10 minutes; null without a page. */
   page: { id: string; row: StreamRow | null; series: StreamSeries | null } | null;
@@ -138,7 +138,7 @@ export class StreamsModel {
       start = Math.max(0, Math.min(q.start, count));
       rows = shown.slice(start, Math.max(start, Math.min(q.end, count)));
     }
-    const spark = new Float64Array(rows.length * SPARK_STRIDE);
+    const spark = new Float32Array(rows.length * SPARK_STRIDE);
     const lift = new Uint8Array(rows.length * SPARK_WIDTH_PX);
     for (let i = 0; i < rows.length; i++) {
       const n = this.series.viewersInto(streamId(rows[i]!), this.#atMs, this.#viewers);

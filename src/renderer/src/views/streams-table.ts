@@ -182,8 +182,8 @@ class RowView implements BodyRow<StreamRow, StreamTableContext> {
 }
 
 const NO_COLUMNS: SparkColumns = {
-  min: new Float64Array(SPARK_WIDTH_PX).fill(NaN),
-  max: new Float64Array(SPARK_WIDTH_PX).fill(NaN),
+  min: new Float32Array(SPARK_WIDTH_PX).fill(NaN),
+  max: new Float32Array(SPARK_WIDTH_PX).fill(NaN),
   lift: new Uint8Array(SPARK_WIDTH_PX),
   top: 1,
   samples: 0,
