@@ -151,7 +151,6 @@ const FRAME_PROBE = `(() => {
     armed = false;
     if (looping) return;
     inFrame = true;
-    changed = false;
     t0 = performance.now();
     ch.port2.postMessage(1);
   };
