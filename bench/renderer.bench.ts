@@ -577,7 +577,16 @@ async function headlessBench(): Promise<void> {
         // input events; paint includes pre-paint and layerize. Whole-phase sums: the frame probe's own rAF callback
         // (every frame) is in rAF, so compare runs of one bench.
         const cpu = new Map<string, number>();
-        for (const e of traceEvents) if (main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.tdur) cpu.set(e.name, (cpu.get(e.name) ?? 0) + e.tdur / 1000);
+        // A Paint event nests one per painted layer (each Sessions row): only the outermost ones are counted.
+        let paintEnd = -Infinity;
+        const mainEvents = traceEvents.filter((e) => main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.tdur).sort((x, y) => x.ts! - y.ts!);
+        for (const e of mainEvents) {
+          if (e.name === 'Paint') {
+            if (e.ts! < paintEnd) continue;
+            paintEnd = e.ts! + (e.dur ?? 0);
+          }
+          cpu.set(e.name, (cpu.get(e.name) ?? 0) + e.tdur! / 1000);
+        }
         const sum = (...names: string[]): number => names.reduce((a, n) => a + (cpu.get(n) ?? 0), 0);
         const updates = Math.max(1, r.changedWork.length);
         const kinds: [string, number][] = [
