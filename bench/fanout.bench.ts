@@ -10,11 +10,13 @@
  *                                there, default 0; FANOUT_APP=0 skips the app)
  *
  * The server runs with `--trace-gc` so that each window also counts its garbage collections (a figure the machine's
- * load does not move; mark-compacts were most of the publisher's cost). FANOUT_NODE_FLAGS adds node flags to the
- * server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it; the profile is written when it stops).
+ * load does not move; mark-compacts were most of the publisher's cost), and each window's CPU is split by kind of thread
+ * (main, V8's platform workers, libuv's pool, others; user and kernel; wake-ups per thread kind, bench/proc.ts).
+ * FANOUT_NODE_FLAGS adds node flags to the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it; the
+ * profile is written when it stops).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CLK_TCK, loadAverage, mainThreadWakeups, procUsage } from './proc.ts';
+import { CLK_TCK, loadAverage, mainThreadWakeups, procUsage, threadSplit, threadSplitText, threadUsage, type ThreadSplit } from './proc.ts';
 import { recordFlv } from './rtmp.bench.ts';
 import { startHeadless, type Headless } from '../tests/support/headless.ts';
 import { readFileSync } from 'node:fs';
@@ -48,6 +50,8 @@ interface Window {
   scavenges: number;
   /** The server's main thread going to sleep and woken again, per second (load does not move it). */
   wakeupsPerS: number;
+  /** The server's CPU by kind of thread (main, V8's platform workers, libuv's pool, others), user and kernel. */
+  threads: ThreadSplit;
 }
 
 /** Lines of the server's `--trace-gc` output of each kind so far. */
@@ -64,8 +68,10 @@ async function window(h: Headless, players: ChildProcess[], seconds: number): Pr
   const p0 = ticks();
   const g0 = gcCounts(h);
   const w0 = mainThreadWakeups(pid);
+  const th0 = threadUsage(pid);
   const t0 = performance.now();
   await sleep(seconds * 1000);
+  const th1 = threadUsage(pid);
   const s1 = procUsage(pid);
   const p1 = ticks();
   const g1 = gcCounts(h);
@@ -78,10 +84,13 @@ async function window(h: Headless, players: ChildProcess[], seconds: number): Pr
     markCompacts: g1.markCompacts - g0.markCompacts,
     scavenges: g1.scavenges - g0.scavenges,
     wakeupsPerS: (w1 - w0) / wallS,
+    threads: threadSplit(pid, th0, th1, wallS),
   };
 }
 
 const gcText = (w: Window): string => `GC ${w.markCompacts} mark-compacts, ${w.scavenges} scavenges; ${w.wakeupsPerS.toFixed(1)} wake-ups/s`;
+/** The window's CPU by kind of thread, on a line of its own under the window's line. */
+const threadsText = (w: Window): string => `                            by thread: ${threadSplitText(w.threads)}`;
 
 /** The rtmp sessions the server's own API reports (players and their tx rate). */
 async function rtmpSessions(base: string): Promise<{ players: number; txMbit: number; publishers: number }> {
@@ -269,15 +278,18 @@ export default async function fanoutBench(): Promise<void> {
     }
     console.log(`  app: headless server (node ${process.versions.node}, ${nodeFlags.join(' ')}), ${seconds} s windows, load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
     console.log(`  no traffic                server CPU ${noTraffic.serverPct.toFixed(2).padStart(5)} % of one core; ${gcText(noTraffic)}`);
+    console.log(threadsText(noTraffic));
     console.log(
       `   0 player(s)              server CPU ${idle.serverPct.toFixed(2).padStart(5)} % (Core v16.14.0: ≤ ${CORE_REFERENCE.onePlayerPct} %, its 1-player figure), publisher only; RSS ${idle.rssMb.toFixed(0)} MiB; ${gcText(idle)}`,
     );
+    console.log(threadsText(idle));
     for (const { n, w, api } of rows) {
       const ref = n === 1 ? CORE_REFERENCE.onePlayerPct : n === 20 ? CORE_REFERENCE.twentyPlayersPct : NaN;
       console.log(
         `  ${String(n).padStart(2)} player(s)              server CPU ${w.serverPct.toFixed(2).padStart(5)} % (Core v16.14.0: ${Number.isNaN(ref) ? 'n/a' : `${ref} %`}), ` +
           `API: ${api.players} players, ${api.publishers} publisher, ${api.txMbit.toFixed(1)} Mbit/s out; RSS ${w.rssMb.toFixed(0)} MiB; ${gcText(w)}; the ffmpeg players ${w.playersPct.toFixed(1)} %`,
       );
+      console.log(threadsText(w));
     }
     const mean = (n: number): number => rows.filter((r) => r.n === n).reduce((a, r, _, l) => a + r.w.serverPct / l.length, 0);
     const perExtra = (mean(many) - mean(1)) / (many - 1);
