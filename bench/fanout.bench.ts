@@ -5,6 +5,7 @@
  * window and printed per player beside datarhei Core v16.14.0's figures from issue 16 (no Core binary here).
  *
  *   npm run bench fanout        (FANOUT_SECONDS per window, default 15; FANOUT_PLAYERS, default 20;
+ *                                FANOUT_WARMUP_SECONDS, the publisher alone before its window, default 40;
  *                                FANOUT_READ_MODES: the RTMP server alone's read modes, compared in alternating windows,
  *                                default `stream,slab` (also `reused-buffer`), 0 skips it; FANOUT_ALONE_PLAYERS, players
  *                                there, default 0; FANOUT_APP=0 skips the app)
@@ -249,6 +250,10 @@ async function readModeComparison(flv: string, seconds: number, players: number)
 
 export default async function fanoutBench(): Promise<void> {
   const seconds = Number(process.env.FANOUT_SECONDS ?? 15);
+  // The first ~20 s of a publisher cost the app almost twice its steady state (V8 compiling the receive path on its
+  // workers, the heap growing under concurrent marking; docs/decisions.md, "The first player and the base under a
+  // publisher"): a window taken then measures the warm-up, not the fan-out.
+  const warmupS = Number(process.env.FANOUT_WARMUP_SECONDS ?? 40);
   const many = Number(process.env.FANOUT_PLAYERS ?? 20);
   const flv = recordFlv();
   parserMicroBench(flv);
@@ -264,7 +269,7 @@ export default async function fanoutBench(): Promise<void> {
     await sleep(3000);
     const noTraffic = await window(h, [], seconds);
     publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', '-f', 'flv', url]);
-    await sleep(3000);
+    await sleep(warmupS * 1000);
     const idle = await window(h, [], seconds);
     // 1 and N players twice, alternating, so that a burst of load from other processes on a shared machine shows
     // as two different figures for the same case rather than as a fan-out cost.
@@ -276,7 +281,7 @@ export default async function fanoutBench(): Promise<void> {
       const w = await window(h, players, seconds);
       rows.push({ n, w, api: await rtmpSessions(h.url) });
     }
-    console.log(`  app: headless server (node ${process.versions.node}, ${nodeFlags.join(' ')}), ${seconds} s windows, load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
+    console.log(`  app: headless server (node ${process.versions.node}, ${nodeFlags.join(' ')}), ${seconds} s windows after ${warmupS} s of publisher alone, load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
     console.log(`  no traffic                server CPU ${noTraffic.serverPct.toFixed(2).padStart(5)} % of one core; ${gcText(noTraffic)}`);
     console.log(threadsText(noTraffic));
     console.log(
