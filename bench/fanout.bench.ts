@@ -5,16 +5,19 @@
  * window and printed per player beside datarhei Core v16.14.0's figures from issue 16 (no Core binary here).
  *
  *   npm run bench fanout        (FANOUT_SECONDS per window, default 15; FANOUT_PLAYERS, default 20;
+ *                                FANOUT_WARMUP_SECONDS, the publisher alone before its window, default 40;
  *                                FANOUT_READ_MODES: the RTMP server alone's read modes, compared in alternating windows,
  *                                default `stream,slab` (also `reused-buffer`), 0 skips it; FANOUT_ALONE_PLAYERS, players
  *                                there, default 0; FANOUT_APP=0 skips the app)
  *
  * The server runs with `--trace-gc` so that each window also counts its garbage collections (a figure the machine's
- * load does not move; mark-compacts were most of the publisher's cost). FANOUT_NODE_FLAGS adds node flags to the
- * server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it; the profile is written when it stops).
+ * load does not move; mark-compacts were most of the publisher's cost), and each window's CPU is split by kind of thread
+ * (main, V8's platform workers, libuv's pool, others; user and kernel; wake-ups per thread kind, bench/proc.ts).
+ * FANOUT_NODE_FLAGS adds node flags to the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it; the
+ * profile is written when it stops).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CLK_TCK, loadAverage, mainThreadWakeups, procUsage } from './proc.ts';
+import { CLK_TCK, loadAverage, mainThreadWakeups, procUsage, threadSplit, threadSplitText, threadUsage, type ThreadSplit } from './proc.ts';
 import { recordFlv } from './rtmp.bench.ts';
 import { startHeadless, type Headless } from '../tests/support/headless.ts';
 import { readFileSync } from 'node:fs';
@@ -48,6 +51,8 @@ interface Window {
   scavenges: number;
   /** The server's main thread going to sleep and woken again, per second (load does not move it). */
   wakeupsPerS: number;
+  /** The server's CPU by kind of thread (main, V8's platform workers, libuv's pool, others), user and kernel. */
+  threads: ThreadSplit;
 }
 
 /** Lines of the server's `--trace-gc` output of each kind so far. */
@@ -64,8 +69,10 @@ async function window(h: Headless, players: ChildProcess[], seconds: number): Pr
   const p0 = ticks();
   const g0 = gcCounts(h);
   const w0 = mainThreadWakeups(pid);
+  const th0 = threadUsage(pid);
   const t0 = performance.now();
   await sleep(seconds * 1000);
+  const th1 = threadUsage(pid);
   const s1 = procUsage(pid);
   const p1 = ticks();
   const g1 = gcCounts(h);
@@ -78,10 +85,13 @@ async function window(h: Headless, players: ChildProcess[], seconds: number): Pr
     markCompacts: g1.markCompacts - g0.markCompacts,
     scavenges: g1.scavenges - g0.scavenges,
     wakeupsPerS: (w1 - w0) / wallS,
+    threads: threadSplit(pid, th0, th1, wallS),
   };
 }
 
 const gcText = (w: Window): string => `GC ${w.markCompacts} mark-compacts, ${w.scavenges} scavenges; ${w.wakeupsPerS.toFixed(1)} wake-ups/s`;
+/** The window's CPU by kind of thread, on a line of its own under the window's line. */
+const threadsText = (w: Window): string => `                            by thread: ${threadSplitText(w.threads)}`;
 
 /** The rtmp sessions the server's own API reports (players and their tx rate). */
 async function rtmpSessions(base: string): Promise<{ players: number; txMbit: number; publishers: number }> {
@@ -240,6 +250,10 @@ async function readModeComparison(flv: string, seconds: number, players: number)
 
 export default async function fanoutBench(): Promise<void> {
   const seconds = Number(process.env.FANOUT_SECONDS ?? 15);
+  // The first ~20 s of a publisher cost the app almost twice its steady state (V8 compiling the receive path on its
+  // workers, the heap growing under concurrent marking; docs/decisions.md, "The first player and the base under a
+  // publisher"): a window taken then measures the warm-up, not the fan-out.
+  const warmupS = Number(process.env.FANOUT_WARMUP_SECONDS ?? 40);
   const many = Number(process.env.FANOUT_PLAYERS ?? 20);
   const flv = recordFlv();
   parserMicroBench(flv);
@@ -255,7 +269,7 @@ export default async function fanoutBench(): Promise<void> {
     await sleep(3000);
     const noTraffic = await window(h, [], seconds);
     publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', '-f', 'flv', url]);
-    await sleep(3000);
+    await sleep(warmupS * 1000);
     const idle = await window(h, [], seconds);
     // 1 and N players twice, alternating, so that a burst of load from other processes on a shared machine shows
     // as two different figures for the same case rather than as a fan-out cost.
@@ -267,17 +281,20 @@ export default async function fanoutBench(): Promise<void> {
       const w = await window(h, players, seconds);
       rows.push({ n, w, api: await rtmpSessions(h.url) });
     }
-    console.log(`  app: headless server (node ${process.versions.node}, ${nodeFlags.join(' ')}), ${seconds} s windows, load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
+    console.log(`  app: headless server (node ${process.versions.node}, ${nodeFlags.join(' ')}), ${seconds} s windows after ${warmupS} s of publisher alone, load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
     console.log(`  no traffic                server CPU ${noTraffic.serverPct.toFixed(2).padStart(5)} % of one core; ${gcText(noTraffic)}`);
+    console.log(threadsText(noTraffic));
     console.log(
       `   0 player(s)              server CPU ${idle.serverPct.toFixed(2).padStart(5)} % (Core v16.14.0: ≤ ${CORE_REFERENCE.onePlayerPct} %, its 1-player figure), publisher only; RSS ${idle.rssMb.toFixed(0)} MiB; ${gcText(idle)}`,
     );
+    console.log(threadsText(idle));
     for (const { n, w, api } of rows) {
       const ref = n === 1 ? CORE_REFERENCE.onePlayerPct : n === 20 ? CORE_REFERENCE.twentyPlayersPct : NaN;
       console.log(
         `  ${String(n).padStart(2)} player(s)              server CPU ${w.serverPct.toFixed(2).padStart(5)} % (Core v16.14.0: ${Number.isNaN(ref) ? 'n/a' : `${ref} %`}), ` +
           `API: ${api.players} players, ${api.publishers} publisher, ${api.txMbit.toFixed(1)} Mbit/s out; RSS ${w.rssMb.toFixed(0)} MiB; ${gcText(w)}; the ffmpeg players ${w.playersPct.toFixed(1)} %`,
       );
+      console.log(threadsText(w));
     }
     const mean = (n: number): number => rows.filter((r) => r.n === n).reduce((a, r, _, l) => a + r.w.serverPct / l.length, 0);
     const perExtra = (mean(many) - mean(1)) / (many - 1);

@@ -1,5 +1,5 @@
 /** What /proc says about a process: the benches' one way to read another process's CPU time and memory (Linux). */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's utime and stime (USER_HZ: 100 on Linux). */
 export const CLK_TCK = 100;
@@ -31,4 +31,84 @@ export function mainThreadWakeups(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** One thread of a process: its name (`comm`), CPU ticks in user and kernel mode, and voluntary sleeps. */
+export interface ThreadUsage {
+  tid: number;
+  name: string;
+  userTicks: number;
+  systemTicks: number;
+  /** `voluntary_ctxt_switches`: the thread went to sleep and was woken again. */
+  wakeups: number;
+  /** Time on a CPU in ns (/proc's schedstat: finer than the 10 ms ticks, user and kernel together). */
+  runNs: number;
+}
+
+/** Every thread of a pid from /proc/PID/task (empty when gone; a thread that ends between the reads is left out). */
+export function threadUsage(pid: number): ThreadUsage[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: ThreadUsage[] = [];
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      const wakeups = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      const runNs = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      out.push({ tid: Number(tid), name, userTicks: Number(f[11]), systemTicks: Number(f[12]), wakeups, runNs });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * The kind of a Node thread by its name: the main thread (the pid's own), V8's platform workers (GC helpers,
+ * concurrent marking and compilation), libuv's thread pool, and the rest (inspector's signal thread, delayed tasks).
+ */
+export function threadKind(pid: number, t: ThreadUsage): 'main' | 'v8' | 'libuv' | 'other' {
+  if (t.tid === pid) return 'main';
+  if (t.name.startsWith('V8Worker') || t.name.startsWith('V8 DefaultWorke')) return 'v8';
+  if (t.name.startsWith('libuv-worker')) return 'libuv';
+  return 'other';
+}
+
+/**
+ * Per kind of thread, between two threadUsage reads: % of one core (schedstat's ns), of it in user and kernel mode
+ * (the 10 ms ticks, so coarse over a short window), and wake-ups per second.
+ */
+export type ThreadSplit = Record<'main' | 'v8' | 'libuv' | 'other', { pct: number; userPct: number; systemPct: number; wakeupsPerS: number }>;
+
+export function threadSplit(pid: number, before: ThreadUsage[], after: ThreadUsage[], wallS: number): ThreadSplit {
+  const split: ThreadSplit = {
+    main: { pct: 0, userPct: 0, systemPct: 0, wakeupsPerS: 0 },
+    v8: { pct: 0, userPct: 0, systemPct: 0, wakeupsPerS: 0 },
+    libuv: { pct: 0, userPct: 0, systemPct: 0, wakeupsPerS: 0 },
+    other: { pct: 0, userPct: 0, systemPct: 0, wakeupsPerS: 0 },
+  };
+  const was = new Map(before.map((t) => [t.tid, t]));
+  for (const t of after) {
+    const b = was.get(t.tid) ?? { userTicks: 0, systemTicks: 0, wakeups: 0, runNs: 0 };
+    const s = split[threadKind(pid, t)];
+    s.pct += ((t.runNs - b.runNs) / 1e9 / wallS) * 100;
+    s.userPct += ((t.userTicks - b.userTicks) / CLK_TCK / wallS) * 100;
+    s.systemPct += ((t.systemTicks - b.systemTicks) / CLK_TCK / wallS) * 100;
+    s.wakeupsPerS += (t.wakeups - b.wakeups) / wallS;
+  }
+  return split;
+}
+
+/** A ThreadSplit as one line: `main 0.83 % (u 0.52 s 0.31) 36/s, v8 …` (% of a core, user and system, wake-ups/s). */
+export function threadSplitText(s: ThreadSplit): string {
+  return (Object.keys(s) as Array<keyof ThreadSplit>)
+    .map((k) => `${k} ${s[k].pct.toFixed(2)} % (u ${s[k].userPct.toFixed(2)} s ${s[k].systemPct.toFixed(2)}) ${s[k].wakeupsPerS.toFixed(0)}/s`)
+    .join(', ');
 }
