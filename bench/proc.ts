@@ -4,13 +4,23 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Clock ticks per second of /proc's utime and stime (USER_HZ: 100 on Linux). */
 export const CLK_TCK = 100;
 
+/** utime and stime ticks of a /proc `stat` line (a process's or a thread's). */
+function statTicks(stat: string): { userTicks: number; systemTicks: number } {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { userTicks: Number(f[11]), systemTicks: Number(f[12]) };
+}
+
+/** `voluntary_ctxt_switches` of a /proc `status` text: times it went to sleep and was woken again. */
+function voluntarySwitches(status: string): number {
+  return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+}
+
 /** utime+stime ticks and RSS bytes of a pid from /proc (0 when gone). */
 export function procUsage(pid: number): { ticks: number; rssBytes: number } {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const { userTicks, systemTicks } = statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const statm = readFileSync(`/proc/${pid}/statm`, 'utf8');
-    return { ticks: Number(f[11]) + Number(f[12]), rssBytes: Number(statm.split(' ')[1]) * 4096 };
+    return { ticks: userTicks + systemTicks, rssBytes: Number(statm.split(' ')[1]) * 4096 };
   } catch {
     return { ticks: 0, rssBytes: 0 };
   }
@@ -27,7 +37,7 @@ export function loadAverage(): string {
  */
 export function mainThreadWakeups(pid: number): number {
   try {
-    return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    return voluntarySwitches(readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return 0;
   }
@@ -58,11 +68,9 @@ export function threadUsage(pid: number): ThreadUsage[] {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-      const wakeups = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      const wakeups = voluntarySwitches(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'));
       const runNs = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      out.push({ tid: Number(tid), name, userTicks: Number(f[11]), systemTicks: Number(f[12]), wakeups, runNs });
+      out.push({ tid: Number(tid), name, ...statTicks(stat), wakeups, runNs });
     } catch {
       // ended meanwhile
     }
