@@ -141,9 +141,42 @@ function integerValues(rows: readonly SessionRow[], index: Uint32Array, n: numbe
   return min;
 }
 
+/** The fewest low bits that hold every number below `n`. */
+function bitsFor(n: number): number {
+  let bits = 0;
+  while (2 ** bits < n) bits++;
+  return bits;
+}
+
 /**
- * Numeric sort packed with the identity rank, `value * 2^bits + rank` (ascending rank within a value for both
- * directions), so the native sort alone gives the final order. Null when the values cannot be packed so.
+ * The indexed rows' sort values (integers, shifted by their minimum) each packed with a low part into one float64,
+ * `value * 2^bits + low`, sorted natively (several times faster than `Array#sort` with a comparator on 10 000 rows).
+ * The low part is the row's identity rank (`rank`, mirrored when `desc`) or, without ranks, its position `j`. Null
+ * when the values cannot be packed exactly (`integerValues`; the caller falls back to a comparator).
+ */
+function packedSort(
+  rows: readonly SessionRow[],
+  index: Uint32Array,
+  n: number,
+  num: (r: SessionRow) => number,
+  bits: number,
+  rank: Uint32Array | null,
+  desc: boolean,
+): Float64Array | null {
+  const min = integerValues(rows, index, n, num, bits);
+  if (min === null) return null;
+  const scale = 2 ** bits;
+  const packed = scratchPacked.subarray(0, n);
+  for (let j = 0; j < n; j++) {
+    const low = rank === null ? j : desc ? scale - 1 - rank[index[j]!]! : rank[index[j]!]!;
+    packed[j] = (packed[j]! - min) * scale + low;
+  }
+  return packed.sort();
+}
+
+/**
+ * Numeric sort packed with the identity rank (ascending rank within a value for both directions), so the native
+ * sort alone gives the final order.
  */
 function sortNumericRanked(
   rows: readonly SessionRow[],
@@ -153,18 +186,11 @@ function sortNumericRanked(
   dir: 'asc' | 'desc',
   ids: IdentityRanks,
 ): SessionRow[] | null {
-  let bits = 0;
-  while (2 ** bits < rows.length) bits++;
+  const bits = bitsFor(rows.length);
   const scale = 2 ** bits;
-  const min = integerValues(rows, index, n, num, bits);
-  if (min === null) return null;
-  const packed = scratchPacked.subarray(0, n);
   const desc = dir === 'desc';
-  for (let j = 0; j < n; j++) {
-    const r = ids.rank[index[j]!]!;
-    packed[j] = (packed[j]! - min) * scale + (desc ? scale - 1 - r : r);
-  }
-  packed.sort();
+  const packed = packedSort(rows, index, n, num, bits, ids.rank, desc);
+  if (!packed) return null;
   const sorted: SessionRow[] = new Array(n);
   for (let k = 0; k < n; k++) {
     const p = packed[desc ? n - 1 - k : k]!;
@@ -174,12 +200,7 @@ function sortNumericRanked(
   return sorted;
 }
 
-/**
- * Numeric sort without a comparator: each value (an integer, shifted by the minimum) is packed with its position into
- * one float64, `value * 2^bits + position`, and the typed array is sorted natively (several times faster than
- * `Array#sort` with a comparator on 10 000 rows). Runs of equal values are then put in identity order. Returns null
- * when the values cannot be packed exactly (`integerValues`; the caller falls back to a comparator).
- */
+/** Numeric sort packed with the rows' positions; runs of equal values are then put in identity order. */
 function sortNumericPacked(
   rows: readonly SessionRow[],
   index: Uint32Array,
@@ -187,14 +208,10 @@ function sortNumericPacked(
   num: (r: SessionRow) => number,
   dir: 'asc' | 'desc',
 ): SessionRow[] | null {
-  let bits = 0;
-  while (2 ** bits < n) bits++;
+  const bits = bitsFor(n);
   const scale = 2 ** bits;
-  const min = integerValues(rows, index, n, num, bits);
-  if (min === null) return null;
-  const packed = scratchPacked.subarray(0, n);
-  for (let j = 0; j < n; j++) packed[j] = (packed[j]! - min) * scale + j;
-  packed.sort();
+  const packed = packedSort(rows, index, n, num, bits, null, false);
+  if (!packed) return null;
   const sorted: SessionRow[] = new Array(n);
   let runStart = 0;
   let runValue = NaN;
