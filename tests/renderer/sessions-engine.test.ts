@@ -4,7 +4,10 @@ import { OWN_PROCESS_EXTRA_PREFIX } from '../../src/shared/processes.ts';
 import type { SessionRow } from '../../src/shared/types.ts';
 import { connect, type Connection } from '../../src/renderer/src/store/connect.ts';
 import { engineClient } from '../../src/renderer/src/store/sessions-client.ts';
-import { serveSessionsEngine, SessionsEngine, type EnginePort } from '../../src/renderer/src/store/sessions-engine.ts';
+import { frameTransfer, serveSessionsEngine, SessionsEngine, type EnginePort } from '../../src/renderer/src/store/sessions-engine.ts';
+import { streamId } from '../../src/renderer/src/store/stream-series.ts';
+import { frameSpark, NO_STREAMS_QUERY, SPARK_STRIDE } from '../../src/renderer/src/store/streams-view.ts';
+import type { StreamRow } from '../../src/shared/streams.ts';
 import { sessionKey } from '../../src/renderer/src/store/session-view.ts';
 import { createAppStore, type AppStore } from '../../src/renderer/src/store/store.ts';
 import { createFakeApi, fakeMain, row, settle, snapshot, totals } from './fake-api.ts';
@@ -108,7 +111,7 @@ function shown(store: AppStore, start: number, end: number) {
     selectedRx: s.selected?.rxBitsPerSec ?? null,
     selectedEnded: s.selectedEnded,
     atMs: s.atMs,
-    streams: s.streams.length,
+    streams: s.streamsFrame.total,
   };
 }
 
@@ -288,7 +291,7 @@ describe('sessions engine (the worker)', () => {
     expect(fulls[1]).toBeGreaterThan(10_000);
     expect(store.getState().atMs).toBe(2000);
     expect(store.getState().sessionsWindow.total).toBe(rowsAt(1).length);
-    expect(store.getState().streams.length).toBe(0);
+    expect(store.getState().streamsFrame.total).toBe(0);
     expect(store.getState().collectors).toHaveLength(collectorTotals.length);
     // Deltas apply on top of it.
     fake.pushSnapshot(snapshot(3000, rowsAt(2), collectorTotals));
@@ -315,5 +318,201 @@ describe('sessions engine (the worker)', () => {
     expect(out.live.kind === 'full' && out.live.sessions).toEqual([]);
     expect(engine.push('{"kind":')).toEqual({ ok: false, reason: 'malformed' });
     expect(engine.push('[1,2]')).toEqual({ ok: false, reason: 'malformed' });
+  });
+});
+
+/**
+ * Streams whose numbers, membership and order change with `step`: 30 streams on two cores, sorted by viewers as main
+ * sorts them, some leaving and coming back, one merged from two keys, one core's streams stale for a while.
+ */
+function streamsAt(step: number): StreamRow[] {
+  const out: StreamRow[] = [];
+  for (let i = 0; i < 30; i++) {
+    if ((i + step) % 13 === 0) continue; // leaves and comes back
+    const core = i % 3 === 0 ? 'r1' : 'local';
+    const hls = (i * 7 + step * 3) % 11;
+    const rtmp = i % 4 === 0 ? (step + i) % 3 : 0;
+    const srt = i % 5 === 0 ? 1 : 0;
+    out.push({
+      core,
+      key: i === 7 ? 'stage' : `cam-${i}`,
+      keys: i === 7 ? ['stage-a', 'stage-b'] : [`cam-${i}`],
+      state: i % 9 === 0 ? 'idle' : 'live',
+      sinceMs: i * 1000,
+      ingestProtocol: i % 9 === 0 ? null : i % 2 === 0 ? 'rtmp' : 'srt',
+      ingestBitsPerSec: ((i * 7919 + step * 104729) % 5000) * 800,
+      publishers: i % 9 === 0 ? 0 : 1,
+      viewers: { hls, rtmp, srt },
+      viewersTotal: hls + rtmp + srt,
+      egressBitsPerSec: (hls + rtmp + srt) * 1_000_000,
+      processes: 0,
+      peakViewersToday: 20,
+      ...(core === 'r1' && step >= 9 && step <= 11 ? { staleSinceMs: 9000 } : {}),
+    });
+  }
+  return out.sort((a, b) => b.viewersTotal - a.viewersTotal || (a.key < b.key ? -1 : 1));
+}
+
+/** What the page shows of the streams: counts, the rows in `[start, end)` with their sparklines, the page, the keys. */
+function streamsShown(store: AppStore, start: number, end: number) {
+  const f = store.getState().streamsFrame;
+  const rows: string[] = [];
+  for (let i = start; i < Math.min(end, f.count); i++) {
+    const at = i - f.start;
+    const r = f.rows[at];
+    if (!r) {
+      rows.push('missing');
+      continue;
+    }
+    const c = frameSpark(f, at);
+    rows.push(`${streamId(r)} ${r.viewersTotal} ${r.ingestBitsPerSec} ${r.staleSinceMs ?? ''} | ${c.top} ${c.samples} ${[...c.min].join()} ${[...c.max].join()} ${[...c.lift].join('')}`);
+  }
+  return {
+    total: f.total,
+    count: f.count,
+    rows,
+    page: f.page && { id: f.page.id, row: f.page.row, series: f.page.series },
+    keys: f.keys,
+  };
+}
+
+describe('sessions engine: the streams (the worker decodes the stream rows and keeps their series)', () => {
+  const push = (pages: { fake: ReturnType<typeof createFakeApi> }[], step: number): void => {
+    for (const p of pages) p.fake.pushSnapshot({ ...snapshot(1000 + step * 1000, rowsAt(step), collectorTotals), streams: streamsAt(step) });
+  };
+
+  it.each([
+    ['whole snapshots as bytes', true],
+    ['whole snapshots parsed, as from Electron', false],
+  ])('shows the same Streams rows, sparklines, stream page and keys as the store that does the work itself, over scripted pushes (%s)', async (_, bytes) => {
+    const { inPage, viaEngine, both } = await twoPages(bytes);
+    await drain();
+    let compared = 0;
+    let pagesCompared = 0;
+    for (let step = 1; step <= 30; step++) {
+      // The user opens the view, filters, scrolls, opens a stream's page, leaves and comes back.
+      if (step === 2) both((s) => s.getState().setView('streams'));
+      if (step === 5) both((s) => s.getState().setStreamsFilter({ core: 'local', text: '', protocols: [] }));
+      if (step === 7) both((s) => s.getState().setStreamsFilter({ core: null, text: '', protocols: ['rtmp'] }));
+      if (step === 8) both((s) => s.getState().setStreamsFilter({ core: null, text: ' CAM-4 ', protocols: [] }));
+      if (step === 9) both((s) => s.getState().setStreamsFilter({ core: null, text: '', protocols: [] }));
+      if (step === 10) both((s) => s.getState().openStreamPage('local\u0000cam-4'));
+      if (step === 12) both((s) => s.getState().openStreamPage('local\u0000stage'));
+      if (step === 14) both((s) => s.getState().openStreamPage(null));
+      if (step === 15) both((s) => s.getState().setView('sessions'));
+      if (step === 17) both((s) => s.getState().listStreamKeys(true));
+      if (step === 18) both((s) => s.getState().setView('alerts'));
+      if (step === 19) both((s) => s.getState().listStreamKeys(false));
+      if (step === 20) both((s) => s.getState().setView('streams'));
+      const [start, end] = step % 3 === 0 ? [0, 8] : step % 3 === 1 ? [5, 12] : [14, 30];
+      // The table asks for the rows it renders (both stores window the same way, with a margin).
+      both((s) => s.getState().setStreamsWindow(start, end));
+      await drain();
+      push([inPage, viaEngine], step);
+      await drain();
+      const a = streamsShown(inPage.store, start, end);
+      const b = streamsShown(viaEngine.store, start, end);
+      expect(b).toEqual(a);
+      const view = viaEngine.store.getState().view;
+      const frame = viaEngine.store.getState().streamsFrame;
+      if (view === 'streams') {
+        if (step === 8) expect(b.count).toBe(1); // a whole name, any case
+        if (b.count > start) expect(b.rows.length).toBeGreaterThan(0);
+        expect(b.rows).not.toContain('missing');
+        // Only the rows in view and a margin, never every stream.
+        expect(frame.rows.length).toBeLessThanOrEqual(end - start + 2 * 40);
+        compared++;
+      } else {
+        // Outside the Streams view the page gets no stream row at all (the alert editor: the keys only).
+        expect(frame.rows).toEqual([]);
+        expect(frame.spark.length).toBe(0);
+      }
+      expect(b.total).toBe(streamsAt(step).length);
+      if (b.page) {
+        expect(b.page.row).not.toBeNull();
+        pagesCompared++;
+      }
+      // The alert editor (shown from step 17 to 18) gets every stream's keys, and nothing else of them.
+      if (step === 17 || step === 18) expect(b.keys?.length).toBe(streamsAt(step).length);
+      else expect(b.keys).toBeNull();
+      // The page decodes no stream row of the push with the worker.
+      expect(viaEngine.store.getState().sessions).toEqual([]);
+    }
+    expect(compared).toBeGreaterThan(20);
+    expect(pagesCompared).toBe(4);
+  });
+
+  it('keeps every stream series while another view is shown: the sparklines and a stream page open with their past', async () => {
+    const { inPage, viaEngine, both } = await twoPages();
+    await drain();
+    both((s) => s.getState().setView('sessions'));
+    for (let step = 1; step <= 12; step++) {
+      push([inPage, viaEngine], step);
+      await drain();
+    }
+    both((s) => s.getState().setView('streams'));
+    both((s) => s.getState().openStreamPage('local\u0000cam-1'));
+    await drain();
+    for (const store of [inPage.store, viaEngine.store]) {
+      const f = store.getState().streamsFrame;
+      // cam-1 left at step 12 ((1 + 12) % 13 === 0): its page shows the row as gone, and its series until then.
+      expect(f.page?.row).toBeNull();
+      expect(f.page?.series?.atMs).toEqual([2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000, 12000]);
+      // cam-13 was in every push (12), cam-2 left at step 11.
+      const samples = (id: string): number => frameSpark(f, f.rows.findIndex((r) => streamId(r) === id)).samples;
+      expect(samples('local\u0000cam-13')).toBe(12);
+      expect(samples('local\u0000cam-2')).toBe(11);
+    }
+    expect(streamsShown(viaEngine.store, 0, 30)).toEqual(streamsShown(inPage.store, 0, 30));
+  });
+
+  it('does not show an answer made for a view, filter or page already left', async () => {
+    const { viaEngine } = await twoPages();
+    const store = viaEngine.store;
+    store.getState().setView('streams');
+    await drain();
+    push([viaEngine], 1);
+    await drain();
+    expect(store.getState().streamsFrame.rows.length).toBeGreaterThan(0);
+    const shownTags: number[] = [];
+    const off = store.subscribe((s, prev) => {
+      if (s.streamsFrame !== prev.streamsFrame) shownTags.push(s.streamsFrame.tag);
+    });
+    // The push goes to the worker, then the view is left before its answer (rows for the Streams view) comes.
+    push([viaEngine], 2);
+    store.getState().setView('sessions');
+    const left = store.getState().streamsQuery.tag;
+    // A filter typed and a page opened and closed before the answers come: only the last query's answers are shown.
+    await drain();
+    store.getState().setView('streams');
+    store.getState().setStreamsFilter({ core: 'r1', text: '', protocols: [] });
+    store.getState().openStreamPage('r1\u0000cam-3');
+    store.getState().openStreamPage(null);
+    const last = store.getState().streamsQuery.tag;
+    push([viaEngine], 3);
+    await drain();
+    off();
+    expect(shownTags.length).toBeGreaterThan(1);
+    expect(shownTags.filter((t) => t !== left && t !== last)).toEqual([]);
+    expect(store.getState().streamsFrame.tag).toBe(last);
+    expect(store.getState().streamsFrame.rows.every((r) => r.core === 'r1')).toBe(true);
+    expect(store.getState().streamsFrame.page).toBeNull();
+  });
+
+  it('moves the sparklines to the page as two typed arrays (transferred), not the series', () => {
+    const main = fakeMain();
+    const engine = new SessionsEngine();
+    engine.query({ streams: { ...NO_STREAMS_QUERY, open: true, start: 0, end: 10, tag: 1 } });
+    let out = engine.push(main.full({ ...snapshot(1000, rowsAt(0), collectorTotals), streams: streamsAt(0) }));
+    for (let step = 1; step <= 3; step++) out = engine.push(main.update({ ...snapshot(1000 + step * 1000, rowsAt(step), collectorTotals), streams: streamsAt(step) }));
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    const f = out.frame.streams;
+    expect(f.rows).toHaveLength(10);
+    expect(f.spark).toBeInstanceOf(Float32Array);
+    expect(f.spark.length).toBe(10 * SPARK_STRIDE);
+    expect(frameTransfer(out.frame)).toEqual([f.spark.buffer, f.lift.buffer]);
+    // The page decodes the rest of the push: its sessions and streams are left out.
+    expect(out.live.kind === 'delta' && out.live.streams).toEqual({ removed: [], added: [], replaced: [], hot: [] });
   });
 });

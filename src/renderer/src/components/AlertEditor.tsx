@@ -95,7 +95,7 @@ function draftOf(r: AlertRuleData): Draft {
  * `key<TAB>label` with the cores it is on and its shown name when an alias renames it: strings, so a shallow compare
  * keeps the editor from re-rendering on every update.
  */
-export function knownStreamOptions(rows: readonly StreamRow[], coreName: (id: string) => string): string[] {
+export function knownStreamOptions(rows: readonly Pick<StreamRow, 'core' | 'key' | 'keys'>[], coreName: (id: string) => string): string[] {
   const where = new Map<string, { cores: string[]; shownAs: string[] }>();
   for (const row of rows) {
     for (const key of row.keys) {
@@ -138,7 +138,13 @@ export function AlertEditor(): React.JSX.Element | null {
   const api = useApp((s) => s.api);
   const mutes = useApp((s) => s.alerts.mutes);
   /** The streams the key rule knows now (raw keys, as a scope names them), each with where it is and its shown name. */
-  const knownStreams = useApp(useShallow((s) => knownStreamOptions(s.streams, s.coreName)));
+  const knownStreams = useApp(useShallow((s) => knownStreamOptions(s.streamsFrame.keys ?? [], s.coreName)));
+  // The streams' keys come with each update while the editor is shown (the page holds no stream rows otherwise).
+  const listStreamKeys = useApp((s) => s.listStreamKeys);
+  useEffect(() => {
+    listStreamKeys(true);
+    return () => listStreamKeys(false);
+  }, [listStreamKeys]);
   /** The Cores by id (a rule names a Core by id), as `id<TAB>name`. */
   const knownCores = useApp(useShallow((s) => s.cores.map((c) => `${c.id}\t${c.name}`)));
   /** The id the rule in the form had when Edit was pressed; null: the form adds a new rule. */

@@ -76,6 +76,7 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
         coreNames: s.cores.map((c) => [c.id, c.name] as const),
         selectedKey: s.selectedKey,
         stream: s.openStream,
+        streams: s.streamsQuery,
       },
       (f) => store.getState().applySessionsFrame(f),
     );
@@ -105,7 +106,7 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
     }
   };
 
-  /** The page's decoder; with the engine it decodes the pushes stripped of their sessions (cores, collectors, streams). */
+  /** The page's decoder; with the engine it decodes the pushes stripped of their sessions and streams (cores, collectors). */
   const decoder = new SessionsDecoder();
   /**
    * Decodes a push or a whole snapshot (at once in the page; with the engine, when it answers: answers come in order).

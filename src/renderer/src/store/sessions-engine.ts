@@ -5,15 +5,17 @@ import { streamSessions, type StreamRow } from '../../../shared/streams.ts';
 import { filterShowsCore, NO_SESSION_FILTER, type SessionFilter } from '../../../shared/session-filter.ts';
 import { ownProcessSessions } from '../../../shared/totals.ts';
 import { sessionKey, visibleSessions, type SessionSort } from './session-view.ts';
+import { NO_STREAMS_QUERY, StreamsModel, type StreamsFrame, type StreamsQuery } from './streams-view.ts';
 
 /**
- * The sessions table's data work, apart from the page: the live push's sessions decoded, filtered, sorted and cut to
- * the rows in view. It runs in a Web Worker (sessions.worker.ts), so the page's main thread parses and decodes
- * nothing of the 10 000 sessions and gets only the few dozen rows it shows (the rest of each push, cores,
- * collectors and streams, goes back to the page stripped of its sessions). The page never holds every session: the
- * one other view that lists sessions, a stream's page, gets that stream's sessions in the frame (`stream`), and a
- * whole snapshot (first load, resync) is parsed here too, from the bytes the page fetched (`full`). Pure: tests run
- * it in-process and over a MessageChannel (serveSessionsEngine).
+ * The sessions' and the streams' data work, apart from the page: the live push's sessions decoded, filtered, sorted
+ * and cut to the rows in view, and its stream rows decoded, every stream's series appended, and the Streams view's
+ * rows filtered and cut to the rows in view (streams-view.ts). It runs in a Web Worker (sessions.worker.ts), so the
+ * page's main thread parses and decodes nothing of the 10 000 sessions and 2 000 streams and gets only the rows it
+ * shows (the rest of each push, cores and collectors, goes back to the page stripped of its sessions and streams).
+ * The page never holds every session: the one other view that lists sessions, a stream's page, gets that stream's
+ * sessions in the frame (`stream`), and a whole snapshot (first load, resync) is parsed here too, from the bytes the
+ * page fetched (`full`). Pure: tests run it in-process and over a MessageChannel (serveSessionsEngine).
  */
 
 /** The stream whose page is open (its core and the stream keys merged into it, as `StreamRow.keys`). */
@@ -33,6 +35,8 @@ export interface SessionsQuery {
   selectedKey: string | null;
   /** The stream whose page is open (the frame lists its sessions, `streamSessions`); null when none is. */
   stream: StreamRef | null;
+  /** What the page shows of the streams (the Streams view's rows in view, a stream's page, the streams' keys). */
+  streams: StreamsQuery;
 }
 
 /** The table's state after a push or a query: what the page shows of the sessions. */
@@ -56,6 +60,8 @@ export interface SessionsFrame {
   streamSessions: SessionRow[] | null;
   /** The query's `stream` this frame was made for. */
   stream: StreamRef | null;
+  /** The answer to the query's `streams`. */
+  streams: StreamsFrame;
   /** Requests the engine had answered when it made this frame: a page shows no frame older than one it showed. */
   version: number;
 }
@@ -69,12 +75,12 @@ export type EnginePushOutcome =
   | { ok: false; reason: 'stale' | 'gap' | 'malformed' }
   | { ok: false; reason: 'failed'; error: { code: string; message: string } };
 
-const NO_ROWS: ListDelta<SessionRow> = { removed: [], added: [], replaced: [], hot: [] };
+const NO_ROWS: ListDelta<never> = { removed: [], added: [], replaced: [], hot: [] };
 
-/** The push with its sessions left out: the page decodes cores, collectors and streams from it as before. */
-export function withoutSessions(update: SessionsUpdate): SessionsUpdate {
-  if (update.kind === 'full') return { ...update, sessions: [], slots: { ...update.slots, sessions: [] } };
-  return { ...update, sessions: NO_ROWS };
+/** The push with its sessions and streams left out: the page decodes cores and collectors from it as before. */
+export function withoutRows(update: SessionsUpdate): SessionsUpdate {
+  if (update.kind === 'full') return { ...update, sessions: [], streams: [], slots: { ...update.slots, sessions: [], streams: [] } };
+  return { ...update, sessions: NO_ROWS, streams: NO_ROWS };
 }
 
 /** A query that shows the first rows of every session, by duration. */
@@ -87,6 +93,7 @@ export const DEFAULT_QUERY: SessionsQuery = {
   end: 0,
   selectedKey: null,
   stream: null,
+  streams: NO_STREAMS_QUERY,
 };
 
 /** The collectors' session counts as the chips show them: every collector of `collectors`, counted under the Core filter. */
@@ -120,6 +127,7 @@ export function countByCollector(
 export class SessionsEngine {
   #decoder = new SessionsDecoder();
   #sessions: SessionRow[] = [];
+  readonly #streams = new StreamsModel();
   #collectors: readonly { collector: string }[] = [];
   #query: SessionsQuery = DEFAULT_QUERY;
   #visible: SessionRow[] = [];
@@ -168,8 +176,9 @@ export class SessionsEngine {
     if (!out.ok) return out;
     this.#sessions = out.snapshot.sessions;
     this.#collectors = out.snapshot.collectors;
+    this.#streams.append(out.snapshot.atMs, out.snapshot.streams);
     this.#stale = true;
-    return { ok: true, live: withoutSessions(parsed), frame: this.frame() };
+    return { ok: true, live: withoutRows(parsed), frame: this.frame() };
   }
 
   /** Changes the query (the parts given) and answers with the frame. */
@@ -217,8 +226,9 @@ export class SessionsEngine {
     let selected: SessionRow | null = null;
     if (q.selectedKey !== null) selected = sessions.find((r) => sessionKey(r) === q.selectedKey) ?? null;
     const streamRows = q.stream ? streamSessions(q.stream, sessions) : null;
+    const streams = this.#streams.frame(q.streams);
     if (!q.open) {
-      return { total: sessions.length, count: 0, start: 0, rows: [], collectorCounts: [], processSessions, selected, selectedIndex: -1, version: this.#version, streamSessions: streamRows, stream: q.stream };
+      return { total: sessions.length, count: 0, start: 0, rows: [], collectorCounts: [], processSessions, selected, selectedIndex: -1, version: this.#version, streamSessions: streamRows, stream: q.stream, streams };
     }
     const visible = this.#fresh();
     const start = Math.max(0, Math.min(q.start, visible.length));
@@ -242,8 +252,14 @@ export class SessionsEngine {
       version: this.#version,
       streamSessions: streamRows,
       stream: q.stream,
+      streams,
     };
   }
+}
+
+/** The buffers of a frame's sparklines: moved to the page, not copied. */
+export function frameTransfer(frame: SessionsFrame): Transferable[] {
+  return [frame.streams.spark.buffer, frame.streams.lift.buffer];
 }
 
 /** Messages to the engine (the page posts them in order; each is answered in order, `id` echoed). */
@@ -270,9 +286,14 @@ export function serveSessionsEngine(port: EnginePort, engine = new SessionsEngin
   port.onmessage = (event) => {
     const req = event.data as EngineRequest | null;
     if (!req || typeof req !== 'object' || typeof req.id !== 'number') return;
-    if (req.type === 'push') port.postMessage({ id: req.id, type: 'push', outcome: engine.push(req.update) } satisfies EngineReply);
-    else if (req.type === 'full') port.postMessage({ id: req.id, type: 'full', outcome: req.bytes instanceof ArrayBuffer ? engine.full(req.bytes) : { ok: false, reason: 'malformed' } } satisfies EngineReply);
-    else if (req.type === 'query') port.postMessage({ id: req.id, type: 'query', frame: engine.query(req.patch) } satisfies EngineReply);
+    const answer = (type: 'push' | 'full', outcome: EnginePushOutcome): void =>
+      port.postMessage({ id: req.id, type, outcome } satisfies EngineReply, outcome.ok ? frameTransfer(outcome.frame) : []);
+    if (req.type === 'push') answer('push', engine.push(req.update));
+    else if (req.type === 'full') answer('full', req.bytes instanceof ArrayBuffer ? engine.full(req.bytes) : { ok: false, reason: 'malformed' });
+    else if (req.type === 'query') {
+      const frame = engine.query(req.patch);
+      port.postMessage({ id: req.id, type: 'query', frame } satisfies EngineReply, frameTransfer(frame));
+    }
     else if (req.type === 'move') port.postMessage({ id: req.id, type: 'move', moved: engine.move(req.delta) } satisfies EngineReply);
   };
   return engine;

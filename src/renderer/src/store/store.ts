@@ -15,8 +15,8 @@ import type {
   UnitSystem,
 } from '../../../shared/ipc.ts';
 import type { CollectorTotals, CoreInfo, HistoryRow, SessionRow, Snapshot } from '../../../shared/types.ts';
-import { streamSessions, type StreamRow } from '../../../shared/streams.ts';
-import { StreamSeriesModel } from './stream-series.ts';
+import { streamSessions } from '../../../shared/streams.ts';
+import { NO_STREAMS_QUERY, StreamsModel, type StreamsFilter, type StreamsFrame, type StreamsQuery } from './streams-view.ts';
 import { MetricsModel } from './metrics.ts';
 import { sessionKey, visibleSessions, type SessionSort, type SessionSortKey } from './session-view.ts';
 import { NO_SESSION_FILTER, type SessionFilter } from '../../../shared/session-filter.ts';
@@ -65,11 +65,24 @@ export interface LiveSlice {
   processSessions: [core: string, sessions: number][];
   collectors: CollectorTotals[];
   cores: CoreInfo[];
-  /** The sessions grouped into streams by the main process (src/shared/streams.ts). */
-  streams: StreamRow[];
-  /** Each stream's last 10 minutes (mutable; `streamsVersion` bumps with it). */
-  streamSeries: StreamSeriesModel;
-  streamsVersion: number;
+  /**
+   * What the page shows of the streams (grouped from the sessions by main, src/shared/streams.ts): the Streams view's
+   * filter, the rows in view, the open stream's page, and whether the alert editor lists the streams' keys.
+   */
+  streamsQuery: StreamsQuery;
+  /**
+   * The answer (streams-view.ts): made by the sessions worker, which decodes the stream rows and keeps every
+   * stream's series, or without one by the store from its own (`StreamsModel`). The page holds no other stream row.
+   */
+  streamsFrame: StreamsFrame;
+  /** The Streams view's filter changed. */
+  setStreamsFilter(filter: StreamsFilter): void;
+  /** A stream's page opened (`id`, `streamId`) or closed (null) in the Streams view. */
+  openStreamPage(id: string | null): void;
+  /** The Streams table's rows in view changed: `[start, end)` in its filtered order. */
+  setStreamsWindow(start: number, end: number): void;
+  /** The alert editor lists the streams' keys while it is shown (`frame.keys`). */
+  listStreamKeys(on: boolean): void;
   /** Bumped whenever `metrics` changes (the model itself is mutable). */
   metricsVersion: number;
   metrics: MetricsModel;
@@ -80,7 +93,8 @@ export interface LiveSlice {
    */
   applySnapshots(snapshots: readonly Snapshot[], frame?: SessionsFrame, recorded?: { metricsAppended: boolean }): void;
   /**
-   * Adds a snapshot to the metrics and the streams' series (mutable models; the versions bump when it is applied).
+   * Adds a snapshot to the metrics and, without the sessions worker, the streams' series (mutable models; the
+   * version bumps when it is applied).
    * `connect` does it as each push arrives, so that the frame that shows it only renders. True when the metrics took it.
    */
   recordSnapshot(snapshot: Snapshot): boolean;
@@ -235,7 +249,18 @@ const createAppSlice: Slice<AppSlice> = (set, get, store) => ({
   lastError: null,
   // A lazy store left `visible` behind while another view was shown: it is brought up to date as the view opens.
   // With the sessions worker, it learns which view is open (it filters and sorts only for the Sessions view).
-  setView: (view) => set((view === 'sessions' && get().visibleStale) || get().engine ? recompute(get(), { view }, store) : { view }),
+  setView: (view) => {
+    const state = get();
+    const patch: Partial<AppState> = { view };
+    const open = view === 'streams';
+    // The Streams view's filter and open page last while it is shown (as its own state did before).
+    if (open !== state.streamsQuery.open) {
+      const q = state.streamsQuery;
+      patch.streamsQuery = { ...q, open, ...(open ? {} : { filter: NO_STREAMS_QUERY.filter, page: null, start: 0, end: FIRST_STREAM_ROWS }), tag: q.tag + 1 };
+      if (!state.engine) patch.streamsFrame = streamsModel(store).frame(patch.streamsQuery);
+    }
+    set((view === 'sessions' && state.visibleStale) || state.engine ? recompute(state, patch, store) : patch);
+  },
   setAuthRequired: (authRequired) => set({ authRequired }),
   reportError: (error) => {
     if (errorCode(error) === 'unauthorized') set({ authRequired: true });
@@ -252,6 +277,28 @@ const lazyStores = new WeakSet<object>();
 /** Rows asked of the sessions worker beyond each edge of the rows in view, so that a scroll finds them already there. */
 const WINDOW_MARGIN_ROWS = 40;
 
+/** The Streams rows asked for as the view opens, before its table says which rows are in view. */
+const FIRST_STREAM_ROWS = 80;
+
+/**
+ * True when the rows the page has (`have`: `rows` from `start`, of `count`) cover `[start, end)` with a margin left
+ * on each side (or reach the list's edge there): the worker need not be asked for other rows.
+ */
+function windowCovers(have: { start: number; rows: readonly unknown[]; count: number }, start: number, end: number): boolean {
+  const last = have.start + have.rows.length;
+  const edge = WINDOW_MARGIN_ROWS / 4;
+  return start >= have.start && end <= last && (start - have.start >= edge || have.start === 0) && (last - end >= edge || last >= have.count);
+}
+
+/** The streams' rows and series a store keeps itself (without the sessions worker; streams-view.ts). */
+const streamsModels = new WeakMap<object, StreamsModel>();
+
+function streamsModel(store: object): StreamsModel {
+  let m = streamsModels.get(store);
+  if (!m) streamsModels.set(store, (m = new StreamsModel()));
+  return m;
+}
+
 /** The sessions worker's query for what `patch` changes (only those parts: each of them makes it filter and sort again). */
 function engineQuery(state: AppState, patch: Partial<AppState>): Partial<SessionsQuery> {
   const q: Partial<SessionsQuery> = {};
@@ -261,6 +308,7 @@ function engineQuery(state: AppState, patch: Partial<AppState>): Partial<Session
   if (patch.sort !== undefined) q.sort = patch.sort;
   if (patch.cores !== undefined && patch.cores !== state.cores) q.coreNames = patch.cores.map((c) => [c.id, c.name] as const);
   if (patch.selectedKey !== undefined) q.selectedKey = patch.selectedKey;
+  if (patch.streamsQuery !== undefined) q.streams = patch.streamsQuery;
   return q;
 }
 
@@ -295,6 +343,8 @@ function framePatch(state: AppState, frame: SessionsFrame, atMs: number): Partia
   };
   // A frame made before the worker learnt of another stream page carries the old stream's sessions: not shown.
   if (sameStream(frame.stream, state.openStream)) patch.streamSessions = frame.streamSessions ?? EMPTY_ROWS;
+  // The same for the streams: an answer made for a view, filter or stream page already left is not shown.
+  if (frame.streams.tag === state.streamsQuery.tag) patch.streamsFrame = frame.streams;
   if (state.selectedKey !== null) {
     const row = frame.selected;
     patch.selected = row ?? state.selected;
@@ -316,7 +366,16 @@ function newerFrame(store: object, frame: SessionsFrame): boolean {
   return true;
 }
 
-const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
+const createLiveSlice: Slice<LiveSlice> = (set, get, store) => {
+  /** A new streams query (`tagged`: a new tag, as for anything but the window): asked of the worker, or answered here. */
+  const setStreamsQuery = (next: StreamsQuery, tagged = true): void => {
+    const q = tagged ? { ...next, tag: get().streamsQuery.tag + 1 } : next;
+    const engine = get().engine;
+    if (!engine) return set({ streamsQuery: q, streamsFrame: streamsModel(store).frame(q) });
+    set({ streamsQuery: q });
+    engine.query({ streams: q }, (frame) => get().applySessionsFrame(frame));
+  };
+  return {
   atMs: 0,
   receivedAtMs: 0,
   sessions: [],
@@ -332,9 +391,18 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
   processSessions: [],
   collectors: [],
   cores: [],
-  streams: [],
-  streamSeries: new StreamSeriesModel(),
-  streamsVersion: 0,
+  streamsQuery: { ...NO_STREAMS_QUERY, open: true, end: FIRST_STREAM_ROWS }, // the first view is the Streams view
+  streamsFrame: streamsModel(store).frame(NO_STREAMS_QUERY),
+  // The window stays: the table tells the rows it renders again when the row count changes.
+  setStreamsFilter: (filter) => setStreamsQuery({ ...get().streamsQuery, filter }),
+  openStreamPage: (page) => setStreamsQuery({ ...get().streamsQuery, page }),
+  setStreamsWindow: (start, end) => {
+    if (windowCovers(get().streamsFrame, start, end)) return;
+    setStreamsQuery({ ...get().streamsQuery, start: Math.max(0, start - WINDOW_MARGIN_ROWS), end: end + WINDOW_MARGIN_ROWS }, false);
+  },
+  listStreamKeys: (keys) => {
+    if (get().streamsQuery.keys !== keys) setStreamsQuery({ ...get().streamsQuery, keys });
+  },
   metricsVersion: 0,
   metrics: new MetricsModel(),
   engine: null,
@@ -342,9 +410,10 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
     if (newerFrame(store, frame)) set(framePatch(get(), frame, get().atMs));
   },
   recordSnapshot: (s) => {
-    const { metrics, streamSeries } = get();
+    const { metrics, engine } = get();
     const appended = metrics.append(s);
-    if (s.streams) streamSeries.append(s.atMs, s.streams);
+    // With the worker, the snapshots carry no stream rows: it keeps the series.
+    if (!engine && s.streams) streamsModel(store).append(s.atMs, s.streams);
     return appended;
   },
   applySnapshots: (snapshots, frame, recorded) => {
@@ -361,8 +430,6 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
       atMs: last.atMs,
       receivedAtMs: Date.now(),
       collectors: last.collectors,
-      streams: last.streams ?? [],
-      streamsVersion: state.streamsVersion + 1,
       cores: sameCores(state.cores, last.cores) ? state.cores : last.cores,
       metricsVersion: appended ? state.metricsVersion + 1 : state.metricsVersion,
     };
@@ -374,6 +441,7 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
       return set(recompute(state, patch, store));
     }
     patch.sessions = last.sessions;
+    patch.streamsFrame = streamsModel(store).frame(state.streamsQuery);
     if (state.openStream) patch.streamSessions = streamSessions(state.openStream, last.sessions);
     patch.processSessions = [...ownProcessSessions(last.sessions)];
     if (state.selectedKey !== null) {
@@ -394,7 +462,8 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => ({
     set({ metricsVersion: metricsVersion + 1 });
   },
   coreName: (id) => get().cores.find((c) => c.id === id)?.name ?? id,
-});
+  };
+};
 
 function sameStream(a: StreamRef | null, b: StreamRef | null): boolean {
   if (a === null || b === null) return a === b;
@@ -508,12 +577,8 @@ const createSessionsSlice: Slice<SessionsSlice> = (set, get, store) => {
   setSessionsWindow: (start, end) => {
     const engine = get().engine;
     if (!engine) return; // the page's window is the whole list
-    const win = get().sessionsWindow;
     // Asked again only when the rows in view leave what the worker sent (or come near its edge).
-    const have = win.start + win.rows.length;
-    const edge = WINDOW_MARGIN_ROWS / 4;
-    const covered = start >= win.start && end <= have && (start - win.start >= edge || win.start === 0) && (have - end >= edge || have >= win.count);
-    if (covered) return;
+    if (windowCovers(get().sessionsWindow, start, end)) return;
     engine.query({ start: Math.max(0, start - WINDOW_MARGIN_ROWS), end: end + WINDOW_MARGIN_ROWS }, (frame) => get().applySessionsFrame(frame));
   },
   selectedKey: null,

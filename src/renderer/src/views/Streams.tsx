@@ -13,6 +13,8 @@ import { HistoryCharts } from '../components/HistoryCharts.tsx';
 import { LIVE_RANGE, type TimeRange } from '../timeseries/range.ts';
 import { LineChart } from '../components/LineChart.tsx';
 import { streamId, type StreamSeries } from '../store/stream-series.ts';
+import { frameSpark, type StreamsFrame } from '../store/streams-view.ts';
+import type { SparkColumns } from '../charts/sparkline.ts';
 import { PROTOCOL_LABELS, StreamTableBody, type StreamTableContext } from './streams-table.ts';
 
 const ALL = '*';
@@ -37,24 +39,38 @@ function scrollParent(el: HTMLElement | null): HTMLElement | null {
 
 /**
  * The streams table's body (streams-table.ts): made when the table appears, attached to the area it scrolls in,
- * and given the rows and their context in the commit of every render that changes them (the update's frame).
+ * and given the rows the page has and their context in the commit of every render that changes them (the update's
+ * frame); it asks for the rows in view as they move (`onWindow`).
  */
-function useStreamTableBody(hasTable: boolean, rows: readonly StreamRow[], ctx: StreamTableContext, onOpen: (id: string) => void): React.RefObject<HTMLTableSectionElement | null> {
+function useStreamTableBody(
+  hasTable: boolean,
+  frame: StreamsFrame,
+  ctx: StreamTableContext,
+  onOpen: (id: string) => void,
+  onWindow: (first: number, end: number) => void,
+): React.RefObject<HTMLTableSectionElement | null> {
   const bodyRef = useRef<HTMLTableSectionElement>(null);
   const [body, setBody] = useState<StreamTableBody | null>(null);
   useLayoutEffect(() => {
     const tbody = bodyRef.current;
     if (!tbody) return;
-    const b = new StreamTableBody(tbody, onOpen);
+    const b = new StreamTableBody(tbody, onOpen, onWindow);
     b.attach(scrollParent(tbody));
     setBody(b);
     return () => {
       b.dispose();
       setBody(null);
     };
-  }, [hasTable, onOpen]);
-  useLayoutEffect(() => body?.update(rows, ctx), [body, rows, ctx]);
+  }, [hasTable, onOpen, onWindow]);
+  useLayoutEffect(() => body?.update(frame.count, frame.start, frame.rows, ctx), [body, frame, ctx]);
   return bodyRef;
+}
+
+/** The sparklines of a frame's rows by stream (views on its arrays). */
+function sparksOf(frame: StreamsFrame): Map<string, SparkColumns> {
+  const out = new Map<string, SparkColumns>();
+  for (let i = 0; i < frame.rows.length; i++) out.set(streamId(frame.rows[i]!), frameSpark(frame, i));
+  return out;
 }
 
 /** The user-agent family of a session's `extra` (`[masked ip] UA`): what kind of player watches. */
@@ -297,12 +313,15 @@ function StreamPage({ row, series, coreName, local, listeners, onClose }: { row:
  * publisher, viewers per protocol, referrer and player breakdowns, and for the local core the play/publish addresses.
  */
 export function Streams(): React.JSX.Element {
-  const [streams, cores, coreName, units, appInfo, streamSeries] = useApp(useShallow((s) => [s.streams, s.cores, s.coreName, s.units, s.appInfo, s.streamSeries]));
-  const streamsVersion = useApp((s) => s.streamsVersion); // re-render with every update: the series are mutable
-  const [core, setCore] = useState(ALL);
-  const [protocols, setProtocols] = useState<ViewerProtocol[]>([]);
-  const [text, setText] = useState('');
-  const [open, setOpen] = useState<string | null>(null);
+  // The store has only what this view shows (streams-view.ts): the rows in view, their sparklines, the open page.
+  const [frame, query, cores, coreName, units, appInfo] = useApp(useShallow((s) => [s.streamsFrame, s.streamsQuery, s.cores, s.coreName, s.units, s.appInfo]));
+  const [setFilter, setOpen, setWindow] = useApp(useShallow((s) => [s.setStreamsFilter, s.openStreamPage, s.setStreamsWindow]));
+  const { filter, page: open } = query;
+  const core = filter.core ?? ALL;
+  const { protocols, text } = filter;
+  const setCore = (c: string): void => setFilter({ ...filter, core: c === ALL ? null : c });
+  const setProtocols = (next: ViewerProtocol[]): void => setFilter({ ...filter, protocols: next });
+  const setText = (t: string): void => setFilter({ ...filter, text: t });
   const now = useNow();
   const [atMs, receivedAtMs] = useApp(useShallow((s) => [s.atMs, s.receivedAtMs]));
   // The rows' clock: while pushes arrive, the last snapshot's time, so the rows change once per update and not a
@@ -313,26 +332,18 @@ export function Streams(): React.JSX.Element {
   const missing = cores.filter((c) => c.kind === 'remote' && !HEALTHY.has(c.state) && c.state !== 'paused');
   const multiCore = cores.length > 1;
 
-  const shown = useMemo(() => {
-    const needle = text.trim().toLowerCase();
-    return streams.filter(
-      (r) =>
-        (core === ALL || r.core === core) &&
-        // Whole stream names: `cam` finds cam, not srtcam.
-        (needle === '' || r.key.toLowerCase() === needle) &&
-        (protocols.length === 0 || protocols.some((p) => r.viewers[p] > 0 || r.ingestProtocol === p)),
-    );
-  }, [streams, core, text, protocols]);
-  const openRow = open === null ? undefined : streams.find((r) => `${r.core}\u0000${r.key}` === open);
+  const openPage = open !== null && frame.page?.id === open ? frame.page : null;
+  const openRow = openPage?.row ?? undefined;
+  const spark = useMemo(() => sparksOf(frame), [frame]);
   // The rows' context; a new one rewrites the rows in view (each cell only where its text changed).
   const ctx = useMemo<StreamTableContext>(
-    () => ({ clockMs, units, coreName: multiCore ? coreName : null, series: streamSeries.series, selectedId: open }),
-    // streamsVersion: the series are mutated in place; cores: the names behind coreName.
-    [clockMs, units, multiCore, coreName, cores, streamSeries, streamsVersion, open],
+    () => ({ clockMs, units, coreName: multiCore ? coreName : null, spark, selectedId: open }),
+    // cores: the names behind coreName.
+    [clockMs, units, multiCore, coreName, cores, spark, open],
   );
-  const bodyRef = useStreamTableBody(streams.length > 0, shown, ctx, setOpen);
+  const bodyRef = useStreamTableBody(frame.total > 0, frame, ctx, setOpen, setWindow);
 
-  if (streams.length === 0) {
+  if (frame.total === 0) {
     return (
       <section className="view streams" data-testid="view-streams">
         <EmptyState listeners={listeners} />
@@ -353,7 +364,7 @@ export function Streams(): React.JSX.Element {
         <Chips
           options={VIEWER_PROTOCOLS.map((p) => ({ value: p, label: p.toUpperCase() }))}
           selected={protocols}
-          onToggle={(p) => setProtocols((s) => (s.includes(p as ViewerProtocol) ? s.filter((x) => x !== p) : [...s, p as ViewerProtocol]))}
+          onToggle={(p) => setProtocols(protocols.includes(p as ViewerProtocol) ? protocols.filter((x) => x !== p) : [...protocols, p as ViewerProtocol])}
           onAll={() => setProtocols([])}
           testIdPrefix="streams-protocol"
         />
@@ -363,7 +374,7 @@ export function Streams(): React.JSX.Element {
         </label>
       </div>
       <div className="plain-table-wrap">
-        <table className="plain-table streams-table" data-testid="streams-table" aria-rowcount={shown.length + 1}>
+        <table className="plain-table streams-table" data-testid="streams-table" aria-rowcount={frame.count + 1}>
           <thead>
             <tr>
               <th>Stream</th>
@@ -384,10 +395,10 @@ export function Streams(): React.JSX.Element {
           {/* Rows are written by StreamTableBody (streams-table.ts), not by React. */}
           <tbody ref={bodyRef} />
         </table>
-        {shown.length === 0 && <p className="empty">No stream matches the filter.</p>}
+        {frame.count === 0 && <p className="empty">No stream matches the filter.</p>}
       </div>
       {openRow && (
-        <StreamPage row={openRow} series={streamSeries.series.get(streamId(openRow))} coreName={coreName(openRow.core)} local={openRow.core === LOCAL_CORE_ID} listeners={listeners} onClose={() => setOpen(null)} />
+        <StreamPage row={openRow} series={openPage?.series ?? undefined} coreName={coreName(openRow.core)} local={openRow.core === LOCAL_CORE_ID} listeners={listeners} onClose={() => setOpen(null)} />
       )}
     </section>
   );

@@ -5,24 +5,25 @@
  * rewrote each sparkline's SVG path every second, and every scroll event re-rendered the whole window. Here a row is
  * keyed by its stream and stays the same `<tr>` while the stream stays in view (it moves when its rank changes), and:
  * - a row's sparkline is an SVG path of at most one point pair per pixel column, set only when its columns changed
- *   (charts/sparkline.ts); a canvas per row was tried: each became a layer of its own, and layerizing 30 of them cost
- *   more than the paths;
+ *   (charts/sparkline.ts; the columns come with the rows, store/streams-view.ts); a canvas per row was tried: each
+ *   became a layer of its own, and layerizing 30 of them cost more than the paths;
+ * - the page has only the rows in (and near) view (the sessions worker filters the streams and sends those); a row
+ *   it does not have yet is blank until they come (`onWindow` asks for them).
  * - a row in the overscan keeps its numbers of the last update until it scrolls into view.
  * The table stays a table: `aria-rowindex` on each row (the header row is 1), `aria-rowcount` on the table (React).
  */
 import type { UnitSystem } from '../../../shared/ipc.ts';
 import { VIEWER_PROTOCOLS, type StreamRow } from '../../../shared/streams.ts';
-import { sameColumns, sparkColumns, sparkPath, type SparkColumns } from '../charts/sparkline.ts';
+import { sameColumns, sparkPath, type SparkColumns } from '../charts/sparkline.ts';
 import { formatBitrate, formatCount, formatDuration } from '../format/units.ts';
-import { streamId, type StreamSeries } from '../store/stream-series.ts';
+import { streamId } from '../store/stream-series.ts';
+import { SPARK_WIDTH_PX } from '../store/streams-view.ts';
 import { writeText, TableBody, textSlot, type BodyRow, type TextSlot } from './table-body.ts';
 
 /** Protocol names as the view shows them. */
 export const PROTOCOL_LABELS: Record<string, string> = { hls: 'HLS', hlsingress: 'HLS ingest', rtmp: 'RTMP', srt: 'SRT', ffmpeg: 'FFmpeg' };
 
-const SPARK_WIDTH_PX = 90;
 const SPARK_HEIGHT_PX = 18;
-const SPARK_WINDOW_MS = 600_000;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** What the rows show besides the stream rows themselves. */
@@ -32,7 +33,8 @@ export interface StreamTableContext {
   units: UnitSystem;
   /** The name of a row's core, or null when there is one core (no Core column). */
   coreName: ((core: string) => string) | null;
-  series: ReadonlyMap<string, StreamSeries>;
+  /** The sparklines of the rows the page has, by stream (`streamId`). */
+  spark: ReadonlyMap<string, SparkColumns>;
   /** The stream whose page is open. */
   selectedId: string | null;
 }
@@ -68,7 +70,6 @@ class RowView implements BodyRow<StreamRow, StreamTableContext> {
   readonly #path = document.createElementNS(SVG_NS, 'path');
   #pending: { r: StreamRow; ctx: StreamTableContext } | null = null;
   #drawn: SparkColumns | null = null;
-  #spare: SparkColumns | undefined;
 
   constructor(withCore: boolean) {
     const tr = this.el;
@@ -113,7 +114,7 @@ class RowView implements BodyRow<StreamRow, StreamTableContext> {
    * ready beyond them.
    */
   show(r: StreamRow | undefined, ctx: StreamTableContext, seen: boolean): void {
-    if (!r) return; // the Streams view holds all its rows
+    if (!r) return this.#blank();
     const id = streamId(r);
     const same = this.id === id;
     this.id = id;
@@ -121,6 +122,15 @@ class RowView implements BodyRow<StreamRow, StreamTableContext> {
     if (this.#selected !== selected) this.el.setAttribute('aria-selected', (this.#selected = selected));
     if (seen || !same) this.#write(r, ctx);
     else this.#pending = { r, ctx };
+  }
+
+  /** A row the page does not have yet (the worker sends the rows in view as they are asked for). */
+  #blank(): void {
+    this.release();
+    if (this.#testId !== '') this.el.removeAttribute('data-testid');
+    this.#testId = '';
+    for (const slot of [this.#key, this.#core, this.#state, this.#since, this.#ingest, this.#viewers, ...this.#perProtocol, this.#egress, this.#peak]) if (slot) writeText(slot, '');
+    this.#drawSpark(undefined);
   }
 
   /** Off to the pool: the next `show` writes everything, whichever stream it brings. */
@@ -158,16 +168,12 @@ class RowView implements BodyRow<StreamRow, StreamTableContext> {
     }
     writeText(this.#egress, formatBitrate(r.egressBitsPerSec, ctx.units));
     writeText(this.#peak, formatCount(r.peakViewersToday));
-    this.#drawSpark(ctx.series.get(this.id));
+    this.#drawSpark(ctx.spark.get(this.id));
   }
 
-  #drawSpark(series: StreamSeries | undefined): void {
-    const next = sparkColumns(series?.atMs ?? [], series?.viewers ?? [], SPARK_WIDTH_PX, SPARK_WINDOW_MS, this.#spare);
-    if (this.#drawn && sameColumns(this.#drawn, next)) {
-      this.#spare = next;
-      return;
-    }
-    this.#spare = this.#drawn ?? undefined;
+  #drawSpark(columns: SparkColumns | undefined): void {
+    const next = columns ?? NO_COLUMNS;
+    if (this.#drawn && sameColumns(this.#drawn, next)) return;
     this.#drawn = next;
     this.#path.setAttribute('d', sparkPath(next, SPARK_HEIGHT_PX));
     const label = next.samples < 2 ? 'viewers over the last 10 minutes: not enough samples yet' : `viewers over the last 10 minutes, up to ${formatCount(next.top)}`;
@@ -175,12 +181,21 @@ class RowView implements BodyRow<StreamRow, StreamTableContext> {
   }
 }
 
+const NO_COLUMNS: SparkColumns = {
+  min: new Float32Array(SPARK_WIDTH_PX).fill(NaN),
+  max: new Float32Array(SPARK_WIDTH_PX).fill(NaN),
+  lift: new Uint8Array(SPARK_WIDTH_PX),
+  top: 1,
+  samples: 0,
+};
+
 /** The rows of the Streams table in a `<tbody>` React leaves empty; see the file's comment. */
 export class StreamTableBody {
   readonly #body: TableBody<StreamRow, StreamTableContext>;
   #withCore: boolean | null = null;
 
-  constructor(tbody: HTMLTableSectionElement, onOpen: (id: string) => void) {
+  /** `onWindow`: the rendered rows moved (the rows in view are asked for); `onOpen`: a row was clicked. */
+  constructor(tbody: HTMLTableSectionElement, onOpen: (id: string) => void, onWindow: (first: number, end: number) => void) {
     this.#body = new TableBody<StreamRow, StreamTableContext>({
       body: tbody,
       makeSpacer: () => document.createElement('tr'),
@@ -188,6 +203,7 @@ export class StreamTableBody {
       keyOf: (r, i) => (r ? streamId(r) : String(i)),
       headerRows: 1,
       rowPx: 34,
+      onWindow,
       onClick: (r) => onOpen(streamId(r)),
     });
   }
@@ -197,15 +213,18 @@ export class StreamTableBody {
     this.#body.attach(scrollEl);
   }
 
-  /** New rows or context (an update, a filter, a selection): rewrites what changed in the rows in view. */
-  update(rows: readonly StreamRow[], ctx: StreamTableContext): void {
+  /**
+   * New rows or context (an update, a filter, a selection): rewrites what changed in the rows in view. `count` rows in
+   * all; the page has `rows`, from row `start`.
+   */
+  update(count: number, start: number, rows: readonly StreamRow[], ctx: StreamTableContext): void {
     const withCore = ctx.coreName !== null;
     if (this.#withCore !== withCore) {
       // The Core column comes or goes: rows are built anew.
       this.#withCore = withCore;
       this.#body.rebuild(() => new RowView(withCore));
     }
-    this.#body.update(rows.length, (i) => rows[i], ctx);
+    this.#body.update(count, (i) => rows[i - start], ctx);
   }
 
   dispose(): void {

@@ -272,10 +272,19 @@ export class TableBody<R, C> {
     const wanted = new Set(keys);
     for (const [key, slot] of this.#shown) {
       if (wanted.has(key)) continue;
-      slot.view.el.remove();
       slot.view.release();
       slot.row = undefined;
       this.#shown.delete(key);
+      // A row that leaves while its place stays in the window (a blank row the worker's answer fills) hands its element
+      // to the row that comes to that place, if that row has none yet. Through the pool every such element would move
+      // (the last blank one becoming the first row: a reader holding the elements across the update saw them reversed).
+      const placeKey = keys[slot.index - first];
+      if (placeKey !== undefined && !this.#shown.has(placeKey)) {
+        slot.key = placeKey;
+        this.#shown.set(placeKey, slot);
+        continue;
+      }
+      slot.view.el.remove();
       this.#pool.push(slot);
     }
     this.#order.length = 0;
