@@ -161,12 +161,13 @@ const FRAME_PROBE = `(() => {
   };
   // A frame "with changes" is one in which the page's DOM changed (an update, a sort, rows moved by a scroll): its
   // interval and work are the update-to-painted-frame figures; the other frames only show that nothing blocks.
-  // Text and nodes only: attribute records (a row's transform on every scroll event) made the observer cost more
-  // than what it watches.
+  // Text and nodes, and of attributes only aria-label: the Sessions table paints its texts on a canvas and changes
+  // only its cells' aria-label (sessions-table.ts). Other attribute records (a row's transform on every scroll event)
+  // made the observer cost more than what it watches.
   new MutationObserver(() => {
     changed = true;
     if (on && !looping && !inFrame) { outside++; if (!armed) { armed = true; raf(pageFrame); } }
-  }).observe(document, { subtree: true, childList: true, characterData: true });
+  }).observe(document, { subtree: true, childList: true, characterData: true, attributeFilter: ['aria-label'] });
   const loop = (t) => {
     if (!looping) return;
     if (on && last) {
