@@ -68,6 +68,9 @@ export class CellPainter {
   #first = -1;
   #rowPx = 0;
   #hidden = false;
+  /** The context's font and fill as last set (a canvas resize resets them). */
+  #font = '';
+  #fill = '';
   readonly #widths = new Map<string, number>();
   readonly #fitted = new Map<string, string>();
 
@@ -135,6 +138,7 @@ export class CellPainter {
       this.canvas.height = height;
       this.canvas.style.width = `${g.widthPx}px`;
       this.canvas.style.height = `${heightPx}px`;
+      this.#font = this.#fill = '';
       all = true;
     }
     if (all) {
@@ -145,52 +149,69 @@ export class CellPainter {
       this.#rowPx = rowPx;
       this.#drawn = rows.map(() => null);
     }
+    const todo: number[] = [];
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       if (!all && !row.dirty && this.#drawn[i] === row) continue;
       row.dirty = false;
       this.#drawn[i] = row;
-      const topPx = i * rowPx;
-      if (!all) ctx.clearRect(0, topPx, g.widthPx, rowPx);
-      this.#drawRow(g, row, topPx + g.baselinePx);
+      todo.push(i);
+      if (!all) ctx.clearRect(0, i * rowPx, g.widthPx, rowPx);
     }
+    if (todo.length > 0) this.#drawRows(g, rows, todo, rowPx);
   }
 
-  #drawRow(g: Geometry, row: PaintedRow, y: number): void {
+  /**
+   * Rows `todo` of `rows`, column by column: one font per column (setting `font` parses it), one colour per run of
+   * rows in the same state; then the idle / ending marks.
+   */
+  #drawRows(g: Geometry, rows: readonly PaintedRow[], todo: readonly number[], rowPx: number): void {
     const ctx = this.#ctx;
-    const color = row.state === 'live' ? g.color : g.mutedColor;
-    ctx.fillStyle = color;
-    const { texts } = row;
+    ctx.textAlign = 'left';
+    /** Where the marked column's text starts in each marked row (its mark goes before it). */
+    const markAt = new Map<number, number>();
     for (let c = 0; c < g.columns.length; c++) {
-      const text = texts[c];
-      if (!text) continue;
       const col = g.columns[c]!;
-      ctx.font = col.font;
-      let widthPx = col.widthPx;
-      let mark = '';
-      let markPx = 0;
-      if (c === this.#markColumn && row.state !== 'live') {
-        mark = MARKS[row.state];
-        markPx = this.#width(g.markFont, mark);
-        widthPx = Math.max(0, widthPx - markPx);
-      }
-      const fitted = this.#fit(col, text, widthPx);
-      const textPx = this.#textWidth(col, fitted);
-      const x = col.right ? col.leftPx + col.widthPx - textPx : col.leftPx + markPx;
-      if (col.tabular) this.#drawTabular(col, fitted, x, y);
-      else {
-        ctx.textAlign = 'left';
-        ctx.fillText(fitted, x, y);
-      }
-      if (mark) {
-        ctx.font = g.markFont;
-        ctx.letterSpacing = MARK_LETTER_SPACING;
-        if (row.state === 'ending') ctx.fillStyle = g.endingColor;
-        ctx.fillText(mark, x - markPx, y);
-        ctx.letterSpacing = '0px';
-        ctx.fillStyle = color;
+      this.#setFont(col.font);
+      const marked = c === this.#markColumn;
+      for (const i of todo) {
+        const row = rows[i]!;
+        const text = row.texts[c];
+        if (!text) continue;
+        let widthPx = col.widthPx;
+        let markPx = 0;
+        if (marked && row.state !== 'live') {
+          markPx = this.#width(g.markFont, MARKS[row.state]);
+          widthPx = Math.max(0, widthPx - markPx);
+        }
+        const fitted = this.#fit(col, text, widthPx);
+        const textPx = this.#textWidth(col, fitted);
+        const x = col.right ? col.leftPx + col.widthPx - textPx : col.leftPx + markPx;
+        if (markPx > 0) markAt.set(i, x - markPx);
+        this.#setFont(col.font); // a mark's width may have been measured in its own font
+        this.#setFill(row.state === 'live' ? g.color : g.mutedColor);
+        const y = i * rowPx + g.baselinePx;
+        if (col.tabular) this.#drawTabular(col, fitted, x, y);
+        else ctx.fillText(fitted, x, y);
       }
     }
+    if (markAt.size === 0) return;
+    this.#setFont(g.markFont);
+    ctx.letterSpacing = MARK_LETTER_SPACING;
+    for (const [i, x] of markAt) {
+      const state = rows[i]!.state as keyof typeof MARKS;
+      this.#setFill(state === 'ending' ? g.endingColor : g.mutedColor);
+      ctx.fillText(MARKS[state], x, i * rowPx + g.baselinePx);
+    }
+    ctx.letterSpacing = '0px';
+  }
+
+  #setFont(font: string): void {
+    if (this.#font !== font) this.#ctx.font = this.#font = font;
+  }
+
+  #setFill(color: string): void {
+    if (this.#fill !== color) this.#ctx.fillStyle = this.#fill = color;
   }
 
   /** A numeric text with its digits at one advance (the cell's `font-variant-numeric: tabular-nums`). */
@@ -203,6 +224,7 @@ export class CellPainter {
       ctx.fillText(ch, x + px / 2, y);
       x += px;
     }
+    ctx.textAlign = 'left';
   }
 
   /** `text` as the cell shows it in `widthPx`: whole, or cut with an ellipsis (`text-overflow: ellipsis`). */
@@ -234,19 +256,17 @@ export class CellPainter {
     return px;
   }
 
-  /** The width of `text` in `font`, measured once. */
+  /** The width of `text` in `font`, measured once (leaves `font` set). */
   #width(font: string, text: string): number {
     const key = `${font}|${text}`;
     let px = this.#widths.get(key);
     if (px === undefined) {
       const ctx = this.#ctx;
-      const was = ctx.font;
-      ctx.font = font;
-      const spacing = ctx.letterSpacing;
-      if (font === this.#geometry?.markFont) ctx.letterSpacing = MARK_LETTER_SPACING;
+      this.#setFont(font);
+      const mark = font === this.#geometry?.markFont;
+      if (mark) ctx.letterSpacing = MARK_LETTER_SPACING;
       px = ctx.measureText(text).width;
-      ctx.letterSpacing = spacing;
-      ctx.font = was;
+      if (mark) ctx.letterSpacing = '0px';
       if (this.#widths.size >= CACHE_LIMIT) this.#widths.clear();
       this.#widths.set(key, px);
     }
@@ -267,7 +287,7 @@ export class CellPainter {
       const font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
       const padLeft = parseFloat(s.paddingLeft) || 0;
       const padRight = parseFloat(s.paddingRight) || 0;
-      ctx.font = font;
+      this.#setFont(font);
       if (i === 0) {
         // The cell is centred in the row (align-items: center), its line box `line-height: normal`: the font's ascent
         // and descent.
