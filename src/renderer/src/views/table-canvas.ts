@@ -242,7 +242,7 @@ export class CellPainter {
         if (this.#textWidth(col, chars.slice(0, mid).join('') + ELLIPSIS) <= widthPx) lo = mid;
         else hi = mid - 1;
       }
-      fitted = lo === 0 ? '' : chars.slice(0, lo).join('') + ELLIPSIS;
+      fitted = lo > 0 ? chars.slice(0, lo).join('') + ELLIPSIS : this.#textWidth(col, ELLIPSIS) <= widthPx ? ELLIPSIS : '';
       if (this.#fitted.size >= CACHE_LIMIT) this.#fitted.clear();
       this.#fitted.set(key, fitted);
     }
@@ -289,8 +289,8 @@ export class CellPainter {
       const padRight = parseFloat(s.paddingRight) || 0;
       this.#setFont(font);
       if (i === 0) {
-        // The cell is centred in the row (align-items: center), its line box `line-height: normal`: the font's ascent
-        // and descent.
+        // The glyphs are centred in the cell's line box (its line height, the row's): the font's ascent and descent
+        // centred in the cell's box.
         const m = ctx.measureText('0');
         const linePx = m.fontBoundingBoxAscent + m.fontBoundingBoxDescent;
         baselinePx = box.top - rowBox.top + (box.height - linePx) / 2 + m.fontBoundingBoxAscent;
