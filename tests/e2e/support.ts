@@ -153,15 +153,20 @@ export interface SessionRowText {
 /**
  * The rendered Sessions rows in DOM order, each cell's text as assistive technology reads it: its `aria-label`. The
  * table paints its texts on a canvas (sessions-table.ts) and holds them as DOM text only while a selection is in it.
+ * One `page.evaluate`: the rows and their cells read at one moment (not elements taken, then read after an update).
  */
 export function sessionRowTexts(page: Page, rowSelector = '[data-testid="session-row"]'): Promise<SessionRowText[]> {
-  return page.$$eval(rowSelector, (els) =>
-    els.map((el) => ({
+  return page.evaluate((selector) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const doc = (globalThis as any).document;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return [...doc.querySelectorAll(selector)].map((el: any) => ({
       index: Number(el.getAttribute('aria-rowindex')),
       key: el.getAttribute('data-key') ?? '',
       cls: el.className,
       selected: el.getAttribute('aria-selected'),
-      cells: Object.fromEntries([...el.querySelectorAll('[role="cell"]')].map((c) => [c.getAttribute('data-col') ?? '', c.getAttribute('aria-label') ?? c.textContent ?? ''])),
-    })),
-  );
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      cells: Object.fromEntries([...el.querySelectorAll('[role="cell"]')].map((c: any) => [c.getAttribute('data-col') ?? '', c.getAttribute('aria-label') ?? c.textContent ?? ''])),
+    }));
+  }, rowSelector);
 }
