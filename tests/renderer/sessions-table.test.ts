@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { sessionRowTexts, type SessionRowText } from '../e2e/support.ts';
+import { join } from 'node:path';
+import { SCREENSHOTS, sessionRowTexts, type SessionRowText } from '../e2e/support.ts';
 import { openDomPage } from './dom-page.ts';
 
 // Runs in the page (real Chromium): the Sessions table body and the shared TableBody on real layout and scrolling,
@@ -165,7 +166,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
   });
   it("paints each cell's text on one canvas where its DOM text sits, and only the rows that changed", async () => {
     await setup(100);
-    await page.screenshot({ path: 'test-output/screenshots/sessions-table-canvas.png', clip: { x: 0, y: 0, width: 1200, height: 300 } });
+    await page.screenshot({ path: join(SCREENSHOTS, 'sessions-table-canvas.png'), clip: { x: 0, y: 0, width: 1200, height: 300 } });
     const cols = Object.keys((await rendered())[0]!.cells);
     expect(cols).toEqual(expect.arrayContaining(['collector', 'reference', 'extra', 'rxBitsPerSec', 'duration', 'id']));
     // Where the canvas has ink in each cell's box (CSS px from the cell's left and the row's top), rows 0..5.
@@ -206,7 +207,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
         }),
       );
     }, cols);
-    await page.screenshot({ path: 'test-output/screenshots/sessions-table-text.png', clip: { x: 0, y: 0, width: 1200, height: 300 } });
+    await page.screenshot({ path: join(SCREENSHOTS, 'sessions-table-text.png'), clip: { x: 0, y: 0, width: 1200, height: 300 } });
     await page.evaluate(() => document.getSelection().removeAllRanges());
     await page.waitForSelector('#group:not(.text-mode)');
     const marked = (await rendered()).map((r) => /idle|ending/.test(r.cls));
