@@ -10,14 +10,12 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
-import { buildRenderer, CHROMIUM, closeE2e, openPage, SCREENSHOTS, type TestBrowser } from './support.ts';
+import { buildRenderer, CHROMIUM, closeE2e, openPage, SCREENSHOTS, sessionRowTexts, type TestBrowser } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
 
 // Callbacks passed to page.$eval/waitForFunction run in Chromium; the node tsconfig has no DOM lib.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-declare const document: any;
 type SelectLike = { options: ArrayLike<{ text: string; value: string }> };
 
 const USER = 'admin';
@@ -130,7 +128,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
   it('the Sessions view downloads the CSV the API returns for the same filters', async () => {
     await page.click('[data-testid="nav-sessions"]');
     await page.waitForSelector('[data-testid="view-sessions"]');
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-col="core"]')].some((c) => c.textContent === 'Studio Test'), undefined, { timeout: 15_000 });
+    await waitFor(async () => (await sessionRowTexts(page)).some((r) => r.cells.core === 'Studio Test'), 'a session of the remote Core in the table', 15_000, 50);
 
     // The table's filters: the remote core, two collectors, a search text.
     const remoteOption = await page.$eval('[data-testid="core-filter"]', (s, name) => [...Array.from((s as unknown as SelectLike).options)].find((o) => o.text === name)?.value, REMOTE_NAME);
@@ -140,7 +138,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     await page.click('[data-testid="collector-chip-hlsingress"]');
     await page.fill('[data-testid="session-search"]', 'peer-hls');
     const shownIds = await waitFor(async () => {
-      const ids: string[] = await page.$$eval('[data-testid="session-row"] [data-col="id"]', (els) => els.map((e) => e.textContent ?? ''));
+      const ids = (await sessionRowTexts(page)).map((r) => r.cells.id ?? '');
       const text = (await page.textContent('[data-testid="sessions-count"]')) ?? '';
       return ids.length > 0 && text.startsWith(`${ids.length} of`) ? ids : undefined;
     }, 'the filtered table', 5000, 200);

@@ -140,3 +140,33 @@ export function rtmpPublisherArgs(url: string): string[] {
   ];
 }
 
+
+/** A rendered Sessions row: its `aria-rowindex`, session key, class, selection and cells by column. */
+export interface SessionRowText {
+  index: number;
+  key: string;
+  cls: string;
+  selected: string | null;
+  cells: Record<string, string>;
+}
+
+/**
+ * The rendered Sessions rows in DOM order, each cell's text as assistive technology reads it: its `aria-label`. The
+ * table paints its texts on a canvas (sessions-table.ts) and holds them as DOM text only while a selection is in it.
+ * One `page.evaluate`: the rows and their cells read at one moment (not elements taken, then read after an update).
+ */
+export function sessionRowTexts(page: Page, rowSelector = '[data-testid="session-row"]'): Promise<SessionRowText[]> {
+  return page.evaluate((selector) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const doc = (globalThis as any).document;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return [...doc.querySelectorAll(selector)].map((el: any) => ({
+      index: Number(el.getAttribute('aria-rowindex')),
+      key: el.getAttribute('data-key') ?? '',
+      cls: el.className,
+      selected: el.getAttribute('aria-selected'),
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      cells: Object.fromEntries([...el.querySelectorAll('[role="cell"]')].map((c: any) => [c.getAttribute('data-col') ?? '', c.getAttribute('aria-label') ?? c.textContent ?? ''])),
+    }));
+  }, rowSelector);
+}

@@ -2,7 +2,7 @@
  * A blank page in real Chromium that can import the renderer's own modules: a loopback server serves `src/` with
  * Node's type stripping applied (the sources are erasable TypeScript with `.ts` imports, so the browser loads them as
  * they are, no bundler), for tests of code that writes the DOM (table bodies). A page's `import('/src/…/x.ts')`
- * gets the module.
+ * gets the module, a `<link href="/src/…/styles.css">` the stylesheet.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -20,12 +20,16 @@ export async function openDomPage(): Promise<{ page: Page; errors: string[]; clo
       res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><html><head><meta charset="utf-8"></head><body></body></html>');
       return;
     }
-    if (!path.startsWith('/src/') || !path.endsWith('.ts')) {
+    const css = path.endsWith('.css');
+    if (!path.startsWith('/src/') || !(path.endsWith('.ts') || css)) {
       res.writeHead(404).end();
       return;
     }
     readFile(join(ROOT, path), 'utf8').then(
-      (code) => res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(stripTypeScriptTypes(code, { mode: 'strip' })),
+      (code) =>
+        css
+          ? res.writeHead(200, { 'Content-Type': 'text/css' }).end(code)
+          : res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(stripTypeScriptTypes(code, { mode: 'strip' })),
       () => res.writeHead(404).end(),
     );
   });

@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { join } from 'node:path';
+import { SCREENSHOTS, sessionRowTexts, type SessionRowText } from '../e2e/support.ts';
 import { openDomPage } from './dom-page.ts';
 
-// Runs in the page (real Chromium): the Sessions table body and the shared TableBody on real layout and scrolling.
-declare const document: { body: { innerHTML: string }; querySelector(s: string): unknown };
+// Runs in the page (real Chromium): the Sessions table body and the shared TableBody on real layout and scrolling,
+// with the app's stylesheet.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
 declare const window: Record<string, unknown>;
 
 let page: Page;
@@ -16,6 +20,8 @@ beforeAll(async () => {
   await page.evaluate(`(async () => {
     window.st = await import('/src/renderer/src/views/sessions-table.ts');
     window.cols = await import('/src/renderer/src/store/session-columns.ts');
+    const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/src/renderer/src/styles.css' });
+    await new Promise((r) => { link.onload = r; document.head.appendChild(link); });
   })()`);
 }, 60_000);
 
@@ -26,8 +32,8 @@ afterAll(async () => {
 /** A table of `n` sessions in a 300 px scroll area; returns what the page's rows show. */
 async function setup(n: number): Promise<void> {
   await page.evaluate((count) => {
-    document.body.innerHTML = `<style>.tr{display:grid;height:30px}.thead{position:sticky;top:0;height:31px}</style>
-      <div id="scroll" style="height:300px;overflow:auto;width:1200px"><div class="thead">head</div><div id="group" role="rowgroup"></div></div>`;
+    document.body.innerHTML = `<div id="scroll" class="tbody" style="height:300px;width:1200px;flex:none"><div class="sessions-grid thead">head</div>
+      <div id="group" class="tbody-inner" role="rowgroup"></div></div><p id="outside">outside the table</p>`;
     const { SessionTableBody } = window.st as { SessionTableBody: new (...a: unknown[]) => Record<string, (...a: unknown[]) => unknown> };
     const { fitColumns, parseColumnPrefs } = window.cols as Record<string, (...a: unknown[]) => { shown: unknown[]; template: string }>;
     const rows = Array.from({ length: count }, (_, i) => ({
@@ -60,17 +66,9 @@ async function setup(n: number): Promise<void> {
   }, n);
 }
 
-/** The rendered rows in DOM order: index, key and cells by column. */
-function rendered(): Promise<{ index: number; key: string; cls: string; selected: string | null; cells: Record<string, string> }[]> {
-  return page.$$eval('#group [role="row"]', (els) =>
-    els.map((el) => ({
-      index: Number(el.getAttribute('aria-rowindex')),
-      key: el.getAttribute('data-key') ?? '',
-      cls: el.className,
-      selected: el.getAttribute('aria-selected'),
-      cells: Object.fromEntries([...el.querySelectorAll('[role="cell"]')].map((c) => [c.getAttribute('data-col'), c.textContent ?? ''])),
-    })),
-  );
+/** The rendered rows in DOM order: index, key, class, selection and cells by column (as assistive technology reads them). */
+function rendered(): Promise<SessionRowText[]> {
+  return sessionRowTexts(page, '#group [role="row"]');
 }
 
 describe('sessions table body (shared TableBody, real Chromium)', () => {
@@ -94,7 +92,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
-  it('writes only the texts that changed, keeps row elements in place, and follows the selection', async () => {
+  it('writes only the texts that changed (in aria-label, no DOM text), keeps row elements in place, and follows the selection', async () => {
     await setup(100);
     const writes = await page.evaluate(() => {
       const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, number | string>[]; ctx: Record<string, unknown> };
@@ -109,7 +107,8 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
       const text = mo.takeRecords().concat(records as MutationRecord[]);
       mo.disconnect();
       const same = Array.from(group.children).every((el, i) => el === before[i]);
-      return { text: text.filter((r) => r.type === 'characterData').length, other: text.filter((r) => r.type !== 'characterData').length, same };
+      const label = (r: MutationRecord): boolean => r.type === 'attributes' && r.attributeName === 'aria-label';
+      return { text: text.filter(label).length, other: text.filter((r) => !label(r)).length, same };
     });
     const shown = (await rendered()).length;
     const seen = Math.ceil((300 - 31) / 30); // rows at least partly in view below the header; the overscan keeps last second's numbers
@@ -136,6 +135,14 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     expect(rows.some((r) => r.index === 502)).toBe(true);
     expect(rows.map((r) => r.index)).toEqual(rows.map((_, i) => rows[0]!.index + i));
     expect(rows.length).toBeLessThanOrEqual(11 + 2 * 6); // the rows in view and the overscan each side
+    // The canvas moved with the rendered rows: it covers them exactly (it scrolls with them, inside the row group).
+    const cover = await page.evaluate(() => {
+      const rs = [...document.querySelectorAll('#group [role="row"]')].map((r: { getBoundingClientRect(): DOMRect }) => r.getBoundingClientRect());
+      const c = document.querySelector('#group canvas').getBoundingClientRect();
+      return { top: c.top - rs[0]!.top, bottom: c.bottom - rs.at(-1)!.bottom };
+    });
+    expect(Math.abs(cover.top)).toBeLessThan(0.5);
+    expect(Math.abs(cover.bottom)).toBeLessThan(0.5);
     // Row 500 sits fully in view (below the sticky header or at the bottom edge).
     const box = await page.evaluate(() => {
       const scroll = document.querySelector('#scroll') as { getBoundingClientRect(): DOMRect };
@@ -155,6 +162,141 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     const last = await page.evaluate(() => (window.log as { window: number[][] }).window.at(-1)!);
     expect(last[0]).toBeLessThanOrEqual(500);
     expect(last[1]).toBeGreaterThan(500);
+    expect(errors).toEqual([]);
+  });
+  it("paints each cell's text on one canvas where its DOM text sits, and only the rows that changed", async () => {
+    await setup(100);
+    await page.screenshot({ path: join(SCREENSHOTS, 'sessions-table-canvas.png'), clip: { x: 0, y: 0, width: 1200, height: 300 } });
+    const cols = Object.keys((await rendered())[0]!.cells);
+    expect(cols).toEqual(expect.arrayContaining(['collector', 'reference', 'extra', 'rxBitsPerSec', 'duration', 'id']));
+    // Where the canvas has ink in each cell's box (CSS px from the cell's left and the row's top), rows 0..5.
+    const ink = (): Promise<({ left: number; right: number; top: number; bottom: number } | null)[][]> =>
+      page.evaluate((keys) => {
+        const canvas = document.querySelector('#group canvas');
+        const c = canvas.getBoundingClientRect();
+        const ctx = canvas.getContext('2d');
+        const dpr = canvas.width / c.width;
+        return [...document.querySelectorAll('#group [role="row"]')].slice(0, 6).map((row: { getBoundingClientRect(): DOMRect; querySelector(s: string): { getBoundingClientRect(): DOMRect } }) =>
+          keys.map((key) => {
+            const b = row.querySelector(`[data-col="${key}"]`).getBoundingClientRect();
+            const r = row.getBoundingClientRect();
+            const [x0, y0, w, h] = [b.left - c.left, r.top - c.top, b.width, r.height].map((v) => Math.round(v * dpr));
+            const { data } = ctx.getImageData(x0, y0, w, h);
+            let [left, right, top, bottom] = [Infinity, -Infinity, Infinity, -Infinity];
+            for (let y = 0; y < h; y++)
+              for (let x = 0; x < w; x++)
+                if (data[(y * w + x) * 4 + 3] > 40) [left, right, top, bottom] = [Math.min(left, x), Math.max(right, x + 1), Math.min(top, y), Math.max(bottom, y + 1)];
+            return left === Infinity ? null : { left: left / dpr, right: right / dpr, top: top / dpr, bottom: bottom / dpr };
+          }),
+        );
+      }, cols);
+    const painted = await ink();
+    // Where the same texts sit as DOM text (text mode, from a selection in the page), the text's box in the cell.
+    await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
+    await page.waitForSelector('#group.text-mode');
+    expect(await page.$eval('#group canvas', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(true);
+    const boxes = await page.evaluate((keys) => {
+      return [...document.querySelectorAll('#group [role="row"]')].slice(0, 6).map((row: { getBoundingClientRect(): DOMRect; querySelector(s: string): { getBoundingClientRect(): DOMRect; firstChild: Node } }) =>
+        keys.map((key) => {
+          const cell = row.querySelector(`[data-col="${key}"]`);
+          const range = document.createRange();
+          range.selectNodeContents(cell);
+          const t = range.getBoundingClientRect();
+          const [b, r] = [cell.getBoundingClientRect(), row.getBoundingClientRect()];
+          return t.width === 0 ? null : { left: t.left - b.left, right: t.right - b.left, top: t.top - r.top, bottom: t.bottom - r.top };
+        }),
+      );
+    }, cols);
+    await page.screenshot({ path: join(SCREENSHOTS, 'sessions-table-text.png'), clip: { x: 0, y: 0, width: 1200, height: 300 } });
+    await page.evaluate(() => document.getSelection().removeAllRanges());
+    await page.waitForSelector('#group:not(.text-mode)');
+    const marked = (await rendered()).map((r) => /idle|ending/.test(r.cls));
+    expect(marked.slice(0, 6)).toEqual([false, false, true, true, false, false]);
+    for (let r = 0; r < painted.length; r++) {
+      for (let c = 0; c < cols.length; c++) {
+        const [p, t] = [painted[r]![c], boxes[r]![c]];
+        const where = `row ${r} ${cols[c]}: painted ${JSON.stringify(p)}, text ${JSON.stringify(t)}`;
+        expect(p === null, where).toBe(t === null);
+        if (!p || !t) continue;
+        // Ink lies inside the text's box, give or take a glyph's side bearing, and spans most of it; an idle or ending
+        // row's rx rate has its mark painted before it (the DOM text's box leaves out the CSS mark).
+        if (marked[r] && cols[c] === 'rxBitsPerSec') expect(p.left, where).toBeLessThan(t.left - 15);
+        else expect(p.left, where).toBeGreaterThanOrEqual(t.left - 1.5);
+        expect(p.right, where).toBeLessThanOrEqual(t.right + 1.5);
+        expect(p.right - p.left, where).toBeGreaterThan((t.right - t.left) * 0.8);
+        expect(p.top, where).toBeGreaterThanOrEqual(t.top - 1);
+        expect(p.bottom, where).toBeLessThanOrEqual(t.bottom + 1);
+      }
+    }
+    // Back to the canvas: the cells hold no DOM text, the canvas shows again with the same pixels.
+    expect((await rendered()).every((r) => r.cells.id !== '')).toBe(true);
+    expect(await page.$$eval('#group [role="cell"]', (els: { textContent: string }[]) => els.every((e) => e.textContent === ''))).toBe(true);
+    expect(await ink()).toEqual(painted);
+
+    // An update that changes row 0's tx rate redraws its row; row 1 keeps its pixels.
+    const pixels = (): Promise<number[]> =>
+      page.evaluate(() => {
+        const canvas = document.querySelector('#group canvas');
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, 60 * (canvas.width / canvas.getBoundingClientRect().width));
+        const half = data.length / 2;
+        let [a, b] = [0, 0];
+        for (let i = 0; i < half; i++) a = (a * 31 + data[i]) >>> 0;
+        for (let i = half; i < data.length; i++) b = (b * 31 + data[i]) >>> 0;
+        return [a, b];
+      });
+    const before = await pixels();
+    await page.evaluate(() => {
+      const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, number | string>[]; ctx: Record<string, unknown> };
+      body.update(100, 0, rows.map((r, i) => (i === 0 ? { ...r, txBitsPerSec: 999_000_000 } : r)), ctx);
+    });
+    const after = await pixels();
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[1]).toBe(before[1]);
+    expect(errors).toEqual([]);
+  });
+
+  it('gives each cell its text in the accessibility tree', async () => {
+    await setup(100);
+    const cdp = await page.context().newCDPSession(page);
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { role?: { value: string }; name?: { value: string }; ignored: boolean }[] };
+    await cdp.detach();
+    const names = nodes.filter((n) => !n.ignored && (n.role?.value === 'cell' || n.role?.value === 'gridcell')).map((n) => n.name?.value ?? '');
+    const rows = await rendered();
+    const cells = rows.flatMap((r) => Object.values(r.cells));
+    expect(cells).toContain('s0');
+    expect(cells).toContain('/live/1');
+    expect(names).toEqual(cells);
+  });
+
+  it('copies real text from a drag across the rows, and paints again once the selection is gone', async () => {
+    await setup(100);
+    const box = async (sel: string): Promise<{ x: number; y: number; width: number; height: number }> => (await page.locator(sel).boundingBox())!;
+    const from = await box('#group [aria-rowindex="2"] [data-col="id"]');
+    const to = await box('#group [aria-rowindex="4"] [data-col="reference"]');
+    await page.mouse.move(from.x + 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width - 2, to.y + to.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const copied = await page.evaluate(() => String(document.getSelection()));
+    // From row 0's Id (the last column) through row 1 to row 2's Reference.
+    for (const text of ['s0', 'hls', '/live/1', '10.0.0.1:1935', 's1', 'rtmp', '/live/2']) expect(copied).toContain(text);
+    expect(copied).not.toContain('/live/0');
+    expect(await page.$eval('#group', (el: { className: string }) => el.className)).toContain('text-mode');
+    // Updates while selected write DOM text, as before the canvas.
+    await page.evaluate(() => {
+      const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, number | string>[]; ctx: Record<string, unknown> };
+      body.update(100, 0, rows.map((r, i) => (i === 0 ? { ...r, id: 'renamed' } : r)), ctx);
+    });
+    expect(await page.$eval('#group [aria-rowindex="2"] [data-col="id"]', (el: { textContent: string }) => el.textContent)).toBe('renamed');
+    // A click elsewhere ends the selection: the canvas shows, the cells hold no DOM text.
+    await page.click('#outside');
+    await page.waitForSelector('#group:not(.text-mode)');
+    expect(await page.$eval('#group canvas', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(false);
+    expect(await page.$eval('#group [aria-rowindex="2"] [data-col="id"]', (el: { textContent: string }) => el.textContent)).toBe('');
+    // A plain click on a row still reaches it (and leaves no text mode behind).
+    await page.click('#group [aria-rowindex="5"] [data-col="id"]');
+    expect(await page.evaluate(() => (window.log as { clicks: string[] }).clicks)).toEqual(['s3']);
+    await page.waitForSelector('#group:not(.text-mode)');
     expect(errors).toEqual([]);
   });
 });

@@ -87,7 +87,7 @@ function showCellTitle(e: React.PointerEvent, rows: readonly SessionRow[]): void
   const full = FULL_TEXT[cell.dataset.col as SessionColumnKey];
   const key = full ? cell.parentElement?.dataset.key : undefined;
   const row = key === undefined ? undefined : rows.find((r) => sessionKey(r) === key);
-  cell.title = row && full ? full(row) : (cell.textContent ?? '');
+  cell.title = row && full ? full(row) : (cell.getAttribute('aria-label') ?? cell.textContent ?? '');
 }
 
 /**

@@ -8,6 +8,11 @@
  * second, and a keyed row that changes place is moved in the DOM (DOM order must stay the visual order), which
  * re-creates its layout objects: the cost of rewriting its texts, plus the move. A row's element stays at its place
  * and each cell writes its text only when it changed (the collector, the core, often the numbers' units).
+ *
+ * The cells' texts are painted on one canvas over the rows (table-canvas.ts): ~200 texts rewritten per update cost
+ * ~7 ms of layout and ~6 ms of paint as DOM text, nothing of either on a canvas. Each cell keeps its text in
+ * `aria-label` (assistive technology reads it; no selector does), and the rows hold DOM text while the user selects
+ * in the table (text mode, see `SessionTableBody`), so a selection and a copy give the same text as before.
  */
 import type { UnitSystem } from '../../../shared/ipc.ts';
 import type { SessionRow } from '../../../shared/types.ts';
@@ -15,6 +20,7 @@ import { formatBitrate, formatBytes, formatDuration } from '../format/units.ts';
 import { sessionKey, sessionState } from '../store/session-view.ts';
 import { formatExtra, formatLocal, type ColumnSpec, type SessionColumnKey } from '../store/session-columns.ts';
 import { writeText, TableBody, textSlot, type BodyRow, type TextSlot } from './table-body.ts';
+import { CellPainter, type PaintedRow } from './table-canvas.ts';
 
 /** A row's height (styles.css `.tr`), before one is measured. */
 export const ROW_HEIGHT_PX = 30;
@@ -44,32 +50,50 @@ export const CELLS: Record<SessionColumnKey, (r: SessionRow, c: SessionTableCont
   txBytes: (r, c) => formatBytes(r.txBytes, c.units),
   duration: (r, c) => formatDuration(c.atMs - r.createdAtMs),
 };
+/** Whether the rows hold their texts as DOM text (a selection in the table), shared by a body's rows. */
+interface TextMode {
+  on: boolean;
+}
 
-/** One row: a `role="row"` grid of `role="cell"` elements, the texts and attributes last written. */
-class SessionRowView implements BodyRow<SessionRow, SessionTableContext> {
+/**
+ * One row: a `role="row"` grid of `role="cell"` elements. Its texts are painted on the body's canvas (table-canvas.ts)
+ * and kept in each cell's `aria-label` for assistive technology; in text mode (a selection) they are DOM text too.
+ */
+class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, PaintedRow {
   readonly el = document.createElement('div');
   readonly #columns: readonly ColumnSpec[];
-  readonly #cells: TextSlot[];
+  readonly #cells: HTMLElement[];
+  readonly #slots: TextSlot[];
+  readonly #mode: TextMode;
+  /** The cells' texts as last written (painted, and each cell's `aria-label`). */
+  readonly texts: string[];
+  state: 'live' | 'idle' | 'ending' = 'live';
+  dirty = true;
+  /** Whether the text nodes hold `texts` (text mode when they were last written). */
+  #textShown = false;
   /** The session shown ('' for none), its row class and selection as last written. */
   #key = '';
   #className = '';
   #selected = '';
   #pending: { r: SessionRow; ctx: SessionTableContext } | null = null;
 
-  constructor(columns: readonly ColumnSpec[], template: string) {
+  constructor(columns: readonly ColumnSpec[], template: string, mode: TextMode) {
     const el = this.el;
     el.setAttribute('role', 'row');
     el.dataset.testid = 'session-row';
     el.style.gridTemplateColumns = template;
     this.#columns = columns;
+    this.#mode = mode;
     this.#cells = columns.map((c) => {
       const td = document.createElement('div');
       td.setAttribute('role', 'cell');
       td.dataset.col = c.key;
       td.className = c.numeric ? 'td num' : 'td';
       el.appendChild(td);
-      return textSlot(td);
+      return td;
     });
+    this.#slots = this.#cells.map((td) => textSlot(td));
+    this.texts = columns.map(() => '');
     this.#setClass('sessions-grid tr');
   }
 
@@ -81,7 +105,8 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext> {
   show(r: SessionRow | undefined, ctx: SessionTableContext, seen: boolean): void {
     if (!r) {
       this.release();
-      for (const cell of this.#cells) writeText(cell, '');
+      for (let i = 0; i < this.texts.length; i++) this.#setText(i, '');
+      this.#setState('live');
       this.#setSelected(false);
       this.#setClass('sessions-grid tr');
       this.el.removeAttribute('data-key');
@@ -105,13 +130,38 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext> {
     this.#pending = null;
   }
 
+  /** Writes the texts as DOM text (text mode) or empties the text nodes (painted). */
+  syncText(): void {
+    const on = this.#mode.on;
+    if (this.#textShown === on) return;
+    this.#textShown = on;
+    for (let i = 0; i < this.#slots.length; i++) writeText(this.#slots[i]!, on ? this.texts[i]! : '');
+  }
+
   #write(r: SessionRow, ctx: SessionTableContext): void {
     this.#pending = null;
     const columns = this.#columns;
-    for (let i = 0; i < columns.length; i++) writeText(this.#cells[i]!, CELLS[columns[i]!.key](r, ctx));
+    for (let i = 0; i < columns.length; i++) this.#setText(i, CELLS[columns[i]!.key](r, ctx));
     // Its connection closed (kept until Core's session timeout): ending; no traffic either way: idle (styles.css).
     const state = sessionState(r);
+    this.#setState(state);
     this.#setClass(`sessions-grid tr${this.#selected === 'true' ? ' selected' : ''}${state === 'live' ? '' : ` ${state}`}`);
+  }
+
+  /** A cell's text: painted (the row is drawn again), in its `aria-label`, and DOM text in text mode. */
+  #setText(i: number, value: string): void {
+    this.syncText();
+    if (this.texts[i] === value) return;
+    this.texts[i] = value;
+    this.dirty = true;
+    this.#cells[i]!.setAttribute('aria-label', value);
+    if (this.#textShown) writeText(this.#slots[i]!, value);
+  }
+
+  #setState(state: 'live' | 'idle' | 'ending'): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.dirty = true;
   }
 
   #setSelected(selected: boolean): void {
@@ -127,10 +177,23 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext> {
   }
 }
 
-/** The Sessions table's rows in a row group React leaves empty; see the file's comment. */
+/**
+ * The Sessions table's rows in a row group React leaves empty; see the file's comment. The cells' texts are painted
+ * on one canvas (table-canvas.ts) until the user selects in the table: from a primary-button press in the rows (before
+ * the browser places the selection's start), a select-all, or a selection that reaches the rows, the rows hold DOM
+ * text and the canvas hides, until the selection is gone (collapsed or outside the table) and the button is up.
+ */
 export class SessionTableBody {
   readonly #body: TableBody<SessionRow, SessionTableContext>;
+  readonly #group: HTMLElement;
+  /** Null where a canvas cannot draw (no 2D context): the rows then keep DOM text. */
+  readonly #painter: CellPainter | null;
+  readonly #mode: TextMode;
+  readonly #detach: (() => void)[] = [];
   #template = '';
+  #pointerDown = false;
+  /** The last render's rows (for a redraw after text mode, a theme or width change). */
+  #rendered: { first: number; views: readonly SessionRowView[]; rowPx: number } = { first: 0, views: [], rowPx: ROW_HEIGHT_PX };
 
   /**
    * `onWindow`: the rendered rows moved (the worker is asked for them); `onClick`: a row was clicked.
@@ -140,17 +203,28 @@ export class SessionTableBody {
     rowGroup: HTMLElement,
     opts: { stickyTopPx: number; onWindow: (first: number, end: number) => void; onClick: (r: SessionRow) => void },
   ) {
+    this.#group = rowGroup;
+    const mode: TextMode = (this.#mode = { on: false });
     this.#body = new TableBody<SessionRow, SessionTableContext>({
       body: rowGroup,
       makeSpacer: () => document.createElement('div'),
-      makeRow: () => new SessionRowView([], ''),
+      makeRow: () => new SessionRowView([], '', mode),
       keyOf: (_r, i) => String(i),
       headerRows: 1,
       rowPx: ROW_HEIGHT_PX,
       stickyTopPx: opts.stickyTopPx,
       onWindow: opts.onWindow,
       onClick: opts.onClick,
+      onRendered: (first, views, rowPx) => {
+        this.#rendered = { first, views: views as readonly SessionRowView[], rowPx };
+        this.#painter?.draw(first, this.#rendered.views, rowPx);
+      },
     });
+    // After the body: it empties the row group.
+    this.#painter = CellPainter.create(rowGroup);
+    mode.on = this.#painter === null;
+    rowGroup.classList.toggle('text-mode', mode.on);
+    if (this.#painter) this.#listen(this.#painter);
   }
 
   /** Follows `scrollEl` (the area the table scrolls in); see `TableBody.attach`. */
@@ -163,7 +237,9 @@ export class SessionTableBody {
     const shape = `${template}|${columns.map((c) => c.key).join(',')}`;
     if (shape === this.#template) return;
     this.#template = shape;
-    this.#body.rebuild(() => new SessionRowView(columns, template));
+    this.#painter?.setMarkColumn(columns.findIndex((c) => c.key === 'rxBitsPerSec'));
+    const mode = this.#mode;
+    this.#body.rebuild(() => new SessionRowView(columns, template, mode));
   }
 
   /** The table's `count` rows, of which the page holds `rows` from index `start` (the worker's window). */
@@ -177,6 +253,84 @@ export class SessionTableBody {
   }
 
   dispose(): void {
+    for (const d of this.#detach.splice(0)) d();
     this.#body.dispose();
+  }
+
+  /** Text mode on a press, a select-all or a selection into the rows; off once no selection is left in the table. */
+  #listen(painter: CellPainter): void {
+    const group = this.#group;
+    const on = <K extends keyof DocumentEventMap>(target: Document | HTMLElement, type: K, fn: (e: DocumentEventMap[K]) => void, capture = false): void => {
+      target.addEventListener(type, fn as EventListener, capture);
+      this.#detach.push(() => target.removeEventListener(type, fn as EventListener, capture));
+    };
+    on(group, 'pointerdown', (e) => {
+      if (e.button !== 0) return;
+      this.#pointerDown = true;
+      this.#setTextMode(true);
+    });
+    const up = (): void => {
+      if (!this.#pointerDown) return;
+      this.#pointerDown = false;
+      this.#leaveTextMode();
+    };
+    on(document, 'pointerup', up, true);
+    on(document, 'pointercancel', up, true);
+    on(document, 'keydown', (e) => {
+      const t = e.target;
+      const editable = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || (t instanceof HTMLElement && t.isContentEditable);
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a' && !editable) this.#setTextMode(true);
+    }, true);
+    on(document, 'selectionchange', () => {
+      if (this.#pointerDown) return;
+      if (this.#selectionInRows()) this.#setTextMode(true);
+      else this.#leaveTextMode();
+    });
+    // The theme (colours) and the width (columns' x) are read again.
+    const dark = window.matchMedia?.('(prefers-color-scheme: dark)');
+    const onTheme = (): void => this.#repaint(true);
+    dark?.addEventListener('change', onTheme);
+    this.#detach.push(() => dark?.removeEventListener('change', onTheme));
+    if (typeof ResizeObserver !== 'undefined') {
+      let widthPx = -1;
+      const ro = new ResizeObserver((entries) => {
+        const w = entries[0]?.contentRect.width ?? widthPx;
+        if (w === widthPx) return;
+        widthPx = w;
+        this.#repaint(true);
+      });
+      ro.observe(group);
+      this.#detach.push(() => ro.disconnect());
+    }
+    this.#detach.push(() => painter.canvas.remove());
+  }
+
+  #selectionInRows(): boolean {
+    const sel = document.getSelection();
+    return !!sel && !sel.isCollapsed && sel.containsNode(this.#group, true);
+  }
+
+  #leaveTextMode(): void {
+    if (this.#mode.on && !this.#pointerDown && !this.#selectionInRows()) this.#setTextMode(false);
+  }
+
+  #setTextMode(on: boolean): void {
+    const painter = this.#painter;
+    if (!painter || this.#mode.on === on) return;
+    this.#mode.on = on;
+    // The idle / ending marks are CSS (`::before`) in text mode (styles.css), painted otherwise.
+    this.#group.classList.toggle('text-mode', on);
+    for (const view of this.#rendered.views) view.syncText();
+    painter.setHidden(on);
+    if (!on) this.#repaint(false);
+  }
+
+  /** Draws the last rendered rows again (`measure`: geometry, fonts and colours read again first). */
+  #repaint(measure: boolean): void {
+    const painter = this.#painter;
+    if (!painter) return;
+    if (measure) painter.invalidate();
+    const { first, views, rowPx } = this.#rendered;
+    painter.draw(first, views, rowPx);
   }
 }
