@@ -140,7 +140,6 @@ export function rtmpPublisherArgs(url: string): string[] {
   ];
 }
 
-
 /** A rendered Sessions row: its `aria-rowindex`, session key, class, selection and cells by column. */
 export interface SessionRowText {
   index: number;
