@@ -370,6 +370,22 @@ interface LayerWatch {
 type TraceEvent = { name: string; ph: string; ts?: number; dur?: number; tdur?: number; tid: number; pid: number; args?: { name?: string; data?: { functionName?: string } } };
 
 /**
+ * The events of one thread that no earlier one contains (an event starting before the previous kept one ended is
+ * nested in it), in time order; at one start, the longer first.
+ */
+function outermost(events: readonly TraceEvent[]): TraceEvent[] {
+  const sorted = [...events].sort((x, y) => x.ts! - y.ts! || (y.dur ?? 0) - (x.dur ?? 0));
+  const kept: TraceEvent[] = [];
+  let end = -Infinity;
+  for (const e of sorted) {
+    if (e.ts! < end) continue;
+    end = e.ts! + (e.dur ?? 0);
+    kept.push(e);
+  }
+  return kept;
+}
+
+/**
  * BENCH_NATIVE=1: where a frame's time goes beside the page's main thread. Per thread kind (the names Chromium gives
  * its threads), the CPU of its top-level trace events (nested ones are inside them) per frame with changes: the
  * renderer's compositor thread (commit, activation, draw), its raster workers (software raster: --disable-gpu), the
@@ -395,14 +411,10 @@ function nativeLines(r: FrameStats, events: readonly TraceEvent[], layers: Layer
   const cpu = new Map<string, number>();
   const top = new Map<string, Map<string, number>>();
   for (const [k, list] of byThread) {
-    list.sort((x, y) => x.ts! - y.ts! || (y.dur ?? 0) - (x.dur ?? 0));
     const kind = `${(processName.get(Number(k.split('/')[0])) ?? '?').replace(/ Process$/, '')}:${(threadName.get(k) ?? '?').replace(/\d+$/, '')}`;
-    let end = -Infinity;
     let sum = 0;
     const names = top.get(kind) ?? new Map<string, number>();
-    for (const e of list) {
-      if (e.ts! < end) continue;
-      end = e.ts! + (e.dur ?? 0);
+    for (const e of outermost(list)) {
       const t = (e.tdur ?? e.dur ?? 0) / 1000;
       sum += t;
       names.set(e.name, (names.get(e.name) ?? 0) + t);
@@ -579,13 +591,8 @@ async function headlessBench(): Promise<void> {
         // (every frame) is in rAF, so compare runs of one bench.
         const cpu = new Map<string, number>();
         // A Paint event nests one per painted layer (each Sessions row): only the outermost ones are counted.
-        let paintEnd = -Infinity;
-        const mainEvents = traceEvents.filter((e) => main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.tdur).sort((x, y) => x.ts! - y.ts!);
-        for (const e of mainEvents) {
-          if (e.name === 'Paint') {
-            if (e.ts! < paintEnd) continue;
-            paintEnd = e.ts! + (e.dur ?? 0);
-          }
+        const mainEvents = traceEvents.filter((e) => main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.tdur);
+        for (const e of [...mainEvents.filter((e) => e.name !== 'Paint'), ...outermost(mainEvents.filter((e) => e.name === 'Paint'))]) {
           cpu.set(e.name, (cpu.get(e.name) ?? 0) + e.tdur! / 1000);
         }
         const sum = (...names: string[]): number => names.reduce((a, n) => a + (cpu.get(n) ?? 0), 0);
