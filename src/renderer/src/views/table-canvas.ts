@@ -63,7 +63,7 @@ const ELLIPSIS = '…';
  * Rows drawn beyond each edge of the viewport (of the table body's overscan, `OVERSCAN_ROWS`): enough for a frame of
  * threaded scrolling ahead of the page's scroll event, fewer than the overscan so the canvas is smaller.
  */
-const CANVAS_MARGIN_ROWS = 2;
+export const CANVAS_MARGIN_ROWS = 2;
 /** Cached text widths and fitted texts are dropped past this many (a day of changing numbers would grow them). */
 const CACHE_LIMIT = 20_000;
 
