@@ -9,9 +9,8 @@
  *
  * The canvas sits inside the row group, over the rows in view and up to two rendered rows each side (not the whole
  * overscan: each update hands the compositor the canvas's whole bitmap), so it scrolls with them on the compositor
- * (threaded scrolling shows no text a row off; a scroll more than two rows ahead of the page's scroll event shows the
- * rows beyond without text for that frame); it is redrawn only where a row's texts or state changed, or whole when it
- * moves with the rows in view, the columns or the theme change. Geometry (the columns' x and widths, the text's
+ * (threaded scrolling shows no text a row off); it is redrawn only where a row's texts or state changed, or whole when
+ * it moves with the rows in view, the columns or the theme change. Geometry (the columns' x and widths, the text's
  * baseline) and fonts and colours are read from the first row's cells' computed styles when the columns or the width
  * change, never per update.
  */
