@@ -193,12 +193,7 @@ export class SessionTableBody {
   #template = '';
   #pointerDown = false;
   /** The last render's rows (for a redraw after text mode, a theme or width change). */
-  #rendered: { first: number; views: readonly SessionRowView[]; rowPx: number; seen: { first: number; last: number } } = {
-    first: 0,
-    views: [],
-    rowPx: ROW_HEIGHT_PX,
-    seen: { first: 0, last: -1 },
-  };
+  #rendered: { first: number; views: readonly SessionRowView[]; rowPx: number } = { first: 0, views: [], rowPx: ROW_HEIGHT_PX };
 
   /**
    * `onWindow`: the rendered rows moved (the worker is asked for them); `onClick`: a row was clicked.
@@ -220,9 +215,9 @@ export class SessionTableBody {
       stickyTopPx: opts.stickyTopPx,
       onWindow: opts.onWindow,
       onClick: opts.onClick,
-      onRendered: (first, views, rowPx, seen) => {
-        this.#rendered = { first, views: views as readonly SessionRowView[], rowPx, seen };
-        this.#painter?.draw(first, this.#rendered.views, rowPx, seen);
+      onRendered: (first, views, rowPx) => {
+        this.#rendered = { first, views: views as readonly SessionRowView[], rowPx };
+        this.#painter?.draw(first, this.#rendered.views, rowPx);
       },
     });
     // After the body: it empties the row group.
@@ -335,7 +330,7 @@ export class SessionTableBody {
     const painter = this.#painter;
     if (!painter) return;
     if (measure) painter.invalidate();
-    const { first, views, rowPx, seen } = this.#rendered;
-    painter.draw(first, views, rowPx, seen);
+    const { first, views, rowPx } = this.#rendered;
+    painter.draw(first, views, rowPx);
   }
 }

@@ -96,11 +96,8 @@ export interface TableBodyOptions<R, C> {
   onWindow?: (first: number, end: number) => void;
   /** A click in a row: the row shown there and its index. */
   onClick?: (row: R, index: number) => void;
-  /**
-   * After each render (an update, a scroll, a resize): the first rendered row's index, the rows' views in order and
-   * height, and the rows in view (indices, clamped to the rows).
-   */
-  onRendered?: (first: number, views: readonly BodyRow<R, C>[], rowPx: number, seen: { first: number; last: number }) => void;
+  /** After each render (an update, a scroll, a resize): the first rendered row's index, the rows' views in order and height. */
+  onRendered?: (first: number, views: readonly BodyRow<R, C>[], rowPx: number) => void;
 }
 
 interface Slot<R, C> {
@@ -259,7 +256,7 @@ export class TableBody<R, C> {
     const seen = seenRows(count, viewport);
     if (!next && !all) {
       for (let i = Math.max(seen.first, this.#first); i <= Math.min(seen.last, this.#last); i++) this.#order[i - this.#first]?.view.flush();
-      this.#rendered(seen);
+      this.#rendered();
       return;
     }
     if (next) [this.#first, this.#last] = [next.first, next.last];
@@ -323,11 +320,11 @@ export class TableBody<R, C> {
       this.#toldWindow = told;
       this.#opts.onWindow(first, last + 1);
     }
-    this.#rendered(seen);
+    this.#rendered();
   }
 
-  #rendered(seen: { first: number; last: number }): void {
-    this.#opts.onRendered?.(this.#first, this.#order.map((s) => s.view), this.#rowPx, seen);
+  #rendered(): void {
+    this.#opts.onRendered?.(this.#first, this.#order.map((s) => s.view), this.#rowPx);
   }
 
   #pad(spacer: HTMLElement, heightPx: number, top: boolean): void {

@@ -7,10 +7,9 @@
  * show through the transparent canvas), and each cell keeps its text for assistive technology in `aria-label` (an
  * attribute no selector reads: no style or layout). See docs/decisions.md, "The Sessions table painted on a canvas".
  *
- * The canvas sits inside the row group, over the rows in view and up to two rendered rows each side (not the whole
- * overscan: each update hands the compositor the canvas's whole bitmap), so it scrolls with them on the compositor
- * (threaded scrolling shows no text a row off); it is redrawn only where a row's texts or state changed, or whole when
- * it moves with the rows in view, the columns or the theme change. Geometry (the columns' x and widths, the text's
+ * The canvas sits inside the row group, over the rendered rows (the overscan too), so it scrolls with them on the
+ * compositor (threaded scrolling shows no text a row off); it is redrawn only where a row's texts or state changed, or
+ * whole when the rendered rows move, the columns or the theme change. Geometry (the columns' x and widths, the text's
  * baseline) and fonts and colours are read from the first row's cells' computed styles when the columns or the width
  * change, never per update.
  */
@@ -58,11 +57,6 @@ const MARKS = { idle: 'IDLE ', ending: 'ENDING ' } as const;
 const MARK_LETTER_SPACING = '0.4px';
 const MARK_SIZE = '10px';
 const ELLIPSIS = '…';
-/**
- * Rows drawn beyond each edge of the viewport (of the table body's overscan, `OVERSCAN_ROWS`): enough for a frame of
- * threaded scrolling ahead of the page's scroll event, fewer than the overscan so the canvas is smaller.
- */
-export const CANVAS_MARGIN_ROWS = 2;
 /** Cached text widths and fitted texts are dropped past this many (a day of changing numbers would grow them). */
 const CACHE_LIMIT = 20_000;
 
@@ -126,34 +120,20 @@ export class CellPainter {
   }
 
   /**
-   * Draws the rows in view, `seen` (indices), and up to `CANVAS_MARGIN_ROWS` of the rendered rows each side of them
-   * (row `first + i` is `rows[i]`, each `rowPx` high): only those whose place, texts or state changed, all of them when
-   * the canvas moved or the geometry was read again. The canvas moves (recentred on the rows in view) once less than
-   * one row of margin is left on a side; it covers fewer rows than are rendered (their overscan), so the bitmap the
-   * compositor is handed with each update is smaller.
+   * Draws the rendered rows (row `first + i` is `rows[i]`, each `rowPx` high): only those whose place, texts or state
+   * changed, all of them when the rows moved or the geometry was read again.
    */
-  draw(first: number, rendered: readonly PaintedRow[], rowPx: number, seen: { first: number; last: number }): void {
+  draw(first: number, rows: readonly PaintedRow[], rowPx: number): void {
     if (this.#hidden) return;
     const ctx = this.#ctx;
     let g = this.#geometry;
     if (!g) {
-      const sample = rendered.find((r) => r.el.isConnected && r.el.firstElementChild);
+      const sample = rows.find((r) => r.el.isConnected && r.el.firstElementChild);
       if (!sample) return;
       g = this.#geometry = this.#measure(sample.el);
       if (!g) return;
       this.#first = -1;
     }
-    // The rows the canvas covers, [from, to): kept while they lie in the rendered ones, hold the rows in view and leave
-    // a row of margin each side (where rendered rows are left to cover).
-    const end = first + rendered.length;
-    let [from, to] = [this.#first, this.#first + this.#drawn.length];
-    const [above, below] = [seen.first - from, to - 1 - seen.last];
-    if (from < first || to > end || above < 0 || below < 0 || (above < 1 && from > first) || (below < 1 && to < end)) {
-      from = Math.max(first, seen.first - CANVAS_MARGIN_ROWS);
-      to = Math.max(from, Math.min(end, seen.last + 1 + CANVAS_MARGIN_ROWS));
-    }
-    const rows = rendered.slice(from - first, to - first);
-    first = from;
     const heightPx = rows.length * rowPx;
     const width = Math.round(g.widthPx * g.dpr);
     const height = Math.round(heightPx * g.dpr);
