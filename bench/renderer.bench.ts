@@ -391,7 +391,7 @@ function outermost(events: readonly TraceEvent[]): TraceEvent[] {
  * renderer's compositor thread (commit, activation, draw), its raster workers (software raster: --disable-gpu), the
  * display compositor (viz) and the GPU/browser processes; then the raster tasks, and the page's layers.
  */
-function nativeLines(r: FrameStats, events: readonly TraceEvent[], layers: LayerWatch, seconds: number): void {
+function nativeLines(r: FrameStats, events: readonly TraceEvent[], layers: LayerWatch, seconds: number, mainKey: string): void {
   const frames = Math.max(1, r.changedWork.length);
   const threadName = new Map<string, string>();
   const processName = new Map<number, string>();
@@ -410,8 +410,9 @@ function nativeLines(r: FrameStats, events: readonly TraceEvent[], layers: Layer
   }
   const cpu = new Map<string, number>();
   const top = new Map<string, Map<string, number>>();
+  const kindOf = (k: string): string => `${(processName.get(Number(k.split('/')[0])) ?? '?').replace(/ Process$/, '')}:${(threadName.get(k) ?? '?').replace(/\d+$/, '')}`;
   for (const [k, list] of byThread) {
-    const kind = `${(processName.get(Number(k.split('/')[0])) ?? '?').replace(/ Process$/, '')}:${(threadName.get(k) ?? '?').replace(/\d+$/, '')}`;
+    const kind = kindOf(k);
     let sum = 0;
     const names = top.get(kind) ?? new Map<string, number>();
     for (const e of outermost(list)) {
@@ -428,6 +429,7 @@ function nativeLines(r: FrameStats, events: readonly TraceEvent[], layers: Layer
     const names = [...(top.get(k) ?? new Map<string, number>()).entries()].sort((x, y) => y[1] - x[1]).slice(0, 6);
     console.log(`  ${''.padEnd(30)}   ${k}: ${names.map(([n, v]) => `${n} ${(v / frames).toFixed(2)}`).join(', ')}`);
   }
+  slowFrameLines(byThread, mainKey, kindOf);
   // Raster: count and thread time of the raster tasks (each rasters one tile, or part of one).
   const raster = events.filter((e) => e.ph === 'X' && e.name === 'RasterTask');
   const rasterMs = raster.reduce((a, e) => a + (e.tdur ?? e.dur ?? 0) / 1000, 0);
@@ -442,6 +444,44 @@ function nativeLines(r: FrameStats, events: readonly TraceEvent[], layers: Layer
       `${drawing.map((l) => `${l.width}×${l.height}${l.stickyPositionConstraint ? ' sticky' : ''}${l.scrollRects?.length ? ' scroll' : ''}`).join(', ')}); ` +
       `layer paints ${(layers.painted.length / frames).toFixed(1)} per frame with changes, ${(paintedArea / frames / 1e3).toFixed(0)} kpx per frame (${[...perLayer.values()].join('/')} per layer)`,
   );
+}
+
+/**
+ * BENCH_NATIVE=1: what a slow frame is made of (a busy machine's tail). The frames that ran the page's rAF callback
+ * (a BeginMainFrame with FireAnimationFrame in it), the slowest tenth against the faster half: the frame's wall and
+ * CPU, of it the rAF callbacks' and the commit's (the main thread waits there for the compositor thread), and the CPU
+ * other threads spent meanwhile (their top-level events, prorated to the overlap): wall far above CPU is the main
+ * thread waiting for a core or for the compositor.
+ */
+function slowFrameLines(byThread: ReadonlyMap<string, TraceEvent[]>, mainKey: string, kindOf: (k: string) => string): void {
+  const mainEvents = (byThread.get(mainKey) ?? []).slice().sort((x, y) => x.ts! - y.ts!);
+  const within = (f: TraceEvent, name: string): TraceEvent[] => mainEvents.filter((e) => e.name === name && e.ts! >= f.ts! && e.ts! < f.ts! + (f.dur ?? 0));
+  const others = [...byThread].filter(([k]) => k !== mainKey).map(([k, list]) => [kindOf(k), outermost(list)] as const);
+  const frames = mainEvents
+    .filter((f) => f.name === 'ProxyMain::BeginMainFrame' && within(f, 'FireAnimationFrame').length > 0)
+    .map((f) => {
+      const [raf, commit] = [within(f, 'FireAnimationFrame'), within(f, 'ProxyMain::BeginMainFrame::commit')];
+      const beside = new Map<string, number>();
+      for (const [kind, list] of others)
+        for (const e of list) {
+          const overlap = Math.min(e.ts! + (e.dur ?? 0), f.ts! + (f.dur ?? 0)) - Math.max(e.ts!, f.ts!);
+          if (overlap > 0) beside.set(kind, (beside.get(kind) ?? 0) + ((e.tdur ?? e.dur ?? 0) * overlap) / Math.max(1, e.dur ?? 1) / 1000);
+        }
+      const ms = (l: TraceEvent[], k: 'dur' | 'tdur'): number => l.reduce((a, e) => a + (e[k] ?? 0), 0) / 1000;
+      return { wall: (f.dur ?? 0) / 1000, cpu: (f.tdur ?? 0) / 1000, raf: ms(raf, 'dur'), rafCpu: ms(raf, 'tdur'), commit: ms(commit, 'dur'), beside };
+    })
+    .sort((x, y) => x.wall - y.wall);
+  if (frames.length < 10) return;
+  for (const [label, list] of [['slowest tenth', frames.slice(Math.floor(frames.length * 0.9))], ['faster half', frames.slice(0, Math.floor(frames.length / 2))]] as const) {
+    const mean = (f: (x: (typeof frames)[number]) => number): string => (list.reduce((a, x) => a + f(x), 0) / list.length).toFixed(1);
+    const beside = new Map<string, number>();
+    for (const x of list) for (const [k, v] of x.beside) beside.set(k, (beside.get(k) ?? 0) + v / list.length);
+    console.log(
+      `  ${''.padEnd(30)} native: ${label} of the ${frames.length} frames with the page's rAF (${list.length}): wall ${mean((x) => x.wall)} ms, CPU ${mean((x) => x.cpu)}; rAF wall ${mean((x) => x.raf)}, CPU ${mean((x) => x.rafCpu)}; ` +
+        `commit wall ${mean((x) => x.commit)} (waiting for the compositor thread); meanwhile other threads' CPU: ` +
+        `${[...beside].filter(([, v]) => v >= 0.1).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`,
+    );
+  }
 }
 
 /**
@@ -660,8 +700,8 @@ async function headlessBench(): Promise<void> {
           `  ${''.padEnd(30)} trace, main thread CPU per frame that drew (${frameCpu.length}): p50 ${pct(frameCpu, 50).toFixed(1)} p95 ${pct(frameCpu, 95).toFixed(1)} ms; ` +
             `other tasks (the push, the worker's answers, timers; not the probe's) ${(otherCpu / updates).toFixed(1)} ms per frame with changes${worker ? `; sessions worker ${(workerCpu / updates).toFixed(1)} ms per frame with changes` : ''}`,
         );
+        if (native) nativeLines(r, traceEvents, layers, s, main ? `${main.pid}/${main.tid}` : '');
       }
-      if (native) nativeLines(r, traceEvents, layers, s);
       console.log(`  ${''.padEnd(30)} main thread per second (CDP): tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms`);
     };
     const scroll = (selector: string) => async (): Promise<void> => {

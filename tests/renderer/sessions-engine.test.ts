@@ -319,6 +319,43 @@ describe('sessions engine (the worker)', () => {
     expect(engine.push('{"kind":')).toEqual({ ok: false, reason: 'malformed' });
     expect(engine.push('[1,2]')).toEqual({ ok: false, reason: 'malformed' });
   });
+
+  it("asks the engine for the cores' names only when a name changes, not with every push's round trips", async () => {
+    const main = fakeMain();
+    main.update(snapshot(1000, rowsAt(0), collectorTotals));
+    const p = await page(main, true);
+    closers.push(p.close);
+    await drain();
+    p.store.getState().setView('sessions');
+    p.store.getState().sortBy('core');
+    await drain();
+    // The queries the page sends the engine: wrapped at the store's client, as they leave.
+    const engine = p.store.getState().engine!;
+    const patches: string[][] = [];
+    const query = engine.query.bind(engine);
+    engine.query = (patch, done) => {
+      patches.push(Object.keys(patch));
+      query(patch, done);
+    };
+    const at = (step: number, name: string, rttMs: number) => {
+      const s = snapshot(1000 + step * 1000, rowsAt(step), collectorTotals);
+      return { ...s, cores: s.cores.map((c) => (c.id === 'r1' ? { ...c, name, rttMs, lastSuccessMs: 1000 + step * 1000 } : c)) };
+    };
+    for (let step = 1; step <= 3; step++) {
+      p.fake.pushSnapshot(at(step, 'Studio A', 3 + step));
+      await drain();
+      expect(p.store.getState().atMs).toBe(1000 + step * 1000);
+    }
+    expect(patches.filter((k) => k.includes('coreNames'))).toEqual([]);
+    p.store.getState().setSessionsWindow(0, 5);
+    await drain();
+    expect(p.store.getState().sessionsWindow.rows[0]!.core).toBe('r1'); // 'Studio A' before 'This computer'
+    // A renamed core: asked once, and the table sorted by core puts its sessions at the new name's place.
+    p.fake.pushSnapshot(at(4, 'Zulu Studio', 9));
+    await drain();
+    expect(patches.filter((k) => k.includes('coreNames'))).toHaveLength(1);
+    expect(p.store.getState().sessionsWindow.rows[0]!.core).toBe('local');
+  });
 });
 
 /**

@@ -252,6 +252,22 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     const after = await pixels();
     expect(after[0]).not.toBe(before[0]);
     expect(after[1]).toBe(before[1]);
+    // Only the changed cell was redrawn: the canvas holds the same pixels as when drawn whole (after text mode).
+    const whole = async (): Promise<number[]> => {
+      await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
+      await page.waitForSelector('#group.text-mode');
+      await page.evaluate(() => document.getSelection().removeAllRanges());
+      await page.waitForSelector('#group:not(.text-mode)');
+      return pixels();
+    };
+    expect(await whole()).toEqual(after);
+    // And back to the shorter text: the longer one's ink is gone.
+    await page.evaluate(() => {
+      const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: unknown[]; ctx: unknown };
+      body.update(100, 0, rows, ctx);
+    });
+    expect(await pixels()).toEqual(before);
+    expect(await whole()).toEqual(before);
     expect(errors).toEqual([]);
   });
 

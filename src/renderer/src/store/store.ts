@@ -306,7 +306,9 @@ function engineQuery(state: AppState, patch: Partial<AppState>): Partial<Session
   if (patch.openStream !== undefined) q.stream = patch.openStream;
   if (patch.filter !== undefined) q.filter = patch.filter;
   if (patch.sort !== undefined) q.sort = patch.sort;
-  if (patch.cores !== undefined && patch.cores !== state.cores) q.coreNames = patch.cores.map((c) => [c.id, c.name] as const);
+  // Only when a name changed: the cores change with every push (their round trip, their last success), and each
+  // `coreNames` makes the worker filter and sort every session again and answer with one more frame.
+  if (patch.cores !== undefined && !sameCoreNames(state.cores, patch.cores)) q.coreNames = patch.cores.map((c) => [c.id, c.name] as const);
   if (patch.selectedKey !== undefined) q.selectedKey = patch.selectedKey;
   if (patch.streamsQuery !== undefined) q.streams = patch.streamsQuery;
   return q;
@@ -433,7 +435,7 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => {
       cores: sameCores(state.cores, last.cores) ? state.cores : last.cores,
       metricsVersion: appended ? state.metricsVersion + 1 : state.metricsVersion,
     };
-    if (patch.cores !== state.cores) haystackCaches.get(store)?.clear();
+    if (!sameCoreNames(state.cores, patch.cores!)) haystackCaches.get(store)?.clear();
     if (state.engine) {
       // The sessions worker holds the sessions: its frame brings the rows in view, the counts, the selection and the
       // open stream's sessions.
@@ -468,6 +470,11 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => {
 function sameStream(a: StreamRef | null, b: StreamRef | null): boolean {
   if (a === null || b === null) return a === b;
   return a.core === b.core && a.keys.length === b.keys.length && a.keys.every((k, i) => k === b.keys[i]);
+}
+
+/** The same cores by id and name, in order (what the filter's haystacks and the sort by core read of them). */
+function sameCoreNames(a: readonly CoreInfo[], b: readonly CoreInfo[]): boolean {
+  return a === b || (a.length === b.length && a.every((c, i) => c.id === b[i]!.id && c.name === b[i]!.name));
 }
 
 function sameCores(a: CoreInfo[], b: CoreInfo[]): boolean {
