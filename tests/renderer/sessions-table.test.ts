@@ -315,4 +315,30 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     await page.waitForSelector('#group:not(.text-mode)');
     expect(errors).toEqual([]);
   });
+
+  it("holds DOM text for the browser's find bar from its key until the page has the focus back", async () => {
+    await setup(100);
+    const textMode = (): Promise<boolean> => page.$eval('#group', (el: { classList: { contains: (c: string) => boolean } }) => el.classList.contains('text-mode'));
+    const idText = (): Promise<string> => page.$eval('#group [aria-rowindex="2"] [data-col="id"]', (el: { textContent: string }) => el.textContent);
+    await page.click('#outside');
+    expect(await textMode()).toBe(false);
+    // No find bar takes the focus (headless, or the app, which has none): text mode ends after a second.
+    await page.keyboard.press('Control+f');
+    expect(await textMode()).toBe(true);
+    expect(await idText()).toBe('s0');
+    await page.waitForSelector('#group:not(.text-mode)', { timeout: 5000 });
+    expect(await idText()).toBe('');
+    // A find bar holds the focus (the page does not have it): text mode stays until the page gets the focus back.
+    await page.evaluate(() => Object.defineProperty(document, 'hasFocus', { value: () => false, configurable: true }));
+    await page.keyboard.press('F3');
+    await page.waitForTimeout(1500);
+    expect(await textMode()).toBe(true);
+    await page.evaluate(() => {
+      delete document.hasFocus;
+      (window as unknown as { dispatchEvent: (e: Event) => void }).dispatchEvent(new Event('focus'));
+    });
+    expect(await textMode()).toBe(false);
+    expect(await page.$eval('#group canvas', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(false);
+    expect(errors).toEqual([]);
+  });
 });

@@ -24,6 +24,8 @@ import { CellPainter, type PaintedRow } from './table-canvas.ts';
 
 /** A row's height (styles.css `.tr`), before one is measured. */
 export const ROW_HEIGHT_PX = 30;
+/** How long a find key keeps text mode on while the page keeps the focus (no find bar took it). */
+const FIND_WAIT_MS = 1000;
 
 /** What the cells show besides the session rows themselves. */
 export interface SessionTableContext {
@@ -181,7 +183,9 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, Painte
  * The Sessions table's rows in a row group React leaves empty; see the file's comment. The cells' texts are painted
  * on one canvas (table-canvas.ts) until the user selects in the table: from a primary-button press in the rows (before
  * the browser places the selection's start), a select-all, or a selection that reaches the rows, the rows hold DOM
- * text and the canvas hides, until the selection is gone (collapsed or outside the table) and the button is up.
+ * text and the canvas hides, until the selection is gone (collapsed or outside the table) and the button is up. The
+ * browser's find bar searches DOM text only, so its keys (Ctrl/Cmd+F or +G, F3) turn text mode on too, until the page
+ * has the focus back (the bar closed) or, where no bar took the focus (the app has none), after `FIND_WAIT_MS`.
  */
 export class SessionTableBody {
   readonly #body: TableBody<SessionRow, SessionTableContext>;
@@ -192,6 +196,9 @@ export class SessionTableBody {
   readonly #detach: (() => void)[] = [];
   #template = '';
   #pointerDown = false;
+  /** A find key was pressed and the page has not had the focus back since (see the class comment). */
+  #finding = false;
+  #findTimer: ReturnType<typeof setTimeout> | undefined;
   /** The last render's rows (for a redraw after text mode, a theme or width change). */
   #rendered: { first: number; views: readonly SessionRowView[]; rowPx: number } = { first: 0, views: [], rowPx: ROW_HEIGHT_PX };
 
@@ -260,7 +267,7 @@ export class SessionTableBody {
   /** Text mode on a press, a select-all or a selection into the rows; off once no selection is left in the table. */
   #listen(painter: CellPainter): void {
     const group = this.#group;
-    const on = <K extends keyof DocumentEventMap>(target: Document | HTMLElement, type: K, fn: (e: DocumentEventMap[K]) => void, capture = false): void => {
+    const on = <K extends keyof WindowEventMap & keyof DocumentEventMap>(target: Window | Document | HTMLElement, type: K, fn: (e: DocumentEventMap[K]) => void, capture = false): void => {
       target.addEventListener(type, fn as EventListener, capture);
       this.#detach.push(() => target.removeEventListener(type, fn as EventListener, capture));
     };
@@ -277,10 +284,17 @@ export class SessionTableBody {
     on(document, 'pointerup', up, true);
     on(document, 'pointercancel', up, true);
     on(document, 'keydown', (e) => {
+      const key = e.key.toLowerCase();
+      if (((e.ctrlKey || e.metaKey) && (key === 'f' || key === 'g')) || key === 'f3') {
+        this.#find();
+        return;
+      }
       const t = e.target;
       const editable = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || (t instanceof HTMLElement && t.isContentEditable);
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a' && !editable) this.#setTextMode(true);
     }, true);
+    on(window, 'focus', () => this.#endFind());
+    this.#detach.push(() => clearTimeout(this.#findTimer));
     on(document, 'selectionchange', () => {
       if (this.#pointerDown) return;
       if (this.#selectionInRows()) this.#setTextMode(true);
@@ -311,7 +325,23 @@ export class SessionTableBody {
   }
 
   #leaveTextMode(): void {
-    if (this.#mode.on && !this.#pointerDown && !this.#selectionInRows()) this.#setTextMode(false);
+    if (this.#mode.on && !this.#pointerDown && !this.#finding && !this.#selectionInRows()) this.#setTextMode(false);
+  }
+
+  #find(): void {
+    this.#finding = true;
+    this.#setTextMode(true);
+    clearTimeout(this.#findTimer);
+    this.#findTimer = setTimeout(() => {
+      if (document.hasFocus()) this.#endFind();
+    }, FIND_WAIT_MS);
+  }
+
+  #endFind(): void {
+    if (!this.#finding) return;
+    this.#finding = false;
+    clearTimeout(this.#findTimer);
+    this.#leaveTextMode();
   }
 
   #setTextMode(on: boolean): void {
