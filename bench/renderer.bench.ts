@@ -7,8 +7,8 @@
  * Part 2 (`BENCH_PART=headless`; BENCH_UPDATE_SECONDS the update and filtering phases, default 60, BENCH_PHASE_SECONDS
  * the scrolling and sorting ones, default 10, or every phase when given alone; BENCH_PROBE=loop times every phase
  * with the probe's own rAF loop; BENCH_PROFILE=DIR a CPU profile per phase; BENCH_TRACE=1 a Chromium trace per phase
- * summed per event with its garbage collections per thread (BENCH_GC=1: V8's own GC events too), BENCH_TRACE_DIR=DIR
- * the raw traces too, BENCH_NATIVE=1 also the compositor, raster and display
+ * summed per event with its garbage collections per thread, BENCH_TRACE_DIR=DIR the raw traces too, BENCH_NATIVE=1
+ * also the compositor, raster and display
  * threads and the layers, BENCH_INVALIDATIONS=1 what was invalidated): the real headless server fed by 4 remote test Cores with
  * 10 000 sessions in 2 000 streams, the built dashboard at /ui/, frame intervals, frame work and long tasks while the
  * sessions table and the Streams view update, scroll, sort and filter (see headlessBench).
@@ -448,9 +448,9 @@ function nativeLines(r: FrameStats, events: readonly TraceEvent[], layers: Layer
 }
 
 /**
- * The garbage collections of a phase per thread (BENCH_TRACE=1): V8's trace events whose name holds "GC" (MinorGC,
- * MajorGC on the thread that allocated; with BENCH_GC=1 also V8.GC_* of disabled-by-default-v8.gc, the helper threads'
- * marking and scavenging among them), the outermost per thread, as count and wall ms per minute, by thread kind.
+ * The garbage collections of a phase per thread (BENCH_TRACE=1): the trace's events whose name holds "GC" (MinorGC and
+ * MajorGC on the thread that allocated, V8.GC_* phases, the helper threads' marking and scavenging among them), the
+ * outermost per thread, as count and wall ms per minute, by thread kind (the page, the sessions worker, V8's helpers).
  */
 function gcLines(events: readonly TraceEvent[], seconds: number, mainKey: string, workerKey: string): void {
   const threadName = new Map<string, string>();
@@ -623,8 +623,7 @@ async function headlessBench(): Promise<void> {
         // BENCH_NATIVE=1: also the compositor, raster and display threads (cc, viz), for the native part of a frame.
         const categories =
           `devtools.timeline,disabled-by-default-devtools.timeline${process.env.BENCH_INVALIDATIONS === '1' ? ',disabled-by-default-devtools.timeline.invalidationTracking' : ''}` +
-          `${native ? ',cc,viz,gpu,benchmark,disabled-by-default-devtools.timeline.frame' : ''}` +
-          `${process.env.BENCH_GC === '1' ? ',v8,disabled-by-default-v8.gc' : ''}`;
+          `${native ? ',cc,viz,gpu,benchmark,disabled-by-default-devtools.timeline.frame' : ''}`;
         await cdp.send('Tracing.start', { categories, transferMode: 'ReportEvents' });
       }
       if (profileDir) {
