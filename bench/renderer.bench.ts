@@ -7,7 +7,8 @@
  * Part 2 (`BENCH_PART=headless`; BENCH_UPDATE_SECONDS the update and filtering phases, default 60, BENCH_PHASE_SECONDS
  * the scrolling and sorting ones, default 10, or every phase when given alone; BENCH_PROBE=loop times every phase
  * with the probe's own rAF loop; BENCH_PROFILE=DIR a CPU profile per phase; BENCH_TRACE=1 a Chromium trace per phase
- * summed per event, BENCH_TRACE_DIR=DIR the raw traces too, BENCH_NATIVE=1 also the compositor, raster and display
+ * summed per event with its garbage collections per thread, BENCH_TRACE_DIR=DIR the raw traces too, BENCH_NATIVE=1
+ * also the compositor, raster and display
  * threads and the layers, BENCH_INVALIDATIONS=1 what was invalidated): the real headless server fed by 4 remote test Cores with
  * 10 000 sessions in 2 000 streams, the built dashboard at /ui/, frame intervals, frame work and long tasks while the
  * sessions table and the Streams view update, scroll, sort and filter (see headlessBench).
@@ -447,6 +448,44 @@ function nativeLines(r: FrameStats, events: readonly TraceEvent[], layers: Layer
 }
 
 /**
+ * The garbage collections of a phase per thread (BENCH_TRACE=1): the trace's events whose name holds "GC" (MinorGC and
+ * MajorGC on the thread that allocated, V8.GC_* phases, the helper threads' marking and scavenging among them), the
+ * outermost per thread, as count and wall ms per minute, by thread kind (the page, the sessions worker, V8's helpers).
+ */
+function gcLines(events: readonly TraceEvent[], seconds: number, mainKey: string, workerKey: string): void {
+  const threadName = new Map<string, string>();
+  for (const e of events) if (e.name === 'thread_name') threadName.set(`${e.pid}/${e.tid}`, e.args?.name ?? '?');
+  const byThread = new Map<string, TraceEvent[]>();
+  for (const e of events) {
+    if (e.ph !== 'X' || e.ts === undefined || !/GC/.test(e.name)) continue;
+    const k = `${e.pid}/${e.tid}`;
+    let list = byThread.get(k);
+    if (!list) byThread.set(k, (list = []));
+    list.push(e);
+  }
+  const perMin = 60 / Math.max(1, seconds);
+  const kinds = new Map<string, Map<string, { n: number; ms: number; max: number }>>();
+  for (const [k, list] of byThread) {
+    const kind = k === mainKey ? 'page' : k === workerKey ? 'sessions worker' : (threadName.get(k) ?? '?').replace(/\d+$/, '');
+    const names = kinds.get(kind) ?? new Map<string, { n: number; ms: number; max: number }>();
+    kinds.set(kind, names);
+    for (const e of outermost(list)) {
+      const v = names.get(e.name) ?? { n: 0, ms: 0, max: 0 };
+      const ms = (e.dur ?? 0) / 1000;
+      v.n++;
+      v.ms += ms;
+      v.max = Math.max(v.max, ms);
+      names.set(e.name, v);
+    }
+  }
+  const parts = [...kinds].map(([kind, names]) => {
+    const top = [...names].sort((x, y) => y[1].ms - x[1].ms).slice(0, 4);
+    return `${kind}: ${top.map(([n, v]) => `${n} ${(v.n * perMin).toFixed(0)}×/min ${(v.ms * perMin).toFixed(0)} ms/min (max ${v.max.toFixed(1)})`).join(', ')}`;
+  });
+  console.log(`  ${''.padEnd(30)} GC (trace, wall): ${parts.join(' | ') || 'none in the trace'}`);
+}
+
+/**
  * BENCH_NATIVE=1: what a slow frame is made of (a busy machine's tail). The frames that ran the page's rAF callback
  * (a BeginMainFrame with FireAnimationFrame in it), the slowest tenth against the faster half: the frame's wall and
  * CPU, of it the rAF callbacks' and the commit's (the main thread waits there for the compositor thread), and the CPU
@@ -700,6 +739,7 @@ async function headlessBench(): Promise<void> {
           `  ${''.padEnd(30)} trace, main thread CPU per frame that drew (${frameCpu.length}): p50 ${pct(frameCpu, 50).toFixed(1)} p95 ${pct(frameCpu, 95).toFixed(1)} ms; ` +
             `other tasks (the push, the worker's answers, timers; not the probe's) ${(otherCpu / updates).toFixed(1)} ms per frame with changes${worker ? `; sessions worker ${(workerCpu / updates).toFixed(1)} ms per frame with changes` : ''}`,
         );
+        gcLines(traceEvents, s, main ? `${main.pid}/${main.tid}` : '', worker ? `${worker.pid}/${worker.tid}` : '');
         if (native) nativeLines(r, traceEvents, layers, s, main ? `${main.pid}/${main.tid}` : '');
       }
       console.log(`  ${''.padEnd(30)} main thread per second (CDP): tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms`);

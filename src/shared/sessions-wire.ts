@@ -348,14 +348,16 @@ export class SessionsEncoder {
 class ListDecoder<Row extends object> {
   readonly #hot: readonly string[];
   readonly #counterBits: number;
+  readonly #inPlace: boolean;
   #rows: (Row | undefined)[] = [];
   #order: number[] = [];
   #list: Row[] = [];
 
-  constructor(spec: ListSpec<Row>) {
+  constructor(spec: ListSpec<Row>, inPlace: boolean) {
     const f = fieldsOf(spec);
     this.#hot = f.hot;
     this.#counterBits = f.counterBits;
+    this.#inPlace = inPlace;
   }
 
   /** Starts again from whole rows and their slots; throws when they do not fit. */
@@ -371,10 +373,16 @@ class ListDecoder<Row extends object> {
     return this.#list;
   }
 
-  /** Applies a delta; returns the new list (the same array when nothing changed). Throws on a delta that does not fit. */
+  /**
+   * Applies a delta; returns the new list (the same array when nothing changed, or with `inPlace` when only hot
+   * numbers did). Throws on a delta that does not fit.
+   */
   apply(d: ListDelta<Row>): Row[] {
-    const hot = this.#hot;
-    if (d.removed.length === 0 && d.added.length === 0 && d.replaced.length === 0 && d.hot.length === 0 && !d.order) return this.#list;
+    const same = d.removed.length === 0 && d.added.length === 0 && d.replaced.length === 0 && !d.order;
+    if (same && (d.hot.length === 0 || this.#inPlace)) {
+      this.#applyHot(d.hot);
+      return this.#list;
+    }
     const gone = new Uint8Array(this.#rows.length);
     for (const s of d.removed) {
       if (this.#rows[s] === undefined) throw new RangeError(`no row in slot ${s}`);
@@ -385,20 +393,7 @@ class ListDecoder<Row extends object> {
       if (this.#rows[s] === undefined) throw new RangeError(`no row in slot ${s}`);
       this.#rows[s] = row;
     }
-    const h = d.hot;
-    for (let i = 0; i < h.length; ) {
-      const s = h[i++]!;
-      const mask = h[i++]!;
-      const prev = this.#rows[s];
-      if (prev === undefined) throw new RangeError(`no row in slot ${s}`);
-      const row = { ...prev } as Record<string, unknown>;
-      for (let f = 0; f < hot.length; f++) {
-        if (!((mask >> f) & 1)) continue;
-        const v = h[i++]!;
-        row[hot[f]!] = (this.#counterBits >> f) & 1 ? (row[hot[f]!] as number) + v : v;
-      }
-      this.#rows[s] = row as Row;
-    }
+    this.#applyHot(d.hot);
     for (const [s, , row] of d.added) {
       if (this.#rows[s] !== undefined) throw new RangeError(`slot ${s} is taken`);
       this.#rows[s] = row;
@@ -427,6 +422,24 @@ class ListDecoder<Row extends object> {
     this.#list = list;
     return list;
   }
+
+  /** The hot numbers of a delta, into copies of their rows (or, in place, into the rows themselves). */
+  #applyHot(h: readonly number[]): void {
+    const hot = this.#hot;
+    for (let i = 0; i < h.length; ) {
+      const s = h[i++]!;
+      const mask = h[i++]!;
+      const prev = this.#rows[s];
+      if (prev === undefined) throw new RangeError(`no row in slot ${s}`);
+      const row = (this.#inPlace ? prev : { ...prev }) as Record<string, unknown>;
+      for (let f = 0; f < hot.length; f++) {
+        if (!((mask >> f) & 1)) continue;
+        const v = h[i++]!;
+        row[hot[f]!] = (this.#counterBits >> f) & 1 ? (row[hot[f]!] as number) + v : v;
+      }
+      this.#rows[s] = row as Row;
+    }
+  }
 }
 
 /** The live state a page holds: a snapshot with its streams. */
@@ -435,18 +448,37 @@ export type LiveSnapshot = Snapshot & { streams: StreamRow[] };
 /** Why a push was not applied: `gap` means fetch a whole snapshot (`sessions:snapshot`) and `reset` with it. */
 export type DecodeOutcome = { ok: true; snapshot: LiveSnapshot } | { ok: false; reason: 'stale' | 'gap' };
 
+/** How a decoder treats the rows it holds. */
+export interface DecoderOptions {
+  /**
+   * Hot numbers are written into the rows the decoder holds, and a list whose rows only changed numbers stays the same
+   * array: no new object per changed row (10 000 a second, and the garbage collections they cost). Only for a holder
+   * that owns the pushes it applies (parsed from text, or copies that crossed a MessageChannel: never an encoder's
+   * rows) and compares no row or list with an earlier push's (the sessions worker; its frames are copies).
+   */
+  inPlace?: boolean;
+}
+
 /**
  * The page's side: holds the state as of the last applied push and applies the next. The snapshots it returns share
- * every row (and list) that did not change with the previous one.
+ * every row (and list) that did not change with the previous one (`inPlace`: every row that stayed, see DecoderOptions).
  */
 export class SessionsDecoder {
   #epoch = '';
   #seq = 0;
-  #cores = new ListDecoder(CORES);
-  #collectors = new ListDecoder(COLLECTORS);
-  #sessions = new ListDecoder(SESSIONS);
-  #streams = new ListDecoder(STREAMS);
+  readonly #cores: ListDecoder<CoreInfo>;
+  readonly #collectors: ListDecoder<CollectorTotals>;
+  readonly #sessions: ListDecoder<SessionRow>;
+  readonly #streams: ListDecoder<StreamRow>;
   #last: LiveSnapshot | null = null;
+
+  constructor(options: DecoderOptions = {}) {
+    const inPlace = options.inPlace === true;
+    this.#cores = new ListDecoder(CORES, inPlace);
+    this.#collectors = new ListDecoder(COLLECTORS, inPlace);
+    this.#sessions = new ListDecoder(SESSIONS, inPlace);
+    this.#streams = new ListDecoder(STREAMS, inPlace);
+  }
 
   /** The `seq` of the applied state (0: none yet). */
   get seq(): number {

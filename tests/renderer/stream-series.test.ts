@@ -30,6 +30,11 @@ describe('stream series', () => {
     model.append(1000, [stream('a', 1), stream('b', 1)]);
     model.append(1000 + SAMPLES * 1000 + 1, [stream('b', 2)]);
     expect([...model.ids()]).toEqual([streamId({ core: 'local', key: 'b' })]);
+    // Back after it was forgotten: a series of its own from then on; the same key on another core is another stream.
+    model.append(2000 + SAMPLES * 1000, [stream('b', 3), stream('a', 4), stream('a', 5, { core: 'r1' })]);
+    expect(model.get(streamId({ core: 'local', key: 'a' }))?.viewers).toEqual([4]);
+    expect(model.get(streamId({ core: 'r1', key: 'a' }))?.viewers).toEqual([5]);
+    expect(model.get(streamId({ core: 'local', key: 'b' }))?.viewers).toEqual([1, 2, 3]);
   });
 
   it('holds, per stream, exactly the samples of the last SAMPLES pushes it was in, also when it skips pushes and the ring wraps', () => {

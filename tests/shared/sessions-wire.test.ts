@@ -151,6 +151,51 @@ describe('sessions wire format', () => {
     expect(b.snapshot.streams).toBe(a.snapshot.streams);
   });
 
+  it('decoded in place (the sessions worker): every state equals the snapshot, rows that stay are the same objects', () => {
+    const encoder = new SessionsEncoder();
+    const decoder = new SessionsDecoder({ inPlace: true });
+    const copying = new SessionsDecoder();
+    const states = withStreams(script());
+    let prevKeys = new Map<string, object>();
+    let reused = 0;
+    for (const s of states) {
+      const text = JSON.stringify(encoder.encode(s));
+      const out = decoder.apply(JSON.parse(text) as SessionsUpdate);
+      const same = copying.apply(JSON.parse(text) as SessionsUpdate);
+      if (!out.ok || !same.ok) throw new Error('not applied');
+      expect(out.snapshot).toEqual(live(s));
+      expect(out.snapshot).toEqual(same.snapshot);
+      // A session listed before and after is the object it was, with its new numbers (unless its cold fields changed).
+      const keys = new Map(out.snapshot.sessions.map((r) => [`${r.core}/${r.collector}/${r.id}`, r] as const));
+      for (const [k, r] of keys) if (prevKeys.get(k) === r) reused++;
+      prevKeys = keys;
+    }
+    expect(reused).toBeGreaterThan(20);
+  });
+
+  it('in place: a list whose rows only changed numbers is the same array; a cold change makes a new row and list', () => {
+    const encoder = new SessionsEncoder();
+    const decoder = new SessionsDecoder({ inPlace: true });
+    const rows = Array.from({ length: 5 }, (_, i) => session('local', 'hls', `h${i}`));
+    const s1 = { atMs: 1000, cores: CORES, collectors: [], sessions: rows, streams: [] };
+    const a = decoder.apply(overTheWire(encoder.encode(s1)));
+    if (!a.ok) throw new Error('not applied');
+    const list = a.snapshot.sessions;
+    const objects = [...list];
+    const s2 = { ...s1, atMs: 2000, sessions: rows.map((r, i) => (i === 3 ? { ...r, txBitsPerSec: 9, txBytes: 2 } : { ...r })) };
+    const b = decoder.apply(overTheWire(encoder.encode(s2)));
+    if (!b.ok) throw new Error('not applied');
+    expect(b.snapshot.sessions).toBe(list);
+    expect(b.snapshot.sessions.every((r, i) => r === objects[i])).toBe(true);
+    expect(b.snapshot.sessions[3]).toEqual(s2.sessions[3]);
+    const s3 = { ...s2, atMs: 3000, sessions: s2.sessions.map((r, i) => (i === 1 ? { ...r, reference: 'renamed', rxBitsPerSec: 4 } : { ...r, rxBitsPerSec: 7 })) };
+    const c = decoder.apply(overTheWire(encoder.encode(s3)));
+    if (!c.ok) throw new Error('not applied');
+    expect(c.snapshot.sessions).not.toBe(list);
+    expect(c.snapshot.sessions.map((r, i) => r === objects[i])).toEqual([true, false, true, true, true]);
+    expect(c.snapshot.sessions).toEqual(s3.sessions);
+  });
+
   it('a missed push is a gap: the page resyncs from a whole snapshot and goes on', () => {
     const encoder = new SessionsEncoder();
     const decoder = new SessionsDecoder();

@@ -123,9 +123,14 @@ export function countByCollector(
   return [...counts];
 }
 
-/** The decoder, the sessions and the table's query; `push` and `query` answer with the table's frame. */
+/**
+ * The decoder, the sessions and the table's query; `push` and `query` answer with the table's frame. `ownsPushes`:
+ * every push and snapshot it gets is its own copy (text it parses, or a message that crossed a MessageChannel), so
+ * it decodes them in place (DecoderOptions `inPlace`: no new object per changed session); its frames hold its rows,
+ * which the next push changes, so they must be copied too (posted) before it.
+ */
 export class SessionsEngine {
-  #decoder = new SessionsDecoder();
+  readonly #decoder: SessionsDecoder;
   #sessions: SessionRow[] = [];
   readonly #streams = new StreamsModel();
   #collectors: readonly { collector: string }[] = [];
@@ -136,6 +141,10 @@ export class SessionsEngine {
   #haystacks = new Map<string, string>();
   #coreName: (id: string) => string = (id) => id;
   #version = 0;
+
+  constructor(options: { ownsPushes?: boolean } = {}) {
+    this.#decoder = new SessionsDecoder({ inPlace: options.ownsPushes === true });
+  }
 
   /** Applies a push (a parsed object, or its JSON text as the event stream delivers it). */
   push(update: SessionsUpdate | string): EnginePushOutcome {
@@ -281,8 +290,11 @@ export interface EnginePort {
   postMessage(message: unknown, transfer?: Transferable[]): void;
 }
 
-/** Answers `EngineRequest`s arriving on `port` with one engine. A malformed request is ignored (never thrown). */
-export function serveSessionsEngine(port: EnginePort, engine = new SessionsEngine()): SessionsEngine {
+/**
+ * Answers `EngineRequest`s arriving on `port` with one engine (by default one that owns its pushes: a message is a
+ * copy, and so is every answer). A malformed request is ignored (never thrown).
+ */
+export function serveSessionsEngine(port: EnginePort, engine = new SessionsEngine({ ownsPushes: true })): SessionsEngine {
   port.onmessage = (event) => {
     const req = event.data as EngineRequest | null;
     if (!req || typeof req !== 'object' || typeof req.id !== 'number') return;

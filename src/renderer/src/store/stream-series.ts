@@ -41,6 +41,10 @@ interface Ring {
   /** The first and the last push the stream was in. */
   first: number;
   last: number;
+  /** Its stream: `streamId`, and the parts it is made of. */
+  id: string;
+  core: string;
+  key: string;
 }
 
 export class StreamSeriesModel {
@@ -49,6 +53,8 @@ export class StreamSeriesModel {
   /** Pushes appended. */
   #pushes = 0;
   readonly #rings = new Map<string, Ring>();
+  /** The rings by core and key: `append` finds 2 000 streams per push without building their ids (garbage). */
+  readonly #byCore = new Map<string, Map<string, Ring>>();
 
   get size(): number {
     return this.#rings.size;
@@ -65,11 +71,14 @@ export class StreamSeriesModel {
     const at = (n % SAMPLES) * FIELDS.length;
     this.#atMs[n % SAMPLES] = atMs;
     for (const r of rows) {
-      const id = streamId(r);
-      let s = this.#rings.get(id);
+      let s = this.#byCore.get(r.core)?.get(r.key);
       if (!s) {
         if (this.#rings.size >= MAX_STREAMS) continue;
-        this.#rings.set(id, (s = { values: new Float32Array(SAMPLES * FIELDS.length), first: n, last: n }));
+        s = { values: new Float32Array(SAMPLES * FIELDS.length), first: n, last: n, id: streamId(r), core: r.core, key: r.key };
+        this.#rings.set(s.id, s);
+        let byKey = this.#byCore.get(r.core);
+        if (!byKey) this.#byCore.set(r.core, (byKey = new Map()));
+        byKey.set(r.key, s);
       } else {
         if (s.last === n) continue; // twice in one push
         // The pushes it missed (those still in the ring): no sample.
@@ -86,7 +95,13 @@ export class StreamSeriesModel {
         v[at + 4] = r.ingestBitsPerSec;
       }
     }
-    for (const [id, s] of this.#rings) if (atMs - this.#atMs[s.last % SAMPLES]! > SAMPLES * 1000) this.#rings.delete(id);
+    for (const s of this.#rings.values()) {
+      if (atMs - this.#atMs[s.last % SAMPLES]! <= SAMPLES * 1000) continue;
+      this.#rings.delete(s.id);
+      const byKey = this.#byCore.get(s.core)!;
+      byKey.delete(s.key);
+      if (byKey.size === 0) this.#byCore.delete(s.core);
+    }
   }
 
   /** The pushes of stream `s` still in the ring, oldest first: `[from, to]`. */
