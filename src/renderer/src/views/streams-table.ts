@@ -14,7 +14,7 @@
  */
 import type { UnitSystem } from '../../../shared/ipc.ts';
 import { VIEWER_PROTOCOLS, type StreamRow } from '../../../shared/streams.ts';
-import { sameColumns, type SparkColumns } from '../charts/sparkline.ts';
+import { sameColumns, sparkPath, type SparkColumns } from '../charts/sparkline.ts';
 import { formatBitrate, formatCount, formatDuration } from '../format/units.ts';
 import { streamId } from '../store/stream-series.ts';
 import { SPARK_WIDTH_PX } from '../store/streams-view.ts';
@@ -78,6 +78,8 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
   readonly #columns: Column[] = [];
   readonly #badge: HTMLSpanElement;
   readonly #svg = document.createElementNS(SVG_NS, 'svg');
+  /** The sparkline as an SVG path in text mode (the canvas is hidden then); empty while painted. */
+  readonly #path = document.createElementNS(SVG_NS, 'path');
   readonly #core: number;
   readonly #spark: number;
   /** Whether the text nodes hold `texts` (text mode when they were last written). */
@@ -117,6 +119,9 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     svg.setAttribute('role', 'img');
     svg.setAttribute('width', String(SPARK_WIDTH_PX));
     svg.setAttribute('height', String(SPARK_HEIGHT_PX));
+    svg.setAttribute('viewBox', `0 0 ${SPARK_WIDTH_PX} ${SPARK_HEIGHT_PX}`);
+    for (const [k, v] of [['fill', 'none'], ['stroke', 'currentColor'], ['stroke-width', '1.5'], ['stroke-linejoin', 'round']]) this.#path.setAttribute(k!, v!);
+    svg.appendChild(this.#path);
     cell(tr, 'spark', 'spark').appendChild(svg);
     this.#spark = add(svg);
     this.texts = this.#columns.map(() => '');
@@ -166,6 +171,12 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     if (this.#textShown === on) return;
     this.#textShown = on;
     for (let i = 0; i < this.#columns.length; i++) this.#writeDom(i, on ? this.texts[i]! : '');
+    this.#writePath();
+  }
+
+  #writePath(): void {
+    const spark = this.sparks[this.#spark];
+    this.#path.setAttribute('d', this.#textShown && spark ? sparkPath(spark, SPARK_HEIGHT_PX) : '');
   }
 
   /** Writes what changed since the last write (also when the view now shows another stream). */
@@ -229,6 +240,7 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     this.#drawn = next;
     this.sparks[this.#spark] = next.samples < 2 ? null : next;
     this.dirty = true;
+    if (this.#textShown) this.#writePath();
     const label = next.samples < 2 ? 'viewers over the last 10 minutes: not enough samples yet' : `viewers over the last 10 minutes, up to ${formatCount(next.top)}`;
     this.#setText(this.#spark, label);
   }
