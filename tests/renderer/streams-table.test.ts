@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { join } from 'node:path';
 import { SCREENSHOTS, streamRowTexts, type StreamRowText } from '../e2e/support.ts';
-import { openDomPage } from './dom-page.ts';
+import { canvasHalves, cellInk, openStyledPage, type CellBox } from './dom-page.ts';
 
 // Runs in the page (real Chromium): the Streams table body painted on its canvas, with the app's stylesheet.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -14,14 +14,7 @@ let errors: string[];
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ page, errors, close } = await openDomPage());
-  // A string, not a function: vitest rewrites `import()` in this file's functions.
-  await page.evaluate(`(async () => {
-    window.st = await import('/src/renderer/src/views/streams-table.ts');
-    window.sp = await import('/src/renderer/src/charts/sparkline.ts');
-    const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/src/renderer/src/styles.css' });
-    await new Promise((r) => { link.onload = r; document.head.appendChild(link); });
-  })()`);
+  ({ page, errors, close } = await openStyledPage({ st: '/src/renderer/src/views/streams-table.ts', sp: '/src/renderer/src/charts/sparkline.ts' }));
 }, 60_000);
 
 afterAll(async () => {
@@ -85,39 +78,13 @@ async function cells(): Promise<Record<(typeof COLUMNS)[number], string>[]> {
   return (await rendered()).map((r) => Object.fromEntries(r.cells.map((t, i) => [COLUMNS[i], t.replace(/\u202f/g, ' ')])) as Record<(typeof COLUMNS)[number], string>);
 }
 
-/** A box in CSS px: from a cell's left and its row's top. */
-interface Box {
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
-}
-
 /** Where the canvas has ink in each cell of rows 0..5 (null: none). */
-function ink(): Promise<(Box | null)[][]> {
-  return page.evaluate(() => {
-    const canvas = document.querySelector('#group canvas');
-    const c = canvas.getBoundingClientRect();
-    const ctx = canvas.getContext('2d');
-    const dpr = canvas.width / c.width;
-    return [...document.querySelectorAll('#group tr[data-index]')].slice(0, 6).map((row: { getBoundingClientRect(): DOMRect; children: { getBoundingClientRect(): DOMRect }[] }) =>
-      [...row.children].map((cell) => {
-        const b = cell.getBoundingClientRect();
-        const r = row.getBoundingClientRect();
-        const [x0, y0, w, h] = [b.left - c.left, r.top - c.top, b.width, r.height].map((v) => Math.round(v * dpr));
-        const { data } = ctx.getImageData(x0, y0, w, h);
-        let [left, right, top, bottom] = [Infinity, -Infinity, Infinity, -Infinity];
-        for (let y = 0; y < h; y++)
-          for (let x = 0; x < w; x++)
-            if (data[(y * w + x) * 4 + 3] > 40) [left, right, top, bottom] = [Math.min(left, x), Math.max(right, x + 1), Math.min(top, y), Math.max(bottom, y + 1)];
-        return left === Infinity ? null : { left: left / dpr, right: right / dpr, top: top / dpr, bottom: bottom / dpr };
-      }),
-    );
-  });
+function ink(): Promise<(CellBox | null)[][]> {
+  return cellInk(page, '#group', 'tr[data-index]');
 }
 
 /** Where each cell's content sits as DOM (text mode: its texts, the badge's pill, the sparkline's box), rows 0..5. */
-function contentBoxes(): Promise<(Box | null)[][]> {
+function contentBoxes(): Promise<(CellBox | null)[][]> {
   return page.evaluate(() =>
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     [...document.querySelectorAll('#group tr[data-index]')].slice(0, 6).map((row: any) =>
@@ -246,17 +213,8 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
 
   it('redraws only the cells that changed: a row whose duration and sparkline change, the others kept', async () => {
     await setup(100);
-    const pixels = (): Promise<number[]> =>
-      page.evaluate(() => {
-        const canvas = document.querySelector('#group canvas');
-        const rowPx = canvas.height / document.querySelectorAll('#group tr[data-index]').length;
-        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, Math.round(rowPx * 2));
-        const half = data.length / 2;
-        let [a, b] = [0, 0];
-        for (let i = 0; i < half; i++) a = (a * 31 + data[i]) >>> 0;
-        for (let i = half; i < data.length; i++) b = (b * 31 + data[i]) >>> 0;
-        return [a, b];
-      });
+    // The first two rows (31 px each, styles.css).
+    const pixels = (): Promise<number[]> => canvasHalves(page, '#group', 62);
     const before = await pixels();
     await page.evaluate(() => {
       const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: { spark: Map<string, unknown> } };

@@ -174,9 +174,7 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
 
 /**
  * The Sessions table's rows in a row group React leaves empty; see the file's comment. The cells' texts are painted
- * on one canvas (table-canvas.ts) until the user selects in the table: from a primary-button press in the rows (before
- * the browser places the selection's start), a select-all, or a selection that reaches the rows, the rows hold DOM
- * text and the canvas hides, until the selection is gone (collapsed or outside the table) and the button is up.
+ * on one canvas until the user selects in the table (table-canvas.ts, `PaintedRows`: text mode).
  */
 export class SessionTableBody {
   readonly #body: TableBody<SessionRow, SessionTableContext>;

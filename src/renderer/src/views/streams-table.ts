@@ -1,12 +1,17 @@
 /**
  * The Streams view's table body, written to the DOM directly by the shared `TableBody` (table-body.ts: the row
- * window, recycling, spacers, DOM order = visual order, a text written only when it changed). Why not React: each
- * update changed every row in view (new row objects), so React rendered and diffed ~30 rows × 15 elements and
- * rewrote each sparkline's SVG path every second, and every scroll event re-rendered the whole window. Here a row is
- * keyed by its stream and stays the same `<tr>` while the stream stays in view (it moves when its rank changes), and:
- * - a row's sparkline is an SVG path of at most one point pair per pixel column, set only when its columns changed
- *   (charts/sparkline.ts; the columns come with the rows, store/streams-view.ts); a canvas per row was tried: each
- *   became a layer of its own, and layerizing 30 of them cost more than the paths;
+ * window, recycling, spacers, DOM order = visual order). Why not React: each update changed every row in view (new
+ * row objects), so React rendered and diffed ~30 rows × 15 elements and rewrote each sparkline's SVG path every
+ * second, and every scroll event re-rendered the whole window. Here a row is keyed by its stream and stays the same
+ * `<tr>` while the stream stays in view (it moves when its rank changes), and:
+ * - its cells' texts, its state badge and its sparkline are painted on one canvas in the `<tbody>` (table-canvas.ts,
+ *   as the Sessions table's texts): an update changes no DOM text, class or SVG path, so it lays out nothing and
+ *   repaints only the canvas (as DOM, ~200 changed texts, badges and paths cost ~3 ms of layout and ~5 ms of paint per
+ *   update at 2 000 streams). Each cell keeps its text in `aria-label` (the stream's button its name, the sparkline's
+ *   SVG a short text alternative), and while the user selects in the table the rows hold DOM text and SVG paths again
+ *   (text mode). With no DOM text to size them, the columns are fixed (styles.css, `.streams-table`);
+ * - a sparkline is drawn from its pixel columns (charts/sparkline.ts; they come with the rows, store/streams-view.ts)
+ *   only when they changed (one canvas per row was tried before: each became a layer, and 30 layers cost more);
  * - the page has only the rows in (and near) view (the sessions worker filters the streams and sends those); a row
  *   it does not have yet is blank until they come (`onWindow` asks for them).
  * - a row in the overscan keeps its numbers of the last update until it scrolls into view.
