@@ -213,8 +213,8 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
 
   it('redraws only the cells that changed: a row whose duration and sparkline change, the others kept', async () => {
     await setup(100);
-    // The first two rows (31 px each, styles.css).
-    const pixels = (): Promise<number[]> => canvasHalves(page, '#group', 62);
+    // The first two rows (32 px each, styles.css).
+    const pixels = (): Promise<number[]> => canvasHalves(page, '#group', 64);
     const before = await pixels();
     await page.evaluate(() => {
       const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: { spark: Map<string, unknown> } };
@@ -230,6 +230,28 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     await textMode(true);
     await textMode(false);
     expect(await pixels()).toEqual(after);
+    expect(errors).toEqual([]);
+  });
+
+  it('moves the painted rows with a scroll (their pixels copied), the same pixels as the rows drawn whole', async () => {
+    await setup(100);
+    const whole = async (): Promise<number[]> => {
+      const heightPx = await page.$eval('#group canvas', (el) => (el as unknown as { getBoundingClientRect(): DOMRect }).getBoundingClientRect().height);
+      return canvasHalves(page, '#group', heightPx);
+    };
+    const tops = new Set<string>();
+    for (const byPx of [480, 320, 96, -320, 640]) {
+      await page.$eval('#scroll', (el, px) => (el as unknown as { scrollTop: number }).scrollTop += px, byPx);
+      await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))'); // the scroll event ran
+      tops.add(await page.$eval('#group canvas', (el) => (el as unknown as { style: { top: string } }).style.top));
+      const moved = await whole();
+      // ... and show what a whole redraw shows (text mode on and off draws every row again).
+      await textMode(true);
+      await textMode(false);
+      expect(await whole(), `after a scroll of ${byPx} px`).toEqual(moved);
+    }
+    // The rendered rows moved (the canvas with them), fewer places than they are (some rows stayed: pixels copied).
+    expect(tops.size).toBeGreaterThanOrEqual(4);
     expect(errors).toEqual([]);
   });
 

@@ -31,7 +31,7 @@ export const PROTOCOL_LABELS: Record<string, string> = { hls: 'HLS', hlsingress:
 
 const SPARK_HEIGHT_PX = 18;
 /** A row's height (styles.css `.streams-table tbody tr`), before one is measured. */
-const ROW_HEIGHT_PX = 31;
+const ROW_HEIGHT_PX = 32;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** What the rows show besides the stream rows themselves. */
