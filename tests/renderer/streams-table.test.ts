@@ -255,6 +255,18 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it("holds DOM text for the browser's find bar from its key (the text mode the Sessions table shares)", async () => {
+    await setup(100);
+    await page.click('#outside');
+    await page.keyboard.press('Control+f');
+    expect(await page.$eval('#group', (el: { className: string }) => el.className)).toContain('text-mode');
+    expect(await page.$eval('#group tr[aria-rowindex="2"] button.link', (el: { textContent: string }) => el.textContent)).toBe('cam0');
+    // No find bar took the focus: back to the canvas after a second.
+    await page.waitForSelector('#group:not(.text-mode)', { timeout: 5000 });
+    expect(await page.$eval('#group', (el: { textContent: string }) => el.textContent.trim())).toBe('');
+    expect(errors).toEqual([]);
+  });
+
   it('copies real text from a drag across the rows, and paints again once the selection is gone', async () => {
     await setup(100);
     const box = async (sel: string): Promise<{ x: number; y: number; width: number; height: number }> => (await page.locator(sel).boundingBox())!;
