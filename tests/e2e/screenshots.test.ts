@@ -89,16 +89,17 @@ function clipProblems(page: Page): Promise<string[]> {
 }
 
 /**
- * `clipProblems` with the Sessions table's texts as DOM text: they are painted on a canvas (sessions-table.ts), fitted
- * with an ellipsis as the cells' CSS does, and written as DOM text while a selection is in the table; with the page
- * selected, the same check as before finds a number its column cuts.
+ * `clipProblems` with a painted table's texts as DOM text: the Sessions and Streams tables paint them on a canvas
+ * (table-canvas.ts), fitted with an ellipsis as the cells' CSS does, and write them as DOM text while a selection is
+ * in the table; with the page selected, the same check as before finds a number its column cuts. `group`: the row
+ * group's selector.
  */
-async function clipProblemsAsText(page: Page): Promise<string[]> {
+async function clipProblemsAsText(page: Page, group = '[role="rowgroup"]'): Promise<string[]> {
   await page.evaluate(() => document.getSelection()?.selectAllChildren(document.body));
-  await page.waitForSelector('[role="rowgroup"].text-mode', { timeout: 5000 });
+  await page.waitForSelector(`${group}.text-mode`, { timeout: 5000 });
   const problems = await clipProblems(page);
   await page.evaluate(() => document.getSelection()?.removeAllRanges());
-  await page.waitForSelector('[role="rowgroup"]:not(.text-mode)', { timeout: 5000 });
+  await page.waitForSelector(`${group}:not(.text-mode)`, { timeout: 5000 });
   return problems;
 }
 
@@ -194,6 +195,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
           await page.screenshot({ path: join(SCREENSHOTS, `layout-${view}-${width}-${scheme}.png`) });
           if (width === 1024) for (const p of await clipProblems(page)) problems.push(`${view} ${scheme}: ${p}`);
           if (width === 1024 && view === 'sessions') for (const p of await clipProblemsAsText(page)) problems.push(`${view} as text ${scheme}: ${p}`);
+          if (width === 1024 && view === 'streams') for (const p of await clipProblemsAsText(page, '[data-testid="streams-table"] tbody')) problems.push(`${view} as text ${scheme}: ${p}`);
           if (view === 'history') {
             // The finished-session summary per core: the remote Core's bytes are whole MiB, said so.
             await page.click('[data-testid="history-mode-sessions"]');

@@ -84,13 +84,14 @@ describe('Streams view with 600 streams (virtualised rows)', () => {
   it('keeps each stream\'s row element across updates, rewriting only its texts; DOM order is the visual order', async () => {
     await page.$eval('[data-testid="streams-table"]', (t) => t.closest('.main')!.scrollTo(0, 0));
     await page.waitForSelector('[data-testid="streams-table"] tbody tr[data-index="0"]');
-    // Mark the first row's element and remember its duration text ("live 12 s"), which changes every second.
+    // Mark the first row's element and remember its state cell's name ("live 12 s": painted, in its aria-label), which
+    // changes every second.
     const before = await page.$eval('[data-testid="streams-table"] tbody tr[data-index="0"]', (tr) => {
       (tr as unknown as { mark: string }).mark = tr.getAttribute('data-testid')!;
-      return tr.querySelector('small')!.textContent;
+      return tr.querySelector('td[data-paint="badge"]')!.getAttribute('aria-label');
     });
     const after = await waitFor(async () => {
-      const t = await page.$eval('[data-testid="streams-table"] tbody tr[data-index="0"]', (tr) => [tr.querySelector('small')!.textContent, (tr as unknown as { mark?: string }).mark ?? null, tr.getAttribute('data-testid')] as const);
+      const t = await page.$eval('[data-testid="streams-table"] tbody tr[data-index="0"]', (tr) => [tr.querySelector('td[data-paint="badge"]')!.getAttribute('aria-label'), (tr as unknown as { mark?: string }).mark ?? null, tr.getAttribute('data-testid')] as const);
       return t[0] !== before ? t : undefined;
     }, 'an update of the first row\'s duration', 10_000);
     // The same element shows the same stream: the update wrote its text, it did not build a new row.
@@ -117,7 +118,7 @@ describe('Streams view with 600 streams (virtualised rows)', () => {
       const box = t.closest('.main')!.getBoundingClientRect();
       return [...t.querySelectorAll('tbody tr[data-testid^="stream-row-many-"]')]
         .filter((tr) => tr.getBoundingClientRect().top >= box.top && tr.getBoundingClientRect().bottom <= box.bottom)
-        .map((tr) => tr.querySelector('small')!.textContent);
+        .map((tr) => tr.querySelector('td[data-paint="badge"]')!.getAttribute('aria-label'));
     });
     expect(seen.length).toBeGreaterThan(5);
     expect(new Set(seen).size).toBe(1); // the streams came up together: one duration

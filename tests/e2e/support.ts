@@ -169,3 +169,30 @@ export function sessionRowTexts(page: Page, rowSelector = '[data-testid="session
     }));
   }, rowSelector);
 }
+
+/** A Streams table row as assistive technology reads it: its index, test id, class, selection and cells' names. */
+export interface StreamRowText {
+  index: number;
+  testId: string;
+  cls: string;
+  selected: string | null;
+  /** Per cell, in order: its `aria-label` (the stream's button's, the sparkline's), else its text. */
+  cells: string[];
+}
+
+/** The Streams table's rendered rows (`rowSelector`) in DOM order; their texts are painted, so they are read as a reader reads them. */
+export function streamRowTexts(page: Page, rowSelector = '[data-testid="streams-table"] tbody tr[data-index]'): Promise<StreamRowText[]> {
+  return page.evaluate((selector) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const doc = (globalThis as any).document;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return [...doc.querySelectorAll(selector)].map((el: any) => ({
+      index: Number(el.getAttribute('aria-rowindex')),
+      testId: el.getAttribute('data-testid') ?? '',
+      cls: el.className,
+      selected: el.getAttribute('aria-selected'),
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      cells: [...el.children].map((c: any) => (c.querySelector('[aria-label]') ?? c).getAttribute('aria-label') ?? c.textContent ?? ''),
+    }));
+  }, rowSelector);
+}

@@ -56,3 +56,77 @@ export async function openDomPage(): Promise<{ page: Page; errors: string[]; clo
     throw error;
   }
 }
+
+/** A box in CSS px, from a cell's left and its row's top. */
+export interface CellBox {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/**
+ * Where the canvas in `group` (a painted table body, table-canvas.ts) has ink in each cell of its first `rows` rows
+ * (`rowSelector` inside `group`; the cells are each row's children, in order); null for a cell without ink.
+ */
+export function cellInk(page: Page, group: string, rowSelector: string, rows = 6): Promise<(CellBox | null)[][]> {
+  return page.evaluate(
+    ([group, rowSelector, rows]) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const doc = (globalThis as any).document;
+      const canvas = doc.querySelector(`${group} canvas`);
+      const c = canvas.getBoundingClientRect();
+      const ctx = canvas.getContext('2d');
+      const dpr = canvas.width / c.width;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      return [...doc.querySelectorAll(`${group} ${rowSelector}`)].slice(0, rows as number).map((row: any) =>
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        [...row.children].map((cell: any) => {
+          const b = cell.getBoundingClientRect();
+          const r = row.getBoundingClientRect();
+          const [x0, y0, w, h] = [b.left - c.left, r.top - c.top, b.width, r.height].map((v) => Math.round(v * dpr)) as [number, number, number, number];
+          const { data } = ctx.getImageData(x0, y0, w, h);
+          let [left, right, top, bottom] = [Infinity, -Infinity, Infinity, -Infinity];
+          for (let y = 0; y < h; y++)
+            for (let x = 0; x < w; x++)
+              if (data[(y * w + x) * 4 + 3] > 40) [left, right, top, bottom] = [Math.min(left, x), Math.max(right, x + 1), Math.min(top, y), Math.max(bottom, y + 1)];
+          return left === Infinity ? null : { left: left / dpr, right: right / dpr, top: top / dpr, bottom: bottom / dpr };
+        }),
+      );
+    },
+    [group, rowSelector, rows] as const,
+  );
+}
+
+/** Hashes of the top and bottom halves of the first `heightPx` CSS px of the canvas in `group`. */
+export function canvasHalves(page: Page, group: string, heightPx: number): Promise<number[]> {
+  return page.evaluate(
+    ([group, heightPx]) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const canvas = (globalThis as any).document.querySelector(`${group} canvas`);
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, Math.round((heightPx as number) * (canvas.width / canvas.getBoundingClientRect().width)));
+      const half = data.length / 2;
+      let [a, b] = [0, 0];
+      for (let i = 0; i < half; i++) a = (a * 31 + data[i]) >>> 0;
+      for (let i = half; i < data.length; i++) b = (b * 31 + data[i]) >>> 0;
+      return [a, b];
+    },
+    [group, heightPx] as const,
+  );
+}
+
+/**
+ * `openDomPage` with the app's stylesheet and the renderer's `modules` imported, each as `window[name]`
+ * (`{ st: '/src/renderer/src/views/streams-table.ts' }`).
+ */
+export async function openStyledPage(modules: Record<string, string>): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
+  const opened = await openDomPage();
+  const imports = Object.entries(modules).map(([name, path]) => `window[${JSON.stringify(name)}] = await import(${JSON.stringify(path)});`);
+  // A string, not a function: vitest rewrites `import()` in a test's functions.
+  await opened.page.evaluate(`(async () => {
+    ${imports.join('\n')}
+    const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/src/renderer/src/styles.css' });
+    await new Promise((r) => { link.onload = r; document.head.appendChild(link); });
+  })()`);
+  return opened;
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { join } from 'node:path';
 import { SCREENSHOTS, sessionRowTexts, type SessionRowText } from '../e2e/support.ts';
-import { openDomPage } from './dom-page.ts';
+import { canvasHalves, cellInk, openStyledPage } from './dom-page.ts';
 
 // Runs in the page (real Chromium): the Sessions table body and the shared TableBody on real layout and scrolling,
 // with the app's stylesheet.
@@ -15,14 +15,7 @@ let errors: string[];
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ page, errors, close } = await openDomPage());
-  // A string, not a function: vitest rewrites `import()` in this file's functions.
-  await page.evaluate(`(async () => {
-    window.st = await import('/src/renderer/src/views/sessions-table.ts');
-    window.cols = await import('/src/renderer/src/store/session-columns.ts');
-    const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/src/renderer/src/styles.css' });
-    await new Promise((r) => { link.onload = r; document.head.appendChild(link); });
-  })()`);
+  ({ page, errors, close } = await openStyledPage({ st: '/src/renderer/src/views/sessions-table.ts', cols: '/src/renderer/src/store/session-columns.ts' }));
 }, 60_000);
 
 afterAll(async () => {
@@ -170,26 +163,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     const cols = Object.keys((await rendered())[0]!.cells);
     expect(cols).toEqual(expect.arrayContaining(['collector', 'reference', 'extra', 'rxBitsPerSec', 'duration', 'id']));
     // Where the canvas has ink in each cell's box (CSS px from the cell's left and the row's top), rows 0..5.
-    const ink = (): Promise<({ left: number; right: number; top: number; bottom: number } | null)[][]> =>
-      page.evaluate((keys) => {
-        const canvas = document.querySelector('#group canvas');
-        const c = canvas.getBoundingClientRect();
-        const ctx = canvas.getContext('2d');
-        const dpr = canvas.width / c.width;
-        return [...document.querySelectorAll('#group [role="row"]')].slice(0, 6).map((row: { getBoundingClientRect(): DOMRect; querySelector(s: string): { getBoundingClientRect(): DOMRect } }) =>
-          keys.map((key) => {
-            const b = row.querySelector(`[data-col="${key}"]`).getBoundingClientRect();
-            const r = row.getBoundingClientRect();
-            const [x0, y0, w, h] = [b.left - c.left, r.top - c.top, b.width, r.height].map((v) => Math.round(v * dpr));
-            const { data } = ctx.getImageData(x0, y0, w, h);
-            let [left, right, top, bottom] = [Infinity, -Infinity, Infinity, -Infinity];
-            for (let y = 0; y < h; y++)
-              for (let x = 0; x < w; x++)
-                if (data[(y * w + x) * 4 + 3] > 40) [left, right, top, bottom] = [Math.min(left, x), Math.max(right, x + 1), Math.min(top, y), Math.max(bottom, y + 1)];
-            return left === Infinity ? null : { left: left / dpr, right: right / dpr, top: top / dpr, bottom: bottom / dpr };
-          }),
-        );
-      }, cols);
+    const ink = (): ReturnType<typeof cellInk> => cellInk(page, '#group', '[role="row"]');
     const painted = await ink();
     // Where the same texts sit as DOM text (text mode, from a selection in the page), the text's box in the cell.
     await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
@@ -234,16 +208,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     expect(await ink()).toEqual(painted);
 
     // An update that changes row 0's tx rate redraws its row; row 1 keeps its pixels.
-    const pixels = (): Promise<number[]> =>
-      page.evaluate(() => {
-        const canvas = document.querySelector('#group canvas');
-        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, 60 * (canvas.width / canvas.getBoundingClientRect().width));
-        const half = data.length / 2;
-        let [a, b] = [0, 0];
-        for (let i = 0; i < half; i++) a = (a * 31 + data[i]) >>> 0;
-        for (let i = half; i < data.length; i++) b = (b * 31 + data[i]) >>> 0;
-        return [a, b];
-      });
+    const pixels = (): Promise<number[]> => canvasHalves(page, '#group', 60);
     const before = await pixels();
     await page.evaluate(() => {
       const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, number | string>[]; ctx: Record<string, unknown> };

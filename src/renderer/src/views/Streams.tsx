@@ -377,19 +377,20 @@ export function Streams(): React.JSX.Element {
         <table className="plain-table streams-table" data-testid="streams-table" aria-rowcount={frame.count + 1}>
           <thead>
             <tr>
+              {/* Widths: the cells are painted (no DOM text to size them), styles.css `.streams-table .col-…`. */}
               <th>Stream</th>
-              {multiCore && <th>Core</th>}
-              <th>State</th>
-              <th>Ingest</th>
-              <th className="num">Viewers</th>
+              {multiCore && <th className="col-core">Core</th>}
+              <th className="col-state">State</th>
+              <th className="col-ingest">Ingest</th>
+              <th className="num col-viewers">Viewers</th>
               {VIEWER_PROTOCOLS.map((p) => (
-                <th key={p} className="num">
+                <th key={p} className="num col-protocol">
                   {p.toUpperCase()}
                 </th>
               ))}
-              <th className="num">Egress</th>
-              <th className="num">Peak today</th>
-              <th>Last 10 min</th>
+              <th className="num col-rate">Egress</th>
+              <th className="num col-peak">Peak today</th>
+              <th className="col-spark">Last 10 min</th>
             </tr>
           </thead>
           {/* Rows are written by StreamTableBody (streams-table.ts), not by React. */}

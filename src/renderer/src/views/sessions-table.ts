@@ -20,12 +20,10 @@ import { formatBitrate, formatBytes, formatDuration } from '../format/units.ts';
 import { sessionKey, sessionState } from '../store/session-view.ts';
 import { formatExtra, formatLocal, type ColumnSpec, type SessionColumnKey } from '../store/session-columns.ts';
 import { writeText, TableBody, textSlot, type BodyRow, type TextSlot } from './table-body.ts';
-import { CellPainter, type PaintedRow } from './table-canvas.ts';
+import { PaintedRows, type TextMode, type TextRow } from './table-canvas.ts';
 
 /** A row's height (styles.css `.tr`), before one is measured. */
 export const ROW_HEIGHT_PX = 30;
-/** How long a find key keeps text mode on while the page keeps the focus (no find bar took it). */
-const FIND_WAIT_MS = 1000;
 
 /** What the cells show besides the session rows themselves. */
 export interface SessionTableContext {
@@ -52,16 +50,11 @@ export const CELLS: Record<SessionColumnKey, (r: SessionRow, c: SessionTableCont
   txBytes: (r, c) => formatBytes(r.txBytes, c.units),
   duration: (r, c) => formatDuration(c.atMs - r.createdAtMs),
 };
-/** Whether the rows hold their texts as DOM text (a selection in the table), shared by a body's rows. */
-interface TextMode {
-  on: boolean;
-}
-
 /**
  * One row: a `role="row"` grid of `role="cell"` elements. Its texts are painted on the body's canvas (table-canvas.ts)
  * and kept in each cell's `aria-label` for assistive technology; in text mode (a selection) they are DOM text too.
  */
-class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, PaintedRow {
+class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRow {
   readonly el = document.createElement('div');
   readonly #columns: readonly ColumnSpec[];
   readonly #cells: HTMLElement[];
@@ -181,26 +174,12 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, Painte
 
 /**
  * The Sessions table's rows in a row group React leaves empty; see the file's comment. The cells' texts are painted
- * on one canvas (table-canvas.ts) until the user selects in the table: from a primary-button press in the rows (before
- * the browser places the selection's start), a select-all, or a selection that reaches the rows, the rows hold DOM
- * text and the canvas hides, until the selection is gone (collapsed or outside the table) and the button is up. The
- * browser's find bar searches DOM text only, so its keys (Ctrl/Cmd+F or +G, F3) turn text mode on too, until the page
- * has the focus back (the bar closed) or, where no bar took the focus (the app has none), after `FIND_WAIT_MS`.
+ * on one canvas until the user selects in the table (table-canvas.ts, `PaintedRows`: text mode).
  */
 export class SessionTableBody {
   readonly #body: TableBody<SessionRow, SessionTableContext>;
-  readonly #group: HTMLElement;
-  /** Null where a canvas cannot draw (no 2D context): the rows then keep DOM text. */
-  readonly #painter: CellPainter | null;
-  readonly #mode: TextMode;
-  readonly #detach: (() => void)[] = [];
+  readonly #painted: PaintedRows;
   #template = '';
-  #pointerDown = false;
-  /** A find key was pressed and the page has not had the focus back since (see the class comment). */
-  #finding = false;
-  #findTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The last render's rows (for a redraw after text mode, a theme or width change). */
-  #rendered: { first: number; views: readonly SessionRowView[]; rowPx: number } = { first: 0, views: [], rowPx: ROW_HEIGHT_PX };
 
   /**
    * `onWindow`: the rendered rows moved (the worker is asked for them); `onClick`: a row was clicked.
@@ -210,28 +189,20 @@ export class SessionTableBody {
     rowGroup: HTMLElement,
     opts: { stickyTopPx: number; onWindow: (first: number, end: number) => void; onClick: (r: SessionRow) => void },
   ) {
-    this.#group = rowGroup;
-    const mode: TextMode = (this.#mode = { on: false });
     this.#body = new TableBody<SessionRow, SessionTableContext>({
       body: rowGroup,
       makeSpacer: () => document.createElement('div'),
-      makeRow: () => new SessionRowView([], '', mode),
+      makeRow: () => new SessionRowView([], '', this.#painted.mode),
       keyOf: (_r, i) => String(i),
       headerRows: 1,
       rowPx: ROW_HEIGHT_PX,
       stickyTopPx: opts.stickyTopPx,
       onWindow: opts.onWindow,
       onClick: opts.onClick,
-      onRendered: (first, views, rowPx) => {
-        this.#rendered = { first, views: views as readonly SessionRowView[], rowPx };
-        this.#painter?.draw(first, this.#rendered.views, rowPx);
-      },
+      onRendered: (first, views, rowPx) => this.#painted.draw(first, views as readonly SessionRowView[], rowPx),
     });
     // After the body: it empties the row group.
-    this.#painter = CellPainter.create(rowGroup);
-    mode.on = this.#painter === null;
-    rowGroup.classList.toggle('text-mode', mode.on);
-    if (this.#painter) this.#listen(this.#painter);
+    this.#painted = new PaintedRows(rowGroup, ROW_HEIGHT_PX);
   }
 
   /** Follows `scrollEl` (the area the table scrolls in); see `TableBody.attach`. */
@@ -244,8 +215,8 @@ export class SessionTableBody {
     const shape = `${template}|${columns.map((c) => c.key).join(',')}`;
     if (shape === this.#template) return;
     this.#template = shape;
-    this.#painter?.setMarkColumn(columns.findIndex((c) => c.key === 'rxBitsPerSec'));
-    const mode = this.#mode;
+    this.#painted.painter?.setMarkColumn(columns.findIndex((c) => c.key === 'rxBitsPerSec'));
+    const mode = this.#painted.mode;
     this.#body.rebuild(() => new SessionRowView(columns, template, mode));
   }
 
@@ -260,107 +231,7 @@ export class SessionTableBody {
   }
 
   dispose(): void {
-    for (const d of this.#detach.splice(0)) d();
+    this.#painted.dispose();
     this.#body.dispose();
-  }
-
-  /** Text mode on a press, a select-all or a selection into the rows; off once no selection is left in the table. */
-  #listen(painter: CellPainter): void {
-    const group = this.#group;
-    const on = <K extends keyof WindowEventMap & keyof DocumentEventMap>(target: Window | Document | HTMLElement, type: K, fn: (e: DocumentEventMap[K]) => void, capture = false): void => {
-      target.addEventListener(type, fn as EventListener, capture);
-      this.#detach.push(() => target.removeEventListener(type, fn as EventListener, capture));
-    };
-    on(group, 'pointerdown', (e) => {
-      if (e.button !== 0) return;
-      this.#pointerDown = true;
-      this.#setTextMode(true);
-    });
-    const up = (): void => {
-      if (!this.#pointerDown) return;
-      this.#pointerDown = false;
-      this.#leaveTextMode();
-    };
-    on(document, 'pointerup', up, true);
-    on(document, 'pointercancel', up, true);
-    on(document, 'keydown', (e) => {
-      const key = e.key.toLowerCase();
-      if (((e.ctrlKey || e.metaKey) && (key === 'f' || key === 'g')) || key === 'f3') {
-        this.#find();
-        return;
-      }
-      const t = e.target;
-      const editable = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || (t instanceof HTMLElement && t.isContentEditable);
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a' && !editable) this.#setTextMode(true);
-    }, true);
-    on(window, 'focus', () => this.#endFind());
-    this.#detach.push(() => clearTimeout(this.#findTimer));
-    on(document, 'selectionchange', () => {
-      if (this.#pointerDown) return;
-      if (this.#selectionInRows()) this.#setTextMode(true);
-      else this.#leaveTextMode();
-    });
-    // The theme (colours) and the width (columns' x) are read again.
-    const dark = window.matchMedia?.('(prefers-color-scheme: dark)');
-    const onTheme = (): void => this.#repaint(true);
-    dark?.addEventListener('change', onTheme);
-    this.#detach.push(() => dark?.removeEventListener('change', onTheme));
-    if (typeof ResizeObserver !== 'undefined') {
-      let widthPx = -1;
-      const ro = new ResizeObserver((entries) => {
-        const w = entries[0]?.contentRect.width ?? widthPx;
-        if (w === widthPx) return;
-        widthPx = w;
-        this.#repaint(true);
-      });
-      ro.observe(group);
-      this.#detach.push(() => ro.disconnect());
-    }
-    this.#detach.push(() => painter.canvas.remove());
-  }
-
-  #selectionInRows(): boolean {
-    const sel = document.getSelection();
-    return !!sel && !sel.isCollapsed && sel.containsNode(this.#group, true);
-  }
-
-  #leaveTextMode(): void {
-    if (this.#mode.on && !this.#pointerDown && !this.#finding && !this.#selectionInRows()) this.#setTextMode(false);
-  }
-
-  #find(): void {
-    this.#finding = true;
-    this.#setTextMode(true);
-    clearTimeout(this.#findTimer);
-    this.#findTimer = setTimeout(() => {
-      if (document.hasFocus()) this.#endFind();
-    }, FIND_WAIT_MS);
-  }
-
-  #endFind(): void {
-    if (!this.#finding) return;
-    this.#finding = false;
-    clearTimeout(this.#findTimer);
-    this.#leaveTextMode();
-  }
-
-  #setTextMode(on: boolean): void {
-    const painter = this.#painter;
-    if (!painter || this.#mode.on === on) return;
-    this.#mode.on = on;
-    // The idle / ending marks are CSS (`::before`) in text mode (styles.css), painted otherwise.
-    this.#group.classList.toggle('text-mode', on);
-    for (const view of this.#rendered.views) view.syncText();
-    painter.setHidden(on);
-    if (!on) this.#repaint(false);
-  }
-
-  /** Draws the last rendered rows again (`measure`: geometry, fonts and colours read again first). */
-  #repaint(measure: boolean): void {
-    const painter = this.#painter;
-    if (!painter) return;
-    if (measure) painter.invalidate();
-    const { first, views, rowPx } = this.#rendered;
-    painter.draw(first, views, rowPx);
   }
 }

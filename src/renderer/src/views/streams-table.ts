@@ -1,12 +1,17 @@
 /**
  * The Streams view's table body, written to the DOM directly by the shared `TableBody` (table-body.ts: the row
- * window, recycling, spacers, DOM order = visual order, a text written only when it changed). Why not React: each
- * update changed every row in view (new row objects), so React rendered and diffed ~30 rows × 15 elements and
- * rewrote each sparkline's SVG path every second, and every scroll event re-rendered the whole window. Here a row is
- * keyed by its stream and stays the same `<tr>` while the stream stays in view (it moves when its rank changes), and:
- * - a row's sparkline is an SVG path of at most one point pair per pixel column, set only when its columns changed
- *   (charts/sparkline.ts; the columns come with the rows, store/streams-view.ts); a canvas per row was tried: each
- *   became a layer of its own, and layerizing 30 of them cost more than the paths;
+ * window, recycling, spacers, DOM order = visual order). Why not React: each update changed every row in view (new
+ * row objects), so React rendered and diffed ~30 rows × 15 elements and rewrote each sparkline's SVG path every
+ * second, and every scroll event re-rendered the whole window. Here a row is keyed by its stream and stays the same
+ * `<tr>` while the stream stays in view (it moves when its rank changes), and:
+ * - its cells' texts, its state badge and its sparkline are painted on one canvas in the `<tbody>` (table-canvas.ts,
+ *   as the Sessions table's texts): an update changes no DOM text, class or SVG path, so it lays out nothing and
+ *   repaints only the canvas (as DOM, ~200 changed texts, badges and paths cost ~3 ms of layout and ~5 ms of paint per
+ *   update at 2 000 streams). Each cell keeps its text in `aria-label` (the stream's button its name, the sparkline's
+ *   SVG a short text alternative), and while the user selects in the table the rows hold DOM text and SVG paths again
+ *   (text mode). With no DOM text to size them, the columns are fixed (styles.css, `.streams-table`);
+ * - a sparkline is drawn from its pixel columns (charts/sparkline.ts; they come with the rows, store/streams-view.ts)
+ *   only when they changed (one canvas per row was tried before: each became a layer, and 30 layers cost more);
  * - the page has only the rows in (and near) view (the sessions worker filters the streams and sends those); a row
  *   it does not have yet is blank until they come (`onWindow` asks for them).
  * - a row in the overscan keeps its numbers of the last update until it scrolls into view.
@@ -19,11 +24,14 @@ import { formatBitrate, formatCount, formatDuration } from '../format/units.ts';
 import { streamId } from '../store/stream-series.ts';
 import { SPARK_WIDTH_PX } from '../store/streams-view.ts';
 import { writeText, TableBody, textSlot, type BodyRow, type TextSlot } from './table-body.ts';
+import { PaintedRows, type TextMode, type TextRow } from './table-canvas.ts';
 
 /** Protocol names as the view shows them. */
 export const PROTOCOL_LABELS: Record<string, string> = { hls: 'HLS', hlsingress: 'HLS ingest', rtmp: 'RTMP', srt: 'SRT', ffmpeg: 'FFmpeg' };
 
 const SPARK_HEIGHT_PX = 18;
+/** A row's height (styles.css `.streams-table tbody tr`), before one is measured. */
+const ROW_HEIGHT_PX = 32;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** What the rows show besides the stream rows themselves. */
@@ -39,63 +47,78 @@ export interface StreamTableContext {
   selectedId: string | null;
 }
 
-function cell(tr: HTMLTableRowElement, className?: string, testId?: string): HTMLTableCellElement {
+function cell(tr: HTMLTableRowElement, paint: 'text' | 'badge' | 'spark', className?: string, testId?: string): HTMLTableCellElement {
   const td = document.createElement('td');
+  td.dataset.paint = paint;
   if (className) td.className = className;
   if (testId) td.dataset.testid = testId;
   tr.appendChild(td);
   return td;
 }
 
-/** One `<tr>`: its cells, the texts and attributes last written, and its sparkline's last columns. */
-class RowView implements BodyRow<StreamRow, StreamTableContext> {
+/** A column of a row: where its text goes for assistive technology (`aria-label`) and as DOM text in text mode. */
+interface Column {
+  labelled: Element;
+  /** The text nodes (the state cell's two: the badge's word and the duration after it). */
+  slots: TextSlot[];
+}
+
+/**
+ * One `<tr>`: its cells' texts (painted on the body's canvas, table-canvas.ts, and kept in `aria-label`; DOM text in
+ * text mode), its state badge's tone and its sparkline's last columns.
+ */
+class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
   readonly el = document.createElement('tr');
   id = '';
+  readonly texts: string[];
+  readonly sparks: (SparkColumns | null)[];
+  state: 'live' | 'stale' = 'live';
+  tone = '';
+  dirty = true;
   #testId = '';
   #rowClass = '';
   #selected = '';
   #badgeClass = '';
-  #label = '';
-  readonly #key: TextSlot;
-  readonly #core: TextSlot | null;
+  readonly #mode: TextMode;
+  readonly #columns: Column[] = [];
   readonly #badge: HTMLSpanElement;
-  readonly #state: TextSlot;
-  readonly #since: TextSlot;
-  readonly #ingest: TextSlot;
-  readonly #viewers: TextSlot;
-  readonly #perProtocol: TextSlot[];
-  readonly #egress: TextSlot;
-  readonly #peak: TextSlot;
   readonly #svg = document.createElementNS(SVG_NS, 'svg');
+  /** The sparkline as an SVG path in text mode (the canvas is hidden then); empty while painted. */
   readonly #path = document.createElementNS(SVG_NS, 'path');
+  readonly #core: number;
+  readonly #spark: number;
+  /** Whether the text nodes hold `texts` (text mode when they were last written). */
+  #textShown = false;
   #pending: { r: StreamRow; ctx: StreamTableContext } | null = null;
   #drawn: SparkColumns | null = null;
 
-  constructor(withCore: boolean) {
+  constructor(withCore: boolean, mode: TextMode) {
+    this.#mode = mode;
     const tr = this.el;
+    const add = (labelled: Element, ...slots: TextSlot[]): number => this.#columns.push({ labelled, slots }) - 1;
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'link';
-    this.#key = textSlot(button);
-    cell(tr).appendChild(button);
-    this.#core = withCore ? textSlot(cell(tr)) : null;
-    const state = cell(tr);
+    cell(tr, 'text').appendChild(button);
+    add(button, textSlot(button));
+    this.#core = withCore ? add(...withSlot(cell(tr, 'text'))) : -1;
+    const state = cell(tr, 'badge');
     this.#badge = document.createElement('span');
     this.#badge.dataset.testid = 'stream-state';
-    this.#state = textSlot(this.#badge);
     state.appendChild(this.#badge);
     state.appendChild(document.createTextNode(' '));
     const small = document.createElement('small');
     small.className = 'muted';
-    this.#since = textSlot(small);
     state.appendChild(small);
-    this.#ingest = textSlot(cell(tr));
+    add(state, textSlot(this.#badge), textSlot(small));
+    add(...withSlot(cell(tr, 'text')));
     const b = document.createElement('b');
-    this.#viewers = textSlot(b);
-    cell(tr, 'num', 'stream-viewers').appendChild(b);
-    this.#perProtocol = VIEWER_PROTOCOLS.map((p) => textSlot(cell(tr, 'num', `stream-viewers-${p}`)));
-    this.#egress = textSlot(cell(tr, 'num'));
-    this.#peak = textSlot(cell(tr, 'num'));
+    const viewers = cell(tr, 'text', 'num', 'stream-viewers');
+    viewers.appendChild(b);
+    add(viewers, textSlot(b));
+    for (const p of VIEWER_PROTOCOLS) add(...withSlot(cell(tr, 'text', 'num', `stream-viewers-${p}`)));
+    add(...withSlot(cell(tr, 'text', 'num')));
+    add(...withSlot(cell(tr, 'text', 'num')));
     const svg = this.#svg;
     svg.setAttribute('class', 'sparkline');
     svg.setAttribute('role', 'img');
@@ -104,14 +127,16 @@ class RowView implements BodyRow<StreamRow, StreamTableContext> {
     svg.setAttribute('viewBox', `0 0 ${SPARK_WIDTH_PX} ${SPARK_HEIGHT_PX}`);
     for (const [k, v] of [['fill', 'none'], ['stroke', 'currentColor'], ['stroke-width', '1.5'], ['stroke-linejoin', 'round']]) this.#path.setAttribute(k!, v!);
     svg.appendChild(this.#path);
-    cell(tr, 'spark').appendChild(svg);
+    cell(tr, 'spark', 'spark').appendChild(svg);
+    this.#spark = add(svg);
+    this.texts = this.#columns.map(() => '');
+    this.sparks = this.#columns.map(() => null);
   }
 
   /**
    * Shows stream `r`. Its identity is written at once; its numbers and sparkline only when the row is in the viewport
    * (`seen`) or shows another stream than before: a row in the overscan keeps its numbers of the last update until it
-   * scrolls into view (`flush`), so an update lays out and paints the rows the user sees, not the dozen rows kept
-   * ready beyond them.
+   * scrolls into view (`flush`), so an update draws the rows the user sees, not the dozen rows kept ready beyond them.
    */
   show(r: StreamRow | undefined, ctx: StreamTableContext, seen: boolean): void {
     if (!r) return this.#blank();
@@ -129,7 +154,7 @@ class RowView implements BodyRow<StreamRow, StreamTableContext> {
     this.release();
     if (this.#testId !== '') this.el.removeAttribute('data-testid');
     this.#testId = '';
-    for (const slot of [this.#key, this.#core, this.#state, this.#since, this.#ingest, this.#viewers, ...this.#perProtocol, this.#egress, this.#peak]) if (slot) writeText(slot, '');
+    for (let i = 0; i < this.texts.length; i++) this.#setText(i, '');
     this.#drawSpark(undefined);
   }
 
@@ -145,6 +170,20 @@ class RowView implements BodyRow<StreamRow, StreamTableContext> {
     if (p) this.#write(p.r, p.ctx);
   }
 
+  /** Writes the texts as DOM text (text mode) or empties the text nodes (painted). */
+  syncText(): void {
+    const on = this.#mode.on;
+    if (this.#textShown === on) return;
+    this.#textShown = on;
+    for (let i = 0; i < this.#columns.length; i++) this.#writeDom(i, on ? this.texts[i]! : '');
+    this.#writePath();
+  }
+
+  #writePath(): void {
+    const spark = this.sparks[this.#spark];
+    this.#path.setAttribute('d', this.#textShown && spark ? sparkPath(spark, SPARK_HEIGHT_PX) : '');
+  }
+
   /** Writes what changed since the last write (also when the view now shows another stream). */
   #write(r: StreamRow, ctx: StreamTableContext): void {
     this.#pending = null;
@@ -154,31 +193,67 @@ class RowView implements BodyRow<StreamRow, StreamTableContext> {
     const stale = r.staleSinceMs !== undefined;
     const rowClass = stale ? 'stale' : '';
     if (this.#rowClass !== rowClass) tr.className = this.#rowClass = rowClass;
-    writeText(this.#key, r.key);
-    if (this.#core && ctx.coreName) writeText(this.#core, ctx.coreName(r.core));
-    const badgeClass = stale || r.state === 'idle' ? 'badge badge-wait' : r.state === 'live' ? 'badge badge-good' : 'badge badge-bad';
-    if (this.#badgeClass !== badgeClass) this.#badge.className = this.#badgeClass = badgeClass;
-    writeText(this.#state, stale ? 'stale' : r.state);
-    writeText(this.#since, formatDuration(ctx.clockMs - (r.staleSinceMs ?? r.sinceMs)));
-    writeText(this.#ingest, r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, ctx.units)}` : '—');
-    writeText(this.#viewers, formatCount(r.viewersTotal));
-    for (let i = 0; i < VIEWER_PROTOCOLS.length; i++) {
-      const n = r.viewers[VIEWER_PROTOCOLS[i]!];
-      writeText(this.#perProtocol[i]!, n ? String(n) : '');
+    const state = stale ? 'stale' : 'live';
+    const tone = stale || r.state === 'idle' ? 'wait' : r.state === 'live' ? 'good' : 'bad';
+    if (this.state !== state || this.tone !== `--${tone}`) {
+      this.state = state;
+      this.tone = `--${tone}`;
+      this.dirty = true;
     }
-    writeText(this.#egress, formatBitrate(r.egressBitsPerSec, ctx.units));
-    writeText(this.#peak, formatCount(r.peakViewersToday));
+    // The badge's class is its colour in text mode.
+    const badgeClass = `badge badge-${tone}`;
+    if (this.#badgeClass !== badgeClass) this.#badge.className = this.#badgeClass = badgeClass;
+    let i = 0;
+    this.#setText(i++, r.key);
+    if (this.#core >= 0) this.#setText(i++, ctx.coreName ? ctx.coreName(r.core) : '');
+    this.#setText(i++, `${stale ? 'stale' : r.state} ${formatDuration(ctx.clockMs - (r.staleSinceMs ?? r.sinceMs))}`);
+    this.#setText(i++, r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, ctx.units)}` : '—');
+    this.#setText(i++, formatCount(r.viewersTotal));
+    for (const p of VIEWER_PROTOCOLS) {
+      const n = r.viewers[p];
+      this.#setText(i++, n ? String(n) : '');
+    }
+    this.#setText(i++, formatBitrate(r.egressBitsPerSec, ctx.units));
+    this.#setText(i, formatCount(r.peakViewersToday));
     this.#drawSpark(ctx.spark.get(this.id));
   }
 
+  /** A cell's text: painted (the row is drawn again), in its `aria-label`, and DOM text in text mode. */
+  #setText(i: number, value: string): void {
+    this.syncText();
+    if (this.texts[i] === value) return;
+    this.texts[i] = value;
+    this.dirty = true;
+    this.#columns[i]!.labelled.setAttribute('aria-label', value);
+    if (this.#textShown) this.#writeDom(i, value);
+  }
+
+  #writeDom(i: number, value: string): void {
+    const slots = this.#columns[i]!.slots;
+    if (slots.length === 2) {
+      // The state cell: the badge's word, the duration after it.
+      const space = value.indexOf(' ');
+      writeText(slots[0]!, space < 0 ? value : value.slice(0, space));
+      writeText(slots[1]!, space < 0 ? '' : value.slice(space + 1));
+    } else if (slots[0]) writeText(slots[0], value);
+  }
+
+  /** The sparkline, painted when its columns changed; its text alternative is the SVG's `aria-label`. */
   #drawSpark(columns: SparkColumns | undefined): void {
     const next = columns ?? NO_COLUMNS;
     if (this.#drawn && sameColumns(this.#drawn, next)) return;
     this.#drawn = next;
-    this.#path.setAttribute('d', sparkPath(next, SPARK_HEIGHT_PX));
+    this.sparks[this.#spark] = next.samples < 2 ? null : next;
+    this.dirty = true;
+    if (this.#textShown) this.#writePath();
     const label = next.samples < 2 ? 'viewers over the last 10 minutes: not enough samples yet' : `viewers over the last 10 minutes, up to ${formatCount(next.top)}`;
-    if (this.#label !== label) this.#svg.setAttribute('aria-label', (this.#label = label));
+    this.#setText(this.#spark, label);
   }
+}
+
+/** A cell and a text node in it: a column whose cell holds its text. */
+function withSlot(td: HTMLTableCellElement): [Element, TextSlot] {
+  return [td, textSlot(td)];
 }
 
 const NO_COLUMNS: SparkColumns = {
@@ -189,9 +264,14 @@ const NO_COLUMNS: SparkColumns = {
   samples: 0,
 };
 
-/** The rows of the Streams table in a `<tbody>` React leaves empty; see the file's comment. */
+/**
+ * The rows of the Streams table in a `<tbody>` React leaves empty; see the file's comment. The cells' texts, badges
+ * and sparklines are painted on one canvas in the `<tbody>` (table-canvas.ts, `PaintedRows`; DOM text while the user
+ * selects in the table).
+ */
 export class StreamTableBody {
   readonly #body: TableBody<StreamRow, StreamTableContext>;
+  readonly #painted: PaintedRows;
   #withCore: boolean | null = null;
 
   /** `onWindow`: the rendered rows moved (the rows in view are asked for); `onOpen`: a row was clicked. */
@@ -199,13 +279,16 @@ export class StreamTableBody {
     this.#body = new TableBody<StreamRow, StreamTableContext>({
       body: tbody,
       makeSpacer: () => document.createElement('tr'),
-      makeRow: () => new RowView(this.#withCore === true),
+      makeRow: () => new RowView(this.#withCore === true, this.#painted.mode),
       keyOf: (r, i) => (r ? streamId(r) : String(i)),
       headerRows: 1,
-      rowPx: 34,
+      rowPx: ROW_HEIGHT_PX,
       onWindow,
       onClick: (r) => onOpen(streamId(r)),
+      onRendered: (first, views, rowPx) => this.#painted.draw(first, views as readonly RowView[], rowPx),
     });
+    // After the body: it empties the `<tbody>`.
+    this.#painted = new PaintedRows(tbody, ROW_HEIGHT_PX);
   }
 
   /** Follows `scrollEl` (the area the table scrolls in); see `TableBody.attach`. */
@@ -220,14 +303,17 @@ export class StreamTableBody {
   update(count: number, start: number, rows: readonly StreamRow[], ctx: StreamTableContext): void {
     const withCore = ctx.coreName !== null;
     if (this.#withCore !== withCore) {
-      // The Core column comes or goes: rows are built anew.
+      // The Core column comes or goes: rows are built anew, and measured again.
       this.#withCore = withCore;
-      this.#body.rebuild(() => new RowView(withCore));
+      this.#painted.painter?.invalidate();
+      const mode = this.#painted.mode;
+      this.#body.rebuild(() => new RowView(withCore, mode));
     }
     this.#body.update(count, (i) => rows[i - start], ctx);
   }
 
   dispose(): void {
+    this.#painted.dispose();
     this.#body.dispose();
   }
 }

@@ -12,20 +12,61 @@
  * whole when the rendered rows move, the columns or the theme change. Geometry (the columns' x and widths, the text's
  * baseline) and fonts and colours are read from the first row's cells' computed styles when the columns or the width
  * change, never per update.
+ *
+ * The Streams table (streams-table.ts) paints the same way, with a pill (its state badge) and a sparkline per row
+ * beside texts: each cell's `data-paint` says how it is drawn (`CellKind`). See docs/decisions.md, "The Streams table
+ * painted on a canvas".
  */
+import { drawSparkColumns, type SparkColumns } from '../charts/sparkline.ts';
 
-/** What a row looks like on the canvas: its cells' texts, and its state (idle and ending rows are muted and marked). */
+/**
+ * What a row looks like on the canvas: its cells' texts, and its state (idle and ending rows are muted and marked, a
+ * stale row faded). A cell is drawn as its `data-paint` attribute says (see `CellKind`).
+ */
 export interface PaintedRow {
   readonly texts: readonly string[];
-  readonly state: 'live' | 'idle' | 'ending';
-  /** Its element (a `role="row"` grid of cells): the first one shown gives the geometry. */
+  readonly state: 'live' | 'idle' | 'ending' | 'stale';
+  /** Its element (a row of cells): the first one shown gives the geometry. */
   readonly el: HTMLElement;
-  /** Set by the row when its texts or state changed since it was last drawn; cleared by the painter. */
+  /** Per column, the sparkline of a `spark` cell: replaced (a new object), never changed, when its picture changes. */
+  readonly sparks?: readonly (SparkColumns | null)[];
+  /** The colour of a `badge` cell's pill: a custom property of the row's style (`--good`, `--wait`, `--bad`). */
+  readonly tone?: string;
+  /** Set by the row when its texts, sparklines or state changed since it was last drawn; cleared by the painter. */
   dirty: boolean;
+}
+
+/**
+ * How a cell is drawn, from its `data-paint` attribute:
+ * - none (`row`): its text in the cell's font, in the row's colour (muted when idle or ending);
+ * - `text`: its text in the font and colour of the cell's first element (a button, a `<b>`) or the cell's own;
+ * - `badge`: the text's first word as a pill in the first element's font and the tone's colour (`.badge`), the rest
+ *   after it in the second element's font and colour (a `<small>`);
+ * - `spark`: the row's sparkline, drawn where the cell's first element (an empty SVG of the line's size) sits, in its
+ *   colour.
+ */
+type CellKind = 'row' | 'text' | 'badge' | 'spark';
+
+/** A font and colour as a cell's element has them. */
+interface TextStyle {
+  font: string;
+  color: string;
 }
 
 /** How one column is drawn, read from the first row's cell (`#measure`). */
 interface ColumnGeometry {
+  kind: CellKind;
+  /** `text`, `badge` (its pill) and `spark`: the colour (the row's for `row` cells, and the tone's for a pill). */
+  color: string;
+  /** `badge`: the pill's padding (CSS px), and the rest's style and gap before it. */
+  padXPx: number;
+  padYPx: number;
+  rest: TextStyle | null;
+  /** `spark`: the line's box from the row's left and top (CSS px), and its stroke width. */
+  sparkLeftPx: number;
+  sparkTopPx: number;
+  sparkWidthPx: number;
+  sparkHeightPx: number;
   /** The text's box (inside the cell's padding), from the row's left edge. */
   leftPx: number;
   widthPx: number;
@@ -49,7 +90,18 @@ interface Geometry {
   mutedColor: string;
   endingColor: string;
   markFont: string;
+  /** The tones' colours by custom property. */
+  tones: Map<string, string>;
 }
+
+/** The opacity of a stale row's cells (styles.css `.streams-table tr.stale td`). */
+const STALE_ALPHA = 0.55;
+/** The pill's share of its tone (styles.css `.badge-good`: `color-mix(in srgb, var(--good) 18%, transparent)`). */
+const BADGE_ALPHA = 0.18;
+/** The sparkline's stroke (the SVG's `stroke-width`, `stroke-linejoin`). */
+const SPARK_LINE_PX = 1.5;
+/** The tones a pill may have. */
+const TONES = ['--good', '--wait', '--bad'] as const;
 
 /** The `idle ` / `ending ` marks styles.css draws before an idle or ending row's rx rate (`.tr.idle …::before`). */
 const MARKS = { idle: 'IDLE ', ending: 'ENDING ' } as const;
@@ -68,17 +120,19 @@ export class CellPainter {
   #geometry: Geometry | null = null;
   /**
    * What was drawn at each place of the canvas: the row (a place whose row element changed is redrawn whole), its
-   * texts and state (a row whose state is the same has only its changed cells redrawn).
+   * texts, sparklines, state and tone (a row whose state and tone are the same has only its changed cells redrawn).
    */
-  #drawn: ({ row: PaintedRow; texts: string[]; state: PaintedRow['state'] } | null)[] = [];
+  #drawn: ({ row: PaintedRow; texts: string[]; sparks: (SparkColumns | null)[] | null; state: PaintedRow['state']; tone: string | undefined } | null)[] = [];
   #first = -1;
   #rowPx = 0;
   #hidden = false;
   /** The context's font and fill as last set (a canvas resize resets them). */
   #font = '';
   #fill = '';
+  #alpha = 1;
   readonly #widths = new Map<string, number>();
   readonly #fitted = new Map<string, string>();
+  readonly #fontMetrics = new Map<string, { ascent: number; descent: number }>();
 
   /** A painter whose canvas is appended to `group` (the row group, positioned); null without a 2D context. */
   static create(group: HTMLElement): CellPainter | null {
@@ -89,7 +143,10 @@ export class CellPainter {
     canvas.setAttribute('aria-hidden', 'true');
     // Over the rows, under the sticky header (z-index auto, after the rows), transparent to the pointer: hover,
     // clicks and selection reach the rows.
-    Object.assign(canvas.style, { position: 'absolute', left: '0', top: '0', pointerEvents: 'none' });
+    // Empty until the first draw: a default 300 × 150 canvas in an empty row group would overflow it (a table's
+    // wrapper then looks like the area it scrolls in).
+    canvas.width = canvas.height = 0;
+    Object.assign(canvas.style, { position: 'absolute', left: '0', top: '0', width: '0', height: '0', pointerEvents: 'none' });
     group.appendChild(canvas);
     return new CellPainter(canvas, ctx);
   }
@@ -137,7 +194,7 @@ export class CellPainter {
     const heightPx = rows.length * rowPx;
     const width = Math.round(g.widthPx * g.dpr);
     const height = Math.round(heightPx * g.dpr);
-    let all = first !== this.#first || rowPx !== this.#rowPx || this.#drawn.length !== rows.length;
+    let all = this.#first < 0 || rowPx !== this.#rowPx || this.#drawn.length !== rows.length;
     if (this.canvas.width !== width || this.canvas.height !== height) {
       // A new size clears the bitmap and the context's state.
       this.canvas.width = width;
@@ -145,8 +202,10 @@ export class CellPainter {
       this.canvas.style.width = `${g.widthPx}px`;
       this.canvas.style.height = `${heightPx}px`;
       this.#font = this.#fill = '';
+      this.#alpha = 1;
       all = true;
     }
+    if (!all && first !== this.#first) all = !this.#shift(g, first, rowPx);
     if (all) {
       this.canvas.style.top = `${first * rowPx}px`;
       ctx.setTransform(g.dpr, 0, 0, g.dpr, 0, 0);
@@ -162,15 +221,16 @@ export class CellPainter {
       const was = this.#drawn[i];
       if (!all && !row.dirty && was?.row === row) continue;
       row.dirty = false;
-      this.#drawn[i] = { row, texts: row.texts.slice(), state: row.state };
+      this.#drawn[i] = { row, texts: row.texts.slice(), sparks: row.sparks?.slice() ?? null, state: row.state, tone: row.tone };
       if (all) todo.push({ i, cols: null });
-      else if (was?.row !== row || was.state !== row.state) {
+      else if (was?.row !== row || was.state !== row.state || was.tone !== row.tone) {
         ctx.clearRect(0, i * rowPx, g.widthPx, rowPx);
         todo.push({ i, cols: null });
       } else {
-        // The same row in the same state: only the cells whose text changed (~200 of ~400 per update sorted by rx).
+        // The same row in the same state: only the cells whose text or sparkline changed (~200 of ~400 per update
+        // sorted by rx).
         const cols = g.columns.map((col, c) => {
-          if (was.texts[c] === row.texts[c]) return false;
+          if (was.texts[c] === row.texts[c] && (was.sparks?.[c] ?? null) === (row.sparks?.[c] ?? null)) return false;
           ctx.clearRect(col.cellLeftPx, i * rowPx, col.cellWidthPx, rowPx);
           return true;
         });
@@ -178,6 +238,30 @@ export class CellPainter {
       }
     }
     if (todo.length > 0) this.#drawRows(g, rows, todo, rowPx);
+  }
+
+  /**
+   * The rendered rows moved by `first - this.#first` places (a scroll): the pixels of the rows still rendered move with
+   * them (the bitmap copied onto itself) and only the places that came in are drawn, not every row again (a scroll of
+   * 3 rows a frame moved the rendered rows every other frame, and a whole redraw of ~40 rows cost ~5 ms). False where
+   * the move is not a whole number of device pixels (a copy would blur the texts) or no row stays: drawn whole then.
+   */
+  #shift(g: Geometry, first: number, rowPx: number): boolean {
+    const d = first - this.#first;
+    const dy = d * rowPx * g.dpr;
+    if (Math.abs(d) >= this.#drawn.length || Math.abs(dy - Math.round(dy)) > 0.01) return false;
+    const ctx = this.#ctx;
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.globalCompositeOperation = 'copy';
+    ctx.globalAlpha = 1;
+    ctx.drawImage(this.canvas, 0, -Math.round(dy));
+    ctx.restore();
+    const drawn = this.#drawn;
+    this.#drawn = drawn.map((_, i) => drawn[i + d] ?? null);
+    this.canvas.style.top = `${first * rowPx}px`;
+    this.#first = first;
+    return true;
   }
 
   /**
@@ -196,11 +280,22 @@ export class CellPainter {
       for (const { i, cols } of todo) {
         if (cols && !cols[c]) continue;
         const row = rows[i]!;
+        this.#setAlpha(row.state === 'stale' ? STALE_ALPHA : 1);
+        const topPx = i * rowPx;
+        if (col.kind === 'spark') {
+          const spark = row.sparks?.[c];
+          if (spark) this.#drawSpark(col, spark, topPx);
+          continue;
+        }
         const text = row.texts[c];
         if (!text) continue;
+        if (col.kind === 'badge') {
+          this.#drawBadge(g, col, text, row.tone, topPx + g.baselinePx);
+          continue;
+        }
         let widthPx = col.widthPx;
         let markPx = 0;
-        if (marked && row.state !== 'live') {
+        if (marked && (row.state === 'idle' || row.state === 'ending')) {
           markPx = this.#width(g.markFont, MARKS[row.state]);
           widthPx = Math.max(0, widthPx - markPx);
         }
@@ -209,12 +304,13 @@ export class CellPainter {
         const x = col.right ? col.leftPx + col.widthPx - textPx : col.leftPx + markPx;
         if (markPx > 0) markAt.set(i, x - markPx);
         this.#setFont(col.font); // a mark's width may have been measured in its own font
-        this.#setFill(row.state === 'live' ? g.color : g.mutedColor);
-        const y = i * rowPx + g.baselinePx;
+        this.#setFill(col.kind === 'text' ? col.color : row.state === 'idle' || row.state === 'ending' ? g.mutedColor : g.color);
+        const y = topPx + g.baselinePx;
         if (col.tabular) this.#drawTabular(col, fitted, x, y);
         else ctx.fillText(fitted, x, y);
       }
     }
+    this.#setAlpha(1);
     if (markAt.size === 0) return;
     this.#setFont(g.markFont);
     ctx.letterSpacing = MARK_LETTER_SPACING;
@@ -224,6 +320,69 @@ export class CellPainter {
       ctx.fillText(MARKS[state], x, i * rowPx + g.baselinePx);
     }
     ctx.letterSpacing = '0px';
+  }
+
+  /** A `badge` cell: the first word of `text` as a pill in `tone`'s colour, the rest after it (`.badge` + `<small>`). */
+  #drawBadge(g: Geometry, col: ColumnGeometry, text: string, tone: string | undefined, y: number): void {
+    const ctx = this.#ctx;
+    const space = text.indexOf(' ');
+    const word = space < 0 ? text : text.slice(0, space);
+    const rest = space < 0 ? '' : text.slice(space + 1);
+    const color = (tone && g.tones.get(tone)) || col.color;
+    const wordPx = this.#width(col.font, word);
+    const pillPx = wordPx + 2 * col.padXPx;
+    const m = this.#metrics(col.font);
+    const top = y - m.ascent - col.padYPx;
+    const heightPx = m.ascent + m.descent + 2 * col.padYPx;
+    const x = col.leftPx;
+    const alpha = this.#alpha;
+    this.#setFill(color);
+    this.#setAlpha(alpha * BADGE_ALPHA);
+    ctx.beginPath();
+    ctx.roundRect(x, top, Math.min(pillPx, col.widthPx), heightPx, heightPx / 2);
+    ctx.fill();
+    this.#setAlpha(alpha);
+    this.#setFont(col.font);
+    ctx.fillText(this.#fit({ font: col.font, tabular: false, digitPx: 0 }, word, col.widthPx - col.padXPx), x + col.padXPx, y);
+    const r = col.rest;
+    if (!r || rest === '') return;
+    const restX = x + pillPx + this.#width(r.font, ' ');
+    const restPx = col.leftPx + col.widthPx - restX;
+    if (restPx <= 0) return;
+    this.#setFont(r.font);
+    this.#setFill(r.color);
+    ctx.fillText(this.#fit({ font: r.font, tabular: false, digitPx: 0 }, rest, restPx), restX, y);
+  }
+
+  /** A `spark` cell: the row's sparkline in its box (charts/sparkline.ts draws it as the SVG path did). */
+  #drawSpark(col: ColumnGeometry, spark: SparkColumns, rowTopPx: number): void {
+    const ctx = this.#ctx;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(col.sparkLeftPx, rowTopPx + col.sparkTopPx, col.sparkWidthPx, col.sparkHeightPx);
+    ctx.clip();
+    ctx.translate(col.sparkLeftPx, rowTopPx + col.sparkTopPx);
+    ctx.strokeStyle = col.color;
+    ctx.lineWidth = SPARK_LINE_PX;
+    ctx.lineJoin = 'round';
+    drawSparkColumns(ctx, spark, col.sparkHeightPx);
+    ctx.restore();
+  }
+
+  /** A font's ascent and descent (its line box, as a cell's line centres it). */
+  #metrics(font: string): { ascent: number; descent: number } {
+    let m = this.#fontMetrics.get(font);
+    if (!m) {
+      this.#setFont(font);
+      const t = this.#ctx.measureText('0');
+      m = { ascent: t.fontBoundingBoxAscent, descent: t.fontBoundingBoxDescent };
+      this.#fontMetrics.set(font, m);
+    }
+    return m;
+  }
+
+  #setAlpha(alpha: number): void {
+    if (this.#alpha !== alpha) this.#ctx.globalAlpha = this.#alpha = alpha;
   }
 
   #setFont(font: string): void {
@@ -248,7 +407,7 @@ export class CellPainter {
   }
 
   /** `text` as the cell shows it in `widthPx`: whole, or cut with an ellipsis (`text-overflow: ellipsis`). */
-  #fit(col: ColumnGeometry, text: string, widthPx: number): string {
+  #fit(col: Pick<ColumnGeometry, 'font' | 'tabular' | 'digitPx'>, text: string, widthPx: number): string {
     if (this.#textWidth(col, text) <= widthPx) return text;
     const key = `${col.font}|${col.tabular}|${widthPx}|${text}`;
     let fitted = this.#fitted.get(key);
@@ -269,7 +428,7 @@ export class CellPainter {
     return fitted;
   }
 
-  #textWidth(col: ColumnGeometry, text: string): number {
+  #textWidth(col: Pick<ColumnGeometry, 'font' | 'tabular' | 'digitPx'>, text: string): number {
     if (!col.tabular) return this.#width(col.font, text);
     let px = 0;
     for (const ch of text) px += ch >= '0' && ch <= '9' ? col.digitPx : this.#width(col.font, ch);
@@ -301,24 +460,43 @@ export class CellPainter {
     const cells = Array.from(rowEl.children) as HTMLElement[];
     const ctx = this.#ctx;
     let baselinePx = rowBox.height / 2;
-    const columns = cells.map((cell, i) => {
+    const fontOf = (st: CSSStyleDeclaration): string => `${st.fontStyle} ${st.fontWeight} ${st.fontSize} ${st.fontFamily}`;
+    const columns = cells.map((cell, i): ColumnGeometry => {
       const s = getComputedStyle(cell);
       const box = cell.getBoundingClientRect();
-      const font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+      const kind = (cell.dataset.paint ?? 'row') as CellKind;
+      const inner = cell.children;
+      // A `text` cell's font and colour are its first element's (a button, a `<b>`), a `badge` cell's its pill's.
+      const source = kind !== 'row' && inner[0] ? getComputedStyle(inner[0]) : s;
+      const font = fontOf(source);
       const padLeft = parseFloat(s.paddingLeft) || 0;
       const padRight = parseFloat(s.paddingRight) || 0;
       this.#setFont(font);
       if (i === 0) {
         // The glyphs are centred in the cell's line box (its line height, the row's): the font's ascent and descent
-        // centred in the cell's box.
+        // centred in the cell's box (the cell's own font: a first element's may be another).
+        this.#setFont(fontOf(s));
         const m = ctx.measureText('0');
         const linePx = m.fontBoundingBoxAscent + m.fontBoundingBoxDescent;
         baselinePx = box.top - rowBox.top + (box.height - linePx) / 2 + m.fontBoundingBoxAscent;
+        this.#setFont(font);
       }
       const digits = Array.from('0123456789', (d) => ctx.measureText(d).width);
-      const numeric = s.fontVariantNumeric.includes('tabular-nums');
+      const numeric = source.fontVariantNumeric.includes('tabular-nums');
       const digitPx = Math.max(...digits);
+      const restEl = kind === 'badge' ? inner[1] : undefined;
+      const restStyle = restEl ? getComputedStyle(restEl) : null;
+      const spark = kind === 'spark' ? inner[0]?.getBoundingClientRect() : undefined;
       return {
+        kind,
+        color: source.color,
+        padXPx: kind === 'badge' ? parseFloat(source.paddingLeft) || 0 : 0,
+        padYPx: kind === 'badge' ? parseFloat(source.paddingTop) || 0 : 0,
+        rest: restStyle ? { font: fontOf(restStyle), color: restStyle.color } : null,
+        sparkLeftPx: spark ? spark.left - rowBox.left : 0,
+        sparkTopPx: spark ? spark.top - rowBox.top : 0,
+        sparkWidthPx: spark?.width ?? 0,
+        sparkHeightPx: spark?.height ?? 0,
         leftPx: box.left - rowBox.left + padLeft,
         widthPx: Math.max(0, box.width - padLeft - padRight),
         cellLeftPx: box.left - rowBox.left,
@@ -333,6 +511,7 @@ export class CellPainter {
     const family = first ? getComputedStyle(first).fontFamily : rowStyle.fontFamily;
     this.#widths.clear();
     this.#fitted.clear();
+    this.#fontMetrics.clear();
     return {
       columns,
       widthPx: Math.max(rowBox.width, rowEl.scrollWidth),
@@ -344,6 +523,164 @@ export class CellPainter {
       mutedColor: rowStyle.getPropertyValue('--muted').trim() || rowStyle.color,
       endingColor: rowStyle.getPropertyValue('--wait').trim() || rowStyle.color,
       markFont: `${MARK_SIZE} ${family}`,
+      tones: new Map(TONES.map((t) => [t, rowStyle.getPropertyValue(t).trim() || rowStyle.color])),
     };
+  }
+}
+
+/** How long a find key keeps text mode on while the page keeps the focus (no find bar took it). */
+const FIND_WAIT_MS = 1000;
+
+/** Whether the rows hold their texts as DOM text (a selection in the table), shared by a body's rows. */
+export interface TextMode {
+  on: boolean;
+}
+
+/** A painted row that can hold its texts as DOM text too (text mode). */
+export interface TextRow extends PaintedRow {
+  /** Writes the texts as DOM text (text mode) or empties the text nodes (painted). */
+  syncText(): void;
+}
+
+/**
+ * A table body's canvas and its text mode, shared by the Sessions and Streams tables. The cells' texts are painted
+ * until the user selects in the table: from a primary-button press in the rows (before the browser places the
+ * selection's start), a select-all, or a selection that reaches the rows, the rows hold DOM text and the canvas hides,
+ * until the selection is gone (collapsed or outside the table) and the button is up. The browser's find bar searches
+ * DOM text only, so its keys (Ctrl/Cmd+F or +G, F3) turn text mode on too, until the page has the focus back (the bar
+ * closed) or, where no bar took the focus (the app has none), after `FIND_WAIT_MS`. The theme (colours) and the row
+ * group's width (the columns' x) have the rows drawn whole again.
+ */
+export class PaintedRows {
+  /** Shared with the rows (their `syncText` reads it). */
+  readonly mode: TextMode;
+  /** Null where a canvas cannot draw (no 2D context): the rows then keep DOM text. */
+  readonly painter: CellPainter | null;
+  readonly #group: HTMLElement;
+  readonly #detach: (() => void)[] = [];
+  #pointerDown = false;
+  /** A find key was pressed and the page has not had the focus back since (see the class comment). */
+  #finding = false;
+  #findTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The last render's rows (for a redraw after text mode, a theme or width change). */
+  #rendered: { first: number; views: readonly TextRow[]; rowPx: number };
+
+  /** `group`: the row group (positioned: the canvas goes in it, over the rows); `rowPx`: a row's height before one is measured. */
+  constructor(group: HTMLElement, rowPx: number) {
+    this.#group = group;
+    this.#rendered = { first: 0, views: [], rowPx };
+    this.painter = CellPainter.create(group);
+    const mode: TextMode = (this.mode = { on: this.painter === null });
+    group.classList.toggle('text-mode', mode.on);
+    if (this.painter) this.#listen(this.painter);
+  }
+
+  /** The rendered rows (row `first + i` is `views[i]`): drawn where they changed. */
+  draw(first: number, views: readonly TextRow[], rowPx: number): void {
+    this.#rendered = { first, views, rowPx };
+    this.painter?.draw(first, views, rowPx);
+  }
+
+  dispose(): void {
+    for (const d of this.#detach.splice(0)) d();
+  }
+
+  #listen(painter: CellPainter): void {
+    const group = this.#group;
+    const on = <K extends keyof WindowEventMap & keyof DocumentEventMap>(target: Window | Document | HTMLElement, type: K, fn: (e: DocumentEventMap[K]) => void, capture = false): void => {
+      target.addEventListener(type, fn as EventListener, capture);
+      this.#detach.push(() => target.removeEventListener(type, fn as EventListener, capture));
+    };
+    on(group, 'pointerdown', (e) => {
+      if (e.button !== 0) return;
+      this.#pointerDown = true;
+      this.#setTextMode(true);
+    });
+    const up = (): void => {
+      if (!this.#pointerDown) return;
+      this.#pointerDown = false;
+      this.#leaveTextMode();
+    };
+    on(document, 'pointerup', up, true);
+    on(document, 'pointercancel', up, true);
+    on(document, 'keydown', (e) => {
+      const key = e.key.toLowerCase();
+      if (((e.ctrlKey || e.metaKey) && (key === 'f' || key === 'g')) || key === 'f3') {
+        this.#find();
+        return;
+      }
+      const t = e.target;
+      const editable = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || (t instanceof HTMLElement && t.isContentEditable);
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a' && !editable) this.#setTextMode(true);
+    }, true);
+    on(window, 'focus', () => this.#endFind());
+    this.#detach.push(() => clearTimeout(this.#findTimer));
+    on(document, 'selectionchange', () => {
+      if (this.#pointerDown) return;
+      if (this.#selectionInRows()) this.#setTextMode(true);
+      else this.#leaveTextMode();
+    });
+    // The theme (colours) and the width (columns' x) are read again.
+    const dark = window.matchMedia?.('(prefers-color-scheme: dark)');
+    const onTheme = (): void => this.#repaint(true);
+    dark?.addEventListener('change', onTheme);
+    this.#detach.push(() => dark?.removeEventListener('change', onTheme));
+    if (typeof ResizeObserver !== 'undefined') {
+      let widthPx = -1;
+      const ro = new ResizeObserver((entries) => {
+        const w = entries[0]?.contentRect.width ?? widthPx;
+        if (w === widthPx) return;
+        widthPx = w;
+        this.#repaint(true);
+      });
+      ro.observe(group);
+      this.#detach.push(() => ro.disconnect());
+    }
+    this.#detach.push(() => painter.canvas.remove());
+  }
+
+  #selectionInRows(): boolean {
+    const sel = document.getSelection();
+    return !!sel && !sel.isCollapsed && sel.containsNode(this.#group, true);
+  }
+
+  #leaveTextMode(): void {
+    if (this.mode.on && !this.#pointerDown && !this.#finding && !this.#selectionInRows()) this.#setTextMode(false);
+  }
+
+  #find(): void {
+    this.#finding = true;
+    this.#setTextMode(true);
+    clearTimeout(this.#findTimer);
+    this.#findTimer = setTimeout(() => {
+      if (document.hasFocus()) this.#endFind();
+    }, FIND_WAIT_MS);
+  }
+
+  #endFind(): void {
+    if (!this.#finding) return;
+    this.#finding = false;
+    clearTimeout(this.#findTimer);
+    this.#leaveTextMode();
+  }
+
+  #setTextMode(on: boolean): void {
+    const painter = this.painter;
+    if (!painter || this.mode.on === on) return;
+    this.mode.on = on;
+    // The idle / ending marks are CSS (`::before`) in text mode (styles.css), painted otherwise.
+    this.#group.classList.toggle('text-mode', on);
+    for (const view of this.#rendered.views) view.syncText();
+    painter.setHidden(on);
+    if (!on) this.#repaint(false);
+  }
+
+  /** Draws the last rendered rows again (`measure`: geometry, fonts and colours read again first). */
+  #repaint(measure: boolean): void {
+    const painter = this.painter;
+    if (!painter) return;
+    if (measure) painter.invalidate();
+    const { first, views, rowPx } = this.#rendered;
+    painter.draw(first, views, rowPx);
   }
 }

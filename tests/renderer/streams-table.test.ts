@@ -1,0 +1,294 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { join } from 'node:path';
+import { SCREENSHOTS, streamRowTexts, type StreamRowText } from '../e2e/support.ts';
+import { canvasHalves, cellInk, openStyledPage, type CellBox } from './dom-page.ts';
+
+// Runs in the page (real Chromium): the Streams table body painted on its canvas, with the app's stylesheet.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+declare const window: Record<string, unknown>;
+
+let page: Page;
+let errors: string[];
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ page, errors, close } = await openStyledPage({ st: '/src/renderer/src/views/streams-table.ts', sp: '/src/renderer/src/charts/sparkline.ts' }));
+}, 60_000);
+
+afterAll(async () => {
+  await close?.();
+});
+
+/** The columns of a row (with the Core column), in order. */
+const COLUMNS = ['name', 'core', 'state', 'ingest', 'viewers', 'hls', 'rtmp', 'srt', 'egress', 'peak', 'spark'] as const;
+
+/** A table of `n` streams (every third idle, the fourth stale, the fifth without samples) in a 1200 × 300 px scroll area. */
+async function setup(n: number, scheme: 'light' | 'dark' = 'light'): Promise<void> {
+  await page.emulateMedia({ colorScheme: scheme });
+  await page.evaluate((count) => {
+    document.body.innerHTML = `<div id="scroll" style="height:300px;width:1200px;overflow:auto;background:var(--panel)"><div class="plain-table-wrap">
+      <table class="plain-table streams-table" id="table"><thead><tr><th>Stream</th><th class="col-core">Core</th><th class="col-state">State</th>
+      <th class="col-ingest">Ingest</th><th class="num col-viewers">Viewers</th><th class="num col-protocol">HLS</th><th class="num col-protocol">RTMP</th>
+      <th class="num col-protocol">SRT</th><th class="num col-rate">Egress</th><th class="num col-peak">Peak today</th><th class="col-spark">Last 10 min</th></tr></thead>
+      <tbody id="group"></tbody></table></div></div><p id="outside">outside the table</p>`;
+    const { StreamTableBody } = window.st as { StreamTableBody: new (...a: unknown[]) => Record<string, (...a: unknown[]) => unknown> };
+    const { sparkColumns } = window.sp as { sparkColumns: (...a: unknown[]) => unknown };
+    const rows = Array.from({ length: count }, (_, i) => ({
+      core: 'studio',
+      key: i === 6 ? 'a-stream-name-much-too-long-for-its-column-to-show-whole' : `cam${i}`,
+      state: i % 3 === 2 ? 'idle' : 'live',
+      sinceMs: 1_000 + i * 1000,
+      ingestProtocol: i % 3 === 2 ? null : i % 2 ? 'rtmp' : 'srt',
+      ingestBitsPerSec: 1_000_000 + i * 12_345,
+      publishers: 1,
+      viewers: { hls: i % 4, rtmp: i % 2, srt: 0 },
+      viewersTotal: (i % 4) + (i % 2),
+      egressBitsPerSec: 500_000 * i,
+      processes: 0,
+      peakViewersToday: 10 + i,
+      keys: [`cam${i}`],
+      ...(i === 3 ? { staleSinceMs: 30_000 } : {}),
+    }));
+    const spark = new Map(
+      rows.map((r, i) => {
+        const at = Array.from({ length: i === 4 ? 1 : 60 }, (_, k) => 600_000 + k * 10_000);
+        return [`${r.core}\u0000${r.key}`, sparkColumns(at, at.map((_, k) => (k * (i + 1)) % 7), 90, 600_000)];
+      }),
+    );
+    const log = { window: [] as number[][], opened: [] as string[] };
+    const body = new StreamTableBody(document.querySelector('#group'), (id: string) => log.opened.push(id), (a: number, b: number) => log.window.push([a, b]));
+    body.attach!(document.querySelector('#scroll'));
+    const ctx = { clockMs: 61_000, units: 'decimal', coreName: (c: string) => `Core ${c}`, spark, selectedId: null };
+    body.update!(count, 0, rows, ctx);
+    Object.assign(window, { body, rows, ctx, log });
+  }, n);
+  // The canvas is drawn on the update; a frame for the fonts.
+  await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+}
+
+/** The rendered rows in DOM order, as assistive technology reads their cells. */
+function rendered(): Promise<StreamRowText[]> {
+  return streamRowTexts(page, '#group tr[data-index]');
+}
+
+/** The rendered rows' cells by column, with the durations' narrow spaces as plain ones. */
+async function cells(): Promise<Record<(typeof COLUMNS)[number], string>[]> {
+  return (await rendered()).map((r) => Object.fromEntries(r.cells.map((t, i) => [COLUMNS[i], t.replace(/\u202f/g, ' ')])) as Record<(typeof COLUMNS)[number], string>);
+}
+
+/** Where the canvas has ink in each cell of rows 0..5 (null: none). */
+function ink(): Promise<(CellBox | null)[][]> {
+  return cellInk(page, '#group', 'tr[data-index]');
+}
+
+/** Where each cell's content sits as DOM (text mode: its texts, the badge's pill, the sparkline's box), rows 0..5. */
+function contentBoxes(): Promise<(CellBox | null)[][]> {
+  return page.evaluate(() =>
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    [...document.querySelectorAll('#group tr[data-index]')].slice(0, 6).map((row: any) =>
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      [...row.children].map((cell: any) => {
+        const rects: DOMRect[] = [...cell.querySelectorAll('svg, .badge')].filter((e: { textContent: string; tagName: string }) => e.tagName === 'svg' || e.textContent !== '').map((e: { getBoundingClientRect(): DOMRect }) => e.getBoundingClientRect());
+        const walker = document.createTreeWalker(cell, 4); // text nodes
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          if (n.data.trim() === '') continue;
+          const range = document.createRange();
+          range.selectNodeContents(n);
+          rects.push(range.getBoundingClientRect());
+        }
+        if (rects.length === 0) return null;
+        const [b, r] = [cell.getBoundingClientRect(), row.getBoundingClientRect()];
+        return {
+          left: Math.min(...rects.map((t) => t.left)) - b.left,
+          right: Math.max(...rects.map((t) => t.right)) - b.left,
+          top: Math.min(...rects.map((t) => t.top)) - r.top,
+          bottom: Math.max(...rects.map((t) => t.bottom)) - r.top,
+        };
+      }),
+    ),
+  );
+}
+
+/** Text mode on (a selection in the page) or off (none). */
+async function textMode(on: boolean): Promise<void> {
+  if (on) await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
+  else await page.evaluate(() => document.getSelection().removeAllRanges());
+  await page.waitForSelector(on ? '#group.text-mode' : '#group:not(.text-mode)');
+}
+
+describe('streams table body painted on a canvas (real Chromium)', () => {
+  it('names each cell for assistive technology, the sparkline by a short text, the stream by its button', async () => {
+    await setup(100);
+    const rows = await cells();
+    expect(rows[0]).toEqual({
+      name: 'cam0',
+      core: 'Core studio',
+      state: 'live 1 min 00 s',
+      ingest: 'SRT 1 Mbit/s',
+      viewers: '0',
+      hls: '',
+      rtmp: '',
+      srt: '',
+      egress: '0 bit/s',
+      peak: '10',
+      spark: 'viewers over the last 10 minutes, up to 6',
+    });
+    expect(rows[2]!.state).toBe('idle 58 s');
+    expect(rows[3]!.state).toBe('stale 31 s');
+    expect(rows[4]!.spark).toBe('viewers over the last 10 minutes: not enough samples yet');
+    // No DOM text in the rows while painted.
+    expect(await page.$eval('#group', (el: { textContent: string }) => el.textContent.trim())).toBe('');
+    const cdp = await page.context().newCDPSession(page);
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { role?: { value: string }; name?: { value: string }; ignored: boolean }[] };
+    await cdp.detach();
+    const named = (role: string): string[] => nodes.filter((n) => !n.ignored && n.role?.value === role).map((n) => (n.name?.value ?? '').replace(/\u202f/g, ' '));
+    expect(named('button')).toEqual(expect.arrayContaining(['cam0', 'cam1']));
+    expect(named('cell')).toEqual(expect.arrayContaining(['cam0', 'Core studio', 'live 1 min 00 s', 'SRT 1 Mbit/s', '10']));
+    expect(named('image')).toEqual(expect.arrayContaining(['viewers over the last 10 minutes, up to 6']));
+    expect(errors).toEqual([]);
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`paints each cell where its DOM content sits, in its colour (${scheme})`, async () => {
+      await setup(100, scheme);
+      await page.screenshot({ path: join(SCREENSHOTS, `streams-table-canvas-${scheme}.png`), clip: { x: 0, y: 0, width: 1200, height: 300 } });
+      const painted = await ink();
+      await textMode(true);
+      expect(await page.$eval('#group canvas', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(true);
+      const boxes = await contentBoxes();
+      await page.screenshot({ path: join(SCREENSHOTS, `streams-table-text-${scheme}.png`), clip: { x: 0, y: 0, width: 1200, height: 300 } });
+      await textMode(false);
+      for (let r = 0; r < painted.length; r++) {
+        for (let c = 0; c < COLUMNS.length; c++) {
+          const [p, t] = [painted[r]![c], boxes[r]![c]];
+          const where = `row ${r} ${COLUMNS[c]}: painted ${JSON.stringify(p)}, DOM ${JSON.stringify(t)}`;
+          // A sparkline without samples draws nothing (its SVG box stays).
+          if (COLUMNS[c] === 'spark' && r === 4) {
+            expect(p, where).toBeNull();
+            continue;
+          }
+          expect(p === null, where).toBe(t === null);
+          if (!p || !t) continue;
+          // Ink lies inside the content's box, give or take a glyph's side bearing or the line's half width, and spans
+          // most of it (a single digit less its bearings).
+          expect(p.left, where).toBeGreaterThanOrEqual(t.left - 1.5);
+          expect(p.right, where).toBeLessThanOrEqual(t.right + 1.5);
+          expect(p.right - p.left, where).toBeGreaterThan((t.right - t.left) * (COLUMNS[c] === 'spark' ? 0.5 : 0.8) - 1.5);
+          expect(p.top, where).toBeGreaterThanOrEqual(t.top - 1);
+          expect(p.bottom, where).toBeLessThanOrEqual(t.bottom + 1);
+        }
+      }
+      // The stream's name in the link colour, the sparkline in the accent: the colours the DOM would have.
+      const colours = await page.evaluate(() => {
+        const canvas = document.querySelector('#group canvas');
+        const ctx = canvas.getContext('2d');
+        const dpr = canvas.width / canvas.getBoundingClientRect().width;
+        const row = document.querySelector('#group tr[data-index="1"]');
+        const c = canvas.getBoundingClientRect();
+        const inkOf = (cell: { getBoundingClientRect(): DOMRect }): number[] => {
+          const b = cell.getBoundingClientRect();
+          const { data } = ctx.getImageData(Math.round((b.left - c.left) * dpr), Math.round((b.top - c.top) * dpr), Math.round(b.width * dpr), Math.round(b.height * dpr));
+          // The most opaque pixel's colour.
+          let best = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i] > data[best + 3]) best = i - 3;
+          return [data[best], data[best + 1], data[best + 2]];
+        };
+        const rgb = (el: unknown): number[] => getComputedStyle(el as Element).color.match(/\d+/g)!.slice(0, 3).map(Number);
+        return {
+          name: inkOf(row.children[0]),
+          nameCss: rgb(row.querySelector('button')),
+          spark: inkOf(row.querySelector('td.spark')),
+          sparkCss: rgb(row.querySelector('svg')),
+        };
+      });
+      for (const [got, want] of [[colours.name, colours.nameCss], [colours.spark, colours.sparkCss]] as const) {
+        for (let k = 0; k < 3; k++) expect(Math.abs(got[k]! - want[k]!), `${JSON.stringify(got)} vs ${JSON.stringify(want)}`).toBeLessThanOrEqual(8);
+      }
+      expect(await ink()).toEqual(painted);
+      expect(errors).toEqual([]);
+    });
+  }
+
+  it('redraws only the cells that changed: a row whose duration and sparkline change, the others kept', async () => {
+    await setup(100);
+    // The first two rows (32 px each, styles.css).
+    const pixels = (): Promise<number[]> => canvasHalves(page, '#group', 64);
+    const before = await pixels();
+    await page.evaluate(() => {
+      const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: { spark: Map<string, unknown> } };
+      const { sparkColumns } = window.sp as { sparkColumns: (...a: unknown[]) => unknown };
+      const spark = new Map(ctx.spark);
+      spark.set('studio\u0000cam0', sparkColumns([600_000, 610_000, 620_000], [1, 5, 2], 90, 600_000));
+      body.update(100, 0, rows.map((r, i) => (i === 0 ? { ...r, sinceMs: 0 } : r)), { ...ctx, spark });
+    });
+    const after = await pixels();
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[1]).toBe(before[1]);
+    // The same pixels as the rows drawn whole (after text mode, the canvas is drawn again from scratch).
+    await textMode(true);
+    await textMode(false);
+    expect(await pixels()).toEqual(after);
+    expect(errors).toEqual([]);
+  });
+
+  it('moves the painted rows with a scroll (their pixels copied), the same pixels as the rows drawn whole', async () => {
+    await setup(100);
+    const whole = async (): Promise<number[]> => {
+      const heightPx = await page.$eval('#group canvas', (el) => (el as unknown as { getBoundingClientRect(): DOMRect }).getBoundingClientRect().height);
+      return canvasHalves(page, '#group', heightPx);
+    };
+    const tops = new Set<string>();
+    for (const byPx of [480, 320, 96, -320, 640]) {
+      await page.$eval('#scroll', (el, px) => (el as unknown as { scrollTop: number }).scrollTop += px, byPx);
+      await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))'); // the scroll event ran
+      tops.add(await page.$eval('#group canvas', (el) => (el as unknown as { style: { top: string } }).style.top));
+      const moved = await whole();
+      // ... and show what a whole redraw shows (text mode on and off draws every row again).
+      await textMode(true);
+      await textMode(false);
+      expect(await whole(), `after a scroll of ${byPx} px`).toEqual(moved);
+    }
+    // The rendered rows moved (the canvas with them), fewer places than they are (some rows stayed: pixels copied).
+    expect(tops.size).toBeGreaterThanOrEqual(4);
+    expect(errors).toEqual([]);
+  });
+
+  it("holds DOM text for the browser's find bar from its key (the text mode the Sessions table shares)", async () => {
+    await setup(100);
+    await page.click('#outside');
+    await page.keyboard.press('Control+f');
+    expect(await page.$eval('#group', (el: { className: string }) => el.className)).toContain('text-mode');
+    expect(await page.$eval('#group tr[aria-rowindex="2"] button.link', (el: { textContent: string }) => el.textContent)).toBe('cam0');
+    // No find bar took the focus: back to the canvas after a second.
+    await page.waitForSelector('#group:not(.text-mode)', { timeout: 5000 });
+    expect(await page.$eval('#group', (el: { textContent: string }) => el.textContent.trim())).toBe('');
+    expect(errors).toEqual([]);
+  });
+
+  it('copies real text from a drag across the rows, and paints again once the selection is gone', async () => {
+    await setup(100);
+    const box = async (sel: string): Promise<{ x: number; y: number; width: number; height: number }> => (await page.locator(sel).boundingBox())!;
+    const from = await box('#group tr[aria-rowindex="2"] td:nth-child(2)');
+    const to = await box('#group tr[aria-rowindex="4"] td:nth-child(4)');
+    await page.mouse.move(from.x + 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width - 2, to.y + to.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const copied = (await page.evaluate(() => String(document.getSelection()))).replace(/\u202f/g, ' ');
+    // From row 0's Core through row 1 to row 2's Ingest.
+    for (const text of ['Core studio', 'SRT 1 Mbit/s', 'cam1', 'live 59 s', 'RTMP 1.01 Mbit/s', 'cam2', 'idle 58 s']) expect(copied).toContain(text);
+    expect(copied).not.toContain('cam0');
+    expect(await page.$eval('#group', (el: { className: string }) => el.className)).toContain('text-mode');
+    // A click elsewhere ends the selection: the canvas shows, the cells hold no DOM text.
+    await page.click('#outside');
+    await page.waitForSelector('#group:not(.text-mode)');
+    expect(await page.$eval('#group canvas', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(false);
+    expect(await page.$eval('#group', (el: { textContent: string }) => el.textContent.trim())).toBe('');
+    // A click on a row's name opens its stream.
+    await page.click('#group tr[aria-rowindex="3"] button.link');
+    expect(await page.evaluate(() => (window.log as { opened: string[] }).opened)).toEqual(['studio\u0000cam1']);
+    expect(errors).toEqual([]);
+  });
+});
