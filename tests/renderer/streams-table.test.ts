@@ -182,11 +182,9 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
       }
       // The stream's name in the link colour, the sparkline in the accent: the colours the DOM would have.
       const colours = await page.evaluate(() => {
-        const canvas = document.querySelector('#group canvas');
+        const { canvas, rect: c, dpr } = document.defaultView.paintedRows('#group');
         const ctx = canvas.getContext('2d');
-        const dpr = canvas.width / canvas.getBoundingClientRect().width;
         const row = document.querySelector('#group tr[data-index="1"]');
-        const c = canvas.getBoundingClientRect();
         const inkOf = (cell: { getBoundingClientRect(): DOMRect }): number[] => {
           const b = cell.getBoundingClientRect();
           const { data } = ctx.getImageData(Math.round((b.left - c.left) * dpr), Math.round((b.top - c.top) * dpr), Math.round(b.width * dpr), Math.round(b.height * dpr));
@@ -236,14 +234,14 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
   it('moves the painted rows with a scroll (their pixels copied), the same pixels as the rows drawn whole', async () => {
     await setup(100);
     const whole = async (): Promise<number[]> => {
-      const heightPx = await page.$eval('#group canvas', (el) => (el as unknown as { getBoundingClientRect(): DOMRect }).getBoundingClientRect().height);
+      const heightPx = await page.evaluate(() => document.defaultView.paintedRows('#group').rect.height);
       return canvasHalves(page, '#group', heightPx);
     };
     const tops = new Set<string>();
     for (const byPx of [480, 320, 96, -320, 640]) {
       await page.$eval('#scroll', (el, px) => (el as unknown as { scrollTop: number }).scrollTop += px, byPx);
       await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))'); // the scroll event ran
-      tops.add(await page.$eval('#group canvas', (el) => (el as unknown as { style: { top: string } }).style.top));
+      for (const top of await page.$$eval('#group canvas', (els) => els.map((el) => (el as unknown as { style: { top: string } }).style.top))) tops.add(top);
       const moved = await whole();
       // ... and show what a whole redraw shows (text mode on and off draws every row again).
       await textMode(true);
