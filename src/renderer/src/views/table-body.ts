@@ -96,7 +96,7 @@ export interface TableBodyOptions<R, C> {
   onWindow?: (first: number, end: number) => void;
   /** A click in a row: the row shown there and its index. */
   onClick?: (row: R, index: number) => void;
-  /** After each render (an update, a scroll, a resize): the first rendered row's index, the rows' views in order and height. */
+  /** After each render (an update, a scroll, a resize): the first rendered row's index, the rows' views in order and height, the row count. */
   onRendered?: (first: number, views: readonly BodyRow<R, C>[], rowPx: number, count: number) => void;
 }
 

@@ -8,10 +8,12 @@
  * attribute no selector reads: no style or layout). See docs/decisions.md, "The Sessions table painted on a canvas".
  *
  * The canvas sits inside the row group, over the rendered rows (the overscan too), so it scrolls with them on the
- * compositor (threaded scrolling shows no text a row off); it is redrawn only where a row's texts or state changed, or
- * whole when the rendered rows move, the columns or the theme change. Geometry (the columns' x and widths, the text's
- * baseline) and fonts and colours are read from the first row's cells' computed styles when the columns or the width
- * change, never per update.
+ * compositor (threaded scrolling shows no text a row off). It is cut in tiles of `TILE_ROWS` rows, each a canvas at a
+ * fixed place (tile k holds rows k × TILE_ROWS onwards): a changed canvas goes to the compositor whole, so a scroll
+ * draws only the tiles that come in (the others stay put) and an update only the rows, and cells, that changed, in
+ * their tiles. Everything is drawn again when the columns, the width or the theme change. Geometry (the columns' x and
+ * widths, the text's baseline) and fonts and colours are read from the first row's cells' computed styles when the
+ * columns or the width change, never per update. See docs/decisions.md, "The painted tables in tiles".
  *
  * The Streams table (streams-table.ts) paints the same way, with a pill (its state badge) and a sparkline per row
  * beside texts: each cell's `data-paint` says how it is drawn (`CellKind`). See docs/decisions.md, "The Streams table
@@ -597,7 +599,7 @@ export interface TextRow extends PaintedRow {
 /**
  * A table body's canvas and its text mode, shared by the Sessions and Streams tables. The cells' texts are painted
  * until the user selects in the table: from a primary-button press in the rows (before the browser places the
- * selection's start), a select-all, or a selection that reaches the rows, the rows hold DOM text and the canvas hides,
+ * selection's start), a select-all, or a selection that reaches the rows, the rows hold DOM text and the tiles hide,
  * until the selection is gone (collapsed or outside the table) and the button is up. The browser's find bar searches
  * DOM text only, so its keys (Ctrl/Cmd+F or +G, F3) turn text mode on too, until the page has the focus back (the bar
  * closed) or, where no bar took the focus (the app has none), after `FIND_WAIT_MS`. The theme (colours) and the row
@@ -617,7 +619,7 @@ export class PaintedRows {
   /** The last render's rows (for a redraw after text mode, a theme or width change). */
   #rendered: { first: number; views: readonly TextRow[]; rowPx: number; count: number };
 
-  /** `group`: the row group (positioned: the canvas goes in it, over the rows); `rowPx`: a row's height before one is measured. */
+  /** `group`: the row group (positioned: the tiles go in it, over the rows); `rowPx`: a row's height before one is measured. */
   constructor(group: HTMLElement, rowPx: number) {
     this.#group = group;
     this.#rendered = { first: 0, views: [], rowPx, count: 0 };
