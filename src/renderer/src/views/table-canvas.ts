@@ -131,10 +131,9 @@ interface Surface {
   alpha: number;
 }
 
-/** A canvas holding rows `index * TILE_ROWS` onwards (`rows` of them: fewer in the table's last tile), at their place. */
+/** A canvas holding rows `k * TILE_ROWS` onwards (tile k) (`rows` of them: fewer in the table's last tile), at their place. */
 interface Tile extends Surface {
   readonly canvas: HTMLCanvasElement;
-  index: number;
   rows: number;
   /** What was drawn at each of its places (null: drawn whole when its row is rendered). */
   drawn: (Drawn | null)[];
@@ -291,7 +290,7 @@ export class CellPainter {
       canvas.setAttribute('aria-hidden', 'true');
       canvas.width = canvas.height = 0;
       Object.assign(canvas.style, { position: 'absolute', left: '0', pointerEvents: 'none' });
-      t = { canvas, ctx: canvas.getContext('2d')!, font: '', fill: '', alpha: 1, index: k, rows: n, drawn: [] };
+      t = { canvas, ctx: canvas.getContext('2d')!, font: '', fill: '', alpha: 1, rows: n, drawn: [] };
     }
     const { canvas, ctx } = t;
     const width = Math.round(g.widthPx * g.dpr);
@@ -310,7 +309,6 @@ export class CellPainter {
     }
     ctx.setTransform(g.dpr, 0, 0, g.dpr, 0, 0);
     canvas.style.top = `${k * TILE_ROWS * rowPx}px`;
-    t.index = k;
     t.rows = n;
     t.drawn = Array.from({ length: n }, () => null);
     if (!canvas.isConnected) this.#group.appendChild(canvas);
