@@ -74,10 +74,9 @@ export function cellInk(page: Page, group: string, rowSelector: string, rows = 6
     ([group, rowSelector, rows]) => {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const doc = (globalThis as any).document;
-      const canvas = doc.querySelector(`${group} canvas`);
-      const c = canvas.getBoundingClientRect();
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const { canvas, rect: c, dpr } = (globalThis as any).paintedRows(group);
       const ctx = canvas.getContext('2d');
-      const dpr = canvas.width / c.width;
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       return [...doc.querySelectorAll(`${group} ${rowSelector}`)].slice(0, rows as number).map((row: any) =>
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -98,13 +97,13 @@ export function cellInk(page: Page, group: string, rowSelector: string, rows = 6
   );
 }
 
-/** Hashes of the top and bottom halves of the first `heightPx` CSS px of the canvas in `group`. */
+/** Hashes of the top and bottom halves of the first `heightPx` CSS px of the painted rows in `group` (`paintedRows`). */
 export function canvasHalves(page: Page, group: string, heightPx: number): Promise<number[]> {
   return page.evaluate(
     ([group, heightPx]) => {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const canvas = (globalThis as any).document.querySelector(`${group} canvas`);
-      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, Math.round((heightPx as number) * (canvas.width / canvas.getBoundingClientRect().width)));
+      const { canvas, dpr } = (globalThis as any).paintedRows(group);
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, Math.round((heightPx as number) * dpr));
       const half = data.length / 2;
       let [a, b] = [0, 0];
       for (let i = 0; i < half; i++) a = (a * 31 + data[i]) >>> 0;
@@ -116,6 +115,26 @@ export function canvasHalves(page: Page, group: string, heightPx: number): Promi
 }
 
 /**
+ * In the page, `paintedRows(group)`: what the tiles in `group` (a painted table body, table-canvas.ts) show over its
+ * rendered rows (`[aria-rowindex]`, from the first one's top to the last one's bottom), put together on one canvas;
+ * `rect` its box in the page (CSS px), `dpr` its device pixels per CSS px. The tiles' places out of the rendered rows
+ * are left out (they may keep a row's pixels from before).
+ */
+const PAINTED_ROWS = `window.paintedRows = (group) => {
+  const rows = [...document.querySelectorAll(group + ' [aria-rowindex]')].map((r) => r.getBoundingClientRect());
+  const tiles = [...document.querySelectorAll(group + ' canvas')].filter((t) => !t.hidden);
+  const t0 = tiles[0].getBoundingClientRect();
+  const dpr = tiles[0].width / t0.width;
+  const rect = new DOMRect(t0.left, rows[0].top, t0.width, rows.at(-1).bottom - rows[0].top);
+  const canvas = document.createElement('canvas');
+  canvas.width = tiles[0].width;
+  canvas.height = Math.round(rect.height * dpr);
+  const ctx = canvas.getContext('2d');
+  for (const t of tiles) ctx.drawImage(t, 0, Math.round((t.getBoundingClientRect().top - rect.top) * dpr));
+  return { canvas, rect, dpr };
+};`;
+
+/**
  * `openDomPage` with the app's stylesheet and the renderer's `modules` imported, each as `window[name]`
  * (`{ st: '/src/renderer/src/views/streams-table.ts' }`).
  */
@@ -125,6 +144,7 @@ export async function openStyledPage(modules: Record<string, string>): Promise<{
   // A string, not a function: vitest rewrites `import()` in a test's functions.
   await opened.page.evaluate(`(async () => {
     ${imports.join('\n')}
+    ${PAINTED_ROWS}
     const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/src/renderer/src/styles.css' });
     await new Promise((r) => { link.onload = r; document.head.appendChild(link); });
   })()`);

@@ -182,11 +182,9 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
       }
       // The stream's name in the link colour, the sparkline in the accent: the colours the DOM would have.
       const colours = await page.evaluate(() => {
-        const canvas = document.querySelector('#group canvas');
+        const { canvas, rect: c, dpr } = document.defaultView.paintedRows('#group');
         const ctx = canvas.getContext('2d');
-        const dpr = canvas.width / canvas.getBoundingClientRect().width;
         const row = document.querySelector('#group tr[data-index="1"]');
-        const c = canvas.getBoundingClientRect();
         const inkOf = (cell: { getBoundingClientRect(): DOMRect }): number[] => {
           const b = cell.getBoundingClientRect();
           const { data } = ctx.getImageData(Math.round((b.left - c.left) * dpr), Math.round((b.top - c.top) * dpr), Math.round(b.width * dpr), Math.round(b.height * dpr));
@@ -233,25 +231,95 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
-  it('moves the painted rows with a scroll (their pixels copied), the same pixels as the rows drawn whole', async () => {
+  it('moves the painted rows with a scroll (tiles kept, the ones that come in drawn), the same pixels as the rows drawn whole', async () => {
     await setup(100);
     const whole = async (): Promise<number[]> => {
-      const heightPx = await page.$eval('#group canvas', (el) => (el as unknown as { getBoundingClientRect(): DOMRect }).getBoundingClientRect().height);
+      const heightPx = await page.evaluate(() => document.defaultView.paintedRows('#group').rect.height);
       return canvasHalves(page, '#group', heightPx);
     };
     const tops = new Set<string>();
     for (const byPx of [480, 320, 96, -320, 640]) {
       await page.$eval('#scroll', (el, px) => (el as unknown as { scrollTop: number }).scrollTop += px, byPx);
       await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))'); // the scroll event ran
-      tops.add(await page.$eval('#group canvas', (el) => (el as unknown as { style: { top: string } }).style.top));
+      for (const top of await page.$$eval('#group canvas', (els) => els.map((el) => (el as unknown as { style: { top: string } }).style.top))) tops.add(top);
       const moved = await whole();
       // ... and show what a whole redraw shows (text mode on and off draws every row again).
       await textMode(true);
       await textMode(false);
       expect(await whole(), `after a scroll of ${byPx} px`).toEqual(moved);
     }
-    // The rendered rows moved (the canvas with them), fewer places than they are (some rows stayed: pixels copied).
+    // The rendered rows moved (tiles came in at new places).
     expect(tops.size).toBeGreaterThanOrEqual(4);
+    expect(errors).toEqual([]);
+  });
+
+  it('draws only the tiles whose rows changed or came in: an update of the first row, a scroll of three rows', async () => {
+    await setup(100);
+    // Each canvas drawn on (its place in the row group), recorded from here on.
+    await page.evaluate(() => {
+      const drawnOn = new Set<string>();
+      const proto = document.defaultView.CanvasRenderingContext2D.prototype;
+      const fillText = proto.fillText;
+      proto.fillText = function (this: { canvas: { style: { top: string } } }, ...a: unknown[]) {
+        drawnOn.add(this.canvas.style.top);
+        return fillText.apply(this, a);
+      };
+      Object.assign(window, { drawnOn });
+    });
+    const take = (): Promise<string[]> => page.evaluate(() => {
+      const drawnOn = window.drawnOn as Set<string>;
+      const tops = [...drawnOn];
+      drawnOn.clear();
+      return tops;
+    });
+    const tiles = (): Promise<string[]> => page.$$eval('#group canvas', (els) => els.map((el) => (el as unknown as { style: { top: string } }).style.top));
+    await page.evaluate(() => {
+      const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: unknown };
+      body.update(100, 0, rows.map((r, i) => (i === 0 ? { ...r, sinceMs: 0 } : r)), ctx);
+    });
+    expect(await take()).toEqual(['0px']);
+    const before = await tiles();
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    // Far enough that the rendered rows move, then three rows (32 px each) at a time.
+    await page.$eval('#scroll', (el) => ((el as unknown as { scrollTop: number }).scrollTop = 640));
+    await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+    await take();
+    let drawn = 0;
+    for (let k = 0; k < 4; k++) {
+      const indices = await page.$$eval('#group tr[data-index]', (els) => els.map((el) => Number((el as unknown as { dataset: { index: string } }).dataset.index)));
+      const [first, last] = [Math.min(...indices), Math.max(...indices)];
+      await page.$eval('#scroll', (el) => ((el as unknown as { scrollTop: number }).scrollTop += 96));
+      await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+      // Only tiles (8 rows of 32 px) whose rows were not all rendered before the scroll were drawn: the others kept
+      // their pixels.
+      for (const top of await take()) {
+        const row = parseFloat(top) / 32;
+        expect(row >= first && row + 7 <= last, `tile at ${top} (rows ${first}..${last} rendered before) drawn again`).toBe(false);
+        drawn++;
+      }
+    }
+    // The rendered rows moved (tiles came in) in these four scrolls.
+    expect(drawn).toBeGreaterThan(0);
+    expect(new Set(await tiles())).not.toEqual(new Set(before));
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps no tile past the last row when the table loses its last rows', async () => {
+    await setup(100);
+    await page.$eval('#scroll', (el) => ((el as unknown as { scrollTop: number }).scrollTop = 1e6));
+    await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+    await page.evaluate(() => {
+      const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: unknown };
+      body.update(97, 0, rows.slice(0, 97), ctx);
+    });
+    await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+    const edges = await page.evaluate(() => {
+      const rows = [...document.querySelectorAll('#group tr[data-index]')];
+      const tiles = [...document.querySelectorAll('#group canvas')].map((t: { getBoundingClientRect(): DOMRect }) => t.getBoundingClientRect().bottom);
+      return { last: rows.at(-1).dataset.index, rowBottom: rows.at(-1).getBoundingClientRect().bottom, tileBottom: Math.max(...tiles) };
+    });
+    expect(edges.last).toBe('96');
+    expect(Math.abs(edges.tileBottom - edges.rowBottom)).toBeLessThan(0.5);
     expect(errors).toEqual([]);
   });
 

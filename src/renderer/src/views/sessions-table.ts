@@ -199,7 +199,7 @@ export class SessionTableBody {
       stickyTopPx: opts.stickyTopPx,
       onWindow: opts.onWindow,
       onClick: opts.onClick,
-      onRendered: (first, views, rowPx) => this.#painted.draw(first, views as readonly SessionRowView[], rowPx),
+      onRendered: (first, views, rowPx, count) => this.#painted.draw(first, views as readonly SessionRowView[], rowPx, count),
     });
     // After the body: it empties the row group.
     this.#painted = new PaintedRows(rowGroup, ROW_HEIGHT_PX);

@@ -285,7 +285,7 @@ export class StreamTableBody {
       rowPx: ROW_HEIGHT_PX,
       onWindow,
       onClick: (r) => onOpen(streamId(r)),
-      onRendered: (first, views, rowPx) => this.#painted.draw(first, views as readonly RowView[], rowPx),
+      onRendered: (first, views, rowPx, count) => this.#painted.draw(first, views as readonly RowView[], rowPx, count),
     });
     // After the body: it empties the `<tbody>`.
     this.#painted = new PaintedRows(tbody, ROW_HEIGHT_PX);

@@ -96,8 +96,8 @@ export interface TableBodyOptions<R, C> {
   onWindow?: (first: number, end: number) => void;
   /** A click in a row: the row shown there and its index. */
   onClick?: (row: R, index: number) => void;
-  /** After each render (an update, a scroll, a resize): the first rendered row's index, the rows' views in order and height. */
-  onRendered?: (first: number, views: readonly BodyRow<R, C>[], rowPx: number) => void;
+  /** After each render (an update, a scroll, a resize): the first rendered row's index, the rows' views in order and height, the row count. */
+  onRendered?: (first: number, views: readonly BodyRow<R, C>[], rowPx: number, count: number) => void;
 }
 
 interface Slot<R, C> {
@@ -324,7 +324,7 @@ export class TableBody<R, C> {
   }
 
   #rendered(): void {
-    this.#opts.onRendered?.(this.#first, this.#order.map((s) => s.view), this.#rowPx);
+    this.#opts.onRendered?.(this.#first, this.#order.map((s) => s.view), this.#rowPx, this.#count);
   }
 
   #pad(spacer: HTMLElement, heightPx: number, top: boolean): void {

@@ -8,10 +8,12 @@
  * attribute no selector reads: no style or layout). See docs/decisions.md, "The Sessions table painted on a canvas".
  *
  * The canvas sits inside the row group, over the rendered rows (the overscan too), so it scrolls with them on the
- * compositor (threaded scrolling shows no text a row off); it is redrawn only where a row's texts or state changed, or
- * whole when the rendered rows move, the columns or the theme change. Geometry (the columns' x and widths, the text's
- * baseline) and fonts and colours are read from the first row's cells' computed styles when the columns or the width
- * change, never per update.
+ * compositor (threaded scrolling shows no text a row off). It is cut in tiles of `TILE_ROWS` rows, each a canvas at a
+ * fixed place (tile k holds rows k × TILE_ROWS onwards): a changed canvas goes to the compositor whole, so a scroll
+ * draws only the tiles that come in (the others stay put) and an update only the rows, and cells, that changed, in
+ * their tiles. Everything is drawn again when the columns, the width or the theme change. Geometry (the columns' x and
+ * widths, the text's baseline) and fonts and colours are read from the first row's cells' computed styles when the
+ * columns or the width change, never per update. See docs/decisions.md, "The painted tables in tiles".
  *
  * The Streams table (streams-table.ts) paints the same way, with a pill (its state badge) and a sparkline per row
  * beside texts: each cell's `data-paint` says how it is drawn (`CellKind`). See docs/decisions.md, "The Streams table
@@ -112,48 +114,75 @@ const ELLIPSIS = '…';
 /** Cached text widths and fitted texts are dropped past this many (a day of changing numbers would grow them). */
 const CACHE_LIMIT = 20_000;
 
-/** The canvas of one table body; see the file's comment. */
-export class CellPainter {
+/** What was drawn at a place: its row, texts, sparklines, state and tone. */
+interface Drawn {
+  row: PaintedRow;
+  texts: string[];
+  sparks: (SparkColumns | null)[] | null;
+  state: PaintedRow['state'];
+  tone: string | undefined;
+}
+
+/** A 2D context and its font, fill and alpha as last set (a canvas resize resets them). */
+interface Surface {
+  readonly ctx: CanvasRenderingContext2D;
+  font: string;
+  fill: string;
+  alpha: number;
+}
+
+/** A canvas holding rows `k * TILE_ROWS` onwards (tile k) (`rows` of them: fewer in the table's last tile), at their place. */
+interface Tile extends Surface {
   readonly canvas: HTMLCanvasElement;
-  readonly #ctx: CanvasRenderingContext2D;
+  rows: number;
+  /** What was drawn at each of its places (null: drawn whole when its row is rendered). */
+  drawn: (Drawn | null)[];
+}
+
+/**
+ * The rows per tile. A scroll draws (and the compositor takes) only the tiles that came in, not all ~40 rendered rows;
+ * an update only the tiles whose rows changed.
+ */
+const TILE_ROWS = 8;
+
+/** A row to draw: at place `slot` of the tile, the columns to draw (null: all of them). */
+interface Todo {
+  row: PaintedRow;
+  slot: number;
+  cols: boolean[] | null;
+}
+
+/** The canvases of one table body, in tiles; see the file's comment. */
+export class CellPainter {
+  readonly #group: HTMLElement;
+  /** A detached canvas's context: fonts measured while reading the geometry. */
+  readonly #probe: Surface;
+  /** The surface drawn on or measured with. */
+  #s: Surface;
+  /** The tiles in the row group by index, and the ones out of it (kept for the next tile that comes in). */
+  readonly #tiles = new Map<number, Tile>();
+  readonly #spare: Tile[] = [];
   #markColumn = -1;
   #geometry: Geometry | null = null;
-  /**
-   * What was drawn at each place of the canvas: the row (a place whose row element changed is redrawn whole), its
-   * texts, sparklines, state and tone (a row whose state and tone are the same has only its changed cells redrawn).
-   */
-  #drawn: ({ row: PaintedRow; texts: string[]; sparks: (SparkColumns | null)[] | null; state: PaintedRow['state']; tone: string | undefined } | null)[] = [];
-  #first = -1;
+  /** Every tile is drawn whole at the next draw (text mode ended, the geometry was read again). */
+  #stale = true;
   #rowPx = 0;
   #hidden = false;
-  /** The context's font and fill as last set (a canvas resize resets them). */
-  #font = '';
-  #fill = '';
-  #alpha = 1;
   readonly #widths = new Map<string, number>();
   readonly #fitted = new Map<string, string>();
   readonly #fontMetrics = new Map<string, { ascent: number; descent: number }>();
 
-  /** A painter whose canvas is appended to `group` (the row group, positioned); null without a 2D context. */
+  /** A painter whose tiles go in `group` (the row group, positioned); null without a 2D context. */
   static create(group: HTMLElement): CellPainter | null {
-    const canvas = document.createElement('canvas');
-    const ctx = typeof canvas.getContext === 'function' ? canvas.getContext('2d') : null;
+    const probe = document.createElement('canvas');
+    const ctx = typeof probe.getContext === 'function' ? probe.getContext('2d') : null;
     if (!ctx) return null;
-    canvas.className = 'cell-canvas';
-    canvas.setAttribute('aria-hidden', 'true');
-    // Over the rows, under the sticky header (z-index auto, after the rows), transparent to the pointer: hover,
-    // clicks and selection reach the rows.
-    // Empty until the first draw: a default 300 × 150 canvas in an empty row group would overflow it (a table's
-    // wrapper then looks like the area it scrolls in).
-    canvas.width = canvas.height = 0;
-    Object.assign(canvas.style, { position: 'absolute', left: '0', top: '0', width: '0', height: '0', pointerEvents: 'none' });
-    group.appendChild(canvas);
-    return new CellPainter(canvas, ctx);
+    return new CellPainter(group, ctx);
   }
 
-  private constructor(canvas: HTMLCanvasElement, ctx: CanvasRenderingContext2D) {
-    this.canvas = canvas;
-    this.#ctx = ctx;
+  private constructor(group: HTMLElement, ctx: CanvasRenderingContext2D) {
+    this.#group = group;
+    this.#s = this.#probe = { ctx, font: '', fill: '', alpha: 1 };
   }
 
   /** The column the idle / ending marks go before (-1: none); the columns changed, so geometry is read again. */
@@ -165,123 +194,145 @@ export class CellPainter {
   /** The columns, the width, the theme or the fonts changed: geometry, fonts and colours are read again at the next draw. */
   invalidate(): void {
     this.#geometry = null;
-    this.#first = -1;
+    this.#stale = true;
   }
 
-  /** Text mode (the rows hold DOM text for a selection): the canvas is hidden; shown again, it is drawn whole. */
+  /** Text mode (the rows hold DOM text for a selection): the tiles are hidden; shown again, they are drawn whole. */
   setHidden(hidden: boolean): void {
     if (this.#hidden === hidden) return;
     this.#hidden = hidden;
-    this.canvas.hidden = hidden;
-    this.#first = -1;
+    for (const tile of this.#tiles.values()) tile.canvas.hidden = hidden;
+    this.#stale = true;
+  }
+
+  /** The tiles leave the row group. */
+  remove(): void {
+    for (const tile of this.#tiles.values()) tile.canvas.remove();
+    this.#tiles.clear();
+    this.#spare.length = 0;
   }
 
   /**
-   * Draws the rendered rows (row `first + i` is `rows[i]`, each `rowPx` high): only those whose place, texts or state
-   * changed, all of them when the rows moved or the geometry was read again.
+   * Draws the rendered rows (row `first + i` is `rows[i]`, each `rowPx` high, `count` rows in the table): in the tiles
+   * that hold them, only the rows whose place, texts or state changed, all of them after `invalidate` or text mode.
+   * A tile's places out of the rendered rows keep their pixels (more than the overscan away from the view) but are
+   * drawn whole when their row is rendered again.
    */
-  draw(first: number, rows: readonly PaintedRow[], rowPx: number): void {
+  draw(first: number, rows: readonly PaintedRow[], rowPx: number, count: number): void {
     if (this.#hidden) return;
-    const ctx = this.#ctx;
     let g = this.#geometry;
     if (!g) {
       const sample = rows.find((r) => r.el.isConnected && r.el.firstElementChild);
       if (!sample) return;
       g = this.#geometry = this.#measure(sample.el);
       if (!g) return;
-      this.#first = -1;
+      this.#stale = true;
     }
-    const heightPx = rows.length * rowPx;
-    const width = Math.round(g.widthPx * g.dpr);
-    const height = Math.round(heightPx * g.dpr);
-    let all = this.#first < 0 || rowPx !== this.#rowPx || this.#drawn.length !== rows.length;
-    if (this.canvas.width !== width || this.canvas.height !== height) {
-      // A new size clears the bitmap and the context's state.
-      this.canvas.width = width;
-      this.canvas.height = height;
-      this.canvas.style.width = `${g.widthPx}px`;
-      this.canvas.style.height = `${heightPx}px`;
-      this.#font = this.#fill = '';
-      this.#alpha = 1;
-      all = true;
+    const all = this.#stale || rowPx !== this.#rowPx;
+    this.#stale = false;
+    this.#rowPx = rowPx;
+    const end = first + rows.length;
+    const lo = Math.floor(first / TILE_ROWS);
+    const hi = rows.length > 0 ? Math.floor((end - 1) / TILE_ROWS) : lo - 1;
+    for (const [k, tile] of this.#tiles) {
+      if (k >= lo && k <= hi) continue;
+      tile.canvas.remove();
+      this.#tiles.delete(k);
+      this.#spare.push(tile);
     }
-    if (!all && first !== this.#first) all = !this.#shift(g, first, rowPx);
-    if (all) {
-      this.canvas.style.top = `${first * rowPx}px`;
-      ctx.setTransform(g.dpr, 0, 0, g.dpr, 0, 0);
-      ctx.clearRect(0, 0, g.widthPx, heightPx);
-      this.#first = first;
-      this.#rowPx = rowPx;
-      this.#drawn = rows.map(() => null);
-    }
-    // Each row to draw, with the columns to draw in it (null: all of them).
-    const todo: { i: number; cols: boolean[] | null }[] = [];
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      const was = this.#drawn[i];
-      if (!all && !row.dirty && was?.row === row) continue;
-      row.dirty = false;
-      this.#drawn[i] = { row, texts: row.texts.slice(), sparks: row.sparks?.slice() ?? null, state: row.state, tone: row.tone };
-      if (all) todo.push({ i, cols: null });
-      else if (was?.row !== row || was.state !== row.state || was.tone !== row.tone) {
-        ctx.clearRect(0, i * rowPx, g.widthPx, rowPx);
-        todo.push({ i, cols: null });
-      } else {
+    for (let k = lo; k <= hi; k++) {
+      const n = Math.min(TILE_ROWS, count - k * TILE_ROWS);
+      let tile = this.#tiles.get(k);
+      if (!tile || all || tile.rows !== n) tile = this.#place(g, tile, k, n, rowPx);
+      this.#s = tile;
+      const ctx = tile.ctx;
+      const todo: Todo[] = [];
+      for (let slot = 0; slot < n; slot++) {
+        const r = k * TILE_ROWS + slot;
+        const row = r >= first && r < end ? rows[r - first] : undefined;
+        const was = tile.drawn[slot];
+        if (!row) {
+          tile.drawn[slot] = null;
+          continue;
+        }
+        if (!row.dirty && was?.row === row) continue;
+        row.dirty = false;
+        tile.drawn[slot] = { row, texts: row.texts.slice(), sparks: row.sparks?.slice() ?? null, state: row.state, tone: row.tone };
+        const topPx = slot * rowPx;
+        if (!was || was.row !== row || was.state !== row.state || was.tone !== row.tone) {
+          ctx.clearRect(0, topPx, g.widthPx, rowPx);
+          todo.push({ row, slot, cols: null });
+          continue;
+        }
         // The same row in the same state: only the cells whose text or sparkline changed (~200 of ~400 per update
         // sorted by rx).
         const cols = g.columns.map((col, c) => {
           if (was.texts[c] === row.texts[c] && (was.sparks?.[c] ?? null) === (row.sparks?.[c] ?? null)) return false;
-          ctx.clearRect(col.cellLeftPx, i * rowPx, col.cellWidthPx, rowPx);
+          ctx.clearRect(col.cellLeftPx, topPx, col.cellWidthPx, rowPx);
           return true;
         });
-        if (cols.includes(true)) todo.push({ i, cols });
+        if (cols.includes(true)) todo.push({ row, slot, cols });
       }
+      if (todo.length > 0) this.#drawRows(g, todo, rowPx);
     }
-    if (todo.length > 0) this.#drawRows(g, rows, todo, rowPx);
   }
 
   /**
-   * The rendered rows moved by `first - this.#first` places (a scroll): the pixels of the rows still rendered move with
-   * them (the bitmap copied onto itself) and only the places that came in are drawn, not every row again (a scroll of
-   * 3 rows a frame moved the rendered rows every other frame, and a whole redraw of ~40 rows cost ~5 ms). False where
-   * the move is not a whole number of device pixels (a copy would blur the texts) or no row stays: drawn whole then.
+   * Tile `k` of `n` rows, empty, at its place in the row group: `tile` cleared (or resized), or a spare one, or a new
+   * canvas (over the rows, under the sticky header, transparent to the pointer: hover, clicks and selection reach
+   * the rows).
    */
-  #shift(g: Geometry, first: number, rowPx: number): boolean {
-    const d = first - this.#first;
-    const dy = d * rowPx * g.dpr;
-    if (Math.abs(d) >= this.#drawn.length || Math.abs(dy - Math.round(dy)) > 0.01) return false;
-    const ctx = this.#ctx;
-    ctx.save();
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.globalCompositeOperation = 'copy';
-    ctx.globalAlpha = 1;
-    ctx.drawImage(this.canvas, 0, -Math.round(dy));
-    ctx.restore();
-    const drawn = this.#drawn;
-    this.#drawn = drawn.map((_, i) => drawn[i + d] ?? null);
-    this.canvas.style.top = `${first * rowPx}px`;
-    this.#first = first;
-    return true;
+  #place(g: Geometry, tile: Tile | undefined, k: number, n: number, rowPx: number): Tile {
+    let t = tile ?? this.#spare.pop();
+    if (!t) {
+      const canvas = document.createElement('canvas');
+      canvas.className = 'cell-canvas';
+      canvas.setAttribute('aria-hidden', 'true');
+      canvas.width = canvas.height = 0;
+      Object.assign(canvas.style, { position: 'absolute', left: '0', pointerEvents: 'none' });
+      t = { canvas, ctx: canvas.getContext('2d')!, font: '', fill: '', alpha: 1, rows: n, drawn: [] };
+    }
+    const { canvas, ctx } = t;
+    const width = Math.round(g.widthPx * g.dpr);
+    const height = Math.round(n * rowPx * g.dpr);
+    if (canvas.width !== width || canvas.height !== height) {
+      // A new size clears the bitmap and the context's state.
+      canvas.width = width;
+      canvas.height = height;
+      canvas.style.width = `${g.widthPx}px`;
+      canvas.style.height = `${n * rowPx}px`;
+      t.font = t.fill = '';
+      t.alpha = 1;
+    } else {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, width, height);
+    }
+    ctx.setTransform(g.dpr, 0, 0, g.dpr, 0, 0);
+    canvas.style.top = `${k * TILE_ROWS * rowPx}px`;
+    t.rows = n;
+    t.drawn = Array.from({ length: n }, () => null);
+    if (!canvas.isConnected) this.#group.appendChild(canvas);
+    this.#tiles.set(k, t);
+    return t;
   }
 
   /**
-   * Rows `todo` of `rows`, column by column: one font per column (setting `font` parses it), one colour per run of
-   * rows in the same state; then the idle / ending marks.
+   * Rows `todo` of the current tile, column by column: one font per column (setting `font` parses it), one colour per
+   * run of rows in the same state; then the idle / ending marks.
    */
-  #drawRows(g: Geometry, rows: readonly PaintedRow[], todo: readonly { i: number; cols: boolean[] | null }[], rowPx: number): void {
-    const ctx = this.#ctx;
+  #drawRows(g: Geometry, todo: readonly Todo[], rowPx: number): void {
+    const ctx = this.#s.ctx;
     ctx.textAlign = 'left';
     /** Where the marked column's text starts in each marked row (its mark goes before it). */
-    const markAt = new Map<number, number>();
+    const markAt: { row: PaintedRow; slot: number; x: number }[] = [];
     for (let c = 0; c < g.columns.length; c++) {
       const col = g.columns[c]!;
       this.#setFont(col.font);
       const marked = c === this.#markColumn;
-      for (const { i, cols } of todo) {
+      for (const { row, slot, cols } of todo) {
         if (cols && !cols[c]) continue;
-        const row = rows[i]!;
         this.#setAlpha(row.state === 'stale' ? STALE_ALPHA : 1);
-        const topPx = i * rowPx;
+        const topPx = slot * rowPx;
         if (col.kind === 'spark') {
           const spark = row.sparks?.[c];
           if (spark) this.#drawSpark(col, spark, topPx);
@@ -302,7 +353,7 @@ export class CellPainter {
         const fitted = this.#fit(col, text, widthPx);
         const textPx = this.#textWidth(col, fitted);
         const x = col.right ? col.leftPx + col.widthPx - textPx : col.leftPx + markPx;
-        if (markPx > 0) markAt.set(i, x - markPx);
+        if (markPx > 0) markAt.push({ row, slot, x: x - markPx });
         this.#setFont(col.font); // a mark's width may have been measured in its own font
         this.#setFill(col.kind === 'text' ? col.color : row.state === 'idle' || row.state === 'ending' ? g.mutedColor : g.color);
         const y = topPx + g.baselinePx;
@@ -311,20 +362,20 @@ export class CellPainter {
       }
     }
     this.#setAlpha(1);
-    if (markAt.size === 0) return;
+    if (markAt.length === 0) return;
     this.#setFont(g.markFont);
     ctx.letterSpacing = MARK_LETTER_SPACING;
-    for (const [i, x] of markAt) {
-      const state = rows[i]!.state as keyof typeof MARKS;
+    for (const { row, slot, x } of markAt) {
+      const state = row.state as keyof typeof MARKS;
       this.#setFill(state === 'ending' ? g.endingColor : g.mutedColor);
-      ctx.fillText(MARKS[state], x, i * rowPx + g.baselinePx);
+      ctx.fillText(MARKS[state], x, slot * rowPx + g.baselinePx);
     }
     ctx.letterSpacing = '0px';
   }
 
   /** A `badge` cell: the first word of `text` as a pill in `tone`'s colour, the rest after it (`.badge` + `<small>`). */
   #drawBadge(g: Geometry, col: ColumnGeometry, text: string, tone: string | undefined, y: number): void {
-    const ctx = this.#ctx;
+    const ctx = this.#s.ctx;
     const space = text.indexOf(' ');
     const word = space < 0 ? text : text.slice(0, space);
     const rest = space < 0 ? '' : text.slice(space + 1);
@@ -335,7 +386,7 @@ export class CellPainter {
     const top = y - m.ascent - col.padYPx;
     const heightPx = m.ascent + m.descent + 2 * col.padYPx;
     const x = col.leftPx;
-    const alpha = this.#alpha;
+    const alpha = this.#s.alpha;
     this.#setFill(color);
     this.#setAlpha(alpha * BADGE_ALPHA);
     ctx.beginPath();
@@ -356,7 +407,7 @@ export class CellPainter {
 
   /** A `spark` cell: the row's sparkline in its box (charts/sparkline.ts draws it as the SVG path did). */
   #drawSpark(col: ColumnGeometry, spark: SparkColumns, rowTopPx: number): void {
-    const ctx = this.#ctx;
+    const ctx = this.#s.ctx;
     ctx.save();
     ctx.beginPath();
     ctx.rect(col.sparkLeftPx, rowTopPx + col.sparkTopPx, col.sparkWidthPx, col.sparkHeightPx);
@@ -374,7 +425,7 @@ export class CellPainter {
     let m = this.#fontMetrics.get(font);
     if (!m) {
       this.#setFont(font);
-      const t = this.#ctx.measureText('0');
+      const t = this.#s.ctx.measureText('0');
       m = { ascent: t.fontBoundingBoxAscent, descent: t.fontBoundingBoxDescent };
       this.#fontMetrics.set(font, m);
     }
@@ -382,20 +433,20 @@ export class CellPainter {
   }
 
   #setAlpha(alpha: number): void {
-    if (this.#alpha !== alpha) this.#ctx.globalAlpha = this.#alpha = alpha;
+    if (this.#s.alpha !== alpha) this.#s.ctx.globalAlpha = this.#s.alpha = alpha;
   }
 
   #setFont(font: string): void {
-    if (this.#font !== font) this.#ctx.font = this.#font = font;
+    if (this.#s.font !== font) this.#s.ctx.font = this.#s.font = font;
   }
 
   #setFill(color: string): void {
-    if (this.#fill !== color) this.#ctx.fillStyle = this.#fill = color;
+    if (this.#s.fill !== color) this.#s.ctx.fillStyle = this.#s.fill = color;
   }
 
   /** A numeric text with its digits at one advance (the cell's `font-variant-numeric: tabular-nums`). */
   #drawTabular(col: ColumnGeometry, text: string, x: number, y: number): void {
-    const ctx = this.#ctx;
+    const ctx = this.#s.ctx;
     ctx.textAlign = 'center';
     for (const ch of text) {
       const digit = ch >= '0' && ch <= '9';
@@ -440,7 +491,7 @@ export class CellPainter {
     const key = `${font}|${text}`;
     let px = this.#widths.get(key);
     if (px === undefined) {
-      const ctx = this.#ctx;
+      const ctx = this.#s.ctx;
       this.#setFont(font);
       const mark = font === this.#geometry?.markFont;
       if (mark) ctx.letterSpacing = MARK_LETTER_SPACING;
@@ -454,11 +505,12 @@ export class CellPainter {
 
   /** Columns, fonts, colours and the baseline from a laid-out row's cells (a layout read: columns or width changed). */
   #measure(rowEl: HTMLElement): Geometry | null {
+    this.#s = this.#probe;
     const rowBox = rowEl.getBoundingClientRect();
     if (rowBox.width === 0) return null;
     const rowStyle = getComputedStyle(rowEl);
     const cells = Array.from(rowEl.children) as HTMLElement[];
-    const ctx = this.#ctx;
+    const ctx = this.#s.ctx;
     let baselinePx = rowBox.height / 2;
     const fontOf = (st: CSSStyleDeclaration): string => `${st.fontStyle} ${st.fontWeight} ${st.fontSize} ${st.fontFamily}`;
     const columns = cells.map((cell, i): ColumnGeometry => {
@@ -545,7 +597,7 @@ export interface TextRow extends PaintedRow {
 /**
  * A table body's canvas and its text mode, shared by the Sessions and Streams tables. The cells' texts are painted
  * until the user selects in the table: from a primary-button press in the rows (before the browser places the
- * selection's start), a select-all, or a selection that reaches the rows, the rows hold DOM text and the canvas hides,
+ * selection's start), a select-all, or a selection that reaches the rows, the rows hold DOM text and the tiles hide,
  * until the selection is gone (collapsed or outside the table) and the button is up. The browser's find bar searches
  * DOM text only, so its keys (Ctrl/Cmd+F or +G, F3) turn text mode on too, until the page has the focus back (the bar
  * closed) or, where no bar took the focus (the app has none), after `FIND_WAIT_MS`. The theme (colours) and the row
@@ -563,22 +615,22 @@ export class PaintedRows {
   #finding = false;
   #findTimer: ReturnType<typeof setTimeout> | undefined;
   /** The last render's rows (for a redraw after text mode, a theme or width change). */
-  #rendered: { first: number; views: readonly TextRow[]; rowPx: number };
+  #rendered: { first: number; views: readonly TextRow[]; rowPx: number; count: number };
 
-  /** `group`: the row group (positioned: the canvas goes in it, over the rows); `rowPx`: a row's height before one is measured. */
+  /** `group`: the row group (positioned: the tiles go in it, over the rows); `rowPx`: a row's height before one is measured. */
   constructor(group: HTMLElement, rowPx: number) {
     this.#group = group;
-    this.#rendered = { first: 0, views: [], rowPx };
+    this.#rendered = { first: 0, views: [], rowPx, count: 0 };
     this.painter = CellPainter.create(group);
     const mode: TextMode = (this.mode = { on: this.painter === null });
     group.classList.toggle('text-mode', mode.on);
     if (this.painter) this.#listen(this.painter);
   }
 
-  /** The rendered rows (row `first + i` is `views[i]`): drawn where they changed. */
-  draw(first: number, views: readonly TextRow[], rowPx: number): void {
-    this.#rendered = { first, views, rowPx };
-    this.painter?.draw(first, views, rowPx);
+  /** The rendered rows (row `first + i` is `views[i]`, `count` rows in the table): drawn where they changed. */
+  draw(first: number, views: readonly TextRow[], rowPx: number, count: number): void {
+    this.#rendered = { first, views, rowPx, count };
+    this.painter?.draw(first, views, rowPx, count);
   }
 
   dispose(): void {
@@ -636,7 +688,7 @@ export class PaintedRows {
       ro.observe(group);
       this.#detach.push(() => ro.disconnect());
     }
-    this.#detach.push(() => painter.canvas.remove());
+    this.#detach.push(() => painter.remove());
   }
 
   #selectionInRows(): boolean {
@@ -680,7 +732,7 @@ export class PaintedRows {
     const painter = this.painter;
     if (!painter) return;
     if (measure) painter.invalidate();
-    const { first, views, rowPx } = this.#rendered;
-    painter.draw(first, views, rowPx);
+    const { first, views, rowPx, count } = this.#rendered;
+    painter.draw(first, views, rowPx, count);
   }
 }
