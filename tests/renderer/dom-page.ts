@@ -150,3 +150,16 @@ export async function openStyledPage(modules: Record<string, string>): Promise<{
   })()`);
   return opened;
 }
+
+/** Drags with the primary button from the left edge of `from` to the right edge of `to` (their middles); the page's selection as text. */
+export async function dragSelect(page: Page, from: string, to: string): Promise<string> {
+  const box = async (sel: string): Promise<{ x: number; y: number; width: number; height: number }> => (await page.locator(sel).boundingBox())!;
+  const a = await box(from);
+  const b = await box(to);
+  await page.mouse.move(a.x + 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width - 2, b.y + b.height / 2, { steps: 5 });
+  await page.mouse.up();
+  return page.evaluate(() => String((globalThis as unknown as { document: { getSelection: () => unknown } }).document.getSelection()));
+}
+

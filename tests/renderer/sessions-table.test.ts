@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { join } from 'node:path';
 import { SCREENSHOTS, sessionRowTexts, type SessionRowText } from '../e2e/support.ts';
-import { canvasHalves, cellInk, openStyledPage } from './dom-page.ts';
+import { canvasHalves, cellInk, dragSelect, openStyledPage } from './dom-page.ts';
 
 // Runs in the page (real Chromium): the Sessions table body and the shared TableBody on real layout and scrolling,
 // with the app's stylesheet.
@@ -255,14 +255,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
 
   it('copies real text from a drag across the rows, and paints again once the selection is gone', async () => {
     await setup(100);
-    const box = async (sel: string): Promise<{ x: number; y: number; width: number; height: number }> => (await page.locator(sel).boundingBox())!;
-    const from = await box('#group [aria-rowindex="2"] [data-col="id"]');
-    const to = await box('#group [aria-rowindex="4"] [data-col="reference"]');
-    await page.mouse.move(from.x + 2, from.y + from.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(to.x + to.width - 2, to.y + to.height / 2, { steps: 5 });
-    await page.mouse.up();
-    const copied = await page.evaluate(() => String(document.getSelection()));
+    const copied = await dragSelect(page, '#group [aria-rowindex="2"] [data-col="id"]', '#group [aria-rowindex="4"] [data-col="reference"]');
     // From row 0's Id (the last column) through row 1 to row 2's Reference.
     for (const text of ['s0', 'hls', '/live/1', '10.0.0.1:1935', 's1', 'rtmp', '/live/2']) expect(copied).toContain(text);
     expect(copied).not.toContain('/live/0');

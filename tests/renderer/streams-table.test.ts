@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { join } from 'node:path';
 import { SCREENSHOTS, streamRowTexts, type StreamRowText } from '../e2e/support.ts';
-import { canvasHalves, cellInk, openStyledPage, type CellBox } from './dom-page.ts';
+import { canvasHalves, cellInk, dragSelect, openStyledPage, type CellBox } from './dom-page.ts';
 
 // Runs in the page (real Chromium): the Streams table body painted on its canvas, with the app's stylesheet.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -337,14 +337,7 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
 
   it('copies real text from a drag across the rows, and paints again once the selection is gone', async () => {
     await setup(100);
-    const box = async (sel: string): Promise<{ x: number; y: number; width: number; height: number }> => (await page.locator(sel).boundingBox())!;
-    const from = await box('#group tr[aria-rowindex="2"] td:nth-child(2)');
-    const to = await box('#group tr[aria-rowindex="4"] td:nth-child(4)');
-    await page.mouse.move(from.x + 2, from.y + from.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(to.x + to.width - 2, to.y + to.height / 2, { steps: 5 });
-    await page.mouse.up();
-    const copied = (await page.evaluate(() => String(document.getSelection()))).replace(/\u202f/g, ' ');
+    const copied = (await dragSelect(page, '#group tr[aria-rowindex="2"] td:nth-child(2)', '#group tr[aria-rowindex="4"] td:nth-child(4)')).replace(/\u202f/g, ' ');
     // From row 0's Core through row 1 to row 2's Ingest.
     for (const text of ['Core studio', 'SRT 1 Mbit/s', 'cam1', 'live 59 s', 'RTMP 1.01 Mbit/s', 'cam2', 'idle 58 s']) expect(copied).toContain(text);
     expect(copied).not.toContain('cam0');
