@@ -304,6 +304,56 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('shows no pixels of rows that left the rendered rows when a scroll outruns the rendering (a fast scroll)', async () => {
+    await setup(100);
+    const frames = 'new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))';
+    // Ten rows down: the rendered rows start past the first tile's first places, which held rows 0-3.
+    await page.$eval('#scroll', (el) => ((el as unknown as { scrollTop: number }).scrollTop = 320));
+    await page.evaluate(frames);
+    const first = await page.$eval('#group tr[data-index]', (el) => Number((el as unknown as { dataset: { index: string } }).dataset.index));
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(8);
+    // Back up with the table not told (its scroll listener not reached), as the compositor scrolls before the main
+    // thread renders: the places of rows 0..first-1 are in view with no rows there.
+    await page.evaluate(() => {
+      const stop = (e: Event): void => e.stopImmediatePropagation();
+      document.defaultView.addEventListener('scroll', stop, true);
+      Object.assign(window, { stop });
+      document.querySelector('#scroll').scrollTop = 0;
+    });
+    await page.evaluate(frames);
+    const box = await page.$eval('#group', (el) => {
+      const r = (el as unknown as { getBoundingClientRect(): DOMRect }).getBoundingClientRect();
+      return { x: r.left, y: r.top, width: r.width };
+    });
+    // (Below the header's border line.)
+    const shot = (await page.screenshot({ clip: { x: box.x, y: box.y + 2, width: box.width, height: first * 32 - 2 } })).toString('base64');
+    // What the screen shows there: the rows' background only (no ink of the rows that were drawn there).
+    const colours = await page.evaluate(async (png) => {
+      const img = new (document.defaultView.Image)();
+      img.src = `data:image/png;base64,${png}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      Object.assign(canvas, { width: img.width, height: img.height });
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const { data } = ctx.getImageData(0, 0, img.width, img.height);
+      const seen = new Set<string>();
+      for (let i = 0; i < data.length; i += 4) seen.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+      return [...seen];
+    }, shot);
+    expect(colours.length, `colours: ${colours.slice(0, 8).join(' ')}`).toBe(1);
+    // Told of the scroll, the table renders those rows and draws them.
+    await page.evaluate(() => {
+      document.defaultView.removeEventListener('scroll', window.stop, true);
+      document.querySelector('#scroll').dispatchEvent(new (document.defaultView.Event)('scroll'));
+    });
+    await page.evaluate(frames);
+    const ink = await cellInk(page, '#group', 'tr[data-index]', 1);
+    expect(ink[0]![0]).not.toBeNull();
+    expect(errors).toEqual([]);
+  });
+
   it('keeps no tile past the last row when the table loses its last rows', async () => {
     await setup(100);
     await page.$eval('#scroll', (el) => ((el as unknown as { scrollTop: number }).scrollTop = 1e6));

@@ -137,6 +137,8 @@ interface Tile extends Surface {
   rows: number;
   /** What was drawn at each of its places (null: drawn whole when its row is rendered). */
   drawn: (Drawn | null)[];
+  /** Its CSS `clip` as last written: the part over the rendered rows ('' all of it). */
+  clip: string;
 }
 
 /**
@@ -215,8 +217,8 @@ export class CellPainter {
   /**
    * Draws the rendered rows (row `first + i` is `rows[i]`, each `rowPx` high, `count` rows in the table): in the tiles
    * that hold them, only the rows whose place, texts or state changed, all of them after `invalidate` or text mode.
-   * A tile's places out of the rendered rows keep their pixels (more than the overscan away from the view) but are
-   * drawn whole when their row is rendered again.
+   * A tile's places out of the rendered rows keep their pixels but are clipped away (`#clip`), and drawn whole when
+   * their row is rendered again.
    */
   draw(first: number, rows: readonly PaintedRow[], rowPx: number, count: number): void {
     if (this.#hidden) return;
@@ -244,6 +246,7 @@ export class CellPainter {
       const n = Math.min(TILE_ROWS, count - k * TILE_ROWS);
       let tile = this.#tiles.get(k);
       if (!tile || all || tile.rows !== n) tile = this.#place(g, tile, k, n, rowPx);
+      this.#clip(tile, Math.max(0, first - k * TILE_ROWS), Math.min(n, end - k * TILE_ROWS), rowPx);
       this.#s = tile;
       const ctx = tile.ctx;
       const todo: Todo[] = [];
@@ -278,6 +281,18 @@ export class CellPainter {
   }
 
   /**
+   * Shows only places `from` to `to` (exclusive) of `tile`, the rendered rows: the others keep the pixels of rows
+   * that left, which a scroll faster than the overscan would show for a frame before the rows are rendered there
+   * (older numbers, another stream's); clipped, the compositor shows the rows' background there, and nothing is drawn
+   * or committed for it. CSS `clip` (the tiles are absolutely positioned) is a plain clip rect in the compositor's
+   * property trees, where a `clip-path` may take a mask.
+   */
+  #clip(tile: Tile, from: number, to: number, rowPx: number): void {
+    const clip = from <= 0 && to >= tile.rows ? '' : `rect(${from * rowPx}px, auto, ${to * rowPx}px, auto)`;
+    if (tile.clip !== clip) tile.canvas.style.clip = tile.clip = clip;
+  }
+
+  /**
    * Tile `k` of `n` rows, empty, at its place in the row group: `tile` cleared (or resized), or a spare one, or a new
    * canvas (over the rows, under the sticky header, transparent to the pointer: hover, clicks and selection reach
    * the rows).
@@ -290,7 +305,7 @@ export class CellPainter {
       canvas.setAttribute('aria-hidden', 'true');
       canvas.width = canvas.height = 0;
       Object.assign(canvas.style, { position: 'absolute', left: '0', pointerEvents: 'none' });
-      t = { canvas, ctx: canvas.getContext('2d')!, font: '', fill: '', alpha: 1, rows: n, drawn: [] };
+      t = { canvas, ctx: canvas.getContext('2d')!, font: '', fill: '', alpha: 1, rows: n, drawn: [], clip: '' };
     }
     const { canvas, ctx } = t;
     const width = Math.round(g.widthPx * g.dpr);
