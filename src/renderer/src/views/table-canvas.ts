@@ -610,6 +610,57 @@ export interface TextRow extends PaintedRow {
 }
 
 /**
+ * The painted-text bookkeeping of one row view, shared by the Sessions and Streams rows: each cell's text as last
+ * written (`values`, the row's `texts`: a change marks the row dirty, so the painter draws it), in its element's
+ * `aria-label` (assistive technology reads it; no selector does), and as DOM text in text mode (`writeDom`, the
+ * row's own text nodes). Only what changed is written.
+ */
+export class CellTexts {
+  /** The texts as last written. */
+  readonly values: string[];
+  readonly #row: { dirty: boolean };
+  /** Per cell, the element that carries its `aria-label`. */
+  readonly #labelled: readonly Element[];
+  readonly #writeDom: (i: number, value: string) => void;
+  readonly #mode: TextMode;
+  /** Whether the DOM text holds `values` (text mode when last synced). */
+  #shown = false;
+
+  /** `row`: marked dirty when a text changes; `writeDom(i, value)`: writes cell i's DOM text. */
+  constructor(row: { dirty: boolean }, labelled: readonly Element[], writeDom: (i: number, value: string) => void, mode: TextMode) {
+    this.#row = row;
+    this.#labelled = labelled;
+    this.#writeDom = writeDom;
+    this.#mode = mode;
+    this.values = labelled.map(() => '');
+  }
+
+  /** Whether the DOM text holds the texts. */
+  get shown(): boolean {
+    return this.#shown;
+  }
+
+  /** Writes the texts as DOM text (text mode) or empties it (painted); whether it changed. */
+  sync(): boolean {
+    const on = this.#mode.on;
+    if (this.#shown === on) return false;
+    this.#shown = on;
+    for (let i = 0; i < this.values.length; i++) this.#writeDom(i, on ? this.values[i]! : '');
+    return true;
+  }
+
+  /** Cell i's text: painted (the row is drawn again), in its `aria-label`, and DOM text in text mode. */
+  set(i: number, value: string): void {
+    this.sync();
+    if (this.values[i] === value) return;
+    this.values[i] = value;
+    this.#row.dirty = true;
+    this.#labelled[i]!.setAttribute('aria-label', value);
+    if (this.#shown) this.#writeDom(i, value);
+  }
+}
+
+/**
  * A table body's canvas and its text mode, shared by the Sessions and Streams tables. The cells' texts are painted
  * until the user selects in the table: from a primary-button press in the rows (before the browser places the
  * selection's start), a select-all, or a selection that reaches the rows, the rows hold DOM text and the tiles hide,
