@@ -373,6 +373,39 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('gives a cell whose painted text was cut its whole text as a tooltip (title), kept in step with updates', async () => {
+    await setup(100);
+    const titles = (): Promise<string[]> =>
+      page.$$eval('#group [title]', (els) =>
+        els.map((el) => {
+          const e = el as unknown as { title: string; closest(s: string): { dataset: { index: string } } };
+          return `${e.closest('tr').dataset.index} ${e.title}`;
+        }),
+      );
+    // Row 6's name ends in "…" on the canvas: its button carries it whole; nothing else is cut at this width.
+    const long = 'a-stream-name-much-too-long-for-its-column-to-show-whole';
+    expect(await titles()).toEqual([`6 ${long}`]);
+    expect(await page.$eval('#group tr[data-index="6"] button.link', (el) => (el as unknown as { title: string }).title)).toBe(long);
+    // An ingest rate that does not fit its column: cut, so titled, the title following the rate; then short again.
+    const update = (ingestBitsPerSec: number): Promise<void> =>
+      page.evaluate((bits) => {
+        const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: unknown };
+        body.update(100, 0, rows.map((r, i) => (i === 1 ? { ...r, ingestBitsPerSec: bits, ingestProtocol: 'hlsingress' } : r)), ctx);
+      }, ingestBitsPerSec);
+    const ingest = (): Promise<string> => page.$eval('#group tr[data-index="1"] td:nth-child(4)', (el) => (el as unknown as { ariaLabel: string }).ariaLabel);
+    // Narrower (880 px): the columns are measured again and every row drawn again.
+    await page.$eval('#scroll', (el) => ((el as unknown as { style: { width: string } }).style.width = '880px'));
+    await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+    for (const bits of [987_654_321_000, 876_543_210_000]) {
+      await update(bits);
+      expect(await ingest()).toMatch(/^HLS ingest \d+.Gbit\/s$/);
+      expect((await titles()).filter((t) => t.startsWith('1 '))).toEqual([`1 ${await ingest()}`]);
+    }
+    await update(1_000);
+    expect((await titles()).filter((t) => t.startsWith('1 '))).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
   it("holds DOM text for the browser's find bar from its key (the text mode the Sessions table shares)", async () => {
     await setup(100);
     await page.click('#outside');

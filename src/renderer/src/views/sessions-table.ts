@@ -51,6 +51,15 @@ export const CELLS: Record<SessionColumnKey, (r: SessionRow, c: SessionTableCont
   duration: (r, c) => formatDuration(c.atMs - r.createdAtMs),
 };
 /**
+ * Core's text of the cells whose text shortens it: their tooltip, set on hover (Sessions.tsx), whether or not the
+ * painted text is cut.
+ */
+export const FULL_TEXT: Partial<Record<SessionColumnKey, (r: SessionRow) => string>> = {
+  location: (r) => r.location,
+  extra: (r) => r.extra,
+};
+
+/**
  * One row: a `role="row"` grid of `role="cell"` elements. Its texts are painted on the body's canvas (table-canvas.ts)
  * and kept in each cell's `aria-label` for assistive technology; in text mode (a selection) they are DOM text too.
  */
@@ -84,7 +93,9 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
       return td;
     });
     const slots = cells.map((td) => textSlot(td));
-    this.#text = new CellTexts(this, cells, (i, value) => writeText(slots[i]!, value), mode);
+    // A cut cell's tooltip is its text, but for the cells whose tooltip is Core's text (`FULL_TEXT`).
+    const titled = cells.map((td, i) => (FULL_TEXT[columns[i]!.key] ? null : td));
+    this.#text = new CellTexts(this, cells, (i, value) => writeText(slots[i]!, value), mode, titled);
     this.texts = this.#text.values;
     this.#setClass('sessions-grid tr');
   }
@@ -124,6 +135,10 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
 
   syncText(): void {
     this.#text.sync();
+  }
+
+  cut(column: number, cut: boolean): void {
+    this.#text.cut(column, cut);
   }
 
   #write(r: SessionRow, ctx: SessionTableContext): void {

@@ -173,6 +173,10 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     if (this.#text.sync()) this.#writePath();
   }
 
+  cut(column: number, cut: boolean): void {
+    this.#text.cut(column, cut);
+  }
+
   #writePath(): void {
     const spark = this.sparks[this.#spark];
     this.#path.setAttribute('d', this.#text.shown && spark ? sparkPath(spark, SPARK_HEIGHT_PX) : '');

@@ -36,6 +36,8 @@ export interface PaintedRow {
   readonly tone?: string;
   /** Set by the row when its texts, sparklines or state changed since it was last drawn; cleared by the painter. */
   dirty: boolean;
+  /** Told, as each text cell is drawn, whether its text was cut to fit ("…"): a tooltip shows it whole. */
+  cut?(column: number, cut: boolean): void;
 }
 
 /**
@@ -354,9 +356,12 @@ export class CellPainter {
           continue;
         }
         const text = row.texts[c];
-        if (!text) continue;
+        if (!text) {
+          row.cut?.(c, false);
+          continue;
+        }
         if (col.kind === 'badge') {
-          this.#drawBadge(g, col, text, row.tone, topPx + g.baselinePx);
+          row.cut?.(c, this.#drawBadge(g, col, text, row.tone, topPx + g.baselinePx));
           continue;
         }
         let widthPx = col.widthPx;
@@ -366,6 +371,7 @@ export class CellPainter {
           widthPx = Math.max(0, widthPx - markPx);
         }
         const fitted = this.#fit(col, text, widthPx);
+        row.cut?.(c, fitted !== text);
         const textPx = this.#textWidth(col, fitted);
         const x = col.right ? col.leftPx + col.widthPx - textPx : col.leftPx + markPx;
         if (markPx > 0) markAt.push({ row, slot, x: x - markPx });
@@ -388,8 +394,11 @@ export class CellPainter {
     ctx.letterSpacing = '0px';
   }
 
-  /** A `badge` cell: the first word of `text` as a pill in `tone`'s colour, the rest after it (`.badge` + `<small>`). */
-  #drawBadge(g: Geometry, col: ColumnGeometry, text: string, tone: string | undefined, y: number): void {
+  /**
+   * A `badge` cell: the first word of `text` as a pill in `tone`'s colour, the rest after it (`.badge` + `<small>`).
+   * Whether the text was cut.
+   */
+  #drawBadge(g: Geometry, col: ColumnGeometry, text: string, tone: string | undefined, y: number): boolean {
     const ctx = this.#s.ctx;
     const space = text.indexOf(' ');
     const word = space < 0 ? text : text.slice(0, space);
@@ -409,15 +418,18 @@ export class CellPainter {
     ctx.fill();
     this.#setAlpha(alpha);
     this.#setFont(col.font);
-    ctx.fillText(this.#fit({ font: col.font, tabular: false, digitPx: 0 }, word, col.widthPx - col.padXPx), x + col.padXPx, y);
+    const fitted = this.#fit({ font: col.font, tabular: false, digitPx: 0 }, word, col.widthPx - col.padXPx);
+    ctx.fillText(fitted, x + col.padXPx, y);
     const r = col.rest;
-    if (!r || rest === '') return;
+    if (!r || rest === '') return fitted !== word;
     const restX = x + pillPx + this.#width(r.font, ' ');
     const restPx = col.leftPx + col.widthPx - restX;
-    if (restPx <= 0) return;
+    if (restPx <= 0) return true;
     this.#setFont(r.font);
     this.#setFill(r.color);
-    ctx.fillText(this.#fit({ font: r.font, tabular: false, digitPx: 0 }, rest, restPx), restX, y);
+    const restFitted = this.#fit({ font: r.font, tabular: false, digitPx: 0 }, rest, restPx);
+    ctx.fillText(restFitted, restX, y);
+    return fitted !== word || restFitted !== rest;
   }
 
   /** A `spark` cell: the row's sparkline in its box (charts/sparkline.ts draws it as the SVG path did). */
@@ -612,27 +624,42 @@ export interface TextRow extends PaintedRow {
 /**
  * The painted-text bookkeeping of one row view, shared by the Sessions and Streams rows: each cell's text as last
  * written (`values`, the row's `texts`: a change marks the row dirty, so the painter draws it), in its element's
- * `aria-label` (assistive technology reads it; no selector does), and as DOM text in text mode (`writeDom`, the
- * row's own text nodes). Only what changed is written.
+ * `aria-label` (assistive technology reads it; no selector does), as DOM text in text mode (`writeDom`, the row's
+ * own text nodes), and as the element's `title` while the painter cut it (`cut`): a tooltip shows a text that ends
+ * in "…" whole. Only what changed is written: a title only for a cut cell whose text changed.
  */
 export class CellTexts {
   /** The texts as last written. */
   readonly values: string[];
   readonly #row: { dirty: boolean };
-  /** Per cell, the element that carries its `aria-label`. */
+  /** Per cell, the element that carries its `aria-label` and, while cut, its `title` (null: no title from here). */
   readonly #labelled: readonly Element[];
+  readonly #titled: readonly (Element | null)[];
   readonly #writeDom: (i: number, value: string) => void;
   readonly #mode: TextMode;
   /** Whether the DOM text holds `values` (text mode when last synced). */
   #shown = false;
+  /** Per cell, its `title` as last written: its text while cut, '' for none. */
+  readonly #titles: string[];
 
-  /** `row`: marked dirty when a text changes; `writeDom(i, value)`: writes cell i's DOM text. */
-  constructor(row: { dirty: boolean }, labelled: readonly Element[], writeDom: (i: number, value: string) => void, mode: TextMode) {
+  /**
+   * `row`: marked dirty when a text changes; `labelled`: each cell's element; `writeDom(i, value)`: writes cell i's
+   * DOM text; `titled`: where a cut cell's title goes, when not on `labelled` (null: the cell has its own).
+   */
+  constructor(
+    row: { dirty: boolean },
+    labelled: readonly Element[],
+    writeDom: (i: number, value: string) => void,
+    mode: TextMode,
+    titled: readonly (Element | null)[] = labelled,
+  ) {
     this.#row = row;
     this.#labelled = labelled;
+    this.#titled = titled;
     this.#writeDom = writeDom;
     this.#mode = mode;
     this.values = labelled.map(() => '');
+    this.#titles = labelled.map(() => '');
   }
 
   /** Whether the DOM text holds the texts. */
@@ -657,6 +684,23 @@ export class CellTexts {
     this.#row.dirty = true;
     this.#labelled[i]!.setAttribute('aria-label', value);
     if (this.#shown) this.#writeDom(i, value);
+  }
+
+  /**
+   * Cell i was drawn cut to fit (or whole): its text as its `title` while cut. An empty `aria-description` goes with
+   * it: the title would otherwise be the cell's description too, read after its name (the same text) again.
+   */
+  cut(i: number, cut: boolean): void {
+    const title = cut ? this.values[i]! : '';
+    const el = this.#titled[i];
+    if (this.#titles[i] === title || !el) return;
+    if (this.#titles[i] === '') el.setAttribute('aria-description', '');
+    this.#titles[i] = title;
+    if (cut) el.setAttribute('title', title);
+    else {
+      el.removeAttribute('title');
+      el.removeAttribute('aria-description');
+    }
   }
 }
 
