@@ -418,6 +418,33 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('holds DOM text for caret browsing from F7 until F7 again, through a click in the rows', async () => {
+    await setup(100);
+    await page.click('#outside');
+    await page.keyboard.press('F7');
+    await page.waitForSelector('#group.text-mode');
+    // Longer than a find key holds it, and through a click in a row (where caret browsing puts the caret).
+    await page.waitForTimeout(1500);
+    await page.click('#group tr[aria-rowindex="3"] td:nth-child(4)');
+    expect(await page.$eval('#group', (el: { className: string }) => el.className)).toContain('text-mode');
+    // A caret moves through the cells' text: from the start of row 0's name, a word forward.
+    const word = await page.evaluate(() => {
+      const sel = document.getSelection();
+      sel.collapse(document.querySelector('#group tr[aria-rowindex="2"] button.link').firstChild, 0);
+      sel.modify('extend', 'forward', 'word');
+      const text = String(sel);
+      sel.collapseToEnd();
+      return text;
+    });
+    expect(word.trim()).toBe('cam0');
+    expect(await page.$eval('#group', (el: { className: string }) => el.className)).toContain('text-mode');
+    await page.keyboard.press('F7');
+    await page.waitForSelector('#group:not(.text-mode)');
+    expect(await page.$eval('#group', (el: { textContent: string }) => el.textContent.trim())).toBe('');
+    expect(await page.$eval('#group canvas', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(false);
+    expect(errors).toEqual([]);
+  });
+
   it('copies real text from a drag across the rows, and paints again once the selection is gone', async () => {
     await setup(100);
     const copied = (await dragSelect(page, '#group tr[aria-rowindex="2"] td:nth-child(2)', '#group tr[aria-rowindex="4"] td:nth-child(4)')).replace(/\u202f/g, ' ');

@@ -710,8 +710,11 @@ export class CellTexts {
  * selection's start), a select-all, or a selection that reaches the rows, the rows hold DOM text and the tiles hide,
  * until the selection is gone (collapsed or outside the table) and the button is up. The browser's find bar searches
  * DOM text only, so its keys (Ctrl/Cmd+F or +G, F3) turn text mode on too, until the page has the focus back (the bar
- * closed) or, where no bar took the focus (the app has none), after `FIND_WAIT_MS`. The theme (colours) and the row
- * group's width (the columns' x) have the rows drawn whole again.
+ * closed) or, where no bar took the focus (the app has none), after `FIND_WAIT_MS`. Caret browsing (F7 in Chromium)
+ * moves a caret through DOM text only, so F7 turns text mode on until F7 again: a page cannot tell whether the browser
+ * turned caret browsing on (Chromium asks first; Electron has none), so it follows its own count of F7 presses, and
+ * a click in the rows keeps text mode while it is on (the caret goes where the click was). The theme (colours) and
+ * the row group's width (the columns' x) have the rows drawn whole again.
  */
 export class PaintedRows {
   /** Shared with the rows (their `syncText` reads it). */
@@ -723,6 +726,8 @@ export class PaintedRows {
   #pointerDown = false;
   /** A find key was pressed and the page has not had the focus back since (see the class comment). */
   #finding = false;
+  /** F7 (caret browsing) was pressed an odd number of times (see the class comment). */
+  #caret = false;
   #findTimer: ReturnType<typeof setTimeout> | undefined;
   /** The last render's rows (for a redraw after text mode, a theme or width change). */
   #rendered: { first: number; views: readonly TextRow[]; rowPx: number; count: number };
@@ -771,6 +776,12 @@ export class PaintedRows {
         this.#find();
         return;
       }
+      if (key === 'f7' && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey) {
+        this.#caret = !this.#caret;
+        if (this.#caret) this.#setTextMode(true);
+        else this.#leaveTextMode();
+        return;
+      }
       const t = e.target;
       const editable = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || (t instanceof HTMLElement && t.isContentEditable);
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a' && !editable) this.#setTextMode(true);
@@ -807,7 +818,7 @@ export class PaintedRows {
   }
 
   #leaveTextMode(): void {
-    if (this.mode.on && !this.#pointerDown && !this.#finding && !this.#selectionInRows()) this.#setTextMode(false);
+    if (this.mode.on && !this.#pointerDown && !this.#finding && !this.#caret && !this.#selectionInRows()) this.#setTextMode(false);
   }
 
   #find(): void {
