@@ -139,8 +139,8 @@ interface Tile extends Surface {
   rows: number;
   /** What was drawn at each of its places (null: drawn whole when its row is rendered). */
   drawn: (Drawn | null)[];
-  /** Its CSS `clip` as last written: the part over the rendered rows ('' all of it). */
-  clip: string;
+  /** Its CSS `clip` as last written: the part over the rendered rows ('' or unset: all of it). */
+  clip?: string;
 }
 
 /**
@@ -291,7 +291,7 @@ export class CellPainter {
    */
   #clip(tile: Tile, from: number, to: number, rowPx: number): void {
     const clip = from <= 0 && to >= tile.rows ? '' : `rect(${from * rowPx}px, auto, ${to * rowPx}px, auto)`;
-    if (tile.clip !== clip) tile.canvas.style.clip = tile.clip = clip;
+    if ((tile.clip ?? '') !== clip) tile.canvas.style.clip = tile.clip = clip;
   }
 
   /**
@@ -307,7 +307,7 @@ export class CellPainter {
       canvas.setAttribute('aria-hidden', 'true');
       canvas.width = canvas.height = 0;
       Object.assign(canvas.style, { position: 'absolute', left: '0', pointerEvents: 'none' });
-      t = { canvas, ctx: canvas.getContext('2d')!, font: '', fill: '', alpha: 1, rows: n, drawn: [], clip: '' };
+      t = { canvas, ctx: canvas.getContext('2d')!, font: '', fill: '', alpha: 1, rows: n, drawn: [] };
     }
     const { canvas, ctx } = t;
     const width = Math.round(g.widthPx * g.dpr);
