@@ -66,8 +66,8 @@ export const FULL_TEXT: Partial<Record<SessionColumnKey, (r: SessionRow) => stri
 class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRow {
   readonly el = document.createElement('div');
   readonly #columns: readonly ColumnSpec[];
-  /** The cells' texts (painted, each cell's `aria-label`, DOM text in text mode). */
-  readonly #text: CellTexts;
+  /** The cells' texts (painted, each cell's `aria-label`, DOM text in text mode, a cut cell's tooltip). */
+  readonly cells: CellTexts;
   /** The cells' texts as last written. */
   readonly texts: string[];
   state: 'live' | 'idle' | 'ending' = 'live';
@@ -84,7 +84,7 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
     el.dataset.testid = 'session-row';
     el.style.gridTemplateColumns = template;
     this.#columns = columns;
-    const cells = columns.map((c) => {
+    const tds = columns.map((c) => {
       const td = document.createElement('div');
       td.setAttribute('role', 'cell');
       td.dataset.col = c.key;
@@ -92,11 +92,11 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
       el.appendChild(td);
       return td;
     });
-    const slots = cells.map((td) => textSlot(td));
+    const slots = tds.map((td) => textSlot(td));
     // A cut cell's tooltip is its text, but for the cells whose tooltip is Core's text (`FULL_TEXT`).
-    const titled = cells.map((td, i) => (FULL_TEXT[columns[i]!.key] ? null : td));
-    this.#text = new CellTexts(this, cells, (i, value) => writeText(slots[i]!, value), mode, titled);
-    this.texts = this.#text.values;
+    const titled = tds.map((td, i) => (FULL_TEXT[columns[i]!.key] ? null : td));
+    this.cells = new CellTexts(this, tds, (i, value) => writeText(slots[i]!, value), mode, titled);
+    this.texts = this.cells.values;
     this.#setClass('sessions-grid tr');
   }
 
@@ -108,7 +108,7 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
   show(r: SessionRow | undefined, ctx: SessionTableContext, seen: boolean): void {
     if (!r) {
       this.release();
-      for (let i = 0; i < this.texts.length; i++) this.#text.set(i, '');
+      for (let i = 0; i < this.texts.length; i++) this.cells.set(i, '');
       this.#setState('live');
       this.#setSelected(false);
       this.#setClass('sessions-grid tr');
@@ -134,17 +134,13 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
   }
 
   syncText(): void {
-    this.#text.sync();
-  }
-
-  cut(column: number, cut: boolean): void {
-    this.#text.cut(column, cut);
+    this.cells.sync();
   }
 
   #write(r: SessionRow, ctx: SessionTableContext): void {
     this.#pending = null;
     const columns = this.#columns;
-    for (let i = 0; i < columns.length; i++) this.#text.set(i, CELLS[columns[i]!.key](r, ctx));
+    for (let i = 0; i < columns.length; i++) this.cells.set(i, CELLS[columns[i]!.key](r, ctx));
     // Its connection closed (kept until Core's session timeout): ending; no traffic either way: idle (styles.css).
     const state = sessionState(r);
     this.#setState(state);

@@ -80,8 +80,8 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
   #selected = '';
   #badgeClass = '';
   readonly #columns: Column[] = [];
-  /** The cells' texts (painted, each column's `aria-label`, DOM text in text mode). */
-  readonly #text: CellTexts;
+  /** The cells' texts (painted, each column's `aria-label`, DOM text in text mode, a cut cell's tooltip). */
+  readonly cells: CellTexts;
   readonly #badge: HTMLSpanElement;
   readonly #svg = document.createElementNS(SVG_NS, 'svg');
   /** The sparkline as an SVG path in text mode (the canvas is hidden then); empty while painted. */
@@ -127,8 +127,8 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     svg.appendChild(this.#path);
     cell(tr, 'spark', 'spark').appendChild(svg);
     this.#spark = add(svg);
-    this.#text = new CellTexts(this, this.#columns.map((c) => c.labelled), (i, value) => this.#writeDom(i, value), mode);
-    this.texts = this.#text.values;
+    this.cells = new CellTexts(this, this.#columns.map((c) => c.labelled), (i, value) => this.#writeDom(i, value), mode);
+    this.texts = this.cells.values;
     this.sparks = this.#columns.map(() => null);
   }
 
@@ -153,7 +153,7 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     this.release();
     if (this.#testId !== '') this.el.removeAttribute('data-testid');
     this.#testId = '';
-    for (let i = 0; i < this.texts.length; i++) this.#text.set(i, '');
+    for (let i = 0; i < this.texts.length; i++) this.cells.set(i, '');
     this.#drawSpark(undefined);
   }
 
@@ -170,16 +170,12 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
   }
 
   syncText(): void {
-    if (this.#text.sync()) this.#writePath();
-  }
-
-  cut(column: number, cut: boolean): void {
-    this.#text.cut(column, cut);
+    if (this.cells.sync()) this.#writePath();
   }
 
   #writePath(): void {
     const spark = this.sparks[this.#spark];
-    this.#path.setAttribute('d', this.#text.shown && spark ? sparkPath(spark, SPARK_HEIGHT_PX) : '');
+    this.#path.setAttribute('d', this.cells.shown && spark ? sparkPath(spark, SPARK_HEIGHT_PX) : '');
   }
 
   /** Writes what changed since the last write (also when the view now shows another stream). */
@@ -202,17 +198,17 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     const badgeClass = `badge badge-${tone}`;
     if (this.#badgeClass !== badgeClass) this.#badge.className = this.#badgeClass = badgeClass;
     let i = 0;
-    this.#text.set(i++, r.key);
-    if (this.#core >= 0) this.#text.set(i++, ctx.coreName ? ctx.coreName(r.core) : '');
-    this.#text.set(i++, `${stale ? 'stale' : r.state} ${formatDuration(ctx.clockMs - (r.staleSinceMs ?? r.sinceMs))}`);
-    this.#text.set(i++, r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, ctx.units)}` : '—');
-    this.#text.set(i++, formatCount(r.viewersTotal));
+    this.cells.set(i++, r.key);
+    if (this.#core >= 0) this.cells.set(i++, ctx.coreName ? ctx.coreName(r.core) : '');
+    this.cells.set(i++, `${stale ? 'stale' : r.state} ${formatDuration(ctx.clockMs - (r.staleSinceMs ?? r.sinceMs))}`);
+    this.cells.set(i++, r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, ctx.units)}` : '—');
+    this.cells.set(i++, formatCount(r.viewersTotal));
     for (const p of VIEWER_PROTOCOLS) {
       const n = r.viewers[p];
-      this.#text.set(i++, n ? String(n) : '');
+      this.cells.set(i++, n ? String(n) : '');
     }
-    this.#text.set(i++, formatBitrate(r.egressBitsPerSec, ctx.units));
-    this.#text.set(i, formatCount(r.peakViewersToday));
+    this.cells.set(i++, formatBitrate(r.egressBitsPerSec, ctx.units));
+    this.cells.set(i, formatCount(r.peakViewersToday));
     this.#drawSpark(ctx.spark.get(this.id));
   }
 
@@ -233,9 +229,9 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     this.#drawn = next;
     this.sparks[this.#spark] = next.samples < 2 ? null : next;
     this.dirty = true;
-    if (this.#text.shown) this.#writePath();
+    if (this.cells.shown) this.#writePath();
     const label = next.samples < 2 ? 'viewers over the last 10 minutes: not enough samples yet' : `viewers over the last 10 minutes, up to ${formatCount(next.top)}`;
-    this.#text.set(this.#spark, label);
+    this.cells.set(this.#spark, label);
   }
 }
 
