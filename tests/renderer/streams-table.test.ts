@@ -304,6 +304,56 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('shows no pixels of rows that left the rendered rows when a scroll outruns the rendering (a fast scroll)', async () => {
+    await setup(100);
+    const frames = 'new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))';
+    // Ten rows down: the rendered rows start past the first tile's first places, which held rows 0-3.
+    await page.$eval('#scroll', (el) => ((el as unknown as { scrollTop: number }).scrollTop = 320));
+    await page.evaluate(frames);
+    const first = await page.$eval('#group tr[data-index]', (el) => Number((el as unknown as { dataset: { index: string } }).dataset.index));
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(8);
+    // Back up with the table not told (its scroll listener not reached), as the compositor scrolls before the main
+    // thread renders: the places of rows 0..first-1 are in view with no rows there.
+    await page.evaluate(() => {
+      const stop = (e: Event): void => e.stopImmediatePropagation();
+      document.defaultView.addEventListener('scroll', stop, true);
+      Object.assign(window, { stop });
+      document.querySelector('#scroll').scrollTop = 0;
+    });
+    await page.evaluate(frames);
+    const box = await page.$eval('#group', (el) => {
+      const r = (el as unknown as { getBoundingClientRect(): DOMRect }).getBoundingClientRect();
+      return { x: r.left, y: r.top, width: r.width };
+    });
+    // (Below the header's border line.)
+    const shot = (await page.screenshot({ clip: { x: box.x, y: box.y + 2, width: box.width, height: first * 32 - 2 } })).toString('base64');
+    // What the screen shows there: the rows' background only (no ink of the rows that were drawn there).
+    const colours = await page.evaluate(async (png) => {
+      const img = new (document.defaultView.Image)();
+      img.src = `data:image/png;base64,${png}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      Object.assign(canvas, { width: img.width, height: img.height });
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const { data } = ctx.getImageData(0, 0, img.width, img.height);
+      const seen = new Set<string>();
+      for (let i = 0; i < data.length; i += 4) seen.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+      return [...seen];
+    }, shot);
+    expect(colours.length, `colours: ${colours.slice(0, 8).join(' ')}`).toBe(1);
+    // Told of the scroll, the table renders those rows and draws them.
+    await page.evaluate(() => {
+      document.defaultView.removeEventListener('scroll', window.stop, true);
+      document.querySelector('#scroll').dispatchEvent(new (document.defaultView.Event)('scroll'));
+    });
+    await page.evaluate(frames);
+    const ink = await cellInk(page, '#group', 'tr[data-index]', 1);
+    expect(ink[0]![0]).not.toBeNull();
+    expect(errors).toEqual([]);
+  });
+
   it('keeps no tile past the last row when the table loses its last rows', async () => {
     await setup(100);
     await page.$eval('#scroll', (el) => ((el as unknown as { scrollTop: number }).scrollTop = 1e6));
@@ -323,6 +373,47 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('gives the hovered cell its whole text as a tooltip (title) while its painted text is cut, in step with updates', async () => {
+    await setup(100);
+    const titles = (): Promise<string[]> =>
+      page.$$eval('#group [title]', (els) =>
+        els.map((el) => {
+          const e = el as unknown as { title: string; closest(s: string): { dataset: { index: string } } };
+          return `${e.closest('tr').dataset.index} ${e.title}`;
+        }),
+      );
+    // Row 6's name ends in "…" on the canvas: its button carries it whole while hovered; cam0's fits.
+    const long = 'a-stream-name-much-too-long-for-its-column-to-show-whole';
+    await page.hover('#group tr[data-index="0"] button.link');
+    expect(await titles()).toEqual([]);
+    await page.hover('#group tr[data-index="6"] button.link');
+    expect(await titles()).toEqual([`6 ${long}`]);
+    expect(await page.$eval('#group tr[data-index="6"] button.link', (el) => (el as unknown as { title: string }).title)).toBe(long);
+    // An ingest rate that does not fit its column: cut, so titled while hovered, the title following the rate; then
+    // short again: none.
+    const update = (ingestBitsPerSec: number): Promise<void> =>
+      page.evaluate((bits) => {
+        const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: unknown };
+        body.update(100, 0, rows.map((r, i) => (i === 1 ? { ...r, ingestBitsPerSec: bits, ingestProtocol: 'hlsingress' } : r)), ctx);
+      }, ingestBitsPerSec);
+    const ingestCell = '#group tr[data-index="1"] td:nth-child(4)';
+    const ingest = (): Promise<string> => page.$eval(ingestCell, (el) => (el as unknown as { ariaLabel: string }).ariaLabel);
+    // Narrower (880 px): the columns are measured again and every row drawn again.
+    await page.$eval('#scroll', (el) => ((el as unknown as { style: { width: string } }).style.width = '880px'));
+    await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+    await update(987_654_321_000);
+    await page.hover(ingestCell);
+    for (const bits of [987_654_321_000, 876_543_210_000]) {
+      await update(bits);
+      expect(await ingest()).toMatch(/^HLS ingest \d+.Gbit\/s$/);
+      expect(await titles()).toEqual([`1 ${await ingest()}`]);
+    }
+    await update(1_000);
+    expect(await titles()).toEqual([]);
+    await page.mouse.move(0, 0);
+    expect(errors).toEqual([]);
+  });
+
   it("holds DOM text for the browser's find bar from its key (the text mode the Sessions table shares)", async () => {
     await setup(100);
     await page.click('#outside');
@@ -332,6 +423,33 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     // No find bar took the focus: back to the canvas after a second.
     await page.waitForSelector('#group:not(.text-mode)', { timeout: 5000 });
     expect(await page.$eval('#group', (el: { textContent: string }) => el.textContent.trim())).toBe('');
+    expect(errors).toEqual([]);
+  });
+
+  it('holds DOM text for caret browsing from F7 until F7 again, through a click in the rows', async () => {
+    await setup(100);
+    await page.click('#outside');
+    await page.keyboard.press('F7');
+    await page.waitForSelector('#group.text-mode');
+    // Longer than a find key holds it, and through a click in a row (where caret browsing puts the caret).
+    await page.waitForTimeout(1500);
+    await page.click('#group tr[aria-rowindex="3"] td:nth-child(4)');
+    expect(await page.$eval('#group', (el: { className: string }) => el.className)).toContain('text-mode');
+    // A caret moves through the cells' text: from the start of row 0's name, a word forward.
+    const word = await page.evaluate(() => {
+      const sel = document.getSelection();
+      sel.collapse(document.querySelector('#group tr[aria-rowindex="2"] button.link').firstChild, 0);
+      sel.modify('extend', 'forward', 'word');
+      const text = String(sel);
+      sel.collapseToEnd();
+      return text;
+    });
+    expect(word.trim()).toBe('cam0');
+    expect(await page.$eval('#group', (el: { className: string }) => el.className)).toContain('text-mode');
+    await page.keyboard.press('F7');
+    await page.waitForSelector('#group:not(.text-mode)');
+    expect(await page.$eval('#group', (el: { textContent: string }) => el.textContent.trim())).toBe('');
+    expect(await page.$eval('#group canvas', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(false);
     expect(errors).toEqual([]);
   });
 

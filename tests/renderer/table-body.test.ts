@@ -51,7 +51,7 @@ describe('table body: rows the page does not have yet, then theirs', () => {
     await close?.();
   });
 
-  it('keeps each row element at its place when the rows come for blank rows, and moves rows by identity', async () => {
+  it('takes pooled elements in order on a jump, keeps each row element at its place when the rows come for blank rows, and moves rows by identity', async () => {
     const out = await page.evaluate((count) => {
       document.body.innerHTML = '<style>table{border-spacing:0}tr{height:30px}</style><div id="scroll" style="height:300px;overflow:auto"><table><tbody id="body"></tbody></table></div>';
       type Row = { id: string };
@@ -75,8 +75,12 @@ describe('table body: rows the page does not have yet, then theirs', () => {
       const rowEls = (): HTMLElement[] => [...tbody.children].filter((el) => (el as HTMLElement).dataset.index !== undefined) as HTMLElement[];
       const indexes = (els: HTMLElement[]): number[] => els.map((el) => Number(el.dataset.index));
       // A jump to the end: the rows there are blank, keyed by place, until the worker's answer comes.
+      const before = rowEls();
       body.scrollToIndex!(count - 1);
       const blank = rowEls();
+      // The elements of the rows before the jump, read after it: the rows that came, in order (the pooled elements
+      // taken in order, not in reverse).
+      const beforeNow = indexes(before.filter((el) => el.isConnected));
       const blankIdx = indexes(blank);
       const blankText = blank.map((el) => el.textContent);
       const moves: MutationRecord[] = [];
@@ -99,6 +103,7 @@ describe('table body: rows the page does not have yet, then theirs', () => {
       const [a, b] = [elOf(`stream-${last - 1}`), elOf(`stream-${last}`)];
       body.update!(count, (i: number) => swapped[i], {});
       return {
+        beforeNow,
         blankIdx,
         blankText,
         blankElsNow,
@@ -114,6 +119,8 @@ describe('table body: rows the page does not have yet, then theirs', () => {
     expect(out.blankIdx.at(-1)).toBe(599);
     expect(out.blankIdx).toEqual(ascending(out.blankIdx));
     expect(out.blankText.every((t) => t === '')).toBe(true);
+    expect(out.beforeNow.length).toBeGreaterThan(10);
+    expect(out.beforeNow).toEqual(ascending(out.beforeNow));
     // The answer fills the rows in place: the same elements, in the same order, no element moved.
     expect(out.answeredIdx).toEqual(out.blankIdx);
     expect(out.answeredText).toEqual(out.blankIdx.map((i) => `stream-${i}`));

@@ -20,17 +20,11 @@ import {
   type FittedColumns,
   type SessionColumnKey,
 } from '../store/session-columns.ts';
-import { ROW_HEIGHT_PX, SessionTableBody, type SessionTableContext } from './sessions-table.ts';
+import { FULL_TEXT, ROW_HEIGHT_PX, SessionTableBody, type SessionTableContext } from './sessions-table.ts';
 
 const ALL_CORES = [['', 'All cores']] as const;
 /** The sticky header's height (styles.css `.thead`); rows start below it. */
 const HEADER_HEIGHT_PX = 31;
-
-/** Full text of the cells whose display is shortened (the tooltip shows Core's text). */
-const FULL_TEXT: Partial<Record<SessionColumnKey, (r: SessionRow) => string>> = {
-  location: (r) => r.location,
-  extra: (r) => r.extra,
-};
 
 /** The details drawer's width: `.table-wrap > .details` in styles.css, min(380px, 45%) of the table. */
 function detailsDrawerWidthPx(tableWidthPx: number): number {
@@ -78,16 +72,18 @@ function useColumns(
   return [fitted, prefs, setPrefs];
 }
 
-/** A cell's tooltip (its full text, for text cut by the ellipsis), set when the pointer reaches it rather than on
- * every update: 7 attributes per row, rewritten every second, would cost more than the text itself. The full text of
- * a shortened cell is looked up then too (from the row's session), not kept in an attribute per cell. */
+/**
+ * The tooltip of a cell whose text shortens Core's (`FULL_TEXT`): that text, looked up from the row's session when the
+ * pointer reaches the cell rather than kept in an attribute per cell and update. Other cells have a tooltip only
+ * while their painted text is cut, from the table body (sessions-table.ts).
+ */
 function showCellTitle(e: React.PointerEvent, rows: readonly SessionRow[]): void {
   const cell = (e.target as Element).closest?.('.td');
-  if (!(cell instanceof HTMLElement) || cell.classList.contains('num')) return;
+  if (!(cell instanceof HTMLElement)) return;
   const full = FULL_TEXT[cell.dataset.col as SessionColumnKey];
   const key = full ? cell.parentElement?.dataset.key : undefined;
   const row = key === undefined ? undefined : rows.find((r) => sessionKey(r) === key);
-  cell.title = row && full ? full(row) : (cell.getAttribute('aria-label') ?? cell.textContent ?? '');
+  if (row && full) cell.title = full(row);
 }
 
 /**

@@ -19,8 +19,8 @@ import type { SessionRow } from '../../../shared/types.ts';
 import { formatBitrate, formatBytes, formatDuration } from '../format/units.ts';
 import { sessionKey, sessionState } from '../store/session-view.ts';
 import { formatExtra, formatLocal, type ColumnSpec, type SessionColumnKey } from '../store/session-columns.ts';
-import { writeText, TableBody, textSlot, type BodyRow, type TextSlot } from './table-body.ts';
-import { PaintedRows, type TextMode, type TextRow } from './table-canvas.ts';
+import { writeText, TableBody, textSlot, type BodyRow } from './table-body.ts';
+import { CellTexts, PaintedRows, type TextMode, type TextRow } from './table-canvas.ts';
 
 /** A row's height (styles.css `.tr`), before one is measured. */
 export const ROW_HEIGHT_PX = 30;
@@ -51,21 +51,27 @@ export const CELLS: Record<SessionColumnKey, (r: SessionRow, c: SessionTableCont
   duration: (r, c) => formatDuration(c.atMs - r.createdAtMs),
 };
 /**
+ * Core's text of the cells whose text shortens it: their tooltip, set on hover (Sessions.tsx), whether or not the
+ * painted text is cut.
+ */
+export const FULL_TEXT: Partial<Record<SessionColumnKey, (r: SessionRow) => string>> = {
+  location: (r) => r.location,
+  extra: (r) => r.extra,
+};
+
+/**
  * One row: a `role="row"` grid of `role="cell"` elements. Its texts are painted on the body's canvas (table-canvas.ts)
  * and kept in each cell's `aria-label` for assistive technology; in text mode (a selection) they are DOM text too.
  */
 class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRow {
   readonly el = document.createElement('div');
   readonly #columns: readonly ColumnSpec[];
-  readonly #cells: HTMLElement[];
-  readonly #slots: TextSlot[];
-  readonly #mode: TextMode;
-  /** The cells' texts as last written (painted, and each cell's `aria-label`). */
+  /** The cells' texts (painted, each cell's `aria-label`, DOM text in text mode, a cut cell's tooltip). */
+  readonly cells: CellTexts;
+  /** The cells' texts as last written. */
   readonly texts: string[];
   state: 'live' | 'idle' | 'ending' = 'live';
   dirty = true;
-  /** Whether the text nodes hold `texts` (text mode when they were last written). */
-  #textShown = false;
   /** The session shown ('' for none), its row class and selection as last written. */
   #key = '';
   #className = '';
@@ -78,8 +84,7 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
     el.dataset.testid = 'session-row';
     el.style.gridTemplateColumns = template;
     this.#columns = columns;
-    this.#mode = mode;
-    this.#cells = columns.map((c) => {
+    const tds = columns.map((c) => {
       const td = document.createElement('div');
       td.setAttribute('role', 'cell');
       td.dataset.col = c.key;
@@ -87,8 +92,11 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
       el.appendChild(td);
       return td;
     });
-    this.#slots = this.#cells.map((td) => textSlot(td));
-    this.texts = columns.map(() => '');
+    const slots = tds.map((td) => textSlot(td));
+    // A cut cell's tooltip is its text, but for the cells whose tooltip is Core's text (`FULL_TEXT`).
+    const titled = tds.map((td, i) => (FULL_TEXT[columns[i]!.key] ? null : td));
+    this.cells = new CellTexts(this, tds, (i, value) => writeText(slots[i]!, value), mode, titled);
+    this.texts = this.cells.values;
     this.#setClass('sessions-grid tr');
   }
 
@@ -100,7 +108,7 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
   show(r: SessionRow | undefined, ctx: SessionTableContext, seen: boolean): void {
     if (!r) {
       this.release();
-      for (let i = 0; i < this.texts.length; i++) this.#setText(i, '');
+      for (let i = 0; i < this.texts.length; i++) this.cells.set(i, '');
       this.#setState('live');
       this.#setSelected(false);
       this.#setClass('sessions-grid tr');
@@ -125,32 +133,18 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
     this.#pending = null;
   }
 
-  /** Writes the texts as DOM text (text mode) or empties the text nodes (painted). */
   syncText(): void {
-    const on = this.#mode.on;
-    if (this.#textShown === on) return;
-    this.#textShown = on;
-    for (let i = 0; i < this.#slots.length; i++) writeText(this.#slots[i]!, on ? this.texts[i]! : '');
+    this.cells.sync();
   }
 
   #write(r: SessionRow, ctx: SessionTableContext): void {
     this.#pending = null;
     const columns = this.#columns;
-    for (let i = 0; i < columns.length; i++) this.#setText(i, CELLS[columns[i]!.key](r, ctx));
+    for (let i = 0; i < columns.length; i++) this.cells.set(i, CELLS[columns[i]!.key](r, ctx));
     // Its connection closed (kept until Core's session timeout): ending; no traffic either way: idle (styles.css).
     const state = sessionState(r);
     this.#setState(state);
     this.#setClass(`sessions-grid tr${this.#selected === 'true' ? ' selected' : ''}${state === 'live' ? '' : ` ${state}`}`);
-  }
-
-  /** A cell's text: painted (the row is drawn again), in its `aria-label`, and DOM text in text mode. */
-  #setText(i: number, value: string): void {
-    this.syncText();
-    if (this.texts[i] === value) return;
-    this.texts[i] = value;
-    this.dirty = true;
-    this.#cells[i]!.setAttribute('aria-label', value);
-    if (this.#textShown) writeText(this.#slots[i]!, value);
   }
 
   #setState(state: 'live' | 'idle' | 'ending'): void {

@@ -24,7 +24,7 @@ import { formatBitrate, formatCount, formatDuration } from '../format/units.ts';
 import { streamId } from '../store/stream-series.ts';
 import { SPARK_WIDTH_PX } from '../store/streams-view.ts';
 import { writeText, TableBody, textSlot, type BodyRow, type TextSlot } from './table-body.ts';
-import { PaintedRows, type TextMode, type TextRow } from './table-canvas.ts';
+import { CellTexts, PaintedRows, type TextMode, type TextRow } from './table-canvas.ts';
 
 /** Protocol names as the view shows them. */
 export const PROTOCOL_LABELS: Record<string, string> = { hls: 'HLS', hlsingress: 'HLS ingest', rtmp: 'RTMP', srt: 'SRT', ffmpeg: 'FFmpeg' };
@@ -79,21 +79,19 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
   #rowClass = '';
   #selected = '';
   #badgeClass = '';
-  readonly #mode: TextMode;
   readonly #columns: Column[] = [];
+  /** The cells' texts (painted, each column's `aria-label`, DOM text in text mode, a cut cell's tooltip). */
+  readonly cells: CellTexts;
   readonly #badge: HTMLSpanElement;
   readonly #svg = document.createElementNS(SVG_NS, 'svg');
   /** The sparkline as an SVG path in text mode (the canvas is hidden then); empty while painted. */
   readonly #path = document.createElementNS(SVG_NS, 'path');
   readonly #core: number;
   readonly #spark: number;
-  /** Whether the text nodes hold `texts` (text mode when they were last written). */
-  #textShown = false;
   #pending: { r: StreamRow; ctx: StreamTableContext } | null = null;
   #drawn: SparkColumns | null = null;
 
   constructor(withCore: boolean, mode: TextMode) {
-    this.#mode = mode;
     const tr = this.el;
     const add = (labelled: Element, ...slots: TextSlot[]): number => this.#columns.push({ labelled, slots }) - 1;
     const button = document.createElement('button');
@@ -129,7 +127,8 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     svg.appendChild(this.#path);
     cell(tr, 'spark', 'spark').appendChild(svg);
     this.#spark = add(svg);
-    this.texts = this.#columns.map(() => '');
+    this.cells = new CellTexts(this, this.#columns.map((c) => c.labelled), (i, value) => this.#writeDom(i, value), mode);
+    this.texts = this.cells.values;
     this.sparks = this.#columns.map(() => null);
   }
 
@@ -154,7 +153,7 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     this.release();
     if (this.#testId !== '') this.el.removeAttribute('data-testid');
     this.#testId = '';
-    for (let i = 0; i < this.texts.length; i++) this.#setText(i, '');
+    for (let i = 0; i < this.texts.length; i++) this.cells.set(i, '');
     this.#drawSpark(undefined);
   }
 
@@ -170,18 +169,13 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     if (p) this.#write(p.r, p.ctx);
   }
 
-  /** Writes the texts as DOM text (text mode) or empties the text nodes (painted). */
   syncText(): void {
-    const on = this.#mode.on;
-    if (this.#textShown === on) return;
-    this.#textShown = on;
-    for (let i = 0; i < this.#columns.length; i++) this.#writeDom(i, on ? this.texts[i]! : '');
-    this.#writePath();
+    if (this.cells.sync()) this.#writePath();
   }
 
   #writePath(): void {
     const spark = this.sparks[this.#spark];
-    this.#path.setAttribute('d', this.#textShown && spark ? sparkPath(spark, SPARK_HEIGHT_PX) : '');
+    this.#path.setAttribute('d', this.cells.shown && spark ? sparkPath(spark, SPARK_HEIGHT_PX) : '');
   }
 
   /** Writes what changed since the last write (also when the view now shows another stream). */
@@ -204,28 +198,18 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     const badgeClass = `badge badge-${tone}`;
     if (this.#badgeClass !== badgeClass) this.#badge.className = this.#badgeClass = badgeClass;
     let i = 0;
-    this.#setText(i++, r.key);
-    if (this.#core >= 0) this.#setText(i++, ctx.coreName ? ctx.coreName(r.core) : '');
-    this.#setText(i++, `${stale ? 'stale' : r.state} ${formatDuration(ctx.clockMs - (r.staleSinceMs ?? r.sinceMs))}`);
-    this.#setText(i++, r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, ctx.units)}` : '—');
-    this.#setText(i++, formatCount(r.viewersTotal));
+    this.cells.set(i++, r.key);
+    if (this.#core >= 0) this.cells.set(i++, ctx.coreName ? ctx.coreName(r.core) : '');
+    this.cells.set(i++, `${stale ? 'stale' : r.state} ${formatDuration(ctx.clockMs - (r.staleSinceMs ?? r.sinceMs))}`);
+    this.cells.set(i++, r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, ctx.units)}` : '—');
+    this.cells.set(i++, formatCount(r.viewersTotal));
     for (const p of VIEWER_PROTOCOLS) {
       const n = r.viewers[p];
-      this.#setText(i++, n ? String(n) : '');
+      this.cells.set(i++, n ? String(n) : '');
     }
-    this.#setText(i++, formatBitrate(r.egressBitsPerSec, ctx.units));
-    this.#setText(i, formatCount(r.peakViewersToday));
+    this.cells.set(i++, formatBitrate(r.egressBitsPerSec, ctx.units));
+    this.cells.set(i, formatCount(r.peakViewersToday));
     this.#drawSpark(ctx.spark.get(this.id));
-  }
-
-  /** A cell's text: painted (the row is drawn again), in its `aria-label`, and DOM text in text mode. */
-  #setText(i: number, value: string): void {
-    this.syncText();
-    if (this.texts[i] === value) return;
-    this.texts[i] = value;
-    this.dirty = true;
-    this.#columns[i]!.labelled.setAttribute('aria-label', value);
-    if (this.#textShown) this.#writeDom(i, value);
   }
 
   #writeDom(i: number, value: string): void {
@@ -245,9 +229,9 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     this.#drawn = next;
     this.sparks[this.#spark] = next.samples < 2 ? null : next;
     this.dirty = true;
-    if (this.#textShown) this.#writePath();
+    if (this.cells.shown) this.#writePath();
     const label = next.samples < 2 ? 'viewers over the last 10 minutes: not enough samples yet' : `viewers over the last 10 minutes, up to ${formatCount(next.top)}`;
-    this.#setText(this.#spark, label);
+    this.cells.set(this.#spark, label);
   }
 }
 

@@ -273,6 +273,7 @@ export class TableBody<R, C> {
       keys.push(keyOf(row, i));
     }
     const wanted = new Set(keys);
+    const freed: Slot<R, C>[] = [];
     for (const [key, slot] of this.#shown) {
       if (wanted.has(key)) continue;
       slot.view.release();
@@ -288,8 +289,13 @@ export class TableBody<R, C> {
         continue;
       }
       slot.view.el.remove();
-      this.#pool.push(slot);
+      freed.push(slot);
     }
+    // Pooled so that the rows that come in take the freed elements in their order (the pool is taken from its end):
+    // after a jump, the element of the first row that left is the first row that came, and a reader holding the
+    // elements across the update (assistive technology, a test's read in two round trips) meets them in order.
+    if (freed.length > 1) freed.sort((a, b) => b.index - a.index);
+    for (const slot of freed) this.#pool.push(slot);
     this.#order.length = 0;
     let at: ChildNode | null = this.#top.nextSibling;
     for (let i = first; i <= last; i++) {

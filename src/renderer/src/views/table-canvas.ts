@@ -36,6 +36,8 @@ export interface PaintedRow {
   readonly tone?: string;
   /** Set by the row when its texts, sparklines or state changed since it was last drawn; cleared by the painter. */
   dirty: boolean;
+  /** Told, as each text cell is drawn, whether its text was cut to fit ("…"): its tooltip shows it whole. */
+  readonly cells?: { cut(column: number, cut: boolean): void };
 }
 
 /**
@@ -137,6 +139,8 @@ interface Tile extends Surface {
   rows: number;
   /** What was drawn at each of its places (null: drawn whole when its row is rendered). */
   drawn: (Drawn | null)[];
+  /** Its CSS `clip` as last written: the part over the rendered rows ('' or unset: all of it). */
+  clip?: string;
 }
 
 /**
@@ -215,8 +219,8 @@ export class CellPainter {
   /**
    * Draws the rendered rows (row `first + i` is `rows[i]`, each `rowPx` high, `count` rows in the table): in the tiles
    * that hold them, only the rows whose place, texts or state changed, all of them after `invalidate` or text mode.
-   * A tile's places out of the rendered rows keep their pixels (more than the overscan away from the view) but are
-   * drawn whole when their row is rendered again.
+   * A tile's places out of the rendered rows keep their pixels but are clipped away (`#clip`), and drawn whole when
+   * their row is rendered again.
    */
   draw(first: number, rows: readonly PaintedRow[], rowPx: number, count: number): void {
     if (this.#hidden) return;
@@ -244,6 +248,7 @@ export class CellPainter {
       const n = Math.min(TILE_ROWS, count - k * TILE_ROWS);
       let tile = this.#tiles.get(k);
       if (!tile || all || tile.rows !== n) tile = this.#place(g, tile, k, n, rowPx);
+      this.#clip(tile, Math.max(0, first - k * TILE_ROWS), Math.min(n, end - k * TILE_ROWS), rowPx);
       this.#s = tile;
       const ctx = tile.ctx;
       const todo: Todo[] = [];
@@ -275,6 +280,18 @@ export class CellPainter {
       }
       if (todo.length > 0) this.#drawRows(g, todo, rowPx);
     }
+  }
+
+  /**
+   * Shows only places `from` to `to` (exclusive) of `tile`, the rendered rows: the others keep the pixels of rows
+   * that left, which a scroll faster than the overscan would show for a frame before the rows are rendered there
+   * (older numbers, another stream's); clipped, the compositor shows the rows' background there, and nothing is drawn
+   * or committed for it. CSS `clip` (the tiles are absolutely positioned) is a plain clip rect in the compositor's
+   * property trees, where a `clip-path` may take a mask.
+   */
+  #clip(tile: Tile, from: number, to: number, rowPx: number): void {
+    const clip = from <= 0 && to >= tile.rows ? '' : `rect(${from * rowPx}px, auto, ${to * rowPx}px, auto)`;
+    if ((tile.clip ?? '') !== clip) tile.canvas.style.clip = tile.clip = clip;
   }
 
   /**
@@ -339,9 +356,12 @@ export class CellPainter {
           continue;
         }
         const text = row.texts[c];
-        if (!text) continue;
+        if (!text) {
+          row.cells?.cut(c, false);
+          continue;
+        }
         if (col.kind === 'badge') {
-          this.#drawBadge(g, col, text, row.tone, topPx + g.baselinePx);
+          row.cells?.cut(c, this.#drawBadge(g, col, text, row.tone, topPx + g.baselinePx));
           continue;
         }
         let widthPx = col.widthPx;
@@ -351,6 +371,7 @@ export class CellPainter {
           widthPx = Math.max(0, widthPx - markPx);
         }
         const fitted = this.#fit(col, text, widthPx);
+        row.cells?.cut(c, fitted !== text);
         const textPx = this.#textWidth(col, fitted);
         const x = col.right ? col.leftPx + col.widthPx - textPx : col.leftPx + markPx;
         if (markPx > 0) markAt.push({ row, slot, x: x - markPx });
@@ -373,8 +394,11 @@ export class CellPainter {
     ctx.letterSpacing = '0px';
   }
 
-  /** A `badge` cell: the first word of `text` as a pill in `tone`'s colour, the rest after it (`.badge` + `<small>`). */
-  #drawBadge(g: Geometry, col: ColumnGeometry, text: string, tone: string | undefined, y: number): void {
+  /**
+   * A `badge` cell: the first word of `text` as a pill in `tone`'s colour, the rest after it (`.badge` + `<small>`).
+   * Whether the text was cut.
+   */
+  #drawBadge(g: Geometry, col: ColumnGeometry, text: string, tone: string | undefined, y: number): boolean {
     const ctx = this.#s.ctx;
     const space = text.indexOf(' ');
     const word = space < 0 ? text : text.slice(0, space);
@@ -394,15 +418,18 @@ export class CellPainter {
     ctx.fill();
     this.#setAlpha(alpha);
     this.#setFont(col.font);
-    ctx.fillText(this.#fit({ font: col.font, tabular: false, digitPx: 0 }, word, col.widthPx - col.padXPx), x + col.padXPx, y);
+    const fitted = this.#fit({ font: col.font, tabular: false, digitPx: 0 }, word, col.widthPx - col.padXPx);
+    ctx.fillText(fitted, x + col.padXPx, y);
     const r = col.rest;
-    if (!r || rest === '') return;
+    if (!r || rest === '') return fitted !== word;
     const restX = x + pillPx + this.#width(r.font, ' ');
     const restPx = col.leftPx + col.widthPx - restX;
-    if (restPx <= 0) return;
+    if (restPx <= 0) return true;
     this.#setFont(r.font);
     this.#setFill(r.color);
-    ctx.fillText(this.#fit({ font: r.font, tabular: false, digitPx: 0 }, rest, restPx), restX, y);
+    const restFitted = this.#fit({ font: r.font, tabular: false, digitPx: 0 }, rest, restPx);
+    ctx.fillText(restFitted, restX, y);
+    return fitted !== word || restFitted !== rest;
   }
 
   /** A `spark` cell: the row's sparkline in its box (charts/sparkline.ts draws it as the SVG path did). */
@@ -590,8 +617,117 @@ export interface TextMode {
 
 /** A painted row that can hold its texts as DOM text too (text mode). */
 export interface TextRow extends PaintedRow {
+  readonly cells: CellTexts;
   /** Writes the texts as DOM text (text mode) or empties the text nodes (painted). */
   syncText(): void;
+}
+
+/**
+ * The painted-text bookkeeping of one row view, shared by the Sessions and Streams rows: each cell's text as last
+ * written (`values`, the row's `texts`: a change marks the row dirty, so the painter draws it), in its element's
+ * `aria-label` (assistive technology reads it; no selector does), as DOM text in text mode (`writeDom`, the row's
+ * own text nodes), and, while the pointer is on a cell the painter cut ("…"), as that cell's `title`: its tooltip
+ * shows the text whole. The title is written on hover (`hover`), not per update: a `title` change restyles its
+ * element (the UA stylesheet's `abbr[title]` makes the attribute one that selectors read), and written for every cut
+ * cell whose text changed it cost ~0.8 ms of style per Sessions update. Only what changed is written.
+ */
+export class CellTexts {
+  /** The texts as last written. */
+  readonly values: string[];
+  readonly #row: { dirty: boolean };
+  /** Per cell, the element that carries its `aria-label`. */
+  readonly #labelled: readonly Element[];
+  /** Per cell, where its title goes while hovered and cut (null: none from here; the cell has its own). */
+  readonly #titled: readonly (Element | null)[];
+  readonly #writeDom: (i: number, value: string) => void;
+  readonly #mode: TextMode;
+  /** Whether the DOM text holds `values` (text mode when last synced). */
+  #shown = false;
+  /** Per cell, whether the painter cut its text when it last drew it. */
+  readonly #cut: boolean[];
+  /** The cell under the pointer (-1: none). */
+  #hovered = -1;
+  /** The element holding a title from here (null: none), and that title. */
+  #titleEl: Element | null = null;
+  #title = '';
+
+  /**
+   * `row`: marked dirty when a text changes; `labelled`: each cell's element; `writeDom(i, value)`: writes cell i's
+   * DOM text; `titled`: where a cut cell's title goes, when not on `labelled` (null: the cell has its own).
+   */
+  constructor(
+    row: { dirty: boolean },
+    labelled: readonly Element[],
+    writeDom: (i: number, value: string) => void,
+    mode: TextMode,
+    titled: readonly (Element | null)[] = labelled,
+  ) {
+    this.#row = row;
+    this.#labelled = labelled;
+    this.#titled = titled;
+    this.#writeDom = writeDom;
+    this.#mode = mode;
+    this.values = labelled.map(() => '');
+    this.#cut = labelled.map(() => false);
+  }
+
+  /** Whether the DOM text holds the texts. */
+  get shown(): boolean {
+    return this.#shown;
+  }
+
+  /** Writes the texts as DOM text (text mode) or empties it (painted); whether it changed. */
+  sync(): boolean {
+    const on = this.#mode.on;
+    if (this.#shown === on) return false;
+    this.#shown = on;
+    for (let i = 0; i < this.values.length; i++) this.#writeDom(i, on ? this.values[i]! : '');
+    return true;
+  }
+
+  /** Cell i's text: painted (the row is drawn again), in its `aria-label`, and DOM text in text mode. */
+  set(i: number, value: string): void {
+    this.sync();
+    if (this.values[i] === value) return;
+    this.values[i] = value;
+    this.#row.dirty = true;
+    this.#labelled[i]!.setAttribute('aria-label', value);
+    if (this.#shown) this.#writeDom(i, value);
+  }
+
+  /** Cell i was drawn cut to fit (or whole); the hovered cell's title follows. */
+  cut(i: number, cut: boolean): void {
+    this.#cut[i] = cut;
+    if (i === this.#hovered) this.#writeTitle();
+  }
+
+  /** The pointer is on `target` (null: off the row): the cell holding it gets its text as its title while cut. */
+  hover(target: Node | null): void {
+    const i = target ? this.#titled.findIndex((el) => el?.contains(target)) : -1;
+    if (i === this.#hovered) return;
+    this.#hovered = i;
+    this.#writeTitle();
+  }
+
+  /**
+   * The hovered cell's title: its text while cut, none otherwise. An empty `aria-description` goes with it: the title
+   * would otherwise be the cell's description too, read after its name (the same text) again.
+   */
+  #writeTitle(): void {
+    const i = this.#hovered;
+    const el = i >= 0 && this.#cut[i] ? (this.#titled[i] ?? null) : null;
+    const title = el ? this.values[i]! : '';
+    if (el === this.#titleEl && title === this.#title) return;
+    const old = this.#titleEl;
+    if (old && old !== el) {
+      old.removeAttribute('title');
+      old.removeAttribute('aria-description');
+    }
+    if (el && old !== el) el.setAttribute('aria-description', '');
+    if (el) el.setAttribute('title', title);
+    this.#titleEl = el;
+    this.#title = title;
+  }
 }
 
 /**
@@ -600,8 +736,12 @@ export interface TextRow extends PaintedRow {
  * selection's start), a select-all, or a selection that reaches the rows, the rows hold DOM text and the tiles hide,
  * until the selection is gone (collapsed or outside the table) and the button is up. The browser's find bar searches
  * DOM text only, so its keys (Ctrl/Cmd+F or +G, F3) turn text mode on too, until the page has the focus back (the bar
- * closed) or, where no bar took the focus (the app has none), after `FIND_WAIT_MS`. The theme (colours) and the row
- * group's width (the columns' x) have the rows drawn whole again.
+ * closed) or, where no bar took the focus (the app has none), after `FIND_WAIT_MS`. Caret browsing (F7 in Chromium)
+ * moves a caret through DOM text only, so F7 turns text mode on until F7 again: a page cannot tell whether the browser
+ * turned caret browsing on (Chromium asks first; Electron has none), so it follows its own count of F7 presses, and
+ * a click in the rows keeps text mode while it is on (the caret goes where the click was). A cell the painter cut gets
+ * its whole text as a tooltip while the pointer is on it (`CellTexts.hover`). The theme (colours) and the row group's
+ * width (the columns' x) have the rows drawn whole again.
  */
 export class PaintedRows {
   /** Shared with the rows (their `syncText` reads it). */
@@ -611,8 +751,12 @@ export class PaintedRows {
   readonly #group: HTMLElement;
   readonly #detach: (() => void)[] = [];
   #pointerDown = false;
+  /** The row under the pointer (its cut cell's tooltip, `CellTexts.hover`). */
+  #hovered: TextRow | null = null;
   /** A find key was pressed and the page has not had the focus back since (see the class comment). */
   #finding = false;
+  /** F7 (caret browsing) was pressed an odd number of times (see the class comment). */
+  #caret = false;
   #findTimer: ReturnType<typeof setTimeout> | undefined;
   /** The last render's rows (for a redraw after text mode, a theme or width change). */
   #rendered: { first: number; views: readonly TextRow[]; rowPx: number; count: number };
@@ -648,6 +792,17 @@ export class PaintedRows {
       this.#pointerDown = true;
       this.#setTextMode(true);
     });
+    on(group, 'pointerover', (e) => {
+      const target = e.target as Node;
+      const view = this.#rendered.views.find((v) => v.el.contains(target)) ?? null;
+      if (view !== this.#hovered) this.#hovered?.cells.hover(null);
+      this.#hovered = view;
+      view?.cells.hover(target);
+    });
+    on(group, 'pointerleave', () => {
+      this.#hovered?.cells.hover(null);
+      this.#hovered = null;
+    });
     const up = (): void => {
       if (!this.#pointerDown) return;
       this.#pointerDown = false;
@@ -659,6 +814,12 @@ export class PaintedRows {
       const key = e.key.toLowerCase();
       if (((e.ctrlKey || e.metaKey) && (key === 'f' || key === 'g')) || key === 'f3') {
         this.#find();
+        return;
+      }
+      if (key === 'f7' && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey) {
+        this.#caret = !this.#caret;
+        if (this.#caret) this.#setTextMode(true);
+        else this.#leaveTextMode();
         return;
       }
       const t = e.target;
@@ -697,7 +858,7 @@ export class PaintedRows {
   }
 
   #leaveTextMode(): void {
-    if (this.mode.on && !this.#pointerDown && !this.#finding && !this.#selectionInRows()) this.#setTextMode(false);
+    if (this.mode.on && !this.#pointerDown && !this.#finding && !this.#caret && !this.#selectionInRows()) this.#setTextMode(false);
   }
 
   #find(): void {
