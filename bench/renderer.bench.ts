@@ -35,6 +35,7 @@ import { createUiService } from '../src/main/ui/service.ts';
 import { createWebBridge } from '../src/main/ui/web-bridge.ts';
 import type { SessionSource } from '../src/main/source.ts';
 import { viteBuildPage } from '../tests/e2e/support.ts';
+import { schedLines, startSched } from './sched.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'out', 'renderer-bench');
@@ -485,6 +486,11 @@ function gcLines(events: readonly TraceEvent[], seconds: number, mainKey: string
   console.log(`  ${''.padEnd(30)} GC (trace, wall): ${parts.join(' | ') || 'none in the trace'}`);
 }
 
+/** The page's frames that ran its rAF callbacks: a BeginMainFrame with FireAnimationFrame in it (main-thread events in time order). */
+function rafFrames(mainEvents: readonly TraceEvent[]): TraceEvent[] {
+  return mainEvents.filter((f) => f.name === 'ProxyMain::BeginMainFrame' && mainEvents.some((e) => e.name === 'FireAnimationFrame' && e.ts! >= f.ts! && e.ts! < f.ts! + (f.dur ?? 0)));
+}
+
 /**
  * BENCH_NATIVE=1: what a slow frame is made of (a busy machine's tail). The frames that ran the page's rAF callback
  * (a BeginMainFrame with FireAnimationFrame in it), the slowest tenth against the faster half: the frame's wall and
@@ -496,8 +502,7 @@ function slowFrameLines(byThread: ReadonlyMap<string, TraceEvent[]>, mainKey: st
   const mainEvents = (byThread.get(mainKey) ?? []).slice().sort((x, y) => x.ts! - y.ts!);
   const within = (f: TraceEvent, name: string): TraceEvent[] => mainEvents.filter((e) => e.name === name && e.ts! >= f.ts! && e.ts! < f.ts! + (f.dur ?? 0));
   const others = [...byThread].filter(([k]) => k !== mainKey).map(([k, list]) => [kindOf(k), outermost(list)] as const);
-  const frames = mainEvents
-    .filter((f) => f.name === 'ProxyMain::BeginMainFrame' && within(f, 'FireAnimationFrame').length > 0)
+  const frames = rafFrames(mainEvents)
     .map((f) => {
       const [raf, commit] = [within(f, 'FireAnimationFrame'), within(f, 'ProxyMain::BeginMainFrame::commit')];
       const beside = new Map<string, number>();
@@ -604,6 +609,9 @@ async function headlessBench(): Promise<void> {
     const profileDir = process.env.BENCH_PROFILE;
     // BENCH_TRACE=1: a Chromium trace per phase, summed per event on the page's main thread (ms per second).
     const trace = process.env.BENCH_TRACE === '1';
+    // BENCH_SCHED=MS (with BENCH_TRACE=1): every thread of the bench's process tree sampled from /proc every MS ms
+    // (bench/sched.ts): what ran beside the page's frames, the server and the test Cores among it.
+    const schedMs = Number(process.env.BENCH_SCHED ?? 0);
     const traceEvents: TraceEvent[] = [];
     (cdp as unknown as { on(event: string, cb: (e: { value: typeof traceEvents }) => void): void }).on('Tracing.dataCollected', (e) => void traceEvents.push(...e.value));
     // BENCH_NATIVE=1 (with BENCH_TRACE=1): the frame's native side: every thread's CPU per frame with changes, raster
@@ -632,12 +640,14 @@ async function headlessBench(): Promise<void> {
       }
       const m0 = await metrics();
       if (native) layers.painted = [];
+      const sched = trace && schedMs > 0 ? startSched(process.pid, schedMs) : undefined;
       const t0 = performance.now();
       await page.evaluate(`window.__frames.start(${loop})`);
       const end = Date.now() + seconds * 1000;
       if (during) while (Date.now() < end) await during();
       else await page.waitForTimeout(seconds * 1000);
       const r = (await page.evaluate('window.__frames.stop()')) as FrameStats;
+      const schedData = await sched?.stop();
       const [m1, s] = [await metrics(), (performance.now() - t0) / 1000];
       const per = (k: string): string => `${((((m1[k] ?? 0) - (m0[k] ?? 0)) * 1000) / s).toFixed(0)}`;
       if (profileDir) {
@@ -741,6 +751,10 @@ async function headlessBench(): Promise<void> {
         );
         gcLines(traceEvents, s, main ? `${main.pid}/${main.tid}` : '', worker ? `${worker.pid}/${worker.tid}` : '');
         if (native) nativeLines(r, traceEvents, layers, s, main ? `${main.pid}/${main.tid}` : '');
+        if (schedData && main) {
+          const frames = rafFrames(mainEvents.slice().sort((x, y) => x.ts! - y.ts!)).map((f) => ({ startUs: f.ts!, endUs: f.ts! + (f.dur ?? 0), wallMs: (f.dur ?? 0) / 1000 }));
+          schedLines(schedData, frames, process.pid, { pid: main.pid, mainTid: main.tid, workerTid: worker?.tid ?? -1 });
+        }
       }
       console.log(`  ${''.padEnd(30)} main thread per second (CDP): tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms`);
     };
