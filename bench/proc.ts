@@ -82,7 +82,7 @@ export function threadUsage(pid: number): ThreadUsage[] {
  * The kind of a Node thread by its name: the main thread (the pid's own), V8's platform workers (GC helpers,
  * concurrent marking and compilation), libuv's thread pool, and the rest (inspector's signal thread, delayed tasks).
  */
-export function threadKind(pid: number, t: ThreadUsage): 'main' | 'v8' | 'libuv' | 'other' {
+export function threadKind(pid: number, t: Pick<ThreadUsage, 'tid' | 'name'>): 'main' | 'v8' | 'libuv' | 'other' {
   if (t.tid === pid) return 'main';
   if (t.name.startsWith('V8Worker') || t.name.startsWith('V8 DefaultWorke')) return 'v8';
   if (t.name.startsWith('libuv-worker')) return 'libuv';

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLK_TCK } from './proc.ts';
+import { CLK_TCK, threadKind } from './proc.ts';
 
 /** What the sampler read (sched-sampler.ts): the samples' times (µs, monotonic) and the machine's busy ticks at each. */
 export interface SchedData {
@@ -52,7 +52,7 @@ export function startSched(rootPid: number, intervalMs: number): { stop: () => P
  * server, the bench's own process with the test Cores, the burner, the sampler) and its kind within it.
  */
 function groupOf(t: SchedData['threads'][number], rootPid: number, page: { pid: number; mainTid: number; workerTid: number }): string {
-  const node = (): string => (t.tid === t.pid ? 'main' : /^V8(Worker| DefaultWork)/.test(t.comm) ? 'V8 helpers' : t.comm.startsWith('libuv-worker') ? 'libuv pool' : 'other');
+  const node = (): string => ({ main: 'main', v8: 'V8 helpers', libuv: 'libuv pool', other: 'other' })[threadKind(t.pid, { tid: t.tid, name: t.comm })];
   if (t.pid === rootPid) return `bench+test Cores:${node()}`;
   if (t.cmdline.includes('headless.ts')) return `server:${node()}`;
   if (t.cmdline.includes('for (;;)')) return 'burner';
