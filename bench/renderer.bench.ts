@@ -9,7 +9,8 @@
  * with the probe's own rAF loop; BENCH_PROFILE=DIR a CPU profile per phase; BENCH_TRACE=1 a Chromium trace per phase
  * summed per event with its garbage collections per thread, BENCH_TRACE_DIR=DIR the raw traces too, BENCH_NATIVE=1
  * also the compositor, raster and display
- * threads and the layers, BENCH_INVALIDATIONS=1 what was invalidated): the real headless server fed by 4 remote test Cores with
+ * threads and the layers, BENCH_INVALIDATIONS=1 what was invalidated, BENCH_SCHED=MS what ran beside the frames by
+ * process and thread from /proc every MS ms, bench/sched.ts): the real headless server fed by 4 remote test Cores with
  * 10 000 sessions in 2 000 streams, the built dashboard at /ui/, frame intervals, frame work and long tasks while the
  * sessions table and the Streams view update, scroll, sort and filter (see headlessBench).
  *

@@ -147,6 +147,10 @@ const timer = setInterval(() => {
   if (++n % Math.max(1, Math.round(250 / intervalMs)) === 0) discover();
 }, intervalMs);
 
+// The bench gone (its end of stdin closed) without stopping the sampler: nothing to write for.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+
 process.on('SIGTERM', () => {
   clearInterval(timer);
   const list = [...threads.values()].filter((t) => t.runUs.some((v) => v > 0));

@@ -31,7 +31,8 @@ export function startSched(rootPid: number, intervalMs: number): { stop: () => P
   const dir = mkdtempSync(join(tmpdir(), 'bench-sched-'));
   const out = join(dir, 'sched.json');
   const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', join(import.meta.dirname, 'sched-sampler.ts'), String(rootPid), String(intervalMs), out], {
-    stdio: 'ignore',
+    // Its stdin open while the bench lives: it ends with the bench.
+    stdio: ['pipe', 'ignore', 'ignore'],
   });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   return {
