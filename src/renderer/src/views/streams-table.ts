@@ -170,7 +170,7 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
   }
 
   syncText(): void {
-    if (this.cells.sync()) this.#writePath();
+    this.cells.sync();
   }
 
   #writePath(): void {
@@ -212,7 +212,12 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     this.#drawSpark(ctx.spark.get(this.id));
   }
 
+  /** Cell i's DOM text; the sparkline's is its SVG path (written whenever text mode turns on or off, `cells.sync`). */
   #writeDom(i: number, value: string): void {
+    if (i === this.#spark) {
+      this.#writePath();
+      return;
+    }
     const slots = this.#columns[i]!.slots;
     if (slots.length === 2) {
       // The state cell: the badge's word, the duration after it.
