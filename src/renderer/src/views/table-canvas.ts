@@ -794,7 +794,7 @@ export class PaintedRows {
     });
     on(group, 'pointerover', (e) => {
       const target = e.target as Node;
-      const view = this.#rendered.views.find((v) => v.el.contains(target)) ?? null;
+      const view = this.#rowOf(target);
       if (view !== this.#hovered) this.#hovered?.cells.hover(null);
       this.#hovered = view;
       view?.cells.hover(target);
@@ -850,6 +850,19 @@ export class PaintedRows {
       this.#detach.push(() => ro.disconnect());
     }
     this.#detach.push(() => painter.remove());
+  }
+
+  /**
+   * The rendered row holding `node`: its element is the row group's child whose `data-index` (table-body.ts) is its
+   * place, so the row is found by walking up from the node, not by looking through the ~40 rendered rows.
+   */
+  #rowOf(node: Node): TextRow | null {
+    let el: Element | null = node instanceof Element ? node : node.parentElement;
+    while (el && el.parentElement !== this.#group) el = el.parentElement;
+    if (!(el instanceof HTMLElement)) return null;
+    const { first, views } = this.#rendered;
+    const view = views[Number(el.dataset.index) - first];
+    return view?.el === el ? view : null;
   }
 
   #selectionInRows(): boolean {
