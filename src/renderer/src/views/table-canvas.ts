@@ -757,6 +757,8 @@ export class PaintedRows {
   #finding = false;
   /** F7 (caret browsing) was pressed an odd number of times (see the class comment). */
   #caret = false;
+  /** Shown while F7 holds text mode: a stray F7 otherwise leaves the table as DOM text with no sign why. */
+  #caretMark: HTMLElement | null = null;
   #findTimer: ReturnType<typeof setTimeout> | undefined;
   /** The last render's rows (for a redraw after text mode, a theme or width change). */
   #rendered: { first: number; views: readonly TextRow[]; rowPx: number; count: number };
@@ -817,9 +819,7 @@ export class PaintedRows {
         return;
       }
       if (key === 'f7' && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey) {
-        this.#caret = !this.#caret;
-        if (this.#caret) this.#setTextMode(true);
-        else this.#leaveTextMode();
+        this.#setCaret(!this.#caret);
         return;
       }
       const t = e.target;
@@ -850,6 +850,7 @@ export class PaintedRows {
       this.#detach.push(() => ro.disconnect());
     }
     this.#detach.push(() => painter.remove());
+    this.#detach.push(() => this.#caretMark?.remove());
   }
 
   /**
@@ -863,6 +864,26 @@ export class PaintedRows {
     const { first, views } = this.#rendered;
     const view = views[Number(el.dataset.index) - first];
     return view?.el === el ? view : null;
+  }
+
+  /**
+   * F7: text mode on until F7 again, with a small "Text mode (F7)" mark in the window's corner (a status: assistive
+   * technology reads it once) that says why the table shows DOM text and how to end it.
+   */
+  #setCaret(on: boolean): void {
+    this.#caret = on;
+    if (on) {
+      const mark = (this.#caretMark ??= document.createElement('div'));
+      mark.className = 'caret-mark';
+      mark.setAttribute('role', 'status');
+      mark.dataset.testid = 'caret-mark';
+      mark.textContent = 'Text mode (F7)';
+      if (!mark.isConnected) document.body.appendChild(mark);
+      this.#setTextMode(true);
+    } else {
+      this.#caretMark?.remove();
+      this.#leaveTextMode();
+    }
   }
 
   #selectionInRows(): boolean {
