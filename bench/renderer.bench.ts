@@ -6,10 +6,11 @@
  * store in the page, without the sessions worker (the page's fallback where no worker starts).
  * Part 2 (`BENCH_PART=headless`; BENCH_UPDATE_SECONDS the update and filtering phases, default 60, BENCH_PHASE_SECONDS
  * the scrolling and sorting ones, default 10, or every phase when given alone; BENCH_PROBE=loop times every phase
- * with the probe's own rAF loop; BENCH_PROFILE=DIR a CPU profile per phase; BENCH_TRACE=1 a Chromium trace per phase
- * summed per event with its garbage collections per thread, BENCH_TRACE_DIR=DIR the raw traces too, BENCH_NATIVE=1
- * also the compositor, raster and display
- * threads and the layers, BENCH_INVALIDATIONS=1 what was invalidated, BENCH_SCHED=MS what ran beside the frames by
+ * with the probe's own rAF loop; BENCH_PROFILE=DIR a CPU profile per phase; BENCH_HEAP=1 (or old) the page's
+ * allocation sites per phase; BENCH_TRACE=1 a Chromium trace per phase summed per event with its garbage collections
+ * per thread, BENCH_TRACE_DIR=DIR the raw traces too, BENCH_TRACE_CATEGORIES=... more categories
+ * (disabled-by-default-v8.gc: what the page's heaps grew by between GCs), BENCH_NATIVE=1 also the compositor, raster
+ * and display threads and the layers, BENCH_INVALIDATIONS=1 what was invalidated, BENCH_SCHED=MS what ran beside the frames by
  * process and thread from /proc every MS ms, bench/sched.ts): the real headless server fed by 4 remote test Cores with
  * 10 000 sessions in 2 000 streams, the built dashboard at /ui/, frame intervals, frame work and long tasks while the
  * sessions table and the Streams view update, scroll, sort and filter (see headlessBench).
@@ -388,6 +389,38 @@ function outermost(events: readonly TraceEvent[]): TraceEvent[] {
   return kept;
 }
 
+/** A sampling heap profile (CDP HeapProfiler.getSamplingProfile): a tree of call stacks, each with its bytes. */
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+interface HeapProfile {
+  head: HeapNode;
+}
+
+/**
+ * BENCH_HEAP: what the page's JavaScript allocated in a phase (the samples stand for every byte, kept or collected
+ * since; with BENCH_HEAP=old only what outlived a minor GC), by the allocating function (the top of the stack, with its
+ * caller), in KiB per second, most first. Blink's own objects (DOM, style, layout: the Oilpan heap) are not in it.
+ */
+function heapLines(profile: HeapProfile, seconds: number): void {
+  const at = (n: HeapNode): string => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()?.replace(/\?.*$/, '') ?? ''}:${n.callFrame.lineNumber + 1}`;
+  const sites = new Map<string, number>();
+  let total = 0;
+  const walk = (n: HeapNode, parent: HeapNode | null): void => {
+    if (n.selfSize > 0) {
+      const k = parent ? `${at(n)} < ${at(parent)}` : at(n);
+      sites.set(k, (sites.get(k) ?? 0) + n.selfSize);
+      total += n.selfSize;
+    }
+    for (const c of n.children) walk(c, n);
+  };
+  walk(profile.head, null);
+  const top = [...sites].sort((x, y) => y[1] - x[1]).slice(0, 14);
+  console.log(`  ${''.padEnd(30)} heap (sampled, KiB/s): ${(total / 1024 / seconds).toFixed(0)} in all; ${top.map(([k, v]) => `${k} ${(v / 1024 / seconds).toFixed(0)}`).join('; ')}`);
+}
+
 /**
  * BENCH_NATIVE=1: where a frame's time goes beside the page's main thread. Per thread kind (the names Chromium gives
  * its threads), the CPU of its top-level trace events (nested ones are inside them) per frame with changes: the
@@ -485,6 +518,31 @@ function gcLines(events: readonly TraceEvent[], seconds: number, mainKey: string
     return `${kind}: ${top.map(([n, v]) => `${n} ${(v.n * perMin).toFixed(0)}×/min ${(v.ms * perMin).toFixed(0)} ms/min (max ${v.max.toFixed(1)})`).join(', ')}`;
   });
   console.log(`  ${''.padEnd(30)} GC (trace, wall): ${parts.join(' | ') || 'none in the trace'}`);
+}
+
+/**
+ * With the trace category disabled-by-default-v8.gc: what the page's heaps grew by between its GCs (V8's summary of
+ * each GC, V8.GCTraceGCNVP: the sizes at its start and end), in MB/s: V8's old generation, and the rest of V8's
+ * "global" size, Blink's Oilpan heap and external memory. A major GC starts when either reaches its limit (the old
+ * generation's, or the global one): which one grows says where the garbage that starts them comes from.
+ */
+function gcGrowthLine(events: readonly TraceEvent[], seconds: number, mainKey: string): void {
+  type Nvp = { gc: string; start_global_consumed_size: number; end_global_consumed_size: number; start_old_gen_consumed_size: number; end_old_gen_consumed_size: number };
+  const gcs = events
+    .filter((e) => e.name === 'V8.GCTraceGCNVP' && `${e.pid}/${e.tid}` === mainKey)
+    .map((e) => JSON.parse((e.args as { value: string }).value) as Nvp);
+  if (gcs.length < 2) return;
+  let global = 0;
+  let old = 0;
+  for (let i = 1; i < gcs.length; i++) {
+    global += Math.max(0, gcs[i]!.start_global_consumed_size - gcs[i - 1]!.end_global_consumed_size);
+    old += Math.max(0, gcs[i]!.start_old_gen_consumed_size - gcs[i - 1]!.end_old_gen_consumed_size);
+  }
+  const mb = (v: number): string => (v / 1e6 / seconds).toFixed(2);
+  console.log(
+    `  ${''.padEnd(30)} page heaps' growth between its ${gcs.length} GCs (${gcs.filter((g) => g.gc === 'mc').length} major): V8 old generation ${mb(old)} MB/s, ` +
+      `Blink's Oilpan heap and external memory ${mb(global - old)} MB/s`,
+  );
 }
 
 /** The page's frames that ran its rAF callbacks: a BeginMainFrame with FireAnimationFrame in it (main-thread events in time order). */
@@ -608,6 +666,11 @@ async function headlessBench(): Promise<void> {
       Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.map((m) => [m.name, m.value]));
     // BENCH_PROFILE=DIR: a CPU profile of the page per phase (DIR/<phase>.cpuprofile, open in Chromium's devtools).
     const profileDir = process.env.BENCH_PROFILE;
+    // BENCH_HEAP=1: a sampling heap profile of the page's JavaScript per phase (objects collected since included), its
+    // allocation sites printed by bytes per second; BENCH_HEAP=old: only what outlived a minor GC (what fills the old
+    // generation); BENCH_HEAP_DIR=DIR also writes DIR/<phase>.heapprofile (Chromium's devtools open it).
+    const heap = process.env.BENCH_HEAP;
+    const heapDir = process.env.BENCH_HEAP_DIR;
     // BENCH_TRACE=1: a Chromium trace per phase, summed per event on the page's main thread (ms per second).
     const trace = process.env.BENCH_TRACE === '1';
     // BENCH_SCHED=MS (with BENCH_TRACE=1): every thread of the bench's process tree sampled from /proc every MS ms
@@ -633,11 +696,16 @@ async function headlessBench(): Promise<void> {
         const categories =
           `devtools.timeline,disabled-by-default-devtools.timeline${process.env.BENCH_INVALIDATIONS === '1' ? ',disabled-by-default-devtools.timeline.invalidationTracking' : ''}` +
           `${native ? ',cc,viz,gpu,benchmark,disabled-by-default-devtools.timeline.frame' : ''}`;
-        await cdp.send('Tracing.start', { categories, transferMode: 'ReportEvents' });
+        const extraCategories = process.env.BENCH_TRACE_CATEGORIES ? `,${process.env.BENCH_TRACE_CATEGORIES}` : '';
+        await cdp.send('Tracing.start', { categories: categories + extraCategories, transferMode: 'ReportEvents' });
       }
       if (profileDir) {
         await cdp.send('Profiler.enable');
         await cdp.send('Profiler.start');
+      }
+      if (heap) {
+        await cdp.send('HeapProfiler.enable');
+        await cdp.send('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: heap !== 'old' });
       }
       const m0 = await metrics();
       if (native) layers.painted = [];
@@ -656,6 +724,11 @@ async function headlessBench(): Promise<void> {
         writeFileSync(join(profileDir, `${name.replace(/[^a-z]+/g, '-')}.cpuprofile`), JSON.stringify(profile));
       }
       console.log(frameLine(name, r));
+      if (heap) {
+        const { profile } = (await cdp.send('HeapProfiler.stopSampling')) as { profile: HeapProfile };
+        if (heapDir) writeFileSync(join(heapDir, `${name.replace(/[^a-z]+/g, '-')}.heapprofile`), JSON.stringify(profile));
+        heapLines(profile, s);
+      }
       if (trace) {
         const done = new Promise<void>((resolve) => (cdp as unknown as { once(event: string, cb: () => void): void }).once('Tracing.tracingComplete', resolve));
         await cdp.send('Tracing.end');
@@ -751,6 +824,7 @@ async function headlessBench(): Promise<void> {
             `other tasks (the push, the worker's answers, timers; not the probe's) ${(otherCpu / updates).toFixed(1)} ms per frame with changes${worker ? `; sessions worker ${(workerCpu / updates).toFixed(1)} ms per frame with changes` : ''}`,
         );
         gcLines(traceEvents, s, main ? `${main.pid}/${main.tid}` : '', worker ? `${worker.pid}/${worker.tid}` : '');
+        if (main) gcGrowthLine(traceEvents, s, `${main.pid}/${main.tid}`);
         if (native) nativeLines(r, traceEvents, layers, s, main ? `${main.pid}/${main.tid}` : '');
         if (schedData && main) {
           const frames = rafFrames(mainEvents.slice().sort((x, y) => x.ts! - y.ts!)).map((f) => ({ startUs: f.ts!, endUs: f.ts! + (f.dur ?? 0), wallMs: (f.dur ?? 0) / 1000 }));

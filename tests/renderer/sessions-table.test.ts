@@ -286,6 +286,32 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it("has a cut cell's title written when the browser reads the tooltip of the pointer's first move onto it", async () => {
+    // Blink reads the tooltip after it dispatched the move's events (EventHandler::HandleMouseMoveEvent: the pointer
+    // and mouse events, then ChromeClient::MouseDidMoveOverElement, which sends the hovered element's title to the
+    // browser): a listener of the move's `mousemove`, the last of those events, sees what the tooltip shows. Scrolled,
+    // so the hovered row is found among rendered rows that do not start at row 0.
+    await setup(100);
+    const long = `/live/${'a-very-long-reference-'.repeat(6)}end`;
+    await page.evaluate((ref) => {
+      const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void; scrollToIndex: (i: number) => void }; rows: Record<string, unknown>[]; ctx: unknown };
+      body.update(100, 0, rows.map((r, i) => (i === 41 ? { ...r, reference: ref } : r)), ctx);
+      body.scrollToIndex(45);
+    }, long);
+    const cell = '#group [data-index="41"] [data-col="reference"]';
+    expect(await page.evaluate(() => Number((document.querySelector('#group [role="row"]') as { dataset: { index: string } }).dataset.index))).toBeGreaterThan(0);
+    await page.hover('#outside');
+    expect(await page.$eval(cell, (el) => el.getAttribute('title'))).toBeNull();
+    await page.evaluate(() => {
+      document.addEventListener('mousemove', (e: { target: { closest: (s: string) => { title: string } | null } }) => void (window.seen = e.target.closest('[title]')?.title ?? null), { once: true });
+    });
+    const box = (await page.locator(cell).boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    expect(await page.evaluate(() => window.seen)).toBe(long);
+    await page.mouse.move(0, 0);
+    expect(errors).toEqual([]);
+  });
+
   it('gives each cell its text in the accessibility tree', async () => {
     await setup(100);
     const cdp = await page.context().newCDPSession(page);

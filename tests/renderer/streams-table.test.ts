@@ -431,6 +431,8 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     await page.click('#outside');
     await page.keyboard.press('F7');
     await page.waitForSelector('#group.text-mode');
+    // A mark says why the table shows DOM text, and how to end it.
+    expect(await page.$eval('[data-testid="caret-mark"]', (el) => [el.textContent, el.getAttribute('role')])).toEqual(['Text mode (F7)', 'status']);
     // Longer than a find key holds it, and through a click in a row (where caret browsing puts the caret).
     await page.waitForTimeout(1500);
     await page.click('#group tr[aria-rowindex="3"] td:nth-child(4)');
@@ -448,6 +450,7 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(await page.$eval('#group', (el: { className: string }) => el.className)).toContain('text-mode');
     await page.keyboard.press('F7');
     await page.waitForSelector('#group:not(.text-mode)');
+    expect(await page.$$('[data-testid="caret-mark"]')).toEqual([]);
     expect(await page.$eval('#group', (el: { textContent: string }) => el.textContent.trim())).toBe('');
     expect(await page.$eval('#group canvas', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(false);
     expect(errors).toEqual([]);

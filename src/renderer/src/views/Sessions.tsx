@@ -1,6 +1,5 @@
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { SessionRow } from '../../../shared/types.ts';
 import { PALETTE } from '../charts/register.ts';
 import { Chips } from '../components/Chips.tsx';
 import { ColumnChooser } from '../components/ColumnChooser.tsx';
@@ -8,6 +7,7 @@ import { ExportButton } from '../components/ExportButton.tsx';
 import { LineChart } from '../components/LineChart.tsx';
 import { formatBitrate, formatBytes, formatCount, formatDuration } from '../format/units.ts';
 import { useApp, useAppStore } from '../store/hooks.ts';
+import type { SessionsWindow } from '../store/store.ts';
 import { sessionKey, sessionState, type SessionSortKey } from '../store/session-view.ts';
 import { CoreSelect } from '../components/CoreSelect.tsx';
 import {
@@ -75,15 +75,19 @@ function useColumns(
 /**
  * The tooltip of a cell whose text shortens Core's (`FULL_TEXT`): that text, looked up from the row's session when the
  * pointer reaches the cell rather than kept in an attribute per cell and update. Other cells have a tooltip only
- * while their painted text is cut, from the table body (sessions-table.ts).
+ * while their painted text is cut, from the table body (sessions-table.ts). The session is the window's row at the
+ * row element's place (`data-index`, table-body.ts), not a search of the window's rows.
  */
-function showCellTitle(e: React.PointerEvent, rows: readonly SessionRow[]): void {
+function showCellTitle(e: React.PointerEvent, w: SessionsWindow): void {
   const cell = (e.target as Element).closest?.('.td');
   if (!(cell instanceof HTMLElement)) return;
   const full = FULL_TEXT[cell.dataset.col as SessionColumnKey];
-  const key = full ? cell.parentElement?.dataset.key : undefined;
-  const row = key === undefined ? undefined : rows.find((r) => sessionKey(r) === key);
-  if (row && full) cell.title = full(row);
+  const rowEl = cell.parentElement;
+  if (!full || !rowEl) return;
+  const row = w.rows[Number(rowEl.dataset.index) - w.start];
+  if (!row || sessionKey(row) !== rowEl.dataset.key) return;
+  const title = full(row);
+  if (cell.title !== title) cell.title = title;
 }
 
 /**
@@ -184,7 +188,7 @@ export function Sessions(): React.JSX.Element {
             ref={scrollRef}
             tabIndex={0}
             onKeyDown={onKeyDown}
-            onPointerOver={(e) => showCellTitle(e, store.getState().sessionsWindow.rows)}
+            onPointerOver={(e) => showCellTitle(e, store.getState().sessionsWindow)}
             data-testid="sessions-table"
             aria-label="Sessions, arrow keys move"
           >

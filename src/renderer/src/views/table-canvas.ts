@@ -757,6 +757,8 @@ export class PaintedRows {
   #finding = false;
   /** F7 (caret browsing) was pressed an odd number of times (see the class comment). */
   #caret = false;
+  /** Shown while F7 holds text mode: a stray F7 otherwise leaves the table as DOM text with no sign why. */
+  #caretMark: HTMLElement | null = null;
   #findTimer: ReturnType<typeof setTimeout> | undefined;
   /** The last render's rows (for a redraw after text mode, a theme or width change). */
   #rendered: { first: number; views: readonly TextRow[]; rowPx: number; count: number };
@@ -794,7 +796,7 @@ export class PaintedRows {
     });
     on(group, 'pointerover', (e) => {
       const target = e.target as Node;
-      const view = this.#rendered.views.find((v) => v.el.contains(target)) ?? null;
+      const view = this.#rowOf(target);
       if (view !== this.#hovered) this.#hovered?.cells.hover(null);
       this.#hovered = view;
       view?.cells.hover(target);
@@ -817,9 +819,7 @@ export class PaintedRows {
         return;
       }
       if (key === 'f7' && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey) {
-        this.#caret = !this.#caret;
-        if (this.#caret) this.#setTextMode(true);
-        else this.#leaveTextMode();
+        this.#setCaret(!this.#caret);
         return;
       }
       const t = e.target;
@@ -850,6 +850,40 @@ export class PaintedRows {
       this.#detach.push(() => ro.disconnect());
     }
     this.#detach.push(() => painter.remove());
+    this.#detach.push(() => this.#caretMark?.remove());
+  }
+
+  /**
+   * The rendered row holding `node`: its element is the row group's child whose `data-index` (table-body.ts) is its
+   * place, so the row is found by walking up from the node, not by looking through the ~40 rendered rows.
+   */
+  #rowOf(node: Node): TextRow | null {
+    let el: Element | null = node instanceof Element ? node : node.parentElement;
+    while (el && el.parentElement !== this.#group) el = el.parentElement;
+    if (!(el instanceof HTMLElement)) return null;
+    const { first, views } = this.#rendered;
+    const view = views[Number(el.dataset.index) - first];
+    return view?.el === el ? view : null;
+  }
+
+  /**
+   * F7: text mode on until F7 again, with a small "Text mode (F7)" mark in the window's corner (a status: assistive
+   * technology reads it once) that says why the table shows DOM text and how to end it.
+   */
+  #setCaret(on: boolean): void {
+    this.#caret = on;
+    if (on) {
+      const mark = (this.#caretMark ??= document.createElement('div'));
+      mark.className = 'caret-mark';
+      mark.setAttribute('role', 'status');
+      mark.dataset.testid = 'caret-mark';
+      mark.textContent = 'Text mode (F7)';
+      if (!mark.isConnected) document.body.appendChild(mark);
+      this.#setTextMode(true);
+    } else {
+      this.#caretMark?.remove();
+      this.#leaveTextMode();
+    }
   }
 
   #selectionInRows(): boolean {
