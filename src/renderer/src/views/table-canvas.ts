@@ -172,7 +172,9 @@ export class CellPainter {
   #stale = true;
   #rowPx = 0;
   #hidden = false;
-  readonly #widths = new Map<string, number>();
+  /** Text widths by font, then text (no key string built per lookup), `#widthCount` of them. */
+  readonly #widths = new Map<string, Map<string, number>>();
+  #widthCount = 0;
   readonly #fitted = new Map<string, string>();
   readonly #fontMetrics = new Map<string, { ascent: number; descent: number }>();
 
@@ -515,8 +517,9 @@ export class CellPainter {
 
   /** The width of `text` in `font`, measured once (leaves `font` set). */
   #width(font: string, text: string): number {
-    const key = `${font}|${text}`;
-    let px = this.#widths.get(key);
+    let byText = this.#widths.get(font);
+    if (!byText) this.#widths.set(font, (byText = new Map()));
+    let px = byText.get(text);
     if (px === undefined) {
       const ctx = this.#s.ctx;
       this.#setFont(font);
@@ -524,8 +527,13 @@ export class CellPainter {
       if (mark) ctx.letterSpacing = MARK_LETTER_SPACING;
       px = ctx.measureText(text).width;
       if (mark) ctx.letterSpacing = '0px';
-      if (this.#widths.size >= CACHE_LIMIT) this.#widths.clear();
-      this.#widths.set(key, px);
+      if (++this.#widthCount > CACHE_LIMIT) {
+        this.#widthCount = 1;
+        byText.clear();
+        this.#widths.clear();
+        this.#widths.set(font, byText);
+      }
+      byText.set(text, px);
     }
     return px;
   }
@@ -589,6 +597,7 @@ export class CellPainter {
     const first = cells[0];
     const family = first ? getComputedStyle(first).fontFamily : rowStyle.fontFamily;
     this.#widths.clear();
+    this.#widthCount = 0;
     this.#fitted.clear();
     this.#fontMetrics.clear();
     return {
