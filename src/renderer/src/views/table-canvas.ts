@@ -505,8 +505,9 @@ export class CellPainter {
    * live rate, each update shows ~30 other sessions, whose ids, references, peers and clients are new strings: measured
    * whole and cut by a binary search (~6 `measureText` each, every one missing the width cache and filling it past its
    * limit, so the numbers' widths were dropped too), they cost ~1 ms of `measureText` per update. A plain text is
-   * first judged by its characters' advances (`#advances`): whole without measuring when it surely fits, else measured
-   * once, and cut where the advances say, checked by a measure or two; none of it goes in the width cache.
+   * first judged by its characters' advances (`#advances`): whole without measuring when it surely fits, measured
+   * whole (not cached) only when it may fit, and cut where the advances say, checked by a measure or two of its start
+   * with the ellipsis (cached: starts are shared by many sessions).
    */
   #fit(col: Pick<ColumnGeometry, 'font' | 'tabular' | 'digitPx'>, text: string, widthPx: number, right = false): string {
     // A right-aligned text (a number: few distinct texts) is measured anyway for its x: through the width cache.
@@ -520,9 +521,10 @@ export class CellPainter {
       this.#setFont(col.font);
       if (adv.maybe && ctx.measureText(text).width <= widthPx) fitted = text;
       else {
-        // The longest start that fits with the ellipsis: where the advances say, then measured; one more character
-        // is tried only when its advance may still fit.
-        const measure = (n: number): number => ctx.measureText(text.slice(0, n) + ELLIPSIS).width;
+        // The longest start that fits with the ellipsis: where the advances say, then measured (through the width
+        // cache: the starts of ids and references are shared by many sessions, their whole texts are not); one more
+        // character is tried only when its advance may still fit.
+        const measure = (n: number): number => this.#width(col.font, text.slice(0, n) + ELLIPSIS);
         let n = adv.cut;
         let px = measure(n);
         if (px <= widthPx) {
