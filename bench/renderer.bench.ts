@@ -169,6 +169,8 @@ const FRAME_PROBE = `(() => {
   // only its cells' aria-label (sessions-table.ts). Other attribute records (a row's transform on every scroll event)
   // made the observer cost more than what it watches.
   new MutationObserver(() => {
+    // Marks the frame in a trace (BENCH_TRACE=1: its CPU apart from frames without changes).
+    if (!changed && on) console.timeStamp('frame with changes');
     changed = true;
     if (on && !looping && !inFrame) { outside++; if (!armed) { armed = true; raf(pageFrame); } }
   }).observe(document, { subtree: true, childList: true, characterData: true, attributeFilter: ['aria-label'] });
@@ -790,6 +792,12 @@ async function headlessBench(): Promise<void> {
         // worker's answers). Load stretches wall-clock frame times; it moves these much less.
         const tasks = traceEvents.filter((e) => main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X').sort((x, y) => x.ts! - y.ts!);
         const frameCpu: number[] = [];
+        // The frames the probe marked as with changes (an update, a sort: the DOM changed): their CPU, rAF and commit
+        // apart from the page's other frames (a canvas drawn a frame later).
+        const marks = traceEvents
+          .filter((e) => main && e.tid === main.tid && e.pid === main.pid && e.name === 'TimeStamp' && (e.args?.data as { message?: string } | undefined)?.message === 'frame with changes')
+          .map((e) => e.ts!);
+        const changedFrames: { cpu: number; raf: number; commit: number }[] = [];
         let otherCpu = 0;
         // The probe's own functions (FRAME_PROBE): a task that ran only these is the probe's, not the page's.
         const probe = new Set(['loop', 'pageFrame', 'ch.port1.onmessage']);
@@ -812,7 +820,18 @@ async function headlessBench(): Promise<void> {
           }
           // A frame of the page's own (not the probe's alone) drew too when it laid out nothing and painted no layer:
           // the Sessions table's canvas changes in a frame without Layout or Paint events.
-          if (drew || (animationFrame && otherCalls > 0)) frameCpu.push((t.tdur ?? 0) / 1000);
+          if (drew || (animationFrame && otherCalls > 0)) {
+            frameCpu.push((t.tdur ?? 0) / 1000);
+            if (marks.some((m) => m >= t.ts! && m <= end)) {
+              const f = { cpu: (t.tdur ?? 0) / 1000, raf: 0, commit: 0 };
+              for (let j = i + 1; j < tasks.length && tasks[j]!.ts! < end; j++) {
+                const e = tasks[j]!;
+                if (e.name === 'FireAnimationFrame') f.raf += (e.tdur ?? 0) / 1000;
+                if (e.name === 'Commit') f.commit += (e.tdur ?? 0) / 1000;
+              }
+              changedFrames.push(f);
+            }
+          }
           // Promise reactions (the event stream's reads) run without a FunctionCall event: only tasks that ran the
           // probe alone are left out.
           else if (!(probeCalls > 0 && otherCalls === 0)) otherCpu += (t.tdur ?? 0) / 1000;
@@ -823,6 +842,13 @@ async function headlessBench(): Promise<void> {
           `  ${''.padEnd(30)} trace, main thread CPU per frame that drew (${frameCpu.length}): p50 ${pct(frameCpu, 50).toFixed(1)} p95 ${pct(frameCpu, 95).toFixed(1)} ms; ` +
             `other tasks (the push, the worker's answers, timers; not the probe's) ${(otherCpu / updates).toFixed(1)} ms per frame with changes${worker ? `; sessions worker ${(workerCpu / updates).toFixed(1)} ms per frame with changes` : ''}`,
         );
+        if (changedFrames.length > 0) {
+          const of = (k: 'cpu' | 'raf' | 'commit'): string => {
+            const v = sorted(changedFrames.map((f) => f[k]));
+            return `${pct(v, 50).toFixed(1)} / ${pct(v, 95).toFixed(1)}`;
+          };
+          console.log(`  ${''.padEnd(30)} trace, main thread CPU p50 / p95 of the ${changedFrames.length} frames with changes alone: frame ${of('cpu')}, rAF ${of('raf')}, commit ${of('commit')} ms`);
+        }
         gcLines(traceEvents, s, main ? `${main.pid}/${main.tid}` : '', worker ? `${worker.pid}/${worker.tid}` : '');
         if (main) gcGrowthLine(traceEvents, s, `${main.pid}/${main.tid}`);
         if (native) nativeLines(r, traceEvents, layers, s, main ? `${main.pid}/${main.tid}` : '');

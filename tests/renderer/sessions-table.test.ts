@@ -240,6 +240,56 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('cuts a text that does not fit where the longest start with an ellipsis fits, as measured whole', async () => {
+    await setup(100);
+    const missing = await page.evaluate(() => {
+      const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: Record<string, unknown> };
+      // Texts of many lengths, with kerning pairs that widen ("-J") and narrow ("AV") them, wide and narrow letters.
+      const parts = ['-J', 'AV', 'W', 'il', 'é', 'To', '/live/', '0', ':', 'ffi', 'x'];
+      const text = (i: number, salt: number): string => Array.from({ length: 2 + ((i * 7 + salt) % 30) }, (_, j) => parts[(i * 13 + j * j + salt) % parts.length]).join('');
+      const drawn = new Set<string>();
+      const proto = (window as unknown as { CanvasRenderingContext2D: { prototype: Record<string, (...a: unknown[]) => unknown> } }).CanvasRenderingContext2D.prototype;
+      const fillText = proto.fillText!;
+      proto.fillText = function (this: unknown, ...a: unknown[]) {
+        drawn.add(String(a[0]));
+        return fillText.apply(this, a);
+      };
+      // Other sessions (a row out of view that keeps its session holds its texts back until it is seen).
+      const next = rows.map((r, i) => ({ ...r, id: `n${i}`, reference: text(i, 1), peer: text(i, 5) }));
+      body.update(100, 0, next, ctx);
+      document.querySelector('#scroll').dispatchEvent(new Event('scroll')); // the overscan's rows too, now
+      proto.fillText = fillText;
+      // What each reference and peer cell should show: whole, or its longest start that fits with "…", measured whole.
+      const probe = document.createElement('canvas').getContext('2d');
+      const out: string[] = [];
+      let cut = 0;
+      for (const row of document.querySelectorAll('#group [role="row"]')) {
+        const i = Number(row.dataset.index);
+        for (const [col, value] of [['reference', next[i]!.reference], ['peer', next[i]!.peer]] as const) {
+          const cell = row.querySelector(`[data-col="${col}"]`);
+          const st = getComputedStyle(cell);
+          probe.font = `${st.fontStyle} ${st.fontWeight} ${st.fontSize} ${st.fontFamily}`;
+          const w = cell.getBoundingClientRect().width - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight);
+          const fits = (t: string): boolean => probe.measureText(t).width <= w;
+          let want = value as string;
+          if (!fits(want)) {
+            let n = want.length - 1;
+            while (n > 0 && !fits(want.slice(0, n) + '…')) n--;
+            want = n > 0 ? want.slice(0, n) + '…' : fits('…') ? '…' : '';
+          }
+          if (want !== value) cut++;
+          if (!drawn.has(want)) out.push(`${col} ${JSON.stringify(value)}: want ${JSON.stringify(want)}`);
+        }
+      }
+      return { out, cut, checked: document.querySelectorAll('#group [role="row"]').length * 2 };
+    });
+    expect(missing.checked).toBeGreaterThan(20);
+    expect(missing.cut).toBeGreaterThan(5);
+    expect(missing.checked - missing.cut).toBeGreaterThan(5);
+    expect(missing.out).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
   it('gives the hovered cell its whole text as a tooltip (title) while its painted text is cut, in step with updates', async () => {
     await setup(100);
     const long = `/live/${'a-very-long-reference-'.repeat(6)}end`;

@@ -113,8 +113,20 @@ const MARKS = { idle: 'IDLE ', ending: 'ENDING ' } as const;
 const MARK_LETTER_SPACING = '0.4px';
 const MARK_SIZE = '10px';
 const ELLIPSIS = '…';
+/**
+ * A kerning pair widens a text by at most this share of the font's size (+0.056 em measured, "-J" in DejaVu Sans, the
+ * most of any ASCII pair in the app's fonts): `#advances` adds it per character.
+ */
+const KERN_EM = 0.1;
 /** Cached text widths and fitted texts are dropped past this many (a day of changing numbers would grow them). */
 const CACHE_LIMIT = 20_000;
+
+/** A font's characters' advances, each measured alone (NaN: not yet), and what a kerning pair may add per character. */
+interface CharAdvances {
+  ascii: Float64Array;
+  other: Map<string, number>;
+  marginPx: number;
+}
 
 /** What was drawn at a place: its row, texts, sparklines, state and tone. */
 interface Drawn {
@@ -172,8 +184,12 @@ export class CellPainter {
   #stale = true;
   #rowPx = 0;
   #hidden = false;
-  readonly #widths = new Map<string, number>();
+  /** Text widths by font, then text (no key string built per lookup), `#widthCount` of them. */
+  readonly #widths = new Map<string, Map<string, number>>();
+  #widthCount = 0;
   readonly #fitted = new Map<string, string>();
+  /** Per font, each character's advance measured alone (`#advances`). */
+  readonly #charPx = new Map<string, CharAdvances>();
   readonly #fontMetrics = new Map<string, { ascent: number; descent: number }>();
 
   /** A painter whose tiles go in `group` (the row group, positioned); null without a 2D context. */
@@ -370,10 +386,10 @@ export class CellPainter {
           markPx = this.#width(g.markFont, MARKS[row.state]);
           widthPx = Math.max(0, widthPx - markPx);
         }
-        const fitted = this.#fit(col, text, widthPx);
+        const fitted = this.#fit(col, text, widthPx, col.right);
         row.cells?.cut(c, fitted !== text);
-        const textPx = this.#textWidth(col, fitted);
-        const x = col.right ? col.leftPx + col.widthPx - textPx : col.leftPx + markPx;
+        // A left-aligned text needs no width (`#fit` mostly knows its fit without one).
+        const x = col.right ? col.leftPx + col.widthPx - this.#textWidth(col, fitted) : col.leftPx + markPx;
         if (markPx > 0) markAt.push({ row, slot, x: x - markPx });
         this.#setFont(col.font); // a mark's width may have been measured in its own font
         this.#setFill(col.kind === 'text' ? col.color : row.state === 'idle' || row.state === 'ending' ? g.mutedColor : g.color);
@@ -484,12 +500,45 @@ export class CellPainter {
     ctx.textAlign = 'left';
   }
 
-  /** `text` as the cell shows it in `widthPx`: whole, or cut with an ellipsis (`text-overflow: ellipsis`). */
-  #fit(col: Pick<ColumnGeometry, 'font' | 'tabular' | 'digitPx'>, text: string, widthPx: number): string {
-    if (this.#textWidth(col, text) <= widthPx) return text;
+  /**
+   * `text` as the cell shows it in `widthPx`: whole, or cut with an ellipsis (`text-overflow: ellipsis`). Sorted by a
+   * live rate, each update shows ~30 other sessions, whose ids, references, peers and clients are new strings: measured
+   * whole and cut by a binary search (~6 `measureText` each, every one missing the width cache and filling it past its
+   * limit, so the numbers' widths were dropped too), they cost ~1 ms of `measureText` per update. A plain text is
+   * first judged by its characters' advances (`#advances`): whole without measuring when it surely fits, measured
+   * whole (not cached) only when it may fit, and cut where the advances say, checked by a measure or two of its start
+   * with the ellipsis (cached: starts are shared by many sessions).
+   */
+  #fit(col: Pick<ColumnGeometry, 'font' | 'tabular' | 'digitPx'>, text: string, widthPx: number, right = false): string {
+    // A right-aligned text (a number: few distinct texts) is measured anyway for its x: through the width cache.
+    const adv = col.tabular || right ? null : this.#advances(col.font, text, widthPx);
+    if (adv?.fits) return text;
     const key = `${col.font}|${col.tabular}|${widthPx}|${text}`;
     let fitted = this.#fitted.get(key);
-    if (fitted === undefined) {
+    if (fitted !== undefined) return fitted;
+    if (adv) {
+      const ctx = this.#s.ctx;
+      this.#setFont(col.font);
+      if (adv.maybe && ctx.measureText(text).width <= widthPx) fitted = text;
+      else {
+        // The longest start that fits with the ellipsis: where the advances say, then measured (through the width
+        // cache: the starts of ids and references are shared by many sessions, their whole texts are not); one more
+        // character is tried only when its advance may still fit.
+        const measure = (n: number): number => this.#width(col.font, text.slice(0, n) + ELLIPSIS);
+        let n = adv.cut;
+        let px = measure(n);
+        if (px <= widthPx) {
+          while (n < text.length - 1 && px + this.#charAdvance(col.font, adv.chars, text[n]!, text.charCodeAt(n)) - adv.chars.marginPx <= widthPx) {
+            const next = measure(n + 1);
+            if (next > widthPx) break;
+            n++;
+            px = next;
+          }
+        } else while (n > 0 && measure(--n) > widthPx);
+        fitted = n > 0 ? text.slice(0, n) + ELLIPSIS : measure(0) <= widthPx ? ELLIPSIS : '';
+      }
+    } else {
+      if (this.#textWidth(col, text) <= widthPx) return text;
       // The longest start of the text that fits with the ellipsis (by code points: no half surrogate pair).
       const chars = Array.from(text);
       let lo = 0;
@@ -500,10 +549,50 @@ export class CellPainter {
         else hi = mid - 1;
       }
       fitted = lo > 0 ? chars.slice(0, lo).join('') + ELLIPSIS : this.#textWidth(col, ELLIPSIS) <= widthPx ? ELLIPSIS : '';
-      if (this.#fitted.size >= CACHE_LIMIT) this.#fitted.clear();
-      this.#fitted.set(key, fitted);
     }
+    if (this.#fitted.size >= CACHE_LIMIT) this.#fitted.clear();
+    this.#fitted.set(key, fitted);
     return fitted;
+  }
+
+  /**
+   * `text` in `font` judged by its characters' advances, each measured alone once per font (`chars`), with `KERN_EM`
+   * of the font's size per character either way for kerning ("-J" widens by 0.06 em in the app's sans-serif): `fits`
+   * when it surely fits in `widthPx`, `maybe` when it may (else it surely does not); `cut`, how many characters fit
+   * before an ellipsis by the advances alone (a guess, to be measured). Null for a text with a surrogate pair (a
+   * character alone may not have its advance in the text) or a font without a px size.
+   */
+  #advances(font: string, text: string, widthPx: number): { fits: boolean; maybe: boolean; cut: number; chars: CharAdvances } | null {
+    let a = this.#charPx.get(font);
+    if (!a) {
+      const sizePx = Number(/([\d.]+)px/.exec(font)?.[1] ?? NaN);
+      if (!(sizePx > 0)) return null;
+      a = { ascii: new Float64Array(128).fill(NaN), other: new Map(), marginPx: KERN_EM * sizePx };
+      this.#charPx.set(font, a);
+    }
+    const ellipsisPx = this.#charAdvance(font, a, ELLIPSIS, ELLIPSIS.charCodeAt(0));
+    let px = 0;
+    let cut = -1;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0xd800 && code <= 0xdfff) return null;
+      px += this.#charAdvance(font, a, text[i]!, code);
+      if (cut < 0 && px + ellipsisPx > widthPx) cut = i;
+    }
+    const marginPx = text.length * a.marginPx;
+    return { fits: px + marginPx <= widthPx, maybe: px - marginPx <= widthPx, cut: cut < 0 ? text.length : cut, chars: a };
+  }
+
+  /** Character `ch` (code `code`)'s advance in `font`, from `a` or measured into it. */
+  #charAdvance(font: string, a: CharAdvances, ch: string, code: number): number {
+    let px = code < 128 ? a.ascii[code]! : (a.other.get(ch) ?? NaN);
+    if (Number.isNaN(px)) {
+      this.#setFont(font);
+      px = this.#s.ctx.measureText(ch).width;
+      if (code < 128) a.ascii[code] = px;
+      else a.other.set(ch, px);
+    }
+    return px;
   }
 
   #textWidth(col: Pick<ColumnGeometry, 'font' | 'tabular' | 'digitPx'>, text: string): number {
@@ -515,8 +604,9 @@ export class CellPainter {
 
   /** The width of `text` in `font`, measured once (leaves `font` set). */
   #width(font: string, text: string): number {
-    const key = `${font}|${text}`;
-    let px = this.#widths.get(key);
+    let byText = this.#widths.get(font);
+    if (!byText) this.#widths.set(font, (byText = new Map()));
+    let px = byText.get(text);
     if (px === undefined) {
       const ctx = this.#s.ctx;
       this.#setFont(font);
@@ -524,8 +614,13 @@ export class CellPainter {
       if (mark) ctx.letterSpacing = MARK_LETTER_SPACING;
       px = ctx.measureText(text).width;
       if (mark) ctx.letterSpacing = '0px';
-      if (this.#widths.size >= CACHE_LIMIT) this.#widths.clear();
-      this.#widths.set(key, px);
+      if (++this.#widthCount > CACHE_LIMIT) {
+        this.#widthCount = 1;
+        byText.clear();
+        this.#widths.clear();
+        this.#widths.set(font, byText);
+      }
+      byText.set(text, px);
     }
     return px;
   }
@@ -589,6 +684,8 @@ export class CellPainter {
     const first = cells[0];
     const family = first ? getComputedStyle(first).fontFamily : rowStyle.fontFamily;
     this.#widths.clear();
+    this.#widthCount = 0;
+    this.#charPx.clear();
     this.#fitted.clear();
     this.#fontMetrics.clear();
     return {
