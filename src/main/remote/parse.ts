@@ -81,14 +81,19 @@ function count(v: unknown, where: string, factor = 1): number {
   return Math.min(n, Math.floor(Number.MAX_SAFE_INTEGER / factor)) * factor;
 }
 
+/** Notes a RejectedValue in `issues`; any other error is thrown on. */
+function noteRejected(issues: ParseIssues, err: unknown): void {
+  if (!(err instanceof RejectedValue)) throw err;
+  issues.rejected++;
+  if (issues.examples.length < 3) issues.examples.push(err.message);
+}
+
 /** Runs the parse of one record or field; a RejectedValue inside is noted and gives undefined. */
 function guarded<T>(issues: ParseIssues, parse: () => T): T | undefined {
   try {
     return parse();
   } catch (err) {
-    if (!(err instanceof RejectedValue)) throw err;
-    issues.rejected++;
-    if (issues.examples.length < 3) issues.examples.push(err.message);
+    noteRejected(issues, err);
     return undefined;
   }
 }
@@ -112,8 +117,41 @@ export function extraToString(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export function parseSession(v: unknown, where: string): SessionSnapshot {
-  if (!isObj(v)) fail(where, 'session is not an object');
+/** The largest count `count` lets through unclamped, per factor of the fast path (1: bytes, 1024: kbit). */
+const MAX_BYTES = Number.MAX_SAFE_INTEGER;
+const MAX_KBIT = Math.floor(Number.MAX_SAFE_INTEGER / 1024);
+
+/** A count that `count` would take as it is: a JSON number, not negative, not past the clamp. */
+function plainCount(v: unknown, max: number): v is number {
+  return typeof v === 'number' && v >= 0 && v <= max;
+}
+
+/**
+ * One session of a remote answer. `index`: its place in the list at `where` (the path in a message is built only
+ * when there is one to give: a poll parses thousands of sessions a second).
+ */
+export function parseSession(v: unknown, where: string, index?: number): SessionSnapshot {
+  if (!isObj(v)) fail(index === undefined ? where : `${where}[${index}]`, 'session is not an object');
+  const { created_at: created, bytes_rx: rx, bytes_tx: tx, bandwidth_rx_kbit: rxKbit, bandwidth_tx_kbit: txKbit } = v;
+  // The usual answer: every number a plain JSON number in range (the same values as the checked path below).
+  if (typeof created === 'number' && Number.isFinite(created) && plainCount(rx, MAX_BYTES) && plainCount(tx, MAX_BYTES) && plainCount(rxKbit, MAX_KBIT) && plainCount(txKbit, MAX_KBIT)) {
+    return {
+      id: str(v.id),
+      reference: str(v.reference),
+      createdAtMs: created * 1000,
+      location: str(v.local),
+      peer: str(v.remote),
+      extra: extraToString(v.extra),
+      rxBytes: rx,
+      txBytes: tx,
+      rxBitsPerSec: rxKbit * 1024,
+      txBitsPerSec: txKbit * 1024,
+    };
+  }
+  return parseSessionChecked(v, index === undefined ? where : `${where}[${index}]`);
+}
+
+function parseSessionChecked(v: Obj, where: string): SessionSnapshot {
   return {
     id: str(v.id),
     reference: str(v.reference),
@@ -133,8 +171,11 @@ function parseList(v: unknown, where: string, issues: ParseIssues): SessionSnaps
   if (!Array.isArray(v)) fail(where, 'list is not an array');
   const list: SessionSnapshot[] = [];
   for (let i = 0; i < v.length; i++) {
-    const s = guarded(issues, () => parseSession(v[i], `${where}[${i}]`));
-    if (s !== undefined) list.push(s);
+    try {
+      list.push(parseSession(v[i], where, i));
+    } catch (err) {
+      noteRejected(issues, err);
+    }
   }
   return sortByCreated(list);
 }
