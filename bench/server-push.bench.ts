@@ -9,7 +9,7 @@
  *   npm run bench -- server-push   (BENCH_SECONDS, default 60; BENCH_WARMUP_SECONDS, default 20; BENCH_PROFILE=1 also
  *                                   profiles the window through the inspector: main-thread CPU and allocation by part
  *                                   of the server, and the top functions; the profilers' own cost is then in the
- *                                   /proc figures)
+ *                                   /proc figures; BENCH_NODE_FLAGS adds node flags to the server's)
  *
  * Aim (issue 16, stop 29): half of stop 28's ~60 ms of main-thread CPU per push, i.e. ≤ 30 ms/s.
  */
@@ -70,12 +70,15 @@ interface HeapNode {
   children: HeapNode[];
 }
 
-/** Bytes allocated per part (partOf each allocation's stack). */
-function bytesByPart(node: HeapNode, stack: CallFrame[], out: Map<string, number>): Map<string, number> {
+/** Bytes allocated per part (partOf each allocation's stack) and per allocating function (`fn file:line`). */
+function bytesByPart(node: HeapNode, stack: CallFrame[], out: { parts: Map<string, number>; sites: Map<string, number> }): typeof out {
   stack.push(node.callFrame);
   if (node.selfSize > 0) {
     const part = partOf(stack);
-    out.set(part, (out.get(part) ?? 0) + node.selfSize);
+    out.parts.set(part, (out.parts.get(part) ?? 0) + node.selfSize);
+    const f = node.callFrame;
+    const site = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+    out.sites.set(site, (out.sites.get(site) ?? 0) + node.selfSize);
   }
   for (const c of node.children) bytesByPart(c, stack, out);
   stack.pop();
@@ -128,6 +131,8 @@ export default async function bench(): Promise<void> {
   const seconds = Number(process.env.BENCH_SECONDS ?? 60);
   const warmupS = Number(process.env.BENCH_WARMUP_SECONDS ?? 20);
   const profile = process.env.BENCH_PROFILE === '1';
+  // BENCH_NODE_FLAGS='--max-semi-space-size=8': node flags after the shipped ones (which they override), to try one.
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
   const cores = await Promise.all(Array.from({ length: CORES }, (_, i) => startTestCore({ phase: 'snap-02', coreId: `bench-${i}`, coreName: `Studio ${i + 1}` })));
   const fleets = cores.map((_, i) => wireFleet(i, STREAMS / CORES, HLS_VIEWERS));
   const feed = (): void => cores.forEach((c, i) => c.setSessionBodies({ summary: summaryOfLists(fleets[i]!()) }));
@@ -135,7 +140,7 @@ export default async function bench(): Promise<void> {
   const feeder = setInterval(feed, 1000);
   const h = await startHeadless(['--no-persist', ...cores.flatMap((c) => ['--core', c.urlWithCredentials])], {
     timeoutMs: 60_000,
-    nodeFlags: ['--trace-gc', ...(profile ? ['--inspect=127.0.0.1:0'] : [])],
+    nodeFlags: ['--trace-gc', ...(profile ? ['--inspect=127.0.0.1:0'] : []), ...nodeFlags],
   });
   const events = new AbortController();
   try {
@@ -177,7 +182,7 @@ export default async function bench(): Promise<void> {
     const verdict = split.main.pct * 10 <= AIM_MAIN_MS ? 'within the aim' : 'OVER the aim';
     console.log(
       `server-push: ${CORES * (STREAMS / CORES) * (2 + HLS_VIEWERS)} sessions in ${STREAMS} streams on ${CORES} remote test Cores, every rate changing each second, one event-stream client; ` +
-        `${wallS.toFixed(0)} s after ${warmupS} s of warm-up; load average ${load0} → ${loadavg()[0]!.toFixed(2)}${profile ? ' (profiled: the figures include the profilers)' : ''}`,
+        `${wallS.toFixed(0)} s after ${warmupS} s of warm-up${nodeFlags.length ? ` (node flags ${nodeFlags.join(' ')})` : ''}; load average ${load0} → ${loadavg()[0]!.toFixed(2)}${profile ? ' (profiled: the figures include the profilers)' : ''}`,
     );
     console.log(
       `  server CPU, ms per second: main thread ${msPerS(split.main.pct)} (aim ≤ ${AIM_MAIN_MS}: ${verdict}), V8 helper threads ${msPerS(split.v8.pct)}, libuv pool ${msPerS(split.libuv.pct)}, ` +
@@ -192,8 +197,11 @@ export default async function bench(): Promise<void> {
       const windowUs = [...parts.values()].reduce((a, b) => a + b, 0);
       const ms = (us: number): string => ((us / windowUs) * 1000).toFixed(1);
       console.log(`  main thread by part (CPU profile), ms/s: ${[...parts].filter(([k]) => k !== '(idle)').map(([k, v]) => `${k} ${ms(v)}`).join(', ')}`);
-      const alloc = [...bytesByPart(heap.head, [], new Map())].sort((a, b) => b[1] - a[1]);
-      console.log(`  allocated by part (sampling heap profiler, incl. what GC took back), MB/s: ${alloc.map(([k, v]) => `${k} ${(v / 1e6 / wallS).toFixed(2)}`).join(', ')}`);
+      const alloc = bytesByPart(heap.head, [], { parts: new Map(), sites: new Map() });
+      const mbs = (m: Map<string, number>, n: number): string =>
+        [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${k} ${(v / 1e6 / wallS).toFixed(2)}`).join(', ');
+      console.log(`  allocated by part (sampling heap profiler, incl. what GC took back), MB/s: ${mbs(alloc.parts, 20)}`);
+      console.log(`  allocated by function, MB/s: ${mbs(alloc.sites, 15)}`);
       const top = summarizeCpuProfile(cpu).functions.filter((f) => !/^\((idle|program)\)$/.test(f.name)).slice(0, 15);
       console.log(`  top self time, ms/s: ${top.map((f) => `${f.name} ${ms(f.selfUs)}`).join(', ')}`);
     }

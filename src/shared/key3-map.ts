@@ -38,19 +38,19 @@ export class Key3Map<V> {
     return true;
   }
 
-  /** Deletes every entry `drop` says so of (each is visited once). */
+  /** Deletes every entry `drop` says so of (each is visited once; forEach makes no [key, value] pair per entry). */
   deleteWhere(drop: (value: V) => boolean): void {
-    for (const [a, ab] of this.#root) {
-      for (const [b, abc] of ab) {
-        for (const [c, v] of abc) {
-          if (!drop(v)) continue;
+    this.#root.forEach((ab, a) => {
+      ab.forEach((abc, b) => {
+        abc.forEach((v, c) => {
+          if (!drop(v)) return;
           abc.delete(c);
           this.#size--;
-        }
+        });
         if (abc.size === 0) ab.delete(b);
-      }
+      });
       if (ab.size === 0) this.#root.delete(a);
-    }
+    });
   }
 
   clear(): void {

@@ -75,6 +75,18 @@ interface LiveNumbers extends ProtocolNumbers {
   gen: number;
 }
 
+/** What the series keep of one session between updates. */
+interface SessionState {
+  rx: number;
+  tx: number;
+  /** The update that last saw it. */
+  gen: number;
+  /** The reference and location its stream (`ref`) was classified from; undefined: not classified yet. */
+  reference: string;
+  location: string;
+  ref: ReturnType<typeof classifySession> | undefined;
+}
+
 interface StreamSeries {
   protocols: Map<string, ProtocolNumbers>;
   lastSeenMs: number;
@@ -98,8 +110,8 @@ interface CoreSeries {
   txBitsPerSec: number;
   streams: Map<string, StreamSeries>;
   other: StreamSeries;
-  /** Last byte counters per session (by collector and id), updated in place (no garbage per session and update). */
-  counters: Key3Map<{ rx: number; tx: number; gen: number }>;
+  /** Per session (by collector and id) its last byte counters and its stream, updated in place (no garbage per update). */
+  counters: Key3Map<SessionState>;
   /** This update's streams with their sessions' numbers per protocol (kept from update to update, `gen` marks this one's). */
   live: Map<string, LiveStream>;
   /** `live`'s streams of this update in the order of their first session (the order the sums are made in). */
@@ -225,28 +237,31 @@ export class FleetMetrics {
 
     // This update's streams per core (`live`), with each session's numbers and byte deltas.
     const gen = ++this.#gen;
+    const moved = { rx: 0, tx: 0 };
     for (const s of snapshot.sessions) {
       const c = this.#cores.get(s.core);
       // A core that is not observed keeps its sessions' counters for when it is back.
       if (!c?.observed) continue;
       const prev = c.counters.get(s.collector, s.id, '');
-      const { rx, tx } = bytesSince(prev, s, this.#watchedSinceMs.get(s.core) ?? now, sinceLast);
-      if (prev) {
-        prev.rx = s.rxBytes;
-        prev.tx = s.txBytes;
-        prev.gen = gen;
+      const { rx, tx } = bytesSince(prev, s, this.#watchedSinceMs.get(s.core) ?? now, sinceLast, moved);
+      let session = prev;
+      if (session) {
+        session.rx = s.rxBytes;
+        session.tx = s.txBytes;
+        session.gen = gen;
       } else {
-        c.counters.set(s.collector, s.id, '', { rx: s.rxBytes, tx: s.txBytes, gen });
+        c.counters.set(s.collector, s.id, '', (session = { rx: s.rxBytes, tx: s.txBytes, gen, reference: s.reference, location: s.location, ref: undefined }));
       }
       const col = collectorOf(c, s.collector);
       col.rxBytes += rx;
       col.txBytes += tx;
-      let ref = this.#refs.get(s.collector, s.reference, s.location);
-      if (ref === undefined) {
-        ref = classifySession(s.collector, s.reference, s.location);
-        if (this.#refs.size >= 50_000) this.#refs.clear();
-        this.#refs.set(s.collector, s.reference, s.location, ref);
+      // A session keeps its stream: classified again only when its reference or location changed.
+      if (session.ref === undefined || session.reference !== s.reference || session.location !== s.location) {
+        session.reference = s.reference;
+        session.location = s.location;
+        session.ref = this.#classify(s.collector, s.reference, s.location);
       }
+      const ref = session.ref;
       if (!ref) continue;
       const key = this.options.aliases.get(ref.key) ?? ref.key;
       const role = ownProcessOf(s.extra) !== null ? 'process' : ref.role;
@@ -279,10 +294,13 @@ export class FleetMetrics {
       if (!c.observed) continue;
       c.counters.deleteWhere((v) => v.gen !== gen);
       // The streams (and a stream's protocols) of earlier updates that have no session in this one.
-      for (const [key, stream] of c.live) {
+      c.live.forEach((stream, key) => {
         if (stream.gen !== gen) c.live.delete(key);
-        else for (const [protocol, n] of stream.protocols) if (n.gen !== gen) stream.protocols.delete(protocol);
-      }
+        else
+          stream.protocols.forEach((n, protocol) => {
+            if (n.gen !== gen) stream.protocols.delete(protocol);
+          });
+      });
     }
 
     for (const c of this.#cores.values()) {
@@ -332,6 +350,17 @@ export class FleetMetrics {
       c.liveStreams = streams.length;
       c.foldedStreams = folded;
     }
+  }
+
+  /** classifySession, memoised (`#refs`). */
+  #classify(collector: string, reference: string, location: string): ReturnType<typeof classifySession> {
+    let ref = this.#refs.get(collector, reference, location);
+    if (ref === undefined) {
+      ref = classifySession(collector, reference, location);
+      if (this.#refs.size >= 50_000) this.#refs.clear();
+      this.#refs.set(collector, reference, location, ref);
+    }
+    return ref;
   }
 
   /** Stream series (core × stream × protocol) currently kept: at most (cap + 1) × protocols per core. */
