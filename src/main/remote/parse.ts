@@ -140,26 +140,11 @@ export interface RowTag {
 export function parseSession(v: unknown, where: string, index?: number, tag?: RowTag): SessionSnapshot {
   if (!isObj(v)) fail(index === undefined ? where : `${where}[${index}]`, 'session is not an object');
   const { created_at: created, bytes_rx: rx, bytes_tx: tx, bandwidth_rx_kbit: rxKbit, bandwidth_tx_kbit: txKbit } = v;
-  // The usual answer: every number a plain JSON number in range (the same values as the checked path below).
-  if (typeof created === 'number' && Number.isFinite(created) && plainCount(rx, MAX_BYTES) && plainCount(tx, MAX_BYTES) && plainCount(rxKbit, MAX_KBIT) && plainCount(txKbit, MAX_KBIT)) {
-    if (tag) {
-      const row: SessionRow = {
-        core: tag.core,
-        collector: tag.collector,
-        id: str(v.id),
-        reference: str(v.reference),
-        createdAtMs: created * 1000,
-        location: str(v.local),
-        peer: str(v.remote),
-        extra: extraToString(v.extra),
-        rxBytes: rx,
-        txBytes: tx,
-        rxBitsPerSec: rxKbit * 1024,
-        txBitsPerSec: txKbit * 1024,
-      };
-      return row;
-    }
-    return {
+  // The usual answer of a polled Core: every number a plain JSON number in range (the same values as the checked path).
+  if (tag && typeof created === 'number' && Number.isFinite(created) && plainCount(rx, MAX_BYTES) && plainCount(tx, MAX_BYTES) && plainCount(rxKbit, MAX_KBIT) && plainCount(txKbit, MAX_KBIT)) {
+    const row: SessionRow = {
+      core: tag.core,
+      collector: tag.collector,
       id: str(v.id),
       reference: str(v.reference),
       createdAtMs: created * 1000,
@@ -171,6 +156,7 @@ export function parseSession(v: unknown, where: string, index?: number, tag?: Ro
       rxBitsPerSec: rxKbit * 1024,
       txBitsPerSec: txKbit * 1024,
     };
+    return row;
   }
   const checked = parseSessionChecked(v, index === undefined ? where : `${where}[${index}]`);
   if (!tag) return checked;
