@@ -182,7 +182,8 @@ class ListEncoder<Row extends object> {
     if (f.hot.length > 30) throw new RangeError('at most 30 hot fields');
     this.#hot = f.hot;
     this.#counterBits = f.counterBits;
-    this.#cold = f.cold;
+    // A row that stays was found by its key fields: they are equal, only the other cold fields need comparing.
+    this.#cold = f.cold.filter((name) => !(spec.key as readonly string[]).includes(name));
   }
 
   /** The rows as last sent, in their order. */
