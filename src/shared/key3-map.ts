@@ -2,7 +2,8 @@
  * A map keyed by three strings (e.g. a session's core, collector and id), as nested Maps: a lookup joins no key
  * string. The per-second paths that look up every session (10 000 a second with a big fleet) otherwise build one new
  * string per session and lookup, and hash it, which costs more than the lookup and is all garbage a second later.
- * A key with fewer parts passes '' for the rest.
+ * A key with fewer parts passes '' for the first ones (the last level holds the many entries: a '' last would make
+ * a Map per entry).
  */
 export class Key3Map<V> {
   readonly #root = new Map<string, Map<string, Map<string, V>>>();

@@ -164,7 +164,8 @@ const wireNumber = (v: unknown): v is number => typeof v === 'number' && Number.
 
 /** One list's side of the encoder: slots, the last rows sent, their order. */
 class ListEncoder<Row extends object> {
-  readonly #keyFields: readonly [string, string | undefined, string | undefined];
+  /** The key fields as Key3Map's three keys: a key of fewer fields is padded with '' in front (see Key3Map). */
+  readonly #keyFields: readonly [string | undefined, string | undefined, string];
   readonly #hot: readonly string[];
   readonly #counterBits: number;
   readonly #cold: readonly string[];
@@ -177,7 +178,8 @@ class ListEncoder<Row extends object> {
   #free: number[] = [];
 
   constructor(spec: ListSpec<Row>) {
-    this.#keyFields = [spec.key[0] as string, spec.key[1] as string | undefined, spec.key[2] as string | undefined];
+    const fields = spec.key as readonly string[];
+    this.#keyFields = [fields[fields.length - 3], fields[fields.length - 2], fields[fields.length - 1]!];
     const f = fieldsOf(spec);
     if (f.hot.length > 30) throw new RangeError('at most 30 hot fields');
     this.#hot = f.hot;
@@ -211,7 +213,7 @@ class ListEncoder<Row extends object> {
     const slots = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const r = next[i] as Record<string, string>;
-      const slot = this.#slotOf.get(r[f0]!, f1 === undefined ? '' : r[f1]!, f2 === undefined ? '' : r[f2]!);
+      const slot = this.#slotOf.get(f0 === undefined ? '' : r[f0]!, f1 === undefined ? '' : r[f1]!, r[f2]!);
       if (slot !== undefined && seenIn[slot] !== round) {
         seenIn[slot] = round;
         slots[i] = slot;
@@ -226,7 +228,7 @@ class ListEncoder<Row extends object> {
       if (seenIn[s] !== round) {
         removed.push(s);
         const r = this.#rows[s] as Record<string, string>;
-        const [k0, k1, k2] = [r[f0]!, f1 === undefined ? '' : r[f1]!, f2 === undefined ? '' : r[f2]!];
+        const [k0, k1, k2] = [f0 === undefined ? '' : r[f0]!, f1 === undefined ? '' : r[f1]!, r[f2]!];
         if (this.#slotOf.get(k0, k1, k2) === s) this.#slotOf.delete(k0, k1, k2);
         this.#rows[s] = undefined;
         this.#free.push(s);
@@ -247,7 +249,7 @@ class ListEncoder<Row extends object> {
         seenIn[slot] = round;
         this.#rows[slot] = row;
         const r = row as Record<string, string>;
-        const [k0, k1, k2] = [r[f0]!, f1 === undefined ? '' : r[f1]!, f2 === undefined ? '' : r[f2]!];
+        const [k0, k1, k2] = [f0 === undefined ? '' : r[f0]!, f1 === undefined ? '' : r[f1]!, r[f2]!];
         if (this.#slotOf.get(k0, k1, k2) === undefined) this.#slotOf.set(k0, k1, k2, slot);
         added.push([slot, i, row]);
       } else {

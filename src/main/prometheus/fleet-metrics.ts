@@ -242,7 +242,7 @@ export class FleetMetrics {
       const c = this.#cores.get(s.core);
       // A core that is not observed keeps its sessions' counters for when it is back.
       if (!c?.observed) continue;
-      const prev = c.counters.get(s.collector, s.id, '');
+      const prev = c.counters.get('', s.collector, s.id);
       const { rx, tx } = bytesSince(prev, s, this.#watchedSinceMs.get(s.core) ?? now, sinceLast, moved);
       let session = prev;
       if (session) {
@@ -250,7 +250,7 @@ export class FleetMetrics {
         session.tx = s.txBytes;
         session.gen = gen;
       } else {
-        c.counters.set(s.collector, s.id, '', (session = { rx: s.rxBytes, tx: s.txBytes, gen, reference: s.reference, location: s.location, ref: undefined }));
+        c.counters.set('', s.collector, s.id, (session = { rx: s.rxBytes, tx: s.txBytes, gen, reference: s.reference, location: s.location, ref: undefined }));
       }
       const col = collectorOf(c, s.collector);
       col.rxBytes += rx;
