@@ -5,12 +5,21 @@
  */
 import { readFileSync } from 'node:fs';
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+/** Where a profile's sample (or an allocation) was: a function and its script. */
+export interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
 }
 
-interface CpuProfile {
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+
+/** A V8 CPU profile (`.cpuprofile`, or the inspector's `Profiler.stop`). */
+export interface CpuProfile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;
@@ -43,30 +52,61 @@ function frameName(node: ProfileNode): string {
 }
 
 /**
- * Sums self time per function over the samples taken from `skipUs` after the profile's start, for `forUs` (default: to
- * its end, which includes the shutdown).
+ * Calls `each` with every sample's node and weight (the time until the next sample; the last one gets none) taken
+ * from `skipUs` after the profile's start, for `forUs`; returns the window's length, µs.
  */
-export function summarizeCpuProfile(path: string, skipUs = 0, forUs = Infinity): ProfileSummary {
-  const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+function eachSample(profile: CpuProfile, skipUs: number, forUs: number, each: (node: ProfileNode | undefined, us: number) => void): number {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, number>();
   const from = profile.startTime + skipUs;
   let t = profile.startTime;
   let windowUs = 0;
-  // A sample's weight is the time until the next sample (the last one gets none).
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i] ?? 0;
     const next = profile.timeDeltas[i + 1] ?? 0;
     if (t < from) continue;
     if (t >= from + forUs) break;
     windowUs += next;
-    const node = byId.get(profile.samples[i]!);
-    if (!node) continue;
-    const name = frameName(node);
-    self.set(name, (self.get(name) ?? 0) + next);
+    each(byId.get(profile.samples[i]!), next);
   }
+  return windowUs;
+}
+
+/**
+ * Sums self time per function over the samples taken from `skipUs` after the profile's start, for `forUs` (default: to
+ * its end, which includes the shutdown). `profile`: a `.cpuprofile` file's path, or the profile itself.
+ */
+export function summarizeCpuProfile(profile: string | CpuProfile, skipUs = 0, forUs = Infinity): ProfileSummary {
+  const p = typeof profile === 'string' ? (JSON.parse(readFileSync(profile, 'utf8')) as CpuProfile) : profile;
+  const self = new Map<string, number>();
+  const windowUs = eachSample(p, skipUs, forUs, (node, us) => {
+    if (!node) return;
+    const name = frameName(node);
+    self.set(name, (self.get(name) ?? 0) + us);
+  });
   const functions = [...self].map(([name, selfUs]) => ({ name, selfUs })).sort((a, b) => b.selfUs - a.selfUs);
   const idleUs = self.get('(idle)') ?? 0;
   const programUs = self.get('(program)') ?? 0;
   return { windowUs, busyUs: windowUs - idleUs - programUs, programUs, functions };
+}
+
+/**
+ * Time per part of a program over a whole profile: each sample goes to `partOf` its stack (frames from the root to the
+ * sampled one), µs per part, most first; `(idle)` and `(program)` stay apart under their own names.
+ */
+export function cpuByPart(profile: CpuProfile, partOf: (stack: readonly CallFrame[]) => string): Map<string, number> {
+  const parent = new Map<number, ProfileNode>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
+  const stacks = new Map<number, string>();
+  const out = new Map<string, number>();
+  eachSample(profile, 0, Infinity, (node, us) => {
+    if (!node) return;
+    let part = stacks.get(node.id);
+    if (part === undefined) {
+      const stack: CallFrame[] = [];
+      for (let n: ProfileNode | undefined = node; n; n = parent.get(n.id)) stack.unshift(n.callFrame);
+      stacks.set(node.id, (part = partOf(stack)));
+    }
+    out.set(part, (out.get(part) ?? 0) + us);
+  });
+  return new Map([...out].sort((a, b) => b[1] - a[1]));
 }

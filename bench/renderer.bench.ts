@@ -245,7 +245,7 @@ interface WireSession {
  * One remote Core's sessions: `streams` streams, each with an RTMP publisher, `hlsViewers` HLS viewers and one RTMP
  * player; `tick` changes every rate and byte count and returns the lists per collector.
  */
-function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () => Record<string, WireSession[]> {
+export function wireFleet(coreIndex: number, streams: number, hlsViewers: number): () => Record<string, WireSession[]> {
   const createdS = Math.floor(Date.now() / 1000) - 600;
   const byCollector: Record<'hls' | 'rtmp', WireSession[]> = { hls: [], rtmp: [] };
   for (let k = 0; k < streams; k++) {

@@ -22,6 +22,7 @@ import { addToTotals } from '../../shared/totals.ts';
 import { LOCAL_CORE_ID, type CoreInfo, type CoreStateName, type Snapshot } from '../../shared/types.ts';
 import { formatPromValue } from '../api/metrics.ts';
 import { bytesSince } from '../timeseries/sampler.ts';
+import { Key3Map } from '../../shared/key3-map.ts';
 
 /** The label value of the series that sums the streams beyond the cap (the name the history's fold uses too). */
 export const OTHER_STREAM = '(other)';
@@ -59,6 +60,33 @@ interface ProtocolNumbers {
   txBytes: number;
 }
 
+/** A stream's numbers per protocol in one update (entries of an earlier update's `gen` are not in this one). */
+interface LiveStream {
+  key: string;
+  gen: number;
+  protocols: Map<string, LiveNumbers>;
+  /** This update's protocols in the order of their first session. */
+  order: LiveNumbers[];
+}
+
+/** One protocol's numbers of a stream in the update `gen`. */
+interface LiveNumbers extends ProtocolNumbers {
+  protocol: string;
+  gen: number;
+}
+
+/** What the series keep of one session between updates. */
+interface SessionState {
+  rx: number;
+  tx: number;
+  /** The update that last saw it. */
+  gen: number;
+  /** The reference and location its stream (`ref`) was classified from; undefined: not classified yet. */
+  reference: string;
+  location: string;
+  ref: ReturnType<typeof classifySession> | undefined;
+}
+
 interface StreamSeries {
   protocols: Map<string, ProtocolNumbers>;
   lastSeenMs: number;
@@ -82,8 +110,14 @@ interface CoreSeries {
   txBitsPerSec: number;
   streams: Map<string, StreamSeries>;
   other: StreamSeries;
-  /** Last byte counters per session (`collector\0id`), updated in place (no garbage per session and update). */
-  counters: Map<string, { rx: number; tx: number; gen: number }>;
+  /** Per session (by collector and id) its last byte counters and its stream, updated in place (no garbage per update). */
+  counters: Key3Map<SessionState>;
+  /** This update's streams with their sessions' numbers per protocol (kept from update to update, `gen` marks this one's). */
+  live: Map<string, LiveStream>;
+  /** `live`'s streams of this update in the order of their first session (the order the sums are made in). */
+  liveOrder: LiveStream[];
+  /** The update `liveOrder` is of. */
+  liveGen: number;
   /** Streams with sessions now, and how many of them are in `(other)`. */
   liveStreams: number;
   foldedStreams: number;
@@ -147,7 +181,7 @@ export class FleetMetrics {
   #watchedSinceMs = new Map<string, number>();
   #lastAtMs = 0;
   /** classifySession per collector, reference and location, memoised (streams change rarely; bounded like StreamModel's). */
-  #refs = new Map<string, ReturnType<typeof classifySession>>();
+  #refs = new Key3Map<ReturnType<typeof classifySession>>();
 
   constructor(options: FleetMetricsOptions) {
     this.options = { localCoreId: LOCAL_CORE_ID, aliases: new Map(), keepMs: GONE_KEEP_MS, ...options };
@@ -168,7 +202,7 @@ export class FleetMetrics {
       listed.add(info.id);
       let c = this.#cores.get(info.id);
       if (!c) {
-        c = { info, observed: false, collectors: new Map(), activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, streams: new Map(), other: { protocols: new Map(), lastSeenMs: now }, counters: new Map(), liveStreams: 0, foldedStreams: 0 };
+        c = { info, observed: false, collectors: new Map(), activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, streams: new Map(), other: { protocols: new Map(), lastSeenMs: now }, counters: new Key3Map(), live: new Map(), liveOrder: [], liveGen: 0, liveStreams: 0, foldedStreams: 0 };
         this.#cores.set(info.id, c);
       }
       c.info = info;
@@ -201,42 +235,54 @@ export class FleetMetrics {
       addToTotals(c, t);
     }
 
-    // This update's streams per core, with each session's numbers and byte deltas.
-    const live = new Map<CoreSeries, Map<string, Map<string, ProtocolNumbers>>>();
+    // This update's streams per core (`live`), with each session's numbers and byte deltas.
     const gen = ++this.#gen;
+    const moved = { rx: 0, tx: 0 };
     for (const s of snapshot.sessions) {
       const c = this.#cores.get(s.core);
       // A core that is not observed keeps its sessions' counters for when it is back.
       if (!c?.observed) continue;
-      const id = `${s.collector}\u0000${s.id}`;
-      const prev = c.counters.get(id);
-      const { rx, tx } = bytesSince(prev, s, this.#watchedSinceMs.get(s.core) ?? now, sinceLast);
-      if (prev) {
-        prev.rx = s.rxBytes;
-        prev.tx = s.txBytes;
-        prev.gen = gen;
+      const prev = c.counters.get('', s.collector, s.id);
+      const { rx, tx } = bytesSince(prev, s, this.#watchedSinceMs.get(s.core) ?? now, sinceLast, moved);
+      let session = prev;
+      if (session) {
+        session.rx = s.rxBytes;
+        session.tx = s.txBytes;
+        session.gen = gen;
       } else {
-        c.counters.set(id, { rx: s.rxBytes, tx: s.txBytes, gen });
+        c.counters.set('', s.collector, s.id, (session = { rx: s.rxBytes, tx: s.txBytes, gen, reference: s.reference, location: s.location, ref: undefined }));
       }
       const col = collectorOf(c, s.collector);
       col.rxBytes += rx;
       col.txBytes += tx;
-      const refKey = `${s.collector}\u0000${s.reference}\u0000${s.location}`;
-      let ref = this.#refs.get(refKey);
-      if (ref === undefined) {
-        ref = classifySession(s.collector, s.reference, s.location);
-        if (this.#refs.size >= 50_000) this.#refs.clear();
-        this.#refs.set(refKey, ref);
+      // A session keeps its stream: classified again only when its reference or location changed.
+      if (session.ref === undefined || session.reference !== s.reference || session.location !== s.location) {
+        session.reference = s.reference;
+        session.location = s.location;
+        session.ref = this.#classify(s.collector, s.reference, s.location);
       }
+      const ref = session.ref;
       if (!ref) continue;
       const key = this.options.aliases.get(ref.key) ?? ref.key;
       const role = ownProcessOf(s.extra) !== null ? 'process' : ref.role;
-      let streams = live.get(c);
-      if (!streams) live.set(c, (streams = new Map()));
-      let protocols = streams.get(key);
-      if (!protocols) streams.set(key, (protocols = new Map()));
-      let n = protocols.get(ref.protocol);
-      if (!n) protocols.set(ref.protocol, (n = zeroNumbers()));
+      let stream = c.live.get(key);
+      if (!stream) c.live.set(key, (stream = { key, gen: 0, protocols: new Map(), order: [] }));
+      if (stream.gen !== gen) {
+        if (c.liveGen !== gen) {
+          c.liveGen = gen;
+          c.liveOrder.length = 0;
+        }
+        stream.gen = gen;
+        stream.order.length = 0;
+        c.liveOrder.push(stream);
+      }
+      let n = stream.protocols.get(ref.protocol);
+      if (!n) stream.protocols.set(ref.protocol, (n = { ...zeroNumbers(), protocol: ref.protocol, gen: 0 }));
+      if (n.gen !== gen) {
+        n.gen = gen;
+        n.viewers = n.publishers = n.rxBitsPerSec = n.txBitsPerSec = n.rxBytes = n.txBytes = 0;
+        stream.order.push(n);
+      }
       if (role === 'viewer') n.viewers++;
       else if (role === 'publisher') n.publishers++;
       n.rxBitsPerSec += s.rxBitsPerSec;
@@ -245,27 +291,37 @@ export class FleetMetrics {
       n.txBytes += tx;
     }
     for (const c of this.#cores.values()) {
-      if (c.observed) for (const [id, v] of c.counters) if (v.gen !== gen) c.counters.delete(id);
+      if (!c.observed) continue;
+      c.counters.deleteWhere((v) => v.gen !== gen);
+      // The streams (and a stream's protocols) of earlier updates that have no session in this one.
+      c.live.forEach((stream, key) => {
+        if (stream.gen !== gen) c.live.delete(key);
+        else
+          stream.protocols.forEach((n, protocol) => {
+            if (n.gen !== gen) stream.protocols.delete(protocol);
+          });
+      });
     }
 
     for (const c of this.#cores.values()) {
       if (!c.observed) continue;
-      const streams = live.get(c) ?? new Map<string, Map<string, ProtocolNumbers>>();
+      const streams = c.liveGen === gen ? c.liveOrder : [];
+      const live = c.live;
       // Slots: a stream keeps its slot while it lives; free slots go to new streams, most viewers first.
       for (const [key, s] of c.streams) {
-        if (streams.has(key)) s.lastSeenMs = now;
+        if (live.has(key)) s.lastSeenMs = now;
         else if (now - s.lastSeenMs > this.options.keepMs) c.streams.delete(key);
       }
       const cap = this.options.maxStreamsPerCore;
       if (c.streams.size < cap) {
-        const viewersOf = (p: Map<string, ProtocolNumbers>): number => {
+        const viewersOf = (p: LiveStream): number => {
           let v = 0;
-          for (const n of p.values()) v += n.viewers;
+          for (const n of p.order) v += n.viewers;
           return v;
         };
-        const fresh = [...streams].filter(([key]) => key !== OTHER_STREAM && !c.streams.has(key));
-        fresh.sort((a, b) => viewersOf(b[1]) - viewersOf(a[1]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-        for (const [key] of fresh) {
+        const fresh = streams.filter(({ key }) => key !== OTHER_STREAM && !c.streams.has(key));
+        fresh.sort((a, b) => viewersOf(b) - viewersOf(a) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        for (const { key } of fresh) {
           if (c.streams.size >= cap) break;
           c.streams.set(key, { protocols: new Map(), lastSeenMs: now });
         }
@@ -273,15 +329,15 @@ export class FleetMetrics {
       // Seconds since the last update this core was observed in (at most 5: a stalled app does not extrapolate).
       const watchedSec = Math.min(5, sinceLast / 1000);
       let folded = 0;
-      for (const [key, protocols] of streams) {
+      for (const { key, order } of streams) {
         let target = c.streams.get(key);
         if (!target) {
           target = c.other;
           folded++;
         }
-        for (const [protocol, n] of protocols) {
-          let t = target.protocols.get(protocol);
-          if (!t) target.protocols.set(protocol, (t = zeroNumbers()));
+        for (const n of order) {
+          let t = target.protocols.get(n.protocol);
+          if (!t) target.protocols.set(n.protocol, (t = zeroNumbers()));
           t.viewers += n.viewers;
           t.viewerSeconds += n.viewers * watchedSec;
           t.publishers += n.publishers;
@@ -291,9 +347,20 @@ export class FleetMetrics {
           t.txBytes += n.txBytes;
         }
       }
-      c.liveStreams = streams.size;
+      c.liveStreams = streams.length;
       c.foldedStreams = folded;
     }
+  }
+
+  /** classifySession, memoised (`#refs`). */
+  #classify(collector: string, reference: string, location: string): ReturnType<typeof classifySession> {
+    let ref = this.#refs.get(collector, reference, location);
+    if (ref === undefined) {
+      ref = classifySession(collector, reference, location);
+      if (this.#refs.size >= 50_000) this.#refs.clear();
+      this.#refs.set(collector, reference, location, ref);
+    }
+    return ref;
   }
 
   /** Stream series (core × stream × protocol) currently kept: at most (cap + 1) × protocols per core. */

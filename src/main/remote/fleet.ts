@@ -253,8 +253,9 @@ export function createFleet(options: FleetOptions): Fleet {
           maxSessions: s.maxSessions,
           maxTxBitsPerSec: s.maxTxBitsPerSec,
         });
-        // The engine's shape is the page's: a row is the session tagged with its core and collector.
-        for (const a of v.active(c) ?? s.active) sessions.push({ ...a, core: v.id, collector: c });
+        // The engine's shape is the page's: a row is the session tagged with its core and collector. A remote Core's
+        // sessions are parsed as such rows (parse.ts): taken as they are (never changed: each poll parses new ones).
+        for (const a of v.active(c) ?? s.active) sessions.push(a.core === v.id && (a as Partial<SessionRow>).collector === c ? (a as SessionRow) : { ...a, core: v.id, collector: c });
       }
     }
     return { atMs: clock.now(), cores: cores(), collectors, sessions };

@@ -16,6 +16,7 @@
  *   valid JSON that is not Core's session API (the poller shows `incompatible` with the path in `lastError`).
  */
 import type { CollectorSummary, HistorySummary, HistoryTotals, SessionSnapshot } from '../engine/types.ts';
+import type { SessionRow } from '../../shared/types.ts';
 import { RemoteError } from './errors.ts';
 
 export const MIB = 1024 * 1024;
@@ -81,14 +82,19 @@ function count(v: unknown, where: string, factor = 1): number {
   return Math.min(n, Math.floor(Number.MAX_SAFE_INTEGER / factor)) * factor;
 }
 
+/** Notes a RejectedValue in `issues`; any other error is thrown on. */
+function noteRejected(issues: ParseIssues, err: unknown): void {
+  if (!(err instanceof RejectedValue)) throw err;
+  issues.rejected++;
+  if (issues.examples.length < 3) issues.examples.push(err.message);
+}
+
 /** Runs the parse of one record or field; a RejectedValue inside is noted and gives undefined. */
 function guarded<T>(issues: ParseIssues, parse: () => T): T | undefined {
   try {
     return parse();
   } catch (err) {
-    if (!(err instanceof RejectedValue)) throw err;
-    issues.rejected++;
-    if (issues.examples.length < 3) issues.examples.push(err.message);
+    noteRejected(issues, err);
     return undefined;
   }
 }
@@ -112,8 +118,53 @@ export function extraToString(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export function parseSession(v: unknown, where: string): SessionSnapshot {
-  if (!isObj(v)) fail(where, 'session is not an object');
+/** The largest count `count` lets through unclamped, per factor of the fast path (1: bytes, 1024: kbit). */
+const MAX_BYTES = Number.MAX_SAFE_INTEGER;
+const MAX_KBIT = Math.floor(Number.MAX_SAFE_INTEGER / 1024);
+
+/** A count that `count` would take as it is: a JSON number, not negative, not past the clamp. */
+function plainCount(v: unknown, max: number): v is number {
+  return typeof v === 'number' && v >= 0 && v <= max;
+}
+
+/** The core and collector a parsed session is tagged with: it is then the fleet snapshot's row as it is (no copy). */
+export interface RowTag {
+  core: string;
+  collector: string;
+}
+
+/**
+ * One session of a remote answer. `index`: its place in the list at `where` (the path in a message is built only
+ * when there is one to give: a poll parses thousands of sessions a second). With `tag`, a SessionRow.
+ */
+export function parseSession(v: unknown, where: string, index?: number, tag?: RowTag): SessionSnapshot {
+  if (!isObj(v)) fail(index === undefined ? where : `${where}[${index}]`, 'session is not an object');
+  const { created_at: created, bytes_rx: rx, bytes_tx: tx, bandwidth_rx_kbit: rxKbit, bandwidth_tx_kbit: txKbit } = v;
+  // The usual answer of a polled Core: every number a plain JSON number in range (the same values as the checked path).
+  if (tag && typeof created === 'number' && Number.isFinite(created) && plainCount(rx, MAX_BYTES) && plainCount(tx, MAX_BYTES) && plainCount(rxKbit, MAX_KBIT) && plainCount(txKbit, MAX_KBIT)) {
+    const row: SessionRow = {
+      core: tag.core,
+      collector: tag.collector,
+      id: str(v.id),
+      reference: str(v.reference),
+      createdAtMs: created * 1000,
+      location: str(v.local),
+      peer: str(v.remote),
+      extra: extraToString(v.extra),
+      rxBytes: rx,
+      txBytes: tx,
+      rxBitsPerSec: rxKbit * 1024,
+      txBitsPerSec: txKbit * 1024,
+    };
+    return row;
+  }
+  const checked = parseSessionChecked(v, index === undefined ? where : `${where}[${index}]`);
+  if (!tag) return checked;
+  const row: SessionRow = { core: tag.core, collector: tag.collector, ...checked };
+  return row;
+}
+
+function parseSessionChecked(v: Obj, where: string): SessionSnapshot {
   return {
     id: str(v.id),
     reference: str(v.reference),
@@ -128,13 +179,16 @@ export function parseSession(v: unknown, where: string): SessionSnapshot {
   };
 }
 
-function parseList(v: unknown, where: string, issues: ParseIssues): SessionSnapshot[] {
+function parseList(v: unknown, where: string, issues: ParseIssues, tag: RowTag | undefined): SessionSnapshot[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) fail(where, 'list is not an array');
   const list: SessionSnapshot[] = [];
   for (let i = 0; i < v.length; i++) {
-    const s = guarded(issues, () => parseSession(v[i], `${where}[${i}]`));
-    if (s !== undefined) list.push(s);
+    try {
+      list.push(parseSession(v[i], where, i, tag));
+    } catch (err) {
+      noteRejected(issues, err);
+    }
   }
   return sortByCreated(list);
 }
@@ -188,10 +242,11 @@ function parseHistory(v: unknown, where: string, issues: ParseIssues): HistorySu
   };
 }
 
-export function parseCollectorSummary(v: unknown, where: string, issues: ParseIssues = parseIssues()): CollectorSummary {
+/** One collector's summary; with `core`, its sessions are SessionRows of that core and this collector (`where`). */
+export function parseCollectorSummary(v: unknown, where: string, issues: ParseIssues = parseIssues(), core?: string): CollectorSummary {
   const o = obj(v, where);
   const a = obj(o.active, `${where}.active`);
-  const list = parseList(a.list, `${where}.active.list`, issues);
+  const list = parseList(a.list, `${where}.active.list`, issues, core === undefined ? undefined : { core, collector: where });
   return {
     active: list,
     activeSessions: a.sessions === undefined ? list.length : countField(issues, a.sessions, `${where}.active.sessions`),
@@ -204,11 +259,14 @@ export function parseCollectorSummary(v: unknown, where: string, issues: ParseIs
   };
 }
 
-/** `GET /api/v3/session?collectors=…` → collector id → summary (raw units); refused values go to `issues`. */
-export function parseSessionSummary(body: unknown, issues: ParseIssues = parseIssues()): Map<string, CollectorSummary> {
+/**
+ * `GET /api/v3/session?collectors=…` → collector id → summary (raw units); refused values go to `issues`. With
+ * `core` (the poller's Core id), each session is tagged as the fleet's snapshot row (SessionRow) of that core.
+ */
+export function parseSessionSummary(body: unknown, issues: ParseIssues = parseIssues(), core?: string): Map<string, CollectorSummary> {
   if (!isObj(body)) fail('$', `expected an object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
   const out = new Map<string, CollectorSummary>();
-  for (const [k, v] of Object.entries(body)) out.set(k, parseCollectorSummary(v, k, issues));
+  for (const [k, v] of Object.entries(body)) out.set(k, parseCollectorSummary(v, k, issues, core));
   return out;
 }
 

@@ -42,10 +42,25 @@ export function viewerIdentity(row: SessionRow): string {
  * time brings its whole counter, unless it began more than `windowMs` before `watchedSinceMs` (what this run has
  * watched of its core): its earlier bytes are not this run's.
  */
-export function bytesSince(prev: { rx: number; tx: number } | undefined, row: Pick<SessionRow, 'rxBytes' | 'txBytes' | 'createdAtMs'>, watchedSinceMs: number, windowMs: number): { rx: number; tx: number } {
-  if (prev) return { rx: row.rxBytes >= prev.rx ? row.rxBytes - prev.rx : row.rxBytes, tx: row.txBytes >= prev.tx ? row.txBytes - prev.tx : row.txBytes };
-  if (row.createdAtMs < watchedSinceMs - windowMs) return { rx: 0, tx: 0 };
-  return { rx: row.rxBytes, tx: row.txBytes };
+export function bytesSince(
+  prev: { rx: number; tx: number } | undefined,
+  row: Pick<SessionRow, 'rxBytes' | 'txBytes' | 'createdAtMs'>,
+  watchedSinceMs: number,
+  windowMs: number,
+  /** Written and returned instead of a new object (a caller that runs this for every session each second). */
+  out: { rx: number; tx: number } = { rx: 0, tx: 0 },
+): { rx: number; tx: number } {
+  if (prev) {
+    out.rx = row.rxBytes >= prev.rx ? row.rxBytes - prev.rx : row.rxBytes;
+    out.tx = row.txBytes >= prev.tx ? row.txBytes - prev.tx : row.txBytes;
+  } else if (row.createdAtMs < watchedSinceMs - windowMs) {
+    out.rx = 0;
+    out.tx = 0;
+  } else {
+    out.rx = row.rxBytes;
+    out.tx = row.txBytes;
+  }
+  return out;
 }
 
 /** The sampler's memory between rounds: last counters per session, watched-since per core, today's sketches. */

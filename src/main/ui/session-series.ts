@@ -1,4 +1,5 @@
 import type { SessionSeries } from '../../shared/ipc.ts';
+import { Key3Map } from '../../shared/key3-map.ts';
 import type { Snapshot } from '../../shared/types.ts';
 
 /** Width of one averaged point of a session's series. */
@@ -24,7 +25,8 @@ interface Ring {
  * dropped (it ended).
  */
 export class SessionSeriesBuffer {
-  readonly #rings = new Map<string, Ring>();
+  /** By core, collector and session id. */
+  readonly #rings = new Key3Map<Ring>();
   #lastPruneBucket = 0;
 
   /** Adds one snapshot's per-second rates. */
@@ -33,11 +35,10 @@ export class SessionSeriesBuffer {
     const bucket = Math.floor(at / SESSION_BUCKET_MS);
     const slot = bucket % SESSION_BUCKETS;
     for (const s of snapshot.sessions) {
-      const key = seriesKey(s.core, s.collector, s.id);
-      let ring = this.#rings.get(key);
+      let ring = this.#rings.get(s.core, s.collector, s.id);
       if (!ring) {
         ring = { rx: new Float32Array(SESSION_BUCKETS), tx: new Float32Array(SESSION_BUCKETS), count: new Uint8Array(SESSION_BUCKETS), lastBucket: bucket, lastSeenMs: at };
-        this.#rings.set(key, ring);
+        this.#rings.set(s.core, s.collector, s.id, ring);
       } else if (bucket > ring.lastBucket) {
         // Clear the slots of the buckets skipped since the last sample (at most the whole ring).
         for (let b = ring.lastBucket + 1; b <= Math.min(bucket, ring.lastBucket + SESSION_BUCKETS); b++) {
@@ -57,14 +58,14 @@ export class SessionSeriesBuffer {
     }
     if (bucket !== this.#lastPruneBucket) {
       this.#lastPruneBucket = bucket;
-      for (const [key, ring] of this.#rings) if (at - ring.lastSeenMs > 3 * SESSION_BUCKET_MS) this.#rings.delete(key);
+      this.#rings.deleteWhere((ring) => at - ring.lastSeenMs > 3 * SESSION_BUCKET_MS);
     }
   }
 
   /** One session's averaged series, oldest first (empty when the session is unknown). */
   series(core: string, collector: string, id: string): SessionSeries {
     const out: SessionSeries = { bucketMs: SESSION_BUCKET_MS, atMs: [], rxBitsPerSec: [], txBitsPerSec: [] };
-    const ring = this.#rings.get(seriesKey(core, collector, id));
+    const ring = this.#rings.get(core, collector, id);
     if (!ring) return out;
     for (let b = ring.lastBucket - SESSION_BUCKETS + 1; b <= ring.lastBucket; b++) {
       const i = ((b % SESSION_BUCKETS) + SESSION_BUCKETS) % SESSION_BUCKETS;
@@ -82,10 +83,6 @@ export class SessionSeriesBuffer {
   get size(): number {
     return this.#rings.size;
   }
-}
-
-function seriesKey(core: string, collector: string, id: string): string {
-  return `${core}\u0001${collector}\u0001${id}`;
 }
 
 function sane(bitsPerSec: number): number {

@@ -210,6 +210,17 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
     reply(req, res, 200, result.ok ? { ok: true, value: result.value ?? null } : result);
   }
 
+  /** The last push and its event text: every open event stream sends the same text (one JSON.stringify per push). */
+  let lastPush: UiPush | undefined;
+  let lastEvent = '';
+  const eventText = (push: UiPush): string => {
+    if (push !== lastPush) {
+      lastPush = push;
+      lastEvent = `event: ${push.channel}\ndata: ${JSON.stringify(push.payload)}\n\n`;
+    }
+    return lastEvent;
+  };
+
   async function events(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET') {
       res.setHeader('Allow', 'GET');
@@ -230,7 +241,7 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
       // Back-pressure: a client that cannot keep up skips pushes; the page sees the gap in `seq` and fetches the
       // whole state again (src/shared/sessions-wire.ts).
       if (res.writableLength > maxBuffered) return;
-      res.write(`event: ${push.channel}\ndata: ${JSON.stringify(push.payload)}\n\n`);
+      res.write(eventText(push));
     };
     const off = service.onPush(write);
     const heartbeat = setInterval(() => {

@@ -24,6 +24,20 @@ describe('tolerant parsing', () => {
     expect(closed.get('rtmp')!.history.totals).toEqual({ sessions: 3, rxBytes: 7 * MIB, txBytes: 14 * MIB });
   });
 
+  it('tags the sessions as the fleet snapshot rows of a Core, with the same values as the checked parse', () => {
+    for (const phase of ['during/snap-01', 'during/snap-02', 'after-close']) {
+      const body = JSON.parse(fixture(`${phase}/session.json`)) as Record<string, unknown>;
+      const plain = parseSessionSummary(body);
+      const tagged = parseSessionSummary(body, parseIssues(), 'studio');
+      for (const [collector, summary] of plain) {
+        expect(tagged.get(collector)!.active).toEqual(summary.active.map((s) => ({ core: 'studio', collector, ...s })));
+      }
+    }
+    // A numeric string, a past-the-clamp count and a negative one take the checked path, tagged too.
+    const odd = parseSessionSummary({ rtmp: { active: { list: [{ id: 'a', created_at: '5', bytes_rx: 2 ** 60 }, { id: 'b', created_at: 1, bytes_tx: -1 }] } } }, parseIssues(), 'studio');
+    expect(odd.get('rtmp')!.active).toEqual([{ core: 'studio', collector: 'rtmp', id: 'a', reference: '', createdAtMs: 5000, location: '', peer: '', extra: '', rxBytes: Number.MAX_SAFE_INTEGER, txBytes: 0, rxBitsPerSec: 0, txBitsPerSec: 0 }]);
+  });
+
   it('accepts extra as an object, numeric strings, unknown fields and missing maps', () => {
     const m = parseSessionSummary({ hls: { active: { list: [{ id: 'x', created_at: '5', extra: { ip: '1.2.3.4', ua: 'a' }, bandwidth_tx_kbit: 1.5, new_field: [1] }] } }, srt: { active: { list: null } } });
     expect(m.get('hls')!.active[0]).toMatchObject({ id: 'x', createdAtMs: 5000, extra: '{"ip":"1.2.3.4","ua":"a"}', txBitsPerSec: 1536, rxBytes: 0 });

@@ -10,6 +10,7 @@ import { RemotePoller } from '../../../src/main/remote/poller.ts';
 import { startTestCore, type TestCore } from '../../support/test-core.ts';
 import { SHORT_TIMEOUTS } from './helpers.ts';
 
+const POLLER_ID = 'x';
 const ALL = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 'srt', 'ffmpeg'];
 
 let core: TestCore | undefined;
@@ -24,11 +25,11 @@ describe('RemotePoller with an unchanged answer', () => {
   it('reuses the last parse for the same text, parses a changed one, and still notices an invalid one', async () => {
     core = await startTestCore({ phase: 'snap-02', failedLoginDelayMs: 50 });
     const clock = new FakeClock(Date.now());
-    poller = new RemotePoller({ id: 'x', url: core.url, credentials: { username: 'admin', password: 'datarhei' } }, { clock, log: memoryLogger(), timeouts: SHORT_TIMEOUTS });
+    poller = new RemotePoller({ id: POLLER_ID, url: core.url, credentials: { username: 'admin', password: 'datarhei' } }, { clock, log: memoryLogger(), timeouts: SHORT_TIMEOUTS });
     await poller.pollNow();
     expect(poller.state).toBe('online');
     const first = poller.data()!;
-    expect(first.summaries).toEqual(parseSessionSummary(JSON.parse(core.summaryText('snap-02', ALL))));
+    expect(first.summaries).toEqual(parseSessionSummary(JSON.parse(core.summaryText('snap-02', ALL)), undefined, POLLER_ID));
 
     // The same answer: the same parsed maps, a fresh time.
     clock.advance(1000);
@@ -45,7 +46,7 @@ describe('RemotePoller with an unchanged answer', () => {
     await poller.pollNow();
     const third = poller.data()!;
     expect(third.summaries).not.toBe(first.summaries);
-    expect(third.summaries).toEqual(parseSessionSummary(JSON.parse(core.summaryText('snap-03', ALL))));
+    expect(third.summaries).toEqual(parseSessionSummary(JSON.parse(core.summaryText('snap-03', ALL)), undefined, POLLER_ID));
     expect(third.summaries).not.toEqual(first.summaries);
 
     // A broken answer after a good one fails as before (the kept parse is for that text only)...

@@ -158,4 +158,27 @@ describe('events', () => {
     expect(source.listenerCount).toBe(before);
     await waitFor(() => openStreams === 0, () => `the closed stream released (${openStreams} open)`, 1000, 20);
   });
+
+  it('sends every open stream the same event text for a push', async () => {
+    const open = (): Promise<{ events: () => string[]; close: () => void }> =>
+      new Promise((resolve) => {
+        const req = request({ host: base.host, port: base.port, path: '/api/ui/events', headers: { Authorization: 'Bearer good' } }, (res) => {
+          let buf = '';
+          res.on('data', (c: Buffer) => void (buf += c.toString('utf8')));
+          resolve({ events: () => buf.split('\n\n').filter((e) => e.startsWith('event: sessions:update')), close: () => req.destroy() });
+        });
+        req.on('error', () => undefined);
+        req.end();
+      });
+    const [a, b] = [await open(), await open()];
+    await waitFor(() => openStreams === 2, () => `both streams open (${openStreams})`, 1000, 20);
+    source.emit(snap(3000, 3));
+    source.emit(snap(4000, 2));
+    await waitFor(() => a.events().length >= 2 && b.events().length >= 2, () => `two pushes on each stream (${a.events().length}, ${b.events().length})`, 2000, 20);
+    expect(b.events().slice(-2)).toEqual(a.events().slice(-2));
+    expect(a.events().slice(-2).map((e) => (JSON.parse(e.slice(e.indexOf('data: ') + 6)) as { atMs: number }).atMs)).toEqual([3000, 4000]);
+    a.close();
+    b.close();
+    await waitFor(() => openStreams === 0, () => `the closed streams released (${openStreams} open)`, 1000, 20);
+  });
 });
