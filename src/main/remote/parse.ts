@@ -118,13 +118,19 @@ export function extraToString(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** The largest count `count` lets through unclamped, per factor of the fast path (1: bytes, 1024: kbit). */
-const MAX_BYTES = Number.MAX_SAFE_INTEGER;
-const MAX_KBIT = Math.floor(Number.MAX_SAFE_INTEGER / 1024);
+/** The path of a session's field in a message: built only when there is a message to give (a poll parses thousands of sessions a second). */
+function sessionPath(where: string, index: number | undefined, field: string): string {
+  return `${index === undefined ? where : `${where}[${index}]`}.${field}`;
+}
 
-/** A count that `count` would take as it is: a JSON number, not negative, not past the clamp. */
-function plainCount(v: unknown, max: number): v is number {
-  return typeof v === 'number' && v >= 0 && v <= max;
+/** `num` of a session's field; a finite JSON number is taken without building its path. */
+function sessionNum(v: unknown, where: string, index: number | undefined, field: string): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : num(v, sessionPath(where, index, field));
+}
+
+/** `count` of a session's field; a JSON number in range (what `count` takes as it is) is scaled without building its path. */
+function sessionCount(v: unknown, where: string, index: number | undefined, field: string, factor = 1): number {
+  return typeof v === 'number' && v >= 0 && v <= Math.floor(Number.MAX_SAFE_INTEGER / factor) ? v * factor : count(v, sessionPath(where, index, field), factor);
 }
 
 /** The core and collector a parsed session is tagged with: it is then the fleet snapshot's row as it is (no copy). */
@@ -134,49 +140,24 @@ export interface RowTag {
 }
 
 /**
- * One session of a remote answer. `index`: its place in the list at `where` (the path in a message is built only
- * when there is one to give: a poll parses thousands of sessions a second). With `tag`, a SessionRow.
+ * One session of a remote answer. `index`: its place in the list at `where` (paths for messages are built only when
+ * there is one to give). With `tag`, a SessionRow.
  */
 export function parseSession(v: unknown, where: string, index?: number, tag?: RowTag): SessionSnapshot {
   if (!isObj(v)) fail(index === undefined ? where : `${where}[${index}]`, 'session is not an object');
-  const { created_at: created, bytes_rx: rx, bytes_tx: tx, bandwidth_rx_kbit: rxKbit, bandwidth_tx_kbit: txKbit } = v;
-  // The usual answer of a polled Core: every number a plain JSON number in range (the same values as the checked path).
-  if (tag && typeof created === 'number' && Number.isFinite(created) && plainCount(rx, MAX_BYTES) && plainCount(tx, MAX_BYTES) && plainCount(rxKbit, MAX_KBIT) && plainCount(txKbit, MAX_KBIT)) {
-    const row: SessionRow = {
-      core: tag.core,
-      collector: tag.collector,
-      id: str(v.id),
-      reference: str(v.reference),
-      createdAtMs: created * 1000,
-      location: str(v.local),
-      peer: str(v.remote),
-      extra: extraToString(v.extra),
-      rxBytes: rx,
-      txBytes: tx,
-      rxBitsPerSec: rxKbit * 1024,
-      txBitsPerSec: txKbit * 1024,
-    };
-    return row;
-  }
-  const checked = parseSessionChecked(v, index === undefined ? where : `${where}[${index}]`);
-  if (!tag) return checked;
-  const row: SessionRow = { core: tag.core, collector: tag.collector, ...checked };
+  const id = str(v.id);
+  const reference = str(v.reference);
+  const createdAtMs = sessionNum(v.created_at, where, index, 'created_at') * 1000;
+  const location = str(v.local);
+  const peer = str(v.remote);
+  const extra = extraToString(v.extra);
+  const rxBytes = sessionCount(v.bytes_rx, where, index, 'bytes_rx');
+  const txBytes = sessionCount(v.bytes_tx, where, index, 'bytes_tx');
+  const rxBitsPerSec = sessionCount(v.bandwidth_rx_kbit, where, index, 'bandwidth_rx_kbit', 1024);
+  const txBitsPerSec = sessionCount(v.bandwidth_tx_kbit, where, index, 'bandwidth_tx_kbit', 1024);
+  if (!tag) return { id, reference, createdAtMs, location, peer, extra, rxBytes, txBytes, rxBitsPerSec, txBitsPerSec };
+  const row: SessionRow = { core: tag.core, collector: tag.collector, id, reference, createdAtMs, location, peer, extra, rxBytes, txBytes, rxBitsPerSec, txBitsPerSec };
   return row;
-}
-
-function parseSessionChecked(v: Obj, where: string): SessionSnapshot {
-  return {
-    id: str(v.id),
-    reference: str(v.reference),
-    createdAtMs: num(v.created_at, `${where}.created_at`) * 1000,
-    location: str(v.local),
-    peer: str(v.remote),
-    extra: extraToString(v.extra),
-    rxBytes: count(v.bytes_rx, `${where}.bytes_rx`),
-    txBytes: count(v.bytes_tx, `${where}.bytes_tx`),
-    rxBitsPerSec: count(v.bandwidth_rx_kbit, `${where}.bandwidth_rx_kbit`, 1024),
-    txBitsPerSec: count(v.bandwidth_tx_kbit, `${where}.bandwidth_tx_kbit`, 1024),
-  };
 }
 
 function parseList(v: unknown, where: string, issues: ParseIssues, tag: RowTag | undefined): SessionSnapshot[] {
