@@ -198,6 +198,12 @@ class ListEncoder<Row extends object> {
     return [...this.#order];
   }
 
+  /** Part `k` of `row`'s key as Key3Map takes it ('' for a part a shorter key pads in front). */
+  #key(row: Row, k: 0 | 1 | 2): string {
+    const field = this.#keyFields[k];
+    return field === undefined ? '' : (row as Record<string, string>)[field]!;
+  }
+
   /** Makes `next` the state and says how it differs from the previous one. */
   encode(next: readonly Row[]): ListDelta<Row> {
     const n = next.length;
@@ -209,11 +215,10 @@ class ListEncoder<Row extends object> {
     }
     const seenIn = this.#seenIn;
     // Pass 1: the slot of each row that stays (a key twice in `next`: the second is a row of its own).
-    const [f0, f1, f2] = this.#keyFields;
     const slots = new Int32Array(n);
     for (let i = 0; i < n; i++) {
-      const r = next[i] as Record<string, string>;
-      const slot = this.#slotOf.get(f0 === undefined ? '' : r[f0]!, f1 === undefined ? '' : r[f1]!, r[f2]!);
+      const r = next[i]!;
+      const slot = this.#slotOf.get(this.#key(r, 0), this.#key(r, 1), this.#key(r, 2));
       if (slot !== undefined && seenIn[slot] !== round) {
         seenIn[slot] = round;
         slots[i] = slot;
@@ -227,8 +232,8 @@ class ListEncoder<Row extends object> {
       prevIndex[s] = i;
       if (seenIn[s] !== round) {
         removed.push(s);
-        const r = this.#rows[s] as Record<string, string>;
-        const [k0, k1, k2] = [f0 === undefined ? '' : r[f0]!, f1 === undefined ? '' : r[f1]!, r[f2]!];
+        const r = this.#rows[s]!;
+        const [k0, k1, k2] = [this.#key(r, 0), this.#key(r, 1), this.#key(r, 2)];
         if (this.#slotOf.get(k0, k1, k2) === s) this.#slotOf.delete(k0, k1, k2);
         this.#rows[s] = undefined;
         this.#free.push(s);
@@ -248,8 +253,7 @@ class ListEncoder<Row extends object> {
         slot = this.#free.length > 0 ? this.#free.pop()! : this.#rows.length;
         seenIn[slot] = round;
         this.#rows[slot] = row;
-        const r = row as Record<string, string>;
-        const [k0, k1, k2] = [f0 === undefined ? '' : r[f0]!, f1 === undefined ? '' : r[f1]!, r[f2]!];
+        const [k0, k1, k2] = [this.#key(row, 0), this.#key(row, 1), this.#key(row, 2)];
         if (this.#slotOf.get(k0, k1, k2) === undefined) this.#slotOf.set(k0, k1, k2, slot);
         added.push([slot, i, row]);
       } else {
