@@ -700,7 +700,7 @@ async function headlessBench(): Promise<void> {
       await page.waitForTimeout(500);
     }
     const streams = ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: unknown[] }).streams.length;
-    console.log(`renderer (headless server): ${want} sessions, ${streams} streams on ${coresN} remote test Cores, every rate changes each second; ${updateS} s per update phase, ${phaseS} s per scrolling or sorting phase; load average ${loadavg()[0]!.toFixed(2)}`);
+    console.log(`renderer (headless server): ${want} sessions, ${streams} streams on ${coresN} remote test Cores, every rate changes each second; ${updateS} s per update, sorting and filtering phase, ${phaseS} s per scrolling phase; load average ${loadavg()[0]!.toFixed(2)}`);
     if (extraCss) console.log(`  extra CSS (BENCH_CSS): ${extraCss}`);
     const wire = await pushBytesPerSecond(h.url, Math.min(phaseS, 6));
     // What one whole snapshot weighs (the answer to sessions:snapshot): before the deltas, every push was one.

@@ -240,6 +240,54 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('clears changed cells in runs, whole rows and runs of rows, and paints what a whole draw paints', async () => {
+    await setup(100);
+    const rowCount = await page.$$eval('#group [role="row"]', (els) => els.length);
+    // Every rendered row's pixels (the tiles put together over them).
+    const pixels = (): Promise<number[]> => canvasHalves(page, '#group', rowCount * 30);
+    const whole = async (): Promise<number[]> => {
+      await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
+      await page.waitForSelector('#group.text-mode');
+      await page.evaluate(() => document.getSelection().removeAllRanges());
+      await page.waitForSelector('#group:not(.text-mode)');
+      return pixels();
+    };
+    // Updates where some rows change every cell, some none, some the same run of cells as the row above (the clears
+    // merged down the rows), some scattered cells, and texts that get shorter (the longer ink must go); each clear and
+    // cell drawn is counted.
+    for (let k = 1; k <= 6; k++) {
+      const drawn = await page.evaluate((k) => {
+        const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, number | string>[]; ctx: Record<string, unknown> };
+        const P = (window as unknown as { CanvasRenderingContext2D: { prototype: Record<string, (...a: unknown[]) => unknown> } }).CanvasRenderingContext2D.prototype;
+        const counts = { clearRect: 0, fillText: 0 };
+        const orig = { clearRect: P.clearRect!, fillText: P.fillText! };
+        for (const name of ['clearRect', 'fillText'] as const) {
+          P[name] = function (this: unknown, ...a: unknown[]) {
+            counts[name]++;
+            return orig[name].apply(this, a);
+          };
+        }
+        const next = rows.map((r, i) => {
+          // Three rows at a time share a kind: their clears may merge down the rows.
+          const kind = (Math.floor(i / 3) + k + (i % 3 === 2 && k % 2 ? 1 : 0)) % 4;
+          if (kind === 0) return r; // unchanged
+          if (kind === 1) return { ...r, id: `t${i}-${k}`, collector: k % 2 ? 'srt' : 'hls', reference: `/other/${k}/${i}`, location: `play:/x/${k}`, peer: `192.0.2.${k}:${i}`, extra: k % 2 ? '[198.51.100.0] VLC/3.0' : '', rxBytes: 7 * i * k, txBytes: 11 * i * k, rxBitsPerSec: 9000 + k, txBitsPerSec: 17000 + k, createdAtMs: 1000 - k * 1000 };
+          if (kind === 2) return { ...r, rxBitsPerSec: 8000 + k * 1_000_000, txBitsPerSec: 16000 + k * 10, rxBytes: 1000 * k }; // one run of cells
+          return { ...r, collector: k % 2 ? 'hls' : 'rtmp', txBytes: k % 2 ? 1 : 123_456_789_000 }; // scattered, shorter and longer
+        });
+        body.update(100, 0, next, ctx);
+        Object.assign(P, orig);
+        return counts;
+      }, k);
+      // Fewer clears than cells drawn: neighbouring cells, whole rows and rows below one another are cleared at once.
+      expect(drawn.fillText, `update ${k}`).toBeGreaterThan(0);
+      expect(drawn.clearRect, `update ${k}`).toBeLessThan(drawn.fillText / 2);
+      const after = await pixels();
+      expect(await whole(), `update ${k}`).toEqual(after);
+    }
+    expect(errors).toEqual([]);
+  });
+
   it('cuts a text that does not fit where the longest start with an ellipsis fits, as measured whole', async () => {
     await setup(100);
     const missing = await page.evaluate(() => {
