@@ -59,6 +59,15 @@ async function setup(n: number): Promise<void> {
   }, n);
 }
 
+/** `pixels()` after the canvas is drawn whole: text mode on (a selection in the page) and off again draws every row. */
+async function drawnWhole(pixels: () => Promise<number[]>): Promise<number[]> {
+  await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
+  await page.waitForSelector('#group.text-mode');
+  await page.evaluate(() => document.getSelection().removeAllRanges());
+  await page.waitForSelector('#group:not(.text-mode)');
+  return pixels();
+}
+
 /** The rendered rows in DOM order: index, key, class, selection and cells by column (as assistive technology reads them). */
 function rendered(): Promise<SessionRowText[]> {
   return sessionRowTexts(page, '#group [role="row"]');
@@ -222,13 +231,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     expect(after[0]).not.toBe(before[0]);
     expect(after[1]).toBe(before[1]);
     // Only the changed cell was redrawn: the canvas holds the same pixels as when drawn whole (after text mode).
-    const whole = async (): Promise<number[]> => {
-      await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
-      await page.waitForSelector('#group.text-mode');
-      await page.evaluate(() => document.getSelection().removeAllRanges());
-      await page.waitForSelector('#group:not(.text-mode)');
-      return pixels();
-    };
+    const whole = (): Promise<number[]> => drawnWhole(pixels);
     expect(await whole()).toEqual(after);
     // And back to the shorter text: the longer one's ink is gone.
     await page.evaluate(() => {
@@ -245,13 +248,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     const rowCount = await page.$$eval('#group [role="row"]', (els) => els.length);
     // Every rendered row's pixels (the tiles put together over them).
     const pixels = (): Promise<number[]> => canvasHalves(page, '#group', rowCount * 30);
-    const whole = async (): Promise<number[]> => {
-      await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
-      await page.waitForSelector('#group.text-mode');
-      await page.evaluate(() => document.getSelection().removeAllRanges());
-      await page.waitForSelector('#group:not(.text-mode)');
-      return pixels();
-    };
+    const whole = (): Promise<number[]> => drawnWhole(pixels);
     // Updates where some rows change every cell, some none, some the same run of cells as the row above (the clears
     // merged down the rows), some scattered cells, and texts that get shorter (the longer ink must go); each clear and
     // cell drawn is counted.
