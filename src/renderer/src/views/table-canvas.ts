@@ -325,8 +325,8 @@ export class CellPainter {
           continue;
         }
         // The same row in the same state: only the cells whose text or sparkline changed (~200 of ~400 per update
-        // sorted by rx), each run of neighbouring changed cells cleared at once (the cells touch: no gap in the grid),
-        // the whole row when every cell changed.
+        // sorted by rx), each run of neighbouring changed cells cleared at once (the cells touch: no gap in the Sessions
+        // grid, collapsed borders in the Streams table), the whole row when every cell changed.
         const cols = g.columns.map((_, c) => was.texts[c] !== row.texts[c] || (was.sparks?.[c] ?? null) !== (row.sparks?.[c] ?? null));
         if (!cols.includes(false)) {
           clears.add(0, g.widthPx, topPx, rowPx);
