@@ -59,6 +59,15 @@ async function setup(n: number): Promise<void> {
   }, n);
 }
 
+/** `pixels()` after the canvas is drawn whole: text mode on (a selection in the page) and off again draws every row. */
+async function drawnWhole(pixels: () => Promise<number[]>): Promise<number[]> {
+  await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
+  await page.waitForSelector('#group.text-mode');
+  await page.evaluate(() => document.getSelection().removeAllRanges());
+  await page.waitForSelector('#group:not(.text-mode)');
+  return pixels();
+}
+
 /** The rendered rows in DOM order: index, key, class, selection and cells by column (as assistive technology reads them). */
 function rendered(): Promise<SessionRowText[]> {
   return sessionRowTexts(page, '#group [role="row"]');
@@ -222,13 +231,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     expect(after[0]).not.toBe(before[0]);
     expect(after[1]).toBe(before[1]);
     // Only the changed cell was redrawn: the canvas holds the same pixels as when drawn whole (after text mode).
-    const whole = async (): Promise<number[]> => {
-      await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
-      await page.waitForSelector('#group.text-mode');
-      await page.evaluate(() => document.getSelection().removeAllRanges());
-      await page.waitForSelector('#group:not(.text-mode)');
-      return pixels();
-    };
+    const whole = (): Promise<number[]> => drawnWhole(pixels);
     expect(await whole()).toEqual(after);
     // And back to the shorter text: the longer one's ink is gone.
     await page.evaluate(() => {
@@ -237,6 +240,48 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     });
     expect(await pixels()).toEqual(before);
     expect(await whole()).toEqual(before);
+    expect(errors).toEqual([]);
+  });
+
+  it('clears changed cells in runs, whole rows and runs of rows, and paints what a whole draw paints', async () => {
+    await setup(100);
+    const rowCount = await page.$$eval('#group [role="row"]', (els) => els.length);
+    // Every rendered row's pixels (the tiles put together over them).
+    const pixels = (): Promise<number[]> => canvasHalves(page, '#group', rowCount * 30);
+    const whole = (): Promise<number[]> => drawnWhole(pixels);
+    // Updates where some rows change every cell, some none, some the same run of cells as the row above (the clears
+    // merged down the rows), some scattered cells, and texts that get shorter (the longer ink must go); each clear and
+    // cell drawn is counted.
+    for (let k = 1; k <= 6; k++) {
+      const drawn = await page.evaluate((k) => {
+        const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, number | string>[]; ctx: Record<string, unknown> };
+        const P = (window as unknown as { CanvasRenderingContext2D: { prototype: Record<string, (...a: unknown[]) => unknown> } }).CanvasRenderingContext2D.prototype;
+        const counts = { clearRect: 0, fillText: 0 };
+        const orig = { clearRect: P.clearRect!, fillText: P.fillText! };
+        for (const name of ['clearRect', 'fillText'] as const) {
+          P[name] = function (this: unknown, ...a: unknown[]) {
+            counts[name]++;
+            return orig[name].apply(this, a);
+          };
+        }
+        const next = rows.map((r, i) => {
+          // Three rows at a time share a kind: their clears may merge down the rows.
+          const kind = (Math.floor(i / 3) + k + (i % 3 === 2 && k % 2 ? 1 : 0)) % 4;
+          if (kind === 0) return r; // unchanged
+          if (kind === 1) return { ...r, id: `t${i}-${k}`, collector: k % 2 ? 'srt' : 'hls', reference: `/other/${k}/${i}`, location: `play:/x/${k}`, peer: `192.0.2.${k}:${i}`, extra: k % 2 ? '[198.51.100.0] VLC/3.0' : '', rxBytes: 7 * i * k, txBytes: 11 * i * k, rxBitsPerSec: 9000 + k, txBitsPerSec: 17000 + k, createdAtMs: 1000 - k * 1000 };
+          if (kind === 2) return { ...r, rxBitsPerSec: 8000 + k * 1_000_000, txBitsPerSec: 16000 + k * 10, rxBytes: 1000 * k }; // one run of cells
+          return { ...r, collector: k % 2 ? 'hls' : 'rtmp', txBytes: k % 2 ? 1 : 123_456_789_000 }; // scattered, shorter and longer
+        });
+        body.update(100, 0, next, ctx);
+        Object.assign(P, orig);
+        return counts;
+      }, k);
+      // Fewer clears than cells drawn: neighbouring cells, whole rows and rows below one another are cleared at once.
+      expect(drawn.fillText, `update ${k}`).toBeGreaterThan(0);
+      expect(drawn.clearRect, `update ${k}`).toBeLessThan(drawn.fillText / 2);
+      const after = await pixels();
+      expect(await whole(), `update ${k}`).toEqual(after);
+    }
     expect(errors).toEqual([]);
   });
 
