@@ -302,8 +302,10 @@ export class RemotePoller {
         this.#log.info('identified remote Core', { name: about.name, version: about.version });
       }
       const summaryRes = await this.#getSessions('/api/v3/session', signal, this.#lastSummary?.text);
-      // Tagged with this Core: the fleet's snapshot takes the sessions as its rows (no copy of each per update).
-      const summary = parsedOnce(this.#lastSummary, summaryRes, (body, issues) => parseSessionSummary(body, issues, this.#config.id));
+      // Tagged with this Core: the fleet's snapshot takes the sessions as its rows (no copy of each per update). The
+      // last parse's strings are kept for the fields that did not change (parseSessionSummary).
+      const last = this.#lastSummary?.value;
+      const summary = parsedOnce(this.#lastSummary, summaryRes, (body, issues) => parseSessionSummary(body, issues, this.#config.id, last));
       this.#lastSummary = summary;
       // Paused or stopped while this poll ran: its answer must not turn the Core back `online`.
       if (this.#stopped || this.#paused) return;
