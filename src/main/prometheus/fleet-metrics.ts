@@ -16,7 +16,7 @@
  * Core stale or unreachable) export their state only: no last-known numbers dressed up as current.
  */
 import { ownProcessOf } from '../../shared/processes.ts';
-import { classifySession } from '../../shared/stream-key.ts';
+import { SessionClassifier, type SessionStreamRef } from '../../shared/stream-key.ts';
 import { GONE_KEEP_MS } from '../../shared/streams.ts';
 import { addToTotals } from '../../shared/totals.ts';
 import { LOCAL_CORE_ID, type CoreInfo, type CoreStateName, type Snapshot } from '../../shared/types.ts';
@@ -84,7 +84,7 @@ interface SessionState {
   /** The reference and location its stream (`ref`) was classified from; undefined: not classified yet. */
   reference: string;
   location: string;
-  ref: ReturnType<typeof classifySession> | undefined;
+  ref: SessionStreamRef | null | undefined;
 }
 
 interface StreamSeries {
@@ -180,8 +180,8 @@ export class FleetMetrics {
   #gen = 0;
   #watchedSinceMs = new Map<string, number>();
   #lastAtMs = 0;
-  /** classifySession per collector, reference and location, memoised (streams change rarely; bounded like StreamModel's). */
-  #refs = new Key3Map<ReturnType<typeof classifySession>>();
+  /** classifySession per collector, reference and location, memoised (streams change rarely). */
+  readonly #refs = new SessionClassifier();
 
   constructor(options: FleetMetricsOptions) {
     this.options = { localCoreId: LOCAL_CORE_ID, aliases: new Map(), keepMs: GONE_KEEP_MS, ...options };
@@ -259,7 +259,7 @@ export class FleetMetrics {
       if (session.ref === undefined || session.reference !== s.reference || session.location !== s.location) {
         session.reference = s.reference;
         session.location = s.location;
-        session.ref = this.#classify(s.collector, s.reference, s.location);
+        session.ref = this.#refs.classify(s.collector, s.reference, s.location);
       }
       const ref = session.ref;
       if (!ref) continue;
@@ -350,17 +350,6 @@ export class FleetMetrics {
       c.liveStreams = streams.length;
       c.foldedStreams = folded;
     }
-  }
-
-  /** classifySession, memoised (`#refs`). */
-  #classify(collector: string, reference: string, location: string): ReturnType<typeof classifySession> {
-    let ref = this.#refs.get(collector, reference, location);
-    if (ref === undefined) {
-      ref = classifySession(collector, reference, location);
-      if (this.#refs.size >= 50_000) this.#refs.clear();
-      this.#refs.set(collector, reference, location, ref);
-    }
-    return ref;
   }
 
   /** Stream series (core × stream × protocol) currently kept: at most (cap + 1) × protocols per core. */
