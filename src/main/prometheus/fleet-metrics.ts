@@ -112,6 +112,8 @@ interface CoreSeries {
   other: StreamSeries;
   /** Per session (by collector and id) its last byte counters and its stream, updated in place (no garbage per update). */
   counters: Key3Map<SessionState>;
+  /** Entries of `counters` this update saw: all of them (nothing ended) spares the sweep for ended ones. */
+  countersSeen: number;
   /** This update's streams with their sessions' numbers per protocol (kept from update to update, `gen` marks this one's). */
   live: Map<string, LiveStream>;
   /** `live`'s streams of this update in the order of their first session (the order the sums are made in). */
@@ -202,7 +204,7 @@ export class FleetMetrics {
       listed.add(info.id);
       let c = this.#cores.get(info.id);
       if (!c) {
-        c = { info, observed: false, collectors: new Map(), activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, streams: new Map(), other: { protocols: new Map(), lastSeenMs: now }, counters: new Key3Map(), live: new Map(), liveOrder: [], liveGen: 0, liveStreams: 0, foldedStreams: 0 };
+        c = { info, observed: false, collectors: new Map(), activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, streams: new Map(), other: { protocols: new Map(), lastSeenMs: now }, counters: new Key3Map(), countersSeen: 0, live: new Map(), liveOrder: [], liveGen: 0, liveStreams: 0, foldedStreams: 0 };
         this.#cores.set(info.id, c);
       }
       c.info = info;
@@ -210,6 +212,7 @@ export class FleetMetrics {
       if (c.observed && !this.#watchedSinceMs.has(info.id)) this.#watchedSinceMs.set(info.id, now);
       if (!c.observed) this.#watchedSinceMs.delete(info.id);
       if (c.observed) {
+        c.countersSeen = 0;
         c.activeSessions = 0;
         c.rxBitsPerSec = 0;
         c.txBitsPerSec = 0;
@@ -246,11 +249,13 @@ export class FleetMetrics {
       const { rx, tx } = bytesSince(prev, s, this.#watchedSinceMs.get(s.core) ?? now, sinceLast, moved);
       let session = prev;
       if (session) {
+        if (session.gen !== gen) c.countersSeen++;
         session.rx = s.rxBytes;
         session.tx = s.txBytes;
         session.gen = gen;
       } else {
         c.counters.set('', s.collector, s.id, (session = { rx: s.rxBytes, tx: s.txBytes, gen, reference: s.reference, location: s.location, ref: undefined }));
+        c.countersSeen++;
       }
       const col = collectorOf(c, s.collector);
       col.rxBytes += rx;
@@ -292,7 +297,7 @@ export class FleetMetrics {
     }
     for (const c of this.#cores.values()) {
       if (!c.observed) continue;
-      c.counters.deleteWhere((v) => v.gen !== gen);
+      if (c.counters.size !== c.countersSeen) c.counters.deleteWhere((v) => v.gen !== gen);
       // The streams (and a stream's protocols) of earlier updates that have no session in this one.
       c.live.forEach((stream, key) => {
         if (stream.gen !== gen) c.live.delete(key);
