@@ -162,6 +162,9 @@ function sameValue(u: unknown, v: unknown): boolean {
 /** A number that survives JSON as itself (a hot value that is not one goes in a replaced row instead). */
 const wireNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/** The longest `hot` array made at its length beforehand (a longer `new Array` would not be a fast array). */
+const HOT_PRESIZE_MAX = 50_000;
+
 /** One list's side of the encoder: slots, the last rows sent, their order. */
 class ListEncoder<Row extends object> {
   /** The key fields as Key3Map's three keys: a key of fewer fields is padded with '' in front (see Key3Map). */
@@ -176,6 +179,8 @@ class ListEncoder<Row extends object> {
   #round = 0;
   #order: number[] = [];
   #free: number[] = [];
+  /** The length of the last delta's `hot` array: the next one is about as long (every row's rates change each second). */
+  #hotLength = 0;
 
   constructor(spec: ListSpec<Row>) {
     const fields = spec.key as readonly string[];
@@ -242,7 +247,9 @@ class ListEncoder<Row extends object> {
     // Pass 2: new rows get free slots; rows that stayed are compared field by field.
     const added: ListDelta<Row>['added'] = [];
     const replaced: ListDelta<Row>['replaced'] = [];
-    const hot: number[] = [];
+    // Made at about its final length, not grown by pushes (copied each time it grows: 40 000 numbers a second).
+    const hot: number[] = new Array(Math.min(this.#hotLength, HOT_PRESIZE_MAX));
+    let h = 0;
     const order: number[] = new Array(n);
     let lastKept = -1;
     let keptInOrder = true;
@@ -262,17 +269,20 @@ class ListEncoder<Row extends object> {
         const prev = this.#rows[slot]!;
         this.#rows[slot] = row;
         if (!sameColdFields(prev, row, this.#cold)) replaced.push([slot, row]);
-        else this.#hotDelta(slot, prev, row, hot, replaced);
+        else h = this.#hotDelta(slot, prev, row, hot, h, replaced);
       }
       order[i] = slot;
     }
+    hot.length = h;
+    this.#hotLength = h;
     this.#order = order;
     const delta: ListDelta<Row> = { removed, added, replaced, hot };
     if (!keptInOrder) delta.order = order;
     return delta;
   }
 
-  #hotDelta(slot: number, prev: Row, row: Row, out: number[], replaced: ListDelta<Row>['replaced']): void {
+  /** Writes `row`'s changed hot numbers into `out` from index `h`; returns the index after them. */
+  #hotDelta(slot: number, prev: Row, row: Row, out: number[], h: number, replaced: ListDelta<Row>['replaced']): number {
     const hot = this.#hot;
     const counters = this.#counterBits;
     const p = prev as Record<string, unknown>;
@@ -285,17 +295,19 @@ class ListEncoder<Row extends object> {
       // Only finite numbers, and increments that add back exactly, travel as numbers; otherwise the whole row.
       if (!wireNumber(b) || ((counters >> f) & 1 && (!wireNumber(a) || a + (b - a) !== b))) {
         replaced.push([slot, row]);
-        return;
+        return h;
       }
       mask |= 1 << f;
     }
-    if (mask === 0) return;
-    out.push(slot, mask);
+    if (mask === 0) return h;
+    out[h++] = slot;
+    out[h++] = mask;
     for (let f = 0; f < hot.length; f++) {
       if (!((mask >> f) & 1)) continue;
       const b = r[hot[f]!] as number;
-      out.push((counters >> f) & 1 ? b - (p[hot[f]!] as number) : b);
+      out[h++] = (counters >> f) & 1 ? b - (p[hot[f]!] as number) : b;
     }
+    return h;
   }
 }
 

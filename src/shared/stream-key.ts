@@ -10,6 +10,7 @@
  * - FFmpeg process: reference `<id>`.
  * The `http` and `https` collectors are one aggregate each, not people: they belong to no stream.
  */
+import { Key3Map } from './key3-map.ts';
 
 /** How a session reaches its stream: the collector that tracks it. */
 export type StreamProtocol = 'hls' | 'hlsingress' | 'rtmp' | 'srt' | 'ffmpeg';
@@ -62,4 +63,26 @@ export function classifySession(collector: string, reference: string, location: 
       ref = null;
   }
   return ref !== null && ref.key !== '' ? ref : null;
+}
+
+/** Entries a SessionClassifier holds before it starts again (distinct collector, reference and location triples). */
+const CLASSIFIED_MAX = 50_000;
+
+/**
+ * classifySession memoised by collector, reference and location, for a caller that classifies every session of every
+ * update (streams change rarely): the same triple gives the same ref object, with no string built per lookup. Bounded:
+ * emptied when it holds CLASSIFIED_MAX entries.
+ */
+export class SessionClassifier {
+  readonly #refs = new Key3Map<SessionStreamRef | null>();
+
+  classify(collector: string, reference: string, location: string): SessionStreamRef | null {
+    let ref = this.#refs.get(collector, reference, location);
+    if (ref === undefined) {
+      ref = classifySession(collector, reference, location);
+      if (this.#refs.size >= CLASSIFIED_MAX) this.#refs.clear();
+      this.#refs.set(collector, reference, location, ref);
+    }
+    return ref;
+  }
 }

@@ -75,6 +75,22 @@ function emptyRow(core: string, key: string): StreamRow {
   };
 }
 
+/**
+ * A new row takes the last row's `viewers` and `keys` when they hold the same values (rows are never changed once
+ * handed on, so the two rows may share them): the new ones die young, and a reader that compares the two rows (the
+ * push encoder, every second for every stream) finds the same objects.
+ */
+function shareUnchanged(row: StreamRow, last: StreamRow): void {
+  const v = row.viewers;
+  const lv = last.viewers;
+  if (v.hls === lv.hls && v.rtmp === lv.rtmp && v.srt === lv.srt) row.viewers = lv;
+  const k = row.keys;
+  const lk = last.keys;
+  if (k.length !== lk.length) return;
+  for (let i = 0; i < k.length; i++) if (k[i] !== lk[i]) return;
+  row.keys = lk;
+}
+
 /** The sessions behind a stream's numbers, from a snapshot's session list (the key rule, before aliases). */
 export function streamSessions<T extends { core: string; collector: string; reference: string; location: string }>(row: Pick<StreamRow, 'core' | 'keys'>, sessions: readonly T[]): T[] {
   const keys = new Set(row.keys);
@@ -185,6 +201,7 @@ export class StreamModel {
       row.state = m.state;
       row.sinceMs = m.sinceMs;
       row.peakViewersToday = m.peak;
+      if (m.row !== row) shareUnchanged(row, m.row);
       m.row = row;
       out.push(row);
     }

@@ -128,4 +128,22 @@ describe('the stream model', () => {
     const rows = m.update(snap(t0, [session('local', 'hls', 'cam', '/memfs/cam.m3u8', 'a'), session('local', 'hls', 'cam_backup', '/memfs/cam_backup.m3u8', 'b')]));
     expect(rows.map((r) => [r.key, r.viewersTotal, r.keys])).toEqual([['cam', 2, ['cam', 'cam_backup']]]);
   });
+
+  it("a new row shares the last row's viewers and keys only while they hold the same values; the last row stays as it was", () => {
+    const m = new StreamModel(new Map([['cam_backup', 'cam']]));
+    const a = session('local', 'hls', 'cam', '/memfs/cam.m3u8', 'a');
+    const b = session('local', 'rtmp', '/live/cam_backup', 'play:/live/cam_backup', 'b');
+    const first = m.update(snap(t0, [a, b]))[0]!;
+    const kept = structuredClone(first);
+    // Rates change, the viewers and keys do not: the same objects.
+    const second = m.update(snap(t0 + 1000, [{ ...a, txBitsPerSec: 7 }, b]))[0]!;
+    expect(second).not.toBe(first);
+    expect(second.viewers).toBe(first.viewers);
+    expect(second.keys).toBe(first.keys);
+    // One viewer fewer, one key fewer: new objects with the new values, the last row untouched.
+    const third = m.update(snap(t0 + 2000, [a]))[0]!;
+    expect([third.viewers, third.keys]).toEqual([{ hls: 1, rtmp: 0, srt: 0 }, ['cam']]);
+    expect(first).toEqual(kept);
+    expect(second).toEqual({ ...kept, egressBitsPerSec: 1007 });
+  });
 });

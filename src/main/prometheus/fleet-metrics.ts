@@ -16,7 +16,7 @@
  * Core stale or unreachable) export their state only: no last-known numbers dressed up as current.
  */
 import { ownProcessOf } from '../../shared/processes.ts';
-import { classifySession } from '../../shared/stream-key.ts';
+import { SessionClassifier, type SessionStreamRef } from '../../shared/stream-key.ts';
 import { GONE_KEEP_MS } from '../../shared/streams.ts';
 import { addToTotals } from '../../shared/totals.ts';
 import { LOCAL_CORE_ID, type CoreInfo, type CoreStateName, type Snapshot } from '../../shared/types.ts';
@@ -84,7 +84,7 @@ interface SessionState {
   /** The reference and location its stream (`ref`) was classified from; undefined: not classified yet. */
   reference: string;
   location: string;
-  ref: ReturnType<typeof classifySession> | undefined;
+  ref: SessionStreamRef | null | undefined;
 }
 
 interface StreamSeries {
@@ -112,6 +112,8 @@ interface CoreSeries {
   other: StreamSeries;
   /** Per session (by collector and id) its last byte counters and its stream, updated in place (no garbage per update). */
   counters: Key3Map<SessionState>;
+  /** Entries of `counters` this update saw: all of them (nothing ended) spares the sweep for ended ones. */
+  countersSeen: number;
   /** This update's streams with their sessions' numbers per protocol (kept from update to update, `gen` marks this one's). */
   live: Map<string, LiveStream>;
   /** `live`'s streams of this update in the order of their first session (the order the sums are made in). */
@@ -180,8 +182,8 @@ export class FleetMetrics {
   #gen = 0;
   #watchedSinceMs = new Map<string, number>();
   #lastAtMs = 0;
-  /** classifySession per collector, reference and location, memoised (streams change rarely; bounded like StreamModel's). */
-  #refs = new Key3Map<ReturnType<typeof classifySession>>();
+  /** classifySession per collector, reference and location, memoised (streams change rarely). */
+  readonly #refs = new SessionClassifier();
 
   constructor(options: FleetMetricsOptions) {
     this.options = { localCoreId: LOCAL_CORE_ID, aliases: new Map(), keepMs: GONE_KEEP_MS, ...options };
@@ -202,7 +204,7 @@ export class FleetMetrics {
       listed.add(info.id);
       let c = this.#cores.get(info.id);
       if (!c) {
-        c = { info, observed: false, collectors: new Map(), activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, streams: new Map(), other: { protocols: new Map(), lastSeenMs: now }, counters: new Key3Map(), live: new Map(), liveOrder: [], liveGen: 0, liveStreams: 0, foldedStreams: 0 };
+        c = { info, observed: false, collectors: new Map(), activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, streams: new Map(), other: { protocols: new Map(), lastSeenMs: now }, counters: new Key3Map(), countersSeen: 0, live: new Map(), liveOrder: [], liveGen: 0, liveStreams: 0, foldedStreams: 0 };
         this.#cores.set(info.id, c);
       }
       c.info = info;
@@ -210,6 +212,7 @@ export class FleetMetrics {
       if (c.observed && !this.#watchedSinceMs.has(info.id)) this.#watchedSinceMs.set(info.id, now);
       if (!c.observed) this.#watchedSinceMs.delete(info.id);
       if (c.observed) {
+        c.countersSeen = 0;
         c.activeSessions = 0;
         c.rxBitsPerSec = 0;
         c.txBitsPerSec = 0;
@@ -246,11 +249,13 @@ export class FleetMetrics {
       const { rx, tx } = bytesSince(prev, s, this.#watchedSinceMs.get(s.core) ?? now, sinceLast, moved);
       let session = prev;
       if (session) {
+        if (session.gen !== gen) c.countersSeen++;
         session.rx = s.rxBytes;
         session.tx = s.txBytes;
         session.gen = gen;
       } else {
         c.counters.set('', s.collector, s.id, (session = { rx: s.rxBytes, tx: s.txBytes, gen, reference: s.reference, location: s.location, ref: undefined }));
+        c.countersSeen++;
       }
       const col = collectorOf(c, s.collector);
       col.rxBytes += rx;
@@ -259,7 +264,7 @@ export class FleetMetrics {
       if (session.ref === undefined || session.reference !== s.reference || session.location !== s.location) {
         session.reference = s.reference;
         session.location = s.location;
-        session.ref = this.#classify(s.collector, s.reference, s.location);
+        session.ref = this.#refs.classify(s.collector, s.reference, s.location);
       }
       const ref = session.ref;
       if (!ref) continue;
@@ -292,7 +297,7 @@ export class FleetMetrics {
     }
     for (const c of this.#cores.values()) {
       if (!c.observed) continue;
-      c.counters.deleteWhere((v) => v.gen !== gen);
+      if (c.counters.size !== c.countersSeen) c.counters.deleteWhere((v) => v.gen !== gen);
       // The streams (and a stream's protocols) of earlier updates that have no session in this one.
       c.live.forEach((stream, key) => {
         if (stream.gen !== gen) c.live.delete(key);
@@ -350,17 +355,6 @@ export class FleetMetrics {
       c.liveStreams = streams.length;
       c.foldedStreams = folded;
     }
-  }
-
-  /** classifySession, memoised (`#refs`). */
-  #classify(collector: string, reference: string, location: string): ReturnType<typeof classifySession> {
-    let ref = this.#refs.get(collector, reference, location);
-    if (ref === undefined) {
-      ref = classifySession(collector, reference, location);
-      if (this.#refs.size >= 50_000) this.#refs.clear();
-      this.#refs.set(collector, reference, location, ref);
-    }
-    return ref;
   }
 
   /** Stream series (core × stream × protocol) currently kept: at most (cap + 1) × protocols per core. */

@@ -68,16 +68,18 @@ export interface JsonResponse {
   body: unknown;
   /** Wall time of the HTTP exchange that produced the answer (the retried one after a 401), ms. */
   rttMs: number;
-  /** The body as received. */
-  text: string;
-  /** The text equals the caller's `unchangedText`: `body` was not parsed again (it is undefined). */
+  /** The body's bytes as received (the caller may keep a copy to pass as `unchangedBytes` next time). */
+  bytes: Uint8Array;
+  /** The bytes equal the caller's `unchangedBytes`: `body` was not parsed again (it is undefined). */
   unchanged: boolean;
 }
 
 interface RawResponse {
   status: number;
   contentType: string;
-  text: string;
+  bytes: Uint8Array;
+  /** The bytes as text (UTF-8), decoded when first needed (`textOf`): an unchanged answer is never decoded. */
+  text?: string;
   rttMs: number;
 }
 
@@ -184,10 +186,12 @@ export class CoreClient {
    * GET a JSON API path (relative to the base URL) with the access token. Renews the token proactively when due,
    * and on a 401 renews once (refresh, else login) and retries once. Non-2xx answers throw RemoteError('http');
    * a non-JSON body throws `incompatible` (HTML) or `parse` (anything else). `signal` (the poll round's deadline)
-   * aborts every request made on the way, with its reason. An answer whose text equals `unchangedText` (the caller's
-   * last one) is not parsed again: `unchanged` is true and `body` undefined.
+   * aborts every request made on the way, with its reason. An answer whose bytes equal `unchangedBytes` (the caller's
+   * last one) is neither decoded nor parsed again: `unchanged` is true and `body` undefined. Only bytes are compared,
+   * so a caller keeps no text of a big answer between polls (that text would live a second and be promoted: 2.5 MB a
+   * second with a big fleet); the text of a changed answer is decoded for its parse only.
    */
-  async getJson(path: string, signal?: AbortSignal, unchangedText?: string): Promise<JsonResponse> {
+  async getJson(path: string, signal?: AbortSignal, unchangedBytes?: Uint8Array): Promise<JsonResponse> {
     await this.#renewIfDue(signal);
     let res = await this.#send('GET', path, this.#access?.value, undefined, this.#timeouts.requestTimeoutMs, signal);
     if (res.status === 401) {
@@ -217,8 +221,10 @@ export class CoreClient {
       if (isHtml(res)) throw new RemoteError('incompatible', `${path.split('?')[0]} answered ${res.status} with HTML`, res.status);
       throw httpError(`GET ${path.split('?')[0]}`, res);
     }
-    if (res.text === unchangedText) return { status: res.status, body: undefined, rttMs: res.rttMs, text: res.text, unchanged: true };
-    return { status: res.status, body: parseJsonBody(res, isHtml(res) ? 'incompatible' : 'parse'), rttMs: res.rttMs, text: res.text, unchanged: false };
+    if (unchangedBytes !== undefined && Buffer.from(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength).equals(unchangedBytes)) {
+      return { status: res.status, body: undefined, rttMs: res.rttMs, bytes: res.bytes, unchanged: true };
+    }
+    return { status: res.status, body: parseJsonBody(res, isHtml(res) ? 'incompatible' : 'parse'), rttMs: res.rttMs, bytes: res.bytes, unchanged: false };
   }
 
   /** The nodes a clustered Core offers (empty when the Core is not a cluster: 404 or no node list). */
@@ -331,7 +337,7 @@ export class CoreClient {
     const onOuter = (): void => deadline.abort(outer?.reason);
     outer?.addEventListener('abort', onOuter, { once: true });
     let res: Dispatcher.ResponseData;
-    let text: string;
+    let bytes: Uint8Array;
     try {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -345,7 +351,7 @@ export class CoreClient {
         }
       }
       try {
-        text = await res.body.text();
+        bytes = await res.body.bytes();
       } catch (err) {
         throw toRemoteError(deadline.signal.aborted ? deadline.signal.reason : err);
       }
@@ -354,18 +360,28 @@ export class CoreClient {
       outer?.removeEventListener('abort', onOuter);
     }
     const ct = res.headers['content-type'];
-    return { status: res.statusCode, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '', text, rttMs: performance.now() - t0 };
+    return { status: res.statusCode, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '', bytes, rttMs: performance.now() - t0 };
   }
 }
 
+/** The body as text: UTF-8 without a byte order mark (as undici's `text()`), decoded once. */
+function textOf(res: RawResponse): string {
+  if (res.text === undefined) {
+    const b = res.bytes;
+    const bom = b.length > 2 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+    res.text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8', bom);
+  }
+  return res.text;
+}
+
 function isHtml(res: RawResponse): boolean {
-  return /text\/html/i.test(res.contentType) || /^\s*<(!doctype|html|head|body)/i.test(res.text);
+  return /text\/html/i.test(res.contentType) || /^\s*<(!doctype|html|head|body)/i.test(textOf(res));
 }
 
 function parseJsonBody(res: RawResponse, kind: 'parse' | 'incompatible'): unknown {
   if (isHtml(res)) throw new RemoteError('incompatible', 'answered HTML instead of JSON: not a datarhei Core API', res.status);
   try {
-    return JSON.parse(res.text) as unknown;
+    return JSON.parse(textOf(res)) as unknown;
   } catch (err) {
     throw new RemoteError(kind, `invalid JSON (${(err as Error).message.slice(0, 80)})`, res.status);
   }
@@ -374,7 +390,7 @@ function parseJsonBody(res: RawResponse, kind: 'parse' | 'incompatible'): unknow
 /** Core's error body `{code,message,details}` (spec §4.6 step 7), as one short line. */
 function errorDetail(res: RawResponse): string {
   try {
-    const b = JSON.parse(res.text) as { message?: unknown; details?: unknown };
+    const b = JSON.parse(textOf(res)) as { message?: unknown; details?: unknown };
     const details = Array.isArray(b.details) ? b.details.filter((d) => typeof d === 'string').join('; ') : '';
     const msg = typeof b.message === 'string' ? b.message : '';
     return [msg, details].filter((s) => s !== '').join(': ').slice(0, 200);

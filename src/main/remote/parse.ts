@@ -140,17 +140,58 @@ export interface RowTag {
 }
 
 /**
- * One session of a remote answer. `index`: its place in the list at `where` (paths for messages are built only when
- * there is one to give). With `tag`, a SessionRow.
+ * The previous answer's sessions of one list, found by id: a session's text fields that are the same as in the last
+ * poll take the last poll's string objects (see `parseSessionSummary`).
  */
-export function parseSession(v: unknown, where: string, index?: number, tag?: RowTag): SessionSnapshot {
+class PreviousSessions {
+  readonly #list: readonly SessionSnapshot[];
+  /** Where the next session is looked for first: a Core lists its sessions in the same order every time. */
+  #next = 0;
+  /** Index by id, made on the first session not found at `#next`. */
+  #byId: Map<string, number> | undefined;
+
+  constructor(list: readonly SessionSnapshot[]) {
+    this.#list = list;
+  }
+
+  find(id: string): SessionSnapshot | undefined {
+    const list = this.#list;
+    const guess = list[this.#next];
+    if (guess !== undefined && guess.id === id) {
+      this.#next++;
+      return guess;
+    }
+    if (this.#byId === undefined) {
+      this.#byId = new Map();
+      for (let i = list.length - 1; i >= 0; i--) this.#byId.set(list[i]!.id, i);
+    }
+    const i = this.#byId.get(id);
+    if (i === undefined) return undefined;
+    this.#next = i + 1;
+    return list[i];
+  }
+}
+
+/** `next`, or `prev` when it is the same text: the string the last poll parsed (then `next` dies young). */
+function same(prev: string | undefined, next: string): string {
+  return prev === next ? prev : next;
+}
+
+/**
+ * One session of a remote answer. `index`: its place in the list at `where` (paths for messages are built only when
+ * there is one to give). With `tag`, a SessionRow. With `previous`, text fields equal to those of the last answer's
+ * session of the same id are that session's strings (the values are the same; the objects are the old ones).
+ */
+export function parseSession(v: unknown, where: string, index?: number, tag?: RowTag, previous?: PreviousSessions): SessionSnapshot {
   if (!isObj(v)) fail(index === undefined ? where : `${where}[${index}]`, 'session is not an object');
-  const id = str(v.id);
-  const reference = str(v.reference);
+  const newId = str(v.id);
+  const prev = previous?.find(newId);
+  const id = prev === undefined ? newId : prev.id;
+  const reference = same(prev?.reference, str(v.reference));
   const createdAtMs = sessionNum(v.created_at, where, index, 'created_at') * 1000;
-  const location = str(v.local);
-  const peer = str(v.remote);
-  const extra = extraToString(v.extra);
+  const location = same(prev?.location, str(v.local));
+  const peer = same(prev?.peer, str(v.remote));
+  const extra = same(prev?.extra, extraToString(v.extra));
   const rxBytes = sessionCount(v.bytes_rx, where, index, 'bytes_rx');
   const txBytes = sessionCount(v.bytes_tx, where, index, 'bytes_tx');
   const rxBitsPerSec = sessionCount(v.bandwidth_rx_kbit, where, index, 'bandwidth_rx_kbit', 1024);
@@ -160,13 +201,14 @@ export function parseSession(v: unknown, where: string, index?: number, tag?: Ro
   return row;
 }
 
-function parseList(v: unknown, where: string, issues: ParseIssues, tag: RowTag | undefined): SessionSnapshot[] {
+function parseList(v: unknown, where: string, issues: ParseIssues, tag: RowTag | undefined, previous: readonly SessionSnapshot[] | undefined): SessionSnapshot[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) fail(where, 'list is not an array');
   const list: SessionSnapshot[] = [];
+  const prev = previous === undefined || previous.length === 0 ? undefined : new PreviousSessions(previous);
   for (let i = 0; i < v.length; i++) {
     try {
-      list.push(parseSession(v[i], where, i, tag));
+      list.push(parseSession(v[i], where, i, tag, prev));
     } catch (err) {
       noteRejected(issues, err);
     }
@@ -223,11 +265,14 @@ function parseHistory(v: unknown, where: string, issues: ParseIssues): HistorySu
   };
 }
 
-/** One collector's summary; with `core`, its sessions are SessionRows of that core and this collector (`where`). */
-export function parseCollectorSummary(v: unknown, where: string, issues: ParseIssues = parseIssues(), core?: string): CollectorSummary {
+/**
+ * One collector's summary; with `core`, its sessions are SessionRows of that core and this collector (`where`).
+ * `previous`: the last answer's sessions of this collector (see `parseSessionSummary`).
+ */
+export function parseCollectorSummary(v: unknown, where: string, issues: ParseIssues = parseIssues(), core?: string, previous?: readonly SessionSnapshot[]): CollectorSummary {
   const o = obj(v, where);
   const a = obj(o.active, `${where}.active`);
-  const list = parseList(a.list, `${where}.active.list`, issues, core === undefined ? undefined : { core, collector: where });
+  const list = parseList(a.list, `${where}.active.list`, issues, core === undefined ? undefined : { core, collector: where }, previous);
   return {
     active: list,
     activeSessions: a.sessions === undefined ? list.length : countField(issues, a.sessions, `${where}.active.sessions`),
@@ -243,11 +288,18 @@ export function parseCollectorSummary(v: unknown, where: string, issues: ParseIs
 /**
  * `GET /api/v3/session?collectors=…` → collector id → summary (raw units); refused values go to `issues`. With
  * `core` (the poller's Core id), each session is tagged as the fleet's snapshot row (SessionRow) of that core.
+ *
+ * `previous`: the last parse of this Core's answer. A session (by collector and id) whose id, reference, location,
+ * peer or extra is the same text as in that parse gets that parse's string, not the one just parsed: each poll's
+ * strings then die young instead of living a second and being promoted (10 000 sessions a second with a big fleet),
+ * and the later comparisons with the last update's rows (the push encoder's, the Prometheus series') find the same
+ * object. The result is the same with or without `previous`: only which of two equal strings is kept differs (strings
+ * are immutable, so a kept one never carries another value). Rows are new objects every time, as before.
  */
-export function parseSessionSummary(body: unknown, issues: ParseIssues = parseIssues(), core?: string): Map<string, CollectorSummary> {
+export function parseSessionSummary(body: unknown, issues: ParseIssues = parseIssues(), core?: string, previous?: ReadonlyMap<string, CollectorSummary>): Map<string, CollectorSummary> {
   if (!isObj(body)) fail('$', `expected an object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
   const out = new Map<string, CollectorSummary>();
-  for (const [k, v] of Object.entries(body)) out.set(k, parseCollectorSummary(v, k, issues, core));
+  for (const [k, v] of Object.entries(body)) out.set(k, parseCollectorSummary(v, k, issues, core, previous?.get(k)?.active));
   return out;
 }
 

@@ -47,12 +47,37 @@ export interface RemoteCoreConfig {
   enabled?: boolean;
 }
 
-/** One answer's text and what it parsed to (parsing is a function of the text alone). */
+/** What one answer parsed to (parsing is a function of its bytes alone). */
 interface Parsed<T> {
-  /** Undefined when too long to keep. */
-  text: string | undefined;
   value: T;
   issues: ParseIssues;
+}
+
+/** Longest answer kept for the comparison (a bigger one is parsed every time: it changes every second anyway). */
+const KEEP_BODY_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The bytes of the last parsed answer, for the next poll's comparison: copied into one buffer kept from poll to poll
+ * (outside V8's heap), so no copy of a big answer lives from one poll to the next.
+ */
+class KeptBody {
+  #buffer = Buffer.alloc(0);
+  /** -1: nothing kept. */
+  #length = -1;
+
+  bytes(): Uint8Array | undefined {
+    return this.#length < 0 ? undefined : this.#buffer.subarray(0, this.#length);
+  }
+
+  keep(bytes: Uint8Array): void {
+    if (bytes.length > KEEP_BODY_MAX_BYTES) {
+      this.#length = -1;
+      return;
+    }
+    if (this.#buffer.length < bytes.length) this.#buffer = Buffer.allocUnsafeSlow(Math.min(KEEP_BODY_MAX_BYTES, Math.max(bytes.length, this.#buffer.length * 2)));
+    this.#buffer.set(bytes);
+    this.#length = bytes.length;
+  }
 }
 
 /** The last good answer of a Core, raw units (bit/s, bytes, ms); each summary's `active` is the collector's list. */
@@ -107,8 +132,9 @@ export class RemotePoller {
   #rttMs: number | undefined;
   #data: RemoteCoreData | undefined;
   #stopped = false;
-  /** The last parsed answer: a Core with nothing going on sends the same text again, not re-parsed. */
+  /** The last parsed answer and its bytes: a Core with nothing going on sends the same bytes again, not re-parsed. */
   #lastSummary: Parsed<Map<string, CollectorSummary>> | undefined;
+  readonly #lastSummaryBody = new KeptBody();
   /** When refused values were last logged (undefined: the last answer had none). */
   #rejectedLoggedAtMs: number | undefined;
   readonly #stats: PollerStats = { polls: 0, okPolls: 0, failedPolls: 0, skippedTicks: 0, consecutiveFailures: 0, inFlight: false, backoffMs: 0, nextAttemptAtMs: 0 };
@@ -301,9 +327,12 @@ export class RemotePoller {
         if (about.name) this.#lastName = about.name;
         this.#log.info('identified remote Core', { name: about.name, version: about.version });
       }
-      const summaryRes = await this.#getSessions('/api/v3/session', signal, this.#lastSummary?.text);
-      // Tagged with this Core: the fleet's snapshot takes the sessions as its rows (no copy of each per update).
-      const summary = parsedOnce(this.#lastSummary, summaryRes, (body, issues) => parseSessionSummary(body, issues, this.#config.id));
+      const summaryRes = await this.#getSessions('/api/v3/session', signal, this.#lastSummary === undefined ? undefined : this.#lastSummaryBody.bytes());
+      // Tagged with this Core: the fleet's snapshot takes the sessions as its rows (no copy of each per update). The
+      // last parse's strings are kept for the fields that did not change (parseSessionSummary).
+      const last = this.#lastSummary?.value;
+      const summary = parsedOnce(this.#lastSummary, summaryRes, (body, issues) => parseSessionSummary(body, issues, this.#config.id, last));
+      if (summary !== this.#lastSummary) this.#lastSummaryBody.keep(summaryRes.bytes);
       this.#lastSummary = summary;
       // Paused or stopped while this poll ran: its answer must not turn the Core back `online`.
       if (this.#stopped || this.#paused) return;
@@ -326,10 +355,10 @@ export class RemotePoller {
     }
   }
 
-  async #getSessions(path: string, signal: AbortSignal, unchangedText: string | undefined): Promise<JsonResponse> {
+  async #getSessions(path: string, signal: AbortSignal, unchangedBytes: Uint8Array | undefined): Promise<JsonResponse> {
     const query = `?collectors=${encodeURIComponent(this.#collectors.join(','))}`;
     try {
-      return await this.#client.getJson(path + query, signal, unchangedText);
+      return await this.#client.getJson(path + query, signal, unchangedBytes);
     } catch (err) {
       // v16.7.2: 404 "Unknown collector", details "Registered collectors are: a, b" → ask for those only.
       const m = err instanceof RemoteError && err.status === 404 ? /Registered collectors are: ([^)]*)/.exec(err.message) : null;
@@ -338,7 +367,7 @@ export class RemotePoller {
       const next = this.#collectors.filter((c) => registered.has(c));
       if (next.length === 0 || next.length === this.#collectors.length) throw err;
       this.#collectors = next;
-      return this.#client.getJson(path + `?collectors=${encodeURIComponent(next.join(','))}`, signal, unchangedText);
+      return this.#client.getJson(path + `?collectors=${encodeURIComponent(next.join(','))}`, signal, unchangedBytes);
     }
   }
 
@@ -392,13 +421,10 @@ export class RemotePoller {
   }
 }
 
-/** Longest answer text kept for the comparison (a bigger one is parsed every time: it changes every second anyway). */
-const KEEP_TEXT_MAX_CHARS = 4 * 1024 * 1024;
-
-/** The answer parsed, or the last parse again when the text is the same (`unchanged`). */
+/** The answer parsed, or the last parse again when the bytes are the same (`unchanged`). */
 function parsedOnce<T>(last: Parsed<T> | undefined, res: JsonResponse, parse: (body: unknown, issues: ParseIssues) => T): Parsed<T> {
   if (last && res.unchanged) return last;
   const issues = parseIssues();
   const value = parse(res.body, issues);
-  return { text: res.text.length <= KEEP_TEXT_MAX_CHARS ? res.text : undefined, value, issues };
+  return { value, issues };
 }

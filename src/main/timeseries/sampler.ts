@@ -9,14 +9,29 @@
  * session that ends between two samples loses only what it moved since the last one.
  */
 import type { SessionRow, Snapshot } from '../../shared/types.ts';
-import { classifySession } from '../../shared/stream-key.ts';
+import { SessionClassifier } from '../../shared/stream-key.ts';
+import { Key3Map } from '../../shared/key3-map.ts';
 import { TS_ALL } from '../../shared/timeseries.ts';
 import { HyperLogLog } from './hll.ts';
-import { OBSERVED_STATES, seriesKeyString, type RoundInput, type RoundSample, type SeriesKey } from './store.ts';
+import { OBSERVED_STATES, type RoundInput, type RoundSample } from './store.ts';
 
-interface Counters {
+/** What the sampler keeps of one session between rounds, updated in place (no object per session and round). */
+interface SessionCounters {
+  core: string;
+  /** The counters as of the round that last saw it (`round`). */
   rx: number;
   tx: number;
+  /** The counters as of the round before that, if one saw it: a session listed twice in a round is measured against them again. */
+  lastRx: number;
+  lastTx: number;
+  hadLast: boolean;
+  round: number;
+}
+
+/** A series' sample of the round `round` (a slot kept from round to round, with a new sample each round). */
+interface SampleSlot {
+  round: number;
+  sample: RoundSample;
 }
 
 export interface SamplerOptions {
@@ -63,10 +78,20 @@ export function bytesSince(
   return out;
 }
 
-/** The sampler's memory between rounds: last counters per session, watched-since per core, today's sketches. */
+/**
+ * The sampler's memory between rounds: last counters per session, watched-since per core, today's sketches. A round
+ * builds no string and no object per session: sessions and series are looked up by their parts (Key3Map) in maps
+ * kept from round to round, and updated in place.
+ */
 export class Sampler {
   readonly options: SamplerOptions;
-  #counters = new Map<string, Counters>();
+  /** Per session (core, collector, id) with a stream: its counters. */
+  readonly #counters = new Key3Map<SessionCounters>();
+  /** Per series (core, stream, protocol), and per stream total ('', core, stream): the last round's sample. */
+  readonly #series = new Key3Map<SampleSlot>();
+  readonly #streamTotals = new Key3Map<SampleSlot>();
+  readonly #classifier = new SessionClassifier();
+  #round = 0;
   /** Per core: start of the first round of this run in which it was observed. */
   #watchedSinceMs = new Map<string, number>();
   #sketches = new Map<string, HyperLogLog>();
@@ -86,6 +111,7 @@ export class Sampler {
       this.#day = day;
       this.#sketches.clear();
     }
+    const round = ++this.#round;
     const observed = new Set<string>();
     const coreStates: RoundInput['coreStates'] = [{ core: TS_ALL, state: 'running' }];
     for (const c of snapshot.cores) {
@@ -97,35 +123,58 @@ export class Sampler {
     }
     for (const core of [...this.#watchedSinceMs.keys()]) if (!observed.has(core)) this.#watchedSinceMs.delete(core);
 
-    // Per session only its protocol series is summed; the stored totals are sums of those, made afterwards.
-    const acc = new Map<string, RoundSample>();
-    const add = (into: Map<string, RoundSample>, k: string, core: string, stream: string, protocol: string, from: Omit<RoundSample, keyof SeriesKey>): void => {
-      let s = into.get(k);
-      if (!s) {
-        s = { core, stream, protocol, viewers: 0, publishers: 0, rxBytes: 0, txBytes: 0 };
-        into.set(k, s);
-      }
+    const add = (s: RoundSample, from: Omit<RoundSample, 'core' | 'stream' | 'protocol'>): void => {
       s.viewers += from.viewers;
       s.publishers += from.publishers;
       s.rxBytes += from.rxBytes;
       s.txBytes += from.txBytes;
     };
+    /** The round's sample of a series, made on its first use in the round (`order`: the round's, in that order). */
+    const sampleOf = (slots: Key3Map<SampleSlot>, order: RoundSample[], a: string, b: string, c: string, core: string, stream: string, protocol: string): RoundSample => {
+      let slot = slots.get(a, b, c);
+      if (!slot) slots.set(a, b, c, (slot = { round: 0, sample: { core, stream, protocol, viewers: 0, publishers: 0, rxBytes: 0, txBytes: 0 } }));
+      if (slot.round !== round) {
+        slot.round = round;
+        slot.sample = { core, stream, protocol, viewers: 0, publishers: 0, rxBytes: 0, txBytes: 0 };
+        order.push(slot.sample);
+      }
+      return slot.sample;
+    };
 
-    const next = new Map<string, Counters>();
+    // Per session only its protocol series is summed; the stored totals are sums of those, made afterwards.
+    const series: RoundSample[] = [];
     const dirty = new Map<string, { day: string; core: string; stream: string; hll: HyperLogLog }>();
+    const last = { rx: 0, tx: 0 };
+    const moved = { rx: 0, tx: 0 };
+    const one = { viewers: 0, publishers: 0, rxBytes: 0, txBytes: 0 };
     for (const row of snapshot.sessions) {
-      const ref = classifySession(row.collector, row.reference, row.location);
+      const ref = this.#classifier.classify(row.collector, row.reference, row.location);
       if (!ref) continue;
-      const id = `${row.core}\u0000${row.collector}\u0000${row.id}`;
-      const prev = this.#counters.get(id);
-      next.set(id, { rx: row.rxBytes, tx: row.txBytes });
+      let counters = this.#counters.get(row.core, row.collector, row.id);
+      if (!counters) this.#counters.set(row.core, row.collector, row.id, (counters = { core: row.core, rx: 0, tx: 0, lastRx: 0, lastTx: 0, hadLast: false, round: 0 }));
+      if (counters.round !== round) {
+        counters.hadLast = counters.round !== 0;
+        counters.lastRx = counters.rx;
+        counters.lastTx = counters.tx;
+        counters.round = round;
+      }
+      counters.rx = row.rxBytes;
+      counters.tx = row.txBytes;
       // A core that is not observed now (stale, unreachable) keeps its counters for when it is back.
       if (!observed.has(row.core)) continue;
-      const { rx, tx } = bytesSince(prev, row, this.#watchedSinceMs.get(row.core) ?? startMs, durSec * 1000);
-      const viewers = ref.role === 'viewer' ? 1 : 0;
-      const publishers = ref.role === 'publisher' ? 1 : 0;
-      add(acc, seriesKeyString({ core: row.core, stream: ref.key, protocol: ref.protocol }), row.core, ref.key, ref.protocol, { viewers, publishers, rxBytes: rx, txBytes: tx });
-      if (viewers === 1 && (!prev || newDay)) {
+      let prev: typeof last | undefined;
+      if (counters.hadLast) {
+        last.rx = counters.lastRx;
+        last.tx = counters.lastTx;
+        prev = last;
+      }
+      const { rx, tx } = bytesSince(prev, row, this.#watchedSinceMs.get(row.core) ?? startMs, durSec * 1000, moved);
+      one.viewers = ref.role === 'viewer' ? 1 : 0;
+      one.publishers = ref.role === 'publisher' ? 1 : 0;
+      one.rxBytes = rx;
+      one.txBytes = tx;
+      add(sampleOf(this.#series, series, row.core, ref.key, ref.protocol, row.core, ref.key, ref.protocol), one);
+      if (one.viewers === 1 && (!prev || newDay)) {
         const sk = `${row.core}\u0000${ref.key}`;
         let hll = this.#sketches.get(sk);
         if (!hll) {
@@ -136,24 +185,22 @@ export class Sampler {
       }
     }
     // Sessions of cores still listed but not observed keep their counters; sessions that are gone are forgotten.
-    for (const [id, c] of this.#counters) {
-      if (next.has(id)) continue;
-      const core = id.slice(0, id.indexOf('\u0000'));
-      if (!observed.has(core) && snapshot.cores.some((x) => x.id === core)) next.set(id, c);
-    }
-    this.#counters = next;
+    const listed = new Set(snapshot.cores.map((c) => c.id));
+    this.#counters.deleteWhere((c) => c.round !== round && (observed.has(c.core) || !listed.has(c.core)));
+    this.#series.deleteWhere((slot) => slot.round !== round);
 
     // The stored totals: per stream (all protocols), per core and over all cores. Every observed core and the fleet
     // have their total row each round, zeros included.
-    const totals = new Map<string, RoundSample>();
-    const zero = { viewers: 0, publishers: 0, rxBytes: 0, txBytes: 0 };
-    add(totals, TS_ALL, TS_ALL, TS_ALL, TS_ALL, zero);
-    for (const core of observed) add(totals, core, core, TS_ALL, TS_ALL, zero);
-    for (const x of acc.values()) {
-      add(totals, `${x.core}\u0000${x.stream}`, x.core, x.stream, TS_ALL, x);
-      add(totals, x.core, x.core, TS_ALL, TS_ALL, x);
-      add(totals, TS_ALL, TS_ALL, TS_ALL, TS_ALL, x);
+    const fleet: RoundSample = { core: TS_ALL, stream: TS_ALL, protocol: TS_ALL, viewers: 0, publishers: 0, rxBytes: 0, txBytes: 0 };
+    const perCore = new Map<string, RoundSample>();
+    for (const core of observed) perCore.set(core, { core, stream: TS_ALL, protocol: TS_ALL, viewers: 0, publishers: 0, rxBytes: 0, txBytes: 0 });
+    const streams: RoundSample[] = [];
+    for (const x of series) {
+      add(sampleOf(this.#streamTotals, streams, '', x.core, x.stream, x.core, x.stream, TS_ALL), x);
+      add(perCore.get(x.core)!, x);
+      add(fleet, x);
     }
-    return { startMs, durSec, samples: [...acc.values(), ...totals.values()], coreStates, uniques: [...dirty.values()] };
+    this.#streamTotals.deleteWhere((slot) => slot.round !== round);
+    return { startMs, durSec, samples: [...series, fleet, ...perCore.values(), ...streams], coreStates, uniques: [...dirty.values()] };
   }
 }

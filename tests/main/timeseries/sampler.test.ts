@@ -1,0 +1,41 @@
+/**
+ * The sampler's round, which keeps its per-session counters in place from round to round: the bytes of each round by
+ * the one rule for deltas (bytesSince), through a session listed twice, a core that stops being observed and comes
+ * back, and a session that ends and is listed again later.
+ */
+import { describe, expect, it } from 'vitest';
+import { HyperLogLog } from '../../../src/main/timeseries/hll.ts';
+import { Sampler } from '../../../src/main/timeseries/sampler.ts';
+import type { CoreInfo, SessionRow, Snapshot } from '../../../src/shared/types.ts';
+
+const STEP_MS = 10_000;
+const T0 = Date.parse('2026-12-05T12:00:00Z');
+
+function viewer(txBytes: number): SessionRow {
+  return { core: 'a', collector: 'hls', id: 'x', reference: 'cam', createdAtMs: T0, location: '/memfs/cam.m3u8', peer: '', extra: '[192.0.2.0] ua', rxBytes: 0, txBytes, rxBitsPerSec: 0, txBitsPerSec: 0 };
+}
+
+function snapshot(endMs: number, state: CoreInfo['state'], sessions: SessionRow[]): Snapshot {
+  return { atMs: endMs, cores: [{ id: 'a', name: 'a', kind: 'remote', url: '', state }], collectors: [], sessions };
+}
+
+describe('Sampler', () => {
+  it('measures each round against the last counters it kept, through duplicates, an outage and an ended session', () => {
+    const sampler = new Sampler({ intervalSec: STEP_MS / 1000, dayOf: () => '2026-12-05', loadUniques: () => new HyperLogLog() });
+    const rounds: Array<[CoreInfo['state'], SessionRow[]]> = [
+      ['online', [viewer(1000)]], // first seen, began within the watched time: its whole counter
+      ['online', [viewer(1500), viewer(1600)]], // listed twice: each against the last round's 1000
+      ['stale', [viewer(2000)]], // not observed: no sample, the counter is kept
+      ['online', [viewer(2600)]], // back: against the kept 2000
+      ['online', []], // ended: forgotten
+      ['online', [viewer(3000)]], // listed again: new to the sampler, and older than what is watched of its core now
+    ];
+    const got = rounds.map(([state, sessions], i) => {
+      const endMs = T0 + (i + 1) * STEP_MS;
+      const round = sampler.round(snapshot(endMs, state, sessions), endMs);
+      const stream = round.samples.find((s) => s.core === 'a' && s.stream === 'cam' && s.protocol === 'hls');
+      return stream === undefined ? null : [stream.viewers, stream.txBytes];
+    });
+    expect(got).toEqual([[1, 1000], [2, 500 + 600], null, [1, 600], null, [1, 0]]);
+  });
+});
