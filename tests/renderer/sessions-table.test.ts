@@ -285,12 +285,13 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
-  it('cuts a text that does not fit where the longest start with an ellipsis fits, as measured whole', async () => {
+  it('cuts a text that does not fit where the longest start with an ellipsis fits, as measured whole, never with two ellipses', async () => {
     await setup(100);
     const missing = await page.evaluate(() => {
       const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: Record<string, unknown> };
-      // Texts of many lengths, with kerning pairs that widen ("-J") and narrow ("AV") them, wide and narrow letters.
-      const parts = ['-J', 'AV', 'W', 'il', 'é', 'To', '/live/', '0', ':', 'ffi', 'x'];
+      // Texts of many lengths, with kerning pairs that widen ("-J") and narrow ("AV") them, wide and narrow letters,
+      // and the view's own ellipsis (the Local column's `/memfs/….m3u8`): a start ending in one gets no second.
+      const parts = ['-J', 'AV', 'W', 'il', 'é', 'To', '/live/', '0', ':', 'ffi', 'x', '…'];
       const text = (i: number, salt: number): string => Array.from({ length: 2 + ((i * 7 + salt) % 30) }, (_, j) => parts[(i * 13 + j * j + salt) % parts.length]).join('');
       const drawn = new Set<string>();
       const proto = (window as unknown as { CanvasRenderingContext2D: { prototype: Record<string, (...a: unknown[]) => unknown> } }).CanvasRenderingContext2D.prototype;
@@ -300,11 +301,14 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
         return fillText.apply(this, a);
       };
       // Other sessions (a row out of view that keeps its session holds its texts back until it is seen).
-      const next = rows.map((r, i) => ({ ...r, id: `n${i}`, reference: text(i, 1), peer: text(i, 5) }));
+      // Every third peer is a start of growing length, the ellipsis, then wide letters: some cut right after the ellipsis.
+      const next = rows.map((r, i) => ({ ...r, id: `n${i}`, reference: text(i, 1), peer: i % 3 === 0 ? `abababab${'a'.repeat(i / 3)}…${'W'.repeat(30)}` : text(i, 5) }));
       body.update(100, 0, next, ctx);
       document.querySelector('#scroll').dispatchEvent(new Event('scroll')); // the overscan's rows too, now
       proto.fillText = fillText;
-      // What each reference and peer cell should show: whole, or its longest start that fits with "…", measured whole.
+      // What each reference and peer cell should show: whole, or its longest start that fits with "…" (none added to a
+      // start that ends in one), measured whole.
+      const withCut = (start: string): string => (start.endsWith('…') ? start : `${start}…`);
       const probe = document.createElement('canvas').getContext('2d');
       const out: string[] = [];
       let cut = 0;
@@ -319,13 +323,14 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
           let want = value as string;
           if (!fits(want)) {
             let n = want.length - 1;
-            while (n > 0 && !fits(want.slice(0, n) + '…')) n--;
-            want = n > 0 ? want.slice(0, n) + '…' : fits('…') ? '…' : '';
+            while (n > 0 && !fits(withCut(want.slice(0, n)))) n--;
+            want = n > 0 ? withCut(want.slice(0, n)) : fits('…') ? '…' : '';
           }
           if (want !== value) cut++;
           if (!drawn.has(want)) out.push(`${col} ${JSON.stringify(value)}: want ${JSON.stringify(want)}`);
         }
       }
+      for (const t of drawn) if (t.includes('……')) out.push(`drawn with two ellipses: ${JSON.stringify(t)}`);
       return { out, cut, checked: document.querySelectorAll('#group [role="row"]').length * 2 };
     });
     expect(missing.checked).toBeGreaterThan(20);

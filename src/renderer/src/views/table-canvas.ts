@@ -113,6 +113,9 @@ const MARKS = { idle: 'IDLE ', ending: 'ENDING ' } as const;
 const MARK_LETTER_SPACING = '0.4px';
 const MARK_SIZE = '10px';
 const ELLIPSIS = '…';
+
+/** A text's start as a cut cell shows it: with the ellipsis, unless the start already ends with one (the Local column's `/memfs/…` would read `/memfs/……`). */
+const cutText = (start: string): string => (start.endsWith(ELLIPSIS) ? start : start + ELLIPSIS);
 /**
  * A kerning pair widens a text by at most this share of the font's size (+0.056 em measured, "-J" in DejaVu Sans, the
  * most of any ASCII pair in the app's fonts): `#advances` adds it per character.
@@ -575,7 +578,7 @@ export class CellPainter {
         // The longest start that fits with the ellipsis: where the advances say, then measured (through the width
         // cache: the starts of ids and references are shared by many sessions, their whole texts are not); one more
         // character is tried only when its advance may still fit.
-        const measure = (n: number): number => this.#width(col.font, text.slice(0, n) + ELLIPSIS);
+        const measure = (n: number): number => this.#width(col.font, cutText(text.slice(0, n)));
         let n = adv.cut;
         let px = measure(n);
         if (px <= widthPx) {
@@ -586,7 +589,7 @@ export class CellPainter {
             px = next;
           }
         } else while (n > 0 && measure(--n) > widthPx);
-        fitted = n > 0 ? text.slice(0, n) + ELLIPSIS : measure(0) <= widthPx ? ELLIPSIS : '';
+        fitted = n > 0 ? cutText(text.slice(0, n)) : measure(0) <= widthPx ? ELLIPSIS : '';
       }
     } else {
       // The longest start of the text that fits with the ellipsis (by code points: no half surrogate pair).
@@ -595,10 +598,10 @@ export class CellPainter {
       let hi = chars.length;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
-        if (this.#textWidth(col, chars.slice(0, mid).join('') + ELLIPSIS) <= widthPx) lo = mid;
+        if (this.#textWidth(col, cutText(chars.slice(0, mid).join(''))) <= widthPx) lo = mid;
         else hi = mid - 1;
       }
-      fitted = lo > 0 ? chars.slice(0, lo).join('') + ELLIPSIS : this.#textWidth(col, ELLIPSIS) <= widthPx ? ELLIPSIS : '';
+      fitted = lo > 0 ? cutText(chars.slice(0, lo).join('')) : this.#textWidth(col, ELLIPSIS) <= widthPx ? ELLIPSIS : '';
     }
     if (this.#fitted.size >= CACHE_LIMIT) this.#fitted.clear();
     this.#fitted.set(key, fitted);
