@@ -83,7 +83,7 @@ function emptyRow(core: string, key: string): StreamRow {
 function shareUnchanged(row: StreamRow, last: StreamRow): void {
   const v = row.viewers;
   const lv = last.viewers;
-  if (v.hls === lv.hls && v.rtmp === lv.rtmp && v.srt === lv.srt) row.viewers = lv;
+  if (VIEWER_PROTOCOLS.every((p) => v[p] === lv[p])) row.viewers = lv;
   const k = row.keys;
   const lk = last.keys;
   if (k.length !== lk.length) return;
