@@ -11,6 +11,8 @@ import type { Children } from './children.ts';
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 export const HEADLESS = join(ROOT, 'src', 'main', 'headless.ts');
+/** The built bundle of headless mode, which the `core-sessions` command and `npm run serve` run (after a build). */
+export const HEADLESS_BUNDLE = join(ROOT, 'out', 'main', 'headless.js');
 /** The V8 flags headless mode ships with: those on the `core-sessions` command's first line (also `npm run serve`'s). */
 export const HEADLESS_NODE_FLAGS: readonly string[] = readFileSync(join(ROOT, 'bin', 'core-sessions.js'), 'utf8').split('\n', 1)[0]!.split(' ').filter((w) => w.startsWith('--'));
 
@@ -62,6 +64,8 @@ export interface StartHeadlessOptions {
   env?: Record<string, string>;
   /** Extra node flags after the shipped ones (e.g. `--cpu-prof` for a bench). */
   nodeFlags?: string[];
+  /** The script node runs: HEADLESS (default, no build needed) or HEADLESS_BUNDLE (built first by the caller). */
+  entry?: string;
 }
 
 /** Starts headless mode with `--listen 127.0.0.1:0 --rtmp 127.0.0.1:0 --srt 127.0.0.1:0` and a fresh data dir unless given. */
@@ -70,7 +74,7 @@ export function startHeadless(args: string[] = [], options: StartHeadlessOptions
   for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dataDir, name), text);
   const full = ['--listen', '127.0.0.1:0', '--rtmp', '127.0.0.1:0', '--srt', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warn', ...args];
   const env = options.env ? { ...process.env, ...options.env } : undefined;
-  const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, ...(options.nodeFlags ?? []), HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
+  const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, ...(options.nodeFlags ?? []), options.entry ?? HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   options.children?.adopt(proc);
   let out = '';
   let err = '';
