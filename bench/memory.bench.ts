@@ -1,12 +1,17 @@
 /**
- * Memory of the headless server (issue 16's budget): RSS with 1 000 live HLS sessions, then during and after a minute
- * of API load on `/api/v3/session` and `/api/v3/session/active`, sampled every second from /proc. The server is the
- * real `src/main/headless.ts` in a child process with its defaults (time-series history on); the HLS viewers are
- * real playlist and segment GETs that keep their sessions alive.
+ * Memory of the headless server (issue 16's budget): RSS with 1 000 live HLS sessions, then during and after API load
+ * on `/api/v3/session` and `/api/v3/session/active`, sampled every second from /proc. The server is headless mode in
+ * a child process with its defaults (time-series history on) and the settings of the `core-sessions` command's first
+ * line: by default the built bundle that command runs (built first), MEMORY_BENCH_ENTRY=source for the TypeScript
+ * source as the tests run it. The HLS viewers are real playlist and segment GETs that keep their sessions alive.
  *
- *   npm run bench -- memory   (env MEMORY_BENCH_SESSIONS=1000, MEMORY_BENCH_SECONDS=60, MEMORY_BENCH_CONNECTIONS=10)
+ *   npm run bench -- memory   (env MEMORY_BENCH_SESSIONS=1000, MEMORY_BENCH_SECONDS=60, MEMORY_BENCH_CONNECTIONS=10;
+ *                              to try a setting: MEMORY_BENCH_ENV='NAME=value …', MEMORY_BENCH_NODE_FLAGS='--flag …')
  *
- * Aim: ≤ 150 MB RSS under that load, no growth under it (the trend of its second half) and once it stops. Reference (issue 16): this server held 148 MB with the
+ * Aim: ≤ 150 MB RSS under that load, no growth under it and once it stops. Reading it: each RSS figure is split by
+ * where the memory lives (smaps from outside; V8's heap by space from bench/heap-probe.mjs inside, asked by SIGUSR2).
+ * Growth is the trend over the second half of the load, which only a long run tells (MEMORY_BENCH_SECONDS=1200):
+ * in a 60 s run the heap is still growing to its working size. Reference (issue 16): this server held 148 MB with the
  * sessions and 342 MB after the load; datarhei Core 46 → 57 MB on the same load.
  */
 import { readFileSync } from 'node:fs';
