@@ -1,8 +1,8 @@
 // Loaded into the headless server by the memory bench only (`node --import bench/heap-probe.mjs …`): on SIGUSR2 it
 // writes V8's heap statistics by space and `process.memoryUsage()` as JSON to the file named by `HEAP_PROBE_FILE`,
 // so the bench can split the server's RSS while it runs. Nothing ships with it: the server itself has no route or
-// signal for this. Plain JavaScript: a TypeScript file here would start Node's type stripper in the server (about
-// 20 MB of its own), which the shipped server never runs. The JSON's shape is `HeapProbe` in memory.bench.ts.
+// signal for this. Plain JavaScript: a TypeScript file here would start Node's type stripper in the server (20-35 MB
+// of its own), which the shipped server never runs. The JSON's shape is `HeapProbe` in memory.bench.ts.
 import { writeFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 

@@ -14,7 +14,7 @@
  * in a 60 s run the heap is still growing to its working size. Reference (issue 16): this server held 148 MB with the
  * sessions and 342 MB after the load; datarhei Core 46 → 57 MB on the same load.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +38,7 @@ const SERVER_ENV = Object.fromEntries(
 const PROBE_FILE = join(tmpdir(), `memory-bench-probe-${process.pid}.json`);
 /**
  * `bundle` (default): out/main/headless.js, built first, which `core-sessions` and `npm run serve` run; `source`:
- * src/main/headless.ts through Node's type stripping, as the tests run it (its stripper costs about 20 MB more).
+ * src/main/headless.ts through Node's type stripping, as the tests run it (the stripper costs the server 20-35 MB).
  */
 const ENTRY = process.env.MEMORY_BENCH_ENTRY === 'source' ? 'source' : 'bundle';
 
@@ -83,7 +83,7 @@ function slopeMbPerHour(samples: readonly number[]): number {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The server's RSS split by where it lives: smaps from outside, V8's heap by space from bench/heap-probe.ts inside
+ * The server's RSS split by where it lives: smaps from outside, V8's heap by space from bench/heap-probe.mjs inside
  * (asked by SIGUSR2). "V8 heap" is the heap's resident pages (in the anonymous mappings); "malloc" is glibc's main
  * arena (brk) and its other arenas; "other anonymous" is what is anonymous but neither (V8's off-heap tables, mallocs
  * large enough to get their own mapping, WebAssembly memory).
@@ -222,6 +222,7 @@ export default async function bench(): Promise<void> {
     );
   } finally {
     await h?.stop();
+    rmSync(PROBE_FILE, { force: true });
   }
 }
 

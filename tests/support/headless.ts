@@ -15,8 +15,7 @@ export const HEADLESS = join(ROOT, 'src', 'main', 'headless.ts');
 /** The built bundle of headless mode, which the `core-sessions` command and `npm run serve` run (after a build). */
 export const HEADLESS_BUNDLE = join(ROOT, 'out', 'main', 'headless.js');
 /** The node flags and environment headless mode ships with: the `core-sessions` command's first line (also `npm run serve`'s). */
-export const HEADLESS_NODE_FLAGS: readonly string[] = headlessNodeSettings(ROOT).flags;
-export const HEADLESS_ENV: Readonly<Record<string, string>> = headlessNodeSettings(ROOT).env;
+export const { flags: HEADLESS_NODE_FLAGS, env: HEADLESS_ENV } = headlessNodeSettings(ROOT);
 
 export interface Headless {
   proc: ChildProcess;
