@@ -120,3 +120,56 @@ export function threadSplitText(s: ThreadSplit): string {
     .map((k) => `${k} ${s[k].pct.toFixed(2)} % (u ${s[k].userPct.toFixed(2)} s ${s[k].systemPct.toFixed(2)}) ${s[k].wakeupsPerS.toFixed(0)}/s`)
     .join(', ');
 }
+
+/**
+ * A process's resident memory by kind of mapping, from /proc/PID/smaps (bytes): `file` is the program and its
+ * libraries (code and read-only data, clean pages shared with the page cache), `brk` glibc's main malloc arena
+ * (`[heap]`), `arenas` glibc's other malloc arenas (anonymous read-write mappings that start on a 64 MiB boundary,
+ * HEAP_MAX_SIZE on 64-bit), `stacks` the main thread's stack and the threads' (`[stack]`, and the anonymous
+ * mappings just after a one-page guard), `otherAnon` every other anonymous mapping (V8's heap pages and code, large
+ * mallocs that glibc maps on their own). `rss` is their sum.
+ */
+export interface SmapsSplit {
+  rss: number;
+  file: number;
+  brk: number;
+  arenas: number;
+  stacks: number;
+  otherAnon: number;
+}
+
+export function smapsSplit(pid: number): SmapsSplit {
+  const split: SmapsSplit = { rss: 0, file: 0, brk: 0, arenas: 0, stacks: 0, otherAnon: 0 };
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return split;
+  }
+  const ARENA = 64 * 1024 * 1024;
+  let kind: keyof SmapsSplit = 'otherAnon';
+  let prevGuardEnd = -1;
+  for (const line of text.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) {
+      const start = parseInt(head[1]!, 16);
+      const end = parseInt(head[2]!, 16);
+      const perms = head[3]!;
+      const name = head[4]!;
+      if (name === '[heap]') kind = 'brk';
+      else if (name === '[stack]') kind = 'stacks';
+      else if (name !== '' && !name.startsWith('[')) kind = 'file';
+      else if (perms === 'rw-p' && start % ARENA === 0 && end - start <= ARENA) kind = 'arenas';
+      else if (perms === 'rw-p' && start === prevGuardEnd) kind = 'stacks';
+      else kind = 'otherAnon'; // also [vdso], [vvar] and anonymous mappings the kernel names [anon:…]
+      prevGuardEnd = perms === '---p' && end - start === 4096 ? end : -1;
+      continue;
+    }
+    if (line.startsWith('Rss:')) {
+      const bytes = Number(/(\d+)/.exec(line)![1]) * 1024;
+      split[kind] += bytes;
+      split.rss += bytes;
+    }
+  }
+  return split;
+}

@@ -117,8 +117,8 @@ async function child(): Promise<void> {
 
 export default async function bench(): Promise<void> {
   const { startTestCore } = await import('../tests/support/test-core.ts');
-  // The fleet child runs with headless mode's V8 flags, as `core-sessions` and `npm run serve` do.
-  const { HEADLESS_NODE_FLAGS } = await import('../tests/support/headless.ts');
+  // The fleet child runs with headless mode's node flags and environment, as `core-sessions` and `npm run serve` do.
+  const { HEADLESS_ENV, HEADLESS_NODE_FLAGS } = await import('../tests/support/headless.ts');
   const count = Number(process.env.REMOTE_BENCH_CORES ?? 100);
   const seconds = Math.max(3, Number(process.env.REMOTE_BENCH_SECONDS ?? 60));
   // Pinned to a recorded snapshot with traffic, so every poll parses ~20 sessions per Core.
@@ -127,7 +127,7 @@ export default async function bench(): Promise<void> {
   try {
     const out = await new Promise<string>((resolve, reject) => {
       const p = spawn(process.execPath, [...HEADLESS_NODE_FLAGS, '--experimental-strip-types', '--no-warnings=ExperimentalWarning', '--expose-gc', fileURLToPath(import.meta.url)], {
-        env: { ...process.env, REMOTE_BENCH_CHILD: '1', REMOTE_BENCH_URLS: JSON.stringify(cores.map((c) => c.url)), REMOTE_BENCH_SECONDS: String(seconds) },
+        env: { ...process.env, ...HEADLESS_ENV, REMOTE_BENCH_CHILD: '1', REMOTE_BENCH_URLS: JSON.stringify(cores.map((c) => c.url)), REMOTE_BENCH_SECONDS: String(seconds) },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let text = '';

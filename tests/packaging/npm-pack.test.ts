@@ -13,7 +13,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRenderer } from '../e2e/support.ts';
 import { withOutLocked } from './support.ts';
-import { HEADLESS_NODE_FLAGS } from '../support/headless.ts';
+import { HEADLESS_ENV, HEADLESS_NODE_FLAGS } from '../support/headless.ts';
 import { ffmpegPublishArgs } from '../main/servers/rtmp/support.ts';
 import { ensureBuilt, NODE, ROOT } from '../main/shell/smoke/harness.ts';
 import { waitFor } from '../support/wait.ts';
@@ -93,12 +93,15 @@ describe('npm pack → npm install --omit=dev → core-sessions (headless, from 
     );
   });
 
-  it('runs with the V8 memory flags of `npm run serve` (the memory budget holds for both)', () => {
+  it('runs with the memory settings of `npm run serve` (the memory budget holds for both)', () => {
     expect(HEADLESS_NODE_FLAGS).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-semi-space-size=\d+$/), expect.stringMatching(/^--max-old-space-size=\d+$/)]));
+    expect(HEADLESS_ENV).toEqual({ MALLOC_ARENA_MAX: expect.stringMatching(/^\d+$/) });
     const installedFirstLine = readFileSync(join(installDir, 'node_modules', 'core-sessions', 'bin', 'core-sessions.js'), 'utf8').split('\n', 1)[0];
-    expect(installedFirstLine).toBe(`#!/usr/bin/env -S node ${HEADLESS_NODE_FLAGS.join(' ')}`);
+    const assignments = Object.entries(HEADLESS_ENV).map(([name, value]) => `${name}=${value}`);
+    expect(installedFirstLine).toBe(`#!/usr/bin/env -S ${assignments.join(' ')} node ${HEADLESS_NODE_FLAGS.join(' ')}`);
+    // `npm run serve` starts the same bundle through build/serve.ts, which reads the settings from that line.
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.serve).toContain(`node ${HEADLESS_NODE_FLAGS.join(' ')} src/main/headless.ts`);
+    expect(pkg.scripts.serve).toMatch(/&& node build\/serve\.ts$/);
   });
 
   it('--version, --help; an older Node gets one clear line naming the version', () => {
@@ -136,9 +139,11 @@ describe('npm pack → npm install --omit=dev → core-sessions (headless, from 
       const api = /^listening (\S+)$/m.exec(out)![1]!;
       const rtmp = /^rtmp (\S+)$/m.exec(out)![1]!;
 
-      // env -S ran node with the flags of the bin's first line.
+      // env -S ran node with the flags and the environment of the bin's first line.
       const cmdline = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0');
       for (const flag of HEADLESS_NODE_FLAGS) expect(cmdline).toContain(flag);
+      const environ = readFileSync(`/proc/${proc.pid}/environ`, 'utf8').split('\0');
+      for (const [name, value] of Object.entries(HEADLESS_ENV)) expect(environ).toContain(`${name}=${value}`);
 
       const about = await fetch(`${api}/api`);
       expect(about.status).toBe(200);

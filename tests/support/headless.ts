@@ -3,16 +3,19 @@
  * loopback ports, and waits for its `listening` line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Children } from './children.ts';
+import { headlessNodeSettings } from '../../build/serve.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 export const HEADLESS = join(ROOT, 'src', 'main', 'headless.ts');
-/** The V8 flags headless mode ships with: those on the `core-sessions` command's first line (also `npm run serve`'s). */
-export const HEADLESS_NODE_FLAGS: readonly string[] = readFileSync(join(ROOT, 'bin', 'core-sessions.js'), 'utf8').split('\n', 1)[0]!.split(' ').filter((w) => w.startsWith('--'));
+/** The built bundle of headless mode, which the `core-sessions` command and `npm run serve` run (after a build). */
+export const HEADLESS_BUNDLE = join(ROOT, 'out', 'main', 'headless.js');
+/** The node flags and environment headless mode ships with: the `core-sessions` command's first line (also `npm run serve`'s). */
+export const { flags: HEADLESS_NODE_FLAGS, env: HEADLESS_ENV } = headlessNodeSettings(ROOT);
 
 export interface Headless {
   proc: ChildProcess;
@@ -34,7 +37,7 @@ export function tempDataDir(): string {
 /** Runs headless mode to completion (for --help and start-up errors). */
 export function runHeadless(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, HEADLESS, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, HEADLESS, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...HEADLESS_ENV } });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -62,6 +65,8 @@ export interface StartHeadlessOptions {
   env?: Record<string, string>;
   /** Extra node flags after the shipped ones (e.g. `--cpu-prof` for a bench). */
   nodeFlags?: string[];
+  /** The script node runs: HEADLESS (default, no build needed) or HEADLESS_BUNDLE (built first by the caller). */
+  entry?: string;
 }
 
 /** Starts headless mode with `--listen 127.0.0.1:0 --rtmp 127.0.0.1:0 --srt 127.0.0.1:0` and a fresh data dir unless given. */
@@ -69,8 +74,8 @@ export function startHeadless(args: string[] = [], options: StartHeadlessOptions
   const dataDir = options.dataDir ?? tempDataDir();
   for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dataDir, name), text);
   const full = ['--listen', '127.0.0.1:0', '--rtmp', '127.0.0.1:0', '--srt', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warn', ...args];
-  const env = options.env ? { ...process.env, ...options.env } : undefined;
-  const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, ...(options.nodeFlags ?? []), HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
+  const env = { ...process.env, ...HEADLESS_ENV, ...options.env };
+  const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, ...(options.nodeFlags ?? []), options.entry ?? HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   options.children?.adopt(proc);
   let out = '';
   let err = '';
