@@ -290,7 +290,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     const missing = await page.evaluate(() => {
       const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: Record<string, unknown> };
       // Texts of many lengths, with kerning pairs that widen ("-J") and narrow ("AV") them, wide and narrow letters,
-      // and the view's own ellipsis (the Local column's `/memfs/….m3u8`): a start ending in one gets no second.
+      // and the view's own ellipsis (the Local column's `/memfs/….m3u8`): a start that holds one ends there.
       const parts = ['-J', 'AV', 'W', 'il', 'é', 'To', '/live/', '0', ':', 'ffi', 'x', '…'];
       const text = (i: number, salt: number): string => Array.from({ length: 2 + ((i * 7 + salt) % 30) }, (_, j) => parts[(i * 13 + j * j + salt) % parts.length]).join('');
       const drawn = new Set<string>();
@@ -301,14 +301,14 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
         return fillText.apply(this, a);
       };
       // Other sessions (a row out of view that keeps its session holds its texts back until it is seen).
-      // Every third peer is a start of growing length, the ellipsis, then wide letters: some cut right after the ellipsis.
+      // Every third peer is a start of growing length, the ellipsis, then wide letters: some cut just after the ellipsis.
       const next = rows.map((r, i) => ({ ...r, id: `n${i}`, reference: text(i, 1), peer: i % 3 === 0 ? `abababab${'a'.repeat(i / 3)}…${'W'.repeat(30)}` : text(i, 5) }));
       body.update(100, 0, next, ctx);
       document.querySelector('#scroll').dispatchEvent(new Event('scroll')); // the overscan's rows too, now
       proto.fillText = fillText;
-      // What each reference and peer cell should show: whole, or its longest start that fits with "…" (none added to a
-      // start that ends in one), measured whole.
-      const withCut = (start: string): string => (start.endsWith('…') ? start : `${start}…`);
+      // What each reference and peer cell should show: whole, or its longest start that fits with "…" (a start that
+      // holds the view's own "…" up to that one), measured whole.
+      const withCut = (start: string): string => (start.includes('…') ? start.slice(0, start.lastIndexOf('…') + 1) : `${start}…`);
       const probe = document.createElement('canvas').getContext('2d');
       const out: string[] = [];
       let cut = 0;

@@ -114,8 +114,15 @@ const MARK_LETTER_SPACING = '0.4px';
 const MARK_SIZE = '10px';
 const ELLIPSIS = '…';
 
-/** A text's start as a cut cell shows it: with the ellipsis, unless the start already ends with one (the Local column's `/memfs/…` would read `/memfs/……`). */
-const cutText = (start: string): string => (start.endsWith(ELLIPSIS) ? start : start + ELLIPSIS);
+/**
+ * A text's start as a cut cell shows it: with the ellipsis, or, when the start holds an ellipsis of the view's own (the
+ * Local column's `/memfs/….m3u8`, `publish:….stream`), up to that one: `/memfs/…`, not `/memfs/….…` or `/memfs/……`
+ * (a piece of the tail says nothing; the tooltip shows the whole text).
+ */
+function cutText(start: string): string {
+  const own = start.lastIndexOf(ELLIPSIS);
+  return own >= 0 ? start.slice(0, own + 1) : start + ELLIPSIS;
+}
 /**
  * A kerning pair widens a text by at most this share of the font's size (+0.056 em measured, "-J" in DejaVu Sans, the
  * most of any ASCII pair in the app's fonts): `#advances` adds it per character.
