@@ -588,8 +588,11 @@ export class CellPainter {
         const measure = (n: number): number => this.#width(col.font, cutText(text.slice(0, n)));
         let n = adv.cut;
         let px = measure(n);
+        // A start past the text's own ellipsis is cut at it (`cutText`): growing it further changes nothing.
+        const own = text.indexOf(ELLIPSIS);
+        const longest = own >= 0 ? Math.min(own + 1, text.length - 1) : text.length - 1;
         if (px <= widthPx) {
-          while (n < text.length - 1 && px + this.#charAdvance(col.font, adv.chars, text[n]!, text.charCodeAt(n)) - adv.chars.marginPx <= widthPx) {
+          while (n < longest && px + this.#charAdvance(col.font, adv.chars, text[n]!, text.charCodeAt(n)) - adv.chars.marginPx <= widthPx) {
             const next = measure(n + 1);
             if (next > widthPx) break;
             n++;
