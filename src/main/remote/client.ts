@@ -364,13 +364,12 @@ export class CoreClient {
   }
 }
 
-/** The body as text: UTF-8 without a byte order mark (as undici's `text()`), decoded once. */
+/** UTF-8 that drops a byte order mark, as undici's `text()` decodes. */
+const UTF8 = new TextDecoder();
+
+/** The body as text, decoded once. */
 function textOf(res: RawResponse): string {
-  if (res.text === undefined) {
-    const b = res.bytes;
-    const bom = b.length > 2 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
-    res.text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8', bom);
-  }
+  res.text ??= UTF8.decode(res.bytes);
   return res.text;
 }
 
