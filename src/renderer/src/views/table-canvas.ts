@@ -236,7 +236,14 @@ export class CellPainter {
   /** Text widths by font, then text (no key string built per lookup), `#widthCount` of them. */
   readonly #widths = new Map<string, Map<string, number>>();
   #widthCount = 0;
-  readonly #fitted = new Map<string, string>();
+  /**
+   * Fitted texts by font (tabular digits apart), then width, then text: no key string built per lookup (a template
+   * string of font, width and text, ~120 characters, built, flattened and hashed for every cell drawn cut), as the
+   * widths are (`#widths`). `#fittedCount` of them.
+   */
+  readonly #fitted = new Map<string, Map<number, Map<string, string>>>();
+  readonly #fittedTabular = new Map<string, Map<number, Map<string, string>>>();
+  #fittedCount = 0;
   /** Per font, each character's advance measured alone (`#advances`). */
   readonly #charPx = new Map<string, CharAdvances>();
   readonly #fontMetrics = new Map<string, { ascent: number; descent: number }>();
@@ -445,10 +452,19 @@ export class CellPainter {
           markPx = this.#width(g.markFont, MARKS[row.state]);
           widthPx = Math.max(0, widthPx - markPx);
         }
-        const fitted = this.#fit(col, text, widthPx, col.right);
+        let fitted = text;
+        let x = col.leftPx + markPx;
+        if (col.right) {
+          // A right-aligned text (a number) needs its width for x: measured (cached) once, and fitted only when it
+          // does not fit whole.
+          let px = this.#textWidth(col, text);
+          if (px > widthPx) {
+            fitted = this.#fit(col, text, widthPx, true);
+            px = this.#textWidth(col, fitted);
+          }
+          x = col.leftPx + col.widthPx - px;
+        } else fitted = this.#fit(col, text, widthPx); // a left-aligned text needs no width (`#fit` mostly knows its fit without one)
         row.cells?.cut(c, fitted !== text);
-        // A left-aligned text needs no width (`#fit` mostly knows its fit without one).
-        const x = col.right ? col.leftPx + col.widthPx - this.#textWidth(col, fitted) : col.leftPx + markPx;
         if (markPx > 0) markAt.push({ row, slot, x: x - markPx });
         this.#setFont(col.font); // a mark's width may have been measured in its own font
         this.#setFill(col.kind === 'text' ? col.color : row.state === 'idle' || row.state === 'ending' ? g.mutedColor : g.color);
@@ -574,8 +590,12 @@ export class CellPainter {
     if (adv?.fits) return text;
     // Without advances, a text that fits is known from its (cached) width before any key for the cut is built.
     if (!adv && this.#textWidth(col, text) <= widthPx) return text;
-    const key = `${col.font}|${col.tabular}|${widthPx}|${text}`;
-    let fitted = this.#fitted.get(key);
+    const byFont = col.tabular ? this.#fittedTabular : this.#fitted;
+    let byWidth = byFont.get(col.font);
+    if (!byWidth) byFont.set(col.font, (byWidth = new Map()));
+    let byText = byWidth.get(widthPx);
+    if (!byText) byWidth.set(widthPx, (byText = new Map()));
+    let fitted = byText.get(text);
     if (fitted !== undefined) return fitted;
     if (adv) {
       const ctx = this.#s.ctx;
@@ -613,8 +633,13 @@ export class CellPainter {
       }
       fitted = lo > 0 ? cutText(chars.slice(0, lo).join('')) : this.#textWidth(col, ELLIPSIS) <= widthPx ? ELLIPSIS : '';
     }
-    if (this.#fitted.size >= CACHE_LIMIT) this.#fitted.clear();
-    this.#fitted.set(key, fitted);
+    if (++this.#fittedCount > CACHE_LIMIT) {
+      this.#fittedCount = 1;
+      this.#fitted.clear();
+      this.#fittedTabular.clear();
+      byFont.set(col.font, new Map([[widthPx, (byText = new Map())]]));
+    }
+    byText.set(text, fitted);
     return fitted;
   }
 
@@ -750,6 +775,8 @@ export class CellPainter {
     this.#widthCount = 0;
     this.#charPx.clear();
     this.#fitted.clear();
+    this.#fittedTabular.clear();
+    this.#fittedCount = 0;
     this.#fontMetrics.clear();
     return {
       columns,
