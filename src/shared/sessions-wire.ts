@@ -223,7 +223,7 @@ class ListEncoder<Row extends object> {
     const slots = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const r = next[i]!;
-      const slot = this.#slotOf.get(this.#key(r, 0), this.#key(r, 1), this.#key(r, 2));
+      const slot = this.#slotOf.getAt(i, this.#key(r, 0), this.#key(r, 1), this.#key(r, 2));
       if (slot !== undefined && seenIn[slot] !== round) {
         seenIn[slot] = round;
         slots[i] = slot;
@@ -261,7 +261,7 @@ class ListEncoder<Row extends object> {
         seenIn[slot] = round;
         this.#rows[slot] = row;
         const [k0, k1, k2] = [this.#key(row, 0), this.#key(row, 1), this.#key(row, 2)];
-        if (this.#slotOf.get(k0, k1, k2) === undefined) this.#slotOf.set(k0, k1, k2, slot);
+        if (this.#slotOf.getAt(i, k0, k1, k2) === undefined) this.#slotOf.setAt(i, k0, k1, k2, slot);
         added.push([slot, i, row]);
       } else {
         if (prevIndex[slot]! < lastKept) keptInOrder = false;
