@@ -98,6 +98,11 @@ export class Key3Map<V> {
     return true;
   }
 
+  /** Calls `each` with every value (forEach makes no [key, value] pair per entry). */
+  forEach(each: (value: V) => void): void {
+    this.#root.forEach((ab) => ab.forEach((abc) => abc.forEach((e) => each(e.value))));
+  }
+
   /** Deletes every entry `drop` says so of (each is visited once; forEach makes no [key, value] pair per entry). */
   deleteWhere(drop: (value: V) => boolean): void {
     this.#root.forEach((ab, a) => {

@@ -288,7 +288,7 @@ describe('sessions wire format', () => {
       if (hot.includes(field)) {
         expect(replaced, field).toEqual([]);
         // slot, mask of the one field, its new value (a counter: the increment)
-        expect(numbers, field).toEqual([1, 1 << hot.indexOf(field), field.endsWith('Bytes') ? 7 : value + 7]);
+        expect(numbers, field).toEqual([1, 1 << hot.indexOf(field), field.endsWith('Bytes') ? 7 : (value as number) + 7]);
       } else {
         expect(replaced, field).toEqual([[1, changed]]);
         expect(numbers, field).toEqual([]);
