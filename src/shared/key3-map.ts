@@ -9,7 +9,8 @@
  * order as the last) passes the row's place (`getAt`, `setAt`): the entry found for that place last time is tried
  * first, three string comparisons (the same string objects, from one poll to the next: a pointer check) instead of
  * three hash lookups. An entry is remembered at one place at most, and forgotten there when it is deleted, so a place
- * never answers with an entry that is no longer in the map.
+ * never answers with an entry that is no longer in the map; a key that a list has at several places (many rows of one
+ * key) is therefore found by hash at each of them: a map of such keys reads by key.
  */
 
 /** One value with its key and the place it was last found at (-1: none). */

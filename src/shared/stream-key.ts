@@ -76,14 +76,12 @@ const CLASSIFIED_MAX = 50_000;
 export class SessionClassifier {
   readonly #refs = new Key3Map<SessionStreamRef | null>();
 
-  /** `at`: the session's place in a list classified in order (see Key3Map's `getAt`). */
-  classify(collector: string, reference: string, location: string, at?: number): SessionStreamRef | null {
-    let ref = at === undefined ? this.#refs.get(collector, reference, location) : this.#refs.getAt(at, collector, reference, location);
+  classify(collector: string, reference: string, location: string): SessionStreamRef | null {
+    let ref = this.#refs.get(collector, reference, location);
     if (ref === undefined) {
       ref = classifySession(collector, reference, location);
       if (this.#refs.size >= CLASSIFIED_MAX) this.#refs.clear();
-      if (at === undefined) this.#refs.set(collector, reference, location, ref);
-      else this.#refs.setAt(at, collector, reference, location, ref);
+      this.#refs.set(collector, reference, location, ref);
     }
     return ref;
   }

@@ -150,7 +150,7 @@ export class Sampler {
     const sessions = snapshot.sessions;
     for (let i = 0; i < sessions.length; i++) {
       const row = sessions[i]!;
-      const ref = this.#classifier.classify(row.collector, row.reference, row.location, i);
+      const ref = this.#classifier.classify(row.collector, row.reference, row.location);
       if (!ref) continue;
       let counters = this.#counters.getAt(i, row.core, row.collector, row.id);
       if (!counters) this.#counters.setAt(i, row.core, row.collector, row.id, (counters = { core: row.core, rx: 0, tx: 0, lastRx: 0, lastTx: 0, hadLast: false, round: 0 }));
