@@ -23,6 +23,7 @@ import { LOCAL_CORE_ID, type CoreInfo, type CoreStateName, type SessionRow, type
 import { formatPromValue } from '../api/metrics.ts';
 import { bytesSince } from '../timeseries/sampler.ts';
 import { Key3Map } from '../../shared/key3-map.ts';
+import { DOUBLE_ZERO } from '../../shared/double-zero.ts';
 
 /** The label value of the series that sums the streams beyond the cap (the name the history's fold uses too). */
 export const OTHER_STREAM = '(other)';
@@ -140,7 +141,7 @@ interface CoreSeries {
 }
 
 function zeroNumbers(): ProtocolNumbers {
-  return { viewers: 0, viewerSeconds: 0, publishers: 0, rxBitsPerSec: 0, txBitsPerSec: 0, rxBytes: 0, txBytes: 0 };
+  return { viewers: 0, viewerSeconds: DOUBLE_ZERO, publishers: 0, rxBitsPerSec: DOUBLE_ZERO, txBitsPerSec: DOUBLE_ZERO, rxBytes: DOUBLE_ZERO, txBytes: DOUBLE_ZERO };
 }
 
 /** formatPromValue with a fast path: whole numbers below 10^6 print as they are (most of a scrape's values). */
@@ -249,7 +250,7 @@ export class FleetMetrics {
 
     // This update's streams per core (`live`), with each session's numbers and byte deltas.
     const gen = ++this.#gen;
-    const moved = { rx: 0, tx: 0 };
+    const moved = { rx: DOUBLE_ZERO, tx: DOUBLE_ZERO };
     const sessions = snapshot.sessions;
     let coreId: string | undefined;
     let c: CoreSeries | undefined;
@@ -274,7 +275,7 @@ export class FleetMetrics {
         if (stream.gen !== gen) {
           stream.dropped = true;
           c.live.delete(key);
-        } else
+        } else if (stream.protocols.size !== stream.order.length)
           stream.protocols.forEach((n, protocol) => {
             if (n.gen !== gen) {
               n.dropped = true;
@@ -347,7 +348,9 @@ export class FleetMetrics {
       session.tx = s.txBytes;
       session.gen = gen;
     } else {
-      session = { rx: s.rxBytes, tx: s.txBytes, gen, reference: s.reference, location: s.location, ref: undefined, col: this.#collectorOf(c, s.collector), extra: s.extra, role: 'viewer', stream: undefined, numbers: undefined };
+      session = { rx: DOUBLE_ZERO, tx: DOUBLE_ZERO, gen, reference: s.reference, location: s.location, ref: undefined, col: this.#collectorOf(c, s.collector), extra: s.extra, role: 'viewer', stream: undefined, numbers: undefined };
+      session.rx = s.rxBytes;
+      session.tx = s.txBytes;
       c.counters.setAt(at, '', s.collector, s.id, session);
       c.countersSeen++;
     }
@@ -388,7 +391,7 @@ export class FleetMetrics {
     let n = session.numbers;
     if (n === undefined || n.dropped) {
       n = stream.protocols.get(ref.protocol);
-      if (!n) stream.protocols.set(ref.protocol, (n = { ...zeroNumbers(), protocol: ref.protocol, gen: 0, dropped: false }));
+      if (!n) stream.protocols.set(ref.protocol, (n = { viewers: 0, viewerSeconds: DOUBLE_ZERO, publishers: 0, rxBitsPerSec: DOUBLE_ZERO, txBitsPerSec: DOUBLE_ZERO, rxBytes: DOUBLE_ZERO, txBytes: DOUBLE_ZERO, protocol: ref.protocol, gen: 0, dropped: false }));
       session.numbers = n;
     }
     if (n.gen !== gen) {
@@ -407,7 +410,7 @@ export class FleetMetrics {
 
   #collectorOf(c: CoreSeries, name: string): CollectorSeries {
     let col = c.collectors.get(name);
-    if (!col) c.collectors.set(name, (col = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, rxBytes: 0, txBytes: 0 }));
+    if (!col) c.collectors.set(name, (col = { activeSessions: 0, rxBitsPerSec: DOUBLE_ZERO, txBitsPerSec: DOUBLE_ZERO, rxBytes: DOUBLE_ZERO, txBytes: DOUBLE_ZERO }));
     return col;
   }
 
