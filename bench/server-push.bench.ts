@@ -9,12 +9,15 @@
  *   npm run bench -- server-push   (BENCH_SECONDS, default 60; BENCH_WARMUP_SECONDS, default 20; BENCH_PROFILE=1 also
  *                                   profiles the window through the inspector: main-thread CPU and allocation by part
  *                                   of the server, and the top functions; the profilers' own cost is then in the
- *                                   /proc figures; BENCH_NODE_FLAGS adds node flags to the server's)
+ *                                   /proc figures; BENCH_PROFILE_OUT=dir keeps that CPU profile there; BENCH_NODE_FLAGS
+ *                                   adds node flags to the server's)
  *
  * Aim (issue 16, stop 29): half of the main thread's CPU per second this bench measured before the cuts (about
  * 100 ms/s at 4589044), i.e. ≤ 50 ms/s.
  */
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { startHeadless } from '../tests/support/headless.ts';
 import { startTestCore, summaryOfLists } from '../tests/support/test-core.ts';
 import { cpuByPart, summarizeCpuProfile, type CallFrame, type CpuProfile } from './cpu-profile.ts';
@@ -176,6 +179,8 @@ export default async function bench(): Promise<void> {
     const cpu = profile ? (await inspect!.call<{ profile: CpuProfile }>('Profiler.stop')).profile : undefined;
     const heap = profile ? (await inspect!.call<{ profile: { head: HeapNode } }>('HeapProfiler.stopSampling')).profile : undefined;
     inspect?.close();
+    // BENCH_PROFILE_OUT=dir: the window's CPU profile kept as a .cpuprofile (for a look by line, or in DevTools).
+    if (cpu && process.env.BENCH_PROFILE_OUT) writeFileSync(join(process.env.BENCH_PROFILE_OUT, `server-push-${Date.now()}.cpuprofile`), JSON.stringify(cpu));
     const split = threadSplit(pid, threads0, threads1, wallS);
     const gc = gcFigures(h.stdout().slice(out0, out1));
     const perS = (v: number): string => (v / wallS).toFixed(1);

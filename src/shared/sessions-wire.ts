@@ -67,6 +67,19 @@ interface ListSpec<Row> {
   /** The string fields that name a row (one to three; looked up without joining them: 10 000 sessions a second). */
   key: readonly [KeyField<Row>, KeyField<Row>?, KeyField<Row>?];
   fields: { [K in keyof Required<Row>]: FieldWire };
+  /**
+   * The fields read by name in code, for a big list (a read by a name taken from a list is a slow, generic one: 10 000
+   * sessions a second): `sameCold` compares the cold fields other than the key, `hot` writes the hot ones into `out`
+   * in `fields` order. Without it they are read by name. tests/shared/sessions-wire.test.ts checks both against
+   * `fields`.
+   */
+  access?: ListAccess<Row>;
+}
+
+/** See `ListSpec.access`. */
+interface ListAccess<Row> {
+  sameCold: (a: Row, b: Row) => boolean;
+  hot: (row: Row, out: unknown[]) => void;
 }
 
 const CORES: ListSpec<CoreInfo> = {
@@ -93,6 +106,15 @@ const SESSIONS: ListSpec<SessionRow> = {
     txBytes: 'counter',
     rxBitsPerSec: 'hot',
     txBitsPerSec: 'hot',
+  },
+  access: {
+    sameCold: (a, b) => a.reference === b.reference && a.createdAtMs === b.createdAtMs && a.location === b.location && a.peer === b.peer && a.extra === b.extra && a.closedAtMs === b.closedAtMs,
+    hot: (row, out) => {
+      out[0] = row.rxBytes;
+      out[1] = row.txBytes;
+      out[2] = row.rxBitsPerSec;
+      out[3] = row.txBitsPerSec;
+    },
   },
 };
 const STREAMS: ListSpec<StreamRow> = {
@@ -171,7 +193,10 @@ class ListEncoder<Row extends object> {
   readonly #keyFields: readonly [string | undefined, string | undefined, string];
   readonly #hot: readonly string[];
   readonly #counterBits: number;
-  readonly #cold: readonly string[];
+  readonly #access: ListAccess<Row>;
+  /** The hot values of a row's last state and of its new one. */
+  readonly #was: unknown[];
+  readonly #now: unknown[];
   readonly #slotOf = new Key3Map<number>();
   /** By slot: the row last sent, and the round that last saw it. */
   #rows: (Row | undefined)[] = [];
@@ -190,7 +215,16 @@ class ListEncoder<Row extends object> {
     this.#hot = f.hot;
     this.#counterBits = f.counterBits;
     // A row that stays was found by its key fields: they are equal, only the other cold fields need comparing.
-    this.#cold = f.cold.filter((name) => !(spec.key as readonly string[]).includes(name));
+    const cold = f.cold.filter((name) => !(spec.key as readonly string[]).includes(name));
+    const hot = f.hot;
+    this.#access = spec.access ?? {
+      sameCold: (a, b) => sameColdFields(a, b, cold),
+      hot: (row, out) => {
+        for (let i = 0; i < hot.length; i++) out[i] = (row as Record<string, unknown>)[hot[i]!];
+      },
+    };
+    this.#was = hot.map(() => 0);
+    this.#now = hot.map(() => 0);
   }
 
   /** The rows as last sent, in their order. */
@@ -223,7 +257,7 @@ class ListEncoder<Row extends object> {
     const slots = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const r = next[i]!;
-      const slot = this.#slotOf.get(this.#key(r, 0), this.#key(r, 1), this.#key(r, 2));
+      const slot = this.#slotOf.getAt(i, this.#key(r, 0), this.#key(r, 1), this.#key(r, 2));
       if (slot !== undefined && seenIn[slot] !== round) {
         seenIn[slot] = round;
         slots[i] = slot;
@@ -261,14 +295,14 @@ class ListEncoder<Row extends object> {
         seenIn[slot] = round;
         this.#rows[slot] = row;
         const [k0, k1, k2] = [this.#key(row, 0), this.#key(row, 1), this.#key(row, 2)];
-        if (this.#slotOf.get(k0, k1, k2) === undefined) this.#slotOf.set(k0, k1, k2, slot);
+        if (this.#slotOf.getAt(i, k0, k1, k2) === undefined) this.#slotOf.setAt(i, k0, k1, k2, slot);
         added.push([slot, i, row]);
       } else {
         if (prevIndex[slot]! < lastKept) keptInOrder = false;
         lastKept = prevIndex[slot]!;
         const prev = this.#rows[slot]!;
         this.#rows[slot] = row;
-        if (!sameColdFields(prev, row, this.#cold)) replaced.push([slot, row]);
+        if (!this.#access.sameCold(prev, row)) replaced.push([slot, row]);
         else h = this.#hotDelta(slot, prev, row, hot, h, replaced);
       }
       order[i] = slot;
@@ -285,12 +319,14 @@ class ListEncoder<Row extends object> {
   #hotDelta(slot: number, prev: Row, row: Row, out: number[], h: number, replaced: ListDelta<Row>['replaced']): number {
     const hot = this.#hot;
     const counters = this.#counterBits;
-    const p = prev as Record<string, unknown>;
-    const r = row as Record<string, unknown>;
+    const p = this.#was;
+    const r = this.#now;
+    this.#access.hot(prev, p);
+    this.#access.hot(row, r);
     let mask = 0;
     for (let f = 0; f < hot.length; f++) {
-      const a = p[hot[f]!];
-      const b = r[hot[f]!];
+      const a = p[f];
+      const b = r[f];
       if (a === b) continue;
       // Only finite numbers, and increments that add back exactly, travel as numbers; otherwise the whole row.
       if (!wireNumber(b) || ((counters >> f) & 1 && (!wireNumber(a) || a + (b - a) !== b))) {
@@ -304,8 +340,8 @@ class ListEncoder<Row extends object> {
     out[h++] = mask;
     for (let f = 0; f < hot.length; f++) {
       if (!((mask >> f) & 1)) continue;
-      const b = r[hot[f]!] as number;
-      out[h++] = (counters >> f) & 1 ? b - (p[hot[f]!] as number) : b;
+      const b = r[f] as number;
+      out[h++] = (counters >> f) & 1 ? b - (p[f] as number) : b;
     }
     return h;
   }

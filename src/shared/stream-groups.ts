@@ -11,6 +11,7 @@
  * session whose `extra` changed (the app's own FFmpeg process is marked in `extra` a second after it connects).
  * Pure, no node:* or DOM.
  */
+import { DOUBLE_ZERO } from './double-zero.ts';
 import { ownProcessOf } from './processes.ts';
 import { classifySession, type SessionStreamRef, type StreamProtocol, type StreamRole } from './stream-key.ts';
 import type { SessionRow, Snapshot } from './types.ts';
@@ -203,8 +204,8 @@ export class StreamGroups {
     let st = byKey.get(key);
     if (!st) {
       st = {
-        core, key, publishers: 0, ingestBitsPerSec: 0, ingestProtocol: null, ingestIndex: -1, viewersHls: 0, viewersRtmp: 0, viewersSrt: 0, viewersTotal: 0,
-        egressBitsPerSec: 0, processes: 0, closedPublisher: false, people: false, gen: 0, dropped: false, derived: [], derivedFor: null,
+        core, key, publishers: 0, ingestBitsPerSec: DOUBLE_ZERO, ingestProtocol: null, ingestIndex: -1, viewersHls: 0, viewersRtmp: 0, viewersSrt: 0, viewersTotal: 0,
+        egressBitsPerSec: DOUBLE_ZERO, processes: 0, closedPublisher: false, people: false, gen: 0, dropped: false, derived: [], derivedFor: null,
       };
       byKey.set(key, st);
     }

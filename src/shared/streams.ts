@@ -10,6 +10,7 @@
  * `stale` with since when, rather than dropping to zero.
  */
 import { StreamGroups } from './stream-groups.ts';
+import { Key3Map } from './key3-map.ts';
 import { classifySession, type StreamProtocol } from './stream-key.ts';
 import type { CoreInfo, Snapshot } from './types.ts';
 
@@ -48,13 +49,22 @@ export const GONE_KEEP_MS = 10 * 60_000;
 
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
 
+/** What the model remembers of one stream (core and key after aliases) across updates. */
 interface Memory {
   state: StreamState;
   sinceMs: number;
   lastSeenMs: number;
   peakDay: number;
   peak: number;
+  /** The row of the last update that had one. */
   row: StreamRow;
+  /** Made in this update (`row` is then this update's row too; the fields above are set at the end). */
+  fresh: boolean;
+  /** The update `next` is of, and this update's row while it is being made. */
+  nextGen: number;
+  next: StreamRow;
+  /** Where `next`'s first open publisher is in the snapshot (a row that several keys make up takes the first). */
+  ingestIndex: number;
 }
 
 function emptyRow(core: string, key: string): StreamRow {
@@ -115,7 +125,9 @@ function localDay(ms: number): number {
 export class StreamModel {
   readonly #aliases: ReadonlyMap<string, string>;
   readonly #groups: StreamGroups;
-  readonly #memory = new Map<string, Memory>();
+  /** By ('', core, key): looked up by the grouping's place (its streams come in about the same order each update). */
+  readonly #memory = new Key3Map<Memory>();
+  #gen = 0;
   #rows: StreamRow[] = [];
 
   /**
@@ -135,30 +147,35 @@ export class StreamModel {
   update(snapshot: Snapshot): StreamRow[] {
     const now = snapshot.atMs;
     const today = localDay(now);
+    const gen = ++this.#gen;
     const healthy = new Set(snapshot.cores.filter((c) => HEALTHY.has(c.state)).map((c) => c.id));
     const known = new Set(snapshot.cores.map((c) => c.id));
-    const current = new Map<string, StreamRow>();
-    const byCore = new Map<string, Map<string, StreamRow>>();
-    /** Where a row's first open publisher is in the snapshot, for rows that several keys make up (aliases). */
-    const ingestIndex = new Map<StreamRow, number>();
+    /** This update's streams (their `next` rows), in the order of their first key in the grouping. */
+    const current: Memory[] = [];
     this.#groups.update(snapshot);
     // The grouping's streams are keys of the key rule; an alias shows several of them as one row.
-    for (const g of this.#groups.all()) {
+    const groups = this.#groups.all();
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]!;
       const key = this.#aliases.get(g.key) ?? g.key;
-      let rowsOfCore = byCore.get(g.core);
-      if (!rowsOfCore) byCore.set(g.core, (rowsOfCore = new Map()));
-      let row = rowsOfCore.get(key);
-      if (!row) {
-        row = emptyRow(g.core, key);
-        rowsOfCore.set(key, row);
-        current.set(`${g.core}\u0000${key}`, row);
+      let m = this.#memory.getAt(i, '', g.core, key);
+      if (m === undefined) {
+        const row = emptyRow(g.core, key);
+        m = { state: 'idle', sinceMs: now, lastSeenMs: now, peakDay: today, peak: 0, row, fresh: true, nextGen: 0, next: row, ingestIndex: -1 };
+        this.#memory.setAt(i, '', g.core, key, m);
       }
+      if (m.nextGen !== gen) {
+        m.nextGen = gen;
+        if (!m.fresh) m.next = emptyRow(g.core, key);
+        current.push(m);
+      }
+      const row = m.next;
       row.keys.push(g.key);
       row.publishers += g.publishers;
       row.ingestBitsPerSec += g.ingestBitsPerSec;
-      if (g.ingestProtocol !== null && (row.ingestProtocol === null || g.ingestIndex < ingestIndex.get(row)!)) {
+      if (g.ingestProtocol !== null && (row.ingestProtocol === null || g.ingestIndex < m.ingestIndex)) {
         row.ingestProtocol = g.ingestProtocol;
-        ingestIndex.set(row, g.ingestIndex);
+        m.ingestIndex = g.ingestIndex;
       }
       const v = row.viewers;
       v.hls += g.viewersHls;
@@ -169,22 +186,24 @@ export class StreamModel {
       row.processes += g.processes;
     }
     // A core whose data is not current: rows from its last answer are stale (since the first update that saw it so).
-    for (const [id, row] of current) {
-      if (!healthy.has(row.core)) row.staleSinceMs = this.#memory.get(id)?.row.staleSinceMs ?? now;
+    for (const m of current) {
+      if (!healthy.has(m.next.core)) m.next.staleSinceMs = (m.fresh ? undefined : m.row.staleSinceMs) ?? now;
     }
     // Cores whose data is not current keep their last rows, marked stale.
-    for (const [id, m] of this.#memory) {
-      if (current.has(id) || healthy.has(m.row.core) || !known.has(m.row.core)) continue;
-      if (m.row.state === 'gone') continue;
-      current.set(id, { ...m.row, staleSinceMs: m.row.staleSinceMs ?? now });
-    }
+    this.#memory.forEach((m) => {
+      if (m.nextGen === gen || healthy.has(m.row.core) || !known.has(m.row.core)) return;
+      if (m.row.state === 'gone') return;
+      m.nextGen = gen;
+      m.next = { ...m.row, staleSinceMs: m.row.staleSinceMs ?? now };
+      current.push(m);
+    });
     const out: StreamRow[] = [];
-    for (const [id, row] of current) {
-      let m = this.#memory.get(id);
-      const state: StreamState = row.staleSinceMs !== undefined ? (m?.state ?? 'idle') : row.publishers > 0 ? 'live' : 'idle';
-      if (!m) {
-        m = { state, sinceMs: now, lastSeenMs: now, peakDay: today, peak: 0, row };
-        this.#memory.set(id, m);
+    for (const m of current) {
+      const row = m.next;
+      const state: StreamState = row.staleSinceMs !== undefined ? (m.fresh ? 'idle' : m.state) : row.publishers > 0 ? 'live' : 'idle';
+      if (m.fresh) {
+        m.fresh = false;
+        m.state = state;
       }
       if (m.state !== state) {
         m.state = state;
@@ -203,23 +222,22 @@ export class StreamModel {
       row.peakViewersToday = m.peak;
       if (m.row !== row) shareUnchanged(row, m.row);
       m.row = row;
+      m.ingestIndex = -1;
       out.push(row);
     }
     // Streams without sessions now: `gone` for a while (so an operator sees that `cam` just ended), then dropped.
-    for (const [id, m] of this.#memory) {
-      if (current.has(id)) continue;
-      if (!known.has(m.row.core) || now - m.lastSeenMs > GONE_KEEP_MS) {
-        this.#memory.delete(id);
-        continue;
-      }
+    this.#memory.deleteWhere((m) => {
+      if (m.nextGen === gen) return false;
+      if (!known.has(m.row.core) || now - m.lastSeenMs > GONE_KEEP_MS) return true;
       if (m.state !== 'gone') {
         m.state = 'gone';
         m.sinceMs = now;
       }
       const gone: StreamRow = { ...emptyRow(m.row.core, m.row.key), state: 'gone', sinceMs: m.sinceMs, peakViewersToday: m.peakDay === today ? m.peak : 0 };
-      m.row = gone;
+      m.row = m.next = gone;
       out.push(gone);
-    }
+      return false;
+    });
     out.sort((a, b) => b.viewersTotal - a.viewersTotal || (a.core < b.core ? -1 : a.core > b.core ? 1 : 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.#rows = out;
     return out;

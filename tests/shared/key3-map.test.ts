@@ -25,4 +25,56 @@ describe('Key3Map', () => {
     expect(m.size).toBe(0);
     expect(m.get('core1', 'col1', 'id1')).toBeUndefined();
   });
+
+  it('answers by place exactly as by key, through lists that change, repeat keys and delete entries', () => {
+    // A seeded walk: each round reads a list of keys in order (mostly last round's, some moved, new, repeated) by
+    // place and by key, sets the missing ones, and deletes some; both ways must agree on every read.
+    let seed = 7;
+    const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff;
+    const m = new Key3Map<number>();
+    const plain = new Map<string, number>();
+    const keyOf = (k: readonly [string, string, string]): string => k.join('\u0000');
+    let list: [string, string, string][] = [];
+    let value = 0;
+    let found = 0;
+    for (let round = 0; round < 300; round++) {
+      list = list.filter(() => rand() > 0.05);
+      while (list.length < 40 || rand() < 0.2) list.splice(Math.floor(rand() * (list.length + 1)), 0, [`c${Math.floor(rand() * 2)}`, `col${Math.floor(rand() * 2)}`, `id${Math.floor(rand() * 50)}`]);
+      if (rand() < 0.1) list.reverse();
+      for (let i = 0; i < list.length; i++) {
+        const [a, b, c] = list[i]!;
+        const got = m.getAt(i, a, b, c);
+        expect(got).toBe(plain.get(keyOf(list[i]!)));
+        expect(got).toBe(m.get(a, b, c));
+        if (got === undefined) {
+          const v = ++value;
+          if (rand() < 0.5) m.setAt(i, a, b, c, v);
+          else m.set(a, b, c, v);
+          plain.set(keyOf(list[i]!), v);
+        } else {
+          found++;
+          if (rand() < 0.05) {
+            const v = ++value;
+            m.setAt(i, a, b, c, v);
+            plain.set(keyOf(list[i]!), v);
+          }
+        }
+      }
+      if (rand() < 0.3) {
+        const [a, b, c] = list[Math.floor(rand() * list.length)]!;
+        expect(m.delete(a, b, c)).toBe(plain.delete(keyOf([a, b, c])));
+      }
+      if (rand() < 0.2) {
+        const cut = rand() * value;
+        m.deleteWhere((v) => v < cut);
+        for (const [k, v] of plain) if (v < cut) plain.delete(k);
+      }
+      if (rand() < 0.02) {
+        m.clear();
+        plain.clear();
+      }
+      expect(m.size).toBe(plain.size);
+    }
+    expect(found).toBeGreaterThan(1000);
+  });
 });

@@ -268,4 +268,31 @@ describe('sessions wire format', () => {
     expect(delta.kind).toBe('delta');
     expect(deltaBytes).toBeLessThan(fullBytes / 8);
   });
+
+  it('a change of any one field of a session travels: a cold one as the replaced row, a hot one in the numbers', () => {
+    // Every field of a session (Required: a field added to the type must be added here), each changed alone.
+    const base: Required<SessionRow> = { ...session('r1', 'rtmp', 'cam'), closedAtMs: 5000, rxBytes: 100, txBytes: 200, rxBitsPerSec: 300, txBitsPerSec: 400 };
+    const key = new Set(['core', 'collector', 'id']);
+    const hot = ['rxBytes', 'txBytes', 'rxBitsPerSec', 'txBitsPerSec'];
+    for (const field of Object.keys(base) as (keyof SessionRow)[]) {
+      if (key.has(field)) continue;
+      const encoder = new SessionsEncoder();
+      const other = session('r1', 'hls', 'x');
+      encoder.encode({ atMs: 1000, cores: CORES, collectors: [], sessions: [other, { ...base }], streams: [] });
+      const value = base[field];
+      const changed = { ...base, [field]: typeof value === 'number' ? value + 7 : `${value}-changed` };
+      const delta = encoder.encode({ atMs: 2000, cores: CORES, collectors: [], sessions: [other, changed], streams: [] });
+      if (delta.kind !== 'delta') throw new Error('expected a delta');
+      const { replaced, hot: numbers, added, removed } = delta.sessions;
+      expect([added.length, removed.length], field).toEqual([0, 0]);
+      if (hot.includes(field)) {
+        expect(replaced, field).toEqual([]);
+        // slot, mask of the one field, its new value (a counter: the increment)
+        expect(numbers, field).toEqual([1, 1 << hot.indexOf(field), field.endsWith('Bytes') ? 7 : (value as number) + 7]);
+      } else {
+        expect(replaced, field).toEqual([[1, changed]]);
+        expect(numbers, field).toEqual([]);
+      }
+    }
+  });
 });

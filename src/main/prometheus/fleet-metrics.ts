@@ -19,10 +19,11 @@ import { ownProcessOf } from '../../shared/processes.ts';
 import { SessionClassifier, type SessionStreamRef } from '../../shared/stream-key.ts';
 import { GONE_KEEP_MS } from '../../shared/streams.ts';
 import { addToTotals } from '../../shared/totals.ts';
-import { LOCAL_CORE_ID, type CoreInfo, type CoreStateName, type Snapshot } from '../../shared/types.ts';
+import { LOCAL_CORE_ID, type CoreInfo, type CoreStateName, type SessionRow, type Snapshot } from '../../shared/types.ts';
 import { formatPromValue } from '../api/metrics.ts';
 import { bytesSince } from '../timeseries/sampler.ts';
 import { Key3Map } from '../../shared/key3-map.ts';
+import { DOUBLE_ZERO } from '../../shared/double-zero.ts';
 
 /** The label value of the series that sums the streams beyond the cap (the name the history's fold uses too). */
 export const OTHER_STREAM = '(other)';
@@ -64,6 +65,8 @@ interface ProtocolNumbers {
 interface LiveStream {
   key: string;
   gen: number;
+  /** No longer in `live` (a session that points here looks its stream up again). */
+  dropped: boolean;
   protocols: Map<string, LiveNumbers>;
   /** This update's protocols in the order of their first session. */
   order: LiveNumbers[];
@@ -73,9 +76,14 @@ interface LiveStream {
 interface LiveNumbers extends ProtocolNumbers {
   protocol: string;
   gen: number;
+  /** No longer in its stream's `protocols`. */
+  dropped: boolean;
 }
 
-/** What the series keep of one session between updates. */
+/**
+ * What the series keep of one session between updates, with what its numbers go to (found once, then kept while the
+ * session's reference, location and extra stay the same strings and its stream and protocol stay in `live`).
+ */
 interface SessionState {
   rx: number;
   tx: number;
@@ -85,6 +93,13 @@ interface SessionState {
   reference: string;
   location: string;
   ref: SessionStreamRef | null | undefined;
+  /** Its collector's series (a core's collectors are kept as long as the core). */
+  col: CollectorSeries;
+  /** The extra its `role` was taken from, the role, and the stream (aliases applied) and protocol numbers it adds to. */
+  extra: string;
+  role: SessionStreamRef['role'] | 'process';
+  stream: LiveStream | undefined;
+  numbers: LiveNumbers | undefined;
 }
 
 interface StreamSeries {
@@ -126,7 +141,7 @@ interface CoreSeries {
 }
 
 function zeroNumbers(): ProtocolNumbers {
-  return { viewers: 0, viewerSeconds: 0, publishers: 0, rxBitsPerSec: 0, txBitsPerSec: 0, rxBytes: 0, txBytes: 0 };
+  return { viewers: 0, viewerSeconds: DOUBLE_ZERO, publishers: 0, rxBitsPerSec: DOUBLE_ZERO, txBitsPerSec: DOUBLE_ZERO, rxBytes: DOUBLE_ZERO, txBytes: DOUBLE_ZERO };
 }
 
 /** formatPromValue with a fast path: whole numbers below 10^6 print as they are (most of a scrape's values). */
@@ -223,15 +238,10 @@ export class FleetMetrics {
     }
     for (const id of [...this.#cores.keys()]) if (!listed.has(id)) this.#cores.delete(id);
 
-    const collectorOf = (c: CoreSeries, name: string): CollectorSeries => {
-      let col = c.collectors.get(name);
-      if (!col) c.collectors.set(name, (col = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, rxBytes: 0, txBytes: 0 }));
-      return col;
-    };
     for (const t of snapshot.collectors) {
       const c = this.#cores.get(t.core);
       if (!c?.observed) continue;
-      const col = collectorOf(c, t.collector);
+      const col = this.#collectorOf(c, t.collector);
       col.activeSessions = t.activeSessions;
       col.rxBitsPerSec = t.rxBitsPerSec;
       col.txBitsPerSec = t.txBitsPerSec;
@@ -240,70 +250,37 @@ export class FleetMetrics {
 
     // This update's streams per core (`live`), with each session's numbers and byte deltas.
     const gen = ++this.#gen;
-    const moved = { rx: 0, tx: 0 };
-    for (const s of snapshot.sessions) {
-      const c = this.#cores.get(s.core);
+    const moved = { rx: DOUBLE_ZERO, tx: DOUBLE_ZERO };
+    const sessions = snapshot.sessions;
+    let coreId: string | undefined;
+    let c: CoreSeries | undefined;
+    let watchedSinceMs = now;
+    for (let i = 0; i < sessions.length; i++) {
+      const s = sessions[i]!;
+      // Sessions come grouped by core: the core is looked up when it changes.
+      if (s.core !== coreId) {
+        coreId = s.core;
+        c = this.#cores.get(s.core);
+        watchedSinceMs = this.#watchedSinceMs.get(s.core) ?? now;
+      }
       // A core that is not observed keeps its sessions' counters for when it is back.
       if (!c?.observed) continue;
-      const prev = c.counters.get('', s.collector, s.id);
-      const { rx, tx } = bytesSince(prev, s, this.#watchedSinceMs.get(s.core) ?? now, sinceLast, moved);
-      let session = prev;
-      if (session) {
-        if (session.gen !== gen) c.countersSeen++;
-        session.rx = s.rxBytes;
-        session.tx = s.txBytes;
-        session.gen = gen;
-      } else {
-        c.counters.set('', s.collector, s.id, (session = { rx: s.rxBytes, tx: s.txBytes, gen, reference: s.reference, location: s.location, ref: undefined }));
-        c.countersSeen++;
-      }
-      const col = collectorOf(c, s.collector);
-      col.rxBytes += rx;
-      col.txBytes += tx;
-      // A session keeps its stream: classified again only when its reference or location changed.
-      if (session.ref === undefined || session.reference !== s.reference || session.location !== s.location) {
-        session.reference = s.reference;
-        session.location = s.location;
-        session.ref = this.#refs.classify(s.collector, s.reference, s.location);
-      }
-      const ref = session.ref;
-      if (!ref) continue;
-      const key = this.options.aliases.get(ref.key) ?? ref.key;
-      const role = ownProcessOf(s.extra) !== null ? 'process' : ref.role;
-      let stream = c.live.get(key);
-      if (!stream) c.live.set(key, (stream = { key, gen: 0, protocols: new Map(), order: [] }));
-      if (stream.gen !== gen) {
-        if (c.liveGen !== gen) {
-          c.liveGen = gen;
-          c.liveOrder.length = 0;
-        }
-        stream.gen = gen;
-        stream.order.length = 0;
-        c.liveOrder.push(stream);
-      }
-      let n = stream.protocols.get(ref.protocol);
-      if (!n) stream.protocols.set(ref.protocol, (n = { ...zeroNumbers(), protocol: ref.protocol, gen: 0 }));
-      if (n.gen !== gen) {
-        n.gen = gen;
-        n.viewers = n.publishers = n.rxBitsPerSec = n.txBitsPerSec = n.rxBytes = n.txBytes = 0;
-        stream.order.push(n);
-      }
-      if (role === 'viewer') n.viewers++;
-      else if (role === 'publisher') n.publishers++;
-      n.rxBitsPerSec += s.rxBitsPerSec;
-      n.txBitsPerSec += s.txBitsPerSec;
-      n.rxBytes += rx;
-      n.txBytes += tx;
+      this.#count(c, s, i, gen, watchedSinceMs, sinceLast, moved);
     }
     for (const c of this.#cores.values()) {
       if (!c.observed) continue;
       if (c.counters.size !== c.countersSeen) c.counters.deleteWhere((v) => v.gen !== gen);
       // The streams (and a stream's protocols) of earlier updates that have no session in this one.
       c.live.forEach((stream, key) => {
-        if (stream.gen !== gen) c.live.delete(key);
-        else
+        if (stream.gen !== gen) {
+          stream.dropped = true;
+          c.live.delete(key);
+        } else if (stream.protocols.size !== stream.order.length)
           stream.protocols.forEach((n, protocol) => {
-            if (n.gen !== gen) stream.protocols.delete(protocol);
+            if (n.gen !== gen) {
+              n.dropped = true;
+              stream.protocols.delete(protocol);
+            }
           });
       });
     }
@@ -355,6 +332,86 @@ export class FleetMetrics {
       c.liveStreams = streams.length;
       c.foldedStreams = folded;
     }
+  }
+
+  /**
+   * One session of an observed core into its counters and this update's stream numbers. A method of its own (not
+   * the body of update's loop): a small function called 10 000 times per update is optimised within the first
+   * updates.
+   */
+  #count(c: CoreSeries, s: SessionRow, at: number, gen: number, watchedSinceMs: number, sinceLast: number, moved: { rx: number; tx: number }): void {
+    let session = c.counters.getAt(at, '', s.collector, s.id);
+    const { rx, tx } = bytesSince(session, s, watchedSinceMs, sinceLast, moved);
+    if (session) {
+      if (session.gen !== gen) c.countersSeen++;
+      session.rx = s.rxBytes;
+      session.tx = s.txBytes;
+      session.gen = gen;
+    } else {
+      session = { rx: DOUBLE_ZERO, tx: DOUBLE_ZERO, gen, reference: s.reference, location: s.location, ref: undefined, col: this.#collectorOf(c, s.collector), extra: s.extra, role: 'viewer', stream: undefined, numbers: undefined };
+      session.rx = s.rxBytes;
+      session.tx = s.txBytes;
+      c.counters.setAt(at, '', s.collector, s.id, session);
+      c.countersSeen++;
+    }
+    const col = session.col;
+    col.rxBytes += rx;
+    col.txBytes += tx;
+    // A session keeps its stream: classified again only when its reference or location changed.
+    if (session.ref === undefined || session.reference !== s.reference || session.location !== s.location || session.extra !== s.extra) {
+      if (session.ref === undefined || session.reference !== s.reference || session.location !== s.location) {
+        session.reference = s.reference;
+        session.location = s.location;
+        session.ref = this.#refs.classify(s.collector, s.reference, s.location);
+      }
+      session.extra = s.extra;
+      const ref = session.ref;
+      session.role = ref === null ? 'viewer' : ownProcessOf(s.extra) !== null ? 'process' : ref.role;
+      session.stream = session.numbers = undefined;
+    }
+    const ref = session.ref;
+    if (!ref) return;
+    let stream = session.stream;
+    if (stream === undefined || stream.dropped) {
+      const key = this.options.aliases.get(ref.key) ?? ref.key;
+      stream = c.live.get(key);
+      if (!stream) c.live.set(key, (stream = { key, gen: 0, dropped: false, protocols: new Map(), order: [] }));
+      session.stream = stream;
+      session.numbers = undefined;
+    }
+    if (stream.gen !== gen) {
+      if (c.liveGen !== gen) {
+        c.liveGen = gen;
+        c.liveOrder.length = 0;
+      }
+      stream.gen = gen;
+      stream.order.length = 0;
+      c.liveOrder.push(stream);
+    }
+    let n = session.numbers;
+    if (n === undefined || n.dropped) {
+      n = stream.protocols.get(ref.protocol);
+      if (!n) stream.protocols.set(ref.protocol, (n = { viewers: 0, viewerSeconds: DOUBLE_ZERO, publishers: 0, rxBitsPerSec: DOUBLE_ZERO, txBitsPerSec: DOUBLE_ZERO, rxBytes: DOUBLE_ZERO, txBytes: DOUBLE_ZERO, protocol: ref.protocol, gen: 0, dropped: false }));
+      session.numbers = n;
+    }
+    if (n.gen !== gen) {
+      n.gen = gen;
+      n.viewers = n.publishers = n.rxBitsPerSec = n.txBitsPerSec = n.rxBytes = n.txBytes = 0;
+      stream.order.push(n);
+    }
+    const role = session.role;
+    if (role === 'viewer') n.viewers++;
+    else if (role === 'publisher') n.publishers++;
+    n.rxBitsPerSec += s.rxBitsPerSec;
+    n.txBitsPerSec += s.txBitsPerSec;
+    n.rxBytes += rx;
+    n.txBytes += tx;
+  }
+
+  #collectorOf(c: CoreSeries, name: string): CollectorSeries {
+    let col = c.collectors.get(name);
+    if (!col) c.collectors.set(name, (col = { activeSessions: 0, rxBitsPerSec: DOUBLE_ZERO, txBitsPerSec: DOUBLE_ZERO, rxBytes: DOUBLE_ZERO, txBytes: DOUBLE_ZERO }));
+    return col;
   }
 
   /** Stream series (core × stream × protocol) currently kept: at most (cap + 1) × protocols per core. */

@@ -147,11 +147,13 @@ export class Sampler {
     const last = { rx: 0, tx: 0 };
     const moved = { rx: 0, tx: 0 };
     const one = { viewers: 0, publishers: 0, rxBytes: 0, txBytes: 0 };
-    for (const row of snapshot.sessions) {
+    const sessions = snapshot.sessions;
+    for (let i = 0; i < sessions.length; i++) {
+      const row = sessions[i]!;
       const ref = this.#classifier.classify(row.collector, row.reference, row.location);
       if (!ref) continue;
-      let counters = this.#counters.get(row.core, row.collector, row.id);
-      if (!counters) this.#counters.set(row.core, row.collector, row.id, (counters = { core: row.core, rx: 0, tx: 0, lastRx: 0, lastTx: 0, hadLast: false, round: 0 }));
+      let counters = this.#counters.getAt(i, row.core, row.collector, row.id);
+      if (!counters) this.#counters.setAt(i, row.core, row.collector, row.id, (counters = { core: row.core, rx: 0, tx: 0, lastRx: 0, lastTx: 0, hadLast: false, round: 0 }));
       if (counters.round !== round) {
         counters.hadLast = counters.round !== 0;
         counters.lastRx = counters.rx;

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../log.ts';
 import type { TimeseriesStatus } from '../../shared/timeseries.ts';
+import { Key3Map } from '../../shared/key3-map.ts';
 import { HyperLogLog } from './hll.ts';
 import { isCorruptionError, isFullError, moveAside, openDatabase, PAGE_SIZE_BYTES, walLimitBytes } from './db.ts';
 import type { Tier } from './settings.ts';
@@ -109,7 +110,8 @@ type Statements = ReturnType<typeof prepareStatements>;
 export class TimeseriesStore {
   readonly options: StoreOptions;
   #db!: DatabaseSync;
-  #seriesIds = new Map<string, number>();
+  /** By core, stream and protocol (no joined key string per sample and round). */
+  #seriesIds = new Key3Map<number>();
   #spans = new Map<string, OpenSpan>();
   #stmts!: Statements;
   #error: string | undefined;
@@ -138,7 +140,7 @@ export class TimeseriesStore {
     this.#stmts = prepareStatements(this.#db, this.options.tiers);
     this.#seriesIds.clear();
     for (const r of this.#db.prepare('SELECT id, core, stream, protocol FROM series').all() as unknown as Array<{ id: number } & SeriesKey>) {
-      this.#seriesIds.set(seriesKeyString(r), r.id);
+      this.#seriesIds.set(r.core, r.stream, r.protocol, r.id);
     }
     this.#spans.clear();
     const latest = this.#db.prepare('SELECT s.core, s.start_ms, s.end_ms, s.state FROM spans s JOIN (SELECT core, MAX(start_ms) AS m FROM spans GROUP BY core) l ON s.core = l.core AND s.start_ms = l.m').all() as Array<{ core: string; start_ms: number; end_ms: number; state: string }>;
@@ -177,19 +179,18 @@ export class TimeseriesStore {
   }
 
   #seriesId(key: SeriesKey): number {
-    const k = seriesKeyString(key);
-    let id = this.#seriesIds.get(k);
+    let id = this.#seriesIds.get(key.core, key.stream, key.protocol);
     if (id === undefined) {
       this.#stmts.insertSeries.run(key.core, key.stream, key.protocol);
       id = (this.#stmts.selectSeries.get(key.core, key.stream, key.protocol) as { id: number }).id;
-      this.#seriesIds.set(k, id);
+      this.#seriesIds.set(key.core, key.stream, key.protocol, id);
     }
     return id;
   }
 
   /** Looks up a series id without creating it. */
   seriesId(key: SeriesKey): number | undefined {
-    return this.#seriesIds.get(seriesKeyString(key));
+    return this.#seriesIds.get(key.core, key.stream, key.protocol);
   }
 
   /**
@@ -470,10 +471,6 @@ export class TimeseriesStore {
       // Nothing more to do.
     }
   }
-}
-
-export function seriesKeyString(k: SeriesKey): string {
-  return `${k.core}\u0000${k.stream}\u0000${k.protocol}`;
 }
 
 export function floorTo(value: number, step: number): number {

@@ -34,11 +34,13 @@ export class SessionSeriesBuffer {
     const at = snapshot.atMs;
     const bucket = Math.floor(at / SESSION_BUCKET_MS);
     const slot = bucket % SESSION_BUCKETS;
-    for (const s of snapshot.sessions) {
-      let ring = this.#rings.get(s.core, s.collector, s.id);
+    const sessions = snapshot.sessions;
+    for (let i = 0; i < sessions.length; i++) {
+      const s = sessions[i]!;
+      let ring = this.#rings.getAt(i, s.core, s.collector, s.id);
       if (!ring) {
         ring = { rx: new Float32Array(SESSION_BUCKETS), tx: new Float32Array(SESSION_BUCKETS), count: new Uint8Array(SESSION_BUCKETS), lastBucket: bucket, lastSeenMs: at };
-        this.#rings.set(s.core, s.collector, s.id, ring);
+        this.#rings.setAt(i, s.core, s.collector, s.id, ring);
       } else if (bucket > ring.lastBucket) {
         // Clear the slots of the buckets skipped since the last sample (at most the whole ring).
         for (let b = ring.lastBucket + 1; b <= Math.min(bucket, ring.lastBucket + SESSION_BUCKETS); b++) {

@@ -210,11 +210,20 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
     reply(req, res, 200, result.ok ? { ok: true, value: result.value ?? null } : result);
   }
 
-  /** The last push and its event text: every open event stream sends the same text (one JSON.stringify per push). */
+  /**
+   * The push being sent and its event text: every open event stream sends the same text (one JSON.stringify per push).
+   * The service hands a push to every stream in one synchronous loop, so both are let go in the microtask after it:
+   * kept until the next push, a big push (and its text) would live a second and be promoted, only to die then.
+   */
   let lastPush: UiPush | undefined;
   let lastEvent = '';
+  const forgetPush = (): void => {
+    lastPush = undefined;
+    lastEvent = '';
+  };
   const eventText = (push: UiPush): string => {
     if (push !== lastPush) {
+      if (lastPush === undefined) queueMicrotask(forgetPush);
       lastPush = push;
       lastEvent = `event: ${push.channel}\ndata: ${JSON.stringify(push.payload)}\n\n`;
     }
