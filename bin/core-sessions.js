@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --max-old-space-size=512
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=8 --max-old-space-size=512
 // The `core-sessions` command (package.json "bin"): headless mode from the built bundle out/main/headless.js (no
 // TypeScript at run time, no Electron). Plain JavaScript an old Node can parse, so that the version check below can
 // say what is wrong in one line instead of a syntax error from the bundle.

@@ -9,7 +9,7 @@
 import { app } from 'electron';
 
 /** The flags of the `core-sessions` command's first line (bin/core-sessions.js); a test checks the two agree. */
-export const V8_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=512'];
+export const V8_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--max-old-space-size=512'];
 
 /** The part of Electron's `app.commandLine` used here. */
 export interface SwitchLine {

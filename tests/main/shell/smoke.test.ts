@@ -98,7 +98,7 @@ describe('the built Electron main bundle under a fake electron', () => {
     expect(early.calls.slice(0, 4)).toEqual([
       'app.requestSingleInstanceLock',
       'app.setAppUserModelId',
-      'app.commandLine.appendSwitch:js-flags=--max-semi-space-size=2 --max-old-space-size=512',
+      'app.commandLine.appendSwitch:js-flags=--max-semi-space-size=8 --max-old-space-size=512',
       'protocol.registerSchemesAsPrivileged',
     ]);
     // The page's scheme is privileged before ready: a standard, secure origin of its own (no file://).
