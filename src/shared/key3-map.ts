@@ -98,7 +98,10 @@ export class Key3Map<V> {
     return true;
   }
 
-  /** Calls `each` with every value, in the order they were set (forEach makes no [key, value] pair per entry). */
+  /**
+   * Calls `each` with every value, grouped by the key's first part, then its second, each group in the order its
+   * first entry was set (forEach makes no [key, value] pair per entry).
+   */
   forEach(each: (value: V) => void): void {
     const values = this.#values;
     this.#root.forEach((ab) => ab.forEach((abc) => abc.forEach((slot) => each(values[slot]!))));
