@@ -348,6 +348,7 @@ export class FleetMetrics {
       session.tx = s.txBytes;
       session.gen = gen;
     } else {
+      // Made with -0 counters, then set: the fields stay doubles even when this first count is a small integer.
       session = { rx: DOUBLE_ZERO, tx: DOUBLE_ZERO, gen, reference: s.reference, location: s.location, ref: undefined, col: this.#collectorOf(c, s.collector), extra: s.extra, role: 'viewer', stream: undefined, numbers: undefined };
       session.rx = s.rxBytes;
       session.tx = s.txBytes;
@@ -391,7 +392,7 @@ export class FleetMetrics {
     let n = session.numbers;
     if (n === undefined || n.dropped) {
       n = stream.protocols.get(ref.protocol);
-      if (!n) stream.protocols.set(ref.protocol, (n = { viewers: 0, viewerSeconds: DOUBLE_ZERO, publishers: 0, rxBitsPerSec: DOUBLE_ZERO, txBitsPerSec: DOUBLE_ZERO, rxBytes: DOUBLE_ZERO, txBytes: DOUBLE_ZERO, protocol: ref.protocol, gen: 0, dropped: false }));
+      if (!n) stream.protocols.set(ref.protocol, (n = { ...zeroNumbers(), protocol: ref.protocol, gen: 0, dropped: false }));
       session.numbers = n;
     }
     if (n.gen !== gen) {
