@@ -35,14 +35,14 @@ const servers: Server[] = [];
 afterEach(() => servers.splice(0).forEach((s) => s.closeAllConnections?.() ?? s.close()));
 
 describe('HTTP api: raw pushes (the sessions worker parses them)', () => {
-  it('hands a channel its events as text, parsed to `on` listeners only, and closes the stream after the last listener', async () => {
+  it('hands a channel its events as bytes, parsed to `on` listeners only, and closes the stream after the last listener', async () => {
     const ev = await eventServer();
     servers.push(ev.server);
     const api = createHttpApi(ev.url);
     const raw: string[] = [];
     const parsed: unknown[] = [];
     const alerts: unknown[] = [];
-    const offRaw = api.onRaw('sessions:update', (text) => raw.push(text));
+    const offRaw = api.onRaw('sessions:update', (bytes) => raw.push(new TextDecoder().decode(bytes)));
     const offAlerts = api.on('alerts:update', (list) => alerts.push(list));
     await until(() => ev.streams() === 1);
     ev.send('sessions:update', '{"kind":"delta","seq":2}');

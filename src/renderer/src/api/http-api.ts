@@ -39,10 +39,11 @@ export interface HttpApi extends RendererApi {
    */
   fetchCsv(request: ExportRequest, onBytes?: (bytes: number) => void): Promise<{ blob: Blob; fileName: string; bytes: number }>;
   /**
-   * A push channel's events as their JSON text, not parsed (the sessions worker parses `sessions:update` off the main
-   * thread). Listeners of `on` for the same channel still get the parsed payload.
+   * A push channel's events as the UTF-8 bytes of their JSON, neither decoded nor parsed (the sessions worker decodes
+   * and parses `sessions:update` off the main thread); each event's bytes are a buffer of their own. Listeners of `on`
+   * for the same channel still get the parsed payload.
    */
-  onRaw(channel: PushChannel, callback: (text: string) => void): () => void;
+  onRaw(channel: PushChannel, callback: (bytes: Uint8Array<ArrayBuffer>) => void): () => void;
   /**
    * An invoke whose answer is not parsed: resolves with the bytes of its `IpcResult` JSON (the sessions worker parses
    * a whole `sessions:snapshot`, 3-4 MB at 10 000 sessions, off the main thread). HTTP and auth errors throw as
@@ -237,14 +238,15 @@ export function createHttpApi(baseUrl = ''): HttpApi {
     };
   };
   const known = new Set<string>(PUSH_CHANNELS);
-  const dispatch = (event: string, data: string): void => {
+  const text = new TextDecoder();
+  const dispatch = (event: string, data: Uint8Array<ArrayBuffer>): void => {
     if (!known.has(event)) return;
     for (const cb of [...(rawListeners.get(event) ?? [])]) cb(data);
     const parsedFor = listeners.get(event);
     if (!parsedFor || parsedFor.size === 0) return;
     let payload: unknown;
     try {
-      payload = JSON.parse(data);
+      payload = JSON.parse(text.decode(data));
     } catch {
       return;
     }
@@ -291,12 +293,11 @@ export function createHttpApi(baseUrl = ''): HttpApi {
 
     async function read(body: ReadableStream<Uint8Array>): Promise<void> {
       const reader = body.getReader();
-      const decoder = new TextDecoder();
       const parser = new SseParser(dispatch);
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
-        parser.push(decoder.decode(value, { stream: true }));
+        parser.push(value);
       }
     }
 

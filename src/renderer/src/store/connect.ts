@@ -18,10 +18,10 @@ export interface ConnectOptions {
    */
   engine?: EngineClient;
   /**
-   * `sessions:update` pushes as their JSON text (the HTTP api's event stream), handed to the engine unparsed; used
-   * only with `engine`.
+   * `sessions:update` pushes as the UTF-8 bytes of their JSON (the HTTP api's event stream), handed to the engine
+   * neither decoded nor parsed; used only with `engine`.
    */
-  rawUpdates?: (callback: (text: string) => void) => () => void;
+  rawUpdates?: (callback: (bytes: Uint8Array) => void) => () => void;
   /**
    * Fetches `sessions:snapshot` and resolves with the bytes of its answer (an `IpcResult`'s JSON; the HTTP api), which
    * the engine parses (3-4 MB at 10 000 sessions); used only with `engine`.
@@ -112,11 +112,11 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
    * Decodes a push or a whole snapshot (at once in the page; with the engine, when it answers: answers come in order).
    * Bytes (`rawSnapshot`'s answer) go to the engine only.
    */
-  const decode = (update: SessionsUpdate | string | ArrayBuffer, done: (out: Decoded) => void): void => {
+  const decode = (update: SessionsUpdate | Uint8Array | ArrayBuffer, done: (out: Decoded) => void): void => {
     if (!engine) {
       let parsed: SessionsUpdate;
       try {
-        parsed = typeof update === 'string' ? (JSON.parse(update) as SessionsUpdate) : (update as SessionsUpdate);
+        parsed = update instanceof Uint8Array ? (JSON.parse(new TextDecoder().decode(update)) as SessionsUpdate) : (update as SessionsUpdate);
       } catch {
         return;
       }
@@ -140,13 +140,13 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
   /** True while a whole snapshot is on its way (the first load, or a resync). */
   let fetchingFull = true;
   /** Pushes that arrived while it was on its way; `gapped`: earlier ones the engine answered with a gap meanwhile. */
-  let held: (SessionsUpdate | string)[] = [];
-  let gapped: (SessionsUpdate | string)[] = [];
-  const hold = (list: (SessionsUpdate | string)[], update: SessionsUpdate | string): void => {
+  let held: (SessionsUpdate | Uint8Array)[] = [];
+  let gapped: (SessionsUpdate | Uint8Array)[] = [];
+  const hold = (list: (SessionsUpdate | Uint8Array)[], update: SessionsUpdate | Uint8Array): void => {
     list.push(update);
     if (list.length > MAX_HELD_PUSHES) list.splice(0, list.length - MAX_HELD_PUSHES);
   };
-  const receive = (update: SessionsUpdate | string): void => {
+  const receive = (update: SessionsUpdate | Uint8Array): void => {
     if (fetchingFull) return hold(held, update);
     decode(update, (out) => {
       if (out.ok) enqueue(out.snapshot, out.frame);

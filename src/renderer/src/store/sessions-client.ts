@@ -8,7 +8,8 @@ import type { EnginePort, EnginePushOutcome, EngineReply, EngineRequest, Session
  * MessageChannel.
  */
 export interface EngineClient {
-  push(update: SessionsUpdate | string, done: (outcome: EnginePushOutcome) => void): void;
+  /** A push, parsed or as the bytes of its JSON (copied to the engine: the page may send it again after a resync). */
+  push(update: SessionsUpdate | Uint8Array, done: (outcome: EnginePushOutcome) => void): void;
   /** A whole snapshot as the bytes of the `sessions:snapshot` answer (moved to the engine: unusable afterwards). */
   full(bytes: ArrayBuffer, done: (outcome: EnginePushOutcome) => void): void;
   query(patch: Partial<SessionsQuery>, done: (frame: SessionsFrame) => void): void;

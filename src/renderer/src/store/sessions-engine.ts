@@ -142,16 +142,18 @@ export class SessionsEngine {
   #coreName: (id: string) => string = (id) => id;
   #version = 0;
 
+  readonly #text = new TextDecoder();
+
   constructor(options: { ownsPushes?: boolean } = {}) {
     this.#decoder = new SessionsDecoder({ inPlace: options.ownsPushes === true });
   }
 
-  /** Applies a push (a parsed object, or its JSON text as the event stream delivers it). */
-  push(update: SessionsUpdate | string): EnginePushOutcome {
+  /** Applies a push (a parsed object, or the UTF-8 bytes of its JSON as the event stream delivers it). */
+  push(update: SessionsUpdate | Uint8Array): EnginePushOutcome {
     this.#version++;
     let parsed: SessionsUpdate;
     try {
-      parsed = typeof update === 'string' ? (JSON.parse(update) as SessionsUpdate) : update;
+      parsed = update instanceof Uint8Array ? (JSON.parse(this.#text.decode(update)) as SessionsUpdate) : update;
     } catch {
       return { ok: false, reason: 'malformed' };
     }
@@ -166,7 +168,7 @@ export class SessionsEngine {
     this.#version++;
     let result: IpcResult<SessionsUpdate>;
     try {
-      result = JSON.parse(new TextDecoder().decode(bytes)) as IpcResult<SessionsUpdate>;
+      result = JSON.parse(this.#text.decode(bytes)) as IpcResult<SessionsUpdate>;
     } catch {
       return { ok: false, reason: 'malformed' };
     }
@@ -273,7 +275,7 @@ export function frameTransfer(frame: SessionsFrame): Transferable[] {
 
 /** Messages to the engine (the page posts them in order; each is answered in order, `id` echoed). */
 export type EngineRequest =
-  | { id: number; type: 'push'; update: SessionsUpdate | string }
+  | { id: number; type: 'push'; update: SessionsUpdate | Uint8Array }
   | { id: number; type: 'full'; bytes: ArrayBuffer }
   | { id: number; type: 'query'; patch: Partial<SessionsQuery> }
   | { id: number; type: 'move'; delta: number };
