@@ -362,7 +362,12 @@ describe.skipIf(!ready)('dashboard e2e with API auth on', () => {
     await page.click('[data-testid="nav-sessions"]');
     // The remote Core's sessions arrive by push, decoded in the worker: the table counts them.
     await page.waitForFunction(() => /^[1-9][\d,]* of [1-9]/.test(document.querySelector('[data-testid="sessions-count"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
-    expect(page.workers().some((w) => w.url().includes('sessions.worker'))).toBe(true);
+    // The worker reads the event stream itself (its fetch is in its own resource timings, not the page's).
+    const worker = page.workers().find((w) => w.url().includes('sessions.worker'));
+    expect(worker).toBeDefined();
+    const readsEvents = (): boolean => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/api/ui/events'));
+    expect(await worker!.evaluate(readsEvents)).toBe(true);
+    expect(await page.evaluate(readsEvents)).toBe(false);
     await page.waitForFunction(() => document.querySelector('[data-testid="connection"]')?.textContent === 'live', undefined, { timeout: 10_000 });
 
     // The connection drops (the proxy closes every socket; the open event stream fails): the stream reconnects.

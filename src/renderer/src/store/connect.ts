@@ -2,7 +2,7 @@ import type { RendererApi } from '../../../shared/ipc.ts';
 import { SessionsDecoder, type SessionsFull, type SessionsUpdate } from '../../../shared/sessions-wire.ts';
 import type { Snapshot } from '../../../shared/types.ts';
 import type { EngineClient } from './sessions-client.ts';
-import type { EnginePushOutcome, SessionsFrame } from './sessions-engine.ts';
+import type { EnginePushOutcome, PushRef, SessionsFrame } from './sessions-engine.ts';
 import type { AppStore, CsvDownloader } from './store.ts';
 
 export interface ConnectOptions {
@@ -18,10 +18,11 @@ export interface ConnectOptions {
    */
   engine?: EngineClient;
   /**
-   * `sessions:update` pushes as the UTF-8 bytes of their JSON (the HTTP api's event stream), handed to the engine
-   * neither decoded nor parsed; used only with `engine`.
+   * `sessions:update` pushes as the UTF-8 bytes of their JSON (the HTTP api's event stream), or as the PushRefs of
+   * pushes the engine's worker read itself (worker-events.ts), handed to the engine neither decoded nor parsed; used
+   * only with `engine`.
    */
-  rawUpdates?: (callback: (bytes: Uint8Array) => void) => () => void;
+  rawUpdates?: (callback: (update: Uint8Array | PushRef) => void) => () => void;
   /**
    * Fetches `sessions:snapshot` and resolves with the bytes of its answer (an `IpcResult`'s JSON; the HTTP api), which
    * the engine parses (3-4 MB at 10 000 sessions); used only with `engine`.
@@ -112,7 +113,7 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
    * Decodes a push or a whole snapshot (at once in the page; with the engine, when it answers: answers come in order).
    * Bytes (`rawSnapshot`'s answer) go to the engine only.
    */
-  const decode = (update: SessionsUpdate | Uint8Array | ArrayBuffer, done: (out: Decoded) => void): void => {
+  const decode = (update: SessionsUpdate | Uint8Array | PushRef | ArrayBuffer, done: (out: Decoded) => void): void => {
     if (!engine) {
       let parsed: SessionsUpdate;
       try {
@@ -140,13 +141,13 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
   /** True while a whole snapshot is on its way (the first load, or a resync). */
   let fetchingFull = true;
   /** Pushes that arrived while it was on its way; `gapped`: earlier ones the engine answered with a gap meanwhile. */
-  let held: (SessionsUpdate | Uint8Array)[] = [];
-  let gapped: (SessionsUpdate | Uint8Array)[] = [];
-  const hold = (list: (SessionsUpdate | Uint8Array)[], update: SessionsUpdate | Uint8Array): void => {
+  let held: (SessionsUpdate | Uint8Array | PushRef)[] = [];
+  let gapped: (SessionsUpdate | Uint8Array | PushRef)[] = [];
+  const hold = (list: (SessionsUpdate | Uint8Array | PushRef)[], update: SessionsUpdate | Uint8Array | PushRef): void => {
     list.push(update);
     if (list.length > MAX_HELD_PUSHES) list.splice(0, list.length - MAX_HELD_PUSHES);
   };
-  const receive = (update: SessionsUpdate | Uint8Array): void => {
+  const receive = (update: SessionsUpdate | Uint8Array | PushRef): void => {
     if (fetchingFull) return hold(held, update);
     decode(update, (out) => {
       if (out.ok) enqueue(out.snapshot, out.frame);
