@@ -22,13 +22,7 @@ function start(): void {
   const httpApi: HttpApi | null = window.api ? null : createHttpApi();
   const api: RendererApi = window.api ?? httpApi!;
   const store = createAppStore({ lazyVisible: true });
-  const options: ConnectOptions = httpApi
-    ? {
-        downloader: createBrowserDownloader(httpApi),
-        rawUpdates: (cb) => httpApi.onRaw('sessions:update', cb),
-        rawSnapshot: () => httpApi.invokeBytes('sessions:snapshot'),
-      }
-    : {};
+  const options: ConnectOptions = httpApi ? { downloader: createBrowserDownloader(httpApi), rawSnapshot: () => httpApi.invokeBytes('sessions:snapshot') } : {};
   // The sessions' decoding, filter and sort run in a worker; where none starts (or it fails to load), the page does
   // them, as before. In headless mode the worker reads the event stream too (worker-events.ts): the page gets the
   // small channels' events and, for each `sessions:update`, a reference it hands back to the worker in its order.
@@ -48,7 +42,7 @@ function start(): void {
     takeStreamBack = httpApi.readEventsWith((io) => engine.readEvents(io, (ref) => pushed.forEach((cb) => cb(ref))));
     engineOptions = {
       ...engineOptions,
-      rawUpdates: (cb) => {
+      workerPushes: (cb) => {
         pushed.add(cb);
         return () => pushed.delete(cb);
       },

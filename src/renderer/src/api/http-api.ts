@@ -39,12 +39,6 @@ export interface HttpApi extends RendererApi {
    */
   fetchCsv(request: ExportRequest, onBytes?: (bytes: number) => void): Promise<{ blob: Blob; fileName: string; bytes: number }>;
   /**
-   * A push channel's events as the UTF-8 bytes of their JSON, neither decoded nor parsed (the sessions worker decodes
-   * and parses `sessions:update` off the main thread); each event's bytes are a buffer of their own. Listeners of `on`
-   * for the same channel still get the parsed payload.
-   */
-  onRaw(channel: PushChannel, callback: (bytes: Uint8Array<ArrayBuffer>) => void): () => void;
-  /**
    * An invoke whose answer is not parsed: resolves with the bytes of its `IpcResult` JSON (the sessions worker parses
    * a whole `sessions:snapshot`, 3-4 MB at 10 000 sessions, off the main thread). HTTP and auth errors throw as
    * `invoke`'s do; an error the channel answered is in the bytes.
@@ -69,7 +63,7 @@ export interface EventStreamIo {
    * (`retried`), and the page then asks for a login (which kicks the reader).
    */
   unauthorized(retried: boolean): Promise<Record<string, string> | null>;
-  /** An event for the page's listeners (`on`, `onRaw`). */
+  /** An event for the page's listeners (`on`). */
   dispatch(event: string, data: Uint8Array<ArrayBuffer>): void;
 }
 
@@ -206,10 +200,7 @@ export function createHttpApi(baseUrl = ''): HttpApi {
       // Sends exist for Electron's push queue (`app:ready`); the event stream needs no such handshake.
     },
     on<C extends PushChannel>(channel: C, callback: (payload: PushMap[C]) => void): () => void {
-      return listen(listeners, channel, callback as (p: unknown) => void);
-    },
-    onRaw(channel, callback) {
-      return listen(rawListeners, channel, callback as (p: unknown) => void);
+      return listen(channel, callback as (p: unknown) => void);
     },
     readEventsWith(make) {
       const io: EventStreamIo = {
@@ -269,11 +260,10 @@ export function createHttpApi(baseUrl = ''): HttpApi {
   };
 
   const listeners = new Map<string, Set<(p: unknown) => void>>();
-  const rawListeners = new Map<string, Set<(p: unknown) => void>>();
-  /** Adds a listener to one of the two maps; the event stream runs while any listener is left. */
-  const listen = (map: Map<string, Set<(p: unknown) => void>>, channel: string, cb: (p: unknown) => void): (() => void) => {
-    let set = map.get(channel);
-    if (!set) map.set(channel, (set = new Set()));
+  /** Adds a listener; the event stream runs while any listener is left. */
+  const listen = (channel: string, cb: (p: unknown) => void): (() => void) => {
+    let set = listeners.get(channel);
+    if (!set) listeners.set(channel, (set = new Set()));
     set.add(cb);
     stream.start();
     return () => {
@@ -285,7 +275,6 @@ export function createHttpApi(baseUrl = ''): HttpApi {
   const text = new TextDecoder();
   const dispatch = (event: string, data: Uint8Array<ArrayBuffer>): void => {
     if (!known.has(event)) return;
-    for (const cb of [...(rawListeners.get(event) ?? [])]) cb(data);
     const parsedFor = listeners.get(event);
     if (!parsedFor || parsedFor.size === 0) return;
     let payload: unknown;
@@ -304,6 +293,6 @@ export function createHttpApi(baseUrl = ''): HttpApi {
     onEvent: dispatch,
   });
   let stream: EventStream = local;
-  const streaming = (): boolean => [...listeners.values(), ...rawListeners.values()].some((s) => s.size > 0);
+  const streaming = (): boolean => [...listeners.values()].some((s) => s.size > 0);
   return api;
 }

@@ -280,7 +280,7 @@ export interface PushRef {
 
 /** Messages to the engine (the page posts them in order; each is answered in order, `id` echoed). */
 export type EngineRequest =
-  | { id: number; type: 'push'; update: SessionsUpdate | Uint8Array | PushRef }
+  | { id: number; type: 'push'; update: SessionsUpdate | PushRef }
   | { id: number; type: 'full'; bytes: ArrayBuffer }
   | { id: number; type: 'query'; patch: Partial<SessionsQuery> }
   | { id: number; type: 'move'; delta: number };
@@ -313,8 +313,8 @@ export function serveSessionsEngine(
     const answer = (type: 'push' | 'full', outcome: EnginePushOutcome): void =>
       port.postMessage({ id: req.id, type, outcome } satisfies EngineReply, outcome.ok ? frameTransfer(outcome.frame) : []);
     if (req.type === 'push') {
-      const u = req.update;
-      const update = u instanceof Uint8Array || typeof (u as PushRef).ref !== 'number' ? (u as SessionsUpdate | Uint8Array) : pushed((u as PushRef).ref);
+      const u = req.update as Partial<PushRef> | SessionsUpdate | null;
+      const update = u && typeof u === 'object' && 'ref' in u && typeof u.ref === 'number' ? pushed(u.ref) : (u as SessionsUpdate);
       answer('push', update === undefined ? { ok: false, reason: 'malformed' } : engine.push(update));
     }
     else if (req.type === 'full') answer('full', req.bytes instanceof ArrayBuffer ? engine.full(req.bytes) : { ok: false, reason: 'malformed' });

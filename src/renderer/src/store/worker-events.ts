@@ -1,6 +1,6 @@
 import { eventStream, type EventStream } from '../api/event-stream.ts';
 import type { EventStreamIo } from '../api/http-api.ts';
-import type { EnginePort, PushRef } from './sessions-engine.ts';
+import { serveSessionsEngine, SessionsEngine, type EnginePort, type PushRef } from './sessions-engine.ts';
 
 /**
  * The event stream read in the sessions worker (headless mode, stop 32). On the page's main thread, reading
@@ -105,4 +105,15 @@ export function workerEventStream(post: (request: EventsRequest) => void, io: Ev
       }
     },
   };
+}
+
+/** The sessions worker's whole service on `port` (sessions.worker.ts; tests over a MessageChannel): the engine and the event stream. */
+export function serveSessionsWorker(port: EnginePort): SessionsEngine {
+  const events = serveWorkerEvents(port);
+  const engine = serveSessionsEngine(port, new SessionsEngine({ ownsPushes: true }), events.pushed);
+  const answer = port.onmessage!;
+  port.onmessage = (event) => {
+    if (!events.handle(event.data)) answer(event);
+  };
+  return engine;
 }
