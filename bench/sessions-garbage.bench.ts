@@ -18,7 +18,7 @@ import type { CollectorTotals, CoreInfo, SessionRow } from '../src/shared/types.
  * this file's typecheck (tsconfig.node.json) does not follow it.
  */
 interface Engine {
-  push(text: string): { ok: true; frame: { rows: unknown[] } } | { ok: false; reason: string };
+  push(bytes: Uint8Array): { ok: true; frame: { rows: unknown[] } } | { ok: false; reason: string };
   query(patch: object): unknown;
 }
 type EngineClass = new (options: { ownsPushes: boolean }) => Engine;
@@ -85,13 +85,13 @@ export default async function bench(): Promise<void> {
   const streamModel = new StreamModel();
   const encoder = new SessionsEncoder();
   let atMs = Date.now();
-  const nextPush = (): string => {
+  const nextPush = (): Uint8Array => {
     const sessions = tick();
     atMs += 1000;
     const snapshot = { atMs, cores, collectors, sessions };
-    return JSON.stringify(encoder.encode({ ...snapshot, streams: streamModel.update(snapshot) }));
+    return new TextEncoder().encode(JSON.stringify(encoder.encode({ ...snapshot, streams: streamModel.update(snapshot) })));
   };
-  // The texts made before the measured pushes (main's side is not measured); the first is a whole snapshot.
+  // The pushes' bytes (as the event stream hands them over), made before the measured pushes (main's side is not measured); the first is a whole snapshot.
   const texts = Array.from({ length: pushes + 11 }, nextPush);
   // As the worker runs it (it owns what it parses: decoded in place), then as a caller that lends its rows would.
   const url = new URL('../src/renderer/src/store/sessions-engine.ts', import.meta.url).href;
@@ -99,7 +99,7 @@ export default async function bench(): Promise<void> {
   for (const ownsPushes of [true, false]) await measure(new SessionsEngine({ ownsPushes }), texts, ownsPushes);
 }
 
-async function measure(engine: Engine, texts: readonly string[], ownsPushes: boolean): Promise<void> {
+async function measure(engine: Engine, texts: readonly Uint8Array[], ownsPushes: boolean): Promise<void> {
   const first = engine.push(texts[0]!);
   if (!first.ok) throw new Error('the first push did not apply');
   engine.query({ open: true, sort: { key: 'rxBitsPerSec', dir: 'desc' }, start: 0, end: 110 });

@@ -4,6 +4,7 @@
  * page in Debian's Chromium. Screenshots of each view go to test-output/screenshots/.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +74,23 @@ async function linePixels(page: Page, testId: string, rgb: [number, number, numb
     },
     rgb,
   );
+}
+
+/** A loopback TCP proxy to `port`; `cut()` closes every connection through it (the page's next requests open new ones). */
+async function tcpProxy(port: number): Promise<{ url: string; cut(): void; close(): void }> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const cut = (): void => sockets.forEach((s) => s.destroy());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, cut, close: () => (cut(), server.close()) };
 }
 
 const ready = existsSync(CHROMIUM) && existsSync('/usr/bin/ffmpeg');
@@ -304,19 +322,70 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
 describe.skipIf(!ready)('dashboard e2e with API auth on', () => {
   const children = new Children();
   let server: Headless;
+  let remote: TestCore;
   let browser: TestBrowser;
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     if (!existsSync(join(import.meta.dirname, '../../out/renderer/index.html'))) await buildRenderer();
-    server = await startHeadless(['--no-persist', '--auth', 'admin:s3cret-pass'], { children });
+    remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
+    server = await startHeadless(['--no-persist', '--auth', 'admin:s3cret-pass', '--core', remote.urlWithCredentials], { children });
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await closeE2e(browser, children);
+    await remote?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);
+
+  async function login(page: Page, url: string): Promise<void> {
+    await page.goto(`${url}/ui/`);
+    await page.waitForSelector('[data-testid="login-form"]', { timeout: 10_000 });
+    await page.fill('[data-testid="login-username"]', 'admin');
+    await page.fill('[data-testid="login-password"]', 's3cret-pass');
+    await page.click('[data-testid="login-submit"]');
+    await page.waitForSelector('[data-testid="view-streams"]', { timeout: 10_000 });
+  }
+
+  it("pushes reach the Sessions table through the sessions worker, and again after the event stream is cut and reconnects with the token", async () => {
+    const proxy = await tcpProxy(Number(new URL(server.url).port));
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // The event stream's requests, with their Authorization header (the first, before the login, has none).
+    const streams: Promise<string>[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/ui/events')) streams.push(r.allHeaders().then((h) => h['authorization'] ?? ''));
+    });
+    await login(page, proxy.url);
+    await page.click('[data-testid="nav-sessions"]');
+    // The remote Core's sessions arrive by push, decoded in the worker: the table counts them.
+    await page.waitForFunction(() => /^[1-9][\d,]* of [1-9]/.test(document.querySelector('[data-testid="sessions-count"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    // The worker reads the event stream itself (its fetch is in its own resource timings, not the page's).
+    const worker = page.workers().find((w) => w.url().includes('sessions.worker'));
+    expect(worker).toBeDefined();
+    const readsEvents = (): boolean => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/api/ui/events'));
+    expect(await worker!.evaluate(readsEvents)).toBe(true);
+    expect(await page.evaluate(readsEvents)).toBe(false);
+    await page.waitForFunction(() => document.querySelector('[data-testid="connection"]')?.textContent === 'live', undefined, { timeout: 10_000 });
+
+    // The connection drops (the proxy closes every socket; the open event stream fails): the stream reconnects.
+    const opened = streams.length;
+    proxy.cut();
+    await waitFor(async () => streams.length > opened, 'the event stream reopened', 15_000, 100);
+    // A push after it reaches the table through the worker again: the status goes on saying live.
+    const reopenedAtMs = Date.now();
+    await page.waitForFunction(() => document.querySelector('[data-testid="connection"]')?.textContent === 'live', undefined, { timeout: 10_000 });
+    await sleep(Math.max(0, reopenedAtMs + 6000 - Date.now())); // past the 5 s after which a page without pushes says stale
+    expect(await page.textContent('[data-testid="connection"]')).toBe('live');
+    expect(streams.length).toBeGreaterThan(opened);
+    for (const h of await Promise.all(streams.slice(opened))) expect(h).toMatch(/^Bearer \S+$/);
+    expect(await page.textContent('[data-testid="sessions-count"]')).toMatch(/^[1-9][\d,]* of [1-9]/);
+    expect(errors).toEqual([]);
+    await page.close();
+    proxy.close();
+  }, 60_000);
 
   it('shows a login form, logs in with the API login, then streams', async () => {
     const page = await browser.context.newPage();

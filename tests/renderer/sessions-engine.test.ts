@@ -304,11 +304,11 @@ describe('sessions engine (the worker)', () => {
     expect(engine.full(new TextEncoder().encode('{"ok":true,"value":{"kind":"delta"}}').buffer as ArrayBuffer)).toEqual({ ok: false, reason: 'malformed' });
   });
 
-  it('parses a push from its JSON text (the event stream hands the text over unparsed)', () => {
+  it('parses a push from the UTF-8 bytes of its JSON (the event stream hands them over undecoded)', () => {
     const main = fakeMain();
     const engine = new SessionsEngine();
     engine.query({ open: true, start: 0, end: 5, sort: { key: 'rxBitsPerSec', dir: 'desc' } });
-    const out = engine.push(JSON.stringify(main.full(snapshot(1000, rowsAt(0), collectorTotals))));
+    const out = engine.push(new TextEncoder().encode(JSON.stringify(main.full(snapshot(1000, rowsAt(0), collectorTotals)))));
     expect(out.ok).toBe(true);
     if (!out.ok) return;
     expect(out.frame.total).toBe(rowsAt(0).length);
@@ -316,8 +316,8 @@ describe('sessions engine (the worker)', () => {
     expect(out.frame.rows[0]!.rxBitsPerSec).toBe(Math.max(...rowsAt(0).map((r) => r.rxBitsPerSec)));
     // The page decodes the rest of the push: the sessions are left out of it.
     expect(out.live.kind === 'full' && out.live.sessions).toEqual([]);
-    expect(engine.push('{"kind":')).toEqual({ ok: false, reason: 'malformed' });
-    expect(engine.push('[1,2]')).toEqual({ ok: false, reason: 'malformed' });
+    expect(engine.push(new TextEncoder().encode('{"kind":'))).toEqual({ ok: false, reason: 'malformed' });
+    expect(engine.push(new TextEncoder().encode('[1,2]'))).toEqual({ ok: false, reason: 'malformed' });
   });
 
   it("asks the engine for the cores' names only when a name changes, not with every push's round trips", async () => {

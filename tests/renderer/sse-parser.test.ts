@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SseParser } from '../../src/renderer/src/api/sse-parser.ts';
 
+/** The stream cut where the strings are cut, fed as bytes; each event's data decoded for the comparison. */
 function parse(chunks: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  const p = new SseParser((e, d) => out.push([e, d]));
-  for (const c of chunks) p.push(c);
+  const p = new SseParser((e, d) => out.push([e, new TextDecoder().decode(d)]));
+  for (const c of chunks) p.push(new TextEncoder().encode(c));
   return out;
 }
 
@@ -38,5 +39,24 @@ describe('SseParser', () => {
     expect(events).toHaveLength(2);
     expect(events[1]![0]).toBe('sessions:update');
     expect(events[1]![1]).toBe(big);
+  });
+
+  it("hands each event's data in a buffer of its own (the stream's chunks are not kept), UTF-8 intact across chunks", () => {
+    const text = 'event: sessions:update\ndata: {"name":"Käse ☕ 🎥"}\n\n';
+    const bytes = new TextEncoder().encode(text);
+    for (let i = 1; i < bytes.length; i++) {
+      const got: Uint8Array[] = [];
+      const p = new SseParser((_e, d) => got.push(d));
+      const first = bytes.slice(0, i);
+      const second = bytes.slice(i);
+      p.push(first);
+      p.push(second);
+      first.fill(0);
+      second.fill(0);
+      expect(got).toHaveLength(1);
+      expect(got[0]!.buffer).not.toBe(first.buffer);
+      expect(got[0]!.buffer).not.toBe(second.buffer);
+      expect(new TextDecoder().decode(got[0])).toBe('{"name":"Käse ☕ 🎥"}');
+    }
   });
 });

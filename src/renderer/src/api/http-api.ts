@@ -9,7 +9,7 @@ import {
   type RendererApi,
 } from '../../../shared/ipc.ts';
 import { decodeJwt } from '../../../shared/jwt.ts';
-import { SseParser } from './sse-parser.ts';
+import { eventStream, type EventStream } from './event-stream.ts';
 
 /**
  * The renderer api in a browser (headless mode): the same contract as the preload's, over HTTP.
@@ -39,16 +39,32 @@ export interface HttpApi extends RendererApi {
    */
   fetchCsv(request: ExportRequest, onBytes?: (bytes: number) => void): Promise<{ blob: Blob; fileName: string; bytes: number }>;
   /**
-   * A push channel's events as their JSON text, not parsed (the sessions worker parses `sessions:update` off the main
-   * thread). Listeners of `on` for the same channel still get the parsed payload.
-   */
-  onRaw(channel: PushChannel, callback: (text: string) => void): () => void;
-  /**
    * An invoke whose answer is not parsed: resolves with the bytes of its `IpcResult` JSON (the sessions worker parses
    * a whole `sessions:snapshot`, 3-4 MB at 10 000 sessions, off the main thread). HTTP and auth errors throw as
    * `invoke`'s do; an error the channel answered is in the bytes.
    */
   invokeBytes<C extends InvokeChannel>(channel: C, ...args: InvokeMap[C]['args']): Promise<ArrayBuffer>;
+  /**
+   * Hands the event stream to another reader (the sessions worker, which then keeps `sessions:update` and hands the
+   * other events back through `dispatch`): `make` gets what a reader needs and returns it; it runs while any listener
+   * is left, as the page's own reader did. The returned function takes the stream back (a worker that failed).
+   */
+  readEventsWith(make: (io: EventStreamIo) => EventStream): () => void;
+}
+
+/** What a reader of the event stream elsewhere gets from the page (readEventsWith). */
+export interface EventStreamIo {
+  /** `…/api/ui/events`, absolute. */
+  url: string;
+  /** The headers of the next connection: the bearer token (refreshed shortly before it expires); none without auth. */
+  headers(): Promise<Record<string, string>>;
+  /**
+   * After a 401: the headers of a refreshed token to try once more; null when there is none or the retry was refused
+   * (`retried`), and the page then asks for a login (which kicks the reader).
+   */
+  unauthorized(retried: boolean): Promise<Record<string, string> | null>;
+  /** An event for the page's listeners (`on`). */
+  dispatch(event: string, data: Uint8Array<ArrayBuffer>): void;
 }
 
 /** The query string of an export: `collectors` and `core` comma-separated, `text` for sessions (as routes.ts reads them). */
@@ -184,10 +200,30 @@ export function createHttpApi(baseUrl = ''): HttpApi {
       // Sends exist for Electron's push queue (`app:ready`); the event stream needs no such handshake.
     },
     on<C extends PushChannel>(channel: C, callback: (payload: PushMap[C]) => void): () => void {
-      return listen(listeners, channel, callback as (p: unknown) => void);
+      return listen(channel, callback as (p: unknown) => void);
     },
-    onRaw(channel, callback) {
-      return listen(rawListeners, channel, callback as (p: unknown) => void);
+    readEventsWith(make) {
+      const io: EventStreamIo = {
+        url: new URL(eventsUrl, (globalThis as { location?: { href: string } }).location?.href).href,
+        headers: authHeader,
+        async unauthorized(retried) {
+          if (!retried && tokens && (await refresh())) return authHeader();
+          tokens = null;
+          setAuth('required');
+          return null;
+        },
+        dispatch,
+      };
+      const elsewhere = make(io);
+      stream.stop();
+      stream = elsewhere;
+      if (streaming()) stream.start();
+      return () => {
+        if (stream !== elsewhere) return;
+        elsewhere.stop();
+        stream = local;
+        if (streaming()) stream.start();
+      };
     },
     auth: {
       state: () => authState,
@@ -224,100 +260,39 @@ export function createHttpApi(baseUrl = ''): HttpApi {
   };
 
   const listeners = new Map<string, Set<(p: unknown) => void>>();
-  const rawListeners = new Map<string, Set<(p: unknown) => void>>();
-  /** Adds a listener to one of the two maps; the event stream runs while any listener is left. */
-  const listen = (map: Map<string, Set<(p: unknown) => void>>, channel: string, cb: (p: unknown) => void): (() => void) => {
-    let set = map.get(channel);
-    if (!set) map.set(channel, (set = new Set()));
+  /** Adds a listener; the event stream runs while any listener is left. */
+  const listen = (channel: string, cb: (p: unknown) => void): (() => void) => {
+    let set = listeners.get(channel);
+    if (!set) listeners.set(channel, (set = new Set()));
     set.add(cb);
     stream.start();
     return () => {
       set.delete(cb);
-      if ([...listeners.values(), ...rawListeners.values()].every((s) => s.size === 0)) stream.stop();
+      if (!streaming()) stream.stop();
     };
   };
   const known = new Set<string>(PUSH_CHANNELS);
-  const dispatch = (event: string, data: string): void => {
+  const text = new TextDecoder();
+  const dispatch = (event: string, data: Uint8Array<ArrayBuffer>): void => {
     if (!known.has(event)) return;
-    for (const cb of [...(rawListeners.get(event) ?? [])]) cb(data);
     const parsedFor = listeners.get(event);
     if (!parsedFor || parsedFor.size === 0) return;
     let payload: unknown;
     try {
-      payload = JSON.parse(data);
+      payload = JSON.parse(text.decode(data));
     } catch {
       return;
     }
     for (const cb of [...parsedFor]) cb(payload);
   };
 
-  /** The event stream: reconnects with back-off; waits for a login after a 401. */
-  const stream = (() => {
-    let running = false;
-    let controller: AbortController | null = null;
-    let wake: (() => void) | null = null;
-    const sleep = (ms: number): Promise<void> =>
-      new Promise((resolve) => {
-        const t = setTimeout(done, ms);
-        function done(): void {
-          clearTimeout(t);
-          wake = null;
-          resolve();
-        }
-        wake = done;
-      });
-
-    async function loop(): Promise<void> {
-      let backoffMs = 500;
-      while (running) {
-        controller = new AbortController();
-        try {
-          const res = await authedFetch(`${baseUrl}/api/ui/events`, { headers: { Accept: 'text/event-stream' }, signal: controller.signal });
-          if (res.status === 401) {
-            await sleep(60_000); // woken by login()
-            continue;
-          }
-          if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
-          backoffMs = 500;
-          await read(res.body);
-        } catch {
-          // network error or abort: retry below
-        }
-        if (!running) break;
-        await sleep(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, 10_000);
-      }
-    }
-
-    async function read(body: ReadableStream<Uint8Array>): Promise<void> {
-      const reader = body.getReader();
-      const decoder = new TextDecoder();
-      const parser = new SseParser(dispatch);
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        parser.push(decoder.decode(value, { stream: true }));
-      }
-    }
-
-    return {
-      start() {
-        if (running) return;
-        running = true;
-        void loop();
-      },
-      stop() {
-        running = false;
-        controller?.abort();
-        wake?.();
-      },
-      /** Reconnect now (credentials changed). */
-      kick() {
-        controller?.abort();
-        wake?.();
-      },
-    };
-  })();
-
+  /** The page's own reader of the event stream (reconnects with back-off; waits for a login after a 401). */
+  const eventsUrl = `${baseUrl}/api/ui/events`;
+  const local = eventStream({
+    open: (signal) => authedFetch(eventsUrl, { headers: { Accept: 'text/event-stream' }, signal }),
+    onEvent: dispatch,
+  });
+  let stream: EventStream = local;
+  const streaming = (): boolean => [...listeners.values()].some((s) => s.size > 0);
   return api;
 }

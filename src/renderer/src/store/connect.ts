@@ -2,7 +2,7 @@ import type { RendererApi } from '../../../shared/ipc.ts';
 import { SessionsDecoder, type SessionsFull, type SessionsUpdate } from '../../../shared/sessions-wire.ts';
 import type { Snapshot } from '../../../shared/types.ts';
 import type { EngineClient } from './sessions-client.ts';
-import type { EnginePushOutcome, SessionsFrame } from './sessions-engine.ts';
+import type { EnginePushOutcome, PushRef, SessionsFrame } from './sessions-engine.ts';
 import type { AppStore, CsvDownloader } from './store.ts';
 
 export interface ConnectOptions {
@@ -18,10 +18,10 @@ export interface ConnectOptions {
    */
   engine?: EngineClient;
   /**
-   * `sessions:update` pushes as their JSON text (the HTTP api's event stream), handed to the engine unparsed; used
-   * only with `engine`.
+   * `sessions:update` pushes the engine's worker read itself (the HTTP api's event stream, worker-events.ts), as
+   * references the page hands back to the engine in its order; used only with `engine` (without it, `api.on`).
    */
-  rawUpdates?: (callback: (text: string) => void) => () => void;
+  workerPushes?: (callback: (update: PushRef) => void) => () => void;
   /**
    * Fetches `sessions:snapshot` and resolves with the bytes of its answer (an `IpcResult`'s JSON; the HTTP api), which
    * the engine parses (3-4 MB at 10 000 sessions); used only with `engine`.
@@ -112,15 +112,9 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
    * Decodes a push or a whole snapshot (at once in the page; with the engine, when it answers: answers come in order).
    * Bytes (`rawSnapshot`'s answer) go to the engine only.
    */
-  const decode = (update: SessionsUpdate | string | ArrayBuffer, done: (out: Decoded) => void): void => {
+  const decode = (update: SessionsUpdate | PushRef | ArrayBuffer, done: (out: Decoded) => void): void => {
     if (!engine) {
-      let parsed: SessionsUpdate;
-      try {
-        parsed = typeof update === 'string' ? (JSON.parse(update) as SessionsUpdate) : (update as SessionsUpdate);
-      } catch {
-        return;
-      }
-      done(decoder.apply(parsed));
+      done(decoder.apply(update as SessionsUpdate)); // PushRefs and bytes come only with the engine
       return;
     }
     const answered = (o: EnginePushOutcome): void => {
@@ -140,13 +134,13 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
   /** True while a whole snapshot is on its way (the first load, or a resync). */
   let fetchingFull = true;
   /** Pushes that arrived while it was on its way; `gapped`: earlier ones the engine answered with a gap meanwhile. */
-  let held: (SessionsUpdate | string)[] = [];
-  let gapped: (SessionsUpdate | string)[] = [];
-  const hold = (list: (SessionsUpdate | string)[], update: SessionsUpdate | string): void => {
+  let held: (SessionsUpdate | PushRef)[] = [];
+  let gapped: (SessionsUpdate | PushRef)[] = [];
+  const hold = (list: (SessionsUpdate | PushRef)[], update: SessionsUpdate | PushRef): void => {
     list.push(update);
     if (list.length > MAX_HELD_PUSHES) list.splice(0, list.length - MAX_HELD_PUSHES);
   };
-  const receive = (update: SessionsUpdate | string): void => {
+  const receive = (update: SessionsUpdate | PushRef): void => {
     if (fetchingFull) return hold(held, update);
     decode(update, (out) => {
       if (out.ok) enqueue(out.snapshot, out.frame);
@@ -188,7 +182,7 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
     }
   };
 
-  const offUpdate = engine && options.rawUpdates ? options.rawUpdates(receive) : api.on('sessions:update', receive);
+  const offUpdate = engine && options.workerPushes ? options.workerPushes(receive) : api.on('sessions:update', receive);
   const offSettings = api.on('settings:changed', (settings) => store.getState().setSettings(settings));
   const offAlerts = api.on('alerts:update', (list) => store.getState().setAlerts(list));
   const offExport = api.on('export:progress', (progress) => store.getState().applyExportProgress(progress));

@@ -1,6 +1,9 @@
 import type { SessionsUpdate } from '../../../shared/sessions-wire.ts';
 import type { SessionRow } from '../../../shared/types.ts';
-import type { EnginePort, EnginePushOutcome, EngineReply, EngineRequest, SessionsFrame, SessionsQuery } from './sessions-engine.ts';
+import type { EventStream } from '../api/event-stream.ts';
+import type { EventStreamIo } from '../api/http-api.ts';
+import type { EnginePort, EnginePushOutcome, EngineReply, EngineRequest, PushRef, SessionsFrame, SessionsQuery } from './sessions-engine.ts';
+import { workerEventStream, type EventsMessage } from './worker-events.ts';
 
 /**
  * The page's side of the sessions engine (sessions-engine.ts): requests go out in order and each answer comes back
@@ -8,11 +11,17 @@ import type { EnginePort, EnginePushOutcome, EngineReply, EngineRequest, Session
  * MessageChannel.
  */
 export interface EngineClient {
-  push(update: SessionsUpdate | string, done: (outcome: EnginePushOutcome) => void): void;
+  /** A push: parsed, or one the worker read itself (`readEvents`). */
+  push(update: SessionsUpdate | PushRef, done: (outcome: EnginePushOutcome) => void): void;
   /** A whole snapshot as the bytes of the `sessions:snapshot` answer (moved to the engine: unusable afterwards). */
   full(bytes: ArrayBuffer, done: (outcome: EnginePushOutcome) => void): void;
   query(patch: Partial<SessionsQuery>, done: (frame: SessionsFrame) => void): void;
   move(delta: number, done: (moved: { key: string; index: number; row: SessionRow } | null) => void): void;
+  /**
+   * The HTTP api's event stream read by the engine's worker (worker-events.ts; for HttpApi.readEventsWith):
+   * `sessions:update` stays there and `onPushed` gets its PushRef for `push`; the other events go to `io.dispatch`.
+   */
+  readEvents(io: EventStreamIo, onPushed: (ref: PushRef) => void): EventStream;
   close(): void;
 }
 
@@ -23,8 +32,10 @@ type Unsent = { [K in EngineRequest['type']]: Omit<Extract<EngineRequest, { type
 export function engineClient(port: EnginePort, close: () => void = () => undefined): EngineClient {
   let nextId = 1;
   const waiting = new Map<number, (reply: EngineReply) => void>();
+  let events: ((message: EventsMessage) => void) | null = null;
   port.onmessage = (event) => {
     const reply = event.data as EngineReply;
+    if (typeof reply.id !== 'number') return events?.(event.data as EventsMessage);
     const done = waiting.get(reply.id);
     if (!done) return;
     waiting.delete(reply.id);
@@ -41,7 +52,13 @@ export function engineClient(port: EnginePort, close: () => void = () => undefin
     full: (bytes, done) => send({ type: 'full', bytes }, (r) => r.type === 'full' && done(r.outcome), [bytes]),
     query: (patch, done) => send({ type: 'query', patch }, (r) => r.type === 'query' && done(r.frame)),
     move: (delta, done) => send({ type: 'move', delta }, (r) => r.type === 'move' && done(r.moved)),
+    readEvents: (io, onPushed) => {
+      const reader = workerEventStream((request) => port.postMessage(request), io);
+      events = (message) => reader.handle(message, onPushed);
+      return reader.stream;
+    },
     close: () => {
+      events = null;
       waiting.clear();
       port.onmessage = null;
       close();

@@ -142,16 +142,18 @@ export class SessionsEngine {
   #coreName: (id: string) => string = (id) => id;
   #version = 0;
 
+  readonly #text = new TextDecoder();
+
   constructor(options: { ownsPushes?: boolean } = {}) {
     this.#decoder = new SessionsDecoder({ inPlace: options.ownsPushes === true });
   }
 
-  /** Applies a push (a parsed object, or its JSON text as the event stream delivers it). */
-  push(update: SessionsUpdate | string): EnginePushOutcome {
+  /** Applies a push (a parsed object, or the UTF-8 bytes of its JSON as the event stream delivers it). */
+  push(update: SessionsUpdate | Uint8Array): EnginePushOutcome {
     this.#version++;
     let parsed: SessionsUpdate;
     try {
-      parsed = typeof update === 'string' ? (JSON.parse(update) as SessionsUpdate) : update;
+      parsed = update instanceof Uint8Array ? (JSON.parse(this.#text.decode(update)) as SessionsUpdate) : update;
     } catch {
       return { ok: false, reason: 'malformed' };
     }
@@ -166,7 +168,7 @@ export class SessionsEngine {
     this.#version++;
     let result: IpcResult<SessionsUpdate>;
     try {
-      result = JSON.parse(new TextDecoder().decode(bytes)) as IpcResult<SessionsUpdate>;
+      result = JSON.parse(this.#text.decode(bytes)) as IpcResult<SessionsUpdate>;
     } catch {
       return { ok: false, reason: 'malformed' };
     }
@@ -271,9 +273,14 @@ export function frameTransfer(frame: SessionsFrame): Transferable[] {
   return [frame.streams.spark.buffer, frame.streams.lift.buffer];
 }
 
+/** A `sessions:update` the worker read from the event stream itself and keeps until the page sends it back here. */
+export interface PushRef {
+  ref: number;
+}
+
 /** Messages to the engine (the page posts them in order; each is answered in order, `id` echoed). */
 export type EngineRequest =
-  | { id: number; type: 'push'; update: SessionsUpdate | string }
+  | { id: number; type: 'push'; update: SessionsUpdate | PushRef }
   | { id: number; type: 'full'; bytes: ArrayBuffer }
   | { id: number; type: 'query'; patch: Partial<SessionsQuery> }
   | { id: number; type: 'move'; delta: number };
@@ -292,15 +299,24 @@ export interface EnginePort {
 
 /**
  * Answers `EngineRequest`s arriving on `port` with one engine (by default one that owns its pushes: a message is a
- * copy, and so is every answer). A malformed request is ignored (never thrown).
+ * copy, and so is every answer). A malformed request is ignored (never thrown). `pushed` gives the bytes of a push
+ * the worker read itself (a `PushRef`; once: undefined after, or when none is kept).
  */
-export function serveSessionsEngine(port: EnginePort, engine = new SessionsEngine({ ownsPushes: true })): SessionsEngine {
+export function serveSessionsEngine(
+  port: EnginePort,
+  engine = new SessionsEngine({ ownsPushes: true }),
+  pushed: (ref: number) => Uint8Array | undefined = () => undefined,
+): SessionsEngine {
   port.onmessage = (event) => {
     const req = event.data as EngineRequest | null;
     if (!req || typeof req !== 'object' || typeof req.id !== 'number') return;
     const answer = (type: 'push' | 'full', outcome: EnginePushOutcome): void =>
       port.postMessage({ id: req.id, type, outcome } satisfies EngineReply, outcome.ok ? frameTransfer(outcome.frame) : []);
-    if (req.type === 'push') answer('push', engine.push(req.update));
+    if (req.type === 'push') {
+      const u = req.update as Partial<PushRef> | SessionsUpdate | null;
+      const update = u && typeof u === 'object' && 'ref' in u && typeof u.ref === 'number' ? pushed(u.ref) : (u as SessionsUpdate);
+      answer('push', update === undefined ? { ok: false, reason: 'malformed' } : engine.push(update));
+    }
     else if (req.type === 'full') answer('full', req.bytes instanceof ArrayBuffer ? engine.full(req.bytes) : { ok: false, reason: 'malformed' });
     else if (req.type === 'query') {
       const frame = engine.query(req.patch);
