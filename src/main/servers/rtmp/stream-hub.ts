@@ -1,22 +1,13 @@
 /**
  * Live streams: one publisher each, any number of players. A stream keeps what a joining player needs to start
  * cleanly (metadata, the audio/video sequence headers and the messages since the last keyframe, "the GOP") and
- * fans each published message out as one serialized buffer written to every player's socket. In a stream with video,
- * audio waits for the next video message (`AUDIO_HOLD`), so that a player gets one write per video frame.
+ * fans each published message out as one serialized buffer written to every player's socket.
  */
 import { MSG, serializeParts, type RtmpMessage, type RtmpMessageParts } from './chunk.ts';
 import { isAudioSequenceHeader, isVideoKeyframe, isVideoSequenceHeader } from './media.ts';
 
 /** Chunk stream ids and the message stream id the server uses towards players. */
 export const OUT = { controlCsid: 2, commandCsid: 3, audioCsid: 4, dataCsid: 5, videoCsid: 6, streamId: 1 } as const;
-
-/**
- * How long (the held audio's timestamp span, ms), how much (bytes charged as the GOP cache charges them) and how many
- * audio messages a stream with video and players holds for the next video message. No timer: the caps are checked
- * as messages come, so the added latency of an audio message is at most one video frame interval or `spanMs`
- * (docs/decisions.md, "The first player from the write side").
- */
-export const AUDIO_HOLD = { spanMs: 100, bytes: 32 * 1024, messages: 32 } as const;
 
 export type MediaKind = 'audio' | 'video' | 'data';
 
@@ -127,11 +118,6 @@ export class LiveStream {
   private gopBuffers = new WeakSet<ArrayBufferLike>();
   private readonly chunkSize: number;
   private readonly limits: StreamLimits;
-  /** A video message has been published: from then on audio waits for the next video message (`AUDIO_HOLD`). */
-  private hasVideo = false;
-  /** Audio held for the next video message: not cached nor sent yet (a joiner gets it with the live messages). */
-  private heldAudio: OutMessage[] = [];
-  private heldAudioBytes = 0;
 
   constructor(path: string, reference: string, chunkSize: number, limits: StreamLimits) {
     this.path = path;
@@ -150,13 +136,11 @@ export class LiveStream {
    */
   setMetadata(payload: Buffer): void {
     this.metadata = this.out('data', MSG.dataAmf0, 0, payload, false, true);
-    this.releaseAudio();
     this.fanOut(this.metadata);
   }
 
   /** Any other AMF0 data message (`onCuePoint`, `onTextData`, ...): forwarded live, not cached. */
   publishData(payload: Buffer, timestamp: number): void {
-    this.releaseAudio();
     this.fanOut(this.out('data', MSG.dataAmf0, timestamp, payload));
   }
 
@@ -174,43 +158,13 @@ export class LiveStream {
       const m = this.out(isVideo ? 'video' : 'audio', msg.typeId, msg.timestamp, payload, false, true);
       if (isVideo) this.videoHeader = m;
       else this.audioHeader = m;
-      this.hasVideo ||= isVideo;
-      this.releaseAudio();
       this.fanOut(m);
       return;
     }
     const keyframe = isVideo && isVideoKeyframe(head);
     const m = new OutMessage(isVideo ? 'video' : 'audio', msg.typeId, msg.timestamp, body, this.chunkSize, keyframe);
-    if (!isVideo && this.hasVideo && this.players.size > 0) return this.holdAudio(m);
-    this.hasVideo ||= isVideo;
-    this.releaseAudio();
     this.cache(m);
     this.fanOut(m);
-  }
-
-  /**
-   * Keeps `m` for the next video message, or lets the held audio go with it when a cap is reached (its timestamp
-   * `spanMs` or more after the first held one, or before it; the bytes or the count). Caching waits too, so a
-   * player that joins meanwhile gets the held audio once, after its burst.
-   */
-  private holdAudio(m: OutMessage): void {
-    const first = this.heldAudio[0];
-    this.heldAudio.push(m);
-    this.heldAudioBytes += m.copied ? m.bytes : m.held.reduce((n, b) => n + b.byteLength, 0);
-    const span = first === undefined ? 0 : m.timestamp - first.timestamp;
-    if (span >= AUDIO_HOLD.spanMs || span < 0 || this.heldAudioBytes > AUDIO_HOLD.bytes || this.heldAudio.length >= AUDIO_HOLD.messages) this.releaseAudio();
-  }
-
-  /** Caches and sends the held audio (before the message that ends the hold, in the publisher's order). */
-  private releaseAudio(): void {
-    if (this.heldAudio.length === 0) return;
-    const held = this.heldAudio;
-    this.heldAudio = [];
-    this.heldAudioBytes = 0;
-    for (const m of held) {
-      this.cache(m);
-      this.fanOut(m);
-    }
   }
 
   private cache(m: OutMessage): void {
@@ -273,9 +227,8 @@ export class LiveStream {
     return [...(this.metadata ? [this.metadata] : []), ...restamp(this.videoHeader), ...restamp(this.audioHeader), ...this.gop];
   }
 
-  /** The publisher left: send the held audio, tell every player, forget the cache. */
+  /** The publisher left: tell every player, forget the cache. */
   end(): void {
-    this.batch(() => this.releaseAudio());
     const players = [...this.players];
     this.players.clear();
     this.gop = [];

@@ -1,7 +1,7 @@
 /** LiveStream: what it caches for joiners, when it serializes, and what its GOP cache is charged. */
 import { describe, expect, it } from 'vitest';
 import { MSG, serializeMessage, type RtmpMessage, type RtmpMessageParts } from '../../../../src/main/servers/rtmp/chunk.ts';
-import { AUDIO_HOLD, LiveStream, OUT, type OutMessage, type PlayerSink } from '../../../../src/main/servers/rtmp/stream-hub.ts';
+import { LiveStream, OUT, type OutMessage, type PlayerSink } from '../../../../src/main/servers/rtmp/stream-hub.ts';
 
 const LIMITS = { maxGopBytes: 1 << 20, maxGopMessages: 1000 };
 const CHUNK = 4096;
@@ -32,22 +32,20 @@ const expectedWire = (typeId: number, timestamp: number, payload: Buffer): Buffe
   serializeMessage({ csid: typeId === MSG.video ? OUT.videoCsid : OUT.audioCsid, typeId, streamId: OUT.streamId, timestamp, payload }, CHUNK);
 
 /** A player that records what it is sent, and when its writes would leave (`flushed`: one entry per write). */
-function sink(): PlayerSink & { got: OutMessage[]; flushed: OutMessage[][]; ended: number } {
+function sink(): PlayerSink & { got: OutMessage[]; flushed: OutMessage[][] } {
   const got: OutMessage[] = [];
   const flushed: OutMessage[][] = [];
   let corked = 0;
   let held: OutMessage[] = [];
-  const me = {
+  return {
     got,
     flushed,
-    /** How many writes had left when the stream told it the publisher left. */
-    ended: -1,
-    sendMedia: (m: OutMessage) => {
+    sendMedia: (m) => {
       got.push(m);
       if (corked > 0) held.push(m);
       else flushed.push([m]);
     },
-    unpublished: () => void (me.ended = flushed.length),
+    unpublished: () => {},
     cork: () => void corked++,
     uncork: () => {
       if (--corked === 0 && held.length > 0) {
@@ -56,11 +54,7 @@ function sink(): PlayerSink & { got: OutMessage[]; flushed: OutMessage[][]; ende
       }
     },
   };
-  return me;
 }
-/** The timestamps of each write a player got. */
-const writes = (p: { flushed: OutMessage[][] }): number[][] => p.flushed.map((w) => w.map((m) => m.timestamp));
-const aac = (n: number): Buffer => Buffer.from([0xaf, 1, n & 0xff, 7]);
 
 describe('LiveStream', () => {
   it('serializes nothing while nobody plays; a joiner gets the headers and the GOP as the exact chunks', () => {
@@ -166,95 +160,5 @@ describe('LiveStream', () => {
     let ran = false;
     lonely.batch(() => (ran = true));
     expect(ran).toBe(true);
-  });
-
-  it('holds audio for the next video message: one write per video frame, in the publisher\'s order', () => {
-    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
-    const a = sink();
-    s.players.add(a);
-    s.publish(msg(MSG.video, 0, frame(true, 1, 100)));
-    s.batch(() => s.publish(msg(MSG.audio, 10, aac(1)))); // a read with audio alone: nothing written
-    s.batch(() => s.publish(msg(MSG.audio, 33, aac(2))));
-    s.batch(() => s.publish(msg(MSG.video, 40, frame(false, 2, 100))));
-    expect(writes(a)).toEqual([[0], [10, 33, 40]]);
-    expect(a.got.map((m) => m.wire)).toEqual([
-      expectedWire(MSG.video, 0, frame(true, 1, 100)),
-      expectedWire(MSG.audio, 10, aac(1)),
-      expectedWire(MSG.audio, 33, aac(2)),
-      expectedWire(MSG.video, 40, frame(false, 2, 100)),
-    ]);
-    expect(s.gop.map((m) => m.timestamp)).toEqual([0, 10, 33, 40]);
-  });
-
-  it('lets held audio go at the span cap, the count cap, or a backwards timestamp, without waiting for video', () => {
-    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
-    const a = sink();
-    s.players.add(a);
-    s.publish(msg(MSG.video, 0, frame(true, 1, 100)));
-    for (const t of [10, 50, 10 + AUDIO_HOLD.spanMs - 1]) s.batch(() => s.publish(msg(MSG.audio, t, aac(t))));
-    expect(writes(a)).toEqual([[0]]);
-    s.batch(() => s.publish(msg(MSG.audio, 10 + AUDIO_HOLD.spanMs, aac(0)))); // the span reaches the cap
-    expect(writes(a)).toEqual([[0], [10, 50, 10 + AUDIO_HOLD.spanMs - 1, 10 + AUDIO_HOLD.spanMs]]);
-    // the same timestamp over and over (a hostile or broken publisher): the count cap
-    for (let i = 0; i < AUDIO_HOLD.messages; i++) s.batch(() => s.publish(msg(MSG.audio, 500, aac(i))));
-    expect(a.flushed.length).toBe(3);
-    expect(writes(a)[2]!.length).toBe(AUDIO_HOLD.messages);
-    // a timestamp before the held one (a reset): both go out
-    s.batch(() => s.publish(msg(MSG.audio, 600, aac(1))));
-    s.batch(() => s.publish(msg(MSG.audio, 5, aac(2))));
-    expect(writes(a)[3]).toEqual([600, 5]);
-  });
-
-  it('lets held audio go at the byte cap, charged as the GOP cache charges views', () => {
-    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
-    const a = sink();
-    s.players.add(a);
-    s.publish(msg(MSG.video, 0, frame(true, 1, 100)));
-    // a small audio message that views a large read buffer is charged the whole buffer
-    const big = Buffer.alloc(AUDIO_HOLD.bytes + 1);
-    const body = big.subarray(0, 4);
-    aac(3).copy(body);
-    s.batch(() => s.publish({ csid: 4, typeId: MSG.audio, streamId: 1, timestamp: 10, length: 4, parts: [body], buffers: [big.buffer] }));
-    expect(writes(a)).toEqual([[0], [10]]);
-  });
-
-  it('never holds audio in a stream without video, nor without players', () => {
-    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
-    const a = sink();
-    s.players.add(a);
-    s.publish(msg(MSG.audio, 0, aacHeader()));
-    for (const t of [0, 23, 46]) s.batch(() => s.publish(msg(MSG.audio, t, aac(t))));
-    expect(writes(a)).toEqual([[0], [0], [23], [46]]);
-    const v = new LiveStream('/live/v', 'v', CHUNK, LIMITS);
-    v.publish(msg(MSG.video, 0, frame(true, 1, 100)));
-    v.publish(msg(MSG.audio, 10, aac(1)));
-    expect(v.gop.map((m) => m.timestamp)).toEqual([0, 10]); // cached at once: nobody waits for it
-  });
-
-  it('gives a player that joins while audio is held that audio once, after its burst', () => {
-    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
-    const a = sink();
-    s.players.add(a);
-    s.publish(msg(MSG.video, 0, frame(true, 1, 100)));
-    s.publish(msg(MSG.audio, 10, aac(1)));
-    const burst = s.joinBurst();
-    expect(burst.map((m) => m.timestamp)).toEqual([0]);
-    const b = sink();
-    s.players.add(b);
-    s.batch(() => s.publish(msg(MSG.video, 40, frame(false, 2, 100))));
-    expect(writes(b)).toEqual([[10, 40]]);
-    expect(writes(a)).toEqual([[0], [10, 40]]);
-  });
-
-  it('sends the held audio before telling players the publisher left', () => {
-    const s = new LiveStream('/live/x', 'x', CHUNK, LIMITS);
-    const a = sink();
-    s.players.add(a);
-    s.publish(msg(MSG.video, 0, frame(true, 1, 100)));
-    s.publish(msg(MSG.audio, 10, aac(1)));
-    s.publish(msg(MSG.audio, 30, aac(2)));
-    s.end();
-    expect(writes(a)).toEqual([[0], [10, 30]]);
-    expect(a.ended).toBe(2);
   });
 });
