@@ -373,44 +373,57 @@ export class ChunkParser {
 
 // ------------------------------------------------------------------------------------------------ serializing
 
-function basicHeader(fmt: number, csid: number): Buffer {
+/** Bytes of a chunk header: the basic header (1-3 bytes by `csid`), the message header by `fmt`, the extended timestamp. */
+function chunkHeaderLength(fmt: 0 | 1 | 2 | 3, csid: number, extended: boolean): number {
   if (csid < 2 || csid > 65599) throw new RangeError(`invalid chunk stream id ${csid}`);
-  if (csid < 64) return Buffer.from([(fmt << 6) | csid]);
-  if (csid < 320) return Buffer.from([fmt << 6, csid - 64]);
-  const v = csid - 64;
-  return Buffer.from([(fmt << 6) | 1, v & 0xff, v >> 8]);
+  return (csid < 64 ? 1 : csid < 320 ? 2 : 3) + (fmt === 0 ? 11 : fmt === 1 ? 7 : fmt === 2 ? 3 : 0) + (extended ? 4 : 0);
 }
 
 /**
- * Writes one chunk header. For fmt 0 `time` is the absolute timestamp, for fmt 1/2 the delta; fmt 3 carries only
- * the extended timestamp `time` when `extended3` is set (the type-3 rule: repeat it when the stream's last
- * type 0/1/2 header had one).
+ * Writes one chunk header into `out` at `o` and returns the offset after it. For fmt 0 `time` is the absolute
+ * timestamp, for fmt 1/2 the delta; fmt 3 carries only the extended timestamp `time` when `extended3` is set (the
+ * type-3 rule: repeat it when the stream's last type 0/1/2 header had one).
  */
+function writeChunkHeader(
+  out: Buffer,
+  o: number,
+  fmt: 0 | 1 | 2 | 3,
+  csid: number,
+  h: { time?: number; length?: number; typeId?: number; streamId?: number; extended3?: boolean },
+): number {
+  const time = (h.time ?? 0) >>> 0;
+  if (csid < 64) out[o++] = (fmt << 6) | csid;
+  else if (csid < 320) {
+    out[o++] = fmt << 6;
+    out[o++] = csid - 64;
+  } else {
+    const v = csid - 64;
+    out[o++] = (fmt << 6) | 1;
+    out[o++] = v & 0xff;
+    out[o++] = v >> 8;
+  }
+  const ext = fmt === 3 ? h.extended3 === true : time >= EXTENDED;
+  if (fmt !== 3) {
+    o = out.writeUIntBE(ext ? EXTENDED : time, o, 3);
+    if (fmt <= 1) {
+      o = out.writeUIntBE(h.length ?? 0, o, 3);
+      out[o++] = h.typeId ?? 0;
+    }
+    if (fmt === 0) o = out.writeUInt32LE(h.streamId ?? 0, o);
+  }
+  return ext ? out.writeUInt32BE(time, o) : o;
+}
+
+/** One chunk header in its own buffer (`writeChunkHeader`'s bytes). */
 export function chunkHeader(
   fmt: 0 | 1 | 2 | 3,
   csid: number,
   h: { time?: number; length?: number; typeId?: number; streamId?: number; extended3?: boolean },
 ): Buffer {
-  const bh = basicHeader(fmt, csid);
-  const time = (h.time ?? 0) >>> 0;
-  if (fmt === 3) {
-    if (!h.extended3) return bh;
-    const ext = Buffer.allocUnsafe(4);
-    ext.writeUInt32BE(time);
-    return Buffer.concat([bh, ext]);
-  }
-  const ext = time >= EXTENDED;
-  const mh = Buffer.alloc(fmt === 0 ? 11 : fmt === 1 ? 7 : 3);
-  mh.writeUIntBE(ext ? EXTENDED : time, 0, 3);
-  if (fmt <= 1) {
-    mh.writeUIntBE(h.length ?? 0, 3, 3);
-    mh[6] = h.typeId ?? 0;
-  }
-  if (fmt === 0) mh.writeUInt32LE(h.streamId ?? 0, 7);
-  if (!ext) return Buffer.concat([bh, mh]);
-  const e = Buffer.allocUnsafe(4);
-  e.writeUInt32BE(time);
-  return Buffer.concat([bh, mh, e]);
+  const ext = fmt === 3 ? h.extended3 === true : (h.time ?? 0) >>> 0 >= EXTENDED;
+  const out = Buffer.allocUnsafe(chunkHeaderLength(fmt, csid, ext));
+  writeChunkHeader(out, 0, fmt, csid, h);
+  return out;
 }
 
 /**
@@ -426,17 +439,17 @@ export function serializeMessage(m: RtmpMessage, chunkSize: number): Buffer {
 export function serializeParts(h: Omit<RtmpMessage, 'payload'>, parts: readonly Buffer[], length: number, chunkSize: number): Buffer {
   if (length > 0xffffff) throw new RangeError('message too large for RTMP');
   const ts = h.timestamp >>> 0;
-  const first = chunkHeader(0, h.csid, { time: ts, length, typeId: h.typeId, streamId: h.streamId });
-  const cont = length > chunkSize ? chunkHeader(3, h.csid, { time: ts, extended3: ts >= EXTENDED }) : EMPTY;
+  const ext = ts >= EXTENDED;
   const nChunks = Math.max(1, Math.ceil(length / chunkSize));
-  const out = Buffer.allocUnsafe(first.length + length + (nChunks - 1) * cont.length);
-  let o = first.copy(out, 0);
+  // The headers are written straight into the chunks' buffer: no buffer per header (the players' send path).
+  const out = Buffer.allocUnsafe(chunkHeaderLength(0, h.csid, ext) + length + (nChunks - 1) * chunkHeaderLength(3, h.csid, ext));
+  let o = writeChunkHeader(out, 0, 0, h.csid, { time: ts, length, typeId: h.typeId, streamId: h.streamId });
   let inChunk = 0; // body bytes written into the current chunk
   for (const part of parts) {
     let p = 0;
     while (p < part.length) {
       if (inChunk === chunkSize) {
-        o += cont.copy(out, o);
+        o = writeChunkHeader(out, o, 3, h.csid, { time: ts, extended3: ext });
         inChunk = 0;
       }
       const n = Math.min(part.length - p, chunkSize - inChunk);

@@ -47,6 +47,15 @@ describe('chunk serializer + parser', () => {
   });
 
   it('encodes chunk stream ids in 1, 2 and 3 byte basic headers', () => {
+    // every field at its place (RTMP 1.0 §5.3.1), written out by hand
+    expect(chunkHeader(0, 6, { time: 0x010203, length: 0x040506, typeId: 9, streamId: 1 })).toEqual(Buffer.from([0x06, 1, 2, 3, 4, 5, 6, 9, 1, 0, 0, 0]));
+    expect(chunkHeader(0, 70, { time: 0x01020304, length: 5, typeId: 8, streamId: 0x0a0b0c0d })).toEqual(
+      Buffer.from([0x00, 6, 0xff, 0xff, 0xff, 0, 0, 5, 8, 0x0d, 0x0c, 0x0b, 0x0a, 1, 2, 3, 4]),
+    );
+    expect(chunkHeader(1, 400, { time: 20, length: 0x0102, typeId: 9 })).toEqual(Buffer.from([0x41, 0x50, 1, 0, 0, 20, 0, 1, 2, 9]));
+    expect(chunkHeader(2, 4, { time: 0xffffff })).toEqual(Buffer.from([0x84, 0xff, 0xff, 0xff, 0, 0xff, 0xff, 0xff]));
+    expect(chunkHeader(3, 6, { time: 0x01020304, extended3: true })).toEqual(Buffer.from([0xc6, 1, 2, 3, 4]));
+    expect(chunkHeader(3, 6, { time: 0x01020304 })).toEqual(Buffer.from([0xc6]));
     expect(chunkHeader(3, 63, {})).toEqual(Buffer.from([0xc0 | 63]));
     expect(chunkHeader(3, 64, {})).toEqual(Buffer.from([0xc0, 0]));
     expect(chunkHeader(3, 319, {})).toEqual(Buffer.from([0xc0, 255]));
