@@ -8,7 +8,8 @@
  *                                FANOUT_WARMUP_SECONDS, the publisher alone before its window, default 40;
  *                                FANOUT_READ_MODES: the RTMP server alone's read modes, compared in alternating windows,
  *                                default `stream,slab` (also `reused-buffer`), 0 skips it; FANOUT_ALONE_PLAYERS, players
- *                                there, default 0; FANOUT_APP=0 skips the app)
+ *                                there, default 0; FANOUT_APP=0 skips the app; FANOUT_PUBLISHER_FLAGS, ffmpeg output
+ *                                options of the publisher, e.g. `-tcp_nodelay 1`)
  *
  * The server runs with `--trace-gc` so that each window also counts its garbage collections (a figure the machine's
  * load does not move; mark-compacts were most of the publisher's cost), and each window's CPU is split by kind of thread
@@ -30,6 +31,8 @@ import { readFlvTags } from '../tests/main/servers/rtmp/rtmp-client.ts';
 const CORE_REFERENCE = { onePlayerPct: 0.8, twentyPlayersPct: 2.6 };
 
 let stopping = false;
+/** FANOUT_PUBLISHER_FLAGS: output options of the ffmpeg publisher (e.g. `-tcp_nodelay 1`: no Nagle, as librtmp/OBS). */
+const publisherFlags = (): string[] => (process.env.FANOUT_PUBLISHER_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function ffmpeg(args: string[]): ChildProcess {
@@ -202,7 +205,7 @@ async function readModeComparison(flv: string, seconds: number, players: number)
     const playing: ChildProcess[] = [];
     try {
       const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
-      publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${port}/live/modes`]);
+      publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', ...publisherFlags(), '-f', 'flv', `rtmp://127.0.0.1:${port}/live/modes`]);
       await sleep(2000);
       while (playing.length < players) playing.push(ffmpeg(['-i', `rtmp://127.0.0.1:${port}/live/modes`, '-c', 'copy', '-f', 'null', '-']));
       await sleep(players > 0 ? 4000 : 2000);
@@ -268,7 +271,7 @@ export default async function fanoutBench(): Promise<void> {
     // The server's own background (collectors' ticks, the dashboard's snapshot, time series) before any traffic.
     await sleep(3000);
     const noTraffic = await window(h, [], seconds);
-    publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', '-f', 'flv', url]);
+    publisher = ffmpeg(['-re', '-stream_loop', '-1', '-i', flv, '-c', 'copy', ...publisherFlags(), '-f', 'flv', url]);
     await sleep(warmupS * 1000);
     const idle = await window(h, [], seconds);
     // 1 and N players twice, alternating, so that a burst of load from other processes on a shared machine shows
