@@ -355,21 +355,19 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
         const box = [cell.left - rect.left, cell.right - rect.left, cell.top - rect.top, cell.bottom - rect.top].map((v) => Math.round(v * dpr));
         let inside = 0;
         let outside = 0;
+        const where: string[] = [];
         for (let p = 0; p < before.length; p += 4) {
           if (before[p] === after[p] && before[p + 1] === after[p + 1] && before[p + 2] === after[p + 2]) continue;
           const x = (p / 4) % canvas.width;
           const y = Math.floor(p / 4 / canvas.width);
           if (x >= box[0]! && x < box[1]! && y >= box[2]! && y < box[3]!) inside++;
-          else {
-            outside++;
-            if (outside < 5) drawn.push(`${x},${y} box ${box.join(',')} ${[before[p], before[p + 1], before[p + 2]].join('/')} -> ${[after[p], after[p + 1], after[p + 2]].join('/')}`);
-          }
+          else if (++outside <= 4) where.push(`${x},${y} (cell ${box.join(',')}): ${[before[p], before[p + 1], before[p + 2]].join('/')} → ${[after[p], after[p + 1], after[p + 2]].join('/')}`);
         }
-        return { drawn, inside, outside };
+        return { drawn, inside, outside, where };
       });
       expect(change.drawn, scheme).toEqual([expect.stringMatching(/^987/)]);
       expect(change.inside, scheme).toBeGreaterThan(0);
-      expect(change.outside, scheme).toBe(0);
+      expect(change.outside, `${scheme}: ${change.where.join('; ')}`).toBe(0);
       await page.mouse.move(0, 0);
     }
     await page.emulateMedia({ colorScheme: 'light' });
