@@ -298,12 +298,21 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
         body.update(100, 0, rows, { ...ctx, selectedKey: 'local\u0001hls\u0001s1' });
       });
       await page.hover('#group [data-index="4"] [data-col="duration"]');
+      // What the DOM rows show (text mode: painted, they draw no background), then the canvas again.
+      await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
+      await page.waitForSelector('#group.text-mode');
+      const dom = await page.evaluate(() => [...document.querySelectorAll('#group [role="row"]')].slice(0, 6).map((row: Element) => {
+        const s = getComputedStyle(row);
+        return { backgroundColor: s.backgroundColor, boxShadow: s.boxShadow, borderBottomColor: s.borderBottomColor };
+      }));
+      await page.evaluate(() => document.getSelection().removeAllRanges());
+      await page.waitForSelector('#group:not(.text-mode)');
       /**
        * Per row 0..5: the canvas's colour at a point with no text (x 5 px, 3 px below the row's top), at the bar
-       * (x 1 px) and on the border (the row's last pixel row); and what the DOM row shows there: its computed
-       * background (and the selected row's inset shadow) over the body's, blended as the compositor does.
+       * (x 1 px) and on the border (the row's last pixel row); and what the DOM row shows there in text mode: its
+       * computed background (and the selected row's inset shadow) over the body's, blended as the compositor does.
        */
-      const colours = await page.evaluate(() => {
+      const colours = await page.evaluate((dom) => {
         const { canvas, rect, dpr } = (window as unknown as { paintedRows(g: string): { canvas: { getContext(t: string): { getImageData(...a: number[]): { data: number[] } } }; rect: DOMRect; dpr: number } }).paintedRows('#group');
         const ctx = canvas.getContext('2d');
         const at = (x: number, y: number): number[] => [...ctx.getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data].slice(0, 3);
@@ -316,8 +325,8 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
           return [r, g, b].map((c, i) => Math.round(c! * a! + under[i]! * (1 - a!)));
         };
         const page = rgba(getComputedStyle(document.body).backgroundColor).slice(0, 3);
-        return [...document.querySelectorAll('#group [role="row"]')].slice(0, 6).map((row: Element) => {
-          const s = getComputedStyle(row);
+        return [...document.querySelectorAll('#group [role="row"]')].slice(0, 6).map((row: Element, i: number) => {
+          const s = dom[i]!;
           const y = row.getBoundingClientRect().top - rect.top;
           const back = over(s.backgroundColor, page);
           const bar = /inset/.test(s.boxShadow) ? over(/rgba?\([^)]*\)/.exec(s.boxShadow)![0], back) : back;
@@ -326,7 +335,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
             dom: { back, bar, line: over(s.borderBottomColor, back) },
           };
         });
-      });
+      }, dom);
       const near = (a: number[], b: number[]): boolean => a.every((v, i) => Math.abs(v - b[i]!) <= 2);
       for (const [i, c] of colours.entries()) {
         for (const k of ['back', 'bar', 'line'] as const) expect(near(c.painted[k], c.dom[k]), `${scheme} row ${i} ${k}: ${JSON.stringify(c)}`).toBe(true);

@@ -869,8 +869,8 @@ export class CellPainter {
 
   /**
    * The rows' backgrounds as they show over the table (styles.css: `.tr` none, `.tr:hover` `var(--row-hover)`,
-   * `.tr.selected` `var(--accent-soft)` and the bar in `var(--accent)`, the border `var(--line)`), from the custom
-   * properties of the row's computed style and the background of the row group's first ancestor that has one
+   * `.tr.selected` `var(--accent-soft)` and the bar in `var(--accent)`, the border `var(--line)`; painted, the rows
+   * draw none of them), from the custom properties of the row's computed style and the background of the row group's first ancestor that has one
    * (the table's panel), each blended over it on the probe canvas (one pixel read back) into one opaque colour.
    */
   #backgrounds(rowStyle: CSSStyleDeclaration): RowBackgrounds {
@@ -905,7 +905,7 @@ export class CellPainter {
       hover: over(prop('--row-hover')),
       selected: over(prop('--accent-soft')),
       bar: over(prop('--accent')),
-      line: over(rowStyle.borderBottomColor),
+      line: over(prop('--line')),
       linePx: parseFloat(rowStyle.borderBottomWidth) || 0,
     };
   }
