@@ -67,7 +67,10 @@ export interface CellBox {
 
 /**
  * Where the canvas in `group` (a painted table body, table-canvas.ts) has ink in each cell of its first `rows` rows
- * (`rowSelector` inside `group`; the cells are each row's children, in order); null for a cell without ink.
+ * (`rowSelector` inside `group`; the cells are each row's children, in order); null for a cell without ink. Ink is a
+ * pixel that differs from the cell's top left one (its background: transparent, or the row's on opaque tiles) by
+ * more than 40 in a premultiplied channel (on transparent tiles: an alpha over 40); a row's border (on opaque tiles)
+ * differs from its background by less.
  */
 export function cellInk(page: Page, group: string, rowSelector: string, rows = 6): Promise<(CellBox | null)[][]> {
   return page.evaluate(
@@ -85,10 +88,12 @@ export function cellInk(page: Page, group: string, rowSelector: string, rows = 6
           const r = row.getBoundingClientRect();
           const [x0, y0, w, h] = [b.left - c.left, r.top - c.top, b.width, r.height].map((v) => Math.round(v * dpr)) as [number, number, number, number];
           const { data } = ctx.getImageData(x0, y0, w, h);
+          // A channel premultiplied by the pixel's alpha (a transparent edge pixel keeps its colour's full channels).
+          const pre = (d: number[], i: number, k: number): number => (k === 3 ? d[i + 3] : (d[i + k] * d[i + 3]) / 255);
           let [left, right, top, bottom] = [Infinity, -Infinity, Infinity, -Infinity];
           for (let y = 0; y < h; y++)
             for (let x = 0; x < w; x++)
-              if (data[(y * w + x) * 4 + 3] > 40) [left, right, top, bottom] = [Math.min(left, x), Math.max(right, x + 1), Math.min(top, y), Math.max(bottom, y + 1)];
+              if ([0, 1, 2, 3].some((k) => Math.abs(pre(data, (y * w + x) * 4, k) - pre(data, 0, k)) > 40)) [left, right, top, bottom] = [Math.min(left, x), Math.max(right, x + 1), Math.min(top, y), Math.max(bottom, y + 1)];
           return left === Infinity ? null : { left: left / dpr, right: right / dpr, top: top / dpr, bottom: bottom / dpr };
         }),
       );

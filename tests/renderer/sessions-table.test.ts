@@ -243,7 +243,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
-  it('clears changed cells in runs, whole rows and runs of rows, and paints what a whole draw paints', async () => {
+  it('fills changed cells in runs and whole rows, and paints what a whole draw paints', async () => {
     await setup(100);
     const rowCount = await page.$$eval('#group [role="row"]', (els) => els.length);
     // Every rendered row's pixels (the tiles put together over them).
@@ -256,9 +256,9 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
       const drawn = await page.evaluate((k) => {
         const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, number | string>[]; ctx: Record<string, unknown> };
         const P = (window as unknown as { CanvasRenderingContext2D: { prototype: Record<string, (...a: unknown[]) => unknown> } }).CanvasRenderingContext2D.prototype;
-        const counts = { clearRect: 0, fillText: 0 };
-        const orig = { clearRect: P.clearRect!, fillText: P.fillText! };
-        for (const name of ['clearRect', 'fillText'] as const) {
+        const counts = { clearRect: 0, fillRect: 0, fillText: 0 };
+        const orig = { clearRect: P.clearRect!, fillRect: P.fillRect!, fillText: P.fillText! };
+        for (const name of ['clearRect', 'fillRect', 'fillText'] as const) {
           P[name] = function (this: unknown, ...a: unknown[]) {
             counts[name]++;
             return orig[name].apply(this, a);
@@ -276,12 +276,110 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
         Object.assign(P, orig);
         return counts;
       }, k);
-      // Fewer clears than cells drawn: neighbouring cells, whole rows and rows below one another are cleared at once.
+      // Fewer fills of the rows' background (opaque tiles: no clears) than cells drawn: neighbouring cells and whole
+      // rows are filled at once (the fills leave each row's border, so they do not merge down the rows).
       expect(drawn.fillText, `update ${k}`).toBeGreaterThan(0);
-      expect(drawn.clearRect, `update ${k}`).toBeLessThan(drawn.fillText / 2);
+      expect(drawn.clearRect, `update ${k}`).toBe(0);
+      expect(drawn.fillRect, `update ${k}`).toBeLessThan(drawn.fillText);
       const after = await pixels();
       expect(await whole(), `update ${k}`).toEqual(after);
     }
+    expect(errors).toEqual([]);
+  });
+
+  it("paints the rows' backgrounds on opaque tiles: hover and selection as the DOM rows show them, one changed cell redrawn alone", async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await setup(100);
+      expect(await page.$$eval('#group canvas', (els) => els.map((c) => (c as unknown as { getContext(t: string): { getContextAttributes(): { alpha: boolean } } }).getContext('2d').getContextAttributes().alpha))).not.toContain(true);
+      // Row 1 selected, the pointer on row 4.
+      await page.evaluate(() => {
+        const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: unknown[]; ctx: Record<string, unknown> };
+        body.update(100, 0, rows, { ...ctx, selectedKey: 'local\u0001hls\u0001s1' });
+      });
+      await page.hover('#group [data-index="4"] [data-col="duration"]');
+      // What the DOM rows show (text mode: painted, they draw no background), then the canvas again.
+      await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
+      await page.waitForSelector('#group.text-mode');
+      const dom = await page.evaluate(() => [...document.querySelectorAll('#group [role="row"]')].slice(0, 6).map((row: Element) => {
+        const s = getComputedStyle(row);
+        return { backgroundColor: s.backgroundColor, boxShadow: s.boxShadow, borderBottomColor: s.borderBottomColor };
+      }));
+      await page.evaluate(() => document.getSelection().removeAllRanges());
+      await page.waitForSelector('#group:not(.text-mode)');
+      /**
+       * Per row 0..5: the canvas's colour at a point with no text (x 5 px, 3 px below the row's top), at the bar
+       * (x 1 px) and on the border (the row's last pixel row); and what the DOM row shows there in text mode: its
+       * computed background (and the selected row's inset shadow) over the body's, blended as the compositor does.
+       */
+      const colours = await page.evaluate((dom) => {
+        const { canvas, rect, dpr } = (window as unknown as { paintedRows(g: string): { canvas: { getContext(t: string): { getImageData(...a: number[]): { data: number[] } } }; rect: DOMRect; dpr: number } }).paintedRows('#group');
+        const ctx = canvas.getContext('2d');
+        const at = (x: number, y: number): number[] => [...ctx.getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data].slice(0, 3);
+        const rgba = (c: string): number[] => {
+          const v = (/rgba?\(([^)]*)\)/.exec(c)?.[1] ?? '0, 0, 0, 0').split(',').map(Number);
+          return [v[0]!, v[1]!, v[2]!, v[3] ?? 1];
+        };
+        const over = (top: string, under: number[]): number[] => {
+          const [r, g, b, a] = rgba(top);
+          return [r, g, b].map((c, i) => Math.round(c! * a! + under[i]! * (1 - a!)));
+        };
+        const page = rgba(getComputedStyle(document.body).backgroundColor).slice(0, 3);
+        return [...document.querySelectorAll('#group [role="row"]')].slice(0, 6).map((row: Element, i: number) => {
+          const s = dom[i]!;
+          const y = row.getBoundingClientRect().top - rect.top;
+          const back = over(s.backgroundColor, page);
+          const bar = /inset/.test(s.boxShadow) ? over(/rgba?\([^)]*\)/.exec(s.boxShadow)![0], back) : back;
+          return {
+            painted: { back: at(5, y + 3), bar: at(1, y + 3), line: at(5, y + 29) },
+            dom: { back, bar, line: over(s.borderBottomColor, back) },
+          };
+        });
+      }, dom);
+      const near = (a: number[], b: number[]): boolean => a.every((v, i) => Math.abs(v - b[i]!) <= 2);
+      for (const [i, c] of colours.entries()) {
+        for (const k of ['back', 'bar', 'line'] as const) expect(near(c.painted[k], c.dom[k]), `${scheme} row ${i} ${k}: ${JSON.stringify(c)}`).toBe(true);
+      }
+      // Plain, selected and hovered rows differ (the test would pass on one colour for all otherwise).
+      expect(new Set(colours.map((c) => c.dom.back.join())).size).toBe(3);
+      expect(colours[1]!.dom.bar).not.toEqual(colours[1]!.dom.back);
+
+      // One cell changes: only its text is drawn, and no pixel outside its box (row 5's tx rate) changes.
+      const change = await page.evaluate(() => {
+        const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: Record<string, unknown> };
+        const { canvas, rect, dpr } = (window as unknown as { paintedRows(g: string): { canvas: { width: number; height: number; getContext(t: string): { getImageData(...a: number[]): { data: number[] } } }; rect: DOMRect; dpr: number } }).paintedRows('#group');
+        const read = (): number[] => [...canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data];
+        const before = read();
+        const P = (window as unknown as { CanvasRenderingContext2D: { prototype: Record<string, (...a: unknown[]) => unknown> } }).CanvasRenderingContext2D.prototype;
+        const fillText = P.fillText!;
+        const drawn: string[] = [];
+        P.fillText = function (this: unknown, ...a: unknown[]) {
+          drawn.push(String(a[0]));
+          return fillText.apply(this, a);
+        };
+        body.update(100, 0, rows.map((r, i) => (i === 5 ? { ...r, txBitsPerSec: 987_000_000 } : r)), { ...ctx, selectedKey: 'local\u0001hls\u0001s1' });
+        P.fillText = fillText;
+        const after = (window as unknown as { paintedRows(g: string): { canvas: { getContext(t: string): { getImageData(...a: number[]): { data: number[] } } } } }).paintedRows('#group').canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        const cell = document.querySelector('#group [data-index="5"] [data-col="txBitsPerSec"]')!.getBoundingClientRect();
+        const box = [cell.left - rect.left, cell.right - rect.left, cell.top - rect.top, cell.bottom - rect.top].map((v) => Math.round(v * dpr));
+        let inside = 0;
+        let outside = 0;
+        const where: string[] = [];
+        for (let p = 0; p < before.length; p += 4) {
+          if (before[p] === after[p] && before[p + 1] === after[p + 1] && before[p + 2] === after[p + 2]) continue;
+          const x = (p / 4) % canvas.width;
+          const y = Math.floor(p / 4 / canvas.width);
+          if (x >= box[0]! && x < box[1]! && y >= box[2]! && y < box[3]!) inside++;
+          else if (++outside <= 4) where.push(`${x},${y} (cell ${box.join(',')}): ${[before[p], before[p + 1], before[p + 2]].join('/')} → ${[after[p], after[p + 1], after[p + 2]].join('/')}`);
+        }
+        return { drawn, inside, outside, where };
+      });
+      expect(change.drawn, scheme).toEqual([expect.stringMatching(/^987/)]);
+      expect(change.inside, scheme).toBeGreaterThan(0);
+      expect(change.outside, `${scheme}: ${change.where.join('; ')}`).toBe(0);
+      await page.mouse.move(0, 0);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
     expect(errors).toEqual([]);
   });
 

@@ -78,6 +78,11 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
   #selected = '';
   #pending: { r: SessionRow; ctx: SessionTableContext } | null = null;
 
+  /** Selected: the painter draws its background and bar (`.tr.selected`). */
+  get selected(): boolean {
+    return this.#selected === 'true';
+  }
+
   constructor(columns: readonly ColumnSpec[], template: string, mode: TextMode) {
     const el = this.el;
     el.setAttribute('role', 'row');
@@ -157,6 +162,7 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
     const value = String(selected);
     if (this.#selected === value) return;
     this.#selected = value;
+    this.dirty = true;
     this.el.setAttribute('aria-selected', value);
     this.#setClass(selected ? `${this.#className} selected` : this.#className.replace(' selected', ''));
   }
@@ -196,7 +202,8 @@ export class SessionTableBody {
       onRendered: (first, views, rowPx, count) => this.#painted.draw(first, views as readonly SessionRowView[], rowPx, count),
     });
     // After the body: it empties the row group.
-    this.#painted = new PaintedRows(rowGroup, ROW_HEIGHT_PX);
+    // Opaque tiles: the rows' backgrounds are painted with the texts (table-canvas.ts).
+    this.#painted = new PaintedRows(rowGroup, ROW_HEIGHT_PX, true);
   }
 
   /** Follows `scrollEl` (the area the table scrolls in); see `TableBody.attach`. */

@@ -38,6 +38,8 @@ export interface PaintedRow {
   dirty: boolean;
   /** Told, as each text cell is drawn, whether its text was cut to fit ("…"): its tooltip shows it whole. */
   readonly cells?: { cut(column: number, cut: boolean): void };
+  /** Selected (an opaque painter paints its background and bar; the row marks itself dirty when it changes). */
+  readonly selected?: boolean;
 }
 
 /**
@@ -96,6 +98,23 @@ interface Geometry {
   markFont: string;
   /** The tones' colours by custom property. */
   tones: Map<string, string>;
+  /** An opaque painter's rows' backgrounds (null: transparent tiles, the rows' own backgrounds show through). */
+  back: RowBackgrounds | null;
+}
+
+/**
+ * A row's background as styles.css has it (`.tr`, `.tr:hover`, `.tr.selected`), each colour as it shows over the table
+ * (the first ancestor with a background): painted by an opaque painter, whose tiles hide the rows.
+ */
+interface RowBackgrounds {
+  plain: string;
+  hover: string;
+  selected: string;
+  /** The selected row's bar (`box-shadow: inset 3px 0 0 var(--accent)`), `SELECTED_BAR_PX` wide. */
+  bar: string;
+  /** The row's bottom border. */
+  line: string;
+  linePx: number;
 }
 
 /** The opacity of a stale row's cells (styles.css `.streams-table tr.stale td`). */
@@ -106,6 +125,8 @@ const BADGE_ALPHA = 0.18;
 const SPARK_LINE_PX = 1.5;
 /** The tones a pill may have. */
 const TONES = ['--good', '--wait', '--bad'] as const;
+/** The selected row's bar's width (styles.css `.tr.selected`: `box-shadow: inset 3px 0 0 var(--accent)`). */
+const SELECTED_BAR_PX = 3;
 
 /** The `idle ` / `ending ` marks styles.css draws before an idle or ending row's rx rate (`.tr.idle …::before`). */
 const MARKS = { idle: 'IDLE ', ending: 'ENDING ' } as const;
@@ -138,13 +159,14 @@ interface CharAdvances {
   marginPx: number;
 }
 
-/** What was drawn at a place: its row, texts, sparklines, state and tone. */
+/** What was drawn at a place: its row, texts, sparklines, state, tone and background ('' with transparent tiles). */
 interface Drawn {
   row: PaintedRow;
   texts: string[];
   sparks: (SparkColumns | null)[] | null;
   state: PaintedRow['state'];
   tone: string | undefined;
+  back: string;
 }
 
 /** A 2D context and its font, fill and alpha as last set (a canvas resize resets them). */
@@ -179,20 +201,22 @@ interface Todo {
 }
 
 /**
- * The rectangles a tile's update clears before it draws, as few as cover them: a clear is a drawing operation of its
- * own when the tile's recorded operations are rastered in the commit (~1 µs each there, a page microbench: 88 cells
- * cleared one by one cost 0.22 ms per tile against 0.15 cleared by row), so a rectangle directly under the last one
- * added with the same left edge and width (the next row's same run of cells, or the whole row) extends it. The pixels
- * cleared are those the cells' own clears would have cleared.
+ * The rectangles a tile's update clears (transparent tiles) or fills with the row's background (opaque tiles) before
+ * it draws, as few as cover them: a clear is a drawing operation of its own when the tile's recorded operations are
+ * rastered in the commit (~1 µs each there, a page microbench: 88 cells cleared one by one cost 0.22 ms per tile
+ * against 0.15 cleared by row), so a rectangle directly under the last one added with the same left edge, width and
+ * colour (the next row's same run of cells, or the whole row) extends it. The pixels cleared are those the cells' own
+ * clears would have cleared. (An opaque tile's fills leave each row's bottom border, so they do not meet down the rows.)
  */
 class Clears {
-  readonly #rects: { x: number; w: number; y: number; h: number }[] = [];
+  readonly #rects: { x: number; w: number; y: number; h: number; color: string }[] = [];
   /** Where the rectangles of the row before the last one added start (only those can be extended). */
   #prevRow = 0;
   #rowStart = 0;
   #rowY = NaN;
 
-  add(x: number, w: number, y: number, h: number): void {
+  /** `color`: the fill ('' clears). */
+  add(x: number, w: number, y: number, h: number, color: string): void {
     if (y !== this.#rowY) {
       this.#prevRow = this.#rowStart;
       this.#rowStart = this.#rects.length;
@@ -200,7 +224,7 @@ class Clears {
     }
     for (let i = this.#prevRow; i < this.#rowStart; i++) {
       const r = this.#rects[i]!;
-      if (r.x === x && r.w === w && r.y + r.h === y) {
+      if (r.x === x && r.w === w && r.y + r.h === y && r.color === color) {
         r.h += h;
         // Moved to this row's rectangles, so the next row can extend it again.
         this.#rects.splice(i, 1);
@@ -209,17 +233,31 @@ class Clears {
         return;
       }
     }
-    this.#rects.push({ x, w, y, h });
+    this.#rects.push({ x, w, y, h, color });
   }
 
-  flush(ctx: CanvasRenderingContext2D): void {
-    for (const r of this.#rects) ctx.clearRect(r.x, r.y, r.w, r.h);
+  /** Clears or fills the rectangles, in the order added (`fill` sets the surface's fill). */
+  flush(ctx: CanvasRenderingContext2D, fill: (color: string) => void): void {
+    for (const r of this.#rects) {
+      if (r.color === '') ctx.clearRect(r.x, r.y, r.w, r.h);
+      else {
+        fill(r.color);
+        ctx.fillRect(r.x, r.y, r.w, r.h);
+      }
+    }
   }
 }
 
 /** The canvases of one table body, in tiles; see the file's comment. */
 export class CellPainter {
   readonly #group: HTMLElement;
+  /**
+   * Opaque tiles (`alpha: false`): the rows' backgrounds, borders, hover and selection painted under the texts, so the
+   * compositor blends nothing and draws nothing of the rows under them.
+   */
+  readonly #opaque: boolean;
+  /** The row under the pointer (an opaque painter paints its hover background). */
+  #hovered: PaintedRow | null = null;
   /** A detached canvas's context: fonts measured while reading the geometry. */
   readonly #probe: Surface;
   /** The surface drawn on or measured with. */
@@ -248,17 +286,29 @@ export class CellPainter {
   readonly #charPx = new Map<string, CharAdvances>();
   readonly #fontMetrics = new Map<string, { ascent: number; descent: number }>();
 
-  /** A painter whose tiles go in `group` (the row group, positioned); null without a 2D context. */
-  static create(group: HTMLElement): CellPainter | null {
+  /**
+   * A painter whose tiles go in `group` (the row group, positioned), opaque ones painting the rows' backgrounds too;
+   * null without a 2D context.
+   */
+  static create(group: HTMLElement, opaque: boolean): CellPainter | null {
     const probe = document.createElement('canvas');
     const ctx = typeof probe.getContext === 'function' ? probe.getContext('2d') : null;
     if (!ctx) return null;
-    return new CellPainter(group, ctx);
+    return new CellPainter(group, ctx, opaque);
   }
 
-  private constructor(group: HTMLElement, ctx: CanvasRenderingContext2D) {
+  private constructor(group: HTMLElement, ctx: CanvasRenderingContext2D, opaque: boolean) {
     this.#group = group;
+    this.#opaque = opaque;
     this.#s = this.#probe = { ctx, font: '', fill: '', alpha: 1 };
+  }
+
+  /** The row under the pointer (null: none): an opaque painter draws its background as hovered at the next draw. */
+  setHovered(row: PaintedRow | null): void {
+    if (!this.#opaque || this.#hovered === row) return;
+    if (this.#hovered) this.#hovered.dirty = true;
+    if (row) row.dirty = true;
+    this.#hovered = row;
   }
 
   /** The column the idle / ending marks go before (-1: none); the columns changed, so geometry is read again. */
@@ -334,10 +384,14 @@ export class CellPainter {
         }
         if (!row.dirty && was?.row === row) continue;
         row.dirty = false;
-        tile.drawn[slot] = { row, texts: row.texts.slice(), sparks: row.sparks?.slice() ?? null, state: row.state, tone: row.tone };
+        const back = g.back ? (row.selected ? g.back.selected : row === this.#hovered ? g.back.hover : g.back.plain) : '';
+        tile.drawn[slot] = { row, texts: row.texts.slice(), sparks: row.sparks?.slice() ?? null, state: row.state, tone: row.tone, back };
         const topPx = slot * rowPx;
-        if (!was || was.row !== row || was.state !== row.state || was.tone !== row.tone) {
-          clears.add(0, g.widthPx, topPx, rowPx);
+        // An opaque tile's fills leave the row's bottom border (painted with the whole row).
+        const fillPx = g.back ? rowPx - g.back.linePx : rowPx;
+        if (!was || was.row !== row || was.state !== row.state || was.tone !== row.tone || was.back !== back) {
+          clears.add(0, g.widthPx, topPx, fillPx, back);
+          if (g.back) clears.add(0, g.widthPx, topPx + fillPx, g.back.linePx, g.back.line);
           todo.push({ row, slot, cols: null });
           continue;
         }
@@ -346,7 +400,7 @@ export class CellPainter {
         // grid, collapsed borders in the Streams table), the whole row when every cell changed.
         const cols = g.columns.map((_, c) => was.texts[c] !== row.texts[c] || (was.sparks?.[c] ?? null) !== (row.sparks?.[c] ?? null));
         if (!cols.includes(false)) {
-          clears.add(0, g.widthPx, topPx, rowPx);
+          clears.add(0, g.widthPx, topPx, fillPx, back);
           todo.push({ row, slot, cols: null });
           continue;
         }
@@ -355,11 +409,11 @@ export class CellPainter {
           const from = g.columns[c]!;
           while (c + 1 < cols.length && cols[c + 1]) c++;
           const to = g.columns[c]!;
-          clears.add(from.cellLeftPx, to.cellLeftPx + to.cellWidthPx - from.cellLeftPx, topPx, rowPx);
+          clears.add(from.cellLeftPx, to.cellLeftPx + to.cellWidthPx - from.cellLeftPx, topPx, fillPx, back);
         }
         if (cols.includes(true)) todo.push({ row, slot, cols });
       }
-      clears.flush(tile.ctx);
+      clears.flush(tile.ctx, (color) => this.#setFill(color));
       if (todo.length > 0) this.#drawRows(g, todo, rowPx);
     }
   }
@@ -389,7 +443,7 @@ export class CellPainter {
       canvas.setAttribute('aria-hidden', 'true');
       canvas.width = canvas.height = 0;
       Object.assign(canvas.style, { position: 'absolute', left: '0', pointerEvents: 'none' });
-      t = { canvas, ctx: canvas.getContext('2d')!, font: '', fill: '', alpha: 1, rows: n, drawn: [] };
+      t = { canvas, ctx: canvas.getContext('2d', { alpha: !this.#opaque })!, font: '', fill: '', alpha: 1, rows: n, drawn: [] };
     }
     const { canvas, ctx } = t;
     const width = Math.round(g.widthPx * g.dpr);
@@ -402,11 +456,18 @@ export class CellPainter {
       canvas.style.height = `${n * rowPx}px`;
       t.font = t.fill = '';
       t.alpha = 1;
-    } else {
+    } else if (!g.back) {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, width, height);
     }
     ctx.setTransform(g.dpr, 0, 0, g.dpr, 0, 0);
+    // Opaque: every place is drawn whole (its background with it) when its row is rendered, and the places without one
+    // are clipped away (`#clip`); the fill is for the pixels no row covers (the last row's fraction of a pixel).
+    if (g.back) {
+      this.#s = t;
+      this.#setFill(g.back.plain);
+      ctx.fillRect(0, 0, g.widthPx, n * rowPx);
+    }
     canvas.style.top = `${k * TILE_ROWS * rowPx}px`;
     t.rows = n;
     t.drawn = Array.from({ length: n }, () => null);
@@ -424,6 +485,15 @@ export class CellPainter {
     ctx.textAlign = 'left';
     /** Where the marked column's text starts in each marked row (its mark goes before it). */
     const markAt: { row: PaintedRow; slot: number; x: number }[] = [];
+    const back = g.back;
+    if (back) {
+      // The selected rows' bar, over their first cell's background (filled again when it changed).
+      for (const { row, slot, cols } of todo) {
+        if (!row.selected || (cols && !cols[0])) continue;
+        this.#setFill(back.bar);
+        ctx.fillRect(0, slot * rowPx, SELECTED_BAR_PX, rowPx - back.linePx);
+      }
+    }
     for (let c = 0; c < g.columns.length; c++) {
       const col = g.columns[c]!;
       this.#setFont(col.font);
@@ -719,6 +789,7 @@ export class CellPainter {
     const rowBox = rowEl.getBoundingClientRect();
     if (rowBox.width === 0) return null;
     const rowStyle = getComputedStyle(rowEl);
+    const dpr = window.devicePixelRatio || 1;
     const cells = Array.from(rowEl.children) as HTMLElement[];
     const ctx = this.#s.ctx;
     let baselinePx = rowBox.height / 2;
@@ -761,8 +832,10 @@ export class CellPainter {
         sparkHeightPx: spark?.height ?? 0,
         leftPx: box.left - rowBox.left + padLeft,
         widthPx: Math.max(0, box.width - padLeft - padRight),
-        cellLeftPx: box.left - rowBox.left,
-        cellWidthPx: box.width,
+        // On device pixels: a fill or clear of a cell's box covers whole pixels (one whose edge cut a pixel would blend
+        // into the neighbour's, and drift by a level per update).
+        cellLeftPx: Math.round((box.left - rowBox.left) * dpr) / dpr,
+        cellWidthPx: (Math.round((box.right - rowBox.left) * dpr) - Math.round((box.left - rowBox.left) * dpr)) / dpr,
         right: s.textAlign === 'right' || s.textAlign === 'end',
         font,
         tabular: numeric && Math.min(...digits) !== digitPx,
@@ -782,7 +855,7 @@ export class CellPainter {
       columns,
       widthPx: Math.max(rowBox.width, rowEl.scrollWidth),
       baselinePx,
-      dpr: window.devicePixelRatio || 1,
+      dpr,
       // styles.css: rows are `var(--text)` (the sample row may be idle), `.tr.idle` and `.tr.ending` `var(--muted)`,
       // the ending mark `var(--wait)`.
       color: rowStyle.getPropertyValue('--text').trim() || rowStyle.color,
@@ -790,6 +863,50 @@ export class CellPainter {
       endingColor: rowStyle.getPropertyValue('--wait').trim() || rowStyle.color,
       markFont: `${MARK_SIZE} ${family}`,
       tones: new Map(TONES.map((t) => [t, rowStyle.getPropertyValue(t).trim() || rowStyle.color])),
+      back: this.#opaque ? this.#backgrounds(rowStyle) : null,
+    };
+  }
+
+  /**
+   * The rows' backgrounds as they show over the table (styles.css: `.tr` none, `.tr:hover` `var(--row-hover)`,
+   * `.tr.selected` `var(--accent-soft)` and the bar in `var(--accent)`, the border `var(--line)`; painted, the rows
+   * draw none of them), from the custom properties of the row's computed style and the background of the row group's first ancestor that has one
+   * (the table's panel), each blended over it on the probe canvas (one pixel read back) into one opaque colour.
+   */
+  #backgrounds(rowStyle: CSSStyleDeclaration): RowBackgrounds {
+    let under = '';
+    for (let el: Element | null = this.#group; el && !under; el = el.parentElement) {
+      const c = getComputedStyle(el).backgroundColor;
+      if (c && c !== 'transparent' && c !== 'rgba(0, 0, 0, 0)') under = c;
+    }
+    // No ancestor with a background: the page's canvas colour (light or dark as the page's colour scheme).
+    under ||= 'Canvas';
+    const ctx = this.#probe.ctx;
+    const over = (color: string): string => {
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.globalAlpha = 1;
+      ctx.globalCompositeOperation = 'copy';
+      ctx.fillStyle = under;
+      ctx.fillRect(0, 0, 1, 1);
+      ctx.globalCompositeOperation = 'source-over';
+      if (color) {
+        ctx.fillStyle = color;
+        ctx.fillRect(0, 0, 1, 1);
+      }
+      const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
+      ctx.restore();
+      return `rgb(${r}, ${g}, ${b})`;
+    };
+    const prop = (name: string): string => rowStyle.getPropertyValue(name).trim();
+    this.#probe.fill = '';
+    return {
+      plain: over(''),
+      hover: over(prop('--row-hover')),
+      selected: over(prop('--accent-soft')),
+      bar: over(prop('--accent')),
+      line: over(prop('--line')),
+      linePx: parseFloat(rowStyle.borderBottomWidth) || 0,
     };
   }
 }
@@ -950,11 +1067,14 @@ export class PaintedRows {
   /** The last render's rows (for a redraw after text mode, a theme or width change). */
   #rendered: { first: number; views: readonly TextRow[]; rowPx: number; count: number };
 
-  /** `group`: the row group (positioned: the tiles go in it, over the rows); `rowPx`: a row's height before one is measured. */
-  constructor(group: HTMLElement, rowPx: number) {
+  /**
+   * `group`: the row group (positioned: the tiles go in it, over the rows); `rowPx`: a row's height before one is
+   * measured; `opaque`: the tiles paint the rows' backgrounds too (`CellPainter.create`).
+   */
+  constructor(group: HTMLElement, rowPx: number, opaque = false) {
     this.#group = group;
     this.#rendered = { first: 0, views: [], rowPx, count: 0 };
-    this.painter = CellPainter.create(group);
+    this.painter = CellPainter.create(group, opaque);
     const mode: TextMode = (this.mode = { on: this.painter === null });
     group.classList.toggle('text-mode', mode.on);
     if (this.painter) this.#listen(this.painter);
@@ -987,10 +1107,12 @@ export class PaintedRows {
       if (view !== this.#hovered) this.#hovered?.cells.hover(null);
       this.#hovered = view;
       view?.cells.hover(target);
+      this.#hover(view);
     });
     on(group, 'pointerleave', () => {
       this.#hovered?.cells.hover(null);
       this.#hovered = null;
+      this.#hover(null);
     });
     const up = (): void => {
       if (!this.#pointerDown) return;
@@ -1107,6 +1229,15 @@ export class PaintedRows {
     for (const view of this.#rendered.views) view.syncText();
     painter.setHidden(on);
     if (!on) this.#repaint(false);
+  }
+
+  /** The row under the pointer changed: an opaque painter draws the hover background (`.tr:hover`) on it at once. */
+  #hover(view: TextRow | null): void {
+    const painter = this.painter;
+    if (!painter) return;
+    painter.setHovered(view);
+    const { first, views, rowPx, count } = this.#rendered;
+    painter.draw(first, views, rowPx, count);
   }
 
   /** Draws the last rendered rows again (`measure`: geometry, fonts and colours read again first). */
