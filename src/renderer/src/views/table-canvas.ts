@@ -303,12 +303,16 @@ export class CellPainter {
     this.#s = this.#probe = { ctx, font: '', fill: '', alpha: 1 };
   }
 
-  /** The row under the pointer (null: none): an opaque painter draws its background as hovered at the next draw. */
-  setHovered(row: PaintedRow | null): void {
-    if (!this.#opaque || this.#hovered === row) return;
+  /**
+   * The row under the pointer (null: none): an opaque painter draws its background as hovered at the next draw. True
+   * when that changes what is to be painted.
+   */
+  setHovered(row: PaintedRow | null): boolean {
+    if (!this.#opaque || this.#hovered === row) return false;
     if (this.#hovered) this.#hovered.dirty = true;
     if (row) row.dirty = true;
     this.#hovered = row;
+    return true;
   }
 
   /** The column the idle / ending marks go before (-1: none); the columns changed, so geometry is read again. */
@@ -1234,8 +1238,8 @@ export class PaintedRows {
   /** The row under the pointer changed: an opaque painter draws the hover background (`.tr:hover`) on it at once. */
   #hover(view: TextRow | null): void {
     const painter = this.painter;
-    if (!painter) return;
-    painter.setHovered(view);
+    // A pointer moving between the cells of one row changes nothing painted.
+    if (!painter?.setHovered(view)) return;
     const { first, views, rowPx, count } = this.#rendered;
     painter.draw(first, views, rowPx, count);
   }
