@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpApi, type EventStreamIo } from '../../../src/renderer/src/api/http-api.ts';
 import type { EventStream } from '../../../src/renderer/src/api/event-stream.ts';
 import { SessionsEncoder } from '../../../src/shared/sessions-wire.ts';
-import type { SessionRow } from '../../../src/shared/types.ts';
+import { row } from '../../renderer/fake-api.ts';
 
 /**
  * The worker's modules need the DOM's types (Worker, Transferable, the canvas), which this Node project has not: they
@@ -22,21 +22,6 @@ type Client = { push(update: PushRef, done: (o: Outcome) => void): void; readEve
 const store = (file: string): string => new URL(`../../../src/renderer/src/store/${file}`, import.meta.url).href;
 const { engineClient } = (await import(store('sessions-client.ts'))) as { engineClient: (port: MessagePort) => Client };
 const { serveSessionsWorker } = (await import(store('worker-events.ts'))) as { serveSessionsWorker: (port: MessagePort) => void };
-
-const row = (id: string): SessionRow => ({
-  id,
-  core: 'local',
-  collector: 'hls',
-  reference: '',
-  location: '/memfs/a.m3u8',
-  peer: '198.51.100.7:5000',
-  extra: '',
-  createdAtMs: 1_000,
-  rxBytes: 0,
-  txBytes: 0,
-  rxBitsPerSec: 0,
-  txBitsPerSec: 0,
-});
 
 /** A loopback server: login and refresh hand out tokens; the event stream wants the current one (401 otherwise). */
 async function authServer(): Promise<{ url: string; send(event: string, data: string): void; cut(): void; revoke(): void; authorizations: string[]; server: Server }> {
@@ -105,7 +90,7 @@ describe('HTTP api: the event stream read by the sessions worker', () => {
 
     const encoder = new SessionsEncoder();
     const push = (atMs: number, ids: string[]): string =>
-      JSON.stringify(encoder.encode({ atMs, cores: [], collectors: [], sessions: ids.map(row), streams: [] }));
+      JSON.stringify(encoder.encode({ atMs, cores: [], collectors: [], sessions: ids.map((id) => row({ id })), streams: [] }));
     const apply = (ref: PushRef): Promise<Outcome> => new Promise((resolve) => client.push(ref, resolve));
     await until(() => ev.authorizations.length === 2);
     await new Promise((r) => setTimeout(r, 50)); // the stream's first bytes are through
