@@ -379,6 +379,13 @@ function chunkHeaderLength(fmt: 0 | 1 | 2 | 3, csid: number, extended: boolean):
   return (csid < 64 ? 1 : csid < 320 ? 2 : 3) + (fmt === 0 ? 11 : fmt === 1 ? 7 : fmt === 2 ? 3 : 0) + (extended ? 4 : 0);
 }
 
+type ChunkHeaderFields = { time?: number; length?: number; typeId?: number; streamId?: number; extended3?: boolean };
+
+/** Whether a chunk header carries the 4-byte extended timestamp (fmt 3: when told, `extended3`; else a large `time`). */
+function carriesExtended(fmt: 0 | 1 | 2 | 3, h: ChunkHeaderFields): boolean {
+  return fmt === 3 ? h.extended3 === true : (h.time ?? 0) >>> 0 >= EXTENDED;
+}
+
 /**
  * Writes one chunk header into `out` at `o` and returns the offset after it. For fmt 0 `time` is the absolute
  * timestamp, for fmt 1/2 the delta; fmt 3 carries only the extended timestamp `time` when `extended3` is set (the
@@ -389,7 +396,7 @@ function writeChunkHeader(
   o: number,
   fmt: 0 | 1 | 2 | 3,
   csid: number,
-  h: { time?: number; length?: number; typeId?: number; streamId?: number; extended3?: boolean },
+  h: ChunkHeaderFields,
 ): number {
   const time = (h.time ?? 0) >>> 0;
   if (csid < 64) out[o++] = (fmt << 6) | csid;
@@ -402,7 +409,7 @@ function writeChunkHeader(
     out[o++] = v & 0xff;
     out[o++] = v >> 8;
   }
-  const ext = fmt === 3 ? h.extended3 === true : time >= EXTENDED;
+  const ext = carriesExtended(fmt, h);
   if (fmt !== 3) {
     o = out.writeUIntBE(ext ? EXTENDED : time, o, 3);
     if (fmt <= 1) {
@@ -418,10 +425,9 @@ function writeChunkHeader(
 export function chunkHeader(
   fmt: 0 | 1 | 2 | 3,
   csid: number,
-  h: { time?: number; length?: number; typeId?: number; streamId?: number; extended3?: boolean },
+  h: ChunkHeaderFields,
 ): Buffer {
-  const ext = fmt === 3 ? h.extended3 === true : (h.time ?? 0) >>> 0 >= EXTENDED;
-  const out = Buffer.allocUnsafe(chunkHeaderLength(fmt, csid, ext));
+  const out = Buffer.allocUnsafe(chunkHeaderLength(fmt, csid, carriesExtended(fmt, h)));
   writeChunkHeader(out, 0, fmt, csid, h);
   return out;
 }
