@@ -14,29 +14,44 @@ export interface LossyProxy {
   close(): Promise<void>;
 }
 
-/** Deterministic pseudo-random drops (LCG), so a failing run can be reproduced. */
+/** One LCG stream of [0, 1) numbers from a seed. */
+function lcg(seed: number): () => number {
+  let state = Math.imul(seed >>> 0 || 1, 0x9e3779b1) >>> 0;
+  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 0x100000000;
+}
+
+/**
+ * Deterministic pseudo-random drops, so a failing run can be reproduced: each flow (peers in the order they first
+ * send), direction and kind (data or control) draws from its own LCG, so the n-th data packet of a flow is dropped or
+ * not whatever the other flows and the timing do.
+ */
 export async function lossyProxy(targetPort: number, dropRatio: number, seed = 1): Promise<LossyProxy> {
-  let state = seed >>> 0;
-  const rnd = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 0x100000000);
   const front = createSocket('udp4');
-  const upstreams = new Map<string, Socket>();
+  const upstreams = new Map<string, { socket: Socket; loseUp: (b: Buffer) => boolean }>();
   const stats = { dropped: 0, forwarded: 0 };
   const upData = { packets: 0, bytes: 0 };
   const downData = { packets: 0, bytes: 0 };
   const isData = (b: Buffer): boolean => b.length >= 16 && (b[0]! & 0x80) === 0;
   const isHandshake = (b: Buffer): boolean => b.length >= 4 && (b.readUInt32BE(0) & 0xffff0000) >>> 0 === 0x80000000;
-  const lose = (b: Buffer): boolean => {
-    if (isHandshake(b) || rnd() >= dropRatio) return false;
-    stats.dropped++;
-    return true;
+  /** The drop decision of one flow and direction: data and control packets draw from separate streams. */
+  const dropper = (stream: number): ((b: Buffer) => boolean) => {
+    const data = lcg(seed * 64 + stream * 2);
+    const control = lcg(seed * 64 + stream * 2 + 1);
+    return (b) => {
+      if (isHandshake(b) || (isData(b) ? data() : control()) >= dropRatio) return false;
+      stats.dropped++;
+      return true;
+    };
   };
   front.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
     const key = `${rinfo.address}:${rinfo.port}`;
-    let up = upstreams.get(key);
-    if (!up) {
-      const s = createSocket('udp4');
-      s.on('message', (back: Buffer) => {
-        if (lose(back)) return;
+    let flow = upstreams.get(key);
+    if (!flow) {
+      const index = upstreams.size;
+      const loseDown = dropper(index * 2 + 1);
+      const socket = createSocket('udp4');
+      socket.on('message', (back: Buffer) => {
+        if (loseDown(back)) return;
         stats.forwarded++;
         if (isData(back)) {
           downData.packets++;
@@ -44,17 +59,17 @@ export async function lossyProxy(targetPort: number, dropRatio: number, seed = 1
         }
         front.send(back, rinfo.port, rinfo.address);
       });
-      s.bind(0, '127.0.0.1');
-      upstreams.set(key, s);
-      up = s;
+      socket.bind(0, '127.0.0.1');
+      flow = { socket, loseUp: dropper(index * 2) };
+      upstreams.set(key, flow);
     }
-    if (lose(msg)) return;
+    if (flow.loseUp(msg)) return;
     stats.forwarded++;
     if (isData(msg)) {
       upData.packets++;
       upData.bytes += msg.length;
     }
-    up.send(msg, targetPort, '127.0.0.1');
+    flow.socket.send(msg, targetPort, '127.0.0.1');
   });
   await new Promise<void>((r) => front.bind(0, '127.0.0.1', () => r()));
   return {
@@ -68,7 +83,7 @@ export async function lossyProxy(targetPort: number, dropRatio: number, seed = 1
     upData,
     downData,
     async close() {
-      for (const s of upstreams.values()) s.close();
+      for (const f of upstreams.values()) f.socket.close();
       await new Promise<void>((r) => front.close(() => r()));
     },
   };
