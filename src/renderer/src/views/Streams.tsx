@@ -6,7 +6,8 @@ import { LOCAL_CORE_ID } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
 import { CoreSelect } from '../components/CoreSelect.tsx';
 import { formatAgo, formatBitrate, formatCount } from '../format/units.ts';
-import { useApp, useNow } from '../store/hooks.ts';
+import { useApp, useAppStore, useNow } from '../store/hooks.ts';
+import type { AppState } from '../store/store.ts';
 import { PALETTE } from '../charts/register.ts';
 import { TimeRangePicker } from '../components/TimeRangePicker.tsx';
 import { HistoryCharts } from '../components/HistoryCharts.tsx';
@@ -21,6 +22,8 @@ const ALL = '*';
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
 /** Pushes come every second: after this long without one, the rows' durations follow the wall clock. */
 const PUSH_GAP_MS = 2500;
+/** How often the rows' clock is read while pushes have stopped. */
+const WALL_CLOCK_MS = 1000;
 
 /**
  * The ancestor the streams table scrolls in (the main area): the nearest one that overflows vertically, else the
@@ -37,32 +40,58 @@ function scrollParent(el: HTMLElement | null): HTMLElement | null {
   return outermost;
 }
 
+/** The rows' clock: the last snapshot's time while pushes arrive, the wall clock (`nowMs`) once they stop. */
+function rowClockMs(atMs: number, receivedAtMs: number, nowMs: number): number {
+  // While pushes arrive the rows change once per update, not a second time when the wall clock ticks; once they
+  // stop, durations keep counting on a stalled page.
+  return receivedAtMs > 0 && nowMs - receivedAtMs < PUSH_GAP_MS ? atMs : nowMs;
+}
+
 /**
- * The streams table's body (streams-table.ts): made when the table appears, attached to the area it scrolls in,
- * and given the rows the page has and their context in the commit of every render that changes them (the update's
- * frame); it asks for the rows in view as they move (`onWindow`).
+ * The streams table's body (streams-table.ts): made when the table appears, attached to the area it scrolls in, and
+ * written from the store, not by React (as the Sessions table's body): at every change of the rows the page has (an
+ * update, the worker's answer to a filter or a scroll) or of what they show besides (the rows' clock, units, core
+ * names, the open stream), and each second for the wall clock once pushes stop. So neither an update nor a filter
+ * click renders the view: React renders the toolbar when the filter changes and the table when its row count does.
  */
-function useStreamTableBody(
-  hasTable: boolean,
-  frame: StreamsFrame,
-  ctx: StreamTableContext,
-  onOpen: (id: string) => void,
-  onWindow: (first: number, end: number) => void,
-): React.RefObject<HTMLTableSectionElement | null> {
+function useStreamTableBody(): React.RefObject<HTMLTableSectionElement | null> {
+  const store = useAppStore();
   const bodyRef = useRef<HTMLTableSectionElement>(null);
-  const [body, setBody] = useState<StreamTableBody | null>(null);
   useLayoutEffect(() => {
     const tbody = bodyRef.current;
     if (!tbody) return;
-    const b = new StreamTableBody(tbody, onOpen, onWindow);
-    b.attach(scrollParent(tbody));
-    setBody(b);
-    return () => {
-      b.dispose();
-      setBody(null);
+    const body = new StreamTableBody(
+      tbody,
+      (id) => store.getState().openStreamPage(id),
+      (first, end) => store.getState().setStreamsWindow(first, end),
+    );
+    body.attach(scrollParent(tbody));
+    let frame: StreamsFrame | null = null;
+    let cores: AppState['cores'] | null = null;
+    let ctx: StreamTableContext | null = null;
+    const write = (s: AppState): void => {
+      const clockMs = rowClockMs(s.atMs, s.receivedAtMs, Date.now());
+      const multiCore = s.cores.length > 1;
+      const page = s.streamsQuery.page;
+      // cores: the names behind coreName.
+      const sameCtx = ctx && ctx.clockMs === clockMs && ctx.units === s.units && (ctx.coreName !== null) === multiCore && cores === s.cores && ctx.selectedId === page;
+      const sameFrame = frame === s.streamsFrame;
+      if (sameCtx && sameFrame) return;
+      // A new context rewrites the rows in view (each cell only where its text changed).
+      ctx = { clockMs, units: s.units, coreName: multiCore ? s.coreName : null, spark: sameFrame && ctx ? ctx.spark : sparksOf(s.streamsFrame), selectedId: page };
+      frame = s.streamsFrame;
+      cores = s.cores;
+      body.update(frame.count, frame.start, frame.rows, ctx);
     };
-  }, [hasTable, onOpen, onWindow]);
-  useLayoutEffect(() => body?.update(frame.count, frame.start, frame.rows, ctx), [body, frame, ctx]);
+    write(store.getState());
+    const unsubscribe = store.subscribe(write);
+    const clock = setInterval(() => write(store.getState()), WALL_CLOCK_MS);
+    return () => {
+      unsubscribe();
+      clearInterval(clock);
+      body.dispose();
+    };
+  }, [store]);
   return bodyRef;
 }
 
@@ -311,96 +340,115 @@ function StreamPage({ row, series, coreName, local, listeners, onClose }: { row:
 /**
  * The first screen: one row per stream across protocols and cores, sorted by viewers. A stream's page shows its
  * publisher, viewers per protocol, referrer and player breakdowns, and for the local core the play/publish addresses.
+ * Its parts subscribe to what each shows, so an update or a filter click renders none but the part that changed (the
+ * rows are written by the table's body, `useStreamTableBody`).
  */
 export function Streams(): React.JSX.Element {
   // The store has only what this view shows (streams-view.ts): the rows in view, their sparklines, the open page.
-  const [frame, query, cores, coreName, units, appInfo] = useApp(useShallow((s) => [s.streamsFrame, s.streamsQuery, s.cores, s.coreName, s.units, s.appInfo]));
-  const [setFilter, setOpen, setWindow] = useApp(useShallow((s) => [s.setStreamsFilter, s.openStreamPage, s.setStreamsWindow]));
-  const { filter, page: open } = query;
-  const core = filter.core ?? ALL;
-  const { protocols, text } = filter;
-  const setCore = (c: string): void => setFilter({ ...filter, core: c === ALL ? null : c });
-  const setProtocols = (next: ViewerProtocol[]): void => setFilter({ ...filter, protocols: next });
-  const setText = (t: string): void => setFilter({ ...filter, text: t });
-  const now = useNow();
-  const [atMs, receivedAtMs] = useApp(useShallow((s) => [s.atMs, s.receivedAtMs]));
-  // The rows' clock: while pushes arrive, the last snapshot's time, so the rows change once per update and not a
-  // second time when the wall clock ticks (each change costs a React render, layout and paint of every row in view);
-  // the wall clock once pushes stop, so durations keep counting on a stalled page.
-  const clockMs = receivedAtMs > 0 && now - receivedAtMs < PUSH_GAP_MS ? atMs : now;
-  const listeners = appInfo?.listeners ?? {};
-  const missing = cores.filter((c) => c.kind === 'remote' && !HEALTHY.has(c.state) && c.state !== 'paused');
-  const multiCore = cores.length > 1;
-
-  const openPage = open !== null && frame.page?.id === open ? frame.page : null;
-  const openRow = openPage?.row ?? undefined;
-  const spark = useMemo(() => sparksOf(frame), [frame]);
-  // The rows' context; a new one rewrites the rows in view (each cell only where its text changed).
-  const ctx = useMemo<StreamTableContext>(
-    () => ({ clockMs, units, coreName: multiCore ? coreName : null, spark, selectedId: open }),
-    // cores: the names behind coreName.
-    [clockMs, units, multiCore, coreName, cores, spark, open],
-  );
-  const bodyRef = useStreamTableBody(frame.total > 0, frame, ctx, setOpen, setWindow);
-
-  if (frame.total === 0) {
+  const hasStreams = useApp((s) => s.streamsFrame.total > 0);
+  const appInfo = useApp((s) => s.appInfo);
+  const listeners = appInfo?.listeners ?? NO_LISTENERS;
+  if (!hasStreams) {
     return (
       <section className="view streams" data-testid="view-streams">
         <EmptyState listeners={listeners} />
       </section>
     );
   }
-
   return (
     <section className="view streams" data-testid="view-streams">
-      {missing.length > 0 && (
-        <div className="banner banner-warn" role="status" data-testid="streams-banner">
-          Totals are incomplete:{' '}
-          {missing.map((c) => `${c.name} is ${c.state}${c.lastSuccessMs ? ` (last answer ${formatAgo(c.lastSuccessMs, now)})` : ''}`).join('; ')}. Its streams show their last known numbers.
-        </div>
-      )}
-      <div className="toolbar">
-        <CoreSelect label="Core" value={core} onChange={setCore} choices={[[ALL, 'All cores']]} cores={cores} testId="streams-core" />
-        <Chips
-          options={VIEWER_PROTOCOLS.map((p) => ({ value: p, label: p.toUpperCase() }))}
-          selected={protocols}
-          onToggle={(p) => setProtocols(protocols.includes(p as ViewerProtocol) ? protocols.filter((x) => x !== p) : [...protocols, p as ViewerProtocol])}
-          onAll={() => setProtocols([])}
-          testIdPrefix="streams-protocol"
-        />
-        <label className="field">
-          <span>Stream</span>
-          <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="exact name" data-testid="streams-search" />
-        </label>
-      </div>
-      <div className="plain-table-wrap">
-        <table className="plain-table streams-table" data-testid="streams-table" aria-rowcount={frame.count + 1}>
-          <thead>
-            <tr>
-              {/* Widths: the cells are painted (no DOM text to size them), styles.css `.streams-table .col-…`. */}
-              <th>Stream</th>
-              {multiCore && <th className="col-core">Core</th>}
-              <th className="col-state">State</th>
-              <th className="col-ingest">Ingest</th>
-              <th className="num col-viewers">Viewers</th>
-              {VIEWER_PROTOCOLS.map((p) => (
-                <th key={p} className="num col-protocol">
-                  {p.toUpperCase()}
-                </th>
-              ))}
-              <th className="num col-rate">Egress</th>
-              <th className="num col-peak">Peak today</th>
-              <th className="col-spark">Last 10 min</th>
-            </tr>
-          </thead>
-          {/* Rows are written by StreamTableBody (streams-table.ts), not by React. */}
-          <tbody ref={bodyRef} />
-        </table>
-        {frame.count === 0 && <p className="empty">No stream matches the filter.</p>}
-      </div>
-      {openRow && (
-        <StreamPage row={openRow} series={openPage?.series ?? undefined} coreName={coreName(openRow.core)} local={openRow.core === LOCAL_CORE_ID} listeners={listeners} onClose={() => setOpen(null)} />
-      )}
+      <MissingCores />
+      <StreamsToolbar />
+      <StreamsTable />
+      <OpenStreamPage listeners={listeners} />
     </section>
   );
+}
+
+const NO_LISTENERS: Record<string, string> = {};
+
+/** The remote cores whose numbers are not current: re-rendered with the cores (each push), ticking while shown. */
+function MissingCores(): React.JSX.Element | null {
+  const missing = useApp(useShallow((s) => s.cores.filter((c) => c.kind === 'remote' && !HEALTHY.has(c.state) && c.state !== 'paused')));
+  return missing.length > 0 ? <MissingCoresBanner missing={missing} /> : null;
+}
+
+function MissingCoresBanner({ missing }: { missing: readonly CoreInfo[] }): React.JSX.Element {
+  const now = useNow();
+  return (
+    <div className="banner banner-warn" role="status" data-testid="streams-banner">
+      Totals are incomplete:{' '}
+      {missing.map((c) => `${c.name} is ${c.state}${c.lastSuccessMs ? ` (last answer ${formatAgo(c.lastSuccessMs, now)})` : ''}`).join('; ')}. Its streams show their last known numbers.
+    </div>
+  );
+}
+
+/** The filter: re-rendered when it changes or a core's name does, not on every update. */
+function StreamsToolbar(): React.JSX.Element {
+  const filter = useApp((s) => s.streamsQuery.filter);
+  const setFilter = useApp((s) => s.setStreamsFilter);
+  // By value: the cores change with every push (their round trip, their last answer), their names seldom.
+  const coreNames = useApp((s) => JSON.stringify(s.cores.map((c) => [c.id, c.name])));
+  const cores = useMemo(() => (JSON.parse(coreNames) as [string, string][]).map(([id, name]) => ({ id, name })), [coreNames]);
+  const { protocols, text } = filter;
+  const setProtocols = (next: ViewerProtocol[]): void => setFilter({ ...filter, protocols: next });
+  return (
+    <div className="toolbar">
+      <CoreSelect label="Core" value={filter.core ?? ALL} onChange={(c) => setFilter({ ...filter, core: c === ALL ? null : c })} choices={[[ALL, 'All cores']]} cores={cores} testId="streams-core" />
+      <Chips
+        options={PROTOCOL_CHIPS}
+        selected={protocols}
+        onToggle={(p) => setProtocols(protocols.includes(p as ViewerProtocol) ? protocols.filter((x) => x !== p) : [...protocols, p as ViewerProtocol])}
+        onAll={() => setProtocols([])}
+        testIdPrefix="streams-protocol"
+      />
+      <label className="field">
+        <span>Stream</span>
+        <input type="search" value={text} onChange={(e) => setFilter({ ...filter, text: e.target.value })} placeholder="exact name" data-testid="streams-search" />
+      </label>
+    </div>
+  );
+}
+
+const PROTOCOL_CHIPS = VIEWER_PROTOCOLS.map((p) => ({ value: p, label: p.toUpperCase() }));
+
+/** The table: React renders its header and an empty body, again only when the row count or the Core column change. */
+function StreamsTable(): React.JSX.Element {
+  const [count, multiCore] = useApp(useShallow((s) => [s.streamsFrame.count, s.cores.length > 1]));
+  const bodyRef = useStreamTableBody();
+  return (
+    <div className="plain-table-wrap">
+      <table className="plain-table streams-table" data-testid="streams-table" aria-rowcount={count + 1}>
+        <thead>
+          <tr>
+            {/* Widths: the cells are painted (no DOM text to size them), styles.css `.streams-table .col-…`. */}
+            <th>Stream</th>
+            {multiCore && <th className="col-core">Core</th>}
+            <th className="col-state">State</th>
+            <th className="col-ingest">Ingest</th>
+            <th className="num col-viewers">Viewers</th>
+            {VIEWER_PROTOCOLS.map((p) => (
+              <th key={p} className="num col-protocol">
+                {p.toUpperCase()}
+              </th>
+            ))}
+            <th className="num col-rate">Egress</th>
+            <th className="num col-peak">Peak today</th>
+            <th className="col-spark">Last 10 min</th>
+          </tr>
+        </thead>
+        {/* Rows are written by StreamTableBody (streams-table.ts), not by React. */}
+        <tbody ref={bodyRef} />
+      </table>
+      {count === 0 && <p className="empty">No stream matches the filter.</p>}
+    </div>
+  );
+}
+
+/** The open stream's page, from the frame that answers for it (an older frame's page is not shown). */
+function OpenStreamPage({ listeners }: { listeners: Record<string, string> }): React.JSX.Element | null {
+  const [open, page, coreName, setOpen] = useApp(useShallow((s) => [s.streamsQuery.page, s.streamsFrame.page, s.coreName, s.openStreamPage]));
+  const row = open !== null && page?.id === open ? page.row : null;
+  if (!row) return null;
+  return <StreamPage row={row} series={page?.series ?? undefined} coreName={coreName(row.core)} local={row.core === LOCAL_CORE_ID} listeners={listeners} onClose={() => setOpen(null)} />;
 }
