@@ -7,22 +7,17 @@ import { Chips } from '../components/Chips.tsx';
 import { CoreSelect } from '../components/CoreSelect.tsx';
 import { formatAgo, formatBitrate, formatCount } from '../format/units.ts';
 import { useApp, useAppStore, useNow } from '../store/hooks.ts';
-import type { AppState } from '../store/store.ts';
 import { PALETTE } from '../charts/register.ts';
 import { TimeRangePicker } from '../components/TimeRangePicker.tsx';
 import { HistoryCharts } from '../components/HistoryCharts.tsx';
 import { LIVE_RANGE, type TimeRange } from '../timeseries/range.ts';
 import { LineChart } from '../components/LineChart.tsx';
-import { streamId, type StreamSeries } from '../store/stream-series.ts';
-import { frameSpark, type StreamsFrame } from '../store/streams-view.ts';
-import type { SparkColumns } from '../charts/sparkline.ts';
-import { PROTOCOL_LABELS, StreamTableBody, type StreamTableContext } from './streams-table.ts';
+import type { StreamSeries } from '../store/stream-series.ts';
+import { PROTOCOL_LABELS, StreamTableBody, streamRowsWriter } from './streams-table.ts';
 
 const ALL = '*';
 const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
-/** Pushes come every second: after this long without one, the rows' durations follow the wall clock. */
-const PUSH_GAP_MS = 2500;
-/** How often the rows' clock is read while pushes have stopped. */
+/** How often the rows' clock is read (it moves only once pushes stop, `streamRowsWriter`). */
 const WALL_CLOCK_MS = 1000;
 
 /**
@@ -40,19 +35,11 @@ function scrollParent(el: HTMLElement | null): HTMLElement | null {
   return outermost;
 }
 
-/** The rows' clock: the last snapshot's time while pushes arrive, the wall clock (`nowMs`) once they stop. */
-function rowClockMs(atMs: number, receivedAtMs: number, nowMs: number): number {
-  // While pushes arrive the rows change once per update, not a second time when the wall clock ticks; once they
-  // stop, durations keep counting on a stalled page.
-  return receivedAtMs > 0 && nowMs - receivedAtMs < PUSH_GAP_MS ? atMs : nowMs;
-}
-
 /**
  * The streams table's body (streams-table.ts): made when the table appears, attached to the area it scrolls in, and
- * written from the store, not by React (as the Sessions table's body): at every change of the rows the page has (an
- * update, the worker's answer to a filter or a scroll) or of what they show besides (the rows' clock, units, core
- * names, the open stream), and each second for the wall clock once pushes stop. So neither an update nor a filter
- * click renders the view: React renders the toolbar when the filter changes and the table when its row count does.
+ * written from the store, not by React (as the Sessions table's body; `streamRowsWriter` says when). So neither an
+ * update nor a filter click renders the view: React renders the toolbar when the filter changes and the table when
+ * its row count does.
  */
 function useStreamTableBody(): React.RefObject<HTMLTableSectionElement | null> {
   const store = useAppStore();
@@ -66,25 +53,10 @@ function useStreamTableBody(): React.RefObject<HTMLTableSectionElement | null> {
       (first, end) => store.getState().setStreamsWindow(first, end),
     );
     body.attach(scrollParent(tbody));
-    let frame: StreamsFrame | null = null;
-    let cores: AppState['cores'] | null = null;
-    let ctx: StreamTableContext | null = null;
-    const write = (s: AppState): void => {
-      const clockMs = rowClockMs(s.atMs, s.receivedAtMs, Date.now());
-      const multiCore = s.cores.length > 1;
-      const page = s.streamsQuery.page;
-      // cores: the names behind coreName.
-      const sameCtx = ctx && ctx.clockMs === clockMs && ctx.units === s.units && (ctx.coreName !== null) === multiCore && cores === s.cores && ctx.selectedId === page;
-      const sameFrame = frame === s.streamsFrame;
-      if (sameCtx && sameFrame) return;
-      // A new context rewrites the rows in view (each cell only where its text changed).
-      ctx = { clockMs, units: s.units, coreName: multiCore ? s.coreName : null, spark: sameFrame && ctx ? ctx.spark : sparksOf(s.streamsFrame), selectedId: page };
-      frame = s.streamsFrame;
-      cores = s.cores;
-      body.update(frame.count, frame.start, frame.rows, ctx);
-    };
+    const write = streamRowsWriter((count, start, rows, ctx) => body.update(count, start, rows, ctx));
     write(store.getState());
     const unsubscribe = store.subscribe(write);
+    // The rows' clock follows the wall clock once pushes stop.
     const clock = setInterval(() => write(store.getState()), WALL_CLOCK_MS);
     return () => {
       unsubscribe();
@@ -93,13 +65,6 @@ function useStreamTableBody(): React.RefObject<HTMLTableSectionElement | null> {
     };
   }, [store]);
   return bodyRef;
-}
-
-/** The sparklines of a frame's rows by stream (views on its arrays). */
-function sparksOf(frame: StreamsFrame): Map<string, SparkColumns> {
-  const out = new Map<string, SparkColumns>();
-  for (let i = 0; i < frame.rows.length; i++) out.set(streamId(frame.rows[i]!), frameSpark(frame, i));
-  return out;
 }
 
 /** The user-agent family of a session's `extra` (`[masked ip] UA`): what kind of player watches. */

@@ -22,7 +22,8 @@ import { VIEWER_PROTOCOLS, type StreamRow } from '../../../shared/streams.ts';
 import { sameColumns, sparkPath, type SparkColumns } from '../charts/sparkline.ts';
 import { formatBitrate, formatCount, formatDuration } from '../format/units.ts';
 import { streamId } from '../store/stream-series.ts';
-import { SPARK_WIDTH_PX } from '../store/streams-view.ts';
+import { frameSpark, SPARK_WIDTH_PX, type StreamsFrame } from '../store/streams-view.ts';
+import type { AppState } from '../store/store.ts';
 import { writeText, TableBody, textSlot, type BodyRow, type TextSlot } from './table-body.ts';
 import { CellTexts, PaintedRows, type TextMode, type TextRow } from './table-canvas.ts';
 
@@ -252,6 +253,54 @@ const NO_COLUMNS: SparkColumns = {
   top: 1,
   samples: 0,
 };
+
+/** Pushes come every second: after this long without one, the rows' durations follow the wall clock. */
+const PUSH_GAP_MS = 2500;
+
+/** The rows' clock: the last snapshot's time while pushes arrive, the wall clock (`nowMs`) once they stop. */
+function rowClockMs(atMs: number, receivedAtMs: number, nowMs: number): number {
+  // While pushes arrive the rows change once per update, not a second time when the wall clock ticks; once they
+  // stop, durations keep counting on a stalled page.
+  return receivedAtMs > 0 && nowMs - receivedAtMs < PUSH_GAP_MS ? atMs : nowMs;
+}
+
+/** The sparklines of a frame's rows by stream (views on its arrays). */
+function sparksOf(frame: StreamsFrame): Map<string, SparkColumns> {
+  const out = new Map<string, SparkColumns>();
+  for (let i = 0; i < frame.rows.length; i++) out.set(streamId(frame.rows[i]!), frameSpark(frame, i));
+  return out;
+}
+
+/** What of the store the Streams table's rows show. */
+export type StreamRowsState = Pick<AppState, 'streamsFrame' | 'streamsQuery' | 'atMs' | 'receivedAtMs' | 'cores' | 'units' | 'coreName'>;
+
+/**
+ * The Streams table's rows written from the store, not by React (Streams.tsx calls it at every store change and
+ * each second): `update` (`StreamTableBody.update`) is given the rows the page has and their context when the frame
+ * (an update, the worker's answer to a filter or a scroll) or the context (the rows' clock, units, the cores and their
+ * names, the open stream) changed, and not otherwise: a filter click costs the rows only the worker's answer.
+ */
+export function streamRowsWriter(
+  update: (count: number, start: number, rows: readonly StreamRow[], ctx: StreamTableContext) => void,
+  nowMs: () => number = Date.now,
+): (s: StreamRowsState) => void {
+  let frame: StreamsFrame | null = null;
+  let cores: StreamRowsState['cores'] | null = null;
+  let ctx: StreamTableContext | null = null;
+  return (s) => {
+    const clockMs = rowClockMs(s.atMs, s.receivedAtMs, nowMs());
+    const multiCore = s.cores.length > 1;
+    const page = s.streamsQuery.page;
+    const sameFrame = frame === s.streamsFrame;
+    // cores: the names behind coreName.
+    if (sameFrame && ctx && ctx.clockMs === clockMs && ctx.units === s.units && (ctx.coreName !== null) === multiCore && cores === s.cores && ctx.selectedId === page) return;
+    // A new context rewrites the rows in view (each cell only where its text changed).
+    ctx = { clockMs, units: s.units, coreName: multiCore ? s.coreName : null, spark: sameFrame && ctx ? ctx.spark : sparksOf(s.streamsFrame), selectedId: page };
+    frame = s.streamsFrame;
+    cores = s.cores;
+    update(frame.count, frame.start, frame.rows, ctx);
+  };
+}
 
 /**
  * The rows of the Streams table in a `<tbody>` React leaves empty; see the file's comment. The cells' texts, badges
