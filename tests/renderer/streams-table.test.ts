@@ -231,6 +231,46 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('writes nothing for the same rows again (new objects, as the worker answers a filter click); a core renamed, the clock or the units rewrite their cells', async () => {
+    await setup(100);
+    // Every aria-label written in the row group and every text painted, from here on.
+    await page.evaluate(() => {
+      const writes = { labels: 0, painted: 0 };
+      new (document.defaultView.MutationObserver)(((records: unknown[]) => (writes.labels += records.length)) as never).observe(document.querySelector('#group'), { subtree: true, attributeFilter: ['aria-label'] });
+      const proto = document.defaultView.CanvasRenderingContext2D.prototype;
+      const fillText = proto.fillText;
+      proto.fillText = function (this: unknown, ...a: unknown[]) {
+        writes.painted++;
+        return fillText.apply(this, a);
+      };
+      Object.assign(window, { writes });
+    });
+    const again = (ctx: Record<string, unknown>): Promise<{ labels: number; painted: number }> =>
+      page.evaluate(async (patch) => {
+        const { body, rows, ctx, writes } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: unknown[]; ctx: Record<string, unknown>; writes: { labels: number; painted: number } };
+        const next = { ...ctx, spark: new Map([...(ctx.spark as Map<string, unknown>)].map(([k, v]) => [k, structuredClone(v)])), ...patch };
+        if (patch.site) next.coreName = (c: string) => `Site ${c}`;
+        body.update(100, 0, structuredClone(rows), next);
+        Object.assign(window, { ctx: next });
+        await new Promise((done) => setTimeout(done, 0)); // the observer's records
+        const seen = { ...writes };
+        writes.labels = 0;
+        writes.painted = 0;
+        return seen;
+      }, ctx);
+    expect(await again({})).toEqual({ labels: 0, painted: 0 });
+    const first = (await cells())[0]!;
+    const renamed = await again({ site: true });
+    expect((await cells())[0]).toEqual({ ...first, core: 'Site studio' });
+    expect(renamed.labels).toBeGreaterThan(0);
+    expect(await again({ clockMs: 62_000 })).not.toEqual({ labels: 0, painted: 0 });
+    expect((await cells())[0]).toEqual({ ...first, core: 'Site studio', state: 'live 1 min 01 s' });
+    expect(await again({ units: 'binary' })).not.toEqual({ labels: 0, painted: 0 });
+    expect((await cells())[0]!.ingest).toMatch(/^SRT .*ibit\/s$/);
+    expect(await again({})).toEqual({ labels: 0, painted: 0 });
+    expect(errors).toEqual([]);
+  });
+
   it('moves the painted rows with a scroll (tiles kept, the ones that come in drawn), the same pixels as the rows drawn whole', async () => {
     await setup(100);
     const whole = async (): Promise<number[]> => {

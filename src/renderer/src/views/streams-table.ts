@@ -91,6 +91,8 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
   readonly #spark: number;
   #pending: { r: StreamRow; ctx: StreamTableContext } | null = null;
   #drawn: SparkColumns | null = null;
+  /** What the texts were last written from: the same again (the worker's answer to a filter) writes none. */
+  #wrote: { r: StreamRow; clockMs: number; units: UnitSystem; coreName: string } | null = null;
 
   constructor(withCore: boolean, mode: TextMode) {
     const tr = this.el;
@@ -162,6 +164,7 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
   release(): void {
     this.id = '';
     this.#pending = null;
+    this.#wrote = null;
   }
 
   /** Writes the numbers held back while the row was out of view. */
@@ -182,6 +185,15 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
   /** Writes what changed since the last write (also when the view now shows another stream). */
   #write(r: StreamRow, ctx: StreamTableContext): void {
     this.#pending = null;
+    const coreName = this.#core >= 0 && ctx.coreName ? ctx.coreName(r.core) : '';
+    const w = this.#wrote;
+    if (!w || w.clockMs !== ctx.clockMs || w.units !== ctx.units || w.coreName !== coreName || !sameShownRow(w.r, r)) this.#writeTexts(r, ctx, coreName);
+    this.#wrote = { r, clockMs: ctx.clockMs, units: ctx.units, coreName };
+    this.#drawSpark(ctx.spark.get(this.id));
+  }
+
+  /** The row's texts, badge and classes (each written only where it changed). */
+  #writeTexts(r: StreamRow, ctx: StreamTableContext, coreName: string): void {
     const tr = this.el;
     const testId = `stream-row-${r.key}`;
     if (this.#testId !== testId) tr.dataset.testid = this.#testId = testId;
@@ -200,7 +212,7 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     if (this.#badgeClass !== badgeClass) this.#badge.className = this.#badgeClass = badgeClass;
     let i = 0;
     this.cells.set(i++, r.key);
-    if (this.#core >= 0) this.cells.set(i++, ctx.coreName ? ctx.coreName(r.core) : '');
+    if (this.#core >= 0) this.cells.set(i++, coreName);
     this.cells.set(i++, `${stale ? 'stale' : r.state} ${formatDuration(ctx.clockMs - (r.staleSinceMs ?? r.sinceMs))}`);
     this.cells.set(i++, r.ingestProtocol ? `${PROTOCOL_LABELS[r.ingestProtocol]} ${formatBitrate(r.ingestBitsPerSec, ctx.units)}` : '—');
     this.cells.set(i++, formatCount(r.viewersTotal));
@@ -210,7 +222,6 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     }
     this.cells.set(i++, formatBitrate(r.egressBitsPerSec, ctx.units));
     this.cells.set(i, formatCount(r.peakViewersToday));
-    this.#drawSpark(ctx.spark.get(this.id));
   }
 
   /** Cell i's DOM text; the sparkline's is its SVG path (written whenever text mode turns on or off, `cells.sync`). */
@@ -239,6 +250,28 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     const label = next.samples < 2 ? 'viewers over the last 10 minutes: not enough samples yet' : `viewers over the last 10 minutes, up to ${formatCount(next.top)}`;
     this.cells.set(this.#spark, label);
   }
+}
+
+/** Whether two rows of a stream show the same texts (`#writeTexts` reads these fields, and the clock). */
+function sameShownRow(a: StreamRow, b: StreamRow): boolean {
+  if (a === b) return true;
+  const v = a.viewers;
+  const w = b.viewers;
+  return (
+    a.key === b.key &&
+    a.core === b.core &&
+    a.state === b.state &&
+    a.sinceMs === b.sinceMs &&
+    a.staleSinceMs === b.staleSinceMs &&
+    a.ingestProtocol === b.ingestProtocol &&
+    a.ingestBitsPerSec === b.ingestBitsPerSec &&
+    a.viewersTotal === b.viewersTotal &&
+    v.hls === w.hls &&
+    v.rtmp === w.rtmp &&
+    v.srt === w.srt &&
+    a.egressBitsPerSec === b.egressBitsPerSec &&
+    a.peakViewersToday === b.peakViewersToday
+  );
 }
 
 /** A cell and a text node in it: a column whose cell holds its text. */
