@@ -248,7 +248,7 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     const again = (ctx: Record<string, unknown>): Promise<{ labels: number; painted: number }> =>
       page.evaluate(async (patch) => {
         const { body, rows, ctx, writes } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: unknown[]; ctx: Record<string, unknown>; writes: { labels: number; painted: number } };
-        const next = { ...ctx, spark: new Map([...(ctx.spark as Map<string, unknown>)].map(([k, v]) => [k, structuredClone(v)])), ...patch };
+        const next: Record<string, unknown> = { ...ctx, spark: new Map([...(ctx.spark as Map<string, unknown>)].map(([k, v]) => [k, structuredClone(v)])), ...patch };
         if (patch.site) next.coreName = (c: string) => `Site ${c}`;
         body.update(100, 0, structuredClone(rows), next);
         Object.assign(window, { ctx: next });

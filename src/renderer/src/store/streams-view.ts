@@ -58,6 +58,12 @@ export interface StreamsFrame {
   start: number;
   rows: StreamRow[];
   /**
+   * Names `rows`, `start`, `count` and the sparklines: a frame of the same model with the same `rowsId` holds the same
+   * ones (the answer to a filter click or a window that keeps the rows the page has), and the page rewrites no row
+   * for it. Unique per model (a random start: the worker's and the page's own model, or a new worker, do not meet).
+   */
+  rowsId: number;
+  /**
    * Per row of `rows`, its sparkline's columns (viewers over `SPARK_WINDOW_MS`, charts/sparkline.ts): `SPARK_STRIDE`
    * numbers each, `[top, samples, min × SPARK_WIDTH_PX, max × SPARK_WIDTH_PX]`; `lift`: `SPARK_WIDTH_PX` per row.
    */
@@ -108,6 +114,9 @@ export class StreamsModel {
   #shown: StreamRow[] = [];
   #shownOf: { rows: readonly StreamRow[]; filter: StreamsFilter } | null = null;
   #columns: SparkColumns | undefined;
+  /** The rows of the last frame with a new `rowsId`: what they were taken from, and where. */
+  #named: { of: readonly StreamRow[]; start: number; count: number; rows: readonly StreamRow[]; id: number } | null = null;
+  #nextRowsId = Math.floor(Math.random() * 2 ** 30) * 2;
   readonly #atMs = new Float64Array(SAMPLES);
   readonly #viewers = new Float64Array(SAMPLES);
 
@@ -138,6 +147,11 @@ export class StreamsModel {
       start = Math.max(0, Math.min(q.start, count));
       rows = shown.slice(start, Math.max(start, Math.min(q.end, count)));
     }
+    // The same push's rows (their series too), at the same place: the same rows and sparklines as that frame.
+    const named = this.#named;
+    let rowsId: number;
+    if (named && named.of === this.rows && named.start === start && named.count === count && sameItems(named.rows, rows)) rowsId = named.id;
+    else this.#named = { of: this.rows, start, count, rows, id: (rowsId = ++this.#nextRowsId) };
     const spark = new Float32Array(rows.length * SPARK_STRIDE);
     const lift = new Uint8Array(rows.length * SPARK_WIDTH_PX);
     for (let i = 0; i < rows.length; i++) {
@@ -161,6 +175,7 @@ export class StreamsModel {
       count,
       start,
       rows,
+      rowsId,
       spark,
       lift,
       page,
@@ -170,6 +185,12 @@ export class StreamsModel {
 }
 
 const NO_ROWS: StreamRow[] = [];
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export function sameFilter(a: StreamsFilter, b: StreamsFilter): boolean {
   return a.core === b.core && a.text === b.text && a.protocols.length === b.protocols.length && a.protocols.every((p, i) => p === b.protocols[i]);

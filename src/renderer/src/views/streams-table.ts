@@ -324,14 +324,16 @@ export function streamRowsWriter(
     const clockMs = rowClockMs(s.atMs, s.receivedAtMs, nowMs());
     const multiCore = s.cores.length > 1;
     const page = s.streamsQuery.page;
-    const sameFrame = frame === s.streamsFrame;
+    const next = s.streamsFrame;
+    // A new frame with the same rows (the answer to a filter click that keeps them) is the same frame here.
+    const sameFrame = frame !== null && (frame === next || (frame.rowsId === next.rowsId && frame.count === next.count && frame.start === next.start && frame.rows.length === next.rows.length));
     // cores: the names behind coreName.
     if (sameFrame && ctx && ctx.clockMs === clockMs && ctx.units === s.units && (ctx.coreName !== null) === multiCore && cores === s.cores && ctx.selectedId === page) return;
     // A new context rewrites the rows in view (each cell only where its text changed).
-    ctx = { clockMs, units: s.units, coreName: multiCore ? s.coreName : null, spark: sameFrame && ctx ? ctx.spark : sparksOf(s.streamsFrame), selectedId: page };
-    frame = s.streamsFrame;
+    ctx = { clockMs, units: s.units, coreName: multiCore ? s.coreName : null, spark: sameFrame && ctx ? ctx.spark : sparksOf(next), selectedId: page };
+    const shown = sameFrame ? frame! : (frame = next);
     cores = s.cores;
-    update(frame.count, frame.start, frame.rows, ctx);
+    update(shown.count, shown.start, shown.rows, ctx);
   };
 }
 
