@@ -3,6 +3,8 @@ import type { AppSettings, MetricsHistory } from '../../src/shared/ipc.ts';
 import { connect } from '../../src/renderer/src/store/connect.ts';
 import { sessionKey } from '../../src/renderer/src/store/session-view.ts';
 import { createAppStore } from '../../src/renderer/src/store/store.ts';
+import type { SessionsFrame } from '../../src/renderer/src/store/sessions-engine.ts';
+import { NO_STREAMS_QUERY, StreamsModel } from '../../src/renderer/src/store/streams-view.ts';
 import { createFakeApi, fakeMain, row, settle, snapshot, totals } from './fake-api.ts';
 
 const EMPTY_HISTORY: MetricsHistory = { stepMs: 1000, atMs: [], series: [] };
@@ -287,5 +289,24 @@ describe('units choice', () => {
     await second;
     expect(store.getState().units).toBe('decimal');
     expect(store.getState().settings?.units).toBe('decimal');
+  });
+});
+
+describe('the sessions worker frames the store shows', () => {
+  it('keeps the counts it shows when a frame brings the same ones (no render of the totals per answer), takes new ones', () => {
+    const store = createAppStore();
+    const streams = new StreamsModel().frame(NO_STREAMS_QUERY);
+    let version = 0;
+    const frame = (processSessions: [string, number][], collectorCounts: [string, number][]): SessionsFrame => ({
+      total: 0, count: 0, start: 0, rows: [], collectorCounts, processSessions, selected: null, selectedIndex: -1, streamSessions: null, stream: null, streams, version: ++version,
+    });
+    store.getState().applySessionsFrame(frame([['local', 2]], [['hls', 5], ['rtmp', 1]]));
+    const { processSessions, collectorCounts } = store.getState();
+    expect([processSessions, collectorCounts]).toEqual([[['local', 2]], [['hls', 5], ['rtmp', 1]]]);
+    store.getState().applySessionsFrame(frame([['local', 2]], [['hls', 5], ['rtmp', 1]]));
+    expect(store.getState().processSessions).toBe(processSessions);
+    expect(store.getState().collectorCounts).toBe(collectorCounts);
+    store.getState().applySessionsFrame(frame([['local', 3]], [['hls', 5]]));
+    expect([store.getState().processSessions, store.getState().collectorCounts]).toEqual([[['local', 3]], [['hls', 5]]]);
   });
 });

@@ -339,9 +339,11 @@ function recompute(state: AppState, patch: Partial<AppState>, store: object): Pa
 /** The store's part of a sessions worker's frame (the selection as last seen when it left the list). */
 function framePatch(state: AppState, frame: SessionsFrame, atMs: number): Partial<AppState> {
   const patch: Partial<AppState> = {
-    processSessions: frame.processSessions,
+    // The same counts as shown are the same arrays: every frame (each answer to a filter click or a scroll) would
+    // otherwise render the header's totals and the Sessions toolbar again.
+    processSessions: samePairs(state.processSessions, frame.processSessions) ? state.processSessions : frame.processSessions,
     sessionsWindow: { total: frame.total, count: frame.count, start: frame.start, rows: frame.rows },
-    collectorCounts: frame.collectorCounts,
+    collectorCounts: samePairs(state.collectorCounts, frame.collectorCounts) ? state.collectorCounts : frame.collectorCounts,
   };
   // A frame made before the worker learnt of another stream page carries the old stream's sessions: not shown.
   if (sameStream(frame.stream, state.openStream)) patch.streamSessions = frame.streamSessions ?? EMPTY_ROWS;
@@ -473,6 +475,10 @@ function sameStream(a: StreamRef | null, b: StreamRef | null): boolean {
 }
 
 /** The same cores by id and name, in order (what the filter's haystacks and the sort by core read of them). */
+function samePairs(a: readonly (readonly [string, number])[], b: readonly (readonly [string, number])[]): boolean {
+  return a === b || (a.length === b.length && a.every(([k, n], i) => k === b[i]![0] && n === b[i]![1]));
+}
+
 function sameCoreNames(a: readonly CoreInfo[], b: readonly CoreInfo[]): boolean {
   return a === b || (a.length === b.length && a.every((c, i) => c.id === b[i]!.id && c.name === b[i]!.name));
 }
