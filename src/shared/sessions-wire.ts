@@ -37,7 +37,8 @@ export interface ListDelta<Row> {
   removed: number[];
   added: Array<[slot: number, index: number, row: Row]>;
   replaced: Array<[slot: number, row: Row]>;
-  hot: number[];
+  /** An array from JSON.parse, or read from a push's bytes (sessions-wire-bytes.ts). */
+  hot: number[] | Float64Array;
   order?: number[];
 }
 
@@ -523,7 +524,7 @@ class ListDecoder<Row extends object> {
   }
 
   /** The hot numbers of a delta, into copies of their rows (or, in place, into the rows themselves). */
-  #applyHot(h: readonly number[]): void {
+  #applyHot(h: ArrayLike<number>): void {
     const write = this.#writeHot;
     for (let i = 0; i < h.length; ) {
       const s = h[i++]!;
