@@ -37,12 +37,6 @@ const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 /** How the encoder's whole snapshot starts (`SessionsFull`, its `kind` first). */
 const FULL = Array.from('{"kind":"full"', (ch) => ch.charCodeAt(0));
 
-function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
-  if (bytes.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
-  return true;
-}
-
 /** The lists of a delta whose `hot` may be read from the bytes (the keys of `SessionsDelta`). */
 const LISTS = ['cores', 'collectors', 'sessions', 'streams'] as const;
 
@@ -59,7 +53,9 @@ export class SessionsUpdateReader {
    */
   read(bytes: Uint8Array): unknown {
     // A whole snapshot (3-4 MB, once) has no `hot` arrays: parsed as it is.
-    if (startsWith(bytes, FULL)) return JSON.parse(this.#text.decode(bytes));
+    let full = bytes.length >= FULL.length;
+    for (let i = 0; full && i < FULL.length; i++) full = bytes[i] === FULL[i];
+    if (full) return JSON.parse(this.#text.decode(bytes));
     const cuts: number[] = [];
     const n = bytes.length;
     let depth = 0;
