@@ -37,8 +37,7 @@ export interface ListDelta<Row> {
   removed: number[];
   added: Array<[slot: number, index: number, row: Row]>;
   replaced: Array<[slot: number, row: Row]>;
-  /** An array from JSON.parse, or read from a push's bytes (sessions-wire-bytes.ts). */
-  hot: number[] | Float64Array;
+  hot: number[];
   order?: number[];
 }
 
@@ -524,7 +523,7 @@ class ListDecoder<Row extends object> {
   }
 
   /** The hot numbers of a delta, into copies of their rows (or, in place, into the rows themselves). */
-  #applyHot(h: ArrayLike<number>): void {
+  #applyHot(h: readonly number[]): void {
     const write = this.#writeHot;
     for (let i = 0; i < h.length; ) {
       const s = h[i++]!;

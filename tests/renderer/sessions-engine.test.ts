@@ -320,29 +320,6 @@ describe('sessions engine (the worker)', () => {
     expect(engine.push(new TextEncoder().encode('[1,2]'))).toEqual({ ok: false, reason: 'malformed' });
   });
 
-  it("applies deltas from their bytes (the hot numbers read from them) as it applies the parsed pushes, in place", () => {
-    const main = fakeMain();
-    // The worker's engine (owns its pushes, reads bytes) against one given each push parsed.
-    const fromBytes = new SessionsEngine({ ownsPushes: true });
-    const parsed = new SessionsEngine({ ownsPushes: true });
-    const query = { open: true, start: 0, end: 90, sort: { key: 'rxBitsPerSec', dir: 'desc' } } as const;
-    fromBytes.query(query);
-    parsed.query(query);
-    let deltas = 0;
-    for (let step = 0; step < 12; step++) {
-      const push = main.update(snapshot(1000 * (step + 1), rowsAt(step), collectorTotals));
-      const text = JSON.stringify(push);
-      if (push.kind === 'delta' && push.sessions.hot.length > 200) deltas++;
-      const a = fromBytes.push(new TextEncoder().encode(text));
-      const b = parsed.push(JSON.parse(text) as typeof push);
-      if (!a.ok || !b.ok) throw new Error('not applied');
-      expect(a.frame.rows).toEqual(b.frame.rows);
-      expect(a.frame.count).toBe(b.frame.count);
-      expect(a.live).toEqual(b.live);
-    }
-    expect(deltas).toBeGreaterThan(8);
-  });
-
   it("asks the engine for the cores' names only when a name changes, not with every push's round trips", async () => {
     const main = fakeMain();
     main.update(snapshot(1000, rowsAt(0), collectorTotals));

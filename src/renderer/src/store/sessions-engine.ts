@@ -1,7 +1,6 @@
 import type { SessionRow } from '../../../shared/types.ts';
 import type { IpcResult } from '../../../shared/ipc.ts';
 import { SessionsDecoder, type ListDelta, type SessionsUpdate } from '../../../shared/sessions-wire.ts';
-import { SessionsUpdateReader } from '../../../shared/sessions-wire-bytes.ts';
 import { streamSessions, type StreamRow } from '../../../shared/streams.ts';
 import { filterShowsCore, NO_SESSION_FILTER, type SessionFilter } from '../../../shared/session-filter.ts';
 import { ownProcessSessions } from '../../../shared/totals.ts';
@@ -144,8 +143,6 @@ export class SessionsEngine {
   #version = 0;
 
   readonly #text = new TextDecoder();
-  /** A push's bytes read with its hot numbers taken straight from them (sessions-wire-bytes.ts). */
-  readonly #reader = new SessionsUpdateReader();
 
   constructor(options: { ownsPushes?: boolean } = {}) {
     this.#decoder = new SessionsDecoder({ inPlace: options.ownsPushes === true });
@@ -156,7 +153,7 @@ export class SessionsEngine {
     this.#version++;
     let parsed: SessionsUpdate;
     try {
-      parsed = update instanceof Uint8Array ? (this.#reader.read(update) as SessionsUpdate) : update;
+      parsed = update instanceof Uint8Array ? (JSON.parse(this.#text.decode(update)) as SessionsUpdate) : update;
     } catch {
       return { ok: false, reason: 'malformed' };
     }
