@@ -577,6 +577,38 @@ function gcLines(events: readonly TraceEvent[], seconds: number, mainKey: string
     return `${kind}: ${top.map(([n, v]) => `${n} ${(v.n * perMin).toFixed(0)}×/min ${(v.ms * perMin).toFixed(0)} ms/min (max ${v.max.toFixed(1)})`).join(', ')}`;
   });
   console.log(`  ${''.padEnd(30)} GC (trace, wall): ${parts.join(' | ') || 'none in the trace'}`);
+  gcBesideFramesLine(byThread, mainKey, workerKey, threadName, events);
+}
+
+/**
+ * The GCs that ran beside the frames with changes (stop 33): the page's frames that ran its rAF and drew a change (a
+ * BeginMainFrame with the probe's `frame with changes` mark in it), and per thread kind other than the page (the
+ * sessions worker, V8's helper threads: both heaps' concurrent marking, sweeping and scavenging) the outermost GC
+ * events overlapping them: in how many frames, and their CPU meanwhile per frame (prorated to the overlap). The page's
+ * own GCs inside its frames are part of the frame's work.
+ */
+function gcBesideFramesLine(byThread: ReadonlyMap<string, TraceEvent[]>, mainKey: string, workerKey: string, threadName: ReadonlyMap<string, string>, events: readonly TraceEvent[]): void {
+  const marks = events.filter((e) => `${e.pid}/${e.tid}` === mainKey && e.name === 'TimeStamp' && /frame with changes/.test((e.args as { data?: { message?: string } } | undefined)?.data?.message ?? '')).map((e) => e.ts!);
+  const frames = events.filter((e) => `${e.pid}/${e.tid}` === mainKey && e.ph === 'X' && e.name === 'ProxyMain::BeginMainFrame' && marks.some((m) => m >= e.ts! && m <= e.ts! + (e.dur ?? 0)));
+  if (frames.length === 0) return;
+  const kinds = new Map<string, { frames: number; cpu: number }>();
+  const gcs = [...byThread].filter(([k]) => k !== mainKey).map(([k, list]) => [k === workerKey ? 'sessions worker' : (threadName.get(k) ?? '?').replace(/\d+$/, ''), outermost(list)] as const);
+  for (const f of frames) {
+    const hit = new Map<string, number>();
+    for (const [kind, list] of gcs)
+      for (const e of list) {
+        const overlap = Math.min(e.ts! + (e.dur ?? 0), f.ts! + (f.dur ?? 0)) - Math.max(e.ts!, f.ts!);
+        if (overlap > 0) hit.set(kind, (hit.get(kind) ?? 0) + ((e.tdur ?? e.dur ?? 0) * overlap) / Math.max(1, e.dur ?? 1) / 1000);
+      }
+    for (const [kind, cpu] of hit) {
+      const v = kinds.get(kind) ?? { frames: 0, cpu: 0 };
+      v.frames++;
+      v.cpu += cpu;
+      kinds.set(kind, v);
+    }
+  }
+  const parts = [...kinds].map(([kind, v]) => `${kind} in ${v.frames} (${(v.cpu / frames.length).toFixed(2)} ms CPU per frame)`);
+  console.log(`  ${''.padEnd(30)} GC beside the ${frames.length} frames with changes: ${parts.join(', ') || 'none'}`);
 }
 
 /**

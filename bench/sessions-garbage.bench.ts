@@ -1,9 +1,11 @@
 /**
  * The sessions worker's garbage per push (src/renderer/src/store/sessions-engine.ts), in Node: 10 000 sessions in
  * 2 000 streams on 4 cores (as the renderer bench's headless part: an RTMP publisher, an RTMP player and 3 HLS viewers
- * per stream), every rate and byte count changing each second, encoded by main's `SessionsEncoder` and handed to the
- * engine as the event stream's JSON text, with the Sessions view open and sorted by rx (the engine filters, sorts and
- * cuts the rows in view each push). Prints the bytes allocated per push (V8's sampling heap profiler, counting what
+ * per stream), every rate and byte count changing each second, encoded by main's `SessionsEncoder` and framed as the
+ * web bridge sends it (`event: sessions:update`, one `data:` line), then taken the worker's way since stop 32: the
+ * bytes cut into the network's chunks (16 KiB, each a new buffer as a fetch stream's are), split by the worker's
+ * `SseParser`, and the event's data handed to the engine, with the Sessions view open and sorted by rx (the engine
+ * filters, sorts and cuts the rows in view each push). Prints the bytes allocated per push (V8's sampling heap profiler, counting what
  * the GCs took back too) by the function that allocated them, and the GCs over the pushes (count and time per minute
  * at one push a second, Node's `gc` performance entries). `npm run bench -- sessions-garbage` (BENCH_PUSHES, default 120).
  */
@@ -22,6 +24,14 @@ interface Engine {
   query(patch: object): unknown;
 }
 type EngineClass = new (options: { ownsPushes: boolean }) => Engine;
+/** The worker's event-stream parser (src/renderer/src/api/sse-parser.ts), as this bench uses it. */
+interface Parser {
+  push(chunk: Uint8Array): void;
+}
+type ParserClass = new (onEvent: (event: string, data: Uint8Array) => void) => Parser;
+
+/** The size of the chunks a fetch stream hands the worker (Chromium reads the response in 16 KiB pieces at most). */
+const CHUNK_BYTES = 16 * 1024;
 
 const CORES = 4;
 const STREAMS_PER_CORE = 500;
@@ -89,22 +99,39 @@ export default async function bench(): Promise<void> {
     const sessions = tick();
     atMs += 1000;
     const snapshot = { atMs, cores, collectors, sessions };
-    return new TextEncoder().encode(JSON.stringify(encoder.encode({ ...snapshot, streams: streamModel.update(snapshot) })));
+    // As the web bridge frames it (src/main/ui/web-bridge.ts).
+    return new TextEncoder().encode(`event: sessions:update\ndata: ${JSON.stringify(encoder.encode({ ...snapshot, streams: streamModel.update(snapshot) }))}\n\n`);
   };
-  // The pushes' bytes (as the event stream hands them over), made before the measured pushes (main's side is not measured); the first is a whole snapshot.
+  // The pushes' bytes on the wire, made before the measured pushes (main's side is not measured); the first is a whole snapshot.
   const texts = Array.from({ length: pushes + 11 }, nextPush);
   // As the worker runs it (it owns what it parses: decoded in place), then as a caller that lends its rows would.
-  const url = new URL('../src/renderer/src/store/sessions-engine.ts', import.meta.url).href;
-  const { SessionsEngine } = (await import(url)) as { SessionsEngine: EngineClass };
-  for (const ownsPushes of [true, false]) await measure(new SessionsEngine({ ownsPushes }), texts, ownsPushes);
+  const url = (path: string): string => new URL(path, import.meta.url).href;
+  const { SessionsEngine } = (await import(url('../src/renderer/src/store/sessions-engine.ts'))) as { SessionsEngine: EngineClass };
+  const { SseParser } = (await import(url('../src/renderer/src/api/sse-parser.ts'))) as { SseParser: ParserClass };
+  for (const ownsPushes of [true, false]) await measure(new SessionsEngine({ ownsPushes }), SseParser, texts, ownsPushes);
 }
 
-async function measure(engine: Engine, texts: readonly Uint8Array[], ownsPushes: boolean): Promise<void> {
-  const first = engine.push(texts[0]!);
+async function measure(engine: Engine, Parser: ParserClass, texts: readonly Uint8Array[], ownsPushes: boolean): Promise<void> {
+  let applied: ReturnType<Engine['push']> | null = null;
+  let eventBytes = 0;
+  const parser = new Parser((event, data) => {
+    if (event !== 'sessions:update') return;
+    eventBytes += data.buffer.byteLength;
+    applied = engine.push(data);
+  });
+  /** One push the worker's way: the wire's bytes in new chunks (as the network hands them over), parsed, applied. */
+  const push = (wire: Uint8Array): ReturnType<Engine['push']> => {
+    applied = null;
+    for (let at = 0; at < wire.length; at += CHUNK_BYTES) parser.push(wire.slice(at, at + CHUNK_BYTES));
+    if (applied === null) throw new Error('no sessions:update in the push');
+    return applied;
+  };
+  const first = push(texts[0]!);
   if (!first.ok) throw new Error('the first push did not apply');
   engine.query({ open: true, sort: { key: 'rxBitsPerSec', dir: 'desc' }, start: 0, end: 110 });
-  for (const t of texts.slice(1, 11)) engine.push(t); // warm the JIT
+  for (const t of texts.slice(1, 11)) push(t); // warm the JIT
   const measured = texts.slice(11);
+  eventBytes = 0;
   const gcs: { kind: string; ms: number }[] = [];
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
@@ -121,7 +148,7 @@ async function measure(engine: Engine, texts: readonly Uint8Array[], ownsPushes:
   const t0 = performance.now();
   let rows = 0;
   for (const t of measured) {
-    const out = engine.push(t);
+    const out = push(t);
     if (!out.ok) throw new Error(`push not applied: ${out.reason}`);
     rows += out.frame.rows.length;
   }
@@ -139,6 +166,13 @@ async function measure(engine: Engine, texts: readonly Uint8Array[], ownsPushes:
       `${(ms / measured.length).toFixed(1)} ms per push`,
   );
   console.log(`    allocated per push ${mib(total)} MiB (sampling heap profiler, incl. what GC took back); by site: ${sites.slice(0, 8).map(([s, b]) => `${s} ${mib(b)}`).join(', ')}`);
+  // Byte buffers' contents live outside V8's heap (the profiler counts their objects only): the wire's chunks, and the
+  // buffer each event's data is handed over in, per push.
+  const wire = measured.reduce((a, t) => a + t.length, 0);
+  console.log(
+    `    outside V8's heap per push: the network's chunks ${mib(wire)} MiB in ${Math.ceil(wire / measured.length / CHUNK_BYTES)} chunks, ` +
+      `the events' buffers ${mib(eventBytes)} MiB (SseParser)`,
+  );
   const perMin = 60 / measured.length;
   const sum = (k: string): string => {
     const l = gcs.filter((g) => g.kind === k);

@@ -269,20 +269,49 @@ describe('sessions wire format', () => {
     expect(deltaBytes).toBeLessThan(fullBytes / 8);
   });
 
+  it("a change of any one of a stream's hot fields travels in the numbers and is decoded into the row, in place and copied", () => {
+    const [first] = withStreams([{ atMs: 1000, cores: CORES, collectors: [], sessions: [session('r1', 'rtmp', 'cam', { reference: 'cam', location: 'publish:/live/cam' })] }]);
+    const base = first!.streams[0]!;
+    for (const field of ['sinceMs', 'ingestBitsPerSec', 'viewersTotal', 'egressBitsPerSec', 'peakViewersToday'] as const) {
+      const encoder = new SessionsEncoder();
+      const decoders = [new SessionsDecoder({ inPlace: true }), new SessionsDecoder()];
+      const start = encoder.encode({ ...first!, streams: [{ ...base }] });
+      for (const d of decoders) d.apply(overTheWire(start));
+      const changed = { ...base, [field]: base[field] + 7.5 };
+      const delta = encoder.encode({ ...first!, atMs: 2000, streams: [changed] });
+      if (delta.kind !== 'delta') throw new Error('expected a delta');
+      expect(delta.streams.replaced, field).toEqual([]);
+      expect(delta.streams.hot.length, field).toBe(3);
+      for (const d of decoders) {
+        const out = d.apply(overTheWire(delta));
+        if (!out.ok) throw new Error('not applied');
+        expect(out.snapshot.streams, field).toEqual([changed]);
+      }
+    }
+  });
+
   it('a change of any one field of a session travels: a cold one as the replaced row, a hot one in the numbers', () => {
     // Every field of a session (Required: a field added to the type must be added here), each changed alone.
-    const base: Required<SessionRow> = { ...session('r1', 'rtmp', 'cam'), closedAtMs: 5000, rxBytes: 100, txBytes: 200, rxBitsPerSec: 300, txBitsPerSec: 400 };
+    const base: Required<SessionRow> = { ...session('r1', 'rtmp', 'cam'), closedAtMs: 5000, rxBytes: 100, txBytes: 200.5, rxBitsPerSec: 300, txBitsPerSec: 400.25 };
     const key = new Set(['core', 'collector', 'id']);
     const hot = ['rxBytes', 'txBytes', 'rxBitsPerSec', 'txBitsPerSec'];
     for (const field of Object.keys(base) as (keyof SessionRow)[]) {
       if (key.has(field)) continue;
       const encoder = new SessionsEncoder();
+      // Decoded both ways (the fields written by name in place, SESSIONS.access.writeHot, and into copies).
+      const decoders = [new SessionsDecoder({ inPlace: true }), new SessionsDecoder()];
       const other = session('r1', 'hls', 'x');
-      encoder.encode({ atMs: 1000, cores: CORES, collectors: [], sessions: [other, { ...base }], streams: [] });
+      const first = encoder.encode({ atMs: 1000, cores: CORES, collectors: [], sessions: [other, { ...base }], streams: [] });
+      for (const d of decoders) d.apply(overTheWire(first));
       const value = base[field];
       const changed = { ...base, [field]: typeof value === 'number' ? value + 7 : `${value}-changed` };
       const delta = encoder.encode({ atMs: 2000, cores: CORES, collectors: [], sessions: [other, changed], streams: [] });
       if (delta.kind !== 'delta') throw new Error('expected a delta');
+      for (const d of decoders) {
+        const out = d.apply(overTheWire(delta));
+        if (!out.ok) throw new Error('not applied');
+        expect(out.snapshot.sessions, field).toEqual([other, changed]);
+      }
       const { replaced, hot: numbers, added, removed } = delta.sessions;
       expect([added.length, removed.length], field).toEqual([0, 0]);
       if (hot.includes(field)) {
