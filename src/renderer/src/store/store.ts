@@ -474,11 +474,12 @@ function sameStream(a: StreamRef | null, b: StreamRef | null): boolean {
   return a.core === b.core && a.keys.length === b.keys.length && a.keys.every((k, i) => k === b.keys[i]);
 }
 
-/** The same cores by id and name, in order (what the filter's haystacks and the sort by core read of them). */
+/** The same (name, count) pairs in the same order (a frame's process and collector counts). */
 function samePairs(a: readonly (readonly [string, number])[], b: readonly (readonly [string, number])[]): boolean {
   return a === b || (a.length === b.length && a.every(([k, n], i) => k === b[i]![0] && n === b[i]![1]));
 }
 
+/** The same cores by id and name, in order (what the filter's haystacks and the sort by core read of them). */
 function sameCoreNames(a: readonly CoreInfo[], b: readonly CoreInfo[]): boolean {
   return a === b || (a.length === b.length && a.every((c, i) => c.id === b[i]!.id && c.name === b[i]!.name));
 }
