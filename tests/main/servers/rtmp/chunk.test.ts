@@ -214,6 +214,19 @@ describe('chunk serializer + parser', () => {
   });
 });
 
+/** Where the tests cut a 12 305-byte body into pieces (none, a 1-byte first piece, around and across chunk ends). */
+const PIECES = [[], [1], [4095, 4097], [100, 5000, 8192, 12_000]];
+/** `body` cut at `cuts` into consecutive views. */
+function cutAt(body: Buffer, cuts: number[]): Buffer[] {
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (const c of [...cuts, body.length]) {
+    pieces.push(body.subarray(at, c));
+    at = c;
+  }
+  return pieces;
+}
+
 describe('chunk parser: large media messages as views', () => {
   function parseViews(bytes: Buffer, split: number, limits = LIMITS): { msgs: RtmpMessage[]; parts: RtmpMessageParts[]; parser: ChunkParser } {
     const msgs: RtmpMessage[] = [];
@@ -284,13 +297,7 @@ describe('chunk parser: large media messages as views', () => {
     for (const timestamp of [0, 1234, 0xffffff, 0xfffffffe]) {
       const h = { csid: 6, typeId: MSG.video, streamId: 1, timestamp };
       const expected = serializeMessage({ ...h, payload: body }, 4096);
-      for (const cuts of [[], [1], [4095, 4097], [100, 5000, 8192, 12_000]]) {
-        const pieces: Buffer[] = [];
-        let at = 0;
-        for (const c of [...cuts, body.length]) {
-          pieces.push(body.subarray(at, c));
-          at = c;
-        }
+      for (const pieces of PIECES.map((cuts) => cutAt(body, cuts))) {
         expect(serializeParts(h, pieces, body.length, 4096)).toEqual(expected);
       }
     }
@@ -319,13 +326,7 @@ describe('chunk parser: large media messages as views', () => {
       for (const timestamp of [0, 1234, 0xffffff, 0xfffffffe]) {
         for (const csid of [6, 70, 400]) {
           const h = { csid, typeId: MSG.video, streamId: 1, timestamp };
-          for (const cuts of [[], [1], [4095, 4097], [100, 5000, 8192, 12_000]]) {
-            const pieces: Buffer[] = [];
-            let at = 0;
-            for (const c of [...cuts, body.length]) {
-              pieces.push(body.subarray(at, c));
-              at = c;
-            }
+          for (const pieces of PIECES.map((cuts) => cutAt(body, cuts))) {
             const list = chunkViews(h, pieces, body.length, chunkSize);
             expect(Buffer.concat(list)).toEqual(serializeParts(h, pieces, body.length, chunkSize));
             // Every body byte in the list is a view of the body, not a copy.
