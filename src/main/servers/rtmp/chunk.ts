@@ -2,6 +2,10 @@
  * The RTMP chunk stream (RTMP 1.0 §5.3): an incremental parser that turns received bytes into messages, and a
  * serializer that turns messages into chunks.
  *
+ * The serializer has two forms with the same bytes: `serializeParts` copies a body into one buffer of chunks (small
+ * messages: one write), `chunkViews` lists the buffers to write without copying the body (large media, whose body
+ * is views of a publisher's read buffers; see docs/decisions.md, "RTMP players' messages as one chunk").
+ *
  * The parser is a streaming state machine: it consumes chunk bodies as they arrive, so the only input it keeps
  * between calls is an incomplete chunk header (< 18 bytes). A message's body is allocated once, at its length from
  * the header, when its first body byte arrives, and each chunk body is copied straight into it: one allocation and
@@ -460,6 +464,34 @@ export function serializeParts(h: Omit<RtmpMessage, 'payload'>, parts: readonly 
       }
       const n = Math.min(part.length - p, chunkSize - inChunk);
       o += part.copy(out, o, p, p + n);
+      p += n;
+      inChunk += n;
+    }
+  }
+  return out;
+}
+
+/**
+ * `serializeParts`' chunks without copying the body: the buffers to write in order (the type-0 header, the pieces cut
+ * at `chunkSize`, the type-3 header between chunks, one buffer for all of them). Their concatenation is
+ * `serializeParts`' bytes; the pieces themselves are in the list (or views of them where a chunk ends inside one),
+ * so they must not change while the list may still be written.
+ */
+export function chunkViews(h: Omit<RtmpMessage, 'payload'>, parts: readonly Buffer[], length: number, chunkSize: number): Buffer[] {
+  if (length > 0xffffff) throw new RangeError('message too large for RTMP');
+  const ts = h.timestamp >>> 0;
+  const out: Buffer[] = [chunkHeader(0, h.csid, { time: ts, length, typeId: h.typeId, streamId: h.streamId })];
+  let next: Buffer | null = null;
+  let inChunk = 0; // body bytes in the current chunk
+  for (const part of parts) {
+    let p = 0;
+    while (p < part.length) {
+      if (inChunk === chunkSize) {
+        out.push((next ??= chunkHeader(3, h.csid, { time: ts, extended3: ts >= EXTENDED })));
+        inChunk = 0;
+      }
+      const n = Math.min(part.length - p, chunkSize - inChunk);
+      out.push(n === part.length ? part : part.subarray(p, p + n));
       p += n;
       inChunk += n;
     }

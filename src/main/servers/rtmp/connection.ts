@@ -46,7 +46,11 @@ export interface RtmpLimits {
   playerStallMs: number;
   /** Unknown commands are answered with `_error`; more than this many close the connection. */
   maxUnknownCommands: number;
-  /** Outgoing chunk size (announced with Set Chunk Size after connect). */
+  /**
+   * Outgoing chunk size (announced with Set Chunk Size after connect): 64 KiB, as Core sends, so a video frame goes to
+   * players as one chunk of views (docs/decisions.md, "RTMP players' messages as one chunk"). ffmpeg as a publisher
+   * echoes it and sends its own chunks at that size.
+   */
   outChunkSize: number;
   /** Window acknowledgement size / peer bandwidth announced to clients. */
   windowAckSize: number;
@@ -70,7 +74,7 @@ export const DEFAULT_LIMITS: RtmpLimits = {
   playerMaxBufferedBytes: 24 * 1024 * 1024,
   playerStallMs: 20_000,
   maxUnknownCommands: 32,
-  outChunkSize: 4096,
+  outChunkSize: 65_536,
   windowAckSize: 2_500_000,
 };
 
@@ -513,7 +517,7 @@ export class RtmpConnection implements PlayerSink {
     this.sendStatus('status', 'NetStream.Play.Start', `Started playing ${path}.`);
     this.sendMessage(OUT.dataCsid, MSG.dataAmf0, OUT.streamId, encodeAmf0('|RtmpSampleAccess', true, true));
     const burst = stream.joinBurst();
-    for (const m of burst) this.socket.write(m.wire);
+    for (const m of burst) for (const b of m.wire) this.socket.write(b);
     this.socket.uncork();
     // With video but no cached keyframe, wait for the next one: a player always starts at a keyframe.
     this.waitingKeyframe = stream.videoHeader !== null && !burst.some((m) => m.keyframe);
@@ -574,7 +578,12 @@ export class RtmpConnection implements PlayerSink {
         return;
       }
     }
-    this.socket.write(m.wire);
+    const wire = m.wire;
+    if (wire.length === 1) return void this.socket.write(wire[0]!);
+    // A large message's headers and body views: one writev (nested in the read's batch, the cork only counts).
+    this.socket.cork();
+    for (const b of wire) this.socket.write(b);
+    this.socket.uncork();
   }
 
   cork(): void {

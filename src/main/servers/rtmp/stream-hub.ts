@@ -1,9 +1,9 @@
 /**
  * Live streams: one publisher each, any number of players. A stream keeps what a joining player needs to start
  * cleanly (metadata, the audio/video sequence headers and the messages since the last keyframe, "the GOP") and
- * fans each published message out as one serialized buffer written to every player's socket.
+ * fans each published message out as the same list of buffers written to every player's socket.
  */
-import { MSG, serializeParts, type RtmpMessage, type RtmpMessageParts } from './chunk.ts';
+import { chunkViews, MSG, serializeParts, VIEW_MIN_BYTES, type RtmpMessage, type RtmpMessageParts } from './chunk.ts';
 import { isAudioSequenceHeader, isVideoKeyframe, isVideoSequenceHeader } from './media.ts';
 
 /** Chunk stream ids and the message stream id the server uses towards players. */
@@ -12,10 +12,12 @@ export const OUT = { controlCsid: 2, commandCsid: 3, audioCsid: 4, dataCsid: 5, 
 export type MediaKind = 'audio' | 'video' | 'data';
 
 /**
- * One media message, shared by every player. Its chunks (`wire`) are serialized on first use, once: a stream
- * without players serializes nothing, and the GOP cache then holds one copy of each message instead of two (the
- * publisher's base cost, see docs/decisions.md, "RTMP fan-out cost"). The body may be views of the publisher's
- * received buffers (`ChunkParser` parts); they are let go once the chunks exist.
+ * One media message, shared by every player. Its chunks (`wire`) are made on first use, once: a stream without
+ * players makes none (the publisher's base cost, see docs/decisions.md, "RTMP fan-out cost"). A message under
+ * `VIEW_MIN_BYTES` is copied into one buffer of chunks (one write per player) and then lets its body go; a larger one
+ * is written as its body's own buffers between chunk headers, not copied: with the players' chunk size (64 KiB) a
+ * video frame is one chunk, `[header, ...views of the publisher's read buffers]` (docs/decisions.md, "RTMP players'
+ * messages as one chunk"). Such a message keeps its views, and the buffers they keep alive, as long as it is cached.
  */
 export class OutMessage {
   readonly kind: MediaKind;
@@ -29,11 +31,11 @@ export class OutMessage {
   /** The body is its own copy (not views of a publisher's read buffers or slabs). */
   readonly copied: boolean;
   readonly #chunkSize: number;
-  /** The body; kept after serializing only for essential messages (a joining player may need them re-stamped). */
+  /** The body; let go once copied into the chunks, unless essential (a joining player may need it re-stamped). */
   #parts: readonly Buffer[] | null;
   /** The distinct buffers the body's views keep alive; let go with the body (a reference would keep a slab alive). */
   #held: readonly ArrayBufferLike[];
-  #wire: Buffer | null = null;
+  #wire: readonly Buffer[] | null = null;
 
   constructor(kind: MediaKind, typeId: number, timestamp: number, body: { parts: readonly Buffer[]; length: number; buffers?: readonly ArrayBufferLike[] }, chunkSize: number, keyframe = false, essential = false) {
     this.kind = kind;
@@ -50,13 +52,24 @@ export class OutMessage {
 
   /**
    * The distinct buffers its body's views keep alive (a publisher's read buffers or slabs): none when the body is its
-   * own copy, or once it is serialized. The GOP cache charges each buffer once, however many messages view it.
+   * own copy, or once a small message is copied into its chunks. The GOP cache charges each buffer once, however
+   * many messages view it.
    */
   get held(): readonly ArrayBufferLike[] {
     return this.#held;
   }
 
-  /** The body in one piece (essential messages, and any message before its first serialization). */
+  /**
+   * Bytes the message holds of its own, beside the buffers in `held`: a small message's chunks (a copy of its body)
+   * and its own body while kept; a large one's own body when it is a copy (its chunks are views of it). Chunk headers
+   * are not counted (a few bytes a message; the GOP's message cap bounds them).
+   */
+  get ownBytes(): number {
+    if (this.bytes < VIEW_MIN_BYTES) return this.copied ? 2 * this.bytes : this.bytes;
+    return this.copied ? this.bytes : 0;
+  }
+
+  /** The body in one piece (essential messages, large ones, and small ones before their chunks exist). */
   get payload(): Buffer {
     if (this.#parts === null) throw new Error('the payload of a serialized media message is released');
     return this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.bytes);
@@ -67,15 +80,23 @@ export class OutMessage {
     return this.#wire !== null;
   }
 
-  /** The serialized chunks (type-0 header, absolute timestamp, stream id 1, the server's chunk size). */
-  get wire(): Buffer {
+  /**
+   * The chunks (type-0 header, absolute timestamp, stream id 1, the players' chunk size) as the buffers to write in
+   * order: one buffer for a message under `VIEW_MIN_BYTES`, else headers and the body's own buffers (`chunkViews`).
+   */
+  get wire(): readonly Buffer[] {
     if (this.#wire === null) {
       if (this.#parts === null) throw new Error('unreachable: a media message without body or chunks');
       const csid = this.kind === 'audio' ? OUT.audioCsid : this.kind === 'video' ? OUT.videoCsid : OUT.dataCsid;
-      this.#wire = serializeParts({ csid, typeId: this.typeId, streamId: OUT.streamId, timestamp: this.timestamp }, this.#parts, this.bytes, this.#chunkSize);
-      if (!this.essential) {
-        this.#parts = null;
-        this.#held = [];
+      const h = { csid, typeId: this.typeId, streamId: OUT.streamId, timestamp: this.timestamp };
+      if (this.bytes >= VIEW_MIN_BYTES) {
+        this.#wire = chunkViews(h, this.#parts, this.bytes, this.#chunkSize);
+      } else {
+        this.#wire = [serializeParts(h, this.#parts, this.bytes, this.#chunkSize)];
+        if (!this.essential) {
+          this.#parts = null;
+          this.#held = [];
+        }
       }
     }
     return this.#wire;
@@ -109,7 +130,7 @@ export class LiveStream {
   audioHeader: OutMessage | null = null;
   /** Messages from the last keyframe on (empty when the stream has no video or the cache overflowed). */
   gop: OutMessage[] = [];
-  /** What the GOP cache may hold: each buffer its messages' views keep alive once, each own body, and their chunks. */
+  /** What the GOP cache may hold: each buffer its messages' views keep alive once, plus each message's `ownBytes`. */
   gopBytes = 0;
   /**
    * The buffers charged to `gopBytes` so far (views of one slab or read buffer are charged for it once). Weak: the
@@ -185,10 +206,9 @@ export class LiveStream {
     this.gop.push(m);
   }
 
-  /** What caching `m` adds: its chunks, plus its own body or the buffers its views keep that are not charged yet. */
+  /** What caching `m` adds: what it holds of its own, plus the buffers its views keep that are not charged yet. */
   private cacheCost(m: OutMessage): number {
-    let bytes = m.bytes;
-    if (m.copied) return bytes + m.bytes;
+    let bytes = m.ownBytes;
     for (const b of m.held) if (!this.gopBuffers.has(b)) bytes += b.byteLength;
     return bytes;
   }

@@ -4,6 +4,7 @@ import {
   MSG,
   RtmpProtocolError,
   chunkHeader,
+  chunkViews,
   serializeMessage,
   serializeParts,
   VIEW_MIN_BYTES,
@@ -213,6 +214,19 @@ describe('chunk serializer + parser', () => {
   });
 });
 
+/** Where the tests cut a 12 305-byte body into pieces (none, a 1-byte first piece, around and across chunk ends). */
+const PIECES = [[], [1], [4095, 4097], [100, 5000, 8192, 12_000]];
+/** `body` cut at `cuts` into consecutive views. */
+function cutAt(body: Buffer, cuts: number[]): Buffer[] {
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (const c of [...cuts, body.length]) {
+    pieces.push(body.subarray(at, c));
+    at = c;
+  }
+  return pieces;
+}
+
 describe('chunk parser: large media messages as views', () => {
   function parseViews(bytes: Buffer, split: number, limits = LIMITS): { msgs: RtmpMessage[]; parts: RtmpMessageParts[]; parser: ChunkParser } {
     const msgs: RtmpMessage[] = [];
@@ -283,13 +297,7 @@ describe('chunk parser: large media messages as views', () => {
     for (const timestamp of [0, 1234, 0xffffff, 0xfffffffe]) {
       const h = { csid: 6, typeId: MSG.video, streamId: 1, timestamp };
       const expected = serializeMessage({ ...h, payload: body }, 4096);
-      for (const cuts of [[], [1], [4095, 4097], [100, 5000, 8192, 12_000]]) {
-        const pieces: Buffer[] = [];
-        let at = 0;
-        for (const c of [...cuts, body.length]) {
-          pieces.push(body.subarray(at, c));
-          at = c;
-        }
+      for (const pieces of PIECES.map((cuts) => cutAt(body, cuts))) {
         expect(serializeParts(h, pieces, body.length, 4096)).toEqual(expected);
       }
     }
@@ -309,6 +317,33 @@ describe('chunk parser: large media messages as views', () => {
     expect(serializeParts({ csid: 4, typeId: MSG.audio, streamId: 1, timestamp: 5 }, [], 0, 4096)).toEqual(
       serializeMessage({ csid: 4, typeId: MSG.audio, streamId: 1, timestamp: 5, payload: Buffer.alloc(0) }, 4096),
     );
+  });
+
+  it('lists the chunks of views without copying them: the same bytes as serializeParts, the pieces themselves in the list', () => {
+    const body = Buffer.alloc(3 * 4096 + 17); // a buffer of its own (alloc never takes Node's pool, where headers are)
+    payload(body.length, 5).copy(body);
+    for (const chunkSize of [1, 4096, 5000, 65_536]) {
+      for (const timestamp of [0, 1234, 0xffffff, 0xfffffffe]) {
+        for (const csid of [6, 70, 400]) {
+          const h = { csid, typeId: MSG.video, streamId: 1, timestamp };
+          for (const pieces of PIECES.map((cuts) => cutAt(body, cuts))) {
+            const list = chunkViews(h, pieces, body.length, chunkSize);
+            expect(Buffer.concat(list)).toEqual(serializeParts(h, pieces, body.length, chunkSize));
+            // Every body byte in the list is a view of the body, not a copy.
+            expect(list.filter((b) => b.buffer === body.buffer).reduce((n, b) => n + b.length, 0)).toBe(body.length);
+          }
+        }
+      }
+    }
+    // With a chunk size above the message: one header and the pieces as they are (the players' case).
+    const pieces = [body.subarray(0, 4096), body.subarray(4096)];
+    const list = chunkViews({ csid: 6, typeId: MSG.video, streamId: 1, timestamp: 40 }, pieces, body.length, 65_536);
+    expect(list).toHaveLength(3);
+    expect(list[0]).toEqual(chunkHeader(0, 6, { time: 40, length: body.length, typeId: MSG.video, streamId: 1 }));
+    expect(list[1]).toBe(pieces[0]);
+    expect(list[2]).toBe(pieces[1]);
+    expect(chunkViews({ csid: 4, typeId: MSG.audio, streamId: 1, timestamp: 5 }, [], 0, 4096)).toEqual([chunkHeader(0, 4, { time: 5, length: 0, typeId: MSG.audio, streamId: 1 })]);
+    expect(() => chunkViews({ csid: 6, typeId: MSG.video, streamId: 1, timestamp: 0 }, [], 0x1000000, 4096)).toThrow(RangeError);
   });
 
   it('charges incomplete views at the size of the buffers they keep alive, and gives it back on Abort', () => {
