@@ -479,6 +479,23 @@ describe('sessions engine: the streams (the worker decodes the stream rows and k
     expect(pagesCompared).toBe(4);
   });
 
+  it('names the rows of each push apart, though the worker decodes a push of new numbers into the same rows and list', () => {
+    const main = fakeMain();
+    const engine = new SessionsEngine({ ownsPushes: true });
+    const bytes = (u: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(u));
+    engine.query({ streams: { ...NO_STREAMS_QUERY, open: true, end: 40 } });
+    const first = engine.push(bytes(main.full({ ...snapshot(1000, rowsAt(0), collectorTotals), streams: streamsAt(0) })));
+    if (!first.ok) throw new Error('the first push did not apply');
+    // The next push changes only the streams' hot numbers: a delta the decoder applies in place.
+    const next = streamsAt(0).map((r) => ({ ...r, ingestBitsPerSec: r.ingestBitsPerSec + 8000, egressBitsPerSec: r.egressBitsPerSec + 8000 }));
+    const second = engine.push(bytes(main.update({ ...snapshot(2000, rowsAt(0), collectorTotals), streams: next })));
+    if (!second.ok) throw new Error('the second push did not apply');
+    expect(second.frame.streams.rowsId).not.toBe(first.frame.streams.rowsId);
+    expect(second.frame.streams.rows.map((r) => r.egressBitsPerSec)).toEqual(next.map((r) => r.egressBitsPerSec));
+    // An answer to a query that keeps the push's rows keeps its name.
+    expect(engine.query({ streams: { ...NO_STREAMS_QUERY, open: true, end: 40, tag: 7 } }).streams.rowsId).toBe(second.frame.streams.rowsId);
+  });
+
   it('keeps every stream series while another view is shown: the sparklines and a stream page open with their past', async () => {
     const { inPage, viaEngine, both } = await twoPages();
     await drain();

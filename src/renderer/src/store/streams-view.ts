@@ -114,8 +114,10 @@ export class StreamsModel {
   #shown: StreamRow[] = [];
   #shownOf: { rows: readonly StreamRow[]; filter: StreamsFilter } | null = null;
   #columns: SparkColumns | undefined;
-  /** The rows of the last frame with a new `rowsId`: what they were taken from, and where. */
-  #named: { of: readonly StreamRow[]; start: number; count: number; rows: readonly StreamRow[]; id: number } | null = null;
+  /** Pushes appended so far: a push's rows are new numbers even in the same list (the worker decodes in place). */
+  #pushes = 0;
+  /** The rows of the last frame with a new `rowsId`: the push they were taken from, and where. */
+  #named: { push: number; start: number; count: number; rows: readonly StreamRow[]; id: number } | null = null;
   #nextRowsId = Math.floor(Math.random() * 2 ** 30) * 2;
   readonly #atMs = new Float64Array(SAMPLES);
   readonly #viewers = new Float64Array(SAMPLES);
@@ -123,6 +125,7 @@ export class StreamsModel {
   /** A push's streams (`atMs`: its time). */
   append(atMs: number, rows: readonly StreamRow[]): void {
     this.rows = rows;
+    this.#pushes++;
     this.series.append(atMs, rows);
   }
 
@@ -150,8 +153,10 @@ export class StreamsModel {
     // The same push's rows (their series too), at the same place: the same rows and sparklines as that frame.
     const named = this.#named;
     let rowsId: number;
-    if (named && named.of === this.rows && named.start === start && named.count === count && sameItems(named.rows, rows)) rowsId = named.id;
-    else this.#named = { of: this.rows, start, count, rows, id: (rowsId = ++this.#nextRowsId) };
+    // Compared by push, not by the list: the sessions worker's decoder writes a push's numbers into the same rows and
+    // list (DecoderOptions.inPlace), so the same list may hold new numbers.
+    if (named && named.push === this.#pushes && named.start === start && named.count === count && sameItems(named.rows, rows)) rowsId = named.id;
+    else this.#named = { push: this.#pushes, start, count, rows, id: (rowsId = ++this.#nextRowsId) };
     const spark = new Float32Array(rows.length * SPARK_STRIDE);
     const lift = new Uint8Array(rows.length * SPARK_WIDTH_PX);
     for (let i = 0; i < rows.length; i++) {
