@@ -480,7 +480,7 @@ function samePairs(a: readonly (readonly [string, number])[], b: readonly (reado
 }
 
 /** The same cores by id and name, in order (what the filter's haystacks and the sort by core read of them). */
-function sameCoreNames(a: readonly CoreInfo[], b: readonly CoreInfo[]): boolean {
+export function sameCoreNames(a: readonly CoreInfo[], b: readonly CoreInfo[]): boolean {
   return a === b || (a.length === b.length && a.every((c, i) => c.id === b[i]!.id && c.name === b[i]!.name));
 }
 

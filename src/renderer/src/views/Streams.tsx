@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CoreInfo, SessionRow } from '../../../shared/types.ts';
 import { VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
@@ -7,6 +7,7 @@ import { Chips } from '../components/Chips.tsx';
 import { CoreSelect } from '../components/CoreSelect.tsx';
 import { formatAgo, formatBitrate, formatCount } from '../format/units.ts';
 import { useApp, useAppStore, useNow } from '../store/hooks.ts';
+import { sameCoreNames } from '../store/store.ts';
 import { PALETTE } from '../charts/register.ts';
 import { TimeRangePicker } from '../components/TimeRangePicker.tsx';
 import { HistoryCharts } from '../components/HistoryCharts.tsx';
@@ -352,9 +353,10 @@ function MissingCoresBanner({ missing }: { missing: readonly CoreInfo[] }): Reac
 function StreamsToolbar(): React.JSX.Element {
   const filter = useApp((s) => s.streamsQuery.filter);
   const setFilter = useApp((s) => s.setStreamsFilter);
-  // By value: the cores change with every push (their round trip, their last answer), their names seldom.
-  const coreNames = useApp((s) => JSON.stringify(s.cores.map((c) => [c.id, c.name])));
-  const cores = useMemo(() => (JSON.parse(coreNames) as [string, string][]).map(([id, name]) => ({ id, name })), [coreNames]);
+  // The cores change with every push (their round trip, their last answer), their names seldom: the list shown is
+  // kept while the names stay (the select reads ids and names only).
+  const shownCores = useRef<readonly CoreInfo[]>([]);
+  const cores = useApp((s) => (sameCoreNames(shownCores.current, s.cores) ? shownCores.current : (shownCores.current = s.cores)));
   const { protocols, text } = filter;
   const setProtocols = (next: ViewerProtocol[]): void => setFilter({ ...filter, protocols: next });
   return (
