@@ -146,7 +146,10 @@ const FRAME_PROBE = `(() => {
     if (e.data === 1) {
       // The end of a page frame (its task, with style, layout, paint and the commit, has finished).
       inFrame = false;
-      if (on && changed) changedWork.push(performance.now() - t0);
+      if (on && changed) {
+        changedWork.push(performance.now() - t0);
+        window.__draws?.frame(performance.now() - t0);
+      }
       changed = false;
       return;
     }
@@ -218,6 +221,35 @@ const FRAME_PROBE = `(() => {
     },
     stop() { on = false; looping = false; scroller = null; return { loop: intervals.length > 0, intervals: [...intervals], work: [...work], changedIntervals: [...changedIntervals], changedWork: [...changedWork], longN, longMs, outside }; },
     scroll(selector, px) { scroller = scrollable(document.querySelector(selector)); step = px; return scroller === document.scrollingElement ? 'page' : scroller.className; },
+  };
+})();`;
+
+/**
+ * BENCH_DRAWS=1: every call the page makes on a 2D canvas context that draws or clears (counted per phase, printed per
+ * frame with changes, with the canvases drawn on per update): a deterministic measure of what an update draws, apart
+ * from how long the machine takes to raster it. Off by default: the wrappers cost a little in every call.
+ */
+const DRAW_COUNTER = `(() => {
+  const counts = {}, canvases = new Set(), frames = [];
+  let on = false, strokes = 0, texts = 0;
+  const proto = CanvasRenderingContext2D.prototype;
+  for (const name of ['fillText', 'stroke', 'fill', 'fillRect', 'clearRect', 'drawImage', 'clip', 'roundRect', 'lineTo', 'moveTo']) {
+    const f = proto[name];
+    proto[name] = function (...args) {
+      if (on) {
+        counts[name] = (counts[name] ?? 0) + 1;
+        canvases.add(this.canvas);
+        if (name === 'stroke') strokes++;
+        if (name === 'fillText') texts++;
+      }
+      return f.apply(this, args);
+    };
+  }
+  window.__draws = {
+    start() { for (const k of Object.keys(counts)) delete counts[k]; canvases.clear(); frames.length = 0; strokes = texts = 0; on = true; },
+    // The page probe's end of a frame with changes: its work and what it stroked and filled with text.
+    frame(workMs) { if (on) frames.push([workMs, strokes, texts]); strokes = texts = 0; },
+    stop() { on = false; return { counts: { ...counts }, canvases: canvases.size, frames: [...frames] }; },
   };
 })();`;
 
@@ -712,6 +744,8 @@ async function headlessBench(): Promise<void> {
   const browser = await launchChromium();
   try {
     await browser.context.addInitScript({ content: FRAME_PROBE });
+    const draws = process.env.BENCH_DRAWS === '1';
+    if (draws) await browser.context.addInitScript({ content: DRAW_COUNTER });
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -803,6 +837,7 @@ async function headlessBench(): Promise<void> {
       if (native) layers.painted = [];
       const sched = trace && schedMs > 0 ? startSched(process.pid, schedMs) : undefined;
       const t0 = performance.now();
+      if (draws) await page.evaluate('window.__draws.start()');
       await page.evaluate(`window.__frames.start(${loop})`);
       const end = Date.now() + seconds * 1000;
       if (during) while (Date.now() < end) await during();
@@ -816,6 +851,18 @@ async function headlessBench(): Promise<void> {
         writeFileSync(join(profileDir, `${name.replace(/[^a-z]+/g, '-')}.cpuprofile`), JSON.stringify(profile));
       }
       console.log(frameLine(name, r, seconds));
+      if (draws) {
+        const d = (await page.evaluate('window.__draws.stop()')) as { counts: Record<string, number>; canvases: number; frames: [number, number, number][] };
+        const n = Math.max(1, r.changedWork.length);
+        const calls = Object.entries(d.counts).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${(v / n).toFixed(1)}`).join(', ');
+        console.log(`  ${''.padEnd(30)} canvas calls per frame with changes (${r.changedWork.length} in ${seconds} s; ${d.canvases} canvases drawn on in the phase): ${calls}`);
+        // The page probe's frames with changes (not the loop's), split by whether they stroked a sparkline.
+        const split = (f: [number, number, number][]): string => {
+          const w = sorted(f.map((x) => x[0]));
+          return `${f.length} frames, work p50 ${pct(w, 50).toFixed(1)} p95 ${pct(w, 95).toFixed(1)} ms, fillText ${(f.reduce((a, x) => a + x[2], 0) / Math.max(1, f.length)).toFixed(1)}, stroke ${(f.reduce((a, x) => a + x[1], 0) / Math.max(1, f.length)).toFixed(1)} per frame`;
+        };
+        if (d.frames.length > 0) console.log(`  ${''.padEnd(30)} frames that stroked: ${split(d.frames.filter((f) => f[1] > 0))}; the others: ${split(d.frames.filter((f) => f[1] === 0))}`);
+      }
       if (heap) {
         const { profile } = (await cdp.send('HeapProfiler.stopSampling')) as { profile: HeapProfile };
         if (heapDir) writeFileSync(join(heapDir, `${name.replace(/[^a-z]+/g, '-')}.heapprofile`), JSON.stringify(profile));
