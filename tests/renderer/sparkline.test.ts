@@ -94,6 +94,40 @@ describe('sparkline columns', () => {
     expect(into.samples).toBe(31);
   });
 
+  it('draws a run of columns at one value as one segment, and every change of value, dip and gap as before', () => {
+    // Two flat runs (2, then 4) with a dip to 0 in one column, a gap, and a stale sample lifting the pen.
+    const { atMs, values } = samples(0, 599, (s) => (s === 200 ? 0 : s >= 300 && s < 320 ? null : s < 400 ? 2 : 4));
+    const c = sparkColumns(atMs, values, COLUMNS, WINDOW_MS);
+    const { pen, ops } = record();
+    drawSparkColumns(pen, c, 18);
+    // Column by column, every point (the plain drawing), then without the points inside a level run: a point on a line
+    // whose next point goes on at the same level.
+    const y = (v: number): number => 17 - (v / c.top) * 16;
+    const points: { op: string; x: number; y: number }[] = [];
+    let down = false;
+    for (let i = 0; i < COLUMNS; i++) {
+      if (c.min[i] !== c.min[i]) {
+        down = false;
+        continue;
+      }
+      const [lo, hi, x] = [c.min[i]!, c.max[i]!, i + 0.5];
+      points.push({ op: down && c.lift[i] === 0 ? 'L' : 'M', x, y: y(hi) });
+      if (hi !== lo) points.push({ op: 'L', x, y: y(lo) });
+      down = true;
+    }
+    const turns = points
+      .filter((p, k) => !(p.op === 'L' && points[k + 1]?.op === 'L' && points[k - 1]!.y === p.y && points[k + 1]!.y === p.y))
+      .map((p) => `${p.op} ${p.x},${p.y}`);
+    expect(ops.filter((o) => o !== 'begin' && o !== 'stroke')).toEqual(turns);
+    // Far fewer points than columns: flat runs are one segment each.
+    expect(ops.length).toBeLessThan(15);
+    // A flat line from its first column to its last: one move, one line.
+    const flat = samples(0, 599, () => 3);
+    const { pen: flatPen, ops: flatOps } = record();
+    drawSparkColumns(flatPen, sparkColumns(flat.atMs, flat.values, COLUMNS, WINDOW_MS), 18);
+    expect(flatOps).toEqual(['begin', 'M 0.5,1', 'L 89.5,1', 'stroke']);
+  });
+
   it('writes the same moves as an SVG path', () => {
     const { atMs, values } = samples(0, 60, (s) => (s < 30 ? 2 : 4));
     const c = sparkColumns(atMs, values, COLUMNS, WINDOW_MS);
