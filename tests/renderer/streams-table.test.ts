@@ -231,6 +231,61 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it("draws a duration that ticks alone: the state's pill and word stay, the same pixels as the rows drawn whole", async () => {
+    await setup(100);
+    // Every call that draws on a tile, from here on: fillText by its text, fills (the pill), strokes (a sparkline).
+    await page.evaluate(() => {
+      const drawn = { texts: [] as string[], fills: 0, strokes: 0 };
+      const proto = document.defaultView.CanvasRenderingContext2D.prototype;
+      const [fillText, fill, stroke] = [proto.fillText, proto.fill, proto.stroke];
+      proto.fillText = function (this: unknown, ...a: unknown[]) {
+        drawn.texts.push(String(a[0]).replace(/\u202f/g, ' '));
+        return fillText.apply(this, a);
+      };
+      proto.fill = function (this: unknown, ...a: unknown[]) {
+        drawn.fills++;
+        return fill.apply(this, a);
+      };
+      proto.stroke = function (this: unknown, ...a: unknown[]) {
+        drawn.strokes++;
+        return stroke.apply(this, a);
+      };
+      Object.assign(window, { drawn });
+    });
+    // The clock a second on: every row's duration changes, nothing else (the same sparklines).
+    const drawn = await page.evaluate(() => {
+      const { body, rows, ctx, drawn } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: unknown[]; ctx: Record<string, unknown>; drawn: { texts: string[]; fills: number; strokes: number } };
+      body.update(100, 0, rows, { ...ctx, clockMs: (ctx.clockMs as number) + 1000 });
+      return { ...drawn, texts: [...drawn.texts] };
+    });
+    const seen = await page.$$eval('#group tr[data-index]', (els) => els.filter((el) => (el as unknown as { getBoundingClientRect(): DOMRect }).getBoundingClientRect().top < 300).length);
+    // One text per row in view, its duration (row 0: "live 1 min 00 s" → "1 min 01 s"); no pill, word or sparkline.
+    expect(drawn.texts.length).toBeGreaterThanOrEqual(seen - 1);
+    expect(drawn.texts.length).toBeLessThanOrEqual(seen);
+    expect(drawn.texts[0]).toBe('1 min 01 s');
+    expect(drawn.texts.every((t) => /^\d+ (min \d\d )?s$/.test(t))).toBe(true);
+    expect(drawn.fills).toBe(0);
+    expect(drawn.strokes).toBe(0);
+    expect((await cells())[0]!.state).toBe('live 1 min 01 s');
+    // The same pixels as every row drawn whole (text mode on and off draws each tile again from scratch).
+    const heightPx = await page.evaluate(() => document.defaultView.paintedRows('#group').rect.height);
+    const ticked = await canvasHalves(page, '#group', heightPx);
+    await textMode(true);
+    await textMode(false);
+    expect(await canvasHalves(page, '#group', heightPx)).toEqual(ticked);
+    // A word that changes (live → stale) draws the whole cell again, pill and word.
+    await page.evaluate(() => {
+      const { body, rows, ctx, drawn } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: Record<string, unknown>; drawn: { texts: string[]; fills: number } };
+      drawn.texts.length = 0;
+      drawn.fills = 0;
+      body.update(100, 0, rows.map((r, i) => (i === 0 ? { ...r, staleSinceMs: 60_000 } : r)), { ...ctx, clockMs: (ctx.clockMs as number) + 1000 });
+    });
+    const stale = (await page.evaluate(() => (window as unknown as { drawn: { texts: string[]; fills: number } }).drawn)) as { texts: string[]; fills: number };
+    expect(stale.texts).toEqual(expect.arrayContaining(['stale', '1 s']));
+    expect(stale.fills).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  });
+
   it('writes nothing for the same rows again (new objects, as the worker answers a filter click); a core renamed, the clock or the units rewrite their cells', async () => {
     await setup(100);
     // Every aria-label written in the row group and every text painted, from here on.

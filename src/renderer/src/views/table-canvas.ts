@@ -144,6 +144,12 @@ function cutText(start: string): string {
   const own = start.lastIndexOf(ELLIPSIS);
   return own >= 0 ? start.slice(0, own + 1) : start + ELLIPSIS;
 }
+/** Whether two `badge` texts start with the same word (their pill) and both have a rest after it. */
+function sameFirstWord(a: string, b: string): boolean {
+  const space = a.indexOf(' ');
+  return space > 0 && b.length > space && b.charCodeAt(space) === 32 && b.startsWith(a.slice(0, space));
+}
+
 /**
  * A kerning pair widens a text by at most this share of the font's size (+0.056 em measured, "-J" in DejaVu Sans, the
  * most of any ASCII pair in the app's fonts): `#advances` adds it per character.
@@ -198,6 +204,8 @@ interface Todo {
   row: PaintedRow;
   slot: number;
   cols: boolean[] | null;
+  /** Per column, a `badge` cell whose first word (the pill) stayed: only the rest after it is drawn (null: none). */
+  rest: boolean[] | null;
 }
 
 /**
@@ -396,26 +404,33 @@ export class CellPainter {
         if (!was || was.row !== row || was.state !== row.state || was.tone !== row.tone || was.back !== back) {
           clears.add(0, g.widthPx, topPx, fillPx, back);
           if (g.back) clears.add(0, g.widthPx, topPx + fillPx, g.back.linePx, g.back.line);
-          todo.push({ row, slot, cols: null });
+          todo.push({ row, slot, cols: null, rest: null });
           continue;
         }
         // The same row in the same state: only the cells whose text or sparkline changed (~200 of ~400 per update
         // sorted by rx), each run of neighbouring changed cells cleared at once (the cells touch: no gap in the Sessions
         // grid, collapsed borders in the Streams table), the whole row when every cell changed.
         const cols = g.columns.map((_, c) => was.texts[c] !== row.texts[c] || (was.sparks?.[c] ?? null) !== (row.sparks?.[c] ?? null));
-        if (!cols.includes(false)) {
+        // A state badge whose word stayed ("live 12 min 04 s" → "live 12 min 05 s", every second) keeps its pill and word:
+        // only the rest is cleared and drawn, from the pill's end (a run of changed cells starts there).
+        let rest: boolean[] | null = null;
+        for (let c = 0; c < cols.length; c++) {
+          if (cols[c] && g.columns[c]!.kind === 'badge' && sameFirstWord(was.texts[c]!, row.texts[c]!)) (rest ??= cols.map(() => false))[c] = true;
+        }
+        if (!cols.includes(false) && !rest) {
           clears.add(0, g.widthPx, topPx, fillPx, back);
-          todo.push({ row, slot, cols: null });
+          todo.push({ row, slot, cols: null, rest: null });
           continue;
         }
         for (let c = 0; c < cols.length; c++) {
           if (!cols[c]) continue;
           const from = g.columns[c]!;
-          while (c + 1 < cols.length && cols[c + 1]) c++;
+          const leftPx = rest?.[c] ? this.#pillEndPx(g, from, row.texts[c]!) : from.cellLeftPx;
+          while (c + 1 < cols.length && cols[c + 1] && !rest?.[c + 1]) c++;
           const to = g.columns[c]!;
-          clears.add(from.cellLeftPx, to.cellLeftPx + to.cellWidthPx - from.cellLeftPx, topPx, fillPx, back);
+          clears.add(leftPx, to.cellLeftPx + to.cellWidthPx - leftPx, topPx, fillPx, back);
         }
-        if (cols.includes(true)) todo.push({ row, slot, cols });
+        if (cols.includes(true)) todo.push({ row, slot, cols, rest });
       }
       clears.flush(tile.ctx, (color) => this.#setFill(color));
       if (todo.length > 0) this.#drawRows(g, todo, rowPx);
@@ -506,7 +521,7 @@ export class CellPainter {
       }
       this.#setFont(col.font);
       const marked = c === this.#markColumn;
-      for (const { row, slot, cols } of todo) {
+      for (const { row, slot, cols, rest } of todo) {
         if (cols && !cols[c]) continue;
         this.#setAlpha(row.state === 'stale' ? STALE_ALPHA : 1);
         const topPx = slot * rowPx;
@@ -516,7 +531,7 @@ export class CellPainter {
           continue;
         }
         if (col.kind === 'badge') {
-          row.cells?.cut(c, this.#drawBadge(g, col, text, row.tone, topPx + g.baselinePx));
+          row.cells?.cut(c, this.#drawBadge(g, col, text, row.tone, topPx + g.baselinePx, rest?.[c] === true));
           continue;
         }
         let widthPx = col.widthPx;
@@ -559,31 +574,34 @@ export class CellPainter {
   }
 
   /**
-   * A `badge` cell: the first word of `text` as a pill in `tone`'s colour, the rest after it (`.badge` + `<small>`).
+   * A `badge` cell: the first word of `text` as a pill in `tone`'s colour, the rest after it (`.badge` + `<small>`);
+   * `restOnly`: the pill and its word are on the canvas already (the same word and tone), only the rest is drawn.
    * Whether the text was cut.
    */
-  #drawBadge(g: Geometry, col: ColumnGeometry, text: string, tone: string | undefined, y: number): boolean {
+  #drawBadge(g: Geometry, col: ColumnGeometry, text: string, tone: string | undefined, y: number, restOnly: boolean): boolean {
     const ctx = this.#s.ctx;
     const space = text.indexOf(' ');
     const word = space < 0 ? text : text.slice(0, space);
     const rest = space < 0 ? '' : text.slice(space + 1);
-    const color = (tone && g.tones.get(tone)) || col.color;
     const wordPx = this.#width(col.font, word);
     const pillPx = wordPx + 2 * col.padXPx;
-    const m = this.#metrics(col.font);
-    const top = y - m.ascent - col.padYPx;
-    const heightPx = m.ascent + m.descent + 2 * col.padYPx;
     const x = col.leftPx;
-    const alpha = this.#s.alpha;
-    this.#setFill(color);
-    this.#setAlpha(alpha * BADGE_ALPHA);
-    ctx.beginPath();
-    ctx.roundRect(x, top, Math.min(pillPx, col.widthPx), heightPx, heightPx / 2);
-    ctx.fill();
-    this.#setAlpha(alpha);
-    this.#setFont(col.font);
     const fitted = this.#fit({ font: col.font, tabular: false, digitPx: 0 }, word, col.widthPx - col.padXPx);
-    ctx.fillText(fitted, x + col.padXPx, y);
+    if (!restOnly) {
+      const color = (tone && g.tones.get(tone)) || col.color;
+      const m = this.#metrics(col.font);
+      const top = y - m.ascent - col.padYPx;
+      const heightPx = m.ascent + m.descent + 2 * col.padYPx;
+      const alpha = this.#s.alpha;
+      this.#setFill(color);
+      this.#setAlpha(alpha * BADGE_ALPHA);
+      ctx.beginPath();
+      ctx.roundRect(x, top, Math.min(pillPx, col.widthPx), heightPx, heightPx / 2);
+      ctx.fill();
+      this.#setAlpha(alpha);
+      this.#setFont(col.font);
+      ctx.fillText(fitted, x + col.padXPx, y);
+    }
     const r = col.rest;
     if (!r || rest === '') return fitted !== word;
     const restX = x + pillPx + this.#width(r.font, ' ');
@@ -594,6 +612,16 @@ export class CellPainter {
     const restFitted = this.#fit({ font: r.font, tabular: false, digitPx: 0 }, rest, restPx);
     ctx.fillText(restFitted, restX, y);
     return fitted !== word || restFitted !== rest;
+  }
+
+  /**
+   * Where a `badge` cell showing `text` has its pill's end, on a device pixel: right of it lie only the rest's pixels
+   * (a space apart), so a cell whose first word stayed is cleared from there and keeps its pill and word.
+   */
+  #pillEndPx(g: Geometry, col: ColumnGeometry, text: string): number {
+    const space = text.indexOf(' ');
+    const pillPx = this.#width(col.font, space < 0 ? text : text.slice(0, space)) + 2 * col.padXPx;
+    return Math.ceil((col.leftPx + Math.min(pillPx, col.widthPx)) * g.dpr) / g.dpr;
   }
 
   /**
