@@ -59,6 +59,9 @@ export interface RtmpServerStats {
   slowPlayersClosed: number;
   protocolErrors: number;
   refusedConnections: number;
+  /** Players' write holds let go, and runs of the streams' hold timers (`limits.writeHoldMs`; stream-hub.ts). */
+  holdFlushes: number;
+  holdTimerRuns: number;
 }
 
 export interface RtmpServer {
@@ -76,7 +79,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
   const limits: RtmpLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const conns = new Set<RtmpConnection>();
   const streams = new Map<string, LiveStream>();
-  const counters: RtmpCounters = { reads: 0, readSlabs: 0, droppedMessages: 0, slowPlayersClosed: 0, protocolErrors: 0 };
+  const counters: RtmpCounters = { reads: 0, readSlabs: 0, droppedMessages: 0, slowPlayersClosed: 0, protocolErrors: 0, holdFlushes: 0, holdTimerRuns: 0 };
   let closedRx = 0;
   let closedTx = 0;
   let refused = 0;
@@ -205,6 +208,8 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
         slowPlayersClosed: counters.slowPlayersClosed,
         protocolErrors: counters.protocolErrors,
         refusedConnections: refused + perClient.refused,
+        holdFlushes: counters.holdFlushes,
+        holdTimerRuns: counters.holdTimerRuns,
       };
     },
 

@@ -118,7 +118,26 @@ export interface StreamLimits {
   /** Largest GOP cache; beyond it the cache is emptied until the next keyframe (players then join at that one). */
   maxGopBytes: number;
   maxGopMessages: number;
+  /**
+   * How long players' writes are held (ms): the messages of a publisher's reads stay corked until a read ends with
+   * the oldest of them at least this old, or the stream's timer finds them at twice this age. 0 (or absent): every
+   * read's messages go out at the end of that read.
+   */
+  writeHoldMs?: number;
+  /** Held bytes (message bodies) past which the hold is flushed at the end of the read, whatever their age. */
+  writeHoldMaxBytes?: number;
 }
+
+/** What the write hold counts, for the server's stats (the timer's own wake-ups are what the hold must keep rare). */
+export interface HoldCounters {
+  /** Times a hold was let go (one write per held player each). */
+  holdFlushes: number;
+  /** Times a stream's hold timer ran (each a wake-up of the process unless a read came at the same moment). */
+  holdTimerRuns: number;
+}
+
+/** The hold's byte cap when the limits name none: ~350 ms of a 6 Mbit/s stream, far below a slow player's drop. */
+export const DEFAULT_WRITE_HOLD_MAX_BYTES = 256 * 1024;
 
 export class LiveStream {
   /** Stream key: the publish path without the token. */
@@ -139,12 +158,28 @@ export class LiveStream {
   private gopBuffers = new WeakSet<ArrayBufferLike>();
   private readonly chunkSize: number;
   private readonly limits: StreamLimits;
+  private readonly counters: HoldCounters | undefined;
+  private readonly holdMs: number;
+  private readonly holdMaxBytes: number;
+  /** Players the stream has corked (once each) for the hold in progress. */
+  private readonly held = new Set<PlayerSink>();
+  /** `Date.now()` of the read that began the hold in progress (its oldest held message), or -1 when none is. */
+  private heldSinceMs = -1;
+  /** Bodies' bytes fanned out into the hold in progress. */
+  private heldBytes = 0;
+  /** `Date.now()` at the start of the read being parsed (`batch`). */
+  private readAtMs = 0;
+  /** The fallback when reads stop: one per stream, armed by the first hold and left idle once nothing is held. */
+  private holdTimer: NodeJS.Timeout | null = null;
 
-  constructor(path: string, reference: string, chunkSize: number, limits: StreamLimits) {
+  constructor(path: string, reference: string, chunkSize: number, limits: StreamLimits, counters?: HoldCounters) {
     this.path = path;
     this.reference = reference;
     this.chunkSize = chunkSize;
     this.limits = limits;
+    this.counters = counters;
+    this.holdMs = Math.max(0, limits.writeHoldMs ?? 0);
+    this.holdMaxBytes = limits.writeHoldMaxBytes ?? DEFAULT_WRITE_HOLD_MAX_BYTES;
   }
 
   private out(kind: MediaKind, typeId: number, timestamp: number, payload: Buffer, keyframe = false, essential = false): OutMessage {
@@ -216,20 +251,73 @@ export class LiveStream {
   /**
    * Runs `fn` (the parsing of one read of the publisher) with every player's writes held, then lets each player's
    * messages go out in one write: a read often carries an audio and a video message, and each write to a socket is
-   * a system call plus the loopback's receive path (the bulk of the per-player cost).
+   * a system call plus the loopback's receive path (the bulk of the per-player cost). With `writeHoldMs` > 0 the
+   * writes stay held across reads until a read ends with the oldest held message at least that old (or the held
+   * bytes past `writeHoldMaxBytes`): one write per player every ~`writeHoldMs` instead of one per read, with no wake-up
+   * of its own while the publisher sends (docs/decisions.md, "RTMP players' writes held a few frames").
    */
   batch(fn: () => void): void {
     if (this.players.size === 0) return fn();
-    const corked = [...this.players];
-    for (const p of corked) p.cork();
+    const now = Date.now();
+    this.readAtMs = now;
+    for (const p of this.players) {
+      if (this.held.has(p)) continue;
+      p.cork();
+      this.held.add(p);
+    }
     try {
       fn();
     } finally {
-      for (const p of corked) p.uncork();
+      if (this.heldSinceMs < 0 || this.heldBytes >= this.holdMaxBytes || now - this.heldSinceMs >= this.holdMs) this.flush();
+      else this.armHoldTimer();
     }
   }
 
+  /** Lets every held player's writes go (one write each) and ends the hold in progress. */
+  flush(): void {
+    if (this.held.size === 0) return;
+    if (this.heldSinceMs >= 0 && this.counters) this.counters.holdFlushes++;
+    const held = [...this.held];
+    this.held.clear();
+    this.heldSinceMs = -1;
+    this.heldBytes = 0;
+    for (const p of held) p.uncork();
+  }
+
+  /** Removes a player (it stops playing or closes), letting its held writes go. */
+  removePlayer(p: PlayerSink): void {
+    this.players.delete(p);
+    if (this.held.delete(p)) p.uncork();
+    if (this.held.size === 0) this.flush();
+  }
+
+  /**
+   * The fallback when the publisher's reads stop: one timer per stream, due twice the hold after the hold it was armed
+   * for began (a read that comes within that flushes first). Armed only when none is pending, never refreshed per
+   * hold (Node keeps a refreshed timer's first expiry scheduled: a wake-up per hold anyway); when it runs it flushes a
+   * hold old enough, arms itself again for a younger one (begun after a read's flush), and stays idle when nothing is
+   * held. So while the publisher sends it runs about once per one to two holds (`holdTimerRuns`).
+   */
+  private armHoldTimer(delayMs = 2 * this.holdMs): void {
+    if (this.holdTimer !== null) return;
+    this.holdTimer = setTimeout(() => this.onHoldTimer(), delayMs);
+    this.holdTimer.unref();
+  }
+
+  private onHoldTimer(): void {
+    this.holdTimer = null;
+    if (this.counters) this.counters.holdTimerRuns++;
+    if (this.held.size === 0) return;
+    const age = this.heldSinceMs < 0 ? Infinity : Date.now() - this.heldSinceMs;
+    if (age >= this.holdMs) this.flush();
+    else this.armHoldTimer(2 * this.holdMs - age);
+  }
+
   private fanOut(m: OutMessage): void {
+    if (this.held.size > 0) {
+      if (this.heldSinceMs < 0) this.heldSinceMs = this.readAtMs;
+      this.heldBytes += m.bytes;
+    }
     for (const p of this.players) p.sendMedia(m);
   }
 
@@ -249,6 +337,9 @@ export class LiveStream {
 
   /** The publisher left: tell every player, forget the cache. */
   end(): void {
+    this.flush();
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
     const players = [...this.players];
     this.players.clear();
     this.gop = [];
