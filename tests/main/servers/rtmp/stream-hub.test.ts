@@ -1,5 +1,5 @@
 /** LiveStream: what it caches for joiners, when it serializes, and what its GOP cache is charged. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MSG, serializeMessage, type RtmpMessage, type RtmpMessageParts } from '../../../../src/main/servers/rtmp/chunk.ts';
 import { LiveStream, OUT, type OutMessage, type PlayerSink } from '../../../../src/main/servers/rtmp/stream-hub.ts';
 
@@ -175,5 +175,153 @@ describe('LiveStream', () => {
     let ran = false;
     lonely.batch(() => (ran = true));
     expect(ran).toBe(true);
+  });
+});
+
+describe('LiveStream: players\' writes held across reads (writeHoldMs)', () => {
+  const HOLD = { ...LIMITS, writeHoldMs: 100 };
+  const counters = (): { holdFlushes: number; holdTimerRuns: number } => ({ holdFlushes: 0, holdTimerRuns: 0 });
+  const stamps = (p: { flushed: OutMessage[][] }): number[][] => p.flushed.map((w) => w.map((m) => m.timestamp));
+  /** The fake clock (Date.now and the timers) moved on to `ms`. */
+  const at = (ms: number): void => void vi.advanceTimersByTime(ms - Date.now());
+  /** One read of the publisher at `atMs` that completes an audio message stamped `ts`. */
+  const read = (s: LiveStream, atMs: number, ts: number): void => {
+    at(atMs);
+    s.batch(() => s.publish(msg(MSG.audio, ts, Buffer.from([0xaf, 1, ts & 0xff]))));
+  };
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+  });
+  afterEach(() => void vi.useRealTimers());
+
+  it('holds the writes until a read ends with the oldest held message at least writeHoldMs old, then writes them at once', () => {
+    const c = counters();
+    const s = new LiveStream('/live/x', 'x', CHUNK, HOLD, c);
+    const a = sink();
+    const b = sink();
+    s.players.add(a);
+    s.players.add(b);
+    for (const t of [0, 30, 60, 90]) read(s, t, t);
+    expect(a.flushed).toEqual([]); // 90 ms: still held
+    read(s, 100, 100); // the oldest (0) is 100 ms old: this read's end lets all five go, one write
+    expect(stamps(a)).toEqual([[0, 30, 60, 90, 100]]);
+    expect(stamps(b)).toEqual(stamps(a));
+    read(s, 120, 120); // a new hold begins with this read
+    read(s, 219, 219);
+    expect(stamps(a)).toHaveLength(1);
+    read(s, 220, 220);
+    expect(stamps(a)).toEqual([[0, 30, 60, 90, 100], [120, 219, 220]]);
+    // The reads flushed both holds; the timer armed at 0 ran at 200, found the hold begun at 120 younger than 100 ms
+    // and left it to the read at 220 (what it costs while the publisher sends: one run per one to two holds).
+    expect(c).toEqual({ holdFlushes: 2, holdTimerRuns: 1 });
+  });
+
+  it('lets a read with nothing to write begin no hold, and writes each read at once with writeHoldMs 0', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, HOLD);
+    const a = sink();
+    s.players.add(a);
+    s.batch(() => {}); // a partial message: nothing held, the players are let go
+    read(s, 150, 150);
+    expect(a.flushed).toEqual([]); // the hold began at 150, not at the empty read
+    const today = new LiveStream('/live/y', 'y', CHUNK, { ...LIMITS, writeHoldMs: 0 });
+    const p = sink();
+    today.players.add(p);
+    read(today, 200, 0);
+    read(today, 201, 1);
+    expect(stamps(p)).toEqual([[0], [1]]);
+  });
+
+  it('writes the held messages from the stream\'s timer when the reads stop, at twice writeHoldMs, and then stays idle', () => {
+    const c = counters();
+    const s = new LiveStream('/live/x', 'x', CHUNK, HOLD, c);
+    const a = sink();
+    s.players.add(a);
+    read(s, 0, 0);
+    read(s, 40, 40);
+    at(199);
+    expect(a.flushed).toEqual([]);
+    at(200);
+    expect(stamps(a)).toEqual([[0, 40]]);
+    expect(c).toEqual({ holdFlushes: 1, holdTimerRuns: 1 });
+    vi.advanceTimersByTime(10_000);
+    expect(c.holdTimerRuns).toBe(1); // nothing held: not armed again
+  });
+
+  it('arms the timer again for a hold begun after a read\'s flush, due twice writeHoldMs after that hold began', () => {
+    const c = counters();
+    const s = new LiveStream('/live/x', 'x', CHUNK, HOLD, c);
+    const a = sink();
+    s.players.add(a);
+    read(s, 0, 0); // the timer is armed for 200
+    read(s, 100, 100); // flushed by the read
+    read(s, 150, 150); // a new hold: the pending timer (200) stays as it is
+    at(200);
+    expect(c.holdTimerRuns).toBe(1);
+    expect(stamps(a)).toEqual([[0, 100]]); // 50 ms old at 200: kept, the timer armed again for 150 + 200
+    vi.advanceTimersByTime(149);
+    expect(stamps(a)).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(stamps(a)).toEqual([[0, 100], [150]]);
+    expect(c).toEqual({ holdFlushes: 2, holdTimerRuns: 2 });
+  });
+
+  it('lets the hold go at the end of a read once the held bodies pass writeHoldMaxBytes', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, { ...HOLD, writeHoldMaxBytes: 10_000 });
+    const a = sink();
+    s.players.add(a);
+    s.batch(() => s.publish(msg(MSG.video, 0, frame(true, 1, 6_000))));
+    expect(a.flushed).toEqual([]);
+    at(10);
+    s.batch(() => s.publish(msg(MSG.video, 40, frame(false, 2, 6_000))));
+    expect(stamps(a)).toEqual([[0, 40]]);
+  });
+
+  it('corks a player that joins during a hold from the next read, and writes its held messages with the others\'', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, HOLD);
+    const a = sink();
+    s.players.add(a);
+    read(s, 0, 0);
+    const joiner = sink(); // its join burst was written by its connection, not held (connection.ts onPlay)
+    s.players.add(joiner);
+    read(s, 50, 50);
+    read(s, 100, 100);
+    expect(stamps(a)).toEqual([[0, 50, 100]]);
+    expect(stamps(joiner)).toEqual([[50, 100]]);
+  });
+
+  it('lets a leaving player\'s held writes go at once, and every player\'s before the unpublish notice', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, HOLD);
+    const leaving = sink();
+    const staying = sink();
+    const order: string[] = [];
+    staying.unpublished = () => void order.push(`unpublished after ${stamps(staying).flat().join(',')}`);
+    s.players.add(leaving);
+    s.players.add(staying);
+    read(s, 0, 0);
+    read(s, 20, 20);
+    s.removePlayer(leaving);
+    expect(stamps(leaving)).toEqual([[0, 20]]);
+    expect(staying.flushed).toEqual([]);
+    read(s, 40, 40);
+    s.end();
+    expect(order).toEqual(['unpublished after 0,20,40']);
+    expect(vi.getTimerCount()).toBe(0); // the hold timer goes with the stream
+  });
+
+  it('ends a hold when the publisher unpublishes in the middle of a read', () => {
+    const s = new LiveStream('/live/x', 'x', CHUNK, HOLD);
+    const a = sink();
+    let written: number[] = [];
+    a.unpublished = () => void (written = stamps(a).flat());
+    s.players.add(a);
+    read(s, 0, 0);
+    at(10);
+    s.batch(() => {
+      s.publish(msg(MSG.audio, 10, Buffer.from([0xaf, 1, 2])));
+      s.end(); // FCUnpublish / deleteStream in the same read
+    });
+    expect(written).toEqual([0, 10]);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
