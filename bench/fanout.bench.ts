@@ -185,7 +185,7 @@ new PerformanceObserver((list) => {
 process.on('message', (m) => {
   if (m === 'exit') return void server.close().then(() => process.exit(0));
   const st = server.stats();
-  process.send({ cpu: process.cpuUsage(), reads: st.reads, writes: { ...writes }, holdFlushes: st.holdFlushes, holdTimerRuns: st.holdTimerRuns, rxBytes: st.rxBytes, slabs: st.readSlabs, gc: { ...gc }, rssBytes: process.memoryUsage().rss, arrayBuffersBytes: process.memoryUsage().arrayBuffers });
+  process.send({ cpu: process.cpuUsage(), reads: st.reads, writes: { ...writes }, holdFlushes: st.holdFlushes, holdTickFlushes: st.holdTickFlushes, rxBytes: st.rxBytes, slabs: st.readSlabs, gc: { ...gc }, rssBytes: process.memoryUsage().rss, arrayBuffersBytes: process.memoryUsage().arrayBuffers });
 });
 process.send({ port });
 `;
@@ -197,7 +197,7 @@ interface ReadModeWindow {
   writesPerS: number;
   buffersPerS: number;
   holdFlushesPerS: number;
-  holdTimerRunsPerS: number;
+  holdTickFlushesPerS: number;
   userPct: number;
   systemPct: number;
   readsPerS: number;
@@ -230,7 +230,7 @@ async function readModeComparison(flv: string, seconds: number, players: number)
       await sleep(2000);
       while (playing.length < players) playing.push(ffmpeg(['-i', `rtmp://127.0.0.1:${port}/live/modes`, '-c', 'copy', '-f', 'null', '-']));
       await sleep(players > 0 ? 4000 : 2000);
-      type Mark = { cpu: NodeJS.CpuUsage; reads: number; writes: { write: number; writev: number; buffers: number }; holdFlushes: number; holdTimerRuns: number; rxBytes: number; slabs: number; gc: { major: number; minor: number }; rssBytes: number; arrayBuffersBytes: number };
+      type Mark = { cpu: NodeJS.CpuUsage; reads: number; writes: { write: number; writev: number; buffers: number }; holdFlushes: number; holdTickFlushes: number; rxBytes: number; slabs: number; gc: { major: number; minor: number }; rssBytes: number; arrayBuffersBytes: number };
       const ask = (): Promise<Mark> => new Promise((resolve) => { child.once('message', (m) => resolve(m as Mark)); child.send('mark'); });
       const a = await ask();
       const w0 = mainThreadWakeups(child.pid!);
@@ -246,7 +246,7 @@ async function readModeComparison(flv: string, seconds: number, players: number)
           writesPerS: (b.writes.write + b.writes.writev - a.writes.write - a.writes.writev) / wallS,
           buffersPerS: (b.writes.buffers - a.writes.buffers) / wallS,
           holdFlushesPerS: (b.holdFlushes - a.holdFlushes) / wallS,
-          holdTimerRunsPerS: (b.holdTimerRuns - a.holdTimerRuns) / wallS,
+          holdTickFlushesPerS: (b.holdTickFlushes - a.holdTickFlushes) / wallS,
           userPct: (b.cpu.user - a.cpu.user) / 1e4 / wallS,
           systemPct: (b.cpu.system - a.cpu.system) / 1e4 / wallS,
           readsPerS: (b.reads - a.reads) / wallS,
@@ -272,7 +272,7 @@ async function readModeComparison(flv: string, seconds: number, players: number)
     console.log(
       `    read ${label[mode] ?? mode}${w.hold === '' ? '' : `, hold ${w.hold.padStart(3)} ms`}  CPU ${(w.userPct + w.systemPct).toFixed(2).padStart(5)} % (user ${w.userPct.toFixed(2)}, system ${w.systemPct.toFixed(2)}); ` +
         `${w.readsPerS.toFixed(1)} reads/s, ${w.wakeupsPerS.toFixed(1)} wake-ups/s, ${w.mbitPerS.toFixed(2)} Mbit/s in; ` +
-        `${w.writesPerS.toFixed(1)} writes/s (${w.buffersPerS.toFixed(0)} buffers), ${w.holdFlushesPerS.toFixed(1)} hold flushes/s, ${w.holdTimerRunsPerS.toFixed(1)} hold timer runs/s; ` +
+        `${w.writesPerS.toFixed(1)} writes/s (${w.buffersPerS.toFixed(0)} buffers), ${w.holdFlushesPerS.toFixed(1)} hold flushes/s, ${w.holdTickFlushesPerS.toFixed(1)} by the tick; ` +
         `GC ${w.markCompacts} mark-compacts, ${w.scavenges} scavenges; ${w.slabsPerS.toFixed(1)} slabs/s; RSS ${w.rssMb.toFixed(0)} MiB, array buffers ${w.arrayBuffersMb.toFixed(1)} MiB`,
     );
   }

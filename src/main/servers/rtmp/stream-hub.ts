@@ -120,20 +120,20 @@ export interface StreamLimits {
   maxGopMessages: number;
   /**
    * How long players' writes are held (ms): the messages of a publisher's reads stay corked until a read ends with
-   * the oldest of them at least this old, or the stream's timer finds them at twice this age. 0 (or absent): every
-   * read's messages go out at the end of that read.
+   * the oldest of them at least this old (or comes this long after the previous read), or the server's 1 s tick finds
+   * them this old (the reads stopped). 0 (or absent): every read's messages go out at the end of that read.
    */
   writeHoldMs?: number;
   /** Held bytes (message bodies) past which the hold is flushed at the end of the read, whatever their age. */
   writeHoldMaxBytes?: number;
 }
 
-/** What the write hold counts, for the server's stats (the timer's own wake-ups are what the hold must keep rare). */
+/** What the write hold counts, for the server's stats. */
 export interface HoldCounters {
   /** Times a hold was let go (one write per held player each). */
   holdFlushes: number;
-  /** Times a stream's hold timer ran (each a wake-up of the process unless a read came at the same moment). */
-  holdTimerRuns: number;
+  /** Of them, let go by the server's tick: the publisher's reads had stopped for `writeHoldMs` or more. */
+  holdTickFlushes: number;
 }
 
 /** The hold's byte cap when the limits name none: ~350 ms of a 6 Mbit/s stream, far below a slow player's drop. */
@@ -167,10 +167,9 @@ export class LiveStream {
   private heldSinceMs = -1;
   /** Bodies' bytes fanned out into the hold in progress. */
   private heldBytes = 0;
-  /** `Date.now()` at the start of the read being parsed (`batch`). */
+  /** `Date.now()` at the start of the read being parsed (`batch`), and of the read before it. */
   private readAtMs = 0;
-  /** The fallback when reads stop: one per stream, armed by the first hold and left idle once nothing is held. */
-  private holdTimer: NodeJS.Timeout | null = null;
+  private lastReadAtMs = -Infinity;
 
   constructor(path: string, reference: string, chunkSize: number, limits: StreamLimits, counters?: HoldCounters) {
     this.path = path;
@@ -254,11 +253,14 @@ export class LiveStream {
    * a system call plus the loopback's receive path (the bulk of the per-player cost). With `writeHoldMs` > 0 the
    * writes stay held across reads until a read ends with the oldest held message at least that old (or the held
    * bytes past `writeHoldMaxBytes`): one write per player every ~`writeHoldMs` instead of one per read, with no wake-up
-   * of its own while the publisher sends (docs/decisions.md, "RTMP players' writes held a few frames").
+   * of its own. A read that comes `writeHoldMs` or more after the previous one is written at once: the stream is slower
+   * than the hold, and holding it would only delay it (docs/decisions.md, "RTMP players' writes held a few frames").
    */
   batch(fn: () => void): void {
-    if (this.players.size === 0) return fn();
     const now = Date.now();
+    const gapMs = now - this.lastReadAtMs;
+    this.lastReadAtMs = now;
+    if (this.players.size === 0) return fn();
     this.readAtMs = now;
     for (const p of this.players) {
       if (this.held.has(p)) continue;
@@ -268,9 +270,19 @@ export class LiveStream {
     try {
       fn();
     } finally {
-      if (this.heldSinceMs < 0 || this.heldBytes >= this.holdMaxBytes || now - this.heldSinceMs >= this.holdMs) this.flush();
-      else this.armHoldTimer();
+      if (this.heldSinceMs < 0 || gapMs >= this.holdMs || now - this.heldSinceMs >= this.holdMs || this.heldBytes >= this.holdMaxBytes) this.flush();
     }
+  }
+
+  /**
+   * The server's 1 s tick: lets a hold go once it is `writeHoldMs` old, when the publisher's reads stopped (while they
+   * come, a read lets it go first). Not a timer of the stream's own: a timer due ~`writeHoldMs` after each hold began
+   * would wake the process once per hold, however it is cleared or refreshed (docs/decisions.md).
+   */
+  tick(nowMs: number): void {
+    if (this.heldSinceMs < 0 || nowMs - this.heldSinceMs < this.holdMs) return;
+    if (this.counters) this.counters.holdTickFlushes++;
+    this.flush();
   }
 
   /** Lets every held player's writes go (one write each) and ends the hold in progress. */
@@ -289,28 +301,6 @@ export class LiveStream {
     this.players.delete(p);
     if (this.held.delete(p)) p.uncork();
     if (this.held.size === 0) this.flush();
-  }
-
-  /**
-   * The fallback when the publisher's reads stop: one timer per stream, due twice the hold after the hold it was armed
-   * for began (a read that comes within that flushes first). Armed only when none is pending, never refreshed per
-   * hold (Node keeps a refreshed timer's first expiry scheduled: a wake-up per hold anyway); when it runs it flushes a
-   * hold old enough, arms itself again for a younger one (begun after a read's flush), and stays idle when nothing is
-   * held. So while the publisher sends it runs about once per one to two holds (`holdTimerRuns`).
-   */
-  private armHoldTimer(delayMs = 2 * this.holdMs): void {
-    if (this.holdTimer !== null) return;
-    this.holdTimer = setTimeout(() => this.onHoldTimer(), delayMs);
-    this.holdTimer.unref();
-  }
-
-  private onHoldTimer(): void {
-    this.holdTimer = null;
-    if (this.counters) this.counters.holdTimerRuns++;
-    if (this.held.size === 0) return;
-    const age = this.heldSinceMs < 0 ? Infinity : Date.now() - this.heldSinceMs;
-    if (age >= this.holdMs) this.flush();
-    else this.armHoldTimer(2 * this.holdMs - age);
   }
 
   private fanOut(m: OutMessage): void {
@@ -338,8 +328,6 @@ export class LiveStream {
   /** The publisher left: tell every player, forget the cache. */
   end(): void {
     this.flush();
-    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
-    this.holdTimer = null;
     const players = [...this.players];
     this.players.clear();
     this.gop = [];
