@@ -287,16 +287,16 @@ export class LiveStream {
 
   /** Lets every held player's writes go (one write each) and ends the hold in progress. */
   flush(): void {
-    if (this.held.size === 0) return;
-    if (this.heldSinceMs >= 0 && this.counters) this.counters.holdFlushes++;
-    const held = [...this.held];
-    this.held.clear();
+    if (this.heldSinceMs >= 0 && this.held.size > 0 && this.counters) this.counters.holdFlushes++;
     this.heldSinceMs = -1;
     this.heldBytes = 0;
+    if (this.held.size === 0) return;
+    const held = [...this.held];
+    this.held.clear();
     for (const p of held) p.uncork();
   }
 
-  /** Removes a player (it stops playing or closes), letting its held writes go. */
+  /** Removes a player (it stops playing or closes), letting its held writes go; the last one ends the hold. */
   removePlayer(p: PlayerSink): void {
     this.players.delete(p);
     if (this.held.delete(p)) p.uncork();

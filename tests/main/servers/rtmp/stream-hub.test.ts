@@ -296,6 +296,23 @@ describe('LiveStream: players\' writes held across reads (writeHoldMs)', () => {
     expect(order).toEqual(['unpublished after 0,20,40']);
   });
 
+  it('ends the hold when its last player leaves: a new player\'s hold begins with its own first message', () => {
+    const c = counters();
+    const { s, a, b } = flowing(HOLD, c);
+    read(s, 0, 0);
+    s.removePlayer(a);
+    s.removePlayer(b);
+    for (const t of [100, 200, 300, 400, 500]) read(s, t, t); // reads go on without players
+    s.tick(500); // nothing held: nothing to let go
+    const late = sink();
+    s.players.add(late);
+    read(s, 510, 510);
+    expect(late.flushed).toEqual([]); // not taken for a hold begun at 0
+    read(s, 610, 610);
+    expect(stamps(late)).toEqual([[510, 610]]);
+    expect(c).toEqual({ holdFlushes: 1, holdTickFlushes: 0 }); // the first hold ended with its players, unwritten to anyone
+  });
+
   it('ends a hold when the publisher unpublishes in the middle of a read', () => {
     const { s, a } = flowing();
     let written: number[] = [];
