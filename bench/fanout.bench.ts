@@ -9,7 +9,9 @@
  *                                FANOUT_READ_MODES: the RTMP server alone's read modes, compared in alternating windows,
  *                                default `stream,slab` (also `reused-buffer`), 0 skips it; FANOUT_ALONE_PLAYERS, players
  *                                there, default 0; FANOUT_APP=0 skips the app; FANOUT_PUBLISHER_FLAGS, ffmpeg output
- *                                options of the publisher, e.g. `-tcp_nodelay 1`)
+ *                                options of the publisher, e.g. `-tcp_nodelay 1`; FANOUT_WRITE_HOLD_MS, players' write
+ *                                hold: the app's `--rtmp-write-hold-ms` (its first value), and in the RTMP server alone
+ *                                a comma list compared in alternating windows, e.g. `0,50,100`; unset: the default)
  *
  * The server runs with `--trace-gc` so that each window also counts its garbage collections (a figure the machine's
  * load does not move; mark-compacts were most of the publisher's cost), and each window's CPU is split by kind of thread
@@ -152,15 +154,25 @@ export function parserMicroBench(flv: string): void {
 
 const serverModule = pathToFileURL(fileURLToPath(new URL('../src/main/servers/rtmp/server.ts', import.meta.url))).href;
 
-/** A child running only the RTMP server (a collector that takes nothing), reading its connections in `argv[1]`'s mode. */
+/**
+ * A child running only the RTMP server (a collector that takes nothing), reading its connections in `argv[1]`'s mode,
+ * players' writes held `argv[2]` ms ('' for the default); it counts the sockets' handle writes (`_write`, `_writev`).
+ */
 const READ_MODE_CHILD = `
 const { createRtmpServer } = await import(${JSON.stringify(serverModule)});
+const net = await import('node:net');
+const writes = { write: 0, writev: 0, buffers: 0 };
+const w1 = net.Socket.prototype._write;
+const wv = net.Socket.prototype._writev;
+net.Socket.prototype._write = function (...a) { writes.write++; writes.buffers++; return w1.apply(this, a); };
+net.Socket.prototype._writev = function (chunks, cb) { writes.writev++; writes.buffers += chunks.length; return wv.call(this, chunks, cb); };
 const noop = () => {};
 const collector = { id: 'rtmp', maxTxBitsPerSec: 0, register: noop, activate: () => false, registerAndActivate: noop, markClosed: noop,
   setExtra: noop, ingress: noop, egress: noop, unregister: noop, isKnownSession: () => false, isCollectableIp: () => false,
   isSessionsExceeded: () => false, setTopEgressBitrate: noop, topIngressBitrate: () => 0, companionTopEgressBitrate: () => 0 };
 const log = { debug: noop, info: noop, warn: noop, error: (m, f) => console.error(m, f), child() { return log; } };
-const server = createRtmpServer({ collector, log, readMode: process.argv[1] });
+const hold = process.argv[2] === '' || process.argv[2] === undefined ? {} : { writeHoldMs: Number(process.argv[2]) };
+const server = createRtmpServer({ collector, log, readMode: process.argv[1], limits: hold });
 const { port } = await server.listen('127.0.0.1', 0);
 const { PerformanceObserver, constants } = await import('node:perf_hooks');
 const gc = { major: 0, minor: 0 };
@@ -173,12 +185,19 @@ new PerformanceObserver((list) => {
 process.on('message', (m) => {
   if (m === 'exit') return void server.close().then(() => process.exit(0));
   const st = server.stats();
-  process.send({ cpu: process.cpuUsage(), reads: st.reads, rxBytes: st.rxBytes, slabs: st.readSlabs, gc: { ...gc }, rssBytes: process.memoryUsage().rss, arrayBuffersBytes: process.memoryUsage().arrayBuffers });
+  process.send({ cpu: process.cpuUsage(), reads: st.reads, writes: { ...writes }, holdFlushes: st.holdFlushes, holdTickFlushes: st.holdTickFlushes, rxBytes: st.rxBytes, slabs: st.readSlabs, gc: { ...gc }, rssBytes: process.memoryUsage().rss, arrayBuffersBytes: process.memoryUsage().arrayBuffers });
 });
 process.send({ port });
 `;
 
 interface ReadModeWindow {
+  /** Players' write hold in ms ('' for the server's default). */
+  hold: string;
+  /** Handle writes (`write` and `writev` calls) and the buffers they carried, per second, over all connections. */
+  writesPerS: number;
+  buffersPerS: number;
+  holdFlushesPerS: number;
+  holdTickFlushesPerS: number;
   userPct: number;
   systemPct: number;
   readsPerS: number;
@@ -199,8 +218,10 @@ interface ReadModeWindow {
 async function readModeComparison(flv: string, seconds: number, players: number): Promise<void> {
   const rows: Array<{ mode: string; w: ReadModeWindow }> = [];
   const modes = (process.env.FANOUT_READ_MODES ?? 'stream,slab').split(',').filter((m) => m !== '');
-  for (const mode of [...modes, ...modes]) {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', READ_MODE_CHILD, mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const holds = (process.env.FANOUT_WRITE_HOLD_MS ?? '').split(',');
+  const variants = modes.flatMap((mode) => holds.map((hold) => ({ mode, hold })));
+  for (const { mode, hold } of [...variants, ...variants]) {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', READ_MODE_CHILD, mode, hold], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let publisher: ChildProcess | undefined;
     const playing: ChildProcess[] = [];
     try {
@@ -209,7 +230,7 @@ async function readModeComparison(flv: string, seconds: number, players: number)
       await sleep(2000);
       while (playing.length < players) playing.push(ffmpeg(['-i', `rtmp://127.0.0.1:${port}/live/modes`, '-c', 'copy', '-f', 'null', '-']));
       await sleep(players > 0 ? 4000 : 2000);
-      type Mark = { cpu: NodeJS.CpuUsage; reads: number; rxBytes: number; slabs: number; gc: { major: number; minor: number }; rssBytes: number; arrayBuffersBytes: number };
+      type Mark = { cpu: NodeJS.CpuUsage; reads: number; writes: { write: number; writev: number; buffers: number }; holdFlushes: number; holdTickFlushes: number; rxBytes: number; slabs: number; gc: { major: number; minor: number }; rssBytes: number; arrayBuffersBytes: number };
       const ask = (): Promise<Mark> => new Promise((resolve) => { child.once('message', (m) => resolve(m as Mark)); child.send('mark'); });
       const a = await ask();
       const w0 = mainThreadWakeups(child.pid!);
@@ -221,6 +242,11 @@ async function readModeComparison(flv: string, seconds: number, players: number)
       rows.push({
         mode,
         w: {
+          hold,
+          writesPerS: (b.writes.write + b.writes.writev - a.writes.write - a.writes.writev) / wallS,
+          buffersPerS: (b.writes.buffers - a.writes.buffers) / wallS,
+          holdFlushesPerS: (b.holdFlushes - a.holdFlushes) / wallS,
+          holdTickFlushesPerS: (b.holdTickFlushes - a.holdTickFlushes) / wallS,
           userPct: (b.cpu.user - a.cpu.user) / 1e4 / wallS,
           systemPct: (b.cpu.system - a.cpu.system) / 1e4 / wallS,
           readsPerS: (b.reads - a.reads) / wallS,
@@ -244,8 +270,9 @@ async function readModeComparison(flv: string, seconds: number, players: number)
   const label: Record<string, string> = { stream: 'as a stream    ', 'reused-buffer': 'into one buffer', slab: 'into slabs     ' };
   for (const { mode, w } of rows) {
     console.log(
-      `    read ${label[mode] ?? mode}  CPU ${(w.userPct + w.systemPct).toFixed(2).padStart(5)} % (user ${w.userPct.toFixed(2)}, system ${w.systemPct.toFixed(2)}); ` +
+      `    read ${label[mode] ?? mode}${w.hold === '' ? '' : `, hold ${w.hold.padStart(3)} ms`}  CPU ${(w.userPct + w.systemPct).toFixed(2).padStart(5)} % (user ${w.userPct.toFixed(2)}, system ${w.systemPct.toFixed(2)}); ` +
         `${w.readsPerS.toFixed(1)} reads/s, ${w.wakeupsPerS.toFixed(1)} wake-ups/s, ${w.mbitPerS.toFixed(2)} Mbit/s in; ` +
+        `${w.writesPerS.toFixed(1)} writes/s (${w.buffersPerS.toFixed(0)} buffers), ${w.holdFlushesPerS.toFixed(1)} hold flushes/s, ${w.holdTickFlushesPerS.toFixed(1)} by the tick; ` +
         `GC ${w.markCompacts} mark-compacts, ${w.scavenges} scavenges; ${w.slabsPerS.toFixed(1)} slabs/s; RSS ${w.rssMb.toFixed(0)} MiB, array buffers ${w.arrayBuffersMb.toFixed(1)} MiB`,
     );
   }
@@ -263,7 +290,8 @@ export default async function fanoutBench(): Promise<void> {
   if (process.env.FANOUT_READ_MODES !== '0') await readModeComparison(flv, seconds, Number(process.env.FANOUT_ALONE_PLAYERS ?? 0));
   if (process.env.FANOUT_APP === '0') return;
   const nodeFlags = ['--trace-gc', ...(process.env.FANOUT_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
-  const h = await startHeadless(['--no-persist'], { nodeFlags });
+  const hold = (process.env.FANOUT_WRITE_HOLD_MS ?? '').split(',')[0]!;
+  const h = await startHeadless(['--no-persist', ...(hold === '' ? [] : ['--rtmp-write-hold-ms', hold])], { nodeFlags });
   const url = `${h.rtmpUrl!}/live/fanout`;
   const players: ChildProcess[] = [];
   let publisher: ChildProcess | undefined;
@@ -284,7 +312,7 @@ export default async function fanoutBench(): Promise<void> {
       const w = await window(h, players, seconds);
       rows.push({ n, w, api: await rtmpSessions(h.url) });
     }
-    console.log(`  app: headless server (node ${process.versions.node}, ${nodeFlags.join(' ')}), ${seconds} s windows after ${warmupS} s of publisher alone, load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
+    console.log(`  app: headless server (node ${process.versions.node}, ${nodeFlags.join(' ')}${hold === '' ? '' : `, --rtmp-write-hold-ms ${hold}`}), ${seconds} s windows after ${warmupS} s of publisher alone, load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
     console.log(`  no traffic                server CPU ${noTraffic.serverPct.toFixed(2).padStart(5)} % of one core; ${gcText(noTraffic)}`);
     console.log(threadsText(noTraffic));
     console.log(

@@ -323,7 +323,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
         log: log.child('rtmp'),
         app: config.rtmpApp,
         token: config.rtmpToken || undefined,
-        limits: { maxConnectionsPerClient: config.maxConnsPerIp },
+        limits: { maxConnectionsPerClient: config.maxConnsPerIp, writeHoldMs: config.rtmpWriteHoldMs },
       });
       const rtmpBound = await listen2(rtmp, config.rtmp);
       listeners.rtmp = urlOf('rtmp', rtmpBound);

@@ -32,6 +32,8 @@ export interface AppConfig {
   rtmp: ListenAddress | null;
   rtmpToken: string;
   rtmpApp: string;
+  /** How long RTMP players' writes are held across the publisher's reads (ms); 0: written at the end of each read. */
+  rtmpWriteHoldMs: number;
   /** The SRT listener (live mode, no encryption); `null` means off. */
   srt: ListenAddress | null;
   srtToken: string;
@@ -97,6 +99,7 @@ export function defaultConfig(): AppConfig {
     rtmp: { host: '127.0.0.1', port: DEFAULT_RTMP_PORT },
     rtmpToken: '',
     rtmpApp: '/',
+    rtmpWriteHoldMs: 100,
     srt: { host: '127.0.0.1', port: DEFAULT_SRT_PORT },
     srtToken: '',
     memfsAuth: null,

@@ -152,12 +152,23 @@ export interface SessionRowText {
 /**
  * The rendered Sessions rows in DOM order, each cell's text as assistive technology reads it: its `aria-label`. The
  * table paints its texts on a canvas (sessions-table.ts) and holds them as DOM text only while a selection is in it.
- * One `page.evaluate`: the rows and their cells read at one moment (not elements taken, then read after an update).
+ * One `page.evaluate`: the rows and their cells read at one moment (not elements taken, then read after an update),
+ * after a posted message's round trip: the labels an update left for the task after its frame (`CellTexts`,
+ * table-canvas.ts) are written by then (posted messages run in the order posted).
  */
 export function sessionRowTexts(page: Page, rowSelector = '[data-testid="session-row"]'): Promise<SessionRowText[]> {
-  return page.evaluate((selector) => {
+  return page.evaluate(async (selector) => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const doc = (globalThis as any).document;
+    const g = globalThis as any;
+    await new Promise<void>((resolve) => {
+      const ch = new g.MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        resolve();
+      };
+      ch.port2.postMessage(0);
+    });
+    const doc = g.document;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return [...doc.querySelectorAll(selector)].map((el: any) => ({
       index: Number(el.getAttribute('aria-rowindex')),

@@ -62,6 +62,16 @@ describe('config flags', () => {
     expect(() => parseArgs(['positional'], noFile)).toThrow(/unexpected argument/);
   });
 
+  it('reads the RTMP players\' write hold in ms from the flag and the JSON key, whole and not negative', () => {
+    expect(parseArgs([], noFile).config.rtmpWriteHoldMs).toBe(100);
+    expect(parseArgs(['--rtmp-write-hold-ms', '0'], noFile).config.rtmpWriteHoldMs).toBe(0);
+    expect(parseArgs(['--rtmp-write-hold-ms=50'], noFile).config.rtmpWriteHoldMs).toBe(50);
+    expect(parseArgs(['--config', 'c.json'], () => '{"rtmpWriteHoldMs": 20}').config.rtmpWriteHoldMs).toBe(20);
+    expect(() => parseArgs(['--rtmp-write-hold-ms', '-1'], noFile)).toThrow(/>= 0/);
+    expect(() => parseArgs(['--rtmp-write-hold-ms', '2.5'], noFile)).toThrow(/whole number/);
+    expect(() => parseArgs(['--rtmp-write-hold-ms', 'soon'], noFile)).toThrow(ConfigError);
+  });
+
   it('parses IPv6 listen addresses only in brackets', () => {
     expect(parseHostPort('[::1]:8080', 'x')).toEqual({ host: '::1', port: 8080 });
     expect(() => parseHostPort('::1:8080', 'x')).toThrow(ConfigError);

@@ -57,6 +57,19 @@ async function setup(n: number): Promise<void> {
     body.update!(count, 0, rows, ctx);
     Object.assign(window, { body, rows, ctx, log });
   }, n);
+  await page.evaluate(afterPosted);
+}
+
+/** Resolves after a posted message's round trip: the cells' labels an update left for the task after it are written. */
+function afterPosted(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(0);
+  });
 }
 
 /** `pixels()` after the canvas is drawn whole: text mode on (a selection in the page) and off again draws every row. */
@@ -94,9 +107,9 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
-  it('writes only the texts that changed (in aria-label, no DOM text), keeps row elements in place, and follows the selection', async () => {
+  it("writes only the texts that changed (in aria-label, after the update's task; no DOM text), keeps row elements in place, and follows the selection", async () => {
     await setup(100);
-    const writes = await page.evaluate(() => {
+    const writes = await page.evaluate(async () => {
       const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, number | string>[]; ctx: Record<string, unknown> };
       const group = document.querySelector('#group') as { children: ArrayLike<unknown> } & Node;
       const before = Array.from(group.children);
@@ -106,16 +119,24 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
       // Only the first row's tx rate changes, one second later (every duration text changes too).
       const next = rows.map((r, i) => (i === 0 ? { ...r, txBitsPerSec: 999_000 } : r));
       body.update(100, 0, next, { ...ctx, atMs: 62_000 });
+      const label = (r: MutationRecord): boolean => r.type === 'attributes' && r.attributeName === 'aria-label';
+      // In the update's task: no label yet (they are written in a task after it).
+      const inTask = mo.takeRecords().filter(label).length + (records as MutationRecord[]).filter(label).length;
+      await new Promise<void>((resolve) => {
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => resolve();
+        ch.port2.postMessage(0);
+      });
       const text = mo.takeRecords().concat(records as MutationRecord[]);
       mo.disconnect();
       const same = Array.from(group.children).every((el, i) => el === before[i]);
-      const label = (r: MutationRecord): boolean => r.type === 'attributes' && r.attributeName === 'aria-label';
-      return { text: text.filter(label).length, other: text.filter((r) => !label(r)).length, same };
+      return { inTask, text: text.filter(label).length, other: text.filter((r) => !label(r)).length, same };
     });
     const shown = (await rendered()).length;
     const seen = Math.ceil((300 - 31) / 30); // rows at least partly in view below the header; the overscan keeps last second's numbers
     expect(writes.same).toBe(true);
     expect(writes.other).toBe(0);
+    expect(writes.inTask).toBe(0);
     expect(writes.text).toBe(seen + 1); // each seen row's duration, and row 0's tx
     expect(shown).toBeGreaterThan(seen);
 
@@ -521,6 +542,51 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
     expect(cells).toContain('s0');
     expect(cells).toContain('/live/1');
     expect(names).toEqual(cells);
+  });
+
+  it("writes an update's labels after its frame (a message posted at the frame's start finds them unwritten), and DOM text in text mode within the update", async () => {
+    await setup(100);
+    const frame = (): Promise<{ id: string; atEnd: { id: string | null; dom: string }; after: string | null }> =>
+      page.evaluate(async () => {
+        const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, unknown>[]; ctx: Record<string, unknown> };
+        const cell = (): { getAttribute(n: string): string | null; textContent: string } => document.querySelector('#group [aria-rowindex="2"] [data-col="id"]');
+        // Every place shows another session: the rows reversed.
+        const next = rows.slice().reverse();
+        const id = String(next[0]!.id);
+        const atEnd = await new Promise<{ id: string | null; dom: string }>((resolve) => {
+          requestAnimationFrame(() => {
+            // As the bench's probe: a message posted at the frame's start arrives once the frame (paint, commit) is done.
+            const ch = new MessageChannel();
+            ch.port1.onmessage = () => resolve({ id: cell().getAttribute('aria-label'), dom: cell().textContent });
+            ch.port2.postMessage(0);
+            body.update(100, 0, next, ctx);
+          });
+        });
+        await new Promise<void>((resolve) => {
+          const ch = new MessageChannel();
+          ch.port1.onmessage = () => resolve();
+          ch.port2.postMessage(0);
+        });
+        const after = cell().getAttribute('aria-label');
+        Object.assign(window, { rows: next });
+        return { id, atEnd, after };
+      });
+    const painted = await frame();
+    expect(painted.id).toBe('s99');
+    expect(painted.atEnd.id).toBe('s0');
+    expect(painted.atEnd.dom).toBe('');
+    expect(painted.after).toBe('s99');
+    await page.evaluate(() => document.getSelection().selectAllChildren(document.body));
+    await page.waitForSelector('#group.text-mode');
+    const text = await frame();
+    expect(text.id).toBe('s0');
+    // Text mode: the DOM text (what a selection copies, what the find bar searches) is the update's at once.
+    expect(text.atEnd.dom).toBe('s0');
+    expect(text.after).toBe('s0');
+    await page.evaluate(() => document.getSelection().removeAllRanges());
+    await page.waitForSelector('#group:not(.text-mode)');
+    expect((await rendered())[0]!.cells.id).toBe('s0');
+    expect(errors).toEqual([]);
   });
 
   it('copies real text from a drag across the rows, and paints again once the selection is gone', async () => {

@@ -9,7 +9,7 @@ import type { Logger } from '../../log.ts';
 import { AmfError, decodeAmf0, decodeAmf0Value, encodeAmf0, type AmfObject, type AmfValue } from './amf0.ts';
 import { ChunkParser, MSG, RtmpProtocolError, serializeMessage, type RtmpMessage } from './chunk.ts';
 import { C0C1_SIZE, HANDSHAKE_SIZE, RTMP_VERSION, serverHandshake } from './handshake.ts';
-import { LiveStream, OUT, type OutMessage, type PlayerSink } from './stream-hub.ts';
+import { DEFAULT_WRITE_HOLD_MAX_BYTES, LiveStream, OUT, type HoldCounters, type OutMessage, type PlayerSink } from './stream-hub.ts';
 import { joinHostPort, splitToken, streamAddress, streamReference, tokenMatches } from './url.ts';
 import { normalizeIp } from '../../http/net-util.ts';
 import { ReadBuffers, startReading, type ReadMode } from './reader.ts';
@@ -54,6 +54,13 @@ export interface RtmpLimits {
   outChunkSize: number;
   /** Window acknowledgement size / peer bandwidth announced to clients. */
   windowAckSize: number;
+  /**
+   * How long players' writes are held across a publisher's reads (`--rtmp-write-hold-ms`; 0: written at the end of
+   * each read, as Core does). See `StreamLimits.writeHoldMs` and docs/decisions.md, "RTMP players' writes held".
+   */
+  writeHoldMs: number;
+  /** Held bytes past which the hold is let go at once (far below `playerDropBytes`). */
+  writeHoldMaxBytes: number;
 }
 
 export const DEFAULT_LIMITS: RtmpLimits = {
@@ -76,10 +83,12 @@ export const DEFAULT_LIMITS: RtmpLimits = {
   maxUnknownCommands: 32,
   outChunkSize: 65_536,
   windowAckSize: 2_500_000,
+  writeHoldMs: 100,
+  writeHoldMaxBytes: DEFAULT_WRITE_HOLD_MAX_BYTES,
 };
 
 /** Server-wide counters the connections bump (exposed by `RtmpServer.stats()`). */
-export interface RtmpCounters {
+export interface RtmpCounters extends HoldCounters {
   /** Reads of all connections' sockets (each one a wake-up of the process, unless several are ready at once). */
   reads: number;
   /** Slabs publishers' reads have taken (reader.ts, `slab` mode). */
@@ -485,7 +494,7 @@ export class RtmpConnection implements PlayerSink {
       return this.refuse('publish', 'NetStream.Publish.BadName', 'already publishing', path);
     }
     const l = this.ctx.limits;
-    const stream = new LiveStream(path, streamReference(path, app), l.outChunkSize, l);
+    const stream = new LiveStream(path, streamReference(path, app), l.outChunkSize, l, this.ctx.counters);
     this.ctx.streams.set(path, stream);
     this.stream = stream;
     this.role = 'publisher';
@@ -545,7 +554,7 @@ export class RtmpConnection implements PlayerSink {
       this.ctx.log.info('rtmp publish stop', { remote: this.remote, path: stream.path, players: stream.players.size });
       stream.end();
     } else if (this.role === 'player') {
-      stream.players.delete(this);
+      stream.removePlayer(this);
       this.ctx.log.info('rtmp play stop', { remote: this.remote, path: stream.path, dropped: this.dropped });
     }
   }

@@ -59,6 +59,9 @@ export interface RtmpServerStats {
   slowPlayersClosed: number;
   protocolErrors: number;
   refusedConnections: number;
+  /** Players' write holds let go (`limits.writeHoldMs`; stream-hub.ts), and of them by the tick (reads had stopped). */
+  holdFlushes: number;
+  holdTickFlushes: number;
 }
 
 export interface RtmpServer {
@@ -76,7 +79,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
   const limits: RtmpLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const conns = new Set<RtmpConnection>();
   const streams = new Map<string, LiveStream>();
-  const counters: RtmpCounters = { reads: 0, readSlabs: 0, droppedMessages: 0, slowPlayersClosed: 0, protocolErrors: 0 };
+  const counters: RtmpCounters = { reads: 0, readSlabs: 0, droppedMessages: 0, slowPlayersClosed: 0, protocolErrors: 0, holdFlushes: 0, holdTickFlushes: 0 };
   let closedRx = 0;
   let closedTx = 0;
   let refused = 0;
@@ -127,6 +130,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
   const tick = (): void => {
     const now = Date.now();
     for (const c of conns) c.tick(now);
+    for (const s of streams.values()) s.tick(now);
     if (refused > refusedLogged) {
       log.warn('rtmp connections refused: too many connections', { refused: refused - refusedLogged, max: limits.maxConnections });
       refusedLogged = refused;
@@ -205,6 +209,8 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
         slowPlayersClosed: counters.slowPlayersClosed,
         protocolErrors: counters.protocolErrors,
         refusedConnections: refused + perClient.refused,
+        holdFlushes: counters.holdFlushes,
+        holdTickFlushes: counters.holdTickFlushes,
       };
     },
 

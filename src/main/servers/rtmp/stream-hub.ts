@@ -118,7 +118,26 @@ export interface StreamLimits {
   /** Largest GOP cache; beyond it the cache is emptied until the next keyframe (players then join at that one). */
   maxGopBytes: number;
   maxGopMessages: number;
+  /**
+   * How long players' writes are held (ms): the messages of a publisher's reads stay corked until a read ends with
+   * the oldest of them at least this old (or comes this long after the previous read), or the server's 1 s tick finds
+   * them this old (the reads stopped). 0 (or absent): every read's messages go out at the end of that read.
+   */
+  writeHoldMs?: number;
+  /** Held bytes (message bodies) past which the hold is flushed at the end of the read, whatever their age. */
+  writeHoldMaxBytes?: number;
 }
+
+/** What the write hold counts, for the server's stats. */
+export interface HoldCounters {
+  /** Times a hold was let go (one write per held player each). */
+  holdFlushes: number;
+  /** Of them, let go by the server's tick: the publisher's reads had stopped for `writeHoldMs` or more. */
+  holdTickFlushes: number;
+}
+
+/** The hold's byte cap when the limits name none: ~350 ms of a 6 Mbit/s stream, far below a slow player's drop. */
+export const DEFAULT_WRITE_HOLD_MAX_BYTES = 256 * 1024;
 
 export class LiveStream {
   /** Stream key: the publish path without the token. */
@@ -139,12 +158,27 @@ export class LiveStream {
   private gopBuffers = new WeakSet<ArrayBufferLike>();
   private readonly chunkSize: number;
   private readonly limits: StreamLimits;
+  private readonly counters: HoldCounters | undefined;
+  private readonly holdMs: number;
+  private readonly holdMaxBytes: number;
+  /** Players the stream has corked (once each) for the hold in progress. */
+  private readonly held = new Set<PlayerSink>();
+  /** `Date.now()` of the read that began the hold in progress (its oldest held message), or -1 when none is. */
+  private heldSinceMs = -1;
+  /** Bodies' bytes fanned out into the hold in progress. */
+  private heldBytes = 0;
+  /** `Date.now()` at the start of the read being parsed (`batch`), and of the read before it. */
+  private readAtMs = 0;
+  private lastReadAtMs = -Infinity;
 
-  constructor(path: string, reference: string, chunkSize: number, limits: StreamLimits) {
+  constructor(path: string, reference: string, chunkSize: number, limits: StreamLimits, counters?: HoldCounters) {
     this.path = path;
     this.reference = reference;
     this.chunkSize = chunkSize;
     this.limits = limits;
+    this.counters = counters;
+    this.holdMs = Math.max(0, limits.writeHoldMs ?? 0);
+    this.holdMaxBytes = limits.writeHoldMaxBytes ?? DEFAULT_WRITE_HOLD_MAX_BYTES;
   }
 
   private out(kind: MediaKind, typeId: number, timestamp: number, payload: Buffer, keyframe = false, essential = false): OutMessage {
@@ -216,20 +250,64 @@ export class LiveStream {
   /**
    * Runs `fn` (the parsing of one read of the publisher) with every player's writes held, then lets each player's
    * messages go out in one write: a read often carries an audio and a video message, and each write to a socket is
-   * a system call plus the loopback's receive path (the bulk of the per-player cost).
+   * a system call plus the loopback's receive path (the bulk of the per-player cost). With `writeHoldMs` > 0 the
+   * writes stay held across reads until a read ends with the oldest held message at least that old (or the held
+   * bytes past `writeHoldMaxBytes`): one write per player every ~`writeHoldMs` instead of one per read, with no wake-up
+   * of its own. A read that comes `writeHoldMs` or more after the previous one is written at once: the stream is slower
+   * than the hold, and holding it would only delay it (docs/decisions.md, "RTMP players' writes held a few frames").
    */
   batch(fn: () => void): void {
+    const now = Date.now();
+    const gapMs = now - this.lastReadAtMs;
+    this.lastReadAtMs = now;
     if (this.players.size === 0) return fn();
-    const corked = [...this.players];
-    for (const p of corked) p.cork();
+    this.readAtMs = now;
+    for (const p of this.players) {
+      if (this.held.has(p)) continue;
+      p.cork();
+      this.held.add(p);
+    }
     try {
       fn();
     } finally {
-      for (const p of corked) p.uncork();
+      if (this.heldSinceMs < 0 || gapMs >= this.holdMs || now - this.heldSinceMs >= this.holdMs || this.heldBytes >= this.holdMaxBytes) this.flush();
     }
   }
 
+  /**
+   * The server's 1 s tick: lets a hold go once it is `writeHoldMs` old, when the publisher's reads stopped (while they
+   * come, a read lets it go first). Not a timer of the stream's own: a timer due ~`writeHoldMs` after each hold began
+   * would wake the process once per hold, however it is cleared or refreshed (docs/decisions.md).
+   */
+  tick(nowMs: number): void {
+    if (this.heldSinceMs < 0 || nowMs - this.heldSinceMs < this.holdMs) return;
+    if (this.counters) this.counters.holdTickFlushes++;
+    this.flush();
+  }
+
+  /** Lets every held player's writes go (one write each) and ends the hold in progress. */
+  flush(): void {
+    if (this.heldSinceMs >= 0 && this.held.size > 0 && this.counters) this.counters.holdFlushes++;
+    this.heldSinceMs = -1;
+    this.heldBytes = 0;
+    if (this.held.size === 0) return;
+    const held = [...this.held];
+    this.held.clear();
+    for (const p of held) p.uncork();
+  }
+
+  /** Removes a player (it stops playing or closes), letting its held writes go; the last one ends the hold. */
+  removePlayer(p: PlayerSink): void {
+    this.players.delete(p);
+    if (this.held.delete(p)) p.uncork();
+    if (this.held.size === 0) this.flush();
+  }
+
   private fanOut(m: OutMessage): void {
+    if (this.held.size > 0) {
+      if (this.heldSinceMs < 0) this.heldSinceMs = this.readAtMs;
+      this.heldBytes += m.bytes;
+    }
     for (const p of this.players) p.sendMedia(m);
   }
 
@@ -249,6 +327,7 @@ export class LiveStream {
 
   /** The publisher left: tell every player, forget the cache. */
   end(): void {
+    this.flush();
     const players = [...this.players];
     this.players.clear();
     this.gop = [];

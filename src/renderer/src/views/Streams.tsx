@@ -190,7 +190,7 @@ function StreamPage({ row, series, coreName, local, listeners, onClose }: { row:
         </div>
         <div>
           <span className="muted">Ingest</span>
-          <b>{formatBitrate(row.ingestBitsPerSec, units)}</b>
+          <b data-testid="stream-page-ingest">{formatBitrate(row.ingestBitsPerSec, units)}</b>
         </div>
         <div>
           <span className="muted">Viewers</span>
@@ -198,7 +198,7 @@ function StreamPage({ row, series, coreName, local, listeners, onClose }: { row:
         </div>
         <div>
           <span className="muted">Egress</span>
-          <b>{formatBitrate(row.egressBitsPerSec, units)}</b>
+          <b data-testid="stream-page-egress">{formatBitrate(row.egressBitsPerSec, units)}</b>
         </div>
       </div>
       <TimeRangePicker value={range} onChange={setRange} idPrefix="stream-range" />

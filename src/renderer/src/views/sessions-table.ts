@@ -11,7 +11,8 @@
  *
  * The cells' texts are painted on one canvas over the rows (table-canvas.ts): ~200 texts rewritten per update cost
  * ~7 ms of layout and ~6 ms of paint as DOM text, nothing of either on a canvas. Each cell keeps its text in
- * `aria-label` (assistive technology reads it; no selector does), and the rows hold DOM text while the user selects
+ * `aria-label` (assistive technology reads it; no selector does), written in a task after the update's frame (not in
+ * it: ~0.3 ms of the frame's main thread, `CellTexts`), and the rows hold DOM text while the user selects
  * in the table (text mode, see `SessionTableBody`), so a selection and a copy give the same text as before.
  */
 import type { UnitSystem } from '../../../shared/ipc.ts';
@@ -100,7 +101,8 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
     const slots = tds.map((td) => textSlot(td));
     // A cut cell's tooltip is its text, but for the cells whose tooltip is Core's text (`FULL_TEXT`).
     const titled = tds.map((td, i) => (FULL_TEXT[columns[i]!.key] ? null : td));
-    this.cells = new CellTexts(this, tds, (i, value) => writeText(slots[i]!, value), mode, titled);
+    // The labels are written after the update's frame (`labelsAfterFrame`): ~210-300 of them per update sorted by rx.
+    this.cells = new CellTexts(this, tds, (i, value) => writeText(slots[i]!, value), mode, titled, true);
     this.texts = this.cells.values;
     this.#setClass('sessions-grid tr');
   }

@@ -112,13 +112,13 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     small.className = 'muted';
     state.appendChild(small);
     add(state, textSlot(this.#badge), textSlot(small));
-    add(...withSlot(cell(tr, 'text')));
+    add(...withSlot(cell(tr, 'text', undefined, 'stream-ingest')));
     const b = document.createElement('b');
     const viewers = cell(tr, 'text', 'num', 'stream-viewers');
     viewers.appendChild(b);
     add(viewers, textSlot(b));
     for (const p of VIEWER_PROTOCOLS) add(...withSlot(cell(tr, 'text', 'num', `stream-viewers-${p}`)));
-    add(...withSlot(cell(tr, 'text', 'num')));
+    add(...withSlot(cell(tr, 'text', 'num', 'stream-egress')));
     add(...withSlot(cell(tr, 'text', 'num')));
     const svg = this.#svg;
     svg.setAttribute('class', 'sparkline');

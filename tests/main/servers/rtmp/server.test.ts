@@ -3,7 +3,7 @@ import { AmfEcmaArray, decodeAmf0, encodeAmf0 } from '../../../../src/main/serve
 import { MSG, type RtmpMessage } from '../../../../src/main/servers/rtmp/chunk.ts';
 import { RtmpTestClient } from './rtmp-client.ts';
 import { startServer, type TestServer } from './support.ts';
-import { waitFor } from '../../../support/wait.ts';
+import { sleep, waitFor } from '../../../support/wait.ts';
 import { FakeCollector } from '../../../support/fake-collector.ts';
 
 const open: RtmpTestClient[] = [];
@@ -227,6 +227,37 @@ describe('RTMP server: publish and play', () => {
     for (let i = 0; i < 5; i++) c.command(0, 'bogusCommand', 0, null);
     await waitFor(() => c.closed, 'the connection to be closed');
     expect(s.lines.some((l) => l.includes('more than 3 unknown commands'))).toBe(true);
+  });
+
+  it('holds players\' live writes (writeHoldMs) but sends a joiner\'s burst, a leaving player\'s and the unpublish at once', async () => {
+    const s = await server({ limits: { writeHoldMs: 60_000 } }); // the hold's timer would run at 120 s
+    const pub = await client(s);
+    await pub.publish('live', 'hold');
+    sendVideo(pub, 0, media.avcHeader());
+    sendVideo(pub, 0, media.key(1));
+    await pub.sync();
+    const player = await client(s);
+    const leaving = await client(s);
+    await player.play('live', 'hold');
+    await leaving.play('live', 'hold');
+    await waitFor(() => player.media.length >= 3 && leaving.media.length >= 3, 'the join bursts, not held');
+    sendVideo(pub, 40, media.inter(2));
+    sendVideo(pub, 80, media.inter(3));
+    await pub.sync();
+    await sleep(300);
+    expect(kinds(player.media)).toEqual(['|RtmpSampleAccess', 'avc-header', 'K1']); // P2, P3 held
+    // a player that stops playing gets what was held for it, then the answer to its command
+    const closed = leaving.waitFor((v) => v[0] === '_result' && v[1] === 7);
+    leaving.command(0, 'closeStream', 7, null);
+    await closed;
+    expect(kinds(leaving.media)).toEqual(['|RtmpSampleAccess', 'avc-header', 'K1', 'P2', 'P3']);
+    expect(kinds(player.media)).toHaveLength(3);
+    // the publisher leaves: the held messages, then UnpublishNotify
+    pub.close();
+    await waitFor(() => player.closed, 'the player to be ended');
+    expect(kinds(player.media)).toEqual(['|RtmpSampleAccess', 'avc-header', 'K1', 'P2', 'P3']);
+    expect(player.statuses).toContain('NetStream.Play.UnpublishNotify');
+    expect(s.server.stats().holdFlushes).toBeGreaterThanOrEqual(1);
   });
 
   it('answers ping requests and acknowledges after the peer window', async () => {

@@ -1,7 +1,7 @@
 /** LiveStream: what it caches for joiners, when it serializes, and what its GOP cache is charged. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MSG, serializeMessage, type RtmpMessage, type RtmpMessageParts } from '../../../../src/main/servers/rtmp/chunk.ts';
-import { LiveStream, OUT, type OutMessage, type PlayerSink } from '../../../../src/main/servers/rtmp/stream-hub.ts';
+import { LiveStream, OUT, type OutMessage, type PlayerSink, type StreamLimits } from '../../../../src/main/servers/rtmp/stream-hub.ts';
 
 const LIMITS = { maxGopBytes: 1 << 20, maxGopMessages: 1000 };
 const CHUNK = 4096;
@@ -175,5 +175,154 @@ describe('LiveStream', () => {
     let ran = false;
     lonely.batch(() => (ran = true));
     expect(ran).toBe(true);
+  });
+});
+
+describe('LiveStream: players\' writes held across reads (writeHoldMs)', () => {
+  const HOLD = { ...LIMITS, writeHoldMs: 100 };
+  const counters = (): { holdFlushes: number; holdTickFlushes: number } => ({ holdFlushes: 0, holdTickFlushes: 0 });
+  const stamps = (p: { flushed: OutMessage[][] }): number[][] => p.flushed.map((w) => w.map((m) => m.timestamp));
+  /** The fake clock (Date.now) moved on to `ms`. */
+  const at = (ms: number): void => void vi.advanceTimersByTime(ms - Date.now());
+  /** One read of the publisher at `atMs` that completes an audio message stamped `ts`. */
+  const read = (s: LiveStream, atMs: number, ts: number): void => {
+    at(atMs);
+    s.batch(() => s.publish(msg(MSG.audio, ts, Buffer.from([0xaf, 1, ts & 0xff]))));
+  };
+  /** A stream with players whose reads have been coming (the last at -10 ms): the next read begins a hold. */
+  function flowing(limits: StreamLimits = HOLD, c?: ReturnType<typeof counters>): { s: LiveStream; a: ReturnType<typeof sink>; b: ReturnType<typeof sink> } {
+    const s = new LiveStream('/live/x', 'x', CHUNK, limits, c);
+    at(-10);
+    s.batch(() => {});
+    const a = sink();
+    const b = sink();
+    s.players.add(a);
+    s.players.add(b);
+    return { s, a, b };
+  }
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(-1000);
+  });
+  afterEach(() => void vi.useRealTimers());
+
+  it('holds the writes until a read ends with the oldest held message at least writeHoldMs old, then writes them at once', () => {
+    const c = counters();
+    const { s, a, b } = flowing(HOLD, c);
+    for (const t of [0, 30, 60, 90]) read(s, t, t);
+    expect(a.flushed).toEqual([]); // 90 ms: still held
+    read(s, 100, 100); // the oldest (0) is 100 ms old: this read's end lets all five go, one write
+    expect(stamps(a)).toEqual([[0, 30, 60, 90, 100]]);
+    expect(stamps(b)).toEqual(stamps(a));
+    read(s, 120, 120); // a new hold begins with this read
+    read(s, 219, 219);
+    expect(stamps(a)).toHaveLength(1);
+    read(s, 220, 220);
+    expect(stamps(a)).toEqual([[0, 30, 60, 90, 100], [120, 219, 220]]);
+    expect(c).toEqual({ holdFlushes: 2, holdTickFlushes: 0 });
+    expect(vi.getTimerCount()).toBe(0); // no timer of its own
+  });
+
+  it('writes a read at once when it comes writeHoldMs or more after the previous one (a stream slower than the hold)', () => {
+    const { s, a } = flowing();
+    read(s, 200, 1); // 210 ms after the last read
+    expect(stamps(a)).toEqual([[1]]);
+    read(s, 299, 2); // 99 ms: held
+    expect(stamps(a)).toEqual([[1]]);
+    read(s, 399, 3); // 100 ms after: written at once, with the held one (now 100 ms old too)
+    expect(stamps(a)).toEqual([[1], [2, 3]]);
+  });
+
+  it('begins no hold on a read with nothing to write, and writes each read at once with writeHoldMs 0', () => {
+    const { s, a } = flowing();
+    s.batch(() => {}); // a partial message: nothing held, the players are let go
+    read(s, 50, 50);
+    read(s, 120, 120);
+    expect(a.flushed).toEqual([]); // the hold began at 50, not at the empty read
+    const today = new LiveStream('/live/y', 'y', CHUNK, { ...LIMITS, writeHoldMs: 0 });
+    const p = sink();
+    today.players.add(p);
+    read(today, 121, 0);
+    read(today, 122, 1);
+    expect(stamps(p)).toEqual([[0], [1]]);
+  });
+
+  it('lets the server\'s tick write a hold writeHoldMs old when the reads stop, and nothing younger', () => {
+    const c = counters();
+    const { s, a } = flowing(HOLD, c);
+    read(s, 0, 0);
+    read(s, 40, 40);
+    s.tick(99);
+    expect(a.flushed).toEqual([]);
+    s.tick(100);
+    expect(stamps(a)).toEqual([[0, 40]]);
+    expect(c).toEqual({ holdFlushes: 1, holdTickFlushes: 1 });
+    s.tick(5000); // nothing held
+    expect(c.holdTickFlushes).toBe(1);
+  });
+
+  it('lets the hold go at the end of a read once the held bodies pass writeHoldMaxBytes', () => {
+    const { s, a } = flowing({ ...HOLD, writeHoldMaxBytes: 10_000 });
+    at(0);
+    s.batch(() => s.publish(msg(MSG.video, 0, frame(true, 1, 6_000))));
+    expect(a.flushed).toEqual([]);
+    at(10);
+    s.batch(() => s.publish(msg(MSG.video, 40, frame(false, 2, 6_000))));
+    expect(stamps(a)).toEqual([[0, 40]]);
+  });
+
+  it('corks a player that joins during a hold from the next read, and writes its held messages with the others\'', () => {
+    const { s, a } = flowing();
+    read(s, 0, 0);
+    const joiner = sink(); // its join burst was written by its connection, not held (connection.ts onPlay)
+    s.players.add(joiner);
+    read(s, 50, 50);
+    read(s, 100, 100);
+    expect(stamps(a)).toEqual([[0, 50, 100]]);
+    expect(stamps(joiner)).toEqual([[50, 100]]);
+  });
+
+  it('lets a leaving player\'s held writes go at once, and every player\'s before the unpublish notice', () => {
+    const { s, a: leaving, b: staying } = flowing();
+    const order: string[] = [];
+    staying.unpublished = () => void order.push(`unpublished after ${stamps(staying).flat().join(',')}`);
+    read(s, 0, 0);
+    read(s, 20, 20);
+    s.removePlayer(leaving);
+    expect(stamps(leaving)).toEqual([[0, 20]]);
+    expect(staying.flushed).toEqual([]);
+    read(s, 40, 40);
+    s.end();
+    expect(order).toEqual(['unpublished after 0,20,40']);
+  });
+
+  it('ends the hold when its last player leaves: a new player\'s hold begins with its own first message', () => {
+    const c = counters();
+    const { s, a, b } = flowing(HOLD, c);
+    read(s, 0, 0);
+    s.removePlayer(a);
+    s.removePlayer(b);
+    for (const t of [100, 200, 300, 400, 500]) read(s, t, t); // reads go on without players
+    s.tick(500); // nothing held: nothing to let go
+    const late = sink();
+    s.players.add(late);
+    read(s, 510, 510);
+    expect(late.flushed).toEqual([]); // not taken for a hold begun at 0
+    read(s, 610, 610);
+    expect(stamps(late)).toEqual([[510, 610]]);
+    expect(c).toEqual({ holdFlushes: 1, holdTickFlushes: 0 }); // the first hold ended with its players, unwritten to anyone
+  });
+
+  it('ends a hold when the publisher unpublishes in the middle of a read', () => {
+    const { s, a } = flowing();
+    let written: number[] = [];
+    a.unpublished = () => void (written = stamps(a).flat());
+    read(s, 0, 0);
+    at(10);
+    s.batch(() => {
+      s.publish(msg(MSG.audio, 10, Buffer.from([0xaf, 1, 2])));
+      s.end(); // FCUnpublish / deleteStream in the same read
+    });
+    expect(written).toEqual([0, 10]);
   });
 });
