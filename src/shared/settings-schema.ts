@@ -36,6 +36,8 @@ export interface SettingSpec {
   kind: SettingKind;
   /** Smallest accepted number (number, integer). */
   min?: number;
+  /** Largest accepted number (number, integer). */
+  max?: number;
   /** The value must divide this number (e.g. a sample interval dividing a minute). */
   divides?: number;
   /** Accepted values (choice). */
@@ -58,7 +60,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'listen', kind: 'hostPort', arg: 'HOST:PORT', defaultText: '127.0.0.1:8787', help: 'HTTP listener: v3 API, /metrics, /memfs, the UI at /ui/', group: 'Servers' },
   { key: 'rtmp', kind: 'hostPortOrOff', arg: 'HOST:PORT|off', defaultText: '127.0.0.1:1935', help: 'RTMP server; off: none', group: 'Servers' },
   { key: 'rtmpApp', kind: 'string', arg: 'APP', defaultText: '/', help: 'app prefix stripped from RTMP references', group: 'Servers' },
-  { key: 'rtmpWriteHoldMs', kind: 'integer', min: 0, arg: 'MS', defaultText: '100', help: "RTMP players' writes held up to MS while the publisher sends (up to 1 s more if it pauses): fewer writes, that much more latency; 0: one write per read, as Core", group: 'Servers' },
+  { key: 'rtmpWriteHoldMs', kind: 'integer', min: 0, max: 1000, arg: 'MS', defaultText: '100', help: "RTMP players' writes held up to MS (at most 1000) while the publisher sends (up to 1 s more if it pauses): fewer writes, that much more latency; 0: one write per read, as Core", group: 'Servers' },
   { key: 'srt', kind: 'hostPortOrOff', arg: 'HOST:PORT|off', defaultText: '127.0.0.1:6000', help: 'SRT server (UDP, live mode, no encryption); off: none', group: 'Servers' },
   { key: 'memfsMaxMb', kind: 'number', min: 1, arg: 'MB', defaultText: '256', help: 'in-memory filesystem size; the oldest files are purged first', group: 'Servers' },
   { key: 'diskDir', kind: 'string', arg: 'DIR', defaultText: 'none', help: 'a folder served read-only at /disk', group: 'Servers' },

@@ -67,7 +67,11 @@ describe('config flags', () => {
     expect(parseArgs(['--rtmp-write-hold-ms', '0'], noFile).config.rtmpWriteHoldMs).toBe(0);
     expect(parseArgs(['--rtmp-write-hold-ms=50'], noFile).config.rtmpWriteHoldMs).toBe(50);
     expect(parseArgs(['--config', 'c.json'], () => '{"rtmpWriteHoldMs": 20}').config.rtmpWriteHoldMs).toBe(20);
-    expect(() => parseArgs(['--rtmp-write-hold-ms', '-1'], noFile)).toThrow(/>= 0/);
+    expect(() => parseArgs(['--rtmp-write-hold-ms', '-1'], noFile)).toThrow(/from 0 to 1000/);
+    // A hold of minutes would send a quiet stream's players 256 KiB bursts: held at most a second.
+    expect(parseArgs(['--rtmp-write-hold-ms', '1000'], noFile).config.rtmpWriteHoldMs).toBe(1000);
+    expect(() => parseArgs(['--rtmp-write-hold-ms', '1001'], noFile)).toThrow(/from 0 to 1000, got "1001"/);
+    expect(() => parseArgs(['--config', 'c.json'], () => '{"rtmpWriteHoldMs": 60000}')).toThrow(/rtmpWriteHoldMs: expected a number from 0 to 1000/);
     expect(() => parseArgs(['--rtmp-write-hold-ms', '2.5'], noFile)).toThrow(/whole number/);
     expect(() => parseArgs(['--rtmp-write-hold-ms', 'soon'], noFile)).toThrow(ConfigError);
   });

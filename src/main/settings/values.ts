@@ -44,9 +44,12 @@ function parseList(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-function parseNumber(value: string, what: string, min: number): number {
+function parseNumber(value: string, what: string, min: number, max: number): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new ConfigError(`${what}: expected a number >= ${min}, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`${what}: expected a number ${range}, got "${value}"`);
+  }
   return n;
 }
 
@@ -69,7 +72,7 @@ export function parseSettingText(spec: SettingSpec, text: string, what: string):
       return parseCredentials(text, what);
     case 'number':
     case 'integer': {
-      const n = parseNumber(text, what, spec.min ?? Number.NEGATIVE_INFINITY);
+      const n = parseNumber(text, what, spec.min ?? Number.NEGATIVE_INFINITY, spec.max ?? Number.POSITIVE_INFINITY);
       if (spec.kind === 'integer' && !Number.isInteger(n)) throw new ConfigError(`${what}: expected a whole number, got "${text}"`);
       if (spec.divides !== undefined && spec.divides % n !== 0) throw new ConfigError(`${what}: expected a divisor of ${spec.divides} (1, 2, 5, 10, 15, 30, 60…), got ${n}`);
       return n;
