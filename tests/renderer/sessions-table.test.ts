@@ -55,21 +55,19 @@ async function setup(n: number): Promise<void> {
     body.attach!(document.querySelector('#scroll'));
     const ctx = { units: 'decimal', atMs: 61_000, coreName: (c: string) => c, selectedKey: null };
     body.update!(count, 0, rows, ctx);
-    Object.assign(window, { body, rows, ctx, log });
+    // Resolves after a posted message's round trip: the cells' labels an update left for the task after it are written.
+    const afterPosted = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => {
+          ch.port1.close();
+          resolve();
+        };
+        ch.port2.postMessage(0);
+      });
+    Object.assign(window, { body, rows, ctx, log, afterPosted });
   }, n);
-  await page.evaluate(afterPosted);
-}
-
-/** Resolves after a posted message's round trip: the cells' labels an update left for the task after it are written. */
-function afterPosted(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => {
-      ch.port1.close();
-      resolve();
-    };
-    ch.port2.postMessage(0);
-  });
+  await page.evaluate(() => (window.afterPosted as () => Promise<void>)());
 }
 
 /** `pixels()` after the canvas is drawn whole: text mode on (a selection in the page) and off again draws every row. */
@@ -122,11 +120,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
       const label = (r: MutationRecord): boolean => r.type === 'attributes' && r.attributeName === 'aria-label';
       // In the update's task: no label yet (they are written in a task after it).
       const inTask = mo.takeRecords().filter(label).length + (records as MutationRecord[]).filter(label).length;
-      await new Promise<void>((resolve) => {
-        const ch = new MessageChannel();
-        ch.port1.onmessage = () => resolve();
-        ch.port2.postMessage(0);
-      });
+      await (window.afterPosted as () => Promise<void>)();
       const text = mo.takeRecords().concat(records as MutationRecord[]);
       mo.disconnect();
       const same = Array.from(group.children).every((el, i) => el === before[i]);
@@ -562,11 +556,7 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
             body.update(100, 0, next, ctx);
           });
         });
-        await new Promise<void>((resolve) => {
-          const ch = new MessageChannel();
-          ch.port1.onmessage = () => resolve();
-          ch.port2.postMessage(0);
-        });
+        await (window.afterPosted as () => Promise<void>)();
         const after = cell().getAttribute('aria-label');
         Object.assign(window, { rows: next });
         return { id, atEnd, after };
