@@ -152,6 +152,9 @@ export function parserMicroBench(flv: string): void {
   console.log(`    every body copied (one read buffer) ${c.usPerS.toFixed(0).padStart(5)} µs per second of stream, bodies copied ${c.allocMbPerS.toFixed(2)} MB/s`);
 }
 
+/** FANOUT_WRITE_HOLD_MS as a list: the players' write holds to compare ('' for the server's default). */
+const writeHolds = (): string[] => (process.env.FANOUT_WRITE_HOLD_MS ?? '').split(',');
+
 const serverModule = pathToFileURL(fileURLToPath(new URL('../src/main/servers/rtmp/server.ts', import.meta.url))).href;
 
 /**
@@ -218,7 +221,7 @@ interface ReadModeWindow {
 async function readModeComparison(flv: string, seconds: number, players: number): Promise<void> {
   const rows: Array<{ mode: string; w: ReadModeWindow }> = [];
   const modes = (process.env.FANOUT_READ_MODES ?? 'stream,slab').split(',').filter((m) => m !== '');
-  const holds = (process.env.FANOUT_WRITE_HOLD_MS ?? '').split(',');
+  const holds = writeHolds();
   const variants = modes.flatMap((mode) => holds.map((hold) => ({ mode, hold })));
   for (const { mode, hold } of [...variants, ...variants]) {
     const child = spawn(process.execPath, ['--input-type=module', '-e', READ_MODE_CHILD, mode, hold], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -290,7 +293,7 @@ export default async function fanoutBench(): Promise<void> {
   if (process.env.FANOUT_READ_MODES !== '0') await readModeComparison(flv, seconds, Number(process.env.FANOUT_ALONE_PLAYERS ?? 0));
   if (process.env.FANOUT_APP === '0') return;
   const nodeFlags = ['--trace-gc', ...(process.env.FANOUT_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
-  const hold = (process.env.FANOUT_WRITE_HOLD_MS ?? '').split(',')[0]!;
+  const hold = writeHolds()[0]!;
   const h = await startHeadless(['--no-persist', ...(hold === '' ? [] : ['--rtmp-write-hold-ms', hold])], { nodeFlags });
   const url = `${h.rtmpUrl!}/live/fanout`;
   const players: ChildProcess[] = [];
