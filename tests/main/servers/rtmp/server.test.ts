@@ -230,7 +230,7 @@ describe('RTMP server: publish and play', () => {
   });
 
   it('holds players\' live writes (writeHoldMs) but sends a joiner\'s burst, a leaving player\'s and the unpublish at once', async () => {
-    const s = await server({ limits: { writeHoldMs: 60_000 } }); // the hold's timer would run at 120 s
+    const s = await server({ limits: { writeHoldMs: 60_000 } }); // the server's tick would let a hold go only after 60 s
     const pub = await client(s);
     await pub.publish('live', 'hold');
     sendVideo(pub, 0, media.avcHeader());
