@@ -583,8 +583,7 @@ export class CellPainter {
     const space = text.indexOf(' ');
     const word = space < 0 ? text : text.slice(0, space);
     const rest = space < 0 ? '' : text.slice(space + 1);
-    const wordPx = this.#width(col.font, word);
-    const pillPx = wordPx + 2 * col.padXPx;
+    const pillPx = this.#pillPx(col, word);
     const x = col.leftPx;
     const fitted = this.#fit({ font: col.font, tabular: false, digitPx: 0 }, word, col.widthPx - col.padXPx);
     if (!restOnly) {
@@ -620,8 +619,13 @@ export class CellPainter {
    */
   #pillEndPx(g: Geometry, col: ColumnGeometry, text: string): number {
     const space = text.indexOf(' ');
-    const pillPx = this.#width(col.font, space < 0 ? text : text.slice(0, space)) + 2 * col.padXPx;
+    const pillPx = this.#pillPx(col, space < 0 ? text : text.slice(0, space));
     return Math.ceil((col.leftPx + Math.min(pillPx, col.widthPx)) * g.dpr) / g.dpr;
+  }
+
+  /** A `badge` cell's pill's width for its first word (the word and its padding; the cell may cut it). */
+  #pillPx(col: ColumnGeometry, word: string): number {
+    return this.#width(col.font, word) + 2 * col.padXPx;
   }
 
   /**
