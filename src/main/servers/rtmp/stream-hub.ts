@@ -167,9 +167,8 @@ export class LiveStream {
   private heldSinceMs = -1;
   /** Bodies' bytes fanned out into the hold in progress. */
   private heldBytes = 0;
-  /** `Date.now()` at the start of the read being parsed (`batch`), and of the read before it. */
-  private readAtMs = 0;
-  private lastReadAtMs = -Infinity;
+  /** `Date.now()` at the start of the latest read (`batch`: the one being parsed, while it is). */
+  private readAtMs = -Infinity;
 
   constructor(path: string, reference: string, chunkSize: number, limits: StreamLimits, counters?: HoldCounters) {
     this.path = path;
@@ -258,10 +257,9 @@ export class LiveStream {
    */
   batch(fn: () => void): void {
     const now = Date.now();
-    const gapMs = now - this.lastReadAtMs;
-    this.lastReadAtMs = now;
-    if (this.players.size === 0) return fn();
+    const gapMs = now - this.readAtMs;
     this.readAtMs = now;
+    if (this.players.size === 0) return fn();
     for (const p of this.players) {
       if (this.held.has(p)) continue;
       p.cork();
