@@ -101,8 +101,7 @@ class SessionRowView implements BodyRow<SessionRow, SessionTableContext>, TextRo
     const slots = tds.map((td) => textSlot(td));
     // A cut cell's tooltip is its text, but for the cells whose tooltip is Core's text (`FULL_TEXT`).
     const titled = tds.map((td, i) => (FULL_TEXT[columns[i]!.key] ? null : td));
-    // The labels are written after the update's frame (`labelsAfterFrame`): ~210-300 of them per update sorted by rx.
-    this.cells = new CellTexts(this, tds, (i, value) => writeText(slots[i]!, value), mode, titled, true);
+    this.cells = new CellTexts(this, tds, (i, value) => writeText(slots[i]!, value), mode, titled);
     this.texts = this.cells.values;
     this.#setClass('sessions-grid tr');
   }

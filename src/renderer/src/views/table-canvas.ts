@@ -982,8 +982,8 @@ export interface TextRow extends PaintedRow {
 }
 
 /**
- * The rows whose cells' `aria-label`s wait to be written (`CellTexts` with `labelsAfterFrame`), and the task that
- * writes them: a message posted when the first one is added, so it runs after the task that set the texts. Set in an
+ * The rows whose cells' `aria-label`s wait to be written (`CellTexts`, the Sessions and Streams rows'), and the task
+ * that writes them: a message posted when the first one is added, so it runs after the task that set the texts. Set in an
  * update's animation frame, the labels are written after that frame's paint and commit, not inside them (the bench's
  * probe ends its frame with a message posted at the frame's start, so it times the frame without them). A channel per
  * batch, closed once it ran: no port is left open (in Node, an open port keeps the process alive).
@@ -1019,10 +1019,11 @@ const LABELS_DUE = new LabelsDue();
  * own text nodes), and, while the pointer is on a cell the painter cut ("…"), as that cell's `title`: its tooltip
  * shows the text whole. The title is written on hover (`hover`), not per update: a `title` change restyles its
  * element (the UA stylesheet's `abbr[title]` makes the attribute one that selectors read), and written for every cut
- * cell whose text changed it cost ~0.8 ms of style per Sessions update. Only what changed is written. With
- * `labelsAfterFrame`, the `aria-label`s are written in a task after the one that set the texts (`LabelsDue`): the
- * update's frame paints without them (~210-300 writes per Sessions update, ~0.3 ms of its main thread), and
- * assistive technology reads them a task later.
+ * cell whose text changed it cost ~0.8 ms of style per Sessions update. Only what changed is written. The
+ * `aria-label`s are written in a task after the one that set the texts (`LabelsDue`): the update's frame paints
+ * without them (~210-300 writes per Sessions update, ~0.3 ms of its main thread; ~80 per Streams update, every row's
+ * duration, ingest and egress), and assistive technology reads them a task later. The DOM text of text mode is
+ * written at once: what is selected, copied or found is the update's.
  */
 export class CellTexts {
   /** The texts as last written. */
@@ -1030,8 +1031,8 @@ export class CellTexts {
   readonly #row: { dirty: boolean };
   /** Per cell, the element that carries its `aria-label`. */
   readonly #labelled: readonly Element[];
-  /** Per cell, its `aria-label` as last written; null: written with the text, not after the frame. */
-  readonly #labels: string[] | null;
+  /** Per cell, its `aria-label` as last written (`writeLabels`). */
+  readonly #labels: string[];
   /** Waiting in `LABELS_DUE` for its labels to be written. */
   #labelsDue = false;
   /** Per cell, where its title goes while hovered and cut (null: none from here; the cell has its own). */
@@ -1050,8 +1051,7 @@ export class CellTexts {
 
   /**
    * `row`: marked dirty when a text changes; `labelled`: each cell's element; `writeDom(i, value)`: writes cell i's
-   * DOM text; `titled`: where a cut cell's title goes, when not on `labelled` (null: the cell has its own);
-   * `labelsAfterFrame`: the `aria-label`s written in a task after the one that set the texts (see the class comment).
+   * DOM text; `titled`: where a cut cell's title goes, when not on `labelled` (null: the cell has its own).
    */
   constructor(
     row: { dirty: boolean },
@@ -1059,11 +1059,10 @@ export class CellTexts {
     writeDom: (i: number, value: string) => void,
     mode: TextMode,
     titled: readonly (Element | null)[] = labelled,
-    labelsAfterFrame = false,
   ) {
     this.#row = row;
     this.#labelled = labelled;
-    this.#labels = labelsAfterFrame ? labelled.map(() => '') : null;
+    this.#labels = labelled.map(() => '');
     this.#titled = titled;
     this.#writeDom = writeDom;
     this.#mode = mode;
@@ -1085,14 +1084,13 @@ export class CellTexts {
     return true;
   }
 
-  /** Cell i's text: painted (the row is drawn again), in its `aria-label`, and DOM text in text mode. */
+  /** Cell i's text: painted (the row is drawn again), DOM text in text mode, and its `aria-label` a task later. */
   set(i: number, value: string): void {
     this.sync();
     if (this.values[i] === value) return;
     this.values[i] = value;
     this.#row.dirty = true;
-    if (!this.#labels) this.#labelled[i]!.setAttribute('aria-label', value);
-    else if (!this.#labelsDue) {
+    if (!this.#labelsDue) {
       this.#labelsDue = true;
       LABELS_DUE.add(this);
     }
@@ -1103,7 +1101,6 @@ export class CellTexts {
   writeLabels(): void {
     this.#labelsDue = false;
     const labels = this.#labels;
-    if (!labels) return;
     for (let i = 0; i < labels.length; i++) {
       const value = this.values[i]!;
       if (labels[i] !== value) this.#labelled[i]!.setAttribute('aria-label', (labels[i] = value));
