@@ -161,6 +161,7 @@ const FRAME_PROBE = `(() => {
     inFrame = true;
     t0 = performance.now();
     ch.port2.postMessage(1);
+    window.__draws?.begin();
   };
   // Ahead of the page's first callback of each frame, while the page probe is on.
   window.requestAnimationFrame = (cb) => {
@@ -227,11 +228,18 @@ const FRAME_PROBE = `(() => {
 /**
  * BENCH_DRAWS=1: every call the page makes on a 2D canvas context that draws or clears (counted per phase, printed per
  * frame with changes, with the canvases drawn on per update): a deterministic measure of what an update draws, apart
- * from how long the machine takes to raster it. Off by default: the wrappers cost a little in every call.
+ * from how long the machine takes to raster it. With them, the `aria-label` writes (`setAttribute`), split by whether
+ * they ran inside a page frame (from the probe's start of the frame to its end) or between frames (the painted tables'
+ * labels, written in the task after the update's frame). Off by default: the wrappers cost a little in every call.
  */
 const DRAW_COUNTER = `(() => {
   const counts = {}, canvases = new Set(), frames = [];
-  let on = false, strokes = 0, texts = 0;
+  let on = false, strokes = 0, texts = 0, labels = 0, labelsBetween = 0;
+  const setAttribute = Element.prototype.setAttribute;
+  Element.prototype.setAttribute = function (name, value) {
+    if (on && name === 'aria-label') labels++;
+    return setAttribute.call(this, name, value);
+  };
   const proto = CanvasRenderingContext2D.prototype;
   for (const name of ['fillText', 'stroke', 'fill', 'fillRect', 'clearRect', 'drawImage', 'clip', 'roundRect', 'lineTo', 'moveTo']) {
     const f = proto[name];
@@ -246,10 +254,12 @@ const DRAW_COUNTER = `(() => {
     };
   }
   window.__draws = {
-    start() { for (const k of Object.keys(counts)) delete counts[k]; canvases.clear(); frames.length = 0; strokes = texts = 0; on = true; },
-    // The page probe's end of a frame with changes: its work and what it stroked and filled with text.
-    frame(workMs) { if (on) frames.push([workMs, strokes, texts]); strokes = texts = 0; },
-    stop() { on = false; return { counts: { ...counts }, canvases: canvases.size, frames: [...frames] }; },
+    start() { for (const k of Object.keys(counts)) delete counts[k]; canvases.clear(); frames.length = 0; strokes = texts = labels = labelsBetween = 0; on = true; },
+    // The page probe's start of a frame: the labels written since the last frame's end were written between frames.
+    begin() { labelsBetween += labels; labels = 0; },
+    // The page probe's end of a frame with changes: its work, what it stroked and filled with text, its label writes.
+    frame(workMs) { if (on) frames.push([workMs, strokes, texts, labels]); strokes = texts = labels = 0; },
+    stop() { on = false; return { counts: { ...counts }, canvases: canvases.size, frames: [...frames], labelsBetween: labelsBetween + labels }; },
   };
 })();`;
 
@@ -852,16 +862,20 @@ async function headlessBench(): Promise<void> {
       }
       console.log(frameLine(name, r, seconds));
       if (draws) {
-        const d = (await page.evaluate('window.__draws.stop()')) as { counts: Record<string, number>; canvases: number; frames: [number, number, number][] };
+        const d = (await page.evaluate('window.__draws.stop()')) as { counts: Record<string, number>; canvases: number; frames: [number, number, number, number][]; labelsBetween: number };
         const n = Math.max(1, r.changedWork.length);
         const calls = Object.entries(d.counts).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${(v / n).toFixed(1)}`).join(', ');
         console.log(`  ${''.padEnd(30)} canvas calls per frame with changes (${r.changedWork.length} in ${seconds} s; ${d.canvases} canvases drawn on in the phase): ${calls}`);
         // The page probe's frames with changes (not the loop's), split by whether they stroked a sparkline.
-        const split = (f: [number, number, number][]): string => {
+        const split = (f: [number, number, number, number][]): string => {
           const w = sorted(f.map((x) => x[0]));
           return `${f.length} frames, work p50 ${pct(w, 50).toFixed(1)} p95 ${pct(w, 95).toFixed(1)} ms, fillText ${(f.reduce((a, x) => a + x[2], 0) / Math.max(1, f.length)).toFixed(1)}, stroke ${(f.reduce((a, x) => a + x[1], 0) / Math.max(1, f.length)).toFixed(1)} per frame`;
         };
-        if (d.frames.length > 0) console.log(`  ${''.padEnd(30)} frames that stroked: ${split(d.frames.filter((f) => f[1] > 0))}; the others: ${split(d.frames.filter((f) => f[1] === 0))}`);
+        if (d.frames.length > 0) {
+          console.log(`  ${''.padEnd(30)} frames that stroked: ${split(d.frames.filter((f) => f[1] > 0))}; the others: ${split(d.frames.filter((f) => f[1] === 0))}`);
+          const inside = d.frames.reduce((a, x) => a + x[3], 0);
+          console.log(`  ${''.padEnd(30)} aria-label writes per frame with changes (${d.frames.length}): ${(inside / d.frames.length).toFixed(1)} inside the frame, ${(d.labelsBetween / d.frames.length).toFixed(1)} between frames`);
+        }
       }
       if (heap) {
         const { profile } = (await cdp.send('HeapProfiler.stopSampling')) as { profile: HeapProfile };

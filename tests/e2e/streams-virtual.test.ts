@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { StreamRow } from '../../src/shared/streams.ts';
 import { startTestCore, summaryOfLists, type TestCore } from '../support/test-core.ts';
-import { buildRenderer, closeE2e, openPage, type TestBrowser } from './support.ts';
+import { buildRenderer, closeE2e, openPage, readAfterLabels, type TestBrowser } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
@@ -84,25 +84,37 @@ describe('Streams view with 600 streams (virtualised rows)', () => {
   it('keeps each stream\'s row element across updates, rewriting only its texts; DOM order is the visual order', async () => {
     await page.$eval('[data-testid="streams-table"]', (t) => t.closest('.main')!.scrollTo(0, 0));
     await page.waitForSelector('[data-testid="streams-table"] tbody tr[data-index="0"]');
-    // Mark the first row's element and remember its state cell's name ("live 12 s": painted, in its aria-label), which
-    // changes every second.
-    const before = await page.$eval('[data-testid="streams-table"] tbody tr[data-index="0"]', (tr) => {
-      (tr as unknown as { mark: string }).mark = tr.getAttribute('data-testid')!;
-      return tr.querySelector('td[data-paint="badge"]')!.getAttribute('aria-label');
-    });
+    // Mark the first row's element and remember its state cell's name ("live 12 s": painted, in its aria-label, written
+    // in the task after the update's: read after them, `readAfterLabels`), which changes every second.
+    type Marked = { mark?: string; getAttribute(n: string): string | null; querySelector(s: string): Marked | null };
+    const first = (mark: boolean): Promise<[string | null, string | null, string | null]> =>
+      readAfterLabels(
+        page,
+        (markIt: boolean) => {
+          const tr = (globalThis as unknown as { document: { querySelector(s: string): Marked } }).document.querySelector('[data-testid="streams-table"] tbody tr[data-index="0"]');
+          if (markIt) tr.mark = tr.getAttribute('data-testid')!;
+          return [tr.querySelector('td[data-paint="badge"]')!.getAttribute('aria-label'), tr.mark ?? null, tr.getAttribute('data-testid')];
+        },
+        mark,
+      );
+    const [before] = await first(true);
     const after = await waitFor(async () => {
-      const t = await page.$eval('[data-testid="streams-table"] tbody tr[data-index="0"]', (tr) => [tr.querySelector('td[data-paint="badge"]')!.getAttribute('aria-label'), (tr as unknown as { mark?: string }).mark ?? null, tr.getAttribute('data-testid')] as const);
+      const t = await first(false);
       return t[0] !== before ? t : undefined;
     }, 'an update of the first row\'s duration', 10_000);
     // The same element shows the same stream: the update wrote its text, it did not build a new row.
     expect(after[1]).toBe(after[2]);
     // Rows in DOM order sit top to bottom, with consecutive row indexes; each has its sparkline as an image.
-    const rows = await page.$$eval('[data-testid="streams-table"] tbody tr[data-index]', (els) =>
-      els.map((tr) => ({
-        topPx: tr.getBoundingClientRect().top,
-        index: Number(tr.getAttribute('aria-rowindex')),
-        spark: tr.querySelector('svg.sparkline[role="img"]')?.getAttribute('aria-label') ?? '',
-      })),
+    const rows = await readAfterLabels(
+      page,
+      (selector: string) =>
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        [...(globalThis as any).document.querySelectorAll(selector)].map((tr) => ({
+          topPx: tr.getBoundingClientRect().top as number,
+          index: Number(tr.getAttribute('aria-rowindex')),
+          spark: (tr.querySelector('svg.sparkline[role="img"]')?.getAttribute('aria-label') ?? '') as string,
+        })),
+      '[data-testid="streams-table"] tbody tr[data-index]',
     );
     for (let i = 1; i < rows.length; i++) {
       expect(rows[i]!.topPx).toBeGreaterThan(rows[i - 1]!.topPx);
@@ -114,12 +126,21 @@ describe('Streams view with 600 streams (virtualised rows)', () => {
     await page.waitForTimeout(2500);
     await page.$eval('[data-testid="streams-table"]', (t) => t.closest('.main')!.scrollBy(0, 70));
     await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))'); // the scroll event ran
-    const seen = await page.$eval('[data-testid="streams-table"]', (t) => {
-      const box = t.closest('.main')!.getBoundingClientRect();
-      return [...t.querySelectorAll('tbody tr[data-testid^="stream-row-many-"]')]
-        .filter((tr) => tr.getBoundingClientRect().top >= box.top && tr.getBoundingClientRect().bottom <= box.bottom)
-        .map((tr) => tr.querySelector('td[data-paint="badge"]')!.getAttribute('aria-label'));
-    });
+    // The labels of the rows that came in are written in the task after the scroll's frame.
+    const seen = await readAfterLabels(
+      page,
+      (selector: string) => {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const t = (globalThis as any).document.querySelector(selector);
+        const box = t.closest('.main')!.getBoundingClientRect();
+        return [...t.querySelectorAll('tbody tr[data-testid^="stream-row-many-"]')]
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          .filter((tr: any) => tr.getBoundingClientRect().top >= box.top && tr.getBoundingClientRect().bottom <= box.bottom)
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          .map((tr: any) => tr.querySelector('td[data-paint="badge"]')!.getAttribute('aria-label') as string | null);
+      },
+      '[data-testid="streams-table"]',
+    );
     expect(seen.length).toBeGreaterThan(5);
     expect(new Set(seen).size).toBe(1); // the streams came up together: one duration
     await page.$eval('[data-testid="streams-table"]', (t) => t.closest('.main')!.scrollTo(0, 0));

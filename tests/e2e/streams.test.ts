@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamRow } from '../../src/shared/streams.ts';
 import type { SessionRow } from '../../src/shared/types.ts';
-import { buildRenderer, closeE2e, hlsPlayerArgs, hlsPublisherArgs, openPage, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
+import { buildRenderer, closeE2e, hlsPlayerArgs, hlsPublisherArgs, openPage, readAfterLabels, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
 import { ffmpegSrtPublishArgs } from '../main/servers/srt/support.ts';
 import { startTestCore } from '../support/test-core.ts';
 import { waitFor } from '../support/wait.ts';
@@ -100,7 +100,8 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     // numbers while the page moved on: rows and page agreed once, then never again).
     const agreed = new Set<string>();
     await waitFor(async () => {
-      const now = await page.evaluate(() => {
+      // The row's labels are written in the task after its update's (`readAfterLabels`).
+      const now = await readAfterLabels(page, () => {
         type Found = { textContent: string | null; getAttribute(name: string): string | null } | null;
         const doc = (globalThis as unknown as { document: { querySelector(selector: string): Found } }).document;
         const text = (sel: string): string => doc.querySelector(sel)?.textContent ?? '';
@@ -160,7 +161,8 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
       await page.waitForSelector('[data-testid="streams-banner"]', { timeout: 10_000 });
       expect(await page.textContent('[data-testid="streams-banner"]')).toContain('Studio Remote');
       // The state is painted; its cell names it (the badge's word, then since when).
-      expect(await page.$eval('td:has(> [data-testid="stream-state"])', (td) => td.getAttribute('aria-label'))).toMatch(/^stale /);
+      const state = (): string | null => (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } } }).document.querySelector('td:has(> [data-testid="stream-state"])').getAttribute('aria-label');
+      expect(await readAfterLabels(page, state)).toMatch(/^stale /);
       await shots('streams-remote-stale');
     } finally {
       await remote.close();

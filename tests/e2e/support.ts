@@ -150,25 +150,38 @@ export interface SessionRowText {
 }
 
 /**
+ * In the page (source, an expression): a promise that resolves after a posted message's round trip. The painted tables
+ * write their cells' `aria-label`s in a task after the update's (`CellTexts`, table-canvas.ts), from a posted message;
+ * posted messages run in the order posted, so the labels an update left are written when this resolves.
+ */
+export const AFTER_POSTED = `new Promise((resolve) => {
+  const ch = new MessageChannel();
+  ch.port1.onmessage = () => {
+    ch.port1.close();
+    resolve();
+  };
+  ch.port2.postMessage(0);
+})`;
+
+/**
+ * `read(arg)` in the page after a posted message's round trip (`AFTER_POSTED`): the painted tables' `aria-label`s an
+ * update left are written. One evaluation, so no update runs between the wait and the read. `read` goes as its source
+ * (as `page.evaluate` sends a function): it may use the page's globals and `arg` (JSON), nothing of the test's scope.
+ */
+export function readAfterLabels<A, R>(page: Page, read: (arg: A) => R, arg?: A): Promise<R> {
+  return page.evaluate(`${AFTER_POSTED}.then(() => (${read.toString()})(${JSON.stringify(arg ?? null)}))`) as Promise<R>;
+}
+
+/**
  * The rendered Sessions rows in DOM order, each cell's text as assistive technology reads it: its `aria-label`. The
  * table paints its texts on a canvas (sessions-table.ts) and holds them as DOM text only while a selection is in it.
- * One `page.evaluate`: the rows and their cells read at one moment (not elements taken, then read after an update),
- * after a posted message's round trip: the labels an update left for the task after its frame (`CellTexts`,
- * table-canvas.ts) are written by then (posted messages run in the order posted).
+ * One evaluation: the rows and their cells read at one moment (not elements taken, then read after an update), after
+ * the labels an update left are written (`readAfterLabels`).
  */
 export function sessionRowTexts(page: Page, rowSelector = '[data-testid="session-row"]'): Promise<SessionRowText[]> {
-  return page.evaluate(async (selector) => {
+  return readAfterLabels(page, (selector: string) => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const g = globalThis as any;
-    await new Promise<void>((resolve) => {
-      const ch = new g.MessageChannel();
-      ch.port1.onmessage = () => {
-        ch.port1.close();
-        resolve();
-      };
-      ch.port2.postMessage(0);
-    });
-    const doc = g.document;
+    const doc = (globalThis as any).document;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return [...doc.querySelectorAll(selector)].map((el: any) => ({
       index: Number(el.getAttribute('aria-rowindex')),
@@ -191,9 +204,12 @@ export interface StreamRowText {
   cells: string[];
 }
 
-/** The Streams table's rendered rows (`rowSelector`) in DOM order; their texts are painted, so they are read as a reader reads them. */
+/**
+ * The Streams table's rendered rows (`rowSelector`) in DOM order; their texts are painted, so they are read as a reader
+ * reads them, after the labels an update left are written (`readAfterLabels`).
+ */
 export function streamRowTexts(page: Page, rowSelector = '[data-testid="streams-table"] tbody tr[data-index]'): Promise<StreamRowText[]> {
-  return page.evaluate((selector) => {
+  return readAfterLabels(page, (selector: string) => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const doc = (globalThis as any).document;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -10,7 +10,7 @@ import { stripTypeScriptTypes } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchChromium, ROOT, type TestBrowser } from '../e2e/support.ts';
+import { AFTER_POSTED, launchChromium, ROOT, type TestBrowser } from '../e2e/support.ts';
 
 /** Chromium on a blank page of a loopback server for `src/`; `close` ends both. */
 export async function openDomPage(): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
@@ -141,7 +141,8 @@ const PAINTED_ROWS = `window.paintedRows = (group) => {
 
 /**
  * `openDomPage` with the app's stylesheet and the renderer's `modules` imported, each as `window[name]`
- * (`{ st: '/src/renderer/src/views/streams-table.ts' }`).
+ * (`{ st: '/src/renderer/src/views/streams-table.ts' }`), `paintedRows` (above) and `afterPosted()`: a promise that
+ * resolves after a posted message's round trip, when the cells' labels an update left are written (`AFTER_POSTED`).
  */
 export async function openStyledPage(modules: Record<string, string>): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
   const opened = await openDomPage();
@@ -150,6 +151,7 @@ export async function openStyledPage(modules: Record<string, string>): Promise<{
   await opened.page.evaluate(`(async () => {
     ${imports.join('\n')}
     ${PAINTED_ROWS}
+    window.afterPosted = () => ${AFTER_POSTED};
     const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/src/renderer/src/styles.css' });
     await new Promise((r) => { link.onload = r; document.head.appendChild(link); });
   })()`);

@@ -55,18 +55,9 @@ async function setup(n: number): Promise<void> {
     body.attach!(document.querySelector('#scroll'));
     const ctx = { units: 'decimal', atMs: 61_000, coreName: (c: string) => c, selectedKey: null };
     body.update!(count, 0, rows, ctx);
-    // Resolves after a posted message's round trip: the cells' labels an update left for the task after it are written.
-    const afterPosted = (): Promise<void> =>
-      new Promise<void>((resolve) => {
-        const ch = new MessageChannel();
-        ch.port1.onmessage = () => {
-          ch.port1.close();
-          resolve();
-        };
-        ch.port2.postMessage(0);
-      });
-    Object.assign(window, { body, rows, ctx, log, afterPosted });
+    Object.assign(window, { body, rows, ctx, log });
   }, n);
+  // The cells' labels the update left are written (dom-page.ts).
   await page.evaluate(() => (window.afterPosted as () => Promise<void>)());
 }
 

@@ -64,7 +64,8 @@ async function setup(n: number, scheme: 'light' | 'dark' = 'light'): Promise<voi
     body.update!(count, 0, rows, ctx);
     Object.assign(window, { body, rows, ctx, log });
   }, n);
-  // The canvas is drawn on the update; a frame for the fonts.
+  // The cells' labels the update left are written (dom-page.ts); the canvas is drawn on the update; a frame for the fonts.
+  await page.evaluate(() => (window.afterPosted as () => Promise<void>)());
   await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
 }
 
@@ -307,6 +308,7 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
         if (patch.site) next.coreName = (c: string) => `Site ${c}`;
         body.update(100, 0, structuredClone(rows), next);
         Object.assign(window, { ctx: next });
+        await (window.afterPosted as () => Promise<void>)(); // the labels, written in the task after the update's
         await new Promise((done) => setTimeout(done, 0)); // the observer's records
         const seen = { ...writes };
         writes.labels = 0;
@@ -323,6 +325,64 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(await again({ units: 'binary' })).not.toEqual({ labels: 0, painted: 0 });
     expect((await cells())[0]!.ingest).toMatch(/^SRT .*ibit\/s$/);
     expect(await again({})).toEqual({ labels: 0, painted: 0 });
+    expect(errors).toEqual([]);
+  });
+
+  it("writes an update's labels after its frame (none inside the update; the same labels a task later), and DOM text in text mode within the update", async () => {
+    await setup(100);
+    type Frame = { inUpdate: number; atFrameEnd: { label: string; dom: string }; after: number; changed: number; state: string; seen: number };
+    // An update in an animation frame: the clock a second on, every row's ingest and egress changed.
+    const frame = (): Promise<Frame> =>
+      page.evaluate(async () => {
+        const { body, rows, ctx } = window as unknown as { body: { update: (...a: unknown[]) => void }; rows: Record<string, number>[]; ctx: Record<string, number> };
+        const group = document.querySelector('#group');
+        const flat = (t: string | null): string => (t ?? '').replace(/\u202f/g, ' ').trim();
+        // Every element that carries a cell's label (the cells, the streams' buttons, the sparklines' SVGs), in order.
+        const labels = (): (string | null)[] => [...group.querySelectorAll('td, button, svg')].map((el: { getAttribute(n: string): string | null }) => el.getAttribute('aria-label'));
+        const state = (): { getAttribute(n: string): string | null; textContent: string } => group.querySelector('tr[aria-rowindex="2"] td[data-paint="badge"]');
+        const before = labels();
+        let delivered = 0;
+        const mo = new (document.defaultView.MutationObserver)((records: unknown[]) => (delivered += records.length));
+        mo.observe(group, { subtree: true, attributeFilter: ['aria-label'] });
+        const next = rows.map((r) => ({ ...r, ingestBitsPerSec: r.ingestBitsPerSec + 100_000, egressBitsPerSec: r.egressBitsPerSec + 1_000_000 }));
+        const nextCtx = { ...ctx, clockMs: ctx.clockMs + 1000 };
+        const inFrame = await new Promise<Pick<Frame, 'inUpdate' | 'atFrameEnd'>>((resolve) => {
+          requestAnimationFrame(() => {
+            // As the bench's probe: a message posted at the frame's start arrives once the frame (paint, commit) is done.
+            const ch = new MessageChannel();
+            let inUpdate = 0;
+            ch.port1.onmessage = () => resolve({ inUpdate, atFrameEnd: { label: flat(state().getAttribute('aria-label')), dom: flat(state().textContent) } });
+            ch.port2.postMessage(0);
+            body.update(100, 0, next, nextCtx);
+            inUpdate = mo.takeRecords().length;
+          });
+        });
+        await (window.afterPosted as () => Promise<void>)();
+        const after = delivered + mo.takeRecords().length;
+        mo.disconnect();
+        const now = labels();
+        Object.assign(window, { rows: next, ctx: nextCtx });
+        const seen = [...group.querySelectorAll('tr[data-index]')].filter((el: { getBoundingClientRect(): DOMRect }) => el.getBoundingClientRect().top < 300).length;
+        return { ...inFrame, after, changed: now.filter((l, i) => l !== before[i]).length, state: flat(state().getAttribute('aria-label')), seen };
+      });
+    const painted = await frame();
+    // No aria-label written inside the update; a task later, every label whose text changed, once: the durations,
+    // ingests and egresses of the rows in view (an idle row's ingest stays "—").
+    expect(painted.inUpdate).toBe(0);
+    expect(painted.after).toBe(painted.changed);
+    expect(painted.changed).toBeGreaterThanOrEqual(2 * (painted.seen - 1));
+    expect(painted.atFrameEnd).toEqual({ label: 'live 1 min 00 s', dom: '' });
+    expect(painted.state).toBe('live 1 min 01 s');
+    expect((await cells())[0]!.state).toBe('live 1 min 01 s');
+    // Text mode: the DOM text (what a selection copies, what the find bar searches) is the update's at once.
+    await textMode(true);
+    const text = await frame();
+    expect(text.inUpdate).toBe(0);
+    expect(text.after).toBe(text.changed);
+    expect(text.atFrameEnd).toEqual({ label: 'live 1 min 01 s', dom: 'live 1 min 02 s' });
+    expect(text.state).toBe('live 1 min 02 s');
+    await textMode(false);
+    expect((await cells())[0]!.state).toBe('live 1 min 02 s');
     expect(errors).toEqual([]);
   });
 
@@ -492,7 +552,11 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
         body.update(100, 0, rows.map((r, i) => (i === 1 ? { ...r, ingestBitsPerSec: bits, ingestProtocol: 'hlsingress' } : r)), ctx);
       }, ingestBitsPerSec);
     const ingestCell = '#group tr[data-index="1"] td:nth-child(4)';
-    const ingest = (): Promise<string> => page.$eval(ingestCell, (el) => (el as unknown as { ariaLabel: string }).ariaLabel);
+    const ingest = (): Promise<string> =>
+      page.evaluate(async (sel) => {
+        await (window.afterPosted as () => Promise<void>)(); // the label, written in the task after the update's
+        return (document.querySelector(sel) as { ariaLabel: string }).ariaLabel;
+      }, ingestCell);
     // Narrower (880 px): the columns are measured again and every row drawn again.
     await page.$eval('#scroll', (el) => ((el as unknown as { style: { width: string } }).style.width = '880px'));
     await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
