@@ -311,7 +311,7 @@ export interface SendMap {
 
 /** Pushes from main to the page: payload only, never the Electron event. */
 export interface PushMap {
-  /** A whole snapshot, then per second what changed (src/shared/sessions-wire.ts). */
+  /** A whole snapshot, then per second what changed (src/shared/sessions-wire.ts); the page gets it as `PushWire` says. */
   'sessions:update': SessionsUpdate;
   'settings:changed': AppSettings;
   /** The alert list changed (an alert was raised or cleared). */
@@ -326,12 +326,19 @@ export type PushChannel = keyof PushMap;
 /** An answer across the boundary keeps errors whole (STYLE.md §5). */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
 
+/**
+ * A push as the page receives it. Electron sends `sessions:update` as its JSON text (main/shell/ipc.ts `wirePayload`):
+ * a string crosses IPC, the context bridge and the page's post to the sessions worker as one copy each, where the
+ * object was walked at every step; the HTTP api hands on the parsed object.
+ */
+export type PushWire<C extends PushChannel> = C extends 'sessions:update' ? PushMap[C] | string : PushMap[C];
+
 /** The api object the renderer sees as `window.api`, derived from the maps. */
 export type RendererApi = {
   invoke<C extends InvokeChannel>(channel: C, ...args: InvokeMap[C]['args']): Promise<InvokeMap[C]['result']>;
   send<C extends SendChannel>(channel: C, ...args: SendMap[C]): void;
   /** Subscribes to a push; returns the unsubscribe function. */
-  on<C extends PushChannel>(channel: C, callback: (payload: PushMap[C]) => void): () => void;
+  on<C extends PushChannel>(channel: C, callback: (payload: PushWire<C>) => void): () => void;
 };
 
 /** Channel lists, for validation on both sides. Keep in step with the maps (the `satisfies` checks do). */
