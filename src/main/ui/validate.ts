@@ -1,4 +1,5 @@
 import type { AppSettingsPatch, HistoryQuery, RemoteCoreInput } from '../../shared/ipc.ts';
+import { VIEW_KEYS } from '../../shared/settings-schema.ts';
 import { withDefaultScheme } from '../remote/config.ts';
 import { UiError } from './app-control.ts';
 
@@ -117,6 +118,16 @@ export function parseSettingsPatch(v: unknown): AppSettingsPatch {
   }
   if (v.prometheusUrl !== undefined) p.prometheusUrl = str(v.prometheusUrl, 'prometheusUrl', 1024).trim();
   if (v.prometheusAuth !== undefined) p.prometheusAuth = str(v.prometheusAuth, 'prometheusAuth', 4096);
+  if (v.values !== undefined) {
+    if (!isObject(v.values)) bad('values must be an object');
+    const values: Record<string, string | boolean> = {};
+    for (const [key, x] of Object.entries(v.values)) {
+      // Which keys and what their text means: the settings store, with the flags' parsers.
+      if (!VIEW_KEYS.includes(key)) bad(`values.${key.slice(0, 64)} is not a setting the view edits`);
+      values[key] = typeof x === 'boolean' ? x : str(x, `values.${key}`, 4096);
+    }
+    p.values = values;
+  }
   return p;
 }
 

@@ -23,6 +23,9 @@ const SETTINGS: AppSettings = {
   historyBackend: 'embedded',
   prometheusUrl: '',
   prometheusHasAuth: false,
+  values: {},
+  secretsSet: [],
+  setAtStart: {},
 };
 
 function fakeControl(): AppControl & { added: unknown[]; patches: unknown[]; clusterCalls: unknown[][] } {
