@@ -1,0 +1,106 @@
+/**
+ * The Settings view's servers end to end: in Chromium, against the real headless server, the operator sets the RTMP
+ * address and the write hold, a bad hold is refused with the flag's error and nothing is written, the good ones are
+ * saved; the server restarted on the same data dir (without `--rtmp`) listens for RTMP at the new address, and the
+ * view shows it. Screenshots: test-output/screenshots/settings-servers-*.png.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRenderer, CHROMIUM, closeE2e, openPage, SCREENSHOTS, type TestBrowser } from './support.ts';
+import { waitFor } from '../support/wait.ts';
+import { Children } from '../support/children.ts';
+import { type Headless, startHeadless, tempDataDir } from '../support/headless.ts';
+
+/** A loopback port nothing listens on now (bound, then closed). */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Whether a TCP connection to 127.0.0.1:port is accepted within 2 s. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => finish(false), 2000);
+    const finish = (ok: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      done(ok);
+    };
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+async function openSettings(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/ui/#settings`);
+  await page.waitForSelector('[data-testid="settings-form"]', { timeout: 10_000 });
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('Settings: the RTMP server set in the view applies at the next start (headless server, Chromium)', () => {
+  const children = new Children();
+  const dataDir = tempDataDir();
+  let server: Headless | undefined;
+  let browser: TestBrowser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await buildRenderer();
+    server = await startHeadless(['--no-persist'], { children, dataDir });
+    ({ browser, page } = await openPage(pageErrors));
+    await page.setViewportSize({ width: 1024, height: 900 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await closeE2e(browser, children);
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('saves the RTMP address and write hold; a restart on the same data dir listens there and the view shows it', async () => {
+    await openSettings(page, server!.url);
+    // Started with --rtmp (the test server's ephemeral port): the field says so.
+    expect(await page.textContent('[data-testid="settings-rtmp-set-at-start"]')).toContain('Set by --rtmp at start; the saved value applies when started without it.');
+    expect(await page.inputValue('[data-testid="settings-rtmpWriteHoldMs"]')).toBe('100');
+
+    const port = await freePort();
+    await page.fill('[data-testid="settings-rtmp"]', `127.0.0.1:${port}`);
+    await page.fill('[data-testid="settings-rtmpWriteHoldMs"]', '1001');
+    await page.click('[data-testid="settings-save"]');
+    await page.waitForSelector('[data-testid="settings-status"].error-text');
+    expect(await page.textContent('[data-testid="settings-status"]')).toBe('RTMP write hold (ms): expected a number from 0 to 1000, got "1001"');
+    expect(existsSync(join(dataDir, 'settings.json'))).toBe(false);
+    await page.screenshot({ path: join(SCREENSHOTS, 'settings-servers-refused-1024.png') });
+
+    await page.fill('[data-testid="settings-rtmpWriteHoldMs"]', '40');
+    await page.click('[data-testid="settings-save"]');
+    await page.waitForSelector('[data-testid="settings-status"].ok-text');
+    const status = (await page.textContent('[data-testid="settings-status"]')) ?? '';
+    expect(status).toContain('Restart needed for: RTMP write hold (ms).');
+    expect(status).toContain('RTMP address: --rtmp at start wins; the saved value applies when started without it.');
+    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8'))).toEqual({ rtmp: `127.0.0.1:${port}`, rtmpWriteHoldMs: 40 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'settings-servers-saved-1024.png') });
+
+    // The same data dir, without --rtmp: the saved address applies.
+    expect(await server!.stop()).toBe(0);
+    expect(await accepts(port)).toBe(false);
+    server = await startHeadless(['--no-persist'], { children, dataDir, omit: ['--rtmp'] });
+    expect(server.rtmpUrl).toBe(`rtmp://127.0.0.1:${port}`);
+    await waitFor(() => accepts(port), `RTMP listening at 127.0.0.1:${port}`, 5000, 200);
+
+    await openSettings(page, server.url);
+    expect(await page.inputValue('[data-testid="settings-rtmp"]')).toBe(`127.0.0.1:${port}`);
+    expect(await page.inputValue('[data-testid="settings-rtmpWriteHoldMs"]')).toBe('40');
+    expect(await page.$('[data-testid="settings-rtmp-set-at-start"]')).toBeNull();
+    await page.screenshot({ path: join(SCREENSHOTS, 'settings-servers-restarted-1024.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+});
