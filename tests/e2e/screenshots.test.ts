@@ -7,7 +7,6 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +24,7 @@ import {
   type TestBrowser,
 } from './support.ts';
 import { waitFor } from '../support/wait.ts';
+import { unusedLoopbackPort } from '../support/ports.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
 
@@ -105,11 +105,7 @@ async function clipProblemsAsText(page: Page, group = '[role="rowgroup"]'): Prom
 
 /** host:port of a loopback port nothing listens on (bound, then closed). */
 async function deadPortUrl(): Promise<string> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return `127.0.0.1:${port}`;
+  return `127.0.0.1:${await unusedLoopbackPort()}`;
 }
 
 async function openView(page: Page, view: (typeof VIEWS)[number]): Promise<void> {

@@ -5,23 +5,15 @@
  * view shows it. Screenshots: test-output/screenshots/settings-servers-*.png.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRenderer, CHROMIUM, closeE2e, openPage, SCREENSHOTS, type TestBrowser } from './support.ts';
 import { waitFor } from '../support/wait.ts';
+import { unusedLoopbackPort } from '../support/ports.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless, tempDataDir } from '../support/headless.ts';
-
-/** A loopback port nothing listens on now (bound, then closed). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Whether a TCP connection to 127.0.0.1:port is accepted within 2 s. */
 function accepts(port: number): Promise<boolean> {
@@ -71,7 +63,7 @@ describe.skipIf(!existsSync(CHROMIUM))('Settings: the RTMP server set in the vie
     expect(await page.textContent('[data-testid="settings-rtmp-set-at-start"]')).toContain('Set by --rtmp at start; the saved value applies when started without it.');
     expect(await page.inputValue('[data-testid="settings-rtmpWriteHoldMs"]')).toBe('100');
 
-    const port = await freePort();
+    const port = await unusedLoopbackPort();
     await page.fill('[data-testid="settings-rtmp"]', `127.0.0.1:${port}`);
     await page.fill('[data-testid="settings-rtmpWriteHoldMs"]', '1001');
     await page.click('[data-testid="settings-save"]');
