@@ -15,6 +15,10 @@ import { unusedLoopbackPort } from '../support/ports.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless, tempDataDir } from '../support/headless.ts';
 
+// Callbacks passed to page.evaluate run in Chromium; the node tsconfig has no DOM lib.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+
 /** Whether a TCP connection to 127.0.0.1:port is accepted within 2 s. */
 function accepts(port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -95,4 +99,34 @@ describe.skipIf(!existsSync(CHROMIUM))('Settings: the RTMP server set in the vie
     await page.screenshot({ path: join(SCREENSHOTS, 'settings-servers-restarted-1024.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  it("the desktop app's Desktop panel: start at login, start in the tray and the tray gauge's scale, checked as the others", async () => {
+    // The page is told it is the desktop app (the shell answers app:info's mode and autostart:get there).
+    const invoke = (channel: string) => (url: URL): boolean => decodeURIComponent(url.pathname).endsWith(`/api/ui/invoke/${channel}`);
+    await page.route(invoke('app:info'), async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { ok: boolean; value: { mode: string } };
+      await route.fulfill({ response: res, json: { ...body, value: { ...body.value, mode: 'electron' } } });
+    });
+    await page.route(invoke('autostart:get'), (route) => route.fulfill({ json: { ok: true, value: false } }));
+    // A new page load (the page is at #settings already: a hash change would not load it again).
+    await page.reload();
+    await page.waitForSelector('[data-testid="settings-form"]', { timeout: 10_000 });
+    await page.waitForSelector('[data-testid="settings-group-desktop"] [data-testid="settings-autostart"]');
+    expect(await page.isChecked('[data-testid="settings-startHidden"]')).toBe(false);
+    await page.fill('[data-testid="settings-trayScaleMbit"]', '-1');
+    await page.click('[data-testid="settings-save"]');
+    await page.waitForSelector('[data-testid="settings-status"].error-text');
+    expect(await page.textContent('[data-testid="settings-status"]')).toBe('Tray gauge scale (Mbit/s): expected a number >= 0, got "-1"');
+    await page.fill('[data-testid="settings-trayScaleMbit"]', '50');
+    await page.check('[data-testid="settings-startHidden"]');
+    await page.click('[data-testid="settings-save"]');
+    await page.waitForSelector('[data-testid="settings-status"].ok-text');
+    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8'))).toMatchObject({ trayScaleMbit: 50, startHidden: true });
+    await page.evaluate(() => document.querySelector('[data-testid="settings-group-desktop"]')?.scrollIntoView({ block: 'center' }));
+    await page.screenshot({ path: join(SCREENSHOTS, 'settings-servers-desktop-1024.png') });
+    await page.unrouteAll();
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });
+

@@ -223,7 +223,6 @@ export function Settings(): React.JSX.Element {
             ))}
           </div>
         </div>
-        <AutostartSetting />
       </div>
       {!form || !settings ? (
         <p className="muted">{settings === null ? 'Settings are not available here.' : 'Loading…'}</p>
@@ -241,6 +240,7 @@ export function Settings(): React.JSX.Element {
             {PANELS.filter((p) => desktop || !p.desktopOnly).map((p) => (
               <fieldset key={p.group} className="panel form" data-testid={`settings-group-${p.group.replace(/ /g, '-').toLowerCase()}`}>
                 <h2>{p.title}</h2>
+                {p.desktopOnly && <AutostartSetting />}
                 {VIEW_KEYS.filter((k) => spec(k).group === p.group).map((k) => (
                   <SchemaField key={k} settingKey={k} form={form} setForm={setForm} settings={settings} />
                 ))}
