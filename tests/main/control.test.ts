@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -250,8 +250,22 @@ describe('AppControl: settings', () => {
 
   it('rejects an unusable API address or user name with a clear error', async () => {
     const { control } = setup(tempDir(), new MemorySecretStore());
-    await expect(control.updateSettings({ listen: 'nohost' })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(control.updateSettings({ listen: 'nohost' })).rejects.toMatchObject({ code: 'invalid-argument', message: 'API address: expected HOST:PORT (IPv6 as [::1]:PORT), got "nohost"' });
     await expect(control.updateSettings({ apiUsername: 'a:b' })).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+
+  it("checks the older panels' numbers with the flags' parsers and ranges too", async () => {
+    const dir = tempDir();
+    const { control } = setup(dir, new MemorySecretStore());
+    const refused = (patch: Parameters<typeof control.updateSettings>[0], message: string) => expect(control.updateSettings(patch)).rejects.toMatchObject({ code: 'invalid-argument', message });
+    await refused({ maxSessions: -1 }, 'Max sessions: expected a number >= 0, got "-1"');
+    await refused({ maxSessions: 2.5 }, 'Max sessions: expected a whole number, got "2.5"');
+    await refused({ sessionTimeoutSec: 0 }, 'Session timeout (s): expected a number >= 1, got "0"');
+    await refused({ pollIntervalMs: 50 }, 'Poll interval (ms): expected a number >= 100, got "50"');
+    await refused({ maxBitrateMbit: -3 }, 'Max bitrate (Mbit/s): expected a number >= 0, got "-3"');
+    expect(existsSync(join(dir, 'settings.json'))).toBe(false);
+    // A fractional bitrate limit is what the flag takes (the page used to round it).
+    expect((await control.updateSettings({ maxBitrateMbit: 2.5 })).maxBitrateMbit).toBe(2.5);
   });
 
   it("the servers', time series' and desktop settings: saved in settings.json under the schema's keys, applied at the next start through the --config reader", async () => {

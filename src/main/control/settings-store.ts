@@ -298,14 +298,11 @@ export function createSettingsStore({ config, fleet, secrets, log, setAtStart: g
       if (value === undefined) delete (next as Record<string, unknown>)[key];
       else (next as Record<string, unknown>)[key] = value;
     }
-    if (patch.listen !== undefined) {
-      try {
-        parseHostPort(patch.listen, 'API address');
-      } catch (err) {
-        throw new UiError('invalid-argument', (err as Error).message);
-      }
-      next.listen = patch.listen;
+    // The older fields' numbers and address: the flags' parsers and ranges too, under the view's labels.
+    for (const key of ['pollIntervalMs', 'listen', 'sessionTimeoutSec', 'maxSessions', 'maxBitrateMbit'] as const) {
+      if (patch[key] !== undefined) parseViewValue(settingSpec(key)!, String(patch[key]));
     }
+    if (patch.listen !== undefined) next.listen = patch.listen;
     if (patch.apiUsername !== undefined) {
       if (patch.apiUsername.includes(':')) throw new UiError('invalid-argument', 'the API user name cannot contain ":"');
       next.apiUsername = patch.apiUsername;

@@ -96,7 +96,8 @@ export function parseCoreInput(v: unknown): RemoteCoreInput {
 export function parseSettingsPatch(v: unknown): AppSettingsPatch {
   if (!isObject(v)) bad('settings must be an object');
   const p: AppSettingsPatch = {};
-  if (v.pollIntervalMs !== undefined) p.pollIntervalMs = int(v.pollIntervalMs, 'pollIntervalMs', 250, 3_600_000);
+  // The settings' own ranges are the flags' (the settings store checks them with values.ts): here, numbers only.
+  if (v.pollIntervalMs !== undefined) p.pollIntervalMs = num(v.pollIntervalMs, 'pollIntervalMs', -1e12, 1e12);
   if (v.listen !== undefined) p.listen = str(v.listen, 'listen', 300).trim();
   if (v.apiAuthEnabled !== undefined) {
     if (typeof v.apiAuthEnabled !== 'boolean') bad('apiAuthEnabled must be a boolean');
@@ -105,9 +106,9 @@ export function parseSettingsPatch(v: unknown): AppSettingsPatch {
   if (v.apiUsername !== undefined) p.apiUsername = str(v.apiUsername, 'apiUsername', 256);
   if (v.apiPassword !== undefined) p.apiPassword = str(v.apiPassword, 'apiPassword', 1024);
   if (v.ignoreIps !== undefined) p.ignoreIps = strList(v.ignoreIps, 'ignoreIps').map((s) => s.trim()).filter((s) => s !== '');
-  if (v.sessionTimeoutSec !== undefined) p.sessionTimeoutSec = num(v.sessionTimeoutSec, 'sessionTimeoutSec', 1, 86_400);
-  if (v.maxSessions !== undefined) p.maxSessions = int(v.maxSessions, 'maxSessions', 0, 10_000_000);
-  if (v.maxBitrateMbit !== undefined) p.maxBitrateMbit = int(v.maxBitrateMbit, 'maxBitrateMbit', 0, 10_000_000);
+  if (v.sessionTimeoutSec !== undefined) p.sessionTimeoutSec = num(v.sessionTimeoutSec, 'sessionTimeoutSec', -1e12, 1e12);
+  if (v.maxSessions !== undefined) p.maxSessions = num(v.maxSessions, 'maxSessions', -1e12, 1e12);
+  if (v.maxBitrateMbit !== undefined) p.maxBitrateMbit = num(v.maxBitrateMbit, 'maxBitrateMbit', -1e12, 1e12);
   if (v.units !== undefined) {
     if (v.units !== 'decimal' && v.units !== 'binary') bad('units must be decimal or binary');
     p.units = v.units;

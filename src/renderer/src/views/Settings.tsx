@@ -60,20 +60,21 @@ function toForm(s: AppSettings): Form {
 }
 
 function toPatch(f: Form): AppSettingsPatch {
+  // A number at all; its range is the flag's, checked by the server (the same message as the flag's).
   const num = (v: string, key: string): number => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`${labelOf(key)}: enter a number ≥ 0`);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${labelOf(key)}: expected a number, got "${v}"`);
     return n;
   };
   const patch: AppSettingsPatch = {
-    pollIntervalMs: Math.round(num(f.pollIntervalMs, 'pollIntervalMs')),
+    pollIntervalMs: num(f.pollIntervalMs, 'pollIntervalMs'),
     listen: f.listen.trim(),
     apiAuthEnabled: f.apiAuthEnabled,
     apiUsername: f.apiUsername.trim(),
     ignoreIps: f.ignoreIps.split(/[\s,]+/).filter((s) => s !== ''),
     sessionTimeoutSec: num(f.sessionTimeoutSec, 'sessionTimeoutSec'),
-    maxSessions: Math.round(num(f.maxSessions, 'maxSessions')),
-    maxBitrateMbit: Math.round(num(f.maxBitrateMbit, 'maxBitrateMbit')),
+    maxSessions: num(f.maxSessions, 'maxSessions'),
+    maxBitrateMbit: num(f.maxBitrateMbit, 'maxBitrateMbit'),
     historyBackend: f.historyBackend,
     prometheusUrl: f.prometheusUrl.trim(),
   };
@@ -248,7 +249,7 @@ export function Settings(): React.JSX.Element {
             ))}
             <fieldset className="panel form">
               <h2>Remote Cores</h2>
-              {text('pollIntervalMs', 'pollIntervalMs', { type: 'number', min: '250', step: '250' })}
+              {text('pollIntervalMs', 'pollIntervalMs', { type: 'number', min: '100', step: '100' })}
             </fieldset>
             <fieldset className="panel form">
               <h2>Local API</h2>
@@ -270,7 +271,7 @@ export function Settings(): React.JSX.Element {
               {text('sessionTimeoutSec', 'sessionTimeoutSec', { type: 'number', min: '1', step: '1' })}
               {text('inactiveTimeoutSec', 'inactiveTimeoutSec', { type: 'number', readOnly: true })}
               {text('maxSessions', 'maxSessions', { type: 'number', min: '0', step: '1' })}
-              {text('maxBitrateMbit', 'maxBitrateMbit', { type: 'number', min: '0', step: '1' })}
+              {text('maxBitrateMbit', 'maxBitrateMbit', { type: 'number', min: '0', step: 'any' })}
             </fieldset>
             <fieldset className="panel form">
               <h2>History</h2>
