@@ -207,7 +207,9 @@ export function createSettingsStore({ config, fleet, secrets, log, setAtStart: g
   for (const spec of VIEW_SPECS) {
     const fromConfig = spec.key in config;
     const value = fromConfig ? (config as unknown as Record<string, unknown>)[spec.key] : (saved as Record<string, unknown>)[spec.key];
-    runningValues[spec.key] = isSecret(spec) ? '' : value === undefined ? (spec.kind === 'boolean' ? false : spec.defaultText.split(' ')[0]!) : settingText(spec, value);
+    // Unsaved desktop entries run with their defaults, documented as `0 (follow the peak)` or `off`.
+    const byDefault = spec.kind === 'boolean' ? false : spec.defaultText.split(' ')[0]!;
+    runningValues[spec.key] = isSecret(spec) ? '' : value === undefined ? byDefault : settingText(spec, value);
   }
   /** The view's secrets that have a value, and those changed since the start (applied at the next one). */
   const secretsSet = new Set(VIEW_SECRETS.filter((s) => (config as unknown as Record<string, unknown>)[s.key] !== '').map((s) => s.key));
