@@ -128,5 +128,26 @@ describe.skipIf(!existsSync(CHROMIUM))('Settings: the RTMP server set in the vie
     await page.unrouteAll();
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('a token: saved, shown as "(unchanged)" and never sent back; its removal refused to the anonymous web page', async () => {
+    await openSettings(page, server!.url);
+    await page.reload();
+    await page.waitForSelector('[data-testid="settings-form"]', { timeout: 10_000 });
+    await page.fill('[data-testid="settings-rtmpToken"]', 's3cret-token');
+    await page.click('[data-testid="settings-save"]');
+    await page.waitForSelector('[data-testid="settings-status"].ok-text');
+    expect(await page.textContent('[data-testid="settings-status"]')).toContain('RTMP token');
+    expect(await page.getAttribute('[data-testid="settings-rtmpToken"]', 'placeholder')).toBe('(unchanged)');
+    expect(await page.inputValue('[data-testid="settings-rtmpToken"]')).toBe('');
+    const answer = await (await fetch(`${server!.url}/api/ui/invoke/settings%3Aget`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: server!.url }, body: '[]' })).text();
+    expect(answer).toContain('"secretsSet":["rtmpToken"]');
+    expect(answer).not.toContain('s3cret');
+    expect(readFileSync(join(dataDir, 'settings.json'), 'utf8')).not.toContain('s3cret');
+    await page.check('[data-testid="settings-rtmpToken-remove"]');
+    await page.click('[data-testid="settings-save"]');
+    await page.waitForSelector('[data-testid="settings-status"].error-text');
+    expect(await page.textContent('[data-testid="settings-status"]')).toContain('the web page cannot change the RTMP token to none');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });
 

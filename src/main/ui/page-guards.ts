@@ -109,7 +109,7 @@ export async function checkSettingsPatch(patch: unknown, ctx: PageGuardContext):
     }
     if (host !== '' && !isLoopbackHost(host)) refused.push(`a non-loopback ${key.toUpperCase()} address (${host})`);
   }
-  for (const key of ['rtmpToken', 'srtToken']) if (values[key] === '' && now.secretsSet.includes(key)) refused.push(`removing the ${key === 'rtmpToken' ? 'RTMP' : 'SRT'} token`);
+  for (const key of ['rtmpToken', 'srtToken']) if (values[key] === '' && now.secretsSet.includes(key)) refused.push(`the ${key === 'rtmpToken' ? 'RTMP' : 'SRT'} token to none`);
   if (changed('ffmpeg')) refused.push('the FFmpeg binary');
   if (changed('diskDir')) refused.push('the disk folder');
   if (refused.length > 0) {

@@ -38,7 +38,7 @@ describe('exposure-widening settings', () => {
     await expect(checkSettingsPatch({ values: { rtmp: '0.0.0.0:1935' } }, ctx(false))).rejects.toThrow(/non-loopback RTMP address \(0\.0\.0\.0\)/);
     await expect(checkSettingsPatch({ values: { srt: '[::]:6000' } }, ctx(false))).rejects.toThrow(/non-loopback SRT address/);
     await expect(checkSettingsPatch({ values: { ffmpeg: '/tmp/evil', diskDir: '/' } }, ctx(false))).rejects.toThrow(/the FFmpeg binary, the disk folder/);
-    await expect(checkSettingsPatch({ values: { rtmpToken: '' } }, ctx(false))).rejects.toThrow(/removing the RTMP token/);
+    await expect(checkSettingsPatch({ values: { rtmpToken: '' } }, ctx(false))).rejects.toThrow(/the RTMP token to none/);
     // Loopback, off, unchanged, a new token, and everything else pass.
     await expect(checkSettingsPatch({ values: { rtmp: '127.0.0.1:1940', srt: 'off', ffmpeg: ' ffmpeg ', diskDir: '', rtmpToken: 'new', rtmpWriteHoldMs: '50' } }, ctx(false))).resolves.toBeUndefined();
     await expect(checkSettingsPatch({ values: { rtmp: '0.0.0.0:1935', ffmpeg: '/opt/ffmpeg/bin/ffmpeg' } }, ctx(true))).resolves.toBeUndefined();

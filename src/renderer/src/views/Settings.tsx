@@ -38,6 +38,8 @@ interface Form {
   prometheusAuth: string;
   /** The schema's settings (VIEW_KEYS) as the text their flags take; a secret is '' (unchanged) unless typed. */
   values: Record<string, string | boolean>;
+  /** Secrets to remove on Save ("Remove" beside a set one). */
+  removed: string[];
 }
 
 function toForm(s: AppSettings): Form {
@@ -56,6 +58,7 @@ function toForm(s: AppSettings): Form {
     prometheusUrl: s.prometheusUrl,
     prometheusAuth: '',
     values: { ...s.values },
+    removed: [],
   };
 }
 
@@ -98,6 +101,7 @@ function changedPatch(form: Form, loaded: AppSettings): AppSettingsPatch {
     const v = form.values[key];
     if (v === undefined) continue;
     if (isSecret(spec(key)) ? v !== '' : v !== loaded.values[key]) values[key] = v;
+    if (form.removed.includes(key)) values[key] = '';
   }
   if (Object.keys(values).length > 0) patch.values = values;
   return patch as AppSettingsPatch;
@@ -114,6 +118,7 @@ function savedText(saved: AppSettings, patch: AppSettingsPatch): string {
 /** One setting from the schema: its label, input by kind (range, choices), help line, and where a start value came from. */
 function SchemaField({ settingKey, form, setForm, settings }: { settingKey: string; form: Form; setForm: (f: Form) => void; settings: AppSettings }): React.JSX.Element {
   const s = spec(settingKey);
+  const inputId = `setting-${settingKey}`;
   const value = form.values[settingKey];
   const set = (v: string | boolean): void => setForm({ ...form, values: { ...form.values, [settingKey]: v } });
   const testId = `settings-${settingKey}`;
@@ -141,14 +146,16 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
     );
   }
   const props: React.InputHTMLAttributes<HTMLInputElement> = {};
+  const removable = isSecret(s) && settings.secretsSet.includes(settingKey);
+  const removing = form.removed.includes(settingKey);
   if (isSecret(s)) Object.assign(props, { type: 'password', autoComplete: 'off', placeholder: settings.secretsSet.includes(settingKey) ? '(unchanged)' : 'none' });
   else if (s.kind === 'number' || s.kind === 'integer') Object.assign(props, { type: 'number', min: s.min, max: s.max, step: s.kind === 'integer' ? 1 : 'any', inputMode: 'decimal' });
   else Object.assign(props, { placeholder: s.arg === undefined ? undefined : s.defaultText.startsWith('none') ? s.arg : s.defaultText });
   return (
-    <label className="field">
-      <span>{s.label}</span>
+    <div className="field">
+      <label htmlFor={inputId}>{s.label}</label>
       {s.kind === 'choice' ? (
-        <select value={String(value)} onChange={(e) => set(e.target.value)} data-testid={testId}>
+        <select id={inputId} value={String(value)} onChange={(e) => set(e.target.value)} data-testid={testId}>
           {s.choices?.map((c) => (
             <option key={c} value={c}>
               {c}
@@ -156,11 +163,22 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
           ))}
         </select>
       ) : (
-        <input {...props} value={String(value ?? '')} onChange={(e) => set(e.target.value)} data-testid={testId} />
+        <input {...props} id={inputId} value={String(value ?? '')} disabled={removing} onChange={(e) => set(e.target.value)} data-testid={testId} />
+      )}
+      {removable && (
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={removing}
+            onChange={(e) => setForm({ ...form, values: { ...form.values, [settingKey]: '' }, removed: e.target.checked ? [...form.removed, settingKey] : form.removed.filter((k) => k !== settingKey) })}
+            data-testid={`${testId}-remove`}
+          />
+          Remove on Save
+        </label>
       )}
       {help}
       {note}
-    </label>
+    </div>
   );
 }
 
@@ -197,7 +215,7 @@ export function Settings(): React.JSX.Element {
   };
 
   /** A field of the view's older panels, labelled and explained by the schema entry of `key`. */
-  const text = (k: keyof Omit<Form, 'values'>, key: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}): React.JSX.Element => (
+  const text = (k: keyof Omit<Form, 'values' | 'removed'>, key: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}): React.JSX.Element => (
     <label className="field">
       <span>{spec(key).label}</span>
       <input {...props} value={form![k] as string} onChange={(e) => setForm({ ...form!, [k]: e.target.value })} data-testid={`settings-${k}`} />
