@@ -126,12 +126,30 @@ export interface AppSettings {
   prometheusUrl: string;
   /** Whether its auth (basic `USER:PASS` or `Bearer TOKEN`) is set; the value itself is write-only. */
   prometheusHasAuth: boolean;
-  /** Settings that only take effect after a restart, named as keys of this type. */
+  /**
+   * The schema's settings the view edits by key (VIEW_KEYS in settings-schema.ts), as what runs now, or what was
+   * saved for the next start: text as the flag takes it (`127.0.0.1:1935`, `off`, `100`), booleans as booleans. A
+   * secret is always '' (see `secretsSet`).
+   */
+  values: Record<string, string | boolean>;
+  /** The secrets among them that have a value (the value itself is never sent). */
+  secretsSet: string[];
+  /**
+   * Settings a flag, the `--config` file or an environment variable set at this start, by key, with what set it
+   * (`--rtmp`): they win over the saved value, which applies on a start without them.
+   */
+  setAtStart: Record<string, string>;
+  /** Settings that only take effect after a restart, named as keys of this type or of `values`. */
   restartRequired?: string[];
 }
 
 /** A partial update; `apiPassword` sets a new password (never read back). */
-export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'inactiveTimeoutSec' | 'prometheusHasAuth' | 'restartRequired'>> & {
+export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'inactiveTimeoutSec' | 'prometheusHasAuth' | 'restartRequired' | 'values' | 'secretsSet' | 'setAtStart'>> & {
+  /**
+   * Changed schema settings by key (VIEW_KEYS), as text the flag would take or a boolean; parsed with the flags'
+   * parsers. A string setting set to '' goes back to its default; a secret set to '' is removed.
+   */
+  values?: Record<string, string | boolean>;
   apiPassword?: string;
   /** `USER:PASS` or `Bearer TOKEN`; '' removes it. */
   prometheusAuth?: string;
