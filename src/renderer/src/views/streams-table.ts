@@ -8,8 +8,8 @@
  *   as the Sessions table's texts): an update changes no DOM text, class or SVG path, so it lays out nothing and
  *   repaints only the canvas (as DOM, ~200 changed texts, badges and paths cost ~3 ms of layout and ~5 ms of paint per
  *   update at 2 000 streams). Each cell keeps its text in `aria-label` (the stream's button its name, the sparkline's
- *   SVG a short text alternative), written in a task after the update's frame (`CellTexts`: ~80 per update, every
- *   row's duration, ingest and egress), and while the user selects in the table the rows hold DOM text and SVG paths
+ *   SVG a short text alternative), written in a task after the update's frame (`CellTexts`: ~70 per update, the rows
+ *   in view's durations, ingests and egresses), and while the user selects in the table the rows hold DOM text and SVG paths
  *   again (text mode), written within the update. With no DOM text to size them, the columns are fixed (styles.css, `.streams-table`);
  * - a sparkline is drawn from its pixel columns (charts/sparkline.ts; they come with the rows, store/streams-view.ts)
  *   only when they changed (one canvas per row was tried before: each became a layer, and 30 layers cost more);

@@ -983,10 +983,10 @@ export interface TextRow extends PaintedRow {
 
 /**
  * The rows whose cells' `aria-label`s wait to be written (`CellTexts`, the Sessions and Streams rows'), and the task
- * that writes them: a message posted when the first one is added, so it runs after the task that set the texts. Set in an
- * update's animation frame, the labels are written after that frame's paint and commit, not inside them (the bench's
- * probe ends its frame with a message posted at the frame's start, so it times the frame without them). A channel per
- * batch, closed once it ran: no port is left open (in Node, an open port keeps the process alive).
+ * that writes them: a message posted when the first one is added, so it runs after the task that set the texts. Set
+ * in an update's animation frame, the labels are written after that frame's paint and commit, not inside them (the
+ * bench's probe ends its frame with a message posted at the frame's start, so it times the frame without them). A
+ * channel per batch, closed once it ran: no port is left open (in Node, an open port keeps the process alive).
  */
 class LabelsDue {
   readonly #due: CellTexts[] = [];
@@ -1021,8 +1021,8 @@ const LABELS_DUE = new LabelsDue();
  * element (the UA stylesheet's `abbr[title]` makes the attribute one that selectors read), and written for every cut
  * cell whose text changed it cost ~0.8 ms of style per Sessions update. Only what changed is written. The
  * `aria-label`s are written in a task after the one that set the texts (`LabelsDue`): the update's frame paints
- * without them (~210-300 writes per Sessions update, ~0.3 ms of its main thread; ~80 per Streams update, every row's
- * duration, ingest and egress), and assistive technology reads them a task later. The DOM text of text mode is
+ * without them (~210-300 writes per Sessions update, ~0.3 ms of its main thread; ~70 per Streams update, the rows in
+ * view's durations, ingests and egresses), and assistive technology reads them a task later. The DOM text of text mode is
  * written at once: what is selected, copied or found is the update's.
  */
 export class CellTexts {
