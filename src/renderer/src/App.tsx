@@ -2,6 +2,7 @@ import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AuthClient } from './api/http-api.ts';
 import { formatBitrate, formatCount, formatDuration } from './format/units.ts';
+import { TotalsIncomplete } from './components/MissingCores.tsx';
 import { addToTotals, type Totals as TotalsSum } from '../../shared/totals.ts';
 import { useApp, useAppStore, useNow } from './store/hooks.ts';
 import { VIEWS, type ViewName } from './store/store.ts';
@@ -151,6 +152,7 @@ function Totals(): React.JSX.Element {
       <span>
         tx <b>{formatBitrate(tx, units)}</b>
       </span>
+      <TotalsIncomplete />
     </div>
   );
 }
