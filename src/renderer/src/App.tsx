@@ -62,7 +62,7 @@ export function App({ auth, onLoggedIn }: { auth?: AuthClient; onLoggedIn?: () =
     if (viewFromHash() !== view) history.replaceState(null, '', `#${view}`);
   }, [view]);
 
-  // Keyboard: `/` focuses the search of the view (the sessions search from elsewhere); 1-6 switch views.
+  // Keyboard: `/` focuses the search of the view (the sessions search from elsewhere); 1-8 switch views (a digit per view of VIEWS, in the nav order).
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
