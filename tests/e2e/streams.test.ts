@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamRow } from '../../src/shared/streams.ts';
 import type { SessionRow } from '../../src/shared/types.ts';
-import { buildRenderer, closeE2e, hlsPlayerArgs, hlsPublisherArgs, openPage, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
+import { buildRenderer, closeE2e, hlsPlayerArgs, hlsPublisherArgs, listeners, openPage, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
 import { ffmpegSrtPublishArgs } from '../main/servers/srt/support.ts';
 import { startTestCore } from '../support/test-core.ts';
 import { waitFor } from '../support/wait.ts';
@@ -27,8 +27,7 @@ const streams = async (): Promise<StreamRow[]> => ((await (await fetch(`${h.url}
 beforeAll(async () => {
   await buildRenderer();
   h = await startHeadless(['--no-persist'], { children });
-  const info = (await (await fetch(`${h.url}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' })).json()) as { value: { listeners: Record<string, string> } };
-  srtUrl = info.value.listeners.srt!;
+  srtUrl = (await listeners(h.url)).srt!;
   ({ browser, page } = await openPage(pageErrors));
 }, 120_000);
 

@@ -57,6 +57,12 @@ export async function buildRenderer(outDir = join(ROOT, 'out', 'renderer')): Pro
   });
 }
 
+/** The headless server's listeners by name (`srt`, `rtmp`, `api`), as the app tells its page (`app:info`). */
+export async function listeners(base: string): Promise<Record<string, string>> {
+  const res = await fetch(`${base}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+  return ((await res.json()) as { value: { listeners: Record<string, string> } }).value.listeners;
+}
+
 /** Collects what a page should never show: uncaught errors, console errors and failed responses. */
 export function collectPageErrors(page: Page, errors: string[]): void {
   page.on('pageerror', (e) => errors.push(String(e)));

@@ -14,7 +14,7 @@ import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
 import { waitFor } from '../support/wait.ts';
-import { buildRenderer, clipProblems, closeE2e, hlsPlayerArgs, hlsPublisherArgs, openPage, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
+import { buildRenderer, clipProblems, closeE2e, hlsPlayerArgs, hlsPublisherArgs, listeners, openPage, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
@@ -86,8 +86,7 @@ beforeAll(async () => {
   await buildRenderer();
   remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: 'Studio Remote', coreId: 'studio-remote' });
   h = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--poll-interval', '1000', '--timeseries-interval-sec', '1'], { children });
-  const info = (await (await fetch(`${h.url}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' })).json()) as { value: { listeners: Record<string, string> } };
-  srtUrl = info.value.listeners.srt!;
+  srtUrl = (await listeners(h.url)).srt!;
   ({ browser, page } = await openPage(pageErrors));
 }, 120_000);
 
