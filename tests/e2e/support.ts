@@ -63,6 +63,23 @@ export async function listeners(base: string): Promise<Record<string, string>> {
   return ((await res.json()) as { value: { listeners: Record<string, string> } }).value.listeners;
 }
 
+/**
+ * Screenshots of the page as it is at 1440 and 1024 px, light and dark (`SCREENSHOTS/<name>-<width>-<scheme>.png`, the
+ * whole page); the page is left at 1440 px, light.
+ */
+export async function shotsAtBothWidths(page: Page, name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of [1440, 1024]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForTimeout(150);
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}-${scheme}.png`), fullPage: true });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
 /** Collects what a page should never show: uncaught errors, console errors and failed responses. */
 export function collectPageErrors(page: Page, errors: string[]): void {
   page.on('pageerror', (e) => errors.push(String(e)));

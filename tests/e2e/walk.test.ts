@@ -6,7 +6,6 @@
  * stream page and the page's sessions; the Sessions count against the CSV export; the traffic report's total against
  * its rows. Then the remote Core goes down: the header says its totals are incomplete on every view.
  */
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegSrtPublishArgs } from '../main/servers/srt/support.ts';
@@ -14,7 +13,7 @@ import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
 import { waitFor } from '../support/wait.ts';
-import { buildRenderer, clipProblems, closeE2e, hlsPlayerArgs, hlsPublisherArgs, listeners, openPage, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
+import { buildRenderer, clipProblems, closeE2e, hlsPlayerArgs, hlsPublisherArgs, listeners, openPage, rtmpPublisherArgs, shotsAtBothWidths, type TestBrowser } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
@@ -53,19 +52,6 @@ interface HeaderRead {
   users: number;
   rx: string;
   tx: string;
-}
-
-async function shots(name: string): Promise<void> {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    for (const width of [1440, 1024]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.waitForTimeout(150);
-      await page.screenshot({ path: join(SCREENSHOTS, `walk-${name}-${width}-${scheme}.png`) });
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 1440, height: 900 });
 }
 
 /** The header and one view's numbers, read in the page at one moment by `read` (a function run in the page). */
@@ -130,7 +116,7 @@ describe('an operator\'s walk (headless server, real ffmpeg, a remote Core, Chro
       return header.users === people && rows.every((r) => r.viewers === r.hls + r.rtmp + r.srt) ? { header, rows } : undefined;
     }, () => `the header's users to equal the Streams rows' viewers and publishers; last read ${seen}`, 45_000, 300);
     expect(streams.rows.find((r) => r.key === 'cam')).toMatchObject({ viewers: 2, rtmp: 2 });
-    await shots('streams');
+    await shotsAtBothWidths(page, 'walk-streams');
 
     // A stream's page: its viewers per protocol are the row's, its sessions are its publisher and viewers, and its
     // egress is the sum of its sessions' tx (each shown with three digits).
@@ -181,7 +167,7 @@ describe('an operator\'s walk (headless server, real ffmpeg, a remote Core, Chro
       const tx = TRAFFIC.filter((c) => view[c]).map((c) => parseAmount(view[c]!.lines[1]!));
       return sessions === header.users && closeTo(parseAmount(header.rx), rx) && closeTo(parseAmount(header.tx), tx);
     }, () => `the Overview cards to add up to the header; last read ${seen}`, 20_000, 300);
-    await shots('overview');
+    await shotsAtBothWidths(page, 'walk-overview');
 
     // Sessions: the chips' counts add up to "N of N sessions"; the people collectors' to the header's users; the CSV
     // export lists the same sessions per collector.
@@ -210,7 +196,7 @@ describe('an operator\'s walk (headless server, real ffmpeg, a remote Core, Chro
       return Object.entries(counts).every(([c, n]) => (perCollector[c] ?? 0) === n) ? perCollector : undefined;
     }, () => `the CSV export to list the sessions the chips count; last read ${seen}`, 10_000, 500);
     expect(Object.values(csv).reduce((a, n) => a + n, 0)).toBe(Object.values(counts).reduce((a, n) => a + n, 0));
-    await shots('sessions');
+    await shotsAtBothWidths(page, 'walk-sessions');
 
     // The traffic report: the totals row is its rows' sum (bytes, each shown with three digits), and the local
     // streams moved bytes.
@@ -248,9 +234,9 @@ describe('an operator\'s walk (headless server, real ffmpeg, a remote Core, Chro
     await page.setViewportSize({ width: 1024, height: 900 });
     await page.waitForTimeout(150);
     expect(await clipProblems(page)).toEqual([]);
-    await shots('remote-down-cores');
+    await shotsAtBothWidths(page, 'walk-remote-down-cores');
     await go('overview', '2');
-    await shots('remote-down-overview');
+    await shotsAtBothWidths(page, 'walk-remote-down-overview');
     expect(pageErrors).toEqual([]);
   }, 180_000);
 });
