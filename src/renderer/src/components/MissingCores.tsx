@@ -14,15 +14,27 @@ export function useMissingCores(): readonly CoreInfo[] {
 }
 
 /** "Studio is unreachable (last answer 9 s ago); …": which cores are missing and since when. */
-export function missingCoresText(missing: readonly CoreInfo[], nowMs: number): string {
+function missingCoresText(missing: readonly CoreInfo[], nowMs: number): string {
   return missing.map((c) => `${c.name} is ${c.state}${c.lastSuccessMs ? ` (last answer ${formatAgo(c.lastSuccessMs, nowMs)})` : ''}`).join('; ');
 }
 
 /**
+ * What the totals hold while cores are missing, in a sentence (ticking with the clock): their last known numbers,
+ * counted for a few seconds after their last answer (the fleet's stale bound), then none of theirs. The collectors in
+ * the store say which (a missing core's are there or not).
+ */
+export function useTotalsNote(missing: readonly CoreInfo[]): { counted: boolean; text: string } {
+  const now = useNow();
+  const counted = useApp((s) => missing.some((c) => s.collectors.some((t) => t.core === c.id)));
+  const text = counted
+    ? `Totals hold last known numbers: ${missingCoresText(missing, now)}; its sessions are counted as last seen.`
+    : `Totals are incomplete: ${missingCoresText(missing, now)}; its sessions are not counted.`;
+  return { counted, text };
+}
+
+/**
  * The top bar's mark beside its totals while a remote core is missing: a core going down drops its users from the
- * header on every view, which would read as people leaving (the Streams view says it in its banner too). For a few
- * seconds after its last answer (the fleet's stale bound) its last known numbers are still counted, and the mark says
- * that instead; the collectors in the store say which it is.
+ * header on every view, which would read as people leaving (the Streams view says it in its banner too).
  */
 export function TotalsIncomplete(): React.JSX.Element | null {
   const missing = useMissingCores();
@@ -30,11 +42,7 @@ export function TotalsIncomplete(): React.JSX.Element | null {
 }
 
 function TotalsIncompleteMark({ missing }: { missing: readonly CoreInfo[] }): React.JSX.Element {
-  const now = useNow();
-  const counted = useApp((s) => missing.some((c) => s.collectors.some((t) => t.core === c.id)));
-  const text = counted
-    ? `Totals hold last known numbers: ${missingCoresText(missing, now)}; its sessions are counted as last seen.`
-    : `Totals are incomplete: ${missingCoresText(missing, now)}; its sessions are not counted.`;
+  const { counted, text } = useTotalsNote(missing);
   return (
     <span className="badge badge-wait" role="status" title={text} aria-label={text} data-testid="totals-incomplete">
       {counted ? 'last known' : 'incomplete'}

@@ -5,9 +5,9 @@ import { VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../
 import { LOCAL_CORE_ID } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
 import { CoreSelect } from '../components/CoreSelect.tsx';
-import { missingCoresText, useMissingCores } from '../components/MissingCores.tsx';
+import { useMissingCores, useTotalsNote } from '../components/MissingCores.tsx';
 import { formatBitrate, formatCount } from '../format/units.ts';
-import { useApp, useAppStore, useNow } from '../store/hooks.ts';
+import { useApp, useAppStore } from '../store/hooks.ts';
 import { sameCoreNames } from '../store/store.ts';
 import { PALETTE } from '../charts/register.ts';
 import { TimeRangePicker } from '../components/TimeRangePicker.tsx';
@@ -340,10 +340,11 @@ function MissingCores(): React.JSX.Element | null {
 }
 
 function MissingCoresBanner({ missing }: { missing: readonly CoreInfo[] }): React.JSX.Element {
-  const now = useNow();
+  // The header's note (what its totals hold), and what the rows show.
+  const { text } = useTotalsNote(missing);
   return (
     <div className="banner banner-warn" role="status" data-testid="streams-banner">
-      Totals are incomplete: {missingCoresText(missing, now)}. Its streams show their last known numbers.
+      {text} Its streams show their last known numbers.
     </div>
   );
 }
