@@ -167,6 +167,8 @@ describe('an operator\'s walk (headless server, real ffmpeg, a remote Core, Chro
       const tx = TRAFFIC.filter((c) => view[c]).map((c) => parseAmount(view[c]!.lines[1]!));
       return sessions === header.users && closeTo(parseAmount(header.rx), rx) && closeTo(parseAmount(header.tx), tx);
     }, () => `the Overview cards to add up to the header; last read ${seen}`, 20_000, 300);
+    // The sessions chart with "All" counts what the header counts (people), not the cards' sessions: its caption says so.
+    expect(await page.textContent('[data-testid="chart-sessions-caption"]')).toBe('Users (viewers and publishers, as in the header)');
     await shotsAtBothWidths(page, 'walk-overview');
 
     // Sessions: the chips' counts add up to "N of N sessions"; the people collectors' to the header's users; the CSV
