@@ -67,6 +67,8 @@ export interface StartDeps {
   version?: string;
   /** The recent log events the root's logger keeps, served at `GET /api/v3/log`. */
   logRing?: LogRing;
+  /** Settings the command line (or the desktop app's config.json) set at this start, by key, with what set it. */
+  setAtStart?: Record<string, string>;
 }
 
 export interface RunningApp {
@@ -179,7 +181,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     log: log.child('processes'),
     collectors: { ffmpeg: collectors.ffmpeg, marked: [collectors.rtmp, collectors.srt] },
   });
-  const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets });
+  const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets, setAtStart: deps.setAtStart });
   const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
   const alertsPath = join(config.dataDir, 'alerts.json');
   // The sessions grouped into streams once per update, for the stream rules and the stream model alike.

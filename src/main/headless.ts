@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger('core-sessions', config.logLevel, undefined, logRing);
   let app;
   try {
-    app = await startApp(config, { log, logRing, mode: 'headless', secrets: new FileSecretStore(config.dataDir, log.child('secrets')) });
+    app = await startApp(config, { log, logRing, mode: 'headless', secrets: new FileSecretStore(config.dataDir, log.child('secrets')), setAtStart: parsed.setBy });
   } catch (err) {
     if (err instanceof StartError || err instanceof ConfigError || err instanceof RemoteConfigError) {
       process.stderr.write(`core-sessions: ${err.message}\n`);

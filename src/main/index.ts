@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, Menu, Notification, protocol, safeStorage, screen, shell } from 'electron';
 import { applyConfigObject, ConfigError, defaultConfig, validateConfig, type AppConfig } from './config.ts';
+import { settingOfKey } from './settings/flags.ts';
 import { startApp, StartError, type RunningApp } from './app.ts';
 import { applySavedSettings, loadSavedSecrets, loadSavedSettings } from './control/index.ts';
 import type { SecretStore } from './remote/config.ts';
@@ -56,7 +57,7 @@ function showWindow(): void {
  * the data dir in userData, then what the Settings view saved (`settings.json`, the API password from the secret
  * store), then `config.json` in userData if present.
  */
-async function loadConfig(userData: string, secrets: SecretStore): Promise<AppConfig> {
+async function loadConfig(userData: string, secrets: SecretStore): Promise<{ config: AppConfig; setAtStart: Record<string, string> }> {
   let config = defaultConfig();
   config.dataDir = userData;
   const saved = loadSavedSettings(userData);
@@ -64,9 +65,15 @@ async function loadConfig(userData: string, secrets: SecretStore): Promise<AppCo
     config = applySavedSettings(config, saved, await loadSavedSecrets(secrets));
   }
   const file = join(userData, 'config.json');
-  if (existsSync(file)) applyConfigObject(config, JSON.parse(readFileSync(file, 'utf8')) as unknown, file);
+  const setAtStart: Record<string, string> = {};
+  if (existsSync(file)) {
+    const obj = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    applyConfigObject(config, obj, file);
+    // The Settings view marks what config.json sets: it wins over the view's saved value.
+    for (const key of Object.keys(obj as object)) setAtStart[settingOfKey(key)!.key] = 'config.json';
+  }
   validateConfig(config);
-  return config;
+  return { config, setAtStart };
 }
 
 async function persistWindowState(): Promise<void> {
@@ -105,7 +112,7 @@ async function main(): Promise<void> {
   await app.whenReady();
   const userData = app.getPath('userData');
   windowStatePath = join(userData, 'window-state.json');
-  const prefs = loadDesktopPrefs(join(userData, 'desktop.json'));
+  const prefs = loadDesktopPrefs(join(userData, 'desktop.json'), loadSavedSettings(userData));
   // A login item starts the app in the tray: `--hidden` (Windows, the Linux autostart entry), or macOS's own flag.
   const hidden = startsHidden(process.argv, prefs.startHidden) || openedAtLogin(app, process.platform);
   const autostart = createAutostart({
@@ -122,11 +129,12 @@ async function main(): Promise<void> {
       filePath: join(userData, 'secrets.json'),
       onUnreadable: (key) => log.warn('a stored secret no longer decrypts (keyring changed?)', { key }),
     }));
-    config = await loadConfig(userData, secrets);
+    let setAtStart: Record<string, string>;
+    ({ config, setAtStart } = await loadConfig(userData, secrets));
     const logRing = new LogRing();
     log = createLogger('core-sessions', config.logLevel, undefined, logRing);
     log.debug('V8 heap limits', { jsFlags: v8Heap.jsFlags, mainProcess: v8Heap.mainProcessHasLimits ? 'from the launch command line' : 'V8 defaults (not launched with --js-flags)' });
-    running = await startApp(config, { log, logRing, mode: 'electron', secrets, version: app.getVersion() });
+    running = await startApp(config, { log, logRing, mode: 'electron', secrets, version: app.getVersion(), setAtStart });
   } catch (err) {
     const message = err instanceof StartError || err instanceof ConfigError || err instanceof SyntaxError ? err.message : String(err);
     dialog.showErrorBox('Core Sessions cannot start', message);

@@ -126,12 +126,30 @@ export interface AppSettings {
   prometheusUrl: string;
   /** Whether its auth (basic `USER:PASS` or `Bearer TOKEN`) is set; the value itself is write-only. */
   prometheusHasAuth: boolean;
-  /** Settings that only take effect after a restart, named as keys of this type. */
+  /**
+   * The schema's settings the view edits by key (VIEW_KEYS in settings-schema.ts), as what runs now, or what was
+   * saved for the next start: text as the flag takes it (`127.0.0.1:1935`, `off`, `100`), booleans as booleans. A
+   * secret is always '' (see `secretsSet`).
+   */
+  values: Record<string, string | boolean>;
+  /** The secrets among them that have a value (the value itself is never sent). */
+  secretsSet: string[];
+  /**
+   * Settings a flag, the `--config` file or an environment variable set at this start, by key, with what set it
+   * (`--rtmp`): they win over the saved value, which applies on a start without them.
+   */
+  setAtStart: Record<string, string>;
+  /** Settings that only take effect after a restart, named as keys of this type or of `values`. */
   restartRequired?: string[];
 }
 
 /** A partial update; `apiPassword` sets a new password (never read back). */
-export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'inactiveTimeoutSec' | 'prometheusHasAuth' | 'restartRequired'>> & {
+export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'inactiveTimeoutSec' | 'prometheusHasAuth' | 'restartRequired' | 'values' | 'secretsSet' | 'setAtStart'>> & {
+  /**
+   * Changed schema settings by key (VIEW_KEYS), as text the flag would take or a boolean; parsed with the flags'
+   * parsers. A string setting set to '' goes back to its default; a secret set to '' is removed.
+   */
+  values?: Record<string, string | boolean>;
   apiPassword?: string;
   /** `USER:PASS` or `Bearer TOKEN`; '' removes it. */
   prometheusAuth?: string;
@@ -311,7 +329,7 @@ export interface SendMap {
 
 /** Pushes from main to the page: payload only, never the Electron event. */
 export interface PushMap {
-  /** A whole snapshot, then per second what changed (src/shared/sessions-wire.ts). */
+  /** A whole snapshot, then per second what changed (src/shared/sessions-wire.ts); the page gets it as `PushWire` says. */
   'sessions:update': SessionsUpdate;
   'settings:changed': AppSettings;
   /** The alert list changed (an alert was raised or cleared). */
@@ -326,12 +344,19 @@ export type PushChannel = keyof PushMap;
 /** An answer across the boundary keeps errors whole (STYLE.md §5). */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
 
+/**
+ * A push as the page receives it. Electron sends `sessions:update` as its JSON text (main/shell/ipc.ts `wirePayload`):
+ * a string crosses IPC, the context bridge and the page's post to the sessions worker as one copy each, where the
+ * object was walked at every step; the HTTP api hands on the parsed object.
+ */
+export type PushWire<C extends PushChannel> = C extends 'sessions:update' ? PushMap[C] | string : PushMap[C];
+
 /** The api object the renderer sees as `window.api`, derived from the maps. */
 export type RendererApi = {
   invoke<C extends InvokeChannel>(channel: C, ...args: InvokeMap[C]['args']): Promise<InvokeMap[C]['result']>;
   send<C extends SendChannel>(channel: C, ...args: SendMap[C]): void;
   /** Subscribes to a push; returns the unsubscribe function. */
-  on<C extends PushChannel>(channel: C, callback: (payload: PushMap[C]) => void): () => void;
+  on<C extends PushChannel>(channel: C, callback: (payload: PushWire<C>) => void): () => void;
 };
 
 /** Channel lists, for validation on both sides. Keep in step with the maps (the `satisfies` checks do). */

@@ -7,7 +7,6 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +25,7 @@ import {
   type TestBrowser,
 } from './support.ts';
 import { waitFor } from '../support/wait.ts';
+import { unusedLoopbackPort } from '../support/ports.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
 
@@ -56,11 +56,7 @@ async function clipProblemsAsText(page: Page, group = '[role="rowgroup"]'): Prom
 
 /** host:port of a loopback port nothing listens on (bound, then closed). */
 async function deadPortUrl(): Promise<string> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return `127.0.0.1:${port}`;
+  return `127.0.0.1:${await unusedLoopbackPort()}`;
 }
 
 async function openView(page: Page, view: (typeof VIEWS)[number]): Promise<void> {
@@ -145,6 +141,23 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
           await page.waitForTimeout(250);
           await page.screenshot({ path: join(SCREENSHOTS, `layout-${view}-${width}-${scheme}.png`) });
           if (width === 1024) for (const p of await clipProblems(page)) problems.push(`${view} ${scheme}: ${p}`);
+          if (view === 'settings') {
+            // The schema's groups (servers, time series, tokens) and the older ones below them; Save stays in view.
+            for (const group of ['servers', 'time-series', 'security']) expect(await page.$(`[data-testid="settings-group-${group}"]`), group).not.toBeNull();
+            await page.evaluate(() => {
+              // The view's scrolling box to its end.
+              let box = document.querySelector('[data-testid="settings-form"]');
+              while (box && box.scrollHeight <= box.clientHeight + 1) box = box.parentElement;
+              if (box) box.scrollTop = box.scrollHeight;
+            });
+            await page.waitForTimeout(100);
+            await page.screenshot({ path: join(SCREENSHOTS, `layout-settings-end-${width}-${scheme}.png`) });
+            if (width === 1024) for (const p of await clipProblems(page)) problems.push(`settings (end) ${scheme}: ${p}`);
+            const save = await page.$('[data-testid="settings-save"]');
+            const box = await save?.boundingBox();
+            if (!box || box.y + box.height > HEIGHT_PX) problems.push(`settings ${width} ${scheme}: Save is not in view`);
+            await page.evaluate(() => document.querySelector('[data-testid="view-settings"]')?.scrollIntoView({ block: 'start' }));
+          }
           if (width === 1024 && view === 'sessions') for (const p of await clipProblemsAsText(page)) problems.push(`${view} as text ${scheme}: ${p}`);
           if (width === 1024 && view === 'streams') for (const p of await clipProblemsAsText(page, '[data-testid="streams-table"] tbody')) problems.push(`${view} as text ${scheme}: ${p}`);
           if (view === 'history') {

@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type AppConfig } from '../../src/main/config.ts';
 import { applySavedSettings, CORES_FILE, createAppControl, loadSavedSecrets, loadSavedSettings } from '../../src/main/control/index.ts';
+import { loadDesktopPrefs } from '../../src/main/shell/prefs.ts';
 import { systemClock } from '../../src/main/engine/clock.ts';
 import { memoryLogger } from '../../src/main/log.ts';
 import { MemorySecretStore } from '../../src/main/remote/config.ts';
@@ -32,7 +33,7 @@ async function core(options: Parameters<typeof startTestCore>[0]): Promise<TestC
   return c;
 }
 
-function setup(dataDir: string, secrets: MemorySecretStore, patch: Partial<AppConfig> = {}): { fleet: Fleet; control: ReturnType<typeof createAppControl> } {
+function setup(dataDir: string, secrets: MemorySecretStore, patch: Partial<AppConfig> = {}, setAtStart?: Record<string, string>): { fleet: Fleet; control: ReturnType<typeof createAppControl> } {
   const config: AppConfig = { ...defaultConfig(), dataDir, pollIntervalMs: 200, ...patch };
   const fleet = createFleet({
     local: { id: 'local', name: 'x', reader: { ids: () => [], summary: () => zeroSummary(), active: () => [] } },
@@ -41,7 +42,7 @@ function setup(dataDir: string, secrets: MemorySecretStore, patch: Partial<AppCo
     timeouts: SHORT_TIMEOUTS,
   });
   fleets.push(fleet);
-  return { fleet, control: createAppControl({ config, fleet, clock: systemClock, log: memoryLogger(), secrets }) };
+  return { fleet, control: createAppControl({ config, fleet, clock: systemClock, log: memoryLogger(), secrets, setAtStart }) };
 }
 
 function tempDir(): string {
@@ -249,7 +250,112 @@ describe('AppControl: settings', () => {
 
   it('rejects an unusable API address or user name with a clear error', async () => {
     const { control } = setup(tempDir(), new MemorySecretStore());
-    await expect(control.updateSettings({ listen: 'nohost' })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(control.updateSettings({ listen: 'nohost' })).rejects.toMatchObject({ code: 'invalid-argument', message: 'API address: expected HOST:PORT (IPv6 as [::1]:PORT), got "nohost"' });
     await expect(control.updateSettings({ apiUsername: 'a:b' })).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+
+  it("checks the older panels' numbers with the flags' parsers and ranges too", async () => {
+    const dir = tempDir();
+    const { control } = setup(dir, new MemorySecretStore());
+    const refused = (patch: Parameters<typeof control.updateSettings>[0], message: string) => expect(control.updateSettings(patch)).rejects.toMatchObject({ code: 'invalid-argument', message });
+    await refused({ maxSessions: -1 }, 'Max sessions: expected a number >= 0, got "-1"');
+    await refused({ maxSessions: 2.5 }, 'Max sessions: expected a whole number, got "2.5"');
+    await refused({ sessionTimeoutSec: 0 }, 'Session timeout (s): expected a number >= 1, got "0"');
+    await refused({ pollIntervalMs: 50 }, 'Poll interval (ms): expected a number >= 100, got "50"');
+    await refused({ maxBitrateMbit: -3 }, 'Max bitrate (Mbit/s): expected a number >= 0, got "-3"');
+    expect(existsSync(join(dir, 'settings.json'))).toBe(false);
+    // A fractional bitrate limit is what the flag takes (the page used to round it).
+    expect((await control.updateSettings({ maxBitrateMbit: 2.5 })).maxBitrateMbit).toBe(2.5);
+  });
+
+  it("the servers', time series' and desktop settings: saved in settings.json under the schema's keys, applied at the next start through the --config reader", async () => {
+    const dir = tempDir();
+    const secrets = new MemorySecretStore();
+    const { control } = setup(dir, secrets);
+    const before = await control.getSettings();
+    // What runs, as the text the flags take.
+    expect(before.values).toMatchObject({ rtmp: '127.0.0.1:1935', rtmpApp: '/', rtmpWriteHoldMs: '100', srt: '127.0.0.1:6000', diskDir: '', ffmpeg: 'ffmpeg', timeseries: true, timeseriesRawHours: '48', startHidden: false, trayScaleMbit: '0' });
+    expect(before.setAtStart).toEqual({});
+
+    const after = await control.updateSettings({
+      values: { rtmp: ' 127.0.0.1:1940 ', rtmpWriteHoldMs: '40', srt: 'off', diskDir: '/srv/media', timeseries: false, timeseriesRawHours: '12', trayScaleMbit: '50', startHidden: true },
+    });
+    expect(after.values).toMatchObject({ rtmp: '127.0.0.1:1940', rtmpWriteHoldMs: '40', srt: 'off', diskDir: '/srv/media', timeseries: false, timeseriesRawHours: '12', trayScaleMbit: '50', startHidden: true });
+    expect(after.restartRequired).toEqual(['rtmp', 'rtmpWriteHoldMs', 'srt', 'diskDir', 'timeseries', 'timeseriesRawHours', 'startHidden', 'trayScaleMbit']);
+    // A --config file's form: the next start reads it with the same reader.
+    expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toEqual({
+      rtmp: '127.0.0.1:1940', rtmpWriteHoldMs: 40, srt: 'off', diskDir: '/srv/media', timeseries: false, timeseriesRawHours: 12, trayScaleMbit: 50, startHidden: true,
+    });
+    const next = applySavedSettings({ ...defaultConfig(), dataDir: dir }, loadSavedSettings(dir), await loadSavedSecrets(secrets));
+    expect(next).toMatchObject({ rtmp: { host: '127.0.0.1', port: 1940 }, rtmpWriteHoldMs: 40, srt: null, diskDir: '/srv/media', timeseries: false, timeseriesRawHours: 12 });
+    // The desktop shell reads its two from settings.json over an older desktop.json.
+    writeFileSync(join(dir, 'desktop.json'), JSON.stringify({ startHidden: false, trayScaleMbit: 10 }));
+    expect(loadDesktopPrefs(join(dir, 'desktop.json'), loadSavedSettings(dir))).toEqual({ startHidden: true, trayScaleMbit: 50 });
+    // Started with them: nothing pending.
+    const restarted = setup(dir, secrets, next);
+    expect((await restarted.control.getSettings()).restartRequired).toEqual([]);
+
+    // '' for a string setting goes back to its default (the key leaves settings.json).
+    await control.updateSettings({ values: { diskDir: '' } });
+    expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).not.toHaveProperty('diskDir');
+  });
+
+  it('refuses a bad value with the flag\'s error under the view\'s label, and writes nothing', async () => {
+    const dir = tempDir();
+    const secrets = new MemorySecretStore();
+    const { control } = setup(dir, secrets);
+    await control.updateSettings({ values: { rtmpApp: '/live' } });
+    const file = readFileSync(join(dir, 'settings.json'), 'utf8');
+    const refused = async (values: Record<string, string | boolean>, message: string): Promise<void> => {
+      await expect(control.updateSettings({ values: { rtmpToken: 'not-stored', ...values }, maxSessions: 9 })).rejects.toMatchObject({ code: 'invalid-argument', message });
+      expect(readFileSync(join(dir, 'settings.json'), 'utf8'), message).toBe(file);
+    };
+    await refused({ rtmpWriteHoldMs: '1001' }, 'RTMP write hold (ms): expected a number from 0 to 1000, got "1001"');
+    await refused({ rtmpWriteHoldMs: '2.5' }, 'RTMP write hold (ms): expected a whole number, got "2.5"');
+    await refused({ rtmp: 'nohost', rtmpWriteHoldMs: '50' }, 'RTMP address: expected HOST:PORT (IPv6 as [::1]:PORT), got "nohost"');
+    await refused({ srt: '127.0.0.1:70000' }, 'SRT address: port 70000 is out of range');
+    await refused({ memfsMaxMb: '0' }, 'Memfs size (MB): expected a number >= 1, got "0"');
+    await refused({ timeseriesIntervalSec: '7' }, 'Sample interval (s): expected a divisor of 60 (1, 2, 5, 10, 15, 30, 60…), got 7');
+    await refused({ timeseriesHourDays: 'a year' }, 'Hour aggregates kept (days): expected a number >= 1, got "a year"');
+    await refused({ timeseries: 'yes' }, 'Time series: expected on or off');
+    await refused({ listen: '127.0.0.1:1' }, 'unknown setting "listen"');
+    // Nothing of the refused patches reached the secret store either.
+    expect(await secrets.get('setting:rtmpToken')).toBeUndefined();
+    expect((await control.getSettings()).maxSessions).toBe(0);
+  });
+
+  it('tokens: kept in the secret store, never in settings.json nor sent back; "(unchanged)" is the page\'s empty field', async () => {
+    const dir = tempDir();
+    const secrets = new MemorySecretStore();
+    const { control } = setup(dir, secrets);
+    expect((await control.getSettings()).secretsSet).toEqual([]);
+    const after = await control.updateSettings({ values: { rtmpToken: 's3cret-rtmp', srtToken: 's3cret-srt' } });
+    expect(after.values).toMatchObject({ rtmpToken: '', srtToken: '' });
+    expect(after.secretsSet).toEqual(['rtmpToken', 'srtToken']);
+    expect(after.restartRequired).toEqual(['rtmpToken', 'srtToken']);
+    expect(JSON.stringify(after)).not.toContain('s3cret');
+    expect(readFileSync(join(dir, 'settings.json'), 'utf8')).not.toContain('s3cret');
+    expect(await secrets.get('setting:rtmpToken')).toEqual({ username: '', password: 's3cret-rtmp' });
+    const next = applySavedSettings({ ...defaultConfig(), dataDir: dir }, loadSavedSettings(dir), await loadSavedSecrets(secrets));
+    expect([next.rtmpToken, next.srtToken]).toEqual(['s3cret-rtmp', 's3cret-srt']);
+    // A new start knows they are set without sending them.
+    const restarted = setup(dir, secrets, next);
+    const shown = await restarted.control.getSettings();
+    expect([shown.secretsSet, shown.values.rtmpToken, shown.restartRequired]).toEqual([['rtmpToken', 'srtToken'], '', []]);
+    // '' removes one.
+    expect((await restarted.control.updateSettings({ values: { srtToken: '' } })).secretsSet).toEqual(['rtmpToken']);
+    expect((await loadSavedSecrets(secrets)).values).toEqual({ rtmpToken: 's3cret-rtmp' });
+  });
+
+  it('a setting given at start shows the value it runs with and what set it; its saved value is kept for a start without it', async () => {
+    const dir = tempDir();
+    const secrets = new MemorySecretStore();
+    const { control } = setup(dir, secrets, { rtmp: { host: '127.0.0.1', port: 1999 } }, { rtmp: '--rtmp' });
+    const after = await control.updateSettings({ values: { rtmp: '127.0.0.1:1940' } });
+    expect(after.values.rtmp).toBe('127.0.0.1:1999');
+    expect(after.setAtStart).toEqual({ rtmp: '--rtmp' });
+    // Not "restart needed": a restart with the same flag would not apply it.
+    expect(after.restartRequired).toEqual([]);
+    expect(loadSavedSettings(dir)).toEqual({ rtmp: '127.0.0.1:1940' });
   });
 });

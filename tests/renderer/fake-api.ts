@@ -1,4 +1,4 @@
-import type { InvokeChannel, InvokeMap, PushChannel, PushMap, RendererApi } from '../../src/shared/ipc.ts';
+import type { InvokeChannel, InvokeMap, PushChannel, PushWire, RendererApi } from '../../src/shared/ipc.ts';
 import { SessionsEncoder, type SessionsFull, type SessionsUpdate } from '../../src/shared/sessions-wire.ts';
 import type { CollectorTotals, SessionRow, Snapshot } from '../../src/shared/types.ts';
 
@@ -47,7 +47,7 @@ export function createFakeApi(handlers: Handlers, main = fakeMain()) {
     api,
     sent,
     calls,
-    push<C extends PushChannel>(channel: C, payload: PushMap[C]): void {
+    push<C extends PushChannel>(channel: C, payload: PushWire<C>): void {
       for (const cb of listeners.get(channel) ?? []) cb(payload);
     },
     pushSnapshot(snapshot: Snapshot): void {

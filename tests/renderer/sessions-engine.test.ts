@@ -243,6 +243,37 @@ describe('sessions engine (the worker)', () => {
     expect(viaEngine.store.getState().atMs).toBe(4000);
   });
 
+  it("applies Electron's pushes as JSON text as it applies parsed ones, with and without the engine; drops a text that is not JSON", async () => {
+    // Three pages, each with its own main: one gets the pushes parsed (the HTTP api), two as text (Electron's IPC).
+    const pages = await Promise.all(
+      (['object', 'text', 'text+engine'] as const).map(async (kind) => {
+        const main = fakeMain();
+        main.update(snapshot(1000, rowsAt(0), collectorTotals));
+        const p = await page(main, kind === 'text+engine');
+        closers.push(p.close);
+        p.store.getState().setView('sessions');
+        return { kind, main, ...p };
+      }),
+    );
+    await drain();
+    for (let step = 1; step <= 6; step++) {
+      for (const p of pages) {
+        const update = p.main.update(snapshot(1000 + step * 1000, rowsAt(step), collectorTotals));
+        p.fake.push('sessions:update', p.kind === 'object' ? update : JSON.stringify(update));
+        p.store.getState().setSessionsWindow(0, 40);
+      }
+      await drain();
+      const [object, ...texts] = pages.map((p) => shown(p.store, 0, 40));
+      expect(object!.atMs).toBe(1000 + step * 1000);
+      expect(object!.rows.length).toBeGreaterThan(20);
+      for (const t of texts) expect(t).toEqual(object);
+    }
+    for (const p of pages.slice(1)) p.fake.push('sessions:update', '{"kind": "delta", cut sh');
+    await drain();
+    for (const p of pages) expect(p.store.getState().atMs).toBe(7000);
+    expect(pages.every((p) => p.fake.calls.filter((c) => c.channel === 'sessions:snapshot').length === 1)).toBe(true);
+  });
+
   it('parses whole snapshots from the bytes the page fetched (first load, resync), and reports an error answer', async () => {
     const main = fakeMain();
     main.update(snapshot(1000, rowsAt(0), collectorTotals));

@@ -67,13 +67,16 @@ export interface StartHeadlessOptions {
   nodeFlags?: string[];
   /** The script node runs: HEADLESS (default, no build needed) or HEADLESS_BUNDLE (built first by the caller). */
   entry?: string;
+  /** Listener flags of the defaults to leave off (e.g. `--rtmp`: the saved settings' address applies). */
+  omit?: ReadonlyArray<'--listen' | '--rtmp' | '--srt'>;
 }
 
-/** Starts headless mode with `--listen 127.0.0.1:0 --rtmp 127.0.0.1:0 --srt 127.0.0.1:0` and a fresh data dir unless given. */
+/** Starts headless mode with `--listen 127.0.0.1:0 --rtmp 127.0.0.1:0 --srt 127.0.0.1:0` (less `omit`) and a fresh data dir unless given. */
 export function startHeadless(args: string[] = [], options: StartHeadlessOptions = {}): Promise<Headless> {
   const dataDir = options.dataDir ?? tempDataDir();
   for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dataDir, name), text);
-  const full = ['--listen', '127.0.0.1:0', '--rtmp', '127.0.0.1:0', '--srt', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warn', ...args];
+  const listeners = (['--listen', '--rtmp', '--srt'] as const).filter((f) => !options.omit?.includes(f)).flatMap((f) => [f, '127.0.0.1:0']);
+  const full = [...listeners, '--data-dir', dataDir, '--log-level', 'warn', ...args];
   const env = { ...process.env, ...HEADLESS_ENV, ...options.env };
   const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, ...(options.nodeFlags ?? []), options.entry ?? HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   options.children?.adopt(proc);

@@ -20,6 +20,8 @@ export interface AppControlOptions {
   clock: Clock;
   log: Logger;
   secrets?: SecretStore;
+  /** What the command line set at this start, by key (ParsedFlags.setBy): the Settings view marks those. */
+  setAtStart?: Record<string, string>;
 }
 
 /** AppControl and the restore of the saved Cores at start. */

@@ -4,12 +4,17 @@
  * (src/shared/settings-schema.ts: `listen`, `ignoreIps`, `sessionTimeoutSec`, as in `--config` files); files written
  * before that used other names (`apiAddress`, `ipIgnoreList`, `sessionTimeoutMs`) and are read as the new ones, and
  * the next save writes only the new names. Settings that need new listeners or a new engine take effect on the next
- * start and say so (`restartRequired`). Secrets (the API password, the Prometheus auth) live in the SecretStore.
+ * start and say so (`restartRequired`). Secrets (the API password, the Prometheus auth, the RTMP and SRT tokens) live
+ * in the SecretStore. The servers', time series' and desktop settings (VIEW_KEYS) are read, checked and written from
+ * the schema: the page sends them as the text a flag takes, parsed by the flags' own parsers (values.ts), so a bad
+ * value gets the flag's error, under the view's label, and nothing is written.
  */
 import { join } from 'node:path';
 import type { AppSettings, AppSettingsPatch, UnitSystem } from '../../shared/ipc.ts';
+import { isSecret, settingSpec, VIEW_KEYS, type SettingSpec } from '../../shared/settings-schema.ts';
 import type { AppConfig } from '../config.ts';
-import { parseHostPort } from '../config.ts';
+import { applyConfigObject, parseHostPort } from '../config.ts';
+import { ConfigError, hostPortText, parseSettingText, settingText } from '../settings/values.ts';
 import { writeFileAtomicSync } from '../atomic-file.ts';
 import { INACTIVE_TIMEOUT_MS } from '../engine/local-core.ts';
 import type { Credentials } from '../remote/client.ts';
@@ -33,6 +38,23 @@ export interface SavedSettings {
   maxBitrateMbit?: number;
   historyBackend?: 'embedded' | 'prometheus';
   prometheusUrl?: string;
+  // The schema's settings the view edits (VIEW_KEYS), in a --config file's form: addresses as `HOST:PORT` or `off`.
+  rtmp?: string;
+  rtmpApp?: string;
+  rtmpWriteHoldMs?: number;
+  srt?: string;
+  memfsMaxMb?: number;
+  diskDir?: string;
+  ffmpeg?: string;
+  timeseries?: boolean;
+  timeseriesIntervalSec?: number;
+  timeseriesRawHours?: number;
+  timeseriesMinuteDays?: number;
+  timeseriesHourDays?: number;
+  timeseriesMaxMb?: number;
+  /** Desktop (the Electron shell reads them at start, src/main/shell/prefs.ts). */
+  startHidden?: boolean;
+  trayScaleMbit?: number;
 }
 
 export const SETTINGS_FILE = 'settings.json';
@@ -70,18 +92,54 @@ export function loadSavedSettings(dataDir: string, log?: Logger): SavedSettings 
 export const API_SECRET_KEY = 'local-api';
 /** The secret-store key of the Prometheus history backend's auth (`USER:PASS` or `Bearer TOKEN`, as the password). */
 export const PROMETHEUS_SECRET_KEY = 'prometheus-history';
+/** The secret-store key of a schema secret the view saves (`setting:rtmpToken`), kept as the password. */
+export const secretKeyOf = (key: string): string => `setting:${key}`;
+
+/** The view's schema settings (VIEW_KEYS) with their specs. */
+const VIEW_SPECS: readonly SettingSpec[] = VIEW_KEYS.map((k) => settingSpec(k)!);
+const VIEW_SECRETS = VIEW_SPECS.filter(isSecret);
 
 /** The secrets the saved settings refer to, from the secret store (missing or unreadable: undefined). */
 export interface SavedSecrets {
   apiCredentials?: Credentials;
   prometheusAuth?: string;
+  /** The view's schema secrets (`rtmpToken`, `srtToken`) by key. */
+  values?: Record<string, string>;
 }
 
 /** Reads the secrets applySavedSettings needs; a store that cannot be read gives none (the flags still apply). */
 export async function loadSavedSecrets(secrets: SecretStore): Promise<SavedSecrets> {
   const apiCredentials = await secrets.get(API_SECRET_KEY).catch(() => undefined);
   const prometheus = await secrets.get(PROMETHEUS_SECRET_KEY).catch(() => undefined);
-  return { apiCredentials, prometheusAuth: prometheus?.password };
+  const values: Record<string, string> = {};
+  for (const spec of VIEW_SECRETS) {
+    const stored = await secrets.get(secretKeyOf(spec.key)).catch(() => undefined);
+    if (stored !== undefined && stored.password !== '') values[spec.key] = stored.password;
+  }
+  return { apiCredentials, prometheusAuth: prometheus?.password, values };
+}
+
+/**
+ * A value the page sent for a view setting, checked with the flag's parser: what settings.json keeps (a --config
+ * file's form; undefined: back to the default). Throws a UiError naming the setting by its label.
+ */
+function parseViewValue(spec: SettingSpec, raw: string | boolean): string | number | boolean | undefined {
+  if (spec.kind === 'boolean') {
+    if (typeof raw !== 'boolean') throw new UiError('invalid-argument', `${spec.label}: expected on or off`);
+    return raw;
+  }
+  if (typeof raw !== 'string') throw new UiError('invalid-argument', `${spec.label}: expected text`);
+  const text = raw.trim();
+  if (spec.kind === 'string' && text === '') return undefined;
+  let value: unknown;
+  try {
+    value = parseSettingText(spec, text, spec.label);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UiError('invalid-argument', err.message);
+    throw err;
+  }
+  if (spec.kind === 'number' || spec.kind === 'integer') return value as number;
+  return spec.kind === 'hostPortOrOff' ? (settingText(spec, value) as string) : text;
 }
 
 /** A Prometheus base URL as the Settings view may save it: http(s) with a host. */
@@ -93,7 +151,7 @@ function isPrometheusUrl(url: string): boolean {
  * Applies saved settings to a config built from the defaults, before flags and --config are applied on top
  * (src/main/headless.ts passes the result to parseArgs as the base). A saved value that is not valid keeps the default.
  */
-export function applySavedSettings(config: AppConfig, saved: SavedSettings, { apiCredentials, prometheusAuth }: SavedSecrets): AppConfig {
+export function applySavedSettings(config: AppConfig, saved: SavedSettings, { apiCredentials, prometheusAuth, values }: SavedSecrets): AppConfig {
   const c = { ...config };
   if (typeof saved.pollIntervalMs === 'number' && saved.pollIntervalMs >= 100) c.pollIntervalMs = saved.pollIntervalMs;
   if (typeof saved.listen === 'string') {
@@ -111,6 +169,17 @@ export function applySavedSettings(config: AppConfig, saved: SavedSettings, { ap
   if (typeof saved.prometheusUrl === 'string' && (saved.prometheusUrl === '' || isPrometheusUrl(saved.prometheusUrl))) c.prometheusUrl = saved.prometheusUrl;
   if (saved.historyBackend === 'embedded' || (saved.historyBackend === 'prometheus' && isPrometheusUrl(c.prometheusUrl))) c.historyBackend = saved.historyBackend;
   if (prometheusAuth !== undefined) c.prometheusAuth = prometheusAuth;
+  const record = saved as Record<string, unknown>;
+  for (const spec of VIEW_SPECS) {
+    if (isSecret(spec) || record[spec.key] === undefined || !(spec.key in c)) continue;
+    try {
+      // The --config reader: the same parser and checks as the flag.
+      applyConfigObject(c, { [spec.key]: record[spec.key] }, 'settings.json');
+    } catch {
+      // A broken saved value keeps the default.
+    }
+  }
+  for (const [key, value] of Object.entries(values ?? {})) (c as unknown as Record<string, unknown>)[key] = value;
   return c;
 }
 
@@ -123,17 +192,28 @@ export interface SettingsStoreOptions {
   fleet: Fleet;
   secrets: SecretStore;
   log: Logger;
-}
-
-/** `HOST:PORT` of a listener, IPv6 hosts bracketed. */
-function hostPortText({ host, port }: { host: string; port: number }): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  /** What a flag, the --config file or the environment set at this start, by key (ParsedFlags.setBy); they win over settings.json. */
+  setAtStart?: Record<string, string>;
 }
 
 /** Reads settings.json once, then keeps it and the page in step. */
-export function createSettingsStore({ config, fleet, secrets, log }: SettingsStoreOptions): SettingsStore {
+export function createSettingsStore({ config, fleet, secrets, log, setAtStart: given = {} }: SettingsStoreOptions): SettingsStore {
+  // `--auth` is the view's login fields.
+  const setAtStart = given.auth === undefined ? given : { ...given, apiAuthEnabled: given.auth, apiUsername: given.auth };
   const settingsFile = join(config.dataDir, SETTINGS_FILE);
   let saved = loadSavedSettings(config.dataDir, log);
+  /** The view's schema settings as this run uses them (the desktop ones, which AppConfig has not, as read at start). */
+  const runningValues: Record<string, string | boolean> = {};
+  for (const spec of VIEW_SPECS) {
+    const fromConfig = spec.key in config;
+    const value = fromConfig ? (config as unknown as Record<string, unknown>)[spec.key] : (saved as Record<string, unknown>)[spec.key];
+    // Unsaved desktop entries run with their defaults, documented as `0 (follow the peak)` or `off`.
+    const byDefault = spec.kind === 'boolean' ? false : spec.defaultText.split(' ')[0]!;
+    runningValues[spec.key] = isSecret(spec) ? '' : value === undefined ? byDefault : settingText(spec, value);
+  }
+  /** The view's secrets that have a value, and those changed since the start (applied at the next one). */
+  const secretsSet = new Set(VIEW_SECRETS.filter((s) => (config as unknown as Record<string, unknown>)[s.key] !== '').map((s) => s.key));
+  const secretsChanged = new Set<string>();
   let apiHasPassword = config.auth !== null;
   let prometheusHasAuth = config.prometheusAuth !== '';
   const listeners = new Set<(s: AppSettings) => void>();
@@ -144,6 +224,16 @@ export function createSettingsStore({ config, fleet, secrets, log }: SettingsSto
       apiHasPassword = apiHasPassword || stored !== undefined;
     })
     .catch(() => undefined);
+  const secretsKnown = loadSavedSecrets(secrets).then((stored) => {
+    for (const key of Object.keys(stored.values ?? {})) secretsSet.add(key);
+  });
+
+  /** A saved value, as the view shows it (the flag's text). */
+  const savedValue = (spec: SettingSpec): string | boolean | undefined => {
+    const v = (saved as Record<string, unknown>)[spec.key];
+    if (v === undefined) return undefined;
+    return spec.kind === 'boolean' ? v === true : String(v);
+  };
 
   /** The restart-bound settings as this run uses them. */
   const running = {
@@ -158,40 +248,63 @@ export function createSettingsStore({ config, fleet, secrets, log }: SettingsSto
     prometheusUrl: config.prometheusUrl,
   };
 
+  /** What the view shows: a setting given at start shows the value it runs with; the others what was saved, else what runs. */
+  const shown = <K extends keyof typeof running>(k: K): (typeof running)[K] => (k in setAtStart ? running[k] : ((saved[k] as (typeof running)[K] | undefined) ?? running[k]));
+
   function settings(): AppSettings {
+    const values: Record<string, string | boolean> = {};
+    for (const spec of VIEW_SPECS) values[spec.key] = spec.key in setAtStart ? runningValues[spec.key]! : (savedValue(spec) ?? runningValues[spec.key]!);
+    // Saved values that differ from what this run uses take effect at the next start; one given at start wins over its saved value, so it is not listed.
+    const pending = (Object.keys(running) as Array<keyof typeof running>).filter((k) => saved[k] !== undefined && JSON.stringify(saved[k]) !== JSON.stringify(running[k]));
+    for (const spec of VIEW_SPECS) {
+      const v = savedValue(spec);
+      if ((v !== undefined && v !== runningValues[spec.key]) || secretsChanged.has(spec.key)) pending.push(spec.key as keyof typeof running);
+    }
     return {
       pollIntervalMs: saved.pollIntervalMs ?? config.pollIntervalMs,
-      listen: saved.listen ?? running.listen,
-      apiAuthEnabled: saved.apiAuthEnabled ?? running.apiAuthEnabled,
-      apiUsername: saved.apiUsername ?? running.apiUsername,
+      listen: shown('listen'),
+      apiAuthEnabled: shown('apiAuthEnabled'),
+      apiUsername: shown('apiUsername'),
       apiHasPassword,
-      ignoreIps: saved.ignoreIps ?? running.ignoreIps,
-      sessionTimeoutSec: saved.sessionTimeoutSec ?? running.sessionTimeoutSec,
+      ignoreIps: shown('ignoreIps'),
+      sessionTimeoutSec: shown('sessionTimeoutSec'),
       inactiveTimeoutSec: INACTIVE_TIMEOUT_MS / 1000,
-      maxSessions: saved.maxSessions ?? running.maxSessions,
-      maxBitrateMbit: saved.maxBitrateMbit ?? running.maxBitrateMbit,
+      maxSessions: shown('maxSessions'),
+      maxBitrateMbit: shown('maxBitrateMbit'),
       units: saved.units ?? 'decimal',
-      historyBackend: saved.historyBackend ?? running.historyBackend,
-      prometheusUrl: saved.prometheusUrl ?? running.prometheusUrl,
+      historyBackend: shown('historyBackend'),
+      prometheusUrl: shown('prometheusUrl'),
       prometheusHasAuth,
-      // Saved values that differ from what this run uses: they take effect at the next start (unless a flag overrides them).
-      restartRequired: (Object.keys(running) as Array<keyof typeof running>).filter(
-        (k) => saved[k] !== undefined && JSON.stringify(saved[k]) !== JSON.stringify(running[k]),
-      ),
+      values,
+      secretsSet: VIEW_SECRETS.filter((s) => secretsSet.has(s.key)).map((s) => s.key),
+      setAtStart: { ...setAtStart },
+      restartRequired: pending.filter((k) => !(k in setAtStart)),
     };
   }
 
   async function updateSettings(patch: AppSettingsPatch): Promise<AppSettings> {
     await passwordKnown;
+    await secretsKnown;
     const next: SavedSettings = { ...saved };
-    if (patch.listen !== undefined) {
-      try {
-        parseHostPort(patch.listen, 'API address');
-      } catch (err) {
-        throw new UiError('invalid-argument', (err as Error).message);
+    // The schema's settings first, all checked before anything is written (the secrets are stored further down).
+    const secretPatch: Array<[string, string]> = [];
+    for (const [key, raw] of Object.entries(patch.values ?? {})) {
+      const spec = VIEW_KEYS.includes(key) ? settingSpec(key) : undefined;
+      if (spec === undefined) throw new UiError('invalid-argument', `unknown setting "${key}"`);
+      if (isSecret(spec)) {
+        if (typeof raw !== 'string') throw new UiError('invalid-argument', `${spec.label}: expected text`);
+        secretPatch.push([key, raw]);
+        continue;
       }
-      next.listen = patch.listen;
+      const value = parseViewValue(spec, raw);
+      if (value === undefined) delete (next as Record<string, unknown>)[key];
+      else (next as Record<string, unknown>)[key] = value;
     }
+    // The older fields' numbers and address: the flags' parsers and ranges too, under the view's labels.
+    for (const key of ['pollIntervalMs', 'listen', 'sessionTimeoutSec', 'maxSessions', 'maxBitrateMbit'] as const) {
+      if (patch[key] !== undefined) parseViewValue(settingSpec(key)!, String(patch[key]));
+    }
+    if (patch.listen !== undefined) next.listen = patch.listen;
     if (patch.apiUsername !== undefined) {
       if (patch.apiUsername.includes(':')) throw new UiError('invalid-argument', 'the API user name cannot contain ":"');
       next.apiUsername = patch.apiUsername;
@@ -230,6 +343,13 @@ export function createSettingsStore({ config, fleet, secrets, log }: SettingsSto
         apiHasPassword = true;
       }
     }
+    for (const [key, secret] of secretPatch) {
+      if (secret === '') await secrets.delete(secretKeyOf(key));
+      else await secrets.set(secretKeyOf(key), { username: '', password: secret });
+      if (secret === '') secretsSet.delete(key);
+      else secretsSet.add(key);
+      secretsChanged.add(key);
+    }
     if (patch.pollIntervalMs !== undefined) {
       next.pollIntervalMs = patch.pollIntervalMs;
       // Live: every remote Core that used the old default follows the new one.
@@ -252,6 +372,7 @@ export function createSettingsStore({ config, fleet, secrets, log }: SettingsSto
   return {
     async getSettings() {
       await passwordKnown;
+      await secretsKnown;
       return settings();
     },
     updateSettings,

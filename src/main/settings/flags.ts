@@ -87,6 +87,11 @@ export interface ParsedFlags<T> {
   config: T;
   help: boolean;
   configFile: string | null;
+  /**
+   * The settings this command line set, by key, with what set it: the flag as written (`--rtmp`), `--config FILE`, or
+   * the environment variable. The Settings view says so beside them (their saved value applies without them).
+   */
+  setBy: Record<string, string>;
 }
 
 /**
@@ -120,6 +125,7 @@ export function parseFlags<T extends object>(argv: readonly string[], readFile: 
   }
   const copy = structuredClone(base);
   const config = copy as Config;
+  const setBy: Record<string, string> = {};
   if (configFile !== null) {
     let text: string;
     try {
@@ -134,19 +140,29 @@ export function parseFlags<T extends object>(argv: readonly string[], readFile: 
       throw new ConfigError(`--config ${configFile}: invalid JSON (${(err as Error).message})`);
     }
     applyConfigObject(config, obj, `--config ${configFile}`);
+    for (const key of Object.keys(obj as object)) setBy[BY_KEY.get(key)!.key] = `--config ${configFile}`;
   }
   for (const spec of SECRETS) {
     const value = env[spec.secretEnv!];
-    if (value !== undefined && value !== '') setText(config, spec, value, spec.secretEnv!);
+    if (value !== undefined && value !== '') {
+      setText(config, spec, value, spec.secretEnv!);
+      setBy[spec.key] = spec.secretEnv!;
+    }
   }
   const cores = SETTINGS.find((s) => s.key === 'cores');
-  for (const url of (env[CORES_ENV] ?? '').split(/\s+/)) if (url !== '' && cores) setText(config, cores, url, CORES_ENV);
+  for (const url of (env[CORES_ENV] ?? '').split(/\s+/)) {
+    if (url !== '' && cores) {
+      setText(config, cores, url, CORES_ENV);
+      setBy.cores = CORES_ENV;
+    }
+  }
   // Repeatable --core flags add to the file's list; everything else overrides it.
   for (const { spec, value, name } of flags) {
     if (typeof value === 'boolean') config[spec.key] = value;
     else setText(config, spec, value, name);
+    setBy[spec.key] = name;
   }
-  return { config: copy, help, configFile };
+  return { config: copy, help, configFile, setBy };
 }
 
 /** How a setting's flag is written in --help and the README (`--listen HOST:PORT`, `--no-persist`). */

@@ -91,3 +91,34 @@ export function parseSettingText(spec: SettingSpec, text: string, what: string):
       throw new ConfigError(`${what}: expected true or false, got "${text}"`);
   }
 }
+
+/** `HOST:PORT` of a listener, IPv6 hosts bracketed (as parseHostPort reads it). */
+export function hostPortText({ host, port }: ListenAddress): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * A typed value as the text its flag takes, the inverse of parseSettingText (`off` for a listener that is off, ''
+ * for none); a boolean stays a boolean. The Settings view shows and sends settings in this form.
+ */
+export function settingText(spec: SettingSpec, value: unknown): string | boolean {
+  if (spec.kind === 'boolean') return value === true;
+  if (value === null || value === undefined) return spec.kind === 'hostPortOrOff' ? 'off' : '';
+  switch (spec.kind) {
+    case 'hostPort':
+    case 'hostPortOrOff':
+      return hostPortText(value as ListenAddress);
+    case 'credentials': {
+      const c = value as Credentials;
+      return `${c.username}:${c.password}`;
+    }
+    case 'list':
+      return (value as string[]).join(',');
+    case 'shard': {
+      const s = value as { index: number; count: number };
+      return `${s.index}/${s.count}`;
+    }
+    default:
+      return String(value);
+  }
+}

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 
-/** Desktop-only preferences in `desktop.json` (userData); everything else is the shared settings. */
+/**
+ * Desktop-only preferences: the Settings view saves them in `settings.json` (keys of the settings schema); an older
+ * `desktop.json` (userData) is still read under them.
+ */
 export interface DesktopPrefs {
   /** Start minimised to the tray (as `--hidden`). */
   startHidden: boolean;
@@ -18,10 +21,16 @@ export function parseDesktopPrefs(value: unknown): DesktopPrefs {
   };
 }
 
-export function loadDesktopPrefs(path: string): DesktopPrefs {
+/** `desktop.json` at `path` under the saved settings' `startHidden` and `trayScaleMbit` (where set). */
+export function loadDesktopPrefs(path: string, saved: { startHidden?: unknown; trayScaleMbit?: unknown } = {}): DesktopPrefs {
+  let file: unknown = {};
   try {
-    return parseDesktopPrefs(JSON.parse(readFileSync(path, 'utf8')));
+    file = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    return { ...DEFAULT_DESKTOP_PREFS };
+    // Missing or unreadable: the defaults.
   }
+  const merged: Record<string, unknown> = typeof file === 'object' && file !== null ? { ...(file as Record<string, unknown>) } : {};
+  if (saved.startHidden !== undefined) merged.startHidden = saved.startHidden;
+  if (saved.trayScaleMbit !== undefined) merged.trayScaleMbit = saved.trayScaleMbit;
+  return parseDesktopPrefs(merged);
 }

@@ -6,6 +6,9 @@
  * - With API auth off, anyone who can make the page's requests is anonymous, so settings that widen the app's
  *   exposure on the next start are refused: a non-loopback listen address, switching auth on or off, setting the
  *   API's user name or password. They stay available from the command line (`--listen`, `--auth`) and the desktop app.
+ *   The same holds for the local core's servers: a non-loopback RTMP or SRT address, removing the RTMP or SRT token,
+ *   and the FFmpeg binary and the disk folder at all (the first is a program this process runs, the second a folder
+ *   it serves: from an anonymous page, running and reading what it chooses).
  * - `cores:test`, `cores:add` and `cores:update` make this process fetch a URL of the page's choosing (server-side
  *   request forgery): link-local addresses (169.254.0.0/16, fe80::/10), which include the cloud metadata services,
  *   and the other known metadata addresses are refused, after resolving the host name. Cores given with `--core`
@@ -94,6 +97,21 @@ export async function checkSettingsPatch(patch: unknown, ctx: PageGuardContext):
   if (p.apiAuthEnabled !== undefined && p.apiAuthEnabled !== now.apiAuthEnabled) refused.push('switching API auth');
   if (p.apiUsername !== undefined && p.apiUsername.trim() !== now.apiUsername) refused.push('the API user name');
   if (p.apiPassword !== undefined && p.apiPassword !== '') refused.push('the API password');
+  const values = p.values !== null && typeof p.values === 'object' ? p.values : {};
+  const changed = (key: string): boolean => key in values && (typeof values[key] === 'string' ? (values[key] as string).trim() : values[key]) !== now.values[key];
+  for (const key of ['rtmp', 'srt']) {
+    if (!changed(key) || typeof values[key] !== 'string') continue;
+    let host = '';
+    try {
+      host = parseHostPort(values[key] as string, key).host;
+    } catch {
+      // `off` or malformed: the handler answers it.
+    }
+    if (host !== '' && !isLoopbackHost(host)) refused.push(`a non-loopback ${key.toUpperCase()} address (${host})`);
+  }
+  for (const key of ['rtmpToken', 'srtToken']) if (values[key] === '' && now.secretsSet.includes(key)) refused.push(`the ${key === 'rtmpToken' ? 'RTMP' : 'SRT'} token to none`);
+  if (changed('ffmpeg')) refused.push('the FFmpeg binary');
+  if (changed('diskDir')) refused.push('the disk folder');
   if (refused.length > 0) {
     throw new UiError(
       'forbidden',

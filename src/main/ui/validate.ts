@@ -1,4 +1,5 @@
 import type { AppSettingsPatch, HistoryQuery, RemoteCoreInput } from '../../shared/ipc.ts';
+import { VIEW_KEYS } from '../../shared/settings-schema.ts';
 import { withDefaultScheme } from '../remote/config.ts';
 import { UiError } from './app-control.ts';
 
@@ -95,7 +96,8 @@ export function parseCoreInput(v: unknown): RemoteCoreInput {
 export function parseSettingsPatch(v: unknown): AppSettingsPatch {
   if (!isObject(v)) bad('settings must be an object');
   const p: AppSettingsPatch = {};
-  if (v.pollIntervalMs !== undefined) p.pollIntervalMs = int(v.pollIntervalMs, 'pollIntervalMs', 250, 3_600_000);
+  // The settings' own ranges are the flags' (the settings store checks them with values.ts): here, numbers only.
+  if (v.pollIntervalMs !== undefined) p.pollIntervalMs = num(v.pollIntervalMs, 'pollIntervalMs', -1e12, 1e12);
   if (v.listen !== undefined) p.listen = str(v.listen, 'listen', 300).trim();
   if (v.apiAuthEnabled !== undefined) {
     if (typeof v.apiAuthEnabled !== 'boolean') bad('apiAuthEnabled must be a boolean');
@@ -104,9 +106,9 @@ export function parseSettingsPatch(v: unknown): AppSettingsPatch {
   if (v.apiUsername !== undefined) p.apiUsername = str(v.apiUsername, 'apiUsername', 256);
   if (v.apiPassword !== undefined) p.apiPassword = str(v.apiPassword, 'apiPassword', 1024);
   if (v.ignoreIps !== undefined) p.ignoreIps = strList(v.ignoreIps, 'ignoreIps').map((s) => s.trim()).filter((s) => s !== '');
-  if (v.sessionTimeoutSec !== undefined) p.sessionTimeoutSec = num(v.sessionTimeoutSec, 'sessionTimeoutSec', 1, 86_400);
-  if (v.maxSessions !== undefined) p.maxSessions = int(v.maxSessions, 'maxSessions', 0, 10_000_000);
-  if (v.maxBitrateMbit !== undefined) p.maxBitrateMbit = int(v.maxBitrateMbit, 'maxBitrateMbit', 0, 10_000_000);
+  if (v.sessionTimeoutSec !== undefined) p.sessionTimeoutSec = num(v.sessionTimeoutSec, 'sessionTimeoutSec', -1e12, 1e12);
+  if (v.maxSessions !== undefined) p.maxSessions = num(v.maxSessions, 'maxSessions', -1e12, 1e12);
+  if (v.maxBitrateMbit !== undefined) p.maxBitrateMbit = num(v.maxBitrateMbit, 'maxBitrateMbit', -1e12, 1e12);
   if (v.units !== undefined) {
     if (v.units !== 'decimal' && v.units !== 'binary') bad('units must be decimal or binary');
     p.units = v.units;
@@ -117,6 +119,16 @@ export function parseSettingsPatch(v: unknown): AppSettingsPatch {
   }
   if (v.prometheusUrl !== undefined) p.prometheusUrl = str(v.prometheusUrl, 'prometheusUrl', 1024).trim();
   if (v.prometheusAuth !== undefined) p.prometheusAuth = str(v.prometheusAuth, 'prometheusAuth', 4096);
+  if (v.values !== undefined) {
+    if (!isObject(v.values)) bad('values must be an object');
+    const values: Record<string, string | boolean> = {};
+    for (const [key, x] of Object.entries(v.values)) {
+      // Which keys and what their text means: the settings store, with the flags' parsers.
+      if (!VIEW_KEYS.includes(key)) bad(`values.${key.slice(0, 64)} is not a setting the view edits`);
+      values[key] = typeof x === 'boolean' ? x : str(x, `values.${key}`, 4096);
+    }
+    p.values = values;
+  }
   return p;
 }
 

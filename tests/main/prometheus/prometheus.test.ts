@@ -7,7 +7,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { ROOT, startHeadless, type Headless } from '../../support/headless.ts';
 import { startTestCore, type TestCore } from '../../support/test-core.ts';
 import { buildRenderer, collectPageErrors, launchChromium, SCREENSHOTS } from '../../e2e/support.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
+import { unusedLoopbackPort } from '../../support/ports.ts';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
@@ -26,13 +26,6 @@ if (!have) console.warn(`skipping the Prometheus test: ${PROMETHEUS} is missing 
 const STEP_SEC = 2;
 const TOGGLE_MS = 4000;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
   const r = await fetch(url, { signal: AbortSignal.timeout(10_000) });
@@ -60,7 +53,7 @@ describe.skipIf(!have)('fleet history from a real Prometheus', () => {
     changing = cores[0];
     // Prometheus first, scraping the watchers' (free) ports before they listen: its first scrape comes within a
     // second of theirs, so its counters and the embedded store cover the same stretch.
-    const [promPort, ...watcherPorts] = [await freePort(), await freePort(), await freePort()];
+    const [promPort, ...watcherPorts] = [await unusedLoopbackPort(), await unusedLoopbackPort(), await unusedLoopbackPort()];
     promUrl = `http://127.0.0.1:${promPort}`;
     const targets = watcherPorts.map((port) => `'127.0.0.1:${port}'`).join(', ');
     const config = join(dir, 'prometheus.yml');

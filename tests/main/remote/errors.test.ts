@@ -1,19 +1,11 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { toRemoteError } from '../../../src/main/remote/errors.ts';
+import { unusedLoopbackPort } from '../../support/ports.ts';
 
-/** A loopback port with nothing listening (bound, then closed). */
-async function deadPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('remote errors said once and plainly', () => {
   it('a refused connection (a real fetch to a closed loopback port)', async () => {
-    const port = await deadPort();
+    const port = await unusedLoopbackPort();
     const err = await fetch(`http://127.0.0.1:${port}/api`).then(
       () => null,
       (e: unknown) => e,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defaultConfig, HELP, parseArgs } from '../../../src/main/config.ts';
-import { flagOf, SETTINGS } from '../../../src/shared/settings-schema.ts';
+import { flagOf, settingSpec, SETTINGS, VIEW_KEYS, VIEW_SETTINGS } from '../../../src/shared/settings-schema.ts';
 
 const noFile = (p: string): string => {
   throw new Error(`ENOENT: ${p}`);
@@ -61,4 +61,18 @@ describe('settings schema', () => {
     }
     for (const group of new Set(SETTINGS.map((s) => s.group))) expect(HELP).toContain(`\n${group}:\n`);
   });
+
+  it('says which settings the command line set, and with what (the Settings view marks them)', () => {
+    const file = JSON.stringify({ rtmpApp: '/live', ignoreCidrs: ['10.0.0.0/8'] });
+    const { setBy } = parseArgs(['--rtmp', '127.0.0.1:1940', '--config', 'c.json', '--no-timeseries', '--session-timeout', '9'], () => file, defaultConfig(), { CORE_SESSIONS_SRT_TOKEN: 't' });
+    expect(setBy).toEqual({ rtmp: '--rtmp', rtmpApp: '--config c.json', ignoreIps: '--config c.json', timeseries: '--no-timeseries', sessionTimeoutSec: '--session-timeout', srtToken: 'CORE_SESSIONS_SRT_TOKEN' });
+    expect(parseArgs([], noFile, defaultConfig(), {}).setBy).toEqual({});
+  });
+
+  it('gives every setting a short label, and the Settings view only keys the schema has', () => {
+    for (const spec of [...SETTINGS, ...VIEW_SETTINGS]) expect(spec.label.length, spec.key).toBeGreaterThan(0);
+    expect(new Set([...SETTINGS, ...VIEW_SETTINGS].map((s) => s.label)).size).toBe(SETTINGS.length + VIEW_SETTINGS.length);
+    for (const key of VIEW_KEYS) expect(settingSpec(key), key).toBeDefined();
+  });
 });
+

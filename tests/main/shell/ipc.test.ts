@@ -69,13 +69,15 @@ describe('ipc bridge: invoke', () => {
 });
 
 describe('ipc bridge: pushes wait for app:ready', () => {
-  it('queues (state channels coalesced) until the page is ready, then sends directly', () => {
+  it('queues (state channels coalesced) until the page is ready, then sends directly; sessions:update as its JSON text', () => {
     const { win, bridge, fromPage } = setup();
     dispose = bridge.dispose;
     // The pushes as main sends them: a whole snapshot, then deltas (the page resyncs over a coalesced gap).
     const wire = new SessionsEncoder();
     const pushes = [1, 2, 3, 4].map((atMs) => wire.encode({ atMs, cores: [], collectors: [], sessions: [], streams: [] }));
     const snap = (atMs: number) => pushes[atMs - 1]!;
+    // What the page gets for a sessions:update: its JSON text (one copy per step instead of an object walked at each).
+    const text = (atMs: number) => JSON.stringify(snap(atMs));
     bridge.push('sessions:update', snap(1));
     bridge.push('sessions:update', snap(2));
     bridge.forward({ channel: 'alerts:update', payload: { active: [], recent: [], mutes: [] } });
@@ -86,17 +88,18 @@ describe('ipc bridge: pushes wait for app:ready', () => {
     fake.ipcMain.emit('app:ready', fromPage);
     expect(bridge.isReady()).toBe(true);
     expect(win.webContents.sent).toEqual([
-      { channel: 'sessions:update', payload: snap(2) },
+      { channel: 'sessions:update', payload: text(2) },
       { channel: 'alerts:update', payload: { active: [], recent: [], mutes: [] } },
     ]);
+    expect(JSON.parse(win.webContents.sent[0]!.payload as string)).toEqual(snap(2));
     bridge.push('sessions:update', snap(3));
-    expect(win.webContents.sent.at(-1)).toEqual({ channel: 'sessions:update', payload: snap(3) });
+    expect(win.webContents.sent.at(-1)).toEqual({ channel: 'sessions:update', payload: text(3) });
     // a reload: queue again until the new page says ready
     bridge.resetReady();
     bridge.push('sessions:update', snap(4));
     expect(win.webContents.sent).toHaveLength(3);
     fake.ipcMain.emit('app:ready', fromPage);
-    expect(win.webContents.sent.at(-1)).toEqual({ channel: 'sessions:update', payload: snap(4) });
+    expect(win.webContents.sent.at(-1)).toEqual({ channel: 'sessions:update', payload: text(4) });
   });
 
   it('keeps queueing while the window is destroyed', () => {

@@ -23,7 +23,7 @@ describe('link-local and metadata addresses', () => {
 });
 
 describe('exposure-widening settings', () => {
-  const now = { listen: '127.0.0.1:8787', apiAuthEnabled: false, apiUsername: '' } as AppSettings;
+  const now = { listen: '127.0.0.1:8787', apiAuthEnabled: false, apiUsername: '', values: { rtmp: '127.0.0.1:1935', srt: '127.0.0.1:6000', ffmpeg: 'ffmpeg', diskDir: '', rtmpToken: '' }, secretsSet: ['rtmpToken'] } as unknown as AppSettings;
   const ctx = (authenticated: boolean) => ({ authenticated, currentSettings: async () => now });
   it('are refused from an unauthenticated page, allowed when unchanged or loopback', async () => {
     await expect(checkSettingsPatch({ listen: '0.0.0.0:8787' }, ctx(false))).rejects.toThrow(/non-loopback/);
@@ -33,5 +33,14 @@ describe('exposure-widening settings', () => {
   });
   it('are allowed to an authenticated caller', async () => {
     await expect(checkSettingsPatch({ listen: '0.0.0.0:8787', apiAuthEnabled: true }, ctx(true))).resolves.toBeUndefined();
+  });
+  it("the local core's servers: a non-loopback RTMP/SRT address, a token removed, the FFmpeg binary or the disk folder, refused to an anonymous page", async () => {
+    await expect(checkSettingsPatch({ values: { rtmp: '0.0.0.0:1935' } }, ctx(false))).rejects.toThrow(/non-loopback RTMP address \(0\.0\.0\.0\)/);
+    await expect(checkSettingsPatch({ values: { srt: '[::]:6000' } }, ctx(false))).rejects.toThrow(/non-loopback SRT address/);
+    await expect(checkSettingsPatch({ values: { ffmpeg: '/tmp/evil', diskDir: '/' } }, ctx(false))).rejects.toThrow(/the FFmpeg binary, the disk folder/);
+    await expect(checkSettingsPatch({ values: { rtmpToken: '' } }, ctx(false))).rejects.toThrow(/the RTMP token to none/);
+    // Loopback, off, unchanged, a new token, and everything else pass.
+    await expect(checkSettingsPatch({ values: { rtmp: '127.0.0.1:1940', srt: 'off', ffmpeg: ' ffmpeg ', diskDir: '', rtmpToken: 'new', rtmpWriteHoldMs: '50' } }, ctx(false))).resolves.toBeUndefined();
+    await expect(checkSettingsPatch({ values: { rtmp: '0.0.0.0:1935', ffmpeg: '/opt/ffmpeg/bin/ffmpeg' } }, ctx(true))).resolves.toBeUndefined();
   });
 });

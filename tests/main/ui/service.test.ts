@@ -23,6 +23,9 @@ const SETTINGS: AppSettings = {
   historyBackend: 'embedded',
   prometheusUrl: '',
   prometheusHasAuth: false,
+  values: {},
+  secretsSet: [],
+  setAtStart: {},
 };
 
 function fakeControl(): AppControl & { added: unknown[]; patches: unknown[]; clusterCalls: unknown[][] } {
@@ -147,7 +150,7 @@ describe('createUiService', () => {
     await expect(h['cores:add']!({ name: 'x', url: 'http://u:p@h:1' })).rejects.toMatchObject({ code: 'bad-args' });
     await expect(h['cores:remove']!('')).rejects.toMatchObject({ code: 'bad-args' });
     await expect(h['settings:update']!({ units: 'metric' })).rejects.toMatchObject({ code: 'bad-args' });
-    await expect(h['settings:update']!({ pollIntervalMs: 1.5 })).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['settings:update']!({ pollIntervalMs: 'fast' })).rejects.toMatchObject({ code: 'bad-args' });
     // Unknown fields are dropped, known ones pass.
     await h['cores:add']!({ name: '', url: 'http://10.0.0.9:8080', password: 's', evil: true });
     expect(control.added).toEqual([{ name: '10.0.0.9:8080', url: 'http://10.0.0.9:8080', password: 's' }]);

@@ -617,6 +617,8 @@ export class RtmpConnection implements PlayerSink {
 
   private sendMessage(csid: number, typeId: number, streamId: number, payload: Buffer): void {
     if (this.state === 'closed') return;
+    // A player's media may be held by its stream: what was held goes first, the reply right behind it.
+    if (this.role === 'player') this.stream?.release(this);
     this.socket.write(serializeMessage({ csid, typeId, streamId, timestamp: 0, payload }, this.outChunkSize));
   }
 

@@ -297,6 +297,14 @@ export class LiveStream {
   /** Removes a player (it stops playing or closes), letting its held writes go; the last one ends the hold. */
   removePlayer(p: PlayerSink): void {
     this.players.delete(p);
+    this.release(p);
+  }
+
+  /**
+   * Lets one player's held writes go now, before the server answers it (a ping, a command): a reply must not wait
+   * behind the player's media. The player is corked again by the next read; the last one released ends the hold.
+   */
+  release(p: PlayerSink): void {
     if (this.held.delete(p)) p.uncork();
     if (this.held.size === 0) this.flush();
   }

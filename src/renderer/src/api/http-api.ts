@@ -5,7 +5,7 @@ import {
   type InvokeMap,
   type IpcResult,
   type PushChannel,
-  type PushMap,
+  type PushWire,
   type RendererApi,
 } from '../../../shared/ipc.ts';
 import { decodeJwt } from '../../../shared/jwt.ts';
@@ -199,7 +199,7 @@ export function createHttpApi(baseUrl = ''): HttpApi {
     send() {
       // Sends exist for Electron's push queue (`app:ready`); the event stream needs no such handshake.
     },
-    on<C extends PushChannel>(channel: C, callback: (payload: PushMap[C]) => void): () => void {
+    on<C extends PushChannel>(channel: C, callback: (payload: PushWire<C>) => void): () => void {
       return listen(channel, callback as (p: unknown) => void);
     },
     readEventsWith(make) {

@@ -3,7 +3,8 @@ import { useApp } from '../store/hooks.ts';
 
 /**
  * "Start at login (in the tray)" in Settings: the desktop app's login item (`autostart:get`/`autostart:set`, answered
- * by the Electron shell). Hidden where the channel is not answered (the dashboard in a browser: `unsupported`).
+ * by the Electron shell). Hidden where the channel is not answered (the dashboard in a browser: `unsupported`). It
+ * applies at once (not with the form's Save); it sits in the Settings view's Desktop panel.
  */
 export function AutostartSetting(): React.JSX.Element | null {
   const api = useApp((s) => s.api);
@@ -28,12 +29,12 @@ export function AutostartSetting(): React.JSX.Element | null {
     api.invoke('autostart:set', on).then(setEnabled, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   };
   return (
-    <div className="panel form" data-testid="settings-desktop">
-      <h2>Desktop</h2>
+    <div className="field" data-testid="settings-desktop">
       <label className="check">
         <input type="checkbox" checked={enabled} onChange={(e) => change(e.target.checked)} data-testid="settings-autostart" />
         Start at login (in the tray)
       </label>
+      <small className="muted help">Applies at once.</small>
       {error && <p className="error-text">{error}</p>}
     </div>
   );

@@ -29,6 +29,9 @@ export interface ConnectOptions {
   rawSnapshot?: () => Promise<ArrayBuffer>;
 }
 
+/** A `sessions:update` as it arrives: parsed (the HTTP api), its JSON text (Electron), or the worker's reference. */
+type Push = SessionsUpdate | string | PushRef;
+
 /** A push decoded: the page's snapshot, and with the sessions engine the table's frame after it. */
 type Decoded = { ok: true; snapshot: Snapshot; frame?: SessionsFrame } | { ok: false; reason: 'stale' | 'gap' };
 
@@ -112,9 +115,16 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
    * Decodes a push or a whole snapshot (at once in the page; with the engine, when it answers: answers come in order).
    * Bytes (`rawSnapshot`'s answer) go to the engine only.
    */
-  const decode = (update: SessionsUpdate | PushRef | ArrayBuffer, done: (out: Decoded) => void): void => {
+  const decode = (update: Push | ArrayBuffer, done: (out: Decoded) => void): void => {
     if (!engine) {
-      done(decoder.apply(update as SessionsUpdate)); // PushRefs and bytes come only with the engine
+      // PushRefs and bytes come only with the engine; a text that is not JSON is dropped, as the engine drops it.
+      let parsed: SessionsUpdate;
+      try {
+        parsed = typeof update === 'string' ? (JSON.parse(update) as SessionsUpdate) : (update as SessionsUpdate);
+      } catch {
+        return;
+      }
+      done(decoder.apply(parsed));
       return;
     }
     const answered = (o: EnginePushOutcome): void => {
@@ -134,13 +144,13 @@ export function connect(api: RendererApi, store: AppStore, options: ConnectOptio
   /** True while a whole snapshot is on its way (the first load, or a resync). */
   let fetchingFull = true;
   /** Pushes that arrived while it was on its way; `gapped`: earlier ones the engine answered with a gap meanwhile. */
-  let held: (SessionsUpdate | PushRef)[] = [];
-  let gapped: (SessionsUpdate | PushRef)[] = [];
-  const hold = (list: (SessionsUpdate | PushRef)[], update: SessionsUpdate | PushRef): void => {
+  let held: Push[] = [];
+  let gapped: Push[] = [];
+  const hold = (list: Push[], update: Push): void => {
     list.push(update);
     if (list.length > MAX_HELD_PUSHES) list.splice(0, list.length - MAX_HELD_PUSHES);
   };
-  const receive = (update: SessionsUpdate | PushRef): void => {
+  const receive = (update: Push): void => {
     if (fetchingFull) return hold(held, update);
     decode(update, (out) => {
       if (out.ok) enqueue(out.snapshot, out.frame);

@@ -11,8 +11,8 @@ import { workerEventStream, type EventsMessage } from './worker-events.ts';
  * MessageChannel.
  */
 export interface EngineClient {
-  /** A push: parsed, or one the worker read itself (`readEvents`). */
-  push(update: SessionsUpdate | PushRef, done: (outcome: EnginePushOutcome) => void): void;
+  /** A push: parsed, its JSON text (Electron), or one the worker read itself (`readEvents`). */
+  push(update: SessionsUpdate | string | PushRef, done: (outcome: EnginePushOutcome) => void): void;
   /** A whole snapshot as the bytes of the `sessions:snapshot` answer (moved to the engine: unusable afterwards). */
   full(bytes: ArrayBuffer, done: (outcome: EnginePushOutcome) => void): void;
   query(patch: Partial<SessionsQuery>, done: (frame: SessionsFrame) => void): void;

@@ -148,12 +148,12 @@ export class SessionsEngine {
     this.#decoder = new SessionsDecoder({ inPlace: options.ownsPushes === true });
   }
 
-  /** Applies a push (a parsed object, or the UTF-8 bytes of its JSON as the event stream delivers it). */
-  push(update: SessionsUpdate | Uint8Array): EnginePushOutcome {
+  /** Applies a push: a parsed object, its JSON text (Electron's IPC), or the UTF-8 bytes of its JSON (the event stream). */
+  push(update: SessionsUpdate | string | Uint8Array): EnginePushOutcome {
     this.#version++;
     let parsed: SessionsUpdate;
     try {
-      parsed = update instanceof Uint8Array ? (JSON.parse(this.#text.decode(update)) as SessionsUpdate) : update;
+      parsed = update instanceof Uint8Array ? (JSON.parse(this.#text.decode(update)) as SessionsUpdate) : typeof update === 'string' ? (JSON.parse(update) as SessionsUpdate) : update;
     } catch {
       return { ok: false, reason: 'malformed' };
     }
@@ -280,7 +280,7 @@ export interface PushRef {
 
 /** Messages to the engine (the page posts them in order; each is answered in order, `id` echoed). */
 export type EngineRequest =
-  | { id: number; type: 'push'; update: SessionsUpdate | PushRef }
+  | { id: number; type: 'push'; update: SessionsUpdate | string | PushRef }
   | { id: number; type: 'full'; bytes: ArrayBuffer }
   | { id: number; type: 'query'; patch: Partial<SessionsQuery> }
   | { id: number; type: 'move'; delta: number };
@@ -313,8 +313,8 @@ export function serveSessionsEngine(
     const answer = (type: 'push' | 'full', outcome: EnginePushOutcome): void =>
       port.postMessage({ id: req.id, type, outcome } satisfies EngineReply, outcome.ok ? frameTransfer(outcome.frame) : []);
     if (req.type === 'push') {
-      const u = req.update as Partial<PushRef> | SessionsUpdate | null;
-      const update = u && typeof u === 'object' && 'ref' in u && typeof u.ref === 'number' ? pushed(u.ref) : (u as SessionsUpdate);
+      const u = req.update as Partial<PushRef> | SessionsUpdate | string | null;
+      const update = u && typeof u === 'object' && 'ref' in u && typeof u.ref === 'number' ? pushed(u.ref) : (u as SessionsUpdate | string);
       answer('push', update === undefined ? { ok: false, reason: 'malformed' } : engine.push(update));
     }
     else if (req.type === 'full') answer('full', req.bytes instanceof ArrayBuffer ? engine.full(req.bytes) : { ok: false, reason: 'malformed' });

@@ -229,7 +229,7 @@ describe('RTMP server: publish and play', () => {
     expect(s.lines.some((l) => l.includes('more than 3 unknown commands'))).toBe(true);
   });
 
-  it('holds players\' live writes (writeHoldMs) but sends a joiner\'s burst, a leaving player\'s and the unpublish at once', async () => {
+  it('holds players\' live writes (writeHoldMs) but sends a joiner\'s burst, a leaving player\'s, a reply to a player and the unpublish at once', async () => {
     const s = await server({ limits: { writeHoldMs: 60_000 } }); // the server's tick would let a hold go only after 60 s
     const pub = await client(s);
     await pub.publish('live', 'hold');
@@ -252,10 +252,20 @@ describe('RTMP server: publish and play', () => {
     await closed;
     expect(kinds(leaving.media)).toEqual(['|RtmpSampleAccess', 'avc-header', 'K1', 'P2', 'P3']);
     expect(kinds(player.media)).toHaveLength(3);
+    // a held player's ping is answered at once (the hold would last 60 s), right behind what was held for it
+    sendVideo(pub, 120, media.inter(4));
+    await pub.sync();
+    await player.sync();
+    expect(kinds(player.media)).toEqual(['|RtmpSampleAccess', 'avc-header', 'K1', 'P2', 'P3', 'P4']);
+    // held again from the next read on
+    sendVideo(pub, 160, media.inter(5));
+    await pub.sync();
+    await sleep(300);
+    expect(kinds(player.media)).toHaveLength(6);
     // the publisher leaves: the held messages, then UnpublishNotify
     pub.close();
     await waitFor(() => player.closed, 'the player to be ended');
-    expect(kinds(player.media)).toEqual(['|RtmpSampleAccess', 'avc-header', 'K1', 'P2', 'P3']);
+    expect(kinds(player.media)).toEqual(['|RtmpSampleAccess', 'avc-header', 'K1', 'P2', 'P3', 'P4', 'P5']);
     expect(player.statuses).toContain('NetStream.Play.UnpublishNotify');
     expect(s.server.stats().holdFlushes).toBeGreaterThanOrEqual(1);
   });
