@@ -54,13 +54,18 @@ interface HeaderRead {
   tx: string;
 }
 
-/** The header and one view's numbers, read in the page at one moment by `read` (a function run in the page). */
+/** The header's numbers (run in the page). */
+function readHeader(): HeaderRead {
+  const b = [...document.querySelectorAll('[data-testid="totals"] b')].map((e: { textContent: string }) => e.textContent);
+  return { users: Number(b[0].replace(/,/g, '')), rx: b[1], tx: b[2] };
+}
+
+/**
+ * The header and one view's numbers, read by `read` (run in the page) at one moment: one evaluation, so no update
+ * lands between the two reads (the functions go to the page as their source, as `page.evaluate` sends a function).
+ */
 async function atOneMoment<T>(read: () => T): Promise<{ header: HeaderRead; view: T }> {
-  const header = await page.evaluate(() => {
-    const b = [...document.querySelectorAll('[data-testid="totals"] b')].map((e: { textContent: string }) => e.textContent);
-    return { users: Number(b[0].replace(/,/g, '')), rx: b[1], tx: b[2] };
-  });
-  return { header, view: await page.evaluate(read) };
+  return (await page.evaluate(`({ header: (${readHeader.toString()})(), view: (${read.toString()})() })`)) as { header: HeaderRead; view: T };
 }
 
 async function go(view: string, key: string): Promise<void> {
