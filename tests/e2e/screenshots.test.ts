@@ -14,6 +14,7 @@ import { startTestCore, type TestCore } from '../support/test-core.ts';
 import {
   buildRenderer,
   CHROMIUM,
+  clipProblems,
   closeE2e,
   hlsPlayerArgs,
   hlsPublisherArgs,
@@ -31,62 +32,12 @@ import { type Headless, startHeadless } from '../support/headless.ts';
 // Callbacks passed to page.evaluate run in Chromium; the node tsconfig has no DOM lib.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-declare const window: any;
 
 const REMOTE_NAME = 'Studio Test';
 const VIEWS = ['streams', 'overview', 'sessions', 'cores', 'processes', 'history', 'alerts', 'settings'] as const;
 const WIDTHS = [1024, 1440] as const;
 const SCHEMES = ['light', 'dark'] as const;
 const HEIGHT_PX = 768;
-
-/** What is cut or out of the window in the page as it is now (empty when nothing is). */
-function clipProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    const width = window.innerWidth as number;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const shown = (el: any): boolean => {
-      const r = el.getBoundingClientRect();
-      return r.width > 0 && r.height > 0 && window.getComputedStyle(el).visibility !== 'hidden';
-    };
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const name = (el: any): string => `${el.getAttribute('data-testid') ?? el.getAttribute('data-col') ?? el.className ?? el.tagName} "${(el.textContent ?? '').trim().slice(0, 40)}"`;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const cut = (el: any): boolean => el.scrollWidth > el.clientWidth + 1;
-    if (document.documentElement.scrollWidth > width + 1) out.push(`the page scrolls sideways (${document.documentElement.scrollWidth} px)`);
-    for (const el of document.querySelectorAll('[role="columnheader"], th')) {
-      if (!shown(el)) continue;
-      const r = el.getBoundingClientRect();
-      if (r.left < -1 || r.right > width + 1) out.push(`column header outside the window: ${name(el)} (${Math.round(r.left)}..${Math.round(r.right)})`);
-      else if (cut(el)) out.push(`column header cut: ${name(el)}`);
-      else if (r.bottom > 0 && r.top < window.innerHeight) {
-        // Not covered (e.g. by the session details drawer).
-        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-        if (hit && hit !== el && !el.contains(hit)) out.push(`column header covered: ${name(el)} by ${name(hit)}`);
-      }
-    }
-    for (const el of document.querySelectorAll('.td.num, td.num, th.num')) {
-      if (shown(el) && cut(el)) out.push(`number cut: ${name(el)} (${el.scrollWidth} > ${el.clientWidth})`);
-    }
-    for (const el of document.querySelectorAll('.tbody, .plain-table-wrap')) {
-      if (shown(el) && cut(el)) out.push(`table scrolls sideways: ${name(el)} (${el.scrollWidth} > ${el.clientWidth})`);
-    }
-    // Buttons that must keep one line (the alert editor's row buttons): wrapped means stacked.
-    for (const el of document.querySelectorAll('[data-one-line]')) {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const tops = new Set([...el.children].filter(shown).map((c: any) => Math.round(c.getBoundingClientRect().top)));
-      if (shown(el) && tops.size > 1) out.push(`buttons stacked: ${name(el)}`);
-    }
-    for (const card of document.querySelectorAll('.card')) {
-      if (!shown(card)) continue;
-      const r = card.getBoundingClientRect();
-      if (r.right > width + 1) out.push(`card outside the window: ${name(card)}`);
-      for (const el of [card, ...card.querySelectorAll('*')]) if (shown(el) && cut(el)) out.push(`card content cut: ${name(el)}`);
-    }
-    return out;
-  });
-}
 
 /**
  * `clipProblems` with a painted table's texts as DOM text: the Sessions and Streams tables paint them on a canvas

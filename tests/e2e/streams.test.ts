@@ -3,12 +3,11 @@
  * /api/streams answer, the top bar by the totals rule, and screenshots of the view and a stream's page at 1440 and
  * 1024 px, light and dark.
  */
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamRow } from '../../src/shared/streams.ts';
 import type { SessionRow } from '../../src/shared/types.ts';
-import { buildRenderer, closeE2e, hlsPlayerArgs, hlsPublisherArgs, openPage, readAfterLabels, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
+import { buildRenderer, closeE2e, hlsPlayerArgs, hlsPublisherArgs, listeners, openPage, readAfterLabels, rtmpPublisherArgs, shotsAtBothWidths, type TestBrowser } from './support.ts';
 import { ffmpegSrtPublishArgs } from '../main/servers/srt/support.ts';
 import { startTestCore } from '../support/test-core.ts';
 import { waitFor } from '../support/wait.ts';
@@ -27,8 +26,7 @@ const streams = async (): Promise<StreamRow[]> => ((await (await fetch(`${h.url}
 beforeAll(async () => {
   await buildRenderer();
   h = await startHeadless(['--no-persist'], { children });
-  const info = (await (await fetch(`${h.url}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' })).json()) as { value: { listeners: Record<string, string> } };
-  srtUrl = info.value.listeners.srt!;
+  srtUrl = (await listeners(h.url)).srt!;
   ({ browser, page } = await openPage(pageErrors));
 }, 120_000);
 
@@ -36,25 +34,12 @@ afterAll(async () => {
   await closeE2e(browser, children);
 });
 
-async function shots(name: string): Promise<void> {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    for (const width of [1440, 1024]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.waitForTimeout(150);
-      await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}-${scheme}.png`), fullPage: true });
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 1440, height: 900 });
-}
-
 describe('Streams (headless server, real ffmpeg, Chromium)', () => {
   it('groups publishers and viewers of cam and srtcam into two streams; the top bar counts people once', async () => {
     await page.goto(`${h.url}/`);
     await page.waitForSelector('[data-testid="streams-empty"]');
     expect(await page.textContent('[data-testid="obs-server"]')).toBe(`${h.rtmpUrl}/live`);
-    await shots('streams-empty');
+    await shotsAtBothWidths(page, 'streams-empty');
 
     children.spawn('timeout', rtmpPublisherArgs(`${h.rtmpUrl}/live/cam`));
     children.spawn('timeout', ['60', 'ffmpeg', ...ffmpegSrtPublishArgs(`${srtUrl}?streamid=srtcam,mode:publish`)]);
@@ -91,7 +76,7 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     await waitFor(async () => (await page.$$('[data-testid^="stream-row-"]')).length === 1, 'one row', 5000, 200);
     expect(await page.$('[data-testid="stream-row-srtcam"]')).toBeNull();
     await page.fill('[data-testid="streams-search"]', '');
-    await shots('streams');
+    await shotsAtBothWidths(page, 'streams');
 
     await page.click('[data-testid="stream-row-cam"] button.link');
     await page.waitForSelector('[data-testid="stream-page"]');
@@ -121,7 +106,7 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
     expect(await page.textContent('[data-testid="url-rtmp"]')).toBe(`${h.rtmpUrl}/live/cam`);
     const referrers = (await page.textContent('[data-testid="stream-referrers"]')) ?? '';
     for (const v of ['viewer-a', 'viewer-b', 'viewer-c']) expect(referrers).toContain(`${v}.example`);
-    await shots('stream-page');
+    await shotsAtBothWidths(page, 'stream-page');
 
     // Disconnect one RTMP player from the stream's page: its ffmpeg ends, cam counts 4 viewers.
     const playerButton = await page.waitForSelector('[data-testid^="disconnect-rtmp-127.0.0.1:"]');
@@ -163,7 +148,7 @@ describe('Streams (headless server, real ffmpeg, Chromium)', () => {
       // The state is painted; its cell names it (the badge's word, then since when).
       const state = (): string | null => (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } } }).document.querySelector('td:has(> [data-testid="stream-state"])').getAttribute('aria-label');
       expect(await readAfterLabels(page, state)).toMatch(/^stale /);
-      await shots('streams-remote-stale');
+      await shotsAtBothWidths(page, 'streams-remote-stale');
     } finally {
       await remote.close();
     }

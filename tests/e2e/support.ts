@@ -57,6 +57,29 @@ export async function buildRenderer(outDir = join(ROOT, 'out', 'renderer')): Pro
   });
 }
 
+/** The headless server's listeners by name (`srt`, `rtmp`, `api`), as the app tells its page (`app:info`). */
+export async function listeners(base: string): Promise<Record<string, string>> {
+  const res = await fetch(`${base}/api/ui/invoke/app:info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+  return ((await res.json()) as { value: { listeners: Record<string, string> } }).value.listeners;
+}
+
+/**
+ * Screenshots of the page as it is at 1440 and 1024 px, light and dark (`SCREENSHOTS/<name>-<width>-<scheme>.png`, the
+ * whole page); the page is left at 1440 px, light.
+ */
+export async function shotsAtBothWidths(page: Page, name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of [1440, 1024]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForTimeout(150);
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}-${scheme}.png`), fullPage: true });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
 /** Collects what a page should never show: uncaught errors, console errors and failed responses. */
 export function collectPageErrors(page: Page, errors: string[]): void {
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -222,4 +245,58 @@ export function streamRowTexts(page: Page, rowSelector = '[data-testid="streams-
       cells: [...el.children].map((c: any) => (c.querySelector('[aria-label]') ?? c).getAttribute('aria-label') ?? c.textContent ?? ''),
     }));
   }, rowSelector);
+}
+
+/**
+ * What is cut or out of the window in the page as it is now (empty when nothing is): a column header outside the
+ * window, cut or covered, a number or card cut, a table that scrolls sideways, one-line buttons stacked.
+ */
+export function clipProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const window = globalThis as any;
+    const document = window.document;
+    const out: string[] = [];
+    const width = window.innerWidth as number;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const shown = (el: any): boolean => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && window.getComputedStyle(el).visibility !== 'hidden';
+    };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const name = (el: any): string => `${el.getAttribute('data-testid') ?? el.getAttribute('data-col') ?? el.className ?? el.tagName} "${(el.textContent ?? '').trim().slice(0, 40)}"`;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const cut = (el: any): boolean => el.scrollWidth > el.clientWidth + 1;
+    if (document.documentElement.scrollWidth > width + 1) out.push(`the page scrolls sideways (${document.documentElement.scrollWidth} px)`);
+    for (const el of document.querySelectorAll('[role="columnheader"], th')) {
+      if (!shown(el)) continue;
+      const r = el.getBoundingClientRect();
+      if (r.left < -1 || r.right > width + 1) out.push(`column header outside the window: ${name(el)} (${Math.round(r.left)}..${Math.round(r.right)})`);
+      else if (cut(el)) out.push(`column header cut: ${name(el)}`);
+      else if (r.bottom > 0 && r.top < window.innerHeight) {
+        // Not covered (e.g. by the session details drawer).
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        if (hit && hit !== el && !el.contains(hit)) out.push(`column header covered: ${name(el)} by ${name(hit)}`);
+      }
+    }
+    for (const el of document.querySelectorAll('.td.num, td.num, th.num')) {
+      if (shown(el) && cut(el)) out.push(`number cut: ${name(el)} (${el.scrollWidth} > ${el.clientWidth})`);
+    }
+    for (const el of document.querySelectorAll('.tbody, .plain-table-wrap')) {
+      if (shown(el) && cut(el)) out.push(`table scrolls sideways: ${name(el)} (${el.scrollWidth} > ${el.clientWidth})`);
+    }
+    // Buttons that must keep one line (the alert editor's row buttons): wrapped means stacked.
+    for (const el of document.querySelectorAll('[data-one-line]')) {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const tops = new Set([...el.children].filter(shown).map((c: any) => Math.round(c.getBoundingClientRect().top)));
+      if (shown(el) && tops.size > 1) out.push(`buttons stacked: ${name(el)}`);
+    }
+    for (const card of document.querySelectorAll('.card')) {
+      if (!shown(card)) continue;
+      const r = card.getBoundingClientRect();
+      if (r.right > width + 1) out.push(`card outside the window: ${name(card)}`);
+      for (const el of [card, ...card.querySelectorAll('*')]) if (shown(el) && cut(el)) out.push(`card content cut: ${name(el)}`);
+    }
+    return out;
+  });
 }

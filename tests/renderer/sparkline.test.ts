@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drawSparkColumns, sameColumns, sparkColumns, sparkPath, type SparkPen } from '../../src/renderer/src/charts/sparkline.ts';
+import { drawSparkColumns, sameColumns, sparkColumns, sparkPath, sparkPeak, type SparkPen } from '../../src/renderer/src/charts/sparkline.ts';
 
 const WINDOW_MS = 600_000;
 const COLUMNS = 90;
@@ -29,6 +29,15 @@ function record(): { pen: SparkPen; ops: string[] } {
 }
 
 describe('sparkline columns', () => {
+  it('peaks at the greatest sample, 0 when every sample is 0 or stale (the scale\'s top stays 1)', () => {
+    const zeros = samples(1000, 1599, (s) => (s % 5 === 0 ? null : 0));
+    const flat = sparkColumns(zeros.atMs, zeros.values, COLUMNS, WINDOW_MS);
+    expect(flat.top).toBe(1);
+    expect(sparkPeak(flat)).toBe(0);
+    const some = samples(1000, 1599, (s) => (s === 1300 ? 4 : s % 3));
+    expect(sparkPeak(sparkColumns(some.atMs, some.values, COLUMNS, WINDOW_MS))).toBe(4);
+  });
+
   it('puts each sample in the pixel column of its absolute time, the newest column at the right edge', () => {
     const { atMs, values } = samples(1000, 1000 + 599, (s) => s % 7);
     const c = sparkColumns(atMs, values, COLUMNS, WINDOW_MS);

@@ -139,6 +139,8 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(rows[2]!.state).toBe('idle 58 s');
     expect(rows[3]!.state).toBe('stale 31 s');
     expect(rows[4]!.spark).toBe('viewers over the last 10 minutes: not enough samples yet');
+    // Row 6's samples are all 0 ((k × 7) % 7): the line stays at 0, the scale's top of 1 is not a viewer.
+    expect(rows[6]!.spark).toBe('viewers over the last 10 minutes: none');
     // No DOM text in the rows while painted.
     expect(await page.$eval('#group', (el: { textContent: string }) => el.textContent.trim())).toBe('');
     const cdp = await page.context().newCDPSession(page);

@@ -2,6 +2,7 @@ import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AuthClient } from './api/http-api.ts';
 import { formatBitrate, formatCount, formatDuration } from './format/units.ts';
+import { TotalsIncomplete } from './components/MissingCores.tsx';
 import { addToTotals, type Totals as TotalsSum } from '../../shared/totals.ts';
 import { useApp, useAppStore, useNow } from './store/hooks.ts';
 import { VIEWS, type ViewName } from './store/store.ts';
@@ -61,7 +62,7 @@ export function App({ auth, onLoggedIn }: { auth?: AuthClient; onLoggedIn?: () =
     if (viewFromHash() !== view) history.replaceState(null, '', `#${view}`);
   }, [view]);
 
-  // Keyboard: `/` focuses the search of the view (the sessions search from elsewhere); 1-6 switch views.
+  // Keyboard: `/` focuses the search of the view (the sessions search from elsewhere); 1-8 switch views (a digit per view of VIEWS, in the nav order).
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
@@ -151,6 +152,7 @@ function Totals(): React.JSX.Element {
       <span>
         tx <b>{formatBitrate(tx, units)}</b>
       </span>
+      <TotalsIncomplete />
     </div>
   );
 }

@@ -59,6 +59,16 @@ export function sparkColumns(atMs: ArrayLike<number>, values: ArrayLike<number |
   return out;
 }
 
+/**
+ * The greatest sample of the columns (0 without one): what the line reaches, which `top` (the scale, at least 1) is
+ * not. A stream that had no viewer in 10 minutes peaks at 0, not at the scale's 1.
+ */
+export function sparkPeak(c: SparkColumns): number {
+  let peak = 0;
+  for (let i = 0; i < c.max.length; i++) if (c.max[i]! > peak) peak = c.max[i]!; // NaN (no sample) compares false
+  return peak;
+}
+
 /** True when `a` and `b` draw the same picture. */
 export function sameColumns(a: SparkColumns, b: SparkColumns): boolean {
   if (a.top !== b.top || a.min.length !== b.min.length) return false;

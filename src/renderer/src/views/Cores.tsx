@@ -89,7 +89,7 @@ export function Cores(): React.JSX.Element {
                   <td>{c.version ?? '–'}</td>
                   <td className="num">{formatRtt(c.rttMs)}</td>
                   <td>{c.kind === 'local' ? '–' : formatAgo(c.lastSuccessMs, atMs || Date.now())}</td>
-                  <td className="error-text">{c.lastError ?? ''}</td>
+                  <td className="error-text wrap-narrow">{c.lastError ?? ''}</td>
                   <td>
                     {config && manageable && (
                       <div className="actions">

@@ -84,7 +84,7 @@ export function Overview(): React.JSX.Element {
     } else {
       bandwidth.push({ label: 'rx', color: PALETTE[0]!, values: merged.rx });
       bandwidth.push({ label: 'tx', color: PALETTE[1]!, values: merged.tx });
-      sessions.push({ label: 'sessions', color: PALETTE[2]!, values: merged.sessions });
+      sessions.push({ label: wanted ? 'sessions' : 'users', color: PALETTE[2]!, values: merged.sessions });
     }
     return { x, bandwidth, sessions };
     // metricsVersion: the model is mutable; the version says when it changed.
@@ -191,7 +191,8 @@ export function Overview(): React.JSX.Element {
                 />
               </figure>
               <figure>
-                <figcaption>Active sessions</figcaption>
+                {/* "All" counts people as the header does (metrics.ts `sum`), not the cards' sessions: said so. */}
+                <figcaption data-testid="chart-sessions-caption">{chartCollectors.length === 0 ? 'Users (viewers and publishers, as in the header)' : 'Active sessions'}</figcaption>
                 <LineChart
                   xSecondsAgo={chart.x}
                   series={chart.sessions}
@@ -199,7 +200,7 @@ export function Overview(): React.JSX.Element {
                   scale="count"
                   windowSeconds={600}
                   testId="chart-sessions"
-                  ariaLabel="active sessions over the last 10 minutes"
+                  ariaLabel={chartCollectors.length === 0 ? 'users over the last 10 minutes' : 'active sessions over the last 10 minutes'}
                 />
               </figure>
             </div>

@@ -5,8 +5,9 @@ import { VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../
 import { LOCAL_CORE_ID } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
 import { CoreSelect } from '../components/CoreSelect.tsx';
-import { formatAgo, formatBitrate, formatCount } from '../format/units.ts';
-import { useApp, useAppStore, useNow } from '../store/hooks.ts';
+import { useMissingCores, useTotalsNote } from '../components/MissingCores.tsx';
+import { formatBitrate, formatCount } from '../format/units.ts';
+import { useApp, useAppStore } from '../store/hooks.ts';
 import { sameCoreNames } from '../store/store.ts';
 import { PALETTE } from '../charts/register.ts';
 import { TimeRangePicker } from '../components/TimeRangePicker.tsx';
@@ -17,7 +18,6 @@ import type { StreamSeries } from '../store/stream-series.ts';
 import { PROTOCOL_LABELS, StreamTableBody, streamRowsWriter } from './streams-table.ts';
 
 const ALL = '*';
-const HEALTHY: ReadonlySet<CoreInfo['state']> = new Set(['online', 'running']);
 /** How often the rows' clock is read (it moves only once pushes stop, `streamRowsWriter`). */
 const WALL_CLOCK_MS = 1000;
 
@@ -333,18 +333,18 @@ export function Streams(): React.JSX.Element {
 
 const NO_LISTENERS: Record<string, string> = {};
 
-/** The remote cores whose numbers are not current: re-rendered with the cores (each push), ticking while shown. */
+/** The remote cores whose numbers are not current (useMissingCores): ticking while shown. */
 function MissingCores(): React.JSX.Element | null {
-  const missing = useApp(useShallow((s) => s.cores.filter((c) => c.kind === 'remote' && !HEALTHY.has(c.state) && c.state !== 'paused')));
+  const missing = useMissingCores();
   return missing.length > 0 ? <MissingCoresBanner missing={missing} /> : null;
 }
 
 function MissingCoresBanner({ missing }: { missing: readonly CoreInfo[] }): React.JSX.Element {
-  const now = useNow();
+  // The header's note (what its totals hold), and what the rows show.
+  const { text } = useTotalsNote(missing);
   return (
     <div className="banner banner-warn" role="status" data-testid="streams-banner">
-      Totals are incomplete:{' '}
-      {missing.map((c) => `${c.name} is ${c.state}${c.lastSuccessMs ? ` (last answer ${formatAgo(c.lastSuccessMs, now)})` : ''}`).join('; ')}. Its streams show their last known numbers.
+      {text} Its streams show their last known numbers.
     </div>
   );
 }

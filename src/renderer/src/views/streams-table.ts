@@ -20,7 +20,7 @@
  */
 import type { UnitSystem } from '../../../shared/ipc.ts';
 import { VIEWER_PROTOCOLS, type StreamRow } from '../../../shared/streams.ts';
-import { sameColumns, sparkPath, type SparkColumns } from '../charts/sparkline.ts';
+import { sameColumns, sparkPath, sparkPeak, type SparkColumns } from '../charts/sparkline.ts';
 import { formatBitrate, formatCount, formatDuration } from '../format/units.ts';
 import { streamId } from '../store/stream-series.ts';
 import { frameSpark, SPARK_WIDTH_PX, type StreamsFrame } from '../store/streams-view.ts';
@@ -248,7 +248,10 @@ class RowView implements BodyRow<StreamRow, StreamTableContext>, TextRow {
     this.sparks[this.#spark] = next.samples < 2 ? null : next;
     this.dirty = true;
     if (this.cells.shown) this.#writePath();
-    const label = next.samples < 2 ? 'viewers over the last 10 minutes: not enough samples yet' : `viewers over the last 10 minutes, up to ${formatCount(next.top)}`;
+    // The label names what the line reaches (sparkPeak), not the scale's top: no viewer in 10 minutes reads "none".
+    const peak = next.samples < 2 ? 0 : sparkPeak(next);
+    const label =
+      next.samples < 2 ? 'viewers over the last 10 minutes: not enough samples yet' : peak === 0 ? 'viewers over the last 10 minutes: none' : `viewers over the last 10 minutes, up to ${formatCount(peak)}`;
     this.cells.set(this.#spark, label);
   }
 }
