@@ -228,23 +228,29 @@ export function Settings(): React.JSX.Element {
     </label>
   );
 
+  /** Units apply at once (not with Save): the first panel of the grid, or alone while the form is not there. */
+  const unitsPanel = (
+    <div className="panel form">
+      <h2>Units</h2>
+      <div className="segmented" role="radiogroup" aria-label="Units">
+        {(['decimal', 'binary'] as const).map((u) => (
+          <label key={u} className="check">
+            <input type="radio" name="units" checked={units === u} onChange={() => chooseUnits(u)} data-testid={`units-${u}`} />
+            {u === 'decimal' ? `Decimal (${formatBitrate(1_500_000, 'decimal')}, ${formatBytes(2_500_000_000, 'decimal')})` : `Binary (${formatBitrate(1_500_000, 'binary')}, ${formatBytes(2_500_000_000, 'binary')})`}
+          </label>
+        ))}
+      </div>
+      <small className="muted help">{sentence(spec('units').help)}</small>
+    </div>
+  );
+
   return (
     <section className="view settings" data-testid="view-settings">
-      <div className="settings-grid">
-        <div className="panel form">
-          <h2>Units</h2>
-          <div className="segmented" role="radiogroup" aria-label="Units">
-            {(['decimal', 'binary'] as const).map((u) => (
-              <label key={u} className="check">
-                <input type="radio" name="units" checked={units === u} onChange={() => chooseUnits(u)} data-testid={`units-${u}`} />
-                {u === 'decimal' ? `Decimal (${formatBitrate(1_500_000, 'decimal')}, ${formatBytes(2_500_000_000, 'decimal')})` : `Binary (${formatBitrate(1_500_000, 'binary')}, ${formatBytes(2_500_000_000, 'binary')})`}
-              </label>
-            ))}
-          </div>
-        </div>
-      </div>
       {!form || !settings ? (
-        <p className="muted">{settings === null ? 'Settings are not available here.' : 'Loading…'}</p>
+        <>
+          <div className="settings-grid">{unitsPanel}</div>
+          <p className="muted">{settings === null ? 'Settings are not available here.' : 'Loading…'}</p>
+        </>
       ) : (
         <form
           className="settings-form"
@@ -256,6 +262,7 @@ export function Settings(): React.JSX.Element {
           }}
         >
           <div className="settings-grid">
+            {unitsPanel}
             {PANELS.filter((p) => desktop || !p.desktopOnly).map((p) => (
               <fieldset key={p.group} className="panel form" data-testid={`settings-group-${p.group.replace(/ /g, '-').toLowerCase()}`}>
                 <h2>{p.title}</h2>
