@@ -219,8 +219,10 @@ describe('an operator\'s walk (headless server, real ffmpeg, a remote Core, Chro
       seen = JSON.stringify(r);
       const rows = r.rows.filter((c) => c.length >= 8);
       const cam = rows.find((c) => c[1] === 'This computer' && c[2] === 'cam');
-      return cam && parseAmount(cam[3]!) > 0 && closeTo(parseAmount(r.totals[1]!), rows.map((c) => parseAmount(c[3]!))) && closeTo(parseAmount(r.totals[2]!), rows.map((c) => parseAmount(c[4]!)));
-    }, () => `the traffic report: cam's egress, and a totals row that is its rows' sum; last read ${seen}`, 30_000, 500);
+      // Peaks do not add up across rows: the totals row names the highest one as such.
+      const peak = `max ${Math.max(...rows.map((c) => Number(c[6]!.replace(/\D/g, ''))))}`;
+      return cam && parseAmount(cam[3]!) > 0 && closeTo(parseAmount(r.totals[1]!), rows.map((c) => parseAmount(c[3]!))) && closeTo(parseAmount(r.totals[2]!), rows.map((c) => parseAmount(c[4]!))) && r.totals[4] === peak;
+    }, () => `the traffic report: cam's egress, a totals row that is its rows' sum, and the highest peak named as such; last read ${seen}`, 30_000, 500);
 
     // The remote Core goes down. For a few seconds the header counts its last known numbers and says so; then its
     // users leave the totals, and the header says they are incomplete, on every view.

@@ -163,8 +163,8 @@ export function Report(): React.JSX.Element {
                 <th className="num">{formatBytes(report.totals.egressBytes, units)}</th>
                 <th className="num">{formatBytes(report.totals.ingressBytes, units)}</th>
                 <th className="num">{formatHours(report.totals.viewerHours)}</th>
-                <th className="num" title="The highest peak of any row">
-                  {formatCount(report.totals.peakViewers)}
+                <th className="num" title="The highest peak of any one row: viewers of different rows need not have watched at the same time, so the rows' peaks do not add up">
+                  max {formatCount(report.totals.peakViewers)}
                 </th>
                 <th className="num">≈ {formatCount(report.totals.uniqueViewersEstimate)}</th>
               </tr>
