@@ -5,13 +5,13 @@
  * scoped to one stream: the one for the stream whose publisher leaves raises, the one for another stream does not.
  * Screenshots: test-output/screenshots/alerts-editor-*.png.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, CHROMIUM, closeE2e, openPage, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
+import { CHROMIUM, closeE2e, openPage, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser, prepareE2e } from './support.ts';
 import { sleep, waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
@@ -33,8 +33,7 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await buildRenderer();
+    await prepareE2e();
     receiver = createServer((req, res) => {
       let text = '';
       req.on('data', (d: Buffer) => (text += d.toString()));

@@ -4,13 +4,13 @@
  * Sessions view's CSV export downloads (fetch with the bearer token → Blob → <a download>) exactly what
  * `GET /api/export/sessions.csv` returns for the same filters. Screenshot: test-output/screenshots/alerts.png.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
-import { buildRenderer, CHROMIUM, closeE2e, openPage, SCREENSHOTS, sessionRowTexts, type TestBrowser } from './support.ts';
+import { CHROMIUM, closeE2e, openPage, SCREENSHOTS, sessionRowTexts, type TestBrowser, prepareE2e } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
@@ -53,8 +53,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
   };
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await buildRenderer();
+    await prepareE2e();
     remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
     // A short session timeout, so the `http` collector's session (and with it the alert) ends soon after the traffic.
     server = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--auth', `${USER}:${PASSWORD}`, '--session-timeout', '2'], {

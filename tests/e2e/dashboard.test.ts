@@ -17,6 +17,7 @@ import {
   hlsPublisherArgs,
   launchChromium,
   openPage,
+  prepareE2e,
   rtmpPublisherArgs,
   SCREENSHOTS,
   sessionRowTexts,
@@ -104,8 +105,7 @@ describe.skipIf(!ready)('dashboard e2e (headless server, real traffic, Chromium)
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await buildRenderer();
+    await prepareE2e();
     remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
     server = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--session-timeout', '10'], { children });
     ({ browser, page } = await openPage(pageErrors));

@@ -4,11 +4,11 @@
  * FFmpeg binary is a clear message in the view, the API and the process's state, not a crash.
  * Screenshots go to test-output/screenshots/processes-*.png.
  */
-import { mkdirSync } from 'node:fs';
+
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, closeE2e, openPage, SCREENSHOTS, type TestBrowser } from './support.ts';
+import { closeE2e, openPage, SCREENSHOTS, type TestBrowser, prepareE2e } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
@@ -30,8 +30,7 @@ describe('Processes view', { timeout: 120_000 }, () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await buildRenderer();
+    await prepareE2e();
     [server, broken] = await Promise.all([startHeadless(['--no-persist'], { children }), startHeadless(['--no-persist', '--ffmpeg', '/nonexistent/ffmpeg'], { children })]);
     ({ browser, page } = await openPage(pageErrors));
   }, 120_000);

@@ -5,20 +5,20 @@
  * At 1024 px no column header may sit outside the window, no number cell or card may be cut, and no table may need
  * sideways scrolling (issue 16, "Layout and reading").
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
 import {
-  buildRenderer,
   CHROMIUM,
   clipProblems,
   closeE2e,
   hlsPlayerArgs,
   hlsPublisherArgs,
   openPage,
+  prepareE2e,
   rtmpPublisherArgs,
   SCREENSHOTS,
   sessionRowTexts,
@@ -77,8 +77,7 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await buildRenderer();
+    await prepareE2e();
     remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: REMOTE_NAME, coreId: 'studio-test' });
     archive = await startTestCore({ auth: true, phase: 'after-close', coreName: 'Archive Test', coreId: 'archive-test' });
     server = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--core', archive.urlWithCredentials, '--session-timeout', '10'], { children });

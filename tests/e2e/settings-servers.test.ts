@@ -4,12 +4,12 @@
  * saved; the server restarted on the same data dir (without `--rtmp`) listens for RTMP at the new address, and the
  * view shows it. Screenshots: test-output/screenshots/settings-servers-*.png.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, CHROMIUM, closeE2e, openPage, SCREENSHOTS, type TestBrowser } from './support.ts';
+import { CHROMIUM, closeE2e, openPage, SCREENSHOTS, type TestBrowser, prepareE2e } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { unusedLoopbackPort } from '../support/ports.ts';
 import { Children } from '../support/children.ts';
@@ -48,8 +48,7 @@ describe.skipIf(!existsSync(CHROMIUM))('Settings: the RTMP server set in the vie
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await buildRenderer();
+    await prepareE2e();
     server = await startHeadless(['--no-persist'], { children, dataDir });
     ({ browser, page } = await openPage(pageErrors));
     await page.setViewportSize({ width: 1024, height: 900 });

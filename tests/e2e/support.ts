@@ -46,6 +46,12 @@ export async function viteBuildPage(page: 'index' | 'bench', outDir: string, min
   }
 }
 
+/** What every e2e test's setup needs first: the dashboard built (once per source, `buildRenderer`) and the screenshots folder. */
+export async function prepareE2e(): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await buildRenderer();
+}
+
 export async function buildRenderer(outDir = join(ROOT, 'out', 'renderer')): Promise<void> {
   mkdirSync(join(ROOT, 'out'), { recursive: true });
   await withLock(join(ROOT, 'out', '.renderer-build.lock'), async () => {
