@@ -103,33 +103,14 @@ export interface ClusterNodeInfo {
 /** How byte and bit rates are shown: decimal (kB, Mbit/s: 1000) or binary (KiB, Mibit/s: 1024). */
 export type UnitSystem = 'decimal' | 'binary';
 
-/** The settings the Settings view edits. Secrets are write-only (see AppSettingsPatch). */
+/**
+ * The settings the Settings view edits: every one by key (VIEW_KEYS in settings-schema.ts), in the one form the view
+ * reads and sends, the text its flag takes. Secrets are write-only (see `secretsSet`).
+ */
 export interface AppSettings {
-  /** Default poll interval of remote Cores. */
-  pollIntervalMs: number;
-  /** The local API listener, `HOST:PORT` as `--listen`, e.g. `127.0.0.1:8787`. */
-  listen: string;
-  apiAuthEnabled: boolean;
-  apiUsername: string;
-  apiHasPassword: boolean;
-  /** CIDRs whose traffic is not collected (sessions.ip_ignorelist). */
-  ignoreIps: string[];
-  sessionTimeoutSec: number;
-  /** Fixed as Core's (read-only). */
-  inactiveTimeoutSec: number;
-  maxSessions: number;
-  maxBitrateMbit: number;
-  units: UnitSystem;
-  /** Where the history views read from: the embedded store (default) or a Prometheus-compatible query API. */
-  historyBackend: 'embedded' | 'prometheus';
-  /** That API's base URL, e.g. `http://127.0.0.1:9090` ('' when none). */
-  prometheusUrl: string;
-  /** Whether its auth (basic `USER:PASS` or `Bearer TOKEN`) is set; the value itself is write-only. */
-  prometheusHasAuth: boolean;
   /**
-   * The schema's settings the view edits by key (VIEW_KEYS in settings-schema.ts), as what runs now, or what was
-   * saved for the next start: text as the flag takes it (`127.0.0.1:1935`, `off`, `100`), booleans as booleans. A
-   * secret is always '' (see `secretsSet`).
+   * Each setting as what runs now, or what was saved for the next start: text as the flag takes it (`127.0.0.1:1935`,
+   * `off`, `100`, a list comma-separated), booleans as booleans. A secret is always ''.
    */
   values: Record<string, string | boolean>;
   /** The secrets among them that have a value (the value itself is never sent). */
@@ -139,21 +120,18 @@ export interface AppSettings {
    * (`--rtmp`): they win over the saved value, which applies on a start without them.
    */
   setAtStart: Record<string, string>;
-  /** Settings that only take effect after a restart, named as keys of this type or of `values`. */
+  /** Settings (keys of `values`) that only take effect after a restart. */
   restartRequired?: string[];
 }
 
-/** A partial update; `apiPassword` sets a new password (never read back). */
-export type AppSettingsPatch = Partial<Omit<AppSettings, 'apiHasPassword' | 'inactiveTimeoutSec' | 'prometheusHasAuth' | 'restartRequired' | 'values' | 'secretsSet' | 'setAtStart'>> & {
+/** A change: only the settings the form changed, by key (VIEW_KEYS). */
+export interface AppSettingsPatch {
   /**
-   * Changed schema settings by key (VIEW_KEYS), as text the flag would take or a boolean; parsed with the flags'
-   * parsers. A string setting set to '' goes back to its default; a secret set to '' is removed.
+   * As text the flag would take or a boolean; parsed with the flags' parsers. A string setting set to '' goes back to
+   * its default; a secret set to '' is removed.
    */
-  values?: Record<string, string | boolean>;
-  apiPassword?: string;
-  /** `USER:PASS` or `Bearer TOKEN`; '' removes it. */
-  prometheusAuth?: string;
-};
+  values: Record<string, string | boolean>;
+}
 
 // ---- desktop (Electron shell: alerts, CSV export; src/main/shell, src/main/alerts, src/main/export) ----
 

@@ -46,8 +46,19 @@ export interface SettingSpec {
   choices?: readonly string[];
   /** Placeholder of the value in --help and the README (`HOST:PORT`, `SEC`). */
   arg?: string;
-  /** The default as documented. */
+  /** The default as documented (prose: `ffmpeg on PATH`, `0 (none)`); never parsed. */
   defaultText: string;
+  /**
+   * The default as a value, for a setting AppConfig has not (the view's own: `false`, `0`, `'decimal'`); AppConfig's
+   * defaults are defaultConfig()'s (src/main/config.ts).
+   */
+  default?: string | number | boolean;
+  /** A secret without a flag of its own (the API password): write-only in the view, kept in the secret store. */
+  secret?: boolean;
+  /** Shown, never changed (the inactive timeout, fixed as Core's). */
+  readOnly?: boolean;
+  /** The Settings view applies it when saved, not at the next start (units, the remote Cores' poll interval). */
+  appliesAtOnce?: boolean;
   /** One line: what it does. */
   help: string;
   group: SettingGroup;
@@ -97,7 +108,7 @@ export const SETTINGS: readonly SettingSpec[] = [
 
   { key: 'cores', label: 'Remote Cores', flag: 'core', oldKeys: ['core'], kind: 'repeated', arg: 'URL', defaultText: 'none', help: 'watch a remote datarhei Core (repeatable), http://user:pass@host:port', group: 'Remote Cores' },
   { key: 'coreCredentialsFile', label: 'Core credentials file', oldFlags: ['core-credentials'], oldKeys: ['coreCredentials'], kind: 'string', arg: 'FILE', defaultText: 'none', help: 'JSON [{"url", "username", "password", "name"}] of remote Cores', group: 'Remote Cores' },
-  { key: 'pollIntervalMs', label: 'Poll interval (ms)', oldFlags: ['poll-interval'], oldKeys: ['pollInterval'], kind: 'integer', min: 100, arg: 'MS', defaultText: '1000', help: 'how often each remote Core is asked for its sessions', group: 'Remote Cores' },
+  { key: 'pollIntervalMs', label: 'Poll interval (ms)', oldFlags: ['poll-interval'], oldKeys: ['pollInterval'], kind: 'integer', min: 100, arg: 'MS', defaultText: '1000', help: 'how often each remote Core is asked for its sessions', group: 'Remote Cores', appliesAtOnce: true },
   { key: 'shard', label: 'Shard', kind: 'shard', arg: 'I/N', defaultText: 'off', help: 'watch and export only the Cores whose id hashes (FNV-1a) to shard I of N (0-based)', group: 'Remote Cores' },
 
   { key: 'metricsMaxStreamsPerCore', label: 'Streams per core in /metrics', kind: 'integer', min: 0, arg: 'N', defaultText: '50', help: 'streams per core with series of their own in /metrics; the rest sum into stream="(other)"', group: 'Prometheus' },
@@ -109,13 +120,13 @@ export const SETTINGS: readonly SettingSpec[] = [
 
 /** The Settings view's own entries: saved by the view in settings.json, no flag. */
 export const VIEW_SETTINGS: readonly SettingSpec[] = [
-  { key: 'apiAuthEnabled', label: 'Require login', flag: null, kind: 'boolean', defaultText: 'off', help: 'the API and the browser dashboard ask for this login (needed off loopback)', group: 'Security' },
-  { key: 'apiUsername', label: 'Username', flag: null, kind: 'string', defaultText: 'none', help: 'user name of that login (no ":")', group: 'Security' },
-  { key: 'apiPassword', label: 'Password', flag: null, kind: 'string', defaultText: 'none', help: 'kept in the system keychain; leave empty to keep the current one', group: 'Security' },
-  { key: 'inactiveTimeoutSec', label: 'Inactive timeout (s)', flag: null, kind: 'number', defaultText: '5', help: 'a session that never moves a byte closes after this (fixed, as Core)', group: 'Sessions & history' },
-  { key: 'units', label: 'Units', flag: null, kind: 'choice', choices: ['decimal', 'binary'], defaultText: 'decimal', help: 'how bitrates and sizes are shown (applies at once)', group: 'Desktop' },
-  { key: 'startHidden', label: 'Start in the tray', flag: null, kind: 'boolean', defaultText: 'off', help: 'start minimised to the tray (as --hidden)', group: 'Desktop' },
-  { key: 'trayScaleMbit', label: 'Tray gauge scale (Mbit/s)', flag: null, kind: 'number', min: 0, defaultText: '0 (follow the peak)', help: "full scale of the tray gauge in Mbit/s; 0: the last minute's peak", group: 'Desktop' },
+  { key: 'apiAuthEnabled', label: 'Require login', flag: null, kind: 'boolean', default: false, defaultText: 'off', help: 'the API and the browser dashboard ask for this login (needed off loopback)', group: 'Security' },
+  { key: 'apiUsername', label: 'Username', flag: null, kind: 'string', default: '', defaultText: 'none', help: 'user name of that login (no ":")', group: 'Security' },
+  { key: 'apiPassword', label: 'Password', flag: null, kind: 'string', secret: true, default: '', defaultText: 'none', help: 'kept in the system keychain; leave empty to keep the current one', group: 'Security' },
+  { key: 'inactiveTimeoutSec', label: 'Inactive timeout (s)', flag: null, kind: 'number', readOnly: true, default: 5, defaultText: '5', help: 'a session that never moves a byte closes after this (fixed, as Core)', group: 'Sessions & history' },
+  { key: 'units', label: 'Units', flag: null, kind: 'choice', choices: ['decimal', 'binary'], appliesAtOnce: true, default: 'decimal', defaultText: 'decimal', help: 'how bitrates and sizes are shown (applies at once)', group: 'General' },
+  { key: 'startHidden', label: 'Start in the tray', flag: null, kind: 'boolean', default: false, defaultText: 'off', help: 'start minimised to the tray (as --hidden)', group: 'Desktop' },
+  { key: 'trayScaleMbit', label: 'Tray gauge scale (Mbit/s)', flag: null, kind: 'number', min: 0, default: 0, defaultText: '0 (follow the peak)', help: "full scale of the tray gauge in Mbit/s; 0: the last minute's peak", group: 'Desktop' },
 ];
 
 /** kebab-case of a camelCase key. */
@@ -134,19 +145,24 @@ export function settingSpec(key: string): SettingSpec | undefined {
 }
 
 /**
- * The settings the Settings view shows and saves as the schema describes them (label, help, kind, range), by key, in
- * the view's order; each group is a panel. They are saved in settings.json under these keys (a secret in the secret
- * store) and take effect at the next start. The view's older panels (Local API, Sessions, History) keep their own
- * fields, with the schema's labels and help lines.
+ * Every setting the Settings view shows and saves, by key, in the view's order; each group is a panel (units, which
+ * apply at once, have a panel of their own). All take one path: the page sends each as the text its flag takes (a
+ * boolean as a boolean), the server parses it with the flag's parser (src/main/settings/values.ts) and keeps it in
+ * settings.json under its key (a secret in the secret store); it takes effect at the next start unless
+ * `appliesAtOnce`.
  */
 export const VIEW_KEYS: readonly string[] = [
-  'rtmp', 'rtmpApp', 'rtmpWriteHoldMs', 'srt', 'memfsMaxMb', 'diskDir', 'ffmpeg',
+  'units',
+  'listen', 'rtmp', 'rtmpApp', 'rtmpWriteHoldMs', 'srt', 'memfsMaxMb', 'diskDir', 'ffmpeg',
+  'apiAuthEnabled', 'apiUsername', 'apiPassword', 'rtmpToken', 'srtToken',
+  'ignoreIps', 'sessionTimeoutSec', 'inactiveTimeoutSec', 'maxSessions', 'maxBitrateMbit',
   'timeseries', 'timeseriesIntervalSec', 'timeseriesRawHours', 'timeseriesMinuteDays', 'timeseriesHourDays', 'timeseriesMaxMb',
-  'rtmpToken', 'srtToken',
+  'historyBackend', 'prometheusUrl', 'prometheusAuth',
+  'pollIntervalMs',
   'startHidden', 'trayScaleMbit',
 ];
 
 /** A secret: write-only in the Settings view, kept in the secret store, never in settings.json. */
 export function isSecret(spec: SettingSpec): boolean {
-  return spec.secretEnv !== undefined;
+  return spec.secretEnv !== undefined || spec.secret === true;
 }

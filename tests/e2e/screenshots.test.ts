@@ -141,8 +141,8 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
           await page.screenshot({ path: join(SCREENSHOTS, `layout-${view}-${width}-${scheme}.png`) });
           if (width === 1024) for (const p of await clipProblems(page)) problems.push(`${view} ${scheme}: ${p}`);
           if (view === 'settings') {
-            // The schema's groups (servers, time series, tokens) and the older ones below them; Save stays in view.
-            for (const group of ['servers', 'time-series', 'security']) expect(await page.$(`[data-testid="settings-group-${group}"]`), group).not.toBeNull();
+            // Every panel is a group of the schema (the Desktop one in the desktop app only); Save stays in view.
+            for (const group of ['servers', 'security', 'sessions-history', 'time-series', 'prometheus', 'remote-cores']) expect(await page.$(`[data-testid="settings-group-${group}"]`), group).not.toBeNull();
             await page.evaluate(() => {
               // The view's scrolling box to its end.
               let box = document.querySelector('[data-testid="settings-form"]');

@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type AppConfig } from '../../src/main/config.ts';
 import { applySavedSettings, CORES_FILE, createAppControl, loadSavedSecrets, loadSavedSettings } from '../../src/main/control/index.ts';
 import { loadDesktopPrefs } from '../../src/main/shell/prefs.ts';
+import { settingSpec } from '../../src/shared/settings-schema.ts';
 import { systemClock } from '../../src/main/engine/clock.ts';
 import { memoryLogger } from '../../src/main/log.ts';
 import { MemorySecretStore } from '../../src/main/remote/config.ts';
@@ -185,9 +186,10 @@ describe('AppControl: settings', () => {
     const { control } = setup(dir, secrets);
     expect((await control.getSettings()).restartRequired).toEqual([]);
 
-    const after = await control.updateSettings({ maxSessions: 7, units: 'binary', ignoreIps: ['10.0.0.0/8'], apiPassword: 'pw', apiUsername: 'admin' });
-    expect(after).toMatchObject({ maxSessions: 7, units: 'binary', ignoreIps: ['10.0.0.0/8'], apiHasPassword: true });
-    expect(after.restartRequired).toEqual(['apiUsername', 'ignoreIps', 'maxSessions']);
+    const after = await control.updateSettings({ values: { maxSessions: '7', units: 'binary', ignoreIps: '10.0.0.0/8', apiPassword: 'pw', apiUsername: 'admin' } });
+    expect(after.values).toMatchObject({ maxSessions: '7', units: 'binary', ignoreIps: '10.0.0.0/8', apiPassword: '' });
+    expect(after.secretsSet).toEqual(['apiPassword']);
+    expect(after.restartRequired).toEqual(['apiUsername', 'apiPassword', 'ignoreIps', 'maxSessions']);
     expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toEqual({ maxSessions: 7, units: 'binary', ignoreIps: ['10.0.0.0/8'], apiUsername: 'admin' });
     expect(readFileSync(join(dir, 'settings.json'), 'utf8')).not.toContain('pw');
     expect(await secrets.get('local-api')).toEqual({ username: 'admin', password: 'pw' });
@@ -202,11 +204,12 @@ describe('AppControl: settings', () => {
     const secrets = new MemorySecretStore();
     const { control } = setup(dir, secrets);
     // A Prometheus history without a URL, or a URL that is not http(s), is refused plainly.
-    await expect(control.updateSettings({ historyBackend: 'prometheus' })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringContaining('Prometheus URL') });
-    await expect(control.updateSettings({ prometheusUrl: 'prom:9090' })).rejects.toMatchObject({ code: 'invalid-argument' });
-    const after = await control.updateSettings({ historyBackend: 'prometheus', prometheusUrl: 'http://127.0.0.1:9090', prometheusAuth: 'Bearer t0ken' });
-    expect(after).toMatchObject({ historyBackend: 'prometheus', prometheusUrl: 'http://127.0.0.1:9090', prometheusHasAuth: true });
-    expect(after.restartRequired).toEqual(['historyBackend', 'prometheusUrl']);
+    await expect(control.updateSettings({ values: { historyBackend: 'prometheus' } })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringContaining('Prometheus URL') });
+    await expect(control.updateSettings({ values: { prometheusUrl: 'prom:9090' } })).rejects.toMatchObject({ code: 'invalid-argument' });
+    const after = await control.updateSettings({ values: { historyBackend: 'prometheus', prometheusUrl: 'http://127.0.0.1:9090', prometheusAuth: 'Bearer t0ken' } });
+    expect(after.values).toMatchObject({ historyBackend: 'prometheus', prometheusUrl: 'http://127.0.0.1:9090', prometheusAuth: '' });
+    expect(after.secretsSet).toEqual(['prometheusAuth']);
+    expect(after.restartRequired).toEqual(['historyBackend', 'prometheusUrl', 'prometheusAuth']);
     const file = readFileSync(join(dir, 'settings.json'), 'utf8');
     expect(JSON.parse(file)).toEqual({ historyBackend: 'prometheus', prometheusUrl: 'http://127.0.0.1:9090' });
     expect(file).not.toContain('t0ken');
@@ -217,9 +220,12 @@ describe('AppControl: settings', () => {
     const restarted = setup(dir, secrets, next);
     expect((await restarted.control.getSettings()).restartRequired).toEqual([]);
 
-    // '' removes the auth.
-    expect(await control.updateSettings({ prometheusAuth: '' })).toMatchObject({ prometheusHasAuth: false });
-    expect((await loadSavedSecrets(secrets)).prometheusAuth).toBeUndefined();
+    // '' removes the auth (the page's "Remove on Save"), from the secret store too, and the next start runs without it.
+    const removed = await restarted.control.updateSettings({ values: { prometheusAuth: '' } });
+    expect([removed.secretsSet, removed.restartRequired]).toEqual([[], ['prometheusAuth']]);
+    expect(await secrets.get('prometheus-history')).toBeUndefined();
+    expect((await loadSavedSecrets(secrets)).values?.prometheusAuth).toBeUndefined();
+    expect(applySavedSettings({ ...defaultConfig(), dataDir: dir }, loadSavedSettings(dir), await loadSavedSecrets(secrets)).prometheusAuth).toBe('');
   });
 
   it('reads a settings.json written under the old names as the new ones, and the next save writes only the new names', async () => {
@@ -230,8 +236,8 @@ describe('AppControl: settings', () => {
     expect(next).toMatchObject({ listen: { host: '127.0.0.1', port: 9001 }, ignoreIps: ['10.0.0.0/8'], sessionTimeoutSec: 45 });
 
     const { control } = setup(dir, new MemorySecretStore());
-    expect(await control.getSettings()).toMatchObject({ listen: '127.0.0.1:9001', ignoreIps: ['10.0.0.0/8'], sessionTimeoutSec: 45, units: 'binary' });
-    await control.updateSettings({ maxSessions: 3 });
+    expect((await control.getSettings()).values).toMatchObject({ listen: '127.0.0.1:9001', ignoreIps: '10.0.0.0/8', sessionTimeoutSec: '45', units: 'binary' });
+    await control.updateSettings({ values: { maxSessions: '3' } });
     expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toEqual({ listen: '127.0.0.1:9001', ignoreIps: ['10.0.0.0/8'], sessionTimeoutSec: 45, units: 'binary', maxSessions: 3 });
 
     // A file holding both spellings keeps the new one.
@@ -250,22 +256,26 @@ describe('AppControl: settings', () => {
 
   it('rejects an unusable API address or user name with a clear error', async () => {
     const { control } = setup(tempDir(), new MemorySecretStore());
-    await expect(control.updateSettings({ listen: 'nohost' })).rejects.toMatchObject({ code: 'invalid-argument', message: 'API address: expected HOST:PORT (IPv6 as [::1]:PORT), got "nohost"' });
-    await expect(control.updateSettings({ apiUsername: 'a:b' })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(control.updateSettings({ values: { listen: 'nohost' } })).rejects.toMatchObject({ code: 'invalid-argument', message: 'API address: expected HOST:PORT (IPv6 as [::1]:PORT), got "nohost"' });
+    await expect(control.updateSettings({ values: { apiUsername: 'a:b' } })).rejects.toMatchObject({ code: 'invalid-argument' });
   });
 
   it("checks the older panels' numbers with the flags' parsers and ranges too", async () => {
     const dir = tempDir();
     const { control } = setup(dir, new MemorySecretStore());
     const refused = (patch: Parameters<typeof control.updateSettings>[0], message: string) => expect(control.updateSettings(patch)).rejects.toMatchObject({ code: 'invalid-argument', message });
-    await refused({ maxSessions: -1 }, 'Max sessions: expected a number >= 0, got "-1"');
-    await refused({ maxSessions: 2.5 }, 'Max sessions: expected a whole number, got "2.5"');
-    await refused({ sessionTimeoutSec: 0 }, 'Session timeout (s): expected a number >= 1, got "0"');
-    await refused({ pollIntervalMs: 50 }, 'Poll interval (ms): expected a number >= 100, got "50"');
-    await refused({ maxBitrateMbit: -3 }, 'Max bitrate (Mbit/s): expected a number >= 0, got "-3"');
+    await refused({ values: { maxSessions: '-1' } }, 'Max sessions: expected a number >= 0, got "-1"');
+    await refused({ values: { maxSessions: '2.5' } }, 'Max sessions: expected a whole number, got "2.5"');
+    await refused({ values: { sessionTimeoutSec: '0' } }, 'Session timeout (s): expected a number >= 1, got "0"');
+    await refused({ values: { pollIntervalMs: '50' } }, 'Poll interval (ms): expected a number >= 100, got "50"');
+    await refused({ values: { maxBitrateMbit: '-3' } }, 'Max bitrate (Mbit/s): expected a number >= 0, got "-3"');
+    await refused({ values: { maxBitrateMbit: 'lots' } }, 'Max bitrate (Mbit/s): expected a number >= 0, got "lots"');
+    await refused({ values: { historyBackend: 'influx' } }, 'History backend: expected embedded|prometheus, got "influx"');
+    await refused({ values: { units: 'metric' } }, 'Units: expected decimal|binary, got "metric"');
+    await refused({ values: { inactiveTimeoutSec: '9' } }, 'Inactive timeout (s): fixed, it cannot be changed');
     expect(existsSync(join(dir, 'settings.json'))).toBe(false);
     // A fractional bitrate limit is what the flag takes (the page used to round it).
-    expect((await control.updateSettings({ maxBitrateMbit: 2.5 })).maxBitrateMbit).toBe(2.5);
+    expect((await control.updateSettings({ values: { maxBitrateMbit: '2.5' } })).values.maxBitrateMbit).toBe('2.5');
   });
 
   it("the servers', time series' and desktop settings: saved in settings.json under the schema's keys, applied at the next start through the --config reader", async () => {
@@ -300,6 +310,53 @@ describe('AppControl: settings', () => {
     expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).not.toHaveProperty('diskDir');
   });
 
+  it("the older panels' fields take the same path: flag text in, a --config file's form in settings.json, the --config reader at the next start", async () => {
+    const dir = tempDir();
+    const secrets = new MemorySecretStore();
+    const { fleet, control } = setup(dir, secrets);
+    const remote = await core({});
+    const added = await control.addCore({ name: 'R', url: remote.url, ...LOGIN });
+    const after = await control.updateSettings({
+      values: { listen: ' 127.0.0.1:9101 ', ignoreIps: '10.0.0.0/8,192.168.0.0/16', sessionTimeoutSec: '45', maxSessions: '7', maxBitrateMbit: '2.5', pollIntervalMs: '2500', units: 'binary' },
+    });
+    expect(after.values).toMatchObject({ listen: '127.0.0.1:9101', ignoreIps: '10.0.0.0/8,192.168.0.0/16', sessionTimeoutSec: '45', maxSessions: '7', maxBitrateMbit: '2.5', pollIntervalMs: '2500', units: 'binary' });
+    // The poll interval and units apply at once (a remote Core on the default follows it); the others at the next start.
+    expect(after.restartRequired).toEqual(['listen', 'ignoreIps', 'sessionTimeoutSec', 'maxSessions', 'maxBitrateMbit']);
+    expect(fleet.remoteConfigs().find((c) => c.id === added.id)?.intervalMs).toBe(2500);
+    expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toEqual({
+      listen: '127.0.0.1:9101', ignoreIps: ['10.0.0.0/8', '192.168.0.0/16'], sessionTimeoutSec: 45, maxSessions: 7, maxBitrateMbit: 2.5, pollIntervalMs: 2500, units: 'binary',
+    });
+    const next = applySavedSettings({ ...defaultConfig(), dataDir: dir }, loadSavedSettings(dir), await loadSavedSecrets(secrets));
+    expect(next).toMatchObject({ listen: { host: '127.0.0.1', port: 9101 }, ignoreIps: ['10.0.0.0/8', '192.168.0.0/16'], sessionTimeoutSec: 45, maxSessions: 7, maxBitrateMbit: 2.5, pollIntervalMs: 2500 });
+    expect((await setup(dir, secrets, next).control.getSettings()).restartRequired).toEqual([]);
+    // The login: a user name with ":" is refused; switching it on needs a user name and a password; the password
+    // cannot be removed while the login is on, and can once it is off.
+    await expect(control.updateSettings({ values: { apiUsername: 'a:b' } })).rejects.toMatchObject({ message: 'Username: the API user name cannot contain ":"' });
+    await expect(control.updateSettings({ values: { apiAuthEnabled: true, apiUsername: 'admin' } })).rejects.toMatchObject({ message: 'Require login: needs a user name and a password' });
+    const login = await control.updateSettings({ values: { apiAuthEnabled: true, apiUsername: 'admin', apiPassword: 'pw' } });
+    expect([login.values.apiAuthEnabled, login.values.apiPassword, login.secretsSet]).toEqual([true, '', ['apiPassword']]);
+    expect(await secrets.get('local-api')).toEqual({ username: 'admin', password: 'pw' });
+    expect(applySavedSettings({ ...defaultConfig(), dataDir: dir }, loadSavedSettings(dir), await loadSavedSecrets(secrets)).auth).toEqual({ username: 'admin', password: 'pw' });
+    await expect(control.updateSettings({ values: { apiPassword: '' } })).rejects.toMatchObject({ message: expect.stringContaining('switch the login off') });
+    expect((await control.updateSettings({ values: { apiAuthEnabled: false, apiPassword: '' } })).secretsSet).toEqual([]);
+    expect(await secrets.get('local-api')).toBeUndefined();
+  });
+
+  it("an unsaved setting the config has not (units, the desktop entries) shows the schema's default value, not a word of its help text", async () => {
+    const trayScale = settingSpec('trayScaleMbit')!;
+    const documented = trayScale.defaultText;
+    // The documented default is prose; what runs comes from the schema's `default`, whatever the prose says.
+    trayScale.defaultText = 'none (follow the peak)';
+    try {
+      const { control } = setup(tempDir(), new MemorySecretStore());
+      const { values, restartRequired } = await control.getSettings();
+      expect([values.trayScaleMbit, values.startHidden, values.units, values.inactiveTimeoutSec]).toEqual(['0', false, 'decimal', '5']);
+      expect(restartRequired).toEqual([]);
+    } finally {
+      trayScale.defaultText = documented;
+    }
+  });
+
   it('refuses a bad value with the flag\'s error under the view\'s label, and writes nothing', async () => {
     const dir = tempDir();
     const secrets = new MemorySecretStore();
@@ -307,7 +364,7 @@ describe('AppControl: settings', () => {
     await control.updateSettings({ values: { rtmpApp: '/live' } });
     const file = readFileSync(join(dir, 'settings.json'), 'utf8');
     const refused = async (values: Record<string, string | boolean>, message: string): Promise<void> => {
-      await expect(control.updateSettings({ values: { rtmpToken: 'not-stored', ...values }, maxSessions: 9 })).rejects.toMatchObject({ code: 'invalid-argument', message });
+      await expect(control.updateSettings({ values: { rtmpToken: 'not-stored', maxSessions: '9', ...values } })).rejects.toMatchObject({ code: 'invalid-argument', message });
       expect(readFileSync(join(dir, 'settings.json'), 'utf8'), message).toBe(file);
     };
     await refused({ rtmpWriteHoldMs: '1001' }, 'RTMP write hold (ms): expected a number from 0 to 1000, got "1001"');
@@ -318,10 +375,10 @@ describe('AppControl: settings', () => {
     await refused({ timeseriesIntervalSec: '7' }, 'Sample interval (s): expected a divisor of 60 (1, 2, 5, 10, 15, 30, 60…), got 7');
     await refused({ timeseriesHourDays: 'a year' }, 'Hour aggregates kept (days): expected a number >= 1, got "a year"');
     await refused({ timeseries: 'yes' }, 'Time series: expected on or off');
-    await refused({ listen: '127.0.0.1:1' }, 'unknown setting "listen"');
+    await refused({ logLevel: 'debug' }, 'unknown setting "logLevel"');
     // Nothing of the refused patches reached the secret store either.
     expect(await secrets.get('setting:rtmpToken')).toBeUndefined();
-    expect((await control.getSettings()).maxSessions).toBe(0);
+    expect((await control.getSettings()).values.maxSessions).toBe('0');
   });
 
   it('tokens: kept in the secret store, never in settings.json nor sent back; "(unchanged)" is the page\'s empty field', async () => {

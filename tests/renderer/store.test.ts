@@ -263,19 +263,20 @@ describe('the selected session chart is backfilled from main', () => {
 describe('units choice', () => {
   it('two quick choices end on the second, whatever order the answers and pushes for the first arrive in', async () => {
     const answers: (() => void)[] = [];
-    const base = { units: 'decimal' } as AppSettings;
+    const base: AppSettings = { values: { units: 'decimal' }, secretsSet: [], setAtStart: {} };
+    const withUnits = (units: string): AppSettings => ({ ...base, values: { ...base.values, units } });
     const fake = createFakeApi({
       'app:info': () => ({ version: '0.1.0', mode: 'headless', listeners: { api: 'http://127.0.0.1:1' } }),
       'sessions:snapshot': () => fakeMain().full(snapshot(1000, [])),
       'metrics:history': () => EMPTY_HISTORY,
-      'settings:update': (patch) => new Promise<AppSettings>((resolve) => answers.push(() => resolve({ ...base, ...patch } as AppSettings))),
+      'settings:update': (patch) => new Promise<AppSettings>((resolve) => answers.push(() => resolve(withUnits(String(patch.values.units))))),
     });
     const store = createAppStore();
     connect(fake.api, store, { schedule: (cb) => cb() });
     await settle();
     const choose = (u: 'binary' | 'decimal'): Promise<AppSettings> => {
       store.getState().setUnits(u);
-      return store.getState().updateSettings({ units: u });
+      return store.getState().updateSettings({ values: { units: u } });
     };
     const first = choose('binary');
     const second = choose('decimal');
@@ -283,12 +284,12 @@ describe('units choice', () => {
     // The first answer, and main's push for it, arrive while the second is still on its way.
     answers[0]!();
     await first;
-    fake.push('settings:changed', { ...base, units: 'binary' });
+    fake.push('settings:changed', withUnits('binary'));
     expect(store.getState().units).toBe('decimal');
     answers[1]!();
     await second;
     expect(store.getState().units).toBe('decimal');
-    expect(store.getState().settings?.units).toBe('decimal');
+    expect(store.getState().settings?.values.units).toBe('decimal');
   });
 });
 

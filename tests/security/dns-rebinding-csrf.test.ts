@@ -33,7 +33,7 @@ describe('DNS rebinding: a Host that is not this server', () => {
     const put = await rawRequest(`${h.url}/api/ui/invoke/settings:update`, {
       method: 'POST',
       headers: { Host: host, 'Content-Type': 'application/json', Origin: `http://${host}` },
-      body: JSON.stringify([{ listen: '0.0.0.0:8787', apiAuthEnabled: true, apiUsername: 'evil', apiPassword: 'evil' }]),
+      body: JSON.stringify([{ values: { listen: '0.0.0.0:8787', apiAuthEnabled: true, apiUsername: 'evil', apiPassword: 'evil' } }]),
     });
     expect(put.status).toBe(421);
     expect(existsSync(settingsFile())).toBe(false);
@@ -53,11 +53,11 @@ describe('cross-site requests', () => {
       const r = await rawRequest(`${h.url}/api/ui/invoke/settings:update`, {
         method: 'POST',
         headers: { 'Content-Type': type, Origin: 'http://attacker.example' },
-        body: JSON.stringify([{ listen: '0.0.0.0:8787' }]),
+        body: JSON.stringify([{ values: { listen: '0.0.0.0:8787' } }]),
       });
       expect(r.status, type).toBe(403);
     }
-    const nullOrigin = await invoke(h.url, 'settings:update', [{ pollIntervalMs: 5000 }], { Origin: 'null' });
+    const nullOrigin = await invoke(h.url, 'settings:update', [{ values: { pollIntervalMs: '5000' } }], { Origin: 'null' });
     expect(nullOrigin.status).toBe(403);
     expect(existsSync(settingsFile())).toBe(false);
   });
@@ -69,13 +69,13 @@ describe('cross-site requests', () => {
   });
 
   it('the dashboard itself (same origin) and clients without Origin still work', async () => {
-    const current = (await invoke(h.url, 'settings:get', [], { Origin: h.url })).json as { ok: boolean; value: Record<string, unknown> };
+    const current = (await invoke(h.url, 'settings:get', [], { Origin: h.url })).json as { ok: boolean; value: { values: Record<string, string | boolean> } };
     expect(current.ok).toBe(true);
-    const s = current.value;
-    // The Settings view sends its whole form: unchanged exposure fields plus the one change.
-    const form = { listen: s.listen, apiAuthEnabled: s.apiAuthEnabled, apiUsername: s.apiUsername, pollIntervalMs: 2500 };
-    const saved = (await invoke(h.url, 'settings:update', [form], { Origin: h.url })).json as { ok: boolean; value: { pollIntervalMs: number } };
-    expect(saved).toMatchObject({ ok: true, value: { pollIntervalMs: 2500 } });
+    const s = current.value.values;
+    // Unchanged exposure fields sent again beside the one change pass.
+    const form = { values: { listen: s.listen!, apiAuthEnabled: s.apiAuthEnabled!, apiUsername: s.apiUsername!, pollIntervalMs: '2500' } };
+    const saved = (await invoke(h.url, 'settings:update', [form], { Origin: h.url })).json as { ok: boolean; value: { values: Record<string, string> } };
+    expect(saved).toMatchObject({ ok: true, value: { values: { pollIntervalMs: '2500' } } });
     const noOrigin = (await invoke(h.url, 'settings:get', [])).json as { ok: boolean };
     expect(noOrigin.ok).toBe(true);
   });
@@ -83,16 +83,26 @@ describe('cross-site requests', () => {
 
 describe('exposure-widening settings from the page with auth off', () => {
   it('a non-loopback address, auth switched, or API credentials are refused with a clear message', async () => {
-    const patches = [{ listen: '0.0.0.0:8787' }, { apiAuthEnabled: true }, { apiUsername: 'evil' }, { apiPassword: 'evil' }];
+    const patches = [{ listen: '0.0.0.0:8787' }, { apiAuthEnabled: true }, { apiUsername: 'evil' }, { apiPassword: 'evil' }].map((values) => ({ values }));
     for (const patch of patches) {
       const r = (await invoke(h.url, 'settings:update', [patch], { Origin: h.url })).json as { ok: boolean; error?: { code: string; message: string } };
       expect(r.ok, JSON.stringify(patch)).toBe(false);
       expect(r.error?.code).toBe('forbidden');
       expect(r.error?.message).toMatch(/--auth/);
     }
-    const settings = (await invoke(h.url, 'settings:get', [])).json as { value: { listen: string; apiAuthEnabled: boolean } };
-    expect(settings.value.listen).toBe('127.0.0.1:0'); // as started (--listen 127.0.0.1:0)
-    expect(settings.value.apiAuthEnabled).toBe(false);
+    const settings = (await invoke(h.url, 'settings:get', [])).json as { value: { values: { listen: string; apiAuthEnabled: boolean } } };
+    expect(settings.value.values.listen).toBe('127.0.0.1:0'); // as started (--listen 127.0.0.1:0)
+    expect(settings.value.values.apiAuthEnabled).toBe(false);
+  });
+
+  it('the Prometheus auth: a new one may be set, but not removed, nor the URL moved under it', async () => {
+    const update = async (values: Record<string, string>): Promise<{ ok: boolean; error?: { code: string; message: string } }> =>
+      (await invoke(h.url, 'settings:update', [{ values }], { Origin: h.url })).json as { ok: boolean; error?: { code: string; message: string } };
+    expect(await update({ prometheusUrl: 'http://127.0.0.1:9090', prometheusAuth: 'Bearer t0ken' })).toMatchObject({ ok: true });
+    expect(await update({ prometheusAuth: '' })).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('the Prometheus auth to none') } });
+    expect(await update({ prometheusUrl: 'http://127.0.0.2:9090' })).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('the Prometheus URL while its auth is set') } });
+    const after = (await invoke(h.url, 'settings:get', [])).json as { value: { values: Record<string, string>; secretsSet: string[] } };
+    expect([after.value.values.prometheusUrl, after.value.secretsSet]).toEqual(['http://127.0.0.1:9090', ['prometheusAuth']]);
   });
 });
 

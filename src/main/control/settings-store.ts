@@ -5,16 +5,16 @@
  * before that used other names (`apiAddress`, `ipIgnoreList`, `sessionTimeoutMs`) and are read as the new ones, and
  * the next save writes only the new names. Settings that need new listeners or a new engine take effect on the next
  * start and say so (`restartRequired`). Secrets (the API password, the Prometheus auth, the RTMP and SRT tokens) live
- * in the SecretStore. The servers', time series' and desktop settings (VIEW_KEYS) are read, checked and written from
- * the schema: the page sends them as the text a flag takes, parsed by the flags' own parsers (values.ts), so a bad
- * value gets the flag's error, under the view's label, and nothing is written.
+ * in the SecretStore. Every setting the view edits (VIEW_KEYS) takes one path, from the schema: the page sends it as
+ * the text a flag takes, parsed by the flags' own parsers (values.ts), so a bad value gets the flag's error, under the
+ * view's label, and nothing is written; the next start reads settings.json with the --config reader.
  */
 import { join } from 'node:path';
 import type { AppSettings, AppSettingsPatch, UnitSystem } from '../../shared/ipc.ts';
 import { isSecret, settingSpec, VIEW_KEYS, type SettingSpec } from '../../shared/settings-schema.ts';
 import type { AppConfig } from '../config.ts';
-import { applyConfigObject, parseHostPort } from '../config.ts';
-import { ConfigError, hostPortText, parseSettingText, settingText } from '../settings/values.ts';
+import { applyConfigObject, defaultConfig } from '../config.ts';
+import { ConfigError, parseSettingText, settingText } from '../settings/values.ts';
 import { writeFileAtomicSync } from '../atomic-file.ts';
 import { INACTIVE_TIMEOUT_MS } from '../engine/local-core.ts';
 import type { Credentials } from '../remote/client.ts';
@@ -88,42 +88,46 @@ export function loadSavedSettings(dataDir: string, log?: Logger): SavedSettings 
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? migrateSavedSettings(v as Record<string, unknown>) : {};
 }
 
-/** The secret-store key of the local API's own credentials (remote Cores use their core id). */
+/** The secret-store key of the local API's own credentials (remote Cores use their core id); the API password's. */
 export const API_SECRET_KEY = 'local-api';
 /** The secret-store key of the Prometheus history backend's auth (`USER:PASS` or `Bearer TOKEN`, as the password). */
 export const PROMETHEUS_SECRET_KEY = 'prometheus-history';
-/** The secret-store key of a schema secret the view saves (`setting:rtmpToken`), kept as the password. */
-export const secretKeyOf = (key: string): string => `setting:${key}`;
+/**
+ * Where the secret store keeps a view secret (as the password): the API password and the Prometheus auth under the
+ * keys they always had, the others under `setting:KEY` (`setting:rtmpToken`).
+ */
+export const secretKeyOf = (key: string): string => (key === 'apiPassword' ? API_SECRET_KEY : key === 'prometheusAuth' ? PROMETHEUS_SECRET_KEY : `setting:${key}`);
 
-/** The view's schema settings (VIEW_KEYS) with their specs. */
+/** The view's settings (VIEW_KEYS) with their specs. */
 const VIEW_SPECS: readonly SettingSpec[] = VIEW_KEYS.map((k) => settingSpec(k)!);
 const VIEW_SECRETS = VIEW_SPECS.filter(isSecret);
+const DEFAULTS = defaultConfig() as unknown as Record<string, unknown>;
 
 /** The secrets the saved settings refer to, from the secret store (missing or unreadable: undefined). */
 export interface SavedSecrets {
+  /** The API login as stored with its password (the user name as it was saved then). */
   apiCredentials?: Credentials;
-  prometheusAuth?: string;
-  /** The view's schema secrets (`rtmpToken`, `srtToken`) by key. */
+  /** The view's secrets that have a value, by key (`prometheusAuth`, `rtmpToken`, `apiPassword`). */
   values?: Record<string, string>;
 }
 
 /** Reads the secrets applySavedSettings needs; a store that cannot be read gives none (the flags still apply). */
 export async function loadSavedSecrets(secrets: SecretStore): Promise<SavedSecrets> {
   const apiCredentials = await secrets.get(API_SECRET_KEY).catch(() => undefined);
-  const prometheus = await secrets.get(PROMETHEUS_SECRET_KEY).catch(() => undefined);
   const values: Record<string, string> = {};
   for (const spec of VIEW_SECRETS) {
     const stored = await secrets.get(secretKeyOf(spec.key)).catch(() => undefined);
     if (stored !== undefined && stored.password !== '') values[spec.key] = stored.password;
   }
-  return { apiCredentials, prometheusAuth: prometheus?.password, values };
+  return { apiCredentials, values };
 }
 
 /**
  * A value the page sent for a view setting, checked with the flag's parser: what settings.json keeps (a --config
- * file's form; undefined: back to the default). Throws a UiError naming the setting by its label.
+ * file's form: numbers as numbers, lists as arrays, addresses as `HOST:PORT` or `off`; undefined: back to the
+ * default). Throws a UiError naming the setting by its label.
  */
-function parseViewValue(spec: SettingSpec, raw: string | boolean): string | number | boolean | undefined {
+function parseViewValue(spec: SettingSpec, raw: string | boolean): string | number | boolean | string[] | undefined {
   if (spec.kind === 'boolean') {
     if (typeof raw !== 'boolean') throw new UiError('invalid-argument', `${spec.label}: expected on or off`);
     return raw;
@@ -138,8 +142,8 @@ function parseViewValue(spec: SettingSpec, raw: string | boolean): string | numb
     if (err instanceof ConfigError) throw new UiError('invalid-argument', err.message);
     throw err;
   }
-  if (spec.kind === 'number' || spec.kind === 'integer') return value as number;
-  return spec.kind === 'hostPortOrOff' ? (settingText(spec, value) as string) : text;
+  if (spec.kind === 'number' || spec.kind === 'integer' || spec.kind === 'list') return value as number | string[];
+  return spec.kind === 'hostPortOrOff' || spec.kind === 'hostPort' ? (settingText(spec, value) as string) : text;
 }
 
 /** A Prometheus base URL as the Settings view may save it: http(s) with a host. */
@@ -149,37 +153,26 @@ function isPrometheusUrl(url: string): boolean {
 
 /**
  * Applies saved settings to a config built from the defaults, before flags and --config are applied on top
- * (src/main/headless.ts passes the result to parseArgs as the base). A saved value that is not valid keeps the default.
+ * (src/main/headless.ts passes the result to parseArgs as the base). Each saved key goes through the --config reader
+ * (the flag's parser and checks); a saved value that is not valid keeps the default.
  */
-export function applySavedSettings(config: AppConfig, saved: SavedSettings, { apiCredentials, prometheusAuth, values }: SavedSecrets): AppConfig {
+export function applySavedSettings(config: AppConfig, saved: SavedSettings, { apiCredentials, values }: SavedSecrets): AppConfig {
   const c = { ...config };
-  if (typeof saved.pollIntervalMs === 'number' && saved.pollIntervalMs >= 100) c.pollIntervalMs = saved.pollIntervalMs;
-  if (typeof saved.listen === 'string') {
-    try {
-      c.listen = parseHostPort(saved.listen, 'settings.json listen');
-    } catch {
-      // A broken saved address keeps the default.
-    }
-  }
-  if (saved.apiAuthEnabled === true && apiCredentials && apiCredentials.username !== '' && apiCredentials.password !== '') c.auth = { ...apiCredentials };
-  if (Array.isArray(saved.ignoreIps) && saved.ignoreIps.every((s) => typeof s === 'string')) c.ignoreIps = [...saved.ignoreIps];
-  if (typeof saved.sessionTimeoutSec === 'number' && saved.sessionTimeoutSec >= 1) c.sessionTimeoutSec = saved.sessionTimeoutSec;
-  if (typeof saved.maxSessions === 'number' && saved.maxSessions >= 0) c.maxSessions = Math.floor(saved.maxSessions);
-  if (typeof saved.maxBitrateMbit === 'number' && saved.maxBitrateMbit >= 0) c.maxBitrateMbit = saved.maxBitrateMbit;
-  if (typeof saved.prometheusUrl === 'string' && (saved.prometheusUrl === '' || isPrometheusUrl(saved.prometheusUrl))) c.prometheusUrl = saved.prometheusUrl;
-  if (saved.historyBackend === 'embedded' || (saved.historyBackend === 'prometheus' && isPrometheusUrl(c.prometheusUrl))) c.historyBackend = saved.historyBackend;
-  if (prometheusAuth !== undefined) c.prometheusAuth = prometheusAuth;
   const record = saved as Record<string, unknown>;
   for (const spec of VIEW_SPECS) {
     if (isSecret(spec) || record[spec.key] === undefined || !(spec.key in c)) continue;
     try {
-      // The --config reader: the same parser and checks as the flag.
       applyConfigObject(c, { [spec.key]: record[spec.key] }, 'settings.json');
     } catch {
       // A broken saved value keeps the default.
     }
   }
-  for (const [key, value] of Object.entries(values ?? {})) (c as unknown as Record<string, unknown>)[key] = value;
+  // What the reader leaves to validateConfig, which would refuse the start: a saved URL that is not http(s), a
+  // Prometheus history without one.
+  if (c.prometheusUrl !== '' && !isPrometheusUrl(c.prometheusUrl)) c.prometheusUrl = config.prometheusUrl;
+  if (c.historyBackend === 'prometheus' && !isPrometheusUrl(c.prometheusUrl)) c.historyBackend = config.historyBackend;
+  if (saved.apiAuthEnabled === true && apiCredentials && apiCredentials.username !== '' && apiCredentials.password !== '') c.auth = { ...apiCredentials };
+  for (const [key, value] of Object.entries(values ?? {})) if (key in c) (c as unknown as Record<string, unknown>)[key] = value;
   return c;
 }
 
@@ -199,171 +192,142 @@ export interface SettingsStoreOptions {
 /** Reads settings.json once, then keeps it and the page in step. */
 export function createSettingsStore({ config, fleet, secrets, log, setAtStart: given = {} }: SettingsStoreOptions): SettingsStore {
   // `--auth` is the view's login fields.
-  const setAtStart = given.auth === undefined ? given : { ...given, apiAuthEnabled: given.auth, apiUsername: given.auth };
+  const setAtStart = given.auth === undefined ? given : { ...given, apiAuthEnabled: given.auth, apiUsername: given.auth, apiPassword: given.auth };
   const settingsFile = join(config.dataDir, SETTINGS_FILE);
   let saved = loadSavedSettings(config.dataDir, log);
-  /** The view's schema settings as this run uses them (the desktop ones, which AppConfig has not, as read at start). */
+  const record = (): Record<string, unknown> => saved as Record<string, unknown>;
+
+  /** A setting's value as this run uses it (typed). */
+  const runningValue = (spec: SettingSpec): unknown => {
+    if (spec.key === 'apiAuthEnabled') return config.auth !== null;
+    if (spec.key === 'apiUsername') return config.auth?.username ?? '';
+    if (spec.key === 'inactiveTimeoutSec') return INACTIVE_TIMEOUT_MS / 1000;
+    if (spec.key in config) return (config as unknown as Record<string, unknown>)[spec.key];
+    // The view's own (units, the desktop entries): as read from settings.json at start, else the schema's default.
+    return record()[spec.key] ?? spec.default;
+  };
+  /** The view's settings as this run uses them, as the flags' text (a secret ''); `appliesAtOnce` ones follow a save. */
   const runningValues: Record<string, string | boolean> = {};
-  for (const spec of VIEW_SPECS) {
-    const fromConfig = spec.key in config;
-    const value = fromConfig ? (config as unknown as Record<string, unknown>)[spec.key] : (saved as Record<string, unknown>)[spec.key];
-    // Unsaved desktop entries run with their defaults, documented as `0 (follow the peak)` or `off`.
-    const byDefault = spec.kind === 'boolean' ? false : spec.defaultText.split(' ')[0]!;
-    runningValues[spec.key] = isSecret(spec) ? '' : value === undefined ? byDefault : settingText(spec, value);
-  }
+  for (const spec of VIEW_SPECS) runningValues[spec.key] = isSecret(spec) ? '' : settingText(spec, runningValue(spec));
+  /** What a setting goes back to when set to '' (the key leaves settings.json). */
+  const defaultValue = (spec: SettingSpec): string | boolean => settingText(spec, spec.key in DEFAULTS ? DEFAULTS[spec.key] : spec.default);
+  /** Settings set back to their default since the start (absent from settings.json, but not what runs). */
+  const reset = new Set<string>();
+
   /** The view's secrets that have a value, and those changed since the start (applied at the next one). */
-  const secretsSet = new Set(VIEW_SECRETS.filter((s) => (config as unknown as Record<string, unknown>)[s.key] !== '').map((s) => s.key));
+  const secretsSet = new Set(
+    VIEW_SECRETS.filter((s) => (s.key === 'apiPassword' ? config.auth !== null : (config as unknown as Record<string, unknown>)[s.key] !== '')).map((s) => s.key),
+  );
   const secretsChanged = new Set<string>();
-  let apiHasPassword = config.auth !== null;
-  let prometheusHasAuth = config.prometheusAuth !== '';
   const listeners = new Set<(s: AppSettings) => void>();
-  // The secret store is asynchronous: whether an API password is stored is learnt on the first read.
-  const passwordKnown = secrets
-    .get(API_SECRET_KEY)
-    .then((stored) => {
-      apiHasPassword = apiHasPassword || stored !== undefined;
-    })
-    .catch(() => undefined);
+  // The secret store is asynchronous: which secrets are stored is learnt on the first read.
   const secretsKnown = loadSavedSecrets(secrets).then((stored) => {
     for (const key of Object.keys(stored.values ?? {})) secretsSet.add(key);
   });
 
-  /** A saved value, as the view shows it (the flag's text). */
+  /** A saved value, as the view shows it (the flag's text); a setting reset this run shows its default. */
   const savedValue = (spec: SettingSpec): string | boolean | undefined => {
-    const v = (saved as Record<string, unknown>)[spec.key];
-    if (v === undefined) return undefined;
-    return spec.kind === 'boolean' ? v === true : String(v);
+    const v = record()[spec.key];
+    if (v === undefined) return reset.has(spec.key) ? defaultValue(spec) : undefined;
+    if (spec.kind === 'boolean') return v === true;
+    return Array.isArray(v) ? v.join(',') : String(v);
   };
-
-  /** The restart-bound settings as this run uses them. */
-  const running = {
-    listen: hostPortText(config.listen),
-    apiAuthEnabled: config.auth !== null,
-    apiUsername: config.auth?.username ?? '',
-    ignoreIps: config.ignoreIps,
-    sessionTimeoutSec: config.sessionTimeoutSec,
-    maxSessions: config.maxSessions,
-    maxBitrateMbit: config.maxBitrateMbit,
-    historyBackend: config.historyBackend,
-    prometheusUrl: config.prometheusUrl,
-  };
-
-  /** What the view shows: a setting given at start shows the value it runs with; the others what was saved, else what runs. */
-  const shown = <K extends keyof typeof running>(k: K): (typeof running)[K] => (k in setAtStart ? running[k] : ((saved[k] as (typeof running)[K] | undefined) ?? running[k]));
 
   function settings(): AppSettings {
     const values: Record<string, string | boolean> = {};
-    for (const spec of VIEW_SPECS) values[spec.key] = spec.key in setAtStart ? runningValues[spec.key]! : (savedValue(spec) ?? runningValues[spec.key]!);
-    // Saved values that differ from what this run uses take effect at the next start; one given at start wins over its saved value, so it is not listed.
-    const pending = (Object.keys(running) as Array<keyof typeof running>).filter((k) => saved[k] !== undefined && JSON.stringify(saved[k]) !== JSON.stringify(running[k]));
-    for (const spec of VIEW_SPECS) {
+    // A setting given at start shows the value it runs with; the others what was saved, else what runs.
+    for (const spec of VIEW_SPECS) values[spec.key] = isSecret(spec) ? '' : spec.key in setAtStart ? runningValues[spec.key]! : (savedValue(spec) ?? runningValues[spec.key]!);
+    // Saved values that differ from what this run uses take effect at the next start; one given at start wins over
+    // its saved value, so it is not listed.
+    const pending = VIEW_SPECS.filter((spec) => {
+      if (spec.key in setAtStart || spec.appliesAtOnce) return false;
+      if (isSecret(spec)) return secretsChanged.has(spec.key);
       const v = savedValue(spec);
-      if ((v !== undefined && v !== runningValues[spec.key]) || secretsChanged.has(spec.key)) pending.push(spec.key as keyof typeof running);
-    }
+      return v !== undefined && v !== runningValues[spec.key];
+    }).map((spec) => spec.key);
     return {
-      pollIntervalMs: saved.pollIntervalMs ?? config.pollIntervalMs,
-      listen: shown('listen'),
-      apiAuthEnabled: shown('apiAuthEnabled'),
-      apiUsername: shown('apiUsername'),
-      apiHasPassword,
-      ignoreIps: shown('ignoreIps'),
-      sessionTimeoutSec: shown('sessionTimeoutSec'),
-      inactiveTimeoutSec: INACTIVE_TIMEOUT_MS / 1000,
-      maxSessions: shown('maxSessions'),
-      maxBitrateMbit: shown('maxBitrateMbit'),
-      units: saved.units ?? 'decimal',
-      historyBackend: shown('historyBackend'),
-      prometheusUrl: shown('prometheusUrl'),
-      prometheusHasAuth,
       values,
       secretsSet: VIEW_SECRETS.filter((s) => secretsSet.has(s.key)).map((s) => s.key),
       setAtStart: { ...setAtStart },
-      restartRequired: pending.filter((k) => !(k in setAtStart)),
+      restartRequired: pending,
     };
   }
 
   async function updateSettings(patch: AppSettingsPatch): Promise<AppSettings> {
-    await passwordKnown;
     await secretsKnown;
-    const next: SavedSettings = { ...saved };
-    // The schema's settings first, all checked before anything is written (the secrets are stored further down).
-    const secretPatch: Array<[string, string]> = [];
+    const next: Record<string, unknown> = { ...saved };
+    const resetNow: string[] = [];
+    // Every value checked before anything is written (the secrets are stored further down).
+    const secretPatch = new Map<string, string>();
     for (const [key, raw] of Object.entries(patch.values ?? {})) {
       const spec = VIEW_KEYS.includes(key) ? settingSpec(key) : undefined;
       if (spec === undefined) throw new UiError('invalid-argument', `unknown setting "${key}"`);
+      if (spec.readOnly) throw new UiError('invalid-argument', `${spec.label}: fixed, it cannot be changed`);
       if (isSecret(spec)) {
         if (typeof raw !== 'string') throw new UiError('invalid-argument', `${spec.label}: expected text`);
-        secretPatch.push([key, raw]);
+        secretPatch.set(key, raw);
         continue;
       }
       const value = parseViewValue(spec, raw);
-      if (value === undefined) delete (next as Record<string, unknown>)[key];
-      else (next as Record<string, unknown>)[key] = value;
+      if (value === undefined) {
+        delete next[key];
+        resetNow.push(key);
+      } else next[key] = value;
     }
-    // The older fields' numbers and address: the flags' parsers and ranges too, under the view's labels.
-    for (const key of ['pollIntervalMs', 'listen', 'sessionTimeoutSec', 'maxSessions', 'maxBitrateMbit'] as const) {
-      if (patch[key] !== undefined) parseViewValue(settingSpec(key)!, String(patch[key]));
+    const changes = (key: string): boolean => patch.values !== undefined && key in patch.values;
+    /** A text setting as it will be after this patch ('' when set back to its default). */
+    const nextText = (key: string, running: string): string =>
+      typeof next[key] === 'string' ? (next[key] as string) : resetNow.includes(key) || reset.has(key) ? '' : running;
+    if (typeof next.apiUsername === 'string' && next.apiUsername.includes(':')) throw new UiError('invalid-argument', `${settingSpec('apiUsername')!.label}: the API user name cannot contain ":"`);
+    const loginOn = (next.apiAuthEnabled as boolean | undefined) ?? config.auth !== null;
+    if (changes('apiPassword') && secretPatch.get('apiPassword') === '' && loginOn) {
+      throw new UiError('invalid-argument', 'Password: needed while "Require login" is on; switch the login off to remove it');
     }
-    if (patch.listen !== undefined) next.listen = patch.listen;
-    if (patch.apiUsername !== undefined) {
-      if (patch.apiUsername.includes(':')) throw new UiError('invalid-argument', 'the API user name cannot contain ":"');
-      next.apiUsername = patch.apiUsername;
+    if (changes('apiAuthEnabled') && next.apiAuthEnabled === true) {
+      const username = nextText('apiUsername', config.auth?.username ?? '');
+      const password = secretPatch.get('apiPassword') ?? (secretsSet.has('apiPassword') ? 'set' : '');
+      if (username === '' || password === '') throw new UiError('invalid-argument', 'Require login: needs a user name and a password');
     }
-    if (patch.apiAuthEnabled !== undefined) next.apiAuthEnabled = patch.apiAuthEnabled;
-    if (patch.ignoreIps !== undefined) next.ignoreIps = patch.ignoreIps;
-    if (patch.sessionTimeoutSec !== undefined) next.sessionTimeoutSec = patch.sessionTimeoutSec;
-    if (patch.maxSessions !== undefined) next.maxSessions = patch.maxSessions;
-    if (patch.maxBitrateMbit !== undefined) next.maxBitrateMbit = patch.maxBitrateMbit;
-    if (patch.units !== undefined) next.units = patch.units;
-    if (patch.prometheusUrl !== undefined) {
-      const url = patch.prometheusUrl.trim();
-      if (url !== '' && !isPrometheusUrl(url)) throw new UiError('invalid-argument', `the Prometheus URL must start with http:// or https:// and name a host, got "${url}"`);
-      next.prometheusUrl = url;
+    const url = nextText('prometheusUrl', config.prometheusUrl);
+    if (changes('prometheusUrl') && url !== '' && !isPrometheusUrl(url)) {
+      throw new UiError('invalid-argument', `Prometheus URL: must start with http:// or https:// and name a host, got "${url}"`);
     }
-    if (patch.historyBackend !== undefined) {
-      if (patch.historyBackend !== 'embedded' && patch.historyBackend !== 'prometheus') throw new UiError('invalid-argument', 'the history backend is "embedded" or "prometheus"');
-      if (patch.historyBackend === 'prometheus' && !isPrometheusUrl(next.prometheusUrl ?? config.prometheusUrl)) {
-        throw new UiError('invalid-argument', 'a Prometheus history needs the Prometheus URL (e.g. http://127.0.0.1:9090)');
-      }
-      next.historyBackend = patch.historyBackend;
+    if ((changes('historyBackend') || changes('prometheusUrl')) && ((next.historyBackend as string | undefined) ?? config.historyBackend) === 'prometheus' && !isPrometheusUrl(url)) {
+      throw new UiError('invalid-argument', 'History backend: a Prometheus history needs the Prometheus URL (e.g. http://127.0.0.1:9090)');
     }
-    if (patch.prometheusAuth !== undefined) {
-      if (patch.prometheusAuth === '') await secrets.delete(PROMETHEUS_SECRET_KEY);
-      else await secrets.set(PROMETHEUS_SECRET_KEY, { username: '', password: patch.prometheusAuth });
-      prometheusHasAuth = patch.prometheusAuth !== '';
-    }
-    if (patch.apiPassword !== undefined || patch.apiUsername !== undefined) {
-      const stored = await secrets.get(API_SECRET_KEY);
-      const password = patch.apiPassword ?? stored?.password ?? '';
-      if (password === '') {
-        await secrets.delete(API_SECRET_KEY);
-        apiHasPassword = false;
-      } else {
-        await secrets.set(API_SECRET_KEY, { username: next.apiUsername ?? config.auth?.username ?? '', password });
-        apiHasPassword = true;
-      }
-    }
+
     for (const [key, secret] of secretPatch) {
+      if (key === 'apiPassword') continue;
       if (secret === '') await secrets.delete(secretKeyOf(key));
       else await secrets.set(secretKeyOf(key), { username: '', password: secret });
+    }
+    // The API login keeps its user name beside the password.
+    if (secretPatch.has('apiPassword') || changes('apiUsername')) {
+      const stored = await secrets.get(API_SECRET_KEY);
+      const password = secretPatch.get('apiPassword') ?? stored?.password ?? '';
+      if (password === '') await secrets.delete(API_SECRET_KEY);
+      else await secrets.set(API_SECRET_KEY, { username: nextText('apiUsername', config.auth?.username ?? ''), password });
+    }
+    for (const [key, secret] of secretPatch) {
       if (secret === '') secretsSet.delete(key);
       else secretsSet.add(key);
       secretsChanged.add(key);
     }
-    if (patch.pollIntervalMs !== undefined) {
-      next.pollIntervalMs = patch.pollIntervalMs;
-      // Live: every remote Core that used the old default follows the new one.
-      const oldDefault = saved.pollIntervalMs ?? config.pollIntervalMs;
-      for (const c of fleet.remoteConfigs()) {
-        if ((c.intervalMs ?? oldDefault) === oldDefault) await fleet.updateCore(c.id, { intervalMs: patch.pollIntervalMs });
-      }
-    }
+    const oldPoll = Number(savedValue(settingSpec('pollIntervalMs')!) ?? runningValues.pollIntervalMs);
     try {
       writeFileAtomicSync(settingsFile, JSON.stringify(next, null, 2) + '\n', 0o600);
     } catch (err) {
       throw new UiError('io', `could not save the settings: ${(err as Error).message}`);
     }
-    saved = next;
+    saved = next as SavedSettings;
+    for (const key of resetNow) reset.add(key);
+    for (const spec of VIEW_SPECS) if (spec.appliesAtOnce && changes(spec.key)) runningValues[spec.key] = savedValue(spec) ?? runningValues[spec.key]!;
+    if (typeof next.pollIntervalMs === 'number' && next.pollIntervalMs !== oldPoll) {
+      // Live: every remote Core that used the old default follows the new one.
+      for (const c of fleet.remoteConfigs()) {
+        if ((c.intervalMs ?? oldPoll) === oldPoll) await fleet.updateCore(c.id, { intervalMs: next.pollIntervalMs });
+      }
+    }
     const s = settings();
     for (const cb of [...listeners]) cb(s);
     return s;
@@ -371,7 +335,6 @@ export function createSettingsStore({ config, fleet, secrets, log, setAtStart: g
 
   return {
     async getSettings() {
-      await passwordKnown;
       await secretsKnown;
       return settings();
     },

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { settingSpec } from '../../shared/settings-schema.ts';
 
 /**
  * Desktop-only preferences: the Settings view saves them in `settings.json` (keys of the settings schema); an older
@@ -11,13 +12,17 @@ export interface DesktopPrefs {
   trayScaleMbit: number;
 }
 
-export const DEFAULT_DESKTOP_PREFS: DesktopPrefs = { startHidden: false, trayScaleMbit: 0 };
+/** The schema's defaults (src/shared/settings-schema.ts), the one place they are written. */
+export const DEFAULT_DESKTOP_PREFS: DesktopPrefs = {
+  startHidden: settingSpec('startHidden')!.default === true,
+  trayScaleMbit: Number(settingSpec('trayScaleMbit')!.default),
+};
 
 export function parseDesktopPrefs(value: unknown): DesktopPrefs {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   return {
-    startHidden: v.startHidden === true,
-    trayScaleMbit: typeof v.trayScaleMbit === 'number' && Number.isFinite(v.trayScaleMbit) && v.trayScaleMbit > 0 ? v.trayScaleMbit : 0,
+    startHidden: typeof v.startHidden === 'boolean' ? v.startHidden : DEFAULT_DESKTOP_PREFS.startHidden,
+    trayScaleMbit: typeof v.trayScaleMbit === 'number' && Number.isFinite(v.trayScaleMbit) && v.trayScaleMbit >= 0 ? v.trayScaleMbit : DEFAULT_DESKTOP_PREFS.trayScaleMbit,
   };
 }
 

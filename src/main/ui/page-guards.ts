@@ -8,7 +8,10 @@
  *   API's user name or password. They stay available from the command line (`--listen`, `--auth`) and the desktop app.
  *   The same holds for the local core's servers: a non-loopback RTMP or SRT address, removing the RTMP or SRT token,
  *   and the FFmpeg binary and the disk folder at all (the first is a program this process runs, the second a folder
- *   it serves: from an anonymous page, running and reading what it chooses).
+ *   it serves: from an anonymous page, running and reading what it chooses). The Prometheus auth: removing it, or
+ *   changing the Prometheus URL while it is set without giving a new one (this process would send the stored
+ *   credentials to a host the page chose). Who may: the desktop app (its own window, IPC) and a page that proved the
+ *   API's login; an anonymous page may set a new secret, never remove one.
  * - `cores:test`, `cores:add` and `cores:update` make this process fetch a URL of the page's choosing (server-side
  *   request forgery): link-local addresses (169.254.0.0/16, fe80::/10), which include the cloud metadata services,
  *   and the other known metadata addresses are refused, after resolving the host name. Cores given with `--core`
@@ -18,6 +21,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { CidrList } from '../../shared/cidr.ts';
 import type { AppSettings, AppSettingsPatch, RemoteCoreInput } from '../../shared/ipc.ts';
+import { settingSpec } from '../../shared/settings-schema.ts';
 import { isLoopbackHost, parseHostPort } from '../config.ts';
 import { UiError } from './app-control.ts';
 
@@ -79,37 +83,39 @@ export async function checkCoreUrl(raw: unknown, resolve: ResolveHost = systemRe
   }
 }
 
+/** The secrets an anonymous page may replace but not remove (each protects something this process serves or sends). */
+const KEPT_SECRETS = ['rtmpToken', 'srtToken', 'prometheusAuth'] as const;
+
+/** The host of a `HOST:PORT` text, or '' when it is not one (`off`, malformed: the settings store answers those). */
+function hostOf(text: unknown, what: string): string {
+  if (typeof text !== 'string') return '';
+  try {
+    return parseHostPort(text, what).host;
+  } catch {
+    return '';
+  }
+}
+
 /** Refuses a settings patch that widens exposure, when the caller is not authenticated (see the module comment). */
 export async function checkSettingsPatch(patch: unknown, ctx: PageGuardContext): Promise<void> {
   if (ctx.authenticated || patch === null || typeof patch !== 'object') return;
-  const p = patch as AppSettingsPatch;
+  const p = patch as Partial<AppSettingsPatch>;
+  const values: Record<string, unknown> = p.values !== null && typeof p.values === 'object' ? p.values : {};
+  if (Object.keys(values).length === 0) return;
   const now = await ctx.currentSettings();
   const refused: string[] = [];
-  if (typeof p.listen === 'string' && p.listen.trim() !== now.listen) {
-    let host = '';
-    try {
-      host = parseHostPort(p.listen, 'API address').host;
-    } catch {
-      // Malformed: the handler answers it with its own message.
-    }
-    if (host !== '' && !isLoopbackHost(host)) refused.push(`a non-loopback API address (${host})`);
-  }
-  if (p.apiAuthEnabled !== undefined && p.apiAuthEnabled !== now.apiAuthEnabled) refused.push('switching API auth');
-  if (p.apiUsername !== undefined && p.apiUsername.trim() !== now.apiUsername) refused.push('the API user name');
-  if (p.apiPassword !== undefined && p.apiPassword !== '') refused.push('the API password');
-  const values = p.values !== null && typeof p.values === 'object' ? p.values : {};
   const changed = (key: string): boolean => key in values && (typeof values[key] === 'string' ? (values[key] as string).trim() : values[key]) !== now.values[key];
-  for (const key of ['rtmp', 'srt']) {
-    if (!changed(key) || typeof values[key] !== 'string') continue;
-    let host = '';
-    try {
-      host = parseHostPort(values[key] as string, key).host;
-    } catch {
-      // `off` or malformed: the handler answers it.
-    }
-    if (host !== '' && !isLoopbackHost(host)) refused.push(`a non-loopback ${key.toUpperCase()} address (${host})`);
+  const label = (key: string): string => settingSpec(key)?.label ?? key;
+  for (const key of ['listen', 'rtmp', 'srt']) {
+    const host = changed(key) ? hostOf(values[key], key) : '';
+    if (host !== '' && !isLoopbackHost(host)) refused.push(`a non-loopback ${key === 'listen' ? 'API' : key.toUpperCase()} address (${host})`);
   }
-  for (const key of ['rtmpToken', 'srtToken']) if (values[key] === '' && now.secretsSet.includes(key)) refused.push(`the ${key === 'rtmpToken' ? 'RTMP' : 'SRT'} token to none`);
+  if (changed('apiAuthEnabled')) refused.push('switching API auth');
+  if (changed('apiUsername')) refused.push('the API user name');
+  if ('apiPassword' in values && (values.apiPassword !== '' || now.secretsSet.includes('apiPassword'))) refused.push('the API password');
+  for (const key of KEPT_SECRETS) if (values[key] === '' && now.secretsSet.includes(key)) refused.push(`the ${label(key)} to none`);
+  const newAuth = typeof values.prometheusAuth === 'string' && values.prometheusAuth !== '';
+  if (changed('prometheusUrl') && now.secretsSet.includes('prometheusAuth') && !newAuth) refused.push('the Prometheus URL while its auth is set (the auth would go to that host; give it again with the URL)');
   if (changed('ffmpeg')) refused.push('the FFmpeg binary');
   if (changed('diskDir')) refused.push('the disk folder');
   if (refused.length > 0) {
@@ -125,7 +131,7 @@ export async function checkSettingsPatch(patch: unknown, ctx: PageGuardContext):
 export async function checkPageInvoke(channel: string, args: unknown[], ctx: PageGuardContext): Promise<void> {
   const resolve = ctx.resolve ?? systemResolve;
   if (channel === 'settings:update') {
-    await checkCoreUrl((args[0] as AppSettingsPatch | undefined)?.prometheusUrl, resolve);
+    await checkCoreUrl((args[0] as Partial<AppSettingsPatch> | undefined)?.values?.prometheusUrl, resolve);
     return checkSettingsPatch(args[0], ctx);
   }
   // A webhook is a URL this process will POST to: the same refusal of link-local and metadata addresses.

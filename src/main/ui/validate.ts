@@ -29,11 +29,6 @@ function int(v: unknown, name: string, min: number, max: number): number {
   return v;
 }
 
-function num(v: unknown, name: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) bad(`${name} must be a number in [${min}, ${max}]`);
-  return v;
-}
-
 function strList(v: unknown, name: string, maxItems = 1000): string[] {
   if (!Array.isArray(v) || v.length > maxItems) bad(`${name} must be a list of at most ${maxItems} strings`);
   return v.map((x, i) => str(x, `${name}[${i}]`, 256));
@@ -93,43 +88,21 @@ export function parseCoreInput(v: unknown): RemoteCoreInput {
   return input;
 }
 
+/**
+ * A settings patch: `values` only, by key (VIEW_KEYS), each text (a boolean for a boolean setting). What each means and
+ * whether it is valid is the settings store's, with the flags' parsers. Any other field is refused, not dropped: a
+ * client that sends `{listen: ...}` must not be told it was saved.
+ */
 export function parseSettingsPatch(v: unknown): AppSettingsPatch {
   if (!isObject(v)) bad('settings must be an object');
-  const p: AppSettingsPatch = {};
-  // The settings' own ranges are the flags' (the settings store checks them with values.ts): here, numbers only.
-  if (v.pollIntervalMs !== undefined) p.pollIntervalMs = num(v.pollIntervalMs, 'pollIntervalMs', -1e12, 1e12);
-  if (v.listen !== undefined) p.listen = str(v.listen, 'listen', 300).trim();
-  if (v.apiAuthEnabled !== undefined) {
-    if (typeof v.apiAuthEnabled !== 'boolean') bad('apiAuthEnabled must be a boolean');
-    p.apiAuthEnabled = v.apiAuthEnabled;
+  for (const key of Object.keys(v)) if (key !== 'values') bad(`settings.${key.slice(0, 64)} is not a field: send each setting in values, by key, as its flag's text`);
+  if (!isObject(v.values)) bad('values must be an object');
+  const values: Record<string, string | boolean> = {};
+  for (const [key, x] of Object.entries(v.values)) {
+    if (!VIEW_KEYS.includes(key)) bad(`values.${key.slice(0, 64)} is not a setting the view edits`);
+    values[key] = typeof x === 'boolean' ? x : str(x, `values.${key}`, 4096);
   }
-  if (v.apiUsername !== undefined) p.apiUsername = str(v.apiUsername, 'apiUsername', 256);
-  if (v.apiPassword !== undefined) p.apiPassword = str(v.apiPassword, 'apiPassword', 1024);
-  if (v.ignoreIps !== undefined) p.ignoreIps = strList(v.ignoreIps, 'ignoreIps').map((s) => s.trim()).filter((s) => s !== '');
-  if (v.sessionTimeoutSec !== undefined) p.sessionTimeoutSec = num(v.sessionTimeoutSec, 'sessionTimeoutSec', -1e12, 1e12);
-  if (v.maxSessions !== undefined) p.maxSessions = num(v.maxSessions, 'maxSessions', -1e12, 1e12);
-  if (v.maxBitrateMbit !== undefined) p.maxBitrateMbit = num(v.maxBitrateMbit, 'maxBitrateMbit', -1e12, 1e12);
-  if (v.units !== undefined) {
-    if (v.units !== 'decimal' && v.units !== 'binary') bad('units must be decimal or binary');
-    p.units = v.units;
-  }
-  if (v.historyBackend !== undefined) {
-    if (v.historyBackend !== 'embedded' && v.historyBackend !== 'prometheus') bad('historyBackend must be embedded or prometheus');
-    p.historyBackend = v.historyBackend;
-  }
-  if (v.prometheusUrl !== undefined) p.prometheusUrl = str(v.prometheusUrl, 'prometheusUrl', 1024).trim();
-  if (v.prometheusAuth !== undefined) p.prometheusAuth = str(v.prometheusAuth, 'prometheusAuth', 4096);
-  if (v.values !== undefined) {
-    if (!isObject(v.values)) bad('values must be an object');
-    const values: Record<string, string | boolean> = {};
-    for (const [key, x] of Object.entries(v.values)) {
-      // Which keys and what their text means: the settings store, with the flags' parsers.
-      if (!VIEW_KEYS.includes(key)) bad(`values.${key.slice(0, 64)} is not a setting the view edits`);
-      values[key] = typeof x === 'boolean' ? x : str(x, `values.${key}`, 4096);
-    }
-    p.values = values;
-  }
-  return p;
+  return { values };
 }
 
 /** The fields an alert rule may have (others are dropped). */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defaultConfig, HELP, parseArgs } from '../../../src/main/config.ts';
 import { flagOf, settingSpec, SETTINGS, VIEW_KEYS, VIEW_SETTINGS } from '../../../src/shared/settings-schema.ts';
+import { parseSettingText, settingText } from '../../../src/main/settings/values.ts';
+import { DEFAULT_DESKTOP_PREFS } from '../../../src/main/shell/prefs.ts';
 
 const noFile = (p: string): string => {
   throw new Error(`ENOENT: ${p}`);
@@ -73,6 +75,17 @@ describe('settings schema', () => {
     for (const spec of [...SETTINGS, ...VIEW_SETTINGS]) expect(spec.label.length, spec.key).toBeGreaterThan(0);
     expect(new Set([...SETTINGS, ...VIEW_SETTINGS].map((s) => s.label)).size).toBe(SETTINGS.length + VIEW_SETTINGS.length);
     for (const key of VIEW_KEYS) expect(settingSpec(key), key).toBeDefined();
+  });
+
+  it("the view's own settings carry their default as a value (never read back out of the help text), one their parser takes", () => {
+    for (const spec of VIEW_SETTINGS) {
+      expect(spec.default, spec.key).toBeDefined();
+      expect(VIEW_KEYS, spec.key).toContain(spec.key);
+      if (spec.kind === 'boolean') expect(typeof spec.default, spec.key).toBe('boolean');
+      else if (!(spec.kind === 'string' && spec.default === '')) expect(parseSettingText(spec, settingText(spec, spec.default) as string, spec.label), spec.key).toEqual(spec.default);
+    }
+    // The desktop shell's defaults are the schema's.
+    expect(DEFAULT_DESKTOP_PREFS).toEqual({ startHidden: settingSpec('startHidden')!.default, trayScaleMbit: settingSpec('trayScaleMbit')!.default });
   });
 });
 

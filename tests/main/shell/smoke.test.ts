@@ -293,8 +293,8 @@ describe('the built Electron main bundle under a fake electron', () => {
     const first = start({ userData });
     await first.command('ready');
     await first.waitFor(started, 'first start');
-    const updated = await invoke(first, 'settings:update', [{ maxSessions: 7 }]);
-    expect(updated, JSON.stringify(updated)).toMatchObject({ ok: true, value: { maxSessions: 7 } });
+    const updated = await invoke(first, 'settings:update', [{ values: { maxSessions: '7' } }]);
+    expect(updated, JSON.stringify(updated)).toMatchObject({ ok: true, value: { values: { maxSessions: '7' } } });
     await first.command('tray-click', { label: 'Quit' });
     expect(await exitWithin(first, 15_000)).toBe(0);
 

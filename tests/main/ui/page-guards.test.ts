@@ -23,16 +23,28 @@ describe('link-local and metadata addresses', () => {
 });
 
 describe('exposure-widening settings', () => {
-  const now = { listen: '127.0.0.1:8787', apiAuthEnabled: false, apiUsername: '', values: { rtmp: '127.0.0.1:1935', srt: '127.0.0.1:6000', ffmpeg: 'ffmpeg', diskDir: '', rtmpToken: '' }, secretsSet: ['rtmpToken'] } as unknown as AppSettings;
-  const ctx = (authenticated: boolean) => ({ authenticated, currentSettings: async () => now });
+  const values = { listen: '127.0.0.1:8787', apiAuthEnabled: false, apiUsername: '', apiPassword: '', rtmp: '127.0.0.1:1935', srt: '127.0.0.1:6000', ffmpeg: 'ffmpeg', diskDir: '', rtmpToken: '', prometheusUrl: 'http://127.0.0.1:9090', prometheusAuth: '' };
+  const now: AppSettings = { values, secretsSet: ['rtmpToken', 'prometheusAuth'], setAtStart: {} };
+  const ctx = (authenticated: boolean, settings: AppSettings = now) => ({ authenticated, currentSettings: async () => settings });
   it('are refused from an unauthenticated page, allowed when unchanged or loopback', async () => {
-    await expect(checkSettingsPatch({ listen: '0.0.0.0:8787' }, ctx(false))).rejects.toThrow(/non-loopback/);
-    await expect(checkSettingsPatch({ apiAuthEnabled: true, apiUsername: 'x', apiPassword: 'y' }, ctx(false))).rejects.toThrow(/switching API auth, the API user name, the API password/);
-    await expect(checkSettingsPatch({ listen: '127.0.0.1:9000', apiAuthEnabled: false, apiUsername: '', pollIntervalMs: 5 }, ctx(false))).resolves.toBeUndefined();
-    await expect(checkSettingsPatch({ listen: '[::1]:9000' }, ctx(false))).resolves.toBeUndefined();
+    await expect(checkSettingsPatch({ values: { listen: '0.0.0.0:8787' } }, ctx(false))).rejects.toThrow(/non-loopback API address \(0\.0\.0\.0\)/);
+    await expect(checkSettingsPatch({ values: { apiAuthEnabled: true, apiUsername: 'x', apiPassword: 'y' } }, ctx(false))).rejects.toThrow(/switching API auth, the API user name, the API password/);
+    await expect(checkSettingsPatch({ values: { listen: '127.0.0.1:9000', apiAuthEnabled: false, apiUsername: '', pollIntervalMs: '5' } }, ctx(false))).resolves.toBeUndefined();
+    await expect(checkSettingsPatch({ values: { listen: '[::1]:9000' } }, ctx(false))).resolves.toBeUndefined();
   });
   it('are allowed to an authenticated caller', async () => {
-    await expect(checkSettingsPatch({ listen: '0.0.0.0:8787', apiAuthEnabled: true }, ctx(true))).resolves.toBeUndefined();
+    await expect(checkSettingsPatch({ values: { listen: '0.0.0.0:8787', apiAuthEnabled: true } }, ctx(true))).resolves.toBeUndefined();
+  });
+  it('the Prometheus auth: its removal, or a new URL that the stored auth would go to, refused to an anonymous page; the desktop app and an authenticated page may', async () => {
+    await expect(checkSettingsPatch({ values: { prometheusAuth: '' } }, ctx(false))).rejects.toThrow(/the Prometheus auth to none/);
+    await expect(checkSettingsPatch({ values: { prometheusUrl: 'http://prom.example:9090' } }, ctx(false))).rejects.toThrow(/the Prometheus URL while its auth is set/);
+    // A new auth, a new URL with its own auth, the URL unchanged, or no auth stored: nothing stored leaves.
+    await expect(checkSettingsPatch({ values: { prometheusAuth: 'Bearer new' } }, ctx(false))).resolves.toBeUndefined();
+    await expect(checkSettingsPatch({ values: { prometheusUrl: 'http://prom.example:9090', prometheusAuth: 'Bearer new' } }, ctx(false))).resolves.toBeUndefined();
+    await expect(checkSettingsPatch({ values: { prometheusUrl: ' http://127.0.0.1:9090 ', historyBackend: 'prometheus' } }, ctx(false))).resolves.toBeUndefined();
+    await expect(checkSettingsPatch({ values: { prometheusUrl: 'http://prom.example:9090', prometheusAuth: '' } }, ctx(false, { ...now, secretsSet: [] }))).resolves.toBeUndefined();
+    // An authenticated page (and the desktop window, which never passes here) may remove it.
+    await expect(checkSettingsPatch({ values: { prometheusAuth: '', prometheusUrl: 'http://prom.example:9090' } }, ctx(true))).resolves.toBeUndefined();
   });
   it("the local core's servers: a non-loopback RTMP/SRT address, a token removed, the FFmpeg binary or the disk folder, refused to an anonymous page", async () => {
     await expect(checkSettingsPatch({ values: { rtmp: '0.0.0.0:1935' } }, ctx(false))).rejects.toThrow(/non-loopback RTMP address \(0\.0\.0\.0\)/);

@@ -9,21 +9,7 @@ import { SessionsDecoder, type LiveSnapshot, type SessionsUpdate } from '../../.
 const INFO = { version: '0.1.0', mode: 'headless' as const, listeners: {} };
 
 const SETTINGS: AppSettings = {
-  pollIntervalMs: 1000,
-  listen: '127.0.0.1:8787',
-  apiAuthEnabled: false,
-  apiUsername: '',
-  apiHasPassword: false,
-  ignoreIps: ['127.0.0.0/8'],
-  sessionTimeoutSec: 30,
-  inactiveTimeoutSec: 5,
-  maxSessions: 0,
-  maxBitrateMbit: 0,
-  units: 'decimal',
-  historyBackend: 'embedded',
-  prometheusUrl: '',
-  prometheusHasAuth: false,
-  values: {},
+  values: { pollIntervalMs: '1000', listen: '127.0.0.1:8787', units: 'decimal', ignoreIps: '127.0.0.0/8' },
   secretsSet: [],
   setAtStart: {},
 };
@@ -46,7 +32,7 @@ function fakeControl(): AppControl & { added: unknown[]; patches: unknown[]; clu
     clusterNodes: async (id) => (clusterCalls.push(['list', id]), [{ id: 'n1', name: 'one', url: 'http://10.0.0.1:8080', addedAs: 'c1' }, { id: 'n2', name: 'two', url: 'http://10.0.0.2:8080' }]),
     addClusterNodes: async (...args) => (clusterCalls.push(['add', ...args]), [cfg('10.0.0.2:8080')]),
     getSettings: async () => settings,
-    updateSettings: async (patch) => (patches.push(patch), (settings = { ...settings, ...patch })),
+    updateSettings: async (patch) => (patches.push(patch), (settings = { ...settings, values: { ...settings.values, ...patch.values } })),
   };
 }
 
@@ -149,8 +135,13 @@ describe('createUiService', () => {
     await expect(h['cores:add']!({ name: 'x', url: 'ftp://h' })).rejects.toMatchObject({ code: 'bad-args' });
     await expect(h['cores:add']!({ name: 'x', url: 'http://u:p@h:1' })).rejects.toMatchObject({ code: 'bad-args' });
     await expect(h['cores:remove']!('')).rejects.toMatchObject({ code: 'bad-args' });
-    await expect(h['settings:update']!({ units: 'metric' })).rejects.toMatchObject({ code: 'bad-args' });
-    await expect(h['settings:update']!({ pollIntervalMs: 'fast' })).rejects.toMatchObject({ code: 'bad-args' });
+    // A settings patch is `values` by key, text or booleans; the typed fields of before are refused, not dropped.
+    await expect(h['settings:update']!({ units: 'binary' })).rejects.toMatchObject({ code: 'bad-args', message: expect.stringContaining('settings.units is not a field') });
+    await expect(h['settings:update']!({ values: { units: 'binary' }, listen: '0.0.0.0:1' })).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['settings:update']!({ values: { pollIntervalMs: 100 } })).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['settings:update']!({ values: { logLevel: 'debug' } })).rejects.toMatchObject({ code: 'bad-args' });
+    await expect(h['settings:update']!({})).rejects.toMatchObject({ code: 'bad-args' });
+    expect(control.patches).toEqual([]);
     // Unknown fields are dropped, known ones pass.
     await h['cores:add']!({ name: '', url: 'http://10.0.0.9:8080', password: 's', evil: true });
     expect(control.added).toEqual([{ name: '10.0.0.9:8080', url: 'http://10.0.0.9:8080', password: 's' }]);
@@ -186,9 +177,8 @@ describe('createUiService', () => {
     const ui = createUiService({ source, appInfo: INFO, control: fakeControl() });
     const pushes: UiPush[] = [];
     ui.onPush((p) => pushes.push(p));
-    const s = await ui.handlers['settings:update']({ units: 'binary', ignoreIps: [' 10.0.0.0/8 ', ''] });
-    expect(s.units).toBe('binary');
-    expect(s.ignoreIps).toEqual(['10.0.0.0/8']);
+    const s = await ui.handlers['settings:update']({ values: { units: 'binary', ignoreIps: '10.0.0.0/8' } });
+    expect(s.values).toMatchObject({ units: 'binary', ignoreIps: '10.0.0.0/8' });
     expect(pushes.map((p) => p.channel)).toEqual(['settings:changed']);
     const bare = createUiService({ source, appInfo: INFO });
     await expect(bare.handlers['settings:get']()).rejects.toMatchObject({ code: 'unsupported' });

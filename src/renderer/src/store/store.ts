@@ -703,7 +703,7 @@ const createSettingsSlice: Slice<SettingsSlice> = (set, get) => {
       }
     },
     updateSettings: async (patch) => {
-      const choosesUnits = patch.units !== undefined;
+      const choosesUnits = patch.values.units !== undefined;
       if (choosesUnits) unitWritesInFlight++;
       let settings: AppSettings;
       try {
@@ -716,7 +716,7 @@ const createSettingsSlice: Slice<SettingsSlice> = (set, get) => {
     },
     // While a units choice is on its way to main, an answer or push for an earlier one must not undo the newer choice
     // on screen (two quick clicks would flip back to the first); the last answer sets them.
-    setSettings: (settings) => set(unitWritesInFlight > 0 ? { settings } : { settings, units: settings.units }),
+    setSettings: (settings) => set(unitWritesInFlight > 0 ? { settings } : { settings, units: settings.values.units === 'binary' ? 'binary' : 'decimal' }),
     setUnits: (units) => set({ units }),
   };
 };

@@ -14,103 +14,59 @@ const labelOf = (key: string): string => settingSpec(key)?.label ?? key;
 /** A help line as a sentence: the schema's one line, capitalised. */
 const sentence = (text: string): string => (text === '' ? '' : `${text[0]!.toUpperCase()}${text.slice(1)}.`);
 
-/** The schema-driven panels, in the view's order (the keys come from VIEW_KEYS, grouped by the schema's group). */
+/** The panels, in the view's order: each shows the VIEW_KEYS of its schema group (units have a panel of their own). */
 const PANELS: ReadonlyArray<{ group: SettingGroup; title: string; desktopOnly?: boolean }> = [
   { group: 'Servers', title: 'Servers' },
-  { group: 'Time series', title: 'Time series' },
   { group: 'Security', title: 'Security' },
+  { group: 'Sessions & history', title: 'Sessions' },
+  { group: 'Time series', title: 'Time series' },
+  { group: 'Prometheus', title: 'History' },
+  { group: 'Remote Cores', title: 'Remote Cores' },
   { group: 'Desktop', title: 'Desktop', desktopOnly: true },
 ];
 
+/** The settings the form edits and Save sends (units are saved when chosen; a read-only one is only shown). */
+const FORM_KEYS = VIEW_KEYS.filter((k) => k !== 'units' && spec(k).readOnly !== true);
+
 interface Form {
-  pollIntervalMs: string;
-  listen: string;
-  apiAuthEnabled: boolean;
-  apiUsername: string;
-  apiPassword: string;
-  ignoreIps: string;
-  sessionTimeoutSec: string;
-  inactiveTimeoutSec: string;
-  maxSessions: string;
-  maxBitrateMbit: string;
-  historyBackend: 'embedded' | 'prometheus';
-  prometheusUrl: string;
-  prometheusAuth: string;
-  /** The schema's settings (VIEW_KEYS) as the text their flags take; a secret is '' (unchanged) unless typed. */
+  /** Every setting (VIEW_KEYS) as the text its flag takes (a list one a line); a secret is '' (unchanged) unless typed. */
   values: Record<string, string | boolean>;
-  /** Secrets to remove on Save ("Remove" beside a set one). */
+  /** Secrets to remove on Save ("Remove on Save" beside a set one). */
   removed: string[];
 }
 
-function toForm(s: AppSettings): Form {
-  return {
-    pollIntervalMs: String(s.pollIntervalMs),
-    listen: s.listen,
-    apiAuthEnabled: s.apiAuthEnabled,
-    apiUsername: s.apiUsername,
-    apiPassword: '',
-    ignoreIps: s.ignoreIps.join('\n'),
-    sessionTimeoutSec: String(s.sessionTimeoutSec),
-    inactiveTimeoutSec: String(s.inactiveTimeoutSec),
-    maxSessions: String(s.maxSessions),
-    maxBitrateMbit: String(s.maxBitrateMbit),
-    historyBackend: s.historyBackend,
-    prometheusUrl: s.prometheusUrl,
-    prometheusAuth: '',
-    values: { ...s.values },
-    removed: [],
-  };
-}
+/** A list's text as the flag takes it: comma-separated, whatever separated it in the field. */
+const listText = (text: string): string => text.split(/[\s,]+/).filter((s) => s !== '').join(',');
 
-function toPatch(f: Form): AppSettingsPatch {
-  // A number at all; its range is the flag's, checked by the server (the same message as the flag's).
-  const num = (v: string, key: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${labelOf(key)}: expected a number, got "${v}"`);
-    return n;
-  };
-  const patch: AppSettingsPatch = {
-    pollIntervalMs: num(f.pollIntervalMs, 'pollIntervalMs'),
-    listen: f.listen.trim(),
-    apiAuthEnabled: f.apiAuthEnabled,
-    apiUsername: f.apiUsername.trim(),
-    ignoreIps: f.ignoreIps.split(/[\s,]+/).filter((s) => s !== ''),
-    sessionTimeoutSec: num(f.sessionTimeoutSec, 'sessionTimeoutSec'),
-    maxSessions: num(f.maxSessions, 'maxSessions'),
-    maxBitrateMbit: num(f.maxBitrateMbit, 'maxBitrateMbit'),
-    historyBackend: f.historyBackend,
-    prometheusUrl: f.prometheusUrl.trim(),
-  };
-  if (f.apiPassword !== '') patch.apiPassword = f.apiPassword;
-  if (f.prometheusAuth !== '') patch.prometheusAuth = f.prometheusAuth;
-  return patch;
+function toForm(s: AppSettings): Form {
+  const values = { ...s.values };
+  // A list is edited one a line.
+  for (const key of VIEW_KEYS) if (spec(key).kind === 'list' && typeof values[key] === 'string') values[key] = listText(values[key]).replace(/,/g, '\n');
+  return { values, removed: [] };
 }
 
 /**
  * What the form changed against the settings it was loaded from: only those are sent (and saved), so a setting left
- * alone keeps following its default, and one given at start is not copied into settings.json. The schema's settings
- * go as the text their flags take; the server parses them with the flags' parsers.
+ * alone keeps following its default, and one given at start is not copied into settings.json. Every setting goes as
+ * the text its flag takes; the server parses it with the flag's parser (its message names the field's label).
  */
 function changedPatch(form: Form, loaded: AppSettings): AppSettingsPatch {
-  const full = toPatch(form) as Record<string, unknown>;
-  const before = toPatch(toForm(loaded)) as Record<string, unknown>;
-  const patch: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(full)) if (JSON.stringify(v) !== JSON.stringify(before[k])) patch[k] = v;
   const values: Record<string, string | boolean> = {};
-  for (const key of VIEW_KEYS) {
-    const v = form.values[key];
+  for (const key of FORM_KEYS) {
+    const s = spec(key);
+    let v = form.values[key];
     if (v === undefined) continue;
-    if (isSecret(spec(key)) ? v !== '' : v !== loaded.values[key]) values[key] = v;
+    if (s.kind === 'list' && typeof v === 'string') v = listText(v);
+    if (isSecret(s) ? v !== '' : v !== loaded.values[key]) values[key] = v;
     if (form.removed.includes(key)) values[key] = '';
   }
-  if (Object.keys(values).length > 0) patch.values = values;
-  return patch as AppSettingsPatch;
+  return { values };
 }
 
 /** The save's status line: saved, what needs a restart, and what a setting given at start still overrides. */
 function savedText(saved: AppSettings, patch: AppSettingsPatch): string {
   const restart = saved.restartRequired?.length ? ` Restart needed for: ${saved.restartRequired.map(labelOf).join(', ')}.` : '';
-  const given = [...Object.keys(patch), ...Object.keys(patch.values ?? {})].filter((k) => k in saved.setAtStart);
+  const given = Object.keys(patch.values).filter((k) => k in saved.setAtStart);
   const overridden = given.map((k) => ` ${labelOf(k)}: ${saved.setAtStart[k]} at start wins; the saved value applies when started without it.`).join('');
   return `Saved.${restart}${overridden}`;
 }
@@ -148,13 +104,19 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
   const props: React.InputHTMLAttributes<HTMLInputElement> = {};
   const removable = isSecret(s) && settings.secretsSet.includes(settingKey);
   const removing = form.removed.includes(settingKey);
-  if (isSecret(s)) Object.assign(props, { type: 'password', autoComplete: 'off', placeholder: settings.secretsSet.includes(settingKey) ? '(unchanged)' : 'none' });
+  if (isSecret(s)) Object.assign(props, { type: 'password', autoComplete: 'new-password', placeholder: settings.secretsSet.includes(settingKey) ? '(unchanged)' : 'none' });
   else if (s.kind === 'number' || s.kind === 'integer') Object.assign(props, { type: 'number', min: s.min, max: s.max, step: s.kind === 'integer' ? 1 : 'any', inputMode: 'decimal' });
   else Object.assign(props, { placeholder: s.arg === undefined ? undefined : s.defaultText.startsWith('none') ? s.arg : s.defaultText });
+  if (s.readOnly) props.readOnly = true;
   return (
     <div className="field">
-      <label htmlFor={inputId}>{s.label}</label>
-      {s.kind === 'choice' ? (
+      <label htmlFor={inputId}>
+        {s.label}
+        {s.kind === 'list' && ' (one a line)'}
+      </label>
+      {s.kind === 'list' ? (
+        <textarea id={inputId} rows={3} value={String(value ?? '')} onChange={(e) => set(e.target.value)} data-testid={testId} />
+      ) : s.kind === 'choice' ? (
         <select id={inputId} value={String(value)} onChange={(e) => set(e.target.value)} data-testid={testId}>
           {s.choices?.map((c) => (
             <option key={c} value={c}>
@@ -199,7 +161,7 @@ export function Settings(): React.JSX.Element {
 
   const chooseUnits = (u: UnitSystem): void => {
     setUnits(u);
-    if (settings) updateSettings({ units: u }).catch((e: unknown) => setStatus({ ok: false, text: String(e) }));
+    if (settings) updateSettings({ values: { units: u } }).catch((e: unknown) => setStatus({ ok: false, text: String(e) }));
   };
 
   const save = async (): Promise<void> => {
@@ -213,20 +175,6 @@ export function Settings(): React.JSX.Element {
       setStatus({ ok: false, text: e instanceof Error ? e.message : String(e) });
     }
   };
-
-  /** A field of the view's older panels, labelled and explained by the schema entry of `key`. */
-  const text = (k: keyof Omit<Form, 'values' | 'removed'>, key: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}): React.JSX.Element => (
-    <label className="field">
-      <span>{spec(key).label}</span>
-      <input {...props} value={form![k] as string} onChange={(e) => setForm({ ...form!, [k]: e.target.value })} data-testid={`settings-${k}`} />
-      <small className="muted help">{sentence(spec(key).help)}</small>
-      {settings?.setAtStart[key] !== undefined && (
-        <small className="muted help set-at-start" data-testid={`settings-${k}-set-at-start`}>
-          Set by {settings.setAtStart[key]} at start; the saved value applies when started without it.
-        </small>
-      )}
-    </label>
-  );
 
   /** Units apply at once (not with Save): the first panel of the grid, or alone while the form is not there. */
   const unitsPanel = (
@@ -264,7 +212,7 @@ export function Settings(): React.JSX.Element {
           <div className="settings-grid">
             {unitsPanel}
             {PANELS.filter((p) => desktop || !p.desktopOnly).map((p) => (
-              <fieldset key={p.group} className="panel form" data-testid={`settings-group-${p.group.replace(/ /g, '-').toLowerCase()}`}>
+              <fieldset key={p.group} className="panel form" data-testid={`settings-group-${p.group.replace(/[^A-Za-z]+/g, '-').toLowerCase()}`}>
                 <h2>{p.title}</h2>
                 {p.desktopOnly && <AutostartSetting />}
                 {VIEW_KEYS.filter((k) => spec(k).group === p.group).map((k) => (
@@ -272,45 +220,6 @@ export function Settings(): React.JSX.Element {
                 ))}
               </fieldset>
             ))}
-            <fieldset className="panel form">
-              <h2>Remote Cores</h2>
-              {text('pollIntervalMs', 'pollIntervalMs', { type: 'number', min: '100', step: '100' })}
-            </fieldset>
-            <fieldset className="panel form">
-              <h2>Local API</h2>
-              {text('listen', 'listen', { placeholder: '127.0.0.1:8787' })}
-              <label className="check">
-                <input type="checkbox" checked={form.apiAuthEnabled} onChange={(e) => setForm({ ...form, apiAuthEnabled: e.target.checked })} data-testid="settings-apiAuthEnabled" />
-                {spec('apiAuthEnabled').label}
-              </label>
-              {text('apiUsername', 'apiUsername', { autoComplete: 'off' })}
-              {text('apiPassword', 'apiPassword', { type: 'password', autoComplete: 'new-password', placeholder: settings.apiHasPassword ? '(unchanged)' : '' })}
-            </fieldset>
-            <fieldset className="panel form">
-              <h2>Sessions</h2>
-              <label className="field">
-                <span>{spec('ignoreIps').label} (one a line)</span>
-                <textarea rows={4} value={form.ignoreIps} onChange={(e) => setForm({ ...form, ignoreIps: e.target.value })} data-testid="settings-ignoreIps" />
-                <small className="muted help">{sentence(spec('ignoreIps').help)}</small>
-              </label>
-              {text('sessionTimeoutSec', 'sessionTimeoutSec', { type: 'number', min: '1', step: '1' })}
-              {text('inactiveTimeoutSec', 'inactiveTimeoutSec', { type: 'number', readOnly: true })}
-              {text('maxSessions', 'maxSessions', { type: 'number', min: '0', step: '1' })}
-              {text('maxBitrateMbit', 'maxBitrateMbit', { type: 'number', min: '0', step: 'any' })}
-            </fieldset>
-            <fieldset className="panel form">
-              <h2>History</h2>
-              <label className="field">
-                <span>{spec('historyBackend').label}</span>
-                <select value={form.historyBackend} onChange={(e) => setForm({ ...form, historyBackend: e.target.value as Form['historyBackend'] })} data-testid="settings-historyBackend">
-                  <option value="embedded">Embedded (timeseries.sqlite in the data dir)</option>
-                  <option value="prometheus">Prometheus-compatible query API</option>
-                </select>
-                <small className="muted help">{sentence(spec('historyBackend').help)}</small>
-              </label>
-              {text('prometheusUrl', 'prometheusUrl', { placeholder: 'http://127.0.0.1:9090' })}
-              {text('prometheusAuth', 'prometheusAuth', { type: 'password', autoComplete: 'off', placeholder: settings.prometheusHasAuth ? '(unchanged)' : 'none' })}
-            </fieldset>
           </div>
           <div className="form-actions">
             <button type="submit" className="primary" data-testid="settings-save">
