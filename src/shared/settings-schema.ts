@@ -44,6 +44,8 @@ export interface SettingSpec {
   divides?: number;
   /** Accepted values (choice). */
   choices?: readonly string[];
+  /** What the Settings view shows for a choice where its bare value says too little (a choice without one: the value). */
+  choiceText?: Readonly<Record<string, string>>;
   /** Placeholder of the value in --help and the README (`HOST:PORT`, `SEC`). */
   arg?: string;
   /** The default as documented (prose: `ffmpeg on PATH`, `0 (none)`); never parsed. */
@@ -112,7 +114,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'shard', label: 'Shard', kind: 'shard', arg: 'I/N', defaultText: 'off', help: 'watch and export only the Cores whose id hashes (FNV-1a) to shard I of N (0-based)', group: 'Remote Cores' },
 
   { key: 'metricsMaxStreamsPerCore', label: 'Streams per core in /metrics', kind: 'integer', min: 0, arg: 'N', defaultText: '50', help: 'streams per core with series of their own in /metrics; the rest sum into stream="(other)"', group: 'Prometheus' },
-  { key: 'historyBackend', label: 'History backend', kind: 'choice', choices: ['embedded', 'prometheus'], arg: 'NAME', defaultText: 'embedded', help: 'where History and reports read from: embedded or prometheus', group: 'Prometheus' },
+  { key: 'historyBackend', label: 'History backend', kind: 'choice', choices: ['embedded', 'prometheus'], choiceText: { embedded: 'Embedded (timeseries.sqlite in the data dir)', prometheus: 'Prometheus-compatible query API' }, arg: 'NAME', defaultText: 'embedded', help: 'where History and reports read from: embedded or prometheus', group: 'Prometheus' },
   { key: 'prometheusUrl', label: 'Prometheus URL', kind: 'string', arg: 'URL', defaultText: 'none', help: 'Prometheus-compatible query API for --history-backend prometheus', group: 'Prometheus' },
   { key: 'prometheusAuth', label: 'Prometheus auth', kind: 'string', arg: 'AUTH', defaultText: 'none', help: 'USER:PASS (basic) or "Bearer TOKEN" for that API', group: 'Prometheus', secretEnv: 'CORE_SESSIONS_PROMETHEUS_AUTH' },
   { key: 'prometheusTimeoutMs', label: 'Prometheus timeout (ms)', kind: 'integer', min: 100, arg: 'MS', defaultText: '5000', help: 'deadline of each query to Prometheus', group: 'Prometheus' },

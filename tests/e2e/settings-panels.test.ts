@@ -84,6 +84,9 @@ describe.skipIf(!existsSync(CHROMIUM))('Settings: the older panels through the f
     expect(saved).toEqual({ ok: true, text: 'Saved. Restart needed for: Ignored IPs, Max sessions.' });
     expect(settingsJson(server)).toEqual({ ignoreIps: ['10.0.0.0/8', '192.168.0.0/16'], maxSessions: 7 });
 
+    // The history backend's choices read as what they are, the value as the flag takes it.
+    const backends = await page.$$eval('[data-testid="settings-historyBackend"] option', (os: { value: string; textContent: string }[]) => os.map((o) => `${o.value}: ${o.textContent}`));
+    expect(backends).toEqual(['embedded: Embedded (timeseries.sqlite in the data dir)', 'prometheus: Prometheus-compatible query API']);
     // The Prometheus history: a new auth may be set from any page; it is never sent back.
     await page.fill('[data-testid="settings-prometheusUrl"]', 'http://127.0.0.1:9');
     await page.fill('[data-testid="settings-prometheusAuth"]', 'Bearer t0ken');

@@ -28,6 +28,12 @@ describe('settings schema', () => {
     }
   });
 
+  it("gives a choice's view text only for a value the choice accepts", () => {
+    const texts = SETTINGS.filter((s) => s.choiceText !== undefined);
+    expect(texts.map((s) => s.key)).toEqual(['historyBackend']);
+    for (const spec of texts) expect(spec.choices).toEqual(expect.arrayContaining(Object.keys(spec.choiceText!)));
+  });
+
   it('keeps accepting former flag names and JSON keys (read old, same setting)', () => {
     const c = parseArgs(['--session-timeout', '7', '--poll-interval=250', '--max-bitrate', '3', '--timeseries-interval', '30', '--persist-interval', '5'], noFile, defaultConfig(), {}).config;
     expect([c.sessionTimeoutSec, c.pollIntervalMs, c.maxBitrateMbit, c.timeseriesIntervalSec, c.persistIntervalSec]).toEqual([7, 250, 3, 30, 5]);

@@ -120,7 +120,7 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
         <select id={inputId} value={String(value)} onChange={(e) => set(e.target.value)} data-testid={testId}>
           {s.choices?.map((c) => (
             <option key={c} value={c}>
-              {c}
+              {s.choiceText?.[c] ?? c}
             </option>
           ))}
         </select>
