@@ -130,6 +130,15 @@ describe('fleet metrics on /metrics', () => {
     if (check) expect(check.ok, check.output).toBe(true);
   });
 
+  it('leaves the app\'s own FFmpeg process out of the core\'s people and the stream\'s viewers, as the header', () => {
+    const m = new FleetMetrics({ maxStreamsPerCore: 50, localExportId: 'uuid-local-1' });
+    m.update(snap(T0 + 5000, [rtmpPublisher('local', 'cam'), rtmpViewer('local', 'cam', 'r1'), rtmpViewer('local', 'cam', 'relay', { extra: 'ffmpeg:relay' })]));
+    const { samples } = parseExposition(m.render());
+    expect(samples.get('core_sessions_collector_sessions{collector="rtmp",core="uuid-local-1"}')).toBe(3);
+    expect(samples.get('core_sessions_core_sessions{core="uuid-local-1"}')).toBe(2);
+    expect(samples.get('core_sessions_stream_viewers{core="uuid-local-1",protocol="rtmp",stream="cam"}')).toBe(1);
+  });
+
   it('counts bytes as per-session deltas into _total counters that only grow', () => {
     const m = new FleetMetrics({ maxStreamsPerCore: 50, localExportId: 'me' });
     const key = 'core_sessions_stream_egress_bytes_total{core="me",protocol="hls",stream="cam"}';
