@@ -9,6 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { FleetMetrics, DEFAULT_MAX_STREAMS_PER_CORE } from '../src/main/prometheus/fleet-metrics.ts';
 import type { CoreInfo, SessionRow, Snapshot } from '../src/shared/types.ts';
+import { isProcessSession } from '../src/shared/totals.ts';
 
 const T0 = 1_780_000_000_000;
 
@@ -29,8 +30,9 @@ function snapshotOf(atMs: number, cores: CoreInfo[], sessions: SessionRow[]): Sn
   const collectors = new Map<string, Snapshot['collectors'][number]>();
   for (const s of sessions) {
     const k = `${s.core}\u0000${s.collector}`;
-    const c = collectors.get(k) ?? { core: s.core, collector: s.collector, activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
+    const c = collectors.get(k) ?? { core: s.core, collector: s.collector, activeSessions: 0, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
     c.activeSessions++;
+    if (isProcessSession(s.collector, s.extra)) c.processSessions++;
     c.rxBitsPerSec += s.rxBitsPerSec;
     c.txBitsPerSec += s.txBitsPerSec;
     collectors.set(k, c);

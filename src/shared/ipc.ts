@@ -33,6 +33,8 @@ export interface MetricsSeries {
   rxBitsPerSec: (number | null)[];
   txBitsPerSec: (number | null)[];
   activeSessions: (number | null)[];
+  /** Of `activeSessions`, the app's own FFmpeg processes' sessions (CollectorTotals.processSessions): not people. */
+  processSessions: (number | null)[];
 }
 
 /** The last 10 minutes of per-second totals, kept in main so a reopened window still has its charts. */

@@ -10,9 +10,14 @@
  */
 export const OWN_PROCESS_EXTRA_PREFIX = 'ffmpeg:';
 
+/** True when a session's `extra` marks it as one of the app's own processes (ownProcessOf without the id's string). */
+export function isOwnProcess(extra: string): boolean {
+  return extra.length > OWN_PROCESS_EXTRA_PREFIX.length && extra.startsWith(OWN_PROCESS_EXTRA_PREFIX);
+}
+
 /** The id of the app's own process a session belongs to (from its `extra`), or null for anyone else's session. */
 export function ownProcessOf(extra: string): string | null {
-  return extra.startsWith(OWN_PROCESS_EXTRA_PREFIX) && extra.length > OWN_PROCESS_EXTRA_PREFIX.length ? extra.slice(OWN_PROCESS_EXTRA_PREFIX.length) : null;
+  return isOwnProcess(extra) ? extra.slice(OWN_PROCESS_EXTRA_PREFIX.length) : null;
 }
 
 /** One input or output of a process with the bytes its current run moved (0 when not countable). */

@@ -2,16 +2,19 @@
  * The one rule for headline totals (top bar, "All" charts, history total, tray, alerts): no person and no byte is
  * counted twice. Core's raw per-collector numbers stay available as they are; only their sums follow this rule.
  *
- * - Sessions are people: viewers and publishers, i.e. the `hls`, `hlsingress`, `rtmp` and `srt` collectors. The
+ * - Sessions are people: viewers and publishers, i.e. the `hls`, `hlsingress`, `rtmp` and `srt` collectors, less
+ *   their sessions that are the app's own FFmpeg processes (a process's RTMP/SRT player or publisher on the local
+ *   core, marked in `extra`: src/shared/processes.ts), which each collector's totals carry as `processSessions`. The
  *   `http` collector is one aggregate of all HTTP traffic (not a person), `https` is never fed, and an `ffmpeg`
- *   session is a process run, not a person.
+ *   session is a process run, not a person. Every people count follows it: the header, the Overview "All" chart and
+ *   its history, the tray, the alerts, `/metrics`; per stream the same rule is the role `process` (stream-groups.ts).
  * - Traffic is what crosses the core's edge once: `hls`, `hlsingress`, `rtmp`, `srt`, plus `ffmpeg`, which counts
  *   only a process's network inputs and outputs that do not go through this core's own servers (Core's default
  *   ignore list leaves out its own address; the local core's processes are counted by its servers instead). `http`
  *   is left out: it already contains every HLS byte (and the API's own traffic).
  */
 
-import { ownProcessOf } from './processes.ts';
+import { isOwnProcess } from './processes.ts';
 
 const SESSION_COLLECTORS: ReadonlySet<string> = new Set(['hls', 'hlsingress', 'rtmp', 'srt']);
 const TRAFFIC_COLLECTORS: ReadonlySet<string> = new Set(['hls', 'hlsingress', 'rtmp', 'srt', 'ffmpeg']);
@@ -33,9 +36,14 @@ export interface Totals {
   txBitsPerSec: number;
 }
 
+/** True when a session of `collector` is in the collector's count but is no person: one of the app's own processes. */
+export function isProcessSession(collector: string, extra: string): boolean {
+  return countsSessions(collector) && isOwnProcess(extra);
+}
+
 /** Adds one collector's live numbers (a CollectorTotals) to `into` by the rule above. */
-export function addToTotals(into: Totals, c: Totals & { collector: string }): void {
-  if (countsSessions(c.collector)) into.activeSessions += c.activeSessions;
+export function addToTotals(into: Totals, c: Totals & { collector: string; processSessions: number }): void {
+  if (countsSessions(c.collector)) into.activeSessions += c.activeSessions - c.processSessions;
   if (countsTraffic(c.collector)) {
     into.rxBitsPerSec += c.rxBitsPerSec;
     into.txBitsPerSec += c.txBitsPerSec;
@@ -43,11 +51,11 @@ export function addToTotals(into: Totals, c: Totals & { collector: string }): vo
 }
 
 /**
- * Sessions of a people collector that are the app's own FFmpeg processes (src/shared/processes.ts), per core: they
- * are in the collectors' counts but are not people, so session totals subtract them.
+ * Sessions of a people collector that are the app's own FFmpeg processes, per core (isProcessSession). The totals take
+ * them from each collector's `processSessions` (counted by the fleet's snapshot); this walk is for a list of sessions.
  */
 export function ownProcessSessions(sessions: readonly { core: string; collector: string; extra: string }[]): Map<string, number> {
   const out = new Map<string, number>();
-  for (const s of sessions) if (countsSessions(s.collector) && ownProcessOf(s.extra) !== null) out.set(s.core, (out.get(s.core) ?? 0) + 1);
+  for (const s of sessions) if (isProcessSession(s.collector, s.extra)) out.set(s.core, (out.get(s.core) ?? 0) + 1);
   return out;
 }

@@ -72,6 +72,11 @@ export interface CollectorTotals {
   collector: string;
   /** Sessions active now (Core's `active.sessions`; `sessions` elsewhere counts finished ones). */
   activeSessions: number;
+  /**
+   * Of `activeSessions`, the sessions of the app's own FFmpeg processes (src/shared/processes.ts): counted by the
+   * collector as Core counts them, but not people, so the headline totals subtract them (src/shared/totals.ts).
+   */
+  processSessions: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
   maxSessions: number;

@@ -211,8 +211,8 @@ describe('metrics', () => {
       stepMs: 1000,
       atMs: [1000, 2000],
       series: [
-        { core: 'local', collector: 'hls', rxBitsPerSec: [1, 2], txBitsPerSec: [10, 20], activeSessions: [1, 1] },
-        { core: 'r1', collector: 'hls', rxBitsPerSec: [null, 5], txBitsPerSec: [null, 50], activeSessions: [null, 3] },
+        { core: 'local', collector: 'hls', rxBitsPerSec: [1, 2], txBitsPerSec: [10, 20], activeSessions: [1, 1], processSessions: [0, 0] },
+        { core: 'r1', collector: 'hls', rxBitsPerSec: [null, 5], txBitsPerSec: [null, 50], activeSessions: [null, 3], processSessions: [null, 0] },
       ],
     };
     const { fake, store, frame } = await setup(snapshot(2000, []), history);
@@ -302,12 +302,11 @@ describe('the sessions worker frames the store shows', () => {
       total: 0, count: 0, start: 0, rows: [], collectorCounts, processSessions, selected: null, selectedIndex: -1, streamSessions: null, stream: null, streams, version: ++version,
     });
     store.getState().applySessionsFrame(frame([['local', 2]], [['hls', 5], ['rtmp', 1]]));
-    const { processSessions, collectorCounts } = store.getState();
-    expect([processSessions, collectorCounts]).toEqual([[['local', 2]], [['hls', 5], ['rtmp', 1]]]);
+    const { collectorCounts } = store.getState();
+    expect(collectorCounts).toEqual([['hls', 5], ['rtmp', 1]]);
     store.getState().applySessionsFrame(frame([['local', 2]], [['hls', 5], ['rtmp', 1]]));
-    expect(store.getState().processSessions).toBe(processSessions);
     expect(store.getState().collectorCounts).toBe(collectorCounts);
     store.getState().applySessionsFrame(frame([['local', 3]], [['hls', 5]]));
-    expect([store.getState().processSessions, store.getState().collectorCounts]).toEqual([[['local', 3]], [['hls', 5]]]);
+    expect(store.getState().collectorCounts).toEqual([['hls', 5]]);
   });
 });

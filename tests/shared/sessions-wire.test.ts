@@ -50,6 +50,7 @@ function script(): Snapshot[] {
           core,
           collector,
           activeSessions: of.length,
+          processSessions: 0,
           rxBitsPerSec: of.reduce((a, r) => a + r.rxBitsPerSec, 0),
           txBitsPerSec: of.reduce((a, r) => a + r.txBitsPerSec, 0),
           maxSessions: 0,

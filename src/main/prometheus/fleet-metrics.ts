@@ -15,8 +15,8 @@
  * its whole counter unless it is older than what this run has watched of its core. Cores that are not observed (a remote
  * Core stale or unreachable) export their state only: no last-known numbers dressed up as current.
  */
-import { ownProcessOf } from '../../shared/processes.ts';
 import { SessionClassifier, type SessionStreamRef } from '../../shared/stream-key.ts';
+import { countedRole } from '../../shared/stream-groups.ts';
 import { GONE_KEEP_MS } from '../../shared/streams.ts';
 import { addToTotals } from '../../shared/totals.ts';
 import { LOCAL_CORE_ID, type CoreInfo, type CoreStateName, type SessionRow, type Snapshot } from '../../shared/types.ts';
@@ -367,7 +367,7 @@ export class FleetMetrics {
       }
       session.extra = s.extra;
       const ref = session.ref;
-      session.role = ref === null ? 'viewer' : ownProcessOf(s.extra) !== null ? 'process' : ref.role;
+      session.role = ref === null ? 'viewer' : countedRole(ref, s.extra);
       session.stream = session.numbers = undefined;
     }
     const ref = session.ref;

@@ -1,5 +1,5 @@
 import type { CoreInfo, Snapshot } from '../../shared/types.ts';
-import { addToTotals, ownProcessSessions } from '../../shared/totals.ts';
+import { addToTotals } from '../../shared/totals.ts';
 
 /** Totals of one core as the tray shows them. */
 export interface CoreLine {
@@ -31,12 +31,8 @@ export function trayTotals(snapshot: Snapshot): TrayTotals {
       line = { id: t.core, name: t.core, state: 'online', activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
       lines.set(t.core, line);
     }
-    // People and traffic counted once (src/shared/totals.ts).
+    // People and traffic counted once, the app's own FFmpeg processes left out (src/shared/totals.ts).
     addToTotals(line, t);
-  }
-  for (const [core, n] of ownProcessSessions(snapshot.sessions)) {
-    const line = lines.get(core);
-    if (line) line.activeSessions -= n;
   }
   for (const line of lines.values()) {
     rx += line.rxBitsPerSec;

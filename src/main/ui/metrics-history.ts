@@ -10,6 +10,7 @@ interface SeriesRing {
   rx: Float64Array;
   tx: Float64Array;
   activeSessions: Float64Array;
+  processSessions: Float64Array;
   /** Ring slot index of the last sample this series had (-1: none); used to prune series that vanished. */
   lastSeenSeq: number;
 }
@@ -17,7 +18,8 @@ interface SeriesRing {
 /**
  * Per-second rx/tx bandwidth and session counts per core and collector, over a fixed window, in ring buffers
  * (NaN marks "no sample"). Kept in main so that a reopened window (or a browser tab) gets its charts back at once.
- * The page derives per-core and merged lines by adding the collectors it shows.
+ * The page derives per-core and merged lines by adding the collectors it shows; with "All" it counts people by the
+ * totals rule, so each sample keeps the collector's own-process sessions too (what the header subtracts).
  */
 export class MetricsHistoryBuffer {
   readonly capacity: number;
@@ -40,6 +42,7 @@ export class MetricsHistoryBuffer {
       ring.rx[slot] = NaN;
       ring.tx[slot] = NaN;
       ring.activeSessions[slot] = NaN;
+      ring.processSessions[slot] = NaN;
     }
     for (const c of snapshot.collectors) {
       const key = `${c.core}\u0000${c.collector}`;
@@ -51,6 +54,7 @@ export class MetricsHistoryBuffer {
           rx: new Float64Array(this.capacity).fill(NaN),
           tx: new Float64Array(this.capacity).fill(NaN),
           activeSessions: new Float64Array(this.capacity).fill(NaN),
+          processSessions: new Float64Array(this.capacity).fill(NaN),
           lastSeenSeq: -1,
         };
         this.#series.set(key, ring);
@@ -58,6 +62,7 @@ export class MetricsHistoryBuffer {
       ring.rx[slot] = c.rxBitsPerSec;
       ring.tx[slot] = c.txBitsPerSec;
       ring.activeSessions[slot] = c.activeSessions;
+      ring.processSessions[slot] = c.processSessions;
       ring.lastSeenSeq = this.#seq;
     }
     this.#seq++;
@@ -81,6 +86,7 @@ export class MetricsHistoryBuffer {
         rxBitsPerSec: read(ring.rx, first, n, this.capacity),
         txBitsPerSec: read(ring.tx, first, n, this.capacity),
         activeSessions: read(ring.activeSessions, first, n, this.capacity),
+        processSessions: read(ring.processSessions, first, n, this.capacity),
       });
     }
     return { stepMs, atMs, series };

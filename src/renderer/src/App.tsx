@@ -132,18 +132,18 @@ function AlertBadge(): React.JSX.Element | null {
 }
 
 function Totals(): React.JSX.Element {
-  const [collectors, processSessions, units] = useApp(useShallow((s) => [s.collectors, s.processSessions, s.units]));
+  const [collectors, units] = useApp(useShallow((s) => [s.collectors, s.units]));
   // Once per update, not in the selector (which runs on every change of the store, e.g. each key typed in a search).
   const { activeSessions: sessions, rxBitsPerSec: rx, txBitsPerSec: tx } = useMemo(() => {
-    // People and traffic counted once (src/shared/totals.ts): not the http aggregate, not an ffmpeg run.
+    // People and traffic counted once (src/shared/totals.ts): not the http aggregate, not an ffmpeg run, not the
+    // sessions of the app's own FFmpeg processes (each collector's `processSessions`).
     const t: TotalsSum = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
     for (const c of collectors) addToTotals(t, c);
-    for (const [, n] of processSessions) t.activeSessions -= n;
     return t;
-  }, [collectors, processSessions]);
+  }, [collectors]);
   return (
     <div className="totals" data-testid="totals">
-      <span title="Viewers and publishers (HLS, HLS ingest, RTMP, SRT). HTTP requests and FFmpeg runs are in their own collectors, not counted here.">
+      <span title="Viewers and publishers (HLS, HLS ingest, RTMP, SRT). HTTP requests, FFmpeg runs and this app's own FFmpeg processes' RTMP and SRT connections are not counted here.">
         <b>{formatCount(sessions)}</b> {sessions === 1 ? 'user' : 'users'}
       </span>
       <span>

@@ -5,6 +5,7 @@ import { FLEET_FAMILIES, FleetMetrics, OTHER_STREAM } from '../../../src/main/pr
 import { buildMetricsText } from '../../../src/main/api/metrics.ts';
 import { FakeReader, startApi } from '../api/support.ts';
 import type { CoreInfo, SessionRow, Snapshot } from '../../../src/shared/types.ts';
+import { isProcessSession } from '../../../src/shared/totals.ts';
 
 const T0 = 1_780_000_000_000;
 
@@ -22,11 +23,12 @@ const CORES: CoreInfo[] = [
 ];
 
 function snap(atMs: number, sessions: SessionRow[], cores: CoreInfo[] = CORES): Snapshot {
-  const collectors = new Map<string, { core: string; collector: string; activeSessions: number; rxBitsPerSec: number; txBitsPerSec: number; maxSessions: number; maxTxBitsPerSec: number }>();
+  const collectors = new Map<string, { core: string; collector: string; activeSessions: number; processSessions: number; rxBitsPerSec: number; txBitsPerSec: number; maxSessions: number; maxTxBitsPerSec: number }>();
   for (const s of sessions) {
     const k = `${s.core}/${s.collector}`;
-    const c = collectors.get(k) ?? { core: s.core, collector: s.collector, activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
+    const c = collectors.get(k) ?? { core: s.core, collector: s.collector, activeSessions: 0, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
     c.activeSessions++;
+    if (isProcessSession(s.collector, s.extra)) c.processSessions++;
     c.rxBitsPerSec += s.rxBitsPerSec;
     c.txBitsPerSec += s.txBitsPerSec;
     collectors.set(k, c);
@@ -126,6 +128,15 @@ describe('fleet metrics on /metrics', () => {
     expect([...samples.keys()].some((k) => k.includes('core="local"'))).toBe(false);
     const check = promtoolCheck(text);
     if (check) expect(check.ok, check.output).toBe(true);
+  });
+
+  it('leaves the app\'s own FFmpeg process out of the core\'s people and the stream\'s viewers, as the header', () => {
+    const m = new FleetMetrics({ maxStreamsPerCore: 50, localExportId: 'uuid-local-1' });
+    m.update(snap(T0 + 5000, [rtmpPublisher('local', 'cam'), rtmpViewer('local', 'cam', 'r1'), rtmpViewer('local', 'cam', 'relay', { extra: 'ffmpeg:relay' })]));
+    const { samples } = parseExposition(m.render());
+    expect(samples.get('core_sessions_collector_sessions{collector="rtmp",core="uuid-local-1"}')).toBe(3);
+    expect(samples.get('core_sessions_core_sessions{core="uuid-local-1"}')).toBe(2);
+    expect(samples.get('core_sessions_stream_viewers{core="uuid-local-1",protocol="rtmp",stream="cam"}')).toBe(1);
   });
 
   it('counts bytes as per-session deltas into _total counters that only grow', () => {

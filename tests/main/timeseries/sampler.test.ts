@@ -39,3 +39,17 @@ describe('Sampler', () => {
     expect(got).toEqual([[1, 1000], [2, 500 + 600], null, [1, 600], null, [1, 0]]);
   });
 });
+
+describe('Sampler roles', () => {
+  it('counts the app\'s own FFmpeg process reading a stream as no viewer (History\'s audience, the report), as the Streams view', () => {
+    const sampler = new Sampler({ intervalSec: STEP_MS / 1000, dayOf: () => '2026-12-05', loadUniques: () => new HyperLogLog() });
+    const rtmp = (id: string, location: string, extra: string): SessionRow => ({ ...viewer(100), collector: 'rtmp', id, reference: '/live/cam', location, peer: `127.0.0.1:${id.length}`, extra });
+    const sessions = [rtmp('pub', 'publish:/live/cam', ''), rtmp('player', 'play:/live/cam', ''), rtmp('relay', 'play:/live/cam', 'ffmpeg:relay')];
+    const endMs = T0 + STEP_MS;
+    const round = sampler.round(snapshot(endMs, 'online', sessions), endMs);
+    const cam = round.samples.find((s) => s.core === 'a' && s.stream === 'cam' && s.protocol === 'rtmp')!;
+    expect([cam.viewers, cam.publishers]).toEqual([1, 1]);
+    // Its bytes still count (the process moved them): all three sessions' counters.
+    expect(cam.txBytes).toBe(300);
+  });
+});

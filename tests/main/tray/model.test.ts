@@ -9,8 +9,8 @@ const snap: Snapshot = {
     { id: 'b', name: 'studio', kind: 'remote', url: 'https://b.example', state: 'unreachable' },
   ],
   collectors: [
-    { core: 'local', collector: 'hls', activeSessions: 3, rxBitsPerSec: 0, txBitsPerSec: 6e6, maxSessions: 0, maxTxBitsPerSec: 0 },
-    { core: 'local', collector: 'rtmp', activeSessions: 1, rxBitsPerSec: 4e6, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 },
+    { core: 'local', collector: 'hls', activeSessions: 3, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 6e6, maxSessions: 0, maxTxBitsPerSec: 0 },
+    { core: 'local', collector: 'rtmp', activeSessions: 1, processSessions: 0, rxBitsPerSec: 4e6, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 },
   ],
   sessions: [],
 };
@@ -20,6 +20,11 @@ describe('tray model', () => {
     const t = trayTotals(snap);
     expect(t).toMatchObject({ rxBitsPerSec: 4e6, txBitsPerSec: 6e6, activeSessions: 4 });
     expect(t.cores.map((c) => [c.id, c.activeSessions, c.state])).toEqual([['local', 4, 'running'], ['b', 0, 'unreachable']]);
+  });
+  it('leaves the app\'s own FFmpeg processes\' sessions out of the users, as the header (src/shared/totals.ts)', () => {
+    const withProcess: Snapshot = { ...snap, collectors: snap.collectors.map((c) => (c.collector === 'rtmp' ? { ...c, activeSessions: 3, processSessions: 1 } : c)) };
+    const t = trayTotals(withProcess);
+    expect([t.activeSessions, t.cores[0]!.activeSessions]).toEqual([5, 5]);
   });
   it('tooltip lists rx/tx and each core', () => {
     expect(trayTooltip(trayTotals(snap), false)).toBe('Core Sessions\n↓ 4.0 Mbit/s ↑ 6.0 Mbit/s\nThis computer: running, 4 sessions\nstudio: unreachable, 0 sessions');

@@ -17,8 +17,8 @@ export interface MetricLine {
 export class MetricsModel {
   readonly capacity: number;
   atMs: number[] = [];
-  /** Keyed by `core\u0001collector`. */
-  series = new Map<string, { core: string; collector: string } & MetricLine>();
+  /** Keyed by `core\u0001collector`; `processes`: of `sessions`, the app's own FFmpeg processes' (not people). */
+  series = new Map<string, { core: string; collector: string; processes: (number | null)[] } & MetricLine>();
 
   constructor(capacity = 600) {
     this.capacity = capacity;
@@ -35,6 +35,7 @@ export class MetricsModel {
         rx: s.rxBitsPerSec.slice(drop),
         tx: s.txBitsPerSec.slice(drop),
         sessions: s.activeSessions.slice(drop),
+        processes: s.processSessions.slice(drop),
       });
     }
   }
@@ -51,12 +52,13 @@ export class MetricsModel {
       let s = this.series.get(key);
       if (!s) {
         const empty = (): (number | null)[] => new Array<number | null>(n).fill(null);
-        s = { core: c.core, collector: c.collector, rx: empty(), tx: empty(), sessions: empty() };
+        s = { core: c.core, collector: c.collector, rx: empty(), tx: empty(), sessions: empty(), processes: empty() };
         this.series.set(key, s);
       }
       s.rx.push(c.rxBitsPerSec);
       s.tx.push(c.txBitsPerSec);
       s.sessions.push(c.activeSessions);
+      s.processes.push(c.processSessions);
       seen.add(key);
     }
     for (const [key, s] of this.series) {
@@ -64,6 +66,7 @@ export class MetricsModel {
       s.rx.push(null);
       s.tx.push(null);
       s.sessions.push(null);
+      s.processes.push(null);
     }
     if (this.atMs.length > this.capacity) {
       const extra = this.atMs.length - this.capacity;
@@ -72,6 +75,7 @@ export class MetricsModel {
         s.rx.splice(0, extra);
         s.tx.splice(0, extra);
         s.sessions.splice(0, extra);
+        s.processes.splice(0, extra);
         if (s.sessions.every((v) => v === null)) this.series.delete(key);
       }
     }
@@ -81,7 +85,8 @@ export class MetricsModel {
   /**
    * Sums the chosen collectors per sample, per core (`byCore`) and over all cores (`merged`). A sample where no
    * chosen series had a value stays null (a gap in the chart), so an unreachable Core shows as a gap, not a zero.
-   * No choice (`null`, "All") sums by the totals rule (src/shared/totals.ts): people and traffic counted once.
+   * No choice (`null`, "All") sums by the totals rule (src/shared/totals.ts): people and traffic counted once, the
+   * app's own FFmpeg processes' sessions left out as the header leaves them out.
    */
   sum(collectors: ReadonlySet<string> | null, cores: ReadonlySet<string> | null): { merged: MetricLine; byCore: Map<string, MetricLine> } {
     const n = this.atMs.length;
@@ -100,11 +105,16 @@ export class MetricsModel {
           add(line.rx, merged.rx, i, s.rx[i]);
           add(line.tx, merged.tx, i, s.tx[i]);
         }
-        if (people) add(line.sessions, merged.sessions, i, s.sessions[i]);
+        if (people) add(line.sessions, merged.sessions, i, collectors === null ? peopleOf(s.sessions[i], s.processes[i]) : s.sessions[i]);
       }
     }
     return { merged, byCore };
   }
+}
+
+/** A people collector's sample by the totals rule: its sessions less its own-process sessions (none when unknown). */
+function peopleOf(sessions: number | null | undefined, processes: number | null | undefined): number | null | undefined {
+  return sessions === null || sessions === undefined ? sessions : sessions - (processes ?? 0);
 }
 
 function add(a: (number | null)[], b: (number | null)[], i: number, v: number | null | undefined): void {

@@ -20,7 +20,6 @@ import { NO_STREAMS_QUERY, StreamsModel, type StreamsFilter, type StreamsFrame, 
 import { MetricsModel } from './metrics.ts';
 import { sessionKey, visibleSessions, type SessionSort, type SessionSortKey } from './session-view.ts';
 import { NO_SESSION_FILTER, type SessionFilter } from '../../../shared/session-filter.ts';
-import { ownProcessSessions } from '../../../shared/totals.ts';
 import type { EngineClient } from './sessions-client.ts';
 import { countByCollector, type SessionsFrame, type SessionsQuery, type StreamRef } from './sessions-engine.ts';
 
@@ -61,8 +60,6 @@ export interface LiveSlice {
   streamSessions: SessionRow[];
   /** A stream's page opened (`stream`) or closed (null). */
   setOpenStream(stream: StreamRef | null): void;
-  /** Per core, the sessions that are the app's own FFmpeg processes (the header's totals subtract them). */
-  processSessions: [core: string, sessions: number][];
   collectors: CollectorTotals[];
   cores: CoreInfo[];
   /**
@@ -340,8 +337,7 @@ function recompute(state: AppState, patch: Partial<AppState>, store: object): Pa
 function framePatch(state: AppState, frame: SessionsFrame, atMs: number): Partial<AppState> {
   const patch: Partial<AppState> = {
     // The same counts as shown are the same arrays: every frame (each answer to a filter click or a scroll) would
-    // otherwise render the header's totals and the Sessions toolbar again.
-    processSessions: samePairs(state.processSessions, frame.processSessions) ? state.processSessions : frame.processSessions,
+    // otherwise render the Sessions toolbar again.
     sessionsWindow: { total: frame.total, count: frame.count, start: frame.start, rows: frame.rows },
     collectorCounts: samePairs(state.collectorCounts, frame.collectorCounts) ? state.collectorCounts : frame.collectorCounts,
   };
@@ -392,7 +388,6 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => {
     if (state.engine) return set(recompute(state, { openStream: stream, streamSessions: EMPTY_ROWS }, store));
     set({ openStream: stream, streamSessions: stream ? streamSessions(stream, state.sessions) : EMPTY_ROWS });
   },
-  processSessions: [],
   collectors: [],
   cores: [],
   streamsQuery: { ...NO_STREAMS_QUERY, open: true, end: FIRST_STREAM_ROWS }, // the first view is the Streams view
@@ -447,7 +442,6 @@ const createLiveSlice: Slice<LiveSlice> = (set, get, store) => {
     patch.sessions = last.sessions;
     patch.streamsFrame = streamsModel(store).frame(state.streamsQuery);
     if (state.openStream) patch.streamSessions = streamSessions(state.openStream, last.sessions);
-    patch.processSessions = [...ownProcessSessions(last.sessions)];
     if (state.selectedKey !== null) {
       const row = last.sessions.find((r) => sessionKey(r) === state.selectedKey) ?? null;
       patch.selected = row ?? state.selected;
@@ -513,7 +507,7 @@ function captureTail(model: MetricsModel, afterMs: number): Snapshot[] {
     for (const s of model.series.values()) {
       const activeSessions = s.sessions[i];
       if (activeSessions === null || activeSessions === undefined) continue;
-      collectors.push({ core: s.core, collector: s.collector, activeSessions, rxBitsPerSec: s.rx[i] ?? 0, txBitsPerSec: s.tx[i] ?? 0, maxSessions: 0, maxTxBitsPerSec: 0 });
+      collectors.push({ core: s.core, collector: s.collector, activeSessions, processSessions: s.processes[i] ?? 0, rxBitsPerSec: s.rx[i] ?? 0, txBitsPerSec: s.tx[i] ?? 0, maxSessions: 0, maxTxBitsPerSec: 0 });
     }
     out.push({ atMs: at, cores: [], collectors, sessions: [] });
   });

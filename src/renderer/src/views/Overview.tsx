@@ -26,6 +26,7 @@ function totalsByCollector(collectors: readonly CollectorTotals[], scope: Scope)
     if (!t) out.set(c.collector, { ...c, core: scope });
     else {
       t.activeSessions += c.activeSessions;
+      t.processSessions += c.processSessions;
       t.rxBitsPerSec += c.rxBitsPerSec;
       t.txBitsPerSec += c.txBitsPerSec;
       // A limit of 0 means "none" in Core: a merged limit exists only if every core has one.
@@ -34,6 +35,12 @@ function totalsByCollector(collectors: readonly CollectorTotals[], scope: Scope)
     }
   }
   return [...out.values()];
+}
+
+/** A line's newest sample as a count ('–' when it has none then). */
+function formatNow(values: readonly (number | null)[]): string {
+  const v = values[values.length - 1];
+  return v === null || v === undefined ? '–' : formatCount(Math.round(v));
 }
 
 /** A collector worth a card: it has sessions or moves bits. */
@@ -86,7 +93,9 @@ export function Overview(): React.JSX.Element {
       bandwidth.push({ label: 'tx', color: PALETTE[1]!, values: merged.tx });
       sessions.push({ label: wanted ? 'sessions' : 'users', color: PALETTE[2]!, values: merged.sessions });
     }
-    return { x, bandwidth, sessions };
+    // What the sessions chart reads now, in its label (a screen reader's figure, and what the e2e tests compare).
+    const now = sessions.map((l) => `${scope === 'each' ? `${l.label} ` : ''}${formatNow(l.values)}`).join(', ');
+    return { x, bandwidth, sessions, now };
     // metricsVersion: the model is mutable; the version says when it changed.
   }, [metrics, metricsVersion, scope, chartCollectors, coreName]);
 
@@ -128,6 +137,12 @@ export function Overview(): React.JSX.Element {
               <div className="card-big" data-testid="card-sessions">
                 {formatCount(c.activeSessions)} <small>sessions</small>
               </div>
+              {/* The header's users leave these out (src/shared/totals.ts): said here, so the cards add up to it. */}
+              {c.processSessions > 0 && (
+                <div className="card-line" data-testid="card-process-sessions" title="Sessions of this app's own FFmpeg processes: not users, the header does not count them">
+                  <span>of them FFmpeg processes</span> <b>{formatCount(c.processSessions)}</b>
+                </div>
+              )}
               <div className="card-line">
                 <span>rx</span> <b>{formatBitrate(c.rxBitsPerSec, units)}</b>
               </div>
@@ -200,7 +215,7 @@ export function Overview(): React.JSX.Element {
                   scale="count"
                   windowSeconds={600}
                   testId="chart-sessions"
-                  ariaLabel={chartCollectors.length === 0 ? 'users over the last 10 minutes' : 'active sessions over the last 10 minutes'}
+                  ariaLabel={`${chartCollectors.length === 0 ? 'users' : 'active sessions'} over the last 10 minutes${chart.now === '' ? '' : `, now ${chart.now}`}`}
                 />
               </figure>
             </div>

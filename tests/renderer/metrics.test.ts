@@ -1,0 +1,56 @@
+/** The page's per-second metrics (MetricsModel): the Overview charts' lines, the "All" one counting people as the header. */
+import { describe, expect, it } from 'vitest';
+import { MetricsModel } from '../../src/renderer/src/store/metrics.ts';
+import type { MetricsHistory } from '../../src/shared/ipc.ts';
+import type { CollectorTotals, Snapshot } from '../../src/shared/types.ts';
+import { addToTotals, type Totals } from '../../src/shared/totals.ts';
+
+const totals = (core: string, collector: string, activeSessions: number, processSessions: number): CollectorTotals => ({
+  core, collector, activeSessions, processSessions, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0,
+});
+const snap = (atMs: number, collectors: CollectorTotals[]): Snapshot => ({ atMs, cores: [], collectors, sessions: [] });
+
+/** The header's users for one snapshot (App.tsx's Totals). */
+function header(s: Snapshot): number {
+  const t: Totals = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+  for (const c of s.collectors) addToTotals(t, c);
+  return t.activeSessions;
+}
+
+describe('MetricsModel', () => {
+  it('with "All" leaves the app\'s own processes out, from the history (a reload) and from the pushes, as the header', () => {
+    // Local: an RTMP publisher, a person's player and a process's player (marked), the process's HLS ingest, its run.
+    const history: MetricsHistory = {
+      stepMs: 1000,
+      atMs: [1000, 2000],
+      series: [
+        { core: 'local', collector: 'rtmp', rxBitsPerSec: [0, 0], txBitsPerSec: [0, 0], activeSessions: [2, 3], processSessions: [0, 1] },
+        { core: 'local', collector: 'hlsingress', rxBitsPerSec: [null, 0], txBitsPerSec: [null, 0], activeSessions: [null, 1], processSessions: [null, 0] },
+        { core: 'local', collector: 'ffmpeg', rxBitsPerSec: [null, 0], txBitsPerSec: [null, 0], activeSessions: [null, 1], processSessions: [null, 0] },
+        { core: 'remote', collector: 'hls', rxBitsPerSec: [0, 0], txBitsPerSec: [0, 0], activeSessions: [5, 5], processSessions: [0, 0] },
+      ],
+    };
+    const m = new MetricsModel();
+    m.load(history);
+    const push = snap(3000, [totals('local', 'rtmp', 3, 1), totals('local', 'hlsingress', 1, 0), totals('local', 'ffmpeg', 1, 0), totals('remote', 'hls', 6, 0)]);
+    m.append(push);
+    const all = m.sum(null, null);
+    expect(all.merged.sessions).toEqual([7, 8, 9]);
+    expect(all.merged.sessions[2]).toBe(header(push));
+    expect(all.byCore.get('local')!.sessions).toEqual([2, 3, 3]);
+    // Chosen collectors count their sessions as they are (the cards' numbers).
+    expect(m.sum(new Set(['rtmp']), null).merged.sessions).toEqual([2, 3, 3]);
+  });
+
+  it('keeps the own-process counts aligned when samples are dropped and series come and go', () => {
+    const m = new MetricsModel(2);
+    m.append(snap(1000, [totals('local', 'rtmp', 2, 1)]));
+    m.append(snap(2000, [totals('local', 'srt', 1, 0)]));
+    m.append(snap(3000, [totals('local', 'rtmp', 4, 2), totals('local', 'srt', 1, 1)]));
+    expect(m.sum(null, null).merged.sessions).toEqual([1, 2]);
+    expect([...m.series.values()].map((s) => [s.collector, s.processes])).toEqual([
+      ['rtmp', [null, 2]],
+      ['srt', [0, 1]],
+    ]);
+  });
+});
