@@ -1,7 +1,8 @@
 /**
  * Turns live snapshots into sample rounds: per core × stream × protocol the viewers and publishers at the sample
  * time and the bytes moved since the previous sample, plus the stored totals per stream (all protocols), per core
- * and over all cores. Streams and roles come from the one rule, `classifySession` (src/shared/stream-key.ts).
+ * and over all cores. Streams and roles come from the one rule, `classifySession` (src/shared/stream-key.ts), and a
+ * session of the app's own FFmpeg process counts in no role (`countedRole`, as in the Streams view and the alerts).
  *
  * Bytes are per-session counter deltas: a session seen for the first time brings its whole counter (it began since
  * the last sample), except when it is older than what this run has watched of its core (a remote Core's session
@@ -10,6 +11,7 @@
  */
 import type { SessionRow, Snapshot } from '../../shared/types.ts';
 import { SessionClassifier } from '../../shared/stream-key.ts';
+import { countedRole } from '../../shared/stream-groups.ts';
 import { Key3Map } from '../../shared/key3-map.ts';
 import { TS_ALL } from '../../shared/timeseries.ts';
 import { HyperLogLog } from './hll.ts';
@@ -171,8 +173,10 @@ export class Sampler {
         prev = last;
       }
       const { rx, tx } = bytesSince(prev, row, this.#watchedSinceMs.get(row.core) ?? startMs, durSec * 1000, moved);
-      one.viewers = ref.role === 'viewer' ? 1 : 0;
-      one.publishers = ref.role === 'publisher' ? 1 : 0;
+      // The app's own FFmpeg process pulling or pushing a local stream is neither a viewer nor a publisher.
+      const role = countedRole(ref, row.extra);
+      one.viewers = role === 'viewer' ? 1 : 0;
+      one.publishers = role === 'publisher' ? 1 : 0;
       one.rxBytes = rx;
       one.txBytes = tx;
       add(sampleOf(this.#series, series, row.core, ref.key, ref.protocol, row.core, ref.key, ref.protocol), one);

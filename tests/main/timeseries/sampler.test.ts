@@ -39,3 +39,23 @@ describe('Sampler', () => {
     expect(got).toEqual([[1, 1000], [2, 500 + 600], null, [1, 600], null, [1, 0]]);
   });
 });
+
+describe('Sampler roles', () => {
+  const rtmp = (id: string, location: string, extra: string): SessionRow => ({
+    core: 'a', collector: 'rtmp', id, reference: '/live/cam', createdAtMs: T0, location, peer: id, extra, rxBytes: 0, txBytes: 100, rxBitsPerSec: 0, txBitsPerSec: 0,
+  });
+
+  it("counts the app's own FFmpeg process reading a stream as no viewer, and a person's player as one (issue 16, walk2)", () => {
+    const uniques = new HyperLogLog();
+    const sampler = new Sampler({ intervalSec: STEP_MS / 1000, dayOf: () => '2026-12-05', loadUniques: () => uniques });
+    const sessions = [
+      rtmp('127.0.0.1:40000', 'publish:/live/cam', ''),
+      rtmp('127.0.0.1:40001', 'play:/live/cam', 'ffmpeg:cam-hls'), // the process's RTMP play (session-feed.ts marks it)
+      rtmp('192.0.2.7:40002', 'play:/live/cam', ''),
+    ];
+    const round = sampler.round(snapshot(T0 + STEP_MS, 'online', sessions), T0 + STEP_MS);
+    const stream = round.samples.find((s) => s.core === 'a' && s.stream === 'cam' && s.protocol === 'rtmp');
+    expect(stream).toMatchObject({ viewers: 1, publishers: 1, txBytes: 300 });
+    expect(Math.round(uniques.estimate())).toBe(1);
+  });
+});
