@@ -6,7 +6,8 @@
  *   process fails and waits to restart, and offers Stop, which ends the restart loop; the publisher back, Start.
  * - Alerts: a webhook saved, then a rule made in the editor (HLS sessions on this computer above 0), fired by a real
  *   HLS player of the process's output; the receiver gets the raise; acknowledged, then muted.
- * - History: the stream's 1 h chart and the traffic report count that one viewer, not the process reading the stream.
+ * - History: the stream's 1 h chart and the traffic report count that one viewer, not the process reading the stream;
+ *   a first day after the last shows the message and no rows.
  * - Cores: a second Core added as host:port, renamed, refused (unreachable, no round trip shown, the row in the window
  *   at 1024 px), back online, removed.
  * Screenshots at 1440 and 1024 px, light and dark: test-output/screenshots/walk2-*.png.
@@ -169,6 +170,11 @@ describe("an operator's walk through Processes, Alerts, History and Cores (headl
     }, () => `cam in the report; last read ${seen}`, 10_000, 300);
     expect(report[6], 'cam\'s peak viewers today').toBe('1');
     await shotsAtBothWidths(page, 'walk2-history');
+    // A first day after the last: the message, and not the last range's rows under it as if they were this range's.
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    await page.fill('[data-testid="report-from"]', `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`);
+    await page.waitForSelector('text=Choose a first day before the last day.', { timeout: 5000 });
+    expect(await page.$$('[data-testid="report-row"], [data-testid="report-totals"]')).toHaveLength(0);
 
     // The publisher leaves: the process reaches the end of its input, then fails while cam has no publisher, and waits
     // to restart. It offers Stop, which ends the loop; with the publisher back, Start runs it again.
