@@ -6,8 +6,6 @@
  * Screenshots: test-output/screenshots/alerts-editor-*.png.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +13,7 @@ import { CHROMIUM, closeE2e, openPage, rtmpPublisherArgs, SCREENSHOTS, type Test
 import { sleep, waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 interface Delivery {
   source: string;
@@ -27,23 +26,15 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
   let server: Headless;
   let browser: TestBrowser;
   let page: Page;
-  let receiver: Server;
+  let receiver: WebhookReceiver<Delivery>;
   let hookUrl = '';
-  const deliveries: Delivery[] = [];
+  let deliveries: Delivery[] = [];
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     await prepareE2e();
-    receiver = createServer((req, res) => {
-      let text = '';
-      req.on('data', (d: Buffer) => (text += d.toString()));
-      req.on('end', () => {
-        if (req.method === 'POST' && req.headers['content-type'] === 'application/json') deliveries.push(JSON.parse(text) as Delivery);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/core-sessions`;
+    receiver = await startWebhookReceiver<Delivery>();
+    ({ url: hookUrl, deliveries } = receiver);
     // No alerts.json: the defaults, as a new user has them.
     server = await startHeadless(['--no-persist'], { children });
     ({ browser, page } = await openPage(pageErrors));
@@ -54,8 +45,7 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
 
   afterAll(async () => {
     await closeE2e(browser, children);
-    receiver?.closeAllConnections();
-    await new Promise((r) => receiver?.close(r));
+    await receiver?.close();
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);
 

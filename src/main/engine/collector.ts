@@ -133,6 +133,8 @@ export class Collector implements SessionCollector, EgressTopSource {
   readonly #persistIntervalMs: number;
   readonly #log: Logger;
   readonly #sessions = new Map<string, Session>();
+  /** Names a new session's `extra` as it registers (`setOwnerOf`); null: none. */
+  #ownerOf: ((peer: string) => string | undefined) | null = null;
   readonly #history: History;
   readonly #companions: EgressTopSource[] = [];
   #seq = 0;
@@ -220,8 +222,17 @@ export class Collector implements SessionCollector, EgressTopSource {
     }
     const now = this.#clock.now();
     const s = new Session(id, reference, location === '' ? 'unknown' : location, peer === '' ? 'unknown' : peer, now, ++this.#seq, now + this.#pendingTimeoutMs);
+    if (this.#ownerOf !== null) s.extra = this.#ownerOf(peer) ?? '';
     this.#sessions.set(id, s);
     this.#pending++;
+  }
+
+  /**
+   * A function that names the `extra` of a new session from its peer as it registers, before any reader sees it, or
+   * undefined for a peer it does not know (the app's own FFmpeg processes: src/main/processes/session-feed.ts).
+   */
+  setOwnerOf(ownerOf: ((peer: string) => string | undefined) | null): void {
+    this.#ownerOf = ownerOf;
   }
 
   activate(id: string): boolean {

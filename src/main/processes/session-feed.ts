@@ -7,16 +7,19 @@
  * It also marks the local core's own sessions whose peer is one of these runs' relay sockets: their `extra` becomes
  * `ffmpeg:<process id>` (OWN_PROCESS_EXTRA_PREFIX and ownProcessOf in src/shared/processes.ts). That is how the
  * RTMP/SRT session of a process that pulls or pushes a local stream is told apart from a person's player or encoder;
- * the stream model counts such sessions as role `process`, not as viewers or publishers.
+ * the stream model, the alerts and the time series count such sessions as role `process`, not as viewers or
+ * publishers. The collectors ask as a session registers (`setOwnerOf`), so no reader sees it unmarked (it counted as a
+ * viewer for an update, into the day's peak); the tick marks what registered before its run's relay knew the socket.
  */
 import type { SessionCollector, SessionSnapshot } from '../engine/types.ts';
 import { OWN_PROCESS_EXTRA_PREFIX } from '../../shared/processes.ts';
 import type { RunView } from './runner.ts';
 
-/** What the feed needs of a collector: the producer calls, the ignore list, and (for marking) the active list. */
+/** What the feed needs of a collector: the producer calls, the ignore list, and (for marking) the active list and the owner hook. */
 export interface FeedCollector extends SessionCollector {
   isCollectableIp(ip: string): boolean;
   active(): SessionSnapshot[];
+  setOwnerOf(ownerOf: ((peer: string) => string | undefined) | null): void;
 }
 
 interface RunFeed {
@@ -34,6 +37,11 @@ export class SessionFeed {
   constructor(ffmpeg: FeedCollector, marked: FeedCollector[]) {
     this.#ffmpeg = ffmpeg;
     this.#marked = marked;
+    const ownerOf = (peer: string): string | undefined => {
+      const process = this.processOfPeer(peer);
+      return process === undefined ? undefined : OWN_PROCESS_EXTRA_PREFIX + process;
+    };
+    for (const c of marked) c.setOwnerOf(ownerOf);
   }
 
   /** A new run: tracked until it has ended and its last bytes are fed. */
@@ -44,7 +52,7 @@ export class SessionFeed {
   /** The process id whose relay socket is `peer` (`ip:port`), or undefined. */
   processOfPeer(peer: string): string | undefined {
     for (const run of this.#runs.keys()) {
-      for (const io of [...run.inputs, ...run.outputs]) if (io.localPeers.has(peer)) return run.processId;
+      for (const ios of [run.inputs, run.outputs]) for (const io of ios) if (io.localPeers.has(peer)) return run.processId;
     }
     return undefined;
   }

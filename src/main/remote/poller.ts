@@ -242,7 +242,8 @@ export class RemotePoller {
     if (this.#identified?.version) info.version = this.#identified.version;
     if (this.#lastError !== undefined) info.lastError = this.#lastError;
     if (this.#lastSuccessMs !== undefined) info.lastSuccessMs = this.#lastSuccessMs;
-    if (this.#rttMs !== undefined) info.rttMs = Math.round(this.#rttMs * 10) / 10;
+    // The last answer's round trip says how the Core answers now only while it does: not beside "unreachable".
+    if (this.#rttMs !== undefined && this.#state === 'online') info.rttMs = Math.round(this.#rttMs * 10) / 10;
     return info;
   }
 

@@ -104,6 +104,24 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     expect(ffmpeg.active()).toHaveLength(1);
   });
 
+  it("marks the process's RTMP player as its own as it registers: no reader sees it as a viewer first (issue 16, walk2)", async () => {
+    const { url, collector } = await withRtmp();
+    // What the RTMP session's `extra` is the moment the server registers it (before any update reads the collector).
+    const atRegistration: string[] = [];
+    const register = collector.registerAndActivate.bind(collector);
+    collector.registerAndActivate = (id, reference, location, peer) => {
+      register(id, reference, location, peer);
+      if (location === 'play:/live/cam') atRegistration.push(collector.active().find((x) => x.id === id)?.extra ?? '(not listed)');
+    };
+    const { manager } = setup({ rtmpUrl: url, marked: [collector] });
+    await manager.init();
+    manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
+    await waitFor(() => atRegistration.length > 0, "the process's RTMP play", 20_000, 50);
+    expect(atRegistration).toEqual(['ffmpeg:pull']);
+    // The publisher (a person's encoder) is nobody's.
+    expect(collector.active().find((x) => x.location === 'publish:/live/cam')?.extra).toBe('');
+  });
+
   it('leaves out I/O whose real host is in the ignore list (the session is never activated)', async () => {
     const { url } = await withRtmp();
     const { manager, ffmpeg } = setup({ rtmpUrl: url, ignoreIps: ['127.0.0.0/8'] });

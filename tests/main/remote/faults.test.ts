@@ -81,6 +81,7 @@ describe('faults on one Core', () => {
       await waitFor(() => info('a').state === s.state, `a ${s.state}`, 15_000);
       expect(info('a').lastError).toMatch(s.error);
       expect(info('a').lastSuccessMs).toBeGreaterThan(0); // kept from before the fault
+      expect(info('a').rttMs).toBeUndefined(); // the last answer's round trip is not shown beside the failure (walk2)
       // Back-off: consecutive failures get growing delays (random fixed at 0.5: 0.5 × interval × 2^n, at least 50 ms).
       await waitFor(() => st('a').consecutiveFailures >= 3, 'three failures', 15_000);
       const f = st('a');
@@ -90,6 +91,7 @@ describe('faults on one Core', () => {
       await s.clear();
       await waitFor(() => info('a').state === 'online', 'a back online', 40_000);
       expect(info('a').lastError).toBeUndefined();
+      expect(info('a').rttMs).toBeGreaterThan(0);
       expect(st('a').consecutiveFailures).toBe(0);
       // B polled all along and never failed.
       expect(st('b').okPolls).toBeGreaterThan(bBefore);

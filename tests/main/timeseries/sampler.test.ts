@@ -41,15 +41,21 @@ describe('Sampler', () => {
 });
 
 describe('Sampler roles', () => {
-  it('counts the app\'s own FFmpeg process reading a stream as no viewer (History\'s audience, the report), as the Streams view', () => {
-    const sampler = new Sampler({ intervalSec: STEP_MS / 1000, dayOf: () => '2026-12-05', loadUniques: () => new HyperLogLog() });
-    const rtmp = (id: string, location: string, extra: string): SessionRow => ({ ...viewer(100), collector: 'rtmp', id, reference: '/live/cam', location, peer: `127.0.0.1:${id.length}`, extra });
-    const sessions = [rtmp('pub', 'publish:/live/cam', ''), rtmp('player', 'play:/live/cam', ''), rtmp('relay', 'play:/live/cam', 'ffmpeg:relay')];
-    const endMs = T0 + STEP_MS;
-    const round = sampler.round(snapshot(endMs, 'online', sessions), endMs);
-    const cam = round.samples.find((s) => s.core === 'a' && s.stream === 'cam' && s.protocol === 'rtmp')!;
-    expect([cam.viewers, cam.publishers]).toEqual([1, 1]);
-    // Its bytes still count (the process moved them): all three sessions' counters.
-    expect(cam.txBytes).toBe(300);
+  const rtmp = (id: string, location: string, extra: string): SessionRow => ({
+    core: 'a', collector: 'rtmp', id, reference: '/live/cam', createdAtMs: T0, location, peer: id, extra, rxBytes: 0, txBytes: 100, rxBitsPerSec: 0, txBitsPerSec: 0,
+  });
+
+  it("counts the app's own FFmpeg process reading a stream as no viewer, and a person's player as one (issue 16, walk2)", () => {
+    const uniques = new HyperLogLog();
+    const sampler = new Sampler({ intervalSec: STEP_MS / 1000, dayOf: () => '2026-12-05', loadUniques: () => uniques });
+    const sessions = [
+      rtmp('127.0.0.1:40000', 'publish:/live/cam', ''),
+      rtmp('127.0.0.1:40001', 'play:/live/cam', 'ffmpeg:cam-hls'), // the process's RTMP play (session-feed.ts marks it)
+      rtmp('192.0.2.7:40002', 'play:/live/cam', ''),
+    ];
+    const round = sampler.round(snapshot(T0 + STEP_MS, 'online', sessions), T0 + STEP_MS);
+    const stream = round.samples.find((s) => s.core === 'a' && s.stream === 'cam' && s.protocol === 'rtmp');
+    expect(stream).toMatchObject({ viewers: 1, publishers: 1, txBytes: 300 });
+    expect(Math.round(uniques.estimate())).toBe(1);
   });
 });

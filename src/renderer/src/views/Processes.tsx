@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { PROCESS_TEMPLATES, type ProcessCommandName, type ProcessList, type ProcessLogLine, type ProcessRow } from '../../../shared/processes.ts';
 import { formatBitrate, formatBytes, formatDuration } from '../format/units.ts';
@@ -11,6 +11,14 @@ function stateClass(exec: string): string {
   if (exec === 'starting' || exec === 'finishing') return 'badge badge-wait';
   if (exec === 'failed' || exec === 'killed') return 'badge badge-bad';
   return 'badge';
+}
+
+/**
+ * Whether a row offers Stop rather than Start: its FFmpeg runs, or will by itself (a restart is pending after its input
+ * went away): Start there would only start it sooner, and the operator could not end the restart loop.
+ */
+export function offersStop(p: Pick<ProcessRow, 'exec' | 'reconnectSec'>): boolean {
+  return p.exec === 'running' || p.exec === 'starting' || p.reconnectSec >= 0;
 }
 
 /** The local core's FFmpeg processes: list with state and usage, create from a template or JSON, commands, log tail. */
@@ -98,7 +106,7 @@ export function Processes(): React.JSX.Element {
           </table>
         </div>
       </div>
-      {selected !== null && <LogTail id={selected} />}
+      {selected !== null && <LogTail key={selected} id={selected} />}
       <CreatePanel onCreated={() => void refresh()} />
     </section>
   );
@@ -158,8 +166,8 @@ function Row(props: { p: ProcessRow; now: number; units: 'decimal' | 'binary'; s
       </td>
       <td>
         <div className="actions">
-        {running ? (
-          <button type="button" onClick={() => props.onCommand('stop')} data-testid="process-stop">Stop</button>
+        {offersStop(p) ? (
+          <button type="button" onClick={() => props.onCommand('stop')} data-testid="process-stop" title={running ? undefined : 'stop it, and the restart it waits for'}>Stop</button>
         ) : (
           <button type="button" onClick={() => props.onCommand('start')} data-testid="process-start">Start</button>
         )}
@@ -182,6 +190,13 @@ function Row(props: { p: ProcessRow; now: number; units: 'decimal' | 'binary'; s
 function LogTail({ id }: { id: string }): React.JSX.Element {
   const api = useApp((s) => s.api);
   const [lines, setLines] = useState<ProcessLogLine[]>([]);
+  const pre = useRef<HTMLPreElement>(null);
+  /** The tail shows its newest lines (at the bottom) unless the operator scrolled up to read older ones. */
+  const follow = useRef(true);
+  useLayoutEffect(() => {
+    const el = pre.current;
+    if (el && follow.current) el.scrollTop = el.scrollHeight;
+  }, [lines]);
   useEffect(() => {
     if (!api) return;
     let live = true;
@@ -204,7 +219,15 @@ function LogTail({ id }: { id: string }): React.JSX.Element {
         <h2>Log of {id}</h2>
         <span className="muted">last {lines.length} lines</span>
       </div>
-      <pre className="mono process-log" data-testid="process-log">
+      <pre
+        ref={pre}
+        className="mono process-log"
+        data-testid="process-log"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          follow.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 4;
+        }}
+      >
         {lines.map((l) => `${new Date(l.atMs).toLocaleTimeString()} ${l.line}`).join('\n')}
       </pre>
     </div>

@@ -59,6 +59,8 @@ export function Report(): React.JSX.Element {
       const q = reportQuery(from, to, period, core);
       if (!q || q.toMs <= q.fromMs) {
         setError('Choose a first day before the last day.');
+        // Not the last range's rows under the message: they would read as this range's.
+        setReport(null);
         return;
       }
       try {
