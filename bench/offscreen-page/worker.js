@@ -1,0 +1,67 @@
+// The sessions worker of the scratch page: every second, the fleet sorted and the rows in view formatted ("ready"),
+// then either posted to the page (A: the page draws them) or drawn here on the tiles the page transferred (B: in this
+// worker's animation frame; Bnow: at once, in the task that made them).
+/* eslint-disable */
+importScripts('shared.js');
+let mode = 'A', first = 0, rowsInView = 35, n = 0, tiles = [], painter = null, timer = 0;
+const now = () => performance.timeOrigin + performance.now();
+const ch = new MessageChannel();
+let pending = null;
+ch.port1.onmessage = () => {
+  // After the drawing task (and with it the OffscreenCanvas frame's push).
+  const p = pending; pending = null;
+  console.timeStamp(`drawn ${p.n}`);
+  p.tEnd = now();
+  postMessage({ type: 'drawn', ...p });
+};
+function drawAll(rows, rec) {
+  rec.tStart = now();
+  let texts = 0;
+  for (let k = 0; k < tiles.length; k++) {
+    const part = rows.slice(k * SHARED.TILE_ROWS, (k + 1) * SHARED.TILE_ROWS);
+    if (part.length) texts += painter.draw(tiles[k], part);
+  }
+  rec.texts = texts;
+  pending = rec;
+  ch.port2.postMessage(0);
+}
+function tick() {
+  const rows = SHARED.tick(Date.now(), first, rowsInView);
+  const tReady = now();
+  const k = ++n;
+  console.timeStamp(`ready ${k}`);
+  if (mode === 'A') { postMessage({ type: 'rows', n: k, tReady, rows }); return; }
+  const rec = { n: k, tReady };
+  if (mode === 'B') requestAnimationFrame(() => drawAll(rows, rec));
+  else drawAll(rows, rec);
+}
+onmessage = (e) => {
+  const m = e.data;
+  if (m.type === 'start') {
+    mode = m.mode; first = m.first; rowsInView = m.rows;
+    if (m.canvases) {
+      painter = new SHARED.Painter();
+      tiles = m.canvases.map((c) => painter.place(c, c.getContext('2d', { alpha: false })));
+    }
+    // The page's font resolved here too? The widths of a few texts, compared by the page with its own.
+    const probe = new OffscreenCanvas(1, 1).getContext('2d');
+    probe.font = SHARED.FONT;
+    postMessage({ type: 'fontCheck', widths: SHARED.FONT_CHECK.map((t) => probe.measureText(t).width) });
+    // Off the vsync's phase: a tick every 1000 ms from a timer, as the event stream's pushes come.
+    timer = setInterval(tick, 1000);
+  } else if (m.type === 'stop') clearInterval(timer);
+};
+// The scroll phase (page.js `scrollPhase`, mode B): a tile that came in, transferred, drawn at once and acknowledged;
+// a tile that left, dropped.
+const scrollTiles = new Map();
+addEventListener('message', (e) => {
+  const m = e.data;
+  if (m.type === 'tile') {
+    painter ??= new SHARED.Painter();
+    const t0 = now();
+    const tile = painter.place(m.canvas, m.canvas.getContext('2d', { alpha: false }));
+    scrollTiles.set(m.k, tile);
+    painter.draw(tile, SHARED.rowsAt(Date.now(), m.k * SHARED.TILE_ROWS, SHARED.TILE_ROWS));
+    postMessage({ type: 'tileDrawn', k: m.k, id: m.id, ms: now() - t0 });
+  } else if (m.type === 'dropTile') scrollTiles.delete(m.k);
+});
