@@ -2,7 +2,8 @@
  * The Sessions table's tiles drawn by the page's main thread (A) or by a worker on transferred OffscreenCanvases (B):
  * the same update (10 000 sessions sorted by a random rx every second, the 35 rendered rows' 12 texts each drawn where
  * they changed into 5 tiles of 1406 x 240 px inside a scroll container) drawn both ways, quiet and with one CPU burner
- * (BENCH_BUSY=1, as the renderer bench's). A scratch page (bench/offscreen-page: plain JS, the same painter and fleet
+ * (BENCH_BUSY=1, as the renderer bench's). Bbitmap: the worker draws on canvases of its own and posts copies
+ * (ImageBitmaps) to the page, which shows all five in one animation frame (`bitmaprenderer` contexts). A scratch page (bench/offscreen-page: plain JS, the same painter and fleet
  * in both threads), not the app: it measures the architecture, not the product. See docs/decisions.md, "The Sessions
  * tiles drawn by a worker on OffscreenCanvases (issue 16, offscreen, stop 36)".
  *
@@ -11,8 +12,10 @@
  *   animation frame; Bnow: at once);
  * - end: the drawing thread's task done (a message posted at the drawing's start arrives: A's frame with its paint
  *   and commit, B's task with its OffscreenCanvas frame pushed), as the renderer bench's probe times a frame;
- * - shown: from the trace, the end of the display compositor's first `Display::DrawAndSwap` after the first
- *   `Surface::CommitFrame` that follows the drawing's start (the frame that shows it, drawn by viz);
+ * - shown: from the trace, the end of the display compositor's first `Display::DrawAndSwap` after the last
+ *   `Surface::CommitFrame` of the update (the page's one in A; one per tile in B, each transferred canvas being a
+ *   surface of its own), i.e. the viz frame that shows the whole update; and how many updates viz showed torn (a
+ *   frame drawn between an update's first and last tile);
  * and the CPU per update of each thread (the trace's top-level tasks' thread time): the page's main thread, the
  * worker, the compositor and viz.
  * OFFSCREEN_SCROLL=1: a scroll phase per design too (modes Ascroll, Bscroll: page.js `__scroll`; OFFSCREEN_SCROLL_PX a
@@ -89,15 +92,22 @@ async function runMode(context: BrowserContext, port: number, mode: string, coun
   const viz = events.filter((e) => names.get(key(e)) === 'VizCompositorThread');
   const commits = viz.filter((e) => e.name === 'Surface::CommitFrame').map((e) => e.ts).sort((a, b) => a - b);
   const draws = viz.filter((e) => e.name === 'Display::DrawAndSwap' && e.ph === 'X').sort((a, b) => a.ts - b.ts);
+  // An update is shown whole by viz's first frame after the last of its frames reached viz: one (the page's) in A, one
+  // per tile in B (each transferred canvas is a surface of its own). A viz frame between an update's first and last
+  // frame showed it torn: some tiles of this second beside others of the last.
   const shown: number[] = [];
+  let torn = 0;
   for (const u of ups) {
     const ready = marks.get(`ready ${u.n}`);
     const drawn = marks.get(`drawn ${u.n}`);
+    const next = marks.get(`ready ${u.n + 1}`)?.ts ?? Infinity;
     if (!ready || !drawn) continue;
     // The drawing's start on the trace's clock: the drawn mark less the in-page end-start.
     const startTs = drawn.ts - (u.tEnd - u.tStart) * 1000;
-    const commit = commits.find((t) => t >= startTs);
-    const draw = commit === undefined ? undefined : draws.find((d) => d.ts >= commit);
+    const mine = commits.filter((t) => t >= startTs && t < next);
+    if (mine.length === 0) continue;
+    if (draws.some((d) => d.ts > mine[0]! && d.ts < mine[mine.length - 1]!)) torn++;
+    const draw = draws.find((d) => d.ts >= mine[mine.length - 1]!);
     if (draw) shown.push((draw.ts + (draw.dur ?? 0) - ready.ts) / 1000);
   }
   // CPU per update by thread: top-level RunTask's thread time from the first counted update's ready to the last's end.
@@ -113,7 +123,7 @@ async function runMode(context: BrowserContext, port: number, mode: string, coun
   const per = (k: string): string => `${k} ${((cpu.get(k) ?? 0) / Math.max(1, ups.length)).toFixed(2)}`;
   console.log(`  ${tag} ${mode.padEnd(4)} ${ups.length} updates, load ${load0} → ${load()}, texts per update ${(ups.reduce((a, u) => a + u.texts, 0) / Math.max(1, ups.length)).toFixed(1)}`);
   console.log(`      ${stat('ready→start', ups.map((u) => u.tStart - u.tReady))} | ${stat('work (start→end)', ups.map((u) => u.tEnd - u.tStart))} | ${stat('ready→end', ups.map((u) => u.tEnd - u.tReady))} ms`);
-  console.log(`      ${stat('ready→shown (trace)', shown)} ms (${shown.length} matched) | CPU ms per update: ${['main', 'worker', 'compositor', 'viz'].map(per).join(', ')}${errors.length ? ` | errors: ${errors.join('; ')}` : ''}`);
+  console.log(`      ${stat('ready→shown (trace)', shown)} ms (${shown.length} matched, ${torn} shown torn) | CPU ms per update: ${['main', 'worker', 'compositor', 'viz'].map(per).join(', ')}${errors.length ? ` | errors: ${errors.join('; ')}` : ''}`);
 }
 
 export default async function offscreenBench(): Promise<void> {

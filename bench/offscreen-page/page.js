@@ -3,7 +3,7 @@
 /* eslint-disable */
 const params = new URLSearchParams(location.search);
 const mode = params.get('mode') ?? 'A';
-const now = () => performance.timeOrigin + performance.now();
+const now = SHARED.now;
 const content = document.getElementById('content');
 content.style.height = `${SHARED.N * SHARED.ROW}px`;
 const canvases = Array.from({ length: 5 }, (_, k) => {
@@ -22,19 +22,16 @@ if (mode.endsWith('scroll')) {
   painter = new SHARED.Painter();
   tiles = canvases.map((c) => painter.place(c, c.getContext('2d', { alpha: false })));
   worker.postMessage({ type: 'start', mode, first: 0, rows: 35 });
+} else if (mode === 'Bbitmap') {
+  // The worker draws on canvases of its own; the page shows their ImageBitmaps, all five in one frame.
+  tiles = canvases.map((c) => c.getContext('bitmaprenderer'));
+  worker.postMessage({ type: 'start', mode, first: 0, rows: 35 });
 } else {
   const off = canvases.map((c) => c.transferControlToOffscreen());
   worker.postMessage({ type: 'start', mode, first: 0, rows: 35, canvases: off }, off);
 }
 // The end of a frame: a message posted at the start of the animation frame's callback (as the renderer bench's probe).
-const ch = new MessageChannel();
-let pending = null;
-ch.port1.onmessage = () => {
-  const p = pending; pending = null;
-  console.timeStamp(`drawn ${p.n}`);
-  p.tEnd = now();
-  updates.push(p);
-};
+const markEnd = SHARED.afterTask((p) => updates.push(p));
 worker.onmessage = (e) => {
   const m = e.data;
   if (m.type === 'drawn') { updates.push(m); return; }
@@ -44,13 +41,21 @@ worker.onmessage = (e) => {
     window.__result.fontCheck = { page: SHARED.FONT_CHECK.map((t) => ctx.measureText(t).width), worker: m.widths };
     return;
   }
+  if (m.type === 'bitmaps') {
+    // Bbitmap: shown in the next animation frame (the drawing's start is the worker's, its end this frame's).
+    requestAnimationFrame(() => {
+      const rec = { n: m.n, tReady: m.tReady, tStart: m.tStart, texts: m.texts };
+      markEnd(rec);
+      m.images.forEach((image, k) => tiles[k].transferFromImageBitmap(image));
+    });
+    return;
+  }
   if (m.type !== 'rows') return;
   // A: the rows, drawn in the next animation frame.
   const rec = { n: m.n, tReady: m.tReady, tArrive: now() };
   requestAnimationFrame(() => {
     rec.tStart = now();
-    pending = rec;
-    ch.port2.postMessage(0);
+    markEnd(rec);
     let texts = 0;
     for (let k = 0; k < tiles.length; k++) {
       const part = m.rows.slice(k * SHARED.TILE_ROWS, (k + 1) * SHARED.TILE_ROWS);

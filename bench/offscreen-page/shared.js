@@ -161,5 +161,23 @@ const SHARED = (() => {
     return rows;
   }
   const FONT_CHECK = ['/live/c0-stream-473', 'publish:/live/c1-stream-64', '198.51.100.223:40473', '5.89\u202fMbit/s', 'WAVE Ąž …'];
-  return { N, tick, rowsAt, Painter, WIDTH, ROW, TILE_ROWS, FONT, FONT_CHECK };
+  const now = () => performance.timeOrigin + performance.now();
+  /**
+   * The end of a drawing's task: `mark(rec)` posts a message that arrives after the task (a page's animation frame with
+   * its paint and commit; a worker's task with its OffscreenCanvas frames pushed), which stamps the trace ("drawn n"),
+   * sets `rec.tEnd` and hands `rec` to `done`.
+   */
+  function afterTask(done) {
+    const ch = new MessageChannel();
+    let pending = null;
+    ch.port1.onmessage = () => {
+      const p = pending;
+      pending = null;
+      console.timeStamp(`drawn ${p.n}`);
+      p.tEnd = now();
+      done(p);
+    };
+    return (rec) => { pending = rec; ch.port2.postMessage(0); };
+  }
+  return { N, tick, rowsAt, Painter, WIDTH, ROW, TILE_ROWS, FONT, FONT_CHECK, now, afterTask };
 })();

@@ -4,16 +4,10 @@
 /* eslint-disable */
 importScripts('shared.js');
 let mode = 'A', first = 0, rowsInView = 35, n = 0, tiles = [], painter = null, timer = 0;
-const now = () => performance.timeOrigin + performance.now();
-const ch = new MessageChannel();
-let pending = null;
-ch.port1.onmessage = () => {
-  // After the drawing task (and with it the OffscreenCanvas frame's push).
-  const p = pending; pending = null;
-  console.timeStamp(`drawn ${p.n}`);
-  p.tEnd = now();
-  postMessage({ type: 'drawn', ...p });
-};
+const now = SHARED.now;
+const markEnd = SHARED.afterTask((p) => postMessage({ type: 'drawn', ...p }));
+/** Bbitmap: the tiles' canvases here (not transferred); their pictures go to the page as ImageBitmaps. */
+let bitmaps = null;
 function drawAll(rows, rec) {
   rec.tStart = now();
   let texts = 0;
@@ -22,8 +16,14 @@ function drawAll(rows, rec) {
     if (part.length) texts += painter.draw(tiles[k], part);
   }
   rec.texts = texts;
-  pending = rec;
-  ch.port2.postMessage(0);
+  if (bitmaps) {
+    // Bbitmap: copies of the pictures to the page (a copy: the canvases keep theirs, the next update's base), which
+    // shows all five in one frame of its own.
+    Promise.all(bitmaps.map((c) => createImageBitmap(c))).then((images) =>
+      postMessage({ type: 'bitmaps', n: rec.n, tReady: rec.tReady, tStart: rec.tStart, texts, images }, images));
+    return;
+  }
+  markEnd(rec);
 }
 function tick() {
   const rows = SHARED.tick(Date.now(), first, rowsInView);
@@ -33,6 +33,7 @@ function tick() {
   if (mode === 'A') { postMessage({ type: 'rows', n: k, tReady, rows }); return; }
   const rec = { n: k, tReady };
   if (mode === 'B') requestAnimationFrame(() => drawAll(rows, rec));
+  // Bbitmap draws at once, as Bnow.
   else drawAll(rows, rec);
 }
 onmessage = (e) => {
@@ -42,6 +43,11 @@ onmessage = (e) => {
     if (m.canvases) {
       painter = new SHARED.Painter();
       tiles = m.canvases.map((c) => painter.place(c, c.getContext('2d', { alpha: false })));
+    }
+    if (mode === 'Bbitmap') {
+      painter = new SHARED.Painter();
+      bitmaps = Array.from({ length: 5 }, () => new OffscreenCanvas(SHARED.WIDTH, SHARED.TILE_ROWS * SHARED.ROW));
+      tiles = bitmaps.map((c) => painter.place(c, c.getContext('2d', { alpha: false })));
     }
     // The page's font resolved here too? The widths of a few texts, compared by the page with its own.
     const probe = new OffscreenCanvas(1, 1).getContext('2d');
