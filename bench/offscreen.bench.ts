@@ -3,7 +3,9 @@
  * the same update (10 000 sessions sorted by a random rx every second, the 35 rendered rows' 12 texts each drawn where
  * they changed into 5 tiles of 1406 x 240 px inside a scroll container) drawn both ways, quiet and with one CPU burner
  * (BENCH_BUSY=1, as the renderer bench's). Bbitmap: the worker draws on canvases of its own and posts copies
- * (ImageBitmaps) to the page, which shows all five in one animation frame (`bitmaprenderer` contexts). A scratch page (bench/offscreen-page: plain JS, the same painter and fleet
+ * (ImageBitmaps) to the page, which shows all five in one animation frame (`bitmaprenderer` contexts); Bdesync: as
+ * Bnow, the transferred canvases' contexts `desynchronized` (low latency); Bone: as Bnow, one transferred canvas for
+ * the five tiles' rows (one surface). A scratch page (bench/offscreen-page: plain JS, the same painter and fleet
  * in both threads), not the app: it measures the architecture, not the product. See docs/decisions.md, "The Sessions
  * tiles drawn by a worker on OffscreenCanvases (issue 16, offscreen, stop 36)".
  *
@@ -20,6 +22,7 @@
  * worker, the compositor and viz.
  * OFFSCREEN_SCROLL=1: a scroll phase per design too (modes Ascroll, Bscroll: page.js `__scroll`; OFFSCREEN_SCROLL_PX a
  * frame, default 90 as the renderer bench's, OFFSCREEN_SCROLL_FRAMES, default 600).
+ * OFFSCREEN_QUIET=0: the busy part alone (with BENCH_BUSY).
  * Env: OFFSCREEN_UPDATES (per mode, default 45), OFFSCREEN_MODES (default A,B,Bnow), BENCH_BUSY=1 (the modes again
  * with one burner), OFFSCREEN_TRACE_DIR (raw traces).
  */
@@ -152,8 +155,10 @@ export default async function offscreenBench(): Promise<void> {
   try {
     console.log(`offscreen: Chromium ${context.browser()?.version() ?? ''}, ${count} updates per mode, load ${load()}`);
     const scroll = process.env.OFFSCREEN_SCROLL === '1' ? ['Ascroll', 'Bscroll'] : [];
-    for (const m of modes) await runMode(context, port, m, count, traceDir, 'quiet');
-    for (const m of scroll) await runScroll(context, port, m, 'quiet');
+    if (process.env.OFFSCREEN_QUIET !== '0') {
+      for (const m of modes) await runMode(context, port, m, count, traceDir, 'quiet');
+      for (const m of scroll) await runScroll(context, port, m, 'quiet');
+    }
     if (busy > 0) {
       burner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, Number(process.env.BENCH_BUSY_WARM_SECONDS ?? 20) * 1000));

@@ -26,6 +26,12 @@ if (mode.endsWith('scroll')) {
   // The worker draws on canvases of its own; the page shows their ImageBitmaps, all five in one frame.
   tiles = canvases.map((c) => c.getContext('bitmaprenderer'));
   worker.postMessage({ type: 'start', mode, first: 0, rows: 35 });
+} else if (mode === 'Bone') {
+  // One canvas over the five tiles' rows, transferred.
+  for (const c of canvases.slice(1)) c.remove();
+  canvases[0].style.height = `${5 * SHARED.TILE_ROWS * SHARED.ROW}px`;
+  const off = [canvases[0].transferControlToOffscreen()];
+  worker.postMessage({ type: 'start', mode, first: 0, rows: 35, canvases: off }, off);
 } else {
   const off = canvases.map((c) => c.transferControlToOffscreen());
   worker.postMessage({ type: 'start', mode, first: 0, rows: 35, canvases: off }, off);

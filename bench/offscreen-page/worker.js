@@ -13,6 +13,8 @@ function drawAll(rows, rec) {
   let texts = 0;
   for (let k = 0; k < tiles.length; k++) {
     const part = rows.slice(k * SHARED.TILE_ROWS, (k + 1) * SHARED.TILE_ROWS);
+    // Bone: the five tiles are bands of one canvas.
+    if (mode === 'Bone') tiles[k].ctx.setTransform(1, 0, 0, 1, 0, k * SHARED.TILE_ROWS * SHARED.ROW);
     if (part.length) texts += painter.draw(tiles[k], part);
   }
   rec.texts = texts;
@@ -40,9 +42,23 @@ onmessage = (e) => {
   const m = e.data;
   if (m.type === 'start') {
     mode = m.mode; first = m.first; rowsInView = m.rows;
-    if (m.canvases) {
+    if (m.canvases && mode !== 'Bone') {
       painter = new SHARED.Painter();
-      tiles = m.canvases.map((c) => painter.place(c, c.getContext('2d', { alpha: false })));
+      // Bdesync: the contexts ask for low latency (`desynchronized`), drawn at once as Bnow.
+      const desynchronized = mode === 'Bdesync';
+      tiles = m.canvases.map((c) => painter.place(c, c.getContext('2d', { alpha: false, desynchronized })));
+    }
+    if (mode === 'Bone') {
+      // One transferred canvas for all five tiles (one surface: an update reaches the display in one frame).
+      painter = new SHARED.Painter();
+      const c = m.canvases[0];
+      const ctx = c.getContext('2d', { alpha: false });
+      painter.place(c, ctx);
+      c.height = 5 * SHARED.TILE_ROWS * SHARED.ROW;
+      ctx.fillStyle = 'rgb(255, 255, 255)';
+      ctx.fillRect(0, 0, c.width, c.height);
+      ctx.font = SHARED.FONT;
+      tiles = Array.from({ length: 5 }, () => ({ ctx, drawn: Array.from({ length: SHARED.TILE_ROWS }, () => null) }));
     }
     if (mode === 'Bbitmap') {
       painter = new SHARED.Painter();
