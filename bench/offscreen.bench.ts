@@ -13,7 +13,8 @@
  * - start: the drawing's start (A: the page's animation frame, after the posted rows arrived; B: the worker's
  *   animation frame; Bnow: at once);
  * - end: the drawing thread's task done (a message posted at the drawing's start arrives: A's frame with its paint
- *   and commit, B's task with its OffscreenCanvas frame pushed), as the renderer bench's probe times a frame;
+ *   and commit, as the renderer bench's probe times a frame; B's drawing task, after which the worker still hands each
+ *   tile's frame over in a task of its own: optimistic for B, see "shown");
  * - shown: from the trace, the end of the display compositor's first `Display::DrawAndSwap` after the last
  *   `Surface::CommitFrame` of the update (the page's one in A; one per tile in B, each transferred canvas being a
  *   surface of its own), i.e. the viz frame that shows the whole update; and how many updates viz showed torn (a
@@ -23,8 +24,8 @@
  * OFFSCREEN_SCROLL=1: a scroll phase per design too (modes Ascroll, Bscroll: page.js `__scroll`; OFFSCREEN_SCROLL_PX a
  * frame, default 90 as the renderer bench's, OFFSCREEN_SCROLL_FRAMES, default 600).
  * OFFSCREEN_QUIET=0: the busy part alone (with BENCH_BUSY).
- * Env: OFFSCREEN_UPDATES (per mode, default 45), OFFSCREEN_MODES (default A,B,Bnow), BENCH_BUSY=1 (the modes again
- * with one burner), OFFSCREEN_TRACE_DIR (raw traces).
+ * Env: OFFSCREEN_UPDATES (per mode, default 45), OFFSCREEN_MODES (default A,Bnow,A,Bnow), BENCH_BUSY=1 (the modes again
+ * with one burner), OFFSCREEN_TRACE_DIR (raw traces, `<quiet|busy>-<i>-<mode>.json`).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,7 +66,7 @@ async function runScroll(context: BrowserContext, port: number, mode: string, ta
   console.log(`  ${tag} ${mode.padEnd(7)} ${step} px a frame, ${frames} frames, load ${load0} → ${load()}: ${r.tiles} tiles came in (${r.unacked} never drawn); drawn 1+ frames late ${share(1)}, 2+ ${share(2)}, 3+ ${share(3)}; ${stat('frames late', r.late)}; ${stat('ms to drawn', r.lateMs)}; ${stat('page frame work', r.work)} ms${errors.length ? ` | errors: ${errors.join('; ')}` : ''}`);
 }
 
-async function runMode(context: BrowserContext, port: number, mode: string, count: number, traceDir: string | undefined, tag: string): Promise<void> {
+async function runMode(context: BrowserContext, port: number, mode: string, count: number, traceDir: string | undefined, tag: string, index: number): Promise<void> {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -84,7 +85,7 @@ async function runMode(context: BrowserContext, port: number, mode: string, coun
   await cdp.send('Tracing.end');
   await done;
   await page.close();
-  if (traceDir) writeFileSync(join(traceDir, `${tag}-${mode}.json`), JSON.stringify({ traceEvents: events }));
+  if (traceDir) writeFileSync(join(traceDir, `${tag}-${index}-${mode}.json`), JSON.stringify({ traceEvents: events }));
   const ups = r.updates.filter((u) => u.n > WARMUP).slice(0, count);
   // Threads by name.
   const names = new Map<string, string>();
@@ -131,7 +132,7 @@ async function runMode(context: BrowserContext, port: number, mode: string, coun
 
 export default async function offscreenBench(): Promise<void> {
   const count = Number(process.env.OFFSCREEN_UPDATES ?? 45);
-  const modes = (process.env.OFFSCREEN_MODES ?? 'A,B,Bnow').split(',');
+  const modes = (process.env.OFFSCREEN_MODES ?? 'A,Bnow,A,Bnow').split(',');
   const busy = Number(process.env.BENCH_BUSY ?? 0);
   const traceDir = process.env.OFFSCREEN_TRACE_DIR;
   const server = createServer((req, res) => {
@@ -156,14 +157,14 @@ export default async function offscreenBench(): Promise<void> {
     console.log(`offscreen: Chromium ${context.browser()?.version() ?? ''}, ${count} updates per mode, load ${load()}`);
     const scroll = process.env.OFFSCREEN_SCROLL === '1' ? ['Ascroll', 'Bscroll'] : [];
     if (process.env.OFFSCREEN_QUIET !== '0') {
-      for (const m of modes) await runMode(context, port, m, count, traceDir, 'quiet');
+      for (const [i, m] of modes.entries()) await runMode(context, port, m, count, traceDir, 'quiet', i);
       for (const m of scroll) await runScroll(context, port, m, 'quiet');
     }
     if (busy > 0) {
       burner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, Number(process.env.BENCH_BUSY_WARM_SECONDS ?? 20) * 1000));
       console.log(`offscreen: with one CPU burner (load ${load()})`);
-      for (const m of modes) await runMode(context, port, m, count, traceDir, 'busy');
+      for (const [i, m] of modes.entries()) await runMode(context, port, m, count, traceDir, 'busy', i);
       for (const m of scroll) await runScroll(context, port, m, 'busy');
     }
   } finally {
