@@ -154,6 +154,12 @@ function EmptyState({ listeners }: { listeners: Record<string, string> }): React
   );
 }
 
+/** Who a publisher is on the stream page: its peer, or the app's own process that brings the stream in. */
+function publisherName(s: SessionRow): string {
+  const process = ownProcessOf(s.extra);
+  return process !== null ? `the process ${process}` : s.peer;
+}
+
 function StreamPage({ row, series, coreName, local, listeners, onClose }: { row: StreamRow; series: StreamSeries | undefined; coreName: string; local: boolean; listeners: Record<string, string>; onClose: () => void }): React.JSX.Element {
   const [units, api, reportError, mine, setOpenStream] = useApp(useShallow((s) => [s.units, s.api, s.reportError, s.streamSessions, s.setOpenStream]));
   // The store keeps this stream's sessions (the sessions worker lists them; the page holds no other session).
@@ -190,7 +196,7 @@ function StreamPage({ row, series, coreName, local, listeners, onClose }: { row:
       <div className="stream-facts">
         <div>
           <span className="muted">Publisher</span>
-          <b>{publishers.length === 0 ? 'none' : publishers.map((p) => `${PROTOCOL_LABELS[p.collector] ?? p.collector} from ${ownProcessOf(p.extra) !== null ? `the process ${ownProcessOf(p.extra)}` : p.peer}`).join(', ')}</b>
+          <b>{publishers.length === 0 ? 'none' : publishers.map((p) => `${PROTOCOL_LABELS[p.collector] ?? p.collector} from ${publisherName(p)}`).join(', ')}</b>
         </div>
         <div>
           <span className="muted">Ingest</span>
