@@ -6,6 +6,7 @@
  *
  *   npm run bench fanout        (FANOUT_SECONDS per window, default 15; FANOUT_PLAYERS, default 20;
  *                                FANOUT_WARMUP_SECONDS, the publisher alone before its window, default 40;
+ *                                FANOUT_PLAYER_WARMUP_SECONDS, the first player alone before its first window, default 30;
  *                                FANOUT_READ_MODES: the RTMP server alone's read modes, compared in alternating windows,
  *                                default `stream,slab` (also `reused-buffer`), 0 skips it; FANOUT_ALONE_PLAYERS, players
  *                                there, default 0; FANOUT_APP=0 skips the app; FANOUT_PUBLISHER_FLAGS, ffmpeg output
@@ -287,6 +288,7 @@ export default async function fanoutBench(): Promise<void> {
   // workers, the heap growing under concurrent marking; docs/decisions.md, "The first player and the base under a
   // publisher"): a window taken then measures the warm-up, not the fan-out.
   const warmupS = Number(process.env.FANOUT_WARMUP_SECONDS ?? 40);
+  const playerWarmupS = Number(process.env.FANOUT_PLAYER_WARMUP_SECONDS ?? 30);
   const many = Number(process.env.FANOUT_PLAYERS ?? 20);
   const flv = recordFlv();
   parserMicroBench(flv);
@@ -308,14 +310,17 @@ export default async function fanoutBench(): Promise<void> {
     // 1 and N players twice, alternating, so that a burst of load from other processes on a shared machine shows
     // as two different figures for the same case rather than as a fan-out cost.
     const rows: Array<{ n: number; w: Window; api: Awaited<ReturnType<typeof rtmpSessions>> }> = [];
-    for (const n of [1, many, 1, many]) {
+    for (const [i, n] of [1, many, 1, many].entries()) {
       while (players.length < n) players.push(ffmpeg(['-i', url, '-c', 'copy', '-f', 'null', '-']));
       while (players.length > n) players.pop()!.kill('SIGTERM');
-      await sleep(4000);
+      // The first player's path is still being compiled by V8 for tens of seconds after it joins (~73 calls a second
+      // reach TurboFan slowly; docs/decisions.md, "The first RTMP player's cost after the write hold"): its first
+      // window waits for the worst of it, as the publisher's does.
+      await sleep(i === 0 ? playerWarmupS * 1000 : 4000);
       const w = await window(h, players, seconds);
       rows.push({ n, w, api: await rtmpSessions(h.url) });
     }
-    console.log(`  app: headless server (node ${process.versions.node}, ${nodeFlags.join(' ')}${hold === '' ? '' : `, --rtmp-write-hold-ms ${hold}`}), ${seconds} s windows after ${warmupS} s of publisher alone, load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
+    console.log(`  app: headless server (node ${process.versions.node}, ${nodeFlags.join(' ')}${hold === '' ? '' : `, --rtmp-write-hold-ms ${hold}`}), ${seconds} s windows after ${warmupS} s of publisher alone (the first player's after ${playerWarmupS} s), load average ${loadAverage()}; publisher: ffmpeg -re -c copy of ${flv}`);
     console.log(`  no traffic                server CPU ${noTraffic.serverPct.toFixed(2).padStart(5)} % of one core; ${gcText(noTraffic)}`);
     console.log(threadsText(noTraffic));
     console.log(

@@ -49,13 +49,3 @@ export function addToTotals(into: Totals, c: Totals & { collector: string; proce
     into.txBitsPerSec += c.txBitsPerSec;
   }
 }
-
-/**
- * Sessions of a people collector that are the app's own FFmpeg processes, per core (isProcessSession). The totals take
- * them from each collector's `processSessions` (counted by the fleet's snapshot); this walk is for a list of sessions.
- */
-export function ownProcessSessions(sessions: readonly { core: string; collector: string; extra: string }[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const s of sessions) if (isProcessSession(s.collector, s.extra)) out.set(s.core, (out.get(s.core) ?? 0) + 1);
-  return out;
-}

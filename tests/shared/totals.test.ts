@@ -1,6 +1,6 @@
 /** The one rule for people and traffic in headline totals (src/shared/totals.ts), the app's own processes included. */
 import { describe, expect, it } from 'vitest';
-import { addToTotals, isProcessSession, ownProcessSessions, type Totals } from '../../src/shared/totals.ts';
+import { addToTotals, isProcessSession, type Totals } from '../../src/shared/totals.ts';
 
 const t = (collector: string, activeSessions: number, processSessions: number, rx = 0, tx = 0) => ({ collector, activeSessions, processSessions, rxBitsPerSec: rx, txBitsPerSec: tx });
 
@@ -18,10 +18,5 @@ describe('totals rule', () => {
     expect(isProcessSession('rtmp', 'OBS 30.1')).toBe(false);
     expect(isProcessSession('ffmpeg', 'ffmpeg:relay')).toBe(false); // a run, never a person anyway
     expect(isProcessSession('http', 'ffmpeg:relay')).toBe(false);
-  });
-
-  it('counts a list\'s own-process sessions per core', () => {
-    const row = (core: string, collector: string, extra: string) => ({ core, collector, extra });
-    expect([...ownProcessSessions([row('local', 'rtmp', 'ffmpeg:a'), row('local', 'srt', 'ffmpeg:b'), row('r', 'rtmp', ''), row('local', 'ffmpeg', 'ffmpeg:a')])]).toEqual([['local', 2]]);
   });
 });

@@ -211,7 +211,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[], groups: Stre
         message = `${where} egress ${mbit(t.txBitsPerSec)} > ${mbit(rule.raiseBitsPerSec)}`;
       } else {
         level = t.activeSessions > rule.raiseAbove ? 'raise' : t.activeSessions <= rule.clearAtOrBelow ? 'clear' : 'hold';
-        message = `${where}: ${t.activeSessions} sessions > ${rule.raiseAbove}`;
+        message = `${where}: ${t.activeSessions} session${t.activeSessions === 1 ? '' : 's'} > ${rule.raiseAbove}`;
       }
       const ev = step(st, level, atMs, rule);
       if (ev === RAISE) events.push(raise(st, { key, ruleId: rule.id, kind: rule.kind, core: core.id, ...(rule.collector ? { collector: rule.collector } : {}), message, raisedAtMs: atMs }));

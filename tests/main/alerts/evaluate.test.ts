@@ -59,6 +59,12 @@ describe('sessions rule', () => {
     const { marks } = script([rule], [10, 11, 10, 9, 11, 8, 9, 11], (v, t) => snap(t, [totals('a', 'hls', 0, v - 1), totals('a', 'rtmp', 0, 1)]));
     expect(marks).toBe('.R...C.R');
   });
+
+  it('says "1 session", not "1 sessions", when one is above none', () => {
+    const rule: AlertRule = { id: 'one', kind: 'sessions-above', core: 'a', collector: 'hls', raiseAbove: 0, clearAtOrBelow: 0 };
+    const { events } = script([rule], [1, 2], (v, t) => snap(t, [totals('a', 'hls', 0, v)]));
+    expect(events[0].alert.message).toBe('a hls: 1 session > 0');
+  });
 });
 
 describe('core unreachable', () => {

@@ -3,7 +3,6 @@ import type { IpcResult } from '../../../shared/ipc.ts';
 import { SessionsDecoder, type ListDelta, type SessionsUpdate } from '../../../shared/sessions-wire.ts';
 import { streamSessions, type StreamRow } from '../../../shared/streams.ts';
 import { filterShowsCore, NO_SESSION_FILTER, type SessionFilter } from '../../../shared/session-filter.ts';
-import { ownProcessSessions } from '../../../shared/totals.ts';
 import { sessionKey, visibleSessions, type SessionSort } from './session-view.ts';
 import { NO_STREAMS_QUERY, StreamsModel, type StreamsFrame, type StreamsQuery } from './streams-view.ts';
 
@@ -50,8 +49,6 @@ export interface SessionsFrame {
   rows: SessionRow[];
   /** Per collector of the pushed totals, its sessions under the Core filter (the chips' counts). */
   collectorCounts: [collector: string, sessions: number][];
-  /** Per core, the sessions that are the app's own FFmpeg processes (the header's totals subtract them). */
-  processSessions: [core: string, sessions: number][];
   /** The selected session as listed now; null when it is not (ended, or none selected). */
   selected: SessionRow | null;
   /** Its place in the filtered, sorted order; -1 when it is not in it. */
@@ -233,13 +230,12 @@ export class SessionsEngine {
   frame(): SessionsFrame {
     const q = this.#query;
     const sessions = this.#sessions;
-    const processSessions = [...ownProcessSessions(sessions)];
     let selected: SessionRow | null = null;
     if (q.selectedKey !== null) selected = sessions.find((r) => sessionKey(r) === q.selectedKey) ?? null;
     const streamRows = q.stream ? streamSessions(q.stream, sessions) : null;
     const streams = this.#streams.frame(q.streams);
     if (!q.open) {
-      return { total: sessions.length, count: 0, start: 0, rows: [], collectorCounts: [], processSessions, selected, selectedIndex: -1, version: this.#version, streamSessions: streamRows, stream: q.stream, streams };
+      return { total: sessions.length, count: 0, start: 0, rows: [], collectorCounts: [], selected, selectedIndex: -1, version: this.#version, streamSessions: streamRows, stream: q.stream, streams };
     }
     const visible = this.#fresh();
     const start = Math.max(0, Math.min(q.start, visible.length));
@@ -257,7 +253,6 @@ export class SessionsEngine {
       start,
       rows: visible.slice(start, end),
       collectorCounts: countByCollector(sessions, this.#collectors, q.filter),
-      processSessions,
       selected,
       selectedIndex,
       version: this.#version,
