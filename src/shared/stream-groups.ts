@@ -25,6 +25,38 @@ export function countedRole(ref: SessionStreamRef, extra: string): StreamRole {
 }
 
 /**
+ * True for a session that brings a stream in for one of the app's own FFmpeg processes (its HLS upload to the memfs,
+ * its RTMP/SRT publish): role `process`, and yet the stream's ingest while no person publishes to the stream (a URL
+ * pulled and restreamed to HLS is live, with the process's ingest rate; a RTMP → HLS restream's ingest is the
+ * person's encoder). The one rule of a stream's publishers: KeyStream's, and `streamRoles` for a list of sessions.
+ */
+export function isProcessIngest(ref: SessionStreamRef, extra: string): boolean {
+  return ref.role === 'publisher' && ownProcessOf(extra) !== null;
+}
+
+/**
+ * The role each of one stream's sessions is shown in (the stream page's sessions): `countedRole`, except that the
+ * app's own processes' ingests are `publisher` when no open session of a person publishes (as KeyStream counts).
+ */
+export function streamRoles(sessions: readonly Pick<SessionRow, 'collector' | 'reference' | 'location' | 'extra' | 'closedAtMs'>[]): StreamRole[] {
+  const roles: StreamRole[] = [];
+  let personPublishes = false;
+  for (const s of sessions) {
+    const ref = classifySession(s.collector, s.reference, s.location);
+    const role = ref === null ? 'process' : countedRole(ref, s.extra);
+    if (role === 'publisher' && s.closedAtMs === undefined) personPublishes = true;
+    roles.push(role);
+  }
+  if (!personPublishes) {
+    sessions.forEach((s, i) => {
+      const ref = classifySession(s.collector, s.reference, s.location);
+      if (ref !== null && s.closedAtMs === undefined && isProcessIngest(ref, s.extra)) roles[i] = 'publisher';
+    });
+  }
+  return roles;
+}
+
+/**
  * One key of the key rule on one core, with the counts of the update that last grouped it (`gen`). The object lives
  * across updates while the key has sessions, so what a reader derives from it once (an alert key) stays with it.
  * A session whose connection closed (local RTMP/SRT) is listed until the core's timeout but counts in no role:
@@ -34,7 +66,10 @@ export interface KeyStream {
   core: string;
   /** The key rule's key (classifySession), before the user's aliases. */
   key: string;
-  /** Open publishers, the rx of them, and the protocol of the first of them in the snapshot (null without one). */
+  /**
+   * Open publishers, the rx of them, and the protocol of the first of them in the snapshot (null without one): the
+   * people's, or, when no person publishes, the app's own processes' ingests (isProcessIngest; also in `processes`).
+   */
   publishers: number;
   ingestBitsPerSec: number;
   ingestProtocol: StreamProtocol | null;
@@ -48,6 +83,11 @@ export interface KeyStream {
   egressBitsPerSec: number;
   /** Open sessions of the app's own FFmpeg processes. */
   processes: number;
+  /** Of them, ingests (isProcessIngest): their number, rx, the first one's protocol and place in the snapshot. */
+  processIngests: number;
+  processIngestBitsPerSec: number;
+  processIngestProtocol: StreamProtocol | null;
+  processIngestIndex: number;
   /** A publisher session is listed but its connection closed. */
   closedPublisher: boolean;
   /** A session in a person's role (publisher or viewer, open or closed) is listed: the stream rules judge it. */
@@ -76,6 +116,8 @@ interface SessionMemo {
   /** The stream key, counted role and protocol, or key null: no stream (http aggregates, empty keys). */
   key: string | null;
   role: StreamRole;
+  /** A process's ingest (isProcessIngest). */
+  processIngest: boolean;
   protocol: StreamProtocol;
   stream: KeyStream | null;
   /** The update that last saw it (memos not seen lately are pruned). */
@@ -106,6 +148,8 @@ export class StreamGroups {
   /** The list of the core of the session counted last (sessions come grouped by core). */
   #lastCore = '';
   #lastList: KeyStream[] | null = null;
+  /** This update's streams with a process's open ingest. */
+  #withProcessIngest: KeyStream[] = [];
 
   /** Groups the snapshot's sessions (replacing the last update's counts); nothing to do if it was grouped last. */
   update(snapshot: Snapshot): void {
@@ -116,11 +160,26 @@ export class StreamGroups {
     this.#people = new Map();
     this.#lastCore = '';
     this.#lastList = null;
+    this.#withProcessIngest = [];
     const sessions = snapshot.sessions;
     const order = this.#order;
     for (let i = 0; i < sessions.length; i++) this.#count(sessions[i]!, i, order, gen);
     order.length = sessions.length;
     this.#lastList = null;
+    // A stream no person publishes to is brought in by its processes' ingests (isProcessIngest): live, their rate.
+    for (const st of this.#withProcessIngest) {
+      if (st.publishers > 0) continue;
+      st.publishers = st.processIngests;
+      st.ingestBitsPerSec = st.processIngestBitsPerSec;
+      st.ingestProtocol = st.processIngestProtocol;
+      st.ingestIndex = st.processIngestIndex;
+      if (!st.people) {
+        st.people = true;
+        let list = this.#people.get(st.core);
+        if (list === undefined) this.#people.set(st.core, (list = []));
+        list.push(st);
+      }
+    }
     // Streams without a session now leave the grouping (bounded over days of streams).
     this.#streams.forEach((byKey, core) => {
       byKey.forEach((st, key) => {
@@ -164,8 +223,9 @@ export class StreamGroups {
     if (st.gen !== gen) {
       st.gen = gen;
       st.publishers = st.ingestBitsPerSec = st.viewersHls = st.viewersRtmp = st.viewersSrt = st.viewersTotal = st.egressBitsPerSec = st.processes = 0;
-      st.ingestProtocol = null;
-      st.ingestIndex = -1;
+      st.processIngests = st.processIngestBitsPerSec = 0;
+      st.ingestProtocol = st.processIngestProtocol = null;
+      st.ingestIndex = st.processIngestIndex = -1;
       st.closedPublisher = st.people = false;
       this.#all.push(st);
     }
@@ -195,7 +255,17 @@ export class StreamGroups {
       else st.viewersSrt++;
       st.viewersTotal++;
       st.egressBitsPerSec += s.txBitsPerSec;
-    } else st.processes++;
+    } else {
+      st.processes++;
+      if (memo.processIngest) {
+        if (st.processIngests++ === 0) {
+          st.processIngestIndex = i;
+          st.processIngestProtocol = memo.protocol;
+          this.#withProcessIngest.push(st);
+        }
+        st.processIngestBitsPerSec += s.rxBitsPerSec;
+      }
+    }
   }
 
   #stream(core: string, key: string): KeyStream {
@@ -205,7 +275,7 @@ export class StreamGroups {
     if (!st) {
       st = {
         core, key, publishers: 0, ingestBitsPerSec: DOUBLE_ZERO, ingestProtocol: null, ingestIndex: -1, viewersHls: 0, viewersRtmp: 0, viewersSrt: 0, viewersTotal: 0,
-        egressBitsPerSec: DOUBLE_ZERO, processes: 0, closedPublisher: false, people: false, gen: 0, dropped: false, derived: [], derivedFor: null,
+        egressBitsPerSec: DOUBLE_ZERO, processes: 0, processIngests: 0, processIngestBitsPerSec: DOUBLE_ZERO, processIngestProtocol: null, processIngestIndex: -1, closedPublisher: false, people: false, gen: 0, dropped: false, derived: [], derivedFor: null,
       };
       byKey.set(key, st);
     }
@@ -217,7 +287,7 @@ export class StreamGroups {
     let m = head;
     while (m !== null && (m.core !== s.core || m.collector !== s.collector)) m = m.next;
     if (!m) {
-      m = { id: s.id, core: s.core, collector: s.collector, createdAtMs: s.createdAtMs, reference: s.reference, location: s.location, extra: s.extra, key: null, role: 'viewer', protocol: 'hls', stream: null, gen, next: head };
+      m = { id: s.id, core: s.core, collector: s.collector, createdAtMs: s.createdAtMs, reference: s.reference, location: s.location, extra: s.extra, key: null, role: 'viewer', processIngest: false, protocol: 'hls', stream: null, gen, next: head };
       this.#memos.set(s.id, m);
       this.#classify(m);
       return m;
@@ -242,6 +312,7 @@ export class StreamGroups {
     const ref = classifySession(m.collector, m.reference, m.location);
     m.key = ref ? ref.key : null;
     m.role = ref ? countedRole(ref, m.extra) : 'viewer';
+    m.processIngest = ref !== null && isProcessIngest(ref, m.extra);
     m.protocol = ref ? ref.protocol : 'hls';
     m.stream = null;
   }

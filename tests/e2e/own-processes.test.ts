@@ -1,11 +1,13 @@
 /**
  * The app's own FFmpeg processes are not people, wherever people are counted (issue 16, allchart, stop 36): the local
  * core with a real RTMP publisher `cam`, a person's RTMP player, and a process that pulls `{rtmp,name=cam}` (its RTMP
- * player session is marked as the app's own) and writes `{memfs}/relay.m3u8` (an HLS ingest: a publisher, as any
- * upload). The header counts 3 users: the publisher, the player and the HLS ingest. Checked against it, in Chromium and
- * over the API: the Overview "Users" chart with "All" (its label's "now"), live and after a reload (the back-fill from
- * the server's history), `/metrics`' `core_sessions_core_sessions`, and the time series' viewers of `cam` (History's
- * audience and the traffic report read them). Screenshot: test-output/screenshots/own-processes-overview.png.
+ * player session is marked as the app's own) and writes `{memfs}/relay.m3u8` (its HLS ingest, marked as the app's own
+ * too since ownhls: the upload comes in on the process's counting relay). The header counts 2 users: the publisher and
+ * the player. Checked against it, in Chromium and over the API: the Overview "Users" chart with "All" (its label's
+ * "now"), live and after a reload (the back-fill from the server's history), `/metrics`' `core_sessions_core_sessions`,
+ * and the time series' viewers of `cam` (History's audience and the traffic report read them). The stream `relay`,
+ * which no person publishes to, is live with the process's ingest; `cam`'s one publisher is the encoder (ownhls).
+ * Screenshot: test-output/screenshots/own-processes-overview.png.
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -27,8 +29,8 @@ let page: Page;
 /** What the last check of a `waitFor` read, named when it times out. */
 let seen = '';
 
-/** The people of this setup: the RTMP publisher, the person's RTMP player, the process's HLS ingest. */
-const USERS = 3;
+/** The people of this setup: the RTMP publisher and the person's RTMP player (the process's two sessions are no users). */
+const USERS = 2;
 
 interface ActiveSession {
   local: string;
@@ -96,7 +98,8 @@ describe('own FFmpeg processes are not counted as people (headless server, real 
       }),
     });
     expect(created.status).toBe(200);
-    // Running: two RTMP players of cam (the person's and the process's, marked `ffmpeg:relay`) and the HLS ingest.
+    // Running: two RTMP players of cam (the person's and the process's, marked `ffmpeg:relay`) and the HLS ingest,
+    // marked as the process's too (ownhls; before, its `extra` was FFmpeg's User-Agent).
     await waitFor(
       async () => {
         const s = await active('rtmp,hlsingress');
@@ -107,6 +110,7 @@ describe('own FFmpeg processes are not counted as people (headless server, real 
       30_000,
       200,
     );
+    expect((await active('hlsingress')).hlsingress?.map((x) => x.extra)).toEqual(['ffmpeg:relay']);
 
     await page.goto(`${h.url}/ui/#overview`);
     await page.waitForSelector('[data-testid="view-overview"]');
@@ -128,15 +132,27 @@ describe('own FFmpeg processes are not counted as people (headless server, real 
     const newest = (xs: (number | null)[]): number => xs[xs.length - 1] ?? 0;
     const rtmp = history.value.series.find((s) => s.collector === 'rtmp')!;
     expect([newest(rtmp.activeSessions), newest(rtmp.processSessions)]).toEqual([3, 1]);
+    const hlsingress = history.value.series.find((s) => s.collector === 'hlsingress')!;
+    expect([newest(hlsingress.activeSessions), newest(hlsingress.processSessions)]).toEqual([1, 1]);
+
+    // The streams: `cam`'s one publisher is the encoder (RTMP, its rate); `relay`, which no person publishes to, is live
+    // by the process's upload (HLS ingest, its rate), no viewer.
+    const streams = ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: { key: string; state: string; publishers: number; ingestProtocol: string | null; ingestBitsPerSec: number; viewersTotal: number }[] }).streams;
+    const brief = (key: string): unknown => {
+      const r = streams.find((x) => x.key === key);
+      return r && { state: r.state, publishers: r.publishers, ingestProtocol: r.ingestProtocol, ingesting: r.ingestBitsPerSec > 0, viewers: r.viewersTotal };
+    };
+    expect(brief('cam')).toEqual({ state: 'live', publishers: 1, ingestProtocol: 'rtmp', ingesting: true, viewers: 1 });
+    expect(brief('relay')).toEqual({ state: 'live', publishers: 1, ingestProtocol: 'hlsingress', ingesting: true, viewers: 0 });
 
     // Prometheus: the core's people are the header's.
     await waitFor(
       async () => {
         const text = await (await fetch(`${h.url}/metrics`)).text();
         seen = /^core_sessions_core_sessions\{.*$/m.exec(text)?.[0] ?? '(none)';
-        return / 3$/.test(seen);
+        return new RegExp(` ${USERS}$`).test(seen);
       },
-      () => `core_sessions_core_sessions 3 (last read ${seen})`,
+      () => `core_sessions_core_sessions ${USERS} (last read ${seen})`,
       10_000,
       250,
     );

@@ -2,7 +2,8 @@
  * An operator's walk through the views stop 35's walk left (issue 16, walk2, stop 36): Processes, Alerts, History and
  * Cores, with real ffmpeg traffic on the local core and two remote test Cores (tests/support/test-core.ts).
  * - Processes: the first template (RTMP `cam` → HLS in memfs) created as is; it runs with its log tail showing its
- *   newest lines; its sessions in Sessions; on the Streams page `cam` has no viewer from it. The publisher leaves: the
+ *   newest lines; its sessions in Sessions; on the Streams page `cam` has no viewer from it and one publisher, the
+ *   encoder, whose RTMP rate is its ingest (its HLS upload is the process's, ownhls). The publisher leaves: the
  *   process fails and waits to restart, and offers Stop, which ends the restart loop; the publisher back, Start.
  * - Alerts: a webhook saved, then a rule made in the editor (HLS sessions on this computer above 0), fired by a real
  *   HLS player of the process's output; the receiver gets the raise; acknowledged, then muted.
@@ -61,6 +62,7 @@ async function processRow(id: string): Promise<{ exec: string; state: string; bu
 /** The local stream `key` as `/api/streams` has it (the Streams view's row). */
 interface StreamRead {
   publishers: number;
+  ingestProtocol: string | null;
   viewersTotal: number;
   processes: number;
   peakViewersToday: number;
@@ -130,12 +132,13 @@ describe("an operator's walk through Processes, Alerts, History and Cores (headl
     expect(log.atEnd, 'the log tail at its newest line').toBe(true);
     await shotsAtBothWidths(page, 'walk2-processes-running');
 
-    // Its sessions: its RTMP play and its ffmpeg session, found by its id. On Streams, cam has no viewer yet.
+    // Its sessions: its RTMP play, its HLS upload and its ffmpeg session, found by its id (the upload is marked as the
+    // process's since ownhls). On Streams, cam has no viewer yet, and one publisher: the encoder (RTMP), not the upload.
     await page.click('[data-testid="process-row"][data-id="cam-hls"] [data-testid="process-sessions"]');
     await page.waitForSelector('[data-testid="view-sessions"]');
-    await waitFor(async () => /^2 of \d+ sessions$/.test((await page.textContent('[data-testid="sessions-count"]')) ?? ''), 'the process\'s 2 sessions', 10_000, 200);
-    await waitFor(async () => ((await streamRow('cam'))?.processes ?? 0) >= 1, 'cam with the process', 10_000, 200); // its RTMP play and its ffmpeg session
-    expect(await streamRow('cam')).toMatchObject({ viewersTotal: 0, peakViewersToday: 0 });
+    await waitFor(async () => /^3 of \d+ sessions$/.test((await page.textContent('[data-testid="sessions-count"]')) ?? ''), 'the process\'s 3 sessions', 10_000, 200);
+    await waitFor(async () => ((await streamRow('cam'))?.processes ?? 0) >= 3, 'cam with the process', 10_000, 200);
+    expect(await streamRow('cam')).toMatchObject({ viewersTotal: 0, peakViewersToday: 0, publishers: 1, ingestProtocol: 'rtmp' });
 
     // An HLS player of the process's output fires the rule; the webhook receives the raise; acknowledged, muted.
     children.spawn('timeout', hlsPlayerArgs(h.url, 'cam', 'viewer-a'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StreamGroups } from '../../src/shared/stream-groups.ts';
+import { StreamGroups, streamRoles } from '../../src/shared/stream-groups.ts';
 import type { SessionRow, Snapshot } from '../../src/shared/types.ts';
 
 const row = (core: string, collector: string, id: string, reference: string, location: string, extra = ''): SessionRow => ({
@@ -52,6 +52,40 @@ describe('stream groups', () => {
     expect(t.stream('a', 'proc')).toMatchObject({ processes: 1, people: false, viewersTotal: 0 });
     // The stream rules see streams with people only; their order is that of their first such session.
     expect(t.withPeople('a').map((s) => s.key)).toEqual(['cam']);
+  });
+
+  it("a process's own ingest is the stream's only while no person publishes to it, and never a person (issue 16, ownhls)", () => {
+    const t = new StreamGroups();
+    // RTMP `cam` restreamed to HLS `cam` by process p1 (its RTMP play and its memfs upload marked), a person watching
+    // the HLS; a URL pulled to HLS `pull` by process p2 (its upload only), nobody watching.
+    const camPublisher = { ...row('a', 'rtmp', 'enc', '/live/cam', 'publish:/live/cam.stream'), rxBitsPerSec: 4000 };
+    const camPlay = row('a', 'rtmp', 'relay', '/live/cam', 'play:/live/cam.stream', 'ffmpeg:p1');
+    const camUpload = { ...row('a', 'hlsingress', '/memfs/cam.m3u8', 'cam', '/memfs/cam.m3u8', 'ffmpeg:p1'), rxBitsPerSec: 3900 };
+    const camViewer = { ...row('a', 'hls', 'h', 'cam', '/memfs/cam.m3u8'), txBitsPerSec: 3900 };
+    const pullUpload = { ...row('a', 'hlsingress', '/memfs/pull.m3u8', 'pull', '/memfs/pull.m3u8', 'ffmpeg:p2'), rxBitsPerSec: 2000 };
+    t.update(snap(0, [camUpload, camPlay, camPublisher, camViewer, pullUpload]));
+    // `cam`: one publisher, the encoder (its rate and protocol, not the upload's); the two process sessions.
+    expect(t.stream('a', 'cam')).toMatchObject({ publishers: 1, ingestBitsPerSec: 4000, ingestProtocol: 'rtmp', ingestIndex: 2, viewersTotal: 1, processes: 2, people: true });
+    // `pull`: live by its process's upload, at its rate; a stream the rules judge (it has a publisher).
+    expect(t.stream('a', 'pull')).toMatchObject({ publishers: 1, ingestBitsPerSec: 2000, ingestProtocol: 'hlsingress', ingestIndex: 4, viewersTotal: 0, processes: 1, people: true });
+    expect(t.withPeople('a').map((s) => s.key)).toEqual(['cam', 'pull']);
+    // The encoder leaves (its connection closed): the process's upload is `cam`'s ingest now.
+    t.update(snap(1000, [camUpload, camPlay, { ...camPublisher, closedAtMs: 900 }, camViewer]));
+    expect(t.stream('a', 'cam')).toMatchObject({ publishers: 1, ingestBitsPerSec: 3900, ingestProtocol: 'hlsingress', closedPublisher: true, processes: 2 });
+    // A person's upload (unmarked) to `pull`: the person is its publisher, the process's upload is not.
+    t.update(snap(2000, [pullUpload, { ...row('a', 'hlsingress', '/memfs/pull_0.m3u8', 'pull_0', '/memfs/pull_0.m3u8', 'Lavf/60'), rxBitsPerSec: 100 }]));
+    expect(t.stream('a', 'pull')).toMatchObject({ publishers: 1, ingestBitsPerSec: 100, ingestProtocol: 'hlsingress', ingestIndex: 1, processes: 1 });
+  });
+
+  it("the stream page's roles follow the same rule", () => {
+    const enc = row('a', 'rtmp', 'enc', '/live/cam', 'publish:/live/cam.stream');
+    const play = row('a', 'rtmp', 'relay', '/live/cam', 'play:/live/cam.stream', 'ffmpeg:p1');
+    const upload = row('a', 'hlsingress', '/memfs/cam.m3u8', 'cam', '/memfs/cam.m3u8', 'ffmpeg:p1');
+    const viewer = row('a', 'hls', 'h', 'cam', '/memfs/cam.m3u8');
+    const run = row('a', 'ffmpeg', 'p1', 'cam', 'unknown');
+    expect(streamRoles([upload, play, enc, viewer, run])).toEqual(['process', 'process', 'publisher', 'viewer', 'process']);
+    expect(streamRoles([upload, play, { ...enc, closedAtMs: 1 }, viewer, run])).toEqual(['publisher', 'process', 'publisher', 'viewer', 'process']);
+    expect(streamRoles([upload, run])).toEqual(['publisher', 'process']);
   });
 
   it('a second reader of the same snapshot finds it grouped; a new snapshot is grouped again', () => {

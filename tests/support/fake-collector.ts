@@ -52,10 +52,10 @@ export class FakeCollector implements SessionCollector {
   txBytes(id: string): number {
     return this.sessions.get(id)?.txBytes ?? 0;
   }
-  register(id: string, reference: string, location: string, peer: string): void {
+  register(id: string, reference: string, location: string, peer: string, extra = ''): void {
     if (id === '' || this.sessions.has(id)) return;
     this.registered.push({ id, reference, location, peer });
-    this.sessions.set(id, { reference, location: location || 'unknown', peer: peer || 'unknown', extra: '', active: false, rxBytes: 0, txBytes: 0, topTxBitsPerSec: 0 });
+    this.sessions.set(id, { reference, location: location || 'unknown', peer: peer || 'unknown', extra, active: false, rxBytes: 0, txBytes: 0, topTxBitsPerSec: 0 });
   }
   activate(id: string): boolean {
     const s = this.sessions.get(id);
@@ -63,8 +63,8 @@ export class FakeCollector implements SessionCollector {
     s.active = true;
     return true;
   }
-  registerAndActivate(id: string, reference: string, location: string, peer: string): void {
-    this.register(id, reference, location, peer);
+  registerAndActivate(id: string, reference: string, location: string, peer: string, extra = ''): void {
+    this.register(id, reference, location, peer, extra);
     this.activate(id);
   }
   setExtra(id: string, extra: string): void {

@@ -212,7 +212,7 @@ export class Collector implements SessionCollector, EgressTopSource {
 
   // ---------------------------------------------------------------- producer side
 
-  register(id: string, reference: string, location: string, peer: string): void {
+  register(id: string, reference: string, location: string, peer: string, extra = '', via = peer): void {
     if (!this.#running || id === '') return;
     const existing = this.#sessions.get(id);
     if (existing !== undefined) {
@@ -222,14 +222,14 @@ export class Collector implements SessionCollector, EgressTopSource {
     }
     const now = this.#clock.now();
     const s = new Session(id, reference, location === '' ? 'unknown' : location, peer === '' ? 'unknown' : peer, now, ++this.#seq, now + this.#pendingTimeoutMs);
-    if (this.#ownerOf !== null) s.extra = this.#ownerOf(peer) ?? '';
+    s.extra = (this.#ownerOf !== null ? this.#ownerOf(via) : undefined) ?? extra;
     this.#sessions.set(id, s);
     this.#pending++;
   }
 
   /**
-   * A function that names the `extra` of a new session from its peer as it registers, before any reader sees it, or
-   * undefined for a peer it does not know (the app's own FFmpeg processes: src/main/processes/session-feed.ts).
+   * A function that names the `extra` of a new session from its peer (or the connection it came in on, `via`) as it
+   * registers, before any reader sees it, or undefined for a peer it does not know (the app's own FFmpeg processes: src/main/processes/session-feed.ts).
    */
   setOwnerOf(ownerOf: ((peer: string) => string | undefined) | null): void {
     this.#ownerOf = ownerOf;
@@ -246,8 +246,8 @@ export class Collector implements SessionCollector, EgressTopSource {
     return true;
   }
 
-  registerAndActivate(id: string, reference: string, location: string, peer: string): void {
-    this.register(id, reference, location, peer);
+  registerAndActivate(id: string, reference: string, location: string, peer: string, extra = '', via = peer): void {
+    this.register(id, reference, location, peer, extra, via);
     this.activate(id);
   }
 

@@ -96,11 +96,16 @@ export interface CollectorSummary {
 /** What a producer (HTTP/HLS middleware, RTMP, SRT, ffmpeg) calls. Mirrors Core's collector (spec §1.3). */
 export interface SessionCollector {
   readonly id: string;
-  /** Creates a pending session; a no-op when the id exists. Does not consult limits. */
-  register(id: string, reference: string, location: string, peer: string): void;
+  /**
+   * Creates a pending session; a no-op when the id exists. Does not consult limits. `extra`: the session's `extra`
+   * from its start (an HLS upload's User-Agent), unless the owner hook (`setOwnerOf`) names it; `via`: the connection
+   * (`ip:port`) the owner hook is asked about, when `peer` does not name it (an HLS upload's peer is `unknown`, as in
+   * Core, spec §1.4).
+   */
+  register(id: string, reference: string, location: string, peer: string, extra?: string, via?: string): void;
   /** True exactly once per session. */
   activate(id: string): boolean;
-  registerAndActivate(id: string, reference: string, location: string, peer: string): void;
+  registerAndActivate(id: string, reference: string, location: string, peer: string, extra?: string, via?: string): void;
   setExtra(id: string, extra: string): void;
   /** Counts received bytes; ignored for unknown/empty ids and n <= 0 (negative deltas are dropped, spec §7.19). */
   ingress(id: string, n: number): void;

@@ -20,6 +20,19 @@ export function normalizeIp(raw: string): string {
   return s;
 }
 
+/** `ip:port`, or `[ip]:port` for IPv6 (Go's net.JoinHostPort). */
+export function joinHostPort(ip: string, port: number | undefined): string {
+  return ip.includes(':') ? `[${ip}]:${port ?? 0}` : `${ip}:${port ?? 0}`;
+}
+
+/**
+ * A socket's other end as the local core names a peer (`ip:port`, the IP normalised): an RTMP or SRT session's peer,
+ * and what a counting relay of the app's own FFmpeg process lists as its sockets (src/main/processes/relay.ts).
+ */
+export function remotePeer(socket: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined }): string {
+  return joinHostPort(normalizeIp(socket.remoteAddress ?? ''), socket.remotePort);
+}
+
 /** Eight 16-bit groups of an IPv6 address (caller checked `isIPv6`). */
 function ipv6Groups(ip: string): number[] {
   let s = ip;

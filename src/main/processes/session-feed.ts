@@ -6,10 +6,13 @@
  *
  * It also marks the local core's own sessions whose peer is one of these runs' relay sockets: their `extra` becomes
  * `ffmpeg:<process id>` (OWN_PROCESS_EXTRA_PREFIX and ownProcessOf in src/shared/processes.ts). That is how the
- * RTMP/SRT session of a process that pulls or pushes a local stream is told apart from a person's player or encoder;
- * the stream model, the alerts and the time series count such sessions as role `process`, not as viewers or
- * publishers. The collectors ask as a session registers (`setOwnerOf`), so no reader sees it unmarked (it counted as a
- * viewer for an update, into the day's peak); the tick marks what registered before its run's relay knew the socket.
+ * RTMP/SRT session of a process that pulls or pushes a local stream, and the HLS ingest of a process that writes to
+ * the memfs (its upload comes in on the relay's socket; the session's peer stays `unknown` as Core's), are told apart
+ * from a person's player or encoder. Such a session is never a user (src/shared/totals.ts); per stream it counts as
+ * role `process`, and a process's HLS ingest is the stream's ingest only while no person publishes to the stream
+ * (src/shared/stream-groups.ts). The collectors ask as a session registers (`setOwnerOf`, with the connection it came
+ * in on), so no reader sees it unmarked (it counted as a viewer for an update, into the day's peak); the tick marks
+ * the RTMP/SRT sessions that registered before their run's relay knew the socket.
  */
 import type { SessionCollector, SessionSnapshot } from '../engine/types.ts';
 import { OWN_PROCESS_EXTRA_PREFIX } from '../../shared/processes.ts';

@@ -16,7 +16,7 @@
  * Core stale or unreachable) export their state only: no last-known numbers dressed up as current.
  */
 import { SessionClassifier, type SessionStreamRef } from '../../shared/stream-key.ts';
-import { countedRole } from '../../shared/stream-groups.ts';
+import { countedRole, isProcessIngest } from '../../shared/stream-groups.ts';
 import { GONE_KEEP_MS } from '../../shared/streams.ts';
 import { addToTotals } from '../../shared/totals.ts';
 import { LOCAL_CORE_ID, type CoreInfo, type CoreStateName, type SessionRow, type Snapshot } from '../../shared/types.ts';
@@ -75,6 +75,8 @@ interface LiveStream {
 /** One protocol's numbers of a stream in the update `gen`. */
 interface LiveNumbers extends ProtocolNumbers {
   protocol: string;
+  /** The app's own processes' ingests (isProcessIngest): publishers where the stream has no person's. */
+  processIngests: number;
   gen: number;
   /** No longer in its stream's `protocols`. */
   dropped: boolean;
@@ -98,6 +100,8 @@ interface SessionState {
   /** The extra its `role` was taken from, the role, and the stream (aliases applied) and protocol numbers it adds to. */
   extra: string;
   role: SessionStreamRef['role'] | 'process';
+  /** A process's ingest (isProcessIngest). */
+  processIngest: boolean;
   stream: LiveStream | undefined;
   numbers: LiveNumbers | undefined;
 }
@@ -317,12 +321,15 @@ export class FleetMetrics {
           target = c.other;
           folded++;
         }
+        // A stream no person publishes to is brought in by its processes' ingests (the streams' rule, stream-groups.ts).
+        let people = 0;
+        for (const n of order) people += n.publishers;
         for (const n of order) {
           let t = target.protocols.get(n.protocol);
           if (!t) target.protocols.set(n.protocol, (t = zeroNumbers()));
           t.viewers += n.viewers;
           t.viewerSeconds += n.viewers * watchedSec;
-          t.publishers += n.publishers;
+          t.publishers += people > 0 ? n.publishers : n.processIngests;
           t.rxBitsPerSec += n.rxBitsPerSec;
           t.txBitsPerSec += n.txBitsPerSec;
           t.rxBytes += n.rxBytes;
@@ -349,7 +356,7 @@ export class FleetMetrics {
       session.gen = gen;
     } else {
       // Made with -0 counters, then set: the fields stay doubles even when this first count is a small integer.
-      session = { rx: DOUBLE_ZERO, tx: DOUBLE_ZERO, gen, reference: s.reference, location: s.location, ref: undefined, col: this.#collectorOf(c, s.collector), extra: s.extra, role: 'viewer', stream: undefined, numbers: undefined };
+      session = { rx: DOUBLE_ZERO, tx: DOUBLE_ZERO, gen, reference: s.reference, location: s.location, ref: undefined, col: this.#collectorOf(c, s.collector), extra: s.extra, role: 'viewer', processIngest: false, stream: undefined, numbers: undefined };
       session.rx = s.rxBytes;
       session.tx = s.txBytes;
       c.counters.setAt(at, '', s.collector, s.id, session);
@@ -368,6 +375,7 @@ export class FleetMetrics {
       session.extra = s.extra;
       const ref = session.ref;
       session.role = ref === null ? 'viewer' : countedRole(ref, s.extra);
+      session.processIngest = ref !== null && isProcessIngest(ref, s.extra);
       session.stream = session.numbers = undefined;
     }
     const ref = session.ref;
@@ -392,17 +400,18 @@ export class FleetMetrics {
     let n = session.numbers;
     if (n === undefined || n.dropped) {
       n = stream.protocols.get(ref.protocol);
-      if (!n) stream.protocols.set(ref.protocol, (n = { ...zeroNumbers(), protocol: ref.protocol, gen: 0, dropped: false }));
+      if (!n) stream.protocols.set(ref.protocol, (n = { ...zeroNumbers(), protocol: ref.protocol, processIngests: 0, gen: 0, dropped: false }));
       session.numbers = n;
     }
     if (n.gen !== gen) {
       n.gen = gen;
-      n.viewers = n.publishers = n.rxBitsPerSec = n.txBitsPerSec = n.rxBytes = n.txBytes = 0;
+      n.viewers = n.publishers = n.processIngests = n.rxBitsPerSec = n.txBitsPerSec = n.rxBytes = n.txBytes = 0;
       stream.order.push(n);
     }
     const role = session.role;
     if (role === 'viewer') n.viewers++;
     else if (role === 'publisher') n.publishers++;
+    else if (session.processIngest) n.processIngests++;
     n.rxBitsPerSec += s.rxBitsPerSec;
     n.txBitsPerSec += s.txBitsPerSec;
     n.rxBytes += rx;

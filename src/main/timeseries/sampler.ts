@@ -2,7 +2,8 @@
  * Turns live snapshots into sample rounds: per core × stream × protocol the viewers and publishers at the sample
  * time and the bytes moved since the previous sample, plus the stored totals per stream (all protocols), per core
  * and over all cores. Streams and roles come from the one rule, `classifySession` (src/shared/stream-key.ts), with the
- * app's own FFmpeg processes in role `process` (countedRole, as the Streams view and /metrics count them).
+ * app's own FFmpeg processes in role `process` (countedRole, as the Streams view and /metrics count them); a process's
+ * ingest is a publisher of its stream where no person publishes to it (isProcessIngest, as the Streams view).
  *
  * Bytes are per-session counter deltas: a session seen for the first time brings its whole counter (it began since
  * the last sample), except when it is older than what this run has watched of its core (a remote Core's session
@@ -11,7 +12,7 @@
  */
 import type { SessionRow, Snapshot } from '../../shared/types.ts';
 import { SessionClassifier } from '../../shared/stream-key.ts';
-import { countedRole } from '../../shared/stream-groups.ts';
+import { countedRole, isProcessIngest } from '../../shared/stream-groups.ts';
 import { Key3Map } from '../../shared/key3-map.ts';
 import { TS_ALL } from '../../shared/timeseries.ts';
 import { HyperLogLog } from './hll.ts';
@@ -149,6 +150,8 @@ export class Sampler {
     const last = { rx: 0, tx: 0 };
     const moved = { rx: 0, tx: 0 };
     const one = { viewers: 0, publishers: 0, rxBytes: 0, txBytes: 0 };
+    /** The samples of processes' ingests, once per such session (few: the local core's own processes). */
+    const processIngests: RoundSample[] = [];
     const sessions = snapshot.sessions;
     for (let i = 0; i < sessions.length; i++) {
       const row = sessions[i]!;
@@ -178,7 +181,9 @@ export class Sampler {
       one.publishers = role === 'publisher' ? 1 : 0;
       one.rxBytes = rx;
       one.txBytes = tx;
-      add(sampleOf(this.#series, series, row.core, ref.key, ref.protocol, row.core, ref.key, ref.protocol), one);
+      const sample = sampleOf(this.#series, series, row.core, ref.key, ref.protocol, row.core, ref.key, ref.protocol);
+      add(sample, one);
+      if (role === 'process' && isProcessIngest(ref, row.extra)) processIngests.push(sample);
       if (one.viewers === 1 && (!prev || newDay)) {
         const sk = `${row.core}\u0000${ref.key}`;
         let hll = this.#sketches.get(sk);
@@ -188,6 +193,12 @@ export class Sampler {
         }
         if (hll.add(viewerIdentity(row))) dirty.set(sk, { day, core: row.core, stream: ref.key, hll });
       }
+    }
+    // A stream no person publishes to is brought in by its processes' ingests: each is a publisher there.
+    if (processIngests.length > 0) {
+      const published = new Set<string>();
+      for (const x of series) if (x.publishers > 0) published.add(`${x.core}\u0000${x.stream}`);
+      for (const x of processIngests) if (!published.has(`${x.core}\u0000${x.stream}`)) x.publishers++;
     }
     // Sessions of cores still listed but not observed keep their counters; sessions that are gone are forgotten.
     const listed = new Set(snapshot.cores.map((c) => c.id));

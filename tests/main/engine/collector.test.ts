@@ -557,4 +557,26 @@ describe('Collector closed mark (RTMP/SRT connection closed before the timeout)'
     clock.advance(sec(1));
     expect(c.activeSessions).toBe(0);
   });
+
+  it("the owner hook names a new session's extra from its peer, or from the connection it came in on (issue 16, ownhls)", () => {
+    const { c } = setup();
+    const asked: string[] = [];
+    c.setOwnerOf((peer) => {
+      asked.push(peer);
+      return peer === '127.0.0.1:40000' ? 'ffmpeg:p1' : undefined;
+    });
+    // An RTMP play from the relay's socket; a person's encoder.
+    c.registerAndActivate('play', 'cam', 'play:/cam', '127.0.0.1:40000');
+    c.registerAndActivate('enc', 'cam', 'publish:/cam', '198.51.100.1:5000');
+    // HLS uploads: peer `unknown` as Core's, the User-Agent as `extra` unless the connection is the process's.
+    c.registerAndActivate('/memfs/cam.m3u8', 'cam', '/memfs/cam.m3u8', '', 'Lavf/60', '127.0.0.1:40000');
+    c.registerAndActivate('/memfs/own.m3u8', 'own', '/memfs/own.m3u8', '', 'Lavf/60', '198.51.100.2:6000');
+    expect(asked).toEqual(['127.0.0.1:40000', '198.51.100.1:5000', '127.0.0.1:40000', '198.51.100.2:6000']);
+    expect(c.active().map((s) => [s.id, s.peer, s.extra])).toEqual([
+      ['play', '127.0.0.1:40000', 'ffmpeg:p1'],
+      ['enc', '198.51.100.1:5000', ''],
+      ['/memfs/cam.m3u8', 'unknown', 'ffmpeg:p1'],
+      ['/memfs/own.m3u8', 'unknown', 'Lavf/60'],
+    ]);
+  });
 });

@@ -139,6 +139,18 @@ describe('fleet metrics on /metrics', () => {
     expect(samples.get('core_sessions_stream_viewers{core="uuid-local-1",protocol="rtmp",stream="cam"}')).toBe(1);
   });
 
+  it("counts a process's HLS ingest as no person, and as its stream's publisher only where no person publishes (issue 16, ownhls)", () => {
+    const m = new FleetMetrics({ maxStreamsPerCore: 50, localExportId: 'uuid-local-1' });
+    const upload = (stream: string, extra: string): SessionRow => session('local', 'hlsingress', `/memfs/${stream}.m3u8`, stream, `/memfs/${stream}.m3u8`, { extra, peer: 'unknown' });
+    m.update(snap(T0 + 5000, [rtmpPublisher('local', 'cam'), rtmpViewer('local', 'cam', 'relay', { extra: 'ffmpeg:cam-hls' }), upload('cam', 'ffmpeg:cam-hls'), upload('pull', 'ffmpeg:pull-hls'), hlsViewer('local', 'pull', 'v1')]));
+    const { samples } = parseExposition(m.render());
+    // People: the encoder and the HLS viewer.
+    expect(samples.get('core_sessions_core_sessions{core="uuid-local-1"}')).toBe(2);
+    expect(samples.get('core_sessions_stream_publishers{core="uuid-local-1",protocol="rtmp",stream="cam"}')).toBe(1);
+    expect(samples.get('core_sessions_stream_publishers{core="uuid-local-1",protocol="hlsingress",stream="cam"}')).toBe(0);
+    expect(samples.get('core_sessions_stream_publishers{core="uuid-local-1",protocol="hlsingress",stream="pull"}')).toBe(1);
+  });
+
   it('counts bytes as per-session deltas into _total counters that only grow', () => {
     const m = new FleetMetrics({ maxStreamsPerCore: 50, localExportId: 'me' });
     const key = 'core_sessions_stream_egress_bytes_total{core="me",protocol="hls",stream="cam"}';

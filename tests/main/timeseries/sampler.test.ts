@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { HyperLogLog } from '../../../src/main/timeseries/hll.ts';
 import { Sampler } from '../../../src/main/timeseries/sampler.ts';
 import type { CoreInfo, SessionRow, Snapshot } from '../../../src/shared/types.ts';
+import { TS_ALL } from '../../../src/shared/timeseries.ts';
 
 const STEP_MS = 10_000;
 const T0 = Date.parse('2026-12-05T12:00:00Z');
@@ -57,5 +58,25 @@ describe('Sampler roles', () => {
     const stream = round.samples.find((s) => s.core === 'a' && s.stream === 'cam' && s.protocol === 'rtmp');
     expect(stream).toMatchObject({ viewers: 1, publishers: 1, txBytes: 300 });
     expect(Math.round(uniques.estimate())).toBe(1);
+  });
+
+  it("counts a process's HLS ingest as a publisher only of a stream no person publishes to (issue 16, ownhls)", () => {
+    const sampler = new Sampler({ intervalSec: STEP_MS / 1000, dayOf: () => '2026-12-05', loadUniques: () => new HyperLogLog() });
+    const upload = (key: string, extra: string): SessionRow => ({
+      core: 'a', collector: 'hlsingress', id: `/memfs/${key}.m3u8`, reference: key, createdAtMs: T0, location: `/memfs/${key}.m3u8`, peer: 'unknown', extra, rxBytes: 500, txBytes: 0, rxBitsPerSec: 0, txBitsPerSec: 0,
+    });
+    const sessions = [
+      rtmp('127.0.0.1:40000', 'publish:/live/cam', ''), // a person's encoder
+      rtmp('127.0.0.1:40001', 'play:/live/cam', 'ffmpeg:cam-hls'),
+      upload('cam', 'ffmpeg:cam-hls'), // the restream's upload: cam has a publisher already
+      upload('pull', 'ffmpeg:pull-hls'), // a pulled URL restreamed: its only ingest
+      upload('person', 'Lavf/60'), // a person's upload
+    ];
+    const round = sampler.round(snapshot(T0 + STEP_MS, 'online', sessions), T0 + STEP_MS);
+    const publishers = (stream: string): number | undefined => round.samples.find((s) => s.core === 'a' && s.stream === stream && s.protocol === TS_ALL)?.publishers;
+    expect([publishers('cam'), publishers('pull'), publishers('person')]).toEqual([1, 1, 1]);
+    expect(round.samples.find((s) => s.stream === 'cam' && s.protocol === 'hlsingress')).toMatchObject({ publishers: 0, rxBytes: 500 });
+    // The core's total: the encoder, the pulled stream's process and the person's upload.
+    expect(round.samples.find((s) => s.core === 'a' && s.stream === TS_ALL)?.publishers).toBe(3);
   });
 });

@@ -277,14 +277,15 @@ export class HlsTracker {
     }
   }
 
-  /** A non-empty playlist upload was stored (spec §1.5 ingress). */
-  playlistUploaded(path: string, headerBytes: number, body: Buffer, userAgent: string): void {
+  /**
+   * A non-empty playlist upload was stored (spec §1.5 ingress). `via`: the uploading connection's `ip:port`. The
+   * session's peer stays `unknown` (Core's); `via` only lets the collector's owner hook tell the app's own FFmpeg
+   * process (its counting relay's socket) from a person's encoder, whose session's `extra` is its User-Agent as Core's.
+   */
+  playlistUploaded(path: string, headerBytes: number, body: Buffer, userAgent: string, via = ''): void {
     if (body.length === 0) return;
     const ing = this.hlsingress;
-    if (!ing.isKnownSession(path)) {
-      ing.registerAndActivate(path, referenceOf(path), path, '');
-      ing.setExtra(path, userAgent);
-    }
+    if (!ing.isKnownSession(path)) ing.registerAndActivate(path, referenceOf(path), path, '', userAgent, via);
     ing.ingress(path, headerBytes);
     ing.ingress(path, body.length);
     for (const seg of referencedSegments(body.toString('utf8'), path)) {

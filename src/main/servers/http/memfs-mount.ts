@@ -17,7 +17,7 @@ import { clientKey, FailureBudget } from '../../http/client-limits.ts';
 import { HlsTracker, isPlaylistName, isSegmentName, queryParam, rewritePlaylist } from './hls.ts';
 import { MemfsError, type Memfs } from './memfs.ts';
 import { meterResponse, requestHeaderSize } from './meter.ts';
-import { headerUtf8, realIp } from '../../http/net-util.ts';
+import { headerUtf8, realIp, remotePeer } from '../../http/net-util.ts';
 import { CidrList } from '../../../shared/cidr.ts';
 import { contentTypeFor, parseMountPath, type ParsedPath } from './paths.ts';
 
@@ -403,7 +403,7 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
       if (isSeg && data.length > 0) ctx.tracker.segmentUploaded(p.path, headerBytes + data.length);
       else if (isPl) {
         const ua = headerUtf8(req, 'user-agent');
-        ctx.tracker.playlistUploaded(p.path, headerBytes, data, ua);
+        ctx.tracker.playlistUploaded(p.path, headerBytes, data, ua, remotePeer(req.socket));
       }
     };
     const onClose = (): void => {

@@ -10,8 +10,8 @@ import { AmfError, decodeAmf0, decodeAmf0Value, encodeAmf0, type AmfObject, type
 import { ChunkParser, MSG, RtmpProtocolError, serializeMessage, type RtmpMessage } from './chunk.ts';
 import { C0C1_SIZE, HANDSHAKE_SIZE, RTMP_VERSION, serverHandshake } from './handshake.ts';
 import { DEFAULT_WRITE_HOLD_MAX_BYTES, LiveStream, OUT, type HoldCounters, type OutMessage, type PlayerSink } from './stream-hub.ts';
-import { joinHostPort, splitToken, streamAddress, streamReference, tokenMatches } from './url.ts';
-import { normalizeIp } from '../../http/net-util.ts';
+import { splitToken, streamAddress, streamReference, tokenMatches } from './url.ts';
+import { joinHostPort, normalizeIp } from '../../http/net-util.ts';
 import { ReadBuffers, startReading, type ReadMode } from './reader.ts';
 
 /** Every bound the server enforces; see `DEFAULT_LIMITS` for the values and docs/decisions.md (RTMP) for why. */

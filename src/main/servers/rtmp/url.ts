@@ -65,7 +65,3 @@ export function streamReference(path: string, app: string): string {
   return noExt.startsWith(prefix) ? noExt.slice(prefix.length) : noExt;
 }
 
-/** `ip:port`, or `[ip]:port` for IPv6 (Go's net.JoinHostPort). */
-export function joinHostPort(ip: string, port: number | undefined): string {
-  return ip.includes(':') ? `[${ip}]:${port ?? 0}` : `${ip}:${port ?? 0}`;
-}

@@ -18,8 +18,8 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
-import { joinHostPort, tokenMatches } from '../rtmp/url.ts';
-import { normalizeIp } from '../../http/net-util.ts';
+import { tokenMatches } from '../rtmp/url.ts';
+import { joinHostPort, normalizeIp } from '../../http/net-util.ts';
 import { DEFAULT_SRT_LIMITS, nowUs, SrtConnection, SrtStream, type SrtConnectionStats, type SrtContext, type SrtCounters, type SrtLimits } from './connection.ts';
 import {
   CTRL,

@@ -2,6 +2,8 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CoreInfo, SessionRow } from '../../../shared/types.ts';
 import { VIEWER_PROTOCOLS, type StreamRow, type ViewerProtocol } from '../../../shared/streams.ts';
+import { streamRoles } from '../../../shared/stream-groups.ts';
+import { ownProcessOf } from '../../../shared/processes.ts';
 import { LOCAL_CORE_ID } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
 import { CoreSelect } from '../components/CoreSelect.tsx';
@@ -152,6 +154,12 @@ function EmptyState({ listeners }: { listeners: Record<string, string> }): React
   );
 }
 
+/** Who a publisher is on the stream page: its peer, or the app's own process that brings the stream in. */
+function publisherName(s: SessionRow): string {
+  const process = ownProcessOf(s.extra);
+  return process !== null ? `the process ${process}` : s.peer;
+}
+
 function StreamPage({ row, series, coreName, local, listeners, onClose }: { row: StreamRow; series: StreamSeries | undefined; coreName: string; local: boolean; listeners: Record<string, string>; onClose: () => void }): React.JSX.Element {
   const [units, api, reportError, mine, setOpenStream] = useApp(useShallow((s) => [s.units, s.api, s.reportError, s.streamSessions, s.setOpenStream]));
   // The store keeps this stream's sessions (the sessions worker lists them; the page holds no other session).
@@ -168,8 +176,10 @@ function StreamPage({ row, series, coreName, local, listeners, onClose }: { row:
       reportError(e);
     }
   };
-  const viewers = mine.filter((s) => s.collector === 'hls' || s.location.startsWith('play:'));
-  const publishers = mine.filter((s) => s.collector === 'hlsingress' || s.location.startsWith('publish:'));
+  // Each session's role by the streams' rule (the app's own processes are neither, except an ingest nobody else makes).
+  const roles = streamRoles(mine);
+  const publishers = mine.filter((_, i) => roles[i] === 'publisher');
+  const viewers = mine.filter((_, i) => roles[i] === 'viewer');
   // Live 10 minutes by default; longer ranges from the time-series history (stored under the key rule's key).
   const [range, setRange] = useState<TimeRange>(LIVE_RANGE);
   return (
@@ -186,7 +196,7 @@ function StreamPage({ row, series, coreName, local, listeners, onClose }: { row:
       <div className="stream-facts">
         <div>
           <span className="muted">Publisher</span>
-          <b>{publishers.length === 0 ? 'none' : publishers.map((p) => `${PROTOCOL_LABELS[p.collector] ?? p.collector} from ${p.peer}`).join(', ')}</b>
+          <b>{publishers.length === 0 ? 'none' : publishers.map((p) => `${PROTOCOL_LABELS[p.collector] ?? p.collector} from ${publisherName(p)}`).join(', ')}</b>
         </div>
         <div>
           <span className="muted">Ingest</span>
@@ -277,10 +287,10 @@ function StreamPage({ row, series, coreName, local, listeners, onClose }: { row:
             </tr>
           </thead>
           <tbody>
-            {mine.map((s) => (
+            {mine.map((s, i) => (
               <tr key={`${s.collector}:${s.id}`}>
                 <td>{s.collector}</td>
-                <td>{publishers.includes(s) ? 'publisher' : viewers.includes(s) ? 'viewer' : 'process'}</td>
+                <td>{roles[i]}</td>
                 <td>{s.peer}</td>
                 <td title={s.extra}>{s.collector === 'hls' ? playerFamily(s.extra) : ''}</td>
                 <td className="num">{formatBitrate(s.rxBitsPerSec, units)}</td>
@@ -288,7 +298,7 @@ function StreamPage({ row, series, coreName, local, listeners, onClose }: { row:
                 {local && (
                   <td>
                     {(s.collector === 'rtmp' || s.collector === 'srt') && (
-                      <button type="button" data-testid={`disconnect-${s.collector}-${s.id}`} onClick={() => void disconnect(s, publishers.includes(s))}>
+                      <button type="button" data-testid={`disconnect-${s.collector}-${s.id}`} onClick={() => void disconnect(s, roles[i] === 'publisher')}>
                         Disconnect
                       </button>
                     )}

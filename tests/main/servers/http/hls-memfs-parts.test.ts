@@ -14,6 +14,8 @@ import {
 import { createMemfs, MemfsError } from '../../../../src/main/servers/http/memfs.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
 import { FakeCollector } from '../../../support/fake-collector.ts';
+import { FakeClock } from '../../../../src/main/engine/clock.ts';
+import { Collector } from '../../../../src/main/engine/collector.ts';
 
 const cidrSet = (list: string[]): CidrList => CidrList.parse(list, 'trusted proxies');
 
@@ -214,6 +216,22 @@ describe('HlsTracker with a fake collector', () => {
     expect(t.rememberedUploads).toBe(1);
     t.playlistUploaded('/memfs/empty.m3u8', 50, Buffer.alloc(0), 'x');
     expect(hlsingress.sessions.has('/memfs/empty.m3u8')).toBe(false);
+  });
+
+  it("hlsingress: the uploading connection is what the owner hook is asked about; the peer stays Core's `unknown` (issue 16, ownhls)", () => {
+    const clock = new FakeClock(0);
+    const hlsingress = new Collector('hlsingress', { clock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 30_000 });
+    hlsingress.setOwnerOf((peer) => (peer === '127.0.0.1:41000' ? 'ffmpeg:restream' : undefined));
+    const t = new HlsTracker({ hls: new FakeCollector('hls'), hlsingress, log: memoryLogger(), now: () => clock.now() });
+    t.playlistUploaded('/memfs/cam.m3u8', 50, Buffer.from('#EXTM3U\n'), 'Lavf/60', '127.0.0.1:41000');
+    t.playlistUploaded('/memfs/enc.m3u8', 50, Buffer.from('#EXTM3U\n'), 'Lavf/59', '198.51.100.7:5000');
+    // A later upload of the same playlist from another connection (FFmpeg's next PUT) keeps the session as it was.
+    t.playlistUploaded('/memfs/cam.m3u8', 50, Buffer.from('#EXTM3U\n'), 'Lavf/60', '127.0.0.1:41001');
+    expect(hlsingress.active().map((s) => [s.id, s.peer, s.extra])).toEqual([
+      ['/memfs/cam.m3u8', 'unknown', 'ffmpeg:restream'],
+      ['/memfs/enc.m3u8', 'unknown', 'Lavf/59'],
+    ]);
+    void hlsingress.stop();
   });
 });
 

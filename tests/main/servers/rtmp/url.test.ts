@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { joinHostPort, splitToken, streamAddress, streamReference, tokenMatches } from '../../../../src/main/servers/rtmp/url.ts';
+import { splitToken, streamAddress, streamReference, tokenMatches } from '../../../../src/main/servers/rtmp/url.ts';
+import { joinHostPort } from '../../../../src/main/http/net-util.ts';
 import { normalizeIp } from '../../../../src/main/http/net-util.ts';
 
 describe('RTMP stream addressing', () => {
