@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCore, type TestCore } from '../support/test-core.ts';
-import { CHROMIUM, closeE2e, openPage, SCREENSHOTS, sessionRowTexts, type TestBrowser, prepareE2e } from './support.ts';
+import { CHROMIUM, closeE2e, openPage, SCREENSHOTS, sessionRowTexts, type TestBrowser, prepareE2e, loginPage } from './support.ts';
 import { waitFor } from '../support/wait.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
@@ -62,12 +62,7 @@ describe.skipIf(!ready)('alerts and CSV export e2e (headless server with auth, C
     });
     token = await login();
     ({ browser, page } = await openPage(pageErrors));
-    await page.goto(`${server.url}/ui/`);
-    await page.waitForSelector('[data-testid="login-form"]', { timeout: 10_000 });
-    await page.fill('[data-testid="login-username"]', USER);
-    await page.fill('[data-testid="login-password"]', PASSWORD);
-    await page.click('[data-testid="login-submit"]');
-    await page.waitForSelector('[data-testid="view-streams"]', { timeout: 10_000 });
+    await loginPage(page, `${server.url}/ui/`, USER, PASSWORD, 'view-streams');
     // Before the login, the page's first calls answer 401 (that is how it learns to show the form): not errors.
     pageErrors.length = 0;
   }, 120_000);

@@ -16,6 +16,7 @@ import {
   hlsPlayerArgs,
   hlsPublisherArgs,
   launchChromium,
+  loginPage,
   openPage,
   prepareE2e,
   rtmpPublisherArgs,
@@ -339,14 +340,7 @@ describe.skipIf(!ready)('dashboard e2e with API auth on', () => {
     if (server) rmSync(server.dataDir, { recursive: true, force: true });
   }, 30_000);
 
-  async function login(page: Page, url: string): Promise<void> {
-    await page.goto(`${url}/ui/`);
-    await page.waitForSelector('[data-testid="login-form"]', { timeout: 10_000 });
-    await page.fill('[data-testid="login-username"]', 'admin');
-    await page.fill('[data-testid="login-password"]', 's3cret-pass');
-    await page.click('[data-testid="login-submit"]');
-    await page.waitForSelector('[data-testid="view-streams"]', { timeout: 10_000 });
-  }
+  const login = (page: Page, url: string): Promise<void> => loginPage(page, `${url}/ui/`, 'admin', 's3cret-pass', 'view-streams');
 
   it("pushes reach the Sessions table through the sessions worker, and again after the event stream is cut and reconnects with the token", async () => {
     const proxy = await tcpProxy(Number(new URL(server.url).port));

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, closeE2e, launchChromium, SCREENSHOTS, type TestBrowser, prepareE2e, collectPageErrors } from './support.ts';
+import { CHROMIUM, closeE2e, launchChromium, SCREENSHOTS, type TestBrowser, prepareE2e, collectPageErrors, loginPage } from './support.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
 
@@ -120,12 +120,7 @@ describe.skipIf(!existsSync(CHROMIUM))('Settings: the older panels through the f
     const server = await startHeadless(['--no-persist', '--auth', `${USER}:${PASSWORD}`], { children });
     servers.push(server);
     const page = await newPage();
-    await page.goto(`${server.url}/ui/#settings`);
-    await page.waitForSelector('[data-testid="login-form"]', { timeout: 10_000 });
-    await page.fill('[data-testid="login-username"]', USER);
-    await page.fill('[data-testid="login-password"]', PASSWORD);
-    await page.click('[data-testid="login-submit"]');
-    await page.waitForSelector('[data-testid="settings-form"]', { timeout: 10_000 });
+    await loginPage(page, `${server.url}/ui/#settings`, USER, PASSWORD, 'settings-form');
     // Before the login, the page's first calls answer 401 (that is how it learns to show the form): not errors.
     pageErrors.length = 0;
 

@@ -87,6 +87,19 @@ export async function shotsAtBothWidths(page: Page, name: string): Promise<void>
 }
 
 /** Collects what a page should never show: uncaught errors, console errors and failed responses. */
+/**
+ * Logs `page` in through the dashboard's login form at `url` (a server started with `--auth user:password`) and waits
+ * for `view` (a view's test id) to show. The page's calls before the login answer 401: callers clear their page errors.
+ */
+export async function loginPage(page: Page, url: string, user: string, password: string, view: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForSelector('[data-testid="login-form"]', { timeout: 10_000 });
+  await page.fill('[data-testid="login-username"]', user);
+  await page.fill('[data-testid="login-password"]', password);
+  await page.click('[data-testid="login-submit"]');
+  await page.waitForSelector(`[data-testid="${view}"]`, { timeout: 10_000 });
+}
+
 export function collectPageErrors(page: Page, errors: string[]): void {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => {
