@@ -89,7 +89,7 @@ describe.skipIf(!existsSync(CHROMIUM))('alert editor e2e (headless server, real 
     // Real traffic: an ffmpeg RTMP publisher on the local core.
     children.spawn('timeout', rtmpPublisherArgs(`${server.rtmpUrl!}/live/editor-cam`));
     await page.waitForSelector('[data-testid="alerts-active"] [data-testid="alert-row"]', { timeout: 30_000 });
-    expect(await page.textContent('[data-testid="alerts-active"]')).toContain('sessions > 0');
+    expect(await page.textContent('[data-testid="alerts-active"]')).toContain('1 session > 0');
     const raised = await waitFor(() => deliveries.find((d) => d.event === 'raised'), 'the raised alert at the webhook', 15_000, 200);
     expect(raised).toMatchObject({ source: 'core-sessions', alert: { ruleId: 'rtmp-live', kind: 'sessions-above', core: 'local', coreName: 'This computer', collector: 'rtmp' } });
 
