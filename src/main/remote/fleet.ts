@@ -21,8 +21,7 @@ import type { ClusterNodeOffer } from './parse.ts';
 import { sortByCreated } from './parse.ts';
 import { RemotePoller, type PollerStats, type RemoteCoreConfig } from './poller.ts';
 import { zeroSummary } from '../engine/registry.ts';
-import { isOwnProcess } from '../../shared/processes.ts';
-import { countsSessions } from '../../shared/totals.ts';
+import { isProcessSession } from '../../shared/totals.ts';
 
 export interface LocalCoreRef {
   id: string;
@@ -257,14 +256,12 @@ export function createFleet(options: FleetOptions): Fleet {
           maxTxBitsPerSec: s.maxTxBitsPerSec,
         };
         collectors.push(totals);
-        // Whether this collector's sessions can be the app's own processes at all (not for http, ffmpeg): then each is
-        // checked as it is listed (src/shared/totals.ts, the people rule).
-        const people = countsSessions(c);
         // The engine's shape is the page's: a row is the session tagged with its core and collector. A remote Core's
         // sessions are parsed as such rows (parse.ts): taken as they are (never changed: each poll parses new ones).
         for (const a of v.active(c) ?? s.active) {
           sessions.push(a.core === v.id && (a as Partial<SessionRow>).collector === c ? (a as SessionRow) : { ...a, core: v.id, collector: c });
-          if (people && isOwnProcess(a.extra)) totals.processSessions++;
+          // The people rule's own processes (src/shared/totals.ts), counted as the sessions are listed.
+          if (isProcessSession(c, a.extra)) totals.processSessions++;
         }
       }
     }
