@@ -8,11 +8,12 @@
  * in the last snapshot), compares no long strings and allocates nothing for streams that were already there. A
  * session's reference and location are fixed for its life (Core registers them once; the engine's Session has them
  * readonly); an id used again by a new session has another creation time and is classified again, and so is a
- * session whose `extra` changed (the app's own FFmpeg process is marked in `extra` a second after it connects).
+ * session whose `extra` changed (the app's own FFmpeg process's session is marked in `extra` as it registers, or at
+ * the process feed's next tick when its relay learnt the socket later).
  * Pure, no node:* or DOM.
  */
 import { DOUBLE_ZERO } from './double-zero.ts';
-import { ownProcessOf } from './processes.ts';
+import { isOwnProcess } from './processes.ts';
 import { classifySession, type SessionStreamRef, type StreamProtocol, type StreamRole } from './stream-key.ts';
 import type { SessionRow, Snapshot } from './types.ts';
 
@@ -21,7 +22,7 @@ import type { SessionRow, Snapshot } from './types.ts';
  * from or writing to its own servers (src/shared/processes.ts) is `process`, never a viewer or a publisher.
  */
 export function countedRole(ref: SessionStreamRef, extra: string): StreamRole {
-  return ownProcessOf(extra) !== null ? 'process' : ref.role;
+  return isOwnProcess(extra) ? 'process' : ref.role;
 }
 
 /**
@@ -31,7 +32,7 @@ export function countedRole(ref: SessionStreamRef, extra: string): StreamRole {
  * person's encoder). The one rule of a stream's publishers: KeyStream's, and `streamRoles` for a list of sessions.
  */
 export function isProcessIngest(ref: SessionStreamRef, extra: string): boolean {
-  return ref.role === 'publisher' && ownProcessOf(extra) !== null;
+  return ref.role === 'publisher' && isOwnProcess(extra);
 }
 
 /**
@@ -40,19 +41,19 @@ export function isProcessIngest(ref: SessionStreamRef, extra: string): boolean {
  */
 export function streamRoles(sessions: readonly Pick<SessionRow, 'collector' | 'reference' | 'location' | 'extra' | 'closedAtMs'>[]): StreamRole[] {
   const roles: StreamRole[] = [];
+  /** The places of the open processes' ingests, publishers if no person's open session publishes. */
+  const ingests: number[] = [];
   let personPublishes = false;
   for (const s of sessions) {
     const ref = classifySession(s.collector, s.reference, s.location);
     const role = ref === null ? 'process' : countedRole(ref, s.extra);
-    if (role === 'publisher' && s.closedAtMs === undefined) personPublishes = true;
+    if (s.closedAtMs === undefined) {
+      if (role === 'publisher') personPublishes = true;
+      else if (ref !== null && isProcessIngest(ref, s.extra)) ingests.push(roles.length);
+    }
     roles.push(role);
   }
-  if (!personPublishes) {
-    sessions.forEach((s, i) => {
-      const ref = classifySession(s.collector, s.reference, s.location);
-      if (ref !== null && s.closedAtMs === undefined && isProcessIngest(ref, s.extra)) roles[i] = 'publisher';
-    });
-  }
+  if (!personPublishes) for (const i of ingests) roles[i] = 'publisher';
   return roles;
 }
 
