@@ -297,9 +297,14 @@ export function createSettingsStore({ config, fleet, secrets, log, setAtStart: g
     }
 
     for (const [key, secret] of secretPatch) {
-      if (key === 'apiPassword') continue;
-      if (secret === '') await secrets.delete(secretKeyOf(key));
-      else await secrets.set(secretKeyOf(key), { username: '', password: secret });
+      // The API password is stored with the login's user name, below.
+      if (key !== 'apiPassword') {
+        if (secret === '') await secrets.delete(secretKeyOf(key));
+        else await secrets.set(secretKeyOf(key), { username: '', password: secret });
+      }
+      if (secret === '') secretsSet.delete(key);
+      else secretsSet.add(key);
+      secretsChanged.add(key);
     }
     // The API login keeps its user name beside the password.
     if (secretPatch.has('apiPassword') || changes('apiUsername')) {
@@ -307,11 +312,6 @@ export function createSettingsStore({ config, fleet, secrets, log, setAtStart: g
       const password = secretPatch.get('apiPassword') ?? stored?.password ?? '';
       if (password === '') await secrets.delete(API_SECRET_KEY);
       else await secrets.set(API_SECRET_KEY, { username: nextText('apiUsername', config.auth?.username ?? ''), password });
-    }
-    for (const [key, secret] of secretPatch) {
-      if (secret === '') secretsSet.delete(key);
-      else secretsSet.add(key);
-      secretsChanged.add(key);
     }
     const oldPoll = Number(savedValue(settingSpec('pollIntervalMs')!) ?? runningValues.pollIntervalMs);
     try {
