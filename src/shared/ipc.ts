@@ -124,6 +124,12 @@ export interface AppSettings {
   setAtStart: Record<string, string>;
   /** Settings (keys of `values`) that only take effect after a restart. */
   restartRequired?: string[];
+  /**
+   * Set for a web page without the API login (headless with auth off: anyone who reaches the port): the secrets this
+   * page may replace but not remove, and why (src/main/ui/page-guards.ts, docs/security.md). Absent for the desktop
+   * app and a page that proved the login, which may remove them.
+   */
+  keptSecrets?: { keys: string[]; reason: string };
 }
 
 /** A change: only the settings the form changed, by key (VIEW_KEYS). */

@@ -102,7 +102,10 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
     );
   }
   const props: React.InputHTMLAttributes<HTMLInputElement> = {};
-  const removable = isSecret(s) && settings.secretsSet.includes(settingKey);
+  const isSet = isSecret(s) && settings.secretsSet.includes(settingKey);
+  // A page without the API login may not remove some secrets: the server says which and why, and the page says so.
+  const kept = isSet && settings.keptSecrets?.keys.includes(settingKey) === true;
+  const removable = isSet && !kept;
   const removing = form.removed.includes(settingKey);
   if (isSecret(s)) Object.assign(props, { type: 'password', autoComplete: 'new-password', placeholder: settings.secretsSet.includes(settingKey) ? '(unchanged)' : 'none' });
   else if (s.kind === 'number' || s.kind === 'integer') Object.assign(props, { type: 'number', min: s.min, max: s.max, step: s.kind === 'integer' ? 1 : 'any', inputMode: 'decimal' });
@@ -137,6 +140,11 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
           />
           Remove on Save
         </label>
+      )}
+      {kept && (
+        <small className="muted help" data-testid={`${testId}-kept`}>
+          Set. {settings.keptSecrets?.reason}
+        </small>
       )}
       {help}
       {note}
