@@ -196,7 +196,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     endpoints: () => localEndpoints(config, listeners),
     clock,
     log: log.child('processes'),
-    collectors: { ffmpeg: collectors.ffmpeg, marked: [collectors.rtmp, collectors.srt, collectors.hlsingress] },
+    collectors: { ffmpeg: collectors.ffmpeg, marked: { byPeer: [collectors.rtmp, collectors.srt], byConnection: [collectors.hlsingress] } },
   });
   const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets, setAtStart: deps.setAtStart });
   const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
