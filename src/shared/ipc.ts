@@ -143,7 +143,7 @@ export interface AppSettingsPatch {
 
 // ---- desktop (Electron shell: alerts, CSV export; src/main/shell, src/main/alerts, src/main/export) ----
 
-export type AlertKind = 'egress-above' | 'sessions-above' | 'core-unreachable' | 'publisher-gone' | 'ingest-below-median' | 'publisher-reconnects';
+export type AlertKind = 'egress-above' | 'sessions-above' | 'users-above' | 'core-unreachable' | 'publisher-gone' | 'ingest-below-median' | 'publisher-reconnects';
 
 /** One alert, raised by a rule for one subject (a core, a core's collector, or a core's reference). */
 export interface AlertItem {
