@@ -76,7 +76,7 @@ export default async function bench(): Promise<void> {
       endpoints: () => ({ memfsUrl: null, diskDir: null, rtmpUrl: base, rtmpApp: '/', rtmpToken: '', srtHostPort: null, srtToken: '' }),
       clock: systemClock,
       log,
-      collectors: { ffmpeg: ffmpegCollector, marked: [rtmpCollector] },
+      collectors: { ffmpeg: ffmpegCollector, marked: { byPeer: [rtmpCollector], byConnection: [] } },
     });
     await manager.init();
     for (let i = 0; i < PROCESSES; i++) {

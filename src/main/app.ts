@@ -48,7 +48,7 @@ import { processUiHandlers } from './processes/ui-handlers.ts';
 import { localEndpoints } from './processes/endpoints.ts';
 import { startPrometheusParts } from './prometheus/index.ts';
 import { shardFleet } from './prometheus/shard.ts';
-import { historyForUi } from './timeseries/backend.ts';
+import { historyForUi, type HistoryBackend } from './timeseries/backend.ts';
 
 /** A start-up failure the user can act on (taken port, unwritable data dir): one line, no stack trace. */
 export class StartError extends Error {
@@ -125,6 +125,23 @@ function loadIdentity(dataDir: string, log: Logger): { id: string; name: string 
   return identity;
 }
 
+/**
+ * Seeds the streams' "Peak today" from the history's report of the local day so far (per core and stream: the local
+ * core's and remote Cores'), so a restart does not start it again at 0. A backend that fails (a Prometheus that does
+ * not answer) leaves the peaks to the live updates, with a warning.
+ */
+function seedPeaksToday(streams: StreamModel, history: HistoryBackend, nowMs: number, log: Logger): void {
+  const dayStartMs = new Date(nowMs).setHours(0, 0, 0, 0);
+  void (async () => {
+    try {
+      const report = await history.report({ fromMs: dayStartMs, toMs: nowMs + 1, period: 'day' });
+      streams.seedPeaks(nowMs, report.rows);
+    } catch (err) {
+      log.warn('could not read today\'s stream peaks from the history', { error: (err as Error).message });
+    }
+  })();
+}
+
 export async function startApp(config: AppConfig, deps: StartDeps): Promise<RunningApp> {
   const { log } = deps;
   const clock = deps.clock ?? systemClock;
@@ -179,7 +196,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     endpoints: () => localEndpoints(config, listeners),
     clock,
     log: log.child('processes'),
-    collectors: { ffmpeg: collectors.ffmpeg, marked: [collectors.rtmp, collectors.srt, collectors.hlsingress] },
+    collectors: { ffmpeg: collectors.ffmpeg, marked: { byPeer: [collectors.rtmp, collectors.srt], byConnection: [collectors.hlsingress] } },
   });
   const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets, setAtStart: deps.setAtStart });
   const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
@@ -214,6 +231,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   // The fleet's series on /metrics and, with --history-backend prometheus, the history from Prometheus (issue 18).
   const prom = startPrometheusParts({ config, source: fleet, localExportId: identity.id, aliases, log: log.child('prometheus') });
   const history = prom.history ?? timeseries;
+  if (history) seedPeaksToday(streams, history, clock.now(), log);
   // An operator's disconnect of a local RTMP/SRT session (the Streams view); logged, since it ends someone's stream.
   const disconnect = (collector: string, id: string): boolean => {
     const server = collector === 'rtmp' ? rtmp : collector === 'srt' ? srt : null;

@@ -6,7 +6,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { Shard } from './prometheus/shard.ts';
-import { ConfigError, type Credentials, type ListenAddress } from './settings/values.ts';
+import { SETTINGS } from '../shared/settings-schema.ts';
+import { ConfigError, parseSettingText, type Credentials, type ListenAddress } from './settings/values.ts';
 import { helpText, parseFlags, type ParsedFlags } from './settings/flags.ts';
 
 // The schema's parsers and the JSON reader, where callers have always found them.
@@ -75,59 +76,25 @@ export interface AppConfig {
   prometheusTimeoutMs: number;
 }
 
-export const DEFAULT_API_PORT = 8787;
-export const DEFAULT_RTMP_PORT = 1935;
-export const DEFAULT_SRT_PORT = 6000;
-
 export function defaultDataDir(): string {
   const xdg = process.env.XDG_DATA_HOME;
   return join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.local', 'share'), 'core-sessions');
 }
 
+/**
+ * The defaults, from the schema (src/shared/settings-schema.ts `default`, read by each flag's parser): one source for
+ * the config, `--help`, the README and the Settings view. A setting without one is none (`null`, a repeated flag's
+ * `[]`); the data folder is computed here.
+ */
 export function defaultConfig(): AppConfig {
-  return {
-    listen: { host: '127.0.0.1', port: DEFAULT_API_PORT },
-    dataDir: defaultDataDir(),
-    auth: null,
-    jwtSecret: '',
-    ignoreIps: [],
-    sessionTimeoutSec: 30,
-    persist: true,
-    persistIntervalSec: 60,
-    maxSessions: 0,
-    maxBitrateMbit: 0,
-    rtmp: { host: '127.0.0.1', port: DEFAULT_RTMP_PORT },
-    rtmpToken: '',
-    rtmpApp: '/',
-    rtmpWriteHoldMs: 100,
-    srt: { host: '127.0.0.1', port: DEFAULT_SRT_PORT },
-    srtToken: '',
-    memfsAuth: null,
-    memfsMaxMb: 256,
-    trustedProxies: [],
-    diskDir: null,
-    cores: [],
-    coreCredentialsFile: null,
-    pollIntervalMs: 1000,
-    logLevel: 'info',
-    ffmpeg: 'ffmpeg',
-    allowedHosts: [],
-    metricsAuth: false,
-    maxConnsPerIp: 100,
-    historyMaxEntries: 10_000,
-    timeseries: true,
-    timeseriesIntervalSec: 10,
-    timeseriesRawHours: 48,
-    timeseriesMinuteDays: 30,
-    timeseriesHourDays: 730,
-    timeseriesMaxMb: 512,
-    metricsMaxStreamsPerCore: 50,
-    shard: null,
-    historyBackend: 'embedded',
-    prometheusUrl: '',
-    prometheusAuth: '',
-    prometheusTimeoutMs: 5000,
-  };
+  const config: Record<string, unknown> = {};
+  for (const spec of SETTINGS) {
+    const d = spec.default;
+    if (d === undefined) config[spec.key] = spec.kind === 'repeated' ? [] : null;
+    else config[spec.key] = typeof d === 'boolean' ? d : parseSettingText(spec, String(d), `the default of ${spec.key}`);
+  }
+  config.dataDir = defaultDataDir();
+  return config as unknown as AppConfig;
 }
 
 /** The `--help` text, generated from the schema (src/main/settings/flags.ts). */

@@ -124,6 +124,12 @@ export interface AppSettings {
   setAtStart: Record<string, string>;
   /** Settings (keys of `values`) that only take effect after a restart. */
   restartRequired?: string[];
+  /**
+   * Set for a web page without the API login (headless with auth off: anyone who reaches the port): the secrets this
+   * page may replace but not remove, and why (src/main/ui/page-guards.ts, docs/security.md). Absent for the desktop
+   * app and a page that proved the login, which may remove them.
+   */
+  keptSecrets?: { keys: string[]; reason: string };
 }
 
 /** A change: only the settings the form changed, by key (VIEW_KEYS). */
@@ -137,7 +143,7 @@ export interface AppSettingsPatch {
 
 // ---- desktop (Electron shell: alerts, CSV export; src/main/shell, src/main/alerts, src/main/export) ----
 
-export type AlertKind = 'egress-above' | 'sessions-above' | 'core-unreachable' | 'publisher-gone' | 'ingest-below-median' | 'publisher-reconnects';
+export type AlertKind = 'egress-above' | 'sessions-above' | 'users-above' | 'core-unreachable' | 'publisher-gone' | 'ingest-below-median' | 'publisher-reconnects';
 
 /** One alert, raised by a rule for one subject (a core, a core's collector, or a core's reference). */
 export interface AlertItem {

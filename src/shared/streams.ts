@@ -129,6 +129,9 @@ export class StreamModel {
   readonly #memory = new Key3Map<Memory>();
   #gen = 0;
   #rows: StreamRow[] = [];
+  /** Today's peaks from the history (`seedPeaks`), by core and key after aliases: a stream's peak starts there. */
+  #seed = new Map<string, number>();
+  #seedDay = -1;
 
   /**
    * `aliases`: stream key → the key it is shown as (rename, or merge several keys into one). `groups`: the grouping
@@ -137,6 +140,35 @@ export class StreamModel {
   constructor(aliases: ReadonlyMap<string, string> = new Map(), groups: StreamGroups = new StreamGroups()) {
     this.#aliases = aliases;
     this.#groups = groups;
+  }
+
+  /**
+   * Seeds the day's peaks from the history, so "Peak today" survives a restart: `peaks` are the day's highest
+   * concurrent viewers per core and stream key (the key rule's, before aliases), `atMs` a time in that day. A stream
+   * starts its peak at the seed and keeps the higher of the two; keys an alias merges take the highest of them (a
+   * lower bound of the merged row's peak, which the history does not keep). Seeds of another day are ignored.
+   */
+  seedPeaks(atMs: number, peaks: Iterable<{ core: string; stream: string; peakViewers: number }>): void {
+    const day = localDay(atMs);
+    if (day !== this.#seedDay) {
+      this.#seedDay = day;
+      this.#seed.clear();
+    }
+    for (const p of peaks) {
+      if (!Number.isFinite(p.peakViewers) || p.peakViewers <= 0) continue;
+      const key = this.#aliases.get(p.stream) ?? p.stream;
+      const k = `${p.core}\u0000${key}`;
+      const peak = Math.max(this.#seed.get(k) ?? 0, p.peakViewers);
+      this.#seed.set(k, peak);
+      // A stream already in memory (the history answered after the first updates) takes it too.
+      const m = this.#memory.get('', p.core, key);
+      if (m !== undefined && m.peakDay === day) m.peak = Math.max(m.peak, peak);
+    }
+  }
+
+  /** The seeded peak of a stream for a day (0 without one). */
+  #seedOf(day: number, core: string, key: string): number {
+    return day === this.#seedDay ? (this.#seed.get(`${core}\u0000${key}`) ?? 0) : 0;
   }
 
   /** The rows of the last update, sorted by viewers (most first), then core and key. */
@@ -161,7 +193,7 @@ export class StreamModel {
       let m = this.#memory.getAt(i, '', g.core, key);
       if (m === undefined) {
         const row = emptyRow(g.core, key);
-        m = { state: 'idle', sinceMs: now, lastSeenMs: now, peakDay: today, peak: 0, row, fresh: true, nextGen: 0, next: row, ingestIndex: -1 };
+        m = { state: 'idle', sinceMs: now, lastSeenMs: now, peakDay: today, peak: this.#seedOf(today, g.core, key), row, fresh: true, nextGen: 0, next: row, ingestIndex: -1 };
         this.#memory.setAt(i, '', g.core, key, m);
       }
       if (m.nextGen !== gen) {
@@ -211,7 +243,7 @@ export class StreamModel {
       }
       if (m.peakDay !== today) {
         m.peakDay = today;
-        m.peak = 0;
+        m.peak = this.#seedOf(today, m.row.core, m.row.key);
       }
       if (row.staleSinceMs === undefined) {
         m.lastSeenMs = now;

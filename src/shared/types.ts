@@ -104,4 +104,10 @@ export interface HistoryRow {
   sessions: number;
   rxBytes: number;
   txBytes: number;
+  /**
+   * The local core's only (kept beside Core's history, which has no `extra`): how many of the row's sessions were the
+   * app's own FFmpeg processes' (no person's), and, when all were, the process's id (the last one's).
+   */
+  processSessions?: number;
+  process?: string;
 }

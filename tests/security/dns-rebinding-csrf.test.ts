@@ -101,8 +101,11 @@ describe('exposure-widening settings from the page with auth off', () => {
     expect(await update({ prometheusUrl: 'http://127.0.0.1:9090', prometheusAuth: 'Bearer t0ken' })).toMatchObject({ ok: true });
     expect(await update({ prometheusAuth: '' })).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('the Prometheus auth to none') } });
     expect(await update({ prometheusUrl: 'http://127.0.0.2:9090' })).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('the Prometheus URL while its auth is set') } });
-    const after = (await invoke(h.url, 'settings:get', [])).json as { value: { values: Record<string, string>; secretsSet: string[] } };
+    const after = (await invoke(h.url, 'settings:get', [])).json as { value: { values: Record<string, string>; secretsSet: string[]; keptSecrets?: { keys: string[]; reason: string } } };
     expect([after.value.values.prometheusUrl, after.value.secretsSet]).toEqual(['http://127.0.0.1:9090', ['prometheusAuth']]);
+    // The page is told which set secrets it may not remove, and why, so it does not offer what the guard refuses.
+    expect(after.value.keptSecrets?.keys).toEqual(expect.arrayContaining(['prometheusAuth', 'rtmpToken', 'srtToken', 'apiPassword']));
+    expect(after.value.keptSecrets?.reason).toMatch(/API auth off/);
   });
 });
 

@@ -123,6 +123,30 @@ describe('the stream model', () => {
     expect(rows[0]!.staleSinceMs).toBeUndefined();
   });
 
+  it("starts the day peak at the history's seed (a restart), keeps the higher one, and drops a seed of another day", () => {
+    const m = new StreamModel(new Map([['cam_backup', 'cam']]));
+    m.seedPeaks(t0 - 3_600_000, [
+      { core: 'local', stream: 'cam', peakViewers: 7 },
+      { core: 'local', stream: 'cam_backup', peakViewers: 9 },
+      { core: 'remote', stream: 'cam', peakViewers: 4 },
+      { core: 'local', stream: 'srtcam', peakViewers: Number.NaN },
+    ]);
+    const rows = m.update(snap(t0, live));
+    expect(rows.map((r) => [r.core, r.key, r.viewersTotal, r.peakViewersToday])).toEqual([
+      ['local', 'cam', 3, 9],
+      ['local', 'srtcam', 0, 0],
+    ]);
+    // A seed that comes after the first updates (a remote history answers late) raises a stream already shown.
+    m.seedPeaks(t0, [{ core: 'local', stream: 'srtcam', peakViewers: 2 }]);
+    expect(m.update(snap(t0 + 1000, live)).map((r) => r.peakViewersToday)).toEqual([9, 2]);
+    // The next day starts at 0 again; yesterday's seed does not come back.
+    const tomorrow = t0 + 86_400_000;
+    expect(m.update(snap(tomorrow, live)).map((r) => r.peakViewersToday)).toEqual([3, 0]);
+    const fresh = new StreamModel();
+    fresh.seedPeaks(t0, [{ core: 'local', stream: 'cam', peakViewers: 5 }]);
+    expect(fresh.update(snap(tomorrow, live))[0]!.peakViewersToday).toBe(3);
+  });
+
   it('aliases rename and merge keys', () => {
     const m = new StreamModel(new Map([['cam_backup', 'cam']]));
     const rows = m.update(snap(t0, [session('local', 'hls', 'cam', '/memfs/cam.m3u8', 'a'), session('local', 'hls', 'cam_backup', '/memfs/cam_backup.m3u8', 'b')]));

@@ -1,6 +1,6 @@
 import type { AlertItem } from '../../shared/ipc.ts';
 import type { CoreInfo, Snapshot } from '../../shared/types.ts';
-import { addToTotals } from '../../shared/totals.ts';
+import { addToTotals, countsSessions } from '../../shared/totals.ts';
 import { StreamGroups, type KeyStream } from '../../shared/stream-groups.ts';
 import {
   DEFAULT_MEDIAN_WINDOW_MS,
@@ -13,6 +13,7 @@ import {
   type PublisherReconnectsRule,
   type SessionsRule,
   type UnreachableRule,
+  type UsersRule,
 } from './rules.ts';
 import { MedianWindow } from './median.ts';
 
@@ -115,8 +116,11 @@ function raise(state: SubjectState, alert: AlertItem): AlertEvent {
   return { type: 'raised', alert };
 }
 
-/** Totals of one core (people and traffic counted once, src/shared/totals.ts), or one collector's raw numbers. */
-function totals(snapshot: Snapshot, core: string, collector: string | undefined): { activeSessions: number; txBitsPerSec: number } | null {
+/**
+ * Totals of one core (people and traffic counted once, src/shared/totals.ts), or one collector's raw numbers; with
+ * `people`, that collector's users (its sessions less the app's own processes', none for a collector of no people).
+ */
+function totals(snapshot: Snapshot, core: string, collector: string | undefined, people = false): { activeSessions: number; txBitsPerSec: number } | null {
   let found = false;
   const sum = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
   for (const t of snapshot.collectors) {
@@ -124,7 +128,7 @@ function totals(snapshot: Snapshot, core: string, collector: string | undefined)
     found = true;
     if (collector === undefined) addToTotals(sum, t);
     else {
-      sum.activeSessions += t.activeSessions;
+      sum.activeSessions += !people ? t.activeSessions : countsSessions(t.collector) ? t.activeSessions - t.processSessions : 0;
       sum.txBitsPerSec += t.txBitsPerSec;
     }
   }
@@ -187,11 +191,11 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[], groups: Stre
     return s;
   }
 
-  function threshold(rule: EgressRule | SessionsRule, snapshot: Snapshot): void {
+  function threshold(rule: EgressRule | SessionsRule | UsersRule, snapshot: Snapshot): void {
     for (const core of snapshot.cores) {
       if (!inRule(rule, core.id)) continue;
       const key = `${rule.id}|${core.id}|${rule.collector ?? '*'}`;
-      const t = totals(snapshot, core.id, rule.collector);
+      const t = totals(snapshot, core.id, rule.collector, rule.kind === 'users-above');
       if (!HEALTHY.has(core.state) || !t) {
         // Unknown now: keep the state (and its alert), restart any wait.
         const known = subjects.get(key);
@@ -210,8 +214,9 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[], groups: Stre
         level = t.txBitsPerSec > rule.raiseBitsPerSec ? 'raise' : t.txBitsPerSec < rule.clearBitsPerSec ? 'clear' : 'hold';
         message = `${where} egress ${mbit(t.txBitsPerSec)} > ${mbit(rule.raiseBitsPerSec)}`;
       } else {
+        const noun = rule.kind === 'users-above' ? 'user' : 'session';
         level = t.activeSessions > rule.raiseAbove ? 'raise' : t.activeSessions <= rule.clearAtOrBelow ? 'clear' : 'hold';
-        message = `${where}: ${t.activeSessions} session${t.activeSessions === 1 ? '' : 's'} > ${rule.raiseAbove}`;
+        message = `${where}: ${t.activeSessions} ${noun}${t.activeSessions === 1 ? '' : 's'} > ${rule.raiseAbove}`;
       }
       const ev = step(st, level, atMs, rule);
       if (ev === RAISE) events.push(raise(st, { key, ruleId: rule.id, kind: rule.kind, core: core.id, ...(rule.collector ? { collector: rule.collector } : {}), message, raisedAtMs: atMs }));
@@ -395,6 +400,7 @@ export function createAlertEvaluator(rulesIn: readonly AlertRule[], groups: Stre
         switch (rule.kind) {
           case 'egress-above':
           case 'sessions-above':
+          case 'users-above':
             threshold(rule, snapshot);
             break;
           case 'core-unreachable':

@@ -1,5 +1,6 @@
 import type { AlertKind } from '../../shared/ipc.ts';
 import type { CoreStateName } from '../../shared/types.ts';
+import { countsSessions } from '../../shared/totals.ts';
 
 /**
  * Alert rules: plain data (a JSON file can hold them). Hysteresis comes from two things: separate raise and clear
@@ -47,6 +48,20 @@ export interface SessionsRule extends RuleBase {
   clearAtOrBelow: number;
 }
 
+/**
+ * Users of a core (or of one of its people collectors: hls, hlsingress, rtmp, srt) above a count, counted as the
+ * header counts them (src/shared/totals.ts): the app's own FFmpeg processes' sessions are no users. "Sessions above"
+ * counts a collector's sessions as Core does, processes included.
+ */
+export interface UsersRule extends RuleBase {
+  kind: 'users-above';
+  collector?: string;
+  /** Raise when users > this. */
+  raiseAbove: number;
+  /** Clear when users ≤ this; must be ≤ raiseAbove. */
+  clearAtOrBelow: number;
+}
+
 /** A core in one of `states` (default: unreachable); cleared once it is online/running again. */
 export interface UnreachableRule extends RuleBase {
   kind: 'core-unreachable';
@@ -87,7 +102,7 @@ export interface PublisherReconnectsRule extends RuleBase {
   withinMs: number;
 }
 
-export type AlertRule = EgressRule | SessionsRule | UnreachableRule | PublisherGoneRule | IngestBelowMedianRule | PublisherReconnectsRule;
+export type AlertRule = EgressRule | SessionsRule | UsersRule | UnreachableRule | PublisherGoneRule | IngestBelowMedianRule | PublisherReconnectsRule;
 
 /** The kinds that judge streams (one subject per core and stream key), the only ones a `stream` scope applies to. */
 export const STREAM_RULE_KINDS: readonly AlertRule['kind'][] = ['publisher-gone', 'ingest-below-median', 'publisher-reconnects'];
@@ -131,8 +146,12 @@ export function validateAlertRules(rules: readonly AlertRule[]): AlertRule[] {
         if (r.clearBitsPerSec > r.raiseBitsPerSec) bad('clearBitsPerSec must be ≤ raiseBitsPerSec');
         break;
       case 'sessions-above':
+      case 'users-above':
         if (!nonNegative(r.raiseAbove) || !nonNegative(r.clearAtOrBelow)) bad('thresholds must be numbers ≥ 0');
         if (r.clearAtOrBelow > r.raiseAbove) bad('clearAtOrBelow must be ≤ raiseAbove');
+        if (r.kind === 'users-above' && r.collector !== undefined && !countsSessions(r.collector)) {
+          bad(`${JSON.stringify(r.collector)} counts no users (the header counts hls, hlsingress, rtmp and srt); leave the collector out for the whole core, or use sessions-above`);
+        }
         break;
       case 'ingest-below-median':
         if (typeof r.belowPercent !== 'number' || !(r.belowPercent > 0 && r.belowPercent < 100)) bad('belowPercent must be a number between 0 and 100');

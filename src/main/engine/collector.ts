@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { moveAsideCorrupt, writeFileAtomic } from '../atomic-file.ts';
 import type { Logger } from '../log.ts';
 import { systemClock, unrefTimer } from './clock.ts';
-import { History, parseHistory } from './history.ts';
+import { History, historyKey, parseHistory, parseOwn, serializeOwn } from './history.ts';
+import { ownProcessOf } from '../../shared/processes.ts';
 import { IpLimiter } from './ip-limiter.ts';
 import type { Clock, CollectorSummary, HistoryEntry, SessionCollector, SessionSnapshot, TimerHandle } from './types.ts';
 import { SlidingWindow } from './window.ts';
@@ -149,6 +150,8 @@ export class Collector implements SessionCollector, EgressTopSource {
   #persistTimer: TimerHandle | undefined;
   #persistChain: Promise<unknown> = Promise.resolve();
   #persistedVersion = -1;
+  /** The own-process marks' side file exists (loaded or written): it is written with every persist from then on. */
+  #ownFile = false;
   #writes = 0;
 
   constructor(id: string, options: CollectorOptions = {}) {
@@ -461,6 +464,9 @@ export class Collector implements SessionCollector, EgressTopSource {
     if (s.active) {
       this.#active--;
       this.#history.add(s.location, s.peer, s.reference, 1, s.rxBytes, s.txBytes);
+      // The app's own process's session: the mark Core's history has no field for, kept beside it.
+      const process = ownProcessOf(s.extra);
+      if (process !== null) this.#history.markOwn(historyKey(s.location, s.peer, s.reference), process, 1);
     } else {
       this.#pending--;
     }
@@ -478,7 +484,12 @@ export class Collector implements SessionCollector, EgressTopSource {
     if (dir === undefined) return Promise.resolve(false);
     const version = this.#history.version;
     const text = this.#history.serialize();
-    const run = this.#persistChain.then(() => this.#write(dir, text, version));
+    // The own-process marks go to their side file first: a history written without them only loses marks.
+    const own = this.#history.own();
+    // Written once there is a mark, and from then on even empty (a stale mark must not name a later entry).
+    if (own.size > 0) this.#ownFile = true;
+    const ownText = this.#ownFile ? serializeOwn(own) : null;
+    const run = this.#persistChain.then(async () => (ownText === null || (await this.#writeOwn(dir, ownText))) && this.#write(dir, text, version));
     this.#persistChain = run;
     return run;
   }
@@ -494,6 +505,19 @@ export class Collector implements SessionCollector, EgressTopSource {
       return true;
     } catch (err) {
       this.#log.warn('could not write the session history', { collector: this.id, file: final, error: String(err) });
+      return false;
+    }
+  }
+
+  /** Writes `<id>.own.json` (the own-process marks) atomically; false (logged) when it could not. */
+  async #writeOwn(dir: string, text: string): Promise<boolean> {
+    const file = join(dir, `${this.id}.own.json`);
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(file, text, 0o600);
+      return true;
+    } catch (err) {
+      this.#log.warn('could not write the own-process marks of the session history', { collector: this.id, file, error: String(err) });
       return false;
     }
   }
@@ -520,6 +544,14 @@ export class Collector implements SessionCollector, EgressTopSource {
       return;
     }
     for (const [key, e] of entries) this.#history.add(e.location, e.peer, e.reference, e.totalSessions, e.totalRxBytes, e.totalTxBytes, key);
+    // The own-process marks' side file: missing or malformed, the marks are gone and the history is whole.
+    try {
+      const text = readFileSync(join(dir, `${this.id}.own.json`), 'utf8');
+      this.#ownFile = true;
+      for (const [key, own] of parseOwn(text)) this.#history.markOwn(key, own.process, own.sessions);
+    } catch {
+      // No side file (a history of an older version, or no own process ever finished).
+    }
     this.#persistedVersion = this.#history.version;
     this.#log.info('loaded the session history', { collector: this.id, file, entries: entries.size });
   }
@@ -540,9 +572,9 @@ export class Collector implements SessionCollector, EgressTopSource {
     } catch {
       return;
     }
-    const prefix = `.${this.id}.json.`;
+    const prefixes = [`.${this.id}.json.`, `.${this.id}.own.json.`];
     for (const name of names) {
-      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+      if (!prefixes.some((p) => name.startsWith(p)) || !name.endsWith('.tmp')) continue;
       try {
         unlinkSync(join(dir, name));
       } catch {

@@ -1,4 +1,4 @@
-import type { HistoryChanges, HistoryEntry, HistoryOrder, HistorySummary, HistoryTotals } from './types.ts';
+import type { HistoryChanges, HistoryEntry, HistoryOrder, HistorySummary, HistoryTotals, OwnProcessTotals, ProcessSessions } from './types.ts';
 import { quote, sortUtf8 } from './go-json.ts';
 
 type PeerTotals = HistoryTotals & { locations: Map<string, HistoryTotals> };
@@ -49,13 +49,28 @@ class LiveSummary implements HistorySummary {
   readonly #version: () => number;
   readonly #order: HistoryOrder;
 
-  constructor(peers: Map<string, PeerTotals>, locations: Map<string, HistoryTotals>, references: Map<string, HistoryTotals>, totals: HistoryTotals, version: () => number, order: HistoryOrder) {
+  readonly #processSessions: () => OwnProcessTotals;
+
+  constructor(
+    peers: Map<string, PeerTotals>,
+    locations: Map<string, HistoryTotals>,
+    references: Map<string, HistoryTotals>,
+    totals: HistoryTotals,
+    version: () => number,
+    order: HistoryOrder,
+    processSessions: () => OwnProcessTotals,
+  ) {
     this.peers = peers;
     this.locations = locations;
     this.references = references;
     this.totals = totals;
     this.#version = version;
     this.#order = order;
+    this.#processSessions = processSessions;
+  }
+
+  processSessions(): OwnProcessTotals {
+    return this.#processSessions();
   }
 
   get version(): number {
@@ -97,6 +112,8 @@ export class History {
   readonly #locations = new Map<string, HistoryTotals>();
   readonly #references = new Map<string, HistoryTotals>();
   readonly #totals: HistoryTotals = { sessions: 0, rxBytes: 0, txBytes: 0 };
+  /** By entry key: the finished sessions of the app's own processes in it (kept beside Core's entries, see `own`). */
+  readonly #own = new Map<string, ProcessSessions>();
   readonly #peerOrder = new SortedKeys(this.#peers);
   readonly #locationOrder = new SortedKeys(this.#locations);
   readonly #referenceOrder = new SortedKeys(this.#references);
@@ -127,11 +144,44 @@ export class History {
       references: () => this.#referenceOrder.get(this.version),
       changedSince: (v) => this.#changedSince(v),
     };
-    this.#view = new LiveSummary(this.#peers, this.#locations, this.#references, this.#totals, () => this.version, order);
+    this.#view = new LiveSummary(this.#peers, this.#locations, this.#references, this.#totals, () => this.version, order, () => this.#processSessions());
   }
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  /**
+   * Marks `sessions` of the entry `key` as the app's own process `process`'s (a closed session whose `extra` named it,
+   * or the side file's marks at load). Only for an entry that exists; a fold into `(other)` drops its marks.
+   */
+  markOwn(key: string, process: string, sessions: number): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined || !(sessions > 0) || process === '') return;
+    const own = this.#own.get(key);
+    const total = Math.min(entry.totalSessions, (own?.sessions ?? 0) + sessions);
+    this.#own.set(key, { process, sessions: total });
+  }
+
+  /** The own-process marks by entry key (what the side file keeps). */
+  own(): ReadonlyMap<string, ProcessSessions> {
+    return this.#own;
+  }
+
+  /** The own processes' finished sessions per peer, location and reference (few entries: one per process run and connection). */
+  #processSessions(): OwnProcessTotals {
+    const out = { peers: new Map<string, ProcessSessions>(), locations: new Map<string, ProcessSessions>(), references: new Map<string, ProcessSessions>() };
+    const into = (map: Map<string, ProcessSessions>, key: string, own: ProcessSessions): void => {
+      map.set(key, { process: own.process, sessions: (map.get(key)?.sessions ?? 0) + own.sessions });
+    };
+    for (const [key, own] of this.#own) {
+      const e = this.#entries.get(key);
+      if (e === undefined) continue;
+      into(out.peers, e.peer, own);
+      into(out.locations, e.location, own);
+      into(out.references, e.reference, own);
+    }
+    return out;
   }
 
   /** Adds a closed session (or a loaded entry) to the entry `key` (default: the joined triple). */
@@ -216,6 +266,7 @@ export class History {
       const e = this.#entries.get(key)!;
       this.#entries.delete(key);
       this.#touched.delete(key);
+      this.#own.delete(key);
       this.#subtract(e);
       moves.push(e);
     }
@@ -361,6 +412,35 @@ export function parseHistory(text: string): Map<string, HistoryEntry> {
       totalRxBytes: count('total_rxbytes'),
       totalTxBytes: count('total_txbytes'),
     });
+  }
+  return out;
+}
+
+/**
+ * The own-process marks' side file (`<collector>.own.json` beside Core's `<collector>.json`): by entry key, the
+ * process id and its finished sessions. Core's file stays Core's; without this file the history is whole, only the
+ * marks are gone.
+ */
+export function serializeOwn(own: ReadonlyMap<string, ProcessSessions>): string {
+  const entries: Record<string, ProcessSessions> = {};
+  for (const key of sortUtf8([...own.keys()])) entries[key] = own.get(key)!;
+  return JSON.stringify({ version: 1, entries }, null, 1) + '\n';
+}
+
+/** The marks of a side file's text; anything malformed is left out (a bad file never stops the history). */
+export function parseOwn(text: string): Map<string, ProcessSessions> {
+  const out = new Map<string, ProcessSessions>();
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return out;
+  }
+  const entries = (v as { entries?: unknown } | null)?.entries;
+  if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) return out;
+  for (const [key, e] of Object.entries(entries as Record<string, unknown>)) {
+    const { process, sessions } = (e ?? {}) as { process?: unknown; sessions?: unknown };
+    if (typeof process === 'string' && process !== '' && typeof sessions === 'number' && Number.isSafeInteger(sessions) && sessions > 0) out.set(key, { process, sessions });
   }
   return out;
 }

@@ -62,6 +62,24 @@ export interface HistorySummary {
   version?: number;
   /** Live summaries only: sorted keys and change tracking maintained by the engine. */
   order?: HistoryOrder;
+  /**
+   * The local core's only (Core's history has no `extra`): the finished sessions of the app's own FFmpeg processes
+   * per peer, location and reference, with the last process's id. Not part of Core's v3 shape (never written by it).
+   */
+  processSessions?(): OwnProcessTotals;
+}
+
+/** The app's own processes' finished sessions in a history's aggregates (keys as those of HistorySummary's maps). */
+export interface OwnProcessTotals {
+  peers: ReadonlyMap<string, ProcessSessions>;
+  locations: ReadonlyMap<string, ProcessSessions>;
+  references: ReadonlyMap<string, ProcessSessions>;
+}
+
+/** Finished sessions of the app's own processes under one history key or peer, and whose (the last process id). */
+export interface ProcessSessions {
+  process: string;
+  sessions: number;
 }
 
 /** Key order and change tracking of a live HistorySummary. */

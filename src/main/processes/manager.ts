@@ -11,7 +11,7 @@ import { resolveCommand, type LocalEndpoints } from './command.ts';
 import { parseProcessConfig, processConfigToWire, ProcessConfigError, type ProcessConfig } from './config.ts';
 import { probeFfmpeg, type FfmpegProbe } from './probe.ts';
 import { ProcessRunner } from './runner.ts';
-import { SessionFeed, type FeedCollector } from './session-feed.ts';
+import { SessionFeed, type FeedCollector, type MarkedCollectors } from './session-feed.ts';
 
 export interface ProcessManagerDeps {
   dataDir: string;
@@ -20,8 +20,8 @@ export interface ProcessManagerDeps {
   endpoints: () => LocalEndpoints;
   clock: Clock;
   log: Logger;
-  /** The `ffmpeg` collector and the servers' collectors whose sessions from own processes get marked. */
-  collectors: { ffmpeg: FeedCollector; marked: FeedCollector[] };
+  /** The `ffmpeg` collector and the servers' collectors whose sessions from own processes get marked (session-feed.ts). */
+  collectors: { ffmpeg: FeedCollector; marked: MarkedCollectors };
   /** SIGTERM → SIGKILL grace on stop. Default 3000. */
   killGraceMs?: number;
 }

@@ -12,7 +12,8 @@
  * role `process`, and a process's HLS ingest is the stream's ingest only while no person publishes to the stream
  * (src/shared/stream-groups.ts). The collectors ask as a session registers (`setOwnerOf`, with the connection it came
  * in on), so no reader sees it unmarked (it counted as a viewer for an update, into the day's peak); the tick marks
- * the RTMP/SRT sessions that registered before their run's relay knew the socket.
+ * the RTMP/SRT sessions that registered before their run's relay knew the socket, and walks only those collectors
+ * (an HLS upload's peer is `unknown`, which no relay socket is).
  */
 import type { SessionCollector, SessionSnapshot } from '../engine/types.ts';
 import { OWN_PROCESS_EXTRA_PREFIX } from '../../shared/processes.ts';
@@ -32,19 +33,30 @@ interface RunFeed {
   lastOut: number[];
 }
 
+/**
+ * The collectors whose sessions of own processes get marked: `byPeer`, whose session's peer is the connection (RTMP,
+ * SRT), marked as they register and by the tick; `byConnection`, whose session's peer is `unknown` as Core's (the HLS
+ * upload, spec §1.4), marked only as they register, by the connection they came in on (the tick could never match).
+ */
+export interface MarkedCollectors {
+  byPeer: FeedCollector[];
+  byConnection: FeedCollector[];
+}
+
 export class SessionFeed {
   readonly #ffmpeg: FeedCollector;
-  readonly #marked: FeedCollector[];
+  /** What the once-a-second pass walks: only collectors whose sessions' peer can be a relay's socket. */
+  readonly #byPeer: FeedCollector[];
   readonly #runs = new Map<RunView, RunFeed>();
 
-  constructor(ffmpeg: FeedCollector, marked: FeedCollector[]) {
+  constructor(ffmpeg: FeedCollector, marked: MarkedCollectors) {
     this.#ffmpeg = ffmpeg;
-    this.#marked = marked;
+    this.#byPeer = marked.byPeer;
     const ownerOf = (peer: string): string | undefined => {
       const process = this.processOfPeer(peer);
       return process === undefined ? undefined : OWN_PROCESS_EXTRA_PREFIX + process;
     };
-    for (const c of marked) c.setOwnerOf(ownerOf);
+    for (const c of [...marked.byPeer, ...marked.byConnection]) c.setOwnerOf(ownerOf);
   }
 
   /** A new run: tracked until it has ended and its last bytes are fed. */
@@ -93,7 +105,7 @@ export class SessionFeed {
 
   #markOwnSessions(): void {
     if (this.#runs.size === 0) return;
-    for (const collector of this.#marked) {
+    for (const collector of this.#byPeer) {
       for (const s of collector.active()) {
         if (s.extra.startsWith(OWN_PROCESS_EXTRA_PREFIX)) continue;
         const id = this.processOfPeer(s.peer);

@@ -10,7 +10,7 @@
  *   old (default max(5 s, 3 intervals)): one failed poll does not make its sessions flicker, a dead Core's sessions
  *   do not linger. Its CoreInfo always tells the truth (state, lastError, lastSuccessMs).
  */
-import type { Clock, CollectorSummary, HistorySummary, HistoryTotals, SessionReader, SessionSnapshot, TimerHandle } from '../engine/types.ts';
+import type { Clock, CollectorSummary, HistorySummary, HistoryTotals, ProcessSessions, SessionReader, SessionSnapshot, TimerHandle } from '../engine/types.ts';
 import { COLLECTOR_IDS } from '../engine/types.ts';
 import type { CoreInfo, CollectorTotals, HistoryGroup, HistoryRow, SessionRow, Snapshot } from '../../shared/types.ts';
 import type { HistoryQuery } from '../../shared/ipc.ts';
@@ -271,8 +271,17 @@ export function createFleet(options: FleetOptions): Fleet {
   const history = (query: HistoryQuery): HistoryRow[] => {
     const rows: HistoryRow[] = [];
     const wantCollectors = query.collectors && query.collectors.length > 0 ? new Set(query.collectors) : undefined;
-    const push = (core: string, collector: string, group: HistoryGroup, map: ReadonlyMap<string, HistoryTotals>): void => {
-      for (const [key, t] of map) rows.push({ core, collector, group, key, sessions: t.sessions, rxBytes: t.rxBytes, txBytes: t.txBytes });
+    const push = (core: string, collector: string, group: HistoryGroup, map: ReadonlyMap<string, HistoryTotals>, processes?: ReadonlyMap<string, ProcessSessions>): void => {
+      for (const [key, t] of map) {
+        const row: HistoryRow = { core, collector, group, key, sessions: t.sessions, rxBytes: t.rxBytes, txBytes: t.txBytes };
+        // The local core's marks: the app's own processes' sessions in the row; all of them: the row is that process.
+        const own = processes?.get(key);
+        if (own !== undefined) {
+          row.processSessions = Math.min(own.sessions, t.sessions);
+          if (own.sessions >= t.sessions) row.process = own.process;
+        }
+        rows.push(row);
+      }
     };
     // A Core that stopped answering keeps its history (the CoreInfo says it is not current), instead of vanishing.
     for (const v of views(query.core && query.core.length > 0 ? query.core : undefined, true)) {
@@ -280,9 +289,10 @@ export function createFleet(options: FleetOptions): Fleet {
         if (wantCollectors && !wantCollectors.has(c)) continue;
         const s = v.summary(c);
         if (!s) continue;
-        push(v.id, c, 'remote', s.history.peers);
-        push(v.id, c, 'local', s.history.locations);
-        push(v.id, c, 'reference', s.history.references);
+        const own = s.history.processSessions?.();
+        push(v.id, c, 'remote', s.history.peers, own?.peers);
+        push(v.id, c, 'local', s.history.locations, own?.locations);
+        push(v.id, c, 'reference', s.history.references, own?.references);
       }
     }
     return rows;

@@ -5,7 +5,7 @@
  * environment (secrets, CORE_SESSIONS_CORES), then the flags, whatever their order on the line.
  */
 import { parseArgs as parseArgv, type ParseArgsOptionsConfig } from 'node:util';
-import { flagOf, SETTINGS, type SettingSpec } from '../../shared/settings-schema.ts';
+import { defaultTextOf, flagOf, onByDefault, SETTINGS, type SettingSpec } from '../../shared/settings-schema.ts';
 import { ConfigError, parseSettingText } from './values.ts';
 
 /** Remote Core URLs with credentials, whitespace-separated (added to --core). */
@@ -168,7 +168,7 @@ export function parseFlags<T extends object>(argv: readonly string[], readFile: 
 /** How a setting's flag is written in --help and the README (`--listen HOST:PORT`, `--no-persist`). */
 function usage(spec: SettingSpec): string {
   const flag = flagOf(spec)!;
-  if (spec.kind === 'boolean') return spec.onByDefault ? `--no-${flag}` : `--${flag}`;
+  if (spec.kind === 'boolean') return onByDefault(spec) ? `--no-${flag}` : `--${flag}`;
   return `--${flag} ${spec.arg ?? 'VALUE'}`;
 }
 
@@ -190,7 +190,7 @@ export function helpText(): string {
       group = spec.group;
       out.push('', `${group}:`);
     }
-    const dflt = spec.kind === 'boolean' ? '' : `  [${spec.defaultText}]`;
+    const dflt = spec.kind === 'boolean' ? '' : `  [${defaultTextOf(spec)}]`;
     out.push(line(usage(spec), `${spec.help}${dflt}`));
   }
   out.push(
@@ -202,8 +202,9 @@ export function helpText(): string {
     line('', `${CORES_ENV}: remote Core URLs with credentials, space-separated, added to --core`),
     line('-h, --help', 'this text'),
     '',
-    'Files in the data dir: sessions/<collector>.json (the history, Core\'s format), timeseries.sqlite (viewers and',
-    'traffic over time, with its -wal and -shm files), alerts.json (alert rules, {"rules": [...]}), settings.json and',
+    'Files in the data dir: sessions/<collector>.json (the history, Core\'s format) and <collector>.own.json (which of',
+    'its finished sessions were the app\'s own FFmpeg processes\'), timeseries.sqlite (viewers and traffic over time,',
+    'with its -wal and -shm files), alerts.json (alert rules, {"rules": [...]}), settings.json and',
     'cores.json (saved by the dashboard), remote-credentials.json (mode 0600), processes.json (the local core\'s FFmpeg',
     'processes), processes.pids.json (their pids, ended after a crash).',
     '',
@@ -220,7 +221,7 @@ export function readmeFlagsTable(): string {
   for (const spec of flagSettings()) {
     const secret = spec.secretEnv ? `; or \`--${flagOf(spec)}-file FILE\`, or \`${spec.secretEnv}\`` : '';
     const old = spec.oldFlags?.length ? ` (was ${spec.oldFlags.map((f) => `\`--${f}\``).join(', ')})` : '';
-    rows.push(`| \`${cell(usage(spec))}\`${old} | \`${spec.key}\` | ${cell(spec.help)}${secret} | ${cell(spec.defaultText)} |`);
+    rows.push(`| \`${cell(usage(spec))}\`${old} | \`${spec.key}\` | ${cell(spec.help)}${secret} | ${cell(defaultTextOf(spec))} |`);
   }
   rows.push(`| \`--config FILE\` | | a JSON object of the settings above by JSON key; flags win | none |`);
   return rows.join('\n');

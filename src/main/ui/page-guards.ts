@@ -86,6 +86,20 @@ export async function checkCoreUrl(raw: unknown, resolve: ResolveHost = systemRe
 /** The secrets an anonymous page may replace but not remove (each protects something this process serves or sends). */
 const KEPT_SECRETS = ['rtmpToken', 'srtToken', 'prometheusAuth'] as const;
 
+/** What the anonymous page is told of the secrets it may not remove: the API password (not even set) and the kept ones. */
+const ANONYMOUS_KEPT = {
+  keys: ['apiPassword', ...KEPT_SECRETS],
+  reason: 'With API auth off this page cannot remove it: any page you open could do it too. Replace it here, or remove it from the desktop app or a page with the API login.',
+};
+
+/**
+ * The settings as this page may act on them: an anonymous page is told which set secrets it may not remove, and why,
+ * so it says so instead of offering "Remove on Save" the guard above would refuse.
+ */
+export function settingsForPage(settings: AppSettings, authenticated: boolean): AppSettings {
+  return authenticated ? settings : { ...settings, keptSecrets: { keys: [...ANONYMOUS_KEPT.keys], reason: ANONYMOUS_KEPT.reason } };
+}
+
 /** The host of a `HOST:PORT` text, or '' when it is not one (`off`, malformed: the settings store answers those). */
 function hostOf(text: unknown, what: string): string {
   if (typeof text !== 'string') return '';

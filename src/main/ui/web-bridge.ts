@@ -2,12 +2,12 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
-import { INVOKE_CHANNELS, type InvokeChannel, type IpcResult } from '../../shared/ipc.ts';
+import { INVOKE_CHANNELS, type AppSettings, type InvokeChannel, type IpcResult } from '../../shared/ipc.ts';
 import { BodyTooLargeError, readBody, sendJson } from '../http/http.ts';
 import type { HttpMount } from '../http/types.ts';
 import { toIpcError } from './app-control.ts';
 import { UI_CSP } from './csp.ts';
-import { checkPageInvoke, type ResolveHost } from './page-guards.ts';
+import { checkPageInvoke, settingsForPage, type ResolveHost } from './page-guards.ts';
 import type { UiPush, UiService } from './service.ts';
 
 /**
@@ -145,6 +145,9 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
     res.end();
   }
 
+  /** Every page proved the API login (auth on); with auth off every page is anonymous (page-guards.ts). */
+  const authenticated = options.auth !== undefined;
+
   async function authorized(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     if (!options.auth) return true;
     let ok: boolean;
@@ -190,7 +193,7 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
     // Security guards for calls from a web page (exposure-widening settings with auth off, SSRF to metadata).
     try {
       await checkPageInvoke(channel, args, {
-        authenticated: options.auth !== undefined,
+        authenticated,
         currentSettings: () => service.handlers['settings:get'](),
         resolve: options.resolveHost,
       });
@@ -202,7 +205,9 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
     let result: IpcResult<unknown>;
     try {
       if (!handler) throw Object.assign(new Error(`${channel} is not available in this mode`), { code: 'unsupported' });
-      result = { ok: true, value: await handler(...args) };
+      const value = await handler(...args);
+      // The settings say what this page may do with them (an anonymous page: which secrets it may not remove).
+      result = { ok: true, value: channel === 'settings:get' || channel === 'settings:update' ? settingsForPage(value as AppSettings, authenticated) : value };
     } catch (error) {
       result = { ok: false, error: toIpcError(error) };
     }
@@ -225,7 +230,8 @@ export function createWebBridge(options: WebBridgeOptions): HttpMount[] {
     if (push !== lastPush) {
       if (lastPush === undefined) queueMicrotask(forgetPush);
       lastPush = push;
-      lastEvent = `event: ${push.channel}\ndata: ${JSON.stringify(push.payload)}\n\n`;
+      const payload = push.channel === 'settings:changed' ? settingsForPage(push.payload, authenticated) : push.payload;
+      lastEvent = `event: ${push.channel}\ndata: ${JSON.stringify(payload)}\n\n`;
     }
     return lastEvent;
   };

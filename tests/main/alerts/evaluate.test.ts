@@ -67,6 +67,35 @@ describe('sessions rule', () => {
   });
 });
 
+describe('users rule (issue 16, stop 37)', () => {
+  // An RTMP publisher, the app's own process reading it (a session of the rtmp collector marked as the process's), and
+  // the process's own ffmpeg session: Core counts 2 rtmp sessions; the header counts 1 user.
+  const withProcess = (t: number, people: number): Snapshot =>
+    snap(t, [{ ...totals('a', 'rtmp', 0, people + 1), processSessions: 1 }, totals('a', 'ffmpeg', 0, 1), totals('a', 'http', 0, 4)]);
+
+  it('counts users as the header does: the own process is no user; "sessions above" still counts it, as Core', () => {
+    const users: AlertRule = { id: 'users', kind: 'users-above', core: 'a', collector: 'rtmp', raiseAbove: 1, clearAtOrBelow: 1 };
+    const sessions: AlertRule = { id: 'sessions', kind: 'sessions-above', core: 'a', collector: 'rtmp', raiseAbove: 1, clearAtOrBelow: 1 };
+    const { events } = script([users, sessions], [1, 2, 1], (v, t) => withProcess(t, v));
+    expect(events.map((e) => [e.type, e.alert.ruleId, e.alert.message])).toEqual([
+      ['raised', 'sessions', 'a rtmp: 2 sessions > 1'],
+      ['raised', 'users', 'a rtmp: 2 users > 1'],
+      ['cleared', 'users', 'a rtmp: 2 users > 1'],
+    ]);
+  });
+
+  it('for the whole core: the people collectors less the own processes (ffmpeg and http are no users)', () => {
+    const whole: AlertRule = { id: 'users', kind: 'users-above', core: 'a', raiseAbove: 1, clearAtOrBelow: 0 };
+    const { events } = script([whole], [1, 2], (v, t) => withProcess(t, v));
+    expect(events.map((e) => e.alert.message)).toEqual(['a: 2 users > 1']);
+  });
+
+  it('refuses a collector that counts no users, with what to do instead', () => {
+    expect(() => validateAlertRules([{ id: 'x', kind: 'users-above', collector: 'ffmpeg', raiseAbove: 1, clearAtOrBelow: 0 }])).toThrow(/"ffmpeg" counts no users .* use sessions-above/);
+    expect(validateAlertRules([{ id: 'x', kind: 'users-above', collector: 'hls', raiseAbove: 1, clearAtOrBelow: 0 }])).toHaveLength(1);
+  });
+});
+
 describe('core unreachable', () => {
   it('raises after the hold, ignores connecting, clears when online again', () => {
     const rule: AlertRule = { id: 'down', kind: 'core-unreachable', raiseAfterMs: 2000, clearAfterMs: 1000 };

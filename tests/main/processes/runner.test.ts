@@ -36,7 +36,7 @@ function setup(opts: { ignoreIps?: string[]; rtmpUrl?: string | null; srtHostPor
     endpoints: () => ({ memfsUrl: null, diskDir: null, rtmpUrl: opts.rtmpUrl ?? null, rtmpApp: '/', rtmpToken: '', srtHostPort: opts.srtHostPort ?? null, srtToken: '' }),
     clock: systemClock,
     log: memoryLogger(),
-    collectors: { ffmpeg, marked: [rtmp, ...(opts.marked ?? [])] },
+    collectors: { ffmpeg, marked: { byPeer: [rtmp, ...(opts.marked ?? [])], byConnection: [] } },
   });
   cleanups.push(async () => {
     await manager.stop();

@@ -16,7 +16,7 @@ const manager = new ProcessManager({
   endpoints: () => ({ memfsUrl: 'http://127.0.0.1:1/memfs', diskDir: null, rtmpUrl: 'rtmp://127.0.0.1:2', rtmpApp: '/', rtmpToken: '', srtHostPort: null, srtToken: '' }),
   clock: systemClock,
   log: memoryLogger(),
-  collectors: { ffmpeg, marked: [] },
+  collectors: { ffmpeg, marked: { byPeer: [], byConnection: [] } },
 });
 const h = processUiHandlers(manager);
 const call = (fn: (...a: never[]) => Promise<unknown>, ...args: unknown[]): Promise<unknown> => (fn as (...a: unknown[]) => Promise<unknown>)(...args);

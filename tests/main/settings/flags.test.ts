@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defaultConfig, HELP, parseArgs } from '../../../src/main/config.ts';
-import { flagOf, settingSpec, SETTINGS, VIEW_KEYS, VIEW_SETTINGS } from '../../../src/shared/settings-schema.ts';
+import { defaultTextOf, flagOf, onByDefault, settingSpec, SETTINGS, VIEW_KEYS, VIEW_SETTINGS } from '../../../src/shared/settings-schema.ts';
 import { parseSettingText, settingText } from '../../../src/main/settings/values.ts';
 import { DEFAULT_DESKTOP_PREFS } from '../../../src/main/shell/prefs.ts';
 
@@ -18,11 +18,37 @@ describe('settings schema', () => {
     expect(SETTINGS.map((s) => s.key).sort()).toEqual(Object.keys(defaultConfig()).sort());
   });
 
+  it("builds defaultConfig() from the schema's defaults (one source), the values they always had, and documents them from it", () => {
+    expect({ ...defaultConfig(), dataDir: '' }).toEqual({
+      listen: { host: '127.0.0.1', port: 8787 }, dataDir: '', auth: null, jwtSecret: '', ignoreIps: [], sessionTimeoutSec: 30, persist: true,
+      persistIntervalSec: 60, maxSessions: 0, maxBitrateMbit: 0, rtmp: { host: '127.0.0.1', port: 1935 }, rtmpToken: '', rtmpApp: '/',
+      rtmpWriteHoldMs: 100, srt: { host: '127.0.0.1', port: 6000 }, srtToken: '', memfsAuth: null, memfsMaxMb: 256, trustedProxies: [],
+      diskDir: null, cores: [], coreCredentialsFile: null, pollIntervalMs: 1000, logLevel: 'info', ffmpeg: 'ffmpeg', allowedHosts: [],
+      metricsAuth: false, maxConnsPerIp: 100, historyMaxEntries: 10_000, timeseries: true, timeseriesIntervalSec: 10, timeseriesRawHours: 48,
+      timeseriesMinuteDays: 30, timeseriesHourDays: 730, timeseriesMaxMb: 512, metricsMaxStreamsPerCore: 50, shard: null,
+      historyBackend: 'embedded', prometheusUrl: '', prometheusAuth: '', prometheusTimeoutMs: 5000,
+    });
+    const documented = (key: string): string => defaultTextOf(settingSpec(key)!);
+    expect(['listen', 'rtmp', 'ffmpeg', 'jwtSecret', 'rtmpToken', 'ignoreIps', 'diskDir', 'auth', 'metricsAuth', 'maxSessions', 'persist', 'historyMaxEntries', 'trayScaleMbit'].map(documented)).toEqual([
+      '127.0.0.1:8787', '127.0.0.1:1935', 'ffmpeg (on PATH)', 'random per start', 'none', 'none', 'none', 'off', 'off (open, as Core)', '0 (none)', 'on', '10000', '0 (follow the peak)',
+    ]);
+    // A changed default is one edit: the config and the help text follow it.
+    const spec = settingSpec('memfsMaxMb')!;
+    spec.default = 300;
+    try {
+      expect([defaultConfig().memfsMaxMb, defaultTextOf(spec)]).toEqual([300, '300']);
+    } finally {
+      spec.default = 256;
+    }
+    // Both booleans on by default are documented as --no-FLAG.
+    expect(SETTINGS.filter(onByDefault).map((s) => s.key)).toEqual(['persist', 'timeseries']);
+  });
+
   it('parses every flag of the schema through node:util parseArgs', () => {
     for (const spec of SETTINGS) {
       const flag = flagOf(spec)!;
       const text = spec.kind === 'number' || spec.kind === 'integer' ? String(Math.max(spec.min ?? 0, 1)) : spec.kind === 'choice' ? spec.choices!.at(-1)! : SAMPLE[spec.kind];
-      const argv = spec.kind === 'boolean' ? [spec.onByDefault ? `--no-${flag}` : `--${flag}`] : [`--${flag}`, text];
+      const argv = spec.kind === 'boolean' ? [onByDefault(spec) ? `--no-${flag}` : `--${flag}`] : [`--${flag}`, text];
       const config = parseArgs(argv, noFile, defaultConfig(), {}).config as unknown as Record<string, unknown>;
       expect(config[spec.key], flag).not.toEqual((defaultConfig() as unknown as Record<string, unknown>)[spec.key]);
     }
@@ -63,7 +89,7 @@ describe('settings schema', () => {
   it('--help lists every flag once, grouped', () => {
     for (const spec of SETTINGS) {
       const flag = flagOf(spec)!;
-      const shown = spec.kind === 'boolean' && spec.onByDefault ? `--no-${flag}` : `--${flag}`;
+      const shown = spec.kind === 'boolean' && onByDefault(spec) ? `--no-${flag}` : `--${flag}`;
       expect(HELP.match(new RegExp(`^  ${shown}(\\s|$)`, 'gm'))?.length, shown).toBe(1);
       if (spec.secretEnv) expect(HELP).toContain(spec.secretEnv);
     }

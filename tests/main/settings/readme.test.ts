@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { withFlagsTable } from '../../../build/docs-flags.ts';
-import { flagOf, SETTINGS } from '../../../src/shared/settings-schema.ts';
+import { flagOf, onByDefault, SETTINGS } from '../../../src/shared/settings-schema.ts';
 
 describe('README flags table', () => {
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
@@ -9,6 +9,6 @@ describe('README flags table', () => {
     expect(readme).toBe(withFlagsTable(readme));
   });
   it('has a row per flag', () => {
-    for (const spec of SETTINGS) expect(readme).toContain(`--${spec.kind === 'boolean' && spec.onByDefault ? 'no-' : ''}${flagOf(spec)!}`);
+    for (const spec of SETTINGS) expect(readme).toContain(`--${onByDefault(spec) ? 'no-' : ''}${flagOf(spec)!}`);
   });
 });

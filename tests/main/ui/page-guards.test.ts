@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCoreUrl, checkSettingsPatch, isForbiddenCoreAddress } from '../../../src/main/ui/page-guards.ts';
+import { checkCoreUrl, checkSettingsPatch, isForbiddenCoreAddress, settingsForPage } from '../../../src/main/ui/page-guards.ts';
 import type { AppSettings } from '../../../src/shared/ipc.ts';
 
 describe('link-local and metadata addresses', () => {
@@ -35,6 +35,18 @@ describe('exposure-widening settings', () => {
   it('are allowed to an authenticated caller', async () => {
     await expect(checkSettingsPatch({ values: { listen: '0.0.0.0:8787', apiAuthEnabled: true } }, ctx(true))).resolves.toBeUndefined();
   });
+  it('the anonymous page is told every secret whose removal the guard refuses, and why; an authenticated page is told nothing', async () => {
+    const told = settingsForPage(now, false).keptSecrets!;
+    expect(told.reason).toMatch(/^With API auth off this page cannot remove it/);
+    for (const key of told.keys) {
+      const secretsSet = [key];
+      await expect(checkSettingsPatch({ values: { [key]: '' } }, ctx(false, { ...now, secretsSet })), key).rejects.toThrow(/with API auth off/);
+      await expect(checkSettingsPatch({ values: { [key]: '' } }, ctx(true, { ...now, secretsSet })), key).resolves.toBeUndefined();
+    }
+    expect(told.keys.sort()).toEqual(['apiPassword', 'prometheusAuth', 'rtmpToken', 'srtToken']);
+    expect(settingsForPage(now, true)).toBe(now);
+  });
+
   it('the Prometheus auth: its removal, or a new URL that the stored auth would go to, refused to an anonymous page; the desktop app and an authenticated page may', async () => {
     await expect(checkSettingsPatch({ values: { prometheusAuth: '' } }, ctx(false))).rejects.toThrow(/the Prometheus auth to none/);
     await expect(checkSettingsPatch({ values: { prometheusUrl: 'http://prom.example:9090' } }, ctx(false))).rejects.toThrow(/the Prometheus URL while its auth is set/);

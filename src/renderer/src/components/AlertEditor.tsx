@@ -7,12 +7,16 @@ import { useApp } from '../store/hooks.ts';
 /** What each kind needs, in the words of the form. */
 const KINDS: Record<AlertKind, string> = {
   'sessions-above': 'Sessions above a count',
+  'users-above': 'Users above a count',
   'egress-above': 'Egress above a rate',
   'core-unreachable': 'Core unreachable',
   'publisher-gone': 'Publisher gone (while watched)',
   'ingest-below-median': 'Ingest below its median',
   'publisher-reconnects': 'Publisher reconnects',
 };
+
+/** The kinds with a count to raise above: sessions as Core counts them, or users as the header does (no own processes). */
+const COUNT_KINDS: readonly AlertKind[] = ['sessions-above', 'users-above'];
 
 /** The kinds that judge single streams: only they take a stream scope (src/main/alerts/rules.ts STREAM_RULE_KINDS). */
 const STREAM_KINDS: readonly AlertKind[] = ['publisher-gone', 'ingest-below-median', 'publisher-reconnects'];
@@ -53,11 +57,11 @@ function ruleOf(d: Draft): AlertRuleData {
   if (clearAfterMs > 0) rule.clearAfterMs = clearAfterMs;
   if (d.core.trim() !== '') rule.core = d.core.trim();
   if (STREAM_KINDS.includes(d.kind) && d.stream.trim() !== '') rule.stream = d.stream.trim();
-  if (d.kind === 'sessions-above' || d.kind === 'egress-above') {
+  if (COUNT_KINDS.includes(d.kind) || d.kind === 'egress-above') {
     if (d.collector.trim() !== '') rule.collector = d.collector.trim();
     const raise = num(d.raise, 'Raise above');
     const clear = d.clear.trim() === '' ? raise : num(d.clear, 'Clear at or below');
-    if (d.kind === 'sessions-above') Object.assign(rule, { raiseAbove: raise, clearAtOrBelow: clear });
+    if (COUNT_KINDS.includes(d.kind)) Object.assign(rule, { raiseAbove: raise, clearAtOrBelow: clear });
     else Object.assign(rule, { raiseBitsPerSec: raise * 1e6, clearBitsPerSec: clear * 1e6 });
   } else if (d.kind === 'ingest-below-median') {
     Object.assign(rule, { belowPercent: num(d.percent, 'Below (% of the median)'), medianWindowMs: Math.round(num(d.windowMin, 'Median over (min)') * 60_000) });
@@ -70,8 +74,8 @@ function ruleOf(d: Draft): AlertRuleData {
 /** The form filled from an existing rule (Edit). */
 function draftOf(r: AlertRuleData): Draft {
   const mbit = (v: number | undefined): string => (v === undefined ? '' : String(v / 1e6));
-  const raise = r.kind === 'sessions-above' ? String(r.raiseAbove ?? '') : mbit(r.raiseBitsPerSec);
-  const clear = r.kind === 'sessions-above' ? String(r.clearAtOrBelow ?? '') : mbit(r.clearBitsPerSec);
+  const raise = COUNT_KINDS.includes(r.kind) ? String(r.raiseAbove ?? '') : mbit(r.raiseBitsPerSec);
+  const clear = COUNT_KINDS.includes(r.kind) ? String(r.clearAtOrBelow ?? '') : mbit(r.clearBitsPerSec);
   return {
     ...EMPTY_DRAFT,
     id: r.id,
@@ -120,6 +124,8 @@ function describe(r: AlertRuleData): string {
   switch (r.kind) {
     case 'sessions-above':
       return `${where}: more than ${r.raiseAbove} sessions${after} (clears at ${r.clearAtOrBelow} or fewer)`;
+    case 'users-above':
+      return `${where}: more than ${r.raiseAbove} users${after} (clears at ${r.clearAtOrBelow} or fewer; own processes are no users)`;
     case 'egress-above':
       return `${where}: egress above ${(r.raiseBitsPerSec ?? 0) / 1e6} Mbit/s${after} (clears below ${(r.clearBitsPerSec ?? 0) / 1e6})`;
     case 'core-unreachable':
@@ -240,7 +246,7 @@ export function AlertEditor(): React.JSX.Element | null {
     }
   };
 
-  const thresholds = draft.kind === 'sessions-above' || draft.kind === 'egress-above';
+  const thresholds = COUNT_KINDS.includes(draft.kind) || draft.kind === 'egress-above';
   const field = (k: keyof Draft, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}): React.JSX.Element => (
     <label className="field">
       <span>{label}</span>
@@ -358,7 +364,7 @@ export function AlertEditor(): React.JSX.Element | null {
           {field('core', 'Core id (empty: every core)', { placeholder: 'local', list: 'alert-known-cores' })}
           {STREAM_KINDS.includes(draft.kind) && field('stream', 'Stream (empty: every stream)', { placeholder: 'e.g. cam', list: 'alert-known-streams' })}
           {thresholds && field('collector', 'Collector (empty: all)', { placeholder: 'hls, rtmp, srt…' })}
-          {thresholds && field('raise', draft.kind === 'sessions-above' ? 'Raise above (sessions)' : 'Raise above (Mbit/s)', { type: 'number', min: '0', step: 'any' })}
+          {thresholds && field('raise', draft.kind === 'sessions-above' ? 'Raise above (sessions)' : draft.kind === 'users-above' ? 'Raise above (users)' : 'Raise above (Mbit/s)', { type: 'number', min: '0', step: 'any' })}
           {thresholds && field('clear', 'Clear at or below (empty: same)', { type: 'number', min: '0', step: 'any' })}
           {draft.kind === 'ingest-below-median' && field('percent', 'Below (% of the median)', { type: 'number', min: '1', max: '99', step: 'any' })}
           {draft.kind === 'ingest-below-median' && field('windowMin', 'Median over (min)', { type: 'number', min: '1', step: 'any' })}

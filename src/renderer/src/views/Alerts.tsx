@@ -7,6 +7,7 @@ import { AlertEditor, MUTE_FOR_MS } from '../components/AlertEditor.tsx';
 const KIND_LABELS: Record<AlertKind, string> = {
   'egress-above': 'Egress above',
   'sessions-above': 'Sessions above',
+  'users-above': 'Users above',
   'core-unreachable': 'Core unreachable',
   'publisher-gone': 'Publisher gone',
   'ingest-below-median': 'Ingest dropped',

@@ -20,6 +20,29 @@ const ROUNDED_NOTE = 'Remote Cores report finished-session traffic in whole MiB,
 
 const SCOPE_CHOICES = [['*', 'All cores (merged)'], ['each', 'All cores (per core)']] as const;
 
+/** What a "per remote" row of the app's own process shows instead of its peer (the process's connection, no person). */
+export const processLabel = (process: string): string => `FFmpeg process ${process}`;
+
+/** A row's key as the table shows it: an own process's peer as the process (per remote only), else the key. */
+export function keyText(r: HistoryRow, group: HistoryGroup): { text: string; process: boolean } {
+  if (group === 'remote' && r.process !== undefined) return { text: processLabel(r.process), process: true };
+  return { text: r.key, process: false };
+}
+
+/** Adds a row of another core to a merged row: sums, and the process only while every session is still that one's. */
+export function mergeRow(m: HistoryRow, r: HistoryRow): void {
+  m.sessions += r.sessions;
+  m.rxBytes += r.rxBytes;
+  m.txBytes += r.txBytes;
+  if (r.processSessions !== undefined) m.processSessions = (m.processSessions ?? 0) + r.processSessions;
+  if (m.process !== r.process || m.processSessions !== m.sessions) m.process = undefined;
+}
+
+/** The sessions a row adds to the people total with every collector shown: people only (the totals rule), no own processes. */
+export function peopleSessions(r: HistoryRow): number {
+  return countsSessions(r.collector) ? r.sessions - (r.processSessions ?? 0) : 0;
+}
+
 /**
  * The History view: the traffic report of the time-series history (per day or month, per stream and core; the
  * default), or finished sessions summed per remote / local / reference (spec §3.2).
@@ -73,16 +96,13 @@ function FinishedSessions(): React.JSX.Element {
       if (r.group !== group) continue;
       if (wanted && !wanted.has(r.collector)) continue;
       if (scope !== '*' && scope !== 'each' && r.core !== scope) continue;
-      if (needle && !r.key.toLowerCase().includes(needle)) continue;
+      if (needle && !r.key.toLowerCase().includes(needle) && !keyText(r, group).text.toLowerCase().includes(needle)) continue;
       // Merged: one row per collector and key over all cores; otherwise one per core too.
       const core = scope === '*' ? '*' : r.core;
       const id = `${core}\u0001${r.collector}\u0001${r.key}`;
       let m = merged.get(id);
-      if (m) {
-        m.sessions += r.sessions;
-        m.rxBytes += r.rxBytes;
-        m.txBytes += r.txBytes;
-      } else merged.set(id, (m = { ...r, core }));
+      if (m) mergeRow(m, r);
+      else merged.set(id, (m = { ...r, core }));
       if (remoteIds.has(r.core)) fromRemote.add(m);
     }
     const list = [...merged.values()];
@@ -103,7 +123,8 @@ function FinishedSessions(): React.JSX.Element {
     const all = collectors.length === 0;
     return shown.reduce(
       (t, r) => ({
-        sessions: t.sessions + (!all || countsSessions(r.collector) ? r.sessions : 0),
+        // The app's own processes' sessions are no people (the local core's marks), as in the header.
+        sessions: t.sessions + (!all ? r.sessions : peopleSessions(r)),
         rx: t.rx + (!all || countsTraffic(r.collector) ? r.rxBytes : 0),
         tx: t.tx + (!all || countsTraffic(r.collector) ? r.txBytes : 0),
       }),
@@ -164,10 +185,20 @@ function FinishedSessions(): React.JSX.Element {
           <tbody>
             {shown.map((r) => (
               <tr key={`${r.core}\u0001${r.collector}\u0001${r.key}`} data-testid="history-row">
-                <td title={r.key}>{r.key === '' ? <span className="muted">(empty)</span> : r.key}</td>
+                <td title={r.key}>
+                  {keyText(r, group).process ? (
+                    <span data-testid="history-process">{keyText(r, group).text}</span>
+                  ) : r.key === '' ? (
+                    <span className="muted">(empty)</span>
+                  ) : (
+                    r.key
+                  )}
+                </td>
                 <td>{r.collector}</td>
                 {scope !== '*' && <td>{coreName(r.core)}</td>}
-                <td className="num">{formatCount(r.sessions)}</td>
+                <td className="num" title={r.processSessions ? `${formatCountOf(r.processSessions, 'session')} of the app's own FFmpeg processes, no people` : undefined}>
+                  {formatCount(r.sessions)}
+                </td>
                 <td className="num" title={rounded.has(r) ? ROUNDED_NOTE : undefined}>{rounded.has(r) ? formatWholeMiB(r.rxBytes) : formatBytes(r.rxBytes, units)}</td>
                 <td className="num" title={rounded.has(r) ? ROUNDED_NOTE : undefined}>{rounded.has(r) ? formatWholeMiB(r.txBytes) : formatBytes(r.txBytes, units)}</td>
               </tr>

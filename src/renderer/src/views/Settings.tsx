@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { AppSettings, AppSettingsPatch, UnitSystem } from '../../../shared/ipc.ts';
-import { isSecret, settingSpec, VIEW_KEYS, type SettingGroup, type SettingSpec } from '../../../shared/settings-schema.ts';
+import { defaultTextOf, isSecret, settingSpec, VIEW_KEYS, type SettingGroup, type SettingSpec } from '../../../shared/settings-schema.ts';
 import { formatBitrate, formatBytes } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
 import { AutostartSetting } from '../components/AutostartSetting.tsx';
@@ -86,7 +86,7 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
   );
   const help = (
     <small className="muted help">
-      {sentence(s.help)} Default: {s.defaultText}.
+      {sentence(s.help)} Default: {defaultTextOf(s)}.
     </small>
   );
   if (s.kind === 'boolean') {
@@ -102,11 +102,14 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
     );
   }
   const props: React.InputHTMLAttributes<HTMLInputElement> = {};
-  const removable = isSecret(s) && settings.secretsSet.includes(settingKey);
+  const isSet = isSecret(s) && settings.secretsSet.includes(settingKey);
+  // A page without the API login may not remove some secrets: the server says which and why, and the page says so.
+  const kept = isSet && settings.keptSecrets?.keys.includes(settingKey) === true;
+  const removable = isSet && !kept;
   const removing = form.removed.includes(settingKey);
   if (isSecret(s)) Object.assign(props, { type: 'password', autoComplete: 'new-password', placeholder: settings.secretsSet.includes(settingKey) ? '(unchanged)' : 'none' });
   else if (s.kind === 'number' || s.kind === 'integer') Object.assign(props, { type: 'number', min: s.min, max: s.max, step: s.kind === 'integer' ? 1 : 'any', inputMode: 'decimal' });
-  else Object.assign(props, { placeholder: s.arg === undefined ? undefined : s.defaultText.startsWith('none') ? s.arg : s.defaultText });
+  else Object.assign(props, { placeholder: s.arg === undefined ? undefined : defaultTextOf(s).startsWith('none') ? s.arg : defaultTextOf(s) });
   if (s.readOnly) props.readOnly = true;
   return (
     <div className="field">
@@ -137,6 +140,11 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
           />
           Remove on Save
         </label>
+      )}
+      {kept && (
+        <small className="muted help" data-testid={`${testId}-kept`}>
+          Set. {settings.keptSecrets?.reason}
+        </small>
       )}
       {help}
       {note}

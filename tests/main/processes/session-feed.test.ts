@@ -1,0 +1,71 @@
+/**
+ * The session feed's marks of the local core's own sessions (src/main/processes/session-feed.ts): the once-a-second
+ * pass walks only the collectors whose session's peer can be a relay's socket (RTMP, SRT), not the HLS uploads
+ * (peer `unknown` as Core's, marked as they register by the connection they came in on), and the marks are the same
+ * as when it walked them all.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/main/engine/clock.ts';
+import { Collector } from '../../../src/main/engine/collector.ts';
+import type { IoCount, RunView } from '../../../src/main/processes/runner.ts';
+import { SessionFeed, type MarkedCollectors } from '../../../src/main/processes/session-feed.ts';
+
+const collectors: Collector[] = [];
+afterEach(async () => {
+  for (const c of collectors.splice(0)) await c.stop();
+});
+
+function collector(id: string): Collector & { activeCalls: number } {
+  const c = Object.assign(new Collector(id, { clock: systemClock, sessionTimeoutMs: 30_000 }), { activeCalls: 0 });
+  const active = c.active.bind(c);
+  c.active = () => {
+    c.activeCalls++;
+    return active();
+  };
+  collectors.push(c);
+  return c;
+}
+
+function io(localPeers: ReadonlySet<string>): IoCount {
+  return { id: 'io', address: 'x', counted: true, bytes: 0, localPeers, remoteIp: '127.0.0.1' };
+}
+
+/** The marks the feed leaves on one RTMP and one HLS-upload collector's sessions, and how often the tick listed each. */
+function marks(split: (rtmp: Collector, hls: Collector) => MarkedCollectors): { extras: Record<string, string>; rtmpLists: number; hlsLists: number } {
+  const rtmp = collector('rtmp');
+  const hls = collector('hlsingress');
+  const ffmpeg = collector('ffmpeg');
+  // An RTMP player that registered before the process's relay knew its socket: only the tick can mark it.
+  rtmp.registerAndActivate('early', '/live/cam', 'play:/live/cam', '127.0.0.1:5000');
+  rtmp.registerAndActivate('person', '/live/cam', 'play:/live/cam', '127.0.0.1:6000');
+  const relayPeers = new Set<string>();
+  const run: RunView = { processId: 'p', reference: 'cam', inputs: [io(new Set())], outputs: [io(relayPeers)], progressBlocks: 1, ended: false, settled: false };
+  const feed = new SessionFeed(ffmpeg, split(rtmp, hls));
+  feed.add(run);
+  relayPeers.add('127.0.0.1:5000').add('127.0.0.1:5001');
+  // HLS uploads: the process's came in on the relay's socket (marked as it registers), a person's did not.
+  hls.registerAndActivate('/memfs/cam.m3u8', 'cam', '/memfs/cam.m3u8', 'unknown', 'Lavf/61', '127.0.0.1:5001');
+  hls.registerAndActivate('/memfs/other.m3u8', 'other', '/memfs/other.m3u8', 'unknown', 'OBS', '127.0.0.1:7000');
+  rtmp.activeCalls = 0;
+  hls.activeCalls = 0;
+  feed.tick();
+  const extras: Record<string, string> = {};
+  for (const c of [rtmp, hls]) for (const s of c.active()) extras[`${c.id} ${s.id}`] = s.extra;
+  return { extras, rtmpLists: rtmp.activeCalls - 1, hlsLists: hls.activeCalls - 1 };
+}
+
+describe('the session feed marks own sessions', () => {
+  it('the tick walks RTMP/SRT only; the HLS uploads keep the marks they got as they registered, the same as before', () => {
+    const before = marks((rtmp, hls) => ({ byPeer: [rtmp, hls], byConnection: [] }));
+    const now = marks((rtmp, hls) => ({ byPeer: [rtmp], byConnection: [hls] }));
+    expect(now.extras).toEqual({
+      'rtmp early': 'ffmpeg:p',
+      'rtmp person': '',
+      'hlsingress /memfs/cam.m3u8': 'ffmpeg:p',
+      'hlsingress /memfs/other.m3u8': 'OBS',
+    });
+    expect(now.extras).toEqual(before.extras);
+    expect([before.rtmpLists, before.hlsLists]).toEqual([1, 1]);
+    expect([now.rtmpLists, now.hlsLists]).toEqual([1, 0]);
+  });
+});
