@@ -38,7 +38,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 const PAGE_DIR = resolve(import.meta.dirname, 'offscreen-page');
 const WARMUP = Number(process.env.OFFSCREEN_WARMUP ?? 5);
 
-type Ev = { name: string; ph: string; ts: number; dur?: number; tdur?: number; pid: number; tid: number; args?: { name?: string; data?: { message?: string } } };
+export type Ev = { name: string; ph: string; ts: number; dur?: number; tdur?: number; pid: number; tid: number; args?: { name?: string; data?: { message?: string } } };
 interface Update { n: number; tReady: number; tArrive?: number; tStart: number; tEnd: number; texts: number }
 
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -47,6 +47,35 @@ function pct(values: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]! : NaN;
 }
 const stat = (name: string, v: number[]): string => `${name} p50 ${pct(v, 50).toFixed(1)} p95 ${pct(v, 95).toFixed(1)} max ${pct(v, 100).toFixed(1)}`;
+
+/** One update for `shownByViz`, on the trace's clock (µs): its frames reach viz from startTs until endTs; shown is timed from fromTs. */
+export interface ShownSpan { fromTs: number; startTs: number; endTs: number }
+
+/**
+ * When the display compositor showed each update (a trace with the `viz` category): an update is shown whole by
+ * viz's first frame (the end of its `Display::DrawAndSwap`) after the last of its frames reached viz (the last
+ * `Surface::CommitFrame` in [startTs, endTs)): one (the page's) in A, one per tile in B (each transferred canvas is a
+ * surface of its own). A viz frame between an update's first and last frame showed it torn: some tiles of this second
+ * beside others of the last. Returns ms from fromTs per update matched, and the count shown torn. The renderer bench
+ * reads its frames with changes with it too (one frame each, from the frame's start to the next main frame's).
+ */
+export function shownByViz(events: readonly Ev[], spans: readonly ShownSpan[]): { shown: number[]; torn: number } {
+  const names = new Map<string, string>();
+  for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') names.set(`${e.pid}/${e.tid}`, e.args?.name ?? '');
+  const viz = events.filter((e) => names.get(`${e.pid}/${e.tid}`) === 'VizCompositorThread');
+  const commits = viz.filter((e) => e.name === 'Surface::CommitFrame').map((e) => e.ts).sort((a, b) => a - b);
+  const draws = viz.filter((e) => e.name === 'Display::DrawAndSwap' && e.ph === 'X').sort((a, b) => a.ts - b.ts);
+  const shown: number[] = [];
+  let torn = 0;
+  for (const u of spans) {
+    const mine = commits.filter((t) => t >= u.startTs && t < u.endTs);
+    if (mine.length === 0) continue;
+    if (draws.some((d) => d.ts > mine[0]! && d.ts < mine[mine.length - 1]!)) torn++;
+    const draw = draws.find((d) => d.ts >= mine[mine.length - 1]!);
+    if (draw) shown.push((draw.ts + (draw.dur ?? 0) - u.fromTs) / 1000);
+  }
+  return { shown, torn };
+}
 
 /** The scroll phase of mode Ascroll or Bscroll (page.js `__scroll`): how late the tiles that came in were drawn. */
 async function runScroll(context: BrowserContext, port: number, mode: string, tag: string): Promise<void> {
@@ -93,27 +122,15 @@ async function runMode(context: BrowserContext, port: number, mode: string, coun
   const key = (e: Ev): string => `${e.pid}/${e.tid}`;
   const marks = new Map<string, Ev>();
   for (const e of events) if (e.name === 'TimeStamp' && e.args?.data?.message) marks.set(e.args.data.message, e);
-  const viz = events.filter((e) => names.get(key(e)) === 'VizCompositorThread');
-  const commits = viz.filter((e) => e.name === 'Surface::CommitFrame').map((e) => e.ts).sort((a, b) => a - b);
-  const draws = viz.filter((e) => e.name === 'Display::DrawAndSwap' && e.ph === 'X').sort((a, b) => a.ts - b.ts);
-  // An update is shown whole by viz's first frame after the last of its frames reached viz: one (the page's) in A, one
-  // per tile in B (each transferred canvas is a surface of its own). A viz frame between an update's first and last
-  // frame showed it torn: some tiles of this second beside others of the last.
-  const shown: number[] = [];
-  let torn = 0;
+  const spans: ShownSpan[] = [];
   for (const u of ups) {
     const ready = marks.get(`ready ${u.n}`);
     const drawn = marks.get(`drawn ${u.n}`);
-    const next = marks.get(`ready ${u.n + 1}`)?.ts ?? Infinity;
     if (!ready || !drawn) continue;
     // The drawing's start on the trace's clock: the drawn mark less the in-page end-start.
-    const startTs = drawn.ts - (u.tEnd - u.tStart) * 1000;
-    const mine = commits.filter((t) => t >= startTs && t < next);
-    if (mine.length === 0) continue;
-    if (draws.some((d) => d.ts > mine[0]! && d.ts < mine[mine.length - 1]!)) torn++;
-    const draw = draws.find((d) => d.ts >= mine[mine.length - 1]!);
-    if (draw) shown.push((draw.ts + (draw.dur ?? 0) - ready.ts) / 1000);
+    spans.push({ fromTs: ready.ts, startTs: drawn.ts - (u.tEnd - u.tStart) * 1000, endTs: marks.get(`ready ${u.n + 1}`)?.ts ?? Infinity });
   }
+  const { shown, torn } = shownByViz(events, spans);
   // CPU per update by thread: top-level RunTask's thread time from the first counted update's ready to the last's end.
   const first = marks.get(`ready ${ups[0]?.n}`)?.ts ?? 0;
   const last = (marks.get(`drawn ${ups[ups.length - 1]?.n}`)?.ts ?? 0) + 50_000;

@@ -25,7 +25,9 @@
  *   style, layout, pre-paint, paint and the commit to the compositor (raster and display happen on other threads).
  * The snapshots are built by the fake fleet in a timer task of their own (their cost is in the CDP "tasks" figure,
  * not in the three above). The machine's load average is printed: other processes share the cores. BENCH_BUSY=N runs
- * the parts again with N CPU burners beside them (a busy machine, reproducibly; see rendererBench).
+ * the parts again with N CPU burners beside them (a busy machine, reproducibly; see rendererBench), BENCH_QUIET=0 only
+ * with them. BENCH_CHROMIUM_ARGS='--a --b=1' (part 2): Chromium switches added to the usual ones, to compare a switch back
+ * to back; with BENCH_TRACE=1 BENCH_NATIVE=1 the frames with changes are also timed to when viz showed them (shownLine).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +40,7 @@ import { createUiService } from '../src/main/ui/service.ts';
 import { createWebBridge } from '../src/main/ui/web-bridge.ts';
 import type { SessionSource } from '../src/main/source.ts';
 import { viteBuildPage } from '../tests/e2e/support.ts';
+import { type Ev, shownByViz } from './offscreen.bench.ts';
 import { schedLines, startSched } from './sched.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -567,6 +570,7 @@ function nativeLines(r: FrameStats, events: readonly TraceEvent[], layers: Layer
     console.log(`  ${''.padEnd(30)}   ${k}: ${names.map(([n, v]) => `${n} ${(v / frames).toFixed(2)}`).join(', ')}`);
   }
   slowFrameLines(byThread, mainKey, kindOf);
+  shownLine(events, mainKey);
   // Raster: count and thread time of the raster tasks (each rasters one tile, or part of one).
   const raster = events.filter((e) => e.ph === 'X' && e.name === 'RasterTask');
   const rasterMs = raster.reduce((a, e) => a + (e.tdur ?? e.dur ?? 0) / 1000, 0);
@@ -580,6 +584,30 @@ function nativeLines(r: FrameStats, events: readonly TraceEvent[], layers: Layer
     `  ${''.padEnd(30)} native: layers ${layers.tree.length} (${drawing.length} draw content, ${(drawing.reduce((a, l) => a + area(l), 0) / 1e6).toFixed(2)} Mpx; ` +
       `${drawing.map((l) => `${l.width}×${l.height}${l.stickyPositionConstraint ? ' sticky' : ''}${l.scrollRects?.length ? ' scroll' : ''}`).join(', ')}); ` +
       `layer paints ${(layers.painted.length / frames).toFixed(1)} per frame with changes, ${(paintedArea / frames / 1e3).toFixed(0)} kpx per frame (${[...perLayer.values()].join('/')} per layer)`,
+  );
+}
+
+/** The page's frames with changes in a trace: its main thread's BeginMainFrames with the probe's `frame with changes` mark in them. */
+function changedMainFrames(events: readonly TraceEvent[], mainKey: string): TraceEvent[] {
+  const marks = events.filter((e) => `${e.pid}/${e.tid}` === mainKey && e.name === 'TimeStamp' && /frame with changes/.test((e.args as { data?: { message?: string } } | undefined)?.data?.message ?? '')).map((e) => e.ts!);
+  return events.filter((e) => `${e.pid}/${e.tid}` === mainKey && e.ph === 'X' && e.name === 'ProxyMain::BeginMainFrame' && marks.some((m) => m >= e.ts! && m <= e.ts! + (e.dur ?? 0)));
+}
+
+/**
+ * BENCH_NATIVE=1: when the display compositor showed each frame with changes (offscreen's reader, shownByViz: viz's
+ * first DrawAndSwap after the page's frame reached it), from the frame's start; beside the frame's own wall time. A
+ * switch that only moves the frame's wait off the main thread lowers the work and not this.
+ */
+function shownLine(events: readonly TraceEvent[], mainKey: string): void {
+  const starts = events.filter((e) => `${e.pid}/${e.tid}` === mainKey && e.ph === 'X' && e.name === 'ProxyMain::BeginMainFrame').map((e) => e.ts!).sort((x, y) => x - y);
+  const frames = changedMainFrames(events, mainKey);
+  const spans = frames.map((f) => ({ fromTs: f.ts!, startTs: f.ts!, endTs: starts.find((t) => t > f.ts!) ?? f.ts! + 1e6 }));
+  const { shown, torn } = shownByViz(events as Ev[], spans);
+  const wall = sorted(frames.map((f) => (f.dur ?? 0) / 1000));
+  const s = sorted(shown);
+  console.log(
+    `  ${''.padEnd(30)} native: frames with changes shown by viz (${s.length} of ${frames.length}${torn ? `, ${torn} torn` : ''}): frame start → shown p50 ${pct(s, 50).toFixed(1)} p95 ${pct(s, 95).toFixed(1)} max ${(s[s.length - 1] ?? NaN).toFixed(1)} ms; ` +
+      `the main frame's wall p50 ${pct(wall, 50).toFixed(1)} p95 ${pct(wall, 95).toFixed(1)} ms`,
   );
 }
 
@@ -630,8 +658,7 @@ function gcLines(events: readonly TraceEvent[], seconds: number, mainKey: string
  * own GCs inside its frames are part of the frame's work.
  */
 function gcBesideFramesLine(byThread: ReadonlyMap<string, TraceEvent[]>, mainKey: string, workerKey: string, threadName: ReadonlyMap<string, string>, events: readonly TraceEvent[]): void {
-  const marks = events.filter((e) => `${e.pid}/${e.tid}` === mainKey && e.name === 'TimeStamp' && /frame with changes/.test((e.args as { data?: { message?: string } } | undefined)?.data?.message ?? '')).map((e) => e.ts!);
-  const frames = events.filter((e) => `${e.pid}/${e.tid}` === mainKey && e.ph === 'X' && e.name === 'ProxyMain::BeginMainFrame' && marks.some((m) => m >= e.ts! && m <= e.ts! + (e.dur ?? 0)));
+  const frames = changedMainFrames(events, mainKey);
   if (frames.length === 0) return;
   const kinds = new Map<string, { frames: number; cpu: number }>();
   const gcs = [...byThread].filter(([k]) => k !== mainKey).map(([k, list]) => [k === workerKey ? 'sessions worker' : (threadName.get(k) ?? '?').replace(/\d+$/, ''), outermost(list)] as const);
@@ -751,7 +778,9 @@ async function headlessBench(): Promise<void> {
   feed();
   const feeder = setInterval(feed, 1000);
   const h = await startHeadless(['--no-persist', ...cores.flatMap((c) => ['--core', c.urlWithCredentials])], { timeoutMs: 60_000 });
-  const browser = await launchChromium();
+  // BENCH_CHROMIUM_ARGS='--a --b=1': Chromium switches after the usual ones (to compare a switch back to back).
+  const chromiumArgs = (process.env.BENCH_CHROMIUM_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+  const browser = await launchChromium(chromiumArgs);
   try {
     await browser.context.addInitScript({ content: FRAME_PROBE });
     const draws = process.env.BENCH_DRAWS === '1';
@@ -782,6 +811,7 @@ async function headlessBench(): Promise<void> {
       await page.waitForTimeout(500);
     }
     const streams = ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: unknown[] }).streams.length;
+    if (chromiumArgs.length > 0) console.log(`  Chromium switches added (BENCH_CHROMIUM_ARGS): ${chromiumArgs.join(' ')}`);
     console.log(`renderer (headless server): ${want} sessions, ${streams} streams on ${coresN} remote test Cores, every rate changes each second; ${updateS} s per update, sorting and filtering phase, ${phaseS} s per scrolling phase; load average ${loadavg()[0]!.toFixed(2)}`);
     if (extraCss) console.log(`  extra CSS (BENCH_CSS): ${extraCss}`);
     const wire = await pushBytesPerSecond(h.url, Math.min(phaseS, 6));
@@ -1081,8 +1111,11 @@ export default async function rendererBench(): Promise<void> {
     if (part === 'all' || part === 'headless') await headlessBench();
   };
   if (!(busy > 0)) return run();
-  console.log(`renderer: BENCH_BUSY=${busy}: first without burners (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
-  await run();
+  // BENCH_QUIET=0: the part with the burners alone.
+  if (process.env.BENCH_QUIET !== '0') {
+    console.log(`renderer: BENCH_BUSY=${busy}: first without burners (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    await run();
+  }
   const burners = startBurners(busy);
   try {
     await burners.warm();

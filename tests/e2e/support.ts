@@ -126,8 +126,8 @@ export async function closeE2e(browser: TestBrowser | undefined, children: Child
   await children.killAll({ termGraceMs: 5000 });
 }
 
-/** Chromium with a fresh profile directory. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+/** Chromium with a fresh profile directory; `extraArgs` after the usual switches (the renderer bench's BENCH_CHROMIUM_ARGS). */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is not installed`);
   const profile = mkdtempSync(join(tmpdir(), 'e2e-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -143,6 +143,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
   return {
