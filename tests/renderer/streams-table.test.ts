@@ -575,6 +575,27 @@ describe('streams table body painted on a canvas (real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('makes no cell a scroll container: a painted cell has no overflow, DOM text (text mode) is clipped with the ellipsis', async () => {
+    await setup(20);
+    // Each rendered cell's overflow and text-overflow, the distinct ones (`hidden` makes a cell a scroll container).
+    const overflows = (): Promise<string[]> =>
+      page.evaluate(() => [
+        ...new Set(
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          [...document.querySelectorAll('#group tr[data-index] td')].map((td: any) => {
+            const s = document.defaultView.getComputedStyle(td);
+            return `${s.overflowX} ${s.overflowY} ${s.textOverflow}`;
+          }),
+        ),
+      ]);
+    expect(await overflows()).toEqual(['visible visible ellipsis']);
+    await textMode(true);
+    expect(await overflows()).toEqual(['clip clip ellipsis']);
+    await textMode(false);
+    expect(await overflows()).toEqual(['visible visible ellipsis']);
+    expect(errors).toEqual([]);
+  });
+
   it("holds DOM text for the browser's find bar from its key (the text mode the Sessions table shares)", async () => {
     await setup(100);
     await page.click('#outside');
