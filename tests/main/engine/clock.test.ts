@@ -96,13 +96,13 @@ describe('SecondTicker', () => {
     const base = fakeBase();
     const ticker = new SecondTicker(base);
     const seen: string[] = [];
-    let c: object | undefined;
+    const later: { c?: object } = {};
     const a = ticker.add(() => seen.push('a'), 1);
     const b = ticker.add(() => {
       seen.push('b');
-      ticker.remove(c); // during a tick: c, after b, is not run
+      ticker.remove(later.c); // during a tick: c, after b, is not run
     }, 1);
-    c = ticker.add(() => seen.push('c'), 1);
+    later.c = ticker.add(() => seen.push('c'), 1);
     base.tick();
     expect(seen).toEqual(['a', 'b']);
     expect(ticker.size).toBe(2);
