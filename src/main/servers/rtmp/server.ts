@@ -11,7 +11,8 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { clientKey, ConnectionsPerClient } from '../../http/client-limits.ts';
-import type { SessionCollector } from '../../engine/types.ts';
+import { systemClock } from '../../engine/clock.ts';
+import type { SessionCollector, TimerHandle } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { DEFAULT_LIMITS, RtmpConnection, type ConnectionContext, type RtmpCounters, type RtmpLimits } from './connection.ts';
 import type { LiveStream } from './stream-hub.ts';
@@ -84,7 +85,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
   let closedTx = 0;
   let refused = 0;
   let refusedLogged = 0;
-  let ticker: NodeJS.Timeout | null = null;
+  let ticker: TimerHandle | null = null;
 
   const ctx: ConnectionContext = {
     log,
@@ -151,7 +152,8 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
         server.once('error', onError);
         server.listen(port, host, () => {
           server.off('error', onError);
-          ticker ??= setInterval(tick, options.tickMs ?? 1000);
+          // On the clock's shared second (one wake-up with the collectors' and the app's other per-second work).
+          ticker ??= systemClock.setInterval(tick, options.tickMs ?? 1000);
           const a = server.address() as AddressInfo;
           log.info('rtmp server listening', { host: a.address, port: a.port, app: ctx.app, token: ctx.token !== '' });
           resolve({ host: a.address, port: a.port });
@@ -170,7 +172,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
     },
 
     close() {
-      if (ticker) clearInterval(ticker);
+      if (ticker) systemClock.clearInterval(ticker);
       ticker = null;
       return new Promise((resolve) => {
         for (const c of conns) {
