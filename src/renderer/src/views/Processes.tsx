@@ -84,7 +84,7 @@ export function Processes(): React.JSX.Element {
             <thead>
               <tr>
                 <th>Id</th>
-                <th>Reference</th>
+                <th className="wide-only">Reference</th>
                 <th>State</th>
                 <th>Uptime</th>
                 <th>Bitrate in / out</th>
@@ -166,6 +166,14 @@ function ActionButton(props: { icon: string; label: string; title?: string; onCl
   );
 }
 
+/**
+ * An address with places to wrap after each / , : ? & (a narrow window wraps `{rtmp,name=` before the name, a filter
+ * graph `testsrc=size=160x120:` before its next option).
+ */
+export function breakable(address: string): React.ReactNode[] {
+  return address.split(/(?<=[/,:?&])/).flatMap((part, i) => (i === 0 ? [part] : [<wbr key={i} />, part]));
+}
+
 function Row(props: {
   p: ProcessRow;
   now: number;
@@ -182,7 +190,7 @@ function Row(props: {
     list.map((io) => (
       <div key={io.id} className="mono" title={io.counted ? 'bytes counted by the relay' : 'not countable (not relayed)'}>
         {arrow}
-        {io.address} <span className="muted">{io.counted ? formatBytes(io.bytes, units) : ''}</span>
+        {breakable(io.address)} <span className="muted">{io.counted ? formatBytes(io.bytes, units) : ''}</span>
       </div>
     ));
   return (
@@ -191,8 +199,13 @@ function Row(props: {
         <button type="button" className="link mono" onClick={props.onSelect} title="show the log">
           {p.id}
         </button>
+        {p.reference !== '' && (
+          <div className="muted narrow-only" title="reference">
+            {p.reference}
+          </div>
+        )}
       </td>
-      <td>{p.reference}</td>
+      <td className="wide-only">{p.reference}</td>
       <td className="process-state" title={p.exitReason || p.lastLogline}>
         <span className={stateClass(p.exec)} data-testid="process-state">{p.exec}</span>
         {p.reconnectSec >= 0 && <span className="muted"> restart in {p.reconnectSec} s</span>}
@@ -200,7 +213,17 @@ function Row(props: {
       </td>
       <td>{p.startedAtMs > 0 ? formatDuration(now - p.startedAtMs) : '—'}</td>
       <td title="in (received by the inputs) / out (sent by the outputs)">
-        {running ? `${formatBitrate(p.inBitsPerSec, units)} / ${formatBitrate(p.outBitsPerSec, units)}` : '—'}
+        {running ? (
+          <span className="rate-pair">
+            <span>{formatBitrate(p.inBitsPerSec, units)}</span>
+            <span>
+              <span className="wide-only">{' / '}</span>
+              {formatBitrate(p.outBitsPerSec, units)}
+            </span>
+          </span>
+        ) : (
+          '—'
+        )}
       </td>
       <td>{running ? `${p.cpuPercent.toFixed(1)} %` : '—'}</td>
       <td>{running ? formatBytes(p.memoryBytes, units) : '—'}</td>
