@@ -290,6 +290,11 @@ export interface InvokeMap extends ShellInvokeMap {
   'processes:list': { args: []; result: ProcessList };
   /** Creates a process from Core's process JSON (text); a refused configuration is an error with the reason. */
   'processes:create': { args: [configJson: string]; result: ProcessRow };
+  /**
+   * Replaces a process's configuration (Core's `PUT /api/v3/process/{id}`), checked as a new one; the id may change to
+   * an unused one. What it was told (start or stop) carries over: a running process restarts with the new one.
+   */
+  'processes:update': { args: [id: string, configJson: string]; result: ProcessRow };
   'processes:command': { args: [id: string, command: ProcessCommandName]; result: void };
   'processes:delete': { args: [id: string]; result: void };
   'processes:log': { args: [id: string]; result: ProcessLogLine[] };
@@ -368,6 +373,7 @@ export const INVOKE_CHANNELS = [
   'sessions:disconnect',
   'processes:list',
   'processes:create',
+  'processes:update',
   'processes:command',
   'processes:delete',
   'processes:log',

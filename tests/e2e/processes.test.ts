@@ -70,6 +70,52 @@ describe('Processes view', { timeout: 120_000 }, () => {
     expect(list).toEqual([]);
   });
 
+  it("edits a running process's configuration: the form filled in, a refused change said and nothing changed, a saved one restarts it (issue 16, procview)", async () => {
+    await page.goto(`${server.url}/ui/#processes`);
+    await page.waitForSelector('[data-testid="ffmpeg-version"]');
+    await page.fill('[data-testid="process-json"]', JSON.stringify(GENERATOR));
+    await page.click('[data-testid="process-create"]');
+    await waitFor(async () => (await rowState('gen')) === 'running', 'the process running', 20_000, 200);
+    const pidOf = async (): Promise<number> => ((await (await fetch(`${server.url}/api/v3/process/gen/state`)).json()) as { pid: number }).pid;
+    const firstPid = await waitFor(async () => ((await pidOf()) > 0 ? pidOf() : undefined), 'the pid', 10_000, 200);
+
+    await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-edit"]');
+    await page.waitForSelector('[data-testid="process-form"][data-editing="gen"]');
+    expect(await page.textContent('[data-testid="process-form"] h2')).toBe('Edit gen');
+    const shown = JSON.parse(await page.inputValue('[data-testid="process-json"]')) as Record<string, unknown>;
+    expect(shown).toMatchObject({ id: 'gen', reference: 'bars', input: [{ address: 'testsrc=size=160x120:rate=10' }] });
+    await page.screenshot({ path: join(SCREENSHOTS, 'processes-edit.png'), fullPage: true });
+
+    // Refused as a new configuration would be: said in the form, the process as it was, still running.
+    await page.fill('[data-testid="process-json"]', JSON.stringify({ ...shown, output: [{ address: '/etc/evil.mp4' }] }));
+    await page.click('[data-testid="process-create"]');
+    await waitFor(async () => /writes outside memfs and the disk folder/.test((await page.textContent('[data-testid="process-create-message"]')) ?? ''), 'the refusal', 10_000, 200);
+    expect(await page.getAttribute('[data-testid="process-create-message"]', 'role')).toBe('alert');
+    expect(await page.$('[data-testid="process-form"][data-editing="gen"]')).not.toBeNull();
+    expect(await pidOf()).toBe(firstPid);
+
+    // Saved: the row shows the new reference, FFmpeg restarted with it (Core's update of a started process).
+    await page.fill('[data-testid="process-json"]', JSON.stringify({ ...shown, reference: 'colour', input: [{ id: 'in', address: 'testsrc=size=160x120:rate=5', options: ['-re', '-f', 'lavfi'] }] }));
+    await page.click('[data-testid="process-create"]');
+    await waitFor(async () => (await page.textContent('[data-testid="process-row"][data-id="gen"] td:nth-child(2)')) === 'colour', 'the new reference', 10_000, 200);
+    expect(await page.textContent('[data-testid="process-create-message"]')).toBe('saved gen');
+    expect(await page.textContent('[data-testid="process-form"] h2')).toBe('New process');
+    await waitFor(async () => (await rowState('gen')) === 'running' && (await pidOf()) > 0 && (await pidOf()) !== firstPid, 'FFmpeg restarted', 15_000, 200);
+    const config = (await (await fetch(`${server.url}/api/v3/process/gen/config`)).json()) as { reference: string; input: { address: string }[] };
+    expect(config).toMatchObject({ reference: 'colour', input: [{ address: 'testsrc=size=160x120:rate=5' }] });
+
+    // Cancel leaves an edit unsaved.
+    await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-edit"]');
+    await page.waitForSelector('[data-testid="process-form"][data-editing="gen"]');
+    await page.click('[data-testid="process-edit-cancel"]');
+    await page.waitForSelector('[data-testid="process-form"]:not([data-editing])');
+
+    await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-delete"]');
+    await page.click('[data-testid="process-row"][data-id="gen"] [data-testid="process-delete-confirm"]');
+    await waitFor(async () => (await page.$('[data-testid="process-row"][data-id="gen"]')) === null, 'the row gone', 10_000, 200);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('shows a refused configuration as a message and creates nothing', async () => {
     await page.fill('[data-testid="process-json"]', JSON.stringify({ ...GENERATOR, output: [{ address: '/etc/evil.mp4' }] }));
     await page.click('[data-testid="process-create"]');

@@ -25,6 +25,7 @@ import {
   type TestBrowser,
 } from './support.ts';
 import { waitFor } from '../support/wait.ts';
+import { PROCESS_TEMPLATES } from '../../src/shared/processes.ts';
 import { unusedLoopbackPort } from '../support/ports.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
@@ -101,6 +102,25 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
       }),
     });
     expect(created.ok).toBe(true);
+    // The Processes view's widest rows (issue 16, procview): the first template restreaming the RTMP publisher to HLS
+    // (both addresses with bytes), and the same reading a stream nobody publishes: failed, its exit reason, a restart
+    // pending (the row offers Stop).
+    const template = PROCESS_TEMPLATES[0].config as { output: { options: string[] }[] };
+    for (const [id, stream] of [['studio-b-hls', 'studio-b.stream'], ['nobody-hls', 'nobody']]) {
+      const made = await fetch(`${server.url}/api/v3/process`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          ...PROCESS_TEMPLATES[0].config,
+          id,
+          reference: stream,
+          input: [{ id: 'in', address: `{rtmp,name=${stream}}`, options: [] }],
+          output: [{ id: 'hls', address: `{memfs}/${id}.m3u8`, options: template.output[0].options }],
+          reconnect_delay_seconds: 30,
+        }),
+      });
+      expect(made.ok).toBe(true);
+    }
     ({ browser, page } = await openPage(pageErrors));
   }, 120_000);
 
@@ -137,6 +157,12 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
         for (const view of VIEWS) {
           await openView(page, view);
           if (view === 'history') await page.waitForSelector('[data-testid="report-table"]', { timeout: 10_000 }); // loads from the server
+          if (view === 'processes') {
+            // Every kind of row is there before the check: running with bytes, and failed with its reason.
+            await page.waitForSelector('[data-testid="process-row"][data-id="nobody-hls"] [data-testid="process-reason"]', { timeout: 15_000 });
+            if (scheme === 'light' && width === 1024) await page.waitForSelector('[data-testid="process-row"][data-id="studio-b-hls"][data-exec="running"]', { timeout: 15_000 });
+            expect(await page.$$('[data-testid="process-row"]')).toHaveLength(3);
+          }
           await page.waitForTimeout(250);
           await page.screenshot({ path: join(SCREENSHOTS, `layout-${view}-${width}-${scheme}.png`) });
           if (width === 1024) for (const p of await clipProblems(page)) problems.push(`${view} ${scheme}: ${p}`);

@@ -46,7 +46,7 @@ async function go(view: string): Promise<void> {
   await page.waitForSelector(`[data-testid="nav-${view}"][aria-current="page"]`, { timeout: 5000 });
 }
 
-/** The process row's state, its state column's text and its buttons' labels. */
+/** The process row's state, its state column's text and its buttons' names (the words, shown or not: procview). */
 async function processRow(id: string): Promise<{ exec: string; state: string; buttons: string[] } | null> {
   return page.evaluate((pid) => {
     const tr = document.querySelector(`[data-testid="process-row"][data-id="${pid}"]`);
@@ -54,7 +54,7 @@ async function processRow(id: string): Promise<{ exec: string; state: string; bu
     return {
       exec: tr.getAttribute('data-exec') as string,
       state: (tr.children[2].textContent as string).trim(),
-      buttons: [...tr.querySelectorAll('.actions button')].map((b: { textContent: string }) => b.textContent),
+      buttons: [...tr.querySelectorAll('.actions button')].map((b: { textContent: string; getAttribute: (n: string) => string | null }) => b.getAttribute('aria-label') ?? b.textContent),
     };
   }, id);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCountOf, formatWholeMiB } from '../../src/renderer/src/format/units.ts';
+import { formatCountOf, formatViewerHours, formatWholeMiB } from '../../src/renderer/src/format/units.ts';
 
 describe('counts with their noun, and whole MiB', () => {
   it('says "1 row", "0 rows", "1,024 rows"', () => {
@@ -15,5 +15,17 @@ describe('counts with their noun, and whole MiB', () => {
     expect(formatWholeMiB(0)).toBe('0\u202fMiB');
     expect(formatWholeMiB(2048 * mib)).toBe('2,048\u202fMiB');
     expect(formatWholeMiB(NaN)).toBe('–');
+  });
+});
+
+describe('viewer-hours', () => {
+  it('says "< 0.01" for a little watching, never "0", and 0 for none', () => {
+    expect(formatViewerHours(0.004)).toBe('< 0.01');
+    expect(formatViewerHours(1 / 3600)).toBe('< 0.01');
+    expect(formatViewerHours(0)).toBe('0');
+    expect(formatViewerHours(0.005)).toBe('0.01');
+    expect(formatViewerHours(2.345)).toBe('2.35');
+    expect(formatViewerHours(1234.4)).toBe('1,234');
+    expect(formatViewerHours(NaN)).toBe('–');
   });
 });

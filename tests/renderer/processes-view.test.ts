@@ -3,7 +3,7 @@
  * Stop, so one click ends the restart loop; the walk (tests/e2e/walk-processes.test.ts) clicks it with real ffmpeg.
  */
 import { describe, expect, it } from 'vitest';
-import { offersStop } from '../../src/renderer/src/views/Processes.tsx';
+import { breakable, offersStop } from '../../src/renderer/src/views/Processes.tsx';
 
 describe('offersStop', () => {
   it('offers Stop while FFmpeg runs or a restart is pending, Start otherwise', () => {
@@ -16,5 +16,15 @@ describe('offersStop', () => {
     expect(offersStop({ exec: 'finished', reconnectSec: -1 })).toBe(false);
     expect(offersStop({ exec: 'failed', reconnectSec: -1 })).toBe(false);
     expect(offersStop({ exec: 'killed', reconnectSec: -1 })).toBe(false);
+  });
+});
+
+describe('breakable', () => {
+  it('keeps the address as it is, with a place to wrap after each / , : ? & (issue 16, procview)', () => {
+    const parts = breakable('{rtmp,name=studio-b.stream}');
+    expect(parts.filter((p) => typeof p === 'string').join('')).toBe('{rtmp,name=studio-b.stream}');
+    expect(parts.filter((p) => typeof p !== 'string')).toHaveLength(1);
+    expect(breakable('testsrc=size=160x120:rate=10').filter((p) => typeof p === 'string')).toEqual(['testsrc=size=160x120:', 'rate=10']);
+    expect(breakable('-')).toEqual(['-']);
   });
 });

@@ -120,7 +120,11 @@ export class ProcessManager {
     return runner;
   }
 
-  /** Replaces a process's configuration (the id may change to an unused one); a running process restarts with it. */
+  /**
+   * Replaces a process's configuration (the id may change to an unused one). As Core's UpdateProcess: the order
+   * carries over (a started process stops and starts with the new configuration, a stopped one stays stopped, whatever
+   * the new `autostart` says).
+   */
   async update(id: string, json: unknown): Promise<ProcessRunner> {
     const runner = this.get(id);
     const config = this.#validate(json);
@@ -131,7 +135,7 @@ export class ProcessManager {
       const next = this.#makeRunner(config, runner.createdAtMs);
       this.#runners.set(config.id, next);
       this.#save();
-      if (runner.order === 'start' || config.autostart) next.start();
+      if (runner.order === 'start') next.start();
       return next;
     }
     await runner.reload(config);

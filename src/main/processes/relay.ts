@@ -213,3 +213,46 @@ export function rewriteToRelay(address: string, relayPort: number): string {
   if (t === null) return address;
   return `${t.scheme}://${t.userinfo !== '' ? t.userinfo + '@' : ''}127.0.0.1:${relayPort}${t.rest}`;
 }
+
+/** One relayed input or output: the address FFmpeg was given (the relay's loopback port) and what it stands for. */
+export interface RelayedName {
+  /** The address with the relay's port, as FFmpeg prints it. */
+  relayed: string;
+  /** The address before the relay (placeholders resolved): what Core's `command` shows. */
+  resolved: string;
+  /** The address as configured (placeholders unresolved): what the user wrote. */
+  configured: string;
+  /** `127.0.0.1:<relay port>` and the real `host:port` it carries to. */
+  relayHostPort: string;
+  hostPort: string;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The names of one relay (`address` is the resolved address, `relayPort` the relay's port). */
+export function relayedName(address: string, configured: string, relayPort: number): RelayedName | null {
+  const t = relayTarget(address);
+  if (t === null) return null;
+  return {
+    relayed: rewriteToRelay(address, relayPort),
+    resolved: address,
+    configured,
+    relayHostPort: `127.0.0.1:${relayPort}`,
+    hostPort: `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`,
+  };
+}
+
+/**
+ * A line of FFmpeg's output without the relays' ports (new each run, the user never chose them): a relayed address
+ * as FFmpeg was given it reads as `to` wants (`configured`: `{rtmp,name=cam}`; `resolved`: the local server's own
+ * address), any other mention of a relay's `127.0.0.1:<port>` (a segment's URL, a TCP error) as the real host:port.
+ */
+export function withoutRelayPorts(text: string, names: readonly RelayedName[], to: 'configured' | 'resolved'): string {
+  let out = text;
+  // Longest first: a relayed address without a path could begin another relay's (port 4533 in 45333).
+  for (const n of [...names].sort((a, b) => b.relayed.length - a.relayed.length)) if (out.includes(n.relayed)) out = out.split(n.relayed).join(n[to]);
+  for (const n of names) if (out.includes(n.relayHostPort)) out = out.replace(new RegExp(`${escapeRegExp(n.relayHostPort)}(?!\\d)`, 'g'), n.hostPort);
+  return out;
+}

@@ -12,7 +12,7 @@ import type { Logger } from '../log.ts';
 import { buildArgs, resolveCommand, type LocalEndpoints, type ResolvedCommand } from './command.ts';
 import type { ProcessConfig } from './config.ts';
 import { emptyProgress, ProgressParser, type FfmpegProgress } from './progress.ts';
-import { openRelay, openUdpRelay, relayTarget, rewriteToRelay, type CountingRelay } from './relay.ts';
+import { openRelay, openUdpRelay, relayedName, relayTarget, rewriteToRelay, withoutRelayPorts, type CountingRelay, type RelayedName } from './relay.ts';
 
 /** Core's `exec` states. */
 export type ExecState = 'starting' | 'running' | 'finishing' | 'finished' | 'failed' | 'killed';
@@ -83,6 +83,17 @@ export function redactSecrets(text: string): string {
 }
 const PAGE_BYTES = 4096;
 
+/**
+ * What an operator needs beside FFmpeg's words for a known failure, or ''. "Operation not permitted" on a local
+ * `{rtmp,name=X}` input after the RTMP server answered "stream not found" (FFmpeg turns any refused play into
+ * EPERM): nobody publishes X.
+ */
+export function failureHint(log: readonly LogLine[], lastError: string): string {
+  const m = /\{rtmp,name=([^,}]+)[^}]*\}: Operation not permitted/.exec(lastError);
+  if (m === null || !log.some((l) => /Server error: stream not found/.test(l.line))) return '';
+  return ` (no one publishes ${m[1]})`;
+}
+
 interface Run extends Omit<RunView, 'settled'> {
   readonly settled: boolean;
   processId: string;
@@ -92,6 +103,8 @@ interface Run extends Omit<RunView, 'settled'> {
   createdAtMs: number;
   command: string[];
   relays: CountingRelay[];
+  /** The relays' addresses and what they stand for: FFmpeg's lines are shown without the relays' ports. */
+  names: RelayedName[];
   inputs: IoCount[];
   outputs: IoCount[];
   progress: FfmpegProgress;
@@ -207,7 +220,7 @@ export class ProcessRunner {
 
   #appendLog(run: Run, line: string): void {
     const max = this.#deps.logLines ?? 200;
-    const safe = redactSecrets(line);
+    const safe = redactSecrets(withoutRelayPorts(line, run.names, 'configured'));
     run.log.push({ atMs: this.#deps.clock.now(), line: safe.length > 1000 ? safe.slice(0, 1000) + '…' : safe });
     if (run.log.length > max) run.log.splice(0, run.log.length - max);
   }
@@ -223,6 +236,7 @@ export class ProcessRunner {
       createdAtMs: clock.now(),
       command: [],
       relays: [],
+      names: [],
       inputs: [],
       outputs: [],
       progress: emptyProgress(),
@@ -275,7 +289,8 @@ export class ProcessRunner {
     }
 
     const args = buildArgs(cmd, ['-progress', 'pipe:1']);
-    run.command = args.map(redactSecrets);
+    // Core's command names its own servers' addresses: the relays' ports are this app's, new each run.
+    run.command = args.map((a) => redactSecrets(withoutRelayPorts(a, run.names, 'resolved')));
     const child = spawn(this.#deps.binary(), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     run.child = child;
     run.pid = child.pid ?? 0;
@@ -332,7 +347,7 @@ export class ProcessRunner {
       } else {
         state = 'failed';
         const lastError = [...run.log].reverse().find((l) => /\[(error|fatal)\]/.test(l.line))?.line ?? run.log.at(-1)?.line ?? '';
-        reason = signal ? `FFmpeg was killed by ${signal}` : `FFmpeg exited with code ${code}${lastError !== '' ? `: ${lastError}` : ''}`;
+        reason = signal ? `FFmpeg was killed by ${signal}` : `FFmpeg exited with code ${code}${lastError !== '' ? `: ${lastError}` : ''}${failureHint(run.log, lastError)}`;
       }
       this.#appendLog(run, `[core] ${state}: ${reason}`);
       this.#finish(run, state, reason);
@@ -349,6 +364,8 @@ export class ProcessRunner {
       }
       const relay = t.scheme === 'srt' ? await openUdpRelay(t.host, t.port) : await openRelay(t.host, t.port, (m) => this.#appendLog(run, `[relay] ${m}`));
       run.relays.push(relay);
+      const name = relayedName(io.address, io.configured, relay.port);
+      if (name !== null) run.names.push(name);
       io.address = rewriteToRelay(io.address, relay.port);
       // HTTP virtual hosts need the real Host header; FFmpeg sends a `Host:` from -headers instead of its own.
       if (t.scheme === 'http' && !io.options.includes('-headers')) {

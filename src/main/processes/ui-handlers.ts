@@ -9,7 +9,7 @@ import { UnknownProcessError, type ProcessCommand, type ProcessManager } from '.
 import type { IoCount, ProcessRunner } from './runner.ts';
 
 /** The `processes:*` channels. */
-export type ProcessChannel = 'processes:list' | 'processes:create' | 'processes:command' | 'processes:delete' | 'processes:log';
+export type ProcessChannel = 'processes:list' | 'processes:create' | 'processes:update' | 'processes:command' | 'processes:delete' | 'processes:log';
 export type ProcessInvokeHandlers = Pick<InvokeHandlers, ProcessChannel>;
 
 function fail(code: string, message: string): Error {
@@ -23,6 +23,16 @@ function args(a: unknown[], n: number): void {
 function idArg(v: unknown): string {
   if (typeof v !== 'string' || v === '' || v.length > 200) throw fail('bad-args', 'the process id must be a non-empty string');
   return v;
+}
+
+/** The configuration the page sends: Core's process JSON as text, parsed (bad JSON is `invalid`, with the parser's words). */
+function configArg(v: unknown): unknown {
+  if (typeof v !== 'string' || v.length > 1024 * 1024) throw fail('bad-args', 'the configuration must be JSON text');
+  try {
+    return JSON.parse(v);
+  } catch (err) {
+    throw fail('invalid', `Invalid JSON: ${(err as Error).message}`);
+  }
 }
 
 /** Maps the manager's errors to coded errors for the page. */
@@ -78,14 +88,14 @@ export function processUiHandlers(manager: ProcessManager): ProcessInvokeHandler
     },
     'processes:create': async (...a) => {
       args(a, 1);
-      if (typeof a[0] !== 'string' || a[0].length > 1024 * 1024) throw fail('bad-args', 'the configuration must be JSON text');
-      let json: unknown;
-      try {
-        json = JSON.parse(a[0]);
-      } catch (err) {
-        throw fail('invalid', `Invalid JSON: ${(err as Error).message}`);
-      }
+      const json = configArg(a[0]);
       return coded(() => processRow(manager.create(json)));
+    },
+    'processes:update': async (...a) => {
+      args(a, 2);
+      const id = idArg(a[0]);
+      const json = configArg(a[1]);
+      return coded(async () => processRow(await manager.update(id, json)));
     },
     'processes:command': async (...a) => {
       args(a, 2);
@@ -110,6 +120,7 @@ export function processUiHandlers(manager: ProcessManager): ProcessInvokeHandler
 export const NO_PROCESS_HANDLERS: ProcessInvokeHandlers = {
   'processes:list': () => Promise.reject(fail('unsupported', 'processes are not available here')),
   'processes:create': () => Promise.reject(fail('unsupported', 'processes are not available here')),
+  'processes:update': () => Promise.reject(fail('unsupported', 'processes are not available here')),
   'processes:command': () => Promise.reject(fail('unsupported', 'processes are not available here')),
   'processes:delete': () => Promise.reject(fail('unsupported', 'processes are not available here')),
   'processes:log': () => Promise.reject(fail('unsupported', 'processes are not available here')),

@@ -1,6 +1,6 @@
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { openRelay, relayTarget, rewriteToRelay } from '../../../src/main/processes/relay.ts';
+import { openRelay, relayedName, relayTarget, rewriteToRelay, withoutRelayPorts } from '../../../src/main/processes/relay.ts';
 import { waitFor } from '../../support/wait.ts';
 
 describe('counting relay', () => {
@@ -50,5 +50,22 @@ describe('counting relay errors', () => {
     await waitFor(() => errors.length > 0, 'the error');
     expect(errors[0]).toBe(`cannot reach 127.0.0.1:${deadPort}: ECONNREFUSED`);
     relay.close();
+  });
+});
+
+describe("FFmpeg's lines without the relays' ports (issue 16, procview)", () => {
+  const cam = relayedName('rtmp://127.0.0.1:1935/live/cam?token=s3cret', '{rtmp,name=cam}', 45333)!;
+  const hls = relayedName('http://u:p@127.0.0.1:8080/memfs/cam.m3u8', '{memfs}/cam.m3u8', 4533)!;
+
+  it('names a relayed address as configured, or as resolved for the command', () => {
+    expect(withoutRelayPorts('[error] rtmp://127.0.0.1:45333/live/cam?token=s3cret: Operation not permitted', [cam, hls], 'configured')).toBe('[error] {rtmp,name=cam}: Operation not permitted');
+    expect(withoutRelayPorts('rtmp://127.0.0.1:45333/live/cam?token=s3cret', [cam, hls], 'resolved')).toBe('rtmp://127.0.0.1:1935/live/cam?token=s3cret');
+  });
+
+  it("names any other mention of a relay's port by the real host:port, port by port", () => {
+    expect(withoutRelayPorts("Opening 'http://u:p@127.0.0.1:4533/memfs/cam3.ts' for writing", [cam, hls], 'configured')).toBe("Opening 'http://u:p@127.0.0.1:8080/memfs/cam3.ts' for writing");
+    expect(withoutRelayPorts('Connection to tcp://127.0.0.1:45333 failed', [hls, cam], 'configured')).toBe('Connection to tcp://127.0.0.1:1935 failed');
+    expect(withoutRelayPorts('nothing relayed here: 127.0.0.1:9', [cam, hls], 'configured')).toBe('nothing relayed here: 127.0.0.1:9');
+    expect(relayedName('file:/x.mp4', 'file:/x.mp4', 1)).toBeNull();
   });
 });

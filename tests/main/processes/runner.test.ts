@@ -12,6 +12,7 @@ import { Collector } from '../../../src/main/engine/collector.ts';
 import { IpLimiter } from '../../../src/main/engine/ip-limiter.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { ProcessManager } from '../../../src/main/processes/manager.ts';
+import { failureHint } from '../../../src/main/processes/runner.ts';
 import { createRtmpServer, type RtmpServer } from '../../../src/main/servers/rtmp/server.ts';
 import { createSrtServer } from '../../../src/main/servers/srt/server.ts';
 import { ffmpegSrtPublishArgs } from '../servers/srt/support.ts';
@@ -122,6 +123,24 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     expect(collector.active().find((x) => x.location === 'publish:/live/cam')?.extra).toBe('');
   });
 
+  it("names a refused play in the user's terms, not the relay's port, and says no one publishes the stream (issue 16, procview)", async () => {
+    const { url } = await withRtmp();
+    const { manager } = setup({ rtmpUrl: url });
+    await manager.init();
+    manager.create({ id: 'nobody', input: [{ address: '{rtmp,name=nobody}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true, reconnect: false });
+    const r = manager.get('nobody');
+    await waitFor(() => r.exec === 'failed', 'the refused play', 20_000, 100);
+    expect(r.exitReason).toMatch(/^FFmpeg exited with code \d+: .*\{rtmp,name=nobody\}: Operation not permitted \(no one publishes nobody\)$/);
+    const lines = r.logTail().map((l) => l.line);
+    expect(lines.at(-1)).toBe(`[core] failed: ${r.exitReason}`);
+    // No relay port anywhere: every 127.0.0.1 address is the RTMP server's own.
+    const serverHostPort = url.slice('rtmp://'.length);
+    const loopbacks = lines.join('\n').match(/127\.0\.0\.1:\d+/g) ?? [];
+    expect(loopbacks.filter((a) => a !== serverHostPort)).toEqual([]);
+    // Core's command names its own server's address, as Core's does.
+    expect(r.state().command).toContain(`${url}/live/nobody`);
+  });
+
   it('leaves out I/O whose real host is in the ignore list (the session is never activated)', async () => {
     const { url } = await withRtmp();
     const { manager, ffmpeg } = setup({ rtmpUrl: url, ignoreIps: ['127.0.0.0/8'] });
@@ -152,5 +171,15 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     const player = await waitFor(() => srtSessions.active().find((x) => x.location === 'play:cam' && x.extra === 'ffmpeg:srtpull'), 'the marked SRT player', 10_000, 100);
     expect(manager.get('srtpull').current?.inputs[0]?.localPeers.has(player.peer)).toBe(true);
     console.log('[processes srt] bytes', JSON.stringify({ processRx: ffmpeg.active()[0]?.rxBytes, srtPlayerTx: player.txBytes }));
+  });
+});
+
+describe('failure hints', () => {
+  const log = (...lines: string[]): { atMs: number; line: string }[] => lines.map((line) => ({ atMs: 0, line }));
+  it('says no one publishes a local stream only when the RTMP server said it was not found', () => {
+    const refused = '[error] {rtmp,name=cam}: Operation not permitted';
+    expect(failureHint(log('[rtmp @ 0x1] [error] Server error: stream not found', refused), refused)).toBe(' (no one publishes cam)');
+    expect(failureHint(log('[rtmp @ 0x1] [error] Server error: invalid token', refused), refused)).toBe('');
+    expect(failureHint(log('Server error: stream not found'), '[error] rtmp://example.com/app/x: Operation not permitted')).toBe('');
   });
 });

@@ -47,6 +47,15 @@ describe('processes:* handlers', () => {
     expect(await codeOf(call(h['processes:command'], 'p', 'explode'))).toBe('bad-args');
     expect(await codeOf(call(h['processes:command'], 'nope', 'start'))).toBe('not-found');
     expect(await codeOf(call(h['processes:log'], 42))).toBe('bad-args');
+    // update: the same checks as create, the id may change to an unused one, a stopped process stays stopped.
+    expect(await codeOf(call(h['processes:update'], 'p'))).toBe('bad-args');
+    expect(await codeOf(call(h['processes:update'], 'p', { id: 'p' }))).toBe('bad-args');
+    expect(await codeOf(call(h['processes:update'], 'p', '{oops'))).toBe('invalid');
+    expect(await codeOf(call(h['processes:update'], 'nope', row.configJson))).toBe('not-found');
+    await expect(call(h['processes:update'], 'p', JSON.stringify({ ...JSON.parse(row.configJson), output: [{ address: '/etc/evil.mp4' }] }))).rejects.toThrow(/writes outside memfs/);
+    const edited = await h['processes:update']('p', JSON.stringify({ ...JSON.parse(row.configJson), reference: 'r2', autostart: true }));
+    expect(edited).toMatchObject({ id: 'p', reference: 'r2', order: 'stop', exec: 'finished' });
+    expect((await h['processes:list']()).processes.map((x) => [x.id, x.reference])).toEqual([['p', 'r2']]);
     await h['processes:delete']('p');
     expect((await h['processes:list']()).processes).toEqual([]);
     expect(await codeOf(call(h['processes:delete'], 'p'))).toBe('not-found');

@@ -70,6 +70,16 @@ export function formatCount(n: number): string {
   return Number.isFinite(n) ? COUNT.format(n) : '–';
 }
 
+/**
+ * Viewer-hours to two decimals (whole hours from 100 on). A small non-zero amount reads "< 0.01", not "0": someone
+ * watched, for less than 18 s in all.
+ */
+export function formatViewerHours(h: number): string {
+  if (!Number.isFinite(h)) return '–';
+  if (h > 0 && h < 0.005) return '< 0.01';
+  return h >= 100 ? formatCount(Math.round(h)) : formatCount(Math.round(h * 100) / 100);
+}
+
 /** part/whole as a percentage, or null when there is no maximum (0 means "no limit" in Core). */
 export function shareOf(part: number, whole: number): number | null {
   if (!(whole > 0)) return null;

@@ -139,7 +139,7 @@ export function Overview(): React.JSX.Element {
               </div>
               {/* The header's users leave these out (src/shared/totals.ts): said here, so the cards add up to it. */}
               {c.processSessions > 0 && (
-                <div className="card-line" data-testid="card-process-sessions" title="Sessions of this app's own FFmpeg processes: not users, the header does not count them">
+                <div className="card-line card-line-wraps" data-testid="card-process-sessions" title="Sessions of this app's own FFmpeg processes: not users, the header does not count them">
                   <span>of them FFmpeg processes</span> <b>{formatCount(c.processSessions)}</b>
                 </div>
               )}

@@ -27,6 +27,8 @@ export function Processes(): React.JSX.Element {
   const [list, setList] = useState<ProcessList | null>(null);
   const [error, setError] = useState('');
   const [selected, setSelected] = useState<string | null>(null);
+  /** The process whose configuration the form edits (its JSON as it was when Edit was clicked), or null: a new one. */
+  const [editing, setEditing] = useState<{ id: string; json: string } | null>(null);
   const [now, setNow] = useState(() => Date.now());
 
   const refresh = useCallback(async () => {
@@ -52,6 +54,7 @@ export function Processes(): React.JSX.Element {
       if (c === 'delete') {
         await api.invoke('processes:delete', id);
         if (selected === id) setSelected(null);
+        if (editing?.id === id) setEditing(null);
       } else {
         await api.invoke('processes:command', id, c);
       }
@@ -81,7 +84,7 @@ export function Processes(): React.JSX.Element {
             <thead>
               <tr>
                 <th>Id</th>
-                <th>Reference</th>
+                <th className="wide-only">Reference</th>
                 <th>State</th>
                 <th>Uptime</th>
                 <th>Bitrate in / out</th>
@@ -93,7 +96,16 @@ export function Processes(): React.JSX.Element {
             </thead>
             <tbody>
               {(list?.processes ?? []).map((p) => (
-                <Row key={p.id} p={p} now={now} units={units} selected={selected === p.id} onSelect={() => setSelected(selected === p.id ? null : p.id)} onCommand={(c) => void command(p.id, c)} />
+                <Row
+                  key={p.id}
+                  p={p}
+                  now={now}
+                  units={units}
+                  selected={selected === p.id}
+                  onSelect={() => setSelected(selected === p.id ? null : p.id)}
+                  onCommand={(c) => void command(p.id, c)}
+                  onEdit={() => setEditing({ id: p.id, json: p.configJson })}
+                />
               ))}
               {list && list.processes.length === 0 && (
                 <tr>
@@ -107,7 +119,15 @@ export function Processes(): React.JSX.Element {
         </div>
       </div>
       {selected !== null && <LogTail key={selected} id={selected} />}
-      <CreatePanel onCreated={() => void refresh()} />
+      <ProcessForm
+        editing={editing}
+        onSaved={(row) => {
+          if (editing !== null && selected === editing.id) setSelected(row.id);
+          setEditing(null);
+          void refresh();
+        }}
+        onCancel={() => setEditing(null)}
+      />
     </section>
   );
 }
@@ -116,21 +136,53 @@ export function Processes(): React.JSX.Element {
 function SessionsLink({ id }: { id: string }): React.JSX.Element {
   const [setText, setView] = useApp(useShallow((s) => [s.setText, s.setView]));
   return (
-    <button
-      type="button"
-      title="the sessions of this process: its ffmpeg session and the local RTMP sessions it opened"
-      data-testid="process-sessions"
+    <ActionButton
+      icon="☰"
+      label="Sessions"
+      title="Sessions: its ffmpeg session and the local RTMP sessions it opened"
+      testId="process-sessions"
       onClick={() => {
         setText(id);
         setView('sessions');
       }}
-    >
-      Sessions
+    />
+  );
+}
+
+/**
+ * A row button: its icon, and its word where the window is wide enough (styles.css hides `.action-label` below
+ * 1240 px). The word is its accessible name (`aria-label`) and its tooltip either way.
+ */
+function ActionButton(props: { icon: string; label: string; title?: string; onClick: () => void; testId: string }): React.JSX.Element {
+  return (
+    <button type="button" className="action-button" aria-label={props.label} title={props.title ?? props.label} onClick={props.onClick} data-testid={props.testId}>
+      <span className="action-icon" aria-hidden="true">
+        {props.icon}
+      </span>
+      <span className="action-label" aria-hidden="true">
+        {props.label}
+      </span>
     </button>
   );
 }
 
-function Row(props: { p: ProcessRow; now: number; units: 'decimal' | 'binary'; selected: boolean; onSelect: () => void; onCommand: (c: ProcessCommandName | 'delete') => void }): React.JSX.Element {
+/**
+ * An address with places to wrap after each / , : ? & (a narrow window wraps `{rtmp,name=` before the name, a filter
+ * graph `testsrc=size=160x120:` before its next option).
+ */
+export function breakable(address: string): React.ReactNode[] {
+  return address.split(/(?<=[/,:?&])/).flatMap((part, i) => (i === 0 ? [part] : [<wbr key={i} />, part]));
+}
+
+function Row(props: {
+  p: ProcessRow;
+  now: number;
+  units: 'decimal' | 'binary';
+  selected: boolean;
+  onSelect: () => void;
+  onCommand: (c: ProcessCommandName | 'delete') => void;
+  onEdit: () => void;
+}): React.JSX.Element {
   const { p, now, units } = props;
   const [confirming, setConfirming] = useState(false);
   const running = p.exec === 'running' || p.exec === 'starting';
@@ -138,7 +190,7 @@ function Row(props: { p: ProcessRow; now: number; units: 'decimal' | 'binary'; s
     list.map((io) => (
       <div key={io.id} className="mono" title={io.counted ? 'bytes counted by the relay' : 'not countable (not relayed)'}>
         {arrow}
-        {io.address} <span className="muted">{io.counted ? formatBytes(io.bytes, units) : ''}</span>
+        {breakable(io.address)} <span className="muted">{io.counted ? formatBytes(io.bytes, units) : ''}</span>
       </div>
     ));
   return (
@@ -147,41 +199,57 @@ function Row(props: { p: ProcessRow; now: number; units: 'decimal' | 'binary'; s
         <button type="button" className="link mono" onClick={props.onSelect} title="show the log">
           {p.id}
         </button>
+        {p.reference !== '' && (
+          <div className="muted narrow-only" title="reference">
+            {p.reference}
+          </div>
+        )}
       </td>
-      <td>{p.reference}</td>
-      <td title={p.exitReason || p.lastLogline}>
+      <td className="wide-only">{p.reference}</td>
+      <td className="process-state" title={p.exitReason || p.lastLogline}>
         <span className={stateClass(p.exec)} data-testid="process-state">{p.exec}</span>
         {p.reconnectSec >= 0 && <span className="muted"> restart in {p.reconnectSec} s</span>}
         {!running && p.exitReason !== '' && <div className="muted" data-testid="process-reason">{p.exitReason}</div>}
       </td>
       <td>{p.startedAtMs > 0 ? formatDuration(now - p.startedAtMs) : '—'}</td>
       <td title="in (received by the inputs) / out (sent by the outputs)">
-        {running ? `${formatBitrate(p.inBitsPerSec, units)} / ${formatBitrate(p.outBitsPerSec, units)}` : '—'}
+        {running ? (
+          <span className="rate-pair">
+            <span>{formatBitrate(p.inBitsPerSec, units)}</span>
+            <span>
+              <span className="wide-only">{' / '}</span>
+              {formatBitrate(p.outBitsPerSec, units)}
+            </span>
+          </span>
+        ) : (
+          '—'
+        )}
       </td>
       <td>{running ? `${p.cpuPercent.toFixed(1)} %` : '—'}</td>
       <td>{running ? formatBytes(p.memoryBytes, units) : '—'}</td>
-      <td>
+      <td className="process-io">
         {ios(p.inputs, '')}
         {ios(p.outputs, '→ ')}
       </td>
-      <td>
-        <div className="actions">
-        {offersStop(p) ? (
-          <button type="button" onClick={() => props.onCommand('stop')} data-testid="process-stop" title={running ? undefined : 'stop it, and the restart it waits for'}>Stop</button>
-        ) : (
-          <button type="button" onClick={() => props.onCommand('start')} data-testid="process-start">Start</button>
-        )}
-        <SessionsLink id={p.id} />
-        <button type="button" onClick={() => props.onCommand('restart')}>Restart</button>
+      <td className="process-actions">
         {confirming ? (
-          <>
+          <div className="actions" data-one-line>
             <button type="button" className="danger" onClick={() => props.onCommand('delete')} data-testid="process-delete-confirm">Delete {p.id}?</button>
             <button type="button" onClick={() => setConfirming(false)}>Cancel</button>
-          </>
+          </div>
         ) : (
-          <button type="button" onClick={() => setConfirming(true)} data-testid="process-delete">Delete</button>
+          <div className="actions" data-one-line>
+            {offersStop(p) ? (
+              <ActionButton icon="■" label="Stop" title={running ? 'Stop' : 'Stop it, and the restart it waits for'} onClick={() => props.onCommand('stop')} testId="process-stop" />
+            ) : (
+              <ActionButton icon="▶" label="Start" onClick={() => props.onCommand('start')} testId="process-start" />
+            )}
+            <ActionButton icon="✎" label="Edit" title="Edit its configuration (a running process restarts with the new one)" onClick={props.onEdit} testId="process-edit" />
+            <SessionsLink id={p.id} />
+            <ActionButton icon="↻" label="Restart" onClick={() => props.onCommand('restart')} testId="process-restart" />
+            <ActionButton icon="✕" label="Delete" onClick={() => setConfirming(true)} testId="process-delete" />
+          </div>
         )}
-        </div>
       </td>
     </tr>
   );
@@ -234,39 +302,77 @@ function LogTail({ id }: { id: string }): React.JSX.Element {
   );
 }
 
-function CreatePanel({ onCreated }: { onCreated: () => void }): React.JSX.Element {
+/**
+ * The form under the list: a new process from a template or JSON, or, after a row's Edit, that process's
+ * configuration to change (saved with the API's update: checked as a new one, and a running process restarts with it).
+ */
+function ProcessForm(props: { editing: { id: string; json: string } | null; onSaved: (row: ProcessRow) => void; onCancel: () => void }): React.JSX.Element {
+  const { editing } = props;
   const api = useApp((s) => s.api);
   const [text, setText] = useState(() => JSON.stringify(PROCESS_TEMPLATES[0].config, null, 2));
-  const [message, setMessage] = useState('');
-  const create = async (): Promise<void> => {
+  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  const json = useRef<HTMLTextAreaElement>(null);
+  const wasEditing = useRef(false);
+  useEffect(() => {
+    if (editing === null) {
+      // Saved or cancelled: a new process again (what was saved stays said).
+      if (wasEditing.current) setText(JSON.stringify(PROCESS_TEMPLATES[0].config, null, 2));
+      wasEditing.current = false;
+      return;
+    }
+    // Edit was clicked in a row above: its configuration, in view, ready to type.
+    wasEditing.current = true;
+    setText(editing.json);
+    setMessage(null);
+    panel.current?.scrollIntoView?.({ block: 'nearest' });
+    json.current?.focus({ preventScroll: true });
+  }, [editing]);
+  const save = async (): Promise<void> => {
     if (!api) return;
     try {
-      const row = await api.invoke('processes:create', text);
-      setMessage(`created ${row.id}`);
-      onCreated();
+      const row = editing === null ? await api.invoke('processes:create', text) : await api.invoke('processes:update', editing.id, text);
+      setMessage({ text: editing === null ? `created ${row.id}` : `saved ${row.id}`, error: false });
+      props.onSaved(row);
     } catch (err) {
-      setMessage((err as Error).message);
+      setMessage({ text: (err as Error).message, error: true });
     }
   };
   return (
-    <div className="panel">
+    <div className="panel" ref={panel} data-testid="process-form" data-editing={editing?.id}>
       <div className="panel-head">
-        <h2>New process</h2>
-        <label className="field">
-          Template
-          <select data-testid="process-template" onChange={(e) => setText(JSON.stringify(PROCESS_TEMPLATES.find((t) => t.id === e.target.value)?.config ?? {}, null, 2))}>
-            {PROCESS_TEMPLATES.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="button" onClick={() => void create()} data-testid="process-create">Create</button>
-        {message !== '' && <span className="muted" data-testid="process-create-message">{message}</span>}
+        <h2>{editing === null ? 'New process' : `Edit ${editing.id}`}</h2>
+        {editing === null && (
+          <label className="field">
+            Template
+            <select data-testid="process-template" onChange={(e) => setText(JSON.stringify(PROCESS_TEMPLATES.find((t) => t.id === e.target.value)?.config ?? {}, null, 2))}>
+              {PROCESS_TEMPLATES.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <button type="button" onClick={() => void save()} data-testid="process-create">
+          {editing === null ? 'Create' : 'Save'}
+        </button>
+        {editing !== null && (
+          <button type="button" onClick={props.onCancel} data-testid="process-edit-cancel">
+            Cancel
+          </button>
+        )}
+        {message !== null && (
+          <span className={message.error ? 'error-text' : 'muted'} role={message.error ? 'alert' : undefined} data-testid="process-create-message">
+            {message.text}
+          </span>
+        )}
       </div>
-      <p className="hint">Core&apos;s process JSON. Placeholders: {'{memfs}'}, {'{diskfs}'}, {'{rtmp,name=…}'}, {'{srt,name=…,mode=publish|request}'}, {'{processid}'}, {'{reference}'}.</p>
-      <textarea className="mono process-json" rows={12} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} data-testid="process-json" aria-label="process JSON" />
+      <p className="hint">
+        {editing !== null && 'Saving replaces its configuration; if it runs, it restarts with the new one. '}
+        Core&apos;s process JSON. Placeholders: {'{memfs}'}, {'{diskfs}'}, {'{rtmp,name=…}'}, {'{srt,name=…,mode=publish|request}'}, {'{processid}'}, {'{reference}'}.
+      </p>
+      <textarea ref={json} className="mono process-json" rows={12} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} data-testid="process-json" aria-label="process JSON" />
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ReportQuery, ReportResult } from '../../../shared/timeseries.ts';
 import { saveBlob } from '../api/download.ts';
 import { CoreSelect } from '../components/CoreSelect.tsx';
-import { formatBytes, formatCount, formatCountOf } from '../format/units.ts';
+import { formatBytes, formatCount, formatCountOf, formatViewerHours } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
 
 const DAY_MS = 86_400_000;
@@ -28,10 +28,6 @@ function reportQuery(from: string, to: string, period: 'day' | 'month', core: st
   const end = new Date(toDay);
   end.setDate(end.getDate() + 1);
   return { fromMs, toMs: end.getTime(), period, core: core === '*' ? undefined : core };
-}
-
-function formatHours(h: number): string {
-  return h >= 100 ? formatCount(Math.round(h)) : formatCount(Math.round(h * 100) / 100);
 }
 
 /**
@@ -145,7 +141,7 @@ export function Report(): React.JSX.Element {
                 <td title={r.stream}>{r.stream}</td>
                 <td className="num">{formatBytes(r.egressBytes, units)}</td>
                 <td className="num">{formatBytes(r.ingressBytes, units)}</td>
-                <td className="num">{formatHours(r.viewerHours)}</td>
+                <td className="num">{formatViewerHours(r.viewerHours)}</td>
                 <td className="num">{formatCount(r.peakViewers)}</td>
                 <td className="num">≈ {formatCount(r.uniqueViewersEstimate)}</td>
               </tr>
@@ -164,7 +160,7 @@ export function Report(): React.JSX.Element {
                 <th colSpan={3}>Total ({formatCountOf(report.rows.length, 'row')})</th>
                 <th className="num">{formatBytes(report.totals.egressBytes, units)}</th>
                 <th className="num">{formatBytes(report.totals.ingressBytes, units)}</th>
-                <th className="num">{formatHours(report.totals.viewerHours)}</th>
+                <th className="num">{formatViewerHours(report.totals.viewerHours)}</th>
                 <th className="num" title="The highest peak of any one row: viewers of different rows need not have watched at the same time, so the rows' peaks do not add up">
                   max {formatCount(report.totals.peakViewers)}
                 </th>
