@@ -167,7 +167,7 @@ export class RemotePoller {
     return { ...rest, hasCredentials: credentials !== undefined };
   }
 
-  /** Starts the interval and polls right away. */
+  /** Starts the polls' timer (`#arm`) and polls right away. */
   start(): void {
     if (this.#timer !== undefined || this.#stopped) return;
     this.#arm();
