@@ -284,6 +284,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
       collectors: { hls: collectors.hls, hlsingress: collectors.hlsingress },
       auth: config.memfsAuth ?? undefined,
       trustedProxies: config.trustedProxies,
+      maxSessionsPerClient: config.maxSessionsPerIp,
       log: log.child('memfs'),
       diskRoot: config.diskDir ?? undefined,
     }),

@@ -15,6 +15,8 @@ import type { IncomingMessage } from 'node:http';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { anonymizeIp, headerUtf8, refererHost } from '../../http/net-util.ts';
+import { clientKey } from '../../http/client-limits.ts';
+import { throttledWarn } from '../../http/throttled-warn.ts';
 
 /** shortuuid's default alphabet (57 characters, no 0/1/I/O/l). */
 export const SHORTUUID_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -233,8 +235,16 @@ export interface HlsTrackerOptions {
   uploadMemoryMs?: number;
   /** At most this many remembered segment uploads; the oldest are forgotten first. Default 10 000. */
   uploadMemoryMax?: number;
+  /**
+   * Live HLS sessions one client (IPv4 address, IPv6 /64) may open (`--max-sessions-per-ip`); a new one beyond it is
+   * refused with 509. 0 = no bound (default here; the app passes the setting).
+   */
+  maxSessionsPerClient?: number;
   now?: () => number;
 }
+
+/** Admissions between two sweeps of the per-client session sets (forgets clients whose sessions all ended). */
+const CLIENT_SWEEP_EVERY = 1024;
 
 /** The HLS middleware's state and decisions; the mounts do the HTTP. */
 export class HlsTracker {
@@ -246,6 +256,13 @@ export class HlsTracker {
   readonly #now: () => number;
   /** Decoded request path of a segment upload → header + body bytes; insertion order = upload order. */
   readonly #uploads = new Map<string, { bytes: number; atMs: number }>();
+  readonly #maxPerClient: number;
+  /** Client key → ids of the HLS sessions it opened (some may have ended since: pruned when it matters). */
+  readonly #byClient = new Map<string, Set<string>>();
+  #admissions = 0;
+  readonly #warn: (reason: string, fields: Record<string, unknown>) => void;
+  /** Playlist requests refused by the per-client session bound since start. */
+  refusedPerClient = 0;
 
   constructor(options: HlsTrackerOptions) {
     this.hls = options.hls;
@@ -254,6 +271,35 @@ export class HlsTracker {
     this.#memoryMs = options.uploadMemoryMs ?? 5 * 60_000;
     this.#memoryMax = Math.max(1, options.uploadMemoryMax ?? 10_000);
     this.#now = options.now ?? Date.now;
+    this.#maxPerClient = Math.max(0, Math.floor(options.maxSessionsPerClient ?? 0));
+    this.#warn = throttledWarn(options.log);
+  }
+
+  /** Clients with sessions remembered for the per-client bound (ended ones are forgotten at the next sweep). */
+  get trackedClients(): number {
+    return this.#byClient.size;
+  }
+
+  /**
+   * Security guard (docs/security.md, "What one client can make the server hold"): whether `key` may open one more
+   * session. At the bound, the client's ended sessions are pruned first, so only live ones count.
+   */
+  #clientHasRoom(key: string): boolean {
+    const ids = this.#byClient.get(key);
+    if (!ids || ids.size < this.#maxPerClient) return true;
+    for (const id of ids) if (!this.hls.isKnownSession(id)) ids.delete(id);
+    return ids.size < this.#maxPerClient;
+  }
+
+  #remember(key: string, id: string): void {
+    let ids = this.#byClient.get(key);
+    if (!ids) this.#byClient.set(key, (ids = new Set()));
+    ids.add(id);
+    if (++this.#admissions % CLIENT_SWEEP_EVERY !== 0) return;
+    for (const [k, set] of this.#byClient) {
+      for (const sid of set) if (!this.hls.isKnownSession(sid)) set.delete(sid);
+      if (set.size === 0) this.#byClient.delete(k);
+    }
   }
 
   /** Number of remembered, not yet counted segment uploads. */
@@ -314,11 +360,18 @@ export class HlsTracker {
     }
     if (sessionId !== '') {
       if (!isValidSessionId(sessionId)) return { ok: false, status: 403, details: ['Forbidden'] };
+      const key = this.#maxPerClient > 0 ? clientKey(clientIp) : '';
+      if (key !== '' && !this.#clientHasRoom(key)) {
+        this.refusedPerClient++;
+        this.#warn('hls session refused: too many sessions from one client (--max-sessions-per-ip)', { client: key, max: this.#maxPerClient, refusedSoFar: this.refusedPerClient });
+        return { ok: false, status: 509, details: ['Number of sessions from this client exceeded'], message: STATUS_509_MESSAGE };
+      }
       const referer = headerUtf8(req, 'referer');
       const ua = headerUtf8(req, 'user-agent');
       hls.register(sessionId, referenceOf(path), path, refererHost(referer));
       hls.setExtra(sessionId, `[${anonymizeIp(clientIp)}] ${ua}`);
       hls.setTopEgressBitrate(sessionId, stream);
+      if (key !== '') this.#remember(key, sessionId);
       this.#log.debug('hls session registered', { path, session: sessionId.slice(0, 4) + '…' });
     }
     return { ok: true };

@@ -43,6 +43,8 @@ export interface MemfsMountOptions {
   maxInflightBytes?: number;
   /** Largest playlist rewritten on read; larger ones are served as they are, untracked. Default 4 MiB. */
   maxRewriteBytes?: number;
+  /** Live HLS sessions one client may open (`--max-sessions-per-ip`); 0 = no bound (default). Ignored with `tracker`. */
+  maxSessionsPerClient?: number;
   /** For tests: the tracker to use (else one is created). */
   tracker?: HlsTracker;
   /** Wrong-password budget per client for writes (default: 10 at once, then 1 per second); over it answers 429. */
@@ -535,7 +537,7 @@ export function createMemfsMount(options: MemfsMountOptions): HttpMount[] {
   const log = options.log;
   const trusted = CidrList.parse(options.trustedProxies, 'trusted proxies');
   const tracker =
-    options.tracker ?? new HlsTracker({ hls: options.collectors.hls, hlsingress: options.collectors.hlsingress, log: log.child('hls') });
+    options.tracker ?? new HlsTracker({ hls: options.collectors.hls, hlsingress: options.collectors.hlsingress, log: log.child('hls'), maxSessionsPerClient: options.maxSessionsPerClient });
   const memfs = options.memfs;
   const fileCap = memfs.maxBytes > 0 ? Math.min(memfs.maxBytes, memfs.maxFileBytes) : memfs.maxFileBytes;
   const base = {

@@ -218,6 +218,44 @@ describe('HlsTracker with a fake collector', () => {
     expect(hlsingress.sessions.has('/memfs/empty.m3u8')).toBe(false);
   });
 
+  it('509 for a client over its live-session bound; its ended sessions free room; other clients and known ids pass (audit, stop 38)', () => {
+    const hls = new FakeCollector('hls');
+    const lines: string[] = [];
+    const t = new HlsTracker({ hls, hlsingress: new FakeCollector('hlsingress'), log: memoryLogger(lines), maxSessionsPerClient: 3 });
+    const ids = Array.from({ length: 3 }, () => newSessionId());
+    // Two addresses of one IPv6 /64 are one client.
+    for (const [i, id] of ids.entries()) expect(t.admitPlaylist(req(), '/memfs/t.m3u8', id, i === 0 ? '2001:db8::1' : '2001:db8::2')).toEqual({ ok: true });
+    expect(t.admitPlaylist(req(), '/memfs/t.m3u8', newSessionId(), '2001:db8::3')).toEqual({
+      ok: false,
+      status: 509,
+      details: ['Number of sessions from this client exceeded'],
+      message: 'Bandwith limit exceeded',
+    });
+    expect(t.refusedPerClient).toBe(1);
+    expect(lines.join('\n')).toMatch(/too many sessions from one client.*2001:db8:0:0::\/64/);
+    // A session the client already has is not a new one; another client is not held by this one's bound.
+    expect(t.admitPlaylist(req(), '/memfs/t.m3u8', ids[1]!, '2001:db8::2')).toEqual({ ok: true });
+    expect(t.admitPlaylist(req(), '/memfs/t.m3u8', newSessionId(), '203.0.113.7')).toEqual({ ok: true });
+    // One of its sessions ends (closed into the history): room for one more, and only one.
+    hls.unregister(ids[0]!);
+    expect(t.admitPlaylist(req(), '/memfs/t.m3u8', newSessionId(), '2001:db8::9')).toEqual({ ok: true });
+    expect(t.admitPlaylist(req(), '/memfs/t.m3u8', newSessionId(), '2001:db8::9')).toMatchObject({ ok: false, status: 509 });
+    // Without a bound (0, the tracker's default) nothing is refused.
+    const open = setup();
+    for (let i = 0; i < 50; i++) expect(open.t.admitPlaylist(req(), '/memfs/t.m3u8', newSessionId(), '203.0.113.7')).toEqual({ ok: true });
+  });
+
+  it('forgets clients whose sessions all ended (the per-client sets stay bounded by the live sessions)', () => {
+    const hls = new FakeCollector('hls');
+    const t = new HlsTracker({ hls, hlsingress: new FakeCollector('hlsingress'), log: memoryLogger(), maxSessionsPerClient: 5 });
+    for (let i = 0; i < 2048; i++) {
+      const id = newSessionId();
+      expect(t.admitPlaylist(req(), '/memfs/t.m3u8', id, `10.0.${i >> 8}.${i & 255}`)).toEqual({ ok: true });
+      hls.unregister(id);
+    }
+    expect(t.trackedClients).toBeLessThanOrEqual(1);
+  });
+
   it("hlsingress: the uploading connection is what the owner hook is asked about; the peer stays Core's `unknown` (issue 16, ownhls)", () => {
     const clock = new FakeClock(0);
     const hlsingress = new Collector('hlsingress', { clock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 30_000 });
