@@ -66,6 +66,17 @@ describe('what one anonymous client can make the server hold', () => {
     await waitFor(() => /too many sessions from one client.*127\.0\.0\.2/.test(h.stderr()), 'the refusal in the log, naming the client', 5_000, 100);
   }, 60_000);
 
+  it(`HLS ingest: one client's playlist uploads open at most ${SESSIONS_PER_IP} upload sessions; a playlist it already uploads goes on`, async () => {
+    const playlist = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n';
+    const attempts = SESSIONS_PER_IP + 50;
+    const statuses = await inWaves(attempts, 20, async (i) => (await rawRequest(`${h.url}/memfs/up/p${i}.m3u8`, { method: 'PUT', body: playlist, localAddress: ATTACKER })).status);
+    expect(countOf(statuses, 201)).toBe(SESSIONS_PER_IP);
+    expect(countOf(statuses, 509)).toBe(50);
+    const again = await rawRequest(`${h.url}/memfs/up/p0.m3u8`, { method: 'PUT', body: playlist, localAddress: ATTACKER });
+    expect(again.status).toBe(204);
+    expect((await rawRequest(`${h.url}/memfs/up/other.m3u8`, { method: 'PUT', body: playlist })).status).toBe(201);
+  }, 60_000);
+
   it('request bodies: every route that reads one refuses past its limit with 413, and the server stays up', async () => {
     const mib = 1024 * 1024;
     const over = (bytes: number): Buffer => Buffer.alloc(bytes + 1, 0x20);

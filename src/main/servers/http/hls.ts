@@ -246,6 +246,46 @@ export interface HlsTrackerOptions {
 /** Admissions between two sweeps of the per-client session sets (forgets clients whose sessions all ended). */
 const CLIENT_SWEEP_EVERY = 1024;
 
+/**
+ * Security guard (docs/security.md, "What one client can make the server hold"): the live sessions of one collector
+ * each client (`clientKey`) opened, bounded by `max`. Sessions end in the collector (timeouts), not here: a client's
+ * ended ones are pruned when it reaches the bound, and every client's at a sweep every CLIENT_SWEEP_EVERY admissions.
+ */
+class SessionsPerClient {
+  readonly max: number;
+  readonly #isLive: (id: string) => boolean;
+  readonly #byClient = new Map<string, Set<string>>();
+  #admissions = 0;
+
+  constructor(max: number, isLive: (id: string) => boolean) {
+    this.max = max;
+    this.#isLive = isLive;
+  }
+
+  get clients(): number {
+    return this.#byClient.size;
+  }
+
+  /** Whether the client may open one more session; at the bound, its ended sessions are pruned first. */
+  hasRoom(key: string): boolean {
+    const ids = this.#byClient.get(key);
+    if (!ids || ids.size < this.max) return true;
+    for (const id of ids) if (!this.#isLive(id)) ids.delete(id);
+    return ids.size < this.max;
+  }
+
+  add(key: string, id: string): void {
+    let ids = this.#byClient.get(key);
+    if (!ids) this.#byClient.set(key, (ids = new Set()));
+    ids.add(id);
+    if (++this.#admissions % CLIENT_SWEEP_EVERY !== 0) return;
+    for (const [k, set] of this.#byClient) {
+      for (const sid of set) if (!this.#isLive(sid)) set.delete(sid);
+      if (set.size === 0) this.#byClient.delete(k);
+    }
+  }
+}
+
 /** The HLS middleware's state and decisions; the mounts do the HTTP. */
 export class HlsTracker {
   readonly hls: SessionCollector;
@@ -256,12 +296,11 @@ export class HlsTracker {
   readonly #now: () => number;
   /** Decoded request path of a segment upload → header + body bytes; insertion order = upload order. */
   readonly #uploads = new Map<string, { bytes: number; atMs: number }>();
-  readonly #maxPerClient: number;
-  /** Client key → ids of the HLS sessions it opened (some may have ended since: pruned when it matters). */
-  readonly #byClient = new Map<string, Set<string>>();
-  #admissions = 0;
+  /** Viewing sessions (`hls`) and uploaded playlists (`hlsingress`) per client, for `maxSessionsPerClient`. */
+  readonly #viewersPerClient: SessionsPerClient;
+  readonly #uploadsPerClient: SessionsPerClient;
   readonly #warn: (reason: string, fields: Record<string, unknown>) => void;
-  /** Playlist requests refused by the per-client session bound since start. */
+  /** Playlist requests and uploads refused by the per-client session bound since start. */
   refusedPerClient = 0;
 
   constructor(options: HlsTrackerOptions) {
@@ -271,35 +310,33 @@ export class HlsTracker {
     this.#memoryMs = options.uploadMemoryMs ?? 5 * 60_000;
     this.#memoryMax = Math.max(1, options.uploadMemoryMax ?? 10_000);
     this.#now = options.now ?? Date.now;
-    this.#maxPerClient = Math.max(0, Math.floor(options.maxSessionsPerClient ?? 0));
+    const max = Math.max(0, Math.floor(options.maxSessionsPerClient ?? 0));
+    this.#viewersPerClient = new SessionsPerClient(max, (id) => this.hls.isKnownSession(id));
+    this.#uploadsPerClient = new SessionsPerClient(max, (id) => this.hlsingress.isKnownSession(id));
     this.#warn = throttledWarn(options.log);
   }
 
   /** Clients with sessions remembered for the per-client bound (ended ones are forgotten at the next sweep). */
   get trackedClients(): number {
-    return this.#byClient.size;
+    return this.#viewersPerClient.clients + this.#uploadsPerClient.clients;
+  }
+
+  #refuse(what: string, key: string, max: number): void {
+    this.refusedPerClient++;
+    this.#warn(`hls ${what} refused: too many sessions from one client (--max-sessions-per-ip)`, { client: key, max, refusedSoFar: this.refusedPerClient });
   }
 
   /**
-   * Security guard (docs/security.md, "What one client can make the server hold"): whether `key` may open one more
-   * session. At the bound, the client's ended sessions are pruned first, so only live ones count.
+   * Whether a playlist upload from `clientIp` may be stored: always when it continues an `hlsingress` session, else
+   * only within the client's bound of live upload sessions (it would open one). Call before reading the body.
    */
-  #clientHasRoom(key: string): boolean {
-    const ids = this.#byClient.get(key);
-    if (!ids || ids.size < this.#maxPerClient) return true;
-    for (const id of ids) if (!this.hls.isKnownSession(id)) ids.delete(id);
-    return ids.size < this.#maxPerClient;
-  }
-
-  #remember(key: string, id: string): void {
-    let ids = this.#byClient.get(key);
-    if (!ids) this.#byClient.set(key, (ids = new Set()));
-    ids.add(id);
-    if (++this.#admissions % CLIENT_SWEEP_EVERY !== 0) return;
-    for (const [k, set] of this.#byClient) {
-      for (const sid of set) if (!this.hls.isKnownSession(sid)) set.delete(sid);
-      if (set.size === 0) this.#byClient.delete(k);
-    }
+  admitUpload(path: string, clientIp: string): boolean {
+    const per = this.#uploadsPerClient;
+    if (per.max === 0 || this.hlsingress.isKnownSession(path)) return true;
+    const key = clientKey(clientIp);
+    if (per.hasRoom(key)) return true;
+    this.#refuse('playlist upload', key, per.max);
+    return false;
   }
 
   /** Number of remembered, not yet counted segment uploads. */
@@ -327,11 +364,15 @@ export class HlsTracker {
    * A non-empty playlist upload was stored (spec §1.5 ingress). `via`: the uploading connection's `ip:port`. The
    * session's peer stays `unknown` (Core's); `via` only lets the collector's owner hook tell the app's own FFmpeg
    * process (its counting relay's socket) from a person's encoder, whose session's `extra` is its User-Agent as Core's.
+   * `clientIp`: the uploader's address (for `maxSessionsPerClient`, see `admitUpload`).
    */
-  playlistUploaded(path: string, headerBytes: number, body: Buffer, userAgent: string, via = ''): void {
+  playlistUploaded(path: string, headerBytes: number, body: Buffer, userAgent: string, via = '', clientIp = ''): void {
     if (body.length === 0) return;
     const ing = this.hlsingress;
-    if (!ing.isKnownSession(path)) ing.registerAndActivate(path, referenceOf(path), path, '', userAgent, via);
+    if (!ing.isKnownSession(path)) {
+      ing.registerAndActivate(path, referenceOf(path), path, '', userAgent, via);
+      if (clientIp !== '' && this.#uploadsPerClient.max > 0) this.#uploadsPerClient.add(clientKey(clientIp), path);
+    }
     ing.ingress(path, headerBytes);
     ing.ingress(path, body.length);
     for (const seg of referencedSegments(body.toString('utf8'), path)) {
@@ -360,10 +401,10 @@ export class HlsTracker {
     }
     if (sessionId !== '') {
       if (!isValidSessionId(sessionId)) return { ok: false, status: 403, details: ['Forbidden'] };
-      const key = this.#maxPerClient > 0 ? clientKey(clientIp) : '';
-      if (key !== '' && !this.#clientHasRoom(key)) {
-        this.refusedPerClient++;
-        this.#warn('hls session refused: too many sessions from one client (--max-sessions-per-ip)', { client: key, max: this.#maxPerClient, refusedSoFar: this.refusedPerClient });
+      const per = this.#viewersPerClient;
+      const key = per.max > 0 ? clientKey(clientIp) : '';
+      if (key !== '' && !per.hasRoom(key)) {
+        this.#refuse('session', key, per.max);
         return { ok: false, status: 509, details: ['Number of sessions from this client exceeded'], message: STATUS_509_MESSAGE };
       }
       const referer = headerUtf8(req, 'referer');
@@ -371,7 +412,7 @@ export class HlsTracker {
       hls.register(sessionId, referenceOf(path), path, refererHost(referer));
       hls.setExtra(sessionId, `[${anonymizeIp(clientIp)}] ${ua}`);
       hls.setTopEgressBitrate(sessionId, stream);
-      if (key !== '') this.#remember(key, sessionId);
+      if (key !== '') per.add(key, sessionId);
       this.#log.debug('hls session registered', { path, session: sessionId.slice(0, 4) + '…' });
     }
     return { ok: true };

@@ -14,7 +14,7 @@ import { expectsContinue, sendContinue, sendError } from '../../http/server.ts';
 import { throttledWarn } from '../../http/throttled-warn.ts';
 import { sameSecret } from '../../http/secret.ts';
 import { clientKey, FailureBudget } from '../../http/client-limits.ts';
-import { HlsTracker, isPlaylistName, isSegmentName, queryParam, rewritePlaylist } from './hls.ts';
+import { HlsTracker, isPlaylistName, isSegmentName, queryParam, rewritePlaylist, STATUS_509_MESSAGE } from './hls.ts';
 import { MemfsError, type Memfs } from './memfs.ts';
 import { meterResponse, requestHeaderSize } from './meter.ts';
 import { headerUtf8, realIp, remotePeer } from '../../http/net-util.ts';
@@ -328,6 +328,13 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
       return Promise.resolve();
     }
   }
+  // A playlist that would open an upload session beyond the client's bound (--max-sessions-per-ip): 509, as a read.
+  const uploaderIp = isPl ? realIp(req, ctx.trusted) : '';
+  if (isPl && !ctx.tracker.admitUpload(p.path, uploaderIp)) {
+    closeAfter(res);
+    sendError(res, 509, ['Number of sessions from this client exceeded'], STATUS_509_MESSAGE);
+    return Promise.resolve();
+  }
   // Authorized and within the limits: now the client may send the body.
   sendContinue(req, res);
   return new Promise<void>((resolve) => {
@@ -405,7 +412,7 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
       if (isSeg && data.length > 0) ctx.tracker.segmentUploaded(p.path, headerBytes + data.length);
       else if (isPl) {
         const ua = headerUtf8(req, 'user-agent');
-        ctx.tracker.playlistUploaded(p.path, headerBytes, data, ua, remotePeer(req.socket));
+        ctx.tracker.playlistUploaded(p.path, headerBytes, data, ua, remotePeer(req.socket), uploaderIp);
       }
     };
     const onClose = (): void => {

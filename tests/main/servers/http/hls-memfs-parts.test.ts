@@ -245,6 +245,22 @@ describe('HlsTracker with a fake collector', () => {
     for (let i = 0; i < 50; i++) expect(open.t.admitPlaylist(req(), '/memfs/t.m3u8', newSessionId(), '203.0.113.7')).toEqual({ ok: true });
   });
 
+  it('playlist uploads: a new upload session beyond the bound is not admitted; one that continues its session is', () => {
+    const hlsingress = new FakeCollector('hlsingress');
+    const t = new HlsTracker({ hls: new FakeCollector('hls'), hlsingress, log: memoryLogger(), maxSessionsPerClient: 2 });
+    const body = Buffer.from('#EXTM3U\n');
+    for (const name of ['a', 'b']) {
+      expect(t.admitUpload(`/memfs/${name}.m3u8`, '198.51.100.7')).toBe(true);
+      t.playlistUploaded(`/memfs/${name}.m3u8`, 10, body, 'Lavf', '198.51.100.7:5000', '198.51.100.7');
+    }
+    expect(t.admitUpload('/memfs/c.m3u8', '198.51.100.7')).toBe(false);
+    expect(t.admitUpload('/memfs/a.m3u8', '198.51.100.7')).toBe(true); // its next version
+    expect(t.admitUpload('/memfs/c.m3u8', '203.0.113.7')).toBe(true); // another client
+    hlsingress.unregister('/memfs/b.m3u8'); // timed out
+    expect(t.admitUpload('/memfs/c.m3u8', '198.51.100.7')).toBe(true);
+    expect(t.refusedPerClient).toBe(1);
+  });
+
   it('forgets clients whose sessions all ended (the per-client sets stay bounded by the live sessions)', () => {
     const hls = new FakeCollector('hls');
     const t = new HlsTracker({ hls, hlsingress: new FakeCollector('hlsingress'), log: memoryLogger(), maxSessionsPerClient: 5 });
