@@ -137,6 +137,13 @@ describe('what one anonymous client can make the server hold', () => {
     expect(statSync(file).size).toBe(size);
   }, 120_000);
 
+  it('logs: a disconnect that names no session writes no log line (a client cannot fill the log with them)', async () => {
+    const before = h.stderr().length;
+    const answers = await inWaves(300, 10, async (i) => (await invoke(h.url, 'sessions:disconnect', ['rtmp', `127.0.0.1:${i}`])).json);
+    expect(answers.every((a) => JSON.stringify(a) === '{"ok":true,"value":false}')).toBe(true);
+    expect(h.stderr().slice(before)).not.toMatch(/session disconnected/);
+  }, 60_000);
+
   it(`remote Cores: at most ${MAX_REMOTE_CORES}; one more is refused with too-many and cores.json stops growing`, async () => {
     const rssBefore = rssMiB();
     // Disabled, so the test does not make the server poll a thousand dead addresses; the bound counts them all.
