@@ -5,11 +5,12 @@
  * before and after each attack.
  */
 import { readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadless, type Headless } from '../support/headless.ts';
 import { Children } from '../support/children.ts';
-import { waitFor } from '../support/wait.ts';
+import { sleep, waitFor } from '../support/wait.ts';
 import { invoke, rawRequest } from './support.ts';
 import { newSessionId } from '../../src/main/servers/http/hls.ts';
 import { MAX_MUTES } from '../../src/main/alerts/state.ts';
@@ -136,6 +137,38 @@ describe('what one anonymous client can make the server hold', () => {
     expect(refused).toMatchObject({ ok: false, error: { message: expect.stringMatching(/at most 1000 mutes/) } });
     expect(statSync(file).size).toBe(size);
   }, 120_000);
+
+  it('event streams: one client holds at most --max-conns-per-ip (100) of them, unread; another client is still served', async () => {
+    const port = Number(new URL(h.url).port);
+    const rssBefore = rssMiB();
+    let open = 0;
+    const socks = await Promise.all(
+      Array.from({ length: 120 }, () => new Promise<net.Socket>((done) => {
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: ATTACKER });
+        s.on('error', () => {});
+        s.once('data', () => {
+          open++; // the stream's head arrived: the server holds it
+          s.once('close', () => open--);
+          s.pause(); // and never reads again
+        });
+        s.on('connect', () => {
+          s.write(`GET /api/ui/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+          done(s);
+        });
+      })),
+    );
+    try {
+      await waitFor(() => open === 100, 'the attacker holding 100 event streams (the others refused)', 10_000, 100);
+      // Pushes go on meanwhile (one a second); each unread stream skips them past 8 MiB queued.
+      await sleep(5_000);
+      expect(open).toBe(100);
+      const other = (await invoke(h.url, 'app:info', [])).json as { ok: boolean };
+      console.log(`event streams: 120 asked by one client, 100 held unread for 5 s; server RSS ${rssBefore} → ${rssMiB()} MiB`);
+      expect(other.ok).toBe(true);
+    } finally {
+      for (const s of socks) s.destroy();
+    }
+  }, 60_000);
 
   it('logs: a disconnect that names no session writes no log line (a client cannot fill the log with them)', async () => {
     const before = h.stderr().length;
