@@ -11,7 +11,7 @@ import {
   rewritePlaylist,
   SHORTUUID_ALPHABET,
 } from '../../../../src/main/servers/http/hls.ts';
-import { createMemfs, MemfsError } from '../../../../src/main/servers/http/memfs.ts';
+import { createMemfs, FILE_OVERHEAD_BYTES, MemfsError } from '../../../../src/main/servers/http/memfs.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
 import { FakeCollector } from '../../../support/fake-collector.ts';
 import { FakeClock } from '../../../../src/main/engine/clock.ts';
@@ -292,7 +292,8 @@ describe('HlsTracker with a fake collector', () => {
 describe('memfs', () => {
   it('purges the oldest files over the limit and refuses a single file over it with 413', () => {
     let now = 1000;
-    const fs = createMemfs({ maxBytes: 100, log: memoryLogger(), now: () => now++ });
+    // Bytes and names only (no fixed overhead per file), so 40-byte files fit two to the 100.
+    const fs = createMemfs({ maxBytes: 100, fileOverheadBytes: 0, log: memoryLogger(), now: () => now++ });
     fs.put('/a', Buffer.alloc(40));
     fs.put('/b', Buffer.alloc(40));
     fs.put('/a', Buffer.alloc(40)); // rewrite makes /a the newest
@@ -304,6 +305,19 @@ describe('memfs', () => {
     expect(fs.get('/c')?.contentType).toBe('application/octet-stream');
     expect(fs.put('/x.m3u8', Buffer.alloc(21)).purged).toEqual(['/a']);
     expect(fs.get('/x.m3u8')?.contentType).toBe('application/vnd.apple.mpegurl');
+  });
+
+  it('charges each file its name and FILE_OVERHEAD_BYTES against the size limit: tiny files cannot hold memory outside it (audit, stop 38)', () => {
+    const name = (i: number): string => `/${'n'.repeat(1000)}${String(i).padStart(3, '0')}`;
+    const cost = 1 + 2 * name(0).length + FILE_OVERHEAD_BYTES;
+    const fs = createMemfs({ maxBytes: 10 * cost, log: memoryLogger() });
+    for (let i = 0; i < 100; i++) fs.put(name(i), Buffer.from('x'));
+    expect(fs.fileCount()).toBe(10);
+    expect(fs.has(name(99)) && !fs.has(name(89))).toBe(true);
+    expect(fs.usedBytes()).toBe(10); // what the files hold: their bytes
+    fs.delete(name(99));
+    fs.put('/short', Buffer.from('x'));
+    expect(fs.fileCount()).toBe(10);
   });
 
   it('bounds the number of files', () => {
