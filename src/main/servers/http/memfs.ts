@@ -34,7 +34,7 @@ export interface MemfsOptions {
  * Security guard (docs/security.md, "What one client can make the server hold"): the memory a file takes beyond its
  * bytes: its entry, its buffer's object and its name (charged twice its length on top). Measured: 100 000 one-byte
  * files took ~0.8 KiB each with short names and ~2.8 KiB with 1 000-byte names, where only their bytes were counted,
- * so tiny files held 100-280 MiB outside `--memfs-max-mb`. Charged against `maxBytes`, the size limit bounds memory.
+ * so tiny files held 80-280 MiB outside `--memfs-max-mb`. Charged against `maxBytes`, the size limit bounds memory.
  */
 export const FILE_OVERHEAD_BYTES = 1024;
 
