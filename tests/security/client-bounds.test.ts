@@ -170,6 +170,30 @@ describe('what one anonymous client can make the server hold', () => {
     }
   }, 60_000);
 
+  it('slowloris: a request head dripped a byte a second is cut with 408 (20 s for the head, checked by Node every 30 s)', async () => {
+    const port = Number(new URL(h.url).port);
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => new Promise<{ text: string; afterMs: number }>((done) => {
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: ATTACKER });
+        let text = '';
+        s.on('error', () => {});
+        s.on('data', (d: Buffer) => (text += d.toString()));
+        s.write(`GET /api HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`);
+        const drip = setInterval(() => s.write('X'), 1000);
+        s.on('close', () => {
+          clearInterval(drip);
+          done({ text, afterMs: Date.now() - started });
+        });
+      })),
+    );
+    console.log(`slowloris: 5 heads dripped a byte a second, cut after ${answers.map((a) => (a.afterMs / 1000).toFixed(1)).join(', ')} s`);
+    for (const a of answers) {
+      expect(a.text).toMatch(/^HTTP\/1\.1 408/);
+      expect(a.afterMs).toBeGreaterThanOrEqual(19_000);
+    }
+  }, 70_000);
+
   it('logs: a disconnect that names no session writes no log line (a client cannot fill the log with them)', async () => {
     const before = h.stderr().length;
     const answers = await inWaves(300, 10, async (i) => (await invoke(h.url, 'sessions:disconnect', ['rtmp', `127.0.0.1:${i}`])).json);
