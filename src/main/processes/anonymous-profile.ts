@@ -265,7 +265,7 @@ export function checkProfileOptions(options: readonly string[], scope: OptionSco
     const name = colon < 0 ? arg : arg.slice(0, colon);
     const spec = OPTIONS.get(name);
     if (spec === undefined) refuse('', at, 'is not in the restreaming profile');
-    if (!spec.scopes.includes(scope)) refuse('', at, `is not an ${scope === 'global' ? 'global' : scope} option of the restreaming profile`);
+    if (!spec.scopes.includes(scope)) refuse('', at, `is not ${scope === 'global' ? 'a global' : `an ${scope}`} option of the restreaming profile`);
     if (colon >= 0 && !(spec.perStream && /^(:([vVasdt]|\d{1,4}))+$/.test(arg.slice(colon)))) refuse('', at, 'has a stream specifier the profile does not take');
     if (spec.kind === 'flag') continue;
     if (i + 1 >= options.length) refuse('', at, 'needs a value');
