@@ -216,7 +216,7 @@ function optionValue(options: readonly string[], name: string): string | undefin
 function checkOptions(options: readonly string[], where: string, ep: LocalEndpoints): void {
   options.forEach((o, i) => {
     const name = o.split(':')[0];
-    if (FORBIDDEN_OPTIONS.has(name) || /^-(vstats|report|dump_attachment|stats_|print_graphs|\/)/.test(o)) throw new ProcessConfigError(`${where}options[${i}] "${o}" is not allowed (it reads or writes files on its own)`);
+    if (FORBIDDEN_OPTIONS.has(name) || /^-(vstats|report|dump_attachment|\/)/.test(o) || /^-(stats_(enc|mux)_(pre|post)|print_graphs_file)$/.test(name)) throw new ProcessConfigError(`${where}options[${i}] "${o}" is not allowed (it reads or writes files on its own)`);
     const path = o.startsWith('file:') ? o.slice(5) : o;
     if (looksLikePath(o) && !insideDisk(path, ep)) throw new ProcessConfigError(`${where}options[${i}] "${o}" names a path outside the disk folder`);
     const prev = options[i - 1] ?? '';

@@ -75,6 +75,7 @@ describe('the restreaming profile (anonymous)', () => {
     check(lavfi('testsrc=size=160x120:rate=10'), 'anonymous');
     check(withOutput(['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-f', 'hls', '-hls_time', '1', '-method', 'PUT']), 'anonymous');
     check(withOutput(['-c', 'copy', '-f', 'flv'], 'rtmp://live.example.com/app/KEY'), 'anonymous');
+    check({ id: 'p', options: ['-stats_period', '1', '-loglevel', 'level+info'], input: [{ address: '{rtmp,name=cam}', options: ['-rtmp_live', 'live'] }], output: [{ address: '-', options: ['-map', '0:v:0?', '-an', '-f', 'null'] }] }, 'anonymous');
     check(lavfi('testsrc2=size=1280x720:rate=25,format=yuv420p', ['-vf', 'scale=640:-2,fps=25', '-c:v', 'libx264', '-b:v', '2500k', '-maxrate', '3M', '-bufsize', '6M', '-g', '50', '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-f', 'flv'], '{rtmp,name=bars}'), 'anonymous');
     check({ id: 'p', options: ['-filter_complex', '[0:v][1:v]overlay=10:10[v]'], input: [{ address: 'smptebars', options: ['-f', 'lavfi'] }, { address: 'color=c=red:s=64x64', options: ['-f', 'lavfi'] }], output: [{ address: '-', options: ['-map', '[v]', '-f', 'null'] }] }, 'anonymous');
   });
@@ -128,6 +129,7 @@ describe('the rules of every caller (owner)', () => {
     ['-protocol_whitelist', { id: 'p', input: [{ address: 'http://x/a.m3u8', options: ['-protocol_whitelist', 'file,http'] }], output: [{ address: '-', options: ['-f', 'null'] }] }, /"-protocol_whitelist" is not allowed/],
     ['-graph_file', { id: 'p', input: [{ address: 'x', options: ['-f', 'lavfi', '-graph_file', 'g.txt'] }], output: [{ address: '-', options: ['-f', 'null'] }] }, /"-graph_file" is not allowed/],
     ["FFmpeg 7's -/option", lavfi('testsrc', ['-/vf', 'g.txt', '-f', 'null']), /"-\/vf" is not allowed/],
+    ["FFmpeg 7's encoder stats files", lavfi('testsrc', ['-stats_enc_pre:v', 'enc.log', '-f', 'null']), /"-stats_enc_pre:v" is not allowed/],
   ];
   for (const [what, json, message] of refused) {
     it(`refuses ${what}`, () => {
