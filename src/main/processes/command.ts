@@ -82,9 +82,14 @@ const PARAM_FILE_KEYS = /^(stats|dump-yuv|qpfile|cqmfile|tcfile-in|tcfile-out|cs
 /** Filters that load code (shared objects, OpenCL programs, neural-network models) or open files and sockets on their own. */
 const NEVER_FILTERS = new Set([
   'ladspa', 'lv2', 'frei0r', 'frei0r_src', 'dnn_classify', 'dnn_detect', 'dnn_processing', 'sr', 'derain', 'program_opencl', 'openclsrc', 'libplacebo',
-  'movie', 'amovie', 'sendcmd', 'asendcmd', 'zmq', 'azmq', 'subtitles', 'ass', 'lut3d', 'haldclut', 'asr', 'ocr', 'lensfun', 'coreimage', 'coreimagesrc',
+  'xfade_opencl', 'movie', 'amovie', 'sendcmd', 'asendcmd', 'zmq', 'azmq', 'subtitles', 'ass', 'lut3d', 'haldclut', 'asr', 'ocr', 'lensfun', 'coreimage',
+  'coreimagesrc',
 ]);
-/** Filters with options that name a file they read or write: those keys must be given by name and lie inside the disk folder. */
+/**
+ * Filters with options that name a file they read or write: those keys must be given by name and lie inside the disk
+ * folder. From every filter's string options in `ffmpeg -h filter=NAME` (5.1) that name a file, a path or a model,
+ * plus the newer qrencode.
+ */
 const FILE_OPTION_FILTERS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
   Object.entries({
     drawtext: ['textfile', 'fontfile'],
@@ -105,7 +110,13 @@ const FILE_OPTION_FILTERS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
     arnndn: ['model', 'm'],
     sofalizer: ['sofa'],
     lut1d: ['file'],
-    curves: ['psfile'],
+    curves: ['psfile', 'plot'],
+    selectivecolor: ['psfile'],
+    firequalizer: ['dumpfile'],
+    fieldhint: ['hint'],
+    nnedi: ['weights'],
+    paletteuse: ['debug_kdtree'],
+    showcqt: ['fontfile'],
     life: ['filename', 'f'],
     cellauto: ['filename', 'f'],
     qrencode: ['textfile'],

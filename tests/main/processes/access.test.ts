@@ -118,6 +118,8 @@ describe('the rules of every caller (owner)', () => {
     ['psnr stats given positionally', lavfi('testsrc', ['-lavfi', 'split[a][b];[a][b]psnr=x.log', '-f', 'null']), /key=value/],
     ['metadata file', lavfi('testsrc', ['-vf', 'metadata=mode=print:file=/tmp/x', '-f', 'null']), /"file"/],
     ['vidstabdetect result', lavfi('testsrc', ['-vf', 'vidstabdetect=result=t.trf', '-f', 'null']), /"result"/],
+    ['curves writing a plot', lavfi('testsrc', ['-vf', 'curves=preset=vintage:plot=/tmp/plot.gp', '-f', 'null']), /"plot"/],
+    ['paletteuse writing a debug file', lavfi('testsrc', ['-filter_complex', 'split[a][b];[b]palettegen[p];[a][p]paletteuse=debug_kdtree=k.dot', '-f', 'null']), /"debug_kdtree"/],
     ['-pass', lavfi('testsrc', ['-pass', '1', '-c:v', 'libx264', '-f', 'null']), /"-pass" is not allowed/],
     ['-x264-params stats', lavfi('testsrc', ['-c:v', 'libx264', '-x264-params', 'pass=1:stats=x.log', '-f', 'null']), /sets "stats"/],
     ['-x265-params csv', lavfi('testsrc', ['-c:v', 'libx265', '-x265-params', 'csv=x.csv', '-f', 'null']), /sets "csv"/],
