@@ -69,6 +69,28 @@ describe('parseFilterGraph', () => {
   });
 });
 
+describe('resolveCommand on arbitrary options', () => {
+  it('throws nothing but the config error, for either caller', () => {
+    const words = ['-f', 'lavfi', '-vf', '-c:v', '-b:v', '-map', '-x264-params', 'stats=x', '-hls_segment_filename', '{memfs}/s.ts', 'a/../b', "drawtext=textfile='/x'", '[a', 'scale=1:2', '-', ':', '', '-pass', '0:v?', '-safe', '-/vf', 'x.mp4'];
+    let seed = 11;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const list = (): string[] => Array.from({ length: rand(7) }, () => words[rand(words.length)]);
+    for (let k = 0; k < 2000; k++) {
+      const json = { id: 'p', options: list(), input: [{ address: rand(2) === 0 ? 'testsrc' : '{rtmp,name=cam}', options: list() }], output: [{ address: rand(2) === 0 ? '-' : '{memfs}/a.m3u8', options: list() }] };
+      for (const trust of ['owner', 'anonymous'] as const) {
+        try {
+          check(json, trust);
+        } catch (err) {
+          expect(err, JSON.stringify(json)).toBeInstanceOf(ProcessConfigError);
+        }
+      }
+    }
+  });
+});
+
 describe('the restreaming profile (anonymous)', () => {
   it("accepts the Processes view's templates, the README's and the tests' configurations", () => {
     for (const t of PROCESS_TEMPLATES) check(t.config, 'anonymous');
