@@ -239,10 +239,12 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
   const history = prom.history ?? timeseries;
   if (history) seedPeaksToday(streams, history, clock.now(), log);
   // An operator's disconnect of a local RTMP/SRT session (the Streams view); logged, since it ends someone's stream.
+  // Only one that ended a session is logged: a call naming no session ends nothing, and logging each would let a
+  // client write log lines without bound (docs/security.md, "What one client can make the server hold").
   const disconnect = (collector: string, id: string): boolean => {
     const server = collector === 'rtmp' ? rtmp : collector === 'srt' ? srt : null;
     const done = server?.disconnect(id) ?? false;
-    log.warn('session disconnected by the dashboard', { collector, session: id.slice(0, 200), done, by: deps.mode === 'electron' ? 'the desktop window' : 'the web dashboard' });
+    if (done) log.warn('session disconnected by the dashboard', { collector, session: id.slice(0, 200), by: deps.mode === 'electron' ? 'the desktop window' : 'the web dashboard' });
     return done;
   };
   const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect, processes: processUiHandlers(processes, deps.mode === 'electron' ? 'owner' : callerTrust), timeseries: history ? historyForUi(history, () => clock.now()) : undefined });
@@ -290,6 +292,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
       collectors: { hls: collectors.hls, hlsingress: collectors.hlsingress },
       auth: config.memfsAuth ?? undefined,
       trustedProxies: config.trustedProxies,
+      maxSessionsPerClient: config.maxSessionsPerIp,
       log: log.child('memfs'),
       diskRoot: config.diskDir ?? undefined,
     }),

@@ -58,6 +58,8 @@ export interface AppConfig {
   maxConnsPerIp: number;
   /** FFmpeg processes the local core keeps (`--max-processes`); a create beyond is refused. */
   maxProcesses: number;
+  /** Live HLS sessions one client may open (a playlist request with a new `session` beyond it gets 509); 0 = no bound. */
+  maxSessionsPerIp: number;
   /** History entries per collector before the least recent are folded into `(other)` (sums stay exact); 0 = no bound. */
   historyMaxEntries: number;
   /** The time-series history (src/main/timeseries/): on, its sample interval, tier retentions and size bound. */

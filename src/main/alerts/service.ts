@@ -5,7 +5,7 @@ import type { SessionSource } from '../source.ts';
 import { saveAlertConfig, type AlertConfig } from './config.ts';
 import { createAlertEvaluator, type AlertEvent } from './evaluate.ts';
 import type { AlertRule } from './rules.ts';
-import { loadAlertState, muteMatches, sameMuteTarget, saveAlertState } from './state.ts';
+import { loadAlertState, MAX_MUTES, muteMatches, sameMuteTarget, saveAlertState } from './state.ts';
 import { createWebhook, type WebhookOptions } from './webhook.ts';
 
 export interface AlertService {
@@ -208,7 +208,9 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     },
     mute(target, forMs) {
       if (!(Number.isFinite(forMs) && forMs >= 0 && forMs <= 366 * 86_400_000)) throw new RangeError('mute for 0 (lift) up to 366 days, in ms');
-      mutes = mutes.filter((m) => !sameMuteTarget(m, target));
+      const others = mutes.filter((m) => !sameMuteTarget(m, target) && m.untilMs > now());
+      if (forMs > 0 && others.length >= MAX_MUTES) throw new RangeError(`at most ${MAX_MUTES} mutes at once: lift one first`);
+      mutes = others;
       if (forMs > 0) mutes.push({ ...target, untilMs: now() + forMs });
       expireMutes();
       persist();

@@ -13,6 +13,13 @@ export interface AlertState {
   mutes: AlertMute[];
 }
 
+/**
+ * Security guard (docs/security.md, "What one client can make the server hold"): mutes in force at once. Each one is
+ * up to 2 000 characters, rewritten into this file and pushed to every dashboard on every change; without a bound an
+ * anonymous client could grow both without end. An operator mutes a handful.
+ */
+export const MAX_MUTES = 1000;
+
 /** A mute target from the page or the file, checked; throws a RangeError naming what is wrong. */
 export function checkMuteTarget(v: unknown): AlertMuteTarget {
   const o = v as Record<string, unknown> | null;

@@ -12,7 +12,7 @@ import type { Clock } from '../engine/types.ts';
 import type { Credentials } from '../remote/client.ts';
 import { loadRemoteCores, parseCoreUrl, RemoteConfigError, type SecretStore } from '../remote/config.ts';
 import { RemoteError } from '../remote/errors.ts';
-import { defaultCoreId, OtherHostsError, type Fleet, type RemoteCoreConfig } from '../remote/fleet.ts';
+import { defaultCoreId, OtherHostsError, TooManyCoresError, type Fleet, type RemoteCoreConfig } from '../remote/fleet.ts';
 import { UiError, type AppControl } from '../ui/app-control.ts';
 import type { Logger } from '../log.ts';
 import { testCoreConnection } from './core-tester.ts';
@@ -68,6 +68,7 @@ function coreUrl(raw: string): { url: string; credentials?: Credentials } {
 
 /** A remote Core's failure as a page error (`remote-auth`, `remote-network`, ...); anything else unchanged. */
 function pageError(err: unknown): unknown {
+  if (err instanceof TooManyCoresError) return new UiError('too-many', err.message);
   return err instanceof RemoteError ? new UiError(`remote-${err.kind}`, err.message) : err;
 }
 
@@ -142,7 +143,11 @@ export function createCoreStore({ config, fleet, clock, log, secrets }: CoreStor
       for (let i = 2; configOf(id) || id === LOCAL_CORE_ID; i++) id = `${base}-${i}`;
       const login = username && password !== undefined ? { username, password } : undefined;
       const core: RemoteCoreConfig = { id, url, name: input.name || undefined, credentials: login, intervalMs: input.pollIntervalMs ?? config.pollIntervalMs, enabled: input.enabled };
-      fleet.addCore(core);
+      try {
+        fleet.addCore(core);
+      } catch (err) {
+        throw pageError(err);
+      }
       if (username) usernames.set(id, username);
       if (login) await secrets.set(id, login);
       saveCores();

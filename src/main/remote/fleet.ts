@@ -354,6 +354,7 @@ export function createFleet(options: FleetOptions): Fleet {
 
     addCore(config) {
       if (stopped) throw new Error('the fleet is stopped');
+      if (pollers.size >= MAX_REMOTE_CORES) throw new TooManyCoresError(pollers.size);
       if (!config.id || config.id === local.id || pollers.has(config.id)) throw new Error(`a core with the id ${JSON.stringify(config.id)} exists already`);
       if (config.id.includes(',')) throw new Error('a core id cannot contain ","');
       const poller = new RemotePoller(config, {
@@ -435,6 +436,7 @@ export function createFleet(options: FleetOptions): Fleet {
       const sourceHost = new URL(source.config().url).hostname;
       const others = [...new Set(chosen.map((n) => new URL(n.url).hostname).filter((h) => h !== sourceHost))];
       if (others.length > 0 && source.credentials() !== undefined && !toOtherHosts) throw new OtherHostsError(others);
+      if (pollers.size + chosen.length > MAX_REMOTE_CORES) throw new TooManyCoresError(pollers.size);
       const added: CoreInfo[] = [];
       for (const n of chosen) {
         const id = uniqueId(defaultCoreId(n.url));
@@ -469,6 +471,22 @@ export function createFleet(options: FleetOptions): Fleet {
   };
 
   return fleet;
+}
+
+/**
+ * Security guard (docs/security.md, "What one client can make the server hold"): remote Cores watched at most. Each
+ * one is a poller (a request a second), an entry of cores.json and a row of every push; with auth off any program on
+ * the machine may add Cores, and a Core's cluster answer names as many nodes as it likes. Fleets are measured up to
+ * 100 Cores (docs/decisions.md).
+ */
+export const MAX_REMOTE_CORES = 1000;
+
+/** Adding would take the fleet past MAX_REMOTE_CORES: nothing was added. */
+export class TooManyCoresError extends Error {
+  constructor(watched: number) {
+    super(`at most ${MAX_REMOTE_CORES} remote Cores are watched (${watched} now): remove one first`);
+    this.name = 'TooManyCoresError';
+  }
 }
 
 /** Cluster nodes on hosts other than their Core's would be sent its credentials: the user has to agree first. */

@@ -37,11 +37,21 @@ interface SampleSlot {
   sample: RoundSample;
 }
 
+/**
+ * Security guard (docs/security.md, "What one client can make the server hold"): distinct-viewer sketches (1 KiB
+ * each) kept in memory. They are a cache of the `uniques` table (every changed one is written with its round), so the
+ * least recently used are let go past this and read back when their stream has a new viewer; without it a client
+ * naming a new stream every few seconds grows the map all day (a stream name is the publisher's or uploader's choice).
+ */
+export const MAX_CACHED_SKETCHES = 20_000;
+
 export interface SamplerOptions {
   intervalSec: number;
   dayOf: (ms: number) => string;
   /** The stored sketch for a day, core and stream (loaded once per day and stream, then kept here). */
   loadUniques: (day: string, core: string, stream: string) => HyperLogLog;
+  /** Sketches kept in memory at most after a round (default MAX_CACHED_SKETCHES). */
+  maxCachedSketches?: number;
 }
 
 /**
@@ -98,6 +108,11 @@ export class Sampler {
   /** Per core: start of the first round of this run in which it was observed. */
   #watchedSinceMs = new Map<string, number>();
   #sketches = new Map<string, HyperLogLog>();
+
+  /** Distinct-viewer sketches held in memory (at most `maxCachedSketches` after a round). */
+  get cachedSketches(): number {
+    return this.#sketches.size;
+  }
   #day = '';
 
   constructor(options: SamplerOptions) {
@@ -187,10 +202,9 @@ export class Sampler {
       if (one.viewers === 1 && (!prev || newDay)) {
         const sk = `${row.core}\u0000${ref.key}`;
         let hll = this.#sketches.get(sk);
-        if (!hll) {
-          hll = this.options.loadUniques(day, row.core, ref.key);
-          this.#sketches.set(sk, hll);
-        }
+        if (hll) this.#sketches.delete(sk); // re-inserted below: the map's order is least recently used first
+        else hll = this.options.loadUniques(day, row.core, ref.key);
+        this.#sketches.set(sk, hll);
         if (hll.add(viewerIdentity(row))) dirty.set(sk, { day, core: row.core, stream: ref.key, hll });
       }
     }
@@ -217,6 +231,12 @@ export class Sampler {
       add(fleet, x);
     }
     this.#streamTotals.deleteWhere((slot) => slot.round !== round);
+    // After the loop: a sketch changed this round is still written (it is in `dirty`) when it is let go here.
+    const maxSketches = this.options.maxCachedSketches ?? MAX_CACHED_SKETCHES;
+    for (const sk of this.#sketches.keys()) {
+      if (this.#sketches.size <= maxSketches) break;
+      this.#sketches.delete(sk);
+    }
     return { startMs, durSec, samples: [...series, fleet, ...perCore.values(), ...streams], coreStates, uniques: [...dirty.values()] };
   }
 }

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../../src/main/alerts/evaluate.ts';
 import type { AlertRule } from '../../../src/main/alerts/rules.ts';
 import { createAlertService, RESTORED_ACK_GRACE_MS, type AlertServiceOptions } from '../../../src/main/alerts/service.ts';
+import { MAX_MUTES } from '../../../src/main/alerts/state.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { createUiService } from '../../../src/main/ui/service.ts';
 import type { SessionRow, Snapshot } from '../../../src/shared/types.ts';
@@ -109,6 +110,23 @@ describe('alert service: mutes, persisted acknowledgements, disabled rules', () 
     expect(alerts.mute({ core: 'local', stream: 'cam' }, 0).mutes).toEqual([]);
     expect(alerts.list().active.every((a) => a.mutedUntilMs === undefined)).toBe(true);
     expect(() => alerts.mute({ core: 'local', stream: 'cam' }, -1)).toThrow(RangeError);
+  });
+
+  it(`at most ${MAX_MUTES} mutes at once: one more is refused and nothing is written; renewing, lifting and expiry make room (audit, stop 38)`, () => {
+    const { alerts } = start([GONE]);
+    for (let i = 0; i < MAX_MUTES; i++) alerts.mute({ core: 'local', stream: `s${i}` }, 60_000 + i);
+    const written = readFileSync(join(dir, 'alert-state.json'), 'utf8');
+    expect(() => alerts.mute({ core: 'local', stream: 'one-more' }, 60_000)).toThrow(/at most 1000 mutes/);
+    expect(readFileSync(join(dir, 'alert-state.json'), 'utf8')).toBe(written);
+    expect(alerts.list().mutes).toHaveLength(MAX_MUTES);
+    // The same target again replaces its mute; a lift frees a place.
+    expect(alerts.mute({ core: 'local', stream: 's5' }, 120_000).mutes).toHaveLength(MAX_MUTES);
+    alerts.mute({ core: 'local', stream: 's6' }, 0);
+    expect(alerts.mute({ core: 'local', stream: 'one-more' }, 120_000).mutes).toHaveLength(MAX_MUTES);
+    // Expired mutes do not count.
+    clockMs += 60_000 + MAX_MUTES;
+    expect(alerts.mute({ ruleId: 'gone' }, 1000).mutes.map((m) => ('ruleId' in m ? m.ruleId : m.stream)).sort()).toEqual(['gone', 'one-more', 's5']);
+    expect(stateFile().mutes).toHaveLength(3);
   });
 
   it('acknowledgements survive a restart for alerts raised again; the others are dropped after the grace', () => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/main/engine/clock.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
-import { createFleet, OtherHostsError } from '../../../src/main/remote/fleet.ts';
+import { createFleet, MAX_REMOTE_CORES, OtherHostsError, TooManyCoresError } from '../../../src/main/remote/fleet.ts';
 import { startTestCore, type TestCore } from '../../support/test-core.ts';
 import { zeroSummary } from '../../../src/main/engine/registry.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
@@ -56,6 +56,32 @@ describe('cluster', () => {
       const added = await fleet.addClusterNodes('leader', ['far'], true);
       expect(added).toHaveLength(1);
       await waitFor(() => node.loginsOk > 0, 'logged in on the far node after the yes', 15_000);
+    } finally {
+      await fleet.stop();
+    }
+  });
+});
+
+describe('the bound on remote Cores (audit, stop 38)', () => {
+  it(`refuses Cores past ${MAX_REMOTE_CORES}, added one by one or as a cluster's nodes, before adding any`, async () => {
+    const a = await startTestCore({ coreId: 'na', failedLoginDelayMs: 50 });
+    const b = await startTestCore({ coreId: 'nb', failedLoginDelayMs: 50 });
+    const leader = await startTestCore({
+      coreId: 'lead',
+      failedLoginDelayMs: 50,
+      cluster: { id: 'cl', nodes: [{ id: 'na', name: 'a', core: { address: a.url } }, { id: 'nb', name: 'b', core: { address: b.url } }] },
+    });
+    started.push(a, b, leader);
+    const fleet = createFleet({ local: { id: 'local', name: 'x', reader: { ids: () => [], summary: () => zeroSummary(), active: () => [] } }, clock: systemClock, log: memoryLogger() });
+    try {
+      fleet.addCore({ id: 'leader', url: leader.url, credentials: { username: 'admin', password: 'datarhei' }, intervalMs: 200 });
+      // Disabled Cores count too (they are entries of cores.json and rows of every push).
+      for (let i = 0; fleet.remoteConfigs().length < MAX_REMOTE_CORES - 1; i++) fleet.addCore({ id: `c${i}`, url: `http://127.0.0.1:9/c${i}`, intervalMs: 1000, enabled: false });
+      await expect(fleet.addClusterNodes('leader')).rejects.toBeInstanceOf(TooManyCoresError);
+      expect(fleet.remoteConfigs()).toHaveLength(MAX_REMOTE_CORES - 1);
+      expect(await fleet.addClusterNodes('leader', ['na'])).toHaveLength(1);
+      expect(() => fleet.addCore({ id: 'one-more', url: 'http://127.0.0.1:9/x', intervalMs: 1000, enabled: false })).toThrow(/at most 1000 remote Cores/);
+      expect(fleet.remoteConfigs()).toHaveLength(MAX_REMOTE_CORES);
     } finally {
       await fleet.stop();
     }

@@ -80,3 +80,37 @@ describe('Sampler roles', () => {
     expect(round.samples.find((s) => s.core === 'a' && s.stream === TS_ALL)?.publishers).toBe(3);
   });
 });
+
+describe('Sampler: distinct-viewer sketches in memory (audit, stop 38)', () => {
+  it('keeps at most maxCachedSketches after a round, least recently used let go, and a let-go stream is read back', () => {
+    const loads: string[] = [];
+    const stored = new Map<string, HyperLogLog>();
+    const sampler = new Sampler({
+      intervalSec: STEP_MS / 1000,
+      dayOf: () => '2026-12-05',
+      maxCachedSketches: 3,
+      loadUniques: (_day, _core, stream) => {
+        loads.push(stream);
+        return stored.get(stream) ?? new HyperLogLog();
+      },
+    });
+    const viewerOf = (stream: string, id: string): SessionRow => ({ ...viewer(100), id, reference: stream, location: `/memfs/${stream}.m3u8`, extra: `[192.0.2.0] ${id}` });
+    let endMs = T0;
+    const round = (sessions: SessionRow[]) => {
+      endMs += STEP_MS;
+      const r = sampler.round(snapshot(endMs, 'online', sessions), endMs);
+      for (const u of r.uniques) stored.set(u.stream, u.hll); // what the store writes each round
+      return r;
+    };
+    // Ten streams with a new viewer each in one round: all ten sketches are written, three stay in memory.
+    const first = round(Array.from({ length: 10 }, (_, i) => viewerOf(`s${i}`, `v${i}`)));
+    expect(first.uniques.map((u) => u.stream)).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}`));
+    expect(sampler.cachedSketches).toBe(3);
+    // s9 is cached (no load); s0 was let go: read back from what was written, its first viewer still counted.
+    loads.length = 0;
+    const second = round([viewerOf('s9', 'w9'), viewerOf('s0', 'w0')]);
+    expect(loads).toEqual(['s0']);
+    expect(Math.round(second.uniques.find((u) => u.stream === 's0')!.hll.estimate())).toBe(2);
+    expect(sampler.cachedSketches).toBe(3);
+  });
+});

@@ -15,6 +15,8 @@ import type { IncomingMessage } from 'node:http';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { anonymizeIp, headerUtf8, refererHost } from '../../http/net-util.ts';
+import { clientKey } from '../../http/client-limits.ts';
+import { throttledWarn } from '../../http/throttled-warn.ts';
 
 /** shortuuid's default alphabet (57 characters, no 0/1/I/O/l). */
 export const SHORTUUID_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -233,7 +235,55 @@ export interface HlsTrackerOptions {
   uploadMemoryMs?: number;
   /** At most this many remembered segment uploads; the oldest are forgotten first. Default 10 000. */
   uploadMemoryMax?: number;
+  /**
+   * Live HLS sessions one client (IPv4 address, IPv6 /64) may open (`--max-sessions-per-ip`); a new one beyond it is
+   * refused with 509. 0 = no bound (default here; the app passes the setting).
+   */
+  maxSessionsPerClient?: number;
   now?: () => number;
+}
+
+/** Admissions between two sweeps of the per-client session sets (forgets clients whose sessions all ended). */
+const CLIENT_SWEEP_EVERY = 1024;
+
+/**
+ * Security guard (docs/security.md, "What one client can make the server hold"): the live sessions of one collector
+ * each client (`clientKey`) opened, bounded by `max`. Sessions end in the collector (timeouts), not here: a client's
+ * ended ones are pruned when it reaches the bound, and every client's at a sweep every CLIENT_SWEEP_EVERY admissions.
+ */
+class SessionsPerClient {
+  readonly max: number;
+  readonly #isLive: (id: string) => boolean;
+  readonly #byClient = new Map<string, Set<string>>();
+  #admissions = 0;
+
+  constructor(max: number, isLive: (id: string) => boolean) {
+    this.max = max;
+    this.#isLive = isLive;
+  }
+
+  get clients(): number {
+    return this.#byClient.size;
+  }
+
+  /** Whether the client may open one more session; at the bound, its ended sessions are pruned first. */
+  hasRoom(key: string): boolean {
+    const ids = this.#byClient.get(key);
+    if (!ids || ids.size < this.max) return true;
+    for (const id of ids) if (!this.#isLive(id)) ids.delete(id);
+    return ids.size < this.max;
+  }
+
+  add(key: string, id: string): void {
+    let ids = this.#byClient.get(key);
+    if (!ids) this.#byClient.set(key, (ids = new Set()));
+    ids.add(id);
+    if (++this.#admissions % CLIENT_SWEEP_EVERY !== 0) return;
+    for (const [k, set] of this.#byClient) {
+      for (const sid of set) if (!this.#isLive(sid)) set.delete(sid);
+      if (set.size === 0) this.#byClient.delete(k);
+    }
+  }
 }
 
 /** The HLS middleware's state and decisions; the mounts do the HTTP. */
@@ -246,6 +296,12 @@ export class HlsTracker {
   readonly #now: () => number;
   /** Decoded request path of a segment upload → header + body bytes; insertion order = upload order. */
   readonly #uploads = new Map<string, { bytes: number; atMs: number }>();
+  /** Viewing sessions (`hls`) and uploaded playlists (`hlsingress`) per client, for `maxSessionsPerClient`. */
+  readonly #viewersPerClient: SessionsPerClient;
+  readonly #uploadsPerClient: SessionsPerClient;
+  readonly #warn: (reason: string, fields: Record<string, unknown>) => void;
+  /** Playlist requests and uploads refused by the per-client session bound since start. */
+  refusedPerClient = 0;
 
   constructor(options: HlsTrackerOptions) {
     this.hls = options.hls;
@@ -254,6 +310,33 @@ export class HlsTracker {
     this.#memoryMs = options.uploadMemoryMs ?? 5 * 60_000;
     this.#memoryMax = Math.max(1, options.uploadMemoryMax ?? 10_000);
     this.#now = options.now ?? Date.now;
+    const max = Math.max(0, Math.floor(options.maxSessionsPerClient ?? 0));
+    this.#viewersPerClient = new SessionsPerClient(max, (id) => this.hls.isKnownSession(id));
+    this.#uploadsPerClient = new SessionsPerClient(max, (id) => this.hlsingress.isKnownSession(id));
+    this.#warn = throttledWarn(options.log);
+  }
+
+  /** Clients with sessions remembered for the per-client bound (ended ones are forgotten at the next sweep). */
+  get trackedClients(): number {
+    return this.#viewersPerClient.clients + this.#uploadsPerClient.clients;
+  }
+
+  #refuse(what: string, key: string, max: number): void {
+    this.refusedPerClient++;
+    this.#warn(`hls ${what} refused: too many sessions from one client (--max-sessions-per-ip)`, { client: key, max, refusedSoFar: this.refusedPerClient });
+  }
+
+  /**
+   * Whether a playlist upload from `clientIp` may be stored: always when it continues an `hlsingress` session, else
+   * only within the client's bound of live upload sessions (it would open one). Call before reading the body.
+   */
+  admitUpload(path: string, clientIp: string): boolean {
+    const per = this.#uploadsPerClient;
+    if (per.max === 0 || this.hlsingress.isKnownSession(path)) return true;
+    const key = clientKey(clientIp);
+    if (per.hasRoom(key)) return true;
+    this.#refuse('playlist upload', key, per.max);
+    return false;
   }
 
   /** Number of remembered, not yet counted segment uploads. */
@@ -281,11 +364,15 @@ export class HlsTracker {
    * A non-empty playlist upload was stored (spec §1.5 ingress). `via`: the uploading connection's `ip:port`. The
    * session's peer stays `unknown` (Core's); `via` only lets the collector's owner hook tell the app's own FFmpeg
    * process (its counting relay's socket) from a person's encoder, whose session's `extra` is its User-Agent as Core's.
+   * `clientIp`: the uploader's address (for `maxSessionsPerClient`, see `admitUpload`).
    */
-  playlistUploaded(path: string, headerBytes: number, body: Buffer, userAgent: string, via = ''): void {
+  playlistUploaded(path: string, headerBytes: number, body: Buffer, userAgent: string, via = '', clientIp = ''): void {
     if (body.length === 0) return;
     const ing = this.hlsingress;
-    if (!ing.isKnownSession(path)) ing.registerAndActivate(path, referenceOf(path), path, '', userAgent, via);
+    if (!ing.isKnownSession(path)) {
+      ing.registerAndActivate(path, referenceOf(path), path, '', userAgent, via);
+      if (clientIp !== '' && this.#uploadsPerClient.max > 0) this.#uploadsPerClient.add(clientKey(clientIp), path);
+    }
     ing.ingress(path, headerBytes);
     ing.ingress(path, body.length);
     for (const seg of referencedSegments(body.toString('utf8'), path)) {
@@ -314,11 +401,18 @@ export class HlsTracker {
     }
     if (sessionId !== '') {
       if (!isValidSessionId(sessionId)) return { ok: false, status: 403, details: ['Forbidden'] };
+      const per = this.#viewersPerClient;
+      const key = per.max > 0 ? clientKey(clientIp) : '';
+      if (key !== '' && !per.hasRoom(key)) {
+        this.#refuse('session', key, per.max);
+        return { ok: false, status: 509, details: ['Number of sessions from this client exceeded'], message: STATUS_509_MESSAGE };
+      }
       const referer = headerUtf8(req, 'referer');
       const ua = headerUtf8(req, 'user-agent');
       hls.register(sessionId, referenceOf(path), path, refererHost(referer));
       hls.setExtra(sessionId, `[${anonymizeIp(clientIp)}] ${ua}`);
       hls.setTopEgressBitrate(sessionId, stream);
+      if (key !== '') per.add(key, sessionId);
       this.#log.debug('hls session registered', { path, session: sessionId.slice(0, 4) + '…' });
     }
     return { ok: true };

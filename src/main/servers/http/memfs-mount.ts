@@ -14,7 +14,7 @@ import { expectsContinue, sendContinue, sendError } from '../../http/server.ts';
 import { throttledWarn } from '../../http/throttled-warn.ts';
 import { sameSecret } from '../../http/secret.ts';
 import { clientKey, FailureBudget } from '../../http/client-limits.ts';
-import { HlsTracker, isPlaylistName, isSegmentName, queryParam, rewritePlaylist } from './hls.ts';
+import { HlsTracker, isPlaylistName, isSegmentName, queryParam, rewritePlaylist, STATUS_509_MESSAGE } from './hls.ts';
 import { MemfsError, type Memfs } from './memfs.ts';
 import { meterResponse, requestHeaderSize } from './meter.ts';
 import { headerUtf8, realIp, remotePeer } from '../../http/net-util.ts';
@@ -43,6 +43,8 @@ export interface MemfsMountOptions {
   maxInflightBytes?: number;
   /** Largest playlist rewritten on read; larger ones are served as they are, untracked. Default 4 MiB. */
   maxRewriteBytes?: number;
+  /** Live HLS sessions one client may open (`--max-sessions-per-ip`); 0 = no bound (default). Ignored with `tracker`. */
+  maxSessionsPerClient?: number;
   /** For tests: the tracker to use (else one is created). */
   tracker?: HlsTracker;
   /** Wrong-password budget per client for writes (default: 10 at once, then 1 per second); over it answers 429. */
@@ -326,6 +328,13 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
       return Promise.resolve();
     }
   }
+  // A playlist that would open an upload session beyond the client's bound (--max-sessions-per-ip): 509, as a read.
+  const uploaderIp = isPl ? realIp(req, ctx.trusted) : '';
+  if (isPl && !ctx.tracker.admitUpload(p.path, uploaderIp)) {
+    closeAfter(res);
+    sendError(res, 509, ['Number of sessions from this client exceeded'], STATUS_509_MESSAGE);
+    return Promise.resolve();
+  }
   // Authorized and within the limits: now the client may send the body.
   sendContinue(req, res);
   return new Promise<void>((resolve) => {
@@ -403,7 +412,7 @@ function handleWrite(req: IncomingMessage, res: ServerResponse, p: ParsedPath & 
       if (isSeg && data.length > 0) ctx.tracker.segmentUploaded(p.path, headerBytes + data.length);
       else if (isPl) {
         const ua = headerUtf8(req, 'user-agent');
-        ctx.tracker.playlistUploaded(p.path, headerBytes, data, ua, remotePeer(req.socket));
+        ctx.tracker.playlistUploaded(p.path, headerBytes, data, ua, remotePeer(req.socket), uploaderIp);
       }
     };
     const onClose = (): void => {
@@ -535,7 +544,7 @@ export function createMemfsMount(options: MemfsMountOptions): HttpMount[] {
   const log = options.log;
   const trusted = CidrList.parse(options.trustedProxies, 'trusted proxies');
   const tracker =
-    options.tracker ?? new HlsTracker({ hls: options.collectors.hls, hlsingress: options.collectors.hlsingress, log: log.child('hls') });
+    options.tracker ?? new HlsTracker({ hls: options.collectors.hls, hlsingress: options.collectors.hlsingress, log: log.child('hls'), maxSessionsPerClient: options.maxSessionsPerClient });
   const memfs = options.memfs;
   const fileCap = memfs.maxBytes > 0 ? Math.min(memfs.maxBytes, memfs.maxFileBytes) : memfs.maxFileBytes;
   const base = {

@@ -11,7 +11,7 @@ import {
   rewritePlaylist,
   SHORTUUID_ALPHABET,
 } from '../../../../src/main/servers/http/hls.ts';
-import { createMemfs, MemfsError } from '../../../../src/main/servers/http/memfs.ts';
+import { createMemfs, FILE_OVERHEAD_BYTES, MemfsError } from '../../../../src/main/servers/http/memfs.ts';
 import { memoryLogger } from '../../../../src/main/log.ts';
 import { FakeCollector } from '../../../support/fake-collector.ts';
 import { FakeClock } from '../../../../src/main/engine/clock.ts';
@@ -218,6 +218,60 @@ describe('HlsTracker with a fake collector', () => {
     expect(hlsingress.sessions.has('/memfs/empty.m3u8')).toBe(false);
   });
 
+  it('509 for a client over its live-session bound; its ended sessions free room; other clients and known ids pass (audit, stop 38)', () => {
+    const hls = new FakeCollector('hls');
+    const lines: string[] = [];
+    const t = new HlsTracker({ hls, hlsingress: new FakeCollector('hlsingress'), log: memoryLogger(lines), maxSessionsPerClient: 3 });
+    const ids = Array.from({ length: 3 }, () => newSessionId());
+    // Two addresses of one IPv6 /64 are one client.
+    for (const [i, id] of ids.entries()) expect(t.admitPlaylist(req(), '/memfs/t.m3u8', id, i === 0 ? '2001:db8::1' : '2001:db8::2')).toEqual({ ok: true });
+    expect(t.admitPlaylist(req(), '/memfs/t.m3u8', newSessionId(), '2001:db8::3')).toEqual({
+      ok: false,
+      status: 509,
+      details: ['Number of sessions from this client exceeded'],
+      message: 'Bandwith limit exceeded',
+    });
+    expect(t.refusedPerClient).toBe(1);
+    expect(lines.join('\n')).toMatch(/too many sessions from one client.*2001:db8:0:0::\/64/);
+    // A session the client already has is not a new one; another client is not held by this one's bound.
+    expect(t.admitPlaylist(req(), '/memfs/t.m3u8', ids[1]!, '2001:db8::2')).toEqual({ ok: true });
+    expect(t.admitPlaylist(req(), '/memfs/t.m3u8', newSessionId(), '203.0.113.7')).toEqual({ ok: true });
+    // One of its sessions ends (closed into the history): room for one more, and only one.
+    hls.unregister(ids[0]!);
+    expect(t.admitPlaylist(req(), '/memfs/t.m3u8', newSessionId(), '2001:db8::9')).toEqual({ ok: true });
+    expect(t.admitPlaylist(req(), '/memfs/t.m3u8', newSessionId(), '2001:db8::9')).toMatchObject({ ok: false, status: 509 });
+    // Without a bound (0, the tracker's default) nothing is refused.
+    const open = setup();
+    for (let i = 0; i < 50; i++) expect(open.t.admitPlaylist(req(), '/memfs/t.m3u8', newSessionId(), '203.0.113.7')).toEqual({ ok: true });
+  });
+
+  it('playlist uploads: a new upload session beyond the bound is not admitted; one that continues its session is', () => {
+    const hlsingress = new FakeCollector('hlsingress');
+    const t = new HlsTracker({ hls: new FakeCollector('hls'), hlsingress, log: memoryLogger(), maxSessionsPerClient: 2 });
+    const body = Buffer.from('#EXTM3U\n');
+    for (const name of ['a', 'b']) {
+      expect(t.admitUpload(`/memfs/${name}.m3u8`, '198.51.100.7')).toBe(true);
+      t.playlistUploaded(`/memfs/${name}.m3u8`, 10, body, 'Lavf', '198.51.100.7:5000', '198.51.100.7');
+    }
+    expect(t.admitUpload('/memfs/c.m3u8', '198.51.100.7')).toBe(false);
+    expect(t.admitUpload('/memfs/a.m3u8', '198.51.100.7')).toBe(true); // its next version
+    expect(t.admitUpload('/memfs/c.m3u8', '203.0.113.7')).toBe(true); // another client
+    hlsingress.unregister('/memfs/b.m3u8'); // timed out
+    expect(t.admitUpload('/memfs/c.m3u8', '198.51.100.7')).toBe(true);
+    expect(t.refusedPerClient).toBe(1);
+  });
+
+  it('forgets clients whose sessions all ended (the per-client sets stay bounded by the live sessions)', () => {
+    const hls = new FakeCollector('hls');
+    const t = new HlsTracker({ hls, hlsingress: new FakeCollector('hlsingress'), log: memoryLogger(), maxSessionsPerClient: 5 });
+    for (let i = 0; i < 2048; i++) {
+      const id = newSessionId();
+      expect(t.admitPlaylist(req(), '/memfs/t.m3u8', id, `10.0.${i >> 8}.${i & 255}`)).toEqual({ ok: true });
+      hls.unregister(id);
+    }
+    expect(t.trackedClients).toBeLessThanOrEqual(1);
+  });
+
   it("hlsingress: the uploading connection is what the owner hook is asked about; the peer stays Core's `unknown` (issue 16, ownhls)", () => {
     const clock = new FakeClock(0);
     const hlsingress = new Collector('hlsingress', { clock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 30_000 });
@@ -238,7 +292,8 @@ describe('HlsTracker with a fake collector', () => {
 describe('memfs', () => {
   it('purges the oldest files over the limit and refuses a single file over it with 413', () => {
     let now = 1000;
-    const fs = createMemfs({ maxBytes: 100, log: memoryLogger(), now: () => now++ });
+    // Bytes and names only (no fixed overhead per file), so 40-byte files fit two to the 100.
+    const fs = createMemfs({ maxBytes: 100, fileOverheadBytes: 0, log: memoryLogger(), now: () => now++ });
     fs.put('/a', Buffer.alloc(40));
     fs.put('/b', Buffer.alloc(40));
     fs.put('/a', Buffer.alloc(40)); // rewrite makes /a the newest
@@ -250,6 +305,19 @@ describe('memfs', () => {
     expect(fs.get('/c')?.contentType).toBe('application/octet-stream');
     expect(fs.put('/x.m3u8', Buffer.alloc(21)).purged).toEqual(['/a']);
     expect(fs.get('/x.m3u8')?.contentType).toBe('application/vnd.apple.mpegurl');
+  });
+
+  it('charges each file its name and FILE_OVERHEAD_BYTES against the size limit: tiny files cannot hold memory outside it (audit, stop 38)', () => {
+    const name = (i: number): string => `/${'n'.repeat(1000)}${String(i).padStart(3, '0')}`;
+    const cost = 1 + 2 * name(0).length + FILE_OVERHEAD_BYTES;
+    const fs = createMemfs({ maxBytes: 10 * cost, log: memoryLogger() });
+    for (let i = 0; i < 100; i++) fs.put(name(i), Buffer.from('x'));
+    expect(fs.fileCount()).toBe(10);
+    expect(fs.has(name(99)) && !fs.has(name(89))).toBe(true);
+    expect(fs.usedBytes()).toBe(10); // what the files hold: their bytes
+    fs.delete(name(99));
+    fs.put('/short', Buffer.from('x'));
+    expect(fs.fileCount()).toBe(10);
   });
 
   it('bounds the number of files', () => {

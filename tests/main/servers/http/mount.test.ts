@@ -144,15 +144,16 @@ describe('memfs over HTTP', () => {
     const p = h.port;
     for (let i = 0; i < 5; i++) expect((await request(p, 'PUT', `/memfs/f${i}.bin`, { body: Buffer.alloc(3000) })).status).toBe(201);
     expect(h.memfs.usedBytes()).toBeLessThanOrEqual(10_000);
-    expect(h.memfs.list().map((f) => f.name)).toEqual(['/f2.bin', '/f3.bin', '/f4.bin']);
+    // Each file is charged its 3000 bytes, its name and FILE_OVERHEAD_BYTES: two fit in 10 000.
+    expect(h.memfs.list().map((f) => f.name)).toEqual(['/f3.bin', '/f4.bin']);
     expect((await request(p, 'PUT', '/memfs/huge.bin', { body: Buffer.alloc(10_001) })).status).toBe(413);
-    expect(h.memfs.list()).toHaveLength(3);
+    expect(h.memfs.list()).toHaveLength(2);
     // One upload holds 9000 bytes in flight; a second that would pass 10 000 is refused, the first still completes.
     const s = net.connect(p, '127.0.0.1');
     let first = '';
     s.on('data', (d) => (first += d.toString()));
     s.write('PUT /memfs/slow.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 9500\r\n\r\n' + 'a'.repeat(9000));
-    await waitFor(() => h!.memfs.fileCount() === 3 && sleep(100).then(() => true), 'condition', 5000, 100);
+    await waitFor(() => h!.memfs.fileCount() === 2 && sleep(100).then(() => true), 'condition', 5000, 100);
     const second = await request(p, 'PUT', '/memfs/other.bin', { body: Buffer.alloc(2000), keepAlive: false });
     expect(second.status).toBe(503);
     s.write('a'.repeat(500));

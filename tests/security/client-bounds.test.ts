@@ -1,0 +1,217 @@
+/**
+ * What one anonymous client (auth off, the default) can make the local core hold: each bound of the audit in
+ * docs/security.md ("What one client can make the server hold") performed against the real headless server over
+ * loopback, from 127.0.0.2 (the attacker) while 127.0.0.1 (another client) is still served. Prints the server's RSS
+ * before and after each attack.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHeadless, type Headless } from '../support/headless.ts';
+import { Children } from '../support/children.ts';
+import { sleep, waitFor } from '../support/wait.ts';
+import { invoke, rawRequest } from './support.ts';
+import { newSessionId } from '../../src/main/servers/http/hls.ts';
+import { MAX_MUTES } from '../../src/main/alerts/state.ts';
+import { MAX_REMOTE_CORES } from '../../src/main/remote/fleet.ts';
+
+const ATTACKER = '127.0.0.2';
+const SESSIONS_PER_IP = 200;
+const MEMFS_MB = 2;
+const children = new Children();
+let h: Headless;
+
+beforeAll(async () => {
+  h = await startHeadless(['--no-persist', '--max-sessions-per-ip', String(SESSIONS_PER_IP), '--memfs-max-mb', String(MEMFS_MB)], { children });
+}, 30_000);
+afterAll(async () => {
+  await children.killAll({ termGraceMs: 5000 });
+});
+
+function rssMiB(): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${h.proc.pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+/** Runs `task(i)` for i in [0, n) with at most `width` at once (below the per-client connection bound). */
+async function inWaves<T>(n: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array<T>(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await task(i);
+      }
+    }),
+  );
+  return out;
+}
+
+const countOf = (statuses: number[], status: number): number => statuses.filter((s) => s === status).length;
+
+describe('what one anonymous client can make the server hold', () => {
+  it(`HLS: one client opens at most --max-sessions-per-ip (${SESSIONS_PER_IP}) sessions; 509 beyond; another client still gets one`, async () => {
+    const put = await rawRequest(`${h.url}/memfs/live/cam.m3u8`, { method: 'PUT', body: '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg0.ts\n' });
+    expect(put.status).toBe(201);
+    const rssBefore = rssMiB();
+    const attempts = SESSIONS_PER_IP * 5;
+    const statuses = await inWaves(attempts, 20, async () => (await rawRequest(`${h.url}/memfs/live/cam.m3u8?session=${newSessionId()}`, { localAddress: ATTACKER })).status);
+    console.log(`HLS: ${attempts} new sessions asked by one client: ${countOf(statuses, 200)} admitted, ${countOf(statuses, 509)} refused (509); server RSS ${rssBefore} → ${rssMiB()} MiB`);
+    expect(countOf(statuses, 200)).toBe(SESSIONS_PER_IP);
+    expect(countOf(statuses, 509)).toBe(attempts - SESSIONS_PER_IP);
+    const other = await rawRequest(`${h.url}/memfs/live/cam.m3u8?session=${newSessionId()}`);
+    expect(other.status).toBe(200);
+    expect(other.body).toContain('seg0.ts?session=');
+    await waitFor(() => /too many sessions from one client.*127\.0\.0\.2/.test(h.stderr()), 'the refusal in the log, naming the client', 5_000, 100);
+  }, 60_000);
+
+  it(`HLS ingest: one client's playlist uploads open at most ${SESSIONS_PER_IP} upload sessions; a playlist it already uploads goes on`, async () => {
+    const playlist = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n';
+    const attempts = SESSIONS_PER_IP + 50;
+    const statuses = await inWaves(attempts, 20, async (i) => (await rawRequest(`${h.url}/memfs/up/p${i}.m3u8`, { method: 'PUT', body: playlist, localAddress: ATTACKER })).status);
+    expect(countOf(statuses, 201)).toBe(SESSIONS_PER_IP);
+    expect(countOf(statuses, 509)).toBe(50);
+    const again = await rawRequest(`${h.url}/memfs/up/p0.m3u8`, { method: 'PUT', body: playlist, localAddress: ATTACKER });
+    expect(again.status).toBe(204);
+    expect((await rawRequest(`${h.url}/memfs/up/other.m3u8`, { method: 'PUT', body: playlist })).status).toBe(201);
+  }, 60_000);
+
+  it('request bodies: every route that reads one refuses past its limit with 413, and the server stays up', async () => {
+    const mib = 1024 * 1024;
+    const over = (bytes: number): Buffer => Buffer.alloc(bytes + 1, 0x20);
+    const results = {
+      // the dashboard bridge's invoke: 1 MiB
+      invoke: (await rawRequest(`${h.url}/api/ui/invoke/settings:get`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: over(mib), localAddress: ATTACKER })).status,
+      // memfs and the fs API: one file at most the memfs size (--memfs-max-mb)
+      memfs: (await rawRequest(`${h.url}/memfs/big.ts`, { method: 'PUT', body: over(MEMFS_MB * mib), localAddress: ATTACKER })).status,
+      fsApi: (await rawRequest(`${h.url}/api/v3/fs/mem/big.ts`, { method: 'PUT', body: over(MEMFS_MB * mib), localAddress: ATTACKER })).status,
+      // a playlist: 1 MiB
+      playlist: (await rawRequest(`${h.url}/memfs/big.m3u8`, { method: 'PUT', body: over(mib), localAddress: ATTACKER })).status,
+    };
+    expect(results).toEqual({ invoke: 413, memfs: 413, fsApi: 413, playlist: 413 });
+    // Core's metrics query: 1 MiB, refused as Core refuses a body it cannot read (400, "Invalid JSON").
+    const metrics = await rawRequest(`${h.url}/api/v3/metrics`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: over(mib), localAddress: ATTACKER });
+    expect([metrics.status, metrics.body]).toEqual([400, expect.stringContaining(`request body exceeds ${mib} bytes`)]);
+    // Without a Content-Length (chunked) the cap is counted as the body arrives.
+    const chunked = await new Promise<number>((done, fail) => {
+      const url = new URL(`${h.url}/memfs/chunked.ts`);
+      void import('node:http').then(({ request }) => {
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'PUT', localAddress: ATTACKER, agent: false }, (res) => {
+          res.resume();
+          done(res.statusCode ?? 0);
+        });
+        req.on('error', fail);
+        for (let i = 0; i <= MEMFS_MB * 4; i++) req.write(Buffer.alloc(256 * 1024));
+        req.end();
+      });
+    });
+    expect(chunked).toBe(413);
+    expect((await rawRequest(`${h.url}/ping`)).body).toBe('pong');
+  }, 60_000);
+
+  it(`memfs: files past --memfs-max-mb (${MEMFS_MB}) push out the oldest; names are bounded (1 KiB)`, async () => {
+    const rssBefore = rssMiB();
+    const name = (i: number): string => `/memfs/${'n'.repeat(1000)}${i}.ts`;
+    const statuses = await inWaves(60, 10, async (i) => (await rawRequest(`${h.url}${name(i)}`, { method: 'PUT', body: Buffer.alloc(100 * 1024, i), localAddress: ATTACKER })).status);
+    expect(countOf(statuses, 201)).toBe(60);
+    const files = JSON.parse((await rawRequest(`${h.url}/api/v3/fs/mem`)).body) as Array<{ name: string; size_bytes: number }>;
+    const held = files.reduce((n, f) => n + f.size_bytes, 0);
+    console.log(`memfs: 60 × 100 KiB uploaded by one client; ${files.length} files, ${held} bytes held (bound ${MEMFS_MB} MiB); server RSS ${rssBefore} → ${rssMiB()} MiB`);
+    expect(held).toBeLessThanOrEqual(MEMFS_MB * 1024 * 1024);
+    expect(files.some((f) => f.name === name(59).slice('/memfs'.length))).toBe(true);
+    const tooLong = await rawRequest(`${h.url}/memfs/${'n'.repeat(1100)}.ts`, { method: 'PUT', body: 'x', localAddress: ATTACKER });
+    expect(tooLong.status).toBe(414);
+  }, 60_000);
+
+  it(`alerts: at most ${MAX_MUTES} mutes; one more is refused and alert-state.json stops growing`, async () => {
+    const rssBefore = rssMiB();
+    const stream = (i: number): string => `${'s'.repeat(900)}${i}`;
+    const answers = await inWaves(MAX_MUTES, 10, async (i) => (await invoke(h.url, 'alerts:mute', [{ core: 'local', stream: stream(i) }, 3_600_000])).json as { ok: boolean });
+    expect(answers.every((a) => a.ok)).toBe(true);
+    const file = join(h.dataDir, 'alert-state.json');
+    const size = statSync(file).size;
+    const refused = (await invoke(h.url, 'alerts:mute', [{ core: 'local', stream: 'one-more' }, 3_600_000])).json as { ok: boolean; error?: { message: string } };
+    console.log(`alerts: ${MAX_MUTES} mutes of 900-character streams by one client: alert-state.json ${(size / 1024).toFixed(0)} KiB, then refused; server RSS ${rssBefore} → ${rssMiB()} MiB`);
+    expect(refused).toMatchObject({ ok: false, error: { message: expect.stringMatching(/at most 1000 mutes/) } });
+    expect(statSync(file).size).toBe(size);
+  }, 120_000);
+
+  it('event streams: one client holds at most --max-conns-per-ip (100) of them, unread; another client is still served', async () => {
+    const port = Number(new URL(h.url).port);
+    const rssBefore = rssMiB();
+    let open = 0;
+    const socks = await Promise.all(
+      Array.from({ length: 120 }, () => new Promise<net.Socket>((done) => {
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: ATTACKER });
+        s.on('error', () => {});
+        s.once('data', () => {
+          open++; // the stream's head arrived: the server holds it
+          s.once('close', () => open--);
+          s.pause(); // and never reads again
+        });
+        s.on('connect', () => {
+          s.write(`GET /api/ui/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+          done(s);
+        });
+      })),
+    );
+    try {
+      await waitFor(() => open === 100, 'the attacker holding 100 event streams (the others refused)', 10_000, 100);
+      // Pushes go on meanwhile (one a second); each unread stream skips them past 8 MiB queued.
+      await sleep(5_000);
+      expect(open).toBe(100);
+      const other = (await invoke(h.url, 'app:info', [])).json as { ok: boolean };
+      console.log(`event streams: 120 asked by one client, 100 held unread for 5 s; server RSS ${rssBefore} → ${rssMiB()} MiB`);
+      expect(other.ok).toBe(true);
+    } finally {
+      for (const s of socks) s.destroy();
+    }
+  }, 60_000);
+
+  it('slowloris: a request head dripped a byte a second is cut with 408 (20 s for the head, checked by Node every 30 s)', async () => {
+    const port = Number(new URL(h.url).port);
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => new Promise<{ text: string; afterMs: number }>((done) => {
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: ATTACKER });
+        let text = '';
+        s.on('error', () => {});
+        s.on('data', (d: Buffer) => (text += d.toString()));
+        s.write(`GET /api HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`);
+        const drip = setInterval(() => s.write('X'), 1000);
+        s.on('close', () => {
+          clearInterval(drip);
+          done({ text, afterMs: Date.now() - started });
+        });
+      })),
+    );
+    console.log(`slowloris: 5 heads dripped a byte a second, cut after ${answers.map((a) => (a.afterMs / 1000).toFixed(1)).join(', ')} s`);
+    for (const a of answers) {
+      expect(a.text).toMatch(/^HTTP\/1\.1 408/);
+      expect(a.afterMs).toBeGreaterThanOrEqual(19_000);
+    }
+  }, 70_000);
+
+  it('logs: a disconnect that names no session writes no log line (a client cannot fill the log with them)', async () => {
+    const before = h.stderr().length;
+    const answers = await inWaves(300, 10, async (i) => (await invoke(h.url, 'sessions:disconnect', ['rtmp', `127.0.0.1:${i}`])).json);
+    expect(answers.every((a) => JSON.stringify(a) === '{"ok":true,"value":false}')).toBe(true);
+    expect(h.stderr().slice(before)).not.toMatch(/session disconnected/);
+  }, 60_000);
+
+  it(`remote Cores: at most ${MAX_REMOTE_CORES}; one more is refused with too-many and cores.json stops growing`, async () => {
+    const rssBefore = rssMiB();
+    // Disabled, so the test does not make the server poll a thousand dead addresses; the bound counts them all.
+    const core = (i: number): unknown => ({ name: `c${i}`, url: `http://127.0.0.1:9/core${i}`, enabled: false });
+    const answers = await inWaves(MAX_REMOTE_CORES, 10, async (i) => (await invoke(h.url, 'cores:add', [core(i)])).json as { ok: boolean; error?: unknown });
+    expect(answers.filter((a) => !a.ok)).toEqual([]);
+    const file = join(h.dataDir, 'cores.json');
+    const size = statSync(file).size;
+    const refused = (await invoke(h.url, 'cores:add', [core(MAX_REMOTE_CORES)])).json;
+    console.log(`cores: ${MAX_REMOTE_CORES} remote Cores added by one client: cores.json ${(size / 1024).toFixed(0)} KiB, then refused; server RSS ${rssBefore} → ${rssMiB()} MiB`);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'too-many', message: expect.stringMatching(/at most 1000 remote Cores/) } });
+    expect(statSync(file).size).toBe(size);
+  }, 180_000);
+});
