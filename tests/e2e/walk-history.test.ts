@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Children, type TrackedChild } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
 import { waitFor } from '../support/wait.ts';
-import { clipProblems, closeE2e, hlsPlayerArgs, hlsPublisherArgs, openPage, prepareE2e, rtmpPublisherArgs, shotsAtBothWidths, type TestBrowser } from './support.ts';
+import { clipProblems, closeE2e, createRestreamToHls, hlsPlayerArgs, hlsPublisherArgs, openPage, prepareE2e, rtmpPlayerArgs, rtmpPublisherArgs, shotsAtBothWidths, type TestBrowser } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
@@ -71,21 +71,11 @@ describe("an operator's walk through History (headless server, real ffmpeg, Chro
   it('live and finished, the people History counts are the header\'s, the Sessions view\'s and the CSV\'s', async () => {
     const cam = children.spawn('timeout', rtmpPublisherArgs(`${h.rtmpUrl}/live/cam`));
     await waitFor(async () => (await active()).rtmp?.some((s) => s.local === 'publish:/live/cam'), 'the publisher', 30_000, 200);
-    const created = await fetch(`${h.url}/api/v3/process`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'relay',
-        reference: 'relay',
-        input: [{ id: 'in', address: '{rtmp,name=cam}', options: [] }],
-        output: [{ id: 'hls', address: '{memfs}/relay.m3u8', options: ['-c', 'copy', '-f', 'hls', '-hls_time', '1', '-hls_list_size', '5', '-method', 'PUT'] }],
-        autostart: true,
-      }),
-    });
+    const created = await createRestreamToHls(h.url, 'relay', 'cam');
     expect(created.status).toBe(200);
     await waitFor(async () => (await active()).hlsingress?.some((s) => s.extra === 'ffmpeg:relay'), 'the process uploading relay.m3u8', 30_000, 200);
     const people: TrackedChild[] = [
-      children.spawn('timeout', ['60', '/usr/bin/ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${h.rtmpUrl}/live/cam`, '-c', 'copy', '-f', 'null', '-']),
+      children.spawn('timeout', rtmpPlayerArgs(`${h.rtmpUrl}/live/cam`)),
       children.spawn('timeout', hlsPlayerArgs(h.url, 'relay', 'alice')),
       children.spawn('timeout', hlsPlayerArgs(h.url, 'relay', 'bob')),
       children.spawn('timeout', hlsPublisherArgs(h.url, 'studio')),
