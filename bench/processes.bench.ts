@@ -80,7 +80,7 @@ export default async function bench(): Promise<void> {
     });
     await manager.init();
     for (let i = 0; i < PROCESSES; i++) {
-      manager.create({ id: `copy${i}`, reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
+      manager.create({ id: `copy${i}`, reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true }, 'owner');
     }
     await sleep(WARMUP_MS);
     const running = manager.list().filter((r) => r.exec === 'running').length;
@@ -89,7 +89,7 @@ export default async function bench(): Promise<void> {
     const rxBytes = ffmpegCollector.active().reduce((n, s) => n + s.rxBytes, 0);
     const marked = rtmpCollector.active().filter((s) => s.extra.startsWith('ffmpeg:')).length;
     // kill -9 of a process with reconnect on (delay 1 s): time until FFmpeg runs again.
-    manager.create({ id: 'reconnector', input: [{ address: 'testsrc=size=160x120:rate=10', options: ['-re', '-f', 'lavfi'] }], output: [{ address: '-', options: ['-f', 'null'] }], autostart: true, reconnect: true, reconnect_delay_seconds: 1 });
+    manager.create({ id: 'reconnector', input: [{ address: 'testsrc=size=160x120:rate=10', options: ['-re', '-f', 'lavfi'] }], output: [{ address: '-', options: ['-f', 'null'] }], autostart: true, reconnect: true, reconnect_delay_seconds: 1 }, 'owner');
     const rc = manager.get('reconnector');
     while (rc.exec !== 'running') await sleep(20);
     const killedPid = rc.pid;

@@ -44,6 +44,7 @@ import { startTimeseries, type TimeseriesService } from './timeseries/service.ts
 import { createTimeseriesRoutes } from './timeseries/routes.ts';
 import { ProcessManager } from './processes/manager.ts';
 import { processApiRoutes } from './processes/api-routes.ts';
+import type { CallerTrust } from './processes/command.ts';
 import { processUiHandlers } from './processes/ui-handlers.ts';
 import { localEndpoints } from './processes/endpoints.ts';
 import { startPrometheusParts } from './prometheus/index.ts';
@@ -197,7 +198,12 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     clock,
     log: log.child('processes'),
     collectors: { ffmpeg: collectors.ffmpeg, marked: { byPeer: [collectors.rtmp, collectors.srt], byConnection: [collectors.hlsingress] } },
+    maxProcesses: config.maxProcesses,
   });
+  // Who creates and updates processes (command.ts's CallerTrust): with the API login on, every API caller and every
+  // headless page proved it (owner); with it off, anyone who reaches the port is (anonymous). The desktop window's
+  // IPC is the owner's own shell.
+  const callerTrust: CallerTrust = auth ? 'owner' : 'anonymous';
   const control = createAppControl({ config, fleet, clock, log: log.child('control'), secrets: deps.secrets, setAtStart: deps.setAtStart });
   const appInfo = (): AppInfo => ({ version: deps.version ?? '0.1.0', mode: deps.mode, listeners: { ...listeners } });
   const alertsPath = join(config.dataDir, 'alerts.json');
@@ -239,7 +245,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     log.warn('session disconnected by the dashboard', { collector, session: id.slice(0, 200), done, by: deps.mode === 'electron' ? 'the desktop window' : 'the web dashboard' });
     return done;
   };
-  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect, processes: processUiHandlers(processes), timeseries: history ? historyForUi(history, () => clock.now()) : undefined });
+  const ui = createUiService({ source: fleet, appInfo, control, alerts, streams, disconnect, processes: processUiHandlers(processes, deps.mode === 'electron' ? 'owner' : callerTrust), timeseries: history ? historyForUi(history, () => clock.now()) : undefined });
 
   const fleetHooks = fleetApi(fleet, localCore.registry);
   const extraRoutes: ApiRoute[] = [
@@ -253,7 +259,7 @@ export async function startApp(config: AppConfig, deps: StartDeps): Promise<Runn
     ...createCoreRoutes({ metrics: sessionMetrics, logRing: deps.logRing, rtmpChannels: () => rtmpChannelsJson(rtmp), srtChannels: () => srtChannelsJson(srt) }),
     // The time-series history and its report (issue 12).
     ...(history ? createTimeseriesRoutes({ service: history, now: () => clock.now() }) : []),
-    ...processApiRoutes(processes),
+    ...processApiRoutes(processes, callerTrust),
   ];
   const apiMounts = createApi({
     reader: localCore.registry,

@@ -56,6 +56,8 @@ export interface AppConfig {
   metricsAuth: boolean;
   /** Connections one client (IPv4 address, IPv6 /64) may hold on each of HTTP, RTMP and SRT; 0 = no bound. */
   maxConnsPerIp: number;
+  /** FFmpeg processes the local core keeps (`--max-processes`); a create beyond is refused. */
+  maxProcesses: number;
   /** History entries per collector before the least recent are folded into `(other)` (sums stay exact); 0 = no bound. */
   historyMaxEntries: number;
   /** The time-series history (src/main/timeseries/): on, its sample interval, tier retentions and size bound. */

@@ -94,6 +94,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'allowedHosts', label: 'Allowed hosts', kind: 'list', arg: 'LIST', default: '', help: 'host names answered besides IPs, localhost and the listen host (.example.com: and subdomains, *: any)', group: 'Security' },
   { key: 'metricsAuth', label: 'Metrics need login', kind: 'boolean', default: false, defaultNote: 'open, as Core', help: "/metrics needs the API's token too (with --auth)", group: 'Security' },
   { key: 'maxConnsPerIp', label: 'Connections per IP', kind: 'integer', min: 0, arg: 'N', default: 100, help: 'connections one client (IPv4 address, IPv6 /64) may hold on HTTP, RTMP and SRT each; 0: none', group: 'Security' },
+  { key: 'maxProcesses', label: 'Max processes', kind: 'integer', min: 1, max: 10_000, arg: 'N', default: 64, help: "FFmpeg processes the local core keeps (each an FFmpeg when started); a create beyond is refused", group: 'Security' },
 
   { key: 'ignoreIps', label: 'Ignored IPs', oldKeys: ['ipIgnoreList', 'ignoreCidrs'], kind: 'list', arg: 'LIST', default: '', help: 'CIDRs whose sessions are not counted ("" for none; Core ignores loopback)', group: 'Sessions & history' },
   { key: 'sessionTimeoutSec', label: 'Session timeout (s)', oldFlags: ['session-timeout'], oldKeys: ['sessionTimeout'], kind: 'number', min: 1, arg: 'SEC', default: 30, help: 'idle time before a session closes into the history', group: 'Sessions & history' },

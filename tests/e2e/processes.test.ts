@@ -121,6 +121,14 @@ describe('Processes view', { timeout: 120_000 }, () => {
     await page.click('[data-testid="process-create"]');
     await waitFor(async () => /writes outside memfs and the disk folder/.test((await page.textContent('[data-testid="process-create-message"]')) ?? ''), 'the message', 10_000, 200);
     expect(await page.$$('[data-testid="process-row"]')).toHaveLength(0);
+    // With API auth off the page is anonymous: a filter outside the restreaming profile is refused, and the form says
+    // which, why, and how to get full FFmpeg (security, procaccess, stop 38).
+    const drawtext = { ...GENERATOR, output: [{ address: '-', options: ['-vf', 'drawtext=textfile=/etc/passwd', '-f', 'null'] }] };
+    await page.fill('[data-testid="process-json"]', JSON.stringify(drawtext));
+    await page.click('[data-testid="process-create"]');
+    await waitFor(async () => /filter "drawtext", which is not in the restreaming profile: .*start the app with --auth and log in, or use the desktop app/.test((await page.textContent('[data-testid="process-create-message"]')) ?? ''), 'the profile message', 10_000, 200);
+    expect(await page.getAttribute('[data-testid="process-create-message"]', 'role')).toBe('alert');
+    expect(await page.$$('[data-testid="process-row"]')).toHaveLength(0);
   });
 
   it('says so clearly when the FFmpeg binary is missing: view, API and process state', async () => {

@@ -69,6 +69,8 @@ export interface StartHeadlessOptions {
   entry?: string;
   /** Listener flags of the defaults to leave off (e.g. `--rtmp`: the saved settings' address applies). */
   omit?: ReadonlyArray<'--listen' | '--rtmp' | '--srt'>;
+  /** The server's working folder (default the repository): a test of what lands there. */
+  cwd?: string;
 }
 
 /** Starts headless mode with `--listen 127.0.0.1:0 --rtmp 127.0.0.1:0 --srt 127.0.0.1:0` (less `omit`) and a fresh data dir unless given. */
@@ -78,7 +80,7 @@ export function startHeadless(args: string[] = [], options: StartHeadlessOptions
   const listeners = (['--listen', '--rtmp', '--srt'] as const).filter((f) => !options.omit?.includes(f)).flatMap((f) => [f, '127.0.0.1:0']);
   const full = [...listeners, '--data-dir', dataDir, '--log-level', 'warn', ...args];
   const env = { ...process.env, ...HEADLESS_ENV, ...options.env };
-  const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, ...(options.nodeFlags ?? []), options.entry ?? HEADLESS, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
+  const proc = spawn(NODE, [...HEADLESS_NODE_FLAGS, ...(options.nodeFlags ?? []), options.entry ?? HEADLESS, ...full], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   options.children?.adopt(proc);
   let out = '';
   let err = '';

@@ -4,10 +4,15 @@
  * GET /api/v3/process/{id}/state|report|config, GET /api/v3/skills, PUT /api/v3/skills/reload.
  * The routes sit behind the API's JWT auth like every v3 route. A refused configuration is a 400 with Core's
  * `{code, message, details}` and changes nothing.
+ *
+ * Security guard: with auth on every caller here proved the login (an owner); with auth off every caller is anonymous,
+ * and a create or an update must pass the restreaming profile (`trust`, command.ts). Start, stop, restart, reload,
+ * delete and the reads stay open to both: they run only what an owner or the profile let in.
  */
 import type { ApiContext, ApiRoute } from '../http/types.ts';
 import { BodyTooLargeError, readBody } from '../http/http.ts';
 import { processConfigToWire, ProcessConfigError } from './config.ts';
+import type { CallerTrust } from './command.ts';
 import { UnknownProcessError, type ProcessCommand, type ProcessManager } from './manager.ts';
 import type { IoCount, ProcessRunner, ProcessStateView } from './runner.ts';
 
@@ -149,8 +154,8 @@ async function guard(ctx: ApiContext, fn: () => Promise<void>): Promise<void> {
 const COMMANDS = new Set<ProcessCommand>(['start', 'stop', 'restart', 'reload']);
 const send = (ctx: ApiContext, status: number, value: unknown): Promise<void> => ctx.json(status, JSON.stringify(value));
 
-/** The routes, for `createApi({ extraRoutes })`. */
-export function processApiRoutes(manager: ProcessManager): ApiRoute[] {
+/** The routes, for `createApi({ extraRoutes })`; `trust`: `owner` when the API's auth is on, else `anonymous`. */
+export function processApiRoutes(manager: ProcessManager, trust: CallerTrust): ApiRoute[] {
   const PREFIX = '/api/v3/process/';
   const sub = async (ctx: ApiContext, method: string): Promise<void> => {
     const rest = ctx.path.slice(PREFIX.length);
@@ -175,7 +180,7 @@ export function processApiRoutes(manager: ProcessManager): ApiRoute[] {
         manager.get(id);
         const body = await readJson(ctx);
         if (!body.ok) return;
-        const r = await manager.update(id, body.value);
+        const r = await manager.update(id, body.value, trust);
         return send(ctx, 200, processConfigToWire(r.config));
       }
       if (method === 'PUT' && action === 'command') {
@@ -216,7 +221,7 @@ export function processApiRoutes(manager: ProcessManager): ApiRoute[] {
         guard(ctx, async () => {
           const body = await readJson(ctx);
           if (!body.ok) return;
-          const r = manager.create(body.value);
+          const r = manager.create(body.value, trust);
           return send(ctx, 200, processConfigToWire(r.config));
         }),
     },

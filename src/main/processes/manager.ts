@@ -2,14 +2,15 @@
  * The local core's processes: the set of runners, kept in `<dataDir>/processes.json` (written atomically on every
  * change), the FFmpeg probe, autostart, the session feed's 1 s tick, and a clean stop of every FFmpeg on quit.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../atomic-file.ts';
 import type { Clock, TimerHandle } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
-import { resolveCommand, type LocalEndpoints } from './command.ts';
+import { resolveCommand, type CallerTrust, type LocalEndpoints } from './command.ts';
 import { parseProcessConfig, processConfigToWire, ProcessConfigError, type ProcessConfig } from './config.ts';
 import { probeFfmpeg, type FfmpegProbe } from './probe.ts';
+import { settingSpec } from '../../shared/settings-schema.ts';
 import { ProcessRunner } from './runner.ts';
 import { SessionFeed, type FeedCollector, type MarkedCollectors } from './session-feed.ts';
 
@@ -24,6 +25,8 @@ export interface ProcessManagerDeps {
   collectors: { ffmpeg: FeedCollector; marked: MarkedCollectors };
   /** SIGTERM → SIGKILL grace on stop. Default 3000. */
   killGraceMs?: number;
+  /** At most this many processes (the `maxProcesses` setting; default its schema default); a create beyond is refused. */
+  maxProcesses?: number;
 }
 
 /** A process id that does not exist (the API's 404). */
@@ -34,6 +37,8 @@ export class UnknownProcessError extends Error {
 export type ProcessCommand = 'start' | 'stop' | 'restart' | 'reload';
 
 const FILE = 'processes.json';
+/** FFmpeg's working folder under the data dir: private (0700), never the folder the app was started in. */
+export const WORK_DIR = 'ffmpeg-work';
 /** Process group ids of the running FFmpegs, so a start after a crash of the app can end the ones left behind. */
 const PIDS_FILE = 'processes.pids.json';
 
@@ -46,9 +51,11 @@ export class ProcessManager {
   #tick: TimerHandle | null = null;
   #stopped = false;
   readonly #onExit = (): void => this.killAllNow();
+  readonly #workDir: string;
 
   constructor(deps: ProcessManagerDeps) {
     this.#deps = deps;
+    this.#workDir = join(deps.dataDir, WORK_DIR);
     this.feed = new SessionFeed(deps.collectors.ffmpeg, deps.collectors.marked);
   }
 
@@ -57,6 +64,11 @@ export class ProcessManager {
    * autostart processes, which wait for the probe. Never throws on a bad file.
    */
   async init(): Promise<void> {
+    try {
+      mkdirSync(this.#workDir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      this.#deps.log.error(`cannot make FFmpeg's working folder ${this.#workDir}`, { error: String(err) });
+    }
     this.#probing = this.#runProbe();
     this.#reapOrphans();
     for (const { config, createdAtMs } of this.#load()) this.#runners.set(config.id, this.#makeRunner(config, createdAtMs));
@@ -109,10 +121,17 @@ export class ProcessManager {
     return r;
   }
 
-  /** Validates (types, placeholders, access rules, id unused) and adds; starts it when autostart. */
-  create(json: unknown): ProcessRunner {
-    const config = this.#validate(json);
+  /**
+   * Validates (types, placeholders, the caller's access rules, id unused, the bound on processes) and adds; starts it
+   * when autostart.
+   */
+  create(json: unknown, trust: CallerTrust): ProcessRunner {
+    const config = this.#validate(json, trust);
     if (this.#runners.has(config.id)) throw new ProcessConfigError(`a process with the id "${config.id}" already exists`);
+    const max = this.#deps.maxProcesses ?? (settingSpec('maxProcesses')!.default as number);
+    if (this.#runners.size >= max) {
+      throw new ProcessConfigError(`there are already ${this.#runners.size} processes, the most this app keeps (--max-processes ${max}): delete one first`);
+    }
     const runner = this.#makeRunner(config);
     this.#runners.set(config.id, runner);
     this.#save();
@@ -125,9 +144,9 @@ export class ProcessManager {
    * carries over (a started process stops and starts with the new configuration, a stopped one stays stopped, whatever
    * the new `autostart` says).
    */
-  async update(id: string, json: unknown): Promise<ProcessRunner> {
+  async update(id: string, json: unknown, trust: CallerTrust): Promise<ProcessRunner> {
     const runner = this.get(id);
-    const config = this.#validate(json);
+    const config = this.#validate(json, trust);
     if (config.id !== id && this.#runners.has(config.id)) throw new ProcessConfigError(`a process with the id "${config.id}" already exists`);
     if (config.id !== id) {
       await runner.stop('replaced');
@@ -229,9 +248,9 @@ export class ProcessManager {
     }
   }
 
-  #validate(json: unknown): ProcessConfig {
+  #validate(json: unknown, trust: CallerTrust): ProcessConfig {
     const config = parseProcessConfig(json);
-    resolveCommand(config, this.#deps.endpoints());
+    resolveCommand(config, this.#deps.endpoints(), trust);
     return config;
   }
 
@@ -243,6 +262,7 @@ export class ProcessManager {
         binaryProblem: () => this.binaryProblem(),
         ready: () => this.#probing,
         endpoints: this.#deps.endpoints,
+        workDir: this.#workDir,
         clock: this.#deps.clock,
         log: this.#deps.log,
         onRunStart: (run) => this.feed.add(run),

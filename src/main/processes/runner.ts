@@ -52,6 +52,8 @@ export interface RunnerDeps {
   /** Resolves once the binary has been probed. */
   ready?: () => Promise<void>;
   endpoints: () => LocalEndpoints;
+  /** FFmpeg's working folder (a private folder of the app's): where a relative name FFmpeg writes on its own lands. */
+  workDir: string;
   clock: Clock;
   log: Logger;
   /** A run started: the session feed (ffmpeg collector) attaches here. */
@@ -268,7 +270,9 @@ export class ProcessRunner {
     let failure = problem;
     if (failure === null) {
       try {
-        cmd = resolveCommand(c, this.#deps.endpoints());
+        // The configuration passed its caller's rules when it was created or updated; a start checks the rules every
+        // caller has (the servers' addresses may differ after a restart).
+        cmd = resolveCommand(c, this.#deps.endpoints(), 'owner');
       } catch (err) {
         failure = `the configuration cannot start: ${(err as Error).message}`;
       }
@@ -291,7 +295,7 @@ export class ProcessRunner {
     const args = buildArgs(cmd, ['-progress', 'pipe:1']);
     // Core's command names its own servers' addresses: the relays' ports are this app's, new each run.
     run.command = args.map((a) => redactSecrets(withoutRelayPorts(a, run.names, 'resolved')));
-    const child = spawn(this.#deps.binary(), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.#deps.binary(), args, { detached: true, cwd: this.#deps.workDir, stdio: ['ignore', 'pipe', 'pipe'] });
     run.child = child;
     run.pid = child.pid ?? 0;
     this.#deps.onRunStart?.(run);

@@ -5,6 +5,7 @@
 import type { InvokeHandlers } from '../../shared/ipc.ts';
 import type { ProcessIoRow, ProcessList, ProcessRow } from '../../shared/processes.ts';
 import { processConfigToWire, ProcessConfigError } from './config.ts';
+import type { CallerTrust } from './command.ts';
 import { UnknownProcessError, type ProcessCommand, type ProcessManager } from './manager.ts';
 import type { IoCount, ProcessRunner } from './runner.ts';
 
@@ -78,7 +79,12 @@ export function processRow(r: ProcessRunner): ProcessRow {
 
 const COMMANDS: ReadonlySet<string> = new Set<ProcessCommand>(['start', 'stop', 'restart', 'reload']);
 
-export function processUiHandlers(manager: ProcessManager): ProcessInvokeHandlers {
+/**
+ * The handlers for one kind of page: `owner` for the desktop window (its own IPC) and a headless page behind the API
+ * login; `anonymous` for the headless page with auth off (every program on the machine can make its requests), whose
+ * creates and updates must pass the restreaming profile (command.ts).
+ */
+export function processUiHandlers(manager: ProcessManager, trust: CallerTrust): ProcessInvokeHandlers {
   return {
     'processes:list': async (...a) => {
       args(a, 0);
@@ -89,13 +95,13 @@ export function processUiHandlers(manager: ProcessManager): ProcessInvokeHandler
     'processes:create': async (...a) => {
       args(a, 1);
       const json = configArg(a[0]);
-      return coded(() => processRow(manager.create(json)));
+      return coded(() => processRow(manager.create(json, trust)));
     },
     'processes:update': async (...a) => {
       args(a, 2);
       const id = idArg(a[0]);
       const json = configArg(a[1]);
-      return coded(async () => processRow(await manager.update(id, json)));
+      return coded(async () => processRow(await manager.update(id, json, trust)));
     },
     'processes:command': async (...a) => {
       args(a, 2);

@@ -1,12 +1,15 @@
 /**
  * Bad input on Core's process API (real headless instance): malformed process configurations each get Core's 400
  * `{code, message, details}` with a message saying what is wrong, and change nothing (the list over the API and the
- * saved processes.json stay byte for byte the same).
+ * saved processes.json stay byte for byte the same). These are Core's rules for an owner (the API login): the app
+ * runs with --auth and the requests carry its token; what an anonymous caller may not do is tests/security/
+ * process-access.test.ts.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadless, tempDataDir, type Headless } from '../../support/headless.ts';
+import { login } from '../api/support.ts';
 
 const io = (address: string, options: unknown = []): unknown => ({ address, options });
 const valid = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -38,7 +41,7 @@ const CASES: Array<[string, unknown, RegExp]> = [
   ['-report writes a file', valid({ options: ['-report'] }), /"-report" is not allowed/],
   ['input file that does not exist', valid({ input: [io('{diskfs}/nope.mp4')] }), /does not exist/],
   ['input file outside the disk folder', valid({ input: [io('/etc/passwd')] }), /outside the disk folder/],
-  ['lavfi reading a file', valid({ input: [io('movie=/etc/passwd', ['-f', 'lavfi'])] }), /filter that opens files/],
+  ['lavfi reading a file', valid({ input: [io('movie=/etc/passwd', ['-f', 'lavfi'])] }), /filter "movie", which loads code or opens files/],
   ['reconnect delay as a string', valid({ reconnect_delay_seconds: '5' }), /reconnect_delay_seconds must be a number/],
   ['autostart as a string', valid({ autostart: 'yes' }), /autostart must be true or false/],
   ['not an ffmpeg process', valid({ type: 'shell' }), /type must be "ffmpeg"/],
@@ -48,12 +51,14 @@ const CASES: Array<[string, unknown, RegExp]> = [
 describe('POST/PUT /api/v3/process with bad configurations', { timeout: 60_000 }, () => {
   let h: Headless;
   let diskDir: string;
+  let auth: Record<string, string>;
 
   beforeAll(async () => {
     const dataDir = tempDataDir();
     diskDir = join(dataDir, 'disk');
     mkdirSync(diskDir);
-    h = await startHeadless(['--disk-dir', diskDir], { dataDir });
+    h = await startHeadless(['--disk-dir', diskDir, '--auth', 'admin:datarhei'], { dataDir });
+    auth = { authorization: `Bearer ${(await login(h.url)).access_token}` };
   }, 30_000);
 
   afterAll(async () => {
@@ -61,7 +66,7 @@ describe('POST/PUT /api/v3/process with bad configurations', { timeout: 60_000 }
   });
 
   const post = async (path: string, method: string, body: unknown): Promise<{ status: number; json: { code: number; message: string; details: string[] } }> => {
-    const res = await fetch(h.url + path, { method, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await fetch(h.url + path, { method, headers: { 'content-type': 'application/json', ...auth }, body: typeof body === 'string' ? body : JSON.stringify(body) });
     return { status: res.status, json: (await res.json()) as { code: number; message: string; details: string[] } };
   };
 
@@ -69,7 +74,7 @@ describe('POST/PUT /api/v3/process with bad configurations', { timeout: 60_000 }
     expect(CASES.length).toBeGreaterThanOrEqual(20);
     const created = await post('/api/v3/process', 'POST', valid({ id: 'existing' }));
     expect(created.status).toBe(200);
-    const listBefore = await (await fetch(`${h.url}/api/v3/process?filter=config`)).text();
+    const listBefore = await (await fetch(`${h.url}/api/v3/process?filter=config`, { headers: auth })).text();
     const fileBefore = readFileSync(join(h.dataDir, 'processes.json'), 'utf8');
 
     for (const [what, body, message] of CASES) {
@@ -84,20 +89,20 @@ describe('POST/PUT /api/v3/process with bad configurations', { timeout: 60_000 }
       }
     }
 
-    expect(await (await fetch(`${h.url}/api/v3/process?filter=config`)).text()).toBe(listBefore);
+    expect(await (await fetch(`${h.url}/api/v3/process?filter=config`, { headers: auth })).text()).toBe(listBefore);
     expect(readFileSync(join(h.dataDir, 'processes.json'), 'utf8')).toBe(fileBefore);
   });
 
   it('answers unknown ids with 404 and unknown commands with 400', async () => {
-    expect((await fetch(`${h.url}/api/v3/process/nope/state`)).status).toBe(404);
+    expect((await fetch(`${h.url}/api/v3/process/nope/state`, { headers: auth })).status).toBe(404);
     const bad = await post('/api/v3/process/existing/command', 'PUT', { command: 'explode' });
     expect(bad.status).toBe(400);
     expect(bad.json.details[0]).toMatch(/Unknown command/);
   });
 
   it('refuses a cross-site web page creating a process (the Origin guard covers the process routes)', async () => {
-    const res = await fetch(`${h.url}/api/v3/process`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'http://evil.example' }, body: JSON.stringify(valid({ id: 'csrf' })) });
+    const res = await fetch(`${h.url}/api/v3/process`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'http://evil.example', ...auth }, body: JSON.stringify(valid({ id: 'csrf' })) });
     expect(res.status).toBeGreaterThanOrEqual(400);
-    expect((await fetch(`${h.url}/api/v3/process/csrf`)).status).toBe(404);
+    expect((await fetch(`${h.url}/api/v3/process/csrf`, { headers: auth })).status).toBe(404);
   });
 });

@@ -45,13 +45,13 @@ describe('resolveCommand and buildArgs', () => {
       input: [{ id: 'a', address: '{diskfs}/in.mp4', options: ['-re'] }],
       output: [{ id: 'b', address: '{memfs}/cam.m3u8', options: ['-f', 'hls'] }, { id: 'c', address: '{diskfs}/out.mp4', options: [] }],
     });
-    const args = buildArgs(resolveCommand(config, ep), ['-progress', 'pipe:1']);
+    const args = buildArgs(resolveCommand(config, ep, 'owner'), ['-progress', 'pipe:1']);
     expect(args.slice(args.indexOf('pipe:1') + 1)).toEqual(['-err_detect', 'ignore_err', '-re', '-i', `${disk}/in.mp4`, '-f', 'hls', 'http://127.0.0.1:8787/memfs/cam.m3u8', `${disk}/out.mp4`]);
   });
 
   it('refuses a path that climbs out of the disk folder', () => {
     const config = parseProcessConfig({ id: 'p', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '{diskfs}/../escape.mp4' }] });
-    expect(() => resolveCommand(config, ep)).toThrow(/writes outside memfs and the disk folder/);
+    expect(() => resolveCommand(config, ep, 'owner')).toThrow(/writes outside memfs and the disk folder/);
   });
 });
 

@@ -61,7 +61,7 @@ describe('runner watchdogs', { timeout: 40_000 }, () => {
     const { manager, dataDir } = setup();
     // Five frames, then the filter drops every frame: FFmpeg keeps running but its output stands still.
     await manager.init();
-    manager.create(generator({ output: [{ address: '-', options: ['-vf', 'select=lt(n\\,5)', '-f', 'null'] }], stale_timeout_seconds: 2 }));
+    manager.create(generator({ output: [{ address: '-', options: ['-vf', 'select=lt(n\\,5)', '-f', 'null'] }], stale_timeout_seconds: 2 }), 'owner');
     const r = manager.get('gen');
     await waitFor(() => r.exec === 'failed', 'the stale kill', 20_000, 100);
     expect(r.exitReason).toBe('stale: no progress for 2 s');
@@ -73,7 +73,7 @@ describe('runner watchdogs', { timeout: 40_000 }, () => {
   it('kills a process over its memory limit, and says why', async () => {
     const { manager } = setup();
     await manager.init();
-    manager.create(generator({ limits: { memory_mbytes: 1, waitfor_seconds: 1 } }));
+    manager.create(generator({ limits: { memory_mbytes: 1, waitfor_seconds: 1 } }), 'owner');
     const r = manager.get('gen');
     await waitFor(() => r.exec === 'failed', 'the limit kill', 20_000, 100);
     expect(r.exitReason).toMatch(/^limit exceeded: memory \d+ MB > 1 MB for 1 s$/);
@@ -99,7 +99,7 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     const { url } = await withRtmp();
     const { manager, ffmpeg } = setup({ rtmpUrl: url });
     await manager.init();
-    manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
+    manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true }, 'owner');
     const s = await waitFor(() => ffmpeg.active().find((x) => x.id === 'pull' && x.rxBytes > 10_000), 'ingress on the ffmpeg session', 20_000, 100);
     expect(s).toMatchObject({ reference: 'cam', location: 'unknown', peer: 'unknown', txBytes: 0 });
     expect(ffmpeg.active()).toHaveLength(1);
@@ -116,7 +116,7 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     };
     const { manager } = setup({ rtmpUrl: url, marked: [collector] });
     await manager.init();
-    manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
+    manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true }, 'owner');
     await waitFor(() => atRegistration.length > 0, "the process's RTMP play", 20_000, 50);
     expect(atRegistration).toEqual(['ffmpeg:pull']);
     // The publisher (a person's encoder) is nobody's.
@@ -127,7 +127,7 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     const { url } = await withRtmp();
     const { manager } = setup({ rtmpUrl: url });
     await manager.init();
-    manager.create({ id: 'nobody', input: [{ address: '{rtmp,name=nobody}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true, reconnect: false });
+    manager.create({ id: 'nobody', input: [{ address: '{rtmp,name=nobody}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true, reconnect: false }, 'owner');
     const r = manager.get('nobody');
     await waitFor(() => r.exec === 'failed', 'the refused play', 20_000, 100);
     expect(r.exitReason).toMatch(/^FFmpeg exited with code \d+: .*\{rtmp,name=nobody\}: Operation not permitted \(no one publishes nobody\)$/);
@@ -145,7 +145,7 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     const { url } = await withRtmp();
     const { manager, ffmpeg } = setup({ rtmpUrl: url, ignoreIps: ['127.0.0.0/8'] });
     await manager.init();
-    manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
+    manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true }, 'owner');
     const r = manager.get('pull');
     await waitFor(() => (r.current?.inputs[0]?.bytes ?? 0) > 10_000, 'bytes through the relay', 20_000, 100);
     await new Promise((done) => setTimeout(done, 1500)); // a feed tick after the bytes
@@ -165,7 +165,7 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     await waitFor(() => srt.streams().includes('cam'), 'the SRT publisher', 20_000, 100);
     const { manager, ffmpeg } = setup({ srtHostPort: `127.0.0.1:${port}`, marked: [srtSessions] });
     await manager.init();
-    manager.create({ id: 'srtpull', reference: 'cam', input: [{ address: '{srt,name=cam,mode=request}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true });
+    manager.create({ id: 'srtpull', reference: 'cam', input: [{ address: '{srt,name=cam,mode=request}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true }, 'owner');
     const s = await waitFor(() => ffmpeg.active().find((x) => x.id === 'srtpull' && x.rxBytes > 50_000), 'SRT ingress on the ffmpeg session', 20_000, 100);
     expect(s.reference).toBe('cam');
     const player = await waitFor(() => srtSessions.active().find((x) => x.location === 'play:cam' && x.extra === 'ffmpeg:srtpull'), 'the marked SRT player', 10_000, 100);

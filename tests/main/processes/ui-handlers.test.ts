@@ -18,7 +18,7 @@ const manager = new ProcessManager({
   log: memoryLogger(),
   collectors: { ffmpeg, marked: { byPeer: [], byConnection: [] } },
 });
-const h = processUiHandlers(manager);
+const h = processUiHandlers(manager, 'owner');
 const call = (fn: (...a: never[]) => Promise<unknown>, ...args: unknown[]): Promise<unknown> => (fn as (...a: unknown[]) => Promise<unknown>)(...args);
 const codeOf = async (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: { code?: string }) => e.code ?? 'none');
 

@@ -24,7 +24,7 @@ describe('settings schema', () => {
       persistIntervalSec: 60, maxSessions: 0, maxBitrateMbit: 0, rtmp: { host: '127.0.0.1', port: 1935 }, rtmpToken: '', rtmpApp: '/',
       rtmpWriteHoldMs: 100, srt: { host: '127.0.0.1', port: 6000 }, srtToken: '', memfsAuth: null, memfsMaxMb: 256, trustedProxies: [],
       diskDir: null, cores: [], coreCredentialsFile: null, pollIntervalMs: 1000, logLevel: 'info', ffmpeg: 'ffmpeg', allowedHosts: [],
-      metricsAuth: false, maxConnsPerIp: 100, historyMaxEntries: 10_000, timeseries: true, timeseriesIntervalSec: 10, timeseriesRawHours: 48,
+      metricsAuth: false, maxConnsPerIp: 100, maxProcesses: 64, historyMaxEntries: 10_000, timeseries: true, timeseriesIntervalSec: 10, timeseriesRawHours: 48,
       timeseriesMinuteDays: 30, timeseriesHourDays: 730, timeseriesMaxMb: 512, metricsMaxStreamsPerCore: 50, shard: null,
       historyBackend: 'embedded', prometheusUrl: '', prometheusAuth: '', prometheusTimeoutMs: 5000,
     });
