@@ -106,7 +106,9 @@ export interface HistoryRow {
   txBytes: number;
   /**
    * The local core's only (kept beside Core's history, which has no `extra`): how many of the row's sessions were the
-   * app's own FFmpeg processes' (no person's), and, when all were, the process's id (the last one's).
+   * app's own FFmpeg processes' (no person's), and, when all were one process's, its id. Per remote a peer's history
+   * entries that were wholly one process's are a row of their own (several rows may share a `key`, e.g. an HLS
+   * upload's peer `unknown`: a process's and people's), so such a row is the process's, bytes and all.
    */
   processSessions?: number;
   process?: string;

@@ -16,7 +16,7 @@ import type { TimeseriesResult } from '../../src/shared/timeseries.ts';
 import { Children } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
 import { sleep, waitFor } from '../support/wait.ts';
-import { closeE2e, openPage, prepareE2e, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
+import { closeE2e, createRestreamToHls, openPage, prepareE2e, rtmpPlayerArgs, rtmpPublisherArgs, SCREENSHOTS, type TestBrowser } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
@@ -85,18 +85,8 @@ describe('own FFmpeg processes are not counted as people (headless server, real 
     const active = async (collectors: string): Promise<Record<string, ActiveSession[] | undefined>> =>
       (await (await fetch(`${h.url}/api/v3/session/active?collectors=${collectors}`)).json()) as Record<string, ActiveSession[] | undefined>;
     await waitFor(async () => (await active('rtmp')).rtmp?.some((s) => s.local === 'publish:/live/cam'), 'the publisher', 30_000, 200);
-    children.spawn('timeout', ['60', '/usr/bin/ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${h.rtmpUrl}/live/cam`, '-c', 'copy', '-f', 'null', '-']);
-    const created = await fetch(`${h.url}/api/v3/process`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'relay',
-        reference: 'relay',
-        input: [{ id: 'in', address: '{rtmp,name=cam}', options: [] }],
-        output: [{ id: 'hls', address: '{memfs}/relay.m3u8', options: ['-c', 'copy', '-f', 'hls', '-hls_time', '1', '-hls_list_size', '5', '-method', 'PUT'] }],
-        autostart: true,
-      }),
-    });
+    children.spawn('timeout', rtmpPlayerArgs(`${h.rtmpUrl}/live/cam`));
+    const created = await createRestreamToHls(h.url, 'relay', 'cam');
     expect(created.status).toBe(200);
     // Running: two RTMP players of cam (the person's and the process's, marked `ffmpeg:relay`) and the HLS ingest,
     // marked as the process's too (ownhls; before, its `extra` was FFmpeg's User-Agent).

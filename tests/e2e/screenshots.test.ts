@@ -162,6 +162,11 @@ describe.skipIf(!ready)('screenshots of every view at 1024 and 1440 px, light an
             await page.waitForSelector('[data-testid="process-row"][data-id="nobody-hls"] [data-testid="process-reason"]', { timeout: 15_000 });
             if (scheme === 'light' && width === 1024) await page.waitForSelector('[data-testid="process-row"][data-id="studio-b-hls"][data-exec="running"]', { timeout: 15_000 });
             expect(await page.$$('[data-testid="process-row"]')).toHaveLength(3);
+            // Where the buttons show their icons only, their words are on screen in the key (issue 16, histproc).
+            expect(await page.isVisible('[data-testid="process-action-key"]'), `the buttons' key at ${width} px`).toBe(width < 1240);
+            // An address's name with a `-` (studio-b.stream, studio-b-hls.m3u8) is on one line: no wrap after its `-`.
+            const cut = await page.$$eval('[data-testid="process-row"] .whole', (els) => els.filter((e) => (e as unknown as { getClientRects(): { length: number } }).getClientRects().length !== 1).map((e) => e.textContent));
+            expect(cut, `names cut at ${width} px`).toEqual([]);
           }
           await page.waitForTimeout(250);
           await page.screenshot({ path: join(SCREENSHOTS, `layout-${view}-${width}-${scheme}.png`) });

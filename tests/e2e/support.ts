@@ -183,6 +183,29 @@ export function rtmpPublisherArgs(url: string): string[] {
   ];
 }
 
+/** ffmpeg playing an RTMP stream (the rtmp collector), for up to 60 s. */
+export function rtmpPlayerArgs(url: string): string[] {
+  return ['60', '/usr/bin/ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', url, '-c', 'copy', '-f', 'null', '-'];
+}
+
+/**
+ * Creates and starts a local process `id` that restreams the local RTMP stream `stream` to HLS `{memfs}/<id>.m3u8`
+ * (its RTMP play and its HLS upload are the app's own sessions); answers the API's response.
+ */
+export function createRestreamToHls(base: string, id: string, stream: string): Promise<Response> {
+  return fetch(`${base}/api/v3/process`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      id,
+      reference: id,
+      input: [{ id: 'in', address: `{rtmp,name=${stream}}`, options: [] }],
+      output: [{ id: 'hls', address: `{memfs}/${id}.m3u8`, options: ['-c', 'copy', '-f', 'hls', '-hls_time', '1', '-hls_list_size', '5', '-method', 'PUT'] }],
+      autostart: true,
+    }),
+  });
+}
+
 /** A rendered Sessions row: its `aria-rowindex`, session key, class, selection and cells by column. */
 export interface SessionRowText {
   index: number;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HistoryRow } from '../../src/shared/types.ts';
-import { keyText, mergeRow, peopleSessions } from '../../src/renderer/src/views/History.tsx';
+import { keyText, mergeRow, peopleSessions, rowId } from '../../src/renderer/src/views/History.tsx';
 
 const row = (p: Partial<HistoryRow>): HistoryRow => ({ core: 'local', collector: 'rtmp', group: 'remote', key: '127.0.0.1:5000', sessions: 2, rxBytes: 0, txBytes: 10, ...p });
 
@@ -25,5 +25,17 @@ describe('finished sessions of own processes in the History view', () => {
     expect(peopleSessions(m)).toBe(4);
     expect(peopleSessions(row({ collector: 'ffmpeg' }))).toBe(0);
     expect(peopleSessions(row({ collector: 'hls', processSessions: 1 }))).toBe(1);
+  });
+
+  it("per remote a process's own row stays its own beside people's rows of the same peer (its HLS upload's `unknown`), merged or per core", () => {
+    const people = row({ collector: 'hlsingress', key: 'unknown', sessions: 3 });
+    const relay = row({ collector: 'hlsingress', key: 'unknown', sessions: 1, processSessions: 1, process: 'relay' });
+    const pull = row({ collector: 'hlsingress', key: 'unknown', sessions: 1, processSessions: 1, process: 'pull' });
+    const remoteCore = row({ core: 'r1', collector: 'hlsingress', key: 'unknown', sessions: 5 });
+    for (const core of ['*', 'local']) expect(new Set([people, relay, pull].map((r) => rowId(r, 'remote', core))).size).toBe(3);
+    // Merged over cores, a remote Core's uploads join the people's row.
+    expect(rowId(remoteCore, 'remote', '*')).toBe(rowId(people, 'remote', '*'));
+    // Per local and reference a key is one row, its process sessions counted in it (the tooltip, the people total).
+    expect(rowId({ ...relay, group: 'local', key: '/memfs/x.m3u8' }, 'local', '*')).toBe(rowId({ ...people, group: 'local', key: '/memfs/x.m3u8' }, 'local', '*'));
   });
 });

@@ -1,4 +1,4 @@
-import type { HistoryChanges, HistoryEntry, HistoryOrder, HistorySummary, HistoryTotals, OwnProcessTotals, ProcessSessions } from './types.ts';
+import type { HistoryChanges, HistoryEntry, HistoryOrder, HistorySummary, HistoryTotals, OwnProcessTotals, OwnShare, ProcessSessions } from './types.ts';
 import { quote, sortUtf8 } from './go-json.ts';
 
 type PeerTotals = HistoryTotals & { locations: Map<string, HistoryTotals> };
@@ -168,20 +168,34 @@ export class History {
     return this.#own;
   }
 
-  /** The own processes' finished sessions per peer, location and reference (few entries: one per process run and connection). */
+  /**
+   * The own processes' finished sessions per peer, location and reference (few entries: one per process run and
+   * connection). Per peer, an entry wholly one process's goes to that process with its bytes; per location and
+   * reference only the count, with the process while it is one.
+   */
   #processSessions(): OwnProcessTotals {
-    const out = { peers: new Map<string, ProcessSessions>(), locations: new Map<string, ProcessSessions>(), references: new Map<string, ProcessSessions>() };
-    const into = (map: Map<string, ProcessSessions>, key: string, own: ProcessSessions): void => {
-      map.set(key, { process: own.process, sessions: (map.get(key)?.sessions ?? 0) + own.sessions });
+    const peers = new Map<string, { byProcess: Map<string, HistoryTotals>; mixed: number }>();
+    const locations = new Map<string, OwnShare>();
+    const references = new Map<string, OwnShare>();
+    const into = (map: Map<string, OwnShare>, key: string, own: ProcessSessions): void => {
+      const share = map.get(key);
+      if (share === undefined) map.set(key, { sessions: own.sessions, process: own.process });
+      else {
+        share.sessions += own.sessions;
+        if (share.process !== own.process) share.process = undefined;
+      }
     };
     for (const [key, own] of this.#own) {
       const e = this.#entries.get(key);
       if (e === undefined) continue;
-      into(out.peers, e.peer, own);
-      into(out.locations, e.location, own);
-      into(out.references, e.reference, own);
+      let peer = peers.get(e.peer);
+      if (peer === undefined) peers.set(e.peer, (peer = { byProcess: new Map(), mixed: 0 }));
+      if (own.sessions >= e.totalSessions) bump(peer.byProcess, own.process, e.totalSessions, e.totalRxBytes, e.totalTxBytes);
+      else peer.mixed += own.sessions;
+      into(locations, e.location, own);
+      into(references, e.reference, own);
     }
-    return out;
+    return { peers, locations, references };
   }
 
   /** Adds a closed session (or a loaded entry) to the entry `key` (default: the joined triple). */

@@ -64,19 +64,37 @@ export interface HistorySummary {
   order?: HistoryOrder;
   /**
    * The local core's only (Core's history has no `extra`): the finished sessions of the app's own FFmpeg processes
-   * per peer, location and reference, with the last process's id. Not part of Core's v3 shape (never written by it).
+   * per peer, location and reference. Not part of Core's v3 shape (never written by it).
    */
   processSessions?(): OwnProcessTotals;
 }
 
 /** The app's own processes' finished sessions in a history's aggregates (keys as those of HistorySummary's maps). */
 export interface OwnProcessTotals {
-  peers: ReadonlyMap<string, ProcessSessions>;
-  locations: ReadonlyMap<string, ProcessSessions>;
-  references: ReadonlyMap<string, ProcessSessions>;
+  peers: ReadonlyMap<string, OwnPeerShare>;
+  locations: ReadonlyMap<string, OwnShare>;
+  references: ReadonlyMap<string, OwnShare>;
 }
 
-/** Finished sessions of the app's own processes under one history key or peer, and whose (the last process id). */
+/** The own processes' finished sessions under one location or reference; `process` while they are all one process's. */
+export interface OwnShare {
+  sessions: number;
+  process?: string;
+}
+
+/**
+ * The own processes' finished sessions of one peer, split the way its History row is: an entry all of whose sessions
+ * were one process's is that process's, bytes and all (a process's HLS upload shares the peer `unknown` with people's:
+ * its entries are its own); marks in an entry that also holds others' sessions are only counted.
+ */
+export interface OwnPeerShare {
+  /** Per process id: the sessions and bytes of the peer's entries wholly that process's. */
+  byProcess: ReadonlyMap<string, HistoryTotals>;
+  /** The process sessions in the peer's other entries (a person later on a process's old port). */
+  mixed: number;
+}
+
+/** Finished sessions of the app's own processes under one history entry, and whose (the last process id). */
 export interface ProcessSessions {
   process: string;
   sessions: number;

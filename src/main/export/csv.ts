@@ -109,6 +109,9 @@ export const HISTORY_COLUMNS: readonly CsvColumn<HistoryRow>[] = [
   { header: 'sessions', value: (r) => r.sessions },
   { header: 'rx_bytes', value: (r) => r.rxBytes },
   { header: 'tx_bytes', value: (r) => r.txBytes },
+  // The app's own FFmpeg processes (the local core's marks): people are `sessions` less these, as the header counts.
+  { header: 'process_sessions', value: (r) => r.processSessions ?? 0 },
+  { header: 'process', value: (r) => r.process },
 ];
 
 export interface CsvStreamOptions {

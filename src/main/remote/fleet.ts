@@ -10,7 +10,7 @@
  *   old (default max(5 s, 3 intervals)): one failed poll does not make its sessions flicker, a dead Core's sessions
  *   do not linger. Its CoreInfo always tells the truth (state, lastError, lastSuccessMs).
  */
-import type { Clock, CollectorSummary, HistorySummary, HistoryTotals, ProcessSessions, SessionReader, SessionSnapshot, TimerHandle } from '../engine/types.ts';
+import type { Clock, CollectorSummary, HistorySummary, HistoryTotals, OwnPeerShare, OwnShare, SessionReader, SessionSnapshot, TimerHandle } from '../engine/types.ts';
 import { COLLECTOR_IDS } from '../engine/types.ts';
 import type { CoreInfo, CollectorTotals, HistoryGroup, HistoryRow, SessionRow, Snapshot } from '../../shared/types.ts';
 import type { HistoryQuery } from '../../shared/ipc.ts';
@@ -271,16 +271,37 @@ export function createFleet(options: FleetOptions): Fleet {
   const history = (query: HistoryQuery): HistoryRow[] => {
     const rows: HistoryRow[] = [];
     const wantCollectors = query.collectors && query.collectors.length > 0 ? new Set(query.collectors) : undefined;
-    const push = (core: string, collector: string, group: HistoryGroup, map: ReadonlyMap<string, HistoryTotals>, processes?: ReadonlyMap<string, ProcessSessions>): void => {
+    const rowOf = (core: string, collector: string, group: HistoryGroup, key: string, t: HistoryTotals): HistoryRow => ({ core, collector, group, key, sessions: t.sessions, rxBytes: t.rxBytes, txBytes: t.txBytes });
+    const push = (core: string, collector: string, group: HistoryGroup, map: ReadonlyMap<string, HistoryTotals>, processes?: ReadonlyMap<string, OwnShare>): void => {
       for (const [key, t] of map) {
-        const row: HistoryRow = { core, collector, group, key, sessions: t.sessions, rxBytes: t.rxBytes, txBytes: t.txBytes };
-        // The local core's marks: the app's own processes' sessions in the row; all of them: the row is that process.
+        const row = rowOf(core, collector, group, key, t);
+        // The local core's marks: the app's own processes' sessions in the row; all of them one's: the row is that process.
         const own = processes?.get(key);
         if (own !== undefined) {
           row.processSessions = Math.min(own.sessions, t.sessions);
-          if (own.sessions >= t.sessions) row.process = own.process;
+          if (own.process !== undefined && own.sessions >= t.sessions) row.process = own.process;
         }
         rows.push(row);
+      }
+    };
+    // Per remote the peer is the party: a process's wholly own entries are a row of their own (its HLS upload's peer
+    // `unknown` is people's uploads' too), the peer's other sessions a row without it.
+    const pushPeers = (core: string, collector: string, map: ReadonlyMap<string, HistoryTotals>, processes?: ReadonlyMap<string, OwnPeerShare>): void => {
+      for (const [key, t] of map) {
+        const own = processes?.get(key);
+        const rest = rowOf(core, collector, 'remote', key, t);
+        if (own === undefined) {
+          rows.push(rest);
+          continue;
+        }
+        for (const [process, p] of own.byProcess) {
+          rows.push({ ...rowOf(core, collector, 'remote', key, p), processSessions: p.sessions, process });
+          rest.sessions -= p.sessions;
+          rest.rxBytes -= p.rxBytes;
+          rest.txBytes -= p.txBytes;
+        }
+        if (own.mixed > 0) rest.processSessions = Math.min(own.mixed, rest.sessions);
+        if (rest.sessions > 0 || rest.rxBytes > 0 || rest.txBytes > 0) rows.push(rest);
       }
     };
     // A Core that stopped answering keeps its history (the CoreInfo says it is not current), instead of vanishing.
@@ -290,7 +311,7 @@ export function createFleet(options: FleetOptions): Fleet {
         const s = v.summary(c);
         if (!s) continue;
         const own = s.history.processSessions?.();
-        push(v.id, c, 'remote', s.history.peers, own?.peers);
+        pushPeers(v.id, c, s.history.peers, own?.peers);
         push(v.id, c, 'local', s.history.locations, own?.locations);
         push(v.id, c, 'reference', s.history.references, own?.references);
       }

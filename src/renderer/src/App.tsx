@@ -143,7 +143,7 @@ function Totals(): React.JSX.Element {
   }, [collectors]);
   return (
     <div className="totals" data-testid="totals">
-      <span title="Viewers and publishers (HLS, HLS ingest, RTMP, SRT). HTTP requests, FFmpeg runs and this app's own FFmpeg processes' RTMP and SRT connections are not counted here.">
+      <span title="Viewers and publishers (HLS, HLS ingest, RTMP, SRT). HTTP requests, FFmpeg runs and this app's own FFmpeg processes' connections (their RTMP and SRT plays and publishes, their HLS uploads) are not counted here.">
         <b>{formatCount(sessions)}</b> {sessions === 1 ? 'user' : 'users'}
       </span>
       <span>

@@ -12,6 +12,10 @@ import { Collector } from '../../../src/main/engine/collector.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { createFleet } from '../../../src/main/remote/fleet.ts';
 import { writeHistory } from '../../../src/main/api/sessions.ts';
+import { csvToString } from '../../../src/main/export/csv.ts';
+import { exportCsv } from '../../../src/main/export/exports.ts';
+import { HlsTracker } from '../../../src/main/servers/http/hls.ts';
+import { FakeCollector } from '../../support/fake-collector.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -36,9 +40,13 @@ function closeSessions(c: Collector): void {
   for (const id of ['proc', 'person', 'pub']) c.unregister(id);
 }
 
+/** The app's fleet over one collector of the local core (the source History and the CSV export read). */
+function fleetOf(c: Collector) {
+  return createFleet({ local: { id: 'local', name: 'me', reader: { ids: () => [c.id], summary: () => c.summary(), active: () => c.active() } }, clock: new FakeClock(0), log: memoryLogger() });
+}
+
 function historyRows(c: Collector) {
-  const fleet = createFleet({ local: { id: 'local', name: 'me', reader: { ids: () => ['rtmp'], summary: () => c.summary(), active: () => c.active() } }, clock: new FakeClock(0), log: memoryLogger() });
-  return fleet.history({}).map((r) => [r.group, r.key, r.sessions, r.processSessions, r.process]);
+  return fleetOf(c).history({}).map((r) => [r.group, r.key, r.sessions, r.processSessions, r.process]);
 }
 
 describe("the local history keeps which finished sessions were the app's own processes'", () => {
@@ -81,5 +89,79 @@ describe("the local history keeps which finished sessions were the app's own pro
       expect(historyRows(c).filter((r) => r[3] !== undefined), text).toEqual([]);
       await c.stop();
     }
+  });
+});
+
+describe("a process's HLS upload in the history (issue 16, histproc, stop 38)", () => {
+  function hlsingress(clock: FakeClock): Collector {
+    const c = new Collector('hlsingress', { clock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 30_000, persistDir: dir });
+    // The session feed's owner hook: the relay sockets of the processes `relay` and `pull` (src/main/processes/session-feed.ts).
+    c.setOwnerOf((via) => (via === '127.0.0.1:41000' ? 'ffmpeg:relay' : via === '127.0.0.1:42000' ? 'ffmpeg:pull' : undefined));
+    return c;
+  }
+
+  /** Uploads as the memfs mount reports them: two processes' (on their relays' sockets) and a person's encoder's. */
+  function upload(c: Collector, clock: FakeClock): void {
+    const t = new HlsTracker({ hls: new FakeCollector('hls'), hlsingress: c, log: memoryLogger(), now: () => clock.now() });
+    t.playlistUploaded('/memfs/pull.m3u8', 100, Buffer.alloc(1900), 'Lavf/61', '127.0.0.1:42000');
+    t.playlistUploaded('/memfs/relay.m3u8', 100, Buffer.alloc(900), 'Lavf/61', '127.0.0.1:41000');
+    t.playlistUploaded('/memfs/studio.m3u8', 100, Buffer.alloc(4900), 'Lavf/59', '198.51.100.7:5000');
+    // Their sessions close at hlsingress's timeout (no upload for 30 s).
+    clock.advance(31_000);
+  }
+
+  it("per remote each process's upload is a row of its own beside people's `unknown`, in the view's rows and the CSV, across a restart", async () => {
+    const clock = new FakeClock(0);
+    const first = hlsingress(clock);
+    upload(first, clock);
+    const expected = [
+      ['remote', 'unknown', 1, 1, 'pull'],
+      ['remote', 'unknown', 1, 1, 'relay'],
+      ['remote', 'unknown', 1, undefined, undefined],
+      ['local', '/memfs/pull.m3u8', 1, 1, 'pull'],
+      ['local', '/memfs/relay.m3u8', 1, 1, 'relay'],
+      ['local', '/memfs/studio.m3u8', 1, undefined, undefined],
+      ['reference', 'pull', 1, 1, 'pull'],
+      ['reference', 'relay', 1, 1, 'relay'],
+      ['reference', 'studio', 1, undefined, undefined],
+    ];
+    expect(historyRows(first)).toEqual(expected);
+    // The bytes of a process's row are its entries' own; the people's row keeps the rest.
+    expect(fleetOf(first).history({}).filter((r) => r.group === 'remote').map((r) => r.rxBytes)).toEqual([2000, 1000, 5000]);
+    // The real export over the same source: people are `sessions` less `process_sessions`.
+    expect(await csvToString(exportCsv(fleetOf(first), { kind: 'history' }, { bom: false }))).toBe(
+      [
+        'core,collector,group,key,sessions,rx_bytes,tx_bytes,process_sessions,process',
+        'local,hlsingress,remote,unknown,1,2000,0,1,pull',
+        'local,hlsingress,remote,unknown,1,1000,0,1,relay',
+        'local,hlsingress,remote,unknown,1,5000,0,0,',
+        'local,hlsingress,local,/memfs/pull.m3u8,1,2000,0,1,pull',
+        'local,hlsingress,local,/memfs/relay.m3u8,1,1000,0,1,relay',
+        'local,hlsingress,local,/memfs/studio.m3u8,1,5000,0,0,',
+        'local,hlsingress,reference,pull,1,2000,0,1,pull',
+        'local,hlsingress,reference,relay,1,1000,0,1,relay',
+        'local,hlsingress,reference,studio,1,5000,0,0,',
+        '',
+      ].join('\r\n'),
+    );
+    await first.stop();
+    expect(readFileSync(join(dir, 'hlsingress.json'), 'utf8')).not.toContain('ffmpeg');
+    const again = hlsingress(clock);
+    expect(historyRows(again)).toEqual(expected);
+    await again.stop();
+  });
+
+  it("a person's upload to a process's playlist path later: the entry is no longer wholly the process's, its count stays", async () => {
+    const clock = new FakeClock(0);
+    const c = hlsingress(clock);
+    upload(c, clock);
+    const t = new HlsTracker({ hls: new FakeCollector('hls'), hlsingress: c, log: memoryLogger(), now: () => clock.now() });
+    t.playlistUploaded('/memfs/relay.m3u8', 100, Buffer.alloc(900), 'Lavf/59', '198.51.100.7:5001');
+    clock.advance(31_000);
+    expect(historyRows(c).filter((r) => r[0] === 'remote')).toEqual([
+      ['remote', 'unknown', 1, 1, 'pull'],
+      ['remote', 'unknown', 3, 1, undefined],
+    ]);
+    await c.stop();
   });
 });

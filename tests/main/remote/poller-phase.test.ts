@@ -3,21 +3,15 @@
  * shared second (src/main/engine/clock.ts), where every Core's poll went out with the pages' push and the answers were
  * parsed while the pages drew it. It still polls once per interval, and stops for good.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/main/engine/clock.ts';
 import type { Clock, TimerHandle } from '../../../src/main/engine/types.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { RemotePoller } from '../../../src/main/remote/poller.ts';
-import { startTestCore, type TestCore } from '../../support/test-core.ts';
-import { SHORT_TIMEOUTS } from './helpers.ts';
+import { startTestCore } from '../../support/test-core.ts';
+import { pollerTestSetup, SHORT_TIMEOUTS } from './helpers.ts';
 
-let core: TestCore | undefined;
-let poller: RemotePoller | undefined;
-afterEach(async () => {
-  await poller?.stop();
-  await core?.close();
-  poller = core = undefined;
-});
+const t = pollerTestSetup();
 
 /** A fake clock, with the intervals asked of it counted. */
 function countingClock(): { fake: FakeClock; clock: Clock; intervals: () => number } {
@@ -38,12 +32,12 @@ function countingClock(): { fake: FakeClock; clock: Clock; intervals: () => numb
 
 describe('RemotePoller timing', () => {
   it('polls once per interval on a timeout of its own, never an interval of the clock, and stops', async () => {
-    core = await startTestCore({ phase: 'snap-02', failedLoginDelayMs: 50 });
+    const core = (t.core = await startTestCore({ phase: 'snap-02', failedLoginDelayMs: 50 }));
     const { fake, clock, intervals } = countingClock();
-    poller = new RemotePoller({ id: 'x', url: core.url, credentials: { username: 'admin', password: 'datarhei' }, intervalMs: 1000 }, { clock, log: memoryLogger(), timeouts: SHORT_TIMEOUTS });
+    const poller = (t.poller = new RemotePoller({ id: 'x', url: core.url, credentials: { username: 'admin', password: 'datarhei' }, intervalMs: 1000 }, { clock, log: memoryLogger(), timeouts: SHORT_TIMEOUTS }));
     poller.start();
     await poller.pollNow();
-    const polls = (): number => core!.count('GET /api/v3/session');
+    const polls = (): number => core.count('GET /api/v3/session');
     const before = polls();
     for (let i = 0; i < 3; i++) {
       fake.advance(1000);

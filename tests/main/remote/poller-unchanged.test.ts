@@ -2,30 +2,24 @@
  * A remote Core that sends the same answer again (nothing going on there) is not parsed again: the poller keeps the
  * last parse, and parses as soon as the text differs, including an answer that is no longer valid.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/main/engine/clock.ts';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { parseSessionSummary } from '../../../src/main/remote/parse.ts';
 import { RemotePoller } from '../../../src/main/remote/poller.ts';
-import { startTestCore, type TestCore } from '../../support/test-core.ts';
-import { SHORT_TIMEOUTS } from './helpers.ts';
+import { startTestCore } from '../../support/test-core.ts';
+import { pollerTestSetup, SHORT_TIMEOUTS } from './helpers.ts';
 
 const POLLER_ID = 'x';
 const ALL = ['hls', 'hlsingress', 'http', 'https', 'rtmp', 'srt', 'ffmpeg'];
 
-let core: TestCore | undefined;
-let poller: RemotePoller | undefined;
-afterEach(async () => {
-  await poller?.stop();
-  await core?.close();
-  poller = core = undefined;
-});
+const t = pollerTestSetup();
 
 describe('RemotePoller with an unchanged answer', () => {
   it('reuses the last parse for the same text, parses a changed one, and still notices an invalid one', async () => {
-    core = await startTestCore({ phase: 'snap-02', failedLoginDelayMs: 50 });
+    const core = (t.core = await startTestCore({ phase: 'snap-02', failedLoginDelayMs: 50 }));
     const clock = new FakeClock(Date.now());
-    poller = new RemotePoller({ id: POLLER_ID, url: core.url, credentials: { username: 'admin', password: 'datarhei' } }, { clock, log: memoryLogger(), timeouts: SHORT_TIMEOUTS });
+    const poller = (t.poller = new RemotePoller({ id: POLLER_ID, url: core.url, credentials: { username: 'admin', password: 'datarhei' } }, { clock, log: memoryLogger(), timeouts: SHORT_TIMEOUTS }));
     await poller.pollNow();
     expect(poller.state).toBe('online');
     const first = poller.data()!;

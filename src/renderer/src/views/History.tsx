@@ -29,6 +29,16 @@ export function keyText(r: HistoryRow, group: HistoryGroup): { text: string; pro
   return { text: r.key, process: false };
 }
 
+/**
+ * The table row a history row goes to: per collector and key, and per core unless `core` is '*' (merged). Per remote a
+ * process's own row (its wholly own entries, e.g. its HLS upload, whose peer `unknown` people's uploads share) stays a
+ * row of its own.
+ */
+export function rowId(r: HistoryRow, group: HistoryGroup, core: string): string {
+  const id = `${core}\u0001${r.collector}\u0001${r.key}`;
+  return group === 'remote' && r.process !== undefined ? `${id}\u0001${r.process}` : id;
+}
+
 /** Adds a row of another core to a merged row: sums, and the process only while every session is still that one's. */
 export function mergeRow(m: HistoryRow, r: HistoryRow): void {
   m.sessions += r.sessions;
@@ -99,7 +109,7 @@ function FinishedSessions(): React.JSX.Element {
       if (needle && !r.key.toLowerCase().includes(needle) && !keyText(r, group).text.toLowerCase().includes(needle)) continue;
       // Merged: one row per collector and key over all cores; otherwise one per core too.
       const core = scope === '*' ? '*' : r.core;
-      const id = `${core}\u0001${r.collector}\u0001${r.key}`;
+      const id = rowId(r, group, core);
       let m = merged.get(id);
       if (m) mergeRow(m, r);
       else merged.set(id, (m = { ...r, core }));
@@ -111,7 +121,9 @@ function FinishedSessions(): React.JSX.Element {
       const va = key === 'core' ? coreName(a.core) : a[key];
       const vb = key === 'core' ? coreName(b.core) : b[key];
       if (va !== vb) return (va < vb ? -1 : 1) * dir;
-      return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+      if (a.key !== b.key) return a.key < b.key ? -1 : 1;
+      // A key's people before its processes' rows.
+      return (a.process ?? '') < (b.process ?? '') ? -1 : (a.process ?? '') > (b.process ?? '') ? 1 : 0;
     });
     return { list, fromRemote };
   }, [rows, group, scope, collectors, text, sort, coreName, remoteIds]);
@@ -184,7 +196,7 @@ function FinishedSessions(): React.JSX.Element {
           </thead>
           <tbody>
             {shown.map((r) => (
-              <tr key={`${r.core}\u0001${r.collector}\u0001${r.key}`} data-testid="history-row">
+              <tr key={rowId(r, group, r.core)} data-testid="history-row">
                 <td title={r.key}>
                   {keyText(r, group).process ? (
                     <span data-testid="history-process">{keyText(r, group).text}</span>

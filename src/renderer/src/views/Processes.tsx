@@ -21,6 +21,20 @@ export function offersStop(p: Pick<ProcessRow, 'exec' | 'reconnectSec'>): boolea
   return p.exec === 'running' || p.exec === 'starting' || p.reconnectSec >= 0;
 }
 
+/**
+ * A row's buttons, icon and word. The word is the button's accessible name and tooltip; below 1240 px, where the
+ * buttons show their icons only, the key in the table's head says them all on screen.
+ */
+const ACTIONS = {
+  stop: { icon: '■', label: 'Stop' },
+  start: { icon: '▶', label: 'Start' },
+  edit: { icon: '✎', label: 'Edit' },
+  sessions: { icon: '☰', label: 'Sessions' },
+  restart: { icon: '↻', label: 'Restart' },
+  delete: { icon: '✕', label: 'Delete' },
+} as const;
+type ActionName = keyof typeof ACTIONS;
+
 /** The local core's FFmpeg processes: list with state and usage, create from a template or JSON, commands, log tail. */
 export function Processes(): React.JSX.Element {
   const [api, units] = useApp(useShallow((s) => [s.api, s.units]));
@@ -77,6 +91,16 @@ export function Processes(): React.JSX.Element {
         <div className="panel-head">
           <h2>Processes</h2>
           {list?.ffmpeg.ok && <span className="muted" data-testid="ffmpeg-version">FFmpeg {list.ffmpeg.version}</span>}
+          {(list?.processes.length ?? 0) > 0 && (
+            // The buttons' words where they show icons only (the buttons are named for screen readers already).
+            <span className="muted action-key" aria-hidden="true" data-testid="process-action-key">
+              {Object.values(ACTIONS).map((a) => (
+                <span key={a.label}>
+                  <span className="action-icon">{a.icon}</span> {a.label}
+                </span>
+              ))}
+            </span>
+          )}
         </div>
         {error !== '' && <p className="error-text" role="alert" data-testid="processes-error">{error}</p>}
         <div className="plain-table-wrap">
@@ -137,8 +161,7 @@ function SessionsLink({ id }: { id: string }): React.JSX.Element {
   const [setText, setView] = useApp(useShallow((s) => [s.setText, s.setView]));
   return (
     <ActionButton
-      icon="☰"
-      label="Sessions"
+      action="sessions"
       title="Sessions: its ffmpeg session and the local RTMP sessions it opened"
       testId="process-sessions"
       onClick={() => {
@@ -153,25 +176,34 @@ function SessionsLink({ id }: { id: string }): React.JSX.Element {
  * A row button: its icon, and its word where the window is wide enough (styles.css hides `.action-label` below
  * 1240 px). The word is its accessible name (`aria-label`) and its tooltip either way.
  */
-function ActionButton(props: { icon: string; label: string; title?: string; onClick: () => void; testId: string }): React.JSX.Element {
+function ActionButton(props: { action: ActionName; title?: string; onClick: () => void; testId: string }): React.JSX.Element {
+  const { icon, label } = ACTIONS[props.action];
   return (
-    <button type="button" className="action-button" aria-label={props.label} title={props.title ?? props.label} onClick={props.onClick} data-testid={props.testId}>
+    <button type="button" className="action-button" aria-label={label} title={props.title ?? label} onClick={props.onClick} data-testid={props.testId}>
       <span className="action-icon" aria-hidden="true">
-        {props.icon}
+        {icon}
       </span>
       <span className="action-label" aria-hidden="true">
-        {props.label}
+        {label}
       </span>
     </button>
   );
 }
 
+/** A piece of an address up to this long stays on one line (a name like `studio-b-hls.m3u8`); a longer one may wrap. */
+export const WHOLE_PIECE_CHARS = 21;
+
 /**
  * An address with places to wrap after each / , : ? & (a narrow window wraps `{rtmp,name=` before the name, a filter
- * graph `testsrc=size=160x120:` before its next option).
+ * graph `testsrc=size=160x120:` before its next option), and nowhere else: each piece between them is kept whole
+ * (`nowrap`) when it has a `-` (the browser's own wrap point inside a name), unless the piece alone is longer than
+ * WHOLE_PIECE_CHARS (wider than the cell may be at 1024 px), which wraps as the cell's text does.
  */
 export function breakable(address: string): React.ReactNode[] {
-  return address.split(/(?<=[/,:?&])/).flatMap((part, i) => (i === 0 ? [part] : [<wbr key={i} />, part]));
+  return address.split(/(?<=[/,:?&])/).flatMap((part, i) => {
+    const piece = part.length <= WHOLE_PIECE_CHARS && part.includes('-') ? <span key={`p${i}`} className="whole">{part}</span> : part;
+    return i === 0 ? [piece] : [<wbr key={i} />, piece];
+  });
 }
 
 function Row(props: {
@@ -240,14 +272,14 @@ function Row(props: {
         ) : (
           <div className="actions" data-one-line>
             {offersStop(p) ? (
-              <ActionButton icon="■" label="Stop" title={running ? 'Stop' : 'Stop it, and the restart it waits for'} onClick={() => props.onCommand('stop')} testId="process-stop" />
+              <ActionButton action="stop" title={running ? 'Stop' : 'Stop it, and the restart it waits for'} onClick={() => props.onCommand('stop')} testId="process-stop" />
             ) : (
-              <ActionButton icon="▶" label="Start" onClick={() => props.onCommand('start')} testId="process-start" />
+              <ActionButton action="start" onClick={() => props.onCommand('start')} testId="process-start" />
             )}
-            <ActionButton icon="✎" label="Edit" title="Edit its configuration (a running process restarts with the new one)" onClick={props.onEdit} testId="process-edit" />
+            <ActionButton action="edit" title="Edit its configuration (a running process restarts with the new one)" onClick={props.onEdit} testId="process-edit" />
             <SessionsLink id={p.id} />
-            <ActionButton icon="↻" label="Restart" onClick={() => props.onCommand('restart')} testId="process-restart" />
-            <ActionButton icon="✕" label="Delete" onClick={() => setConfirming(true)} testId="process-delete" />
+            <ActionButton action="restart" onClick={() => props.onCommand('restart')} testId="process-restart" />
+            <ActionButton action="delete" onClick={() => setConfirming(true)} testId="process-delete" />
           </div>
         )}
       </td>

@@ -1,0 +1,200 @@
+/**
+ * An operator's walk through History with real traffic (issue 16, histproc, stop 38): on the local core an RTMP
+ * publisher `cam`, a person's RTMP player of it, a process `relay` restreaming `cam` to HLS in the memfs, two ffmpeg HLS
+ * viewers of `relay` (Referers alice.example and bob.example) and a person's HLS upload `studio`. Live, the header's
+ * users, the Overview's cards and the sessions the Sessions view lists agree; when everything has ended, History's
+ * finished sessions count the same people (the process's RTMP play and HLS upload are rows of their own, "FFmpeg
+ * process relay", left out of the total), the CSV export says the same, and the traffic report's peaks are the Streams
+ * view's viewers. Screenshots at 1440 and 1024 px, light and dark: test-output/screenshots/walk3h-*.png.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Children, type TrackedChild } from '../support/children.ts';
+import { type Headless, startHeadless } from '../support/headless.ts';
+import { waitFor } from '../support/wait.ts';
+import { clipProblems, closeE2e, createRestreamToHls, hlsPlayerArgs, hlsPublisherArgs, openPage, prepareE2e, rtmpPlayerArgs, rtmpPublisherArgs, shotsAtBothWidths, type TestBrowser } from './support.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+
+const children = new Children();
+const pageErrors: string[] = [];
+let h: Headless;
+let browser: TestBrowser;
+let page: Page;
+/** What the last check of a `waitFor` read, named when it times out. */
+let seen = '';
+
+interface Active {
+  id: string;
+  local: string;
+  remote: string;
+  extra: string;
+}
+const PEOPLE = ['hls', 'hlsingress', 'rtmp'] as const;
+
+async function active(): Promise<Record<string, Active[] | undefined>> {
+  return (await (await fetch(`${h.url}/api/v3/session/active?collectors=${PEOPLE.join(',')}`)).json()) as Record<string, Active[] | undefined>;
+}
+
+async function go(view: string): Promise<void> {
+  await page.click(`[data-testid="nav-${view}"]`);
+  await page.waitForSelector(`[data-testid="nav-${view}"][aria-current="page"]`, { timeout: 5000 });
+}
+
+async function headerUsers(): Promise<number> {
+  return Number(((await page.textContent('[data-testid="totals"] b')) ?? 'NaN').replace(/,/g, ''));
+}
+
+/** History's finished-sessions table as shown: each row's cells, and the totals row. */
+async function historyTable(): Promise<{ rows: string[][]; total: string[] }> {
+  return page.evaluate(() => {
+    const cells = (tr: { children: ArrayLike<{ textContent: string }> }): string[] => Array.from(tr.children, (td) => td.textContent.trim());
+    return {
+      rows: [...document.querySelectorAll('[data-testid="history-row"]')].map(cells),
+      total: cells(document.querySelector('[data-testid="history-totals"]')),
+    };
+  });
+}
+
+beforeAll(async () => {
+  await prepareE2e();
+  h = await startHeadless(['--srt', 'off', '--session-timeout-sec', '5', '--timeseries-interval-sec', '1'], { children });
+  ({ browser, page } = await openPage(pageErrors));
+}, 120_000);
+
+afterAll(async () => {
+  await closeE2e(browser, children);
+});
+
+describe("an operator's walk through History (headless server, real ffmpeg, Chromium)", () => {
+  it('live and finished, the people History counts are the header\'s, the Sessions view\'s and the CSV\'s', async () => {
+    const cam = children.spawn('timeout', rtmpPublisherArgs(`${h.rtmpUrl}/live/cam`));
+    await waitFor(async () => (await active()).rtmp?.some((s) => s.local === 'publish:/live/cam'), 'the publisher', 30_000, 200);
+    const created = await createRestreamToHls(h.url, 'relay', 'cam');
+    expect(created.status).toBe(200);
+    await waitFor(async () => (await active()).hlsingress?.some((s) => s.extra === 'ffmpeg:relay'), 'the process uploading relay.m3u8', 30_000, 200);
+    const people: TrackedChild[] = [
+      children.spawn('timeout', rtmpPlayerArgs(`${h.rtmpUrl}/live/cam`)),
+      children.spawn('timeout', hlsPlayerArgs(h.url, 'relay', 'alice')),
+      children.spawn('timeout', hlsPlayerArgs(h.url, 'relay', 'bob')),
+      children.spawn('timeout', hlsPublisherArgs(h.url, 'studio')),
+    ];
+
+    // Live: 5 people (the encoder, the RTMP player, two HLS viewers, the studio's upload); the process's two sessions are
+    // Core's sessions too, no people. Every people session seen live is remembered, to be found in History after.
+    const seenPeople = new Map<string, Set<string>>(PEOPLE.map((c) => [c, new Set<string>()]));
+    const livePeople = async (): Promise<number> => {
+      const a = await active();
+      let n = 0;
+      for (const c of PEOPLE) {
+        for (const s of a[c] ?? []) {
+          if (s.extra.startsWith('ffmpeg:')) continue;
+          seenPeople.get(c)!.add(s.id);
+          n++;
+        }
+      }
+      return n;
+    };
+    await page.goto(`${h.url}/ui/#overview`);
+    await page.waitForSelector('[data-testid="view-overview"]');
+    await waitFor(
+      async () => {
+        const [api, header] = [await livePeople(), await headerUsers()];
+        seen = `api ${api}, header ${header}`;
+        return api === 5 && header === 5;
+      },
+      () => `5 people live in the API and the header (last read ${seen})`,
+      30_000,
+      250,
+    );
+    await page.waitForTimeout(3000); // the time series' samples of the live viewers
+    expect(await livePeople()).toBe(5);
+    // The Overview's cards: Core's sessions per collector, with the process's said; they add up to the header.
+    const card = async (c: string): Promise<[number, number]> => {
+      const n = Number(((await page.textContent(`[data-testid="card-${c}"] [data-testid="card-sessions"]`)) ?? '').replace(/\D.*$/s, ''));
+      const proc = await page.$(`[data-testid="card-${c}"] [data-testid="card-process-sessions"] b`);
+      return [n, proc ? Number(await proc.textContent()) : 0];
+    };
+    const cards = { rtmp: await card('rtmp'), hlsingress: await card('hlsingress'), hls: await card('hls') };
+    expect(cards).toEqual({ rtmp: [3, 1], hlsingress: [2, 1], hls: [2, 0] });
+    await shotsAtBothWidths(page, 'walk3h-overview');
+    await go('streams');
+    await shotsAtBothWidths(page, 'walk3h-streams');
+    const streams = ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: { key: string; viewersTotal: number; publishers: number }[] }).streams;
+    const liveStream = (key: string): unknown => streams.filter((s) => s.key === key).map((s) => [s.publishers, s.viewersTotal]);
+    expect([liveStream('cam'), liveStream('relay'), liveStream('studio')]).toEqual([[[1, 1]], [[1, 2]], [[1, 0]]]);
+
+    // Everything ends: the people, then the process, then the encoder. HLS sessions close at their timeouts (5 s for
+    // viewers; 30 s for an upload, Core's).
+    for (const p of people) p.kill();
+    const stopped = await fetch(`${h.url}/api/v3/process/relay/command`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'stop' }) });
+    expect(stopped.status).toBe(200);
+    cam.kill();
+    await waitFor(
+      async () => {
+        const a = await active();
+        seen = JSON.stringify(Object.fromEntries(PEOPLE.map((c) => [c, (a[c] ?? []).length])));
+        return PEOPLE.every((c) => (a[c] ?? []).length === 0);
+      },
+      () => `every session closed (last read ${seen})`,
+      60_000,
+      500,
+    );
+    const finishedPeople = [...seenPeople.values()].reduce((n, s) => n + s.size, 0);
+
+    // History, finished sessions per remote, every collector, merged over cores (no Core column): the people total is
+    // the people seen live; the process's RTMP play and HLS upload are its own rows.
+    await go('history');
+    await page.click('[data-testid="history-mode-sessions"]');
+    await page.waitForSelector('[data-testid="history-row"]');
+    await waitFor(
+      async () => {
+        const t = await historyTable();
+        seen = JSON.stringify(t);
+        return t.total[2] === String(finishedPeople) && t.rows.filter((r) => r[0] === 'FFmpeg process relay').length === 2;
+      },
+      () => `History's people total ${finishedPeople} and the process's two rows (last read ${seen})`,
+      15_000,
+      500,
+    );
+    const table = await historyTable();
+    expect(table.rows.filter((r) => r[0] === 'FFmpeg process relay').map((r) => [r[1], r[2]]).sort()).toEqual([
+      ['hlsingress', '1'],
+      ['rtmp', '1'],
+    ]);
+    // The HLS viewers by Referer, the studio's upload as Core's peer `unknown`.
+    expect(table.rows.filter((r) => r[1] === 'hls').map((r) => r[0]).sort()).toEqual(['alice.example', 'bob.example']);
+    expect(table.rows.filter((r) => r[1] === 'hlsingress' && r[0] !== 'FFmpeg process relay').map((r) => [r[0], r[2]])).toEqual([['unknown', String(seenPeople.get('hlsingress')!.size)]]);
+    await shotsAtBothWidths(page, 'walk3h-finished');
+    await page.setViewportSize({ width: 1024, height: 900 });
+    expect(await clipProblems(page)).toEqual([]);
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // The CSV export: people are `sessions` less `process_sessions` in the people collectors, as the view's total.
+    const csv = (await (await fetch(`${h.url}/api/export/history.csv`)).text()).replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(csv[0]).toBe('core,collector,group,key,sessions,rx_bytes,tx_bytes,process_sessions,process');
+    const records = csv.slice(1).map((l) => l.split(','));
+    const csvPeople = records.filter((r) => r[2] === 'remote' && (PEOPLE as readonly string[]).includes(r[1]!)).reduce((n, r) => n + Number(r[4]) - Number(r[7]), 0);
+    expect(csvPeople).toBe(finishedPeople);
+    expect(records.filter((r) => r[8] === 'relay').map((r) => `${r[1]} ${r[2]} ${r[4]} ${r[7]}`).sort()).toEqual([
+      'hlsingress local 1 1',
+      'hlsingress reference 1 1',
+      'hlsingress remote 1 1',
+      'rtmp remote 1 1',
+    ]);
+    // Per local and reference the process's play of cam is counted in cam's row, not a row of its own.
+    expect(records.filter((r) => r[1] === 'rtmp' && r[2] === 'local' && r[3] === 'play:/live/cam').map((r) => [r[4], r[7], r[8]])).toEqual([['2', '1', '']]);
+
+    // The traffic report: today's peaks are the Streams view's live viewers (the process reading cam is no viewer).
+    await page.click('[data-testid="history-mode-report"]');
+    await page.waitForSelector('[data-testid="report-row"]');
+    const report = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="report-row"]')].map((tr: { children: ArrayLike<{ textContent: string }> }) => Array.from(tr.children, (td) => td.textContent.trim())),
+    );
+    const peak = (stream: string): string | undefined => (report as string[][]).find((r) => r[2] === stream)?.[6];
+    expect([peak('cam'), peak('relay'), peak('studio')]).toEqual(['1', '2', '0']);
+    await shotsAtBothWidths(page, 'walk3h-report');
+    expect(pageErrors).toEqual([]);
+  }, 240_000);
+});
