@@ -167,6 +167,8 @@ export class PrometheusHistory implements HistoryBackend {
       ...out,
       observedSec,
       gaps,
+      // Which Core was down when is not asked of Prometheus (its core_up per core would say): none marked.
+      missingCores: [],
     };
   }
 

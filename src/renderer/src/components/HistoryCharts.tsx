@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { TimeseriesResult } from '../../../shared/timeseries.ts';
+import type { TimeseriesMissingCore, TimeseriesResult } from '../../../shared/timeseries.ts';
 import { PALETTE } from '../charts/register.ts';
 import { formatBitrate, formatCount } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
@@ -21,6 +21,29 @@ interface Props {
   idPrefix?: string;
 }
 
+/** A bucket's width as the hint says it: `10 s`, `5 min`, `6 h`, `1 d`, `7 d`. */
+export function stepText(stepSec: number): string {
+  if (stepSec >= 86_400 && stepSec % 86_400 === 0) return `${stepSec / 86_400} d`;
+  if (stepSec >= 3600) return `${stepSec / 3600} h`;
+  return stepSec >= 60 ? `${stepSec / 60} min` : `${stepSec} s`;
+}
+
+/**
+ * What the amber stretches mean, naming the Cores (at most three, then how many more) and the state of the longest
+ * stretch of each; '' when no Core was missing.
+ */
+export function missingCoresNote(missing: readonly TimeseriesMissingCore[], nameOf: (core: string) => string): string {
+  if (missing.length === 0) return '';
+  const longest = new Map<string, TimeseriesMissingCore>();
+  for (const m of missing) {
+    const l = longest.get(m.core);
+    if (!l || m.toMs - m.fromMs > l.toMs - l.fromMs) longest.set(m.core, m);
+  }
+  const named = [...longest.values()].map((m) => `${nameOf(m.core)} (${m.state})`);
+  const list = named.length > 3 ? `${named.slice(0, 3).join(', ')} and ${named.length - 3} more` : named.join(', ');
+  return `amber: ${list} not answering, ${longest.size === 1 ? 'its' : 'their'} viewers and traffic are not in the sums there`;
+}
+
 /**
  * Viewers and traffic of one series of the time-series history over the chosen range: average and peak viewers,
  * egress and ingress as bit/s; outages shaded. Reusable by any view (the Overview; a stream's page).
@@ -28,6 +51,7 @@ interface Props {
 export function HistoryCharts({ core, stream, protocol, range, onRangeChange, idPrefix = 'history' }: Props): React.JSX.Element {
   const api = useApp((s) => s.api);
   const units = useApp((s) => s.units);
+  const coreName = useApp((s) => s.coreName);
   const [data, setData] = useState<TimeseriesResult | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -69,13 +93,15 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
   }, [data]);
 
   const zoom = (fromMs: number, toMs: number): void => onRangeChange({ key: 'custom', fromMs, toMs });
+  const missingNote = data ? missingCoresNote(data.missingCores, coreName) : '';
   const label = data ? `${formatDateTime(data.fromMs)} – ${formatDateTime(data.toMs)}` : '';
   return (
-    <div className="history-charts" data-testid={`${idPrefix}-charts`} data-points={charts?.points ?? 0} data-peak-viewers={charts?.peak ?? 0} data-step-sec={data?.stepSec ?? 0}>
+    <div className="history-charts" data-testid={`${idPrefix}-charts`} data-points={charts?.points ?? 0} data-peak-viewers={charts?.peak ?? 0} data-step-sec={data?.stepSec ?? 0} data-missing-cores={data?.missingCores.length ?? 0}>
       <p className="hint">
         {label}
-        {data && ` · one point per ${data.stepSec >= 3600 ? `${data.stepSec / 3600} h` : data.stepSec >= 60 ? `${data.stepSec / 60} min` : `${data.stepSec} s`}`}
+        {data && ` · one point per ${stepText(data.stepSec)}`}
         {data && data.gaps.length > 0 && ' · shaded: no data (core offline or app not running)'}
+        {missingNote !== '' && <span data-testid={`${idPrefix}-missing-cores`}>{` · ${missingNote}`}</span>}
         {' · drag across a chart to zoom'}
       </p>
       {error && (
@@ -93,6 +119,7 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
               fromMs={data.fromMs}
               toMs={data.toMs}
               gaps={data.gaps}
+              missingCores={data.missingCores}
               formatY={(v) => formatCount(Math.round(v * 10) / 10)}
               scale="count"
               onZoom={zoom}
@@ -108,6 +135,7 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
               fromMs={data.fromMs}
               toMs={data.toMs}
               gaps={data.gaps}
+              missingCores={data.missingCores}
               formatY={(v) => formatBitrate(v, units)}
               scale={units}
               onZoom={zoom}
