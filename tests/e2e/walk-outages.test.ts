@@ -7,37 +7,29 @@
  * sums lack it (amber, named), the Core's own series has the gap with its state, and both come back.
  * Screenshots: test-output/screenshots/walk3-*.png.
  */
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamRow } from '../../src/shared/streams.ts';
 import type { TimeseriesResult } from '../../src/shared/timeseries.ts';
 import { Children } from '../support/children.ts';
-import { type Headless, startHeadless } from '../support/headless.ts';
-import { startTestCore, type TestCore } from '../support/test-core.ts';
 import { waitFor } from '../support/wait.ts';
-import { buildRenderer, closeE2e, hlsPlayerArgs, listeners, openPage, rtmpPublisherArgs, shotsAtBothWidths, type TestBrowser } from './support.ts';
+import { hlsPlayerArgs, nullPlayerArgs, rtmpPublisherArgs, shotsAtBothWidths, startWalk, type Walk } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
 
 const children = new Children();
 const pageErrors: string[] = [];
-let remote: TestCore;
-let h: Headless;
-let srtUrl = '';
-let browser: TestBrowser;
-let page: Page;
+/** The server, its remote Core and the page (startWalk). */
+let w: Walk;
 /** What the last check of a `waitFor` read, named when it times out. */
 let seen = '';
 
-const player = (url: string): string[] => ['90', 'ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', url, '-c', 'copy', '-f', 'null', '-'];
-
 async function streams(): Promise<StreamRow[]> {
-  return ((await (await fetch(`${h.url}/api/streams`)).json()) as { streams: StreamRow[] }).streams;
+  return ((await (await fetch(`${w.h.url}/api/streams`)).json()) as { streams: StreamRow[] }).streams;
 }
 
 async function createProcess(id: string, output: { address: string; options: string[] }): Promise<void> {
-  const res = await fetch(`${h.url}/api/v3/process`, {
+  const res = await fetch(`${w.h.url}/api/v3/process`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ id, reference: 'cam', input: [{ id: 'in', address: '{rtmp,name=cam}', options: [] }], output: [{ id: 'out', ...output }], autostart: true }),
@@ -46,31 +38,24 @@ async function createProcess(id: string, output: { address: string; options: str
 }
 
 async function series(query: string): Promise<TimeseriesResult> {
-  return (await (await fetch(`${h.url}/api/timeseries?${query}`)).json()) as TimeseriesResult;
+  return (await (await fetch(`${w.h.url}/api/timeseries?${query}`)).json()) as TimeseriesResult;
 }
 
 beforeAll(async () => {
-  await buildRenderer();
-  remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: 'Studio Remote', coreId: 'studio-remote' });
-  h = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--poll-interval', '1000', '--timeseries-interval-sec', '1'], { children });
-  srtUrl = (await listeners(h.url)).srt!;
-  ({ browser, page } = await openPage(pageErrors));
+  w = await startWalk(children, pageErrors);
 }, 120_000);
-
-afterAll(async () => {
-  await closeE2e(browser, children);
-  await remote?.close();
-});
+afterAll(() => w?.close());
 
 describe('an operator\'s walk, stop 38 (headless server, real ffmpeg, a remote Core, Chromium)', () => {
   it('a stream watched over RTMP, SRT and HLS at once: its viewers per protocol add up, its restreams are no viewers', async () => {
+    const { h, page, srtUrl } = w;
     children.spawn('timeout', rtmpPublisherArgs(`${h.rtmpUrl}/live/cam`));
     await waitFor(async () => (await streams()).find((s) => s.key === 'cam')?.publishers === 1, 'the RTMP publisher', 30_000, 200);
     await createProcess('tosrt', { address: '{srt,name=cam,mode=publish}', options: ['-c', 'copy', '-f', 'mpegts'] });
     await createProcess('tohls', { address: '{memfs}/cam.m3u8', options: ['-c', 'copy', '-f', 'hls', '-hls_time', '1', '-hls_list_size', '5', '-method', 'PUT'] });
     await waitFor(async () => (await fetch(`${h.url}/memfs/cam.m3u8`)).status === 200, 'the process\'s HLS playlist', 30_000, 300);
-    children.spawn('timeout', player(`${h.rtmpUrl}/live/cam`));
-    children.spawn('timeout', player(`${srtUrl}?streamid=cam`));
+    children.spawn('timeout', nullPlayerArgs(`${h.rtmpUrl}/live/cam`));
+    children.spawn('timeout', nullPlayerArgs(`${srtUrl}?streamid=cam`));
     children.spawn('timeout', hlsPlayerArgs(h.url, 'cam', 'viewer-hls'));
 
     const cam = await waitFor(
@@ -109,6 +94,7 @@ describe('an operator\'s walk, stop 38 (headless server, real ffmpeg, a remote C
   }, 120_000);
 
   it('a remote Core answering 500 and back: the Overview marks the sums that lack it, its history has the gap', async () => {
+    const { h, page, remote } = w;
     await page.goto(`${h.url}/ui/#overview`);
     await page.waitForSelector('[data-testid="view-overview"]');
     await waitFor(async () => (await (await fetch(`${h.url}/api/v3/cores`)).text()).includes('"online"'), 'the remote Core online', 20_000, 300);
