@@ -125,11 +125,12 @@ export async function openPage(errors: string[]): Promise<{ browser: TestBrowser
 /**
  * The operator walks' setup: the renderer built, a remote test Core "Studio Remote" (snap-02, 12 users, with login)
  * and the headless server watching it (polled and sampled every second, nothing persisted), its SRT address, a page.
+ * `files`: written into the server's data folder before it starts (name → text).
  */
-export async function startWalk(children: Children, pageErrors: string[]): Promise<Walk> {
+export async function startWalk(children: Children, pageErrors: string[], files: Record<string, string> = {}): Promise<Walk> {
   await buildRenderer();
   const remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: 'Studio Remote', coreId: 'studio-remote' });
-  const h = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--poll-interval', '1000', '--timeseries-interval-sec', '1'], { children });
+  const h = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--poll-interval', '1000', '--timeseries-interval-sec', '1'], { children, files });
   const srtUrl = (await listeners(h.url)).srt!;
   const { browser, page } = await openPage(pageErrors);
   return {

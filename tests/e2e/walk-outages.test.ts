@@ -2,7 +2,8 @@
  * An operator's walk, stop 38 (walk3): one stream watched over RTMP, SRT and HLS at once, and a remote Core that goes
  * down and comes back. The local core has an RTMP publisher `cam`; two of the app's own FFmpeg processes restream it
  * to SRT (`{srt,name=cam,mode=publish}`) and to HLS in /memfs (`{memfs}/cam.m3u8`); one ffmpeg player each over RTMP,
- * SRT and HLS. `cam` has 3 viewers (1 per protocol) and 1 publisher: the processes are neither. A remote test Core
+ * SRT and HLS; a backup encoder `cam_backup` (an alias of `cam`) with one RTMP player. `cam` has 4 viewers and 2
+ * publishers: the processes are neither; its page's 1 h history adds up both keys. A remote test Core
  * (Studio Remote) answers 500 for a while: the Overview's live chart and its 1 h chart mark the stretch in which the
  * sums lack it (amber, named), the Core's own series has the gap with its state, and both come back.
  * Screenshots: test-output/screenshots/walk3-*.png.
@@ -42,7 +43,8 @@ async function series(query: string): Promise<TimeseriesResult> {
 }
 
 beforeAll(async () => {
-  w = await startWalk(children, pageErrors);
+  // `cam_backup` is shown as `cam` (an alias): one stream made of two keys.
+  w = await startWalk(children, pageErrors, { 'stream-aliases.json': JSON.stringify({ aliases: { cam_backup: 'cam' } }) });
 }, 120_000);
 afterAll(() => w?.close());
 
@@ -57,19 +59,28 @@ describe('an operator\'s walk, stop 38 (headless server, real ffmpeg, a remote C
     children.spawn('timeout', nullPlayerArgs(`${h.rtmpUrl}/live/cam`));
     children.spawn('timeout', nullPlayerArgs(`${srtUrl}?streamid=cam`));
     children.spawn('timeout', hlsPlayerArgs(h.url, 'cam', 'viewer-hls'));
+    // The backup encoder and its one RTMP viewer: the same stream by the alias.
+    children.spawn('timeout', rtmpPublisherArgs(`${h.rtmpUrl}/live/cam_backup`));
+    await waitFor(async () => (await streams()).find((s) => s.key === 'cam')?.publishers === 2, 'the backup publisher', 30_000, 200);
+    children.spawn('timeout', nullPlayerArgs(`${h.rtmpUrl}/live/cam_backup`));
 
     const cam = await waitFor(
       async () => {
         const row = (await streams()).find((s) => s.key === 'cam' && s.core === 'local');
         seen = JSON.stringify(row);
-        return row && row.viewers.hls === 1 && row.viewers.rtmp === 1 && row.viewers.srt === 1 ? row : undefined;
+        return row && row.viewers.hls === 1 && row.viewers.rtmp === 2 && row.viewers.srt === 1 ? row : undefined;
       },
-      () => `cam watched once over each protocol (last read ${seen})`,
+      () => `cam watched over each protocol, twice over RTMP (last read ${seen})`,
       45_000,
       300,
     );
-    // Three viewers, one publisher (the encoder; the processes' SRT publish and HLS upload are not publishers here).
-    expect({ viewersTotal: cam.viewersTotal, publishers: cam.publishers, ingestProtocol: cam.ingestProtocol }).toEqual({ viewersTotal: 3, publishers: 1, ingestProtocol: 'rtmp' });
+    // Four viewers, two publishers (the encoders; the processes' SRT publish and HLS upload are not publishers here).
+    expect({ keys: [...cam.keys].sort(), viewersTotal: cam.viewersTotal, publishers: cam.publishers, ingestProtocol: cam.ingestProtocol }).toEqual({
+      keys: ['cam', 'cam_backup'],
+      viewersTotal: 4,
+      publishers: 2,
+      ingestProtocol: 'rtmp',
+    });
 
     // The page: the header's users are every row's viewers and publishers; cam's row reads 3 = 1 + 1 + 1.
     await page.goto(`${h.url}/ui/#streams`);
@@ -90,6 +101,22 @@ describe('an operator\'s walk, stop 38 (headless server, real ffmpeg, a remote C
       300,
     );
     await shotsAtBothWidths(page, 'walk3-streams');
+
+    // The stream's page, 1 h: its history adds up both keys (4 viewers at the peak; it read one key's before).
+    await page.click('[data-testid="stream-row-cam"] button.link');
+    await page.click('[data-testid="stream-range-1h"]');
+    const peak = await waitFor(
+      async () => {
+        const p = Number(await page.getAttribute('[data-testid="stream-history-charts"]', 'data-peak-viewers'));
+        seen = String(p);
+        return p >= 4 ? p : undefined;
+      },
+      () => `the stream page's 1 h peak of 4 viewers (last read ${seen})`,
+      20_000,
+      500,
+    );
+    expect(peak).toBe(4);
+    await shotsAtBothWidths(page, 'walk3-stream-page-1h');
     expect(pageErrors).toEqual([]);
   }, 120_000);
 

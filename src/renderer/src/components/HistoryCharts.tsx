@@ -4,6 +4,7 @@ import { PALETTE } from '../charts/register.ts';
 import { formatBitrate, formatCount } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
 import { formatDateTime, isSliding, resolveRange, type TimeRange } from '../timeseries/range.ts';
+import { sumSeries } from '../timeseries/sum.ts';
 import { TimeSeriesChart, type TimeLine } from './TimeSeriesChart.tsx';
 
 /** How often a range that ends now is fetched again. */
@@ -12,7 +13,8 @@ const REFRESH_MS = 10_000;
 interface Props {
   /** Omitted: all cores / streams / protocols (the stored totals). */
   core?: string;
-  stream?: string;
+  /** One key, or the keys an alias merges into one stream (their series are added up: `sumSeries`). */
+  stream?: string | readonly string[];
   protocol?: string;
   range: TimeRange;
   /** A drag across a chart zooms to that range (a fixed `custom` range). */
@@ -55,13 +57,17 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
   const [data, setData] = useState<TimeseriesResult | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // The keys as one text, so a new array of the same keys (each push) does not fetch again.
+  const streamKeys = typeof stream === 'string' || stream === undefined ? stream : stream.join('\u0000');
   useEffect(() => {
     if (!api) return;
+    const keys = streamKeys === undefined || streamKeys === '' ? [undefined] : streamKeys.split('\u0000');
     let live = true;
     const load = async (): Promise<void> => {
       const { fromMs, toMs } = resolveRange(range, Date.now());
       try {
-        const result = await api.invoke('timeseries:query', { core, stream, protocol, fromMs, toMs });
+        const parts = await Promise.all(keys.map((key) => api.invoke('timeseries:query', { core, stream: key, protocol, fromMs, toMs })));
+        const result = sumSeries(parts);
         if (!live) return;
         setData(result);
         setError(null);
@@ -75,7 +81,7 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
       live = false;
       if (timer) clearInterval(timer);
     };
-  }, [api, core, stream, protocol, range]);
+  }, [api, core, streamKeys, protocol, range]);
 
   const charts = useMemo(() => {
     if (!data) return null;
