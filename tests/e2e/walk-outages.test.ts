@@ -161,6 +161,17 @@ describe('an operator\'s walk, stop 38 (headless server, real ffmpeg, a remote C
     await page.click('[data-testid="range-live"]');
     await waitFor(async () => (await page.textContent('[data-testid="chart-missing-cores"]'))?.includes('Amber: a Core was not answering;'), 'the note without a Core down now', 10_000, 300);
     await shotsAtBothWidths(page, 'walk3-overview-live-back');
+
+    // "All cores (per core)" over 1 h: a line per Core, so the chart's peak is one Core's, below the merged one's.
+    await page.click('[data-testid="range-1h"]');
+    const peakOf = async (): Promise<number> => Number(await page.getAttribute('[data-testid="history-charts"]', 'data-peak-viewers'));
+    const merged = await waitFor(async () => ((await peakOf()) > 0 ? peakOf() : undefined), 'the merged 1 h peak', 20_000, 300);
+    await page.selectOption('[data-testid="overview-scope"]', 'each');
+    await waitFor(async () => (await page.textContent('[data-testid="history-charts"] .hint'))?.includes('one line per core'), 'the per-core history', 10_000, 300);
+    const perCore = await waitFor(async () => ((await peakOf()) > 0 ? peakOf() : undefined), 'the per-core 1 h peak', 20_000, 300);
+    seen = JSON.stringify({ merged, perCore });
+    expect(perCore, seen).toBeLessThan(merged);
+    await shotsAtBothWidths(page, 'walk3-overview-1h-per-core');
     expect(pageErrors).toEqual([]);
   }, 150_000);
 });

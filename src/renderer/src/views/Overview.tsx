@@ -76,6 +76,9 @@ export function Overview(): React.JSX.Element {
   const watchedKey = cores.filter((c) => c.state !== 'paused').map((c) => c.id).join('\u0000');
   const watched = useMemo(() => new Set(watchedKey.split('\u0000')), [watchedKey]);
   // Named under the live charts while the merged lines lack them (the header's mark says the same of the totals).
+  // "Per core" in a history range: a line per listed Core (the ids as one text, so a push of the same cores keeps it).
+  const historyCoresKey = cores.map((c) => c.id).join('\u0000');
+  const historyCores = useMemo(() => historyCoresKey.split('\u0000'), [historyCoresKey]);
   const notAnswering = cores.filter((c) => c.kind === 'remote' && c.state !== 'paused' && c.state !== 'online' && c.state !== 'running');
 
   const chart = useMemo(() => {
@@ -195,7 +198,14 @@ export function Overview(): React.JSX.Element {
             />
           )}
         </div>
-        {range.key !== 'live' && <HistoryCharts core={scope === MERGED_CORE || scope === 'each' ? undefined : scope} range={range} onRangeChange={setRange} />}
+        {range.key !== 'live' && (
+          <HistoryCharts
+            core={scope === MERGED_CORE || scope === 'each' ? undefined : scope}
+            perCore={scope === 'each' ? historyCores : undefined}
+            range={range}
+            onRangeChange={setRange}
+          />
+        )}
         {range.key === 'live' && (
           <>
             <p className="hint">
