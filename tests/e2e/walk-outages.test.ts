@@ -13,7 +13,7 @@ import type { StreamRow } from '../../src/shared/streams.ts';
 import type { TimeseriesResult } from '../../src/shared/timeseries.ts';
 import { Children } from '../support/children.ts';
 import { waitFor } from '../support/wait.ts';
-import { hlsPlayerArgs, nullPlayerArgs, rtmpPublisherArgs, shotsAtBothWidths, startWalk, type Walk } from './support.ts';
+import { hlsPlayerArgs, nullPlayerArgs, rtmpPublisherArgs, SCREENSHOTS, shotsAtBothWidths, startWalk, type Walk } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
@@ -172,6 +172,28 @@ describe('an operator\'s walk, stop 38 (headless server, real ffmpeg, a remote C
     seen = JSON.stringify({ merged, perCore });
     expect(perCore, seen).toBeLessThan(merged);
     await shotsAtBothWidths(page, 'walk3-overview-1h-per-core');
+    expect(pageErrors).toEqual([]);
+  }, 150_000);
+
+  it('a remote Core that hangs, then refuses, then comes back: the live note names its state at each step', async () => {
+    const { h, page, remote } = w;
+    await page.selectOption('[data-testid="overview-scope"]', '*');
+    await page.click('[data-testid="range-live"]');
+    const note = async (): Promise<string> => ((await page.$('[data-testid="chart-missing-cores"]')) ? ((await page.textContent('[data-testid="chart-missing-cores"]')) ?? '') : '');
+    const fromMs = Date.now();
+    // A hang: the poll waits; the fleet drops the Core's last answer after max(5 s, 3 polls) while it is `stale`.
+    remote.setFault({ kind: 'hang' });
+    await waitFor(async () => ((seen = await note()).includes('Studio Remote: stale') ? true : undefined), () => `the note names the hung Core stale (last read ${seen})`, 30_000, 300);
+    // Refused: unreachable.
+    await remote.refuse();
+    remote.setFault(undefined);
+    await waitFor(async () => ((seen = await note()).includes('Studio Remote: unreachable') ? true : undefined), () => `the note names the refused Core unreachable (last read ${seen})`, 30_000, 300);
+    await page.screenshot({ path: `${SCREENSHOTS}/walk3-overview-live-refused-1440.png`, fullPage: true });
+    await remote.accept();
+    await waitFor(async () => (await (await fetch(`${h.url}/api/v3/cores`)).text()).includes('"online"'), 'the remote Core back online', 60_000, 500);
+    const fleet = await series(`from=${fromMs}&to=${Date.now()}&step=1s`);
+    seen = JSON.stringify(fleet.missingCores);
+    expect(new Set(fleet.missingCores.map((m) => m.state)), seen).toEqual(new Set(['stale', 'unreachable']));
     expect(pageErrors).toEqual([]);
   }, 150_000);
 });
