@@ -25,6 +25,18 @@ export interface TimeseriesGap {
   state: string;
 }
 
+/**
+ * A stretch in which one watched Core was not answering while the series adds up all cores: its viewers and bytes
+ * are missing from the sums there, so the line drops without anyone leaving (drawn shaded apart from the gaps).
+ */
+export interface TimeseriesMissingCore {
+  fromMs: number;
+  toMs: number;
+  core: string;
+  /** The Core's state then (`unreachable`, `stale`, `auth-failed`, …). */
+  state: string;
+}
+
 /** One series, bucket by bucket; `null` where nothing was observed (an outage), 0 where it was observed and zero. */
 export interface TimeseriesResult {
   core: string;
@@ -47,6 +59,8 @@ export interface TimeseriesResult {
   /** Seconds of the bucket in which the core was observed online. */
   observedSec: number[];
   gaps: TimeseriesGap[];
+  /** With all cores (`core` `*`): the stretches in which a watched Core was not answering (none for one core). */
+  missingCores: TimeseriesMissingCore[];
 }
 
 /** A report over days (`day`) or calendar months (`month`), in the app's local time. */

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { hashSources, withLock } from '../support/build-cache.ts';
 import type { Children } from '../support/children.ts';
+import { startHeadless, type Headless } from '../support/headless.ts';
+import { startTestCore, type TestCore } from '../support/test-core.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -118,6 +120,43 @@ export async function openPage(errors: string[]): Promise<{ browser: TestBrowser
   const page = await browser.context.newPage();
   collectPageErrors(page, errors);
   return { browser, page };
+}
+
+/**
+ * The operator walks' setup: the renderer built, a remote test Core "Studio Remote" (snap-02, 12 users, with login)
+ * and the headless server watching it (polled and sampled every second, nothing persisted), its SRT address, a page.
+ * `files`: written into the server's data folder before it starts (name → text).
+ */
+export async function startWalk(children: Children, pageErrors: string[], files: Record<string, string> = {}): Promise<Walk> {
+  await buildRenderer();
+  const remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: 'Studio Remote', coreId: 'studio-remote' });
+  const h = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--poll-interval', '1000', '--timeseries-interval-sec', '1'], { children, files });
+  const srtUrl = (await listeners(h.url)).srt!;
+  const { browser, page } = await openPage(pageErrors);
+  return {
+    remote,
+    h,
+    srtUrl,
+    page,
+    close: async () => {
+      await closeE2e(browser, children);
+      await remote.close();
+    },
+  };
+}
+
+/** What `startWalk` started; `close` ends the browser, the server and its children, and the remote test Core. */
+export interface Walk {
+  remote: TestCore;
+  h: Headless;
+  srtUrl: string;
+  page: Page;
+  close: () => Promise<void>;
+}
+
+/** `timeout` arguments for an ffmpeg player of `url` (RTMP or SRT) that reads and drops what it gets, for 60 s. */
+export function nullPlayerArgs(url: string): string[] {
+  return ['60', 'ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', url, '-c', 'copy', '-f', 'null', '-'];
 }
 
 /** An e2e test's teardown: the browser closed, then its processes ended (SIGTERM, SIGKILL after 5 s). */

@@ -10,10 +10,10 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegSrtPublishArgs } from '../main/servers/srt/support.ts';
 import { Children } from '../support/children.ts';
-import { type Headless, startHeadless } from '../support/headless.ts';
-import { startTestCore, type TestCore } from '../support/test-core.ts';
+import type { Headless } from '../support/headless.ts';
+import type { TestCore } from '../support/test-core.ts';
 import { waitFor } from '../support/wait.ts';
-import { buildRenderer, clipProblems, closeE2e, hlsPlayerArgs, hlsPublisherArgs, listeners, openPage, rtmpPublisherArgs, shotsAtBothWidths, type TestBrowser } from './support.ts';
+import { clipProblems, hlsPlayerArgs, hlsPublisherArgs, nullPlayerArgs, rtmpPublisherArgs, shotsAtBothWidths, startWalk, type Walk } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
@@ -23,7 +23,6 @@ const pageErrors: string[] = [];
 let remote: TestCore;
 let h: Headless;
 let srtUrl = '';
-let browser: TestBrowser;
 let page: Page;
 /** What the last check of a `waitFor` read, named when it times out. */
 let seen = '';
@@ -73,18 +72,12 @@ async function go(view: string, key: string): Promise<void> {
   await page.waitForSelector(`[data-testid="nav-${view}"][aria-current="page"]`, { timeout: 5000 });
 }
 
+let walk: Walk | undefined;
 beforeAll(async () => {
-  await buildRenderer();
-  remote = await startTestCore({ auth: true, phase: 'snap-02', coreName: 'Studio Remote', coreId: 'studio-remote' });
-  h = await startHeadless(['--no-persist', '--core', remote.urlWithCredentials, '--poll-interval', '1000', '--timeseries-interval-sec', '1'], { children });
-  srtUrl = (await listeners(h.url)).srt!;
-  ({ browser, page } = await openPage(pageErrors));
+  walk = await startWalk(children, pageErrors);
+  ({ remote, h, srtUrl, page } = walk);
 }, 120_000);
-
-afterAll(async () => {
-  await closeE2e(browser, children);
-  await remote?.close();
-});
+afterAll(() => walk?.close());
 
 describe('an operator\'s walk (headless server, real ffmpeg, a remote Core, Chromium)', () => {
   it('the numbers of the header, Streams, a stream\'s page, Overview, Sessions, the CSV and the report add up', async () => {
@@ -96,8 +89,8 @@ describe('an operator\'s walk (headless server, real ffmpeg, a remote Core, Chro
       return ['cam', 'srtcam', 'hlscam'].every((k) => s.find((r) => r.key === k)?.publishers === 1);
     }, 'the three publishers', 30_000, 200);
     for (const v of ['viewer-a', 'viewer-b']) children.spawn('timeout', hlsPlayerArgs(h.url, 'hlscam', v));
-    for (let i = 0; i < 2; i++) children.spawn('timeout', ['60', 'ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${h.rtmpUrl}/live/cam`, '-c', 'copy', '-f', 'null', '-']);
-    children.spawn('timeout', ['60', 'ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `${srtUrl}?streamid=srtcam`, '-c', 'copy', '-f', 'null', '-']);
+    for (let i = 0; i < 2; i++) children.spawn('timeout', nullPlayerArgs(`${h.rtmpUrl}/live/cam`));
+    children.spawn('timeout', nullPlayerArgs(`${srtUrl}?streamid=srtcam`));
     await page.goto(`${h.url}/`);
 
     // Streams: the header's users are the rows' viewers and publishers (one publisher per live stream here), and each

@@ -53,4 +53,25 @@ describe('MetricsModel', () => {
       ['srt', [0, 1]],
     ]);
   });
+
+  it('marks the merged samples that lack a watched Core which answered before (walk3, stop 38)', () => {
+    const m = new MetricsModel();
+    const local = (n: number): CollectorTotals => totals('local', 'rtmp', n, 0);
+    // The remote Core answers, goes away for two samples (its collectors gone from the push), comes back; a third
+    // Core is added at the fourth sample; a fourth is removed (not watched) after the first.
+    m.append(snap(1000, [local(2), totals('remote', 'hls', 5, 0), totals('old', 'hls', 1, 0)]));
+    m.append(snap(2000, [local(2), totals('remote', 'hls', 5, 0)]));
+    m.append(snap(3000, [local(2)]));
+    m.append(snap(4000, [local(2), totals('new', 'srt', 1, 0)]));
+    m.append(snap(5000, [local(2), totals('remote', 'hls', 6, 0), totals('new', 'srt', 1, 0)]));
+    const watched = new Set(['local', 'remote', 'new']);
+    const all = m.sum(null, null, watched);
+    expect(all.merged.sessions).toEqual([8, 7, 2, 3, 9]);
+    expect(all.missing).toEqual([false, false, true, true, false]);
+    // Only the chosen cores count: the local core alone misses nothing; without `watched` nothing is marked.
+    expect(m.sum(null, new Set(['local']), watched).missing).toEqual([false, false, false, false, false]);
+    expect(m.sum(null, null).missing).toEqual([false, false, false, false, false]);
+    // With only hls chosen, only the remote Core has it: while it is gone the sum is a gap (null), not a mark.
+    expect(m.sum(new Set(['hls']), null, watched).missing).toEqual([false, false, false, false, false]);
+  });
 });

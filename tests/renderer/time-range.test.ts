@@ -40,3 +40,38 @@ describe('time ranges of the history charts', () => {
     expect(fromLocalInput('not a date')).toBeNull();
   });
 });
+
+describe('a year of history (walk3, stop 38)', () => {
+  it('"1 y" is a sliding range of 365 days', () => {
+    const now = local(2026, 12, 7, 17, 0);
+    expect(resolveRange({ key: '1y' }, now)).toEqual({ fromMs: now - 365 * 86_400_000, toMs: now });
+    expect(isSliding({ key: '1y' })).toBe(true);
+  });
+
+  it('ticks over a year fall on the 1st of round months, a handful of them, labelled with the year', () => {
+    const to = local(2026, 12, 7, 17, 0);
+    const from = to - 365 * 86_400_000;
+    for (const maxTicks of [4, 8, 12]) {
+      const ticks = timeTicks(from, to, maxTicks);
+      expect(ticks.length).toBeGreaterThanOrEqual(2);
+      expect(ticks.length).toBeLessThanOrEqual(maxTicks);
+      for (const t of ticks) {
+        const d = new Date(t);
+        expect([d.getDate(), d.getHours(), d.getMinutes()]).toEqual([1, 0, 0]);
+        expect(t).toBeGreaterThanOrEqual(from);
+        expect(t).toBeLessThanOrEqual(to);
+      }
+    }
+    // Four ticks on a 450 px chart: every quarter's first month.
+    expect(timeTicks(from, to, 4).map((t) => new Date(t).getMonth() + 1)).toEqual([1, 4, 7, 10]);
+    expect(formatTick(local(2026, 4, 1), 270 * 86_400_000)).toBe('Apr 2026');
+    // Before, a year gave a tick every 7 days (52 labels over each other).
+    expect(timeTicks(from, to, 8).length).toBeLessThan(13);
+  });
+
+  it('three years: one tick a year at most', () => {
+    const to = local(2026, 12, 7);
+    const ticks = timeTicks(to - 3 * 365 * 86_400_000, to, 4);
+    expect(ticks.map((t) => new Date(t).getMonth())).toEqual(ticks.map(() => 0));
+  });
+});

@@ -10,10 +10,12 @@
  * - bytes: `sum(increase(*_bytes_total[step]))` (Prometheus extrapolates to the window edges: not whole bytes).
  * - observed: `avg_over_time(core_sessions_core_up[step])` of the core (over all cores: the best of them) times
  *   the step; a bucket with none is null and part of a `no-data` gap, as an outage in the embedded store.
+ * - missing Cores (all cores only): per core the buckets whose `min_over_time(core_sessions_core_up[step])` is below
+ *   1, unless `core_sessions_core_state{state="paused"}` was 1 in them; state `down`.
  * - the report: per local day, `increase` of the byte and viewer-seconds counters, the peak as above over `[1d]`;
  *   months are sums of their days. Unique viewers are not in Prometheus: 0 there (documented).
  */
-import { TS_ALL, type ReportQuery, type ReportResult, type ReportRow, type TimeseriesGap, type TimeseriesQuery, type TimeseriesResult, type TimeseriesStatus } from '../../shared/timeseries.ts';
+import { TS_ALL, type ReportQuery, type ReportResult, type ReportRow, type TimeseriesGap, type TimeseriesMissingCore, type TimeseriesQuery, type TimeseriesResult, type TimeseriesStatus } from '../../shared/timeseries.ts';
 import { LOCAL_CORE_ID } from '../../shared/types.ts';
 import type { HistoryBackend } from '../timeseries/backend.ts';
 import { chooseStep, MAX_BUCKETS } from '../timeseries/query.ts';
@@ -123,7 +125,16 @@ export class PrometheusHistory implements HistoryBackend {
     ];
     const start = from0 + step;
     const end = from0 + n * step;
-    const [viewers, peakOfSum, peakOfOne, publishers, rx, tx, observed] = (await Promise.all(exprs.map((e) => this.client.queryRange(e, start, end, step)))).map(byTime);
+    // With all cores: per core, the buckets in which it was not up at some sample, unless the operator paused it.
+    const downExpr =
+      core === undefined
+        ? `min by (core) (min_over_time(core_sessions_core_up${w})) < 1 unless on (core) max by (core) (max_over_time(core_sessions_core_state{state="paused"}${w})) == 1`
+        : null;
+    const [answers, down] = await Promise.all([
+      Promise.all(exprs.map((e) => this.client.queryRange(e, start, end, step))),
+      downExpr === null ? Promise.resolve([] as RangeSeries[]) : this.client.queryRange(downExpr, start, end, step),
+    ]);
+    const [viewers, peakOfSum, peakOfOne, publishers, rx, tx, observed] = answers.map(byTime);
 
     const atMs: number[] = [];
     const out = { viewers: [] as (number | null)[], viewersPeak: [] as (number | null)[], publishers: [] as (number | null)[], rxBytes: [] as (number | null)[], txBytes: [] as (number | null)[] };
@@ -167,7 +178,29 @@ export class PrometheusHistory implements HistoryBackend {
       ...out,
       observedSec,
       gaps,
+      missingCores: this.#missingCores(down, step, q.fromMs, untilMs),
     };
+  }
+
+  /**
+   * The stretches in which a Core was down, from the per-core buckets `down` lists (evaluated at each bucket's end):
+   * each bucket whole, consecutive ones joined, clipped to [fromMs, untilMs). Prometheus keeps no state name: `down`.
+   */
+  #missingCores(down: readonly RangeSeries[], step: number, fromMs: number, untilMs: number): TimeseriesMissingCore[] {
+    const out: TimeseriesMissingCore[] = [];
+    for (const s of down) {
+      const label = s.metric.core ?? '';
+      const shownCore = label === this.options.localExportId ? LOCAL_CORE_ID : label;
+      let last: TimeseriesMissingCore | undefined;
+      for (const [t] of s.values) {
+        const a = Math.max(fromMs, (Math.round(t) - step) * 1000);
+        const z = Math.min(untilMs, Math.round(t) * 1000);
+        if (z <= a) continue;
+        if (last && last.toMs >= a) last.toMs = z;
+        else out.push((last = { fromMs: a, toMs: z, core: shownCore, state: 'down' }));
+      }
+    }
+    return out.sort((x, y) => x.fromMs - y.fromMs || (x.core < y.core ? -1 : x.core > y.core ? 1 : 0));
   }
 
   async #report(q: ReportQuery): Promise<ReportResult> {

@@ -3,7 +3,7 @@
  * report per day or month, per stream and core. The coarsest tier that still holds the range and is no coarser than
  * the step is read by point lookups of its bucket times; what is not rolled up yet comes from the raw samples.
  */
-import { TS_ALL, type ReportQuery, type ReportResult, type ReportRow, type TimeseriesGap, type TimeseriesQuery, type TimeseriesResult } from '../../shared/timeseries.ts';
+import { TS_ALL, type ReportQuery, type ReportResult, type ReportRow, type TimeseriesGap, type TimeseriesMissingCore, type TimeseriesQuery, type TimeseriesResult } from '../../shared/timeseries.ts';
 import { HyperLogLog } from './hll.ts';
 import { floorTo, OBSERVED_STATES, type TimeseriesStore } from './store.ts';
 
@@ -84,6 +84,23 @@ function readSpans(store: TimeseriesStore, core: string, fromMs: number, toMs: n
     state: string;
   }>;
   return rows.map((r) => ({ startMs: r.start_ms, endMs: r.end_ms, state: r.state }));
+}
+
+/**
+ * With all cores: the stretches of [fromMs, untilMs) in which a watched Core was in a failing state (not online, not
+ * paused by the operator), each clipped to the range, oldest first. A removed Core has no span: it is not missing.
+ */
+export function missingCoresOf(store: TimeseriesStore, fromMs: number, untilMs: number): TimeseriesMissingCore[] {
+  if (untilMs <= fromMs) return [];
+  const rows = store.db
+    .prepare("SELECT core, start_ms, end_ms, state FROM spans WHERE core != ? AND end_ms > ? AND start_ms < ? AND state != 'paused' ORDER BY start_ms, core")
+    .all(TS_ALL, fromMs, untilMs) as Array<{ core: string; start_ms: number; end_ms: number; state: string }>;
+  const out: TimeseriesMissingCore[] = [];
+  for (const r of rows) {
+    if (OBSERVED_STATES.has(r.state)) continue;
+    out.push({ fromMs: Math.max(fromMs, r.start_ms), toMs: Math.min(untilMs, r.end_ms), core: r.core, state: r.state });
+  }
+  return out;
 }
 
 /** The bucket width: the asked step, or a round one giving about 600 buckets over the range. */
@@ -186,6 +203,7 @@ export function querySeries(store: TimeseriesStore, q: TimeseriesQuery, nowMs: n
     ...out,
     observedSec,
     gaps: gapsOf(spans, q.fromMs, Math.min(q.toMs, nowMs), intervalMs),
+    missingCores: core === TS_ALL ? missingCoresOf(store, q.fromMs, Math.min(q.toMs, nowMs)) : [],
   };
 }
 

@@ -30,6 +30,19 @@ beforeAll(async () => {
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }));
         return;
       }
+      if (req.url?.startsWith('/down')) {
+        // All cores over 10 buckets of 60 s: the remote Core `r1` down at the answers 3, 4 and 7 (each a bucket's end).
+        const p = new URLSearchParams(body);
+        const start = Number(p.get('start'));
+        const q = p.get('query') ?? '';
+        const result = q.includes('unless')
+          ? [{ metric: { core: 'r1' }, values: [3, 4, 7].map((b) => [start + b * 60, '0']) }]
+          : q.includes('core_up')
+            ? [{ metric: {}, values: Array.from({ length: 10 }, (_, b) => [start + b * 60, '1']) }]
+            : [];
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }));
+        return;
+      }
       if (req.url?.startsWith('/bad')) {
         res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"status":"error","errorType":"bad_data","error":"parse error at char 3"}');
         return;
@@ -90,6 +103,26 @@ describe('Prometheus query client', () => {
     const month = await history.report({ fromMs, toMs, period: 'month' });
     expect(month.rows).toEqual([{ period: '2026-11', core: 'local', stream: 'cam', egressBytes: 150, ingressBytes: 0, viewerHours: 1.75, peakViewers: 7, uniqueViewersEstimate: 0 }]);
     expect(month.totals).toEqual({ egressBytes: 150, ingressBytes: 0, viewerHours: 1.75, peakViewers: 7, uniqueViewersEstimate: 0 });
+  });
+
+  it('with all cores, names the stretches a Core was down (not paused), consecutive buckets joined (walk3)', async () => {
+    const from = 1_800_000_000_000;
+    const history = new PrometheusHistory({ url: `${base}/down`, auth: '', timeoutMs: 2000, localExportId: 'me', now: () => from + 3_600_000 });
+    const all = await history.query({ fromMs: from + 30_000, toMs: from + 600_000, stepSec: 60 });
+    // Buckets are evaluated at their ends (the first query time is `from` + 60 s): the answers 3 and 4 are the buckets
+    // [180, 240) and [240, 300) s, joined; 7 is [420, 480) s.
+    expect(all.missingCores).toEqual([
+      { fromMs: from + 180_000, toMs: from + 300_000, core: 'r1', state: 'down' },
+      { fromMs: from + 420_000, toMs: from + 480_000, core: 'r1', state: 'down' },
+    ]);
+    const sent = seen.filter((x) => x.path === '/down/api/v1/query_range').map((x) => new URLSearchParams(x.body).get('query') ?? '');
+    expect(sent.filter((q) => q.includes('unless'))).toEqual([
+      'min by (core) (min_over_time(core_sessions_core_up[60s])) < 1 unless on (core) max by (core) (max_over_time(core_sessions_core_state{state="paused"}[60s])) == 1',
+    ]);
+    // One core's series asks nothing of the kind and lists none.
+    const one = await history.query({ core: 'local', fromMs: from + 30_000, toMs: from + 600_000, stepSec: 60 });
+    expect(one.missingCores).toEqual([]);
+    expect(seen.filter((x) => x.path === '/down/api/v1/query_range' && x.body.includes('unless')).length).toBe(1);
   });
 
   it('a history over a failing Prometheus rejects with the reason and reports it in status()', async () => {

@@ -183,4 +183,31 @@ describe('time-series store: tiers', () => {
     expect(later.viewers.slice(-5)).toEqual(new Array(5).fill(null));
     store.close();
   });
+
+  it('all cores: a remote Core not answering is listed as missing from the sums (its viewers drop out), one core is not', () => {
+    const now = { ms: T0 };
+    const store = openStore(now);
+    const local = { core: 'local', stream: 'cam', protocol: 'rtmp', viewers: 2, publishers: 1, rxBytes: 100, txBytes: 200 };
+    const remote = { core: 'remote', stream: 'studio', protocol: 'srt', viewers: 7, publishers: 1, rxBytes: 300, txBytes: 700 };
+    const fleet = (xs: RoundSample[]): RoundSample => ({ core: '*', stream: '*', protocol: '*', viewers: xs.reduce((a, x) => a + x.viewers, 0), publishers: xs.reduce((a, x) => a + x.publishers, 0), rxBytes: 0, txBytes: 0 });
+    for (let i = 0; i < 60; i++) {
+      const startMs = T0 + i * 10_000;
+      now.ms = startMs + 10_000;
+      // The remote Core is unreachable for rounds 20-29, paused by the operator for 40-44: the sampler leaves it out then.
+      const state = i >= 20 && i < 30 ? 'unreachable' : i >= 40 && i < 45 ? 'paused' : 'online';
+      const xs = state === 'online' ? [local, remote] : [local];
+      store.writeRound({ startMs, durSec: 10, samples: [...xs, fleet(xs)], coreStates: [{ core: '*', state: 'running' }, { core: 'local', state: 'running' }, { core: 'remote', state }], uniques: [] });
+    }
+    const all = querySeries(store, { fromMs: T0, toMs: T0 + 600_000, stepSec: 10 }, now.ms);
+    // The sums drop from 9 to 2 viewers while the remote Core is down: no gap (the app watched), but marked.
+    expect(all.viewers.slice(18, 32)).toEqual([9, 9, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 9, 9]);
+    expect(all.gaps).toEqual([]);
+    expect(all.missingCores).toEqual([{ fromMs: T0 + 200_000, toMs: T0 + 300_000, core: 'remote', state: 'unreachable' }]);
+    // Clipped to the range asked.
+    expect(querySeries(store, { fromMs: T0 + 250_000, toMs: T0 + 260_000, stepSec: 10 }, now.ms).missingCores).toEqual([{ fromMs: T0 + 250_000, toMs: T0 + 260_000, core: 'remote', state: 'unreachable' }]);
+    // One core's series: the remote one has its gap, the local one has nothing missing.
+    expect(querySeries(store, { core: 'remote', fromMs: T0, toMs: T0 + 600_000, stepSec: 10 }, now.ms).gaps.map((g) => g.state)).toEqual(['unreachable', 'paused']);
+    expect(querySeries(store, { core: 'local', fromMs: T0, toMs: T0 + 600_000, stepSec: 10 }, now.ms).missingCores).toEqual([]);
+    store.close();
+  });
 });

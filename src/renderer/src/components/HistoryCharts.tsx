@@ -1,10 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { TimeseriesResult } from '../../../shared/timeseries.ts';
+import type { TimeseriesGap, TimeseriesMissingCore, TimeseriesResult } from '../../../shared/timeseries.ts';
 import { PALETTE } from '../charts/register.ts';
 import { formatBitrate, formatCount } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
 import { formatDateTime, isSliding, resolveRange, type TimeRange } from '../timeseries/range.ts';
+import { sumSeries } from '../timeseries/sum.ts';
 import { TimeSeriesChart, type TimeLine } from './TimeSeriesChart.tsx';
+
+const NO_GAPS: readonly TimeseriesGap[] = [];
 
 /** How often a range that ends now is fetched again. */
 const REFRESH_MS = 10_000;
@@ -12,34 +15,99 @@ const REFRESH_MS = 10_000;
 interface Props {
   /** Omitted: all cores / streams / protocols (the stored totals). */
   core?: string;
-  stream?: string;
+  /** One key, or the keys an alias merges into one stream (their series are added up: `sumSeries`). */
+  stream?: string | readonly string[];
   protocol?: string;
   range: TimeRange;
   /** A drag across a chart zooms to that range (a fixed `custom` range). */
   onRangeChange: (r: TimeRange) => void;
   /** Prefix of the test ids (`history` on the Overview; a stream page can pass its own). */
   idPrefix?: string;
+  /** One line per core instead of their sum (the Overview's "All cores (per core)"): these cores' ids, `core` unused. */
+  perCore?: readonly string[];
+}
+
+/** One part of a chart: a core's series (its name in the labels), or the one series of the chart ('' as name). */
+export interface HistoryPart {
+  name: string;
+  result: TimeseriesResult;
+}
+
+/**
+ * The lines of the two charts: for one series its average and peak viewers, egress and ingress; for a core each
+ * (`parts` named), its average viewers, its egress and (dashed) its ingress, in its own colour. The peak is the
+ * highest bucket peak of any part; points count the buckets the first part observed.
+ */
+export function historyLines(parts: readonly HistoryPart[]): { viewers: TimeLine[]; traffic: TimeLine[]; peak: number; points: number } {
+  const bits = (r: TimeseriesResult, bytes: (number | null)[]): (number | null)[] => bytes.map((b, i) => (b === null || r.observedSec[i]! <= 0 ? null : (b * 8) / r.observedSec[i]!));
+  const viewers: TimeLine[] = [];
+  const traffic: TimeLine[] = [];
+  let peak = 0;
+  parts.forEach(({ name, result: r }, i) => {
+    for (const v of r.viewersPeak) if (v !== null && v > peak) peak = v;
+    if (parts.length === 1 && name === '') {
+      viewers.push({ label: 'viewers (average)', color: PALETTE[2]!, values: r.viewers }, { label: 'viewers (peak)', color: PALETTE[2]!, values: r.viewersPeak, dashed: true });
+      traffic.push({ label: 'egress', color: PALETTE[1]!, values: bits(r, r.txBytes) }, { label: 'ingress', color: PALETTE[0]!, values: bits(r, r.rxBytes) });
+      return;
+    }
+    const color = PALETTE[i % PALETTE.length]!;
+    viewers.push({ label: `${name} viewers`, color, values: r.viewers });
+    traffic.push({ label: `${name} egress`, color, values: bits(r, r.txBytes) }, { label: `${name} ingress`, color, values: bits(r, r.rxBytes), dashed: true });
+  });
+  const points = parts[0]?.result.viewers.filter((v) => v !== null).length ?? 0;
+  return { viewers, traffic, peak, points };
+}
+
+/** A bucket's width as the hint says it: `10 s`, `5 min`, `6 h`, `1 d`, `7 d`. */
+export function stepText(stepSec: number): string {
+  if (stepSec >= 86_400 && stepSec % 86_400 === 0) return `${stepSec / 86_400} d`;
+  if (stepSec >= 3600) return `${stepSec / 3600} h`;
+  return stepSec >= 60 ? `${stepSec / 60} min` : `${stepSec} s`;
+}
+
+/**
+ * What the amber stretches mean, naming the Cores (at most three, then how many more) and the state of the longest
+ * stretch of each; '' when no Core was missing.
+ */
+export function missingCoresNote(missing: readonly TimeseriesMissingCore[], nameOf: (core: string) => string): string {
+  if (missing.length === 0) return '';
+  const longest = new Map<string, TimeseriesMissingCore>();
+  for (const m of missing) {
+    const l = longest.get(m.core);
+    if (!l || m.toMs - m.fromMs > l.toMs - l.fromMs) longest.set(m.core, m);
+  }
+  const named = [...longest.values()].map((m) => `${nameOf(m.core)} (${m.state})`);
+  const list = named.length > 3 ? `${named.slice(0, 3).join(', ')} and ${named.length - 3} more` : named.join(', ');
+  return `amber: ${list} not answering, ${longest.size === 1 ? 'its' : 'their'} viewers and traffic are not in the sums there`;
 }
 
 /**
  * Viewers and traffic of one series of the time-series history over the chosen range: average and peak viewers,
  * egress and ingress as bit/s; outages shaded. Reusable by any view (the Overview; a stream's page).
  */
-export function HistoryCharts({ core, stream, protocol, range, onRangeChange, idPrefix = 'history' }: Props): React.JSX.Element {
+export function HistoryCharts({ core, stream, protocol, range, onRangeChange, idPrefix = 'history', perCore }: Props): React.JSX.Element {
   const api = useApp((s) => s.api);
   const units = useApp((s) => s.units);
-  const [data, setData] = useState<TimeseriesResult | null>(null);
+  const coreName = useApp((s) => s.coreName);
+  const [parts, setParts] = useState<{ core: string | undefined; result: TimeseriesResult }[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // The keys as one text, so a new array of the same keys (each push) does not fetch again.
+  const streamKeys = typeof stream === 'string' || stream === undefined ? stream : stream.join('\u0000');
+  const coreKeys = perCore?.join('\u0000');
   useEffect(() => {
     if (!api) return;
+    const keys = streamKeys === undefined || streamKeys === '' ? [undefined] : streamKeys.split('\u0000');
+    const cores = coreKeys === undefined ? [core] : coreKeys.split('\u0000');
     let live = true;
     const load = async (): Promise<void> => {
       const { fromMs, toMs } = resolveRange(range, Date.now());
       try {
-        const result = await api.invoke('timeseries:query', { core, stream, protocol, fromMs, toMs });
+        const answers = await Promise.all(
+          cores.map(async (c) => ({ core: c, result: sumSeries(await Promise.all(keys.map((key) => api.invoke('timeseries:query', { core: c, stream: key, protocol, fromMs, toMs })))) })),
+        );
         if (!live) return;
-        setData(result);
+        setParts(answers);
         setError(null);
       } catch (err) {
         if (live) setError((err as Error).message);
@@ -51,31 +119,26 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
       live = false;
       if (timer) clearInterval(timer);
     };
-  }, [api, core, stream, protocol, range]);
+  }, [api, core, coreKeys, streamKeys, protocol, range]);
 
-  const charts = useMemo(() => {
-    if (!data) return null;
-    const bits = (bytes: (number | null)[]): (number | null)[] => bytes.map((b, i) => (b === null || data.observedSec[i] <= 0 ? null : (b * 8) / data.observedSec[i]));
-    const viewers: TimeLine[] = [
-      { label: 'viewers (average)', color: PALETTE[2]!, values: data.viewers },
-      { label: 'viewers (peak)', color: PALETTE[2]!, values: data.viewersPeak, dashed: true },
-    ];
-    const traffic: TimeLine[] = [
-      { label: 'egress', color: PALETTE[1]!, values: bits(data.txBytes) },
-      { label: 'ingress', color: PALETTE[0]!, values: bits(data.rxBytes) },
-    ];
-    const observed = data.viewers.filter((v) => v !== null) as number[];
-    return { viewers, traffic, peak: Math.max(0, ...(data.viewersPeak.filter((v) => v !== null) as number[])), points: observed.length };
-  }, [data]);
+  // Only whether lines are per core matters here (the cores are in `parts`).
+  const split = perCore !== undefined;
+  const charts = useMemo(() => (parts ? historyLines(parts.map((p) => ({ name: split ? coreName(p.core ?? '') : '', result: p.result }))) : null), [parts, split, coreName]);
+  // Per core, each line breaks where its core was not observed; the shading is one series' (its gaps, missing Cores).
+  const data = parts && parts.length > 0 ? parts[0]!.result : null;
+  const shadeGaps = perCore ? NO_GAPS : (data?.gaps ?? NO_GAPS);
 
   const zoom = (fromMs: number, toMs: number): void => onRangeChange({ key: 'custom', fromMs, toMs });
+  const missingNote = data ? missingCoresNote(data.missingCores, coreName) : '';
   const label = data ? `${formatDateTime(data.fromMs)} – ${formatDateTime(data.toMs)}` : '';
   return (
-    <div className="history-charts" data-testid={`${idPrefix}-charts`} data-points={charts?.points ?? 0} data-peak-viewers={charts?.peak ?? 0} data-step-sec={data?.stepSec ?? 0}>
+    <div className="history-charts" data-testid={`${idPrefix}-charts`} data-points={charts?.points ?? 0} data-peak-viewers={charts?.peak ?? 0} data-step-sec={data?.stepSec ?? 0} data-missing-cores={data?.missingCores.length ?? 0}>
       <p className="hint">
         {label}
-        {data && ` · one point per ${data.stepSec >= 3600 ? `${data.stepSec / 3600} h` : data.stepSec >= 60 ? `${data.stepSec / 60} min` : `${data.stepSec} s`}`}
-        {data && data.gaps.length > 0 && ' · shaded: no data (core offline or app not running)'}
+        {data && ` · one point per ${stepText(data.stepSec)}`}
+        {perCore && ' · one line per core; a break: that core offline or the app not running'}
+        {!perCore && data && data.gaps.length > 0 && ' · shaded: no data (core offline or app not running)'}
+        {missingNote !== '' && <span data-testid={`${idPrefix}-missing-cores`}>{` · ${missingNote}`}</span>}
         {' · drag across a chart to zoom'}
       </p>
       {error && (
@@ -92,7 +155,8 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
               lines={charts.viewers}
               fromMs={data.fromMs}
               toMs={data.toMs}
-              gaps={data.gaps}
+              gaps={shadeGaps}
+              missingCores={data.missingCores}
               formatY={(v) => formatCount(Math.round(v * 10) / 10)}
               scale="count"
               onZoom={zoom}
@@ -107,7 +171,8 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
               lines={charts.traffic}
               fromMs={data.fromMs}
               toMs={data.toMs}
-              gaps={data.gaps}
+              gaps={shadeGaps}
+              missingCores={data.missingCores}
               formatY={(v) => formatBitrate(v, units)}
               scale={units}
               onZoom={zoom}

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { Chart, type ChartDataset } from 'chart.js';
+import { Chart, type ChartDataset, type Plugin } from 'chart.js';
 import { registerCharts } from '../charts/register.ts';
 import { formatAxisSeconds } from '../format/units.ts';
 import { applyNiceScale, movingAverage, type ScaleKind, type YAxisOptions } from '../charts/ticks.ts';
@@ -28,7 +28,35 @@ interface Props {
    * sample. 1 (the default) draws the samples as they are.
    */
   smoothPoints?: number;
+  /** Samples to shade in the warning colour (a sum that lacks a Core not answering then), aligned with `xSecondsAgo`. */
+  shaded?: readonly boolean[];
 }
+
+/** Shades the runs of `shaded` samples under the lines, each sample half a step either side. */
+function shadePlugin(shaded: { current: { at: readonly number[]; on: readonly boolean[] } }): Plugin<'line'> {
+  return {
+    id: 'shadedSamples',
+    beforeDatasetsDraw(chart) {
+      const { at, on } = shaded.current;
+      if (!on.includes(true)) return;
+      const { ctx, chartArea: a, scales } = chart;
+      ctx.save();
+      ctx.fillStyle = themeColor('--missing', 'rgba(195,138,0,0.16)');
+      for (let i = 0; i < on.length; i++) {
+        if (!on[i]) continue;
+        let j = i;
+        while (j + 1 < on.length && on[j + 1]) j++;
+        const x0 = Math.max(a.left, scales.x.getPixelForValue((at[i] ?? 0) - 0.5));
+        const x1 = Math.min(a.right, scales.x.getPixelForValue((at[j] ?? 0) + 0.5));
+        if (x1 > x0) ctx.fillRect(x0, a.top, x1 - x0, a.bottom - a.top);
+        i = j;
+      }
+      ctx.restore();
+    },
+  };
+}
+
+const NOTHING_SHADED: readonly boolean[] = [];
 
 function themeColor(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -39,7 +67,7 @@ function themeColor(name: string, fallback: string): string {
  * A chart.js line chart that is created once and updated in place (no animation, no re-creation), so a chart
  * that changes every second costs one draw.
  */
-export function LineChart({ xSecondsAgo, series, formatY, windowSeconds, testId, ariaLabel, scale, smoothPoints = 1 }: Props): React.JSX.Element {
+export function LineChart({ xSecondsAgo, series, formatY, windowSeconds, testId, ariaLabel, scale, smoothPoints = 1, shaded = NOTHING_SHADED }: Props): React.JSX.Element {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const chartRef = useRef<Chart<'line', { x: number; y: number | null }[]> | null>(null);
   const formatRef = useRef(formatY);
@@ -48,6 +76,7 @@ export function LineChart({ xSecondsAgo, series, formatY, windowSeconds, testId,
   const rawRef = useRef<readonly (readonly (number | null)[])[]>([]);
   const smoothRef = useRef(smoothPoints);
   smoothRef.current = smoothPoints;
+  const shadedRef = useRef<{ at: readonly number[]; on: readonly boolean[] }>({ at: [], on: [] });
 
   useEffect(() => {
     registerCharts();
@@ -57,6 +86,7 @@ export function LineChart({ xSecondsAgo, series, formatY, windowSeconds, testId,
     const chart = new Chart<'line', { x: number; y: number | null }[]>(canvas, {
       type: 'line',
       data: { datasets: [] },
+      plugins: [shadePlugin(shadedRef)],
       options: {
         animation: false,
         responsive: true,
@@ -115,10 +145,11 @@ export function LineChart({ xSecondsAgo, series, formatY, windowSeconds, testId,
       data: (smoothPoints > 1 ? movingAverage(s.values, smoothPoints) : s.values).map((y, i) => ({ x: xSecondsAgo[i] ?? 0, y })),
     }));
     rawRef.current = series.map((s) => s.values);
+    shadedRef.current = { at: xSecondsAgo, on: shaded };
     chart.data.datasets = datasets;
     applyNiceScale(chart.options.scales!.y as YAxisOptions, datasets.map((d) => d.data.map((p) => p.y)), scale);
     chart.update('none');
-  }, [xSecondsAgo, series, scale, smoothPoints]);
+  }, [xSecondsAgo, series, scale, smoothPoints, shaded]);
 
   return (
     <div className="chart-box">

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { Chart, type ChartDataset, type Plugin } from 'chart.js';
-import type { TimeseriesGap } from '../../../shared/timeseries.ts';
+import type { TimeseriesGap, TimeseriesMissingCore } from '../../../shared/timeseries.ts';
 import { registerCharts } from '../charts/register.ts';
 import { applyNiceScale, type ScaleKind, type YAxisOptions } from '../charts/ticks.ts';
 import { formatDateTime, formatTick, timeTicks } from '../timeseries/range.ts';
@@ -20,6 +20,8 @@ interface Props {
   toMs: number;
   /** Outages (core not online, or nothing sampled): shaded. */
   gaps: readonly TimeseriesGap[];
+  /** Stretches in which a watched Core was not answering (all-cores sums): shaded in the warning colour. */
+  missingCores?: readonly TimeseriesMissingCore[];
   formatY: (v: number) => string;
   /** Called with the dragged-over range (at least 1 % of the width); the owner shows that range. */
   onZoom?: (fromMs: number, toMs: number) => void;
@@ -31,8 +33,11 @@ interface Props {
 
 type Point = { x: number; y: number | null };
 
+const NO_MISSING: readonly TimeseriesMissingCore[] = [];
+
 interface Overlay {
   gaps: readonly TimeseriesGap[];
+  missingCores: readonly TimeseriesMissingCore[];
   /** Pixel x of a drag in progress. */
   drag: { x0: number; x1: number } | null;
 }
@@ -42,20 +47,26 @@ function themeColor(name: string, fallback: string): string {
   return v || fallback;
 }
 
-/** Draws the outages (hatched grey) under the lines and the zoom selection over them. */
+/** Draws the outages (grey) and the stretches with a Core missing (amber) under the lines, the zoom selection over them. */
 function overlayPlugin(overlay: { current: Overlay }): Plugin<'line'> {
   return {
     id: 'timeseriesOverlay',
     beforeDatasetsDraw(chart) {
       const { ctx, chartArea: a, scales } = chart;
       const x = scales.x;
+      const shade = (stretches: readonly { fromMs: number; toMs: number }[]): void => {
+        for (const g of stretches) {
+          const x0 = Math.max(a.left, x.getPixelForValue(g.fromMs));
+          // At least a pixel: a Core down for a few seconds in a month's chart still shows.
+          const x1 = Math.min(a.right, Math.max(x0 + 1, x.getPixelForValue(g.toMs)));
+          if (x1 > x0) ctx.fillRect(x0, a.top, x1 - x0, a.bottom - a.top);
+        }
+      };
       ctx.save();
+      ctx.fillStyle = themeColor('--missing', 'rgba(195,138,0,0.16)');
+      shade(overlay.current.missingCores);
       ctx.fillStyle = themeColor('--gap', 'rgba(128,128,128,0.18)');
-      for (const g of overlay.current.gaps) {
-        const x0 = Math.max(a.left, x.getPixelForValue(g.fromMs));
-        const x1 = Math.min(a.right, x.getPixelForValue(g.toMs));
-        if (x1 > x0) ctx.fillRect(x0, a.top, x1 - x0, a.bottom - a.top);
-      }
+      shade(overlay.current.gaps);
       ctx.restore();
     },
     afterDraw(chart) {
@@ -74,14 +85,14 @@ function overlayPlugin(overlay: { current: Overlay }): Plugin<'line'> {
  * A line chart over time with dates on the x axis (local time), outages shaded and zoom by dragging across it.
  * Created once per mount and updated in place.
  */
-export function TimeSeriesChart({ atMs, lines, fromMs, toMs, gaps, formatY, onZoom, testId, ariaLabel, scale }: Props): React.JSX.Element {
+export function TimeSeriesChart({ atMs, lines, fromMs, toMs, gaps, missingCores = NO_MISSING, formatY, onZoom, testId, ariaLabel, scale }: Props): React.JSX.Element {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const chartRef = useRef<Chart<'line', Point[]> | null>(null);
   const formatRef = useRef(formatY);
   formatRef.current = formatY;
   const zoomRef = useRef(onZoom);
   zoomRef.current = onZoom;
-  const overlay = useRef<Overlay>({ gaps: [], drag: null });
+  const overlay = useRef<Overlay>({ gaps: [], missingCores: [], drag: null });
 
   useEffect(() => {
     registerCharts();
@@ -177,12 +188,13 @@ export function TimeSeriesChart({ atMs, lines, fromMs, toMs, gaps, formatY, onZo
     }));
     chart.data.datasets = datasets;
     overlay.current.gaps = gaps;
+    overlay.current.missingCores = missingCores;
     const x = chart.options.scales!.x!;
     x.min = fromMs;
     x.max = toMs;
     applyNiceScale(chart.options.scales!.y as YAxisOptions, lines.map((l) => l.values), scale);
     chart.update('none');
-  }, [atMs, lines, gaps, fromMs, toMs, scale]);
+  }, [atMs, lines, gaps, missingCores, fromMs, toMs, scale]);
 
   return (
     <div className="chart-box">

@@ -87,8 +87,14 @@ export class MetricsModel {
    * chosen series had a value stays null (a gap in the chart), so an unreachable Core shows as a gap, not a zero.
    * No choice (`null`, "All") sums by the totals rule (src/shared/totals.ts): people and traffic counted once, the
    * app's own FFmpeg processes' sessions left out as the header leaves them out.
+   * `missing[i]`: the merged sample `i` lacks a Core of `watched` that had a value earlier in the window (it stopped
+   * answering): the sum drops there without anyone leaving. A Core not in `watched` (removed, paused) is not missing.
    */
-  sum(collectors: ReadonlySet<string> | null, cores: ReadonlySet<string> | null): { merged: MetricLine; byCore: Map<string, MetricLine> } {
+  sum(
+    collectors: ReadonlySet<string> | null,
+    cores: ReadonlySet<string> | null,
+    watched: ReadonlySet<string> | null = null,
+  ): { merged: MetricLine; byCore: Map<string, MetricLine>; missing: boolean[] } {
     const n = this.atMs.length;
     const blank = (): MetricLine => ({ rx: new Array(n).fill(null), tx: new Array(n).fill(null), sessions: new Array(n).fill(null) });
     const merged = blank();
@@ -108,7 +114,23 @@ export class MetricsModel {
         if (people) add(line.sessions, merged.sessions, i, collectors === null ? peopleOf(s.sessions[i], s.processes[i]) : s.sessions[i]);
       }
     }
-    return { merged, byCore };
+    const missing = new Array<boolean>(n).fill(false);
+    if (watched) {
+      // A Core is there in a sample when any of its collectors is (a collector of its own may come and go).
+      const present = new Map<string, boolean[]>();
+      for (const s of this.series.values()) {
+        if (!watched.has(s.core) || (cores && !cores.has(s.core))) continue;
+        let p = present.get(s.core);
+        if (!p) present.set(s.core, (p = new Array<boolean>(n).fill(false)));
+        for (let i = 0; i < n; i++) if (s.sessions[i] !== null && s.sessions[i] !== undefined) p[i] = true;
+      }
+      for (const p of present.values()) {
+        const first = p.indexOf(true);
+        if (first < 0) continue;
+        for (let i = first + 1; i < n; i++) if (!p[i] && (merged.sessions[i] !== null || merged.rx[i] !== null)) missing[i] = true;
+      }
+    }
+    return { merged, byCore, missing };
   }
 }
 

@@ -72,10 +72,19 @@ export function Overview(): React.JSX.Element {
   const busyCards = cards.filter(hasTraffic);
   const idleCards = cards.filter((c) => !hasTraffic(c));
 
+  // The Cores whose absence from a merged sum is an outage: listed and not paused (a removed or paused Core is not).
+  const watchedKey = cores.filter((c) => c.state !== 'paused').map((c) => c.id).join('\u0000');
+  const watched = useMemo(() => new Set(watchedKey.split('\u0000')), [watchedKey]);
+  // Named under the live charts while the merged lines lack them (the header's mark says the same of the totals).
+  // "Per core" in a history range: a line per listed Core (the ids as one text, so a push of the same cores keeps it).
+  const historyCoresKey = cores.map((c) => c.id).join('\u0000');
+  const historyCores = useMemo(() => historyCoresKey.split('\u0000'), [historyCoresKey]);
+  const notAnswering = cores.filter((c) => c.kind === 'remote' && c.state !== 'paused' && c.state !== 'online' && c.state !== 'running');
+
   const chart = useMemo(() => {
     const wanted = chartCollectors.length > 0 ? new Set(chartCollectors) : null;
     const coreSet = scope === MERGED_CORE || scope === 'each' ? null : new Set([scope]);
-    const { merged, byCore } = metrics.sum(wanted, coreSet);
+    const { merged, byCore, missing } = metrics.sum(wanted, coreSet, watched);
     const last = metrics.atMs[metrics.atMs.length - 1] ?? 0;
     const x = metrics.atMs.map((t) => Math.round((t - last) / 1000));
     const bandwidth: LineSeries[] = [];
@@ -95,9 +104,11 @@ export function Overview(): React.JSX.Element {
     }
     // What the sessions chart reads now, in its label (a screen reader's figure, and what the e2e tests compare).
     const now = sessions.map((l) => `${scope === 'each' ? `${l.label} ` : ''}${formatNow(l.values)}`).join(', ');
-    return { x, bandwidth, sessions, now };
+    // Per core, a Core not answering is a gap in its own line; merged, its part is missing from the sum: shaded.
+    const shaded = scope === 'each' ? [] : missing;
+    return { x, bandwidth, sessions, now, shaded, missingSamples: shaded.filter(Boolean).length };
     // metricsVersion: the model is mutable; the version says when it changed.
-  }, [metrics, metricsVersion, scope, chartCollectors, coreName]);
+  }, [metrics, metricsVersion, scope, chartCollectors, coreName, watched]);
 
   const openSessions = (collector: string): void => {
     setCollectors([collector]);
@@ -187,10 +198,24 @@ export function Overview(): React.JSX.Element {
             />
           )}
         </div>
-        {range.key !== 'live' && <HistoryCharts core={scope === MERGED_CORE || scope === 'each' ? undefined : scope} range={range} onRangeChange={setRange} />}
+        {range.key !== 'live' && (
+          <HistoryCharts
+            core={scope === MERGED_CORE || scope === 'each' ? undefined : scope}
+            perCore={scope === 'each' ? historyCores : undefined}
+            range={range}
+            onRangeChange={setRange}
+          />
+        )}
         {range.key === 'live' && (
           <>
-            <p className="hint">The http collector counts every HTTP request, including HLS: leave it out to avoid counting those bytes twice.</p>
+            <p className="hint">
+              The http collector counts every HTTP request, including HLS: leave it out to avoid counting those bytes twice.
+              {chart.missingSamples > 0 && (
+                <span data-testid="chart-missing-cores">
+                  {` Amber: a Core was not answering${notAnswering.length > 0 ? ` (now ${notAnswering.map((c) => `${c.name}: ${c.state}`).join(', ')})` : ''}; its sessions and traffic are not in the lines there.`}
+                </span>
+              )}
+            </p>
             <div className="charts">
               <figure>
                 <figcaption>Bandwidth ({units === 'binary' ? 'binary' : 'decimal'} units)</figcaption>
@@ -200,6 +225,7 @@ export function Overview(): React.JSX.Element {
                   formatY={(v) => formatBitrate(v, units)}
                   scale={units}
                   smoothPoints={5}
+                  shaded={chart.shaded}
                   windowSeconds={600}
                   testId="chart-bandwidth"
                   ariaLabel="rx and tx bandwidth over the last 10 minutes"
@@ -213,6 +239,7 @@ export function Overview(): React.JSX.Element {
                   series={chart.sessions}
                   formatY={(v) => formatCount(Math.round(v))}
                   scale="count"
+                  shaded={chart.shaded}
                   windowSeconds={600}
                   testId="chart-sessions"
                   ariaLabel={`${chartCollectors.length === 0 ? 'users' : 'active sessions'} over the last 10 minutes${chart.now === '' ? '' : `, now ${chart.now}`}`}

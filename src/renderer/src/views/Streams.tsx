@@ -212,7 +212,7 @@ function StreamPage({ row, series, coreName, local, listeners, onClose }: { row:
         </div>
       </div>
       <TimeRangePicker value={range} onChange={setRange} idPrefix="stream-range" />
-      {range.key !== 'live' && <HistoryCharts core={row.core} stream={row.keys[0]} range={range} onRangeChange={setRange} idPrefix="stream-history" />}
+      {range.key !== 'live' && <HistoryCharts core={row.core} stream={row.keys} range={range} onRangeChange={setRange} idPrefix="stream-history" />}
       {range.key === 'live' && series && series.atMs.length > 1 && (
         <div className="charts">
           <figure>
