@@ -317,9 +317,10 @@ export default async function fanoutBench(): Promise<void> {
       // The first player's path is still being compiled by V8 for tens of seconds after it joins (~73 calls a second
       // reach TurboFan slowly; docs/decisions.md, "The first RTMP player's cost after the write hold"): its first
       // window waits for the worst of it, as the publisher's does. The second 1-player window waits as long after 19
-      // of 20 players left: for ~30 s the 19 closed connections' buffers and the sessions' records are being
-      // collected (a mark-compact in the app and in the RTMP server alone alike), 0.15-0.3 % of a core that is
-      // the leaving's, not one player's (docs/decisions.md, "The first RTMP player in the app against the server alone").
+      // of 20 players left: in the first ~30 s the 19 closed connections' buffers and the sessions' records are
+      // collected (V8's concurrent marking, in the app and in the RTMP server alone alike), up to ~0.25 % of a core
+      // that is the leaving's, not one player's (docs/decisions.md, "The first RTMP player in the app against the
+      // RTMP server alone").
       await sleep(n === 1 ? playerWarmupS * 1000 : 4000);
       const w = await window(h, players, seconds);
       rows.push({ n, w, api: await rtmpSessions(h.url) });
