@@ -2,7 +2,11 @@
  * Feeds the `ffmpeg` collector from the runs' counting relays (spec §1.4): one session per process run, id = process
  * id, reference = process reference, location and peer `unknown`. Registered on the run's first progress block (or
  * first byte), activated on the first byte of an input/output whose real host is collectable (not in the ignore
- * list), then once per second: input bytes → Ingress, output bytes → Egress.
+ * list), then once per second: input bytes → Ingress, output bytes → Egress, of the inputs and outputs that do not go
+ * through this core's own servers (`countedByOwnServer`). Those bytes are already counted once where they cross the
+ * edge (the person's publisher and players on rtmp/srt/hls); Core's `ffmpeg` collector leaves them out the same way,
+ * its default ignore list (127.0.0.1/32, ::1/128, spec §1.4 and §5) holding its own address. The run's session is
+ * still activated by them, so a process that only relays local streams is listed (with 0 bytes) as before.
  *
  * It also marks the local core's own sessions whose peer is one of these runs' relay sockets: their `extra` becomes
  * `ffmpeg:<process id>` (OWN_PROCESS_EXTRA_PREFIX and ownProcessOf in src/shared/processes.ts). That is how the
@@ -24,6 +28,14 @@ export interface FeedCollector extends SessionCollector {
   isCollectableIp(ip: string): boolean;
   active(): SessionSnapshot[];
   setOwnerOf(ownerOf: ((peer: string) => string | undefined) | null): void;
+}
+
+/**
+ * True when an input or output's address (as configured) goes through one of this core's own servers: `{rtmp,…}`,
+ * `{srt,…}` or `{memfs}…`. Its bytes are not the `ffmpeg` collector's (the rule in src/shared/totals.ts).
+ */
+export function countedByOwnServer(address: string): boolean {
+  return /^\{(rtmp|srt|memfs)[,}]/.test(address.trimStart());
 }
 
 interface RunFeed {
@@ -77,12 +89,17 @@ export class SessionFeed {
     const c = this.#ffmpeg;
     for (const [run, f] of this.#runs) {
       const collectable = (ip: string): boolean => ip !== '' && c.isCollectableIp(ip);
+      // `moved`: any collectable bytes (activates the session); `sum`: those not counted by an own server (fed).
+      let moved = false;
       const deltas = (ios: RunView['inputs'], last: number[]): number => {
         let sum = 0;
         ios.forEach((io, i) => {
           const d = io.bytes - (last[i] ?? 0);
           last[i] = io.bytes;
-          if (d > 0 && io.counted && collectable(io.remoteIp)) sum += d;
+          if (d > 0 && io.counted && collectable(io.remoteIp)) {
+            moved = true;
+            if (!countedByOwnServer(io.address)) sum += d;
+          }
         });
         return sum;
       };
@@ -94,7 +111,7 @@ export class SessionFeed {
       if (f.registered) {
         const rx = deltas(run.inputs, f.lastIn);
         const tx = deltas(run.outputs, f.lastOut);
-        if (!f.activated && rx + tx > 0) f.activated = c.activate(run.processId) || true;
+        if (!f.activated && moved) f.activated = c.activate(run.processId) || true;
         if (rx > 0) c.ingress(run.processId, rx);
         if (tx > 0) c.egress(run.processId, tx);
       }
