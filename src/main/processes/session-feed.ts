@@ -5,8 +5,9 @@
  * list), then once per second: input bytes → Ingress, output bytes → Egress, of the inputs and outputs that do not go
  * through this core's own servers (`countedByOwnServer`). Those bytes are already counted once where they cross the
  * edge (the person's publisher and players on rtmp/srt/hls); Core's `ffmpeg` collector leaves them out the same way,
- * its default ignore list (127.0.0.1/32, ::1/128, spec §1.4 and §5) holding its own address. The run's session is
- * still activated by them, so a process that only relays local streams is listed (with 0 bytes) as before.
+ * its default ignore list (127.0.0.1/32, ::1/128: spec §1.4, §3.6) holding its own address. So, as there, a run
+ * whose every byte goes through those servers is registered but never activated: it is not in the active list and
+ * leaves no History entry (spec §6, 44); its marked sessions on rtmp/srt/hlsingress stand for it.
  *
  * It also marks the local core's own sessions whose peer is one of these runs' relay sockets: their `extra` becomes
  * `ffmpeg:<process id>` (OWN_PROCESS_EXTRA_PREFIX and ownProcessOf in src/shared/processes.ts). That is how the
@@ -89,17 +90,12 @@ export class SessionFeed {
     const c = this.#ffmpeg;
     for (const [run, f] of this.#runs) {
       const collectable = (ip: string): boolean => ip !== '' && c.isCollectableIp(ip);
-      // `moved`: any collectable bytes (activates the session); `sum`: those not counted by an own server (fed).
-      let moved = false;
       const deltas = (ios: RunView['inputs'], last: number[]): number => {
         let sum = 0;
         ios.forEach((io, i) => {
           const d = io.bytes - (last[i] ?? 0);
           last[i] = io.bytes;
-          if (d > 0 && io.counted && collectable(io.remoteIp)) {
-            moved = true;
-            if (!countedByOwnServer(io.address)) sum += d;
-          }
+          if (d > 0 && io.counted && !countedByOwnServer(io.address) && collectable(io.remoteIp)) sum += d;
         });
         return sum;
       };
@@ -111,7 +107,7 @@ export class SessionFeed {
       if (f.registered) {
         const rx = deltas(run.inputs, f.lastIn);
         const tx = deltas(run.outputs, f.lastOut);
-        if (!f.activated && moved) f.activated = c.activate(run.processId) || true;
+        if (!f.activated && rx + tx > 0) f.activated = c.activate(run.processId) || true;
         if (rx > 0) c.ingress(run.processId, rx);
         if (tx > 0) c.egress(run.processId, tx);
       }
