@@ -110,6 +110,10 @@ describe("an operator's walk through History (headless server, real ffmpeg, Chro
     );
     await page.waitForTimeout(3000); // the time series' samples of the live viewers
     expect(await livePeople()).toBe(5);
+    // The process's bytes cross the core's edge once: its RTMP play and HLS upload are counted by the core's own
+    // servers, so the ffmpeg collector has no session of it (edgebytes; Core's ignore list holds its own address).
+    const ffmpegLive = (await (await fetch(`${h.url}/api/v3/session/active?collectors=ffmpeg`)).json()) as Record<string, Active[] | undefined>;
+    expect((ffmpegLive.ffmpeg ?? []).map((s) => s.id)).toEqual([]);
     // The Overview's cards: Core's sessions per collector, with the process's said; they add up to the header.
     const card = async (c: string): Promise<[number, number]> => {
       const n = Number(((await page.textContent(`[data-testid="card-${c}"] [data-testid="card-sessions"]`)) ?? '').replace(/\D.*$/s, ''));
@@ -183,6 +187,8 @@ describe("an operator's walk through History (headless server, real ffmpeg, Chro
       'hlsingress remote 1 1',
       'rtmp remote 1 1',
     ]);
+    // No ffmpeg row: the process's bytes are in its rtmp and hlsingress rows only (edgebytes).
+    expect(records.filter((r) => r[1] === 'ffmpeg')).toEqual([]);
     // Per local and reference the process's play of cam is counted in cam's row, not a row of its own.
     expect(records.filter((r) => r[1] === 'rtmp' && r[2] === 'local' && r[3] === 'play:/live/cam').map((r) => [r[4], r[7], r[8]])).toEqual([['2', '1', '']]);
 

@@ -2,7 +2,12 @@
  * Feeds the `ffmpeg` collector from the runs' counting relays (spec §1.4): one session per process run, id = process
  * id, reference = process reference, location and peer `unknown`. Registered on the run's first progress block (or
  * first byte), activated on the first byte of an input/output whose real host is collectable (not in the ignore
- * list), then once per second: input bytes → Ingress, output bytes → Egress.
+ * list), then once per second: input bytes → Ingress, output bytes → Egress, of the inputs and outputs that do not go
+ * through this core's own servers (`countedByOwnServer`). Those bytes are already counted once where they cross the
+ * edge (the person's publisher and players on rtmp/srt/hls); Core's `ffmpeg` collector leaves them out the same way,
+ * its default ignore list (127.0.0.1/32, ::1/128: spec §1.4, §3.6) holding its own address. So, as there, a run
+ * whose every byte goes through those servers is registered but never activated: it is not in the active list and
+ * leaves no History entry (spec §6, 44); its marked sessions on rtmp/srt/hlsingress stand for it.
  *
  * It also marks the local core's own sessions whose peer is one of these runs' relay sockets: their `extra` becomes
  * `ffmpeg:<process id>` (OWN_PROCESS_EXTRA_PREFIX and ownProcessOf in src/shared/processes.ts). That is how the
@@ -24,6 +29,14 @@ export interface FeedCollector extends SessionCollector {
   isCollectableIp(ip: string): boolean;
   active(): SessionSnapshot[];
   setOwnerOf(ownerOf: ((peer: string) => string | undefined) | null): void;
+}
+
+/**
+ * True when an input or output's address (as configured) goes through one of this core's own servers: `{rtmp,…}`,
+ * `{srt,…}` or `{memfs}…`. Its bytes are not the `ffmpeg` collector's (the rule in src/shared/totals.ts).
+ */
+export function countedByOwnServer(address: string): boolean {
+  return /^\{(rtmp|srt|memfs)[,}]/.test(address.trimStart());
 }
 
 interface RunFeed {
@@ -82,7 +95,7 @@ export class SessionFeed {
         ios.forEach((io, i) => {
           const d = io.bytes - (last[i] ?? 0);
           last[i] = io.bytes;
-          if (d > 0 && io.counted && collectable(io.remoteIp)) sum += d;
+          if (d > 0 && io.counted && !countedByOwnServer(io.address) && collectable(io.remoteIp)) sum += d;
         });
         return sum;
       };

@@ -1,7 +1,8 @@
 /**
  * The runner's watchdogs and the session feed with Debian's ffmpeg, without HTTP: a process whose progress stops is
  * killed as stale, one over its memory limit is killed for it, each with the reason in its state and log; the feed
- * registers one ffmpeg session per run and leaves out I/O whose host is in the ignore list.
+ * registers one ffmpeg session per run and leaves out I/O whose host is in the ignore list, and the bytes of I/O through
+ * this core's own servers (`{rtmp…}`, `{srt…}`: those servers count them).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,14 +96,21 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     return { server, url, collector };
   }
 
-  it('counts a relayed input as ingress of one session per run (id and reference of the process)', async () => {
+  it("counts a relayed input as ingress of one session per run; an own server's ({rtmp}) is left to that server (issue 16, edgebytes)", async () => {
     const { url } = await withRtmp();
     const { manager, ffmpeg } = setup({ rtmpUrl: url });
     await manager.init();
+    // The same stream twice: through the placeholder (this core's own RTMP server, which counts those bytes itself,
+    // as Core's ignore list leaves its own address out) and as an address typed in (the feed tells own servers by
+    // their placeholders).
     manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true }, 'owner');
-    const s = await waitFor(() => ffmpeg.active().find((x) => x.id === 'pull' && x.rxBytes > 10_000), 'ingress on the ffmpeg session', 20_000, 100);
+    manager.create({ id: 'typed', reference: 'cam', input: [{ address: `${url}/live/cam` }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true }, 'owner');
+    const s = await waitFor(() => ffmpeg.active().find((x) => x.id === 'typed' && x.rxBytes > 10_000), 'ingress on the ffmpeg session', 20_000, 100);
     expect(s).toMatchObject({ reference: 'cam', location: 'unknown', peer: 'unknown', txBytes: 0 });
-    expect(ffmpeg.active()).toHaveLength(1);
+    const pull = manager.get('pull');
+    await waitFor(() => (pull.current?.inputs[0]?.bytes ?? 0) > 10_000, 'bytes through the placeholder relay', 20_000, 100);
+    await new Promise((done) => setTimeout(done, 1500)); // a feed tick after the bytes
+    expect(ffmpeg.active().map((x) => x.id)).toEqual(['typed']);
   });
 
   it("marks the process's RTMP player as its own as it registers: no reader sees it as a viewer first (issue 16, walk2)", async () => {
@@ -153,7 +161,7 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     expect(ffmpeg.rxBytesTotal).toBe(0);
   });
 
-  it('counts an SRT input through the UDP relay and marks the SRT player of the process as its own', async () => {
+  it('relays an SRT input, leaves its bytes to the SRT server ({srt} is its own) and marks the SRT player of the process as its own', async () => {
     const srtSessions = new Collector('srt', { clock: systemClock, sessionTimeoutMs: 30_000, inactiveTimeoutMs: 5000 });
     const srt = createSrtServer({ collector: srtSessions, log: memoryLogger() });
     const { port } = await srt.listen('127.0.0.1', 0);
@@ -166,11 +174,14 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     const { manager, ffmpeg } = setup({ srtHostPort: `127.0.0.1:${port}`, marked: [srtSessions] });
     await manager.init();
     manager.create({ id: 'srtpull', reference: 'cam', input: [{ address: '{srt,name=cam,mode=request}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true }, 'owner');
-    const s = await waitFor(() => ffmpeg.active().find((x) => x.id === 'srtpull' && x.rxBytes > 50_000), 'SRT ingress on the ffmpeg session', 20_000, 100);
-    expect(s.reference).toBe('cam');
+    const r = manager.get('srtpull');
+    await waitFor(() => (r.current?.inputs[0]?.bytes ?? 0) > 50_000, 'SRT bytes through the UDP relay', 20_000, 100);
     const player = await waitFor(() => srtSessions.active().find((x) => x.location === 'play:cam' && x.extra === 'ffmpeg:srtpull'), 'the marked SRT player', 10_000, 100);
-    expect(manager.get('srtpull').current?.inputs[0]?.localPeers.has(player.peer)).toBe(true);
-    console.log('[processes srt] bytes', JSON.stringify({ processRx: ffmpeg.active()[0]?.rxBytes, srtPlayerTx: player.txBytes }));
+    expect(r.current?.inputs[0]?.localPeers.has(player.peer)).toBe(true);
+    // The SRT server counts the bytes ({srt} is this core's own server): the run's session is never activated.
+    await new Promise((done) => setTimeout(done, 1500)); // a feed tick after the bytes
+    expect([ffmpeg.active(), ffmpeg.rxBytesTotal]).toEqual([[], 0]);
+    console.log('[processes srt] bytes', JSON.stringify({ relayRx: r.current?.inputs[0]?.bytes, srtPlayerTx: player.txBytes }));
   });
 });
 

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/main/engine/clock.ts';
 import { Collector } from '../../../src/main/engine/collector.ts';
 import type { IoCount, RunView } from '../../../src/main/processes/runner.ts';
-import { SessionFeed, type MarkedCollectors } from '../../../src/main/processes/session-feed.ts';
+import { countedByOwnServer, SessionFeed, type MarkedCollectors } from '../../../src/main/processes/session-feed.ts';
 
 const collectors: Collector[] = [];
 afterEach(async () => {
@@ -67,5 +67,43 @@ describe('the session feed marks own sessions', () => {
     expect(now.extras).toEqual(before.extras);
     expect([before.rtmpLists, before.hlsLists]).toEqual([1, 1]);
     expect([now.rtmpLists, now.hlsLists]).toEqual([1, 0]);
+  });
+});
+
+describe("the session feed counts only what the core's own servers do not (traffic crosses the edge once)", () => {
+  function counted(address: string, remoteIp: string): IoCount & { bytes: number } {
+    return { id: address, address, counted: true, bytes: 0, localPeers: new Set(), remoteIp };
+  }
+
+  it("leaves out {rtmp}, {srt} and {memfs} I/O and feeds a remote output; a run that only relays local streams is never activated (Core's ignore list)", () => {
+    const ffmpeg = collector('ffmpeg');
+    const feed = new SessionFeed(ffmpeg, { byPeer: [], byConnection: [] });
+    const rtmpIn = counted('{rtmp,name=cam}', '127.0.0.1');
+    const srtIn = counted('{srt,name=cam,mode=request}', '127.0.0.1');
+    const hlsOut = counted('{memfs}/cam.m3u8', '127.0.0.1');
+    const remoteOut = counted('rtmp://example.net/live/copy', '192.0.2.7');
+    const restream: RunView = { processId: 'restream', reference: 'cam', inputs: [rtmpIn, srtIn], outputs: [hlsOut, remoteOut], progressBlocks: 1, ended: false, settled: false };
+    const hlsIn = counted('{rtmp,name=cam}', '127.0.0.1');
+    const hlsOnly = counted('{memfs}/only.m3u8', '127.0.0.1');
+    const local: RunView = { processId: 'local', reference: 'cam', inputs: [hlsIn], outputs: [hlsOnly], progressBlocks: 1, ended: false, settled: false };
+    feed.add(restream);
+    feed.add(local);
+    rtmpIn.bytes = 1000;
+    srtIn.bytes = 300;
+    hlsOut.bytes = 900;
+    remoteOut.bytes = 800;
+    hlsIn.bytes = 500;
+    hlsOnly.bytes = 450;
+    feed.tick();
+    remoteOut.bytes = 1700;
+    rtmpIn.bytes = 2000;
+    feed.tick();
+    expect(ffmpeg.active().map((s) => [s.id, s.rxBytes, s.txBytes])).toEqual([['restream', 0, 1700]]);
+    expect([ffmpeg.rxBytesTotal, ffmpeg.txBytesTotal]).toEqual([0, 1700]);
+  });
+
+  it('tells an own server by the address as configured, placeholders only', () => {
+    expect(['{rtmp,name=cam}', '{srt,name=cam,mode=publish}', '{memfs}/cam.m3u8', ' {memfs}/x.m3u8'].map(countedByOwnServer)).toEqual([true, true, true, true]);
+    expect(['rtmp://example.net/live/cam', '{diskfs}/a.mp4', '{rtmpx}', 'srt://h:1', '-', ''].map(countedByOwnServer)).toEqual([false, false, false, false, false, false]);
   });
 });
