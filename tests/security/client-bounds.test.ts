@@ -15,6 +15,9 @@ import { invoke, rawRequest } from './support.ts';
 import { newSessionId } from '../../src/main/servers/http/hls.ts';
 import { MAX_MUTES } from '../../src/main/alerts/state.ts';
 import { MAX_REMOTE_CORES } from '../../src/main/remote/fleet.ts';
+import { RtmpTestClient } from '../main/servers/rtmp/rtmp-client.ts';
+import { chunkHeader, MSG } from '../../src/main/servers/rtmp/chunk.ts';
+import { DEFAULT_LIMITS } from '../../src/main/servers/rtmp/connection.ts';
 
 const ATTACKER = '127.0.0.2';
 const SESSIONS_PER_IP = 200;
@@ -167,6 +170,60 @@ describe('what one anonymous client can make the server hold', () => {
       expect(other.ok).toBe(true);
     } finally {
       for (const s of socks) s.destroy();
+    }
+  }, 60_000);
+
+  it(`RTMP: one client's incomplete messages hold at most ${DEFAULT_LIMITS.maxPartialBytesPerClient / 2 ** 20} MiB over all its connections; an announced length holds nothing until it arrives`, async () => {
+    const rtmp = new URL(h.rtmpUrl!.replace('rtmp:', 'http:'));
+    const open = (localAddress: string): Promise<RtmpTestClient> => RtmpTestClient.open({ host: rtmp.hostname, port: Number(rtmp.port), localAddress, chunkSize: 65_536 });
+    const closed = (c: RtmpTestClient): Promise<void> => new Promise((done) => (c.closed ? done() : c.socket.once('close', () => done())));
+    const LEN = 8 * 1024 * 1024 - 1024; // below maxMessageBytes; two fill a connection's 16 MiB
+    /** Two messages of LEN announced on chunk streams 4 and 5, all of each but its last 64 KiB chunk sent. */
+    const fillTwo = (c: RtmpTestClient): void => {
+      const chunk = Buffer.alloc(65_536, 7);
+      for (const csid of [4, 5]) {
+        const parts: Buffer[] = [chunkHeader(0, csid, { time: 0, length: LEN, typeId: MSG.dataAmf0, streamId: 1 })];
+        for (let o = 0; o + 65_536 < LEN; o += 65_536) parts.push(...(o > 0 ? [chunkHeader(3, csid, {})] : []), chunk);
+        c.socket.write(Buffer.concat(parts));
+      }
+    };
+    const rssBefore = rssMiB();
+    const attackers: RtmpTestClient[] = [];
+    try {
+      // Announced, one byte each (chunk size 1): nothing is allocated at the announced 8 MiB, so nothing is refused.
+      for (let i = 0; i < 10; i++) {
+        const c = await open(ATTACKER);
+        expect(await c.publish('live', `announce${i}`)).toBe('NetStream.Publish.Start');
+        const size = Buffer.alloc(4);
+        size.writeUInt32BE(1);
+        c.send(2, MSG.setChunkSize, 0, 0, size);
+        for (const csid of [4, 5, 6, 7]) c.socket.write(Buffer.concat([chunkHeader(0, csid, { time: 0, length: LEN, typeId: MSG.dataAmf0, streamId: 1 }), Buffer.from([1])]));
+        attackers.push(c);
+      }
+      // Filled: 8 connections × 16 MiB asked, 64 MiB held in all (4 connections' worth); the rest are closed.
+      const fillers: RtmpTestClient[] = [];
+      for (let i = 0; i < 8; i++) {
+        const c = await open(ATTACKER);
+        expect(await c.publish('live', `fill${i}`)).toBe('NetStream.Publish.Start');
+        fillTwo(c);
+        await Promise.race([c.sync(10_000), closed(c)]);
+        fillers.push(c);
+      }
+      attackers.push(...fillers);
+      const stillOpen = fillers.filter((c) => !c.closed).length;
+      await waitFor(() => /incomplete messages are over the server's budget.*127\.0\.0\.2/.test(h.stdout() + h.stderr()), 'the refusal in the log, naming the client', 5_000, 100);
+      console.log(`RTMP: 40 × 8 MiB announced on 10 connections, then 8 connections × 2 × 8 MiB sent by one client: ${stillOpen} kept open; server RSS ${rssBefore} → ${rssMiB()} MiB`);
+      expect(stillOpen).toBeLessThanOrEqual(DEFAULT_LIMITS.maxPartialBytesPerClient / (2 * LEN));
+      expect(stillOpen).toBeGreaterThan(0);
+      expect(attackers.slice(0, 10).every((c) => !c.closed)).toBe(true);
+      expect((h.stdout() + h.stderr()).match(/incomplete messages are over the server's budget/g)).toHaveLength(1); // throttled
+      // Another client still publishes and is served.
+      const other = await open('127.0.0.1');
+      expect(await other.publish('live', 'cam')).toBe('NetStream.Publish.Start');
+      await other.sync();
+      other.close();
+    } finally {
+      for (const c of attackers) c.close();
     }
   }, 60_000);
 

@@ -7,9 +7,11 @@
  * is views of a publisher's read buffers; see docs/decisions.md, "RTMP players' messages as one chunk").
  *
  * The parser is a streaming state machine: it consumes chunk bodies as they arrive, so the only input it keeps
- * between calls is an incomplete chunk header (< 18 bytes). A message's body is allocated once, at its length from
- * the header, when its first body byte arrives, and each chunk body is copied straight into it: one allocation and
- * one copy per message, whatever the chunk size. Large media messages (`viewTypes`, ≥ `VIEW_MIN_BYTES`) are not
+ * between calls is an incomplete chunk header (< 18 bytes). A message's body is allocated as its bytes arrive, never
+ * at the length its header announces: at first its first chunk's bytes (a message in one chunk, as a publisher's small
+ * messages at its chunk size: one allocation and one copy), then at least doubling, so what an incomplete message
+ * holds is less than twice what was received of it (a peer announcing 8 MiB and sending one byte holds one byte;
+ * docs/decisions.md, "What one client can make the RTMP server hold"). Large media messages (`viewTypes`, ≥ `VIEW_MIN_BYTES`) are not
  * copied at all: they are delivered to `onParts` as views of the received buffers, charged at the full size of
  * every buffer they keep alive (this is the publisher's hot path, see docs/decisions.md, "RTMP fan-out cost").
  * Limits (message size, bytes held for incomplete messages, number of chunk streams) are checked before anything
@@ -67,12 +69,24 @@ export class RtmpProtocolError extends Error {
   override name = 'RtmpProtocolError';
 }
 
+/** The server's budget for incomplete messages (its client's share or the whole) is spent: the connection ends. */
+export class RtmpBudgetError extends RtmpProtocolError {
+  override name = 'RtmpBudgetError';
+}
+
+/** What a parser's incomplete messages are charged to beyond its own cap (the server-wide budget, budget.ts). */
+export interface PartialAccount {
+  /** False (nothing charged) when `bytes` more would pass the budget. */
+  charge(bytes: number): boolean;
+  release(bytes: number): void;
+}
+
 export interface ChunkParserLimits {
   /** Largest message body accepted (the header's 24-bit length can announce up to 16 MiB). */
   maxMessageBytes: number;
   /**
-   * Largest sum of what incomplete messages hold, from their first body byte: a copied body counts its announced
-   * length (allocated at once), a body of views the size of every buffer it keeps alive.
+   * Largest sum of what incomplete messages hold: a copied body what is allocated for it so far (see `grow`), a body
+   * of views the size of every buffer it keeps alive.
    */
   maxPartialBytes: number;
   /** Largest number of distinct chunk stream ids seen on one connection. */
@@ -96,7 +110,7 @@ interface ChunkStreamState {
   /** The last type 0/1/2 header carried an extended timestamp, so type-3 chunks of this stream carry one too. */
   extended: boolean;
   hasHeader: boolean;
-  /** The current message's body, allocated at its full length by its first body byte (null before). */
+  /** The current message's body so far, grown as its bytes arrive up to its length (null before its first byte). */
   body: Buffer | null;
   /** Or its views, when the message is delivered as parts (null otherwise). */
   parts: Buffer[] | null;
@@ -132,6 +146,8 @@ export class ChunkParser {
   /** Message types delivered as views to `onParts` when they are at least `VIEW_MIN_BYTES` long. */
   viewTypes: ReadonlySet<number> = new Set();
   private readonly onParts: ((m: RtmpMessageParts) => void) | null;
+  /** Charged with every byte `partialBytes` is charged (the server's budget); null: the parser's own cap only. */
+  account: PartialAccount | null = null;
 
   constructor(limits: ChunkParserLimits, onMessage: (m: RtmpMessage) => void, onParts?: (m: RtmpMessageParts) => void) {
     this.limits = limits;
@@ -154,6 +170,7 @@ export class ChunkParser {
     this.stopped = true;
     this.streams.clear();
     this.headerRest = null;
+    this.account?.release(this.partialBytes);
     this.partialBytes = 0;
   }
 
@@ -296,7 +313,6 @@ export class ChunkParser {
     const st = this.streams.get(this.bodyCsid)!;
     if (st.received === 0) {
       if (this.stable && this.onParts !== null && st.length >= VIEW_MIN_BYTES && this.viewTypes.has(st.typeId)) st.parts = [];
-      else this.hold(st, st.length);
     } else if (st.parts !== null && !this.stable) {
       this.copyParts(st); // begun as views, continued in bytes that will be overwritten
     }
@@ -312,8 +328,8 @@ export class ChunkParser {
       parts.push(buf.subarray(start, end));
     } else {
       // Its own copy (pooled when small): the socket's read buffer must not be kept alive by a message.
-      st.body ??= Buffer.allocUnsafe(st.length);
-      buf.copy(st.body, st.received, start, end);
+      if (st.body === null || st.body.length < st.received + n) this.grow(st, st.received + n);
+      buf.copy(st.body!, st.received, start, end);
     }
     st.received += n;
     this.bodyLeft -= n;
@@ -324,24 +340,42 @@ export class ChunkParser {
     if (this.partialBytes + bytes > this.limits.maxPartialBytes) {
       throw new RtmpProtocolError(`more than ${this.limits.maxPartialBytes} bytes of incomplete messages`);
     }
+    if (this.account !== null && !this.account.charge(bytes)) {
+      throw new RtmpBudgetError(`the server's budget for incomplete messages is spent (${this.partialBytes} bytes held here)`);
+    }
     this.partialBytes += bytes;
     st.held += bytes;
+  }
+
+  /**
+   * Makes a copied body hold at least `need` bytes (what has arrived of it with the current chunk), or twice what it
+   * held, never more than the message's length. Charged by what is allocated.
+   */
+  private grow(st: ChunkStreamState, need: number): void {
+    const old = st.body;
+    const size = Math.min(st.length, Math.max(need, old === null ? 0 : 2 * old.length));
+    this.hold(st, size - (old?.length ?? 0));
+    const body = Buffer.allocUnsafe(size);
+    if (old !== null) old.copy(body, 0, 0, st.received);
+    st.body = body;
   }
 
   /** Turns a message received so far as views into its own body (charged at its length from then on). */
   private copyParts(st: ChunkStreamState): void {
     const parts = st.parts!;
+    this.account?.release(st.held);
     this.partialBytes -= st.held;
     st.held = 0;
     st.parts = null;
     st.buffers = [];
-    this.hold(st, st.length);
-    st.body = Buffer.allocUnsafe(st.length);
+    this.hold(st, st.received);
+    st.body = Buffer.allocUnsafe(st.received);
     let o = 0;
     for (const p of parts) o += p.copy(st.body, o);
   }
 
   private dropPartial(st: ChunkStreamState): void {
+    this.account?.release(st.held);
     this.partialBytes -= st.held;
     st.held = 0;
     st.body = null;

@@ -7,11 +7,13 @@ import type { Socket } from 'node:net';
 import type { SessionCollector } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { AmfError, decodeAmf0, decodeAmf0Value, encodeAmf0, type AmfObject, type AmfValue } from './amf0.ts';
-import { ChunkParser, MSG, RtmpProtocolError, serializeMessage, type RtmpMessage } from './chunk.ts';
+import { ChunkParser, MSG, RtmpBudgetError, RtmpProtocolError, serializeMessage, type RtmpMessage } from './chunk.ts';
 import { C0C1_SIZE, HANDSHAKE_SIZE, RTMP_VERSION, serverHandshake } from './handshake.ts';
 import { DEFAULT_WRITE_HOLD_MAX_BYTES, LiveStream, OUT, type HoldCounters, type OutMessage, type PlayerSink } from './stream-hub.ts';
 import { splitToken, streamAddress, streamReference, tokenMatches } from './url.ts';
 import { joinHostPort, normalizeIp } from '../../http/net-util.ts';
+import { clientKey } from '../../http/client-limits.ts';
+import type { PartialBudget } from './budget.ts';
 import { ReadBuffers, startReading, type ReadMode } from './reader.ts';
 
 /** Every bound the server enforces; see `DEFAULT_LIMITS` for the values and docs/decisions.md (RTMP) for why. */
@@ -33,6 +35,10 @@ export interface RtmpLimits {
   maxControlMessageBytes: number;
   /** Largest sum of what a publisher's incomplete messages hold (see `ChunkParserLimits.maxPartialBytes`). */
   maxPartialBytes: number;
+  /** Largest sum of what all connections of one client hold for incomplete messages (budget.ts); 0 = no bound. */
+  maxPartialBytesPerClient: number;
+  /** Largest sum of what all connections hold for incomplete messages (budget.ts); 0 = no bound. */
+  maxPartialBytesTotal: number;
   maxChunkStreams: number;
   maxGopBytes: number;
   maxGopMessages: number;
@@ -73,6 +79,9 @@ export const DEFAULT_LIMITS: RtmpLimits = {
   maxMessageBytes: 8 * 1024 * 1024,
   maxControlMessageBytes: 64 * 1024,
   maxPartialBytes: 16 * 1024 * 1024,
+  // Four publishers mid-keyframe of a high-bitrate stream behind one address, with room; 16 such clients in all.
+  maxPartialBytesPerClient: 64 * 1024 * 1024,
+  maxPartialBytesTotal: 256 * 1024 * 1024,
   maxChunkStreams: 64,
   maxGopBytes: 16 * 1024 * 1024,
   maxGopMessages: 10_000,
@@ -112,6 +121,10 @@ export interface ConnectionContext {
   readBuffer: Buffer;
   /** The read mode to use where the socket allows it. */
   readMode: ReadMode;
+  /** The server's budget for incomplete messages, which every connection's parser charges. */
+  partialBudget: PartialBudget;
+  /** A connection closed for the budget: one WARN line per 10 s (throttled-warn.ts), not one per connection. */
+  overBudget(fields: Record<string, unknown>): void;
   closed(conn: RtmpConnection): void;
 }
 
@@ -194,6 +207,7 @@ export class RtmpConnection implements PlayerSink {
         if (this.state === 'open' && this.role === 'publisher' && this.stream) this.stream.publish(m);
       },
     );
+    this.parser.account = ctx.partialBudget.account(clientKey(socket.remoteAddress));
     // Views need input buffers that stay valid: a stream's read buffers and slab regions do; the shared read buffer
     // is overwritten by the next read, so from it every message is copied into its own body (`receive`'s `stable`).
     this.parser.viewTypes = MEDIA_TYPES;
@@ -205,7 +219,7 @@ export class RtmpConnection implements PlayerSink {
   // ------------------------------------------------------------------------------------------------ lifecycle
 
   /** Closes now with a log line (protocol violations, timeouts, hopeless players). */
-  fail(reason: string, level: 'info' | 'warn' = 'info'): void {
+  fail(reason: string, level: 'debug' | 'info' | 'warn' = 'info'): void {
     if (this.state === 'closed') return;
     this.ctx.log[level]('rtmp connection closed', { remote: this.remote, role: this.role, reason });
     this.state = 'closed';
@@ -298,6 +312,11 @@ export class RtmpConnection implements PlayerSink {
       else this.parser.push(data, stable);
     } catch (err) {
       this.ctx.counters.protocolErrors++;
+      if (err instanceof RtmpBudgetError) {
+        const b = this.ctx.partialBudget;
+        this.ctx.overBudget({ client: clientKey(this.socket.remoteAddress), clientHeld: b.heldBy(clientKey(this.socket.remoteAddress)), held: b.total, maxPerClient: b.maxPerClient, max: b.maxTotal });
+        return this.fail(err.message, 'debug');
+      }
       if (err instanceof RtmpProtocolError || err instanceof AmfError) return this.fail(err.message);
       // A bug must cost one connection, never the server.
       return this.fail(`internal error: ${err instanceof Error ? err.message : String(err)}`, 'warn');

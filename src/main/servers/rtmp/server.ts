@@ -17,6 +17,8 @@ import type { Logger } from '../../log.ts';
 import { DEFAULT_LIMITS, RtmpConnection, type ConnectionContext, type RtmpCounters, type RtmpLimits } from './connection.ts';
 import type { LiveStream } from './stream-hub.ts';
 import { READ_BUFFER_BYTES, type ReadMode } from './reader.ts';
+import { PartialBudget } from './budget.ts';
+import { throttledWarn } from '../../http/throttled-warn.ts';
 
 export { DEFAULT_LIMITS, type RtmpLimits } from './connection.ts';
 
@@ -86,6 +88,7 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
   let refused = 0;
   let refusedLogged = 0;
   let ticker: TimerHandle | null = null;
+  const budgetWarn = throttledWarn(log);
 
   const ctx: ConnectionContext = {
     log,
@@ -98,6 +101,8 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
     startedAtMs: Date.now(),
     readBuffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
     readMode: options.readMode ?? 'slab',
+    partialBudget: new PartialBudget(limits.maxPartialBytesTotal, limits.maxPartialBytesPerClient),
+    overBudget: (fields) => budgetWarn('rtmp connection closed: its incomplete messages are over the server\'s budget', fields),
     closed(conn) {
       if (!conns.delete(conn)) return;
       closedRx += conn.socket.bytesRead;

@@ -13,6 +13,8 @@ export interface ClientOptions {
   chunkSize?: number;
   /** Keep only counters, not the media messages (bench players). */
   discardMedia?: boolean;
+  /** Source address, e.g. 127.0.0.2 for a second loopback client. */
+  localAddress?: string;
 }
 
 export class RtmpTestClient {
@@ -31,7 +33,7 @@ export class RtmpTestClient {
 
   private constructor(opts: ClientOptions) {
     this.opts = opts;
-    this.socket = netConnect({ host: opts.host, port: opts.port, noDelay: true });
+    this.socket = netConnect({ host: opts.host, port: opts.port, noDelay: true, localAddress: opts.localAddress });
     this.socket.on('error', () => {});
     this.socket.on('close', () => {
       this.closed = true;
