@@ -218,8 +218,8 @@ const PATTERNS: Partial<Record<ValueKind, RegExp>> = {
 export function checkProfileGraph(graph: string, where: string, sources: boolean): void {
   for (const f of parseFilterGraph(graph, where)) {
     const allowed = FILTERS.has(f.name) || (sources && SOURCES.has(f.name));
-    if (!allowed) refuse(where, `uses the filter "${f.name}", which`, SOURCES.has(f.name) ? 'is a source (only a -f lavfi input may use one)' : 'is not in the restreaming profile');
-    for (const a of f.args) if (a.key !== null && a.key.includes('/')) refuse(where, `filter "${f.name}" option "${a.key}"`, 'reads its value from a file');
+    if (!allowed) refuse(`${where} `, `uses the filter "${f.name}", which`, SOURCES.has(f.name) ? 'is a source (only a -f lavfi input may use one)' : 'is not in the restreaming profile');
+    for (const a of f.args) if (a.key !== null && a.key.includes('/')) refuse(`${where}: `, `filter "${f.name}" option "${a.key}"`, 'reads its value from a file');
   }
 }
 

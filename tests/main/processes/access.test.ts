@@ -103,11 +103,11 @@ describe('the restreaming profile (anonymous)', () => {
   });
 
   const refused: Array<[string, unknown, RegExp]> = [
-    ['drawtext reading a file', lavfi('color=size=400x60', ['-vf', 'drawtext=textfile=/home/u/.ssh/id_rsa', '-f', 'null']), /filter "drawtext", which is not in the restreaming profile/],
+    ['drawtext reading a file', lavfi('color=size=400x60', ['-vf', 'drawtext=textfile=/home/u/.ssh/id_rsa', '-f', 'null']), /\(the value of "-vf"\) uses the filter "drawtext", which is not in the restreaming profile/],
     ['ladspa loading a shared object', lavfi('sine', ['-af', 'ladspa=file=/tmp/evil.so', '-f', 'null']), /"ladspa"/],
     ['psnr writing stats', lavfi('testsrc', ['-lavfi', 'split[a][b];[a][b]psnr=stats_file=x.log', '-f', 'null']), /"-lavfi" is not an output option/],
     ['a source in an output filter', withOutput(['-vf', 'testsrc']), /is a source/],
-    ['a file source in lavfi', lavfi('movie=/etc/passwd'), /"movie"/],
+    ['a file source in lavfi', lavfi('movie=/etc/passwd'), /input\[0\]\.address uses the filter "movie"/],
     ['-pass', lavfi('testsrc', ['-pass', '1', '-c:v', 'libx264', '-f', 'null']), /"-pass" is not in the restreaming profile/],
     ['-x264-params', lavfi('testsrc', ['-c:v', 'libx264', '-x264-params', 'stats=x.log', '-f', 'null']), /"-x264-params"/],
     ['a relative segment name', withOutput(['-f', 'hls', '-hls_segment_filename', 'x%d.ts']), /"-hls_segment_filename"/],
@@ -118,7 +118,7 @@ describe('the restreaming profile (anonymous)', () => {
     ['a value that is a path', withOutput(['-preset', '/etc/passwd']), /is not a valid word/],
     ['a missing value', withOutput(['-f']), /"-f" needs a value/],
     ['a stream specifier on a flag', withOutput(['-shortest:v']), /stream specifier/],
-    ['FFmpeg 7 value-from-file syntax', withOutput(['-vf', 'scale=/w=/etc/passwd']), /reads its value from a file/],
+    ['FFmpeg 7 value-from-file syntax', withOutput(['-vf', 'scale=/w=/etc/passwd']), /\(the value of "-vf"\): filter "scale" option "\/w" reads its value from a file/],
   ];
   for (const [what, json, message] of refused) {
     it(`refuses ${what}, saying which and how to get full FFmpeg`, () => {
