@@ -3,6 +3,7 @@ import { Chart, type ChartDataset, type Plugin } from 'chart.js';
 import { registerCharts } from '../charts/register.ts';
 import { formatAxisSeconds } from '../format/units.ts';
 import { applyNiceScale, movingAverage, type ScaleKind, type YAxisOptions } from '../charts/ticks.ts';
+import { missingFill, shadeStretches, themeColor } from '../charts/shade.ts';
 
 export interface LineSeries {
   label: string;
@@ -32,36 +33,33 @@ interface Props {
   shaded?: readonly boolean[];
 }
 
-/** Shades the runs of `shaded` samples under the lines, each sample half a step either side. */
+/** The runs of `on` samples as stretches of the x axis, each sample half a step either side. */
+function* runsOf(at: readonly number[], on: readonly boolean[]): Generator<{ from: number; to: number }> {
+  for (let i = 0; i < on.length; i++) {
+    if (!on[i]) continue;
+    let j = i;
+    while (j + 1 < on.length && on[j + 1]) j++;
+    yield { from: (at[i] ?? 0) - 0.5, to: (at[j] ?? 0) + 0.5 };
+    i = j;
+  }
+}
+
+/** Shades the runs of `shaded` samples under the lines. */
 function shadePlugin(shaded: { current: { at: readonly number[]; on: readonly boolean[] } }): Plugin<'line'> {
   return {
     id: 'shadedSamples',
     beforeDatasetsDraw(chart) {
       const { at, on } = shaded.current;
       if (!on.includes(true)) return;
-      const { ctx, chartArea: a, scales } = chart;
-      ctx.save();
-      ctx.fillStyle = themeColor('--missing', 'rgba(195,138,0,0.16)');
-      for (let i = 0; i < on.length; i++) {
-        if (!on[i]) continue;
-        let j = i;
-        while (j + 1 < on.length && on[j + 1]) j++;
-        const x0 = Math.max(a.left, scales.x.getPixelForValue((at[i] ?? 0) - 0.5));
-        const x1 = Math.min(a.right, scales.x.getPixelForValue((at[j] ?? 0) + 0.5));
-        if (x1 > x0) ctx.fillRect(x0, a.top, x1 - x0, a.bottom - a.top);
-        i = j;
-      }
-      ctx.restore();
+      chart.ctx.save();
+      chart.ctx.fillStyle = missingFill();
+      shadeStretches(chart, runsOf(at, on));
+      chart.ctx.restore();
     },
   };
 }
 
 const NOTHING_SHADED: readonly boolean[] = [];
-
-function themeColor(name: string, fallback: string): string {
-  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  return v || fallback;
-}
 
 /**
  * A chart.js line chart that is created once and updated in place (no animation, no re-creation), so a chart

@@ -3,6 +3,7 @@ import { Chart, type ChartDataset, type Plugin } from 'chart.js';
 import type { TimeseriesGap, TimeseriesMissingCore } from '../../../shared/timeseries.ts';
 import { registerCharts } from '../charts/register.ts';
 import { applyNiceScale, type ScaleKind, type YAxisOptions } from '../charts/ticks.ts';
+import { missingFill, shadeStretches, themeColor } from '../charts/shade.ts';
 import { formatDateTime, formatTick, timeTicks } from '../timeseries/range.ts';
 
 export interface TimeLine {
@@ -42,31 +43,19 @@ interface Overlay {
   drag: { x0: number; x1: number } | null;
 }
 
-function themeColor(name: string, fallback: string): string {
-  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  return v || fallback;
-}
-
 /** Draws the outages (grey) and the stretches with a Core missing (amber) under the lines, the zoom selection over them. */
 function overlayPlugin(overlay: { current: Overlay }): Plugin<'line'> {
   return {
     id: 'timeseriesOverlay',
     beforeDatasetsDraw(chart) {
-      const { ctx, chartArea: a, scales } = chart;
-      const x = scales.x;
-      const shade = (stretches: readonly { fromMs: number; toMs: number }[]): void => {
-        for (const g of stretches) {
-          const x0 = Math.max(a.left, x.getPixelForValue(g.fromMs));
-          // At least a pixel: a Core down for a few seconds in a month's chart still shows.
-          const x1 = Math.min(a.right, Math.max(x0 + 1, x.getPixelForValue(g.toMs)));
-          if (x1 > x0) ctx.fillRect(x0, a.top, x1 - x0, a.bottom - a.top);
-        }
-      };
+      const { ctx } = chart;
+      const stretches = (list: readonly { fromMs: number; toMs: number }[]): { from: number; to: number }[] => list.map((g) => ({ from: g.fromMs, to: g.toMs }));
       ctx.save();
-      ctx.fillStyle = themeColor('--missing', 'rgba(195,138,0,0.16)');
-      shade(overlay.current.missingCores);
+      ctx.fillStyle = missingFill();
+      // At least a pixel: a Core down for a few seconds in a month's chart still shows.
+      shadeStretches(chart, stretches(overlay.current.missingCores), 1);
       ctx.fillStyle = themeColor('--gap', 'rgba(128,128,128,0.18)');
-      shade(overlay.current.gaps);
+      shadeStretches(chart, stretches(overlay.current.gaps));
       ctx.restore();
     },
     afterDraw(chart) {
