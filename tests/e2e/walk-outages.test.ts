@@ -164,7 +164,8 @@ describe('an operator\'s walk, stop 38 (headless server, real ffmpeg, a remote C
 
     // "All cores (per core)" over 1 h: a line per Core, so the chart's peak is one Core's, below the merged one's.
     await page.click('[data-testid="range-1h"]');
-    const peakOf = async (): Promise<number> => Number(await page.getAttribute('[data-testid="history-charts"]', 'data-peak-viewers'));
+    // The peak of the answer to what is asked now (not the last answer, kept while a new one loads: `data-stale`).
+    const peakOf = async (): Promise<number> => Number(await page.getAttribute('[data-testid="history-charts"]:not([data-stale])', 'data-peak-viewers', { timeout: 10_000 }));
     const merged = await waitFor(async () => ((await peakOf()) > 0 ? peakOf() : undefined), 'the merged 1 h peak', 20_000, 300);
     await page.selectOption('[data-testid="overview-scope"]', 'each');
     await waitFor(async () => (await page.textContent('[data-testid="history-charts"] .hint'))?.includes('one line per core'), 'the per-core history', 10_000, 300);

@@ -27,6 +27,13 @@ interface Props {
   perCore?: readonly string[];
 }
 
+/** An answer of the time-series history: the query it answers, whether it was asked per core, its parts. */
+interface Loaded {
+  query: string;
+  split: boolean;
+  parts: { core: string | undefined; result: TimeseriesResult }[];
+}
+
 /** One part of a chart: a core's series (its name in the labels), or the one series of the chart ('' as name). */
 export interface HistoryPart {
   name: string;
@@ -89,12 +96,14 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
   const api = useApp((s) => s.api);
   const units = useApp((s) => s.units);
   const coreName = useApp((s) => s.coreName);
-  const [parts, setParts] = useState<{ core: string | undefined; result: TimeseriesResult }[] | null>(null);
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   // The keys as one text, so a new array of the same keys (each push) does not fetch again.
   const streamKeys = typeof stream === 'string' || stream === undefined ? stream : stream.join('\u0000');
   const coreKeys = perCore?.join('\u0000');
+  // What is asked now; until its answer comes the charts keep the last answer, marked `data-stale`.
+  const query = JSON.stringify([core, coreKeys, streamKeys, protocol, range.key, range.fromMs, range.toMs]);
   useEffect(() => {
     if (!api) return;
     const keys = streamKeys === undefined || streamKeys === '' ? [undefined] : streamKeys.split('\u0000');
@@ -107,7 +116,7 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
           cores.map(async (c) => ({ core: c, result: sumSeries(await Promise.all(keys.map((key) => api.invoke('timeseries:query', { core: c, stream: key, protocol, fromMs, toMs })))) })),
         );
         if (!live) return;
-        setParts(answers);
+        setLoaded({ query, split: coreKeys !== undefined, parts: answers });
         setError(null);
       } catch (err) {
         if (live) setError((err as Error).message);
@@ -119,25 +128,27 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
       live = false;
       if (timer) clearInterval(timer);
     };
-  }, [api, core, coreKeys, streamKeys, protocol, range]);
+  }, [api, core, coreKeys, streamKeys, protocol, range, query]);
 
-  // Only whether lines are per core matters here (the cores are in `parts`).
-  const split = perCore !== undefined;
-  const charts = useMemo(() => (parts ? historyLines(parts.map((p) => ({ name: split ? coreName(p.core ?? '') : '', result: p.result }))) : null), [parts, split, coreName]);
+  // The lines follow the answer shown (per core or not, as it was asked), not the props, while a new answer loads.
+  const split = loaded?.split ?? false;
+  const charts = useMemo(() => (loaded ? historyLines(loaded.parts.map((p) => ({ name: loaded.split ? coreName(p.core ?? '') : '', result: p.result }))) : null), [loaded, coreName]);
   // Per core, each line breaks where its core was not observed; the shading is one series' (its gaps, missing Cores).
-  const data = parts && parts.length > 0 ? parts[0]!.result : null;
-  const shadeGaps = perCore ? NO_GAPS : (data?.gaps ?? NO_GAPS);
+  const data = loaded && loaded.parts.length > 0 ? loaded.parts[0]!.result : null;
+  const shadeGaps = split ? NO_GAPS : (data?.gaps ?? NO_GAPS);
 
   const zoom = (fromMs: number, toMs: number): void => onRangeChange({ key: 'custom', fromMs, toMs });
   const missingNote = data ? missingCoresNote(data.missingCores, coreName) : '';
   const label = data ? `${formatDateTime(data.fromMs)} – ${formatDateTime(data.toMs)}` : '';
   return (
-    <div className="history-charts" data-testid={`${idPrefix}-charts`} data-points={charts?.points ?? 0} data-peak-viewers={charts?.peak ?? 0} data-step-sec={data?.stepSec ?? 0} data-missing-cores={data?.missingCores.length ?? 0}>
+    <div className="history-charts" data-testid={`${idPrefix}-charts`} data-points={charts?.points ?? 0} data-peak-viewers={charts?.peak ?? 0} data-step-sec={data?.stepSec ?? 0} data-missing-cores={data?.missingCores.length ?? 0}
+      data-stale={loaded !== null && loaded.query !== query ? 'true' : undefined}
+    >
       <p className="hint">
         {label}
         {data && ` · one point per ${stepText(data.stepSec)}`}
-        {perCore && ' · one line per core; a break: that core offline or the app not running'}
-        {!perCore && data && data.gaps.length > 0 && ' · shaded: no data (core offline or app not running)'}
+        {split && ' · one line per core; a break: that core offline or the app not running'}
+        {!split && data && data.gaps.length > 0 && ' · shaded: no data (core offline or app not running)'}
         {missingNote !== '' && <span data-testid={`${idPrefix}-missing-cores`}>{` · ${missingNote}`}</span>}
         {' · drag across a chart to zoom'}
       </p>
