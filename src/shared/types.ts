@@ -79,6 +79,12 @@ export interface CollectorTotals {
   processSessions: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
+  /**
+   * Of `rxBitsPerSec`/`txBitsPerSec`, the bitrates of those `processSessions` (the sum of their sessions' rates): the
+   * bytes of a local restream's hops, which never cross the core's edge, so the traffic totals subtract them too.
+   */
+  processRxBitsPerSec: number;
+  processTxBitsPerSec: number;
   maxSessions: number;
   maxTxBitsPerSec: number;
 }

@@ -252,6 +252,8 @@ export function createFleet(options: FleetOptions): Fleet {
           processSessions: 0,
           rxBitsPerSec: s.rxBitsPerSec,
           txBitsPerSec: s.txBitsPerSec,
+          processRxBitsPerSec: 0,
+          processTxBitsPerSec: 0,
           maxSessions: s.maxSessions,
           maxTxBitsPerSec: s.maxTxBitsPerSec,
         };
@@ -260,8 +262,13 @@ export function createFleet(options: FleetOptions): Fleet {
         // sessions are parsed as such rows (parse.ts): taken as they are (never changed: each poll parses new ones).
         for (const a of v.active(c) ?? s.active) {
           sessions.push(a.core === v.id && (a as Partial<SessionRow>).collector === c ? (a as SessionRow) : { ...a, core: v.id, collector: c });
-          // The people rule's own processes (src/shared/totals.ts), counted as the sessions are listed.
-          if (isProcessSession(c, a.extra)) totals.processSessions++;
+          // The totals rule's own processes (src/shared/totals.ts), counted as the sessions are listed: their sessions
+          // are no people, their bytes a local hop that never crossed the core's edge.
+          if (isProcessSession(c, a.extra)) {
+            totals.processSessions++;
+            totals.processRxBitsPerSec += a.rxBitsPerSec;
+            totals.processTxBitsPerSec += a.txBitsPerSec;
+          }
         }
       }
     }
