@@ -118,4 +118,10 @@ export interface HistoryRow {
    */
   processSessions?: number;
   process?: string;
+  /**
+   * Of `rxBytes`/`txBytes`, those of the row's sessions that were wholly the app's own processes' (a local restream's
+   * hop between this core's own servers, never at its edge): what History's total leaves out (src/shared/totals.ts).
+   */
+  processRxBytes?: number;
+  processTxBytes?: number;
 }

@@ -286,6 +286,8 @@ export function createFleet(options: FleetOptions): Fleet {
         const own = processes?.get(key);
         if (own !== undefined) {
           row.processSessions = Math.min(own.sessions, t.sessions);
+          row.processRxBytes = Math.min(own.rxBytes, t.rxBytes);
+          row.processTxBytes = Math.min(own.txBytes, t.txBytes);
           if (own.process !== undefined && own.sessions >= t.sessions) row.process = own.process;
         }
         rows.push(row);
@@ -302,7 +304,7 @@ export function createFleet(options: FleetOptions): Fleet {
           continue;
         }
         for (const [process, p] of own.byProcess) {
-          rows.push({ ...rowOf(core, collector, 'remote', key, p), processSessions: p.sessions, process });
+          rows.push({ ...rowOf(core, collector, 'remote', key, p), processSessions: p.sessions, process, processRxBytes: p.rxBytes, processTxBytes: p.txBytes });
           rest.sessions -= p.sessions;
           rest.rxBytes -= p.rxBytes;
           rest.txBytes -= p.txBytes;
