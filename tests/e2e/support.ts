@@ -382,3 +382,12 @@ export function clipProblems(page: Page): Promise<string[]> {
     return out;
   });
 }
+
+const UNITS: Record<string, number> = { 'bit/s': 1, 'kbit/s': 1e3, 'Mbit/s': 1e6, 'Gbit/s': 1e9, B: 1, kB: 1e3, MB: 1e6, GB: 1e9 };
+
+/** "5.57 Mbit/s" or "2.74 MB" as the page shows them (a narrow space between), in bits per second or bytes. */
+export function parseAmount(text: string): number {
+  const m = /^(-?[\d.]+)\s*([a-zA-Z/]+)$/.exec(text.replace(/\u202f/g, ' ').trim());
+  if (!m || UNITS[m[2]!] === undefined) throw new Error(`not an amount: ${JSON.stringify(text)}`);
+  return Number(m[1]) * UNITS[m[2]!]!;
+}

@@ -5,14 +5,16 @@
  * users, the Overview's cards and the sessions the Sessions view lists agree; when everything has ended, History's
  * finished sessions count the same people (the process's RTMP play and HLS upload are rows of their own, "FFmpeg
  * process relay", left out of the total), the CSV export says the same, and the traffic report's peaks are the Streams
- * view's viewers. Screenshots at 1440 and 1024 px, light and dark: test-output/screenshots/walk3h-*.png.
+ * view's viewers. Bytes cross the core's edge once (totalsb, stop 39): the header's rx/tx are the people's sessions'
+ * rates, History's total and the CSV leave out the process's RTMP play and HLS upload (a hop between the core's own
+ * servers), which the encoder's publish and the viewers' plays already count. Screenshots at 1440 and 1024 px, light and dark: test-output/screenshots/walk3h-*.png.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Children, type TrackedChild } from '../support/children.ts';
 import { type Headless, startHeadless } from '../support/headless.ts';
 import { waitFor } from '../support/wait.ts';
-import { clipProblems, closeE2e, createRestreamToHls, hlsPlayerArgs, hlsPublisherArgs, openPage, prepareE2e, rtmpPlayerArgs, rtmpPublisherArgs, shotsAtBothWidths, type TestBrowser } from './support.ts';
+import { clipProblems, closeE2e, createRestreamToHls, hlsPlayerArgs, hlsPublisherArgs, openPage, parseAmount, prepareE2e, rtmpPlayerArgs, rtmpPublisherArgs, shotsAtBothWidths, type TestBrowser } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
@@ -30,6 +32,9 @@ interface Active {
   local: string;
   remote: string;
   extra: string;
+  /** Core's units: kbit/s of 1024 bits (src/main/api/sessions.ts). */
+  bandwidth_rx_kbit: number;
+  bandwidth_tx_kbit: number;
 }
 const PEOPLE = ['hls', 'hlsingress', 'rtmp'] as const;
 
@@ -110,6 +115,34 @@ describe("an operator's walk through History (headless server, real ffmpeg, Chro
     );
     await page.waitForTimeout(3000); // the time series' samples of the live viewers
     expect(await livePeople()).toBe(5);
+    // The header's traffic is the people's: rx the encoder's and the studio's uploads, tx the players'. The process's
+    // RTMP play (tx) and HLS upload (rx) move as much again, on the core's own servers: in neither. The API's rates are
+    // read just before and after the header's (they move between reads); the header's three digits are 0.5 % apart.
+    const rates = async (): Promise<{ rx: number; tx: number; processRx: number; processTx: number }> => {
+      const r = { rx: 0, tx: 0, processRx: 0, processTx: 0 };
+      for (const sessions of Object.values(await active())) {
+        for (const s of sessions ?? []) {
+          const own = s.extra.startsWith('ffmpeg:');
+          r[own ? 'processRx' : 'rx'] += s.bandwidth_rx_kbit * 1024;
+          r[own ? 'processTx' : 'tx'] += s.bandwidth_tx_kbit * 1024;
+        }
+      }
+      return r;
+    };
+    const within = (v: number, a: number, b: number): boolean => v >= Math.min(a, b) * 0.98 && v <= Math.max(a, b) * 1.02;
+    await waitFor(
+      async () => {
+        const before = await rates();
+        const shown = await page.$$eval('[data-testid="totals"] b', (bs: { textContent: string }[]) => bs.map((b) => b.textContent));
+        const after = await rates();
+        const header = { rx: parseAmount(shown[1]!), tx: parseAmount(shown[2]!) };
+        seen = JSON.stringify({ header, before, after });
+        return before.processRx > 0 && before.processTx > 0 && within(header.rx, before.rx, after.rx) && within(header.tx, before.tx, after.tx);
+      },
+      () => `the header's rx/tx within 2 % of the people's sessions' rates, none of the process's (last read ${seen})`,
+      30_000,
+      500,
+    );
     // The process's bytes cross the core's edge once: its RTMP play and HLS upload are counted by the core's own
     // servers, so the ffmpeg collector has no session of it (edgebytes; Core's ignore list holds its own address).
     const ffmpegLive = (await (await fetch(`${h.url}/api/v3/session/active?collectors=ffmpeg`)).json()) as Record<string, Active[] | undefined>;
@@ -163,6 +196,8 @@ describe("an operator's walk through History (headless server, real ffmpeg, Chro
       500,
     );
     const table = await historyTable();
+    // What the total leaves out of the process's bytes is said under the table.
+    expect(await page.textContent('[data-testid="history-process-note"]')).toMatch(/^The total leaves out \S+\s\S+ rx and \S+\s\S+ tx of this app's own FFmpeg processes/);
     expect(table.rows.filter((r) => r[0] === 'FFmpeg process relay').map((r) => [r[1], r[2]]).sort()).toEqual([
       ['hlsingress', '1'],
       ['rtmp', '1'],
@@ -177,7 +212,7 @@ describe("an operator's walk through History (headless server, real ffmpeg, Chro
 
     // The CSV export: people are `sessions` less `process_sessions` in the people collectors, as the view's total.
     const csv = (await (await fetch(`${h.url}/api/export/history.csv`)).text()).replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(csv[0]).toBe('core,collector,group,key,sessions,rx_bytes,tx_bytes,process_sessions,process');
+    expect(csv[0]).toBe('core,collector,group,key,sessions,rx_bytes,tx_bytes,process_sessions,process,process_rx_bytes,process_tx_bytes');
     const records = csv.slice(1).map((l) => l.split(','));
     const csvPeople = records.filter((r) => r[2] === 'remote' && (PEOPLE as readonly string[]).includes(r[1]!)).reduce((n, r) => n + Number(r[4]) - Number(r[7]), 0);
     expect(csvPeople).toBe(finishedPeople);
@@ -189,6 +224,18 @@ describe("an operator's walk through History (headless server, real ffmpeg, Chro
     ]);
     // No ffmpeg row: the process's bytes are in its rtmp and hlsingress rows only (edgebytes).
     expect(records.filter((r) => r[1] === 'ffmpeg')).toEqual([]);
+    // Those rows' bytes are all a hop between the core's own servers (totalsb): every byte of them is the process's.
+    const relayRows = records.filter((r) => r[8] === 'relay');
+    expect(relayRows.every((r) => r[9] === r[5] && r[10] === r[6])).toBe(true);
+    expect(relayRows.find((r) => r[1] === 'rtmp' && r[2] === 'remote')).toSatisfy((r: string[]) => Number(r[6]) > 100_000);
+    expect(relayRows.find((r) => r[1] === 'hlsingress' && r[2] === 'remote')).toSatisfy((r: string[]) => Number(r[5]) > 100_000);
+    // Per remote, the bytes at the edge (rx_bytes less process_rx_bytes) are the people's rows' bytes, and History's
+    // total shows them (three digits).
+    const remoteRows = records.filter((r) => r[2] === 'remote' && (PEOPLE as readonly string[]).includes(r[1]!));
+    const edge = (i: 5 | 6): number => remoteRows.reduce((n, r) => n + Number(r[i]) - Number(r[i + 4]), 0);
+    const peopleBytes = (i: 5 | 6): number => remoteRows.filter((r) => r[8] === '').reduce((n, r) => n + Number(r[i]), 0);
+    expect([edge(5), edge(6)]).toEqual([peopleBytes(5), peopleBytes(6)]);
+    for (const [shown, bytes] of [[table.total[3]!, edge(5)], [table.total[4]!, edge(6)]] as const) expect(Math.abs(parseAmount(shown) - bytes)).toBeLessThanOrEqual(bytes * 0.005 + 1);
     // Per local and reference the process's play of cam is counted in cam's row, not a row of its own.
     expect(records.filter((r) => r[1] === 'rtmp' && r[2] === 'local' && r[3] === 'play:/live/cam').map((r) => [r[4], r[7], r[8]])).toEqual([['2', '1', '']]);
 
