@@ -118,8 +118,10 @@ export class SessionFeed {
         let sum = 0;
         ios.forEach((io, i) => {
           const d = io.bytes - (last[i] ?? 0);
-          if (d > 0 && !this.#held.has(io)) {
-            this.#held.add(io); // fed at the next tick, with what comes by then, unless an own server claims it first
+          // Held once: fed at the next tick with what comes by then, unless an own server claims it first (a settled
+          // run has no next tick: its last bytes are fed now).
+          if (d > 0 && !this.#held.has(io) && !run.settled) {
+            this.#held.add(io);
             return;
           }
           last[i] = io.bytes;
