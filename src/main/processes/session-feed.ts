@@ -5,8 +5,8 @@
  * list), then once per second: input bytes → Ingress, output bytes → Egress, of the inputs and outputs that do not go
  * through this core's own servers: by the placeholder (`countedByOwnServer`), or, for an address typed out (the local
  * server's `rtmp://127.0.0.1:1935/live/cam`, whatever host names it), because an own server saw the relay's socket
- * (its session asked the owner hook about it: marked as the process's). Those bytes are already counted once where they cross the
- * edge (the person's publisher and players on rtmp/srt/hls); Core's `ffmpeg` collector leaves them out the same way,
+ * (its session asked the owner hook about it: marked as the process's). Those bytes are already counted once where
+ * they cross the edge (the person's publisher and players on rtmp/srt/hls); Core's `ffmpeg` collector leaves them out the same way,
  * its default ignore list (127.0.0.1/32, ::1/128: spec §1.4, §3.6) holding its own address. So, as there, a run
  * whose every byte goes through those servers is registered but never activated: it is not in the active list and
  * leaves no History entry (spec §6, 44); its marked sessions on rtmp/srt/hlsingress stand for it.
