@@ -391,3 +391,9 @@ export function parseAmount(text: string): number {
   if (!m || UNITS[m[2]!] === undefined) throw new Error(`not an amount: ${JSON.stringify(text)}`);
   return Number(m[1]) * UNITS[m[2]!]!;
 }
+
+/** Each shown amount has three significant digits: a sum of n of them is off by at most half a unit of the third. */
+export function closeTo(sum: number, parts: number[]): boolean {
+  const slack = parts.reduce((a, p) => a + Math.abs(p) * 0.005, 0) + Math.abs(sum) * 0.005 + 1;
+  return Math.abs(sum - parts.reduce((a, p) => a + p, 0)) <= slack;
+}
