@@ -30,9 +30,13 @@ function snapshotOf(atMs: number, cores: CoreInfo[], sessions: SessionRow[]): Sn
   const collectors = new Map<string, Snapshot['collectors'][number]>();
   for (const s of sessions) {
     const k = `${s.core}\u0000${s.collector}`;
-    const c = collectors.get(k) ?? { core: s.core, collector: s.collector, activeSessions: 0, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
+    const c = collectors.get(k) ?? { core: s.core, collector: s.collector, activeSessions: 0, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, processRxBitsPerSec: 0, processTxBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
     c.activeSessions++;
-    if (isProcessSession(s.collector, s.extra)) c.processSessions++;
+    if (isProcessSession(s.collector, s.extra)) {
+      c.processSessions++;
+      c.processRxBitsPerSec += s.rxBitsPerSec;
+      c.processTxBitsPerSec += s.txBitsPerSec;
+    }
     c.rxBitsPerSec += s.rxBitsPerSec;
     c.txBitsPerSec += s.txBitsPerSec;
     collectors.set(k, c);

@@ -35,6 +35,9 @@ export interface MetricsSeries {
   activeSessions: (number | null)[];
   /** Of `activeSessions`, the app's own FFmpeg processes' sessions (CollectorTotals.processSessions): not people. */
   processSessions: (number | null)[];
+  /** Of `rxBitsPerSec`/`txBitsPerSec`, those processes' sessions' (CollectorTotals.processRxBitsPerSec): no edge traffic. */
+  processRxBitsPerSec: (number | null)[];
+  processTxBitsPerSec: (number | null)[];
 }
 
 /** The last 10 minutes of per-second totals, kept in main so a reopened window still has its charts. */

@@ -94,7 +94,7 @@ const CORES: ListSpec<CoreInfo> = {
 };
 const COLLECTORS: ListSpec<CollectorTotals> = {
   key: ['core', 'collector'],
-  fields: { core: 'cold', collector: 'cold', activeSessions: 'hot', processSessions: 'hot', rxBitsPerSec: 'hot', txBitsPerSec: 'hot', maxSessions: 'cold', maxTxBitsPerSec: 'cold' },
+  fields: { core: 'cold', collector: 'cold', activeSessions: 'hot', processSessions: 'hot', rxBitsPerSec: 'hot', txBitsPerSec: 'hot', processRxBitsPerSec: 'hot', processTxBitsPerSec: 'hot', maxSessions: 'cold', maxTxBitsPerSec: 'cold' },
 };
 const SESSIONS: ListSpec<SessionRow> = {
   key: ['core', 'collector', 'id'],

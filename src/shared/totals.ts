@@ -8,10 +8,12 @@
  *   `http` collector is one aggregate of all HTTP traffic (not a person), `https` is never fed, and an `ffmpeg`
  *   session is a process run, not a person. Every people count follows it: the header, the Overview "All" chart and
  *   its history, the tray, the alerts, `/metrics`; per stream the same rule is the role `process` (stream-groups.ts).
- * - Traffic is what crosses the core's edge once: `hls`, `hlsingress`, `rtmp`, `srt`, plus `ffmpeg`, which counts
- *   only a process's network inputs and outputs that do not go through this core's own servers (Core's default
- *   ignore list leaves out its own address; the local core's processes are counted by its servers instead). `http`
- *   is left out: it already contains every HLS byte (and the API's own traffic).
+ * - Traffic is what crosses the core's edge once: `hls`, `hlsingress`, `rtmp`, `srt`, less the bytes of their sessions
+ *   that are the app's own processes' (`processRxBitsPerSec`/`processTxBitsPerSec`: a local restream's hop from one
+ *   own server to another, e.g. its RTMP play of `cam` and its HLS upload of `cam.m3u8`, whose bytes the encoder's
+ *   publish and the viewers' plays already count at the edge), plus `ffmpeg`, which counts only a process's network
+ *   inputs and outputs that do not go through this core's own servers (Core's default ignore list leaves out its own
+ *   address). `http` is left out: it already contains every HLS byte (and the API's own traffic).
  */
 
 import { isOwnProcess } from './processes.ts';
@@ -41,11 +43,20 @@ export function isProcessSession(collector: string, extra: string): boolean {
   return countsSessions(collector) && isOwnProcess(extra);
 }
 
-/** Adds one collector's live numbers (a CollectorTotals) to `into` by the rule above. */
-export function addToTotals(into: Totals, c: Totals & { collector: string; processSessions: number }): void {
+/** One collector's live numbers as the rule reads them (a CollectorTotals, or the page's copy of one). */
+export interface CollectorNumbers extends Totals {
+  collector: string;
+  processSessions: number;
+  processRxBitsPerSec: number;
+  processTxBitsPerSec: number;
+}
+
+/** Adds one collector's live numbers to `into` by the rule above. */
+export function addToTotals(into: Totals, c: CollectorNumbers): void {
   if (countsSessions(c.collector)) into.activeSessions += c.activeSessions - c.processSessions;
   if (countsTraffic(c.collector)) {
-    into.rxBitsPerSec += c.rxBitsPerSec;
-    into.txBitsPerSec += c.txBitsPerSec;
+    // Never below 0: the collector's rate and its sessions' rates are measured apart (a window's edge).
+    into.rxBitsPerSec += Math.max(0, c.rxBitsPerSec - c.processRxBitsPerSec);
+    into.txBitsPerSec += Math.max(0, c.txBitsPerSec - c.processTxBitsPerSec);
   }
 }

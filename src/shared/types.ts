@@ -79,6 +79,12 @@ export interface CollectorTotals {
   processSessions: number;
   rxBitsPerSec: number;
   txBitsPerSec: number;
+  /**
+   * Of `rxBitsPerSec`/`txBitsPerSec`, the bitrates of those `processSessions` (the sum of their sessions' rates): the
+   * bytes of a local restream's hops, which never cross the core's edge, so the traffic totals subtract them too.
+   */
+  processRxBitsPerSec: number;
+  processTxBitsPerSec: number;
   maxSessions: number;
   maxTxBitsPerSec: number;
 }
@@ -112,4 +118,10 @@ export interface HistoryRow {
    */
   processSessions?: number;
   process?: string;
+  /**
+   * Of `rxBytes`/`txBytes`, those of the row's sessions that were wholly the app's own processes' (a local restream's
+   * hop between this core's own servers, never at its edge): what History's total leaves out (src/shared/totals.ts).
+   */
+  processRxBytes?: number;
+  processTxBytes?: number;
 }

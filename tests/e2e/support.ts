@@ -382,3 +382,18 @@ export function clipProblems(page: Page): Promise<string[]> {
     return out;
   });
 }
+
+const UNITS: Record<string, number> = { 'bit/s': 1, 'kbit/s': 1e3, 'Mbit/s': 1e6, 'Gbit/s': 1e9, B: 1, kB: 1e3, MB: 1e6, GB: 1e9 };
+
+/** "5.57 Mbit/s" or "2.74 MB" as the page shows them (a narrow space between), in bits per second or bytes. */
+export function parseAmount(text: string): number {
+  const m = /^(-?[\d.]+)\s*([a-zA-Z/]+)$/.exec(text.replace(/\u202f/g, ' ').trim());
+  if (!m || UNITS[m[2]!] === undefined) throw new Error(`not an amount: ${JSON.stringify(text)}`);
+  return Number(m[1]) * UNITS[m[2]!]!;
+}
+
+/** Each shown amount has three significant digits: a sum of n of them is off by at most half a unit of the third. */
+export function closeTo(sum: number, parts: number[]): boolean {
+  const slack = parts.reduce((a, p) => a + Math.abs(p) * 0.005, 0) + Math.abs(sum) * 0.005 + 1;
+  return Math.abs(sum - parts.reduce((a, p) => a + p, 0)) <= slack;
+}

@@ -13,7 +13,7 @@ import { Children } from '../support/children.ts';
 import type { Headless } from '../support/headless.ts';
 import type { TestCore } from '../support/test-core.ts';
 import { waitFor } from '../support/wait.ts';
-import { clipProblems, hlsPlayerArgs, hlsPublisherArgs, nullPlayerArgs, rtmpPublisherArgs, shotsAtBothWidths, startWalk, type Walk } from './support.ts';
+import { clipProblems, closeTo, hlsPlayerArgs, hlsPublisherArgs, nullPlayerArgs, parseAmount, rtmpPublisherArgs, shotsAtBothWidths, startWalk, type Walk } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
@@ -30,21 +30,6 @@ let seen = '';
 /** The collectors whose sessions are people and whose bytes count once (src/shared/totals.ts). */
 const PEOPLE = ['hls', 'hlsingress', 'rtmp', 'srt'];
 const TRAFFIC = [...PEOPLE, 'ffmpeg'];
-
-const UNITS: Record<string, number> = { 'bit/s': 1, 'kbit/s': 1e3, 'Mbit/s': 1e6, 'Gbit/s': 1e9, B: 1, kB: 1e3, MB: 1e6, GB: 1e9 };
-
-/** "5.57 Mbit/s" or "2.74 MB" (a narrow space between) in bits per second or bytes. */
-function parseAmount(text: string): number {
-  const m = /^(-?[\d.]+)\s*([a-zA-Z/]+)$/.exec(text.replace(/\u202f/g, ' ').trim());
-  if (!m || UNITS[m[2]!] === undefined) throw new Error(`not an amount: ${JSON.stringify(text)}`);
-  return Number(m[1]) * UNITS[m[2]!]!;
-}
-
-/** Each shown amount has three significant digits: a sum of n of them is off by at most half a unit of the third. */
-function closeTo(sum: number, parts: number[]): boolean {
-  const slack = parts.reduce((a, p) => a + Math.abs(p) * 0.005, 0) + Math.abs(sum) * 0.005 + 1;
-  return Math.abs(sum - parts.reduce((a, p) => a + p, 0)) <= slack;
-}
 
 /** The header's numbers as shown: users counted, rx and tx as texts. */
 interface HeaderRead {

@@ -87,7 +87,7 @@ export function snapshot(atMs: number, sessions: SessionRow[], collectors: Colle
 }
 
 export function totals(core: string, collector: string, sessions: number, rx: number, tx: number): CollectorTotals {
-  return { core, collector, activeSessions: sessions, processSessions: 0, rxBitsPerSec: rx, txBitsPerSec: tx, maxSessions: 0, maxTxBitsPerSec: 0 };
+  return { core, collector, activeSessions: sessions, processSessions: 0, rxBitsPerSec: rx, txBitsPerSec: tx, processRxBitsPerSec: 0, processTxBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
 }
 
 /** Lets pending promise callbacks run. */

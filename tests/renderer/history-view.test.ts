@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HistoryRow } from '../../src/shared/types.ts';
-import { keyText, mergeRow, peopleSessions, rowId } from '../../src/renderer/src/views/History.tsx';
+import { edgeBytes, keyText, mergeRow, peopleSessions, rowId } from '../../src/renderer/src/views/History.tsx';
 
 const row = (p: Partial<HistoryRow>): HistoryRow => ({ core: 'local', collector: 'rtmp', group: 'remote', key: '127.0.0.1:5000', sessions: 2, rxBytes: 0, txBytes: 10, ...p });
 
@@ -25,6 +25,20 @@ describe('finished sessions of own processes in the History view', () => {
     expect(peopleSessions(m)).toBe(4);
     expect(peopleSessions(row({ collector: 'ffmpeg' }))).toBe(0);
     expect(peopleSessions(row({ collector: 'hls', processSessions: 1 }))).toBe(1);
+  });
+
+  it("the traffic total leaves out a row's own-process bytes (a restream's hop), merged over cores too", () => {
+    // RTMP `cam` per reference: the encoder's 5000 in, a person's play 4000 out, the process's play 4000 out.
+    const cam = row({ group: 'reference', key: 'cam', sessions: 3, rxBytes: 5000, txBytes: 8000, processSessions: 1, processRxBytes: 0, processTxBytes: 4000 });
+    expect(edgeBytes(cam)).toEqual({ rx: 5000, tx: 4000 });
+    // Merged with a remote Core's row (no marks there): its bytes all count.
+    mergeRow(cam, row({ core: 'r1', group: 'reference', key: 'cam', sessions: 1, rxBytes: 0, txBytes: 700 }));
+    expect([cam.processRxBytes, cam.processTxBytes]).toEqual([0, 4000]);
+    expect(edgeBytes(cam)).toEqual({ rx: 5000, tx: 4700 });
+    // A process's own upload row: nothing of it at the edge; `http` and rows without marks as the totals rule says.
+    expect(edgeBytes(row({ collector: 'hlsingress', rxBytes: 900, txBytes: 0, processSessions: 2, process: 'relay', processRxBytes: 900, processTxBytes: 0 }))).toEqual({ rx: 0, tx: 0 });
+    expect(edgeBytes(row({ collector: 'http', rxBytes: 50, txBytes: 60 }))).toEqual({ rx: 0, tx: 0 });
+    expect(edgeBytes(row({ collector: 'ffmpeg', rxBytes: 50, txBytes: 60 }))).toEqual({ rx: 50, tx: 60 });
   });
 
   it("per remote a process's own row stays its own beside people's rows of the same peer (its HLS upload's `unknown`), merged or per core", () => {

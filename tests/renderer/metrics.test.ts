@@ -6,7 +6,7 @@ import type { CollectorTotals, Snapshot } from '../../src/shared/types.ts';
 import { addToTotals, type Totals } from '../../src/shared/totals.ts';
 
 const totals = (core: string, collector: string, activeSessions: number, processSessions: number): CollectorTotals => ({
-  core, collector, activeSessions, processSessions, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0,
+  core, collector, activeSessions, processSessions, rxBitsPerSec: 0, txBitsPerSec: 0, processRxBitsPerSec: 0, processTxBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0,
 });
 const snap = (atMs: number, collectors: CollectorTotals[]): Snapshot => ({ atMs, cores: [], collectors, sessions: [] });
 
@@ -24,10 +24,10 @@ describe('MetricsModel', () => {
       stepMs: 1000,
       atMs: [1000, 2000],
       series: [
-        { core: 'local', collector: 'rtmp', rxBitsPerSec: [0, 0], txBitsPerSec: [0, 0], activeSessions: [2, 3], processSessions: [0, 1] },
-        { core: 'local', collector: 'hlsingress', rxBitsPerSec: [null, 0], txBitsPerSec: [null, 0], activeSessions: [null, 1], processSessions: [null, 0] },
-        { core: 'local', collector: 'ffmpeg', rxBitsPerSec: [null, 0], txBitsPerSec: [null, 0], activeSessions: [null, 1], processSessions: [null, 0] },
-        { core: 'remote', collector: 'hls', rxBitsPerSec: [0, 0], txBitsPerSec: [0, 0], activeSessions: [5, 5], processSessions: [0, 0] },
+        { core: 'local', collector: 'rtmp', rxBitsPerSec: [0, 0], txBitsPerSec: [0, 0], activeSessions: [2, 3], processSessions: [0, 1], processRxBitsPerSec: [0, 0], processTxBitsPerSec: [0, 0] },
+        { core: 'local', collector: 'hlsingress', rxBitsPerSec: [null, 0], txBitsPerSec: [null, 0], activeSessions: [null, 1], processSessions: [null, 0], processRxBitsPerSec: [null, 0], processTxBitsPerSec: [null, 0] },
+        { core: 'local', collector: 'ffmpeg', rxBitsPerSec: [null, 0], txBitsPerSec: [null, 0], activeSessions: [null, 1], processSessions: [null, 0], processRxBitsPerSec: [null, 0], processTxBitsPerSec: [null, 0] },
+        { core: 'remote', collector: 'hls', rxBitsPerSec: [0, 0], txBitsPerSec: [0, 0], activeSessions: [5, 5], processSessions: [0, 0], processRxBitsPerSec: [0, 0], processTxBitsPerSec: [0, 0] },
       ],
     };
     const m = new MetricsModel();
@@ -40,6 +40,36 @@ describe('MetricsModel', () => {
     expect(all.byCore.get('local')!.sessions).toEqual([2, 3, 3]);
     // Chosen collectors count their sessions as they are (the cards' numbers).
     expect(m.sum(new Set(['rtmp']), null).merged.sessions).toEqual([2, 3, 3]);
+  });
+
+  it('with "All" leaves out the own processes\' bitrates (a local restream\'s hops) as the header, from the history and the pushes', () => {
+    // An encoder publishes at 4 Mbit/s; a process plays it (RTMP tx) and uploads HLS (hlsingress rx); one HLS viewer.
+    const rate = (core: string, collector: string, rx: number, tx: number, processRx: number, processTx: number): CollectorTotals => ({
+      ...totals(core, collector, 1, processRx + processTx > 0 ? 1 : 0),
+      rxBitsPerSec: rx,
+      txBitsPerSec: tx,
+      processRxBitsPerSec: processRx,
+      processTxBitsPerSec: processTx,
+    });
+    const m = new MetricsModel();
+    m.load({
+      stepMs: 1000,
+      atMs: [1000],
+      series: [
+        { core: 'local', collector: 'rtmp', rxBitsPerSec: [4e6], txBitsPerSec: [4e6], activeSessions: [2], processSessions: [1], processRxBitsPerSec: [0], processTxBitsPerSec: [4e6] },
+        { core: 'local', collector: 'hlsingress', rxBitsPerSec: [4e6], txBitsPerSec: [0], activeSessions: [1], processSessions: [1], processRxBitsPerSec: [4e6], processTxBitsPerSec: [0] },
+        { core: 'local', collector: 'hls', rxBitsPerSec: [0], txBitsPerSec: [4e6], activeSessions: [1], processSessions: [0], processRxBitsPerSec: [0], processTxBitsPerSec: [0] },
+      ],
+    });
+    const push = snap(2000, [rate('local', 'rtmp', 5e6, 5e6, 0, 5e6), rate('local', 'hlsingress', 5e6, 0, 5e6, 0), rate('local', 'hls', 0, 5e6, 0, 0)]);
+    m.append(push);
+    const all = m.sum(null, null);
+    expect([all.merged.rx, all.merged.tx]).toEqual([[4e6, 5e6], [4e6, 5e6]]);
+    const t: Totals = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
+    for (const c of push.collectors) addToTotals(t, c);
+    expect([all.merged.rx[1], all.merged.tx[1]]).toEqual([t.rxBitsPerSec, t.txBitsPerSec]);
+    // A chosen collector is its own numbers (its card's).
+    expect(m.sum(new Set(['rtmp']), null).merged.tx).toEqual([4e6, 5e6]);
   });
 
   it('keeps the own-process counts aligned when samples are dropped and series come and go', () => {

@@ -211,8 +211,8 @@ describe('metrics', () => {
       stepMs: 1000,
       atMs: [1000, 2000],
       series: [
-        { core: 'local', collector: 'hls', rxBitsPerSec: [1, 2], txBitsPerSec: [10, 20], activeSessions: [1, 1], processSessions: [0, 0] },
-        { core: 'r1', collector: 'hls', rxBitsPerSec: [null, 5], txBitsPerSec: [null, 50], activeSessions: [null, 3], processSessions: [null, 0] },
+        { core: 'local', collector: 'hls', rxBitsPerSec: [1, 2], txBitsPerSec: [10, 20], activeSessions: [1, 1], processSessions: [0, 0], processRxBitsPerSec: [0, 0], processTxBitsPerSec: [0, 0] },
+        { core: 'r1', collector: 'hls', rxBitsPerSec: [null, 5], txBitsPerSec: [null, 50], activeSessions: [null, 3], processSessions: [null, 0], processRxBitsPerSec: [null, 0], processTxBitsPerSec: [null, 0] },
       ],
     };
     const { fake, store, frame } = await setup(snapshot(2000, []), history);

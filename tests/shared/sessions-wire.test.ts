@@ -53,6 +53,9 @@ function script(): Snapshot[] {
           processSessions: 0,
           rxBitsPerSec: of.reduce((a, r) => a + r.rxBitsPerSec, 0),
           txBitsPerSec: of.reduce((a, r) => a + r.txBitsPerSec, 0),
+          // As if the first were a process's: the hot fields change with its rates.
+          processRxBitsPerSec: of[0]?.rxBitsPerSec ?? 0,
+          processTxBitsPerSec: of[0]?.txBitsPerSec ?? 0,
           maxSessions: 0,
           maxTxBitsPerSec: 0,
         };

@@ -171,17 +171,19 @@ export class History {
   /**
    * The own processes' finished sessions per peer, location and reference (few entries: one per process run and
    * connection). Per peer, an entry wholly one process's goes to that process with its bytes; per location and
-   * reference only the count, with the process while it is one.
+   * reference the count, the bytes of the entries wholly a process's, and the process while it is one.
    */
   #processSessions(): OwnProcessTotals {
     const peers = new Map<string, { byProcess: Map<string, HistoryTotals>; mixed: number }>();
     const locations = new Map<string, OwnShare>();
     const references = new Map<string, OwnShare>();
-    const into = (map: Map<string, OwnShare>, key: string, own: ProcessSessions): void => {
+    const into = (map: Map<string, OwnShare>, key: string, own: ProcessSessions, rxBytes: number, txBytes: number): void => {
       const share = map.get(key);
-      if (share === undefined) map.set(key, { sessions: own.sessions, process: own.process });
+      if (share === undefined) map.set(key, { sessions: own.sessions, rxBytes, txBytes, process: own.process });
       else {
         share.sessions += own.sessions;
+        share.rxBytes += rxBytes;
+        share.txBytes += txBytes;
         if (share.process !== own.process) share.process = undefined;
       }
     };
@@ -190,10 +192,11 @@ export class History {
       if (e === undefined) continue;
       let peer = peers.get(e.peer);
       if (peer === undefined) peers.set(e.peer, (peer = { byProcess: new Map(), mixed: 0 }));
-      if (own.sessions >= e.totalSessions) bump(peer.byProcess, own.process, e.totalSessions, e.totalRxBytes, e.totalTxBytes);
+      const whole = own.sessions >= e.totalSessions;
+      if (whole) bump(peer.byProcess, own.process, e.totalSessions, e.totalRxBytes, e.totalTxBytes);
       else peer.mixed += own.sessions;
-      into(locations, e.location, own);
-      into(references, e.reference, own);
+      into(locations, e.location, own, whole ? e.totalRxBytes : 0, whole ? e.totalTxBytes : 0);
+      into(references, e.reference, own, whole ? e.totalRxBytes : 0, whole ? e.totalTxBytes : 0);
     }
     return { peers, locations, references };
   }

@@ -76,9 +76,15 @@ export interface OwnProcessTotals {
   references: ReadonlyMap<string, OwnShare>;
 }
 
-/** The own processes' finished sessions under one location or reference; `process` while they are all one process's. */
+/**
+ * The own processes' finished sessions under one location or reference; `process` while they are all one process's.
+ * `rxBytes`/`txBytes`: the bytes of the entries wholly a process's (as a peer's `byProcess`; an entry that also holds
+ * a person's session is counted in `sessions` only, its bytes cannot be told apart).
+ */
 export interface OwnShare {
   sessions: number;
+  rxBytes: number;
+  txBytes: number;
   process?: string;
 }
 

@@ -112,6 +112,9 @@ export const HISTORY_COLUMNS: readonly CsvColumn<HistoryRow>[] = [
   // The app's own FFmpeg processes (the local core's marks): people are `sessions` less these, as the header counts.
   { header: 'process_sessions', value: (r) => r.processSessions ?? 0 },
   { header: 'process', value: (r) => r.process },
+  // Of rx/tx, the processes' wholly own sessions' (a local restream's hop): the view's total leaves them out.
+  { header: 'process_rx_bytes', value: (r) => r.processRxBytes ?? 0 },
+  { header: 'process_tx_bytes', value: (r) => r.processTxBytes ?? 0 },
 ];
 
 export interface CsvStreamOptions {

@@ -3,8 +3,10 @@
  * id, reference = process reference, location and peer `unknown`. Registered on the run's first progress block (or
  * first byte), activated on the first byte of an input/output whose real host is collectable (not in the ignore
  * list), then once per second: input bytes → Ingress, output bytes → Egress, of the inputs and outputs that do not go
- * through this core's own servers (`countedByOwnServer`). Those bytes are already counted once where they cross the
- * edge (the person's publisher and players on rtmp/srt/hls); Core's `ffmpeg` collector leaves them out the same way,
+ * through this core's own servers: by the placeholder (`countedByOwnServer`), or, for an address typed out (the local
+ * server's `rtmp://127.0.0.1:1935/live/cam`, whatever host names it), because an own server saw the relay's socket
+ * (its session asked the owner hook about it: marked as the process's). Those bytes are already counted once where
+ * they cross the edge (the person's publisher and players on rtmp/srt/hls); Core's `ffmpeg` collector leaves them out the same way,
  * its default ignore list (127.0.0.1/32, ::1/128: spec §1.4, §3.6) holding its own address. So, as there, a run
  * whose every byte goes through those servers is registered but never activated: it is not in the active list and
  * leaves no History entry (spec §6, 44); its marked sessions on rtmp/srt/hlsingress stand for it.
@@ -61,12 +63,20 @@ export class SessionFeed {
   /** What the once-a-second pass walks: only collectors whose sessions' peer can be a relay's socket. */
   readonly #byPeer: FeedCollector[];
   readonly #runs = new Map<RunView, RunFeed>();
+  /**
+   * Inputs and outputs whose relay socket one of this core's own servers has seen (a session of it was marked): their
+   * bytes are that server's. An input/output's first bytes wait one tick in `#held` before they are fed, so that the
+   * server has registered its session by then (a typed URL's RTMP handshake before the play, an HLS segment uploaded
+   * before its playlist).
+   */
+  readonly #seenByOwnServer = new WeakSet<RunView['inputs'][number]>();
+  readonly #held = new WeakSet<RunView['inputs'][number]>();
 
   constructor(ffmpeg: FeedCollector, marked: MarkedCollectors) {
     this.#ffmpeg = ffmpeg;
     this.#byPeer = marked.byPeer;
     const ownerOf = (peer: string): string | undefined => {
-      const process = this.processOfPeer(peer);
+      const process = this.#claim(peer);
       return process === undefined ? undefined : OWN_PROCESS_EXTRA_PREFIX + process;
     };
     for (const c of [...marked.byPeer, ...marked.byConnection]) c.setOwnerOf(ownerOf);
@@ -79,23 +89,43 @@ export class SessionFeed {
 
   /** The process id whose relay socket is `peer` (`ip:port`), or undefined. */
   processOfPeer(peer: string): string | undefined {
+    return this.#ioOfPeer(peer)?.run.processId;
+  }
+
+  #ioOfPeer(peer: string): { run: RunView; io: RunView['inputs'][number] } | undefined {
     for (const run of this.#runs.keys()) {
-      for (const ios of [run.inputs, run.outputs]) for (const io of ios) if (io.localPeers.has(peer)) return run.processId;
+      for (const ios of [run.inputs, run.outputs]) for (const io of ios) if (io.localPeers.has(peer)) return { run, io };
     }
     return undefined;
+  }
+
+  /** An own server's session came in on `peer`: the process whose relay socket it is, that input/output now the server's. */
+  #claim(peer: string): string | undefined {
+    const found = this.#ioOfPeer(peer);
+    if (found === undefined) return undefined;
+    this.#seenByOwnServer.add(found.io);
+    return found.run.processId;
   }
 
   /** One step (every second): feeds byte deltas, marks own sessions, forgets ended runs. */
   tick(): void {
     const c = this.#ffmpeg;
+    // First: a session registered before its run's relay knew the socket is claimed before its bytes are fed.
+    this.#markOwnSessions();
     for (const [run, f] of this.#runs) {
       const collectable = (ip: string): boolean => ip !== '' && c.isCollectableIp(ip);
       const deltas = (ios: RunView['inputs'], last: number[]): number => {
         let sum = 0;
         ios.forEach((io, i) => {
           const d = io.bytes - (last[i] ?? 0);
+          // Held once: fed at the next tick with what comes by then, unless an own server claims it first (a settled
+          // run has no next tick: its last bytes are fed now).
+          if (d > 0 && !this.#held.has(io) && !run.settled) {
+            this.#held.add(io);
+            return;
+          }
           last[i] = io.bytes;
-          if (d > 0 && io.counted && !countedByOwnServer(io.address) && collectable(io.remoteIp)) sum += d;
+          if (d > 0 && io.counted && !countedByOwnServer(io.address) && !this.#seenByOwnServer.has(io) && collectable(io.remoteIp)) sum += d;
         });
         return sum;
       };
@@ -113,7 +143,6 @@ export class SessionFeed {
       }
       if (run.settled) this.#runs.delete(run);
     }
-    this.#markOwnSessions();
   }
 
   #markOwnSessions(): void {
@@ -121,7 +150,7 @@ export class SessionFeed {
     for (const collector of this.#byPeer) {
       for (const s of collector.active()) {
         if (s.extra.startsWith(OWN_PROCESS_EXTRA_PREFIX)) continue;
-        const id = this.processOfPeer(s.peer);
+        const id = this.#claim(s.peer);
         if (id !== undefined) collector.setExtra(s.id, OWN_PROCESS_EXTRA_PREFIX + id);
       }
     }

@@ -252,6 +252,8 @@ export function createFleet(options: FleetOptions): Fleet {
           processSessions: 0,
           rxBitsPerSec: s.rxBitsPerSec,
           txBitsPerSec: s.txBitsPerSec,
+          processRxBitsPerSec: 0,
+          processTxBitsPerSec: 0,
           maxSessions: s.maxSessions,
           maxTxBitsPerSec: s.maxTxBitsPerSec,
         };
@@ -260,8 +262,13 @@ export function createFleet(options: FleetOptions): Fleet {
         // sessions are parsed as such rows (parse.ts): taken as they are (never changed: each poll parses new ones).
         for (const a of v.active(c) ?? s.active) {
           sessions.push(a.core === v.id && (a as Partial<SessionRow>).collector === c ? (a as SessionRow) : { ...a, core: v.id, collector: c });
-          // The people rule's own processes (src/shared/totals.ts), counted as the sessions are listed.
-          if (isProcessSession(c, a.extra)) totals.processSessions++;
+          // The totals rule's own processes (src/shared/totals.ts), counted as the sessions are listed: their sessions
+          // are no people, their bytes a local hop that never crossed the core's edge.
+          if (isProcessSession(c, a.extra)) {
+            totals.processSessions++;
+            totals.processRxBitsPerSec += a.rxBitsPerSec;
+            totals.processTxBitsPerSec += a.txBitsPerSec;
+          }
         }
       }
     }
@@ -279,6 +286,8 @@ export function createFleet(options: FleetOptions): Fleet {
         const own = processes?.get(key);
         if (own !== undefined) {
           row.processSessions = Math.min(own.sessions, t.sessions);
+          row.processRxBytes = Math.min(own.rxBytes, t.rxBytes);
+          row.processTxBytes = Math.min(own.txBytes, t.txBytes);
           if (own.process !== undefined && own.sessions >= t.sessions) row.process = own.process;
         }
         rows.push(row);
@@ -295,7 +304,7 @@ export function createFleet(options: FleetOptions): Fleet {
           continue;
         }
         for (const [process, p] of own.byProcess) {
-          rows.push({ ...rowOf(core, collector, 'remote', key, p), processSessions: p.sessions, process });
+          rows.push({ ...rowOf(core, collector, 'remote', key, p), processSessions: p.sessions, process, processRxBytes: p.rxBytes, processTxBytes: p.txBytes });
           rest.sessions -= p.sessions;
           rest.rxBytes -= p.rxBytes;
           rest.txBytes -= p.txBytes;

@@ -4,6 +4,9 @@
  * and over all cores. Streams and roles come from the one rule, `classifySession` (src/shared/stream-key.ts), with the
  * app's own FFmpeg processes in role `process` (countedRole, as the Streams view and /metrics count them); a process's
  * ingest is a publisher of its stream where no person publishes to it (isProcessIngest, as the Streams view).
+ * Bytes are what crossed the core's edge (the totals rule, src/shared/totals.ts): a process's own sessions on this
+ * core's servers (its RTMP/SRT play or publish, its HLS upload: a local restream's hop) add none; its run's external
+ * inputs and outputs (the `ffmpeg` collector) do.
  *
  * Bytes are per-session counter deltas: a session seen for the first time brings its whole counter (it began since
  * the last sample), except when it is older than what this run has watched of its core (a remote Core's session
@@ -13,6 +16,7 @@
 import type { SessionRow, Snapshot } from '../../shared/types.ts';
 import { SessionClassifier } from '../../shared/stream-key.ts';
 import { countedRole, isProcessIngest } from '../../shared/stream-groups.ts';
+import { isProcessSession } from '../../shared/totals.ts';
 import { Key3Map } from '../../shared/key3-map.ts';
 import { TS_ALL } from '../../shared/timeseries.ts';
 import { HyperLogLog } from './hll.ts';
@@ -194,8 +198,10 @@ export class Sampler {
       const role = countedRole(ref, row.extra);
       one.viewers = role === 'viewer' ? 1 : 0;
       one.publishers = role === 'publisher' ? 1 : 0;
-      one.rxBytes = rx;
-      one.txBytes = tx;
+      // A process's hop between own servers is counted at the edge by the publisher and the viewers already.
+      const hop = role === 'process' && isProcessSession(row.collector, row.extra);
+      one.rxBytes = hop ? 0 : rx;
+      one.txBytes = hop ? 0 : tx;
       const sample = sampleOf(this.#series, series, row.core, ref.key, ref.protocol, row.core, ref.key, ref.protocol);
       add(sample, one);
       if (role === 'process' && isProcessIngest(ref, row.extra)) processIngests.push(sample);

@@ -11,6 +11,8 @@ interface SeriesRing {
   tx: Float64Array;
   activeSessions: Float64Array;
   processSessions: Float64Array;
+  processRx: Float64Array;
+  processTx: Float64Array;
   /** Ring slot index of the last sample this series had (-1: none); used to prune series that vanished. */
   lastSeenSeq: number;
 }
@@ -19,7 +21,8 @@ interface SeriesRing {
  * Per-second rx/tx bandwidth and session counts per core and collector, over a fixed window, in ring buffers
  * (NaN marks "no sample"). Kept in main so that a reopened window (or a browser tab) gets its charts back at once.
  * The page derives per-core and merged lines by adding the collectors it shows; with "All" it counts people by the
- * totals rule, so each sample keeps the collector's own-process sessions too (what the header subtracts).
+ * totals rule, so each sample keeps the collector's own-process sessions and their bitrates too (what the header
+ * subtracts).
  */
 export class MetricsHistoryBuffer {
   readonly capacity: number;
@@ -43,6 +46,8 @@ export class MetricsHistoryBuffer {
       ring.tx[slot] = NaN;
       ring.activeSessions[slot] = NaN;
       ring.processSessions[slot] = NaN;
+      ring.processRx[slot] = NaN;
+      ring.processTx[slot] = NaN;
     }
     for (const c of snapshot.collectors) {
       const key = `${c.core}\u0000${c.collector}`;
@@ -55,6 +60,8 @@ export class MetricsHistoryBuffer {
           tx: new Float64Array(this.capacity).fill(NaN),
           activeSessions: new Float64Array(this.capacity).fill(NaN),
           processSessions: new Float64Array(this.capacity).fill(NaN),
+          processRx: new Float64Array(this.capacity).fill(NaN),
+          processTx: new Float64Array(this.capacity).fill(NaN),
           lastSeenSeq: -1,
         };
         this.#series.set(key, ring);
@@ -63,6 +70,8 @@ export class MetricsHistoryBuffer {
       ring.tx[slot] = c.txBitsPerSec;
       ring.activeSessions[slot] = c.activeSessions;
       ring.processSessions[slot] = c.processSessions;
+      ring.processRx[slot] = c.processRxBitsPerSec;
+      ring.processTx[slot] = c.processTxBitsPerSec;
       ring.lastSeenSeq = this.#seq;
     }
     this.#seq++;
@@ -87,6 +96,8 @@ export class MetricsHistoryBuffer {
         txBitsPerSec: read(ring.tx, first, n, this.capacity),
         activeSessions: read(ring.activeSessions, first, n, this.capacity),
         processSessions: read(ring.processSessions, first, n, this.capacity),
+        processRxBitsPerSec: read(ring.processRx, first, n, this.capacity),
+        processTxBitsPerSec: read(ring.processTx, first, n, this.capacity),
       });
     }
     return { stepMs, atMs, series };

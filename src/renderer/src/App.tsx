@@ -131,6 +131,10 @@ function AlertBadge(): React.JSX.Element | null {
   );
 }
 
+/** What the header's rx/tx count (the totals rule, src/shared/totals.ts). */
+const TRAFFIC_NOTE =
+  "Traffic at the core's edge: HLS, HLS ingest, RTMP, SRT, and FFmpeg processes' inputs and outputs elsewhere. Not the HTTP aggregate (it holds the HLS bytes again), nor this app's own FFmpeg processes' connections to this core's own servers (a restream's hop: the publishers and viewers count those bytes).";
+
 function Totals(): React.JSX.Element {
   const [collectors, units] = useApp(useShallow((s) => [s.collectors, s.units]));
   // Once per update, not in the selector (which runs on every change of the store, e.g. each key typed in a search).
@@ -146,10 +150,10 @@ function Totals(): React.JSX.Element {
       <span title="Viewers and publishers (HLS, HLS ingest, RTMP, SRT). HTTP requests, FFmpeg runs and this app's own FFmpeg processes' connections (their RTMP and SRT plays and publishes, their HLS uploads) are not counted here.">
         <b>{formatCount(sessions)}</b> {sessions === 1 ? 'user' : 'users'}
       </span>
-      <span>
+      <span title={TRAFFIC_NOTE}>
         rx <b>{formatBitrate(rx, units)}</b>
       </span>
-      <span>
+      <span title={TRAFFIC_NOTE}>
         tx <b>{formatBitrate(tx, units)}</b>
       </span>
       <TotalsIncomplete />

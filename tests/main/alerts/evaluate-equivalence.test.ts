@@ -74,7 +74,7 @@ function scripted(steps: number, seed: number): Snapshot[] {
         // The app's own relay reads every other stream; its `extra` is set a little after it connects.
         if (key.length % 2 === 0) sessions.push({ ...base, collector: 'rtmp', id: `relay-${key}`, reference: `/live/${key}`, location: `play:/live/${key}.stream`, extra: t % 7 === 0 ? '' : 'ffmpeg:relay', rxBitsPerSec: 0 });
       }
-      collectors.push({ core: core.id, collector: 'hls', activeSessions: count, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: hlsTx, maxSessions: 0, maxTxBitsPerSec: 0 });
+      collectors.push({ core: core.id, collector: 'hls', activeSessions: count, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: hlsTx, processRxBitsPerSec: 0, processTxBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 });
     }
     out.push({ atMs: 1_765_000_000_000 + t * 1000, cores, collectors, sessions });
   }

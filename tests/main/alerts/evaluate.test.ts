@@ -6,7 +6,7 @@ import type { CollectorTotals, CoreInfo, SessionRow, Snapshot } from '../../../s
 
 const core = (id: string, state: CoreInfo['state'] = 'online'): CoreInfo => ({ id, name: id, kind: id === 'local' ? 'local' : 'remote', url: '', state });
 const totals = (coreId: string, collector: string, txBitsPerSec: number, sessions = 0): CollectorTotals => ({
-  core: coreId, collector, activeSessions: sessions, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec, maxSessions: 0, maxTxBitsPerSec: 0,
+  core: coreId, collector, activeSessions: sessions, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec, processRxBitsPerSec: 0, processTxBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0,
 });
 const snap = (atMs: number, collectors: CollectorTotals[], cores: CoreInfo[] = [core('a')], sessions: SessionRow[] = []): Snapshot => ({ atMs, cores, collectors, sessions });
 

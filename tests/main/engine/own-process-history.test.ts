@@ -128,19 +128,20 @@ describe("a process's HLS upload in the history (issue 16, histproc, stop 38)", 
     expect(historyRows(first)).toEqual(expected);
     // The bytes of a process's row are its entries' own; the people's row keeps the rest.
     expect(fleetOf(first).history({}).filter((r) => r.group === 'remote').map((r) => r.rxBytes)).toEqual([2000, 1000, 5000]);
-    // The real export over the same source: people are `sessions` less `process_sessions`.
+    // The real export over the same source: people are `sessions` less `process_sessions`, edge bytes `rx_bytes` less
+    // `process_rx_bytes` (a process's upload is a local hop; the person's studio is the only edge traffic here).
     expect(await csvToString(exportCsv(fleetOf(first), { kind: 'history' }, { bom: false }))).toBe(
       [
-        'core,collector,group,key,sessions,rx_bytes,tx_bytes,process_sessions,process',
-        'local,hlsingress,remote,unknown,1,2000,0,1,pull',
-        'local,hlsingress,remote,unknown,1,1000,0,1,relay',
-        'local,hlsingress,remote,unknown,1,5000,0,0,',
-        'local,hlsingress,local,/memfs/pull.m3u8,1,2000,0,1,pull',
-        'local,hlsingress,local,/memfs/relay.m3u8,1,1000,0,1,relay',
-        'local,hlsingress,local,/memfs/studio.m3u8,1,5000,0,0,',
-        'local,hlsingress,reference,pull,1,2000,0,1,pull',
-        'local,hlsingress,reference,relay,1,1000,0,1,relay',
-        'local,hlsingress,reference,studio,1,5000,0,0,',
+        'core,collector,group,key,sessions,rx_bytes,tx_bytes,process_sessions,process,process_rx_bytes,process_tx_bytes',
+        'local,hlsingress,remote,unknown,1,2000,0,1,pull,2000,0',
+        'local,hlsingress,remote,unknown,1,1000,0,1,relay,1000,0',
+        'local,hlsingress,remote,unknown,1,5000,0,0,,0,0',
+        'local,hlsingress,local,/memfs/pull.m3u8,1,2000,0,1,pull,2000,0',
+        'local,hlsingress,local,/memfs/relay.m3u8,1,1000,0,1,relay,1000,0',
+        'local,hlsingress,local,/memfs/studio.m3u8,1,5000,0,0,,0,0',
+        'local,hlsingress,reference,pull,1,2000,0,1,pull,2000,0',
+        'local,hlsingress,reference,relay,1,1000,0,1,relay,1000,0',
+        'local,hlsingress,reference,studio,1,5000,0,0,,0,0',
         '',
       ].join('\r\n'),
     );

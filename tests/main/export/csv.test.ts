@@ -93,21 +93,21 @@ describe('history CSV', () => {
       { core: 'local', collector: 'http', group: 'reference', key: '', sessions: 9, rxBytes: 1, txBytes: 2 },
       { core: 'local', collector: 'hls', group: 'remote', key: '=1+2', sessions: 1, rxBytes: 0, txBytes: 0 },
       // The app's own processes' sessions (the local core's marks): a process's own row, a row with some of them.
-      { core: 'local', collector: 'hlsingress', group: 'remote', key: 'unknown', sessions: 2, rxBytes: 70, txBytes: 0, processSessions: 2, process: 'relay' },
+      { core: 'local', collector: 'hlsingress', group: 'remote', key: 'unknown', sessions: 2, rxBytes: 70, txBytes: 0, processSessions: 2, process: 'relay', processRxBytes: 70, processTxBytes: 0 },
       { core: 'local', collector: 'rtmp', group: 'reference', key: 'cam', sessions: 3, rxBytes: 0, txBytes: 9, processSessions: 1 },
       // A process id is the API's text: guarded as any text.
       { core: 'local', collector: 'rtmp', group: 'remote', key: '127.0.0.1:5000', sessions: 1, rxBytes: 0, txBytes: 9, processSessions: 1, process: '=cmd' },
     ];
     expect(await csvToString(historyCsv(rows))).toBe(
       UTF8_BOM +
-        'core,collector,group,key,sessions,rx_bytes,tx_bytes,process_sessions,process\r\n' +
-        'local,hls,remote,www.example.com,3,0,3145727,0,\r\n' +
-        'local,rtmp,local,publish:/live/x.stream,1,10,0,0,\r\n' +
-        'local,http,reference,,9,1,2,0,\r\n' +
-        `local,hls,remote,"'=1+2",1,0,0,0,\r\n` +
-        'local,hlsingress,remote,unknown,2,70,0,2,relay\r\n' +
-        'local,rtmp,reference,cam,3,0,9,1,\r\n' +
-        `local,rtmp,remote,127.0.0.1:5000,1,0,9,1,"'=cmd"\r\n`,
+        'core,collector,group,key,sessions,rx_bytes,tx_bytes,process_sessions,process,process_rx_bytes,process_tx_bytes\r\n' +
+        'local,hls,remote,www.example.com,3,0,3145727,0,,0,0\r\n' +
+        'local,rtmp,local,publish:/live/x.stream,1,10,0,0,,0,0\r\n' +
+        'local,http,reference,,9,1,2,0,,0,0\r\n' +
+        `local,hls,remote,"'=1+2",1,0,0,0,,0,0\r\n` +
+        'local,hlsingress,remote,unknown,2,70,0,2,relay,70,0\r\n' +
+        'local,rtmp,reference,cam,3,0,9,1,,0,0\r\n' +
+        `local,rtmp,remote,127.0.0.1:5000,1,0,9,1,"'=cmd",0,0\r\n`,
     );
   });
 });

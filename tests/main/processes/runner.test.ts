@@ -96,21 +96,28 @@ describe('ffmpeg collector feed', { timeout: 40_000 }, () => {
     return { server, url, collector };
   }
 
-  it("counts a relayed input as ingress of one session per run; an own server's ({rtmp}) is left to that server (issue 16, edgebytes)", async () => {
-    const { url } = await withRtmp();
-    const { manager, ffmpeg } = setup({ rtmpUrl: url });
+  it("counts a relayed input as ingress of one session per run; an own server's, by placeholder or typed URL, is left to that server (issue 16, edgebytes; totalsb)", async () => {
+    const { url, collector } = await withRtmp();
+    // Another RTMP server, not this core's (its sessions are never asked about the relays' sockets).
+    const other = await withRtmp();
+    const { manager, ffmpeg } = setup({ rtmpUrl: url, marked: [collector] });
     await manager.init();
-    // The same stream twice: through the placeholder (this core's own RTMP server, which counts those bytes itself,
-    // as Core's ignore list leaves its own address out) and as an address typed in (the feed tells own servers by
-    // their placeholders).
+    // The same stream twice through this core's own RTMP server, which counts those bytes itself (as Core's ignore
+    // list leaves its own address out): by the placeholder and as its URL typed out (the server saw the relay's
+    // socket); and once from the other server, whose bytes cross the edge.
     manager.create({ id: 'pull', reference: 'cam', input: [{ address: '{rtmp,name=cam}' }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true }, 'owner');
     manager.create({ id: 'typed', reference: 'cam', input: [{ address: `${url}/live/cam` }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true }, 'owner');
-    const s = await waitFor(() => ffmpeg.active().find((x) => x.id === 'typed' && x.rxBytes > 10_000), 'ingress on the ffmpeg session', 20_000, 100);
+    manager.create({ id: 'away', reference: 'cam', input: [{ address: `${other.url}/live/cam` }], output: [{ address: '-', options: ['-c', 'copy', '-f', 'null'] }], autostart: true }, 'owner');
+    const s = await waitFor(() => ffmpeg.active().find((x) => x.id === 'away' && x.rxBytes > 10_000), 'ingress on the ffmpeg session', 20_000, 100);
     expect(s).toMatchObject({ reference: 'cam', location: 'unknown', peer: 'unknown', txBytes: 0 });
-    const pull = manager.get('pull');
-    await waitFor(() => (pull.current?.inputs[0]?.bytes ?? 0) > 10_000, 'bytes through the placeholder relay', 20_000, 100);
-    await new Promise((done) => setTimeout(done, 1500)); // a feed tick after the bytes
-    expect(ffmpeg.active().map((x) => x.id)).toEqual(['typed']);
+    for (const id of ['pull', 'typed']) {
+      const r = manager.get(id);
+      await waitFor(() => (r.current?.inputs[0]?.bytes ?? 0) > 10_000, `bytes through ${id}'s relay`, 20_000, 100);
+    }
+    await new Promise((done) => setTimeout(done, 2500)); // two feed ticks after the bytes (a first byte waits one)
+    expect(ffmpeg.active().map((x) => x.id)).toEqual(['away']);
+    // Both plays on this core's server are the processes'.
+    expect(collector.active().filter((x) => x.location === 'play:/live/cam').map((x) => x.extra).sort()).toEqual(['ffmpeg:pull', 'ffmpeg:typed']);
   });
 
   it("marks the process's RTMP player as its own as it registers: no reader sees it as a viewer first (issue 16, walk2)", async () => {

@@ -102,6 +102,33 @@ describe("the session feed counts only what the core's own servers do not (traff
     expect([ffmpeg.rxBytesTotal, ffmpeg.txBytesTotal]).toEqual([0, 1700]);
   });
 
+  it("leaves out a typed URL of the local server once the server saw its relay's socket; its first bytes wait a tick for that (totalsb, stop 39)", () => {
+    const rtmp = collector('rtmp');
+    const ffmpeg = collector('ffmpeg');
+    const feed = new SessionFeed(ffmpeg, { byPeer: [rtmp], byConnection: [] });
+    // Both read the local RTMP server's stream by its URL typed out; `typed`'s play registers after its first bytes
+    // (the handshake), between two ticks; `remote`'s target is another server, which this core never sees.
+    const typedIn = { ...counted('rtmp://127.0.0.1:1935/live/cam', '127.0.0.1'), localPeers: new Set(['127.0.0.1:5000']) };
+    const remoteIn = { ...counted('rtmp://127.0.0.1:2935/live/cam', '127.0.0.1'), localPeers: new Set(['127.0.0.1:5001']) };
+    const typed: RunView = { processId: 'typed', reference: 'cam', inputs: [typedIn], outputs: [], progressBlocks: 1, ended: false, settled: false };
+    const remote: RunView = { processId: 'remote', reference: 'cam', inputs: [remoteIn], outputs: [], progressBlocks: 1, ended: false, settled: false };
+    feed.add(typed);
+    feed.add(remote);
+    typedIn.bytes = 3073;
+    remoteIn.bytes = 3073;
+    feed.tick();
+    expect(ffmpeg.active()).toEqual([]); // held a tick
+    rtmp.registerAndActivate('play', '/live/cam', 'play:/live/cam', '127.0.0.1:5000');
+    typedIn.bytes = 50_000;
+    remoteIn.bytes = 50_000;
+    feed.tick();
+    typedIn.bytes = 90_000;
+    remoteIn.bytes = 90_000;
+    feed.tick();
+    expect(rtmp.active().map((x) => x.extra)).toEqual(['ffmpeg:typed']);
+    expect(ffmpeg.active().map((x) => [x.id, x.rxBytes])).toEqual([['remote', 90_000]]);
+  });
+
   it('tells an own server by the address as configured, placeholders only', () => {
     expect(['{rtmp,name=cam}', '{srt,name=cam,mode=publish}', '{memfs}/cam.m3u8', ' {memfs}/x.m3u8'].map(countedByOwnServer)).toEqual([true, true, true, true]);
     expect(['rtmp://example.net/live/cam', '{diskfs}/a.mp4', '{rtmpx}', 'srt://h:1', '-', ''].map(countedByOwnServer)).toEqual([false, false, false, false, false, false]);

@@ -23,12 +23,16 @@ const CORES: CoreInfo[] = [
 ];
 
 function snap(atMs: number, sessions: SessionRow[], cores: CoreInfo[] = CORES): Snapshot {
-  const collectors = new Map<string, { core: string; collector: string; activeSessions: number; processSessions: number; rxBitsPerSec: number; txBitsPerSec: number; maxSessions: number; maxTxBitsPerSec: number }>();
+  const collectors = new Map<string, { core: string; collector: string; activeSessions: number; processSessions: number; rxBitsPerSec: number; txBitsPerSec: number; processRxBitsPerSec: number; processTxBitsPerSec: number; maxSessions: number; maxTxBitsPerSec: number }>();
   for (const s of sessions) {
     const k = `${s.core}/${s.collector}`;
-    const c = collectors.get(k) ?? { core: s.core, collector: s.collector, activeSessions: 0, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
+    const c = collectors.get(k) ?? { core: s.core, collector: s.collector, activeSessions: 0, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, processRxBitsPerSec: 0, processTxBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 };
     c.activeSessions++;
-    if (isProcessSession(s.collector, s.extra)) c.processSessions++;
+    if (isProcessSession(s.collector, s.extra)) {
+      c.processSessions++;
+      c.processRxBitsPerSec += s.rxBitsPerSec;
+      c.processTxBitsPerSec += s.txBitsPerSec;
+    }
     c.rxBitsPerSec += s.rxBitsPerSec;
     c.txBitsPerSec += s.txBitsPerSec;
     collectors.set(k, c);

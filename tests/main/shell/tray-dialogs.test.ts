@@ -20,7 +20,7 @@ function snapshot(txBitsPerSec: number, state: 'online' | 'unreachable' = 'onlin
   return {
     atMs: 0,
     cores: [{ id: 'local', name: 'local', kind: 'local', url: '', state: 'running' }, { id: 'b', name: 'studio', kind: 'remote', url: '', state }],
-    collectors: [{ core: 'local', collector: 'hls', activeSessions: 2, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec, maxSessions: 0, maxTxBitsPerSec: 0 }],
+    collectors: [{ core: 'local', collector: 'hls', activeSessions: 2, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec, processRxBitsPerSec: 0, processTxBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 }],
     sessions: [],
   };
 }

@@ -56,7 +56,8 @@ describe('Sampler roles', () => {
     ];
     const round = sampler.round(snapshot(T0 + STEP_MS, 'online', sessions), T0 + STEP_MS);
     const stream = round.samples.find((s) => s.core === 'a' && s.stream === 'cam' && s.protocol === 'rtmp');
-    expect(stream).toMatchObject({ viewers: 1, publishers: 1, txBytes: 300 });
+    // Bytes at the core's edge only: the encoder's and the person's 100 each, not the process's hop (totalsb, stop 39).
+    expect(stream).toMatchObject({ viewers: 1, publishers: 1, txBytes: 200 });
     expect(Math.round(uniques.estimate())).toBe(1);
   });
 
@@ -75,9 +76,32 @@ describe('Sampler roles', () => {
     const round = sampler.round(snapshot(T0 + STEP_MS, 'online', sessions), T0 + STEP_MS);
     const publishers = (stream: string): number | undefined => round.samples.find((s) => s.core === 'a' && s.stream === stream && s.protocol === TS_ALL)?.publishers;
     expect([publishers('cam'), publishers('pull'), publishers('person')]).toEqual([1, 1, 1]);
-    expect(round.samples.find((s) => s.stream === 'cam' && s.protocol === 'hlsingress')).toMatchObject({ publishers: 0, rxBytes: 500 });
+    // The restream's upload is a hop between own servers: no edge bytes; the person's upload's are (totalsb, stop 39).
+    expect(round.samples.find((s) => s.stream === 'cam' && s.protocol === 'hlsingress')).toMatchObject({ publishers: 0, rxBytes: 0 });
+    expect(round.samples.find((s) => s.stream === 'person' && s.protocol === 'hlsingress')).toMatchObject({ publishers: 1, rxBytes: 500 });
     // The core's total: the encoder, the pulled stream's process and the person's upload.
     expect(round.samples.find((s) => s.core === 'a' && s.stream === TS_ALL)?.publishers).toBe(3);
+  });
+});
+
+describe("Sampler bytes: what crossed the core's edge (totalsb, stop 39)", () => {
+  it("leaves out a local restream's hops and keeps a process run's external bytes (the ffmpeg collector)", () => {
+    const sampler = new Sampler({ intervalSec: STEP_MS / 1000, dayOf: () => '2026-12-05', loadUniques: () => new HyperLogLog() });
+    const row = (collector: string, id: string, reference: string, location: string, extra: string, rxBytes: number, txBytes: number): SessionRow => ({
+      core: 'a', collector, id, reference, createdAtMs: T0, location, peer: id, extra, rxBytes, txBytes, rxBitsPerSec: 0, txBitsPerSec: 0,
+    });
+    const sessions = [
+      row('rtmp', 'enc', '/live/cam', 'publish:/live/cam', '', 5000, 0), // the encoder: 5000 in at the edge
+      row('rtmp', 'relay', '/live/cam', 'play:/live/cam', 'ffmpeg:cam-hls', 0, 5000), // the process reads it (a hop)
+      row('hlsingress', '/memfs/cam.m3u8', 'cam', '/memfs/cam.m3u8', 'ffmpeg:cam-hls', 4800, 0), // and uploads HLS (a hop)
+      row('hls', 'v1', 'cam', '/memfs/cam.m3u8', '[192.0.2.1] ua', 0, 4800), // one viewer: 4800 out at the edge
+      row('ffmpeg', 'push', 'push', 'unknown', 'ffmpeg:push', 0, 3000), // another process pushes to a remote server
+    ];
+    const round = sampler.round(snapshot(T0 + STEP_MS, 'online', sessions), T0 + STEP_MS);
+    const core = round.samples.find((s) => s.core === 'a' && s.stream === TS_ALL);
+    expect([core?.rxBytes, core?.txBytes]).toEqual([5000, 4800 + 3000]);
+    const cam = round.samples.find((s) => s.core === 'a' && s.stream === 'cam' && s.protocol === TS_ALL);
+    expect([cam?.rxBytes, cam?.txBytes, cam?.viewers, cam?.publishers]).toEqual([5000, 4800, 1, 1]);
   });
 });
 

@@ -9,8 +9,8 @@ const snap: Snapshot = {
     { id: 'b', name: 'studio', kind: 'remote', url: 'https://b.example', state: 'unreachable' },
   ],
   collectors: [
-    { core: 'local', collector: 'hls', activeSessions: 3, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 6e6, maxSessions: 0, maxTxBitsPerSec: 0 },
-    { core: 'local', collector: 'rtmp', activeSessions: 1, processSessions: 0, rxBitsPerSec: 4e6, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 },
+    { core: 'local', collector: 'hls', activeSessions: 3, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 6e6, processRxBitsPerSec: 0, processTxBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 },
+    { core: 'local', collector: 'rtmp', activeSessions: 1, processSessions: 0, rxBitsPerSec: 4e6, txBitsPerSec: 0, processRxBitsPerSec: 0, processTxBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 },
   ],
   sessions: [],
 };

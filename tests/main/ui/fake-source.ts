@@ -39,7 +39,7 @@ export function snap(atMs: number, sessions = 0): Snapshot {
   return {
     atMs,
     cores: [{ id: 'local', name: 'This computer', kind: 'local', url: 'http://127.0.0.1:1', state: 'running' }],
-    collectors: [{ core: 'local', collector: 'hls', activeSessions: sessions, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: sessions * 1000, maxSessions: 0, maxTxBitsPerSec: 0 }],
+    collectors: [{ core: 'local', collector: 'hls', activeSessions: sessions, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: sessions * 1000, processRxBitsPerSec: 0, processTxBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 }],
     sessions: Array.from({ length: sessions }, (_, i) => ({
       core: 'local',
       collector: 'hls',

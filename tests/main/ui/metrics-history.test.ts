@@ -4,7 +4,7 @@ import { MetricsHistoryBuffer } from '../../../src/main/ui/metrics-history.ts';
 import type { CollectorTotals, Snapshot } from '../../../src/shared/types.ts';
 
 const totals = (collector: string, activeSessions: number, processSessions: number): CollectorTotals => ({
-  core: 'local', collector, activeSessions, processSessions, rxBitsPerSec: 1, txBitsPerSec: 2, maxSessions: 0, maxTxBitsPerSec: 0,
+  core: 'local', collector, activeSessions, processSessions, rxBitsPerSec: 1, txBitsPerSec: 2, processRxBitsPerSec: 0, processTxBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0,
 });
 const snap = (atMs: number, collectors: CollectorTotals[]): Snapshot => ({ atMs, cores: [], collectors, sessions: [] });
 
@@ -21,5 +21,14 @@ describe('MetricsHistoryBuffer', () => {
     const ingest = h.series.find((s) => s.collector === 'hlsingress')!;
     expect([rtmp.activeSessions, rtmp.processSessions]).toEqual([[3, 3, 2], [1, 1, 1]]);
     expect([ingest.activeSessions, ingest.processSessions]).toEqual([[1, 1, null], [0, 0, null]]);
+  });
+
+  it("keeps each sample's own-process bitrates beside the collector's (the restream's hops the header leaves out)", () => {
+    const b = new MetricsHistoryBuffer(2);
+    b.record(snap(1000, [{ ...totals('rtmp', 3, 1), rxBitsPerSec: 5e6, txBitsPerSec: 8e6, processRxBitsPerSec: 1e3, processTxBitsPerSec: 4e6 }]));
+    b.record(snap(2000, [totals('hlsingress', 1, 1)]));
+    const h = b.toJSON();
+    const rtmp = h.series.find((s) => s.collector === 'rtmp')!;
+    expect([rtmp.rxBitsPerSec, rtmp.processRxBitsPerSec, rtmp.txBitsPerSec, rtmp.processTxBitsPerSec]).toEqual([[5e6, null], [1e3, null], [8e6, null], [4e6, null]]);
   });
 });

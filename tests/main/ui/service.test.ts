@@ -64,7 +64,7 @@ describe('createUiService', () => {
     for (let t = 1; t <= 5; t++) source.emit(snap(t * 1000, t));
     const h = await ui.handlers['metrics:history']();
     expect(h.atMs).toEqual([3000, 4000, 5000]);
-    expect(h.series).toEqual([{ core: 'local', collector: 'hls', rxBitsPerSec: [0, 0, 0], txBitsPerSec: [3000, 4000, 5000], activeSessions: [3, 4, 5], processSessions: [0, 0, 0] }]);
+    expect(h.series).toEqual([{ core: 'local', collector: 'hls', rxBitsPerSec: [0, 0, 0], txBitsPerSec: [3000, 4000, 5000], activeSessions: [3, 4, 5], processSessions: [0, 0, 0], processRxBitsPerSec: [0, 0, 0], processTxBitsPerSec: [0, 0, 0] }]);
   });
 
   it('with no page listening it pushes nothing, yet a page opened later gets current streams, their peak and the metrics history', async () => {

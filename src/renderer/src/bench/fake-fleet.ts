@@ -51,7 +51,7 @@ export function createFakeFleet(rows: number): { api: RendererApi; tick: (atMs: 
       r.txBytes += tx / 8;
       const k = `${r.core}/${r.collector}`;
       let t = totals.get(k);
-      if (!t) totals.set(k, (t = { core: r.core, collector: r.collector, activeSessions: 0, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 }));
+      if (!t) totals.set(k, (t = { core: r.core, collector: r.collector, activeSessions: 0, processSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0, processRxBitsPerSec: 0, processTxBitsPerSec: 0, maxSessions: 0, maxTxBitsPerSec: 0 }));
       t.activeSessions++;
       t.rxBitsPerSec += rx;
       t.txBitsPerSec += tx;

@@ -17,8 +17,11 @@ export interface MetricLine {
 export class MetricsModel {
   readonly capacity: number;
   atMs: number[] = [];
-  /** Keyed by `core\u0001collector`; `processes`: of `sessions`, the app's own FFmpeg processes' (not people). */
-  series = new Map<string, { core: string; collector: string; processes: (number | null)[] } & MetricLine>();
+  /**
+   * Keyed by `core\u0001collector`; `processes`: of `sessions`, the app's own FFmpeg processes' (not people);
+   * `processRx`/`processTx`: of `rx`/`tx`, those sessions' (a local hop, no edge traffic).
+   */
+  series = new Map<string, { core: string; collector: string; processes: (number | null)[]; processRx: (number | null)[]; processTx: (number | null)[] } & MetricLine>();
 
   constructor(capacity = 600) {
     this.capacity = capacity;
@@ -36,6 +39,8 @@ export class MetricsModel {
         tx: s.txBitsPerSec.slice(drop),
         sessions: s.activeSessions.slice(drop),
         processes: s.processSessions.slice(drop),
+        processRx: s.processRxBitsPerSec.slice(drop),
+        processTx: s.processTxBitsPerSec.slice(drop),
       });
     }
   }
@@ -52,13 +57,15 @@ export class MetricsModel {
       let s = this.series.get(key);
       if (!s) {
         const empty = (): (number | null)[] => new Array<number | null>(n).fill(null);
-        s = { core: c.core, collector: c.collector, rx: empty(), tx: empty(), sessions: empty(), processes: empty() };
+        s = { core: c.core, collector: c.collector, rx: empty(), tx: empty(), sessions: empty(), processes: empty(), processRx: empty(), processTx: empty() };
         this.series.set(key, s);
       }
       s.rx.push(c.rxBitsPerSec);
       s.tx.push(c.txBitsPerSec);
       s.sessions.push(c.activeSessions);
       s.processes.push(c.processSessions);
+      s.processRx.push(c.processRxBitsPerSec);
+      s.processTx.push(c.processTxBitsPerSec);
       seen.add(key);
     }
     for (const [key, s] of this.series) {
@@ -67,6 +74,8 @@ export class MetricsModel {
       s.tx.push(null);
       s.sessions.push(null);
       s.processes.push(null);
+      s.processRx.push(null);
+      s.processTx.push(null);
     }
     if (this.atMs.length > this.capacity) {
       const extra = this.atMs.length - this.capacity;
@@ -76,6 +85,8 @@ export class MetricsModel {
         s.tx.splice(0, extra);
         s.sessions.splice(0, extra);
         s.processes.splice(0, extra);
+        s.processRx.splice(0, extra);
+        s.processTx.splice(0, extra);
         if (s.sessions.every((v) => v === null)) this.series.delete(key);
       }
     }
@@ -86,7 +97,7 @@ export class MetricsModel {
    * Sums the chosen collectors per sample, per core (`byCore`) and over all cores (`merged`). A sample where no
    * chosen series had a value stays null (a gap in the chart), so an unreachable Core shows as a gap, not a zero.
    * No choice (`null`, "All") sums by the totals rule (src/shared/totals.ts): people and traffic counted once, the
-   * app's own FFmpeg processes' sessions left out as the header leaves them out.
+   * app's own FFmpeg processes' sessions and their bitrates left out as the header leaves them out.
    * `missing[i]`: the merged sample `i` lacks a Core of `watched` that had a value earlier in the window (it stopped
    * answering): the sum drops there without anyone leaving. A Core not in `watched` (removed, paused) is not missing.
    */
@@ -108,8 +119,8 @@ export class MetricsModel {
       const people = collectors !== null || countsSessions(s.collector);
       for (let i = 0; i < n; i++) {
         if (traffic) {
-          add(line.rx, merged.rx, i, s.rx[i]);
-          add(line.tx, merged.tx, i, s.tx[i]);
+          add(line.rx, merged.rx, i, collectors === null ? edgeOf(s.rx[i], s.processRx[i]) : s.rx[i]);
+          add(line.tx, merged.tx, i, collectors === null ? edgeOf(s.tx[i], s.processTx[i]) : s.tx[i]);
         }
         if (people) add(line.sessions, merged.sessions, i, collectors === null ? peopleOf(s.sessions[i], s.processes[i]) : s.sessions[i]);
       }
@@ -137,6 +148,11 @@ export class MetricsModel {
 /** A people collector's sample by the totals rule: its sessions less its own-process sessions (none when unknown). */
 function peopleOf(sessions: number | null | undefined, processes: number | null | undefined): number | null | undefined {
   return sessions === null || sessions === undefined ? sessions : sessions - (processes ?? 0);
+}
+
+/** A traffic collector's sample by the totals rule: its bitrate less its own processes' (as addToTotals, never below 0). */
+function edgeOf(bitsPerSec: number | null | undefined, processes: number | null | undefined): number | null | undefined {
+  return bitsPerSec === null || bitsPerSec === undefined ? bitsPerSec : Math.max(0, bitsPerSec - (processes ?? 0));
 }
 
 function add(a: (number | null)[], b: (number | null)[], i: number, v: number | null | undefined): void {

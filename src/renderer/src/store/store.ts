@@ -507,7 +507,7 @@ function captureTail(model: MetricsModel, afterMs: number): Snapshot[] {
     for (const s of model.series.values()) {
       const activeSessions = s.sessions[i];
       if (activeSessions === null || activeSessions === undefined) continue;
-      collectors.push({ core: s.core, collector: s.collector, activeSessions, processSessions: s.processes[i] ?? 0, rxBitsPerSec: s.rx[i] ?? 0, txBitsPerSec: s.tx[i] ?? 0, maxSessions: 0, maxTxBitsPerSec: 0 });
+      collectors.push({ core: s.core, collector: s.collector, activeSessions, processSessions: s.processes[i] ?? 0, rxBitsPerSec: s.rx[i] ?? 0, txBitsPerSec: s.tx[i] ?? 0, processRxBitsPerSec: s.processRx[i] ?? 0, processTxBitsPerSec: s.processTx[i] ?? 0, maxSessions: 0, maxTxBitsPerSec: 0 });
     }
     out.push({ atMs: at, cores: [], collectors, sessions: [] });
   });

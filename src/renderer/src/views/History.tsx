@@ -3,6 +3,7 @@ import type { HistoryGroup, HistoryRow } from '../../../shared/types.ts';
 import { Chips } from '../components/Chips.tsx';
 import { ExportButton } from '../components/ExportButton.tsx';
 import { formatBytes, formatCount, formatCountOf, formatWholeMiB } from '../format/units.ts';
+import type { UnitSystem } from '../../../shared/ipc.ts';
 import { countsSessions, countsTraffic } from '../../../shared/totals.ts';
 import { useApp } from '../store/hooks.ts';
 import { CoreSelect } from '../components/CoreSelect.tsx';
@@ -45,12 +46,28 @@ export function mergeRow(m: HistoryRow, r: HistoryRow): void {
   m.rxBytes += r.rxBytes;
   m.txBytes += r.txBytes;
   if (r.processSessions !== undefined) m.processSessions = (m.processSessions ?? 0) + r.processSessions;
+  if (r.processRxBytes !== undefined) m.processRxBytes = (m.processRxBytes ?? 0) + r.processRxBytes;
+  if (r.processTxBytes !== undefined) m.processTxBytes = (m.processTxBytes ?? 0) + r.processTxBytes;
   if (m.process !== r.process || m.processSessions !== m.sessions) m.process = undefined;
 }
 
 /** The sessions a row adds to the people total with every collector shown: people only (the totals rule), no own processes. */
 export function peopleSessions(r: HistoryRow): number {
   return countsSessions(r.collector) ? r.sessions - (r.processSessions ?? 0) : 0;
+}
+
+/**
+ * The bytes a row adds to the traffic total with every collector shown: what crossed the core's edge (the totals
+ * rule), its own processes' wholly own sessions (a local restream's hop) left out.
+ */
+export function edgeBytes(r: HistoryRow): { rx: number; tx: number } {
+  if (!countsTraffic(r.collector)) return { rx: 0, tx: 0 };
+  return { rx: Math.max(0, r.rxBytes - (r.processRxBytes ?? 0)), tx: Math.max(0, r.txBytes - (r.processTxBytes ?? 0)) };
+}
+
+/** A byte cell's note when part of it was the app's own processes' (left out of the total). */
+function processBytesTitle(bytes: number | undefined, units: UnitSystem): string | undefined {
+  return bytes ? `${formatBytes(bytes, units)} of the app's own FFmpeg processes (a local restream's hop): not in the total` : undefined;
 }
 
 /**
@@ -133,15 +150,20 @@ function FinishedSessions(): React.JSX.Element {
   // With no collector chosen, the total follows the totals rule (src/shared/totals.ts): people and bytes once.
   const totals = useMemo(() => {
     const all = collectors.length === 0;
-    return shown.reduce(
-      (t, r) => ({
-        // The app's own processes' sessions are no people (the local core's marks), as in the header.
-        sessions: t.sessions + (!all ? r.sessions : peopleSessions(r)),
-        rx: t.rx + (!all || countsTraffic(r.collector) ? r.rxBytes : 0),
-        tx: t.tx + (!all || countsTraffic(r.collector) ? r.txBytes : 0),
-      }),
-      { sessions: 0, rx: 0, tx: 0 },
-    );
+    const t = { sessions: 0, rx: 0, tx: 0, processRx: 0, processTx: 0 };
+    for (const r of shown) {
+      // The app's own processes' sessions are no people and their bytes no edge traffic (the local core's marks), as
+      // in the header; what is left out is said under the table.
+      t.sessions += !all ? r.sessions : peopleSessions(r);
+      const edge = !all ? { rx: r.rxBytes, tx: r.txBytes } : edgeBytes(r);
+      t.rx += edge.rx;
+      t.tx += edge.tx;
+      if (all && countsTraffic(r.collector)) {
+        t.processRx += r.rxBytes - edge.rx;
+        t.processTx += r.txBytes - edge.tx;
+      }
+    }
+    return t;
   }, [shown, collectors]);
 
   const header = (key: SortKey, label: string, numeric = false): React.JSX.Element => (
@@ -211,8 +233,8 @@ function FinishedSessions(): React.JSX.Element {
                 <td className="num" title={r.processSessions ? `${formatCountOf(r.processSessions, 'session')} of the app's own FFmpeg processes, no people` : undefined}>
                   {formatCount(r.sessions)}
                 </td>
-                <td className="num" title={rounded.has(r) ? ROUNDED_NOTE : undefined}>{rounded.has(r) ? formatWholeMiB(r.rxBytes) : formatBytes(r.rxBytes, units)}</td>
-                <td className="num" title={rounded.has(r) ? ROUNDED_NOTE : undefined}>{rounded.has(r) ? formatWholeMiB(r.txBytes) : formatBytes(r.txBytes, units)}</td>
+                <td className="num" title={rounded.has(r) ? ROUNDED_NOTE : processBytesTitle(r.processRxBytes, units)}>{rounded.has(r) ? formatWholeMiB(r.rxBytes) : formatBytes(r.rxBytes, units)}</td>
+                <td className="num" title={rounded.has(r) ? ROUNDED_NOTE : processBytesTitle(r.processTxBytes, units)}>{rounded.has(r) ? formatWholeMiB(r.txBytes) : formatBytes(r.txBytes, units)}</td>
               </tr>
             ))}
             {shown.length === 0 && (
@@ -236,6 +258,13 @@ function FinishedSessions(): React.JSX.Element {
           </tfoot>
         </table>
       </div>
+      {(totals.processRx > 0 || totals.processTx > 0) && (
+        <p className="hint" data-testid="history-process-note">
+          The total leaves out {formatBytes(totals.processRx, units)} rx and {formatBytes(totals.processTx, units)} tx of this app&apos;s own FFmpeg
+          processes on this core&apos;s own servers (a restream&apos;s hop, e.g. reading RTMP and writing HLS): the rows show them, the
+          publishers and viewers at the core&apos;s edge already count those bytes.
+        </p>
+      )}
       {rounded.size > 0 && (
         <p className="hint" data-testid="history-rounding-note">
           {ROUNDED_NOTE}

@@ -27,6 +27,8 @@ function totalsByCollector(collectors: readonly CollectorTotals[], scope: Scope)
     else {
       t.activeSessions += c.activeSessions;
       t.processSessions += c.processSessions;
+      t.processRxBitsPerSec += c.processRxBitsPerSec;
+      t.processTxBitsPerSec += c.processTxBitsPerSec;
       t.rxBitsPerSec += c.rxBitsPerSec;
       t.txBitsPerSec += c.txBitsPerSec;
       // A limit of 0 means "none" in Core: a merged limit exists only if every core has one.
@@ -152,6 +154,19 @@ export function Overview(): React.JSX.Element {
               {c.processSessions > 0 && (
                 <div className="card-line card-line-wraps" data-testid="card-process-sessions" title="Sessions of this app's own FFmpeg processes: not users, the header does not count them">
                   <span>of them FFmpeg processes</span> <b>{formatCount(c.processSessions)}</b>
+                </div>
+              )}
+              {/* Their bytes are a local restream's hop (never at the core's edge): in the rx/tx below, not in the header's. */}
+              {c.processSessions > 0 && (
+                <div
+                  className="card-line card-line-wraps"
+                  data-testid="card-process-traffic"
+                  title="Traffic of this app's own FFmpeg processes on this core's own servers (a restream's hop from one to another): counted in this card's rx and tx, left out of the header's, which count only what crosses the core's edge"
+                >
+                  <span>processes' rx / tx</span>{' '}
+                  <b>
+                    {formatBitrate(c.processRxBitsPerSec, units)} / {formatBitrate(c.processTxBitsPerSec, units)}
+                  </b>
                 </div>
               )}
               <div className="card-line">

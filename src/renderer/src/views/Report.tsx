@@ -5,6 +5,9 @@ import { CoreSelect } from '../components/CoreSelect.tsx';
 import { formatBytes, formatCount, formatCountOf, formatViewerHours } from '../format/units.ts';
 import { useApp } from '../store/hooks.ts';
 
+/** What the report's bytes are (the totals rule, src/shared/totals.ts; the sampler in src/main/timeseries). */
+const EDGE_NOTE = "Bytes at the core's edge: the app's own FFmpeg processes' connections to this core's own servers (a restream reading RTMP and writing HLS) are left out, as the publishers and viewers count those bytes already";
+
 const DAY_MS = 86_400_000;
 const REFRESH_MS = 60_000;
 
@@ -124,8 +127,8 @@ export function Report(): React.JSX.Element {
               <th>{period === 'day' ? 'Day' : 'Month'}</th>
               <th>Core</th>
               <th>Stream</th>
-              <th className="num">Egress</th>
-              <th className="num">Ingress</th>
+              <th className="num" title={EDGE_NOTE}>Egress</th>
+              <th className="num" title={EDGE_NOTE}>Ingress</th>
               <th className="num">Viewer-hours</th>
               <th className="num">Peak viewers</th>
               <th className="num" title="Distinct remote address + user agent, estimated with HyperLogLog (about ±3 %)">
