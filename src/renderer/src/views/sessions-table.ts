@@ -25,6 +25,13 @@ import { CellTexts, PaintedRows, type TextMode, type TextRow } from './table-can
 
 /** A row's height (styles.css `.tr`), before one is measured. */
 export const ROW_HEIGHT_PX = 30;
+/**
+ * The rows per painted tile. Sorted by a live rate, every update changes every rendered row, so every tile is handed
+ * to the compositor each second: at the table's top (29 rows in view and 6 below) tiles of 12 rows are 3 canvases over
+ * 36 rows, tiles of 8 (`TILE_ROWS`, the Streams table's) 5 over 40. A scroll draws 12 rows when a tile comes in. See
+ * docs/decisions.md, "The Sessions tiles of 12 rows".
+ */
+export const TILE_ROWS_SESSIONS = 12;
 
 /** What the cells show besides the session rows themselves. */
 export interface SessionTableContext {
@@ -204,7 +211,7 @@ export class SessionTableBody {
     });
     // After the body: it empties the row group.
     // Opaque tiles: the rows' backgrounds are painted with the texts (table-canvas.ts).
-    this.#painted = new PaintedRows(rowGroup, ROW_HEIGHT_PX, true);
+    this.#painted = new PaintedRows(rowGroup, ROW_HEIGHT_PX, true, TILE_ROWS_SESSIONS);
   }
 
   /** Follows `scrollEl` (the area the table scrolls in); see `TableBody.attach`. */
