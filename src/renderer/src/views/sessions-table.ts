@@ -27,11 +27,11 @@ import { CellTexts, PaintedRows, type TextMode, type TextRow } from './table-can
 export const ROW_HEIGHT_PX = 30;
 /**
  * The rows per painted tile. Sorted by a live rate, every update changes every rendered row, so every tile is handed
- * to the compositor each second: at the table's top (29 rows in view and 6 below) tiles of 12 rows are 3 canvases over
- * 36 rows, tiles of 8 (`TILE_ROWS`, the Streams table's) 5 over 40. A scroll draws 12 rows when a tile comes in. See
- * docs/decisions.md, "The Sessions tiles of 12 rows".
+ * to the compositor each second: in the renderer bench's page (1440 × 900, 25-32 rows rendered at the table's top)
+ * tiles of 16 rows are 2 canvases, tiles of 8 (`TILE_ROWS`, the Streams table's) 4, over the same 32 rows. A scroll
+ * draws 16 rows when a tile comes in. See docs/decisions.md, "The Sessions tiles of 16 rows".
  */
-export const TILE_ROWS_SESSIONS = 12;
+export const TILE_ROWS_SESSIONS = 16;
 
 /** What the cells show besides the session rows themselves. */
 export interface SessionTableContext {
