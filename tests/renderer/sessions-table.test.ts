@@ -139,6 +139,9 @@ describe('sessions table body (shared TableBody, real Chromium)', () => {
 
   it('paints in tiles of TILE_ROWS_SESSIONS rows, each drawn on by an update that shows another session in every row', async () => {
     await setup(1000);
+    // A scroll area tall enough for more than one tile's rows (the table re-renders on its resize).
+    await page.evaluate(() => ((document.querySelector('#scroll') as { style: { height: string } }).style.height = '900px'));
+    await page.waitForFunction((n) => document.querySelectorAll('#group [role="row"]').length > n, TILE_ROWS_SESSIONS, { timeout: 5000 });
     // At the top: the rows in view and the overscan below, in as few tiles as rows of TILE_ROWS_SESSIONS cover.
     const tiles = (): Promise<{ rows: number; heights: number[]; rowPx: number }> =>
       page.evaluate(() => {
