@@ -25,13 +25,6 @@ import { CellTexts, PaintedRows, type TextMode, type TextRow } from './table-can
 
 /** A row's height (styles.css `.tr`), before one is measured. */
 export const ROW_HEIGHT_PX = 30;
-/**
- * The rows per painted tile. Sorted by a live rate, every update changes every rendered row, so every tile is handed
- * to the compositor each second: in the renderer bench's page (1440 × 900, 25-32 rows rendered at the table's top)
- * tiles of 16 rows are 2 canvases, tiles of 8 (`TILE_ROWS`, the Streams table's) 4, over the same 32 rows. A scroll
- * draws 16 rows when a tile comes in. See docs/decisions.md, "The Sessions tiles of 16 rows".
- */
-export const TILE_ROWS_SESSIONS = 16;
 
 /** What the cells show besides the session rows themselves. */
 export interface SessionTableContext {
@@ -211,7 +204,7 @@ export class SessionTableBody {
     });
     // After the body: it empties the row group.
     // Opaque tiles: the rows' backgrounds are painted with the texts (table-canvas.ts).
-    this.#painted = new PaintedRows(rowGroup, ROW_HEIGHT_PX, true, TILE_ROWS_SESSIONS);
+    this.#painted = new PaintedRows(rowGroup, ROW_HEIGHT_PX, true);
   }
 
   /** Follows `scrollEl` (the area the table scrolls in); see `TableBody.attach`. */

@@ -8,13 +8,12 @@
  * attribute no selector reads: no style or layout). See docs/decisions.md, "The Sessions table painted on a canvas".
  *
  * The canvas sits inside the row group, over the rendered rows (the overscan too), so it scrolls with them on the
- * compositor (threaded scrolling shows no text a row off). It is cut in tiles of `TILE_ROWS` rows (or the table's own
- * `tileRows`), each a canvas at a fixed place (tile k holds rows k × tileRows onwards): a changed canvas goes to the
- * compositor whole, so a scroll draws only the tiles that come in (the others stay put) and an update only the rows,
- * and cells, that changed, in their tiles. Everything is drawn again when the columns, the width or the theme change.
- * Geometry (the columns' x and widths, the text's baseline) and fonts and colours are read from the first row's cells'
- * computed styles when the columns or the width change, never per update. See docs/decisions.md, "The painted tables
- * in tiles".
+ * compositor (threaded scrolling shows no text a row off). It is cut in tiles of `TILE_ROWS` rows, each a canvas at a
+ * fixed place (tile k holds rows k × TILE_ROWS onwards): a changed canvas goes to the compositor whole, so a scroll
+ * draws only the tiles that come in (the others stay put) and an update only the rows, and cells, that changed, in
+ * their tiles. Everything is drawn again when the columns, the width or the theme change. Geometry (the columns' x and
+ * widths, the text's baseline) and fonts and colours are read from the first row's cells' computed styles when the
+ * columns or the width change, never per update. See docs/decisions.md, "The painted tables in tiles".
  *
  * The Streams table (streams-table.ts) paints the same way, with a pill (its state badge) and a sparkline per row
  * beside texts: each cell's `data-paint` says how it is drawn (`CellKind`). See docs/decisions.md, "The Streams table
@@ -184,7 +183,7 @@ interface Surface {
   alpha: number;
 }
 
-/** A canvas holding rows `k * tileRows` onwards (tile k) (`rows` of them: fewer in the table's last tile), at their place. */
+/** A canvas holding rows `k * TILE_ROWS` onwards (tile k) (`rows` of them: fewer in the table's last tile), at their place. */
 interface Tile extends Surface {
   readonly canvas: HTMLCanvasElement;
   rows: number;
@@ -195,10 +194,8 @@ interface Tile extends Surface {
 }
 
 /**
- * The rows per tile by default (the Streams table). A scroll draws (and the compositor takes) only the tiles that came
- * in, not all ~40 rendered rows; an update only the tiles whose rows changed. A table whose every update changes every
- * rendered row (the Sessions table, sorted by a live rate) takes bigger tiles: fewer canvases handed over per update
- * (`PaintedRows`' `tileRows`).
+ * The rows per tile. A scroll draws (and the compositor takes) only the tiles that came in, not all ~40 rendered rows;
+ * an update only the tiles whose rows changed.
  */
 const TILE_ROWS = 8;
 
@@ -296,25 +293,21 @@ export class CellPainter {
   /** Per font, each character's advance measured alone (`#advances`). */
   readonly #charPx = new Map<string, CharAdvances>();
   readonly #fontMetrics = new Map<string, { ascent: number; descent: number }>();
-  /** The rows per tile (tile k holds rows k × tileRows onwards). */
-  readonly #tileRows: number;
 
   /**
-   * A painter whose tiles of `tileRows` rows go in `group` (the row group, positioned), opaque ones painting the rows'
-   * backgrounds too; null without a 2D context.
+   * A painter whose tiles go in `group` (the row group, positioned), opaque ones painting the rows' backgrounds too;
+   * null without a 2D context.
    */
-  static create(group: HTMLElement, opaque: boolean, tileRows = TILE_ROWS): CellPainter | null {
+  static create(group: HTMLElement, opaque: boolean): CellPainter | null {
     const probe = document.createElement('canvas');
     const ctx = typeof probe.getContext === 'function' ? probe.getContext('2d') : null;
     if (!ctx) return null;
-    return new CellPainter(group, ctx, opaque, tileRows);
+    return new CellPainter(group, ctx, opaque);
   }
 
-  private constructor(group: HTMLElement, ctx: CanvasRenderingContext2D, opaque: boolean, tileRows: number) {
-    if (!Number.isInteger(tileRows) || tileRows < 1) throw new RangeError(`tileRows must be a whole number of rows ≥ 1, not ${tileRows}`);
+  private constructor(group: HTMLElement, ctx: CanvasRenderingContext2D, opaque: boolean) {
     this.#group = group;
     this.#opaque = opaque;
-    this.#tileRows = tileRows;
     this.#s = this.#probe = { ctx, font: '', fill: '', alpha: 1 };
   }
 
@@ -377,8 +370,8 @@ export class CellPainter {
     this.#stale = false;
     this.#rowPx = rowPx;
     const end = first + rows.length;
-    const lo = Math.floor(first / this.#tileRows);
-    const hi = rows.length > 0 ? Math.floor((end - 1) / this.#tileRows) : lo - 1;
+    const lo = Math.floor(first / TILE_ROWS);
+    const hi = rows.length > 0 ? Math.floor((end - 1) / TILE_ROWS) : lo - 1;
     for (const [k, tile] of this.#tiles) {
       if (k >= lo && k <= hi) continue;
       tile.canvas.remove();
@@ -386,15 +379,15 @@ export class CellPainter {
       this.#spare.push(tile);
     }
     for (let k = lo; k <= hi; k++) {
-      const n = Math.min(this.#tileRows, count - k * this.#tileRows);
+      const n = Math.min(TILE_ROWS, count - k * TILE_ROWS);
       let tile = this.#tiles.get(k);
       if (!tile || all || tile.rows !== n) tile = this.#place(g, tile, k, n, rowPx);
-      this.#clip(tile, Math.max(0, first - k * this.#tileRows), Math.min(n, end - k * this.#tileRows), rowPx);
+      this.#clip(tile, Math.max(0, first - k * TILE_ROWS), Math.min(n, end - k * TILE_ROWS), rowPx);
       this.#s = tile;
       const todo: Todo[] = [];
       const clears = new Clears();
       for (let slot = 0; slot < n; slot++) {
-        const r = k * this.#tileRows + slot;
+        const r = k * TILE_ROWS + slot;
         const row = r >= first && r < end ? rows[r - first] : undefined;
         const was = tile.drawn[slot];
         if (!row) {
@@ -494,7 +487,7 @@ export class CellPainter {
       this.#setFill(g.back.plain);
       ctx.fillRect(0, 0, g.widthPx, n * rowPx);
     }
-    canvas.style.top = `${k * this.#tileRows * rowPx}px`;
+    canvas.style.top = `${k * TILE_ROWS * rowPx}px`;
     t.rows = n;
     t.drawn = Array.from({ length: n }, () => null);
     if (!canvas.isConnected) this.#group.appendChild(canvas);
@@ -1184,12 +1177,12 @@ export class PaintedRows {
 
   /**
    * `group`: the row group (positioned: the tiles go in it, over the rows); `rowPx`: a row's height before one is
-   * measured; `opaque`: the tiles paint the rows' backgrounds too; `tileRows`: the rows per tile (`CellPainter.create`).
+   * measured; `opaque`: the tiles paint the rows' backgrounds too (`CellPainter.create`).
    */
-  constructor(group: HTMLElement, rowPx: number, opaque = false, tileRows = TILE_ROWS) {
+  constructor(group: HTMLElement, rowPx: number, opaque = false) {
     this.#group = group;
     this.#rendered = { first: 0, views: [], rowPx, count: 0 };
-    this.painter = CellPainter.create(group, opaque, tileRows);
+    this.painter = CellPainter.create(group, opaque);
     const mode: TextMode = (this.mode = { on: this.painter === null });
     group.classList.toggle('text-mode', mode.on);
     if (this.painter) this.#listen(this.painter);
