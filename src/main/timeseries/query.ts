@@ -5,6 +5,7 @@
  */
 import { TS_ALL, type ReportQuery, type ReportResult, type ReportRow, type TimeseriesGap, type TimeseriesMissingCore, type TimeseriesQuery, type TimeseriesResult } from '../../shared/timeseries.ts';
 import { HyperLogLog } from './hll.ts';
+import { DEFAULT_TIMEOUTS } from '../remote/client.ts';
 import { floorTo, OBSERVED_STATES, type TimeseriesStore } from './store.ts';
 
 /** Bucket widths the default step is chosen from (seconds). */
@@ -87,17 +88,30 @@ function readSpans(store: TimeseriesStore, core: string, fromMs: number, toMs: n
 }
 
 /**
+ * How long a Core may read `connecting` (its first answer on its way: after each start of the app, a resume, a new
+ * address) before the sums count it as missing: one poll round (it answers or fails within it, then `unreachable`)
+ * and the sampling round it falls in. Shorter, it is no outage: every restart would leave a thin amber line.
+ */
+export function connectingGraceMs(intervalMs: number): number {
+  return DEFAULT_TIMEOUTS.pollTimeoutMs + intervalMs;
+}
+
+/**
  * With all cores: the stretches of [fromMs, untilMs) in which a watched Core was in a failing state (not online, not
- * paused by the operator), each clipped to the range, oldest first. A removed Core has no span: it is not missing.
+ * paused by the operator), each clipped to the range, oldest first. A removed Core has no span: it is not missing;
+ * nor is a Core `connecting` for no longer than `connectingGraceMs` (its whole span counts once it is longer).
  */
 export function missingCoresOf(store: TimeseriesStore, fromMs: number, untilMs: number): TimeseriesMissingCore[] {
   if (untilMs <= fromMs) return [];
   const rows = store.db
     .prepare("SELECT core, start_ms, end_ms, state FROM spans WHERE core != ? AND end_ms > ? AND start_ms < ? AND state != 'paused' ORDER BY start_ms, core")
     .all(TS_ALL, fromMs, untilMs) as Array<{ core: string; start_ms: number; end_ms: number; state: string }>;
+  const graceMs = connectingGraceMs(store.tiers[0].resolutionSec * 1000);
   const out: TimeseriesMissingCore[] = [];
   for (const r of rows) {
     if (OBSERVED_STATES.has(r.state)) continue;
+    // The span's whole length, not the part inside the range: a long wait cut by the range start is still long.
+    if (r.state === 'connecting' && r.end_ms - r.start_ms <= graceMs) continue;
     out.push({ fromMs: Math.max(fromMs, r.start_ms), toMs: Math.min(untilMs, r.end_ms), core: r.core, state: r.state });
   }
   return out;
