@@ -4,6 +4,7 @@
  * the step is read by point lookups of its bucket times; what is not rolled up yet comes from the raw samples.
  */
 import { TS_ALL, type ReportQuery, type ReportResult, type ReportRow, type TimeseriesGap, type TimeseriesMissingCore, type TimeseriesQuery, type TimeseriesResult } from '../../shared/timeseries.ts';
+import { zoneDayEdges } from '../../shared/zone.ts';
 import { HyperLogLog } from './hll.ts';
 import { DEFAULT_TIMEOUTS } from '../remote/client.ts';
 import { floorTo, OBSERVED_STATES, type TimeseriesStore } from './store.ts';
@@ -124,6 +125,30 @@ export function chooseStep(rangeSec: number, stepSec: number | undefined): numbe
   return NICE_STEPS_SEC.find((s) => s >= target) ?? NICE_STEPS_SEC[NICE_STEPS_SEC.length - 1];
 }
 
+/**
+ * The bucket edges (Unix seconds, n + 1 for n buckets) over [fromS, toS): multiples of `step` since 1970 (UTC's), or,
+ * for a step of whole days with a zone `tz`, that zone's local midnights (a day of 23 or 25 hours across DST).
+ */
+export function bucketEdges(fromS: number, toS: number, step: number, tz: string | undefined): number[] {
+  if (tz !== undefined && step % 86_400 === 0) return zoneDayEdges(fromS * 1000, toS * 1000, step / 86_400, tz).map((ms) => Math.round(ms / 1000));
+  const from0 = floorTo(fromS, step);
+  const n = Math.max(1, Math.ceil((toS - from0) / step));
+  return Array.from({ length: n + 1 }, (_, b) => from0 + b * step);
+}
+
+/** The bucket of time `t` (the last edge at or before it; -1 before the first). */
+function edgeIndex(edges: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = edges.length - 1;
+  if (t < edges[0]!) return -1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (edges[mid]! <= t) lo = mid;
+    else hi = mid;
+  }
+  return t >= edges[hi]! ? hi : lo;
+}
+
 /** One series over [fromMs, toMs) in buckets of `stepSec` (see TimeseriesResult). */
 export function querySeries(store: TimeseriesStore, q: TimeseriesQuery, nowMs: number): TimeseriesResult {
   const core = q.core ?? TS_ALL;
@@ -140,8 +165,11 @@ export function querySeries(store: TimeseriesStore, q: TimeseriesQuery, nowMs: n
   const res = chosen.t.resolutionSec;
   step = Math.max(res, Math.ceil(step / res) * res);
   while ((toS - floorTo(fromS, step)) / step > MAX_BUCKETS) step *= 2;
-  const from0 = floorTo(fromS, step);
-  const n = Math.max(1, Math.ceil((toS - from0) / step));
+  // Day steps follow the asker's calendar days when it names its zone (its axis ticks are its local midnights).
+  const edges = bucketEdges(fromS, toS, step, q.tz);
+  const from0 = edges[0]!;
+  const n = edges.length - 1;
+  const bucketOf = (t: number): number => (q.tz === undefined || step % 86_400 !== 0 ? Math.floor((t - from0) / step) : edgeIndex(edges, t));
 
   const ids = resolveSeries(store, core, stream, protocol);
   let rows: AggRow[];
@@ -159,7 +187,7 @@ export function querySeries(store: TimeseriesStore, q: TimeseriesQuery, nowMs: n
   const tx = new Array<number>(n).fill(0);
   const publishersPeak = new Array<number>(n).fill(0);
   for (const r of rows) {
-    const b = Math.floor((r.t - from0) / step);
+    const b = bucketOf(r.t);
     if (b < 0 || b >= n) continue;
     viewerS[b] += r.viewer_s;
     publisherS[b] += r.publisher_s;
@@ -170,16 +198,14 @@ export function querySeries(store: TimeseriesStore, q: TimeseriesQuery, nowMs: n
   }
 
   const fromMs0 = from0 * 1000;
-  const stepMs = step * 1000;
   const spans = readSpans(store, core, fromMs0, toS * 1000);
   const observedMs = new Array<number>(n).fill(0);
   for (const s of spans) {
     if (!OBSERVED_STATES.has(s.state)) continue;
     const a = Math.max(s.startMs, fromMs0);
-    const z = Math.min(s.endMs, fromMs0 + n * stepMs);
-    for (let b = Math.floor((a - fromMs0) / stepMs); b < n && fromMs0 + b * stepMs < z; b++) {
-      const bs = fromMs0 + b * stepMs;
-      observedMs[b] += Math.max(0, Math.min(z, bs + stepMs) - Math.max(a, bs));
+    const z = Math.min(s.endMs, edges[n]! * 1000);
+    for (let b = bucketOf(Math.floor(a / 1000)); b < n && edges[b]! * 1000 < z; b++) {
+      observedMs[b] += Math.max(0, Math.min(z, edges[b + 1]! * 1000) - Math.max(a, edges[b]! * 1000));
     }
   }
 
@@ -187,8 +213,8 @@ export function querySeries(store: TimeseriesStore, q: TimeseriesQuery, nowMs: n
   const out = { viewers: [] as (number | null)[], viewersPeak: [] as (number | null)[], publishers: [] as (number | null)[], rxBytes: [] as (number | null)[], txBytes: [] as (number | null)[] };
   const observedSec: number[] = [];
   for (let b = 0; b < n; b++) {
-    atMs.push(fromMs0 + b * stepMs);
-    const obs = Math.min(step, observedMs[b] / 1000);
+    atMs.push(edges[b]! * 1000);
+    const obs = Math.min(edges[b + 1]! - edges[b]!, observedMs[b] / 1000);
     observedSec.push(obs);
     if (obs <= 0) {
       out.viewers.push(null);
