@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HistoryRow } from '../../src/shared/types.ts';
-import { keyText, mergeRow, peopleSessions, rowId } from '../../src/renderer/src/views/History.tsx';
+import { historyTotals, keyText, mergeRow, peopleSessions, rowId } from '../../src/renderer/src/views/History.tsx';
 
 const row = (p: Partial<HistoryRow>): HistoryRow => ({ core: 'local', collector: 'rtmp', group: 'remote', key: '127.0.0.1:5000', sessions: 2, rxBytes: 0, txBytes: 10, ...p });
 
@@ -37,5 +37,26 @@ describe('finished sessions of own processes in the History view', () => {
     expect(rowId(remoteCore, 'remote', '*')).toBe(rowId(people, 'remote', '*'));
     // Per local and reference a key is one row, its process sessions counted in it (the tooltip, the people total).
     expect(rowId({ ...relay, group: 'local', key: '/memfs/x.m3u8' }, 'local', '*')).toBe(rowId({ ...people, group: 'local', key: '/memfs/x.m3u8' }, 'local', '*'));
+  });
+
+  it('with every collector shown the total is people and bytes once and says what of the rows it leaves out; a chosen collector\'s total is the rows\' sum', () => {
+    const rows = [
+      row({ collector: 'hls', key: 'alice.example', sessions: 2, rxBytes: 10, txBytes: 1000 }),
+      row({ collector: 'rtmp', sessions: 3, processSessions: 1, process: undefined, rxBytes: 500, txBytes: 300 }),
+      row({ collector: 'http', key: 'unknown', sessions: 40, rxBytes: 60, txBytes: 1400 }),
+      row({ collector: 'ffmpeg', key: 'unknown', sessions: 1, rxBytes: 7, txBytes: 9 }),
+    ];
+    const all = historyTotals(rows, true);
+    expect([all.sessions, all.rxBytes, all.txBytes]).toEqual([4, 517, 1309]);
+    expect(all.notAdded).toEqual([
+      "http rows are all HTTP traffic, the HLS rows' bytes and the API's included: not added",
+      "ffmpeg sessions are the app's process runs, no people: their bytes added, not their sessions",
+      "1 session of the app's own FFmpeg processes in the people's rows: no people, not added",
+    ]);
+    // The people's rows alone add up: nothing to say.
+    expect(historyTotals(rows.slice(0, 1), true).notAdded).toEqual([]);
+    // Collectors chosen: the plain sum of the rows shown, http's too.
+    const chosen = historyTotals(rows, false);
+    expect([chosen.sessions, chosen.rxBytes, chosen.txBytes, chosen.notAdded]).toEqual([46, 577, 2709, []]);
   });
 });
