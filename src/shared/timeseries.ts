@@ -15,6 +15,11 @@ export interface TimeseriesQuery {
   toMs: number;
   /** Bucket width; default about 600 buckets over the range, never finer than the tier that covers `fromMs`. */
   stepSec?: number;
+  /**
+   * The asker's time zone (IANA, e.g. `America/New_York`): buckets of whole days start at its local midnights, as the
+   * page's axis ticks. Without it they are UTC days (multiples of the step since 1970). Other steps are not changed.
+   */
+  tz?: string;
 }
 
 /** A stretch in which the core (or, for all cores, the sampler) was not online: drawn as a gap, never as zeros. */

@@ -165,14 +165,18 @@ export async function closeE2e(browser: TestBrowser | undefined, children: Child
   await children.killAll({ termGraceMs: 5000 });
 }
 
-/** Chromium with a fresh profile directory; `extraArgs` after the usual switches (the renderer bench's BENCH_CHROMIUM_ARGS). */
-export async function launchChromium(extraArgs: readonly string[] = []): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+/**
+ * Chromium with a fresh profile directory; `extraArgs` after the usual switches (the renderer bench's
+ * BENCH_CHROMIUM_ARGS); `timezoneId`: the page's time zone (the machine's without it).
+ */
+export async function launchChromium(extraArgs: readonly string[] = [], timezoneId?: string): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is not installed`);
   const profile = mkdtempSync(join(tmpdir(), 'e2e-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1440, height: 900 },
+    ...(timezoneId !== undefined ? { timezoneId } : {}),
     args: [
       '--headless',
       '--no-sandbox',

@@ -204,7 +204,22 @@ describe("an operator's walk through History (headless server, real ffmpeg, Chro
     // The HLS viewers by Referer, the studio's upload as Core's peer `unknown`.
     expect(table.rows.filter((r) => r[1] === 'hls').map((r) => r[0]).sort()).toEqual(['alice.example', 'bob.example']);
     expect(table.rows.filter((r) => r[1] === 'hlsingress' && r[0] !== 'FFmpeg process relay').map((r) => [r[0], r[2]])).toEqual([['unknown', String(seenPeople.get('hlsingress')!.size)]]);
+    // The total is not the rows' sum with every collector shown (the http rows, the ffmpeg run, the process's sessions):
+    // the note under the table says what it leaves out; with collectors chosen it is their rows' sum and says nothing.
+    const note = (await page.textContent('[data-testid="history-total-note"]')) ?? '';
+    // (The local core's history has no http rows; a remote Core's has: the note names them only when they are shown.)
+    expect(note.includes("http rows are all HTTP traffic, the HLS rows' bytes and the API's included: not added")).toBe(table.rows.some((r) => r[1] === 'http'));
+    expect(note).toMatch(/2 sessions of the app's own FFmpeg processes in the people's rows: no people, not added/);
+    expect(table.total[0]).toMatch(/^Total \(\d+ rows\) \*$/);
     await shotsAtBothWidths(page, 'walk3h-finished');
+    await page.click('[data-testid="history-chip-hls"]');
+    await page.waitForSelector('[data-testid="history-total-note"]', { state: 'detached', timeout: 5000 });
+    const hlsOnly = await historyTable();
+    expect(hlsOnly.rows.map((r) => r[1])).toEqual(['hls', 'hls']);
+    expect(hlsOnly.total[2]).toBe(String(hlsOnly.rows.reduce((n, r) => n + Number(r[2]), 0)));
+    await shotsAtBothWidths(page, 'walk4-finished-hls');
+    await page.click('[data-testid="history-chip-hls"]');
+    await page.waitForSelector('[data-testid="history-total-note"]', { timeout: 5000 });
     await page.setViewportSize({ width: 1024, height: 900 });
     expect(await clipProblems(page)).toEqual([]);
     await page.setViewportSize({ width: 1440, height: 900 });

@@ -107,7 +107,7 @@ describe('an operator\'s walk, stop 38 (headless server, real ffmpeg, a remote C
     await page.click('[data-testid="stream-range-1h"]');
     const peak = await waitFor(
       async () => {
-        const p = Number(await page.getAttribute('[data-testid="stream-history-charts"]', 'data-peak-viewers'));
+        const p = Number(await page.getAttribute('[data-testid="stream-history-charts"]:not([data-stale])', 'data-peak-viewers'));
         seen = String(p);
         return p >= 4 ? p : undefined;
       },
@@ -140,7 +140,7 @@ describe('an operator\'s walk, stop 38 (headless server, real ffmpeg, a remote C
     await shotsAtBothWidths(page, 'walk3-overview-live-down');
     // The 1 h chart (the time series): the stretch is listed as missing from the sums, named in the hint.
     await page.click('[data-testid="range-1h"]');
-    await waitFor(async () => Number(await page.getAttribute('[data-testid="history-charts"]', 'data-missing-cores')) > 0, 'the 1 h chart\'s missing Core', 20_000, 500);
+    await waitFor(async () => Number(await page.getAttribute('[data-testid="history-charts"]:not([data-stale])', 'data-missing-cores')) > 0, 'the 1 h chart\'s missing Core', 20_000, 500);
     expect(await page.textContent('[data-testid="history-missing-cores"]')).toMatch(/Studio Remote \(unreachable\)/);
     await shotsAtBothWidths(page, 'walk3-overview-1h-down');
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HistoryRow } from '../../src/shared/types.ts';
-import { edgeBytes, keyText, mergeRow, peopleSessions, rowId } from '../../src/renderer/src/views/History.tsx';
+import { edgeBytes, historyTotals, keyText, mergeRow, peopleSessions, rowId } from '../../src/renderer/src/views/History.tsx';
 
 const row = (p: Partial<HistoryRow>): HistoryRow => ({ core: 'local', collector: 'rtmp', group: 'remote', key: '127.0.0.1:5000', sessions: 2, rxBytes: 0, txBytes: 10, ...p });
 
@@ -51,5 +51,37 @@ describe('finished sessions of own processes in the History view', () => {
     expect(rowId(remoteCore, 'remote', '*')).toBe(rowId(people, 'remote', '*'));
     // Per local and reference a key is one row, its process sessions counted in it (the tooltip, the people total).
     expect(rowId({ ...relay, group: 'local', key: '/memfs/x.m3u8' }, 'local', '*')).toBe(rowId({ ...people, group: 'local', key: '/memfs/x.m3u8' }, 'local', '*'));
+  });
+
+  it('with every collector shown the total is people and bytes once and says what of the rows it leaves out; a chosen collector\'s total is the rows\' sum', () => {
+    const rows = [
+      row({ collector: 'hls', key: 'alice.example', sessions: 2, rxBytes: 10, txBytes: 1000 }),
+      row({ collector: 'rtmp', sessions: 3, processSessions: 1, process: undefined, rxBytes: 500, txBytes: 300 }),
+      row({ collector: 'http', key: 'unknown', sessions: 40, rxBytes: 60, txBytes: 1400 }),
+      row({ collector: 'ffmpeg', key: 'unknown', sessions: 1, rxBytes: 7, txBytes: 9 }),
+    ];
+    const all = historyTotals(rows, true);
+    expect([all.sessions, all.rxBytes, all.txBytes]).toEqual([4, 517, 1309]);
+    expect(all.notAdded).toEqual([
+      "http rows are all HTTP traffic, the HLS rows' bytes and the API's included: not added",
+      "ffmpeg sessions are the app's process runs, no people: their bytes added, not their sessions",
+      "1 session of the app's own FFmpeg processes in the people's rows: no people, not added",
+    ]);
+    // The people's rows alone add up: nothing to say.
+    expect(historyTotals(rows.slice(0, 1), true).notAdded).toEqual([]);
+    // Collectors chosen: the plain sum of the rows shown, http's too.
+    const chosen = historyTotals(rows, false);
+    expect([chosen.sessions, chosen.rxBytes, chosen.txBytes, chosen.notAdded]).toEqual([46, 577, 2709, []]);
+  });
+
+  it('with every collector shown the total leaves out the bytes of the processes\' own sessions and says how much (the rows keep them)', () => {
+    const rows = [
+      row({ collector: 'rtmp', sessions: 3, processSessions: 1, process: 'relay', rxBytes: 500, txBytes: 300, processRxBytes: 0, processTxBytes: 200 }),
+      row({ collector: 'hlsingress', key: 'unknown', sessions: 1, processSessions: 1, process: 'relay', rxBytes: 90, txBytes: 0, processRxBytes: 90, processTxBytes: 0 }),
+    ];
+    const all = historyTotals(rows, true);
+    expect([all.sessions, all.rxBytes, all.txBytes, all.processRxBytes, all.processTxBytes]).toEqual([2, 500, 100, 90, 200]);
+    const chosen = historyTotals(rows, false);
+    expect([chosen.rxBytes, chosen.txBytes, chosen.processRxBytes, chosen.processTxBytes]).toEqual([590, 300, 0, 0]);
   });
 });

@@ -20,6 +20,7 @@ import { LOCAL_CORE_ID } from '../../shared/types.ts';
 import type { HistoryBackend } from '../timeseries/backend.ts';
 import { chooseStep, MAX_BUCKETS } from '../timeseries/query.ts';
 import { localDayOf } from '../timeseries/store.ts';
+import { zoneDayEdges } from '../../shared/zone.ts';
 import { PrometheusClient, promString, type PrometheusClientOptions, type RangeSeries } from './query-client.ts';
 
 export interface PrometheusHistoryOptions extends PrometheusClientOptions {
@@ -104,7 +105,9 @@ export class PrometheusHistory implements HistoryBackend {
     const toS = Math.ceil(q.toMs / 1000);
     let step = Math.max(1, Math.round(chooseStep(toS - fromS, q.stepSec)));
     while ((toS - floorTo(fromS, step)) / step > MAX_BUCKETS) step *= 2;
-    const from0 = floorTo(fromS, step);
+    // Day steps start at the asker's local midnight (`tz`), as the embedded store's; Prometheus steps are fixed, so a
+    // DST change inside the range moves the later buckets by its hour.
+    const from0 = q.tz !== undefined && step % 86_400 === 0 ? Math.round(zoneDayEdges(fromS * 1000, fromS * 1000 + 1, step / 86_400, q.tz)[0]! / 1000) : floorTo(fromS, step);
     const n = Math.max(1, Math.ceil((toS - from0) / step));
     const res = Math.max(1, Math.min(step, PEAK_RESOLUTION_SEC));
 

@@ -3,6 +3,7 @@
  * bad input is a clear error naming the parameter, never a crash and never an unbounded query.
  */
 import type { ReportQuery, TimeseriesQuery } from '../../shared/timeseries.ts';
+import { isTimeZone } from '../../shared/zone.ts';
 
 /** A query that cannot be answered; the message names the parameter. */
 export class QueryError extends Error {
@@ -45,6 +46,12 @@ function name(value: string | undefined, what: string): string | undefined {
   return value;
 }
 
+/** A time zone the runtime knows (IANA name), or a clear error. */
+function timeZone(value: string): string {
+  if (value.length > 64 || !isTimeZone(value)) throw new QueryError(`tz: expected a time zone such as Europe/Berlin or UTC, got "${value.slice(0, 64)}"`);
+  return value;
+}
+
 function range(fromMs: number, toMs: number): void {
   if (!(toMs > fromMs)) throw new QueryError('to must be later than from');
   if (toMs - fromMs > MAX_RANGE_MS) throw new QueryError('the range is longer than 3 years');
@@ -56,7 +63,7 @@ export function timeseriesQueryOf(get: (name: string) => string | undefined, now
   const fromMs = get('from') ? parseTimeMs(get('from')!, 'from', nowMs) : toMs - 3_600_000;
   range(fromMs, toMs);
   const step = get('step');
-  return {
+  const query: TimeseriesQuery = {
     core: name(get('core'), 'core'),
     stream: name(get('stream'), 'stream'),
     protocol: name(get('protocol'), 'protocol'),
@@ -64,6 +71,9 @@ export function timeseriesQueryOf(get: (name: string) => string | undefined, now
     toMs,
     stepSec: step ? parseDurationSec(step, 'step') : undefined,
   };
+  const tz = get('tz');
+  if (tz !== undefined && tz !== '') query.tz = timeZone(tz);
+  return query;
 }
 
 /** A report query from parameters; defaults: the last 30 days up to now. */

@@ -4,7 +4,9 @@
  * the step is read by point lookups of its bucket times; what is not rolled up yet comes from the raw samples.
  */
 import { TS_ALL, type ReportQuery, type ReportResult, type ReportRow, type TimeseriesGap, type TimeseriesMissingCore, type TimeseriesQuery, type TimeseriesResult } from '../../shared/timeseries.ts';
+import { zoneDayEdges } from '../../shared/zone.ts';
 import { HyperLogLog } from './hll.ts';
+import { DEFAULT_TIMEOUTS } from '../remote/client.ts';
 import { floorTo, OBSERVED_STATES, type TimeseriesStore } from './store.ts';
 
 /** Bucket widths the default step is chosen from (seconds). */
@@ -87,17 +89,30 @@ function readSpans(store: TimeseriesStore, core: string, fromMs: number, toMs: n
 }
 
 /**
+ * How long a Core may read `connecting` (its first answer on its way: after each start of the app, a resume, a new
+ * address) before the sums count it as missing: one poll round (it answers or fails within it, then `unreachable`)
+ * and the sampling round it falls in. Shorter, it is no outage: every restart would leave a thin amber line.
+ */
+export function connectingGraceMs(intervalMs: number): number {
+  return DEFAULT_TIMEOUTS.pollTimeoutMs + intervalMs;
+}
+
+/**
  * With all cores: the stretches of [fromMs, untilMs) in which a watched Core was in a failing state (not online, not
- * paused by the operator), each clipped to the range, oldest first. A removed Core has no span: it is not missing.
+ * paused by the operator), each clipped to the range, oldest first. A removed Core has no span: it is not missing;
+ * nor is a Core `connecting` for no longer than `connectingGraceMs` (its whole span counts once it is longer).
  */
 export function missingCoresOf(store: TimeseriesStore, fromMs: number, untilMs: number): TimeseriesMissingCore[] {
   if (untilMs <= fromMs) return [];
   const rows = store.db
     .prepare("SELECT core, start_ms, end_ms, state FROM spans WHERE core != ? AND end_ms > ? AND start_ms < ? AND state != 'paused' ORDER BY start_ms, core")
     .all(TS_ALL, fromMs, untilMs) as Array<{ core: string; start_ms: number; end_ms: number; state: string }>;
+  const graceMs = connectingGraceMs(store.tiers[0].resolutionSec * 1000);
   const out: TimeseriesMissingCore[] = [];
   for (const r of rows) {
     if (OBSERVED_STATES.has(r.state)) continue;
+    // The span's whole length, not the part inside the range: a long wait cut by the range start is still long.
+    if (r.state === 'connecting' && r.end_ms - r.start_ms <= graceMs) continue;
     out.push({ fromMs: Math.max(fromMs, r.start_ms), toMs: Math.min(untilMs, r.end_ms), core: r.core, state: r.state });
   }
   return out;
@@ -108,6 +123,30 @@ export function chooseStep(rangeSec: number, stepSec: number | undefined): numbe
   if (stepSec !== undefined && stepSec > 0) return stepSec;
   const target = rangeSec / DEFAULT_BUCKETS;
   return NICE_STEPS_SEC.find((s) => s >= target) ?? NICE_STEPS_SEC[NICE_STEPS_SEC.length - 1];
+}
+
+/**
+ * The bucket edges (Unix seconds, n + 1 for n buckets) over [fromS, toS): multiples of `step` since 1970 (UTC's), or,
+ * for a step of whole days with a zone `tz`, that zone's local midnights (a day of 23 or 25 hours across DST).
+ */
+export function bucketEdges(fromS: number, toS: number, step: number, tz: string | undefined): number[] {
+  if (tz !== undefined && step % 86_400 === 0) return zoneDayEdges(fromS * 1000, toS * 1000, step / 86_400, tz).map((ms) => Math.round(ms / 1000));
+  const from0 = floorTo(fromS, step);
+  const n = Math.max(1, Math.ceil((toS - from0) / step));
+  return Array.from({ length: n + 1 }, (_, b) => from0 + b * step);
+}
+
+/** The bucket of time `t` (the last edge at or before it; -1 before the first). */
+function edgeIndex(edges: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = edges.length - 1;
+  if (t < edges[0]!) return -1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (edges[mid]! <= t) lo = mid;
+    else hi = mid;
+  }
+  return t >= edges[hi]! ? hi : lo;
 }
 
 /** One series over [fromMs, toMs) in buckets of `stepSec` (see TimeseriesResult). */
@@ -126,8 +165,11 @@ export function querySeries(store: TimeseriesStore, q: TimeseriesQuery, nowMs: n
   const res = chosen.t.resolutionSec;
   step = Math.max(res, Math.ceil(step / res) * res);
   while ((toS - floorTo(fromS, step)) / step > MAX_BUCKETS) step *= 2;
-  const from0 = floorTo(fromS, step);
-  const n = Math.max(1, Math.ceil((toS - from0) / step));
+  // Day steps follow the asker's calendar days when it names its zone (its axis ticks are its local midnights).
+  const edges = bucketEdges(fromS, toS, step, q.tz);
+  const from0 = edges[0]!;
+  const n = edges.length - 1;
+  const bucketOf = (t: number): number => (q.tz === undefined || step % 86_400 !== 0 ? Math.floor((t - from0) / step) : edgeIndex(edges, t));
 
   const ids = resolveSeries(store, core, stream, protocol);
   let rows: AggRow[];
@@ -145,7 +187,7 @@ export function querySeries(store: TimeseriesStore, q: TimeseriesQuery, nowMs: n
   const tx = new Array<number>(n).fill(0);
   const publishersPeak = new Array<number>(n).fill(0);
   for (const r of rows) {
-    const b = Math.floor((r.t - from0) / step);
+    const b = bucketOf(r.t);
     if (b < 0 || b >= n) continue;
     viewerS[b] += r.viewer_s;
     publisherS[b] += r.publisher_s;
@@ -156,16 +198,14 @@ export function querySeries(store: TimeseriesStore, q: TimeseriesQuery, nowMs: n
   }
 
   const fromMs0 = from0 * 1000;
-  const stepMs = step * 1000;
   const spans = readSpans(store, core, fromMs0, toS * 1000);
   const observedMs = new Array<number>(n).fill(0);
   for (const s of spans) {
     if (!OBSERVED_STATES.has(s.state)) continue;
     const a = Math.max(s.startMs, fromMs0);
-    const z = Math.min(s.endMs, fromMs0 + n * stepMs);
-    for (let b = Math.floor((a - fromMs0) / stepMs); b < n && fromMs0 + b * stepMs < z; b++) {
-      const bs = fromMs0 + b * stepMs;
-      observedMs[b] += Math.max(0, Math.min(z, bs + stepMs) - Math.max(a, bs));
+    const z = Math.min(s.endMs, edges[n]! * 1000);
+    for (let b = bucketOf(Math.floor(a / 1000)); b < n && edges[b]! * 1000 < z; b++) {
+      observedMs[b] += Math.max(0, Math.min(z, edges[b + 1]! * 1000) - Math.max(a, edges[b]! * 1000));
     }
   }
 
@@ -173,8 +213,8 @@ export function querySeries(store: TimeseriesStore, q: TimeseriesQuery, nowMs: n
   const out = { viewers: [] as (number | null)[], viewersPeak: [] as (number | null)[], publishers: [] as (number | null)[], rxBytes: [] as (number | null)[], txBytes: [] as (number | null)[] };
   const observedSec: number[] = [];
   for (let b = 0; b < n; b++) {
-    atMs.push(fromMs0 + b * stepMs);
-    const obs = Math.min(step, observedMs[b] / 1000);
+    atMs.push(edges[b]! * 1000);
+    const obs = Math.min(edges[b + 1]! - edges[b]!, observedMs[b] / 1000);
     observedSec.push(obs);
     if (obs <= 0) {
       out.viewers.push(null);

@@ -125,6 +125,18 @@ describe('Prometheus query client', () => {
     expect(seen.filter((x) => x.path === '/down/api/v1/query_range' && x.body.includes('unless')).length).toBe(1);
   });
 
+  it("day buckets start at the asker's local midnight (tz), as the embedded store's", async () => {
+    const history = new PrometheusHistory({ url: `${base}/days`, auth: '', timeoutMs: 2000, localExportId: 'me', now: () => Date.UTC(2026, 11, 7) });
+    const fromMs = Date.UTC(2026, 11, 1, 12);
+    const ny = await history.query({ fromMs, toMs: fromMs + 5 * 86_400_000, stepSec: 86_400, tz: 'America/New_York' });
+    // New York's midnight of Dec 1 is 05:00 UTC (UTC's own buckets start at 00:00).
+    expect(ny.atMs.slice(0, 2)).toEqual([Date.UTC(2026, 11, 1, 5), Date.UTC(2026, 11, 2, 5)]);
+    const utc = await history.query({ fromMs, toMs: fromMs + 5 * 86_400_000, stepSec: 86_400 });
+    expect(utc.atMs[0]).toBe(Date.UTC(2026, 11, 1));
+    const starts = seen.filter((x) => x.path === '/days/api/v1/query_range').map((x) => Number(new URLSearchParams(x.body).get('start')));
+    expect(new Set(starts)).toEqual(new Set([Date.UTC(2026, 11, 2, 5) / 1000, Date.UTC(2026, 11, 2) / 1000]));
+  });
+
   it('a history over a failing Prometheus rejects with the reason and reports it in status()', async () => {
     const history = new PrometheusHistory({ url: `${base}/hang`, auth: '', timeoutMs: 200, localExportId: 'me' });
     expect(history.status().ok).toBe(true);

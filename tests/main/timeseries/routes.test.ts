@@ -57,6 +57,7 @@ describe('GET /api/timeseries and /api/reports/daily (headless server, API auth)
       ['/api/timeseries?from=0&to=now', /longer than 3 years/],
       [`/api/timeseries?stream=${'x'.repeat(600)}`, /^stream:/],
       ['/api/reports/daily?period=week', /^period:/],
+      ['/api/timeseries?tz=Mars%2FOlympus', /^tz: expected a time zone such as Europe\/Berlin or UTC, got "Mars\/Olympus"$/],
     ];
     for (const [path, message] of cases) {
       const res = await get(path);
@@ -79,6 +80,9 @@ describe('GET /api/timeseries and /api/reports/daily (headless server, API auth)
     expect((ok.value as { core: string }).core).toBe('local');
     expect((await invoke('reports:daily', [{ fromMs: now - 86_400_000, toMs: now, period: 'day' }])).ok).toBe(true);
     expect(await invoke('timeseries:query', [{ fromMs: 'soon' }])).toMatchObject({ ok: false, error: { code: 'bad-args' } });
+    // The page's zone for its day buckets: a known one answers, an unknown one is bad arguments.
+    expect((await invoke('timeseries:query', [{ fromMs: now - 5000, toMs: now, tz: 'America/New_York' }])).ok).toBe(true);
+    expect(await invoke('timeseries:query', [{ fromMs: now - 5000, toMs: now, tz: 'Nowhere/Else' }])).toMatchObject({ ok: false, error: { code: 'bad-args' } });
     expect(await invoke('reports:daily', ['x'])).toMatchObject({ ok: false, error: { code: 'bad-args' } });
   });
 });

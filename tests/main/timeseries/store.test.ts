@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryLogger } from '../../../src/main/log.ts';
 import { TimeseriesStore, type RoundInput, type RoundSample } from '../../../src/main/timeseries/store.ts';
-import { querySeries } from '../../../src/main/timeseries/query.ts';
+import { connectingGraceMs, querySeries } from '../../../src/main/timeseries/query.ts';
 import { DEFAULT_TIMESERIES_SETTINGS, tiersOf } from '../../../src/main/timeseries/settings.ts';
 
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -208,6 +208,32 @@ describe('time-series store: tiers', () => {
     // One core's series: the remote one has its gap, the local one has nothing missing.
     expect(querySeries(store, { core: 'remote', fromMs: T0, toMs: T0 + 600_000, stepSec: 10 }, now.ms).gaps.map((g) => g.state)).toEqual(['unreachable', 'paused']);
     expect(querySeries(store, { core: 'local', fromMs: T0, toMs: T0 + 600_000, stepSec: 10 }, now.ms).missingCores).toEqual([]);
+    store.close();
+  });
+
+  it('all cores: a remote Core `connecting` for the first round after each start is not missing; one that stays connecting past the grace is, whole', () => {
+    const now = { ms: T0 };
+    const store = openStore(now);
+    const write = (i: number, state: string): void => {
+      const startMs = T0 + i * 10_000;
+      now.ms = startMs + 10_000;
+      store.writeRound({ startMs, durSec: 10, samples: [], coreStates: [{ core: '*', state: 'running' }, { core: 'local', state: 'running' }, { core: 'remote', state }], uniques: [] });
+    };
+    // Three starts of the app (off between them: rounds 10-14 and 25-29): each begins with the remote Core's first poll.
+    for (const [first, last] of [[0, 9], [15, 24], [30, 39]] as const) for (let i = first; i <= last; i++) write(i, i === first ? 'connecting' : 'online');
+    // A fourth start where the first answer does not come: connecting for 4 rounds (40 s, over the 30 s grace), then unreachable.
+    for (let i = 45; i <= 48; i++) write(i, 'connecting');
+    for (let i = 49; i <= 50; i++) write(i, 'unreachable');
+    expect(connectingGraceMs(10_000)).toBe(30_000);
+    const all = querySeries(store, { fromMs: T0, toMs: T0 + 510_000, stepSec: 10 }, now.ms);
+    expect(all.missingCores).toEqual([
+      { fromMs: T0 + 450_000, toMs: T0 + 490_000, core: 'remote', state: 'connecting' },
+      { fromMs: T0 + 490_000, toMs: T0 + 510_000, core: 'remote', state: 'unreachable' },
+    ]);
+    // A range that cuts the long wait keeps it (its whole length counts), clipped.
+    expect(querySeries(store, { fromMs: T0 + 480_000, toMs: T0 + 490_000, stepSec: 10 }, now.ms).missingCores).toEqual([{ fromMs: T0 + 480_000, toMs: T0 + 490_000, core: 'remote', state: 'connecting' }]);
+    // The Core's own series still has its gaps there (its numbers are not known while it connects).
+    expect(querySeries(store, { core: 'remote', fromMs: T0, toMs: T0 + 100_000, stepSec: 10 }, now.ms).viewers[0]).toBeNull();
     store.close();
   });
 });

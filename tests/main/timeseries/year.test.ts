@@ -13,6 +13,7 @@ import { memoryLogger } from '../../../src/main/log.ts';
 import { TimeseriesStore } from '../../../src/main/timeseries/store.ts';
 import { dailyReport, querySeries } from '../../../src/main/timeseries/query.ts';
 import { DEFAULT_TIMESERIES_SETTINGS, tiersOf } from '../../../src/main/timeseries/settings.ts';
+import { timeTicks } from '../../../src/renderer/src/timeseries/range.ts';
 
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const HOUR = 3_600_000;
@@ -112,6 +113,45 @@ describe('a year of audience (the hour tier and the daily table)', () => {
       const off = s.atMs.map((at, i) => (at >= OFF_FROM && at < OFF_TO ? s.viewers[i] : 'on')).filter((v) => v !== 'on');
       expect(off).toEqual(new Array(10).fill(null));
       expect(s.gaps.filter((g) => g.fromMs >= YEAR_START + DAY && g.toMs <= NOW - DAY)).toEqual([{ fromMs: OFF_FROM, toMs: OFF_TO, state: 'no-data' }]);
+    }
+    store.close();
+  });
+
+  it("with the page's time zone (New York) a year's buckets start at its local midnights, the axis ticks' days; the sums stay whole across DST", () => {
+    const { store, sums } = seededStore();
+    const before = process.env.TZ;
+    process.env.TZ = 'America/New_York'; // the renderer's zone: its ticks are this zone's midnights
+    try {
+      const s = querySeries(store, { fromMs: YEAR_START, toMs: NOW, tz: 'America/New_York' }, NOW);
+      expect([s.stepSec, s.tierSec]).toEqual([86_400, 3600]);
+      // Every bucket starts at a local midnight (UTC's are 19:00 or 20:00 here); a DST day is 23 or 25 hours long.
+      expect(s.atMs.filter((at) => new Date(at).getHours() !== 0 || new Date(at).getMinutes() !== 0)).toEqual([]);
+      const lengthsH = new Set(s.atMs.slice(1).map((at, i) => (at - s.atMs[i]!) / HOUR));
+      expect(lengthsH).toEqual(new Set([23, 24, 25]));
+      // Each bucket holds the hours between its local midnights (a direct sum of the seeded hours), none twice or lost.
+      const bucketTx = s.atMs.map((at, i) => {
+        const end = s.atMs[i + 1] ?? Infinity;
+        let tx = 0;
+        for (let h = 0; h < 365 * 24; h++) {
+          const t = YEAR_START + h * HOUR;
+          if (t >= at && t < end && !(t >= OFF_FROM && t < OFF_TO)) tx += hourOf(h).tx;
+        }
+        return tx;
+      });
+      expect(s.txBytes.map((v) => v ?? 0)).toEqual(bucketTx);
+      expect(s.txBytes.reduce<number>((a, v) => a + (v ?? 0), 0)).toBe(sums.tx);
+      expect(s.viewers.reduce<number>((a, v, i) => a + (v ?? 0) * s.observedSec[i]!, 0)).toBeCloseTo(sums.viewerS, 3);
+      // The axis of ten of those days: every tick (a local midnight) is a bucket's start.
+      const from = YEAR_START + 300 * DAY;
+      const tenDays = querySeries(store, { fromMs: from, toMs: from + 10 * DAY, stepSec: 86_400, tz: 'America/New_York' }, NOW);
+      const ticks = timeTicks(from, from + 10 * DAY, 12);
+      expect(ticks.length).toBeGreaterThanOrEqual(9);
+      expect(ticks.filter((t) => !tenDays.atMs.includes(t))).toEqual([]);
+      // Without a zone, UTC days as before: none of those ticks is a bucket's start.
+      expect(ticks.filter((t) => querySeries(store, { fromMs: from, toMs: from + 10 * DAY, stepSec: 86_400 }, NOW).atMs.includes(t))).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
     }
     store.close();
   });

@@ -27,6 +27,9 @@ interface Props {
   perCore?: readonly string[];
 }
 
+/** The page's time zone: its axis ticks are its local midnights, so its day buckets start there too. */
+const PAGE_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
 /** An answer of the time-series history: the query it answers, whether it was asked per core, its parts. */
 interface Loaded {
   query: string;
@@ -113,7 +116,7 @@ export function HistoryCharts({ core, stream, protocol, range, onRangeChange, id
       const { fromMs, toMs } = resolveRange(range, Date.now());
       try {
         const answers = await Promise.all(
-          cores.map(async (c) => ({ core: c, result: sumSeries(await Promise.all(keys.map((key) => api.invoke('timeseries:query', { core: c, stream: key, protocol, fromMs, toMs })))) })),
+          cores.map(async (c) => ({ core: c, result: sumSeries(await Promise.all(keys.map((key) => api.invoke('timeseries:query', { core: c, stream: key, protocol, fromMs, toMs, tz: PAGE_TIME_ZONE })))) })),
         );
         if (!live) return;
         setLoaded({ query, split: coreKeys !== undefined, parts: answers });

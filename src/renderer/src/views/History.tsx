@@ -56,6 +56,50 @@ export function peopleSessions(r: HistoryRow): number {
   return countsSessions(r.collector) ? r.sessions - (r.processSessions ?? 0) : 0;
 }
 
+/** The total row of the rows shown, and why it is not their plain sum (`notAdded`: one clause a reason, empty if it is). */
+export interface HistoryTotals {
+  sessions: number;
+  rxBytes: number;
+  txBytes: number;
+  /** With every collector shown: the bytes of the app's own processes' sessions in the rows, left out (`edgeBytes`). */
+  processRxBytes: number;
+  processTxBytes: number;
+  notAdded: string[];
+}
+
+/**
+ * The total of the rows shown. With a collector chosen it is their sum; with every collector shown it follows the totals
+ * rule (src/shared/totals.ts: people and bytes once, as the header), and `notAdded` says what of the rows it leaves out.
+ */
+export function historyTotals(shown: readonly HistoryRow[], allCollectors: boolean): HistoryTotals {
+  const t: HistoryTotals = { sessions: 0, rxBytes: 0, txBytes: 0, processRxBytes: 0, processTxBytes: 0, notAdded: [] };
+  const left = new Set<string>();
+  const runs = new Set<string>();
+  let processSessions = 0;
+  for (const r of shown) {
+    if (!allCollectors) {
+      t.sessions += r.sessions;
+      t.rxBytes += r.rxBytes;
+      t.txBytes += r.txBytes;
+      continue;
+    }
+    t.sessions += peopleSessions(r);
+    if (countsSessions(r.collector)) processSessions += r.processSessions ?? 0;
+    else if (countsTraffic(r.collector)) runs.add(r.collector);
+    if (countsTraffic(r.collector)) {
+      const edge = edgeBytes(r);
+      t.rxBytes += edge.rx;
+      t.txBytes += edge.tx;
+      t.processRxBytes += r.rxBytes - edge.rx;
+      t.processTxBytes += r.txBytes - edge.tx;
+    } else left.add(r.collector);
+  }
+  for (const c of [...left].sort()) t.notAdded.push(c === 'http' ? 'http rows are all HTTP traffic, the HLS rows\' bytes and the API\'s included: not added' : `${c} rows: not added`);
+  for (const c of [...runs].sort()) t.notAdded.push(`${c} sessions are the app's process runs, no people: their bytes added, not their sessions`);
+  if (processSessions > 0) t.notAdded.push(`${formatCountOf(processSessions, 'session')} of the app's own FFmpeg processes in the people's rows: no people, not added`);
+  return t;
+}
+
 /**
  * The bytes a row adds to the traffic total with every collector shown: what crossed the core's edge (the totals
  * rule), its own processes' wholly own sessions (a local restream's hop) left out.
@@ -148,23 +192,7 @@ function FinishedSessions(): React.JSX.Element {
   const rounded = view.fromRemote;
 
   // With no collector chosen, the total follows the totals rule (src/shared/totals.ts): people and bytes once.
-  const totals = useMemo(() => {
-    const all = collectors.length === 0;
-    const t = { sessions: 0, rx: 0, tx: 0, processRx: 0, processTx: 0 };
-    for (const r of shown) {
-      // The app's own processes' sessions are no people and their bytes no edge traffic (the local core's marks), as
-      // in the header; what is left out is said under the table.
-      t.sessions += !all ? r.sessions : peopleSessions(r);
-      const edge = !all ? { rx: r.rxBytes, tx: r.txBytes } : edgeBytes(r);
-      t.rx += edge.rx;
-      t.tx += edge.tx;
-      if (all && countsTraffic(r.collector)) {
-        t.processRx += r.rxBytes - edge.rx;
-        t.processTx += r.txBytes - edge.tx;
-      }
-    }
-    return t;
-  }, [shown, collectors]);
+  const totals = useMemo(() => historyTotals(shown, collectors.length === 0), [shown, collectors]);
 
   const header = (key: SortKey, label: string, numeric = false): React.JSX.Element => (
     <th className={numeric ? 'num' : undefined} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
@@ -247,22 +275,29 @@ function FinishedSessions(): React.JSX.Element {
           </tbody>
           <tfoot>
             <tr data-testid="history-totals">
-              <th>Total ({formatCountOf(shown.length, 'row')})</th>
+              <th title={totals.notAdded.length > 0 ? 'People and traffic once, as the header counts them: see the note below the table' : undefined}>
+                Total ({formatCountOf(shown.length, 'row')}){totals.notAdded.length > 0 && ' *'}
+              </th>
               <th />
               {scope !== '*' && <th />}
               <th className="num">{formatCount(totals.sessions)}</th>
               {/* A total with a remote Core's whole MiB in it is known only to the MiB as well. */}
-              <th className="num">{rounded.size > 0 ? formatWholeMiB(totals.rx) : formatBytes(totals.rx, units)}</th>
-              <th className="num">{rounded.size > 0 ? formatWholeMiB(totals.tx) : formatBytes(totals.tx, units)}</th>
+              <th className="num">{rounded.size > 0 ? formatWholeMiB(totals.rxBytes) : formatBytes(totals.rxBytes, units)}</th>
+              <th className="num">{rounded.size > 0 ? formatWholeMiB(totals.txBytes) : formatBytes(totals.txBytes, units)}</th>
             </tr>
           </tfoot>
         </table>
       </div>
-      {(totals.processRx > 0 || totals.processTx > 0) && (
+      {(totals.processRxBytes > 0 || totals.processTxBytes > 0) && (
         <p className="hint" data-testid="history-process-note">
-          The total leaves out {formatBytes(totals.processRx, units)} rx and {formatBytes(totals.processTx, units)} tx of this app&apos;s own FFmpeg
+          The total leaves out {formatBytes(totals.processRxBytes, units)} rx and {formatBytes(totals.processTxBytes, units)} tx of this app&apos;s own FFmpeg
           processes on this core&apos;s own servers (a restream&apos;s hop, e.g. reading RTMP and writing HLS): the rows show them, the
           publishers and viewers at the core&apos;s edge already count those bytes.
+        </p>
+      )}
+      {totals.notAdded.length > 0 && (
+        <p className="hint" data-testid="history-total-note">
+          * The total counts people and traffic once, as the header: {totals.notAdded.join('; ')}.
         </p>
       )}
       {rounded.size > 0 && (

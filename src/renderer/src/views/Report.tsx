@@ -46,10 +46,15 @@ export function Report(): React.JSX.Element {
   const [from, setFrom] = useState(() => dayInput(Date.now() - 29 * DAY_MS));
   const [to, setTo] = useState(() => dayInput(Date.now()));
   const [core, setCore] = useState('*');
-  const [report, setReport] = useState<ReportResult | null>(null);
+  // The last answer and the query it answers: kept while a new query loads (marked `data-stale`), read by its own period.
+  const [loaded, setLoaded] = useState<{ query: string; period: 'day' | 'month'; result: ReportResult } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const query = (): ReportQuery | null => reportQuery(from, to, period, core);
+  // What is asked now, as one text (the answer shown says which it answers).
+  const asked = JSON.stringify([from, to, period, core]);
+  const report = loaded?.result ?? null;
+  const shownPeriod = loaded?.period ?? period;
 
   useEffect(() => {
     if (!api) return;
@@ -59,13 +64,13 @@ export function Report(): React.JSX.Element {
       if (!q || q.toMs <= q.fromMs) {
         setError('Choose a first day before the last day.');
         // Not the last range's rows under the message: they would read as this range's.
-        setReport(null);
+        setLoaded(null);
         return;
       }
       try {
         const r = await api.invoke('reports:daily', q);
         if (live) {
-          setReport(r);
+          setLoaded({ query: asked, period, result: r });
           setError(null);
         }
       } catch (err) {
@@ -78,7 +83,7 @@ export function Report(): React.JSX.Element {
       live = false;
       clearInterval(t);
     };
-  }, [api, from, to, period, core]);
+  }, [api, from, to, period, core, asked]);
 
   const exportCsv = async (): Promise<void> => {
     const q = query();
@@ -121,10 +126,10 @@ export function Report(): React.JSX.Element {
         </p>
       )}
       <div className="plain-table-wrap">
-        <table className="plain-table" data-testid="report-table">
+        <table className="plain-table" data-testid="report-table" data-stale={loaded !== null && loaded.query !== asked ? 'true' : undefined}>
           <thead>
             <tr>
-              <th>{period === 'day' ? 'Day' : 'Month'}</th>
+              <th>{shownPeriod === 'day' ? 'Day' : 'Month'}</th>
               <th>Core</th>
               <th>Stream</th>
               <th className="num" title={EDGE_NOTE}>Egress</th>
