@@ -133,6 +133,11 @@ export interface AppSettings {
    * app and a page that proved the login, which may remove them.
    */
   keptSecrets?: { keys: string[]; reason: string };
+  /**
+   * Set for the same page: the settings it may see but not change (the limits on what clients can make the server
+   * hold, the API login, the FFmpeg binary, the disk folder), and why. The view shows them read-only with the reason.
+   */
+  ownerOnly?: { keys: string[]; reason: string };
 }
 
 /** A change: only the settings the form changed, by key (VIEW_KEYS). */

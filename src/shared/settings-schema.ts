@@ -70,6 +70,12 @@ export interface SettingSpec {
   group: SettingGroup;
   /** A secret: also read from this environment variable and from `--FLAG-file FILE` (first line). */
   secretEnv?: string;
+  /**
+   * A bound on what clients can make the server hold (memory, disk, sessions, processes): only the owner changes it
+   * (the desktop app, the command line, a page with the API login); the anonymous page shows it read-only
+   * (src/main/ui/page-guards.ts).
+   */
+  limitsClients?: boolean;
 }
 
 /** Every setting the command line, the JSON files and the Settings view know, in --help order. */
@@ -79,7 +85,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'rtmpApp', label: 'RTMP app', kind: 'string', arg: 'APP', default: '/', help: 'app prefix stripped from RTMP references', group: 'Servers' },
   { key: 'rtmpWriteHoldMs', label: 'RTMP write hold (ms)', kind: 'integer', min: 0, max: 1000, arg: 'MS', default: 100, help: "RTMP players' writes held up to MS (at most 1000) while the publisher sends (up to 1 s more if it pauses): fewer writes, that much more latency; 0: one write per read, as Core", group: 'Servers' },
   { key: 'srt', label: 'SRT address', kind: 'hostPortOrOff', arg: 'HOST:PORT|off', default: '127.0.0.1:6000', help: 'SRT server (UDP, live mode, no encryption); off: none', group: 'Servers' },
-  { key: 'memfsMaxMb', label: 'Memfs size (MB)', kind: 'number', min: 1, arg: 'MB', default: 256, help: 'in-memory filesystem size; the oldest files are purged first', group: 'Servers' },
+  { key: 'memfsMaxMb', label: 'Memfs size (MB)', kind: 'number', min: 1, arg: 'MB', default: 256, help: 'in-memory filesystem size; the oldest files are purged first', group: 'Servers', limitsClients: true },
   { key: 'diskDir', label: 'Disk folder', kind: 'string', arg: 'DIR', help: 'a folder served read-only at /disk', group: 'Servers' },
   { key: 'ffmpeg', label: 'FFmpeg binary', kind: 'string', arg: 'PATH', default: 'ffmpeg', defaultNote: 'on PATH', help: "the FFmpeg binary the local core's processes run", group: 'Servers' },
   { key: 'dataDir', label: 'Data folder', kind: 'string', arg: 'DIR', defaultText: '$XDG_DATA_HOME/core-sessions', help: 'history, time series, alerts, settings and cores.json go here', group: 'General' },
@@ -93,24 +99,24 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'trustedProxies', label: 'Trusted proxies', kind: 'list', arg: 'LIST', default: '', help: 'CIDRs whose X-Forwarded-For/X-Real-IP is believed', group: 'Security' },
   { key: 'allowedHosts', label: 'Allowed hosts', kind: 'list', arg: 'LIST', default: '', help: 'host names answered besides IPs, localhost and the listen host (.example.com: and subdomains, *: any)', group: 'Security' },
   { key: 'metricsAuth', label: 'Metrics need login', kind: 'boolean', default: false, defaultNote: 'open, as Core', help: "/metrics needs the API's token too (with --auth)", group: 'Security' },
-  { key: 'maxConnsPerIp', label: 'Connections per IP', kind: 'integer', min: 0, arg: 'N', default: 100, help: 'connections one client (IPv4 address, IPv6 /64) may hold on HTTP, RTMP and SRT each; 0: none', group: 'Security' },
-  { key: 'maxProcesses', label: 'Max processes', kind: 'integer', min: 1, max: 10_000, arg: 'N', default: 64, help: "FFmpeg processes the local core keeps (each an FFmpeg when started); a create beyond is refused", group: 'Security' },
-  { key: 'maxSessionsPerIp', label: 'HLS sessions per IP', kind: 'integer', min: 0, arg: 'N', default: 1000, help: 'live HLS sessions one client (IPv4 address, IPv6 /64) may open, viewing and uploading each; more get 509; 0: none', group: 'Security' },
+  { key: 'maxConnsPerIp', label: 'Connections per IP', kind: 'integer', min: 0, arg: 'N', default: 100, help: 'connections one client (IPv4 address, IPv6 /64) may hold on HTTP, RTMP and SRT each; 0: none', group: 'Security', limitsClients: true },
+  { key: 'maxProcesses', label: 'Max processes', kind: 'integer', min: 1, max: 10_000, arg: 'N', default: 64, help: "FFmpeg processes the local core keeps (each an FFmpeg when started); a create beyond is refused", group: 'Security', limitsClients: true },
+  { key: 'maxSessionsPerIp', label: 'HLS sessions per IP', kind: 'integer', min: 0, arg: 'N', default: 1000, help: 'live HLS sessions one client (IPv4 address, IPv6 /64) may open, viewing and uploading each; more get 509; 0: none', group: 'Security', limitsClients: true },
 
   { key: 'ignoreIps', label: 'Ignored IPs', oldKeys: ['ipIgnoreList', 'ignoreCidrs'], kind: 'list', arg: 'LIST', default: '', help: 'CIDRs whose sessions are not counted ("" for none; Core ignores loopback)', group: 'Sessions & history' },
-  { key: 'sessionTimeoutSec', label: 'Session timeout (s)', oldFlags: ['session-timeout'], oldKeys: ['sessionTimeout'], kind: 'number', min: 1, arg: 'SEC', default: 30, help: 'idle time before a session closes into the history', group: 'Sessions & history' },
-  { key: 'maxSessions', label: 'Max sessions', kind: 'integer', min: 0, arg: 'N', default: 0, defaultNote: 'none', help: 'HLS admission limit (509 beyond); 0: none', group: 'Sessions & history' },
-  { key: 'maxBitrateMbit', label: 'Max bitrate (Mbit/s)', oldFlags: ['max-bitrate'], oldKeys: ['maxBitrate'], kind: 'number', min: 0, arg: 'MBIT', default: 0, defaultNote: 'none', help: 'HLS admission limit on the total tx bitrate in Mbit/s; 0: none', group: 'Sessions & history' },
+  { key: 'sessionTimeoutSec', label: 'Session timeout (s)', oldFlags: ['session-timeout'], oldKeys: ['sessionTimeout'], kind: 'number', min: 1, arg: 'SEC', default: 30, help: 'idle time before a session closes into the history', group: 'Sessions & history', limitsClients: true },
+  { key: 'maxSessions', label: 'Max sessions', kind: 'integer', min: 0, arg: 'N', default: 0, defaultNote: 'none', help: 'HLS admission limit (509 beyond); 0: none', group: 'Sessions & history', limitsClients: true },
+  { key: 'maxBitrateMbit', label: 'Max bitrate (Mbit/s)', oldFlags: ['max-bitrate'], oldKeys: ['maxBitrate'], kind: 'number', min: 0, arg: 'MBIT', default: 0, defaultNote: 'none', help: 'HLS admission limit on the total tx bitrate in Mbit/s; 0: none', group: 'Sessions & history', limitsClients: true },
   { key: 'persist', label: 'Keep the history', kind: 'boolean', default: true, help: 'write the history to DIR/sessions/ (--no-persist: in memory only)', group: 'Sessions & history' },
   { key: 'persistIntervalSec', label: 'History write interval (s)', oldFlags: ['persist-interval'], oldKeys: ['persistInterval'], kind: 'number', min: 0, arg: 'SEC', default: 60, help: 'history write interval; 0: only on exit', group: 'Sessions & history' },
-  { key: 'historyMaxEntries', label: 'History entries', kind: 'integer', min: 0, arg: 'N', default: 10_000, help: 'history entries per collector; the least recent fold into "(other)", totals stay exact; 0: none', group: 'Sessions & history' },
+  { key: 'historyMaxEntries', label: 'History entries', kind: 'integer', min: 0, arg: 'N', default: 10_000, help: 'history entries per collector; the least recent fold into "(other)", totals stay exact; 0: none', group: 'Sessions & history', limitsClients: true },
 
   { key: 'timeseries', label: 'Time series', kind: 'boolean', default: true, help: 'keep viewers and traffic over time (--no-timeseries: off)', group: 'Time series' },
   { key: 'timeseriesIntervalSec', label: 'Sample interval (s)', oldFlags: ['timeseries-interval'], oldKeys: ['timeseriesInterval'], kind: 'integer', min: 1, divides: 60, arg: 'SEC', default: 10, help: 'time-series sample interval; divides 60', group: 'Time series' },
   { key: 'timeseriesRawHours', label: 'Samples kept (h)', kind: 'number', min: 1, arg: 'H', default: 48, help: 'keep the samples themselves for H hours', group: 'Time series' },
   { key: 'timeseriesMinuteDays', label: 'Minute aggregates kept (days)', kind: 'number', min: 1, arg: 'D', default: 30, help: 'keep 1-minute aggregates for D days', group: 'Time series' },
   { key: 'timeseriesHourDays', label: 'Hour aggregates kept (days)', kind: 'number', min: 1, arg: 'D', default: 730, help: 'keep 1-hour aggregates (and the daily report) for D days', group: 'Time series' },
-  { key: 'timeseriesMaxMb', label: 'Time-series size (MB)', kind: 'number', min: 1, arg: 'MB', default: 512, help: 'size bound of timeseries.sqlite; the oldest, finest data goes first', group: 'Time series' },
+  { key: 'timeseriesMaxMb', label: 'Time-series size (MB)', kind: 'number', min: 1, arg: 'MB', default: 512, help: 'size bound of timeseries.sqlite; the oldest, finest data goes first', group: 'Time series', limitsClients: true },
 
   { key: 'cores', label: 'Remote Cores', flag: 'core', oldKeys: ['core'], kind: 'repeated', arg: 'URL', help: 'watch a remote datarhei Core (repeatable), http://user:pass@host:port', group: 'Remote Cores' },
   { key: 'coreCredentialsFile', label: 'Core credentials file', oldFlags: ['core-credentials'], oldKeys: ['coreCredentials'], kind: 'string', arg: 'FILE', help: 'JSON [{"url", "username", "password", "name"}] of remote Cores', group: 'Remote Cores' },

@@ -2,7 +2,7 @@
  * The Settings view's older panels and the Prometheus auth end to end, in Chromium against the real headless server:
  * every field takes the one path (the flag's text, the flag's parser, settings.json in a --config file's form), and
  * the Prometheus auth can be removed from the page, by a page that proved the API's login, never by the anonymous
- * page (auth off). Screenshots: test-output/screenshots/settings-panels-*.png.
+ * page (auth off); the limits on what clients can make the server hold are read-only on the anonymous page. Screenshots: test-output/screenshots/settings-panels-*.png.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,21 +68,30 @@ describe.skipIf(!existsSync(CHROMIUM))('Settings: the older panels through the f
     return page;
   }
 
-  it("the anonymous page: limits and ignored IPs checked by the flags' parsers and saved; the Prometheus auth set, its removal not offered, with why", async () => {
+  it("the anonymous page: numbers and ignored IPs checked by the flags' parsers and saved; the limits on what clients can make the server hold read-only, with why; the Prometheus auth set, its removal not offered, with why", async () => {
     const server = await startHeadless(['--no-persist'], { children });
     servers.push(server);
     const page = await newPage();
     await openSettings(page, server.url);
 
-    await page.fill('[data-testid="settings-maxSessions"]', '2.5');
-    expect(await save(page)).toEqual({ ok: false, text: 'Max sessions: expected a whole number, got "2.5"' });
+    await page.fill('[data-testid="settings-rtmpWriteHoldMs"]', '2.5');
+    expect(await save(page)).toEqual({ ok: false, text: 'RTMP write hold (ms): expected a whole number, got "2.5"' });
     expect(existsSync(join(server.dataDir, 'settings.json'))).toBe(false);
 
-    await page.fill('[data-testid="settings-maxSessions"]', '7');
+    await page.fill('[data-testid="settings-rtmpWriteHoldMs"]', '7');
     await page.fill('[data-testid="settings-ignoreIps"]', '10.0.0.0/8\n192.168.0.0/16');
     const saved = await save(page);
-    expect(saved).toEqual({ ok: true, text: 'Saved. Restart needed for: Ignored IPs, Max sessions.' });
-    expect(settingsJson(server)).toEqual({ ignoreIps: ['10.0.0.0/8', '192.168.0.0/16'], maxSessions: 7 });
+    expect(saved).toEqual({ ok: true, text: 'Saved. Restart needed for: RTMP write hold (ms), Ignored IPs.' });
+    expect(settingsJson(server)).toEqual({ ignoreIps: ['10.0.0.0/8', '192.168.0.0/16'], rtmpWriteHoldMs: 7 });
+
+    // The limits on what clients can make the server hold are the owner's (page-guards): shown, read-only, with why.
+    for (const key of ['memfsMaxMb', 'maxSessions', 'maxBitrateMbit', 'sessionTimeoutSec', 'timeseriesMaxMb']) {
+      expect({ key, readOnly: await page.getAttribute(`[data-testid="settings-${key}"]`, 'readonly') }).toEqual({ key, readOnly: '' });
+      expect(await page.textContent(`[data-testid="settings-${key}-owner-only"]`)).toMatch(/^With API auth off, read-only here \(any local program could change it\): use its flag, the desktop app or the API login\.$/);
+    }
+    expect(await page.inputValue('[data-testid="settings-memfsMaxMb"]')).toBe('256');
+    await page.evaluate(() => document.querySelector('[data-testid="settings-memfsMaxMb"]')?.scrollIntoView({ block: 'center' }));
+    await page.screenshot({ path: join(SCREENSHOTS, 'settings-panels-owner-only-1024.png') });
 
     // The history backend's choices read as what they are, the value as the flag takes it.
     const backends = await page.$$eval('[data-testid="settings-historyBackend"] option', (os: { value: string; textContent: string }[]) => os.map((o) => `${o.value}: ${o.textContent}`));
@@ -107,7 +116,7 @@ describe.skipIf(!existsSync(CHROMIUM))('Settings: the older panels through the f
     // A new load shows what was saved, the list one a line.
     await page.reload();
     await page.waitForSelector('[data-testid="settings-form"]', { timeout: 10_000 });
-    expect(await page.inputValue('[data-testid="settings-maxSessions"]')).toBe('7');
+    expect(await page.inputValue('[data-testid="settings-rtmpWriteHoldMs"]')).toBe('7');
     expect(await page.inputValue('[data-testid="settings-ignoreIps"]')).toBe('10.0.0.0/8\n192.168.0.0/16');
     expect(await page.inputValue('[data-testid="settings-prometheusUrl"]')).toBe('http://127.0.0.1:9');
     expect(await page.$('[data-testid="settings-prometheusAuth-kept"]')).not.toBeNull();
@@ -123,15 +132,19 @@ describe.skipIf(!existsSync(CHROMIUM))('Settings: the older panels through the f
     // Before the login, the page's first calls answer 401 (that is how it learns to show the form): not errors.
     pageErrors.length = 0;
 
+    // A page with the login is the owner: the limits are editable, without the anonymous page's note.
+    expect(await page.$('[data-testid="settings-maxSessions-owner-only"]')).toBeNull();
+    await page.fill('[data-testid="settings-maxSessions"]', '7');
     await page.fill('[data-testid="settings-prometheusUrl"]', 'http://127.0.0.1:9');
     await page.fill('[data-testid="settings-prometheusAuth"]', 'Bearer t0ken');
     expect(await save(page)).toMatchObject({ ok: true });
+    expect(settingsJson(server)).toMatchObject({ maxSessions: 7 });
     expect(secretsFile(server)).toContain('t0ken');
 
     await page.check('[data-testid="settings-prometheusAuth-remove"]');
     expect(await page.isDisabled('[data-testid="settings-prometheusAuth"]')).toBe(true);
     const removed = await save(page);
-    expect(removed).toEqual({ ok: true, text: 'Saved. Restart needed for: Prometheus URL, Prometheus auth.' });
+    expect(removed).toEqual({ ok: true, text: 'Saved. Restart needed for: Max sessions, Prometheus URL, Prometheus auth.' });
     expect(secretsFile(server)).not.toContain('t0ken');
     expect(await page.getAttribute('[data-testid="settings-prometheusAuth"]', 'placeholder')).toBe('none');
     expect(await page.$('[data-testid="settings-prometheusAuth-remove"]')).toBeNull();

@@ -1,10 +1,11 @@
 /**
  * Attack: with auth off (the default), a web page reconfigures the app. Run against the real headless server:
  * DNS rebinding (the browser sends `Host: attacker.example`), cross-site POSTs (`Origin: http://attacker.example`,
- * text/plain or JSON), exposure-widening settings from the page itself, and server-side requests to link-local and
- * cloud metadata addresses through `cores:test` / `cores:add`.
+ * text/plain or JSON), exposure-widening settings from the page itself, the limits on what clients can make the
+ * server hold (owner-only since stop 39), and server-side requests to link-local and cloud metadata addresses through
+ * `cores:test` / `cores:add`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadless, type Headless } from '../support/headless.ts';
@@ -14,7 +15,8 @@ let h: Headless;
 let port: string;
 
 beforeAll(async () => {
-  h = await startHeadless(['--no-persist']);
+  // Admission limits set, so that the page's attempt to lift them (to 0: none) is a change.
+  h = await startHeadless(['--no-persist', '--max-sessions', '100', '--max-bitrate-mbit', '50']);
   port = new URL(h.url).port;
 }, 30_000);
 afterAll(async () => {
@@ -106,6 +108,25 @@ describe('exposure-widening settings from the page with auth off', () => {
     // The page is told which set secrets it may not remove, and why, so it does not offer what the guard refuses.
     expect(after.value.keptSecrets?.keys).toEqual(expect.arrayContaining(['prometheusAuth', 'rtmpToken', 'srtToken', 'apiPassword']));
     expect(after.value.keptSecrets?.reason).toMatch(/API auth off/);
+  });
+});
+
+describe('limits on what clients can make the server hold, from the page with auth off (stop 39)', () => {
+  it('raising or lowering memfs, sessions, bitrate, the session timeout or the time series\' size is refused, nothing saved; the page is told they are read-only, and why', async () => {
+    const raises = { memfsMaxMb: '100000', maxSessions: '0', maxBitrateMbit: '0', sessionTimeoutSec: '86400', timeseriesMaxMb: '100000' };
+    const before = (await invoke(h.url, 'settings:get', [])).json as { value: { values: Record<string, string> } };
+    for (const [key, value] of [...Object.entries(raises), ['maxSessions', '1'], ['memfsMaxMb', '1']]) {
+      const r = (await invoke(h.url, 'settings:update', [{ values: { [key]: value } }], { Origin: h.url })).json as { ok: boolean; error?: { code: string; message: string } };
+      expect({ key, value, r }).toMatchObject({ key, value, r: { ok: false, error: { code: 'forbidden', message: expect.stringMatching(/^with API auth off, the web page cannot change the limit ".*--auth/) } } });
+    }
+    // With no Origin (a local program, not a browser) it is the same page bridge: refused too.
+    const program = (await invoke(h.url, 'settings:update', [{ values: raises }])).json as { ok: boolean };
+    expect(program.ok).toBe(false);
+    const after = (await invoke(h.url, 'settings:get', [])).json as { value: { values: Record<string, string>; ownerOnly?: { keys: string[]; reason: string } } };
+    for (const key of Object.keys(raises)) expect({ key, value: after.value.values[key] }).toEqual({ key, value: before.value.values[key] });
+    expect(existsSync(settingsFile()) ? Object.keys(JSON.parse(readFileSync(settingsFile(), 'utf8')) as object).filter((k) => k in raises) : []).toEqual([]);
+    expect(after.value.ownerOnly?.keys).toEqual(expect.arrayContaining(Object.keys(raises)));
+    expect(after.value.ownerOnly?.reason).toMatch(/API auth off/);
   });
 });
 

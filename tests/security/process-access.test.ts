@@ -5,7 +5,9 @@
  * stop 38 (the drawtext read was proved end to end: an anonymous POST rendered a file outside the disk folder into
  * `/memfs/leak.png`, and psnr wrote `x.log` into the server's working folder; docs/security.md). Now each is refused
  * from the API, from the page and as an update, nothing is started and nothing is written; an owner (the API login)
- * keeps what is meant for one; the number of processes is bounded; FFmpeg's working folder is the app's own.
+ * keeps what is meant for one; the number of processes is bounded; FFmpeg's working folder is the app's own. Stop 39:
+ * an anonymous output into the disk folder (a recording, HLS, an image a frame) is refused too; nothing bounded what
+ * FFmpeg wrote there (it was accepted and ran before); an owner still records there.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +45,14 @@ const ATTACKS: Array<[string, Record<string, unknown>]> = [
   ['a movie source reading a file', lavfi('a12', `movie=${secret}`, ['-f', 'null'])],
 ];
 
+/** [what, configuration]: writes into the disk folder, unbounded (stop 39: anonymous outputs go to memfs or the network). */
+const DISK_WRITES: Array<[string, Record<string, unknown>]> = [
+  ['a recording into the disk folder', lavfi('d1', 'testsrc=size=64x64:rate=5', ['-f', 'mp4'], '{diskfs}/rec.mp4')],
+  ['HLS segments into the disk folder', lavfi('d2', 'testsrc=size=64x64:rate=5', ['-f', 'hls'], '{diskfs}/live.m3u8')],
+  ['a file a frame (image2, chosen by the name)', lavfi('d3', 'testsrc=size=64x64:rate=25', [], '{diskfs}/img%05d.png')],
+  ['a file: URL into the disk folder', lavfi('d4', 'testsrc=size=64x64:rate=5', ['-f', 'matroska'], `file:${join(disk, 'rec.mkv')}`)],
+];
+
 function files(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir) : [];
 }
@@ -72,7 +82,7 @@ describe('an anonymous caller (API auth off)', { timeout: 60_000 }, () => {
   it('is refused each attack on the API, on the headless page and as an update, with the way to full FFmpeg; nothing starts, nothing is written', async () => {
     expect((await post(anon.url, '/api/v3/process', 'POST', VALID)).status).toBe(200);
     const before = (await rawRequest(`${anon.url}/api/v3/process/valid/config`)).body;
-    for (const [what, config] of ATTACKS) {
+    for (const [what, config] of [...ATTACKS, ...DISK_WRITES]) {
       const api = await post(anon.url, '/api/v3/process', 'POST', { ...config, autostart: true });
       expect({ what, status: api.status }).toEqual({ what, status: 400 });
       expect(api.json.details?.[0], what).toMatch(/--auth/);
@@ -86,6 +96,8 @@ describe('an anonymous caller (API auth off)', { timeout: 60_000 }, () => {
     // The message says which filter, why and how.
     const drawtext = await post(anon.url, '/api/v3/process', 'POST', ATTACKS[0][1]);
     expect(drawtext.json.details?.[0]).toMatch(/filter "drawtext", which is not in the restreaming profile: .*start the app with --auth and log in, or use the desktop app/);
+    const recording = await post(anon.url, '/api/v3/process', 'POST', DISK_WRITES[0][1]);
+    expect(recording.json.details?.[0]).toMatch(/^output\[0\]\.address ".*rec\.mp4" writes into the disk folder, which nothing bounds; write to \{memfs\} \(at most --memfs-max-mb\) or a network URL: .*--auth/);
     // Nothing was created, changed or started; FFmpeg wrote nothing anywhere.
     const list = JSON.parse((await rawRequest(`${anon.url}/api/v3/process?filter=state`)).body) as { id: string; state: { exec: string } }[];
     expect(list.map((p) => [p.id, p.state.exec])).toEqual([['valid', 'finished']]);
@@ -128,6 +140,15 @@ describe('an owner (the API login)', { timeout: 60_000 }, () => {
       lavfi('o3', 'testsrc', ['-c:v', 'libx264', '-x264-params', 'keyint=50:scenecut=0', '-f', 'null']),
     ];
     for (const c of configs) expect((await post(owner.url, '/api/v3/process', 'POST', c, ownerAuth)).status, c.id as string).toBe(200);
+  });
+
+  it('may record into the disk folder (Core\'s semantics)', async () => {
+    const rec = lavfi('o4', 'testsrc=size=64x64:rate=5:d=1', ['-f', 'mp4'], '{diskfs}/owner-rec.mp4');
+    expect((await post(owner.url, '/api/v3/process', 'POST', { ...rec, autostart: true }, ownerAuth)).status).toBe(200);
+    await waitFor(async () => {
+      const s = JSON.parse((await rawRequest(`${owner.url}/api/v3/process/o4/state`, { headers: ownerAuth })).body) as { exec: string };
+      return s.exec === 'finished' && existsSync(join(disk, 'owner-rec.mp4')) ? true : undefined;
+    }, 'the owner\'s recording to finish in the disk folder');
   });
 
   it('is refused the code-loading and file-writing holes too, and they need the login at all', async () => {

@@ -192,6 +192,16 @@ const FILTERS = new Set([
   'eq', 'hue', 'colorchannelmixer', 'boxblur', 'gblur', 'unsharp', 'noise', 'framerate', 'tpad', 'select', 'aselect', 'concat', 'showwaves', 'showvolume',
 ]);
 
+/** The profile's FFmpeg names by kind, as FFmpeg lists them (`-filters`, `-encoders`, ...): a test checks them against the installed FFmpeg. */
+export const PROFILE_NAMES: Readonly<Record<'filters' | 'sources' | 'encoders' | 'decoders' | 'inFormats' | 'outFormats', ReadonlySet<string>>> = {
+  filters: FILTERS,
+  sources: SOURCES,
+  encoders: ENCODERS,
+  decoders: DECODERS,
+  inFormats: IN_FORMATS,
+  outFormats: OUT_FORMATS,
+};
+
 function refuse(where: string, what: string, why: string): never {
   throw new ProcessConfigError(`${where}${what} ${why}: ${FULL_FFMPEG}`);
 }

@@ -14,12 +14,13 @@
  * - Filter graphs are parsed as FFmpeg parses them (filter-graph.ts): filters that load code (ladspa, lv2, frei0r,
  *   dnn_*, …) or open files and sockets (movie, subtitles, sendcmd, zmq, …) are refused; filters with a file option
  *   (drawtext's textfile, psnr's stats_file, …) take it by name and inside the disk folder only.
- * An anonymous caller (CallerTrust) gets, on top, the restreaming profile's allow list (anonymous-profile.ts).
+ * An anonymous caller (CallerTrust) gets, on top, the restreaming profile's allow list (anonymous-profile.ts), and its
+ * outputs go to memfs or the network only, never into the disk folder (nothing bounds what FFmpeg writes there).
  * FFmpeg runs in a private working folder (runner.ts), so a relative name never lands where the app was started.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { checkProfileGraph, checkProfileOptions } from './anonymous-profile.ts';
+import { checkProfileGraph, checkProfileOptions, FULL_FFMPEG } from './anonymous-profile.ts';
 import { ProcessConfigError, type ProcessConfig, type ProcessIo } from './config.ts';
 import { parseFilterGraph } from './filter-graph.ts';
 
@@ -252,7 +253,13 @@ function checkInput(io: ProcessIo, address: string, where: string, ep: LocalEndp
   if (!existsSync(path)) throw new ProcessConfigError(`${where}address "${address}" does not exist`);
 }
 
-function checkOutput(io: ProcessIo, address: string, where: string, ep: LocalEndpoints): void {
+/**
+ * Security guard: an anonymous caller's outputs go to memfs or the network, never into the disk folder. FFmpeg writes
+ * there directly with this user's rights and nothing bounds it (a recording grows for as long as it runs, an image
+ * pattern writes a file a frame), while memfs holds at most `--memfs-max-mb` and purges the oldest first. An owner
+ * keeps Core's semantics (any output inside the disk folder).
+ */
+function checkOutput(io: ProcessIo, address: string, where: string, ep: LocalEndpoints, trust: CallerTrust): void {
   if (address === '-' && optionValue(io.options, '-f') === 'null') return;
   const scheme = schemeOf(address);
   if (scheme !== null && scheme !== 'file') {
@@ -261,6 +268,7 @@ function checkOutput(io: ProcessIo, address: string, where: string, ep: LocalEnd
   }
   const path = scheme === 'file' ? address.slice(5) : address;
   if (!insideDisk(path, ep)) throw new ProcessConfigError(`${where}address "${address}" writes outside memfs and the disk folder`);
+  if (trust === 'anonymous') throw new ProcessConfigError(`${where}address "${address.slice(0, 80)}" writes into the disk folder, which nothing bounds; write to {memfs} (at most --memfs-max-mb) or a network URL: ${FULL_FFMPEG}`);
 }
 
 /** One resolved input or output: the address FFmpeg is given (before any relay rewrite). */
@@ -305,7 +313,7 @@ export function resolveCommand(config: ProcessConfig, ep: LocalEndpoints, trust:
     const r: ResolvedIo = { id: io.id, configured: io.address, address: res(io.address), options: io.options.map(res) };
     if (anonymous) checkProfileOptions(r.options, 'output', where);
     checkOptions(r.options, where, ep);
-    checkOutput(r, r.address, where, ep);
+    checkOutput(r, r.address, where, ep, trust);
     return r;
   });
   return { options, input, output };

@@ -11,7 +11,9 @@
  *   it serves: from an anonymous page, running and reading what it chooses). The Prometheus auth: removing it, or
  *   changing the Prometheus URL while it is set without giving a new one (this process would send the stored
  *   credentials to a host the page chose). Who may: the desktop app (its own window, IPC) and a page that proved the
- *   API's login; an anonymous page may set a new secret, never remove one.
+ *   API's login; an anonymous page may set a new secret, never remove one. The limits on what clients can make the
+ *   server hold (memfs size, max sessions, ...; `limitsClients` in the schema) are the owner's too: the anonymous page
+ *   may not change them either way, and is told so (`ownerOnly`).
  * - `cores:test`, `cores:add` and `cores:update` make this process fetch a URL of the page's choosing (server-side
  *   request forgery): link-local addresses (169.254.0.0/16, fe80::/10), which include the cloud metadata services,
  *   and the other known metadata addresses are refused, after resolving the host name. Cores given with `--core`
@@ -21,7 +23,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { CidrList } from '../../shared/cidr.ts';
 import type { AppSettings, AppSettingsPatch, RemoteCoreInput } from '../../shared/ipc.ts';
-import { settingSpec } from '../../shared/settings-schema.ts';
+import { settingSpec, VIEW_KEYS } from '../../shared/settings-schema.ts';
 import { isLoopbackHost, parseHostPort } from '../config.ts';
 import { UiError } from './app-control.ts';
 
@@ -93,11 +95,22 @@ const ANONYMOUS_KEPT = {
 };
 
 /**
- * The settings as this page may act on them: an anonymous page is told which set secrets it may not remove, and why,
- * so it says so instead of offering "Remove on Save" the guard above would refuse.
+ * Security guard: the Settings view's keys an anonymous page may not change at all. The limits on what clients can
+ * make the server hold (`limitsClients` in the schema: memfs size, max sessions and bitrate, the session timeout, the
+ * time series' size), since whoever raises them is a client the limit is there for (with auth off, any program on
+ * the machine); and the API login switch and user, the FFmpeg binary and the disk folder (refused below with their
+ * own words). Lowering a limit is refused too: it is the owner's capacity, and a limit of 1 shuts viewers out.
+ */
+const OWNER_ONLY_KEYS: readonly string[] = VIEW_KEYS.filter((key) => settingSpec(key)?.limitsClients === true || ['apiAuthEnabled', 'apiUsername', 'ffmpeg', 'diskDir'].includes(key));
+const OWNER_ONLY_REASON = 'With API auth off, read-only here (any local program could change it): use its flag, the desktop app or the API login.';
+
+/**
+ * The settings as this page may act on them: an anonymous page is told which set secrets it may not remove, and
+ * which settings it may not change, and why, so it says so instead of offering what the guard below would refuse.
  */
 export function settingsForPage(settings: AppSettings, authenticated: boolean): AppSettings {
-  return authenticated ? settings : { ...settings, keptSecrets: { keys: [...ANONYMOUS_KEPT.keys], reason: ANONYMOUS_KEPT.reason } };
+  if (authenticated) return settings;
+  return { ...settings, keptSecrets: { keys: [...ANONYMOUS_KEPT.keys], reason: ANONYMOUS_KEPT.reason }, ownerOnly: { keys: [...OWNER_ONLY_KEYS], reason: OWNER_ONLY_REASON } };
 }
 
 /** The host of a `HOST:PORT` text, or '' when it is not one (`off`, malformed: the settings store answers those). */
@@ -132,6 +145,7 @@ export async function checkSettingsPatch(patch: unknown, ctx: PageGuardContext):
   if (changed('prometheusUrl') && now.secretsSet.includes('prometheusAuth') && !newAuth) refused.push('the Prometheus URL while its auth is set (the auth would go to that host; give it again with the URL)');
   if (changed('ffmpeg')) refused.push('the FFmpeg binary');
   if (changed('diskDir')) refused.push('the disk folder');
+  for (const key of OWNER_ONLY_KEYS) if (settingSpec(key)?.limitsClients === true && changed(key)) refused.push(`the limit "${label(key)}"`);
   if (refused.length > 0) {
     throw new UiError(
       'forbidden',

@@ -47,6 +47,23 @@ describe('exposure-widening settings', () => {
     expect(settingsForPage(now, true)).toBe(now);
   });
 
+  it('the limits on what clients can make the server hold, the login switch, the FFmpeg binary and the disk folder: shown read-only to the anonymous page, with why; each change refused to it, either way; allowed to an authenticated page', async () => {
+    const limits = { ...values, memfsMaxMb: '256', maxSessions: '0', maxBitrateMbit: '0', sessionTimeoutSec: '30', timeseriesMaxMb: '512' };
+    const settings: AppSettings = { ...now, values: limits };
+    const told = settingsForPage(settings, false).ownerOnly!;
+    expect(told.reason).toMatch(/^With API auth off, read-only here \(any local program could change it\): use its flag, the desktop app or the API login\.$/);
+    expect([...told.keys].sort()).toEqual(['apiAuthEnabled', 'apiUsername', 'diskDir', 'ffmpeg', 'maxBitrateMbit', 'maxSessions', 'memfsMaxMb', 'sessionTimeoutSec', 'timeseriesMaxMb']);
+    const changes: Record<string, string | boolean> = { apiAuthEnabled: true, apiUsername: 'x', diskDir: '/tmp', ffmpeg: '/bin/sh', memfsMaxMb: '100000', maxSessions: '5', maxBitrateMbit: '1', sessionTimeoutSec: '86400', timeseriesMaxMb: '1' };
+    for (const key of told.keys) {
+      await expect(checkSettingsPatch({ values: { [key]: changes[key]! } }, ctx(false, settings)), key).rejects.toThrow(/^with API auth off, the web page cannot change /);
+      await expect(checkSettingsPatch({ values: { [key]: changes[key]! } }, ctx(true, settings)), key).resolves.toBeUndefined();
+      // The page re-sending the value it was given is no change.
+      await expect(checkSettingsPatch({ values: { [key]: settings.values[key]! } }, ctx(false, settings)), key).resolves.toBeUndefined();
+    }
+    await expect(checkSettingsPatch({ values: { memfsMaxMb: '1024', maxSessions: '1' } }, ctx(false, settings))).rejects.toThrow(/cannot change the limit "Memfs size \(MB\)", the limit "Max sessions": /);
+    expect(settingsForPage(settings, true).ownerOnly).toBeUndefined();
+  });
+
   it('the Prometheus auth: its removal, or a new URL that the stored auth would go to, refused to an anonymous page; the desktop app and an authenticated page may', async () => {
     await expect(checkSettingsPatch({ values: { prometheusAuth: '' } }, ctx(false))).rejects.toThrow(/the Prometheus auth to none/);
     await expect(checkSettingsPatch({ values: { prometheusUrl: 'http://prom.example:9090' } }, ctx(false))).rejects.toThrow(/the Prometheus URL while its auth is set/);

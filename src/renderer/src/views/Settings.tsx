@@ -55,7 +55,7 @@ function changedPatch(form: Form, loaded: AppSettings): AppSettingsPatch {
   for (const key of FORM_KEYS) {
     const s = spec(key);
     let v = form.values[key];
-    if (v === undefined) continue;
+    if (v === undefined || loaded.ownerOnly?.keys.includes(key) === true) continue;
     if (s.kind === 'list' && typeof v === 'string') v = listText(v);
     if (isSecret(s) ? v !== '' : v !== loaded.values[key]) values[key] = v;
     if (form.removed.includes(key)) values[key] = '';
@@ -89,13 +89,22 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
       {sentence(s.help)} Default: {defaultTextOf(s)}.
     </small>
   );
+  // A page without the API login may not change some settings (the limits on what clients can make the server hold,
+  // the login itself, ...): the server says which and why; the page shows them read-only with that line.
+  const ownerOnly = settings.ownerOnly?.keys.includes(settingKey) === true;
+  const ownerNote = ownerOnly && (
+    <small className="muted help" data-testid={`${testId}-owner-only`}>
+      {settings.ownerOnly?.reason}
+    </small>
+  );
   if (s.kind === 'boolean') {
     return (
       <div className="field">
         <label className="check">
-          <input type="checkbox" checked={value === true} onChange={(e) => set(e.target.checked)} data-testid={testId} />
+          <input type="checkbox" checked={value === true} disabled={ownerOnly} onChange={(e) => set(e.target.checked)} data-testid={testId} />
           {s.label}
         </label>
+        {ownerNote}
         {help}
         {note}
       </div>
@@ -110,7 +119,7 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
   if (isSecret(s)) Object.assign(props, { type: 'password', autoComplete: 'new-password', placeholder: settings.secretsSet.includes(settingKey) ? '(unchanged)' : 'none' });
   else if (s.kind === 'number' || s.kind === 'integer') Object.assign(props, { type: 'number', min: s.min, max: s.max, step: s.kind === 'integer' ? 1 : 'any', inputMode: 'decimal' });
   else Object.assign(props, { placeholder: s.arg === undefined ? undefined : defaultTextOf(s).startsWith('none') ? s.arg : defaultTextOf(s) });
-  if (s.readOnly) props.readOnly = true;
+  if (s.readOnly || ownerOnly) props.readOnly = true;
   return (
     <div className="field">
       <label htmlFor={inputId}>
@@ -118,9 +127,9 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
         {s.kind === 'list' && ' (one a line)'}
       </label>
       {s.kind === 'list' ? (
-        <textarea id={inputId} rows={3} value={String(value ?? '')} onChange={(e) => set(e.target.value)} data-testid={testId} />
+        <textarea id={inputId} rows={3} value={String(value ?? '')} readOnly={ownerOnly} onChange={(e) => set(e.target.value)} data-testid={testId} />
       ) : s.kind === 'choice' ? (
-        <select id={inputId} value={String(value)} onChange={(e) => set(e.target.value)} data-testid={testId}>
+        <select id={inputId} value={String(value)} disabled={ownerOnly} onChange={(e) => set(e.target.value)} data-testid={testId}>
           {s.choices?.map((c) => (
             <option key={c} value={c}>
               {s.choiceText?.[c] ?? c}
@@ -146,6 +155,7 @@ function SchemaField({ settingKey, form, setForm, settings }: { settingKey: stri
           Set. {settings.keptSecrets?.reason}
         </small>
       )}
+      {ownerNote}
       {help}
       {note}
     </div>
