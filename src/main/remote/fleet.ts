@@ -52,13 +52,6 @@ export interface ClusterNodeListing extends ClusterNodeOffer {
   addedAs?: string;
 }
 
-/** Live totals of one core, or of all: every collector added, not by the headline rule (src/shared/totals.ts). */
-export interface CoreTotals {
-  activeSessions: number;
-  rxBitsPerSec: number;
-  txBitsPerSec: number;
-}
-
 export interface Fleet extends SessionSource {
   /** Adds a remote Core and starts polling it. Throws on a duplicate id or an invalid URL. */
   addCore(config: RemoteCoreConfig): CoreInfo;
@@ -76,13 +69,10 @@ export interface Fleet extends SessionSource {
   hasRemotes(): boolean;
   /** A merged reader over the given core ids (local and/or remote), or all cores. Sessions carry `core`. */
   reader(coreIds?: readonly string[]): SessionReader;
-  /** Live totals per core and merged. */
-  totals(): { perCore: Record<string, CoreTotals>; merged: CoreTotals };
   /** Every node a clustered remote Core lists (empty for a single Core), those in the fleet marked `addedAs`. */
   listClusterNodes(coreId: string): Promise<ClusterNodeListing[]>;
   /** The nodes a clustered remote Core offers that are not in the fleet yet (empty for a single Core). */
   clusterNodes(coreId: string): Promise<ClusterNodeOffer[]>;
-  /** Adds the offered nodes (all, or those with the given node ids) with the same credentials as `coreId`. */
   /**
    * Adds the cluster's nodes as Cores of their own, with the Core's credentials. A node on another host than the
    * Core would receive those credentials: without `toOtherHosts` that is refused (OtherHostsError, nothing added).
@@ -328,26 +318,6 @@ export function createFleet(options: FleetOptions): Fleet {
     return rows;
   };
 
-  const totals = (): { perCore: Record<string, CoreTotals>; merged: CoreTotals } => {
-    const perCore: Record<string, CoreTotals> = {};
-    const merged: CoreTotals = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
-    for (const v of views()) {
-      const t: CoreTotals = { activeSessions: 0, rxBitsPerSec: 0, txBitsPerSec: 0 };
-      for (const c of collectorIdsOf(v)) {
-        const s = v.summary(c);
-        if (!s) continue;
-        t.activeSessions += s.activeSessions;
-        t.rxBitsPerSec += s.rxBitsPerSec;
-        t.txBitsPerSec += s.txBitsPerSec;
-      }
-      perCore[v.id] = t;
-      merged.activeSessions += t.activeSessions;
-      merged.rxBitsPerSec += t.rxBitsPerSec;
-      merged.txBitsPerSec += t.txBitsPerSec;
-    }
-    return { perCore, merged };
-  };
-
   const emit = (): void => {
     if (listeners.size === 0) return;
     const snap = snapshot();
@@ -437,7 +407,6 @@ export function createFleet(options: FleetOptions): Fleet {
       return new MergedReader(() => views(ids));
     },
 
-    totals,
 
     async listClusterNodes(coreId) {
       const nodes = await getPoller(coreId).clusterNodes();
