@@ -246,6 +246,8 @@ export class SrtConnection {
   private rxBps = 0;
   /** What the receive window charges the server's budget (packets); null for a player. */
   private readonly windowAccount: HeldAccount | null;
+  /** The budget's key of this peer (`clientKey`). */
+  private readonly client: string;
   /** Packets charged to `windowAccount` now: the window's width rounded up to a step, or 0 when nothing is held. */
   private windowCharged = 0;
 
@@ -290,7 +292,8 @@ export class SrtConnection {
     this.sendSeq = init.isn;
     this.slots = init.role === 'player' ? new Array<SendSlot | undefined>(ctx.limits.sendBufferPackets) : [];
     this.retransmitBudget = ctx.limits.maxRetransmitsPerSec;
-    this.windowAccount = init.role === 'publisher' ? ctx.windowBudget.account(clientKey(init.ip)) : null;
+    this.client = clientKey(init.ip);
+    this.windowAccount = init.role === 'publisher' ? ctx.windowBudget.account(this.client) : null;
   }
 
   /** Smoothed round-trip time, ms. */
@@ -372,8 +375,7 @@ export class SrtConnection {
     }
     this.ctx.counters.windowDropped++;
     const b = this.ctx.windowBudget;
-    const client = clientKey(this.ip);
-    this.ctx.overBudget({ client, remote: this.remote, resource: this.resource, window: this.windowCharged, clientHeld: b.heldBy(client), held: b.total, maxPerClient: b.maxPerClient, max: b.maxTotal });
+    this.ctx.overBudget({ client: this.client, remote: this.remote, resource: this.resource, window: this.windowCharged, clientHeld: b.heldBy(this.client), held: b.total, maxPerClient: b.maxPerClient, max: b.maxTotal });
     return false;
   }
 
