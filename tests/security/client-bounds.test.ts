@@ -18,6 +18,9 @@ import { MAX_REMOTE_CORES } from '../../src/main/remote/fleet.ts';
 import { RtmpTestClient } from '../main/servers/rtmp/rtmp-client.ts';
 import { chunkHeader, MSG } from '../../src/main/servers/rtmp/chunk.ts';
 import { DEFAULT_LIMITS } from '../../src/main/servers/rtmp/connection.ts';
+import { DEFAULT_SRT_LIMITS } from '../../src/main/servers/srt/connection.ts';
+import { CTRL, encodeDataHeader, HS_TYPE, type Packet } from '../../src/main/servers/srt/packet.ts';
+import { conclusion, handshake, testCaller, type TestCaller } from '../main/servers/srt/srt-client.ts';
 
 const ATTACKER = '127.0.0.2';
 const SESSIONS_PER_IP = 200;
@@ -226,6 +229,136 @@ describe('what one anonymous client can make the server hold', () => {
       for (const c of attackers) c.close();
     }
   }, 60_000);
+
+  it(`RTMP: one client's GOP caches hold at most ${DEFAULT_LIMITS.maxGopBytesPerClient / 2 ** 20} MiB over all its streams; another client's 10 MB GOP is kept whole`, async () => {
+    const rtmp = new URL(h.rtmpUrl!.replace('rtmp:', 'http:'));
+    const open = (localAddress: string): Promise<RtmpTestClient> => RtmpTestClient.open({ host: rtmp.hostname, port: Number(rtmp.port), localAddress, chunkSize: 65_536 });
+    /** An H.264 NAL unit message (not a sequence header) of `bytes`: a keyframe or an inter frame. */
+    const frame = (key: boolean, bytes: number): Buffer => Buffer.concat([Buffer.from([key ? 0x17 : 0x27, 1]), Buffer.alloc(bytes - 2, 9)]);
+    /** Publishes one GOP: a keyframe and `frames - 1` inter frames of `bytes` each, 40 ms apart; resolves once the server has read it. */
+    const sendGop = async (c: RtmpTestClient, frames: number, bytes: number): Promise<void> => {
+      for (let i = 0; i < frames; i++) c.send(6, MSG.video, 1, i * 40, frame(i === 0, bytes));
+      await c.sync(20_000);
+    };
+    /** A player joining `name`: the media of its join burst (the cached GOP), all read once the server answers a ping sent after the play. */
+    const joinBurst = async (name: string): Promise<{ messages: number; bytes: number }> => {
+      const p = await open('127.0.0.1');
+      try {
+        expect(await p.play('live', name)).toBe('NetStream.Play.Reset');
+        await p.sync(20_000);
+        return { messages: p.mediaMessages, bytes: p.mediaBytes };
+      } finally {
+        p.close();
+      }
+    };
+    const STREAMS = 40;
+    const FRAMES = 12;
+    const FRAME_BYTES = 512 * 1024; // 6 MiB a GOP, 240 MiB over the 40 streams
+    const rssBefore = rssMiB();
+    const attackers: RtmpTestClient[] = [];
+    try {
+      for (let i = 0; i < STREAMS; i++) {
+        const c = await open(ATTACKER);
+        attackers.push(c);
+        expect(await c.publish('live', `gop${i}`)).toBe('NetStream.Publish.Start');
+        await sendGop(c, FRAMES, FRAME_BYTES);
+      }
+      const rssAttack = rssMiB();
+      let cached = 0;
+      let whole = 0;
+      for (let i = 0; i < STREAMS; i++) {
+        const b = await joinBurst(`gop${i}`);
+        cached += b.bytes;
+        if (b.messages === FRAMES) whole++;
+      }
+      console.log(`RTMP GOP: ${STREAMS} streams × ${(FRAMES * FRAME_BYTES) / 2 ** 20} MiB GOPs from one client: ${whole} cached whole, ${(cached / 2 ** 20).toFixed(0)} MiB cached in all; server RSS ${rssBefore} → ${rssAttack} MiB`);
+      expect(cached).toBeLessThanOrEqual(DEFAULT_LIMITS.maxGopBytesPerClient);
+      expect(whole).toBeGreaterThan(0);
+      expect(attackers.every((c) => !c.closed)).toBe(true); // cut caches, not closed publishers
+      await waitFor(() => /GOP cache cut.*127\.0\.0\.2/.test(h.stdout() + h.stderr()), 'the cut in the log, naming the client', 5_000, 100);
+      // Another client's 20 Mbit/s stream with a 4 s GOP (10 MB: a 1 MiB keyframe and 79 frames of ~115 KiB) keeps all of it.
+      const other = await open('127.0.0.1');
+      attackers.push(other);
+      expect(await other.publish('live', 'studio')).toBe('NetStream.Publish.Start');
+      other.send(6, MSG.video, 1, 0, frame(true, 1024 * 1024));
+      for (let i = 1; i < 80; i++) other.send(6, MSG.video, 1, i * 50, frame(false, 115 * 1024));
+      await other.sync(20_000);
+      const studio = await joinBurst('studio');
+      expect(studio.messages).toBe(80);
+    } finally {
+      for (const c of attackers) c.close();
+    }
+  }, 120_000);
+
+  it(`SRT: a datagram larger than an SRT packet is not held; one client's receive windows hold at most ${DEFAULT_SRT_LIMITS.maxWindowPacketsPerClient} packets; another client's are still held`, async () => {
+    const listeners = ((await invoke(h.url, 'app:info', [])).json as { value: { listeners: Record<string, string> } }).value.listeners;
+    const port = Number(/:(\d+)$/.exec(listeners['srt']!)![1]);
+    const WINDOW = DEFAULT_SRT_LIMITS.receiveWindowPackets;
+    const LATENCY_MS = 30_000; // the peer's wish wins: the gaps stay open (and the packets after them held) for the whole test
+    const isAfter = (c: TestCaller, n: number, test: (p: Packet) => boolean) => (p: Packet): boolean => c.received.indexOf(p) >= n && test(p);
+    interface Publisher { c: TestCaller; socketId: number; streamId: string }
+    const publish = async (localAddress: string, streamId: string): Promise<Publisher> => {
+      const c = await testCaller(port, localAddress);
+      const hs = await handshake(c, { streamId, latencyMs: LATENCY_MS });
+      expect(hs.type).toBe(HS_TYPE.conclusion);
+      return { c, socketId: hs.socketId, streamId };
+    };
+    /** Resolves once the server has read everything `p` sent before: a repeated conclusion is answered in order. */
+    const sync = async (p: Publisher): Promise<void> => {
+      const n = p.c.received.length;
+      p.c.send(conclusion(p.c.socketId, { streamId: p.streamId, cookie: 0, latencyMs: LATENCY_MS }));
+      await p.c.next(isAfter(p.c, n, (x) => x.control && x.type === CTRL.handshake), 5_000);
+    };
+    /** Packets the server holds for `p`, from its first ACK after a sync (window less the available buffer it reports). */
+    const held = async (p: Publisher): Promise<number> => {
+      await sync(p);
+      const n = p.c.received.length;
+      const ack = await p.c.next(isAfter(p.c, n, (x) => x.control && x.type === CTRL.ack), 5_000);
+      return WINDOW - (ack as { cif: Buffer }).cif.readUInt32BE(12);
+    };
+    /** Data packets `seqs` (the ISN, 1000, and 1001 never sent: a gap), `bytes` of payload each. */
+    const send = (p: Publisher, seqs: number[], bytes: number): void => {
+      for (const seq of seqs) p.c.send(Buffer.concat([encodeDataHeader(seq, seq, false, seq * 1000, p.socketId), Buffer.alloc(bytes, 0x47)]));
+    };
+    const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+    const rssBefore = rssMiB();
+    const pubs: Publisher[] = [];
+    try {
+      // 64 KiB datagrams (loopback carries them): 8191 of them in a window would hold 512 MiB.
+      const big = await publish(ATTACKER, 'big,mode:publish');
+      pubs.push(big);
+      for (let s = 1002; s < 1034; s += 2) {
+        send(big, [s, s + 1], 60_000);
+        await sync(big);
+      }
+      const bigHeld = await held(big);
+      // Eight publishers each filling its window (8190 packets after a gap), in rounds so none of them idles out.
+      const flood: Publisher[] = [];
+      for (let i = 0; i < 8; i++) flood.push(await publish(ATTACKER, `flood${i},mode:publish`));
+      pubs.push(...flood);
+      for (let s = 1002; s < 1000 + WINDOW; s += 128) {
+        for (const p of flood) {
+          send(p, range(s, Math.min(s + 128, 1000 + WINDOW)), 1316);
+          await sync(p);
+        }
+      }
+      const floodHeld = await Promise.all(flood.map(held));
+      const sum = floodHeld.reduce((a, b) => a + b, 0);
+      // Another client's publisher with a gap: its packets are held.
+      const other = await publish('127.0.0.1', 'other,mode:publish');
+      pubs.push(other);
+      send(other, range(1002, 1102), 1316);
+      const otherHeld = await held(other);
+      console.log(`SRT: 32 × 60 000-byte datagrams: ${bigHeld} held; 8 windows × ${WINDOW - 2} packets of one client: ${sum} held (${floodHeld.join(', ')}); another client 100 of 100; server RSS ${rssBefore} → ${rssMiB()} MiB`);
+      expect(bigHeld).toBe(0);
+      expect(sum).toBeLessThanOrEqual(DEFAULT_SRT_LIMITS.maxWindowPacketsPerClient);
+      expect(sum).toBeGreaterThan(0);
+      expect(otherHeld).toBe(100);
+      await waitFor(() => /srt packets dropped.*127\.0\.0\.2/.test(h.stdout() + h.stderr()), 'the drop in the log, naming the client', 5_000, 100);
+    } finally {
+      for (const p of pubs) p.c.close();
+    }
+  }, 120_000);
 
   it('slowloris: a request head dripped a byte a second is cut with 408 (20 s for the head, checked by Node every 30 s)', async () => {
     const port = Number(new URL(h.url).port);

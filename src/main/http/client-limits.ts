@@ -120,3 +120,56 @@ export class FailureBudget {
     return Math.max(1, Math.ceil((1 - b.tokens) / this.#refillPerMs / 1000));
   }
 }
+
+/** What one holder (a connection, a stream) charges what it holds to, beyond its own cap: a `HeldBudget`'s account. */
+export interface HeldAccount {
+  /** False (nothing charged) when `units` more would pass the client's share or the whole budget. */
+  charge(units: number): boolean;
+  release(units: number): void;
+}
+
+/**
+ * A server-wide budget for what the holders of a listener keep in memory (bytes or packets: the caller's unit): all
+ * holders of one client (`clientKey`) may hold `maxPerClient` units in all, the server `maxTotal`. The caller decides
+ * what a refused charge means (docs/security.md, "What one client can make the server hold"): RTMP closes a
+ * connection whose incomplete messages are refused and cuts a GOP cache back; SRT drops a packet it would hold.
+ */
+export class HeldBudget {
+  readonly maxTotal: number;
+  readonly maxPerClient: number;
+  /** Units charged now, in all and per client (a client with nothing charged has no entry). */
+  total = 0;
+  private readonly byClient = new Map<string, number>();
+
+  /** 0: no bound. */
+  constructor(maxTotal: number, maxPerClient: number) {
+    this.maxTotal = maxTotal;
+    this.maxPerClient = maxPerClient;
+  }
+
+  heldBy(client: string): number {
+    return this.byClient.get(client) ?? 0;
+  }
+
+  /** The account a holder of `client` charges to. */
+  account(client: string): HeldAccount {
+    return {
+      charge: (units) => {
+        if (units <= 0) return true;
+        const mine = this.byClient.get(client) ?? 0;
+        if (this.maxTotal > 0 && this.total + units > this.maxTotal) return false;
+        if (this.maxPerClient > 0 && mine + units > this.maxPerClient) return false;
+        this.total += units;
+        this.byClient.set(client, mine + units);
+        return true;
+      },
+      release: (units) => {
+        if (units <= 0) return;
+        this.total -= units;
+        const left = (this.byClient.get(client) ?? 0) - units;
+        if (left > 0) this.byClient.set(client, left);
+        else this.byClient.delete(client);
+      },
+    };
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientKey, ConnectionsPerClient, FailureBudget } from '../../../src/main/http/client-limits.ts';
+import { clientKey, ConnectionsPerClient, FailureBudget, HeldBudget } from '../../../src/main/http/client-limits.ts';
 
 describe('clientKey', () => {
   it('is the IPv4 address, or the IPv6 /64', () => {
@@ -38,5 +38,27 @@ describe('FailureBudget', () => {
     expect(b.take('x')).toBe(true);
     b.take('z'); // a third client: the least recently seen (y) is forgotten, and starts full again
     expect([b.take('y'), b.take('y'), b.take('y')]).toEqual([true, true, true]);
+  });
+});
+
+describe('HeldBudget', () => {
+  it('refuses a charge past the client\'s share or the whole, charging nothing; releases give room back', () => {
+    const b = new HeldBudget(10, 6);
+    const x1 = b.account('x');
+    const x2 = b.account('x');
+    const y = b.account('y');
+    expect(x1.charge(4)).toBe(true);
+    expect(x2.charge(3)).toBe(false); // x would hold 7 > 6
+    expect(x2.charge(2)).toBe(true);
+    expect(y.charge(5)).toBe(false); // 11 > 10 in all
+    expect(y.charge(4)).toBe(true);
+    expect([b.heldBy('x'), b.heldBy('y'), b.total]).toEqual([6, 4, 10]);
+    x1.release(4);
+    expect(y.charge(2)).toBe(true);
+    expect([b.heldBy('x'), b.heldBy('y'), b.total]).toEqual([2, 6, 8]);
+    x2.release(2);
+    y.release(6);
+    expect(b.total).toBe(0);
+    expect(new HeldBudget(0, 0).account('z').charge(1e12)).toBe(true); // 0: no bound
   });
 });

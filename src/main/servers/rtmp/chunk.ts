@@ -17,6 +17,7 @@
  * Limits (message size, bytes held for incomplete messages, number of chunk streams) are checked before anything
  * is held, so a hostile peer cannot make it hold more than the caps.
  */
+import type { HeldAccount } from '../../http/client-limits.ts';
 
 /** Protocol control message types (§5.4) and the other message types this server handles. */
 export const MSG = {
@@ -72,13 +73,6 @@ export class RtmpProtocolError extends Error {
 /** The server's budget for incomplete messages (its client's share or the whole) is spent: the connection ends. */
 export class RtmpBudgetError extends RtmpProtocolError {
   override name = 'RtmpBudgetError';
-}
-
-/** What a parser's incomplete messages are charged to beyond its own cap (the server-wide budget, budget.ts). */
-export interface PartialAccount {
-  /** False (nothing charged) when `bytes` more would pass the budget. */
-  charge(bytes: number): boolean;
-  release(bytes: number): void;
 }
 
 export interface ChunkParserLimits {
@@ -147,7 +141,7 @@ export class ChunkParser {
   viewTypes: ReadonlySet<number> = new Set();
   private readonly onParts: ((m: RtmpMessageParts) => void) | null;
   /** Charged with every byte `partialBytes` is charged (the server's budget); null: the parser's own cap only. */
-  account: PartialAccount | null = null;
+  account: HeldAccount | null = null;
 
   constructor(limits: ChunkParserLimits, onMessage: (m: RtmpMessage) => void, onParts?: (m: RtmpMessageParts) => void) {
     this.limits = limits;

@@ -12,8 +12,7 @@ import { C0C1_SIZE, HANDSHAKE_SIZE, RTMP_VERSION, serverHandshake } from './hand
 import { DEFAULT_WRITE_HOLD_MAX_BYTES, LiveStream, OUT, type HoldCounters, type OutMessage, type PlayerSink } from './stream-hub.ts';
 import { splitToken, streamAddress, streamReference, tokenMatches } from './url.ts';
 import { joinHostPort, normalizeIp } from '../../http/net-util.ts';
-import { clientKey } from '../../http/client-limits.ts';
-import type { PartialBudget } from './budget.ts';
+import { clientKey, type HeldBudget } from '../../http/client-limits.ts';
 import { ReadBuffers, startReading, type ReadMode } from './reader.ts';
 
 /** Every bound the server enforces; see `DEFAULT_LIMITS` for the values and docs/decisions.md (RTMP) for why. */
@@ -35,13 +34,18 @@ export interface RtmpLimits {
   maxControlMessageBytes: number;
   /** Largest sum of what a publisher's incomplete messages hold (see `ChunkParserLimits.maxPartialBytes`). */
   maxPartialBytes: number;
-  /** Largest sum of what all connections of one client hold for incomplete messages (budget.ts); 0 = no bound. */
+  /** Largest sum of what all connections of one client hold for incomplete messages (`HeldBudget`); 0 = no bound. */
   maxPartialBytesPerClient: number;
-  /** Largest sum of what all connections hold for incomplete messages (budget.ts); 0 = no bound. */
+  /** Largest sum of what all connections hold for incomplete messages (`HeldBudget`); 0 = no bound. */
   maxPartialBytesTotal: number;
   maxChunkStreams: number;
+  /** Largest GOP cache of one stream (see `StreamLimits.maxGopBytes`). */
   maxGopBytes: number;
   maxGopMessages: number;
+  /** Largest sum of the GOP caches of one client's streams (`HeldBudget`); past it a growing cache is cut; 0 = no bound. */
+  maxGopBytesPerClient: number;
+  /** Largest sum of all streams' GOP caches (`HeldBudget`); past it a growing cache is cut; 0 = no bound. */
+  maxGopBytesTotal: number;
   /** A player whose socket holds more than this unsent drops audio and non-key video until it catches up. */
   playerDropBytes: number;
   /** After dropping, a player resumes at the next keyframe only once its backlog is below this. */
@@ -85,6 +89,10 @@ export const DEFAULT_LIMITS: RtmpLimits = {
   maxChunkStreams: 64,
   maxGopBytes: 16 * 1024 * 1024,
   maxGopMessages: 10_000,
+  // Eight 20 Mbit/s streams with 4 s GOPs behind one address (10 MB each), or ~60 of 6 Mbit/s with 2 s GOPs; the whole
+  // server four times that (docs/decisions.md, "RTMP GOP caches and SRT receive windows: server-wide budgets").
+  maxGopBytesPerClient: 128 * 1024 * 1024,
+  maxGopBytesTotal: 512 * 1024 * 1024,
   playerDropBytes: 4 * 1024 * 1024,
   playerResumeBytes: 1024 * 1024,
   playerMaxBufferedBytes: 24 * 1024 * 1024,
@@ -122,9 +130,13 @@ export interface ConnectionContext {
   /** The read mode to use where the socket allows it. */
   readMode: ReadMode;
   /** The server's budget for incomplete messages, which every connection's parser charges. */
-  partialBudget: PartialBudget;
+  partialBudget: HeldBudget;
   /** A connection closed for the budget: one WARN line per 10 s (throttled-warn.ts), not one per connection. */
   overBudget(fields: Record<string, unknown>): void;
+  /** The server's budget for GOP caches, which every published stream charges. */
+  gopBudget: HeldBudget;
+  /** A stream's GOP cache cut for the budget: one WARN line per 10 s. */
+  gopOverBudget(fields: Record<string, unknown>): void;
   closed(conn: RtmpConnection): void;
 }
 
@@ -514,6 +526,11 @@ export class RtmpConnection implements PlayerSink {
     }
     const l = this.ctx.limits;
     const stream = new LiveStream(path, streamReference(path, app), l.outChunkSize, l, this.ctx.counters);
+    const client = clientKey(this.socket.remoteAddress);
+    const budget = this.ctx.gopBudget;
+    stream.gopAccount = budget.account(client);
+    stream.onGopCut = (cachedBytes) =>
+      this.ctx.gopOverBudget({ client, path, cachedBytes, clientHeld: budget.heldBy(client), held: budget.total, maxPerClient: budget.maxPerClient, max: budget.maxTotal });
     this.ctx.streams.set(path, stream);
     this.stream = stream;
     this.role = 'publisher';

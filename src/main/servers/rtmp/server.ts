@@ -10,14 +10,13 @@
  * connection timeouts. See docs/decisions.md, section RTMP, for the choices made here.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { clientKey, ConnectionsPerClient } from '../../http/client-limits.ts';
+import { clientKey, ConnectionsPerClient, HeldBudget } from '../../http/client-limits.ts';
 import { systemClock } from '../../engine/clock.ts';
 import type { SessionCollector, TimerHandle } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import { DEFAULT_LIMITS, RtmpConnection, type ConnectionContext, type RtmpCounters, type RtmpLimits } from './connection.ts';
 import type { LiveStream } from './stream-hub.ts';
 import { READ_BUFFER_BYTES, type ReadMode } from './reader.ts';
-import { PartialBudget } from './budget.ts';
 import { throttledWarn } from '../../http/throttled-warn.ts';
 
 export { DEFAULT_LIMITS, type RtmpLimits } from './connection.ts';
@@ -101,8 +100,10 @@ export function createRtmpServer(options: RtmpServerOptions): RtmpServer {
     startedAtMs: Date.now(),
     readBuffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
     readMode: options.readMode ?? 'slab',
-    partialBudget: new PartialBudget(limits.maxPartialBytesTotal, limits.maxPartialBytesPerClient),
+    partialBudget: new HeldBudget(limits.maxPartialBytesTotal, limits.maxPartialBytesPerClient),
     overBudget: (fields) => budgetWarn('rtmp connection closed: its incomplete messages are over the server\'s budget', fields),
+    gopBudget: new HeldBudget(limits.maxGopBytesTotal, limits.maxGopBytesPerClient),
+    gopOverBudget: (fields) => budgetWarn('rtmp GOP cache cut: the client\'s cached GOPs are over the server\'s budget (players joining it start at the next keyframe)', fields),
     closed(conn) {
       if (!conns.delete(conn)) return;
       closedRx += conn.socket.bytesRead;

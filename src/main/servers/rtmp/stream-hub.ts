@@ -5,6 +5,7 @@
  */
 import { chunkViews, MSG, serializeParts, VIEW_MIN_BYTES, type RtmpMessage, type RtmpMessageParts } from './chunk.ts';
 import { isAudioSequenceHeader, isVideoKeyframe, isVideoSequenceHeader } from './media.ts';
+import type { HeldAccount } from '../../http/client-limits.ts';
 
 /** Chunk stream ids and the message stream id the server uses towards players. */
 export const OUT = { controlCsid: 2, commandCsid: 3, audioCsid: 4, dataCsid: 5, videoCsid: 6, streamId: 1 } as const;
@@ -136,6 +137,12 @@ export interface HoldCounters {
   holdTickFlushes: number;
 }
 
+/**
+ * The GOP cache charges the server's budget (`LiveStream.gopAccount`) in steps of this many bytes, not per message:
+ * one charge per MiB the cache grows and one release per keyframe, instead of a Map update per audio/video message.
+ */
+export const GOP_CHARGE_STEP = 1024 * 1024;
+
 /** The hold's byte cap when the limits name none: ~350 ms of a 6 Mbit/s stream, far below a slow player's drop. */
 export const DEFAULT_WRITE_HOLD_MAX_BYTES = 256 * 1024;
 
@@ -156,6 +163,15 @@ export class LiveStream {
    * cache must not keep a buffer alive once its messages are serialized and have let their views go.
    */
   private gopBuffers = new WeakSet<ArrayBufferLike>();
+  /**
+   * The server's budget for GOP caches (this stream's client's share and the whole): the cache charges it in
+   * `GOP_CHARGE_STEP`s; a step refused cuts the cache as the stream's own `maxGopBytes` does. Null: no budget.
+   */
+  gopAccount: HeldAccount | null = null;
+  /** Called with the cache's bytes when the budget cut it (the server logs it, throttled). */
+  onGopCut: ((cachedBytes: number) => void) | null = null;
+  /** Bytes charged to `gopAccount` now: `gopBytes` rounded up to a step. */
+  private gopCharged = 0;
   private readonly chunkSize: number;
   private readonly limits: StreamLimits;
   private readonly counters: HoldCounters | undefined;
@@ -223,20 +239,36 @@ export class LiveStream {
 
   private cache(m: OutMessage): void {
     if (m.keyframe) {
-      this.gop = [];
-      this.gopBytes = 0;
-      this.gopBuffers = new WeakSet();
+      this.clearGop();
     } else if (this.gop.length === 0) {
       return; // no keyframe yet (or audio-only, or overflowed): players start live
     } else if (this.gopBytes + this.cacheCost(m) > this.limits.maxGopBytes || this.gop.length >= this.limits.maxGopMessages) {
-      this.gop = [];
-      this.gopBytes = 0;
-      this.gopBuffers = new WeakSet();
+      this.clearGop();
       return;
     }
-    this.gopBytes += this.cacheCost(m);
+    const bytes = this.gopBytes + this.cacheCost(m);
+    if (bytes > this.gopCharged && this.gopAccount !== null) {
+      const step = Math.ceil((bytes - this.gopCharged) / GOP_CHARGE_STEP) * GOP_CHARGE_STEP;
+      if (!this.gopAccount.charge(step)) {
+        // Over the server's budget: the cache is emptied until the next keyframe, as when it passes `maxGopBytes`.
+        this.onGopCut?.(this.gopBytes);
+        this.clearGop();
+        return;
+      }
+      this.gopCharged += step;
+    }
+    this.gopBytes = bytes;
     for (const b of m.held) this.gopBuffers.add(b);
     this.gop.push(m);
+  }
+
+  /** Empties the GOP cache and gives back what it had charged to the server's budget. */
+  private clearGop(): void {
+    this.gop = [];
+    this.gopBytes = 0;
+    this.gopBuffers = new WeakSet();
+    this.gopAccount?.release(this.gopCharged);
+    this.gopCharged = 0;
   }
 
   /** What caching `m` adds: what it holds of its own, plus the buffers its views keep that are not charged yet. */
@@ -336,8 +368,7 @@ export class LiveStream {
     this.flush();
     const players = [...this.players];
     this.players.clear();
-    this.gop = [];
-    this.gopBytes = 0;
+    this.clearGop();
     for (const p of players) p.unpublished();
   }
 }

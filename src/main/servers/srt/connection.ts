@@ -4,6 +4,7 @@
  * Runs on datagrams plus the server's 10 ms tick; owns no timers.
  */
 import type { SessionCollector } from '../../engine/types.ts';
+import { clientKey, type HeldAccount, type HeldBudget } from '../../http/client-limits.ts';
 import type { Logger } from '../../log.ts';
 import {
   CTRL,
@@ -34,6 +35,14 @@ export interface SrtLimits {
   latencyMs: number;
   /** Publisher side: packets held ahead of a gap (and largest accepted jump in sequence numbers). */
   receiveWindowPackets: number;
+  /**
+   * Receive windows in use (from the first packet missing to the highest received: the packets held and the losses
+   * tracked) summed over one client's publishers (`HeldBudget`); a packet that would widen a window past it is
+   * dropped, as if lost. 0 = no bound.
+   */
+  maxWindowPacketsPerClient: number;
+  /** The same summed over every publisher. 0 = no bound. */
+  maxWindowPacketsTotal: number;
   /** Player side: packets kept for retransmission (a power of two). */
   sendBufferPackets: number;
   /** Player side: retransmitted packets per player per second, beyond which NAKs are ignored. */
@@ -48,6 +57,10 @@ export const DEFAULT_SRT_LIMITS: SrtLimits = {
   peerIdleTimeoutMs: 5000,
   latencyMs: 120,
   receiveWindowPackets: 8192,
+  // Four full windows behind one address (a 20 Mbit/s stream with 2 s latency uses under half of one in a loss
+  // burst); sixteen in all, ~200 MB of 1456-byte packets (docs/decisions.md, "RTMP GOP caches and SRT receive windows").
+  maxWindowPacketsPerClient: 4 * 8192,
+  maxWindowPacketsTotal: 16 * 8192,
   sendBufferPackets: 8192,
   maxRetransmitsPerSec: 20_000,
   maxStreamIdBytes: 512,
@@ -61,7 +74,15 @@ export interface SrtCounters {
   lostPackets: number;
   /** NAKed packets no longer in a player's send buffer, or over its retransmit budget. */
   unrecoverable: number;
+  /** Packets from publishers dropped because they would widen a receive window past the server's budget. */
+  windowDropped: number;
 }
+
+/**
+ * A publisher's receive window charges the server's budget in steps of this many packets, not per packet: a charge
+ * when a gap widens the window past what it charged, and one release when it is empty again.
+ */
+export const WINDOW_CHARGE_STEP = 256;
 
 /** What a connection needs from its server. */
 export interface SrtContext {
@@ -69,6 +90,10 @@ export interface SrtContext {
   collector: SessionCollector;
   limits: SrtLimits;
   counters: SrtCounters;
+  /** The server's budget for publishers' receive windows (packets), per client and in all. */
+  windowBudget: HeldBudget;
+  /** A packet dropped for the budget: one WARN line per 10 s (throttled-warn.ts). */
+  overBudget(fields: Record<string, unknown>): void;
   send(buf: Buffer | Buffer[], port: number, address: string): void;
   closed(conn: SrtConnection, reason: string): void;
 }
@@ -219,6 +244,12 @@ export class SrtConnection {
   private rxBytesWindow = 0;
   private rxPps = 0;
   private rxBps = 0;
+  /** What the receive window charges the server's budget (packets); null for a player. */
+  private readonly windowAccount: HeldAccount | null;
+  /** The budget's key of this peer (`clientKey`). */
+  private readonly client: string;
+  /** Packets charged to `windowAccount` now: the window's width rounded up to a step, or 0 when nothing is held. */
+  private windowCharged = 0;
 
   // Player (send) state.
   private sendSeq: number;
@@ -261,6 +292,8 @@ export class SrtConnection {
     this.sendSeq = init.isn;
     this.slots = init.role === 'player' ? new Array<SendSlot | undefined>(ctx.limits.sendBufferPackets) : [];
     this.retransmitBudget = ctx.limits.maxRetransmitsPerSec;
+    this.client = clientKey(init.ip);
+    this.windowAccount = init.role === 'publisher' ? ctx.windowBudget.account(this.client) : null;
   }
 
   /** Smoothed round-trip time, ms. */
@@ -306,8 +339,10 @@ export class SrtConnection {
       return;
     }
     if (this.held.has(p.seq)) return;
-    this.held.set(p.seq, { payload: p.payload, tsExt });
     const ahead = seqDiff(this.maxSeq, p.seq);
+    // Only a packet past the highest received widens the window (filling a gap never does).
+    if (ahead > 0 && !this.chargeWindow(d + 1)) return;
+    this.held.set(p.seq, { payload: p.payload, tsExt });
     if (ahead > 0) {
       if (ahead > 1) {
         // A gap: everything between the highest seen and this one is missing. Report it at once.
@@ -326,16 +361,41 @@ export class SrtConnection {
     this.drain(now);
   }
 
-  /** Delivers held packets from `nextSeq` on, as long as they are contiguous. */
+  /**
+   * Makes the budget cover a window of `packets` (from `nextSeq`): true when it does; false, counted and logged
+   * (throttled), when the client's share or the server's budget is spent: the caller drops the packet, which the gap
+   * it leaves then reports as lost (the publisher retransmits it while its latency allows).
+   */
+  private chargeWindow(packets: number): boolean {
+    if (packets <= this.windowCharged || this.windowAccount === null) return true;
+    const step = Math.ceil((packets - this.windowCharged) / WINDOW_CHARGE_STEP) * WINDOW_CHARGE_STEP;
+    if (this.windowAccount.charge(step)) {
+      this.windowCharged += step;
+      return true;
+    }
+    this.ctx.counters.windowDropped++;
+    const b = this.ctx.windowBudget;
+    this.ctx.overBudget({ client: this.client, remote: this.remote, resource: this.resource, window: this.windowCharged, clientHeld: b.heldBy(this.client), held: b.total, maxPerClient: b.maxPerClient, max: b.maxTotal });
+    return false;
+  }
+
+  /** Gives back what the window charged (nothing is held any more, or the connection ends). */
+  private releaseWindow(): void {
+    this.windowAccount?.release(this.windowCharged);
+    this.windowCharged = 0;
+  }
+
+  /** Delivers held packets from `nextSeq` on, as long as they are contiguous; an empty window gives its charge back. */
   private drain(now: number): void {
     const stream = this.stream;
     for (;;) {
       const h = this.held.get(this.nextSeq);
-      if (!h) return;
+      if (!h) break;
       this.held.delete(this.nextSeq);
       this.nextSeq = seqNext(this.nextSeq);
       stream?.deliver(h.payload, stream.sourceTimeUs(h.tsExt), now);
     }
+    if (this.held.size === 0 && this.windowCharged > 0) this.releaseWindow();
   }
 
   onControl(p: ControlPacket, now: number): void {
@@ -546,6 +606,7 @@ export class SrtConnection {
     this.reportDeltas();
     this.held.clear();
     this.loss.clear();
+    this.releaseWindow();
     this.slots.fill(undefined);
     this.ctx.closed(this, reason);
   }

@@ -5,6 +5,12 @@
  */
 
 export const HEADER_SIZE = 16;
+/**
+ * Largest packet (header and payload) of a 1500-byte MTU, the most this server negotiates: 1500 less the IPv4 and UDP
+ * headers (28). Its payload is libsrt's SRT_LIVE_MAX_PLSIZE (1456). A larger datagram (loopback carries up to 64 KiB)
+ * is no SRT packet: decoded as malformed, so a receive window of 8192 packets holds at most ~12 MB, not 512 MiB.
+ */
+export const MAX_PACKET_SIZE = 1472;
 /** Handshake body without extensions: 10 32-bit words + the 128-bit peer address. */
 export const HANDSHAKE_SIZE = 48;
 export const SEQ_MASK = 0x7fffffff;
@@ -103,7 +109,7 @@ export interface ControlPacket {
 export type Packet = DataPacket | ControlPacket;
 
 export function decodePacket(buf: Buffer): Packet | null {
-  if (buf.length < HEADER_SIZE) return null;
+  if (buf.length < HEADER_SIZE || buf.length > MAX_PACKET_SIZE) return null;
   const w0 = buf.readUInt32BE(0);
   const w1 = buf.readUInt32BE(4);
   const timestamp = buf.readUInt32BE(8);

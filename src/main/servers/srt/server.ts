@@ -43,7 +43,8 @@ import {
   type Handshake,
 } from './packet.ts';
 import { parseStreamId } from './stream-id.ts';
-import { clientKey, ConnectionsPerClient } from '../../http/client-limits.ts';
+import { clientKey, ConnectionsPerClient, HeldBudget } from '../../http/client-limits.ts';
+import { throttledWarn } from '../../http/throttled-warn.ts';
 
 export { DEFAULT_SRT_LIMITS, type SrtLimits } from './connection.ts';
 
@@ -78,7 +79,7 @@ export interface SrtServerStats {
   rejected: number;
   /** Conclusions with a cookie we did not issue (or an expired one): dropped silently. */
   badCookies: number;
-  /** Datagrams that are not SRT or are truncated. */
+  /** Datagrams that are not SRT, are truncated, or are larger than an SRT packet (`MAX_PACKET_SIZE`). */
   malformed: number;
   /** Datagrams for no connection of ours (unknown socket id or wrong source address). */
   strays: number;
@@ -86,6 +87,8 @@ export interface SrtServerStats {
   naksSent: number;
   lostPackets: number;
   unrecoverable: number;
+  /** Publishers' packets dropped for the server's budget of receive windows (`SrtLimits.maxWindowPackets*`). */
+  windowDropped: number;
   /** Reorder-held packets of publishers plus unacknowledged packets of players. */
   bufferedPackets: number;
   /** Whether the connection ticks run (only with connections: an idle server never wakes up). */
@@ -135,7 +138,8 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
   /** `remote/callerSocketId` → connection: a repeated conclusion gets the same answer. */
   const byCaller = new Map<string, SrtConnection>();
   const streams = new Map<string, SrtStream>();
-  const counters: SrtCounters = { retransmitted: 0, naksSent: 0, lostPackets: 0, unrecoverable: 0 };
+  const counters: SrtCounters = { retransmitted: 0, naksSent: 0, lostPackets: 0, unrecoverable: 0, windowDropped: 0 };
+  const budgetWarn = throttledWarn(log);
   const totals = { rxBytes: 0, txBytes: 0, rxDatagrams: 0, txDatagrams: 0, inductions: 0, rejected: 0, badCookies: 0, malformed: 0, strays: 0 };
   const cookieSecret = randomBytes(32);
   const listenerSocketId = randomInt(1, 0x3fffffff);
@@ -158,6 +162,8 @@ export function createSrtServer(options: SrtServerOptions): SrtServer {
     collector: options.collector,
     limits,
     counters,
+    windowBudget: new HeldBudget(limits.maxWindowPacketsTotal, limits.maxWindowPacketsPerClient),
+    overBudget: (fields) => budgetWarn('srt packets dropped: the client\'s receive windows are over the server\'s budget', fields),
     send,
     closed(conn, reason) {
       // The session stays until Core's timeout (spec §1.4); the mark tells alerts and the page at once.

@@ -1,7 +1,8 @@
 /** LiveStream: what it caches for joiners, when it serializes, and what its GOP cache is charged. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MSG, serializeMessage, type RtmpMessage, type RtmpMessageParts } from '../../../../src/main/servers/rtmp/chunk.ts';
-import { LiveStream, OUT, type OutMessage, type PlayerSink, type StreamLimits } from '../../../../src/main/servers/rtmp/stream-hub.ts';
+import { GOP_CHARGE_STEP, LiveStream, OUT, type OutMessage, type PlayerSink, type StreamLimits } from '../../../../src/main/servers/rtmp/stream-hub.ts';
+import { HeldBudget } from '../../../../src/main/http/client-limits.ts';
 
 const LIMITS = { maxGopBytes: 1 << 20, maxGopMessages: 1000 };
 const CHUNK = 4096;
@@ -132,6 +133,38 @@ describe('LiveStream', () => {
     expect(s.gopBytes).toBe(0);
     s.publish(inSlab(msg(MSG.video, 160, frame(true, 6, 5000)), slab, 10_000));
     expect(s.gopBytes).toBe(40_000); // the slab is charged again: the new GOP keeps it too
+  });
+
+  it('charges the server\'s GOP budget in steps; a refused step cuts the cache until the next keyframe; keyframes and the end give it back', () => {
+    const budget = new HeldBudget(0, 3 * GOP_CHARGE_STEP);
+    const limits = { maxGopBytes: 16 * GOP_CHARGE_STEP, maxGopMessages: 1000 };
+    const a = new LiveStream('/live/a', 'a', CHUNK, limits);
+    const b = new LiveStream('/live/b', 'b', CHUNK, limits);
+    const cuts: number[] = [];
+    a.gopAccount = budget.account('10.0.0.1');
+    b.gopAccount = budget.account('10.0.0.1');
+    b.onGopCut = (bytes) => cuts.push(bytes);
+    const big = (key: boolean, n: number): RtmpMessage => msg(MSG.video, n * 40, frame(key, n, 700_000)); // copied: 700 000 bytes each
+    a.publish(big(true, 0));
+    a.publish(big(false, 1));
+    expect(a.gopBytes).toBe(1_400_000);
+    expect(budget.heldBy('10.0.0.1')).toBe(2 * GOP_CHARGE_STEP);
+    b.publish(big(true, 0));
+    expect(budget.heldBy('10.0.0.1')).toBe(3 * GOP_CHARGE_STEP);
+    b.publish(big(false, 1)); // 1.4 MB needs a second step: the client's share is spent
+    expect(cuts).toEqual([700_000]);
+    expect(b.gop).toHaveLength(0);
+    expect(budget.heldBy('10.0.0.1')).toBe(2 * GOP_CHARGE_STEP);
+    b.publish(big(false, 2));
+    expect(b.gop).toHaveLength(0); // until the next keyframe
+    b.publish(big(true, 3));
+    expect(b.gop).toHaveLength(1);
+    a.publish(big(true, 2)); // a new GOP gives back the old one's charge first
+    expect(budget.heldBy('10.0.0.1')).toBe(2 * GOP_CHARGE_STEP);
+    a.end();
+    b.end();
+    expect(budget.heldBy('10.0.0.1')).toBe(0);
+    expect(budget.total).toBe(0);
   });
 
   it('writes a large message as views of the publisher\'s buffers, not copied; a small one as one buffer, which lets its views go', () => {

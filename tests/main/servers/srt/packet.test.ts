@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_PACKET_SIZE,
   CTRL,
   decodeAckSeq,
   decodeHandshake,
@@ -50,9 +51,12 @@ describe('SRT packets', () => {
     expect(p).toMatchObject({ control: true, type: CTRL.ackack, subtype: 0, info: 77, timestamp: 1000, destSocketId: 42 });
   });
 
-  it('refuses datagrams shorter than a header', () => {
+  it('refuses datagrams shorter than a header, or longer than a packet of a 1500-byte MTU', () => {
     expect(decodePacket(Buffer.alloc(15))).toBeNull();
     expect(decodePacket(Buffer.alloc(0))).toBeNull();
+    expect(decodePacket(Buffer.alloc(MAX_PACKET_SIZE))).toMatchObject({ control: false, payload: Buffer.alloc(1456) });
+    expect(decodePacket(Buffer.alloc(MAX_PACKET_SIZE + 1))).toBeNull();
+    expect(decodePacket(Buffer.alloc(60_000))).toBeNull();
   });
 
   it('round-trips a handshake with extensions; truncated ones decode to null', () => {

@@ -26,7 +26,8 @@ export interface TestCaller {
   close(): void;
 }
 
-export async function testCaller(port: number): Promise<TestCaller> {
+/** A caller bound to `localAddress` (127.0.0.2 stands for another client) that talks to the server at 127.0.0.1:`port`. */
+export async function testCaller(port: number, localAddress = '127.0.0.1'): Promise<TestCaller> {
   const socket = createSocket('udp4');
   const received: Packet[] = [];
   const waiters: Array<{ pred: (p: Packet) => boolean; resolve: (p: Packet) => void }> = [];
@@ -41,7 +42,7 @@ export async function testCaller(port: number): Promise<TestCaller> {
       }
     }
   });
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => socket.bind(0, localAddress, () => r()));
   return {
     socket,
     socketId: 0x1000 + Math.floor(Math.random() * 0xffff),
