@@ -124,11 +124,12 @@ describe("an operator's walk through History (headless server, real ffmpeg, Chro
             .filter((c: { getAttribute(n: string): string }) => /^card-(hls|hlsingress|rtmp|srt|ffmpeg)$/.test(c.getAttribute('data-testid')))
             .map((c: { querySelectorAll(s: string): ArrayLike<{ querySelector(s: string): { textContent: string } | null }>; querySelector(s: string): { textContent: string } | null }) => {
               const line = (name: string): string => Array.from(c.querySelectorAll('.card-line')).find((l) => l.querySelector('span')?.textContent === name)?.querySelector('b')?.textContent ?? '';
-              return { rx: line('rx'), tx: line('tx'), process: c.querySelector('[data-testid="card-process-traffic"] b')?.textContent ?? '' };
+              const part = (id: string): string => c.querySelector(`[data-testid="${id}"] b`)?.textContent ?? '';
+              return { rx: line('rx'), tx: line('tx'), processRx: part('card-process-rx'), processTx: part('card-process-tx') };
             }),
-        }))) as { header: string[]; cards: { rx: string; tx: string; process: string }[] };
+        }))) as { header: string[]; cards: { rx: string; tx: string; processRx: string; processTx: string }[] };
         seen = JSON.stringify(shown);
-        const processes = shown.cards.filter((c) => c.process !== '').map((c) => c.process.split(' / ').map(parseAmount));
+        const processes = shown.cards.filter((c) => c.processRx !== '' && c.processTx !== '').map((c) => [parseAmount(c.processRx), parseAmount(c.processTx)]);
         const parts = (i: 0 | 1): number[] => [...shown.cards.map((c) => parseAmount(i === 0 ? c.rx : c.tx)), ...processes.map((p) => -p[i]!)];
         return (
           processes.length === 2 &&

@@ -31,6 +31,11 @@ function io(localPeers: ReadonlySet<string>): IoCount {
 }
 
 /** The marks the feed leaves on one RTMP and one HLS-upload collector's sessions, and how often the tick listed each. */
+/** A running process reading `inputs` and writing `outputs` for `cam`, past its first progress block. */
+function runOf(processId: string, inputs: IoCount[], outputs: IoCount[] = []): RunView {
+  return { processId, reference: 'cam', inputs, outputs, progressBlocks: 1, ended: false, settled: false };
+}
+
 function marks(split: (rtmp: Collector, hls: Collector) => MarkedCollectors): { extras: Record<string, string>; rtmpLists: number; hlsLists: number } {
   const rtmp = collector('rtmp');
   const hls = collector('hlsingress');
@@ -39,7 +44,7 @@ function marks(split: (rtmp: Collector, hls: Collector) => MarkedCollectors): { 
   rtmp.registerAndActivate('early', '/live/cam', 'play:/live/cam', '127.0.0.1:5000');
   rtmp.registerAndActivate('person', '/live/cam', 'play:/live/cam', '127.0.0.1:6000');
   const relayPeers = new Set<string>();
-  const run: RunView = { processId: 'p', reference: 'cam', inputs: [io(new Set())], outputs: [io(relayPeers)], progressBlocks: 1, ended: false, settled: false };
+  const run = runOf('p', [io(new Set())], [io(relayPeers)]);
   const feed = new SessionFeed(ffmpeg, split(rtmp, hls));
   feed.add(run);
   relayPeers.add('127.0.0.1:5000').add('127.0.0.1:5001');
@@ -82,10 +87,10 @@ describe("the session feed counts only what the core's own servers do not (traff
     const srtIn = counted('{srt,name=cam,mode=request}', '127.0.0.1');
     const hlsOut = counted('{memfs}/cam.m3u8', '127.0.0.1');
     const remoteOut = counted('rtmp://example.net/live/copy', '192.0.2.7');
-    const restream: RunView = { processId: 'restream', reference: 'cam', inputs: [rtmpIn, srtIn], outputs: [hlsOut, remoteOut], progressBlocks: 1, ended: false, settled: false };
+    const restream = runOf('restream', [rtmpIn, srtIn], [hlsOut, remoteOut]);
     const hlsIn = counted('{rtmp,name=cam}', '127.0.0.1');
     const hlsOnly = counted('{memfs}/only.m3u8', '127.0.0.1');
-    const local: RunView = { processId: 'local', reference: 'cam', inputs: [hlsIn], outputs: [hlsOnly], progressBlocks: 1, ended: false, settled: false };
+    const local = runOf('local', [hlsIn], [hlsOnly]);
     feed.add(restream);
     feed.add(local);
     rtmpIn.bytes = 1000;
@@ -110,8 +115,8 @@ describe("the session feed counts only what the core's own servers do not (traff
     // (the handshake), between two ticks; `remote`'s target is another server, which this core never sees.
     const typedIn = { ...counted('rtmp://127.0.0.1:1935/live/cam', '127.0.0.1'), localPeers: new Set(['127.0.0.1:5000']) };
     const remoteIn = { ...counted('rtmp://127.0.0.1:2935/live/cam', '127.0.0.1'), localPeers: new Set(['127.0.0.1:5001']) };
-    const typed: RunView = { processId: 'typed', reference: 'cam', inputs: [typedIn], outputs: [], progressBlocks: 1, ended: false, settled: false };
-    const remote: RunView = { processId: 'remote', reference: 'cam', inputs: [remoteIn], outputs: [], progressBlocks: 1, ended: false, settled: false };
+    const typed = runOf('typed', [typedIn]);
+    const remote = runOf('remote', [remoteIn]);
     feed.add(typed);
     feed.add(remote);
     typedIn.bytes = 3073;

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { MERGED_CORE } from '../../../shared/ipc.ts';
+import { MERGED_CORE, type UnitSystem } from '../../../shared/ipc.ts';
 import type { CollectorTotals } from '../../../shared/types.ts';
 import { PALETTE } from '../charts/register.ts';
 import { Chips } from '../components/Chips.tsx';
@@ -53,6 +53,23 @@ function hasTraffic(c: CollectorTotals): boolean {
 function ShareBar({ percent }: { percent: number | null }): React.JSX.Element | null {
   if (percent === null) return null;
   return <progress className={percent >= 90 ? 'share hot' : 'share'} max={100} value={Math.min(100, percent)} />;
+}
+
+/**
+ * Of a card's rx or tx, the part of this app's own FFmpeg processes' sessions: a local restream's hop between this
+ * core's own servers, never at its edge, so the header leaves it out (src/shared/totals.ts); a line of its own under
+ * the rate it is part of, so the cards less these lines add up to the header.
+ */
+function ProcessTrafficLine({ testId, bitsPerSec, units }: { testId: string; bitsPerSec: number; units: UnitSystem }): React.JSX.Element {
+  return (
+    <div
+      className="card-line card-line-stacks"
+      data-testid={testId}
+      title="Traffic of this app's own FFmpeg processes on this core's own servers (a restream's hop from one to another): counted in this card's rate above, left out of the header's, which counts only what crosses the core's edge"
+    >
+      <span>of it processes'</span> <b>{formatBitrate(bitsPerSec, units)}</b>
+    </div>
+  );
 }
 
 export function Overview(): React.JSX.Element {
@@ -156,25 +173,14 @@ export function Overview(): React.JSX.Element {
                   <span>of them FFmpeg processes</span> <b>{formatCount(c.processSessions)}</b>
                 </div>
               )}
-              {/* Their bytes are a local restream's hop (never at the core's edge): in the rx/tx below, not in the header's. */}
-              {c.processSessions > 0 && (
-                <div
-                  className="card-line card-line-wraps"
-                  data-testid="card-process-traffic"
-                  title="Traffic of this app's own FFmpeg processes on this core's own servers (a restream's hop from one to another): counted in this card's rx and tx, left out of the header's, which count only what crosses the core's edge"
-                >
-                  <span>processes' rx / tx</span>{' '}
-                  <b>
-                    {formatBitrate(c.processRxBitsPerSec, units)} / {formatBitrate(c.processTxBitsPerSec, units)}
-                  </b>
-                </div>
-              )}
               <div className="card-line">
                 <span>rx</span> <b>{formatBitrate(c.rxBitsPerSec, units)}</b>
               </div>
+              {c.processSessions > 0 && <ProcessTrafficLine testId="card-process-rx" bitsPerSec={c.processRxBitsPerSec} units={units} />}
               <div className="card-line">
                 <span>tx</span> <b>{formatBitrate(c.txBitsPerSec, units)}</b>
               </div>
+              {c.processSessions > 0 && <ProcessTrafficLine testId="card-process-tx" bitsPerSec={c.processTxBitsPerSec} units={units} />}
               {/* Limits only where one is set (0 means none in Core). */}
               {sessionShare !== null && (
                 <>
